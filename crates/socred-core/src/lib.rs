@@ -1,0 +1,23 @@
+//! socred-core: the pure domain of socred.
+//!
+//! Identifiers, the rulebook, credit records and the assessment that turns
+//! `(records, rulebook, as_of)` into a score, a tier, locks and an explanation.
+//! This crate does no I/O, reads no clock and starts no threads: every time is
+//! an argument, so every result can be reproduced and explained.
+
+pub mod date;
+pub mod id;
+pub mod assess;
+pub mod record;
+pub mod rulebook;
+pub mod tier;
+
+pub use assess::{assess, summarise, Assessment, Summary};
+pub use date::{parse_date, Date};
+pub use id::{IdError, SubjectId, SubjectKind};
+pub use record::{Record, RecordId, SubjectFile, Void};
+pub use rulebook::{Rulebook, RulebookError};
+pub use tier::{Tier, TierTable};
+
+/// The default rulebook shipped with socred, for tests, the demo and `socred init`.
+pub const DEFAULT_RULEBOOK: &str = include_str!("../../../rulebooks/default.toml");

@@ -1,0 +1,679 @@
+//! The rulebook: a declarative, versioned TOML document that says what every
+//! behaviour is worth, how long it counts, what the tiers are and how subjects
+//! recover from a locked tier.
+//!
+//! Loading validates everything and reports every problem at once, each with
+//! the file, the line, the key and the reason. Categories are a closed set;
+//! the grounds that socred refuses on principle are rejected with an error
+//! that says why.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::tier::{Tier, TierTable, TierSpec};
+
+/// Limits on rulebook size; a rulebook is configuration, not data.
+pub const MAX_RULEBOOK_BYTES: usize = 1 << 20;
+pub const MAX_BEHAVIOURS: usize = 1_000;
+pub const MAX_TIERS: usize = 16;
+pub const MAX_POINTS_ABS: i64 = 1_000;
+pub const MAX_RECORD_YEARS: i64 = 50;
+pub const MAX_LOCK_YEARS: i64 = 20;
+pub const MAX_BASE_SCORE: i64 = 100_000;
+
+/// What a behaviour is about. The set is closed: a rulebook can only use these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Tax,
+    Judicial,
+    Criminal,
+    Finance,
+    Commerce,
+    Labour,
+    Traffic,
+    TransportOrder,
+    PublicOrder,
+    Environment,
+    MilitaryService,
+    AcademicIntegrity,
+    Administrative,
+    Honours,
+    Charity,
+    Volunteering,
+    Health,
+    Sport,
+    Reporting,
+}
+
+impl Category {
+    pub const ALL: [(Category, &'static str, &'static str); 19] = [
+        (Category::Tax, "tax", "taxation duties"),
+        (Category::Judicial, "judicial", "court judgments and their enforcement"),
+        (Category::Criminal, "criminal", "final criminal convictions"),
+        (Category::Finance, "finance", "loans, debts and financial contracts"),
+        (Category::Commerce, "commerce", "market conduct, product quality, consumer protection"),
+        (Category::Labour, "labour", "employment duties such as paying wages"),
+        (Category::Traffic, "traffic", "road traffic law"),
+        (Category::TransportOrder, "transport-order", "order on public transport"),
+        (Category::PublicOrder, "public-order", "administrative offences against public order"),
+        (Category::Environment, "environment", "environmental protection and waste sorting"),
+        (Category::MilitaryService, "military-service", "military service duties"),
+        (Category::AcademicIntegrity, "academic-integrity", "fraud in examinations and research"),
+        (Category::Administrative, "administrative", "licences and administrative decisions"),
+        (Category::Honours, "honours", "state honours and awards"),
+        (Category::Charity, "charity", "charitable donations"),
+        (Category::Volunteering, "volunteering", "registered volunteering"),
+        (Category::Health, "health", "blood and organ donation"),
+        (Category::Sport, "sport", "sporting achievement"),
+        (Category::Reporting, "reporting", "reports of illegal acts"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Category::ALL.iter().find(|(c, _, _)| *c == self).map(|(_, name, _)| *name).expect("listed")
+    }
+
+    fn from_name(name: &str) -> Option<Category> {
+        Category::ALL.iter().find(|(_, n, _)| *n == name).map(|(c, _, _)| *c)
+    }
+}
+
+/// Grounds socred refuses to score, on principle, whatever a rulebook says.
+/// Each maps a category name someone might try to the ground it would score.
+const REFUSED_GROUNDS: &[(&str, &str)] = &[
+    ("political-opinion", "political opinion"),
+    ("politics", "political opinion"),
+    ("political-activity", "political opinion"),
+    ("criticism-of-government", "criticism of government"),
+    ("speech", "speech"),
+    ("online-speech", "speech"),
+    ("expression", "speech"),
+    ("social-media", "speech"),
+    ("petitioning", "petitioning"),
+    ("protest", "petitioning and assembly"),
+    ("religion", "religion"),
+    ("belief", "religion"),
+    ("ethnicity", "ethnicity"),
+    ("race", "ethnicity"),
+    ("family-size", "family size"),
+    ("childbirth", "family size"),
+    ("family-planning", "family size"),
+    ("private-life", "private or family life"),
+    ("family-life", "private or family life"),
+    ("lifestyle", "lifestyle"),
+    ("association", "whom a person associates with"),
+    ("relationships", "whom a person associates with"),
+    ("surveillance", "surveillance feeds"),
+    ("facial-recognition", "surveillance feeds"),
+    ("location", "location tracking"),
+    ("browsing", "browsing histories"),
+    ("purchases", "purchase histories"),
+    ("consumption", "purchase histories"),
+];
+
+/// Words that give a refused ground away in a behaviour code, whatever category
+/// it is filed under (the seeds' "negative posts" and "third child" examples).
+const REFUSED_CODE_WORDS: &[(&str, &str)] = &[
+    ("political", "political opinion"),
+    ("politics", "political opinion"),
+    ("criticism", "criticism of government"),
+    ("criticising", "criticism of government"),
+    ("posts", "speech"),
+    ("speech", "speech"),
+    ("petition", "petitioning"),
+    ("petitioning", "petitioning"),
+    ("protest", "petitioning and assembly"),
+    ("religion", "religion"),
+    ("religious", "religion"),
+    ("ethnic", "ethnicity"),
+    ("ethnicity", "ethnicity"),
+    ("child-limit", "family size"),
+    ("third-child", "family size"),
+    ("family-size", "family size"),
+    ("purchases", "purchase histories"),
+    ("browsing", "browsing histories"),
+];
+
+/// How a subject leaves a locked tier when the lock ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Recovery {
+    /// Rise one tier at a time while the next tier up is itself locked, each
+    /// step starting that tier's lock (D → C → B → points tier).
+    StepWise,
+    /// Rise straight to the points tier.
+    Immediate,
+}
+
+/// One entry of the behaviour catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Behaviour {
+    pub code: String,
+    pub title: String,
+    pub points: i64,
+    pub category: Category,
+    pub legal_basis: String,
+    /// How long a record counts towards the score.
+    pub years: u32,
+    /// A tier the subject is put into at once, whatever the points.
+    pub forced_tier: Option<Tier>,
+    pub description: String,
+}
+
+/// A validated rulebook.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rulebook {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub description: String,
+    pub base_score: i64,
+    pub deduction_years: u32,
+    pub addition_years: u32,
+    pub annual_min_net_points: i64,
+    pub recovery: Recovery,
+    pub tiers: TierTable,
+    pub behaviours: Vec<Behaviour>,
+    #[serde(skip)]
+    behaviour_index: HashMap<String, usize>,
+    /// SHA-256 of the source text, hex: names this exact version.
+    pub fingerprint: String,
+}
+
+/// One problem found in a rulebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulebookProblem {
+    pub line: Option<usize>,
+    pub key: String,
+    pub reason: String,
+}
+
+/// Every problem found in a rulebook, with the file they were found in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct RulebookError {
+    pub file: String,
+    pub problems: Vec<RulebookProblem>,
+}
+
+impl fmt::Display for RulebookError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                writeln!(formatter)?;
+            }
+            match problem.line {
+                Some(line) => write!(formatter, "{}:{}: {}: {}", self.file, line, problem.key, problem.reason)?,
+                None => write!(formatter, "{}: {}: {}", self.file, problem.key, problem.reason)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRulebook {
+    rulebook: Spanned<RawMeta>,
+    scoring: Spanned<RawScoring>,
+    annual_expectation: Spanned<RawAnnual>,
+    tiers: Spanned<RawTiers>,
+    #[serde(default)]
+    behaviour: Vec<Spanned<RawBehaviour>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: String,
+    version: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScoring {
+    base_score: i64,
+    deduction_years: i64,
+    addition_years: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnnual {
+    min_net_points: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTiers {
+    recovery: String,
+    tier: Vec<Spanned<RawTier>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    name: String,
+    min_points: Option<i64>,
+    #[serde(default)]
+    lock_years: i64,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBehaviour {
+    code: String,
+    title: String,
+    points: i64,
+    category: String,
+    legal_basis: String,
+    years: Option<i64>,
+    forced_tier: Option<String>,
+    #[serde(default)]
+    description: String,
+}
+
+/// Collects problems while validating, turning byte spans into line numbers.
+struct Problems<'a> {
+    source: &'a str,
+    list: Vec<RulebookProblem>,
+}
+
+impl Problems<'_> {
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        let end = span.start.min(self.source.len());
+        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+
+    fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
+        let line = Some(self.line_of(span));
+        self.list.push(RulebookProblem { line, key: key.into(), reason: reason.into() });
+    }
+}
+
+fn is_code(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+}
+
+fn is_text(text: &str, max_chars: usize) -> bool {
+    !text.trim().is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
+}
+
+impl Rulebook {
+    /// Parses and validates a rulebook. `file` names the source in errors.
+    pub fn from_toml(source: &str, file: &str) -> Result<Rulebook, RulebookError> {
+        let fail = |problems| RulebookError { file: file.to_string(), problems };
+        if source.len() > MAX_RULEBOOK_BYTES {
+            return Err(fail(vec![RulebookProblem {
+                line: None,
+                key: "(file)".into(),
+                reason: format!("is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}", source.len()),
+            }]));
+        }
+        let raw: RawRulebook = parse_raw(source).map_err(|problem| fail(vec![problem]))?;
+        let mut problems = Problems { source, list: Vec::new() };
+        let rulebook = validate(raw, source, &mut problems);
+        if problems.list.is_empty() {
+            Ok(rulebook.expect("no problems means a rulebook"))
+        } else {
+            Err(fail(problems.list))
+        }
+    }
+
+    pub fn behaviour(&self, code: &str) -> Option<&Behaviour> {
+        self.behaviour_index.get(code).map(|index| &self.behaviours[*index])
+    }
+}
+
+fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
+    let line_of = |span: Option<Range<usize>>| {
+        span.map(|span| source.as_bytes()[..span.start.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1)
+    };
+    let deserializer = toml::Deserializer::parse(source).map_err(|error| RulebookProblem {
+        line: line_of(error.span()),
+        key: "(syntax)".into(),
+        reason: error.message().trim().to_string(),
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        // Spanned<T> shows up in the path as a private field; people never wrote it.
+        let key = error.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value.", "");
+        let inner = error.into_inner();
+        RulebookProblem {
+            line: line_of(inner.span()),
+            key: if key == "." { "(top level)".into() } else { key },
+            reason: inner.message().trim().to_string(),
+        }
+    })
+}
+
+fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Option<Rulebook> {
+    let meta_span = raw.rulebook.span();
+    let meta = raw.rulebook.into_inner();
+    if !is_code(&meta.id, 64) {
+        problems.add(&meta_span, "rulebook.id", "must be 1-64 characters of a-z, 0-9 and inner hyphens");
+    }
+    if meta.version.is_empty()
+        || meta.version.len() > 64
+        || !meta.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+    {
+        problems.add(&meta_span, "rulebook.version", "must be 1-64 characters of letters, digits and . _ + -");
+    }
+    if !is_text(&meta.title, 200) {
+        problems.add(&meta_span, "rulebook.title", "must be 1-200 characters of text");
+    }
+
+    let scoring_span = raw.scoring.span();
+    let scoring = raw.scoring.into_inner();
+    if !(0..=MAX_BASE_SCORE).contains(&scoring.base_score) {
+        problems.add(&scoring_span, "scoring.base_score", format!("must be between 0 and {MAX_BASE_SCORE}"));
+    }
+    for (key, years) in [("scoring.deduction_years", scoring.deduction_years), ("scoring.addition_years", scoring.addition_years)] {
+        if !(1..=MAX_RECORD_YEARS).contains(&years) {
+            problems.add(&scoring_span, key, format!("must be between 1 and {MAX_RECORD_YEARS} years"));
+        }
+    }
+    let annual_span = raw.annual_expectation.span();
+    let annual = raw.annual_expectation.into_inner();
+    if annual.min_net_points.abs() > 10_000 {
+        problems.add(&annual_span, "annual_expectation.min_net_points", "must be between -10000 and 10000");
+    }
+
+    let tiers_span = raw.tiers.span();
+    let raw_tiers = raw.tiers.into_inner();
+    let recovery = match raw_tiers.recovery.as_str() {
+        "step-wise" => Recovery::StepWise,
+        "immediate" => Recovery::Immediate,
+        other => {
+            problems.add(&tiers_span, "tiers.recovery", format!("{other:?} is not one of \"step-wise\", \"immediate\""));
+            Recovery::StepWise
+        }
+    };
+    let tiers = validate_tiers(raw_tiers.tier, &tiers_span, problems);
+
+    if raw.behaviour.len() > MAX_BEHAVIOURS {
+        problems.list.push(RulebookProblem {
+            line: None,
+            key: "behaviour".into(),
+            reason: format!("has {} entries; at most {MAX_BEHAVIOURS}", raw.behaviour.len()),
+        });
+    }
+    let mut behaviours = Vec::with_capacity(raw.behaviour.len());
+    let mut behaviour_index = HashMap::new();
+    for (index, spanned) in raw.behaviour.into_iter().enumerate() {
+        let span = spanned.span();
+        let entry = spanned.into_inner();
+        let key = |field: &str| format!("behaviour[{index}].{field}");
+        if !is_code(&entry.code, 64) {
+            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", entry.code));
+        } else if behaviour_index.contains_key(&entry.code) {
+            problems.add(&span, key("code"), format!("{:?} is declared twice", entry.code));
+        }
+        for (word, ground) in REFUSED_CODE_WORDS {
+            let padded = format!("-{}-", entry.code);
+            if padded.contains(&format!("-{word}-")) {
+                problems.add(
+                    &span,
+                    key("code"),
+                    format!("{:?} scores {ground}, which socred refuses on principle (out of scope; see BRIEF.md)", entry.code),
+                );
+            }
+        }
+        if !is_text(&entry.title, 200) {
+            problems.add(&span, key("title"), "must be 1-200 characters of text");
+        }
+        if entry.points.abs() > MAX_POINTS_ABS {
+            problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
+        }
+        let category = match Category::from_name(&entry.category) {
+            Some(category) => Some(category),
+            None => {
+                let refused = REFUSED_GROUNDS.iter().find(|(name, _)| *name == entry.category);
+                let reason = match refused {
+                    Some((_, ground)) => format!(
+                        "{:?} is refused: socred does not score {ground}, on principle (out of scope; see BRIEF.md)",
+                        entry.category
+                    ),
+                    None => format!(
+                        "{:?} is not a category; the closed set is: {}",
+                        entry.category,
+                        Category::ALL.iter().map(|(_, name, _)| *name).collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                problems.add(&span, key("category"), reason);
+                None
+            }
+        };
+        if !is_text(&entry.legal_basis, 500) {
+            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this record");
+        }
+        let forced_tier = entry.forced_tier.as_ref().and_then(|name| match tiers.as_ref().and_then(|t| t.by_name(name)) {
+            Some(tier) => Some(tier),
+            None => {
+                if tiers.is_some() {
+                    problems.add(&span, key("forced_tier"), format!("{name:?} is not a tier in [tiers]"));
+                }
+                None
+            }
+        });
+        let default_years = if entry.points < 0 || entry.forced_tier.is_some() {
+            scoring.deduction_years
+        } else {
+            scoring.addition_years
+        };
+        let years = entry.years.unwrap_or(default_years);
+        if entry.years.is_some() && !(1..=MAX_RECORD_YEARS).contains(&years) {
+            problems.add(&span, key("years"), format!("must be between 1 and {MAX_RECORD_YEARS}"));
+        }
+        if !is_text(&entry.description, 2000) && !entry.description.is_empty() {
+            problems.add(&span, key("description"), "must be at most 2000 characters of text");
+        }
+        behaviour_index.entry(entry.code.clone()).or_insert(behaviours.len());
+        behaviours.push(Behaviour {
+            code: entry.code,
+            title: entry.title,
+            points: entry.points,
+            category: category.unwrap_or(Category::Administrative),
+            legal_basis: entry.legal_basis,
+            years: years.clamp(1, MAX_RECORD_YEARS) as u32,
+            forced_tier,
+            description: entry.description,
+        });
+    }
+
+    let tiers = tiers?;
+    if !problems.list.is_empty() {
+        return None;
+    }
+    let fingerprint = hex::encode(Sha256::digest(source.as_bytes()));
+    Some(Rulebook {
+        id: meta.id,
+        version: meta.version,
+        title: meta.title,
+        description: meta.description,
+        base_score: scoring.base_score,
+        deduction_years: scoring.deduction_years as u32,
+        addition_years: scoring.addition_years as u32,
+        annual_min_net_points: annual.min_net_points,
+        recovery,
+        tiers,
+        behaviours,
+        behaviour_index,
+        fingerprint,
+    })
+}
+
+fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mut Problems<'_>) -> Option<TierTable> {
+    let before = problems.list.len();
+    if raw.len() < 2 || raw.len() > MAX_TIERS {
+        problems.add(span, "tiers.tier", format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()));
+        return None;
+    }
+    let count = raw.len();
+    let mut specs = Vec::with_capacity(count);
+    let mut previous_min: Option<i64> = None;
+    for (index, spanned) in raw.into_iter().enumerate() {
+        let span = spanned.span();
+        let tier = spanned.into_inner();
+        let key = |field: &str| format!("tiers.tier[{index}].{field}");
+        let valid_name = !tier.name.is_empty()
+            && tier.name.len() <= 8
+            && tier.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
+        if !valid_name {
+            problems.add(&span, key("name"), "must be 1-8 characters of letters, digits, + and -");
+        } else if specs.iter().any(|s: &TierSpec| s.name == tier.name) {
+            problems.add(&span, key("name"), format!("{:?} is declared twice", tier.name));
+        }
+        let last = index + 1 == count;
+        match (tier.min_points, last) {
+            (None, false) => problems.add(&span, key("min_points"), "is required on every tier but the last"),
+            (Some(_), true) => problems.add(
+                &span,
+                key("min_points"),
+                "must be absent on the last tier, which takes every score below the tier above",
+            ),
+            (Some(min), false) => {
+                if let Some(previous) = previous_min {
+                    if min >= previous {
+                        problems.add(&span, key("min_points"), format!("{min} must be below the tier above ({previous}); list tiers from best to worst"));
+                    }
+                }
+                previous_min = Some(min);
+            }
+            (None, true) => {}
+        }
+        if !(0..=MAX_LOCK_YEARS).contains(&tier.lock_years) {
+            problems.add(&span, key("lock_years"), format!("must be between 0 and {MAX_LOCK_YEARS}"));
+        }
+        specs.push(TierSpec {
+            name: tier.name,
+            min_points: tier.min_points,
+            lock_years: tier.lock_years.clamp(0, MAX_LOCK_YEARS) as u32,
+            description: tier.description,
+        });
+    }
+    if problems.list.len() > before {
+        return None;
+    }
+    Some(TierTable::from_best_to_worst(specs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const DEFAULT: &str = include_str!("../../../rulebooks/default.toml");
+
+    #[test]
+    fn default_rulebook_loads() {
+        let rulebook = Rulebook::from_toml(DEFAULT, "default.toml").unwrap();
+        assert_eq!(rulebook.base_score, 1000);
+        assert_eq!(rulebook.behaviour("tax-evasion").unwrap().points, -100);
+        assert_eq!(rulebook.behaviour("tax-evasion").unwrap().years, 5);
+        assert_eq!(rulebook.behaviour("national-award").unwrap().years, 3);
+        let crime = rulebook.behaviour("intentional-crime").unwrap();
+        assert_eq!(crime.forced_tier.map(|t| rulebook.tiers.name(t)), Some("D"));
+        assert_eq!(rulebook.tiers.len(), 6);
+        assert_eq!(rulebook.fingerprint.len(), 64);
+    }
+
+    fn replace(from: &str, to: &str) -> String {
+        assert!(DEFAULT.contains(from), "fixture text {from:?} not in default rulebook");
+        DEFAULT.replacen(from, to, 1)
+    }
+
+    fn problems(text: &str) -> Vec<RulebookProblem> {
+        Rulebook::from_toml(text, "x.toml").unwrap_err().problems
+    }
+
+    #[test]
+    fn refused_categories_say_why() {
+        let text = replace("category = \"tax\"", "category = \"religion\"");
+        let found = problems(&text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].key, "behaviour[0].category");
+        assert!(found[0].reason.contains("does not score religion"), "{}", found[0].reason);
+        assert!(found[0].reason.contains("on principle"));
+        for (name, _) in REFUSED_GROUNDS {
+            let text = replace("category = \"tax\"", &format!("category = \"{name}\""));
+            assert!(problems(&text)[0].reason.contains("refused"), "{name}");
+        }
+    }
+
+    #[test]
+    fn refused_words_in_codes_are_caught_under_any_category() {
+        let text = replace("code = \"tax-evasion\"", "code = \"negative-posts\"");
+        let found = problems(&text);
+        assert!(found.iter().any(|p| p.key == "behaviour[0].code" && p.reason.contains("speech")), "{found:?}");
+    }
+
+    #[test]
+    fn unknown_category_lists_the_closed_set() {
+        let found = problems(&replace("category = \"tax\"", "category = \"vibes\""));
+        assert!(found[0].reason.contains("closed set"), "{:?}", found[0]);
+        assert!(found[0].reason.contains("judicial"));
+    }
+
+    #[test]
+    fn syntax_and_type_errors_carry_line_and_key() {
+        let found = problems(&replace("points = -100", "points = \"lots\""));
+        assert_eq!(found[0].key, "behaviour[0].points");
+        assert!(found[0].line.unwrap() > 1);
+        let found = problems(&replace("base_score = 1000", "base_score = 1000\ncolour = \"red\""));
+        assert!(found[0].key.contains("scoring") && found[0].reason.contains("colour"), "{found:?}");
+        let found = problems("[rulebook\nid=");
+        assert_eq!(found[0].key, "(syntax)");
+        assert_eq!(found[0].line, Some(1));
+    }
+
+    #[test]
+    fn semantic_errors_are_all_reported_with_lines() {
+        let text = replace("points = -100", "points = -5000")
+            .replacen("legal_basis = \"", "legal_basis = \"\" #", 1);
+        let found = problems(&text);
+        assert!(found.iter().any(|p| p.key == "behaviour[0].points" && p.reason.contains("-5000")), "{found:?}");
+        assert!(found.iter().any(|p| p.key == "behaviour[0].legal_basis"), "{found:?}");
+        assert!(found.iter().all(|p| p.line.is_some()));
+    }
+
+    #[test]
+    fn tier_table_is_checked() {
+        let found = problems(&replace("min_points = 1030", "min_points = 1070"));
+        assert!(found.iter().any(|p| p.key == "tiers.tier[1].min_points"), "{found:?}");
+        let found = problems(&replace("recovery = \"step-wise\"", "recovery = \"sideways\""));
+        assert_eq!(found[0].key, "tiers.recovery");
+        let found = problems(&replace("forced_tier = \"D\"", "forced_tier = \"Z\""));
+        assert!(found[0].reason.contains("not a tier"), "{found:?}");
+        let found = problems(&replace("lock_years = 5", "lock_years = 99"));
+        assert!(found[0].key.ends_with("lock_years"));
+    }
+
+    #[test]
+    fn duplicate_codes_are_refused() {
+        let text = format!(
+            "{DEFAULT}\n[[behaviour]]\ncode = \"tax-evasion\"\ntitle = \"Again\"\npoints = -1\ncategory = \"tax\"\nlegal_basis = \"x\"\n"
+        );
+        let found = problems(&text);
+        assert!(found.iter().any(|p| p.reason.contains("declared twice")), "{found:?}");
+    }
+
+    #[test]
+    fn display_names_file_line_key_reason() {
+        let error = Rulebook::from_toml(&replace("points = -100", "points = -5000"), "books/x.toml").unwrap_err();
+        let text = error.to_string();
+        assert!(text.starts_with("books/x.toml:"), "{text}");
+        assert!(text.contains(": behaviour[0].points: "), "{text}");
+    }
+}
