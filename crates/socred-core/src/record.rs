@@ -165,6 +165,69 @@ pub struct SubjectFile {
     pub voids: Vec<Void>,
 }
 
+/// One problem with one field of an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+/// A record as it arrives from outside: a CLI invocation, an import row, a
+/// request body. Every field is still text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordInput<'a> {
+    pub id: Option<&'a str>,
+    pub subject: &'a str,
+    pub behaviour: &'a str,
+    pub at: &'a str,
+    pub source: &'a str,
+    pub evidence: Option<&'a str>,
+}
+
+impl RecordInput<'_> {
+    /// Validates every field against the rulebook, reporting every problem,
+    /// and derives the id from the content when none was given.
+    pub fn validate(&self, rulebook: &crate::Rulebook) -> Result<Record, Vec<FieldProblem>> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
+        let id = match self.id.filter(|id| !id.is_empty()) {
+            Some(id) => RecordId::parse(id).map_err(|e| problem("id", e.to_string())).ok(),
+            None => None,
+        };
+        let subject = SubjectId::parse(self.subject).map_err(|e| problem("subject", e.to_string())).ok();
+        if rulebook.behaviour(self.behaviour).is_none() {
+            let reason = if self.behaviour.is_empty() {
+                "must not be empty".to_string()
+            } else {
+                format!("{:?} is not in rulebook {} {}", self.behaviour, rulebook.id, rulebook.version)
+            };
+            problem("behaviour", reason);
+        }
+        let occurred_on = crate::date::parse_date(self.at).map_err(|e| problem("at", e.to_string())).ok();
+        if let Err(e) = check_text(self.source, MAX_SOURCE_CHARS) {
+            problem("source", e.to_string());
+        }
+        let evidence = self.evidence.filter(|e| !e.is_empty());
+        if let Some(Err(e)) = evidence.map(|e| check_text(e, MAX_EVIDENCE_CHARS)) {
+            problem("evidence", e.to_string());
+        }
+        match (subject, occurred_on) {
+            (Some(subject), Some(occurred_on)) if problems.is_empty() => {
+                let content = RecordContent { subject: &subject, behaviour: self.behaviour, occurred_on, source: self.source, evidence };
+                Ok(Record {
+                    id: id.unwrap_or_else(|| RecordId::derive(&content)),
+                    subject,
+                    behaviour: self.behaviour.to_string(),
+                    occurred_on,
+                    source: self.source.to_string(),
+                    evidence: evidence.map(str::to_string),
+                })
+            }
+            _ => Err(problems),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +263,26 @@ mod tests {
         for variant in variants {
             assert_ne!(RecordId::derive(&variant), id, "{variant:?}");
         }
+    }
+
+    #[test]
+    fn input_reports_every_bad_field() {
+        let rulebook = crate::Rulebook::from_toml(crate::DEFAULT_RULEBOOK, "default.toml").unwrap();
+        let input = RecordInput {
+            id: Some("bad id"),
+            subject: "110101199003074515",
+            behaviour: "vibes",
+            at: "2025-02-30",
+            source: "",
+            evidence: Some("a\u{7}b"),
+        };
+        let problems = input.validate(&rulebook).unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["id", "subject", "behaviour", "at", "source", "evidence"]);
+        let good = RecordInput { id: None, subject: "110101199003074514", behaviour: "jaywalking", at: "2025-02-03", source: "police", evidence: Some("") };
+        let record = good.validate(&rulebook).unwrap();
+        assert!(record.id.as_str().starts_with("r-"));
+        assert_eq!(record.evidence, None);
     }
 
     #[test]

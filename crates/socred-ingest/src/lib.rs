@@ -1,0 +1,395 @@
+//! socred-ingest: record files into the ledger.
+//!
+//! A file is streamed row by row: each row is parsed, validated against the
+//! rulebook (every bad field reported with its line), and written inside one
+//! store session. By default the file is atomic: one bad row and nothing is
+//! stored, and every bad row is listed. With `skip_invalid`, the good rows are
+//! stored and the bad ones handed back for a rejects file.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use socred_core::record::RecordInput;
+use socred_store::{Actor, RowOutcome, Store, StoreError};
+
+/// A line longer than this is refused without being read into memory whole.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+/// Bad rows listed in a report; beyond this they are only counted.
+pub const MAX_LISTED_ERRORS: usize = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Ndjson,
+    Csv,
+}
+
+impl Format {
+    /// Guesses the format from the file name: `.csv`, or `.ndjson` / `.jsonl` / `.json`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" | "json" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("reading the input: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("CSV header: {0}")]
+    Header(String),
+}
+
+/// One refused row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The receipt of one import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub rows: u64,
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected_rows: u64,
+    /// True when the good rows were stored. False when an atomic import met a bad row.
+    pub committed: bool,
+    pub audit_seq: Option<i64>,
+    /// Every problem of every bad row (a row may have several), up to [`MAX_LISTED_ERRORS`].
+    pub errors: Vec<RowError>,
+    pub errors_not_listed: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    pub format: Format,
+    pub skip_invalid: bool,
+}
+
+/// Where refused rows go when `skip_invalid` is set: written as they were read
+/// (CSV with its header), so they can be fixed and imported again.
+pub trait Rejects {
+    fn reject(&mut self, raw: &[u8]) -> std::io::Result<()>;
+}
+
+impl<W: Write> Rejects for W {
+    fn reject(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        self.write_all(raw)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRow<'a> {
+    #[serde(default, borrow)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    subject: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    behaviour: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    at: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    source: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    evidence: Option<std::borrow::Cow<'a, str>>,
+}
+
+struct Importer<'s, 'r> {
+    session: socred_store::ImportSession<'s>,
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    report: ImportReport,
+    rejects: Option<&'r mut dyn Rejects>,
+}
+
+impl Importer<'_, '_> {
+    fn error(&mut self, line: u64, field: &str, reason: String) {
+        if self.report.errors.len() < MAX_LISTED_ERRORS {
+            self.report.errors.push(RowError { line, field: field.to_string(), reason });
+        } else {
+            self.report.errors_not_listed += 1;
+        }
+    }
+
+    fn bad_row(&mut self, raw: &[u8]) -> Result<(), IngestError> {
+        self.bad_row_with(|| raw.to_vec())
+    }
+
+    /// Counts a refused row; its raw text is only produced when a rejects file wants it.
+    fn bad_row_with(&mut self, raw: impl FnOnce() -> Vec<u8>) -> Result<(), IngestError> {
+        self.report.rejected_rows += 1;
+        if let Some(rejects) = self.rejects.as_mut() {
+            rejects.reject(&raw())?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), IngestError> {
+        self.report.rows += 1;
+        let record = match input.validate(&self.rulebook) {
+            Ok(record) => record,
+            Err(problems) => {
+                for problem in problems {
+                    self.error(line, problem.field, problem.reason);
+                }
+                return self.bad_row_with(raw);
+            }
+        };
+        match self.session.push(&record)? {
+            RowOutcome::Inserted => self.report.inserted += 1,
+            RowOutcome::Duplicate => self.report.duplicates += 1,
+            RowOutcome::Rejected { field, reason, .. } => {
+                self.error(line, field, reason);
+                self.bad_row_with(raw)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Imports one file. `progress` is told how many bytes have been consumed.
+pub fn import(
+    store: &mut Store,
+    reader: impl BufRead,
+    options: ImportOptions,
+    actor: &Actor,
+    file_label: &str,
+    rejects: Option<&mut dyn Rejects>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, IngestError> {
+    let rulebook = store.rulebook().clone();
+    let session = store.begin_import(actor, "records.import")?;
+    let mut importer = Importer {
+        session,
+        rulebook,
+        report: ImportReport {
+            rows: 0,
+            inserted: 0,
+            duplicates: 0,
+            rejected_rows: 0,
+            committed: false,
+            audit_seq: None,
+            errors: Vec::new(),
+            errors_not_listed: 0,
+        },
+        rejects: if options.skip_invalid { rejects } else { None },
+    };
+    match options.format {
+        Format::Ndjson => read_ndjson(&mut importer, reader, progress)?,
+        Format::Csv => read_csv(&mut importer, reader, progress)?,
+    }
+    let mut report = importer.report;
+    if report.rejected_rows > 0 && !options.skip_invalid {
+        importer.session.rollback();
+        report.inserted = 0;
+        report.duplicates = 0;
+        return Ok(report);
+    }
+    let summary = importer.session.commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
+    report.committed = true;
+    report.audit_seq = summary.audit_seq;
+    Ok(report)
+}
+
+/// Reads at most [`MAX_LINE_BYTES`] + 1 bytes of the next line; longer lines
+/// are drained and reported as too long rather than buffered.
+fn next_line(reader: &mut impl BufRead, buffer: &mut Vec<u8>) -> std::io::Result<Option<(usize, bool)>> {
+    buffer.clear();
+    let mut total = 0usize;
+    let mut too_long = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(if total == 0 { None } else { Some((total, too_long)) });
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(position) => (&available[..=position], true),
+            None => (available, false),
+        };
+        let length = chunk.len();
+        if !too_long {
+            if buffer.len() + length > MAX_LINE_BYTES + 1 {
+                too_long = true;
+                buffer.clear();
+            } else {
+                buffer.extend_from_slice(chunk);
+            }
+        }
+        total += length;
+        reader.consume(length);
+        if done {
+            return Ok(Some((total, too_long)));
+        }
+    }
+}
+
+fn read_ndjson(importer: &mut Importer<'_, '_>, mut reader: impl BufRead, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+    let mut buffer = Vec::with_capacity(1024);
+    let mut line = 0u64;
+    let mut consumed = 0u64;
+    while let Some((length, too_long)) = next_line(&mut reader, &mut buffer)? {
+        line += 1;
+        consumed += length as u64;
+        if line % 4096 == 0 {
+            progress(consumed);
+        }
+        if too_long {
+            importer.report.rows += 1;
+            importer.error(line, "(line)", format!("is {length} bytes long; at most {MAX_LINE_BYTES}"));
+            importer.bad_row(b"")?;
+            continue;
+        }
+        let raw = buffer.as_slice();
+        let text = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            importer.report.rows += 1;
+            importer.error(line, "(line)", "is not valid UTF-8".into());
+            importer.bad_row(raw)?;
+            continue;
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let parsed: Result<JsonRow<'_>, _> = serde_path_to_error::deserialize(&mut deserializer);
+        let parsed = parsed.map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            let field = if path == "." { "(line)".to_string() } else { path };
+            (field, inner.to_string())
+        });
+        let parsed = parsed.and_then(|row| match deserializer.end() {
+            Ok(()) => Ok(row),
+            Err(error) => Err(("(line)".to_string(), format!("{error}: one JSON object per line"))),
+        });
+        match parsed {
+            Ok(row) => {
+                let input = RecordInput {
+                    id: row.id.as_deref(),
+                    subject: &row.subject,
+                    behaviour: &row.behaviour,
+                    at: &row.at,
+                    source: &row.source,
+                    evidence: row.evidence.as_deref(),
+                };
+                importer.row(line, input, || raw.to_vec())?;
+            }
+            Err((field, reason)) => {
+                importer.report.rows += 1;
+                importer.error(line, &field, reason);
+                importer.bad_row(raw)?;
+            }
+        }
+    }
+    progress(consumed);
+    Ok(())
+}
+
+/// A CSV record written back as one line, for the rejects file.
+fn raw(record: &csv::ByteRecord) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_byte_record(record);
+    writer.into_inner().unwrap_or_default()
+}
+
+const CSV_COLUMNS: [&str; 6] = ["id", "subject", "behaviour", "at", "source", "evidence"];
+const CSV_REQUIRED: [&str; 4] = ["subject", "behaviour", "at", "source"];
+
+fn read_csv(importer: &mut Importer<'_, '_>, reader: impl BufRead, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
+    let headers = csv.byte_headers().map_err(|e| IngestError::Header(e.to_string()))?.clone();
+    let mut columns = [None::<usize>; 6];
+    for (index, name) in headers.iter().enumerate() {
+        let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+        match CSV_COLUMNS.iter().position(|c| *c == name) {
+            Some(slot) if columns[slot].is_none() => columns[slot] = Some(index),
+            Some(_) => return Err(IngestError::Header(format!("column {name:?} appears twice"))),
+            None => {
+                return Err(IngestError::Header(format!(
+                    "unknown column {name:?}; expected {}",
+                    CSV_COLUMNS.join(", ")
+                )));
+            }
+        }
+    }
+    for required in CSV_REQUIRED {
+        let slot = CSV_COLUMNS.iter().position(|c| *c == required).expect("listed");
+        if columns[slot].is_none() {
+            return Err(IngestError::Header(format!("missing required column {required:?}")));
+        }
+    }
+    if let Some(rejects) = importer.rejects.as_mut() {
+        let mut header_line = csv::Writer::from_writer(Vec::new());
+        header_line.write_byte_record(&headers).map_err(std::io::Error::other)?;
+        rejects.reject(&header_line.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    }
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        let line = csv.position().line();
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                importer.report.rows += 1;
+                importer.error(line, "(line)", error.to_string());
+                importer.bad_row(b"")?;
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        rows += 1;
+        if rows % 4096 == 0 {
+            progress(csv.position().byte());
+        }
+        if record.len() != headers.len() {
+            importer.report.rows += 1;
+            importer.error(line, "(line)", format!("has {} fields; the header has {}", record.len(), headers.len()));
+            importer.bad_row(&raw(&record))?;
+            continue;
+        }
+        if record.as_slice().len() > MAX_LINE_BYTES {
+            importer.report.rows += 1;
+            importer.error(line, "(line)", format!("is {} bytes long; at most {MAX_LINE_BYTES}", record.as_slice().len()));
+            importer.bad_row(&raw(&record))?;
+            continue;
+        }
+        let mut fields = [""; 6];
+        let mut utf8_error = None;
+        for (slot, column) in columns.iter().enumerate() {
+            if let Some(column) = column {
+                match std::str::from_utf8(&record[*column]) {
+                    Ok(text) => fields[slot] = text,
+                    Err(_) => utf8_error = Some(CSV_COLUMNS[slot]),
+                }
+            }
+        }
+        if let Some(field) = utf8_error {
+            importer.report.rows += 1;
+            importer.error(line, field, "is not valid UTF-8".into());
+            importer.bad_row(&raw(&record))?;
+            continue;
+        }
+        let input = RecordInput {
+            id: Some(fields[0]),
+            subject: fields[1],
+            behaviour: fields[2],
+            at: fields[3],
+            source: fields[4],
+            evidence: Some(fields[5]),
+        };
+        importer.row(line, input, || raw(&record))?;
+    }
+    progress(csv.position().byte());
+    Ok(())
+}

@@ -1,0 +1,749 @@
+//! socred-store: the ledger on embedded SQLite.
+//!
+//! One writer at a time (`BEGIN IMMEDIATE`), WAL, `synchronous = FULL`: a write
+//! that returned Ok has reached the disk and survives `kill -9` and power loss.
+//! Ledger rows are only ever inserted; every write appends a hash-chained audit
+//! entry that covers the rows it wrote. Assessments are derived: a per-subject
+//! summary is cached with the window of dates on which it holds.
+
+pub mod audit;
+mod error;
+mod import;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use socred_core::assess::{self, Assessment, LockState, Summary};
+use socred_core::record::{check_text, Record, RecordId, SubjectFile, Void, MAX_REASON_CHARS};
+use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
+use time::OffsetDateTime;
+
+pub use audit::{AuditEntry, VerifyReport};
+pub use error::{Result, StoreError};
+pub use import::{ImportSession, ImportSummary, RowOutcome};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const SCHEMA_VERSION: &str = "1";
+pub const MAX_NAME_CHARS: usize = 128;
+pub const MAX_ACTOR_CHARS: usize = 128;
+/// Links per subject added in one call.
+pub const MAX_LINKS_PER_CALL: usize = 64;
+/// Page size limit for listings.
+pub const MAX_PAGE: u32 = 10_000;
+
+/// Who is writing, and when. Every write carries one into the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    name: String,
+    at: OffsetDateTime,
+}
+
+impl Actor {
+    pub fn new(name: &str, at: OffsetDateTime) -> Result<Actor> {
+        check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
+        Ok(Actor { name: name.to_string(), at })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn at_text(&self) -> String {
+        self.at
+            .to_offset(time::UtcOffset::UTC)
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("a UTC timestamp formats as RFC 3339")
+    }
+}
+
+/// A subject to register.
+#[derive(Debug, Clone)]
+pub struct NewSubject {
+    pub id: SubjectId,
+    pub name: String,
+    /// Guardians of this person (they must be registered persons).
+    pub guardians: Vec<SubjectId>,
+    /// Organisations this person legally represents (they must be registered).
+    pub represents: Vec<SubjectId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum SubjectOutcome {
+    Registered,
+    AlreadyRegistered { links_added: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubjectRef {
+    pub id: SubjectId,
+    pub name: String,
+}
+
+/// A registered subject and its links.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubjectInfo {
+    pub id: SubjectId,
+    pub kind: SubjectKind,
+    pub name: String,
+    pub guardians: Vec<SubjectRef>,
+    pub children: Vec<SubjectRef>,
+    pub represents: Vec<SubjectRef>,
+    pub representatives: Vec<SubjectRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum VoidOutcome {
+    Voided { subject: SubjectId },
+    AlreadyVoid { subject: SubjectId },
+}
+
+/// Counts for an overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overview {
+    pub persons: u64,
+    pub organisations: u64,
+    pub records: u64,
+    pub voids: u64,
+    pub rulebook: String,
+}
+
+/// The embedded store.
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+    rulebook: Arc<Rulebook>,
+}
+
+fn configure(connection: &Connection) -> Result<()> {
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(format!("could not switch to WAL (got {mode})")));
+    }
+    // FULL: a commit is on disk before it is acknowledged.
+    connection.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -131072;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    connection.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn not_a_store(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |error| match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotAStore(path.to_path_buf()),
+        _ => StoreError::Database(error),
+    }
+}
+
+fn julian(date: Date) -> i64 {
+    i64::from(date.to_julian_day())
+}
+
+fn from_julian(day: i64) -> Result<Date> {
+    i32::try_from(day)
+        .ok()
+        .and_then(|day| Date::from_julian_day(day).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("day number {day} is not a date")))
+}
+
+impl Store {
+    /// Creates a new store at `path` with the given rulebook. Refuses to touch
+    /// an existing non-empty file.
+    pub fn create(path: &Path, rulebook_source: &str, rulebook_file: &str, actor: &Actor, origin: &str) -> Result<Store> {
+        let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
+        }
+        let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+            .map_err(not_a_store(path))?;
+        configure(&connection).map_err(|e| match e {
+            StoreError::Database(db) => not_a_store(path)(db),
+            other => other,
+        })?;
+        connection.execute_batch("BEGIN IMMEDIATE")?;
+        let created = (|| -> Result<()> {
+            let exists: i64 = connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))?;
+            if exists > 0 {
+                return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
+            }
+            connection.execute_batch(SCHEMA)?;
+            connection.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3)",
+                params![SCHEMA_VERSION, origin, actor.at_text()],
+            )?;
+            let seq = audit::next_seq(&connection)?;
+            let mut digest = audit::RowDigest::default();
+            insert_rulebook(&connection, &rulebook, rulebook_source, rulebook_file, seq, &mut digest)?;
+            audit::append(
+                &connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "store.init",
+                None,
+                &serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "origin": origin}),
+                digest,
+            )?;
+            Ok(())
+        })();
+        match created {
+            Ok(()) => connection.execute_batch("COMMIT")?,
+            Err(error) => {
+                let _ = connection.execute_batch("ROLLBACK");
+                return Err(error);
+            }
+        }
+        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook) })
+    }
+
+    /// Opens an existing store; never creates one.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::NotInitialised(path.to_path_buf()));
+        }
+        let connection =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(not_a_store(path))?;
+        configure(&connection).map_err(|e| match e {
+            StoreError::Database(db) => not_a_store(path)(db),
+            other => other,
+        })?;
+        let version: Option<String> = connection
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
+            .optional()
+            .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
+        if version.as_deref() != Some(SCHEMA_VERSION) {
+            return Err(StoreError::NotAStore(path.to_path_buf()));
+        }
+        let rulebook = load_active_rulebook(&connection)?;
+        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn rulebook(&self) -> &Arc<Rulebook> {
+        &self.rulebook
+    }
+
+    /// What created the store: "init" or "demo".
+    pub fn origin(&self) -> Result<String> {
+        Ok(self.connection.query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| row.get(0))?)
+    }
+
+    /// Runs `write` in one IMMEDIATE transaction with a reserved audit sequence number.
+    fn write<T>(&mut self, write: impl FnOnce(&Connection, i64) -> Result<T>) -> Result<T> {
+        self.connection.execute_batch("BEGIN IMMEDIATE")?;
+        let result = audit::next_seq(&self.connection).and_then(|seq| write(&self.connection, seq));
+        match result {
+            Ok(value) => {
+                self.connection.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(error) => {
+                let _ = self.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Registers a subject with its links. Registering the same subject again
+    /// with the same name is a no-op that adds any new links; another name is a conflict.
+    pub fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
+        check_new_subject(subject)?;
+        self.write(|connection, seq| {
+            let mut digest = audit::RowDigest::default();
+            let (outcome, _) = write_subject(connection, seq, subject, &mut digest)?;
+            if digest.rows() > 0 {
+                let (action, links_added) = match outcome {
+                    SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
+                    SubjectOutcome::AlreadyRegistered { links_added } => ("subject.link", links_added),
+                };
+                audit::append(
+                    connection,
+                    seq,
+                    &actor.at_text(),
+                    actor.name(),
+                    action,
+                    Some(subject.id.as_str()),
+                    &serde_json::json!({"links_added": links_added}),
+                    digest,
+                )?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    pub fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
+        let row: Option<(i64, String)> = self
+            .connection
+            .query_row("SELECT key, name FROM subjects WHERE id = ?1", [id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let Some((key, name)) = row else { return Ok(None) };
+        let linked = |sql: &str| -> Result<Vec<SubjectRef>> {
+            let mut statement = self.connection.prepare_cached(sql)?;
+            let rows = statement.query_map([key], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (other, name) = row?;
+                let id = SubjectId::parse(&other).map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
+                out.push(SubjectRef { id, name });
+            }
+            Ok(out)
+        };
+        Ok(Some(SubjectInfo {
+            id: *id,
+            kind: id.kind(),
+            name,
+            guardians: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'guardian' ORDER BY s.id")?,
+            children: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'guardian' ORDER BY s.id")?,
+            represents: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'represents' ORDER BY s.id")?,
+            representatives: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'represents' ORDER BY s.id")?,
+        }))
+    }
+
+    fn subject_key(&self, id: &SubjectId) -> Result<i64> {
+        self.connection
+            .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
+            .query_row([id.as_str()], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))
+    }
+
+    /// Starts a batched, atomic write of records: nothing is stored until
+    /// [`ImportSession::commit`]. `action` names the audit entry.
+    pub fn begin_import<'s>(&'s mut self, actor: &Actor, action: &str) -> Result<ImportSession<'s>> {
+        ImportSession::begin(self, actor.clone(), action.to_string())
+    }
+
+    /// Adds one record (a batch of one). Idempotent by record id.
+    pub fn add_record(&mut self, record: &Record, actor: &Actor) -> Result<RowOutcome> {
+        let mut session = self.begin_import(actor, "record.add")?;
+        let outcome = session.push(record)?;
+        match &outcome {
+            RowOutcome::Rejected { field, reason, conflict } => {
+                let error = if *conflict {
+                    StoreError::Conflict(reason.clone())
+                } else if *field == "subject" {
+                    StoreError::UnknownSubject(record.subject.to_string())
+                } else {
+                    StoreError::invalid(*field, reason.clone())
+                };
+                session.rollback();
+                Err(error)
+            }
+            _ => {
+                session.commit(serde_json::json!({"record_id": record.id}))?;
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Voids a record. Voiding twice with the same reason is a no-op; with
+    /// another reason, a conflict (the first void stands).
+    pub fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
+        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+        let result = self.write(|connection, seq| {
+            let row: Option<(i64, i64, String)> = connection
+                .query_row(
+                    "SELECT r.seq, r.subject, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
+                    [record_id.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            let (record_seq, subject_key, subject) = row.ok_or_else(|| StoreError::UnknownRecord(record_id.to_string()))?;
+            let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let existing: Option<String> = connection
+                .query_row("SELECT reason FROM voids WHERE record_seq = ?1", [record_seq], |row| row.get(0))
+                .optional()?;
+            match existing {
+                Some(previous) if previous == reason => return Ok(VoidOutcome::AlreadyVoid { subject }),
+                Some(previous) => {
+                    return Err(StoreError::Conflict(format!("record {record_id} is already void (reason: {previous:?})")));
+                }
+                None => {}
+            }
+            connection.execute(
+                "INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)",
+                params![record_seq, reason, seq],
+            )?;
+            connection.execute("DELETE FROM assessment_cache WHERE subject = ?1", [subject_key])?;
+            let mut digest = audit::RowDigest::default();
+            digest.void(record_id.as_str(), reason);
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "record.void",
+                Some(subject.as_str()),
+                &serde_json::json!({"record_id": record_id, "reason": reason}),
+                digest,
+            )?;
+            Ok(VoidOutcome::Voided { subject })
+        })?;
+        Ok(result)
+    }
+
+    /// Everything the ledger holds on a subject.
+    pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
+        let key = self.subject_key(id)?;
+        self.file_by_key(key, *id)
+    }
+
+    fn file_by_key(&self, key: i64, id: SubjectId) -> Result<SubjectFile> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason
+             FROM records r LEFT JOIN voids v ON v.record_seq = r.seq WHERE r.subject = ?1 ORDER BY r.seq",
+        )?;
+        let mut rows = statement.query([key])?;
+        let mut file = SubjectFile::default();
+        while let Some(row) = rows.next()? {
+            let record_id: String = row.get(0)?;
+            let id_value = RecordId::parse(&record_id).map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
+            let void_reason: Option<String> = row.get(5)?;
+            if let Some(reason) = void_reason {
+                file.voids.push(Void { record_id: id_value.clone(), reason });
+            }
+            file.records.push(Record {
+                id: id_value,
+                subject: id,
+                behaviour: row.get(1)?,
+                occurred_on: from_julian(row.get(2)?)?,
+                source: row.get(3)?,
+                evidence: row.get(4)?,
+            });
+        }
+        Ok(file)
+    }
+
+    /// The full, explained assessment (recomputed from the file).
+    pub fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {
+        let key = self.subject_key(id)?;
+        let file = self.file_by_key(key, *id)?;
+        let assessment = assess::assess(&self.rulebook, *id, &file, as_of);
+        let summary = assess::summarise(&self.rulebook, &file, as_of);
+        self.remember(key, &summary, as_of)?;
+        Ok(assessment)
+    }
+
+    /// The hot summary: from the cache when it holds on `as_of`, else computed and cached.
+    pub fn summary(&self, id: &SubjectId, as_of: Date) -> Result<Summary> {
+        let key = self.subject_key(id)?;
+        if let Some(summary) = self.cached(key)? {
+            if summary.holds_on(as_of) {
+                return Ok(summary);
+            }
+        }
+        let file = self.file_by_key(key, *id)?;
+        let summary = assess::summarise(&self.rulebook, &file, as_of);
+        self.remember(key, &summary, as_of)?;
+        Ok(summary)
+    }
+
+    fn cached(&self, key: i64) -> Result<Option<Summary>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT valid_from, valid_until, score, tier, points_tier, lock_tier, lock_since, lock_until
+             FROM assessment_cache WHERE subject = ?1 AND fingerprint = ?2",
+        )?;
+        let row = statement
+            .query_row(params![key, self.rulebook.fingerprint], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, Option<i64>>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                    row.get::<_, Option<i64>>(5)?,
+                    row.get::<_, Option<i64>>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
+                ))
+            })
+            .optional()?;
+        let Some((from, until, score, tier, points_tier, lock_tier, lock_since, lock_until)) = row else { return Ok(None) };
+        let tier_of = |rank: i64| -> Result<Tier> {
+            u8::try_from(rank)
+                .ok()
+                .filter(|rank| usize::from(*rank) < self.rulebook.tiers.len())
+                .map(Tier)
+                .ok_or_else(|| StoreError::Corrupt(format!("cached tier {rank}")))
+        };
+        let lock = match (lock_tier, lock_since, lock_until) {
+            (Some(tier), Some(since), Some(until)) => {
+                Some(LockState { tier: tier_of(tier)?, since: from_julian(since)?, until: from_julian(until)? })
+            }
+            _ => None,
+        };
+        Ok(Some(Summary {
+            score,
+            tier: tier_of(tier)?,
+            points_tier: tier_of(points_tier)?,
+            lock,
+            valid_from: from_julian(from)?,
+            valid_until: until.map(from_julian).transpose()?,
+        }))
+    }
+
+    /// Caches a summary unless a newer one is already there: reads of the past
+    /// must not evict the present. The cache is derived data, so a busy store
+    /// simply skips it.
+    fn remember(&self, key: i64, summary: &Summary, as_of: Date) -> Result<()> {
+        let result = self.connection.prepare_cached(
+            "INSERT INTO assessment_cache (subject, fingerprint, valid_from, valid_until, score, tier, points_tier, lock_tier, lock_since, lock_until)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (subject) DO UPDATE SET fingerprint = excluded.fingerprint, valid_from = excluded.valid_from,
+                 valid_until = excluded.valid_until, score = excluded.score, tier = excluded.tier,
+                 points_tier = excluded.points_tier, lock_tier = excluded.lock_tier, lock_since = excluded.lock_since,
+                 lock_until = excluded.lock_until
+             WHERE assessment_cache.fingerprint <> excluded.fingerprint OR assessment_cache.valid_from <= ?11",
+        )?
+        .execute(params![
+            key,
+            self.rulebook.fingerprint,
+            julian(summary.valid_from),
+            summary.valid_until.map(julian),
+            summary.score,
+            summary.tier.0,
+            summary.points_tier.0,
+            summary.lock.map(|l| l.tier.0),
+            summary.lock.map(|l| julian(l.since)),
+            summary.lock.map(|l| julian(l.until)),
+            julian(as_of),
+        ]);
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Computes and caches the summary of every subject on `as_of`, in one
+    /// pass over the records in subject order, inside one transaction. Returns
+    /// how many subjects are in each tier (by rank).
+    pub fn refresh_all(&mut self, as_of: Date) -> Result<Vec<u64>> {
+        let mut counts = vec![0u64; self.rulebook.tiers.len()];
+        self.connection.execute_batch("BEGIN IMMEDIATE")?;
+        let result = (|| -> Result<()> {
+            let mut subjects = self.connection.prepare("SELECT key, id FROM subjects ORDER BY key")?;
+            let mut rows = subjects.query([])?;
+            while let Some(row) = rows.next()? {
+                let key: i64 = row.get(0)?;
+                let id: String = row.get(1)?;
+                let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let file = self.file_by_key(key, id)?;
+                let summary = assess::summarise(&self.rulebook, &file, as_of);
+                counts[usize::from(summary.tier.0)] += 1;
+                self.remember(key, &summary, as_of)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.connection.execute_batch("COMMIT")?,
+            Err(error) => {
+                let _ = self.connection.execute_batch("ROLLBACK");
+                return Err(error);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Replaces the active rulebook with a new version. Refused if records in
+    /// the ledger use behaviours the new version does not declare. Cached
+    /// assessments are dropped: they were made under the old version.
+    pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
+        let rulebook = Rulebook::from_toml(source, file)?;
+        let activated = self.write(|connection, seq| {
+            let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
+            if current == rulebook.fingerprint {
+                return Ok(false);
+            }
+            let mut statement = connection.prepare("SELECT DISTINCT behaviour FROM records")?;
+            let used: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+            let missing: Vec<&String> = used.iter().filter(|code| rulebook.behaviour(code).is_none()).collect();
+            if !missing.is_empty() {
+                return Err(StoreError::invalid(
+                    "behaviour",
+                    format!(
+                        "the ledger holds records of {} which {} {} does not declare; keep them in the new version",
+                        missing.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "),
+                        rulebook.id,
+                        rulebook.version
+                    ),
+                ));
+            }
+            let mut digest = audit::RowDigest::default();
+            insert_rulebook(connection, &rulebook, source, file, seq, &mut digest)?;
+            connection.execute("DELETE FROM assessment_cache", [])?;
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "rulebook.activate",
+                None,
+                &serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "fingerprint": rulebook.fingerprint}),
+                digest,
+            )?;
+            Ok(true)
+        })?;
+        if activated {
+            self.rulebook = Arc::new(rulebook);
+        }
+        Ok(self.rulebook.clone())
+    }
+
+    pub fn overview(&self) -> Result<Overview> {
+        let count = |sql: &str| -> Result<u64> { Ok(self.connection.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64) };
+        Ok(Overview {
+            persons: count("SELECT count(*) FROM subjects WHERE kind = 'person'")?,
+            organisations: count("SELECT count(*) FROM subjects WHERE kind = 'organisation'")?,
+            records: count("SELECT count(*) FROM records")?,
+            voids: count("SELECT count(*) FROM voids")?,
+            rulebook: format!("{} {}", self.rulebook.id, self.rulebook.version),
+        })
+    }
+
+    /// Subject ids in registration order, a page at a time.
+    pub fn subject_ids(&self, after_key: i64, limit: u32) -> Result<Vec<(i64, SubjectId)>> {
+        let limit = limit.min(MAX_PAGE);
+        let mut statement = self.connection.prepare_cached("SELECT key, id FROM subjects WHERE key > ?1 ORDER BY key LIMIT ?2")?;
+        let rows = statement.query_map(params![after_key, limit], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, id) = row?;
+            out.push((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+        }
+        Ok(out)
+    }
+
+    pub fn audit_verify(&self) -> Result<VerifyReport> {
+        audit::verify(&self.connection)
+    }
+
+    pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
+    }
+
+    pub fn audit_head(&self) -> Result<(i64, String)> {
+        audit::head(&self.connection)
+    }
+
+    /// A fingerprint of the whole ledger's content, for tests that must show
+    /// a refused write changed nothing.
+    pub fn ledger_fingerprint(&self) -> Result<String> {
+        let (seq, hash) = self.audit_head()?;
+        let overview = self.overview()?;
+        let links: i64 = self.connection.query_row("SELECT count(*) FROM links", [], |r| r.get(0))?;
+        Ok(format!("{seq}:{hash}:{}:{}:{}:{}:{links}", overview.persons, overview.organisations, overview.records, overview.voids))
+    }
+
+    /// Direct access for tests of tamper detection; not for application code.
+    #[doc(hidden)]
+    pub fn raw_connection_for_tests(&self) -> &Connection {
+        &self.connection
+    }
+
+    fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
+        let mut statement = connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
+        for key in keys {
+            statement.execute([key])?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks what can be checked without the database.
+pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
+    check_text(&subject.name, MAX_NAME_CHARS).map_err(|e| StoreError::invalid("name", e.to_string()))?;
+    let links = subject.guardians.len() + subject.represents.len();
+    if links > MAX_LINKS_PER_CALL {
+        return Err(StoreError::TooLarge { count: links, limit: MAX_LINKS_PER_CALL });
+    }
+    if subject.id.kind() == SubjectKind::Organisation && links > 0 {
+        return Err(StoreError::invalid(
+            if subject.guardians.is_empty() { "represents" } else { "guardian" },
+            "only a person can have guardians or represent an organisation",
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts a subject and its links inside the caller's transaction.
+/// Returns the outcome and the subject's key.
+pub(crate) fn write_subject(connection: &Connection, seq: i64, subject: &NewSubject, digest: &mut audit::RowDigest) -> Result<(SubjectOutcome, i64)> {
+    let existing: Option<(i64, String)> = connection
+        .prepare_cached("SELECT key, name FROM subjects WHERE id = ?1")?
+        .query_row([subject.id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (key, registered) = match existing {
+        Some((_, name)) if name != subject.name => {
+            return Err(StoreError::Conflict(format!("subject {} is already registered under the name {name:?}", subject.id)));
+        }
+        Some((key, _)) => (key, false),
+        None => {
+            connection
+                .prepare_cached("INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![subject.id.as_str(), subject.id.kind().as_str(), subject.name, seq])?;
+            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name);
+            (connection.last_insert_rowid(), true)
+        }
+    };
+    let mut links_added = 0;
+    for (field, others, wanted) in [
+        ("guardian", &subject.guardians, SubjectKind::Person),
+        ("represents", &subject.represents, SubjectKind::Organisation),
+    ] {
+        for other in others {
+            if *other == subject.id {
+                return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
+            }
+            if other.kind() != wanted {
+                return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
+            }
+            let other_key: i64 = connection
+                .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
+                .query_row([other.as_str()], |row| row.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::invalid(field, format!("subject {other} is not registered")))?;
+            let added = connection
+                .prepare_cached("INSERT INTO links (subject, kind, other, audit_seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
+                .execute(params![key, field, other_key, seq])?;
+            if added == 1 {
+                digest.link(subject.id.as_str(), field, other.as_str());
+                links_added += 1;
+            }
+        }
+    }
+    let outcome = if registered { SubjectOutcome::Registered } else { SubjectOutcome::AlreadyRegistered { links_added } };
+    Ok((outcome, key))
+}
+
+fn insert_rulebook(connection: &Connection, rulebook: &Rulebook, source: &str, file: &str, seq: i64, digest: &mut audit::RowDigest) -> Result<()> {
+    connection.execute(
+        "INSERT INTO rulebooks (id, version, fingerprint, source, file, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![rulebook.id, rulebook.version, rulebook.fingerprint, source, file, seq],
+    )?;
+    digest.rulebook(&rulebook.fingerprint);
+    Ok(())
+}
+
+fn load_active_rulebook(connection: &Connection) -> Result<Rulebook> {
+    let (source, file, fingerprint): (String, String, String) = connection.query_row(
+        "SELECT source, file, fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let rulebook = Rulebook::from_toml(&source, &file)?;
+    if rulebook.fingerprint != fingerprint {
+        return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
+    }
+    Ok(rulebook)
+}

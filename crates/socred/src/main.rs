@@ -1,1 +1,428 @@
-fn main(){}
+//! socred: the command-line interface. A thin layer: parse arguments, call
+//! the store, ingest and simulator crates, print text or JSON.
+//!
+//! Exit status: 0 done; 1 refused (bad input, conflict, unknown subject, broken
+//! audit chain); 2 usage error; 3 failure of the store or the system.
+
+mod cli;
+mod demo;
+mod render;
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use socred_core::record::{check_text, RecordId, RecordInput, MAX_REASON_CHARS};
+use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
+use socred_ingest::{Format, ImportOptions};
+use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
+
+use cli::{AuditCommand, Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
+
+/// An input the CLI refuses: printed as `error: FIELD: REASON`, exit status 1.
+#[derive(Debug)]
+pub struct Refusal {
+    pub field: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(formatter, "{}", self.reason)
+        } else {
+            write!(formatter, "{}: {}", self.field, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
+    Refusal { field: field.to_string(), reason: reason.to_string() }.into()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let refused = error.downcast_ref::<Refusal>().is_some()
+                || error.downcast_ref::<StoreError>().is_some_and(|e| e.is_client_error() || matches!(e, StoreError::AuditBroken(_)));
+            eprintln!("error: {error:#}");
+            ExitCode::from(if refused { 1 } else { 3 })
+        }
+    }
+}
+
+fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn actor(cli: &Cli) -> Result<Actor> {
+    Actor::new(&cli.actor, time::OffsetDateTime::now_utc()).map_err(|e| refuse("--actor", e))
+}
+
+fn parse_subject(field: &str, text: &str) -> Result<SubjectId> {
+    SubjectId::parse(text).map_err(|e| refuse(field, format!("{text:?} {e}")))
+}
+
+fn parse_date(field: &str, text: &str) -> Result<Date> {
+    socred_core::parse_date(text).map_err(|e| refuse(field, e))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+fn open(cli: &Cli) -> Result<Store> {
+    Ok(Store::open(&cli.db)?)
+}
+
+fn read_rulebook(path: &Path) -> Result<String> {
+    let metadata = std::fs::metadata(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    if metadata.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES as u64 {
+        return Err(refuse("rulebook", format!("{} is {} bytes; at most {}", path.display(), metadata.len(), socred_core::rulebook::MAX_RULEBOOK_BYTES)));
+    }
+    let bytes = std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Init { rulebook } => {
+            let (source, label) = match rulebook {
+                Some(path) => (read_rulebook(path)?, path.display().to_string()),
+                None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
+            };
+            let store = Store::create(&cli.db, &source, &label, &actor(&cli)?, "init")?;
+            let rulebook = store.rulebook();
+            println!("created {} with rulebook {} {} ({} behaviours)", cli.db.display(), rulebook.id, rulebook.version, rulebook.behaviours.len());
+            Ok(())
+        }
+        Command::Rulebook { command } => rulebook(&cli, command),
+        Command::Subject { command } => subject(&cli, command),
+        Command::Record { command } => record(&cli, command),
+        Command::Import { file, format, skip_invalid, rejects, json } => {
+            import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
+        }
+        Command::Show { id, as_of, json } => {
+            let id = parse_subject("ID", id)?;
+            let as_of = as_of.as_deref().map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
+            let store = open(&cli)?;
+            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            let assessment = store.assessment(&id, as_of)?;
+            if *json {
+                let mut value = serde_json::to_value(&assessment)?;
+                let object = value.as_object_mut().expect("an assessment is an object");
+                object.insert("name".into(), info.name.clone().into());
+                object.insert("kind".into(), serde_json::to_value(info.kind)?);
+                object.insert("links".into(), serde_json::json!({
+                    "guardians": info.guardians, "children": info.children,
+                    "represents": info.represents, "representatives": info.representatives,
+                }));
+                print_json(&value)
+            } else {
+                print!("{}", render::assessment(&info, &assessment));
+                Ok(())
+            }
+        }
+        Command::Demo { subjects, seed, until, years, json } => {
+            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or_else(today);
+            demo::run(&cli, *subjects, *seed, until, *years, *json)
+        }
+        Command::Audit { command } => audit(&cli, command),
+    }
+}
+
+fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
+    match command {
+        RulebookCommand::Check { file, json } => {
+            let source = read_rulebook(file)?;
+            match Rulebook::from_toml(&source, &file.display().to_string()) {
+                Ok(rulebook) => {
+                    if *json {
+                        print_json(&serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
+                            "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}))
+                    } else {
+                        println!(
+                            "{}: valid: rulebook {} {}, {} behaviours, {} tiers, fingerprint {}",
+                            file.display(),
+                            rulebook.id,
+                            rulebook.version,
+                            rulebook.behaviours.len(),
+                            rulebook.tiers.len(),
+                            &rulebook.fingerprint[..16]
+                        );
+                        Ok(())
+                    }
+                }
+                Err(error) => {
+                    if *json {
+                        let problems: Vec<_> = error
+                            .problems
+                            .iter()
+                            .map(|p| serde_json::json!({"file": error.file, "line": p.line, "key": p.key, "reason": p.reason}))
+                            .collect();
+                        print_json(&serde_json::json!({"valid": false, "problems": problems}))?;
+                    }
+                    Err(refuse("", error))
+                }
+            }
+        }
+        RulebookCommand::Show { json } => {
+            let store = open(cli)?;
+            let rulebook = store.rulebook();
+            if *json {
+                print_json(rulebook.as_ref())
+            } else {
+                print!("{}", render::rulebook(rulebook));
+                Ok(())
+            }
+        }
+        RulebookCommand::Activate { file } => {
+            let source = read_rulebook(file)?;
+            let mut store = open(cli)?;
+            let before = store.rulebook().fingerprint.clone();
+            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
+            if rulebook.fingerprint == before {
+                println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
+            } else {
+                println!("activated rulebook {} {}; cached assessments dropped", rulebook.id, rulebook.version);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
+    match command {
+        SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
+            let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
+            let id = match kind {
+                Some(kind) => SubjectId::parse_as(id, kind).map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
+                None => parse_subject("--id", id)?,
+            };
+            let guardians = guardian.iter().map(|g| parse_subject("--guardian", g)).collect::<Result<Vec<_>>>()?;
+            let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
+            let subject = NewSubject { id, name: name.clone(), guardians, represents };
+            let mut store = open(cli)?;
+            let outcome = store.add_subject(&subject, &actor(cli)?).map_err(|e| match e {
+                StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
+                other => other.into(),
+            })?;
+            if *json {
+                print_json(&serde_json::json!({"subject": id, "kind": id.kind(), "result": outcome}))
+            } else {
+                match outcome {
+                    socred_store::SubjectOutcome::Registered => println!("registered {} {id} ({name})", id.kind().as_str()),
+                    socred_store::SubjectOutcome::AlreadyRegistered { links_added } => {
+                        println!("{id} was already registered; {links_added} new link(s) added")
+                    }
+                }
+                Ok(())
+            }
+        }
+        SubjectCommand::Show { id, json } => {
+            let id = parse_subject("ID", id)?;
+            let store = open(cli)?;
+            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            if *json {
+                print_json(&info)
+            } else {
+                print!("{}", render::subject(&info));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
+    match command {
+        RecordCommand::Add { subject, behaviour, at, source, evidence, record_id, json } => {
+            let mut store = open(cli)?;
+            let input = RecordInput {
+                id: record_id.as_deref(),
+                subject,
+                behaviour,
+                at,
+                source,
+                evidence: evidence.as_deref(),
+            };
+            let record = input.validate(store.rulebook()).map_err(|problems| {
+                let flag = |field: &str| match field {
+                    "id" => "--record-id".to_string(),
+                    other => format!("--{other}"),
+                };
+                let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
+                refuse("", text)
+            })?;
+            let outcome = store.add_record(&record, &actor(cli)?)?;
+            if *json {
+                print_json(&serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}))
+            } else {
+                match outcome {
+                    RowOutcome::Inserted => println!("recorded {} for {} ({} on {})", record.id, record.subject, record.behaviour, socred_core::date::format_date(record.occurred_on)),
+                    RowOutcome::Duplicate => println!("{} was already recorded with the same content; nothing changed", record.id),
+                    RowOutcome::Rejected { .. } => unreachable!("add_record turns rejections into errors"),
+                }
+                Ok(())
+            }
+        }
+        RecordCommand::Void { record_id, reason, json } => {
+            let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
+            check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
+            let mut store = open(cli)?;
+            let outcome = store.void_record(&id, reason, &actor(cli)?)?;
+            if *json {
+                print_json(&serde_json::json!({"record_id": id, "result": outcome}))
+            } else {
+                match outcome {
+                    socred_store::VoidOutcome::Voided { subject } => println!("voided {id} (subject {subject}); it stays in the file, marked void"),
+                    socred_store::VoidOutcome::AlreadyVoid { .. } => println!("{id} was already void for the same reason; nothing changed"),
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
+    let format = match format.or_else(|| Format::from_path(file)) {
+        Some(format) => format,
+        None => return Err(refuse("--format", format!("cannot tell the format of {}; pass --format ndjson or --format csv", file.display()))),
+    };
+    let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut store = open(cli)?;
+    let actor = actor(cli)?;
+    let rejects_path: PathBuf = rejects.map(Path::to_path_buf).unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".rejected");
+        PathBuf::from(name)
+    });
+    let mut rejects_file = if skip_invalid {
+        Some(std::io::BufWriter::new(File::create(&rejects_path).with_context(|| format!("creating {}", rejects_path.display()))?))
+    } else {
+        None
+    };
+    let progress = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    if !std::io::stderr().is_terminal() {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = std::time::Instant::now();
+    let report = socred_ingest::import(
+        &mut store,
+        BufReader::with_capacity(1 << 20, input),
+        ImportOptions { format, skip_invalid },
+        &actor,
+        &file.display().to_string(),
+        rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects),
+        &mut |bytes| progress.set_position(bytes),
+    )
+    .map_err(|e| match e {
+        socred_ingest::IngestError::Header(reason) => refuse("header", reason),
+        socred_ingest::IngestError::Store(store) => store.into(),
+        other => other.into(),
+    })?;
+    progress.finish_and_clear();
+    if let Some(mut writer) = rejects_file.take() {
+        writer.flush()?;
+        if report.rejected_rows == 0 {
+            let _ = std::fs::remove_file(&rejects_path);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        if skip_invalid && report.rejected_rows > 0 {
+            value["rejects_file"] = rejects_path.display().to_string().into();
+        }
+        print_json(&value)?;
+    } else {
+        for error in &report.errors {
+            eprintln!("line {}: {}: {}", error.line, error.field, error.reason);
+        }
+        if report.errors_not_listed > 0 {
+            eprintln!("... and {} more problems", report.errors_not_listed);
+        }
+        if report.committed {
+            println!(
+                "imported {}: {} rows, {} inserted, {} duplicates, {} rejected in {:.2} s{}",
+                file.display(),
+                report.rows,
+                report.inserted,
+                report.duplicates,
+                report.rejected_rows,
+                seconds,
+                report.audit_seq.map(|s| format!(" (audit entry {s})")).unwrap_or_default()
+            );
+            if report.rejected_rows > 0 {
+                println!("rejected rows written to {}", rejects_path.display());
+            }
+        }
+    }
+    if !report.committed {
+        return Err(refuse(
+            "",
+            format!(
+                "{} rejected: {} of {} rows are invalid; nothing was stored (fix them, or pass --skip-invalid)",
+                file.display(),
+                report.rejected_rows,
+                report.rows
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
+    let store = open(cli)?;
+    match command {
+        AuditCommand::Verify { json } => {
+            let report = store.audit_verify()?;
+            if *json {
+                print_json(&report)
+            } else {
+                println!("audit chain intact: {} entries covering {} ledger rows; head {}", report.entries, report.ledger_rows, report.head);
+                Ok(())
+            }
+        }
+        AuditCommand::Log { subject, limit, json } => {
+            let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
+            let entries = store.audit_recent(subject.as_ref(), *limit)?;
+            if *json {
+                print_json(&entries)
+            } else {
+                for entry in entries {
+                    println!(
+                        "#{:<6} {}  {:<20} {:<18} {} {}",
+                        entry.seq,
+                        entry.at,
+                        entry.actor,
+                        entry.action,
+                        entry.subject.as_deref().unwrap_or("-"),
+                        entry.detail
+                    );
+                }
+                Ok(())
+            }
+        }
+        AuditCommand::Head => {
+            let (seq, hash) = store.audit_head()?;
+            println!("{seq} {hash}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,46 @@
+use std::path::PathBuf;
+
+use socred_core::RulebookError;
+
+/// Everything the store can refuse or fail at. Client mistakes and server
+/// faults are distinct variants so callers can map them (exit codes, HTTP).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no socred store at {0}: run `socred init` first (or pass --db)")]
+    NotInitialised(PathBuf),
+    #[error("a socred store already exists at {0}")]
+    AlreadyInitialised(PathBuf),
+    #[error("{0} is not a socred store (or was made by an incompatible version)")]
+    NotAStore(PathBuf),
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("subject {0} is not registered")]
+    UnknownSubject(String),
+    #[error("record {0} does not exist")]
+    UnknownRecord(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("batch of {count} exceeds the limit of {limit}")]
+    TooLarge { count: usize, limit: usize },
+    #[error("rulebook refused:\n{0}")]
+    Rulebook(#[from] RulebookError),
+    #[error("the audit chain is broken: {0}")]
+    AuditBroken(String),
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid { field: field.into(), reason: reason.into() }
+    }
+
+    /// True when the caller's input was at fault, not the store.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,245 @@
+//! Batched record writes: one IMMEDIATE transaction, prepared statements, a
+//! subject-key cache, and an incremental digest for the audit entry. Nothing
+//! is visible to anyone until `commit`, and `commit` is durable.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use socred_core::record::Record;
+use socred_core::SubjectId;
+
+use crate::audit::{self, RowDigest};
+use crate::error::{Result, StoreError};
+use crate::{from_julian, julian, Actor, Store};
+
+/// Records written by one session; beyond this, split the input.
+pub const MAX_SESSION_RECORDS: u64 = 100_000_000;
+
+/// What happened to one record of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum RowOutcome {
+    Inserted,
+    /// The same id with the same content is already stored: nothing to do.
+    Duplicate,
+    /// Refused; `conflict` when the id is taken by different content.
+    Rejected { field: &'static str, reason: String, conflict: bool },
+}
+
+/// What a committed session wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub inserted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// The audit entry written, if anything was inserted.
+    pub audit_seq: Option<i64>,
+}
+
+pub struct ImportSession<'s> {
+    store: &'s mut Store,
+    actor: Actor,
+    action: String,
+    audit_seq: i64,
+    subject_keys: HashMap<SubjectId, Option<i64>>,
+    touched: HashSet<i64>,
+    digest: RowDigest,
+    inserted: u64,
+    duplicates: u64,
+    rejected: u64,
+    subjects: u64,
+    open: bool,
+}
+
+impl<'s> ImportSession<'s> {
+    pub(crate) fn begin(store: &'s mut Store, actor: Actor, action: String) -> Result<Self> {
+        store.connection.execute_batch("BEGIN IMMEDIATE")?;
+        let audit_seq = match audit::next_seq(&store.connection) {
+            Ok(seq) => seq,
+            Err(error) => {
+                let _ = store.connection.execute_batch("ROLLBACK");
+                return Err(error);
+            }
+        };
+        Ok(ImportSession {
+            store,
+            actor,
+            action,
+            audit_seq,
+            subject_keys: HashMap::new(),
+            touched: HashSet::new(),
+            digest: RowDigest::default(),
+            inserted: 0,
+            duplicates: 0,
+            rejected: 0,
+            subjects: 0,
+            open: true,
+        })
+    }
+
+    fn subject_key(&mut self, subject: &SubjectId) -> Result<Option<i64>> {
+        if let Some(key) = self.subject_keys.get(subject) {
+            return Ok(*key);
+        }
+        let key = self
+            .store
+            .connection
+            .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
+            .query_row([subject.as_str()], |row| row.get(0))
+            .optional()?;
+        self.subject_keys.insert(*subject, key);
+        Ok(key)
+    }
+
+    fn reject(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
+        self.rejected += 1;
+        RowOutcome::Rejected { field, reason, conflict }
+    }
+
+    /// Writes one record (validated by the caller) inside the session.
+    pub fn push(&mut self, record: &Record) -> Result<RowOutcome> {
+        assert!(self.open);
+        if self.inserted + self.duplicates + self.rejected >= MAX_SESSION_RECORDS {
+            return Err(StoreError::TooLarge { count: (MAX_SESSION_RECORDS + 1) as usize, limit: MAX_SESSION_RECORDS as usize });
+        }
+        let rulebook = self.store.rulebook.clone();
+        if rulebook.behaviour(&record.behaviour).is_none() {
+            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, rulebook.id, rulebook.version);
+            return Ok(self.reject("behaviour", reason, false));
+        }
+        let Some(subject_key) = self.subject_key(&record.subject)? else {
+            return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
+        };
+        let inserted = self
+            .store
+            .connection
+            .prepare_cached(
+                "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
+            )?
+            .execute(params![
+                record.id.as_str(),
+                subject_key,
+                record.behaviour,
+                julian(record.occurred_on),
+                record.source,
+                record.evidence,
+                self.audit_seq
+            ])?;
+        if inserted == 1 {
+            self.digest.record(record.id.as_str(), &record.content());
+            self.touched.insert(subject_key);
+            self.inserted += 1;
+            return Ok(RowOutcome::Inserted);
+        }
+        // The id is taken: the same content is a retry, anything else a conflict.
+        let stored = self
+            .store
+            .connection
+            .prepare_cached(
+                "SELECT s.id, r.behaviour, r.occurred_on, r.source, r.evidence FROM records r
+                 JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
+            )?
+            .query_row([record.id.as_str()], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, row.get::<_, Option<String>>(4)?))
+            })?;
+        let same = stored.0 == record.subject.as_str()
+            && stored.1 == record.behaviour
+            && from_julian(stored.2)? == record.occurred_on
+            && stored.3 == record.source
+            && stored.4 == record.evidence;
+        if same {
+            self.duplicates += 1;
+            Ok(RowOutcome::Duplicate)
+        } else {
+            let reason = format!(
+                "record id {} is already taken by different content (subject {}, behaviour {}, on {})",
+                record.id,
+                stored.0,
+                stored.1,
+                socred_core::date::format_date(from_julian(stored.2)?)
+            );
+            Ok(self.reject("id", reason, true))
+        }
+    }
+
+    /// Registers a subject (and its links) inside the session, for bulk loads.
+    /// After an error the session holds a partial write: roll it back.
+    pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
+        assert!(self.open);
+        crate::check_new_subject(subject)?;
+        let (outcome, key) = crate::write_subject(&self.store.connection, self.audit_seq, subject, &mut self.digest)?;
+        self.subject_keys.insert(subject.id, Some(key));
+        if outcome == crate::SubjectOutcome::Registered {
+            self.subjects += 1;
+        }
+        Ok(outcome)
+    }
+
+    pub fn counts(&self) -> (u64, u64, u64) {
+        (self.inserted, self.duplicates, self.rejected)
+    }
+
+    /// Makes every inserted record durable, with one audit entry covering them.
+    pub fn commit(mut self, detail: serde_json::Value) -> Result<ImportSummary> {
+        let connection = &self.store.connection;
+        let result = (|| -> Result<Option<i64>> {
+            if self.digest.rows() == 0 {
+                return Ok(None);
+            }
+            Store::touched_subjects_invalidate(connection, &self.touched)?;
+            let mut detail = detail;
+            if let serde_json::Value::Object(map) = &mut detail {
+                map.insert("inserted".into(), self.inserted.into());
+                map.insert("duplicates".into(), self.duplicates.into());
+                if self.subjects > 0 {
+                    map.insert("subjects_registered".into(), self.subjects.into());
+                }
+            }
+            // One subject in the batch: the entry belongs in that subject's history.
+            let single_subject = if self.touched.len() == 1 {
+                let key = *self.touched.iter().next().expect("one");
+                Some(connection.query_row("SELECT id FROM subjects WHERE key = ?1", [key], |row| row.get::<_, String>(0))?)
+            } else {
+                None
+            };
+            audit::append(
+                connection,
+                self.audit_seq,
+                &self.actor.at_text(),
+                self.actor.name(),
+                &self.action,
+                single_subject.as_deref(),
+                &detail,
+                std::mem::take(&mut self.digest),
+            )?;
+            Ok(Some(self.audit_seq))
+        })();
+        self.open = false;
+        match result {
+            Ok(audit_seq) => {
+                connection.execute_batch("COMMIT")?;
+                Ok(ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq })
+            }
+            Err(error) => {
+                let _ = connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Discards everything the session wrote.
+    pub fn rollback(mut self) {
+        self.open = false;
+        let _ = self.store.connection.execute_batch("ROLLBACK");
+    }
+}
+
+impl Drop for ImportSession<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.store.connection.execute_batch("ROLLBACK");
+        }
+    }
+}

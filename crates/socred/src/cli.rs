@@ -1,0 +1,224 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Import file formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Ndjson,
+    Csv,
+}
+
+impl From<FormatArg> for socred_ingest::Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Ndjson => socred_ingest::Format::Ndjson,
+            FormatArg::Csv => socred_ingest::Format::Csv,
+        }
+    }
+}
+
+/// socred: a transparent, due-process social credit ledger.
+///
+/// Every number can be explained (`socred show`), every record is on an
+/// append-only ledger under a hash-chained audit log (`socred audit verify`).
+#[derive(Debug, Parser)]
+#[command(name = "socred", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The store file.
+    #[arg(long, global = true, env = "SOCRED_DB", default_value = "socred.db")]
+    pub db: PathBuf,
+
+    /// Who is acting, as written to the audit log.
+    #[arg(long, global = true, env = "SOCRED_ACTOR", default_value = "cli")]
+    pub actor: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty store.
+    Init {
+        /// The rulebook to start with (default: the built-in rulebooks/default.toml).
+        #[arg(long)]
+        rulebook: Option<PathBuf>,
+    },
+    /// Check, show or change the rulebook.
+    Rulebook {
+        #[command(subcommand)]
+        command: RulebookCommand,
+    },
+    /// Register and look up subjects (persons and organisations).
+    Subject {
+        #[command(subcommand)]
+        command: SubjectCommand,
+    },
+    /// Add or void credit records.
+    Record {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Import records from an NDJSON or CSV file, atomically.
+    ///
+    /// NDJSON: one object per line with subject, behaviour, at (YYYY-MM-DD),
+    /// source, and optionally id and evidence. CSV: a header naming the same
+    /// columns. Rows without an id get one derived from their content, so
+    /// importing the same file twice stores it once.
+    Import {
+        /// The file to import.
+        file: PathBuf,
+        /// The format (default: from the file extension).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// Store the valid rows and write the invalid ones to a rejects file,
+        /// instead of refusing the whole file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where rejected rows go with --skip-invalid (default: FILE.rejected).
+        #[arg(long, requires = "skip_invalid")]
+        rejects: Option<PathBuf>,
+        /// Print the receipt as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a subject's score, tier, locks and the explanation of every point.
+    Show {
+        /// Resident identity number or unified social credit code.
+        id: String,
+        /// The date to assess on (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a store with a synthetic, seeded population and print a summary.
+    ///
+    /// Replaces a store made by an earlier demo; refuses to touch any other store.
+    Demo {
+        /// How many subjects to generate.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=socred_sim::MAX_SUBJECTS))]
+        subjects: u64,
+        /// The random seed: the same seed gives the same population.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The last day of the generated history and the date of the summary (default: today).
+        #[arg(long)]
+        until: Option<String>,
+        /// How many years of records to generate.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=30))]
+        years: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify and read the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulebookCommand {
+    /// Validate a rulebook file and report every problem (file, line, key, reason).
+    Check {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the active rulebook.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Activate a new rulebook version (a versioned, audited event).
+    Activate { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectCommand {
+    /// Register a person or an organisation. Idempotent: the same id and name again is a no-op.
+    Add {
+        /// Resident identity number (persons) or unified social credit code (organisations).
+        #[arg(long)]
+        id: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// person or organisation (default: from the id).
+        #[arg(long)]
+        kind: Option<String>,
+        /// A registered person who is this person's guardian (repeatable).
+        #[arg(long)]
+        guardian: Vec<String>,
+        /// A registered organisation this person legally represents (repeatable).
+        #[arg(long)]
+        represents: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a subject and its links.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Record a behaviour. Idempotent by record id.
+    Add {
+        #[arg(long)]
+        subject: String,
+        /// A behaviour code from the rulebook.
+        #[arg(long)]
+        behaviour: String,
+        /// When it happened (YYYY-MM-DD).
+        #[arg(long)]
+        at: String,
+        /// The authority that makes the record.
+        #[arg(long)]
+        source: String,
+        /// A reference to the evidence (case number, document).
+        #[arg(long)]
+        evidence: Option<String>,
+        /// A client-chosen id; by default one is derived from the content, so
+        /// repeating the same command records once.
+        #[arg(long)]
+        record_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Void a record: it stops counting everywhere but stays in the file.
+    Void {
+        record_id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and every entry's digest of the ledger rows.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest audit entries.
+    Log {
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest entry's hash: publish it elsewhere to anchor the chain.
+    Head,
+}

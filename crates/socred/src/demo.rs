@@ -1,0 +1,163 @@
+//! `socred demo`: a store with a synthetic, seeded population.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use socred_core::date::format_date;
+use socred_core::{Date, SubjectId};
+use socred_sim::{Population, PopulationConfig, Profile};
+use socred_store::{NewSubject, RowOutcome, Store, StoreError};
+
+use crate::cli::Cli;
+use crate::{print_json, refuse};
+
+/// Subjects written per transaction: bounds the WAL and the memory of one commit.
+const SUBJECTS_PER_COMMIT: u64 = 25_000;
+
+/// Removes a store left by an earlier demo; refuses anything else.
+fn clear_previous(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    match Store::open(path) {
+        Ok(store) if store.origin()? == "demo" => {
+            drop(store);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                match std::fs::remove_file(&name) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("removing {}", Path::new(&name).display())),
+                }
+            }
+            Ok(())
+        }
+        Ok(_) => Err(refuse(
+            "--db",
+            format!("{} holds a store that a demo did not make; refusing to replace it (choose another --db)", path.display()),
+        )),
+        Err(StoreError::NotAStore(_)) => Err(refuse(
+            "--db",
+            format!("{} exists and is not a socred store; refusing to replace it (choose another --db)", path.display()),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+struct Example {
+    label: &'static str,
+    id: SubjectId,
+    name: String,
+}
+
+pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    clear_previous(&cli.db)?;
+    let actor = crate::actor(cli)?;
+    let mut store = Store::create(&cli.db, socred_core::DEFAULT_RULEBOOK, "rulebooks/default.toml (built in)", &actor, "demo")?;
+
+    let progress = indicatif::ProgressBar::new(subjects);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len} subjects {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    if !std::io::stderr().is_terminal() {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+
+    let mut population = Population::new(PopulationConfig { seed, subjects, until, years }).peekable();
+    let mut examples: Vec<Example> = Vec::new();
+    let mut wanted: Vec<(&'static str, Box<dyn Fn(&socred_sim::SyntheticSubject) -> bool>)> = vec![
+        ("convicted of an intentional crime", Box::new(|s| s.profile == Profile::Convicted)),
+        ("judgment defaulter", Box::new(|s| s.profile == Profile::JudgmentDefaulter)),
+        ("exemplary citizen", Box::new(|s| s.profile == Profile::Exemplary && s.records.len() > 4)),
+        ("child with a guardian", Box::new(|s| !s.guardians.is_empty())),
+        ("legal representative of an organisation", Box::new(|s| !s.represents.is_empty())),
+        ("organisation", Box::new(|s| s.profile == Profile::Organisation && !s.records.is_empty())),
+    ];
+    let (mut records, mut persons, mut organisations) = (0u64, 0u64, 0u64);
+    while population.peek().is_some() {
+        let mut session = store.begin_import(&actor, "demo.generate")?;
+        for subject in population.by_ref().take(SUBJECTS_PER_COMMIT as usize) {
+            session.push_subject(&NewSubject {
+                id: subject.id,
+                name: subject.name.clone(),
+                guardians: subject.guardians.clone(),
+                represents: subject.represents.clone(),
+            })?;
+            for record in &subject.records {
+                match session.push(record)? {
+                    RowOutcome::Inserted => records += 1,
+                    other => anyhow::bail!("generated record {} was not stored: {other:?}", record.id),
+                }
+            }
+            match subject.id {
+                SubjectId::Person(_) => persons += 1,
+                SubjectId::Organisation(_) => organisations += 1,
+            }
+            if let Some(position) = wanted.iter().position(|(_, wants)| wants(&subject)) {
+                let (label, _) = wanted.remove(position);
+                examples.push(Example { label, id: subject.id, name: subject.name.clone() });
+            }
+            progress.inc(1);
+        }
+        session.commit(serde_json::json!({"seed": seed, "until": format_date(until)}))?;
+    }
+    progress.finish_and_clear();
+
+    let counts = store.refresh_all(until)?;
+    let rulebook = store.rulebook().clone();
+    let tiers: Vec<(String, u64)> = rulebook
+        .tiers
+        .iter_best_first()
+        .map(|(tier, spec)| (spec.name.clone(), counts[usize::from(tier.0)]))
+        .collect();
+    let total: u64 = counts.iter().sum();
+    let mut shown = Vec::new();
+    for example in &examples {
+        let summary = store.summary(&example.id, until)?;
+        shown.push(serde_json::json!({
+            "label": example.label, "id": example.id, "name": example.name,
+            "score": summary.score, "tier": rulebook.tiers.name(summary.tier),
+        }));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+
+    if json {
+        return print_json(&serde_json::json!({
+            "db": cli.db.display().to_string(), "seed": seed, "until": format_date(until), "years": years,
+            "persons": persons, "organisations": organisations, "records": records,
+            "tiers": tiers.iter().map(|(name, count)| serde_json::json!({"tier": name, "subjects": count})).collect::<Vec<_>>(),
+            "examples": shown, "seconds": seconds,
+        }));
+    }
+    println!(
+        "demo store {}: {} persons, {} organisations, {} records over {} years to {} (seed {seed}), in {:.1} s\n",
+        cli.db.display(),
+        persons,
+        organisations,
+        records,
+        years,
+        format_date(until),
+        seconds
+    );
+    println!("tier  subjects  share");
+    for (name, count) in &tiers {
+        let share = if total == 0 { 0.0 } else { 100.0 * *count as f64 / total as f64 };
+        println!("{name:<4}  {count:>8}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
+    }
+    let db_flag = if cli.db == Path::new("socred.db") { String::new() } else { format!(" --db {}", cli.db.display()) };
+    let as_of_flag = if until == crate::today() { String::new() } else { format!(" --as-of {}", format_date(until)) };
+    println!("\nsubjects to try:");
+    for (example, summary) in examples.iter().zip(&shown) {
+        println!(
+            "  socred{db_flag} show {}{as_of_flag}    # {} ({}), tier {} with {} points",
+            example.id, example.label, example.name, summary["tier"].as_str().unwrap_or("?"), summary["score"]
+        );
+    }
+    println!("  socred{db_flag} audit verify");
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Helpers for tests that run the real `socred` binary against a fresh store.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use socred_store::Store;
+
+pub const PERSON: &str = "110101199003074514";
+pub const GUARDIAN: &str = "11010519491231002X";
+pub const OTHER_PERSON: &str = "440524188001010014";
+pub const ORG: &str = "91350100M000100Y43";
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Env {
+    /// A temporary directory with an initialised store.
+    pub fn new() -> Env {
+        let env = Env::empty();
+        env.ok(&["init"]);
+        env
+    }
+
+    /// A temporary directory without a store.
+    pub fn empty() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("test.db");
+        Env { dir, db }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_socred"));
+        command.arg("--db").arg(&self.db).args(args).env_remove("SOCRED_DB").env("SOCRED_ACTOR", "test-officer");
+        command.current_dir(self.dir.path());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and expects success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "socred {args:?} failed ({:?}):\n{}{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json");
+        serde_json::from_str(&self.ok(&with_json)).unwrap()
+    }
+
+    /// Runs and expects a refusal (exit 1 from socred, 2 from argument parsing)
+    /// whose message contains every fragment; returns stderr.
+    pub fn refused(&self, args: &[&str], fragments: &[&str]) -> String {
+        let output = self.run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let code = output.status.code();
+        assert!(matches!(code, Some(1) | Some(2)), "socred {args:?} should be refused, got {code:?}:\n{stderr}");
+        for fragment in fragments {
+            assert!(stderr.contains(fragment), "socred {args:?}: stderr lacks {fragment:?}:\n{stderr}");
+        }
+        stderr
+    }
+
+    /// A fingerprint of the store's content (audit head and row counts).
+    pub fn fingerprint(&self) -> String {
+        Store::open(&self.db).unwrap().ledger_fingerprint().unwrap()
+    }
+
+    pub fn add_people(&self) {
+        self.ok(&["subject", "add", "--id", GUARDIAN, "--name", "Wang Fang"]);
+        self.ok(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
+        self.ok(&["subject", "add", "--id", PERSON, "--name", "Li Ming", "--guardian", GUARDIAN, "--represents", ORG]);
+    }
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
