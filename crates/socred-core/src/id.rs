@@ -245,6 +245,9 @@ impl SubjectId {
             (Ok(person), Err(_)) => Ok(SubjectId::Person(person)),
             (Err(_), Ok(org)) => Ok(SubjectId::Organisation(org)),
             (Err(person_error), Err(org_error)) if person_error == org_error => Err(person_error),
+            // Only the check character is wrong: the text is surely of that kind.
+            (Err(person_error @ IdError::CheckCharacter { .. }), Err(_)) => Err(person_error),
+            (Err(_), Err(org_error @ IdError::CheckCharacter { .. })) => Err(org_error),
             (Err(person_error), Err(org_error)) => {
                 Err(IdError::Neither { person: Box::new(person_error), organisation: Box::new(org_error) })
             }
@@ -416,9 +419,13 @@ mod tests {
 
     #[test]
     fn subject_parse_reports_both_readings() {
-        let error = SubjectId::parse("110105194912310021").unwrap_err();
+        assert!(matches!(
+            SubjectId::parse("110105194912310021"),
+            Err(IdError::CheckCharacter { expected: 'X', .. })
+        ));
+        let error = SubjectId::parse("1101051949123100A1").unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("resident identity number (check character is '1', expected 'X')"), "{text}");
+        assert!(text.contains("resident identity number (character 17 ('A') is not allowed"), "{text}");
         assert!(text.contains("unified social credit code ("), "{text}");
         assert!(matches!(SubjectId::parse("hello"), Err(IdError::Length(5))));
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use crate::date::{format_date, serde_date, Date};
+use crate::date::{serde_date, Date};
 use crate::id::SubjectId;
 
 pub const MAX_RECORD_ID_LENGTH: usize = 64;
@@ -96,6 +96,21 @@ pub fn check_text(text: &str, max_chars: usize) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// `YYYY-MM-DD` without allocating: this runs once per ingested record.
+fn date_bytes(date: Date) -> [u8; 10] {
+    let mut out = *b"0000-00-00";
+    let mut put = |range: std::ops::Range<usize>, mut value: u32| {
+        for index in range.rev() {
+            out[index] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0..4, date.year().clamp(0, 9999) as u32);
+    put(5..7, u32::from(u8::from(date.month())));
+    put(8..10, u32::from(date.day()));
+    out
+}
+
 /// The content of a record, borrowed; what makes two records "the same".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordContent<'a> {
@@ -116,7 +131,7 @@ impl RecordContent<'_> {
         };
         field(self.subject.as_str().as_bytes());
         field(self.behaviour.as_bytes());
-        field(format_date(self.occurred_on).as_bytes());
+        field(&date_bytes(self.occurred_on));
         field(self.source.as_bytes());
         match self.evidence {
             Some(evidence) => field(evidence.as_bytes()),
@@ -231,6 +246,7 @@ impl RecordInput<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::date::format_date;
     use time::macros::date;
 
     #[test]
@@ -283,6 +299,13 @@ mod tests {
         let record = good.validate(&rulebook).unwrap();
         assert!(record.id.as_str().starts_with("r-"));
         assert_eq!(record.evidence, None);
+    }
+
+    #[test]
+    fn date_bytes_match_the_formatter() {
+        for date in [date!(1800 - 01 - 01), date!(2025 - 03 - 01), date!(2024 - 12 - 31)] {
+            assert_eq!(date_bytes(date), format_date(date).as_bytes());
+        }
     }
 
     #[test]

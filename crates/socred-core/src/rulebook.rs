@@ -545,10 +545,8 @@ fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mu
                 "must be absent on the last tier, which takes every score below the tier above",
             ),
             (Some(min), false) => {
-                if let Some(previous) = previous_min {
-                    if min >= previous {
-                        problems.add(&span, key("min_points"), format!("{min} must be below the tier above ({previous}); list tiers from best to worst"));
-                    }
+                if let Some(previous) = previous_min.filter(|previous| min >= *previous) {
+                    problems.add(&span, key("min_points"), format!("{min} must be below the tier above ({previous}); list tiers from best to worst"));
                 }
                 previous_min = Some(min);
             }

@@ -208,3 +208,10 @@ fn records_dated_after_the_as_of_date_do_not_count_yet() {
     assert_eq!(assessment.records[0].status, RecordStatus::NotYetEffective);
     assert_eq!(assessment.valid_until, Some(day("2025-03-01")));
 }
+
+#[test]
+fn the_hot_summary_fits_in_64_bytes() {
+    let size = std::mem::size_of::<socred_core::Summary>();
+    eprintln!("Summary is {size} bytes");
+    assert!(size <= 64, "{size}");
+}

@@ -104,9 +104,75 @@ struct JsonRow<'a> {
     evidence: Option<std::borrow::Cow<'a, str>>,
 }
 
+/// Rows per batch handed from the parsing thread to the writing thread.
+const BATCH_ROWS: usize = 2048;
+/// Batches in flight between the threads: bounds memory whatever the file size.
+const QUEUE_BATCHES: usize = 8;
+
+/// A parsed and validated row, on its way to the store.
+enum Item {
+    Valid { line: u64, record: socred_core::Record, raw: Option<Vec<u8>> },
+    Invalid { line: u64, problems: Vec<(String, String)>, raw: Option<Vec<u8>> },
+    Progress(u64),
+    /// A CSV header for the rejects file; not a row.
+    RejectsHeader(Vec<u8>),
+}
+
+/// The parsing side: runs on its own thread, so parsing and validation
+/// overlap with the single SQLite writer.
+struct Parser {
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    keep_raw: bool,
+    batch: Vec<Item>,
+    sender: std::sync::mpsc::SyncSender<Vec<Item>>,
+}
+
+/// The writer stopped (it met an error); the parser just stops too.
+struct Stopped;
+
+impl Parser {
+    fn push(&mut self, item: Item) -> Result<(), Stopped> {
+        self.batch.push(item);
+        if self.batch.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stopped> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.sender.send(batch).map_err(|_| Stopped)
+    }
+
+    fn progress(&mut self, bytes: u64) -> Result<(), Stopped> {
+        self.push(Item::Progress(bytes))
+    }
+
+    fn bad(&mut self, line: u64, field: &str, reason: String, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
+        let raw = self.keep_raw.then(raw);
+        self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw })
+    }
+
+    fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
+        let raw = self.keep_raw.then(raw);
+        let item = match input.validate(&self.rulebook) {
+            Ok(record) => Item::Valid { line, record, raw },
+            Err(problems) => Item::Invalid {
+                line,
+                problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(),
+                raw,
+            },
+        };
+        self.push(item)
+    }
+}
+
+/// The writing side: pushes rows into the store session and keeps the receipt.
 struct Importer<'s, 'r> {
     session: socred_store::ImportSession<'s>,
-    rulebook: std::sync::Arc<socred_core::Rulebook>,
     report: ImportReport,
     rejects: Option<&'r mut dyn Rejects>,
 }
@@ -120,36 +186,39 @@ impl Importer<'_, '_> {
         }
     }
 
-    fn bad_row(&mut self, raw: &[u8]) -> Result<(), IngestError> {
-        self.bad_row_with(|| raw.to_vec())
-    }
-
-    /// Counts a refused row; its raw text is only produced when a rejects file wants it.
-    fn bad_row_with(&mut self, raw: impl FnOnce() -> Vec<u8>) -> Result<(), IngestError> {
+    fn rejected(&mut self, raw: Option<Vec<u8>>) -> Result<(), IngestError> {
         self.report.rejected_rows += 1;
-        if let Some(rejects) = self.rejects.as_mut() {
-            rejects.reject(&raw())?;
+        if let (Some(rejects), Some(raw)) = (self.rejects.as_mut(), raw) {
+            rejects.reject(&raw)?;
         }
         Ok(())
     }
 
-    fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), IngestError> {
-        self.report.rows += 1;
-        let record = match input.validate(&self.rulebook) {
-            Ok(record) => record,
-            Err(problems) => {
-                for problem in problems {
-                    self.error(line, problem.field, problem.reason);
+    fn apply(&mut self, item: Item, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+        match item {
+            Item::Progress(bytes) => progress(bytes),
+            Item::RejectsHeader(header) => {
+                if let Some(rejects) = self.rejects.as_mut() {
+                    rejects.reject(&header)?;
                 }
-                return self.bad_row_with(raw);
             }
-        };
-        match self.session.push(&record)? {
-            RowOutcome::Inserted => self.report.inserted += 1,
-            RowOutcome::Duplicate => self.report.duplicates += 1,
-            RowOutcome::Rejected { field, reason, .. } => {
-                self.error(line, field, reason);
-                self.bad_row_with(raw)?;
+            Item::Invalid { line, problems, raw } => {
+                self.report.rows += 1;
+                for (field, reason) in problems {
+                    self.error(line, &field, reason);
+                }
+                self.rejected(raw)?;
+            }
+            Item::Valid { line, record, raw } => {
+                self.report.rows += 1;
+                match self.session.push(&record)? {
+                    RowOutcome::Inserted => self.report.inserted += 1,
+                    RowOutcome::Duplicate => self.report.duplicates += 1,
+                    RowOutcome::Rejected { field, reason, .. } => {
+                        self.error(line, field, reason);
+                        self.rejected(raw)?;
+                    }
+                }
             }
         }
         Ok(())
@@ -157,9 +226,12 @@ impl Importer<'_, '_> {
 }
 
 /// Imports one file. `progress` is told how many bytes have been consumed.
+///
+/// Two threads: one reads, parses and validates; this one writes. The queue
+/// between them is bounded, so memory does not grow with the file.
 pub fn import(
     store: &mut Store,
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     options: ImportOptions,
     actor: &Actor,
     file_label: &str,
@@ -167,10 +239,10 @@ pub fn import(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, IngestError> {
     let rulebook = store.rulebook().clone();
+    let keep_raw = options.skip_invalid && rejects.is_some();
     let session = store.begin_import(actor, "records.import")?;
     let mut importer = Importer {
         session,
-        rulebook,
         report: ImportReport {
             rows: 0,
             inserted: 0,
@@ -183,10 +255,45 @@ pub fn import(
         },
         rejects: if options.skip_invalid { rejects } else { None },
     };
-    match options.format {
-        Format::Ndjson => read_ndjson(&mut importer, reader, progress)?,
-        Format::Csv => read_csv(&mut importer, reader, progress)?,
-    }
+
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(QUEUE_BATCHES);
+    let (parsed, written) = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || -> Result<(), IngestError> {
+            let mut parser = Parser { rulebook, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
+            let result = match options.format {
+                Format::Ndjson => read_ndjson(&mut parser, reader),
+                Format::Csv => read_csv(&mut parser, reader),
+            };
+            match result {
+                Ok(Ok(())) => {
+                    let _ = parser.flush();
+                    Ok(())
+                }
+                // The writer gave up; its error is the one to report.
+                Ok(Err(Stopped)) => Ok(()),
+                Err(error) => Err(error),
+            }
+        });
+        let mut written = Ok(());
+        for batch in receiver.iter() {
+            for item in batch {
+                if let Err(error) = importer.apply(item, progress) {
+                    written = Err(error);
+                    break;
+                }
+            }
+            if written.is_err() {
+                break;
+            }
+        }
+        // Dropping the receiver unblocks a parser still sending.
+        drop(receiver);
+        let parsed = parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (parsed, written)
+    });
+    parsed?;
+    written?;
+
     let mut report = importer.report;
     if report.rejected_rows > 0 && !options.skip_invalid {
         importer.session.rollback();
@@ -232,67 +339,73 @@ fn next_line(reader: &mut impl BufRead, buffer: &mut Vec<u8>) -> std::io::Result
     }
 }
 
-fn read_ndjson(importer: &mut Importer<'_, '_>, mut reader: impl BufRead, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+fn read_ndjson(parser: &mut Parser, mut reader: impl BufRead) -> Result<Result<(), Stopped>, IngestError> {
     let mut buffer = Vec::with_capacity(1024);
     let mut line = 0u64;
     let mut consumed = 0u64;
     while let Some((length, too_long)) = next_line(&mut reader, &mut buffer)? {
         line += 1;
         consumed += length as u64;
-        if line % 4096 == 0 {
-            progress(consumed);
+        if line.is_multiple_of(4096) && parser.progress(consumed).is_err() {
+            return Ok(Err(Stopped));
         }
-        if too_long {
-            importer.report.rows += 1;
-            importer.error(line, "(line)", format!("is {length} bytes long; at most {MAX_LINE_BYTES}"));
-            importer.bad_row(b"")?;
-            continue;
-        }
-        let raw = buffer.as_slice();
-        let text = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if text.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(text) else {
-            importer.report.rows += 1;
-            importer.error(line, "(line)", "is not valid UTF-8".into());
-            importer.bad_row(raw)?;
-            continue;
+        let outcome = if too_long {
+            parser.bad(line, "(line)", format!("is {length} bytes long; at most {MAX_LINE_BYTES}"), Vec::new)
+        } else {
+            ndjson_row(parser, line, &buffer)
         };
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let parsed: Result<JsonRow<'_>, _> = serde_path_to_error::deserialize(&mut deserializer);
-        let parsed = parsed.map_err(|error| {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            let field = if path == "." { "(line)".to_string() } else { path };
-            (field, inner.to_string())
-        });
-        let parsed = parsed.and_then(|row| match deserializer.end() {
-            Ok(()) => Ok(row),
-            Err(error) => Err(("(line)".to_string(), format!("{error}: one JSON object per line"))),
-        });
-        match parsed {
-            Ok(row) => {
-                let input = RecordInput {
-                    id: row.id.as_deref(),
-                    subject: &row.subject,
-                    behaviour: &row.behaviour,
-                    at: &row.at,
-                    source: &row.source,
-                    evidence: row.evidence.as_deref(),
-                };
-                importer.row(line, input, || raw.to_vec())?;
-            }
-            Err((field, reason)) => {
-                importer.report.rows += 1;
-                importer.error(line, &field, reason);
-                importer.bad_row(raw)?;
-            }
+        if let Err(stopped) = outcome {
+            return Ok(Err(stopped));
         }
     }
-    progress(consumed);
-    Ok(())
+    Ok(parser.progress(consumed))
+}
+
+fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped> {
+    let text = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let Ok(text) = std::str::from_utf8(text) else {
+        return parser.bad(line, "(line)", "is not valid UTF-8".into(), || raw.to_vec());
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed: Result<JsonRow<'_>, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let parsed = parsed.map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        // The path is a field name, or nothing useful when the line is not an object.
+        let field = if path == "." || path == "?" || path.starts_with('[') { "(line)".to_string() } else { path };
+        (field, json_reason(&inner))
+    });
+    let parsed = parsed.and_then(|row| match deserializer.end() {
+        Ok(()) => Ok(row),
+        Err(error) => Err(("(line)".to_string(), format!("{}: one JSON object per line", json_reason(&error)))),
+    });
+    match parsed {
+        Ok(row) => {
+            let input = RecordInput {
+                id: row.id.as_deref(),
+                subject: &row.subject,
+                behaviour: &row.behaviour,
+                at: &row.at,
+                source: &row.source,
+                evidence: row.evidence.as_deref(),
+            };
+            parser.row(line, input, || raw.to_vec())
+        }
+        Err((field, reason)) => parser.bad(line, &field, reason, || raw.to_vec()),
+    }
+}
+
+/// serde_json's message, with its position given as a column of this line.
+fn json_reason(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => format!("{} (column {})", &text[..at], error.column()),
+        None => text,
+    }
 }
 
 /// A CSV record written back as one line, for the rejects file.
@@ -305,7 +418,7 @@ fn raw(record: &csv::ByteRecord) -> Vec<u8> {
 const CSV_COLUMNS: [&str; 6] = ["id", "subject", "behaviour", "at", "source", "evidence"];
 const CSV_REQUIRED: [&str; 4] = ["subject", "behaviour", "at", "source"];
 
-fn read_csv(importer: &mut Importer<'_, '_>, reader: impl BufRead, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+fn read_csv(parser: &mut Parser, reader: impl BufRead) -> Result<Result<(), Stopped>, IngestError> {
     let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
     let headers = csv.byte_headers().map_err(|e| IngestError::Header(e.to_string()))?.clone();
     let mut columns = [None::<usize>; 6];
@@ -315,10 +428,7 @@ fn read_csv(importer: &mut Importer<'_, '_>, reader: impl BufRead, progress: &mu
             Some(slot) if columns[slot].is_none() => columns[slot] = Some(index),
             Some(_) => return Err(IngestError::Header(format!("column {name:?} appears twice"))),
             None => {
-                return Err(IngestError::Header(format!(
-                    "unknown column {name:?}; expected {}",
-                    CSV_COLUMNS.join(", ")
-                )));
+                return Err(IngestError::Header(format!("unknown column {name:?}; expected {}", CSV_COLUMNS.join(", "))));
             }
         }
     }
@@ -328,68 +438,59 @@ fn read_csv(importer: &mut Importer<'_, '_>, reader: impl BufRead, progress: &mu
             return Err(IngestError::Header(format!("missing required column {required:?}")));
         }
     }
-    if let Some(rejects) = importer.rejects.as_mut() {
-        let mut header_line = csv::Writer::from_writer(Vec::new());
-        header_line.write_byte_record(&headers).map_err(std::io::Error::other)?;
-        rejects.reject(&header_line.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    if parser.keep_raw {
+        // The rejects file starts with the same header.
+        let header = raw(&headers);
+        if parser.push(Item::RejectsHeader(header)).is_err() {
+            return Ok(Err(Stopped));
+        }
     }
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
     loop {
         let line = csv.position().line();
-        match csv.read_byte_record(&mut record) {
+        let outcome = match csv.read_byte_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                importer.report.rows += 1;
-                importer.error(line, "(line)", error.to_string());
-                importer.bad_row(b"")?;
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        rows += 1;
-        if rows % 4096 == 0 {
-            progress(csv.position().byte());
-        }
-        if record.len() != headers.len() {
-            importer.report.rows += 1;
-            importer.error(line, "(line)", format!("has {} fields; the header has {}", record.len(), headers.len()));
-            importer.bad_row(&raw(&record))?;
-            continue;
-        }
-        if record.as_slice().len() > MAX_LINE_BYTES {
-            importer.report.rows += 1;
-            importer.error(line, "(line)", format!("is {} bytes long; at most {MAX_LINE_BYTES}", record.as_slice().len()));
-            importer.bad_row(&raw(&record))?;
-            continue;
-        }
-        let mut fields = [""; 6];
-        let mut utf8_error = None;
-        for (slot, column) in columns.iter().enumerate() {
-            if let Some(column) = column {
-                match std::str::from_utf8(&record[*column]) {
-                    Ok(text) => fields[slot] = text,
-                    Err(_) => utf8_error = Some(CSV_COLUMNS[slot]),
+            Ok(true) => {
+                rows += 1;
+                if rows.is_multiple_of(4096) && parser.progress(csv.position().byte()).is_err() {
+                    return Ok(Err(Stopped));
                 }
+                let line = record.position().map_or(line, |p| p.line());
+                csv_row(parser, line, &record, &columns, headers.len())
+            }
+            Err(error) => parser.bad(line, "(line)", error.to_string(), Vec::new),
+        };
+        if outcome.is_err() {
+            return Ok(Err(Stopped));
+        }
+    }
+    Ok(parser.progress(csv.position().byte()))
+}
+
+fn csv_row(parser: &mut Parser, line: u64, record: &csv::ByteRecord, columns: &[Option<usize>; 6], width: usize) -> Result<(), Stopped> {
+    if record.len() != width {
+        return parser.bad(line, "(line)", format!("has {} fields; the header has {width}", record.len()), || raw(record));
+    }
+    if record.as_slice().len() > MAX_LINE_BYTES {
+        return parser.bad(line, "(line)", format!("is {} bytes long; at most {MAX_LINE_BYTES}", record.as_slice().len()), || raw(record));
+    }
+    let mut fields = [""; 6];
+    for (slot, column) in columns.iter().enumerate() {
+        if let Some(column) = column {
+            match std::str::from_utf8(&record[*column]) {
+                Ok(text) => fields[slot] = text,
+                Err(_) => return parser.bad(line, CSV_COLUMNS[slot], "is not valid UTF-8".into(), || raw(record)),
             }
         }
-        if let Some(field) = utf8_error {
-            importer.report.rows += 1;
-            importer.error(line, field, "is not valid UTF-8".into());
-            importer.bad_row(&raw(&record))?;
-            continue;
-        }
-        let input = RecordInput {
-            id: Some(fields[0]),
-            subject: fields[1],
-            behaviour: fields[2],
-            at: fields[3],
-            source: fields[4],
-            evidence: Some(fields[5]),
-        };
-        importer.row(line, input, || raw(&record))?;
     }
-    progress(csv.position().byte());
-    Ok(())
+    let input = RecordInput {
+        id: Some(fields[0]),
+        subject: fields[1],
+        behaviour: fields[2],
+        at: fields[3],
+        source: fields[4],
+        evidence: Some(fields[5]),
+    };
+    parser.row(line, input, || raw(record))
 }

@@ -93,14 +93,25 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-pub fn entry_hash(prev: &str, seq: i64, at: &str, actor: &str, action: &str, subject: Option<&str>, detail: &str, digest: &str) -> String {
+/// The fields of an entry that its hash covers.
+pub struct EntryFields<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: Option<&'a str>,
+    pub detail: &'a str,
+    pub digest: &'a str,
+}
+
+pub fn entry_hash(prev: &str, entry: &EntryFields<'_>) -> String {
     let mut hasher = Sha256::new();
     field(&mut hasher, prev.as_bytes());
-    hasher.update(seq.to_le_bytes());
-    for part in [at, actor, action, subject.unwrap_or(""), detail, digest] {
+    hasher.update(entry.seq.to_le_bytes());
+    for part in [entry.at, entry.actor, entry.action, entry.subject.unwrap_or(""), entry.detail, entry.digest] {
         field(&mut hasher, part.as_bytes());
     }
-    field(&mut hasher, if subject.is_some() { b"1" } else { b"0" });
+    field(&mut hasher, if entry.subject.is_some() { b"1" } else { b"0" });
     hex::encode(hasher.finalize())
 }
 
@@ -127,7 +138,7 @@ pub fn append(
         .unwrap_or_else(|| GENESIS.to_string());
     let detail = detail.to_string();
     let digest = digest.finish();
-    let hash = entry_hash(&prev, seq, at, actor, action, subject, &detail, &digest);
+    let hash = entry_hash(&prev, &EntryFields { seq, at, actor, action, subject, detail: &detail, digest: &digest });
     connection.execute(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, digest, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, at, actor, action, subject, detail, digest, prev, hash],
@@ -289,7 +300,8 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
                 "entry {seq} ({action} by {actor} at {at}): the ledger rows it wrote were changed, removed or added"
             )));
         }
-        if entry_hash(&prev, seq, &at, &actor, &action, subject.as_deref(), &detail, &digest) != hash {
+        let fields = EntryFields { seq, at: &at, actor: &actor, action: &action, subject: subject.as_deref(), detail: &detail, digest: &digest };
+        if entry_hash(&prev, &fields) != hash {
             return Err(broken(format!("entry {seq} ({action}) was altered: its hash does not match its content")));
         }
         prev = hash;

@@ -13,6 +13,7 @@ use crate::audit::{self, RowDigest};
 use crate::error::{Result, StoreError};
 use crate::{from_julian, julian, Actor, Store};
 
+
 /// Records written by one session; beyond this, split the input.
 pub const MAX_SESSION_RECORDS: u64 = 100_000_000;
 
@@ -38,7 +39,11 @@ pub struct ImportSummary {
 }
 
 pub struct ImportSession<'s> {
-    store: &'s mut Store,
+    connection: &'s rusqlite::Connection,
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    /// Held for the whole session: preparing per row costs a cache lookup each time.
+    insert: rusqlite::Statement<'s>,
+    find_subject: rusqlite::Statement<'s>,
     actor: Actor,
     action: String,
     audit_seq: i64,
@@ -53,17 +58,33 @@ pub struct ImportSession<'s> {
 }
 
 impl<'s> ImportSession<'s> {
+    /// Takes the store mutably for the session's lifetime (one writer), then
+    /// works through a shared borrow so statements can be held.
     pub(crate) fn begin(store: &'s mut Store, actor: Actor, action: String) -> Result<Self> {
-        store.connection.execute_batch("BEGIN IMMEDIATE")?;
-        let audit_seq = match audit::next_seq(&store.connection) {
-            Ok(seq) => seq,
+        let store: &'s Store = store;
+        let connection = &store.connection;
+        connection.execute_batch("BEGIN IMMEDIATE")?;
+        let prepared = (|| -> Result<_> {
+            let audit_seq = audit::next_seq(connection)?;
+            let insert = connection.prepare(
+                "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
+            )?;
+            let find_subject = connection.prepare("SELECT key FROM subjects WHERE id = ?1")?;
+            Ok((audit_seq, insert, find_subject))
+        })();
+        let (audit_seq, insert, find_subject) = match prepared {
+            Ok(prepared) => prepared,
             Err(error) => {
-                let _ = store.connection.execute_batch("ROLLBACK");
+                let _ = connection.execute_batch("ROLLBACK");
                 return Err(error);
             }
         };
         Ok(ImportSession {
-            store,
+            connection,
+            rulebook: store.rulebook.clone(),
+            insert,
+            find_subject,
             actor,
             action,
             audit_seq,
@@ -82,12 +103,7 @@ impl<'s> ImportSession<'s> {
         if let Some(key) = self.subject_keys.get(subject) {
             return Ok(*key);
         }
-        let key = self
-            .store
-            .connection
-            .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
-            .query_row([subject.as_str()], |row| row.get(0))
-            .optional()?;
+        let key = self.find_subject.query_row([subject.as_str()], |row| row.get(0)).optional()?;
         self.subject_keys.insert(*subject, key);
         Ok(key)
     }
@@ -103,22 +119,14 @@ impl<'s> ImportSession<'s> {
         if self.inserted + self.duplicates + self.rejected >= MAX_SESSION_RECORDS {
             return Err(StoreError::TooLarge { count: (MAX_SESSION_RECORDS + 1) as usize, limit: MAX_SESSION_RECORDS as usize });
         }
-        let rulebook = self.store.rulebook.clone();
-        if rulebook.behaviour(&record.behaviour).is_none() {
-            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, rulebook.id, rulebook.version);
+        if self.rulebook.behaviour(&record.behaviour).is_none() {
+            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version);
             return Ok(self.reject("behaviour", reason, false));
         }
         let Some(subject_key) = self.subject_key(&record.subject)? else {
             return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
         };
-        let inserted = self
-            .store
-            .connection
-            .prepare_cached(
-                "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
-            )?
-            .execute(params![
+        let inserted = self.insert.execute(params![
                 record.id.as_str(),
                 subject_key,
                 record.behaviour,
@@ -135,7 +143,6 @@ impl<'s> ImportSession<'s> {
         }
         // The id is taken: the same content is a retry, anything else a conflict.
         let stored = self
-            .store
             .connection
             .prepare_cached(
                 "SELECT s.id, r.behaviour, r.occurred_on, r.source, r.evidence FROM records r
@@ -169,7 +176,7 @@ impl<'s> ImportSession<'s> {
     pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
-        let (outcome, key) = crate::write_subject(&self.store.connection, self.audit_seq, subject, &mut self.digest)?;
+        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));
         if outcome == crate::SubjectOutcome::Registered {
             self.subjects += 1;
@@ -183,7 +190,7 @@ impl<'s> ImportSession<'s> {
 
     /// Makes every inserted record durable, with one audit entry covering them.
     pub fn commit(mut self, detail: serde_json::Value) -> Result<ImportSummary> {
-        let connection = &self.store.connection;
+        let connection = self.connection;
         let result = (|| -> Result<Option<i64>> {
             if self.digest.rows() == 0 {
                 return Ok(None);
@@ -232,14 +239,14 @@ impl<'s> ImportSession<'s> {
     /// Discards everything the session wrote.
     pub fn rollback(mut self) {
         self.open = false;
-        let _ = self.store.connection.execute_batch("ROLLBACK");
+        let _ = self.connection.execute_batch("ROLLBACK");
     }
 }
 
 impl Drop for ImportSession<'_> {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.store.connection.execute_batch("ROLLBACK");
+            let _ = self.connection.execute_batch("ROLLBACK");
         }
     }
 }

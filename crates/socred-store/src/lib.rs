@@ -438,10 +438,8 @@ impl Store {
     /// The hot summary: from the cache when it holds on `as_of`, else computed and cached.
     pub fn summary(&self, id: &SubjectId, as_of: Date) -> Result<Summary> {
         let key = self.subject_key(id)?;
-        if let Some(summary) = self.cached(key)? {
-            if summary.holds_on(as_of) {
-                return Ok(summary);
-            }
+        if let Some(summary) = self.cached(key)?.filter(|summary| summary.holds_on(as_of)) {
+            return Ok(summary);
         }
         let file = self.file_by_key(key, *id)?;
         let summary = assess::summarise(&self.rulebook, &file, as_of);

@@ -70,13 +70,14 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
 
     let mut population = Population::new(PopulationConfig { seed, subjects, until, years }).peekable();
     let mut examples: Vec<Example> = Vec::new();
-    let mut wanted: Vec<(&'static str, Box<dyn Fn(&socred_sim::SyntheticSubject) -> bool>)> = vec![
-        ("convicted of an intentional crime", Box::new(|s| s.profile == Profile::Convicted)),
-        ("judgment defaulter", Box::new(|s| s.profile == Profile::JudgmentDefaulter)),
-        ("exemplary citizen", Box::new(|s| s.profile == Profile::Exemplary && s.records.len() > 4)),
-        ("child with a guardian", Box::new(|s| !s.guardians.is_empty())),
-        ("legal representative of an organisation", Box::new(|s| !s.represents.is_empty())),
-        ("organisation", Box::new(|s| s.profile == Profile::Organisation && !s.records.is_empty())),
+    type Wants = fn(&socred_sim::SyntheticSubject) -> bool;
+    let mut wanted: Vec<(&'static str, Wants)> = vec![
+        ("convicted of an intentional crime", |s| s.profile == Profile::Convicted),
+        ("judgment defaulter", |s| s.profile == Profile::JudgmentDefaulter),
+        ("exemplary citizen", |s| s.profile == Profile::Exemplary && s.records.len() > 4),
+        ("child with a guardian", |s| !s.guardians.is_empty()),
+        ("legal representative of an organisation", |s| !s.represents.is_empty()),
+        ("organisation", |s| s.profile == Profile::Organisation && !s.records.is_empty()),
     ];
     let (mut records, mut persons, mut organisations) = (0u64, 0u64, 0u64);
     while population.peek().is_some() {
