@@ -3,10 +3,10 @@
 //!
 //! cargo bench -p socred-core --bench assess
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use socred_core::assess::{assess, summarise};
 use socred_core::record::{Record, RecordId, SubjectFile};
-use socred_core::{Date, Rulebook, SubjectId, DEFAULT_RULEBOOK};
+use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook, SubjectId};
 
 fn file(rulebook: &Rulebook, subject: SubjectId, records: usize) -> SubjectFile {
     let start = Date::from_calendar_date(2016, time::Month::January, 1).unwrap();
@@ -21,13 +21,18 @@ fn file(rulebook: &Rulebook, subject: SubjectId, records: usize) -> SubjectFile 
         .map(|index| Record {
             id: RecordId::parse(&format!("r{index}")).unwrap(),
             subject,
-            behaviour: rulebook.behaviours[(next() % rulebook.behaviours.len() as u64) as usize].code.clone(),
+            behaviour: rulebook.behaviours[(next() % rulebook.behaviours.len() as u64) as usize]
+                .code
+                .clone(),
             occurred_on: start + time::Duration::days((next() % 3650) as i64),
             source: "bench".into(),
             evidence: None,
         })
         .collect();
-    SubjectFile { records, voids: vec![] }
+    SubjectFile {
+        records,
+        voids: vec![],
+    }
 }
 
 fn bench(c: &mut Criterion) {

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::date::{add_years, serde_date, start_of_year, Date};
+use crate::date::{Date, add_years, serde_date, start_of_year};
 use crate::id::SubjectId;
 use crate::record::{Record, RecordId, SubjectFile};
 use crate::rulebook::{Category, Recovery, Rulebook};
@@ -35,7 +35,10 @@ pub enum TierCause {
     /// The score crossed a threshold.
     Points,
     /// A record forces a tier whatever the points (an intentional crime).
-    Forced { record_id: RecordId, behaviour: String },
+    Forced {
+        record_id: RecordId,
+        behaviour: String,
+    },
     /// A lock ended and the subject rose one step into a tier that locks in turn.
     StepRecovery,
     /// A lock ended and the subject rose to their points tier.
@@ -198,9 +201,19 @@ struct Sweep<'a> {
 /// (chosen by content so the choice does not depend on input order).
 fn effective<'a>(rulebook: &Rulebook, file: &'a SubjectFile) -> Vec<Effective<'a>> {
     let voided: HashSet<&RecordId> = file.voids.iter().map(|void| &void.record_id).collect();
-    let mut records: Vec<&Record> = file.records.iter().filter(|r| !voided.contains(&r.id)).collect();
+    let mut records: Vec<&Record> = file
+        .records
+        .iter()
+        .filter(|r| !voided.contains(&r.id))
+        .collect();
     records.sort_by(|a, b| {
-        (&a.id, a.occurred_on, &a.behaviour, &a.source, &a.evidence).cmp(&(&b.id, b.occurred_on, &b.behaviour, &b.source, &b.evidence))
+        (&a.id, a.occurred_on, &a.behaviour, &a.source, &a.evidence).cmp(&(
+            &b.id,
+            b.occurred_on,
+            &b.behaviour,
+            &b.source,
+            &b.evidence,
+        ))
     });
     records.dedup_by(|later, earlier| later.id == earlier.id);
     records
@@ -256,7 +269,9 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
             }
             score += delta;
             if let Some(index) = forced_by {
-                let forced = effective[index].forced.expect("forcing events carry a tier");
+                let forced = effective[index]
+                    .forced
+                    .expect("forcing events carry a tier");
                 if forcing.is_none_or(|(worst, _)| forced < worst) {
                     forcing = Some((forced, index));
                 }
@@ -280,12 +295,23 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
         };
         let lock_from = |entered: Tier| {
             let years = tiers.lock_years(entered);
-            (years > 0).then(|| LockState { tier: entered, since: date, until: add_years(date, years) })
+            (years > 0).then(|| LockState {
+                tier: entered,
+                since: date,
+                until: add_years(date, years),
+            })
         };
 
         if target < tier {
             let new_lock = lock_from(target);
-            history.push((date, tier, target, score, cause_for_fall(), new_lock.map(|l| l.until)));
+            history.push((
+                date,
+                tier,
+                target,
+                score,
+                cause_for_fall(),
+                new_lock.map(|l| l.until),
+            ));
             tier = target;
             lock = new_lock;
         } else if target == tier && forcing.is_some_and(|(forced, _)| forced == target) {
@@ -296,9 +322,13 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
                 history.push((date, tier, target, score, cause_for_fall(), Some(until)));
             }
         } else if target > tier && lock.is_none() {
-            let above = tiers.above(tier).expect("a better target exists, so a tier above exists");
+            let above = tiers
+                .above(tier)
+                .expect("a better target exists, so a tier above exists");
             let (risen, cause) = match rulebook.recovery {
-                Recovery::StepWise if tiers.lock_years(above) > 0 => (above, TierCause::StepRecovery),
+                Recovery::StepWise if tiers.lock_years(above) > 0 => {
+                    (above, TierCause::StepRecovery)
+                }
                 _ => (target, TierCause::LockEnded),
             };
             let cause = match cause {
@@ -328,14 +358,22 @@ fn validity(as_of: Date, sweep: &Sweep<'_>) -> (Date, Option<Date>) {
     // The annual status is per calendar year and says whether the year is complete
     // (from 31 December on), so those two days also bound validity.
     let year_start = start_of_year(as_of.year());
-    let last_day = start_of_year(as_of.year() + 1).previous_day().expect("a year has a last day");
+    let last_day = start_of_year(as_of.year() + 1)
+        .previous_day()
+        .expect("a year has a last day");
     let (period_start, period_end) = if as_of >= last_day {
         (last_day, start_of_year(as_of.year() + 1))
     } else {
         (year_start, last_day)
     };
-    let valid_from = sweep.last_change.map_or(period_start, |last| last.max(period_start));
-    let valid_until = Some(sweep.next_change.map_or(period_end, |next| next.min(period_end)));
+    let valid_from = sweep
+        .last_change
+        .map_or(period_start, |last| last.max(period_start));
+    let valid_until = Some(
+        sweep
+            .next_change
+            .map_or(period_end, |next| next.min(period_end)),
+    );
     (valid_from, valid_until)
 }
 
@@ -355,11 +393,20 @@ pub fn summarise(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Summar
 
 /// Net points of the records that occurred in a calendar year (void ones excluded).
 pub fn annual_net_points(rulebook: &Rulebook, file: &SubjectFile, year: i32) -> i64 {
-    effective(rulebook, file).iter().filter(|r| r.start.year() == year).map(|r| r.points).sum()
+    effective(rulebook, file)
+        .iter()
+        .filter(|r| r.start.year() == year)
+        .map(|r| r.points)
+        .sum()
 }
 
 /// The full assessment with its explanation.
-pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of: Date) -> Assessment {
+pub fn assess(
+    rulebook: &Rulebook,
+    subject: SubjectId,
+    file: &SubjectFile,
+    as_of: Date,
+) -> Assessment {
     let sweep = sweep(rulebook, file, as_of);
     let (valid_from, valid_until) = validity(as_of, &sweep);
     let tiers = &rulebook.tiers;
@@ -369,7 +416,9 @@ pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of
         .iter()
         .filter(|r| r.start <= as_of && as_of < r.end)
         .map(|r| {
-            let behaviour = rulebook.behaviour(&r.record.behaviour).expect("effective records are in the rulebook");
+            let behaviour = rulebook
+                .behaviour(&r.record.behaviour)
+                .expect("effective records are in the rulebook");
             Contribution {
                 record_id: r.record.id.clone(),
                 behaviour: behaviour.code.clone(),
@@ -401,7 +450,10 @@ pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of
         net_points,
         expected_points: rulebook.annual_min_net_points,
         met: net_points >= rulebook.annual_min_net_points,
-        year_complete: as_of >= start_of_year(year + 1).previous_day().expect("not the first day ever"),
+        year_complete: as_of
+            >= start_of_year(year + 1)
+                .previous_day()
+                .expect("not the first day ever"),
     };
 
     let counted: HashSet<&RecordId> = sweep.effective.iter().map(|r| &r.record.id).collect();
@@ -434,7 +486,9 @@ pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of
             }
         })
         .collect();
-    records.sort_by(|a, b| (a.record.occurred_on, &a.record.id).cmp(&(b.record.occurred_on, &b.record.id)));
+    records.sort_by(|a, b| {
+        (a.record.occurred_on, &a.record.id).cmp(&(b.record.occurred_on, &b.record.id))
+    });
     records.dedup_by(|later, earlier| later.record.id == earlier.record.id);
 
     Assessment {
@@ -452,7 +506,11 @@ pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of
         locks: sweep
             .lock
             .iter()
-            .map(|lock| Lock { tier: tiers.name(lock.tier).to_string(), since: lock.since, until: lock.until })
+            .map(|lock| Lock {
+                tier: tiers.name(lock.tier).to_string(),
+                since: lock.since,
+                until: lock.until,
+            })
             .collect(),
         annual_expectation,
         explanation,

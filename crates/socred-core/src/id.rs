@@ -20,7 +20,9 @@ const PERSON_CHECK: &[u8; 11] = b"10X98765432";
 /// GB 32100 alphabet: 31 characters, without I, O, S, V, Z. Each is worth its index.
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// GB 32100 weights for positions 1–17: 3^(i-1) mod 31.
-const ORG_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const ORG_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 /// Registration authorities of GB 32100 (1 institutional, 5 civil affairs, 9 market
 /// regulation, Y other, and the less common ones).
 const ORG_AUTHORITIES: &[u8] = b"123456789ANY";
@@ -37,7 +39,11 @@ pub enum IdError {
     #[error("must be 18 characters long, got {0}")]
     Length(usize),
     #[error("character {position} ({found:?}) is not allowed: {expected}")]
-    Charset { position: usize, found: char, expected: &'static str },
+    Charset {
+        position: usize,
+        found: char,
+        expected: &'static str,
+    },
     #[error("region code {0} does not start with a province-level code (GB/T 2260)")]
     Region(String),
     #[error("birth date {0} is not a valid calendar date from 1800 on")]
@@ -48,8 +54,13 @@ pub enum IdError {
     CheckCharacter { found: char, expected: char },
     #[error("is valid both as a person's and an organisation's number; say which kind")]
     Ambiguous,
-    #[error("is neither a resident identity number ({person}) nor a unified social credit code ({organisation})")]
-    Neither { person: Box<IdError>, organisation: Box<IdError> },
+    #[error(
+        "is neither a resident identity number ({person}) nor a unified social credit code ({organisation})"
+    )]
+    Neither {
+        person: Box<IdError>,
+        organisation: Box<IdError>,
+    },
 }
 
 /// The kind of a subject.
@@ -75,7 +86,9 @@ impl FromStr for SubjectKind {
         match text {
             "person" => Ok(SubjectKind::Person),
             "organisation" | "organization" | "org" => Ok(SubjectKind::Organisation),
-            other => Err(format!("unknown subject kind {other:?}: expected person or organisation")),
+            other => Err(format!(
+                "unknown subject kind {other:?}: expected person or organisation"
+            )),
         }
     }
 }
@@ -143,18 +156,25 @@ pub fn org_check_character(first_17_characters: &[u8]) -> char {
 }
 
 fn org_value(character: u8) -> Option<u32> {
-    ORG_ALPHABET.iter().position(|c| *c == character).map(|p| p as u32)
+    ORG_ALPHABET
+        .iter()
+        .position(|c| *c == character)
+        .map(|p| p as u32)
 }
 
 fn valid_birth_date(date: &[u8]) -> bool {
     let number = |range: std::ops::Range<usize>| -> u32 {
-        date[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+        date[range]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
     };
     let (year, month, day) = (number(0..4), number(4..6), number(6..8));
     if year < 1800 {
         return false;
     }
-    let Ok(month) = time::Month::try_from(month as u8) else { return false };
+    let Ok(month) = time::Month::try_from(month as u8) else {
+        return false;
+    };
     time::Date::from_calendar_date(year as i32, month, day as u8).is_ok()
 }
 
@@ -179,11 +199,16 @@ impl PersonId {
         }
         check_region(&bytes[0..6])?;
         if !valid_birth_date(&bytes[6..14]) {
-            return Err(IdError::Date(String::from_utf8_lossy(&bytes[6..14]).into_owned()));
+            return Err(IdError::Date(
+                String::from_utf8_lossy(&bytes[6..14]).into_owned(),
+            ));
         }
         let expected = person_check_character(&bytes[..17]);
         if bytes[17] as char != expected {
-            return Err(IdError::CheckCharacter { found: bytes[17] as char, expected });
+            return Err(IdError::CheckCharacter {
+                found: bytes[17] as char,
+                expected,
+            });
         }
         Ok(PersonId(bytes))
     }
@@ -196,7 +221,9 @@ impl PersonId {
     pub fn birth_date(&self) -> time::Date {
         let digits = &self.0[6..14];
         let number = |range: std::ops::Range<usize>| -> u32 {
-            digits[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
+            digits[range]
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
         };
         let month = time::Month::try_from(number(4..6) as u8).expect("validated month");
         time::Date::from_calendar_date(number(0..4) as i32, month, number(6..8) as u8)
@@ -222,7 +249,10 @@ impl OrgCode {
         check_region(&bytes[2..8])?;
         let expected = org_check_character(&bytes[..17]);
         if bytes[17] as char != expected {
-            return Err(IdError::CheckCharacter { found: bytes[17] as char, expected });
+            return Err(IdError::CheckCharacter {
+                found: bytes[17] as char,
+                expected,
+            });
         }
         Ok(OrgCode(bytes))
     }
@@ -248,9 +278,10 @@ impl SubjectId {
             // Only the check character is wrong: the text is surely of that kind.
             (Err(person_error @ IdError::CheckCharacter { .. }), Err(_)) => Err(person_error),
             (Err(_), Err(org_error @ IdError::CheckCharacter { .. })) => Err(org_error),
-            (Err(person_error), Err(org_error)) => {
-                Err(IdError::Neither { person: Box::new(person_error), organisation: Box::new(org_error) })
-            }
+            (Err(person_error), Err(org_error)) => Err(IdError::Neither {
+                person: Box::new(person_error),
+                organisation: Box::new(org_error),
+            }),
         }
     }
 
@@ -366,7 +397,11 @@ mod tests {
 
     #[test]
     fn reference_person_numbers_are_valid() {
-        for text in ["11010519491231002X", "110101199003074514", "440524188001010014"] {
+        for text in [
+            "11010519491231002X",
+            "110101199003074514",
+            "440524188001010014",
+        ] {
             let id = SubjectId::parse(text).unwrap();
             assert_eq!(id.kind(), SubjectKind::Person, "{text}");
             assert_eq!(id.as_str(), text);
@@ -375,7 +410,11 @@ mod tests {
 
     #[test]
     fn reference_organisation_codes_are_valid() {
-        for text in ["91350100M000100Y43", "91110000600037341L", "911100007109288314"] {
+        for text in [
+            "91350100M000100Y43",
+            "91110000600037341L",
+            "911100007109288314",
+        ] {
             let id = SubjectId::parse(text).unwrap();
             assert_eq!(id.kind(), SubjectKind::Organisation, "{text}");
         }
@@ -383,24 +422,45 @@ mod tests {
 
     #[test]
     fn lower_case_x_is_normalised() {
-        assert_eq!(SubjectId::parse("11010519491231002x").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(
+            SubjectId::parse("11010519491231002x").unwrap().as_str(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
     fn person_errors_name_the_part() {
-        assert_eq!(PersonId::parse("1101051949123100"), Err(IdError::Length(16)));
+        assert_eq!(
+            PersonId::parse("1101051949123100"),
+            Err(IdError::Length(16))
+        );
         assert!(matches!(
             PersonId::parse("1101051949123100AX"),
             Err(IdError::Charset { position: 17, .. })
         ));
-        assert!(matches!(PersonId::parse("99010519491231002X"), Err(IdError::Region(_))));
-        assert!(matches!(PersonId::parse("11010519491331002X"), Err(IdError::Date(_))));
-        assert!(matches!(PersonId::parse("11010519490230002X"), Err(IdError::Date(_))));
+        assert!(matches!(
+            PersonId::parse("99010519491231002X"),
+            Err(IdError::Region(_))
+        ));
+        assert!(matches!(
+            PersonId::parse("11010519491331002X"),
+            Err(IdError::Date(_))
+        ));
+        assert!(matches!(
+            PersonId::parse("11010519490230002X"),
+            Err(IdError::Date(_))
+        ));
         assert_eq!(
             PersonId::parse("110105194912310021"),
-            Err(IdError::CheckCharacter { found: '1', expected: 'X' })
+            Err(IdError::CheckCharacter {
+                found: '1',
+                expected: 'X'
+            })
         );
-        assert!(matches!(PersonId::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::Length(_))));
+        assert!(matches!(
+            PersonId::parse("１１０１０５１９４９１２３１００２X"),
+            Err(IdError::Length(_))
+        ));
     }
 
     #[test]
@@ -409,8 +469,14 @@ mod tests {
             OrgCode::parse("91350100M000100I43"),
             Err(IdError::Charset { position: 16, .. })
         ));
-        assert_eq!(OrgCode::parse("B1350100M000100Y43"), Err(IdError::Authority('B')));
-        assert!(matches!(OrgCode::parse("91990100M000100Y43"), Err(IdError::Region(_))));
+        assert_eq!(
+            OrgCode::parse("B1350100M000100Y43"),
+            Err(IdError::Authority('B'))
+        );
+        assert!(matches!(
+            OrgCode::parse("91990100M000100Y43"),
+            Err(IdError::Region(_))
+        ));
         assert!(matches!(
             OrgCode::parse("91350100M000100Y44"),
             Err(IdError::CheckCharacter { .. })
@@ -425,7 +491,10 @@ mod tests {
         ));
         let error = SubjectId::parse("1101051949123100A1").unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("resident identity number (character 17 ('A') is not allowed"), "{text}");
+        assert!(
+            text.contains("resident identity number (character 17 ('A') is not allowed"),
+            "{text}"
+        );
         assert!(text.contains("unified social credit code ("), "{text}");
         assert!(matches!(SubjectId::parse("hello"), Err(IdError::Length(5))));
     }

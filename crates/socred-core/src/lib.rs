@@ -5,15 +5,15 @@
 //! This crate does no I/O, reads no clock and starts no threads: every time is
 //! an argument, so every result can be reproduced and explained.
 
+pub mod assess;
 pub mod date;
 pub mod id;
-pub mod assess;
 pub mod record;
 pub mod rulebook;
 pub mod tier;
 
-pub use assess::{assess, summarise, Assessment, Summary};
-pub use date::{parse_date, Date};
+pub use assess::{Assessment, Summary, assess, summarise};
+pub use date::{Date, parse_date};
 pub use id::{IdError, SubjectId, SubjectKind};
 pub use record::{Record, RecordId, SubjectFile, Void};
 pub use rulebook::{Rulebook, RulebookError};

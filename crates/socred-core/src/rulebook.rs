@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use crate::tier::{Tier, TierTable, TierSpec};
+use crate::tier::{Tier, TierSpec, TierTable};
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
 pub const MAX_RULEBOOK_BYTES: usize = 1 << 20;
@@ -54,32 +54,83 @@ pub enum Category {
 impl Category {
     pub const ALL: [(Category, &'static str, &'static str); 19] = [
         (Category::Tax, "tax", "taxation duties"),
-        (Category::Judicial, "judicial", "court judgments and their enforcement"),
+        (
+            Category::Judicial,
+            "judicial",
+            "court judgments and their enforcement",
+        ),
         (Category::Criminal, "criminal", "final criminal convictions"),
-        (Category::Finance, "finance", "loans, debts and financial contracts"),
-        (Category::Commerce, "commerce", "market conduct, product quality, consumer protection"),
-        (Category::Labour, "labour", "employment duties such as paying wages"),
+        (
+            Category::Finance,
+            "finance",
+            "loans, debts and financial contracts",
+        ),
+        (
+            Category::Commerce,
+            "commerce",
+            "market conduct, product quality, consumer protection",
+        ),
+        (
+            Category::Labour,
+            "labour",
+            "employment duties such as paying wages",
+        ),
         (Category::Traffic, "traffic", "road traffic law"),
-        (Category::TransportOrder, "transport-order", "order on public transport"),
-        (Category::PublicOrder, "public-order", "administrative offences against public order"),
-        (Category::Environment, "environment", "environmental protection and waste sorting"),
-        (Category::MilitaryService, "military-service", "military service duties"),
-        (Category::AcademicIntegrity, "academic-integrity", "fraud in examinations and research"),
-        (Category::Administrative, "administrative", "licences and administrative decisions"),
+        (
+            Category::TransportOrder,
+            "transport-order",
+            "order on public transport",
+        ),
+        (
+            Category::PublicOrder,
+            "public-order",
+            "administrative offences against public order",
+        ),
+        (
+            Category::Environment,
+            "environment",
+            "environmental protection and waste sorting",
+        ),
+        (
+            Category::MilitaryService,
+            "military-service",
+            "military service duties",
+        ),
+        (
+            Category::AcademicIntegrity,
+            "academic-integrity",
+            "fraud in examinations and research",
+        ),
+        (
+            Category::Administrative,
+            "administrative",
+            "licences and administrative decisions",
+        ),
         (Category::Honours, "honours", "state honours and awards"),
         (Category::Charity, "charity", "charitable donations"),
-        (Category::Volunteering, "volunteering", "registered volunteering"),
+        (
+            Category::Volunteering,
+            "volunteering",
+            "registered volunteering",
+        ),
         (Category::Health, "health", "blood and organ donation"),
         (Category::Sport, "sport", "sporting achievement"),
         (Category::Reporting, "reporting", "reports of illegal acts"),
     ];
 
     pub fn as_str(self) -> &'static str {
-        Category::ALL.iter().find(|(c, _, _)| *c == self).map(|(_, name, _)| *name).expect("listed")
+        Category::ALL
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map(|(_, name, _)| *name)
+            .expect("listed")
     }
 
     fn from_name(name: &str) -> Option<Category> {
-        Category::ALL.iter().find(|(_, n, _)| *n == name).map(|(c, _, _)| *c)
+        Category::ALL
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(c, _, _)| *c)
     }
 }
 
@@ -207,8 +258,16 @@ impl fmt::Display for RulebookError {
                 writeln!(formatter)?;
             }
             match problem.line {
-                Some(line) => write!(formatter, "{}:{}: {}: {}", self.file, line, problem.key, problem.reason)?,
-                None => write!(formatter, "{}: {}: {}", self.file, problem.key, problem.reason)?,
+                Some(line) => write!(
+                    formatter,
+                    "{}:{}: {}: {}",
+                    self.file, line, problem.key, problem.reason
+                )?,
+                None => write!(
+                    formatter,
+                    "{}: {}: {}",
+                    self.file, problem.key, problem.reason
+                )?,
             }
         }
         Ok(())
@@ -291,40 +350,61 @@ struct Problems<'a> {
 impl Problems<'_> {
     fn line_of(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.source.len());
-        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+        self.source.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     }
 
     fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
         let line = Some(self.line_of(span));
-        self.list.push(RulebookProblem { line, key: key.into(), reason: reason.into() });
+        self.list.push(RulebookProblem {
+            line,
+            key: key.into(),
+            reason: reason.into(),
+        });
     }
 }
 
 fn is_code(text: &str, max: usize) -> bool {
     !text.is_empty()
         && text.len() <= max
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !text.starts_with('-')
         && !text.ends_with('-')
 }
 
 fn is_text(text: &str, max_chars: usize) -> bool {
-    !text.trim().is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
+    !text.trim().is_empty()
+        && text.chars().count() <= max_chars
+        && !text.chars().any(char::is_control)
 }
 
 impl Rulebook {
     /// Parses and validates a rulebook. `file` names the source in errors.
     pub fn from_toml(source: &str, file: &str) -> Result<Rulebook, RulebookError> {
-        let fail = |problems| RulebookError { file: file.to_string(), problems };
+        let fail = |problems| RulebookError {
+            file: file.to_string(),
+            problems,
+        };
         if source.len() > MAX_RULEBOOK_BYTES {
             return Err(fail(vec![RulebookProblem {
                 line: None,
                 key: "(file)".into(),
-                reason: format!("is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}", source.len()),
+                reason: format!(
+                    "is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}",
+                    source.len()
+                ),
             }]));
         }
         let raw: RawRulebook = parse_raw(source).map_err(|problem| fail(vec![problem]))?;
-        let mut problems = Problems { source, list: Vec::new() };
+        let mut problems = Problems {
+            source,
+            list: Vec::new(),
+        };
         let rulebook = validate(raw, source, &mut problems);
         if problems.list.is_empty() {
             Ok(rulebook.expect("no problems means a rulebook"))
@@ -334,13 +414,21 @@ impl Rulebook {
     }
 
     pub fn behaviour(&self, code: &str) -> Option<&Behaviour> {
-        self.behaviour_index.get(code).map(|index| &self.behaviours[*index])
+        self.behaviour_index
+            .get(code)
+            .map(|index| &self.behaviours[*index])
     }
 }
 
 fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
     let line_of = |span: Option<Range<usize>>| {
-        span.map(|span| source.as_bytes()[..span.start.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1)
+        span.map(|span| {
+            source.as_bytes()[..span.start.min(source.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        })
     };
     let deserializer = toml::Deserializer::parse(source).map_err(|error| RulebookProblem {
         line: line_of(error.span()),
@@ -349,11 +437,19 @@ fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         // Spanned<T> shows up in the path as a private field; people never wrote it.
-        let key = error.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value.", "");
+        let key = error
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "")
+            .replace("$__serde_spanned_private_value.", "");
         let inner = error.into_inner();
         RulebookProblem {
             line: line_of(inner.span()),
-            key: if key == "." { "(top level)".into() } else { key },
+            key: if key == "." {
+                "(top level)".into()
+            } else {
+                key
+            },
             reason: inner.message().trim().to_string(),
         }
     })
@@ -363,32 +459,62 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let meta_span = raw.rulebook.span();
     let meta = raw.rulebook.into_inner();
     if !is_code(&meta.id, 64) {
-        problems.add(&meta_span, "rulebook.id", "must be 1-64 characters of a-z, 0-9 and inner hyphens");
+        problems.add(
+            &meta_span,
+            "rulebook.id",
+            "must be 1-64 characters of a-z, 0-9 and inner hyphens",
+        );
     }
     if meta.version.is_empty()
         || meta.version.len() > 64
-        || !meta.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+        || !meta
+            .version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
     {
-        problems.add(&meta_span, "rulebook.version", "must be 1-64 characters of letters, digits and . _ + -");
+        problems.add(
+            &meta_span,
+            "rulebook.version",
+            "must be 1-64 characters of letters, digits and . _ + -",
+        );
     }
     if !is_text(&meta.title, 200) {
-        problems.add(&meta_span, "rulebook.title", "must be 1-200 characters of text");
+        problems.add(
+            &meta_span,
+            "rulebook.title",
+            "must be 1-200 characters of text",
+        );
     }
 
     let scoring_span = raw.scoring.span();
     let scoring = raw.scoring.into_inner();
     if !(0..=MAX_BASE_SCORE).contains(&scoring.base_score) {
-        problems.add(&scoring_span, "scoring.base_score", format!("must be between 0 and {MAX_BASE_SCORE}"));
+        problems.add(
+            &scoring_span,
+            "scoring.base_score",
+            format!("must be between 0 and {MAX_BASE_SCORE}"),
+        );
     }
-    for (key, years) in [("scoring.deduction_years", scoring.deduction_years), ("scoring.addition_years", scoring.addition_years)] {
+    for (key, years) in [
+        ("scoring.deduction_years", scoring.deduction_years),
+        ("scoring.addition_years", scoring.addition_years),
+    ] {
         if !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(&scoring_span, key, format!("must be between 1 and {MAX_RECORD_YEARS} years"));
+            problems.add(
+                &scoring_span,
+                key,
+                format!("must be between 1 and {MAX_RECORD_YEARS} years"),
+            );
         }
     }
     let annual_span = raw.annual_expectation.span();
     let annual = raw.annual_expectation.into_inner();
     if annual.min_net_points.abs() > 10_000 {
-        problems.add(&annual_span, "annual_expectation.min_net_points", "must be between -10000 and 10000");
+        problems.add(
+            &annual_span,
+            "annual_expectation.min_net_points",
+            "must be between -10000 and 10000",
+        );
     }
 
     let tiers_span = raw.tiers.span();
@@ -397,7 +523,11 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         "step-wise" => Recovery::StepWise,
         "immediate" => Recovery::Immediate,
         other => {
-            problems.add(&tiers_span, "tiers.recovery", format!("{other:?} is not one of \"step-wise\", \"immediate\""));
+            problems.add(
+                &tiers_span,
+                "tiers.recovery",
+                format!("{other:?} is not one of \"step-wise\", \"immediate\""),
+            );
             Recovery::StepWise
         }
     };
@@ -407,7 +537,10 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         problems.list.push(RulebookProblem {
             line: None,
             key: "behaviour".into(),
-            reason: format!("has {} entries; at most {MAX_BEHAVIOURS}", raw.behaviour.len()),
+            reason: format!(
+                "has {} entries; at most {MAX_BEHAVIOURS}",
+                raw.behaviour.len()
+            ),
         });
     }
     let mut behaviours = Vec::with_capacity(raw.behaviour.len());
@@ -417,9 +550,20 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         let entry = spanned.into_inner();
         let key = |field: &str| format!("behaviour[{index}].{field}");
         if !is_code(&entry.code, 64) {
-            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", entry.code));
+            problems.add(
+                &span,
+                key("code"),
+                format!(
+                    "{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens",
+                    entry.code
+                ),
+            );
         } else if behaviour_index.contains_key(&entry.code) {
-            problems.add(&span, key("code"), format!("{:?} is declared twice", entry.code));
+            problems.add(
+                &span,
+                key("code"),
+                format!("{:?} is declared twice", entry.code),
+            );
         }
         for (word, ground) in REFUSED_CODE_WORDS {
             let padded = format!("-{}-", entry.code);
@@ -435,12 +579,21 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
             problems.add(&span, key("title"), "must be 1-200 characters of text");
         }
         if entry.points.abs() > MAX_POINTS_ABS {
-            problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
+            problems.add(
+                &span,
+                key("points"),
+                format!(
+                    "{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}",
+                    entry.points
+                ),
+            );
         }
         let category = match Category::from_name(&entry.category) {
             Some(category) => Some(category),
             None => {
-                let refused = REFUSED_GROUNDS.iter().find(|(name, _)| *name == entry.category);
+                let refused = REFUSED_GROUNDS
+                    .iter()
+                    .find(|(name, _)| *name == entry.category);
                 let reason = match refused {
                     Some((_, ground)) => format!(
                         "{:?} is refused: socred does not score {ground}, on principle (out of scope; see BRIEF.md)",
@@ -449,7 +602,11 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
                     None => format!(
                         "{:?} is not a category; the closed set is: {}",
                         entry.category,
-                        Category::ALL.iter().map(|(_, name, _)| *name).collect::<Vec<_>>().join(", ")
+                        Category::ALL
+                            .iter()
+                            .map(|(_, name, _)| *name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
                 problems.add(&span, key("category"), reason);
@@ -457,15 +614,25 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
             }
         };
         if !is_text(&entry.legal_basis, 500) {
-            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this record");
+            problems.add(
+                &span,
+                key("legal_basis"),
+                "is required: 1-500 characters naming the law that allows this record",
+            );
         }
-        let forced_tier = entry.forced_tier.as_ref().and_then(|name| match tiers.as_ref().and_then(|t| t.by_name(name)) {
-            Some(tier) => Some(tier),
-            None => {
-                if tiers.is_some() {
-                    problems.add(&span, key("forced_tier"), format!("{name:?} is not a tier in [tiers]"));
+        let forced_tier = entry.forced_tier.as_ref().and_then(|name| {
+            match tiers.as_ref().and_then(|t| t.by_name(name)) {
+                Some(tier) => Some(tier),
+                None => {
+                    if tiers.is_some() {
+                        problems.add(
+                            &span,
+                            key("forced_tier"),
+                            format!("{name:?} is not a tier in [tiers]"),
+                        );
+                    }
+                    None
                 }
-                None
             }
         });
         let default_years = if entry.points < 0 || entry.forced_tier.is_some() {
@@ -475,12 +642,22 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         };
         let years = entry.years.unwrap_or(default_years);
         if entry.years.is_some() && !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(&span, key("years"), format!("must be between 1 and {MAX_RECORD_YEARS}"));
+            problems.add(
+                &span,
+                key("years"),
+                format!("must be between 1 and {MAX_RECORD_YEARS}"),
+            );
         }
         if !is_text(&entry.description, 2000) && !entry.description.is_empty() {
-            problems.add(&span, key("description"), "must be at most 2000 characters of text");
+            problems.add(
+                &span,
+                key("description"),
+                "must be at most 2000 characters of text",
+            );
         }
-        behaviour_index.entry(entry.code.clone()).or_insert(behaviours.len());
+        behaviour_index
+            .entry(entry.code.clone())
+            .or_insert(behaviours.len());
         behaviours.push(Behaviour {
             code: entry.code,
             title: entry.title,
@@ -515,10 +692,18 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     })
 }
 
-fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mut Problems<'_>) -> Option<TierTable> {
+fn validate_tiers(
+    raw: Vec<Spanned<RawTier>>,
+    span: &Range<usize>,
+    problems: &mut Problems<'_>,
+) -> Option<TierTable> {
     let before = problems.list.len();
     if raw.len() < 2 || raw.len() > MAX_TIERS {
-        problems.add(span, "tiers.tier", format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()));
+        problems.add(
+            span,
+            "tiers.tier",
+            format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()),
+        );
         return None;
     }
     let count = raw.len();
@@ -530,15 +715,30 @@ fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mu
         let key = |field: &str| format!("tiers.tier[{index}].{field}");
         let valid_name = !tier.name.is_empty()
             && tier.name.len() <= 8
-            && tier.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
+            && tier
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
         if !valid_name {
-            problems.add(&span, key("name"), "must be 1-8 characters of letters, digits, + and -");
+            problems.add(
+                &span,
+                key("name"),
+                "must be 1-8 characters of letters, digits, + and -",
+            );
         } else if specs.iter().any(|s: &TierSpec| s.name == tier.name) {
-            problems.add(&span, key("name"), format!("{:?} is declared twice", tier.name));
+            problems.add(
+                &span,
+                key("name"),
+                format!("{:?} is declared twice", tier.name),
+            );
         }
         let last = index + 1 == count;
         match (tier.min_points, last) {
-            (None, false) => problems.add(&span, key("min_points"), "is required on every tier but the last"),
+            (None, false) => problems.add(
+                &span,
+                key("min_points"),
+                "is required on every tier but the last",
+            ),
             (Some(_), true) => problems.add(
                 &span,
                 key("min_points"),
@@ -553,7 +753,11 @@ fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mu
             (None, true) => {}
         }
         if !(0..=MAX_LOCK_YEARS).contains(&tier.lock_years) {
-            problems.add(&span, key("lock_years"), format!("must be between 0 and {MAX_LOCK_YEARS}"));
+            problems.add(
+                &span,
+                key("lock_years"),
+                format!("must be between 0 and {MAX_LOCK_YEARS}"),
+            );
         }
         specs.push(TierSpec {
             name: tier.name,
@@ -588,7 +792,10 @@ mod tests {
     }
 
     fn replace(from: &str, to: &str) -> String {
-        assert!(DEFAULT.contains(from), "fixture text {from:?} not in default rulebook");
+        assert!(
+            DEFAULT.contains(from),
+            "fixture text {from:?} not in default rulebook"
+        );
         DEFAULT.replacen(from, to, 1)
     }
 
@@ -602,7 +809,11 @@ mod tests {
         let found = problems(&text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].key, "behaviour[0].category");
-        assert!(found[0].reason.contains("does not score religion"), "{}", found[0].reason);
+        assert!(
+            found[0].reason.contains("does not score religion"),
+            "{}",
+            found[0].reason
+        );
         assert!(found[0].reason.contains("on principle"));
         for (name, _) in REFUSED_GROUNDS {
             let text = replace("category = \"tax\"", &format!("category = \"{name}\""));
@@ -614,7 +825,12 @@ mod tests {
     fn refused_words_in_codes_are_caught_under_any_category() {
         let text = replace("code = \"tax-evasion\"", "code = \"negative-posts\"");
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.key == "behaviour[0].code" && p.reason.contains("speech")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key == "behaviour[0].code" && p.reason.contains("speech")),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -629,8 +845,14 @@ mod tests {
         let found = problems(&replace("points = -100", "points = \"lots\""));
         assert_eq!(found[0].key, "behaviour[0].points");
         assert!(found[0].line.unwrap() > 1);
-        let found = problems(&replace("base_score = 1000", "base_score = 1000\ncolour = \"red\""));
-        assert!(found[0].key.contains("scoring") && found[0].reason.contains("colour"), "{found:?}");
+        let found = problems(&replace(
+            "base_score = 1000",
+            "base_score = 1000\ncolour = \"red\"",
+        ));
+        assert!(
+            found[0].key.contains("scoring") && found[0].reason.contains("colour"),
+            "{found:?}"
+        );
         let found = problems("[rulebook\nid=");
         assert_eq!(found[0].key, "(syntax)");
         assert_eq!(found[0].line, Some(1));
@@ -638,24 +860,155 @@ mod tests {
 
     #[test]
     fn semantic_errors_are_all_reported_with_lines() {
-        let text = replace("points = -100", "points = -5000")
-            .replacen("legal_basis = \"", "legal_basis = \"\" #", 1);
+        let text = replace("points = -100", "points = -5000").replacen(
+            "legal_basis = \"",
+            "legal_basis = \"\" #",
+            1,
+        );
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.key == "behaviour[0].points" && p.reason.contains("-5000")), "{found:?}");
-        assert!(found.iter().any(|p| p.key == "behaviour[0].legal_basis"), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key == "behaviour[0].points" && p.reason.contains("-5000")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|p| p.key == "behaviour[0].legal_basis"),
+            "{found:?}"
+        );
         assert!(found.iter().all(|p| p.line.is_some()));
     }
 
     #[test]
     fn tier_table_is_checked() {
         let found = problems(&replace("min_points = 1030", "min_points = 1070"));
-        assert!(found.iter().any(|p| p.key == "tiers.tier[1].min_points"), "{found:?}");
-        let found = problems(&replace("recovery = \"step-wise\"", "recovery = \"sideways\""));
+        assert!(
+            found.iter().any(|p| p.key == "tiers.tier[1].min_points"),
+            "{found:?}"
+        );
+        let found = problems(&replace(
+            "recovery = \"step-wise\"",
+            "recovery = \"sideways\"",
+        ));
         assert_eq!(found[0].key, "tiers.recovery");
         let found = problems(&replace("forced_tier = \"D\"", "forced_tier = \"Z\""));
         assert!(found[0].reason.contains("not a tier"), "{found:?}");
         let found = problems(&replace("lock_years = 5", "lock_years = 99"));
         assert!(found[0].key.ends_with("lock_years"));
+    }
+
+    /// Every key of the rulebook, fed garbage: the problem names that key.
+    #[test]
+    fn every_key_refuses_garbage() {
+        let cases: [(&str, &str, &str); 24] = [
+            ("id = \"default\"", "id = \"Default Book\"", "rulebook.id"),
+            ("id = \"default\"", "id = 7", "rulebook.id"),
+            (
+                "version = \"2026.1\"",
+                "version = \"2026 1\"",
+                "rulebook.version",
+            ),
+            (
+                "title = \"socred default rulebook (municipal pilot model)\"",
+                "title = \"\"",
+                "rulebook.title",
+            ),
+            ("base_score = 1000", "base_score = -1", "scoring.base_score"),
+            (
+                "base_score = 1000",
+                "base_score = 1e3",
+                "scoring.base_score",
+            ),
+            (
+                "deduction_years = 5",
+                "deduction_years = 0",
+                "scoring.deduction_years",
+            ),
+            (
+                "addition_years = 3",
+                "addition_years = 99",
+                "scoring.addition_years",
+            ),
+            (
+                "min_net_points = 2",
+                "min_net_points = 99999",
+                "annual_expectation.min_net_points",
+            ),
+            (
+                "min_net_points = 2",
+                "min_net_points = \"two\"",
+                "annual_expectation.min_net_points",
+            ),
+            ("recovery = \"step-wise\"", "recovery = 1", "tiers.recovery"),
+            ("name = \"AAA\"", "name = \"A A A\"", "tiers.tier[0].name"),
+            ("name = \"AA\"", "name = \"AAA\"", "tiers.tier[1].name"),
+            (
+                "min_points = 1050",
+                "min_points = \"high\"",
+                "tiers.tier[0].min_points",
+            ),
+            (
+                "lock_years = 2",
+                "lock_years = -2",
+                "tiers.tier[3].lock_years",
+            ),
+            (
+                "code = \"tax-evasion\"",
+                "code = \"Tax Evasion\"",
+                "behaviour[0].code",
+            ),
+            (
+                "title = \"Tax evasion\"",
+                "title = \"\"",
+                "behaviour[0].title",
+            ),
+            (
+                "title = \"Tax evasion\"",
+                "title = \"a\\u0007b\"",
+                "behaviour[0].title",
+            ),
+            ("points = -100", "points = 1.5", "behaviour[0].points"),
+            (
+                "legal_basis = \"Law of the PRC on the Administration of Tax Collection\"",
+                "legal_basis = \"  \"",
+                "behaviour[0].legal_basis",
+            ),
+            (
+                "category = \"tax\"",
+                "category = [\"tax\"]",
+                "behaviour[0].category",
+            ),
+            (
+                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\n\n[[behaviour]]\ncode = \"speeding-minor\"",
+                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\nyears = 0\n\n[[behaviour]]\ncode = \"speeding-minor\"",
+                "behaviour[1].years",
+            ),
+            ("forced_tier = \"D\"", "forced_tier = 4", "forced_tier"),
+            (
+                "description = \"Exemplary\"",
+                "description = \"Exemplary\"\nsecret = true",
+                "tiers.tier[0]",
+            ),
+        ];
+        for (from, to, key) in cases {
+            let found = problems(&replace(from, to));
+            assert!(
+                found.iter().any(|p| p.key.contains(key)),
+                "{to:?}: expected a problem at {key}, got {found:?}"
+            );
+            assert!(found.iter().all(|p| !p.reason.is_empty()));
+        }
+        let one_tier = DEFAULT.split("[[tiers.tier]]").next().unwrap().to_string()
+            + "[[tiers.tier]]\nname = \"ONLY\"\n";
+        assert!(
+            problems(&one_tier)
+                .iter()
+                .any(|p| p.key == "tiers.tier" && p.reason.contains("2 to 16"))
+        );
+        let no_tiers = DEFAULT.replace("[tiers]", "[ignored]");
+        assert!(!problems(&no_tiers).is_empty());
+        let huge = "#".repeat(MAX_RULEBOOK_BYTES + 1);
+        assert!(problems(&huge)[0].reason.contains("at most"));
     }
 
     #[test]
@@ -664,12 +1017,17 @@ mod tests {
             "{DEFAULT}\n[[behaviour]]\ncode = \"tax-evasion\"\ntitle = \"Again\"\npoints = -1\ncategory = \"tax\"\nlegal_basis = \"x\"\n"
         );
         let found = problems(&text);
-        assert!(found.iter().any(|p| p.reason.contains("declared twice")), "{found:?}");
+        assert!(
+            found.iter().any(|p| p.reason.contains("declared twice")),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn display_names_file_line_key_reason() {
-        let error = Rulebook::from_toml(&replace("points = -100", "points = -5000"), "books/x.toml").unwrap_err();
+        let error =
+            Rulebook::from_toml(&replace("points = -100", "points = -5000"), "books/x.toml")
+                .unwrap_err();
         let text = error.to_string();
         assert!(text.starts_with("books/x.toml:"), "{text}");
         assert!(text.contains(": behaviour[0].points: "), "{text}");

@@ -3,11 +3,11 @@
 //! in the as-of date; and the validity window it reports is honest.
 
 use proptest::prelude::*;
-use socred_core::assess::{assess, summarise, Assessment};
+use socred_core::assess::{Assessment, assess, summarise};
 use socred_core::date::add_years;
 use socred_core::id::SubjectId;
 use socred_core::record::{Record, RecordId, SubjectFile, Void};
-use socred_core::{Date, Rulebook, DEFAULT_RULEBOOK};
+use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook};
 
 fn rulebook() -> Rulebook {
     Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap()
@@ -23,15 +23,21 @@ fn date_strategy() -> impl Strategy<Value = Date> {
 }
 
 fn record_strategy() -> impl Strategy<Value = Record> {
-    let codes: Vec<String> = rulebook().behaviours.iter().map(|b| b.code.clone()).collect();
-    (0u32..40, proptest::sample::select(codes), date_strategy()).prop_map(|(id, behaviour, occurred_on)| Record {
-        id: RecordId::parse(&format!("r{id}")).unwrap(),
-        subject: subject(),
-        behaviour,
-        occurred_on,
-        source: "authority".into(),
-        evidence: None,
-    })
+    let codes: Vec<String> = rulebook()
+        .behaviours
+        .iter()
+        .map(|b| b.code.clone())
+        .collect();
+    (0u32..40, proptest::sample::select(codes), date_strategy()).prop_map(
+        |(id, behaviour, occurred_on)| Record {
+            id: RecordId::parse(&format!("r{id}")).unwrap(),
+            subject: subject(),
+            behaviour,
+            occurred_on,
+            source: "authority".into(),
+            evidence: None,
+        },
+    )
 }
 
 /// Records with unique ids (the store refuses conflicting duplicates).

@@ -20,8 +20,16 @@ use socred_store::{Actor, NewSubject, Store};
 /// Rows written to PostgreSQL one transaction each: enough for a stable rate.
 const PEER_ROWS: u64 = 20_000;
 
-const BEHAVIOURS: [&str; 8] =
-    ["speeding-minor", "jaywalking", "waste-sorting", "volunteering", "blood-donation", "charitable-donation", "speeding-serious", "tax-evasion"];
+const BEHAVIOURS: [&str; 8] = [
+    "speeding-minor",
+    "jaywalking",
+    "waste-sorting",
+    "volunteering",
+    "blood-donation",
+    "charitable-donation",
+    "speeding-serious",
+    "tax-evasion",
+];
 
 fn actor() -> Actor {
     Actor::new("bench", time::OffsetDateTime::UNIX_EPOCH).unwrap()
@@ -63,10 +71,24 @@ fn records(subjects: &[SubjectId], count: u64) -> Vec<Record> {
 }
 
 fn fresh_store(dir: &std::path::Path, name: &str, subjects: &[SubjectId]) -> Store {
-    let mut store = Store::create(&dir.join(name), socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
+    let mut store = Store::create(
+        &dir.join(name),
+        socred_core::DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "bench",
+    )
+    .unwrap();
     let mut session = store.begin_import(&actor(), "bench.subjects").unwrap();
     for id in subjects {
-        session.push_subject(&NewSubject { id: *id, name: "Bench Subject".into(), guardians: vec![], represents: vec![] }).unwrap();
+        session
+            .push_subject(&NewSubject {
+                id: *id,
+                name: "Bench Subject".into(),
+                guardians: vec![],
+                represents: vec![],
+            })
+            .unwrap();
     }
     session.commit(serde_json::json!({})).unwrap();
     store
@@ -77,14 +99,22 @@ fn rate(count: u64, seconds: f64) -> f64 {
 }
 
 fn peer(records: &[Record]) -> Result<(u64, f64), String> {
-    let url = std::env::var("SOCRED_BENCH_POSTGRES").unwrap_or_else(|_| "host=127.0.0.1 user=postgres dbname=postgres".into());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).map_err(|e| format!("cannot connect to PostgreSQL ({url}): {e}"))?;
+    let url = std::env::var("SOCRED_BENCH_POSTGRES")
+        .unwrap_or_else(|_| "host=127.0.0.1 user=postgres dbname=postgres".into());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+        .map_err(|e| format!("cannot connect to PostgreSQL ({url}): {e}"))?;
     let database = format!("socred_bench_{}", std::process::id());
     // Separate statements: CREATE DATABASE cannot run inside the implicit transaction of a batch.
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).map_err(|e| format!("{e:?}"))?;
-    admin.batch_execute(&format!("CREATE DATABASE {database}")).map_err(|e| format!("{e:?}"))?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
+        .map_err(|e| format!("{e:?}"))?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .map_err(|e| format!("{e:?}"))?;
     let result = (|| -> Result<(u64, f64), String> {
-        let mut client = postgres::Client::connect(&format!("{url} dbname={database}"), postgres::NoTls).map_err(|e| e.to_string())?;
+        let mut client =
+            postgres::Client::connect(&format!("{url} dbname={database}"), postgres::NoTls)
+                .map_err(|e| e.to_string())?;
         client
             .batch_execute(
                 "SET synchronous_commit = on;
@@ -103,7 +133,14 @@ fn peer(records: &[Record]) -> Result<(u64, f64), String> {
             client
                 .execute(
                     &statement,
-                    &[&record.id.as_str(), &record.subject.as_str(), &record.behaviour, &socred_core::date::format_date(record.occurred_on), &record.source, &record.evidence],
+                    &[
+                        &record.id.as_str(),
+                        &record.subject.as_str(),
+                        &record.behaviour,
+                        &socred_core::date::format_date(record.occurred_on),
+                        &record.source,
+                        &record.evidence,
+                    ],
                 )
                 .map_err(|e| e.to_string())?;
         }
@@ -114,11 +151,19 @@ fn peer(records: &[Record]) -> Result<(u64, f64), String> {
 }
 
 fn main() {
-    let arguments: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let arguments: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let record_count = arguments.first().copied().unwrap_or(1_000_000);
     let subject_count = arguments.get(1).copied().unwrap_or(100_000);
-    let dir = tempfile::tempdir_in(std::env::var("SOCRED_BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
-    eprintln!("preparing {record_count} records for {subject_count} subjects in {}", dir.path().display());
+    let dir =
+        tempfile::tempdir_in(std::env::var("SOCRED_BENCH_DIR").unwrap_or_else(|_| ".".into()))
+            .unwrap();
+    eprintln!(
+        "preparing {record_count} records for {subject_count} subjects in {}",
+        dir.path().display()
+    );
     let subjects = subjects(subject_count);
     let records = records(&subjects, record_count);
 
@@ -144,7 +189,10 @@ fn main() {
     let report = socred_ingest::import(
         &mut store,
         std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&file).unwrap()),
-        ImportOptions { format: Format::Ndjson, skip_invalid: false },
+        ImportOptions {
+            format: Format::Ndjson,
+            skip_invalid: false,
+        },
         &actor(),
         "records.ndjson",
         None,
@@ -152,7 +200,10 @@ fn main() {
     )
     .unwrap();
     let import_seconds = started.elapsed().as_secs_f64();
-    assert!(report.committed && report.inserted == record_count, "{report:?}");
+    assert!(
+        report.committed && report.inserted == record_count,
+        "{report:?}"
+    );
     assert_eq!(store.overview().unwrap().records, record_count);
     drop(store);
 
@@ -170,14 +221,41 @@ fn main() {
     // 3. The peer.
     let peer = peer(&records);
 
-    println!("\ningest benchmark: {record_count} records, {subject_count} subjects, NDJSON file {:.1} MB", file_bytes as f64 / 1e6);
-    println!("{:<58} {:>10} {:>12} {:>14}", "what", "records", "seconds", "records/s");
-    println!("{:<58} {:>10} {:>12.3} {:>14.0}", "socred import (file -> parse -> validate -> SQLite, durable)", record_count, import_seconds, rate(record_count, import_seconds));
-    println!("{:<58} {:>10} {:>12.3} {:>14.0}", "socred store session only (pre-validated records, durable)", record_count, session_seconds, rate(record_count, session_seconds));
+    println!(
+        "\ningest benchmark: {record_count} records, {subject_count} subjects, NDJSON file {:.1} MB",
+        file_bytes as f64 / 1e6
+    );
+    println!(
+        "{:<58} {:>10} {:>12} {:>14}",
+        "what", "records", "seconds", "records/s"
+    );
+    println!(
+        "{:<58} {:>10} {:>12.3} {:>14.0}",
+        "socred import (file -> parse -> validate -> SQLite, durable)",
+        record_count,
+        import_seconds,
+        rate(record_count, import_seconds)
+    );
+    println!(
+        "{:<58} {:>10} {:>12.3} {:>14.0}",
+        "socred store session only (pre-validated records, durable)",
+        record_count,
+        session_seconds,
+        rate(record_count, session_seconds)
+    );
     match peer {
         Ok((rows, seconds)) => {
-            println!("{:<58} {:>10} {:>12.3} {:>14.0}", "peer: PostgreSQL, one row per transaction (durable)", rows, seconds, rate(rows, seconds));
-            println!("\nratio socred import / peer: {:.1}x", rate(record_count, import_seconds) / rate(rows, seconds));
+            println!(
+                "{:<58} {:>10} {:>12.3} {:>14.0}",
+                "peer: PostgreSQL, one row per transaction (durable)",
+                rows,
+                seconds,
+                rate(rows, seconds)
+            );
+            println!(
+                "\nratio socred import / peer: {:.1}x",
+                rate(record_count, import_seconds) / rate(rows, seconds)
+            );
         }
         Err(reason) => println!("peer: PostgreSQL unavailable: {reason}"),
     }

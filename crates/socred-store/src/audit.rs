@@ -5,7 +5,7 @@
 //! A chain can be recomputed by whoever can write the file; publishing the head
 //! hash (`socred audit head`) somewhere else anchors it.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use socred_core::record::RecordContent;
@@ -72,7 +72,13 @@ impl RowDigest {
     pub fn finish(self) -> String {
         let mut outer = Sha256::new();
         outer.update(self.rows.to_le_bytes());
-        for section in [self.subjects, self.links, self.records, self.voids, self.rulebooks] {
+        for section in [
+            self.subjects,
+            self.links,
+            self.records,
+            self.voids,
+            self.rulebooks,
+        ] {
             outer.update(section.finalize());
         }
         hex::encode(outer.finalize())
@@ -108,16 +114,30 @@ pub fn entry_hash(prev: &str, entry: &EntryFields<'_>) -> String {
     let mut hasher = Sha256::new();
     field(&mut hasher, prev.as_bytes());
     hasher.update(entry.seq.to_le_bytes());
-    for part in [entry.at, entry.actor, entry.action, entry.subject.unwrap_or(""), entry.detail, entry.digest] {
+    for part in [
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.subject.unwrap_or(""),
+        entry.detail,
+        entry.digest,
+    ] {
         field(&mut hasher, part.as_bytes());
     }
-    field(&mut hasher, if entry.subject.is_some() { b"1" } else { b"0" });
+    field(
+        &mut hasher,
+        if entry.subject.is_some() { b"1" } else { b"0" },
+    );
     hex::encode(hasher.finalize())
 }
 
 /// The next audit sequence number, to be reserved inside a write transaction.
 pub fn next_seq(connection: &Connection) -> Result<i64> {
-    Ok(connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", [], |row| row.get(0))?)
+    Ok(
+        connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", [], |row| {
+            row.get(0)
+        })?,
+    )
 }
 
 /// Appends the entry `seq` (reserved with [`next_seq`]) to the chain.
@@ -133,12 +153,25 @@ pub fn append(
     digest: RowDigest,
 ) -> Result<String> {
     let prev: String = connection
-        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq - 1], |row| row.get(0))
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq - 1], |row| {
+            row.get(0)
+        })
         .optional()?
         .unwrap_or_else(|| GENESIS.to_string());
     let detail = detail.to_string();
     let digest = digest.finish();
-    let hash = entry_hash(&prev, &EntryFields { seq, at, actor, action, subject, detail: &detail, digest: &digest });
+    let hash = entry_hash(
+        &prev,
+        &EntryFields {
+            seq,
+            at,
+            actor,
+            action,
+            subject,
+            detail: &detail,
+            digest: &digest,
+        },
+    );
     connection.execute(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, digest, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, at, actor, action, subject, detail, digest, prev, hash],
@@ -156,11 +189,31 @@ pub struct VerifyReport {
 
 /// One ledger row, as the digest sees it.
 enum LedgerRow {
-    Subject { id: String, kind: String, name: String },
-    Link { subject: Option<String>, kind: String, other: Option<String> },
-    Record { record_id: String, subject: Option<String>, behaviour: String, occurred_on: i64, source: String, evidence: Option<String> },
-    Void { record_id: Option<String>, reason: String },
-    Rulebook { fingerprint: String },
+    Subject {
+        id: String,
+        kind: String,
+        name: String,
+    },
+    Link {
+        subject: Option<String>,
+        kind: String,
+        other: Option<String>,
+    },
+    Record {
+        record_id: String,
+        subject: Option<String>,
+        behaviour: String,
+        occurred_on: i64,
+        source: String,
+        evidence: Option<String>,
+    },
+    Void {
+        record_id: Option<String>,
+        reason: String,
+    },
+    Rulebook {
+        fingerprint: String,
+    },
 }
 
 impl LedgerRow {
@@ -168,24 +221,45 @@ impl LedgerRow {
         let broken = |what: String| StoreError::AuditBroken(what);
         match self {
             LedgerRow::Subject { id, kind, name } => digest.subject(&id, &kind, &name),
-            LedgerRow::Link { subject, kind, other } => {
+            LedgerRow::Link {
+                subject,
+                kind,
+                other,
+            } => {
                 let (Some(subject), Some(other)) = (subject, other) else {
                     return Err(broken("a link refers to a missing subject".into()));
                 };
                 digest.link(&subject, &kind, &other)
             }
-            LedgerRow::Record { record_id, subject, behaviour, occurred_on, source, evidence } => {
-                let subject = subject.ok_or_else(|| broken(format!("record {record_id} refers to a missing subject")))?;
-                let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {e}")))?;
+            LedgerRow::Record {
+                record_id,
+                subject,
+                behaviour,
+                occurred_on,
+                source,
+                evidence,
+            } => {
+                let subject = subject.ok_or_else(|| {
+                    broken(format!("record {record_id} refers to a missing subject"))
+                })?;
+                let subject = SubjectId::parse(&subject)
+                    .map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {e}")))?;
                 let occurred_on = i32::try_from(occurred_on)
                     .ok()
                     .and_then(|day| Date::from_julian_day(day).ok())
                     .ok_or_else(|| StoreError::Corrupt(format!("record {record_id}: bad date")))?;
-                let content = RecordContent { subject: &subject, behaviour: &behaviour, occurred_on, source: &source, evidence: evidence.as_deref() };
+                let content = RecordContent {
+                    subject: &subject,
+                    behaviour: &behaviour,
+                    occurred_on,
+                    source: &source,
+                    evidence: evidence.as_deref(),
+                };
                 digest.record(&record_id, &content)
             }
             LedgerRow::Void { record_id, reason } => {
-                let record_id = record_id.ok_or_else(|| broken("a void refers to a missing record".into()))?;
+                let record_id =
+                    record_id.ok_or_else(|| broken("a void refers to a missing record".into()))?;
                 digest.void(&record_id, &reason)
             }
             LedgerRow::Rulebook { fingerprint } => digest.rulebook(&fingerprint),
@@ -259,7 +333,11 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut cursors = Vec::with_capacity(statements.len());
     for (statement, (_, read)) in statements.iter_mut().zip(LEDGER_SCANS) {
-        let mut cursor = Cursor { rows: statement.query([])?, read, pending: None };
+        let mut cursor = Cursor {
+            rows: statement.query([])?,
+            read,
+            pending: None,
+        };
         cursor.advance()?;
         cursors.push(cursor);
     }
@@ -273,12 +351,18 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
         let seq: i64 = row.get(0)?;
         let (at, actor, action): (String, String, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
         let subject: Option<String> = row.get(4)?;
-        let (detail, digest, stored_prev, hash): (String, String, String, String) = (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
+        let (detail, digest, stored_prev, hash): (String, String, String, String) =
+            (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
         if seq != expected_seq {
-            return Err(broken(format!("entry {expected_seq} is missing (found {seq} next)")));
+            return Err(broken(format!(
+                "entry {expected_seq} is missing (found {seq} next)"
+            )));
         }
         if stored_prev != prev {
-            return Err(broken(format!("entry {seq} does not link to entry {}", seq - 1)));
+            return Err(broken(format!(
+                "entry {seq} does not link to entry {}",
+                seq - 1
+            )));
         }
         let mut rows = RowDigest::default();
         for cursor in cursors.iter_mut() {
@@ -287,7 +371,9 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
                     break;
                 }
                 if *row_seq < seq {
-                    return Err(broken(format!("a ledger row claims entry {row_seq} but appears after it")));
+                    return Err(broken(format!(
+                        "a ledger row claims entry {row_seq} but appears after it"
+                    )));
                 }
                 let (_, ledger_row) = cursor.pending.take().expect("just matched");
                 ledger_row.feed(&mut rows)?;
@@ -300,9 +386,19 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
                 "entry {seq} ({action} by {actor} at {at}): the ledger rows it wrote were changed, removed or added"
             )));
         }
-        let fields = EntryFields { seq, at: &at, actor: &actor, action: &action, subject: subject.as_deref(), detail: &detail, digest: &digest };
+        let fields = EntryFields {
+            seq,
+            at: &at,
+            actor: &actor,
+            action: &action,
+            subject: subject.as_deref(),
+            detail: &detail,
+            digest: &digest,
+        };
         if entry_hash(&prev, &fields) != hash {
-            return Err(broken(format!("entry {seq} ({action}) was altered: its hash does not match its content")));
+            return Err(broken(format!(
+                "entry {seq} ({action}) was altered: its hash does not match its content"
+            )));
         }
         prev = hash;
         expected_seq += 1;
@@ -310,11 +406,19 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
     if cursors.iter().any(|cursor| cursor.pending.is_some()) {
         return Err(broken("ledger rows exist that no audit entry wrote".into()));
     }
-    Ok(VerifyReport { entries: (expected_seq - 1) as u64, ledger_rows, head: prev })
+    Ok(VerifyReport {
+        entries: (expected_seq - 1) as u64,
+        ledger_rows,
+        head: prev,
+    })
 }
 
 /// The newest audit entries, newest first, at most `limit`.
-pub fn recent(connection: &Connection, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
+pub fn recent(
+    connection: &Connection,
+    subject: Option<&str>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>> {
     let mut statement = connection.prepare(
         "SELECT seq, at, actor, action, subject, detail, digest, prev, hash FROM audit
          WHERE ?1 IS NULL OR subject = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -339,7 +443,11 @@ pub fn recent(connection: &Connection, subject: Option<&str>, limit: u32) -> Res
 /// The hash of the newest entry: publish it elsewhere to anchor the chain.
 pub fn head(connection: &Connection) -> Result<(i64, String)> {
     Ok(connection
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .optional()?
         .unwrap_or((0, GENESIS.to_string())))
 }

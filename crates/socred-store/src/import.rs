@@ -4,15 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use socred_core::record::Record;
 use socred_core::SubjectId;
+use socred_core::record::Record;
 
 use crate::audit::{self, RowDigest};
 use crate::error::{Result, StoreError};
-use crate::{from_julian, julian, Actor, Store};
-
+use crate::{Actor, Store, from_julian, julian};
 
 /// Records written by one session; beyond this, split the input.
 pub const MAX_SESSION_RECORDS: u64 = 100_000_000;
@@ -25,7 +24,11 @@ pub enum RowOutcome {
     /// The same id with the same content is already stored: nothing to do.
     Duplicate,
     /// Refused; `conflict` when the id is taken by different content.
-    Rejected { field: &'static str, reason: String, conflict: bool },
+    Rejected {
+        field: &'static str,
+        reason: String,
+        conflict: bool,
+    },
 }
 
 /// What a committed session wrote.
@@ -103,38 +106,55 @@ impl<'s> ImportSession<'s> {
         if let Some(key) = self.subject_keys.get(subject) {
             return Ok(*key);
         }
-        let key = self.find_subject.query_row([subject.as_str()], |row| row.get(0)).optional()?;
+        let key = self
+            .find_subject
+            .query_row([subject.as_str()], |row| row.get(0))
+            .optional()?;
         self.subject_keys.insert(*subject, key);
         Ok(key)
     }
 
     fn reject(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
         self.rejected += 1;
-        RowOutcome::Rejected { field, reason, conflict }
+        RowOutcome::Rejected {
+            field,
+            reason,
+            conflict,
+        }
     }
 
     /// Writes one record (validated by the caller) inside the session.
     pub fn push(&mut self, record: &Record) -> Result<RowOutcome> {
         assert!(self.open);
         if self.inserted + self.duplicates + self.rejected >= MAX_SESSION_RECORDS {
-            return Err(StoreError::TooLarge { count: (MAX_SESSION_RECORDS + 1) as usize, limit: MAX_SESSION_RECORDS as usize });
+            return Err(StoreError::TooLarge {
+                count: (MAX_SESSION_RECORDS + 1) as usize,
+                limit: MAX_SESSION_RECORDS as usize,
+            });
         }
         if self.rulebook.behaviour(&record.behaviour).is_none() {
-            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version);
+            let reason = format!(
+                "{:?} is not in rulebook {} {}",
+                record.behaviour, self.rulebook.id, self.rulebook.version
+            );
             return Ok(self.reject("behaviour", reason, false));
         }
         let Some(subject_key) = self.subject_key(&record.subject)? else {
-            return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
+            return Ok(self.reject(
+                "subject",
+                format!("subject {} is not registered", record.subject),
+                false,
+            ));
         };
         let inserted = self.insert.execute(params![
-                record.id.as_str(),
-                subject_key,
-                record.behaviour,
-                julian(record.occurred_on),
-                record.source,
-                record.evidence,
-                self.audit_seq
-            ])?;
+            record.id.as_str(),
+            subject_key,
+            record.behaviour,
+            julian(record.occurred_on),
+            record.source,
+            record.evidence,
+            self.audit_seq
+        ])?;
         if inserted == 1 {
             self.digest.record(record.id.as_str(), &record.content());
             self.touched.insert(subject_key);
@@ -149,7 +169,13 @@ impl<'s> ImportSession<'s> {
                  JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
             )?
             .query_row([record.id.as_str()], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?, row.get::<_, String>(3)?, row.get::<_, Option<String>>(4)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                ))
             })?;
         let same = stored.0 == record.subject.as_str()
             && stored.1 == record.behaviour
@@ -176,7 +202,8 @@ impl<'s> ImportSession<'s> {
     pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
-        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
+        let (outcome, key) =
+            crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));
         if outcome == crate::SubjectOutcome::Registered {
             self.subjects += 1;
@@ -207,7 +234,11 @@ impl<'s> ImportSession<'s> {
             // One subject in the batch: the entry belongs in that subject's history.
             let single_subject = if self.touched.len() == 1 {
                 let key = *self.touched.iter().next().expect("one");
-                Some(connection.query_row("SELECT id FROM subjects WHERE key = ?1", [key], |row| row.get::<_, String>(0))?)
+                Some(connection.query_row(
+                    "SELECT id FROM subjects WHERE key = ?1",
+                    [key],
+                    |row| row.get::<_, String>(0),
+                )?)
             } else {
                 None
             };
@@ -227,7 +258,12 @@ impl<'s> ImportSession<'s> {
         match result {
             Ok(audit_seq) => {
                 connection.execute_batch("COMMIT")?;
-                Ok(ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq })
+                Ok(ImportSummary {
+                    inserted: self.inserted,
+                    duplicates: self.duplicates,
+                    rejected: self.rejected,
+                    audit_seq,
+                })
             }
             Err(error) => {
                 let _ = connection.execute_batch("ROLLBACK");

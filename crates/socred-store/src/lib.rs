@@ -14,10 +14,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use socred_core::assess::{self, Assessment, LockState, Summary};
-use socred_core::record::{check_text, Record, RecordId, SubjectFile, Void, MAX_REASON_CHARS};
+use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 use time::OffsetDateTime;
 
@@ -43,8 +43,12 @@ pub struct Actor {
 
 impl Actor {
     pub fn new(name: &str, at: OffsetDateTime) -> Result<Actor> {
-        check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
-        Ok(Actor { name: name.to_string(), at })
+        check_text(name, MAX_ACTOR_CHARS)
+            .map_err(|e| StoreError::invalid("actor", e.to_string()))?;
+        Ok(Actor {
+            name: name.to_string(),
+            at,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -123,7 +127,9 @@ fn configure(connection: &Connection) -> Result<()> {
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Corrupt(format!("could not switch to WAL (got {mode})")));
+        return Err(StoreError::Corrupt(format!(
+            "could not switch to WAL (got {mode})"
+        )));
     }
     // FULL: a commit is on disk before it is acknowledged.
     connection.execute_batch(
@@ -157,20 +163,33 @@ fn from_julian(day: i64) -> Result<Date> {
 impl Store {
     /// Creates a new store at `path` with the given rulebook. Refuses to touch
     /// an existing non-empty file.
-    pub fn create(path: &Path, rulebook_source: &str, rulebook_file: &str, actor: &Actor, origin: &str) -> Result<Store> {
+    pub fn create(
+        path: &Path,
+        rulebook_source: &str,
+        rulebook_file: &str,
+        actor: &Actor,
+        origin: &str,
+    ) -> Result<Store> {
         let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
-            .map_err(not_a_store(path))?;
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
             StoreError::Database(db) => not_a_store(path)(db),
             other => other,
         })?;
         connection.execute_batch("BEGIN IMMEDIATE")?;
         let created = (|| -> Result<()> {
-            let exists: i64 = connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))?;
+            let exists: i64 = connection.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
+                [],
+                |r| r.get(0),
+            )?;
             if exists > 0 {
                 return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
             }
@@ -181,7 +200,14 @@ impl Store {
             )?;
             let seq = audit::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
-            insert_rulebook(&connection, &rulebook, rulebook_source, rulebook_file, seq, &mut digest)?;
+            insert_rulebook(
+                &connection,
+                &rulebook,
+                rulebook_source,
+                rulebook_file,
+                seq,
+                &mut digest,
+            )?;
             audit::append(
                 &connection,
                 seq,
@@ -201,7 +227,11 @@ impl Store {
                 return Err(error);
             }
         }
-        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook) })
+        Ok(Store {
+            connection,
+            path: path.to_path_buf(),
+            rulebook: Arc::new(rulebook),
+        })
     }
 
     /// Opens an existing store; never creates one.
@@ -209,21 +239,29 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotInitialised(path.to_path_buf()));
         }
-        let connection =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(not_a_store(path))?;
+        let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
             StoreError::Database(db) => not_a_store(path)(db),
             other => other,
         })?;
         let version: Option<String> = connection
-            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
             .optional()
             .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(StoreError::NotAStore(path.to_path_buf()));
         }
         let rulebook = load_active_rulebook(&connection)?;
-        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook) })
+        Ok(Store {
+            connection,
+            path: path.to_path_buf(),
+            rulebook: Arc::new(rulebook),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -236,7 +274,11 @@ impl Store {
 
     /// What created the store: "init" or "demo".
     pub fn origin(&self) -> Result<String> {
-        Ok(self.connection.query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| row.get(0))?)
+        Ok(self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| {
+                row.get(0)
+            })?)
     }
 
     /// Runs `write` in one IMMEDIATE transaction with a reserved audit sequence number.
@@ -264,8 +306,13 @@ impl Store {
             let (outcome, _) = write_subject(connection, seq, subject, &mut digest)?;
             if digest.rows() > 0 {
                 let (action, links_added) = match outcome {
-                    SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
-                    SubjectOutcome::AlreadyRegistered { links_added } => ("subject.link", links_added),
+                    SubjectOutcome::Registered => (
+                        "subject.register",
+                        subject.guardians.len() + subject.represents.len(),
+                    ),
+                    SubjectOutcome::AlreadyRegistered { links_added } => {
+                        ("subject.link", links_added)
+                    }
                 };
                 audit::append(
                     connection,
@@ -285,16 +332,25 @@ impl Store {
     pub fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         let row: Option<(i64, String)> = self
             .connection
-            .query_row("SELECT key, name FROM subjects WHERE id = ?1", [id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_row(
+                "SELECT key, name FROM subjects WHERE id = ?1",
+                [id.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .optional()?;
-        let Some((key, name)) = row else { return Ok(None) };
+        let Some((key, name)) = row else {
+            return Ok(None);
+        };
         let linked = |sql: &str| -> Result<Vec<SubjectRef>> {
             let mut statement = self.connection.prepare_cached(sql)?;
-            let rows = statement.query_map([key], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            let rows = statement.query_map([key], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
             let mut out = Vec::new();
             for row in rows {
                 let (other, name) = row?;
-                let id = SubjectId::parse(&other).map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
+                let id = SubjectId::parse(&other)
+                    .map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
                 out.push(SubjectRef { id, name });
             }
             Ok(out)
@@ -303,10 +359,18 @@ impl Store {
             id: *id,
             kind: id.kind(),
             name,
-            guardians: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'guardian' ORDER BY s.id")?,
-            children: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'guardian' ORDER BY s.id")?,
-            represents: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'represents' ORDER BY s.id")?,
-            representatives: linked("SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'represents' ORDER BY s.id")?,
+            guardians: linked(
+                "SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'guardian' ORDER BY s.id",
+            )?,
+            children: linked(
+                "SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'guardian' ORDER BY s.id",
+            )?,
+            represents: linked(
+                "SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.other WHERE l.subject = ?1 AND l.kind = 'represents' ORDER BY s.id",
+            )?,
+            representatives: linked(
+                "SELECT s.id, s.name FROM links l JOIN subjects s ON s.key = l.subject WHERE l.other = ?1 AND l.kind = 'represents' ORDER BY s.id",
+            )?,
         }))
     }
 
@@ -320,7 +384,11 @@ impl Store {
 
     /// Starts a batched, atomic write of records: nothing is stored until
     /// [`ImportSession::commit`]. `action` names the audit entry.
-    pub fn begin_import<'s>(&'s mut self, actor: &Actor, action: &str) -> Result<ImportSession<'s>> {
+    pub fn begin_import<'s>(
+        &'s mut self,
+        actor: &Actor,
+        action: &str,
+    ) -> Result<ImportSession<'s>> {
         ImportSession::begin(self, actor.clone(), action.to_string())
     }
 
@@ -329,7 +397,11 @@ impl Store {
         let mut session = self.begin_import(actor, "record.add")?;
         let outcome = session.push(record)?;
         match &outcome {
-            RowOutcome::Rejected { field, reason, conflict } => {
+            RowOutcome::Rejected {
+                field,
+                reason,
+                conflict,
+            } => {
                 let error = if *conflict {
                     StoreError::Conflict(reason.clone())
                 } else if *field == "subject" {
@@ -349,8 +421,14 @@ impl Store {
 
     /// Voids a record. Voiding twice with the same reason is a no-op; with
     /// another reason, a conflict (the first void stands).
-    pub fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
-        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+    pub fn void_record(
+        &mut self,
+        record_id: &RecordId,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<VoidOutcome> {
+        check_text(reason, MAX_REASON_CHARS)
+            .map_err(|e| StoreError::invalid("reason", e.to_string()))?;
         let result = self.write(|connection, seq| {
             let row: Option<(i64, i64, String)> = connection
                 .query_row(
@@ -408,10 +486,14 @@ impl Store {
         let mut file = SubjectFile::default();
         while let Some(row) = rows.next()? {
             let record_id: String = row.get(0)?;
-            let id_value = RecordId::parse(&record_id).map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
+            let id_value = RecordId::parse(&record_id)
+                .map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
             let void_reason: Option<String> = row.get(5)?;
             if let Some(reason) = void_reason {
-                file.voids.push(Void { record_id: id_value.clone(), reason });
+                file.voids.push(Void {
+                    record_id: id_value.clone(),
+                    reason,
+                });
             }
             file.records.push(Record {
                 id: id_value,
@@ -466,7 +548,10 @@ impl Store {
                 ))
             })
             .optional()?;
-        let Some((from, until, score, tier, points_tier, lock_tier, lock_since, lock_until)) = row else { return Ok(None) };
+        let Some((from, until, score, tier, points_tier, lock_tier, lock_since, lock_until)) = row
+        else {
+            return Ok(None);
+        };
         let tier_of = |rank: i64| -> Result<Tier> {
             u8::try_from(rank)
                 .ok()
@@ -475,9 +560,11 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("cached tier {rank}")))
         };
         let lock = match (lock_tier, lock_since, lock_until) {
-            (Some(tier), Some(since), Some(until)) => {
-                Some(LockState { tier: tier_of(tier)?, since: from_julian(since)?, until: from_julian(until)? })
-            }
+            (Some(tier), Some(since), Some(until)) => Some(LockState {
+                tier: tier_of(tier)?,
+                since: from_julian(since)?,
+                until: from_julian(until)?,
+            }),
             _ => None,
         };
         Ok(Some(Summary {
@@ -518,7 +605,9 @@ impl Store {
         ]);
         match result {
             Ok(_) => Ok(()),
-            Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(()),
+            Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+                Ok(())
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -530,7 +619,9 @@ impl Store {
         let mut counts = vec![0u64; self.rulebook.tiers.len()];
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
         let result = (|| -> Result<()> {
-            let mut subjects = self.connection.prepare("SELECT key, id FROM subjects ORDER BY key")?;
+            let mut subjects = self
+                .connection
+                .prepare("SELECT key, id FROM subjects ORDER BY key")?;
             let mut rows = subjects.query([])?;
             while let Some(row) = rows.next()? {
                 let key: i64 = row.get(0)?;
@@ -556,7 +647,12 @@ impl Store {
     /// Replaces the active rulebook with a new version. Refused if records in
     /// the ledger use behaviours the new version does not declare. Cached
     /// assessments are dropped: they were made under the old version.
-    pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
+    pub fn activate_rulebook(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+    ) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
         let activated = self.write(|connection, seq| {
             let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
@@ -599,7 +695,11 @@ impl Store {
     }
 
     pub fn overview(&self) -> Result<Overview> {
-        let count = |sql: &str| -> Result<u64> { Ok(self.connection.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64) };
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self
+                .connection
+                .query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
+        };
         Ok(Overview {
             persons: count("SELECT count(*) FROM subjects WHERE kind = 'person'")?,
             organisations: count("SELECT count(*) FROM subjects WHERE kind = 'organisation'")?,
@@ -612,12 +712,19 @@ impl Store {
     /// Subject ids in registration order, a page at a time.
     pub fn subject_ids(&self, after_key: i64, limit: u32) -> Result<Vec<(i64, SubjectId)>> {
         let limit = limit.min(MAX_PAGE);
-        let mut statement = self.connection.prepare_cached("SELECT key, id FROM subjects WHERE key > ?1 ORDER BY key LIMIT ?2")?;
-        let rows = statement.query_map(params![after_key, limit], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))?;
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT key, id FROM subjects WHERE key > ?1 ORDER BY key LIMIT ?2")?;
+        let rows = statement.query_map(params![after_key, limit], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (key, id) = row?;
-            out.push((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?));
+            out.push((
+                key,
+                SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ));
         }
         Ok(out)
     }
@@ -627,7 +734,11 @@ impl Store {
     }
 
     pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
+        audit::recent(
+            &self.connection,
+            subject.map(|s| s.as_str()),
+            limit.min(MAX_PAGE),
+        )
     }
 
     pub fn audit_head(&self) -> Result<(i64, String)> {
@@ -639,8 +750,13 @@ impl Store {
     pub fn ledger_fingerprint(&self) -> Result<String> {
         let (seq, hash) = self.audit_head()?;
         let overview = self.overview()?;
-        let links: i64 = self.connection.query_row("SELECT count(*) FROM links", [], |r| r.get(0))?;
-        Ok(format!("{seq}:{hash}:{}:{}:{}:{}:{links}", overview.persons, overview.organisations, overview.records, overview.voids))
+        let links: i64 = self
+            .connection
+            .query_row("SELECT count(*) FROM links", [], |r| r.get(0))?;
+        Ok(format!(
+            "{seq}:{hash}:{}:{}:{}:{}:{links}",
+            overview.persons, overview.organisations, overview.records, overview.voids
+        ))
     }
 
     /// Direct access for tests of tamper detection; not for application code.
@@ -650,7 +766,8 @@ impl Store {
     }
 
     fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
-        let mut statement = connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
+        let mut statement =
+            connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
         for key in keys {
             statement.execute([key])?;
         }
@@ -660,14 +777,22 @@ impl Store {
 
 /// Checks what can be checked without the database.
 pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
-    check_text(&subject.name, MAX_NAME_CHARS).map_err(|e| StoreError::invalid("name", e.to_string()))?;
+    check_text(&subject.name, MAX_NAME_CHARS)
+        .map_err(|e| StoreError::invalid("name", e.to_string()))?;
     let links = subject.guardians.len() + subject.represents.len();
     if links > MAX_LINKS_PER_CALL {
-        return Err(StoreError::TooLarge { count: links, limit: MAX_LINKS_PER_CALL });
+        return Err(StoreError::TooLarge {
+            count: links,
+            limit: MAX_LINKS_PER_CALL,
+        });
     }
     if subject.id.kind() == SubjectKind::Organisation && links > 0 {
         return Err(StoreError::invalid(
-            if subject.guardians.is_empty() { "represents" } else { "guardian" },
+            if subject.guardians.is_empty() {
+                "represents"
+            } else {
+                "guardian"
+            },
             "only a person can have guardians or represent an organisation",
         ));
     }
@@ -676,21 +801,40 @@ pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
 
 /// Inserts a subject and its links inside the caller's transaction.
 /// Returns the outcome and the subject's key.
-pub(crate) fn write_subject(connection: &Connection, seq: i64, subject: &NewSubject, digest: &mut audit::RowDigest) -> Result<(SubjectOutcome, i64)> {
+pub(crate) fn write_subject(
+    connection: &Connection,
+    seq: i64,
+    subject: &NewSubject,
+    digest: &mut audit::RowDigest,
+) -> Result<(SubjectOutcome, i64)> {
     let existing: Option<(i64, String)> = connection
         .prepare_cached("SELECT key, name FROM subjects WHERE id = ?1")?
         .query_row([subject.id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let (key, registered) = match existing {
         Some((_, name)) if name != subject.name => {
-            return Err(StoreError::Conflict(format!("subject {} is already registered under the name {name:?}", subject.id)));
+            return Err(StoreError::Conflict(format!(
+                "subject {} is already registered under the name {name:?}",
+                subject.id
+            )));
         }
         Some((key, _)) => (key, false),
         None => {
             connection
-                .prepare_cached("INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![subject.id.as_str(), subject.id.kind().as_str(), subject.name, seq])?;
-            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name);
+                .prepare_cached(
+                    "INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    subject.id.as_str(),
+                    subject.id.kind().as_str(),
+                    subject.name,
+                    seq
+                ])?;
+            digest.subject(
+                subject.id.as_str(),
+                subject.id.kind().as_str(),
+                &subject.name,
+            );
             (connection.last_insert_rowid(), true)
         }
     };
@@ -701,16 +845,24 @@ pub(crate) fn write_subject(connection: &Connection, seq: i64, subject: &NewSubj
     ] {
         for other in others {
             if *other == subject.id {
-                return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
+                return Err(StoreError::invalid(
+                    field,
+                    "a subject cannot be linked to itself",
+                ));
             }
             if other.kind() != wanted {
-                return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
+                return Err(StoreError::invalid(
+                    field,
+                    format!("{other} is not a {}", wanted.as_str()),
+                ));
             }
             let other_key: i64 = connection
                 .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
                 .query_row([other.as_str()], |row| row.get(0))
                 .optional()?
-                .ok_or_else(|| StoreError::invalid(field, format!("subject {other} is not registered")))?;
+                .ok_or_else(|| {
+                    StoreError::invalid(field, format!("subject {other} is not registered"))
+                })?;
             let added = connection
                 .prepare_cached("INSERT INTO links (subject, kind, other, audit_seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
                 .execute(params![key, field, other_key, seq])?;
@@ -720,11 +872,22 @@ pub(crate) fn write_subject(connection: &Connection, seq: i64, subject: &NewSubj
             }
         }
     }
-    let outcome = if registered { SubjectOutcome::Registered } else { SubjectOutcome::AlreadyRegistered { links_added } };
+    let outcome = if registered {
+        SubjectOutcome::Registered
+    } else {
+        SubjectOutcome::AlreadyRegistered { links_added }
+    };
     Ok((outcome, key))
 }
 
-fn insert_rulebook(connection: &Connection, rulebook: &Rulebook, source: &str, file: &str, seq: i64, digest: &mut audit::RowDigest) -> Result<()> {
+fn insert_rulebook(
+    connection: &Connection,
+    rulebook: &Rulebook,
+    source: &str,
+    file: &str,
+    seq: i64,
+    digest: &mut audit::RowDigest,
+) -> Result<()> {
     connection.execute(
         "INSERT INTO rulebooks (id, version, fingerprint, source, file, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![rulebook.id, rulebook.version, rulebook.fingerprint, source, file, seq],
@@ -741,7 +904,9 @@ fn load_active_rulebook(connection: &Connection) -> Result<Rulebook> {
     )?;
     let rulebook = Rulebook::from_toml(&source, &file)?;
     if rulebook.fingerprint != fingerprint {
-        return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
+        return Err(StoreError::Corrupt(
+            "the stored rulebook does not match its fingerprint".into(),
+        ));
     }
     Ok(rulebook)
 }

@@ -25,7 +25,12 @@ impl From<FormatArg> for socred_ingest::Format {
 /// Every number can be explained (`socred show`), every record is on an
 /// append-only ledger under a hash-chained audit log (`socred audit verify`).
 #[derive(Debug, Parser)]
-#[command(name = "socred", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "socred",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The store file.
     #[arg(long, global = true, env = "SOCRED_DB", default_value = "socred.db")]

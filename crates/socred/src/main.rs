@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use socred_core::record::{check_text, RecordId, RecordInput, MAX_REASON_CHARS};
+use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
 use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
@@ -42,7 +42,11 @@ impl std::fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
-    Refusal { field: field.to_string(), reason: reason.to_string() }.into()
+    Refusal {
+        field: field.to_string(),
+        reason: reason.to_string(),
+    }
+    .into()
 }
 
 fn main() -> ExitCode {
@@ -51,7 +55,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let refused = error.downcast_ref::<Refusal>().is_some()
-                || error.downcast_ref::<StoreError>().is_some_and(|e| e.is_client_error() || matches!(e, StoreError::AuditBroken(_)));
+                || error.downcast_ref::<StoreError>().is_some_and(|e| {
+                    e.is_client_error() || matches!(e, StoreError::AuditBroken(_))
+                });
             eprintln!("error: {error:#}");
             ExitCode::from(if refused { 1 } else { 3 })
         }
@@ -86,12 +92,23 @@ fn open(cli: &Cli) -> Result<Store> {
 }
 
 fn read_rulebook(path: &Path) -> Result<String> {
-    let metadata = std::fs::metadata(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
     if metadata.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES as u64 {
-        return Err(refuse("rulebook", format!("{} is {} bytes; at most {}", path.display(), metadata.len(), socred_core::rulebook::MAX_RULEBOOK_BYTES)));
+        return Err(refuse(
+            "rulebook",
+            format!(
+                "{} is {} bytes; at most {}",
+                path.display(),
+                metadata.len(),
+                socred_core::rulebook::MAX_RULEBOOK_BYTES
+            ),
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
+    let bytes =
+        std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes)
+        .map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -99,42 +116,81 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init { rulebook } => {
             let (source, label) = match rulebook {
                 Some(path) => (read_rulebook(path)?, path.display().to_string()),
-                None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
+                None => (
+                    socred_core::DEFAULT_RULEBOOK.to_string(),
+                    "rulebooks/default.toml (built in)".to_string(),
+                ),
             };
             let store = Store::create(&cli.db, &source, &label, &actor(&cli)?, "init")?;
             let rulebook = store.rulebook();
-            println!("created {} with rulebook {} {} ({} behaviours)", cli.db.display(), rulebook.id, rulebook.version, rulebook.behaviours.len());
+            println!(
+                "created {} with rulebook {} {} ({} behaviours)",
+                cli.db.display(),
+                rulebook.id,
+                rulebook.version,
+                rulebook.behaviours.len()
+            );
             Ok(())
         }
         Command::Rulebook { command } => rulebook(&cli, command),
         Command::Subject { command } => subject(&cli, command),
         Command::Record { command } => record(&cli, command),
-        Command::Import { file, format, skip_invalid, rejects, json } => {
-            import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
-        }
+        Command::Import {
+            file,
+            format,
+            skip_invalid,
+            rejects,
+            json,
+        } => import(
+            &cli,
+            file,
+            format.map(Into::into),
+            *skip_invalid,
+            rejects.as_deref(),
+            *json,
+        ),
         Command::Show { id, as_of, json } => {
             let id = parse_subject("ID", id)?;
-            let as_of = as_of.as_deref().map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
+            let as_of = as_of
+                .as_deref()
+                .map(|d| parse_date("--as-of", d))
+                .transpose()?
+                .unwrap_or_else(today);
             let store = open(&cli)?;
-            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            let info = store
+                .subject(&id)?
+                .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
             let assessment = store.assessment(&id, as_of)?;
             if *json {
                 let mut value = serde_json::to_value(&assessment)?;
                 let object = value.as_object_mut().expect("an assessment is an object");
                 object.insert("name".into(), info.name.clone().into());
                 object.insert("kind".into(), serde_json::to_value(info.kind)?);
-                object.insert("links".into(), serde_json::json!({
-                    "guardians": info.guardians, "children": info.children,
-                    "represents": info.represents, "representatives": info.representatives,
-                }));
+                object.insert(
+                    "links".into(),
+                    serde_json::json!({
+                        "guardians": info.guardians, "children": info.children,
+                        "represents": info.represents, "representatives": info.representatives,
+                    }),
+                );
                 print_json(&value)
             } else {
                 print!("{}", render::assessment(&info, &assessment));
                 Ok(())
             }
         }
-        Command::Demo { subjects, seed, until, years, json } => {
-            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or_else(today);
+        Command::Demo {
+            subjects,
+            seed,
+            until,
+            years,
+            json,
+        } => {
+            let until = until
+                .as_deref()
+                .map(|d| parse_date("--until", d))
+                .transpose()?
+                .unwrap_or_else(today);
             demo::run(&cli, *subjects, *seed, until, *years, *json)
         }
         Command::Audit { command } => audit(&cli, command),
@@ -148,8 +204,10 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             match Rulebook::from_toml(&source, &file.display().to_string()) {
                 Ok(rulebook) => {
                     if *json {
-                        print_json(&serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
-                            "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}))
+                        print_json(
+                            &serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
+                            "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}),
+                        )
                     } else {
                         println!(
                             "{}: valid: rulebook {} {}, {} behaviours, {} tiers, fingerprint {}",
@@ -190,11 +248,18 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             let source = read_rulebook(file)?;
             let mut store = open(cli)?;
             let before = store.rulebook().fingerprint.clone();
-            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
+            let rulebook =
+                store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
             if rulebook.fingerprint == before {
-                println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
+                println!(
+                    "rulebook {} {} is already active",
+                    rulebook.id, rulebook.version
+                );
             } else {
-                println!("activated rulebook {} {}; cached assessments dropped", rulebook.id, rulebook.version);
+                println!(
+                    "activated rulebook {} {}; cached assessments dropped",
+                    rulebook.id, rulebook.version
+                );
             }
             Ok(())
         }
@@ -203,25 +268,53 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
 
 fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
     match command {
-        SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
-            let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
+        SubjectCommand::Add {
+            id,
+            name,
+            kind,
+            guardian,
+            represents,
+            json,
+        } => {
+            let kind = kind
+                .as_deref()
+                .map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e)))
+                .transpose()?;
             let id = match kind {
-                Some(kind) => SubjectId::parse_as(id, kind).map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
+                Some(kind) => SubjectId::parse_as(id, kind)
+                    .map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
                 None => parse_subject("--id", id)?,
             };
-            let guardians = guardian.iter().map(|g| parse_subject("--guardian", g)).collect::<Result<Vec<_>>>()?;
-            let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
-            let subject = NewSubject { id, name: name.clone(), guardians, represents };
+            let guardians = guardian
+                .iter()
+                .map(|g| parse_subject("--guardian", g))
+                .collect::<Result<Vec<_>>>()?;
+            let represents = represents
+                .iter()
+                .map(|o| parse_subject("--represents", o))
+                .collect::<Result<Vec<_>>>()?;
+            let subject = NewSubject {
+                id,
+                name: name.clone(),
+                guardians,
+                represents,
+            };
             let mut store = open(cli)?;
-            let outcome = store.add_subject(&subject, &actor(cli)?).map_err(|e| match e {
-                StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
-                other => other.into(),
-            })?;
+            let outcome = store
+                .add_subject(&subject, &actor(cli)?)
+                .map_err(|e| match e {
+                    StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
+                    other => other.into(),
+                })?;
             if *json {
-                print_json(&serde_json::json!({"subject": id, "kind": id.kind(), "result": outcome}))
+                print_json(
+                    &serde_json::json!({"subject": id, "kind": id.kind(), "result": outcome}),
+                )
             } else {
                 match outcome {
-                    socred_store::SubjectOutcome::Registered => println!("registered {} {id} ({name})", id.kind().as_str()),
+                    socred_store::SubjectOutcome::Registered => {
+                        println!("registered {} {id} ({name})", id.kind().as_str())
+                    }
                     socred_store::SubjectOutcome::AlreadyRegistered { links_added } => {
                         println!("{id} was already registered; {links_added} new link(s) added")
                     }
@@ -232,7 +325,9 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
         SubjectCommand::Show { id, json } => {
             let id = parse_subject("ID", id)?;
             let store = open(cli)?;
-            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            let info = store
+                .subject(&id)?
+                .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
             if *json {
                 print_json(&info)
             } else {
@@ -245,7 +340,15 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
 
 fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
     match command {
-        RecordCommand::Add { subject, behaviour, at, source, evidence, record_id, json } => {
+        RecordCommand::Add {
+            subject,
+            behaviour,
+            at,
+            source,
+            evidence,
+            record_id,
+            json,
+        } => {
             let mut store = open(cli)?;
             let input = RecordInput {
                 id: record_id.as_deref(),
@@ -260,22 +363,43 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                     "id" => "--record-id".to_string(),
                     other => format!("--{other}"),
                 };
-                let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
+                let text = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", flag(p.field), p.reason))
+                    .collect::<Vec<_>>()
+                    .join("\n       ");
                 refuse("", text)
             })?;
             let outcome = store.add_record(&record, &actor(cli)?)?;
             if *json {
-                print_json(&serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}))
+                print_json(
+                    &serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}),
+                )
             } else {
                 match outcome {
-                    RowOutcome::Inserted => println!("recorded {} for {} ({} on {})", record.id, record.subject, record.behaviour, socred_core::date::format_date(record.occurred_on)),
-                    RowOutcome::Duplicate => println!("{} was already recorded with the same content; nothing changed", record.id),
-                    RowOutcome::Rejected { .. } => unreachable!("add_record turns rejections into errors"),
+                    RowOutcome::Inserted => println!(
+                        "recorded {} for {} ({} on {})",
+                        record.id,
+                        record.subject,
+                        record.behaviour,
+                        socred_core::date::format_date(record.occurred_on)
+                    ),
+                    RowOutcome::Duplicate => println!(
+                        "{} was already recorded with the same content; nothing changed",
+                        record.id
+                    ),
+                    RowOutcome::Rejected { .. } => {
+                        unreachable!("add_record turns rejections into errors")
+                    }
                 }
                 Ok(())
             }
         }
-        RecordCommand::Void { record_id, reason, json } => {
+        RecordCommand::Void {
+            record_id,
+            reason,
+            json,
+        } => {
             let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
             check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
             let mut store = open(cli)?;
@@ -284,8 +408,12 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                 print_json(&serde_json::json!({"record_id": id, "result": outcome}))
             } else {
                 match outcome {
-                    socred_store::VoidOutcome::Voided { subject } => println!("voided {id} (subject {subject}); it stays in the file, marked void"),
-                    socred_store::VoidOutcome::AlreadyVoid { .. } => println!("{id} was already void for the same reason; nothing changed"),
+                    socred_store::VoidOutcome::Voided { subject } => println!(
+                        "voided {id} (subject {subject}); it stays in the file, marked void"
+                    ),
+                    socred_store::VoidOutcome::AlreadyVoid { .. } => {
+                        println!("{id} was already void for the same reason; nothing changed")
+                    }
                 }
                 Ok(())
             }
@@ -293,10 +421,25 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
     }
 }
 
-fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
+fn import(
+    cli: &Cli,
+    file: &Path,
+    format: Option<Format>,
+    skip_invalid: bool,
+    rejects: Option<&Path>,
+    json: bool,
+) -> Result<()> {
     let format = match format.or_else(|| Format::from_path(file)) {
         Some(format) => format,
-        None => return Err(refuse("--format", format!("cannot tell the format of {}; pass --format ndjson or --format csv", file.display()))),
+        None => {
+            return Err(refuse(
+                "--format",
+                format!(
+                    "cannot tell the format of {}; pass --format ndjson or --format csv",
+                    file.display()
+                ),
+            ));
+        }
     };
     let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
@@ -308,15 +451,23 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         PathBuf::from(name)
     });
     let mut rejects_file = if skip_invalid {
-        Some(std::io::BufWriter::new(File::create(&rejects_path).with_context(|| format!("creating {}", rejects_path.display()))?))
+        Some(std::io::BufWriter::new(
+            File::create(&rejects_path)
+                .with_context(|| format!("creating {}", rejects_path.display()))?,
+        ))
     } else {
         None
     };
-    let progress = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(size),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     if !std::io::stderr().is_terminal() {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -325,10 +476,15 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     let report = socred_ingest::import(
         &mut store,
         BufReader::with_capacity(1 << 20, input),
-        ImportOptions { format, skip_invalid },
+        ImportOptions {
+            format,
+            skip_invalid,
+        },
         &actor,
         &file.display().to_string(),
-        rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects),
+        rejects_file
+            .as_mut()
+            .map(|w| w as &mut dyn socred_ingest::Rejects),
         &mut |bytes| progress.set_position(bytes),
     )
     .map_err(|e| match e {
@@ -366,7 +522,10 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
                 report.duplicates,
                 report.rejected_rows,
                 seconds,
-                report.audit_seq.map(|s| format!(" (audit entry {s})")).unwrap_or_default()
+                report
+                    .audit_seq
+                    .map(|s| format!(" (audit entry {s})"))
+                    .unwrap_or_default()
             );
             if report.rejected_rows > 0 {
                 println!("rejected rows written to {}", rejects_path.display());
@@ -395,12 +554,22 @@ fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
             if *json {
                 print_json(&report)
             } else {
-                println!("audit chain intact: {} entries covering {} ledger rows; head {}", report.entries, report.ledger_rows, report.head);
+                println!(
+                    "audit chain intact: {} entries covering {} ledger rows; head {}",
+                    report.entries, report.ledger_rows, report.head
+                );
                 Ok(())
             }
         }
-        AuditCommand::Log { subject, limit, json } => {
-            let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
+        AuditCommand::Log {
+            subject,
+            limit,
+            json,
+        } => {
+            let subject = subject
+                .as_deref()
+                .map(|s| parse_subject("--subject", s))
+                .transpose()?;
             let entries = store.audit_recent(subject.as_ref(), *limit)?;
             if *json {
                 print_json(&entries)
