@@ -31,7 +31,7 @@ fn file(rulebook: &Rulebook, subject: SubjectId, records: usize) -> SubjectFile 
         .collect();
     SubjectFile {
         records,
-        voids: vec![],
+        ..Default::default()
     }
 }
 

@@ -113,6 +113,9 @@ pub struct FileRecord {
     pub counts_until: Option<Date>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub void_reason: Option<String>,
+    /// A dispute of this record pending on the as-of date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<crate::process::CaseId>,
 }
 
 /// The annual expectation for the as-of date's calendar year, so far.
@@ -377,6 +380,30 @@ fn validity(as_of: Date, sweep: &Sweep<'_>) -> (Date, Option<Date>) {
     (valid_from, valid_until)
 }
 
+/// A move between tiers, with ranks rather than names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawTierChange {
+    pub on: Date,
+    pub from: Tier,
+    pub to: Tier,
+    pub score: i64,
+}
+
+/// Every tier change up to `as_of` (a lock restarting in the same tier is not a change).
+pub fn tier_changes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec<RawTierChange> {
+    sweep(rulebook, file, as_of)
+        .history
+        .into_iter()
+        .filter(|change| change.1 != change.2)
+        .map(|(on, from, to, score, _, _)| RawTierChange {
+            on,
+            from,
+            to,
+            score,
+        })
+        .collect()
+}
+
 /// The hot summary only: score, tiers, lock and validity. No allocation beyond the sweep.
 pub fn summarise(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Summary {
     let sweep = sweep(rulebook, file, as_of);
@@ -389,6 +416,22 @@ pub fn summarise(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Summar
         valid_from,
         valid_until,
     }
+}
+
+/// Disputes filed on or before `as_of` and not decided by then: (record, dispute).
+fn pending_disputes(file: &SubjectFile, as_of: Date) -> Vec<(&RecordId, &crate::process::CaseId)> {
+    use crate::process::Event;
+    let mut pending = Vec::new();
+    for stored in file.events.iter().filter(|e| e.on <= as_of) {
+        match &stored.event {
+            Event::DisputeFiled {
+                dispute, record, ..
+            } => pending.push((record, dispute)),
+            Event::DisputeDecided { dispute, .. } => pending.retain(|(_, open)| *open != dispute),
+            _ => {}
+        }
+    }
+    pending
 }
 
 /// Net points of the records that occurred in a calendar year (void ones excluded).
@@ -457,6 +500,7 @@ pub fn assess(
     };
 
     let counted: HashSet<&RecordId> = sweep.effective.iter().map(|r| &r.record.id).collect();
+    let pending_disputes = pending_disputes(file, as_of);
     let mut records: Vec<FileRecord> = file
         .records
         .iter()
@@ -483,6 +527,10 @@ pub fn assess(
                 status,
                 counts_until,
                 void_reason: void.map(|void| void.reason.clone()),
+                dispute: pending_disputes
+                    .iter()
+                    .find(|(disputed, _)| *disputed == &record.id)
+                    .map(|(_, case)| (*case).clone()),
             }
         })
         .collect();

@@ -8,6 +8,8 @@
 pub mod assess;
 pub mod date;
 pub mod id;
+pub mod lists;
+pub mod process;
 pub mod record;
 pub mod rulebook;
 pub mod tier;

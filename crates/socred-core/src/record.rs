@@ -25,6 +25,8 @@ pub enum FieldError {
     Charset(char),
     #[error("contains a control character")]
     Control,
+    #[error("must have the form {0}")]
+    Format(&'static str),
 }
 
 /// A record's identifier: client-supplied for idempotency, or derived from
@@ -184,6 +186,10 @@ pub struct Void {
 pub struct SubjectFile {
     pub records: Vec<Record>,
     pub voids: Vec<Void>,
+    /// Due-process events about this subject, in the order they were recorded.
+    pub events: Vec<crate::process::StoredEvent>,
+    /// Who recorded each record (the audit actor), for conflict-of-interest checks.
+    pub recorded_by: std::collections::HashMap<RecordId, String>,
 }
 
 /// One problem with one field of an input.

@@ -75,18 +75,18 @@ proptest! {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17;
             shuffled.swap(index, (state % (index as u64 + 1)) as usize);
         }
-        let a = assess(&rulebook, subject(), &SubjectFile { records, voids: vec![] }, as_of);
-        let b = assess(&rulebook, subject(), &SubjectFile { records: shuffled, voids: vec![] }, as_of);
+        let a = assess(&rulebook, subject(), &SubjectFile { records, ..Default::default() }, as_of);
+        let b = assess(&rulebook, subject(), &SubjectFile { records: shuffled, ..Default::default() }, as_of);
         prop_assert_eq!(a, b);
     }
 
     #[test]
     fn repeating_records_changes_nothing(records in records_strategy(), as_of in date_strategy()) {
         let rulebook = rulebook();
-        let once = SubjectFile { records: records.clone(), voids: vec![] };
+        let once = SubjectFile { records: records.clone(), ..Default::default() };
         let mut twice = records.clone();
         twice.extend(records);
-        let twice = SubjectFile { records: twice, voids: vec![] };
+        let twice = SubjectFile { records: twice, ..Default::default() };
         let a = assess(&rulebook, subject(), &once, as_of);
         prop_assert_eq!(&a, &assess(&rulebook, subject(), &twice, as_of));
         prop_assert_eq!(&a, &assess(&rulebook, subject(), &once, as_of));
@@ -100,8 +100,9 @@ proptest! {
         let voided = SubjectFile {
             records: records.clone(),
             voids: vec![Void { record_id: victim.clone(), reason: "test".into() }],
+            ..Default::default()
         };
-        let without = SubjectFile { records: records.into_iter().filter(|r| r.id != victim).collect(), voids: vec![] };
+        let without = SubjectFile { records: records.into_iter().filter(|r| r.id != victim).collect(), ..Default::default() };
         let a = assess(&rulebook, subject(), &voided, as_of);
         let b = assess(&rulebook, subject(), &without, as_of);
         prop_assert_eq!(decisive(&a), decisive(&b));
@@ -112,7 +113,7 @@ proptest! {
     fn expiry_is_monotonic_in_the_as_of_date(records in records_strategy(), t1 in date_strategy(), t2 in date_strategy()) {
         let rulebook = rulebook();
         let (early, late) = if t1 <= t2 { (t1, t2) } else { (t2, t1) };
-        let file = SubjectFile { records: records.clone(), voids: vec![] };
+        let file = SubjectFile { records: records.clone(), ..Default::default() };
         let at_early = assess(&rulebook, subject(), &file, early);
         let at_late = assess(&rulebook, subject(), &file, late);
         for record in &records {
@@ -131,7 +132,7 @@ proptest! {
     #[test]
     fn tier_never_exceeds_the_points_tier(records in records_strategy(), as_of in date_strategy()) {
         let rulebook = rulebook();
-        let summary = summarise(&rulebook, &SubjectFile { records, voids: vec![] }, as_of);
+        let summary = summarise(&rulebook, &SubjectFile { records, ..Default::default() }, as_of);
         prop_assert!(summary.tier <= summary.points_tier);
         prop_assert_eq!(summary.points_tier, rulebook.tiers.for_points(summary.score));
     }
@@ -139,7 +140,7 @@ proptest! {
     #[test]
     fn the_validity_window_is_honest(records in records_strategy(), as_of in date_strategy(), probes in proptest::collection::vec(0i32..4000, 8)) {
         let rulebook = rulebook();
-        let file = SubjectFile { records, voids: vec![] };
+        let file = SubjectFile { records, ..Default::default() };
         let summary = summarise(&rulebook, &file, as_of);
         let full = assess(&rulebook, subject(), &file, as_of);
         prop_assert!(summary.holds_on(as_of));

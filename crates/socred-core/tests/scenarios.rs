@@ -33,7 +33,7 @@ fn record(id: &str, behaviour: &str, on: &str) -> Record {
 fn file(records: Vec<Record>) -> SubjectFile {
     SubjectFile {
         records,
-        voids: vec![],
+        ..Default::default()
     }
 }
 

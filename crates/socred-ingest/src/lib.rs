@@ -428,26 +428,12 @@ fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped>
     let Ok(text) = std::str::from_utf8(text) else {
         return parser.bad(line, "(line)", "is not valid UTF-8".into(), || raw.to_vec());
     };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed: Result<JsonRow<'_>, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let parsed = parsed.map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        // The path is a field name, or nothing useful when the line is not an object.
-        let field = if path == "." || path == "?" || path.starts_with('[') {
-            "(line)".to_string()
-        } else {
-            path
-        };
-        (field, json_reason(&inner))
-    });
-    let parsed = parsed.and_then(|row| match deserializer.end() {
-        Ok(()) => Ok(row),
-        Err(error) => Err((
-            "(line)".to_string(),
-            format!("{}: one JSON object per line", json_reason(&error)),
-        )),
-    });
+    // The happy path parses once, without path tracking; only a bad line is
+    // parsed again to find the field at fault.
+    let parsed = match serde_json::from_str::<JsonRow<'_>>(text) {
+        Ok(row) => Ok(row),
+        Err(_) => Err(json_problem(text)),
+    };
     match parsed {
         Ok(row) => {
             let input = RecordInput {
@@ -461,6 +447,32 @@ fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped>
             parser.row(line, input, || raw.to_vec())
         }
         Err((field, reason)) => parser.bad(line, &field, reason, || raw.to_vec()),
+    }
+}
+
+/// The field and reason of a line that does not parse.
+fn json_problem(text: &str) -> (String, String) {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed: Result<JsonRow<'_>, _> = serde_path_to_error::deserialize(&mut deserializer);
+    match parsed {
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            // The path is a field name, or nothing useful when the line is not an object.
+            let field = if path == "." || path == "?" || path.starts_with('[') {
+                "(line)".to_string()
+            } else {
+                path
+            };
+            (field, json_reason(&inner))
+        }
+        Ok(_) => match deserializer.end() {
+            Err(error) => (
+                "(line)".to_string(),
+                format!("{}: one JSON object per line", json_reason(&error)),
+            ),
+            Ok(()) => ("(line)".to_string(), "is not a record".to_string()),
+        },
     }
 }
 
@@ -583,9 +595,12 @@ fn csv_row(
             match std::str::from_utf8(&record[*column]) {
                 Ok(text) => fields[slot] = text,
                 Err(_) => {
-                    return parser.bad(line, CSV_COLUMNS[slot], "is not valid UTF-8".into(), || {
-                        raw(record)
-                    });
+                    return parser.bad(
+                        line,
+                        CSV_COLUMNS[slot],
+                        "is not valid UTF-8".into(),
+                        || raw(record),
+                    );
                 }
             }
         }

@@ -30,6 +30,7 @@ pub struct RowDigest {
     records: Sha256,
     voids: Sha256,
     rulebooks: Sha256,
+    events: Sha256,
     rows: u64,
 }
 
@@ -57,6 +58,23 @@ impl RowDigest {
     pub fn void(&mut self, record_id: &str, reason: &str) {
         field(&mut self.voids, record_id.as_bytes());
         field(&mut self.voids, reason.as_bytes());
+        self.rows += 1;
+    }
+
+    pub fn event(
+        &mut self,
+        subject: &str,
+        on_day: i64,
+        actor: &str,
+        kind: &str,
+        case_key: &str,
+        body: &str,
+    ) {
+        field(&mut self.events, subject.as_bytes());
+        self.events.update(on_day.to_le_bytes());
+        for part in [actor, kind, case_key, body] {
+            field(&mut self.events, part.as_bytes());
+        }
         self.rows += 1;
     }
 
@@ -185,10 +203,97 @@ pub struct VerifyReport {
     pub entries: u64,
     pub ledger_rows: u64,
     pub head: String,
+    /// Entries of the access log (reads of files), chained separately.
+    pub accesses: u64,
+    pub accesses_head: String,
+}
+
+/// The hash of one access-log row.
+pub fn access_hash(
+    prev: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    subject: &str,
+    purpose: &str,
+    what: &str,
+) -> String {
+    let mut hasher = Sha256::new();
+    field(&mut hasher, prev.as_bytes());
+    hasher.update(seq.to_le_bytes());
+    for part in [at, actor, subject, purpose, what] {
+        field(&mut hasher, part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Appends a row to the access log, inside the caller's transaction.
+pub fn log_access(
+    connection: &Connection,
+    at: &str,
+    actor: &str,
+    subject_key: i64,
+    subject: &str,
+    purpose: &str,
+    what: &str,
+) -> Result<()> {
+    let (seq, prev): (i64, String) = connection
+        .query_row(
+            "SELECT seq, hash FROM accesses ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .map(|(seq, hash): (i64, String)| (seq + 1, hash))
+        .unwrap_or((1, GENESIS.to_string()));
+    let hash = access_hash(&prev, seq, at, actor, subject, purpose, what);
+    connection
+        .prepare_cached("INSERT INTO accesses (seq, at, actor, subject, purpose, what, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+        .execute(params![seq, at, actor, subject_key, purpose, what, prev, hash])?;
+    Ok(())
+}
+
+fn verify_accesses(connection: &Connection) -> Result<(u64, String)> {
+    let mut statement = connection.prepare(
+        "SELECT a.seq, a.at, a.actor, s.id, a.purpose, a.what, a.prev, a.hash FROM accesses a
+         LEFT JOIN subjects s ON s.key = a.subject ORDER BY a.seq",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut prev = GENESIS.to_string();
+    let mut expected = 1i64;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let (at, actor): (String, String) = (row.get(1)?, row.get(2)?);
+        let subject: Option<String> = row.get(3)?;
+        let (purpose, what, stored_prev, hash): (String, String, String, String) =
+            (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?);
+        let subject = subject.ok_or_else(|| {
+            StoreError::AuditBroken(format!("access {seq} refers to a missing subject"))
+        })?;
+        if seq != expected
+            || stored_prev != prev
+            || access_hash(&prev, seq, &at, &actor, &subject, &purpose, &what) != hash
+        {
+            return Err(StoreError::AuditBroken(format!(
+                "the access log was altered at entry {expected}"
+            )));
+        }
+        prev = hash;
+        expected += 1;
+    }
+    Ok(((expected - 1) as u64, prev))
 }
 
 /// One ledger row, as the digest sees it.
 enum LedgerRow {
+    Event {
+        subject: Option<String>,
+        on_day: i64,
+        actor: String,
+        kind: String,
+        case_key: String,
+        body: String,
+    },
     Subject {
         id: String,
         kind: String,
@@ -263,6 +368,19 @@ impl LedgerRow {
                 digest.void(&record_id, &reason)
             }
             LedgerRow::Rulebook { fingerprint } => digest.rulebook(&fingerprint),
+            LedgerRow::Event {
+                subject,
+                on_day,
+                actor,
+                kind,
+                case_key,
+                body,
+            } => {
+                let subject = subject.ok_or_else(|| {
+                    broken(format!("event {case_key} refers to a missing subject"))
+                })?;
+                digest.event(&subject, on_day, &actor, &kind, &case_key, &body)
+            }
         }
         Ok(())
     }
@@ -287,7 +405,7 @@ impl Cursor<'_> {
     }
 }
 
-const LEDGER_SCANS: [(&str, ReadRow); 5] = [
+const LEDGER_SCANS: [(&str, ReadRow); 6] = [
     ("SELECT audit_seq, id, kind, name FROM subjects ORDER BY key", |row| {
         Ok((row.get(0)?, LedgerRow::Subject { id: row.get(1)?, kind: row.get(2)?, name: row.get(3)? }))
     }),
@@ -320,6 +438,23 @@ const LEDGER_SCANS: [(&str, ReadRow); 5] = [
     ("SELECT audit_seq, fingerprint FROM rulebooks ORDER BY seq", |row| {
         Ok((row.get(0)?, LedgerRow::Rulebook { fingerprint: row.get(1)? }))
     }),
+    (
+        "SELECT e.audit_seq, s.id, e.on_day, e.actor, e.kind, e.case_key, e.body
+         FROM events e LEFT JOIN subjects s ON s.key = e.subject ORDER BY e.seq",
+        |row| {
+            Ok((
+                row.get(0)?,
+                LedgerRow::Event {
+                    subject: row.get(1)?,
+                    on_day: row.get(2)?,
+                    actor: row.get(3)?,
+                    kind: row.get(4)?,
+                    case_key: row.get(5)?,
+                    body: row.get(6)?,
+                },
+            ))
+        },
+    ),
 ];
 
 /// Walks the chain and every ledger table once, in order (a merge join on
@@ -406,10 +541,13 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
     if cursors.iter().any(|cursor| cursor.pending.is_some()) {
         return Err(broken("ledger rows exist that no audit entry wrote".into()));
     }
+    let (accesses, accesses_head) = verify_accesses(connection)?;
     Ok(VerifyReport {
         entries: (expected_seq - 1) as u64,
         ledger_rows,
         head: prev,
+        accesses,
+        accesses_head,
     })
 }
 

@@ -20,6 +20,10 @@ pub enum StoreError {
     UnknownRecord(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("{0} does not exist")]
+    NotFound(String),
+    #[error("{0}")]
+    Refused(#[from] socred_core::process::ProcessError),
     #[error("batch of {count} exceeds the limit of {limit}")]
     TooLarge { count: usize, limit: usize },
     #[error("rulebook refused:\n{0}")]

@@ -7,6 +7,7 @@
 //! summary is cached with the window of dates on which it holds.
 
 pub mod audit;
+mod due_process;
 mod error;
 mod import;
 
@@ -22,11 +23,12 @@ use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 use time::OffsetDateTime;
 
 pub use audit::{AuditEntry, VerifyReport};
+pub use due_process::{Access, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -176,7 +178,9 @@ impl Store {
         }
         let connection = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
@@ -239,8 +243,11 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(not_a_store(path))?;
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
             StoreError::Database(db) => not_a_store(path)(db),
             other => other,
@@ -453,7 +460,7 @@ impl Store {
                 "INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)",
                 params![record_seq, reason, seq],
             )?;
-            connection.execute("DELETE FROM assessment_cache WHERE subject = ?1", [subject_key])?;
+            Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             let mut digest = audit::RowDigest::default();
             digest.void(record_id.as_str(), reason);
             audit::append(
@@ -478,33 +485,7 @@ impl Store {
     }
 
     fn file_by_key(&self, key: i64, id: SubjectId) -> Result<SubjectFile> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason
-             FROM records r LEFT JOIN voids v ON v.record_seq = r.seq WHERE r.subject = ?1 ORDER BY r.seq",
-        )?;
-        let mut rows = statement.query([key])?;
-        let mut file = SubjectFile::default();
-        while let Some(row) = rows.next()? {
-            let record_id: String = row.get(0)?;
-            let id_value = RecordId::parse(&record_id)
-                .map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
-            let void_reason: Option<String> = row.get(5)?;
-            if let Some(reason) = void_reason {
-                file.voids.push(Void {
-                    record_id: id_value.clone(),
-                    reason,
-                });
-            }
-            file.records.push(Record {
-                id: id_value,
-                subject: id,
-                behaviour: row.get(1)?,
-                occurred_on: from_julian(row.get(2)?)?,
-                source: row.get(3)?,
-                evidence: row.get(4)?,
-            });
-        }
-        Ok(file)
+        load_file(&self.connection, key, id)
     }
 
     /// The full, explained assessment (recomputed from the file).
@@ -675,7 +656,9 @@ impl Store {
             }
             let mut digest = audit::RowDigest::default();
             insert_rulebook(connection, &rulebook, source, file, seq, &mut digest)?;
-            connection.execute("DELETE FROM assessment_cache", [])?;
+            connection.execute_batch(
+                "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;",
+            )?;
             audit::append(
                 connection,
                 seq,
@@ -750,12 +733,20 @@ impl Store {
     pub fn ledger_fingerprint(&self) -> Result<String> {
         let (seq, hash) = self.audit_head()?;
         let overview = self.overview()?;
-        let links: i64 = self
-            .connection
-            .query_row("SELECT count(*) FROM links", [], |r| r.get(0))?;
+        let count = |table: &str| -> Result<i64> {
+            Ok(self
+                .connection
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
         Ok(format!(
-            "{seq}:{hash}:{}:{}:{}:{}:{links}",
-            overview.persons, overview.organisations, overview.records, overview.voids
+            "{seq}:{hash}:{}:{}:{}:{}:{}:{}:{}",
+            overview.persons,
+            overview.organisations,
+            overview.records,
+            overview.voids,
+            count("links")?,
+            count("events")?,
+            count("accesses")?
         ))
     }
 
@@ -765,14 +756,71 @@ impl Store {
         &self.connection
     }
 
+    /// Drops the cached summaries of subjects whose file changed and marks their
+    /// list entries for recomputation.
     fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
-        let mut statement =
+        let mut uncache =
             connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
+        let mut dirty =
+            connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?;
         for key in keys {
-            statement.execute([key])?;
+            uncache.execute([key])?;
+            dirty.execute([key])?;
         }
         Ok(())
     }
+}
+
+/// Everything the ledger holds on one subject: records (with who recorded
+/// them), voids and due-process events.
+pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Result<SubjectFile> {
+    let mut statement = connection.prepare_cached(
+        "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor
+         FROM records r LEFT JOIN voids v ON v.record_seq = r.seq LEFT JOIN audit a ON a.seq = r.audit_seq
+         WHERE r.subject = ?1 ORDER BY r.seq",
+    )?;
+    let mut rows = statement.query([key])?;
+    let mut file = SubjectFile::default();
+    while let Some(row) = rows.next()? {
+        let record_id: String = row.get(0)?;
+        let id_value = RecordId::parse(&record_id)
+            .map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
+        let void_reason: Option<String> = row.get(5)?;
+        if let Some(reason) = void_reason {
+            file.voids.push(Void {
+                record_id: id_value.clone(),
+                reason,
+            });
+        }
+        if let Some(actor) = row.get::<_, Option<String>>(6)? {
+            file.recorded_by.insert(id_value.clone(), actor);
+        }
+        file.records.push(Record {
+            id: id_value,
+            subject: id,
+            behaviour: row.get(1)?,
+            occurred_on: from_julian(row.get(2)?)?,
+            source: row.get(3)?,
+            evidence: row.get(4)?,
+        });
+    }
+    let mut statement = connection.prepare_cached(
+        "SELECT seq, on_day, actor, body FROM events WHERE subject = ?1 ORDER BY seq",
+    )?;
+    let mut rows = statement.query([key])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let body: String = row.get(3)?;
+        let event = serde_json::from_str(&body)
+            .map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+        file.events.push(socred_core::process::StoredEvent {
+            seq: seq as u64,
+            on: from_julian(row.get(1)?)?,
+            actor: row.get(2)?,
+            event,
+        });
+    }
+    Ok(file)
 }
 
 /// Checks what can be checked without the database.

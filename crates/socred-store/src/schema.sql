@@ -1,4 +1,4 @@
--- socred embedded store, schema version 1.
+-- socred embedded store, schema version 2.
 --
 -- Ledger tables are append-only: the store issues no UPDATE or DELETE on them.
 -- Every ledger row names the audit entry that wrote it (audit_seq), and rows are
@@ -84,3 +84,54 @@ CREATE TABLE assessment_cache (
     lock_since  INTEGER,
     lock_until  INTEGER
 ) STRICT;
+
+-- Due-process events (proposals, notices, appeals, disputes, repairs): append-only
+-- facts with a date (on_day) and an actor. `case_key` is the entry, appeal, dispute
+-- or repair id the event is about; `body` is the event as JSON.
+CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY,
+    subject   INTEGER NOT NULL REFERENCES subjects(key),
+    on_day    INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    case_key  TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL
+) STRICT;
+CREATE INDEX events_by_subject ON events(subject);
+CREATE INDEX events_by_case ON events(case_key, kind);
+
+-- Every read of a subject's file by anyone but the subject: who, when, why.
+-- Hash-chained on its own (reads are frequent; they do not go through the audit log).
+CREATE TABLE accesses (
+    seq     INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    subject INTEGER NOT NULL REFERENCES subjects(key),
+    purpose TEXT NOT NULL,
+    what    TEXT NOT NULL,
+    prev    TEXT NOT NULL,
+    hash    TEXT NOT NULL
+) STRICT;
+CREATE INDEX accesses_by_subject ON accesses(subject);
+
+-- Derived: subjects whose list entries must be recomputed (written by every
+-- write that touches a subject, cleared by the refresh).
+CREATE TABLE dirty (
+    subject INTEGER PRIMARY KEY
+) STRICT;
+
+-- Derived: every list entry with its listing interval [listed_since, listed_until)
+-- as known from the ledger so far; the public list is a range query on it.
+CREATE TABLE entries (
+    entry_id     TEXT PRIMARY KEY,
+    subject      INTEGER NOT NULL,
+    list         TEXT NOT NULL,
+    authority    TEXT NOT NULL,
+    legal_basis  TEXT NOT NULL,
+    published    INTEGER NOT NULL,
+    listed_since INTEGER,
+    listed_until INTEGER
+) STRICT;
+CREATE INDEX entries_by_subject ON entries(subject);
+CREATE INDEX entries_listed ON entries(list, listed_since);

@@ -97,6 +97,9 @@ pub enum Command {
         /// The date to assess on (default: today).
         #[arg(long)]
         as_of: Option<String>,
+        /// Why you are reading the file (shown to the subject).
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
         #[arg(long)]
         json: bool,
     },
@@ -123,6 +126,227 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Blacklist and redlist entries: propose, serve notice, withdraw, show, the public list.
+    List {
+        #[command(subcommand)]
+        command: ListCommand,
+    },
+    /// Appeal a list entry (within its window) and decide appeals.
+    Appeal {
+        #[command(subcommand)]
+        command: AppealCommand,
+    },
+    /// Dispute any record of a file, at any time, and decide disputes.
+    Dispute {
+        #[command(subcommand)]
+        command: DisputeCommand,
+    },
+    /// Credit repair: after the minimum publication, show the obligation fulfilled.
+    Repair {
+        #[command(subcommand)]
+        command: RepairCommand,
+    },
+    /// A subject's entire file: records, explanation, list entries, notices,
+    /// appeals, disputes, repairs, and every access to the file.
+    File {
+        id: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Why you are reading the file (shown to the subject).
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What reviewers have to decide: appeals, disputes, repairs, proposals, with deadlines.
+    Queue {
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only what is past its deadline.
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The date an act happened (default: today); never in the future.
+#[derive(Debug, clap::Args)]
+pub struct On {
+    /// The date of the act (YYYY-MM-DD, default today).
+    #[arg(long)]
+    pub on: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListCommand {
+    /// Propose an entry by a reviewer's decision with a stated legal basis.
+    Propose {
+        #[arg(long)]
+        subject: String,
+        /// The list code (e.g. blacklist, redlist).
+        #[arg(long)]
+        list: String,
+        #[arg(long)]
+        legal_basis: String,
+        #[arg(long)]
+        facts: String,
+        /// A client-chosen case id (default: derived from the content).
+        #[arg(long)]
+        case_id: Option<String>,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Serve the written notice of a proposed entry; the appeal window opens.
+    Serve {
+        entry: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Withdraw an entry that is not yet listed.
+    Withdraw {
+        entry: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// An entry with its state and full history.
+    Show {
+        entry: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The written notice of an entry, ready to print.
+    Notice {
+        entry: String,
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The published list: name, masked id, authority, legal basis, since, until.
+    Public {
+        #[arg(long)]
+        list: Option<String>,
+        /// Part of a name, or a full identifier.
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AppealOutcomeArg {
+    /// The listing decision stands.
+    Uphold,
+    /// The listing decision is overturned; the entry and its effects are withdrawn.
+    Overturn,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DisputeOutcomeArg {
+    /// The dispute is upheld: the record is voided and everything recomputed.
+    Uphold,
+    /// The record stands.
+    Reject,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RepairOutcomeArg {
+    /// Credit repaired: publication ends today.
+    Approve,
+    Refuse,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppealCommand {
+    /// Appeal a list entry (first instance within the window after the notice;
+    /// once more against a decision upholding it, where the list allows).
+    File {
+        entry: String,
+        #[arg(long)]
+        grounds: String,
+        #[arg(long)]
+        appeal_id: Option<String>,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Decide an appeal (not one you filed, nor against an entry you raised).
+    Decide {
+        appeal_id: String,
+        #[arg(long, value_enum)]
+        outcome: AppealOutcomeArg,
+        #[arg(long)]
+        reasons: String,
+        #[command(flatten)]
+        on: On,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DisputeCommand {
+    /// Dispute a record; it is marked disputed until decided.
+    File {
+        record_id: String,
+        #[arg(long)]
+        grounds: String,
+        #[arg(long)]
+        dispute_id: Option<String>,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Decide a dispute (not one you filed, nor of a record you made).
+    Decide {
+        dispute_id: String,
+        #[arg(long, value_enum)]
+        outcome: DisputeOutcomeArg,
+        #[arg(long)]
+        reasons: String,
+        #[command(flatten)]
+        on: On,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepairCommand {
+    /// Apply for credit repair of a listed entry.
+    Apply {
+        entry: String,
+        /// How the obligation was fulfilled (e.g. the judgment paid).
+        #[arg(long)]
+        evidence: String,
+        /// A commitment letter, where the list requires one.
+        #[arg(long)]
+        commitment: Option<String>,
+        #[arg(long)]
+        repair_id: Option<String>,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Decide a repair application (not your own).
+    Decide {
+        repair_id: String,
+        #[arg(long, value_enum)]
+        outcome: RepairOutcomeArg,
+        #[arg(long)]
+        reasons: String,
+        #[command(flatten)]
+        on: On,
     },
 }
 
@@ -168,6 +392,8 @@ pub enum SubjectCommand {
     /// Show a subject and its links.
     Show {
         id: String,
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
         #[arg(long)]
         json: bool,
     },

@@ -149,6 +149,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     progress.finish_and_clear();
 
     let counts = store.refresh_all(until)?;
+    store.refresh_lists()?;
     let rulebook = store.rulebook().clone();
     let tiers: Vec<(String, u64)> = rulebook
         .tiers

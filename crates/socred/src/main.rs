@@ -6,6 +6,7 @@
 
 mod cli;
 mod demo;
+mod due;
 mod render;
 
 use std::fs::File;
@@ -149,7 +150,12 @@ fn run(cli: Cli) -> Result<()> {
             rejects.as_deref(),
             *json,
         ),
-        Command::Show { id, as_of, json } => {
+        Command::Show {
+            id,
+            as_of,
+            purpose,
+            json,
+        } => {
             let id = parse_subject("ID", id)?;
             let as_of = as_of
                 .as_deref()
@@ -160,6 +166,9 @@ fn run(cli: Cli) -> Result<()> {
             let info = store
                 .subject(&id)?
                 .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            store
+                .log_access(&actor(&cli)?, &id, purpose, "assessment")
+                .map_err(purpose_error)?;
             let assessment = store.assessment(&id, as_of)?;
             if *json {
                 let mut value = serde_json::to_value(&assessment)?;
@@ -194,6 +203,29 @@ fn run(cli: Cli) -> Result<()> {
             demo::run(&cli, *subjects, *seed, until, *years, *json)
         }
         Command::Audit { command } => audit(&cli, command),
+        Command::List { command } => due::list(&cli, command),
+        Command::Appeal { command } => due::appeal(&cli, command),
+        Command::Dispute { command } => due::dispute(&cli, command),
+        Command::Repair { command } => due::repair(&cli, command),
+        Command::File {
+            id,
+            as_of,
+            purpose,
+            json,
+        } => due::file(&cli, id, as_of, purpose, *json),
+        Command::Queue {
+            as_of,
+            overdue,
+            json,
+        } => due::queue(&cli, as_of, *overdue, *json),
+    }
+}
+
+/// A bad `--purpose` is the caller's mistake; name the flag.
+fn purpose_error(error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::Invalid { field, reason } if field == "purpose" => refuse("--purpose", reason),
+        other => other.into(),
     }
 }
 
@@ -322,12 +354,15 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
                 Ok(())
             }
         }
-        SubjectCommand::Show { id, json } => {
+        SubjectCommand::Show { id, purpose, json } => {
             let id = parse_subject("ID", id)?;
             let store = open(cli)?;
             let info = store
                 .subject(&id)?
                 .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            store
+                .log_access(&actor(cli)?, &id, purpose, "subject")
+                .map_err(purpose_error)?;
             if *json {
                 print_json(&info)
             } else {

@@ -17,6 +17,9 @@ use toml::Spanned;
 
 use crate::tier::{Tier, TierSpec, TierTable};
 
+mod lists;
+pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
+
 /// Limits on rulebook size; a rulebook is configuration, not data.
 pub const MAX_RULEBOOK_BYTES: usize = 1 << 20;
 pub const MAX_BEHAVIOURS: usize = 1_000;
@@ -230,6 +233,8 @@ pub struct Rulebook {
     pub recovery: Recovery,
     pub tiers: TierTable,
     pub behaviours: Vec<Behaviour>,
+    pub lists: Vec<ListSpec>,
+    pub due_process: DueProcess,
     #[serde(skip)]
     behaviour_index: HashMap<String, usize>,
     /// SHA-256 of the source text, hex: names this exact version.
@@ -283,6 +288,9 @@ struct RawRulebook {
     tiers: Spanned<RawTiers>,
     #[serde(default)]
     behaviour: Vec<Spanned<RawBehaviour>>,
+    #[serde(default)]
+    list: Vec<Spanned<lists::RawList>>,
+    due_process: Option<Spanned<lists::RawDueProcess>>,
 }
 
 #[derive(Deserialize)]
@@ -342,7 +350,7 @@ struct RawBehaviour {
 }
 
 /// Collects problems while validating, turning byte spans into line numbers.
-struct Problems<'a> {
+pub(crate) struct Problems<'a> {
     source: &'a str,
     list: Vec<RulebookProblem>,
 }
@@ -417,6 +425,10 @@ impl Rulebook {
         self.behaviour_index
             .get(code)
             .map(|index| &self.behaviours[*index])
+    }
+
+    pub fn list(&self, code: &str) -> Option<&ListSpec> {
+        self.lists.iter().find(|list| list.code == code)
     }
 }
 
@@ -670,6 +682,8 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         });
     }
 
+    let lists = lists::validate_lists(raw.list, &behaviours, tiers.as_ref(), problems);
+    let due_process = lists::validate_due_process(raw.due_process, problems);
     let tiers = tiers?;
     if !problems.list.is_empty() {
         return None;
@@ -687,6 +701,8 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         recovery,
         tiers,
         behaviours,
+        lists,
+        due_process,
         behaviour_index,
         fingerprint,
     })
@@ -776,7 +792,7 @@ fn validate_tiers(
 mod tests {
     use super::*;
 
-    pub(crate) const DEFAULT: &str = include_str!("../../../rulebooks/default.toml");
+    pub(crate) const DEFAULT: &str = include_str!("../../../../rulebooks/default.toml");
 
     #[test]
     fn default_rulebook_loads() {
@@ -997,6 +1013,122 @@ mod tests {
                 "{to:?}: expected a problem at {key}, got {found:?}"
             );
             assert!(found.iter().all(|p| !p.reason.is_empty()));
+        }
+        // Lists and due process.
+        let list_cases: [(&str, &str, &str); 22] = [
+            (
+                "code = \"blacklist\"",
+                "code = \"Black List\"",
+                "list[0].code",
+            ),
+            ("code = \"redlist\"", "code = \"blacklist\"", "list[1].code"),
+            (
+                "title = \"List of seriously untrustworthy subjects\"",
+                "title = \"\"",
+                "list[0].title",
+            ),
+            (
+                "kind = \"restrictive\"",
+                "kind = \"punitive\"",
+                "list[0].kind",
+            ),
+            (
+                "applies_to = [\"person\", \"organisation\"]\nlegal_basis = \"Guiding",
+                "applies_to = []\nlegal_basis = \"Guiding",
+                "list[0].applies_to",
+            ),
+            (
+                "applies_to = [\"person\", \"organisation\"]\nlegal_basis = \"Guiding",
+                "applies_to = [\"robot\"]\nlegal_basis = \"Guiding",
+                "list[0].applies_to",
+            ),
+            (
+                "applies_to = [\"person\", \"organisation\"]\nlegal_basis = \"Guiding",
+                "applies_to = [\"person\", \"person\"]\nlegal_basis = \"Guiding",
+                "list[0].applies_to",
+            ),
+            (
+                "legal_basis = \"Guiding opinions on joint incentives for trustworthiness and joint punishment of serious untrustworthiness\"\nconsequences = \"While listed, the restrictions",
+                "legal_basis = \"\"\nconsequences = \"While listed, the restrictions",
+                "list[0].legal_basis",
+            ),
+            (
+                "consequences = \"While listed, the restrictions",
+                "consequences = \"\"\nignored = \"While listed, the restrictions",
+                "list[0]",
+            ),
+            (
+                "appeal_days = 10",
+                "appeal_days = -1",
+                "list[0].appeal_days",
+            ),
+            (
+                "appeal_days = 10",
+                "appeal_days = 365",
+                "list[0].appeal_days",
+            ),
+            (
+                "second_instance = true",
+                "second_instance = \"yes\"",
+                "list[0].second_instance",
+            ),
+            (
+                "min_publication_years = 1",
+                "min_publication_years = 5",
+                "list[0].min_publication_years",
+            ),
+            (
+                "max_listing_years = 3",
+                "max_listing_years = 0",
+                "list[0].max_listing_years",
+            ),
+            (
+                "appeal_days = 0",
+                "appeal_days = 0\nrepair_requires_commitment = true",
+                "list[1].repair_requires_commitment",
+            ),
+            (
+                "behaviour = \"judgment-default\"",
+                "behaviour = \"no-such-thing\"",
+                "list[0].trigger[0].behaviour",
+            ),
+            (
+                "behaviour = \"judgment-default\"",
+                "behaviour = \"judgment-default\"\ntier = \"D\"",
+                "list[0].trigger[0].behaviour",
+            ),
+            (
+                "behaviour = \"judgment-default\"",
+                "behaviour = \"judgment-default\"\nwhile_in_tier = true",
+                "list[0].trigger[0].while_in_tier",
+            ),
+            (
+                "\ntier = \"D\"",
+                "\ntier = \"Z\"",
+                "list[0].trigger[1].tier",
+            ),
+            (
+                "dispute_decision_days = 30",
+                "dispute_decision_days = 0",
+                "due_process.dispute_decision_days",
+            ),
+            (
+                "appeal_decision_days = 30",
+                "appeal_decision_days = 9999",
+                "due_process.appeal_decision_days",
+            ),
+            (
+                "repair_decision_days = 30",
+                "repair_decision_days = \"soon\"",
+                "due_process.repair_decision_days",
+            ),
+        ];
+        for (from, to, key) in list_cases {
+            let found = problems(&replace(from, to));
+            assert!(
+                found.iter().any(|p| p.key.contains(key)),
+                "{to:?}: expected a problem at {key}, got {found:?}"
+            );
         }
         let one_tier = DEFAULT.split("[[tiers.tier]]").next().unwrap().to_string()
             + "[[tiers.tier]]\nname = \"ONLY\"\n";

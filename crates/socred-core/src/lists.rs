@@ -1,0 +1,1355 @@
+//! List entries (blacklist, redlist) and disputes, derived from a subject's file.
+//!
+//! An entry's life is a state machine:
+//!
+//! ```text
+//! proposed ──notice──► notice-served ──(window closes, no appeal)──► listed ──► expired
+//!    │                    │    └──appeal──► under-appeal ──uphold──┘  │  └──repair approved──► repaired
+//!    └──withdraw──► withdrawn ◄──withdraw──┘           └──overturn──► overturned ◄──second-instance overturn
+//! ```
+//!
+//! Entries from a trigger behaviour or tier start with the notice served on the
+//! trigger date; a reviewer's proposal waits for an explicit notice. Human acts
+//! are stored events; transitions that follow from time alone (the appeal window
+//! closing, the listing period ending, the subject leaving a trigger tier) are
+//! derived here, so the state on any date is a pure function of the file.
+//! The same machine validates a new event before it is stored.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::assess::{RawTierChange, tier_changes};
+use crate::date::{Date, add_years, format_date, serde_date};
+use crate::id::SubjectId;
+use crate::process::{
+    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError,
+    RepairOutcome, StoredEvent, refuse,
+};
+use crate::record::{Record, RecordId, SubjectFile};
+use crate::rulebook::{ListKind, ListSpec, Rulebook, Trigger};
+
+/// Where an entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryState {
+    Proposed,
+    NoticeServed,
+    UnderAppeal,
+    Listed,
+    Withdrawn,
+    Overturned,
+    Expired,
+    Repaired,
+    /// The subject left the trigger tier of a `while_in_tier` trigger.
+    Ended,
+    /// The triggering record was voided: the entry counts as never having existed.
+    Void,
+}
+
+impl EntryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryState::Proposed => "proposed",
+            EntryState::NoticeServed => "notice-served",
+            EntryState::UnderAppeal => "under-appeal",
+            EntryState::Listed => "listed",
+            EntryState::Withdrawn => "withdrawn",
+            EntryState::Overturned => "overturned",
+            EntryState::Expired => "expired",
+            EntryState::Repaired => "repaired",
+            EntryState::Ended => "ended",
+            EntryState::Void => "void",
+        }
+    }
+
+    /// No further transition can happen.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            EntryState::Withdrawn
+                | EntryState::Overturned
+                | EntryState::Expired
+                | EntryState::Repaired
+                | EntryState::Ended
+                | EntryState::Void
+        )
+    }
+}
+
+/// One step of an entry's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    #[serde(with = "serde_date")]
+    pub on: Date,
+    /// Who acted; `socred` for transitions that follow from time.
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    pub state: EntryState,
+}
+
+/// The written notice: what the subject is told before any measure applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub entry: EntryId,
+    pub list: String,
+    pub list_title: String,
+    pub issued_by: String,
+    #[serde(with = "serde_date")]
+    pub served_on: Date,
+    pub facts: String,
+    pub legal_basis: String,
+    pub consequences: String,
+    pub max_listing_years: u32,
+    /// The last day to appeal; none when the list has no appeal window.
+    #[serde(with = "serde_date::option")]
+    pub appeal_deadline: Option<Date>,
+    /// When the listing takes effect if no appeal is filed.
+    #[serde(with = "serde_date")]
+    pub listing_if_unappealed: Date,
+    pub second_instance: bool,
+    pub repair_after_years: u32,
+    pub repair_requires_commitment: bool,
+    pub kind: ListKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision<O> {
+    #[serde(with = "serde_date")]
+    pub on: Date,
+    pub by: String,
+    pub outcome: O,
+    pub reasons: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appeal {
+    pub id: CaseId,
+    pub entry: EntryId,
+    /// 1 for the first instance, 2 for the appeal against the first decision.
+    pub instance: u8,
+    #[serde(with = "serde_date")]
+    pub filed_on: Date,
+    pub by: String,
+    pub grounds: String,
+    #[serde(with = "serde_date")]
+    pub decide_by: Date,
+    pub decision: Option<Decision<AppealOutcome>>,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    pub id: CaseId,
+    pub entry: EntryId,
+    #[serde(with = "serde_date")]
+    pub applied_on: Date,
+    pub by: String,
+    pub evidence: String,
+    pub commitment: Option<String>,
+    #[serde(with = "serde_date")]
+    pub decide_by: Date,
+    pub decision: Option<Decision<RepairOutcome>>,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dispute {
+    pub id: CaseId,
+    pub record: RecordId,
+    #[serde(with = "serde_date")]
+    pub filed_on: Date,
+    pub by: String,
+    pub grounds: String,
+    #[serde(with = "serde_date")]
+    pub decide_by: Date,
+    pub decision: Option<Decision<DisputeOutcome>>,
+    pub overdue: bool,
+}
+
+/// A list entry on the as-of date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListEntry {
+    pub id: EntryId,
+    pub subject: SubjectId,
+    pub list: String,
+    pub list_title: String,
+    pub kind: ListKind,
+    pub state: EntryState,
+    /// The authority that raised the entry (a record's source, a reviewer, or the tier rule).
+    pub authority: String,
+    pub legal_basis: String,
+    pub facts: String,
+    #[serde(with = "serde_date")]
+    pub started_on: Date,
+    pub notice: Option<Notice>,
+    #[serde(with = "serde_date::option")]
+    pub listed_since: Option<Date>,
+    /// The first day no longer listed, when known (expiry as scheduled, or an earlier end).
+    #[serde(with = "serde_date::option")]
+    pub listed_until: Option<Date>,
+    /// The first day on which credit repair may be applied for.
+    #[serde(with = "serde_date::option")]
+    pub repair_from: Option<Date>,
+    pub published: bool,
+    pub appeals: Vec<Appeal>,
+    pub repairs: Vec<Repair>,
+    pub history: Vec<Transition>,
+}
+
+impl ListEntry {
+    /// Measures attach only while listed.
+    pub fn in_force(&self) -> bool {
+        self.state == EntryState::Listed
+    }
+}
+
+/// Everything due process says about a subject on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueProcessView {
+    pub entries: Vec<ListEntry>,
+    pub disputes: Vec<Dispute>,
+}
+
+/// What storing an event entails beyond the event itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// An upheld dispute voids its record.
+    VoidRecord {
+        record: RecordId,
+        reason: String,
+    },
+}
+
+const SOCRED: &str = "socred";
+
+/// The pieces an entry starts from.
+struct Origin {
+    id: EntryId,
+    started_on: Date,
+    authority: String,
+    raised_by: String,
+    legal_basis: String,
+    facts: String,
+    /// Entries from triggers start with the notice served; proposals do not.
+    notice_at_start: bool,
+    /// For `while_in_tier` triggers: when the subject left the tier.
+    ends_on: Option<Date>,
+    void_reason: Option<String>,
+}
+
+struct Machine<'r> {
+    spec: &'r ListSpec,
+    rulebook: &'r Rulebook,
+    entry: ListEntry,
+    raised_by: String,
+    deadline: Option<Date>,
+    listing_on: Option<Date>,
+    expires_on: Option<Date>,
+    ends_on: Option<Date>,
+    pending_appeal: Option<usize>,
+    pending_repair: Option<usize>,
+}
+
+impl<'r> Machine<'r> {
+    fn new(
+        rulebook: &'r Rulebook,
+        spec: &'r ListSpec,
+        subject: SubjectId,
+        origin: Origin,
+    ) -> Machine<'r> {
+        let entry = ListEntry {
+            id: origin.id,
+            subject,
+            list: spec.code.clone(),
+            list_title: spec.title.clone(),
+            kind: spec.kind,
+            state: EntryState::Proposed,
+            authority: origin.authority.clone(),
+            legal_basis: origin.legal_basis,
+            facts: origin.facts,
+            started_on: origin.started_on,
+            notice: None,
+            listed_since: None,
+            listed_until: None,
+            repair_from: None,
+            published: spec.published,
+            appeals: Vec::new(),
+            repairs: Vec::new(),
+            history: Vec::new(),
+        };
+        let mut machine = Machine {
+            spec,
+            rulebook,
+            entry,
+            raised_by: origin.raised_by.clone(),
+            deadline: None,
+            listing_on: None,
+            expires_on: None,
+            ends_on: origin.ends_on,
+            pending_appeal: None,
+            pending_repair: None,
+        };
+        let detail = machine.entry.facts.clone();
+        machine.step(
+            origin.started_on,
+            &origin.raised_by,
+            "proposed",
+            detail,
+            EntryState::Proposed,
+        );
+        if origin.notice_at_start {
+            machine.serve(origin.started_on, &origin.authority);
+        }
+        if let Some(reason) = origin.void_reason {
+            machine.step(
+                origin.started_on,
+                SOCRED,
+                "void",
+                format!("the triggering record was voided: {reason}"),
+                EntryState::Void,
+            );
+            machine.entry.listed_since = None;
+            machine.entry.listed_until = None;
+            machine.listing_on = None;
+        }
+        machine
+    }
+
+    fn step(&mut self, on: Date, actor: &str, action: &str, detail: String, state: EntryState) {
+        self.entry.state = state;
+        self.entry.history.push(Transition {
+            on,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            detail,
+            state,
+        });
+    }
+
+    fn serve(&mut self, on: Date, by: &str) {
+        let days = self.spec.appeal_days;
+        let deadline = (days > 0).then(|| on + time::Duration::days(i64::from(days)));
+        let listing_on = deadline.map_or(on, |d| d + time::Duration::days(1));
+        self.deadline = deadline;
+        self.listing_on = Some(listing_on);
+        self.entry.notice = Some(Notice {
+            entry: self.entry.id.clone(),
+            list: self.spec.code.clone(),
+            list_title: self.spec.title.clone(),
+            issued_by: self.entry.authority.clone(),
+            served_on: on,
+            facts: self.entry.facts.clone(),
+            legal_basis: self.entry.legal_basis.clone(),
+            consequences: self.spec.consequences.clone(),
+            max_listing_years: self.spec.max_listing_years,
+            appeal_deadline: deadline,
+            listing_if_unappealed: listing_on,
+            second_instance: self.spec.second_instance,
+            repair_after_years: self.spec.min_publication_years,
+            repair_requires_commitment: self.spec.repair_requires_commitment,
+            kind: self.spec.kind,
+        });
+        let detail = match deadline {
+            Some(deadline) => format!(
+                "written notice served; appeal until {} inclusive",
+                format_date(deadline)
+            ),
+            None => "written notice served; no appeal window for this list".to_string(),
+        };
+        self.step(on, by, "notice-served", detail, EntryState::NoticeServed);
+    }
+
+    fn end_listing(&mut self, on: Date) {
+        if self.entry.listed_since.is_some() {
+            self.entry.listed_until = Some(on);
+        }
+        self.expires_on = None;
+    }
+
+    /// Applies the transitions that follow from time alone, up to and including `until`.
+    fn advance(&mut self, until: Date) {
+        loop {
+            let state = self.entry.state;
+            if state.is_final() {
+                return;
+            }
+            let listing = (state == EntryState::NoticeServed && self.pending_appeal.is_none())
+                .then_some(self.listing_on)
+                .flatten();
+            let expiry = (state == EntryState::Listed)
+                .then_some(self.expires_on)
+                .flatten();
+            let candidates = [(listing, 0u8), (expiry, 1), (self.ends_on, 2)];
+            let Some((on, which)) = candidates
+                .iter()
+                .filter_map(|(date, which)| date.map(|d| (d, *which)))
+                .filter(|(d, _)| *d <= until)
+                .min()
+            else {
+                return;
+            };
+            match which {
+                0 => {
+                    let expires = add_years(on, self.spec.max_listing_years);
+                    self.entry.listed_since = Some(on);
+                    self.entry.listed_until = Some(expires);
+                    self.expires_on = Some(expires);
+                    if self.spec.kind == ListKind::Restrictive {
+                        self.entry.repair_from =
+                            Some(add_years(on, self.spec.min_publication_years));
+                    }
+                    let why = if self.entry.appeals.is_empty() {
+                        "no appeal was filed in time"
+                    } else {
+                        "the appeal was dismissed"
+                    };
+                    let detail = format!(
+                        "listed{}: {why}; until {} unless ended earlier",
+                        if self.spec.published {
+                            " and published"
+                        } else {
+                            ""
+                        },
+                        format_date(expires)
+                    );
+                    self.step(on, SOCRED, "listed", detail, EntryState::Listed);
+                }
+                1 => {
+                    self.end_listing(on);
+                    let detail = format!(
+                        "the maximum listing period of {} years ended",
+                        self.spec.max_listing_years
+                    );
+                    self.step(on, SOCRED, "expired", detail, EntryState::Expired);
+                }
+                _ => {
+                    self.end_listing(on);
+                    self.ends_on = None;
+                    self.step(
+                        on,
+                        SOCRED,
+                        "ended",
+                        "the subject left the trigger tier".into(),
+                        EntryState::Ended,
+                    );
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, stored: &StoredEvent) -> Result<(), ProcessError> {
+        let (on, by) = (stored.on, stored.actor.as_str());
+        let state = self.entry.state;
+        if state == EntryState::Void {
+            return refuse(
+                "entry",
+                format!(
+                    "entry {} is void: its triggering record was voided",
+                    self.entry.id
+                ),
+            );
+        }
+        let decision_days = |days: u32| on + time::Duration::days(i64::from(days));
+        match &stored.event {
+            Event::ListProposed { .. } => {
+                refuse("entry", format!("entry {} already exists", self.entry.id))
+            }
+            Event::NoticeServed { .. } => {
+                if state != EntryState::Proposed {
+                    let served = self
+                        .entry
+                        .notice
+                        .as_ref()
+                        .map(|n| format!(" on {}", format_date(n.served_on)))
+                        .unwrap_or_default();
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} is {}; notice was already served{served}",
+                            self.entry.id,
+                            state.as_str()
+                        ),
+                    );
+                }
+                self.serve(on, by);
+                Ok(())
+            }
+            Event::ListWithdrawn { reason, .. } => {
+                if !matches!(
+                    state,
+                    EntryState::Proposed | EntryState::NoticeServed | EntryState::UnderAppeal
+                ) {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} is {}; only an entry not yet listed can be withdrawn (a listed entry ends by expiry, credit repair or appeal)",
+                            self.entry.id,
+                            state.as_str()
+                        ),
+                    );
+                }
+                self.pending_appeal = None;
+                self.step(on, by, "withdrawn", reason.clone(), EntryState::Withdrawn);
+                Ok(())
+            }
+            Event::AppealFiled {
+                appeal, grounds, ..
+            } => {
+                if state.is_final() {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} is {}; there is nothing left to appeal",
+                            self.entry.id,
+                            state.as_str()
+                        ),
+                    );
+                }
+                if state == EntryState::Proposed {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} has no notice served yet; the appeal window opens with the notice",
+                            self.entry.id
+                        ),
+                    );
+                }
+                if let Some(pending) = self.pending_appeal {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "appeal {} on this entry is still pending",
+                            self.entry.appeals[pending].id
+                        ),
+                    );
+                }
+                let first = self.entry.appeals.iter().find(|a| a.instance == 1);
+                let instance = match first.and_then(|a| a.decision.as_ref()) {
+                    None => {
+                        let Some(deadline) = self.deadline else {
+                            return refuse(
+                                "on",
+                                format!("list {} has no appeal window", self.spec.code),
+                            );
+                        };
+                        if on > deadline {
+                            let served = self.entry.notice.as_ref().map_or(on, |n| n.served_on);
+                            return refuse(
+                                "on",
+                                format!(
+                                    "the appeal deadline was {} ({} days after the notice of {}); this appeal is dated {}",
+                                    format_date(deadline),
+                                    self.spec.appeal_days,
+                                    format_date(served),
+                                    format_date(on)
+                                ),
+                            );
+                        }
+                        1
+                    }
+                    Some(decision) => {
+                        if !self.spec.second_instance {
+                            return refuse(
+                                "entry",
+                                format!("decisions on appeals to {} are final", self.spec.code),
+                            );
+                        }
+                        if self.entry.appeals.iter().any(|a| a.instance == 2) {
+                            return refuse("entry", "an appeal decision can be appealed only once");
+                        }
+                        let deadline =
+                            decision.on + time::Duration::days(i64::from(self.spec.appeal_days));
+                        if on > deadline {
+                            return refuse(
+                                "on",
+                                format!(
+                                    "the deadline to appeal the decision of {} was {}",
+                                    format_date(decision.on),
+                                    format_date(deadline)
+                                ),
+                            );
+                        }
+                        2
+                    }
+                };
+                self.entry.appeals.push(Appeal {
+                    id: appeal.clone(),
+                    entry: self.entry.id.clone(),
+                    instance,
+                    filed_on: on,
+                    by: by.to_string(),
+                    grounds: grounds.clone(),
+                    decide_by: decision_days(self.rulebook.due_process.appeal_decision_days),
+                    decision: None,
+                    overdue: false,
+                });
+                self.pending_appeal = Some(self.entry.appeals.len() - 1);
+                let detail = format!("appeal {appeal} filed (instance {instance}): {grounds}");
+                let next = if instance == 1 {
+                    EntryState::UnderAppeal
+                } else {
+                    state
+                };
+                self.step(on, by, "appeal-filed", detail, next);
+                Ok(())
+            }
+            Event::AppealDecided {
+                appeal,
+                outcome,
+                reasons,
+            } => {
+                let Some(index) = self
+                    .pending_appeal
+                    .filter(|i| &self.entry.appeals[*i].id == appeal)
+                else {
+                    return refuse(
+                        "appeal",
+                        format!("appeal {appeal} is not pending on entry {}", self.entry.id),
+                    );
+                };
+                let filed = &self.entry.appeals[index];
+                if by == filed.by {
+                    return refuse(
+                        "actor",
+                        format!("{by} filed appeal {appeal} and cannot decide it"),
+                    );
+                }
+                if by == self.raised_by {
+                    return refuse(
+                        "actor",
+                        format!(
+                            "{by} raised entry {} and cannot decide an appeal against it",
+                            self.entry.id
+                        ),
+                    );
+                }
+                if filed.instance == 2
+                    && self
+                        .entry
+                        .appeals
+                        .iter()
+                        .any(|a| a.instance == 1 && a.decision.as_ref().is_some_and(|d| d.by == by))
+                {
+                    return refuse(
+                        "actor",
+                        format!("{by} decided the first instance and cannot decide the second"),
+                    );
+                }
+                let instance = filed.instance;
+                self.entry.appeals[index].decision = Some(Decision {
+                    on,
+                    by: by.to_string(),
+                    outcome: *outcome,
+                    reasons: reasons.clone(),
+                });
+                self.pending_appeal = None;
+                match (instance, outcome) {
+                    (1, AppealOutcome::Uphold) => {
+                        let after_window =
+                            self.deadline.map_or(on, |d| d + time::Duration::days(1));
+                        self.listing_on = Some(on.max(after_window));
+                        self.step(
+                            on,
+                            by,
+                            "appeal-dismissed",
+                            format!("the listing decision is upheld: {reasons}"),
+                            EntryState::NoticeServed,
+                        );
+                    }
+                    (_, AppealOutcome::Uphold) => {
+                        let state = self.entry.state;
+                        self.step(on, by, "appeal-dismissed", format!("second instance: the listing decision is upheld, finally: {reasons}"), state);
+                    }
+                    (_, AppealOutcome::Overturn) => {
+                        self.end_listing(on);
+                        self.listing_on = None;
+                        self.step(
+                            on,
+                            by,
+                            "overturned",
+                            format!("the listing decision is overturned on appeal: {reasons}"),
+                            EntryState::Overturned,
+                        );
+                    }
+                }
+                Ok(())
+            }
+            Event::RepairApplied {
+                repair,
+                evidence,
+                commitment,
+                ..
+            } => {
+                if self.spec.kind != ListKind::Restrictive {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "credit repair applies to restrictive lists; {} is not one",
+                            self.spec.code
+                        ),
+                    );
+                }
+                if state != EntryState::Listed {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} is {}; credit repair applies to listed entries",
+                            self.entry.id,
+                            state.as_str()
+                        ),
+                    );
+                }
+                let from = self
+                    .entry
+                    .repair_from
+                    .expect("a listed restrictive entry has a repair date");
+                if on < from {
+                    return refuse(
+                        "on",
+                        format!(
+                            "credit repair can be applied for from {}, after the minimum publication of {} year(s) from {}",
+                            format_date(from),
+                            self.spec.min_publication_years,
+                            format_date(self.entry.listed_since.unwrap_or(from))
+                        ),
+                    );
+                }
+                if let Some(pending) = self.pending_repair {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "repair application {} is still pending",
+                            self.entry.repairs[pending].id
+                        ),
+                    );
+                }
+                if self.spec.repair_requires_commitment
+                    && commitment.as_deref().is_none_or(|c| c.trim().is_empty())
+                {
+                    return refuse(
+                        "commitment",
+                        format!(
+                            "list {} requires a commitment letter for credit repair",
+                            self.spec.code
+                        ),
+                    );
+                }
+                self.entry.repairs.push(Repair {
+                    id: repair.clone(),
+                    entry: self.entry.id.clone(),
+                    applied_on: on,
+                    by: by.to_string(),
+                    evidence: evidence.clone(),
+                    commitment: commitment.clone(),
+                    decide_by: decision_days(self.rulebook.due_process.repair_decision_days),
+                    decision: None,
+                    overdue: false,
+                });
+                self.pending_repair = Some(self.entry.repairs.len() - 1);
+                self.step(
+                    on,
+                    by,
+                    "repair-applied",
+                    format!("credit repair {repair} applied for: {evidence}"),
+                    state,
+                );
+                Ok(())
+            }
+            Event::RepairDecided {
+                repair,
+                outcome,
+                reasons,
+            } => {
+                let Some(index) = self
+                    .pending_repair
+                    .filter(|i| &self.entry.repairs[*i].id == repair)
+                else {
+                    return refuse(
+                        "repair",
+                        format!(
+                            "repair application {repair} is not pending on entry {}",
+                            self.entry.id
+                        ),
+                    );
+                };
+                if by == self.entry.repairs[index].by {
+                    return refuse(
+                        "actor",
+                        format!("{by} applied for repair {repair} and cannot decide it"),
+                    );
+                }
+                if state != EntryState::Listed {
+                    return refuse(
+                        "entry",
+                        format!(
+                            "entry {} is {}; nothing to repair",
+                            self.entry.id,
+                            state.as_str()
+                        ),
+                    );
+                }
+                self.entry.repairs[index].decision = Some(Decision {
+                    on,
+                    by: by.to_string(),
+                    outcome: *outcome,
+                    reasons: reasons.clone(),
+                });
+                self.pending_repair = None;
+                match outcome {
+                    RepairOutcome::Approve => {
+                        self.end_listing(on);
+                        self.step(
+                            on,
+                            by,
+                            "repaired",
+                            format!("credit repaired; publication ends: {reasons}"),
+                            EntryState::Repaired,
+                        );
+                    }
+                    RepairOutcome::Refuse => {
+                        self.step(
+                            on,
+                            by,
+                            "repair-refused",
+                            reasons.clone(),
+                            EntryState::Listed,
+                        );
+                    }
+                }
+                Ok(())
+            }
+            Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => {
+                refuse("entry", "disputes concern records, not list entries")
+            }
+        }
+    }
+
+    fn finish(mut self, as_of: Date) -> ListEntry {
+        self.advance(as_of);
+        for appeal in &mut self.entry.appeals {
+            appeal.overdue = appeal.decision.is_none() && as_of > appeal.decide_by;
+        }
+        for repair in &mut self.entry.repairs {
+            repair.overdue = repair.decision.is_none() && as_of > repair.decide_by;
+        }
+        self.entry
+    }
+}
+
+fn record_facts(rulebook: &Rulebook, record: &Record) -> String {
+    let title = rulebook
+        .behaviour(&record.behaviour)
+        .map_or(record.behaviour.as_str(), |b| b.title.as_str());
+    let evidence = record
+        .evidence
+        .as_deref()
+        .map(|e| format!("; evidence: {e}"))
+        .unwrap_or_default();
+    format!(
+        "on {}, {} (record {}, recorded by {}{evidence})",
+        format_date(record.occurred_on),
+        title,
+        record.id,
+        record.source
+    )
+}
+
+/// The entries' origins: trigger records, trigger tiers, reviewers' proposals.
+fn origins(
+    rulebook: &Rulebook,
+    subject: SubjectId,
+    file: &SubjectFile,
+    changes: &[RawTierChange],
+    as_of: Date,
+) -> Vec<(usize, Origin)> {
+    let mut out = Vec::new();
+    let void_reasons: HashMap<&RecordId, &str> = file
+        .voids
+        .iter()
+        .map(|v| (&v.record_id, v.reason.as_str()))
+        .collect();
+    for (list_index, spec) in rulebook.lists.iter().enumerate() {
+        if !spec.applies_to.contains(&subject.kind()) {
+            continue;
+        }
+        for trigger in &spec.triggers {
+            match trigger {
+                Trigger::Behaviour { code } => {
+                    let mut seen = std::collections::HashSet::new();
+                    for record in file
+                        .records
+                        .iter()
+                        .filter(|r| &r.behaviour == code && r.occurred_on <= as_of)
+                    {
+                        if !seen.insert(&record.id) {
+                            continue;
+                        }
+                        let behaviour_basis = rulebook
+                            .behaviour(code)
+                            .map(|b| b.legal_basis.as_str())
+                            .unwrap_or("");
+                        out.push((
+                            list_index,
+                            Origin {
+                                id: EntryId::for_record(&spec.code, &record.id),
+                                started_on: record.occurred_on,
+                                authority: record.source.clone(),
+                                raised_by: file
+                                    .recorded_by
+                                    .get(&record.id)
+                                    .cloned()
+                                    .unwrap_or_else(|| record.source.clone()),
+                                legal_basis: format!("{}; {}", spec.legal_basis, behaviour_basis),
+                                facts: record_facts(rulebook, record),
+                                notice_at_start: true,
+                                ends_on: None,
+                                void_reason: void_reasons.get(&record.id).map(|r| r.to_string()),
+                            },
+                        ));
+                    }
+                }
+                Trigger::Tier {
+                    tier,
+                    name,
+                    while_in_tier,
+                } => {
+                    for (index, change) in changes.iter().enumerate() {
+                        if change.to != *tier {
+                            continue;
+                        }
+                        let left = changes[index + 1..].first().map(|next| next.on);
+                        let authority =
+                            format!("tier rule of rulebook {} {}", rulebook.id, rulebook.version);
+                        out.push((
+                            list_index,
+                            Origin {
+                                id: EntryId::for_tier(&spec.code, &subject, name, change.on),
+                                started_on: change.on,
+                                authority: authority.clone(),
+                                raised_by: authority,
+                                legal_basis: spec.legal_basis.clone(),
+                                facts: format!(
+                                    "on {}, the subject entered tier {name} with {} points",
+                                    format_date(change.on),
+                                    change.score
+                                ),
+                                notice_at_start: true,
+                                ends_on: if *while_in_tier { left } else { None },
+                                void_reason: None,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for stored in file.events.iter().filter(|e| e.on <= as_of) {
+        if let Event::ListProposed {
+            entry,
+            list,
+            legal_basis,
+            facts,
+        } = &stored.event
+        {
+            let Some(list_index) = rulebook.lists.iter().position(|l| &l.code == list) else {
+                continue;
+            };
+            out.push((
+                list_index,
+                Origin {
+                    id: entry.clone(),
+                    started_on: stored.on,
+                    authority: stored.actor.clone(),
+                    raised_by: stored.actor.clone(),
+                    legal_basis: legal_basis.clone(),
+                    facts: facts.clone(),
+                    notice_at_start: false,
+                    ends_on: None,
+                    void_reason: None,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// Which entry each appeal and repair belongs to.
+fn case_entries(file: &SubjectFile) -> HashMap<&CaseId, &EntryId> {
+    let mut map = HashMap::new();
+    for stored in &file.events {
+        match &stored.event {
+            Event::AppealFiled { appeal, entry, .. } => {
+                map.insert(appeal, entry);
+            }
+            Event::RepairApplied { repair, entry, .. } => {
+                map.insert(repair, entry);
+            }
+            _ => {}
+        }
+    }
+    map
+}
+
+fn event_entry<'e>(event: &'e Event, cases: &HashMap<&CaseId, &'e EntryId>) -> Option<&'e EntryId> {
+    match event {
+        Event::NoticeServed { entry }
+        | Event::ListWithdrawn { entry, .. }
+        | Event::AppealFiled { entry, .. }
+        | Event::RepairApplied { entry, .. } => Some(entry),
+        Event::AppealDecided { appeal: case, .. } | Event::RepairDecided { repair: case, .. } => {
+            cases.get(case).copied()
+        }
+        Event::ListProposed { .. } | Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => {
+            None
+        }
+    }
+}
+
+fn sorted_events(file: &SubjectFile) -> Vec<&StoredEvent> {
+    let mut events: Vec<&StoredEvent> = file.events.iter().collect();
+    events.sort_by_key(|e| (e.on, e.seq));
+    events
+}
+
+/// Runs one entry's machine over its events dated up to `until`.
+fn run<'r>(
+    rulebook: &'r Rulebook,
+    subject: SubjectId,
+    (list_index, origin): (usize, Origin),
+    events: &[&StoredEvent],
+    cases: &HashMap<&CaseId, &EntryId>,
+    until: Date,
+) -> Machine<'r> {
+    let mut machine = Machine::new(rulebook, &rulebook.lists[list_index], subject, origin);
+    for stored in events.iter().filter(|e| e.on <= until) {
+        if matches!(stored.event, Event::ListProposed { .. })
+            || event_entry(&stored.event, cases) != Some(&machine.entry.id)
+        {
+            continue;
+        }
+        if machine.entry.state == EntryState::Void {
+            // Kept in the history for the record; a void entry has no effects.
+            let detail = format!("{} (no effect: the entry is void)", stored.event.action());
+            machine.step(
+                stored.on,
+                &stored.actor,
+                "recorded",
+                detail,
+                EntryState::Void,
+            );
+            continue;
+        }
+        machine.advance(stored.on);
+        if let Err(error) = machine.apply(stored) {
+            // Stored events were valid when stored; one that no longer applies
+            // (a changed rulebook) is shown, never silently dropped.
+            let state = machine.entry.state;
+            machine.step(
+                stored.on,
+                &stored.actor,
+                "not-applied",
+                format!("{} could not be applied: {error}", stored.event.action()),
+                state,
+            );
+        }
+    }
+    machine.advance(until);
+    machine
+}
+
+/// Every list entry and dispute of a subject as it stands on `as_of`.
+pub fn evaluate(
+    rulebook: &Rulebook,
+    subject: SubjectId,
+    file: &SubjectFile,
+    as_of: Date,
+) -> DueProcessView {
+    let changes = tier_changes(rulebook, file, as_of);
+    let cases = case_entries(file);
+    let events = sorted_events(file);
+    let mut entries: Vec<ListEntry> = origins(rulebook, subject, file, &changes, as_of)
+        .into_iter()
+        .map(|origin| run(rulebook, subject, origin, &events, &cases, as_of).finish(as_of))
+        .collect();
+    entries.sort_by(|a, b| (a.started_on, &a.id).cmp(&(b.started_on, &b.id)));
+    DueProcessView {
+        entries,
+        disputes: disputes(rulebook, file, as_of),
+    }
+}
+
+fn disputes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec<Dispute> {
+    let mut disputes: Vec<Dispute> = Vec::new();
+    for stored in sorted_events(file).into_iter().filter(|e| e.on <= as_of) {
+        match &stored.event {
+            Event::DisputeFiled {
+                dispute,
+                record,
+                grounds,
+            } => disputes.push(Dispute {
+                id: dispute.clone(),
+                record: record.clone(),
+                filed_on: stored.on,
+                by: stored.actor.clone(),
+                grounds: grounds.clone(),
+                decide_by: stored.on
+                    + time::Duration::days(i64::from(rulebook.due_process.dispute_decision_days)),
+                decision: None,
+                overdue: false,
+            }),
+            Event::DisputeDecided {
+                dispute,
+                outcome,
+                reasons,
+            } => {
+                if let Some(open) = disputes
+                    .iter_mut()
+                    .find(|d| &d.id == dispute && d.decision.is_none())
+                {
+                    open.decision = Some(Decision {
+                        on: stored.on,
+                        by: stored.actor.clone(),
+                        outcome: *outcome,
+                        reasons: reasons.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for dispute in &mut disputes {
+        dispute.overdue = dispute.decision.is_none() && as_of > dispute.decide_by;
+    }
+    disputes
+}
+
+/// Checks that `new` may be stored on top of the file, and says what else it entails.
+/// Nothing is changed: the caller stores the event (and the effect) only on `Ok`.
+pub fn check(
+    rulebook: &Rulebook,
+    subject: SubjectId,
+    file: &SubjectFile,
+    new: &StoredEvent,
+) -> Result<Effect, ProcessError> {
+    new.event.check_text()?;
+    let on = new.on;
+    let cases = case_entries(file);
+    let latest = |key: &str| -> Option<Date> {
+        file.events
+            .iter()
+            .filter(|e| {
+                e.event.key() == key
+                    || event_entry(&e.event, &cases).is_some_and(|entry| entry.as_str() == key)
+            })
+            .map(|e| e.on)
+            .max()
+    };
+    let not_before = |key: &str, field: &'static str| -> Result<(), ProcessError> {
+        match latest(key) {
+            Some(last) if on < last => refuse(
+                field,
+                format!(
+                    "{} is before the last step of {key} ({}); steps are recorded in order",
+                    format_date(on),
+                    format_date(last)
+                ),
+            ),
+            _ => Ok(()),
+        }
+    };
+    match &new.event {
+        Event::DisputeFiled {
+            dispute, record, ..
+        } => {
+            if file
+                .events
+                .iter()
+                .any(|e| e.event.key() == dispute.as_str())
+            {
+                return refuse("dispute", format!("dispute id {dispute} is already used"));
+            }
+            let Some(found) = file.records.iter().find(|r| &r.id == record) else {
+                return refuse(
+                    "record",
+                    format!("record {record} is not in the file of {subject}"),
+                );
+            };
+            if file.voids.iter().any(|v| &v.record_id == record) {
+                return refuse("record", format!("record {record} is already void"));
+            }
+            if on < found.occurred_on {
+                return refuse(
+                    "on",
+                    format!(
+                        "{} is before the record's date {}",
+                        format_date(on),
+                        format_date(found.occurred_on)
+                    ),
+                );
+            }
+            if let Some(open) = disputes(rulebook, file, Date::MAX)
+                .into_iter()
+                .find(|d| &d.record == record && d.decision.is_none())
+            {
+                return refuse(
+                    "record",
+                    format!(
+                        "record {record} is already disputed (dispute {} is pending)",
+                        open.id
+                    ),
+                );
+            }
+            Ok(Effect::None)
+        }
+        Event::DisputeDecided {
+            dispute,
+            outcome,
+            reasons,
+        } => {
+            let all = disputes(rulebook, file, Date::MAX);
+            let Some(open) = all.iter().find(|d| &d.id == dispute) else {
+                return refuse("dispute", format!("dispute {dispute} does not exist"));
+            };
+            if open.decision.is_some() {
+                return refuse("dispute", format!("dispute {dispute} was already decided"));
+            }
+            if on < open.filed_on {
+                return refuse(
+                    "on",
+                    format!(
+                        "{} is before the dispute was filed ({})",
+                        format_date(on),
+                        format_date(open.filed_on)
+                    ),
+                );
+            }
+            if new.actor == open.by {
+                return refuse(
+                    "actor",
+                    format!("{} filed dispute {dispute} and cannot decide it", new.actor),
+                );
+            }
+            if file
+                .recorded_by
+                .get(&open.record)
+                .is_some_and(|recorder| recorder == &new.actor)
+            {
+                return refuse(
+                    "actor",
+                    format!(
+                        "{} made record {} and cannot decide a dispute of it",
+                        new.actor, open.record
+                    ),
+                );
+            }
+            Ok(match outcome {
+                DisputeOutcome::Uphold => Effect::VoidRecord {
+                    record: open.record.clone(),
+                    reason: format!("dispute {dispute} upheld: {reasons}"),
+                },
+                DisputeOutcome::Reject => Effect::None,
+            })
+        }
+        Event::ListProposed { entry, list, .. } => {
+            let Some(spec) = rulebook.list(list) else {
+                return refuse(
+                    "list",
+                    format!(
+                        "{list:?} is not a list of rulebook {} {}",
+                        rulebook.id, rulebook.version
+                    ),
+                );
+            };
+            if !spec.manual {
+                return refuse(
+                    "list",
+                    format!("list {list} takes entries from its triggers only"),
+                );
+            }
+            if !spec.applies_to.contains(&subject.kind()) {
+                return refuse(
+                    "subject",
+                    format!(
+                        "list {list} does not apply to a {}",
+                        subject.kind().as_str()
+                    ),
+                );
+            }
+            if !matches!(entry.origin(), Some(EntryOrigin::Proposal { list: ref l, .. }) if l == list)
+            {
+                return refuse(
+                    "entry",
+                    format!("a proposal's entry id has the form {list}/CASE"),
+                );
+            }
+            if file.events.iter().any(|e| matches!(&e.event, Event::ListProposed { entry: existing, .. } if existing == entry)) {
+                return refuse("entry", format!("entry {entry} already exists"));
+            }
+            Ok(Effect::None)
+        }
+        event => {
+            // Decisions name their case; everything else names its entry.
+            let (entry, case_key) = match event {
+                Event::AppealDecided { appeal: case, .. }
+                | Event::RepairDecided { repair: case, .. } => match cases.get(case) {
+                    Some(entry) => ((*entry).clone(), Some(case.as_str())),
+                    None => {
+                        let field = if matches!(event, Event::AppealDecided { .. }) {
+                            "appeal"
+                        } else {
+                            "repair"
+                        };
+                        return refuse(field, format!("{case} does not exist"));
+                    }
+                },
+                Event::AppealFiled {
+                    appeal: case,
+                    entry,
+                    ..
+                }
+                | Event::RepairApplied {
+                    repair: case,
+                    entry,
+                    ..
+                } => {
+                    if cases.contains_key(case) {
+                        let field = if matches!(event, Event::AppealFiled { .. }) {
+                            "appeal"
+                        } else {
+                            "repair"
+                        };
+                        return refuse(field, format!("id {case} is already used"));
+                    }
+                    (entry.clone(), None)
+                }
+                Event::NoticeServed { entry } | Event::ListWithdrawn { entry, .. } => {
+                    (entry.clone(), None)
+                }
+                _ => unreachable!("handled above"),
+            };
+            not_before(entry.as_str(), "on")?;
+            if let Some(case) = case_key {
+                not_before(case, "on")?;
+            }
+            let changes = tier_changes(rulebook, file, on);
+            let Some(origin) = origins(rulebook, subject, file, &changes, on)
+                .into_iter()
+                .find(|(_, origin)| origin.id == entry)
+            else {
+                return refuse(
+                    "entry",
+                    format!(
+                        "entry {entry} does not exist for {subject} on {}",
+                        format_date(on)
+                    ),
+                );
+            };
+            let mut machine = run(rulebook, subject, origin, &sorted_events(file), &cases, on);
+            machine.apply(new)?;
+            Ok(Effect::None)
+        }
+    }
+}

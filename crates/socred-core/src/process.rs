@@ -1,0 +1,461 @@
+//! Due-process events: the human acts of a list entry's life (proposals,
+//! notices, withdrawals, appeals, credit repair) and disputes of records.
+//!
+//! Events are facts with a date (`on`) and an actor; they are stored append-only
+//! like records. Everything that follows from them with time alone (an appeal
+//! window closing, a listing expiring) is derived, never stored: see `lists`.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::date::{Date, format_date, serde_date};
+use crate::id::SubjectId;
+use crate::record::{FieldError, RecordId, check_text};
+
+/// Grounds, facts, reasons, evidence and commitment letters.
+pub const MAX_STATEMENT_CHARS: usize = 4000;
+pub const MAX_CASE_ID_LENGTH: usize = 64;
+pub const MAX_ENTRY_ID_LENGTH: usize = 160;
+
+/// Why a due-process step was refused: the field at fault and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {reason}")]
+pub struct ProcessError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+pub fn refuse<T>(field: &'static str, reason: impl Into<String>) -> Result<T, ProcessError> {
+    Err(ProcessError {
+        field,
+        reason: reason.into(),
+    })
+}
+
+fn id_charset_ok(text: &str, extra: &[char]) -> Result<(), FieldError> {
+    match text.chars().find(|c| {
+        !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-') || extra.contains(c))
+    }) {
+        Some(bad) => Err(FieldError::Charset(bad)),
+        None => Ok(()),
+    }
+}
+
+macro_rules! string_id {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(formatter, "{}({})", stringify!($name), self.0)
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                $name::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// Identifies an appeal, a dispute, a repair application or a manual list proposal.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId(String);
+string_id!(CaseId);
+
+impl CaseId {
+    pub fn parse(text: &str) -> Result<CaseId, FieldError> {
+        if text.is_empty() {
+            return Err(FieldError::Empty);
+        }
+        if text.len() > MAX_CASE_ID_LENGTH {
+            return Err(FieldError::TooLong(
+                text.chars().count(),
+                MAX_CASE_ID_LENGTH,
+            ));
+        }
+        id_charset_ok(text, &[])?;
+        Ok(CaseId(text.to_string()))
+    }
+
+    /// An id derived from what the case is about, so that filing the same
+    /// thing twice (a retry) is recognised.
+    pub fn derive(prefix: &str, parts: &[&str]) -> CaseId {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        CaseId(format!(
+            "{prefix}-{}",
+            hex::encode(&hasher.finalize()[..10])
+        ))
+    }
+}
+
+/// Identifies a list entry. Its form says where the entry came from:
+/// `LIST:RECORD` (a trigger behaviour), `LIST@SUBJECT@TIER@DATE` (entering a
+/// trigger tier), `LIST/CASE` (a reviewer's proposal).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntryId(String);
+string_id!(EntryId);
+
+/// Where an entry came from, read off its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOrigin {
+    Record {
+        list: String,
+        record: RecordId,
+    },
+    Tier {
+        list: String,
+        subject: SubjectId,
+        tier: String,
+        on: Date,
+    },
+    Proposal {
+        list: String,
+        case: CaseId,
+    },
+}
+
+impl EntryId {
+    pub fn parse(text: &str) -> Result<EntryId, FieldError> {
+        if text.is_empty() {
+            return Err(FieldError::Empty);
+        }
+        if text.len() > MAX_ENTRY_ID_LENGTH {
+            return Err(FieldError::TooLong(
+                text.chars().count(),
+                MAX_ENTRY_ID_LENGTH,
+            ));
+        }
+        id_charset_ok(text, &['@', '/', '+'])?;
+        let id = EntryId(text.to_string());
+        if id.origin().is_none() {
+            return Err(FieldError::Format(
+                "LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE",
+            ));
+        }
+        Ok(id)
+    }
+
+    pub fn for_record(list: &str, record: &RecordId) -> EntryId {
+        EntryId(format!("{list}:{record}"))
+    }
+
+    pub fn for_tier(list: &str, subject: &SubjectId, tier: &str, on: Date) -> EntryId {
+        EntryId(format!("{list}@{subject}@{tier}@{}", format_date(on)))
+    }
+
+    pub fn for_proposal(list: &str, case: &CaseId) -> EntryId {
+        EntryId(format!("{list}/{case}"))
+    }
+
+    pub fn list(&self) -> &str {
+        let end = self.0.find([':', '@', '/']).unwrap_or(self.0.len());
+        &self.0[..end]
+    }
+
+    pub fn origin(&self) -> Option<EntryOrigin> {
+        let text = self.0.as_str();
+        let split = text.find([':', '@', '/'])?;
+        let (list, rest) = (&text[..split], &text[split + 1..]);
+        if list.is_empty() {
+            return None;
+        }
+        match text.as_bytes()[split] {
+            b':' => Some(EntryOrigin::Record {
+                list: list.into(),
+                record: RecordId::parse(rest).ok()?,
+            }),
+            b'/' => Some(EntryOrigin::Proposal {
+                list: list.into(),
+                case: CaseId::parse(rest).ok()?,
+            }),
+            _ => {
+                let mut parts = rest.split('@');
+                let subject = SubjectId::parse(parts.next()?).ok()?;
+                let tier = parts.next()?.to_string();
+                let on = crate::date::parse_date(parts.next()?).ok()?;
+                if parts.next().is_some() || tier.is_empty() {
+                    return None;
+                }
+                Some(EntryOrigin::Tier {
+                    list: list.into(),
+                    subject,
+                    tier,
+                    on,
+                })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppealOutcome {
+    /// The listing decision stands.
+    Uphold,
+    /// The listing decision is overturned: the entry is withdrawn with its effects.
+    Overturn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisputeOutcome {
+    /// The dispute is upheld: the record is voided.
+    Uphold,
+    /// The dispute is rejected: the record stands.
+    Reject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepairOutcome {
+    /// Credit repaired: publication ends on the decision date.
+    Approve,
+    Refuse,
+}
+
+/// A due-process act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Event {
+    ListProposed {
+        entry: EntryId,
+        list: String,
+        legal_basis: String,
+        facts: String,
+    },
+    NoticeServed {
+        entry: EntryId,
+    },
+    ListWithdrawn {
+        entry: EntryId,
+        reason: String,
+    },
+    AppealFiled {
+        appeal: CaseId,
+        entry: EntryId,
+        grounds: String,
+    },
+    AppealDecided {
+        appeal: CaseId,
+        outcome: AppealOutcome,
+        reasons: String,
+    },
+    DisputeFiled {
+        dispute: CaseId,
+        record: RecordId,
+        grounds: String,
+    },
+    DisputeDecided {
+        dispute: CaseId,
+        outcome: DisputeOutcome,
+        reasons: String,
+    },
+    RepairApplied {
+        repair: CaseId,
+        entry: EntryId,
+        evidence: String,
+        commitment: Option<String>,
+    },
+    RepairDecided {
+        repair: CaseId,
+        outcome: RepairOutcome,
+        reasons: String,
+    },
+}
+
+impl Event {
+    /// The audit action name.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Event::ListProposed { .. } => "list.propose",
+            Event::NoticeServed { .. } => "list.serve-notice",
+            Event::ListWithdrawn { .. } => "list.withdraw",
+            Event::AppealFiled { .. } => "appeal.file",
+            Event::AppealDecided { .. } => "appeal.decide",
+            Event::DisputeFiled { .. } => "dispute.file",
+            Event::DisputeDecided { .. } => "dispute.decide",
+            Event::RepairApplied { .. } => "repair.apply",
+            Event::RepairDecided { .. } => "repair.decide",
+        }
+    }
+
+    /// The stored kind (the JSON tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::ListProposed { .. } => "list-proposed",
+            Event::NoticeServed { .. } => "notice-served",
+            Event::ListWithdrawn { .. } => "list-withdrawn",
+            Event::AppealFiled { .. } => "appeal-filed",
+            Event::AppealDecided { .. } => "appeal-decided",
+            Event::DisputeFiled { .. } => "dispute-filed",
+            Event::DisputeDecided { .. } => "dispute-decided",
+            Event::RepairApplied { .. } => "repair-applied",
+            Event::RepairDecided { .. } => "repair-decided",
+        }
+    }
+
+    /// The case or entry this event is about, for lookups and idempotency.
+    pub fn key(&self) -> &str {
+        match self {
+            Event::ListProposed { entry, .. }
+            | Event::NoticeServed { entry }
+            | Event::ListWithdrawn { entry, .. } => entry.as_str(),
+            Event::AppealFiled { appeal, .. } | Event::AppealDecided { appeal, .. } => {
+                appeal.as_str()
+            }
+            Event::DisputeFiled { dispute, .. } | Event::DisputeDecided { dispute, .. } => {
+                dispute.as_str()
+            }
+            Event::RepairApplied { repair, .. } | Event::RepairDecided { repair, .. } => {
+                repair.as_str()
+            }
+        }
+    }
+
+    /// Checks the free-text fields.
+    pub fn check_text(&self) -> Result<(), ProcessError> {
+        let texts: Vec<(&'static str, Option<&str>)> = match self {
+            Event::ListProposed {
+                legal_basis, facts, ..
+            } => vec![("legal_basis", Some(legal_basis)), ("facts", Some(facts))],
+            Event::NoticeServed { .. } => vec![],
+            Event::ListWithdrawn { reason, .. } => vec![("reason", Some(reason))],
+            Event::AppealFiled { grounds, .. } | Event::DisputeFiled { grounds, .. } => {
+                vec![("grounds", Some(grounds))]
+            }
+            Event::AppealDecided { reasons, .. }
+            | Event::DisputeDecided { reasons, .. }
+            | Event::RepairDecided { reasons, .. } => {
+                vec![("reasons", Some(reasons))]
+            }
+            Event::RepairApplied {
+                evidence,
+                commitment,
+                ..
+            } => vec![
+                ("evidence", Some(evidence)),
+                ("commitment", commitment.as_deref()),
+            ],
+        };
+        for (field, text) in texts {
+            if let Some(text) = text {
+                check_text(text, MAX_STATEMENT_CHARS).map_err(|e| ProcessError {
+                    field,
+                    reason: e.to_string(),
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An event as stored: its order of recording, its date and who acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub seq: u64,
+    #[serde(with = "serde_date")]
+    pub on: Date,
+    pub actor: String,
+    pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_say_where_they_came_from() {
+        let record = RecordId::parse("judgment:2025-1").unwrap();
+        let id = EntryId::for_record("blacklist", &record);
+        assert_eq!(id.as_str(), "blacklist:judgment:2025-1");
+        assert_eq!(
+            id.origin(),
+            Some(EntryOrigin::Record {
+                list: "blacklist".into(),
+                record
+            })
+        );
+        assert_eq!(EntryId::parse(id.as_str()).unwrap(), id);
+
+        let subject = SubjectId::parse("110101199003074514").unwrap();
+        let on = crate::date::parse_date("2025-01-10").unwrap();
+        let id = EntryId::for_tier("blacklist", &subject, "D", on);
+        assert_eq!(id.list(), "blacklist");
+        assert_eq!(
+            id.origin(),
+            Some(EntryOrigin::Tier {
+                list: "blacklist".into(),
+                subject,
+                tier: "D".into(),
+                on
+            })
+        );
+
+        let case = CaseId::parse("p-1").unwrap();
+        let id = EntryId::for_proposal("redlist", &case);
+        assert_eq!(EntryId::parse("redlist/p-1").unwrap(), id);
+        assert_eq!(
+            id.origin(),
+            Some(EntryOrigin::Proposal {
+                list: "redlist".into(),
+                case
+            })
+        );
+
+        for bad in [
+            "",
+            "nolist",
+            ":x",
+            "blacklist@123@D@2025-01-01",
+            "blacklist/a b",
+            "blacklist@110101199003074514@D@2025-13-01",
+        ] {
+            assert!(EntryId::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_round_trip_as_json_and_check_their_text() {
+        let event = Event::AppealFiled {
+            appeal: CaseId::parse("a-1").unwrap(),
+            entry: EntryId::parse("blacklist:r1").unwrap(),
+            grounds: "the judgment was paid".into(),
+        };
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(
+            json.contains(&format!("\"kind\":\"{}\"", event.kind())),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
+        let empty = Event::ListWithdrawn {
+            entry: EntryId::parse("blacklist:r1").unwrap(),
+            reason: " ".into(),
+        };
+        assert_eq!(empty.check_text().unwrap_err().field, "reason");
+        assert_ne!(
+            CaseId::derive("a", &["x", "y"]),
+            CaseId::derive("a", &["xy", ""])
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! Lists (blacklist, redlist) and the due-process periods, as declared in the rulebook.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::{Behaviour, Problems, is_code, is_text};
+use crate::id::SubjectKind;
+use crate::tier::{Tier, TierTable};
+
+pub const MAX_LISTS: usize = 16;
+pub const MAX_TRIGGERS: usize = 32;
+pub const MAX_APPEAL_DAYS: i64 = 90;
+pub const MAX_LISTING_YEARS: i64 = 10;
+pub const MAX_DECISION_DAYS: i64 = 365;
+
+/// Whether a list restricts or rewards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListKind {
+    /// A blacklist: measures restrict; credit repair applies.
+    Restrictive,
+    /// A redlist: measures reward.
+    Commendatory,
+}
+
+/// What puts a subject on a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Trigger {
+    /// A record of this behaviour.
+    Behaviour { code: String },
+    /// Entering this tier. With `while_in_tier`, the entry ends when the subject leaves it.
+    Tier {
+        tier: Tier,
+        name: String,
+        while_in_tier: bool,
+    },
+}
+
+/// A list as the rulebook declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListSpec {
+    pub code: String,
+    pub title: String,
+    pub kind: ListKind,
+    pub applies_to: Vec<SubjectKind>,
+    pub legal_basis: String,
+    /// What being listed means, in words, for the written notice.
+    pub consequences: String,
+    /// Days after the notice is served during which the subject may appeal.
+    /// Listing starts the day after; with 0 days, on the day of the notice.
+    pub appeal_days: u32,
+    /// Whether an appeal decision may itself be appealed, once.
+    pub second_instance: bool,
+    /// Published at least this long before credit repair can end it.
+    pub min_publication_years: u32,
+    /// Listing ends after this long unless ended earlier.
+    pub max_listing_years: u32,
+    pub repair_requires_commitment: bool,
+    /// Whether a reviewer may propose entries with a stated legal basis.
+    pub manual: bool,
+    /// Whether listed entries appear on the public list.
+    pub published: bool,
+    pub triggers: Vec<Trigger>,
+}
+
+/// Deadlines for decisions, in days from filing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DueProcess {
+    pub dispute_decision_days: u32,
+    pub appeal_decision_days: u32,
+    pub repair_decision_days: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDueProcess {
+    dispute_decision_days: i64,
+    appeal_decision_days: i64,
+    repair_decision_days: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawList {
+    code: String,
+    title: String,
+    kind: String,
+    applies_to: Vec<String>,
+    legal_basis: String,
+    consequences: String,
+    appeal_days: i64,
+    #[serde(default)]
+    second_instance: bool,
+    #[serde(default)]
+    min_publication_years: i64,
+    max_listing_years: i64,
+    #[serde(default)]
+    repair_requires_commitment: bool,
+    #[serde(default = "yes")]
+    manual: bool,
+    #[serde(default = "yes")]
+    published: bool,
+    #[serde(default)]
+    trigger: Vec<RawTrigger>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrigger {
+    behaviour: Option<String>,
+    tier: Option<String>,
+    #[serde(default)]
+    while_in_tier: bool,
+}
+
+pub(super) fn validate_due_process(
+    raw: Option<Spanned<RawDueProcess>>,
+    problems: &mut Problems<'_>,
+) -> DueProcess {
+    let Some(raw) = raw else {
+        return DueProcess {
+            dispute_decision_days: 30,
+            appeal_decision_days: 30,
+            repair_decision_days: 30,
+        };
+    };
+    let span = raw.span();
+    let raw = raw.into_inner();
+    let mut days = |key: &str, value: i64| -> u32 {
+        if !(1..=MAX_DECISION_DAYS).contains(&value) {
+            problems.add(
+                &span,
+                format!("due_process.{key}"),
+                format!("must be between 1 and {MAX_DECISION_DAYS} days"),
+            );
+        }
+        value.clamp(1, MAX_DECISION_DAYS) as u32
+    };
+    DueProcess {
+        dispute_decision_days: days("dispute_decision_days", raw.dispute_decision_days),
+        appeal_decision_days: days("appeal_decision_days", raw.appeal_decision_days),
+        repair_decision_days: days("repair_decision_days", raw.repair_decision_days),
+    }
+}
+
+pub(super) fn validate_lists(
+    raw: Vec<Spanned<RawList>>,
+    behaviours: &[Behaviour],
+    tiers: Option<&TierTable>,
+    problems: &mut Problems<'_>,
+) -> Vec<ListSpec> {
+    if raw.len() > MAX_LISTS {
+        problems.list.push(super::RulebookProblem {
+            line: None,
+            key: "list".into(),
+            reason: format!("has {} entries; at most {MAX_LISTS}", raw.len()),
+        });
+    }
+    let mut codes = HashSet::new();
+    let mut lists = Vec::with_capacity(raw.len());
+    for (index, spanned) in raw.into_iter().enumerate() {
+        let span: Range<usize> = spanned.span();
+        let list = spanned.into_inner();
+        let key = |field: &str| format!("list[{index}].{field}");
+        if !is_code(&list.code, 32) {
+            problems.add(
+                &span,
+                key("code"),
+                format!(
+                    "{:?} must be 1-32 characters of a-z, 0-9 and inner hyphens",
+                    list.code
+                ),
+            );
+        } else if !codes.insert(list.code.clone()) {
+            problems.add(
+                &span,
+                key("code"),
+                format!("{:?} is declared twice", list.code),
+            );
+        }
+        if !is_text(&list.title, 200) {
+            problems.add(&span, key("title"), "must be 1-200 characters of text");
+        }
+        let kind = match list.kind.as_str() {
+            "restrictive" => ListKind::Restrictive,
+            "commendatory" => ListKind::Commendatory,
+            other => {
+                problems.add(
+                    &span,
+                    key("kind"),
+                    format!("{other:?} is not one of \"restrictive\", \"commendatory\""),
+                );
+                ListKind::Restrictive
+            }
+        };
+        let mut applies_to = Vec::new();
+        for name in &list.applies_to {
+            match name.parse::<SubjectKind>() {
+                Ok(kind) if !applies_to.contains(&kind) => applies_to.push(kind),
+                Ok(_) => problems.add(
+                    &span,
+                    key("applies_to"),
+                    format!("{name:?} is listed twice"),
+                ),
+                Err(reason) => problems.add(&span, key("applies_to"), reason),
+            }
+        }
+        if list.applies_to.is_empty() {
+            problems.add(
+                &span,
+                key("applies_to"),
+                "must name person, organisation or both",
+            );
+        }
+        if !is_text(&list.legal_basis, 500) {
+            problems.add(
+                &span,
+                key("legal_basis"),
+                "is required: 1-500 characters naming the law that allows this list",
+            );
+        }
+        if !is_text(&list.consequences, 2000) {
+            problems.add(
+                &span,
+                key("consequences"),
+                "is required: 1-2000 characters saying what being listed means",
+            );
+        }
+        if !(0..=MAX_APPEAL_DAYS).contains(&list.appeal_days) {
+            problems.add(
+                &span,
+                key("appeal_days"),
+                format!("must be between 0 and {MAX_APPEAL_DAYS}"),
+            );
+        }
+        if !(1..=MAX_LISTING_YEARS).contains(&list.max_listing_years) {
+            problems.add(
+                &span,
+                key("max_listing_years"),
+                format!("must be between 1 and {MAX_LISTING_YEARS}"),
+            );
+        }
+        if !(0..=list.max_listing_years.max(0)).contains(&list.min_publication_years) {
+            problems.add(
+                &span,
+                key("min_publication_years"),
+                "must be between 0 and max_listing_years",
+            );
+        }
+        if kind == ListKind::Commendatory && list.repair_requires_commitment {
+            problems.add(
+                &span,
+                key("repair_requires_commitment"),
+                "credit repair applies to restrictive lists only",
+            );
+        }
+        if list.trigger.len() > MAX_TRIGGERS {
+            problems.add(
+                &span,
+                key("trigger"),
+                format!("has {} entries; at most {MAX_TRIGGERS}", list.trigger.len()),
+            );
+        }
+        let mut triggers = Vec::new();
+        for (trigger_index, trigger) in list.trigger.iter().enumerate() {
+            let key = |field: &str| format!("list[{index}].trigger[{trigger_index}].{field}");
+            match (&trigger.behaviour, &trigger.tier) {
+                (Some(code), None) => {
+                    if trigger.while_in_tier {
+                        problems.add(&span, key("while_in_tier"), "applies to tier triggers only");
+                    }
+                    if behaviours.iter().any(|b| &b.code == code) {
+                        triggers.push(Trigger::Behaviour { code: code.clone() });
+                    } else {
+                        problems.add(
+                            &span,
+                            key("behaviour"),
+                            format!("{code:?} is not a behaviour of this rulebook"),
+                        );
+                    }
+                }
+                (None, Some(name)) => match tiers.and_then(|t| t.by_name(name)) {
+                    Some(tier) => triggers.push(Trigger::Tier {
+                        tier,
+                        name: name.clone(),
+                        while_in_tier: trigger.while_in_tier,
+                    }),
+                    None => {
+                        if tiers.is_some() {
+                            problems.add(
+                                &span,
+                                key("tier"),
+                                format!("{name:?} is not a tier in [tiers]"),
+                            );
+                        }
+                    }
+                },
+                _ => problems.add(
+                    &span,
+                    key("behaviour"),
+                    "a trigger names exactly one of behaviour or tier",
+                ),
+            }
+        }
+        if triggers.is_empty() && !list.manual && list.trigger.is_empty() {
+            problems.add(
+                &span,
+                key("trigger"),
+                "a list needs triggers, or manual = true",
+            );
+        }
+        lists.push(ListSpec {
+            code: list.code,
+            title: list.title,
+            kind,
+            applies_to,
+            legal_basis: list.legal_basis,
+            consequences: list.consequences,
+            appeal_days: list.appeal_days.clamp(0, MAX_APPEAL_DAYS) as u32,
+            second_instance: list.second_instance,
+            min_publication_years: list.min_publication_years.clamp(0, MAX_LISTING_YEARS) as u32,
+            max_listing_years: list.max_listing_years.clamp(1, MAX_LISTING_YEARS) as u32,
+            repair_requires_commitment: list.repair_requires_commitment,
+            manual: list.manual,
+            published: list.published,
+            triggers,
+        });
+    }
+    lists
+}

@@ -1,0 +1,496 @@
+//! Due process in the store: events checked by the core's state machine and
+//! stored append-only under the audit chain; derived list entries for the
+//! public list; reviewer queues; the access log.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use socred_core::date::format_date;
+use socred_core::lists::{
+    self, Appeal, Dispute, DueProcessView, Effect, EntryState, ListEntry, Repair,
+};
+use socred_core::process::{EntryId, EntryOrigin, Event, StoredEvent};
+use socred_core::{Date, SubjectId};
+
+use crate::audit::{self, RowDigest};
+use crate::error::{Result, StoreError};
+use crate::{Actor, MAX_PAGE, Store, SubjectRef, from_julian, julian, load_file};
+
+/// Dirty subjects recomputed per transaction by the list refresh.
+const REFRESH_BATCH: u32 = 2_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum ActOutcome {
+    Stored {
+        subject: SubjectId,
+        audit_seq: i64,
+        voided_record: Option<String>,
+    },
+    /// The same event (same case, content, date and actor) was already stored.
+    Duplicate { subject: SubjectId },
+}
+
+/// A line of the public list: never the score, never the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicEntry {
+    pub entry: String,
+    pub list: String,
+    pub list_title: String,
+    pub name: String,
+    pub masked_id: String,
+    pub authority: String,
+    pub legal_basis: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub listed_since: Date,
+    #[serde(with = "socred_core::date::serde_date::option")]
+    pub listed_until: Option<Date>,
+}
+
+/// One read of a subject's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Access {
+    pub at: String,
+    pub actor: String,
+    pub purpose: String,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueItem<T> {
+    pub subject: SubjectRef,
+    #[serde(flatten)]
+    pub item: T,
+}
+
+/// What reviewers have to decide, with deadlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Queue {
+    pub appeals: Vec<QueueItem<Appeal>>,
+    pub disputes: Vec<QueueItem<Dispute>>,
+    pub repairs: Vec<QueueItem<Repair>>,
+    /// Reviewers' proposals still waiting for their written notice.
+    pub proposals: Vec<QueueItem<ListEntry>>,
+}
+
+fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
+    let (id, name): (String, String) = connection.query_row(
+        "SELECT id, name FROM subjects WHERE key = ?1",
+        [key],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let id = SubjectId::parse(&id)
+        .map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
+    Ok(SubjectRef { id, name })
+}
+
+impl Store {
+    fn key_of(&self, id: &SubjectId) -> Result<i64> {
+        self.connection
+            .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
+            .query_row([id.as_str()], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))
+    }
+
+    fn subject_of_record(&self, record: &str) -> Result<(i64, SubjectId)> {
+        let row: Option<(i64, String)> = self
+            .connection
+            .query_row(
+                "SELECT s.key, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
+                [record],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let (key, id) = row.ok_or_else(|| StoreError::UnknownRecord(record.to_string()))?;
+        Ok((
+            key,
+            SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ))
+    }
+
+    fn subject_of_case(
+        &self,
+        case_key: &str,
+        kinds: &[&str],
+        what: &str,
+    ) -> Result<(i64, SubjectId)> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT s.key, s.id FROM events e JOIN subjects s ON s.key = e.subject
+             WHERE e.case_key = ?1 AND e.kind IN (?2, ?3) ORDER BY e.seq LIMIT 1",
+        )?;
+        let row: Option<(i64, String)> = statement
+            .query_row(
+                params![case_key, kinds[0], kinds.get(1).unwrap_or(&kinds[0])],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let (key, id) = row.ok_or_else(|| StoreError::NotFound(format!("{what} {case_key}")))?;
+        Ok((
+            key,
+            SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ))
+    }
+
+    /// The subject a list entry belongs to, read off the entry id.
+    pub fn subject_of_entry(&self, entry: &EntryId) -> Result<(i64, SubjectId)> {
+        match entry.origin() {
+            Some(EntryOrigin::Record { record, .. }) => self
+                .subject_of_record(record.as_str())
+                .map_err(|error| match error {
+                    StoreError::UnknownRecord(_) => {
+                        StoreError::NotFound(format!("list entry {entry}"))
+                    }
+                    other => other,
+                }),
+            Some(EntryOrigin::Tier { subject, .. }) => Ok((
+                self.key_of(&subject)
+                    .map_err(|_| StoreError::NotFound(format!("list entry {entry}")))?,
+                subject,
+            )),
+            Some(EntryOrigin::Proposal { .. }) => {
+                self.subject_of_case(entry.as_str(), &["list-proposed"], "list entry")
+            }
+            None => Err(StoreError::NotFound(format!("list entry {entry}"))),
+        }
+    }
+
+    fn subject_of_event(
+        &self,
+        event: &Event,
+        proposal_subject: Option<&SubjectId>,
+    ) -> Result<(i64, SubjectId)> {
+        match event {
+            Event::ListProposed { .. } => {
+                let subject = proposal_subject.ok_or_else(|| {
+                    StoreError::invalid("subject", "a proposal names its subject")
+                })?;
+                Ok((self.key_of(subject)?, *subject))
+            }
+            Event::NoticeServed { entry }
+            | Event::ListWithdrawn { entry, .. }
+            | Event::AppealFiled { entry, .. }
+            | Event::RepairApplied { entry, .. } => self.subject_of_entry(entry),
+            Event::AppealDecided { appeal, .. } => {
+                self.subject_of_case(appeal.as_str(), &["appeal-filed"], "appeal")
+            }
+            Event::RepairDecided { repair, .. } => {
+                self.subject_of_case(repair.as_str(), &["repair-applied"], "repair application")
+            }
+            Event::DisputeDecided { dispute, .. } => {
+                self.subject_of_case(dispute.as_str(), &["dispute-filed"], "dispute")
+            }
+            Event::DisputeFiled { record, .. } => self.subject_of_record(record.as_str()),
+        }
+    }
+
+    /// Records a due-process act after the core's state machine allowed it.
+    /// Refused acts change nothing. The same act twice is stored once.
+    pub fn act(
+        &mut self,
+        proposal_subject: Option<&SubjectId>,
+        on: Date,
+        actor: &Actor,
+        event: Event,
+    ) -> Result<ActOutcome> {
+        event.check_text()?;
+        let (key, subject) = self.subject_of_event(&event, proposal_subject)?;
+        if let (Event::ListProposed { .. }, Some(named)) = (&event, proposal_subject) {
+            debug_assert_eq!(*named, subject);
+        }
+        let rulebook = self.rulebook.clone();
+        let body = serde_json::to_string(&event).expect("events serialise");
+        self.write(|connection, seq| {
+            let same: Option<i64> = connection
+                .prepare_cached(
+                    "SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND on_day = ?4 AND actor = ?5",
+                )?
+                .query_row(params![event.key(), event.kind(), body, julian(on), actor.name()], |row| row.get(0))
+                .optional()?;
+            if same.is_some() {
+                return Ok(ActOutcome::Duplicate { subject });
+            }
+            let file = load_file(connection, key, subject)?;
+            let next_seq: i64 = connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", [], |row| row.get(0))?;
+            let stored = StoredEvent { seq: next_seq as u64, on, actor: actor.name().to_string(), event: event.clone() };
+            let effect = lists::check(&rulebook, subject, &file, &stored)?;
+
+            let mut digest = RowDigest::default();
+            connection
+                .prepare_cached(
+                    "INSERT INTO events (seq, subject, on_day, actor, kind, case_key, body, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![next_seq, key, julian(on), actor.name(), event.kind(), event.key(), body, seq])?;
+            digest.event(subject.as_str(), julian(on), actor.name(), event.kind(), event.key(), &body);
+            let mut voided_record = None;
+            if let Effect::VoidRecord { record, reason } = &effect {
+                let record_seq: i64 =
+                    connection.query_row("SELECT seq FROM records WHERE record_id = ?1", [record.as_str()], |row| row.get(0))?;
+                connection.execute("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)", params![record_seq, reason, seq])?;
+                digest.void(record.as_str(), reason);
+                voided_record = Some(record.to_string());
+            }
+            Store::touched_subjects_invalidate(connection, &HashSet::from([key]))?;
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                event.action(),
+                Some(subject.as_str()),
+                &serde_json::json!({"on": format_date(on), "event": event, "voided_record": voided_record}),
+                digest,
+            )?;
+            Ok(ActOutcome::Stored { subject, audit_seq: seq, voided_record })
+        })
+    }
+
+    /// List entries and disputes of a subject on a date.
+    pub fn due_process(&self, subject: &SubjectId, as_of: Date) -> Result<DueProcessView> {
+        let key = self.key_of(subject)?;
+        let file = load_file(&self.connection, key, *subject)?;
+        Ok(lists::evaluate(&self.rulebook, *subject, &file, as_of))
+    }
+
+    /// One list entry on a date.
+    pub fn entry(&self, entry: &EntryId, as_of: Date) -> Result<ListEntry> {
+        let (_, subject) = self.subject_of_entry(entry)?;
+        self.due_process(&subject, as_of)?
+            .entries
+            .into_iter()
+            .find(|e| &e.id == entry)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("list entry {entry} on {}", format_date(as_of)))
+            })
+    }
+
+    /// Recomputes the derived list entries of every subject whose file changed.
+    /// Returns how many subjects were refreshed.
+    pub fn refresh_lists(&mut self) -> Result<u64> {
+        let mut refreshed = 0;
+        loop {
+            let rulebook = self.rulebook.clone();
+            let done = self.write(|connection, _| {
+                let keys: Vec<i64> = connection
+                    .prepare_cached("SELECT subject FROM dirty LIMIT ?1")?
+                    .query_map([REFRESH_BATCH], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for key in &keys {
+                    let subject = subject_by_key(connection, *key)?.id;
+                    let file = load_file(connection, *key, subject)?;
+                    // Evaluated at the end of time: every interval as far as the ledger knows it.
+                    let view = lists::evaluate(&rulebook, subject, &file, Date::MAX);
+                    connection.prepare_cached("DELETE FROM entries WHERE subject = ?1")?.execute([key])?;
+                    let mut insert = connection.prepare_cached(
+                        "INSERT INTO entries (entry_id, subject, list, authority, legal_basis, published, listed_since, listed_until)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )?;
+                    for entry in &view.entries {
+                        insert.execute(params![
+                            entry.id.as_str(),
+                            key,
+                            entry.list,
+                            entry.authority,
+                            entry.legal_basis,
+                            entry.published,
+                            entry.listed_since.map(julian),
+                            entry.listed_until.map(julian),
+                        ])?;
+                    }
+                    connection.prepare_cached("DELETE FROM dirty WHERE subject = ?1")?.execute([key])?;
+                }
+                Ok(keys.len() as u64)
+            })?;
+            refreshed += done;
+            if done < u64::from(REFRESH_BATCH) {
+                return Ok(refreshed);
+            }
+        }
+    }
+
+    /// The published list on a date: listed, published entries only. Search
+    /// matches the name (substring) or the exact identifier.
+    pub fn public_list(
+        &mut self,
+        as_of: Date,
+        list: Option<&str>,
+        search: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<PublicEntry>> {
+        self.refresh_lists()?;
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        let pattern = search.map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        });
+        let mut statement = self.connection.prepare_cached(
+            "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
+             FROM entries e JOIN subjects s ON s.key = e.subject
+             WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
+               AND (?2 IS NULL OR e.list = ?2)
+               AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\' OR s.id = ?4)
+             ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6",
+        )?;
+        let rows = statement.query_map(
+            params![
+                julian(as_of),
+                list,
+                pattern,
+                search.map(|s| s.to_ascii_uppercase()),
+                limit.min(MAX_PAGE),
+                offset
+            ],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, i64>(6)?,
+                    row.get::<_, Option<i64>>(7)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (entry, list, id, name, authority, legal_basis, since, until) = row?;
+            let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let list_title = self
+                .rulebook
+                .list(&list)
+                .map(|l| l.title.clone())
+                .unwrap_or_else(|| list.clone());
+            out.push(PublicEntry {
+                entry,
+                list,
+                list_title,
+                name,
+                masked_id: id.masked(),
+                authority,
+                legal_basis,
+                listed_since: from_julian(since)?,
+                listed_until: until.map(from_julian).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Pending appeals, disputes, repair applications and unserved proposals, with deadlines.
+    pub fn queue(&self, as_of: Date) -> Result<Queue> {
+        let mut statement = self.connection.prepare(
+            "SELECT DISTINCT f.subject FROM events f
+             WHERE (f.kind = 'appeal-filed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'appeal-decided' AND d.case_key = f.case_key))
+                OR (f.kind = 'dispute-filed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'dispute-decided' AND d.case_key = f.case_key))
+                OR (f.kind = 'repair-applied' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'repair-decided' AND d.case_key = f.case_key))
+                OR (f.kind = 'list-proposed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind IN ('notice-served', 'list-withdrawn') AND d.case_key = f.case_key))
+             LIMIT ?1",
+        )?;
+        let keys: Vec<i64> = statement
+            .query_map([MAX_PAGE], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut queue = Queue::default();
+        for key in keys {
+            let subject = subject_by_key(&self.connection, key)?;
+            let file = load_file(&self.connection, key, subject.id)?;
+            let view = lists::evaluate(&self.rulebook, subject.id, &file, as_of);
+            for entry in &view.entries {
+                let live = !entry.state.is_final();
+                for appeal in entry
+                    .appeals
+                    .iter()
+                    .filter(|a| a.decision.is_none() && live)
+                {
+                    queue.appeals.push(QueueItem {
+                        subject: subject.clone(),
+                        item: appeal.clone(),
+                    });
+                }
+                for repair in entry
+                    .repairs
+                    .iter()
+                    .filter(|r| r.decision.is_none() && live)
+                {
+                    queue.repairs.push(QueueItem {
+                        subject: subject.clone(),
+                        item: repair.clone(),
+                    });
+                }
+                if entry.state == EntryState::Proposed {
+                    queue.proposals.push(QueueItem {
+                        subject: subject.clone(),
+                        item: entry.clone(),
+                    });
+                }
+            }
+            for dispute in view.disputes.into_iter().filter(|d| d.decision.is_none()) {
+                queue.disputes.push(QueueItem {
+                    subject: subject.clone(),
+                    item: dispute,
+                });
+            }
+        }
+        queue.appeals.sort_by_key(|q| q.item.decide_by);
+        queue.disputes.sort_by_key(|q| q.item.decide_by);
+        queue.repairs.sort_by_key(|q| q.item.decide_by);
+        queue.proposals.sort_by_key(|q| q.item.started_on);
+        Ok(queue)
+    }
+
+    /// Logs a read of a subject's file. The subject reading their own file is not logged.
+    pub fn log_access(
+        &self,
+        actor: &Actor,
+        subject: &SubjectId,
+        purpose: &str,
+        what: &str,
+    ) -> Result<()> {
+        if actor.name() == subject.as_str() {
+            return Ok(());
+        }
+        socred_core::record::check_text(purpose, 500)
+            .map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+        let key = self.key_of(subject)?;
+        self.connection.execute_batch("BEGIN IMMEDIATE")?;
+        let result = audit::log_access(
+            &self.connection,
+            &actor.at_text(),
+            actor.name(),
+            key,
+            subject.as_str(),
+            purpose,
+            what,
+        );
+        match result {
+            Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
+            Err(error) => {
+                let _ = self.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Every logged read of a subject's file, oldest first.
+    pub fn accesses(&self, subject: &SubjectId) -> Result<Vec<Access>> {
+        let key = self.key_of(subject)?;
+        let mut statement = self.connection.prepare_cached(
+            "SELECT at, actor, purpose, what FROM accesses WHERE subject = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([key], |row| {
+            Ok(Access {
+                at: row.get(0)?,
+                actor: row.get(1)?,
+                purpose: row.get(2)?,
+                what: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
