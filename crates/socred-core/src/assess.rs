@@ -30,6 +30,7 @@ pub struct LockState {
 
 /// What moved a subject between tiers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum TierCause {
     /// The score crossed a threshold.
@@ -47,6 +48,7 @@ pub enum TierCause {
 
 /// One move between tiers, in the order they happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierChange {
     #[serde(with = "serde_date")]
     pub on: Date,
@@ -61,6 +63,7 @@ pub struct TierChange {
 
 /// An active lock, as shown to people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lock {
     pub tier: String,
     #[serde(with = "serde_date")]
@@ -71,6 +74,7 @@ pub struct Lock {
 
 /// One record that counts towards the score on the as-of date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contribution {
     pub record_id: RecordId,
     pub behaviour: String,
@@ -87,6 +91,7 @@ pub struct Contribution {
 
 /// Where a record in the file stands on the as-of date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordStatus {
     /// Counts towards the score.
@@ -103,6 +108,7 @@ pub enum RecordStatus {
 
 /// A record of the file with its standing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileRecord {
     #[serde(flatten)]
     pub record: Record,
@@ -120,6 +126,7 @@ pub struct FileRecord {
 
 /// The annual expectation for the as-of date's calendar year, so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnnualStatus {
     pub year: i32,
     pub net_points: i64,
@@ -131,6 +138,7 @@ pub struct AnnualStatus {
 
 /// Identifies the rulebook an assessment was made under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulebookRef {
     pub id: String,
     pub version: String,
@@ -139,6 +147,7 @@ pub struct RulebookRef {
 
 /// A full, explained assessment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assessment {
     pub subject: SubjectId,
     #[serde(with = "serde_date")]
@@ -432,6 +441,61 @@ fn pending_disputes(file: &SubjectFile, as_of: Date) -> Vec<(&RecordId, &crate::
         }
     }
     pending
+}
+
+/// A point of a subject's score history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelinePoint {
+    #[serde(with = "serde_date")]
+    pub on: Date,
+    pub score: i64,
+    pub tier: String,
+}
+
+/// Longest history a timeline covers.
+pub const MAX_TIMELINE_YEARS: i32 = 30;
+
+/// The score and tier on `from` and on every date in `(from, until]` where
+/// either changes: the data of a score chart.
+pub fn timeline(
+    rulebook: &Rulebook,
+    file: &SubjectFile,
+    from: Date,
+    until: Date,
+) -> Vec<TimelinePoint> {
+    assert!(from <= until);
+    let mut dates: Vec<Date> = vec![from];
+    for record in effective(rulebook, file) {
+        for date in [record.start, record.end] {
+            if from < date && date <= until {
+                dates.push(date);
+            }
+        }
+    }
+    for (on, ..) in sweep(rulebook, file, until).history {
+        if from < on && on <= until {
+            dates.push(on);
+        }
+    }
+    dates.sort_unstable();
+    dates.dedup();
+    let mut points: Vec<TimelinePoint> = Vec::with_capacity(dates.len());
+    for date in dates {
+        let summary = summarise(rulebook, file, date);
+        let tier = rulebook.tiers.name(summary.tier).to_string();
+        if points
+            .last()
+            .is_none_or(|last| last.score != summary.score || last.tier != tier)
+        {
+            points.push(TimelinePoint {
+                on: date,
+                score: summary.score,
+                tier,
+            });
+        }
+    }
+    points
 }
 
 /// Net points of the records that occurred in a calendar year (void ones excluded).

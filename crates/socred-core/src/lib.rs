@@ -9,6 +9,8 @@ pub mod assess;
 pub mod date;
 pub mod id;
 pub mod lists;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod process;
 pub mod record;
 pub mod rulebook;

@@ -31,6 +31,7 @@ use crate::rulebook::{ListKind, ListSpec, Rulebook, Trigger};
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryState {
     Proposed,
@@ -79,6 +80,7 @@ impl EntryState {
 
 /// One step of an entry's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transition {
     #[serde(with = "serde_date")]
     pub on: Date,
@@ -91,6 +93,7 @@ pub struct Transition {
 
 /// The written notice: what the subject is told before any measure applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notice {
     pub entry: EntryId,
     pub list: String,
@@ -115,6 +118,7 @@ pub struct Notice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision<O> {
     #[serde(with = "serde_date")]
     pub on: Date,
@@ -124,6 +128,7 @@ pub struct Decision<O> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Appeal {
     pub id: CaseId,
     pub entry: EntryId,
@@ -140,6 +145,7 @@ pub struct Appeal {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Repair {
     pub id: CaseId,
     pub entry: EntryId,
@@ -155,6 +161,7 @@ pub struct Repair {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dispute {
     pub id: CaseId,
     pub record: RecordId,
@@ -170,6 +177,7 @@ pub struct Dispute {
 
 /// A list entry on the as-of date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListEntry {
     pub id: EntryId,
     pub subject: SubjectId,
@@ -207,6 +215,7 @@ impl ListEntry {
 
 /// Everything due process says about a subject on a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueProcessView {
     pub entries: Vec<ListEntry>,
     pub disputes: Vec<Dispute>,

@@ -21,6 +21,7 @@ pub const MAX_ENTRY_ID_LENGTH: usize = 160;
 
 /// Why a due-process step was refused: the field at fault and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{field}: {reason}")]
 pub struct ProcessError {
     pub field: &'static str,
@@ -209,6 +210,7 @@ impl EntryId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum AppealOutcome {
     /// The listing decision stands.
@@ -218,6 +220,7 @@ pub enum AppealOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum DisputeOutcome {
     /// The dispute is upheld: the record is voided.
@@ -227,6 +230,7 @@ pub enum DisputeOutcome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RepairOutcome {
     /// Credit repaired: publication ends on the decision date.
@@ -236,6 +240,7 @@ pub enum RepairOutcome {
 
 /// A due-process act.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Event {
     ListProposed {
@@ -372,6 +377,7 @@ impl Event {
 
 /// An event as stored: its order of recording, its date and who acted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredEvent {
     pub seq: u64,
     #[serde(with = "serde_date")]

@@ -150,6 +150,7 @@ impl RecordContent<'_> {
 
 /// A credit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     pub id: RecordId,
     pub subject: SubjectId,
@@ -176,6 +177,7 @@ impl Record {
 /// Cancels a record, as if it had never been made. The record stays in the
 /// subject's file, marked void, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Void {
     pub record_id: RecordId,
     pub reason: String,
@@ -194,6 +196,7 @@ pub struct SubjectFile {
 
 /// One problem with one field of an input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldProblem {
     pub field: &'static str,
     pub reason: String,

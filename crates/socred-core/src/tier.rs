@@ -15,6 +15,7 @@ impl Serialize for Tier {
 
 /// One row of the tier table, as written in the rulebook.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierSpec {
     pub name: String,
     /// Lowest score in this tier; `None` for the last (worst) tier.
@@ -26,6 +27,7 @@ pub struct TierSpec {
 
 /// Tiers ordered by rank (index 0 = worst).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TierTable {
     /// Worst first, so that a tier's rank is its index.
     by_rank: Vec<TierSpec>,

@@ -105,6 +105,7 @@ impl RowDigest {
 
 /// One audit entry as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub seq: i64,
     pub at: String,
@@ -199,6 +200,7 @@ pub fn append(
 
 /// What a successful verification saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyReport {
     pub entries: u64,
     pub ledger_rows: u64,

@@ -21,6 +21,7 @@ use crate::{Actor, MAX_PAGE, Store, SubjectRef, from_julian, julian, load_file};
 const REFRESH_BATCH: u32 = 2_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum ActOutcome {
     Stored {
@@ -34,6 +35,7 @@ pub enum ActOutcome {
 
 /// A line of the public list: never the score, never the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicEntry {
     pub entry: String,
     pub list: String,
@@ -48,8 +50,18 @@ pub struct PublicEntry {
     pub listed_until: Option<Date>,
 }
 
+/// A read of a subject's file, to be logged.
+#[derive(Debug, Clone)]
+pub struct AccessRequest {
+    pub actor: Actor,
+    pub subject: SubjectId,
+    pub purpose: String,
+    pub what: String,
+}
+
 /// One read of a subject's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Access {
     pub at: String,
     pub actor: String,
@@ -58,6 +70,7 @@ pub struct Access {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueItem<T> {
     pub subject: SubjectRef,
     #[serde(flatten)]
@@ -66,6 +79,7 @@ pub struct QueueItem<T> {
 
 /// What reviewers have to decide, with deadlines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Queue {
     pub appeals: Vec<QueueItem<Appeal>>,
     pub disputes: Vec<QueueItem<Dispute>>,
@@ -309,8 +323,7 @@ impl Store {
         }
     }
 
-    /// The published list on a date: listed, published entries only. Search
-    /// matches the name (substring) or the exact identifier.
+    /// The published list on a date, after recomputing what changed.
     pub fn public_list(
         &mut self,
         as_of: Date,
@@ -320,6 +333,27 @@ impl Store {
         offset: u32,
     ) -> Result<Vec<PublicEntry>> {
         self.refresh_lists()?;
+        self.published(as_of, list, search, limit, offset)
+    }
+
+    /// Whether some subjects' list entries wait to be recomputed.
+    pub fn lists_stale(&self) -> Result<bool> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM dirty)")?
+            .query_row([], |row| row.get(0))?)
+    }
+
+    /// The published list on a date: listed, published entries only, as of the
+    /// last refresh. Search matches the name (substring) or the exact identifier.
+    pub fn published(
+        &self,
+        as_of: Date,
+        list: Option<&str>,
+        search: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<PublicEntry>> {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
         let pattern = search.map(|s| {
             format!(
@@ -444,7 +478,8 @@ impl Store {
         Ok(queue)
     }
 
-    /// Logs a read of a subject's file. The subject reading their own file is not logged.
+    /// Logs a read of a subject's file by someone other than the subject
+    /// (the caller knows who the subject is and skips its own reads).
     pub fn log_access(
         &self,
         actor: &Actor,
@@ -452,22 +487,36 @@ impl Store {
         purpose: &str,
         what: &str,
     ) -> Result<()> {
-        if actor.name() == subject.as_str() {
-            return Ok(());
+        self.log_accesses(&[AccessRequest {
+            actor: actor.clone(),
+            subject: *subject,
+            purpose: purpose.to_string(),
+            what: what.to_string(),
+        }])
+    }
+
+    /// Logs many reads in one transaction: the server's group commit.
+    pub fn log_accesses(&self, reads: &[AccessRequest]) -> Result<()> {
+        for read in reads {
+            socred_core::record::check_text(&read.purpose, 500)
+                .map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
         }
-        socred_core::record::check_text(purpose, 500)
-            .map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
-        let key = self.key_of(subject)?;
+        let keys = reads
+            .iter()
+            .map(|read| self.key_of(&read.subject))
+            .collect::<Result<Vec<_>>>()?;
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
-        let result = audit::log_access(
-            &self.connection,
-            &actor.at_text(),
-            actor.name(),
-            key,
-            subject.as_str(),
-            purpose,
-            what,
-        );
+        let result = reads.iter().zip(keys).try_for_each(|(read, key)| {
+            audit::log_access(
+                &self.connection,
+                &read.actor.at_text(),
+                read.actor.name(),
+                key,
+                read.subject.as_str(),
+                &read.purpose,
+                &read.what,
+            )
+        });
         match result {
             Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
             Err(error) => {

@@ -18,6 +18,7 @@ pub const MAX_SESSION_RECORDS: u64 = 100_000_000;
 
 /// What happened to one record of a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum RowOutcome {
     Inserted,
@@ -33,6 +34,7 @@ pub enum RowOutcome {
 
 /// What a committed session wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSummary {
     pub inserted: u64,
     pub duplicates: u64,

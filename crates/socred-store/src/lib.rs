@@ -6,6 +6,7 @@
 //! entry that covers the rows it wrote. Assessments are derived: a per-subject
 //! summary is cached with the window of dates on which it holds.
 
+mod accounts;
 pub mod audit;
 mod due_process;
 mod error;
@@ -22,13 +23,14 @@ use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void,
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 use time::OffsetDateTime;
 
+pub use accounts::{NewAccount, TokenInfo};
 pub use audit::{AuditEntry, VerifyReport};
-pub use due_process::{Access, ActOutcome, PublicEntry, Queue, QueueItem};
+pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -77,6 +79,7 @@ pub struct NewSubject {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum SubjectOutcome {
     Registered,
@@ -84,6 +87,7 @@ pub enum SubjectOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubjectRef {
     pub id: SubjectId,
     pub name: String,
@@ -91,6 +95,7 @@ pub struct SubjectRef {
 
 /// A registered subject and its links.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SubjectInfo {
     pub id: SubjectId,
     pub kind: SubjectKind,
@@ -102,6 +107,7 @@ pub struct SubjectInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum VoidOutcome {
     Voided { subject: SubjectId },
@@ -110,6 +116,7 @@ pub enum VoidOutcome {
 
 /// Counts for an overview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub persons: u64,
     pub organisations: u64,
@@ -123,6 +130,8 @@ pub struct Store {
     connection: Connection,
     path: PathBuf,
     rulebook: Arc<Rulebook>,
+    /// The `rulebooks.seq` of the active rulebook, to notice activations elsewhere.
+    rulebook_seq: i64,
 }
 
 fn configure(connection: &Connection) -> Result<()> {
@@ -235,19 +244,27 @@ impl Store {
             connection,
             path: path.to_path_buf(),
             rulebook: Arc::new(rulebook),
+            rulebook_seq: 1,
         })
     }
 
     /// Opens an existing store; never creates one.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    /// Opens a read-only connection (the server's read pool). The store must
+    /// exist and be in WAL mode already.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        Store::open_with(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    }
+
+    fn open_with(path: &Path, mode: OpenFlags) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::NotInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(not_a_store(path))?;
+        let connection = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
             StoreError::Database(db) => not_a_store(path)(db),
             other => other,
@@ -263,12 +280,38 @@ impl Store {
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(StoreError::NotAStore(path.to_path_buf()));
         }
-        let rulebook = load_active_rulebook(&connection)?;
+        let (rulebook, rulebook_seq) = load_active_rulebook(&connection)?;
         Ok(Store {
             connection,
             path: path.to_path_buf(),
             rulebook: Arc::new(rulebook),
+            rulebook_seq,
         })
+    }
+
+    /// Picks up a rulebook activated by another connection (another process,
+    /// or the server's writer while this is a reader).
+    pub fn reload_rulebook_if_changed(&mut self) -> Result<bool> {
+        let seq: i64 = self
+            .connection
+            .prepare_cached("SELECT MAX(seq) FROM rulebooks")?
+            .query_row([], |row| row.get(0))?;
+        if seq == self.rulebook_seq {
+            return Ok(false);
+        }
+        let (rulebook, seq) = load_active_rulebook(&self.connection)?;
+        self.rulebook = Arc::new(rulebook);
+        self.rulebook_seq = seq;
+        Ok(true)
+    }
+
+    /// Runs several reads in one snapshot: a write committed meanwhile is
+    /// either wholly visible or not at all.
+    pub fn snapshot<T>(&self, read: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.connection.execute_batch("BEGIN DEFERRED")?;
+        let result = read(self);
+        let _ = self.connection.execute_batch("COMMIT");
+        result
     }
 
     pub fn path(&self) -> &Path {
@@ -510,6 +553,101 @@ impl Store {
         Ok(summary)
     }
 
+    /// The summary, and whether it came from the cache.
+    pub fn summary_cached(&self, id: &SubjectId, as_of: Date) -> Result<(Summary, bool)> {
+        let key = self.subject_key(id)?;
+        if let Some(summary) = self.cached(key)?.filter(|summary| summary.holds_on(as_of)) {
+            return Ok((summary, true));
+        }
+        let file = self.file_by_key(key, *id)?;
+        let summary = assess::summarise(&self.rulebook, &file, as_of);
+        self.remember(key, &summary, as_of)?;
+        Ok((summary, false))
+    }
+
+    /// Score history between two dates (at most 30 years), for charts.
+    pub fn timeline(
+        &self,
+        id: &SubjectId,
+        from: Date,
+        until: Date,
+    ) -> Result<Vec<assess::TimelinePoint>> {
+        if from > until {
+            return Err(StoreError::invalid("from", "must not be after `to`"));
+        }
+        if until.year() - from.year() > assess::MAX_TIMELINE_YEARS {
+            return Err(StoreError::invalid(
+                "from",
+                format!(
+                    "a timeline covers at most {} years",
+                    assess::MAX_TIMELINE_YEARS
+                ),
+            ));
+        }
+        let file = self.file(id)?;
+        Ok(assess::timeline(&self.rulebook, &file, from, until))
+    }
+
+    /// Subjects whose identifier starts with `text` or whose name contains it.
+    pub fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 128 {
+            return Err(StoreError::invalid("search", "1-128 characters"));
+        }
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, name FROM subjects WHERE id LIKE ?1 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\' ORDER BY id LIMIT ?3",
+        )?;
+        let rows = statement.query_map(
+            params![
+                format!("{}%", escaped.to_ascii_uppercase()),
+                format!("%{escaped}%"),
+                limit.min(MAX_PAGE)
+            ],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name) = row?;
+            out.push(SubjectRef {
+                id: SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A record by id, with its void reason if voided.
+    pub fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>> {
+        let row: Option<(i64, String)> = self
+            .connection
+            .query_row(
+                "SELECT r.subject, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
+                [record_id.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((key, subject)) = row else {
+            return Ok(None);
+        };
+        let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let file = self.file_by_key(key, subject)?;
+        let record = file
+            .records
+            .into_iter()
+            .find(|r| &r.id == record_id)
+            .ok_or_else(|| StoreError::Corrupt("record vanished".into()))?;
+        let void = file
+            .voids
+            .into_iter()
+            .find(|v| &v.record_id == record_id)
+            .map(|v| v.reason);
+        Ok(Some((record, void)))
+    }
+
     fn cached(&self, key: i64) -> Result<Option<Summary>> {
         let mut statement = self.connection.prepare_cached(
             "SELECT valid_from, valid_until, score, tier, points_tier, lock_tier, lock_since, lock_until
@@ -586,7 +724,12 @@ impl Store {
         ]);
         match result {
             Ok(_) => Ok(()),
-            Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+            Err(error)
+                if matches!(
+                    error.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+            {
                 Ok(())
             }
             Err(error) => Err(error.into()),
@@ -672,7 +815,8 @@ impl Store {
             Ok(true)
         })?;
         if activated {
-            self.rulebook = Arc::new(rulebook);
+            self.reload_rulebook_if_changed()?;
+            debug_assert_eq!(self.rulebook.fingerprint, rulebook.fingerprint);
         }
         Ok(self.rulebook.clone())
     }
@@ -944,11 +1088,11 @@ fn insert_rulebook(
     Ok(())
 }
 
-fn load_active_rulebook(connection: &Connection) -> Result<Rulebook> {
-    let (source, file, fingerprint): (String, String, String) = connection.query_row(
-        "SELECT source, file, fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1",
+fn load_active_rulebook(connection: &Connection) -> Result<(Rulebook, i64)> {
+    let (source, file, fingerprint, seq): (String, String, String, i64) = connection.query_row(
+        "SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1",
         [],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
     )?;
     let rulebook = Rulebook::from_toml(&source, &file)?;
     if rulebook.fingerprint != fingerprint {
@@ -956,5 +1100,5 @@ fn load_active_rulebook(connection: &Connection) -> Result<Rulebook> {
             "the stored rulebook does not match its fingerprint".into(),
         ));
     }
-    Ok(rulebook)
+    Ok((rulebook, seq))
 }

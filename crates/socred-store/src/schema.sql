@@ -1,4 +1,4 @@
--- socred embedded store, schema version 2.
+-- socred embedded store, schema version 3.
 --
 -- Ledger tables are append-only: the store issues no UPDATE or DELETE on them.
 -- Every ledger row names the audit entry that wrote it (audit_seq), and rows are
@@ -135,3 +135,36 @@ CREATE TABLE entries (
 ) STRICT;
 CREATE INDEX entries_by_subject ON entries(subject);
 CREATE INDEX entries_listed ON entries(list, listed_since);
+
+-- Accounts and their credentials. Not ledger: changes are audited in the log
+-- (actor, action, detail), secrets never stored in clear.
+CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    role          TEXT NOT NULL,
+    password_hash TEXT,
+    subject       INTEGER REFERENCES subjects(key),
+    authority     TEXT,
+    services      TEXT NOT NULL,
+    behaviours    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- API tokens: SHA-256 of the secret, shown once at issue.
+CREATE TABLE tokens (
+    id          INTEGER PRIMARY KEY,
+    account     INTEGER NOT NULL REFERENCES accounts(id),
+    secret_hash TEXT NOT NULL UNIQUE,
+    label       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+) STRICT;
+
+-- Browser sessions: SHA-256 of the cookie's secret, the CSRF token, expiry (unix seconds).
+CREATE TABLE sessions (
+    secret_hash TEXT PRIMARY KEY,
+    account     INTEGER NOT NULL REFERENCES accounts(id),
+    csrf        TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;

@@ -121,6 +121,26 @@ pub enum Command {
         years: u32,
         #[arg(long)]
         json: bool,
+        /// Then start the server on the demo store, with demo accounts, and print the URL and logins.
+        #[arg(long)]
+        serve: bool,
+        /// The address for --serve.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Run the HTTP server: JSON API, web UI, /healthz, /metrics. Stops gracefully on Ctrl-C or SIGTERM.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Read connections in the pool (default: 2 x cores).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+        readers: Option<u32>,
+        /// Do not mark cookies Secure (only behind plain HTTP on a host other than localhost).
+        #[arg(long)]
+        insecure_cookies: bool,
+        /// Log as JSON lines instead of text.
+        #[arg(long)]
+        log_json: bool,
     },
     /// Verify and read the audit log.
     Audit {
@@ -159,6 +179,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Accounts for the server.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// API tokens for machines.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// What reviewers have to decide: appeals, disputes, repairs, proposals, with deadlines.
     Queue {
         #[arg(long)]
@@ -166,6 +196,62 @@ pub enum Command {
         /// Only what is past its deadline.
         #[arg(long)]
         overdue: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account for the server (admins only, in practice: whoever runs this CLI).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// subject, officer, reviewer, provider, partner, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// For a subject account: whose file it is.
+        #[arg(long)]
+        subject: Option<String>,
+        /// For an officer: the authority whose records they make.
+        #[arg(long)]
+        authority: Option<String>,
+        /// For a provider: a service category it may ask about (repeatable).
+        #[arg(long = "service")]
+        services: Vec<String>,
+        /// For a partner: a behaviour of its agreement (repeatable).
+        #[arg(long = "behaviour")]
+        behaviours: Vec<String>,
+        /// Read the password from the first line of standard input (else: token-only account).
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue an API token for an account; it is printed once and stored hashed.
+    Issue {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its number.
+    Revoke { id: i64 },
+    /// List an account's tokens (never their secrets).
+    List {
+        #[arg(long)]
+        username: String,
         #[arg(long)]
         json: bool,
     },

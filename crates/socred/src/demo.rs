@@ -55,6 +55,62 @@ fn clear_previous(path: &Path) -> Result<()> {
     }
 }
 
+/// Demo accounts: (username, role, password, authority or services).
+pub const DEMO_ACCOUNTS: [(&str, &str, &str); 5] = [
+    ("admin", "admin", "demo-admin-password"),
+    ("officer", "officer", "demo-officer-password"),
+    ("reviewer", "reviewer", "demo-reviewer-password"),
+    ("auditor", "auditor", "demo-auditor-password"),
+    ("citizen", "subject", "demo-citizen-password"),
+];
+const DEMO_AUTHORITY: &str = "Municipal Public Security Bureau, Traffic Police Division";
+
+/// Adds the demo accounts (the citizen is the demo's judgment defaulter) and serves.
+pub fn serve(cli: &Cli, addr: std::net::SocketAddr) -> Result<()> {
+    let mut store = Store::open(&cli.db)?;
+    anyhow::ensure!(
+        store.origin()? == "demo",
+        "--serve adds demo accounts, so it runs on demo stores only"
+    );
+    let actor = crate::actor(cli)?;
+    let citizen = store
+        .public_list(crate::today(), Some("blacklist"), None, 1, 0)?
+        .first()
+        .map(|e| e.entry.clone());
+    let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok())
+    {
+        Some(entry) => store.subject_of_entry(&entry)?.1,
+        None => store
+            .subject_ids(0, 1)?
+            .first()
+            .map(|(_, id)| *id)
+            .ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
+    };
+    println!("\ndemo logins (passwords for this demo only):");
+    for (username, role, password) in DEMO_ACCOUNTS {
+        let role: socred_auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+        let account = socred_store::NewAccount {
+            username: username.into(),
+            role,
+            password_hash: Some(socred_auth::hash_password(password)?),
+            subject: (role == socred_auth::Role::Subject).then_some(citizen),
+            authority: (role == socred_auth::Role::Officer).then(|| DEMO_AUTHORITY.to_string()),
+            services: Vec::new(),
+            behaviours: Vec::new(),
+        };
+        store.add_account(&account, &actor)?;
+        let detail = match role {
+            socred_auth::Role::Subject => format!(" (the file of {citizen})"),
+            socred_auth::Role::Officer => format!(" (records for {DEMO_AUTHORITY})"),
+            _ => String::new(),
+        };
+        println!("  {username:<9} {password:<24} {role}{detail}");
+    }
+    drop(store);
+    println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
+    crate::serve(cli, addr, None, false, false)
+}
+
 struct Example {
     label: &'static str,
     id: SubjectId,

@@ -8,6 +8,8 @@ use socred_core::record::RecordId;
 use socred_core::{Date, SubjectId};
 use socred_store::{ActOutcome, StoreError, SubjectInfo};
 
+use crate::LogRead;
+
 use crate::cli::{
     AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, On,
     RepairCommand, RepairOutcomeArg,
@@ -188,7 +190,7 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
             let store = open(cli)?;
             let found = store.entry(&entry, date)?;
             store
-                .log_access(
+                .log_read_by(
                     &crate::actor(cli)?,
                     &found.subject,
                     purpose,
@@ -223,7 +225,7 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 .subject(&found.subject)?
                 .ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
             store
-                .log_access(
+                .log_read_by(
                     &crate::actor(cli)?,
                     &found.subject,
                     purpose,
@@ -462,7 +464,7 @@ pub fn file(
         .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
     // The read is logged before it is answered, so the file shows it.
     store
-        .log_access(&crate::actor(cli)?, &id, purpose, "file")
+        .log_read_by(&crate::actor(cli)?, &id, purpose, "file")
         .map_err(crate::purpose_error)?;
     let assessment = store.assessment(&id, date)?;
     let due = store.due_process(&id, date)?;

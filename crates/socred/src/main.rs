@@ -4,6 +4,7 @@
 //! Exit status: 0 done; 1 refused (bad input, conflict, unknown subject, broken
 //! audit chain); 2 usage error; 3 failure of the store or the system.
 
+mod accounts;
 mod cli;
 mod demo;
 mod due;
@@ -167,7 +168,7 @@ fn run(cli: Cli) -> Result<()> {
                 .subject(&id)?
                 .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
             store
-                .log_access(&actor(&cli)?, &id, purpose, "assessment")
+                .log_read_by(&actor(&cli)?, &id, purpose, "assessment")
                 .map_err(purpose_error)?;
             let assessment = store.assessment(&id, as_of)?;
             if *json {
@@ -188,19 +189,31 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Serve {
+            addr,
+            readers,
+            insecure_cookies,
+            log_json,
+        } => serve(&cli, *addr, *readers, *insecure_cookies, *log_json),
         Command::Demo {
             subjects,
             seed,
             until,
             years,
             json,
+            serve: then_serve,
+            addr,
         } => {
             let until = until
                 .as_deref()
                 .map(|d| parse_date("--until", d))
                 .transpose()?
                 .unwrap_or_else(today);
-            demo::run(&cli, *subjects, *seed, until, *years, *json)
+            demo::run(&cli, *subjects, *seed, until, *years, *json)?;
+            if *then_serve {
+                demo::serve(&cli, *addr)?;
+            }
+            Ok(())
         }
         Command::Audit { command } => audit(&cli, command),
         Command::List { command } => due::list(&cli, command),
@@ -213,12 +226,58 @@ fn run(cli: Cli) -> Result<()> {
             purpose,
             json,
         } => due::file(&cli, id, as_of, purpose, *json),
+        Command::Account { command } => accounts::account(&cli, command),
+        Command::Token { command } => accounts::token(&cli, command),
         Command::Queue {
             as_of,
             overdue,
             json,
         } => due::queue(&cli, as_of, *overdue, *json),
     }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+pub fn serve(
+    cli: &Cli,
+    addr: std::net::SocketAddr,
+    readers: Option<u32>,
+    insecure_cookies: bool,
+    log_json: bool,
+) -> Result<()> {
+    init_logging(log_json);
+    // Fail early, with the store's own message, if there is no store.
+    drop(open(cli)?);
+    let mut config = socred_server::ServerConfig::new(cli.db.clone(), addr);
+    if let Some(readers) = readers {
+        config.readers = readers as usize;
+    }
+    config.secure_cookies = !insecure_cookies;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(socred_server::serve_until(
+            config,
+            socred_server::shutdown_signal(),
+        ))
+        .map_err(|e| match e {
+            socred_server::StartError::Bind(addr, error) => {
+                refuse("--addr", format!("cannot listen on {addr}: {error}"))
+            }
+            other => other.into(),
+        })
 }
 
 /// A bad `--purpose` is the caller's mistake; name the flag.
@@ -361,7 +420,7 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
                 .subject(&id)?
                 .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
             store
-                .log_access(&actor(cli)?, &id, purpose, "subject")
+                .log_read_by(&actor(cli)?, &id, purpose, "subject")
                 .map_err(purpose_error)?;
             if *json {
                 print_json(&info)
@@ -628,5 +687,32 @@ fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
             println!("{seq} {hash}");
             Ok(())
         }
+    }
+}
+
+/// Reads of a file are logged, except the subject reading their own.
+pub trait LogRead {
+    fn log_read_by(
+        &self,
+        actor: &Actor,
+        subject: &SubjectId,
+        purpose: &str,
+        what: &str,
+    ) -> Result<(), StoreError>;
+}
+
+impl LogRead for Store {
+    fn log_read_by(
+        &self,
+        actor: &Actor,
+        subject: &SubjectId,
+        purpose: &str,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+        if actor.name() == subject.as_str() {
+            return Ok(());
+        }
+        self.log_access(actor, subject, purpose, what)
     }
 }

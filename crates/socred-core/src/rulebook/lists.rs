@@ -18,6 +18,7 @@ pub const MAX_DECISION_DAYS: i64 = 365;
 
 /// Whether a list restricts or rewards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ListKind {
     /// A blacklist: measures restrict; credit repair applies.
@@ -28,6 +29,7 @@ pub enum ListKind {
 
 /// What puts a subject on a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Trigger {
     /// A record of this behaviour.
@@ -42,6 +44,7 @@ pub enum Trigger {
 
 /// A list as the rulebook declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListSpec {
     pub code: String,
     pub title: String,
@@ -69,6 +72,7 @@ pub struct ListSpec {
 
 /// Deadlines for decisions, in days from filing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueProcess {
     pub dispute_decision_days: u32,
     pub appeal_decision_days: u32,

@@ -31,6 +31,7 @@ pub const MAX_BASE_SCORE: i64 = 100_000;
 
 /// What a behaviour is about. The set is closed: a rulebook can only use these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Tax,
@@ -195,6 +196,7 @@ const REFUSED_CODE_WORDS: &[(&str, &str)] = &[
 
 /// How a subject leaves a locked tier when the lock ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Recovery {
     /// Rise one tier at a time while the next tier up is itself locked, each
@@ -206,6 +208,7 @@ pub enum Recovery {
 
 /// One entry of the behaviour catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Behaviour {
     pub code: String,
     pub title: String,
@@ -221,6 +224,7 @@ pub struct Behaviour {
 
 /// A validated rulebook.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rulebook {
     pub id: String,
     pub version: String,

@@ -1,0 +1,344 @@
+//! socred-auth: who may do what.
+//!
+//! Roles, the permission matrix (one table, tested route by route in the
+//! server), password hashing (Argon2id, PHC strings) and API-token secrets
+//! (random, shown once, stored as SHA-256). Object-level rules — a subject
+//! sees only their own file, an officer records only for their authority, a
+//! reviewer never decides a case they raised — are enforced where the object
+//! is known (server and core), on top of this matrix.
+
+use std::fmt;
+use std::str::FromStr;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// API tokens and session secrets: 32 random bytes.
+const SECRET_BYTES: usize = 32;
+pub const TOKEN_PREFIX: &str = "socred_";
+
+/// The role of an account. The anonymous public has no account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A person or organisation: their own file only.
+    Subject,
+    /// Records behaviours for their own authority.
+    Officer,
+    /// Decides appeals, disputes, repairs and list proposals.
+    Reviewer,
+    /// Asks for decisions in its service categories.
+    Provider,
+    /// Feeds records for its agreed behaviours.
+    Partner,
+    /// Reads the audit log and files, changes nothing.
+    Auditor,
+    /// Manages accounts.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Subject,
+        Role::Officer,
+        Role::Reviewer,
+        Role::Provider,
+        Role::Partner,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Subject => "subject",
+            Role::Officer => "officer",
+            Role::Reviewer => "reviewer",
+            Role::Provider => "provider",
+            Role::Partner => "partner",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Role, String> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| format!("{text:?} is not a role; expected one of subject, officer, reviewer, provider, partner, auditor, admin"))
+    }
+}
+
+/// Everything an account can ask for. Routes map to exactly one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    RegisterSubject,
+    SearchSubjects,
+    /// Score, tier, explanation, list entries, notices: of a subject.
+    ReadSubject,
+    /// The whole file, including who looked at it.
+    ReadFile,
+    AddRecord,
+    VoidRecord,
+    ProposeEntry,
+    ServeNotice,
+    WithdrawEntry,
+    FileAppeal,
+    DecideAppeal,
+    FileDispute,
+    DecideDispute,
+    ApplyRepair,
+    DecideRepair,
+    ReadQueue,
+    ReadAudit,
+    ManageAccounts,
+    /// Issue, list and revoke one's own API tokens.
+    ManageOwnTokens,
+    Check,
+    PartnerFeed,
+}
+
+impl Action {
+    pub const ALL: [Action; 21] = [
+        Action::RegisterSubject,
+        Action::SearchSubjects,
+        Action::ReadSubject,
+        Action::ReadFile,
+        Action::AddRecord,
+        Action::VoidRecord,
+        Action::ProposeEntry,
+        Action::ServeNotice,
+        Action::WithdrawEntry,
+        Action::FileAppeal,
+        Action::DecideAppeal,
+        Action::FileDispute,
+        Action::DecideDispute,
+        Action::ApplyRepair,
+        Action::DecideRepair,
+        Action::ReadQueue,
+        Action::ReadAudit,
+        Action::ManageAccounts,
+        Action::ManageOwnTokens,
+        Action::Check,
+        Action::PartnerFeed,
+    ];
+}
+
+/// The permission matrix. Subjects' own-file rule is checked by the caller
+/// with [`Account::may_see`]; everything else is here.
+pub fn permitted(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        RegisterSubject => matches!(role, Officer | Admin),
+        SearchSubjects => matches!(role, Officer | Reviewer | Auditor | Admin),
+        ReadSubject | ReadFile => matches!(role, Subject | Officer | Reviewer | Auditor | Admin),
+        AddRecord | VoidRecord => role == Officer,
+        ProposeEntry | ServeNotice => matches!(role, Officer | Reviewer),
+        WithdrawEntry | DecideAppeal | DecideDispute | DecideRepair => role == Reviewer,
+        FileAppeal | FileDispute | ApplyRepair => role == Subject,
+        ReadQueue => matches!(role, Reviewer | Auditor),
+        ReadAudit => matches!(role, Auditor | Admin),
+        ManageAccounts => role == Admin,
+        ManageOwnTokens => true,
+        Check => role == Provider,
+        PartnerFeed => role == Partner,
+    }
+}
+
+/// An account as the server sees it after authentication.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// For subject accounts: whose file this is.
+    pub subject: Option<socred_core::SubjectId>,
+    /// For officers: the authority whose records they make.
+    pub authority: Option<String>,
+    /// For providers: the service categories they may ask about.
+    pub services: Vec<String>,
+    /// For partners: the behaviours they may report.
+    pub behaviours: Vec<String>,
+}
+
+impl Account {
+    pub fn may(&self, action: Action) -> bool {
+        permitted(self.role, action)
+    }
+
+    /// Object-level rule for a subject's data: subjects see only their own.
+    pub fn may_see(&self, subject: &socred_core::SubjectId) -> bool {
+        match self.role {
+            Role::Subject => self.subject.as_ref() == Some(subject),
+            _ => true,
+        }
+    }
+
+    /// Whether reading this subject's file must be logged (anyone but the subject).
+    pub fn is_subject(&self, subject: &socred_core::SubjectId) -> bool {
+        self.role == Role::Subject && self.subject.as_ref() == Some(subject)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("username: {0}")]
+    Username(String),
+    #[error("password: {0}")]
+    Password(String),
+    #[error("the system random source failed")]
+    Random,
+}
+
+/// 1-64 characters of a-z, 0-9, `.`, `_`, `-`; or a subject's identifier.
+pub fn check_username(username: &str) -> Result<(), AuthError> {
+    if username.is_empty() || username.len() > MAX_USERNAME_CHARS {
+        return Err(AuthError::Username(format!(
+            "must be 1-{MAX_USERNAME_CHARS} characters"
+        )));
+    }
+    if let Some(bad) = username.chars().find(|c| {
+        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') || *c == 'X')
+    }) {
+        return Err(AuthError::Username(format!(
+            "contains {bad:?}; allowed are a-z, 0-9, . _ -"
+        )));
+    }
+    Ok(())
+}
+
+pub fn check_password(password: &str) -> Result<(), AuthError> {
+    let count = password.chars().count();
+    if count < MIN_PASSWORD_CHARS {
+        return Err(AuthError::Password(format!(
+            "must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if count > MAX_PASSWORD_CHARS {
+        return Err(AuthError::Password(format!(
+            "must be at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Argon2id with a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    check_password(password)?;
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|_| AuthError::Random)
+}
+
+/// Verifies a password against a stored PHC string; false on any mismatch or malformed hash.
+pub fn verify_password(stored: &str, password: &str) -> bool {
+    if password.len() > MAX_PASSWORD_CHARS * 4 {
+        return false;
+    }
+    match PasswordHash::new(stored) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A fresh random secret (API token or session id), shown to its owner once.
+pub fn new_secret() -> Result<String, AuthError> {
+    let mut bytes = [0u8; SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|_| AuthError::Random)?;
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(bytes)))
+}
+
+/// What is stored for a secret: secrets are long and random, so a fast hash
+/// suffices (no dictionary to attack), and lookups stay O(1).
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time comparison, for CSRF tokens.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse battery!"));
+        assert!(!verify_password("not a hash", "x"));
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").unwrap(),
+            "salted"
+        );
+        assert!(matches!(
+            hash_password("short"),
+            Err(AuthError::Password(_))
+        ));
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX) && a.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert_ne!(secret_hash(&a), a);
+        assert!(same_secret(&a, &a.clone()) && !same_secret(&a, &b));
+    }
+
+    #[test]
+    fn usernames_and_roles_are_checked() {
+        assert!(check_username("officer.zhou-1").is_ok());
+        assert!(check_username("11010519491231002X").is_ok());
+        assert!(check_username("Bad Name").is_err());
+        assert!(check_username("").is_err());
+        assert_eq!("reviewer".parse::<Role>(), Ok(Role::Reviewer));
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn the_matrix_keeps_duties_apart() {
+        // Only officers record; only reviewers decide; only subjects appeal; only admins manage accounts.
+        for role in Role::ALL {
+            assert_eq!(permitted(role, Action::AddRecord), role == Role::Officer);
+            assert_eq!(
+                permitted(role, Action::DecideAppeal),
+                role == Role::Reviewer
+            );
+            assert_eq!(permitted(role, Action::FileAppeal), role == Role::Subject);
+            assert_eq!(permitted(role, Action::ManageAccounts), role == Role::Admin);
+            assert!(permitted(role, Action::ManageOwnTokens));
+        }
+        // Providers and partners never read files.
+        assert!(!permitted(Role::Provider, Action::ReadSubject));
+        assert!(!permitted(Role::Partner, Action::ReadFile));
+    }
+}

@@ -1,0 +1,329 @@
+//! Appeals, disputes, credit repair, and the reviewer queue.
+
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use socred_auth::Action;
+use socred_core::date::format_date;
+use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, Event, RepairOutcome};
+use socred_core::record::RecordId;
+use socred_store::Queue;
+use utoipa::{IntoParams, ToSchema};
+
+use super::act_on;
+use super::lists::{Acted, act, parse_entry};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::body::{Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
+    match given {
+        Some(text) => CaseId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string())),
+        None => Ok(CaseId::derive(prefix, parts)),
+    }
+}
+
+/// Subjects act only on their own entries and records.
+async fn own_entry(
+    state: &AppState,
+    caller: &Caller,
+    entry: &socred_core::process::EntryId,
+) -> ApiResult<()> {
+    let lookup = entry.clone();
+    let (_, subject) = state
+        .db
+        .read(move |store| store.subject_of_entry(&lookup))
+        .await?;
+    if caller.account.is_subject(&subject) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "a subject acts only on their own list entries",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealBody {
+    pub entry: String,
+    pub grounds: String,
+    pub appeal_id: Option<String>,
+    pub on: Option<String>,
+}
+
+/// Appeal one of your list entries: within the window after the notice, and once more against a decision upholding it.
+#[utoipa::path(post, path = "/api/v1/appeals", tag = "cases", request_body = AppealBody, security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "e.g. after the deadline", body = ErrorBody)))]
+pub async fn file_appeal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<AppealBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::FileAppeal)?;
+    let entry = parse_entry(&body.entry)?;
+    let on = act_on(body.on.as_deref())?;
+    own_entry(&state, &caller, &entry).await?;
+    let appeal = case_id(
+        "appeal_id",
+        body.appeal_id.as_deref(),
+        "appeal",
+        &[
+            entry.as_str(),
+            &body.grounds,
+            &caller.account.username,
+            &format_date(on),
+        ],
+    )?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::AppealFiled {
+            appeal,
+            entry,
+            grounds: body.grounds,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody<O> {
+    pub outcome: O,
+    pub reasons: String,
+    pub on: Option<String>,
+}
+
+/// Decide an appeal: `uphold` the listing or `overturn` it. Not your own case.
+#[utoipa::path(post, path = "/api/v1/appeals/{id}/decision", tag = "cases", params(("id" = String, Path)), request_body = DecisionBody<AppealOutcome>,
+    security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_appeal(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<DecisionBody<AppealOutcome>>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideAppeal)?;
+    let appeal = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let on = act_on(body.on.as_deref())?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::AppealDecided {
+            appeal,
+            outcome: body.outcome,
+            reasons: body.reasons,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeBody {
+    pub record: String,
+    pub grounds: String,
+    pub dispute_id: Option<String>,
+    pub on: Option<String>,
+}
+
+/// Dispute a record of your file, at any time.
+#[utoipa::path(post, path = "/api/v1/disputes", tag = "cases", request_body = DisputeBody, security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn file_dispute(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<DisputeBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::FileDispute)?;
+    let record =
+        RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
+    let on = act_on(body.on.as_deref())?;
+    let lookup = record.clone();
+    let found = state.db.read(move |store| store.record(&lookup)).await?;
+    match found {
+        Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
+        Some(_) => {
+            return Err(ApiError::forbidden(
+                "a subject disputes only records of their own file",
+            ));
+        }
+        None => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                format!("record {record} does not exist"),
+                Some("record"),
+            ));
+        }
+    }
+    let dispute = case_id(
+        "dispute_id",
+        body.dispute_id.as_deref(),
+        "dispute",
+        &[
+            record.as_str(),
+            &body.grounds,
+            &caller.account.username,
+            &format_date(on),
+        ],
+    )?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::DisputeFiled {
+            dispute,
+            record,
+            grounds: body.grounds,
+        },
+    )
+    .await
+}
+
+/// Decide a dispute: `uphold` voids the record and recomputes everything; `reject` keeps it.
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/decision", tag = "cases", params(("id" = String, Path)), request_body = DecisionBody<DisputeOutcome>,
+    security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_dispute(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<DecisionBody<DisputeOutcome>>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideDispute)?;
+    let dispute = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let on = act_on(body.on.as_deref())?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::DisputeDecided {
+            dispute,
+            outcome: body.outcome,
+            reasons: body.reasons,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairBody {
+    pub entry: String,
+    /// How the obligation was fulfilled.
+    pub evidence: String,
+    /// A commitment letter, where the list requires one.
+    pub commitment: Option<String>,
+    pub repair_id: Option<String>,
+    pub on: Option<String>,
+}
+
+/// Apply for credit repair of one of your listed entries, after the minimum publication.
+#[utoipa::path(post, path = "/api/v1/repairs", tag = "cases", request_body = RepairBody, security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn apply_repair(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<RepairBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ApplyRepair)?;
+    let entry = parse_entry(&body.entry)?;
+    let on = act_on(body.on.as_deref())?;
+    own_entry(&state, &caller, &entry).await?;
+    let repair = case_id(
+        "repair_id",
+        body.repair_id.as_deref(),
+        "repair",
+        &[
+            entry.as_str(),
+            &body.evidence,
+            &caller.account.username,
+            &format_date(on),
+        ],
+    )?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::RepairApplied {
+            repair,
+            entry,
+            evidence: body.evidence,
+            commitment: body.commitment,
+        },
+    )
+    .await
+}
+
+/// Decide a repair application: `approve` ends the publication today.
+#[utoipa::path(post, path = "/api/v1/repairs/{id}/decision", tag = "cases", params(("id" = String, Path)), request_body = DecisionBody<RepairOutcome>,
+    security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide_repair(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<DecisionBody<RepairOutcome>>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideRepair)?;
+    let repair = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+    let on = act_on(body.on.as_deref())?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::RepairDecided {
+            repair,
+            outcome: body.outcome,
+            reasons: body.reasons,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    pub as_of: Option<String>,
+    /// Only what is past its deadline.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// What reviewers have to decide, with deadlines.
+#[utoipa::path(get, path = "/api/v1/queue", tag = "cases", params(QueueQuery), security(("bearer" = [])),
+    responses((status = 200, body = Queue), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<QueueQuery>,
+) -> ApiResult<axum::Json<Queue>> {
+    caller.require(Action::ReadQueue)?;
+    let as_of = super::as_of(query.as_of.as_deref())?;
+    let mut queue = state.db.read(move |store| store.queue(as_of)).await?;
+    if query.overdue {
+        queue.appeals.retain(|q| q.item.overdue);
+        queue.disputes.retain(|q| q.item.overdue);
+        queue.repairs.retain(|q| q.item.overdue);
+        queue.proposals.clear();
+    }
+    Ok(axum::Json(queue))
+}

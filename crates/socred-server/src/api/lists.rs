@@ -1,0 +1,344 @@
+//! List entries: the public list, proposals, notices, withdrawals.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use socred_auth::Action;
+use socred_core::date::format_date;
+use socred_core::lists::{ListEntry, Notice};
+use socred_core::process::{CaseId, EntryId, Event};
+use socred_core::{Date, SubjectId};
+use socred_store::{ActOutcome, PublicEntry, SubjectRef};
+use utoipa::{IntoParams, ToSchema};
+
+use super::subjects::log_read;
+use super::{act_on, as_of, page, parse_subject, purpose};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::body::{Json, Query};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PublicQuery {
+    /// A list code (default: every published list).
+    pub list: Option<String>,
+    /// Part of a name, or a full identifier.
+    pub search: Option<String>,
+    pub as_of: Option<String>,
+    /// At most 1000 (default 100).
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// The published lists: name, masked id, authority, legal basis, since, until. Never the score or the file.
+#[utoipa::path(get, path = "/api/v1/lists/public", tag = "lists", params(PublicQuery),
+    responses((status = 200, body = [PublicEntry]), (status = 422, body = ErrorBody)))]
+pub async fn public(
+    State(state): State<AppState>,
+    Query(query): Query<PublicQuery>,
+) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
+    let as_of = as_of(query.as_of.as_deref())?;
+    let limit = page(query.limit, 100)?;
+    let offset = query.offset.unwrap_or(0);
+    if offset > 1_000_000 {
+        return Err(ApiError::invalid("offset", "at most 1000000"));
+    }
+    if query
+        .search
+        .as_deref()
+        .is_some_and(|s| s.chars().count() > 128)
+    {
+        return Err(ApiError::invalid("search", "at most 128 characters"));
+    }
+    let entries = state
+        .db
+        .read(move |store| {
+            if let Some(list) = query
+                .list
+                .as_deref()
+                .filter(|list| store.rulebook().list(list).is_none())
+            {
+                return Err(socred_store::StoreError::invalid(
+                    "list",
+                    format!("{list:?} is not a list of the rulebook"),
+                ));
+            }
+            store.published(
+                as_of,
+                query.list.as_deref(),
+                query.search.as_deref(),
+                limit,
+                offset,
+            )
+        })
+        .await?;
+    Ok(axum::Json(entries))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Acted {
+    pub action: String,
+    pub id: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub on: Date,
+    pub result: ActOutcome,
+}
+
+/// Stores a due-process act; 201 when stored, 200 when it was already stored.
+pub async fn act(
+    state: &AppState,
+    caller: &Caller,
+    subject: Option<SubjectId>,
+    on: Date,
+    event: Event,
+) -> ApiResult<(StatusCode, axum::Json<Acted>)> {
+    let action = event.action().to_string();
+    let id = event.key().to_string();
+    let actor = caller.actor();
+    let result = state
+        .db
+        .write(move |store| store.act(subject.as_ref(), on, &actor, event))
+        .await?;
+    let status = if matches!(result, ActOutcome::Stored { .. }) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        axum::Json(Acted {
+            action,
+            id,
+            on,
+            result,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalBody {
+    pub subject: String,
+    /// A list code of the rulebook.
+    pub list: String,
+    pub legal_basis: String,
+    pub facts: String,
+    /// A client-chosen case id (default: derived from the content).
+    pub case_id: Option<String>,
+    /// The date of the decision (default today).
+    pub on: Option<String>,
+}
+
+/// Propose a list entry by decision, with a stated legal basis. The written notice is served separately.
+#[utoipa::path(post, path = "/api/v1/lists/proposals", tag = "lists", request_body = ProposalBody, security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn propose(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ProposalBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ProposeEntry)?;
+    let subject = parse_subject("subject", &body.subject)?;
+    let on = act_on(body.on.as_deref())?;
+    if body.list.is_empty()
+        || !body
+            .list
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::invalid(
+            "list",
+            format!("{:?} is not a list code", body.list),
+        ));
+    }
+    let case = match &body.case_id {
+        Some(id) => CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?,
+        None => CaseId::derive(
+            "proposal",
+            &[
+                subject.as_str(),
+                &body.list,
+                &body.legal_basis,
+                &body.facts,
+                &format_date(on),
+            ],
+        ),
+    };
+    let entry = EntryId::for_proposal(&body.list, &case);
+    act(
+        &state,
+        &caller,
+        Some(subject),
+        on,
+        Event::ListProposed {
+            entry,
+            list: body.list,
+            legal_basis: body.legal_basis,
+            facts: body.facts,
+        },
+    )
+    .await
+}
+
+pub fn parse_entry(text: &str) -> ApiResult<EntryId> {
+    EntryId::parse(text).map_err(|e| ApiError::invalid("entry", format!("{text:?} {e}")))
+}
+
+/// The entry, if the caller may see it (subjects: their own only).
+pub async fn visible_entry(
+    state: &AppState,
+    caller: &Caller,
+    entry: &EntryId,
+    as_of: Date,
+) -> ApiResult<ListEntry> {
+    let lookup = entry.clone();
+    let (_, subject) = state
+        .db
+        .read(move |store| store.subject_of_entry(&lookup))
+        .await?;
+    caller.require_subject(Action::ReadSubject, &subject)?;
+    let lookup = entry.clone();
+    state
+        .db
+        .read(move |store| store.entry(&lookup, as_of))
+        .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EntryQuery {
+    pub as_of: Option<String>,
+    pub purpose: Option<String>,
+}
+
+/// A list entry with its state and full history on a date.
+#[utoipa::path(get, path = "/api/v1/lists/entries/{entry}", tag = "lists", params(("entry" = String, Path, description = "Entry id (percent-encode `/`)"), EntryQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = ListEntry), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn entry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(entry): Path<String>,
+    Query(query): Query<EntryQuery>,
+) -> ApiResult<axum::Json<ListEntry>> {
+    let entry = parse_entry(&entry)?;
+    let as_of = as_of(query.as_of.as_deref())?;
+    let purpose = purpose(query.purpose.as_deref())?;
+    let found = visible_entry(&state, &caller, &entry, as_of).await?;
+    log_read(
+        &state,
+        &caller,
+        found.subject,
+        purpose,
+        &format!("list entry {entry}"),
+    )
+    .await?;
+    Ok(axum::Json(found))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub to: SubjectRef,
+    pub notice: Notice,
+}
+
+/// The written notice of an entry: facts, legal basis, consequences, how to appeal.
+#[utoipa::path(get, path = "/api/v1/lists/entries/{entry}/notice", tag = "lists", params(("entry" = String, Path), EntryQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = NoticeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn notice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(entry): Path<String>,
+    Query(query): Query<EntryQuery>,
+) -> ApiResult<axum::Json<NoticeView>> {
+    let entry = parse_entry(&entry)?;
+    let purpose = purpose(query.purpose.as_deref())?;
+    let found = visible_entry(&state, &caller, &entry, Date::MAX).await?;
+    let notice = found
+        .notice
+        .clone()
+        .ok_or_else(|| ApiError::not_found(format!("entry {entry} has no notice yet")))?;
+    let subject = found.subject;
+    let info = state
+        .db
+        .read(move |store| store.subject(&subject))
+        .await?
+        .ok_or_else(|| ApiError::not_found("subject"))?;
+    log_read(
+        &state,
+        &caller,
+        subject,
+        purpose,
+        &format!("notice {entry}"),
+    )
+    .await?;
+    Ok(axum::Json(NoticeView {
+        to: SubjectRef {
+            id: info.id,
+            name: info.name,
+        },
+        notice,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnBody {
+    /// The date of the act (default today).
+    pub on: Option<String>,
+}
+
+/// Serve the written notice of a proposed entry; the appeal window opens.
+#[utoipa::path(post, path = "/api/v1/lists/entries/{entry}/notice", tag = "lists", params(("entry" = String, Path)), request_body = OnBody,
+    security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn serve_notice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(entry): Path<String>,
+    Json(body): Json<OnBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ServeNotice)?;
+    let entry = parse_entry(&entry)?;
+    let on = act_on(body.on.as_deref())?;
+    act(&state, &caller, None, on, Event::NoticeServed { entry }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    pub reason: String,
+    pub on: Option<String>,
+}
+
+/// Withdraw an entry that is not yet listed.
+#[utoipa::path(post, path = "/api/v1/lists/entries/{entry}/withdrawal", tag = "lists", params(("entry" = String, Path)), request_body = WithdrawBody,
+    security(("bearer" = [])),
+    responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(entry): Path<String>,
+    Json(body): Json<WithdrawBody>,
+) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::WithdrawEntry)?;
+    let entry = parse_entry(&entry)?;
+    let on = act_on(body.on.as_deref())?;
+    act(
+        &state,
+        &caller,
+        None,
+        on,
+        Event::ListWithdrawn {
+            entry,
+            reason: body.reason,
+        },
+    )
+    .await
+}

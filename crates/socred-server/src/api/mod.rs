@@ -1,0 +1,143 @@
+//! The JSON API under `/api/v1/`. Every handler is annotated for OpenAPI; the
+//! document is generated from these annotations, never written by hand.
+
+pub mod accounts;
+pub mod audit;
+pub mod cases;
+pub mod lists;
+pub mod meta;
+pub mod records;
+pub mod subjects;
+
+use axum::Router;
+use socred_core::{Date, SubjectId};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Page sizes: a query may ask for at most this many rows.
+pub const MAX_PAGE: u32 = 1_000;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "socred API",
+        description = "A transparent, due-process social credit ledger. Every number is explained, every sanction can be appealed, every official act is on a tamper-evident record.\n\nAuthenticate with `Authorization: Bearer <token>` (tokens: `socred token issue`, or `POST /api/v1/tokens`). Errors have one shape: `{\"error\": {\"code\", \"message\", \"field\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "subjects", description = "Subjects, assessments, explanations and files"),
+        (name = "records", description = "Credit records (officers, for their own authority)"),
+        (name = "lists", description = "Blacklist and redlist entries, notices, the public list"),
+        (name = "cases", description = "Appeals, disputes, credit repair, the reviewer queue"),
+        (name = "audit", description = "The audit log"),
+        (name = "accounts", description = "Accounts and API tokens"),
+        (name = "meta", description = "Rulebook and service documents")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API router and its OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(subjects::register, subjects::search))
+        .routes(routes!(subjects::summary))
+        .routes(routes!(subjects::explanation))
+        .routes(routes!(subjects::file))
+        .routes(routes!(subjects::timeline))
+        .routes(routes!(records::add))
+        .routes(routes!(records::batch))
+        .routes(routes!(records::void))
+        .routes(routes!(lists::public))
+        .routes(routes!(lists::propose))
+        .routes(routes!(lists::entry))
+        .routes(routes!(lists::notice, lists::serve_notice))
+        .routes(routes!(lists::withdraw))
+        .routes(routes!(cases::file_appeal))
+        .routes(routes!(cases::decide_appeal))
+        .routes(routes!(cases::file_dispute))
+        .routes(routes!(cases::decide_dispute))
+        .routes(routes!(cases::apply_repair))
+        .routes(routes!(cases::decide_repair))
+        .routes(routes!(cases::queue))
+        .routes(routes!(audit::log))
+        .routes(routes!(audit::verify))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::add, accounts::list))
+        .routes(routes!(accounts::tokens, accounts::issue_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(meta::rulebook))
+        .routes(routes!(meta::openapi))
+        .routes(routes!(meta::docs))
+        .split_for_parts()
+}
+
+pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
+    SubjectId::parse(text).map_err(|e| ApiError::invalid(field, format!("{text:?} {e}")))
+}
+
+/// `as_of` (default: today).
+pub fn as_of(text: Option<&str>) -> Result<Date, ApiError> {
+    match text {
+        None => Ok(crate::today()),
+        Some(text) => {
+            socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string()))
+        }
+    }
+}
+
+/// The date of an act (default: today); never in the future.
+pub fn act_on(text: Option<&str>) -> Result<Date, ApiError> {
+    let today = crate::today();
+    match text {
+        None => Ok(today),
+        Some(text) => {
+            let date = socred_core::parse_date(text)
+                .map_err(|e| ApiError::invalid("on", e.to_string()))?;
+            if date > today {
+                return Err(ApiError::invalid(
+                    "on",
+                    format!("{text} is after today; acts are recorded when they happen"),
+                ));
+            }
+            Ok(date)
+        }
+    }
+}
+
+pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(0) => Err(ApiError::invalid("limit", "must be at least 1")),
+        Some(limit) if limit > MAX_PAGE => Err(ApiError::invalid(
+            "limit",
+            format!("at most {MAX_PAGE} rows a page"),
+        )),
+        Some(limit) => Ok(limit),
+    }
+}
+
+/// The purpose of a read, shown to the subject.
+pub fn purpose(text: Option<&str>) -> Result<String, ApiError> {
+    let purpose = text.unwrap_or("not stated").to_string();
+    socred_core::record::check_text(&purpose, 500)
+        .map_err(|e| ApiError::invalid("purpose", e.to_string()))?;
+    Ok(purpose)
+}

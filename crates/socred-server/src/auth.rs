@@ -1,0 +1,199 @@
+//! Who is calling: an API token (`Authorization: Bearer`) or a browser
+//! session (an HttpOnly, SameSite=Strict cookie, with a CSRF token for forms).
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use socred_auth::{Account, Action, secret_hash};
+use socred_store::Actor;
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "socred_session";
+pub const LOGIN_CSRF_COOKIE: &str = "socred_login_csrf";
+pub const SESSION_HOURS: i64 = 8;
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: Account,
+    /// The session's CSRF token; `None` for API tokens (no ambient credentials, no CSRF).
+    pub csrf: Option<String>,
+}
+
+impl Caller {
+    /// The route's action must be in the caller's role.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        if self.account.may(action) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "the {} role may not do this ({action:?})",
+                self.account.role
+            )))
+        }
+    }
+
+    /// A subject's data: subjects see only their own.
+    pub fn require_subject(
+        &self,
+        action: Action,
+        subject: &socred_core::SubjectId,
+    ) -> Result<(), ApiError> {
+        self.require(action)?;
+        if self.account.may_see(subject) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("a subject sees only their own file"))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::new(&self.account.username, OffsetDateTime::now_utc())
+            .expect("usernames are valid actors")
+    }
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The session cookie: HttpOnly (no script reads it), SameSite=Strict (no
+/// cross-site request carries it), Secure unless the server was told it runs
+/// behind plain HTTP on purpose.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn now_unix() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
+    if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty() && token.len() <= 128)
+            .ok_or_else(ApiError::unauthenticated)?;
+        let hash = secret_hash(token);
+        let account = state.accounts.by_token(&state.db, hash).await?;
+        return match account {
+            Some(account) => Ok(Some(Caller {
+                account,
+                csrf: None,
+            })),
+            None => Err(ApiError::unauthenticated()),
+        };
+    }
+    if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE).filter(|s| s.len() <= 128) {
+        let hash = secret_hash(secret);
+        let now = now_unix();
+        let session = state
+            .db
+            .read(move |store| store.session(&hash, now))
+            .await?;
+        if let Some((account, csrf)) = session {
+            return Ok(Some(Caller {
+                account,
+                csrf: Some(csrf),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(parts, state)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)
+    }
+}
+
+/// A caller who may be anonymous (public pages).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match authenticate(parts, state).await {
+            Ok(caller) => Ok(MaybeCaller(caller)),
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => {
+                Ok(MaybeCaller(None))
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A short-lived cache of token lookups, so a busy API client costs one hash
+/// and one map lookup per request. Revocation takes effect within the TTL.
+pub struct TokenCache {
+    entries:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<Account>)>>,
+}
+
+pub const TOKEN_CACHE_SECONDS: u64 = 5;
+const TOKEN_CACHE_ENTRIES: usize = 10_000;
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        TokenCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl TokenCache {
+    pub async fn by_token(
+        &self,
+        db: &std::sync::Arc<crate::db::Db>,
+        hash: String,
+    ) -> Result<Option<Account>, ApiError> {
+        let ttl = std::time::Duration::from_secs(TOKEN_CACHE_SECONDS);
+        if let Some((_, account)) = self
+            .entries
+            .lock()
+            .expect("token cache lock")
+            .get(&hash)
+            .filter(|(at, _)| at.elapsed() < ttl)
+        {
+            return Ok(account.clone());
+        }
+        let key = hash.clone();
+        let account = db.read(move |store| store.account_by_token(&key)).await?;
+        let mut entries = self.entries.lock().expect("token cache lock");
+        if entries.len() >= TOKEN_CACHE_ENTRIES {
+            entries.retain(|_, (at, _)| at.elapsed() < ttl);
+            if entries.len() >= TOKEN_CACHE_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, (std::time::Instant::now(), account.clone()));
+        Ok(account)
+    }
+
+    /// Forgets a revoked token at once in this process.
+    pub fn forget_all(&self) {
+        self.entries.lock().expect("token cache lock").clear();
+    }
+}

@@ -1,0 +1,170 @@
+//! One error shape for the API, and the one place where errors become HTTP
+//! statuses. A client's mistake is always a 4xx; a 500 means the server failed.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use socred_store::StoreError;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: invalid, refused, not_found, conflict, too_large, unsupported_media_type,
+    /// malformed, unauthenticated, forbidden, unavailable, internal.
+    pub code: &'static str,
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For batches: every refused item with its index, field and reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub index: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+/// `{"error": {"code", "message", "field"}}`
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub detail: ErrorDetail,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        field: Option<&str>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+                field: field.map(str::to_string),
+                problems: Vec::new(),
+            },
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            message,
+            Some(field),
+        )
+    }
+
+    pub fn malformed(field: Option<&str>, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed", message, field)
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", what, None)
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in, or send `Authorization: Bearer <token>`",
+            None,
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message, None)
+    }
+
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message, None)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            message,
+            None,
+        )
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message, None)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        let message = error.to_string();
+        match error {
+            StoreError::Invalid { field, reason } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                reason,
+                Some(&field),
+            ),
+            StoreError::Refused(refusal) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "refused",
+                refusal.reason,
+                Some(refusal.field),
+            ),
+            StoreError::UnknownSubject(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject"))
+            }
+            StoreError::UnknownRecord(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record"))
+            }
+            StoreError::NotFound(_) => ApiError::not_found(message),
+            StoreError::Conflict(_) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", message, None)
+            }
+            StoreError::TooLarge { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None)
+            }
+            StoreError::Rulebook(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                message,
+                Some("rulebook"),
+            ),
+            StoreError::NotInitialised(_)
+            | StoreError::AlreadyInitialised(_)
+            | StoreError::NotAStore(_)
+            | StoreError::AuditBroken(_)
+            | StoreError::Database(_)
+            | StoreError::Corrupt(_) => {
+                tracing::error!(error = %message, "store failure");
+                ApiError::internal("the store failed; the error is logged")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: self.detail };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,206 @@
+//! socred-server: `socred serve`.
+//!
+//! An axum server over the embedded store: the JSON API under `/api/v1/`
+//! (OpenAPI 3.1 generated from the handlers), accounts with roles checked on
+//! every route, a server-rendered web UI without JavaScript, `/healthz` and
+//! Prometheus `/metrics`. Graceful shutdown completes in-flight requests and
+//! lets the writer drain its queue.
+
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusRecorder;
+use tokio::net::TcpListener;
+
+pub use error::{ApiError, ApiResult};
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub db: PathBuf,
+    pub addr: SocketAddr,
+    /// Read connections in the pool (default: 2 × cores).
+    pub readers: usize,
+    /// Mark cookies `Secure`. Browsers accept Secure cookies from
+    /// http://localhost; turn off only behind plain HTTP on another host.
+    pub secure_cookies: bool,
+}
+
+impl ServerConfig {
+    pub fn new(db: PathBuf, addr: SocketAddr) -> ServerConfig {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        ServerConfig {
+            db,
+            addr,
+            readers: (2 * cores).clamp(2, 32),
+            secure_cookies: true,
+        }
+    }
+}
+
+pub struct Inner {
+    pub db: Arc<db::Db>,
+    pub metrics: Arc<PrometheusRecorder>,
+    pub accounts: auth::TokenCache,
+    pub openapi_json: String,
+    pub secure_cookies: bool,
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Builds the whole application: API, web pages, metrics.
+pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
+    let (api_router, openapi) = api::router();
+    let openapi_json = openapi
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    let state = AppState(Arc::new(Inner {
+        db,
+        metrics: metrics::recorder(),
+        accounts: auth::TokenCache::default(),
+        openapi_json,
+        secure_cookies,
+    }));
+    let router = Router::new()
+        .merge(api_router)
+        .merge(web::router())
+        .route("/healthz", axum::routing::get(api::meta::healthz))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(web::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state.clone());
+    (router, state)
+}
+
+/// A server running in the background (tests, `demo --serve`).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    db: Arc<db::Db>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests, drains the writer.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let result = match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        };
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.shutdown())
+            .await
+            .map_err(std::io::Error::other)?;
+        result
+    }
+}
+
+/// Binds and serves in the background until [`RunningServer::stop`].
+pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+    let db = Arc::new(db::Db::open(&config.db, config.readers)?);
+    let (router, _) = app(db.clone(), config.secure_cookies);
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| StartError::Bind(config.addr, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(config.addr, e))?;
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(shutdown),
+        task: Some(task),
+        db,
+    })
+}
+
+/// Serves until `signal` completes, then shuts down gracefully.
+pub async fn serve_until(
+    config: ServerConfig,
+    signal: impl std::future::Future<Output = ()>,
+) -> Result<(), StartError> {
+    let server = start(config).await?;
+    tracing::info!(addr = %server.addr, "listening");
+    signal.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.stop().await.map_err(StartError::Serve)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Store(#[from] socred_store::StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Today, from the server's clock: the default `as_of` and `on`.
+pub fn today() -> socred_core::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,463 @@
+//! The web UI: server-rendered HTML, no JavaScript, readable on a phone.
+//! Pages: home, login, the citizen portal, the officer console, the reviewer
+//! queue, the public lists and the rulebook. Forms carry a CSRF token bound
+//! to the session; cookies are HttpOnly and SameSite=Strict.
+
+// A page handler's "error" is itself a page or a redirect: a full Response.
+#![allow(clippy::result_large_err)]
+
+pub mod chart;
+mod pages;
+mod portal;
+mod staff;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use socred_auth::Role;
+
+use crate::AppState;
+use crate::auth::{
+    Caller, LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix,
+    set_cookie,
+};
+use crate::body::Form;
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/static/style.css", get(style))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lists", get(pages::public_lists))
+        .route("/rulebook", get(pages::rulebook))
+        .route("/me", get(portal::portal))
+        .route("/me/appeals", post(portal::appeal))
+        .route("/me/disputes", post(portal::dispute))
+        .route("/officer", get(staff::officer))
+        .route("/officer/subjects/{id}", get(staff::officer_subject))
+        .route("/officer/records", post(staff::record))
+        .route("/officer/voids", post(staff::void))
+        .route("/officer/proposals", post(staff::propose))
+        .route("/reviewer", get(staff::reviewer))
+        .route("/reviewer/decisions", post(staff::decide))
+        .route("/reviewer/notices", post(staff::serve_notice))
+}
+
+/// No scripts, no frames, no foreign origins, no sniffing, no referrers.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a value for a URL query or path segment.
+pub fn url(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The page shell: one `<h1>`, a skip link, navigation by role, a `<main>`.
+pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
+    let mut nav = String::from(
+        r#"<a href="/">Home</a> <a href="/lists">Public lists</a> <a href="/rulebook">Rulebook</a>"#,
+    );
+    match caller.map(|c| c.account.role) {
+        Some(Role::Subject) => nav.push_str(r#" <a href="/me">My file</a>"#),
+        Some(Role::Officer) => nav.push_str(r#" <a href="/officer">Officer console</a>"#),
+        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a>"#),
+        _ => {}
+    }
+    nav.push_str(r#" <a href="/api/v1/docs">API</a>"#);
+    let account = match caller {
+        Some(caller) => format!(
+            r#"<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><span>{} ({})</span> <button type="submit">Sign out</button></form>"#,
+            esc(caller.csrf.as_deref().unwrap_or("")),
+            esc(&caller.account.username),
+            caller.account.role
+        ),
+        None => r#"<a href="/login">Sign in</a>"#.to_string(),
+    };
+    let flash = match flash {
+        Flash {
+            ok: Some(message), ..
+        } => format!(r#"<p class="flash ok" role="status">{}</p>"#, esc(message)),
+        Flash {
+            error: Some(message),
+            ..
+        } => format!(
+            r#"<p class="flash error" role="alert">{}</p>"#,
+            esc(message)
+        ),
+        _ => String::new(),
+    };
+    Html(format!(
+        r##"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · socred</title>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header><p class="brand">socred</p><nav aria-label="Main">{nav}</nav><div class="account">{account}</div></header>
+<main id="main">
+<h1>{title}</h1>
+{flash}
+{body}
+</main>
+<footer><p>Every number is explained, every sanction can be appealed, every official act is audited.</p></footer>
+</body>
+</html>
+"##,
+        title = esc(title),
+    ))
+}
+
+/// A one-line message carried across a redirect in the query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    pub ok: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Redirects back with a message.
+pub fn back(to: &str, result: Result<String, ApiError>) -> Response {
+    let separator = if to.contains('?') { '&' } else { '?' };
+    let location = match result {
+        Ok(message) => format!("{to}{separator}ok={}", url(&message)),
+        Err(error) => {
+            let message = match &error.detail.field {
+                Some(field) => format!("{field}: {}", error.detail.message),
+                None => error.detail.message.clone(),
+            };
+            format!("{to}{separator}error={}", url(&message))
+        }
+    };
+    Redirect::to(&location).into_response()
+}
+
+/// The signed-in caller, or a redirect to the login page.
+pub fn signed_in(caller: MaybeCaller, role: Option<Role>) -> Result<Caller, Response> {
+    match caller.0 {
+        None => Err(Redirect::to("/login").into_response()),
+        Some(caller) if role.is_some_and(|role| caller.account.role != role) => Err(error_page(
+            StatusCode::FORBIDDEN,
+            Some(&caller),
+            "Not for your role",
+            &format!(
+                "This page is for the {} role; you are signed in as {}.",
+                role.expect("checked"),
+                caller.account.role
+            ),
+        )),
+        Some(caller) => Ok(caller),
+    }
+}
+
+/// Checks a form's CSRF token against the session's.
+pub fn check_csrf(caller: &Caller, token: &str) -> Result<(), Response> {
+    match caller.csrf.as_deref() {
+        Some(expected) if socred_auth::same_secret(expected, token) => Ok(()),
+        _ => Err(error_page(
+            StatusCode::FORBIDDEN,
+            Some(caller),
+            "Form expired",
+            "The form's security token did not match; reload the page and try again.",
+        )),
+    }
+}
+
+pub fn error_page(
+    status: StatusCode,
+    caller: Option<&Caller>,
+    title: &str,
+    message: &str,
+) -> Response {
+    (
+        status,
+        page(
+            title,
+            caller,
+            &Flash::default(),
+            &format!("<p>{}</p>", esc(message)),
+        ),
+    )
+        .into_response()
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("style.css"),
+    )
+}
+
+async fn login_page(
+    MaybeCaller(caller): MaybeCaller,
+    axum::extract::Query(flash): axum::extract::Query<Flash>,
+) -> Response {
+    let token = match socred_auth::new_secret() {
+        Ok(token) => token,
+        Err(_) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                "Unavailable",
+                "No randomness available.",
+            );
+        }
+    };
+    let body = format!(
+        r#"<form method="post" action="/login" class="card narrow">
+<input type="hidden" name="csrf" value="{token}">
+<p><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64"></p>
+<p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></p>
+<p><button type="submit">Sign in</button></p>
+</form>"#
+    );
+    let mut response = page("Sign in", caller.as_ref(), &flash, &body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, true)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    // Login CSRF: the form must echo the cookie set with the form.
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
+        return Redirect::to(&format!(
+            "/login?error={}",
+            url("The sign-in form expired; try again.")
+        ))
+        .into_response();
+    }
+    let username = form.username.trim().to_string();
+    let found = match state
+        .db
+        .read(move |store| store.account_for_login(&username))
+        .await
+    {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    // Always spend the hashing time, so timing does not reveal which usernames exist.
+    let (account, hash) = match found {
+        Some((account, Some(hash))) => (Some(account), hash),
+        _ => (None, dummy_hash().to_string()),
+    };
+    let password = form.password;
+    let verified =
+        tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password))
+            .await
+            .unwrap_or(false);
+    let Some(account) = account.filter(|_| verified) else {
+        return Redirect::to(&format!(
+            "/login?error={}",
+            url("Wrong username or password.")
+        ))
+        .into_response();
+    };
+    let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
+        (Ok(secret), Ok(csrf)) => (secret, csrf),
+        _ => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                "Unavailable",
+                "No randomness available.",
+            );
+        }
+    };
+    let hash = socred_auth::secret_hash(&secret);
+    let now = now_unix();
+    let account_id = account.id;
+    if let Err(error) = state
+        .db
+        .write(move |store| {
+            store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)
+        })
+        .await
+    {
+        return error.into_response();
+    }
+    let home = match account.role {
+        Role::Subject => "/me",
+        Role::Officer => "/officer",
+        Role::Reviewer => "/reviewer",
+        _ => "/",
+    };
+    let mut response = Redirect::to(home).into_response();
+    for cookie in [
+        set_cookie(
+            SESSION_COOKIE,
+            &secret,
+            SESSION_HOURS * 3600,
+            state.secure_cookies,
+        ),
+        set_cookie(LOGIN_CSRF_COOKIE, "", 0, true),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A real Argon2 hash of nothing anyone knows, to verify against when the username does not exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        socred_auth::hash_password("no account has this password").unwrap_or_default()
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let caller = match signed_in(caller, None) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_csrf(&caller, &form.csrf) {
+        return response;
+    }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        let hash = socred_auth::secret_hash(secret);
+        let _ = state.db.write(move |store| store.end_session(&hash)).await;
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) =
+        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The browsable API page, rendered from the OpenAPI document.
+pub fn api_docs_page(openapi_json: &str) -> String {
+    let document: serde_json::Value = serde_json::from_str(openapi_json).unwrap_or_default();
+    let mut sections = String::new();
+    if let Some(paths) = document["paths"].as_object() {
+        for (path, item) in paths {
+            let Some(operations) = item.as_object() else {
+                continue;
+            };
+            for (method, operation) in operations {
+                let summary = operation["summary"]
+                    .as_str()
+                    .or(operation["description"].as_str())
+                    .unwrap_or("");
+                let tag = operation["tags"][0].as_str().unwrap_or("");
+                let secured = operation.get("security").is_some();
+                let mut params = String::new();
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    params.push_str(&format!(
+                        "<li><code>{}</code> ({}) {}</li>",
+                        esc(parameter["name"].as_str().unwrap_or("")),
+                        esc(parameter["in"].as_str().unwrap_or("")),
+                        esc(parameter["description"].as_str().unwrap_or(""))
+                    ));
+                }
+                let body =
+                    operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                        .as_str()
+                        .map(|r| {
+                            format!(
+                                "<p>Body: <code>{}</code></p>",
+                                esc(r.rsplit('/').next().unwrap_or(r))
+                            )
+                        })
+                        .unwrap_or_default();
+                let statuses: Vec<String> = operation["responses"]
+                    .as_object()
+                    .map(|r| r.keys().map(|k| esc(k)).collect())
+                    .unwrap_or_default();
+                sections.push_str(&format!(
+                    r#"<section class="card"><h2><span class="method">{}</span> <code>{}</code></h2><p>{}</p><p class="meta">{}{} · responses {}</p>{}{}</section>"#,
+                    esc(&method.to_uppercase()),
+                    esc(path),
+                    esc(summary),
+                    esc(tag),
+                    if secured { " · requires a bearer token" } else { " · public" },
+                    statuses.join(", "),
+                    if params.is_empty() { String::new() } else { format!("<ul>{params}</ul>") },
+                    body
+                ));
+            }
+        }
+    }
+    let body = format!(
+        r#"<p>{}</p><p>The machine-readable document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI {}).</p>{sections}"#,
+        esc(document["info"]["description"].as_str().unwrap_or("")),
+        esc(document["openapi"].as_str().unwrap_or("?"))
+    );
+    page("socred API", None, &Flash::default(), &body).0
+}

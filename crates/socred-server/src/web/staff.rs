@@ -1,0 +1,646 @@
+//! The officer console and the reviewer queue.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use socred_auth::{Action, Role};
+use socred_core::SubjectId;
+use socred_core::date::format_date;
+use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome};
+use socred_core::record::{RecordId, RecordInput};
+use socred_store::AccessRequest;
+
+use super::{Flash, back, check_csrf, esc, page, signed_in, url};
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::body::Form;
+use crate::error::ApiError;
+
+#[derive(Debug, Deserialize)]
+pub struct ConsoleQuery {
+    q: Option<String>,
+    ok: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn officer(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Query(query): Query<ConsoleQuery>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Officer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let flash = Flash {
+        ok: query.ok.clone(),
+        error: query.error.clone(),
+    };
+    let search = query
+        .q
+        .clone()
+        .filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
+    let loaded = state
+        .db
+        .read({
+            let search = search.clone();
+            move |store| {
+                let found = match search {
+                    Some(text) => store.search_subjects(&text, 50)?,
+                    None => Vec::new(),
+                };
+                Ok((found, store.rulebook().clone()))
+            }
+        })
+        .await;
+    let (found, rulebook) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return error.into_response(),
+    };
+    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
+    let authority = esc(caller.account.authority.as_deref().unwrap_or(""));
+    let results: String = found
+        .iter()
+        .map(|s| {
+            format!(
+                r#"<li><a href="/officer/subjects/{}">{}</a> <code>{}</code></li>"#,
+                url(s.id.as_str()),
+                esc(&s.name),
+                esc(s.id.as_str())
+            )
+        })
+        .collect();
+    let results = match &search {
+        Some(_) if found.is_empty() => "<p>No subject matches.</p>".to_string(),
+        Some(_) => format!("<ul>{results}</ul>"),
+        None => String::new(),
+    };
+    let behaviours: String = rulebook
+        .behaviours
+        .iter()
+        .map(|b| {
+            format!(
+                r#"<option value="{}">{} ({:+})</option>"#,
+                esc(&b.code),
+                esc(&b.title),
+                b.points
+            )
+        })
+        .collect();
+    let lists: String = rulebook
+        .lists
+        .iter()
+        .filter(|l| l.manual)
+        .map(|l| {
+            format!(
+                r#"<option value="{}">{}</option>"#,
+                esc(&l.code),
+                esc(&l.title)
+            )
+        })
+        .collect();
+    let today = format_date(crate::today());
+    let body = format!(
+        r#"<p>You record for <strong>{authority}</strong>. Every act is in the audit log under your name.</p>
+<section class="card"><h2>Search subjects</h2>
+<form method="get" action="/officer" role="search"><p><label for="q">Name or identifier</label><input id="q" name="q" value="{}" maxlength="128"></p><p><button type="submit">Search</button></p></form>
+{results}</section>
+<section class="card"><h2>Record a behaviour</h2>
+<form method="post" action="/officer/records">
+<input type="hidden" name="csrf" value="{csrf}">
+<p><label for="record-subject">Subject identifier</label><input id="record-subject" name="subject" required maxlength="18"></p>
+<p><label for="record-behaviour">Behaviour</label><select id="record-behaviour" name="behaviour">{behaviours}</select></p>
+<p><label for="record-at">Date</label><input id="record-at" name="at" type="date" value="{today}" required></p>
+<p><label for="record-evidence">Evidence reference</label><input id="record-evidence" name="evidence" maxlength="1024"></p>
+<p><label for="record-id">Record id (optional, for idempotency)</label><input id="record-id" name="record_id" maxlength="64"></p>
+<p><button type="submit">Record</button></p>
+</form></section>
+<section class="card"><h2>Void a record</h2>
+<form method="post" action="/officer/voids">
+<input type="hidden" name="csrf" value="{csrf}">
+<p><label for="void-record">Record id</label><input id="void-record" name="record" required maxlength="64"></p>
+<p><label for="void-reason">Reason</label><input id="void-reason" name="reason" required maxlength="1024"></p>
+<p><button type="submit">Void</button></p>
+</form></section>
+<section class="card"><h2>Propose a list entry</h2>
+<form method="post" action="/officer/proposals">
+<input type="hidden" name="csrf" value="{csrf}">
+<p><label for="propose-subject">Subject identifier</label><input id="propose-subject" name="subject" required maxlength="18"></p>
+<p><label for="propose-list">List</label><select id="propose-list" name="list">{lists}</select></p>
+<p><label for="propose-basis">Legal basis</label><input id="propose-basis" name="legal_basis" required maxlength="4000"></p>
+<p><label for="propose-facts">Facts</label><textarea id="propose-facts" name="facts" rows="3" required maxlength="4000"></textarea></p>
+<p><button type="submit">Propose</button></p>
+</form></section>"#,
+        esc(search.as_deref().unwrap_or(""))
+    );
+    page("Officer console", Some(&caller), &flash, &body).into_response()
+}
+
+pub async fn officer_subject(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Path(id): Path<String>,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Officer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let Ok(id) = SubjectId::parse(&id) else {
+        return super::error_page(
+            axum::http::StatusCode::NOT_FOUND,
+            Some(&caller),
+            "No such subject",
+            "That is not a valid identifier.",
+        );
+    };
+    let today = crate::today();
+    let loaded = state
+        .db
+        .read(move |store| {
+            let info = store
+                .subject(&id)?
+                .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            Ok((
+                info,
+                store.assessment(&id, today)?,
+                store.due_process(&id, today)?,
+            ))
+        })
+        .await;
+    let (info, assessment, due) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            return super::error_page(
+                error.status,
+                Some(&caller),
+                "Not found",
+                &error.detail.message,
+            );
+        }
+    };
+    if let Err(error) = state
+        .db
+        .log_access(AccessRequest {
+            actor: caller.actor(),
+            subject: id,
+            purpose: "officer console".into(),
+            what: "assessment".into(),
+        })
+        .await
+    {
+        return error.into_response();
+    }
+    let records: String = assessment
+        .records
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{:+}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                format_date(r.record.occurred_on),
+                esc(r.title.as_deref().unwrap_or(&r.record.behaviour)),
+                r.points,
+                esc(&format!("{:?}", r.status).to_lowercase()),
+                esc(&r.record.source),
+                esc(r.record.id.as_str())
+            )
+        })
+        .collect();
+    let entries: String = due
+        .entries
+        .iter()
+        .map(|e| {
+            format!(
+                "<li>{} — {} (<code>{}</code>)</li>",
+                esc(&e.list_title),
+                esc(e.state.as_str()),
+                esc(e.id.as_str())
+            )
+        })
+        .collect();
+    let locks: String = assessment
+        .locks
+        .iter()
+        .map(|l| {
+            format!(
+                " · locked in {} until {}",
+                esc(&l.tier),
+                format_date(l.until)
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<p><code>{}</code>, {}</p>
+<section class="card score"><div><p class="meta">Score</p><p class="big" data-testid="score">{}</p></div><div><p class="meta">Tier</p><p class="big" data-testid="tier">{}</p></div></section>
+<p class="meta">Points tier {}{locks}. This view is logged in the subject's file.</p>
+<h2>Records</h2><div class="table-wrap"><table><thead><tr><th scope="col">Date</th><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Id</th></tr></thead><tbody>{records}</tbody></table></div>
+<h2>List entries</h2><ul>{entries}</ul>
+<p><a href="/officer">Back to the console</a></p>"#,
+        esc(info.id.as_str()),
+        info.kind.as_str(),
+        assessment.score,
+        esc(&assessment.tier),
+        esc(&assessment.points_tier)
+    );
+    page(&info.name, Some(&caller), &flash, &body).into_response()
+}
+
+fn officer_caller(caller: MaybeCaller, csrf: &str) -> Result<Caller, Response> {
+    let caller = signed_in(caller, Some(Role::Officer))?;
+    check_csrf(&caller, csrf)?;
+    Ok(caller)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecordForm {
+    csrf: String,
+    subject: String,
+    behaviour: String,
+    at: String,
+    evidence: Option<String>,
+    record_id: Option<String>,
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Form(form): Form<RecordForm>,
+) -> Response {
+    let caller = match officer_caller(caller, &form.csrf) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let subject = form.subject.trim().to_string();
+    let result = async {
+        caller.require(Action::AddRecord)?;
+        let authority = caller
+            .account
+            .authority
+            .clone()
+            .ok_or_else(|| ApiError::forbidden("no authority"))?;
+        let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
+        let input = RecordInput {
+            id: form.record_id.as_deref().filter(|s| !s.trim().is_empty()),
+            subject: &subject,
+            behaviour: &form.behaviour,
+            at: &form.at,
+            source: &authority,
+            evidence: form.evidence.as_deref().filter(|s| !s.trim().is_empty()),
+        };
+        let record = input.validate(&rulebook).map_err(|problems| {
+            ApiError::invalid(
+                problems[0].field,
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.reason))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let actor = caller.actor();
+        let id = record.id.clone();
+        state
+            .db
+            .write(move |store| store.add_record(&record, &actor))
+            .await?;
+        Ok(format!("Recorded {id}."))
+    }
+    .await;
+    match (&result, SubjectId::parse(&subject)) {
+        (Ok(_), Ok(id)) => back(&format!("/officer/subjects/{}", url(id.as_str())), result),
+        _ => back("/officer", result),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VoidForm {
+    csrf: String,
+    record: String,
+    reason: String,
+}
+
+pub async fn void(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Form(form): Form<VoidForm>,
+) -> Response {
+    let caller = match officer_caller(caller, &form.csrf) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        caller.require(Action::VoidRecord)?;
+        let record_id = RecordId::parse(form.record.trim())
+            .map_err(|e| ApiError::invalid("record", e.to_string()))?;
+        let lookup = record_id.clone();
+        let (record, _) = state
+            .db
+            .read(move |store| store.record(&lookup))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
+        if Some(&record.source) != caller.account.authority.as_ref() {
+            return Err(ApiError::forbidden(
+                "an officer voids only their own authority's records",
+            ));
+        }
+        let actor = caller.actor();
+        let id = record_id.clone();
+        state
+            .db
+            .write(move |store| store.void_record(&id, &form.reason, &actor))
+            .await?;
+        Ok(format!("Voided {record_id}."))
+    }
+    .await;
+    back("/officer", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProposeForm {
+    csrf: String,
+    subject: String,
+    list: String,
+    legal_basis: String,
+    facts: String,
+}
+
+pub async fn propose(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Form(form): Form<ProposeForm>,
+) -> Response {
+    let caller = match officer_caller(caller, &form.csrf) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        caller.require(Action::ProposeEntry)?;
+        let subject = SubjectId::parse(form.subject.trim())
+            .map_err(|e| ApiError::invalid("subject", e.to_string()))?;
+        let today = crate::today();
+        let case = CaseId::derive(
+            "proposal",
+            &[
+                subject.as_str(),
+                &form.list,
+                &form.legal_basis,
+                &form.facts,
+                &format_date(today),
+            ],
+        );
+        let entry = EntryId::for_proposal(&form.list, &case);
+        let actor = caller.actor();
+        let event = Event::ListProposed {
+            entry: entry.clone(),
+            list: form.list,
+            legal_basis: form.legal_basis,
+            facts: form.facts,
+        };
+        state
+            .db
+            .write(move |store| store.act(Some(&subject), today, &actor, event))
+            .await?;
+        Ok(format!(
+            "Proposed {entry}; a written notice must be served before the appeal window opens."
+        ))
+    }
+    .await;
+    back("/officer", result)
+}
+
+pub async fn reviewer(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let today = crate::today();
+    let queue = match state.db.read(move |store| store.queue(today)).await {
+        Ok(queue) => queue,
+        Err(error) => return error.into_response(),
+    };
+    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
+    let decision_form = |kind: &str, id: &str, outcomes: &[(&str, &str)]| -> String {
+        let options: String = outcomes
+            .iter()
+            .map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#))
+            .collect();
+        let key = esc(&format!("{kind}-{id}").replace([':', '@', '/', '.'], "-"));
+        format!(
+            r#"<form method="post" action="/reviewer/decisions"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="{kind}"><input type="hidden" name="id" value="{}">
+<p><label for="outcome-{key}">Decision</label><select id="outcome-{key}" name="outcome">{options}</select></p>
+<p><label for="reasons-{key}">Reasons</label><textarea id="reasons-{key}" name="reasons" rows="2" required maxlength="4000"></textarea></p>
+<p><button type="submit">Decide</button></p></form>"#,
+            esc(id)
+        )
+    };
+    let overdue = |flag: bool| {
+        if flag {
+            r#" <span class="overdue">overdue</span>"#
+        } else {
+            ""
+        }
+    };
+    let mut appeals = String::new();
+    for q in &queue.appeals {
+        let a = &q.item;
+        appeals.push_str(&format!(
+            "<section class=\"card\"><h3>Appeal {} (instance {}) — {}</h3><p>On <code>{}</code>, filed {} by {}: {}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
+            esc(a.id.as_str()),
+            a.instance,
+            esc(&q.subject.name),
+            esc(a.entry.as_str()),
+            format_date(a.filed_on),
+            esc(&a.by),
+            esc(&a.grounds),
+            format_date(a.decide_by),
+            overdue(a.overdue),
+            decision_form("appeal", a.id.as_str(), &[("uphold", "Uphold the listing"), ("overturn", "Overturn the listing")])
+        ));
+    }
+    let mut disputes = String::new();
+    for q in &queue.disputes {
+        let d = &q.item;
+        disputes.push_str(&format!(
+            "<section class=\"card\"><h3>Dispute {} — {}</h3><p>Of record <code>{}</code>, filed {} by {}: {}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
+            esc(d.id.as_str()),
+            esc(&q.subject.name),
+            esc(d.record.as_str()),
+            format_date(d.filed_on),
+            esc(&d.by),
+            esc(&d.grounds),
+            format_date(d.decide_by),
+            overdue(d.overdue),
+            decision_form("dispute", d.id.as_str(), &[("reject", "Reject: the record stands"), ("uphold", "Uphold: void the record")])
+        ));
+    }
+    let mut repairs = String::new();
+    for q in &queue.repairs {
+        let r = &q.item;
+        repairs.push_str(&format!(
+            "<section class=\"card\"><h3>Credit repair {} — {}</h3><p>Of <code>{}</code>, applied {} by {}: {}{}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
+            esc(r.id.as_str()),
+            esc(&q.subject.name),
+            esc(r.entry.as_str()),
+            format_date(r.applied_on),
+            esc(&r.by),
+            esc(&r.evidence),
+            r.commitment.as_deref().map(|c| format!("; commitment: {}", esc(c))).unwrap_or_default(),
+            format_date(r.decide_by),
+            overdue(r.overdue),
+            decision_form("repair", r.id.as_str(), &[("approve", "Approve: end the publication"), ("refuse", "Refuse")])
+        ));
+    }
+    let mut proposals = String::new();
+    for q in &queue.proposals {
+        let e = &q.item;
+        let key = esc(&e.id.as_str().replace([':', '@', '/', '.'], "-"));
+        proposals.push_str(&format!(
+            r#"<section class="card"><h3>{} — {}</h3><p>Proposed {} by {}: {}</p><p class="meta">Legal basis: {}</p>
+<form method="post" action="/reviewer/notices"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="entry" value="{}"><p><button type="submit" id="serve-{key}">Serve the written notice</button></p></form></section>"#,
+            esc(&e.list_title),
+            esc(&q.subject.name),
+            format_date(e.started_on),
+            esc(&e.authority),
+            esc(&e.facts),
+            esc(&e.legal_basis),
+            esc(e.id.as_str())
+        ));
+    }
+    let none = |s: &str| {
+        if s.is_empty() {
+            "<p>Nothing pending.</p>".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let body = format!(
+        "<p>You may not decide a case you raised or filed; the system refuses it.</p><h2>Appeals ({})</h2>{}<h2>Disputes ({})</h2>{}<h2>Credit repair ({})</h2>{}<h2>Proposals awaiting notice ({})</h2>{}",
+        queue.appeals.len(),
+        none(&appeals),
+        queue.disputes.len(),
+        none(&disputes),
+        queue.repairs.len(),
+        none(&repairs),
+        queue.proposals.len(),
+        none(&proposals)
+    );
+    page("Reviewer queue", Some(&caller), &flash, &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    csrf: String,
+    kind: String,
+    id: String,
+    outcome: String,
+    reasons: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_csrf(&caller, &form.csrf) {
+        return response;
+    }
+    let result = async {
+        let case = CaseId::parse(&form.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
+        let outcome_error = || {
+            ApiError::invalid(
+                "outcome",
+                format!("{:?} is not a decision for a {}", form.outcome, form.kind),
+            )
+        };
+        let event = match form.kind.as_str() {
+            "appeal" => Event::AppealDecided {
+                appeal: case.clone(),
+                outcome: match form.outcome.as_str() {
+                    "uphold" => AppealOutcome::Uphold,
+                    "overturn" => AppealOutcome::Overturn,
+                    _ => return Err(outcome_error()),
+                },
+                reasons: form.reasons.clone(),
+            },
+            "dispute" => Event::DisputeDecided {
+                dispute: case.clone(),
+                outcome: match form.outcome.as_str() {
+                    "uphold" => DisputeOutcome::Uphold,
+                    "reject" => DisputeOutcome::Reject,
+                    _ => return Err(outcome_error()),
+                },
+                reasons: form.reasons.clone(),
+            },
+            "repair" => Event::RepairDecided {
+                repair: case.clone(),
+                outcome: match form.outcome.as_str() {
+                    "approve" => RepairOutcome::Approve,
+                    "refuse" => RepairOutcome::Refuse,
+                    _ => return Err(outcome_error()),
+                },
+                reasons: form.reasons.clone(),
+            },
+            other => {
+                return Err(ApiError::invalid(
+                    "kind",
+                    format!("{other:?} is not appeal, dispute or repair"),
+                ));
+            }
+        };
+        let actor = caller.actor();
+        let today = crate::today();
+        state
+            .db
+            .write(move |store| store.act(None, today, &actor, event))
+            .await?;
+        Ok(format!("Decided {case}."))
+    }
+    .await;
+    back("/reviewer", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoticeForm {
+    csrf: String,
+    entry: String,
+}
+
+pub async fn serve_notice(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Form(form): Form<NoticeForm>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_csrf(&caller, &form.csrf) {
+        return response;
+    }
+    let result = async {
+        let entry =
+            EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
+        let actor = caller.actor();
+        let today = crate::today();
+        let event = Event::NoticeServed {
+            entry: entry.clone(),
+        };
+        state
+            .db
+            .write(move |store| store.act(None, today, &actor, event))
+            .await?;
+        Ok(format!(
+            "Notice served for {entry}; the appeal window is open."
+        ))
+    }
+    .await;
+    back("/reviewer", result)
+}

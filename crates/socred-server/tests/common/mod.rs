@@ -1,0 +1,204 @@
+//! A real server on port 0 against a fresh store, with one account per role.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use socred_auth::Role;
+use socred_core::record::{Record, RecordId};
+use socred_core::{DEFAULT_RULEBOOK, SubjectId};
+use socred_server::{RunningServer, ServerConfig};
+use socred_store::{Actor, NewAccount, NewSubject, Store};
+
+pub const PERSON: &str = "110101199003074514";
+pub const OTHER: &str = "440524188001010014";
+pub const GUARDIAN: &str = "11010519491231002X";
+pub const ORG: &str = "91350100M000100Y43";
+pub const AUTHORITY: &str = "Municipal Tax Bureau";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub tokens: HashMap<Role, String>,
+    pub client: reqwest::Client,
+}
+
+fn actor() -> Actor {
+    Actor::new("setup", time::OffsetDateTime::now_utc()).unwrap()
+}
+
+pub fn username(role: Role) -> String {
+    format!("{}-1", role.as_str())
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let mut tokens = HashMap::new();
+        {
+            let mut store =
+                Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
+            for (id, name, guardians) in [
+                (GUARDIAN, "Wang Fang", vec![]),
+                (PERSON, "Li Ming", vec![GUARDIAN]),
+                (OTHER, "Zhao Lei", vec![]),
+                (ORG, "Fuzhou Example Co.", vec![]),
+            ] {
+                let subject = NewSubject {
+                    id: SubjectId::parse(id).unwrap(),
+                    name: name.into(),
+                    guardians: guardians
+                        .iter()
+                        .map(|g| SubjectId::parse(g).unwrap())
+                        .collect(),
+                    represents: vec![],
+                };
+                store.add_subject(&subject, &actor()).unwrap();
+            }
+            for role in Role::ALL {
+                let account = NewAccount {
+                    username: username(role),
+                    role,
+                    password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
+                    subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
+                    authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
+                    services: if role == Role::Provider {
+                        vec!["civil-aviation".into()]
+                    } else {
+                        vec![]
+                    },
+                    behaviours: if role == Role::Partner {
+                        vec!["waste-sorting".into()]
+                    } else {
+                        vec![]
+                    },
+                };
+                store.add_account(&account, &actor()).unwrap();
+                let account = store.account(&username(role)).unwrap().unwrap();
+                let secret = socred_auth::new_secret().unwrap();
+                store
+                    .issue_token(
+                        &account,
+                        &socred_auth::secret_hash(&secret),
+                        "test",
+                        &actor(),
+                    )
+                    .unwrap();
+                tokens.insert(role, secret);
+            }
+            // A second officer of another authority, and a second subject account.
+            for (name, role, subject, authority) in [
+                ("officer-2", Role::Officer, None, Some("Traffic Police")),
+                ("subject-2", Role::Subject, Some(OTHER), None),
+            ] {
+                let account = NewAccount {
+                    username: name.into(),
+                    role,
+                    password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
+                    subject: subject.map(|s| SubjectId::parse(s).unwrap()),
+                    authority: authority.map(str::to_string),
+                    services: vec![],
+                    behaviours: vec![],
+                };
+                store.add_account(&account, &actor()).unwrap();
+            }
+            let tax = Record {
+                id: RecordId::parse("tax-1").unwrap(),
+                subject: SubjectId::parse(PERSON).unwrap(),
+                behaviour: "tax-evasion".into(),
+                occurred_on: socred_core::parse_date("2025-03-01").unwrap(),
+                source: AUTHORITY.into(),
+                evidence: Some("case 17".into()),
+            };
+            let officer =
+                Actor::new(&username(Role::Officer), time::OffsetDateTime::now_utc()).unwrap();
+            store.add_record(&tax, &officer).unwrap();
+            let judgment = Record {
+                id: RecordId::parse("jd-1").unwrap(),
+                behaviour: "judgment-default".into(),
+                occurred_on: socred_core::parse_date("2025-01-10").unwrap(),
+                ..tax.clone()
+            };
+            store.add_record(&judgment, &officer).unwrap();
+        }
+        let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
+        config.readers = 4;
+        let server = socred_server::start(config).await.unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestServer {
+            server: Some(server),
+            dir,
+            db,
+            tokens,
+            client,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.as_ref().unwrap().url())
+    }
+
+    pub fn token(&self, role: Role) -> &str {
+        &self.tokens[&role]
+    }
+
+    /// A token for an account created during a test.
+    pub fn token_for(&self, username: &str) -> String {
+        let mut store = Store::open(&self.db).unwrap();
+        let account = store.account(username).unwrap().unwrap();
+        let secret = socred_auth::new_secret().unwrap();
+        store
+            .issue_token(
+                &account,
+                &socred_auth::secret_hash(&secret),
+                "test",
+                &actor(),
+            )
+            .unwrap();
+        secret
+    }
+
+    pub async fn call(
+        &self,
+        role: Option<Role>,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.client.request(method.parse().unwrap(), self.url(path));
+        if let Some(role) = role {
+            request = request.bearer_auth(self.token(role));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    pub fn fingerprint(&self) -> String {
+        Store::open_read_only(&self.db)
+            .unwrap()
+            .ledger_fingerprint()
+            .unwrap()
+    }
+
+    /// Stops the server; the store stays for inspection until the value is dropped.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Accounts, API tokens and browser sessions. Secrets are stored hashed;
+//! account and token changes are written to the audit log.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use socred_auth::{Account, Role, check_username};
+use socred_core::SubjectId;
+
+use crate::audit::{self, RowDigest};
+use crate::error::{Result, StoreError};
+use crate::{Actor, MAX_PAGE, Store};
+
+pub const MAX_SERVICES: usize = 64;
+pub const MAX_TOKENS_PER_ACCOUNT: i64 = 32;
+
+/// An account to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub role: Role,
+    /// Argon2 PHC string; `None` for machine-only accounts (tokens only).
+    pub password_hash: Option<String>,
+    pub subject: Option<SubjectId>,
+    pub authority: Option<String>,
+    pub services: Vec<String>,
+    pub behaviours: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenInfo {
+    pub id: i64,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.username, a.role, s.id, a.authority, a.services, a.behaviours";
+
+/// id, username, role, subject, authority, services (JSON), behaviours (JSON).
+type AccountRow = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+    ))
+}
+
+fn to_account(raw: AccountRow) -> Result<Account> {
+    let (id, username, role, subject, authority, services, behaviours) = raw;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("account {username}: {what}"));
+    Ok(Account {
+        id,
+        role: role.parse().map_err(|_| corrupt("role"))?,
+        subject: subject
+            .map(|s| SubjectId::parse(&s))
+            .transpose()
+            .map_err(|_| corrupt("subject"))?,
+        authority,
+        services: serde_json::from_str(&services).map_err(|_| corrupt("services"))?,
+        behaviours: serde_json::from_str(&behaviours).map_err(|_| corrupt("behaviours"))?,
+        username,
+    })
+}
+
+fn code_list(field: &str, items: &[String]) -> Result<()> {
+    if items.len() > MAX_SERVICES {
+        return Err(StoreError::invalid(
+            field,
+            format!("at most {MAX_SERVICES}"),
+        ));
+    }
+    for item in items {
+        let valid = !item.is_empty()
+            && item.len() <= 64
+            && item
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(StoreError::invalid(
+                field,
+                format!("{item:?} must be 1-64 characters of a-z, 0-9 and -"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn audit_change(
+    connection: &Connection,
+    seq: i64,
+    actor: &Actor,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        connection,
+        seq,
+        &actor.at_text(),
+        actor.name(),
+        action,
+        None,
+        &detail,
+        RowDigest::default(),
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Creates an account. Role-specific fields are required where they matter:
+    /// a subject account names its subject, an officer its authority, a provider
+    /// its services, a partner its behaviours.
+    pub fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64> {
+        check_username(&account.username).map_err(|e| {
+            StoreError::invalid(
+                "username",
+                e.to_string().trim_start_matches("username: ").to_string(),
+            )
+        })?;
+        match account.role {
+            Role::Subject if account.subject.is_none() => {
+                return Err(StoreError::invalid(
+                    "subject",
+                    "a subject account names its subject",
+                ));
+            }
+            Role::Officer
+                if account
+                    .authority
+                    .as_deref()
+                    .is_none_or(|a| a.trim().is_empty()) =>
+            {
+                return Err(StoreError::invalid(
+                    "authority",
+                    "an officer account names its authority",
+                ));
+            }
+            Role::Provider if account.services.is_empty() => {
+                return Err(StoreError::invalid(
+                    "services",
+                    "a provider account names its service categories",
+                ));
+            }
+            Role::Partner if account.behaviours.is_empty() => {
+                return Err(StoreError::invalid(
+                    "behaviours",
+                    "a partner account names the behaviours of its agreement",
+                ));
+            }
+            _ => {}
+        }
+        if account.role != Role::Subject && account.subject.is_some() {
+            return Err(StoreError::invalid(
+                "subject",
+                "only a subject account names a subject",
+            ));
+        }
+        if let Some(authority) = &account.authority {
+            socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)
+                .map_err(|e| StoreError::invalid("authority", e.to_string()))?;
+        }
+        code_list("services", &account.services)?;
+        code_list("behaviours", &account.behaviours)?;
+        for code in &account.behaviours {
+            if self.rulebook.behaviour(code).is_none() {
+                return Err(StoreError::invalid(
+                    "behaviours",
+                    format!("{code:?} is not in the rulebook"),
+                ));
+            }
+        }
+        let subject_key = account
+            .subject
+            .as_ref()
+            .map(|s| self.subject_key(s))
+            .transpose()?;
+        self.write(|connection, seq| {
+            let taken: Option<i64> = connection.query_row("SELECT id FROM accounts WHERE username = ?1", [&account.username], |r| r.get(0)).optional()?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!("username {} is taken", account.username)));
+            }
+            connection.execute(
+                "INSERT INTO accounts (username, role, password_hash, subject, authority, services, behaviours, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    account.username,
+                    account.role.as_str(),
+                    account.password_hash,
+                    subject_key,
+                    account.authority,
+                    serde_json::to_string(&account.services).expect("strings serialise"),
+                    serde_json::to_string(&account.behaviours).expect("strings serialise"),
+                    actor.at_text(),
+                ],
+            )?;
+            let id = connection.last_insert_rowid();
+            audit_change(
+                connection,
+                seq,
+                actor,
+                "account.add",
+                serde_json::json!({"username": account.username, "role": account.role, "subject": account.subject,
+                    "authority": account.authority, "services": account.services, "behaviours": account.behaviours}),
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// An account and its password hash, for login.
+    pub fn account_for_login(&self, username: &str) -> Result<Option<(Account, Option<String>)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM accounts a LEFT JOIN subjects s ON s.key = a.subject
+             WHERE a.username = ?1 AND a.disabled = 0"
+        );
+        let row = self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row([username], |row| {
+                Ok((read_account(row)?, row.get::<_, Option<String>>(7)?))
+            })
+            .optional()?;
+        row.map(|(raw, hash)| Ok((to_account(raw)?, hash)))
+            .transpose()
+    }
+
+    pub fn account(&self, username: &str) -> Result<Option<Account>> {
+        Ok(self
+            .account_for_login(username)?
+            .map(|(account, _)| account))
+    }
+
+    /// The account a live API token belongs to.
+    pub fn account_by_token(&self, secret_hash: &str) -> Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM tokens t JOIN accounts a ON a.id = t.account LEFT JOIN subjects s ON s.key = a.subject
+             WHERE t.secret_hash = ?1 AND t.revoked_at IS NULL AND a.disabled = 0"
+        );
+        let row = self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row([secret_hash], read_account)
+            .optional()?;
+        row.map(to_account).transpose()
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN subjects s ON s.key = a.subject ORDER BY a.id LIMIT ?1"
+        );
+        let mut statement = self.connection.prepare(&sql)?;
+        let rows = statement.query_map([MAX_PAGE], read_account)?;
+        rows.map(|row| to_account(row?)).collect()
+    }
+
+    /// Stores a new token (its hash) for an account. The secret itself is never stored.
+    pub fn issue_token(
+        &mut self,
+        account: &Account,
+        secret_hash: &str,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
+        socred_core::record::check_text(label, 128)
+            .map_err(|e| StoreError::invalid("label", e.to_string()))?;
+        self.write(|connection, seq| {
+            let live: i64 = connection.query_row(
+                "SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL",
+                [account.id],
+                |r| r.get(0),
+            )?;
+            if live >= MAX_TOKENS_PER_ACCOUNT {
+                return Err(StoreError::TooLarge { count: live as usize + 1, limit: MAX_TOKENS_PER_ACCOUNT as usize });
+            }
+            connection.execute(
+                "INSERT INTO tokens (account, secret_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![account.id, secret_hash, label, actor.at_text()],
+            )?;
+            let id = connection.last_insert_rowid();
+            audit_change(connection, seq, actor, "token.issue", serde_json::json!({"account": account.username, "token": id, "label": label}))?;
+            Ok(id)
+        })
+    }
+
+    /// Revokes a token. With `owner`, only that account's tokens can be revoked.
+    pub fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()> {
+        self.write(|connection, seq| {
+            let row: Option<(i64, Option<String>, String)> = connection
+                .query_row(
+                    "SELECT t.account, t.revoked_at, a.username FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.id = ?1",
+                    [token],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((account, revoked, username)) = row.filter(|(account, _, _)| owner.is_none_or(|o| o == *account)) else {
+                return Err(StoreError::NotFound(format!("token {token}")));
+            };
+            if revoked.is_some() {
+                return Ok(());
+            }
+            connection.execute("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2", params![actor.at_text(), token])?;
+            audit_change(connection, seq, actor, "token.revoke", serde_json::json!({"account": username, "token": token, "account_id": account}))?;
+            Ok(())
+        })
+    }
+
+    pub fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
+        let mut statement = self.connection.prepare(
+            "SELECT id, label, created_at, revoked_at FROM tokens WHERE account = ?1 ORDER BY id",
+        )?;
+        let rows = statement.query_map([account], |r| {
+            Ok(TokenInfo {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                created_at: r.get(2)?,
+                revoked_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Opens a browser session. Expired sessions are purged on the way.
+    pub fn create_session(
+        &mut self,
+        account: i64,
+        secret_hash: &str,
+        csrf: &str,
+        now_unix: i64,
+        expires_unix: i64,
+    ) -> Result<()> {
+        self.connection
+            .execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
+        self.connection.execute(
+            "INSERT INTO sessions (secret_hash, account, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![secret_hash, account, csrf, expires_unix],
+        )?;
+        Ok(())
+    }
+
+    /// The account and CSRF token of a live session.
+    pub fn session(&self, secret_hash: &str, now_unix: i64) -> Result<Option<(Account, String)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, x.csrf FROM sessions x JOIN accounts a ON a.id = x.account LEFT JOIN subjects s ON s.key = a.subject
+             WHERE x.secret_hash = ?1 AND x.expires_at > ?2 AND a.disabled = 0"
+        );
+        let row = self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row(params![secret_hash, now_unix], |row| {
+                Ok((read_account(row)?, row.get::<_, String>(7)?))
+            })
+            .optional()?;
+        row.map(|(raw, csrf)| Ok((to_account(raw)?, csrf)))
+            .transpose()
+    }
+
+    pub fn end_session(&mut self, secret_hash: &str) -> Result<()> {
+        self.connection
+            .execute("DELETE FROM sessions WHERE secret_hash = ?1", [secret_hash])?;
+        Ok(())
+    }
+}
