@@ -12,6 +12,9 @@ use socred_core::id::{synthetic_org, synthetic_person};
 use socred_core::record::{Record, RecordId};
 use socred_core::{Date, SubjectId};
 
+/// Children per synthetic guardian at most.
+const MAX_CHILDREN: u8 = 4;
+
 /// Upper bound on one population; a bigger one should be generated in parts.
 pub const MAX_SUBJECTS: u64 = 50_000_000;
 
@@ -164,8 +167,8 @@ pub struct Population {
     config: PopulationConfig,
     rng: ChaCha8Rng,
     index: u64,
-    /// Recent adults, candidates for guardian and legal representative.
-    adults: Vec<SubjectId>,
+    /// Recent adults, candidates for guardian, with how many children each has.
+    adults: Vec<(SubjectId, u8)>,
     /// Organisations not yet given a representative.
     organisations: Vec<SubjectId>,
     seen: std::collections::HashSet<SubjectId>,
@@ -299,7 +302,14 @@ impl Iterator for Population {
                 self.new_person(1950, until_year - 20)
             };
             if child {
-                guardians.push(self.adults[self.rng.random_range(0..self.adults.len())]);
+                // At most four children per guardian; a full guardian leaves the pool.
+                let slot = self.rng.random_range(0..self.adults.len());
+                let (guardian, children) = &mut self.adults[slot];
+                guardians.push(*guardian);
+                *children += 1;
+                if *children >= MAX_CHILDREN {
+                    self.adults.swap_remove(slot);
+                }
             }
             let name = format!(
                 "{} {}",
@@ -319,10 +329,10 @@ impl Iterator for Population {
                     represents.push(org);
                 }
                 if self.adults.len() < 4096 {
-                    self.adults.push(id);
+                    self.adults.push((id, 0));
                 } else {
                     let slot = self.rng.random_range(0..self.adults.len());
-                    self.adults[slot] = id;
+                    self.adults[slot] = (id, 0);
                 }
             }
             (id, name, profile)
@@ -388,6 +398,14 @@ mod tests {
         let profiles: std::collections::HashSet<_> = population.iter().map(|s| s.profile).collect();
         assert_eq!(profiles.len(), 6, "every profile occurs in 2000 subjects");
         assert!(population.iter().any(|s| !s.guardians.is_empty()));
+        let mut children = std::collections::HashMap::new();
+        for guardian in population.iter().flat_map(|s| &s.guardians) {
+            *children.entry(guardian).or_insert(0) += 1;
+        }
+        assert!(
+            children.values().all(|n| *n <= MAX_CHILDREN),
+            "at most four children each"
+        );
         assert!(population.iter().any(|s| !s.represents.is_empty()));
     }
 }

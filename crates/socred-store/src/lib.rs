@@ -132,6 +132,7 @@ pub struct Store {
     rulebook: Arc<Rulebook>,
     /// The `rulebooks.seq` of the active rulebook, to notice activations elsewhere.
     rulebook_seq: i64,
+    rulebook_checked: Option<std::time::Instant>,
 }
 
 fn configure(connection: &Connection) -> Result<()> {
@@ -245,6 +246,7 @@ impl Store {
             path: path.to_path_buf(),
             rulebook: Arc::new(rulebook),
             rulebook_seq: 1,
+            rulebook_checked: None,
         })
     }
 
@@ -286,12 +288,30 @@ impl Store {
             path: path.to_path_buf(),
             rulebook: Arc::new(rulebook),
             rulebook_seq,
+            rulebook_checked: None,
         })
     }
 
+    /// The name and kind of a subject: a single index lookup.
+    pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT name FROM subjects WHERE id = ?1")?
+            .query_row([id.as_str()], |row| row.get(0))
+            .optional()?)
+    }
+
     /// Picks up a rulebook activated by another connection (another process,
-    /// or the server's writer while this is a reader).
+    /// or the server's writer while this is a reader). Checks at most once a
+    /// second: activation is rare, reads are not.
     pub fn reload_rulebook_if_changed(&mut self) -> Result<bool> {
+        if self
+            .rulebook_checked
+            .is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1))
+        {
+            return Ok(false);
+        }
+        self.rulebook_checked = Some(std::time::Instant::now());
         let seq: i64 = self
             .connection
             .prepare_cached("SELECT MAX(seq) FROM rulebooks")?
@@ -815,6 +835,7 @@ impl Store {
             Ok(true)
         })?;
         if activated {
+            self.rulebook_checked = None;
             self.reload_rulebook_if_changed()?;
             debug_assert_eq!(self.rulebook.fingerprint, rulebook.fingerprint);
         }

@@ -205,14 +205,14 @@ pub async fn summary(
     caller.require_subject(Action::ReadSubject, &id)?;
     let as_of = as_of(query.as_of.as_deref())?;
     let purpose = purpose(query.purpose.as_deref())?;
-    let (info, summary, hit, rulebook) = state
+    let (name, summary, hit, rulebook) = state
         .db
         .read(move |store| {
-            let info = store
-                .subject(&id)?
+            let name = store
+                .subject_name(&id)?
                 .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             let (summary, hit) = store.summary_cached(&id, as_of)?;
-            Ok((info, summary, hit, store.rulebook().clone()))
+            Ok((name, summary, hit, store.rulebook().clone()))
         })
         .await?;
     if !hit {
@@ -222,8 +222,8 @@ pub async fn summary(
     let tiers = &rulebook.tiers;
     Ok(axum::Json(SubjectSummary {
         subject: id,
-        name: info.name,
-        kind: info.kind,
+        name,
+        kind: id.kind(),
         as_of,
         score: summary.score,
         tier: tiers.name(summary.tier).to_string(),

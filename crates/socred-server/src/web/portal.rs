@@ -72,7 +72,7 @@ pub async fn portal(
     let annual = &assessment.annual_expectation;
     let score = format!(
         r#"<section class="card score" aria-labelledby="score-heading">
-<h2 id="score-heading" class="sr">Your standing on {}</h2>
+<h2 id="score-heading" >Your standing on {}</h2>
 <div><p class="meta">Score</p><p class="big" data-testid="score">{}</p></div>
 <div><p class="meta">Tier</p><p class="big" data-testid="tier">{}</p></div>
 <div><p class="meta">Tier of your points alone</p><p class="big">{}</p></div>

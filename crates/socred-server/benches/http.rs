@@ -1,0 +1,304 @@
+//! HTTP benchmark: `GET /api/v1/subjects/{id}` against `/healthz` on the same
+//! server, in one run, on a store of 1,000,000 subjects; load from `wrk` in a
+//! second process.
+//!
+//! cargo bench -p socred-server --bench http [-- SUBJECTS [SECONDS]]
+//!
+//! The store is generated once (seeded) and kept in `target/bench-data`
+//! (or `SOCRED_BENCH_DIR`). Needs `wrk` (Debian package `wrk`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use socred_core::SubjectId;
+use socred_server::ServerConfig;
+use socred_sim::{Population, PopulationConfig};
+use socred_store::{Actor, NewAccount, NewSubject, Store};
+
+const CONNECTIONS: u32 = 32;
+const SAMPLE_IDS: usize = 20_000;
+
+fn actor() -> Actor {
+    Actor::new("bench", time::OffsetDateTime::now_utc()).unwrap()
+}
+
+/// Builds the store once; a finished store is renamed into place, so a
+/// half-built one is never reused.
+fn store_of(subjects: u64, dir: &Path) -> PathBuf {
+    let path = dir.join(format!("http-{subjects}.db"));
+    if path.exists() {
+        eprintln!("reusing {}", path.display());
+        return path;
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let building = dir.join(format!("http-{subjects}.building.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
+    }
+    eprintln!(
+        "generating {subjects} subjects into {} (once)",
+        building.display()
+    );
+    let started = std::time::Instant::now();
+    let mut store = Store::create(
+        &building,
+        socred_core::DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "bench",
+    )
+    .unwrap();
+    let until = time::macros::date!(2026 - 06 - 30);
+    let mut population = Population::new(PopulationConfig {
+        seed: 1,
+        subjects,
+        until,
+        years: 2,
+    })
+    .peekable();
+    while population.peek().is_some() {
+        let mut session = store.begin_import(&actor(), "bench.generate").unwrap();
+        for subject in population.by_ref().take(50_000) {
+            session
+                .push_subject(&NewSubject {
+                    id: subject.id,
+                    name: subject.name,
+                    guardians: subject.guardians,
+                    represents: subject.represents,
+                })
+                .unwrap();
+            for record in &subject.records {
+                session.push(record).unwrap();
+            }
+        }
+        session.commit(serde_json::json!({})).unwrap();
+    }
+    eprintln!(
+        "generated in {:.0} s; caching every summary",
+        started.elapsed().as_secs_f64()
+    );
+    store.refresh_all(socred_server::today()).unwrap();
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = format!("{}{suffix}", building.display());
+        if Path::new(&from).exists() {
+            std::fs::rename(&from, format!("{}{suffix}", path.display())).unwrap();
+        }
+    }
+    eprintln!("store ready in {:.0} s", started.elapsed().as_secs_f64());
+    path
+}
+
+struct Run {
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: String,
+}
+
+fn milliseconds(text: &str) -> f64 {
+    let text = text.trim();
+    let (number, factor) = if let Some(n) = text.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (text, 1.0)
+    };
+    number.parse::<f64>().unwrap_or(f64::NAN) * factor
+}
+
+fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Run {
+    let mut command = Command::new("wrk");
+    command.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command
+        .arg(url)
+        .output()
+        .expect("wrk runs (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    let find = |prefix: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .map(|l| l.trim().to_string())
+    };
+    let requests_per_second = find("Requests/sec:")
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(f64::NAN);
+    let percentile = |p: &str| {
+        find(p)
+            .and_then(|l| l.split_whitespace().nth(1).map(milliseconds))
+            .unwrap_or(f64::NAN)
+    };
+    let errors = [find("Non-2xx"), find("Socket errors")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ");
+    Run {
+        requests_per_second,
+        p50_ms: percentile("50%"),
+        p99_ms: percentile("99%"),
+        errors,
+    }
+}
+
+fn script(dir: &Path, name: &str, token: &str, ids: &[SubjectId]) -> PathBuf {
+    let path = dir.join(name);
+    let mut file = std::fs::File::create(&path).unwrap();
+    writeln!(file, "local ids = {{").unwrap();
+    for id in ids {
+        writeln!(file, "  \"{id}\",").unwrap();
+    }
+    writeln!(
+        file,
+        "}}\nmath.randomseed(7)\nrequest = function()\n  local id = ids[math.random(#ids)]"
+    )
+    .unwrap();
+    writeln!(file, "  return wrk.format(\"GET\", \"/api/v1/subjects/\" .. id, {{ [\"Authorization\"] = \"Bearer {token}\" }})\nend").unwrap();
+    path
+}
+
+fn main() {
+    let arguments: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let subjects = arguments.first().copied().unwrap_or(1_000_000);
+    let seconds = arguments.get(1).copied().unwrap_or(15) as u32;
+    let data = std::env::var("SOCRED_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data")
+        });
+    let db = store_of(subjects, &data);
+
+    // Accounts and fresh tokens for this run.
+    let (officer_token, subject_token, own_id, sample) = {
+        let mut store = Store::open(&db).unwrap();
+        let ids: Vec<SubjectId> = store
+            .subject_ids(0, 10_000)
+            .unwrap()
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        let step = (subjects as usize / SAMPLE_IDS).max(1) as i64;
+        let mut sample = Vec::with_capacity(SAMPLE_IDS);
+        let mut after = 0i64;
+        while sample.len() < SAMPLE_IDS {
+            let page = store.subject_ids(after, 1).unwrap();
+            let Some((key, id)) = page.first().copied() else {
+                break;
+            };
+            sample.push(id);
+            after = key + step - 1;
+        }
+        let own = ids[0];
+        for (username, role, subject, authority) in [
+            (
+                "bench-officer",
+                socred_auth::Role::Officer,
+                None,
+                Some("Bench Authority"),
+            ),
+            ("bench-subject", socred_auth::Role::Subject, Some(own), None),
+        ] {
+            if store.account(username).unwrap().is_none() {
+                let account = NewAccount {
+                    username: username.into(),
+                    role,
+                    password_hash: None,
+                    subject,
+                    authority: authority.map(str::to_string),
+                    services: vec![],
+                    behaviours: vec![],
+                };
+                store.add_account(&account, &actor()).unwrap();
+            }
+        }
+        let mut token = |username: &str| {
+            let account = store.account(username).unwrap().unwrap();
+            let secret = socred_auth::new_secret().unwrap();
+            store
+                .issue_token(
+                    &account,
+                    &socred_auth::secret_hash(&secret),
+                    "bench",
+                    &actor(),
+                )
+                .unwrap();
+            secret
+        };
+        (token("bench-officer"), token("bench-subject"), own, sample)
+    };
+    let scripts = tempfile::tempdir().unwrap();
+    let officer_script = script(scripts.path(), "officer.lua", &officer_token, &sample);
+    let subject_script = script(scripts.path(), "subject.lua", &subject_token, &[own_id]);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(socred_server::start(ServerConfig::new(
+            db.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+        )))
+        .unwrap();
+    let base = server.url();
+    eprintln!("server at {base}; warming up");
+    wrk(&format!("{base}/healthz"), None, 2);
+    wrk(&base, Some(&officer_script), 2);
+
+    let healthz = wrk(&format!("{base}/healthz"), None, seconds);
+    let own = wrk(&base, Some(&subject_script), seconds);
+    let officer = wrk(&base, Some(&officer_script), seconds);
+    let accesses = Store::open_read_only(&db)
+        .unwrap()
+        .accesses(&sample[0])
+        .map(|a| a.len())
+        .unwrap_or(0);
+    runtime.block_on(server.stop()).unwrap();
+
+    println!(
+        "\nHTTP benchmark: {subjects} subjects, wrk -t2 -c{CONNECTIONS} -d{seconds}s, server and wrk on the same {}-core machine",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "{:<58} {:>12} {:>9} {:>9} {:>10}",
+        "endpoint", "requests/s", "p50 ms", "p99 ms", "vs healthz"
+    );
+    for (name, run) in [
+        ("GET /healthz", &healthz),
+        ("GET /api/v1/subjects/{id} (subject, own file)", &own),
+        (
+            "GET /api/v1/subjects/{id} (officer, random, access logged)",
+            &officer,
+        ),
+    ] {
+        println!(
+            "{:<58} {:>12.0} {:>9.3} {:>9.3} {:>9.1}%{}",
+            name,
+            run.requests_per_second,
+            run.p50_ms,
+            run.p99_ms,
+            100.0 * run.requests_per_second / healthz.requests_per_second,
+            if run.errors.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", run.errors)
+            }
+        );
+    }
+    println!("(access-log rows for one sampled subject after the run: {accesses})");
+}

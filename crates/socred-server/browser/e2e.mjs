@@ -1,0 +1,178 @@
+// End-to-end tests of the web UI in headless Chromium.
+//
+// node e2e.mjs BASE_URL ARTIFACTS_DIR FIXTURE_JSON
+//
+// The Rust test (tests/browser.rs) starts a real server on a fresh store,
+// writes the fixture (accounts, subjects) and runs this script; every step
+// asserts, every page passes an accessibility smoke check, and screenshots
+// are saved as artifacts. Exit status 0 means every check passed.
+
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const [base, artifacts, fixtureJson] = process.argv.slice(2);
+const fixture = JSON.parse(fixtureJson);
+mkdirSync(artifacts, { recursive: true });
+
+const executablePath = process.env.SOCRED_CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+let shots = 0;
+async function shot(page, name) {
+  shots += 1;
+  await page.screenshot({ path: `${artifacts}/${String(shots).padStart(2, "0")}-${name}.png`, fullPage: true });
+}
+
+// Accessibility smoke check, in the rendered page: language, one h1, labelled
+// controls, named images, and text contrast of at least 4.5:1 (WCAG AA).
+async function accessible(page, name) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    if (!document.documentElement.lang) out.push("no lang on <html>");
+    const h1 = document.querySelectorAll("h1").length;
+    if (h1 !== 1) out.push(`${h1} <h1> elements`);
+    for (const control of document.querySelectorAll("input, select, textarea")) {
+      if (control.type === "hidden") continue;
+      const labelled = control.getAttribute("aria-label") || (control.id && document.querySelector(`label[for="${control.id}"]`));
+      if (!labelled) out.push(`unlabelled ${control.tagName.toLowerCase()} ${control.name}`);
+    }
+    for (const image of document.querySelectorAll("img, svg[role=img]")) {
+      const named = image.getAttribute("alt") || image.getAttribute("aria-label") || image.getAttribute("aria-labelledby");
+      if (!named) out.push(`unnamed image ${image.outerHTML.slice(0, 40)}`);
+    }
+    const luminance = (rgb) => {
+      const [r, g, b] = rgb.map((v) => {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const parse = (color) => (color.match(/[\d.]+/g) || []).slice(0, 4).map(Number);
+    const background = (element) => {
+      for (let e = element; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const seen = new Set();
+    for (const element of document.querySelectorAll("body *")) {
+      const text = [...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!text || element.closest("svg")) continue;
+      const style = getComputedStyle(element);
+      if (style.visibility === "hidden" || style.display === "none") continue;
+      const fg = luminance(parse(style.color).slice(0, 3));
+      const bg = luminance(background(element));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      const key = `${style.color}/${background(element)}`;
+      if (ratio < 4.5 && !seen.has(key)) {
+        seen.add(key);
+        out.push(`contrast ${ratio.toFixed(2)} for <${element.tagName.toLowerCase()}> "${element.textContent.trim().slice(0, 30)}"`);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(problems, [], `accessibility problems on ${name}`);
+  // Readable on a phone: nothing wider than the viewport.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${name} scrolls sideways on a phone by ${overflow}px`);
+}
+
+async function signIn(context, username, password) {
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await accessible(page, "login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState();
+  return page;
+}
+
+const phone = { viewport: { width: 390, height: 844 } };
+
+// 1. A subject signs in, sees their score, files a dispute.
+{
+  const context = await browser.newContext(phone);
+  const page = await signIn(context, fixture.subject.username, fixture.password);
+  assert.equal(new URL(page.url()).pathname, "/me");
+  await accessible(page, "portal");
+  const score = await page.getByTestId("score").textContent();
+  const tier = await page.getByTestId("tier").textContent();
+  assert.equal(score.trim(), String(fixture.subject.score), "the portal shows the score");
+  assert.equal(tier.trim(), fixture.subject.tier, "the portal shows the tier");
+  assert.ok(await page.locator("svg.chart").isVisible(), "the score chart is drawn");
+  await shot(page, "citizen-portal");
+  await page.getByLabel("Record", { exact: true }).selectOption(fixture.subject.disputed_record);
+  await page.getByLabel("Your grounds", { exact: true }).fill("I was abroad on that date; see my passport stamps.");
+  await page.getByRole("button", { name: "File the dispute" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /Dispute .* filed/);
+  assert.ok((await page.locator("table").nth(1).textContent()).includes("disputed"), "the record is marked disputed");
+  await accessible(page, "portal after dispute");
+  await shot(page, "citizen-dispute-filed");
+  await context.close();
+  console.log("ok: subject signs in, sees the score, files a dispute");
+}
+
+// 2. An officer records a behaviour and sees the subject's tier change.
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(context, fixture.officer.username, fixture.password);
+  assert.equal(new URL(page.url()).pathname, "/officer");
+  await accessible(page, "officer console");
+  await page.getByLabel("Name or identifier").fill(fixture.officer.subject_name);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: fixture.officer.subject_name }).click();
+  await page.waitForLoadState();
+  await accessible(page, "officer subject view");
+  const before = (await page.getByTestId("tier").textContent()).trim();
+  assert.equal(before, fixture.officer.tier_before);
+  await shot(page, "officer-subject-before");
+  await page.goto(`${base}/officer`);
+  await page.getByLabel("Subject identifier").first().fill(fixture.officer.subject_id);
+  await page.getByLabel("Behaviour").selectOption(fixture.officer.behaviour);
+  await page.getByLabel("Evidence reference").fill("inspection report 2026-114");
+  await page.getByRole("button", { name: "Record", exact: true }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /Recorded/);
+  const after = (await page.getByTestId("tier").textContent()).trim();
+  assert.equal(after, fixture.officer.tier_after, `the tier changes from ${before} to ${fixture.officer.tier_after}`);
+  await accessible(page, "officer subject view after record");
+  await shot(page, "officer-subject-after");
+  await context.close();
+  console.log(`ok: officer records a behaviour, tier ${before} -> ${after}`);
+}
+
+// 3. Anyone searches the public list.
+{
+  const context = await browser.newContext(phone);
+  const page = await context.newPage();
+  await page.goto(`${base}/lists`);
+  await accessible(page, "public lists");
+  await page.getByLabel("Name or identifier").fill(fixture.public.search);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForLoadState();
+  const table = await page.locator("table").textContent();
+  assert.ok(table.includes(fixture.public.name), "the listed subject is found");
+  assert.ok(table.includes(fixture.public.masked_id), "with the masked identifier");
+  assert.ok(!table.includes(fixture.public.full_id), "never the full identifier");
+  await shot(page, "public-list-search");
+  await page.getByLabel("Name or identifier").fill("Nobody By This Name");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.waitForLoadState();
+  assert.ok((await page.locator("main").textContent()).includes("No published entries match"));
+  await page.goto(`${base}/rulebook`);
+  await accessible(page, "rulebook");
+  await shot(page, "rulebook");
+  await context.close();
+  console.log("ok: the public list search finds the listed subject");
+}
+
+await browser.close();
+console.log(`all browser checks passed; ${shots} screenshots in ${artifacts}`);

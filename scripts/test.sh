@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of socred: core, store, ingest, CLI, HTTP, and the browser
+# tests in headless Chromium. Installs what the browser tests need (Debian's
+# chromium, playwright-core from the lockfile) when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${SOCRED_SKIP_BROWSER:-}" ]; then
+    if [ ! -x "${SOCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
+        echo "installing Debian's chromium for the browser tests"
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        else
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        fi
+    fi
+    if [ ! -d crates/socred-server/browser/node_modules/playwright-core ]; then
+        echo "installing playwright-core for the browser tests"
+        (cd crates/socred-server/browser && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+fi
+
+cargo test --workspace --locked "$@"
