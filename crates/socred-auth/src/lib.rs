@@ -46,15 +46,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Subject,
-        Role::Officer,
-        Role::Reviewer,
-        Role::Provider,
-        Role::Partner,
-        Role::Auditor,
-        Role::Admin,
-    ];
+    pub const ALL: [Role; 7] = [Role::Subject, Role::Officer, Role::Reviewer, Role::Provider, Role::Partner, Role::Auditor, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -212,16 +204,12 @@ pub enum AuthError {
 /// 1-64 characters of a-z, 0-9, `.`, `_`, `-`; or a subject's identifier.
 pub fn check_username(username: &str) -> Result<(), AuthError> {
     if username.is_empty() || username.len() > MAX_USERNAME_CHARS {
-        return Err(AuthError::Username(format!(
-            "must be 1-{MAX_USERNAME_CHARS} characters"
-        )));
+        return Err(AuthError::Username(format!("must be 1-{MAX_USERNAME_CHARS} characters")));
     }
-    if let Some(bad) = username.chars().find(|c| {
-        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') || *c == 'X')
-    }) {
-        return Err(AuthError::Username(format!(
-            "contains {bad:?}; allowed are a-z, 0-9, . _ -"
-        )));
+    if let Some(bad) =
+        username.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') || *c == 'X'))
+    {
+        return Err(AuthError::Username(format!("contains {bad:?}; allowed are a-z, 0-9, . _ -")));
     }
     Ok(())
 }
@@ -229,14 +217,10 @@ pub fn check_username(username: &str) -> Result<(), AuthError> {
 pub fn check_password(password: &str) -> Result<(), AuthError> {
     let count = password.chars().count();
     if count < MIN_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!(
-            "must be at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(AuthError::Password(format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if count > MAX_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!(
-            "must be at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(AuthError::Password(format!("must be at most {MAX_PASSWORD_CHARS} characters")));
     }
     Ok(())
 }
@@ -244,10 +228,7 @@ pub fn check_password(password: &str) -> Result<(), AuthError> {
 /// Argon2id with a random salt, as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     check_password(password)?;
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|_| AuthError::Random)
+    Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(|_| AuthError::Random)
 }
 
 /// Verifies a password against a stored PHC string; false on any mismatch or malformed hash.
@@ -256,9 +237,7 @@ pub fn verify_password(stored: &str, password: &str) -> bool {
         return false;
     }
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -292,15 +271,8 @@ mod tests {
         assert!(verify_password(&hash, "correct horse battery"));
         assert!(!verify_password(&hash, "correct horse battery!"));
         assert!(!verify_password("not a hash", "x"));
-        assert_ne!(
-            hash,
-            hash_password("correct horse battery").unwrap(),
-            "salted"
-        );
-        assert!(matches!(
-            hash_password("short"),
-            Err(AuthError::Password(_))
-        ));
+        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "salted");
+        assert!(matches!(hash_password("short"), Err(AuthError::Password(_))));
     }
 
     #[test]
@@ -329,10 +301,7 @@ mod tests {
         // Only officers record; only reviewers decide; only subjects appeal; only admins manage accounts.
         for role in Role::ALL {
             assert_eq!(permitted(role, Action::AddRecord), role == Role::Officer);
-            assert_eq!(
-                permitted(role, Action::DecideAppeal),
-                role == Role::Reviewer
-            );
+            assert_eq!(permitted(role, Action::DecideAppeal), role == Role::Reviewer);
             assert_eq!(permitted(role, Action::FileAppeal), role == Role::Subject);
             assert_eq!(permitted(role, Action::ManageAccounts), role == Role::Admin);
             assert!(permitted(role, Action::ManageOwnTokens));

@@ -21,18 +21,13 @@ fn file(rulebook: &Rulebook, subject: SubjectId, records: usize) -> SubjectFile 
         .map(|index| Record {
             id: RecordId::parse(&format!("r{index}")).unwrap(),
             subject,
-            behaviour: rulebook.behaviours[(next() % rulebook.behaviours.len() as u64) as usize]
-                .code
-                .clone(),
+            behaviour: rulebook.behaviours[(next() % rulebook.behaviours.len() as u64) as usize].code.clone(),
             occurred_on: start + time::Duration::days((next() % 3650) as i64),
             source: "bench".into(),
             evidence: None,
         })
         .collect();
-    SubjectFile {
-        records,
-        ..Default::default()
-    }
+    SubjectFile { records, ..Default::default() }
 }
 
 fn bench(c: &mut Criterion) {

@@ -36,10 +36,7 @@ pub enum TierCause {
     /// The score crossed a threshold.
     Points,
     /// A record forces a tier whatever the points (an intentional crime).
-    Forced {
-        record_id: RecordId,
-        behaviour: String,
-    },
+    Forced { record_id: RecordId, behaviour: String },
     /// A lock ended and the subject rose one step into a tier that locks in turn.
     StepRecovery,
     /// A lock ended and the subject rose to their points tier.
@@ -213,19 +210,9 @@ struct Sweep<'a> {
 /// (chosen by content so the choice does not depend on input order).
 fn effective<'a>(rulebook: &Rulebook, file: &'a SubjectFile) -> Vec<Effective<'a>> {
     let voided: HashSet<&RecordId> = file.voids.iter().map(|void| &void.record_id).collect();
-    let mut records: Vec<&Record> = file
-        .records
-        .iter()
-        .filter(|r| !voided.contains(&r.id))
-        .collect();
+    let mut records: Vec<&Record> = file.records.iter().filter(|r| !voided.contains(&r.id)).collect();
     records.sort_by(|a, b| {
-        (&a.id, a.occurred_on, &a.behaviour, &a.source, &a.evidence).cmp(&(
-            &b.id,
-            b.occurred_on,
-            &b.behaviour,
-            &b.source,
-            &b.evidence,
-        ))
+        (&a.id, a.occurred_on, &a.behaviour, &a.source, &a.evidence).cmp(&(&b.id, b.occurred_on, &b.behaviour, &b.source, &b.evidence))
     });
     records.dedup_by(|later, earlier| later.id == earlier.id);
     records
@@ -281,9 +268,7 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
             }
             score += delta;
             if let Some(index) = forced_by {
-                let forced = effective[index]
-                    .forced
-                    .expect("forcing events carry a tier");
+                let forced = effective[index].forced.expect("forcing events carry a tier");
                 if forcing.is_none_or(|(worst, _)| forced < worst) {
                     forcing = Some((forced, index));
                 }
@@ -299,31 +284,19 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
         let points_tier = tiers.for_points(score);
         let target = forcing.map_or(points_tier, |(forced, _)| forced.min(points_tier));
         let cause_for_fall = || match forcing {
-            Some((forced, index)) if forced == target => TierCause::Forced {
-                record_id: effective[index].record.id.clone(),
-                behaviour: effective[index].record.behaviour.clone(),
-            },
+            Some((forced, index)) if forced == target => {
+                TierCause::Forced { record_id: effective[index].record.id.clone(), behaviour: effective[index].record.behaviour.clone() }
+            }
             _ => TierCause::Points,
         };
         let lock_from = |entered: Tier| {
             let years = tiers.lock_years(entered);
-            (years > 0).then(|| LockState {
-                tier: entered,
-                since: date,
-                until: add_years(date, years),
-            })
+            (years > 0).then(|| LockState { tier: entered, since: date, until: add_years(date, years) })
         };
 
         if target < tier {
             let new_lock = lock_from(target);
-            history.push((
-                date,
-                tier,
-                target,
-                score,
-                cause_for_fall(),
-                new_lock.map(|l| l.until),
-            ));
+            history.push((date, tier, target, score, cause_for_fall(), new_lock.map(|l| l.until)));
             tier = target;
             lock = new_lock;
         } else if target == tier && forcing.is_some_and(|(forced, _)| forced == target) {
@@ -334,13 +307,9 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
                 history.push((date, tier, target, score, cause_for_fall(), Some(until)));
             }
         } else if target > tier && lock.is_none() {
-            let above = tiers
-                .above(tier)
-                .expect("a better target exists, so a tier above exists");
+            let above = tiers.above(tier).expect("a better target exists, so a tier above exists");
             let (risen, cause) = match rulebook.recovery {
-                Recovery::StepWise if tiers.lock_years(above) > 0 => {
-                    (above, TierCause::StepRecovery)
-                }
+                Recovery::StepWise if tiers.lock_years(above) > 0 => (above, TierCause::StepRecovery),
                 _ => (target, TierCause::LockEnded),
             };
             let cause = match cause {
@@ -354,38 +323,17 @@ fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'
         }
     };
     assert!(lock.is_none_or(|lock| lock.until > as_of && lock.tier == tier));
-    Sweep {
-        points_tier: tiers.for_points(score),
-        effective,
-        score,
-        tier,
-        lock,
-        history,
-        last_change,
-        next_change,
-    }
+    Sweep { points_tier: tiers.for_points(score), effective, score, tier, lock, history, last_change, next_change }
 }
 
 fn validity(as_of: Date, sweep: &Sweep<'_>) -> (Date, Option<Date>) {
     // The annual status is per calendar year and says whether the year is complete
     // (from 31 December on), so those two days also bound validity.
     let year_start = start_of_year(as_of.year());
-    let last_day = start_of_year(as_of.year() + 1)
-        .previous_day()
-        .expect("a year has a last day");
-    let (period_start, period_end) = if as_of >= last_day {
-        (last_day, start_of_year(as_of.year() + 1))
-    } else {
-        (year_start, last_day)
-    };
-    let valid_from = sweep
-        .last_change
-        .map_or(period_start, |last| last.max(period_start));
-    let valid_until = Some(
-        sweep
-            .next_change
-            .map_or(period_end, |next| next.min(period_end)),
-    );
+    let last_day = start_of_year(as_of.year() + 1).previous_day().expect("a year has a last day");
+    let (period_start, period_end) = if as_of >= last_day { (last_day, start_of_year(as_of.year() + 1)) } else { (year_start, last_day) };
+    let valid_from = sweep.last_change.map_or(period_start, |last| last.max(period_start));
+    let valid_until = Some(sweep.next_change.map_or(period_end, |next| next.min(period_end)));
     (valid_from, valid_until)
 }
 
@@ -404,12 +352,7 @@ pub fn tier_changes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec
         .history
         .into_iter()
         .filter(|change| change.1 != change.2)
-        .map(|(on, from, to, score, _, _)| RawTierChange {
-            on,
-            from,
-            to,
-            score,
-        })
+        .map(|(on, from, to, score, _, _)| RawTierChange { on, from, to, score })
         .collect()
 }
 
@@ -417,14 +360,7 @@ pub fn tier_changes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec
 pub fn summarise(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Summary {
     let sweep = sweep(rulebook, file, as_of);
     let (valid_from, valid_until) = validity(as_of, &sweep);
-    Summary {
-        score: sweep.score,
-        tier: sweep.tier,
-        points_tier: sweep.points_tier,
-        lock: sweep.lock,
-        valid_from,
-        valid_until,
-    }
+    Summary { score: sweep.score, tier: sweep.tier, points_tier: sweep.points_tier, lock: sweep.lock, valid_from, valid_until }
 }
 
 /// Disputes filed on or before `as_of` and not decided by then: (record, dispute).
@@ -433,9 +369,7 @@ fn pending_disputes(file: &SubjectFile, as_of: Date) -> Vec<(&RecordId, &crate::
     let mut pending = Vec::new();
     for stored in file.events.iter().filter(|e| e.on <= as_of) {
         match &stored.event {
-            Event::DisputeFiled {
-                dispute, record, ..
-            } => pending.push((record, dispute)),
+            Event::DisputeFiled { dispute, record, .. } => pending.push((record, dispute)),
             Event::DisputeDecided { dispute, .. } => pending.retain(|(_, open)| *open != dispute),
             _ => {}
         }
@@ -458,12 +392,7 @@ pub const MAX_TIMELINE_YEARS: i32 = 30;
 
 /// The score and tier on `from` and on every date in `(from, until]` where
 /// either changes: the data of a score chart.
-pub fn timeline(
-    rulebook: &Rulebook,
-    file: &SubjectFile,
-    from: Date,
-    until: Date,
-) -> Vec<TimelinePoint> {
+pub fn timeline(rulebook: &Rulebook, file: &SubjectFile, from: Date, until: Date) -> Vec<TimelinePoint> {
     assert!(from <= until);
     let mut dates: Vec<Date> = vec![from];
     for record in effective(rulebook, file) {
@@ -484,15 +413,8 @@ pub fn timeline(
     for date in dates {
         let summary = summarise(rulebook, file, date);
         let tier = rulebook.tiers.name(summary.tier).to_string();
-        if points
-            .last()
-            .is_none_or(|last| last.score != summary.score || last.tier != tier)
-        {
-            points.push(TimelinePoint {
-                on: date,
-                score: summary.score,
-                tier,
-            });
+        if points.last().is_none_or(|last| last.score != summary.score || last.tier != tier) {
+            points.push(TimelinePoint { on: date, score: summary.score, tier });
         }
     }
     points
@@ -500,20 +422,11 @@ pub fn timeline(
 
 /// Net points of the records that occurred in a calendar year (void ones excluded).
 pub fn annual_net_points(rulebook: &Rulebook, file: &SubjectFile, year: i32) -> i64 {
-    effective(rulebook, file)
-        .iter()
-        .filter(|r| r.start.year() == year)
-        .map(|r| r.points)
-        .sum()
+    effective(rulebook, file).iter().filter(|r| r.start.year() == year).map(|r| r.points).sum()
 }
 
 /// The full assessment with its explanation.
-pub fn assess(
-    rulebook: &Rulebook,
-    subject: SubjectId,
-    file: &SubjectFile,
-    as_of: Date,
-) -> Assessment {
+pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of: Date) -> Assessment {
     let sweep = sweep(rulebook, file, as_of);
     let (valid_from, valid_until) = validity(as_of, &sweep);
     let tiers = &rulebook.tiers;
@@ -523,9 +436,7 @@ pub fn assess(
         .iter()
         .filter(|r| r.start <= as_of && as_of < r.end)
         .map(|r| {
-            let behaviour = rulebook
-                .behaviour(&r.record.behaviour)
-                .expect("effective records are in the rulebook");
+            let behaviour = rulebook.behaviour(&r.record.behaviour).expect("effective records are in the rulebook");
             Contribution {
                 record_id: r.record.id.clone(),
                 behaviour: behaviour.code.clone(),
@@ -546,21 +457,13 @@ pub fn assess(
     );
 
     let year = as_of.year();
-    let net_points = sweep
-        .effective
-        .iter()
-        .filter(|r| r.start.year() == year && r.start <= as_of)
-        .map(|r| r.points)
-        .sum();
+    let net_points = sweep.effective.iter().filter(|r| r.start.year() == year && r.start <= as_of).map(|r| r.points).sum();
     let annual_expectation = AnnualStatus {
         year,
         net_points,
         expected_points: rulebook.annual_min_net_points,
         met: net_points >= rulebook.annual_min_net_points,
-        year_complete: as_of
-            >= start_of_year(year + 1)
-                .previous_day()
-                .expect("not the first day ever"),
+        year_complete: as_of >= start_of_year(year + 1).previous_day().expect("not the first day ever"),
     };
 
     let counted: HashSet<&RecordId> = sweep.effective.iter().map(|r| &r.record.id).collect();
@@ -591,26 +494,17 @@ pub fn assess(
                 status,
                 counts_until,
                 void_reason: void.map(|void| void.reason.clone()),
-                dispute: pending_disputes
-                    .iter()
-                    .find(|(disputed, _)| *disputed == &record.id)
-                    .map(|(_, case)| (*case).clone()),
+                dispute: pending_disputes.iter().find(|(disputed, _)| *disputed == &record.id).map(|(_, case)| (*case).clone()),
             }
         })
         .collect();
-    records.sort_by(|a, b| {
-        (a.record.occurred_on, &a.record.id).cmp(&(b.record.occurred_on, &b.record.id))
-    });
+    records.sort_by(|a, b| (a.record.occurred_on, &a.record.id).cmp(&(b.record.occurred_on, &b.record.id)));
     records.dedup_by(|later, earlier| later.record.id == earlier.record.id);
 
     Assessment {
         subject,
         as_of,
-        rulebook: RulebookRef {
-            id: rulebook.id.clone(),
-            version: rulebook.version.clone(),
-            fingerprint: rulebook.fingerprint.clone(),
-        },
+        rulebook: RulebookRef { id: rulebook.id.clone(), version: rulebook.version.clone(), fingerprint: rulebook.fingerprint.clone() },
         score: sweep.score,
         base_score: rulebook.base_score,
         tier: tiers.name(sweep.tier).to_string(),
@@ -618,11 +512,7 @@ pub fn assess(
         locks: sweep
             .lock
             .iter()
-            .map(|lock| Lock {
-                tier: tiers.name(lock.tier).to_string(),
-                since: lock.since,
-                until: lock.until,
-            })
+            .map(|lock| Lock { tier: tiers.name(lock.tier).to_string(), since: lock.since, until: lock.until })
             .collect(),
         annual_expectation,
         explanation,

@@ -19,26 +19,16 @@ pub enum DateError {
 pub fn parse_date(text: &str) -> Result<Date, DateError> {
     let bytes = text.as_bytes();
     let digit_positions = [0, 1, 2, 3, 5, 6, 8, 9];
-    if bytes.len() != 10
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !digit_positions.iter().all(|&p| bytes[p].is_ascii_digit())
-    {
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' || !digit_positions.iter().all(|&p| bytes[p].is_ascii_digit()) {
         return Err(DateError::Format(text.to_string()));
     }
-    let number = |range: std::ops::Range<usize>| -> u32 {
-        bytes[range]
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
+    let number = |range: std::ops::Range<usize>| -> u32 { bytes[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')) };
     let year = number(0..4) as i32;
     if year < 1800 {
         return Err(DateError::Range(text.to_string()));
     }
-    let month =
-        Month::try_from(number(5..7) as u8).map_err(|_| DateError::Calendar(text.to_string()))?;
-    Date::from_calendar_date(year, month, number(8..10) as u8)
-        .map_err(|_| DateError::Calendar(text.to_string()))
+    let month = Month::try_from(number(5..7) as u8).map_err(|_| DateError::Calendar(text.to_string()))?;
+    Date::from_calendar_date(year, month, number(8..10) as u8).map_err(|_| DateError::Calendar(text.to_string()))
 }
 
 /// The same calendar date `years` later. A period of N years that starts on
@@ -62,12 +52,7 @@ pub fn start_of_year(year: i32) -> Date {
 
 /// Formats as `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
 /// Serde helpers so dates travel as `YYYY-MM-DD` strings.
@@ -86,22 +71,16 @@ pub mod serde_date {
 
     pub mod option {
         use super::*;
-        pub fn serialize<S: Serializer>(
-            date: &Option<Date>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
             match date {
                 Some(date) => serializer.serialize_str(&format_date(*date)),
                 None => serializer.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<Date>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
             let text = <Option<std::borrow::Cow<'de, str>>>::deserialize(deserializer)?;
-            text.map(|text| parse_date(&text).map_err(serde::de::Error::custom))
-                .transpose()
+            text.map(|text| parse_date(&text).map_err(serde::de::Error::custom)).transpose()
         }
     }
 }
@@ -114,27 +93,11 @@ mod tests {
     #[test]
     fn parses_strictly() {
         assert_eq!(parse_date("2025-03-01"), Ok(date!(2025 - 03 - 01)));
-        for bad in [
-            "2025-3-1",
-            "2025/03/01",
-            "2025-03-01T00:00",
-            " 2025-03-01",
-            "",
-            "yesterday",
-        ] {
-            assert!(
-                matches!(parse_date(bad), Err(DateError::Format(_))),
-                "{bad}"
-            );
+        for bad in ["2025-3-1", "2025/03/01", "2025-03-01T00:00", " 2025-03-01", "", "yesterday"] {
+            assert!(matches!(parse_date(bad), Err(DateError::Format(_))), "{bad}");
         }
-        assert!(matches!(
-            parse_date("2025-02-29"),
-            Err(DateError::Calendar(_))
-        ));
-        assert!(matches!(
-            parse_date("2025-13-01"),
-            Err(DateError::Calendar(_))
-        ));
+        assert!(matches!(parse_date("2025-02-29"), Err(DateError::Calendar(_))));
+        assert!(matches!(parse_date("2025-13-01"), Err(DateError::Calendar(_))));
         assert!(matches!(parse_date("1799-12-31"), Err(DateError::Range(_))));
     }
 

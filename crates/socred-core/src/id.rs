@@ -20,17 +20,14 @@ const PERSON_CHECK: &[u8; 11] = b"10X98765432";
 /// GB 32100 alphabet: 31 characters, without I, O, S, V, Z. Each is worth its index.
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// GB 32100 weights for positions 1–17: 3^(i-1) mod 31.
-const ORG_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const ORG_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 /// Registration authorities of GB 32100 (1 institutional, 5 civil affairs, 9 market
 /// regulation, Y other, and the less common ones).
 const ORG_AUTHORITIES: &[u8] = b"123456789ANY";
 
 /// Province-level codes of GB/T 2260 (the first two digits of a region code).
 const PROVINCES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
 /// Why an identifier was refused. Each variant names the part that is wrong.
@@ -39,11 +36,7 @@ pub enum IdError {
     #[error("must be 18 characters long, got {0}")]
     Length(usize),
     #[error("character {position} ({found:?}) is not allowed: {expected}")]
-    Charset {
-        position: usize,
-        found: char,
-        expected: &'static str,
-    },
+    Charset { position: usize, found: char, expected: &'static str },
     #[error("region code {0} does not start with a province-level code (GB/T 2260)")]
     Region(String),
     #[error("birth date {0} is not a valid calendar date from 1800 on")]
@@ -54,13 +47,8 @@ pub enum IdError {
     CheckCharacter { found: char, expected: char },
     #[error("is valid both as a person's and an organisation's number; say which kind")]
     Ambiguous,
-    #[error(
-        "is neither a resident identity number ({person}) nor a unified social credit code ({organisation})"
-    )]
-    Neither {
-        person: Box<IdError>,
-        organisation: Box<IdError>,
-    },
+    #[error("is neither a resident identity number ({person}) nor a unified social credit code ({organisation})")]
+    Neither { person: Box<IdError>, organisation: Box<IdError> },
 }
 
 /// The kind of a subject.
@@ -87,9 +75,7 @@ impl FromStr for SubjectKind {
         match text {
             "person" => Ok(SubjectKind::Person),
             "organisation" | "organization" | "org" => Ok(SubjectKind::Organisation),
-            other => Err(format!(
-                "unknown subject kind {other:?}: expected person or organisation"
-            )),
+            other => Err(format!("unknown subject kind {other:?}: expected person or organisation")),
         }
     }
 }
@@ -126,21 +112,13 @@ fn check_region(region: &[u8]) -> Result<(), IdError> {
         return Err(IdError::Region(text.to_string()));
     }
     let province = (region[0] - b'0') * 10 + (region[1] - b'0');
-    if PROVINCES.contains(&province) {
-        Ok(())
-    } else {
-        Err(IdError::Region(text.to_string()))
-    }
+    if PROVINCES.contains(&province) { Ok(()) } else { Err(IdError::Region(text.to_string())) }
 }
 
 /// The GB 11643 check character for the first 17 digits.
 pub fn person_check_character(first_17_digits: &[u8]) -> char {
     assert_eq!(first_17_digits.len(), 17);
-    let sum: u32 = first_17_digits
-        .iter()
-        .zip(PERSON_WEIGHTS)
-        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
-        .sum();
+    let sum: u32 = first_17_digits.iter().zip(PERSON_WEIGHTS).map(|(digit, weight)| u32::from(digit - b'0') * weight).sum();
     PERSON_CHECK[(sum % 11) as usize] as char
 }
 
@@ -157,18 +135,11 @@ pub fn org_check_character(first_17_characters: &[u8]) -> char {
 }
 
 fn org_value(character: u8) -> Option<u32> {
-    ORG_ALPHABET
-        .iter()
-        .position(|c| *c == character)
-        .map(|p| p as u32)
+    ORG_ALPHABET.iter().position(|c| *c == character).map(|p| p as u32)
 }
 
 fn valid_birth_date(date: &[u8]) -> bool {
-    let number = |range: std::ops::Range<usize>| -> u32 {
-        date[range]
-            .iter()
-            .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
-    };
+    let number = |range: std::ops::Range<usize>| -> u32 { date[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')) };
     let (year, month, day) = (number(0..4), number(4..6), number(6..8));
     if year < 1800 {
         return false;
@@ -200,16 +171,11 @@ impl PersonId {
         }
         check_region(&bytes[0..6])?;
         if !valid_birth_date(&bytes[6..14]) {
-            return Err(IdError::Date(
-                String::from_utf8_lossy(&bytes[6..14]).into_owned(),
-            ));
+            return Err(IdError::Date(String::from_utf8_lossy(&bytes[6..14]).into_owned()));
         }
         let expected = person_check_character(&bytes[..17]);
         if bytes[17] as char != expected {
-            return Err(IdError::CheckCharacter {
-                found: bytes[17] as char,
-                expected,
-            });
+            return Err(IdError::CheckCharacter { found: bytes[17] as char, expected });
         }
         Ok(PersonId(bytes))
     }
@@ -221,14 +187,9 @@ impl PersonId {
     /// The birth date encoded in positions 7–14.
     pub fn birth_date(&self) -> time::Date {
         let digits = &self.0[6..14];
-        let number = |range: std::ops::Range<usize>| -> u32 {
-            digits[range]
-                .iter()
-                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0'))
-        };
+        let number = |range: std::ops::Range<usize>| -> u32 { digits[range].iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')) };
         let month = time::Month::try_from(number(4..6) as u8).expect("validated month");
-        time::Date::from_calendar_date(number(0..4) as i32, month, number(6..8) as u8)
-            .expect("validated date")
+        time::Date::from_calendar_date(number(0..4) as i32, month, number(6..8) as u8).expect("validated date")
     }
 }
 
@@ -250,10 +211,7 @@ impl OrgCode {
         check_region(&bytes[2..8])?;
         let expected = org_check_character(&bytes[..17]);
         if bytes[17] as char != expected {
-            return Err(IdError::CheckCharacter {
-                found: bytes[17] as char,
-                expected,
-            });
+            return Err(IdError::CheckCharacter { found: bytes[17] as char, expected });
         }
         Ok(OrgCode(bytes))
     }
@@ -279,10 +237,9 @@ impl SubjectId {
             // Only the check character is wrong: the text is surely of that kind.
             (Err(person_error @ IdError::CheckCharacter { .. }), Err(_)) => Err(person_error),
             (Err(_), Err(org_error @ IdError::CheckCharacter { .. })) => Err(org_error),
-            (Err(person_error), Err(org_error)) => Err(IdError::Neither {
-                person: Box::new(person_error),
-                organisation: Box::new(org_error),
-            }),
+            (Err(person_error), Err(org_error)) => {
+                Err(IdError::Neither { person: Box::new(person_error), organisation: Box::new(org_error) })
+            }
         }
     }
 
@@ -372,12 +329,7 @@ impl<'de> Deserialize<'de> for SubjectId {
 pub fn synthetic_person(region: u32, birth: time::Date, sequence: u16) -> PersonId {
     assert!((110000..=829999).contains(&region));
     assert!(sequence < 1000);
-    let first = format!(
-        "{region:06}{:04}{:02}{:02}{sequence:03}",
-        birth.year(),
-        u8::from(birth.month()),
-        birth.day()
-    );
+    let first = format!("{region:06}{:04}{:02}{:02}{sequence:03}", birth.year(), u8::from(birth.month()), birth.day());
     let check = person_check_character(first.as_bytes());
     PersonId::parse(&format!("{first}{check}")).expect("synthetic person number is valid")
 }
@@ -398,11 +350,7 @@ mod tests {
 
     #[test]
     fn reference_person_numbers_are_valid() {
-        for text in [
-            "11010519491231002X",
-            "110101199003074514",
-            "440524188001010014",
-        ] {
+        for text in ["11010519491231002X", "110101199003074514", "440524188001010014"] {
             let id = SubjectId::parse(text).unwrap();
             assert_eq!(id.kind(), SubjectKind::Person, "{text}");
             assert_eq!(id.as_str(), text);
@@ -411,11 +359,7 @@ mod tests {
 
     #[test]
     fn reference_organisation_codes_are_valid() {
-        for text in [
-            "91350100M000100Y43",
-            "91110000600037341L",
-            "911100007109288314",
-        ] {
+        for text in ["91350100M000100Y43", "91110000600037341L", "911100007109288314"] {
             let id = SubjectId::parse(text).unwrap();
             assert_eq!(id.kind(), SubjectKind::Organisation, "{text}");
         }
@@ -423,79 +367,34 @@ mod tests {
 
     #[test]
     fn lower_case_x_is_normalised() {
-        assert_eq!(
-            SubjectId::parse("11010519491231002x").unwrap().as_str(),
-            "11010519491231002X"
-        );
+        assert_eq!(SubjectId::parse("11010519491231002x").unwrap().as_str(), "11010519491231002X");
     }
 
     #[test]
     fn person_errors_name_the_part() {
-        assert_eq!(
-            PersonId::parse("1101051949123100"),
-            Err(IdError::Length(16))
-        );
-        assert!(matches!(
-            PersonId::parse("1101051949123100AX"),
-            Err(IdError::Charset { position: 17, .. })
-        ));
-        assert!(matches!(
-            PersonId::parse("99010519491231002X"),
-            Err(IdError::Region(_))
-        ));
-        assert!(matches!(
-            PersonId::parse("11010519491331002X"),
-            Err(IdError::Date(_))
-        ));
-        assert!(matches!(
-            PersonId::parse("11010519490230002X"),
-            Err(IdError::Date(_))
-        ));
-        assert_eq!(
-            PersonId::parse("110105194912310021"),
-            Err(IdError::CheckCharacter {
-                found: '1',
-                expected: 'X'
-            })
-        );
-        assert!(matches!(
-            PersonId::parse("１１０１０５１９４９１２３１００２X"),
-            Err(IdError::Length(_))
-        ));
+        assert_eq!(PersonId::parse("1101051949123100"), Err(IdError::Length(16)));
+        assert!(matches!(PersonId::parse("1101051949123100AX"), Err(IdError::Charset { position: 17, .. })));
+        assert!(matches!(PersonId::parse("99010519491231002X"), Err(IdError::Region(_))));
+        assert!(matches!(PersonId::parse("11010519491331002X"), Err(IdError::Date(_))));
+        assert!(matches!(PersonId::parse("11010519490230002X"), Err(IdError::Date(_))));
+        assert_eq!(PersonId::parse("110105194912310021"), Err(IdError::CheckCharacter { found: '1', expected: 'X' }));
+        assert!(matches!(PersonId::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::Length(_))));
     }
 
     #[test]
     fn organisation_errors_name_the_part() {
-        assert!(matches!(
-            OrgCode::parse("91350100M000100I43"),
-            Err(IdError::Charset { position: 16, .. })
-        ));
-        assert_eq!(
-            OrgCode::parse("B1350100M000100Y43"),
-            Err(IdError::Authority('B'))
-        );
-        assert!(matches!(
-            OrgCode::parse("91990100M000100Y43"),
-            Err(IdError::Region(_))
-        ));
-        assert!(matches!(
-            OrgCode::parse("91350100M000100Y44"),
-            Err(IdError::CheckCharacter { .. })
-        ));
+        assert!(matches!(OrgCode::parse("91350100M000100I43"), Err(IdError::Charset { position: 16, .. })));
+        assert_eq!(OrgCode::parse("B1350100M000100Y43"), Err(IdError::Authority('B')));
+        assert!(matches!(OrgCode::parse("91990100M000100Y43"), Err(IdError::Region(_))));
+        assert!(matches!(OrgCode::parse("91350100M000100Y44"), Err(IdError::CheckCharacter { .. })));
     }
 
     #[test]
     fn subject_parse_reports_both_readings() {
-        assert!(matches!(
-            SubjectId::parse("110105194912310021"),
-            Err(IdError::CheckCharacter { expected: 'X', .. })
-        ));
+        assert!(matches!(SubjectId::parse("110105194912310021"), Err(IdError::CheckCharacter { expected: 'X', .. })));
         let error = SubjectId::parse("1101051949123100A1").unwrap_err();
         let text = error.to_string();
-        assert!(
-            text.contains("resident identity number (character 17 ('A') is not allowed"),
-            "{text}"
-        );
+        assert!(text.contains("resident identity number (character 17 ('A') is not allowed"), "{text}");
         assert!(text.contains("unified social credit code ("), "{text}");
         assert!(matches!(SubjectId::parse("hello"), Err(IdError::Length(5))));
     }

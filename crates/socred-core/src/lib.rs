@@ -7,6 +7,7 @@
 
 pub mod assess;
 pub mod date;
+pub mod decide;
 pub mod id;
 pub mod lists;
 #[cfg(feature = "openapi")]

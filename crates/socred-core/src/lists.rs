@@ -23,8 +23,7 @@ use crate::assess::{RawTierChange, tier_changes};
 use crate::date::{Date, add_years, format_date, serde_date};
 use crate::id::SubjectId;
 use crate::process::{
-    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError,
-    RepairOutcome, StoredEvent, refuse,
+    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, refuse,
 };
 use crate::record::{Record, RecordId, SubjectFile};
 use crate::rulebook::{ListKind, ListSpec, Rulebook, Trigger};
@@ -263,12 +262,7 @@ struct Machine<'r> {
 }
 
 impl<'r> Machine<'r> {
-    fn new(
-        rulebook: &'r Rulebook,
-        spec: &'r ListSpec,
-        subject: SubjectId,
-        origin: Origin,
-    ) -> Machine<'r> {
+    fn new(rulebook: &'r Rulebook, spec: &'r ListSpec, subject: SubjectId, origin: Origin) -> Machine<'r> {
         let entry = ListEntry {
             id: origin.id,
             subject,
@@ -302,24 +296,12 @@ impl<'r> Machine<'r> {
             pending_repair: None,
         };
         let detail = machine.entry.facts.clone();
-        machine.step(
-            origin.started_on,
-            &origin.raised_by,
-            "proposed",
-            detail,
-            EntryState::Proposed,
-        );
+        machine.step(origin.started_on, &origin.raised_by, "proposed", detail, EntryState::Proposed);
         if origin.notice_at_start {
             machine.serve(origin.started_on, &origin.authority);
         }
         if let Some(reason) = origin.void_reason {
-            machine.step(
-                origin.started_on,
-                SOCRED,
-                "void",
-                format!("the triggering record was voided: {reason}"),
-                EntryState::Void,
-            );
+            machine.step(origin.started_on, SOCRED, "void", format!("the triggering record was voided: {reason}"), EntryState::Void);
             machine.entry.listed_since = None;
             machine.entry.listed_until = None;
             machine.listing_on = None;
@@ -329,13 +311,7 @@ impl<'r> Machine<'r> {
 
     fn step(&mut self, on: Date, actor: &str, action: &str, detail: String, state: EntryState) {
         self.entry.state = state;
-        self.entry.history.push(Transition {
-            on,
-            actor: actor.to_string(),
-            action: action.to_string(),
-            detail,
-            state,
-        });
+        self.entry.history.push(Transition { on, actor: actor.to_string(), action: action.to_string(), detail, state });
     }
 
     fn serve(&mut self, on: Date, by: &str) {
@@ -362,10 +338,7 @@ impl<'r> Machine<'r> {
             kind: self.spec.kind,
         });
         let detail = match deadline {
-            Some(deadline) => format!(
-                "written notice served; appeal until {} inclusive",
-                format_date(deadline)
-            ),
+            Some(deadline) => format!("written notice served; appeal until {} inclusive", format_date(deadline)),
             None => "written notice served; no appeal window for this list".to_string(),
         };
         self.step(on, by, "notice-served", detail, EntryState::NoticeServed);
@@ -385,18 +358,11 @@ impl<'r> Machine<'r> {
             if state.is_final() {
                 return;
             }
-            let listing = (state == EntryState::NoticeServed && self.pending_appeal.is_none())
-                .then_some(self.listing_on)
-                .flatten();
-            let expiry = (state == EntryState::Listed)
-                .then_some(self.expires_on)
-                .flatten();
+            let listing = (state == EntryState::NoticeServed && self.pending_appeal.is_none()).then_some(self.listing_on).flatten();
+            let expiry = (state == EntryState::Listed).then_some(self.expires_on).flatten();
             let candidates = [(listing, 0u8), (expiry, 1), (self.ends_on, 2)];
-            let Some((on, which)) = candidates
-                .iter()
-                .filter_map(|(date, which)| date.map(|d| (d, *which)))
-                .filter(|(d, _)| *d <= until)
-                .min()
+            let Some((on, which)) =
+                candidates.iter().filter_map(|(date, which)| date.map(|d| (d, *which))).filter(|(d, _)| *d <= until).min()
             else {
                 return;
             };
@@ -407,43 +373,25 @@ impl<'r> Machine<'r> {
                     self.entry.listed_until = Some(expires);
                     self.expires_on = Some(expires);
                     if self.spec.kind == ListKind::Restrictive {
-                        self.entry.repair_from =
-                            Some(add_years(on, self.spec.min_publication_years));
+                        self.entry.repair_from = Some(add_years(on, self.spec.min_publication_years));
                     }
-                    let why = if self.entry.appeals.is_empty() {
-                        "no appeal was filed in time"
-                    } else {
-                        "the appeal was dismissed"
-                    };
+                    let why = if self.entry.appeals.is_empty() { "no appeal was filed in time" } else { "the appeal was dismissed" };
                     let detail = format!(
                         "listed{}: {why}; until {} unless ended earlier",
-                        if self.spec.published {
-                            " and published"
-                        } else {
-                            ""
-                        },
+                        if self.spec.published { " and published" } else { "" },
                         format_date(expires)
                     );
                     self.step(on, SOCRED, "listed", detail, EntryState::Listed);
                 }
                 1 => {
                     self.end_listing(on);
-                    let detail = format!(
-                        "the maximum listing period of {} years ended",
-                        self.spec.max_listing_years
-                    );
+                    let detail = format!("the maximum listing period of {} years ended", self.spec.max_listing_years);
                     self.step(on, SOCRED, "expired", detail, EntryState::Expired);
                 }
                 _ => {
                     self.end_listing(on);
                     self.ends_on = None;
-                    self.step(
-                        on,
-                        SOCRED,
-                        "ended",
-                        "the subject left the trigger tier".into(),
-                        EntryState::Ended,
-                    );
+                    self.step(on, SOCRED, "ended", "the subject left the trigger tier".into(), EntryState::Ended);
                 }
             }
         }
@@ -453,44 +401,21 @@ impl<'r> Machine<'r> {
         let (on, by) = (stored.on, stored.actor.as_str());
         let state = self.entry.state;
         if state == EntryState::Void {
-            return refuse(
-                "entry",
-                format!(
-                    "entry {} is void: its triggering record was voided",
-                    self.entry.id
-                ),
-            );
+            return refuse("entry", format!("entry {} is void: its triggering record was voided", self.entry.id));
         }
         let decision_days = |days: u32| on + time::Duration::days(i64::from(days));
         match &stored.event {
-            Event::ListProposed { .. } => {
-                refuse("entry", format!("entry {} already exists", self.entry.id))
-            }
+            Event::ListProposed { .. } => refuse("entry", format!("entry {} already exists", self.entry.id)),
             Event::NoticeServed { .. } => {
                 if state != EntryState::Proposed {
-                    let served = self
-                        .entry
-                        .notice
-                        .as_ref()
-                        .map(|n| format!(" on {}", format_date(n.served_on)))
-                        .unwrap_or_default();
-                    return refuse(
-                        "entry",
-                        format!(
-                            "entry {} is {}; notice was already served{served}",
-                            self.entry.id,
-                            state.as_str()
-                        ),
-                    );
+                    let served = self.entry.notice.as_ref().map(|n| format!(" on {}", format_date(n.served_on))).unwrap_or_default();
+                    return refuse("entry", format!("entry {} is {}; notice was already served{served}", self.entry.id, state.as_str()));
                 }
                 self.serve(on, by);
                 Ok(())
             }
             Event::ListWithdrawn { reason, .. } => {
-                if !matches!(
-                    state,
-                    EntryState::Proposed | EntryState::NoticeServed | EntryState::UnderAppeal
-                ) {
+                if !matches!(state, EntryState::Proposed | EntryState::NoticeServed | EntryState::UnderAppeal) {
                     return refuse(
                         "entry",
                         format!(
@@ -504,45 +429,24 @@ impl<'r> Machine<'r> {
                 self.step(on, by, "withdrawn", reason.clone(), EntryState::Withdrawn);
                 Ok(())
             }
-            Event::AppealFiled {
-                appeal, grounds, ..
-            } => {
+            Event::AppealFiled { appeal, grounds, .. } => {
                 if state.is_final() {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "entry {} is {}; there is nothing left to appeal",
-                            self.entry.id,
-                            state.as_str()
-                        ),
-                    );
+                    return refuse("entry", format!("entry {} is {}; there is nothing left to appeal", self.entry.id, state.as_str()));
                 }
                 if state == EntryState::Proposed {
                     return refuse(
                         "entry",
-                        format!(
-                            "entry {} has no notice served yet; the appeal window opens with the notice",
-                            self.entry.id
-                        ),
+                        format!("entry {} has no notice served yet; the appeal window opens with the notice", self.entry.id),
                     );
                 }
                 if let Some(pending) = self.pending_appeal {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "appeal {} on this entry is still pending",
-                            self.entry.appeals[pending].id
-                        ),
-                    );
+                    return refuse("entry", format!("appeal {} on this entry is still pending", self.entry.appeals[pending].id));
                 }
                 let first = self.entry.appeals.iter().find(|a| a.instance == 1);
                 let instance = match first.and_then(|a| a.decision.as_ref()) {
                     None => {
                         let Some(deadline) = self.deadline else {
-                            return refuse(
-                                "on",
-                                format!("list {} has no appeal window", self.spec.code),
-                            );
+                            return refuse("on", format!("list {} has no appeal window", self.spec.code));
                         };
                         if on > deadline {
                             let served = self.entry.notice.as_ref().map_or(on, |n| n.served_on);
@@ -561,16 +465,12 @@ impl<'r> Machine<'r> {
                     }
                     Some(decision) => {
                         if !self.spec.second_instance {
-                            return refuse(
-                                "entry",
-                                format!("decisions on appeals to {} are final", self.spec.code),
-                            );
+                            return refuse("entry", format!("decisions on appeals to {} are final", self.spec.code));
                         }
                         if self.entry.appeals.iter().any(|a| a.instance == 2) {
                             return refuse("entry", "an appeal decision can be appealed only once");
                         }
-                        let deadline =
-                            decision.on + time::Duration::days(i64::from(self.spec.appeal_days));
+                        let deadline = decision.on + time::Duration::days(i64::from(self.spec.appeal_days));
                         if on > deadline {
                             return refuse(
                                 "on",
@@ -597,68 +497,32 @@ impl<'r> Machine<'r> {
                 });
                 self.pending_appeal = Some(self.entry.appeals.len() - 1);
                 let detail = format!("appeal {appeal} filed (instance {instance}): {grounds}");
-                let next = if instance == 1 {
-                    EntryState::UnderAppeal
-                } else {
-                    state
-                };
+                let next = if instance == 1 { EntryState::UnderAppeal } else { state };
                 self.step(on, by, "appeal-filed", detail, next);
                 Ok(())
             }
-            Event::AppealDecided {
-                appeal,
-                outcome,
-                reasons,
-            } => {
-                let Some(index) = self
-                    .pending_appeal
-                    .filter(|i| &self.entry.appeals[*i].id == appeal)
-                else {
-                    return refuse(
-                        "appeal",
-                        format!("appeal {appeal} is not pending on entry {}", self.entry.id),
-                    );
+            Event::AppealDecided { appeal, outcome, reasons } => {
+                let Some(index) = self.pending_appeal.filter(|i| &self.entry.appeals[*i].id == appeal) else {
+                    return refuse("appeal", format!("appeal {appeal} is not pending on entry {}", self.entry.id));
                 };
                 let filed = &self.entry.appeals[index];
                 if by == filed.by {
-                    return refuse(
-                        "actor",
-                        format!("{by} filed appeal {appeal} and cannot decide it"),
-                    );
+                    return refuse("actor", format!("{by} filed appeal {appeal} and cannot decide it"));
                 }
                 if by == self.raised_by {
-                    return refuse(
-                        "actor",
-                        format!(
-                            "{by} raised entry {} and cannot decide an appeal against it",
-                            self.entry.id
-                        ),
-                    );
+                    return refuse("actor", format!("{by} raised entry {} and cannot decide an appeal against it", self.entry.id));
                 }
                 if filed.instance == 2
-                    && self
-                        .entry
-                        .appeals
-                        .iter()
-                        .any(|a| a.instance == 1 && a.decision.as_ref().is_some_and(|d| d.by == by))
+                    && self.entry.appeals.iter().any(|a| a.instance == 1 && a.decision.as_ref().is_some_and(|d| d.by == by))
                 {
-                    return refuse(
-                        "actor",
-                        format!("{by} decided the first instance and cannot decide the second"),
-                    );
+                    return refuse("actor", format!("{by} decided the first instance and cannot decide the second"));
                 }
                 let instance = filed.instance;
-                self.entry.appeals[index].decision = Some(Decision {
-                    on,
-                    by: by.to_string(),
-                    outcome: *outcome,
-                    reasons: reasons.clone(),
-                });
+                self.entry.appeals[index].decision = Some(Decision { on, by: by.to_string(), outcome: *outcome, reasons: reasons.clone() });
                 self.pending_appeal = None;
                 match (instance, outcome) {
                     (1, AppealOutcome::Uphold) => {
-                        let after_window =
-                            self.deadline.map_or(on, |d| d + time::Duration::days(1));
+                        let after_window = self.deadline.map_or(on, |d| d + time::Duration::days(1));
                         self.listing_on = Some(on.max(after_window));
                         self.step(
                             on,
@@ -670,7 +534,13 @@ impl<'r> Machine<'r> {
                     }
                     (_, AppealOutcome::Uphold) => {
                         let state = self.entry.state;
-                        self.step(on, by, "appeal-dismissed", format!("second instance: the listing decision is upheld, finally: {reasons}"), state);
+                        self.step(
+                            on,
+                            by,
+                            "appeal-dismissed",
+                            format!("second instance: the listing decision is upheld, finally: {reasons}"),
+                            state,
+                        );
                     }
                     (_, AppealOutcome::Overturn) => {
                         self.end_listing(on);
@@ -686,35 +556,17 @@ impl<'r> Machine<'r> {
                 }
                 Ok(())
             }
-            Event::RepairApplied {
-                repair,
-                evidence,
-                commitment,
-                ..
-            } => {
+            Event::RepairApplied { repair, evidence, commitment, .. } => {
                 if self.spec.kind != ListKind::Restrictive {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "credit repair applies to restrictive lists; {} is not one",
-                            self.spec.code
-                        ),
-                    );
+                    return refuse("entry", format!("credit repair applies to restrictive lists; {} is not one", self.spec.code));
                 }
                 if state != EntryState::Listed {
                     return refuse(
                         "entry",
-                        format!(
-                            "entry {} is {}; credit repair applies to listed entries",
-                            self.entry.id,
-                            state.as_str()
-                        ),
+                        format!("entry {} is {}; credit repair applies to listed entries", self.entry.id, state.as_str()),
                     );
                 }
-                let from = self
-                    .entry
-                    .repair_from
-                    .expect("a listed restrictive entry has a repair date");
+                let from = self.entry.repair_from.expect("a listed restrictive entry has a repair date");
                 if on < from {
                     return refuse(
                         "on",
@@ -727,24 +579,10 @@ impl<'r> Machine<'r> {
                     );
                 }
                 if let Some(pending) = self.pending_repair {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "repair application {} is still pending",
-                            self.entry.repairs[pending].id
-                        ),
-                    );
+                    return refuse("entry", format!("repair application {} is still pending", self.entry.repairs[pending].id));
                 }
-                if self.spec.repair_requires_commitment
-                    && commitment.as_deref().is_none_or(|c| c.trim().is_empty())
-                {
-                    return refuse(
-                        "commitment",
-                        format!(
-                            "list {} requires a commitment letter for credit repair",
-                            self.spec.code
-                        ),
-                    );
+                if self.spec.repair_requires_commitment && commitment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    return refuse("commitment", format!("list {} requires a commitment letter for credit repair", self.spec.code));
                 }
                 self.entry.repairs.push(Repair {
                     id: repair.clone(),
@@ -758,81 +596,33 @@ impl<'r> Machine<'r> {
                     overdue: false,
                 });
                 self.pending_repair = Some(self.entry.repairs.len() - 1);
-                self.step(
-                    on,
-                    by,
-                    "repair-applied",
-                    format!("credit repair {repair} applied for: {evidence}"),
-                    state,
-                );
+                self.step(on, by, "repair-applied", format!("credit repair {repair} applied for: {evidence}"), state);
                 Ok(())
             }
-            Event::RepairDecided {
-                repair,
-                outcome,
-                reasons,
-            } => {
-                let Some(index) = self
-                    .pending_repair
-                    .filter(|i| &self.entry.repairs[*i].id == repair)
-                else {
-                    return refuse(
-                        "repair",
-                        format!(
-                            "repair application {repair} is not pending on entry {}",
-                            self.entry.id
-                        ),
-                    );
+            Event::RepairDecided { repair, outcome, reasons } => {
+                let Some(index) = self.pending_repair.filter(|i| &self.entry.repairs[*i].id == repair) else {
+                    return refuse("repair", format!("repair application {repair} is not pending on entry {}", self.entry.id));
                 };
                 if by == self.entry.repairs[index].by {
-                    return refuse(
-                        "actor",
-                        format!("{by} applied for repair {repair} and cannot decide it"),
-                    );
+                    return refuse("actor", format!("{by} applied for repair {repair} and cannot decide it"));
                 }
                 if state != EntryState::Listed {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "entry {} is {}; nothing to repair",
-                            self.entry.id,
-                            state.as_str()
-                        ),
-                    );
+                    return refuse("entry", format!("entry {} is {}; nothing to repair", self.entry.id, state.as_str()));
                 }
-                self.entry.repairs[index].decision = Some(Decision {
-                    on,
-                    by: by.to_string(),
-                    outcome: *outcome,
-                    reasons: reasons.clone(),
-                });
+                self.entry.repairs[index].decision = Some(Decision { on, by: by.to_string(), outcome: *outcome, reasons: reasons.clone() });
                 self.pending_repair = None;
                 match outcome {
                     RepairOutcome::Approve => {
                         self.end_listing(on);
-                        self.step(
-                            on,
-                            by,
-                            "repaired",
-                            format!("credit repaired; publication ends: {reasons}"),
-                            EntryState::Repaired,
-                        );
+                        self.step(on, by, "repaired", format!("credit repaired; publication ends: {reasons}"), EntryState::Repaired);
                     }
                     RepairOutcome::Refuse => {
-                        self.step(
-                            on,
-                            by,
-                            "repair-refused",
-                            reasons.clone(),
-                            EntryState::Listed,
-                        );
+                        self.step(on, by, "repair-refused", reasons.clone(), EntryState::Listed);
                     }
                 }
                 Ok(())
             }
-            Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => {
-                refuse("entry", "disputes concern records, not list entries")
-            }
+            Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => refuse("entry", "disputes concern records, not list entries"),
         }
     }
 
@@ -849,37 +639,15 @@ impl<'r> Machine<'r> {
 }
 
 fn record_facts(rulebook: &Rulebook, record: &Record) -> String {
-    let title = rulebook
-        .behaviour(&record.behaviour)
-        .map_or(record.behaviour.as_str(), |b| b.title.as_str());
-    let evidence = record
-        .evidence
-        .as_deref()
-        .map(|e| format!("; evidence: {e}"))
-        .unwrap_or_default();
-    format!(
-        "on {}, {} (record {}, recorded by {}{evidence})",
-        format_date(record.occurred_on),
-        title,
-        record.id,
-        record.source
-    )
+    let title = rulebook.behaviour(&record.behaviour).map_or(record.behaviour.as_str(), |b| b.title.as_str());
+    let evidence = record.evidence.as_deref().map(|e| format!("; evidence: {e}")).unwrap_or_default();
+    format!("on {}, {} (record {}, recorded by {}{evidence})", format_date(record.occurred_on), title, record.id, record.source)
 }
 
 /// The entries' origins: trigger records, trigger tiers, reviewers' proposals.
-fn origins(
-    rulebook: &Rulebook,
-    subject: SubjectId,
-    file: &SubjectFile,
-    changes: &[RawTierChange],
-    as_of: Date,
-) -> Vec<(usize, Origin)> {
+fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes: &[RawTierChange], as_of: Date) -> Vec<(usize, Origin)> {
     let mut out = Vec::new();
-    let void_reasons: HashMap<&RecordId, &str> = file
-        .voids
-        .iter()
-        .map(|v| (&v.record_id, v.reason.as_str()))
-        .collect();
+    let void_reasons: HashMap<&RecordId, &str> = file.voids.iter().map(|v| (&v.record_id, v.reason.as_str())).collect();
     for (list_index, spec) in rulebook.lists.iter().enumerate() {
         if !spec.applies_to.contains(&subject.kind()) {
             continue;
@@ -888,29 +656,18 @@ fn origins(
             match trigger {
                 Trigger::Behaviour { code } => {
                     let mut seen = std::collections::HashSet::new();
-                    for record in file
-                        .records
-                        .iter()
-                        .filter(|r| &r.behaviour == code && r.occurred_on <= as_of)
-                    {
+                    for record in file.records.iter().filter(|r| &r.behaviour == code && r.occurred_on <= as_of) {
                         if !seen.insert(&record.id) {
                             continue;
                         }
-                        let behaviour_basis = rulebook
-                            .behaviour(code)
-                            .map(|b| b.legal_basis.as_str())
-                            .unwrap_or("");
+                        let behaviour_basis = rulebook.behaviour(code).map(|b| b.legal_basis.as_str()).unwrap_or("");
                         out.push((
                             list_index,
                             Origin {
                                 id: EntryId::for_record(&spec.code, &record.id),
                                 started_on: record.occurred_on,
                                 authority: record.source.clone(),
-                                raised_by: file
-                                    .recorded_by
-                                    .get(&record.id)
-                                    .cloned()
-                                    .unwrap_or_else(|| record.source.clone()),
+                                raised_by: file.recorded_by.get(&record.id).cloned().unwrap_or_else(|| record.source.clone()),
                                 legal_basis: format!("{}; {}", spec.legal_basis, behaviour_basis),
                                 facts: record_facts(rulebook, record),
                                 notice_at_start: true,
@@ -920,18 +677,13 @@ fn origins(
                         ));
                     }
                 }
-                Trigger::Tier {
-                    tier,
-                    name,
-                    while_in_tier,
-                } => {
+                Trigger::Tier { tier, name, while_in_tier } => {
                     for (index, change) in changes.iter().enumerate() {
                         if change.to != *tier {
                             continue;
                         }
                         let left = changes[index + 1..].first().map(|next| next.on);
-                        let authority =
-                            format!("tier rule of rulebook {} {}", rulebook.id, rulebook.version);
+                        let authority = format!("tier rule of rulebook {} {}", rulebook.id, rulebook.version);
                         out.push((
                             list_index,
                             Origin {
@@ -956,13 +708,7 @@ fn origins(
         }
     }
     for stored in file.events.iter().filter(|e| e.on <= as_of) {
-        if let Event::ListProposed {
-            entry,
-            list,
-            legal_basis,
-            facts,
-        } = &stored.event
-        {
+        if let Event::ListProposed { entry, list, legal_basis, facts } = &stored.event {
             let Some(list_index) = rulebook.lists.iter().position(|l| &l.code == list) else {
                 continue;
             };
@@ -1008,12 +754,8 @@ fn event_entry<'e>(event: &'e Event, cases: &HashMap<&CaseId, &'e EntryId>) -> O
         | Event::ListWithdrawn { entry, .. }
         | Event::AppealFiled { entry, .. }
         | Event::RepairApplied { entry, .. } => Some(entry),
-        Event::AppealDecided { appeal: case, .. } | Event::RepairDecided { repair: case, .. } => {
-            cases.get(case).copied()
-        }
-        Event::ListProposed { .. } | Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => {
-            None
-        }
+        Event::AppealDecided { appeal: case, .. } | Event::RepairDecided { repair: case, .. } => cases.get(case).copied(),
+        Event::ListProposed { .. } | Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => None,
     }
 }
 
@@ -1034,21 +776,13 @@ fn run<'r>(
 ) -> Machine<'r> {
     let mut machine = Machine::new(rulebook, &rulebook.lists[list_index], subject, origin);
     for stored in events.iter().filter(|e| e.on <= until) {
-        if matches!(stored.event, Event::ListProposed { .. })
-            || event_entry(&stored.event, cases) != Some(&machine.entry.id)
-        {
+        if matches!(stored.event, Event::ListProposed { .. }) || event_entry(&stored.event, cases) != Some(&machine.entry.id) {
             continue;
         }
         if machine.entry.state == EntryState::Void {
             // Kept in the history for the record; a void entry has no effects.
             let detail = format!("{} (no effect: the entry is void)", stored.event.action());
-            machine.step(
-                stored.on,
-                &stored.actor,
-                "recorded",
-                detail,
-                EntryState::Void,
-            );
+            machine.step(stored.on, &stored.actor, "recorded", detail, EntryState::Void);
             continue;
         }
         machine.advance(stored.on);
@@ -1070,12 +804,7 @@ fn run<'r>(
 }
 
 /// Every list entry and dispute of a subject as it stands on `as_of`.
-pub fn evaluate(
-    rulebook: &Rulebook,
-    subject: SubjectId,
-    file: &SubjectFile,
-    as_of: Date,
-) -> DueProcessView {
+pub fn evaluate(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of: Date) -> DueProcessView {
     let changes = tier_changes(rulebook, file, as_of);
     let cases = case_entries(file);
     let events = sorted_events(file);
@@ -1084,46 +813,26 @@ pub fn evaluate(
         .map(|origin| run(rulebook, subject, origin, &events, &cases, as_of).finish(as_of))
         .collect();
     entries.sort_by(|a, b| (a.started_on, &a.id).cmp(&(b.started_on, &b.id)));
-    DueProcessView {
-        entries,
-        disputes: disputes(rulebook, file, as_of),
-    }
+    DueProcessView { entries, disputes: disputes(rulebook, file, as_of) }
 }
 
 fn disputes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec<Dispute> {
     let mut disputes: Vec<Dispute> = Vec::new();
     for stored in sorted_events(file).into_iter().filter(|e| e.on <= as_of) {
         match &stored.event {
-            Event::DisputeFiled {
-                dispute,
-                record,
-                grounds,
-            } => disputes.push(Dispute {
+            Event::DisputeFiled { dispute, record, grounds } => disputes.push(Dispute {
                 id: dispute.clone(),
                 record: record.clone(),
                 filed_on: stored.on,
                 by: stored.actor.clone(),
                 grounds: grounds.clone(),
-                decide_by: stored.on
-                    + time::Duration::days(i64::from(rulebook.due_process.dispute_decision_days)),
+                decide_by: stored.on + time::Duration::days(i64::from(rulebook.due_process.dispute_decision_days)),
                 decision: None,
                 overdue: false,
             }),
-            Event::DisputeDecided {
-                dispute,
-                outcome,
-                reasons,
-            } => {
-                if let Some(open) = disputes
-                    .iter_mut()
-                    .find(|d| &d.id == dispute && d.decision.is_none())
-                {
-                    open.decision = Some(Decision {
-                        on: stored.on,
-                        by: stored.actor.clone(),
-                        outcome: *outcome,
-                        reasons: reasons.clone(),
-                    });
+            Event::DisputeDecided { dispute, outcome, reasons } => {
+                if let Some(open) = disputes.iter_mut().find(|d| &d.id == dispute && d.decision.is_none()) {
+                    open.decision = Some(Decision { on: stored.on, by: stored.actor.clone(), outcome: *outcome, reasons: reasons.clone() });
                 }
             }
             _ => {}
@@ -1137,22 +846,14 @@ fn disputes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec<Dispute
 
 /// Checks that `new` may be stored on top of the file, and says what else it entails.
 /// Nothing is changed: the caller stores the event (and the effect) only on `Ok`.
-pub fn check(
-    rulebook: &Rulebook,
-    subject: SubjectId,
-    file: &SubjectFile,
-    new: &StoredEvent,
-) -> Result<Effect, ProcessError> {
+pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &StoredEvent) -> Result<Effect, ProcessError> {
     new.event.check_text()?;
     let on = new.on;
     let cases = case_entries(file);
     let latest = |key: &str| -> Option<Date> {
         file.events
             .iter()
-            .filter(|e| {
-                e.event.key() == key
-                    || event_entry(&e.event, &cases).is_some_and(|entry| entry.as_str() == key)
-            })
+            .filter(|e| e.event.key() == key || event_entry(&e.event, &cases).is_some_and(|entry| entry.as_str() == key))
             .map(|e| e.on)
             .max()
     };
@@ -1160,64 +861,31 @@ pub fn check(
         match latest(key) {
             Some(last) if on < last => refuse(
                 field,
-                format!(
-                    "{} is before the last step of {key} ({}); steps are recorded in order",
-                    format_date(on),
-                    format_date(last)
-                ),
+                format!("{} is before the last step of {key} ({}); steps are recorded in order", format_date(on), format_date(last)),
             ),
             _ => Ok(()),
         }
     };
     match &new.event {
-        Event::DisputeFiled {
-            dispute, record, ..
-        } => {
-            if file
-                .events
-                .iter()
-                .any(|e| e.event.key() == dispute.as_str())
-            {
+        Event::DisputeFiled { dispute, record, .. } => {
+            if file.events.iter().any(|e| e.event.key() == dispute.as_str()) {
                 return refuse("dispute", format!("dispute id {dispute} is already used"));
             }
             let Some(found) = file.records.iter().find(|r| &r.id == record) else {
-                return refuse(
-                    "record",
-                    format!("record {record} is not in the file of {subject}"),
-                );
+                return refuse("record", format!("record {record} is not in the file of {subject}"));
             };
             if file.voids.iter().any(|v| &v.record_id == record) {
                 return refuse("record", format!("record {record} is already void"));
             }
             if on < found.occurred_on {
-                return refuse(
-                    "on",
-                    format!(
-                        "{} is before the record's date {}",
-                        format_date(on),
-                        format_date(found.occurred_on)
-                    ),
-                );
+                return refuse("on", format!("{} is before the record's date {}", format_date(on), format_date(found.occurred_on)));
             }
-            if let Some(open) = disputes(rulebook, file, Date::MAX)
-                .into_iter()
-                .find(|d| &d.record == record && d.decision.is_none())
-            {
-                return refuse(
-                    "record",
-                    format!(
-                        "record {record} is already disputed (dispute {} is pending)",
-                        open.id
-                    ),
-                );
+            if let Some(open) = disputes(rulebook, file, Date::MAX).into_iter().find(|d| &d.record == record && d.decision.is_none()) {
+                return refuse("record", format!("record {record} is already disputed (dispute {} is pending)", open.id));
             }
             Ok(Effect::None)
         }
-        Event::DisputeDecided {
-            dispute,
-            outcome,
-            reasons,
-        } => {
+        Event::DisputeDecided { dispute, outcome, reasons } => {
             let all = disputes(rulebook, file, Date::MAX);
             let Some(open) = all.iter().find(|d| &d.id == dispute) else {
                 return refuse("dispute", format!("dispute {dispute} does not exist"));
@@ -1226,73 +894,33 @@ pub fn check(
                 return refuse("dispute", format!("dispute {dispute} was already decided"));
             }
             if on < open.filed_on {
-                return refuse(
-                    "on",
-                    format!(
-                        "{} is before the dispute was filed ({})",
-                        format_date(on),
-                        format_date(open.filed_on)
-                    ),
-                );
+                return refuse("on", format!("{} is before the dispute was filed ({})", format_date(on), format_date(open.filed_on)));
             }
             if new.actor == open.by {
-                return refuse(
-                    "actor",
-                    format!("{} filed dispute {dispute} and cannot decide it", new.actor),
-                );
+                return refuse("actor", format!("{} filed dispute {dispute} and cannot decide it", new.actor));
             }
-            if file
-                .recorded_by
-                .get(&open.record)
-                .is_some_and(|recorder| recorder == &new.actor)
-            {
-                return refuse(
-                    "actor",
-                    format!(
-                        "{} made record {} and cannot decide a dispute of it",
-                        new.actor, open.record
-                    ),
-                );
+            if file.recorded_by.get(&open.record).is_some_and(|recorder| recorder == &new.actor) {
+                return refuse("actor", format!("{} made record {} and cannot decide a dispute of it", new.actor, open.record));
             }
             Ok(match outcome {
-                DisputeOutcome::Uphold => Effect::VoidRecord {
-                    record: open.record.clone(),
-                    reason: format!("dispute {dispute} upheld: {reasons}"),
-                },
+                DisputeOutcome::Uphold => {
+                    Effect::VoidRecord { record: open.record.clone(), reason: format!("dispute {dispute} upheld: {reasons}") }
+                }
                 DisputeOutcome::Reject => Effect::None,
             })
         }
         Event::ListProposed { entry, list, .. } => {
             let Some(spec) = rulebook.list(list) else {
-                return refuse(
-                    "list",
-                    format!(
-                        "{list:?} is not a list of rulebook {} {}",
-                        rulebook.id, rulebook.version
-                    ),
-                );
+                return refuse("list", format!("{list:?} is not a list of rulebook {} {}", rulebook.id, rulebook.version));
             };
             if !spec.manual {
-                return refuse(
-                    "list",
-                    format!("list {list} takes entries from its triggers only"),
-                );
+                return refuse("list", format!("list {list} takes entries from its triggers only"));
             }
             if !spec.applies_to.contains(&subject.kind()) {
-                return refuse(
-                    "subject",
-                    format!(
-                        "list {list} does not apply to a {}",
-                        subject.kind().as_str()
-                    ),
-                );
+                return refuse("subject", format!("list {list} does not apply to a {}", subject.kind().as_str()));
             }
-            if !matches!(entry.origin(), Some(EntryOrigin::Proposal { list: ref l, .. }) if l == list)
-            {
-                return refuse(
-                    "entry",
-                    format!("a proposal's entry id has the form {list}/CASE"),
-                );
+            if !matches!(entry.origin(), Some(EntryOrigin::Proposal { list: ref l, .. }) if l == list) {
+                return refuse("entry", format!("a proposal's entry id has the form {list}/CASE"));
             }
             if file.events.iter().any(|e| matches!(&e.event, Event::ListProposed { entry: existing, .. } if existing == entry)) {
                 return refuse("entry", format!("entry {entry} already exists"));
@@ -1302,41 +930,21 @@ pub fn check(
         event => {
             // Decisions name their case; everything else names its entry.
             let (entry, case_key) = match event {
-                Event::AppealDecided { appeal: case, .. }
-                | Event::RepairDecided { repair: case, .. } => match cases.get(case) {
+                Event::AppealDecided { appeal: case, .. } | Event::RepairDecided { repair: case, .. } => match cases.get(case) {
                     Some(entry) => ((*entry).clone(), Some(case.as_str())),
                     None => {
-                        let field = if matches!(event, Event::AppealDecided { .. }) {
-                            "appeal"
-                        } else {
-                            "repair"
-                        };
+                        let field = if matches!(event, Event::AppealDecided { .. }) { "appeal" } else { "repair" };
                         return refuse(field, format!("{case} does not exist"));
                     }
                 },
-                Event::AppealFiled {
-                    appeal: case,
-                    entry,
-                    ..
-                }
-                | Event::RepairApplied {
-                    repair: case,
-                    entry,
-                    ..
-                } => {
+                Event::AppealFiled { appeal: case, entry, .. } | Event::RepairApplied { repair: case, entry, .. } => {
                     if cases.contains_key(case) {
-                        let field = if matches!(event, Event::AppealFiled { .. }) {
-                            "appeal"
-                        } else {
-                            "repair"
-                        };
+                        let field = if matches!(event, Event::AppealFiled { .. }) { "appeal" } else { "repair" };
                         return refuse(field, format!("id {case} is already used"));
                     }
                     (entry.clone(), None)
                 }
-                Event::NoticeServed { entry } | Event::ListWithdrawn { entry, .. } => {
-                    (entry.clone(), None)
-                }
+                Event::NoticeServed { entry } | Event::ListWithdrawn { entry, .. } => (entry.clone(), None),
                 _ => unreachable!("handled above"),
             };
             not_before(entry.as_str(), "on")?;
@@ -1344,17 +952,8 @@ pub fn check(
                 not_before(case, "on")?;
             }
             let changes = tier_changes(rulebook, file, on);
-            let Some(origin) = origins(rulebook, subject, file, &changes, on)
-                .into_iter()
-                .find(|(_, origin)| origin.id == entry)
-            else {
-                return refuse(
-                    "entry",
-                    format!(
-                        "entry {entry} does not exist for {subject} on {}",
-                        format_date(on)
-                    ),
-                );
+            let Some(origin) = origins(rulebook, subject, file, &changes, on).into_iter().find(|(_, origin)| origin.id == entry) else {
+                return refuse("entry", format!("entry {entry} does not exist for {subject} on {}", format_date(on)));
             };
             let mut machine = run(rulebook, subject, origin, &sorted_events(file), &cases, on);
             machine.apply(new)?;

@@ -5,10 +5,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 fn string(description: &str, pattern: Option<&str>, example: &str) -> RefOr<Schema> {
-    let mut builder = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .examples([example]);
+    let mut builder = ObjectBuilder::new().schema_type(Type::String).description(Some(description)).examples([example]);
     if let Some(pattern) = pattern {
         builder = builder.pattern(Some(pattern));
     }
@@ -38,26 +35,13 @@ string_schema!(
     Some("^[A-Za-z0-9._:-]{1,64}$"),
     "tax-2025-0017"
 );
-string_schema!(
-    crate::process::CaseId,
-    "An appeal, dispute, repair or proposal id.",
-    Some("^[A-Za-z0-9._:-]{1,64}$"),
-    "a-1"
-);
-string_schema!(
-    crate::process::EntryId,
-    "A list entry id: LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE.",
-    None,
-    "blacklist:jd-1"
-);
+string_schema!(crate::process::CaseId, "An appeal, dispute, repair or proposal id.", Some("^[A-Za-z0-9._:-]{1,64}$"), "a-1");
+string_schema!(crate::process::EntryId, "A list entry id: LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE.", None, "blacklist:jd-1");
 
 impl PartialSchema for crate::tier::Tier {
     fn schema() -> RefOr<Schema> {
         RefOr::T(Schema::Object(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .description(Some("A tier's rank; 0 is the worst."))
-                .build(),
+            ObjectBuilder::new().schema_type(Type::Integer).description(Some("A tier's rank; 0 is the worst.")).build(),
         ))
     }
 }

@@ -29,16 +29,11 @@ pub struct ProcessError {
 }
 
 pub fn refuse<T>(field: &'static str, reason: impl Into<String>) -> Result<T, ProcessError> {
-    Err(ProcessError {
-        field,
-        reason: reason.into(),
-    })
+    Err(ProcessError { field, reason: reason.into() })
 }
 
 fn id_charset_ok(text: &str, extra: &[char]) -> Result<(), FieldError> {
-    match text.chars().find(|c| {
-        !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-') || extra.contains(c))
-    }) {
+    match text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-') || extra.contains(c))) {
         Some(bad) => Err(FieldError::Charset(bad)),
         None => Ok(()),
     }
@@ -86,10 +81,7 @@ impl CaseId {
             return Err(FieldError::Empty);
         }
         if text.len() > MAX_CASE_ID_LENGTH {
-            return Err(FieldError::TooLong(
-                text.chars().count(),
-                MAX_CASE_ID_LENGTH,
-            ));
+            return Err(FieldError::TooLong(text.chars().count(), MAX_CASE_ID_LENGTH));
         }
         id_charset_ok(text, &[])?;
         Ok(CaseId(text.to_string()))
@@ -103,10 +95,7 @@ impl CaseId {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
         }
-        CaseId(format!(
-            "{prefix}-{}",
-            hex::encode(&hasher.finalize()[..10])
-        ))
+        CaseId(format!("{prefix}-{}", hex::encode(&hasher.finalize()[..10])))
     }
 }
 
@@ -120,20 +109,9 @@ string_id!(EntryId);
 /// Where an entry came from, read off its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryOrigin {
-    Record {
-        list: String,
-        record: RecordId,
-    },
-    Tier {
-        list: String,
-        subject: SubjectId,
-        tier: String,
-        on: Date,
-    },
-    Proposal {
-        list: String,
-        case: CaseId,
-    },
+    Record { list: String, record: RecordId },
+    Tier { list: String, subject: SubjectId, tier: String, on: Date },
+    Proposal { list: String, case: CaseId },
 }
 
 impl EntryId {
@@ -142,17 +120,12 @@ impl EntryId {
             return Err(FieldError::Empty);
         }
         if text.len() > MAX_ENTRY_ID_LENGTH {
-            return Err(FieldError::TooLong(
-                text.chars().count(),
-                MAX_ENTRY_ID_LENGTH,
-            ));
+            return Err(FieldError::TooLong(text.chars().count(), MAX_ENTRY_ID_LENGTH));
         }
         id_charset_ok(text, &['@', '/', '+'])?;
         let id = EntryId(text.to_string());
         if id.origin().is_none() {
-            return Err(FieldError::Format(
-                "LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE",
-            ));
+            return Err(FieldError::Format("LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE"));
         }
         Ok(id)
     }
@@ -182,14 +155,8 @@ impl EntryId {
             return None;
         }
         match text.as_bytes()[split] {
-            b':' => Some(EntryOrigin::Record {
-                list: list.into(),
-                record: RecordId::parse(rest).ok()?,
-            }),
-            b'/' => Some(EntryOrigin::Proposal {
-                list: list.into(),
-                case: CaseId::parse(rest).ok()?,
-            }),
+            b':' => Some(EntryOrigin::Record { list: list.into(), record: RecordId::parse(rest).ok()? }),
+            b'/' => Some(EntryOrigin::Proposal { list: list.into(), case: CaseId::parse(rest).ok()? }),
             _ => {
                 let mut parts = rest.split('@');
                 let subject = SubjectId::parse(parts.next()?).ok()?;
@@ -198,12 +165,7 @@ impl EntryId {
                 if parts.next().is_some() || tier.is_empty() {
                     return None;
                 }
-                Some(EntryOrigin::Tier {
-                    list: list.into(),
-                    subject,
-                    tier,
-                    on,
-                })
+                Some(EntryOrigin::Tier { list: list.into(), subject, tier, on })
             }
         }
     }
@@ -243,50 +205,15 @@ pub enum RepairOutcome {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Event {
-    ListProposed {
-        entry: EntryId,
-        list: String,
-        legal_basis: String,
-        facts: String,
-    },
-    NoticeServed {
-        entry: EntryId,
-    },
-    ListWithdrawn {
-        entry: EntryId,
-        reason: String,
-    },
-    AppealFiled {
-        appeal: CaseId,
-        entry: EntryId,
-        grounds: String,
-    },
-    AppealDecided {
-        appeal: CaseId,
-        outcome: AppealOutcome,
-        reasons: String,
-    },
-    DisputeFiled {
-        dispute: CaseId,
-        record: RecordId,
-        grounds: String,
-    },
-    DisputeDecided {
-        dispute: CaseId,
-        outcome: DisputeOutcome,
-        reasons: String,
-    },
-    RepairApplied {
-        repair: CaseId,
-        entry: EntryId,
-        evidence: String,
-        commitment: Option<String>,
-    },
-    RepairDecided {
-        repair: CaseId,
-        outcome: RepairOutcome,
-        reasons: String,
-    },
+    ListProposed { entry: EntryId, list: String, legal_basis: String, facts: String },
+    NoticeServed { entry: EntryId },
+    ListWithdrawn { entry: EntryId, reason: String },
+    AppealFiled { appeal: CaseId, entry: EntryId, grounds: String },
+    AppealDecided { appeal: CaseId, outcome: AppealOutcome, reasons: String },
+    DisputeFiled { dispute: CaseId, record: RecordId, grounds: String },
+    DisputeDecided { dispute: CaseId, outcome: DisputeOutcome, reasons: String },
+    RepairApplied { repair: CaseId, entry: EntryId, evidence: String, commitment: Option<String> },
+    RepairDecided { repair: CaseId, outcome: RepairOutcome, reasons: String },
 }
 
 impl Event {
@@ -323,52 +250,30 @@ impl Event {
     /// The case or entry this event is about, for lookups and idempotency.
     pub fn key(&self) -> &str {
         match self {
-            Event::ListProposed { entry, .. }
-            | Event::NoticeServed { entry }
-            | Event::ListWithdrawn { entry, .. } => entry.as_str(),
-            Event::AppealFiled { appeal, .. } | Event::AppealDecided { appeal, .. } => {
-                appeal.as_str()
-            }
-            Event::DisputeFiled { dispute, .. } | Event::DisputeDecided { dispute, .. } => {
-                dispute.as_str()
-            }
-            Event::RepairApplied { repair, .. } | Event::RepairDecided { repair, .. } => {
-                repair.as_str()
-            }
+            Event::ListProposed { entry, .. } | Event::NoticeServed { entry } | Event::ListWithdrawn { entry, .. } => entry.as_str(),
+            Event::AppealFiled { appeal, .. } | Event::AppealDecided { appeal, .. } => appeal.as_str(),
+            Event::DisputeFiled { dispute, .. } | Event::DisputeDecided { dispute, .. } => dispute.as_str(),
+            Event::RepairApplied { repair, .. } | Event::RepairDecided { repair, .. } => repair.as_str(),
         }
     }
 
     /// Checks the free-text fields.
     pub fn check_text(&self) -> Result<(), ProcessError> {
         let texts: Vec<(&'static str, Option<&str>)> = match self {
-            Event::ListProposed {
-                legal_basis, facts, ..
-            } => vec![("legal_basis", Some(legal_basis)), ("facts", Some(facts))],
+            Event::ListProposed { legal_basis, facts, .. } => vec![("legal_basis", Some(legal_basis)), ("facts", Some(facts))],
             Event::NoticeServed { .. } => vec![],
             Event::ListWithdrawn { reason, .. } => vec![("reason", Some(reason))],
             Event::AppealFiled { grounds, .. } | Event::DisputeFiled { grounds, .. } => {
                 vec![("grounds", Some(grounds))]
             }
-            Event::AppealDecided { reasons, .. }
-            | Event::DisputeDecided { reasons, .. }
-            | Event::RepairDecided { reasons, .. } => {
+            Event::AppealDecided { reasons, .. } | Event::DisputeDecided { reasons, .. } | Event::RepairDecided { reasons, .. } => {
                 vec![("reasons", Some(reasons))]
             }
-            Event::RepairApplied {
-                evidence,
-                commitment,
-                ..
-            } => vec![
-                ("evidence", Some(evidence)),
-                ("commitment", commitment.as_deref()),
-            ],
+            Event::RepairApplied { evidence, commitment, .. } => vec![("evidence", Some(evidence)), ("commitment", commitment.as_deref())],
         };
         for (field, text) in texts {
             if let Some(text) = text {
-                check_text(text, MAX_STATEMENT_CHARS).map_err(|e| ProcessError {
-                    field,
-                    reason: e.to_string(),
-                })?;
+                check_text(text, MAX_STATEMENT_CHARS).map_err(|e| ProcessError { field, reason: e.to_string() })?;
             }
         }
         Ok(())
@@ -395,48 +300,21 @@ mod tests {
         let record = RecordId::parse("judgment:2025-1").unwrap();
         let id = EntryId::for_record("blacklist", &record);
         assert_eq!(id.as_str(), "blacklist:judgment:2025-1");
-        assert_eq!(
-            id.origin(),
-            Some(EntryOrigin::Record {
-                list: "blacklist".into(),
-                record
-            })
-        );
+        assert_eq!(id.origin(), Some(EntryOrigin::Record { list: "blacklist".into(), record }));
         assert_eq!(EntryId::parse(id.as_str()).unwrap(), id);
 
         let subject = SubjectId::parse("110101199003074514").unwrap();
         let on = crate::date::parse_date("2025-01-10").unwrap();
         let id = EntryId::for_tier("blacklist", &subject, "D", on);
         assert_eq!(id.list(), "blacklist");
-        assert_eq!(
-            id.origin(),
-            Some(EntryOrigin::Tier {
-                list: "blacklist".into(),
-                subject,
-                tier: "D".into(),
-                on
-            })
-        );
+        assert_eq!(id.origin(), Some(EntryOrigin::Tier { list: "blacklist".into(), subject, tier: "D".into(), on }));
 
         let case = CaseId::parse("p-1").unwrap();
         let id = EntryId::for_proposal("redlist", &case);
         assert_eq!(EntryId::parse("redlist/p-1").unwrap(), id);
-        assert_eq!(
-            id.origin(),
-            Some(EntryOrigin::Proposal {
-                list: "redlist".into(),
-                case
-            })
-        );
+        assert_eq!(id.origin(), Some(EntryOrigin::Proposal { list: "redlist".into(), case }));
 
-        for bad in [
-            "",
-            "nolist",
-            ":x",
-            "blacklist@123@D@2025-01-01",
-            "blacklist/a b",
-            "blacklist@110101199003074514@D@2025-13-01",
-        ] {
+        for bad in ["", "nolist", ":x", "blacklist@123@D@2025-01-01", "blacklist/a b", "blacklist@110101199003074514@D@2025-13-01"] {
             assert!(EntryId::parse(bad).is_err(), "{bad}");
         }
     }
@@ -449,19 +327,10 @@ mod tests {
             grounds: "the judgment was paid".into(),
         };
         let json = serde_json::to_string(&event).unwrap();
-        assert!(
-            json.contains(&format!("\"kind\":\"{}\"", event.kind())),
-            "{json}"
-        );
+        assert!(json.contains(&format!("\"kind\":\"{}\"", event.kind())), "{json}");
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), event);
-        let empty = Event::ListWithdrawn {
-            entry: EntryId::parse("blacklist:r1").unwrap(),
-            reason: " ".into(),
-        };
+        let empty = Event::ListWithdrawn { entry: EntryId::parse("blacklist:r1").unwrap(), reason: " ".into() };
         assert_eq!(empty.check_text().unwrap_err().field, "reason");
-        assert_ne!(
-            CaseId::derive("a", &["x", "y"]),
-            CaseId::derive("a", &["xy", ""])
-        );
+        assert_ne!(CaseId::derive("a", &["x", "y"]), CaseId::derive("a", &["xy", ""]));
     }
 }

@@ -40,15 +40,9 @@ impl RecordId {
             return Err(FieldError::Empty);
         }
         if text.len() > MAX_RECORD_ID_LENGTH {
-            return Err(FieldError::TooLong(
-                text.chars().count(),
-                MAX_RECORD_ID_LENGTH,
-            ));
+            return Err(FieldError::TooLong(text.chars().count(), MAX_RECORD_ID_LENGTH));
         }
-        if let Some(bad) = text
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-')))
-        {
+        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))) {
             return Err(FieldError::Charset(bad));
         }
         Ok(RecordId(text.to_string()))
@@ -219,31 +213,21 @@ impl RecordInput<'_> {
     /// and derives the id from the content when none was given.
     pub fn validate(&self, rulebook: &crate::Rulebook) -> Result<Record, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut problem =
-            |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
+        let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
         let id = match self.id.filter(|id| !id.is_empty()) {
-            Some(id) => RecordId::parse(id)
-                .map_err(|e| problem("id", e.to_string()))
-                .ok(),
+            Some(id) => RecordId::parse(id).map_err(|e| problem("id", e.to_string())).ok(),
             None => None,
         };
-        let subject = SubjectId::parse(self.subject)
-            .map_err(|e| problem("subject", e.to_string()))
-            .ok();
+        let subject = SubjectId::parse(self.subject).map_err(|e| problem("subject", e.to_string())).ok();
         if rulebook.behaviour(self.behaviour).is_none() {
             let reason = if self.behaviour.is_empty() {
                 "must not be empty".to_string()
             } else {
-                format!(
-                    "{:?} is not in rulebook {} {}",
-                    self.behaviour, rulebook.id, rulebook.version
-                )
+                format!("{:?} is not in rulebook {} {}", self.behaviour, rulebook.id, rulebook.version)
             };
             problem("behaviour", reason);
         }
-        let occurred_on = crate::date::parse_date(self.at)
-            .map_err(|e| problem("at", e.to_string()))
-            .ok();
+        let occurred_on = crate::date::parse_date(self.at).map_err(|e| problem("at", e.to_string())).ok();
         if let Err(e) = check_text(self.source, MAX_SOURCE_CHARS) {
             problem("source", e.to_string());
         }
@@ -253,13 +237,7 @@ impl RecordInput<'_> {
         }
         match (subject, occurred_on) {
             (Some(subject), Some(occurred_on)) if problems.is_empty() => {
-                let content = RecordContent {
-                    subject: &subject,
-                    behaviour: self.behaviour,
-                    occurred_on,
-                    source: self.source,
-                    evidence,
-                };
+                let content = RecordContent { subject: &subject, behaviour: self.behaviour, occurred_on, source: self.source, evidence };
                 Ok(Record {
                     id: id.unwrap_or_else(|| RecordId::derive(&content)),
                     subject,
@@ -285,10 +263,7 @@ mod tests {
         assert!(RecordId::parse("tax-2025:001.a_b").is_ok());
         assert_eq!(RecordId::parse(""), Err(FieldError::Empty));
         assert_eq!(RecordId::parse("a b"), Err(FieldError::Charset(' ')));
-        assert!(matches!(
-            RecordId::parse(&"x".repeat(65)),
-            Err(FieldError::TooLong(65, 64))
-        ));
+        assert!(matches!(RecordId::parse(&"x".repeat(65)), Err(FieldError::TooLong(65, 64))));
     }
 
     #[test]
@@ -305,22 +280,10 @@ mod tests {
         assert_eq!(id, RecordId::derive(&base));
         assert!(id.as_str().starts_with("r-") && id.as_str().len() == 26);
         let variants = [
-            RecordContent {
-                behaviour: "speeding-minor",
-                ..base
-            },
-            RecordContent {
-                occurred_on: date!(2025 - 01 - 02),
-                ..base
-            },
-            RecordContent {
-                source: "polic",
-                ..base
-            },
-            RecordContent {
-                evidence: Some(""),
-                ..base
-            },
+            RecordContent { behaviour: "speeding-minor", ..base },
+            RecordContent { occurred_on: date!(2025 - 01 - 02), ..base },
+            RecordContent { source: "polic", ..base },
+            RecordContent { evidence: Some(""), ..base },
         ];
         for variant in variants {
             assert_ne!(RecordId::derive(&variant), id, "{variant:?}");
@@ -340,10 +303,7 @@ mod tests {
         };
         let problems = input.validate(&rulebook).unwrap_err();
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
-        assert_eq!(
-            fields,
-            ["id", "subject", "behaviour", "at", "source", "evidence"]
-        );
+        assert_eq!(fields, ["id", "subject", "behaviour", "at", "source", "evidence"]);
         let good = RecordInput {
             id: None,
             subject: "110101199003074514",
@@ -359,11 +319,7 @@ mod tests {
 
     #[test]
     fn date_bytes_match_the_formatter() {
-        for date in [
-            date!(1800 - 01 - 01),
-            date!(2025 - 03 - 01),
-            date!(2024 - 12 - 31),
-        ] {
+        for date in [date!(1800 - 01 - 01), date!(2025 - 03 - 01), date!(2024 - 12 - 31)] {
             assert_eq!(date_bytes(date), format_date(date).as_bytes());
         }
     }
@@ -372,10 +328,7 @@ mod tests {
     fn text_is_checked() {
         assert_eq!(check_text("  ", 10), Err(FieldError::Empty));
         assert_eq!(check_text("a\nb", 10), Err(FieldError::Control));
-        assert!(matches!(
-            check_text("abcdef", 5),
-            Err(FieldError::TooLong(6, 5))
-        ));
+        assert!(matches!(check_text("abcdef", 5), Err(FieldError::TooLong(6, 5))));
         assert!(check_text("北京市税务局", 10).is_ok());
     }
 }

@@ -58,11 +58,7 @@ impl TierTable {
     /// The tier a score falls into.
     pub fn for_points(&self, points: i64) -> Tier {
         for rank in (1..self.by_rank.len()).rev() {
-            if points
-                >= self.by_rank[rank]
-                    .min_points
-                    .expect("all but the worst have a threshold")
-            {
+            if points >= self.by_rank[rank].min_points.expect("all but the worst have a threshold") {
                 return Tier(rank as u8);
             }
         }
@@ -82,10 +78,7 @@ impl TierTable {
     }
 
     pub fn by_name(&self, name: &str) -> Option<Tier> {
-        self.by_rank
-            .iter()
-            .position(|s| s.name == name)
-            .map(|rank| Tier(rank as u8))
+        self.by_rank.iter().position(|s| s.name == name).map(|rank| Tier(rank as u8))
     }
 
     /// The next tier up, if any.
@@ -95,10 +88,6 @@ impl TierTable {
 
     /// Best first, as the rulebook lists them.
     pub fn iter_best_first(&self) -> impl Iterator<Item = (Tier, &TierSpec)> {
-        self.by_rank
-            .iter()
-            .enumerate()
-            .rev()
-            .map(|(rank, spec)| (Tier(rank as u8), spec))
+        self.by_rank.iter().enumerate().rev().map(|(rank, spec)| (Tier(rank as u8), spec))
     }
 }

@@ -5,9 +5,7 @@
 use proptest::prelude::*;
 use socred_core::date::parse_date;
 use socred_core::lists::{Effect, EntryState, ListEntry, check, evaluate};
-use socred_core::process::{
-    AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, ProcessError, RepairOutcome, StoredEvent,
-};
+use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, ProcessError, RepairOutcome, StoredEvent};
 use socred_core::record::{Record, RecordId, SubjectFile, Void};
 use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook, SubjectId};
 
@@ -53,21 +51,13 @@ impl Case {
     /// Checks and, if allowed, stores the event with its effect; a refusal must change nothing.
     fn act(&mut self, on: &str, actor: &str, event: Event) -> Result<Effect, ProcessError> {
         let before = self.file.clone();
-        let stored = StoredEvent {
-            seq: self.file.events.len() as u64 + 1,
-            on: day(on),
-            actor: actor.into(),
-            event,
-        };
+        let stored = StoredEvent { seq: self.file.events.len() as u64 + 1, on: day(on), actor: actor.into(), event };
         let result = check(&self.rulebook, self.subject, &self.file, &stored);
         match &result {
             Ok(effect) => {
                 self.file.events.push(stored);
                 if let Effect::VoidRecord { record, reason } = effect {
-                    self.file.voids.push(Void {
-                        record_id: record.clone(),
-                        reason: reason.clone(),
-                    });
+                    self.file.voids.push(Void { record_id: record.clone(), reason: reason.clone() });
                 }
             }
             Err(_) => assert_eq!(self.file, before, "check must not change the file"),
@@ -76,17 +66,13 @@ impl Case {
     }
 
     fn ok(&mut self, on: &str, actor: &str, event: Event) -> Effect {
-        self.act(on, actor, event)
-            .unwrap_or_else(|e| panic!("refused: {e}"))
+        self.act(on, actor, event).unwrap_or_else(|e| panic!("refused: {e}"))
     }
 
     fn refused(&mut self, on: &str, actor: &str, event: Event, field: &str, fragment: &str) {
         let error = self.act(on, actor, event).expect_err("should be refused");
         assert_eq!(error.field, field, "{error}");
-        assert!(
-            error.reason.contains(fragment),
-            "expected {fragment:?} in {error}"
-        );
+        assert!(error.reason.contains(fragment), "expected {fragment:?} in {error}");
     }
 
     fn entry(&self, id: &EntryId, as_of: &str) -> ListEntry {
@@ -107,19 +93,11 @@ fn case_id(text: &str) -> CaseId {
 }
 
 fn appeal(id: &str, entry: &EntryId) -> Event {
-    Event::AppealFiled {
-        appeal: case_id(id),
-        entry: entry.clone(),
-        grounds: "the judgment was already paid".into(),
-    }
+    Event::AppealFiled { appeal: case_id(id), entry: entry.clone(), grounds: "the judgment was already paid".into() }
 }
 
 fn decide_appeal(id: &str, outcome: AppealOutcome) -> Event {
-    Event::AppealDecided {
-        appeal: case_id(id),
-        outcome,
-        reasons: "reviewed the case file".into(),
-    }
+    Event::AppealDecided { appeal: case_id(id), outcome, reasons: "reviewed the case file".into() }
 }
 
 fn repair(id: &str, entry: &EntryId, commitment: bool) -> Event {
@@ -132,11 +110,7 @@ fn repair(id: &str, entry: &EntryId, commitment: bool) -> Event {
 }
 
 fn decide_repair(id: &str, outcome: RepairOutcome) -> Event {
-    Event::RepairDecided {
-        repair: case_id(id),
-        outcome,
-        reasons: "obligation fulfilled".into(),
-    }
+    Event::RepairDecided { repair: case_id(id), outcome, reasons: "obligation fulfilled".into() }
 }
 
 /// A judgment defaulter recorded on 2025-01-10 (brief, scenario 5).
@@ -155,14 +129,9 @@ fn scenario_5_notice_appeal_window_and_listing() {
     assert_eq!(notice.served_on, day("2025-01-10"));
     assert_eq!(notice.appeal_deadline, Some(day("2025-01-20")));
     assert_eq!(notice.listing_if_unappealed, day("2025-01-21"));
-    assert!(
-        notice.facts.contains("judgment-1") && notice.legal_basis.contains("Civil Procedure Law")
-    );
+    assert!(notice.facts.contains("judgment-1") && notice.legal_basis.contains("Civil Procedure Law"));
     assert_eq!(notice.issued_by, COURT);
-    assert!(
-        !on_the_day.in_force(),
-        "no measure during the notice window"
-    );
+    assert!(!on_the_day.in_force(), "no measure during the notice window");
     assert_eq!(case.state(&entry, "2025-01-15"), EntryState::NoticeServed);
     assert_eq!(case.state(&entry, "2025-01-20"), EntryState::NoticeServed);
     let listed = case.entry(&entry, "2025-01-21");
@@ -177,20 +146,10 @@ fn scenario_5_notice_appeal_window_and_listing() {
 fn scenario_5_an_appeal_on_day_10_is_accepted_on_day_11_refused() {
     let (mut case, entry) = defaulter();
     case.ok("2025-01-20", SUBJECT, appeal("a-day-10", &entry));
-    assert_eq!(
-        case.state(&entry, "2025-01-25"),
-        EntryState::UnderAppeal,
-        "an appeal suspends the listing"
-    );
+    assert_eq!(case.state(&entry, "2025-01-25"), EntryState::UnderAppeal, "an appeal suspends the listing");
 
     let (mut late, entry) = defaulter();
-    late.refused(
-        "2025-01-21",
-        SUBJECT,
-        appeal("a-day-11", &entry),
-        "on",
-        "the appeal deadline was 2025-01-20",
-    );
+    late.refused("2025-01-21", SUBJECT, appeal("a-day-11", &entry), "on", "the appeal deadline was 2025-01-20");
     assert_eq!(late.state(&entry, "2025-01-21"), EntryState::Listed);
 }
 
@@ -198,11 +157,7 @@ fn scenario_5_an_appeal_on_day_10_is_accepted_on_day_11_refused() {
 fn appeal_upheld_lists_from_the_decision_and_overturned_withdraws() {
     let (mut case, entry) = defaulter();
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    case.ok(
-        "2025-02-03",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-    );
+    case.ok("2025-02-03", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
     assert_eq!(case.state(&entry, "2025-02-02"), EntryState::UnderAppeal);
     let listed = case.entry(&entry, "2025-02-03");
     assert_eq!(listed.state, EntryState::Listed);
@@ -210,28 +165,13 @@ fn appeal_upheld_lists_from_the_decision_and_overturned_withdraws() {
 
     let (mut case, entry) = defaulter();
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    case.ok(
-        "2025-01-14",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-    );
-    assert_eq!(
-        case.state(&entry, "2025-01-20"),
-        EntryState::NoticeServed,
-        "dismissed early: listing still waits for the window"
-    );
-    assert_eq!(
-        case.entry(&entry, "2025-01-21").listed_since,
-        Some(day("2025-01-21"))
-    );
+    case.ok("2025-01-14", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
+    assert_eq!(case.state(&entry, "2025-01-20"), EntryState::NoticeServed, "dismissed early: listing still waits for the window");
+    assert_eq!(case.entry(&entry, "2025-01-21").listed_since, Some(day("2025-01-21")));
 
     let (mut case, entry) = defaulter();
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    case.ok(
-        "2025-01-30",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Overturn),
-    );
+    case.ok("2025-01-30", REVIEWER, decide_appeal("a1", AppealOutcome::Overturn));
     let overturned = case.entry(&entry, "2026-01-01");
     assert_eq!(overturned.state, EntryState::Overturned);
     assert_eq!(overturned.listed_since, None, "never listed, no effects");
@@ -241,112 +181,36 @@ fn appeal_upheld_lists_from_the_decision_and_overturned_withdraws() {
 fn second_instance_once_and_only_against_an_upheld_decision() {
     let (mut case, entry) = defaulter();
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    case.ok(
-        "2025-01-25",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-    );
+    case.ok("2025-01-25", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
     // Deadline for the second instance: decision + 10 days.
-    case.refused(
-        "2025-02-05",
-        SUBJECT,
-        appeal("a2-late", &entry),
-        "on",
-        "2025-02-04",
-    );
+    case.refused("2025-02-05", SUBJECT, appeal("a2-late", &entry), "on", "2025-02-04");
     case.ok("2025-02-04", SUBJECT, appeal("a2", &entry));
-    assert_eq!(
-        case.state(&entry, "2025-02-04"),
-        EntryState::Listed,
-        "a second-instance appeal does not suspend the listing"
-    );
-    case.refused(
-        "2025-02-06",
-        REVIEWER,
-        decide_appeal("a2", AppealOutcome::Overturn),
-        "actor",
-        "decided the first instance",
-    );
-    case.ok(
-        "2025-02-20",
-        REVIEWER_2,
-        decide_appeal("a2", AppealOutcome::Overturn),
-    );
+    assert_eq!(case.state(&entry, "2025-02-04"), EntryState::Listed, "a second-instance appeal does not suspend the listing");
+    case.refused("2025-02-06", REVIEWER, decide_appeal("a2", AppealOutcome::Overturn), "actor", "decided the first instance");
+    case.ok("2025-02-20", REVIEWER_2, decide_appeal("a2", AppealOutcome::Overturn));
     let entry_now = case.entry(&entry, "2025-03-01");
     assert_eq!(entry_now.state, EntryState::Overturned);
     assert_eq!(entry_now.listed_since, Some(day("2025-01-25")));
-    assert_eq!(
-        entry_now.listed_until,
-        Some(day("2025-02-20")),
-        "publication ends with the overturn"
-    );
-    case.refused(
-        "2025-03-01",
-        SUBJECT,
-        appeal("a3", &entry),
-        "entry",
-        "nothing left to appeal",
-    );
+    assert_eq!(entry_now.listed_until, Some(day("2025-02-20")), "publication ends with the overturn");
+    case.refused("2025-03-01", SUBJECT, appeal("a3", &entry), "entry", "nothing left to appeal");
 
     let (mut once, entry) = defaulter();
     once.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    once.ok(
-        "2025-01-25",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-    );
+    once.ok("2025-01-25", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
     once.ok("2025-01-26", SUBJECT, appeal("a2", &entry));
-    once.ok(
-        "2025-01-30",
-        REVIEWER_2,
-        decide_appeal("a2", AppealOutcome::Uphold),
-    );
-    once.refused(
-        "2025-01-31",
-        SUBJECT,
-        appeal("a3", &entry),
-        "entry",
-        "only once",
-    );
+    once.ok("2025-01-30", REVIEWER_2, decide_appeal("a2", AppealOutcome::Uphold));
+    once.refused("2025-01-31", SUBJECT, appeal("a3", &entry), "entry", "only once");
 }
 
 #[test]
 fn nobody_decides_their_own_case() {
     let (mut case, entry) = defaulter();
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
-    case.refused(
-        "2025-01-13",
-        SUBJECT,
-        decide_appeal("a1", AppealOutcome::Overturn),
-        "actor",
-        "filed appeal",
-    );
-    case.refused(
-        "2025-01-13",
-        CLERK,
-        decide_appeal("a1", AppealOutcome::Uphold),
-        "actor",
-        "raised entry",
-    );
-    case.refused(
-        "2025-01-13",
-        REVIEWER,
-        decide_appeal("nope", AppealOutcome::Uphold),
-        "appeal",
-        "does not exist",
-    );
-    case.ok(
-        "2025-01-13",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-    );
-    case.refused(
-        "2025-01-14",
-        REVIEWER_2,
-        decide_appeal("a1", AppealOutcome::Uphold),
-        "appeal",
-        "not pending",
-    );
+    case.refused("2025-01-13", SUBJECT, decide_appeal("a1", AppealOutcome::Overturn), "actor", "filed appeal");
+    case.refused("2025-01-13", CLERK, decide_appeal("a1", AppealOutcome::Uphold), "actor", "raised entry");
+    case.refused("2025-01-13", REVIEWER, decide_appeal("nope", AppealOutcome::Uphold), "appeal", "does not exist");
+    case.ok("2025-01-13", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
+    case.refused("2025-01-14", REVIEWER_2, decide_appeal("a1", AppealOutcome::Uphold), "appeal", "not pending");
 
     // A reviewer's own proposal.
     let mut proposed = Case::new();
@@ -361,62 +225,20 @@ fn nobody_decides_their_own_case() {
             facts: "false statements in a procurement bid".into(),
         },
     );
-    proposed.ok(
-        "2025-03-02",
-        CLERK,
-        Event::NoticeServed {
-            entry: entry.clone(),
-        },
-    );
+    proposed.ok("2025-03-02", CLERK, Event::NoticeServed { entry: entry.clone() });
     proposed.ok("2025-03-05", SUBJECT, appeal("a1", &entry));
-    proposed.refused(
-        "2025-03-06",
-        REVIEWER,
-        decide_appeal("a1", AppealOutcome::Uphold),
-        "actor",
-        "raised entry",
-    );
+    proposed.refused("2025-03-06", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold), "actor", "raised entry");
 
     // Repair applicant and dispute filer / recorder.
     let (mut case, entry) = defaulter();
     case.ok("2026-02-01", SUBJECT, repair("r1", &entry, true));
-    case.refused(
-        "2026-02-02",
-        SUBJECT,
-        decide_repair("r1", RepairOutcome::Approve),
-        "actor",
-        "applied for repair",
-    );
+    case.refused("2026-02-02", SUBJECT, decide_repair("r1", RepairOutcome::Approve), "actor", "applied for repair");
     let mut disputed = Case::new();
     let record = disputed.record("tax-1", "tax-evasion", "2025-03-01");
-    disputed.ok(
-        "2025-04-01",
-        SUBJECT,
-        Event::DisputeFiled {
-            dispute: case_id("d1"),
-            record,
-            grounds: "wrong taxpayer".into(),
-        },
-    );
-    let decide = |outcome| Event::DisputeDecided {
-        dispute: case_id("d1"),
-        outcome,
-        reasons: "checked".into(),
-    };
-    disputed.refused(
-        "2025-04-02",
-        SUBJECT,
-        decide(DisputeOutcome::Uphold),
-        "actor",
-        "filed dispute",
-    );
-    disputed.refused(
-        "2025-04-02",
-        CLERK,
-        decide(DisputeOutcome::Reject),
-        "actor",
-        "made record",
-    );
+    disputed.ok("2025-04-01", SUBJECT, Event::DisputeFiled { dispute: case_id("d1"), record, grounds: "wrong taxpayer".into() });
+    let decide = |outcome| Event::DisputeDecided { dispute: case_id("d1"), outcome, reasons: "checked".into() };
+    disputed.refused("2025-04-02", SUBJECT, decide(DisputeOutcome::Uphold), "actor", "filed dispute");
+    disputed.refused("2025-04-02", CLERK, decide(DisputeOutcome::Reject), "actor", "made record");
 }
 
 #[test]
@@ -429,91 +251,25 @@ fn manual_proposals_need_a_notice_and_can_be_withdrawn_before_listing() {
         legal_basis: "Regulation on X, art. 5".into(),
         facts: "false statements in a procurement bid".into(),
     };
-    case.refused(
-        "2025-03-01",
-        REVIEWER,
-        propose(&EntryId::parse("nolist/p-1").unwrap(), "nolist"),
-        "list",
-        "not a list",
-    );
-    case.refused(
-        "2025-03-01",
-        REVIEWER,
-        propose(&EntryId::parse("redlist/p-1").unwrap(), "blacklist"),
-        "entry",
-        "blacklist/CASE",
-    );
+    case.refused("2025-03-01", REVIEWER, propose(&EntryId::parse("nolist/p-1").unwrap(), "nolist"), "list", "not a list");
+    case.refused("2025-03-01", REVIEWER, propose(&EntryId::parse("redlist/p-1").unwrap(), "blacklist"), "entry", "blacklist/CASE");
     case.ok("2025-03-01", REVIEWER, propose(&entry, "blacklist"));
-    case.refused(
-        "2025-03-01",
-        REVIEWER,
-        propose(&entry, "blacklist"),
-        "entry",
-        "already exists",
-    );
-    assert_eq!(
-        case.state(&entry, "2026-01-01"),
-        EntryState::Proposed,
-        "no notice, no listing, ever"
-    );
-    case.refused(
-        "2025-03-02",
-        SUBJECT,
-        appeal("a1", &entry),
-        "entry",
-        "no notice served",
-    );
-    case.refused(
-        "2025-02-28",
-        CLERK,
-        Event::NoticeServed {
-            entry: entry.clone(),
-        },
-        "on",
-        "before the last step",
-    );
-    case.ok(
-        "2025-03-02",
-        CLERK,
-        Event::NoticeServed {
-            entry: entry.clone(),
-        },
-    );
-    case.refused(
-        "2025-03-03",
-        CLERK,
-        Event::NoticeServed {
-            entry: entry.clone(),
-        },
-        "entry",
-        "already served",
-    );
-    case.ok(
-        "2025-03-05",
-        REVIEWER,
-        Event::ListWithdrawn {
-            entry: entry.clone(),
-            reason: "facts not established".into(),
-        },
-    );
+    case.refused("2025-03-01", REVIEWER, propose(&entry, "blacklist"), "entry", "already exists");
+    assert_eq!(case.state(&entry, "2026-01-01"), EntryState::Proposed, "no notice, no listing, ever");
+    case.refused("2025-03-02", SUBJECT, appeal("a1", &entry), "entry", "no notice served");
+    case.refused("2025-02-28", CLERK, Event::NoticeServed { entry: entry.clone() }, "on", "before the last step");
+    case.ok("2025-03-02", CLERK, Event::NoticeServed { entry: entry.clone() });
+    case.refused("2025-03-03", CLERK, Event::NoticeServed { entry: entry.clone() }, "entry", "already served");
+    case.ok("2025-03-05", REVIEWER, Event::ListWithdrawn { entry: entry.clone(), reason: "facts not established".into() });
     assert_eq!(case.state(&entry, "2025-06-01"), EntryState::Withdrawn);
-    case.refused(
-        "2025-03-06",
-        SUBJECT,
-        appeal("a1", &entry),
-        "entry",
-        "withdrawn",
-    );
+    case.refused("2025-03-06", SUBJECT, appeal("a1", &entry), "entry", "withdrawn");
 
     // A listed entry cannot be withdrawn.
     let (mut listed, entry) = defaulter();
     listed.refused(
         "2025-02-01",
         REVIEWER,
-        Event::ListWithdrawn {
-            entry,
-            reason: "changed our mind".into(),
-        },
+        Event::ListWithdrawn { entry, reason: "changed our mind".into() },
         "entry",
         "only an entry not yet listed",
     );
@@ -522,63 +278,21 @@ fn manual_proposals_need_a_notice_and_can_be_withdrawn_before_listing() {
 #[test]
 fn scenario_6_repair_after_the_minimum_publication() {
     let (mut case, entry) = defaulter();
-    case.refused(
-        "2025-06-01",
-        SUBJECT,
-        repair("r-early", &entry, true),
-        "on",
-        "from 2026-01-21",
-    );
-    case.refused(
-        "2026-01-20",
-        SUBJECT,
-        repair("r-day-before", &entry, true),
-        "on",
-        "from 2026-01-21",
-    );
-    case.refused(
-        "2026-02-01",
-        SUBJECT,
-        repair("r-no-letter", &entry, false),
-        "commitment",
-        "commitment letter",
-    );
+    case.refused("2025-06-01", SUBJECT, repair("r-early", &entry, true), "on", "from 2026-01-21");
+    case.refused("2026-01-20", SUBJECT, repair("r-day-before", &entry, true), "on", "from 2026-01-21");
+    case.refused("2026-02-01", SUBJECT, repair("r-no-letter", &entry, false), "commitment", "commitment letter");
     case.ok("2026-01-21", SUBJECT, repair("r1", &entry, true));
-    case.refused(
-        "2026-01-22",
-        SUBJECT,
-        repair("r2", &entry, true),
-        "entry",
-        "still pending",
-    );
-    case.ok(
-        "2026-01-25",
-        REVIEWER,
-        decide_repair("r1", RepairOutcome::Refuse),
-    );
+    case.refused("2026-01-22", SUBJECT, repair("r2", &entry, true), "entry", "still pending");
+    case.ok("2026-01-25", REVIEWER, decide_repair("r1", RepairOutcome::Refuse));
     assert_eq!(case.state(&entry, "2026-01-26"), EntryState::Listed);
     case.ok("2026-02-01", SUBJECT, repair("r2", &entry, true));
-    case.ok(
-        "2026-02-01",
-        REVIEWER,
-        decide_repair("r2", RepairOutcome::Approve),
-    );
+    case.ok("2026-02-01", REVIEWER, decide_repair("r2", RepairOutcome::Approve));
     let repaired = case.entry(&entry, "2026-02-01");
     assert_eq!(repaired.state, EntryState::Repaired);
     assert!(!repaired.in_force());
     assert_eq!(repaired.listed_until, Some(day("2026-02-01")));
-    assert_eq!(
-        case.state(&entry, "2026-01-31"),
-        EntryState::Listed,
-        "the past is unchanged"
-    );
-    case.refused(
-        "2026-03-01",
-        SUBJECT,
-        repair("r3", &entry, true),
-        "entry",
-        "repaired",
-    );
+    assert_eq!(case.state(&entry, "2026-01-31"), EntryState::Listed, "the past is unchanged");
+    case.refused("2026-03-01", SUBJECT, repair("r3", &entry, true), "entry", "repaired");
 }
 
 #[test]
@@ -594,35 +308,15 @@ fn listing_expires_on_the_last_day_of_its_period() {
 fn an_upheld_dispute_voids_the_record_and_its_entry() {
     let (mut case, entry) = defaulter();
     let record = RecordId::parse("judgment-1").unwrap();
-    let dispute = |id: &str| Event::DisputeFiled {
-        dispute: case_id(id),
-        record: record.clone(),
-        grounds: "the judgment was overturned".into(),
-    };
+    let dispute =
+        |id: &str| Event::DisputeFiled { dispute: case_id(id), record: record.clone(), grounds: "the judgment was overturned".into() };
     case.ok("2025-02-01", SUBJECT, dispute("d1"));
-    case.refused(
-        "2025-02-02",
-        SUBJECT,
-        dispute("d2"),
-        "record",
-        "already disputed",
-    );
-    case.refused(
-        "2025-02-02",
-        SUBJECT,
-        dispute("d1"),
-        "dispute",
-        "already used",
-    );
+    case.refused("2025-02-02", SUBJECT, dispute("d2"), "record", "already disputed");
+    case.refused("2025-02-02", SUBJECT, dispute("d1"), "dispute", "already used");
     let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-03-15"));
-    assert!(
-        view.disputes[0].overdue,
-        "30 days passed without a decision"
-    );
+    assert!(view.disputes[0].overdue, "30 days passed without a decision");
     assert_eq!(view.disputes[0].decide_by, day("2025-03-03"));
-    assert!(
-        !evaluate(&case.rulebook, case.subject, &case.file, day("2025-03-03")).disputes[0].overdue
-    );
+    assert!(!evaluate(&case.rulebook, case.subject, &case.file, day("2025-03-03")).disputes[0].overdue);
     let effect = case.ok(
         "2025-03-20",
         REVIEWER,
@@ -632,45 +326,26 @@ fn an_upheld_dispute_voids_the_record_and_its_entry() {
             reasons: "the appellate court set the judgment aside".into(),
         },
     );
-    assert!(
-        matches!(effect, Effect::VoidRecord { ref record, .. } if record.as_str() == "judgment-1")
-    );
+    assert!(matches!(effect, Effect::VoidRecord { ref record, .. } if record.as_str() == "judgment-1"));
     let voided = case.entry(&entry, "2025-03-20");
     assert_eq!(voided.state, EntryState::Void);
-    assert_eq!(
-        voided.listed_since, None,
-        "as if it never existed, even for past dates"
-    );
+    assert_eq!(voided.listed_since, None, "as if it never existed, even for past dates");
     assert_eq!(case.state(&entry, "2025-02-01"), EntryState::Void);
     let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-04-01"));
     assert!(!view.disputes[0].overdue && view.disputes[0].decision.is_some());
-    case.refused(
-        "2025-04-01",
-        SUBJECT,
-        dispute("d3"),
-        "record",
-        "already void",
-    );
+    case.refused("2025-04-01", SUBJECT, dispute("d3"), "record", "already void");
     case.refused("2025-04-01", SUBJECT, appeal("a1", &entry), "entry", "void");
     case.refused(
         "2025-04-02",
         REVIEWER_2,
-        Event::DisputeDecided {
-            dispute: case_id("d1"),
-            outcome: DisputeOutcome::Reject,
-            reasons: "x".into(),
-        },
+        Event::DisputeDecided { dispute: case_id("d1"), outcome: DisputeOutcome::Reject, reasons: "x".into() },
         "dispute",
         "already decided",
     );
     case.refused(
         "2025-04-02",
         SUBJECT,
-        Event::DisputeFiled {
-            dispute: case_id("d9"),
-            record: RecordId::parse("nope").unwrap(),
-            grounds: "x".into(),
-        },
+        Event::DisputeFiled { dispute: case_id("d9"), record: RecordId::parse("nope").unwrap(), grounds: "x".into() },
         "record",
         "not in the file",
     );
@@ -682,17 +357,11 @@ fn tier_d_and_aaa_trigger_their_lists() {
     case.record("crime-1", "intentional-crime", "2020-01-01");
     let entries = evaluate(&case.rulebook, case.subject, &case.file, day("2020-02-01")).entries;
     let black = entries.iter().find(|e| e.list == "blacklist").unwrap();
-    assert_eq!(
-        black.id.as_str(),
-        "blacklist@110101199003074514@D@2020-01-01"
-    );
+    assert_eq!(black.id.as_str(), "blacklist@110101199003074514@D@2020-01-01");
     assert_eq!(black.state, EntryState::Listed);
 
     let mut award = Case::new();
-    for (index, on) in ["2025-01-01", "2025-02-01", "2025-03-01"]
-        .iter()
-        .enumerate()
-    {
+    for (index, on) in ["2025-01-01", "2025-02-01", "2025-03-01"].iter().enumerate() {
         award.record(&format!("s{index}"), "sports-championship", on);
     }
     let red = |case: &Case, on: &str| {
@@ -702,11 +371,7 @@ fn tier_d_and_aaa_trigger_their_lists() {
             .find(|e| e.id.as_str().starts_with("redlist@"))
             .unwrap()
     };
-    assert_eq!(
-        red(&award, "2025-03-01").state,
-        EntryState::Listed,
-        "no appeal window: listed on the notice day"
-    );
+    assert_eq!(red(&award, "2025-03-01").state, EntryState::Listed, "no appeal window: listed on the notice day");
     award.record("sp1", "speeding-serious", "2025-06-01");
     let left = red(&award, "2025-06-02");
     assert_eq!(left.state, EntryState::Ended);
@@ -719,22 +384,14 @@ fn texts_are_checked() {
     case.refused(
         "2025-01-12",
         SUBJECT,
-        Event::AppealFiled {
-            appeal: case_id("a1"),
-            entry: entry.clone(),
-            grounds: "".into(),
-        },
+        Event::AppealFiled { appeal: case_id("a1"), entry: entry.clone(), grounds: "".into() },
         "grounds",
         "empty",
     );
     case.refused(
         "2025-01-12",
         SUBJECT,
-        Event::AppealFiled {
-            appeal: case_id("a1"),
-            entry,
-            grounds: "x".repeat(4001),
-        },
+        Event::AppealFiled { appeal: case_id("a1"), entry, grounds: "x".repeat(4001) },
         "grounds",
         "at most 4000",
     );
@@ -756,8 +413,7 @@ fn step() -> impl Strategy<Value = Step> {
         (0u8..4, 0i64..40).prop_map(|(n, d)| Step::Appeal(n, d)),
         (0u8..4, any::<bool>(), 0u8..3, 0i64..40).prop_map(|(n, o, r, d)| Step::Decide(n, o, r, d)),
         (0u8..3, any::<bool>(), 0i64..900).prop_map(|(n, c, d)| Step::Repair(n, c, d)),
-        (0u8..3, any::<bool>(), 0u8..3, 0i64..900)
-            .prop_map(|(n, o, r, d)| Step::DecideRepair(n, o, r, d)),
+        (0u8..3, any::<bool>(), 0u8..3, 0i64..900).prop_map(|(n, o, r, d)| Step::DecideRepair(n, o, r, d)),
         (0i64..40).prop_map(Step::Withdraw),
         (0i64..60).prop_map(Step::Dispute),
         (any::<bool>(), 0u8..3, 0i64..60).prop_map(|(o, r, d)| Step::DecideDispute(o, r, d)),

@@ -23,21 +23,15 @@ fn date_strategy() -> impl Strategy<Value = Date> {
 }
 
 fn record_strategy() -> impl Strategy<Value = Record> {
-    let codes: Vec<String> = rulebook()
-        .behaviours
-        .iter()
-        .map(|b| b.code.clone())
-        .collect();
-    (0u32..40, proptest::sample::select(codes), date_strategy()).prop_map(
-        |(id, behaviour, occurred_on)| Record {
-            id: RecordId::parse(&format!("r{id}")).unwrap(),
-            subject: subject(),
-            behaviour,
-            occurred_on,
-            source: "authority".into(),
-            evidence: None,
-        },
-    )
+    let codes: Vec<String> = rulebook().behaviours.iter().map(|b| b.code.clone()).collect();
+    (0u32..40, proptest::sample::select(codes), date_strategy()).prop_map(|(id, behaviour, occurred_on)| Record {
+        id: RecordId::parse(&format!("r{id}")).unwrap(),
+        subject: subject(),
+        behaviour,
+        occurred_on,
+        source: "authority".into(),
+        evidence: None,
+    })
 }
 
 /// Records with unique ids (the store refuses conflicting duplicates).

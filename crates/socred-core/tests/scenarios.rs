@@ -31,10 +31,7 @@ fn record(id: &str, behaviour: &str, on: &str) -> Record {
 }
 
 fn file(records: Vec<Record>) -> SubjectFile {
-    SubjectFile {
-        records,
-        ..Default::default()
-    }
+    SubjectFile { records, ..Default::default() }
 }
 
 fn tier_on(rulebook: &Rulebook, file: &SubjectFile, on: &str) -> (i64, String, String) {
@@ -45,12 +42,7 @@ fn tier_on(rulebook: &Rulebook, file: &SubjectFile, on: &str) -> (i64, String, S
 #[test]
 fn scenario_1_a_new_person_has_1000_points_tier_a() {
     let rulebook = rulebook();
-    let assessment = assess(
-        &rulebook,
-        subject(),
-        &SubjectFile::default(),
-        day("2026-01-01"),
-    );
+    let assessment = assess(&rulebook, subject(), &SubjectFile::default(), day("2026-01-01"));
     assert_eq!(assessment.score, 1000);
     assert_eq!(assessment.tier, "A");
     assert_eq!(assessment.points_tier, "A");
@@ -61,10 +53,7 @@ fn scenario_1_a_new_person_has_1000_points_tier_a() {
 #[test]
 fn scenario_2_tax_evasion_locks_b_for_two_years_despite_an_award() {
     let rulebook = rulebook();
-    let file = file(vec![
-        record("t1", "tax-evasion", "2025-03-01"),
-        record("n1", "national-award", "2025-06-15"),
-    ]);
+    let file = file(vec![record("t1", "tax-evasion", "2025-03-01"), record("n1", "national-award", "2025-06-15")]);
 
     let on_the_day = assess(&rulebook, subject(), &file, day("2025-03-01"));
     assert_eq!((on_the_day.score, on_the_day.tier.as_str()), (900, "B"));
@@ -72,29 +61,14 @@ fn scenario_2_tax_evasion_locks_b_for_two_years_despite_an_award() {
     assert_eq!(on_the_day.locks[0].tier, "B");
     assert_eq!(on_the_day.locks[0].until, day("2027-03-01"));
 
-    assert_eq!(
-        tier_on(&rulebook, &file, "2025-02-28"),
-        (1000, "A".into(), "A".into())
-    );
-    assert_eq!(
-        tier_on(&rulebook, &file, "2025-06-15"),
-        (1000, "B".into(), "A".into())
-    );
-    assert_eq!(
-        tier_on(&rulebook, &file, "2027-02-28"),
-        (1000, "B".into(), "A".into())
-    );
-    assert_eq!(
-        tier_on(&rulebook, &file, "2027-03-01"),
-        (1000, "A".into(), "A".into())
-    );
+    assert_eq!(tier_on(&rulebook, &file, "2025-02-28"), (1000, "A".into(), "A".into()));
+    assert_eq!(tier_on(&rulebook, &file, "2025-06-15"), (1000, "B".into(), "A".into()));
+    assert_eq!(tier_on(&rulebook, &file, "2027-02-28"), (1000, "B".into(), "A".into()));
+    assert_eq!(tier_on(&rulebook, &file, "2027-03-01"), (1000, "A".into(), "A".into()));
 
     let after = assess(&rulebook, subject(), &file, day("2027-03-01"));
     assert!(after.locks.is_empty());
-    assert_eq!(
-        after.tier_history.last().unwrap().cause,
-        TierCause::LockEnded
-    );
+    assert_eq!(after.tier_history.last().unwrap().cause, TierCause::LockEnded);
 }
 
 #[test]
@@ -118,11 +92,8 @@ fn scenario_3_intentional_crime_means_nine_years_before_a() {
     }
     let on_c = assess(&rulebook, subject(), &file, day("2025-06-01"));
     assert_eq!(on_c.locks[0].until, day("2027-01-01"));
-    let causes: Vec<_> = assess(&rulebook, subject(), &file, day("2030-01-01"))
-        .tier_history
-        .into_iter()
-        .map(|change| (change.to, change.cause))
-        .collect();
+    let causes: Vec<_> =
+        assess(&rulebook, subject(), &file, day("2030-01-01")).tier_history.into_iter().map(|change| (change.to, change.cause)).collect();
     assert!(matches!(&causes[0], (to, TierCause::Forced { .. }) if to == "D"));
     assert_eq!(causes[1], ("C".into(), TierCause::StepRecovery));
     assert_eq!(causes[2], ("B".into(), TierCause::StepRecovery));
@@ -145,10 +116,7 @@ fn scenario_4_championships_reach_aaa_then_speeding_gives_aa() {
         record("s2", "sports-championship", "2025-05-01"),
         record("s3", "sports-championship", "2025-09-01"),
     ];
-    assert_eq!(
-        tier_on(&rulebook, &file(records.clone()), "2025-12-01"),
-        (1060, "AAA".into(), "AAA".into())
-    );
+    assert_eq!(tier_on(&rulebook, &file(records.clone()), "2025-12-01"), (1060, "AAA".into(), "AAA".into()));
     records.push(record("sp1", "speeding-serious", "2025-12-10"));
     let after = assess(&rulebook, subject(), &file(records), day("2025-12-11"));
     assert_eq!((after.score, after.tier.as_str()), (1040, "AA"));
@@ -172,10 +140,7 @@ fn scenario_7_a_deduction_expires_but_stays_in_the_file() {
 #[test]
 fn scenario_8_zero_net_points_miss_the_annual_expectation() {
     let rulebook = rulebook();
-    let file = file(vec![
-        record("v1", "volunteering", "2025-04-01"),
-        record("j1", "jaywalking", "2025-08-01"),
-    ]);
+    let file = file(vec![record("v1", "volunteering", "2025-04-01"), record("j1", "jaywalking", "2025-08-01")]);
     assert_eq!(annual_net_points(&rulebook, &file, 2025), 0);
     let assessment = assess(&rulebook, subject(), &file, day("2025-12-31"));
     assert_eq!(assessment.annual_expectation.net_points, 0);
@@ -189,17 +154,11 @@ fn scenario_8_zero_net_points_miss_the_annual_expectation() {
 fn a_void_record_counts_nowhere_but_stays_in_the_file() {
     let rulebook = rulebook();
     let mut file = file(vec![record("t1", "tax-evasion", "2025-03-01")]);
-    file.voids.push(Void {
-        record_id: RecordId::parse("t1").unwrap(),
-        reason: "dispute upheld".into(),
-    });
+    file.voids.push(Void { record_id: RecordId::parse("t1").unwrap(), reason: "dispute upheld".into() });
     let assessment = assess(&rulebook, subject(), &file, day("2025-04-01"));
     assert_eq!((assessment.score, assessment.tier.as_str()), (1000, "A"));
     assert_eq!(assessment.records[0].status, RecordStatus::Void);
-    assert_eq!(
-        assessment.records[0].void_reason.as_deref(),
-        Some("dispute upheld")
-    );
+    assert_eq!(assessment.records[0].void_reason.as_deref(), Some("dispute upheld"));
 }
 
 #[test]
@@ -218,10 +177,7 @@ fn falling_further_while_locked_takes_the_worse_tier_and_its_lock() {
 #[test]
 fn a_second_crime_restarts_the_d_lock() {
     let rulebook = rulebook();
-    let file = file(vec![
-        record("c1", "intentional-crime", "2020-01-01"),
-        record("c2", "intentional-crime", "2023-01-01"),
-    ]);
+    let file = file(vec![record("c1", "intentional-crime", "2020-01-01"), record("c2", "intentional-crime", "2023-01-01")]);
     assert_eq!(tier_on(&rulebook, &file, "2025-06-01").1, "D");
     assert_eq!(tier_on(&rulebook, &file, "2028-01-01").1, "C");
 }
@@ -232,20 +188,12 @@ fn validity_window_brackets_the_as_of_date() {
     let file = file(vec![record("t1", "tax-evasion", "2025-03-01")]);
     let summary = summarise(&rulebook, &file, day("2025-06-01"));
     assert_eq!(summary.valid_from, day("2025-03-01"));
-    assert_eq!(
-        summary.valid_until,
-        Some(day("2025-12-31")),
-        "the annual status completes on the last day of the year"
-    );
+    assert_eq!(summary.valid_until, Some(day("2025-12-31")), "the annual status completes on the last day of the year");
     let summary = summarise(&rulebook, &file, day("2026-06-01"));
     assert_eq!(summary.valid_from, day("2026-01-01"));
     assert_eq!(summary.valid_until, Some(day("2026-12-31")));
     let summary = summarise(&rulebook, &file, day("2027-01-05"));
-    assert_eq!(
-        summary.valid_until,
-        Some(day("2027-03-01")),
-        "the lock ends"
-    );
+    assert_eq!(summary.valid_until, Some(day("2027-03-01")), "the lock ends");
 }
 
 #[test]

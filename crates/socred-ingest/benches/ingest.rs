@@ -71,24 +71,10 @@ fn records(subjects: &[SubjectId], count: u64) -> Vec<Record> {
 }
 
 fn fresh_store(dir: &std::path::Path, name: &str, subjects: &[SubjectId]) -> Store {
-    let mut store = Store::create(
-        &dir.join(name),
-        socred_core::DEFAULT_RULEBOOK,
-        "default.toml",
-        &actor(),
-        "bench",
-    )
-    .unwrap();
+    let mut store = Store::create(&dir.join(name), socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
     let mut session = store.begin_import(&actor(), "bench.subjects").unwrap();
     for id in subjects {
-        session
-            .push_subject(&NewSubject {
-                id: *id,
-                name: "Bench Subject".into(),
-                guardians: vec![],
-                represents: vec![],
-            })
-            .unwrap();
+        session.push_subject(&NewSubject { id: *id, name: "Bench Subject".into(), guardians: vec![], represents: vec![] }).unwrap();
     }
     session.commit(serde_json::json!({})).unwrap();
     store
@@ -99,22 +85,14 @@ fn rate(count: u64, seconds: f64) -> f64 {
 }
 
 fn peer(records: &[Record]) -> Result<(u64, f64), String> {
-    let url = std::env::var("SOCRED_BENCH_POSTGRES")
-        .unwrap_or_else(|_| "host=127.0.0.1 user=postgres dbname=postgres".into());
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls)
-        .map_err(|e| format!("cannot connect to PostgreSQL ({url}): {e}"))?;
+    let url = std::env::var("SOCRED_BENCH_POSTGRES").unwrap_or_else(|_| "host=127.0.0.1 user=postgres dbname=postgres".into());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).map_err(|e| format!("cannot connect to PostgreSQL ({url}): {e}"))?;
     let database = format!("socred_bench_{}", std::process::id());
     // Separate statements: CREATE DATABASE cannot run inside the implicit transaction of a batch.
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {database}"))
-        .map_err(|e| format!("{e:?}"))?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .map_err(|e| format!("{e:?}"))?;
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database}")).map_err(|e| format!("{e:?}"))?;
+    admin.batch_execute(&format!("CREATE DATABASE {database}")).map_err(|e| format!("{e:?}"))?;
     let result = (|| -> Result<(u64, f64), String> {
-        let mut client =
-            postgres::Client::connect(&format!("{url} dbname={database}"), postgres::NoTls)
-                .map_err(|e| e.to_string())?;
+        let mut client = postgres::Client::connect(&format!("{url} dbname={database}"), postgres::NoTls).map_err(|e| e.to_string())?;
         client
             .batch_execute(
                 "SET synchronous_commit = on;
@@ -151,19 +129,11 @@ fn peer(records: &[Record]) -> Result<(u64, f64), String> {
 }
 
 fn main() {
-    let arguments: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let arguments: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let record_count = arguments.first().copied().unwrap_or(1_000_000);
     let subject_count = arguments.get(1).copied().unwrap_or(100_000);
-    let dir =
-        tempfile::tempdir_in(std::env::var("SOCRED_BENCH_DIR").unwrap_or_else(|_| ".".into()))
-            .unwrap();
-    eprintln!(
-        "preparing {record_count} records for {subject_count} subjects in {}",
-        dir.path().display()
-    );
+    let dir = tempfile::tempdir_in(std::env::var("SOCRED_BENCH_DIR").unwrap_or_else(|_| ".".into())).unwrap();
+    eprintln!("preparing {record_count} records for {subject_count} subjects in {}", dir.path().display());
     let subjects = subjects(subject_count);
     let records = records(&subjects, record_count);
 
@@ -172,10 +142,13 @@ fn main() {
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
         for record in &records {
-            serde_json::to_writer(&mut out, &serde_json::json!({
-                "id": record.id, "subject": record.subject, "behaviour": record.behaviour,
-                "at": socred_core::date::format_date(record.occurred_on), "source": record.source, "evidence": record.evidence,
-            }))
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({
+                    "id": record.id, "subject": record.subject, "behaviour": record.behaviour,
+                    "at": socred_core::date::format_date(record.occurred_on), "source": record.source, "evidence": record.evidence,
+                }),
+            )
             .unwrap();
             out.write_all(b"\n").unwrap();
         }
@@ -189,10 +162,7 @@ fn main() {
     let report = socred_ingest::import(
         &mut store,
         std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&file).unwrap()),
-        ImportOptions {
-            format: Format::Ndjson,
-            skip_invalid: false,
-        },
+        ImportOptions { format: Format::Ndjson, skip_invalid: false },
         &actor(),
         "records.ndjson",
         None,
@@ -200,10 +170,7 @@ fn main() {
     )
     .unwrap();
     let import_seconds = started.elapsed().as_secs_f64();
-    assert!(
-        report.committed && report.inserted == record_count,
-        "{report:?}"
-    );
+    assert!(report.committed && report.inserted == record_count, "{report:?}");
     assert_eq!(store.overview().unwrap().records, record_count);
     drop(store);
 
@@ -221,14 +188,8 @@ fn main() {
     // 3. The peer.
     let peer = peer(&records);
 
-    println!(
-        "\ningest benchmark: {record_count} records, {subject_count} subjects, NDJSON file {:.1} MB",
-        file_bytes as f64 / 1e6
-    );
-    println!(
-        "{:<58} {:>10} {:>12} {:>14}",
-        "what", "records", "seconds", "records/s"
-    );
+    println!("\ningest benchmark: {record_count} records, {subject_count} subjects, NDJSON file {:.1} MB", file_bytes as f64 / 1e6);
+    println!("{:<58} {:>10} {:>12} {:>14}", "what", "records", "seconds", "records/s");
     println!(
         "{:<58} {:>10} {:>12.3} {:>14.0}",
         "socred import (file -> parse -> validate -> SQLite, durable)",
@@ -252,10 +213,7 @@ fn main() {
                 seconds,
                 rate(rows, seconds)
             );
-            println!(
-                "\nratio socred import / peer: {:.1}x",
-                rate(record_count, import_seconds) / rate(rows, seconds)
-            );
+            println!("\nratio socred import / peer: {:.1}x", rate(record_count, import_seconds) / rate(rows, seconds));
         }
         Err(reason) => println!("peer: PostgreSQL unavailable: {reason}"),
     }

@@ -159,38 +159,16 @@ impl Parser {
         self.push(Item::Progress(bytes))
     }
 
-    fn bad(
-        &mut self,
-        line: u64,
-        field: &str,
-        reason: String,
-        raw: impl FnOnce() -> Vec<u8>,
-    ) -> Result<(), Stopped> {
+    fn bad(&mut self, line: u64, field: &str, reason: String, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
-        self.push(Item::Invalid {
-            line,
-            problems: vec![(field.to_string(), reason)],
-            raw,
-        })
+        self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw })
     }
 
-    fn row(
-        &mut self,
-        line: u64,
-        input: RecordInput<'_>,
-        raw: impl FnOnce() -> Vec<u8>,
-    ) -> Result<(), Stopped> {
+    fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
         let item = match input.validate(&self.rulebook) {
             Ok(record) => Item::Valid { line, record, raw },
-            Err(problems) => Item::Invalid {
-                line,
-                problems: problems
-                    .into_iter()
-                    .map(|p| (p.field.to_string(), p.reason))
-                    .collect(),
-                raw,
-            },
+            Err(problems) => Item::Invalid { line, problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(), raw },
         };
         self.push(item)
     }
@@ -206,11 +184,7 @@ struct Importer<'s, 'r> {
 impl Importer<'_, '_> {
     fn error(&mut self, line: u64, field: &str, reason: String) {
         if self.report.errors.len() < MAX_LISTED_ERRORS {
-            self.report.errors.push(RowError {
-                line,
-                field: field.to_string(),
-                reason,
-            });
+            self.report.errors.push(RowError { line, field: field.to_string(), reason });
         } else {
             self.report.errors_not_listed += 1;
         }
@@ -232,11 +206,7 @@ impl Importer<'_, '_> {
                     rejects.reject(&header)?;
                 }
             }
-            Item::Invalid {
-                line,
-                problems,
-                raw,
-            } => {
+            Item::Invalid { line, problems, raw } => {
                 self.report.rows += 1;
                 for (field, reason) in problems {
                     self.error(line, &field, reason);
@@ -293,12 +263,7 @@ pub fn import(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(QUEUE_BATCHES);
     let (parsed, written) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || -> Result<(), IngestError> {
-            let mut parser = Parser {
-                rulebook,
-                keep_raw,
-                batch: Vec::with_capacity(BATCH_ROWS),
-                sender,
-            };
+            let mut parser = Parser { rulebook, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
             let result = match options.format {
                 Format::Ndjson => read_ndjson(&mut parser, reader),
                 Format::Csv => read_csv(&mut parser, reader),
@@ -327,9 +292,7 @@ pub fn import(
         }
         // Dropping the receiver unblocks a parser still sending.
         drop(receiver);
-        let parsed = parser
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let parsed = parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (parsed, written)
     });
     parsed?;
@@ -342,9 +305,7 @@ pub fn import(
         report.duplicates = 0;
         return Ok(report);
     }
-    let summary = importer
-        .session
-        .commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
+    let summary = importer.session.commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
     report.committed = true;
     report.audit_seq = summary.audit_seq;
     Ok(report)
@@ -352,21 +313,14 @@ pub fn import(
 
 /// Reads at most [`MAX_LINE_BYTES`] + 1 bytes of the next line; longer lines
 /// are drained and reported as too long rather than buffered.
-fn next_line(
-    reader: &mut impl BufRead,
-    buffer: &mut Vec<u8>,
-) -> std::io::Result<Option<(usize, bool)>> {
+fn next_line(reader: &mut impl BufRead, buffer: &mut Vec<u8>) -> std::io::Result<Option<(usize, bool)>> {
     buffer.clear();
     let mut total = 0usize;
     let mut too_long = false;
     loop {
         let available = reader.fill_buf()?;
         if available.is_empty() {
-            return Ok(if total == 0 {
-                None
-            } else {
-                Some((total, too_long))
-            });
+            return Ok(if total == 0 { None } else { Some((total, too_long)) });
         }
         let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
             Some(position) => (&available[..=position], true),
@@ -389,10 +343,7 @@ fn next_line(
     }
 }
 
-fn read_ndjson(
-    parser: &mut Parser,
-    mut reader: impl BufRead,
-) -> Result<Result<(), Stopped>, IngestError> {
+fn read_ndjson(parser: &mut Parser, mut reader: impl BufRead) -> Result<Result<(), Stopped>, IngestError> {
     let mut buffer = Vec::with_capacity(1024);
     let mut line = 0u64;
     let mut consumed = 0u64;
@@ -403,12 +354,7 @@ fn read_ndjson(
             return Ok(Err(Stopped));
         }
         let outcome = if too_long {
-            parser.bad(
-                line,
-                "(line)",
-                format!("is {length} bytes long; at most {MAX_LINE_BYTES}"),
-                Vec::new,
-            )
+            parser.bad(line, "(line)", format!("is {length} bytes long; at most {MAX_LINE_BYTES}"), Vec::new)
         } else {
             ndjson_row(parser, line, &buffer)
         };
@@ -459,18 +405,11 @@ fn json_problem(text: &str) -> (String, String) {
             let path = error.path().to_string();
             let inner = error.into_inner();
             // The path is a field name, or nothing useful when the line is not an object.
-            let field = if path == "." || path == "?" || path.starts_with('[') {
-                "(line)".to_string()
-            } else {
-                path
-            };
+            let field = if path == "." || path == "?" || path.starts_with('[') { "(line)".to_string() } else { path };
             (field, json_reason(&inner))
         }
         Ok(_) => match deserializer.end() {
-            Err(error) => (
-                "(line)".to_string(),
-                format!("{}: one JSON object per line", json_reason(&error)),
-            ),
+            Err(error) => ("(line)".to_string(), format!("{}: one JSON object per line", json_reason(&error))),
             Ok(()) => ("(line)".to_string(), "is not a record".to_string()),
         },
     }
@@ -496,41 +435,25 @@ const CSV_COLUMNS: [&str; 6] = ["id", "subject", "behaviour", "at", "source", "e
 const CSV_REQUIRED: [&str; 4] = ["subject", "behaviour", "at", "source"];
 
 fn read_csv(parser: &mut Parser, reader: impl BufRead) -> Result<Result<(), Stopped>, IngestError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(reader);
-    let headers = csv
-        .byte_headers()
-        .map_err(|e| IngestError::Header(e.to_string()))?
-        .clone();
+    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
+    let headers = csv.byte_headers().map_err(|e| IngestError::Header(e.to_string()))?.clone();
     let mut columns = [None::<usize>; 6];
     for (index, name) in headers.iter().enumerate() {
         let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
         match CSV_COLUMNS.iter().position(|c| *c == name) {
             Some(slot) if columns[slot].is_none() => columns[slot] = Some(index),
             Some(_) => {
-                return Err(IngestError::Header(format!(
-                    "column {name:?} appears twice"
-                )));
+                return Err(IngestError::Header(format!("column {name:?} appears twice")));
             }
             None => {
-                return Err(IngestError::Header(format!(
-                    "unknown column {name:?}; expected {}",
-                    CSV_COLUMNS.join(", ")
-                )));
+                return Err(IngestError::Header(format!("unknown column {name:?}; expected {}", CSV_COLUMNS.join(", "))));
             }
         }
     }
     for required in CSV_REQUIRED {
-        let slot = CSV_COLUMNS
-            .iter()
-            .position(|c| *c == required)
-            .expect("listed");
+        let slot = CSV_COLUMNS.iter().position(|c| *c == required).expect("listed");
         if columns[slot].is_none() {
-            return Err(IngestError::Header(format!(
-                "missing required column {required:?}"
-            )));
+            return Err(IngestError::Header(format!("missing required column {required:?}")));
         }
     }
     if parser.keep_raw {
@@ -563,31 +486,12 @@ fn read_csv(parser: &mut Parser, reader: impl BufRead) -> Result<Result<(), Stop
     Ok(parser.progress(csv.position().byte()))
 }
 
-fn csv_row(
-    parser: &mut Parser,
-    line: u64,
-    record: &csv::ByteRecord,
-    columns: &[Option<usize>; 6],
-    width: usize,
-) -> Result<(), Stopped> {
+fn csv_row(parser: &mut Parser, line: u64, record: &csv::ByteRecord, columns: &[Option<usize>; 6], width: usize) -> Result<(), Stopped> {
     if record.len() != width {
-        return parser.bad(
-            line,
-            "(line)",
-            format!("has {} fields; the header has {width}", record.len()),
-            || raw(record),
-        );
+        return parser.bad(line, "(line)", format!("has {} fields; the header has {width}", record.len()), || raw(record));
     }
     if record.as_slice().len() > MAX_LINE_BYTES {
-        return parser.bad(
-            line,
-            "(line)",
-            format!(
-                "is {} bytes long; at most {MAX_LINE_BYTES}",
-                record.as_slice().len()
-            ),
-            || raw(record),
-        );
+        return parser.bad(line, "(line)", format!("is {} bytes long; at most {MAX_LINE_BYTES}", record.as_slice().len()), || raw(record));
     }
     let mut fields = [""; 6];
     for (slot, column) in columns.iter().enumerate() {
@@ -595,12 +499,7 @@ fn csv_row(
             match std::str::from_utf8(&record[*column]) {
                 Ok(text) => fields[slot] = text,
                 Err(_) => {
-                    return parser.bad(
-                        line,
-                        CSV_COLUMNS[slot],
-                        "is not valid UTF-8".into(),
-                        || raw(record),
-                    );
+                    return parser.bad(line, CSV_COLUMNS[slot], "is not valid UTF-8".into(), || raw(record));
                 }
             }
         }

@@ -1,6 +1,7 @@
-//! HTTP benchmark: `GET /api/v1/subjects/{id}` against `/healthz` on the same
-//! server, in one run, on a store of 1,000,000 subjects; load from `wrk` in a
-//! second process.
+//! HTTP benchmark: `GET /api/v1/subjects/{id}` and `POST /api/v1/checks`
+//! against `/healthz` on the same server, in one run, on a store of 1,000,000
+//! subjects of which at least 5% are listed; load from `wrk` in a second
+//! process. Then batches of 10,000 checks, timed one by one.
 //!
 //! cargo bench -p socred-server --bench http [-- SUBJECTS [SECONDS]]
 //!
@@ -28,35 +29,25 @@ fn actor() -> Actor {
 fn store_of(subjects: u64, dir: &Path) -> PathBuf {
     let path = dir.join(format!("http-{subjects}.db"));
     if path.exists() {
-        eprintln!("reusing {}", path.display());
-        return path;
+        if Store::open(&path).is_ok() {
+            eprintln!("reusing {}", path.display());
+            return path;
+        }
+        eprintln!("{} was made by another version; generating it again", path.display());
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
     std::fs::create_dir_all(dir).unwrap();
     let building = dir.join(format!("http-{subjects}.building.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", building.display()));
     }
-    eprintln!(
-        "generating {subjects} subjects into {} (once)",
-        building.display()
-    );
+    eprintln!("generating {subjects} subjects into {} (once)", building.display());
     let started = std::time::Instant::now();
-    let mut store = Store::create(
-        &building,
-        socred_core::DEFAULT_RULEBOOK,
-        "default.toml",
-        &actor(),
-        "bench",
-    )
-    .unwrap();
+    let mut store = Store::create(&building, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
     let until = time::macros::date!(2026 - 06 - 30);
-    let mut population = Population::new(PopulationConfig {
-        seed: 1,
-        subjects,
-        until,
-        years: 2,
-    })
-    .peekable();
+    let mut population = Population::new(PopulationConfig { seed: 1, subjects, until, years: 2 }).peekable();
     while population.peek().is_some() {
         let mut session = store.begin_import(&actor(), "bench.generate").unwrap();
         for subject in population.by_ref().take(50_000) {
@@ -74,10 +65,7 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
         }
         session.commit(serde_json::json!({})).unwrap();
     }
-    eprintln!(
-        "generated in {:.0} s; caching every summary",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("generated in {:.0} s; caching every summary", started.elapsed().as_secs_f64());
     store.refresh_all(socred_server::today()).unwrap();
     drop(store);
     for suffix in ["", "-wal", "-shm"] {
@@ -113,44 +101,91 @@ fn milliseconds(text: &str) -> f64 {
 
 fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Run {
     let mut command = Command::new("wrk");
-    command.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
-        &format!("-d{seconds}s"),
-        "--latency",
-    ]);
+    command.args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{seconds}s"), "--latency"]);
     if let Some(script) = script {
         command.arg("-s").arg(script);
     }
-    let output = command
-        .arg(url)
-        .output()
-        .expect("wrk runs (apt-get install wrk)");
+    let output = command.arg(url).output().expect("wrk runs (apt-get install wrk)");
     let text = String::from_utf8_lossy(&output.stdout).to_string();
-    let find = |prefix: &str| {
-        text.lines()
-            .find(|l| l.trim_start().starts_with(prefix))
-            .map(|l| l.trim().to_string())
+    let find = |prefix: &str| text.lines().find(|l| l.trim_start().starts_with(prefix)).map(|l| l.trim().to_string());
+    let requests_per_second =
+        find("Requests/sec:").and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok())).unwrap_or(f64::NAN);
+    let percentile = |p: &str| find(p).and_then(|l| l.split_whitespace().nth(1).map(milliseconds)).unwrap_or(f64::NAN);
+    let errors = [find("Non-2xx"), find("Socket errors")].into_iter().flatten().collect::<Vec<_>>().join("; ");
+    Run { requests_per_second, p50_ms: percentile("50%"), p99_ms: percentile("99%"), errors }
+}
+
+/// Tops the store up to at least `share` of subjects listed today, with
+/// judgment defaults dated 60 days ago (past their appeal window).
+fn ensure_listed(db: &Path, share: f64) -> f64 {
+    let mut store = Store::open(db).unwrap();
+    let today = socred_server::today();
+    let day = i64::from(today.to_julian_day());
+    let listed = |store: &Store| -> u64 {
+        store
+            .raw_connection_for_tests()
+            .query_row(
+                "SELECT count(DISTINCT subject) FROM entries WHERE list = 'blacklist' AND listed_since <= ?1 AND listed_until > ?1",
+                [day],
+                |row| row.get::<_, i64>(0),
+            )
+            .unwrap() as u64
     };
-    let requests_per_second = find("Requests/sec:")
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(f64::NAN);
-    let percentile = |p: &str| {
-        find(p)
-            .and_then(|l| l.split_whitespace().nth(1).map(milliseconds))
-            .unwrap_or(f64::NAN)
-    };
-    let errors = [find("Non-2xx"), find("Socket errors")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("; ");
-    Run {
-        requests_per_second,
-        p50_ms: percentile("50%"),
-        p99_ms: percentile("99%"),
-        errors,
+    store.refresh_lists().unwrap();
+    let overview = store.overview().unwrap();
+    let total = overview.persons + overview.organisations;
+    let want = (total as f64 * share).ceil() as u64;
+    let mut after = 0i64;
+    loop {
+        let have = listed(&store);
+        if have >= want {
+            break;
+        }
+        eprintln!("listing {} more subjects to reach {:.0}%", want - have, share * 100.0);
+        let mut candidates = Vec::new();
+        while (candidates.len() as u64) < want - have {
+            let page = store.subject_ids(after, 10_000).unwrap();
+            let Some((last, _)) = page.last().copied() else { break };
+            after = last;
+            candidates.extend(page.into_iter().step_by(13).map(|(_, id)| id));
+        }
+        if candidates.is_empty() {
+            break;
+        }
+        let on = today - time::Duration::days(60);
+        let mut session = store.begin_import(&actor(), "bench.listings").unwrap();
+        for id in candidates.into_iter().take((want - have) as usize) {
+            let record = socred_core::record::Record {
+                id: socred_core::record::RecordId::parse(&format!("bench-listed-{id}-{}", on.to_julian_day())).unwrap(),
+                subject: id,
+                behaviour: "judgment-default".into(),
+                occurred_on: on,
+                source: "Bench Court".into(),
+                evidence: None,
+            };
+            session.push(&record).unwrap();
+        }
+        session.commit(serde_json::json!({})).unwrap();
+        store.refresh_lists().unwrap();
     }
+    store.warm_summaries(today).unwrap();
+    listed(&store) as f64 / total as f64
+}
+
+fn check_script(dir: &Path, token: &str, ids: &[SubjectId]) -> PathBuf {
+    let path = dir.join("check.lua");
+    let mut file = std::fs::File::create(&path).unwrap();
+    writeln!(file, "local ids = {{").unwrap();
+    for id in ids {
+        writeln!(file, "  \"{id}\",").unwrap();
+    }
+    writeln!(file, "}}\nmath.randomseed(11)\nrequest = function()\n  local id = ids[math.random(#ids)]").unwrap();
+    writeln!(
+        file,
+        "  return wrk.format(\"POST\", \"/api/v1/checks\", {{ [\"Authorization\"] = \"Bearer {token}\", [\"Content-Type\"] = \"application/json\" }}, '{{\"subject\":\"' .. id .. '\",\"service\":\"civil-aviation\"}}')\nend"
+    )
+    .unwrap();
+    path
 }
 
 fn script(dir: &Path, name: &str, token: &str, ids: &[SubjectId]) -> PathBuf {
@@ -160,38 +195,26 @@ fn script(dir: &Path, name: &str, token: &str, ids: &[SubjectId]) -> PathBuf {
     for id in ids {
         writeln!(file, "  \"{id}\",").unwrap();
     }
-    writeln!(
-        file,
-        "}}\nmath.randomseed(7)\nrequest = function()\n  local id = ids[math.random(#ids)]"
-    )
-    .unwrap();
-    writeln!(file, "  return wrk.format(\"GET\", \"/api/v1/subjects/\" .. id, {{ [\"Authorization\"] = \"Bearer {token}\" }})\nend").unwrap();
+    writeln!(file, "}}\nmath.randomseed(7)\nrequest = function()\n  local id = ids[math.random(#ids)]").unwrap();
+    writeln!(file, "  return wrk.format(\"GET\", \"/api/v1/subjects/\" .. id, {{ [\"Authorization\"] = \"Bearer {token}\" }})\nend")
+        .unwrap();
     path
 }
 
 fn main() {
-    let arguments: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let arguments: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let subjects = arguments.first().copied().unwrap_or(1_000_000);
     let seconds = arguments.get(1).copied().unwrap_or(15) as u32;
     let data = std::env::var("SOCRED_BENCH_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data")
-        });
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data"));
     let db = store_of(subjects, &data);
+    let listed_share = ensure_listed(&db, 0.05);
 
     // Accounts and fresh tokens for this run.
-    let (officer_token, subject_token, own_id, sample) = {
+    let (officer_token, subject_token, own_id, sample, airline_token) = {
         let mut store = Store::open(&db).unwrap();
-        let ids: Vec<SubjectId> = store
-            .subject_ids(0, 10_000)
-            .unwrap()
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
+        let ids: Vec<SubjectId> = store.subject_ids(0, 10_000).unwrap().into_iter().map(|(_, id)| id).collect();
         let step = (subjects as usize / SAMPLE_IDS).max(1) as i64;
         let mut sample = Vec::with_capacity(SAMPLE_IDS);
         let mut after = 0i64;
@@ -205,22 +228,19 @@ fn main() {
         }
         let own = ids[0];
         for (username, role, subject, authority) in [
-            (
-                "bench-officer",
-                socred_auth::Role::Officer,
-                None,
-                Some("Bench Authority"),
-            ),
+            ("bench-officer", socred_auth::Role::Officer, None, Some("Bench Authority")),
             ("bench-subject", socred_auth::Role::Subject, Some(own), None),
+            ("bench-airline", socred_auth::Role::Provider, None, None),
         ] {
             if store.account(username).unwrap().is_none() {
+                let services = if role == socred_auth::Role::Provider { vec!["civil-aviation".to_string()] } else { vec![] };
                 let account = NewAccount {
                     username: username.into(),
                     role,
                     password_hash: None,
                     subject,
                     authority: authority.map(str::to_string),
-                    services: vec![],
+                    services,
                     behaviours: vec![],
                 };
                 store.add_account(&account, &actor()).unwrap();
@@ -229,32 +249,18 @@ fn main() {
         let mut token = |username: &str| {
             let account = store.account(username).unwrap().unwrap();
             let secret = socred_auth::new_secret().unwrap();
-            store
-                .issue_token(
-                    &account,
-                    &socred_auth::secret_hash(&secret),
-                    "bench",
-                    &actor(),
-                )
-                .unwrap();
+            store.issue_token(&account, &socred_auth::secret_hash(&secret), "bench", &actor()).unwrap();
             secret
         };
-        (token("bench-officer"), token("bench-subject"), own, sample)
+        (token("bench-officer"), token("bench-subject"), own, sample, token("bench-airline"))
     };
     let scripts = tempfile::tempdir().unwrap();
     let officer_script = script(scripts.path(), "officer.lua", &officer_token, &sample);
     let subject_script = script(scripts.path(), "subject.lua", &subject_token, &[own_id]);
+    let checks_script = check_script(scripts.path(), &airline_token, &sample);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
-        .block_on(socred_server::start(ServerConfig::new(
-            db.clone(),
-            "127.0.0.1:0".parse().unwrap(),
-        )))
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let server = runtime.block_on(socred_server::start(ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap()))).unwrap();
     let base = server.url();
     eprintln!("server at {base}; warming up");
     wrk(&format!("{base}/healthz"), None, 2);
@@ -263,28 +269,56 @@ fn main() {
     let healthz = wrk(&format!("{base}/healthz"), None, seconds);
     let own = wrk(&base, Some(&subject_script), seconds);
     let officer = wrk(&base, Some(&officer_script), seconds);
-    let accesses = Store::open_read_only(&db)
-        .unwrap()
-        .accesses(&sample[0])
-        .map(|a| a.len())
-        .unwrap_or(0);
+    let check = wrk(&base, Some(&checks_script), seconds);
+
+    // Batches of 10,000 random checks, one at a time, timed end to end.
+    // The client gets a runtime of its own, so its connection tasks do not run
+    // on the server's worker threads (as wrk runs in a process of its own).
+    let client_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let batch_times_ms: Vec<f64> = client_runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut times = Vec::new();
+        for round in 0..30usize {
+            let checks: Vec<serde_json::Value> = (0..10_000)
+                .map(|i| serde_json::json!({"subject": sample[(round * 7919 + i * 31) % sample.len()], "service": "civil-aviation"}))
+                .collect();
+            let body = serde_json::json!({"checks": checks}).to_string();
+            let started = std::time::Instant::now();
+            let response = client
+                .post(format!("{base}/api/v1/checks/batch"))
+                .bearer_auth(&airline_token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+            // Timed to the last byte of the answer; the client's own decoding is not the server's time.
+            let bytes = response.bytes().await.unwrap();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            let answers: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(answers["results"].as_array().unwrap().len(), 10_000);
+        }
+        times
+    });
+    let accesses = Store::open_read_only(&db).unwrap().accesses(&sample[0]).map(|a| a.len()).unwrap_or(0);
     runtime.block_on(server.stop()).unwrap();
+    let checks_logged = Store::open_read_only(&db)
+        .unwrap()
+        .raw_connection_for_tests()
+        .query_row("SELECT coalesce(sum(rows), 0) FROM check_groups", [], |r| r.get::<_, i64>(0))
+        .unwrap();
 
     println!(
         "\nHTTP benchmark: {subjects} subjects, wrk -t2 -c{CONNECTIONS} -d{seconds}s, server and wrk on the same {}-core machine",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!(
-        "{:<58} {:>12} {:>9} {:>9} {:>10}",
-        "endpoint", "requests/s", "p50 ms", "p99 ms", "vs healthz"
-    );
+    println!("{:<58} {:>12} {:>9} {:>9} {:>10}", "endpoint", "requests/s", "p50 ms", "p99 ms", "vs healthz");
     for (name, run) in [
         ("GET /healthz", &healthz),
         ("GET /api/v1/subjects/{id} (subject, own file)", &own),
-        (
-            "GET /api/v1/subjects/{id} (officer, random, access logged)",
-            &officer,
-        ),
+        ("GET /api/v1/subjects/{id} (officer, random, access logged)", &officer),
+        ("POST /api/v1/checks (provider, random, check logged)", &check),
     ] {
         println!(
             "{:<58} {:>12.0} {:>9.3} {:>9.3} {:>9.1}%{}",
@@ -293,12 +327,21 @@ fn main() {
             run.p50_ms,
             run.p99_ms,
             100.0 * run.requests_per_second / healthz.requests_per_second,
-            if run.errors.is_empty() {
-                String::new()
-            } else {
-                format!("  ({})", run.errors)
-            }
+            if run.errors.is_empty() { String::new() } else { format!("  ({})", run.errors) }
         );
     }
-    println!("(access-log rows for one sampled subject after the run: {accesses})");
+    let mut sorted = batch_times_ms.clone();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "POST /api/v1/checks/batch, 10,000 checks: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} batches (request sent to last byte of the answer received)",
+        at(0.5),
+        at(0.99),
+        sorted.last().unwrap(),
+        sorted.len()
+    );
+    println!(
+        "listed today: {:.1}% of subjects; checks logged: {checks_logged}; access-log rows for one sampled subject: {accesses}",
+        listed_share * 100.0
+    );
 }

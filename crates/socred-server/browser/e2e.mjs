@@ -174,5 +174,26 @@ const phone = { viewport: { width: 390, height: 844 } };
   console.log("ok: the public list search finds the listed subject");
 }
 
+// 4. A provider checks a subject: the decision and its reason codes, nothing more.
+{
+  const context = await browser.newContext(phone);
+  const page = await signIn(context, fixture.provider.username, fixture.password);
+  assert.equal(new URL(page.url()).pathname, "/provider");
+  await accessible(page, "provider check");
+  for (const [service, expected] of fixture.provider.expect) {
+    await page.getByLabel("Subject identifier").fill(fixture.provider.subject_id);
+    await page.getByLabel("Service").selectOption(service);
+    await page.getByRole("button", { name: "Check", exact: true }).click();
+    await page.waitForLoadState();
+    assert.equal((await page.getByTestId("decision").textContent()).trim(), expected, `${service} is ${expected}`);
+    const main = await page.locator("main").textContent();
+    assert.ok(!/score|tier/i.test(main.replace(/never the score or the file/i, "")), "the provider never sees a score or tier");
+    await accessible(page, `provider decision ${service}`);
+    await shot(page, `provider-${service}`);
+  }
+  await context.close();
+  console.log("ok: a provider checks a subject and sees only the decision");
+}
+
 await browser.close();
 console.log(`all browser checks passed; ${shots} screenshots in ${artifacts}`);

@@ -18,7 +18,8 @@ pub const SESSION_HOURS: i64 = 8;
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub account: Account,
+    /// Shared: the token cache hands the same account to every request.
+    pub account: std::sync::Arc<Account>,
     /// The session's CSRF token; `None` for API tokens (no ambient credentials, no CSRF).
     pub csrf: Option<String>,
 }
@@ -29,30 +30,18 @@ impl Caller {
         if self.account.may(action) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!(
-                "the {} role may not do this ({action:?})",
-                self.account.role
-            )))
+            Err(ApiError::forbidden(format!("the {} role may not do this ({action:?})", self.account.role)))
         }
     }
 
     /// A subject's data: subjects see only their own.
-    pub fn require_subject(
-        &self,
-        action: Action,
-        subject: &socred_core::SubjectId,
-    ) -> Result<(), ApiError> {
+    pub fn require_subject(&self, action: Action, subject: &socred_core::SubjectId) -> Result<(), ApiError> {
         self.require(action)?;
-        if self.account.may_see(subject) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("a subject sees only their own file"))
-        }
+        if self.account.may_see(subject) { Ok(()) } else { Err(ApiError::forbidden("a subject sees only their own file")) }
     }
 
     pub fn actor(&self) -> Actor {
-        Actor::new(&self.account.username, OffsetDateTime::now_utc())
-            .expect("usernames are valid actors")
+        Actor::new(&self.account.username, OffsetDateTime::now_utc()).expect("usernames are valid actors")
     }
 }
 
@@ -72,10 +61,11 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// cross-site request carries it), Secure unless the server was told it runs
 /// behind plain HTTP on purpose.
 pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}", if secure { "; Secure" } else { "" })
+}
+
+pub fn now_unix_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 pub fn now_unix() -> i64 {
@@ -91,28 +81,18 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             .map(str::trim)
             .filter(|token| !token.is_empty() && token.len() <= 128)
             .ok_or_else(ApiError::unauthenticated)?;
-        let hash = secret_hash(token);
-        let account = state.accounts.by_token(&state.db, hash).await?;
+        let account = state.accounts.by_token(&state.db, token).await?;
         return match account {
-            Some(account) => Ok(Some(Caller {
-                account,
-                csrf: None,
-            })),
+            Some(account) => Ok(Some(Caller { account, csrf: None })),
             None => Err(ApiError::unauthenticated()),
         };
     }
     if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE).filter(|s| s.len() <= 128) {
         let hash = secret_hash(secret);
         let now = now_unix();
-        let session = state
-            .db
-            .read(move |store| store.session(&hash, now))
-            .await?;
+        let session = state.db.read(move |store| store.session(&hash, now)).await?;
         if let Some((account, csrf)) = session {
-            return Ok(Some(Caller {
-                account,
-                csrf: Some(csrf),
-            }));
+            return Ok(Some(Caller { account: std::sync::Arc::new(account), csrf: Some(csrf) }));
         }
     }
     Ok(None)
@@ -122,9 +102,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(parts, state)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)
+        authenticate(parts, state).await?.ok_or_else(ApiError::unauthenticated)
     }
 }
 
@@ -137,9 +115,7 @@ impl FromRequestParts<AppState> for MaybeCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match authenticate(parts, state).await {
             Ok(caller) => Ok(MaybeCaller(caller)),
-            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => {
-                Ok(MaybeCaller(None))
-            }
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => Ok(MaybeCaller(None)),
             Err(error) => Err(error),
         }
     }
@@ -148,39 +124,32 @@ impl FromRequestParts<AppState> for MaybeCaller {
 /// A short-lived cache of token lookups, so a busy API client costs one hash
 /// and one map lookup per request. Revocation takes effect within the TTL.
 pub struct TokenCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<Account>)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedToken>>,
 }
+
+/// When the lookup was made, and the account it found (or that it found none).
+type CachedToken = (std::time::Instant, Option<std::sync::Arc<Account>>);
 
 pub const TOKEN_CACHE_SECONDS: u64 = 5;
 const TOKEN_CACHE_ENTRIES: usize = 10_000;
 
 impl Default for TokenCache {
     fn default() -> Self {
-        TokenCache {
-            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
+        TokenCache { entries: std::sync::Mutex::new(std::collections::HashMap::new()) }
     }
 }
 
 impl TokenCache {
-    pub async fn by_token(
-        &self,
-        db: &std::sync::Arc<crate::db::Db>,
-        hash: String,
-    ) -> Result<Option<Account>, ApiError> {
+    /// Keyed by the secret itself, in memory only, so a cached request costs
+    /// no hashing; the store is asked with the secret's hash.
+    pub async fn by_token(&self, db: &std::sync::Arc<crate::db::Db>, token: &str) -> Result<Option<std::sync::Arc<Account>>, ApiError> {
         let ttl = std::time::Duration::from_secs(TOKEN_CACHE_SECONDS);
-        if let Some((_, account)) = self
-            .entries
-            .lock()
-            .expect("token cache lock")
-            .get(&hash)
-            .filter(|(at, _)| at.elapsed() < ttl)
-        {
+        if let Some((_, account)) = self.entries.lock().expect("token cache lock").get(token).filter(|(at, _)| at.elapsed() < ttl) {
             return Ok(account.clone());
         }
-        let key = hash.clone();
-        let account = db.read(move |store| store.account_by_token(&key)).await?;
+        let hash = token.to_string();
+        let key = secret_hash(token);
+        let account = db.read(move |store| store.account_by_token(&key)).await?.map(std::sync::Arc::new);
         let mut entries = self.entries.lock().expect("token cache lock");
         if entries.len() >= TOKEN_CACHE_ENTRIES {
             entries.retain(|_, (at, _)| at.elapsed() < ttl);

@@ -15,15 +15,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const MAX_BATCH_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiError> {
-    let content_length = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let content_length =
+        request.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if content_length.is_some_and(|length| length > limit) {
-        return Err(ApiError::too_large(format!(
-            "the body may be at most {limit} bytes"
-        )));
+        return Err(ApiError::too_large(format!("the body may be at most {limit} bytes")));
     }
     axum::body::to_bytes(request.into_body(), limit)
         .await
@@ -32,13 +27,16 @@ async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiError>
 
 /// Parses JSON, naming the field at fault.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // The happy path parses once, without tracking paths; a bad body is parsed
+    // again to name the field at fault.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     match value {
         Ok(value) => {
-            deserializer.end().map_err(|e| {
-                ApiError::malformed(None, format!("trailing data after the JSON value: {e}"))
-            })?;
+            deserializer.end().map_err(|e| ApiError::malformed(None, format!("trailing data after the JSON value: {e}")))?;
             Ok(value)
         }
         Err(error) => {
@@ -46,12 +44,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let inner = error.into_inner();
             let field = (path != "." && path != "?").then_some(path);
             match inner.classify() {
-                serde_json::error::Category::Data => Err(ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    inner.to_string(),
-                    field.as_deref(),
-                )),
+                serde_json::error::Category::Data => {
+                    Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid", inner.to_string(), field.as_deref()))
+                }
                 _ => Err(ApiError::malformed(field.as_deref(), inner.to_string())),
             }
         }
@@ -59,17 +54,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn require_json(request: &Request) -> Result<(), ApiError> {
-    let content_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type
-        .split(';')
-        .next()
-        .map(str::trim)
-        .is_some_and(|t| t.eq_ignore_ascii_case("application/json"))
-    {
+    let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.split(';').next().map(str::trim).is_some_and(|t| t.eq_ignore_ascii_case("application/json")) {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -7,25 +7,48 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use socred_store::{AccessRequest, Store, StoreError};
+use socred_store::{AccessRequest, CheckLog, Store, StoreError};
+
+use crate::hot::HotIndex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::error::ApiError;
 
 /// Jobs waiting for the writer; senders wait (backpressure) beyond this.
-pub const WRITE_QUEUE: usize = 1024;
+pub const WRITE_QUEUE: usize = 4096;
 /// Access-log rows committed in one transaction at most.
-pub const ACCESS_GROUP: usize = 512;
+pub const ACCESS_GROUP: usize = 2048;
+/// Check logs are held by the writer until this many are waiting, or the
+/// next tick, or a read of a file asks for them: one commit per group, not
+/// per check, is what lets the log keep up with the check API.
+pub const CHECK_GROUP: usize = 8192;
+/// How often the writer is woken to commit held check logs.
+pub const TICK_MS: u64 = 20;
+/// The check index is brought up to date at most this often when the log
+/// grows slowly, and on every tick while this many checks are not indexed
+/// yet (readers decode that tail: it bounds the work of reading a file).
+/// Each step indexes about INDEX_STEP checks, so the writer is never busy
+/// long enough to stall the check API behind a full queue.
+const INDEX_EVERY_MS: u128 = 1000;
+const INDEX_TAIL: i64 = 20_000;
+const INDEX_STEP: u32 = 8192;
 
 type WriteFn = Box<dyn FnOnce(&mut Store) + Send>;
 
 enum Job {
     Write(WriteFn),
     Access(AccessRequest, oneshot::Sender<Result<(), StoreError>>),
+    /// Check logs: acknowledged before they are durable (see `log_checks`).
+    Checks(Vec<CheckLog>),
+    /// Commit held check logs, then answer (a read of a file must see them).
+    FlushChecks(oneshot::Sender<()>),
+    /// Time passed: commit held check logs, maybe index them.
+    Tick,
 }
 
 pub struct Db {
     path: PathBuf,
+    pub hot: Arc<HotIndex>,
     readers: Mutex<Vec<Store>>,
     reader_permits: Semaphore,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
@@ -34,6 +57,9 @@ pub struct Db {
 
 fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
     let mut pending: Vec<Job> = Vec::with_capacity(ACCESS_GROUP);
+    // Held across cycles until CHECK_GROUP, a tick, a flush or a write.
+    let mut checks: Vec<CheckLog> = Vec::with_capacity(CHECK_GROUP);
+    let mut last_indexed = std::time::Instant::now();
     while let Some(first) = jobs.blocking_recv() {
         pending.push(first);
         while pending.len() < ACCESS_GROUP {
@@ -42,35 +68,82 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut accesses: Vec<(AccessRequest, oneshot::Sender<Result<(), StoreError>>)> =
-            Vec::new();
+        let mut accesses: Vec<(AccessRequest, oneshot::Sender<Result<(), StoreError>>)> = Vec::new();
+        let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
+        let mut tick = false;
         for job in pending.drain(..) {
             match job {
                 Job::Access(request, reply) => accesses.push((request, reply)),
+                Job::Checks(logs) => checks.extend(logs),
+                Job::FlushChecks(reply) => flushed.push(reply),
+                Job::Tick => tick = true,
                 Job::Write(write) => {
                     flush_accesses(&store, &mut accesses);
+                    flush_checks(&store, &mut checks);
                     write(&mut store);
                 }
             }
         }
         flush_accesses(&store, &mut accesses);
+        if tick || !flushed.is_empty() || checks.len() >= CHECK_GROUP {
+            flush_checks(&store, &mut checks);
+            for reply in flushed {
+                let _ = reply.send(());
+            }
+        }
+        if tick {
+            index_checks(&store, &mut last_indexed);
+        }
     }
+    flush_checks(&store, &mut checks);
     tracing::info!("writer drained its queue and stopped");
+}
+
+/// The check log is indexed by subject behind the log, in large sorted
+/// batches: once a second at most, or at once when the tail grows past a bound.
+fn index_checks(store: &Store, last_indexed: &mut std::time::Instant) {
+    let tail = store.checks_unindexed().unwrap_or(0);
+    let due = last_indexed.elapsed().as_millis() >= INDEX_EVERY_MS;
+    if tail > 0 && (due || tail >= INDEX_TAIL) {
+        if let Err(error) = store.index_checks(INDEX_STEP) {
+            tracing::error!(%error, "could not index checks");
+        }
+        *last_indexed = std::time::Instant::now();
+    }
+}
+
+/// Wakes the writer every TICK_MS while the server runs. It holds only a
+/// weak sender, so it never keeps the writer alive past shutdown.
+fn ticker(jobs: mpsc::WeakSender<Job>) {
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(TICK_MS));
+        match jobs.upgrade() {
+            Some(sender) => {
+                let _ = sender.try_send(Job::Tick);
+            }
+            None => return,
+        }
+    }
+}
+
+fn flush_checks(store: &Store, checks: &mut Vec<CheckLog>) {
+    if checks.is_empty() {
+        return;
+    }
+    if let Err(error) = store.log_checks(checks) {
+        // Subjects are never deleted, so a failure here is the disk's.
+        tracing::error!(%error, rows = checks.len(), "could not log checks");
+    }
+    checks.clear();
 }
 
 /// One transaction for a group of access-log rows; if it fails (a bad row),
 /// each is retried alone so one bad request does not fail the others.
-fn flush_accesses(
-    store: &Store,
-    accesses: &mut Vec<(AccessRequest, oneshot::Sender<Result<(), StoreError>>)>,
-) {
+fn flush_accesses(store: &Store, accesses: &mut Vec<(AccessRequest, oneshot::Sender<Result<(), StoreError>>)>) {
     if accesses.is_empty() {
         return;
     }
-    let requests: Vec<AccessRequest> = accesses
-        .iter()
-        .map(|(request, _)| request.clone())
-        .collect();
+    let requests: Vec<AccessRequest> = accesses.iter().map(|(request, _)| request.clone()).collect();
     match store.log_accesses(&requests) {
         Ok(()) => {
             for (_, reply) in accesses.drain(..) {
@@ -88,7 +161,13 @@ fn flush_accesses(
 impl Db {
     pub fn open(path: &Path, readers: usize) -> Result<Db, StoreError> {
         assert!(readers >= 1);
-        let writer_store = Store::open(path)?;
+        let mut writer_store = Store::open(path)?;
+        // Derived tables first, then the in-memory index from them.
+        writer_store.refresh_lists()?;
+        let warmed = writer_store.warm_summaries(crate::today())?;
+        let hot = Arc::new(HotIndex::new(writer_store.rulebook().clone()));
+        let loaded = hot.load_all(&writer_store)?;
+        tracing::info!(subjects = loaded, summaries_computed = warmed, "hot index loaded");
         let mut pool = Vec::with_capacity(readers);
         for _ in 0..readers {
             pool.push(Store::open_read_only(path)?);
@@ -98,8 +177,11 @@ impl Db {
             .name("socred-writer".into())
             .spawn(move || writer_loop(writer_store, receiver))
             .expect("the writer thread starts");
+        let weak = sender.downgrade();
+        std::thread::Builder::new().name("socred-ticker".into()).spawn(move || ticker(weak)).expect("the ticker thread starts");
         Ok(Db {
             path: path.to_path_buf(),
+            hot,
             readers: Mutex::new(pool),
             reader_permits: Semaphore::new(readers),
             writer: Mutex::new(Some(sender)),
@@ -117,22 +199,11 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self
-            .reader_permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+        let _permit = self.reader_permits.acquire().await.expect("the semaphore is never closed");
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = db
-                .readers
-                .lock()
-                .expect("reader pool lock")
-                .pop()
-                .expect("a permit guarantees a reader");
-            let result = store
-                .reload_rulebook_if_changed()
-                .and_then(|_| store.snapshot(|store| read(store)));
+            let mut store = db.readers.lock().expect("reader pool lock").pop().expect("a permit guarantees a reader");
+            let result = store.reload_rulebook_if_changed().and_then(|_| store.snapshot(|store| read(store)));
             db.readers.lock().expect("reader pool lock").push(store);
             result
         })
@@ -148,55 +219,80 @@ impl Db {
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        let hot = self.hot.clone();
         let job: WriteFn = Box::new(move |store: &mut Store| {
-            let result = store
-                .reload_rulebook_if_changed()
-                .and_then(|_| write(store));
-            // Keep the public list current: recompute the entries of the subjects
-            // this write touched before answering, so a reader sees them.
+            let result = store.reload_rulebook_if_changed().and_then(|_| write(store));
+            // Keep the public list and the hot index current: recompute the
+            // subjects this write touched before answering, so a reader sees them.
             let result = result.and_then(|value| {
                 if store.lists_stale()? {
-                    store.refresh_lists()?;
+                    let refreshed = store.refresh_lists_collect()?;
+                    // The write dropped their cached summaries: recompute today's first.
+                    let today = crate::today();
+                    for (_, id) in &refreshed {
+                        store.summary(id, today)?;
+                    }
+                    let keys: Vec<i64> = refreshed.into_iter().map(|(key, _)| key).collect();
+                    hot.reload(store, &keys)?;
                 }
                 Ok(value)
             });
             let _ = reply.send(result);
         });
         self.send(Job::Write(job)).await?;
-        answer
-            .await
-            .map_err(|_| ApiError::unavailable("the writer stopped"))?
-            .map_err(ApiError::from)
+        answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))?.map_err(ApiError::from)
     }
 
     /// Logs a read of a file; returns once it is durable (grouped with others).
     pub async fn log_access(&self, request: AccessRequest) -> Result<(), ApiError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Access(request, reply)).await?;
-        answer
-            .await
-            .map_err(|_| ApiError::unavailable("the writer stopped"))?
-            .map_err(ApiError::from)
+        answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))?.map_err(ApiError::from)
     }
 
-    /// Caches a summary computed on a read connection (derived data; best effort).
+    /// Caches today's summary of a subject whose cached one no longer holds
+    /// (derived data; best effort). Other dates are not cached: the index
+    /// serves today, and a query about the past or the future must not
+    /// displace it.
     pub fn remember_later(&self, subject: socred_core::SubjectId, as_of: socred_core::Date) {
+        if as_of != crate::today() {
+            return;
+        }
         let sender = self.writer.lock().expect("writer lock").clone();
         if let Some(sender) = sender {
+            let hot = self.hot.clone();
             let job: WriteFn = Box::new(move |store: &mut Store| {
-                let _ = store.summary(&subject, as_of);
+                if store.summary(&subject, as_of).is_ok()
+                    && let Some(key) = hot.key_of(&subject)
+                {
+                    let _ = hot.reload(store, &[key]);
+                }
             });
             let _ = sender.try_send(Job::Write(job));
         }
     }
 
+    /// Queues check logs. They are grouped with others and committed within
+    /// TICK_MS; the caller does not wait for the disk (a check is a read, and
+    /// a provider must not wait for an fsync to learn a decision). A full
+    /// queue makes the caller wait: logs are never dropped. A crash can lose
+    /// the checks of the last TICK_MS; `socred audit verify` still holds.
+    pub async fn log_checks(&self, logs: Vec<CheckLog>) -> Result<(), ApiError> {
+        self.send(Job::Checks(logs)).await
+    }
+
+    /// Waits until every check queued before this call is committed, so a
+    /// read of a file that follows shows them.
+    pub async fn checks_committed(&self) -> Result<(), ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::FlushChecks(reply)).await?;
+        answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))
+    }
+
     async fn send(&self, job: Job) -> Result<(), ApiError> {
         let sender = self.writer.lock().expect("writer lock").clone();
         match sender {
-            Some(sender) => sender
-                .send(job)
-                .await
-                .map_err(|_| ApiError::unavailable("the server is shutting down")),
+            Some(sender) => sender.send(job).await.map_err(|_| ApiError::unavailable("the server is shutting down")),
             None => Err(ApiError::unavailable("the server is shutting down")),
         }
     }
@@ -204,12 +300,7 @@ impl Db {
     /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
     pub fn shutdown(&self) {
         self.writer.lock().expect("writer lock").take();
-        if let Some(thread) = self
-            .writer_thread
-            .lock()
-            .expect("writer thread lock")
-            .take()
-        {
+        if let Some(thread) = self.writer_thread.lock().expect("writer thread lock").take() {
             let _ = thread.join();
         }
     }

@@ -40,30 +40,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<String>,
-        field: Option<&str>,
-    ) -> ApiError {
-        ApiError {
-            status,
-            detail: ErrorDetail {
-                code,
-                message: message.into(),
-                field: field.map(str::to_string),
-                problems: Vec::new(),
-            },
-        }
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>, field: Option<&str>) -> ApiError {
+        ApiError { status, detail: ErrorDetail { code, message: message.into(), field: field.map(str::to_string), problems: Vec::new() } }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            message,
-            Some(field),
-        )
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some(field))
     }
 
     pub fn malformed(field: Option<&str>, message: impl Into<String>) -> ApiError {
@@ -75,12 +57,7 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "sign in, or send `Authorization: Bearer <token>`",
-            None,
-        )
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in, or send `Authorization: Bearer <token>`", None)
     }
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
@@ -92,12 +69,7 @@ impl ApiError {
     }
 
     pub fn unavailable(message: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            message,
-            None,
-        )
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message, None)
     }
 
     pub fn internal(message: impl Into<String>) -> ApiError {
@@ -109,37 +81,14 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         let message = error.to_string();
         match error {
-            StoreError::Invalid { field, reason } => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                reason,
-                Some(&field),
-            ),
-            StoreError::Refused(refusal) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "refused",
-                refusal.reason,
-                Some(refusal.field),
-            ),
-            StoreError::UnknownSubject(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject"))
-            }
-            StoreError::UnknownRecord(_) => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record"))
-            }
+            StoreError::Invalid { field, reason } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field)),
+            StoreError::Refused(refusal) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", refusal.reason, Some(refusal.field)),
+            StoreError::UnknownSubject(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject")),
+            StoreError::UnknownRecord(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record")),
             StoreError::NotFound(_) => ApiError::not_found(message),
-            StoreError::Conflict(_) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", message, None)
-            }
-            StoreError::TooLarge { .. } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None)
-            }
-            StoreError::Rulebook(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                message,
-                Some("rulebook"),
-            ),
+            StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message, None),
+            StoreError::TooLarge { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None),
+            StoreError::Rulebook(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook")),
             StoreError::NotInitialised(_)
             | StoreError::AlreadyInitialised(_)
             | StoreError::NotAStore(_)
@@ -158,10 +107,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { error: self.detail };
         let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod body;
 pub mod db;
 pub mod error;
+pub mod hot;
 pub mod metrics;
 pub mod web;
 
@@ -39,12 +40,7 @@ pub struct ServerConfig {
 impl ServerConfig {
     pub fn new(db: PathBuf, addr: SocketAddr) -> ServerConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        ServerConfig {
-            db,
-            addr,
-            readers: (2 * cores).clamp(2, 32),
-            secure_cookies: true,
-        }
+        ServerConfig { db, addr, readers: (2 * cores).clamp(2, 32), secure_cookies: true }
     }
 }
 
@@ -52,6 +48,7 @@ pub struct Inner {
     pub db: Arc<db::Db>,
     pub metrics: Arc<PrometheusRecorder>,
     pub accounts: auth::TokenCache,
+    pub checks: metrics::CheckCounters,
     pub openapi_json: String,
     pub secure_cookies: bool,
 }
@@ -70,13 +67,12 @@ impl std::ops::Deref for AppState {
 /// Builds the whole application: API, web pages, metrics.
 pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
     let (api_router, openapi) = api::router();
-    let openapi_json = openapi
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises");
+    let openapi_json = openapi.to_pretty_json().expect("the OpenAPI document serialises");
     let state = AppState(Arc::new(Inner {
         db,
         metrics: metrics::recorder(),
         accounts: auth::TokenCache::default(),
+        checks: metrics::CheckCounters::default(),
         openapi_json,
         secure_cookies,
     }));
@@ -85,10 +81,7 @@ pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
         .merge(web::router())
         .route("/healthz", axum::routing::get(api::meta::healthz))
         .route("/metrics", axum::routing::get(metrics::render))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state.clone());
@@ -118,9 +111,7 @@ impl RunningServer {
             None => Ok(()),
         };
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.shutdown())
-            .await
-            .map_err(std::io::Error::other)?;
+        tokio::task::spawn_blocking(move || db.shutdown()).await.map_err(std::io::Error::other)?;
         result
     }
 }
@@ -129,36 +120,21 @@ impl RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let db = Arc::new(db::Db::open(&config.db, config.readers)?);
     let (router, _) = app(db.clone(), config.secure_cookies);
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .map_err(|e| StartError::Bind(config.addr, e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Bind(config.addr, e))?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        })
-        .await
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
     });
-    Ok(RunningServer {
-        addr,
-        shutdown: Some(shutdown),
-        task: Some(task),
-        db,
-    })
+    Ok(RunningServer { addr, shutdown: Some(shutdown), task: Some(task), db })
 }
 
 /// Serves until `signal` completes, then shuts down gracefully.
-pub async fn serve_until(
-    config: ServerConfig,
-    signal: impl std::future::Future<Output = ()>,
-) -> Result<(), StartError> {
+pub async fn serve_until(config: ServerConfig, signal: impl std::future::Future<Output = ()>) -> Result<(), StartError> {
     let server = start(config).await?;
     tracing::info!(addr = %server.addr, "listening");
     signal.await;

@@ -3,6 +3,7 @@
 //! servers can run side by side in one test process.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -13,55 +14,92 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 use crate::AppState;
 
 /// Latency buckets in seconds: 50 µs to 5 s.
-const BUCKETS: [f64; 14] = [
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
-];
+const BUCKETS: [f64; 14] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
 pub fn recorder() -> Arc<PrometheusRecorder> {
-    Arc::new(
-        PrometheusBuilder::new()
-            .set_buckets(&BUCKETS)
-            .expect("the bucket list is not empty")
-            .build_recorder(),
-    )
+    Arc::new(PrometheusBuilder::new().set_buckets(&BUCKETS).expect("the bucket list is not empty").build_recorder())
 }
 
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // The route template, never the raw path: subject ids must not become label values.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_string();
-    let method = request.method().as_str().to_string();
+    let route = intern(request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()));
+    let method = intern(request.method().as_str());
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
-    let status = response.status().as_u16().to_string();
+    let status = intern(response.status().as_str());
     metrics::with_local_recorder(state.metrics.as_ref(), || {
-        metrics::counter!("socred_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status).increment(1);
+        metrics::counter!("socred_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
         metrics::histogram!("socred_http_request_duration_seconds", "route" => route, "method" => method).record(seconds);
     });
     response
 }
 
+/// Label values live for the process: route templates, methods and statuses
+/// are few, so each is leaked once rather than allocated per request. A
+/// bound keeps anything unexpected from growing it.
+fn intern(text: &str) -> &'static str {
+    static TABLE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<&'static str>>> = std::sync::OnceLock::new();
+    let mut table = TABLE.get_or_init(Default::default).lock().expect("intern table lock");
+    if let Some(found) = table.get(text) {
+        return found;
+    }
+    if table.len() >= 1024 {
+        return "other";
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    table.insert(leaked);
+    leaked
+}
+
 /// Records a named counter with labels, e.g. decisions and checks.
-pub fn count(state: &AppState, name: &'static str, labels: &[(&'static str, String)]) {
-    let labels: Vec<metrics::Label> = labels
-        .iter()
-        .map(|(k, v)| metrics::Label::new(*k, v.clone()))
-        .collect();
+pub fn count(state: &AppState, name: &'static str, labels: &[(&'static str, &'static str)]) {
+    let labels: Vec<metrics::Label> = labels.iter().map(|(k, v)| metrics::Label::new(*k, *v)).collect();
     metrics::with_local_recorder(state.metrics.as_ref(), || {
         metrics::counter!(name, labels).increment(1);
     });
 }
 
+/// Counters on the check path: plain atomics, because a check must cost as
+/// little as a health probe (a registry lookup per check would not).
+#[derive(Default)]
+pub struct CheckCounters {
+    pub from_memory: AtomicU64,
+    pub from_store: AtomicU64,
+    pub allow: AtomicU64,
+    pub deny: AtomicU64,
+    pub allow_with_benefit: AtomicU64,
+    pub refused: AtomicU64,
+}
+
+impl CheckCounters {
+    pub fn decided(&self, outcome: socred_core::decide::Outcome, from_memory: bool) {
+        let path = if from_memory { &self.from_memory } else { &self.from_store };
+        path.fetch_add(1, Ordering::Relaxed);
+        let counter = match outcome {
+            socred_core::decide::Outcome::Allow => &self.allow,
+            socred_core::decide::Outcome::Deny => &self.deny,
+            socred_core::decide::Outcome::AllowWithBenefit => &self.allow_with_benefit,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, out: &mut String) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        out.push_str("# HELP socred_check_decisions_total Checks answered, by where the answer came from.\n# TYPE socred_check_decisions_total counter\n");
+        out.push_str(&format!("socred_check_decisions_total{{path=\"memory\"}} {}\n", get(&self.from_memory)));
+        out.push_str(&format!("socred_check_decisions_total{{path=\"store\"}} {}\n", get(&self.from_store)));
+        out.push_str("# HELP socred_checks_total Checks, by decision (refused: outside the provider's services).\n# TYPE socred_checks_total counter\n");
+        for (decision, counter) in
+            [("allow", &self.allow), ("deny", &self.deny), ("allow-with-benefit", &self.allow_with_benefit), ("refused", &self.refused)]
+        {
+            out.push_str(&format!("socred_checks_total{{decision=\"{decision}\"}} {}\n", get(counter)));
+        }
+    }
+}
+
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        state.metrics.handle().render(),
-    )
+    let mut text = state.metrics.handle().render();
+    state.checks.render(&mut text);
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -33,54 +33,25 @@ async fn the_web_ui_in_a_real_browser() {
         std::path::Path::new(&chromium).exists(),
         "no Chromium at {chromium}: install Debian's `chromium` (scripts/test.sh does), or set SOCRED_CHROMIUM"
     );
-    assert!(
-        scripts.join("node_modules/playwright-core").exists(),
-        "run `npm ci` in {} (scripts/test.sh does)",
-        scripts.display()
-    );
+    assert!(scripts.join("node_modules/playwright-core").exists(), "run `npm ci` in {} (scripts/test.sh does)", scripts.display());
 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("browser.db");
     let day = |t: &str| socred_core::parse_date(t).unwrap();
     {
-        let mut store = Store::create(
-            &db,
-            DEFAULT_RULEBOOK,
-            "default.toml",
-            &actor("setup"),
-            "init",
-        )
-        .unwrap();
-        for (id, name) in [
-            ("110101199003074514", "Li Ming"),
-            ("440524188001010014", "Zhao Lei"),
-            ("11010519491231002X", "Wang Fang"),
-        ] {
+        let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor("setup"), "init").unwrap();
+        for (id, name) in [("110101199003074514", "Li Ming"), ("440524188001010014", "Zhao Lei"), ("11010519491231002X", "Wang Fang")] {
             store
                 .add_subject(
-                    &NewSubject {
-                        id: SubjectId::parse(id).unwrap(),
-                        name: name.into(),
-                        guardians: vec![],
-                        represents: vec![],
-                    },
+                    &NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] },
                     &actor("setup"),
                 )
                 .unwrap();
         }
         for (username, role, subject, authority) in [
-            (
-                "citizen",
-                socred_auth::Role::Subject,
-                Some("110101199003074514"),
-                None,
-            ),
-            (
-                "officer",
-                socred_auth::Role::Officer,
-                None,
-                Some("Municipal Tax Bureau"),
-            ),
+            ("citizen", socred_auth::Role::Subject, Some("110101199003074514"), None),
+            ("officer", socred_auth::Role::Officer, None, Some("Municipal Tax Bureau")),
+            ("airline", socred_auth::Role::Provider, None, None),
         ] {
             let account = NewAccount {
                 username: username.into(),
@@ -88,7 +59,7 @@ async fn the_web_ui_in_a_real_browser() {
                 password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
                 subject: subject.map(|s| SubjectId::parse(s).unwrap()),
                 authority: authority.map(str::to_string),
-                services: vec![],
+                services: if role == socred_auth::Role::Provider { vec!["civil-aviation".into(), "ordinary-rail".into()] } else { vec![] },
                 behaviours: vec![],
             };
             store.add_account(&account, &actor("setup")).unwrap();
@@ -102,26 +73,11 @@ async fn the_web_ui_in_a_real_browser() {
             evidence: Some("case file".into()),
         };
         store
-            .add_record(
-                &record(
-                    "tax-1",
-                    "110101199003074514",
-                    "tax-evasion",
-                    "2025-03-01",
-                    "Municipal Tax Bureau",
-                ),
-                &actor("officer"),
-            )
+            .add_record(&record("tax-1", "110101199003074514", "tax-evasion", "2025-03-01", "Municipal Tax Bureau"), &actor("officer"))
             .unwrap();
         store
             .add_record(
-                &record(
-                    "jd-1",
-                    "11010519491231002X",
-                    "judgment-default",
-                    "2025-01-10",
-                    "Intermediate People's Court",
-                ),
+                &record("jd-1", "11010519491231002X", "judgment-default", "2025-01-10", "Intermediate People's Court"),
                 &actor("clerk"),
             )
             .unwrap();
@@ -130,13 +86,8 @@ async fn the_web_ui_in_a_real_browser() {
     let today = socred_server::today();
     let subject_summary = {
         let store = Store::open(&db).unwrap();
-        let summary = store
-            .summary(&SubjectId::parse("110101199003074514").unwrap(), today)
-            .unwrap();
-        (
-            summary.score,
-            store.rulebook().tiers.name(summary.tier).to_string(),
-        )
+        let summary = store.summary(&SubjectId::parse("110101199003074514").unwrap(), today).unwrap();
+        (summary.score, store.rulebook().tiers.name(summary.tier).to_string())
     };
     let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
     config.readers = 4;
@@ -148,6 +99,7 @@ async fn the_web_ui_in_a_real_browser() {
         "password": PASSWORD,
         "subject": {"username": "citizen", "score": subject_summary.0, "tier": subject_summary.1, "disputed_record": "tax-1"},
         "officer": {"username": "officer", "subject_name": "Zhao Lei", "subject_id": "440524188001010014", "behaviour": "tax-evasion", "tier_before": "A", "tier_after": "B"},
+        "provider": {"username": "airline", "subject_id": "11010519491231002X", "expect": [["civil-aviation", "deny"], ["ordinary-rail", "allow"]]},
         "public": {"search": "Wang", "name": "Wang Fang", "masked_id": "110105********002X", "full_id": "11010519491231002X"},
     });
     let artifacts = manifest.join("../../artifacts/browser");
@@ -160,28 +112,14 @@ async fn the_web_ui_in_a_real_browser() {
         .current_dir(&scripts)
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the browser tests finish within 3 minutes")
-        .unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(180), run).await.expect("the browser tests finish within 3 minutes").unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     server.stop().await.unwrap();
-    assert!(
-        output.status.success(),
-        "browser tests failed:\n{stdout}\n{stderr}"
-    );
+    assert!(output.status.success(), "browser tests failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("all browser checks passed"), "{stdout}");
-    let shots = std::fs::read_dir(&artifacts)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "png")
-        })
-        .count();
-    assert!(shots >= 6, "screenshots saved: {shots}");
+    let shots =
+        std::fs::read_dir(&artifacts).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
+    assert!(shots >= 8, "screenshots saved: {shots}");
 }

@@ -24,13 +24,7 @@ fn route(
     body: Option<serde_json::Value>,
     allowed: Option<&[Role]>,
 ) -> Route {
-    Route {
-        method,
-        path: path.into(),
-        template,
-        body,
-        allowed: allowed.map(|a| a.to_vec()),
-    }
+    Route { method, path: path.into(), template, body, allowed: allowed.map(|a| a.to_vec()) }
 }
 
 fn routes() -> Vec<Route> {
@@ -46,73 +40,27 @@ fn routes() -> Vec<Route> {
             Some(json!({"id": ORG, "name": "Fuzhou Example Co."})),
             Some(&[Officer, Admin]),
         ),
-        route(
-            "GET",
-            "/api/v1/subjects",
-            "/api/v1/subjects?search=Li",
-            None,
-            Some(&[Officer, Reviewer, Auditor, Admin]),
-        ),
-        route(
-            "GET",
-            "/api/v1/subjects/{id}",
-            format!("/api/v1/subjects/{PERSON}?as_of=2025-06-01"),
-            None,
-            Some(readers),
-        ),
-        route(
-            "GET",
-            "/api/v1/subjects/{id}/explanation",
-            format!("/api/v1/subjects/{PERSON}/explanation"),
-            None,
-            Some(readers),
-        ),
-        route(
-            "GET",
-            "/api/v1/subjects/{id}/file",
-            format!("/api/v1/subjects/{PERSON}/file"),
-            None,
-            Some(readers),
-        ),
-        route(
-            "GET",
-            "/api/v1/subjects/{id}/timeline",
-            format!("/api/v1/subjects/{PERSON}/timeline"),
-            None,
-            Some(readers),
-        ),
+        route("GET", "/api/v1/subjects", "/api/v1/subjects?search=Li", None, Some(&[Officer, Reviewer, Auditor, Admin])),
+        route("GET", "/api/v1/subjects/{id}", format!("/api/v1/subjects/{PERSON}?as_of=2025-06-01"), None, Some(readers)),
+        route("GET", "/api/v1/subjects/{id}/explanation", format!("/api/v1/subjects/{PERSON}/explanation"), None, Some(readers)),
+        route("GET", "/api/v1/subjects/{id}/file", format!("/api/v1/subjects/{PERSON}/file"), None, Some(readers)),
+        route("GET", "/api/v1/subjects/{id}/timeline", format!("/api/v1/subjects/{PERSON}/timeline"), None, Some(readers)),
         route(
             "POST",
             "/api/v1/records",
             "/api/v1/records",
-            Some(
-                json!({"subject": PERSON, "behaviour": "jaywalking", "at": "2025-01-01", "id": "m-1"}),
-            ),
+            Some(json!({"subject": PERSON, "behaviour": "jaywalking", "at": "2025-01-01", "id": "m-1"})),
             Some(&[Officer]),
         ),
         route(
             "POST",
             "/api/v1/records/batch",
             "/api/v1/records/batch",
-            Some(
-                json!({"records": [{"subject": PERSON, "behaviour": "jaywalking", "at": "2025-01-02", "id": "m-2"}]}),
-            ),
+            Some(json!({"records": [{"subject": PERSON, "behaviour": "jaywalking", "at": "2025-01-02", "id": "m-2"}]})),
             Some(&[Officer]),
         ),
-        route(
-            "POST",
-            "/api/v1/records/{id}/void",
-            "/api/v1/records/m-1/void",
-            Some(json!({"reason": "entered twice"})),
-            Some(&[Officer]),
-        ),
-        route(
-            "GET",
-            "/api/v1/lists/public",
-            "/api/v1/lists/public",
-            None,
-            None,
-        ),
+        route("POST", "/api/v1/records/{id}/void", "/api/v1/records/m-1/void", Some(json!({"reason": "entered twice"})), Some(&[Officer])),
+        route("GET", "/api/v1/lists/public", "/api/v1/lists/public", None, None),
         route(
             "POST",
             "/api/v1/lists/proposals",
@@ -122,20 +70,8 @@ fn routes() -> Vec<Route> {
             ),
             Some(&[Officer, Reviewer]),
         ),
-        route(
-            "GET",
-            "/api/v1/lists/entries/{entry}",
-            format!("/api/v1/lists/entries/{entry}"),
-            None,
-            Some(readers),
-        ),
-        route(
-            "GET",
-            "/api/v1/lists/entries/{entry}/notice",
-            format!("/api/v1/lists/entries/{entry}/notice"),
-            None,
-            Some(readers),
-        ),
+        route("GET", "/api/v1/lists/entries/{entry}", format!("/api/v1/lists/entries/{entry}"), None, Some(readers)),
+        route("GET", "/api/v1/lists/entries/{entry}/notice", format!("/api/v1/lists/entries/{entry}/notice"), None, Some(readers)),
         route(
             "POST",
             "/api/v1/lists/entries/{entry}/notice",
@@ -150,13 +86,7 @@ fn routes() -> Vec<Route> {
             Some(json!({"reason": "r"})),
             Some(&[Reviewer]),
         ),
-        route(
-            "POST",
-            "/api/v1/appeals",
-            "/api/v1/appeals",
-            Some(json!({"entry": entry, "grounds": "paid"})),
-            Some(&[Subject]),
-        ),
+        route("POST", "/api/v1/appeals", "/api/v1/appeals", Some(json!({"entry": entry, "grounds": "paid"})), Some(&[Subject])),
         route(
             "POST",
             "/api/v1/appeals/{id}/decision",
@@ -192,73 +122,31 @@ fn routes() -> Vec<Route> {
             Some(json!({"outcome": "approve", "reasons": "r"})),
             Some(&[Reviewer]),
         ),
+        route("GET", "/api/v1/queue", "/api/v1/queue", None, Some(&[Reviewer, Auditor])),
+        route("POST", "/api/v1/checks", "/api/v1/checks", Some(json!({"subject": PERSON, "service": "civil-aviation"})), Some(&[Provider])),
         route(
-            "GET",
-            "/api/v1/queue",
-            "/api/v1/queue",
-            None,
-            Some(&[Reviewer, Auditor]),
+            "POST",
+            "/api/v1/checks/batch",
+            "/api/v1/checks/batch",
+            Some(json!({"checks": [{"subject": PERSON, "service": "civil-aviation"}]})),
+            Some(&[Provider]),
         ),
-        route(
-            "GET",
-            "/api/v1/audit",
-            "/api/v1/audit",
-            None,
-            Some(&[Auditor, Admin]),
-        ),
-        route(
-            "GET",
-            "/api/v1/audit/verify",
-            "/api/v1/audit/verify",
-            None,
-            Some(&[Auditor, Admin]),
-        ),
+        route("GET", "/api/v1/audit", "/api/v1/audit", None, Some(&[Auditor, Admin])),
+        route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, Some(&[Auditor, Admin])),
         route("GET", "/api/v1/me", "/api/v1/me", None, Some(everyone)),
         route(
             "POST",
             "/api/v1/accounts",
             "/api/v1/accounts",
-            Some(
-                json!({"username": "new-auditor", "role": "auditor", "password": "a long enough password"}),
-            ),
+            Some(json!({"username": "new-auditor", "role": "auditor", "password": "a long enough password"})),
             Some(&[Admin]),
         ),
-        route(
-            "GET",
-            "/api/v1/accounts",
-            "/api/v1/accounts",
-            None,
-            Some(&[Admin]),
-        ),
-        route(
-            "GET",
-            "/api/v1/tokens",
-            "/api/v1/tokens",
-            None,
-            Some(everyone),
-        ),
-        route(
-            "POST",
-            "/api/v1/tokens",
-            "/api/v1/tokens",
-            Some(json!({"label": "matrix"})),
-            Some(everyone),
-        ),
-        route(
-            "DELETE",
-            "/api/v1/tokens/{id}",
-            "/api/v1/tokens/999999",
-            None,
-            Some(everyone),
-        ),
+        route("GET", "/api/v1/accounts", "/api/v1/accounts", None, Some(&[Admin])),
+        route("GET", "/api/v1/tokens", "/api/v1/tokens", None, Some(everyone)),
+        route("POST", "/api/v1/tokens", "/api/v1/tokens", Some(json!({"label": "matrix"})), Some(everyone)),
+        route("DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/999999", None, Some(everyone)),
         route("GET", "/api/v1/rulebook", "/api/v1/rulebook", None, None),
-        route(
-            "GET",
-            "/api/v1/openapi.json",
-            "/api/v1/openapi.json",
-            None,
-            None,
-        ),
+        route("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, None),
         route("GET", "/api/v1/docs", "/api/v1/docs", None, None),
     ]
 }
@@ -268,13 +156,9 @@ async fn every_route_for_every_role() {
     let mut server = TestServer::start().await;
     let mut failures = Vec::new();
     for route in routes() {
-        let callers: Vec<Option<Role>> = std::iter::once(None)
-            .chain(Role::ALL.iter().copied().map(Some))
-            .collect();
+        let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
         for caller in callers {
-            let (status, body) = server
-                .call(caller, route.method, &route.path, route.body.clone())
-                .await;
+            let (status, body) = server.call(caller, route.method, &route.path, route.body.clone()).await;
             let expected = match (&route.allowed, caller) {
                 (None, _) => "allowed",
                 (Some(_), None) => "401",
@@ -287,40 +171,22 @@ async fn every_route_for_every_role() {
                 _ => status == 403,
             };
             if !ok {
-                failures.push(format!(
-                    "{} {} as {:?}: expected {expected}, got {status} {body}",
-                    route.method, route.path, caller
-                ));
+                failures.push(format!("{} {} as {:?}: expected {expected}, got {status} {body}", route.method, route.path, caller));
             }
             if status >= 400 {
-                assert!(
-                    body["error"]["code"].is_string(),
-                    "{} {}: error shape: {body}",
-                    route.method,
-                    route.path
-                );
+                assert!(body["error"]["code"].is_string(), "{} {}: error shape: {body}", route.method, route.path);
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 
     // Every documented operation is in the table above.
     let (_, document) = server.call(None, "GET", "/api/v1/openapi.json", None).await;
-    let covered: std::collections::HashSet<(String, String)> = routes()
-        .iter()
-        .map(|r| (r.method.to_lowercase(), r.template.to_string()))
-        .collect();
+    let covered: std::collections::HashSet<(String, String)> =
+        routes().iter().map(|r| (r.method.to_lowercase(), r.template.to_string())).collect();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            assert!(
-                covered.contains(&(method.clone(), path.clone())),
-                "{method} {path} is not in the role matrix"
-            );
+            assert!(covered.contains(&(method.clone(), path.clone())), "{method} {path} is not in the role matrix");
         }
     }
     server.stop().await;
@@ -333,42 +199,20 @@ async fn pages_by_role() {
         ("/me", Role::Subject),
         ("/officer", Role::Officer),
         ("/reviewer", Role::Reviewer),
+        ("/reviewer/annual", Role::Reviewer),
+        ("/provider", Role::Provider),
     ] {
         let anonymous = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(anonymous.status().as_u16(), 303, "{path} anonymous");
         assert_eq!(anonymous.headers()["location"], "/login");
         for other in Role::ALL {
-            let response = server
-                .client
-                .get(server.url(path))
-                .bearer_auth(server.token(other))
-                .send()
-                .await
-                .unwrap();
+            let response = server.client.get(server.url(path)).bearer_auth(server.token(other)).send().await.unwrap();
             let expected = if other == role { 200 } else { 403 };
             assert_eq!(response.status().as_u16(), expected, "{path} as {other}");
         }
     }
-    for public in [
-        "/",
-        "/lists",
-        "/rulebook",
-        "/login",
-        "/api/v1/docs",
-        "/static/style.css",
-    ] {
-        assert_eq!(
-            server
-                .client
-                .get(server.url(public))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16(),
-            200,
-            "{public}"
-        );
+    for public in ["/", "/lists", "/rulebook", "/login", "/api/v1/docs", "/static/style.css"] {
+        assert_eq!(server.client.get(server.url(public)).send().await.unwrap().status().as_u16(), 200, "{public}");
     }
     server.stop().await;
 }

@@ -95,11 +95,7 @@ fn rates(profile: Profile) -> &'static [(&'static str, f64)] {
             ("military-service-evasion", 0.02),
             ("volunteering", 0.1),
         ],
-        Profile::Organisation => &[
-            ("tax-evasion", 0.05),
-            ("judgment-default", 0.03),
-            ("charitable-donation", 0.5),
-        ],
+        Profile::Organisation => &[("tax-evasion", 0.05), ("judgment-default", 0.03), ("charitable-donation", 0.5)],
     }
 }
 
@@ -124,30 +120,13 @@ fn source(behaviour: &str) -> &'static str {
     }
 }
 
-const REGIONS: [u32; 8] = [
-    110101, 110105, 310101, 330106, 350102, 370211, 440305, 510104,
-];
-const SURNAMES: [&str; 16] = [
-    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma",
-    "Zhu", "Hu", "Guo",
-];
-const GIVEN: [&str; 16] = [
-    "Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Jun", "Yan", "Tao", "Ming", "Xiu", "Hui",
-    "Bo", "Ling", "Hao",
-];
-const ORG_WORDS: [&str; 8] = [
-    "Harbour", "Golden", "Eastern", "Jade", "Summit", "River", "Pearl", "Lotus",
-];
-const ORG_TRADES: [&str; 8] = [
-    "Trading",
-    "Construction",
-    "Logistics",
-    "Textiles",
-    "Software",
-    "Catering",
-    "Machinery",
-    "Property",
-];
+const REGIONS: [u32; 8] = [110101, 110105, 310101, 330106, 350102, 370211, 440305, 510104];
+const SURNAMES: [&str; 16] =
+    ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo"];
+const GIVEN: [&str; 16] =
+    ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Jun", "Yan", "Tao", "Ming", "Xiu", "Hui", "Bo", "Ling", "Hao"];
+const ORG_WORDS: [&str; 8] = ["Harbour", "Golden", "Eastern", "Jade", "Summit", "River", "Pearl", "Lotus"];
+const ORG_TRADES: [&str; 8] = ["Trading", "Construction", "Logistics", "Textiles", "Software", "Catering", "Machinery", "Property"];
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Draws from a Poisson distribution (Knuth; the rates here are small).
@@ -177,15 +156,9 @@ pub struct Population {
 
 impl Population {
     pub fn new(config: PopulationConfig) -> Population {
-        assert!(
-            config.subjects <= MAX_SUBJECTS,
-            "at most {MAX_SUBJECTS} subjects per population"
-        );
+        assert!(config.subjects <= MAX_SUBJECTS, "at most {MAX_SUBJECTS} subjects per population");
         assert!(config.years >= 1);
-        let start = config
-            .until
-            .replace_year(config.until.year() - config.years as i32)
-            .unwrap_or(config.until);
+        let start = config.until.replace_year(config.until.year() - config.years as i32).unwrap_or(config.until);
         Population {
             config,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -199,22 +172,15 @@ impl Population {
 
     fn day_between(&mut self, from: Date, until: Date) -> Date {
         let span = (until.to_julian_day() - from.to_julian_day()).max(1);
-        Date::from_julian_day(from.to_julian_day() + self.rng.random_range(0..span))
-            .expect("within range")
+        Date::from_julian_day(from.to_julian_day() + self.rng.random_range(0..span)).expect("within range")
     }
 
     fn new_person(&mut self, born_from: i32, born_until: i32) -> SubjectId {
         loop {
             let region = REGIONS[self.rng.random_range(0..REGIONS.len())];
-            let birth = self.day_between(
-                Date::from_ordinal_date(born_from, 1).expect("valid"),
-                Date::from_ordinal_date(born_until, 1).expect("valid"),
-            );
-            let id = SubjectId::Person(synthetic_person(
-                region,
-                birth,
-                self.rng.random_range(0..1000),
-            ));
+            let birth = self
+                .day_between(Date::from_ordinal_date(born_from, 1).expect("valid"), Date::from_ordinal_date(born_until, 1).expect("valid"));
+            let id = SubjectId::Person(synthetic_person(region, birth, self.rng.random_range(0..1000)));
             if self.seen.insert(id) {
                 return id;
             }
@@ -224,9 +190,7 @@ impl Population {
     fn new_org(&mut self) -> SubjectId {
         loop {
             let region = REGIONS[self.rng.random_range(0..REGIONS.len())];
-            let code: String = (0..9)
-                .map(|_| ORG_ALPHABET[self.rng.random_range(0..31)] as char)
-                .collect();
+            let code: String = (0..9).map(|_| ORG_ALPHABET[self.rng.random_range(0..31)] as char).collect();
             let id = SubjectId::Organisation(synthetic_org(region, &code));
             if self.seen.insert(id) {
                 return id;
@@ -236,18 +200,16 @@ impl Population {
 
     fn records(&mut self, subject: SubjectId, profile: Profile) -> Vec<Record> {
         let mut records = Vec::new();
-        let push =
-            |rng_day: Date, behaviour: &'static str, records: &mut Vec<Record>, index: u64| {
-                records.push(Record {
-                    id: RecordId::parse(&format!("demo-{index:08}-{:03}", records.len()))
-                        .expect("valid id"),
-                    subject,
-                    behaviour: behaviour.to_string(),
-                    occurred_on: rng_day,
-                    source: source(behaviour).to_string(),
-                    evidence: Some(format!("synthetic case {index}-{}", records.len())),
-                });
-            };
+        let push = |rng_day: Date, behaviour: &'static str, records: &mut Vec<Record>, index: u64| {
+            records.push(Record {
+                id: RecordId::parse(&format!("demo-{index:08}-{:03}", records.len())).expect("valid id"),
+                subject,
+                behaviour: behaviour.to_string(),
+                occurred_on: rng_day,
+                source: source(behaviour).to_string(),
+                evidence: Some(format!("synthetic case {index}-{}", records.len())),
+            });
+        };
         let years = f64::from(self.config.years);
         for (behaviour, rate) in rates(profile) {
             for _ in 0..poisson(&mut self.rng, rate * years) {
@@ -257,10 +219,7 @@ impl Population {
         }
         match profile {
             Profile::JudgmentDefaulter => {
-                let day = self.day_between(
-                    add_years(self.start, self.config.years.saturating_sub(2)),
-                    self.config.until,
-                );
+                let day = self.day_between(add_years(self.start, self.config.years.saturating_sub(2)), self.config.until);
                 push(day, "judgment-default", &mut records, self.index);
             }
             Profile::Convicted => {
@@ -296,11 +255,7 @@ impl Iterator for Population {
             (id, name, Profile::Organisation)
         } else {
             let child = roll < 0.15 && !self.adults.is_empty();
-            let id = if child {
-                self.new_person(until_year - 17, until_year - 3)
-            } else {
-                self.new_person(1950, until_year - 20)
-            };
+            let id = if child { self.new_person(until_year - 17, until_year - 3) } else { self.new_person(1950, until_year - 20) };
             if child {
                 // At most four children per guardian; a full guardian leaves the pool.
                 let slot = self.rng.random_range(0..self.adults.len());
@@ -311,11 +266,7 @@ impl Iterator for Population {
                     self.adults.swap_remove(slot);
                 }
             }
-            let name = format!(
-                "{} {}",
-                SURNAMES[self.rng.random_range(0..SURNAMES.len())],
-                GIVEN[self.rng.random_range(0..GIVEN.len())]
-            );
+            let name = format!("{} {}", SURNAMES[self.rng.random_range(0..SURNAMES.len())], GIVEN[self.rng.random_range(0..GIVEN.len())]);
             let profile = match self.rng.random::<f64>() {
                 _ if child => Profile::Ordinary,
                 p if p < 0.10 => Profile::Exemplary,
@@ -339,14 +290,7 @@ impl Iterator for Population {
         };
         let records = self.records(id, profile);
         self.index += 1;
-        Some(SyntheticSubject {
-            id,
-            name,
-            profile,
-            guardians,
-            represents,
-            records,
-        })
+        Some(SyntheticSubject { id, name, profile, guardians, represents, records })
     }
 }
 
@@ -356,12 +300,7 @@ mod tests {
     use socred_core::{DEFAULT_RULEBOOK, Rulebook};
 
     fn config(seed: u64) -> PopulationConfig {
-        PopulationConfig {
-            seed,
-            subjects: 2_000,
-            until: time::macros::date!(2026 - 06 - 30),
-            years: 6,
-        }
+        PopulationConfig { seed, subjects: 2_000, until: time::macros::date!(2026 - 06 - 30), years: 6 }
     }
 
     #[test]
@@ -386,11 +325,7 @@ mod tests {
             }
             assert!(seen.insert(subject.id));
             for record in &subject.records {
-                assert!(
-                    rulebook.behaviour(&record.behaviour).is_some(),
-                    "{}",
-                    record.behaviour
-                );
+                assert!(rulebook.behaviour(&record.behaviour).is_some(), "{}", record.behaviour);
                 assert!(record.occurred_on <= time::macros::date!(2026 - 06 - 30));
                 assert!(record_ids.insert(record.id.clone()));
             }
@@ -402,10 +337,7 @@ mod tests {
         for guardian in population.iter().flat_map(|s| &s.guardians) {
             *children.entry(guardian).or_insert(0) += 1;
         }
-        assert!(
-            children.values().all(|n| *n <= MAX_CHILDREN),
-            "at most four children each"
-        );
+        assert!(children.values().all(|n| *n <= MAX_CHILDREN), "at most four children each");
         assert!(population.iter().any(|s| !s.represents.is_empty()));
     }
 }

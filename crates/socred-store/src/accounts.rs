@@ -35,30 +35,13 @@ pub struct TokenInfo {
     pub revoked_at: Option<String>,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.username, a.role, s.id, a.authority, a.services, a.behaviours";
+const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, s.id, a.authority, a.services, a.behaviours";
 
 /// id, username, role, subject, authority, services (JSON), behaviours (JSON).
-type AccountRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
+type AccountRow = (i64, String, String, Option<String>, Option<String>, String, String);
 
 fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-    ))
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
 }
 
 fn to_account(raw: AccountRow) -> Result<Account> {
@@ -67,10 +50,7 @@ fn to_account(raw: AccountRow) -> Result<Account> {
     Ok(Account {
         id,
         role: role.parse().map_err(|_| corrupt("role"))?,
-        subject: subject
-            .map(|s| SubjectId::parse(&s))
-            .transpose()
-            .map_err(|_| corrupt("subject"))?,
+        subject: subject.map(|s| SubjectId::parse(&s)).transpose().map_err(|_| corrupt("subject"))?,
         authority,
         services: serde_json::from_str(&services).map_err(|_| corrupt("services"))?,
         behaviours: serde_json::from_str(&behaviours).map_err(|_| corrupt("behaviours"))?,
@@ -80,44 +60,19 @@ fn to_account(raw: AccountRow) -> Result<Account> {
 
 fn code_list(field: &str, items: &[String]) -> Result<()> {
     if items.len() > MAX_SERVICES {
-        return Err(StoreError::invalid(
-            field,
-            format!("at most {MAX_SERVICES}"),
-        ));
+        return Err(StoreError::invalid(field, format!("at most {MAX_SERVICES}")));
     }
     for item in items {
-        let valid = !item.is_empty()
-            && item.len() <= 64
-            && item
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let valid = !item.is_empty() && item.len() <= 64 && item.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid {
-            return Err(StoreError::invalid(
-                field,
-                format!("{item:?} must be 1-64 characters of a-z, 0-9 and -"),
-            ));
+            return Err(StoreError::invalid(field, format!("{item:?} must be 1-64 characters of a-z, 0-9 and -")));
         }
     }
     Ok(())
 }
 
-fn audit_change(
-    connection: &Connection,
-    seq: i64,
-    actor: &Actor,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<()> {
-    audit::append(
-        connection,
-        seq,
-        &actor.at_text(),
-        actor.name(),
-        action,
-        None,
-        &detail,
-        RowDigest::default(),
-    )?;
+fn audit_change(connection: &Connection, seq: i64, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
+    audit::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, RowDigest::default())?;
     Ok(())
 }
 
@@ -126,49 +81,25 @@ impl Store {
     /// a subject account names its subject, an officer its authority, a provider
     /// its services, a partner its behaviours.
     pub fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64> {
-        check_username(&account.username).map_err(|e| {
-            StoreError::invalid(
-                "username",
-                e.to_string().trim_start_matches("username: ").to_string(),
-            )
-        })?;
+        check_username(&account.username)
+            .map_err(|e| StoreError::invalid("username", e.to_string().trim_start_matches("username: ").to_string()))?;
         match account.role {
             Role::Subject if account.subject.is_none() => {
-                return Err(StoreError::invalid(
-                    "subject",
-                    "a subject account names its subject",
-                ));
+                return Err(StoreError::invalid("subject", "a subject account names its subject"));
             }
-            Role::Officer
-                if account
-                    .authority
-                    .as_deref()
-                    .is_none_or(|a| a.trim().is_empty()) =>
-            {
-                return Err(StoreError::invalid(
-                    "authority",
-                    "an officer account names its authority",
-                ));
+            Role::Officer if account.authority.as_deref().is_none_or(|a| a.trim().is_empty()) => {
+                return Err(StoreError::invalid("authority", "an officer account names its authority"));
             }
             Role::Provider if account.services.is_empty() => {
-                return Err(StoreError::invalid(
-                    "services",
-                    "a provider account names its service categories",
-                ));
+                return Err(StoreError::invalid("services", "a provider account names its service categories"));
             }
             Role::Partner if account.behaviours.is_empty() => {
-                return Err(StoreError::invalid(
-                    "behaviours",
-                    "a partner account names the behaviours of its agreement",
-                ));
+                return Err(StoreError::invalid("behaviours", "a partner account names the behaviours of its agreement"));
             }
             _ => {}
         }
         if account.role != Role::Subject && account.subject.is_some() {
-            return Err(StoreError::invalid(
-                "subject",
-                "only a subject account names a subject",
-            ));
+            return Err(StoreError::invalid("subject", "only a subject account names a subject"));
         }
         if let Some(authority) = &account.authority {
             socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)
@@ -176,21 +107,20 @@ impl Store {
         }
         code_list("services", &account.services)?;
         code_list("behaviours", &account.behaviours)?;
-        for code in &account.behaviours {
-            if self.rulebook.behaviour(code).is_none() {
-                return Err(StoreError::invalid(
-                    "behaviours",
-                    format!("{code:?} is not in the rulebook"),
-                ));
+        for code in &account.services {
+            if self.rulebook.service(code).is_none() {
+                return Err(StoreError::invalid("services", format!("{code:?} is not a service of the rulebook")));
             }
         }
-        let subject_key = account
-            .subject
-            .as_ref()
-            .map(|s| self.subject_key(s))
-            .transpose()?;
+        for code in &account.behaviours {
+            if self.rulebook.behaviour(code).is_none() {
+                return Err(StoreError::invalid("behaviours", format!("{code:?} is not in the rulebook")));
+            }
+        }
+        let subject_key = account.subject.as_ref().map(|s| self.subject_key(s)).transpose()?;
         self.write(|connection, seq| {
-            let taken: Option<i64> = connection.query_row("SELECT id FROM accounts WHERE username = ?1", [&account.username], |r| r.get(0)).optional()?;
+            let taken: Option<i64> =
+                connection.query_row("SELECT id FROM accounts WHERE username = ?1", [&account.username], |r| r.get(0)).optional()?;
             if taken.is_some() {
                 return Err(StoreError::Conflict(format!("username {} is taken", account.username)));
             }
@@ -230,18 +160,13 @@ impl Store {
         let row = self
             .connection
             .prepare_cached(&sql)?
-            .query_row([username], |row| {
-                Ok((read_account(row)?, row.get::<_, Option<String>>(7)?))
-            })
+            .query_row([username], |row| Ok((read_account(row)?, row.get::<_, Option<String>>(7)?)))
             .optional()?;
-        row.map(|(raw, hash)| Ok((to_account(raw)?, hash)))
-            .transpose()
+        row.map(|(raw, hash)| Ok((to_account(raw)?, hash))).transpose()
     }
 
     pub fn account(&self, username: &str) -> Result<Option<Account>> {
-        Ok(self
-            .account_for_login(username)?
-            .map(|(account, _)| account))
+        Ok(self.account_for_login(username)?.map(|(account, _)| account))
     }
 
     /// The account a live API token belongs to.
@@ -250,39 +175,24 @@ impl Store {
             "SELECT {ACCOUNT_COLUMNS} FROM tokens t JOIN accounts a ON a.id = t.account LEFT JOIN subjects s ON s.key = a.subject
              WHERE t.secret_hash = ?1 AND t.revoked_at IS NULL AND a.disabled = 0"
         );
-        let row = self
-            .connection
-            .prepare_cached(&sql)?
-            .query_row([secret_hash], read_account)
-            .optional()?;
+        let row = self.connection.prepare_cached(&sql)?.query_row([secret_hash], read_account).optional()?;
         row.map(to_account).transpose()
     }
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
-        let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN subjects s ON s.key = a.subject ORDER BY a.id LIMIT ?1"
-        );
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN subjects s ON s.key = a.subject ORDER BY a.id LIMIT ?1");
         let mut statement = self.connection.prepare(&sql)?;
         let rows = statement.query_map([MAX_PAGE], read_account)?;
         rows.map(|row| to_account(row?)).collect()
     }
 
     /// Stores a new token (its hash) for an account. The secret itself is never stored.
-    pub fn issue_token(
-        &mut self,
-        account: &Account,
-        secret_hash: &str,
-        label: &str,
-        actor: &Actor,
-    ) -> Result<i64> {
-        socred_core::record::check_text(label, 128)
-            .map_err(|e| StoreError::invalid("label", e.to_string()))?;
+    pub fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, actor: &Actor) -> Result<i64> {
+        socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
         self.write(|connection, seq| {
-            let live: i64 = connection.query_row(
-                "SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL",
-                [account.id],
-                |r| r.get(0),
-            )?;
+            let live: i64 =
+                connection
+                    .query_row("SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL", [account.id], |r| r.get(0))?;
             if live >= MAX_TOKENS_PER_ACCOUNT {
                 return Err(StoreError::TooLarge { count: live as usize + 1, limit: MAX_TOKENS_PER_ACCOUNT as usize });
             }
@@ -291,7 +201,13 @@ impl Store {
                 params![account.id, secret_hash, label, actor.at_text()],
             )?;
             let id = connection.last_insert_rowid();
-            audit_change(connection, seq, actor, "token.issue", serde_json::json!({"account": account.username, "token": id, "label": label}))?;
+            audit_change(
+                connection,
+                seq,
+                actor,
+                "token.issue",
+                serde_json::json!({"account": account.username, "token": id, "label": label}),
+            )?;
             Ok(id)
         })
     }
@@ -313,37 +229,28 @@ impl Store {
                 return Ok(());
             }
             connection.execute("UPDATE tokens SET revoked_at = ?1 WHERE id = ?2", params![actor.at_text(), token])?;
-            audit_change(connection, seq, actor, "token.revoke", serde_json::json!({"account": username, "token": token, "account_id": account}))?;
+            audit_change(
+                connection,
+                seq,
+                actor,
+                "token.revoke",
+                serde_json::json!({"account": username, "token": token, "account_id": account}),
+            )?;
             Ok(())
         })
     }
 
     pub fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
-        let mut statement = self.connection.prepare(
-            "SELECT id, label, created_at, revoked_at FROM tokens WHERE account = ?1 ORDER BY id",
-        )?;
-        let rows = statement.query_map([account], |r| {
-            Ok(TokenInfo {
-                id: r.get(0)?,
-                label: r.get(1)?,
-                created_at: r.get(2)?,
-                revoked_at: r.get(3)?,
-            })
-        })?;
+        let mut statement =
+            self.connection.prepare("SELECT id, label, created_at, revoked_at FROM tokens WHERE account = ?1 ORDER BY id")?;
+        let rows = statement
+            .query_map([account], |r| Ok(TokenInfo { id: r.get(0)?, label: r.get(1)?, created_at: r.get(2)?, revoked_at: r.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Opens a browser session. Expired sessions are purged on the way.
-    pub fn create_session(
-        &mut self,
-        account: i64,
-        secret_hash: &str,
-        csrf: &str,
-        now_unix: i64,
-        expires_unix: i64,
-    ) -> Result<()> {
-        self.connection
-            .execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
+    pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
+        self.connection.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
         self.connection.execute(
             "INSERT INTO sessions (secret_hash, account, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
             params![secret_hash, account, csrf, expires_unix],
@@ -360,17 +267,13 @@ impl Store {
         let row = self
             .connection
             .prepare_cached(&sql)?
-            .query_row(params![secret_hash, now_unix], |row| {
-                Ok((read_account(row)?, row.get::<_, String>(7)?))
-            })
+            .query_row(params![secret_hash, now_unix], |row| Ok((read_account(row)?, row.get::<_, String>(7)?)))
             .optional()?;
-        row.map(|(raw, csrf)| Ok((to_account(raw)?, csrf)))
-            .transpose()
+        row.map(|(raw, csrf)| Ok((to_account(raw)?, csrf))).transpose()
     }
 
     pub fn end_session(&mut self, secret_hash: &str) -> Result<()> {
-        self.connection
-            .execute("DELETE FROM sessions WHERE secret_hash = ?1", [secret_hash])?;
+        self.connection.execute("DELETE FROM sessions WHERE secret_hash = ?1", [secret_hash])?;
         Ok(())
     }
 }

@@ -61,15 +61,7 @@ impl RowDigest {
         self.rows += 1;
     }
 
-    pub fn event(
-        &mut self,
-        subject: &str,
-        on_day: i64,
-        actor: &str,
-        kind: &str,
-        case_key: &str,
-        body: &str,
-    ) {
+    pub fn event(&mut self, subject: &str, on_day: i64, actor: &str, kind: &str, case_key: &str, body: &str) {
         field(&mut self.events, subject.as_bytes());
         self.events.update(on_day.to_le_bytes());
         for part in [actor, kind, case_key, body] {
@@ -90,13 +82,7 @@ impl RowDigest {
     pub fn finish(self) -> String {
         let mut outer = Sha256::new();
         outer.update(self.rows.to_le_bytes());
-        for section in [
-            self.subjects,
-            self.links,
-            self.records,
-            self.voids,
-            self.rulebooks,
-        ] {
+        for section in [self.subjects, self.links, self.records, self.voids, self.rulebooks] {
             outer.update(section.finalize());
         }
         hex::encode(outer.finalize())
@@ -133,30 +119,16 @@ pub fn entry_hash(prev: &str, entry: &EntryFields<'_>) -> String {
     let mut hasher = Sha256::new();
     field(&mut hasher, prev.as_bytes());
     hasher.update(entry.seq.to_le_bytes());
-    for part in [
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.subject.unwrap_or(""),
-        entry.detail,
-        entry.digest,
-    ] {
+    for part in [entry.at, entry.actor, entry.action, entry.subject.unwrap_or(""), entry.detail, entry.digest] {
         field(&mut hasher, part.as_bytes());
     }
-    field(
-        &mut hasher,
-        if entry.subject.is_some() { b"1" } else { b"0" },
-    );
+    field(&mut hasher, if entry.subject.is_some() { b"1" } else { b"0" });
     hex::encode(hasher.finalize())
 }
 
 /// The next audit sequence number, to be reserved inside a write transaction.
 pub fn next_seq(connection: &Connection) -> Result<i64> {
-    Ok(
-        connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", [], |row| {
-            row.get(0)
-        })?,
-    )
+    Ok(connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", [], |row| row.get(0))?)
 }
 
 /// Appends the entry `seq` (reserved with [`next_seq`]) to the chain.
@@ -172,25 +144,12 @@ pub fn append(
     digest: RowDigest,
 ) -> Result<String> {
     let prev: String = connection
-        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq - 1], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq - 1], |row| row.get(0))
         .optional()?
         .unwrap_or_else(|| GENESIS.to_string());
     let detail = detail.to_string();
     let digest = digest.finish();
-    let hash = entry_hash(
-        &prev,
-        &EntryFields {
-            seq,
-            at,
-            actor,
-            action,
-            subject,
-            detail: &detail,
-            digest: &digest,
-        },
-    );
+    let hash = entry_hash(&prev, &EntryFields { seq, at, actor, action, subject, detail: &detail, digest: &digest });
     connection.execute(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, digest, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, at, actor, action, subject, detail, digest, prev, hash],
@@ -208,18 +167,12 @@ pub struct VerifyReport {
     /// Entries of the access log (reads of files), chained separately.
     pub accesses: u64,
     pub accesses_head: String,
+    /// Entries of the check log (providers' decisions), chained separately.
+    pub checks: u64,
 }
 
 /// The hash of one access-log row.
-pub fn access_hash(
-    prev: &str,
-    seq: i64,
-    at: &str,
-    actor: &str,
-    subject: &str,
-    purpose: &str,
-    what: &str,
-) -> String {
+pub fn access_hash(prev: &str, seq: i64, at: &str, actor: &str, subject: &str, purpose: &str, what: &str) -> String {
     let mut hasher = Sha256::new();
     field(&mut hasher, prev.as_bytes());
     hasher.update(seq.to_le_bytes());
@@ -240,17 +193,15 @@ pub fn log_access(
     what: &str,
 ) -> Result<()> {
     let (seq, prev): (i64, String) = connection
-        .query_row(
-            "SELECT seq, hash FROM accesses ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM accesses ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
         .map(|(seq, hash): (i64, String)| (seq + 1, hash))
         .unwrap_or((1, GENESIS.to_string()));
     let hash = access_hash(&prev, seq, at, actor, subject, purpose, what);
     connection
-        .prepare_cached("INSERT INTO accesses (seq, at, actor, subject, purpose, what, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+        .prepare_cached(
+            "INSERT INTO accesses (seq, at, actor, subject, purpose, what, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
         .execute(params![seq, at, actor, subject_key, purpose, what, prev, hash])?;
     Ok(())
 }
@@ -267,18 +218,10 @@ fn verify_accesses(connection: &Connection) -> Result<(u64, String)> {
         let seq: i64 = row.get(0)?;
         let (at, actor): (String, String) = (row.get(1)?, row.get(2)?);
         let subject: Option<String> = row.get(3)?;
-        let (purpose, what, stored_prev, hash): (String, String, String, String) =
-            (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?);
-        let subject = subject.ok_or_else(|| {
-            StoreError::AuditBroken(format!("access {seq} refers to a missing subject"))
-        })?;
-        if seq != expected
-            || stored_prev != prev
-            || access_hash(&prev, seq, &at, &actor, &subject, &purpose, &what) != hash
-        {
-            return Err(StoreError::AuditBroken(format!(
-                "the access log was altered at entry {expected}"
-            )));
+        let (purpose, what, stored_prev, hash): (String, String, String, String) = (row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?);
+        let subject = subject.ok_or_else(|| StoreError::AuditBroken(format!("access {seq} refers to a missing subject")))?;
+        if seq != expected || stored_prev != prev || access_hash(&prev, seq, &at, &actor, &subject, &purpose, &what) != hash {
+            return Err(StoreError::AuditBroken(format!("the access log was altered at entry {expected}")));
         }
         prev = hash;
         expected += 1;
@@ -288,39 +231,12 @@ fn verify_accesses(connection: &Connection) -> Result<(u64, String)> {
 
 /// One ledger row, as the digest sees it.
 enum LedgerRow {
-    Event {
-        subject: Option<String>,
-        on_day: i64,
-        actor: String,
-        kind: String,
-        case_key: String,
-        body: String,
-    },
-    Subject {
-        id: String,
-        kind: String,
-        name: String,
-    },
-    Link {
-        subject: Option<String>,
-        kind: String,
-        other: Option<String>,
-    },
-    Record {
-        record_id: String,
-        subject: Option<String>,
-        behaviour: String,
-        occurred_on: i64,
-        source: String,
-        evidence: Option<String>,
-    },
-    Void {
-        record_id: Option<String>,
-        reason: String,
-    },
-    Rulebook {
-        fingerprint: String,
-    },
+    Event { subject: Option<String>, on_day: i64, actor: String, kind: String, case_key: String, body: String },
+    Subject { id: String, kind: String, name: String },
+    Link { subject: Option<String>, kind: String, other: Option<String> },
+    Record { record_id: String, subject: Option<String>, behaviour: String, occurred_on: i64, source: String, evidence: Option<String> },
+    Void { record_id: Option<String>, reason: String },
+    Rulebook { fingerprint: String },
 }
 
 impl LedgerRow {
@@ -328,59 +244,30 @@ impl LedgerRow {
         let broken = |what: String| StoreError::AuditBroken(what);
         match self {
             LedgerRow::Subject { id, kind, name } => digest.subject(&id, &kind, &name),
-            LedgerRow::Link {
-                subject,
-                kind,
-                other,
-            } => {
+            LedgerRow::Link { subject, kind, other } => {
                 let (Some(subject), Some(other)) = (subject, other) else {
                     return Err(broken("a link refers to a missing subject".into()));
                 };
                 digest.link(&subject, &kind, &other)
             }
-            LedgerRow::Record {
-                record_id,
-                subject,
-                behaviour,
-                occurred_on,
-                source,
-                evidence,
-            } => {
-                let subject = subject.ok_or_else(|| {
-                    broken(format!("record {record_id} refers to a missing subject"))
-                })?;
-                let subject = SubjectId::parse(&subject)
-                    .map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {e}")))?;
+            LedgerRow::Record { record_id, subject, behaviour, occurred_on, source, evidence } => {
+                let subject = subject.ok_or_else(|| broken(format!("record {record_id} refers to a missing subject")))?;
+                let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {e}")))?;
                 let occurred_on = i32::try_from(occurred_on)
                     .ok()
                     .and_then(|day| Date::from_julian_day(day).ok())
                     .ok_or_else(|| StoreError::Corrupt(format!("record {record_id}: bad date")))?;
-                let content = RecordContent {
-                    subject: &subject,
-                    behaviour: &behaviour,
-                    occurred_on,
-                    source: &source,
-                    evidence: evidence.as_deref(),
-                };
+                let content =
+                    RecordContent { subject: &subject, behaviour: &behaviour, occurred_on, source: &source, evidence: evidence.as_deref() };
                 digest.record(&record_id, &content)
             }
             LedgerRow::Void { record_id, reason } => {
-                let record_id =
-                    record_id.ok_or_else(|| broken("a void refers to a missing record".into()))?;
+                let record_id = record_id.ok_or_else(|| broken("a void refers to a missing record".into()))?;
                 digest.void(&record_id, &reason)
             }
             LedgerRow::Rulebook { fingerprint } => digest.rulebook(&fingerprint),
-            LedgerRow::Event {
-                subject,
-                on_day,
-                actor,
-                kind,
-                case_key,
-                body,
-            } => {
-                let subject = subject.ok_or_else(|| {
-                    broken(format!("event {case_key} refers to a missing subject"))
-                })?;
+            LedgerRow::Event { subject, on_day, actor, kind, case_key, body } => {
+                let subject = subject.ok_or_else(|| broken(format!("event {case_key} refers to a missing subject")))?;
                 digest.event(&subject, on_day, &actor, &kind, &case_key, &body)
             }
         }
@@ -433,10 +320,9 @@ const LEDGER_SCANS: [(&str, ReadRow); 6] = [
             ))
         },
     ),
-    (
-        "SELECT v.audit_seq, r.record_id, v.reason FROM voids v LEFT JOIN records r ON r.seq = v.record_seq ORDER BY v.seq",
-        |row| Ok((row.get(0)?, LedgerRow::Void { record_id: row.get(1)?, reason: row.get(2)? })),
-    ),
+    ("SELECT v.audit_seq, r.record_id, v.reason FROM voids v LEFT JOIN records r ON r.seq = v.record_seq ORDER BY v.seq", |row| {
+        Ok((row.get(0)?, LedgerRow::Void { record_id: row.get(1)?, reason: row.get(2)? }))
+    }),
     ("SELECT audit_seq, fingerprint FROM rulebooks ORDER BY seq", |row| {
         Ok((row.get(0)?, LedgerRow::Rulebook { fingerprint: row.get(1)? }))
     }),
@@ -464,22 +350,16 @@ const LEDGER_SCANS: [(&str, ReadRow); 6] = [
 /// constant whatever the size of the ledger.
 pub fn verify(connection: &Connection) -> Result<VerifyReport> {
     let broken = |what: String| StoreError::AuditBroken(what);
-    let mut statements = LEDGER_SCANS
-        .iter()
-        .map(|(sql, _)| connection.prepare(sql))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut statements = LEDGER_SCANS.iter().map(|(sql, _)| connection.prepare(sql)).collect::<Result<Vec<_>, _>>()?;
     let mut cursors = Vec::with_capacity(statements.len());
     for (statement, (_, read)) in statements.iter_mut().zip(LEDGER_SCANS) {
-        let mut cursor = Cursor {
-            rows: statement.query([])?,
-            read,
-            pending: None,
-        };
+        let mut cursor = Cursor { rows: statement.query([])?, read, pending: None };
         cursor.advance()?;
         cursors.push(cursor);
     }
 
-    let mut audit_statement = connection.prepare("SELECT seq, at, actor, action, subject, detail, digest, prev, hash FROM audit ORDER BY seq")?;
+    let mut audit_statement =
+        connection.prepare("SELECT seq, at, actor, action, subject, detail, digest, prev, hash FROM audit ORDER BY seq")?;
     let mut audit_rows = audit_statement.query([])?;
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1i64;
@@ -488,18 +368,12 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
         let seq: i64 = row.get(0)?;
         let (at, actor, action): (String, String, String) = (row.get(1)?, row.get(2)?, row.get(3)?);
         let subject: Option<String> = row.get(4)?;
-        let (detail, digest, stored_prev, hash): (String, String, String, String) =
-            (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
+        let (detail, digest, stored_prev, hash): (String, String, String, String) = (row.get(5)?, row.get(6)?, row.get(7)?, row.get(8)?);
         if seq != expected_seq {
-            return Err(broken(format!(
-                "entry {expected_seq} is missing (found {seq} next)"
-            )));
+            return Err(broken(format!("entry {expected_seq} is missing (found {seq} next)")));
         }
         if stored_prev != prev {
-            return Err(broken(format!(
-                "entry {seq} does not link to entry {}",
-                seq - 1
-            )));
+            return Err(broken(format!("entry {seq} does not link to entry {}", seq - 1)));
         }
         let mut rows = RowDigest::default();
         for cursor in cursors.iter_mut() {
@@ -508,9 +382,7 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
                     break;
                 }
                 if *row_seq < seq {
-                    return Err(broken(format!(
-                        "a ledger row claims entry {row_seq} but appears after it"
-                    )));
+                    return Err(broken(format!("a ledger row claims entry {row_seq} but appears after it")));
                 }
                 let (_, ledger_row) = cursor.pending.take().expect("just matched");
                 ledger_row.feed(&mut rows)?;
@@ -523,19 +395,10 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
                 "entry {seq} ({action} by {actor} at {at}): the ledger rows it wrote were changed, removed or added"
             )));
         }
-        let fields = EntryFields {
-            seq,
-            at: &at,
-            actor: &actor,
-            action: &action,
-            subject: subject.as_deref(),
-            detail: &detail,
-            digest: &digest,
-        };
+        let fields =
+            EntryFields { seq, at: &at, actor: &actor, action: &action, subject: subject.as_deref(), detail: &detail, digest: &digest };
         if entry_hash(&prev, &fields) != hash {
-            return Err(broken(format!(
-                "entry {seq} ({action}) was altered: its hash does not match its content"
-            )));
+            return Err(broken(format!("entry {seq} ({action}) was altered: its hash does not match its content")));
         }
         prev = hash;
         expected_seq += 1;
@@ -544,21 +407,11 @@ pub fn verify(connection: &Connection) -> Result<VerifyReport> {
         return Err(broken("ledger rows exist that no audit entry wrote".into()));
     }
     let (accesses, accesses_head) = verify_accesses(connection)?;
-    Ok(VerifyReport {
-        entries: (expected_seq - 1) as u64,
-        ledger_rows,
-        head: prev,
-        accesses,
-        accesses_head,
-    })
+    Ok(VerifyReport { entries: (expected_seq - 1) as u64, ledger_rows, head: prev, accesses, accesses_head, checks: 0 })
 }
 
 /// The newest audit entries, newest first, at most `limit`.
-pub fn recent(
-    connection: &Connection,
-    subject: Option<&str>,
-    limit: u32,
-) -> Result<Vec<AuditEntry>> {
+pub fn recent(connection: &Connection, subject: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>> {
     let mut statement = connection.prepare(
         "SELECT seq, at, actor, action, subject, detail, digest, prev, hash FROM audit
          WHERE ?1 IS NULL OR subject = ?1 ORDER BY seq DESC LIMIT ?2",
@@ -583,11 +436,7 @@ pub fn recent(
 /// The hash of the newest entry: publish it elsewhere to anchor the chain.
 pub fn head(connection: &Connection) -> Result<(i64, String)> {
     Ok(connection
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
         .unwrap_or((0, GENESIS.to_string())))
 }

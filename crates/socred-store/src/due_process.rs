@@ -7,9 +7,7 @@ use std::collections::HashSet;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use socred_core::date::format_date;
-use socred_core::lists::{
-    self, Appeal, Dispute, DueProcessView, Effect, EntryState, ListEntry, Repair,
-};
+use socred_core::lists::{self, Appeal, Dispute, DueProcessView, Effect, EntryState, ListEntry, Repair};
 use socred_core::process::{EntryId, EntryOrigin, Event, StoredEvent};
 use socred_core::{Date, SubjectId};
 
@@ -30,7 +28,9 @@ pub enum ActOutcome {
         voided_record: Option<String>,
     },
     /// The same event (same case, content, date and actor) was already stored.
-    Duplicate { subject: SubjectId },
+    Duplicate {
+        subject: SubjectId,
+    },
 }
 
 /// A line of the public list: never the score, never the file.
@@ -89,13 +89,9 @@ pub struct Queue {
 }
 
 fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
-    let (id, name): (String, String) = connection.query_row(
-        "SELECT id, name FROM subjects WHERE key = ?1",
-        [key],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    let id = SubjectId::parse(&id)
-        .map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
+    let (id, name): (String, String) =
+        connection.query_row("SELECT id, name FROM subjects WHERE key = ?1", [key], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
     Ok(SubjectRef { id, name })
 }
 
@@ -111,103 +107,61 @@ impl Store {
     fn subject_of_record(&self, record: &str) -> Result<(i64, SubjectId)> {
         let row: Option<(i64, String)> = self
             .connection
-            .query_row(
-                "SELECT s.key, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
-                [record],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row("SELECT s.key, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1", [record], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .optional()?;
         let (key, id) = row.ok_or_else(|| StoreError::UnknownRecord(record.to_string()))?;
-        Ok((
-            key,
-            SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        ))
+        Ok((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?))
     }
 
-    fn subject_of_case(
-        &self,
-        case_key: &str,
-        kinds: &[&str],
-        what: &str,
-    ) -> Result<(i64, SubjectId)> {
+    fn subject_of_case(&self, case_key: &str, kinds: &[&str], what: &str) -> Result<(i64, SubjectId)> {
         let mut statement = self.connection.prepare_cached(
             "SELECT s.key, s.id FROM events e JOIN subjects s ON s.key = e.subject
              WHERE e.case_key = ?1 AND e.kind IN (?2, ?3) ORDER BY e.seq LIMIT 1",
         )?;
         let row: Option<(i64, String)> = statement
-            .query_row(
-                params![case_key, kinds[0], kinds.get(1).unwrap_or(&kinds[0])],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row(params![case_key, kinds[0], kinds.get(1).unwrap_or(&kinds[0])], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         let (key, id) = row.ok_or_else(|| StoreError::NotFound(format!("{what} {case_key}")))?;
-        Ok((
-            key,
-            SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        ))
+        Ok((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?))
     }
 
     /// The subject a list entry belongs to, read off the entry id.
     pub fn subject_of_entry(&self, entry: &EntryId) -> Result<(i64, SubjectId)> {
         match entry.origin() {
-            Some(EntryOrigin::Record { record, .. }) => self
-                .subject_of_record(record.as_str())
-                .map_err(|error| match error {
-                    StoreError::UnknownRecord(_) => {
-                        StoreError::NotFound(format!("list entry {entry}"))
-                    }
-                    other => other,
-                }),
-            Some(EntryOrigin::Tier { subject, .. }) => Ok((
-                self.key_of(&subject)
-                    .map_err(|_| StoreError::NotFound(format!("list entry {entry}")))?,
-                subject,
-            )),
-            Some(EntryOrigin::Proposal { .. }) => {
-                self.subject_of_case(entry.as_str(), &["list-proposed"], "list entry")
+            Some(EntryOrigin::Record { record, .. }) => self.subject_of_record(record.as_str()).map_err(|error| match error {
+                StoreError::UnknownRecord(_) => StoreError::NotFound(format!("list entry {entry}")),
+                other => other,
+            }),
+            Some(EntryOrigin::Tier { subject, .. }) => {
+                Ok((self.key_of(&subject).map_err(|_| StoreError::NotFound(format!("list entry {entry}")))?, subject))
             }
+            Some(EntryOrigin::Proposal { .. }) => self.subject_of_case(entry.as_str(), &["list-proposed"], "list entry"),
             None => Err(StoreError::NotFound(format!("list entry {entry}"))),
         }
     }
 
-    fn subject_of_event(
-        &self,
-        event: &Event,
-        proposal_subject: Option<&SubjectId>,
-    ) -> Result<(i64, SubjectId)> {
+    fn subject_of_event(&self, event: &Event, proposal_subject: Option<&SubjectId>) -> Result<(i64, SubjectId)> {
         match event {
             Event::ListProposed { .. } => {
-                let subject = proposal_subject.ok_or_else(|| {
-                    StoreError::invalid("subject", "a proposal names its subject")
-                })?;
+                let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a proposal names its subject"))?;
                 Ok((self.key_of(subject)?, *subject))
             }
             Event::NoticeServed { entry }
             | Event::ListWithdrawn { entry, .. }
             | Event::AppealFiled { entry, .. }
             | Event::RepairApplied { entry, .. } => self.subject_of_entry(entry),
-            Event::AppealDecided { appeal, .. } => {
-                self.subject_of_case(appeal.as_str(), &["appeal-filed"], "appeal")
-            }
-            Event::RepairDecided { repair, .. } => {
-                self.subject_of_case(repair.as_str(), &["repair-applied"], "repair application")
-            }
-            Event::DisputeDecided { dispute, .. } => {
-                self.subject_of_case(dispute.as_str(), &["dispute-filed"], "dispute")
-            }
+            Event::AppealDecided { appeal, .. } => self.subject_of_case(appeal.as_str(), &["appeal-filed"], "appeal"),
+            Event::RepairDecided { repair, .. } => self.subject_of_case(repair.as_str(), &["repair-applied"], "repair application"),
+            Event::DisputeDecided { dispute, .. } => self.subject_of_case(dispute.as_str(), &["dispute-filed"], "dispute"),
             Event::DisputeFiled { record, .. } => self.subject_of_record(record.as_str()),
         }
     }
 
     /// Records a due-process act after the core's state machine allowed it.
     /// Refused acts change nothing. The same act twice is stored once.
-    pub fn act(
-        &mut self,
-        proposal_subject: Option<&SubjectId>,
-        on: Date,
-        actor: &Actor,
-        event: Event,
-    ) -> Result<ActOutcome> {
+    pub fn act(&mut self, proposal_subject: Option<&SubjectId>, on: Date, actor: &Actor, event: Event) -> Result<ActOutcome> {
         event.check_text()?;
         let (key, subject) = self.subject_of_event(&event, proposal_subject)?;
         if let (Event::ListProposed { .. }, Some(named)) = (&event, proposal_subject) {
@@ -274,15 +228,19 @@ impl Store {
             .entries
             .into_iter()
             .find(|e| &e.id == entry)
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("list entry {entry} on {}", format_date(as_of)))
-            })
+            .ok_or_else(|| StoreError::NotFound(format!("list entry {entry} on {}", format_date(as_of))))
     }
 
     /// Recomputes the derived list entries of every subject whose file changed.
     /// Returns how many subjects were refreshed.
     pub fn refresh_lists(&mut self) -> Result<u64> {
-        let mut refreshed = 0;
+        Ok(self.refresh_lists_collect()?.len() as u64)
+    }
+
+    /// Like [`Store::refresh_lists`], returning the subjects refreshed (the
+    /// server updates its in-memory index from them).
+    pub fn refresh_lists_collect(&mut self) -> Result<Vec<(i64, SubjectId)>> {
+        let mut refreshed = Vec::new();
         loop {
             let rulebook = self.rulebook.clone();
             let done = self.write(|connection, _| {
@@ -290,8 +248,10 @@ impl Store {
                     .prepare_cached("SELECT subject FROM dirty LIMIT ?1")?
                     .query_map([REFRESH_BATCH], |row| row.get(0))?
                     .collect::<Result<_, _>>()?;
+                let mut done = Vec::with_capacity(keys.len());
                 for key in &keys {
                     let subject = subject_by_key(connection, *key)?.id;
+                    done.push((*key, subject));
                     let file = load_file(connection, *key, subject)?;
                     // Evaluated at the end of time: every interval as far as the ledger knows it.
                     let view = lists::evaluate(&rulebook, subject, &file, Date::MAX);
@@ -314,10 +274,11 @@ impl Store {
                     }
                     connection.prepare_cached("DELETE FROM dirty WHERE subject = ?1")?.execute([key])?;
                 }
-                Ok(keys.len() as u64)
+                Ok(done)
             })?;
-            refreshed += done;
-            if done < u64::from(REFRESH_BATCH) {
+            let finished = done.len() < REFRESH_BATCH as usize;
+            refreshed.extend(done);
+            if finished {
                 return Ok(refreshed);
             }
         }
@@ -338,31 +299,14 @@ impl Store {
 
     /// Whether some subjects' list entries wait to be recomputed.
     pub fn lists_stale(&self) -> Result<bool> {
-        Ok(self
-            .connection
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM dirty)")?
-            .query_row([], |row| row.get(0))?)
+        Ok(self.connection.prepare_cached("SELECT EXISTS (SELECT 1 FROM dirty)")?.query_row([], |row| row.get(0))?)
     }
 
     /// The published list on a date: listed, published entries only, as of the
     /// last refresh. Search matches the name (substring) or the exact identifier.
-    pub fn published(
-        &self,
-        as_of: Date,
-        list: Option<&str>,
-        search: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<PublicEntry>> {
+    pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
         let search = search.map(str::trim).filter(|s| !s.is_empty());
-        let pattern = search.map(|s| {
-            format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            )
-        });
+        let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
         let mut statement = self.connection.prepare_cached(
             "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
              FROM entries e JOIN subjects s ON s.key = e.subject
@@ -372,14 +316,7 @@ impl Store {
              ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6",
         )?;
         let rows = statement.query_map(
-            params![
-                julian(as_of),
-                list,
-                pattern,
-                search.map(|s| s.to_ascii_uppercase()),
-                limit.min(MAX_PAGE),
-                offset
-            ],
+            params![julian(as_of), list, pattern, search.map(|s| s.to_ascii_uppercase()), limit.min(MAX_PAGE), offset],
             |row| {
                 Ok((
                     row.get::<_, String>(0)?,
@@ -397,11 +334,7 @@ impl Store {
         for row in rows {
             let (entry, list, id, name, authority, legal_basis, since, until) = row?;
             let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let list_title = self
-                .rulebook
-                .list(&list)
-                .map(|l| l.title.clone())
-                .unwrap_or_else(|| list.clone());
+            let list_title = self.rulebook.list(&list).map(|l| l.title.clone()).unwrap_or_else(|| list.clone());
             out.push(PublicEntry {
                 entry,
                 list,
@@ -427,9 +360,7 @@ impl Store {
                 OR (f.kind = 'list-proposed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind IN ('notice-served', 'list-withdrawn') AND d.case_key = f.case_key))
              LIMIT ?1",
         )?;
-        let keys: Vec<i64> = statement
-            .query_map([MAX_PAGE], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let keys: Vec<i64> = statement.query_map([MAX_PAGE], |row| row.get(0))?.collect::<Result<_, _>>()?;
         let mut queue = Queue::default();
         for key in keys {
             let subject = subject_by_key(&self.connection, key)?;
@@ -437,38 +368,18 @@ impl Store {
             let view = lists::evaluate(&self.rulebook, subject.id, &file, as_of);
             for entry in &view.entries {
                 let live = !entry.state.is_final();
-                for appeal in entry
-                    .appeals
-                    .iter()
-                    .filter(|a| a.decision.is_none() && live)
-                {
-                    queue.appeals.push(QueueItem {
-                        subject: subject.clone(),
-                        item: appeal.clone(),
-                    });
+                for appeal in entry.appeals.iter().filter(|a| a.decision.is_none() && live) {
+                    queue.appeals.push(QueueItem { subject: subject.clone(), item: appeal.clone() });
                 }
-                for repair in entry
-                    .repairs
-                    .iter()
-                    .filter(|r| r.decision.is_none() && live)
-                {
-                    queue.repairs.push(QueueItem {
-                        subject: subject.clone(),
-                        item: repair.clone(),
-                    });
+                for repair in entry.repairs.iter().filter(|r| r.decision.is_none() && live) {
+                    queue.repairs.push(QueueItem { subject: subject.clone(), item: repair.clone() });
                 }
                 if entry.state == EntryState::Proposed {
-                    queue.proposals.push(QueueItem {
-                        subject: subject.clone(),
-                        item: entry.clone(),
-                    });
+                    queue.proposals.push(QueueItem { subject: subject.clone(), item: entry.clone() });
                 }
             }
             for dispute in view.disputes.into_iter().filter(|d| d.decision.is_none()) {
-                queue.disputes.push(QueueItem {
-                    subject: subject.clone(),
-                    item: dispute,
-                });
+                queue.disputes.push(QueueItem { subject: subject.clone(), item: dispute });
             }
         }
         queue.appeals.sort_by_key(|q| q.item.decide_by);
@@ -480,13 +391,7 @@ impl Store {
 
     /// Logs a read of a subject's file by someone other than the subject
     /// (the caller knows who the subject is and skips its own reads).
-    pub fn log_access(
-        &self,
-        actor: &Actor,
-        subject: &SubjectId,
-        purpose: &str,
-        what: &str,
-    ) -> Result<()> {
+    pub fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<()> {
         self.log_accesses(&[AccessRequest {
             actor: actor.clone(),
             subject: *subject,
@@ -498,13 +403,9 @@ impl Store {
     /// Logs many reads in one transaction: the server's group commit.
     pub fn log_accesses(&self, reads: &[AccessRequest]) -> Result<()> {
         for read in reads {
-            socred_core::record::check_text(&read.purpose, 500)
-                .map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+            socred_core::record::check_text(&read.purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
         }
-        let keys = reads
-            .iter()
-            .map(|read| self.key_of(&read.subject))
-            .collect::<Result<Vec<_>>>()?;
+        let keys = reads.iter().map(|read| self.key_of(&read.subject)).collect::<Result<Vec<_>>>()?;
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
         let result = reads.iter().zip(keys).try_for_each(|(read, key)| {
             audit::log_access(
@@ -529,17 +430,10 @@ impl Store {
     /// Every logged read of a subject's file, oldest first.
     pub fn accesses(&self, subject: &SubjectId) -> Result<Vec<Access>> {
         let key = self.key_of(subject)?;
-        let mut statement = self.connection.prepare_cached(
-            "SELECT at, actor, purpose, what FROM accesses WHERE subject = ?1 ORDER BY seq",
-        )?;
-        let rows = statement.query_map([key], |row| {
-            Ok(Access {
-                at: row.get(0)?,
-                actor: row.get(1)?,
-                purpose: row.get(2)?,
-                what: row.get(3)?,
-            })
-        })?;
+        let mut statement =
+            self.connection.prepare_cached("SELECT at, actor, purpose, what FROM accesses WHERE subject = ?1 ORDER BY seq")?;
+        let rows = statement
+            .query_map([key], |row| Ok(Access { at: row.get(0)?, actor: row.get(1)?, purpose: row.get(2)?, what: row.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

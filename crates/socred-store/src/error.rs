@@ -38,18 +38,12 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
-        StoreError::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        StoreError::Invalid { field: field.into(), reason: reason.into() }
     }
 
     /// True when the caller's input was at fault, not the store.
     pub fn is_client_error(&self) -> bool {
-        !matches!(
-            self,
-            StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_)
-        )
+        !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_))
     }
 }
 

@@ -108,45 +108,28 @@ impl<'s> ImportSession<'s> {
         if let Some(key) = self.subject_keys.get(subject) {
             return Ok(*key);
         }
-        let key = self
-            .find_subject
-            .query_row([subject.as_str()], |row| row.get(0))
-            .optional()?;
+        let key = self.find_subject.query_row([subject.as_str()], |row| row.get(0)).optional()?;
         self.subject_keys.insert(*subject, key);
         Ok(key)
     }
 
     fn reject(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
         self.rejected += 1;
-        RowOutcome::Rejected {
-            field,
-            reason,
-            conflict,
-        }
+        RowOutcome::Rejected { field, reason, conflict }
     }
 
     /// Writes one record (validated by the caller) inside the session.
     pub fn push(&mut self, record: &Record) -> Result<RowOutcome> {
         assert!(self.open);
         if self.inserted + self.duplicates + self.rejected >= MAX_SESSION_RECORDS {
-            return Err(StoreError::TooLarge {
-                count: (MAX_SESSION_RECORDS + 1) as usize,
-                limit: MAX_SESSION_RECORDS as usize,
-            });
+            return Err(StoreError::TooLarge { count: (MAX_SESSION_RECORDS + 1) as usize, limit: MAX_SESSION_RECORDS as usize });
         }
         if self.rulebook.behaviour(&record.behaviour).is_none() {
-            let reason = format!(
-                "{:?} is not in rulebook {} {}",
-                record.behaviour, self.rulebook.id, self.rulebook.version
-            );
+            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version);
             return Ok(self.reject("behaviour", reason, false));
         }
         let Some(subject_key) = self.subject_key(&record.subject)? else {
-            return Ok(self.reject(
-                "subject",
-                format!("subject {} is not registered", record.subject),
-                false,
-            ));
+            return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
         };
         let inserted = self.insert.execute(params![
             record.id.as_str(),
@@ -204,8 +187,7 @@ impl<'s> ImportSession<'s> {
     pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
-        let (outcome, key) =
-            crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
+        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));
         if outcome == crate::SubjectOutcome::Registered {
             self.subjects += 1;
@@ -236,11 +218,7 @@ impl<'s> ImportSession<'s> {
             // One subject in the batch: the entry belongs in that subject's history.
             let single_subject = if self.touched.len() == 1 {
                 let key = *self.touched.iter().next().expect("one");
-                Some(connection.query_row(
-                    "SELECT id FROM subjects WHERE key = ?1",
-                    [key],
-                    |row| row.get::<_, String>(0),
-                )?)
+                Some(connection.query_row("SELECT id FROM subjects WHERE key = ?1", [key], |row| row.get::<_, String>(0))?)
             } else {
                 None
             };
@@ -260,12 +238,7 @@ impl<'s> ImportSession<'s> {
         match result {
             Ok(audit_seq) => {
                 connection.execute_batch("COMMIT")?;
-                Ok(ImportSummary {
-                    inserted: self.inserted,
-                    duplicates: self.duplicates,
-                    rejected: self.rejected,
-                    audit_seq,
-                })
+                Ok(ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq })
             }
             Err(error) => {
                 let _ = connection.execute_batch("ROLLBACK");

@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod audit;
+mod decisions;
 mod due_process;
 mod error;
 mod import;
@@ -25,12 +26,13 @@ use time::OffsetDateTime;
 
 pub use accounts::{NewAccount, TokenInfo};
 pub use audit::{AuditEntry, VerifyReport};
+pub use decisions::{AnnualRow, CheckEntry, CheckLog, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "3";
+const SCHEMA_VERSION: &str = "8";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -47,19 +49,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn new(name: &str, at: OffsetDateTime) -> Result<Actor> {
-        check_text(name, MAX_ACTOR_CHARS)
-            .map_err(|e| StoreError::invalid("actor", e.to_string()))?;
-        Ok(Actor {
-            name: name.to_string(),
-            at,
-        })
+        check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
+        Ok(Actor { name: name.to_string(), at })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    fn at_text(&self) -> String {
+    /// The time as RFC 3339, UTC.
+    pub fn at_text(&self) -> String {
         self.at
             .to_offset(time::UtcOffset::UTC)
             .format(&time::format_description::well_known::Rfc3339)
@@ -139,9 +138,7 @@ fn configure(connection: &Connection) -> Result<()> {
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Corrupt(format!(
-            "could not switch to WAL (got {mode})"
-        )));
+        return Err(StoreError::Corrupt(format!("could not switch to WAL (got {mode})")));
     }
     // FULL: a commit is on disk before it is acknowledged.
     connection.execute_batch(
@@ -175,22 +172,14 @@ fn from_julian(day: i64) -> Result<Date> {
 impl Store {
     /// Creates a new store at `path` with the given rulebook. Refuses to touch
     /// an existing non-empty file.
-    pub fn create(
-        path: &Path,
-        rulebook_source: &str,
-        rulebook_file: &str,
-        actor: &Actor,
-        origin: &str,
-    ) -> Result<Store> {
+    pub fn create(path: &Path, rulebook_source: &str, rulebook_file: &str, actor: &Actor, origin: &str) -> Result<Store> {
         let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
         }
         let connection = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
@@ -199,11 +188,7 @@ impl Store {
         })?;
         connection.execute_batch("BEGIN IMMEDIATE")?;
         let created = (|| -> Result<()> {
-            let exists: i64 = connection.query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
-                [],
-                |r| r.get(0),
-            )?;
+            let exists: i64 = connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))?;
             if exists > 0 {
                 return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
             }
@@ -214,14 +199,7 @@ impl Store {
             )?;
             let seq = audit::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
-            insert_rulebook(
-                &connection,
-                &rulebook,
-                rulebook_source,
-                rulebook_file,
-                seq,
-                &mut digest,
-            )?;
+            insert_rulebook(&connection, &rulebook, rulebook_source, rulebook_file, seq, &mut digest)?;
             audit::append(
                 &connection,
                 seq,
@@ -241,13 +219,7 @@ impl Store {
                 return Err(error);
             }
         }
-        Ok(Store {
-            connection,
-            path: path.to_path_buf(),
-            rulebook: Arc::new(rulebook),
-            rulebook_seq: 1,
-            rulebook_checked: None,
-        })
+        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook), rulebook_seq: 1, rulebook_checked: None })
     }
 
     /// Opens an existing store; never creates one.
@@ -265,31 +237,20 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(not_a_store(path))?;
+        let connection = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
             StoreError::Database(db) => not_a_store(path)(db),
             other => other,
         })?;
         let version: Option<String> = connection
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'schema_version'",
-                [],
-                |row| row.get(0),
-            )
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
             .optional()
             .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(StoreError::NotAStore(path.to_path_buf()));
         }
         let (rulebook, rulebook_seq) = load_active_rulebook(&connection)?;
-        Ok(Store {
-            connection,
-            path: path.to_path_buf(),
-            rulebook: Arc::new(rulebook),
-            rulebook_seq,
-            rulebook_checked: None,
-        })
+        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook), rulebook_seq, rulebook_checked: None })
     }
 
     /// The name and kind of a subject: a single index lookup.
@@ -305,17 +266,11 @@ impl Store {
     /// or the server's writer while this is a reader). Checks at most once a
     /// second: activation is rare, reads are not.
     pub fn reload_rulebook_if_changed(&mut self) -> Result<bool> {
-        if self
-            .rulebook_checked
-            .is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1))
-        {
+        if self.rulebook_checked.is_some_and(|at| at.elapsed() < std::time::Duration::from_secs(1)) {
             return Ok(false);
         }
         self.rulebook_checked = Some(std::time::Instant::now());
-        let seq: i64 = self
-            .connection
-            .prepare_cached("SELECT MAX(seq) FROM rulebooks")?
-            .query_row([], |row| row.get(0))?;
+        let seq: i64 = self.connection.prepare_cached("SELECT MAX(seq) FROM rulebooks")?.query_row([], |row| row.get(0))?;
         if seq == self.rulebook_seq {
             return Ok(false);
         }
@@ -344,11 +299,7 @@ impl Store {
 
     /// What created the store: "init" or "demo".
     pub fn origin(&self) -> Result<String> {
-        Ok(self
-            .connection
-            .query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| {
-                row.get(0)
-            })?)
+        Ok(self.connection.query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| row.get(0))?)
     }
 
     /// Runs `write` in one IMMEDIATE transaction with a reserved audit sequence number.
@@ -376,13 +327,8 @@ impl Store {
             let (outcome, _) = write_subject(connection, seq, subject, &mut digest)?;
             if digest.rows() > 0 {
                 let (action, links_added) = match outcome {
-                    SubjectOutcome::Registered => (
-                        "subject.register",
-                        subject.guardians.len() + subject.represents.len(),
-                    ),
-                    SubjectOutcome::AlreadyRegistered { links_added } => {
-                        ("subject.link", links_added)
-                    }
+                    SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
+                    SubjectOutcome::AlreadyRegistered { links_added } => ("subject.link", links_added),
                 };
                 audit::append(
                     connection,
@@ -402,25 +348,18 @@ impl Store {
     pub fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         let row: Option<(i64, String)> = self
             .connection
-            .query_row(
-                "SELECT key, name FROM subjects WHERE id = ?1",
-                [id.as_str()],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row("SELECT key, name FROM subjects WHERE id = ?1", [id.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         let Some((key, name)) = row else {
             return Ok(None);
         };
         let linked = |sql: &str| -> Result<Vec<SubjectRef>> {
             let mut statement = self.connection.prepare_cached(sql)?;
-            let rows = statement.query_map([key], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })?;
+            let rows = statement.query_map([key], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
                 let (other, name) = row?;
-                let id = SubjectId::parse(&other)
-                    .map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
+                let id = SubjectId::parse(&other).map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
                 out.push(SubjectRef { id, name });
             }
             Ok(out)
@@ -454,11 +393,7 @@ impl Store {
 
     /// Starts a batched, atomic write of records: nothing is stored until
     /// [`ImportSession::commit`]. `action` names the audit entry.
-    pub fn begin_import<'s>(
-        &'s mut self,
-        actor: &Actor,
-        action: &str,
-    ) -> Result<ImportSession<'s>> {
+    pub fn begin_import<'s>(&'s mut self, actor: &Actor, action: &str) -> Result<ImportSession<'s>> {
         ImportSession::begin(self, actor.clone(), action.to_string())
     }
 
@@ -467,11 +402,7 @@ impl Store {
         let mut session = self.begin_import(actor, "record.add")?;
         let outcome = session.push(record)?;
         match &outcome {
-            RowOutcome::Rejected {
-                field,
-                reason,
-                conflict,
-            } => {
+            RowOutcome::Rejected { field, reason, conflict } => {
                 let error = if *conflict {
                     StoreError::Conflict(reason.clone())
                 } else if *field == "subject" {
@@ -491,14 +422,8 @@ impl Store {
 
     /// Voids a record. Voiding twice with the same reason is a no-op; with
     /// another reason, a conflict (the first void stands).
-    pub fn void_record(
-        &mut self,
-        record_id: &RecordId,
-        reason: &str,
-        actor: &Actor,
-    ) -> Result<VoidOutcome> {
-        check_text(reason, MAX_REASON_CHARS)
-            .map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+    pub fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
+        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
         let result = self.write(|connection, seq| {
             let row: Option<(i64, i64, String)> = connection
                 .query_row(
@@ -509,9 +434,8 @@ impl Store {
                 .optional()?;
             let (record_seq, subject_key, subject) = row.ok_or_else(|| StoreError::UnknownRecord(record_id.to_string()))?;
             let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let existing: Option<String> = connection
-                .query_row("SELECT reason FROM voids WHERE record_seq = ?1", [record_seq], |row| row.get(0))
-                .optional()?;
+            let existing: Option<String> =
+                connection.query_row("SELECT reason FROM voids WHERE record_seq = ?1", [record_seq], |row| row.get(0)).optional()?;
             match existing {
                 Some(previous) if previous == reason => return Ok(VoidOutcome::AlreadyVoid { subject }),
                 Some(previous) => {
@@ -519,10 +443,8 @@ impl Store {
                 }
                 None => {}
             }
-            connection.execute(
-                "INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)",
-                params![record_seq, reason, seq],
-            )?;
+            connection
+                .execute("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)", params![record_seq, reason, seq])?;
             Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             let mut digest = audit::RowDigest::default();
             digest.void(record_id.as_str(), reason);
@@ -586,23 +508,12 @@ impl Store {
     }
 
     /// Score history between two dates (at most 30 years), for charts.
-    pub fn timeline(
-        &self,
-        id: &SubjectId,
-        from: Date,
-        until: Date,
-    ) -> Result<Vec<assess::TimelinePoint>> {
+    pub fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<assess::TimelinePoint>> {
         if from > until {
             return Err(StoreError::invalid("from", "must not be after `to`"));
         }
         if until.year() - from.year() > assess::MAX_TIMELINE_YEARS {
-            return Err(StoreError::invalid(
-                "from",
-                format!(
-                    "a timeline covers at most {} years",
-                    assess::MAX_TIMELINE_YEARS
-                ),
-            ));
+            return Err(StoreError::invalid("from", format!("a timeline covers at most {} years", assess::MAX_TIMELINE_YEARS)));
         }
         let file = self.file(id)?;
         Ok(assess::timeline(&self.rulebook, &file, from, until))
@@ -614,28 +525,18 @@ impl Store {
         if text.is_empty() || text.chars().count() > 128 {
             return Err(StoreError::invalid("search", "1-128 characters"));
         }
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let mut statement = self.connection.prepare_cached(
             "SELECT id, name FROM subjects WHERE id LIKE ?1 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\' ORDER BY id LIMIT ?3",
         )?;
-        let rows = statement.query_map(
-            params![
-                format!("{}%", escaped.to_ascii_uppercase()),
-                format!("%{escaped}%"),
-                limit.min(MAX_PAGE)
-            ],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-        )?;
+        let rows = statement
+            .query_map(params![format!("{}%", escaped.to_ascii_uppercase()), format!("%{escaped}%"), limit.min(MAX_PAGE)], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, name) = row?;
-            out.push(SubjectRef {
-                id: SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                name,
-            });
+            out.push(SubjectRef { id: SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?, name });
         }
         Ok(out)
     }
@@ -655,16 +556,8 @@ impl Store {
         };
         let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let file = self.file_by_key(key, subject)?;
-        let record = file
-            .records
-            .into_iter()
-            .find(|r| &r.id == record_id)
-            .ok_or_else(|| StoreError::Corrupt("record vanished".into()))?;
-        let void = file
-            .voids
-            .into_iter()
-            .find(|v| &v.record_id == record_id)
-            .map(|v| v.reason);
+        let record = file.records.into_iter().find(|r| &r.id == record_id).ok_or_else(|| StoreError::Corrupt("record vanished".into()))?;
+        let void = file.voids.into_iter().find(|v| &v.record_id == record_id).map(|v| v.reason);
         Ok(Some((record, void)))
     }
 
@@ -687,8 +580,7 @@ impl Store {
                 ))
             })
             .optional()?;
-        let Some((from, until, score, tier, points_tier, lock_tier, lock_since, lock_until)) = row
-        else {
+        let Some((from, until, score, tier, points_tier, lock_tier, lock_since, lock_until)) = row else {
             return Ok(None);
         };
         let tier_of = |rank: i64| -> Result<Tier> {
@@ -699,11 +591,9 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt(format!("cached tier {rank}")))
         };
         let lock = match (lock_tier, lock_since, lock_until) {
-            (Some(tier), Some(since), Some(until)) => Some(LockState {
-                tier: tier_of(tier)?,
-                since: from_julian(since)?,
-                until: from_julian(until)?,
-            }),
+            (Some(tier), Some(since), Some(until)) => {
+                Some(LockState { tier: tier_of(tier)?, since: from_julian(since)?, until: from_julian(until)? })
+            }
             _ => None,
         };
         Ok(Some(Summary {
@@ -744,16 +634,41 @@ impl Store {
         ]);
         match result {
             Ok(_) => Ok(()),
-            Err(error)
-                if matches!(
-                    error.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::ReadOnly)
-                ) =>
-            {
+            Err(error) if matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::ReadOnly)) => {
                 Ok(())
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Caches today's summary for every subject that has none holding on
+    /// `as_of` (at server start: the in-memory index is built from the cache).
+    pub fn warm_summaries(&mut self, as_of: Date) -> Result<u64> {
+        let day = julian(as_of);
+        let missing: Vec<(i64, String)> = {
+            let mut statement = self.connection.prepare(
+                "SELECT key, id FROM subjects WHERE key NOT IN (SELECT subject FROM assessment_cache
+                 WHERE fingerprint = ?1 AND valid_from <= ?2 AND (valid_until IS NULL OR valid_until > ?2))",
+            )?;
+            let rows = statement.query_map(params![self.rulebook.fingerprint, day], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for chunk in missing.chunks(10_000) {
+            self.connection.execute_batch("BEGIN IMMEDIATE")?;
+            let result = chunk.iter().try_for_each(|(key, id)| {
+                let id = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let file = self.file_by_key(*key, id)?;
+                self.remember(*key, &assess::summarise(&self.rulebook, &file, as_of), as_of)
+            });
+            match result {
+                Ok(()) => self.connection.execute_batch("COMMIT")?,
+                Err(error) => {
+                    let _ = self.connection.execute_batch("ROLLBACK");
+                    return Err(error);
+                }
+            }
+        }
+        Ok(missing.len() as u64)
     }
 
     /// Computes and caches the summary of every subject on `as_of`, in one
@@ -763,9 +678,7 @@ impl Store {
         let mut counts = vec![0u64; self.rulebook.tiers.len()];
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
         let result = (|| -> Result<()> {
-            let mut subjects = self
-                .connection
-                .prepare("SELECT key, id FROM subjects ORDER BY key")?;
+            let mut subjects = self.connection.prepare("SELECT key, id FROM subjects ORDER BY key")?;
             let mut rows = subjects.query([])?;
             while let Some(row) = rows.next()? {
                 let key: i64 = row.get(0)?;
@@ -791,12 +704,7 @@ impl Store {
     /// Replaces the active rulebook with a new version. Refused if records in
     /// the ledger use behaviours the new version does not declare. Cached
     /// assessments are dropped: they were made under the old version.
-    pub fn activate_rulebook(
-        &mut self,
-        source: &str,
-        file: &str,
-        actor: &Actor,
-    ) -> Result<Arc<Rulebook>> {
+    pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
         let activated = self.write(|connection, seq| {
             let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
@@ -843,11 +751,7 @@ impl Store {
     }
 
     pub fn overview(&self) -> Result<Overview> {
-        let count = |sql: &str| -> Result<u64> {
-            Ok(self
-                .connection
-                .query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
-        };
+        let count = |sql: &str| -> Result<u64> { Ok(self.connection.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64) };
         Ok(Overview {
             persons: count("SELECT count(*) FROM subjects WHERE kind = 'person'")?,
             organisations: count("SELECT count(*) FROM subjects WHERE kind = 'organisation'")?,
@@ -860,33 +764,24 @@ impl Store {
     /// Subject ids in registration order, a page at a time.
     pub fn subject_ids(&self, after_key: i64, limit: u32) -> Result<Vec<(i64, SubjectId)>> {
         let limit = limit.min(MAX_PAGE);
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT key, id FROM subjects WHERE key > ?1 ORDER BY key LIMIT ?2")?;
-        let rows = statement.query_map(params![after_key, limit], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })?;
+        let mut statement = self.connection.prepare_cached("SELECT key, id FROM subjects WHERE key > ?1 ORDER BY key LIMIT ?2")?;
+        let rows = statement.query_map(params![after_key, limit], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (key, id) = row?;
-            out.push((
-                key,
-                SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            ));
+            out.push((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?));
         }
         Ok(out)
     }
 
     pub fn audit_verify(&self) -> Result<VerifyReport> {
-        audit::verify(&self.connection)
+        let mut report = audit::verify(&self.connection)?;
+        report.checks = self.verify_checks()?;
+        Ok(report)
     }
 
     pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(
-            &self.connection,
-            subject.map(|s| s.as_str()),
-            limit.min(MAX_PAGE),
-        )
+        audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
     }
 
     pub fn audit_head(&self) -> Result<(i64, String)> {
@@ -898,20 +793,26 @@ impl Store {
     pub fn ledger_fingerprint(&self) -> Result<String> {
         let (seq, hash) = self.audit_head()?;
         let overview = self.overview()?;
-        let count = |table: &str| -> Result<i64> {
-            Ok(self
-                .connection
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
-        };
+        // Fixed SQL only: the table names are constants, never input.
+        let count = |sql: &str| -> Result<i64> { Ok(self.connection.query_row(sql, [], |r| r.get(0))?) };
+        let counts = [
+            "SELECT count(*) FROM links",
+            "SELECT count(*) FROM events",
+            "SELECT count(*) FROM accesses",
+            "SELECT coalesce(sum(rows), 0) FROM check_groups",
+            "SELECT count(*) FROM accounts",
+            "SELECT count(*) FROM tokens",
+        ]
+        .iter()
+        .map(|sql| count(sql).map(|n| n.to_string()))
+        .collect::<Result<Vec<_>>>()?;
         Ok(format!(
-            "{seq}:{hash}:{}:{}:{}:{}:{}:{}:{}",
+            "{seq}:{hash}:{}:{}:{}:{}:{}",
             overview.persons,
             overview.organisations,
             overview.records,
             overview.voids,
-            count("links")?,
-            count("events")?,
-            count("accesses")?
+            counts.join(":")
         ))
     }
 
@@ -924,10 +825,8 @@ impl Store {
     /// Drops the cached summaries of subjects whose file changed and marks their
     /// list entries for recomputation.
     fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
-        let mut uncache =
-            connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
-        let mut dirty =
-            connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?;
+        let mut uncache = connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
+        let mut dirty = connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?;
         for key in keys {
             uncache.execute([key])?;
             dirty.execute([key])?;
@@ -948,14 +847,10 @@ pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Res
     let mut file = SubjectFile::default();
     while let Some(row) = rows.next()? {
         let record_id: String = row.get(0)?;
-        let id_value = RecordId::parse(&record_id)
-            .map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
+        let id_value = RecordId::parse(&record_id).map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
         let void_reason: Option<String> = row.get(5)?;
         if let Some(reason) = void_reason {
-            file.voids.push(Void {
-                record_id: id_value.clone(),
-                reason,
-            });
+            file.voids.push(Void { record_id: id_value.clone(), reason });
         }
         if let Some(actor) = row.get::<_, Option<String>>(6)? {
             file.recorded_by.insert(id_value.clone(), actor);
@@ -969,43 +864,27 @@ pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Res
             evidence: row.get(4)?,
         });
     }
-    let mut statement = connection.prepare_cached(
-        "SELECT seq, on_day, actor, body FROM events WHERE subject = ?1 ORDER BY seq",
-    )?;
+    let mut statement = connection.prepare_cached("SELECT seq, on_day, actor, body FROM events WHERE subject = ?1 ORDER BY seq")?;
     let mut rows = statement.query([key])?;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let body: String = row.get(3)?;
-        let event = serde_json::from_str(&body)
-            .map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
-        file.events.push(socred_core::process::StoredEvent {
-            seq: seq as u64,
-            on: from_julian(row.get(1)?)?,
-            actor: row.get(2)?,
-            event,
-        });
+        let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
+        file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on: from_julian(row.get(1)?)?, actor: row.get(2)?, event });
     }
     Ok(file)
 }
 
 /// Checks what can be checked without the database.
 pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
-    check_text(&subject.name, MAX_NAME_CHARS)
-        .map_err(|e| StoreError::invalid("name", e.to_string()))?;
+    check_text(&subject.name, MAX_NAME_CHARS).map_err(|e| StoreError::invalid("name", e.to_string()))?;
     let links = subject.guardians.len() + subject.represents.len();
     if links > MAX_LINKS_PER_CALL {
-        return Err(StoreError::TooLarge {
-            count: links,
-            limit: MAX_LINKS_PER_CALL,
-        });
+        return Err(StoreError::TooLarge { count: links, limit: MAX_LINKS_PER_CALL });
     }
     if subject.id.kind() == SubjectKind::Organisation && links > 0 {
         return Err(StoreError::invalid(
-            if subject.guardians.is_empty() {
-                "represents"
-            } else {
-                "guardian"
-            },
+            if subject.guardians.is_empty() { "represents" } else { "guardian" },
             "only a person can have guardians or represent an organisation",
         ));
     }
@@ -1026,70 +905,52 @@ pub(crate) fn write_subject(
         .optional()?;
     let (key, registered) = match existing {
         Some((_, name)) if name != subject.name => {
-            return Err(StoreError::Conflict(format!(
-                "subject {} is already registered under the name {name:?}",
-                subject.id
-            )));
+            return Err(StoreError::Conflict(format!("subject {} is already registered under the name {name:?}", subject.id)));
         }
         Some((key, _)) => (key, false),
         None => {
-            connection
-                .prepare_cached(
-                    "INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![
-                    subject.id.as_str(),
-                    subject.id.kind().as_str(),
-                    subject.name,
-                    seq
-                ])?;
-            digest.subject(
+            connection.prepare_cached("INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
                 subject.id.as_str(),
                 subject.id.kind().as_str(),
-                &subject.name,
-            );
+                subject.name,
+                seq
+            ])?;
+            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name);
             (connection.last_insert_rowid(), true)
         }
     };
+    if registered {
+        // A new subject enters the derived tables (and the server's index).
+        connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?.execute([key])?;
+    }
     let mut links_added = 0;
-    for (field, others, wanted) in [
-        ("guardian", &subject.guardians, SubjectKind::Person),
-        ("represents", &subject.represents, SubjectKind::Organisation),
-    ] {
+    for (field, others, wanted) in
+        [("guardian", &subject.guardians, SubjectKind::Person), ("represents", &subject.represents, SubjectKind::Organisation)]
+    {
         for other in others {
             if *other == subject.id {
-                return Err(StoreError::invalid(
-                    field,
-                    "a subject cannot be linked to itself",
-                ));
+                return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
             }
             if other.kind() != wanted {
-                return Err(StoreError::invalid(
-                    field,
-                    format!("{other} is not a {}", wanted.as_str()),
-                ));
+                return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
             }
             let other_key: i64 = connection
                 .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
                 .query_row([other.as_str()], |row| row.get(0))
                 .optional()?
-                .ok_or_else(|| {
-                    StoreError::invalid(field, format!("subject {other} is not registered"))
-                })?;
+                .ok_or_else(|| StoreError::invalid(field, format!("subject {other} is not registered")))?;
             let added = connection
                 .prepare_cached("INSERT INTO links (subject, kind, other, audit_seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
                 .execute(params![key, field, other_key, seq])?;
             if added == 1 {
                 digest.link(subject.id.as_str(), field, other.as_str());
                 links_added += 1;
+                // A link changes the decisions of both ends.
+                connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1), (?2)")?.execute(params![key, other_key])?;
             }
         }
     }
-    let outcome = if registered {
-        SubjectOutcome::Registered
-    } else {
-        SubjectOutcome::AlreadyRegistered { links_added }
-    };
+    let outcome = if registered { SubjectOutcome::Registered } else { SubjectOutcome::AlreadyRegistered { links_added } };
     Ok((outcome, key))
 }
 
@@ -1110,16 +971,13 @@ fn insert_rulebook(
 }
 
 fn load_active_rulebook(connection: &Connection) -> Result<(Rulebook, i64)> {
-    let (source, file, fingerprint, seq): (String, String, String, i64) = connection.query_row(
-        "SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-    )?;
+    let (source, file, fingerprint, seq): (String, String, String, i64) =
+        connection.query_row("SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
     let rulebook = Rulebook::from_toml(&source, &file)?;
     if rulebook.fingerprint != fingerprint {
-        return Err(StoreError::Corrupt(
-            "the stored rulebook does not match its fingerprint".into(),
-        ));
+        return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
     }
     Ok((rulebook, seq))
 }

@@ -1,4 +1,4 @@
--- socred embedded store, schema version 3.
+-- socred embedded store, schema version 7.
 --
 -- Ledger tables are append-only: the store issues no UPDATE or DELETE on them.
 -- Every ledger row names the audit entry that wrote it (audit_seq), and rows are
@@ -168,3 +168,26 @@ CREATE TABLE sessions (
     csrf        TEXT NOT NULL,
     expires_at  INTEGER NOT NULL
 ) STRICT;
+
+-- Every decision asked for by a provider (and every refused attempt): who asked,
+-- about whom, for what service, and what they were told. Checks are logged in
+-- groups: one row per group holds its checks packed in `data` (see
+-- decisions.rs), and each group is hash-chained to the previous one, so logging
+-- a check costs no B-tree insert of its own. `check_index` finds a subject's
+-- checks; it is filled behind the log in large sorted batches, and readers
+-- decode the groups it does not cover yet (meta key `checks_indexed_upto`).
+CREATE TABLE check_groups (
+    grp       INTEGER PRIMARY KEY,
+    first_seq INTEGER NOT NULL,
+    rows      INTEGER NOT NULL,
+    data      BLOB NOT NULL,
+    prev      TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX check_groups_first_seq ON check_groups (first_seq);
+
+CREATE TABLE check_index (
+    subject INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (subject, seq)
+) STRICT, WITHOUT ROWID;

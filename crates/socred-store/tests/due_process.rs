@@ -4,9 +4,7 @@
 use proptest::prelude::*;
 use socred_core::date::parse_date;
 use socred_core::lists::evaluate;
-use socred_core::process::{
-    AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome, StoredEvent,
-};
+use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome, StoredEvent};
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, SubjectFile, SubjectId};
 use socred_store::{Actor, NewSubject, Store, StoreError};
@@ -15,34 +13,15 @@ use time::OffsetDateTime;
 const PERSON: &str = "11010519491231002X";
 
 fn actor(name: &str) -> Actor {
-    Actor::new(
-        name,
-        OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
-    )
-    .unwrap()
+    Actor::new(name, OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)).unwrap()
 }
 
 fn setup() -> (tempfile::TempDir, Store, SubjectId) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(
-        &dir.path().join("s.db"),
-        DEFAULT_RULEBOOK,
-        "default.toml",
-        &actor("admin"),
-        "init",
-    )
-    .unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor("admin"), "init").unwrap();
     let subject = SubjectId::parse(PERSON).unwrap();
     store
-        .add_subject(
-            &NewSubject {
-                id: subject,
-                name: "Wang Fang".into(),
-                guardians: vec![],
-                represents: vec![],
-            },
-            &actor("admin"),
-        )
+        .add_subject(&NewSubject { id: subject, name: "Wang Fang".into(), guardians: vec![], represents: vec![] }, &actor("admin"))
         .unwrap();
     let record = Record {
         id: RecordId::parse("jd-1").unwrap(),
@@ -65,48 +44,18 @@ fn refused_acts_change_nothing_and_retries_store_once() {
     let (_dir, mut store, subject) = setup();
     let entry = EntryId::parse("blacklist:jd-1").unwrap();
     let day = |t: &str| parse_date(t).unwrap();
-    let appeal = Event::AppealFiled {
-        appeal: case("a1"),
-        entry: entry.clone(),
-        grounds: "paid".into(),
-    };
+    let appeal = Event::AppealFiled { appeal: case("a1"), entry: entry.clone(), grounds: "paid".into() };
     let before = store.ledger_fingerprint().unwrap();
-    assert!(
-        matches!(store.act(None, day("2025-01-21"), &actor(PERSON), appeal.clone()), Err(StoreError::Refused(e)) if e.field == "on")
-    );
+    assert!(matches!(store.act(None, day("2025-01-21"), &actor(PERSON), appeal.clone()), Err(StoreError::Refused(e)) if e.field == "on"));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
-    store
-        .act(None, day("2025-01-20"), &actor(PERSON), appeal.clone())
-        .unwrap();
+    store.act(None, day("2025-01-20"), &actor(PERSON), appeal.clone()).unwrap();
     let after = store.ledger_fingerprint().unwrap();
-    assert!(matches!(
-        store
-            .act(None, day("2025-01-20"), &actor(PERSON), appeal)
-            .unwrap(),
-        socred_store::ActOutcome::Duplicate { .. }
-    ));
+    assert!(matches!(store.act(None, day("2025-01-20"), &actor(PERSON), appeal).unwrap(), socred_store::ActOutcome::Duplicate { .. }));
     assert_eq!(store.ledger_fingerprint().unwrap(), after);
-    let other = Event::AppealFiled {
-        appeal: case("a1"),
-        entry,
-        grounds: "different".into(),
-    };
-    assert!(
-        store
-            .act(None, day("2025-01-20"), &actor(PERSON), other)
-            .is_err(),
-        "the same id with other content is refused"
-    );
+    let other = Event::AppealFiled { appeal: case("a1"), entry, grounds: "different".into() };
+    assert!(store.act(None, day("2025-01-20"), &actor(PERSON), other).is_err(), "the same id with other content is refused");
     assert_eq!(store.ledger_fingerprint().unwrap(), after);
-    assert_eq!(
-        store
-            .due_process(&subject, day("2025-01-25"))
-            .unwrap()
-            .entries[0]
-            .state
-            .as_str(),
-        "under-appeal"
-    );
+    assert_eq!(store.due_process(&subject, day("2025-01-25")).unwrap().entries[0].state.as_str(), "under-appeal");
 }
 
 /// Rebuilds the subject's due-process events from the audit log alone.

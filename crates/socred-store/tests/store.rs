@@ -14,23 +14,12 @@ const GUARDIAN: &str = "11010519491231002X";
 const ORG: &str = "91350100M000100Y43";
 
 fn actor() -> Actor {
-    Actor::new(
-        "test-officer",
-        OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
-    )
-    .unwrap()
+    Actor::new("test-officer", OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)).unwrap()
 }
 
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(
-        &dir.path().join("s.db"),
-        DEFAULT_RULEBOOK,
-        "default.toml",
-        &actor(),
-        "init",
-    )
-    .unwrap();
+    let store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
     (dir, store)
 }
 
@@ -43,12 +32,7 @@ fn day(text: &str) -> Date {
 }
 
 fn person(store: &mut Store, text: &str) {
-    let subject = NewSubject {
-        id: id(text),
-        name: format!("Person {text}"),
-        guardians: vec![],
-        represents: vec![],
-    };
+    let subject = NewSubject { id: id(text), name: format!("Person {text}"), guardians: vec![], represents: vec![] };
     store.add_subject(&subject, &actor()).unwrap();
 }
 
@@ -67,28 +51,14 @@ fn record(record_id: &str, subject: &str, behaviour: &str, on: &str) -> Record {
 fn open_refuses_missing_and_foreign_files() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("none.db");
-    assert!(matches!(
-        Store::open(&missing),
-        Err(StoreError::NotInitialised(_))
-    ));
+    assert!(matches!(Store::open(&missing), Err(StoreError::NotInitialised(_))));
     assert!(!missing.exists(), "open must never create a store");
     let junk = dir.path().join("junk.db");
     let content = b"this is not a database at all, just some text padding it out to a page";
     std::fs::write(&junk, content).unwrap();
-    assert!(
-        matches!(Store::open(&junk), Err(StoreError::NotAStore(_))),
-        "{:?}",
-        Store::open(&junk).err()
-    );
-    assert!(matches!(
-        Store::create(&junk, DEFAULT_RULEBOOK, "x", &actor(), "init"),
-        Err(StoreError::AlreadyInitialised(_))
-    ));
-    assert_eq!(
-        std::fs::read(&junk).unwrap(),
-        content,
-        "a refused create leaves the file alone"
-    );
+    assert!(matches!(Store::open(&junk), Err(StoreError::NotAStore(_))), "{:?}", Store::open(&junk).err());
+    assert!(matches!(Store::create(&junk, DEFAULT_RULEBOOK, "x", &actor(), "init"), Err(StoreError::AlreadyInitialised(_))));
+    assert_eq!(std::fs::read(&junk).unwrap(), content, "a refused create leaves the file alone");
 }
 
 #[test]
@@ -97,54 +67,23 @@ fn create_refuses_an_existing_store_and_a_bad_rulebook() {
     let before = store.ledger_fingerprint().unwrap();
     drop(store);
     let path = dir.path().join("s.db");
-    assert!(matches!(
-        Store::create(&path, DEFAULT_RULEBOOK, "x", &actor(), "init"),
-        Err(StoreError::AlreadyInitialised(_))
-    ));
-    assert_eq!(
-        Store::open(&path).unwrap().ledger_fingerprint().unwrap(),
-        before
-    );
+    assert!(matches!(Store::create(&path, DEFAULT_RULEBOOK, "x", &actor(), "init"), Err(StoreError::AlreadyInitialised(_))));
+    assert_eq!(Store::open(&path).unwrap().ledger_fingerprint().unwrap(), before);
     let bad = DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\"");
     let other = dir.path().join("other.db");
-    assert!(matches!(
-        Store::create(&other, &bad, "bad.toml", &actor(), "init"),
-        Err(StoreError::Rulebook(_))
-    ));
+    assert!(matches!(Store::create(&other, &bad, "bad.toml", &actor(), "init"), Err(StoreError::Rulebook(_))));
     assert!(!other.exists());
 }
 
 #[test]
 fn subjects_are_idempotent_and_links_are_checked() {
     let (_dir, mut store) = fresh();
-    let guardian = NewSubject {
-        id: id(GUARDIAN),
-        name: "Wang Fang".into(),
-        guardians: vec![],
-        represents: vec![],
-    };
-    assert_eq!(
-        store.add_subject(&guardian, &actor()).unwrap(),
-        SubjectOutcome::Registered
-    );
-    assert_eq!(
-        store.add_subject(&guardian, &actor()).unwrap(),
-        SubjectOutcome::AlreadyRegistered { links_added: 0 }
-    );
-    let renamed = NewSubject {
-        name: "Someone Else".into(),
-        ..guardian.clone()
-    };
-    assert!(matches!(
-        store.add_subject(&renamed, &actor()),
-        Err(StoreError::Conflict(_))
-    ));
-    let org = NewSubject {
-        id: id(ORG),
-        name: "Fuzhou Example Co.".into(),
-        guardians: vec![],
-        represents: vec![],
-    };
+    let guardian = NewSubject { id: id(GUARDIAN), name: "Wang Fang".into(), guardians: vec![], represents: vec![] };
+    assert_eq!(store.add_subject(&guardian, &actor()).unwrap(), SubjectOutcome::Registered);
+    assert_eq!(store.add_subject(&guardian, &actor()).unwrap(), SubjectOutcome::AlreadyRegistered { links_added: 0 });
+    let renamed = NewSubject { name: "Someone Else".into(), ..guardian.clone() };
+    assert!(matches!(store.add_subject(&renamed, &actor()), Err(StoreError::Conflict(_))));
+    let org = NewSubject { id: id(ORG), name: "Fuzhou Example Co.".into(), guardians: vec![], represents: vec![] };
     store.add_subject(&org, &actor()).unwrap();
 
     let before = store.ledger_fingerprint().unwrap();
@@ -152,57 +91,26 @@ fn subjects_are_idempotent_and_links_are_checked() {
         (vec![id(ORG)], vec![], "guardian"),
         (vec![], vec![id(GUARDIAN)], "represents"),
         (vec![id(PERSON)], vec![], "guardian"),
-        (
-            vec!["440524188001010014".parse().unwrap()],
-            vec![],
-            "guardian",
-        ),
+        (vec!["440524188001010014".parse().unwrap()], vec![], "guardian"),
     ];
     for (guardians, represents, field) in bad_links {
-        let child = NewSubject {
-            id: id(PERSON),
-            name: "Li Ming".into(),
-            guardians,
-            represents,
-        };
+        let child = NewSubject { id: id(PERSON), name: "Li Ming".into(), guardians, represents };
         match store.add_subject(&child, &actor()) {
             Err(StoreError::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected invalid {field}, got {other:?}"),
         }
-        assert_eq!(
-            store.ledger_fingerprint().unwrap(),
-            before,
-            "a refused subject leaves the store unchanged"
-        );
+        assert_eq!(store.ledger_fingerprint().unwrap(), before, "a refused subject leaves the store unchanged");
     }
-    let long_name = NewSubject {
-        id: id(PERSON),
-        name: "x".repeat(200),
-        guardians: vec![],
-        represents: vec![],
-    };
-    assert!(
-        matches!(store.add_subject(&long_name, &actor()), Err(StoreError::Invalid { field, .. }) if field == "name")
-    );
+    let long_name = NewSubject { id: id(PERSON), name: "x".repeat(200), guardians: vec![], represents: vec![] };
+    assert!(matches!(store.add_subject(&long_name, &actor()), Err(StoreError::Invalid { field, .. }) if field == "name"));
 
-    let child = NewSubject {
-        id: id(PERSON),
-        name: "Li Ming".into(),
-        guardians: vec![id(GUARDIAN)],
-        represents: vec![id(ORG)],
-    };
+    let child = NewSubject { id: id(PERSON), name: "Li Ming".into(), guardians: vec![id(GUARDIAN)], represents: vec![id(ORG)] };
     store.add_subject(&child, &actor()).unwrap();
     let info = store.subject(&id(PERSON)).unwrap().unwrap();
     assert_eq!(info.guardians[0].id, id(GUARDIAN));
     assert_eq!(info.represents[0].id, id(ORG));
-    assert_eq!(
-        store.subject(&id(GUARDIAN)).unwrap().unwrap().children[0].id,
-        id(PERSON)
-    );
-    assert_eq!(
-        store.subject(&id(ORG)).unwrap().unwrap().representatives[0].id,
-        id(PERSON)
-    );
+    assert_eq!(store.subject(&id(GUARDIAN)).unwrap().unwrap().children[0].id, id(PERSON));
+    assert_eq!(store.subject(&id(ORG)).unwrap().unwrap().representatives[0].id, id(PERSON));
     store.audit_verify().unwrap();
 }
 
@@ -211,38 +119,17 @@ fn records_are_idempotent_by_id_and_conflicts_change_nothing() {
     let (_dir, mut store) = fresh();
     person(&mut store, PERSON);
     let tax = record("tax-1", PERSON, "tax-evasion", "2025-03-01");
-    assert_eq!(
-        store.add_record(&tax, &actor()).unwrap(),
-        RowOutcome::Inserted
-    );
+    assert_eq!(store.add_record(&tax, &actor()).unwrap(), RowOutcome::Inserted);
     let after_first = store.ledger_fingerprint().unwrap();
-    assert_eq!(
-        store.add_record(&tax, &actor()).unwrap(),
-        RowOutcome::Duplicate
-    );
-    assert_eq!(
-        store.ledger_fingerprint().unwrap(),
-        after_first,
-        "a retry writes nothing, not even an audit entry"
-    );
+    assert_eq!(store.add_record(&tax, &actor()).unwrap(), RowOutcome::Duplicate);
+    assert_eq!(store.ledger_fingerprint().unwrap(), after_first, "a retry writes nothing, not even an audit entry");
 
-    let different = Record {
-        behaviour: "jaywalking".into(),
-        ..tax.clone()
-    };
-    assert!(matches!(
-        store.add_record(&different, &actor()),
-        Err(StoreError::Conflict(_))
-    ));
+    let different = Record { behaviour: "jaywalking".into(), ..tax.clone() };
+    assert!(matches!(store.add_record(&different, &actor()), Err(StoreError::Conflict(_))));
     let stranger = record("x-1", "440524188001010014", "jaywalking", "2025-03-01");
-    assert!(matches!(
-        store.add_record(&stranger, &actor()),
-        Err(StoreError::UnknownSubject(_))
-    ));
+    assert!(matches!(store.add_record(&stranger, &actor()), Err(StoreError::UnknownSubject(_))));
     let unknown = record("x-2", PERSON, "negative-posts", "2025-03-01");
-    assert!(
-        matches!(store.add_record(&unknown, &actor()), Err(StoreError::Invalid { field, .. }) if field == "behaviour")
-    );
+    assert!(matches!(store.add_record(&unknown, &actor()), Err(StoreError::Invalid { field, .. }) if field == "behaviour"));
     assert_eq!(store.ledger_fingerprint().unwrap(), after_first);
 
     let assessment = store.assessment(&id(PERSON), day("2025-06-01")).unwrap();
@@ -256,26 +143,14 @@ fn an_atomic_session_with_a_bad_row_stores_nothing() {
     person(&mut store, PERSON);
     let before = store.ledger_fingerprint().unwrap();
     let mut session = store.begin_import(&actor(), "records.import").unwrap();
-    assert_eq!(
-        session
-            .push(&record("a", PERSON, "jaywalking", "2025-01-01"))
-            .unwrap(),
-        RowOutcome::Inserted
-    );
-    assert!(matches!(
-        session
-            .push(&record("b", GUARDIAN, "jaywalking", "2025-01-01"))
-            .unwrap(),
-        RowOutcome::Rejected { .. }
-    ));
+    assert_eq!(session.push(&record("a", PERSON, "jaywalking", "2025-01-01")).unwrap(), RowOutcome::Inserted);
+    assert!(matches!(session.push(&record("b", GUARDIAN, "jaywalking", "2025-01-01")).unwrap(), RowOutcome::Rejected { .. }));
     session.rollback();
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // Dropping a session without commit also rolls back.
     {
         let mut session = store.begin_import(&actor(), "records.import").unwrap();
-        session
-            .push(&record("a", PERSON, "jaywalking", "2025-01-01"))
-            .unwrap();
+        session.push(&record("a", PERSON, "jaywalking", "2025-01-01")).unwrap();
     }
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
 }
@@ -284,46 +159,17 @@ fn an_atomic_session_with_a_bad_row_stores_nothing() {
 fn voiding_recomputes_and_is_idempotent() {
     let (_dir, mut store) = fresh();
     person(&mut store, PERSON);
-    store
-        .add_record(
-            &record("tax-1", PERSON, "tax-evasion", "2025-03-01"),
-            &actor(),
-        )
-        .unwrap();
-    assert_eq!(
-        store.summary(&id(PERSON), day("2025-06-01")).unwrap().score,
-        900
-    );
+    store.add_record(&record("tax-1", PERSON, "tax-evasion", "2025-03-01"), &actor()).unwrap();
+    assert_eq!(store.summary(&id(PERSON), day("2025-06-01")).unwrap().score, 900);
     let tax = RecordId::parse("tax-1").unwrap();
-    assert_eq!(
-        store.void_record(&tax, "dispute upheld", &actor()).unwrap(),
-        VoidOutcome::Voided {
-            subject: id(PERSON)
-        }
-    );
+    assert_eq!(store.void_record(&tax, "dispute upheld", &actor()).unwrap(), VoidOutcome::Voided { subject: id(PERSON) });
     let summary = store.summary(&id(PERSON), day("2025-06-01")).unwrap();
-    assert_eq!(
-        (summary.score, store.rulebook().tiers.name(summary.tier)),
-        (1000, "A")
-    );
+    assert_eq!((summary.score, store.rulebook().tiers.name(summary.tier)), (1000, "A"));
     let after = store.ledger_fingerprint().unwrap();
-    assert_eq!(
-        store.void_record(&tax, "dispute upheld", &actor()).unwrap(),
-        VoidOutcome::AlreadyVoid {
-            subject: id(PERSON)
-        }
-    );
-    assert!(matches!(
-        store.void_record(&tax, "another reason", &actor()),
-        Err(StoreError::Conflict(_))
-    ));
-    assert!(matches!(
-        store.void_record(&RecordId::parse("nope").unwrap(), "x", &actor()),
-        Err(StoreError::UnknownRecord(_))
-    ));
-    assert!(
-        matches!(store.void_record(&tax, "", &actor()), Err(StoreError::Invalid { field, .. }) if field == "reason")
-    );
+    assert_eq!(store.void_record(&tax, "dispute upheld", &actor()).unwrap(), VoidOutcome::AlreadyVoid { subject: id(PERSON) });
+    assert!(matches!(store.void_record(&tax, "another reason", &actor()), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.void_record(&RecordId::parse("nope").unwrap(), "x", &actor()), Err(StoreError::UnknownRecord(_))));
+    assert!(matches!(store.void_record(&tax, "", &actor()), Err(StoreError::Invalid { field, .. }) if field == "reason"));
     assert_eq!(store.ledger_fingerprint().unwrap(), after);
     let file = store.file(&id(PERSON)).unwrap();
     assert_eq!(file.records.len(), 1, "a void record stays in the file");
@@ -346,27 +192,12 @@ fn the_audit_chain_detects_tampering() {
     for sql in tampering {
         let (_dir, mut store) = fresh();
         person(&mut store, PERSON);
-        store
-            .add_record(
-                &record("tax-1", PERSON, "tax-evasion", "2025-03-01"),
-                &actor(),
-            )
-            .unwrap();
-        store
-            .add_record(
-                &record("tax-2", PERSON, "tax-evasion", "2025-04-01"),
-                &actor(),
-            )
-            .unwrap();
-        store
-            .void_record(&RecordId::parse("tax-2").unwrap(), "error", &actor())
-            .unwrap();
+        store.add_record(&record("tax-1", PERSON, "tax-evasion", "2025-03-01"), &actor()).unwrap();
+        store.add_record(&record("tax-2", PERSON, "tax-evasion", "2025-04-01"), &actor()).unwrap();
+        store.void_record(&RecordId::parse("tax-2").unwrap(), "error", &actor()).unwrap();
         let report = store.audit_verify().unwrap();
         assert_eq!(report.entries, 5);
-        store
-            .raw_connection_for_tests()
-            .execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
-            .unwrap();
+        store.raw_connection_for_tests().execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}")).unwrap();
         match store.audit_verify() {
             Err(StoreError::AuditBroken(reason)) => assert!(!reason.is_empty()),
             other => panic!("tampering `{sql}` went unnoticed: {other:?}"),
@@ -378,70 +209,39 @@ fn the_audit_chain_detects_tampering() {
 fn a_new_rulebook_version_must_keep_used_behaviours() {
     let (_dir, mut store) = fresh();
     person(&mut store, PERSON);
-    store
-        .add_record(
-            &record("tax-1", PERSON, "tax-evasion", "2025-03-01"),
-            &actor(),
-        )
-        .unwrap();
+    store.add_record(&record("tax-1", PERSON, "tax-evasion", "2025-03-01"), &actor()).unwrap();
     store.summary(&id(PERSON), day("2025-06-01")).unwrap();
-    let without_tax =
-        DEFAULT_RULEBOOK.replacen("code = \"tax-evasion\"", "code = \"tax-fraud\"", 1);
+    let without_tax = DEFAULT_RULEBOOK.replacen("code = \"tax-evasion\"", "code = \"tax-fraud\"", 1);
     let before = store.ledger_fingerprint().unwrap();
     assert!(
         matches!(store.activate_rulebook(&without_tax, "v2.toml", &actor()), Err(StoreError::Invalid { field, .. }) if field == "behaviour")
     );
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // A harsher tax penalty: the cached summary must not survive the change.
-    let harsher = DEFAULT_RULEBOOK
-        .replacen("points = -100", "points = -200", 1)
-        .replace("version = \"2026.1\"", "version = \"2026.2\"");
-    store
-        .activate_rulebook(&harsher, "v2.toml", &actor())
-        .unwrap();
-    assert_eq!(
-        store.summary(&id(PERSON), day("2025-06-01")).unwrap().score,
-        800
-    );
+    let harsher = DEFAULT_RULEBOOK.replacen("points = -100", "points = -200", 1).replace("version = \"2026.1\"", "version = \"2026.2\"");
+    store.activate_rulebook(&harsher, "v2.toml", &actor()).unwrap();
+    assert_eq!(store.summary(&id(PERSON), day("2025-06-01")).unwrap().score, 800);
     store.audit_verify().unwrap();
 }
 
 #[derive(Debug, Clone)]
 enum Operation {
-    Add {
-        subject: usize,
-        behaviour: usize,
-        day_offset: i32,
-        id: u8,
-    },
-    Void {
-        id: u8,
-    },
-    Read {
-        subject: usize,
-        day_offset: i32,
-    },
+    Add { subject: usize, behaviour: usize, day_offset: i32, id: u8 },
+    Void { id: u8 },
+    Read { subject: usize, day_offset: i32 },
 }
 
 fn operation() -> impl Strategy<Value = Operation> {
     prop_oneof![
-        (0usize..3, 0usize..17, 0i32..4000, 0u8..30).prop_map(
-            |(subject, behaviour, day_offset, id)| Operation::Add {
-                subject,
-                behaviour,
-                day_offset,
-                id
-            }
-        ),
+        (0usize..3, 0usize..17, 0i32..4000, 0u8..30).prop_map(|(subject, behaviour, day_offset, id)| Operation::Add {
+            subject,
+            behaviour,
+            day_offset,
+            id
+        }),
         (0u8..30).prop_map(|id| Operation::Void { id }),
-        (0usize..3, 0i32..5000).prop_map(|(subject, day_offset)| Operation::Read {
-            subject,
-            day_offset
-        }),
-        (0usize..3, 0i32..5000).prop_map(|(subject, day_offset)| Operation::Read {
-            subject,
-            day_offset
-        }),
+        (0usize..3, 0i32..5000).prop_map(|(subject, day_offset)| Operation::Read { subject, day_offset }),
+        (0usize..3, 0i32..5000).prop_map(|(subject, day_offset)| Operation::Read { subject, day_offset }),
     ]
 }
 

@@ -18,28 +18,14 @@ fn store_refusal(error: StoreError) -> anyhow::Error {
 
 pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
     match command {
-        AccountCommand::Add {
-            username,
-            role,
-            subject,
-            authority,
-            services,
-            behaviours,
-            password_stdin,
-            json,
-        } => {
+        AccountCommand::Add { username, role, subject, authority, services, behaviours, password_stdin, json } => {
             let role: Role = role.parse().map_err(|e: String| refuse("--role", e))?;
-            let subject = subject
-                .as_deref()
-                .map(|s| parse_subject("--subject", s))
-                .transpose()?;
+            let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
             let password_hash = if *password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
                 let password = line.trim_end_matches(['\n', '\r']);
-                Some(socred_auth::hash_password(password).map_err(|e| {
-                    refuse("password", e.to_string().trim_start_matches("password: "))
-                })?)
+                Some(socred_auth::hash_password(password).map_err(|e| refuse("password", e.to_string().trim_start_matches("password: ")))?)
             } else {
                 None
             };
@@ -53,9 +39,7 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
                 services: services.clone(),
                 behaviours: behaviours.clone(),
             };
-            let id = store
-                .add_account(&new, &crate::actor(cli)?)
-                .map_err(store_refusal)?;
+            let id = store.add_account(&new, &crate::actor(cli)?).map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "role": role}))
             } else {
@@ -73,15 +57,10 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
                     .subject
                     .map(|s| format!("subject {s}"))
                     .or(account.authority.clone().map(|a| format!("authority {a}")))
-                    .or((!account.services.is_empty())
-                        .then(|| format!("services {}", account.services.join(","))))
-                    .or((!account.behaviours.is_empty())
-                        .then(|| format!("behaviours {}", account.behaviours.join(","))))
+                    .or((!account.services.is_empty()).then(|| format!("services {}", account.services.join(","))))
+                    .or((!account.behaviours.is_empty()).then(|| format!("behaviours {}", account.behaviours.join(","))))
                     .unwrap_or_default();
-                println!(
-                    "{:>4}  {:<24} {:<9} {detail}",
-                    account.id, account.username, account.role
-                );
+                println!("{:>4}  {:<24} {:<9} {detail}", account.id, account.username, account.role);
             }
             Ok(())
         }
@@ -91,26 +70,13 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
 pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
     let mut store = open(cli)?;
     let find = |store: &socred_store::Store, username: &str| -> Result<socred_auth::Account> {
-        store
-            .account(username)?
-            .ok_or_else(|| refuse("--username", format!("no account {username:?}")))
+        store.account(username)?.ok_or_else(|| refuse("--username", format!("no account {username:?}")))
     };
     match command {
-        TokenCommand::Issue {
-            username,
-            label,
-            json,
-        } => {
+        TokenCommand::Issue { username, label, json } => {
             let account = find(&store, username)?;
             let secret = socred_auth::new_secret()?;
-            let id = store
-                .issue_token(
-                    &account,
-                    &socred_auth::secret_hash(&secret),
-                    label,
-                    &crate::actor(cli)?,
-                )
-                .map_err(store_refusal)?;
+            let id = store.issue_token(&account, &socred_auth::secret_hash(&secret), label, &crate::actor(cli)?).map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "token": secret}))
             } else {
@@ -119,12 +85,10 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            store
-                .revoke_token(*id, None, &crate::actor(cli)?)
-                .map_err(|e| match e {
-                    StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
-                    other => other.into(),
-                })?;
+            store.revoke_token(*id, None, &crate::actor(cli)?).map_err(|e| match e {
+                StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
+                other => other.into(),
+            })?;
             println!("token {id} revoked");
             Ok(())
         }
@@ -140,10 +104,7 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
                     token.id,
                     token.label,
                     token.created_at,
-                    token
-                        .revoked_at
-                        .map(|r| format!("revoked {r}"))
-                        .unwrap_or_default()
+                    token.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_default()
                 );
             }
             Ok(())

@@ -25,12 +25,7 @@ impl From<FormatArg> for socred_ingest::Format {
 /// Every number can be explained (`socred show`), every record is on an
 /// append-only ledger under a hash-chained audit log (`socred audit verify`).
 #[derive(Debug, Parser)]
-#[command(
-    name = "socred",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
+#[command(name = "socred", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// The store file.
     #[arg(long, global = true, env = "SOCRED_DB", default_value = "socred.db")]
@@ -179,6 +174,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Decide whether a subject may use a service, with the reasons; logged like a provider's check.
+    Check {
+        id: String,
+        /// A service category of the rulebook (e.g. civil-aviation).
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Accounts for the server.
     Account {
         #[command(subcommand)]
@@ -196,6 +207,21 @@ pub enum Command {
         /// Only what is past its deadline.
         #[arg(long)]
         overdue: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Subjects whose net gain in a year is below the rulebook's annual expectation (CSV by default).
+    Annual {
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1800..=9999))]
+        year: i32,
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
         #[arg(long)]
         json: bool,
     },

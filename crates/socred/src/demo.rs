@@ -30,8 +30,7 @@ fn clear_previous(path: &Path) -> Result<()> {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
-                        return Err(e)
-                            .with_context(|| format!("removing {}", Path::new(&name).display()));
+                        return Err(e).with_context(|| format!("removing {}", Path::new(&name).display()));
                     }
                 }
             }
@@ -39,17 +38,11 @@ fn clear_previous(path: &Path) -> Result<()> {
         }
         Ok(_) => Err(refuse(
             "--db",
-            format!(
-                "{} holds a store that a demo did not make; refusing to replace it (choose another --db)",
-                path.display()
-            ),
+            format!("{} holds a store that a demo did not make; refusing to replace it (choose another --db)", path.display()),
         )),
         Err(StoreError::NotAStore(_)) => Err(refuse(
             "--db",
-            format!(
-                "{} exists and is not a socred store; refusing to replace it (choose another --db)",
-                path.display()
-            ),
+            format!("{} exists and is not a socred store; refusing to replace it (choose another --db)", path.display()),
         )),
         Err(other) => Err(other.into()),
     }
@@ -68,23 +61,12 @@ const DEMO_AUTHORITY: &str = "Municipal Public Security Bureau, Traffic Police D
 /// Adds the demo accounts (the citizen is the demo's judgment defaulter) and serves.
 pub fn serve(cli: &Cli, addr: std::net::SocketAddr) -> Result<()> {
     let mut store = Store::open(&cli.db)?;
-    anyhow::ensure!(
-        store.origin()? == "demo",
-        "--serve adds demo accounts, so it runs on demo stores only"
-    );
+    anyhow::ensure!(store.origin()? == "demo", "--serve adds demo accounts, so it runs on demo stores only");
     let actor = crate::actor(cli)?;
-    let citizen = store
-        .public_list(crate::today(), Some("blacklist"), None, 1, 0)?
-        .first()
-        .map(|e| e.entry.clone());
-    let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok())
-    {
+    let citizen = store.public_list(crate::today(), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
+    let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok()) {
         Some(entry) => store.subject_of_entry(&entry)?.1,
-        None => store
-            .subject_ids(0, 1)?
-            .first()
-            .map(|(_, id)| *id)
-            .ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
+        None => store.subject_ids(0, 1)?.first().map(|(_, id)| *id).ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
     };
     println!("\ndemo logins (passwords for this demo only):");
     for (username, role, password) in DEMO_ACCOUNTS {
@@ -121,52 +103,28 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     let started = std::time::Instant::now();
     clear_previous(&cli.db)?;
     let actor = crate::actor(cli)?;
-    let mut store = Store::create(
-        &cli.db,
-        socred_core::DEFAULT_RULEBOOK,
-        "rulebooks/default.toml (built in)",
-        &actor,
-        "demo",
-    )?;
+    let mut store = Store::create(&cli.db, socred_core::DEFAULT_RULEBOOK, "rulebooks/default.toml (built in)", &actor, "demo")?;
 
     let progress = indicatif::ProgressBar::new(subjects);
     progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} generating [{bar:40}] {pos}/{len} subjects {per_sec} eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len} subjects {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     if !std::io::stderr().is_terminal() {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
 
-    let mut population = Population::new(PopulationConfig {
-        seed,
-        subjects,
-        until,
-        years,
-    })
-    .peekable();
+    let mut population = Population::new(PopulationConfig { seed, subjects, until, years }).peekable();
     let mut examples: Vec<Example> = Vec::new();
     type Wants = fn(&socred_sim::SyntheticSubject) -> bool;
     let mut wanted: Vec<(&'static str, Wants)> = vec![
-        ("convicted of an intentional crime", |s| {
-            s.profile == Profile::Convicted
-        }),
-        ("judgment defaulter", |s| {
-            s.profile == Profile::JudgmentDefaulter
-        }),
-        ("exemplary citizen", |s| {
-            s.profile == Profile::Exemplary && s.records.len() > 4
-        }),
+        ("convicted of an intentional crime", |s| s.profile == Profile::Convicted),
+        ("judgment defaulter", |s| s.profile == Profile::JudgmentDefaulter),
+        ("exemplary citizen", |s| s.profile == Profile::Exemplary && s.records.len() > 4),
         ("child with a guardian", |s| !s.guardians.is_empty()),
-        ("legal representative of an organisation", |s| {
-            !s.represents.is_empty()
-        }),
-        ("organisation", |s| {
-            s.profile == Profile::Organisation && !s.records.is_empty()
-        }),
+        ("legal representative of an organisation", |s| !s.represents.is_empty()),
+        ("organisation", |s| s.profile == Profile::Organisation && !s.records.is_empty()),
     ];
     let (mut records, mut persons, mut organisations) = (0u64, 0u64, 0u64);
     while population.peek().is_some() {
@@ -192,11 +150,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
             }
             if let Some(position) = wanted.iter().position(|(_, wants)| wants(&subject)) {
                 let (label, _) = wanted.remove(position);
-                examples.push(Example {
-                    label,
-                    id: subject.id,
-                    name: subject.name.clone(),
-                });
+                examples.push(Example { label, id: subject.id, name: subject.name.clone() });
             }
             progress.inc(1);
         }
@@ -207,11 +161,8 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     let counts = store.refresh_all(until)?;
     store.refresh_lists()?;
     let rulebook = store.rulebook().clone();
-    let tiers: Vec<(String, u64)> = rulebook
-        .tiers
-        .iter_best_first()
-        .map(|(tier, spec)| (spec.name.clone(), counts[usize::from(tier.0)]))
-        .collect();
+    let tiers: Vec<(String, u64)> =
+        rulebook.tiers.iter_best_first().map(|(tier, spec)| (spec.name.clone(), counts[usize::from(tier.0)])).collect();
     let total: u64 = counts.iter().sum();
     let mut shown = Vec::new();
     for example in &examples {
@@ -243,26 +194,11 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     );
     println!("tier  subjects  share");
     for (name, count) in &tiers {
-        let share = if total == 0 {
-            0.0
-        } else {
-            100.0 * *count as f64 / total as f64
-        };
-        println!(
-            "{name:<4}  {count:>8}  {share:>5.1}%  {}",
-            "#".repeat((share / 2.0).round() as usize)
-        );
+        let share = if total == 0 { 0.0 } else { 100.0 * *count as f64 / total as f64 };
+        println!("{name:<4}  {count:>8}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
     }
-    let db_flag = if cli.db == Path::new("socred.db") {
-        String::new()
-    } else {
-        format!(" --db {}", cli.db.display())
-    };
-    let as_of_flag = if until == crate::today() {
-        String::new()
-    } else {
-        format!(" --as-of {}", format_date(until))
-    };
+    let db_flag = if cli.db == Path::new("socred.db") { String::new() } else { format!(" --db {}", cli.db.display()) };
+    let as_of_flag = if until == crate::today() { String::new() } else { format!(" --as-of {}", format_date(until)) };
     println!("\nsubjects to try:");
     for (example, summary) in examples.iter().zip(&shown) {
         println!(

@@ -11,8 +11,7 @@ use socred_store::{ActOutcome, StoreError, SubjectInfo};
 use crate::LogRead;
 
 use crate::cli::{
-    AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, On,
-    RepairCommand, RepairOutcomeArg,
+    AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, On, RepairCommand, RepairOutcomeArg,
 };
 use crate::{open, parse_date, parse_subject, print_json, refuse, today};
 
@@ -24,13 +23,7 @@ fn act_date(on: &On) -> Result<Date> {
         Some(text) => {
             let date = parse_date("--on", text)?;
             if date > today {
-                return Err(refuse(
-                    "--on",
-                    format!(
-                        "{text} is after today ({}); acts are recorded when they happen",
-                        format_date(today)
-                    ),
-                ));
+                return Err(refuse("--on", format!("{text} is after today ({}); acts are recorded when they happen", format_date(today))));
             }
             Ok(date)
         }
@@ -38,10 +31,7 @@ fn act_date(on: &On) -> Result<Date> {
 }
 
 fn as_of(text: &Option<String>) -> Result<Date> {
-    text.as_deref()
-        .map(|d| parse_date("--as-of", d))
-        .transpose()
-        .map(|d| d.unwrap_or_else(today))
+    text.as_deref().map(|d| parse_date("--as-of", d)).transpose().map(|d| d.unwrap_or_else(today))
 }
 
 fn entry_id(text: &str) -> Result<EntryId> {
@@ -52,12 +42,7 @@ fn case_id(field: &str, text: &str) -> Result<CaseId> {
     CaseId::parse(text).map_err(|e| refuse(field, format!("{text:?} {e}")))
 }
 
-fn optional_case(
-    field: &str,
-    given: &Option<String>,
-    prefix: &str,
-    parts: &[&str],
-) -> Result<CaseId> {
+fn optional_case(field: &str, given: &Option<String>, prefix: &str, parts: &[&str]) -> Result<CaseId> {
     match given {
         Some(text) => case_id(field, text),
         None => Ok(CaseId::derive(prefix, parts)),
@@ -83,32 +68,19 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, on: &On, event: Event) -> Result<
     let mut store = open(cli)?;
     let action = event.action();
     let key = event.key().to_string();
-    let outcome = store
-        .act(subject, date, &crate::actor(cli)?, event)
-        .map_err(|error| match error {
-            StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
-            StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
-            other => other.into(),
-        })?;
+    let outcome = store.act(subject, date, &crate::actor(cli)?, event).map_err(|error| match error {
+        StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
+        StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
+        other => other.into(),
+    })?;
     if on.json {
-        return print_json(
-            &serde_json::json!({"action": action, "id": key, "on": format_date(date), "result": outcome}),
-        );
+        return print_json(&serde_json::json!({"action": action, "id": key, "on": format_date(date), "result": outcome}));
     }
     match outcome {
-        ActOutcome::Stored {
-            subject,
-            audit_seq,
-            voided_record,
-        } => {
-            println!(
-                "{action} {key} for {subject} on {} (audit entry {audit_seq})",
-                format_date(date)
-            );
+        ActOutcome::Stored { subject, audit_seq, voided_record } => {
+            println!("{action} {key} for {subject} on {} (audit entry {audit_seq})", format_date(date));
             if let Some(record) = voided_record {
-                println!(
-                    "record {record} is now void: score, tier, locks and lists are recomputed without it"
-                );
+                println!("record {record} is now void: score, tier, locks and lists are recomputed without it");
             }
         }
         ActOutcome::Duplicate { .. } => {
@@ -120,33 +92,11 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, on: &On, event: Event) -> Result<
 
 pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
     match command {
-        ListCommand::Propose {
-            subject,
-            list,
-            legal_basis,
-            facts,
-            case_id,
-            on,
-        } => {
+        ListCommand::Propose { subject, list, legal_basis, facts, case_id, on } => {
             let subject = parse_subject("--subject", subject)?;
             let date = act_date(on)?;
-            let case = optional_case(
-                "--case-id",
-                case_id,
-                "proposal",
-                &[
-                    subject.as_str(),
-                    list,
-                    legal_basis,
-                    facts,
-                    &format_date(date),
-                ],
-            )?;
-            if !list
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                || list.is_empty()
-            {
+            let case = optional_case("--case-id", case_id, "proposal", &[subject.as_str(), list, legal_basis, facts, &format_date(date)])?;
+            if !list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || list.is_empty() {
                 return Err(refuse("--list", format!("{list:?} is not a list code")));
             }
             let entry = EntryId::for_proposal(list, &case);
@@ -154,48 +104,20 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 cli,
                 Some(&subject),
                 on,
-                Event::ListProposed {
-                    entry,
-                    list: list.clone(),
-                    legal_basis: legal_basis.clone(),
-                    facts: facts.clone(),
-                },
+                Event::ListProposed { entry, list: list.clone(), legal_basis: legal_basis.clone(), facts: facts.clone() },
             )
         }
-        ListCommand::Serve { entry, on } => act(
-            cli,
-            None,
-            on,
-            Event::NoticeServed {
-                entry: entry_id(entry)?,
-            },
-        ),
-        ListCommand::Withdraw { entry, reason, on } => act(
-            cli,
-            None,
-            on,
-            Event::ListWithdrawn {
-                entry: entry_id(entry)?,
-                reason: reason.clone(),
-            },
-        ),
-        ListCommand::Show {
-            entry,
-            as_of: date,
-            purpose,
-            json,
-        } => {
+        ListCommand::Serve { entry, on } => act(cli, None, on, Event::NoticeServed { entry: entry_id(entry)? }),
+        ListCommand::Withdraw { entry, reason, on } => {
+            act(cli, None, on, Event::ListWithdrawn { entry: entry_id(entry)?, reason: reason.clone() })
+        }
+        ListCommand::Show { entry, as_of: date, purpose, json } => {
             let entry = entry_id(entry)?;
             let date = as_of(date)?;
             let store = open(cli)?;
             let found = store.entry(&entry, date)?;
             store
-                .log_read_by(
-                    &crate::actor(cli)?,
-                    &found.subject,
-                    purpose,
-                    &format!("list entry {entry}"),
-                )
+                .log_read_by(&crate::actor(cli)?, &found.subject, purpose, &format!("list entry {entry}"))
                 .map_err(crate::purpose_error)?;
             if *json {
                 print_json(&found)
@@ -204,75 +126,36 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 Ok(())
             }
         }
-        ListCommand::Notice {
-            entry,
-            purpose,
-            json,
-        } => {
+        ListCommand::Notice { entry, purpose, json } => {
             let entry = entry_id(entry)?;
             let store = open(cli)?;
             let found = store.entry(&entry, Date::MAX)?;
             let Some(notice) = found.notice.clone() else {
-                return Err(refuse(
-                    "ENTRY",
-                    format!(
-                        "entry {entry} is {}; no notice has been served",
-                        found.state.as_str()
-                    ),
-                ));
+                return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
             };
-            let info = store
-                .subject(&found.subject)?
-                .ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
-            store
-                .log_read_by(
-                    &crate::actor(cli)?,
-                    &found.subject,
-                    purpose,
-                    &format!("notice {entry}"),
-                )
-                .map_err(crate::purpose_error)?;
+            let info = store.subject(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
+            store.log_read_by(&crate::actor(cli)?, &found.subject, purpose, &format!("notice {entry}")).map_err(crate::purpose_error)?;
             if *json {
-                print_json(
-                    &serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}),
-                )
+                print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
             } else {
                 print!("{}", render_notice(&info, &notice));
                 Ok(())
             }
         }
-        ListCommand::Public {
-            list,
-            search,
-            as_of: date,
-            limit,
-            offset,
-            json,
-        } => {
+        ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
             let date = as_of(date)?;
             let mut store = open(cli)?;
-            if let Some(code) = list
-                .as_deref()
-                .filter(|code| store.rulebook().list(code).is_none())
-            {
-                return Err(refuse(
-                    "--list",
-                    format!("{code:?} is not a list of the rulebook"),
-                ));
+            if let Some(code) = list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
+                return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
             }
             if search.as_deref().is_some_and(|s| s.chars().count() > 128) {
                 return Err(refuse("--search", "at most 128 characters"));
             }
-            let entries =
-                store.public_list(date, list.as_deref(), search.as_deref(), *limit, *offset)?;
+            let entries = store.public_list(date, list.as_deref(), search.as_deref(), *limit, *offset)?;
             if *json {
                 return print_json(&entries);
             }
-            println!(
-                "published lists on {} ({} shown)",
-                format_date(date),
-                entries.len()
-            );
+            println!("published lists on {} ({} shown)", format_date(date), entries.len());
             for entry in entries {
                 println!(
                     "  {:<9} {:<22} {:<18} since {}  until {}  by {}; {}",
@@ -280,10 +163,7 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                     entry.name,
                     entry.masked_id,
                     format_date(entry.listed_since),
-                    entry
-                        .listed_until
-                        .map(format_date)
-                        .unwrap_or_else(|| "-".into()),
+                    entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()),
                     entry.authority,
                     entry.legal_basis
                 );
@@ -295,184 +175,75 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
 
 pub fn appeal(cli: &Cli, command: &AppealCommand) -> Result<()> {
     match command {
-        AppealCommand::File {
-            entry,
-            grounds,
-            appeal_id,
-            on,
-        } => {
+        AppealCommand::File { entry, grounds, appeal_id, on } => {
             let entry = entry_id(entry)?;
             let date = act_date(on)?;
-            let appeal = optional_case(
-                "--appeal-id",
-                appeal_id,
-                "appeal",
-                &[entry.as_str(), grounds, &cli.actor, &format_date(date)],
-            )?;
-            act(
-                cli,
-                None,
-                on,
-                Event::AppealFiled {
-                    appeal,
-                    entry,
-                    grounds: grounds.clone(),
-                },
-            )
+            let appeal = optional_case("--appeal-id", appeal_id, "appeal", &[entry.as_str(), grounds, &cli.actor, &format_date(date)])?;
+            act(cli, None, on, Event::AppealFiled { appeal, entry, grounds: grounds.clone() })
         }
-        AppealCommand::Decide {
-            appeal_id,
-            outcome,
-            reasons,
-            on,
-        } => {
+        AppealCommand::Decide { appeal_id, outcome, reasons, on } => {
             let outcome = match outcome {
                 AppealOutcomeArg::Uphold => AppealOutcome::Uphold,
                 AppealOutcomeArg::Overturn => AppealOutcome::Overturn,
             };
-            act(
-                cli,
-                None,
-                on,
-                Event::AppealDecided {
-                    appeal: case_id("APPEAL_ID", appeal_id)?,
-                    outcome,
-                    reasons: reasons.clone(),
-                },
-            )
+            act(cli, None, on, Event::AppealDecided { appeal: case_id("APPEAL_ID", appeal_id)?, outcome, reasons: reasons.clone() })
         }
     }
 }
 
 pub fn dispute(cli: &Cli, command: &DisputeCommand) -> Result<()> {
     match command {
-        DisputeCommand::File {
-            record_id,
-            grounds,
-            dispute_id,
-            on,
-        } => {
-            let record = RecordId::parse(record_id)
-                .map_err(|e| refuse("RECORD_ID", format!("{record_id:?} {e}")))?;
+        DisputeCommand::File { record_id, grounds, dispute_id, on } => {
+            let record = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", format!("{record_id:?} {e}")))?;
             let date = act_date(on)?;
-            let dispute = optional_case(
-                "--dispute-id",
-                dispute_id,
-                "dispute",
-                &[record.as_str(), grounds, &cli.actor, &format_date(date)],
-            )?;
-            act(
-                cli,
-                None,
-                on,
-                Event::DisputeFiled {
-                    dispute,
-                    record,
-                    grounds: grounds.clone(),
-                },
-            )
+            let dispute =
+                optional_case("--dispute-id", dispute_id, "dispute", &[record.as_str(), grounds, &cli.actor, &format_date(date)])?;
+            act(cli, None, on, Event::DisputeFiled { dispute, record, grounds: grounds.clone() })
         }
-        DisputeCommand::Decide {
-            dispute_id,
-            outcome,
-            reasons,
-            on,
-        } => {
+        DisputeCommand::Decide { dispute_id, outcome, reasons, on } => {
             let outcome = match outcome {
                 DisputeOutcomeArg::Uphold => DisputeOutcome::Uphold,
                 DisputeOutcomeArg::Reject => DisputeOutcome::Reject,
             };
-            act(
-                cli,
-                None,
-                on,
-                Event::DisputeDecided {
-                    dispute: case_id("DISPUTE_ID", dispute_id)?,
-                    outcome,
-                    reasons: reasons.clone(),
-                },
-            )
+            act(cli, None, on, Event::DisputeDecided { dispute: case_id("DISPUTE_ID", dispute_id)?, outcome, reasons: reasons.clone() })
         }
     }
 }
 
 pub fn repair(cli: &Cli, command: &RepairCommand) -> Result<()> {
     match command {
-        RepairCommand::Apply {
-            entry,
-            evidence,
-            commitment,
-            repair_id,
-            on,
-        } => {
+        RepairCommand::Apply { entry, evidence, commitment, repair_id, on } => {
             let entry = entry_id(entry)?;
             let date = act_date(on)?;
-            let repair = optional_case(
-                "--repair-id",
-                repair_id,
-                "repair",
-                &[entry.as_str(), evidence, &cli.actor, &format_date(date)],
-            )?;
-            act(
-                cli,
-                None,
-                on,
-                Event::RepairApplied {
-                    repair,
-                    entry,
-                    evidence: evidence.clone(),
-                    commitment: commitment.clone(),
-                },
-            )
+            let repair = optional_case("--repair-id", repair_id, "repair", &[entry.as_str(), evidence, &cli.actor, &format_date(date)])?;
+            act(cli, None, on, Event::RepairApplied { repair, entry, evidence: evidence.clone(), commitment: commitment.clone() })
         }
-        RepairCommand::Decide {
-            repair_id,
-            outcome,
-            reasons,
-            on,
-        } => {
+        RepairCommand::Decide { repair_id, outcome, reasons, on } => {
             let outcome = match outcome {
                 RepairOutcomeArg::Approve => RepairOutcome::Approve,
                 RepairOutcomeArg::Refuse => RepairOutcome::Refuse,
             };
-            act(
-                cli,
-                None,
-                on,
-                Event::RepairDecided {
-                    repair: case_id("REPAIR_ID", repair_id)?,
-                    outcome,
-                    reasons: reasons.clone(),
-                },
-            )
+            act(cli, None, on, Event::RepairDecided { repair: case_id("REPAIR_ID", repair_id)?, outcome, reasons: reasons.clone() })
         }
     }
 }
 
-pub fn file(
-    cli: &Cli,
-    id: &str,
-    as_of_text: &Option<String>,
-    purpose: &str,
-    json: bool,
-) -> Result<()> {
+pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, purpose: &str, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
     let date = as_of(as_of_text)?;
     let store = open(cli)?;
-    let info = store
-        .subject(&id)?
-        .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+    let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
     // The read is logged before it is answered, so the file shows it.
-    store
-        .log_read_by(&crate::actor(cli)?, &id, purpose, "file")
-        .map_err(crate::purpose_error)?;
+    store.log_read_by(&crate::actor(cli)?, &id, purpose, "file").map_err(crate::purpose_error)?;
     let assessment = store.assessment(&id, date)?;
     let due = store.due_process(&id, date)?;
     let accesses = store.accesses(&id)?;
+    let decisions = store.decide_all(&id, date)?;
+    let checks = store.checks_of(&id)?;
     if json {
         return print_json(&serde_json::json!({
             "subject": info, "assessment": assessment, "list_entries": due.entries,
-            "disputes": due.disputes, "accesses": accesses,
+            "disputes": due.disputes, "accesses": accesses, "decisions": decisions, "checks": checks,
         }));
     }
     print!("{}", crate::render::assessment(&info, &assessment));
@@ -483,21 +254,9 @@ pub fn file(
     println!("\ndisputes: {}", due.disputes.len());
     for dispute in &due.disputes {
         let decision = match &dispute.decision {
-            Some(d) => format!(
-                "decided {} by {}: {:?}, {}",
-                format_date(d.on),
-                d.by,
-                d.outcome,
-                d.reasons
-            ),
-            None if dispute.overdue => format!(
-                "OVERDUE: decision was due by {}",
-                format_date(dispute.decide_by)
-            ),
-            None => format!(
-                "pending; decision due by {}",
-                format_date(dispute.decide_by)
-            ),
+            Some(d) => format!("decided {} by {}: {:?}, {}", format_date(d.on), d.by, d.outcome, d.reasons),
+            None if dispute.overdue => format!("OVERDUE: decision was due by {}", format_date(dispute.decide_by)),
+            None => format!("pending; decision due by {}", format_date(dispute.decide_by)),
         };
         println!(
             "  {} of record {} filed {} by {}: {}; {decision}",
@@ -508,12 +267,15 @@ pub fn file(
             dispute.grounds
         );
     }
+    println!("\nwhat {} may and may not do on {}:", info.name, format_date(date));
+    print!("{}", render_decisions(&decisions));
+    println!("\nproviders' checks: {}", checks.len());
+    for check in &checks {
+        println!("  {}  {}  {} -> {} {}", check.at, check.provider, check.service, check.outcome, check.reasons.join(","));
+    }
     println!("\nwho looked at this file: {}", accesses.len());
     for access in &accesses {
-        println!(
-            "  {}  {}  {} ({})",
-            access.at, access.actor, access.what, access.purpose
-        );
+        println!("  {}  {}  {} ({})", access.at, access.actor, access.what, access.purpose);
     }
     Ok(())
 }
@@ -590,55 +352,47 @@ pub fn queue(cli: &Cli, as_of_text: &Option<String>, overdue_only: bool, json: b
     Ok(())
 }
 
+/// One line per service: the decision and every reason.
+pub fn render_decisions(decisions: &[socred_core::decide::Decision]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for decision in decisions {
+        let _ = write!(out, "  {:<26} {}", decision.service, decision.outcome.as_str());
+        if !decision.benefits.is_empty() {
+            let _ = write!(out, " ({})", decision.benefits.join(", "));
+        }
+        let _ = writeln!(out);
+        for reason in &decision.reasons {
+            let cause = match &reason.cause {
+                socred_core::decide::Cause::List { list, entry } => format!("{list} entry {entry}"),
+                socred_core::decide::Cause::Tier { tier } => format!("tier {tier}"),
+            };
+            let via = reason.via.as_ref().map(|v| format!(", through their {} {}", v.link.source_role(), v.subject)).unwrap_or_default();
+            let _ = writeln!(out, "      {}: {} because of {cause}{via}; {}", reason.measure, reason.title, reason.legal_basis);
+        }
+    }
+    out
+}
+
 pub fn render_entry(entry: &ListEntry, as_of: Date) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n  {} — {} ({})",
-        entry.id,
-        entry.list_title,
-        entry.state.as_str()
-    );
-    let _ = writeln!(
-        out,
-        "    raised by {}; legal basis: {}",
-        entry.authority, entry.legal_basis
-    );
+    let _ = writeln!(out, "\n  {} — {} ({})", entry.id, entry.list_title, entry.state.as_str());
+    let _ = writeln!(out, "    raised by {}; legal basis: {}", entry.authority, entry.legal_basis);
     let _ = writeln!(out, "    facts: {}", entry.facts);
     if let Some(since) = entry.listed_since {
-        let until = entry
-            .listed_until
-            .map(format_date)
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            out,
-            "    listed {} to {}{}",
-            format_date(since),
-            until,
-            if entry.published { " (published)" } else { "" }
-        );
+        let until = entry.listed_until.map(format_date).unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "    listed {} to {}{}", format_date(since), until, if entry.published { " (published)" } else { "" });
     }
     if let (Some(from), EntryState::Listed) = (entry.repair_from, entry.state) {
         let _ = writeln!(out, "    credit repair possible from {}", format_date(from));
     }
     if entry.in_force() {
-        let _ = writeln!(
-            out,
-            "    in force on {}: the list's measures apply",
-            format_date(as_of)
-        );
+        let _ = writeln!(out, "    in force on {}: the list's measures apply", format_date(as_of));
     }
     let _ = writeln!(out, "    history:");
     for step in &entry.history {
-        let _ = writeln!(
-            out,
-            "      {}  {:<16} by {}: {}",
-            format_date(step.on),
-            step.action,
-            step.actor,
-            step.detail
-        );
+        let _ = writeln!(out, "      {}  {:<16} by {}: {}", format_date(step.on), step.action, step.actor, step.detail);
     }
     out
 }
@@ -648,20 +402,10 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice) -> String {
     let mut out = String::new();
     let rule = "=".repeat(78);
     let _ = writeln!(out, "{rule}");
-    let _ = writeln!(
-        out,
-        "WRITTEN NOTICE OF PROPOSED ENTRY ON THE {}",
-        notice.list_title.to_uppercase()
-    );
+    let _ = writeln!(out, "WRITTEN NOTICE OF PROPOSED ENTRY ON THE {}", notice.list_title.to_uppercase());
     let _ = writeln!(out, "{rule}");
     let _ = writeln!(out, "Notice:        {}", notice.entry);
-    let _ = writeln!(
-        out,
-        "To:            {} ({}, {})",
-        to.name,
-        to.id,
-        to.kind.as_str()
-    );
+    let _ = writeln!(out, "To:            {} ({}, {})", to.name, to.id, to.kind.as_str());
     let _ = writeln!(out, "Issued by:     {}", notice.issued_by);
     let _ = writeln!(out, "Served on:     {}", format_date(notice.served_on));
     let _ = writeln!(out);
@@ -672,10 +416,7 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice) -> String {
         "\n3. The consequences\n   You are to be entered on the {} for at most {} year(s). {}",
         notice.list_title, notice.max_listing_years, notice.consequences
     );
-    let _ = writeln!(
-        out,
-        "   No measure applies before the listing takes effect."
-    );
+    let _ = writeln!(out, "   No measure applies before the listing takes effect.");
     match notice.appeal_deadline {
         Some(deadline) => {
             let _ = writeln!(
@@ -709,22 +450,12 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice) -> String {
             out,
             "\n6. Credit repair\n   After {} year(s) of publication you may apply for credit repair by showing the obligation fulfilled{}:\n     socred repair apply {} --evidence \"...\"{}",
             notice.repair_after_years,
-            if notice.repair_requires_commitment {
-                " and giving a commitment letter"
-            } else {
-                ""
-            },
+            if notice.repair_requires_commitment { " and giving a commitment letter" } else { "" },
             notice.entry,
-            if notice.repair_requires_commitment {
-                " --commitment \"...\""
-            } else {
-                ""
-            }
+            if notice.repair_requires_commitment { " --commitment \"...\"" } else { "" }
         );
-        let _ = writeln!(
-            out,
-            "   Any record in your file can be disputed at any time:\n     socred dispute file RECORD_ID --grounds \"...\""
-        );
+        let _ =
+            writeln!(out, "   Any record in your file can be disputed at any time:\n     socred dispute file RECORD_ID --grounds \"...\"");
     }
     let _ = writeln!(out, "{rule}");
     out

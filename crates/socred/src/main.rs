@@ -33,22 +33,14 @@ pub struct Refusal {
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.field.is_empty() {
-            write!(formatter, "{}", self.reason)
-        } else {
-            write!(formatter, "{}: {}", self.field, self.reason)
-        }
+        if self.field.is_empty() { write!(formatter, "{}", self.reason) } else { write!(formatter, "{}: {}", self.field, self.reason) }
     }
 }
 
 impl std::error::Error for Refusal {}
 
 pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
-    Refusal {
-        field: field.to_string(),
-        reason: reason.to_string(),
-    }
-    .into()
+    Refusal { field: field.to_string(), reason: reason.to_string() }.into()
 }
 
 fn main() -> ExitCode {
@@ -57,9 +49,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let refused = error.downcast_ref::<Refusal>().is_some()
-                || error.downcast_ref::<StoreError>().is_some_and(|e| {
-                    e.is_client_error() || matches!(e, StoreError::AuditBroken(_))
-                });
+                || error.downcast_ref::<StoreError>().is_some_and(|e| e.is_client_error() || matches!(e, StoreError::AuditBroken(_)));
             eprintln!("error: {error:#}");
             ExitCode::from(if refused { 1 } else { 3 })
         }
@@ -94,23 +84,15 @@ fn open(cli: &Cli) -> Result<Store> {
 }
 
 fn read_rulebook(path: &Path) -> Result<String> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    let metadata = std::fs::metadata(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
     if metadata.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES as u64 {
         return Err(refuse(
             "rulebook",
-            format!(
-                "{} is {} bytes; at most {}",
-                path.display(),
-                metadata.len(),
-                socred_core::rulebook::MAX_RULEBOOK_BYTES
-            ),
+            format!("{} is {} bytes; at most {}", path.display(), metadata.len(), socred_core::rulebook::MAX_RULEBOOK_BYTES),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
-    String::from_utf8(bytes)
-        .map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
+    let bytes = std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -118,10 +100,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Init { rulebook } => {
             let (source, label) = match rulebook {
                 Some(path) => (read_rulebook(path)?, path.display().to_string()),
-                None => (
-                    socred_core::DEFAULT_RULEBOOK.to_string(),
-                    "rulebooks/default.toml (built in)".to_string(),
-                ),
+                None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
             };
             let store = Store::create(&cli.db, &source, &label, &actor(&cli)?, "init")?;
             let rulebook = store.rulebook();
@@ -137,39 +116,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rulebook { command } => rulebook(&cli, command),
         Command::Subject { command } => subject(&cli, command),
         Command::Record { command } => record(&cli, command),
-        Command::Import {
-            file,
-            format,
-            skip_invalid,
-            rejects,
-            json,
-        } => import(
-            &cli,
-            file,
-            format.map(Into::into),
-            *skip_invalid,
-            rejects.as_deref(),
-            *json,
-        ),
-        Command::Show {
-            id,
-            as_of,
-            purpose,
-            json,
-        } => {
+        Command::Import { file, format, skip_invalid, rejects, json } => {
+            import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
+        }
+        Command::Show { id, as_of, purpose, json } => {
             let id = parse_subject("ID", id)?;
-            let as_of = as_of
-                .as_deref()
-                .map(|d| parse_date("--as-of", d))
-                .transpose()?
-                .unwrap_or_else(today);
+            let as_of = as_of.as_deref().map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
             let store = open(&cli)?;
-            let info = store
-                .subject(&id)?
-                .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store
-                .log_read_by(&actor(&cli)?, &id, purpose, "assessment")
-                .map_err(purpose_error)?;
+            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            store.log_read_by(&actor(&cli)?, &id, purpose, "assessment").map_err(purpose_error)?;
             let assessment = store.assessment(&id, as_of)?;
             if *json {
                 let mut value = serde_json::to_value(&assessment)?;
@@ -189,26 +144,9 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Serve {
-            addr,
-            readers,
-            insecure_cookies,
-            log_json,
-        } => serve(&cli, *addr, *readers, *insecure_cookies, *log_json),
-        Command::Demo {
-            subjects,
-            seed,
-            until,
-            years,
-            json,
-            serve: then_serve,
-            addr,
-        } => {
-            let until = until
-                .as_deref()
-                .map(|d| parse_date("--until", d))
-                .transpose()?
-                .unwrap_or_else(today);
+        Command::Serve { addr, readers, insecure_cookies, log_json } => serve(&cli, *addr, *readers, *insecure_cookies, *log_json),
+        Command::Demo { subjects, seed, until, years, json, serve: then_serve, addr } => {
+            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or_else(today);
             demo::run(&cli, *subjects, *seed, until, *years, *json)?;
             if *then_serve {
                 demo::serve(&cli, *addr)?;
@@ -220,43 +158,24 @@ fn run(cli: Cli) -> Result<()> {
         Command::Appeal { command } => due::appeal(&cli, command),
         Command::Dispute { command } => due::dispute(&cli, command),
         Command::Repair { command } => due::repair(&cli, command),
-        Command::File {
-            id,
-            as_of,
-            purpose,
-            json,
-        } => due::file(&cli, id, as_of, purpose, *json),
+        Command::File { id, as_of, purpose, json } => due::file(&cli, id, as_of, purpose, *json),
+        Command::Check { id, service, as_of, json } => check(&cli, id, service, as_of.as_deref(), *json),
+        Command::Report { command: cli::ReportCommand::Annual { year, limit, offset, json } } => {
+            annual(&cli, *year, *limit, *offset, *json)
+        }
         Command::Account { command } => accounts::account(&cli, command),
         Command::Token { command } => accounts::token(&cli, command),
-        Command::Queue {
-            as_of,
-            overdue,
-            json,
-        } => due::queue(&cli, as_of, *overdue, *json),
+        Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
     }
 }
 
 fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
-pub fn serve(
-    cli: &Cli,
-    addr: std::net::SocketAddr,
-    readers: Option<u32>,
-    insecure_cookies: bool,
-    log_json: bool,
-) -> Result<()> {
+pub fn serve(cli: &Cli, addr: std::net::SocketAddr, readers: Option<u32>, insecure_cookies: bool, log_json: bool) -> Result<()> {
     init_logging(log_json);
     // Fail early, with the store's own message, if there is no store.
     drop(open(cli)?);
@@ -265,20 +184,70 @@ pub fn serve(
         config.readers = readers as usize;
     }
     config.secure_cookies = !insecure_cookies;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime
-        .block_on(socred_server::serve_until(
-            config,
-            socred_server::shutdown_signal(),
-        ))
-        .map_err(|e| match e {
-            socred_server::StartError::Bind(addr, error) => {
-                refuse("--addr", format!("cannot listen on {addr}: {error}"))
-            }
-            other => other.into(),
-        })
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(socred_server::serve_until(config, socred_server::shutdown_signal())).map_err(|e| match e {
+        socred_server::StartError::Bind(addr, error) => refuse("--addr", format!("cannot listen on {addr}: {error}")),
+        other => other.into(),
+    })
+}
+
+fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, json: bool) -> Result<()> {
+    let id = parse_subject("ID", id)?;
+    let as_of = as_of.map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
+    let store = open(cli)?;
+    if store.rulebook().service(service).is_none() {
+        let known: Vec<&str> = store.rulebook().services.iter().map(|s| s.code.as_str()).collect();
+        return Err(refuse("--service", format!("{service:?} is not a service of the rulebook; one of {}", known.join(", "))));
+    }
+    let decision = store.decide(&id, service, as_of)?;
+    let actor = actor(cli)?;
+    let reasons: Vec<String> = decision.reasons.iter().filter(|r| r.disclose).map(|r| r.measure.clone()).collect();
+    store.log_checks(&[socred_store::CheckLog {
+        at_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        provider: actor.name().to_string(),
+        subject: id,
+        subject_key: None,
+        service: service.to_string(),
+        as_of,
+        outcome: decision.outcome.as_str(),
+        reasons,
+    }])?;
+    if json {
+        return print_json(&decision);
+    }
+    print!(
+        "{} for {id} on {}:\n{}",
+        service,
+        socred_core::date::format_date(as_of),
+        due::render_decisions(std::slice::from_ref(&decision))
+    );
+    if !decision.appeal.is_empty() {
+        println!("appeal: {}", decision.appeal);
+    }
+    Ok(())
+}
+
+fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<()> {
+    let store = open(cli)?;
+    let (total, rows) = store.annual_report(year, limit, offset)?;
+    if json {
+        return print_json(
+            &serde_json::json!({"year": year, "expected_points": store.rulebook().annual_min_net_points, "total": total, "offset": offset, "rows": rows}),
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "subject,name,net_points,expected_points")?;
+    for row in rows {
+        let name = if row.name.contains([',', '"', '\n']) { format!("\"{}\"", row.name.replace('"', "\"\"")) } else { row.name.clone() };
+        writeln!(out, "{},{name},{},{}", row.subject, row.net_points, row.expected_points)?;
+    }
+    eprintln!(
+        "{total} subjects below the annual expectation of {} in {year} (rows {}..{})",
+        store.rulebook().annual_min_net_points,
+        offset,
+        offset + u64::from(limit).min(total.saturating_sub(offset))
+    );
+    Ok(())
 }
 
 /// A bad `--purpose` is the caller's mistake; name the flag.
@@ -296,10 +265,8 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             match Rulebook::from_toml(&source, &file.display().to_string()) {
                 Ok(rulebook) => {
                     if *json {
-                        print_json(
-                            &serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
-                            "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}),
-                        )
+                        print_json(&serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
+                            "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}))
                     } else {
                         println!(
                             "{}: valid: rulebook {} {}, {} behaviours, {} tiers, fingerprint {}",
@@ -340,18 +307,11 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             let source = read_rulebook(file)?;
             let mut store = open(cli)?;
             let before = store.rulebook().fingerprint.clone();
-            let rulebook =
-                store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
+            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
             if rulebook.fingerprint == before {
-                println!(
-                    "rulebook {} {} is already active",
-                    rulebook.id, rulebook.version
-                );
+                println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
             } else {
-                println!(
-                    "activated rulebook {} {}; cached assessments dropped",
-                    rulebook.id, rulebook.version
-                );
+                println!("activated rulebook {} {}; cached assessments dropped", rulebook.id, rulebook.version);
             }
             Ok(())
         }
@@ -360,48 +320,22 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
 
 fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
     match command {
-        SubjectCommand::Add {
-            id,
-            name,
-            kind,
-            guardian,
-            represents,
-            json,
-        } => {
-            let kind = kind
-                .as_deref()
-                .map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e)))
-                .transpose()?;
+        SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
+            let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
             let id = match kind {
-                Some(kind) => SubjectId::parse_as(id, kind)
-                    .map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
+                Some(kind) => SubjectId::parse_as(id, kind).map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
                 None => parse_subject("--id", id)?,
             };
-            let guardians = guardian
-                .iter()
-                .map(|g| parse_subject("--guardian", g))
-                .collect::<Result<Vec<_>>>()?;
-            let represents = represents
-                .iter()
-                .map(|o| parse_subject("--represents", o))
-                .collect::<Result<Vec<_>>>()?;
-            let subject = NewSubject {
-                id,
-                name: name.clone(),
-                guardians,
-                represents,
-            };
+            let guardians = guardian.iter().map(|g| parse_subject("--guardian", g)).collect::<Result<Vec<_>>>()?;
+            let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
+            let subject = NewSubject { id, name: name.clone(), guardians, represents };
             let mut store = open(cli)?;
-            let outcome = store
-                .add_subject(&subject, &actor(cli)?)
-                .map_err(|e| match e {
-                    StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
-                    other => other.into(),
-                })?;
+            let outcome = store.add_subject(&subject, &actor(cli)?).map_err(|e| match e {
+                StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
+                other => other.into(),
+            })?;
             if *json {
-                print_json(
-                    &serde_json::json!({"subject": id, "kind": id.kind(), "result": outcome}),
-                )
+                print_json(&serde_json::json!({"subject": id, "kind": id.kind(), "result": outcome}))
             } else {
                 match outcome {
                     socred_store::SubjectOutcome::Registered => {
@@ -417,12 +351,8 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
         SubjectCommand::Show { id, purpose, json } => {
             let id = parse_subject("ID", id)?;
             let store = open(cli)?;
-            let info = store
-                .subject(&id)?
-                .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store
-                .log_read_by(&actor(cli)?, &id, purpose, "subject")
-                .map_err(purpose_error)?;
+            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            store.log_read_by(&actor(cli)?, &id, purpose, "subject").map_err(purpose_error)?;
             if *json {
                 print_json(&info)
             } else {
@@ -435,41 +365,20 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
 
 fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
     match command {
-        RecordCommand::Add {
-            subject,
-            behaviour,
-            at,
-            source,
-            evidence,
-            record_id,
-            json,
-        } => {
+        RecordCommand::Add { subject, behaviour, at, source, evidence, record_id, json } => {
             let mut store = open(cli)?;
-            let input = RecordInput {
-                id: record_id.as_deref(),
-                subject,
-                behaviour,
-                at,
-                source,
-                evidence: evidence.as_deref(),
-            };
+            let input = RecordInput { id: record_id.as_deref(), subject, behaviour, at, source, evidence: evidence.as_deref() };
             let record = input.validate(store.rulebook()).map_err(|problems| {
                 let flag = |field: &str| match field {
                     "id" => "--record-id".to_string(),
                     other => format!("--{other}"),
                 };
-                let text = problems
-                    .iter()
-                    .map(|p| format!("{}: {}", flag(p.field), p.reason))
-                    .collect::<Vec<_>>()
-                    .join("\n       ");
+                let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
                 refuse("", text)
             })?;
             let outcome = store.add_record(&record, &actor(cli)?)?;
             if *json {
-                print_json(
-                    &serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}),
-                )
+                print_json(&serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}))
             } else {
                 match outcome {
                     RowOutcome::Inserted => println!(
@@ -479,10 +388,7 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                         record.behaviour,
                         socred_core::date::format_date(record.occurred_on)
                     ),
-                    RowOutcome::Duplicate => println!(
-                        "{} was already recorded with the same content; nothing changed",
-                        record.id
-                    ),
+                    RowOutcome::Duplicate => println!("{} was already recorded with the same content; nothing changed", record.id),
                     RowOutcome::Rejected { .. } => {
                         unreachable!("add_record turns rejections into errors")
                     }
@@ -490,11 +396,7 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                 Ok(())
             }
         }
-        RecordCommand::Void {
-            record_id,
-            reason,
-            json,
-        } => {
+        RecordCommand::Void { record_id, reason, json } => {
             let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
             check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
             let mut store = open(cli)?;
@@ -503,9 +405,9 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                 print_json(&serde_json::json!({"record_id": id, "result": outcome}))
             } else {
                 match outcome {
-                    socred_store::VoidOutcome::Voided { subject } => println!(
-                        "voided {id} (subject {subject}); it stays in the file, marked void"
-                    ),
+                    socred_store::VoidOutcome::Voided { subject } => {
+                        println!("voided {id} (subject {subject}); it stays in the file, marked void")
+                    }
                     socred_store::VoidOutcome::AlreadyVoid { .. } => {
                         println!("{id} was already void for the same reason; nothing changed")
                     }
@@ -516,24 +418,11 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
     }
 }
 
-fn import(
-    cli: &Cli,
-    file: &Path,
-    format: Option<Format>,
-    skip_invalid: bool,
-    rejects: Option<&Path>,
-    json: bool,
-) -> Result<()> {
+fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
     let format = match format.or_else(|| Format::from_path(file)) {
         Some(format) => format,
         None => {
-            return Err(refuse(
-                "--format",
-                format!(
-                    "cannot tell the format of {}; pass --format ndjson or --format csv",
-                    file.display()
-                ),
-            ));
+            return Err(refuse("--format", format!("cannot tell the format of {}; pass --format ndjson or --format csv", file.display())));
         }
     };
     let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
@@ -546,23 +435,15 @@ fn import(
         PathBuf::from(name)
     });
     let mut rejects_file = if skip_invalid {
-        Some(std::io::BufWriter::new(
-            File::create(&rejects_path)
-                .with_context(|| format!("creating {}", rejects_path.display()))?,
-        ))
+        Some(std::io::BufWriter::new(File::create(&rejects_path).with_context(|| format!("creating {}", rejects_path.display()))?))
     } else {
         None
     };
-    let progress = indicatif::ProgressBar::with_draw_target(
-        Some(size),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let progress = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
     progress.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     if !std::io::stderr().is_terminal() {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -571,15 +452,10 @@ fn import(
     let report = socred_ingest::import(
         &mut store,
         BufReader::with_capacity(1 << 20, input),
-        ImportOptions {
-            format,
-            skip_invalid,
-        },
+        ImportOptions { format, skip_invalid },
         &actor,
         &file.display().to_string(),
-        rejects_file
-            .as_mut()
-            .map(|w| w as &mut dyn socred_ingest::Rejects),
+        rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects),
         &mut |bytes| progress.set_position(bytes),
     )
     .map_err(|e| match e {
@@ -617,10 +493,7 @@ fn import(
                 report.duplicates,
                 report.rejected_rows,
                 seconds,
-                report
-                    .audit_seq
-                    .map(|s| format!(" (audit entry {s})"))
-                    .unwrap_or_default()
+                report.audit_seq.map(|s| format!(" (audit entry {s})")).unwrap_or_default()
             );
             if report.rejected_rows > 0 {
                 println!("rejected rows written to {}", rejects_path.display());
@@ -656,15 +529,8 @@ fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
                 Ok(())
             }
         }
-        AuditCommand::Log {
-            subject,
-            limit,
-            json,
-        } => {
-            let subject = subject
-                .as_deref()
-                .map(|s| parse_subject("--subject", s))
-                .transpose()?;
+        AuditCommand::Log { subject, limit, json } => {
+            let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
             let entries = store.audit_recent(subject.as_ref(), *limit)?;
             if *json {
                 print_json(&entries)
@@ -693,23 +559,11 @@ fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
 
 /// Reads of a file are logged, except the subject reading their own.
 pub trait LogRead {
-    fn log_read_by(
-        &self,
-        actor: &Actor,
-        subject: &SubjectId,
-        purpose: &str,
-        what: &str,
-    ) -> Result<(), StoreError>;
+    fn log_read_by(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
 }
 
 impl LogRead for Store {
-    fn log_read_by(
-        &self,
-        actor: &Actor,
-        subject: &SubjectId,
-        purpose: &str,
-        what: &str,
-    ) -> Result<(), StoreError> {
+    fn log_read_by(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError> {
         check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
         if actor.name() == subject.as_str() {
             return Ok(());

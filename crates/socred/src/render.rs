@@ -15,10 +15,7 @@ fn links(out: &mut String, info: &SubjectInfo) {
         ("legal representatives", &info.representatives),
     ] {
         if !list.is_empty() {
-            let names: Vec<String> = list
-                .iter()
-                .map(|s| format!("{} ({})", s.name, s.id))
-                .collect();
+            let names: Vec<String> = list.iter().map(|s| format!("{} ({})", s.name, s.id)).collect();
             let _ = writeln!(out, "  {label}: {}", names.join(", "));
         }
     }
@@ -44,21 +41,11 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment) -> String {
     );
     let _ = write!(out, "score {}   tier {}", assessment.score, assessment.tier);
     if assessment.tier != assessment.points_tier {
-        let _ = write!(
-            out,
-            "   (points alone would give {})",
-            assessment.points_tier
-        );
+        let _ = write!(out, "   (points alone would give {})", assessment.points_tier);
     }
     let _ = writeln!(out);
     for lock in &assessment.locks {
-        let _ = writeln!(
-            out,
-            "locked in {} since {} until {}",
-            lock.tier,
-            format_date(lock.since),
-            format_date(lock.until)
-        );
+        let _ = writeln!(out, "locked in {} since {} until {}", lock.tier, format_date(lock.since), format_date(lock.until));
     }
     let annual = &assessment.annual_expectation;
     let _ = writeln!(
@@ -92,34 +79,16 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment) -> String {
         for change in &assessment.tier_history {
             let cause = match &change.cause {
                 TierCause::Points => "the score crossed a threshold".to_string(),
-                TierCause::Forced {
-                    record_id,
-                    behaviour,
-                } => format!("{behaviour} ({record_id}) forces this tier"),
-                TierCause::StepRecovery => {
-                    "a lock ended; recovery goes one locked tier at a time".to_string()
-                }
+                TierCause::Forced { record_id, behaviour } => format!("{behaviour} ({record_id}) forces this tier"),
+                TierCause::StepRecovery => "a lock ended; recovery goes one locked tier at a time".to_string(),
                 TierCause::LockEnded => "a lock ended".to_string(),
             };
-            let locked = change
-                .locked_until
-                .map(|u| format!(", locked until {}", format_date(u)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}  {} -> {} at {} points: {cause}{locked}",
-                format_date(change.on),
-                change.from,
-                change.to,
-                change.score
-            );
+            let locked = change.locked_until.map(|u| format!(", locked until {}", format_date(u))).unwrap_or_default();
+            let _ =
+                writeln!(out, "  {}  {} -> {} at {} points: {cause}{locked}", format_date(change.on), change.from, change.to, change.score);
         }
     } else {
-        let _ = writeln!(
-            out,
-            "\ntier {}: the tier of {} points (see `socred rulebook show`)",
-            assessment.tier, assessment.score
-        );
+        let _ = writeln!(out, "\ntier {}: the tier of {} points (see `socred rulebook show`)", assessment.tier, assessment.score);
     }
 
     let _ = writeln!(out, "\nfile: {} record(s)", assessment.records.len());
@@ -141,17 +110,8 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment) -> String {
             status,
             entry.record.id,
             entry.record.source,
-            entry
-                .record
-                .evidence
-                .as_deref()
-                .map(|e| format!("; evidence: {e}"))
-                .unwrap_or_default(),
-            entry
-                .void_reason
-                .as_deref()
-                .map(|r| format!("; void: {r}"))
-                .unwrap_or_default()
+            entry.record.evidence.as_deref().map(|e| format!("; evidence: {e}")).unwrap_or_default(),
+            entry.void_reason.as_deref().map(|r| format!("; void: {r}")).unwrap_or_default()
         );
     }
     out
@@ -159,45 +119,23 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment) -> String {
 
 pub fn rulebook(rulebook: &Rulebook) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {}: {}",
-        rulebook.id, rulebook.version, rulebook.title
-    );
+    let _ = writeln!(out, "{} {}: {}", rulebook.id, rulebook.version, rulebook.title);
     let _ = writeln!(out, "fingerprint {}", rulebook.fingerprint);
     let _ = writeln!(
         out,
         "base score {}; deductions count {} years, additions {} years unless stated",
         rulebook.base_score, rulebook.deduction_years, rulebook.addition_years
     );
-    let _ = writeln!(
-        out,
-        "annual expectation: at least {:+} net points per year (reported only)",
-        rulebook.annual_min_net_points
-    );
+    let _ = writeln!(out, "annual expectation: at least {:+} net points per year (reported only)", rulebook.annual_min_net_points);
     let _ = writeln!(out, "\ntiers (recovery: {:?}):", rulebook.recovery);
     for (_, spec) in rulebook.tiers.iter_best_first() {
-        let threshold = spec
-            .min_points
-            .map(|m| format!(">= {m}"))
-            .unwrap_or_else(|| "below".to_string());
-        let lock = if spec.lock_years > 0 {
-            format!("locks {} years", spec.lock_years)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  {:<4} {:<9} {:<14} {}",
-            spec.name, threshold, lock, spec.description
-        );
+        let threshold = spec.min_points.map(|m| format!(">= {m}")).unwrap_or_else(|| "below".to_string());
+        let lock = if spec.lock_years > 0 { format!("locks {} years", spec.lock_years) } else { String::new() };
+        let _ = writeln!(out, "  {:<4} {:<9} {:<14} {}", spec.name, threshold, lock, spec.description);
     }
     let _ = writeln!(out, "\nbehaviours:");
     for behaviour in &rulebook.behaviours {
-        let forced = behaviour
-            .forced_tier
-            .map(|t| format!(", forces {}", rulebook.tiers.name(t)))
-            .unwrap_or_default();
+        let forced = behaviour.forced_tier.map(|t| format!(", forces {}", rulebook.tiers.name(t))).unwrap_or_default();
         let _ = writeln!(
             out,
             "  {:<30} {:>+5}  {} years  [{}]{}  {}; {}",

@@ -51,18 +51,7 @@ fn a_subject_is_recorded_shown_and_explained() {
         "--record-id",
         "tax-1",
     ]);
-    env.ok(&[
-        "record",
-        "add",
-        "--subject",
-        PERSON,
-        "--behaviour",
-        "national-award",
-        "--at",
-        "2025-06-15",
-        "--source",
-        "State Council",
-    ]);
+    env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "national-award", "--at", "2025-06-15", "--source", "State Council"]);
 
     let shown = env.json(&["show", PERSON, "--as-of", "2025-07-01"]);
     assert_eq!(shown["subject"], PERSON);
@@ -74,10 +63,7 @@ fn a_subject_is_recorded_shown_and_explained() {
     assert_eq!(shown["locks"][0]["until"], "2027-03-01");
     assert_eq!(shown["records"].as_array().unwrap().len(), 2);
     assert_eq!(shown["explanation"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        shown["explanation"][0]["legal_basis"],
-        "Law of the PRC on the Administration of Tax Collection"
-    );
+    assert_eq!(shown["explanation"][0]["legal_basis"], "Law of the PRC on the Administration of Tax Collection");
     assert_eq!(shown["links"]["guardians"][0]["id"], GUARDIAN);
     assert_eq!(shown["links"]["represents"][0]["id"], ORG);
 
@@ -86,57 +72,29 @@ fn a_subject_is_recorded_shown_and_explained() {
 
     let text = env.ok(&["show", PERSON, "--as-of", "2025-07-01"]);
     assert!(text.contains("score 1000   tier B"), "{text}");
-    assert!(
-        text.contains("locked in B since 2025-03-01 until 2027-03-01"),
-        "{text}"
-    );
+    assert!(text.contains("locked in B since 2025-03-01 until 2027-03-01"), "{text}");
     assert!(text.contains("case 2025-17"), "{text}");
 
     // Voiding puts the subject back as if the record never existed.
-    env.ok(&[
-        "record",
-        "void",
-        "tax-1",
-        "--reason",
-        "dispute upheld: wrong taxpayer",
-    ]);
+    env.ok(&["record", "void", "tax-1", "--reason", "dispute upheld: wrong taxpayer"]);
     let voided = env.json(&["show", PERSON, "--as-of", "2025-07-01"]);
     assert_eq!(voided["score"], 1100);
     assert_eq!(voided["tier"], "AAA");
     assert_eq!(voided["records"][0]["status"], "void");
     assert!(env.ok(&["audit", "verify"]).contains("audit chain intact"));
     let log = env.json(&["audit", "log", "--subject", PERSON]);
-    assert!(
-        log.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "record.void" && e["actor"] == "test-officer")
-    );
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "record.void" && e["actor"] == "test-officer"));
 }
 
 #[test]
 fn commands_are_idempotent() {
     let env = Env::new();
     env.add_people();
-    let add = [
-        "record",
-        "add",
-        "--subject",
-        PERSON,
-        "--behaviour",
-        "jaywalking",
-        "--at",
-        "2025-01-01",
-        "--source",
-        "Traffic Police",
-    ];
+    let add = ["record", "add", "--subject", PERSON, "--behaviour", "jaywalking", "--at", "2025-01-01", "--source", "Traffic Police"];
     let first = env.json(&add);
     let fingerprint = env.fingerprint();
     let second = env.json(&add);
-    assert_eq!(
-        first["record_id"], second["record_id"],
-        "a derived id is stable"
-    );
+    assert_eq!(first["record_id"], second["record_id"], "a derived id is stable");
     assert_eq!(second["result"]["outcome"], "duplicate");
     env.ok(&["subject", "add", "--id", GUARDIAN, "--name", "Wang Fang"]);
     assert_eq!(env.fingerprint(), fingerprint, "retries change nothing");
@@ -145,58 +103,23 @@ fn commands_are_idempotent() {
 #[test]
 fn organisation_and_rulebook_commands() {
     let env = Env::new();
-    let out = env.json(&[
-        "subject",
-        "add",
-        "--id",
-        ORG,
-        "--name",
-        "Fuzhou Example Co.",
-    ]);
+    let out = env.json(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
     assert_eq!(out["kind"], "organisation");
     let rulebook = env.ok(&["rulebook", "show"]);
-    assert!(
-        rulebook.contains("tax-evasion") && rulebook.contains("locks 5 years"),
-        "{rulebook}"
-    );
+    assert!(rulebook.contains("tax-evasion") && rulebook.contains("locks 5 years"), "{rulebook}");
     let json = env.json(&["rulebook", "show"]);
     assert_eq!(json["base_score"], 1000);
     let path = env.write("good.toml", socred_core::DEFAULT_RULEBOOK);
-    assert!(
-        env.ok(&["rulebook", "check", path.to_str().unwrap()])
-            .contains("valid")
-    );
+    assert!(env.ok(&["rulebook", "check", path.to_str().unwrap()]).contains("valid"));
     let harsher = env.write(
         "v2.toml",
-        socred_core::DEFAULT_RULEBOOK
-            .replace("version = \"2026.1\"", "version = \"2026.2\"")
-            .replacen("points = -100", "points = -150", 1),
+        socred_core::DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.2\"").replacen("points = -100", "points = -150", 1),
     );
     env.ok(&["subject", "add", "--id", PERSON, "--name", "Li Ming"]);
-    env.ok(&[
-        "record",
-        "add",
-        "--subject",
-        PERSON,
-        "--behaviour",
-        "tax-evasion",
-        "--at",
-        "2025-03-01",
-        "--source",
-        "Tax",
-    ]);
-    assert_eq!(
-        env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"],
-        900
-    );
-    assert!(
-        env.ok(&["rulebook", "activate", harsher.to_str().unwrap()])
-            .contains("activated")
-    );
-    assert_eq!(
-        env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"],
-        850
-    );
+    env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "tax-evasion", "--at", "2025-03-01", "--source", "Tax"]);
+    assert_eq!(env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"], 900);
+    assert!(env.ok(&["rulebook", "activate", harsher.to_str().unwrap()]).contains("activated"));
+    assert_eq!(env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"], 850);
 }
 
 #[test]
@@ -204,46 +127,23 @@ fn a_missing_or_foreign_store_is_refused() {
     let env = Env::empty();
     env.refused(&["show", PERSON], &["no socred store", "socred init"]);
     assert!(!env.db.exists(), "reading never creates a store");
-    std::fs::write(
-        &env.db,
-        "not a database, just text that is long enough to be read as a header page",
-    )
-    .unwrap();
+    std::fs::write(&env.db, "not a database, just text that is long enough to be read as a header page").unwrap();
     env.refused(&["show", PERSON], &["not a socred store"]);
     env.refused(&["init"], &["already exists"]);
     let dir = env.path("a-directory");
     std::fs::create_dir(&dir).unwrap();
-    let output = env
-        .command(&["--db", dir.to_str().unwrap(), "show", PERSON])
-        .output()
-        .unwrap();
+    let output = env.command(&["--db", dir.to_str().unwrap(), "show", PERSON]).output().unwrap();
     assert!(!output.status.success());
 }
 
 #[test]
 fn init_refuses_garbage_rulebooks_and_existing_stores() {
     let env = Env::empty();
-    env.refused(
-        &["init", "--rulebook", "/nonexistent/rules.toml"],
-        &["rulebook", "No such file"],
-    );
-    let bad = env.write(
-        "bad.toml",
-        socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\""),
-    );
-    env.refused(
-        &["init", "--rulebook", bad.to_str().unwrap()],
-        &[
-            "bad.toml:",
-            "behaviour[0].category",
-            "does not score religion",
-        ],
-    );
+    env.refused(&["init", "--rulebook", "/nonexistent/rules.toml"], &["rulebook", "No such file"]);
+    let bad = env.write("bad.toml", socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\""));
+    env.refused(&["init", "--rulebook", bad.to_str().unwrap()], &["bad.toml:", "behaviour[0].category", "does not score religion"]);
     let binary = env.write("binary.toml", [0xff, 0xfe, 0x00, 0x01]);
-    env.refused(
-        &["init", "--rulebook", binary.to_str().unwrap()],
-        &["rulebook", "not UTF-8"],
-    );
+    env.refused(&["init", "--rulebook", binary.to_str().unwrap()], &["rulebook", "not UTF-8"]);
     assert!(!env.db.exists(), "a refused init creates nothing");
     env.ok(&["init"]);
     let fingerprint = env.fingerprint();
@@ -254,76 +154,36 @@ fn init_refuses_garbage_rulebooks_and_existing_stores() {
 #[test]
 fn rulebook_check_reports_file_line_key_and_reason() {
     let env = Env::empty();
-    let broken = socred_core::DEFAULT_RULEBOOK
-        .replacen("points = -100", "points = -5000", 1)
-        .replacen("category = \"traffic\"", "category = \"speech\"", 1);
+    let broken = socred_core::DEFAULT_RULEBOOK.replacen("points = -100", "points = -5000", 1).replacen(
+        "category = \"traffic\"",
+        "category = \"speech\"",
+        1,
+    );
     let path = env.write("broken.toml", broken);
-    let stderr = env.refused(
-        &["rulebook", "check", path.to_str().unwrap()],
-        &["behaviour[0].points", "behaviour[2].category", "speech"],
-    );
-    assert!(
-        stderr
-            .lines()
-            .filter(|l| l.contains("broken.toml:"))
-            .count()
-            >= 2,
-        "{stderr}"
-    );
+    let stderr = env.refused(&["rulebook", "check", path.to_str().unwrap()], &["behaviour[0].points", "behaviour[2].category", "speech"]);
+    assert!(stderr.lines().filter(|l| l.contains("broken.toml:")).count() >= 2, "{stderr}");
     let json = env.run(&["rulebook", "check", path.to_str().unwrap(), "--json"]);
     assert_eq!(json.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["valid"], false);
     assert!(report["problems"][0]["line"].as_u64().unwrap() > 1);
     let syntax = env.write("syntax.toml", "[rulebook\nid = 1");
-    env.refused(
-        &["rulebook", "check", syntax.to_str().unwrap()],
-        &["syntax.toml:1:", "(syntax)"],
-    );
-    let unknown = env.write(
-        "unknown.toml",
-        format!("{}\n[extra]\nkey = 1\n", socred_core::DEFAULT_RULEBOOK),
-    );
-    env.refused(
-        &["rulebook", "check", unknown.to_str().unwrap()],
-        &["extra"],
-    );
-    env.refused(
-        &["rulebook", "check", env.path("none.toml").to_str().unwrap()],
-        &["rulebook", "none.toml"],
-    );
+    env.refused(&["rulebook", "check", syntax.to_str().unwrap()], &["syntax.toml:1:", "(syntax)"]);
+    let unknown = env.write("unknown.toml", format!("{}\n[extra]\nkey = 1\n", socred_core::DEFAULT_RULEBOOK));
+    env.refused(&["rulebook", "check", unknown.to_str().unwrap()], &["extra"]);
+    env.refused(&["rulebook", "check", env.path("none.toml").to_str().unwrap()], &["rulebook", "none.toml"]);
 }
 
 #[test]
 fn rulebook_activate_refuses_garbage_and_dropped_behaviours() {
     let env = Env::new();
     env.add_people();
-    env.ok(&[
-        "record",
-        "add",
-        "--subject",
-        PERSON,
-        "--behaviour",
-        "jaywalking",
-        "--at",
-        "2025-01-01",
-        "--source",
-        "Police",
-    ]);
+    env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "jaywalking", "--at", "2025-01-01", "--source", "Police"]);
     let fingerprint = env.fingerprint();
-    let dropped = env.write(
-        "dropped.toml",
-        socred_core::DEFAULT_RULEBOOK.replace("code = \"jaywalking\"", "code = \"jay-walking\""),
-    );
-    env.refused(
-        &["rulebook", "activate", dropped.to_str().unwrap()],
-        &["behaviour", "jaywalking"],
-    );
+    let dropped = env.write("dropped.toml", socred_core::DEFAULT_RULEBOOK.replace("code = \"jaywalking\"", "code = \"jay-walking\""));
+    env.refused(&["rulebook", "activate", dropped.to_str().unwrap()], &["behaviour", "jaywalking"]);
     let bad = env.write("bad.toml", "garbage = [");
-    env.refused(
-        &["rulebook", "activate", bad.to_str().unwrap()],
-        &["bad.toml"],
-    );
+    env.refused(&["rulebook", "activate", bad.to_str().unwrap()], &["bad.toml"]);
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
@@ -331,104 +191,29 @@ fn rulebook_activate_refuses_garbage_and_dropped_behaviours() {
 fn subject_add_refuses_garbage() {
     let env = Env::new();
     env.ok(&["subject", "add", "--id", GUARDIAN, "--name", "Wang Fang"]);
-    env.ok(&[
-        "subject",
-        "add",
-        "--id",
-        ORG,
-        "--name",
-        "Fuzhou Example Co.",
-    ]);
+    env.ok(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
     let fingerprint = env.fingerprint();
     let long_name = "x".repeat(129);
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
-        (
-            vec!["--id", "12345", "--name", "A"],
-            vec!["--id", "18 characters"],
-        ),
-        (
-            vec!["--id", "1101011990030745A4", "--name", "A"],
-            vec!["--id", "character 17"],
-        ),
-        (
-            vec!["--id", "990101199003074514", "--name", "A"],
-            vec!["--id", "region"],
-        ),
-        (
-            vec!["--id", "110101199013074514", "--name", "A"],
-            vec!["--id", "birth date"],
-        ),
-        (
-            vec!["--id", "110101199003074515", "--name", "A"],
-            vec!["--id", "check character"],
-        ),
-        (
-            vec!["--id", "91350100M000100Y44", "--name", "A"],
-            vec!["--id", "check character"],
-        ),
+        (vec!["--id", "12345", "--name", "A"], vec!["--id", "18 characters"]),
+        (vec!["--id", "1101011990030745A4", "--name", "A"], vec!["--id", "character 17"]),
+        (vec!["--id", "990101199003074514", "--name", "A"], vec!["--id", "region"]),
+        (vec!["--id", "110101199013074514", "--name", "A"], vec!["--id", "birth date"]),
+        (vec!["--id", "110101199003074515", "--name", "A"], vec!["--id", "check character"]),
+        (vec!["--id", "91350100M000100Y44", "--name", "A"], vec!["--id", "check character"]),
         (vec!["--id", PERSON, "--name", ""], vec!["--name", "empty"]),
-        (
-            vec!["--id", PERSON, "--name", &long_name],
-            vec!["--name", "at most 128"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "a\u{1b}[31mred"],
-            vec!["--name", "control"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--kind", "robot"],
-            vec!["--kind", "robot"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--kind", "organisation"],
-            vec!["--id"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--guardian", "nope"],
-            vec!["--guardian", "18 characters"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--guardian", OTHER_PERSON],
-            vec!["--guardian", "not registered"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--guardian", ORG],
-            vec!["--guardian", "not a person"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--guardian", PERSON],
-            vec!["--guardian", "itself"],
-        ),
-        (
-            vec!["--id", PERSON, "--name", "A", "--represents", GUARDIAN],
-            vec!["--represents", "not a organisation"],
-        ),
-        (
-            vec![
-                "--id",
-                PERSON,
-                "--name",
-                "A",
-                "--represents",
-                "91350100M000100Y4",
-            ],
-            vec!["--represents", "18 characters"],
-        ),
-        (
-            vec![
-                "--id",
-                ORG,
-                "--name",
-                "Fuzhou Example Co.",
-                "--guardian",
-                GUARDIAN,
-            ],
-            vec!["--guardian", "only a person"],
-        ),
-        (
-            vec!["--id", GUARDIAN, "--name", "Another Name"],
-            vec!["conflict", "Wang Fang"],
-        ),
+        (vec!["--id", PERSON, "--name", &long_name], vec!["--name", "at most 128"]),
+        (vec!["--id", PERSON, "--name", "a\u{1b}[31mred"], vec!["--name", "control"]),
+        (vec!["--id", PERSON, "--name", "A", "--kind", "robot"], vec!["--kind", "robot"]),
+        (vec!["--id", PERSON, "--name", "A", "--kind", "organisation"], vec!["--id"]),
+        (vec!["--id", PERSON, "--name", "A", "--guardian", "nope"], vec!["--guardian", "18 characters"]),
+        (vec!["--id", PERSON, "--name", "A", "--guardian", OTHER_PERSON], vec!["--guardian", "not registered"]),
+        (vec!["--id", PERSON, "--name", "A", "--guardian", ORG], vec!["--guardian", "not a person"]),
+        (vec!["--id", PERSON, "--name", "A", "--guardian", PERSON], vec!["--guardian", "itself"]),
+        (vec!["--id", PERSON, "--name", "A", "--represents", GUARDIAN], vec!["--represents", "not a organisation"]),
+        (vec!["--id", PERSON, "--name", "A", "--represents", "91350100M000100Y4"], vec!["--represents", "18 characters"]),
+        (vec!["--id", ORG, "--name", "Fuzhou Example Co.", "--guardian", GUARDIAN], vec!["--guardian", "only a person"]),
+        (vec!["--id", GUARDIAN, "--name", "Another Name"], vec!["conflict", "Wang Fang"]),
         (vec!["--name", "A"], vec!["--id"]),
     ];
     for (args, fragments) in cases {
@@ -439,12 +224,7 @@ fn subject_add_refuses_garbage() {
     }
     env.refused(&["subject", "show", "bogus"], &["ID", "18 characters"]);
     env.refused(&["subject", "show", OTHER_PERSON], &["not registered"]);
-    env.refused(
-        &[
-            "--actor", "", "subject", "add", "--id", PERSON, "--name", "A",
-        ],
-        &["--actor", "empty"],
-    );
+    env.refused(&["--actor", "", "subject", "add", "--id", PERSON, "--name", "A"], &["--actor", "empty"]);
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
@@ -470,109 +250,43 @@ fn record_add_refuses_garbage() {
     let long_source = "s".repeat(129);
     let long_evidence = "e".repeat(1025);
     let long_id = "i".repeat(65);
-    let base = |subject: &'static str,
-                behaviour: &'static str,
-                at: &'static str,
-                source: String|
-     -> Vec<String> {
-        [
-            "record",
-            "add",
-            "--subject",
-            subject,
-            "--behaviour",
-            behaviour,
-            "--at",
-            at,
-            "--source",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([source])
-        .collect()
+    let base = |subject: &'static str, behaviour: &'static str, at: &'static str, source: String| -> Vec<String> {
+        ["record", "add", "--subject", subject, "--behaviour", behaviour, "--at", at, "--source"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([source])
+            .collect()
     };
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (base("1101", "jaywalking", "2025-01-01", "P".into()), vec!["--subject", "18 characters"]),
+        (base(OTHER_PERSON, "jaywalking", "2025-01-01", "P".into()), vec!["not registered"]),
+        (base(PERSON, "negative-posts", "2025-01-01", "P".into()), vec!["--behaviour", "not in rulebook"]),
+        (base(PERSON, "", "2025-01-01", "P".into()), vec!["--behaviour", "empty"]),
+        (base(PERSON, "jaywalking", "01/02/2025", "P".into()), vec!["--at", "YYYY-MM-DD"]),
+        (base(PERSON, "jaywalking", "2025-02-30", "P".into()), vec!["--at", "calendar"]),
+        (base(PERSON, "jaywalking", "2025-01-01", "".into()), vec!["--source", "empty"]),
+        (base(PERSON, "jaywalking", "2025-01-01", long_source), vec!["--source", "at most 128"]),
         (
-            base("1101", "jaywalking", "2025-01-01", "P".into()),
-            vec!["--subject", "18 characters"],
-        ),
-        (
-            base(OTHER_PERSON, "jaywalking", "2025-01-01", "P".into()),
-            vec!["not registered"],
-        ),
-        (
-            base(PERSON, "negative-posts", "2025-01-01", "P".into()),
-            vec!["--behaviour", "not in rulebook"],
-        ),
-        (
-            base(PERSON, "", "2025-01-01", "P".into()),
-            vec!["--behaviour", "empty"],
-        ),
-        (
-            base(PERSON, "jaywalking", "01/02/2025", "P".into()),
-            vec!["--at", "YYYY-MM-DD"],
-        ),
-        (
-            base(PERSON, "jaywalking", "2025-02-30", "P".into()),
-            vec!["--at", "calendar"],
-        ),
-        (
-            base(PERSON, "jaywalking", "2025-01-01", "".into()),
-            vec!["--source", "empty"],
-        ),
-        (
-            base(PERSON, "jaywalking", "2025-01-01", long_source),
-            vec!["--source", "at most 128"],
-        ),
-        (
-            [
-                base(PERSON, "jaywalking", "2025-01-01", "P".into()),
-                vec!["--evidence".into(), long_evidence],
-            ]
-            .concat(),
+            [base(PERSON, "jaywalking", "2025-01-01", "P".into()), vec!["--evidence".into(), long_evidence]].concat(),
             vec!["--evidence", "at most 1024"],
         ),
         (
-            [
-                base(PERSON, "jaywalking", "2025-01-01", "P".into()),
-                vec!["--evidence".into(), "line\nbreak".into()],
-            ]
-            .concat(),
+            [base(PERSON, "jaywalking", "2025-01-01", "P".into()), vec!["--evidence".into(), "line\nbreak".into()]].concat(),
             vec!["--evidence", "control"],
         ),
         (
-            [
-                base(PERSON, "jaywalking", "2025-01-01", "P".into()),
-                vec!["--record-id".into(), "has space".into()],
-            ]
-            .concat(),
+            [base(PERSON, "jaywalking", "2025-01-01", "P".into()), vec!["--record-id".into(), "has space".into()]].concat(),
             vec!["--record-id", "' '"],
         ),
         (
-            [
-                base(PERSON, "jaywalking", "2025-01-01", "P".into()),
-                vec!["--record-id".into(), long_id],
-            ]
-            .concat(),
+            [base(PERSON, "jaywalking", "2025-01-01", "P".into()), vec!["--record-id".into(), long_id]].concat(),
             vec!["--record-id", "at most 64"],
         ),
         (
-            [
-                base(PERSON, "tax-evasion", "2025-01-01", "P".into()),
-                vec!["--record-id".into(), "taken".into()],
-            ]
-            .concat(),
+            [base(PERSON, "tax-evasion", "2025-01-01", "P".into()), vec!["--record-id".into(), "taken".into()]].concat(),
             vec!["conflict", "taken"],
         ),
-        (
-            vec![
-                "record".into(),
-                "add".into(),
-                "--subject".into(),
-                PERSON.into(),
-            ],
-            vec!["--behaviour"],
-        ),
+        (vec!["record".into(), "add".into(), "--subject".into(), PERSON.into()], vec!["--behaviour"]),
     ];
     for (args, fragments) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -580,21 +294,7 @@ fn record_add_refuses_garbage() {
         assert_eq!(env.fingerprint(), fingerprint, "{args:?} changed the store");
     }
     // Several bad fields are all reported at once.
-    let stderr = env.refused(
-        &[
-            "record",
-            "add",
-            "--subject",
-            "x",
-            "--behaviour",
-            "y",
-            "--at",
-            "z",
-            "--source",
-            " ",
-        ],
-        &[],
-    );
+    let stderr = env.refused(&["record", "add", "--subject", "x", "--behaviour", "y", "--at", "z", "--source", " "], &[]);
     for field in ["--subject", "--behaviour", "--at", "--source"] {
         assert!(stderr.contains(field), "{stderr}");
     }
@@ -620,30 +320,14 @@ fn record_void_refuses_garbage() {
     ]);
     env.ok(&["record", "void", "r1", "--reason", "wrong person"]);
     let fingerprint = env.fingerprint();
-    env.refused(
-        &["record", "void", "bad id", "--reason", "x"],
-        &["RECORD_ID", "' '"],
-    );
-    env.refused(
-        &["record", "void", "missing", "--reason", "x"],
-        &["record missing does not exist"],
-    );
-    env.refused(
-        &["record", "void", "r1", "--reason", ""],
-        &["--reason", "empty"],
-    );
-    env.refused(
-        &["record", "void", "r1", "--reason", "another"],
-        &["conflict", "already void"],
-    );
+    env.refused(&["record", "void", "bad id", "--reason", "x"], &["RECORD_ID", "' '"]);
+    env.refused(&["record", "void", "missing", "--reason", "x"], &["record missing does not exist"]);
+    env.refused(&["record", "void", "r1", "--reason", ""], &["--reason", "empty"]);
+    env.refused(&["record", "void", "r1", "--reason", "another"], &["conflict", "already void"]);
     env.refused(&["record", "void", "r1"], &["--reason"]);
     assert_eq!(env.fingerprint(), fingerprint);
     env.ok(&["record", "void", "r1", "--reason", "wrong person"]);
-    assert_eq!(
-        env.fingerprint(),
-        fingerprint,
-        "the same void again is a no-op"
-    );
+    assert_eq!(env.fingerprint(), fingerprint, "the same void again is a no-op");
 }
 
 #[test]
@@ -653,27 +337,14 @@ fn show_and_audit_refuse_garbage() {
     let fingerprint = env.fingerprint();
     env.refused(&["show", "123"], &["ID", "18 characters"]);
     env.refused(&["show", OTHER_PERSON], &["not registered"]);
-    env.refused(
-        &["show", PERSON, "--as-of", "tomorrow"],
-        &["--as-of", "YYYY-MM-DD"],
-    );
-    env.refused(
-        &["show", PERSON, "--as-of", "2025-13-01"],
-        &["--as-of", "calendar"],
-    );
+    env.refused(&["show", PERSON, "--as-of", "tomorrow"], &["--as-of", "YYYY-MM-DD"]);
+    env.refused(&["show", PERSON, "--as-of", "2025-13-01"], &["--as-of", "calendar"]);
     env.refused(&["audit", "log", "--limit", "0"], &["--limit"]);
     env.refused(&["audit", "log", "--limit", "many"], &["--limit"]);
     env.refused(&["audit", "log", "--subject", "x"], &["--subject"]);
     env.refused(&["no-such-command"], &["unrecognized subcommand"]);
     assert_eq!(env.fingerprint(), fingerprint);
-    assert!(
-        env.ok(&["audit", "head"])
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .len()
-            == 64
-    );
+    assert!(env.ok(&["audit", "head"]).split_whitespace().nth(1).unwrap().len() == 64);
 }
 
 #[test]
@@ -696,16 +367,7 @@ fn the_audit_chain_catches_a_tampered_store() {
     ]);
     env.ok(&["audit", "verify"]);
     let store = socred_store::Store::open(&env.db).unwrap();
-    store
-        .raw_connection_for_tests()
-        .execute(
-            "UPDATE records SET behaviour = 'volunteering' WHERE record_id = 't1'",
-            [],
-        )
-        .unwrap();
+    store.raw_connection_for_tests().execute("UPDATE records SET behaviour = 'volunteering' WHERE record_id = 't1'", []).unwrap();
     drop(store);
-    env.refused(
-        &["audit", "verify"],
-        &["audit chain is broken", "record.add"],
-    );
+    env.refused(&["audit", "verify"], &["audit chain is broken", "record.add"]);
 }

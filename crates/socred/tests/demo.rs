@@ -14,27 +14,11 @@ fn without_timing(mut value: serde_json::Value) -> serde_json::Value {
 #[test]
 fn the_same_seed_gives_the_same_population() {
     let env = Env::empty();
-    let args = [
-        "demo",
-        "--subjects",
-        "1500",
-        "--seed",
-        "7",
-        "--until",
-        "2026-06-30",
-    ];
+    let args = ["demo", "--subjects", "1500", "--seed", "7", "--until", "2026-06-30"];
     let first = without_timing(env.json(&args));
-    assert_eq!(
-        first["persons"].as_u64().unwrap() + first["organisations"].as_u64().unwrap(),
-        1500
-    );
+    assert_eq!(first["persons"].as_u64().unwrap() + first["organisations"].as_u64().unwrap(), 1500);
     assert!(first["records"].as_u64().unwrap() > 5_000);
-    let tiers: u64 = first["tiers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["subjects"].as_u64().unwrap())
-        .sum();
+    let tiers: u64 = first["tiers"].as_array().unwrap().iter().map(|t| t["subjects"].as_u64().unwrap()).sum();
     assert_eq!(tiers, 1500);
     // Running again replaces the earlier demo store and gives the same result.
     let second = without_timing(env.json(&args));
@@ -44,31 +28,17 @@ fn the_same_seed_gives_the_same_population() {
     let shown = env.json(&["show", &example, "--as-of", "2026-06-30"]);
     assert_eq!(shown["tier"], first["examples"][0]["tier"]);
     env.ok(&["audit", "verify"]);
-    let other_seed = without_timing(env.json(&[
-        "demo",
-        "--subjects",
-        "1500",
-        "--seed",
-        "8",
-        "--until",
-        "2026-06-30",
-    ]));
+    let other_seed = without_timing(env.json(&["demo", "--subjects", "1500", "--seed", "8", "--until", "2026-06-30"]));
     assert_ne!(first, other_seed);
     let text = env.ok(&["demo", "--subjects", "300", "--until", "2026-06-30"]);
-    assert!(
-        text.contains("subjects to try") && text.contains("socred --db"),
-        "{text}"
-    );
+    assert!(text.contains("subjects to try") && text.contains("socred --db"), "{text}");
 }
 
 #[test]
 fn demo_refuses_to_replace_a_real_store_and_garbage_arguments() {
     let env = Env::new();
     let fingerprint = env.fingerprint();
-    env.refused(
-        &["demo", "--subjects", "10"],
-        &["--db", "refusing to replace"],
-    );
+    env.refused(&["demo", "--subjects", "10"], &["--db", "refusing to replace"]);
     assert_eq!(env.fingerprint(), fingerprint);
     env.refused(&["demo", "--subjects", "0"], &["--subjects"]);
     env.refused(&["demo", "--subjects", "lots"], &["--subjects"]);
@@ -77,17 +47,7 @@ fn demo_refuses_to_replace_a_real_store_and_garbage_arguments() {
     env.refused(&["demo", "--years", "0"], &["--years"]);
     assert_eq!(env.fingerprint(), fingerprint);
     let junk = Env::empty();
-    std::fs::write(
-        &junk.db,
-        "not a store, just some text that fills up the first bytes of a file",
-    )
-    .unwrap();
-    junk.refused(
-        &["demo", "--subjects", "10"],
-        &["not a socred store", "refusing to replace"],
-    );
-    assert_eq!(
-        std::fs::read_to_string(&junk.db).unwrap(),
-        "not a store, just some text that fills up the first bytes of a file"
-    );
+    std::fs::write(&junk.db, "not a store, just some text that fills up the first bytes of a file").unwrap();
+    junk.refused(&["demo", "--subjects", "10"], &["not a socred store", "refusing to replace"]);
+    assert_eq!(std::fs::read_to_string(&junk.db).unwrap(), "not a store, just some text that fills up the first bytes of a file");
 }

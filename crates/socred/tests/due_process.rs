@@ -36,21 +36,14 @@ fn defaulter() -> Env {
 }
 
 fn as_actor(env: &Env, actor: &str, args: &[&str]) -> std::process::Output {
-    env.command(args)
-        .env("SOCRED_ACTOR", actor)
-        .output()
-        .unwrap()
+    env.command(args).env("SOCRED_ACTOR", actor).output().unwrap()
 }
 
 fn ok_as(env: &Env, actor: &str, args: &[&str]) -> serde_json::Value {
     let mut with_json = args.to_vec();
     with_json.push("--json");
     let output = as_actor(env, actor, &with_json);
-    assert!(
-        output.status.success(),
-        "{args:?} as {actor}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{args:?} as {actor}: {}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -58,24 +51,15 @@ fn refused_as(env: &Env, actor: &str, args: &[&str], fragments: &[&str]) {
     let before = env.fingerprint();
     let output = as_actor(env, actor, args);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        matches!(output.status.code(), Some(1) | Some(2)),
-        "{args:?} should be refused: {stderr}"
-    );
+    assert!(matches!(output.status.code(), Some(1) | Some(2)), "{args:?} should be refused: {stderr}");
     for fragment in fragments {
-        assert!(
-            stderr.contains(fragment),
-            "{args:?}: {fragment:?} not in {stderr}"
-        );
+        assert!(stderr.contains(fragment), "{args:?}: {fragment:?} not in {stderr}");
     }
     assert_eq!(env.fingerprint(), before, "{args:?} changed the store");
 }
 
 fn state(env: &Env, as_of: &str) -> String {
-    env.json(&["list", "show", ENTRY, "--as-of", as_of])["state"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    env.json(&["list", "show", ENTRY, "--as-of", as_of])["state"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -96,10 +80,7 @@ fn scenario_5_notice_window_and_listing() {
         "takes effect on 2025-01-21",
         "socred appeal file blacklist:jd-1",
     ] {
-        assert!(
-            notice.contains(part),
-            "{part:?} missing from the notice:\n{notice}"
-        );
+        assert!(notice.contains(part), "{part:?} missing from the notice:\n{notice}");
     }
     let json = env.json(&["list", "notice", ENTRY]);
     assert_eq!(json["notice"]["appeal_deadline"], "2025-01-20");
@@ -109,51 +90,17 @@ fn scenario_5_notice_window_and_listing() {
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "paid",
-            "--on",
-            "2025-01-21",
-        ],
+        &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-21"],
         &["--on", "the appeal deadline was 2025-01-20"],
     );
-    let filed = ok_as(
-        &env,
-        GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "the judgment was paid",
-            "--on",
-            "2025-01-20",
-            "--appeal-id",
-            "a1",
-        ],
-    );
+    let filed =
+        ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "the judgment was paid", "--on", "2025-01-20", "--appeal-id", "a1"]);
     assert_eq!(filed["result"]["outcome"], "stored");
     assert_eq!(state(&env, "2025-01-25"), "under-appeal");
     // Filing again is a no-op, not a second appeal.
     let before = env.fingerprint();
-    let again = ok_as(
-        &env,
-        GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "the judgment was paid",
-            "--on",
-            "2025-01-20",
-            "--appeal-id",
-            "a1",
-        ],
-    );
+    let again =
+        ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "the judgment was paid", "--on", "2025-01-20", "--appeal-id", "a1"]);
     assert_eq!(again["result"]["outcome"], "duplicate");
     assert_eq!(env.fingerprint(), before);
 }
@@ -161,178 +108,54 @@ fn scenario_5_notice_window_and_listing() {
 #[test]
 fn appeals_are_decided_by_someone_else_and_second_instance_once() {
     let env = defaulter();
-    ok_as(
-        &env,
-        GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "paid",
-            "--on",
-            "2025-01-15",
-            "--appeal-id",
-            "a1",
-        ],
-    );
+    ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"]);
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "appeal",
-            "decide",
-            "a1",
-            "--outcome",
-            "overturn",
-            "--reasons",
-            "mine",
-            "--on",
-            "2025-01-16",
-        ],
+        &["appeal", "decide", "a1", "--outcome", "overturn", "--reasons", "mine", "--on", "2025-01-16"],
         &["--actor", "filed appeal a1"],
     );
     refused_as(
         &env,
         "clerk-zhou",
-        &[
-            "appeal",
-            "decide",
-            "a1",
-            "--outcome",
-            "uphold",
-            "--reasons",
-            "mine",
-            "--on",
-            "2025-01-16",
-        ],
+        &["appeal", "decide", "a1", "--outcome", "uphold", "--reasons", "mine", "--on", "2025-01-16"],
         &["--actor", "raised entry"],
     );
     refused_as(
         &env,
         "reviewer-chen",
-        &[
-            "appeal",
-            "decide",
-            "a1",
-            "--outcome",
-            "uphold",
-            "--reasons",
-            "x",
-            "--on",
-            "2025-01-14",
-        ],
+        &["appeal", "decide", "a1", "--outcome", "uphold", "--reasons", "x", "--on", "2025-01-14"],
         &["--on", "before"],
     );
-    ok_as(
-        &env,
-        "reviewer-chen",
-        &[
-            "appeal",
-            "decide",
-            "a1",
-            "--outcome",
-            "uphold",
-            "--reasons",
-            "no receipt",
-            "--on",
-            "2025-02-01",
-        ],
-    );
+    ok_as(&env, "reviewer-chen", &["appeal", "decide", "a1", "--outcome", "uphold", "--reasons", "no receipt", "--on", "2025-02-01"]);
     assert_eq!(state(&env, "2025-02-01"), "listed");
-    ok_as(
-        &env,
-        GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "receipt attached",
-            "--on",
-            "2025-02-05",
-            "--appeal-id",
-            "a2",
-        ],
-    );
+    ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "receipt attached", "--on", "2025-02-05", "--appeal-id", "a2"]);
     refused_as(
         &env,
         "reviewer-chen",
-        &[
-            "appeal",
-            "decide",
-            "a2",
-            "--outcome",
-            "overturn",
-            "--reasons",
-            "x",
-            "--on",
-            "2025-02-06",
-        ],
+        &["appeal", "decide", "a2", "--outcome", "overturn", "--reasons", "x", "--on", "2025-02-06"],
         &["--actor", "first instance"],
     );
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "again",
-            "--on",
-            "2025-02-06",
-            "--appeal-id",
-            "a3",
-        ],
+        &["appeal", "file", ENTRY, "--grounds", "again", "--on", "2025-02-06", "--appeal-id", "a3"],
         &["ENTRY", "still pending"],
     );
     ok_as(
         &env,
         "reviewer-wu",
-        &[
-            "appeal",
-            "decide",
-            "a2",
-            "--outcome",
-            "overturn",
-            "--reasons",
-            "receipt is genuine",
-            "--on",
-            "2025-02-10",
-        ],
+        &["appeal", "decide", "a2", "--outcome", "overturn", "--reasons", "receipt is genuine", "--on", "2025-02-10"],
     );
     assert_eq!(state(&env, "2025-02-10"), "overturned");
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "again",
-            "--on",
-            "2025-02-11",
-            "--appeal-id",
-            "a3",
-        ],
+        &["appeal", "file", ENTRY, "--grounds", "again", "--on", "2025-02-11", "--appeal-id", "a3"],
         &["ENTRY", "nothing left to appeal"],
     );
-    assert!(
-        env.json(&["list", "public", "--as-of", "2025-02-10"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        env.json(&["list", "public", "--as-of", "2025-02-09"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1,
-        "the past stays as it was"
-    );
+    assert!(env.json(&["list", "public", "--as-of", "2025-02-10"]).as_array().unwrap().is_empty());
+    assert_eq!(env.json(&["list", "public", "--as-of", "2025-02-09"]).as_array().unwrap().len(), 1, "the past stays as it was");
 }
 
 #[test]
@@ -345,93 +168,22 @@ fn scenario_6_repair_and_the_public_list() {
     assert_eq!(line["authority"], "Intermediate People's Court");
     assert_eq!(line["listed_since"], "2025-01-21");
     assert_eq!(line["listed_until"], "2028-01-21");
-    assert!(
-        line.get("score").is_none() && !line.to_string().contains("11010519491231002X"),
-        "never the score or the full id: {line}"
-    );
-    assert_eq!(
-        env.json(&[
-            "list",
-            "public",
-            "--as-of",
-            "2025-03-01",
-            "--search",
-            "wang"
-        ])
-        .as_array()
-        .unwrap()
-        .len(),
-        1
-    );
-    assert_eq!(
-        env.json(&[
-            "list",
-            "public",
-            "--as-of",
-            "2025-03-01",
-            "--search",
-            GUARDIAN
-        ])
-        .as_array()
-        .unwrap()
-        .len(),
-        1
-    );
-    assert!(
-        env.json(&[
-            "list",
-            "public",
-            "--as-of",
-            "2025-03-01",
-            "--search",
-            "Li Ming"
-        ])
-        .as_array()
-        .unwrap()
-        .is_empty()
-    );
-    assert!(
-        env.json(&[
-            "list",
-            "public",
-            "--as-of",
-            "2025-03-01",
-            "--list",
-            "redlist"
-        ])
-        .as_array()
-        .unwrap()
-        .is_empty()
-    );
+    assert!(line.get("score").is_none() && !line.to_string().contains("11010519491231002X"), "never the score or the full id: {line}");
+    assert_eq!(env.json(&["list", "public", "--as-of", "2025-03-01", "--search", "wang"]).as_array().unwrap().len(), 1);
+    assert_eq!(env.json(&["list", "public", "--as-of", "2025-03-01", "--search", GUARDIAN]).as_array().unwrap().len(), 1);
+    assert!(env.json(&["list", "public", "--as-of", "2025-03-01", "--search", "Li Ming"]).as_array().unwrap().is_empty());
+    assert!(env.json(&["list", "public", "--as-of", "2025-03-01", "--list", "redlist"]).as_array().unwrap().is_empty());
 
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "repair",
-            "apply",
-            ENTRY,
-            "--evidence",
-            "paid",
-            "--commitment",
-            "I will comply",
-            "--on",
-            "2025-06-01",
-        ],
+        &["repair", "apply", ENTRY, "--evidence", "paid", "--commitment", "I will comply", "--on", "2025-06-01"],
         &["--on", "from 2026-01-21"],
     );
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "repair",
-            "apply",
-            ENTRY,
-            "--evidence",
-            "paid",
-            "--on",
-            "2026-02-01",
-        ],
+        &["repair", "apply", ENTRY, "--evidence", "paid", "--on", "2026-02-01"],
         &["--commitment", "commitment letter"],
     );
     ok_as(
@@ -454,76 +206,33 @@ fn scenario_6_repair_and_the_public_list() {
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "repair",
-            "decide",
-            "r1",
-            "--outcome",
-            "approve",
-            "--reasons",
-            "mine",
-            "--on",
-            "2026-02-01",
-        ],
+        &["repair", "decide", "r1", "--outcome", "approve", "--reasons", "mine", "--on", "2026-02-01"],
         &["--actor", "applied for repair"],
     );
     ok_as(
         &env,
         "reviewer-chen",
-        &[
-            "repair",
-            "decide",
-            "r1",
-            "--outcome",
-            "approve",
-            "--reasons",
-            "obligation fulfilled",
-            "--on",
-            "2026-02-01",
-        ],
+        &["repair", "decide", "r1", "--outcome", "approve", "--reasons", "obligation fulfilled", "--on", "2026-02-01"],
     );
     assert_eq!(state(&env, "2026-02-01"), "repaired");
     assert!(
-        env.json(&["list", "public", "--as-of", "2026-02-01"])
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        env.json(&["list", "public", "--as-of", "2026-02-01"]).as_array().unwrap().is_empty(),
         "repaired entries leave the public view"
     );
     let history = env.json(&["list", "show", ENTRY, "--as-of", "2026-02-02"])["history"].clone();
     assert!(
-        history
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["action"] == "repaired" && h["actor"] == "reviewer-chen"),
+        history.as_array().unwrap().iter().any(|h| h["action"] == "repaired" && h["actor"] == "reviewer-chen"),
         "but stay in the history"
     );
     let log = env.json(&["audit", "log", "--subject", GUARDIAN]);
-    assert!(
-        log.as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "repair.decide")
-    );
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "repair.decide"));
 }
 
 #[test]
 fn expiry_takes_entries_off_the_public_list() {
     let env = defaulter();
-    assert_eq!(
-        env.json(&["list", "public", "--as-of", "2028-01-20"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(
-        env.json(&["list", "public", "--as-of", "2028-01-21"])
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(env.json(&["list", "public", "--as-of", "2028-01-20"]).as_array().unwrap().len(), 1);
+    assert!(env.json(&["list", "public", "--as-of", "2028-01-21"]).as_array().unwrap().is_empty());
     assert_eq!(state(&env, "2028-01-21"), "expired");
 }
 
@@ -554,75 +263,15 @@ fn withdrawn_proposals_cannot_be_appealed() {
     assert_eq!(proposed["id"], "blacklist/p1");
     let queue = env.json(&["queue", "--as-of", "2025-03-02"]);
     assert_eq!(queue["proposals"][0]["id"], "blacklist/p1");
-    refused_as(
-        &env,
-        PERSON,
-        &[
-            "appeal",
-            "file",
-            "blacklist/p1",
-            "--grounds",
-            "x",
-            "--on",
-            "2025-03-02",
-        ],
-        &["no notice served"],
-    );
-    ok_as(
-        &env,
-        "officer-li",
-        &["list", "serve", "blacklist/p1", "--on", "2025-03-02"],
-    );
-    refused_as(
-        &env,
-        "officer-li",
-        &["list", "serve", "blacklist/p1", "--on", "2025-03-03"],
-        &["already served"],
-    );
-    ok_as(
-        &env,
-        "reviewer-chen",
-        &[
-            "list",
-            "withdraw",
-            "blacklist/p1",
-            "--reason",
-            "facts not established",
-            "--on",
-            "2025-03-04",
-        ],
-    );
-    refused_as(
-        &env,
-        PERSON,
-        &[
-            "appeal",
-            "file",
-            "blacklist/p1",
-            "--grounds",
-            "x",
-            "--on",
-            "2025-03-05",
-        ],
-        &["withdrawn"],
-    );
+    refused_as(&env, PERSON, &["appeal", "file", "blacklist/p1", "--grounds", "x", "--on", "2025-03-02"], &["no notice served"]);
+    ok_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-02"]);
+    refused_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-03"], &["already served"]);
+    ok_as(&env, "reviewer-chen", &["list", "withdraw", "blacklist/p1", "--reason", "facts not established", "--on", "2025-03-04"]);
+    refused_as(&env, PERSON, &["appeal", "file", "blacklist/p1", "--grounds", "x", "--on", "2025-03-05"], &["withdrawn"]);
     refused_as(
         &env,
         "reviewer-chen",
-        &[
-            "list",
-            "propose",
-            "--subject",
-            PERSON,
-            "--list",
-            "greylist",
-            "--legal-basis",
-            "x",
-            "--facts",
-            "y",
-            "--on",
-            "2025-03-01",
-        ],
+        &["list", "propose", "--subject", PERSON, "--list", "greylist", "--legal-basis", "x", "--facts", "y", "--on", "2025-03-01"],
         &["--list", "not a list"],
     );
 }
@@ -630,174 +279,66 @@ fn withdrawn_proposals_cannot_be_appealed() {
 #[test]
 fn an_upheld_dispute_voids_the_record_and_everything_follows() {
     let env = defaulter();
-    assert_eq!(
-        env.json(&["show", GUARDIAN, "--as-of", "2025-03-01"])["score"],
-        900
-    );
+    assert_eq!(env.json(&["show", GUARDIAN, "--as-of", "2025-03-01"])["score"], 900);
     ok_as(
         &env,
         GUARDIAN,
-        &[
-            "dispute",
-            "file",
-            "jd-1",
-            "--grounds",
-            "the judgment was set aside",
-            "--on",
-            "2025-02-01",
-            "--dispute-id",
-            "d1",
-        ],
+        &["dispute", "file", "jd-1", "--grounds", "the judgment was set aside", "--on", "2025-02-01", "--dispute-id", "d1"],
     );
     let shown = env.json(&["show", GUARDIAN, "--as-of", "2025-02-02"]);
-    assert_eq!(
-        shown["records"][0]["dispute"], "d1",
-        "the record is marked disputed"
-    );
+    assert_eq!(shown["records"][0]["dispute"], "d1", "the record is marked disputed");
     refused_as(
         &env,
         GUARDIAN,
-        &[
-            "dispute",
-            "file",
-            "jd-1",
-            "--grounds",
-            "again",
-            "--on",
-            "2025-02-02",
-            "--dispute-id",
-            "d2",
-        ],
+        &["dispute", "file", "jd-1", "--grounds", "again", "--on", "2025-02-02", "--dispute-id", "d2"],
         &["already disputed"],
     );
     let overdue = env.json(&["queue", "--as-of", "2025-03-10", "--overdue"]);
-    assert_eq!(
-        overdue["disputes"][0]["id"], "d1",
-        "30 days without a decision is reported"
-    );
-    assert!(
-        env.json(&["queue", "--as-of", "2025-03-03", "--overdue"])["disputes"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(overdue["disputes"][0]["id"], "d1", "30 days without a decision is reported");
+    assert!(env.json(&["queue", "--as-of", "2025-03-03", "--overdue"])["disputes"].as_array().unwrap().is_empty());
     refused_as(
         &env,
         "clerk-zhou",
-        &[
-            "dispute",
-            "decide",
-            "d1",
-            "--outcome",
-            "reject",
-            "--reasons",
-            "x",
-            "--on",
-            "2025-03-01",
-        ],
+        &["dispute", "decide", "d1", "--outcome", "reject", "--reasons", "x", "--on", "2025-03-01"],
         &["--actor", "made record"],
     );
     let decided = ok_as(
         &env,
         "reviewer-chen",
-        &[
-            "dispute",
-            "decide",
-            "d1",
-            "--outcome",
-            "uphold",
-            "--reasons",
-            "appellate court set it aside",
-            "--on",
-            "2025-03-01",
-        ],
+        &["dispute", "decide", "d1", "--outcome", "uphold", "--reasons", "appellate court set it aside", "--on", "2025-03-01"],
     );
     assert_eq!(decided["result"]["voided_record"], "jd-1");
     let shown = env.json(&["show", GUARDIAN, "--as-of", "2025-03-01"]);
-    assert_eq!(
-        (shown["score"].as_i64(), shown["tier"].as_str()),
-        (Some(1000), Some("A"))
-    );
+    assert_eq!((shown["score"].as_i64(), shown["tier"].as_str()), (Some(1000), Some("A")));
     assert_eq!(shown["records"][0]["status"], "void");
     assert_eq!(state(&env, "2025-03-01"), "void");
-    assert!(
-        env.json(&["list", "public", "--as-of", "2025-02-15"])
-            .as_array()
-            .unwrap()
-            .is_empty(),
-        "as if it never existed"
-    );
+    assert!(env.json(&["list", "public", "--as-of", "2025-02-15"]).as_array().unwrap().is_empty(), "as if it never existed");
     env.ok(&["audit", "verify"]);
 }
 
 #[test]
 fn the_file_shows_everything_and_who_looked() {
     let env = defaulter();
-    ok_as(
-        &env,
-        GUARDIAN,
-        &[
-            "appeal",
-            "file",
-            ENTRY,
-            "--grounds",
-            "paid",
-            "--on",
-            "2025-01-15",
-            "--appeal-id",
-            "a1",
-        ],
-    );
-    env.command(&["show", GUARDIAN, "--purpose", "loan application 77"])
-        .env("SOCRED_ACTOR", "bank-officer-9")
-        .output()
-        .unwrap();
+    ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"]);
+    env.command(&["show", GUARDIAN, "--purpose", "loan application 77"]).env("SOCRED_ACTOR", "bank-officer-9").output().unwrap();
     // The subject reading their own file is not logged.
     ok_as(&env, GUARDIAN, &["show", GUARDIAN]);
-    let file = ok_as(
-        &env,
-        "auditor-1",
-        &[
-            "file",
-            GUARDIAN,
-            "--as-of",
-            "2025-02-01",
-            "--purpose",
-            "annual audit",
-        ],
-    );
+    let file = ok_as(&env, "auditor-1", &["file", GUARDIAN, "--as-of", "2025-02-01", "--purpose", "annual audit"]);
     assert_eq!(file["subject"]["name"], "Wang Fang");
     assert_eq!(file["assessment"]["score"], 900);
     assert_eq!(file["assessment"]["explanation"][0]["record_id"], "jd-1");
     assert_eq!(file["list_entries"][0]["id"], ENTRY);
-    assert_eq!(
-        file["list_entries"][0]["notice"]["appeal_deadline"],
-        "2025-01-20"
-    );
+    assert_eq!(file["list_entries"][0]["notice"]["appeal_deadline"], "2025-01-20");
     assert_eq!(file["list_entries"][0]["appeals"][0]["id"], "a1");
     let accesses = file["accesses"].as_array().unwrap();
-    assert!(
-        accesses
-            .iter()
-            .any(|a| a["actor"] == "bank-officer-9" && a["purpose"] == "loan application 77")
-    );
-    assert!(
-        accesses
-            .iter()
-            .any(|a| a["actor"] == "auditor-1" && a["what"] == "file")
-    );
+    assert!(accesses.iter().any(|a| a["actor"] == "bank-officer-9" && a["purpose"] == "loan application 77"));
+    assert!(accesses.iter().any(|a| a["actor"] == "auditor-1" && a["what"] == "file"));
     assert!(!accesses.iter().any(|a| a["actor"] == GUARDIAN));
     let verified = env.json(&["audit", "verify"]);
     assert!(verified["accesses"].as_u64().unwrap() >= 2);
     // Tampering with the access log is detected.
     let store = socred_store::Store::open(&env.db).unwrap();
-    store
-        .raw_connection_for_tests()
-        .execute(
-            "UPDATE accesses SET purpose = 'nothing to see' WHERE seq = 1",
-            [],
-        )
-        .unwrap();
+    store.raw_connection_for_tests().execute("UPDATE accesses SET purpose = 'nothing to see' WHERE seq = 1", []).unwrap();
     drop(store);
     env.refused(&["audit", "verify"], &["access log was altered"]);
 }
@@ -806,214 +347,37 @@ fn the_file_shows_everything_and_who_looked() {
 fn due_process_arguments_refuse_garbage() {
     let env = defaulter();
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["appeal", "file", "not an entry", "--grounds", "x"], vec!["ENTRY"]),
+        (vec!["appeal", "file", "blacklist:nope", "--grounds", "x"], vec!["list entry blacklist:nope does not exist"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "2099-01-01"], vec!["--on", "after today"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "20/01/2025"], vec!["--on", "YYYY-MM-DD"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "", "--on", "2025-01-12"], vec!["--grounds", "empty"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--appeal-id", "a b", "--on", "2025-01-12"], vec!["--appeal-id"]),
+        (vec!["appeal", "decide", "a1", "--outcome", "maybe", "--reasons", "x"], vec!["--outcome"]),
         (
-            vec!["appeal", "file", "not an entry", "--grounds", "x"],
-            vec!["ENTRY"],
-        ),
-        (
-            vec!["appeal", "file", "blacklist:nope", "--grounds", "x"],
-            vec!["list entry blacklist:nope does not exist"],
-        ),
-        (
-            vec![
-                "appeal",
-                "file",
-                ENTRY,
-                "--grounds",
-                "x",
-                "--on",
-                "2099-01-01",
-            ],
-            vec!["--on", "after today"],
-        ),
-        (
-            vec![
-                "appeal",
-                "file",
-                ENTRY,
-                "--grounds",
-                "x",
-                "--on",
-                "20/01/2025",
-            ],
-            vec!["--on", "YYYY-MM-DD"],
-        ),
-        (
-            vec![
-                "appeal",
-                "file",
-                ENTRY,
-                "--grounds",
-                "",
-                "--on",
-                "2025-01-12",
-            ],
-            vec!["--grounds", "empty"],
-        ),
-        (
-            vec![
-                "appeal",
-                "file",
-                ENTRY,
-                "--grounds",
-                "x",
-                "--appeal-id",
-                "a b",
-                "--on",
-                "2025-01-12",
-            ],
-            vec!["--appeal-id"],
-        ),
-        (
-            vec![
-                "appeal",
-                "decide",
-                "a1",
-                "--outcome",
-                "maybe",
-                "--reasons",
-                "x",
-            ],
-            vec!["--outcome"],
-        ),
-        (
-            vec![
-                "appeal",
-                "decide",
-                "nope",
-                "--outcome",
-                "uphold",
-                "--reasons",
-                "x",
-                "--on",
-                "2025-01-12",
-            ],
+            vec!["appeal", "decide", "nope", "--outcome", "uphold", "--reasons", "x", "--on", "2025-01-12"],
             vec!["appeal nope does not exist"],
         ),
+        (vec!["dispute", "file", "bad id!", "--grounds", "x"], vec!["RECORD_ID"]),
+        (vec!["dispute", "file", "missing", "--grounds", "x", "--on", "2025-01-12"], vec!["record missing does not exist"]),
+        (vec!["dispute", "decide", "d9", "--outcome", "reject", "--reasons", "x", "--on", "2025-01-12"], vec!["dispute d9 does not exist"]),
+        (vec!["repair", "apply", ENTRY, "--evidence", "", "--on", "2026-02-01"], vec!["--evidence", "empty"]),
         (
-            vec!["dispute", "file", "bad id!", "--grounds", "x"],
-            vec!["RECORD_ID"],
-        ),
-        (
-            vec![
-                "dispute",
-                "file",
-                "missing",
-                "--grounds",
-                "x",
-                "--on",
-                "2025-01-12",
-            ],
-            vec!["record missing does not exist"],
-        ),
-        (
-            vec![
-                "dispute",
-                "decide",
-                "d9",
-                "--outcome",
-                "reject",
-                "--reasons",
-                "x",
-                "--on",
-                "2025-01-12",
-            ],
-            vec!["dispute d9 does not exist"],
-        ),
-        (
-            vec![
-                "repair",
-                "apply",
-                ENTRY,
-                "--evidence",
-                "",
-                "--on",
-                "2026-02-01",
-            ],
-            vec!["--evidence", "empty"],
-        ),
-        (
-            vec![
-                "repair",
-                "decide",
-                "r9",
-                "--outcome",
-                "approve",
-                "--reasons",
-                "x",
-                "--on",
-                "2026-02-01",
-            ],
+            vec!["repair", "decide", "r9", "--outcome", "approve", "--reasons", "x", "--on", "2026-02-01"],
             vec!["repair application r9 does not exist"],
         ),
+        (vec!["list", "propose", "--subject", "123", "--list", "blacklist", "--legal-basis", "x", "--facts", "y"], vec!["--subject"]),
+        (vec!["list", "propose", "--subject", PERSON, "--list", "Black List", "--legal-basis", "x", "--facts", "y"], vec!["--list"]),
         (
-            vec![
-                "list",
-                "propose",
-                "--subject",
-                "123",
-                "--list",
-                "blacklist",
-                "--legal-basis",
-                "x",
-                "--facts",
-                "y",
-            ],
-            vec!["--subject"],
-        ),
-        (
-            vec![
-                "list",
-                "propose",
-                "--subject",
-                PERSON,
-                "--list",
-                "Black List",
-                "--legal-basis",
-                "x",
-                "--facts",
-                "y",
-            ],
-            vec!["--list"],
-        ),
-        (
-            vec![
-                "list",
-                "propose",
-                "--subject",
-                PERSON,
-                "--list",
-                "blacklist",
-                "--legal-basis",
-                "",
-                "--facts",
-                "y",
-            ],
+            vec!["list", "propose", "--subject", PERSON, "--list", "blacklist", "--legal-basis", "", "--facts", "y"],
             vec!["--legal-basis", "empty"],
         ),
-        (
-            vec![
-                "list",
-                "withdraw",
-                ENTRY,
-                "--reason",
-                "x",
-                "--on",
-                "2025-01-12",
-            ],
-            vec![],
-        ),
+        (vec!["list", "withdraw", ENTRY, "--reason", "x", "--on", "2025-01-12"], vec![]),
         (vec!["list", "show", "blacklist@1@D@x"], vec!["ENTRY"]),
         (vec!["list", "public", "--limit", "0"], vec!["--limit"]),
         (vec!["list", "public", "--list", "nolist"], vec!["--list"]),
-        (
-            vec!["list", "public", "--as-of", "yesterday"],
-            vec!["--as-of"],
-        ),
-        (
-            vec!["show", GUARDIAN, "--purpose", ""],
-            vec!["--purpose", "empty"],
-        ),
+        (vec!["list", "public", "--as-of", "yesterday"], vec!["--as-of"]),
+        (vec!["show", GUARDIAN, "--purpose", ""], vec!["--purpose", "empty"]),
         (vec!["file", "nobody", "--purpose", "x"], vec!["ID"]),
         (vec!["queue", "--as-of", "2025-02-30"], vec!["--as-of"]),
     ];
@@ -1025,10 +389,5 @@ fn due_process_arguments_refuse_garbage() {
         refused_as(&env, "reviewer-chen", &args, &fragments);
     }
     let long_search = "x".repeat(200);
-    refused_as(
-        &env,
-        "reviewer-chen",
-        &["list", "public", "--search", &long_search],
-        &["--search"],
-    );
+    refused_as(&env, "reviewer-chen", &["list", "public", "--search", &long_search], &["--search"]);
 }

@@ -37,11 +37,7 @@ fn acknowledged_writes_survive_kill_9() {
             .spawn()
             .unwrap();
         // Every fourth write is left alone; the others are killed at some point in their run.
-        let patience = if index % 4 == 0 {
-            Duration::from_secs(30)
-        } else {
-            Duration::from_micros((index * 7919) % 20_000)
-        };
+        let patience = if index % 4 == 0 { Duration::from_secs(30) } else { Duration::from_micros((index * 7919) % 20_000) };
         let started = Instant::now();
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -60,29 +56,13 @@ fn acknowledged_writes_survive_kill_9() {
             None => killed += 1,
         }
     }
-    assert!(
-        killed > 0 && acknowledged.len() >= 10,
-        "killed {killed}, acknowledged {}",
-        acknowledged.len()
-    );
+    assert!(killed > 0 && acknowledged.len() >= 10, "killed {killed}, acknowledged {}", acknowledged.len());
     let store = socred_store::Store::open(&env.db).unwrap();
-    let stored: Vec<String> = store
-        .file(&PERSON.parse().unwrap())
-        .unwrap()
-        .records
-        .iter()
-        .map(|r| r.id.to_string())
-        .collect();
+    let stored: Vec<String> = store.file(&PERSON.parse().unwrap()).unwrap().records.iter().map(|r| r.id.to_string()).collect();
     for record_id in &acknowledged {
-        assert!(
-            stored.contains(record_id),
-            "acknowledged {record_id} was lost"
-        );
+        assert!(stored.contains(record_id), "acknowledged {record_id} was lost");
     }
-    let integrity: String = store
-        .raw_connection_for_tests()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let integrity: String = store.raw_connection_for_tests().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
     store.audit_verify().unwrap();
 }
@@ -95,18 +75,17 @@ fn an_import_killed_half_way_stores_nothing() {
     let path = env.path("big.ndjson");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for index in 0..rows {
-        writeln!(file, r#"{{"id":"big-{index}","subject":"{PERSON}","behaviour":"waste-sorting","at":"2024-01-01","source":"Urban Management"}}"#).unwrap();
+        writeln!(
+            file,
+            r#"{{"id":"big-{index}","subject":"{PERSON}","behaviour":"waste-sorting","at":"2024-01-01","source":"Urban Management"}}"#
+        )
+        .unwrap();
     }
     file.flush().unwrap();
     drop(file);
     let before = env.fingerprint();
 
-    let mut child = env
-        .command(&["import", path.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.command(&["import", path.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(150));
     let finished_first = child.try_wait().unwrap().is_some();
     child.kill().ok();
@@ -120,10 +99,7 @@ fn an_import_killed_half_way_stores_nothing() {
         assert_eq!(stored, 0, "a killed import leaves nothing behind");
         assert_eq!(store.ledger_fingerprint().unwrap(), before);
     }
-    let integrity: String = store
-        .raw_connection_for_tests()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let integrity: String = store.raw_connection_for_tests().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
     store.audit_verify().unwrap();
     drop(store);
@@ -133,12 +109,5 @@ fn an_import_killed_half_way_stores_nothing() {
     let after = env.fingerprint();
     env.ok(&["import", path.to_str().unwrap()]);
     assert_eq!(env.fingerprint(), after);
-    assert_eq!(
-        socred_store::Store::open(&env.db)
-            .unwrap()
-            .overview()
-            .unwrap()
-            .records,
-        rows
-    );
+    assert_eq!(socred_store::Store::open(&env.db).unwrap().overview().unwrap().records, rows);
 }

@@ -6,9 +6,7 @@ mod common;
 use common::{Env, GUARDIAN, OTHER_PERSON, PERSON};
 
 fn ndjson_line(id: &str, subject: &str, behaviour: &str, at: &str) -> String {
-    format!(
-        r#"{{"id":"{id}","subject":"{subject}","behaviour":"{behaviour}","at":"{at}","source":"Traffic Police"}}"#
-    )
+    format!(r#"{{"id":"{id}","subject":"{subject}","behaviour":"{behaviour}","at":"{at}","source":"Traffic Police"}}"#)
 }
 
 #[test]
@@ -30,19 +28,9 @@ fn an_ndjson_file_imports_once() {
     let fingerprint = env.fingerprint();
     let again = env.json(&["import", file.to_str().unwrap()]);
     assert_eq!(again["inserted"], 0);
-    assert_eq!(
-        again["duplicates"], 3,
-        "rows without an id get a stable derived id"
-    );
-    assert_eq!(
-        env.fingerprint(),
-        fingerprint,
-        "the same file twice stores once"
-    );
-    assert_eq!(
-        env.json(&["show", PERSON, "--as-of", "2025-06-01"])["score"],
-        1000
-    );
+    assert_eq!(again["duplicates"], 3, "rows without an id get a stable derived id");
+    assert_eq!(env.fingerprint(), fingerprint, "the same file twice stores once");
+    assert_eq!(env.json(&["show", PERSON, "--as-of", "2025-06-01"])["score"], 1000);
     env.ok(&["audit", "verify"]);
 }
 
@@ -84,8 +72,16 @@ fn bad_ndjson() -> Vec<(String, &'static str, &'static str)> {
         (ndjson_line("b5", OTHER_PERSON, "jaywalking", "2025-01-01"), "subject", "not registered"),
         (ndjson_line("taken", PERSON, "tax-evasion", "2025-01-01"), "id", "already taken"),
         (format!("{} trailing", ndjson_line("b6", PERSON, "jaywalking", "2025-01-01")), "(line)", "one JSON object per line"),
-        (format!(r#"{{"subject":"{PERSON}","behaviour":"jaywalking","at":"2025-01-01","source":"{}"}}"#, "s".repeat(200)), "source", "at most 128"),
-        (format!(r#"{{"subject":"{PERSON}","behaviour":"jaywalking","at":"2025-01-01","source":"{}"}}"#, "s".repeat(20_000)), "(line)", "at most 16384"),
+        (
+            format!(r#"{{"subject":"{PERSON}","behaviour":"jaywalking","at":"2025-01-01","source":"{}"}}"#, "s".repeat(200)),
+            "source",
+            "at most 128",
+        ),
+        (
+            format!(r#"{{"subject":"{PERSON}","behaviour":"jaywalking","at":"2025-01-01","source":"{}"}}"#, "s".repeat(20_000)),
+            "(line)",
+            "at most 16384",
+        ),
         ("[1,2,3]".into(), "(line)", "invalid type"),
     ]
 }
@@ -114,38 +110,21 @@ fn one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed() {
     let mut lines = vec![ndjson_line("g0", PERSON, "volunteering", "2025-01-05")];
     for (line, _, _) in &bad {
         lines.push(line.clone());
-        lines.push(ndjson_line(
-            &format!("g{}", lines.len()),
-            PERSON,
-            "volunteering",
-            "2025-01-05",
-        ));
+        lines.push(ndjson_line(&format!("g{}", lines.len()), PERSON, "volunteering", "2025-01-05"));
     }
     let file = env.write("mixed.ndjson", lines.join("\n"));
     let stderr = env.refused(
         &["import", file.to_str().unwrap()],
-        &[
-            "nothing was stored",
-            &format!("{} of {} rows are invalid", bad.len(), lines.len()),
-        ],
+        &["nothing was stored", &format!("{} of {} rows are invalid", bad.len(), lines.len())],
     );
     for (index, (_, field, reason)) in bad.iter().enumerate() {
         let line = 2 + 2 * index;
         let expected = format!("line {line}: {field}: ");
-        let found = stderr
-            .lines()
-            .find(|l| l.starts_with(&expected))
-            .unwrap_or_else(|| panic!("no report for line {line} ({field}):\n{stderr}"));
-        assert!(
-            found.contains(reason),
-            "line {line}: expected {reason:?} in {found:?}"
-        );
+        let found =
+            stderr.lines().find(|l| l.starts_with(&expected)).unwrap_or_else(|| panic!("no report for line {line} ({field}):\n{stderr}"));
+        assert!(found.contains(reason), "line {line}: expected {reason:?} in {found:?}");
     }
-    assert_eq!(
-        env.fingerprint(),
-        fingerprint,
-        "a rejected file stores nothing"
-    );
+    assert_eq!(env.fingerprint(), fingerprint, "a rejected file stores nothing");
 
     // The same in JSON.
     let output = env.run(&["import", file.to_str().unwrap(), "--json"]);
@@ -165,10 +144,7 @@ fn invalid_utf8_is_a_bad_row() {
     let mut content = ndjson_line("g1", PERSON, "volunteering", "2025-01-05").into_bytes();
     content.extend_from_slice(b"\n{\"subject\":\"\xff\xfe\"}\n");
     let file = env.write("utf8.ndjson", content);
-    env.refused(
-        &["import", file.to_str().unwrap()],
-        &["line 2: (line): is not valid UTF-8"],
-    );
+    env.refused(&["import", file.to_str().unwrap()], &["line 2: (line): is not valid UTF-8"]);
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
@@ -176,52 +152,28 @@ fn invalid_utf8_is_a_bad_row() {
 fn skip_invalid_stores_the_good_rows_and_writes_the_bad_ones_aside() {
     let env = Env::new();
     env.add_people();
-    let good = [
-        ndjson_line("g1", PERSON, "volunteering", "2025-01-05"),
-        ndjson_line("g2", GUARDIAN, "volunteering", "2025-01-06"),
-    ];
-    let bad = [
-        ndjson_line("b1", OTHER_PERSON, "jaywalking", "2025-01-01"),
-        "{broken".to_string(),
-    ];
+    let good = [ndjson_line("g1", PERSON, "volunteering", "2025-01-05"), ndjson_line("g2", GUARDIAN, "volunteering", "2025-01-06")];
+    let bad = [ndjson_line("b1", OTHER_PERSON, "jaywalking", "2025-01-01"), "{broken".to_string()];
     let content = format!("{}\n{}\n{}\n{}\n", good[0], bad[0], good[1], bad[1]);
     let file = env.write("mixed.ndjson", content);
     let rejects = env.path("aside.ndjson");
-    let output = env.run(&[
-        "import",
-        file.to_str().unwrap(),
-        "--skip-invalid",
-        "--rejects",
-        rejects.to_str().unwrap(),
-    ]);
+    let output = env.run(&["import", file.to_str().unwrap(), "--skip-invalid", "--rejects", rejects.to_str().unwrap()]);
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("2 inserted") && stdout.contains("2 rejected"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("2 inserted") && stdout.contains("2 rejected"), "{stdout}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("line 2: subject:") && stderr.contains("line 4: (line):"),
-        "{stderr}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&rejects).unwrap(),
-        format!("{}\n{}\n", bad[0], bad[1])
-    );
-    assert_eq!(
-        env.json(&["show", GUARDIAN, "--as-of", "2025-02-01"])["score"],
-        1005
-    );
+    assert!(stderr.contains("line 2: subject:") && stderr.contains("line 4: (line):"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&rejects).unwrap(), format!("{}\n{}\n", bad[0], bad[1]));
+    assert_eq!(env.json(&["show", GUARDIAN, "--as-of", "2025-02-01"])["score"], 1005);
 
     // Default rejects path, and CSV keeps its header.
-    let csv = env.write("mixed.csv", format!("subject,behaviour,at,source\n{PERSON},blood-donation,2025-03-01,Centre\n{PERSON},blood-donation,not-a-date,Centre\n"));
+    let csv = env.write(
+        "mixed.csv",
+        format!("subject,behaviour,at,source\n{PERSON},blood-donation,2025-03-01,Centre\n{PERSON},blood-donation,not-a-date,Centre\n"),
+    );
     env.ok(&["import", csv.to_str().unwrap(), "--skip-invalid"]);
     let written = std::fs::read_to_string(env.path("mixed.csv.rejected")).unwrap();
-    assert_eq!(
-        written,
-        format!("subject,behaviour,at,source\n{PERSON},blood-donation,not-a-date,Centre\n")
-    );
+    assert_eq!(written, format!("subject,behaviour,at,source\n{PERSON},blood-donation,not-a-date,Centre\n"));
 }
 
 #[test]
@@ -240,11 +192,7 @@ fn bad_csv_files_and_rows_are_refused() {
             format!("subject,behaviour,at\n{PERSON},jaywalking,2025-01-01\n"),
             vec!["header", "missing required column \"source\""],
         ),
-        (
-            "twice.csv",
-            "subject,subject,behaviour,at,source\n".to_string(),
-            vec!["header", "appears twice"],
-        ),
+        ("twice.csv", "subject,subject,behaviour,at,source\n".to_string(), vec!["header", "appears twice"]),
         (
             "fields.csv",
             format!("subject,behaviour,at,source\n{PERSON},jaywalking,2025-01-01\n"),
@@ -255,18 +203,9 @@ fn bad_csv_files_and_rows_are_refused() {
             format!(
                 "id,subject,behaviour,at,source\nok-1,{PERSON},jaywalking,2025-01-01,P\n,{PERSON},vibes,2025-01-01,P\nbad id,x,jaywalking,2025-01-01,P\n"
             ),
-            vec![
-                "line 3: behaviour:",
-                "line 4: id:",
-                "line 4: subject:",
-                "2 of 3 rows are invalid",
-            ],
+            vec!["line 3: behaviour:", "line 4: id:", "line 4: subject:", "2 of 3 rows are invalid"],
         ),
-        (
-            "empty.csv",
-            String::new(),
-            vec!["header", "missing required column"],
-        ),
+        ("empty.csv", String::new(), vec!["header", "missing required column"]),
     ];
     for (name, content, fragments) in cases {
         let file = env.write(name, content);
@@ -280,26 +219,11 @@ fn import_arguments_are_checked() {
     let env = Env::new();
     env.add_people();
     let fingerprint = env.fingerprint();
-    env.refused(
-        &["import", env.path("missing.ndjson").to_str().unwrap()],
-        &["FILE", "missing.ndjson"],
-    );
-    let odd = env.write(
-        "records.txt",
-        ndjson_line("x", PERSON, "jaywalking", "2025-01-01"),
-    );
-    env.refused(
-        &["import", odd.to_str().unwrap()],
-        &["--format", "cannot tell"],
-    );
-    env.refused(
-        &["import", odd.to_str().unwrap(), "--format", "xml"],
-        &["--format", "xml"],
-    );
-    env.refused(
-        &["import", odd.to_str().unwrap(), "--rejects", "r.txt"],
-        &["--skip-invalid"],
-    );
+    env.refused(&["import", env.path("missing.ndjson").to_str().unwrap()], &["FILE", "missing.ndjson"]);
+    let odd = env.write("records.txt", ndjson_line("x", PERSON, "jaywalking", "2025-01-01"));
+    env.refused(&["import", odd.to_str().unwrap()], &["--format", "cannot tell"]);
+    env.refused(&["import", odd.to_str().unwrap(), "--format", "xml"], &["--format", "xml"]);
+    env.refused(&["import", odd.to_str().unwrap(), "--rejects", "r.txt"], &["--skip-invalid"]);
     assert_eq!(env.fingerprint(), fingerprint);
     // --format overrides the extension.
     env.ok(&["import", odd.to_str().unwrap(), "--format", "ndjson"]);

@@ -9,11 +9,7 @@ use common::Env;
 
 fn get(addr: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
@@ -22,34 +18,18 @@ fn get(addr: &str, path: &str) -> String {
 #[test]
 fn serve_answers_and_stops_on_sigterm() {
     let env = Env::new();
-    let mut child = env
-        .command(&["serve", "--addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = env.command(&["serve", "--addr", "127.0.0.1:0"]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
         let line = lines.next().expect("the server logs its address").unwrap();
-        assert!(
-            !line.contains('\u{1b}'),
-            "no terminal colours in logs that are not on a terminal: {line:?}"
-        );
+        assert!(!line.contains('\u{1b}'), "no terminal colours in logs that are not on a terminal: {line:?}");
         if let Some(rest) = line.split("addr=").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_matches(|c: char| !c.is_ascii_digit() && c != '.' && c != ':')
-                .to_string();
+            break rest.split_whitespace().next().unwrap().trim_matches(|c: char| !c.is_ascii_digit() && c != '.' && c != ':').to_string();
         }
     };
     assert!(get(&addr, "/healthz").ends_with("ok"));
     assert!(get(&addr, "/api/v1/openapi.json").contains("\"openapi\": \"3.1.0\""));
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");

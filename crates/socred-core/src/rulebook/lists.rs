@@ -35,11 +35,7 @@ pub enum Trigger {
     /// A record of this behaviour.
     Behaviour { code: String },
     /// Entering this tier. With `while_in_tier`, the entry ends when the subject leaves it.
-    Tier {
-        tier: Tier,
-        name: String,
-        while_in_tier: bool,
-    },
+    Tier { tier: Tier, name: String, while_in_tier: bool },
 }
 
 /// A list as the rulebook declares it.
@@ -125,26 +121,15 @@ pub(super) struct RawTrigger {
     while_in_tier: bool,
 }
 
-pub(super) fn validate_due_process(
-    raw: Option<Spanned<RawDueProcess>>,
-    problems: &mut Problems<'_>,
-) -> DueProcess {
+pub(super) fn validate_due_process(raw: Option<Spanned<RawDueProcess>>, problems: &mut Problems<'_>) -> DueProcess {
     let Some(raw) = raw else {
-        return DueProcess {
-            dispute_decision_days: 30,
-            appeal_decision_days: 30,
-            repair_decision_days: 30,
-        };
+        return DueProcess { dispute_decision_days: 30, appeal_decision_days: 30, repair_decision_days: 30 };
     };
     let span = raw.span();
     let raw = raw.into_inner();
     let mut days = |key: &str, value: i64| -> u32 {
         if !(1..=MAX_DECISION_DAYS).contains(&value) {
-            problems.add(
-                &span,
-                format!("due_process.{key}"),
-                format!("must be between 1 and {MAX_DECISION_DAYS} days"),
-            );
+            problems.add(&span, format!("due_process.{key}"), format!("must be between 1 and {MAX_DECISION_DAYS} days"));
         }
         value.clamp(1, MAX_DECISION_DAYS) as u32
     };
@@ -175,20 +160,9 @@ pub(super) fn validate_lists(
         let list = spanned.into_inner();
         let key = |field: &str| format!("list[{index}].{field}");
         if !is_code(&list.code, 32) {
-            problems.add(
-                &span,
-                key("code"),
-                format!(
-                    "{:?} must be 1-32 characters of a-z, 0-9 and inner hyphens",
-                    list.code
-                ),
-            );
+            problems.add(&span, key("code"), format!("{:?} must be 1-32 characters of a-z, 0-9 and inner hyphens", list.code));
         } else if !codes.insert(list.code.clone()) {
-            problems.add(
-                &span,
-                key("code"),
-                format!("{:?} is declared twice", list.code),
-            );
+            problems.add(&span, key("code"), format!("{:?} is declared twice", list.code));
         }
         if !is_text(&list.title, 200) {
             problems.add(&span, key("title"), "must be 1-200 characters of text");
@@ -197,11 +171,7 @@ pub(super) fn validate_lists(
             "restrictive" => ListKind::Restrictive,
             "commendatory" => ListKind::Commendatory,
             other => {
-                problems.add(
-                    &span,
-                    key("kind"),
-                    format!("{other:?} is not one of \"restrictive\", \"commendatory\""),
-                );
+                problems.add(&span, key("kind"), format!("{other:?} is not one of \"restrictive\", \"commendatory\""));
                 ListKind::Restrictive
             }
         };
@@ -209,69 +179,33 @@ pub(super) fn validate_lists(
         for name in &list.applies_to {
             match name.parse::<SubjectKind>() {
                 Ok(kind) if !applies_to.contains(&kind) => applies_to.push(kind),
-                Ok(_) => problems.add(
-                    &span,
-                    key("applies_to"),
-                    format!("{name:?} is listed twice"),
-                ),
+                Ok(_) => problems.add(&span, key("applies_to"), format!("{name:?} is listed twice")),
                 Err(reason) => problems.add(&span, key("applies_to"), reason),
             }
         }
         if list.applies_to.is_empty() {
-            problems.add(
-                &span,
-                key("applies_to"),
-                "must name person, organisation or both",
-            );
+            problems.add(&span, key("applies_to"), "must name person, organisation or both");
         }
         if !is_text(&list.legal_basis, 500) {
-            problems.add(
-                &span,
-                key("legal_basis"),
-                "is required: 1-500 characters naming the law that allows this list",
-            );
+            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this list");
         }
         if !is_text(&list.consequences, 2000) {
-            problems.add(
-                &span,
-                key("consequences"),
-                "is required: 1-2000 characters saying what being listed means",
-            );
+            problems.add(&span, key("consequences"), "is required: 1-2000 characters saying what being listed means");
         }
         if !(0..=MAX_APPEAL_DAYS).contains(&list.appeal_days) {
-            problems.add(
-                &span,
-                key("appeal_days"),
-                format!("must be between 0 and {MAX_APPEAL_DAYS}"),
-            );
+            problems.add(&span, key("appeal_days"), format!("must be between 0 and {MAX_APPEAL_DAYS}"));
         }
         if !(1..=MAX_LISTING_YEARS).contains(&list.max_listing_years) {
-            problems.add(
-                &span,
-                key("max_listing_years"),
-                format!("must be between 1 and {MAX_LISTING_YEARS}"),
-            );
+            problems.add(&span, key("max_listing_years"), format!("must be between 1 and {MAX_LISTING_YEARS}"));
         }
         if !(0..=list.max_listing_years.max(0)).contains(&list.min_publication_years) {
-            problems.add(
-                &span,
-                key("min_publication_years"),
-                "must be between 0 and max_listing_years",
-            );
+            problems.add(&span, key("min_publication_years"), "must be between 0 and max_listing_years");
         }
         if kind == ListKind::Commendatory && list.repair_requires_commitment {
-            problems.add(
-                &span,
-                key("repair_requires_commitment"),
-                "credit repair applies to restrictive lists only",
-            );
+            problems.add(&span, key("repair_requires_commitment"), "credit repair applies to restrictive lists only");
         }
         if list.trigger.len() > MAX_TRIGGERS {
-            problems.add(
-                &span,
-                key("trigger"),
-                format!("has {} entries; at most {MAX_TRIGGERS}", list.trigger.len()),
-            );
+            problems.add(&span, key("trigger"), format!("has {} entries; at most {MAX_TRIGGERS}", list.trigger.len()));
         }
         let mut triggers = Vec::new();
         for (trigger_index, trigger) in list.trigger.iter().enumerate() {
@@ -284,42 +218,22 @@ pub(super) fn validate_lists(
                     if behaviours.iter().any(|b| &b.code == code) {
                         triggers.push(Trigger::Behaviour { code: code.clone() });
                     } else {
-                        problems.add(
-                            &span,
-                            key("behaviour"),
-                            format!("{code:?} is not a behaviour of this rulebook"),
-                        );
+                        problems.add(&span, key("behaviour"), format!("{code:?} is not a behaviour of this rulebook"));
                     }
                 }
                 (None, Some(name)) => match tiers.and_then(|t| t.by_name(name)) {
-                    Some(tier) => triggers.push(Trigger::Tier {
-                        tier,
-                        name: name.clone(),
-                        while_in_tier: trigger.while_in_tier,
-                    }),
+                    Some(tier) => triggers.push(Trigger::Tier { tier, name: name.clone(), while_in_tier: trigger.while_in_tier }),
                     None => {
                         if tiers.is_some() {
-                            problems.add(
-                                &span,
-                                key("tier"),
-                                format!("{name:?} is not a tier in [tiers]"),
-                            );
+                            problems.add(&span, key("tier"), format!("{name:?} is not a tier in [tiers]"));
                         }
                     }
                 },
-                _ => problems.add(
-                    &span,
-                    key("behaviour"),
-                    "a trigger names exactly one of behaviour or tier",
-                ),
+                _ => problems.add(&span, key("behaviour"), "a trigger names exactly one of behaviour or tier"),
             }
         }
         if triggers.is_empty() && !list.manual && list.trigger.is_empty() {
-            problems.add(
-                &span,
-                key("trigger"),
-                "a list needs triggers, or manual = true",
-            );
+            problems.add(&span, key("trigger"), "a list needs triggers, or manual = true");
         }
         lists.push(ListSpec {
             code: list.code,

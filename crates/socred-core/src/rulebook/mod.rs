@@ -18,7 +18,9 @@ use toml::Spanned;
 use crate::tier::{Tier, TierSpec, TierTable};
 
 mod lists;
+mod measures;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
+pub use measures::{Extension, Measure, MeasureKind, Service};
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
 pub const MAX_RULEBOOK_BYTES: usize = 1 << 20;
@@ -58,83 +60,32 @@ pub enum Category {
 impl Category {
     pub const ALL: [(Category, &'static str, &'static str); 19] = [
         (Category::Tax, "tax", "taxation duties"),
-        (
-            Category::Judicial,
-            "judicial",
-            "court judgments and their enforcement",
-        ),
+        (Category::Judicial, "judicial", "court judgments and their enforcement"),
         (Category::Criminal, "criminal", "final criminal convictions"),
-        (
-            Category::Finance,
-            "finance",
-            "loans, debts and financial contracts",
-        ),
-        (
-            Category::Commerce,
-            "commerce",
-            "market conduct, product quality, consumer protection",
-        ),
-        (
-            Category::Labour,
-            "labour",
-            "employment duties such as paying wages",
-        ),
+        (Category::Finance, "finance", "loans, debts and financial contracts"),
+        (Category::Commerce, "commerce", "market conduct, product quality, consumer protection"),
+        (Category::Labour, "labour", "employment duties such as paying wages"),
         (Category::Traffic, "traffic", "road traffic law"),
-        (
-            Category::TransportOrder,
-            "transport-order",
-            "order on public transport",
-        ),
-        (
-            Category::PublicOrder,
-            "public-order",
-            "administrative offences against public order",
-        ),
-        (
-            Category::Environment,
-            "environment",
-            "environmental protection and waste sorting",
-        ),
-        (
-            Category::MilitaryService,
-            "military-service",
-            "military service duties",
-        ),
-        (
-            Category::AcademicIntegrity,
-            "academic-integrity",
-            "fraud in examinations and research",
-        ),
-        (
-            Category::Administrative,
-            "administrative",
-            "licences and administrative decisions",
-        ),
+        (Category::TransportOrder, "transport-order", "order on public transport"),
+        (Category::PublicOrder, "public-order", "administrative offences against public order"),
+        (Category::Environment, "environment", "environmental protection and waste sorting"),
+        (Category::MilitaryService, "military-service", "military service duties"),
+        (Category::AcademicIntegrity, "academic-integrity", "fraud in examinations and research"),
+        (Category::Administrative, "administrative", "licences and administrative decisions"),
         (Category::Honours, "honours", "state honours and awards"),
         (Category::Charity, "charity", "charitable donations"),
-        (
-            Category::Volunteering,
-            "volunteering",
-            "registered volunteering",
-        ),
+        (Category::Volunteering, "volunteering", "registered volunteering"),
         (Category::Health, "health", "blood and organ donation"),
         (Category::Sport, "sport", "sporting achievement"),
         (Category::Reporting, "reporting", "reports of illegal acts"),
     ];
 
     pub fn as_str(self) -> &'static str {
-        Category::ALL
-            .iter()
-            .find(|(c, _, _)| *c == self)
-            .map(|(_, name, _)| *name)
-            .expect("listed")
+        Category::ALL.iter().find(|(c, _, _)| *c == self).map(|(_, name, _)| *name).expect("listed")
     }
 
     fn from_name(name: &str) -> Option<Category> {
-        Category::ALL
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(c, _, _)| *c)
+        Category::ALL.iter().find(|(_, n, _)| *n == name).map(|(c, _, _)| *c)
     }
 }
 
@@ -238,6 +189,8 @@ pub struct Rulebook {
     pub tiers: TierTable,
     pub behaviours: Vec<Behaviour>,
     pub lists: Vec<ListSpec>,
+    pub services: Vec<Service>,
+    pub measures: Vec<Measure>,
     pub due_process: DueProcess,
     #[serde(skip)]
     behaviour_index: HashMap<String, usize>,
@@ -267,16 +220,8 @@ impl fmt::Display for RulebookError {
                 writeln!(formatter)?;
             }
             match problem.line {
-                Some(line) => write!(
-                    formatter,
-                    "{}:{}: {}: {}",
-                    self.file, line, problem.key, problem.reason
-                )?,
-                None => write!(
-                    formatter,
-                    "{}: {}: {}",
-                    self.file, problem.key, problem.reason
-                )?,
+                Some(line) => write!(formatter, "{}:{}: {}: {}", self.file, line, problem.key, problem.reason)?,
+                None => write!(formatter, "{}: {}: {}", self.file, problem.key, problem.reason)?,
             }
         }
         Ok(())
@@ -294,6 +239,10 @@ struct RawRulebook {
     behaviour: Vec<Spanned<RawBehaviour>>,
     #[serde(default)]
     list: Vec<Spanned<lists::RawList>>,
+    #[serde(default)]
+    service: Vec<Spanned<measures::RawService>>,
+    #[serde(default)]
+    measure: Vec<Spanned<measures::RawMeasure>>,
     due_process: Option<Spanned<lists::RawDueProcess>>,
 }
 
@@ -362,73 +311,50 @@ pub(crate) struct Problems<'a> {
 impl Problems<'_> {
     fn line_of(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
     }
 
     fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
         let line = Some(self.line_of(span));
-        self.list.push(RulebookProblem {
-            line,
-            key: key.into(),
-            reason: reason.into(),
-        });
+        self.list.push(RulebookProblem { line, key: key.into(), reason: reason.into() });
     }
 }
 
 fn is_code(text: &str, max: usize) -> bool {
     !text.is_empty()
         && text.len() <= max
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !text.starts_with('-')
         && !text.ends_with('-')
 }
 
 fn is_text(text: &str, max_chars: usize) -> bool {
-    !text.trim().is_empty()
-        && text.chars().count() <= max_chars
-        && !text.chars().any(char::is_control)
+    !text.trim().is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
 }
 
 impl Rulebook {
     /// Parses and validates a rulebook. `file` names the source in errors.
     pub fn from_toml(source: &str, file: &str) -> Result<Rulebook, RulebookError> {
-        let fail = |problems| RulebookError {
-            file: file.to_string(),
-            problems,
-        };
+        let fail = |problems| RulebookError { file: file.to_string(), problems };
         if source.len() > MAX_RULEBOOK_BYTES {
             return Err(fail(vec![RulebookProblem {
                 line: None,
                 key: "(file)".into(),
-                reason: format!(
-                    "is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}",
-                    source.len()
-                ),
+                reason: format!("is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}", source.len()),
             }]));
         }
         let raw: RawRulebook = parse_raw(source).map_err(|problem| fail(vec![problem]))?;
-        let mut problems = Problems {
-            source,
-            list: Vec::new(),
-        };
+        let mut problems = Problems { source, list: Vec::new() };
         let rulebook = validate(raw, source, &mut problems);
-        if problems.list.is_empty() {
-            Ok(rulebook.expect("no problems means a rulebook"))
-        } else {
-            Err(fail(problems.list))
-        }
+        if problems.list.is_empty() { Ok(rulebook.expect("no problems means a rulebook")) } else { Err(fail(problems.list)) }
     }
 
     pub fn behaviour(&self, code: &str) -> Option<&Behaviour> {
-        self.behaviour_index
-            .get(code)
-            .map(|index| &self.behaviours[*index])
+        self.behaviour_index.get(code).map(|index| &self.behaviours[*index])
+    }
+
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|service| service.code == code)
     }
 
     pub fn list(&self, code: &str) -> Option<&ListSpec> {
@@ -438,13 +364,7 @@ impl Rulebook {
 
 fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
     let line_of = |span: Option<Range<usize>>| {
-        span.map(|span| {
-            source.as_bytes()[..span.start.min(source.len())]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1
-        })
+        span.map(|span| source.as_bytes()[..span.start.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1)
     };
     let deserializer = toml::Deserializer::parse(source).map_err(|error| RulebookProblem {
         line: line_of(error.span()),
@@ -453,19 +373,11 @@ fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         // Spanned<T> shows up in the path as a private field; people never wrote it.
-        let key = error
-            .path()
-            .to_string()
-            .replace(".$__serde_spanned_private_value", "")
-            .replace("$__serde_spanned_private_value.", "");
+        let key = error.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value.", "");
         let inner = error.into_inner();
         RulebookProblem {
             line: line_of(inner.span()),
-            key: if key == "." {
-                "(top level)".into()
-            } else {
-                key
-            },
+            key: if key == "." { "(top level)".into() } else { key },
             reason: inner.message().trim().to_string(),
         }
     })
@@ -475,62 +387,32 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let meta_span = raw.rulebook.span();
     let meta = raw.rulebook.into_inner();
     if !is_code(&meta.id, 64) {
-        problems.add(
-            &meta_span,
-            "rulebook.id",
-            "must be 1-64 characters of a-z, 0-9 and inner hyphens",
-        );
+        problems.add(&meta_span, "rulebook.id", "must be 1-64 characters of a-z, 0-9 and inner hyphens");
     }
     if meta.version.is_empty()
         || meta.version.len() > 64
-        || !meta
-            .version
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+        || !meta.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
     {
-        problems.add(
-            &meta_span,
-            "rulebook.version",
-            "must be 1-64 characters of letters, digits and . _ + -",
-        );
+        problems.add(&meta_span, "rulebook.version", "must be 1-64 characters of letters, digits and . _ + -");
     }
     if !is_text(&meta.title, 200) {
-        problems.add(
-            &meta_span,
-            "rulebook.title",
-            "must be 1-200 characters of text",
-        );
+        problems.add(&meta_span, "rulebook.title", "must be 1-200 characters of text");
     }
 
     let scoring_span = raw.scoring.span();
     let scoring = raw.scoring.into_inner();
     if !(0..=MAX_BASE_SCORE).contains(&scoring.base_score) {
-        problems.add(
-            &scoring_span,
-            "scoring.base_score",
-            format!("must be between 0 and {MAX_BASE_SCORE}"),
-        );
+        problems.add(&scoring_span, "scoring.base_score", format!("must be between 0 and {MAX_BASE_SCORE}"));
     }
-    for (key, years) in [
-        ("scoring.deduction_years", scoring.deduction_years),
-        ("scoring.addition_years", scoring.addition_years),
-    ] {
+    for (key, years) in [("scoring.deduction_years", scoring.deduction_years), ("scoring.addition_years", scoring.addition_years)] {
         if !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(
-                &scoring_span,
-                key,
-                format!("must be between 1 and {MAX_RECORD_YEARS} years"),
-            );
+            problems.add(&scoring_span, key, format!("must be between 1 and {MAX_RECORD_YEARS} years"));
         }
     }
     let annual_span = raw.annual_expectation.span();
     let annual = raw.annual_expectation.into_inner();
     if annual.min_net_points.abs() > 10_000 {
-        problems.add(
-            &annual_span,
-            "annual_expectation.min_net_points",
-            "must be between -10000 and 10000",
-        );
+        problems.add(&annual_span, "annual_expectation.min_net_points", "must be between -10000 and 10000");
     }
 
     let tiers_span = raw.tiers.span();
@@ -539,11 +421,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         "step-wise" => Recovery::StepWise,
         "immediate" => Recovery::Immediate,
         other => {
-            problems.add(
-                &tiers_span,
-                "tiers.recovery",
-                format!("{other:?} is not one of \"step-wise\", \"immediate\""),
-            );
+            problems.add(&tiers_span, "tiers.recovery", format!("{other:?} is not one of \"step-wise\", \"immediate\""));
             Recovery::StepWise
         }
     };
@@ -553,10 +431,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         problems.list.push(RulebookProblem {
             line: None,
             key: "behaviour".into(),
-            reason: format!(
-                "has {} entries; at most {MAX_BEHAVIOURS}",
-                raw.behaviour.len()
-            ),
+            reason: format!("has {} entries; at most {MAX_BEHAVIOURS}", raw.behaviour.len()),
         });
     }
     let mut behaviours = Vec::with_capacity(raw.behaviour.len());
@@ -566,20 +441,9 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         let entry = spanned.into_inner();
         let key = |field: &str| format!("behaviour[{index}].{field}");
         if !is_code(&entry.code, 64) {
-            problems.add(
-                &span,
-                key("code"),
-                format!(
-                    "{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens",
-                    entry.code
-                ),
-            );
+            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", entry.code));
         } else if behaviour_index.contains_key(&entry.code) {
-            problems.add(
-                &span,
-                key("code"),
-                format!("{:?} is declared twice", entry.code),
-            );
+            problems.add(&span, key("code"), format!("{:?} is declared twice", entry.code));
         }
         for (word, ground) in REFUSED_CODE_WORDS {
             let padded = format!("-{}-", entry.code);
@@ -595,21 +459,12 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
             problems.add(&span, key("title"), "must be 1-200 characters of text");
         }
         if entry.points.abs() > MAX_POINTS_ABS {
-            problems.add(
-                &span,
-                key("points"),
-                format!(
-                    "{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}",
-                    entry.points
-                ),
-            );
+            problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
         }
         let category = match Category::from_name(&entry.category) {
             Some(category) => Some(category),
             None => {
-                let refused = REFUSED_GROUNDS
-                    .iter()
-                    .find(|(name, _)| *name == entry.category);
+                let refused = REFUSED_GROUNDS.iter().find(|(name, _)| *name == entry.category);
                 let reason = match refused {
                     Some((_, ground)) => format!(
                         "{:?} is refused: socred does not score {ground}, on principle (out of scope; see BRIEF.md)",
@@ -618,11 +473,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
                     None => format!(
                         "{:?} is not a category; the closed set is: {}",
                         entry.category,
-                        Category::ALL
-                            .iter()
-                            .map(|(_, name, _)| *name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        Category::ALL.iter().map(|(_, name, _)| *name).collect::<Vec<_>>().join(", ")
                     ),
                 };
                 problems.add(&span, key("category"), reason);
@@ -630,50 +481,26 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
             }
         };
         if !is_text(&entry.legal_basis, 500) {
-            problems.add(
-                &span,
-                key("legal_basis"),
-                "is required: 1-500 characters naming the law that allows this record",
-            );
+            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this record");
         }
-        let forced_tier = entry.forced_tier.as_ref().and_then(|name| {
-            match tiers.as_ref().and_then(|t| t.by_name(name)) {
-                Some(tier) => Some(tier),
-                None => {
-                    if tiers.is_some() {
-                        problems.add(
-                            &span,
-                            key("forced_tier"),
-                            format!("{name:?} is not a tier in [tiers]"),
-                        );
-                    }
-                    None
+        let forced_tier = entry.forced_tier.as_ref().and_then(|name| match tiers.as_ref().and_then(|t| t.by_name(name)) {
+            Some(tier) => Some(tier),
+            None => {
+                if tiers.is_some() {
+                    problems.add(&span, key("forced_tier"), format!("{name:?} is not a tier in [tiers]"));
                 }
+                None
             }
         });
-        let default_years = if entry.points < 0 || entry.forced_tier.is_some() {
-            scoring.deduction_years
-        } else {
-            scoring.addition_years
-        };
+        let default_years = if entry.points < 0 || entry.forced_tier.is_some() { scoring.deduction_years } else { scoring.addition_years };
         let years = entry.years.unwrap_or(default_years);
         if entry.years.is_some() && !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(
-                &span,
-                key("years"),
-                format!("must be between 1 and {MAX_RECORD_YEARS}"),
-            );
+            problems.add(&span, key("years"), format!("must be between 1 and {MAX_RECORD_YEARS}"));
         }
         if !is_text(&entry.description, 2000) && !entry.description.is_empty() {
-            problems.add(
-                &span,
-                key("description"),
-                "must be at most 2000 characters of text",
-            );
+            problems.add(&span, key("description"), "must be at most 2000 characters of text");
         }
-        behaviour_index
-            .entry(entry.code.clone())
-            .or_insert(behaviours.len());
+        behaviour_index.entry(entry.code.clone()).or_insert(behaviours.len());
         behaviours.push(Behaviour {
             code: entry.code,
             title: entry.title,
@@ -687,6 +514,8 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     }
 
     let lists = lists::validate_lists(raw.list, &behaviours, tiers.as_ref(), problems);
+    let services = measures::validate_services(raw.service, problems);
+    let measures = measures::validate_measures(raw.measure, &services, &lists, tiers.as_ref(), problems);
     let due_process = lists::validate_due_process(raw.due_process, problems);
     let tiers = tiers?;
     if !problems.list.is_empty() {
@@ -706,24 +535,18 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         tiers,
         behaviours,
         lists,
+        services,
+        measures,
         due_process,
         behaviour_index,
         fingerprint,
     })
 }
 
-fn validate_tiers(
-    raw: Vec<Spanned<RawTier>>,
-    span: &Range<usize>,
-    problems: &mut Problems<'_>,
-) -> Option<TierTable> {
+fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mut Problems<'_>) -> Option<TierTable> {
     let before = problems.list.len();
     if raw.len() < 2 || raw.len() > MAX_TIERS {
-        problems.add(
-            span,
-            "tiers.tier",
-            format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()),
-        );
+        problems.add(span, "tiers.tier", format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()));
         return None;
     }
     let count = raw.len();
@@ -733,51 +556,33 @@ fn validate_tiers(
         let span = spanned.span();
         let tier = spanned.into_inner();
         let key = |field: &str| format!("tiers.tier[{index}].{field}");
-        let valid_name = !tier.name.is_empty()
-            && tier.name.len() <= 8
-            && tier
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
+        let valid_name =
+            !tier.name.is_empty() && tier.name.len() <= 8 && tier.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
         if !valid_name {
-            problems.add(
-                &span,
-                key("name"),
-                "must be 1-8 characters of letters, digits, + and -",
-            );
+            problems.add(&span, key("name"), "must be 1-8 characters of letters, digits, + and -");
         } else if specs.iter().any(|s: &TierSpec| s.name == tier.name) {
-            problems.add(
-                &span,
-                key("name"),
-                format!("{:?} is declared twice", tier.name),
-            );
+            problems.add(&span, key("name"), format!("{:?} is declared twice", tier.name));
         }
         let last = index + 1 == count;
         match (tier.min_points, last) {
-            (None, false) => problems.add(
-                &span,
-                key("min_points"),
-                "is required on every tier but the last",
-            ),
-            (Some(_), true) => problems.add(
-                &span,
-                key("min_points"),
-                "must be absent on the last tier, which takes every score below the tier above",
-            ),
+            (None, false) => problems.add(&span, key("min_points"), "is required on every tier but the last"),
+            (Some(_), true) => {
+                problems.add(&span, key("min_points"), "must be absent on the last tier, which takes every score below the tier above")
+            }
             (Some(min), false) => {
                 if let Some(previous) = previous_min.filter(|previous| min >= *previous) {
-                    problems.add(&span, key("min_points"), format!("{min} must be below the tier above ({previous}); list tiers from best to worst"));
+                    problems.add(
+                        &span,
+                        key("min_points"),
+                        format!("{min} must be below the tier above ({previous}); list tiers from best to worst"),
+                    );
                 }
                 previous_min = Some(min);
             }
             (None, true) => {}
         }
         if !(0..=MAX_LOCK_YEARS).contains(&tier.lock_years) {
-            problems.add(
-                &span,
-                key("lock_years"),
-                format!("must be between 0 and {MAX_LOCK_YEARS}"),
-            );
+            problems.add(&span, key("lock_years"), format!("must be between 0 and {MAX_LOCK_YEARS}"));
         }
         specs.push(TierSpec {
             name: tier.name,
@@ -812,10 +617,7 @@ mod tests {
     }
 
     fn replace(from: &str, to: &str) -> String {
-        assert!(
-            DEFAULT.contains(from),
-            "fixture text {from:?} not in default rulebook"
-        );
+        assert!(DEFAULT.contains(from), "fixture text {from:?} not in default rulebook");
         DEFAULT.replacen(from, to, 1)
     }
 
@@ -829,11 +631,7 @@ mod tests {
         let found = problems(&text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].key, "behaviour[0].category");
-        assert!(
-            found[0].reason.contains("does not score religion"),
-            "{}",
-            found[0].reason
-        );
+        assert!(found[0].reason.contains("does not score religion"), "{}", found[0].reason);
         assert!(found[0].reason.contains("on principle"));
         for (name, _) in REFUSED_GROUNDS {
             let text = replace("category = \"tax\"", &format!("category = \"{name}\""));
@@ -845,12 +643,7 @@ mod tests {
     fn refused_words_in_codes_are_caught_under_any_category() {
         let text = replace("code = \"tax-evasion\"", "code = \"negative-posts\"");
         let found = problems(&text);
-        assert!(
-            found
-                .iter()
-                .any(|p| p.key == "behaviour[0].code" && p.reason.contains("speech")),
-            "{found:?}"
-        );
+        assert!(found.iter().any(|p| p.key == "behaviour[0].code" && p.reason.contains("speech")), "{found:?}");
     }
 
     #[test]
@@ -865,14 +658,8 @@ mod tests {
         let found = problems(&replace("points = -100", "points = \"lots\""));
         assert_eq!(found[0].key, "behaviour[0].points");
         assert!(found[0].line.unwrap() > 1);
-        let found = problems(&replace(
-            "base_score = 1000",
-            "base_score = 1000\ncolour = \"red\"",
-        ));
-        assert!(
-            found[0].key.contains("scoring") && found[0].reason.contains("colour"),
-            "{found:?}"
-        );
+        let found = problems(&replace("base_score = 1000", "base_score = 1000\ncolour = \"red\""));
+        assert!(found[0].key.contains("scoring") && found[0].reason.contains("colour"), "{found:?}");
         let found = problems("[rulebook\nid=");
         assert_eq!(found[0].key, "(syntax)");
         assert_eq!(found[0].line, Some(1));
@@ -880,36 +667,18 @@ mod tests {
 
     #[test]
     fn semantic_errors_are_all_reported_with_lines() {
-        let text = replace("points = -100", "points = -5000").replacen(
-            "legal_basis = \"",
-            "legal_basis = \"\" #",
-            1,
-        );
+        let text = replace("points = -100", "points = -5000").replacen("legal_basis = \"", "legal_basis = \"\" #", 1);
         let found = problems(&text);
-        assert!(
-            found
-                .iter()
-                .any(|p| p.key == "behaviour[0].points" && p.reason.contains("-5000")),
-            "{found:?}"
-        );
-        assert!(
-            found.iter().any(|p| p.key == "behaviour[0].legal_basis"),
-            "{found:?}"
-        );
+        assert!(found.iter().any(|p| p.key == "behaviour[0].points" && p.reason.contains("-5000")), "{found:?}");
+        assert!(found.iter().any(|p| p.key == "behaviour[0].legal_basis"), "{found:?}");
         assert!(found.iter().all(|p| p.line.is_some()));
     }
 
     #[test]
     fn tier_table_is_checked() {
         let found = problems(&replace("min_points = 1030", "min_points = 1070"));
-        assert!(
-            found.iter().any(|p| p.key == "tiers.tier[1].min_points"),
-            "{found:?}"
-        );
-        let found = problems(&replace(
-            "recovery = \"step-wise\"",
-            "recovery = \"sideways\"",
-        ));
+        assert!(found.iter().any(|p| p.key == "tiers.tier[1].min_points"), "{found:?}");
+        let found = problems(&replace("recovery = \"step-wise\"", "recovery = \"sideways\""));
         assert_eq!(found[0].key, "tiers.recovery");
         let found = problems(&replace("forced_tier = \"D\"", "forced_tier = \"Z\""));
         assert!(found[0].reason.contains("not a tier"), "{found:?}");
@@ -923,119 +692,48 @@ mod tests {
         let cases: [(&str, &str, &str); 24] = [
             ("id = \"default\"", "id = \"Default Book\"", "rulebook.id"),
             ("id = \"default\"", "id = 7", "rulebook.id"),
-            (
-                "version = \"2026.1\"",
-                "version = \"2026 1\"",
-                "rulebook.version",
-            ),
-            (
-                "title = \"socred default rulebook (municipal pilot model)\"",
-                "title = \"\"",
-                "rulebook.title",
-            ),
+            ("version = \"2026.1\"", "version = \"2026 1\"", "rulebook.version"),
+            ("title = \"socred default rulebook (municipal pilot model)\"", "title = \"\"", "rulebook.title"),
             ("base_score = 1000", "base_score = -1", "scoring.base_score"),
-            (
-                "base_score = 1000",
-                "base_score = 1e3",
-                "scoring.base_score",
-            ),
-            (
-                "deduction_years = 5",
-                "deduction_years = 0",
-                "scoring.deduction_years",
-            ),
-            (
-                "addition_years = 3",
-                "addition_years = 99",
-                "scoring.addition_years",
-            ),
-            (
-                "min_net_points = 2",
-                "min_net_points = 99999",
-                "annual_expectation.min_net_points",
-            ),
-            (
-                "min_net_points = 2",
-                "min_net_points = \"two\"",
-                "annual_expectation.min_net_points",
-            ),
+            ("base_score = 1000", "base_score = 1e3", "scoring.base_score"),
+            ("deduction_years = 5", "deduction_years = 0", "scoring.deduction_years"),
+            ("addition_years = 3", "addition_years = 99", "scoring.addition_years"),
+            ("min_net_points = 2", "min_net_points = 99999", "annual_expectation.min_net_points"),
+            ("min_net_points = 2", "min_net_points = \"two\"", "annual_expectation.min_net_points"),
             ("recovery = \"step-wise\"", "recovery = 1", "tiers.recovery"),
             ("name = \"AAA\"", "name = \"A A A\"", "tiers.tier[0].name"),
             ("name = \"AA\"", "name = \"AAA\"", "tiers.tier[1].name"),
-            (
-                "min_points = 1050",
-                "min_points = \"high\"",
-                "tiers.tier[0].min_points",
-            ),
-            (
-                "lock_years = 2",
-                "lock_years = -2",
-                "tiers.tier[3].lock_years",
-            ),
-            (
-                "code = \"tax-evasion\"",
-                "code = \"Tax Evasion\"",
-                "behaviour[0].code",
-            ),
-            (
-                "title = \"Tax evasion\"",
-                "title = \"\"",
-                "behaviour[0].title",
-            ),
-            (
-                "title = \"Tax evasion\"",
-                "title = \"a\\u0007b\"",
-                "behaviour[0].title",
-            ),
+            ("min_points = 1050", "min_points = \"high\"", "tiers.tier[0].min_points"),
+            ("lock_years = 2", "lock_years = -2", "tiers.tier[3].lock_years"),
+            ("code = \"tax-evasion\"", "code = \"Tax Evasion\"", "behaviour[0].code"),
+            ("title = \"Tax evasion\"", "title = \"\"", "behaviour[0].title"),
+            ("title = \"Tax evasion\"", "title = \"a\\u0007b\"", "behaviour[0].title"),
             ("points = -100", "points = 1.5", "behaviour[0].points"),
             (
                 "legal_basis = \"Law of the PRC on the Administration of Tax Collection\"",
                 "legal_basis = \"  \"",
                 "behaviour[0].legal_basis",
             ),
-            (
-                "category = \"tax\"",
-                "category = [\"tax\"]",
-                "behaviour[0].category",
-            ),
+            ("category = \"tax\"", "category = [\"tax\"]", "behaviour[0].category"),
             (
                 "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\n\n[[behaviour]]\ncode = \"speeding-minor\"",
                 "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\nyears = 0\n\n[[behaviour]]\ncode = \"speeding-minor\"",
                 "behaviour[1].years",
             ),
             ("forced_tier = \"D\"", "forced_tier = 4", "forced_tier"),
-            (
-                "description = \"Exemplary\"",
-                "description = \"Exemplary\"\nsecret = true",
-                "tiers.tier[0]",
-            ),
+            ("description = \"Exemplary\"", "description = \"Exemplary\"\nsecret = true", "tiers.tier[0]"),
         ];
         for (from, to, key) in cases {
             let found = problems(&replace(from, to));
-            assert!(
-                found.iter().any(|p| p.key.contains(key)),
-                "{to:?}: expected a problem at {key}, got {found:?}"
-            );
+            assert!(found.iter().any(|p| p.key.contains(key)), "{to:?}: expected a problem at {key}, got {found:?}");
             assert!(found.iter().all(|p| !p.reason.is_empty()));
         }
         // Lists and due process.
         let list_cases: [(&str, &str, &str); 22] = [
-            (
-                "code = \"blacklist\"",
-                "code = \"Black List\"",
-                "list[0].code",
-            ),
+            ("code = \"blacklist\"", "code = \"Black List\"", "list[0].code"),
             ("code = \"redlist\"", "code = \"blacklist\"", "list[1].code"),
-            (
-                "title = \"List of seriously untrustworthy subjects\"",
-                "title = \"\"",
-                "list[0].title",
-            ),
-            (
-                "kind = \"restrictive\"",
-                "kind = \"punitive\"",
-                "list[0].kind",
-            ),
+            ("title = \"List of seriously untrustworthy subjects\"", "title = \"\"", "list[0].title"),
+            ("kind = \"restrictive\"", "kind = \"punitive\"", "list[0].kind"),
             (
                 "applies_to = [\"person\", \"organisation\"]\nlegal_basis = \"Guiding",
                 "applies_to = []\nlegal_basis = \"Guiding",
@@ -1061,86 +759,64 @@ mod tests {
                 "consequences = \"\"\nignored = \"While listed, the restrictions",
                 "list[0]",
             ),
-            (
-                "appeal_days = 10",
-                "appeal_days = -1",
-                "list[0].appeal_days",
-            ),
-            (
-                "appeal_days = 10",
-                "appeal_days = 365",
-                "list[0].appeal_days",
-            ),
-            (
-                "second_instance = true",
-                "second_instance = \"yes\"",
-                "list[0].second_instance",
-            ),
-            (
-                "min_publication_years = 1",
-                "min_publication_years = 5",
-                "list[0].min_publication_years",
-            ),
-            (
-                "max_listing_years = 3",
-                "max_listing_years = 0",
-                "list[0].max_listing_years",
-            ),
-            (
-                "appeal_days = 0",
-                "appeal_days = 0\nrepair_requires_commitment = true",
-                "list[1].repair_requires_commitment",
-            ),
-            (
-                "behaviour = \"judgment-default\"",
-                "behaviour = \"no-such-thing\"",
-                "list[0].trigger[0].behaviour",
-            ),
-            (
-                "behaviour = \"judgment-default\"",
-                "behaviour = \"judgment-default\"\ntier = \"D\"",
-                "list[0].trigger[0].behaviour",
-            ),
+            ("appeal_days = 10", "appeal_days = -1", "list[0].appeal_days"),
+            ("appeal_days = 10", "appeal_days = 365", "list[0].appeal_days"),
+            ("second_instance = true", "second_instance = \"yes\"", "list[0].second_instance"),
+            ("min_publication_years = 1", "min_publication_years = 5", "list[0].min_publication_years"),
+            ("max_listing_years = 3", "max_listing_years = 0", "list[0].max_listing_years"),
+            ("appeal_days = 0", "appeal_days = 0\nrepair_requires_commitment = true", "list[1].repair_requires_commitment"),
+            ("behaviour = \"judgment-default\"", "behaviour = \"no-such-thing\"", "list[0].trigger[0].behaviour"),
+            ("behaviour = \"judgment-default\"", "behaviour = \"judgment-default\"\ntier = \"D\"", "list[0].trigger[0].behaviour"),
             (
                 "behaviour = \"judgment-default\"",
                 "behaviour = \"judgment-default\"\nwhile_in_tier = true",
                 "list[0].trigger[0].while_in_tier",
             ),
-            (
-                "\ntier = \"D\"",
-                "\ntier = \"Z\"",
-                "list[0].trigger[1].tier",
-            ),
-            (
-                "dispute_decision_days = 30",
-                "dispute_decision_days = 0",
-                "due_process.dispute_decision_days",
-            ),
-            (
-                "appeal_decision_days = 30",
-                "appeal_decision_days = 9999",
-                "due_process.appeal_decision_days",
-            ),
-            (
-                "repair_decision_days = 30",
-                "repair_decision_days = \"soon\"",
-                "due_process.repair_decision_days",
-            ),
+            ("\ntier = \"D\"", "\ntier = \"Z\"", "list[0].trigger[1].tier"),
+            ("dispute_decision_days = 30", "dispute_decision_days = 0", "due_process.dispute_decision_days"),
+            ("appeal_decision_days = 30", "appeal_decision_days = 9999", "due_process.appeal_decision_days"),
+            ("repair_decision_days = 30", "repair_decision_days = \"soon\"", "due_process.repair_decision_days"),
         ];
+        let measure_cases: [(&str, &str, &str); 16] = [
+            ("code = \"civil-aviation\"", "code = \"Civil Aviation\"", "service[0].code"),
+            ("code = \"high-speed-rail\"", "code = \"civil-aviation\"", "service[1].code"),
+            ("title = \"Civil aviation tickets\"", "title = \"\"", "service[0].title"),
+            ("code = \"no-flights\"", "code = \"No Flights\"", "measure[0].code"),
+            (
+                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\nservice = \"civil-aviation\"",
+                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\nservice = \"spaceflight\"",
+                "measure[0].service",
+            ),
+            ("kind = \"restriction\"", "kind = \"penalty\"", "measure[0].kind"),
+            (
+                "applies_to = [\"person\"]\nlists = [\"blacklist\"]\n# A listed",
+                "applies_to = []\nlists = [\"blacklist\"]\n# A listed",
+                "measure[0].applies_to",
+            ),
+            ("lists = [\"blacklist\"]\n# A listed", "lists = [\"greylist\"]\n# A listed", "measure[0].lists"),
+            ("lists = [\"blacklist\"]\n# A listed", "lists = []\n# A listed", "measure[0].lists"),
+            ("tiers = [\"D\"]", "tiers = [\"Z\"]", "measure[4].tiers"),
+            (
+                "extends_to = [\"legal-representatives\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\n\n[[measure]]\ncode = \"no-high",
+                "extends_to = [\"cousins\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\n\n[[measure]]\ncode = \"no-high",
+                "measure[0].extends_to",
+            ),
+            ("direct = false\nextends_to = [\"children\"]", "direct = false\nextends_to = []", "measure[3].direct"),
+            ("legal_basis = \"Government Procurement Law of the PRC\"", "legal_basis = \"\"", "measure[7].legal_basis"),
+            ("benefit = \"deposit-free\"", "benefit = \"Deposit Free\"", "measure[11].benefit"),
+            ("benefit = \"deposit-free\"\n", "", "measure[11].benefit"),
+            ("kind = \"restriction\"", "kind = \"restriction\"\nbenefit = \"cheaper\"", "measure[0].benefit"),
+        ];
+        for (from, to, key) in measure_cases {
+            let found = problems(&replace(from, to));
+            assert!(found.iter().any(|p| p.key.contains(key)), "{to:?}: expected a problem at {key}, got {found:?}");
+        }
         for (from, to, key) in list_cases {
             let found = problems(&replace(from, to));
-            assert!(
-                found.iter().any(|p| p.key.contains(key)),
-                "{to:?}: expected a problem at {key}, got {found:?}"
-            );
+            assert!(found.iter().any(|p| p.key.contains(key)), "{to:?}: expected a problem at {key}, got {found:?}");
         }
-        let one_tier = DEFAULT.split("[[tiers.tier]]").next().unwrap().to_string()
-            + "[[tiers.tier]]\nname = \"ONLY\"\n";
-        assert!(
-            problems(&one_tier)
-                .iter()
-                .any(|p| p.key == "tiers.tier" && p.reason.contains("2 to 16"))
-        );
+        let one_tier = DEFAULT.split("[[tiers.tier]]").next().unwrap().to_string() + "[[tiers.tier]]\nname = \"ONLY\"\n";
+        assert!(problems(&one_tier).iter().any(|p| p.key == "tiers.tier" && p.reason.contains("2 to 16")));
         let no_tiers = DEFAULT.replace("[tiers]", "[ignored]");
         assert!(!problems(&no_tiers).is_empty());
         let huge = "#".repeat(MAX_RULEBOOK_BYTES + 1);
@@ -1153,17 +829,12 @@ mod tests {
             "{DEFAULT}\n[[behaviour]]\ncode = \"tax-evasion\"\ntitle = \"Again\"\npoints = -1\ncategory = \"tax\"\nlegal_basis = \"x\"\n"
         );
         let found = problems(&text);
-        assert!(
-            found.iter().any(|p| p.reason.contains("declared twice")),
-            "{found:?}"
-        );
+        assert!(found.iter().any(|p| p.reason.contains("declared twice")), "{found:?}");
     }
 
     #[test]
     fn display_names_file_line_key_reason() {
-        let error =
-            Rulebook::from_toml(&replace("points = -100", "points = -5000"), "books/x.toml")
-                .unwrap_err();
+        let error = Rulebook::from_toml(&replace("points = -100", "points = -5000"), "books/x.toml").unwrap_err();
         let text = error.to_string();
         assert!(text.starts_with("books/x.toml:"), "{text}");
         assert!(text.contains(": behaviour[0].points: "), "{text}");

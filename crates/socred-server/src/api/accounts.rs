@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
 pub async fn me(caller: Caller) -> axum::Json<Account> {
-    axum::Json(caller.account)
+    axum::Json((*caller.account).clone())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,17 +45,9 @@ pub struct Created {
 /// Create an account.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccountBody, security(("bearer" = [])),
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<NewAccountBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json<NewAccountBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ManageAccounts)?;
-    let subject = body
-        .subject
-        .as_deref()
-        .map(|s| parse_subject("subject", s))
-        .transpose()?;
+    let subject = body.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     let password_hash = match body.password.as_deref() {
         Some(password) => {
             let password = password.to_string();
@@ -63,12 +55,7 @@ pub async fn add(
                 tokio::task::spawn_blocking(move || socred_auth::hash_password(&password))
                     .await
                     .map_err(|_| ApiError::internal("hashing failed"))?
-                    .map_err(|e| {
-                        ApiError::invalid(
-                            "password",
-                            e.to_string().trim_start_matches("password: ").to_string(),
-                        )
-                    })?,
+                    .map_err(|e| ApiError::invalid("password", e.to_string().trim_start_matches("password: ").to_string()))?,
             )
         }
         None => None,
@@ -83,26 +70,14 @@ pub async fn add(
         behaviours: body.behaviours,
     };
     let actor = caller.actor();
-    let id = state
-        .db
-        .write(move |store| store.add_account(&new, &actor))
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(Created {
-            id,
-            username: body.username,
-        }),
-    ))
+    let id = state.db.write(move |store| store.add_account(&new, &actor)).await?;
+    Ok((StatusCode::CREATED, axum::Json(Created { id, username: body.username })))
 }
 
 /// Every account.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = [Account]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<axum::Json<Vec<Account>>> {
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Account>>> {
     caller.require(Action::ManageAccounts)?;
     Ok(axum::Json(state.db.read(|store| store.accounts()).await?))
 }
@@ -110,15 +85,10 @@ pub async fn list(
 /// Your API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = [TokenInfo]), (status = 401, body = ErrorBody)))]
-pub async fn tokens(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<axum::Json<Vec<TokenInfo>>> {
+pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<TokenInfo>>> {
     caller.require(Action::ManageOwnTokens)?;
     let account = caller.account.id;
-    Ok(axum::Json(
-        state.db.read(move |store| store.tokens_of(account)).await?,
-    ))
+    Ok(axum::Json(state.db.read(move |store| store.tokens_of(account)).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -137,44 +107,25 @@ pub struct IssuedToken {
 /// Issue an API token for yourself. The secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", request_body = TokenBody, security(("bearer" = [])),
     responses((status = 201, body = IssuedToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn issue_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<TokenBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn issue_token(State(state): State<AppState>, caller: Caller, Json(body): Json<TokenBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ManageOwnTokens)?;
     let secret = socred_auth::new_secret().map_err(|_| ApiError::internal("no randomness"))?;
     let hash = socred_auth::secret_hash(&secret);
     let account = caller.account.clone();
     let actor = caller.actor();
-    let id = state
-        .db
-        .write(move |store| store.issue_token(&account, &hash, &body.label, &actor))
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(IssuedToken { id, token: secret }),
-    ))
+    let id = state.db.write(move |store| store.issue_token(&account, &hash, &body.label, &actor)).await?;
+    Ok((StatusCode::CREATED, axum::Json(IssuedToken { id, token: secret })))
 }
 
 /// Revoke one of your tokens (admins: any token).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     caller.require(Action::ManageOwnTokens)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::invalid("id", "a token number"))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", "a token number"))?;
     let owner = (!caller.account.may(Action::ManageAccounts)).then_some(caller.account.id);
     let actor = caller.actor();
-    state
-        .db
-        .write(move |store| store.revoke_token(id, owner, &actor))
-        .await?;
+    state.db.write(move |store| store.revoke_token(id, owner, &actor)).await?;
     state.accounts.forget_all();
     Ok(StatusCode::NO_CONTENT)
 }

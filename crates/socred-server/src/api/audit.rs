@@ -24,22 +24,11 @@ pub struct AuditQuery {
 /// The newest audit entries, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = [AuditEntry]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn log(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<AuditQuery>,
-) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
+pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Query<AuditQuery>) -> ApiResult<axum::Json<Vec<AuditEntry>>> {
     caller.require(Action::ReadAudit)?;
-    let subject = query
-        .subject
-        .as_deref()
-        .map(|s| parse_subject("subject", s))
-        .transpose()?;
+    let subject = query.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     let limit = page(query.limit, 100)?;
-    let entries = state
-        .db
-        .read(move |store| store.audit_recent(subject.as_ref(), limit))
-        .await?;
+    let entries = state.db.read(move |store| store.audit_recent(subject.as_ref(), limit)).await?;
     Ok(axum::Json(entries))
 }
 
@@ -57,10 +46,7 @@ pub struct Verification {
 /// Recompute the hash chains and every entry's digest of the ledger rows.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = Verification), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn verify(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<axum::Json<Verification>> {
+pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Verification>> {
     caller.require(Action::ReadAudit)?;
     let result = state
         .db
@@ -79,13 +65,8 @@ pub async fn verify(
             head: Some(report.head),
             accesses: Some(report.accesses),
         },
-        Err(problem) => Verification {
-            intact: false,
-            problem: Some(problem),
-            entries: None,
-            ledger_rows: None,
-            head: None,
-            accesses: None,
-        },
+        Err(problem) => {
+            Verification { intact: false, problem: Some(problem), entries: None, ledger_rows: None, head: None, accesses: None }
+        }
     }))
 }

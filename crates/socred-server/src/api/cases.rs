@@ -25,23 +25,10 @@ fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> Ap
 }
 
 /// Subjects act only on their own entries and records.
-async fn own_entry(
-    state: &AppState,
-    caller: &Caller,
-    entry: &socred_core::process::EntryId,
-) -> ApiResult<()> {
+async fn own_entry(state: &AppState, caller: &Caller, entry: &socred_core::process::EntryId) -> ApiResult<()> {
     let lookup = entry.clone();
-    let (_, subject) = state
-        .db
-        .read(move |store| store.subject_of_entry(&lookup))
-        .await?;
-    if caller.account.is_subject(&subject) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "a subject acts only on their own list entries",
-        ))
-    }
+    let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
+    if caller.account.is_subject(&subject) { Ok(()) } else { Err(ApiError::forbidden("a subject acts only on their own list entries")) }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,11 +44,7 @@ pub struct AppealBody {
 #[utoipa::path(post, path = "/api/v1/appeals", tag = "cases", request_body = AppealBody, security(("bearer" = [])),
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "e.g. after the deadline", body = ErrorBody)))]
-pub async fn file_appeal(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<AppealBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn file_appeal(State(state): State<AppState>, caller: Caller, Json(body): Json<AppealBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::FileAppeal)?;
     let entry = parse_entry(&body.entry)?;
     let on = act_on(body.on.as_deref())?;
@@ -70,25 +53,9 @@ pub async fn file_appeal(
         "appeal_id",
         body.appeal_id.as_deref(),
         "appeal",
-        &[
-            entry.as_str(),
-            &body.grounds,
-            &caller.account.username,
-            &format_date(on),
-        ],
+        &[entry.as_str(), &body.grounds, &caller.account.username, &format_date(on)],
     )?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::AppealFiled {
-            appeal,
-            entry,
-            grounds: body.grounds,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::AppealFiled { appeal, entry, grounds: body.grounds }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -113,18 +80,7 @@ pub async fn decide_appeal(
     caller.require(Action::DecideAppeal)?;
     let appeal = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     let on = act_on(body.on.as_deref())?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::AppealDecided {
-            appeal,
-            outcome: body.outcome,
-            reasons: body.reasons,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::AppealDecided { appeal, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -140,23 +96,16 @@ pub struct DisputeBody {
 #[utoipa::path(post, path = "/api/v1/disputes", tag = "cases", request_body = DisputeBody, security(("bearer" = [])),
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn file_dispute(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<DisputeBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(body): Json<DisputeBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::FileDispute)?;
-    let record =
-        RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
+    let record = RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
     let on = act_on(body.on.as_deref())?;
     let lookup = record.clone();
     let found = state.db.read(move |store| store.record(&lookup)).await?;
     match found {
         Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
         Some(_) => {
-            return Err(ApiError::forbidden(
-                "a subject disputes only records of their own file",
-            ));
+            return Err(ApiError::forbidden("a subject disputes only records of their own file"));
         }
         None => {
             return Err(ApiError::new(
@@ -171,25 +120,9 @@ pub async fn file_dispute(
         "dispute_id",
         body.dispute_id.as_deref(),
         "dispute",
-        &[
-            record.as_str(),
-            &body.grounds,
-            &caller.account.username,
-            &format_date(on),
-        ],
+        &[record.as_str(), &body.grounds, &caller.account.username, &format_date(on)],
     )?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::DisputeFiled {
-            dispute,
-            record,
-            grounds: body.grounds,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::DisputeFiled { dispute, record, grounds: body.grounds }).await
 }
 
 /// Decide a dispute: `uphold` voids the record and recomputes everything; `reject` keeps it.
@@ -206,18 +139,7 @@ pub async fn decide_dispute(
     caller.require(Action::DecideDispute)?;
     let dispute = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     let on = act_on(body.on.as_deref())?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::DisputeDecided {
-            dispute,
-            outcome: body.outcome,
-            reasons: body.reasons,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::DisputeDecided { dispute, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -236,11 +158,7 @@ pub struct RepairBody {
 #[utoipa::path(post, path = "/api/v1/repairs", tag = "cases", request_body = RepairBody, security(("bearer" = [])),
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn apply_repair(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<RepairBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn apply_repair(State(state): State<AppState>, caller: Caller, Json(body): Json<RepairBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ApplyRepair)?;
     let entry = parse_entry(&body.entry)?;
     let on = act_on(body.on.as_deref())?;
@@ -249,26 +167,9 @@ pub async fn apply_repair(
         "repair_id",
         body.repair_id.as_deref(),
         "repair",
-        &[
-            entry.as_str(),
-            &body.evidence,
-            &caller.account.username,
-            &format_date(on),
-        ],
+        &[entry.as_str(), &body.evidence, &caller.account.username, &format_date(on)],
     )?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::RepairApplied {
-            repair,
-            entry,
-            evidence: body.evidence,
-            commitment: body.commitment,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::RepairApplied { repair, entry, evidence: body.evidence, commitment: body.commitment }).await
 }
 
 /// Decide a repair application: `approve` ends the publication today.
@@ -285,18 +186,7 @@ pub async fn decide_repair(
     caller.require(Action::DecideRepair)?;
     let repair = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     let on = act_on(body.on.as_deref())?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::RepairDecided {
-            repair,
-            outcome: body.outcome,
-            reasons: body.reasons,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::RepairDecided { repair, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -311,11 +201,7 @@ pub struct QueueQuery {
 /// What reviewers have to decide, with deadlines.
 #[utoipa::path(get, path = "/api/v1/queue", tag = "cases", params(QueueQuery), security(("bearer" = [])),
     responses((status = 200, body = Queue), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn queue(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(query): Query<QueueQuery>,
-) -> ApiResult<axum::Json<Queue>> {
+pub async fn queue(State(state): State<AppState>, caller: Caller, Query(query): Query<QueueQuery>) -> ApiResult<axum::Json<Queue>> {
     caller.require(Action::ReadQueue)?;
     let as_of = super::as_of(query.as_of.as_deref())?;
     let mut queue = state.db.read(move |store| store.queue(as_of)).await?;

@@ -35,43 +35,23 @@ pub struct PublicQuery {
 /// The published lists: name, masked id, authority, legal basis, since, until. Never the score or the file.
 #[utoipa::path(get, path = "/api/v1/lists/public", tag = "lists", params(PublicQuery),
     responses((status = 200, body = [PublicEntry]), (status = 422, body = ErrorBody)))]
-pub async fn public(
-    State(state): State<AppState>,
-    Query(query): Query<PublicQuery>,
-) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
+pub async fn public(State(state): State<AppState>, Query(query): Query<PublicQuery>) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
     let as_of = as_of(query.as_of.as_deref())?;
     let limit = page(query.limit, 100)?;
     let offset = query.offset.unwrap_or(0);
     if offset > 1_000_000 {
         return Err(ApiError::invalid("offset", "at most 1000000"));
     }
-    if query
-        .search
-        .as_deref()
-        .is_some_and(|s| s.chars().count() > 128)
-    {
+    if query.search.as_deref().is_some_and(|s| s.chars().count() > 128) {
         return Err(ApiError::invalid("search", "at most 128 characters"));
     }
     let entries = state
         .db
         .read(move |store| {
-            if let Some(list) = query
-                .list
-                .as_deref()
-                .filter(|list| store.rulebook().list(list).is_none())
-            {
-                return Err(socred_store::StoreError::invalid(
-                    "list",
-                    format!("{list:?} is not a list of the rulebook"),
-                ));
+            if let Some(list) = query.list.as_deref().filter(|list| store.rulebook().list(list).is_none()) {
+                return Err(socred_store::StoreError::invalid("list", format!("{list:?} is not a list of the rulebook")));
             }
-            store.published(
-                as_of,
-                query.list.as_deref(),
-                query.search.as_deref(),
-                limit,
-                offset,
-            )
+            store.published(as_of, query.list.as_deref(), query.search.as_deref(), limit, offset)
         })
         .await?;
     Ok(axum::Json(entries))
@@ -97,24 +77,9 @@ pub async fn act(
     let action = event.action().to_string();
     let id = event.key().to_string();
     let actor = caller.actor();
-    let result = state
-        .db
-        .write(move |store| store.act(subject.as_ref(), on, &actor, event))
-        .await?;
-    let status = if matches!(result, ActOutcome::Stored { .. }) {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        axum::Json(Acted {
-            action,
-            id,
-            on,
-            result,
-        }),
-    ))
+    let result = state.db.write(move |store| store.act(subject.as_ref(), on, &actor, event)).await?;
+    let status = if matches!(result, ActOutcome::Stored { .. }) { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(Acted { action, id, on, result })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,37 +100,16 @@ pub struct ProposalBody {
 #[utoipa::path(post, path = "/api/v1/lists/proposals", tag = "lists", request_body = ProposalBody, security(("bearer" = [])),
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn propose(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<ProposalBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn propose(State(state): State<AppState>, caller: Caller, Json(body): Json<ProposalBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ProposeEntry)?;
     let subject = parse_subject("subject", &body.subject)?;
     let on = act_on(body.on.as_deref())?;
-    if body.list.is_empty()
-        || !body
-            .list
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(ApiError::invalid(
-            "list",
-            format!("{:?} is not a list code", body.list),
-        ));
+    if body.list.is_empty() || !body.list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(ApiError::invalid("list", format!("{:?} is not a list code", body.list)));
     }
     let case = match &body.case_id {
         Some(id) => CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?,
-        None => CaseId::derive(
-            "proposal",
-            &[
-                subject.as_str(),
-                &body.list,
-                &body.legal_basis,
-                &body.facts,
-                &format_date(on),
-            ],
-        ),
+        None => CaseId::derive("proposal", &[subject.as_str(), &body.list, &body.legal_basis, &body.facts, &format_date(on)]),
     };
     let entry = EntryId::for_proposal(&body.list, &case);
     act(
@@ -173,12 +117,7 @@ pub async fn propose(
         &caller,
         Some(subject),
         on,
-        Event::ListProposed {
-            entry,
-            list: body.list,
-            legal_basis: body.legal_basis,
-            facts: body.facts,
-        },
+        Event::ListProposed { entry, list: body.list, legal_basis: body.legal_basis, facts: body.facts },
     )
     .await
 }
@@ -188,23 +127,12 @@ pub fn parse_entry(text: &str) -> ApiResult<EntryId> {
 }
 
 /// The entry, if the caller may see it (subjects: their own only).
-pub async fn visible_entry(
-    state: &AppState,
-    caller: &Caller,
-    entry: &EntryId,
-    as_of: Date,
-) -> ApiResult<ListEntry> {
+pub async fn visible_entry(state: &AppState, caller: &Caller, entry: &EntryId, as_of: Date) -> ApiResult<ListEntry> {
     let lookup = entry.clone();
-    let (_, subject) = state
-        .db
-        .read(move |store| store.subject_of_entry(&lookup))
-        .await?;
+    let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
     caller.require_subject(Action::ReadSubject, &subject)?;
     let lookup = entry.clone();
-    state
-        .db
-        .read(move |store| store.entry(&lookup, as_of))
-        .await
+    state.db.read(move |store| store.entry(&lookup, as_of)).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -228,14 +156,7 @@ pub async fn entry(
     let as_of = as_of(query.as_of.as_deref())?;
     let purpose = purpose(query.purpose.as_deref())?;
     let found = visible_entry(&state, &caller, &entry, as_of).await?;
-    log_read(
-        &state,
-        &caller,
-        found.subject,
-        purpose,
-        &format!("list entry {entry}"),
-    )
-    .await?;
+    log_read(&state, &caller, found.subject, purpose, &format!("list entry {entry}")).await?;
     Ok(axum::Json(found))
 }
 
@@ -258,31 +179,11 @@ pub async fn notice(
     let entry = parse_entry(&entry)?;
     let purpose = purpose(query.purpose.as_deref())?;
     let found = visible_entry(&state, &caller, &entry, Date::MAX).await?;
-    let notice = found
-        .notice
-        .clone()
-        .ok_or_else(|| ApiError::not_found(format!("entry {entry} has no notice yet")))?;
+    let notice = found.notice.clone().ok_or_else(|| ApiError::not_found(format!("entry {entry} has no notice yet")))?;
     let subject = found.subject;
-    let info = state
-        .db
-        .read(move |store| store.subject(&subject))
-        .await?
-        .ok_or_else(|| ApiError::not_found("subject"))?;
-    log_read(
-        &state,
-        &caller,
-        subject,
-        purpose,
-        &format!("notice {entry}"),
-    )
-    .await?;
-    Ok(axum::Json(NoticeView {
-        to: SubjectRef {
-            id: info.id,
-            name: info.name,
-        },
-        notice,
-    }))
+    let info = state.db.read(move |store| store.subject(&subject)).await?.ok_or_else(|| ApiError::not_found("subject"))?;
+    log_read(&state, &caller, subject, purpose, &format!("notice {entry}")).await?;
+    Ok(axum::Json(NoticeView { to: SubjectRef { id: info.id, name: info.name }, notice }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -330,15 +231,5 @@ pub async fn withdraw(
     caller.require(Action::WithdrawEntry)?;
     let entry = parse_entry(&entry)?;
     let on = act_on(body.on.as_deref())?;
-    act(
-        &state,
-        &caller,
-        None,
-        on,
-        Event::ListWithdrawn {
-            entry,
-            reason: body.reason,
-        },
-    )
-    .await
+    act(&state, &caller, None, on, Event::ListWithdrawn { entry, reason: body.reason }).await
 }

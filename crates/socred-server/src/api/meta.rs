@@ -13,9 +13,7 @@ pub async fn healthz() -> &'static str {
 
 /// The active rulebook: tiers, behaviours with points and legal bases, lists, periods.
 #[utoipa::path(get, path = "/api/v1/rulebook", tag = "meta", responses((status = 200, body = socred_core::Rulebook)))]
-pub async fn rulebook(
-    State(state): State<AppState>,
-) -> ApiResult<axum::Json<socred_core::Rulebook>> {
+pub async fn rulebook(State(state): State<AppState>) -> ApiResult<axum::Json<socred_core::Rulebook>> {
     let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
     Ok(axum::Json((*rulebook).clone()))
 }
@@ -23,10 +21,7 @@ pub async fn rulebook(
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI document")))]
 pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.openapi_json.clone(),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.clone())
 }
 
 /// A browsable page of the API, rendered from the OpenAPI document.

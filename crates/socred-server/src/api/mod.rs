@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod cases;
+pub mod checks;
 pub mod lists;
 pub mod meta;
 pub mod records;
@@ -35,6 +36,7 @@ pub const MAX_PAGE: u32 = 1_000;
         (name = "records", description = "Credit records (officers, for their own authority)"),
         (name = "lists", description = "Blacklist and redlist entries, notices, the public list"),
         (name = "cases", description = "Appeals, disputes, credit repair, the reviewer queue"),
+        (name = "checks", description = "Decisions for providers: allow, deny or allow with a benefit, with reason codes and the appeal route"),
         (name = "audit", description = "The audit log"),
         (name = "accounts", description = "Accounts and API tokens"),
         (name = "meta", description = "Rulebook and service documents")
@@ -47,10 +49,7 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     }
 }
 
@@ -77,6 +76,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::apply_repair))
         .routes(routes!(cases::decide_repair))
         .routes(routes!(cases::queue))
+        .routes(routes!(checks::check))
+        .routes(routes!(checks::batch))
         .routes(routes!(audit::log))
         .routes(routes!(audit::verify))
         .routes(routes!(accounts::me))
@@ -97,9 +98,7 @@ pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
 pub fn as_of(text: Option<&str>) -> Result<Date, ApiError> {
     match text {
         None => Ok(crate::today()),
-        Some(text) => {
-            socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string()))
-        }
+        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string())),
     }
 }
 
@@ -109,13 +108,9 @@ pub fn act_on(text: Option<&str>) -> Result<Date, ApiError> {
     match text {
         None => Ok(today),
         Some(text) => {
-            let date = socred_core::parse_date(text)
-                .map_err(|e| ApiError::invalid("on", e.to_string()))?;
+            let date = socred_core::parse_date(text).map_err(|e| ApiError::invalid("on", e.to_string()))?;
             if date > today {
-                return Err(ApiError::invalid(
-                    "on",
-                    format!("{text} is after today; acts are recorded when they happen"),
-                ));
+                return Err(ApiError::invalid("on", format!("{text} is after today; acts are recorded when they happen")));
             }
             Ok(date)
         }
@@ -126,10 +121,7 @@ pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
     match limit {
         None => Ok(default),
         Some(0) => Err(ApiError::invalid("limit", "must be at least 1")),
-        Some(limit) if limit > MAX_PAGE => Err(ApiError::invalid(
-            "limit",
-            format!("at most {MAX_PAGE} rows a page"),
-        )),
+        Some(limit) if limit > MAX_PAGE => Err(ApiError::invalid("limit", format!("at most {MAX_PAGE} rows a page"))),
         Some(limit) => Ok(limit),
     }
 }
@@ -137,7 +129,6 @@ pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
 /// The purpose of a read, shown to the subject.
 pub fn purpose(text: Option<&str>) -> Result<String, ApiError> {
     let purpose = text.unwrap_or("not stated").to_string();
-    socred_core::record::check_text(&purpose, 500)
-        .map_err(|e| ApiError::invalid("purpose", e.to_string()))?;
+    socred_core::record::check_text(&purpose, 500).map_err(|e| ApiError::invalid("purpose", e.to_string()))?;
     Ok(purpose)
 }

@@ -41,11 +41,7 @@ pub struct Recorded {
 }
 
 fn authority(caller: &Caller) -> ApiResult<String> {
-    caller
-        .account
-        .authority
-        .clone()
-        .ok_or_else(|| ApiError::forbidden("this officer account has no authority"))
+    caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("this officer account has no authority"))
 }
 
 /// Checks a body against the officer's authority and the rulebook.
@@ -57,12 +53,7 @@ fn validate(
     if let Some(source) = body.source.as_deref().filter(|source| *source != authority) {
         return Err((
             StatusCode::FORBIDDEN,
-            vec![(
-                "source".into(),
-                format!(
-                    "an officer records only for their own authority ({authority:?}), not {source:?}"
-                ),
-            )],
+            vec![("source".into(), format!("an officer records only for their own authority ({authority:?}), not {source:?}"))],
         ));
     }
     let input = RecordInput {
@@ -74,20 +65,7 @@ fn validate(
         evidence: body.evidence.as_deref(),
     };
     input.validate(rulebook).map_err(|problems| {
-        let problems = problems
-            .into_iter()
-            .map(|p| {
-                (
-                    if p.field == "source" {
-                        "source"
-                    } else {
-                        p.field
-                    }
-                    .to_string(),
-                    p.reason,
-                )
-            })
-            .collect();
+        let problems = problems.into_iter().map(|p| (if p.field == "source" { "source" } else { p.field }.to_string(), p.reason)).collect();
         (StatusCode::UNPROCESSABLE_ENTITY, problems)
     })
 }
@@ -97,60 +75,27 @@ fn validate(
     responses((status = 201, body = Recorded), (status = 200, description = "already recorded, same content", body = Recorded),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<RecordBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json<RecordBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::AddRecord)?;
     let authority = authority(&caller)?;
     let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
     let record = validate(&body, &authority, &rulebook).map_err(|(status, problems)| {
         let (field, _) = &problems[0];
-        let message = problems
-            .iter()
-            .map(|(f, r)| format!("{f}: {r}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        ApiError::new(
-            status,
-            if status == StatusCode::FORBIDDEN {
-                "forbidden"
-            } else {
-                "invalid"
-            },
-            message,
-            Some(field),
-        )
+        let message = problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
+        ApiError::new(status, if status == StatusCode::FORBIDDEN { "forbidden" } else { "invalid" }, message, Some(field))
     })?;
     let actor = caller.actor();
     let stored = record.clone();
-    let result = state
-        .db
-        .write(move |store| store.add_record(&stored, &actor))
-        .await
-        .map_err(|error| {
-            // The subject is a field of the body here, not the resource of the URL.
-            if error.detail.code == "not_found" && error.detail.field.as_deref() == Some("subject")
-            {
-                ApiError::invalid("subject", error.detail.message)
-            } else {
-                error
-            }
-        })?;
-    let status = if result == RowOutcome::Inserted {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        axum::Json(Recorded {
-            record_id: record.id,
-            subject: record.subject,
-            result,
-        }),
-    ))
+    let result = state.db.write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {
+        // The subject is a field of the body here, not the resource of the URL.
+        if error.detail.code == "not_found" && error.detail.field.as_deref() == Some("subject") {
+            ApiError::invalid("subject", error.detail.message)
+        } else {
+            error
+        }
+    })?;
+    let status = if result == RowOutcome::Inserted { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(Recorded { record_id: record.id, subject: record.subject, result })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,13 +129,7 @@ pub async fn batch(
     caller.require(Action::AddRecord)?;
     let authority = authority(&caller)?;
     if body.records.len() > MAX_BATCH {
-        return Err(ApiError::invalid(
-            "records",
-            format!(
-                "a batch holds at most {MAX_BATCH} records, got {}",
-                body.records.len()
-            ),
-        ));
+        return Err(ApiError::invalid("records", format!("a batch holds at most {MAX_BATCH} records, got {}", body.records.len())));
     }
     let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
     let mut rejected = Vec::new();
@@ -199,10 +138,7 @@ pub async fn batch(
         match validate(item, &authority, &rulebook) {
             Ok(record) => valid.push((index, record)),
             Err((StatusCode::FORBIDDEN, problems)) => {
-                return Err(ApiError::forbidden(format!(
-                    "records[{index}].{}: {}",
-                    problems[0].0, problems[0].1
-                )));
+                return Err(ApiError::forbidden(format!("records[{index}].{}: {}", problems[0].0, problems[0].1)));
             }
             Err((_, problems)) => {
                 rejected.extend(problems.into_iter().map(|(field, reason)| Problem {
@@ -226,11 +162,7 @@ pub async fn batch(
             let mut refused = Vec::new();
             for (index, record) in &valid {
                 if let RowOutcome::Rejected { field, reason, .. } = session.push(record)? {
-                    refused.push(Problem {
-                        index: *index,
-                        field: format!("records[{index}].{field}"),
-                        reason,
-                    });
+                    refused.push(Problem { index: *index, field: format!("records[{index}].{field}"), reason });
                 }
             }
             let (inserted, duplicates, _) = session.counts();
@@ -247,13 +179,7 @@ pub async fn batch(
     if !committed {
         return Err(batch_refused(rejected, received));
     }
-    Ok(axum::Json(BatchReceipt {
-        received,
-        inserted,
-        duplicates,
-        rejected,
-        committed,
-    }))
+    Ok(axum::Json(BatchReceipt { received, inserted, duplicates, rejected, committed }))
 }
 
 fn batch_refused(problems: Vec<Problem>, received: usize) -> ApiError {
@@ -261,10 +187,7 @@ fn batch_refused(problems: Vec<Problem>, received: usize) -> ApiError {
     let first = problems.first().map(|p| p.field.clone());
     let mut error = ApiError::invalid(
         first.as_deref().unwrap_or("records"),
-        format!(
-            "{} of {received} records are invalid; nothing was stored (fix them, or send skip_invalid)",
-            rows.len()
-        ),
+        format!("{} of {received} records are invalid; nothing was stored (fix them, or send skip_invalid)", rows.len()),
     );
     error.detail.problems = problems;
     error
@@ -296,21 +219,13 @@ pub async fn void(
     caller.require(Action::VoidRecord)?;
     let authority = authority(&caller)?;
     let record_id = RecordId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    check_text(&body.reason, MAX_REASON_CHARS)
-        .map_err(|e| ApiError::invalid("reason", e.to_string()))?;
+    check_text(&body.reason, MAX_REASON_CHARS).map_err(|e| ApiError::invalid("reason", e.to_string()))?;
     let lookup = record_id.clone();
     let (record, _) = state
         .db
         .read(move |store| store.record(&lookup))
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("record {record_id} does not exist"),
-                Some("id"),
-            )
-        })?;
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("record {record_id} does not exist"), Some("id")))?;
     if record.source != authority {
         return Err(ApiError::forbidden(format!(
             "record {record_id} was made by {:?}; an officer voids only their own authority's records",
@@ -319,9 +234,6 @@ pub async fn void(
     }
     let actor = caller.actor();
     let void_id = record_id.clone();
-    let result = state
-        .db
-        .write(move |store| store.void_record(&void_id, &body.reason, &actor))
-        .await?;
+    let result = state.db.write(move |store| store.void_record(&void_id, &body.reason, &actor)).await?;
     Ok(axum::Json(Voided { record_id, result }))
 }

@@ -46,58 +46,24 @@ pub struct Registered {
     security(("bearer" = [])),
     responses((status = 201, body = Registered), (status = 200, description = "already registered", body = Registered),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn register(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<NewSubjectBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn register(State(state): State<AppState>, caller: Caller, Json(body): Json<NewSubjectBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::RegisterSubject)?;
     let id = match body.kind.as_deref() {
         Some(kind) => {
-            let kind: SubjectKind = kind
-                .parse()
-                .map_err(|e: String| ApiError::invalid("kind", e))?;
-            SubjectId::parse_as(&body.id, kind)
-                .map_err(|e| ApiError::invalid("id", format!("{:?} {e}", body.id)))?
+            let kind: SubjectKind = kind.parse().map_err(|e: String| ApiError::invalid("kind", e))?;
+            SubjectId::parse_as(&body.id, kind).map_err(|e| ApiError::invalid("id", format!("{:?} {e}", body.id)))?
         }
         None => parse_subject("id", &body.id)?,
     };
-    let guardians = body
-        .guardians
-        .iter()
-        .enumerate()
-        .map(|(i, g)| parse_subject(&format!("guardians[{i}]"), g))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let represents = body
-        .represents
-        .iter()
-        .enumerate()
-        .map(|(i, o)| parse_subject(&format!("represents[{i}]"), o))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let subject = NewSubject {
-        id,
-        name: body.name,
-        guardians,
-        represents,
-    };
+    let guardians =
+        body.guardians.iter().enumerate().map(|(i, g)| parse_subject(&format!("guardians[{i}]"), g)).collect::<ApiResult<Vec<_>>>()?;
+    let represents =
+        body.represents.iter().enumerate().map(|(i, o)| parse_subject(&format!("represents[{i}]"), o)).collect::<ApiResult<Vec<_>>>()?;
+    let subject = NewSubject { id, name: body.name, guardians, represents };
     let actor = caller.actor();
-    let result = state
-        .db
-        .write(move |store| store.add_subject(&subject, &actor))
-        .await?;
-    let status = if result == SubjectOutcome::Registered {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        axum::Json(Registered {
-            subject: id,
-            kind: id.kind(),
-            result,
-        }),
-    ))
+    let result = state.db.write(move |store| store.add_subject(&subject, &actor)).await?;
+    let status = if result == SubjectOutcome::Registered { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(Registered { subject: id, kind: id.kind(), result })))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -119,10 +85,7 @@ pub async fn search(
 ) -> ApiResult<axum::Json<Vec<SubjectRef>>> {
     caller.require(Action::SearchSubjects)?;
     let limit = page(query.limit, 50)?;
-    let found = state
-        .db
-        .read(move |store| store.search_subjects(&query.search, limit))
-        .await?;
+    let found = state.db.read(move |store| store.search_subjects(&query.search, limit)).await?;
     Ok(axum::Json(found))
 }
 
@@ -155,25 +118,11 @@ pub struct SubjectSummary {
 }
 
 /// Reads of someone else's file are logged before they are answered.
-pub async fn log_read(
-    state: &AppState,
-    caller: &Caller,
-    subject: SubjectId,
-    purpose: String,
-    what: &str,
-) -> ApiResult<()> {
+pub async fn log_read(state: &AppState, caller: &Caller, subject: SubjectId, purpose: String, what: &str) -> ApiResult<()> {
     if caller.account.is_subject(&subject) {
         return Ok(());
     }
-    state
-        .db
-        .log_access(AccessRequest {
-            actor: caller.actor(),
-            subject,
-            purpose,
-            what: what.to_string(),
-        })
-        .await
+    state.db.log_access(AccessRequest { actor: caller.actor(), subject, purpose, what: what.to_string() }).await
 }
 
 async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {
@@ -181,14 +130,7 @@ async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {
         .db
         .read(move |store| store.subject(&id))
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("subject {id} is not registered"),
-                Some("id"),
-            )
-        })
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("subject {id} is not registered"), Some("id")))
 }
 
 /// A subject's score, tier and locks on a date, from the cache when it holds.
@@ -208,9 +150,7 @@ pub async fn summary(
     let (name, summary, hit, rulebook) = state
         .db
         .read(move |store| {
-            let name = store
-                .subject_name(&id)?
-                .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let name = store.subject_name(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             let (summary, hit) = store.summary_cached(&id, as_of)?;
             Ok((name, summary, hit, store.rulebook().clone()))
         })
@@ -228,15 +168,7 @@ pub async fn summary(
         score: summary.score,
         tier: tiers.name(summary.tier).to_string(),
         points_tier: tiers.name(summary.points_tier).to_string(),
-        locks: summary
-            .lock
-            .iter()
-            .map(|l| Lock {
-                tier: tiers.name(l.tier).to_string(),
-                since: l.since,
-                until: l.until,
-            })
-            .collect(),
+        locks: summary.lock.iter().map(|l| Lock { tier: tiers.name(l.tier).to_string(), since: l.since, until: l.until }).collect(),
         valid_until: summary.valid_until,
         explanation: format!("/api/v1/subjects/{id}/explanation"),
     }))
@@ -256,10 +188,7 @@ pub async fn explanation(
     caller.require_subject(Action::ReadSubject, &id)?;
     let as_of = as_of(query.as_of.as_deref())?;
     let purpose = purpose(query.purpose.as_deref())?;
-    let assessment = state
-        .db
-        .read(move |store| store.assessment(&id, as_of))
-        .await?;
+    let assessment = state.db.read(move |store| store.assessment(&id, as_of)).await?;
     log_read(&state, &caller, id, purpose, "explanation").await?;
     Ok(axum::Json(assessment))
 }
@@ -273,6 +202,10 @@ pub struct FileView {
     pub disputes: Vec<Dispute>,
     /// Every read of this file by anyone but the subject.
     pub accesses: Vec<Access>,
+    /// What the subject may and may not do, and why, service by service.
+    pub decisions: Vec<socred_core::decide::Decision>,
+    /// Every decision a provider asked for about this subject.
+    pub checks: Vec<socred_store::CheckEntry>,
 }
 
 /// The subject's whole file: records, explanation, list entries with notices and appeals, disputes, and who looked.
@@ -291,22 +224,17 @@ pub async fn file(
     let purpose = purpose(query.purpose.as_deref())?;
     info(&state, id).await?;
     log_read(&state, &caller, id, purpose, "file").await?;
+    state.db.checks_committed().await?;
     let view = state
         .db
         .read(move |store| {
-            let subject = store
-                .subject(&id)?
-                .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let subject = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             let assessment = store.assessment(&id, as_of)?;
             let due = store.due_process(&id, as_of)?;
             let accesses = store.accesses(&id)?;
-            Ok(FileView {
-                subject,
-                assessment,
-                list_entries: due.entries,
-                disputes: due.disputes,
-                accesses,
-            })
+            let decisions = store.decide_all(&id, as_of)?;
+            let checks = store.checks_of(&id)?;
+            Ok(FileView { subject, assessment, list_entries: due.entries, disputes: due.disputes, accesses, decisions, checks })
         })
         .await?;
     Ok(axum::Json(view))
@@ -335,22 +263,15 @@ pub async fn timeline(
     let id = parse_subject("id", &id)?;
     caller.require_subject(Action::ReadSubject, &id)?;
     let to = match query.to.as_deref() {
-        Some(text) => {
-            socred_core::parse_date(text).map_err(|e| ApiError::invalid("to", e.to_string()))?
-        }
+        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("to", e.to_string()))?,
         None => crate::today(),
     };
     let from = match query.from.as_deref() {
-        Some(text) => {
-            socred_core::parse_date(text).map_err(|e| ApiError::invalid("from", e.to_string()))?
-        }
+        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("from", e.to_string()))?,
         None => to.replace_year(to.year() - 6).unwrap_or(to),
     };
     let purpose = purpose(query.purpose.as_deref())?;
-    let points = state
-        .db
-        .read(move |store| store.timeline(&id, from, to))
-        .await?;
+    let points = state.db.read(move |store| store.timeline(&id, from, to)).await?;
     log_read(&state, &caller, id, purpose, "timeline").await?;
     Ok(axum::Json(points))
 }

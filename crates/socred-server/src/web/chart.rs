@@ -20,38 +20,15 @@ pub fn score_chart(points: &[TimelinePoint], from: Date, to: Date, rulebook: &Ru
         return String::from("<p>No score history to show.</p>");
     }
     let scores: Vec<i64> = points.iter().map(|p| p.score).collect();
-    let thresholds: Vec<(String, i64)> = rulebook
-        .tiers
-        .iter_best_first()
-        .filter_map(|(_, spec)| spec.min_points.map(|m| (spec.name.clone(), m)))
-        .collect();
-    let low = scores
-        .iter()
-        .copied()
-        .min()
-        .unwrap_or(0)
-        .min(rulebook.base_score)
-        - 60;
-    let high = scores
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(rulebook.base_score)
-        + 60;
+    let thresholds: Vec<(String, i64)> =
+        rulebook.tiers.iter_best_first().filter_map(|(_, spec)| spec.min_points.map(|m| (spec.name.clone(), m))).collect();
+    let low = scores.iter().copied().min().unwrap_or(0).min(rulebook.base_score) - 60;
+    let high = scores.iter().copied().max().unwrap_or(0).max(rulebook.base_score) + 60;
     let span_days = f64::from(to.to_julian_day() - from.to_julian_day()).max(1.0);
-    let x = |date: Date| {
-        LEFT + (WIDTH - LEFT - RIGHT) * f64::from(date.to_julian_day() - from.to_julian_day())
-            / span_days
-    };
-    let y =
-        |score: i64| TOP + (HEIGHT - TOP - BOTTOM) * (high - score) as f64 / (high - low) as f64;
+    let x = |date: Date| LEFT + (WIDTH - LEFT - RIGHT) * f64::from(date.to_julian_day() - from.to_julian_day()) / span_days;
+    let y = |score: i64| TOP + (HEIGHT - TOP - BOTTOM) * (high - score) as f64 / (high - low) as f64;
 
-    let mut path = format!(
-        "M{:.1},{:.1}",
-        x(points[0].on.max(from)),
-        y(points[0].score)
-    );
+    let mut path = format!("M{:.1},{:.1}", x(points[0].on.max(from)), y(points[0].score));
     for window in points.windows(2) {
         let next = &window[1];
         path.push_str(&format!(" H{:.1} V{:.1}", x(next.on), y(next.score)));
@@ -120,38 +97,15 @@ mod tests {
         let rulebook = Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap();
         let day = |t: &str| socred_core::parse_date(t).unwrap();
         let points = vec![
-            TimelinePoint {
-                on: day("2020-01-01"),
-                score: 1000,
-                tier: "A".into(),
-            },
-            TimelinePoint {
-                on: day("2022-03-01"),
-                score: 900,
-                tier: "B".into(),
-            },
-            TimelinePoint {
-                on: day("2024-03-01"),
-                score: 1000,
-                tier: "A".into(),
-            },
+            TimelinePoint { on: day("2020-01-01"), score: 1000, tier: "A".into() },
+            TimelinePoint { on: day("2022-03-01"), score: 900, tier: "B".into() },
+            TimelinePoint { on: day("2024-03-01"), score: 1000, tier: "A".into() },
         ];
         let svg = score_chart(&points, day("2020-01-01"), day("2026-01-01"), &rulebook);
-        assert!(
-            svg.contains(r#"role="img""#)
-                && svg.contains("<title id=\"chart-title\">")
-                && svg.contains("<desc")
-        );
-        assert_eq!(
-            svg.matches(" V").count(),
-            2,
-            "two changes, two vertical steps: {svg}"
-        );
+        assert!(svg.contains(r#"role="img""#) && svg.contains("<title id=\"chart-title\">") && svg.contains("<desc"));
+        assert_eq!(svg.matches(" V").count(), 2, "two changes, two vertical steps: {svg}");
         assert!(svg.contains("B ≥ 850"));
         assert!(svg.contains("1000 points (tier A)"));
-        assert_eq!(
-            score_chart(&[], day("2020-01-01"), day("2021-01-01"), &rulebook),
-            "<p>No score history to show.</p>"
-        );
+        assert_eq!(score_chart(&[], day("2020-01-01"), day("2021-01-01"), &rulebook), "<p>No score history to show.</p>");
     }
 }

@@ -9,6 +9,7 @@
 pub mod chart;
 mod pages;
 mod portal;
+mod provider;
 mod staff;
 
 use axum::Router;
@@ -21,10 +22,7 @@ use serde::Deserialize;
 use socred_auth::Role;
 
 use crate::AppState;
-use crate::auth::{
-    Caller, LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix,
-    set_cookie,
-};
+use crate::auth::{Caller, LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix, set_cookie};
 use crate::body::Form;
 use crate::error::ApiError;
 
@@ -47,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/reviewer", get(staff::reviewer))
         .route("/reviewer/decisions", post(staff::decide))
         .route("/reviewer/notices", post(staff::serve_notice))
+        .route("/reviewer/annual", get(staff::annual))
+        .route("/provider", get(provider::provider))
+        .route("/provider/checks", post(provider::check))
 }
 
 /// No scripts, no frames, no foreign origins, no sniffing, no referrers.
@@ -55,16 +56,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
     );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -100,13 +97,12 @@ pub fn url(text: &str) -> String {
 
 /// The page shell: one `<h1>`, a skip link, navigation by role, a `<main>`.
 pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
-    let mut nav = String::from(
-        r#"<a href="/">Home</a> <a href="/lists">Public lists</a> <a href="/rulebook">Rulebook</a>"#,
-    );
+    let mut nav = String::from(r#"<a href="/">Home</a> <a href="/lists">Public lists</a> <a href="/rulebook">Rulebook</a>"#);
     match caller.map(|c| c.account.role) {
         Some(Role::Subject) => nav.push_str(r#" <a href="/me">My file</a>"#),
         Some(Role::Officer) => nav.push_str(r#" <a href="/officer">Officer console</a>"#),
-        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a>"#),
+        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a> <a href="/reviewer/annual">Annual report</a>"#),
+        Some(Role::Provider) => nav.push_str(r#" <a href="/provider">Check a subject</a>"#),
         _ => {}
     }
     nav.push_str(r#" <a href="/api/v1/docs">API</a>"#);
@@ -120,16 +116,8 @@ pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> 
         None => r#"<a href="/login">Sign in</a>"#.to_string(),
     };
     let flash = match flash {
-        Flash {
-            ok: Some(message), ..
-        } => format!(r#"<p class="flash ok" role="status">{}</p>"#, esc(message)),
-        Flash {
-            error: Some(message),
-            ..
-        } => format!(
-            r#"<p class="flash error" role="alert">{}</p>"#,
-            esc(message)
-        ),
+        Flash { ok: Some(message), .. } => format!(r#"<p class="flash ok" role="status">{}</p>"#, esc(message)),
+        Flash { error: Some(message), .. } => format!(r#"<p class="flash error" role="alert">{}</p>"#, esc(message)),
         _ => String::new(),
     };
     Html(format!(
@@ -188,11 +176,7 @@ pub fn signed_in(caller: MaybeCaller, role: Option<Role>) -> Result<Caller, Resp
             StatusCode::FORBIDDEN,
             Some(&caller),
             "Not for your role",
-            &format!(
-                "This page is for the {} role; you are signed in as {}.",
-                role.expect("checked"),
-                caller.account.role
-            ),
+            &format!("This page is for the {} role; you are signed in as {}.", role.expect("checked"), caller.account.role),
         )),
         Some(caller) => Ok(caller),
     }
@@ -211,47 +195,19 @@ pub fn check_csrf(caller: &Caller, token: &str) -> Result<(), Response> {
     }
 }
 
-pub fn error_page(
-    status: StatusCode,
-    caller: Option<&Caller>,
-    title: &str,
-    message: &str,
-) -> Response {
-    (
-        status,
-        page(
-            title,
-            caller,
-            &Flash::default(),
-            &format!("<p>{}</p>", esc(message)),
-        ),
-    )
-        .into_response()
+pub fn error_page(status: StatusCode, caller: Option<&Caller>, title: &str, message: &str) -> Response {
+    (status, page(title, caller, &Flash::default(), &format!("<p>{}</p>", esc(message)))).into_response()
 }
 
 async fn style() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css"),
-            (header::CACHE_CONTROL, "max-age=3600"),
-        ],
-        include_str!("style.css"),
-    )
+    ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("style.css"))
 }
 
-async fn login_page(
-    MaybeCaller(caller): MaybeCaller,
-    axum::extract::Query(flash): axum::extract::Query<Flash>,
-) -> Response {
+async fn login_page(MaybeCaller(caller): MaybeCaller, axum::extract::Query(flash): axum::extract::Query<Flash>) -> Response {
     let token = match socred_auth::new_secret() {
         Ok(token) => token,
         Err(_) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                None,
-                "Unavailable",
-                "No randomness available.",
-            );
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
         }
     };
     let body = format!(
@@ -276,26 +232,14 @@ struct LoginForm {
     password: String,
 }
 
-async fn login(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
+async fn login(State(state): State<AppState>, headers: axum::http::HeaderMap, Form(form): Form<LoginForm>) -> Response {
     // Login CSRF: the form must echo the cookie set with the form.
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
-        return Redirect::to(&format!(
-            "/login?error={}",
-            url("The sign-in form expired; try again.")
-        ))
-        .into_response();
+        return Redirect::to(&format!("/login?error={}", url("The sign-in form expired; try again."))).into_response();
     }
     let username = form.username.trim().to_string();
-    let found = match state
-        .db
-        .read(move |store| store.account_for_login(&username))
-        .await
-    {
+    let found = match state.db.read(move |store| store.account_for_login(&username)).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
@@ -305,56 +249,33 @@ async fn login(
         _ => (None, dummy_hash().to_string()),
     };
     let password = form.password;
-    let verified =
-        tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password))
-            .await
-            .unwrap_or(false);
+    let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
     let Some(account) = account.filter(|_| verified) else {
-        return Redirect::to(&format!(
-            "/login?error={}",
-            url("Wrong username or password.")
-        ))
-        .into_response();
+        return Redirect::to(&format!("/login?error={}", url("Wrong username or password."))).into_response();
     };
     let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
         (Ok(secret), Ok(csrf)) => (secret, csrf),
         _ => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                None,
-                "Unavailable",
-                "No randomness available.",
-            );
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
         }
     };
     let hash = socred_auth::secret_hash(&secret);
     let now = now_unix();
     let account_id = account.id;
-    if let Err(error) = state
-        .db
-        .write(move |store| {
-            store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)
-        })
-        .await
-    {
+    if let Err(error) = state.db.write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
         return error.into_response();
     }
     let home = match account.role {
         Role::Subject => "/me",
         Role::Officer => "/officer",
         Role::Reviewer => "/reviewer",
+        Role::Provider => "/provider",
         _ => "/",
     };
     let mut response = Redirect::to(home).into_response();
-    for cookie in [
-        set_cookie(
-            SESSION_COOKIE,
-            &secret,
-            SESSION_HOURS * 3600,
-            state.secure_cookies,
-        ),
-        set_cookie(LOGIN_CSRF_COOKIE, "", 0, true),
-    ] {
+    for cookie in
+        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, true)]
+    {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -365,9 +286,7 @@ async fn login(
 /// A real Argon2 hash of nothing anyone knows, to verify against when the username does not exist.
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| {
-        socred_auth::hash_password("no account has this password").unwrap_or_default()
-    })
+    DUMMY.get_or_init(|| socred_auth::hash_password("no account has this password").unwrap_or_default())
 }
 
 #[derive(Debug, Deserialize)]
@@ -393,9 +312,7 @@ async fn logout(
         let _ = state.db.write(move |store| store.end_session(&hash)).await;
     }
     let mut response = Redirect::to("/").into_response();
-    if let Ok(value) =
-        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies))
-    {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -411,10 +328,7 @@ pub fn api_docs_page(openapi_json: &str) -> String {
                 continue;
             };
             for (method, operation) in operations {
-                let summary = operation["summary"]
-                    .as_str()
-                    .or(operation["description"].as_str())
-                    .unwrap_or("");
+                let summary = operation["summary"].as_str().or(operation["description"].as_str()).unwrap_or("");
                 let tag = operation["tags"][0].as_str().unwrap_or("");
                 let secured = operation.get("security").is_some();
                 let mut params = String::new();
@@ -426,20 +340,12 @@ pub fn api_docs_page(openapi_json: &str) -> String {
                         esc(parameter["description"].as_str().unwrap_or(""))
                     ));
                 }
-                let body =
-                    operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-                        .as_str()
-                        .map(|r| {
-                            format!(
-                                "<p>Body: <code>{}</code></p>",
-                                esc(r.rsplit('/').next().unwrap_or(r))
-                            )
-                        })
-                        .unwrap_or_default();
-                let statuses: Vec<String> = operation["responses"]
-                    .as_object()
-                    .map(|r| r.keys().map(|k| esc(k)).collect())
+                let body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .map(|r| format!("<p>Body: <code>{}</code></p>", esc(r.rsplit('/').next().unwrap_or(r))))
                     .unwrap_or_default();
+                let statuses: Vec<String> =
+                    operation["responses"].as_object().map(|r| r.keys().map(|k| esc(k)).collect()).unwrap_or_default();
                 sections.push_str(&format!(
                     r#"<section class="card"><h2><span class="method">{}</span> <code>{}</code></h2><p>{}</p><p class="meta">{}{} · responses {}</p>{}{}</section>"#,
                     esc(&method.to_uppercase()),

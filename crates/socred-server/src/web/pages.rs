@@ -21,12 +21,8 @@ pub async fn home(MaybeCaller(caller): MaybeCaller, Query(flash): Query<Flash>) 
         Some(Role::Reviewer) => {
             r#"<p><a href="/reviewer">Open the reviewer queue</a>: appeals, disputes, repair applications and proposals, with deadlines.</p>"#
         }
-        Some(_) => {
-            r#"<p>Your role works through the API: see <a href="/api/v1/docs">the API documentation</a>.</p>"#
-        }
-        None => {
-            r#"<p><a href="/login">Sign in</a> to see your file, or to work as an officer or reviewer.</p>"#
-        }
+        Some(_) => r#"<p>Your role works through the API: see <a href="/api/v1/docs">the API documentation</a>.</p>"#,
+        None => r#"<p><a href="/login">Sign in</a> to see your file, or to work as an officer or reviewer.</p>"#,
     };
     let body = format!(
         r#"<p>socred keeps a credit ledger in which every number can be explained, every sanction can be appealed, and every action by an official is on a tamper-evident record.</p>
@@ -37,13 +33,7 @@ pub async fn home(MaybeCaller(caller): MaybeCaller, Query(flash): Query<Flash>) 
 <li><a href="/api/v1/docs">The API</a> for machines.</li>
 </ul>"#
     );
-    page(
-        "A transparent credit ledger",
-        caller.as_ref(),
-        &flash,
-        &body,
-    )
-    .into_response()
+    page("A transparent credit ledger", caller.as_ref(), &flash, &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,19 +44,9 @@ pub struct ListQuery {
     error: Option<String>,
 }
 
-pub async fn public_lists(
-    State(state): State<AppState>,
-    MaybeCaller(caller): MaybeCaller,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let flash = Flash {
-        ok: query.ok.clone(),
-        error: query.error.clone(),
-    };
-    let search = query
-        .q
-        .clone()
-        .filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
+pub async fn public_lists(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, Query(query): Query<ListQuery>) -> Response {
+    let flash = Flash { ok: query.ok.clone(), error: query.error.clone() };
+    let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
     let list = query.list.clone().filter(|l| !l.is_empty());
     let today = crate::today();
     let (rulebook, entries) = match state
@@ -75,10 +55,7 @@ pub async fn public_lists(
             let (search, list) = (search.clone(), list.clone());
             move |store| {
                 let list = list.filter(|l| store.rulebook().list(l).is_some());
-                Ok((
-                    store.rulebook().clone(),
-                    store.published(today, list.as_deref(), search.as_deref(), 200, 0)?,
-                ))
+                Ok((store.rulebook().clone(), store.published(today, list.as_deref(), search.as_deref(), 200, 0)?))
             }
         })
         .await
@@ -88,16 +65,8 @@ pub async fn public_lists(
     };
     let mut options = String::from(r#"<option value="">All lists</option>"#);
     for spec in rulebook.lists.iter().filter(|l| l.published) {
-        let selected = if list.as_deref() == Some(spec.code.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        options.push_str(&format!(
-            r#"<option value="{}"{selected}>{}</option>"#,
-            esc(&spec.code),
-            esc(&spec.title)
-        ));
+        let selected = if list.as_deref() == Some(spec.code.as_str()) { " selected" } else { "" };
+        options.push_str(&format!(r#"<option value="{}"{selected}>{}</option>"#, esc(&spec.code), esc(&spec.title)));
     }
     let mut rows = String::new();
     for entry in &entries {
@@ -145,14 +114,8 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
         tiers.push_str(&format!(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&spec.name),
-            spec.min_points
-                .map(|m| format!("{m} or more"))
-                .unwrap_or_else(|| "below the tier above".into()),
-            if spec.lock_years > 0 {
-                format!("{} years", spec.lock_years)
-            } else {
-                "none".into()
-            },
+            spec.min_points.map(|m| format!("{m} or more")).unwrap_or_else(|| "below the tier above".into()),
+            if spec.lock_years > 0 { format!("{} years", spec.lock_years) } else { "none".into() },
             esc(&spec.description)
         ));
     }

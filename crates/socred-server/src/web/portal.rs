@@ -16,31 +16,23 @@ use crate::auth::MaybeCaller;
 use crate::body::Form;
 use crate::error::ApiError;
 
-pub async fn portal(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Query(flash): Query<Flash>,
-) -> Response {
+pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
     let Some(id) = caller.account.subject else {
-        return super::error_page(
-            axum::http::StatusCode::FORBIDDEN,
-            Some(&caller),
-            "No file",
-            "This account is not linked to a subject.",
-        );
+        return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), "No file", "This account is not linked to a subject.");
     };
     let today = crate::today();
     let from = today.replace_year(today.year() - 6).unwrap_or(today);
+    if let Err(error) = state.db.checks_committed().await {
+        return error.into_response();
+    }
     let loaded = state
         .db
         .read(move |store| {
-            let info = store
-                .subject(&id)?
-                .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             Ok((
                 info,
                 store.assessment(&id, today)?,
@@ -48,10 +40,12 @@ pub async fn portal(
                 store.accesses(&id)?,
                 store.timeline(&id, from, today)?,
                 store.rulebook().clone(),
+                store.decide_all(&id, today)?,
+                store.checks_of(&id)?,
             ))
         })
         .await;
-    let (info, assessment, due, accesses, timeline, rulebook) = match loaded {
+    let (info, assessment, due, accesses, timeline, rulebook, decisions, checks) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
@@ -90,10 +84,7 @@ pub async fn portal(
     );
     let chart = super::chart::score_chart(&timeline, from, today, &rulebook);
 
-    let mut why = format!(
-        "<tr><td>Base score</td><td>{}</td><td></td><td></td></tr>",
-        assessment.base_score
-    );
+    let mut why = format!("<tr><td>Base score</td><td>{}</td><td></td><td></td></tr>", assessment.base_score);
     for c in &assessment.explanation {
         why.push_str(&format!(
             "<tr><td>{} ({})<br><span class=\"meta\">{}</span></td><td>{:+}</td><td>{}</td><td>{}</td></tr>",
@@ -164,10 +155,7 @@ pub async fn portal(
             )
         });
         let appealable = matches!(entry.state, EntryState::NoticeServed | EntryState::Listed)
-            && entry
-                .notice
-                .as_ref()
-                .is_some_and(|n| n.appeal_deadline.is_some())
+            && entry.notice.as_ref().is_some_and(|n| n.appeal_deadline.is_some())
             && entry.appeals.iter().all(|a| a.decision.is_some());
         let appeal_form = if appealable {
             format!(
@@ -183,15 +171,7 @@ pub async fn portal(
         let history: String = entry
             .history
             .iter()
-            .map(|h| {
-                format!(
-                    "<li>{} — {} by {}: {}</li>",
-                    format_date(h.on),
-                    esc(&h.action),
-                    esc(&h.actor),
-                    esc(&h.detail)
-                )
-            })
+            .map(|h| format!("<li>{} — {} by {}: {}</li>", format_date(h.on), esc(&h.action), esc(&h.actor), esc(&h.detail)))
             .collect();
         entries.push_str(&format!(
             r#"<section class="card"><h3>{} — <span class="status-{}">{}</span></h3><p class="meta">{}</p>{}<details><summary>History</summary><ol>{history}</ol></details>{appeal_form}</section>"#,
@@ -216,12 +196,7 @@ pub async fn portal(
                 esc(d.record.as_str()),
                 format_date(d.filed_on),
                 match &d.decision {
-                    Some(decision) => format!(
-                        "decided {} ({:?}): {}",
-                        format_date(decision.on),
-                        decision.outcome,
-                        esc(&decision.reasons)
-                    ),
+                    Some(decision) => format!("decided {} ({:?}): {}", format_date(decision.on), decision.outcome, esc(&decision.reasons)),
                     None => format!("pending, to be decided by {}", format_date(d.decide_by)),
                 }
             )
@@ -229,6 +204,15 @@ pub async fn portal(
         .collect();
 
     let mut looked = String::new();
+    for check in checks.iter().rev().take(200) {
+        looked.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>check: {} ({})</td><td>provider decision</td></tr>",
+            esc(&check.at),
+            esc(&check.provider),
+            esc(&check.service),
+            esc(&check.outcome)
+        ));
+    }
     for access in accesses.iter().rev().take(200) {
         looked.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -249,6 +233,8 @@ pub async fn portal(
 <h2>Your records</h2>
 <div class="table-wrap"><table><thead><tr><th scope="col">Date</th><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Id</th></tr></thead><tbody>{records}</tbody></table></div>
 {dispute_form}
+<h2>What you may and may not do</h2>
+{}
 <h2>Lists and notices</h2>
 {entries}
 <h2>Your disputes</h2>
@@ -258,7 +244,8 @@ pub async fn portal(
         esc(&info.name),
         esc(info.id.as_str()),
         info.kind.as_str(),
-        assessment.score
+        assessment.score,
+        super::provider::decisions_table(&decisions)
     );
     page("My file", Some(&caller), &flash, &body).into_response()
 }
@@ -270,11 +257,7 @@ pub struct AppealForm {
     grounds: String,
 }
 
-pub async fn appeal(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<AppealForm>,
-) -> Response {
+pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<AppealForm>) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -283,38 +266,17 @@ pub async fn appeal(
         return response;
     }
     let result = async {
-        let entry =
-            EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
+        let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let lookup = entry.clone();
-        let (_, subject) = state
-            .db
-            .read(move |store| store.subject_of_entry(&lookup))
-            .await?;
+        let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
         if !caller.account.is_subject(&subject) {
-            return Err(ApiError::forbidden(
-                "a subject appeals only their own entries",
-            ));
+            return Err(ApiError::forbidden("a subject appeals only their own entries"));
         }
         let today = crate::today();
-        let appeal = CaseId::derive(
-            "appeal",
-            &[
-                entry.as_str(),
-                &form.grounds,
-                &caller.account.username,
-                &format_date(today),
-            ],
-        );
+        let appeal = CaseId::derive("appeal", &[entry.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
-        let event = Event::AppealFiled {
-            appeal: appeal.clone(),
-            entry,
-            grounds: form.grounds,
-        };
-        state
-            .db
-            .write(move |store| store.act(None, today, &actor, event))
-            .await?;
+        let event = Event::AppealFiled { appeal: appeal.clone(), entry, grounds: form.grounds };
+        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
         Ok(format!("Appeal {appeal} filed."))
     }
     .await;
@@ -328,11 +290,7 @@ pub struct DisputeForm {
     grounds: String,
 }
 
-pub async fn dispute(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<DisputeForm>,
-) -> Response {
+pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<DisputeForm>) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -341,41 +299,21 @@ pub async fn dispute(
         return response;
     }
     let result = async {
-        let record = RecordId::parse(&form.record)
-            .map_err(|e| ApiError::invalid("record", e.to_string()))?;
+        let record = RecordId::parse(&form.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record.clone();
         let found = state.db.read(move |store| store.record(&lookup)).await?;
         match found {
             Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
             _ => {
-                return Err(ApiError::forbidden(
-                    "a subject disputes only records of their own file",
-                ));
+                return Err(ApiError::forbidden("a subject disputes only records of their own file"));
             }
         }
         let today = crate::today();
-        let dispute = CaseId::derive(
-            "dispute",
-            &[
-                record.as_str(),
-                &form.grounds,
-                &caller.account.username,
-                &format_date(today),
-            ],
-        );
+        let dispute = CaseId::derive("dispute", &[record.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
-        let event = Event::DisputeFiled {
-            dispute: dispute.clone(),
-            record,
-            grounds: form.grounds,
-        };
-        state
-            .db
-            .write(move |store| store.act(None, today, &actor, event))
-            .await?;
-        Ok(format!(
-            "Dispute {dispute} filed; a reviewer must decide within the deadline."
-        ))
+        let event = Event::DisputeFiled { dispute: dispute.clone(), record, grounds: form.grounds };
+        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        Ok(format!("Dispute {dispute} filed; a reviewer must decide within the deadline."))
     }
     .await;
     back("/me", result)

@@ -23,23 +23,13 @@ pub struct ConsoleQuery {
     error: Option<String>,
 }
 
-pub async fn officer(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Query(query): Query<ConsoleQuery>,
-) -> Response {
+pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(query): Query<ConsoleQuery>) -> Response {
     let caller = match signed_in(caller, Some(Role::Officer)) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let flash = Flash {
-        ok: query.ok.clone(),
-        error: query.error.clone(),
-    };
-    let search = query
-        .q
-        .clone()
-        .filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
+    let flash = Flash { ok: query.ok.clone(), error: query.error.clone() };
+    let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
     let loaded = state
         .db
         .read({
@@ -78,26 +68,13 @@ pub async fn officer(
     let behaviours: String = rulebook
         .behaviours
         .iter()
-        .map(|b| {
-            format!(
-                r#"<option value="{}">{} ({:+})</option>"#,
-                esc(&b.code),
-                esc(&b.title),
-                b.points
-            )
-        })
+        .map(|b| format!(r#"<option value="{}">{} ({:+})</option>"#, esc(&b.code), esc(&b.title), b.points))
         .collect();
     let lists: String = rulebook
         .lists
         .iter()
         .filter(|l| l.manual)
-        .map(|l| {
-            format!(
-                r#"<option value="{}">{}</option>"#,
-                esc(&l.code),
-                esc(&l.title)
-            )
-        })
+        .map(|l| format!(r#"<option value="{}">{}</option>"#, esc(&l.code), esc(&l.title)))
         .collect();
     let today = format_date(crate::today());
     let body = format!(
@@ -147,46 +124,25 @@ pub async fn officer_subject(
         Err(response) => return response,
     };
     let Ok(id) = SubjectId::parse(&id) else {
-        return super::error_page(
-            axum::http::StatusCode::NOT_FOUND,
-            Some(&caller),
-            "No such subject",
-            "That is not a valid identifier.",
-        );
+        return super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), "No such subject", "That is not a valid identifier.");
     };
     let today = crate::today();
     let loaded = state
         .db
         .read(move |store| {
-            let info = store
-                .subject(&id)?
-                .ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            Ok((
-                info,
-                store.assessment(&id, today)?,
-                store.due_process(&id, today)?,
-            ))
+            let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            Ok((info, store.assessment(&id, today)?, store.due_process(&id, today)?, store.decide_all(&id, today)?))
         })
         .await;
-    let (info, assessment, due) = match loaded {
+    let (info, assessment, due, decisions) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
-            return super::error_page(
-                error.status,
-                Some(&caller),
-                "Not found",
-                &error.detail.message,
-            );
+            return super::error_page(error.status, Some(&caller), "Not found", &error.detail.message);
         }
     };
     if let Err(error) = state
         .db
-        .log_access(AccessRequest {
-            actor: caller.actor(),
-            subject: id,
-            purpose: "officer console".into(),
-            what: "assessment".into(),
-        })
+        .log_access(AccessRequest { actor: caller.actor(), subject: id, purpose: "officer console".into(), what: "assessment".into() })
         .await
     {
         return error.into_response();
@@ -209,32 +165,18 @@ pub async fn officer_subject(
     let entries: String = due
         .entries
         .iter()
-        .map(|e| {
-            format!(
-                "<li>{} — {} (<code>{}</code>)</li>",
-                esc(&e.list_title),
-                esc(e.state.as_str()),
-                esc(e.id.as_str())
-            )
-        })
+        .map(|e| format!("<li>{} — {} (<code>{}</code>)</li>", esc(&e.list_title), esc(e.state.as_str()), esc(e.id.as_str())))
         .collect();
-    let locks: String = assessment
-        .locks
-        .iter()
-        .map(|l| {
-            format!(
-                " · locked in {} until {}",
-                esc(&l.tier),
-                format_date(l.until)
-            )
-        })
-        .collect();
+    let measures = super::provider::decisions_table(&decisions);
+    let locks: String = assessment.locks.iter().map(|l| format!(" · locked in {} until {}", esc(&l.tier), format_date(l.until))).collect();
     let body = format!(
         r#"<p><code>{}</code>, {}</p>
 <section class="card score"><div><p class="meta">Score</p><p class="big" data-testid="score">{}</p></div><div><p class="meta">Tier</p><p class="big" data-testid="tier">{}</p></div></section>
 <p class="meta">Points tier {}{locks}. This view is logged in the subject's file.</p>
 <h2>Records</h2><div class="table-wrap"><table><thead><tr><th scope="col">Date</th><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Id</th></tr></thead><tbody>{records}</tbody></table></div>
 <h2>List entries</h2><ul>{entries}</ul>
+<h2>Measures: what this subject may and may not do</h2>
+{measures}
 <p><a href="/officer">Back to the console</a></p>"#,
         esc(info.id.as_str()),
         info.kind.as_str(),
@@ -261,11 +203,7 @@ pub struct RecordForm {
     record_id: Option<String>,
 }
 
-pub async fn record(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<RecordForm>,
-) -> Response {
+pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<RecordForm>) -> Response {
     let caller = match officer_caller(caller, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -273,11 +211,7 @@ pub async fn record(
     let subject = form.subject.trim().to_string();
     let result = async {
         caller.require(Action::AddRecord)?;
-        let authority = caller
-            .account
-            .authority
-            .clone()
-            .ok_or_else(|| ApiError::forbidden("no authority"))?;
+        let authority = caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("no authority"))?;
         let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
         let input = RecordInput {
             id: form.record_id.as_deref().filter(|s| !s.trim().is_empty()),
@@ -290,19 +224,12 @@ pub async fn record(
         let record = input.validate(&rulebook).map_err(|problems| {
             ApiError::invalid(
                 problems[0].field,
-                problems
-                    .iter()
-                    .map(|p| format!("{}: {}", p.field, p.reason))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                problems.iter().map(|p| format!("{}: {}", p.field, p.reason)).collect::<Vec<_>>().join("; "),
             )
         })?;
         let actor = caller.actor();
         let id = record.id.clone();
-        state
-            .db
-            .write(move |store| store.add_record(&record, &actor))
-            .await?;
+        state.db.write(move |store| store.add_record(&record, &actor)).await?;
         Ok(format!("Recorded {id}."))
     }
     .await;
@@ -319,36 +246,23 @@ pub struct VoidForm {
     reason: String,
 }
 
-pub async fn void(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<VoidForm>,
-) -> Response {
+pub async fn void(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<VoidForm>) -> Response {
     let caller = match officer_caller(caller, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
     let result = async {
         caller.require(Action::VoidRecord)?;
-        let record_id = RecordId::parse(form.record.trim())
-            .map_err(|e| ApiError::invalid("record", e.to_string()))?;
+        let record_id = RecordId::parse(form.record.trim()).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record_id.clone();
-        let (record, _) = state
-            .db
-            .read(move |store| store.record(&lookup))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
+        let (record, _) =
+            state.db.read(move |store| store.record(&lookup)).await?.ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
         if Some(&record.source) != caller.account.authority.as_ref() {
-            return Err(ApiError::forbidden(
-                "an officer voids only their own authority's records",
-            ));
+            return Err(ApiError::forbidden("an officer voids only their own authority's records"));
         }
         let actor = caller.actor();
         let id = record_id.clone();
-        state
-            .db
-            .write(move |store| store.void_record(&id, &form.reason, &actor))
-            .await?;
+        state.db.write(move |store| store.void_record(&id, &form.reason, &actor)).await?;
         Ok(format!("Voided {record_id}."))
     }
     .await;
@@ -364,55 +278,27 @@ pub struct ProposeForm {
     facts: String,
 }
 
-pub async fn propose(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<ProposeForm>,
-) -> Response {
+pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<ProposeForm>) -> Response {
     let caller = match officer_caller(caller, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
     let result = async {
         caller.require(Action::ProposeEntry)?;
-        let subject = SubjectId::parse(form.subject.trim())
-            .map_err(|e| ApiError::invalid("subject", e.to_string()))?;
+        let subject = SubjectId::parse(form.subject.trim()).map_err(|e| ApiError::invalid("subject", e.to_string()))?;
         let today = crate::today();
-        let case = CaseId::derive(
-            "proposal",
-            &[
-                subject.as_str(),
-                &form.list,
-                &form.legal_basis,
-                &form.facts,
-                &format_date(today),
-            ],
-        );
+        let case = CaseId::derive("proposal", &[subject.as_str(), &form.list, &form.legal_basis, &form.facts, &format_date(today)]);
         let entry = EntryId::for_proposal(&form.list, &case);
         let actor = caller.actor();
-        let event = Event::ListProposed {
-            entry: entry.clone(),
-            list: form.list,
-            legal_basis: form.legal_basis,
-            facts: form.facts,
-        };
-        state
-            .db
-            .write(move |store| store.act(Some(&subject), today, &actor, event))
-            .await?;
-        Ok(format!(
-            "Proposed {entry}; a written notice must be served before the appeal window opens."
-        ))
+        let event = Event::ListProposed { entry: entry.clone(), list: form.list, legal_basis: form.legal_basis, facts: form.facts };
+        state.db.write(move |store| store.act(Some(&subject), today, &actor, event)).await?;
+        Ok(format!("Proposed {entry}; a written notice must be served before the appeal window opens."))
     }
     .await;
     back("/officer", result)
 }
 
-pub async fn reviewer(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Query(flash): Query<Flash>,
-) -> Response {
+pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
     let caller = match signed_in(caller, Some(Role::Reviewer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -424,10 +310,7 @@ pub async fn reviewer(
     };
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let decision_form = |kind: &str, id: &str, outcomes: &[(&str, &str)]| -> String {
-        let options: String = outcomes
-            .iter()
-            .map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#))
-            .collect();
+        let options: String = outcomes.iter().map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#)).collect();
         let key = esc(&format!("{kind}-{id}").replace([':', '@', '/', '.'], "-"));
         format!(
             r#"<form method="post" action="/reviewer/decisions"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="{kind}"><input type="hidden" name="id" value="{}">
@@ -438,11 +321,7 @@ pub async fn reviewer(
         )
     };
     let overdue = |flag: bool| {
-        if flag {
-            r#" <span class="overdue">overdue</span>"#
-        } else {
-            ""
-        }
+        if flag { r#" <span class="overdue">overdue</span>"# } else { "" }
     };
     let mut appeals = String::new();
     for q in &queue.appeals {
@@ -511,11 +390,7 @@ pub async fn reviewer(
         ));
     }
     let none = |s: &str| {
-        if s.is_empty() {
-            "<p>Nothing pending.</p>".to_string()
-        } else {
-            s.to_string()
-        }
+        if s.is_empty() { "<p>Nothing pending.</p>".to_string() } else { s.to_string() }
     };
     let body = format!(
         "<p>You may not decide a case you raised or filed; the system refuses it.</p><h2>Appeals ({})</h2>{}<h2>Disputes ({})</h2>{}<h2>Credit repair ({})</h2>{}<h2>Proposals awaiting notice ({})</h2>{}",
@@ -540,11 +415,7 @@ pub struct DecisionForm {
     reasons: String,
 }
 
-pub async fn decide(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<DecisionForm>,
-) -> Response {
+pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<DecisionForm>) -> Response {
     let caller = match signed_in(caller, Some(Role::Reviewer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -554,12 +425,7 @@ pub async fn decide(
     }
     let result = async {
         let case = CaseId::parse(&form.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-        let outcome_error = || {
-            ApiError::invalid(
-                "outcome",
-                format!("{:?} is not a decision for a {}", form.outcome, form.kind),
-            )
-        };
+        let outcome_error = || ApiError::invalid("outcome", format!("{:?} is not a decision for a {}", form.outcome, form.kind));
         let event = match form.kind.as_str() {
             "appeal" => Event::AppealDecided {
                 appeal: case.clone(),
@@ -589,18 +455,12 @@ pub async fn decide(
                 reasons: form.reasons.clone(),
             },
             other => {
-                return Err(ApiError::invalid(
-                    "kind",
-                    format!("{other:?} is not appeal, dispute or repair"),
-                ));
+                return Err(ApiError::invalid("kind", format!("{other:?} is not appeal, dispute or repair")));
             }
         };
         let actor = caller.actor();
         let today = crate::today();
-        state
-            .db
-            .write(move |store| store.act(None, today, &actor, event))
-            .await?;
+        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
         Ok(format!("Decided {case}."))
     }
     .await;
@@ -613,11 +473,7 @@ pub struct NoticeForm {
     entry: String,
 }
 
-pub async fn serve_notice(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Form(form): Form<NoticeForm>,
-) -> Response {
+pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<NoticeForm>) -> Response {
     let caller = match signed_in(caller, Some(Role::Reviewer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -626,21 +482,53 @@ pub async fn serve_notice(
         return response;
     }
     let result = async {
-        let entry =
-            EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
+        let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let actor = caller.actor();
         let today = crate::today();
-        let event = Event::NoticeServed {
-            entry: entry.clone(),
-        };
-        state
-            .db
-            .write(move |store| store.act(None, today, &actor, event))
-            .await?;
-        Ok(format!(
-            "Notice served for {entry}; the appeal window is open."
-        ))
+        let event = Event::NoticeServed { entry: entry.clone() };
+        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        Ok(format!("Notice served for {entry}; the appeal window is open."))
     }
     .await;
     back("/reviewer", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnnualQuery {
+    year: Option<i32>,
+    page: Option<u64>,
+}
+
+/// Subjects below the annual expectation, a page of 200 at a time.
+pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(query): Query<AnnualQuery>) -> Response {
+    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let year = query.year.unwrap_or(crate::today().year() - 1).clamp(1800, 9999);
+    let page_number = query.page.unwrap_or(0).min(1_000_000);
+    const PAGE: u32 = 200;
+    let result = state
+        .db
+        .read(move |store| Ok((store.annual_report(year, PAGE, page_number * u64::from(PAGE))?, store.rulebook().annual_min_net_points)))
+        .await;
+    let ((total, rows), expected) = match result {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    let lines: String = rows
+        .iter()
+        .map(|r| format!("<tr><td><code>{}</code></td><td>{}</td><td>{:+}</td></tr>", esc(r.subject.as_str()), esc(&r.name), r.net_points))
+        .collect();
+    let next = if (page_number + 1) * u64::from(PAGE) < total {
+        format!(r#"<p><a href="/reviewer/annual?year={year}&amp;page={}">Next page</a></p>"#, page_number + 1)
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"<form method="get" action="/reviewer/annual" class="card"><p><label for="year">Year</label><input id="year" name="year" type="number" min="1800" max="9999" value="{year}"></p><p><button type="submit">Show</button></p></form>
+<p>{total} subjects gained less than {expected:+} net points in {year}. The expectation is reported only; it triggers no sanction. Also as CSV: <code>socred report annual --year {year}</code>.</p>
+<div class="table-wrap"><table><thead><tr><th scope="col">Subject</th><th scope="col">Name</th><th scope="col">Net points</th></tr></thead><tbody>{lines}</tbody></table></div>{next}"#
+    );
+    page("Annual expectation report", Some(&caller), &Flash::default(), &body).into_response()
 }

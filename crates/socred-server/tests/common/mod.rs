@@ -40,8 +40,7 @@ impl TestServer {
         let db = dir.path().join("server.db");
         let mut tokens = HashMap::new();
         {
-            let mut store =
-                Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
+            let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
             for (id, name, guardians) in [
                 (GUARDIAN, "Wang Fang", vec![]),
                 (PERSON, "Li Ming", vec![GUARDIAN]),
@@ -51,10 +50,7 @@ impl TestServer {
                 let subject = NewSubject {
                     id: SubjectId::parse(id).unwrap(),
                     name: name.into(),
-                    guardians: guardians
-                        .iter()
-                        .map(|g| SubjectId::parse(g).unwrap())
-                        .collect(),
+                    guardians: guardians.iter().map(|g| SubjectId::parse(g).unwrap()).collect(),
                     represents: vec![],
                 };
                 store.add_subject(&subject, &actor()).unwrap();
@@ -66,35 +62,19 @@ impl TestServer {
                     password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
                     subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
                     authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
-                    services: if role == Role::Provider {
-                        vec!["civil-aviation".into()]
-                    } else {
-                        vec![]
-                    },
-                    behaviours: if role == Role::Partner {
-                        vec!["waste-sorting".into()]
-                    } else {
-                        vec![]
-                    },
+                    services: if role == Role::Provider { vec!["civil-aviation".into()] } else { vec![] },
+                    behaviours: if role == Role::Partner { vec!["waste-sorting".into()] } else { vec![] },
                 };
                 store.add_account(&account, &actor()).unwrap();
                 let account = store.account(&username(role)).unwrap().unwrap();
                 let secret = socred_auth::new_secret().unwrap();
-                store
-                    .issue_token(
-                        &account,
-                        &socred_auth::secret_hash(&secret),
-                        "test",
-                        &actor(),
-                    )
-                    .unwrap();
+                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor()).unwrap();
                 tokens.insert(role, secret);
             }
             // A second officer of another authority, and a second subject account.
-            for (name, role, subject, authority) in [
-                ("officer-2", Role::Officer, None, Some("Traffic Police")),
-                ("subject-2", Role::Subject, Some(OTHER), None),
-            ] {
+            for (name, role, subject, authority) in
+                [("officer-2", Role::Officer, None, Some("Traffic Police")), ("subject-2", Role::Subject, Some(OTHER), None)]
+            {
                 let account = NewAccount {
                     username: name.into(),
                     role,
@@ -114,8 +94,7 @@ impl TestServer {
                 source: AUTHORITY.into(),
                 evidence: Some("case 17".into()),
             };
-            let officer =
-                Actor::new(&username(Role::Officer), time::OffsetDateTime::now_utc()).unwrap();
+            let officer = Actor::new(&username(Role::Officer), time::OffsetDateTime::now_utc()).unwrap();
             store.add_record(&tax, &officer).unwrap();
             let judgment = Record {
                 id: RecordId::parse("jd-1").unwrap(),
@@ -128,17 +107,8 @@ impl TestServer {
         let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
         config.readers = 4;
         let server = socred_server::start(config).await.unwrap();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        TestServer {
-            server: Some(server),
-            dir,
-            db,
-            tokens,
-            client,
-        }
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestServer { server: Some(server), dir, db, tokens, client }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -154,24 +124,11 @@ impl TestServer {
         let mut store = Store::open(&self.db).unwrap();
         let account = store.account(username).unwrap().unwrap();
         let secret = socred_auth::new_secret().unwrap();
-        store
-            .issue_token(
-                &account,
-                &socred_auth::secret_hash(&secret),
-                "test",
-                &actor(),
-            )
-            .unwrap();
+        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor()).unwrap();
         secret
     }
 
-    pub async fn call(
-        &self,
-        role: Option<Role>,
-        method: &str,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
+    pub async fn call(&self, role: Option<Role>, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
         let mut request = self.client.request(method.parse().unwrap(), self.url(path));
         if let Some(role) = role {
             request = request.bearer_auth(self.token(role));
@@ -182,17 +139,11 @@ impl TestServer {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
     pub fn fingerprint(&self) -> String {
-        Store::open_read_only(&self.db)
-            .unwrap()
-            .ledger_fingerprint()
-            .unwrap()
+        Store::open_read_only(&self.db).unwrap().ledger_fingerprint().unwrap()
     }
 
     /// Stops the server; the store stays for inspection until the value is dropped.

@@ -44,12 +44,7 @@ impl Env {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_socred"));
-        command
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env_remove("SOCRED_DB")
-            .env("SOCRED_ACTOR", "test-officer");
+        command.arg("--db").arg(&self.db).args(args).env_remove("SOCRED_DB").env("SOCRED_ACTOR", "test-officer");
         command.current_dir(self.dir.path());
         command
     }
@@ -83,15 +78,9 @@ impl Env {
         let output = self.run(args);
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let code = output.status.code();
-        assert!(
-            matches!(code, Some(1) | Some(2)),
-            "socred {args:?} should be refused, got {code:?}:\n{stderr}"
-        );
+        assert!(matches!(code, Some(1) | Some(2)), "socred {args:?} should be refused, got {code:?}:\n{stderr}");
         for fragment in fragments {
-            assert!(
-                stderr.contains(fragment),
-                "socred {args:?}: stderr lacks {fragment:?}:\n{stderr}"
-            );
+            assert!(stderr.contains(fragment), "socred {args:?}: stderr lacks {fragment:?}:\n{stderr}");
         }
         stderr
     }
@@ -103,26 +92,8 @@ impl Env {
 
     pub fn add_people(&self) {
         self.ok(&["subject", "add", "--id", GUARDIAN, "--name", "Wang Fang"]);
-        self.ok(&[
-            "subject",
-            "add",
-            "--id",
-            ORG,
-            "--name",
-            "Fuzhou Example Co.",
-        ]);
-        self.ok(&[
-            "subject",
-            "add",
-            "--id",
-            PERSON,
-            "--name",
-            "Li Ming",
-            "--guardian",
-            GUARDIAN,
-            "--represents",
-            ORG,
-        ]);
+        self.ok(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
+        self.ok(&["subject", "add", "--id", PERSON, "--name", "Li Ming", "--guardian", GUARDIAN, "--represents", ORG]);
     }
 }
 
