@@ -105,10 +105,18 @@ pub enum Action {
     ManageOwnTokens,
     Check,
     PartnerFeed,
+    /// File a public report, and upload its evidence (needs an account naming its person).
+    FileReport,
+    /// Read reports: a subject their own (filed, or verified about them); staff all.
+    ReadReports,
+    /// Take a report into review and decide it; confirm or reject pending partner records.
+    ReviewReport,
+    /// Partner receipts: a partner its own; staff all.
+    ReadPartnerBatches,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 25] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -130,6 +138,10 @@ impl Action {
         Action::ManageOwnTokens,
         Action::Check,
         Action::PartnerFeed,
+        Action::FileReport,
+        Action::ReadReports,
+        Action::ReviewReport,
+        Action::ReadPartnerBatches,
     ];
 }
 
@@ -152,6 +164,10 @@ pub fn permitted(role: Role, action: Action) -> bool {
         ManageOwnTokens => true,
         Check => role == Provider,
         PartnerFeed => role == Partner,
+        FileReport => matches!(role, Subject | Officer | Reviewer | Auditor | Admin),
+        ReadReports => matches!(role, Subject | Reviewer | Auditor),
+        ReviewReport => role == Reviewer,
+        ReadPartnerBatches => matches!(role, Partner | Reviewer | Auditor),
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use socred_core::record::RecordInput;
-use socred_store::{Actor, RowOutcome, Store, StoreError};
+use socred_store::{Actor, LineError, PartnerBatch, PartnerScope, RowOutcome, Store, StoreError};
 
 /// A line longer than this is refused without being read into memory whole.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
@@ -67,6 +67,8 @@ pub struct ImportReport {
     /// Every problem of every bad row (a row may have several), up to [`MAX_LISTED_ERRORS`].
     pub errors: Vec<RowError>,
     pub errors_not_listed: u64,
+    /// Partner records stored to wait for a reviewer (not yet counting).
+    pub pending_review: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -98,8 +100,9 @@ struct JsonRow<'a> {
     behaviour: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     at: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    source: std::borrow::Cow<'a, str>,
+    /// Required, except from a partner (whose name it is).
+    #[serde(default, borrow)]
+    source: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, borrow)]
     evidence: Option<std::borrow::Cow<'a, str>>,
 }
@@ -115,6 +118,8 @@ enum Item {
         line: u64,
         record: socred_core::Record,
         raw: Option<Vec<u8>>,
+        /// A partner record whose behaviour needs a reviewer's confirmation.
+        pending: bool,
     },
     Invalid {
         line: u64,
@@ -130,6 +135,7 @@ enum Item {
 /// overlap with the single SQLite writer.
 struct Parser {
     rulebook: std::sync::Arc<socred_core::Rulebook>,
+    partner: Option<PartnerScope>,
     keep_raw: bool,
     batch: Vec<Item>,
     sender: std::sync::mpsc::SyncSender<Vec<Item>>,
@@ -166,8 +172,37 @@ impl Parser {
 
     fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
+        let mut pending = false;
+        let mut problem: Option<(&str, String)> = None;
+        let mut own_source: Option<String> = None;
+        if let Some(partner) = &self.partner {
+            // A partner speaks only for itself, and only about its agreement.
+            if input.source.is_empty() {
+                own_source = Some(partner.source.clone());
+            } else if input.source != partner.source {
+                let reason = format!(
+                    "{:?} is not this partner; a partner's records carry its own name {:?} (or leave it out)",
+                    input.source, partner.source
+                );
+                problem = Some(("source", reason));
+            }
+            if problem.is_none() && !partner.may_report(input.behaviour) {
+                let reason = format!(
+                    "{:?} is outside partner {}'s agreement, which covers: {}",
+                    input.behaviour,
+                    partner.username,
+                    partner.behaviours.join(", ")
+                );
+                problem = Some(("behaviour", reason));
+            }
+            pending = self.rulebook.behaviour(input.behaviour).is_some_and(|b| b.partner_review);
+        }
+        if let Some((field, reason)) = problem {
+            return self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw });
+        }
+        let input = RecordInput { source: own_source.as_deref().unwrap_or(input.source), ..input };
         let item = match input.validate(&self.rulebook) {
-            Ok(record) => Item::Valid { line, record, raw },
+            Ok(record) => Item::Valid { line, record, raw, pending },
             Err(problems) => Item::Invalid { line, problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(), raw },
         };
         self.push(item)
@@ -177,6 +212,7 @@ impl Parser {
 /// The writing side: pushes rows into the store session and keeps the receipt.
 struct Importer<'s, 'r> {
     session: socred_store::ImportSession<'s>,
+    partner: Option<PartnerScope>,
     report: ImportReport,
     rejects: Option<&'r mut dyn Rejects>,
 }
@@ -213,9 +249,14 @@ impl Importer<'_, '_> {
                 }
                 self.rejected(raw)?;
             }
-            Item::Valid { line, record, raw } => {
+            Item::Valid { line, record, raw, pending } => {
                 self.report.rows += 1;
-                match self.session.push(&record)? {
+                let outcome = match (&self.partner, pending) {
+                    (Some(partner), true) => self.session.push_pending(&record, &partner.username)?,
+                    _ => self.session.push(&record)?,
+                };
+                match outcome {
+                    RowOutcome::Inserted if pending => self.report.pending_review += 1,
                     RowOutcome::Inserted => self.report.inserted += 1,
                     RowOutcome::Duplicate => self.report.duplicates += 1,
                     RowOutcome::Rejected { field, reason, .. } => {
@@ -242,11 +283,68 @@ pub fn import(
     rejects: Option<&mut dyn Rejects>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, IngestError> {
+    import_as(store, reader, options, None, actor, file_label, rejects, progress)
+}
+
+/// Imports a partner's batch (from the API or a file) under its agreement:
+/// lines outside it are refused with the reason, the source is the partner's
+/// name, and behaviours the rulebook marks `partner_review` wait for a
+/// reviewer. Atomic unless `skip_invalid`. A batch id seen before from this
+/// partner returns the first receipt and does nothing. The receipt is kept.
+#[allow(clippy::too_many_arguments)]
+pub fn import_partner(
+    store: &mut Store,
+    reader: impl BufRead + Send,
+    format: Format,
+    skip_invalid: bool,
+    partner: &PartnerScope,
+    batch_id: &str,
+    received_at_ms: i64,
+    actor: &Actor,
+) -> Result<PartnerBatch, IngestError> {
+    if let Some(mut earlier) = store.partner_batch(&partner.username, batch_id)? {
+        earlier.replayed = true;
+        return Ok(earlier);
+    }
+    let options = ImportOptions { format, skip_invalid };
+    let label = format!("partner {} batch {batch_id}", partner.username);
+    let report = import_as(store, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {})?;
+    let receipt = PartnerBatch {
+        batch_id: batch_id.to_string(),
+        partner: partner.username.clone(),
+        received_at_ms,
+        lines: report.rows,
+        accepted: report.inserted,
+        duplicates: report.duplicates,
+        pending_review: report.pending_review,
+        rejected: report.rejected_rows,
+        stored: report.committed,
+        errors: report.errors.into_iter().map(|e| LineError { line: e.line, field: e.field, reason: e.reason }).collect(),
+        errors_not_listed: report.errors_not_listed,
+        replayed: false,
+    };
+    store.save_partner_batch(&receipt)?;
+    Ok(receipt)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import_as(
+    store: &mut Store,
+    reader: impl BufRead + Send,
+    options: ImportOptions,
+    partner: Option<PartnerScope>,
+    actor: &Actor,
+    file_label: &str,
+    rejects: Option<&mut dyn Rejects>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, IngestError> {
     let rulebook = store.rulebook().clone();
     let keep_raw = options.skip_invalid && rejects.is_some();
-    let session = store.begin_import(actor, "records.import")?;
+    let action = if partner.is_some() { "partner.batch" } else { "records.import" };
+    let session = store.begin_import(actor, action)?;
     let mut importer = Importer {
         session,
+        partner: partner.clone(),
         report: ImportReport {
             rows: 0,
             inserted: 0,
@@ -256,6 +354,7 @@ pub fn import(
             audit_seq: None,
             errors: Vec::new(),
             errors_not_listed: 0,
+            pending_review: 0,
         },
         rejects: if options.skip_invalid { rejects } else { None },
     };
@@ -263,7 +362,7 @@ pub fn import(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(QUEUE_BATCHES);
     let (parsed, written) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || -> Result<(), IngestError> {
-            let mut parser = Parser { rulebook, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
+            let mut parser = Parser { rulebook, partner, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
             let result = match options.format {
                 Format::Ndjson => read_ndjson(&mut parser, reader),
                 Format::Csv => read_csv(&mut parser, reader),
@@ -303,6 +402,7 @@ pub fn import(
         importer.session.rollback();
         report.inserted = 0;
         report.duplicates = 0;
+        report.pending_review = 0;
         return Ok(report);
     }
     let summary = importer.session.commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
@@ -382,12 +482,15 @@ fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped>
     };
     match parsed {
         Ok(row) => {
+            if row.source.is_none() && parser.partner.is_none() {
+                return parser.bad(line, "source", "missing field `source`".into(), || raw.to_vec());
+            }
             let input = RecordInput {
                 id: row.id.as_deref(),
                 subject: &row.subject,
                 behaviour: &row.behaviour,
                 at: &row.at,
-                source: &row.source,
+                source: row.source.as_deref().unwrap_or(""),
                 evidence: row.evidence.as_deref(),
             };
             parser.row(line, input, || raw.to_vec())

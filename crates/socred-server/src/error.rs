@@ -87,6 +87,7 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownRecord(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record")),
             StoreError::NotFound(_) => ApiError::not_found(message),
             StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message, None),
+            StoreError::RateLimited { field, reason } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)),
             StoreError::TooLarge { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None),
             StoreError::Rulebook(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook")),
             StoreError::NotInitialised(_)

@@ -98,8 +98,48 @@ impl CheckCounters {
     }
 }
 
+/// Reports and partner feeds, read from the store at scrape time: they
+/// survive restarts and agree with the reviewers' page.
+fn render_ledger(reports: &socred_store::ReportMetrics, partners: &[socred_store::PartnerMetrics], out: &mut String) {
+    out.push_str("# HELP socred_reports Public reports, by current state.\n# TYPE socred_reports gauge\n");
+    for state in ["submitted", "under-review", "verified", "rejected", "malicious", "duplicate"] {
+        let count = reports.by_state.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        out.push_str(&format!("socred_reports{{state=\"{state}\"}} {count}\n"));
+    }
+    out.push_str("# HELP socred_report_decision_hours Hours from filing to decision, over decided reports.\n# TYPE socred_report_decision_hours gauge\n");
+    for (quantile, value) in [("0.5", reports.decision_hours_p50), ("0.9", reports.decision_hours_p90), ("1", reports.decision_hours_max)] {
+        if let Some(value) = value {
+            out.push_str(&format!("socred_report_decision_hours{{quantile=\"{quantile}\"}} {value}\n"));
+        }
+    }
+    out.push_str("# HELP socred_partner_batches_total Partner batches received (refused: stored nothing).\n# TYPE socred_partner_batches_total counter\n");
+    out.push_str("# HELP socred_partner_lines_total Partner lines, by outcome.\n# TYPE socred_partner_lines_total counter\n");
+    out.push_str("# HELP socred_partner_batch_lines_mean Mean lines per partner batch.\n# TYPE socred_partner_batch_lines_mean gauge\n");
+    out.push_str(
+        "# HELP socred_partner_rejection_rate Rejected lines over all lines, per partner.\n# TYPE socred_partner_rejection_rate gauge\n",
+    );
+    for partner in partners {
+        // Partner names are account usernames: a-z, 0-9, . _ - only, safe as label values.
+        let name = &partner.partner;
+        out.push_str(&format!(
+            "socred_partner_batches_total{{partner=\"{name}\",stored=\"true\"}} {}\n",
+            partner.batches - partner.batches_refused
+        ));
+        out.push_str(&format!("socred_partner_batches_total{{partner=\"{name}\",stored=\"false\"}} {}\n", partner.batches_refused));
+        for (outcome, count) in [("accepted", partner.accepted), ("pending-review", partner.pending_review), ("rejected", partner.rejected)]
+        {
+            out.push_str(&format!("socred_partner_lines_total{{partner=\"{name}\",outcome=\"{outcome}\"}} {count}\n"));
+        }
+        out.push_str(&format!("socred_partner_batch_lines_mean{{partner=\"{name}\"}} {}\n", partner.mean_batch_lines));
+        out.push_str(&format!("socred_partner_rejection_rate{{partner=\"{name}\"}} {}\n", partner.rejection_rate));
+    }
+}
+
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.handle().render();
     state.checks.render(&mut text);
+    if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
+        render_ledger(&reports, &partners, &mut text);
+    }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ORG, PERSON, TestServer};
+use common::{ORG, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -130,6 +130,43 @@ fn routes() -> Vec<Route> {
             "/api/v1/checks/batch",
             Some(json!({"checks": [{"subject": PERSON, "service": "civil-aviation"}]})),
             Some(&[Provider]),
+        ),
+        route(
+            "POST",
+            "/api/v1/evidence",
+            "/api/v1/evidence",
+            Some(json!("a note of what I saw")),
+            Some(&[Subject, Officer, Reviewer, Auditor, Admin]),
+        ),
+        route("GET", "/api/v1/evidence/{hash}", format!("/api/v1/evidence/{}", "0".repeat(64)), None, Some(&[Subject, Reviewer, Auditor])),
+        route(
+            "POST",
+            "/api/v1/reports",
+            "/api/v1/reports",
+            Some(
+                json!({"id": "m-r", "subject": OTHER, "behaviour": "jaywalking", "occurred_on": "2025-01-01", "description": "crossed on red"}),
+            ),
+            Some(&[Subject, Officer, Reviewer, Auditor, Admin]),
+        ),
+        route("GET", "/api/v1/reports", "/api/v1/reports", None, Some(&[Subject, Reviewer, Auditor])),
+        route("GET", "/api/v1/reports/{id}", "/api/v1/reports/none", None, Some(&[Subject, Reviewer, Auditor])),
+        route("POST", "/api/v1/reports/{id}/review", "/api/v1/reports/none/review", None, Some(&[Reviewer])),
+        route(
+            "POST",
+            "/api/v1/reports/{id}/decision",
+            "/api/v1/reports/none/decision",
+            Some(json!({"outcome": "rejected", "reasons": "r"})),
+            Some(&[Reviewer]),
+        ),
+        route("POST", "/api/v1/partners/records", "/api/v1/partners/records", Some(json!({})), Some(&[Partner])),
+        route("GET", "/api/v1/partners/batches", "/api/v1/partners/batches", None, Some(&[Partner, Reviewer, Auditor])),
+        route("GET", "/api/v1/partners/pending", "/api/v1/partners/pending", None, Some(&[Reviewer])),
+        route(
+            "POST",
+            "/api/v1/partners/pending/{id}/decision",
+            "/api/v1/partners/pending/none/decision",
+            Some(json!({"outcome": "confirm", "reasons": "r"})),
+            Some(&[Reviewer]),
         ),
         route("GET", "/api/v1/audit", "/api/v1/audit", None, Some(&[Auditor, Admin])),
         route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, Some(&[Auditor, Admin])),

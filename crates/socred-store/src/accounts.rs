@@ -98,8 +98,10 @@ impl Store {
             }
             _ => {}
         }
-        if account.role != Role::Subject && account.subject.is_some() {
-            return Err(StoreError::invalid("subject", "only a subject account names a subject"));
+        // Staff may name the person they are: they can then file reports, and
+        // are kept from reviewing reports by or about themselves. Machines may not.
+        if matches!(account.role, Role::Provider | Role::Partner) && account.subject.is_some() {
+            return Err(StoreError::invalid("subject", "a provider or partner account names no person"));
         }
         if let Some(authority) = &account.authority {
             socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)

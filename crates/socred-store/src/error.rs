@@ -24,6 +24,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Refused(#[from] socred_core::process::ProcessError),
+    /// Too many requests of one kind in a window: try later.
+    #[error("{field}: {reason}")]
+    RateLimited { field: String, reason: String },
     #[error("batch of {count} exceeds the limit of {limit}")]
     TooLarge { count: usize, limit: usize },
     #[error("rulebook refused:\n{0}")]

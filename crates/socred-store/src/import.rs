@@ -59,6 +59,8 @@ pub struct ImportSession<'s> {
     duplicates: u64,
     rejected: u64,
     subjects: u64,
+    /// Partner records stored to wait for a reviewer.
+    pending: u64,
     open: bool,
 }
 
@@ -100,6 +102,7 @@ impl<'s> ImportSession<'s> {
             duplicates: 0,
             rejected: 0,
             subjects: 0,
+            pending: 0,
             open: true,
         })
     }
@@ -111,6 +114,35 @@ impl<'s> ImportSession<'s> {
         let key = self.find_subject.query_row([subject.as_str()], |row| row.get(0)).optional()?;
         self.subject_keys.insert(*subject, key);
         Ok(key)
+    }
+
+    pub(crate) fn rulebook(&self) -> &socred_core::Rulebook {
+        &self.rulebook
+    }
+
+    pub(crate) fn connection(&self) -> &'s rusqlite::Connection {
+        self.connection
+    }
+
+    pub(crate) fn audit_seq(&self) -> i64 {
+        self.audit_seq
+    }
+
+    pub(crate) fn subject_key_of(&mut self, subject: &SubjectId) -> Result<Option<i64>> {
+        self.subject_key(subject)
+    }
+
+    pub(crate) fn reject_row(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
+        self.reject(field, reason, conflict)
+    }
+
+    pub(crate) fn count_pending(&mut self) {
+        self.pending += 1;
+    }
+
+    pub(crate) fn count_duplicate(&mut self) -> RowOutcome {
+        self.duplicates += 1;
+        RowOutcome::Duplicate
     }
 
     fn reject(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
@@ -203,7 +235,7 @@ impl<'s> ImportSession<'s> {
     pub fn commit(mut self, detail: serde_json::Value) -> Result<ImportSummary> {
         let connection = self.connection;
         let result = (|| -> Result<Option<i64>> {
-            if self.digest.rows() == 0 {
+            if self.digest.rows() == 0 && self.pending == 0 {
                 return Ok(None);
             }
             Store::touched_subjects_invalidate(connection, &self.touched)?;
@@ -211,6 +243,9 @@ impl<'s> ImportSession<'s> {
             if let serde_json::Value::Object(map) = &mut detail {
                 map.insert("inserted".into(), self.inserted.into());
                 map.insert("duplicates".into(), self.duplicates.into());
+                if self.pending > 0 {
+                    map.insert("pending_review".into(), self.pending.into());
+                }
                 if self.subjects > 0 {
                     map.insert("subjects_registered".into(), self.subjects.into());
                 }

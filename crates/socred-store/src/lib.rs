@@ -12,6 +12,8 @@ mod decisions;
 mod due_process;
 mod error;
 mod import;
+mod partners;
+mod reports;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -30,9 +32,11 @@ pub use decisions::{AnnualRow, CheckEntry, CheckLog, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
+pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};
+pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "8";
+const SCHEMA_VERSION: &str = "9";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.

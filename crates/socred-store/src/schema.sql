@@ -191,3 +191,87 @@ CREATE TABLE check_index (
     seq     INTEGER NOT NULL,
     PRIMARY KEY (subject, seq)
 ) STRICT, WITHOUT ROWID;
+
+-- Evidence attached to public reports, stored once by content (SHA-256).
+CREATE TABLE evidence (
+    hash       TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    bytes      INTEGER NOT NULL,
+    data       BLOB NOT NULL,
+    added_at   TEXT NOT NULL,
+    added_by   TEXT NOT NULL
+) STRICT;
+
+-- Public reports. Insert-only: a report's state is its last row in
+-- `report_events`. `facts` names (subject, behaviour, date): reports with the
+-- same facts are duplicates of each other and count once.
+CREATE TABLE reports (
+    seq          INTEGER PRIMARY KEY,
+    report_id    TEXT NOT NULL UNIQUE,
+    reporter     INTEGER NOT NULL REFERENCES subjects(key),
+    subject      INTEGER NOT NULL REFERENCES subjects(key),
+    behaviour    TEXT NOT NULL,
+    occurred_on  INTEGER NOT NULL,
+    description  TEXT NOT NULL,
+    evidence     TEXT NOT NULL,
+    facts        TEXT NOT NULL,
+    filed_by     TEXT NOT NULL,
+    filed_at_ms  INTEGER NOT NULL,
+    filed_on     INTEGER NOT NULL,
+    audit_seq    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reports_facts ON reports (facts);
+CREATE INDEX reports_filed_by ON reports (filed_by, filed_at_ms);
+CREATE INDEX reports_subject ON reports (subject, filed_at_ms);
+CREATE INDEX reports_reporter ON reports (reporter);
+
+CREATE TABLE report_events (
+    seq        INTEGER PRIMARY KEY,
+    report     INTEGER NOT NULL REFERENCES reports(seq),
+    state      TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    on_day     INTEGER NOT NULL,
+    reasons    TEXT NOT NULL,
+    record_id  TEXT,
+    reward_id  TEXT,
+    audit_seq  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX report_events_report ON report_events (report, seq);
+
+-- Records from data partners that wait for a reviewer (behaviours with
+-- `partner_review`), and the decisions on them. Insert-only.
+CREATE TABLE pending_records (
+    record_id   TEXT PRIMARY KEY,
+    partner     TEXT NOT NULL,
+    subject     INTEGER NOT NULL REFERENCES subjects(key),
+    behaviour   TEXT NOT NULL,
+    occurred_on INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    evidence    TEXT,
+    audit_seq   INTEGER NOT NULL
+) STRICT;
+CREATE TABLE pending_decisions (
+    record_id TEXT PRIMARY KEY REFERENCES pending_records(record_id),
+    outcome   TEXT NOT NULL,
+    reasons   TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL
+) STRICT;
+
+-- The receipt of every partner batch, accepted or refused.
+CREATE TABLE partner_batches (
+    seq        INTEGER PRIMARY KEY,
+    partner    TEXT NOT NULL,
+    batch_id   TEXT NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    lines      INTEGER NOT NULL,
+    accepted   INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    pending    INTEGER NOT NULL,
+    rejected   INTEGER NOT NULL,
+    stored     INTEGER NOT NULL,
+    receipt    TEXT NOT NULL,
+    UNIQUE (partner, batch_id)
+) STRICT;

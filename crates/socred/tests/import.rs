@@ -57,7 +57,7 @@ fn a_csv_file_imports_with_optional_columns_in_any_order() {
 fn bad_ndjson() -> Vec<(String, &'static str, &'static str)> {
     vec![
         ("{not json".into(), "(line)", "key must be a string"),
-        (r#"{"subject":"110101199003074514","behaviour":"jaywalking","at":"2025-01-01"}"#.into(), "(line)", "missing field `source`"),
+        (r#"{"subject":"110101199003074514","behaviour":"jaywalking","at":"2025-01-01"}"#.into(), "source", "missing field `source`"),
         (
             r#"{"subject":"110101199003074514","behaviour":"jaywalking","at":"2025-01-01","source":"P","colour":"red"}"#.into(),
             "colour",

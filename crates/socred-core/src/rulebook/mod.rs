@@ -19,8 +19,10 @@ use crate::tier::{Tier, TierSpec, TierTable};
 
 mod lists;
 mod measures;
+pub mod reporting;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
 pub use measures::{Extension, Measure, MeasureKind, Service};
+pub use reporting::Reporting;
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
 pub const MAX_RULEBOOK_BYTES: usize = 1 << 20;
@@ -171,6 +173,8 @@ pub struct Behaviour {
     /// A tier the subject is put into at once, whatever the points.
     pub forced_tier: Option<Tier>,
     pub description: String,
+    /// Records of this behaviour from data partners wait for a reviewer's confirmation.
+    pub partner_review: bool,
 }
 
 /// A validated rulebook.
@@ -192,6 +196,7 @@ pub struct Rulebook {
     pub services: Vec<Service>,
     pub measures: Vec<Measure>,
     pub due_process: DueProcess,
+    pub reporting: Reporting,
     #[serde(skip)]
     behaviour_index: HashMap<String, usize>,
     /// SHA-256 of the source text, hex: names this exact version.
@@ -244,6 +249,7 @@ struct RawRulebook {
     #[serde(default)]
     measure: Vec<Spanned<measures::RawMeasure>>,
     due_process: Option<Spanned<lists::RawDueProcess>>,
+    reporting: Option<Spanned<reporting::RawReporting>>,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +306,8 @@ struct RawBehaviour {
     forced_tier: Option<String>,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    partner_review: bool,
 }
 
 /// Collects problems while validating, turning byte spans into line numbers.
@@ -510,6 +518,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
             years: years.clamp(1, MAX_RECORD_YEARS) as u32,
             forced_tier,
             description: entry.description,
+            partner_review: entry.partner_review,
         });
     }
 
@@ -517,6 +526,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let services = measures::validate_services(raw.service, problems);
     let measures = measures::validate_measures(raw.measure, &services, &lists, tiers.as_ref(), problems);
     let due_process = lists::validate_due_process(raw.due_process, problems);
+    let reporting = reporting::validate_reporting(raw.reporting, &behaviours, problems);
     let tiers = tiers?;
     if !problems.list.is_empty() {
         return None;
@@ -538,6 +548,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         services,
         measures,
         due_process,
+        reporting,
         behaviour_index,
         fingerprint,
     })
@@ -807,6 +818,23 @@ mod tests {
             ("benefit = \"deposit-free\"\n", "", "measure[11].benefit"),
             ("kind = \"restriction\"", "kind = \"restriction\"\nbenefit = \"cheaper\"", "measure[0].benefit"),
         ];
+        let reporting_cases: [(&str, &str, &str); 11] = [
+            ("\"speeding-serious\", \"tax-evasion\"]", "\"speeding-serious\", \"no-such-thing\"]", "reporting.reportable[6]"),
+            ("reward_behaviour = \"verified-report\"", "reward_behaviour = \"jaywalking\"", "reporting.reward_behaviour"),
+            ("reward_behaviour = \"verified-report\"", "reward_behaviour = \"nothing\"", "reporting.reward_behaviour"),
+            ("malicious_behaviour = \"malicious-report\"", "malicious_behaviour = \"verified-report\"", "reporting.malicious_behaviour"),
+            ("disclose_reporter = false", "disclose_reporter = \"no\"", "reporting.disclose_reporter"),
+            ("per_account_per_day = 5", "per_account_per_day = 0", "reporting.per_account_per_day"),
+            ("per_target_per_day = 10", "per_target_per_day = 100000", "reporting.per_target_per_day"),
+            ("evidence_max_bytes = 2097152", "evidence_max_bytes = 999999999", "reporting.evidence_max_bytes"),
+            ("evidence_max_files = 5", "evidence_max_files = -1", "reporting.evidence_max_files"),
+            ("\"application/pdf\", \"text/plain\"]", "\"application/pdf\", \"application/x-msdownload\"]", "reporting.evidence_types[3]"),
+            ("partner_review = true", "partner_review = \"yes\"", "behaviour[15].partner_review"),
+        ];
+        for (from, to, key) in reporting_cases {
+            let found = problems(&replace(from, to));
+            assert!(found.iter().any(|p| p.key.contains(key)), "{to:?}: expected a problem at {key}, got {found:?}");
+        }
         for (from, to, key) in measure_cases {
             let found = problems(&replace(from, to));
             assert!(found.iter().any(|p| p.key.contains(key)), "{to:?}: expected a problem at {key}, got {found:?}");

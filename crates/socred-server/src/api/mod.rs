@@ -7,7 +7,9 @@ pub mod cases;
 pub mod checks;
 pub mod lists;
 pub mod meta;
+pub mod partners;
 pub mod records;
+pub mod reports;
 pub mod subjects;
 
 use axum::Router;
@@ -35,6 +37,8 @@ pub const MAX_PAGE: u32 = 1_000;
         (name = "subjects", description = "Subjects, assessments, explanations and files"),
         (name = "records", description = "Credit records (officers, for their own authority)"),
         (name = "lists", description = "Blacklist and redlist entries, notices, the public list"),
+        (name = "reports", description = "Public reports and their evidence: no effect until verified"),
+        (name = "partners", description = "Data partners' batches, receipts, and records awaiting confirmation"),
         (name = "cases", description = "Appeals, disputes, credit repair, the reviewer queue"),
         (name = "checks", description = "Decisions for providers: allow, deny or allow with a benefit, with reason codes and the appeal route"),
         (name = "audit", description = "The audit log"),
@@ -78,6 +82,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::queue))
         .routes(routes!(checks::check))
         .routes(routes!(checks::batch))
+        .routes(routes!(reports::upload))
+        .routes(routes!(reports::download))
+        .routes(routes!(reports::file, reports::list))
+        .routes(routes!(reports::show))
+        .routes(routes!(reports::review))
+        .routes(routes!(reports::decide))
+        .routes(routes!(partners::push))
+        .routes(routes!(partners::batches))
+        .routes(routes!(partners::pending))
+        .routes(routes!(partners::decide_pending))
         .routes(routes!(audit::log))
         .routes(routes!(audit::verify))
         .routes(routes!(accounts::me))

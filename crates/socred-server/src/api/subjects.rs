@@ -206,6 +206,10 @@ pub struct FileView {
     pub decisions: Vec<socred_core::decide::Decision>,
     /// Every decision a provider asked for about this subject.
     pub checks: Vec<socred_store::CheckEntry>,
+    /// Verified public reports about this subject, with their evidence (the reporter only if the rulebook discloses it).
+    pub reports_about: Vec<socred_store::ReportView>,
+    /// Public reports this subject filed, with their state.
+    pub reports_filed: Vec<socred_store::ReportView>,
 }
 
 /// The subject's whole file: records, explanation, list entries with notices and appeals, disputes, and who looked.
@@ -234,7 +238,19 @@ pub async fn file(
             let accesses = store.accesses(&id)?;
             let decisions = store.decide_all(&id, as_of)?;
             let checks = store.checks_of(&id)?;
-            Ok(FileView { subject, assessment, list_entries: due.entries, disputes: due.disputes, accesses, decisions, checks })
+            let reports_about = store.reports_about(&id, socred_store::MAX_PAGE)?;
+            let reports_filed = store.reports_by(&id, socred_store::MAX_PAGE)?;
+            Ok(FileView {
+                subject,
+                assessment,
+                list_entries: due.entries,
+                disputes: due.disputes,
+                accesses,
+                decisions,
+                checks,
+                reports_about,
+                reports_filed,
+            })
         })
         .await?;
     Ok(axum::Json(view))

@@ -1,0 +1,216 @@
+//! Public reports and their evidence. A report changes nobody's score until a
+//! reviewer verifies it; reviewers see each reporter's record (the share of
+//! their reports found malicious); the reported subject sees verified reports
+//! about them, and their evidence, but the reporter only if the rulebook says so.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use socred_auth::{Action, Role};
+use socred_store::{EvidenceInfo, NewReport, ReportOutcome, ReportView, Reviewer};
+use utoipa::ToSchema;
+
+use super::{act_on, parse_subject};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+/// Uploads are limited by the rulebook too (2 MiB by default); this caps what is read at all.
+pub const MAX_EVIDENCE_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Open reports shown in one page of the queue.
+pub const QUEUE_PAGE: u32 = 500;
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The person an account reports as.
+fn reporter_of(caller: &Caller) -> ApiResult<socred_core::SubjectId> {
+    caller.account.subject.ok_or_else(|| {
+        ApiError::invalid("reporter", "this account names no person to report as (and to reward); ask an admin to link it to your identity")
+    })
+}
+
+fn reviewer_of(caller: &Caller) -> Reviewer {
+    Reviewer { actor: caller.actor(), subject: caller.account.subject }
+}
+
+/// Upload one evidence file (the raw bytes as the body). Its type is judged from its content; it is stored once by SHA-256.
+#[utoipa::path(post, path = "/api/v1/evidence", tag = "reports", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("bearer" = [])),
+    responses((status = 201, body = EvidenceInfo), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, description = "a type or size the rulebook does not allow", body = ErrorBody)))]
+pub async fn upload(State(state): State<AppState>, caller: Caller, request: axum::extract::Request) -> ApiResult<Response> {
+    caller.require(Action::FileReport)?;
+    reporter_of(&caller)?;
+    // Read here rather than by extractor: axum's default limit (2 MB) is not ours.
+    let body: Bytes = axum::body::to_bytes(request.into_body(), MAX_EVIDENCE_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::too_large(format!("evidence may be at most {MAX_EVIDENCE_BODY_BYTES} bytes")))?;
+    let actor = caller.actor();
+    let info = state.db.write(move |store| store.add_evidence(&body, &actor)).await?;
+    Ok((StatusCode::CREATED, axum::Json(info)).into_response())
+}
+
+/// Download evidence: reviewers and auditors any; a subject only evidence of reports they filed or verified reports about them.
+#[utoipa::path(get, path = "/api/v1/evidence/{hash}", tag = "reports", params(("hash" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn download(State(state): State<AppState>, caller: Caller, Path(hash): Path<String>) -> ApiResult<Response> {
+    caller.require(Action::ReadReports)?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        return Err(ApiError::invalid("hash", "must be 64 lowercase hex characters (SHA-256)"));
+    }
+    let subject = (caller.account.role == Role::Subject).then_some(caller.account.subject).flatten();
+    let (info, data) = state
+        .db
+        .read(move |store| {
+            if let Some(subject) = subject
+                && !store.evidence_visible_to(&hash, &subject)?
+            {
+                return Ok(None);
+            }
+            store.evidence(&hash)
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such evidence (or not yours to see)"))?;
+    let mut response = data.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&info.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    // Never rendered inline: evidence is whatever a member of the public sent.
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    /// Your id for the report (idempotency); derived from the content when absent.
+    pub id: Option<String>,
+    pub subject: String,
+    pub behaviour: String,
+    /// When it happened (YYYY-MM-DD).
+    pub occurred_on: String,
+    pub description: String,
+    /// Hashes from `POST /api/v1/evidence`.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+/// File a report about someone. It has no effect until a reviewer verifies it. Rate-limited per account and per subject (429).
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportBody, security(("bearer" = [])),
+    responses((status = 201, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::body::Json(body): crate::body::Json<ReportBody>,
+) -> ApiResult<Response> {
+    caller.require(Action::FileReport)?;
+    let reporter = reporter_of(&caller)?;
+    let subject = parse_subject("subject", &body.subject)?;
+    let occurred_on = socred_core::parse_date(&body.occurred_on).map_err(|e| ApiError::invalid("occurred_on", e.to_string()))?;
+    let report = NewReport {
+        id: body.id,
+        reporter,
+        subject,
+        behaviour: body.behaviour,
+        occurred_on,
+        description: body.description,
+        evidence: body.evidence,
+    };
+    let actor = caller.actor();
+    let today = crate::today();
+    let view = state.db.write(move |store| store.file_report(&report, today, now_ms(), &actor)).await?;
+    Ok((StatusCode::CREATED, axum::Json(view)).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportList {
+    pub reports: Vec<ReportView>,
+}
+
+/// Reviewers and auditors: the open reports, oldest first, each with its reporter's record. Subjects: the reports they filed.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = ReportList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<ReportList>> {
+    caller.require(Action::ReadReports)?;
+    let reports = if caller.account.role == Role::Subject {
+        let me = reporter_of(&caller)?;
+        state.db.read(move |store| store.reports_by(&me, QUEUE_PAGE)).await?
+    } else {
+        state.db.read(|store| store.report_queue(QUEUE_PAGE)).await?
+    };
+    Ok(axum::Json(ReportList { reports }))
+}
+
+/// One report. A subject sees it if they filed it, or if it is a verified report about them (reporter hidden unless the rulebook discloses it).
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
+    caller.require(Action::ReadReports)?;
+    let lookup = id.clone();
+    let (report, disclose) = state.db.read(move |store| Ok((store.report(&lookup)?, store.rulebook().reporting.disclose_reporter))).await?;
+    let mut report = report.ok_or_else(|| ApiError::not_found(format!("report {id}")))?;
+    if caller.account.role == Role::Subject {
+        let me = caller.account.subject;
+        report.reporter_stats = None;
+        if report.reporter == me {
+            return Ok(axum::Json(report));
+        }
+        if Some(report.subject) == me && report.state == "verified" {
+            if !disclose {
+                report.reporter = None;
+                report.reporter_record_id = None;
+            }
+            return Ok(axum::Json(report));
+        }
+        return Err(ApiError::forbidden("a subject sees only reports they filed and verified reports about them"));
+    }
+    Ok(axum::Json(report))
+}
+
+/// Take a submitted report into review. Not one you filed or one about you.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/review", tag = "reports", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
+    caller.require(Action::ReviewReport)?;
+    let reviewer = reviewer_of(&caller);
+    let today = crate::today();
+    let view = state.db.write(move |store| store.review_report(&id, &reviewer, today, now_ms())).await?;
+    Ok(axum::Json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDecisionBody {
+    /// verified, rejected or malicious.
+    pub outcome: ReportOutcome,
+    pub reasons: String,
+    pub on: Option<String>,
+}
+
+/// Decide a report you took into review: verified (it becomes a record; the first reporter is rewarded), rejected, or malicious (the reporter is penalised).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/decision", tag = "reports", params(("id" = String, Path)), request_body = ReportDecisionBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    crate::body::Json(body): crate::body::Json<ReportDecisionBody>,
+) -> ApiResult<axum::Json<ReportView>> {
+    caller.require(Action::ReviewReport)?;
+    let on = act_on(body.on.as_deref())?;
+    let reviewer = reviewer_of(&caller);
+    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer, on, now_ms())).await?;
+    Ok(axum::Json(view))
+}

@@ -1,0 +1,328 @@
+//! Data partners: records pushed under an agreement (the behaviours a partner
+//! may report), receipts for every batch, and records that wait for a
+//! reviewer when the rulebook says their behaviour needs confirmation.
+
+use std::collections::HashSet;
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use socred_core::record::{Record, RecordId, check_text};
+use socred_core::{Date, SubjectId};
+
+use crate::audit::{self, RowDigest};
+use crate::error::{Result, StoreError};
+use crate::import::{ImportSession, RowOutcome};
+use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
+
+/// Who a partner is and what its agreement lets it report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerScope {
+    /// The account's username: receipts are filed under it.
+    pub username: String,
+    /// The source written on its records (its registered name).
+    pub source: String,
+    pub behaviours: Vec<String>,
+}
+
+impl PartnerScope {
+    pub fn may_report(&self, behaviour: &str) -> bool {
+        self.behaviours.iter().any(|b| b == behaviour)
+    }
+}
+
+/// One refused line of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineError {
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// The receipt of one partner batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerBatch {
+    pub batch_id: String,
+    pub partner: String,
+    /// Unix milliseconds when it was received.
+    pub received_at_ms: i64,
+    pub lines: u64,
+    /// New records stored (they count from now).
+    pub accepted: u64,
+    /// Records already stored with the same id and content.
+    pub duplicates: u64,
+    /// Records stored to wait for a reviewer's confirmation.
+    pub pending_review: u64,
+    pub rejected: u64,
+    /// False when the batch was refused whole (a bad line without skip_invalid).
+    pub stored: bool,
+    pub errors: Vec<LineError>,
+    pub errors_not_listed: u64,
+    /// True when this batch id was received before: this is the first receipt, nothing was done again.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// A partner record waiting for a reviewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PendingRecord {
+    pub record_id: String,
+    pub partner: String,
+    pub subject: SubjectId,
+    pub behaviour: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub occurred_on: Date,
+    pub source: String,
+    pub evidence: Option<String>,
+    /// None while waiting; confirmed or rejected.
+    pub decision: Option<String>,
+}
+
+/// Per partner: batches, lines and how many were refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerMetrics {
+    pub partner: String,
+    pub batches: u64,
+    pub batches_refused: u64,
+    pub lines: u64,
+    pub accepted: u64,
+    pub pending_review: u64,
+    pub rejected: u64,
+    pub mean_batch_lines: f64,
+    /// rejected lines / lines.
+    pub rejection_rate: f64,
+}
+
+/// partner, subject key, subject id, behaviour, day, source, evidence.
+type PendingRow = (String, i64, String, String, i64, String, Option<String>);
+
+impl ImportSession<'_> {
+    /// Stores a partner record that must wait for a reviewer. Idempotent by id
+    /// like records: the same id and content again is a duplicate; an id taken
+    /// (pending or stored) by other content is refused.
+    pub fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
+        if self.rulebook().behaviour(&record.behaviour).is_none() {
+            return Ok(self.reject_row("behaviour", format!("{:?} is not in the rulebook", record.behaviour), false));
+        }
+        let Some(subject_key) = self.subject_key_of(&record.subject)? else {
+            return Ok(self.reject_row("subject", format!("subject {} is not registered", record.subject), false));
+        };
+        let connection = self.connection();
+        let stored: Option<i64> = connection
+            .prepare_cached("SELECT seq FROM records WHERE record_id = ?1")?
+            .query_row([record.id.as_str()], |r| r.get(0))
+            .optional()?;
+        if stored.is_some() {
+            // Already confirmed (or recorded directly): a retry, or a conflict.
+            return self.push(record);
+        }
+        let inserted = connection
+            .prepare_cached(
+                "INSERT INTO pending_records (record_id, partner, subject, behaviour, occurred_on, source, evidence, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (record_id) DO NOTHING",
+            )?
+            .execute(params![
+                record.id.as_str(),
+                partner,
+                subject_key,
+                record.behaviour,
+                julian(record.occurred_on),
+                record.source,
+                record.evidence,
+                self.audit_seq()
+            ])?;
+        if inserted == 1 {
+            self.count_pending();
+            return Ok(RowOutcome::Inserted);
+        }
+        let same: Option<i64> = connection
+            .prepare_cached(
+                "SELECT 1 FROM pending_records p JOIN subjects s ON s.key = p.subject WHERE p.record_id = ?1 AND s.id = ?2
+                 AND p.behaviour = ?3 AND p.occurred_on = ?4 AND p.source = ?5 AND p.evidence IS ?6",
+            )?
+            .query_row(
+                params![
+                    record.id.as_str(),
+                    record.subject.as_str(),
+                    record.behaviour,
+                    julian(record.occurred_on),
+                    record.source,
+                    record.evidence
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if same.is_some() {
+            Ok(self.count_duplicate())
+        } else {
+            Ok(self.reject_row("id", format!("record id {} is already taken by a different pending record", record.id), true))
+        }
+    }
+}
+
+impl Store {
+    /// The receipt of an earlier batch with this id, if any.
+    pub fn partner_batch(&self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        let receipt: Option<String> = self
+            .connection
+            .query_row("SELECT receipt FROM partner_batches WHERE partner = ?1 AND batch_id = ?2", params![partner, batch_id], |r| r.get(0))
+            .optional()?;
+        receipt.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(format!("receipt {batch_id}")))).transpose()
+    }
+
+    /// Keeps a receipt. A second receipt for the same batch id is not stored.
+    pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
+        let text = serde_json::to_string(receipt).expect("receipts serialise");
+        self.connection.execute(
+            "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (partner, batch_id) DO NOTHING",
+            params![
+                receipt.partner,
+                receipt.batch_id,
+                receipt.received_at_ms,
+                receipt.lines as i64,
+                receipt.accepted as i64,
+                receipt.duplicates as i64,
+                receipt.pending_review as i64,
+                receipt.rejected as i64,
+                receipt.stored,
+                text
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A partner's receipts, newest first (all partners' when `partner` is None).
+    pub fn partner_batches(&self, partner: Option<&str>, limit: u32) -> Result<Vec<PartnerBatch>> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT receipt FROM partner_batches WHERE ?1 IS NULL OR partner = ?1 ORDER BY seq DESC LIMIT ?2")?;
+        let texts: Vec<String> =
+            statement.query_map(params![partner, limit.min(MAX_PAGE)], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        texts.iter().map(|t| serde_json::from_str(t).map_err(|_| StoreError::Corrupt("receipt".into()))).collect()
+    }
+
+    pub fn partner_metrics(&self) -> Result<Vec<PartnerMetrics>> {
+        let mut statement = self.connection.prepare(
+            "SELECT partner, count(*), sum(stored = 0), sum(lines), sum(accepted), sum(pending), sum(rejected)
+             FROM partner_batches GROUP BY partner ORDER BY partner",
+        )?;
+        let rows = statement.query_map([], |r| {
+            let lines: i64 = r.get(3)?;
+            let batches: i64 = r.get(1)?;
+            let rejected: i64 = r.get(6)?;
+            Ok(PartnerMetrics {
+                partner: r.get(0)?,
+                batches: batches as u64,
+                batches_refused: r.get::<_, i64>(2)? as u64,
+                lines: lines as u64,
+                accepted: r.get::<_, i64>(4)? as u64,
+                pending_review: r.get::<_, i64>(5)? as u64,
+                rejected: rejected as u64,
+                mean_batch_lines: if batches == 0 { 0.0 } else { lines as f64 / batches as f64 },
+                rejection_rate: if lines == 0 { 0.0 } else { rejected as f64 / lines as f64 },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Partner records waiting for a reviewer, oldest first.
+    pub fn pending_records(&self, limit: u32) -> Result<Vec<PendingRecord>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT p.record_id, p.partner, s.id, p.behaviour, p.occurred_on, p.source, p.evidence, d.outcome
+             FROM pending_records p JOIN subjects s ON s.key = p.subject LEFT JOIN pending_decisions d ON d.record_id = p.record_id
+             WHERE d.record_id IS NULL ORDER BY p.rowid LIMIT ?1",
+        )?;
+        let rows = statement.query_map([limit.min(MAX_PAGE)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (record_id, partner, subject, behaviour, on, source, evidence, decision) = row?;
+            out.push(PendingRecord {
+                record_id,
+                partner,
+                subject: SubjectId::parse(&subject).map_err(|_| StoreError::Corrupt("pending subject".into()))?,
+                behaviour,
+                occurred_on: from_julian(on)?,
+                source,
+                evidence,
+                decision,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A reviewer confirms a pending partner record (it becomes a record and
+    /// counts) or rejects it (it never counts). Deciding twice the same way is a no-op.
+    pub fn decide_pending(&mut self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>> {
+        check_text(reasons, 4_000).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        let outcome = if confirm { "confirmed" } else { "rejected" };
+        let row: Option<PendingRow> = self
+            .connection
+            .query_row(
+                "SELECT p.partner, p.subject, s.id, p.behaviour, p.occurred_on, p.source, p.evidence FROM pending_records p
+                 JOIN subjects s ON s.key = p.subject WHERE p.record_id = ?1",
+                [record_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        let Some((partner, subject_key, subject, behaviour, on, source, evidence)) = row else {
+            return Err(StoreError::NotFound(format!("pending record {record_id}")));
+        };
+        let decided: Option<String> = self
+            .connection
+            .query_row("SELECT outcome FROM pending_decisions WHERE record_id = ?1", [record_id], |r| r.get(0))
+            .optional()?;
+        if let Some(decided) = decided {
+            return if decided == outcome {
+                Ok(None)
+            } else {
+                Err(StoreError::Conflict(format!("pending record {record_id} is already {decided}")))
+            };
+        }
+        let record = Record {
+            id: RecordId::parse(record_id).map_err(|_| StoreError::Corrupt("pending record id".into()))?,
+            subject: SubjectId::parse(&subject).map_err(|_| StoreError::Corrupt("pending subject".into()))?,
+            behaviour,
+            occurred_on: from_julian(on)?,
+            source,
+            evidence,
+        };
+        self.write(|connection, seq| {
+            let mut digest = RowDigest::default();
+            if confirm {
+                crate::reports::insert_record(connection, seq, subject_key, &record, &mut digest)?;
+                Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
+            }
+            connection.execute(
+                "INSERT INTO pending_decisions (record_id, outcome, reasons, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![record_id, outcome, reasons, actor.name(), actor.at_text(), seq],
+            )?;
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "partner.pending.decide",
+                Some(record.subject.as_str()),
+                &serde_json::json!({"record_id": record_id, "partner": partner, "outcome": outcome, "reasons": reasons}),
+                digest,
+            )?;
+            Ok(())
+        })?;
+        Ok(Some(record.subject.to_string()))
+    }
+}

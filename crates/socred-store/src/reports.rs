@@ -1,0 +1,842 @@
+//! Public reports: filed by anyone with an account, with evidence stored by
+//! content hash; no effect on anyone until a reviewer verifies them.
+//!
+//! States: submitted → under-review → verified | rejected | malicious, and
+//! submitted → duplicate when the same facts (subject, behaviour, date) were
+//! already verified. A verified report becomes a record (the same facts make
+//! the same record id, so they count once) and earns the first reporter the
+//! rulebook's reward (one reward record per facts, by id); a malicious one
+//! costs its reporter the rulebook's penalty. Rows are insert-only: a report's
+//! state is its last event.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use socred_core::date::format_date;
+use socred_core::record::{Record, RecordId, check_text};
+use socred_core::rulebook::reporting::sniff_media_type;
+use socred_core::{Date, SubjectId};
+
+use crate::audit::{self, RowDigest};
+use crate::error::{Result, StoreError};
+use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
+
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
+pub const MAX_REPORT_ID_CHARS: usize = 64;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// The pseudo-actor for transitions nobody chose (closing duplicates).
+const SYSTEM_ACTOR: &str = "socred";
+
+/// A report to file.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    /// Client-supplied id (idempotency); derived from the content when absent.
+    pub id: Option<String>,
+    pub reporter: SubjectId,
+    pub subject: SubjectId,
+    pub behaviour: String,
+    pub occurred_on: Date,
+    pub description: String,
+    /// SHA-256 hashes of evidence already stored with [`Store::add_evidence`].
+    pub evidence: Vec<String>,
+}
+
+/// Who is reviewing: their acting name and, if known, the person they are.
+#[derive(Debug, Clone)]
+pub struct Reviewer {
+    pub actor: Actor,
+    pub subject: Option<SubjectId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportOutcome {
+    Verified,
+    Rejected,
+    Malicious,
+}
+
+impl ReportOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportOutcome::Verified => "verified",
+            ReportOutcome::Rejected => "rejected",
+            ReportOutcome::Malicious => "malicious",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReportOutcome> {
+        match text {
+            "verified" | "verify" => Some(ReportOutcome::Verified),
+            "rejected" | "reject" => Some(ReportOutcome::Rejected),
+            "malicious" => Some(ReportOutcome::Malicious),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvidenceInfo {
+    pub hash: String,
+    pub media_type: String,
+    pub bytes: u64,
+}
+
+/// One transition of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportEvent {
+    pub state: String,
+    pub actor: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub on: Date,
+    pub reasons: String,
+}
+
+/// How a reporter's reports have fared: shown to reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReporterStats {
+    pub filed: u64,
+    pub verified: u64,
+    pub rejected: u64,
+    pub malicious: u64,
+    /// malicious / decided (verified + rejected + malicious); 0 when none decided.
+    pub malicious_share: f64,
+}
+
+/// A report as stored, with its history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportView {
+    pub id: String,
+    /// `None` when shown to the reported subject and the rulebook does not disclose reporters.
+    pub reporter: Option<SubjectId>,
+    pub subject: SubjectId,
+    pub behaviour: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub occurred_on: Date,
+    pub description: String,
+    pub evidence: Vec<EvidenceInfo>,
+    /// submitted, under-review, verified, rejected, malicious, duplicate.
+    pub state: String,
+    #[serde(with = "socred_core::date::serde_date")]
+    pub filed_on: Date,
+    /// Earlier reports of the same facts.
+    pub same_facts: Vec<String>,
+    /// The record a verified report became; the reward or penalty record of the reporter.
+    pub record_id: Option<String>,
+    pub reporter_record_id: Option<String>,
+    pub history: Vec<ReportEvent>,
+    /// Present for reviewers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporter_stats: Option<ReporterStats>,
+    #[serde(skip)]
+    pub filed_by: String,
+}
+
+/// Counts and decision times, for `/metrics` and the reviewers' page.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportMetrics {
+    /// (state, reports now in it)
+    pub by_state: Vec<(String, u64)>,
+    pub decided: u64,
+    /// Hours from filing to decision (verified, rejected or malicious).
+    pub decision_hours_p50: Option<f64>,
+    pub decision_hours_p90: Option<f64>,
+    pub decision_hours_max: Option<f64>,
+}
+
+fn facts_of(subject: &SubjectId, behaviour: &str, on: Date) -> String {
+    let mut hasher = Sha256::new();
+    for part in [subject.as_str(), behaviour, &format_date(on)] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(&hasher.finalize()[..12])
+}
+
+fn check_report_id(id: &str) -> Result<()> {
+    RecordId::parse(id).map(|_| ()).map_err(|e| StoreError::invalid("id", e.to_string().replace("record id", "report id")))?;
+    if id.len() > MAX_REPORT_ID_CHARS {
+        return Err(StoreError::invalid("id", format!("at most {MAX_REPORT_ID_CHARS} characters")));
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_record(connection: &Connection, seq: i64, subject_key: i64, record: &Record, digest: &mut RowDigest) -> Result<bool> {
+    let inserted = connection
+        .prepare_cached(
+            "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
+        )?
+        .execute(params![
+            record.id.as_str(),
+            subject_key,
+            record.behaviour,
+            julian(record.occurred_on),
+            record.source,
+            record.evidence,
+            seq
+        ])?;
+    if inserted == 1 {
+        digest.record(record.id.as_str(), &record.content());
+    }
+    Ok(inserted == 1)
+}
+
+struct Row {
+    seq: i64,
+    view: ReportView,
+    reporter_key: i64,
+    subject_key: i64,
+    facts: String,
+}
+
+impl Store {
+    /// Stores evidence by content. The type is judged from the bytes, never
+    /// taken from the uploader; the rulebook limits size and types.
+    /// Storing the same content twice is a no-op that returns the same hash.
+    pub fn add_evidence(&mut self, data: &[u8], actor: &Actor) -> Result<EvidenceInfo> {
+        let rules = &self.rulebook.reporting;
+        if data.len() as u64 > rules.evidence_max_bytes {
+            return Err(StoreError::invalid(
+                "evidence",
+                format!("is {} bytes; the rulebook allows at most {}", data.len(), rules.evidence_max_bytes),
+            ));
+        }
+        let Some(media_type) = sniff_media_type(data) else {
+            return Err(StoreError::invalid(
+                "evidence",
+                format!("is not a file socred recognises by its content; allowed: {}", rules.evidence_types.join(", ")),
+            ));
+        };
+        if !rules.evidence_types.iter().any(|t| t == media_type) {
+            return Err(StoreError::invalid(
+                "evidence",
+                format!("{media_type} is not allowed; allowed: {}", rules.evidence_types.join(", ")),
+            ));
+        }
+        let hash = hex::encode(Sha256::digest(data));
+        let info = EvidenceInfo { hash: hash.clone(), media_type: media_type.to_string(), bytes: data.len() as u64 };
+        self.write(|connection, seq| {
+            let inserted = connection.execute(
+                "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (hash) DO NOTHING",
+                params![hash, media_type, data.len() as i64, data, actor.at_text(), actor.name()],
+            )?;
+            if inserted == 1 {
+                audit::append(
+                    connection,
+                    seq,
+                    &actor.at_text(),
+                    actor.name(),
+                    "evidence.add",
+                    None,
+                    &serde_json::json!({"hash": hash, "media_type": media_type, "bytes": data.len()}),
+                    RowDigest::default(),
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(info)
+    }
+
+    pub fn evidence(&self, hash: &str) -> Result<Option<(EvidenceInfo, Vec<u8>)>> {
+        Ok(self
+            .connection
+            .query_row("SELECT media_type, bytes, data FROM evidence WHERE hash = ?1", [hash], |row| {
+                Ok((EvidenceInfo { hash: hash.to_string(), media_type: row.get(0)?, bytes: row.get::<_, i64>(1)? as u64 }, row.get(2)?))
+            })
+            .optional()?)
+    }
+
+    /// Whether `subject` may see this evidence: it is attached to a report they
+    /// filed, or to a verified report about them.
+    pub fn evidence_visible_to(&self, hash: &str, subject: &SubjectId) -> Result<bool> {
+        let pattern = format!("%\"{hash}\"%");
+        let found: Option<i64> = self
+            .connection
+            .query_row(
+                "SELECT r.seq FROM reports r JOIN subjects s ON s.id = ?2
+                 WHERE r.evidence LIKE ?1 AND (r.reporter = s.key OR (r.subject = s.key AND
+                   (SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1) = 'verified'))
+                 LIMIT 1",
+                params![pattern, subject.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Files a report. Refused when the behaviour may not be reported, the
+    /// reporter reports themselves, evidence is unknown, or a rate limit is
+    /// reached (`now_ms` is the caller's clock: the store reads none).
+    /// The same id with the same content again is a no-op.
+    pub fn file_report(&mut self, report: &NewReport, on: Date, now_ms: i64, actor: &Actor) -> Result<ReportView> {
+        let rules = self.rulebook.reporting.clone();
+        if !rules.may_report(&report.behaviour) {
+            let reason = if self.rulebook.behaviour(&report.behaviour).is_none() {
+                format!("{:?} is not in the rulebook", report.behaviour)
+            } else {
+                format!("{:?} may not be reported by the public; reportable: {}", report.behaviour, rules.reportable.join(", "))
+            };
+            return Err(StoreError::invalid("behaviour", reason));
+        }
+        if report.reporter == report.subject {
+            return Err(StoreError::invalid("subject", "you cannot report yourself"));
+        }
+        if report.occurred_on > on {
+            return Err(StoreError::invalid(
+                "occurred_on",
+                format!("{} is after the filing date {}", format_date(report.occurred_on), format_date(on)),
+            ));
+        }
+        check_text(&report.description, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("description", e.to_string()))?;
+        if report.evidence.len() > rules.evidence_max_files as usize {
+            return Err(StoreError::invalid(
+                "evidence",
+                format!("at most {} files, got {}", rules.evidence_max_files, report.evidence.len()),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for hash in &report.evidence {
+            if !seen.insert(hash) {
+                return Err(StoreError::invalid("evidence", format!("{hash} is attached twice")));
+            }
+            if self.evidence_info(hash)?.is_none() {
+                return Err(StoreError::invalid("evidence", format!("{hash} is not stored evidence; upload it first")));
+            }
+        }
+        let reporter_key = self.subject_key(&report.reporter)?;
+        let subject_key = self.subject_key(&report.subject)?;
+        let facts = facts_of(&report.subject, &report.behaviour, report.occurred_on);
+        let evidence_json = serde_json::to_string(&report.evidence).expect("strings serialise");
+        let id = match &report.id {
+            Some(id) => {
+                check_report_id(id)?;
+                id.clone()
+            }
+            None => {
+                let mut hasher = Sha256::new();
+                for part in [report.reporter.as_str(), &facts, &report.description, &evidence_json] {
+                    hasher.update((part.len() as u64).to_le_bytes());
+                    hasher.update(part.as_bytes());
+                }
+                format!("rep-{}", &hex::encode(hasher.finalize())[..24])
+            }
+        };
+        if let Some(existing) = self.report_row(&id)? {
+            let same = existing.reporter_key == reporter_key
+                && existing.facts == facts
+                && existing.view.description == report.description
+                && existing.view.evidence.iter().map(|e| &e.hash).eq(report.evidence.iter());
+            return if same {
+                Ok(existing.view)
+            } else {
+                Err(StoreError::Conflict(format!("report id {id} is already taken by a different report")))
+            };
+        }
+        let since = now_ms - DAY_MS;
+        let by_account: i64 = self.connection.query_row(
+            "SELECT count(*) FROM reports WHERE filed_by = ?1 AND filed_at_ms > ?2",
+            params![actor.name(), since],
+            |row| row.get(0),
+        )?;
+        if by_account >= i64::from(rules.per_account_per_day) {
+            return Err(StoreError::RateLimited {
+                field: "reporter".into(),
+                reason: format!("{} may file at most {} reports in 24 hours; try later", actor.name(), rules.per_account_per_day),
+            });
+        }
+        let about_target: i64 = self.connection.query_row(
+            "SELECT count(*) FROM reports WHERE subject = ?1 AND filed_at_ms > ?2",
+            params![subject_key, since],
+            |row| row.get(0),
+        )?;
+        if about_target >= i64::from(rules.per_target_per_day) {
+            return Err(StoreError::RateLimited {
+                field: "subject".into(),
+                reason: format!(
+                    "{} has been reported {} times in 24 hours, the most the rulebook allows; try later",
+                    report.subject, about_target
+                ),
+            });
+        }
+        self.write(|connection, seq| {
+            connection.execute(
+                "INSERT INTO reports (report_id, reporter, subject, behaviour, occurred_on, description, evidence, facts, filed_by, filed_at_ms, filed_on, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    id,
+                    reporter_key,
+                    subject_key,
+                    report.behaviour,
+                    julian(report.occurred_on),
+                    report.description,
+                    evidence_json,
+                    facts,
+                    actor.name(),
+                    now_ms,
+                    julian(on),
+                    seq
+                ],
+            )?;
+            let report_seq = connection.last_insert_rowid();
+            let verified_before: Option<String> = connection
+                .query_row(
+                    "SELECT r.report_id FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
+                       (SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1) = 'verified' LIMIT 1",
+                    params![facts, report_seq],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(earlier) = &verified_before {
+                add_event(connection, seq, report_seq, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {earlier}"), None, None)?;
+            }
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "report.file",
+                Some(report.subject.as_str()),
+                &serde_json::json!({"report": id, "reporter": report.reporter, "behaviour": report.behaviour,
+                    "occurred_on": format_date(report.occurred_on), "evidence": report.evidence, "duplicate_of": verified_before}),
+                RowDigest::default(),
+            )?;
+            Ok(())
+        })?;
+        Ok(self.report_row(&id)?.expect("just stored").view)
+    }
+
+    /// A reviewer takes a submitted report into review.
+    pub fn review_report(&mut self, id: &str, reviewer: &Reviewer, on: Date, now_ms: i64) -> Result<ReportView> {
+        let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+        self.check_conflict(&row, reviewer)?;
+        match row.view.state.as_str() {
+            "submitted" => {}
+            "under-review" => {
+                let by = row.view.history.last().map(|e| e.actor.clone()).unwrap_or_default();
+                return if by == reviewer.actor.name() {
+                    Ok(row.view)
+                } else {
+                    Err(StoreError::Conflict(format!("report {id} is already under review by {by}")))
+                };
+            }
+            state => return Err(StoreError::Conflict(format!("report {id} is {state}; only a submitted report can be taken into review"))),
+        }
+        let actor = &reviewer.actor;
+        self.write(|connection, seq| {
+            add_event(connection, seq, row.seq, "under-review", actor.name(), now_ms, on, "", None, None)?;
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "report.review",
+                Some(row.view.subject.as_str()),
+                &serde_json::json!({"report": id}),
+                RowDigest::default(),
+            )?;
+            Ok(())
+        })?;
+        Ok(self.report_row(id)?.expect("stored").view)
+    }
+
+    /// The reviewer who took the report decides it, with reasons.
+    pub fn decide_report(
+        &mut self,
+        id: &str,
+        outcome: ReportOutcome,
+        reasons: &str,
+        reviewer: &Reviewer,
+        on: Date,
+        now_ms: i64,
+    ) -> Result<ReportView> {
+        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+        self.check_conflict(&row, reviewer)?;
+        let actor = &reviewer.actor;
+        match row.view.state.as_str() {
+            "under-review" => {}
+            "submitted" => return Err(StoreError::Conflict(format!("report {id} is submitted; take it into review first"))),
+            state => {
+                let last = row.view.history.last();
+                let same = state == outcome.as_str() && last.is_some_and(|e| e.actor == actor.name() && e.reasons == reasons);
+                return if same { Ok(row.view) } else { Err(StoreError::Conflict(format!("report {id} is already {state}"))) };
+            }
+        }
+        let claimed_by = row.view.history.last().map(|e| e.actor.clone()).unwrap_or_default();
+        if claimed_by != actor.name() {
+            return Err(StoreError::Conflict(format!("report {id} is under review by {claimed_by}; only they decide it")));
+        }
+        if outcome == ReportOutcome::Verified && on < row.view.occurred_on {
+            return Err(StoreError::invalid("on", "a report cannot be verified before the date of its facts"));
+        }
+        // The earliest open report of the same facts is decided first, so the
+        // first reporter is the one rewarded.
+        let earlier_open: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT r.report_id FROM reports r WHERE r.facts = ?1 AND r.seq < ?2 AND
+                   coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
+                   IN ('submitted', 'under-review') ORDER BY r.seq LIMIT 1",
+                params![row.facts, row.seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let (ReportOutcome::Verified, Some(earlier)) = (outcome, &earlier_open) {
+            return Err(StoreError::Conflict(format!(
+                "report {earlier} reported the same facts earlier; decide it first (its reporter is the one rewarded)"
+            )));
+        }
+        let rules = self.rulebook.reporting.clone();
+        let rulebook = self.rulebook.clone();
+        let view = row.view.clone();
+        self.write(|connection, seq| {
+            let mut digest = RowDigest::default();
+            let mut touched = HashSet::new();
+            let (mut record_id, mut reporter_record) = (None, None);
+            match outcome {
+                ReportOutcome::Verified => {
+                    let record = Record {
+                        id: RecordId::parse(&format!("rep-{}", row.facts)).expect("a valid id"),
+                        subject: view.subject,
+                        behaviour: view.behaviour.clone(),
+                        occurred_on: view.occurred_on,
+                        source: "public report (verified)".into(),
+                        evidence: Some(format!("report {id}; evidence {}", view.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", "))),
+                    };
+                    if rulebook.behaviour(&record.behaviour).is_none() {
+                        return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", record.behaviour)));
+                    }
+                    insert_record(connection, seq, row.subject_key, &record, &mut digest)?;
+                    touched.insert(row.subject_key);
+                    record_id = Some(record.id.to_string());
+                    if let Some(reward) = &rules.reward_behaviour {
+                        let reward_record = Record {
+                            id: RecordId::parse(&format!("rwd-{}", row.facts)).expect("a valid id"),
+                            subject: view.reporter.expect("stored reports name their reporter"),
+                            behaviour: reward.clone(),
+                            occurred_on: on,
+                            source: "public reports".into(),
+                            evidence: Some(format!("report {id} verified")),
+                        };
+                        // One reward per facts: the id is taken once.
+                        if insert_record(connection, seq, row.reporter_key, &reward_record, &mut digest)? {
+                            touched.insert(row.reporter_key);
+                            reporter_record = Some(reward_record.id.to_string());
+                        }
+                    }
+                }
+                ReportOutcome::Malicious => {
+                    if let Some(penalty) = &rules.malicious_behaviour {
+                        let penalty_record = Record {
+                            id: RecordId::parse(&format!("mal-{}", &hex::encode(Sha256::digest(id.as_bytes()))[..24])).expect("a valid id"),
+                            subject: view.reporter.expect("stored reports name their reporter"),
+                            behaviour: penalty.clone(),
+                            occurred_on: on,
+                            source: "public reports".into(),
+                            evidence: Some(format!("report {id} found malicious")),
+                        };
+                        if insert_record(connection, seq, row.reporter_key, &penalty_record, &mut digest)? {
+                            touched.insert(row.reporter_key);
+                            reporter_record = Some(penalty_record.id.to_string());
+                        }
+                    }
+                }
+                ReportOutcome::Rejected => {}
+            }
+            add_event(connection, seq, row.seq, outcome.as_str(), actor.name(), now_ms, on, reasons, record_id.as_deref(), reporter_record.as_deref())?;
+            if outcome == ReportOutcome::Verified {
+                // Later open reports of the same facts are closed: they count once.
+                let later: Vec<i64> = connection
+                    .prepare(
+                        "SELECT r.seq FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
+                           coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
+                           IN ('submitted', 'under-review')",
+                    )?
+                    .query_map(params![row.facts, row.seq], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for other in later {
+                    add_event(connection, seq, other, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {id}"), None, None)?;
+                }
+            }
+            Store::touched_subjects_invalidate(connection, &touched)?;
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "report.decide",
+                Some(view.subject.as_str()),
+                &serde_json::json!({"report": id, "outcome": outcome, "reasons": reasons, "record": record_id, "reporter_record": reporter_record}),
+                digest,
+            )?;
+            Ok(())
+        })?;
+        Ok(self.report_row(id)?.expect("stored").view)
+    }
+
+    fn check_conflict(&self, row: &Row, reviewer: &Reviewer) -> Result<()> {
+        let name = reviewer.actor.name();
+        let reporter = row.view.reporter.expect("stored reports name their reporter");
+        let filed = name == row.view.filed_by || name == reporter.as_str() || reviewer.subject == Some(reporter);
+        let about = name == row.view.subject.as_str() || reviewer.subject == Some(row.view.subject);
+        if filed {
+            return Err(StoreError::Conflict(format!("{name} filed report {}; another reviewer must review it", row.view.id)));
+        }
+        if about {
+            return Err(StoreError::Conflict(format!("report {} is about {name}; another reviewer must review it", row.view.id)));
+        }
+        Ok(())
+    }
+
+    fn evidence_info(&self, hash: &str) -> Result<Option<EvidenceInfo>> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT media_type, bytes FROM evidence WHERE hash = ?1")?
+            .query_row([hash], |row| {
+                Ok(EvidenceInfo { hash: hash.to_string(), media_type: row.get(0)?, bytes: row.get::<_, i64>(1)? as u64 })
+            })
+            .optional()?)
+    }
+
+    fn report_row(&self, id: &str) -> Result<Option<Row>> {
+        let raw = self
+            .connection
+            .prepare_cached(
+                "SELECT r.seq, r.report_id, rp.id, s.id, r.behaviour, r.occurred_on, r.description, r.evidence, r.facts,
+                        r.filed_by, r.filed_at_ms, r.filed_on, r.reporter, r.subject
+                 FROM reports r JOIN subjects rp ON rp.key = r.reporter JOIN subjects s ON s.key = r.subject WHERE r.report_id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, String>(8)?,
+                    (
+                        row.get::<_, String>(9)?,
+                        row.get::<_, i64>(10)?,
+                        row.get::<_, i64>(11)?,
+                        row.get::<_, i64>(12)?,
+                        row.get::<_, i64>(13)?,
+                    ),
+                ))
+            })
+            .optional()?;
+        let Some((seq, report_id, reporter, subject, behaviour, occurred_on, description, evidence, facts, rest)) = raw else {
+            return Ok(None);
+        };
+        let (filed_by, _filed_at_ms, filed_on, reporter_key, subject_key) = rest;
+        let label = report_id.clone();
+        let corrupt = |what: &str| StoreError::Corrupt(format!("report {label}: {what}"));
+        let hashes: Vec<String> = serde_json::from_str(&evidence).map_err(|_| corrupt("evidence"))?;
+        let mut evidence = Vec::with_capacity(hashes.len());
+        for hash in hashes {
+            evidence.push(self.evidence_info(&hash)?.ok_or_else(|| corrupt("evidence missing"))?);
+        }
+        let mut history = Vec::new();
+        let (mut record_id, mut reporter_record_id) = (None, None);
+        let mut events = self.connection.prepare_cached(
+            "SELECT state, actor, on_day, reasons, record_id, reward_id FROM report_events WHERE report = ?1 ORDER BY seq",
+        )?;
+        let mut rows = events.query([seq])?;
+        while let Some(event) = rows.next()? {
+            history.push(ReportEvent {
+                state: event.get(0)?,
+                actor: event.get(1)?,
+                on: from_julian(event.get(2)?)?,
+                reasons: event.get(3)?,
+            });
+            if let Some(id) = event.get::<_, Option<String>>(4)? {
+                record_id = Some(id);
+            }
+            if let Some(id) = event.get::<_, Option<String>>(5)? {
+                reporter_record_id = Some(id);
+            }
+        }
+        let same_facts: Vec<String> = self
+            .connection
+            .prepare_cached("SELECT report_id FROM reports WHERE facts = ?1 AND seq < ?2 ORDER BY seq")?
+            .query_map(params![facts, seq], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let state = history.last().map(|e| e.state.clone()).unwrap_or_else(|| "submitted".into());
+        let parse = |text: &str| SubjectId::parse(text).map_err(|_| corrupt("subject"));
+        Ok(Some(Row {
+            seq,
+            reporter_key,
+            subject_key,
+            facts,
+            view: ReportView {
+                id: report_id,
+                reporter: Some(parse(&reporter)?),
+                subject: parse(&subject)?,
+                behaviour,
+                occurred_on: from_julian(occurred_on)?,
+                description,
+                evidence,
+                state,
+                filed_on: from_julian(filed_on)?,
+                same_facts,
+                record_id,
+                reporter_record_id,
+                history,
+                reporter_stats: None,
+                filed_by,
+            },
+        }))
+    }
+
+    /// One report, as a reviewer sees it (with the reporter's record).
+    pub fn report(&self, id: &str) -> Result<Option<ReportView>> {
+        let Some(row) = self.report_row(id)? else { return Ok(None) };
+        let mut view = row.view;
+        view.reporter_stats = Some(self.reporter_stats_by_key(row.reporter_key)?);
+        Ok(Some(view))
+    }
+
+    fn report_ids(&self, sql: &str, key: rusqlite::types::Value, limit: u32) -> Result<Vec<String>> {
+        Ok(self
+            .connection
+            .prepare_cached(sql)?
+            .query_map(params![key, limit.min(MAX_PAGE)], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Open reports (submitted or under review), oldest first, with each reporter's record.
+    pub fn report_queue(&self, limit: u32) -> Result<Vec<ReportView>> {
+        let ids = self.report_ids(
+            "SELECT r.report_id FROM reports r WHERE ?1 IS NOT NULL AND
+               coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
+               IN ('submitted', 'under-review') ORDER BY r.seq LIMIT ?2",
+            rusqlite::types::Value::Integer(1),
+            limit,
+        )?;
+        ids.iter().map(|id| Ok(self.report(id)?.expect("listed"))).collect()
+    }
+
+    /// Reports filed by a subject, newest first.
+    pub fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        let key = self.subject_key(reporter)?;
+        let ids = self.report_ids(
+            "SELECT report_id FROM reports WHERE reporter = ?1 ORDER BY seq DESC LIMIT ?2",
+            rusqlite::types::Value::Integer(key),
+            limit,
+        )?;
+        ids.iter().map(|id| Ok(self.report_row(id)?.expect("listed").view)).collect()
+    }
+
+    /// Verified reports about a subject, as the subject sees them: the reporter
+    /// is named only if the rulebook discloses reporters.
+    pub fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        let key = self.subject_key(subject)?;
+        let ids = self.report_ids(
+            "SELECT r.report_id FROM reports r WHERE r.subject = ?1 AND
+               (SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1) = 'verified'
+             ORDER BY r.seq DESC LIMIT ?2",
+            rusqlite::types::Value::Integer(key),
+            limit,
+        )?;
+        let disclose = self.rulebook.reporting.disclose_reporter;
+        ids.iter()
+            .map(|id| {
+                let mut view = self.report_row(id)?.expect("listed").view;
+                if !disclose {
+                    view.reporter = None;
+                    view.reporter_record_id = None;
+                }
+                Ok(view)
+            })
+            .collect()
+    }
+
+    pub fn reporter_stats(&self, reporter: &SubjectId) -> Result<ReporterStats> {
+        let key = self.subject_key(reporter)?;
+        self.reporter_stats_by_key(key)
+    }
+
+    fn reporter_stats_by_key(&self, key: i64) -> Result<ReporterStats> {
+        let mut stats = ReporterStats::default();
+        let mut statement = self.connection.prepare_cached(
+            "SELECT coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted'), count(*)
+             FROM reports r WHERE r.reporter = ?1 GROUP BY 1",
+        )?;
+        let mut rows = statement.query([key])?;
+        while let Some(row) = rows.next()? {
+            let (state, count): (String, i64) = (row.get(0)?, row.get(1)?);
+            let count = count as u64;
+            stats.filed += count;
+            match state.as_str() {
+                "verified" => stats.verified += count,
+                "rejected" => stats.rejected += count,
+                "malicious" => stats.malicious += count,
+                _ => {}
+            }
+        }
+        let decided = stats.verified + stats.rejected + stats.malicious;
+        stats.malicious_share = if decided == 0 { 0.0 } else { stats.malicious as f64 / decided as f64 };
+        Ok(stats)
+    }
+
+    /// Reports by state and the time from filing to decision.
+    pub fn report_metrics(&self) -> Result<ReportMetrics> {
+        let mut metrics = ReportMetrics::default();
+        let mut statement = self.connection.prepare(
+            "SELECT coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted'), count(*)
+             FROM reports r GROUP BY 1 ORDER BY 1",
+        )?;
+        metrics.by_state =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?.collect::<rusqlite::Result<_>>()?;
+        let mut hours: Vec<f64> = self
+            .connection
+            .prepare(
+                "SELECT e.at_ms - r.filed_at_ms FROM report_events e JOIN reports r ON r.seq = e.report
+                 WHERE e.state IN ('verified', 'rejected', 'malicious')",
+            )?
+            .query_map([], |row| row.get::<_, i64>(0))?
+            .map(|ms| ms.map(|ms| ms.max(0) as f64 / 3_600_000.0))
+            .collect::<rusqlite::Result<_>>()?;
+        hours.sort_by(f64::total_cmp);
+        metrics.decided = hours.len() as u64;
+        let at = |q: f64| hours.get(((hours.len() as f64 - 1.0) * q).round() as usize).copied();
+        metrics.decision_hours_p50 = at(0.5);
+        metrics.decision_hours_p90 = at(0.9);
+        metrics.decision_hours_max = hours.last().copied();
+        Ok(metrics)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_event(
+    connection: &Connection,
+    audit_seq: i64,
+    report: i64,
+    state: &str,
+    actor: &str,
+    at_ms: i64,
+    on: Date,
+    reasons: &str,
+    record_id: Option<&str>,
+    reward_id: Option<&str>,
+) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO report_events (report, state, actor, at_ms, on_day, reasons, record_id, reward_id, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![report, state, actor, at_ms, julian(on), reasons, record_id, reward_id, audit_seq])?;
+    Ok(())
+}
