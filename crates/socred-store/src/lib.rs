@@ -806,6 +806,11 @@ impl Store {
             "SELECT coalesce(sum(rows), 0) FROM check_groups",
             "SELECT count(*) FROM accounts",
             "SELECT count(*) FROM tokens",
+            "SELECT count(*) FROM evidence",
+            "SELECT count(*) FROM reports",
+            "SELECT count(*) FROM report_events",
+            "SELECT count(*) FROM pending_records",
+            "SELECT count(*) FROM pending_decisions",
         ]
         .iter()
         .map(|sql| count(sql).map(|n| n.to_string()))

@@ -81,6 +81,13 @@ pub enum Command {
         /// Where rejected rows go with --skip-invalid (default: FILE.rejected).
         #[arg(long, requires = "skip_invalid")]
         rejects: Option<PathBuf>,
+        /// Import as this partner account (username): only the behaviours of its
+        /// agreement, its name as source, a receipt kept; NDJSON only.
+        #[arg(long, conflicts_with = "rejects")]
+        partner: Option<String>,
+        /// With --partner: the batch id (default: from the file's content). A batch id seen before does nothing.
+        #[arg(long, requires = "partner")]
+        batch_id: Option<String>,
         /// Print the receipt as JSON.
         #[arg(long)]
         json: bool,
@@ -190,6 +197,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Data partners: receipts, and records waiting for a reviewer.
+    Partner {
+        #[command(subcommand)]
+        command: PartnerCommand,
+    },
     /// Accounts for the server.
     Account {
         #[command(subcommand)]
@@ -213,7 +225,97 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Partner records waiting for a reviewer's confirmation.
+    Pending {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm a pending partner record: it becomes a record and counts.
+    Confirm {
+        record_id: String,
+        #[arg(long)]
+        reasons: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reject a pending partner record: it never counts.
+    Reject {
+        record_id: String,
+        #[arg(long)]
+        reasons: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receipts of partner batches, newest first.
+    Batches {
+        /// Only this partner's.
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// File a public report about someone (as the reporter named by --reporter). No effect until verified.
+    File {
+        /// The reporter's identifier (they are rewarded or penalised).
+        #[arg(long)]
+        reporter: String,
+        /// Whom the report is about.
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        behaviour: String,
+        /// When it happened (YYYY-MM-DD).
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        description: String,
+        /// An evidence file (PNG, JPEG, PDF or text, per the rulebook); repeat for several.
+        #[arg(long)]
+        evidence: Vec<PathBuf>,
+        #[arg(long)]
+        report_id: Option<String>,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Take a submitted report into review (as --actor).
+    Review {
+        id: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// Decide a report you took into review: verified, rejected or malicious.
+    Decide {
+        id: String,
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        reasons: String,
+        #[command(flatten)]
+        on: On,
+    },
+    /// One report, with its history and the reporter's record.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open reports, oldest first.
+    Queue {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports by state and time to decision; partner batches and rejection rates.
+    Metrics {
+        #[arg(long)]
+        json: bool,
+    },
     /// Subjects whose net gain in a year is below the rulebook's annual expectation (CSV by default).
     Annual {
         #[arg(long, value_parser = clap::value_parser!(i32).range(1800..=9999))]

@@ -16,7 +16,7 @@ use crate::cli::{
 use crate::{open, parse_date, parse_subject, print_json, refuse, today};
 
 /// The date of an act: given or today, never in the future.
-fn act_date(on: &On) -> Result<Date> {
+pub fn act_date(on: &On) -> Result<Date> {
     let today = today();
     match on.on.as_deref() {
         None => Ok(today),
@@ -240,10 +240,13 @@ pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, purpose: &str, jso
     let accesses = store.accesses(&id)?;
     let decisions = store.decide_all(&id, date)?;
     let checks = store.checks_of(&id)?;
+    let reports_about = store.reports_about(&id, socred_store::MAX_PAGE)?;
+    let reports_filed = store.reports_by(&id, socred_store::MAX_PAGE)?;
     if json {
         return print_json(&serde_json::json!({
             "subject": info, "assessment": assessment, "list_entries": due.entries,
             "disputes": due.disputes, "accesses": accesses, "decisions": decisions, "checks": checks,
+            "reports_about": reports_about, "reports_filed": reports_filed,
         }));
     }
     print!("{}", crate::render::assessment(&info, &assessment));
@@ -272,6 +275,22 @@ pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, purpose: &str, jso
     println!("\nproviders' checks: {}", checks.len());
     for check in &checks {
         println!("  {}  {}  {} -> {} {}", check.at, check.provider, check.service, check.outcome, check.reasons.join(","));
+    }
+    println!("\nverified public reports about {}: {}", info.name, reports_about.len());
+    for report in &reports_about {
+        println!(
+            "  {} ({} on {}): {}; became record {} (dispute it with `socred dispute file`); evidence: {}",
+            report.id,
+            report.behaviour,
+            format_date(report.occurred_on),
+            report.description,
+            report.record_id.as_deref().unwrap_or("-"),
+            report.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    println!("\npublic reports filed by {}: {}", info.name, reports_filed.len());
+    for report in &reports_filed {
+        println!("  {} about {} ({}): {}", report.id, report.subject, report.behaviour, report.state);
     }
     println!("\nwho looked at this file: {}", accesses.len());
     for access in &accesses {

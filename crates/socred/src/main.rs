@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod due;
 mod render;
+mod reports;
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
@@ -116,7 +117,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rulebook { command } => rulebook(&cli, command),
         Command::Subject { command } => subject(&cli, command),
         Command::Record { command } => record(&cli, command),
-        Command::Import { file, format, skip_invalid, rejects, json } => {
+        Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {
+            reports::import_partner(&cli, file, partner, batch_id.as_deref(), *skip_invalid, *json)
+        }
+        Command::Import { file, format, skip_invalid, rejects, json, .. } => {
             import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }
         Command::Show { id, as_of, purpose, json } => {
@@ -163,6 +167,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report { command: cli::ReportCommand::Annual { year, limit, offset, json } } => {
             annual(&cli, *year, *limit, *offset, *json)
         }
+        Command::Report { command } => reports::report(&cli, command),
+        Command::Partner { command } => reports::partner(&cli, command),
         Command::Account { command } => accounts::account(&cli, command),
         Command::Token { command } => accounts::token(&cli, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),

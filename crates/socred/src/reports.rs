@@ -1,0 +1,310 @@
+//! `socred report …`, `socred partner …` and `socred import --partner`.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Result;
+use socred_core::date::format_date;
+use socred_ingest::Format;
+use socred_store::{NewReport, PartnerBatch, PartnerScope, ReportOutcome, ReportView, Reviewer, StoreError};
+
+use crate::cli::{Cli, PartnerCommand, ReportCommand};
+use crate::due::act_date;
+use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn render_report(view: &ReportView) -> String {
+    let mut out = format!(
+        "report {}: {} about {} ({} on {}), filed {}\n  {}\n",
+        view.id,
+        view.state,
+        view.subject,
+        view.behaviour,
+        format_date(view.occurred_on),
+        format_date(view.filed_on),
+        view.description
+    );
+    if let Some(reporter) = view.reporter {
+        out.push_str(&format!("  reporter: {reporter}"));
+        if let Some(stats) = view.reporter_stats {
+            out.push_str(&format!(
+                " ({} filed, {} verified, {} rejected, {} malicious: {:.0}% of decided found malicious)",
+                stats.filed,
+                stats.verified,
+                stats.rejected,
+                stats.malicious,
+                stats.malicious_share * 100.0
+            ));
+        }
+        out.push('\n');
+    }
+    for evidence in &view.evidence {
+        out.push_str(&format!("  evidence {} ({}, {} bytes)\n", evidence.hash, evidence.media_type, evidence.bytes));
+    }
+    if !view.same_facts.is_empty() {
+        out.push_str(&format!("  the same facts were reported earlier in: {}\n", view.same_facts.join(", ")));
+    }
+    for event in &view.history {
+        out.push_str(&format!(
+            "  {} {} by {}{}\n",
+            format_date(event.on),
+            event.state,
+            event.actor,
+            if event.reasons.is_empty() { String::new() } else { format!(": {}", event.reasons) }
+        ));
+    }
+    if let Some(record) = &view.record_id {
+        out.push_str(&format!("  became record {record}\n"));
+    }
+    if let Some(record) = &view.reporter_record_id {
+        out.push_str(&format!("  reporter's record: {record}\n"));
+    }
+    out
+}
+
+fn show(view: &ReportView, json: bool) -> Result<()> {
+    if json {
+        print_json(view)
+    } else {
+        print!("{}", render_report(view));
+        Ok(())
+    }
+}
+
+pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
+    match command {
+        ReportCommand::Annual { .. } => unreachable!("dispatched in main"),
+        ReportCommand::File { reporter, subject, behaviour, at, description, evidence, report_id, on } => {
+            let reporter = parse_subject("--reporter", reporter)?;
+            let subject = parse_subject("--subject", subject)?;
+            let occurred_on = parse_date("--at", at)?;
+            let on_date = act_date(on)?;
+            let mut store = open(cli)?;
+            let actor = actor(cli)?;
+            let limit = store.rulebook().reporting.evidence_max_bytes;
+            let mut hashes = Vec::new();
+            for path in evidence {
+                let data = read_limited(path, limit)?;
+                let info = store.add_evidence(&data, &actor).map_err(|e| match e {
+                    StoreError::Invalid { reason, .. } => refuse("--evidence", format!("{}: {reason}", path.display())),
+                    other => other.into(),
+                })?;
+                hashes.push(info.hash);
+            }
+            let report = NewReport {
+                id: report_id.clone(),
+                reporter,
+                subject,
+                behaviour: behaviour.clone(),
+                occurred_on,
+                description: description.clone(),
+                evidence: hashes,
+            };
+            let view = store.file_report(&report, on_date, now_ms(), &actor)?;
+            show(&view, on.json)
+        }
+        ReportCommand::Review { id, on } => {
+            let on_date = act_date(on)?;
+            let mut store = open(cli)?;
+            let view = store.review_report(id, &Reviewer { actor: actor(cli)?, subject: None }, on_date, now_ms())?;
+            show(&view, on.json)
+        }
+        ReportCommand::Decide { id, outcome, reasons, on } => {
+            let outcome = ReportOutcome::parse(outcome)
+                .ok_or_else(|| refuse("--outcome", format!("{outcome:?} is not one of verified, rejected, malicious")))?;
+            let on_date = act_date(on)?;
+            let mut store = open(cli)?;
+            let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli)?, subject: None }, on_date, now_ms())?;
+            show(&view, on.json)
+        }
+        ReportCommand::Show { id, json } => {
+            let store = open(cli)?;
+            let view = store.report(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
+            show(&view, *json)
+        }
+        ReportCommand::Queue { json } => {
+            let store = open(cli)?;
+            let queue = store.report_queue(socred_store::MAX_PAGE)?;
+            if *json {
+                return print_json(&queue);
+            }
+            if queue.is_empty() {
+                println!("no open reports");
+            }
+            for view in &queue {
+                print!("{}", render_report(view));
+            }
+            Ok(())
+        }
+        ReportCommand::Metrics { json } => {
+            let store = open(cli)?;
+            let reports = store.report_metrics()?;
+            let partners = store.partner_metrics()?;
+            if *json {
+                return print_json(&serde_json::json!({"reports": reports, "partners": partners}));
+            }
+            for (state, count) in &reports.by_state {
+                println!("reports {state:<13} {count}");
+            }
+            let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
+            println!(
+                "time to decision over {} decided: median {}, p90 {}, max {}",
+                reports.decided,
+                hours(reports.decision_hours_p50),
+                hours(reports.decision_hours_p90),
+                hours(reports.decision_hours_max)
+            );
+            for p in &partners {
+                println!(
+                    "partner {}: {} batches ({} refused), {} lines, mean {:.0} lines a batch, {} accepted, {} pending, {} rejected ({:.1}%)",
+                    p.partner,
+                    p.batches,
+                    p.batches_refused,
+                    p.lines,
+                    p.mean_batch_lines,
+                    p.accepted,
+                    p.pending_review,
+                    p.rejected,
+                    p.rejection_rate * 100.0
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|e| refuse("--evidence", format!("{}: {e}", path.display())))?;
+    let mut data = Vec::new();
+    file.take(limit + 1).read_to_end(&mut data).map_err(|e| refuse("--evidence", format!("{}: {e}", path.display())))?;
+    if data.len() as u64 > limit {
+        return Err(refuse("--evidence", format!("{} is larger than the rulebook's {limit} bytes", path.display())));
+    }
+    Ok(data)
+}
+
+fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
+    if json {
+        print_json(receipt)?;
+    } else {
+        for error in &receipt.errors {
+            eprintln!("line {}: {}: {}", error.line, error.field, error.reason);
+        }
+        println!(
+            "partner {} batch {}{}: {} lines, {} accepted, {} duplicates, {} pending review, {} rejected{}",
+            receipt.partner,
+            receipt.batch_id,
+            if receipt.replayed { " (seen before: nothing done again)" } else { "" },
+            receipt.lines,
+            receipt.accepted,
+            receipt.duplicates,
+            receipt.pending_review,
+            receipt.rejected,
+            if receipt.stored { "" } else { "; nothing was stored" }
+        );
+    }
+    if !receipt.stored && !receipt.replayed {
+        return Err(refuse(
+            "FILE",
+            format!(
+                "{} of {} lines are invalid; nothing was stored (use --skip-invalid to store the rest)",
+                receipt.rejected, receipt.lines
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&str>, skip_invalid: bool, json: bool) -> Result<()> {
+    if Format::from_path(file) == Some(Format::Csv) {
+        return Err(refuse("--partner", "partner batches are NDJSON"));
+    }
+    let data = std::fs::read(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
+    let mut store = open(cli)?;
+    let account = store.account(partner)?.ok_or_else(|| refuse("--partner", format!("no account {partner:?}")))?;
+    if account.role != socred_auth::Role::Partner {
+        return Err(refuse("--partner", format!("{partner} is a {} account, not a partner", account.role)));
+    }
+    let scope = PartnerScope {
+        username: account.username.clone(),
+        source: account.authority.clone().unwrap_or_else(|| account.username.clone()),
+        behaviours: account.behaviours.clone(),
+    };
+    let batch_id = match batch_id {
+        Some(id) => {
+            let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+            if !valid {
+                return Err(refuse("--batch-id", "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+            }
+            id.to_string()
+        }
+        None => {
+            use sha2::Digest;
+            format!("b-{}", &hex::encode(sha2::Sha256::digest(&data))[..24])
+        }
+    };
+    let receipt =
+        socred_ingest::import_partner(&mut store, data.as_slice(), Format::Ndjson, skip_invalid, &scope, &batch_id, now_ms(), &actor(cli)?)
+            .map_err(|e| match e {
+                socred_ingest::IngestError::Store(store) => store.into(),
+                other => anyhow::Error::from(other),
+            })?;
+    print_receipt(&receipt, json)
+}
+
+pub fn partner(cli: &Cli, command: &PartnerCommand) -> Result<()> {
+    match command {
+        PartnerCommand::Pending { json } => {
+            let store = open(cli)?;
+            let pending = store.pending_records(socred_store::MAX_PAGE)?;
+            if *json {
+                return print_json(&pending);
+            }
+            if pending.is_empty() {
+                println!("no partner records wait for a reviewer");
+            }
+            for p in &pending {
+                println!("{} from {}: {} {} on {}", p.record_id, p.partner, p.subject, p.behaviour, format_date(p.occurred_on));
+            }
+            Ok(())
+        }
+        PartnerCommand::Confirm { record_id, reasons, json } | PartnerCommand::Reject { record_id, reasons, json } => {
+            let confirm = matches!(command, PartnerCommand::Confirm { .. });
+            let mut store = open(cli)?;
+            let changed = store.decide_pending(record_id, confirm, reasons, &actor(cli)?)?;
+            let outcome = if confirm { "confirmed" } else { "rejected" };
+            if *json {
+                return print_json(&serde_json::json!({"record_id": record_id, "outcome": outcome, "changed": changed.is_some()}));
+            }
+            match changed {
+                Some(subject) => println!("{record_id} {outcome} (subject {subject})"),
+                None => println!("{record_id} was already {outcome}: nothing changed"),
+            }
+            Ok(())
+        }
+        PartnerCommand::Batches { partner, limit, json } => {
+            let store = open(cli)?;
+            let batches = store.partner_batches(partner.as_deref(), *limit)?;
+            if *json {
+                return print_json(&batches);
+            }
+            for b in &batches {
+                println!(
+                    "{} {}: {} lines, {} accepted, {} duplicates, {} pending, {} rejected{}",
+                    b.partner,
+                    b.batch_id,
+                    b.lines,
+                    b.accepted,
+                    b.duplicates,
+                    b.pending_review,
+                    b.rejected,
+                    if b.stored { "" } else { " (refused)" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
