@@ -195,5 +195,64 @@ const phone = { viewport: { width: 390, height: 844 } };
   console.log("ok: a provider checks a subject and sees only the decision");
 }
 
+// 5. A subject reports a breach of trust with a photo; a reviewer verifies it.
+{
+  const context = await browser.newContext(phone);
+  const page = await signIn(context, fixture.subject.username, fixture.password);
+  await page.goto(`${base}/me/reports`);
+  await accessible(page, "report form");
+  await page.getByLabel("Identifier of the person or organisation").fill(fixture.report.subject_id);
+  await page.getByLabel("What they did").selectOption(fixture.report.behaviour);
+  await page.getByLabel("When (YYYY-MM-DD)").fill(fixture.report.on);
+  await page.getByLabel("What you saw").fill("Crossed Renmin Road against the red light at 8:10.");
+  await page.getByLabel(/Evidence/).setInputFiles({ name: "crossing.png", mimeType: "image/png", buffer: Buffer.from("\x89PNG\r\n\x1a\nphoto", "latin1") });
+  await page.getByRole("button", { name: "File the report" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /filed: submitted/);
+  assert.equal((await page.getByTestId("report-state").first().textContent()).trim(), "submitted");
+  await accessible(page, "report filed");
+  await shot(page, "report-filed");
+  await context.close();
+}
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await signIn(context, fixture.reviewer.username, fixture.password);
+  await page.goto(`${base}/reviewer/reports`);
+  await accessible(page, "report queue");
+  const card = page.getByTestId("report").first();
+  assert.ok((await card.textContent()).includes("image/png"), "the evidence is listed");
+  assert.equal((await card.getByTestId("malicious-share").textContent()).trim(), "0%", "the reporter's malicious share is shown");
+  await card.getByRole("button", { name: "Take into review" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /under review by you/);
+  await page.getByTestId("report").first().getByLabel("Decision").selectOption("verified");
+  await page.getByTestId("report").first().getByLabel("Reasons").fill("Traffic camera footage confirms it.");
+  await page.getByTestId("report").first().getByRole("button", { name: "Decide" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /verified/);
+  await accessible(page, "report queue after decision");
+  await shot(page, "report-verified");
+  await page.goto(`${base}/reviewer/metrics`);
+  await accessible(page, "reviewer metrics");
+  assert.ok((await page.locator("main").textContent()).includes("verified"), "the metrics count the verified report");
+  await shot(page, "reviewer-metrics");
+  await context.close();
+  console.log("ok: a subject files a report with evidence, a reviewer verifies it");
+}
+
+// 6. A partner sees its receipts.
+{
+  const context = await browser.newContext(phone);
+  const page = await signIn(context, fixture.partner.username, fixture.password);
+  assert.equal(new URL(page.url()).pathname, "/partner");
+  await accessible(page, "partner receipts");
+  const receipt = await page.getByTestId("receipt").first().textContent();
+  assert.ok(receipt.includes(fixture.partner.batch) && receipt.includes("1 accepted") && receipt.includes("1 rejected"), receipt);
+  assert.ok(receipt.includes("outside partner bikes"), "the refused line is explained");
+  await shot(page, "partner-receipts");
+  await context.close();
+  console.log("ok: a partner sees its receipts");
+}
+
 await browser.close();
 console.log(`all browser checks passed; ${shots} screenshots in ${artifacts}`);

@@ -52,6 +52,8 @@ async fn the_web_ui_in_a_real_browser() {
             ("citizen", socred_auth::Role::Subject, Some("110101199003074514"), None),
             ("officer", socred_auth::Role::Officer, None, Some("Municipal Tax Bureau")),
             ("airline", socred_auth::Role::Provider, None, None),
+            ("reviewer", socred_auth::Role::Reviewer, None, None),
+            ("bikes", socred_auth::Role::Partner, None, Some("Hello Bike Co.")),
         ] {
             let account = NewAccount {
                 username: username.into(),
@@ -60,7 +62,7 @@ async fn the_web_ui_in_a_real_browser() {
                 subject: subject.map(|s| SubjectId::parse(s).unwrap()),
                 authority: authority.map(str::to_string),
                 services: if role == socred_auth::Role::Provider { vec!["civil-aviation".into(), "ordinary-rail".into()] } else { vec![] },
-                behaviours: vec![],
+                behaviours: if role == socred_auth::Role::Partner { vec!["unpaid-shared-bike-ride".into()] } else { vec![] },
             };
             store.add_account(&account, &actor("setup")).unwrap();
         }
@@ -82,6 +84,23 @@ async fn the_web_ui_in_a_real_browser() {
             )
             .unwrap();
         store.refresh_lists().unwrap();
+        let scope = socred_store::PartnerScope {
+            username: "bikes".into(),
+            source: "Hello Bike Co.".into(),
+            behaviours: vec!["unpaid-shared-bike-ride".into()],
+        };
+        let batch = "{\"id\": \"bk-1\", \"subject\": \"440524188001010014\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"2026-01-02\"}\n{\"id\": \"bk-2\", \"subject\": \"440524188001010014\", \"behaviour\": \"tax-evasion\", \"at\": \"2026-01-02\"}\n";
+        socred_ingest::import_partner(
+            &mut store,
+            batch.as_bytes(),
+            socred_ingest::Format::Ndjson,
+            true,
+            &scope,
+            "jan-1",
+            0,
+            &actor("bikes"),
+        )
+        .unwrap();
     }
     let today = socred_server::today();
     let subject_summary = {
@@ -100,6 +119,9 @@ async fn the_web_ui_in_a_real_browser() {
         "subject": {"username": "citizen", "score": subject_summary.0, "tier": subject_summary.1, "disputed_record": "tax-1"},
         "officer": {"username": "officer", "subject_name": "Zhao Lei", "subject_id": "440524188001010014", "behaviour": "tax-evasion", "tier_before": "A", "tier_after": "B"},
         "provider": {"username": "airline", "subject_id": "11010519491231002X", "expect": [["civil-aviation", "deny"], ["ordinary-rail", "allow"]]},
+        "report": {"subject_id": "440524188001010014", "behaviour": "jaywalking", "on": "2026-01-05"},
+        "reviewer": {"username": "reviewer"},
+        "partner": {"username": "bikes", "batch": "jan-1"},
         "public": {"search": "Wang", "name": "Wang Fang", "masked_id": "110105********002X", "full_id": "11010519491231002X"},
     });
     let artifacts = manifest.join("../../artifacts/browser");
@@ -121,5 +143,5 @@ async fn the_web_ui_in_a_real_browser() {
     assert!(stdout.contains("all browser checks passed"), "{stdout}");
     let shots =
         std::fs::read_dir(&artifacts).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
-    assert!(shots >= 8, "screenshots saved: {shots}");
+    assert!(shots >= 12, "screenshots saved: {shots}");
 }

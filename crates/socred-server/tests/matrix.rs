@@ -238,6 +238,10 @@ async fn pages_by_role() {
         ("/reviewer", Role::Reviewer),
         ("/reviewer/annual", Role::Reviewer),
         ("/provider", Role::Provider),
+        ("/me/reports", Role::Subject),
+        ("/reviewer/reports", Role::Reviewer),
+        ("/reviewer/metrics", Role::Reviewer),
+        ("/partner", Role::Partner),
     ] {
         let anonymous = server.client.get(server.url(path)).send().await.unwrap();
         assert_eq!(anonymous.status().as_u16(), 303, "{path} anonymous");

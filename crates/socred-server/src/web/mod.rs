@@ -10,6 +10,7 @@ pub mod chart;
 mod pages;
 mod portal;
 mod provider;
+mod reports;
 mod staff;
 
 use axum::Router;
@@ -46,6 +47,13 @@ pub fn router() -> Router<AppState> {
         .route("/reviewer/decisions", post(staff::decide))
         .route("/reviewer/notices", post(staff::serve_notice))
         .route("/reviewer/annual", get(staff::annual))
+        .route("/me/reports", get(reports::form).post(reports::file).layer(axum::extract::DefaultBodyLimit::max(reports::MAX_FORM_BYTES)))
+        .route("/reviewer/reports", get(reports::queue))
+        .route("/reviewer/reports/review", post(reports::review))
+        .route("/reviewer/reports/decide", post(reports::decide))
+        .route("/reviewer/pending", post(reports::decide_pending))
+        .route("/reviewer/metrics", get(reports::metrics))
+        .route("/partner", get(reports::receipts))
         .route("/provider", get(provider::provider))
         .route("/provider/checks", post(provider::check))
 }
@@ -99,10 +107,11 @@ pub fn url(text: &str) -> String {
 pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
     let mut nav = String::from(r#"<a href="/">Home</a> <a href="/lists">Public lists</a> <a href="/rulebook">Rulebook</a>"#);
     match caller.map(|c| c.account.role) {
-        Some(Role::Subject) => nav.push_str(r#" <a href="/me">My file</a>"#),
+        Some(Role::Subject) => nav.push_str(r#" <a href="/me">My file</a> <a href="/me/reports">Report</a>"#),
         Some(Role::Officer) => nav.push_str(r#" <a href="/officer">Officer console</a>"#),
-        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a> <a href="/reviewer/annual">Annual report</a>"#),
+        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a> <a href="/reviewer/reports">Reports</a> <a href="/reviewer/metrics">Metrics</a> <a href="/reviewer/annual">Annual report</a>"#),
         Some(Role::Provider) => nav.push_str(r#" <a href="/provider">Check a subject</a>"#),
+        Some(Role::Partner) => nav.push_str(r#" <a href="/partner">Batches</a>"#),
         _ => {}
     }
     nav.push_str(r#" <a href="/api/v1/docs">API</a>"#);
@@ -270,6 +279,7 @@ async fn login(State(state): State<AppState>, headers: axum::http::HeaderMap, Fo
         Role::Officer => "/officer",
         Role::Reviewer => "/reviewer",
         Role::Provider => "/provider",
+        Role::Partner => "/partner",
         _ => "/",
     };
     let mut response = Redirect::to(home).into_response();

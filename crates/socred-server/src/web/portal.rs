@@ -42,10 +42,11 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(fl
                 store.rulebook().clone(),
                 store.decide_all(&id, today)?,
                 store.checks_of(&id)?,
+                store.reports_about(&id, 100)?,
             ))
         })
         .await;
-    let (info, assessment, due, accesses, timeline, rulebook, decisions, checks) = match loaded {
+    let (info, assessment, due, accesses, timeline, rulebook, decisions, checks, reports) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
@@ -223,6 +224,24 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(fl
         ));
     }
 
+    let reports: String = if reports.is_empty() {
+        "<p>None.</p>".to_string()
+    } else {
+        reports
+            .iter()
+            .map(|r| {
+                format!(
+                    "<section class=\"card\"><h3>{} on {}</h3><p>{}</p><p>Evidence: {}</p><p class=\"meta\">Reported by {}. It became record <code>{}</code>: dispute it above if it is wrong.</p></section>",
+                    esc(&r.behaviour),
+                    socred_core::date::format_date(r.occurred_on),
+                    esc(&r.description),
+                    super::reports::evidence_links(r),
+                    r.reporter.map(|s| format!("<code>{s}</code>")).unwrap_or_else(|| "a member of the public (the rulebook does not disclose reporters)".into()),
+                    esc(r.record_id.as_deref().unwrap_or("")),
+                )
+            })
+            .collect()
+    };
     let body = format!(
         r#"<p>{} (<code>{}</code>, {})</p>
 {score}
@@ -235,6 +254,8 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(fl
 {dispute_form}
 <h2>What you may and may not do</h2>
 {}
+<h2>Verified reports about you</h2>
+{reports}
 <h2>Lists and notices</h2>
 {entries}
 <h2>Your disputes</h2>
