@@ -283,7 +283,7 @@ pub fn import(
     rejects: Option<&mut dyn Rejects>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, IngestError> {
-    import_as(store, reader, options, None, actor, file_label, rejects, progress)
+    import_as(store, reader, options, None, actor, file_label, rejects, progress, None)
 }
 
 /// Imports a partner's batch (from the API or a file) under its agreement:
@@ -308,8 +308,7 @@ pub fn import_partner(
     }
     let options = ImportOptions { format, skip_invalid };
     let label = format!("partner {} batch {batch_id}", partner.username);
-    let report = import_as(store, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {})?;
-    let receipt = PartnerBatch {
+    let receipt_of = |report: &ImportReport, stored: bool| PartnerBatch {
         batch_id: batch_id.to_string(),
         partner: partner.username.clone(),
         received_at_ms,
@@ -318,14 +317,25 @@ pub fn import_partner(
         duplicates: report.duplicates,
         pending_review: report.pending_review,
         rejected: report.rejected_rows,
-        stored: report.committed,
-        errors: report.errors.into_iter().map(|e| LineError { line: e.line, field: e.field, reason: e.reason }).collect(),
+        stored,
+        errors: report.errors.iter().map(|e| LineError { line: e.line, field: e.field.clone(), reason: e.reason.clone() }).collect(),
         errors_not_listed: report.errors_not_listed,
         replayed: false,
     };
-    store.save_partner_batch(&receipt)?;
+    let mut before_commit = |session: &mut socred_store::ImportSession<'_>, report: &ImportReport| -> Result<(), StoreError> {
+        session.save_partner_batch(&receipt_of(report, true))
+    };
+    let report = import_as(store, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {}, Some(&mut before_commit))?;
+    let receipt = receipt_of(&report, report.committed);
+    if !report.committed {
+        // Refused whole: nothing was stored but the receipt, which says why.
+        store.save_partner_batch(&receipt)?;
+    }
     Ok(receipt)
 }
+
+/// Runs inside the import's transaction, just before it commits.
+type BeforeCommit<'c> = &'c mut dyn FnMut(&mut socred_store::ImportSession<'_>, &ImportReport) -> Result<(), StoreError>;
 
 #[allow(clippy::too_many_arguments)]
 fn import_as(
@@ -337,6 +347,7 @@ fn import_as(
     file_label: &str,
     rejects: Option<&mut dyn Rejects>,
     progress: &mut dyn FnMut(u64),
+    before_commit: Option<BeforeCommit<'_>>,
 ) -> Result<ImportReport, IngestError> {
     let rulebook = store.rulebook().clone();
     let keep_raw = options.skip_invalid && rejects.is_some();
@@ -404,6 +415,9 @@ fn import_as(
         report.duplicates = 0;
         report.pending_review = 0;
         return Ok(report);
+    }
+    if let Some(before_commit) = before_commit {
+        before_commit(&mut importer.session, &report)?;
     }
     let summary = importer.session.commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
     report.committed = true;

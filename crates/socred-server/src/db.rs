@@ -226,12 +226,8 @@ impl Db {
             // subjects this write touched before answering, so a reader sees them.
             let result = result.and_then(|value| {
                 if store.lists_stale()? {
-                    let refreshed = store.refresh_lists_collect()?;
                     // The write dropped their cached summaries: recompute today's first.
-                    let today = crate::today();
-                    for (_, id) in &refreshed {
-                        store.summary(id, today)?;
-                    }
+                    let refreshed = store.refresh_derived(crate::today())?;
                     let keys: Vec<i64> = refreshed.into_iter().map(|(key, _)| key).collect();
                     hot.reload(store, &keys)?;
                 }

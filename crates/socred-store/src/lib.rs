@@ -152,6 +152,10 @@ fn configure(connection: &Connection) -> Result<()> {
          PRAGMA temp_store = MEMORY;",
     )?;
     connection.set_prepared_statement_cache_capacity(64);
+    // Query-planner stability: without it SQLite re-prepares a cached statement
+    // whenever a new value is bound to a parameter that might change its plan,
+    // which made per-subject queries parse their SQL again on every call.
+    connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -488,6 +492,37 @@ impl Store {
     }
 
     /// The hot summary: from the cache when it holds on `as_of`, else computed and cached.
+    /// Recomputes what writes left stale (list entries of `dirty` subjects,
+    /// then their cached summaries on `today`) and returns the subjects.
+    /// These tables are derived from the ledger, so their commits skip the
+    /// fsync (`synchronous = NORMAL`): if a crash loses them, `dirty` still
+    /// names the subjects and they are recomputed; the next durable commit
+    /// makes them durable anyway, because the WAL is written in order.
+    pub fn refresh_derived(&mut self, today: Date) -> Result<Vec<(i64, SubjectId)>> {
+        self.connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let result = self.refresh_lists_collect().and_then(|refreshed| {
+            let ids: Vec<SubjectId> = refreshed.iter().map(|(_, id)| *id).collect();
+            self.warm_subjects(&ids, today)?;
+            Ok(refreshed)
+        });
+        self.connection.execute_batch("PRAGMA synchronous = FULL")?;
+        result
+    }
+
+    /// Computes and caches the summaries of many subjects in one transaction:
+    /// cache rows written one by one would each cost a durable commit.
+    pub fn warm_subjects(&mut self, ids: &[SubjectId], as_of: Date) -> Result<()> {
+        self.connection.execute_batch("BEGIN IMMEDIATE")?;
+        let result = ids.iter().try_for_each(|id| self.summary(id, as_of).map(|_| ()));
+        match result {
+            Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
+            Err(error) => {
+                let _ = self.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
     pub fn summary(&self, id: &SubjectId, as_of: Date) -> Result<Summary> {
         let key = self.subject_key(id)?;
         if let Some(summary) = self.cached(key)?.filter(|summary| summary.holds_on(as_of)) {

@@ -100,6 +100,12 @@ pub struct PartnerMetrics {
 type PendingRow = (String, i64, String, String, i64, String, Option<String>);
 
 impl ImportSession<'_> {
+    /// Keeps a batch's receipt in the batch's own transaction: one commit, and
+    /// never records without their receipt.
+    pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
+        insert_receipt(self.connection(), receipt)
+    }
+
     /// Stores a partner record that must wait for a reviewer. Idempotent by id
     /// like records: the same id and content again is a duplicate; an id taken
     /// (pending or stored) by other content is refused.
@@ -175,24 +181,7 @@ impl Store {
 
     /// Keeps a receipt. A second receipt for the same batch id is not stored.
     pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
-        let text = serde_json::to_string(receipt).expect("receipts serialise");
-        self.connection.execute(
-            "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (partner, batch_id) DO NOTHING",
-            params![
-                receipt.partner,
-                receipt.batch_id,
-                receipt.received_at_ms,
-                receipt.lines as i64,
-                receipt.accepted as i64,
-                receipt.duplicates as i64,
-                receipt.pending_review as i64,
-                receipt.rejected as i64,
-                receipt.stored,
-                text
-            ],
-        )?;
-        Ok(())
+        insert_receipt(&self.connection, receipt)
     }
 
     /// A partner's receipts, newest first (all partners' when `partner` is None).
@@ -325,4 +314,25 @@ impl Store {
         })?;
         Ok(Some(record.subject.to_string()))
     }
+}
+
+pub(crate) fn insert_receipt(connection: &rusqlite::Connection, receipt: &PartnerBatch) -> Result<()> {
+    let text = serde_json::to_string(receipt).expect("receipts serialise");
+    connection.execute(
+        "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (partner, batch_id) DO NOTHING",
+        params![
+            receipt.partner,
+            receipt.batch_id,
+            receipt.received_at_ms,
+            receipt.lines as i64,
+            receipt.accepted as i64,
+            receipt.duplicates as i64,
+            receipt.pending_review as i64,
+            receipt.rejected as i64,
+            receipt.stored,
+            text
+        ],
+    )?;
+    Ok(())
 }

@@ -211,7 +211,9 @@ fn a_new_rulebook_version_must_keep_used_behaviours() {
     person(&mut store, PERSON);
     store.add_record(&record("tax-1", PERSON, "tax-evasion", "2025-03-01"), &actor()).unwrap();
     store.summary(&id(PERSON), day("2025-06-01")).unwrap();
-    let without_tax = DEFAULT_RULEBOOK.replacen("code = \"tax-evasion\"", "code = \"tax-fraud\"", 1);
+    let without_tax = DEFAULT_RULEBOOK
+        .replacen("code = \"tax-evasion\"", "code = \"tax-fraud\"", 1)
+        .replace("\"speeding-serious\", \"tax-evasion\"]", "\"speeding-serious\", \"tax-fraud\"]");
     let before = store.ledger_fingerprint().unwrap();
     assert!(
         matches!(store.activate_rulebook(&without_tax, "v2.toml", &actor()), Err(StoreError::Invalid { field, .. }) if field == "behaviour")
