@@ -334,6 +334,21 @@ pub fn import_partner(
     Ok(receipt)
 }
 
+/// A partner's batch id: 1-64 characters of `A-Z a-z 0-9 . _ : -`; without
+/// one, the batch's content names it, so the same bytes sent again are a replay.
+pub fn batch_id_of(given: Option<&str>, content: &[u8]) -> Result<String, String> {
+    match given {
+        Some(id) => {
+            let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+            if valid { Ok(id.to_string()) } else { Err("must be 1-64 characters of A-Z a-z 0-9 . _ : -".into()) }
+        }
+        None => {
+            use sha2::Digest;
+            Ok(format!("b-{}", &hex::encode(sha2::Sha256::digest(content))[..24]))
+        }
+    }
+}
+
 /// Runs inside the import's transaction, just before it commits.
 type BeforeCommit<'c> = &'c mut dyn FnMut(&mut socred_store::ImportSession<'_>, &ImportReport) -> Result<(), StoreError>;
 

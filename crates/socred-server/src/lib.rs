@@ -180,3 +180,8 @@ pub async fn shutdown_signal() {
 pub fn today() -> socred_core::Date {
     time::OffsetDateTime::now_utc().date()
 }
+
+/// Now, in unix milliseconds, from the server's clock: report times and rate limits.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -149,6 +149,23 @@ async fn reports_are_rate_limited_and_refuse_garbage() {
         )
         .await;
     assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("reporter")));
+    // Reviewers' decisions: garbage is refused naming the field.
+    let reviewer = server.token(Role::Reviewer).to_string();
+    for (path, body, status, field) in [
+        ("/api/v1/reports/none/decision", json!({"outcome": "maybe", "reasons": "r"}), 422, Some("outcome")),
+        ("/api/v1/reports/none/decision", json!({"outcome": "verified"}), 422, None),
+        ("/api/v1/reports/none/review", json!(null), 404, None),
+        ("/api/v1/partners/pending/none/decision", json!({"outcome": "perhaps", "reasons": "r"}), 422, Some("outcome")),
+        ("/api/v1/partners/pending/none/decision", json!({"outcome": "confirm", "reasons": "r"}), 404, None),
+    ] {
+        let (got, answer) = send(&server, &reviewer, "POST", path, Some(body)).await;
+        assert_eq!(got, status, "{path}: {answer}");
+        if let Some(field) = field {
+            assert_eq!(answer["error"]["field"], field, "{answer}");
+        }
+    }
+    let (status, _) = send(&server, &reviewer, "GET", "/api/v1/evidence/not-a-hash", None).await;
+    assert_eq!(status, 422);
     assert_eq!(server.fingerprint(), fingerprint, "nothing stored");
     for day in 1..=5 {
         let body = json!({"subject": OTHER, "behaviour": "waste-sorting", "occurred_on": format!("2026-01-0{day}"), "description": "bins"});

@@ -275,9 +275,13 @@ fn the_reporter_is_named_to_the_subject_only_if_the_rulebook_says_so() {
     let disclosing = DEFAULT_RULEBOOK.replace("disclose_reporter = false", "disclose_reporter = true");
     let mut store = Store::create(&dir.path().join("s.db"), &disclosing, "disclosing.toml", &actor("admin"), "init").unwrap();
     for (subject, name) in [(REPORTER, "Li Ming"), (TARGET, "Zhao Lei")] {
-        store.add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &actor("admin")).unwrap();
+        store
+            .add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &actor("admin"))
+            .unwrap();
     }
-    let r = store.file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "red light"), day("2026-01-06"), T0_MS, &actor("li")).unwrap();
+    let r = store
+        .file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "red light"), day("2026-01-06"), T0_MS, &actor("li"))
+        .unwrap();
     store.review_report(&r.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
     store.decide_report(&r.id, ReportOutcome::Verified, "camera", &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
     assert_eq!(store.reports_about(&id(TARGET), 10).unwrap()[0].reporter, Some(id(REPORTER)));

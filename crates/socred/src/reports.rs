@@ -233,19 +233,7 @@ pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&s
         source: account.authority.clone().unwrap_or_else(|| account.username.clone()),
         behaviours: account.behaviours.clone(),
     };
-    let batch_id = match batch_id {
-        Some(id) => {
-            let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
-            if !valid {
-                return Err(refuse("--batch-id", "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
-            }
-            id.to_string()
-        }
-        None => {
-            use sha2::Digest;
-            format!("b-{}", &hex::encode(sha2::Sha256::digest(&data))[..24])
-        }
-    };
+    let batch_id = socred_ingest::batch_id_of(batch_id, &data).map_err(|reason| refuse("--batch-id", reason))?;
     let receipt =
         socred_ingest::import_partner(&mut store, data.as_slice(), Format::Ndjson, skip_invalid, &scope, &batch_id, now_ms(), &actor(cli)?)
             .map_err(|e| match e {

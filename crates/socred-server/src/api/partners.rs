@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use socred_auth::{Action, Role};
 use socred_ingest::{Format, IngestError};
 use socred_store::{PartnerBatch, PartnerScope, PendingRecord, StoreError};
@@ -65,23 +64,14 @@ pub async fn push(
     if lines > MAX_PARTNER_LINES {
         return Err(ApiError::invalid("body", format!("a batch holds at most {MAX_PARTNER_LINES} lines, got {lines}")));
     }
-    let batch_id = match params.batch_id {
-        Some(id) => {
-            let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
-            if !valid {
-                return Err(ApiError::invalid("batch_id", "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
-            }
-            id
-        }
-        None => format!("b-{}", &hex::encode(Sha256::digest(&body))[..24]),
-    };
+    let batch_id = socred_ingest::batch_id_of(params.batch_id.as_deref(), &body).map_err(|reason| ApiError::invalid("batch_id", reason))?;
     let scope = PartnerScope {
         username: caller.account.username.clone(),
         source: caller.account.authority.clone().unwrap_or_else(|| caller.account.username.clone()),
         behaviours: caller.account.behaviours.clone(),
     };
     let actor = caller.actor();
-    let received_at_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let received_at_ms = crate::now_ms();
     let receipt = state
         .db
         .write(move |store| {

@@ -22,10 +22,6 @@ pub const MAX_EVIDENCE_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Open reports shown in one page of the queue.
 pub const QUEUE_PAGE: u32 = 500;
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// The person an account reports as.
 fn reporter_of(caller: &Caller) -> ApiResult<socred_core::SubjectId> {
     caller.account.subject.ok_or_else(|| {
@@ -127,7 +123,7 @@ pub async fn file(
     };
     let actor = caller.actor();
     let today = crate::today();
-    let view = state.db.write(move |store| store.file_report(&report, today, now_ms(), &actor)).await?;
+    let view = state.db.write(move |store| store.file_report(&report, today, crate::now_ms(), &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
@@ -184,7 +180,7 @@ pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Pat
     caller.require(Action::ReviewReport)?;
     let reviewer = reviewer_of(&caller);
     let today = crate::today();
-    let view = state.db.write(move |store| store.review_report(&id, &reviewer, today, now_ms())).await?;
+    let view = state.db.write(move |store| store.review_report(&id, &reviewer, today, crate::now_ms())).await?;
     Ok(axum::Json(view))
 }
 
@@ -211,6 +207,6 @@ pub async fn decide(
     caller.require(Action::ReviewReport)?;
     let on = act_on(body.on.as_deref())?;
     let reviewer = reviewer_of(&caller);
-    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer, on, now_ms())).await?;
+    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer, on, crate::now_ms())).await?;
     Ok(axum::Json(view))
 }

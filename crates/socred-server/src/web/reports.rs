@@ -21,10 +21,6 @@ const MAX_FORM_FIELDS: usize = 32;
 /// not fit; this bounds the request, the rulebook bounds each file.
 pub const MAX_FORM_BYTES: usize = 24 * 1024 * 1024;
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 pub fn evidence_links(view: &ReportView) -> String {
     if view.evidence.is_empty() {
         return "none".into();
@@ -150,7 +146,7 @@ pub async fn file(State(state): State<AppState>, caller: MaybeCaller, mut multip
                 for data in &files {
                     report.evidence.push(store.add_evidence(data, &actor)?.hash);
                 }
-                store.file_report(&report, today, now_ms(), &actor)
+                store.file_report(&report, today, crate::now_ms(), &actor)
             })
             .await?;
         Ok(format!("Report {} filed: {}. It has no effect until a reviewer verifies it.", view.id, view.state))
@@ -260,7 +256,7 @@ pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let id = form.id.clone();
     let result = state
         .db
-        .write(move |store| store.review_report(&id, &reviewer, today, now_ms()))
+        .write(move |store| store.review_report(&id, &reviewer, today, crate::now_ms()))
         .await
         .map(|v| format!("Report {} is under review by you.", v.id));
     back("/reviewer/reports", result)
@@ -287,7 +283,8 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
         let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
         let today = crate::today();
-        let view = state.db.write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer, today, now_ms())).await?;
+        let view =
+            state.db.write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer, today, crate::now_ms())).await?;
         Ok(format!("Report {} {}.", view.id, view.state))
     }
     .await;
