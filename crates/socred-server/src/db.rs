@@ -46,8 +46,24 @@ enum Job {
     Tick,
 }
 
+/// Check logs waiting for the writer. Handlers append here under a short
+/// lock instead of sending each log through the writer's queue: a check then
+/// costs no channel send and no wake-up of the writer thread, which drains
+/// the buffer on its ticks. `closed` is set by the writer's last drain, so a
+/// log can never be left behind after it.
+#[derive(Default)]
+struct CheckBuffer {
+    logs: Vec<CheckLog>,
+    closed: bool,
+}
+
+/// Logs buffered beyond this go through the queue instead, so a stalled
+/// writer slows checks down rather than growing memory.
+const CHECK_BUFFER_MAX: usize = 4 * CHECK_GROUP;
+
 pub struct Db {
     path: PathBuf,
+    check_buffer: Arc<Mutex<CheckBuffer>>,
     pub hot: Arc<HotIndex>,
     readers: Mutex<Vec<Store>>,
     reader_permits: Semaphore,
@@ -55,7 +71,13 @@ pub struct Db {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
+fn drain(buffer: &Mutex<CheckBuffer>, into: &mut Vec<CheckLog>, close: bool) {
+    let mut buffer = buffer.lock().expect("check buffer lock");
+    into.append(&mut buffer.logs);
+    buffer.closed |= close;
+}
+
+fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mutex<CheckBuffer>>) {
     let mut pending: Vec<Job> = Vec::with_capacity(ACCESS_GROUP);
     // Held across cycles until CHECK_GROUP, a tick, a flush or a write.
     let mut checks: Vec<CheckLog> = Vec::with_capacity(CHECK_GROUP);
@@ -79,6 +101,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
                 Job::Tick => tick = true,
                 Job::Write(write) => {
                     flush_accesses(&store, &mut accesses);
+                    drain(&buffer, &mut checks, false);
                     flush_checks(&store, &mut checks);
                     write(&mut store);
                 }
@@ -86,6 +109,8 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
         }
         flush_accesses(&store, &mut accesses);
         if tick || !flushed.is_empty() || checks.len() >= CHECK_GROUP {
+            // A flush request was sent after its caller's checks were buffered.
+            drain(&buffer, &mut checks, false);
             flush_checks(&store, &mut checks);
             for reply in flushed {
                 let _ = reply.send(());
@@ -95,6 +120,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>) {
             index_checks(&store, &mut last_indexed);
         }
     }
+    drain(&buffer, &mut checks, true);
     flush_checks(&store, &mut checks);
     tracing::info!("writer drained its queue and stopped");
 }
@@ -173,14 +199,17 @@ impl Db {
             pool.push(Store::open_read_only(path)?);
         }
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE);
+        let check_buffer = Arc::new(Mutex::new(CheckBuffer::default()));
+        let writer_buffer = Arc::clone(&check_buffer);
         let thread = std::thread::Builder::new()
             .name("socred-writer".into())
-            .spawn(move || writer_loop(writer_store, receiver))
+            .spawn(move || writer_loop(writer_store, receiver, writer_buffer))
             .expect("the writer thread starts");
         let weak = sender.downgrade();
         std::thread::Builder::new().name("socred-ticker".into()).spawn(move || ticker(weak)).expect("the ticker thread starts");
         Ok(Db {
             path: path.to_path_buf(),
+            check_buffer,
             hot,
             readers: Mutex::new(pool),
             reader_permits: Semaphore::new(readers),
@@ -273,7 +302,17 @@ impl Db {
     /// a provider must not wait for an fsync to learn a decision). A full
     /// queue makes the caller wait: logs are never dropped. A crash can lose
     /// the checks of the last TICK_MS; `socred audit verify` still holds.
-    pub async fn log_checks(&self, logs: Vec<CheckLog>) -> Result<(), ApiError> {
+    pub async fn log_checks(&self, mut logs: Vec<CheckLog>) -> Result<(), ApiError> {
+        {
+            let mut buffer = self.check_buffer.lock().expect("check buffer lock");
+            if buffer.closed {
+                return Err(ApiError::unavailable("the server is shutting down"));
+            }
+            if buffer.logs.len() + logs.len() <= CHECK_BUFFER_MAX {
+                buffer.logs.append(&mut logs);
+                return Ok(());
+            }
+        }
         self.send(Job::Checks(logs)).await
     }
 

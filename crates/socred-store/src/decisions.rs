@@ -102,6 +102,27 @@ fn unpack(data: &[u8], rows: i64) -> Result<Vec<Packed>> {
     Ok(out)
 }
 
+/// The subject keys of a group's checks, in order, without decoding their
+/// texts: all the index needs, and the index runs behind every check.
+fn unpack_subjects(data: &[u8], rows: i64) -> Result<Vec<i64>> {
+    let corrupt = || StoreError::Corrupt("a check group does not decode".into());
+    let mut at = 0usize;
+    let mut out = Vec::with_capacity(rows.max(0) as usize);
+    for _ in 0..rows {
+        let key = data.get(at..at + 8).ok_or_else(corrupt)?;
+        out.push(i64::from_le_bytes(key.try_into().expect("8 bytes")));
+        at += 8 + 8 + 4;
+        for _ in 0..4 {
+            let length = data.get(at..at + 2).ok_or_else(corrupt)?;
+            at += 2 + u16::from_le_bytes(length.try_into().expect("2 bytes")) as usize;
+        }
+    }
+    if at != data.len() {
+        return Err(corrupt());
+    }
+    Ok(out)
+}
+
 fn group_hash(prev: &str, grp: i64, first_seq: i64, rows: i64, data: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev.as_bytes());
@@ -251,6 +272,11 @@ impl Store {
 
     /// Groups holding checks after `seq`, decoded: (first seq, checks).
     fn groups_after(&self, seq: i64, max_rows: i64) -> Result<Vec<(i64, Vec<Packed>)>> {
+        self.raw_groups_after(seq, max_rows)?.into_iter().map(|(first, count, data)| Ok((first, unpack(&data, count)?))).collect()
+    }
+
+    /// (first_seq, rows, packed data) of the groups from the one holding `seq`.
+    fn raw_groups_after(&self, seq: i64, max_rows: i64) -> Result<Vec<(i64, i64, Vec<u8>)>> {
         let mut statement =
             // Groups are contiguous in `seq`, so the one holding `seq` (found
             // through the first_seq index) starts the range: no scan of the log.
@@ -264,7 +290,7 @@ impl Store {
         let (mut out, mut total) = (Vec::new(), 0i64);
         while let Some(row) = rows.next()? {
             let (first, count, data): (i64, i64, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            out.push((first, unpack(&data, count)?));
+            out.push((first, count, data));
             total += count;
             if total >= max_rows {
                 break;
@@ -282,11 +308,11 @@ impl Store {
             let upto = self.checks_indexed_upto()?;
             let mut pairs: Vec<(i64, i64)> = Vec::new();
             let mut last = upto;
-            for (first, checks) in self.groups_after(upto, i64::from(max_rows))? {
-                for (offset, packed) in checks.iter().enumerate() {
+            for (first, count, data) in self.raw_groups_after(upto, i64::from(max_rows))? {
+                for (offset, subject_key) in unpack_subjects(&data, count)?.into_iter().enumerate() {
                     let seq = first + offset as i64;
                     if seq > upto {
-                        pairs.push((packed.subject_key, seq));
+                        pairs.push((subject_key, seq));
                     }
                     last = last.max(seq);
                 }
