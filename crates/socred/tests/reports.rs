@@ -207,6 +207,11 @@ fn report_commands_refuse_garbage_and_change_nothing() {
     env.refused(&["report", "decide", "nope", "--outcome", "maybe", "--reasons", "x"], &["--outcome", "verified, rejected, malicious"]);
     env.refused(&["report", "review", "nope"], &["report nope does not exist"]);
     env.refused(&["report", "show", "nope"], &["does not exist"]);
+    let big = env.write("big.txt", vec![b'a'; 2 * 1024 * 1024 + 1]);
+    env.refused(&with(&base, &["--evidence", big.to_str().unwrap()]), &["--evidence", "larger than the rulebook's"]);
+    env.refused(&["partner", "confirm", "nope", "--reasons", "x"], &["pending record nope does not exist"]);
+    env.refused(&["partner", "reject", "nope", "--reasons", "x"], &["pending record nope does not exist"]);
+    env.refused(&["partner", "batches", "--limit", "0"], &["--limit"]);
     assert_eq!(env.fingerprint(), fingerprint);
 }
 

@@ -177,6 +177,14 @@ pub fn back(to: &str, result: Result<String, ApiError>) -> Response {
     Redirect::to(&location).into_response()
 }
 
+/// The signed-in caller of a role posting a form with a valid CSRF token, or
+/// the page (login redirect, 403) that says why not.
+pub fn form_caller(caller: MaybeCaller, role: Role, csrf: &str) -> Result<Caller, Response> {
+    let caller = signed_in(caller, Some(role))?;
+    check_csrf(&caller, csrf)?;
+    Ok(caller)
+}
+
 /// The signed-in caller, or a redirect to the login page.
 pub fn signed_in(caller: MaybeCaller, role: Option<Role>) -> Result<Caller, Response> {
     match caller.0 {

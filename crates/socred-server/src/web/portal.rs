@@ -10,7 +10,7 @@ use socred_core::lists::EntryState;
 use socred_core::process::{CaseId, EntryId, Event};
 use socred_core::record::RecordId;
 
-use super::{Flash, back, check_csrf, esc, page, signed_in};
+use super::{Flash, back, esc, form_caller, page, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
@@ -279,13 +279,10 @@ pub struct AppealForm {
 }
 
 pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<AppealForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Subject)) {
+    let caller = match form_caller(caller, Role::Subject, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let lookup = entry.clone();
@@ -312,13 +309,10 @@ pub struct DisputeForm {
 }
 
 pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<DisputeForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Subject)) {
+    let caller = match form_caller(caller, Role::Subject, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let record = RecordId::parse(&form.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record.clone();

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use socred_auth::Role;
 use socred_core::decide::{Cause, Decision};
 
-use super::{Flash, check_csrf, esc, page, signed_in};
+use super::{Flash, esc, form_caller, page, signed_in};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
@@ -42,13 +42,10 @@ pub struct CheckForm {
 }
 
 pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(input): Form<CheckForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Provider)) {
+    let caller = match form_caller(caller, Role::Provider, &input.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &input.csrf) {
-        return response;
-    }
     let subject = input.subject.trim().to_string();
     let result = crate::api::checks::run_check(&state, &caller, &subject, &input.service, None).await;
     let (status, outcome) = match result {

@@ -9,7 +9,7 @@ use socred_auth::Role;
 use socred_core::date::format_date;
 use socred_store::{NewReport, ReportOutcome, ReportView, Reviewer};
 
-use super::{Flash, back, check_csrf, esc, page, signed_in};
+use super::{Flash, back, check_csrf, esc, form_caller, page, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
@@ -244,13 +244,10 @@ pub struct ReviewForm {
 }
 
 pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<ReviewForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+    let caller = match form_caller(caller, Role::Reviewer, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
     let today = crate::today();
     let id = form.id.clone();
@@ -271,13 +268,10 @@ pub struct DecideForm {
 }
 
 pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<DecideForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+    let caller = match form_caller(caller, Role::Reviewer, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
@@ -300,13 +294,10 @@ pub struct PendingForm {
 }
 
 pub async fn decide_pending(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<PendingForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+    let caller = match form_caller(caller, Role::Reviewer, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let confirm = match form.outcome.as_str() {
             "confirm" => true,

@@ -10,7 +10,7 @@ use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event
 use socred_core::record::{RecordId, RecordInput};
 use socred_store::AccessRequest;
 
-use super::{Flash, back, check_csrf, esc, page, signed_in, url};
+use super::{Flash, back, esc, form_caller, page, signed_in, url};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
@@ -188,9 +188,7 @@ pub async fn officer_subject(
 }
 
 fn officer_caller(caller: MaybeCaller, csrf: &str) -> Result<Caller, Response> {
-    let caller = signed_in(caller, Some(Role::Officer))?;
-    check_csrf(&caller, csrf)?;
-    Ok(caller)
+    super::form_caller(caller, Role::Officer, csrf)
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,13 +414,10 @@ pub struct DecisionForm {
 }
 
 pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<DecisionForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+    let caller = match form_caller(caller, Role::Reviewer, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let case = CaseId::parse(&form.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
         let outcome_error = || ApiError::invalid("outcome", format!("{:?} is not a decision for a {}", form.outcome, form.kind));
@@ -474,13 +469,10 @@ pub struct NoticeForm {
 }
 
 pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<NoticeForm>) -> Response {
-    let caller = match signed_in(caller, Some(Role::Reviewer)) {
+    let caller = match form_caller(caller, Role::Reviewer, &form.csrf) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
     let result = async {
         let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let actor = caller.actor();
