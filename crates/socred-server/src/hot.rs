@@ -1,20 +1,43 @@
 //! The hot index: what a decision needs about every subject, in memory.
 //!
-//! Per subject, 40 bytes: its id, its tier with the window of dates on which
-//! that tier holds (from the cached summary), and — for the few subjects that
-//! have any — their listing intervals and links. Decisions made from it are
+//! Per subject, under 64 bytes: its id, its tier with the window of dates on
+//! which that tier holds (from the cached summary), and — for the few
+//! subjects that have any — their listing intervals and links. Decisions made from it are
 //! the core's `decide` on the same standings the store would build, so they
 //! cannot differ; when a window does not cover the asked date, the caller
 //! falls back to the store. The writer thread updates the index after every
 //! write, for the subjects the write touched.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
-use socred_core::decide::{self, Decision, LinkedStandings, Listed, Standing, UnknownService};
+use socred_core::decide::{self, Decision, LinkedStandings, Listed, Outcome, Standing, UnknownService};
 use socred_core::process::EntryId;
-use socred_core::{Date, Rulebook, SubjectId, Tier};
+use socred_core::rulebook::Extension;
+use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 use socred_store::{HotData, Store, StoreError};
+
+/// What a provider is told of a decision: the outcome, the reason codes the
+/// rulebook marks as disclosable, any benefits, and the appeal route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+    pub benefits: Vec<String>,
+    pub appeal: String,
+}
+
+impl Verdict {
+    pub fn of(decision: &Decision) -> Verdict {
+        let mut reasons: Vec<String> = Vec::new();
+        for reason in decision.reasons.iter().filter(|r| r.disclose) {
+            if !reasons.contains(&reason.measure) {
+                reasons.push(reason.measure.clone());
+            }
+        }
+        Verdict { outcome: decision.outcome, reasons, benefits: decision.benefits.clone(), appeal: decision.appeal.clone() }
+    }
+}
 
 /// Listings and links: only for the subjects that have any.
 #[derive(Debug, Clone, Default)]
@@ -26,10 +49,12 @@ struct Extra {
     representatives: Vec<u32>,
 }
 
-/// One subject's hot state.
+/// One subject's hot state, stored in the map beside its id so that a
+/// decision about a plain subject costs one probe of a large table (the
+/// probes are cache misses: the table does not fit in cache).
 #[derive(Debug, Clone)]
 pub struct Hot {
-    id: SubjectId,
+    key: u32,
     tier: u8,
     /// Julian days; `valid_until` i32::MAX when open-ended; `valid_from` > `valid_until` when unknown.
     valid_from: i32,
@@ -37,11 +62,81 @@ pub struct Hot {
     extra: Option<Box<Extra>>,
 }
 
+/// The verdict for a subject with no listing in force and no link that the
+/// service's measures extend along depends only on the service, the
+/// subject's kind and its tier: `decide` reads nothing else. Each is computed
+/// once by the core's `decide` and shared. Indexed by service, kind, tier rank.
+struct Verdicts {
+    tiers: usize,
+    slots: Vec<OnceLock<Arc<Verdict>>>,
+    /// Per service and kind: the links its measures extend along (LINK_* bits).
+    links: Vec<[u8; 2]>,
+}
+
+const LINK_GUARDIANS: u8 = 1;
+const LINK_REPRESENTED: u8 = 2;
+const LINK_REPRESENTATIVES: u8 = 4;
+
+fn kind_index(kind: SubjectKind) -> usize {
+    match kind {
+        SubjectKind::Person => 0,
+        SubjectKind::Organisation => 1,
+    }
+}
+
+impl Verdicts {
+    fn new(rulebook: &Rulebook) -> Verdicts {
+        let tiers = rulebook.tiers.len();
+        let links = rulebook
+            .services
+            .iter()
+            .map(|service| {
+                let mut bits = [0u8; 2];
+                for kind in [SubjectKind::Person, SubjectKind::Organisation] {
+                    for measure in rulebook.measures.iter().filter(|m| m.service == service.code && m.applies_to.contains(&kind)) {
+                        for extension in &measure.extends_to {
+                            bits[kind_index(kind)] |= match extension {
+                                Extension::Children => LINK_GUARDIANS,
+                                Extension::LegalRepresentatives => LINK_REPRESENTED,
+                                Extension::RepresentedOrganisations => LINK_REPRESENTATIVES,
+                            };
+                        }
+                    }
+                }
+                bits
+            })
+            .collect();
+        Verdicts { tiers, slots: (0..rulebook.services.len() * 2 * tiers).map(|_| OnceLock::new()).collect(), links }
+    }
+
+    /// The shared verdict's slot, if this subject's verdict is the shared one on `day`.
+    fn slot(&self, service: usize, kind: SubjectKind, hot: &Hot, day: i32) -> Option<&OnceLock<Arc<Verdict>>> {
+        let tier = usize::from(hot.tier);
+        if tier >= self.tiers || !HotIndex::covers(hot, day) {
+            return None;
+        }
+        if let Some(extra) = &hot.extra {
+            let links = self.links[service][kind_index(kind)];
+            let listed = extra.listings.iter().any(|(_, _, since, until)| *since <= day && day < *until);
+            let linked = (links & LINK_GUARDIANS != 0 && !extra.guardians.is_empty())
+                || (links & LINK_REPRESENTED != 0 && !extra.represented.is_empty())
+                || (links & LINK_REPRESENTATIVES != 0 && !extra.representatives.is_empty());
+            if listed || linked {
+                return None;
+            }
+        }
+        Some(&self.slots[(service * 2 + kind_index(kind)) * self.tiers + tier])
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 struct Inner {
     rulebook: Arc<Rulebook>,
-    keys: HashMap<SubjectId, u32>,
-    /// Indexed by the store's subject key.
-    subjects: Vec<Option<Hot>>,
+    verdicts: Verdicts,
+    subjects: FastMap<SubjectId, Hot>,
+    /// The id of each store key: links and reloads name subjects by key.
+    ids: Vec<Option<SubjectId>>,
 }
 
 pub struct HotIndex {
@@ -56,9 +151,16 @@ pub enum Miss {
     Stale,
 }
 
+/// An answer from memory: the verdict and the subject's key in the store.
+pub struct Answered {
+    pub verdict: Arc<Verdict>,
+    pub subject_key: i64,
+}
+
 impl HotIndex {
     pub fn new(rulebook: Arc<Rulebook>) -> HotIndex {
-        HotIndex { inner: RwLock::new(Inner { rulebook, keys: HashMap::new(), subjects: Vec::new() }) }
+        let verdicts = Verdicts::new(&rulebook);
+        HotIndex { inner: RwLock::new(Inner { rulebook, verdicts, subjects: FastMap::default(), ids: Vec::new() }) }
     }
 
     /// Loads every subject (on the writer's connection, at startup).
@@ -66,10 +168,12 @@ impl HotIndex {
         let data = store.hot_data(None)?;
         let mut inner = self.inner.write().expect("hot index lock");
         inner.rulebook = store.rulebook().clone();
-        inner.keys.clear();
+        inner.verdicts = Verdicts::new(&inner.rulebook);
         inner.subjects.clear();
+        inner.ids.clear();
+        inner.subjects.reserve(data.subjects.len());
         Self::apply(&mut inner, data, None);
-        Ok(inner.keys.len())
+        Ok(inner.subjects.len())
     }
 
     /// Reloads some subjects after a write.
@@ -93,7 +197,7 @@ impl HotIndex {
         if let Some(keys) = only {
             // The subjects reloaded lose what they had; links are rebuilt below from both ends.
             for key in keys {
-                if let Some(Some(hot)) = inner.subjects.get_mut(slot(*key)) {
+                if let Some(hot) = Self::by_key_mut(inner, *key) {
                     hot.extra = None;
                     hot.valid_from = i32::MAX;
                     hot.valid_until = i32::MIN;
@@ -102,16 +206,20 @@ impl HotIndex {
         }
         for (key, id) in data.subjects {
             let index = slot(key);
-            if inner.subjects.len() <= index {
-                inner.subjects.resize(index + 1, None);
+            if inner.ids.len() <= index {
+                inner.ids.resize(index + 1, None);
             }
-            inner.keys.insert(id, key as u32);
-            if inner.subjects[index].is_none() {
-                inner.subjects[index] = Some(Hot { id, tier: 0, valid_from: i32::MAX, valid_until: i32::MIN, extra: None });
-            }
+            inner.ids[index] = Some(id);
+            inner.subjects.entry(id).or_insert(Hot {
+                key: u32::try_from(key).expect("subject keys fit in 32 bits"),
+                tier: 0,
+                valid_from: i32::MAX,
+                valid_until: i32::MIN,
+                extra: None,
+            });
         }
         for (key, tier, from, until) in data.summaries {
-            if let Some(Some(hot)) = inner.subjects.get_mut(slot(key)) {
+            if let Some(hot) = Self::by_key_mut(inner, key) {
                 hot.tier = tier;
                 hot.valid_from = from.to_julian_day();
                 hot.valid_until = until.map_or(i32::MAX, |d| d.to_julian_day());
@@ -120,7 +228,7 @@ impl HotIndex {
         let lists: HashMap<String, u8> = inner.rulebook.lists.iter().enumerate().map(|(i, l)| (l.code.clone(), i as u8)).collect();
         for (key, list, entry, since, until) in data.listings {
             let (Some(list), Ok(entry)) = (lists.get(&list), EntryId::parse(&entry)) else { continue };
-            if let Some(Some(hot)) = inner.subjects.get_mut(slot(key)) {
+            if let Some(hot) = Self::by_key_mut(inner, key) {
                 hot.extra.get_or_insert_with(Default::default).listings.push((*list, entry, since.to_julian_day(), until.to_julian_day()));
             }
         }
@@ -139,9 +247,21 @@ impl HotIndex {
         }
     }
 
-    fn standing(inner: &Inner, key: u32, as_of: i32) -> Result<Standing, Miss> {
-        let hot = inner.subjects.get(key as usize).and_then(Option::as_ref).ok_or(Miss::UnknownSubject)?;
-        if !(hot.valid_from <= as_of && as_of < hot.valid_until) {
+    fn id_of(inner: &Inner, key: i64) -> Option<SubjectId> {
+        usize::try_from(key).ok().and_then(|index| inner.ids.get(index).copied().flatten())
+    }
+
+    fn by_key_mut(inner: &mut Inner, key: i64) -> Option<&mut Hot> {
+        let id = Self::id_of(inner, key)?;
+        inner.subjects.get_mut(&id)
+    }
+
+    fn covers(hot: &Hot, day: i32) -> bool {
+        hot.valid_from <= day && day < hot.valid_until
+    }
+
+    fn standing(inner: &Inner, id: SubjectId, hot: &Hot, day: i32) -> Result<Standing, Miss> {
+        if !Self::covers(hot, day) {
             return Err(Miss::Stale);
         }
         let listed = hot
@@ -151,37 +271,65 @@ impl HotIndex {
                 extra
                     .listings
                     .iter()
-                    .filter(|(_, _, since, until)| *since <= as_of && as_of < *until)
+                    .filter(|(_, _, since, until)| *since <= day && day < *until)
                     .map(|(list, entry, _, _)| Listed { list: inner.rulebook.lists[*list as usize].code.clone(), entry: entry.clone() })
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Standing { subject: hot.id, tier: Tier(hot.tier), listed })
+        Ok(Standing { subject: id, tier: Tier(hot.tier), listed })
     }
 
-    /// Decides from memory, or says why it cannot.
-    pub fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Result<Decision, UnknownService>, Miss> {
-        let inner = self.inner.read().expect("hot index lock");
-        let key = *inner.keys.get(id).ok_or(Miss::UnknownSubject)?;
+    fn linked_standing(inner: &Inner, key: u32, day: i32) -> Result<Standing, Miss> {
+        let id = Self::id_of(inner, i64::from(key)).ok_or(Miss::Stale)?;
+        let hot = inner.subjects.get(&id).ok_or(Miss::Stale)?;
+        Self::standing(inner, id, hot, day)
+    }
+
+    fn decide_with(inner: &Inner, id: SubjectId, hot: &Hot, service: &str, as_of: Date) -> Result<Result<Decision, UnknownService>, Miss> {
         let day = as_of.to_julian_day();
-        let own = Self::standing(&inner, key, day)?;
+        let own = Self::standing(inner, id, hot, day)?;
         let mut linked = LinkedStandings::default();
-        if let Some(extra) = inner.subjects[key as usize].as_ref().and_then(|h| h.extra.as_ref()) {
+        if let Some(extra) = hot.extra.as_ref() {
             for (keys, out) in [
                 (&extra.guardians, &mut linked.guardians),
                 (&extra.represented, &mut linked.represented),
                 (&extra.representatives, &mut linked.representatives),
             ] {
                 for other in keys {
-                    out.push(Self::standing(&inner, *other, day)?);
+                    out.push(Self::linked_standing(inner, *other, day)?);
                 }
             }
         }
         Ok(decide::decide(&inner.rulebook, service, as_of, &own, &linked))
     }
 
+    /// What a provider is told, from memory: a subject whose listings and
+    /// links cannot matter to this service on this date gets the shared
+    /// verdict of its (service, kind, tier), others a fresh decision. Both
+    /// are the core's `decide`.
+    pub fn check(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Result<Answered, UnknownService>, Miss> {
+        let inner = self.inner.read().expect("hot index lock");
+        let hot = inner.subjects.get(id).ok_or(Miss::UnknownSubject)?;
+        let subject_key = i64::from(hot.key);
+        let Some(service_index) = inner.rulebook.services.iter().position(|s| s.code == service) else {
+            return Ok(Err(UnknownService(service.to_string())));
+        };
+        let day = as_of.to_julian_day();
+        if let Some(slot) = inner.verdicts.slot(service_index, id.kind(), hot, day) {
+            let verdict = slot.get_or_init(|| {
+                let plain = Standing { subject: *id, tier: Tier(hot.tier), listed: Vec::new() };
+                let decision = decide::decide(&inner.rulebook, service, as_of, &plain, &LinkedStandings::default())
+                    .expect("the service was found in this rulebook");
+                Arc::new(Verdict::of(&decision))
+            });
+            return Ok(Ok(Answered { verdict: verdict.clone(), subject_key }));
+        }
+        let decision = Self::decide_with(&inner, *id, hot, service, as_of)?;
+        Ok(decision.map(|decision| Answered { verdict: Arc::new(Verdict::of(&decision)), subject_key }))
+    }
+
     pub fn key_of(&self, id: &SubjectId) -> Option<i64> {
-        self.inner.read().expect("hot index lock").keys.get(id).map(|k| i64::from(*k))
+        self.inner.read().expect("hot index lock").subjects.get(id).map(|hot| i64::from(hot.key))
     }
 
     pub fn rulebook(&self) -> Arc<Rulebook> {
@@ -189,7 +337,7 @@ impl HotIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.read().expect("hot index lock").keys.len()
+        self.inner.read().expect("hot index lock").subjects.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -198,7 +346,7 @@ impl HotIndex {
 }
 
 fn push(inner: &mut Inner, key: u32, field: fn(&mut Extra) -> &mut Vec<u32>, value: u32) {
-    if let Some(Some(hot)) = inner.subjects.get_mut(key as usize) {
+    if let Some(hot) = HotIndex::by_key_mut(inner, i64::from(key)) {
         let list = field(hot.extra.get_or_insert_with(Default::default));
         if !list.contains(&value) {
             list.push(value);
@@ -209,7 +357,8 @@ fn push(inner: &mut Inner, key: u32, field: fn(&mut Extra) -> &mut Vec<u32>, val
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_hot_state_fits_in_64_bytes() {
-        assert!(std::mem::size_of::<Option<super::Hot>>() <= 64, "{}", std::mem::size_of::<Option<super::Hot>>());
+    fn the_hot_state_fits_in_24_bytes() {
+        // With its id beside it, one entry of the map stays within a 64-byte cache line.
+        assert!(std::mem::size_of::<super::Hot>() <= 24, "{}", std::mem::size_of::<super::Hot>());
     }
 }

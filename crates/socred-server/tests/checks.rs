@@ -183,6 +183,38 @@ async fn batches_and_bad_input() {
     assert_eq!(results[1]["error"]["field"], "checks[1].subject");
     assert_eq!(results[2]["error"]["code"], "not_found");
     assert_eq!(results[3]["error"]["field"], "checks[3].as_of");
+    // A large batch is answered in parts (one per core, at least 1,000 checks
+    // each) and joined: every answer at its index, errors where they were
+    // asked, and the same decision as asked alone. 4,000 checks make parts
+    // of 2,000 on 2 cores (1,000 on 4): errors on both sides of every
+    // 1,000th item put one at each end of every part, across the joins.
+    let large: Vec<serde_json::Value> = (0..4_000usize)
+        .map(|i| match i % 1_000 {
+            0 | 999 => json!({"subject": format!("bad-{i}"), "service": "civil-aviation"}),
+            _ if i % 3 == 0 => json!({"subject": ORG, "service": "civil-aviation", "as_of": "2025-01-22"}),
+            _ => json!({"subject": PERSON, "service": "civil-aviation", "as_of": if i % 2 == 0 { "2025-01-22" } else { "2024-06-01" }}),
+        })
+        .collect();
+    let response = post("/api/v1/checks/batch", json!({"checks": large}).to_string()).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), large.len());
+    for (i, (result, asked)) in results.iter().zip(&large).enumerate() {
+        assert_eq!(result["index"], i, "{result}");
+        if asked["subject"].as_str().unwrap().starts_with("bad-") {
+            assert_eq!(result["error"]["field"], format!("checks[{i}].subject"), "{result}");
+        } else {
+            assert_eq!(result["answer"]["subject"], asked["subject"], "{result}");
+            assert_eq!(result["answer"]["as_of"], asked["as_of"], "{result}");
+        }
+    }
+    for i in [1usize, 2, 3, 1_001, 2_002, 3_998] {
+        let asked = &large[i];
+        let (_, alone) =
+            check(&server, &airline, asked["subject"].as_str().unwrap(), "civil-aviation", asked["as_of"].as_str().unwrap()).await;
+        assert_eq!(results[i]["answer"], alone, "item {i}");
+    }
     server.stop().await;
 }
 

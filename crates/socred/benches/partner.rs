@@ -7,6 +7,10 @@
 //!
 //! `cargo bench -p socred --bench partner` (`SOCRED_BENCH_RECORDS`, default 200,000).
 
+// The same allocator as the `socred` binary the file import runs in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

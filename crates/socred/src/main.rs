@@ -23,6 +23,11 @@ use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
 use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
 
+/// glibc's allocator spent 15–20 % of a batch check consolidating free
+/// lists (measured with perf); mimalloc's thread-local free lists do not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cli::{AuditCommand, Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
 
 /// An input the CLI refuses: printed as `error: FIELD: REASON`, exit status 1.

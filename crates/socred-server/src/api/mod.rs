@@ -110,8 +110,13 @@ pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
 
 /// `as_of` (default: today).
 pub fn as_of(text: Option<&str>) -> Result<Date, ApiError> {
+    as_of_or(text, crate::today())
+}
+
+/// The date asked for, or `default` (a batch reads the clock once).
+pub fn as_of_or(text: Option<&str>, default: Date) -> Result<Date, ApiError> {
     match text {
-        None => Ok(crate::today()),
+        None => Ok(default),
         Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string())),
     }
 }
