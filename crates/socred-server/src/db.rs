@@ -71,10 +71,24 @@ pub struct Db {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Takes the buffered logs. The lock is held only to swap vectors, never to
+/// copy logs: handlers append under the same lock.
 fn drain(buffer: &Mutex<CheckBuffer>, into: &mut Vec<CheckLog>, close: bool) {
-    let mut buffer = buffer.lock().expect("check buffer lock");
-    into.append(&mut buffer.logs);
-    buffer.closed |= close;
+    let mut taken = Vec::new();
+    {
+        let mut buffer = buffer.lock().expect("check buffer lock");
+        std::mem::swap(&mut taken, &mut buffer.logs);
+        buffer.closed |= close;
+        if into.is_empty() {
+            // Hand the writer's empty, already grown vector to the handlers.
+            std::mem::swap(&mut buffer.logs, into);
+        }
+    }
+    if into.is_empty() {
+        *into = taken;
+    } else {
+        into.append(&mut taken);
+    }
 }
 
 fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mutex<CheckBuffer>>) {
