@@ -64,10 +64,6 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}", if secure { "; Secure" } else { "" })
 }
 
-pub fn now_unix_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 pub fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
