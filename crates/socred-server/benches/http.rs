@@ -2,7 +2,8 @@
 //! against `/healthz` on the same server, in one run, on a store of 1,000,000
 //! subjects of which at least 5% are listed; load from `wrk` in a second
 //! process. /healthz and the check alternate for five rounds and the median
-//! round's ratio is reported. Then batches of 10,000 checks, timed one by one.
+//! round's ratio is reported; then the check's latency at half of that peak
+//! (paced connections). Then batches of 10,000 checks, timed one by one.
 //! The server runs with the allocator `socred serve` uses.
 //!
 //! cargo bench -p socred-server --bench http [-- SUBJECTS [SECONDS]]
@@ -108,8 +109,12 @@ fn milliseconds(text: &str) -> f64 {
 }
 
 fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Run {
+    wrk_with(url, script, seconds, CONNECTIONS)
+}
+
+fn wrk_with(url: &str, script: Option<&Path>, seconds: u32, connections: u32) -> Run {
     let mut command = Command::new("wrk");
-    command.args(["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{seconds}s"), "--latency"]);
+    command.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
     if let Some(script) = script {
         command.arg("-s").arg(script);
     }
@@ -185,7 +190,7 @@ fn ensure_listed(db: &Path, share: f64) -> f64 {
 /// formatting one per request in Lua costs wrk about 3 µs a request (measured),
 /// CPU the server shares on this machine, while the /healthz run sends a
 /// fixed request at no such cost.
-fn lua_script(dir: &Path, name: &str, ids: &[SubjectId], seed: u32, request_for: &str) -> PathBuf {
+fn lua_script(dir: &Path, name: &str, ids: &[SubjectId], seed: u32, request_for: &str, tail: &str) -> PathBuf {
     let path = dir.join(name);
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(file, "local ids = {{").unwrap();
@@ -208,22 +213,28 @@ local next_request = 0
 request = function()
   next_request = next_request % #requests + 1
   return requests[next_request]
-end"
+end
+{tail}"
     )
     .unwrap();
     path
 }
 
-fn check_script(dir: &Path, token: &str, ids: &[SubjectId]) -> PathBuf {
+/// Each connection of a paced run waits this long after an answer before
+/// its next request (wrk's `delay()`, whole milliseconds).
+const PACE_MS: u32 = 1;
+
+fn check_script(dir: &Path, name: &str, token: &str, ids: &[SubjectId], paced: bool) -> PathBuf {
     let request = format!(
         "wrk.format(\"POST\", \"/api/v1/checks\", {{ [\"Authorization\"] = \"Bearer {token}\", [\"Content-Type\"] = \"application/json\" }}, '{{\"subject\":\"' .. id .. '\",\"service\":\"civil-aviation\"}}')"
     );
-    lua_script(dir, "check.lua", ids, 11, &request)
+    let tail = if paced { format!("delay = function()\n  return {PACE_MS}\nend") } else { String::new() };
+    lua_script(dir, name, ids, 11, &request, &tail)
 }
 
 fn script(dir: &Path, name: &str, token: &str, ids: &[SubjectId]) -> PathBuf {
     let request = format!("wrk.format(\"GET\", \"/api/v1/subjects/\" .. id, {{ [\"Authorization\"] = \"Bearer {token}\" }})");
-    lua_script(dir, name, ids, 7, &request)
+    lua_script(dir, name, ids, 7, &request, "")
 }
 
 fn main() {
@@ -282,7 +293,8 @@ fn main() {
     let scripts = tempfile::tempdir().unwrap();
     let officer_script = script(scripts.path(), "officer.lua", &officer_token, &sample);
     let subject_script = script(scripts.path(), "subject.lua", &subject_token, &[own_id]);
-    let checks_script = check_script(scripts.path(), &airline_token, &sample);
+    let checks_script = check_script(scripts.path(), "check.lua", &airline_token, &sample, false);
+    let paced_script = check_script(scripts.path(), "paced.lua", &airline_token, &sample, true);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let server = runtime.block_on(socred_server::start(ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap()))).unwrap();
@@ -302,6 +314,20 @@ fn main() {
     }
     let own = wrk(&base, Some(&subject_script), seconds);
     let officer = wrk(&base, Some(&officer_script), seconds);
+
+    // Latency at half of peak: connections that pause PACE_MS after each
+    // answer, as many as give half of the median round's check throughput
+    // (one short calibration run sets the count; wrk has no rate option).
+    let peak = {
+        let mut checks: Vec<f64> = rounds.iter().map(|(_, c)| c.requests_per_second).collect();
+        checks.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        checks[checks.len() / 2]
+    };
+    let target = peak / 2.0;
+    let first_guess = ((target * f64::from(PACE_MS) / 1000.0).round() as u32).clamp(2, 1000);
+    let calibration = wrk_with(&base, Some(&paced_script), 3, first_guess);
+    let connections = ((f64::from(first_guess) * target / calibration.requests_per_second).round() as u32).clamp(2, 1000);
+    let half_load = wrk_with(&base, Some(&paced_script), seconds, connections);
 
     // Batches of 10,000 random checks, one at a time, timed end to end.
     // The client gets a runtime of its own, so its connection tasks do not run
@@ -385,6 +411,15 @@ fn main() {
             100.0 * c.requests_per_second / h.requests_per_second
         );
     }
+    println!(
+        "POST /api/v1/checks at half of peak: {:.0} req/s ({:.0}% of the median round's {:.0}), {connections} connections pausing {PACE_MS} ms after each answer: p50 {:.3} ms, p99 {:.3} ms{}",
+        half_load.requests_per_second,
+        100.0 * half_load.requests_per_second / peak,
+        peak,
+        half_load.p50_ms,
+        half_load.p99_ms,
+        if half_load.errors.is_empty() { String::new() } else { format!("  ({})", half_load.errors) }
+    );
     let mut sorted = batch_times_ms.clone();
     sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let at = |q: f64| sorted[((sorted.len() as f64 - 1.0) * q).round() as usize];
