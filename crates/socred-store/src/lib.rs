@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod audit;
+mod checks;
 mod decisions;
 mod due_process;
 mod error;
@@ -28,7 +29,8 @@ use time::OffsetDateTime;
 
 pub use accounts::{NewAccount, TokenInfo};
 pub use audit::{AuditEntry, VerifyReport};
-pub use decisions::{AnnualRow, CheckEntry, CheckLog, HotData};
+pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
+pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
@@ -36,7 +38,7 @@ pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, Pendin
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "9";
+const SCHEMA_VERSION: &str = "10";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.

@@ -172,10 +172,8 @@ CREATE TABLE sessions (
 -- Every decision asked for by a provider (and every refused attempt): who asked,
 -- about whom, for what service, and what they were told. Checks are logged in
 -- groups: one row per group holds its checks packed in `data` (see
--- decisions.rs), and each group is hash-chained to the previous one, so logging
--- a check costs no B-tree insert of its own. `check_index` finds a subject's
--- checks; it is filled behind the log in large sorted batches, and readers
--- decode the groups it does not cover yet (meta key `checks_indexed_upto`).
+-- checks.rs), and each group is hash-chained to the previous one, so logging
+-- a check costs no B-tree insert of its own.
 CREATE TABLE check_groups (
     grp       INTEGER PRIMARY KEY,
     first_seq INTEGER NOT NULL,
@@ -186,11 +184,28 @@ CREATE TABLE check_groups (
 ) STRICT;
 CREATE UNIQUE INDEX check_groups_first_seq ON check_groups (first_seq);
 
+-- The index that finds a subject's checks (derived from check_groups; see
+-- checks.rs): sorted runs, each covering a range of the log, merged level by
+-- level. A run's checks, sorted by subject, are packed into chunks of about a
+-- page, each keyed by the last subject it holds. Chunks are written in order,
+-- so a new run goes at the end of the table, not all over it.
+-- meta key `checks_indexed_upto`: the last check the runs cover.
+CREATE TABLE check_runs (
+    run       INTEGER PRIMARY KEY,
+    level     INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    checks    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX check_runs_level ON check_runs (level, first_seq);
+
 CREATE TABLE check_index (
-    subject INTEGER NOT NULL,
-    seq     INTEGER NOT NULL,
-    PRIMARY KEY (subject, seq)
-) STRICT, WITHOUT ROWID;
+    id           INTEGER PRIMARY KEY,
+    run          INTEGER NOT NULL,
+    last_subject INTEGER NOT NULL,
+    data         BLOB NOT NULL
+) STRICT;
+CREATE INDEX check_index_lookup ON check_index (run, last_subject, id);
 
 -- Evidence attached to public reports, stored once by content (SHA-256).
 CREATE TABLE evidence (
