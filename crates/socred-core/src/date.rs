@@ -52,7 +52,33 @@ pub fn start_of_year(year: i32) -> Date {
 
 /// Formats as `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    let mut out = Vec::with_capacity(10);
+    write_date(&mut out, date);
+    String::from_utf8(out).expect("a date formats as ASCII")
+}
+
+/// Appends `YYYY-MM-DD` without going through `fmt` (the check API writes one per answer).
+pub fn write_date(out: &mut Vec<u8>, date: Date) {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        // Outside what parse_date accepts; `time` allows ±9999 and more.
+        out.extend_from_slice(format!("{:04}-{:02}-{:02}", year, u8::from(date.month()), date.day()).as_bytes());
+        return;
+    }
+    let (year, month, day) = (year as u32, u32::from(u8::from(date.month())), u32::from(date.day()));
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    out.extend_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ]);
 }
 
 /// Serde helpers so dates travel as `YYYY-MM-DD` strings.
@@ -89,6 +115,19 @@ pub mod serde_date {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn formats_every_day_of_the_supported_range_as_fmt_would() {
+        let mut day = Some(date!(1800 - 01 - 01));
+        while let Some(today) = day.filter(|d| *d <= date!(9999 - 12 - 31)) {
+            let expected = format!("{:04}-{:02}-{:02}", today.year(), u8::from(today.month()), today.day());
+            assert_eq!(format_date(today), expected);
+            assert_eq!(parse_date(&expected), Ok(today));
+            day = today.next_day();
+        }
+        // Outside it, `fmt` still writes something readable.
+        assert_eq!(format_date(date!(-0001 - 01 - 01)), "-001-01-01");
+    }
 
     #[test]
     fn parses_strictly() {

@@ -117,48 +117,53 @@ impl FromRequestParts<AppState> for MaybeCaller {
     }
 }
 
-/// A short-lived cache of token lookups, so a busy API client costs one hash
-/// and one map lookup per request. Revocation takes effect within the TTL.
+/// A short-lived cache of token lookups, so a busy API client costs one map
+/// lookup per request. Revocation takes effect within the TTL. One map per
+/// thread slot (`shard.rs`), each holding its own copy of the account: a
+/// provider's requests on two cores then share neither a lock nor the
+/// reference count of one `Arc`.
+#[derive(Default)]
 pub struct TokenCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, CachedToken>>,
+    shards: [crossbeam_utils::CachePadded<std::sync::Mutex<TokenMap>>; crate::shard::SHARDS],
 }
 
 /// When the lookup was made, and the account it found (or that it found none).
 type CachedToken = (std::time::Instant, Option<std::sync::Arc<Account>>);
+/// Keyed by secrets of 256 random bits: foldhash's speed is what matters, and
+/// it is still seeded per process.
+type TokenMap = std::collections::HashMap<String, CachedToken, foldhash::fast::RandomState>;
 
 pub const TOKEN_CACHE_SECONDS: u64 = 5;
-const TOKEN_CACHE_ENTRIES: usize = 10_000;
-
-impl Default for TokenCache {
-    fn default() -> Self {
-        TokenCache { entries: std::sync::Mutex::new(std::collections::HashMap::new()) }
-    }
-}
+/// Tokens remembered per thread slot at most.
+const TOKEN_CACHE_ENTRIES: usize = 4_096;
 
 impl TokenCache {
     /// Keyed by the secret itself, in memory only, so a cached request costs
     /// no hashing; the store is asked with the secret's hash.
     pub async fn by_token(&self, db: &std::sync::Arc<crate::db::Db>, token: &str) -> Result<Option<std::sync::Arc<Account>>, ApiError> {
         let ttl = std::time::Duration::from_secs(TOKEN_CACHE_SECONDS);
-        if let Some((_, account)) = self.entries.lock().expect("token cache lock").get(token).filter(|(at, _)| at.elapsed() < ttl) {
+        let shard = &self.shards[crate::shard::current()];
+        if let Some((_, account)) = shard.lock().expect("token cache lock").get(token).filter(|(at, _)| at.elapsed() < ttl) {
             return Ok(account.clone());
         }
-        let hash = token.to_string();
         let key = secret_hash(token);
         let account = db.read(move |store| store.account_by_token(&key)).await?.map(std::sync::Arc::new);
-        let mut entries = self.entries.lock().expect("token cache lock");
+        // The task may have moved to another thread while it waited: fill that thread's slot.
+        let mut entries = self.shards[crate::shard::current()].lock().expect("token cache lock");
         if entries.len() >= TOKEN_CACHE_ENTRIES {
             entries.retain(|_, (at, _)| at.elapsed() < ttl);
             if entries.len() >= TOKEN_CACHE_ENTRIES {
                 entries.clear();
             }
         }
-        entries.insert(hash, (std::time::Instant::now(), account.clone()));
+        entries.insert(token.to_string(), (std::time::Instant::now(), account.clone()));
         Ok(account)
     }
 
     /// Forgets a revoked token at once in this process.
     pub fn forget_all(&self) {
-        self.entries.lock().expect("token cache lock").clear();
+        for shard in &self.shards {
+            shard.lock().expect("token cache lock").clear();
+        }
     }
 }

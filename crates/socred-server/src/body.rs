@@ -26,7 +26,7 @@ async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiError>
 }
 
 /// Parses JSON, naming the field at fault.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     // The happy path parses once, without tracking paths; a bad body is parsed
     // again to name the field at fault.
     if let Ok(value) = serde_json::from_slice(bytes) {
@@ -77,6 +77,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         require_json(&request)?;
         let bytes = read_limited(request, MAX_BODY_BYTES).await?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+/// The bytes of a JSON body of at most `LIMIT` bytes, for a handler that
+/// parses it into a type borrowing from them (`parse_json`).
+pub struct JsonBytes<const LIMIT: usize = MAX_BODY_BYTES>(pub Bytes);
+
+impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBytes<LIMIT> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
+        require_json(&request)?;
+        read_limited(request, LIMIT).await.map(JsonBytes)
     }
 }
 

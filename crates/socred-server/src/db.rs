@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use socred_store::{AccessRequest, CheckLog, Store, StoreError};
+use socred_store::{AccessRequest, CheckRecord, PackedChecks, Store, StoreError};
 
 use crate::hot::HotIndex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -39,7 +39,7 @@ enum Job {
     Write(WriteFn),
     Access(AccessRequest, oneshot::Sender<Result<(), StoreError>>),
     /// Check logs: acknowledged before they are durable (see `log_checks`).
-    Checks(Vec<CheckLog>),
+    Checks(PackedChecks),
     /// Commit held check logs, then answer (a read of a file must see them).
     FlushChecks(oneshot::Sender<()>),
     /// Time passed: commit held check logs, maybe index them.
@@ -49,21 +49,28 @@ enum Job {
 /// Check logs waiting for the writer. Handlers append here under a short
 /// lock instead of sending each log through the writer's queue: a check then
 /// costs no channel send and no wake-up of the writer thread, which drains
-/// the buffer on its ticks. `closed` is set by the writer's last drain, so a
-/// log can never be left behind after it.
+/// the buffer on its ticks. The buffer has one slot per thread (`shard.rs`),
+/// so handlers on different cores never contend for one lock. `closed` is
+/// set by the writer's last drain, so a log can never be left behind after it.
 #[derive(Default)]
 struct CheckBuffer {
-    logs: Vec<CheckLog>,
+    shards: [crossbeam_utils::CachePadded<Mutex<CheckShard>>; crate::shard::SHARDS],
+}
+
+#[derive(Default)]
+struct CheckShard {
+    checks: PackedChecks,
     closed: bool,
 }
 
-/// Logs buffered beyond this go through the queue instead, so a stalled
-/// writer slows checks down rather than growing memory.
-const CHECK_BUFFER_MAX: usize = 4 * CHECK_GROUP;
+/// Logs buffered in one slot beyond this go through the queue instead, so a
+/// stalled writer slows checks down rather than growing memory (at most
+/// SHARDS × CHECK_SHARD_MAX = 131,072 logs wait in the buffer).
+const CHECK_SHARD_MAX: usize = CHECK_GROUP;
 
 pub struct Db {
     path: PathBuf,
-    check_buffer: Arc<Mutex<CheckBuffer>>,
+    check_buffer: Arc<CheckBuffer>,
     pub hot: Arc<HotIndex>,
     readers: Mutex<Vec<Store>>,
     reader_permits: Semaphore,
@@ -71,30 +78,27 @@ pub struct Db {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
 }
 
-/// Takes the buffered logs. The lock is held only to swap vectors, never to
-/// copy logs: handlers append under the same lock.
-fn drain(buffer: &Mutex<CheckBuffer>, into: &mut Vec<CheckLog>, close: bool) {
-    let mut taken = Vec::new();
-    {
-        let mut buffer = buffer.lock().expect("check buffer lock");
-        std::mem::swap(&mut taken, &mut buffer.logs);
-        buffer.closed |= close;
-        if into.is_empty() {
-            // Hand the writer's empty, already grown vector to the handlers.
-            std::mem::swap(&mut buffer.logs, into);
+/// Takes the buffered logs. A lock is held only to swap buffers, never to
+/// copy logs: handlers append under the same lock. `capacities` remembers
+/// how many checks each slot held, so the buffer left in its place rarely grows.
+fn drain(buffer: &CheckBuffer, into: &mut PackedChecks, capacities: &mut [usize; crate::shard::SHARDS], close: bool) {
+    for (shard, capacity) in buffer.shards.iter().zip(capacities.iter_mut()) {
+        let mut taken = PackedChecks::with_capacity(*capacity);
+        {
+            let mut shard = shard.lock().expect("check buffer lock");
+            std::mem::swap(&mut taken, &mut shard.checks);
+            shard.closed |= close;
         }
-    }
-    if into.is_empty() {
-        *into = taken;
-    } else {
+        *capacity = taken.len().clamp(16, CHECK_SHARD_MAX);
         into.append(&mut taken);
     }
 }
 
-fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mutex<CheckBuffer>>) {
+fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<CheckBuffer>) {
+    let mut capacities = [16usize; crate::shard::SHARDS];
     let mut pending: Vec<Job> = Vec::with_capacity(ACCESS_GROUP);
     // Held across cycles until CHECK_GROUP, a tick, a flush or a write.
-    let mut checks: Vec<CheckLog> = Vec::with_capacity(CHECK_GROUP);
+    let mut checks = PackedChecks::with_capacity(CHECK_GROUP);
     let mut last_indexed = std::time::Instant::now();
     while let Some(first) = jobs.blocking_recv() {
         pending.push(first);
@@ -110,12 +114,12 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mute
         for job in pending.drain(..) {
             match job {
                 Job::Access(request, reply) => accesses.push((request, reply)),
-                Job::Checks(logs) => checks.extend(logs),
+                Job::Checks(mut logs) => checks.append(&mut logs),
                 Job::FlushChecks(reply) => flushed.push(reply),
                 Job::Tick => tick = true,
                 Job::Write(write) => {
                     flush_accesses(&store, &mut accesses);
-                    drain(&buffer, &mut checks, false);
+                    drain(&buffer, &mut checks, &mut capacities, false);
                     flush_checks(&store, &mut checks);
                     write(&mut store);
                 }
@@ -124,7 +128,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mute
         flush_accesses(&store, &mut accesses);
         if tick || !flushed.is_empty() || checks.len() >= CHECK_GROUP {
             // A flush request was sent after its caller's checks were buffered.
-            drain(&buffer, &mut checks, false);
+            drain(&buffer, &mut checks, &mut capacities, false);
             flush_checks(&store, &mut checks);
             for reply in flushed {
                 let _ = reply.send(());
@@ -134,7 +138,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Mute
             index_checks(&store, &mut last_indexed);
         }
     }
-    drain(&buffer, &mut checks, true);
+    drain(&buffer, &mut checks, &mut capacities, true);
     flush_checks(&store, &mut checks);
     tracing::info!("writer drained its queue and stopped");
 }
@@ -166,11 +170,11 @@ fn ticker(jobs: mpsc::WeakSender<Job>) {
     }
 }
 
-fn flush_checks(store: &Store, checks: &mut Vec<CheckLog>) {
+fn flush_checks(store: &Store, checks: &mut PackedChecks) {
     if checks.is_empty() {
         return;
     }
-    if let Err(error) = store.log_checks(checks) {
+    if let Err(error) = store.log_packed_checks(checks) {
         // Subjects are never deleted, so a failure here is the disk's.
         tracing::error!(%error, rows = checks.len(), "could not log checks");
     }
@@ -213,7 +217,7 @@ impl Db {
             pool.push(Store::open_read_only(path)?);
         }
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE);
-        let check_buffer = Arc::new(Mutex::new(CheckBuffer::default()));
+        let check_buffer = Arc::new(CheckBuffer::default());
         let writer_buffer = Arc::clone(&check_buffer);
         let thread = std::thread::Builder::new()
             .name("socred-writer".into())
@@ -316,18 +320,35 @@ impl Db {
     /// a provider must not wait for an fsync to learn a decision). A full
     /// queue makes the caller wait: logs are never dropped. A crash can lose
     /// the checks of the last TICK_MS; `socred audit verify` still holds.
-    pub async fn log_checks(&self, mut logs: Vec<CheckLog>) -> Result<(), ApiError> {
+    pub async fn log_checks(&self, mut checks: PackedChecks) -> Result<(), ApiError> {
         {
-            let mut buffer = self.check_buffer.lock().expect("check buffer lock");
-            if buffer.closed {
+            let mut shard = self.check_buffer.shards[crate::shard::current()].lock().expect("check buffer lock");
+            if shard.closed {
                 return Err(ApiError::unavailable("the server is shutting down"));
             }
-            if buffer.logs.len() + logs.len() <= CHECK_BUFFER_MAX {
-                buffer.logs.append(&mut logs);
+            if shard.checks.len() + checks.len() <= CHECK_SHARD_MAX {
+                shard.checks.append(&mut checks);
                 return Ok(());
             }
         }
-        self.send(Job::Checks(logs)).await
+        self.send(Job::Checks(checks)).await
+    }
+
+    /// `log_checks` of one check, packed straight into this thread's buffer.
+    pub async fn log_check(&self, check: &CheckRecord<'_>) -> Result<(), ApiError> {
+        {
+            let mut shard = self.check_buffer.shards[crate::shard::current()].lock().expect("check buffer lock");
+            if shard.closed {
+                return Err(ApiError::unavailable("the server is shutting down"));
+            }
+            if shard.checks.len() < CHECK_SHARD_MAX {
+                shard.checks.push(check);
+                return Ok(());
+            }
+        }
+        let mut one = PackedChecks::with_capacity(1);
+        one.push(check);
+        self.send(Job::Checks(one)).await
     }
 
     /// Waits until every check queued before this call is committed, so a

@@ -9,7 +9,9 @@
 //! write, for the subjects the write touched.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
+
+use crossbeam_utils::sync::ShardedLock;
 
 use socred_core::decide::{self, Decision, LinkedStandings, Listed, Outcome, Standing, UnknownService};
 use socred_core::process::EntryId;
@@ -25,6 +27,18 @@ pub struct Verdict {
     pub reasons: Vec<String>,
     pub benefits: Vec<String>,
     pub appeal: String,
+    /// The four fields above as JSON object members (no braces), rendered once:
+    /// shared verdicts answer many checks, and each answer copies these bytes
+    /// instead of serialising them again.
+    json_members: Box<str>,
+}
+
+#[derive(serde::Serialize)]
+struct VerdictMembers<'a> {
+    decision: Outcome,
+    reasons: &'a [String],
+    benefits: &'a [String],
+    appeal: &'a str,
 }
 
 impl Verdict {
@@ -35,7 +49,16 @@ impl Verdict {
                 reasons.push(reason.measure.clone());
             }
         }
-        Verdict { outcome: decision.outcome, reasons, benefits: decision.benefits.clone(), appeal: decision.appeal.clone() }
+        let members =
+            VerdictMembers { decision: decision.outcome, reasons: &reasons, benefits: &decision.benefits, appeal: &decision.appeal };
+        let object = serde_json::to_string(&members).expect("a verdict serialises: strings and lists of strings");
+        let json_members = object.strip_prefix('{').and_then(|o| o.strip_suffix('}')).expect("a struct serialises as an object").into();
+        Verdict { outcome: decision.outcome, reasons, benefits: decision.benefits.clone(), appeal: decision.appeal.clone(), json_members }
+    }
+
+    /// `"decision":…,"reasons":[…],"benefits":[…],"appeal":…`
+    pub fn json_members(&self) -> &str {
+        &self.json_members
     }
 }
 
@@ -139,8 +162,11 @@ struct Inner {
     ids: Vec<Option<SubjectId>>,
 }
 
+/// Every check reads the index and writes are rare (after a write to the
+/// ledger), so the lock is sharded: a read takes only its thread's shard and
+/// checks on different cores do not bounce one lock word between them.
 pub struct HotIndex {
-    inner: RwLock<Inner>,
+    inner: ShardedLock<Inner>,
 }
 
 /// Why the index could not answer.
@@ -160,7 +186,7 @@ pub struct Answered {
 impl HotIndex {
     pub fn new(rulebook: Arc<Rulebook>) -> HotIndex {
         let verdicts = Verdicts::new(&rulebook);
-        HotIndex { inner: RwLock::new(Inner { rulebook, verdicts, subjects: FastMap::default(), ids: Vec::new() }) }
+        HotIndex { inner: ShardedLock::new(Inner { rulebook, verdicts, subjects: FastMap::default(), ids: Vec::new() }) }
     }
 
     /// Loads every subject (on the writer's connection, at startup).
@@ -306,8 +332,15 @@ impl HotIndex {
     /// What a provider is told, from memory: a subject whose listings and
     /// links cannot matter to this service on this date gets the shared
     /// verdict of its (service, kind, tier), others a fresh decision. Both
-    /// are the core's `decide`.
-    pub fn check(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Result<Answered, UnknownService>, Miss> {
+    /// are the core's `decide`. `answer` sees the verdict and the subject's
+    /// key under the read lock, so a shared verdict is lent, not cloned.
+    pub fn check_with<R>(
+        &self,
+        id: &SubjectId,
+        service: &str,
+        as_of: Date,
+        answer: impl FnOnce(&Verdict, i64) -> R,
+    ) -> Result<Result<R, UnknownService>, Miss> {
         let inner = self.inner.read().expect("hot index lock");
         let hot = inner.subjects.get(id).ok_or(Miss::UnknownSubject)?;
         let subject_key = i64::from(hot.key);
@@ -322,10 +355,15 @@ impl HotIndex {
                     .expect("the service was found in this rulebook");
                 Arc::new(Verdict::of(&decision))
             });
-            return Ok(Ok(Answered { verdict: verdict.clone(), subject_key }));
+            return Ok(Ok(answer(verdict, subject_key)));
         }
         let decision = Self::decide_with(&inner, *id, hot, service, as_of)?;
-        Ok(decision.map(|decision| Answered { verdict: Arc::new(Verdict::of(&decision)), subject_key }))
+        Ok(decision.map(|decision| answer(&Verdict::of(&decision), subject_key)))
+    }
+
+    /// `check_with`, returning the verdict (tests compare it with the store's).
+    pub fn check(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Result<Answered, UnknownService>, Miss> {
+        self.check_with(id, service, as_of, |verdict, subject_key| Answered { verdict: Arc::new(verdict.clone()), subject_key })
     }
 
     pub fn key_of(&self, id: &SubjectId) -> Option<i64> {

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod hot;
 pub mod metrics;
+pub mod shard;
 pub mod web;
 
 use std::net::SocketAddr;

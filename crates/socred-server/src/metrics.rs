@@ -60,40 +60,53 @@ pub fn count(state: &AppState, name: &'static str, labels: &[(&'static str, &'st
     });
 }
 
-/// Counters on the check path: plain atomics, because a check must cost as
-/// little as a health probe (a registry lookup per check would not).
+/// Counters on the check path: plain atomics, one set per thread slot
+/// (`shard.rs`), because a check must cost as little as a health probe (a
+/// registry lookup, or a counter shared by every core, per check would not).
 #[derive(Default)]
 pub struct CheckCounters {
-    pub from_memory: AtomicU64,
-    pub from_store: AtomicU64,
-    pub allow: AtomicU64,
-    pub deny: AtomicU64,
-    pub allow_with_benefit: AtomicU64,
+    slots: [crossbeam_utils::CachePadded<CheckCounts>; crate::shard::SHARDS],
     pub refused: AtomicU64,
+}
+
+#[derive(Default)]
+struct CheckCounts {
+    from_memory: AtomicU64,
+    from_store: AtomicU64,
+    allow: AtomicU64,
+    deny: AtomicU64,
+    allow_with_benefit: AtomicU64,
 }
 
 impl CheckCounters {
     pub fn decided(&self, outcome: socred_core::decide::Outcome, from_memory: bool) {
-        let path = if from_memory { &self.from_memory } else { &self.from_store };
+        let slot = &self.slots[crate::shard::current()];
+        let path = if from_memory { &slot.from_memory } else { &slot.from_store };
         path.fetch_add(1, Ordering::Relaxed);
         let counter = match outcome {
-            socred_core::decide::Outcome::Allow => &self.allow,
-            socred_core::decide::Outcome::Deny => &self.deny,
-            socred_core::decide::Outcome::AllowWithBenefit => &self.allow_with_benefit,
+            socred_core::decide::Outcome::Allow => &slot.allow,
+            socred_core::decide::Outcome::Deny => &slot.deny,
+            socred_core::decide::Outcome::AllowWithBenefit => &slot.allow_with_benefit,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    fn total(&self, counter: impl Fn(&CheckCounts) -> &AtomicU64) -> u64 {
+        self.slots.iter().map(|slot| counter(slot).load(Ordering::Relaxed)).sum()
+    }
+
     fn render(&self, out: &mut String) {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         out.push_str("# HELP socred_check_decisions_total Checks answered, by where the answer came from.\n# TYPE socred_check_decisions_total counter\n");
-        out.push_str(&format!("socred_check_decisions_total{{path=\"memory\"}} {}\n", get(&self.from_memory)));
-        out.push_str(&format!("socred_check_decisions_total{{path=\"store\"}} {}\n", get(&self.from_store)));
+        out.push_str(&format!("socred_check_decisions_total{{path=\"memory\"}} {}\n", self.total(|c| &c.from_memory)));
+        out.push_str(&format!("socred_check_decisions_total{{path=\"store\"}} {}\n", self.total(|c| &c.from_store)));
         out.push_str("# HELP socred_checks_total Checks, by decision (refused: outside the provider's services).\n# TYPE socred_checks_total counter\n");
-        for (decision, counter) in
-            [("allow", &self.allow), ("deny", &self.deny), ("allow-with-benefit", &self.allow_with_benefit), ("refused", &self.refused)]
-        {
-            out.push_str(&format!("socred_checks_total{{decision=\"{decision}\"}} {}\n", get(counter)));
+        for (decision, count) in [
+            ("allow", self.total(|c| &c.allow)),
+            ("deny", self.total(|c| &c.deny)),
+            ("allow-with-benefit", self.total(|c| &c.allow_with_benefit)),
+            ("refused", self.refused.load(Ordering::Relaxed)),
+        ] {
+            out.push_str(&format!("socred_checks_total{{decision=\"{decision}\"}} {count}\n"));
         }
     }
 }

@@ -166,6 +166,18 @@ async fn batches_and_bad_input() {
             assert_eq!(body["error"]["field"], field, "{body}");
         }
     }
+    // Escaped JSON strings read as what they say, alone and in a batch.
+    let escaped = r#"{"subject": "110101199003074514", "service": "civil\u002daviation", "as_of": "2025\u002d01\u002d22"}"#;
+    let response = post("/api/v1/checks", escaped.into()).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let alone: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (alone["service"].as_str(), alone["as_of"].as_str(), alone["decision"].as_str()),
+        (Some("civil-aviation"), Some("2025-01-22"), Some("deny"))
+    );
+    let response = post("/api/v1/checks/batch", format!(r#"{{"checks": [{escaped}]}}"#)).send().await.unwrap();
+    let batch: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(batch["results"][0]["answer"], alone);
     let too_many: Vec<_> = (0..10_001).map(|_| json!({"subject": PERSON, "service": "civil-aviation"})).collect();
     let response = post("/api/v1/checks/batch", json!({"checks": too_many}).to_string()).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 422);

@@ -413,8 +413,9 @@ impl Store {
                 .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                 .optional()?
                 .unwrap_or((0, 1, GENESIS.to_string()));
-            let mut insert =
-                self.connection.prepare_cached("INSERT INTO check_groups (grp, first_seq, rows, data, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+            let mut insert = self
+                .connection
+                .prepare_cached("INSERT INTO check_groups (grp, first_seq, rows, data, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
             for group in located.chunks(GROUP_ROWS) {
                 let bytes = group[0].1.start..group[group.len() - 1].1.end;
                 let (data, rows) = (&checks.data[bytes], group.len() as i64);
