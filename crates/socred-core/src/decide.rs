@@ -107,6 +107,20 @@ pub struct Decision {
     pub appeal: String,
 }
 
+impl Decision {
+    /// The measure codes a provider may be told, each once, in the order of
+    /// the reasons (two list entries can set off one measure).
+    pub fn disclosed_measures(&self) -> Vec<String> {
+        let mut measures: Vec<String> = Vec::new();
+        for reason in self.reasons.iter().filter(|r| r.disclose) {
+            if !measures.contains(&reason.measure) {
+                measures.push(reason.measure.clone());
+            }
+        }
+        measures
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a service of the rulebook")]
 pub struct UnknownService(pub String);

@@ -178,3 +178,24 @@ fn tier_triggers_apply_without_a_listing() {
     assert_eq!(decision.outcome, Outcome::Deny);
     assert!(matches!(&decision.reasons[0].cause, Cause::Tier { tier } if tier == "D"));
 }
+
+/// Two list entries that set off one measure give two reasons, and a provider
+/// is told the measure once.
+#[test]
+fn a_measure_set_off_twice_is_disclosed_once() {
+    let rulebook = rulebook();
+    let mut file = file_with(PARENT, "judgment-default", "2025-01-10", "jd-1");
+    file.records.push(Record {
+        id: RecordId::parse("jd-2").unwrap(),
+        subject: id(PARENT),
+        behaviour: "judgment-default".into(),
+        occurred_on: day("2025-02-10"),
+        source: "Intermediate People's Court".into(),
+        evidence: None,
+    });
+    let own = standing(&rulebook, id(PARENT), &file, day("2025-03-01"));
+    assert_eq!(own.listed.len(), 2, "{own:?}");
+    let decision = decide(&rulebook, "civil-aviation", day("2025-03-01"), &own, &LinkedStandings::default()).unwrap();
+    assert_eq!(decision.reasons.iter().filter(|r| r.measure == "no-flights").count(), 2);
+    assert_eq!(decision.disclosed_measures(), vec!["no-flights".to_string()]);
+}

@@ -43,12 +43,7 @@ struct VerdictMembers<'a> {
 
 impl Verdict {
     pub fn of(decision: &Decision) -> Verdict {
-        let mut reasons: Vec<String> = Vec::new();
-        for reason in decision.reasons.iter().filter(|r| r.disclose) {
-            if !reasons.contains(&reason.measure) {
-                reasons.push(reason.measure.clone());
-            }
-        }
+        let reasons = decision.disclosed_measures();
         let members =
             VerdictMembers { decision: decision.outcome, reasons: &reasons, benefits: &decision.benefits, appeal: &decision.appeal };
         let object = serde_json::to_string(&members).expect("a verdict serialises: strings and lists of strings");

@@ -212,7 +212,7 @@ fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, json: bool) ->
     }
     let decision = store.decide(&id, service, as_of)?;
     let actor = actor(cli)?;
-    let reasons: Vec<String> = decision.reasons.iter().filter(|r| r.disclose).map(|r| r.measure.clone()).collect();
+    let reasons = decision.disclosed_measures();
     store.log_checks(&[socred_store::CheckLog {
         at_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
         provider: actor.name().to_string(),
