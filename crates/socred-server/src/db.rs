@@ -83,11 +83,17 @@ pub struct Db {
 /// how many checks each slot held, so the buffer left in its place rarely grows.
 fn drain(buffer: &CheckBuffer, into: &mut PackedChecks, capacities: &mut [usize; crate::shard::SHARDS], close: bool) {
     for (shard, capacity) in buffer.shards.iter().zip(capacities.iter_mut()) {
-        let mut taken = PackedChecks::with_capacity(*capacity);
+        let mut taken = PackedChecks::default();
         {
             let mut shard = shard.lock().expect("check buffer lock");
-            std::mem::swap(&mut taken, &mut shard.checks);
             shard.closed |= close;
+            if shard.checks.is_empty() {
+                continue;
+            }
+            std::mem::swap(&mut taken, &mut shard.checks);
+            // An empty buffer with room for as many again: allocated under the
+            // lock, but only for a slot that was used.
+            shard.checks = PackedChecks::with_capacity(*capacity);
         }
         *capacity = taken.len().clamp(16, CHECK_SHARD_MAX);
         into.append(&mut taken);

@@ -299,3 +299,44 @@ async fn the_index_agrees_with_the_store_and_follows_writes() {
     assert!(count("memory") > 50.0 && count("store") > 50.0, "memory {} store {}", count("memory"), count("store"));
     server.stop().await;
 }
+
+/// Checks answered at once on several worker threads are logged through the
+/// threads' own buffers: the subject's file shows every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_checks_on_every_thread_are_all_logged() {
+    let mut server = TestServer::start().await;
+    let airline = server.token(Role::Provider).to_string();
+    let asks: Vec<_> = (0..200)
+        .map(|n| {
+            let (client, url, token) = (server.client.clone(), server.url("/api/v1/checks"), airline.clone());
+            tokio::spawn(async move {
+                let as_of = if n % 2 == 0 { "2025-01-22" } else { "2024-06-01" };
+                let response = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"subject": PERSON, "service": "civil-aviation", "as_of": as_of}))
+                    .send()
+                    .await
+                    .unwrap();
+                response.status().as_u16()
+            })
+        })
+        .collect();
+    for ask in asks {
+        assert_eq!(ask.await.unwrap(), 200);
+    }
+    let (_, file) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/subjects/{PERSON}/file"), None).await;
+    let checks = file["checks"].as_array().unwrap();
+    assert_eq!(
+        checks.iter().filter(|c| c["provider"].as_str().is_some() && c["service"] == "civil-aviation").count(),
+        200,
+        "of {} in the file",
+        checks.len()
+    );
+    let times: Vec<time::OffsetDateTime> = checks
+        .iter()
+        .map(|c| time::OffsetDateTime::parse(c["at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first: {times:?}");
+    server.stop().await;
+}

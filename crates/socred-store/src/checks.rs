@@ -688,6 +688,9 @@ impl Store {
         }
         found.sort_by_key(|item| std::cmp::Reverse(item.0));
         found.truncate(page);
+        // The log holds each commit's checks thread by thread, so within a
+        // commit its order is not quite the order of time: show them by time.
+        found.sort_by_key(|(seq, packed)| std::cmp::Reverse((packed.at_ms, *seq)));
         found.into_iter().map(|(_, packed)| check_entry(packed)).collect()
     }
 }
