@@ -65,8 +65,11 @@ struct CheckShard {
 
 /// Logs buffered in one slot beyond this go through the queue instead, so a
 /// stalled writer slows checks down rather than growing memory (at most
-/// SHARDS × CHECK_SHARD_MAX = 131,072 logs wait in the buffer).
-const CHECK_SHARD_MAX: usize = CHECK_GROUP;
+/// SHARDS × CHECK_SHARD_MAX = 524,288 logs, about 32 MiB, wait in the
+/// buffer). A slot holds more than a second of one core's checks, longer
+/// than the writer's longest turn (merging index runs, ≈ 0.25 s), so checks
+/// do not queue behind a merge.
+const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 
 pub struct Db {
     path: PathBuf,

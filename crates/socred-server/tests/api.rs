@@ -441,16 +441,28 @@ async fn shutdown_completes_in_flight_writes() {
     let url = server.url("/api/v1/records");
     let token = server.token(Role::Officer).to_string();
     let client = server.client.clone();
+    // Stop once the first write is acknowledged, not after a fixed sleep: on
+    // a loaded CI machine no write may have reached the server in 20 ms, and
+    // the test would prove nothing (or fail) for a reason unrelated to shutdown.
+    let (first_tx, mut first_rx) = tokio::sync::mpsc::channel::<()>(40);
     let writes: Vec<_> = (0..40)
         .map(|i| {
-            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let (client, url, token, first_tx) = (client.clone(), url.clone(), token.clone(), first_tx.clone());
             tokio::spawn(async move {
                 let body = json!({"subject": PERSON, "behaviour": "volunteering", "at": "2025-02-01", "id": format!("sd-{i}")});
-                client.post(url).bearer_auth(token).json(&body).send().await.map(|r| r.status().as_u16())
+                let status = client.post(url).bearer_auth(token).json(&body).send().await.map(|r| r.status().as_u16());
+                if let Ok(201) = status {
+                    let _ = first_tx.try_send(());
+                }
+                status
             })
         })
         .collect();
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    drop(first_tx);
+    tokio::time::timeout(std::time::Duration::from_secs(30), first_rx.recv())
+        .await
+        .expect("a write is acknowledged within 30 s")
+        .expect("at least one write is acknowledged");
     let db = server.db.clone();
     server.stop().await;
     let mut acknowledged = Vec::new();
