@@ -76,7 +76,10 @@ pub struct Db {
     check_buffer: Arc<CheckBuffer>,
     pub hot: Arc<HotIndex>,
     readers: Mutex<Vec<Store>>,
-    reader_permits: Semaphore,
+    /// One permit per pooled reader. A permit is moved into the blocking
+    /// task that uses the reader, so it is released only once the reader is
+    /// back in the pool, even when the request that asked is cancelled.
+    reader_permits: Arc<Semaphore>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -239,7 +242,7 @@ impl Db {
             check_buffer,
             hot,
             readers: Mutex::new(pool),
-            reader_permits: Semaphore::new(readers),
+            reader_permits: Arc::new(Semaphore::new(readers)),
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(thread)),
         })
@@ -255,17 +258,42 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self.reader_permits.acquire().await.expect("the semaphore is never closed");
+        // A client that hangs up drops this future, but not the blocking task
+        // already running: the permit must stay with the task (dropping it
+        // here let a second task find the pool empty).
+        let permit = Arc::clone(&self.reader_permits).acquire_owned().await.expect("the semaphore is never closed");
         let db = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = db.readers.lock().expect("reader pool lock").pop().expect("a permit guarantees a reader");
-            let result = store.reload_rulebook_if_changed().and_then(|_| store.snapshot(|store| read(store)));
-            db.readers.lock().expect("reader pool lock").push(store);
-            result
+            let _permit = permit;
+            let mut store = db.pool().pop().expect("a permit guarantees a reader");
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                store.reload_rulebook_if_changed().and_then(|_| store.snapshot(|store| read(store)))
+            }));
+            match result {
+                Ok(result) => {
+                    db.pool().push(store);
+                    result.map_err(ApiError::from)
+                }
+                Err(_) => {
+                    // A read that panicked may have left its snapshot open: the
+                    // pool gets a fresh connection instead, so it never shrinks.
+                    drop(store);
+                    match Store::open_read_only(&db.path) {
+                        Ok(fresh) => db.pool().push(fresh),
+                        Err(error) => tracing::error!(%error, "could not replace a reader"),
+                    }
+                    Err(ApiError::internal("a read failed"))
+                }
+            }
         })
         .await
         .map_err(|_| ApiError::internal("a read task failed"))?
-        .map_err(ApiError::from)
+    }
+
+    /// The pool of readers. Its lock guards a push or a pop only, so a
+    /// poisoned lock (which those cannot cause) is no reason to fail.
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Store>> {
+        self.readers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `write` on the writer thread and waits for its result.
@@ -388,5 +416,63 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(dir: &Path, readers: usize) -> Arc<Db> {
+        let actor = socred_store::Actor::new("test", time::OffsetDateTime::UNIX_EPOCH).unwrap();
+        let path = dir.join("store.db");
+        drop(Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor, "test").unwrap());
+        Arc::new(Db::open(&path, readers).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_reads_do_not_lend_out_their_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(dir.path(), 2);
+        // Reads that outlive the requests that asked (a client hanging up).
+        let slow: Vec<_> = (0..2)
+            .map(|_| {
+                let db = Arc::clone(&db);
+                tokio::spawn(async move {
+                    db.read(|_| {
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        for task in &slow {
+            task.abort();
+        }
+        // Every later read waits for a reader instead of finding the pool empty.
+        let reads: Vec<_> = (0..8)
+            .map(|_| {
+                tokio::spawn({
+                    let db = Arc::clone(&db);
+                    async move { db.read(|_| Ok(1)).await }
+                })
+            })
+            .collect();
+        for read in reads {
+            assert_eq!(read.await.expect("the read did not panic").expect("the read succeeded"), 1);
+        }
+        assert_eq!(db.pool().len(), 2, "the pool is whole again");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_read_that_panics_fails_alone_and_the_pool_stays_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db(dir.path(), 1);
+        let failed = db.read::<(), _>(|_| panic!("a bug in a read")).await;
+        assert!(failed.is_err());
+        assert_eq!(db.read(|_| Ok(2)).await.unwrap(), 2, "the next read gets a reader");
+        assert_eq!(db.pool().len(), 1);
     }
 }
