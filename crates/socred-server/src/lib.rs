@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use metrics_exporter_prometheus::PrometheusRecorder;
 use tokio::net::TcpListener;
 
 pub use error::{ApiError, ApiResult};
@@ -47,7 +46,7 @@ impl ServerConfig {
 
 pub struct Inner {
     pub db: Arc<db::Db>,
-    pub metrics: Arc<PrometheusRecorder>,
+    pub http: metrics::HttpMetrics,
     pub accounts: auth::TokenCache,
     pub checks: metrics::CheckCounters,
     pub openapi_json: String,
@@ -71,7 +70,7 @@ pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
     let openapi_json = openapi.to_pretty_json().expect("the OpenAPI document serialises");
     let state = AppState(Arc::new(Inner {
         db,
-        metrics: metrics::recorder(),
+        http: metrics::HttpMetrics::default(),
         accounts: auth::TokenCache::default(),
         checks: metrics::CheckCounters::default(),
         openapi_json,

@@ -1,63 +1,216 @@
-//! Prometheus metrics: request counts and latency histograms per route.
-//! The recorder belongs to the server instance (not the process), so several
+//! Prometheus metrics: request counts and latency histograms per route,
+//! counters of the check path, and figures read from the store at scrape time.
+//! Everything belongs to the server instance (not the process), so several
 //! servers can run side by side in one test process.
+//!
+//! Request metrics are fixed-bucket histograms in per-thread slots, not the
+//! `metrics` facade with `metrics-exporter-prometheus`: that exporter keeps
+//! every recorded latency (with its `Instant`) until a scrape or an upkeep
+//! drains it, about 22 bytes a request that grow without bound when nobody
+//! scrapes (1.6 MB/s under load, measured), and it looked up labels in a
+//! registry and a global intern table on every request. A Prometheus
+//! histogram is only counts per bucket, so that is all that is kept.
 
-use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+use crossbeam_utils::CachePadded;
 
 use crate::AppState;
+use crate::shard::SHARDS;
 
-/// Latency buckets in seconds: 50 µs to 5 s.
-const BUCKETS: [f64; 14] = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+/// Latency bucket bounds, in nanoseconds (50 µs to 5 s) and as Prometheus
+/// writes them (seconds). Above the last, only `+Inf`.
+const BUCKET_NANOS: [u64; 14] = [
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    25_000_000,
+    50_000_000,
+    100_000_000,
+    250_000_000,
+    1_000_000_000,
+    5_000_000_000,
+];
+const BUCKET_LABELS: [&str; 14] =
+    ["0.00005", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "1", "5"];
 
-pub fn recorder() -> Arc<PrometheusRecorder> {
-    Arc::new(PrometheusBuilder::new().set_buckets(&BUCKETS).expect("the bucket list is not empty").build_recorder())
+/// Distinct (route, method, status) series a slot keeps; beyond, routes are
+/// counted as "other" (methods are the standard ones or OTHER, statuses are
+/// the few the server sends, so that stays small). Routes are templates
+/// (never raw paths), so a real server stays far below.
+const MAX_SERIES: usize = 1024;
+
+/// One (route, method, status): a count and a latency histogram.
+#[derive(Clone)]
+struct Series {
+    route: Box<str>,
+    method: Method,
+    status: u16,
+    buckets: [u64; BUCKET_NANOS.len()],
+    count: u64,
+    sum_nanos: u128,
+}
+
+impl Series {
+    fn new(route: &str, method: &Method, status: u16) -> Series {
+        Series { route: route.into(), method: method.clone(), status, buckets: [0; BUCKET_NANOS.len()], count: 0, sum_nanos: 0 }
+    }
+
+    fn record(&mut self, nanos: u64) {
+        self.count += 1;
+        self.sum_nanos += u128::from(nanos);
+        // Buckets hold their own range only; rendering makes them cumulative.
+        if let Some(bucket) = BUCKET_NANOS.iter().position(|bound| nanos <= *bound) {
+            self.buckets[bucket] += 1;
+        }
+    }
+
+    fn add(&mut self, other: &Series) {
+        self.count += other.count;
+        self.sum_nanos += other.sum_nanos;
+        for (mine, theirs) in self.buckets.iter_mut().zip(other.buckets.iter()) {
+            *mine += theirs;
+        }
+    }
+}
+
+/// Request metrics of one server. Each worker thread records into its own
+/// slot (`shard.rs`), under a lock only a scrape shares.
+#[derive(Default)]
+pub struct HttpMetrics {
+    slots: [CachePadded<Mutex<Vec<Series>>>; SHARDS],
+}
+
+impl HttpMetrics {
+    pub fn record(&self, route: &str, method: &Method, status: u16, nanos: u64) {
+        let mut slot = self.slots[crate::shard::current()].lock().expect("metrics slot lock");
+        let found = slot.iter().position(|s| s.status == status && s.method == *method && *s.route == *route);
+        let index = match found {
+            Some(index) => index,
+            None => {
+                let route = if slot.len() < MAX_SERIES { route } else { "other" };
+                match slot.iter().position(|s| s.status == status && s.method == *method && *s.route == *route) {
+                    Some(index) => index,
+                    None => {
+                        slot.push(Series::new(route, method, status));
+                        slot.len() - 1
+                    }
+                }
+            }
+        };
+        slot[index].record(nanos);
+    }
+
+    /// Every slot's series merged, sorted by route, method and status.
+    fn merged(&self) -> Vec<Series> {
+        let mut all: Vec<Series> = Vec::new();
+        for slot in &self.slots {
+            let slot = slot.lock().expect("metrics slot lock");
+            for series in slot.iter() {
+                match all.iter_mut().find(|s| s.status == series.status && s.method == series.method && s.route == series.route) {
+                    Some(existing) => existing.add(series),
+                    None => all.push(series.clone()),
+                }
+            }
+        }
+        all.sort_by(|a, b| (&a.route, a.method.as_str(), a.status).cmp(&(&b.route, b.method.as_str(), b.status)));
+        all
+    }
+
+    /// Prometheus text: a counter by route, method and status, and a
+    /// histogram by route and method.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let all = self.merged();
+        out.push_str("# HELP socred_http_requests_total HTTP requests answered, by route template, method and status.\n");
+        out.push_str("# TYPE socred_http_requests_total counter\n");
+        for s in &all {
+            let _ = writeln!(
+                out,
+                "socred_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}",
+                escape_label(&s.route),
+                s.method,
+                s.status,
+                s.count
+            );
+        }
+        out.push_str("# HELP socred_http_request_duration_seconds Time to answer an HTTP request, by route template and method.\n");
+        out.push_str("# TYPE socred_http_request_duration_seconds histogram\n");
+        let mut index = 0;
+        while index < all.len() {
+            // `all` is sorted, so one route and method's statuses are adjacent.
+            let mut histogram = all[index].clone();
+            let mut next = index + 1;
+            while next < all.len() && all[next].route == histogram.route && all[next].method == histogram.method {
+                histogram.add(&all[next]);
+                next += 1;
+            }
+            let labels = format!("route=\"{}\",method=\"{}\"", escape_label(&histogram.route), histogram.method);
+            let mut cumulative = 0;
+            for (bucket, bound) in histogram.buckets.iter().zip(BUCKET_LABELS) {
+                cumulative += bucket;
+                let _ = writeln!(out, "socred_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+            }
+            let _ = writeln!(out, "socred_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", histogram.count);
+            let _ = writeln!(out, "socred_http_request_duration_seconds_sum{{{labels}}} {}", histogram.sum_nanos as f64 / 1e9);
+            let _ = writeln!(out, "socred_http_request_duration_seconds_count{{{labels}}} {}", histogram.count);
+            index = next;
+        }
+    }
+}
+
+/// The standard methods as themselves; any extension method a client makes
+/// up as one `OTHER`, so that clients cannot grow the series.
+fn label_method(method: &Method) -> Method {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    if STANDARD.contains(method) {
+        method.clone()
+    } else {
+        static OTHER: std::sync::OnceLock<Method> = std::sync::OnceLock::new();
+        OTHER.get_or_init(|| Method::from_bytes(b"OTHER").expect("a valid method token")).clone()
+    }
+}
+
+/// Prometheus label values escape backslash, quote and newline.
+fn escape_label(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains(['\\', '"', '\n']) {
+        value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").into()
+    } else {
+        value.into()
+    }
 }
 
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // The route template, never the raw path: subject ids must not become label values.
-    let route = intern(request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()));
-    let method = intern(request.method().as_str());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let method = label_method(request.method());
     let response = next.run(request).await;
-    let seconds = started.elapsed().as_secs_f64();
-    let status = intern(response.status().as_str());
-    metrics::with_local_recorder(state.metrics.as_ref(), || {
-        metrics::counter!("socred_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
-        metrics::histogram!("socred_http_request_duration_seconds", "route" => route, "method" => method).record(seconds);
-    });
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let route = matched.as_ref().map_or("unmatched", |path| path.as_str());
+    state.http.record(route, &method, response.status().as_u16(), nanos);
     response
-}
-
-/// Label values live for the process: route templates, methods and statuses
-/// are few, so each is leaked once rather than allocated per request. A
-/// bound keeps anything unexpected from growing it.
-fn intern(text: &str) -> &'static str {
-    static TABLE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<&'static str>>> = std::sync::OnceLock::new();
-    let mut table = TABLE.get_or_init(Default::default).lock().expect("intern table lock");
-    if let Some(found) = table.get(text) {
-        return found;
-    }
-    if table.len() >= 1024 {
-        return "other";
-    }
-    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
-    table.insert(leaked);
-    leaked
-}
-
-/// Records a named counter with labels, e.g. decisions and checks.
-pub fn count(state: &AppState, name: &'static str, labels: &[(&'static str, &'static str)]) {
-    let labels: Vec<metrics::Label> = labels.iter().map(|(k, v)| metrics::Label::new(*k, *v)).collect();
-    metrics::with_local_recorder(state.metrics.as_ref(), || {
-        metrics::counter!(name, labels).increment(1);
-    });
 }
 
 /// Counters on the check path: plain atomics, one set per thread slot
@@ -65,8 +218,9 @@ pub fn count(state: &AppState, name: &'static str, labels: &[(&'static str, &'st
 /// registry lookup, or a counter shared by every core, per check would not).
 #[derive(Default)]
 pub struct CheckCounters {
-    slots: [crossbeam_utils::CachePadded<CheckCounts>; crate::shard::SHARDS],
+    slots: [CachePadded<CheckCounts>; SHARDS],
     pub refused: AtomicU64,
+    pub batches: AtomicU64,
 }
 
 #[derive(Default)]
@@ -108,6 +262,8 @@ impl CheckCounters {
         ] {
             out.push_str(&format!("socred_checks_total{{decision=\"{decision}\"}} {count}\n"));
         }
+        out.push_str("# HELP socred_check_batches_total Batch check requests answered.\n# TYPE socred_check_batches_total counter\n");
+        out.push_str(&format!("socred_check_batches_total {}\n", self.batches.load(Ordering::Relaxed)));
     }
 }
 
@@ -149,10 +305,69 @@ fn render_ledger(reports: &socred_store::ReportMetrics, partners: &[socred_store
 }
 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    let mut text = state.metrics.handle().render();
+    let mut text = String::with_capacity(16 * 1024);
+    state.http.render(&mut text);
     state.checks.render(&mut text);
     if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         render_ledger(&reports, &partners, &mut text);
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_merged_across_threads_and_statuses() {
+        let metrics = std::sync::Arc::new(HttpMetrics::default());
+        metrics.record("/a", &Method::GET, 200, 40_000); // ≤ 50 µs
+        metrics.record("/a", &Method::GET, 404, 300_000); // ≤ 500 µs
+        let other = std::sync::Arc::clone(&metrics);
+        std::thread::spawn(move || other.record("/a", &Method::GET, 200, 9_000_000_000)).join().unwrap(); // above 5 s
+        let mut text = String::new();
+        metrics.render(&mut text);
+        for line in [
+            r#"socred_http_requests_total{route="/a",method="GET",status="200"} 2"#,
+            r#"socred_http_requests_total{route="/a",method="GET",status="404"} 1"#,
+            r#"socred_http_request_duration_seconds_bucket{route="/a",method="GET",le="0.00005"} 1"#,
+            r#"socred_http_request_duration_seconds_bucket{route="/a",method="GET",le="0.00025"} 1"#,
+            r#"socred_http_request_duration_seconds_bucket{route="/a",method="GET",le="0.0005"} 2"#,
+            r#"socred_http_request_duration_seconds_bucket{route="/a",method="GET",le="5"} 2"#,
+            r#"socred_http_request_duration_seconds_bucket{route="/a",method="GET",le="+Inf"} 3"#,
+            r#"socred_http_request_duration_seconds_count{route="/a",method="GET"} 3"#,
+            r#"socred_http_request_duration_seconds_sum{route="/a",method="GET"} 9.00034"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn series_are_bounded_and_labels_escaped() {
+        let metrics = HttpMetrics::default();
+        for number in 0..MAX_SERIES + 10 {
+            metrics.record(&format!("/r{number}"), &Method::GET, 200, 1);
+        }
+        metrics.record("/quote\"d", &Method::POST, 200, 1);
+        let mut text = String::new();
+        metrics.render(&mut text);
+        let series = text.lines().filter(|l| l.starts_with("socred_http_requests_total{")).count();
+        assert_eq!(series, MAX_SERIES + 2, "beyond the bound, routes are named other (here with two methods)");
+        assert!(text.contains(r#"socred_http_requests_total{route="other",method="GET",status="200"} 10"#), "{text}");
+        assert!(text.contains(r#"socred_http_requests_total{route="other",method="POST",status="200"} 1"#));
+        assert!(!text.contains("quote"), "the route past the bound is not a label");
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let made_up = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(label_method(&made_up).as_str(), "OTHER");
+        assert_eq!(label_method(&Method::PATCH), Method::PATCH);
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(escape_label("plain"), "plain");
+    }
 }

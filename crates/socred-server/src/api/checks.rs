@@ -314,7 +314,7 @@ pub async fn batch(
     }
     json.extend_from_slice(b"]}");
     state.db.log_checks(logs).await?;
-    crate::metrics::count(&state, "socred_check_batches_total", &[]);
+    state.checks.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tracing::debug!(checks = checks.len(), from_memory, "batch answered");
     Ok(json_response(json))
 }
