@@ -261,10 +261,17 @@ impl Located {
 
 /// The entries of an index chunk, in its order: by subject, then seq.
 fn chunk_entries(data: &[u8]) -> Result<Vec<Located>> {
+    let mut out = Vec::with_capacity(data.len() / LOCATED_BYTES);
+    push_chunk_entries(data, &mut out)?;
+    Ok(out)
+}
+
+fn push_chunk_entries(data: &[u8], out: &mut Vec<Located>) -> Result<()> {
     if !data.len().is_multiple_of(LOCATED_BYTES) {
         return Err(corrupt());
     }
-    Ok(data.chunks_exact(LOCATED_BYTES).map(Located::get).collect())
+    out.extend(data.chunks_exact(LOCATED_BYTES).map(Located::get));
+    Ok(())
 }
 
 /// Index chunks stay under this many bytes, so that a chunk fits in one
@@ -274,8 +281,8 @@ const CHUNK_BYTES: usize = 3_500;
 /// Writes one run: entries sorted by (subject, seq) become chunks of at most
 /// CHUNK_BYTES, each keyed by the last subject it holds. Only the newest
 /// KEEP_PER_SUBJECT entries of a subject are written.
-fn write_run(store: &Store, run: i64, entries: &mut [Located]) -> Result<u64> {
-    entries.sort_unstable();
+fn write_run(store: &Store, run: i64, entries: &[Located]) -> Result<u64> {
+    assert!(entries.is_sorted(), "a run is written in (subject, seq) order");
     let mut insert = store.connection.prepare_cached("INSERT INTO check_index (run, last_subject, data) VALUES (?1, ?2, ?3)")?;
     let (mut chunk, mut chunks) = (Vec::with_capacity(CHUNK_BYTES), 0u64);
     let mut last_subject = 0i64;
@@ -549,7 +556,8 @@ impl Store {
             if let Some(last) = checks.iter().map(|c| c.seq).max() {
                 let first = checks.iter().map(|c| c.seq).min().expect("not empty");
                 let run = self.next_run()?;
-                write_run(self, run, &mut checks)?;
+                checks.sort_unstable();
+                write_run(self, run, &checks)?;
                 self.connection
                     .prepare_cached("INSERT INTO check_runs (run, level, first_seq, last_seq, checks) VALUES (?1, 0, ?2, ?3, ?4)")?
                     .execute(params![run, first, last, indexed as i64])?;
@@ -579,25 +587,26 @@ impl Store {
             if runs.len() < INDEX_FANOUT {
                 continue;
             }
-            // Read every chunk before writing: SQLite leaves undefined a table
+            // Read every entry before writing: SQLite leaves undefined a table
             // changed while a statement still reads it. The bound on levels
-            // bounds this buffer.
-            let mut chunks: Vec<Vec<u8>> = Vec::new();
+            // bounds this buffer. Chunks are decoded as they are read, in
+            // place, so no copy of the raw chunks is held besides.
+            let mut entries: Vec<Located> = Vec::with_capacity(runs.iter().map(|r| r.3 as usize).sum());
             {
                 let mut select = self.connection.prepare_cached("SELECT data FROM check_index WHERE run = ?1")?;
                 for (run, ..) in &runs {
                     let mut rows = select.query([run])?;
                     while let Some(row) = rows.next()? {
-                        chunks.push(row.get(0)?);
+                        let chunk = row.get_ref(0)?.as_blob().map_err(|_| corrupt())?;
+                        push_chunk_entries(chunk, &mut entries)?;
                     }
                 }
             }
-            let mut entries: Vec<Located> = Vec::with_capacity(runs.iter().map(|r| r.3 as usize).sum());
-            for chunk in &chunks {
-                entries.extend(chunk_entries(chunk)?);
-            }
             let run = self.next_run()?;
-            write_run(self, run, &mut entries)?;
+            // The runs are each sorted: a merge sort finds them and merges
+            // (n log FANOUT), where a quicksort would start over (n log n).
+            entries.sort();
+            write_run(self, run, &entries)?;
             let (first, last) = (runs.iter().map(|r| r.1).min().expect("runs"), runs.iter().map(|r| r.2).max().expect("runs"));
             let checks: i64 = runs.iter().map(|r| r.3).sum();
             let mut delete_chunks = self.connection.prepare_cached("DELETE FROM check_index WHERE run = ?1")?;
@@ -747,8 +756,9 @@ mod tests {
             (1..=total).map(|seq| Located { subject: 1 + seq % 2, seq, grp: seq / 100, offset: seq as u32 }).collect();
         entries.extend((1..=total).map(|seq| Located { subject: 9, seq, grp: 0, offset: 0 }));
         entries.reverse();
+        entries.sort_unstable();
         store.connection.execute_batch("BEGIN").unwrap();
-        let chunks = write_run(&store, 1, &mut entries).unwrap();
+        let chunks = write_run(&store, 1, &entries).unwrap();
         store.connection.execute_batch("COMMIT").unwrap();
         let mut statement =
             store.connection.prepare("SELECT last_subject, data FROM check_index WHERE run = 1 ORDER BY last_subject, id").unwrap();
