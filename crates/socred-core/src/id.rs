@@ -134,8 +134,22 @@ pub fn org_check_character(first_17_characters: &[u8]) -> char {
     ORG_ALPHABET[check as usize] as char
 }
 
+/// Each byte's value in ORG_ALPHABET, or NOT_IN_ALPHABET: a code is looked
+/// up 35 times a parse, and a parse is on the path of every check.
+const ORG_VALUES: [u8; 256] = {
+    let mut values = [NOT_IN_ALPHABET; 256];
+    let mut index = 0;
+    while index < ORG_ALPHABET.len() {
+        values[ORG_ALPHABET[index] as usize] = index as u8;
+        index += 1;
+    }
+    values
+};
+const NOT_IN_ALPHABET: u8 = u8::MAX;
+
 fn org_value(character: u8) -> Option<u32> {
-    ORG_ALPHABET.iter().position(|c| *c == character).map(|p| p as u32)
+    let value = ORG_VALUES[usize::from(character)];
+    (value != NOT_IN_ALPHABET).then_some(u32::from(value))
 }
 
 fn valid_birth_date(date: &[u8]) -> bool {
@@ -347,6 +361,14 @@ pub fn synthetic_org(region: u32, organisation_code: &str) -> OrgCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_organisation_value_table_is_the_alphabet() {
+        for byte in 0..=u8::MAX {
+            let by_search = ORG_ALPHABET.iter().position(|c| *c == byte).map(|p| p as u32);
+            assert_eq!(org_value(byte), by_search, "byte {byte}");
+        }
+    }
 
     #[test]
     fn reference_person_numbers_are_valid() {
