@@ -1,15 +1,15 @@
 //! HTTP benchmark: `GET /api/v1/subjects/{id}` and `POST /api/v1/checks`
 //! against `/healthz` on the same server, in one run, on a store of 1,000,000
 //! subjects of which at least 5% are listed; load from `wrk` in a second
-//! process. /healthz and the check alternate for ten rounds and the median
-//! round's ratio is reported; then the check's latency at half of that peak
+//! process. /healthz and the check alternate for twenty rounds of 3 s and the
+//! median round's ratio is reported (with its quartiles); then the check's latency at half of that peak
 //! (paced connections). Then batches of 10,000 checks, timed one by one.
 //! The server runs with the allocator `socred serve` uses.
 //!
 //! cargo bench -p socred-server --bench http [-- SUBJECTS [SECONDS]]
 //!
 //! The store is generated once (seeded) and kept in `target/bench-data`
-//! (or `SOCRED_BENCH_DIR`). Needs `wrk` (Debian package `wrk`).
+//! (or `SOCRED_BENCH_DIR`); each run works on a fresh copy of it. Needs `wrk` (Debian package `wrk`).
 
 use std::io::Write;
 
@@ -25,10 +25,12 @@ use socred_sim::{Population, PopulationConfig};
 use socred_store::{Actor, NewAccount, NewSubject, Store};
 
 const CONNECTIONS: u32 = 32;
-/// Rounds of /healthz and the check, side by side. Many short rounds: this
-/// machine's speed drifts within seconds, and a ratio is only fair between
-/// runs made side by side.
-const ROUNDS: usize = 10;
+/// Rounds of /healthz and the check, side by side, ROUND_SECONDS each. Many
+/// short rounds: this machine's speed drifts within seconds (single rounds'
+/// ratios spread over ±10 points), and a ratio is only fair between runs
+/// made side by side; the median of twenty pairs is steadier than of ten.
+const ROUNDS: usize = 20;
+const ROUND_SECONDS: u32 = 3;
 const SAMPLE_IDS: usize = 20_000;
 
 fn actor() -> Actor {
@@ -87,6 +89,23 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
     }
     eprintln!("store ready in {:.0} s", started.elapsed().as_secs_f64());
     path
+}
+
+/// A copy of `pristine` for one run, its log folded into the file first so
+/// that the file alone is the whole store.
+fn fresh_copy(pristine: &Path) -> PathBuf {
+    {
+        let store = Store::open(pristine).unwrap();
+        store.raw_connection_for_tests().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    }
+    let copy = pristine.with_extension("run.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+    let started = std::time::Instant::now();
+    std::fs::copy(pristine, &copy).unwrap();
+    eprintln!("copied the store for this run in {:.1} s", started.elapsed().as_secs_f64());
+    copy
 }
 
 struct Run {
@@ -240,14 +259,24 @@ fn script(dir: &Path, name: &str, token: &str, ids: &[SubjectId]) -> PathBuf {
 }
 
 fn main() {
+    // The load generator is a separate program so it does not share the
+    // server's runtime; say so before spending half a minute on the store.
+    if Command::new("wrk").arg("--version").output().is_err() {
+        eprintln!("this benchmark drives the server with wrk, which is not installed: apt-get install wrk");
+        std::process::exit(2);
+    }
     let arguments: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let subjects = arguments.first().copied().unwrap_or(1_000_000);
     let seconds = arguments.get(1).copied().unwrap_or(5) as u32;
     let data = std::env::var("SOCRED_BENCH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data"));
-    let db = store_of(subjects, &data);
-    let listed_share = ensure_listed(&db, 0.05);
+    let pristine = store_of(subjects, &data);
+    let listed_share = ensure_listed(&pristine, 0.05);
+    // Every run starts from the same store: a copy of the generated one.
+    // Runs add millions of checks, and a store that kept them would make each
+    // run slower to read than the last and runs incomparable.
+    let db = fresh_copy(&pristine);
 
     // Accounts and fresh tokens for this run.
     let (officer_token, subject_token, own_id, sample, airline_token) = {
@@ -313,11 +342,11 @@ fn main() {
     let mut rounds: Vec<(Run, Run)> = Vec::new();
     for round in 0..ROUNDS {
         let (healthz, check) = if round % 2 == 0 {
-            let healthz = wrk(&format!("{base}/healthz"), None, seconds);
-            (healthz, wrk(&base, Some(&checks_script), seconds))
+            let healthz = wrk(&format!("{base}/healthz"), None, ROUND_SECONDS);
+            (healthz, wrk(&base, Some(&checks_script), ROUND_SECONDS))
         } else {
-            let check = wrk(&base, Some(&checks_script), seconds);
-            (wrk(&format!("{base}/healthz"), None, seconds), check)
+            let check = wrk(&base, Some(&checks_script), ROUND_SECONDS);
+            (wrk(&format!("{base}/healthz"), None, ROUND_SECONDS), check)
         };
         rounds.push((healthz, check));
     }
@@ -420,8 +449,21 @@ fn main() {
             if run.errors.is_empty() { String::new() } else { format!("  ({})", run.errors) }
         );
     }
+    let quartile = |q: usize| -> f64 {
+        let mut sorted = ratios.clone();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        100.0 * sorted[(sorted.len() - 1) * q / 4]
+    };
+    let total = |pick: fn(&(Run, Run)) -> f64| -> f64 { rounds.iter().map(pick).sum() };
     println!(
-        "rounds of /healthz and POST /api/v1/checks side by side (odd rounds: /healthz first), {seconds} s each (the table shows the median round):"
+        "check / healthz over {ROUNDS} rounds: median round {:.1}% (quartiles {:.1}% – {:.1}%), all requests of all rounds {:.1}%",
+        100.0 * ratios[middle],
+        quartile(1),
+        quartile(3),
+        100.0 * total(|(_, c)| c.requests_per_second) / total(|(h, _)| h.requests_per_second)
+    );
+    println!(
+        "rounds of /healthz and POST /api/v1/checks side by side (odd rounds: /healthz first), {ROUND_SECONDS} s each (the table shows the median round):"
     );
     for (number, (h, c)) in rounds.iter().enumerate() {
         println!(
