@@ -114,18 +114,15 @@ impl HttpMetrics {
 
     /// Every slot's series merged, sorted by route, method and status.
     fn merged(&self) -> Vec<Series> {
-        let mut all: Vec<Series> = Vec::new();
+        let mut all: std::collections::BTreeMap<(Box<str>, String, u16), Series> = std::collections::BTreeMap::new();
         for slot in &self.slots {
             let slot = slot.lock().expect("metrics slot lock");
             for series in slot.iter() {
-                match all.iter_mut().find(|s| s.status == series.status && s.method == series.method && s.route == series.route) {
-                    Some(existing) => existing.add(series),
-                    None => all.push(series.clone()),
-                }
+                let key = (series.route.clone(), series.method.as_str().to_string(), series.status);
+                all.entry(key).and_modify(|existing| existing.add(series)).or_insert_with(|| series.clone());
             }
         }
-        all.sort_by(|a, b| (&a.route, a.method.as_str(), a.status).cmp(&(&b.route, b.method.as_str(), b.status)));
-        all
+        all.into_values().collect()
     }
 
     /// Prometheus text: a counter by route, method and status, and a
