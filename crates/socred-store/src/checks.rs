@@ -437,19 +437,6 @@ impl Store {
         self.finish(result)
     }
 
-    fn finish<T>(&self, result: Result<T>) -> Result<T> {
-        match result {
-            Ok(value) => {
-                self.connection.execute_batch("COMMIT")?;
-                Ok(value)
-            }
-            Err(error) => {
-                let _ = self.connection.execute_batch("ROLLBACK");
-                Err(error)
-            }
-        }
-    }
-
     /// Verifies the check log group by group; returns how many checks it holds.
     pub fn verify_checks(&self) -> Result<u64> {
         let broken = |what: String| StoreError::AuditBroken(what);

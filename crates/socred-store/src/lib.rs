@@ -316,6 +316,11 @@ impl Store {
     fn write<T>(&mut self, write: impl FnOnce(&Connection, i64) -> Result<T>) -> Result<T> {
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
         let result = audit::next_seq(&self.connection).and_then(|seq| write(&self.connection, seq));
+        self.finish(result)
+    }
+
+    /// Ends the open transaction: commits what succeeded, rolls back what failed.
+    pub(crate) fn finish<T>(&self, result: Result<T>) -> Result<T> {
         match result {
             Ok(value) => {
                 self.connection.execute_batch("COMMIT")?;
