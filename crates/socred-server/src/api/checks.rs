@@ -111,7 +111,8 @@ impl Checked<'_> {
 }
 
 fn json_response(body: Vec<u8>) -> axum::response::Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    // A static value: a `&str` would be validated and copied into a fresh header value on every answer.
+    ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// What the log needs of a decided check, beyond the request.
