@@ -26,11 +26,13 @@ pub enum ActOutcome {
         subject: SubjectId,
         audit_seq: i64,
         voided_record: Option<String>,
+        /// When the voided record came from a verified public report: the
+        /// reporter's reward for it, voided with it (the facts it rewarded
+        /// did not stand).
+        voided_reward: Option<String>,
     },
     /// The same event (same case, content, date and actor) was already stored.
-    Duplicate {
-        subject: SubjectId,
-    },
+    Duplicate { subject: SubjectId },
 }
 
 /// A line of the public list: never the score, never the file.
@@ -191,15 +193,26 @@ impl Store {
                 )?
                 .execute(params![next_seq, key, julian(on), actor.name(), event.kind(), event.key(), body, seq])?;
             digest.event(subject.as_str(), julian(on), actor.name(), event.kind(), event.key(), &body);
-            let mut voided_record = None;
+            let (mut voided_record, mut voided_reward) = (None, None);
+            let mut touched = HashSet::from([key]);
             if let Effect::VoidRecord { record, reason } = &effect {
                 let record_seq: i64 =
                     connection.query_row("SELECT seq FROM records WHERE record_id = ?1", [record.as_str()], |row| row.get(0))?;
                 connection.execute("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)", params![record_seq, reason, seq])?;
                 digest.void(record.as_str(), reason);
                 voided_record = Some(record.to_string());
+                if let Some((reward, reward_seq, reporter_key)) = unvoided_reward_for(connection, record.as_str())? {
+                    let reward_reason = format!("the reported record {record} was voided on dispute: {reason}");
+                    connection.execute(
+                        "INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)",
+                        params![reward_seq, reward_reason, seq],
+                    )?;
+                    digest.void(&reward, &reward_reason);
+                    touched.insert(reporter_key);
+                    voided_reward = Some(reward);
+                }
             }
-            Store::touched_subjects_invalidate(connection, &HashSet::from([key]))?;
+            Store::touched_subjects_invalidate(connection, &touched)?;
             audit::append(
                 connection,
                 seq,
@@ -207,10 +220,10 @@ impl Store {
                 actor.name(),
                 event.action(),
                 Some(subject.as_str()),
-                &serde_json::json!({"on": format_date(on), "event": event, "voided_record": voided_record}),
+                &serde_json::json!({"on": format_date(on), "event": event, "voided_record": voided_record, "voided_reward": voided_reward}),
                 digest,
             )?;
-            Ok(ActOutcome::Stored { subject, audit_seq: seq, voided_record })
+            Ok(ActOutcome::Stored { subject, audit_seq: seq, voided_record, voided_reward })
         })
     }
 
@@ -436,4 +449,21 @@ impl Store {
             .query_map([key], |row| Ok(Access { at: row.get(0)?, actor: row.get(1)?, purpose: row.get(2)?, what: row.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The reward a verified report earned, if `record` is the record that report
+/// became and the reward still counts: (reward id, its seq, the reporter's key).
+fn unvoided_reward_for(connection: &Connection, record: &str) -> Result<Option<(String, i64, i64)>> {
+    // Only a report's record has this prefix (`reports.rs`); others skip the search.
+    if !record.starts_with("rep-") {
+        return Ok(None);
+    }
+    Ok(connection
+        .prepare_cached(
+            "SELECT r.record_id, r.seq, r.subject FROM report_events e JOIN records r ON r.record_id = e.reward_id
+             WHERE e.record_id = ?1 AND e.state = 'verified' AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.record_seq = r.seq)
+             LIMIT 1",
+        )?
+        .query_row([record], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?)
 }

@@ -286,3 +286,75 @@ fn the_reporter_is_named_to_the_subject_only_if_the_rulebook_says_so() {
     store.decide_report(&r.id, ReportOutcome::Verified, "camera", &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
     assert_eq!(store.reports_about(&id(TARGET), 10).unwrap()[0].reporter, Some(id(REPORTER)));
 }
+
+#[test]
+fn an_upheld_dispute_of_a_reported_record_voids_the_reward_too() {
+    use socred_core::process::{CaseId, DisputeOutcome, Event};
+    use socred_store::ActOutcome;
+    let (_dir, mut store) = setup();
+    let filed = store
+        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
+        .unwrap();
+    store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+    store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer("chen"), day("2026-01-08"), T0_MS).unwrap();
+    assert_eq!((score(&store, TARGET, "2026-02-01"), score(&store, REPORTER, "2026-02-01")), (980, 1010));
+    let record =
+        socred_core::record::RecordId::parse(&store.reports_about(&id(TARGET), 10).unwrap()[0].record_id.clone().unwrap()).unwrap();
+    let dispute = CaseId::parse("d-report").unwrap();
+    let filed_dispute = Event::DisputeFiled { dispute: dispute.clone(), record: record.clone(), grounds: "I was not on that train".into() };
+    store.act(None, day("2026-01-10"), &actor("zhao"), filed_dispute).unwrap();
+    let decided = |outcome| Event::DisputeDecided { dispute: dispute.clone(), outcome, reasons: "ticket records".into() };
+    let outcome = store.act(None, day("2026-01-12"), &actor("reviewer-a"), decided(DisputeOutcome::Uphold)).unwrap();
+    let ActOutcome::Stored { voided_record, voided_reward, .. } = outcome else { panic!("stored: {outcome:?}") };
+    assert_eq!(voided_record.as_deref(), Some(record.as_str()));
+    let reward = voided_reward.expect("the reward is voided with the record it rewarded");
+    assert!(reward.starts_with("rwd-"), "{reward}");
+    assert_eq!(score(&store, TARGET, "2026-02-01"), 1000, "the disputed record no longer counts");
+    assert_eq!(score(&store, REPORTER, "2026-02-01"), 1000, "nor does the reward for reporting it");
+    let (_, void_reason) = store.record(&socred_core::record::RecordId::parse(&reward).unwrap()).unwrap().unwrap();
+    assert!(void_reason.unwrap().contains("voided on dispute"));
+    store.audit_verify().unwrap();
+}
+
+#[test]
+fn an_upheld_dispute_of_another_record_touches_no_reward() {
+    use socred_core::process::{CaseId, DisputeOutcome, Event};
+    use socred_store::ActOutcome;
+    let (_dir, mut store) = setup();
+    let filed = store
+        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
+        .unwrap();
+    store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+    store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer("chen"), day("2026-01-08"), T0_MS).unwrap();
+    let other = socred_core::record::Record {
+        id: socred_core::record::RecordId::parse("officer-1").unwrap(),
+        subject: id(TARGET),
+        behaviour: "jaywalking".into(),
+        occurred_on: day("2026-01-09"),
+        source: "Traffic Police".into(),
+        evidence: None,
+    };
+    store.add_record(&other, &actor("officer")).unwrap();
+    let dispute = CaseId::parse("d-other").unwrap();
+    store
+        .act(
+            None,
+            day("2026-01-10"),
+            &actor("zhao"),
+            Event::DisputeFiled { dispute: dispute.clone(), record: other.id.clone(), grounds: "not me".into() },
+        )
+        .unwrap();
+    let outcome = store
+        .act(
+            None,
+            day("2026-01-12"),
+            &actor("reviewer-a"),
+            Event::DisputeDecided { dispute, outcome: DisputeOutcome::Uphold, reasons: "camera".into() },
+        )
+        .unwrap();
+    let ActOutcome::Stored { voided_record, voided_reward, .. } = outcome else { panic!("stored: {outcome:?}") };
+    assert_eq!(voided_record.as_deref(), Some("officer-1"));
+    assert_eq!(voided_reward, None);
+    assert_eq!(score(&store, REPORTER, "2026-02-01"), 1010, "the reporter keeps the reward for a record that stands");
+    store.audit_verify().unwrap();
+}

@@ -77,10 +77,13 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, on: &On, event: Event) -> Result<
         return print_json(&serde_json::json!({"action": action, "id": key, "on": format_date(date), "result": outcome}));
     }
     match outcome {
-        ActOutcome::Stored { subject, audit_seq, voided_record } => {
+        ActOutcome::Stored { subject, audit_seq, voided_record, voided_reward } => {
             println!("{action} {key} for {subject} on {} (audit entry {audit_seq})", format_date(date));
             if let Some(record) = voided_record {
                 println!("record {record} is now void: score, tier, locks and lists are recomputed without it");
+            }
+            if let Some(reward) = voided_reward {
+                println!("the reporter's reward {reward} for that record is void too");
             }
         }
         ActOutcome::Duplicate { .. } => {
