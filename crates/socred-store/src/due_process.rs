@@ -454,8 +454,8 @@ impl Store {
 /// The reward a verified report earned, if `record` is the record that report
 /// became and the reward still counts: (reward id, its seq, the reporter's key).
 fn unvoided_reward_for(connection: &Connection, record: &str) -> Result<Option<(String, i64, i64)>> {
-    // Only a report's record has this prefix (`reports.rs`); others skip the search.
-    if !record.starts_with("rep-") {
+    // Only a report's record has this prefix; others skip the search.
+    if !record.starts_with(crate::reports::REPORT_RECORD_PREFIX) {
         return Ok(None);
     }
     Ok(connection

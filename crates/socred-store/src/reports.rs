@@ -23,6 +23,10 @@ use crate::audit::{self, RowDigest};
 use crate::error::{Result, StoreError};
 use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
 
+/// The id of the record a verified report becomes starts with this (then its facts' hash), so
+/// a dispute of a record can tell cheaply whether a report's reward hangs on it.
+pub(crate) const REPORT_RECORD_PREFIX: &str = "rep-";
+
 pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 pub const MAX_REPORT_ID_CHARS: usize = 64;
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -506,7 +510,7 @@ impl Store {
             match outcome {
                 ReportOutcome::Verified => {
                     let record = Record {
-                        id: RecordId::parse(&format!("rep-{}", row.facts)).expect("a valid id"),
+                        id: RecordId::parse(&format!("{REPORT_RECORD_PREFIX}{}", row.facts)).expect("a valid id"),
                         subject: view.subject,
                         behaviour: view.behaviour.clone(),
                         occurred_on: view.occurred_on,

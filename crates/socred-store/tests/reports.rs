@@ -4,8 +4,10 @@
 //! BRIEF.md's reference scenario 9.
 
 use socred_core::date::parse_date;
+use socred_core::process::{CaseId, DisputeOutcome, Event};
+use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
-use socred_store::{Actor, NewReport, NewSubject, ReportOutcome, Reviewer, Store, StoreError};
+use socred_store::{ActOutcome, Actor, NewReport, NewSubject, ReportOutcome, Reviewer, Store, StoreError};
 use time::OffsetDateTime;
 
 const REPORTER: &str = "110101199003074514";
@@ -287,47 +289,50 @@ fn the_reporter_is_named_to_the_subject_only_if_the_rulebook_says_so() {
     assert_eq!(store.reports_about(&id(TARGET), 10).unwrap()[0].reporter, Some(id(REPORTER)));
 }
 
-#[test]
-fn an_upheld_dispute_of_a_reported_record_voids_the_reward_too() {
-    use socred_core::process::{CaseId, DisputeOutcome, Event};
-    use socred_store::ActOutcome;
-    let (_dir, mut store) = setup();
+/// A report of TARGET by REPORTER, filed, reviewed and verified; the record it became.
+fn verified_report(store: &mut Store) -> RecordId {
     let filed = store
         .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
         .unwrap();
     store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
     store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer("chen"), day("2026-01-08"), T0_MS).unwrap();
+    RecordId::parse(&store.reports_about(&id(TARGET), 10).unwrap()[0].record_id.clone().unwrap()).unwrap()
+}
+
+/// Files a dispute of `record` and upholds it: (the record voided, the reward voided with it).
+fn uphold_dispute(store: &mut Store, case: &str, record: &RecordId) -> (Option<String>, Option<String>) {
+    let dispute = CaseId::parse(case).unwrap();
+    let filed = Event::DisputeFiled { dispute: dispute.clone(), record: record.clone(), grounds: "not me".into() };
+    store.act(None, day("2026-01-10"), &actor("zhao"), filed).unwrap();
+    let decided = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Uphold, reasons: "ticket records".into() };
+    match store.act(None, day("2026-01-12"), &actor("reviewer-a"), decided).unwrap() {
+        ActOutcome::Stored { voided_record, voided_reward, .. } => (voided_record, voided_reward),
+        other => panic!("stored: {other:?}"),
+    }
+}
+
+#[test]
+fn an_upheld_dispute_of_a_reported_record_voids_the_reward_too() {
+    let (_dir, mut store) = setup();
+    let record = verified_report(&mut store);
     assert_eq!((score(&store, TARGET, "2026-02-01"), score(&store, REPORTER, "2026-02-01")), (980, 1010));
-    let record =
-        socred_core::record::RecordId::parse(&store.reports_about(&id(TARGET), 10).unwrap()[0].record_id.clone().unwrap()).unwrap();
-    let dispute = CaseId::parse("d-report").unwrap();
-    let filed_dispute = Event::DisputeFiled { dispute: dispute.clone(), record: record.clone(), grounds: "I was not on that train".into() };
-    store.act(None, day("2026-01-10"), &actor("zhao"), filed_dispute).unwrap();
-    let decided = |outcome| Event::DisputeDecided { dispute: dispute.clone(), outcome, reasons: "ticket records".into() };
-    let outcome = store.act(None, day("2026-01-12"), &actor("reviewer-a"), decided(DisputeOutcome::Uphold)).unwrap();
-    let ActOutcome::Stored { voided_record, voided_reward, .. } = outcome else { panic!("stored: {outcome:?}") };
+    let (voided_record, voided_reward) = uphold_dispute(&mut store, "d-report", &record);
     assert_eq!(voided_record.as_deref(), Some(record.as_str()));
     let reward = voided_reward.expect("the reward is voided with the record it rewarded");
     assert!(reward.starts_with("rwd-"), "{reward}");
     assert_eq!(score(&store, TARGET, "2026-02-01"), 1000, "the disputed record no longer counts");
     assert_eq!(score(&store, REPORTER, "2026-02-01"), 1000, "nor does the reward for reporting it");
-    let (_, void_reason) = store.record(&socred_core::record::RecordId::parse(&reward).unwrap()).unwrap().unwrap();
+    let (_, void_reason) = store.record(&RecordId::parse(&reward).unwrap()).unwrap().unwrap();
     assert!(void_reason.unwrap().contains("voided on dispute"));
     store.audit_verify().unwrap();
 }
 
 #[test]
 fn an_upheld_dispute_of_another_record_touches_no_reward() {
-    use socred_core::process::{CaseId, DisputeOutcome, Event};
-    use socred_store::ActOutcome;
     let (_dir, mut store) = setup();
-    let filed = store
-        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
-        .unwrap();
-    store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
-    store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer("chen"), day("2026-01-08"), T0_MS).unwrap();
-    let other = socred_core::record::Record {
-        id: socred_core::record::RecordId::parse("officer-1").unwrap(),
+    verified_report(&mut store);
+    let other = Record {
+        id: RecordId::parse("officer-1").unwrap(),
         subject: id(TARGET),
         behaviour: "jaywalking".into(),
         occurred_on: day("2026-01-09"),
@@ -335,24 +340,7 @@ fn an_upheld_dispute_of_another_record_touches_no_reward() {
         evidence: None,
     };
     store.add_record(&other, &actor("officer")).unwrap();
-    let dispute = CaseId::parse("d-other").unwrap();
-    store
-        .act(
-            None,
-            day("2026-01-10"),
-            &actor("zhao"),
-            Event::DisputeFiled { dispute: dispute.clone(), record: other.id.clone(), grounds: "not me".into() },
-        )
-        .unwrap();
-    let outcome = store
-        .act(
-            None,
-            day("2026-01-12"),
-            &actor("reviewer-a"),
-            Event::DisputeDecided { dispute, outcome: DisputeOutcome::Uphold, reasons: "camera".into() },
-        )
-        .unwrap();
-    let ActOutcome::Stored { voided_record, voided_reward, .. } = outcome else { panic!("stored: {outcome:?}") };
+    let (voided_record, voided_reward) = uphold_dispute(&mut store, "d-other", &other.id);
     assert_eq!(voided_record.as_deref(), Some("officer-1"));
     assert_eq!(voided_reward, None);
     assert_eq!(score(&store, REPORTER, "2026-02-01"), 1010, "the reporter keeps the reward for a record that stands");
