@@ -25,23 +25,21 @@ async fn read_limited(request: Request, limit: usize) -> Result<Bytes, ApiError>
     // A small body arrives as one frame and is returned as it came, without
     // a copy or a list of chunks; only a body in many frames is gathered.
     let mut body = request.into_body();
-    let mut first: Option<Bytes> = None;
-    let mut gathered: Vec<u8> = Vec::new();
+    let (mut first, mut gathered, mut length): (Option<Bytes>, Vec<u8>, usize) = (None, Vec::new(), 0);
     while let Some(frame) = std::future::poll_fn(|context| std::pin::Pin::new(&mut body).poll_frame(context)).await {
         let frame = frame.map_err(|_| ApiError::malformed(None, "the body could not be read to its end"))?;
         let Ok(data) = frame.into_data() else { continue };
-        let length = first.as_ref().map_or(0, Bytes::len) + gathered.len() + data.len();
+        length += data.len();
         if length > limit {
             return Err(too_large());
         }
-        match &first {
-            None if gathered.is_empty() => first = Some(data),
-            _ => {
-                if let Some(first) = first.take() {
-                    gathered.extend_from_slice(&first);
-                }
-                gathered.extend_from_slice(&data);
+        if first.is_none() && gathered.is_empty() {
+            first = Some(data);
+        } else {
+            if let Some(first) = first.take() {
+                gathered.extend_from_slice(&first);
             }
+            gathered.extend_from_slice(&data);
         }
     }
     Ok(first.unwrap_or_else(|| Bytes::from(gathered)))

@@ -198,16 +198,11 @@ impl Store {
             if let Effect::VoidRecord { record, reason } = &effect {
                 let record_seq: i64 =
                     connection.query_row("SELECT seq FROM records WHERE record_id = ?1", [record.as_str()], |row| row.get(0))?;
-                connection.execute("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)", params![record_seq, reason, seq])?;
-                digest.void(record.as_str(), reason);
+                crate::insert_void(connection, &mut digest, record_seq, record.as_str(), reason, seq)?;
                 voided_record = Some(record.to_string());
                 if let Some((reward, reward_seq, reporter_key)) = unvoided_reward_for(connection, record.as_str())? {
                     let reward_reason = format!("the reported record {record} was voided on dispute: {reason}");
-                    connection.execute(
-                        "INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)",
-                        params![reward_seq, reward_reason, seq],
-                    )?;
-                    digest.void(&reward, &reward_reason);
+                    crate::insert_void(connection, &mut digest, reward_seq, &reward, &reward_reason, seq)?;
                     touched.insert(reporter_key);
                     voided_reward = Some(reward);
                 }

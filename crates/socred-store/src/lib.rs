@@ -458,11 +458,9 @@ impl Store {
                 }
                 None => {}
             }
-            connection
-                .execute("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)", params![record_seq, reason, seq])?;
-            Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             let mut digest = audit::RowDigest::default();
-            digest.void(record_id.as_str(), reason);
+            insert_void(connection, &mut digest, record_seq, record_id.as_str(), reason, seq)?;
+            Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             audit::append(
                 connection,
                 seq,
@@ -1031,4 +1029,22 @@ fn load_active_rulebook(connection: &Connection) -> Result<(Rulebook, i64)> {
         return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
     }
     Ok((rulebook, seq))
+}
+
+/// Voids the record at `record_seq` under audit entry `audit_seq`, and adds the
+/// void to that entry's digest: every void (by an officer, by an upheld
+/// dispute, of a reward with its record) is stored and chained the same way.
+pub(crate) fn insert_void(
+    connection: &Connection,
+    digest: &mut audit::RowDigest,
+    record_seq: i64,
+    record_id: &str,
+    reason: &str,
+    audit_seq: i64,
+) -> Result<()> {
+    connection
+        .prepare_cached("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)")?
+        .execute(params![record_seq, reason, audit_seq])?;
+    digest.void(record_id, reason);
+    Ok(())
 }
