@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::date::{Date, add_years, serde_date, start_of_year};
+use crate::date::{Date, add_years, end_of_year, serde_date, start_of_year};
 use crate::id::SubjectId;
 use crate::record::{Record, RecordId, SubjectFile};
 use crate::rulebook::{Category, Recovery, Rulebook};
@@ -330,7 +330,7 @@ fn validity(as_of: Date, sweep: &Sweep<'_>) -> (Date, Option<Date>) {
     // The annual status is per calendar year and says whether the year is complete
     // (from 31 December on), so those two days also bound validity.
     let year_start = start_of_year(as_of.year());
-    let last_day = start_of_year(as_of.year() + 1).previous_day().expect("a year has a last day");
+    let last_day = end_of_year(as_of.year());
     let (period_start, period_end) = if as_of >= last_day { (last_day, start_of_year(as_of.year() + 1)) } else { (year_start, last_day) };
     let valid_from = sweep.last_change.map_or(period_start, |last| last.max(period_start));
     let valid_until = Some(sweep.next_change.map_or(period_end, |next| next.min(period_end)));
@@ -393,7 +393,9 @@ pub const MAX_TIMELINE_YEARS: i32 = 30;
 /// The score and tier on `from` and on every date in `(from, until]` where
 /// either changes: the data of a score chart.
 pub fn timeline(rulebook: &Rulebook, file: &SubjectFile, from: Date, until: Date) -> Vec<TimelinePoint> {
-    assert!(from <= until);
+    if from > until {
+        return Vec::new();
+    }
     let mut dates: Vec<Date> = vec![from];
     for record in effective(rulebook, file) {
         for date in [record.start, record.end] {
@@ -463,7 +465,7 @@ pub fn assess(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, as_of
         net_points,
         expected_points: rulebook.annual_min_net_points,
         met: net_points >= rulebook.annual_min_net_points,
-        year_complete: as_of >= start_of_year(year + 1).previous_day().expect("not the first day ever"),
+        year_complete: as_of >= end_of_year(year),
     };
 
     let counted: HashSet<&RecordId> = sweep.effective.iter().map(|r| &r.record.id).collect();

@@ -10,6 +10,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A registered person was born at most this many years before the day of registration.
+pub const MAX_AGE_YEARS: u32 = 130;
+
 /// Both identifier kinds are exactly this many characters long.
 pub const ID_LENGTH: usize = 18;
 
@@ -47,6 +50,10 @@ pub enum IdError {
     CheckCharacter { found: char, expected: char },
     #[error("is valid both as a person's and an organisation's number; say which kind")]
     Ambiguous,
+    #[error("birth date {0} is after today; a resident identity number is issued to someone already born")]
+    BornInFuture(String),
+    #[error("birth date {0} is more than {MAX_AGE_YEARS} years before today")]
+    BornTooLongAgo(String),
     #[error("is neither a resident identity number ({person}) nor a unified social credit code ({organisation})")]
     Neither { person: Box<IdError>, organisation: Box<IdError> },
 }
@@ -289,6 +296,25 @@ impl SubjectId {
         }
     }
 
+    /// Whether a number can name someone registered on `today`: a person's
+    /// birth date lies neither after it nor more than [`MAX_AGE_YEARS`]
+    /// before it. The check digit cannot tell (a number of someone born in
+    /// 2029 is well formed), so registration asks this too.
+    pub fn check_plausible(&self, today: time::Date) -> Result<(), IdError> {
+        let SubjectId::Person(person) = self else {
+            return Ok(());
+        };
+        let born = person.birth_date();
+        let text = crate::date::format_date(born);
+        if born > today {
+            return Err(IdError::BornInFuture(text));
+        }
+        if born < crate::date::subtract_years(today, MAX_AGE_YEARS) {
+            return Err(IdError::BornTooLongAgo(text));
+        }
+        Ok(())
+    }
+
     /// The form shown on public lists: region and check character visible, the rest masked,
     /// so a listed person's birth date never appears in public.
     pub fn masked(&self) -> String {
@@ -371,6 +397,21 @@ pub fn synthetic_org(region: u32, organisation_code: &str) -> OrgCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registration_refuses_birth_dates_after_today_or_too_long_ago() {
+        let today = time::macros::date!(2026 - 12 - 02);
+        let born_2029 = SubjectId::parse("110101202901010058").expect("well formed");
+        assert_eq!(born_2029.check_plausible(today), Err(IdError::BornInFuture("2029-01-01".into())));
+        let born_1880 = SubjectId::parse("440524188001010014").expect("well formed");
+        assert!(matches!(born_1880.check_plausible(today), Err(IdError::BornTooLongAgo(_))));
+        let born_today = SubjectId::Person(synthetic_person(110101, today, 10));
+        assert_eq!(born_today.check_plausible(today), Ok(()));
+        let oldest = SubjectId::Person(synthetic_person(110101, time::macros::date!(1896 - 12 - 02), 10));
+        assert_eq!(oldest.check_plausible(today), Ok(()));
+        let organisation = SubjectId::parse("91350100M000100Y43").unwrap();
+        assert_eq!(organisation.check_plausible(today), Ok(()));
+    }
 
     #[test]
     fn the_organisation_value_table_is_the_alphabet() {

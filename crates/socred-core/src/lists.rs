@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::assess::{RawTierChange, tier_changes};
-use crate::date::{Date, add_years, format_date, serde_date};
+use crate::date::{Date, add_days, add_years, format_date, serde_date};
 use crate::id::SubjectId;
 use crate::process::{
     AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, refuse,
@@ -316,8 +316,8 @@ impl<'r> Machine<'r> {
 
     fn serve(&mut self, on: Date, by: &str) {
         let days = self.spec.appeal_days;
-        let deadline = (days > 0).then(|| on + time::Duration::days(i64::from(days)));
-        let listing_on = deadline.map_or(on, |d| d + time::Duration::days(1));
+        let deadline = (days > 0).then(|| add_days(on, days));
+        let listing_on = deadline.map_or(on, |d| add_days(d, 1));
         self.deadline = deadline;
         self.listing_on = Some(listing_on);
         self.entry.notice = Some(Notice {
@@ -403,7 +403,7 @@ impl<'r> Machine<'r> {
         if state == EntryState::Void {
             return refuse("entry", format!("entry {} is void: its triggering record was voided", self.entry.id));
         }
-        let decision_days = |days: u32| on + time::Duration::days(i64::from(days));
+        let decision_days = |days: u32| add_days(on, days);
         match &stored.event {
             Event::ListProposed { .. } => refuse("entry", format!("entry {} already exists", self.entry.id)),
             Event::NoticeServed { .. } => {
@@ -446,14 +446,14 @@ impl<'r> Machine<'r> {
                 let instance = match first.and_then(|a| a.decision.as_ref()) {
                     None => {
                         let Some(deadline) = self.deadline else {
-                            return refuse("on", format!("list {} has no appeal window", self.spec.code));
+                            return refuse("entry", format!("list {} has no appeal window", self.spec.code));
                         };
                         if on > deadline {
                             let served = self.entry.notice.as_ref().map_or(on, |n| n.served_on);
                             return refuse(
-                                "on",
+                                "entry",
                                 format!(
-                                    "the appeal deadline was {} ({} days after the notice of {}); this appeal is dated {}",
+                                    "the appeal deadline was {} ({} days after the notice served on {}); today is {}",
                                     format_date(deadline),
                                     self.spec.appeal_days,
                                     format_date(served),
@@ -470,10 +470,10 @@ impl<'r> Machine<'r> {
                         if self.entry.appeals.iter().any(|a| a.instance == 2) {
                             return refuse("entry", "an appeal decision can be appealed only once");
                         }
-                        let deadline = decision.on + time::Duration::days(i64::from(self.spec.appeal_days));
+                        let deadline = add_days(decision.on, self.spec.appeal_days);
                         if on > deadline {
                             return refuse(
-                                "on",
+                                "entry",
                                 format!(
                                     "the deadline to appeal the decision of {} was {}",
                                     format_date(decision.on),
@@ -522,7 +522,7 @@ impl<'r> Machine<'r> {
                 self.pending_appeal = None;
                 match (instance, outcome) {
                     (1, AppealOutcome::Uphold) => {
-                        let after_window = self.deadline.map_or(on, |d| d + time::Duration::days(1));
+                        let after_window = self.deadline.map_or(on, |d| add_days(d, 1));
                         self.listing_on = Some(on.max(after_window));
                         self.step(
                             on,
@@ -566,10 +566,12 @@ impl<'r> Machine<'r> {
                         format!("entry {} is {}; credit repair applies to listed entries", self.entry.id, state.as_str()),
                     );
                 }
-                let from = self.entry.repair_from.expect("a listed restrictive entry has a repair date");
+                let Some(from) = self.entry.repair_from else {
+                    return refuse("entry", format!("entry {} has no date from which repair may be applied for", self.entry.id));
+                };
                 if on < from {
                     return refuse(
-                        "on",
+                        "entry",
                         format!(
                             "credit repair can be applied for from {}, after the minimum publication of {} year(s) from {}",
                             format_date(from),
@@ -656,8 +658,11 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
             match trigger {
                 Trigger::Behaviour { code } => {
                     let mut seen = std::collections::HashSet::new();
-                    for record in file.records.iter().filter(|r| &r.behaviour == code && r.occurred_on <= as_of) {
-                        if !seen.insert(&record.id) {
+                    for record in file.records.iter().filter(|r| &r.behaviour == code) {
+                        // The notice is served the day the ledger learned of the record,
+                        // however long ago it happened: the window runs from then.
+                        let served_on = file.recorded_on(record);
+                        if served_on > as_of || !seen.insert(&record.id) {
                             continue;
                         }
                         let behaviour_basis = rulebook.behaviour(code).map(|b| b.legal_basis.as_str()).unwrap_or("");
@@ -665,9 +670,9 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                             list_index,
                             Origin {
                                 id: EntryId::for_record(&spec.code, &record.id),
-                                started_on: record.occurred_on,
+                                started_on: served_on,
                                 authority: record.source.clone(),
-                                raised_by: file.recorded_by.get(&record.id).cloned().unwrap_or_else(|| record.source.clone()),
+                                raised_by: file.recorded_by(&record.id).map_or_else(|| record.source.clone(), str::to_string),
                                 legal_basis: format!("{}; {}", spec.legal_basis, behaviour_basis),
                                 facts: record_facts(rulebook, record),
                                 notice_at_start: true,
@@ -683,12 +688,18 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                             continue;
                         }
                         let left = changes[index + 1..].first().map(|next| next.on);
+                        let served_on = learned_on(rulebook, file, change);
+                        // Nobody is listed for a spell in a tier that ended before the
+                        // ledger learned of it, nor before the ledger learned of it.
+                        if served_on > as_of || (*while_in_tier && left.is_some_and(|left| left <= served_on)) {
+                            continue;
+                        }
                         let authority = format!("tier rule of rulebook {} {}", rulebook.id, rulebook.version);
                         out.push((
                             list_index,
                             Origin {
                                 id: EntryId::for_tier(&spec.code, &subject, name, change.on),
-                                started_on: change.on,
+                                started_on: served_on,
                                 authority: authority.clone(),
                                 raised_by: authority,
                                 legal_basis: spec.legal_basis.clone(),
@@ -729,6 +740,33 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
         }
     }
     out
+}
+
+/// The first day on which the ledger knew of a tier change. The tier on a
+/// date follows from the records dated up to it; when some of those were
+/// recorded (or voided) later, the change became known on the first of those
+/// days from which the file, as it was known that day, shows it. Without late
+/// records (a replayed scenario) that is the day of the change itself.
+fn learned_on(rulebook: &Rulebook, file: &SubjectFile, change: &RawTierChange) -> Date {
+    let day = change.on;
+    let occurred: HashMap<&RecordId, Date> = file.records.iter().map(|r| (&r.id, r.occurred_on)).collect();
+    let mut later: Vec<Date> = file
+        .records
+        .iter()
+        .filter(|record| record.occurred_on <= day)
+        .map(|record| file.recorded_on(record))
+        .chain(file.voids.iter().filter(|void| occurred.get(&void.record_id).is_some_and(|on| *on <= day)).map(|void| void.recorded_on))
+        .filter(|recorded| *recorded > day)
+        .collect();
+    if later.is_empty() {
+        return day;
+    }
+    later.sort_unstable();
+    later.dedup();
+    let shows_change =
+        |known_on: Date| tier_changes(rulebook, &file.as_known_on(known_on), day).iter().any(|c| c.on == day && c.to == change.to);
+    let last = *later.last().expect("not empty");
+    std::iter::once(day).chain(later).find(|known_on| shows_change(*known_on)).unwrap_or(last)
 }
 
 /// Which entry each appeal and repair belongs to.
@@ -826,7 +864,7 @@ fn disputes(rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> Vec<Dispute
                 filed_on: stored.on,
                 by: stored.actor.clone(),
                 grounds: grounds.clone(),
-                decide_by: stored.on + time::Duration::days(i64::from(rulebook.due_process.dispute_decision_days)),
+                decide_by: add_days(stored.on, rulebook.due_process.dispute_decision_days),
                 decision: None,
                 overdue: false,
             }),
@@ -899,7 +937,7 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
             if new.actor == open.by {
                 return refuse("actor", format!("{} filed dispute {dispute} and cannot decide it", new.actor));
             }
-            if file.recorded_by.get(&open.record).is_some_and(|recorder| recorder == &new.actor) {
+            if file.recorded_by(&open.record).is_some_and(|recorder| recorder == new.actor) {
                 return refuse("actor", format!("{} made record {} and cannot decide a dispute of it", new.actor, open.record));
             }
             Ok(match outcome {

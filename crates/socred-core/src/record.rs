@@ -169,23 +169,96 @@ impl Record {
 }
 
 /// Cancels a record, as if it had never been made. The record stays in the
-/// subject's file, marked void, with the reason.
+/// subject's file, marked void, with the reason and the day the void was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Void {
     pub record_id: RecordId,
     pub reason: String,
+    #[serde(with = "serde_date")]
+    pub recorded_on: Date,
+}
+
+/// When and by whom the ledger learned of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recording {
+    /// The day the record was written to the ledger (the store's clock).
+    pub on: Date,
+    /// The audit actor who wrote it, for conflict-of-interest checks.
+    pub by: String,
 }
 
 /// Everything the ledger holds about one subject: the input of an assessment.
+///
+/// The file is bitemporal: a record has the day it happened (`occurred_on`)
+/// and the day the ledger learned it (`recorded`); voids and events carry
+/// the day they were recorded. [`SubjectFile::as_known_on`] restricts a file
+/// to what had been recorded by a day, so every answer can be reproduced as
+/// the ledger stood then.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubjectFile {
     pub records: Vec<Record>,
     pub voids: Vec<Void>,
     /// Due-process events about this subject, in the order they were recorded.
     pub events: Vec<crate::process::StoredEvent>,
-    /// Who recorded each record (the audit actor), for conflict-of-interest checks.
-    pub recorded_by: std::collections::HashMap<RecordId, String>,
+    /// When and by whom each record was recorded. A record missing here (a
+    /// file built by hand for a scenario) counts as recorded on the day it occurred.
+    pub recorded: std::collections::HashMap<RecordId, Recording>,
+}
+
+impl SubjectFile {
+    /// The day the ledger learned of `record`: never before it occurred.
+    pub fn recorded_on(&self, record: &Record) -> Date {
+        self.recorded.get(&record.id).map_or(record.occurred_on, |recording| recording.on.max(record.occurred_on))
+    }
+
+    /// Who recorded the record with this id, if known.
+    pub fn recorded_by(&self, record: &RecordId) -> Option<&str> {
+        self.recorded.get(record).map(|recording| recording.by.as_str())
+    }
+
+    /// The file as the ledger held it at the end of `day`: the records, voids
+    /// and events recorded on or before it.
+    pub fn as_known_on(&self, day: Date) -> SubjectFile {
+        let records: Vec<Record> = self.records.iter().filter(|record| self.recorded_on(record) <= day).cloned().collect();
+        let recorded =
+            records.iter().filter_map(|record| self.recorded.get_key_value(&record.id)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        SubjectFile {
+            records,
+            voids: self.voids.iter().filter(|void| void.recorded_on <= day).cloned().collect(),
+            events: self.events.iter().filter(|event| event.on <= day).cloned().collect(),
+            recorded,
+        }
+    }
+}
+
+/// Checks a record's occurrence date against the day it is being recorded:
+/// never after it, not further back than the rulebook allows, and for a
+/// person never before their birth date. The reason names the limit broken.
+pub fn check_occurred_on(rulebook: &crate::Rulebook, subject: &SubjectId, occurred_on: Date, today: Date) -> Result<(), String> {
+    if occurred_on > today {
+        return Err(format!(
+            "{} is after today ({}); a record describes what has already happened",
+            crate::date::format_date(occurred_on),
+            crate::date::format_date(today)
+        ));
+    }
+    let earliest = crate::date::subtract_years(today, rulebook.max_record_age_years);
+    if occurred_on < earliest {
+        return Err(format!(
+            "{} is more than {} years before today ({}); the rulebook's max_record_age_years allows records from {} on",
+            crate::date::format_date(occurred_on),
+            rulebook.max_record_age_years,
+            crate::date::format_date(today),
+            crate::date::format_date(earliest)
+        ));
+    }
+    if let SubjectId::Person(person) = subject
+        && occurred_on < person.birth_date()
+    {
+        return Err(format!("{} is before the subject's birth date", crate::date::format_date(occurred_on)));
+    }
+    Ok(())
 }
 
 /// One problem with one field of an input.
@@ -210,8 +283,10 @@ pub struct RecordInput<'a> {
 
 impl RecordInput<'_> {
     /// Validates every field against the rulebook, reporting every problem,
-    /// and derives the id from the content when none was given.
-    pub fn validate(&self, rulebook: &crate::Rulebook) -> Result<Record, Vec<FieldProblem>> {
+    /// and derives the id from the content when none was given. `today` is
+    /// the day the record would be recorded: `at` may not lie after it, nor
+    /// further back than the rulebook's `max_record_age_years`.
+    pub fn validate(&self, rulebook: &crate::Rulebook, today: Date) -> Result<Record, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
         let id = match self.id.filter(|id| !id.is_empty()) {
@@ -234,6 +309,11 @@ impl RecordInput<'_> {
         let evidence = self.evidence.filter(|e| !e.is_empty());
         if let Some(Err(e)) = evidence.map(|e| check_text(e, MAX_EVIDENCE_CHARS)) {
             problem("evidence", e.to_string());
+        }
+        if let (Some(subject), Some(occurred_on)) = (&subject, occurred_on)
+            && let Err(reason) = check_occurred_on(rulebook, subject, occurred_on, today)
+        {
+            problem("at", reason);
         }
         match (subject, occurred_on) {
             (Some(subject), Some(occurred_on)) if problems.is_empty() => {
@@ -301,7 +381,8 @@ mod tests {
             source: "",
             evidence: Some("a\u{7}b"),
         };
-        let problems = input.validate(&rulebook).unwrap_err();
+        let today = date!(2026 - 12 - 02);
+        let problems = input.validate(&rulebook, today).unwrap_err();
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, ["id", "subject", "behaviour", "at", "source", "evidence"]);
         let good = RecordInput {
@@ -312,9 +393,70 @@ mod tests {
             source: "police",
             evidence: Some(""),
         };
-        let record = good.validate(&rulebook).unwrap();
+        let record = good.validate(&rulebook, today).unwrap();
         assert!(record.id.as_str().starts_with("r-"));
         assert_eq!(record.evidence, None);
+    }
+
+    #[test]
+    fn a_record_lies_between_the_age_limit_and_today() {
+        let rulebook = crate::Rulebook::from_toml(crate::DEFAULT_RULEBOOK, "default.toml").unwrap();
+        let today = date!(2026 - 12 - 02);
+        let at = |at: &'static str| RecordInput {
+            subject: "110101199003074514",
+            behaviour: "jaywalking",
+            at,
+            source: "police",
+            ..Default::default()
+        };
+        for (text, fragment) in [
+            ("2026-12-03", "after today (2026-12-02)"),
+            ("9999-12-31", "outside the supported range"),
+            ("2999-12-31", "after today"),
+            ("2021-12-01", "more than 5 years before today"),
+            ("1800-01-01", "outside the supported range"),
+            ("1900-01-01", "max_record_age_years"),
+            ("0000-01-01", "outside the supported range"),
+            ("2025-02-29", "not a valid calendar date"),
+        ] {
+            let problems = at(text).validate(&rulebook, today).unwrap_err();
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert_eq!(problems[0].field, "at");
+            assert!(problems[0].reason.contains(fragment), "{text}: {}", problems[0].reason);
+        }
+        for text in ["2026-12-02", "2021-12-02"] {
+            assert!(at(text).validate(&rulebook, today).is_ok(), "{text}");
+        }
+        // A person born in 2024 has no record from 2023.
+        let child = crate::id::synthetic_person(110101, date!(2024 - 05 - 01), 12);
+        let before_birth = RecordInput { subject: child.as_str(), ..at("2023-01-01") };
+        assert!(before_birth.validate(&rulebook, today).unwrap_err()[0].reason.contains("birth date"));
+    }
+
+    #[test]
+    fn a_file_as_known_on_a_day_holds_what_was_recorded_by_then() {
+        let subject = SubjectId::parse("110101199003074514").unwrap();
+        let record = |id: &str, on: Date| Record {
+            id: RecordId::parse(id).unwrap(),
+            subject,
+            behaviour: "jaywalking".into(),
+            occurred_on: on,
+            source: "police".into(),
+            evidence: None,
+        };
+        let mut file = SubjectFile {
+            records: vec![record("a", date!(2025 - 01 - 01)), record("b", date!(2025 - 01 - 01))],
+            voids: vec![Void { record_id: RecordId::parse("a").unwrap(), reason: "wrong".into(), recorded_on: date!(2025 - 03 - 01) }],
+            ..Default::default()
+        };
+        file.recorded.insert(RecordId::parse("b").unwrap(), Recording { on: date!(2025 - 02 - 01), by: "clerk".into() });
+        assert_eq!(file.recorded_on(&file.records[0]), date!(2025 - 01 - 01), "unrecorded: as of its occurrence");
+        let early = file.as_known_on(date!(2025 - 01 - 15));
+        assert_eq!(early.records.len(), 1);
+        assert!(early.voids.is_empty());
+        let later = file.as_known_on(date!(2025 - 02 - 01));
+        assert_eq!((later.records.len(), later.voids.len(), later.recorded_by(&RecordId::parse("b").unwrap())), (2, 0, Some("clerk")));
+        assert_eq!(file.as_known_on(date!(2025 - 03 - 01)), file);
     }
 
     #[test]

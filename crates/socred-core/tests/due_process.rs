@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use socred_core::date::parse_date;
 use socred_core::lists::{Effect, EntryState, ListEntry, check, evaluate};
 use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, ProcessError, RepairOutcome, StoredEvent};
-use socred_core::record::{Record, RecordId, SubjectFile, Void};
+use socred_core::record::{Record, RecordId, Recording, SubjectFile, Void};
 use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook, SubjectId};
 
 const COURT: &str = "Intermediate People's Court";
@@ -35,6 +35,11 @@ impl Case {
     }
 
     fn record(&mut self, id: &str, behaviour: &str, on: &str) -> RecordId {
+        self.record_late(id, behaviour, on, on)
+    }
+
+    /// A record the ledger learned of on `recorded_on`, after it happened on `on`.
+    fn record_late(&mut self, id: &str, behaviour: &str, on: &str, recorded_on: &str) -> RecordId {
         let id = RecordId::parse(id).unwrap();
         self.file.records.push(Record {
             id: id.clone(),
@@ -44,7 +49,7 @@ impl Case {
             source: COURT.into(),
             evidence: Some("(2024) civil case 17".into()),
         });
-        self.file.recorded_by.insert(id.clone(), CLERK.into());
+        self.file.recorded.insert(id.clone(), Recording { on: day(recorded_on), by: CLERK.into() });
         id
     }
 
@@ -55,9 +60,9 @@ impl Case {
         let result = check(&self.rulebook, self.subject, &self.file, &stored);
         match &result {
             Ok(effect) => {
-                self.file.events.push(stored);
+                self.file.events.push(stored.clone());
                 if let Effect::VoidRecord { record, reason } = effect {
-                    self.file.voids.push(Void { record_id: record.clone(), reason: reason.clone() });
+                    self.file.voids.push(Void { record_id: record.clone(), reason: reason.clone(), recorded_on: stored.on });
                 }
             }
             Err(_) => assert_eq!(self.file, before, "check must not change the file"),
@@ -121,6 +126,71 @@ fn defaulter() -> (Case, EntryId) {
 }
 
 #[test]
+fn a_late_record_is_noticed_on_the_day_it_is_recorded() {
+    // The judgment dates from 10 January; the ledger learns of it on 1 March.
+    let mut case = Case::new();
+    let record = case.record_late("judgment-1", "judgment-default", "2025-01-10", "2025-03-01");
+    let entry = EntryId::for_record("blacklist", &record);
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-02-01"));
+    assert!(view.entries.is_empty(), "no entry before the ledger knew: {:?}", view.entries);
+    let served = case.entry(&entry, "2025-03-01");
+    assert_eq!(served.state, EntryState::NoticeServed);
+    let notice = served.notice.unwrap();
+    assert_eq!(notice.served_on, day("2025-03-01"));
+    assert_eq!(notice.appeal_deadline, Some(day("2025-03-11")));
+    assert!(notice.facts.contains("on 2025-01-10"), "the facts keep the day it happened: {}", notice.facts);
+    assert_eq!(case.state(&entry, "2025-03-11"), EntryState::NoticeServed);
+    assert_eq!(case.state(&entry, "2025-03-12"), EntryState::Listed);
+    // The window is the subject's: an appeal on day 10 after service is heard.
+    case.ok("2025-03-11", SUBJECT, appeal("a-1", &entry));
+    assert_eq!(case.state(&entry, "2025-03-11"), EntryState::UnderAppeal);
+}
+
+#[test]
+fn a_tier_entry_is_noticed_when_the_ledger_learns_of_the_fall() {
+    let mut case = Case::new();
+    // Five tax evasions in January (500 points: tier D), recorded together in March.
+    for index in 0..5 {
+        case.record_late(&format!("tax-{index}"), "tax-evasion", "2025-01-15", "2025-03-01");
+    }
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-03-20"));
+    let entry = view.entries.iter().find(|e| e.list == "blacklist").expect("a tier-D entry");
+    assert_eq!(entry.notice.as_ref().unwrap().served_on, day("2025-03-01"));
+    assert_eq!(entry.listed_since, Some(day("2025-03-12")));
+    assert!(entry.facts.contains("on 2025-01-15"), "{}", entry.facts);
+    let before = evaluate(&case.rulebook, case.subject, &case.file, day("2025-02-28"));
+    assert!(before.entries.is_empty(), "{:?}", before.entries);
+
+    // A fall partly known earlier: four evasions recorded at once (600: C), the fifth later (500: D).
+    let mut case = Case::new();
+    for index in 0..4 {
+        case.record("tax-early-{index}".replace("{index}", &index.to_string()).as_str(), "tax-evasion", "2025-01-15");
+    }
+    case.record_late("tax-late", "tax-evasion", "2025-01-15", "2025-04-02");
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-04-02"));
+    let entry = view.entries.iter().find(|e| e.list == "blacklist").expect("a tier-D entry");
+    assert_eq!(entry.started_on, day("2025-04-02"));
+}
+
+#[test]
+fn a_tier_spell_over_before_the_ledger_knew_lists_nobody() {
+    // Three championships in 2019 (1060 points: AAA until they expire in 2022), recorded in 2023.
+    let mut case = Case::new();
+    for index in 0..3 {
+        case.record_late(&format!("cup-{index}"), "sports-championship", "2019-06-01", "2023-01-01");
+    }
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2023-06-01"));
+    assert!(view.entries.iter().all(|e| e.list != "redlist"), "{:?}", view.entries);
+    // Recorded in time, the same spell is a redlist entry.
+    let mut timely = Case::new();
+    for index in 0..3 {
+        timely.record(&format!("cup-{index}"), "sports-championship", "2019-06-01");
+    }
+    let view = evaluate(&timely.rulebook, timely.subject, &timely.file, day("2019-06-02"));
+    assert!(view.entries.iter().any(|e| e.list == "redlist"));
+}
+
+#[test]
 fn scenario_5_notice_appeal_window_and_listing() {
     let (case, entry) = defaulter();
     let on_the_day = case.entry(&entry, "2025-01-10");
@@ -149,7 +219,7 @@ fn scenario_5_an_appeal_on_day_10_is_accepted_on_day_11_refused() {
     assert_eq!(case.state(&entry, "2025-01-25"), EntryState::UnderAppeal, "an appeal suspends the listing");
 
     let (mut late, entry) = defaulter();
-    late.refused("2025-01-21", SUBJECT, appeal("a-day-11", &entry), "on", "the appeal deadline was 2025-01-20");
+    late.refused("2025-01-21", SUBJECT, appeal("a-day-11", &entry), "entry", "the appeal deadline was 2025-01-20");
     assert_eq!(late.state(&entry, "2025-01-21"), EntryState::Listed);
 }
 
@@ -183,7 +253,7 @@ fn second_instance_once_and_only_against_an_upheld_decision() {
     case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
     case.ok("2025-01-25", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
     // Deadline for the second instance: decision + 10 days.
-    case.refused("2025-02-05", SUBJECT, appeal("a2-late", &entry), "on", "2025-02-04");
+    case.refused("2025-02-05", SUBJECT, appeal("a2-late", &entry), "entry", "2025-02-04");
     case.ok("2025-02-04", SUBJECT, appeal("a2", &entry));
     assert_eq!(case.state(&entry, "2025-02-04"), EntryState::Listed, "a second-instance appeal does not suspend the listing");
     case.refused("2025-02-06", REVIEWER, decide_appeal("a2", AppealOutcome::Overturn), "actor", "decided the first instance");
@@ -278,8 +348,8 @@ fn manual_proposals_need_a_notice_and_can_be_withdrawn_before_listing() {
 #[test]
 fn scenario_6_repair_after_the_minimum_publication() {
     let (mut case, entry) = defaulter();
-    case.refused("2025-06-01", SUBJECT, repair("r-early", &entry, true), "on", "from 2026-01-21");
-    case.refused("2026-01-20", SUBJECT, repair("r-day-before", &entry, true), "on", "from 2026-01-21");
+    case.refused("2025-06-01", SUBJECT, repair("r-early", &entry, true), "entry", "from 2026-01-21");
+    case.refused("2026-01-20", SUBJECT, repair("r-day-before", &entry, true), "entry", "from 2026-01-21");
     case.refused("2026-02-01", SUBJECT, repair("r-no-letter", &entry, false), "commitment", "commitment letter");
     case.ok("2026-01-21", SUBJECT, repair("r1", &entry, true));
     case.refused("2026-01-22", SUBJECT, repair("r2", &entry, true), "entry", "still pending");

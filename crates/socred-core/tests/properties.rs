@@ -93,7 +93,7 @@ proptest! {
         let victim = records[pick.index(records.len())].id.clone();
         let voided = SubjectFile {
             records: records.clone(),
-            voids: vec![Void { record_id: victim.clone(), reason: "test".into() }],
+            voids: vec![Void { record_id: victim.clone(), reason: "test".into(), recorded_on: socred_core::date::MIN_DATE }],
             ..Default::default()
         };
         let without = SubjectFile { records: records.into_iter().filter(|r| r.id != victim).collect(), ..Default::default() };

@@ -154,7 +154,7 @@ fn scenario_8_zero_net_points_miss_the_annual_expectation() {
 fn a_void_record_counts_nowhere_but_stays_in_the_file() {
     let rulebook = rulebook();
     let mut file = file(vec![record("t1", "tax-evasion", "2025-03-01")]);
-    file.voids.push(Void { record_id: RecordId::parse("t1").unwrap(), reason: "dispute upheld".into() });
+    file.voids.push(Void { record_id: RecordId::parse("t1").unwrap(), reason: "dispute upheld".into(), recorded_on: day("2025-06-01") });
     let assessment = assess(&rulebook, subject(), &file, day("2025-04-01"));
     assert_eq!((assessment.score, assessment.tier.as_str()), (1000, "A"));
     assert_eq!(assessment.records[0].status, RecordStatus::Void);

@@ -71,7 +71,15 @@ fn records(subjects: &[SubjectId], count: u64) -> Vec<Record> {
 }
 
 fn fresh_store(dir: &std::path::Path, name: &str, subjects: &[SubjectId]) -> Store {
-    let mut store = Store::create(&dir.join(name), socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
+    let mut store = Store::create(
+        &dir.join(name),
+        socred_core::DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "bench",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     let mut session = store.begin_import(&actor(), "bench.subjects").unwrap();
     for id in subjects {
         session.push_subject(&NewSubject { id: *id, name: "Bench Subject".into(), guardians: vec![], represents: vec![] }).unwrap();

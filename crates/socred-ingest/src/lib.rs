@@ -135,6 +135,8 @@ enum Item {
 /// overlap with the single SQLite writer.
 struct Parser {
     rulebook: std::sync::Arc<socred_core::Rulebook>,
+    /// The day the records are recorded on: the session's moment.
+    today: socred_core::Date,
     partner: Option<PartnerScope>,
     keep_raw: bool,
     batch: Vec<Item>,
@@ -201,7 +203,7 @@ impl Parser {
             return self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw });
         }
         let input = RecordInput { source: own_source.as_deref().unwrap_or(input.source), ..input };
-        let item = match input.validate(&self.rulebook) {
+        let item = match input.validate(&self.rulebook, self.today) {
             Ok(record) => Item::Valid { line, record, raw, pending },
             Err(problems) => Item::Invalid { line, problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(), raw },
         };
@@ -388,7 +390,7 @@ fn import_as(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(QUEUE_BATCHES);
     let (parsed, written) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || -> Result<(), IngestError> {
-            let mut parser = Parser { rulebook, partner, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
+            let mut parser = Parser { rulebook, today: actor.today(), partner, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
             let result = match options.format {
                 Format::Ndjson => read_ndjson(&mut parser, reader),
                 Format::Csv => read_csv(&mut parser, reader),

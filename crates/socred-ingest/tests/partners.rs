@@ -5,14 +5,14 @@ use socred_core::date::parse_date;
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_ingest::{Format, import_partner};
 use socred_store::{Actor, NewSubject, PartnerScope, Store, StoreError};
-use time::OffsetDateTime;
 
-const TARGET: &str = "440524188001010014";
+const TARGET: &str = "440524198001010013";
 const OTHER: &str = "11010519491231002X";
 const T0_MS: i64 = 1_767_225_600_000;
 
+/// The partner acts on 31 January 2026 (a replay store takes the day from its caller).
 fn actor(name: &str) -> Actor {
-    Actor::new(name, OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)).unwrap()
+    Actor::new(name, socred_core::date::Moment { unix_ms: T0_MS + 30 * 86_400_000, day: day("2026-01-31") }).unwrap()
 }
 
 fn day(text: &str) -> Date {
@@ -25,7 +25,15 @@ fn id(text: &str) -> SubjectId {
 
 fn setup() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor("admin"), "init").unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor("admin"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     for (subject, name) in [(TARGET, "Zhao Lei"), (OTHER, "Wang Fang")] {
         store
             .add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &actor("admin"))
@@ -82,7 +90,7 @@ fn partner_batches_are_scoped_atomic_idempotent_and_receipted() {
     assert!(replay.replayed);
     assert_eq!(replay.accepted, 2);
     // Another authority's name as source is refused.
-    let spoof = r#"{"id": "b-9", "subject": "440524188001010014", "behaviour": "unpaid-shared-bike-ride", "at": "2026-01-02", "source": "Municipal Tax Bureau"}"#;
+    let spoof = r#"{"id": "b-9", "subject": "440524198001010013", "behaviour": "unpaid-shared-bike-ride", "at": "2026-01-02", "source": "Municipal Tax Bureau"}"#;
     let receipt =
         import_partner(&mut store, spoof.as_bytes(), Format::Ndjson, false, &partner(), "batch-4", T0_MS, &actor("bikes")).unwrap();
     assert_eq!(receipt.errors[0].field, "source");

@@ -58,7 +58,9 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
     }
     eprintln!("generating {subjects} subjects into {} (once)", building.display());
     let started = std::time::Instant::now();
-    let mut store = Store::create(&building, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
+    let mut store =
+        Store::create(&building, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench", socred_store::TimeSettings::replay())
+            .unwrap();
     let until = time::macros::date!(2026 - 06 - 30);
     let mut population = Population::new(PopulationConfig { seed: 1, subjects, until, years: 2 }).peekable();
     while population.peek().is_some() {
@@ -79,7 +81,7 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
         session.commit(serde_json::json!({})).unwrap();
     }
     eprintln!("generated in {:.0} s; caching every summary", started.elapsed().as_secs_f64());
-    store.refresh_all(socred_server::today()).unwrap();
+    store.refresh_all(store.clock().today()).unwrap();
     drop(store);
     for suffix in ["", "-wal", "-shm"] {
         let from = format!("{}{suffix}", building.display());
@@ -160,7 +162,7 @@ fn wrk_with(url: &str, script: Option<&Path>, seconds: u32, connections: u32) ->
 /// judgment defaults dated 60 days ago (past their appeal window).
 fn ensure_listed(db: &Path, share: f64) -> f64 {
     let mut store = Store::open(db).unwrap();
-    let today = socred_server::today();
+    let today = store.clock().today();
     let day = i64::from(today.to_julian_day());
     let listed = |store: &Store| -> u64 {
         store

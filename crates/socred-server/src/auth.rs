@@ -20,6 +20,8 @@ pub const SESSION_HOURS: i64 = 8;
 pub struct Caller {
     /// Shared: the token cache hands the same account to every request.
     pub account: std::sync::Arc<Account>,
+    /// When the request arrived, by the server's clock: it dates the caller's acts.
+    pub moment: socred_core::date::Moment,
     /// The session's CSRF token; `None` for API tokens (no ambient credentials, no CSRF).
     pub csrf: Option<String>,
 }
@@ -40,8 +42,14 @@ impl Caller {
         if self.account.may_see(subject) { Ok(()) } else { Err(ApiError::forbidden("a subject sees only their own file")) }
     }
 
+    /// The caller acting at the moment the request arrived.
     pub fn actor(&self) -> Actor {
-        Actor::new(&self.account.username, OffsetDateTime::now_utc()).expect("usernames are valid actors")
+        Actor::new(&self.account.username, self.moment).expect("usernames are valid actors")
+    }
+
+    /// Today, by the server's clock, when the request arrived.
+    pub fn today(&self) -> socred_core::Date {
+        self.moment.day
     }
 }
 
@@ -79,7 +87,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             .ok_or_else(ApiError::unauthenticated)?;
         let account = state.accounts.by_token(&state.db, token).await?;
         return match account {
-            Some(account) => Ok(Some(Caller { account, csrf: None })),
+            Some(account) => Ok(Some(Caller { account, csrf: None, moment: state.db.clock().now() })),
             None => Err(ApiError::unauthenticated()),
         };
     }
@@ -88,7 +96,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         let now = now_unix();
         let session = state.db.read(move |store| store.session(&hash, now)).await?;
         if let Some((account, csrf)) = session {
-            return Ok(Some(Caller { account: std::sync::Arc::new(account), csrf: Some(csrf) }));
+            return Ok(Some(Caller { account: std::sync::Arc::new(account), csrf: Some(csrf), moment: state.db.clock().now() }));
         }
     }
     Ok(None)

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use socred_store::{AccessRequest, CheckRecord, PackedChecks, Store, StoreError};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+
+use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, Store, StoreError};
 
 use crate::hot::HotIndex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -55,6 +57,28 @@ enum Job {
 #[derive(Default)]
 struct CheckBuffer {
     shards: [crossbeam_utils::CachePadded<Mutex<CheckShard>>; crate::shard::SHARDS],
+    health: Arc<CheckLogHealth>,
+}
+
+/// Whether the check log is being written, and how long checks wait for it.
+/// While a commit of the log fails (a full disk, a lock held elsewhere), the
+/// writer keeps the checks it holds and retries every tick, and no further
+/// check is answered: a provider is told 503 rather than a decision nobody logged.
+#[derive(Default)]
+pub struct CheckLogHealth {
+    failing: AtomicBool,
+    /// Commits of the log that failed since the server started.
+    pub failed_commits: AtomicU64,
+    /// Checks answered and held, waiting for a commit that failed.
+    pub held: AtomicU64,
+    /// The longest a check waited from its answer to its commit, in milliseconds.
+    pub delay_ms_max: AtomicI64,
+}
+
+impl CheckLogHealth {
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
 }
 
 #[derive(Default)]
@@ -73,6 +97,7 @@ const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 
 pub struct Db {
     path: PathBuf,
+    clock: Clock,
     check_buffer: Arc<CheckBuffer>,
     pub hot: Arc<HotIndex>,
     readers: Mutex<Vec<Store>>,
@@ -106,7 +131,8 @@ fn drain(buffer: &CheckBuffer, into: &mut PackedChecks, capacities: &mut [usize;
     }
 }
 
-fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<CheckBuffer>) {
+fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<CheckBuffer>, hot: Arc<HotIndex>, mut follower: Follower) {
+    let health = Arc::clone(&buffer.health);
     let mut capacities = [16usize; crate::shard::SHARDS];
     let mut pending: Vec<Job> = Vec::with_capacity(ACCESS_GROUP);
     // Held across cycles until CHECK_GROUP, a tick, a flush or a write.
@@ -131,28 +157,116 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Chec
                 Job::Tick => tick = true,
                 Job::Write(write) => {
                     flush_accesses(&store, &mut accesses);
-                    drain(&buffer, &mut checks, &mut capacities, false);
-                    flush_checks(&store, &mut checks);
-                    write(&mut store);
+                    if !health.failing() {
+                        drain(&buffer, &mut checks, &mut capacities, false);
+                    }
+                    flush_checks(&store, &mut checks, &health);
+                    // A bug in one write fails that write, never the writer.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&mut store))).is_err() {
+                        tracing::error!("a write panicked; its transaction was rolled back");
+                        store.abandon_open_transaction();
+                    }
                 }
             }
         }
         flush_accesses(&store, &mut accesses);
         if tick || !flushed.is_empty() || checks.len() >= CHECK_GROUP {
             // A flush request was sent after its caller's checks were buffered.
-            drain(&buffer, &mut checks, &mut capacities, false);
-            flush_checks(&store, &mut checks);
-            for reply in flushed {
-                let _ = reply.send(());
+            // While commits fail, the writer retries what it holds and takes no more.
+            if !health.failing() {
+                drain(&buffer, &mut checks, &mut capacities, false);
+            }
+            if flush_checks(&store, &mut checks, &health) {
+                for reply in flushed {
+                    let _ = reply.send(());
+                }
             }
         }
         if tick {
+            follower.follow(&mut store, &hot);
             index_checks(&store, &mut last_indexed);
         }
     }
     drain(&buffer, &mut checks, &mut capacities, true);
-    flush_checks(&store, &mut checks);
+    // The last chance to keep what was answered: a few tries, then say what is lost.
+    for _ in 0..50 {
+        if flush_checks(&store, &mut checks, &health) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(TICK_MS));
+    }
+    if !checks.is_empty() {
+        tracing::error!(rows = checks.len(), "checks answered before shutdown could not be logged");
+    }
     tracing::info!("writer drained its queue and stopped");
+}
+
+/// Follows the ledger as other processes write it (a CLI command, an import,
+/// another server): when SQLite says another connection committed, the
+/// subjects in the change feed are recomputed and reloaded into the index.
+/// Polled every tick, so another process's write reaches check answers
+/// within TICK_MS plus the time to recompute those subjects.
+pub struct Follower {
+    data_version: i64,
+    cursor: i64,
+    prune_countdown: u32,
+}
+
+/// The feed is pruned once in this many polls that saw a change.
+const PRUNE_EVERY: u32 = 1000;
+
+impl Follower {
+    fn start(store: &Store) -> Result<Follower, StoreError> {
+        Ok(Follower { data_version: store.data_version()?, cursor: store.change_cursor()?, prune_countdown: PRUNE_EVERY })
+    }
+
+    fn follow(&mut self, store: &mut Store, hot: &HotIndex) {
+        if let Err(error) = self.try_follow(store, hot) {
+            tracing::error!(%error, "could not follow the ledger's changes");
+        }
+        report_unreadable(store);
+    }
+
+    fn try_follow(&mut self, store: &mut Store, hot: &HotIndex) -> Result<(), StoreError> {
+        let version = store.data_version()?;
+        if version == self.data_version {
+            return Ok(());
+        }
+        self.data_version = version;
+        let changes = store.changes_since(self.cursor)?;
+        self.cursor = changes.cursor;
+        if changes.everything {
+            store.reload_rulebook_now()?;
+        }
+        let today = store.clock().today();
+        let refreshed = store.refresh_derived(today)?;
+        if changes.everything {
+            store.warm_summaries(today)?;
+            hot.load_all(store)?;
+            tracing::info!("another process changed the rulebook or many subjects: index reloaded");
+        } else if !changes.subjects.is_empty() || !refreshed.is_empty() {
+            let mut keys: Vec<i64> = changes.subjects;
+            keys.extend(refreshed.iter().map(|(key, _)| *key));
+            keys.sort_unstable();
+            keys.dedup();
+            let ids: Vec<_> = store.subject_ids_of(&keys)?;
+            store.warm_subjects(&ids, today)?;
+            hot.reload(store, &keys)?;
+        }
+        self.prune_countdown -= 1;
+        if self.prune_countdown == 0 {
+            self.prune_countdown = PRUNE_EVERY;
+            store.prune_changes()?;
+        }
+        Ok(())
+    }
+}
+
+/// Subjects whose stored rows cannot be read are reported, once each time they are met.
+fn report_unreadable(store: &mut Store) {
+    for (key, reason) in store.take_unreadable() {
+        tracing::error!(subject_key = key, %reason, "a subject's file cannot be read; its checks and reads fail until it is repaired");
+    }
 }
 
 /// The check log is indexed by subject behind the log, in large sorted
@@ -182,15 +296,35 @@ fn ticker(jobs: mpsc::WeakSender<Job>) {
     }
 }
 
-fn flush_checks(store: &Store, checks: &mut PackedChecks) {
+/// Commits the held checks. On failure they stay held for the next try and
+/// the log is marked failing, which stops further checks being answered.
+fn flush_checks(store: &Store, checks: &mut PackedChecks, health: &CheckLogHealth) -> bool {
     if checks.is_empty() {
-        return;
+        return true;
     }
-    if let Err(error) = store.log_packed_checks(checks) {
-        // Subjects are never deleted, so a failure here is the disk's.
-        tracing::error!(%error, rows = checks.len(), "could not log checks");
+    match store.log_packed_checks(checks) {
+        Ok(()) => {
+            if let Some(oldest) = checks.oldest_ms() {
+                let waited = store.clock().now().unix_ms - oldest;
+                health.delay_ms_max.fetch_max(waited, Ordering::Relaxed);
+            }
+            checks.clear();
+            health.held.store(0, Ordering::Relaxed);
+            if health.failing.swap(false, Ordering::AcqRel) {
+                tracing::info!("the check log is written again; checks are answered again");
+            }
+            true
+        }
+        Err(error) => {
+            // Subjects are never deleted, so a failure here is the disk's or a lock's.
+            if !health.failing.swap(true, Ordering::AcqRel) {
+                tracing::error!(%error, rows = checks.len(), "could not log checks; they are kept and retried, and checks are refused until the log is written");
+            }
+            health.failed_commits.fetch_add(1, Ordering::Relaxed);
+            health.held.store(checks.len() as u64, Ordering::Relaxed);
+            false
+        }
     }
-    checks.clear();
 }
 
 /// One transaction for a group of access-log rows; if it fails (a bad row),
@@ -215,15 +349,24 @@ fn flush_accesses(store: &Store, accesses: &mut Vec<(AccessRequest, oneshot::Sen
 }
 
 impl Db {
-    pub fn open(path: &Path, readers: usize) -> Result<Db, StoreError> {
+    /// Opens the store for serving. `fixed_day` stops the clock of a replay
+    /// store on that day (a live store refuses it).
+    pub fn open(path: &Path, readers: usize, fixed_day: Option<socred_core::Date>) -> Result<Db, StoreError> {
         assert!(readers >= 1);
         let mut writer_store = Store::open(path)?;
+        let clock = match fixed_day {
+            Some(day) => writer_store.clock().fixed_on(day)?,
+            None => writer_store.clock(),
+        };
+        writer_store.set_clock(clock)?;
+        let follower = Follower::start(&writer_store)?;
         // Derived tables first, then the in-memory index from them.
         writer_store.refresh_lists()?;
-        let warmed = writer_store.warm_summaries(crate::today())?;
+        let warmed = writer_store.warm_summaries(clock.today())?;
+        report_unreadable(&mut writer_store);
         let hot = Arc::new(HotIndex::new(writer_store.rulebook().clone()));
         let loaded = hot.load_all(&writer_store)?;
-        tracing::info!(subjects = loaded, summaries_computed = warmed, "hot index loaded");
+        tracing::info!(subjects = loaded, summaries_computed = warmed, replay = clock.is_replay(), "hot index loaded");
         let mut pool = Vec::with_capacity(readers);
         for _ in 0..readers {
             pool.push(Store::open_read_only(path)?);
@@ -231,14 +374,16 @@ impl Db {
         let (sender, receiver) = mpsc::channel(WRITE_QUEUE);
         let check_buffer = Arc::new(CheckBuffer::default());
         let writer_buffer = Arc::clone(&check_buffer);
+        let writer_hot = Arc::clone(&hot);
         let thread = std::thread::Builder::new()
             .name("socred-writer".into())
-            .spawn(move || writer_loop(writer_store, receiver, writer_buffer))
+            .spawn(move || writer_loop(writer_store, receiver, writer_buffer, writer_hot, follower))
             .expect("the writer thread starts");
         let weak = sender.downgrade();
         std::thread::Builder::new().name("socred-ticker".into()).spawn(move || ticker(weak)).expect("the ticker thread starts");
         Ok(Db {
             path: path.to_path_buf(),
+            clock,
             check_buffer,
             hot,
             readers: Mutex::new(pool),
@@ -250,6 +395,30 @@ impl Db {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The server's clock: it dates every act and is every read's "today".
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The state of the check log, for `/metrics` and the check handlers.
+    pub fn check_log_health(&self) -> &CheckLogHealth {
+        &self.check_buffer.health
+    }
+
+    /// For tests of a failing check log: makes the writer's connection unable
+    /// to grow the database (as a full disk would), or able again.
+    #[doc(hidden)]
+    pub async fn simulate_full_disk_for_tests(&self, full: bool) -> Result<(), ApiError> {
+        self.write(move |store| {
+            let connection = store.raw_connection_for_tests();
+            let pages: i64 = connection.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            let limit = if full { pages } else { 1_073_741_823 };
+            connection.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Runs `read` on a pooled read-only connection, in one snapshot.
@@ -311,7 +480,7 @@ impl Db {
             let result = result.and_then(|value| {
                 if store.lists_stale()? {
                     // The write dropped their cached summaries: recompute today's first.
-                    let refreshed = store.refresh_derived(crate::today())?;
+                    let refreshed = store.refresh_derived(store.clock().today())?;
                     let keys: Vec<i64> = refreshed.into_iter().map(|(key, _)| key).collect();
                     hot.reload(store, &keys)?;
                 }
@@ -335,7 +504,7 @@ impl Db {
     /// serves today, and a query about the past or the future must not
     /// displace it.
     pub fn remember_later(&self, subject: socred_core::SubjectId, as_of: socred_core::Date) {
-        if as_of != crate::today() {
+        if as_of != self.clock.today() {
             return;
         }
         let sender = self.writer.lock().expect("writer lock").clone();
@@ -358,6 +527,7 @@ impl Db {
     /// queue makes the caller wait: logs are never dropped. A crash can lose
     /// the checks of the last TICK_MS; `socred audit verify` still holds.
     pub async fn log_checks(&self, mut checks: PackedChecks) -> Result<(), ApiError> {
+        self.refuse_checks_while_unlogged()?;
         {
             let mut shard = self.check_buffer.shards[crate::shard::current()].lock().expect("check buffer lock");
             if shard.closed {
@@ -373,6 +543,7 @@ impl Db {
 
     /// `log_checks` of one check, packed straight into this thread's buffer.
     pub async fn log_check(&self, check: &CheckRecord<'_>) -> Result<(), ApiError> {
+        self.refuse_checks_while_unlogged()?;
         {
             let mut shard = self.check_buffer.shards[crate::shard::current()].lock().expect("check buffer lock");
             if shard.closed {
@@ -386,6 +557,15 @@ impl Db {
         let mut one = PackedChecks::with_capacity(1);
         one.push(check);
         self.send(Job::Checks(one)).await
+    }
+
+    /// A check is answered only if it can be logged: not while the log's
+    /// commits fail (the checks already answered are held and retried).
+    fn refuse_checks_while_unlogged(&self) -> Result<(), ApiError> {
+        if self.check_buffer.health.failing() {
+            return Err(ApiError::unavailable("the check log cannot be written at the moment; checks resume once it can"));
+        }
+        Ok(())
     }
 
     /// Waits until every check queued before this call is committed, so a
@@ -424,10 +604,13 @@ mod tests {
     use super::*;
 
     fn db(dir: &Path, readers: usize) -> Arc<Db> {
-        let actor = socred_store::Actor::new("test", time::OffsetDateTime::UNIX_EPOCH).unwrap();
+        let actor = socred_store::Actor::new("test", time::OffsetDateTime::now_utc()).unwrap();
         let path = dir.join("store.db");
-        drop(Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor, "test").unwrap());
-        Arc::new(Db::open(&path, readers).unwrap())
+        drop(
+            Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor, "test", socred_store::TimeSettings::replay())
+                .unwrap(),
+        );
+        Arc::new(Db::open(&path, readers, None).unwrap())
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,12 +35,14 @@ pub struct ServerConfig {
     /// Mark cookies `Secure`. Browsers accept Secure cookies from
     /// http://localhost; turn off only behind plain HTTP on another host.
     pub secure_cookies: bool,
+    /// A replay store's fixed day (`socred serve --clock`); a live store refuses one.
+    pub fixed_day: Option<socred_core::Date>,
 }
 
 impl ServerConfig {
     pub fn new(db: PathBuf, addr: SocketAddr) -> ServerConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        ServerConfig { db, addr, readers: (2 * cores).clamp(2, 32), secure_cookies: true }
+        ServerConfig { db, addr, readers: (2 * cores).clamp(2, 32), secure_cookies: true, fixed_day: None }
     }
 }
 
@@ -61,6 +63,13 @@ impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl AppState {
+    /// Today, by the server's clock: the default `as_of` of reads.
+    pub fn today(&self) -> socred_core::Date {
+        self.db.clock().today()
     }
 }
 
@@ -118,7 +127,7 @@ impl RunningServer {
 
 /// Binds and serves in the background until [`RunningServer::stop`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
-    let db = Arc::new(db::Db::open(&config.db, config.readers)?);
+    let db = Arc::new(db::Db::open(&config.db, config.readers, config.fixed_day)?);
     let (router, _) = app(db.clone(), config.secure_cookies);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
@@ -174,14 +183,4 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-}
-
-/// Today, from the server's clock: the default `as_of` and `on`.
-pub fn today() -> socred_core::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// Now, in unix milliseconds, from the server's clock: report times and rate limits.
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }

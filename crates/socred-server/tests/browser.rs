@@ -16,8 +16,14 @@ use socred_store::{Actor, NewAccount, NewSubject, Store};
 
 const PASSWORD: &str = "a browser test password";
 
+/// Setting up happens on 1 January 2025 (a replay store takes the day from its caller).
 fn actor(name: &str) -> Actor {
-    Actor::new(name, time::OffsetDateTime::now_utc()).unwrap()
+    actor_on(name, "2025-01-01")
+}
+
+fn actor_on(name: &str, on: &str) -> Actor {
+    let day = socred_core::parse_date(on).unwrap();
+    Actor::new(name, socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,8 +45,9 @@ async fn the_web_ui_in_a_real_browser() {
     let db = dir.path().join("browser.db");
     let day = |t: &str| socred_core::parse_date(t).unwrap();
     {
-        let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor("setup"), "init").unwrap();
-        for (id, name) in [("110101199003074514", "Li Ming"), ("440524188001010014", "Zhao Lei"), ("11010519491231002X", "Wang Fang")] {
+        let mut store =
+            Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor("setup"), "init", socred_store::TimeSettings::replay()).unwrap();
+        for (id, name) in [("110101199003074514", "Li Ming"), ("440524198001010013", "Zhao Lei"), ("11010519491231002X", "Wang Fang")] {
             store
                 .add_subject(
                     &NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] },
@@ -75,12 +82,15 @@ async fn the_web_ui_in_a_real_browser() {
             evidence: Some("case file".into()),
         };
         store
-            .add_record(&record("tax-1", "110101199003074514", "tax-evasion", "2025-03-01", "Municipal Tax Bureau"), &actor("officer"))
+            .add_record(
+                &record("tax-1", "110101199003074514", "tax-evasion", "2025-03-01", "Municipal Tax Bureau"),
+                &actor_on("officer", "2025-03-01"),
+            )
             .unwrap();
         store
             .add_record(
                 &record("jd-1", "11010519491231002X", "judgment-default", "2025-01-10", "Intermediate People's Court"),
-                &actor("clerk"),
+                &actor_on("clerk", "2025-01-10"),
             )
             .unwrap();
         store.refresh_lists().unwrap();
@@ -89,7 +99,7 @@ async fn the_web_ui_in_a_real_browser() {
             source: "Hello Bike Co.".into(),
             behaviours: vec!["unpaid-shared-bike-ride".into()],
         };
-        let batch = "{\"id\": \"bk-1\", \"subject\": \"440524188001010014\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"2026-01-02\"}\n{\"id\": \"bk-2\", \"subject\": \"440524188001010014\", \"behaviour\": \"tax-evasion\", \"at\": \"2026-01-02\"}\n";
+        let batch = "{\"id\": \"bk-1\", \"subject\": \"440524198001010013\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"2026-01-02\"}\n{\"id\": \"bk-2\", \"subject\": \"440524198001010013\", \"behaviour\": \"tax-evasion\", \"at\": \"2026-01-02\"}\n";
         socred_ingest::import_partner(
             &mut store,
             batch.as_bytes(),
@@ -102,9 +112,9 @@ async fn the_web_ui_in_a_real_browser() {
         )
         .unwrap();
     }
-    let today = socred_server::today();
     let subject_summary = {
         let store = Store::open(&db).unwrap();
+        let today = store.clock().today();
         let summary = store.summary(&SubjectId::parse("110101199003074514").unwrap(), today).unwrap();
         (summary.score, store.rulebook().tiers.name(summary.tier).to_string())
     };
@@ -117,9 +127,9 @@ async fn the_web_ui_in_a_real_browser() {
     let fixture = serde_json::json!({
         "password": PASSWORD,
         "subject": {"username": "citizen", "score": subject_summary.0, "tier": subject_summary.1, "disputed_record": "tax-1"},
-        "officer": {"username": "officer", "subject_name": "Zhao Lei", "subject_id": "440524188001010014", "behaviour": "tax-evasion", "tier_before": "A", "tier_after": "B"},
+        "officer": {"username": "officer", "subject_name": "Zhao Lei", "subject_id": "440524198001010013", "behaviour": "tax-evasion", "tier_before": "A", "tier_after": "B"},
         "provider": {"username": "airline", "subject_id": "11010519491231002X", "expect": [["civil-aviation", "deny"], ["ordinary-rail", "allow"]]},
-        "report": {"subject_id": "440524188001010014", "behaviour": "jaywalking", "on": "2026-01-05"},
+        "report": {"subject_id": "440524198001010013", "behaviour": "jaywalking", "on": "2026-01-05"},
         "reviewer": {"username": "reviewer"},
         "partner": {"username": "bikes", "batch": "jan-1"},
         "public": {"search": "Wang", "name": "Wang Fang", "masked_id": "110105********002X", "full_id": "11010519491231002X"},

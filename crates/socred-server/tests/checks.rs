@@ -32,6 +32,8 @@ async fn check(server: &TestServer, token: &str, subject: &str, service: &str, a
 #[tokio::test]
 async fn scenario_5_and_6_through_the_api() {
     let mut server = TestServer::start().await;
+    // A replay: the server's clock is stopped on each day of the scenario in turn.
+    server.restart_on("2025-01-10").await;
     // Wang Fang (GUARDIAN), Li Ming's guardian, defaults on a judgment on 2025-01-10.
     let (status, _) = server
         .call(
@@ -43,6 +45,7 @@ async fn scenario_5_and_6_through_the_api() {
         .await;
     assert_eq!(status, 201);
     let travel = provider(&server, "railways", &["civil-aviation", "high-speed-rail", "ordinary-rail", "private-school-admission"]).await;
+    server.restart_on("2025-01-22").await;
 
     let (status, flight) = check(&server, &travel, GUARDIAN, "civil-aviation", "2025-01-15").await;
     assert_eq!((status, flight["decision"].as_str()), (200, Some("allow")), "nothing applies during the notice window");
@@ -63,6 +66,7 @@ async fn scenario_5_and_6_through_the_api() {
     assert!(school["appeal"].as_str().unwrap().contains("linked subject"));
 
     // Repair: Wang Fang applies on 2026-02-01, a reviewer approves; both are allowed again.
+    server.restart_on("2025-06-01").await;
     let (status, _) = server
         .call(
             Some(Role::Admin),
@@ -77,20 +81,23 @@ async fn scenario_5_and_6_through_the_api() {
         .client
         .post(server.url("/api/v1/repairs"))
         .bearer_auth(&wang)
-        .json(&json!({"entry": "blacklist:jd-wang", "evidence": "paid", "commitment": "I will comply", "on": "2025-06-01"}))
+        .json(&json!({"entry": "blacklist:jd-wang", "evidence": "paid", "commitment": "I will comply"}))
         .send()
         .await
         .unwrap();
     assert_eq!(early.status().as_u16(), 422, "under one year of publication");
-    let applied = server.client.post(server.url("/api/v1/repairs")).bearer_auth(&wang).json(&json!({"entry": "blacklist:jd-wang", "evidence": "paid", "commitment": "I will comply", "on": "2026-02-01", "repair_id": "r-wang"})).send().await.unwrap();
+    server.restart_on("2026-02-01").await;
+    let applied = server
+        .client
+        .post(server.url("/api/v1/repairs"))
+        .bearer_auth(&wang)
+        .json(&json!({"entry": "blacklist:jd-wang", "evidence": "paid", "commitment": "I will comply", "repair_id": "r-wang"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(applied.status().as_u16(), 201);
     let (status, _) = server
-        .call(
-            Some(Role::Reviewer),
-            "POST",
-            "/api/v1/repairs/r-wang/decision",
-            Some(json!({"outcome": "approve", "reasons": "receipt", "on": "2026-02-01"})),
-        )
+        .call(Some(Role::Reviewer), "POST", "/api/v1/repairs/r-wang/decision", Some(json!({"outcome": "approve", "reasons": "receipt"})))
         .await;
     assert_eq!(status, 201);
     assert_eq!(check(&server, &travel, GUARDIAN, "civil-aviation", "2026-02-02").await.1["decision"], "allow");
@@ -249,7 +256,8 @@ async fn the_index_agrees_with_the_store_and_follows_writes() {
         .map(|s| s["code"].as_str().unwrap().to_string())
         .collect();
     let every = provider(&server, "everything", &all.iter().map(String::as_str).collect::<Vec<_>>()).await;
-    // A new listing through the API is seen by checks without a restart.
+    // A new listing through the API is seen by checks without a restart (recorded on 1 March 2025, replayed).
+    server.restart_on("2025-03-01").await;
     server
         .call(
             Some(Role::Officer),
@@ -274,7 +282,7 @@ async fn the_index_agrees_with_the_store_and_follows_writes() {
     let store = socred_store::Store::open_read_only(&server.db).unwrap();
     for subject in [PERSON, GUARDIAN, ORG, common::OTHER, "31010119800101123X"] {
         for service in &all {
-            let today = socred_core::date::format_date(socred_server::today());
+            let today = socred_core::date::format_date(store.clock().today());
             for date in ["2024-06-01", "2025-01-15", "2025-01-21", "2025-03-20", "2026-06-01", "2031-01-01", today.as_str()] {
                 let (status, answer) = check(&server, &every, subject, service, date).await;
                 assert_eq!(status, 200, "{subject} {service} {date}: {answer}");

@@ -17,7 +17,9 @@ fn actor() -> Actor {
 fn every_verdict_from_memory_is_the_stores() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("hot.db");
-    let mut store = Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "test").unwrap();
+    let mut store =
+        Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "test", socred_store::TimeSettings::replay())
+            .unwrap();
     let until = time::macros::date!(2026 - 06 - 30);
     let mut session = store.begin_import(&actor(), "test.generate").unwrap();
     let mut ids: Vec<SubjectId> = Vec::new();

@@ -65,9 +65,7 @@ fn routes() -> Vec<Route> {
             "POST",
             "/api/v1/lists/proposals",
             "/api/v1/lists/proposals",
-            Some(
-                json!({"subject": PERSON, "list": "blacklist", "legal_basis": "Law X", "facts": "Y", "case_id": "p-1", "on": "2025-05-01"}),
-            ),
+            Some(json!({"subject": PERSON, "list": "blacklist", "legal_basis": "Law X", "facts": "Y", "case_id": "p-1"})),
             Some(&[Officer, Reviewer]),
         ),
         route("GET", "/api/v1/lists/entries/{entry}", format!("/api/v1/lists/entries/{entry}"), None, Some(readers)),

@@ -28,6 +28,23 @@ pub struct PopulationConfig {
     pub years: u32,
 }
 
+impl PopulationConfig {
+    /// The first day of the generated history.
+    pub fn history_start(&self) -> Date {
+        self.until.replace_year(self.until.year() - self.years as i32).unwrap_or(self.until)
+    }
+}
+
+impl SyntheticSubject {
+    /// The first day the subject can be on a ledger whose history starts on `start`: then, or at birth.
+    pub fn registered_on(&self, start: Date) -> Date {
+        match self.id {
+            SubjectId::Person(person) => start.max(person.birth_date()),
+            SubjectId::Organisation(_) => start,
+        }
+    }
+}
+
 /// One generated subject, in an order where guardians and represented
 /// organisations always come before the subjects that refer to them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +175,7 @@ impl Population {
     pub fn new(config: PopulationConfig) -> Population {
         assert!(config.subjects <= MAX_SUBJECTS, "at most {MAX_SUBJECTS} subjects per population");
         assert!(config.years >= 1);
-        let start = config.until.replace_year(config.until.year() - config.years as i32).unwrap_or(config.until);
+        let start = config.history_start();
         Population {
             config,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
@@ -227,6 +244,10 @@ impl Population {
                 push(day, "intentional-crime", &mut records, self.index);
             }
             _ => {}
+        }
+        // Nobody has a record from before they were born (a child's history is shorter).
+        if let SubjectId::Person(person) = subject {
+            records.retain(|record| record.occurred_on >= person.birth_date());
         }
         records.sort_by_key(|r| r.occurred_on);
         records
@@ -327,6 +348,9 @@ mod tests {
             for record in &subject.records {
                 assert!(rulebook.behaviour(&record.behaviour).is_some(), "{}", record.behaviour);
                 assert!(record.occurred_on <= time::macros::date!(2026 - 06 - 30));
+                if let SubjectId::Person(person) = subject.id {
+                    assert!(record.occurred_on >= person.birth_date(), "no record before birth");
+                }
                 assert!(record_ids.insert(record.id.clone()));
             }
         }

@@ -30,7 +30,15 @@ fn main() {
     let subjects = arguments.get(1).copied().unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
     let actor = Actor::new("bench", time::OffsetDateTime::UNIX_EPOCH).unwrap();
-    let mut store = Store::create(&dir.path().join("store.db"), socred_core::DEFAULT_RULEBOOK, "default.toml", &actor, "bench").unwrap();
+    let mut store = Store::create(
+        &dir.path().join("store.db"),
+        socred_core::DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor,
+        "bench",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
 
     eprintln!("registering {subjects} subjects");
     let mut session = store.begin_import(&actor, "bench.subjects").unwrap();

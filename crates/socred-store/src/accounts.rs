@@ -120,7 +120,7 @@ impl Store {
             }
         }
         let subject_key = account.subject.as_ref().map(|s| self.subject_key(s)).transpose()?;
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             let taken: Option<i64> =
                 connection.query_row("SELECT id FROM accounts WHERE username = ?1", [&account.username], |r| r.get(0)).optional()?;
             if taken.is_some() {
@@ -191,7 +191,7 @@ impl Store {
     /// Stores a new token (its hash) for an account. The secret itself is never stored.
     pub fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, actor: &Actor) -> Result<i64> {
         socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             let live: i64 =
                 connection
                     .query_row("SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL", [account.id], |r| r.get(0))?;
@@ -216,7 +216,7 @@ impl Store {
 
     /// Revokes a token. With `owner`, only that account's tokens can be revoked.
     pub fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()> {
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             let row: Option<(i64, Option<String>, String)> = connection
                 .query_row(
                     "SELECT t.account, t.revoked_at, a.username FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.id = ?1",

@@ -8,6 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use socred_core::date::Moment;
 use socred_core::record::RecordContent;
 use socred_core::{Date, SubjectId};
 
@@ -19,6 +20,12 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 fn field(hasher: &mut Sha256, bytes: &[u8]) {
     hasher.update((bytes.len() as u64).to_le_bytes());
     hasher.update(bytes);
+}
+
+/// When a row was recorded: the instant and its day (a Julian day number).
+fn moment(hasher: &mut Sha256, recorded: Moment) {
+    hasher.update(recorded.unix_ms.to_le_bytes());
+    hasher.update(i64::from(recorded.day.to_julian_day()).to_le_bytes());
 }
 
 /// Digest of the ledger rows one audit entry wrote, section by section, in
@@ -35,43 +42,50 @@ pub struct RowDigest {
 }
 
 impl RowDigest {
-    pub fn subject(&mut self, id: &str, kind: &str, name: &str) {
+    pub fn subject(&mut self, id: &str, kind: &str, name: &str, recorded: Moment) {
         for part in [id, kind, name] {
             field(&mut self.subjects, part.as_bytes());
         }
+        moment(&mut self.subjects, recorded);
         self.rows += 1;
     }
 
-    pub fn link(&mut self, subject: &str, kind: &str, other: &str) {
+    pub fn link(&mut self, subject: &str, kind: &str, other: &str, recorded: Moment) {
         for part in [subject, kind, other] {
             field(&mut self.links, part.as_bytes());
         }
+        moment(&mut self.links, recorded);
         self.rows += 1;
     }
 
-    pub fn record(&mut self, record_id: &str, content: &RecordContent<'_>) {
+    pub fn record(&mut self, record_id: &str, content: &RecordContent<'_>, recorded: Moment) {
         field(&mut self.records, record_id.as_bytes());
         content.feed(&mut self.records);
+        moment(&mut self.records, recorded);
         self.rows += 1;
     }
 
-    pub fn void(&mut self, record_id: &str, reason: &str) {
+    pub fn void(&mut self, record_id: &str, reason: &str, recorded: Moment) {
         field(&mut self.voids, record_id.as_bytes());
         field(&mut self.voids, reason.as_bytes());
+        moment(&mut self.voids, recorded);
         self.rows += 1;
     }
 
-    pub fn event(&mut self, subject: &str, on_day: i64, actor: &str, kind: &str, case_key: &str, body: &str) {
+    #[allow(clippy::too_many_arguments)]
+    pub fn event(&mut self, subject: &str, on_day: i64, recorded_ms: i64, actor: &str, kind: &str, case_key: &str, body: &str) {
         field(&mut self.events, subject.as_bytes());
         self.events.update(on_day.to_le_bytes());
+        self.events.update(recorded_ms.to_le_bytes());
         for part in [actor, kind, case_key, body] {
             field(&mut self.events, part.as_bytes());
         }
         self.rows += 1;
     }
 
-    pub fn rulebook(&mut self, fingerprint: &str) {
+    pub fn rulebook(&mut self, fingerprint: &str, recorded: Moment) {
         field(&mut self.rulebooks, fingerprint.as_bytes());
+        moment(&mut self.rulebooks, recorded);
         self.rows += 1;
     }
 
@@ -82,7 +96,7 @@ impl RowDigest {
     pub fn finish(self) -> String {
         let mut outer = Sha256::new();
         outer.update(self.rows.to_le_bytes());
-        for section in [self.subjects, self.links, self.records, self.voids, self.rulebooks] {
+        for section in [self.subjects, self.links, self.records, self.voids, self.rulebooks, self.events] {
             outer.update(section.finalize());
         }
         hex::encode(outer.finalize())
@@ -231,48 +245,94 @@ fn verify_accesses(connection: &Connection) -> Result<(u64, String)> {
 
 /// One ledger row, as the digest sees it.
 enum LedgerRow {
-    Event { subject: Option<String>, on_day: i64, actor: String, kind: String, case_key: String, body: String },
-    Subject { id: String, kind: String, name: String },
-    Link { subject: Option<String>, kind: String, other: Option<String> },
-    Record { record_id: String, subject: Option<String>, behaviour: String, occurred_on: i64, source: String, evidence: Option<String> },
-    Void { record_id: Option<String>, reason: String },
-    Rulebook { fingerprint: String },
+    Event {
+        subject: Option<String>,
+        on_day: i64,
+        recorded_ms: i64,
+        actor: String,
+        kind: String,
+        case_key: String,
+        body: String,
+    },
+    Subject {
+        id: String,
+        kind: String,
+        name: String,
+        recorded: (i64, i64),
+    },
+    Link {
+        subject: Option<String>,
+        kind: String,
+        other: Option<String>,
+        recorded: (i64, i64),
+    },
+    Record {
+        record_id: String,
+        subject: Option<String>,
+        behaviour: String,
+        occurred_on: i64,
+        source: String,
+        evidence: Option<String>,
+        recorded_ms: i64,
+        recorded_day: i64,
+    },
+    Void {
+        record_id: Option<String>,
+        reason: String,
+        recorded_ms: i64,
+        recorded_day: i64,
+    },
+    Rulebook {
+        fingerprint: String,
+        recorded: (i64, i64),
+    },
 }
 
 impl LedgerRow {
     fn feed(self, digest: &mut RowDigest) -> Result<()> {
         let broken = |what: String| StoreError::AuditBroken(what);
         match self {
-            LedgerRow::Subject { id, kind, name } => digest.subject(&id, &kind, &name),
-            LedgerRow::Link { subject, kind, other } => {
+            LedgerRow::Subject { id, kind, name, recorded } => digest.subject(&id, &kind, &name, stored_moment(recorded, &id)?),
+            LedgerRow::Link { subject, kind, other, recorded } => {
                 let (Some(subject), Some(other)) = (subject, other) else {
                     return Err(broken("a link refers to a missing subject".into()));
                 };
-                digest.link(&subject, &kind, &other)
+                digest.link(&subject, &kind, &other, stored_moment(recorded, &subject)?)
             }
-            LedgerRow::Record { record_id, subject, behaviour, occurred_on, source, evidence } => {
+            LedgerRow::Record { record_id, subject, behaviour, occurred_on, source, evidence, recorded_ms, recorded_day } => {
                 let subject = subject.ok_or_else(|| broken(format!("record {record_id} refers to a missing subject")))?;
                 let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {e}")))?;
-                let occurred_on = i32::try_from(occurred_on)
-                    .ok()
-                    .and_then(|day| Date::from_julian_day(day).ok())
-                    .ok_or_else(|| StoreError::Corrupt(format!("record {record_id}: bad date")))?;
+                let occurred_on = day_of(occurred_on).ok_or_else(|| StoreError::Corrupt(format!("record {record_id}: bad date")))?;
+                let recorded = Moment {
+                    unix_ms: recorded_ms,
+                    day: day_of(recorded_day).ok_or_else(|| StoreError::Corrupt(format!("record {record_id}: bad recorded day")))?,
+                };
                 let content =
                     RecordContent { subject: &subject, behaviour: &behaviour, occurred_on, source: &source, evidence: evidence.as_deref() };
-                digest.record(&record_id, &content)
+                digest.record(&record_id, &content, recorded)
             }
-            LedgerRow::Void { record_id, reason } => {
+            LedgerRow::Void { record_id, reason, recorded_ms, recorded_day } => {
                 let record_id = record_id.ok_or_else(|| broken("a void refers to a missing record".into()))?;
-                digest.void(&record_id, &reason)
+                let day = day_of(recorded_day).ok_or_else(|| StoreError::Corrupt(format!("void of {record_id}: bad recorded day")))?;
+                digest.void(&record_id, &reason, Moment { unix_ms: recorded_ms, day })
             }
-            LedgerRow::Rulebook { fingerprint } => digest.rulebook(&fingerprint),
-            LedgerRow::Event { subject, on_day, actor, kind, case_key, body } => {
+            LedgerRow::Rulebook { fingerprint, recorded } => digest.rulebook(&fingerprint, stored_moment(recorded, "a rulebook")?),
+            LedgerRow::Event { subject, on_day, recorded_ms, actor, kind, case_key, body } => {
                 let subject = subject.ok_or_else(|| broken(format!("event {case_key} refers to a missing subject")))?;
-                digest.event(&subject, on_day, &actor, &kind, &case_key, &body)
+                digest.event(&subject, on_day, recorded_ms, &actor, &kind, &case_key, &body)
             }
         }
         Ok(())
     }
+}
+
+fn day_of(julian: i64) -> Option<Date> {
+    i32::try_from(julian).ok().and_then(|day| Date::from_julian_day(day).ok())
+}
+
+fn stored_moment((unix_ms, day): (i64, i64), what: &str) -> Result<Moment> {
+    let day = day_of(day).ok_or_else(|| StoreError::Corrupt(format!("{what}: bad recorded day")))?;
+    Ok(Moment { unix_ms, day })
 }
 
 type ReadRow = fn(&rusqlite::Row<'_>) -> rusqlite::Result<(i64, LedgerRow)>;
@@ -295,16 +355,24 @@ impl Cursor<'_> {
 }
 
 const LEDGER_SCANS: [(&str, ReadRow); 6] = [
-    ("SELECT audit_seq, id, kind, name FROM subjects ORDER BY key", |row| {
-        Ok((row.get(0)?, LedgerRow::Subject { id: row.get(1)?, kind: row.get(2)?, name: row.get(3)? }))
+    ("SELECT audit_seq, id, kind, name, recorded_ms, recorded_day FROM subjects ORDER BY key", |row| {
+        Ok((
+            row.get(0)?,
+            LedgerRow::Subject { id: row.get(1)?, kind: row.get(2)?, name: row.get(3)?, recorded: (row.get(4)?, row.get(5)?) },
+        ))
     }),
     (
-        "SELECT l.audit_seq, s.id, l.kind, o.id FROM links l LEFT JOIN subjects s ON s.key = l.subject
+        "SELECT l.audit_seq, s.id, l.kind, o.id, l.recorded_ms, l.recorded_day FROM links l LEFT JOIN subjects s ON s.key = l.subject
          LEFT JOIN subjects o ON o.key = l.other ORDER BY l.rowid",
-        |row| Ok((row.get(0)?, LedgerRow::Link { subject: row.get(1)?, kind: row.get(2)?, other: row.get(3)? })),
+        |row| {
+            Ok((
+                row.get(0)?,
+                LedgerRow::Link { subject: row.get(1)?, kind: row.get(2)?, other: row.get(3)?, recorded: (row.get(4)?, row.get(5)?) },
+            ))
+        },
     ),
     (
-        "SELECT r.audit_seq, r.record_id, s.id, r.behaviour, r.occurred_on, r.source, r.evidence
+        "SELECT r.audit_seq, r.record_id, s.id, r.behaviour, r.occurred_on, r.source, r.evidence, r.recorded_ms, r.recorded_day
          FROM records r LEFT JOIN subjects s ON s.key = r.subject ORDER BY r.seq",
         |row| {
             Ok((
@@ -316,18 +384,27 @@ const LEDGER_SCANS: [(&str, ReadRow); 6] = [
                     occurred_on: row.get(4)?,
                     source: row.get(5)?,
                     evidence: row.get(6)?,
+                    recorded_ms: row.get(7)?,
+                    recorded_day: row.get(8)?,
                 },
             ))
         },
     ),
-    ("SELECT v.audit_seq, r.record_id, v.reason FROM voids v LEFT JOIN records r ON r.seq = v.record_seq ORDER BY v.seq", |row| {
-        Ok((row.get(0)?, LedgerRow::Void { record_id: row.get(1)?, reason: row.get(2)? }))
-    }),
-    ("SELECT audit_seq, fingerprint FROM rulebooks ORDER BY seq", |row| {
-        Ok((row.get(0)?, LedgerRow::Rulebook { fingerprint: row.get(1)? }))
+    (
+        "SELECT v.audit_seq, r.record_id, v.reason, v.recorded_ms, v.recorded_day FROM voids v
+         LEFT JOIN records r ON r.seq = v.record_seq ORDER BY v.seq",
+        |row| {
+            Ok((
+                row.get(0)?,
+                LedgerRow::Void { record_id: row.get(1)?, reason: row.get(2)?, recorded_ms: row.get(3)?, recorded_day: row.get(4)? },
+            ))
+        },
+    ),
+    ("SELECT audit_seq, fingerprint, recorded_ms, recorded_day FROM rulebooks ORDER BY seq", |row| {
+        Ok((row.get(0)?, LedgerRow::Rulebook { fingerprint: row.get(1)?, recorded: (row.get(2)?, row.get(3)?) }))
     }),
     (
-        "SELECT e.audit_seq, s.id, e.on_day, e.actor, e.kind, e.case_key, e.body
+        "SELECT e.audit_seq, s.id, e.on_day, e.recorded_ms, e.actor, e.kind, e.case_key, e.body
          FROM events e LEFT JOIN subjects s ON s.key = e.subject ORDER BY e.seq",
         |row| {
             Ok((
@@ -335,10 +412,11 @@ const LEDGER_SCANS: [(&str, ReadRow); 6] = [
                 LedgerRow::Event {
                     subject: row.get(1)?,
                     on_day: row.get(2)?,
-                    actor: row.get(3)?,
-                    kind: row.get(4)?,
-                    case_key: row.get(5)?,
-                    body: row.get(6)?,
+                    recorded_ms: row.get(3)?,
+                    actor: row.get(4)?,
+                    kind: row.get(5)?,
+                    case_key: row.get(6)?,
+                    body: row.get(7)?,
                 },
             ))
         },

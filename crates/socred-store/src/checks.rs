@@ -115,22 +115,34 @@ pub struct CheckRecord<'a> {
 pub struct PackedChecks {
     data: Vec<u8>,
     rows: usize,
+    /// The earliest answer time held, to measure how long a check waits for its commit.
+    oldest_ms: Option<i64>,
 }
 
 impl PackedChecks {
     pub fn with_capacity(rows: usize) -> PackedChecks {
-        PackedChecks { data: Vec::with_capacity(rows * 64), rows: 0 }
+        PackedChecks { data: Vec::with_capacity(rows * 64), rows: 0, oldest_ms: None }
     }
 
     pub fn push(&mut self, check: &CheckRecord<'_>) {
         pack(&mut self.data, check);
         self.rows += 1;
+        self.oldest_ms = Some(self.oldest_ms.map_or(check.at_ms, |oldest| oldest.min(check.at_ms)));
     }
 
     /// Moves `other`'s checks to the end of these.
     pub fn append(&mut self, other: &mut PackedChecks) {
         self.data.append(&mut other.data);
         self.rows += std::mem::take(&mut other.rows);
+        self.oldest_ms = match (self.oldest_ms, other.oldest_ms.take()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// When the longest-waiting check held was answered (unix milliseconds).
+    pub fn oldest_ms(&self) -> Option<i64> {
+        self.oldest_ms
     }
 
     /// How many checks.
@@ -150,6 +162,7 @@ impl PackedChecks {
     pub fn clear(&mut self) {
         self.data.clear();
         self.rows = 0;
+        self.oldest_ms = None;
     }
 }
 
@@ -736,7 +749,9 @@ mod tests {
     fn a_run_keeps_the_newest_entries_of_a_subject_in_chunks_of_a_page() {
         let dir = tempfile::tempdir().unwrap();
         let actor = crate::Actor::new("test", time::OffsetDateTime::UNIX_EPOCH).unwrap();
-        let store = Store::create(&dir.path().join("s.db"), socred_core::DEFAULT_RULEBOOK, "d", &actor, "test").unwrap();
+        let store =
+            Store::create(&dir.path().join("s.db"), socred_core::DEFAULT_RULEBOOK, "d", &actor, "test", crate::TimeSettings::replay())
+                .unwrap();
         let total = KEEP_PER_SUBJECT as i64 + 5;
         // Subject 1 and 2 alternate; subject 9 has more entries than a run keeps.
         let mut entries: Vec<Located> =

@@ -161,9 +161,11 @@ impl Store {
         }
     }
 
-    /// Records a due-process act after the core's state machine allowed it.
-    /// Refused acts change nothing. The same act twice is stored once.
-    pub fn act(&mut self, proposal_subject: Option<&SubjectId>, on: Date, actor: &Actor, event: Event) -> Result<ActOutcome> {
+    /// Records a due-process act after the core's state machine allowed it,
+    /// dated by the actor's moment (the store's clock). Refused acts change
+    /// nothing. The same act (case, content and actor) twice is stored once.
+    pub fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
+        let on = actor.today();
         event.check_text()?;
         let (key, subject) = self.subject_of_event(&event, proposal_subject)?;
         if let (Event::ListProposed { .. }, Some(named)) = (&event, proposal_subject) {
@@ -171,12 +173,10 @@ impl Store {
         }
         let rulebook = self.rulebook.clone();
         let body = serde_json::to_string(&event).expect("events serialise");
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             let same: Option<i64> = connection
-                .prepare_cached(
-                    "SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND on_day = ?4 AND actor = ?5",
-                )?
-                .query_row(params![event.key(), event.kind(), body, julian(on), actor.name()], |row| row.get(0))
+                .prepare_cached("SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND actor = ?4")?
+                .query_row(params![event.key(), event.kind(), body, actor.name()], |row| row.get(0))
                 .optional()?;
             if same.is_some() {
                 return Ok(ActOutcome::Duplicate { subject });
@@ -189,20 +189,21 @@ impl Store {
             let mut digest = RowDigest::default();
             connection
                 .prepare_cached(
-                    "INSERT INTO events (seq, subject, on_day, actor, kind, case_key, body, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO events (seq, subject, on_day, recorded_ms, actor, kind, case_key, body, audit_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
-                .execute(params![next_seq, key, julian(on), actor.name(), event.kind(), event.key(), body, seq])?;
-            digest.event(subject.as_str(), julian(on), actor.name(), event.kind(), event.key(), &body);
+                .execute(params![next_seq, key, julian(on), actor.moment().unix_ms, actor.name(), event.kind(), event.key(), body, seq])?;
+            digest.event(subject.as_str(), julian(on), actor.moment().unix_ms, actor.name(), event.kind(), event.key(), &body);
             let (mut voided_record, mut voided_reward) = (None, None);
             let mut touched = HashSet::from([key]);
             if let Effect::VoidRecord { record, reason } = &effect {
                 let record_seq: i64 =
                     connection.query_row("SELECT seq FROM records WHERE record_id = ?1", [record.as_str()], |row| row.get(0))?;
-                crate::insert_void(connection, &mut digest, record_seq, record.as_str(), reason, seq)?;
+                crate::insert_void(connection, &mut digest, record_seq, record.as_str(), reason, actor.moment(), seq)?;
                 voided_record = Some(record.to_string());
                 if let Some((reward, reward_seq, reporter_key)) = unvoided_reward_for(connection, record.as_str())? {
                     let reward_reason = format!("the reported record {record} was voided on dispute: {reason}");
-                    crate::insert_void(connection, &mut digest, reward_seq, &reward, &reward_reason, seq)?;
+                    crate::insert_void(connection, &mut digest, reward_seq, &reward, &reward_reason, actor.moment(), seq)?;
                     touched.insert(reporter_key);
                     voided_reward = Some(reward);
                 }
@@ -251,16 +252,27 @@ impl Store {
         let mut refreshed = Vec::new();
         loop {
             let rulebook = self.rulebook.clone();
-            let done = self.write(|connection, _| {
+            let mut failed = Vec::new();
+            let done = self.transaction(|connection| {
                 let keys: Vec<i64> = connection
                     .prepare_cached("SELECT subject FROM dirty LIMIT ?1")?
                     .query_map([REFRESH_BATCH], |row| row.get(0))?
                     .collect::<Result<_, _>>()?;
                 let mut done = Vec::with_capacity(keys.len());
                 for key in &keys {
-                    let subject = subject_by_key(connection, *key)?.id;
+                    // A subject whose stored rows are unreadable keeps its last
+                    // entries and is reported; the others are refreshed.
+                    let loaded = subject_by_key(connection, *key).and_then(|s| Ok((s.id, load_file(connection, *key, s.id)?)));
+                    let (subject, file) = match loaded {
+                        Ok(loaded) => loaded,
+                        Err(error @ StoreError::Corrupt(_)) => {
+                            connection.prepare_cached("DELETE FROM dirty WHERE subject = ?1")?.execute([key])?;
+                            failed.push((*key, error.to_string()));
+                            continue;
+                        }
+                        Err(error) => return Err(error),
+                    };
                     done.push((*key, subject));
-                    let file = load_file(connection, *key, subject)?;
                     // Evaluated at the end of time: every interval as far as the ledger knows it.
                     let view = lists::evaluate(&rulebook, subject, &file, Date::MAX);
                     connection.prepare_cached("DELETE FROM entries WHERE subject = ?1")?.execute([key])?;
@@ -284,8 +296,9 @@ impl Store {
                 }
                 Ok(done)
             })?;
-            let finished = done.len() < REFRESH_BATCH as usize;
+            let finished = done.len() + failed.len() < REFRESH_BATCH as usize;
             refreshed.extend(done);
+            self.unreadable.extend(failed);
             if finished {
                 return Ok(refreshed);
             }

@@ -50,6 +50,7 @@ pub struct ImportSession<'s> {
     insert: rusqlite::Statement<'s>,
     find_subject: rusqlite::Statement<'s>,
     actor: Actor,
+    clock: crate::Clock,
     action: String,
     audit_seq: i64,
     subject_keys: HashMap<SubjectId, Option<i64>>,
@@ -69,13 +70,14 @@ impl<'s> ImportSession<'s> {
     /// works through a shared borrow so statements can be held.
     pub(crate) fn begin(store: &'s mut Store, actor: Actor, action: String) -> Result<Self> {
         let store: &'s Store = store;
+        store.clock.admit(actor.moment())?;
         let connection = &store.connection;
         connection.execute_batch("BEGIN IMMEDIATE")?;
         let prepared = (|| -> Result<_> {
             let audit_seq = audit::next_seq(connection)?;
             let insert = connection.prepare(
-                "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
+                "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, recorded_ms, recorded_day, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_id) DO NOTHING",
             )?;
             let find_subject = connection.prepare("SELECT key FROM subjects WHERE id = ?1")?;
             Ok((audit_seq, insert, find_subject))
@@ -93,6 +95,7 @@ impl<'s> ImportSession<'s> {
             insert,
             find_subject,
             actor,
+            clock: store.clock,
             action,
             audit_seq,
             subject_keys: HashMap::new(),
@@ -122,6 +125,19 @@ impl<'s> ImportSession<'s> {
 
     pub(crate) fn connection(&self) -> &'s rusqlite::Connection {
         self.connection
+    }
+
+    /// Replay stores only: what the session writes from now on is recorded on
+    /// `day` (a population's history replayed day by day). A live store refuses.
+    pub fn replay_on(&mut self, day: socred_core::Date) -> Result<()> {
+        let clock = self.clock.fixed_on(day)?;
+        self.actor = Actor::new(self.actor.name(), clock.now())?;
+        Ok(())
+    }
+
+    /// The day the session's records are recorded on.
+    pub(crate) fn today(&self) -> socred_core::Date {
+        self.actor.today()
     }
 
     pub(crate) fn audit_seq(&self) -> i64 {
@@ -160,6 +176,12 @@ impl<'s> ImportSession<'s> {
             let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version);
             return Ok(self.reject("behaviour", reason, false));
         }
+        // The parser checked the date against its own reading of the clock;
+        // the ledger checks it against the moment it is recorded.
+        let recorded = self.actor.moment();
+        if let Err(reason) = socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, recorded.day) {
+            return Ok(self.reject("at", reason, false));
+        }
         let Some(subject_key) = self.subject_key(&record.subject)? else {
             return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
         };
@@ -170,10 +192,12 @@ impl<'s> ImportSession<'s> {
             julian(record.occurred_on),
             record.source,
             record.evidence,
+            recorded.unix_ms,
+            julian(recorded.day),
             self.audit_seq
         ])?;
         if inserted == 1 {
-            self.digest.record(record.id.as_str(), &record.content());
+            self.digest.record(record.id.as_str(), &record.content(), recorded);
             self.touched.insert(subject_key);
             self.inserted += 1;
             return Ok(RowOutcome::Inserted);
@@ -219,7 +243,8 @@ impl<'s> ImportSession<'s> {
     pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
-        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, &mut self.digest)?;
+        subject.id.check_plausible(self.actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, self.actor.moment(), &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));
         if outcome == crate::SubjectOutcome::Registered {
             self.subjects += 1;

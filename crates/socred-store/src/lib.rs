@@ -8,11 +8,14 @@
 
 mod accounts;
 pub mod audit;
+mod changes;
 mod checks;
+mod clock;
 mod decisions;
 mod due_process;
 mod error;
 mod import;
+mod known;
 mod partners;
 mod reports;
 
@@ -23,22 +26,26 @@ use std::sync::Arc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use socred_core::assess::{self, Assessment, LockState, Summary};
+use socred_core::date::Moment;
+use socred_core::record::Recording;
 use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
-use time::OffsetDateTime;
 
 pub use accounts::{NewAccount, TokenInfo};
 pub use audit::{AuditEntry, VerifyReport};
+pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
 pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
+pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset};
 pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
+pub use known::KnownOn;
 pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "10";
+const SCHEMA_VERSION: &str = "11";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -46,29 +53,38 @@ pub const MAX_LINKS_PER_CALL: usize = 64;
 /// Page size limit for listings.
 pub const MAX_PAGE: u32 = 10_000;
 
-/// Who is writing, and when. Every write carries one into the audit log.
+/// Who is acting, and when: the moment comes from the store's [`Clock`],
+/// read once at the edge. Every write carries one into the ledger and the
+/// audit log; a live store refuses a moment its clock could not have given.
 #[derive(Debug, Clone)]
 pub struct Actor {
     name: String,
-    at: OffsetDateTime,
+    moment: Moment,
 }
 
 impl Actor {
-    pub fn new(name: &str, at: OffsetDateTime) -> Result<Actor> {
+    pub fn new(name: &str, at: impl Into<Moment>) -> Result<Actor> {
         check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
-        Ok(Actor { name: name.to_string(), at })
+        Ok(Actor { name: name.to_string(), moment: at.into() })
     }
 
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// When the act happens.
+    pub fn moment(&self) -> Moment {
+        self.moment
+    }
+
+    /// The day of the act in the store's time zone.
+    pub fn today(&self) -> Date {
+        self.moment.day
+    }
+
     /// The time as RFC 3339, UTC.
     pub fn at_text(&self) -> String {
-        self.at
-            .to_offset(time::UtcOffset::UTC)
-            .format(&time::format_description::well_known::Rfc3339)
-            .expect("a UTC timestamp formats as RFC 3339")
+        self.moment.rfc3339()
     }
 }
 
@@ -134,10 +150,13 @@ pub struct Overview {
 pub struct Store {
     connection: Connection,
     path: PathBuf,
+    clock: Clock,
     rulebook: Arc<Rulebook>,
     /// The `rulebooks.seq` of the active rulebook, to notice activations elsewhere.
     rulebook_seq: i64,
     rulebook_checked: Option<std::time::Instant>,
+    /// Subjects whose files could not be read by a refresh (see `take_unreadable`).
+    unreadable: Vec<(i64, String)>,
 }
 
 fn configure(connection: &Connection) -> Result<()> {
@@ -182,8 +201,17 @@ fn from_julian(day: i64) -> Result<Date> {
 impl Store {
     /// Creates a new store at `path` with the given rulebook. Refuses to touch
     /// an existing non-empty file.
-    pub fn create(path: &Path, rulebook_source: &str, rulebook_file: &str, actor: &Actor, origin: &str) -> Result<Store> {
+    pub fn create(
+        path: &Path,
+        rulebook_source: &str,
+        rulebook_file: &str,
+        actor: &Actor,
+        origin: &str,
+        time: TimeSettings,
+    ) -> Result<Store> {
         let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
+        let clock = Clock::new(time);
+        clock.admit(actor.moment())?;
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
         }
@@ -204,12 +232,12 @@ impl Store {
             }
             connection.execute_batch(SCHEMA)?;
             connection.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3)",
-                params![SCHEMA_VERSION, origin, actor.at_text()],
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3), ('dating', ?4), ('utc_offset', ?5)",
+                params![SCHEMA_VERSION, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset)],
             )?;
             let seq = audit::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
-            insert_rulebook(&connection, &rulebook, rulebook_source, rulebook_file, seq, &mut digest)?;
+            insert_rulebook(&connection, &rulebook, (rulebook_source, rulebook_file), actor.moment(), seq, &mut digest)?;
             audit::append(
                 &connection,
                 seq,
@@ -217,7 +245,8 @@ impl Store {
                 actor.name(),
                 "store.init",
                 None,
-                &serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "origin": origin}),
+                &serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "origin": origin,
+                    "dating": time.dating.as_str(), "utc_offset": format_offset(time.utc_offset)}),
                 digest,
             )?;
             Ok(())
@@ -229,7 +258,15 @@ impl Store {
                 return Err(error);
             }
         }
-        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook), rulebook_seq: 1, rulebook_checked: None })
+        Ok(Store {
+            connection,
+            path: path.to_path_buf(),
+            clock,
+            rulebook: Arc::new(rulebook),
+            rulebook_seq: 1,
+            rulebook_checked: None,
+            unreadable: Vec::new(),
+        })
     }
 
     /// Opens an existing store; never creates one.
@@ -259,8 +296,38 @@ impl Store {
         if version.as_deref() != Some(SCHEMA_VERSION) {
             return Err(StoreError::NotAStore(path.to_path_buf()));
         }
+        let clock = Clock::new(load_time_settings(&connection)?);
         let (rulebook, rulebook_seq) = load_active_rulebook(&connection)?;
-        Ok(Store { connection, path: path.to_path_buf(), rulebook: Arc::new(rulebook), rulebook_seq, rulebook_checked: None })
+        Ok(Store {
+            connection,
+            path: path.to_path_buf(),
+            clock,
+            rulebook: Arc::new(rulebook),
+            rulebook_seq,
+            rulebook_checked: None,
+            unreadable: Vec::new(),
+        })
+    }
+
+    /// The store's clock: the system clock in its time zone (or, for a
+    /// replay store, a day the caller may fix with [`Clock::fixed_on`]).
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Makes every act of this handle dated by `clock` (a replay store's
+    /// fixed day). A clock of another store's settings is refused.
+    pub fn set_clock(&mut self, clock: Clock) -> Result<()> {
+        if clock.settings() != self.clock.settings() {
+            return Err(StoreError::invalid("on", "the clock does not belong to this store"));
+        }
+        self.clock = clock;
+        Ok(())
+    }
+
+    /// An actor acting now, by this store's clock.
+    pub fn actor(&self, name: &str) -> Result<Actor> {
+        Actor::new(name, self.clock.now())
     }
 
     /// The name and kind of a subject: a single index lookup.
@@ -290,6 +357,24 @@ impl Store {
         Ok(true)
     }
 
+    /// Picks up a rulebook activated elsewhere now, not within the second.
+    pub fn reload_rulebook_now(&mut self) -> Result<bool> {
+        self.rulebook_checked = None;
+        self.reload_rulebook_if_changed()
+    }
+
+    /// The ids of subjects by key (unknown keys are skipped).
+    pub fn subject_ids_of(&self, keys: &[i64]) -> Result<Vec<SubjectId>> {
+        let mut statement = self.connection.prepare_cached("SELECT id FROM subjects WHERE key = ?1")?;
+        let mut ids = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(id) = statement.query_row([key], |row| row.get::<_, String>(0)).optional()? {
+                ids.push(SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("subject {id:?}: {e}")))?);
+            }
+        }
+        Ok(ids)
+    }
+
     /// Runs several reads in one snapshot: a write committed meanwhile is
     /// either wholly visible or not at all.
     pub fn snapshot<T>(&self, read: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
@@ -312,11 +397,24 @@ impl Store {
         Ok(self.connection.query_row("SELECT value FROM meta WHERE key = 'origin'", [], |row| row.get(0))?)
     }
 
-    /// Runs `write` in one IMMEDIATE transaction with a reserved audit sequence number.
-    fn write<T>(&mut self, write: impl FnOnce(&Connection, i64) -> Result<T>) -> Result<T> {
+    /// Runs `write` for `actor` in one IMMEDIATE transaction with a reserved
+    /// audit sequence number, once the actor's moment is one this store's clock could give.
+    fn write<T>(&mut self, actor: &Actor, write: impl FnOnce(&Connection, i64) -> Result<T>) -> Result<T> {
+        self.clock.admit(actor.moment())?;
+        self.transaction(|connection| audit::next_seq(connection).and_then(|seq| write(connection, seq)))
+    }
+
+    /// Runs `write` in one IMMEDIATE transaction: derived tables, no act.
+    fn transaction<T>(&mut self, write: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
-        let result = audit::next_seq(&self.connection).and_then(|seq| write(&self.connection, seq));
+        let result = write(&self.connection);
         self.finish(result)
+    }
+
+    /// Subjects the last refreshes could not read (a corrupt stored row), with
+    /// the reason: the caller reports them; every other subject was served.
+    pub fn take_unreadable(&mut self) -> Vec<(i64, String)> {
+        std::mem::take(&mut self.unreadable)
     }
 
     /// Ends the open transaction: commits what succeeded, rolls back what failed.
@@ -337,9 +435,10 @@ impl Store {
     /// with the same name is a no-op that adds any new links; another name is a conflict.
     pub fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
         check_new_subject(subject)?;
-        self.write(|connection, seq| {
+        subject.id.check_plausible(actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        self.write(actor, |connection, seq| {
             let mut digest = audit::RowDigest::default();
-            let (outcome, _) = write_subject(connection, seq, subject, &mut digest)?;
+            let (outcome, _) = write_subject(connection, seq, subject, actor.moment(), &mut digest)?;
             if digest.rows() > 0 {
                 let (action, links_added) = match outcome {
                     SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
@@ -439,7 +538,7 @@ impl Store {
     /// another reason, a conflict (the first void stands).
     pub fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
         check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
-        let result = self.write(|connection, seq| {
+        let result = self.write(actor, |connection, seq| {
             let row: Option<(i64, i64, String)> = connection
                 .query_row(
                     "SELECT r.seq, r.subject, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1",
@@ -459,7 +558,7 @@ impl Store {
                 None => {}
             }
             let mut digest = audit::RowDigest::default();
-            insert_void(connection, &mut digest, record_seq, record_id.as_str(), reason, seq)?;
+            insert_void(connection, &mut digest, record_seq, record_id.as_str(), reason, actor.moment(), seq)?;
             Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             audit::append(
                 connection,
@@ -518,7 +617,16 @@ impl Store {
     /// cache rows written one by one would each cost a durable commit.
     pub fn warm_subjects(&mut self, ids: &[SubjectId], as_of: Date) -> Result<()> {
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
-        let result = ids.iter().try_for_each(|id| self.summary(id, as_of).map(|_| ()));
+        let mut unreadable = Vec::new();
+        let result = ids.iter().try_for_each(|id| match self.summary(id, as_of) {
+            Ok(_) => Ok(()),
+            Err(error @ StoreError::Corrupt(_)) => {
+                unreadable.push((self.subject_key(id)?, error.to_string()));
+                Ok(())
+            }
+            Err(error) => Err(error),
+        });
+        self.unreadable.extend(unreadable);
         match result {
             Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
             Err(error) => {
@@ -699,11 +807,22 @@ impl Store {
         };
         for chunk in missing.chunks(10_000) {
             self.connection.execute_batch("BEGIN IMMEDIATE")?;
+            let mut unreadable = Vec::new();
             let result = chunk.iter().try_for_each(|(key, id)| {
-                let id = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let file = self.file_by_key(*key, id)?;
-                self.remember(*key, &assess::summarise(&self.rulebook, &file, as_of), as_of)
+                let loaded = SubjectId::parse(id)
+                    .map_err(|e| StoreError::Corrupt(format!("subject {id:?}: {e}")))
+                    .and_then(|id| self.file_by_key(*key, id));
+                match loaded {
+                    Ok(file) => self.remember(*key, &assess::summarise(&self.rulebook, &file, as_of), as_of),
+                    // One unreadable file must not keep the others (or the server) from starting.
+                    Err(error @ StoreError::Corrupt(_)) => {
+                        unreadable.push((*key, error.to_string()));
+                        Ok(())
+                    }
+                    Err(error) => Err(error),
+                }
             });
+            self.unreadable.extend(unreadable);
             match result {
                 Ok(()) => self.connection.execute_batch("COMMIT")?,
                 Err(error) => {
@@ -750,7 +869,7 @@ impl Store {
     /// assessments are dropped: they were made under the old version.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
-        let activated = self.write(|connection, seq| {
+        let activated = self.write(actor, |connection, seq| {
             let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
             if current == rulebook.fingerprint {
                 return Ok(false);
@@ -770,9 +889,10 @@ impl Store {
                 ));
             }
             let mut digest = audit::RowDigest::default();
-            insert_rulebook(connection, &rulebook, source, file, seq, &mut digest)?;
+            insert_rulebook(connection, &rulebook, (source, file), actor.moment(), seq, &mut digest)?;
             connection.execute_batch(
-                "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;",
+                "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;
+                 INSERT INTO changes (subject) VALUES (0);",
             )?;
             audit::append(
                 connection,
@@ -865,6 +985,13 @@ impl Store {
         ))
     }
 
+    /// Ends a transaction a panicking caller left open, so the next write starts clean.
+    pub fn abandon_open_transaction(&self) {
+        if !self.connection.is_autocommit() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+    }
+
     /// Direct access for tests of tamper detection; not for application code.
     #[doc(hidden)]
     pub fn raw_connection_for_tests(&self) -> &Connection {
@@ -875,10 +1002,9 @@ impl Store {
     /// list entries for recomputation.
     fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
         let mut uncache = connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
-        let mut dirty = connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?;
         for key in keys {
             uncache.execute([key])?;
-            dirty.execute([key])?;
+            mark_changed(connection, *key)?;
         }
         Ok(())
     }
@@ -888,27 +1014,43 @@ impl Store {
 /// them), voids and due-process events.
 pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Result<SubjectFile> {
     let mut statement = connection.prepare_cached(
-        "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor
+        "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor, r.recorded_day, v.recorded_day
          FROM records r LEFT JOIN voids v ON v.record_seq = r.seq LEFT JOIN audit a ON a.seq = r.audit_seq
          WHERE r.subject = ?1 ORDER BY r.seq",
     )?;
     let mut rows = statement.query([key])?;
     let mut file = SubjectFile::default();
+    // A row that breaks the ledger's rules fails this subject's file with the
+    // reason, never the caller's thread or process.
+    let corrupt = |record_id: &str, what: String| StoreError::Corrupt(format!("subject {id}, record {record_id:?}: {what}"));
     while let Some(row) = rows.next()? {
         let record_id: String = row.get(0)?;
-        let id_value = RecordId::parse(&record_id).map_err(|e| StoreError::Corrupt(format!("record id {record_id:?}: {e}")))?;
+        let id_value = RecordId::parse(&record_id).map_err(|e| corrupt(&record_id, e.to_string()))?;
+        let occurred_on = from_julian(row.get(2)?).map_err(|e| corrupt(&record_id, e.to_string()))?;
+        let recorded_on = from_julian(row.get(7)?).map_err(|e| corrupt(&record_id, e.to_string()))?;
+        if occurred_on > recorded_on || !(socred_core::date::MIN_DATE..=socred_core::date::MAX_DATE).contains(&recorded_on) {
+            return Err(corrupt(
+                &record_id,
+                format!(
+                    "occurred on {} but recorded on {}",
+                    socred_core::date::format_date(occurred_on),
+                    socred_core::date::format_date(recorded_on)
+                ),
+            ));
+        }
         let void_reason: Option<String> = row.get(5)?;
         if let Some(reason) = void_reason {
-            file.voids.push(Void { record_id: id_value.clone(), reason });
+            let void_day: i64 = row.get::<_, Option<i64>>(8)?.unwrap_or_default();
+            let recorded_on = from_julian(void_day).map_err(|e| corrupt(&record_id, format!("void: {e}")))?;
+            file.voids.push(Void { record_id: id_value.clone(), reason, recorded_on });
         }
-        if let Some(actor) = row.get::<_, Option<String>>(6)? {
-            file.recorded_by.insert(id_value.clone(), actor);
-        }
+        let by = row.get::<_, Option<String>>(6)?.unwrap_or_default();
+        file.recorded.insert(id_value.clone(), Recording { on: recorded_on, by });
         file.records.push(Record {
             id: id_value,
             subject: id,
             behaviour: row.get(1)?,
-            occurred_on: from_julian(row.get(2)?)?,
+            occurred_on,
             source: row.get(3)?,
             evidence: row.get(4)?,
         });
@@ -918,8 +1060,9 @@ pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Res
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let body: String = row.get(3)?;
-        let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("event {seq}: {e}")))?;
-        file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on: from_julian(row.get(1)?)?, actor: row.get(2)?, event });
+        let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
+        let on = from_julian(row.get(1)?).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
+        file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on, actor: row.get(2)?, event });
     }
     Ok(file)
 }
@@ -946,6 +1089,7 @@ pub(crate) fn write_subject(
     connection: &Connection,
     seq: i64,
     subject: &NewSubject,
+    recorded: Moment,
     digest: &mut audit::RowDigest,
 ) -> Result<(SubjectOutcome, i64)> {
     let existing: Option<(i64, String)> = connection
@@ -958,19 +1102,25 @@ pub(crate) fn write_subject(
         }
         Some((key, _)) => (key, false),
         None => {
-            connection.prepare_cached("INSERT INTO subjects (id, kind, name, audit_seq) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-                subject.id.as_str(),
-                subject.id.kind().as_str(),
-                subject.name,
-                seq
-            ])?;
-            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name);
+            connection
+                .prepare_cached(
+                    "INSERT INTO subjects (id, kind, name, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    subject.id.as_str(),
+                    subject.id.kind().as_str(),
+                    subject.name,
+                    recorded.unix_ms,
+                    julian(recorded.day),
+                    seq
+                ])?;
+            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name, recorded);
             (connection.last_insert_rowid(), true)
         }
     };
     if registered {
         // A new subject enters the derived tables (and the server's index).
-        connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?.execute([key])?;
+        mark_changed(connection, key)?;
     }
     let mut links_added = 0;
     for (field, others, wanted) in
@@ -989,13 +1139,17 @@ pub(crate) fn write_subject(
                 .optional()?
                 .ok_or_else(|| StoreError::invalid(field, format!("subject {other} is not registered")))?;
             let added = connection
-                .prepare_cached("INSERT INTO links (subject, kind, other, audit_seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
-                .execute(params![key, field, other_key, seq])?;
+                .prepare_cached(
+                    "INSERT INTO links (subject, kind, other, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![key, field, other_key, recorded.unix_ms, julian(recorded.day), seq])?;
             if added == 1 {
-                digest.link(subject.id.as_str(), field, other.as_str());
+                digest.link(subject.id.as_str(), field, other.as_str(), recorded);
                 links_added += 1;
                 // A link changes the decisions of both ends.
-                connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1), (?2)")?.execute(params![key, other_key])?;
+                mark_changed(connection, key)?;
+                mark_changed(connection, other_key)?;
             }
         }
     }
@@ -1006,16 +1160,17 @@ pub(crate) fn write_subject(
 fn insert_rulebook(
     connection: &Connection,
     rulebook: &Rulebook,
-    source: &str,
-    file: &str,
+    (source, file): (&str, &str),
+    recorded: Moment,
     seq: i64,
     digest: &mut audit::RowDigest,
 ) -> Result<()> {
     connection.execute(
-        "INSERT INTO rulebooks (id, version, fingerprint, source, file, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![rulebook.id, rulebook.version, rulebook.fingerprint, source, file, seq],
+        "INSERT INTO rulebooks (id, version, fingerprint, source, file, recorded_ms, recorded_day, audit_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![rulebook.id, rulebook.version, rulebook.fingerprint, source, file, recorded.unix_ms, julian(recorded.day), seq],
     )?;
-    digest.rulebook(&rulebook.fingerprint);
+    digest.rulebook(&rulebook.fingerprint, recorded);
     Ok(())
 }
 
@@ -1040,11 +1195,35 @@ pub(crate) fn insert_void(
     record_seq: i64,
     record_id: &str,
     reason: &str,
+    recorded: Moment,
     audit_seq: i64,
 ) -> Result<()> {
     connection
-        .prepare_cached("INSERT INTO voids (record_seq, reason, audit_seq) VALUES (?1, ?2, ?3)")?
-        .execute(params![record_seq, reason, audit_seq])?;
-    digest.void(record_id, reason);
+        .prepare_cached("INSERT INTO voids (record_seq, reason, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![record_seq, reason, recorded.unix_ms, julian(recorded.day), audit_seq])?;
+    digest.void(record_id, reason, recorded);
     Ok(())
+}
+
+/// Marks a subject whose file changed: its list entries are recomputed, and
+/// every process following the change feed (a server beside this one) reloads it.
+pub(crate) fn mark_changed(connection: &Connection, key: i64) -> Result<()> {
+    connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?.execute([key])?;
+    connection.prepare_cached("INSERT INTO changes (subject) VALUES (?1)")?.execute([key])?;
+    Ok(())
+}
+
+fn load_time_settings(connection: &Connection) -> Result<TimeSettings> {
+    let meta = |key: &str| -> Result<Option<String>> {
+        Ok(connection.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    };
+    let dating = meta("dating")?
+        .as_deref()
+        .and_then(Dating::parse)
+        .ok_or_else(|| StoreError::Corrupt("meta `dating` is missing or unknown".into()))?;
+    let utc_offset = meta("utc_offset")?
+        .as_deref()
+        .and_then(parse_offset)
+        .ok_or_else(|| StoreError::Corrupt("meta `utc_offset` is missing or unknown".into()))?;
+    Ok(TimeSettings { dating, utc_offset })
 }

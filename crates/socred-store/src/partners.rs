@@ -113,6 +113,9 @@ impl ImportSession<'_> {
         if self.rulebook().behaviour(&record.behaviour).is_none() {
             return Ok(self.reject_row("behaviour", format!("{:?} is not in the rulebook", record.behaviour), false));
         }
+        if let Err(reason) = socred_core::record::check_occurred_on(self.rulebook(), &record.subject, record.occurred_on, self.today()) {
+            return Ok(self.reject_row("at", reason, false));
+        }
         let Some(subject_key) = self.subject_key_of(&record.subject)? else {
             return Ok(self.reject_row("subject", format!("subject {} is not registered", record.subject), false));
         };
@@ -290,10 +293,15 @@ impl Store {
             source,
             evidence,
         };
-        self.write(|connection, seq| {
+        if confirm {
+            // A confirmed record enters the ledger today, under today's record rules.
+            socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, actor.today())
+                .map_err(|reason| StoreError::invalid("at", format!("the record cannot be confirmed: {reason}")))?;
+        }
+        self.write(actor, |connection, seq| {
             let mut digest = RowDigest::default();
             if confirm {
-                crate::reports::insert_record(connection, seq, subject_key, &record, &mut digest)?;
+                crate::reports::insert_record(connection, seq, subject_key, &record, actor.moment(), &mut digest)?;
                 Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             }
             connection.execute(

@@ -173,11 +173,19 @@ fn check_report_id(id: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn insert_record(connection: &Connection, seq: i64, subject_key: i64, record: &Record, digest: &mut RowDigest) -> Result<bool> {
+/// Inserts a record recorded at `recorded` under audit entry `seq`, unless its id is taken.
+pub(crate) fn insert_record(
+    connection: &Connection,
+    seq: i64,
+    subject_key: i64,
+    record: &Record,
+    recorded: socred_core::date::Moment,
+    digest: &mut RowDigest,
+) -> Result<bool> {
     let inserted = connection
         .prepare_cached(
-            "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO NOTHING",
+            "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, recorded_ms, recorded_day, audit_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_id) DO NOTHING",
         )?
         .execute(params![
             record.id.as_str(),
@@ -186,10 +194,12 @@ pub(crate) fn insert_record(connection: &Connection, seq: i64, subject_key: i64,
             julian(record.occurred_on),
             record.source,
             record.evidence,
+            recorded.unix_ms,
+            julian(recorded.day),
             seq
         ])?;
     if inserted == 1 {
-        digest.record(record.id.as_str(), &record.content());
+        digest.record(record.id.as_str(), &record.content(), recorded);
     }
     Ok(inserted == 1)
 }
@@ -228,7 +238,7 @@ impl Store {
         }
         let hash = hex::encode(Sha256::digest(data));
         let info = EvidenceInfo { hash: hash.clone(), media_type: media_type.to_string(), bytes: data.len() as u64 };
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             let inserted = connection.execute(
                 "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (hash) DO NOTHING",
@@ -280,9 +290,10 @@ impl Store {
 
     /// Files a report. Refused when the behaviour may not be reported, the
     /// reporter reports themselves, evidence is unknown, or a rate limit is
-    /// reached (`now_ms` is the caller's clock: the store reads none).
-    /// The same id with the same content again is a no-op.
-    pub fn file_report(&mut self, report: &NewReport, on: Date, now_ms: i64, actor: &Actor) -> Result<ReportView> {
+    /// reached (24 hours before the actor's moment). The same id with the
+    /// same content again is a no-op.
+    pub fn file_report(&mut self, report: &NewReport, actor: &Actor) -> Result<ReportView> {
+        let (on, now_ms) = (actor.today(), actor.moment().unix_ms);
         let rules = self.rulebook.reporting.clone();
         if !rules.may_report(&report.behaviour) {
             let reason = if self.rulebook.behaviour(&report.behaviour).is_none() {
@@ -295,12 +306,8 @@ impl Store {
         if report.reporter == report.subject {
             return Err(StoreError::invalid("subject", "you cannot report yourself"));
         }
-        if report.occurred_on > on {
-            return Err(StoreError::invalid(
-                "occurred_on",
-                format!("{} is after the filing date {}", format_date(report.occurred_on), format_date(on)),
-            ));
-        }
+        socred_core::record::check_occurred_on(&self.rulebook, &report.subject, report.occurred_on, on)
+            .map_err(|reason| StoreError::invalid("occurred_on", reason))?;
         check_text(&report.description, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("description", e.to_string()))?;
         if report.evidence.len() > rules.evidence_max_files as usize {
             return Err(StoreError::invalid(
@@ -372,7 +379,7 @@ impl Store {
                 ),
             });
         }
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             connection.execute(
                 "INSERT INTO reports (report_id, reporter, subject, behaviour, occurred_on, description, evidence, facts, filed_by, filed_at_ms, filed_on, audit_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -420,7 +427,8 @@ impl Store {
     }
 
     /// A reviewer takes a submitted report into review.
-    pub fn review_report(&mut self, id: &str, reviewer: &Reviewer, on: Date, now_ms: i64) -> Result<ReportView> {
+    pub fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
         let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
         self.check_conflict(&row, reviewer)?;
         match row.view.state.as_str() {
@@ -436,7 +444,7 @@ impl Store {
             state => return Err(StoreError::Conflict(format!("report {id} is {state}; only a submitted report can be taken into review"))),
         }
         let actor = &reviewer.actor;
-        self.write(|connection, seq| {
+        self.write(actor, |connection, seq| {
             add_event(connection, seq, row.seq, "under-review", actor.name(), now_ms, on, "", None, None)?;
             audit::append(
                 connection,
@@ -454,15 +462,8 @@ impl Store {
     }
 
     /// The reviewer who took the report decides it, with reasons.
-    pub fn decide_report(
-        &mut self,
-        id: &str,
-        outcome: ReportOutcome,
-        reasons: &str,
-        reviewer: &Reviewer,
-        on: Date,
-        now_ms: i64,
-    ) -> Result<ReportView> {
+    pub fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
         check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
         let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
         self.check_conflict(&row, reviewer)?;
@@ -480,8 +481,10 @@ impl Store {
         if claimed_by != actor.name() {
             return Err(StoreError::Conflict(format!("report {id} is under review by {claimed_by}; only they decide it")));
         }
-        if outcome == ReportOutcome::Verified && on < row.view.occurred_on {
-            return Err(StoreError::invalid("on", "a report cannot be verified before the date of its facts"));
+        if outcome == ReportOutcome::Verified {
+            // A verified report becomes a record today, under the record rules of today.
+            socred_core::record::check_occurred_on(&self.rulebook, &row.view.subject, row.view.occurred_on, on)
+                .map_err(|reason| StoreError::invalid("occurred_on", format!("the reported facts cannot be recorded: {reason}")))?;
         }
         // The earliest open report of the same facts is decided first, so the
         // first reporter is the one rewarded.
@@ -503,7 +506,8 @@ impl Store {
         let rules = self.rulebook.reporting.clone();
         let rulebook = self.rulebook.clone();
         let view = row.view.clone();
-        self.write(|connection, seq| {
+        let recorded = actor.moment();
+        self.write(actor, |connection, seq| {
             let mut digest = RowDigest::default();
             let mut touched = HashSet::new();
             let (mut record_id, mut reporter_record) = (None, None);
@@ -520,7 +524,7 @@ impl Store {
                     if rulebook.behaviour(&record.behaviour).is_none() {
                         return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", record.behaviour)));
                     }
-                    insert_record(connection, seq, row.subject_key, &record, &mut digest)?;
+                    insert_record(connection, seq, row.subject_key, &record, recorded, &mut digest)?;
                     touched.insert(row.subject_key);
                     record_id = Some(record.id.to_string());
                     if let Some(reward) = &rules.reward_behaviour {
@@ -533,7 +537,7 @@ impl Store {
                             evidence: Some(format!("report {id} verified")),
                         };
                         // One reward per facts: the id is taken once.
-                        if insert_record(connection, seq, row.reporter_key, &reward_record, &mut digest)? {
+                        if insert_record(connection, seq, row.reporter_key, &reward_record, recorded, &mut digest)? {
                             touched.insert(row.reporter_key);
                             reporter_record = Some(reward_record.id.to_string());
                         }
@@ -549,7 +553,7 @@ impl Store {
                             source: "public reports".into(),
                             evidence: Some(format!("report {id} found malicious")),
                         };
-                        if insert_record(connection, seq, row.reporter_key, &penalty_record, &mut digest)? {
+                        if insert_record(connection, seq, row.reporter_key, &penalty_record, recorded, &mut digest)? {
                             touched.insert(row.reporter_key);
                             reporter_record = Some(penalty_record.id.to_string());
                         }

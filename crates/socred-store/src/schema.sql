@@ -1,4 +1,10 @@
--- socred embedded store, schema version 7.
+-- socred embedded store, schema version 11.
+--
+-- Time is bitemporal: a record has the day it happened (occurred_on) and the
+-- instant the ledger learned it (recorded_ms, unix milliseconds, and
+-- recorded_day, the calendar day of that instant in the store's time zone,
+-- meta `utc_offset`). Every act (void, event) carries when it was recorded.
+-- Days are Julian day numbers.
 --
 -- Ledger tables are append-only: the store issues no UPDATE or DELETE on them.
 -- Every ledger row names the audit entry that wrote it (audit_seq), and rows are
@@ -29,6 +35,8 @@ CREATE TABLE rulebooks (
     fingerprint TEXT NOT NULL,
     source      TEXT NOT NULL,
     file        TEXT NOT NULL,
+    recorded_ms  INTEGER NOT NULL,
+    recorded_day INTEGER NOT NULL,
     audit_seq   INTEGER NOT NULL
 ) STRICT;
 
@@ -37,6 +45,8 @@ CREATE TABLE subjects (
     id        TEXT NOT NULL UNIQUE,
     kind      TEXT NOT NULL CHECK (kind IN ('person', 'organisation')),
     name      TEXT NOT NULL,
+    recorded_ms  INTEGER NOT NULL,
+    recorded_day INTEGER NOT NULL,
     audit_seq INTEGER NOT NULL
 ) STRICT;
 
@@ -46,6 +56,8 @@ CREATE TABLE links (
     subject   INTEGER NOT NULL REFERENCES subjects(key),
     kind      TEXT NOT NULL CHECK (kind IN ('guardian', 'represents')),
     other     INTEGER NOT NULL REFERENCES subjects(key),
+    recorded_ms  INTEGER NOT NULL,
+    recorded_day INTEGER NOT NULL,
     audit_seq INTEGER NOT NULL,
     UNIQUE (subject, kind, other)
 ) STRICT;
@@ -59,7 +71,10 @@ CREATE TABLE records (
     occurred_on INTEGER NOT NULL,  -- Julian day number
     source      TEXT NOT NULL,
     evidence    TEXT,
-    audit_seq   INTEGER NOT NULL
+    recorded_ms  INTEGER NOT NULL,
+    recorded_day INTEGER NOT NULL,
+    audit_seq   INTEGER NOT NULL,
+    CHECK (occurred_on <= recorded_day)
 ) STRICT;
 CREATE INDEX records_by_subject ON records(subject);
 
@@ -67,6 +82,8 @@ CREATE TABLE voids (
     seq        INTEGER PRIMARY KEY,
     record_seq INTEGER NOT NULL UNIQUE REFERENCES records(seq),
     reason     TEXT NOT NULL,
+    recorded_ms  INTEGER NOT NULL,
+    recorded_day INTEGER NOT NULL,
     audit_seq  INTEGER NOT NULL
 ) STRICT;
 
@@ -86,12 +103,13 @@ CREATE TABLE assessment_cache (
 ) STRICT;
 
 -- Due-process events (proposals, notices, appeals, disputes, repairs): append-only
--- facts with a date (on_day) and an actor. `case_key` is the entry, appeal, dispute
+-- acts with the day they were recorded (on_day, from the clock) and an actor. `case_key` is the entry, appeal, dispute
 -- or repair id the event is about; `body` is the event as JSON.
 CREATE TABLE events (
     seq       INTEGER PRIMARY KEY,
     subject   INTEGER NOT NULL REFERENCES subjects(key),
     on_day    INTEGER NOT NULL,
+    recorded_ms INTEGER NOT NULL,
     actor     TEXT NOT NULL,
     kind      TEXT NOT NULL,
     case_key  TEXT NOT NULL,
@@ -119,6 +137,16 @@ CREATE INDEX accesses_by_subject ON accesses(subject);
 -- write that touches a subject, cleared by the refresh).
 CREATE TABLE dirty (
     subject INTEGER PRIMARY KEY
+) STRICT;
+
+-- The change feed: every write appends the subjects it touched (subject 0:
+-- every subject, after a rulebook activation), so that another process (a
+-- server beside a CLI import, a second server) can follow the ledger from a
+-- cursor. Pruned to the newest rows; a reader whose cursor falls behind the
+-- oldest row rebuilds everything.
+CREATE TABLE changes (
+    seq     INTEGER PRIMARY KEY,
+    subject INTEGER NOT NULL
 ) STRICT;
 
 -- Derived: every list entry with its listing interval [listed_since, listed_until)

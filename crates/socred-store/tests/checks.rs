@@ -18,7 +18,9 @@ fn id(text: &str) -> SubjectId {
 
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
+    let mut store =
+        Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor(), "init", socred_store::TimeSettings::replay())
+            .unwrap();
     for text in [PERSON, OTHER] {
         store
             .add_subject(&NewSubject { id: id(text), name: format!("Person {text}"), guardians: vec![], represents: vec![] }, &actor())

@@ -8,17 +8,29 @@ use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, SubjectFile, SubjectId};
 use socred_store::{Actor, NewSubject, Store, StoreError};
-use time::OffsetDateTime;
 
 const PERSON: &str = "11010519491231002X";
 
+/// Setting up happens on 1 January 2025 (a replay store takes the day from its caller).
 fn actor(name: &str) -> Actor {
-    Actor::new(name, OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)).unwrap()
+    actor_at(name, parse_date("2025-01-01").unwrap())
+}
+
+fn actor_at(name: &str, day: socred_core::Date) -> Actor {
+    Actor::new(name, socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
 }
 
 fn setup() -> (tempfile::TempDir, Store, SubjectId) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor("admin"), "init").unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor("admin"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     let subject = SubjectId::parse(PERSON).unwrap();
     store
         .add_subject(&NewSubject { id: subject, name: "Wang Fang".into(), guardians: vec![], represents: vec![] }, &actor("admin"))
@@ -31,7 +43,7 @@ fn setup() -> (tempfile::TempDir, Store, SubjectId) {
         source: "Court".into(),
         evidence: None,
     };
-    store.add_record(&record, &actor("clerk")).unwrap();
+    store.add_record(&record, &actor_at("clerk", parse_date("2025-01-10").unwrap())).unwrap();
     (dir, store, subject)
 }
 
@@ -46,14 +58,16 @@ fn refused_acts_change_nothing_and_retries_store_once() {
     let day = |t: &str| parse_date(t).unwrap();
     let appeal = Event::AppealFiled { appeal: case("a1"), entry: entry.clone(), grounds: "paid".into() };
     let before = store.ledger_fingerprint().unwrap();
-    assert!(matches!(store.act(None, day("2025-01-21"), &actor(PERSON), appeal.clone()), Err(StoreError::Refused(e)) if e.field == "on"));
+    assert!(
+        matches!(store.act(None, &actor_at(PERSON, day("2025-01-21")), appeal.clone()), Err(StoreError::Refused(e)) if e.field == "entry")
+    );
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
-    store.act(None, day("2025-01-20"), &actor(PERSON), appeal.clone()).unwrap();
+    store.act(None, &actor_at(PERSON, day("2025-01-20")), appeal.clone()).unwrap();
     let after = store.ledger_fingerprint().unwrap();
-    assert!(matches!(store.act(None, day("2025-01-20"), &actor(PERSON), appeal).unwrap(), socred_store::ActOutcome::Duplicate { .. }));
+    assert!(matches!(store.act(None, &actor_at(PERSON, day("2025-01-20")), appeal).unwrap(), socred_store::ActOutcome::Duplicate { .. }));
     assert_eq!(store.ledger_fingerprint().unwrap(), after);
     let other = Event::AppealFiled { appeal: case("a1"), entry, grounds: "different".into() };
-    assert!(store.act(None, day("2025-01-20"), &actor(PERSON), other).is_err(), "the same id with other content is refused");
+    assert!(store.act(None, &actor_at(PERSON, day("2025-01-20")), other).is_err(), "the same id with other content is refused");
     assert_eq!(store.ledger_fingerprint().unwrap(), after);
     assert_eq!(store.due_process(&subject, day("2025-01-25")).unwrap().entries[0].state.as_str(), "under-appeal");
 }
@@ -120,7 +134,7 @@ proptest! {
                 Act::Withdraw => ("reviewer-a", Event::ListWithdrawn { entry: entry.clone(), reason: "w".into() }),
             };
             let before = store.ledger_fingerprint().unwrap();
-            if store.act(None, date, &actor(who), event).is_err() {
+            if store.act(None, &actor_at(who, date), event).is_err() {
                 prop_assert_eq!(store.ledger_fingerprint().unwrap(), before);
             }
         }

@@ -11,7 +11,7 @@ use socred_store::{ActOutcome, Actor, NewReport, NewSubject, ReportOutcome, Revi
 use time::OffsetDateTime;
 
 const REPORTER: &str = "110101199003074514";
-const TARGET: &str = "440524188001010014";
+const TARGET: &str = "440524198001010013";
 const OTHER: &str = "11010519491231002X";
 const REVIEWER_PERSON: &str = "110105194912310038";
 const T0_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00Z
@@ -31,7 +31,15 @@ fn id(text: &str) -> SubjectId {
 
 fn setup() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor("admin"), "init").unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor("admin"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     for (subject, name) in [(REPORTER, "Li Ming"), (TARGET, "Zhao Lei"), (OTHER, "Wang Fang"), (REVIEWER_PERSON, "Chen Jie")] {
         store
             .add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &actor("admin"))
@@ -56,6 +64,20 @@ fn reviewer(name: &str) -> Reviewer {
     Reviewer { actor: actor(name), subject: None }
 }
 
+/// `name` acting on `on` at `at_ms` (a replay store takes both from its caller).
+fn at(name: &str, on: &str, at_ms: i64) -> Actor {
+    Actor::new(name, socred_core::date::Moment { unix_ms: at_ms, day: day(on) }).unwrap()
+}
+
+/// `name` acting on `day` (at its first instant).
+fn on(name: &str, on: &str) -> Actor {
+    Actor::new(name, socred_core::date::Moment::start_of(day(on), socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+}
+
+fn reviewer_at(name: &str, on: &str, at_ms: i64) -> Reviewer {
+    Reviewer { actor: at(name, on, at_ms), subject: None }
+}
+
 fn score(store: &Store, subject: &str, on: &str) -> i64 {
     store.summary(&id(subject), day(on)).unwrap().score
 }
@@ -64,36 +86,26 @@ fn score(store: &Store, subject: &str, on: &str) -> i64 {
 fn scenario_9_verified_report_rewards_the_first_reporter_once() {
     let (_dir, mut store) = setup();
     let filed = store
-        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
+        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), &at("li", "2026-01-06", T0_MS))
         .unwrap();
     assert_eq!(filed.state, "submitted");
     assert_eq!(score(&store, TARGET, "2026-02-01"), 1000, "a report has no effect before verification");
     // The same facts from someone else: stored, linked, decided only after the first.
-    let second = store
-        .file_report(&report(OTHER, TARGET, "rail-disorder", "2026-01-05", "I saw it too"), day("2026-01-06"), T0_MS, &actor("wang"))
-        .unwrap();
+    let second =
+        store.file_report(&report(OTHER, TARGET, "rail-disorder", "2026-01-05", "I saw it too"), &at("wang", "2026-01-06", T0_MS)).unwrap();
     assert_eq!(second.same_facts, vec![filed.id.clone()]);
-    store.review_report(&second.id, &reviewer("chen"), day("2026-01-07"), T0_MS + HOUR_MS).unwrap();
+    store.review_report(&second.id, &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS)).unwrap();
     let refused = store.decide_report(
         &second.id,
         ReportOutcome::Verified,
         "seen on CCTV of the operator",
-        &reviewer("chen"),
-        day("2026-01-07"),
-        T0_MS + HOUR_MS,
+        &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS),
     );
     assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("decide it first")), "{refused:?}");
 
-    store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS + HOUR_MS).unwrap();
+    store.review_report(&filed.id, &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS)).unwrap();
     let verified = store
-        .decide_report(
-            &filed.id,
-            ReportOutcome::Verified,
-            "conductor's statement",
-            &reviewer("chen"),
-            day("2026-01-08"),
-            T0_MS + 2 * HOUR_MS,
-        )
+        .decide_report(&filed.id, ReportOutcome::Verified, "conductor's statement", &reviewer_at("chen", "2026-01-08", T0_MS + 2 * HOUR_MS))
         .unwrap();
     assert_eq!(verified.state, "verified");
     assert_eq!(score(&store, TARGET, "2026-02-01"), 980, "the reported subject loses the behaviour's points");
@@ -102,17 +114,16 @@ fn scenario_9_verified_report_rewards_the_first_reporter_once() {
     assert_eq!(score(&store, OTHER, "2026-02-01"), 1000, "only the first reporter is rewarded");
     // Reported again after verification: closed as a duplicate at once, nothing changes.
     let third = store
-        .file_report(&report(REVIEWER_PERSON, TARGET, "rail-disorder", "2026-01-05", "again"), day("2026-01-09"), T0_MS, &actor("chen-jie"))
+        .file_report(&report(REVIEWER_PERSON, TARGET, "rail-disorder", "2026-01-05", "again"), &at("chen-jie", "2026-01-09", T0_MS))
         .unwrap();
     assert_eq!(third.state, "duplicate");
     assert_eq!(score(&store, TARGET, "2026-02-01"), 980);
     // Deciding again is refused; the same decision again is a no-op.
     let before = store.ledger_fingerprint().unwrap();
-    let again =
-        store.decide_report(&filed.id, ReportOutcome::Verified, "conductor's statement", &reviewer("chen"), day("2026-01-08"), T0_MS);
+    let again = store.decide_report(&filed.id, ReportOutcome::Verified, "conductor's statement", &reviewer_at("chen", "2026-01-08", T0_MS));
     assert_eq!(again.unwrap().state, "verified");
     assert!(matches!(
-        store.decide_report(&filed.id, ReportOutcome::Rejected, "changed my mind", &reviewer("chen"), day("2026-01-09"), T0_MS),
+        store.decide_report(&filed.id, ReportOutcome::Rejected, "changed my mind", &reviewer_at("chen", "2026-01-09", T0_MS)),
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
@@ -128,16 +139,14 @@ fn scenario_9_verified_report_rewards_the_first_reporter_once() {
 #[test]
 fn rejected_and_malicious_reports() {
     let (_dir, mut store) = setup();
-    let a = store
-        .file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "crossed on red"), day("2026-01-06"), T0_MS, &actor("li"))
-        .unwrap();
-    let b = store
-        .file_report(&report(REPORTER, OTHER, "tax-evasion", "2026-01-05", "she is rich"), day("2026-01-06"), T0_MS, &actor("li"))
-        .unwrap();
+    let a =
+        store.file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "crossed on red"), &at("li", "2026-01-06", T0_MS)).unwrap();
+    let b =
+        store.file_report(&report(REPORTER, OTHER, "tax-evasion", "2026-01-05", "she is rich"), &at("li", "2026-01-06", T0_MS)).unwrap();
     for r in [&a, &b] {
-        store.review_report(&r.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+        store.review_report(&r.id, &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     }
-    store.decide_report(&a.id, ReportOutcome::Rejected, "no evidence", &reviewer("chen"), day("2026-01-07"), T0_MS + HOUR_MS).unwrap();
+    store.decide_report(&a.id, ReportOutcome::Rejected, "no evidence", &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS)).unwrap();
     assert_eq!(score(&store, TARGET, "2026-02-01"), 1000, "a rejected report has no effect");
     assert_eq!(score(&store, REPORTER, "2026-02-01"), 1000);
     store
@@ -145,9 +154,7 @@ fn rejected_and_malicious_reports() {
             &b.id,
             ReportOutcome::Malicious,
             "invented; the reporter admitted a grudge",
-            &reviewer("chen"),
-            day("2026-01-07"),
-            T0_MS + 3 * HOUR_MS,
+            &reviewer_at("chen", "2026-01-07", T0_MS + 3 * HOUR_MS),
         )
         .unwrap();
     assert_eq!(score(&store, OTHER, "2026-02-01"), 1000, "a malicious report has no effect on its target");
@@ -164,34 +171,30 @@ fn rejected_and_malicious_reports() {
 #[test]
 fn illegal_transitions_change_nothing() {
     let (_dir, mut store) = setup();
-    let r = store
-        .file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "crossed on red"), day("2026-01-06"), T0_MS, &actor("li"))
-        .unwrap();
+    let r =
+        store.file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "crossed on red"), &at("li", "2026-01-06", T0_MS)).unwrap();
     let before = store.ledger_fingerprint().unwrap();
-    let decide =
-        |store: &mut Store, who: &Reviewer| store.decide_report(&r.id, ReportOutcome::Verified, "ok", who, day("2026-01-07"), T0_MS);
+    let decide = |store: &mut Store, who: &Reviewer| store.decide_report(&r.id, ReportOutcome::Verified, "ok", who);
     assert!(matches!(decide(&mut store, &reviewer("chen")), Err(StoreError::Conflict(m)) if m.contains("take it into review first")));
     // A reviewer who filed it, or who is its subject, may not review it.
     assert!(
-        matches!(store.review_report(&r.id, &reviewer("li"), day("2026-01-07"), T0_MS), Err(StoreError::Conflict(m)) if m.contains("filed"))
+        matches!(store.review_report(&r.id, &reviewer_at("li", "2026-01-07", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("filed"))
     );
-    let target_as_reviewer = Reviewer { actor: actor("zhao"), subject: Some(id(TARGET)) };
-    assert!(
-        matches!(store.review_report(&r.id, &target_as_reviewer, day("2026-01-07"), T0_MS), Err(StoreError::Conflict(m)) if m.contains("about"))
-    );
-    let reporter_as_reviewer = Reviewer { actor: actor("li-at-work"), subject: Some(id(REPORTER)) };
-    assert!(matches!(store.review_report(&r.id, &reporter_as_reviewer, day("2026-01-07"), T0_MS), Err(StoreError::Conflict(_))));
-    assert!(matches!(store.review_report("no-such-report", &reviewer("chen"), day("2026-01-07"), T0_MS), Err(StoreError::NotFound(_))));
+    let target_as_reviewer = Reviewer { actor: at("zhao", "2026-01-07", T0_MS), subject: Some(id(TARGET)) };
+    assert!(matches!(store.review_report(&r.id, &target_as_reviewer), Err(StoreError::Conflict(m)) if m.contains("about")));
+    let reporter_as_reviewer = Reviewer { actor: at("li-at-work", "2026-01-07", T0_MS), subject: Some(id(REPORTER)) };
+    assert!(matches!(store.review_report(&r.id, &reporter_as_reviewer), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.review_report("no-such-report", &reviewer_at("chen", "2026-01-07", T0_MS)), Err(StoreError::NotFound(_))));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
-    store.review_report(&r.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+    store.review_report(&r.id, &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     // Another reviewer cannot take it over or decide it.
     assert!(
-        matches!(store.review_report(&r.id, &reviewer("sun"), day("2026-01-07"), T0_MS), Err(StoreError::Conflict(m)) if m.contains("under review by chen"))
+        matches!(store.review_report(&r.id, &reviewer_at("sun", "2026-01-07", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("under review by chen"))
     );
     assert!(matches!(decide(&mut store, &reviewer("sun")), Err(StoreError::Conflict(m)) if m.contains("only they decide")));
-    store.decide_report(&r.id, ReportOutcome::Rejected, "blurry", &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+    store.decide_report(&r.id, ReportOutcome::Rejected, "blurry", &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     assert!(
-        matches!(store.review_report(&r.id, &reviewer("chen"), day("2026-01-08"), T0_MS), Err(StoreError::Conflict(m)) if m.contains("rejected"))
+        matches!(store.review_report(&r.id, &reviewer_at("chen", "2026-01-08", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("rejected"))
     );
     assert_eq!(store.report(&r.id).unwrap().unwrap().history.len(), 2);
 }
@@ -210,13 +213,13 @@ fn bad_reports_are_refused_and_store_nothing() {
         (NewReport { id: Some("bad id!".into()), ..report(REPORTER, TARGET, "jaywalking", "2026-01-05", "x") }, "id"),
     ];
     for (bad, field) in cases {
-        match store.file_report(&bad, day("2026-01-06"), T0_MS, &actor("li")) {
+        match store.file_report(&bad, &at("li", "2026-01-06", T0_MS)) {
             Err(StoreError::Invalid { field: got, reason }) => assert_eq!(got, field, "{reason}"),
             other => panic!("{field}: {other:?}"),
         }
     }
     let unknown = report("110101200001010010", TARGET, "jaywalking", "2026-01-05", "x");
-    assert!(matches!(store.file_report(&unknown, day("2026-01-06"), T0_MS, &actor("li")), Err(StoreError::UnknownSubject(_))));
+    assert!(matches!(store.file_report(&unknown, &at("li", "2026-01-06", T0_MS)), Err(StoreError::UnknownSubject(_))));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // Evidence: types judged by content, size limited, stored once by hash.
     assert!(matches!(store.add_evidence(b"MZ\x90\x00binary", &actor("li")), Err(StoreError::Invalid { field, .. }) if field == "evidence"));
@@ -229,14 +232,14 @@ fn bad_reports_are_refused_and_store_nothing() {
     assert_eq!(one, two);
     assert_eq!(one.media_type, "image/png");
     let with = NewReport { evidence: vec![one.hash.clone()], ..report(REPORTER, TARGET, "jaywalking", "2026-01-05", "photo") };
-    let filed = store.file_report(&with, day("2026-01-06"), T0_MS, &actor("li")).unwrap();
+    let filed = store.file_report(&with, &at("li", "2026-01-06", T0_MS)).unwrap();
     assert_eq!(filed.evidence, vec![one.clone()]);
     // Idempotent by id: the same report again is the same report; other content under its id is a conflict.
-    assert_eq!(store.file_report(&with, day("2026-01-06"), T0_MS, &actor("li")).unwrap().id, filed.id);
+    assert_eq!(store.file_report(&with, &at("li", "2026-01-06", T0_MS)).unwrap().id, filed.id);
     assert!(store.evidence_visible_to(&one.hash, &id(REPORTER)).unwrap());
     assert!(!store.evidence_visible_to(&one.hash, &id(TARGET)).unwrap(), "not before verification");
     let clash = NewReport { id: Some(filed.id.clone()), description: "other".into(), ..with.clone() };
-    assert!(matches!(store.file_report(&clash, day("2026-01-06"), T0_MS, &actor("li")), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.file_report(&clash, &at("li", "2026-01-06", T0_MS)), Err(StoreError::Conflict(_))));
 }
 
 #[test]
@@ -245,29 +248,29 @@ fn rate_limits_per_account_and_per_target() {
     // Five a day per account (default rulebook).
     for n in 0..5 {
         let r = report(REPORTER, TARGET, "jaywalking", &format!("2026-01-0{}", n + 1), "again");
-        store.file_report(&r, day("2026-01-09"), T0_MS + n * 1000, &actor("li")).unwrap();
+        store.file_report(&r, &at("li", "2026-01-09", T0_MS + n * 1000)).unwrap();
     }
     let sixth = report(REPORTER, OTHER, "jaywalking", "2026-01-06", "one more");
     let before = store.ledger_fingerprint().unwrap();
     assert!(
-        matches!(store.file_report(&sixth, day("2026-01-09"), T0_MS + 10_000, &actor("li")), Err(StoreError::RateLimited { field, .. }) if field == "reporter")
+        matches!(store.file_report(&sixth, &at("li", "2026-01-09", T0_MS + 10_000)), Err(StoreError::RateLimited { field, .. }) if field == "reporter")
     );
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // A day later the account may report again.
-    store.file_report(&sixth, day("2026-01-10"), T0_MS + 24 * HOUR_MS + 1, &actor("li")).unwrap();
+    store.file_report(&sixth, &at("li", "2026-01-10", T0_MS + 24 * HOUR_MS + 1)).unwrap();
     // Ten a day about one target, from anyone.
     let mut filed = 5; // five of them about TARGET, from li, still within the window
     for (n, who) in [(OTHER, "wang"), (REVIEWER_PERSON, "chen-jie")].iter().enumerate() {
         for k in 0..(3 - n) {
             let r = report(who.0, TARGET, "waste-sorting", &format!("2026-01-0{}", k + 1 + n * 3), "bins");
-            store.file_report(&r, day("2026-01-09"), T0_MS + 20_000, &actor(who.1)).unwrap();
+            store.file_report(&r, &at(who.1, "2026-01-09", T0_MS + 20_000)).unwrap();
             filed += 1;
         }
     }
     assert_eq!(filed, 10);
     let r = report(OTHER, TARGET, "speeding-minor", "2026-01-07", "fast");
     assert!(
-        matches!(store.file_report(&r, day("2026-01-09"), T0_MS + 30_000, &actor("wang")), Err(StoreError::RateLimited { field, .. }) if field == "subject")
+        matches!(store.file_report(&r, &at("wang", "2026-01-09", T0_MS + 30_000)), Err(StoreError::RateLimited { field, .. }) if field == "subject")
     );
 }
 
@@ -275,27 +278,33 @@ fn rate_limits_per_account_and_per_target() {
 fn the_reporter_is_named_to_the_subject_only_if_the_rulebook_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let disclosing = DEFAULT_RULEBOOK.replace("disclose_reporter = false", "disclose_reporter = true");
-    let mut store = Store::create(&dir.path().join("s.db"), &disclosing, "disclosing.toml", &actor("admin"), "init").unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        &disclosing,
+        "disclosing.toml",
+        &actor("admin"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     for (subject, name) in [(REPORTER, "Li Ming"), (TARGET, "Zhao Lei")] {
         store
             .add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &actor("admin"))
             .unwrap();
     }
-    let r = store
-        .file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "red light"), day("2026-01-06"), T0_MS, &actor("li"))
-        .unwrap();
-    store.review_report(&r.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
-    store.decide_report(&r.id, ReportOutcome::Verified, "camera", &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
+    let r = store.file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "red light"), &at("li", "2026-01-06", T0_MS)).unwrap();
+    store.review_report(&r.id, &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
+    store.decide_report(&r.id, ReportOutcome::Verified, "camera", &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     assert_eq!(store.reports_about(&id(TARGET), 10).unwrap()[0].reporter, Some(id(REPORTER)));
 }
 
 /// A report of TARGET by REPORTER, filed, reviewed and verified; the record it became.
 fn verified_report(store: &mut Store) -> RecordId {
     let filed = store
-        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), day("2026-01-06"), T0_MS, &actor("li"))
+        .file_report(&report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat"), &at("li", "2026-01-06", T0_MS))
         .unwrap();
-    store.review_report(&filed.id, &reviewer("chen"), day("2026-01-07"), T0_MS).unwrap();
-    store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer("chen"), day("2026-01-08"), T0_MS).unwrap();
+    store.review_report(&filed.id, &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
+    store.decide_report(&filed.id, ReportOutcome::Verified, "statement", &reviewer_at("chen", "2026-01-08", T0_MS)).unwrap();
     RecordId::parse(&store.reports_about(&id(TARGET), 10).unwrap()[0].record_id.clone().unwrap()).unwrap()
 }
 
@@ -303,9 +312,9 @@ fn verified_report(store: &mut Store) -> RecordId {
 fn uphold_dispute(store: &mut Store, case: &str, record: &RecordId) -> (Option<String>, Option<String>) {
     let dispute = CaseId::parse(case).unwrap();
     let filed = Event::DisputeFiled { dispute: dispute.clone(), record: record.clone(), grounds: "not me".into() };
-    store.act(None, day("2026-01-10"), &actor("zhao"), filed).unwrap();
+    store.act(None, &on("zhao", "2026-01-10"), filed).unwrap();
     let decided = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Uphold, reasons: "ticket records".into() };
-    match store.act(None, day("2026-01-12"), &actor("reviewer-a"), decided).unwrap() {
+    match store.act(None, &on("reviewer-a", "2026-01-12"), decided).unwrap() {
         ActOutcome::Stored { voided_record, voided_reward, .. } => (voided_record, voided_reward),
         other => panic!("stored: {other:?}"),
     }
@@ -339,7 +348,7 @@ fn an_upheld_dispute_of_another_record_touches_no_reward() {
         source: "Traffic Police".into(),
         evidence: None,
     };
-    store.add_record(&other, &actor("officer")).unwrap();
+    store.add_record(&other, &on("officer", "2026-01-09")).unwrap();
     let (voided_record, voided_reward) = uphold_dispute(&mut store, "d-other", &other.id);
     assert_eq!(voided_record.as_deref(), Some("officer-1"));
     assert_eq!(voided_reward, None);

@@ -7,19 +7,25 @@ use socred_core::id::synthetic_person;
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError, SubjectOutcome, VoidOutcome};
-use time::OffsetDateTime;
 
 const PERSON: &str = "110101199003074514";
 const GUARDIAN: &str = "11010519491231002X";
 const ORG: &str = "91350100M000100Y43";
 
+/// The tests act on 30 June 2026 unless they say otherwise (a replay store takes the day from its caller).
 fn actor() -> Actor {
-    Actor::new("test-officer", OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000)).unwrap()
+    actor_on(day("2026-06-30"))
+}
+
+fn actor_on(on: Date) -> Actor {
+    Actor::new("test-officer", socred_core::date::Moment::start_of(on, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
 }
 
 fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
+    let store =
+        Store::create(&dir.path().join("s.db"), DEFAULT_RULEBOOK, "default.toml", &actor(), "init", socred_store::TimeSettings::replay())
+            .unwrap();
     (dir, store)
 }
 
@@ -57,7 +63,10 @@ fn open_refuses_missing_and_foreign_files() {
     let content = b"this is not a database at all, just some text padding it out to a page";
     std::fs::write(&junk, content).unwrap();
     assert!(matches!(Store::open(&junk), Err(StoreError::NotAStore(_))), "{:?}", Store::open(&junk).err());
-    assert!(matches!(Store::create(&junk, DEFAULT_RULEBOOK, "x", &actor(), "init"), Err(StoreError::AlreadyInitialised(_))));
+    assert!(matches!(
+        Store::create(&junk, DEFAULT_RULEBOOK, "x", &actor(), "init", socred_store::TimeSettings::replay()),
+        Err(StoreError::AlreadyInitialised(_))
+    ));
     assert_eq!(std::fs::read(&junk).unwrap(), content, "a refused create leaves the file alone");
 }
 
@@ -67,11 +76,17 @@ fn create_refuses_an_existing_store_and_a_bad_rulebook() {
     let before = store.ledger_fingerprint().unwrap();
     drop(store);
     let path = dir.path().join("s.db");
-    assert!(matches!(Store::create(&path, DEFAULT_RULEBOOK, "x", &actor(), "init"), Err(StoreError::AlreadyInitialised(_))));
+    assert!(matches!(
+        Store::create(&path, DEFAULT_RULEBOOK, "x", &actor(), "init", socred_store::TimeSettings::replay()),
+        Err(StoreError::AlreadyInitialised(_))
+    ));
     assert_eq!(Store::open(&path).unwrap().ledger_fingerprint().unwrap(), before);
     let bad = DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\"");
     let other = dir.path().join("other.db");
-    assert!(matches!(Store::create(&other, &bad, "bad.toml", &actor(), "init"), Err(StoreError::Rulebook(_))));
+    assert!(matches!(
+        Store::create(&other, &bad, "bad.toml", &actor(), "init", socred_store::TimeSettings::replay()),
+        Err(StoreError::Rulebook(_))
+    ));
     assert!(!other.exists());
 }
 
@@ -91,7 +106,7 @@ fn subjects_are_idempotent_and_links_are_checked() {
         (vec![id(ORG)], vec![], "guardian"),
         (vec![], vec![id(GUARDIAN)], "represents"),
         (vec![id(PERSON)], vec![], "guardian"),
-        (vec!["440524188001010014".parse().unwrap()], vec![], "guardian"),
+        (vec!["440524198001010013".parse().unwrap()], vec![], "guardian"),
     ];
     for (guardians, represents, field) in bad_links {
         let child = NewSubject { id: id(PERSON), name: "Li Ming".into(), guardians, represents };
@@ -126,7 +141,7 @@ fn records_are_idempotent_by_id_and_conflicts_change_nothing() {
 
     let different = Record { behaviour: "jaywalking".into(), ..tax.clone() };
     assert!(matches!(store.add_record(&different, &actor()), Err(StoreError::Conflict(_))));
-    let stranger = record("x-1", "440524188001010014", "jaywalking", "2025-03-01");
+    let stranger = record("x-1", "440524198001010013", "jaywalking", "2025-03-01");
     assert!(matches!(store.add_record(&stranger, &actor()), Err(StoreError::UnknownSubject(_))));
     let unknown = record("x-2", PERSON, "negative-posts", "2025-03-01");
     assert!(matches!(store.add_record(&unknown, &actor()), Err(StoreError::Invalid { field, .. }) if field == "behaviour"));
@@ -182,7 +197,11 @@ fn the_audit_chain_detects_tampering() {
         "UPDATE records SET behaviour = 'volunteering' WHERE record_id = 'tax-1'",
         "UPDATE records SET occurred_on = occurred_on + 1 WHERE record_id = 'tax-1'",
         "DELETE FROM records WHERE record_id = 'tax-1'",
-        "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, audit_seq) VALUES ('forged', 1, 'national-award', 2460000, 'x', 2)",
+        "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, recorded_ms, recorded_day, audit_seq)
+         VALUES ('forged', 1, 'national-award', 2460000, 'x', 0, 2460000, 2)",
+        // Back-dating when the ledger learned a record (to shorten a notice window) is tampering too.
+        "UPDATE records SET recorded_day = recorded_day - 30 WHERE record_id = 'tax-1'",
+        "UPDATE voids SET recorded_ms = recorded_ms - 86400000 WHERE seq = 1",
         "UPDATE audit SET actor = 'someone else' WHERE seq = 2",
         "DELETE FROM audit WHERE seq = 2",
         "UPDATE subjects SET name = 'Changed' WHERE key = 1",
@@ -272,7 +291,8 @@ proptest! {
                         source: "s".into(),
                         evidence: None,
                     };
-                    let _ = store.add_record(&record, &actor());
+                    // Each record is recorded the day it happened, as a replayed history.
+                    let _ = store.add_record(&record, &actor_on(record.occurred_on));
                 }
                 Operation::Void { id } => {
                     let _ = store.void_record(&RecordId::parse(&format!("r{id}")).unwrap(), "void", &actor());

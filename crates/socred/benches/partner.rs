@@ -36,7 +36,9 @@ fn person(n: u64) -> SubjectId {
 
 fn template(dir: &Path) -> PathBuf {
     let path = dir.join("template.db");
-    let mut store = Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench").unwrap();
+    let mut store =
+        Store::create(&path, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench", socred_store::TimeSettings::replay())
+            .unwrap();
     let mut session = store.begin_import(&actor(), "bench.subjects").unwrap();
     for n in 0..SUBJECTS {
         session.push_subject(&NewSubject { id: person(n), name: format!("Person {n}"), guardians: vec![], represents: vec![] }).unwrap();

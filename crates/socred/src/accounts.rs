@@ -39,7 +39,7 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
                 services: services.clone(),
                 behaviours: behaviours.clone(),
             };
-            let id = store.add_account(&new, &crate::actor(cli)?).map_err(store_refusal)?;
+            let id = store.add_account(&new, &crate::actor(cli, &store)?).map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "role": role}))
             } else {
@@ -76,7 +76,9 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
         TokenCommand::Issue { username, label, json } => {
             let account = find(&store, username)?;
             let secret = socred_auth::new_secret()?;
-            let id = store.issue_token(&account, &socred_auth::secret_hash(&secret), label, &crate::actor(cli)?).map_err(store_refusal)?;
+            let id = store
+                .issue_token(&account, &socred_auth::secret_hash(&secret), label, &crate::actor(cli, &store)?)
+                .map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "token": secret}))
             } else {
@@ -85,7 +87,7 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            store.revoke_token(*id, None, &crate::actor(cli)?).map_err(|e| match e {
+            store.revoke_token(*id, None, &crate::actor(cli, &store)?).map_err(|e| match e {
                 StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
                 other => other.into(),
             })?;

@@ -35,6 +35,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCRED_ACTOR", default_value = "cli")]
     pub actor: String,
 
+    /// Replay stores only: the day this command's acts are dated and its reads
+    /// default to (YYYY-MM-DD). A live store dates every act by the clock and
+    /// refuses it.
+    #[arg(long, global = true)]
+    pub on: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -46,6 +52,13 @@ pub enum Command {
         /// The rulebook to start with (default: the built-in rulebooks/default.toml).
         #[arg(long)]
         rulebook: Option<PathBuf>,
+        /// A store for scenario replay: every command may date its acts with --on.
+        /// Stated by `audit head` and on every page the server renders.
+        #[arg(long)]
+        replay: bool,
+        /// The time zone of the store's calendar days, as an offset from UTC.
+        #[arg(long, default_value = "+08:00")]
+        utc_offset: String,
     },
     /// Check, show or change the rulebook.
     Rulebook {
@@ -96,9 +109,13 @@ pub enum Command {
     Show {
         /// Resident identity number or unified social credit code.
         id: String,
-        /// The date to assess on (default: today).
+        /// The date to assess on (default: today, or --known-on).
         #[arg(long)]
         as_of: Option<String>,
+        /// Answer as the ledger stood at the end of this day: only what had been
+        /// recorded by then, under the rulebook then active.
+        #[arg(long)]
+        known_on: Option<String>,
         /// Why you are reading the file (shown to the subject).
         #[arg(long, default_value = "not stated")]
         purpose: String,
@@ -175,6 +192,9 @@ pub enum Command {
         id: String,
         #[arg(long)]
         as_of: Option<String>,
+        /// Answer as the ledger stood at the end of this day.
+        #[arg(long)]
+        known_on: Option<String>,
         /// Why you are reading the file (shown to the subject).
         #[arg(long, default_value = "not stated")]
         purpose: String,
@@ -189,6 +209,9 @@ pub enum Command {
         service: String,
         #[arg(long)]
         as_of: Option<String>,
+        /// Answer as the ledger stood at the end of this day: what a provider was told then.
+        #[arg(long)]
+        known_on: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -282,13 +305,13 @@ pub enum ReportCommand {
         #[arg(long)]
         report_id: Option<String>,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Take a submitted report into review (as --actor).
     Review {
         id: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Decide a report you took into review: verified, rejected or malicious.
     Decide {
@@ -298,7 +321,7 @@ pub enum ReportCommand {
         #[arg(long)]
         reasons: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// One report, with its history and the reporter's record.
     Show {
@@ -385,12 +408,9 @@ pub enum TokenCommand {
     },
 }
 
-/// The date an act happened (default: today); never in the future.
+/// How to report an act. Its date is the clock's (or, in a replay store, --on).
 #[derive(Debug, clap::Args)]
-pub struct On {
-    /// The date of the act (YYYY-MM-DD, default today).
-    #[arg(long)]
-    pub on: Option<String>,
+pub struct ActOutput {
     #[arg(long)]
     pub json: bool,
 }
@@ -412,13 +432,13 @@ pub enum ListCommand {
         #[arg(long)]
         case_id: Option<String>,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Serve the written notice of a proposed entry; the appeal window opens.
     Serve {
         entry: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Withdraw an entry that is not yet listed.
     Withdraw {
@@ -426,7 +446,7 @@ pub enum ListCommand {
         #[arg(long)]
         reason: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// An entry with its state and full history.
     Show {
@@ -498,7 +518,7 @@ pub enum AppealCommand {
         #[arg(long)]
         appeal_id: Option<String>,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Decide an appeal (not one you filed, nor against an entry you raised).
     Decide {
@@ -508,7 +528,7 @@ pub enum AppealCommand {
         #[arg(long)]
         reasons: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
 }
 
@@ -522,7 +542,7 @@ pub enum DisputeCommand {
         #[arg(long)]
         dispute_id: Option<String>,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Decide a dispute (not one you filed, nor of a record you made).
     Decide {
@@ -532,7 +552,7 @@ pub enum DisputeCommand {
         #[arg(long)]
         reasons: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
 }
 
@@ -550,7 +570,7 @@ pub enum RepairCommand {
         #[arg(long)]
         repair_id: Option<String>,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
     /// Decide a repair application (not your own).
     Decide {
@@ -560,7 +580,7 @@ pub enum RepairCommand {
         #[arg(long)]
         reasons: String,
         #[command(flatten)]
-        on: On,
+        output: ActOutput,
     },
 }
 

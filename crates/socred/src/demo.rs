@@ -58,12 +58,17 @@ pub const DEMO_ACCOUNTS: [(&str, &str, &str); 5] = [
 ];
 const DEMO_AUTHORITY: &str = "Municipal Public Security Bureau, Traffic Police Division";
 
-/// Adds the demo accounts (the citizen is the demo's judgment defaulter) and serves.
-pub fn serve(cli: &Cli, addr: std::net::SocketAddr) -> Result<()> {
+/// Adds the demo accounts (the citizen is the demo's judgment defaulter) and
+/// serves, with the clock stopped on `fixed_day` when the demo ends before today.
+pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> Result<()> {
     let mut store = Store::open(&cli.db)?;
     anyhow::ensure!(store.origin()? == "demo", "--serve adds demo accounts, so it runs on demo stores only");
-    let actor = crate::actor(cli)?;
-    let citizen = store.public_list(crate::today(), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
+    if let Some(day) = fixed_day {
+        let clock = store.clock().fixed_on(day)?;
+        store.set_clock(clock)?;
+    }
+    let actor = crate::actor(cli, &store)?;
+    let citizen = store.public_list(crate::today(&store), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
     let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok()) {
         Some(entry) => store.subject_of_entry(&entry)?.1,
         None => store.subject_ids(0, 1)?.first().map(|(_, id)| *id).ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
@@ -90,7 +95,7 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr) -> Result<()> {
     }
     drop(store);
     println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
-    crate::serve(cli, addr, None, false, false)
+    crate::serve_with(cli, addr, None, false, fixed_day)
 }
 
 struct Example {
@@ -102,8 +107,19 @@ struct Example {
 pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: bool) -> Result<()> {
     let started = std::time::Instant::now();
     clear_previous(&cli.db)?;
-    let actor = crate::actor(cli)?;
-    let mut store = Store::create(&cli.db, socred_core::DEFAULT_RULEBOOK, "rulebooks/default.toml (built in)", &actor, "demo")?;
+    // A demo replays a history: a replay store, each act dated the day it happened.
+    let config = PopulationConfig { seed, subjects, until, years };
+    let start = config.history_start();
+    let actor = socred_store::Actor::new(&cli.actor, socred_core::date::Moment::start_of(start, socred_store::DEFAULT_UTC_OFFSET))
+        .map_err(|e| refuse("--actor", e))?;
+    let mut store = Store::create(
+        &cli.db,
+        socred_core::DEFAULT_RULEBOOK,
+        "rulebooks/default.toml (built in)",
+        &actor,
+        "demo",
+        socred_store::TimeSettings::replay(),
+    )?;
 
     let progress = indicatif::ProgressBar::new(subjects);
     progress.set_style(
@@ -115,7 +131,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
 
-    let mut population = Population::new(PopulationConfig { seed, subjects, until, years }).peekable();
+    let mut population = Population::new(config).peekable();
     let mut examples: Vec<Example> = Vec::new();
     type Wants = fn(&socred_sim::SyntheticSubject) -> bool;
     let mut wanted: Vec<(&'static str, Wants)> = vec![
@@ -130,6 +146,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     while population.peek().is_some() {
         let mut session = store.begin_import(&actor, "demo.generate")?;
         for subject in population.by_ref().take(SUBJECTS_PER_COMMIT as usize) {
+            session.replay_on(subject.registered_on(start))?;
             session.push_subject(&NewSubject {
                 id: subject.id,
                 name: subject.name.clone(),
@@ -137,6 +154,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
                 represents: subject.represents.clone(),
             })?;
             for record in &subject.records {
+                session.replay_on(record.occurred_on)?;
                 match session.push(record)? {
                     RowOutcome::Inserted => records += 1,
                     other => {
@@ -158,6 +176,8 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     }
     progress.finish_and_clear();
 
+    let clock = store.clock().fixed_on(until)?;
+    store.set_clock(clock)?;
     let counts = store.refresh_all(until)?;
     store.refresh_lists()?;
     let rulebook = store.rulebook().clone();
@@ -198,7 +218,8 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
         println!("{name:<4}  {count:>8}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
     }
     let db_flag = if cli.db == Path::new("socred.db") { String::new() } else { format!(" --db {}", cli.db.display()) };
-    let as_of_flag = if until == crate::today() { String::new() } else { format!(" --as-of {}", format_date(until)) };
+    let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).map(|m| m.day);
+    let as_of_flag = if Some(until) == system_today { String::new() } else { format!(" --as-of {}", format_date(until)) };
     println!("\nsubjects to try:");
     for (example, summary) in examples.iter().zip(&shown) {
         println!(

@@ -11,27 +11,12 @@ use socred_store::{ActOutcome, StoreError, SubjectInfo};
 use crate::LogRead;
 
 use crate::cli::{
-    AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, On, RepairCommand, RepairOutcomeArg,
+    ActOutput, AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, RepairCommand, RepairOutcomeArg,
 };
 use crate::{open, parse_date, parse_subject, print_json, refuse, today};
 
-/// The date of an act: given or today, never in the future.
-pub fn act_date(on: &On) -> Result<Date> {
-    let today = today();
-    match on.on.as_deref() {
-        None => Ok(today),
-        Some(text) => {
-            let date = parse_date("--on", text)?;
-            if date > today {
-                return Err(refuse("--on", format!("{text} is after today ({}); acts are recorded when they happen", format_date(today))));
-            }
-            Ok(date)
-        }
-    }
-}
-
-fn as_of(text: &Option<String>) -> Result<Date> {
-    text.as_deref().map(|d| parse_date("--as-of", d)).transpose().map(|d| d.unwrap_or_else(today))
+fn as_of(text: &Option<String>, store: &socred_store::Store) -> Result<Date> {
+    text.as_deref().map(|d| parse_date("--as-of", d)).transpose().map(|d| d.unwrap_or_else(|| today(store)))
 }
 
 fn entry_id(text: &str) -> Result<EntryId> {
@@ -63,17 +48,20 @@ fn flag_for(field: &str) -> String {
     }
 }
 
-fn act(cli: &Cli, subject: Option<&SubjectId>, on: &On, event: Event) -> Result<()> {
-    let date = act_date(on)?;
+/// Stores the act `event` builds from today's date (the clock's, or --on in a replay store).
+fn act(cli: &Cli, subject: Option<&SubjectId>, output: &ActOutput, event: impl FnOnce(Date) -> Result<Event>) -> Result<()> {
     let mut store = open(cli)?;
+    let actor = crate::actor(cli, &store)?;
+    let date = actor.today();
+    let event = event(date)?;
     let action = event.action();
     let key = event.key().to_string();
-    let outcome = store.act(subject, date, &crate::actor(cli)?, event).map_err(|error| match error {
+    let outcome = store.act(subject, &actor, event).map_err(|error| match error {
         StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
         StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
         other => other.into(),
     })?;
-    if on.json {
+    if output.json {
         return print_json(&serde_json::json!({"action": action, "id": key, "on": format_date(date), "result": outcome}));
     }
     match outcome {
@@ -95,32 +83,33 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, on: &On, event: Event) -> Result<
 
 pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
     match command {
-        ListCommand::Propose { subject, list, legal_basis, facts, case_id, on } => {
+        ListCommand::Propose { subject, list, legal_basis, facts, case_id, output } => {
             let subject = parse_subject("--subject", subject)?;
-            let date = act_date(on)?;
-            let case = optional_case("--case-id", case_id, "proposal", &[subject.as_str(), list, legal_basis, facts, &format_date(date)])?;
             if !list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || list.is_empty() {
                 return Err(refuse("--list", format!("{list:?} is not a list code")));
             }
-            let entry = EntryId::for_proposal(list, &case);
-            act(
-                cli,
-                Some(&subject),
-                on,
-                Event::ListProposed { entry, list: list.clone(), legal_basis: legal_basis.clone(), facts: facts.clone() },
-            )
+            act(cli, Some(&subject), output, |date| {
+                let case =
+                    optional_case("--case-id", case_id, "proposal", &[subject.as_str(), list, legal_basis, facts, &format_date(date)])?;
+                let entry = EntryId::for_proposal(list, &case);
+                Ok(Event::ListProposed { entry, list: list.clone(), legal_basis: legal_basis.clone(), facts: facts.clone() })
+            })
         }
-        ListCommand::Serve { entry, on } => act(cli, None, on, Event::NoticeServed { entry: entry_id(entry)? }),
-        ListCommand::Withdraw { entry, reason, on } => {
-            act(cli, None, on, Event::ListWithdrawn { entry: entry_id(entry)?, reason: reason.clone() })
+        ListCommand::Serve { entry, output } => {
+            let entry = entry_id(entry)?;
+            act(cli, None, output, |_| Ok(Event::NoticeServed { entry }))
+        }
+        ListCommand::Withdraw { entry, reason, output } => {
+            let entry = entry_id(entry)?;
+            act(cli, None, output, |_| Ok(Event::ListWithdrawn { entry, reason: reason.clone() }))
         }
         ListCommand::Show { entry, as_of: date, purpose, json } => {
             let entry = entry_id(entry)?;
-            let date = as_of(date)?;
             let store = open(cli)?;
+            let date = as_of(date, &store)?;
             let found = store.entry(&entry, date)?;
             store
-                .log_read_by(&crate::actor(cli)?, &found.subject, purpose, &format!("list entry {entry}"))
+                .log_read_by(&crate::actor(cli, &store)?, &found.subject, purpose, &format!("list entry {entry}"))
                 .map_err(crate::purpose_error)?;
             if *json {
                 print_json(&found)
@@ -137,7 +126,9 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
             };
             let info = store.subject(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
-            store.log_read_by(&crate::actor(cli)?, &found.subject, purpose, &format!("notice {entry}")).map_err(crate::purpose_error)?;
+            store
+                .log_read_by(&crate::actor(cli, &store)?, &found.subject, purpose, &format!("notice {entry}"))
+                .map_err(crate::purpose_error)?;
             if *json {
                 print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
             } else {
@@ -146,8 +137,8 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
             }
         }
         ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
-            let date = as_of(date)?;
             let mut store = open(cli)?;
+            let date = as_of(date, &store)?;
             if let Some(code) = list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
                 return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
             }
@@ -178,70 +169,81 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
 
 pub fn appeal(cli: &Cli, command: &AppealCommand) -> Result<()> {
     match command {
-        AppealCommand::File { entry, grounds, appeal_id, on } => {
+        AppealCommand::File { entry, grounds, appeal_id, output } => {
             let entry = entry_id(entry)?;
-            let date = act_date(on)?;
-            let appeal = optional_case("--appeal-id", appeal_id, "appeal", &[entry.as_str(), grounds, &cli.actor, &format_date(date)])?;
-            act(cli, None, on, Event::AppealFiled { appeal, entry, grounds: grounds.clone() })
+            act(cli, None, output, |date| {
+                let appeal = optional_case("--appeal-id", appeal_id, "appeal", &[entry.as_str(), grounds, &cli.actor, &format_date(date)])?;
+                Ok(Event::AppealFiled { appeal, entry, grounds: grounds.clone() })
+            })
         }
-        AppealCommand::Decide { appeal_id, outcome, reasons, on } => {
+        AppealCommand::Decide { appeal_id, outcome, reasons, output } => {
             let outcome = match outcome {
                 AppealOutcomeArg::Uphold => AppealOutcome::Uphold,
                 AppealOutcomeArg::Overturn => AppealOutcome::Overturn,
             };
-            act(cli, None, on, Event::AppealDecided { appeal: case_id("APPEAL_ID", appeal_id)?, outcome, reasons: reasons.clone() })
+            let appeal = case_id("APPEAL_ID", appeal_id)?;
+            act(cli, None, output, |_| Ok(Event::AppealDecided { appeal, outcome, reasons: reasons.clone() }))
         }
     }
 }
 
 pub fn dispute(cli: &Cli, command: &DisputeCommand) -> Result<()> {
     match command {
-        DisputeCommand::File { record_id, grounds, dispute_id, on } => {
+        DisputeCommand::File { record_id, grounds, dispute_id, output } => {
             let record = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", format!("{record_id:?} {e}")))?;
-            let date = act_date(on)?;
-            let dispute =
-                optional_case("--dispute-id", dispute_id, "dispute", &[record.as_str(), grounds, &cli.actor, &format_date(date)])?;
-            act(cli, None, on, Event::DisputeFiled { dispute, record, grounds: grounds.clone() })
+            act(cli, None, output, |date| {
+                let dispute =
+                    optional_case("--dispute-id", dispute_id, "dispute", &[record.as_str(), grounds, &cli.actor, &format_date(date)])?;
+                Ok(Event::DisputeFiled { dispute, record, grounds: grounds.clone() })
+            })
         }
-        DisputeCommand::Decide { dispute_id, outcome, reasons, on } => {
+        DisputeCommand::Decide { dispute_id, outcome, reasons, output } => {
             let outcome = match outcome {
                 DisputeOutcomeArg::Uphold => DisputeOutcome::Uphold,
                 DisputeOutcomeArg::Reject => DisputeOutcome::Reject,
             };
-            act(cli, None, on, Event::DisputeDecided { dispute: case_id("DISPUTE_ID", dispute_id)?, outcome, reasons: reasons.clone() })
+            let dispute = case_id("DISPUTE_ID", dispute_id)?;
+            act(cli, None, output, |_| Ok(Event::DisputeDecided { dispute, outcome, reasons: reasons.clone() }))
         }
     }
 }
 
 pub fn repair(cli: &Cli, command: &RepairCommand) -> Result<()> {
     match command {
-        RepairCommand::Apply { entry, evidence, commitment, repair_id, on } => {
+        RepairCommand::Apply { entry, evidence, commitment, repair_id, output } => {
             let entry = entry_id(entry)?;
-            let date = act_date(on)?;
-            let repair = optional_case("--repair-id", repair_id, "repair", &[entry.as_str(), evidence, &cli.actor, &format_date(date)])?;
-            act(cli, None, on, Event::RepairApplied { repair, entry, evidence: evidence.clone(), commitment: commitment.clone() })
+            act(cli, None, output, |date| {
+                let repair =
+                    optional_case("--repair-id", repair_id, "repair", &[entry.as_str(), evidence, &cli.actor, &format_date(date)])?;
+                Ok(Event::RepairApplied { repair, entry, evidence: evidence.clone(), commitment: commitment.clone() })
+            })
         }
-        RepairCommand::Decide { repair_id, outcome, reasons, on } => {
+        RepairCommand::Decide { repair_id, outcome, reasons, output } => {
             let outcome = match outcome {
                 RepairOutcomeArg::Approve => RepairOutcome::Approve,
                 RepairOutcomeArg::Refuse => RepairOutcome::Refuse,
             };
-            act(cli, None, on, Event::RepairDecided { repair: case_id("REPAIR_ID", repair_id)?, outcome, reasons: reasons.clone() })
+            let repair = case_id("REPAIR_ID", repair_id)?;
+            act(cli, None, output, |_| Ok(Event::RepairDecided { repair, outcome, reasons: reasons.clone() }))
         }
     }
 }
 
-pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, purpose: &str, json: bool) -> Result<()> {
+pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, known_on: &Option<String>, purpose: &str, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
-    let date = as_of(as_of_text)?;
     let store = open(cli)?;
+    let (date, known_on) = crate::read_dates(&store, as_of_text.as_deref(), known_on.as_deref())?;
     let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
     // The read is logged before it is answered, so the file shows it.
-    store.log_read_by(&crate::actor(cli)?, &id, purpose, "file").map_err(crate::purpose_error)?;
-    let assessment = store.assessment(&id, date)?;
-    let due = store.due_process(&id, date)?;
+    store.log_read_by(&crate::actor(cli, &store)?, &id, purpose, "file").map_err(crate::purpose_error)?;
+    let (assessment, due, decisions) = match known_on {
+        Some(day) => {
+            let known = store.known_on(day)?;
+            (known.assessment(&id, date)?, known.due_process(&id, date)?, known.decide_all(&id, date)?)
+        }
+        None => (store.assessment(&id, date)?, store.due_process(&id, date)?, store.decide_all(&id, date)?),
+    };
     let accesses = store.accesses(&id)?;
-    let decisions = store.decide_all(&id, date)?;
     let checks = store.checks_of(&id)?;
     let reports_about = store.reports_about(&id, socred_store::MAX_PAGE)?;
     let reports_filed = store.reports_by(&id, socred_store::MAX_PAGE)?;
@@ -303,8 +305,8 @@ pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, purpose: &str, jso
 }
 
 pub fn queue(cli: &Cli, as_of_text: &Option<String>, overdue_only: bool, json: bool) -> Result<()> {
-    let date = as_of(as_of_text)?;
     let store = open(cli)?;
+    let date = as_of(as_of_text, &store)?;
     let mut queue = store.queue(date)?;
     if overdue_only {
         queue.appeals.retain(|q| q.item.overdue);

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use socred_core::date::format_date;
 use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
@@ -62,12 +63,33 @@ fn main() -> ExitCode {
     }
 }
 
-fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+/// The acting user, now by the store's clock (the day of --on in a replay store).
+fn actor(cli: &Cli, store: &Store) -> Result<Actor> {
+    store.actor(&cli.actor).map_err(|e| refuse("--actor", e))
 }
 
-fn actor(cli: &Cli) -> Result<Actor> {
-    Actor::new(&cli.actor, time::OffsetDateTime::now_utc()).map_err(|e| refuse("--actor", e))
+/// Today by the store's clock: the default of every `--as-of`.
+fn today(store: &Store) -> Date {
+    store.clock().today()
+}
+
+/// `--known-on DAY`: not after today; `--as-of` then defaults to it.
+fn read_dates(store: &Store, as_of: Option<&str>, known_on: Option<&str>) -> Result<(Date, Option<Date>)> {
+    let known_on = known_on.map(|d| parse_date("--known-on", d)).transpose()?;
+    if let Some(day) = known_on
+        && day > today(store)
+    {
+        return Err(refuse(
+            "--known-on",
+            format!(
+                "{} is after today ({}); the ledger can be read as it stood, not as it will",
+                format_date(day),
+                format_date(today(store))
+            ),
+        ));
+    }
+    let as_of = as_of.map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(|| known_on.unwrap_or_else(|| today(store)));
+    Ok((as_of, known_on))
 }
 
 fn parse_subject(field: &str, text: &str) -> Result<SubjectId> {
@@ -78,6 +100,11 @@ fn parse_date(field: &str, text: &str) -> Result<Date> {
     socred_core::parse_date(text).map_err(|e| refuse(field, e))
 }
 
+/// The system clock in unix milliseconds: only where no store (and so no store clock) exists yet.
+fn system_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, value)?;
@@ -85,8 +112,19 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
+/// Opens the store with this command's clock: the store's own, stopped on
+/// `--on` in a replay store (a live store refuses `--on`).
 fn open(cli: &Cli) -> Result<Store> {
-    Ok(Store::open(&cli.db)?)
+    let mut store = Store::open(&cli.db)?;
+    if let Some(text) = &cli.on {
+        let day = parse_date("--on", text)?;
+        let clock = store.clock().fixed_on(day).map_err(|e| match e {
+            StoreError::Invalid { reason, .. } => refuse("--on", reason),
+            other => other.into(),
+        })?;
+        store.set_clock(clock)?;
+    }
+    Ok(store)
 }
 
 fn read_rulebook(path: &Path) -> Result<String> {
@@ -103,19 +141,35 @@ fn read_rulebook(path: &Path) -> Result<String> {
 
 fn run(cli: Cli) -> Result<()> {
     match &cli.command {
-        Command::Init { rulebook } => {
+        Command::Init { rulebook, replay, utc_offset } => {
             let (source, label) = match rulebook {
                 Some(path) => (read_rulebook(path)?, path.display().to_string()),
                 None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
             };
-            let store = Store::create(&cli.db, &source, &label, &actor(&cli)?, "init")?;
+            let utc_offset = socred_store::parse_offset(utc_offset)
+                .ok_or_else(|| refuse("--utc-offset", format!("{utc_offset:?} is not an offset such as +08:00 (at most ±14:00)")))?;
+            let dating = if *replay { socred_store::Dating::Replay } else { socred_store::Dating::Clock };
+            let time = socred_store::TimeSettings { dating, utc_offset };
+            let moment = match &cli.on {
+                Some(_) if !replay => {
+                    return Err(refuse(
+                        "--on",
+                        "only a store created with --replay takes a date; a live store dates every act by its clock",
+                    ));
+                }
+                Some(text) => socred_core::date::Moment::start_of(parse_date("--on", text)?, utc_offset),
+                None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
+            };
+            let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse("--actor", e))?;
+            let store = Store::create(&cli.db, &source, &label, &actor, "init", time)?;
             let rulebook = store.rulebook();
             println!(
-                "created {} with rulebook {} {} ({} behaviours)",
+                "created {} with rulebook {} {} ({} behaviours){}",
                 cli.db.display(),
                 rulebook.id,
                 rulebook.version,
-                rulebook.behaviours.len()
+                rulebook.behaviours.len(),
+                if *replay { "; a replay store: acts may be dated with --on" } else { "" }
             );
             Ok(())
         }
@@ -128,13 +182,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import { file, format, skip_invalid, rejects, json, .. } => {
             import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }
-        Command::Show { id, as_of, purpose, json } => {
+        Command::Show { id, as_of, known_on, purpose, json } => {
             let id = parse_subject("ID", id)?;
-            let as_of = as_of.as_deref().map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
             let store = open(&cli)?;
+            let (as_of, known_on) = read_dates(&store, as_of.as_deref(), known_on.as_deref())?;
             let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store.log_read_by(&actor(&cli)?, &id, purpose, "assessment").map_err(purpose_error)?;
-            let assessment = store.assessment(&id, as_of)?;
+            store.log_read_by(&actor(&cli, &store)?, &id, purpose, "assessment").map_err(purpose_error)?;
+            let assessment = match known_on {
+                Some(day) => store.known_on(day)?.assessment(&id, as_of)?,
+                None => store.assessment(&id, as_of)?,
+            };
             if *json {
                 let mut value = serde_json::to_value(&assessment)?;
                 let object = value.as_object_mut().expect("an assessment is an object");
@@ -155,10 +212,17 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve { addr, readers, insecure_cookies, log_json } => serve(&cli, *addr, *readers, *insecure_cookies, *log_json),
         Command::Demo { subjects, seed, until, years, json, serve: then_serve, addr } => {
-            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or_else(today);
+            if cli.on.is_some() {
+                return Err(refuse("--on", "the demo dates its history itself; use --until"));
+            }
+            let system_today = socred_core::date::Moment::at(system_ms(), socred_store::DEFAULT_UTC_OFFSET).expect("in the calendar").day;
+            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or(system_today);
+            if until > system_today {
+                return Err(refuse("--until", format!("{} is after today ({})", format_date(until), format_date(system_today))));
+            }
             demo::run(&cli, *subjects, *seed, until, *years, *json)?;
             if *then_serve {
-                demo::serve(&cli, *addr)?;
+                demo::serve(&cli, *addr, (until != system_today).then_some(until))?;
             }
             Ok(())
         }
@@ -167,8 +231,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Appeal { command } => due::appeal(&cli, command),
         Command::Dispute { command } => due::dispute(&cli, command),
         Command::Repair { command } => due::repair(&cli, command),
-        Command::File { id, as_of, purpose, json } => due::file(&cli, id, as_of, purpose, *json),
-        Command::Check { id, service, as_of, json } => check(&cli, id, service, as_of.as_deref(), *json),
+        Command::File { id, as_of, known_on, purpose, json } => due::file(&cli, id, as_of, known_on, purpose, *json),
+        Command::Check { id, service, as_of, known_on, json } => check(&cli, id, service, as_of.as_deref(), known_on.as_deref(), *json),
         Command::Report { command: cli::ReportCommand::Annual { year, limit, offset, json } } => {
             annual(&cli, *year, *limit, *offset, *json)
         }
@@ -188,9 +252,23 @@ fn init_logging(json: bool) {
 
 pub fn serve(cli: &Cli, addr: std::net::SocketAddr, readers: Option<u32>, insecure_cookies: bool, log_json: bool) -> Result<()> {
     init_logging(log_json);
-    // Fail early, with the store's own message, if there is no store.
-    drop(open(cli)?);
+    // Fail early, with the store's own message, if there is no store (or --on on a live one).
+    let store = open(cli)?;
+    let fixed_day = cli.on.is_some().then(|| today(&store));
+    drop(store);
+    serve_with(cli, addr, readers, insecure_cookies, fixed_day)
+}
+
+/// Serves the store, its clock stopped on `fixed_day` (a replay store only).
+pub fn serve_with(
+    cli: &Cli,
+    addr: std::net::SocketAddr,
+    readers: Option<u32>,
+    insecure_cookies: bool,
+    fixed_day: Option<Date>,
+) -> Result<()> {
     let mut config = socred_server::ServerConfig::new(cli.db.clone(), addr);
+    config.fixed_day = fixed_day;
     if let Some(readers) = readers {
         config.readers = readers as usize;
     }
@@ -202,19 +280,31 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, readers: Option<u32>, insecu
     })
 }
 
-fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, json: bool) -> Result<()> {
+fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, known_on: Option<&str>, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
-    let as_of = as_of.map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(today);
     let store = open(cli)?;
-    if store.rulebook().service(service).is_none() {
-        let known: Vec<&str> = store.rulebook().services.iter().map(|s| s.code.as_str()).collect();
+    let (as_of, known_on) = read_dates(&store, as_of, known_on)?;
+    let rulebook = match known_on {
+        Some(day) => store.known_on(day)?.rulebook().clone(),
+        None => store.rulebook().clone(),
+    };
+    if rulebook.service(service).is_none() {
+        let known: Vec<&str> = rulebook.services.iter().map(|s| s.code.as_str()).collect();
         return Err(refuse("--service", format!("{service:?} is not a service of the rulebook; one of {}", known.join(", "))));
     }
-    let decision = store.decide(&id, service, as_of)?;
-    let actor = actor(cli)?;
+    let decision = match known_on {
+        Some(day) => store.known_on(day)?.decide(&id, service, as_of)?,
+        None => store.decide(&id, service, as_of)?,
+    };
+    let actor = actor(cli, &store)?;
+    if known_on.is_some() {
+        // A reproduction of an earlier answer is a read of the file, not a new check.
+        store.log_read_by(&actor, &id, "reproducing an earlier decision", &format!("decision for {service}")).map_err(purpose_error)?;
+        return print_decision(&id, service, as_of, &decision, json);
+    }
     let reasons = decision.disclosed_measures();
     store.log_checks(&[socred_store::CheckLog {
-        at_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        at_ms: actor.moment().unix_ms,
         provider: actor.name().to_string(),
         subject: id,
         subject_key: None,
@@ -223,15 +313,14 @@ fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, json: bool) ->
         outcome: decision.outcome.as_str(),
         reasons,
     }])?;
+    print_decision(&id, service, as_of, &decision, json)
+}
+
+fn print_decision(id: &SubjectId, service: &str, as_of: Date, decision: &socred_core::decide::Decision, json: bool) -> Result<()> {
     if json {
-        return print_json(&decision);
+        return print_json(decision);
     }
-    print!(
-        "{} for {id} on {}:\n{}",
-        service,
-        socred_core::date::format_date(as_of),
-        due::render_decisions(std::slice::from_ref(&decision))
-    );
+    print!("{} for {id} on {}:\n{}", service, socred_core::date::format_date(as_of), due::render_decisions(std::slice::from_ref(decision)));
     if !decision.appeal.is_empty() {
         println!("appeal: {}", decision.appeal);
     }
@@ -318,7 +407,7 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             let source = read_rulebook(file)?;
             let mut store = open(cli)?;
             let before = store.rulebook().fingerprint.clone();
-            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli)?)?;
+            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli, &store)?)?;
             if rulebook.fingerprint == before {
                 println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
             } else {
@@ -341,7 +430,7 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
             let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
             let subject = NewSubject { id, name: name.clone(), guardians, represents };
             let mut store = open(cli)?;
-            let outcome = store.add_subject(&subject, &actor(cli)?).map_err(|e| match e {
+            let outcome = store.add_subject(&subject, &actor(cli, &store)?).map_err(|e| match e {
                 StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
                 other => other.into(),
             })?;
@@ -363,7 +452,7 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
             let id = parse_subject("ID", id)?;
             let store = open(cli)?;
             let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store.log_read_by(&actor(cli)?, &id, purpose, "subject").map_err(purpose_error)?;
+            store.log_read_by(&actor(cli, &store)?, &id, purpose, "subject").map_err(purpose_error)?;
             if *json {
                 print_json(&info)
             } else {
@@ -379,7 +468,7 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
         RecordCommand::Add { subject, behaviour, at, source, evidence, record_id, json } => {
             let mut store = open(cli)?;
             let input = RecordInput { id: record_id.as_deref(), subject, behaviour, at, source, evidence: evidence.as_deref() };
-            let record = input.validate(store.rulebook()).map_err(|problems| {
+            let record = input.validate(store.rulebook(), today(&store)).map_err(|problems| {
                 let flag = |field: &str| match field {
                     "id" => "--record-id".to_string(),
                     other => format!("--{other}"),
@@ -387,7 +476,7 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                 let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
                 refuse("", text)
             })?;
-            let outcome = store.add_record(&record, &actor(cli)?)?;
+            let outcome = store.add_record(&record, &actor(cli, &store)?)?;
             if *json {
                 print_json(&serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}))
             } else {
@@ -411,7 +500,7 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
             let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
             check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
             let mut store = open(cli)?;
-            let outcome = store.void_record(&id, reason, &actor(cli)?)?;
+            let outcome = store.void_record(&id, reason, &actor(cli, &store)?)?;
             if *json {
                 print_json(&serde_json::json!({"record_id": id, "result": outcome}))
             } else {
@@ -439,7 +528,7 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
     let mut store = open(cli)?;
-    let actor = actor(cli)?;
+    let actor = actor(cli, &store)?;
     let rejects_path: PathBuf = rejects.map(Path::to_path_buf).unwrap_or_else(|| {
         let mut name = file.as_os_str().to_owned();
         name.push(".rejected");
@@ -563,6 +652,16 @@ fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
         AuditCommand::Head => {
             let (seq, hash) = store.audit_head()?;
             println!("{seq} {hash}");
+            let time = store.clock().settings();
+            match time.dating {
+                socred_store::Dating::Replay => println!(
+                    "replay store: acts are dated by the caller (--on), not by the clock; days in UTC{}",
+                    socred_store::format_offset(time.utc_offset)
+                ),
+                socred_store::Dating::Clock => {
+                    println!("live store: every act is dated by the clock; days in UTC{}", socred_store::format_offset(time.utc_offset))
+                }
+            }
             Ok(())
         }
     }

@@ -9,12 +9,7 @@ use socred_ingest::Format;
 use socred_store::{NewReport, PartnerBatch, PartnerScope, ReportOutcome, ReportView, Reviewer, StoreError};
 
 use crate::cli::{Cli, PartnerCommand, ReportCommand};
-use crate::due::act_date;
 use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 fn render_report(view: &ReportView) -> String {
     let mut out = format!(
@@ -77,13 +72,12 @@ fn show(view: &ReportView, json: bool) -> Result<()> {
 pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
     match command {
         ReportCommand::Annual { .. } => unreachable!("dispatched in main"),
-        ReportCommand::File { reporter, subject, behaviour, at, description, evidence, report_id, on } => {
+        ReportCommand::File { reporter, subject, behaviour, at, description, evidence, report_id, output } => {
             let reporter = parse_subject("--reporter", reporter)?;
             let subject = parse_subject("--subject", subject)?;
             let occurred_on = parse_date("--at", at)?;
-            let on_date = act_date(on)?;
             let mut store = open(cli)?;
-            let actor = actor(cli)?;
+            let actor = actor(cli, &store)?;
             let limit = store.rulebook().reporting.evidence_max_bytes;
             let mut hashes = Vec::new();
             for path in evidence {
@@ -103,22 +97,20 @@ pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
                 description: description.clone(),
                 evidence: hashes,
             };
-            let view = store.file_report(&report, on_date, now_ms(), &actor)?;
-            show(&view, on.json)
+            let view = store.file_report(&report, &actor)?;
+            show(&view, output.json)
         }
-        ReportCommand::Review { id, on } => {
-            let on_date = act_date(on)?;
+        ReportCommand::Review { id, output } => {
             let mut store = open(cli)?;
-            let view = store.review_report(id, &Reviewer { actor: actor(cli)?, subject: None }, on_date, now_ms())?;
-            show(&view, on.json)
+            let view = store.review_report(id, &Reviewer { actor: actor(cli, &store)?, subject: None })?;
+            show(&view, output.json)
         }
-        ReportCommand::Decide { id, outcome, reasons, on } => {
+        ReportCommand::Decide { id, outcome, reasons, output } => {
             let outcome = ReportOutcome::parse(outcome)
                 .ok_or_else(|| refuse("--outcome", format!("{outcome:?} is not one of verified, rejected, malicious")))?;
-            let on_date = act_date(on)?;
             let mut store = open(cli)?;
-            let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli)?, subject: None }, on_date, now_ms())?;
-            show(&view, on.json)
+            let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli, &store)?, subject: None })?;
+            show(&view, output.json)
         }
         ReportCommand::Show { id, json } => {
             let store = open(cli)?;
@@ -234,12 +226,21 @@ pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&s
         behaviours: account.behaviours.clone(),
     };
     let batch_id = socred_ingest::batch_id_of(batch_id, &data).map_err(|reason| refuse("--batch-id", reason))?;
-    let receipt =
-        socred_ingest::import_partner(&mut store, data.as_slice(), Format::Ndjson, skip_invalid, &scope, &batch_id, now_ms(), &actor(cli)?)
-            .map_err(|e| match e {
-                socred_ingest::IngestError::Store(store) => store.into(),
-                other => anyhow::Error::from(other),
-            })?;
+    let actor = actor(cli, &store)?;
+    let receipt = socred_ingest::import_partner(
+        &mut store,
+        data.as_slice(),
+        Format::Ndjson,
+        skip_invalid,
+        &scope,
+        &batch_id,
+        actor.moment().unix_ms,
+        &actor,
+    )
+    .map_err(|e| match e {
+        socred_ingest::IngestError::Store(store) => store.into(),
+        other => anyhow::Error::from(other),
+    })?;
     print_receipt(&receipt, json)
 }
 
@@ -262,7 +263,7 @@ pub fn partner(cli: &Cli, command: &PartnerCommand) -> Result<()> {
         PartnerCommand::Confirm { record_id, reasons, json } | PartnerCommand::Reject { record_id, reasons, json } => {
             let confirm = matches!(command, PartnerCommand::Confirm { .. });
             let mut store = open(cli)?;
-            let changed = store.decide_pending(record_id, confirm, reasons, &actor(cli)?)?;
+            let changed = store.decide_pending(record_id, confirm, reasons, &actor(cli, &store)?)?;
             let outcome = if confirm { "confirmed" } else { "rejected" };
             if *json {
                 return print_json(&serde_json::json!({"record_id": record_id, "outcome": outcome, "changed": changed.is_some()}));

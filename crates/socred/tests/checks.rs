@@ -21,6 +21,8 @@ fn check_explains_the_decision_and_logs_it() {
         "Court",
         "--record-id",
         "jd-1",
+        "--on",
+        "2025-01-10",
     ]);
     let flight = env.json(&["check", GUARDIAN, "--service", "civil-aviation", "--as-of", "2025-01-22"]);
     assert_eq!(flight["outcome"], "deny");
@@ -52,7 +54,7 @@ fn check_and_report_refuse_garbage() {
     env.refused(&["check", PERSON, "--service", "spaceflight"], &["--service", "civil-aviation"]);
     env.refused(&["check", "123", "--service", "civil-aviation"], &["ID"]);
     env.refused(&["check", PERSON, "--service", "civil-aviation", "--as-of", "x"], &["--as-of"]);
-    env.refused(&["check", "440524188001010014", "--service", "civil-aviation"], &["not registered"]);
+    env.refused(&["check", "440524198001010013", "--service", "civil-aviation"], &["not registered"]);
     env.refused(&["check", PERSON], &["--service"]);
     env.refused(&["report", "annual", "--year", "12"], &["--year"]);
     env.refused(&["report", "annual"], &["--year"]);

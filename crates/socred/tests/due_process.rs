@@ -27,6 +27,8 @@ fn defaulter() -> Env {
             "(2024) civil case 17",
             "--record-id",
             "jd-1",
+            "--on",
+            "2025-01-10",
         ])
         .env("SOCRED_ACTOR", "clerk-zhou")
         .output()
@@ -91,7 +93,7 @@ fn scenario_5_notice_window_and_listing() {
         &env,
         GUARDIAN,
         &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-21"],
-        &["--on", "the appeal deadline was 2025-01-20"],
+        &["ENTRY", "the appeal deadline was 2025-01-20", "today is 2025-01-21"],
     );
     let filed =
         ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "the judgment was paid", "--on", "2025-01-20", "--appeal-id", "a1"]);
@@ -178,7 +180,7 @@ fn scenario_6_repair_and_the_public_list() {
         &env,
         GUARDIAN,
         &["repair", "apply", ENTRY, "--evidence", "paid", "--commitment", "I will comply", "--on", "2025-06-01"],
-        &["--on", "from 2026-01-21"],
+        &["ENTRY", "from 2026-01-21"],
     );
     refused_as(
         &env,
@@ -265,7 +267,11 @@ fn withdrawn_proposals_cannot_be_appealed() {
     assert_eq!(queue["proposals"][0]["id"], "blacklist/p1");
     refused_as(&env, PERSON, &["appeal", "file", "blacklist/p1", "--grounds", "x", "--on", "2025-03-02"], &["no notice served"]);
     ok_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-02"]);
-    refused_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-03"], &["already served"]);
+    // The same act again is a retry and changes nothing; another officer's second notice is refused.
+    let before = env.fingerprint();
+    assert_eq!(ok_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-03"])["result"]["outcome"], "duplicate");
+    assert_eq!(env.fingerprint(), before);
+    refused_as(&env, "officer-wang", &["list", "serve", "blacklist/p1", "--on", "2025-03-03"], &["already served"]);
     ok_as(&env, "reviewer-chen", &["list", "withdraw", "blacklist/p1", "--reason", "facts not established", "--on", "2025-03-04"]);
     refused_as(&env, PERSON, &["appeal", "file", "blacklist/p1", "--grounds", "x", "--on", "2025-03-05"], &["withdrawn"]);
     refused_as(
@@ -349,7 +355,9 @@ fn due_process_arguments_refuse_garbage() {
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["appeal", "file", "not an entry", "--grounds", "x"], vec!["ENTRY"]),
         (vec!["appeal", "file", "blacklist:nope", "--grounds", "x"], vec!["list entry blacklist:nope does not exist"]),
-        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "2099-01-01"], vec!["--on", "after today"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "3000-01-01"], vec!["--on", "outside the supported range"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "0000-01-01"], vec!["--on", "outside the supported range"]),
+        (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "2025-02-29"], vec!["--on", "not a valid calendar date"]),
         (vec!["appeal", "file", ENTRY, "--grounds", "x", "--on", "20/01/2025"], vec!["--on", "YYYY-MM-DD"]),
         (vec!["appeal", "file", ENTRY, "--grounds", "", "--on", "2025-01-12"], vec!["--grounds", "empty"]),
         (vec!["appeal", "file", ENTRY, "--grounds", "x", "--appeal-id", "a b", "--on", "2025-01-12"], vec!["--appeal-id"]),

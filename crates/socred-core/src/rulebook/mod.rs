@@ -188,6 +188,8 @@ pub struct Rulebook {
     pub base_score: i64,
     pub deduction_years: u32,
     pub addition_years: u32,
+    /// How far back a record's occurrence date may lie when it is recorded.
+    pub max_record_age_years: u32,
     pub annual_min_net_points: i64,
     pub recovery: Recovery,
     pub tiers: TierTable,
@@ -268,6 +270,15 @@ struct RawScoring {
     base_score: i64,
     deduction_years: i64,
     addition_years: i64,
+    #[serde(default = "default_max_record_age_years")]
+    max_record_age_years: i64,
+}
+
+/// Records older than this when recorded are refused unless a rulebook says otherwise.
+pub const DEFAULT_MAX_RECORD_AGE_YEARS: i64 = 5;
+
+fn default_max_record_age_years() -> i64 {
+    DEFAULT_MAX_RECORD_AGE_YEARS
 }
 
 #[derive(Deserialize)]
@@ -412,7 +423,11 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     if !(0..=MAX_BASE_SCORE).contains(&scoring.base_score) {
         problems.add(&scoring_span, "scoring.base_score", format!("must be between 0 and {MAX_BASE_SCORE}"));
     }
-    for (key, years) in [("scoring.deduction_years", scoring.deduction_years), ("scoring.addition_years", scoring.addition_years)] {
+    for (key, years) in [
+        ("scoring.deduction_years", scoring.deduction_years),
+        ("scoring.addition_years", scoring.addition_years),
+        ("scoring.max_record_age_years", scoring.max_record_age_years),
+    ] {
         if !(1..=MAX_RECORD_YEARS).contains(&years) {
             problems.add(&scoring_span, key, format!("must be between 1 and {MAX_RECORD_YEARS} years"));
         }
@@ -540,6 +555,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         base_score: scoring.base_score,
         deduction_years: scoring.deduction_years as u32,
         addition_years: scoring.addition_years as u32,
+        max_record_age_years: scoring.max_record_age_years as u32,
         annual_min_net_points: annual.min_net_points,
         recovery,
         tiers,
@@ -700,7 +716,7 @@ mod tests {
     /// Every key of the rulebook, fed garbage: the problem names that key.
     #[test]
     fn every_key_refuses_garbage() {
-        let cases: [(&str, &str, &str); 24] = [
+        let cases: [(&str, &str, &str); 26] = [
             ("id = \"default\"", "id = \"Default Book\"", "rulebook.id"),
             ("id = \"default\"", "id = 7", "rulebook.id"),
             ("version = \"2026.1\"", "version = \"2026 1\"", "rulebook.version"),
@@ -709,6 +725,8 @@ mod tests {
             ("base_score = 1000", "base_score = 1e3", "scoring.base_score"),
             ("deduction_years = 5", "deduction_years = 0", "scoring.deduction_years"),
             ("addition_years = 3", "addition_years = 99", "scoring.addition_years"),
+            ("max_record_age_years = 5", "max_record_age_years = 0", "scoring.max_record_age_years"),
+            ("max_record_age_years = 5", "max_record_age_years = 51", "scoring.max_record_age_years"),
             ("min_net_points = 2", "min_net_points = 99999", "annual_expectation.min_net_points"),
             ("min_net_points = 2", "min_net_points = \"two\"", "annual_expectation.min_net_points"),
             ("recovery = \"step-wise\"", "recovery = 1", "tiers.recovery"),

@@ -10,7 +10,6 @@ use socred_core::record::RecordId;
 use socred_store::Queue;
 use utoipa::{IntoParams, ToSchema};
 
-use super::act_on;
 use super::lists::{Acted, act, parse_entry};
 use crate::AppState;
 use crate::auth::Caller;
@@ -37,7 +36,11 @@ pub struct AppealBody {
     pub entry: String,
     pub grounds: String,
     pub appeal_id: Option<String>,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Appeal one of your list entries: within the window after the notice, and once more against a decision upholding it.
@@ -47,15 +50,15 @@ pub struct AppealBody {
 pub async fn file_appeal(State(state): State<AppState>, caller: Caller, Json(body): Json<AppealBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::FileAppeal)?;
     let entry = parse_entry(&body.entry)?;
-    let on = act_on(body.on.as_deref())?;
+    super::refuse_client_date(body.on.is_some())?;
     own_entry(&state, &caller, &entry).await?;
     let appeal = case_id(
         "appeal_id",
         body.appeal_id.as_deref(),
         "appeal",
-        &[entry.as_str(), &body.grounds, &caller.account.username, &format_date(on)],
+        &[entry.as_str(), &body.grounds, &caller.account.username, &format_date(caller.today())],
     )?;
-    act(&state, &caller, None, on, Event::AppealFiled { appeal, entry, grounds: body.grounds }).await
+    act(&state, &caller, None, Event::AppealFiled { appeal, entry, grounds: body.grounds }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,7 +66,11 @@ pub async fn file_appeal(State(state): State<AppState>, caller: Caller, Json(bod
 pub struct DecisionBody<O> {
     pub outcome: O,
     pub reasons: String,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Decide an appeal: `uphold` the listing or `overturn` it. Not your own case.
@@ -79,8 +86,8 @@ pub async fn decide_appeal(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Action::DecideAppeal)?;
     let appeal = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    let on = act_on(body.on.as_deref())?;
-    act(&state, &caller, None, on, Event::AppealDecided { appeal, outcome: body.outcome, reasons: body.reasons }).await
+    super::refuse_client_date(body.on.is_some())?;
+    act(&state, &caller, None, Event::AppealDecided { appeal, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,7 +96,11 @@ pub struct DisputeBody {
     pub record: String,
     pub grounds: String,
     pub dispute_id: Option<String>,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Dispute a record of your file, at any time.
@@ -99,7 +110,7 @@ pub struct DisputeBody {
 pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(body): Json<DisputeBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::FileDispute)?;
     let record = RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
-    let on = act_on(body.on.as_deref())?;
+    super::refuse_client_date(body.on.is_some())?;
     let lookup = record.clone();
     let found = state.db.read(move |store| store.record(&lookup)).await?;
     match found {
@@ -120,9 +131,9 @@ pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(bo
         "dispute_id",
         body.dispute_id.as_deref(),
         "dispute",
-        &[record.as_str(), &body.grounds, &caller.account.username, &format_date(on)],
+        &[record.as_str(), &body.grounds, &caller.account.username, &format_date(caller.today())],
     )?;
-    act(&state, &caller, None, on, Event::DisputeFiled { dispute, record, grounds: body.grounds }).await
+    act(&state, &caller, None, Event::DisputeFiled { dispute, record, grounds: body.grounds }).await
 }
 
 /// Decide a dispute: `uphold` voids the record and recomputes everything; `reject` keeps it.
@@ -138,8 +149,8 @@ pub async fn decide_dispute(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Action::DecideDispute)?;
     let dispute = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    let on = act_on(body.on.as_deref())?;
-    act(&state, &caller, None, on, Event::DisputeDecided { dispute, outcome: body.outcome, reasons: body.reasons }).await
+    super::refuse_client_date(body.on.is_some())?;
+    act(&state, &caller, None, Event::DisputeDecided { dispute, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -151,7 +162,11 @@ pub struct RepairBody {
     /// A commitment letter, where the list requires one.
     pub commitment: Option<String>,
     pub repair_id: Option<String>,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Apply for credit repair of one of your listed entries, after the minimum publication.
@@ -161,15 +176,15 @@ pub struct RepairBody {
 pub async fn apply_repair(State(state): State<AppState>, caller: Caller, Json(body): Json<RepairBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ApplyRepair)?;
     let entry = parse_entry(&body.entry)?;
-    let on = act_on(body.on.as_deref())?;
+    super::refuse_client_date(body.on.is_some())?;
     own_entry(&state, &caller, &entry).await?;
     let repair = case_id(
         "repair_id",
         body.repair_id.as_deref(),
         "repair",
-        &[entry.as_str(), &body.evidence, &caller.account.username, &format_date(on)],
+        &[entry.as_str(), &body.evidence, &caller.account.username, &format_date(caller.today())],
     )?;
-    act(&state, &caller, None, on, Event::RepairApplied { repair, entry, evidence: body.evidence, commitment: body.commitment }).await
+    act(&state, &caller, None, Event::RepairApplied { repair, entry, evidence: body.evidence, commitment: body.commitment }).await
 }
 
 /// Decide a repair application: `approve` ends the publication today.
@@ -185,8 +200,8 @@ pub async fn decide_repair(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Action::DecideRepair)?;
     let repair = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    let on = act_on(body.on.as_deref())?;
-    act(&state, &caller, None, on, Event::RepairDecided { repair, outcome: body.outcome, reasons: body.reasons }).await
+    super::refuse_client_date(body.on.is_some())?;
+    act(&state, &caller, None, Event::RepairDecided { repair, outcome: body.outcome, reasons: body.reasons }).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -203,7 +218,7 @@ pub struct QueueQuery {
     responses((status = 200, body = Queue), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn queue(State(state): State<AppState>, caller: Caller, Query(query): Query<QueueQuery>) -> ApiResult<axum::Json<Queue>> {
     caller.require(Action::ReadQueue)?;
-    let as_of = super::as_of(query.as_of.as_deref())?;
+    let as_of = super::as_of(query.as_of.as_deref(), caller.today())?;
     let mut queue = state.db.read(move |store| store.queue(as_of)).await?;
     if query.overdue {
         queue.appeals.retain(|q| q.item.overdue);

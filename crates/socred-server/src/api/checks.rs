@@ -275,7 +275,7 @@ pub async fn batch(
     }
     let outside: Vec<(usize, &CheckBody<'_>)> = body.checks.iter().enumerate().filter(|(_, c)| !in_scope(&caller, &c.service)).collect();
     // One clock reading for the whole batch: its checks are one request.
-    let (today, at_ms) = (crate::today(), crate::now_ms());
+    let (today, at_ms) = (caller.today(), caller.moment.unix_ms);
     if !outside.is_empty() {
         let mut logs = PackedChecks::with_capacity(outside.len());
         for (_, c) in &outside {

@@ -13,7 +13,7 @@ use socred_store::{ActOutcome, PublicEntry, SubjectRef};
 use utoipa::{IntoParams, ToSchema};
 
 use super::subjects::log_read;
-use super::{act_on, as_of, page, parse_subject, purpose};
+use super::{as_of, page, parse_subject, purpose};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Json, Query};
@@ -36,7 +36,7 @@ pub struct PublicQuery {
 #[utoipa::path(get, path = "/api/v1/lists/public", tag = "lists", params(PublicQuery),
     responses((status = 200, body = [PublicEntry]), (status = 422, body = ErrorBody)))]
 pub async fn public(State(state): State<AppState>, Query(query): Query<PublicQuery>) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
-    let as_of = as_of(query.as_of.as_deref())?;
+    let as_of = as_of(query.as_of.as_deref(), state.today())?;
     let limit = page(query.limit, 100)?;
     let offset = query.offset.unwrap_or(0);
     if offset > 1_000_000 {
@@ -71,13 +71,13 @@ pub async fn act(
     state: &AppState,
     caller: &Caller,
     subject: Option<SubjectId>,
-    on: Date,
     event: Event,
 ) -> ApiResult<(StatusCode, axum::Json<Acted>)> {
     let action = event.action().to_string();
     let id = event.key().to_string();
     let actor = caller.actor();
-    let result = state.db.write(move |store| store.act(subject.as_ref(), on, &actor, event)).await?;
+    let on = actor.today();
+    let result = state.db.write(move |store| store.act(subject.as_ref(), &actor, event)).await?;
     let status = if matches!(result, ActOutcome::Stored { .. }) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(Acted { action, id, on, result })))
 }
@@ -92,8 +92,10 @@ pub struct ProposalBody {
     pub facts: String,
     /// A client-chosen case id (default: derived from the content).
     pub case_id: Option<String>,
-    /// The date of the decision (default today).
-    pub on: Option<String>,
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Propose a list entry by decision, with a stated legal basis. The written notice is served separately.
@@ -103,23 +105,17 @@ pub struct ProposalBody {
 pub async fn propose(State(state): State<AppState>, caller: Caller, Json(body): Json<ProposalBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ProposeEntry)?;
     let subject = parse_subject("subject", &body.subject)?;
-    let on = act_on(body.on.as_deref())?;
+    super::refuse_client_date(body.on.is_some())?;
     if body.list.is_empty() || !body.list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(ApiError::invalid("list", format!("{:?} is not a list code", body.list)));
     }
     let case = match &body.case_id {
         Some(id) => CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?,
-        None => CaseId::derive("proposal", &[subject.as_str(), &body.list, &body.legal_basis, &body.facts, &format_date(on)]),
+        None => CaseId::derive("proposal", &[subject.as_str(), &body.list, &body.legal_basis, &body.facts, &format_date(caller.today())]),
     };
     let entry = EntryId::for_proposal(&body.list, &case);
-    act(
-        &state,
-        &caller,
-        Some(subject),
-        on,
-        Event::ListProposed { entry, list: body.list, legal_basis: body.legal_basis, facts: body.facts },
-    )
-    .await
+    act(&state, &caller, Some(subject), Event::ListProposed { entry, list: body.list, legal_basis: body.legal_basis, facts: body.facts })
+        .await
 }
 
 pub fn parse_entry(text: &str) -> ApiResult<EntryId> {
@@ -153,7 +149,7 @@ pub async fn entry(
     Query(query): Query<EntryQuery>,
 ) -> ApiResult<axum::Json<ListEntry>> {
     let entry = parse_entry(&entry)?;
-    let as_of = as_of(query.as_of.as_deref())?;
+    let as_of = as_of(query.as_of.as_deref(), caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
     let found = visible_entry(&state, &caller, &entry, as_of).await?;
     log_read(&state, &caller, found.subject, purpose, &format!("list entry {entry}")).await?;
@@ -189,8 +185,10 @@ pub async fn notice(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnBody {
-    /// The date of the act (default today).
-    pub on: Option<String>,
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Serve the written notice of a proposed entry; the appeal window opens.
@@ -206,15 +204,19 @@ pub async fn serve_notice(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Action::ServeNotice)?;
     let entry = parse_entry(&entry)?;
-    let on = act_on(body.on.as_deref())?;
-    act(&state, &caller, None, on, Event::NoticeServed { entry }).await
+    super::refuse_client_date(body.on.is_some())?;
+    act(&state, &caller, None, Event::NoticeServed { entry }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     pub reason: String,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Withdraw an entry that is not yet listed.
@@ -230,6 +232,6 @@ pub async fn withdraw(
 ) -> ApiResult<impl IntoResponse> {
     caller.require(Action::WithdrawEntry)?;
     let entry = parse_entry(&entry)?;
-    let on = act_on(body.on.as_deref())?;
-    act(&state, &caller, None, on, Event::ListWithdrawn { entry, reason: body.reason }).await
+    super::refuse_client_date(body.on.is_some())?;
+    act(&state, &caller, None, Event::ListWithdrawn { entry, reason: body.reason }).await
 }

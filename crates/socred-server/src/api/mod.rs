@@ -108,9 +108,9 @@ pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
     SubjectId::parse(text).map_err(|e| ApiError::invalid(field, format!("{text:?} {e}")))
 }
 
-/// `as_of` (default: today).
-pub fn as_of(text: Option<&str>) -> Result<Date, ApiError> {
-    as_of_or(text, crate::today())
+/// `as_of` (default: today, by the server's clock).
+pub fn as_of(text: Option<&str>, today: Date) -> Result<Date, ApiError> {
+    as_of_or(text, today)
 }
 
 /// The date asked for, or `default` (a batch reads the clock once).
@@ -121,19 +121,35 @@ pub fn as_of_or(text: Option<&str>, default: Date) -> Result<Date, ApiError> {
     }
 }
 
-/// The date of an act (default: today); never in the future.
-pub fn act_on(text: Option<&str>) -> Result<Date, ApiError> {
-    let today = crate::today();
-    match text {
-        None => Ok(today),
-        Some(text) => {
-            let date = socred_core::parse_date(text).map_err(|e| ApiError::invalid("on", e.to_string()))?;
-            if date > today {
-                return Err(ApiError::invalid("on", format!("{text} is after today; acts are recorded when they happen")));
-            }
-            Ok(date)
-        }
+/// `known_on`: the ledger as it stood at the end of that day. Not after today
+/// (the ledger cannot know tomorrow) and within the supported range.
+pub fn known_on(text: Option<&str>, today: Date) -> Result<Option<Date>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let day = socred_core::parse_date(text).map_err(|e| ApiError::invalid("known_on", e.to_string()))?;
+    if day > today {
+        return Err(ApiError::invalid(
+            "known_on",
+            format!(
+                "{text} is after today ({}); the ledger can be read as it stood, not as it will",
+                socred_core::date::format_date(today)
+            ),
+        ));
     }
+    Ok(Some(day))
+}
+
+/// Acts are dated by the server's clock when they are recorded: a body that
+/// names a date for one is refused, whatever the date.
+pub fn refuse_client_date(present: bool) -> Result<(), ApiError> {
+    if present {
+        return Err(ApiError::invalid(
+            "on",
+            "acts are dated by the server's clock when they are recorded; a client cannot choose the date of an act",
+        ));
+    }
+    Ok(())
 }
 
 pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {

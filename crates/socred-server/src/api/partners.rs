@@ -71,7 +71,7 @@ pub async fn push(
         behaviours: caller.account.behaviours.clone(),
     };
     let actor = caller.actor();
-    let received_at_ms = crate::now_ms();
+    let received_at_ms = caller.moment.unix_ms;
     let receipt = state
         .db
         .write(move |store| {

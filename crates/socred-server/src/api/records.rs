@@ -49,6 +49,7 @@ fn validate(
     body: &RecordBody,
     authority: &str,
     rulebook: &socred_core::Rulebook,
+    today: socred_core::Date,
 ) -> Result<socred_core::Record, (StatusCode, Vec<(String, String)>)> {
     if let Some(source) = body.source.as_deref().filter(|source| *source != authority) {
         return Err((
@@ -64,7 +65,7 @@ fn validate(
         source: authority,
         evidence: body.evidence.as_deref(),
     };
-    input.validate(rulebook).map_err(|problems| {
+    input.validate(rulebook, today).map_err(|problems| {
         let problems = problems.into_iter().map(|p| (if p.field == "source" { "source" } else { p.field }.to_string(), p.reason)).collect();
         (StatusCode::UNPROCESSABLE_ENTITY, problems)
     })
@@ -79,7 +80,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
     caller.require(Action::AddRecord)?;
     let authority = authority(&caller)?;
     let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
-    let record = validate(&body, &authority, &rulebook).map_err(|(status, problems)| {
+    let record = validate(&body, &authority, &rulebook, caller.today()).map_err(|(status, problems)| {
         let (field, _) = &problems[0];
         let message = problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
         ApiError::new(status, if status == StatusCode::FORBIDDEN { "forbidden" } else { "invalid" }, message, Some(field))
@@ -135,7 +136,7 @@ pub async fn batch(
     let mut rejected = Vec::new();
     let mut valid = Vec::with_capacity(body.records.len());
     for (index, item) in body.records.iter().enumerate() {
-        match validate(item, &authority, &rulebook) {
+        match validate(item, &authority, &rulebook, caller.today()) {
             Ok(record) => valid.push((index, record)),
             Err((StatusCode::FORBIDDEN, problems)) => {
                 return Err(ApiError::forbidden(format!("records[{index}].{}: {}", problems[0].0, problems[0].1)));

@@ -12,7 +12,7 @@ use socred_auth::{Action, Role};
 use socred_store::{EvidenceInfo, NewReport, ReportOutcome, ReportView, Reviewer};
 use utoipa::ToSchema;
 
-use super::{act_on, parse_subject};
+use super::parse_subject;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -122,8 +122,7 @@ pub async fn file(
         evidence: body.evidence,
     };
     let actor = caller.actor();
-    let today = crate::today();
-    let view = state.db.write(move |store| store.file_report(&report, today, crate::now_ms(), &actor)).await?;
+    let view = state.db.write(move |store| store.file_report(&report, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
@@ -179,8 +178,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
     caller.require(Action::ReviewReport)?;
     let reviewer = reviewer_of(&caller);
-    let today = crate::today();
-    let view = state.db.write(move |store| store.review_report(&id, &reviewer, today, crate::now_ms())).await?;
+    let view = state.db.write(move |store| store.review_report(&id, &reviewer)).await?;
     Ok(axum::Json(view))
 }
 
@@ -190,7 +188,11 @@ pub struct ReportDecisionBody {
     /// verified, rejected or malicious.
     pub outcome: ReportOutcome,
     pub reasons: String,
-    pub on: Option<String>,
+
+    /// Refused if present: acts are dated by the server's clock when they are recorded.
+    #[serde(default)]
+    #[schema(ignore)]
+    pub on: Option<serde::de::IgnoredAny>,
 }
 
 /// Decide a report you took into review: verified (it becomes a record; the first reporter is rewarded), rejected, or malicious (the reporter is penalised).
@@ -205,8 +207,8 @@ pub async fn decide(
     crate::body::Json(body): crate::body::Json<ReportDecisionBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
     caller.require(Action::ReviewReport)?;
-    let on = act_on(body.on.as_deref())?;
+    super::refuse_client_date(body.on.is_some())?;
     let reviewer = reviewer_of(&caller);
-    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer, on, crate::now_ms())).await?;
+    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer)).await?;
     Ok(axum::Json(view))
 }

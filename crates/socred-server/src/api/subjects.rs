@@ -94,6 +94,10 @@ pub async fn search(
 pub struct ReadQuery {
     /// The date to assess on (YYYY-MM-DD, default today).
     pub as_of: Option<String>,
+    /// Answer as the ledger stood at the end of this day (YYYY-MM-DD, not after
+    /// today): only what had been recorded by then, under the rulebook then
+    /// active. `as_of` defaults to this day.
+    pub known_on: Option<String>,
     /// Why you are reading this file; shown to the subject.
     pub purpose: Option<String>,
 }
@@ -115,6 +119,12 @@ pub struct SubjectSummary {
     pub valid_until: Option<Date>,
     /// Where the full explanation is.
     pub explanation: String,
+}
+
+/// `as_of` and `known_on` of a read: `as_of` defaults to `known_on`, else today.
+fn dates(query: &ReadQuery, today: Date) -> ApiResult<(Date, Option<Date>)> {
+    let known_on = super::known_on(query.known_on.as_deref(), today)?;
+    Ok((as_of(query.as_of.as_deref(), known_on.unwrap_or(today))?, known_on))
 }
 
 /// Reads of someone else's file are logged before they are answered.
@@ -145,14 +155,23 @@ pub async fn summary(
 ) -> ApiResult<axum::Json<SubjectSummary>> {
     let id = parse_subject("id", &id)?;
     caller.require_subject(Action::ReadSubject, &id)?;
-    let as_of = as_of(query.as_of.as_deref())?;
+    let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
     let (name, summary, hit, rulebook) = state
         .db
         .read(move |store| {
             let name = store.subject_name(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            let (summary, hit) = store.summary_cached(&id, as_of)?;
-            Ok((name, summary, hit, store.rulebook().clone()))
+            match known_on {
+                Some(day) => {
+                    let known = store.known_on(day)?;
+                    let summary = socred_core::summarise(known.rulebook(), &known.file(&id)?, as_of);
+                    Ok((name, summary, true, known.rulebook().clone()))
+                }
+                None => {
+                    let (summary, hit) = store.summary_cached(&id, as_of)?;
+                    Ok((name, summary, hit, store.rulebook().clone()))
+                }
+            }
         })
         .await?;
     if !hit {
@@ -186,9 +205,15 @@ pub async fn explanation(
 ) -> ApiResult<axum::Json<Assessment>> {
     let id = parse_subject("id", &id)?;
     caller.require_subject(Action::ReadSubject, &id)?;
-    let as_of = as_of(query.as_of.as_deref())?;
+    let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
-    let assessment = state.db.read(move |store| store.assessment(&id, as_of)).await?;
+    let assessment = state
+        .db
+        .read(move |store| match known_on {
+            Some(day) => store.known_on(day)?.assessment(&id, as_of),
+            None => store.assessment(&id, as_of),
+        })
+        .await?;
     log_read(&state, &caller, id, purpose, "explanation").await?;
     Ok(axum::Json(assessment))
 }
@@ -224,7 +249,7 @@ pub async fn file(
 ) -> ApiResult<axum::Json<FileView>> {
     let id = parse_subject("id", &id)?;
     caller.require_subject(Action::ReadFile, &id)?;
-    let as_of = as_of(query.as_of.as_deref())?;
+    let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
     info(&state, id).await?;
     log_read(&state, &caller, id, purpose, "file").await?;
@@ -233,10 +258,14 @@ pub async fn file(
         .db
         .read(move |store| {
             let subject = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            let assessment = store.assessment(&id, as_of)?;
-            let due = store.due_process(&id, as_of)?;
+            let (assessment, due, decisions) = match known_on {
+                Some(day) => {
+                    let known = store.known_on(day)?;
+                    (known.assessment(&id, as_of)?, known.due_process(&id, as_of)?, known.decide_all(&id, as_of)?)
+                }
+                None => (store.assessment(&id, as_of)?, store.due_process(&id, as_of)?, store.decide_all(&id, as_of)?),
+            };
             let accesses = store.accesses(&id)?;
-            let decisions = store.decide_all(&id, as_of)?;
             let checks = store.checks_of(&id)?;
             let reports_about = store.reports_about(&id, socred_store::MAX_PAGE)?;
             let reports_filed = store.reports_by(&id, socred_store::MAX_PAGE)?;
@@ -280,7 +309,7 @@ pub async fn timeline(
     caller.require_subject(Action::ReadSubject, &id)?;
     let to = match query.to.as_deref() {
         Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("to", e.to_string()))?,
-        None => crate::today(),
+        None => caller.today(),
     };
     let from = match query.from.as_deref() {
         Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("from", e.to_string()))?,

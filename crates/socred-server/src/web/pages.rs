@@ -48,7 +48,7 @@ pub async fn public_lists(State(state): State<AppState>, MaybeCaller(caller): Ma
     let flash = Flash { ok: query.ok.clone(), error: query.error.clone() };
     let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
     let list = query.list.clone().filter(|l| !l.is_empty());
-    let today = crate::today();
+    let today = state.today();
     let (rulebook, entries) = match state
         .db
         .read({

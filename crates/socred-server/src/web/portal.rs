@@ -24,7 +24,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(fl
     let Some(id) = caller.account.subject else {
         return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), "No file", "This account is not linked to a subject.");
     };
-    let today = crate::today();
+    let today = caller.today();
     let from = today.replace_year(today.year() - 6).unwrap_or(today);
     if let Err(error) = state.db.checks_committed().await {
         return error.into_response();
@@ -290,11 +290,11 @@ pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(for
         if !caller.account.is_subject(&subject) {
             return Err(ApiError::forbidden("a subject appeals only their own entries"));
         }
-        let today = crate::today();
+        let today = caller.today();
         let appeal = CaseId::derive("appeal", &[entry.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
         let event = Event::AppealFiled { appeal: appeal.clone(), entry, grounds: form.grounds };
-        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        state.db.write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Appeal {appeal} filed."))
     }
     .await;
@@ -323,11 +323,11 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
                 return Err(ApiError::forbidden("a subject disputes only records of their own file"));
             }
         }
-        let today = crate::today();
+        let today = caller.today();
         let dispute = CaseId::derive("dispute", &[record.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
         let event = Event::DisputeFiled { dispute: dispute.clone(), record, grounds: form.grounds };
-        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        state.db.write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Dispute {dispute} filed; a reviewer must decide within the deadline."))
     }
     .await;

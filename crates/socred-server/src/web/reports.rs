@@ -134,7 +134,6 @@ pub async fn file(State(state): State<AppState>, caller: MaybeCaller, mut multip
             evidence: Vec::new(),
         };
         let actor = caller.actor();
-        let today = crate::today();
         let view = state
             .db
             .write(move |store| {
@@ -146,7 +145,7 @@ pub async fn file(State(state): State<AppState>, caller: MaybeCaller, mut multip
                 for data in &files {
                     report.evidence.push(store.add_evidence(data, &actor)?.hash);
                 }
-                store.file_report(&report, today, crate::now_ms(), &actor)
+                store.file_report(&report, &actor)
             })
             .await?;
         Ok(format!("Report {} filed: {}. It has no effect until a reviewer verifies it.", view.id, view.state))
@@ -249,13 +248,9 @@ pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Err(response) => return response,
     };
     let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
-    let today = crate::today();
     let id = form.id.clone();
-    let result = state
-        .db
-        .write(move |store| store.review_report(&id, &reviewer, today, crate::now_ms()))
-        .await
-        .map(|v| format!("Report {} is under review by you.", v.id));
+    let result =
+        state.db.write(move |store| store.review_report(&id, &reviewer)).await.map(|v| format!("Report {} is under review by you.", v.id));
     back("/reviewer/reports", result)
 }
 
@@ -276,9 +271,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
         let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
-        let today = crate::today();
-        let view =
-            state.db.write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer, today, crate::now_ms())).await?;
+        let view = state.db.write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer)).await?;
         Ok(format!("Report {} {}.", view.id, view.state))
     }
     .await;

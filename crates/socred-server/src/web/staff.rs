@@ -76,7 +76,7 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(q
         .filter(|l| l.manual)
         .map(|l| format!(r#"<option value="{}">{}</option>"#, esc(&l.code), esc(&l.title)))
         .collect();
-    let today = format_date(crate::today());
+    let today = format_date(caller.today());
     let body = format!(
         r#"<p>You record for <strong>{authority}</strong>. Every act is in the audit log under your name.</p>
 <section class="card"><h2>Search subjects</h2>
@@ -126,7 +126,7 @@ pub async fn officer_subject(
     let Ok(id) = SubjectId::parse(&id) else {
         return super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), "No such subject", "That is not a valid identifier.");
     };
-    let today = crate::today();
+    let today = caller.today();
     let loaded = state
         .db
         .read(move |store| {
@@ -219,7 +219,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
             source: &authority,
             evidence: form.evidence.as_deref().filter(|s| !s.trim().is_empty()),
         };
-        let record = input.validate(&rulebook).map_err(|problems| {
+        let record = input.validate(&rulebook, caller.today()).map_err(|problems| {
             ApiError::invalid(
                 problems[0].field,
                 problems.iter().map(|p| format!("{}: {}", p.field, p.reason)).collect::<Vec<_>>().join("; "),
@@ -284,12 +284,12 @@ pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     let result = async {
         caller.require(Action::ProposeEntry)?;
         let subject = SubjectId::parse(form.subject.trim()).map_err(|e| ApiError::invalid("subject", e.to_string()))?;
-        let today = crate::today();
+        let today = caller.today();
         let case = CaseId::derive("proposal", &[subject.as_str(), &form.list, &form.legal_basis, &form.facts, &format_date(today)]);
         let entry = EntryId::for_proposal(&form.list, &case);
         let actor = caller.actor();
         let event = Event::ListProposed { entry: entry.clone(), list: form.list, legal_basis: form.legal_basis, facts: form.facts };
-        state.db.write(move |store| store.act(Some(&subject), today, &actor, event)).await?;
+        state.db.write(move |store| store.act(Some(&subject), &actor, event)).await?;
         Ok(format!("Proposed {entry}; a written notice must be served before the appeal window opens."))
     }
     .await;
@@ -301,7 +301,7 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, Query(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let today = crate::today();
+    let today = caller.today();
     let queue = match state.db.read(move |store| store.queue(today)).await {
         Ok(queue) => queue,
         Err(error) => return error.into_response(),
@@ -454,8 +454,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
             }
         };
         let actor = caller.actor();
-        let today = crate::today();
-        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        state.db.write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Decided {case}."))
     }
     .await;
@@ -476,9 +475,8 @@ pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Fo
     let result = async {
         let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let actor = caller.actor();
-        let today = crate::today();
         let event = Event::NoticeServed { entry: entry.clone() };
-        state.db.write(move |store| store.act(None, today, &actor, event)).await?;
+        state.db.write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Notice served for {entry}; the appeal window is open."))
     }
     .await;
@@ -497,7 +495,7 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let year = query.year.unwrap_or(crate::today().year() - 1).clamp(1800, 9999);
+    let year = query.year.unwrap_or(caller.today().year() - 1).clamp(1800, 9999);
     let page_number = query.page.unwrap_or(0).min(1_000_000);
     const PAGE: u32 = 200;
     let result = state

@@ -12,7 +12,7 @@ use socred_server::{RunningServer, ServerConfig};
 use socred_store::{Actor, NewAccount, NewSubject, Store};
 
 pub const PERSON: &str = "110101199003074514";
-pub const OTHER: &str = "440524188001010014";
+pub const OTHER: &str = "440524198001010013";
 pub const GUARDIAN: &str = "11010519491231002X";
 pub const ORG: &str = "91350100M000100Y43";
 pub const AUTHORITY: &str = "Municipal Tax Bureau";
@@ -40,7 +40,8 @@ impl TestServer {
         let db = dir.path().join("server.db");
         let mut tokens = HashMap::new();
         {
-            let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init").unwrap();
+            let mut store =
+                Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init", socred_store::TimeSettings::replay()).unwrap();
             for (id, name, guardians) in [
                 (GUARDIAN, "Wang Fang", vec![]),
                 (PERSON, "Li Ming", vec![GUARDIAN]),
@@ -94,15 +95,19 @@ impl TestServer {
                 source: AUTHORITY.into(),
                 evidence: Some("case 17".into()),
             };
-            let officer = Actor::new(&username(Role::Officer), time::OffsetDateTime::now_utc()).unwrap();
-            store.add_record(&tax, &officer).unwrap();
+            // A replayed history: each record recorded the day it happened.
+            let officer_on = |day: &str| {
+                let day = socred_core::parse_date(day).unwrap();
+                Actor::new(&username(Role::Officer), socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+            };
+            store.add_record(&tax, &officer_on("2025-03-01")).unwrap();
             let judgment = Record {
                 id: RecordId::parse("jd-1").unwrap(),
                 behaviour: "judgment-default".into(),
                 occurred_on: socred_core::parse_date("2025-01-10").unwrap(),
                 ..tax.clone()
             };
-            store.add_record(&judgment, &officer).unwrap();
+            store.add_record(&judgment, &officer_on("2025-01-10")).unwrap();
         }
         let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
         config.readers = 4;
@@ -144,6 +149,16 @@ impl TestServer {
 
     pub fn fingerprint(&self) -> String {
         Store::open_read_only(&self.db).unwrap().ledger_fingerprint().unwrap()
+    }
+
+    /// Restarts the server on the same (replay) store with its clock stopped on
+    /// `day`: the brief's dated scenarios, one day at a time.
+    pub async fn restart_on(&mut self, day: &str) {
+        self.stop().await;
+        let mut config = ServerConfig::new(self.db.clone(), "127.0.0.1:0".parse().unwrap());
+        config.readers = 4;
+        config.fixed_day = Some(socred_core::parse_date(day).unwrap());
+        self.server = Some(socred_server::start(config).await.unwrap());
     }
 
     /// Stops the server; the store stays for inspection until the value is dropped.

@@ -9,7 +9,7 @@ use socred_store::Store;
 
 pub const PERSON: &str = "110101199003074514";
 pub const GUARDIAN: &str = "11010519491231002X";
-pub const OTHER_PERSON: &str = "440524188001010014";
+pub const OTHER_PERSON: &str = "440524198001010013";
 pub const ORG: &str = "91350100M000100Y43";
 
 pub struct Env {
@@ -18,8 +18,16 @@ pub struct Env {
 }
 
 impl Env {
-    /// A temporary directory with an initialised store.
+    /// A temporary directory with a store for scenario replay: commands may
+    /// date their acts with `--on`, as the brief's dated scenarios need.
     pub fn new() -> Env {
+        let env = Env::empty();
+        env.ok(&["init", "--replay"]);
+        env
+    }
+
+    /// A temporary directory with a live store: every act is dated by the clock.
+    pub fn live() -> Env {
         let env = Env::empty();
         env.ok(&["init"]);
         env

@@ -1,0 +1,72 @@
+//! The change feed: how a process that keeps derived state in memory (the
+//! server's check index) follows writes made by another process (a CLI
+//! command, an import, another server) on the same ledger.
+//!
+//! Every write appends the subjects it touched to `changes`; a follower keeps
+//! a cursor and reads what came after it. SQLite's `data_version` tells,
+//! without a query, whether another connection committed anything at all.
+
+use rusqlite::params;
+
+use crate::Store;
+use crate::error::Result;
+
+/// Rows kept in the feed; older rows are pruned. A follower whose cursor falls
+/// behind them reloads everything.
+pub const CHANGES_KEPT: i64 = 1_000_000;
+/// Beyond this many changed subjects in one read, reloading everything is cheaper.
+pub const MAX_CHANGED_SUBJECTS: usize = 100_000;
+
+/// What changed after a cursor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The cursor to read from next time.
+    pub cursor: i64,
+    /// Keys of the subjects whose files changed (without repetition).
+    pub subjects: Vec<i64>,
+    /// Everything may have changed (a new rulebook, a cursor behind the
+    /// pruned rows, or too many subjects): reload all.
+    pub everything: bool,
+}
+
+impl Store {
+    /// The newest position of the feed: a follower starts from here after
+    /// loading everything.
+    pub fn change_cursor(&self) -> Result<i64> {
+        Ok(self.connection.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?.query_row([], |row| row.get(0))?)
+    }
+
+    /// Changes after `cursor`.
+    pub fn changes_since(&self, cursor: i64) -> Result<Changes> {
+        let oldest: Option<i64> = self.connection.prepare_cached("SELECT MIN(seq) FROM changes")?.query_row([], |row| row.get(0))?;
+        let newest = self.change_cursor()?;
+        if newest <= cursor {
+            return Ok(Changes { cursor, ..Changes::default() });
+        }
+        if oldest.is_some_and(|oldest| oldest > cursor + 1) {
+            return Ok(Changes { cursor: newest, subjects: Vec::new(), everything: true });
+        }
+        let mut statement = self.connection.prepare_cached("SELECT DISTINCT subject FROM changes WHERE seq > ?1 AND seq <= ?2 LIMIT ?3")?;
+        let subjects: Vec<i64> = statement
+            .query_map(params![cursor, newest, MAX_CHANGED_SUBJECTS as i64 + 1], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let everything = subjects.len() > MAX_CHANGED_SUBJECTS || subjects.contains(&0);
+        Ok(Changes { cursor: newest, subjects: if everything { Vec::new() } else { subjects }, everything })
+    }
+
+    /// Drops feed rows older than the newest [`CHANGES_KEPT`]. Derived data:
+    /// the commit skips the fsync.
+    pub fn prune_changes(&mut self) -> Result<usize> {
+        let newest = self.change_cursor()?;
+        self.connection.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let pruned = self.connection.execute("DELETE FROM changes WHERE seq <= ?1", [newest - CHANGES_KEPT]);
+        self.connection.execute_batch("PRAGMA synchronous = FULL")?;
+        Ok(pruned?)
+    }
+
+    /// Changes whenever another connection commits to the store (SQLite's
+    /// `PRAGMA data_version`): a cheap test before reading the feed.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.connection.prepare_cached("PRAGMA data_version")?.query_row([], |row| row.get(0))?)
+    }
+}
