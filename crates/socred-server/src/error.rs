@@ -94,10 +94,14 @@ impl From<StoreError> for ApiError {
             | StoreError::AlreadyInitialised(_)
             | StoreError::NotAStore(_)
             | StoreError::AuditBroken(_)
-            | StoreError::Database(_)
-            | StoreError::Corrupt(_) => {
+            | StoreError::Database(_) => {
                 tracing::error!(error = %message, "store failure");
                 ApiError::internal("the store failed; the error is logged")
+            }
+            StoreError::Corrupt(_) => {
+                // The details name the subject and the row: for the operator's log, not the caller.
+                tracing::error!(error = %message, "a stored row is damaged");
+                ApiError::internal("this file cannot be read: a stored row is damaged; the operator is alerted by the log")
             }
         }
     }

@@ -91,6 +91,7 @@ pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
         .route("/healthz", axum::routing::get(api::meta::healthz))
         .route("/metrics", axum::routing::get(metrics::render))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state.clone());
@@ -108,6 +109,11 @@ pub struct RunningServer {
 impl RunningServer {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The store behind the server (tests and the demo).
+    pub fn db(&self) -> Arc<db::Db> {
+        Arc::clone(&self.db)
     }
 
     /// Stops accepting, finishes in-flight requests, drains the writer.

@@ -305,10 +305,29 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = String::with_capacity(16 * 1024);
     state.http.render(&mut text);
     state.checks.render(&mut text);
+    render_check_log(state.db.check_log_health(), &mut text);
     if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         render_ledger(&reports, &partners, &mut text);
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// Whether the check log is written, and how long answered checks wait for their commit.
+fn render_check_log(health: &crate::db::CheckLogHealth, text: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(text, "# HELP socred_check_log_failing 1 while commits of the check log fail (checks are refused meanwhile).");
+    let _ = writeln!(text, "# TYPE socred_check_log_failing gauge");
+    let _ = writeln!(text, "socred_check_log_failing {}", u8::from(health.failing()));
+    let _ = writeln!(text, "# HELP socred_check_log_failed_commits_total Commits of the check log that failed (retried).");
+    let _ = writeln!(text, "# TYPE socred_check_log_failed_commits_total counter");
+    let _ = writeln!(text, "socred_check_log_failed_commits_total {}", health.failed_commits.load(Ordering::Relaxed));
+    let _ = writeln!(text, "# HELP socred_check_log_held Answered checks held for a commit that failed.");
+    let _ = writeln!(text, "# TYPE socred_check_log_held gauge");
+    let _ = writeln!(text, "socred_check_log_held {}", health.held.load(Ordering::Relaxed));
+    let _ =
+        writeln!(text, "# HELP socred_check_log_delay_ms_max The longest an answered check waited for its commit (the crash-loss window).");
+    let _ = writeln!(text, "# TYPE socred_check_log_delay_ms_max gauge");
+    let _ = writeln!(text, "socred_check_log_delay_ms_max {}", health.delay_ms_max.load(Ordering::Relaxed));
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ async fn the_web_ui_in_a_real_browser() {
             &scope,
             "jan-1",
             0,
-            &actor("bikes"),
+            &actor_on("bikes", "2026-01-05"),
         )
         .unwrap();
     }

@@ -952,6 +952,11 @@ impl Store {
         audit::head(&self.connection)
     }
 
+    /// How many checks the check log holds.
+    pub fn checks_logged(&self) -> Result<i64> {
+        Ok(self.connection.query_row("SELECT coalesce(sum(rows), 0) FROM check_groups", [], |row| row.get(0))?)
+    }
+
     /// A fingerprint of the whole ledger's content, for tests that must show
     /// a refused write changed nothing.
     pub fn ledger_fingerprint(&self) -> Result<String> {

@@ -308,3 +308,57 @@ proptest! {
         store.audit_verify().unwrap();
     }
 }
+
+#[test]
+fn a_view_as_known_on_a_day_answers_as_the_ledger_stood_then() {
+    let at = |on: &str| actor_on(day(on));
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &at("2025-01-01"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    store
+        .add_subject(&NewSubject { id: id(GUARDIAN), name: "Wang Fang".into(), guardians: vec![], represents: vec![] }, &at("2025-01-01"))
+        .unwrap();
+    // The judgment is recorded the day it happened; a tax evasion of February only on 1 April.
+    store.add_record(&record("jd-1", GUARDIAN, "judgment-default", "2025-01-10"), &at("2025-01-10")).unwrap();
+    store.add_record(&record("tax-1", GUARDIAN, "tax-evasion", "2025-02-01"), &at("2025-04-01")).unwrap();
+    // A child is linked in May.
+    store
+        .add_subject(
+            &NewSubject { id: id(PERSON), name: "Li Ming".into(), guardians: vec![id(GUARDIAN)], represents: vec![] },
+            &at("2025-05-01"),
+        )
+        .unwrap();
+    let score = |store: &Store, known_on: &str, as_of: &str| {
+        store.known_on(day(known_on)).unwrap().assessment(&id(GUARDIAN), day(as_of)).unwrap().score
+    };
+    assert_eq!(score(&store, "2025-03-01", "2025-03-01"), 900, "on 1 March the ledger knew only the judgment");
+    assert_eq!(score(&store, "2025-04-01", "2025-03-01"), 800, "from 1 April it knows the February evasion too");
+    assert_eq!(store.assessment(&id(GUARDIAN), day("2025-03-01")).unwrap().score, 800, "the present view");
+    let flight = |known_on: &str, as_of: &str| -> &'static str {
+        store.known_on(day(known_on)).unwrap().decide(&id(GUARDIAN), "civil-aviation", day(as_of)).unwrap().outcome.as_str()
+    };
+    assert_eq!(flight("2025-01-15", "2025-01-15"), "allow", "what an airline was told on 15 January");
+    assert_eq!(flight("2025-01-25", "2025-01-25"), "deny");
+    // The child was not yet registered (nor linked) on 1 April.
+    assert!(matches!(store.known_on(day("2025-04-01")).unwrap().file(&id(PERSON)), Err(StoreError::UnknownSubject(_))));
+    let school = |known_on: &str| -> &'static str {
+        store.known_on(day(known_on)).unwrap().decide(&id(PERSON), "private-school-admission", day("2025-06-01")).unwrap().outcome.as_str()
+    };
+    assert_eq!(school("2025-06-01"), "deny", "a listed guardian's child, once linked");
+    // Before the store existed there is nothing to read.
+    assert!(matches!(store.known_on(day("2020-01-01")), Err(StoreError::Invalid { field, .. }) if field == "known_on"));
+    // A later rulebook does not rewrite what was answered under the earlier one.
+    let harsher = DEFAULT_RULEBOOK
+        .replace("points = -100\ncategory = \"tax\"", "points = -300\ncategory = \"tax\"")
+        .replace("version = \"2026.1\"", "version = \"2026.2\"");
+    store.activate_rulebook(&harsher, "v2.toml", &at("2025-07-01")).unwrap();
+    assert_eq!(score(&store, "2025-06-30", "2025-06-30"), 800, "under the rulebook active then");
+    assert_eq!(score(&store, "2025-07-01", "2025-06-30"), 600, "under the new one");
+}

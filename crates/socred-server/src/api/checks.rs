@@ -200,10 +200,9 @@ pub async fn run_check<R>(
 ) -> ApiResult<R> {
     caller.require(Action::Check)?;
     let subject = parse_subject("subject", subject)?;
-    // One clock reading: the log's time and the default date.
-    let now = time::OffsetDateTime::now_utc();
-    let as_of = as_of_or(as_of_text, now.date())?;
-    let at_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    // One clock reading (the server's, when the request arrived): the log's time and the default date.
+    let as_of = as_of_or(as_of_text, caller.today())?;
+    let at_ms = caller.moment.unix_ms;
     if !in_scope(caller, service) {
         if let Some(key) = state.db.hot.key_of(&subject) {
             state.db.log_check(&refused(caller, at_ms, key, service, as_of)).await?;

@@ -74,6 +74,31 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// On a replay store, every page says so: its acts are dated by whoever
+/// replays a scenario, not by the clock, so nothing on it is a live record.
+pub async fn replay_notice(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let clock = state.db.clock();
+    let response = next.run(request).await;
+    let is_html = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    if !clock.is_replay() || !is_html {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Pages are rendered whole in memory; this bound is far above any of them.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response();
+    };
+    let page = String::from_utf8_lossy(&bytes);
+    let notice = format!(
+        r#"<main id="main"><p class="replay" role="note" data-testid="replay-notice">A replay store: acts here are dated by whoever replays a scenario (today: {}), not by the clock. Nothing here is a live record.</p>"#,
+        socred_core::date::format_date(clock.today())
+    );
+    let page = page.replacen(r#"<main id="main">"#, &notice, 1);
+    let mut response = Response::from_parts(parts, axum::body::Body::from(page));
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    response
+}
+
 /// HTML-escapes text for element content and attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -26,8 +26,14 @@ pub struct TestServer {
     pub client: reqwest::Client,
 }
 
+/// The setup acts now, by the clock of a live store (the day in the store's time zone).
 fn actor() -> Actor {
-    Actor::new("setup", time::OffsetDateTime::now_utc()).unwrap()
+    let now = socred_core::date::Moment::at(
+        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        socred_store::DEFAULT_UTC_OFFSET,
+    )
+    .unwrap();
+    Actor::new("setup", now).unwrap()
 }
 
 pub fn username(role: Role) -> String {
@@ -35,13 +41,23 @@ pub fn username(role: Role) -> String {
 }
 
 impl TestServer {
+    /// A server on a replay store whose two records were recorded on the days they happened.
     pub async fn start() -> TestServer {
+        TestServer::start_with(socred_store::TimeSettings::replay()).await
+    }
+
+    /// A server on a live store: every act, the setup's included, dated by the clock.
+    pub async fn start_live() -> TestServer {
+        TestServer::start_with(socred_store::TimeSettings::clock()).await
+    }
+
+    async fn start_with(time: socred_store::TimeSettings) -> TestServer {
+        let live = time.dating == socred_store::Dating::Clock;
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
         let mut tokens = HashMap::new();
         {
-            let mut store =
-                Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init", socred_store::TimeSettings::replay()).unwrap();
+            let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init", time).unwrap();
             for (id, name, guardians) in [
                 (GUARDIAN, "Wang Fang", vec![]),
                 (PERSON, "Li Ming", vec![GUARDIAN]),
@@ -96,7 +112,11 @@ impl TestServer {
                 evidence: Some("case 17".into()),
             };
             // A replayed history: each record recorded the day it happened.
+            let clock = store.clock();
             let officer_on = |day: &str| {
+                if live {
+                    return Actor::new(&username(Role::Officer), clock.now()).unwrap();
+                }
                 let day = socred_core::parse_date(day).unwrap();
                 Actor::new(&username(Role::Officer), socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
             };
@@ -149,6 +169,14 @@ impl TestServer {
 
     pub fn fingerprint(&self) -> String {
         Store::open_read_only(&self.db).unwrap().ledger_fingerprint().unwrap()
+    }
+
+    /// Restarts the server on the same store, on the system clock.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut config = ServerConfig::new(self.db.clone(), "127.0.0.1:0".parse().unwrap());
+        config.readers = 4;
+        self.server = Some(socred_server::start(config).await.unwrap());
     }
 
     /// Restarts the server on the same (replay) store with its clock stopped on
