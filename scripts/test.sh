@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of socred: core, store, ingest, CLI, HTTP, and the browser
-# tests in headless Chromium. Installs what the browser tests need (Debian's
-# chromium, playwright-core from the lockfile) when it is missing.
+# tests in headless Chromium. Installs what the tests need when it is missing:
+# Debian's chromium and playwright-core (browser tests), python-stdnum (the
+# identifier check characters are compared with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,11 @@ if [ -z "${SOCRED_SKIP_BROWSER:-}" ]; then
         echo "installing playwright-core for the browser tests"
         (cd crates/socred-server/browser && npm ci --no-audit --no-fund --loglevel=error)
     fi
+fi
+
+if ! python3 -c "import stdnum" 2>/dev/null; then
+    echo "installing python-stdnum for the differential test of identifiers"
+    python3 -m pip install --quiet python-stdnum
 fi
 
 cargo test --workspace --locked "$@"

@@ -154,3 +154,54 @@ proptest! {
         }
     }
 }
+
+/// Any date the calendar type can hold, the ends included: the core must
+/// compute (saturating) where an edge would have refused.
+fn any_date() -> impl Strategy<Value = Date> {
+    prop_oneof![
+        Just(Date::MIN),
+        Just(Date::MAX),
+        (Date::MIN.to_julian_day()..=Date::MAX.to_julian_day()).prop_map(|day| Date::from_julian_day(day).unwrap()),
+        date_strategy(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Records, voids, events and as-of dates anywhere in the calendar: the
+    /// assessment, the lists, the timeline and the check of a new event
+    /// answer without a panic.
+    #[test]
+    fn no_date_makes_the_core_panic(
+        dated in proptest::collection::vec((record_strategy(), any_date(), any_date()), 0..12),
+        as_of in any_date(),
+        act_on in any_date(),
+    ) {
+        let rulebook = rulebook();
+        let mut file = SubjectFile::default();
+        for (mut record, occurred_on, recorded_on) in dated {
+            record.occurred_on = occurred_on;
+            file.recorded.insert(record.id.clone(), socred_core::record::Recording { on: recorded_on, by: "clerk".into() });
+            if recorded_on.to_julian_day() % 5 == 0 {
+                file.voids.push(Void { record_id: record.id.clone(), reason: "test".into(), recorded_on });
+            }
+            file.records.push(record);
+        }
+        let summary = summarise(&rulebook, &file, as_of);
+        let assessment = assess(&rulebook, subject(), &file, as_of);
+        prop_assert_eq!(summary.score, assessment.score);
+        let view = socred_core::lists::evaluate(&rulebook, subject(), &file, as_of);
+        let _ = socred_core::assess::timeline(&rulebook, &file, as_of, act_on);
+        let _ = file.as_known_on(act_on);
+        for entry in &view.entries {
+            let appeal = socred_core::process::Event::AppealFiled {
+                appeal: socred_core::process::CaseId::parse("a-1").unwrap(),
+                entry: entry.id.clone(),
+                grounds: "g".into(),
+            };
+            let stored = socred_core::process::StoredEvent { seq: 1, on: act_on, actor: "subject".into(), event: appeal };
+            let _ = socred_core::lists::check(&rulebook, subject(), &file, &stored);
+        }
+    }
+}

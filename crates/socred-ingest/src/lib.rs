@@ -11,7 +11,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use socred_core::record::RecordInput;
-use socred_store::{Actor, LineError, PartnerBatch, PartnerScope, RowOutcome, Store, StoreError};
+pub use socred_store::PartnerScope;
+use socred_store::{Actor, LineError, PartnerBatch, RowOutcome, Store, StoreError};
 
 /// A line longer than this is refused without being read into memory whole.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
@@ -140,7 +141,13 @@ struct Parser {
     partner: Option<PartnerScope>,
     keep_raw: bool,
     batch: Vec<Item>,
-    sender: std::sync::mpsc::SyncSender<Vec<Item>>,
+    sink: Sink,
+}
+
+/// Where parsed batches go: the writer thread, or a list (a dry run).
+enum Sink {
+    Writer(std::sync::mpsc::SyncSender<Vec<Item>>),
+    Collect(Vec<Item>),
 }
 
 /// The writer stopped (it met an error); the parser just stops too.
@@ -160,7 +167,13 @@ impl Parser {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
-        self.sender.send(batch).map_err(|_| Stopped)
+        match &mut self.sink {
+            Sink::Writer(sender) => sender.send(batch).map_err(|_| Stopped),
+            Sink::Collect(items) => {
+                items.extend(batch);
+                Ok(())
+            }
+        }
     }
 
     fn progress(&mut self, bytes: u64) -> Result<(), Stopped> {
@@ -351,6 +364,41 @@ pub fn batch_id_of(given: Option<&str>, content: &[u8]) -> Result<String, String
     }
 }
 
+/// One line of a dry run: the record it would store, or every problem with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowCheck {
+    Valid { line: u64, record: socred_core::Record },
+    Invalid { line: u64, problems: Vec<(String, String)> },
+}
+
+/// Parses and validates a file as an import recorded on `today` would,
+/// without a store: every row's verdict, in order (rows are bounded like an
+/// import's lines; the file is read whole into memory, so callers bound it).
+pub fn dry_run(
+    reader: impl BufRead,
+    format: Format,
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    today: socred_core::Date,
+    partner: Option<PartnerScope>,
+) -> Result<Vec<RowCheck>, IngestError> {
+    let mut parser = Parser { rulebook, today, partner, keep_raw: false, batch: Vec::new(), sink: Sink::Collect(Vec::new()) };
+    let result = match format {
+        Format::Ndjson => read_ndjson(&mut parser, reader),
+        Format::Csv => read_csv(&mut parser, reader),
+    }?;
+    debug_assert!(result.is_ok(), "a list never stops taking rows");
+    let _ = parser.flush();
+    let Sink::Collect(items) = parser.sink else { unreachable!("a dry run collects") };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Valid { line, record, .. } => Some(RowCheck::Valid { line, record }),
+            Item::Invalid { line, problems, .. } => Some(RowCheck::Invalid { line, problems }),
+            Item::Progress(_) | Item::RejectsHeader(_) => None,
+        })
+        .collect())
+}
+
 /// Runs inside the import's transaction, just before it commits.
 type BeforeCommit<'c> = &'c mut dyn FnMut(&mut socred_store::ImportSession<'_>, &ImportReport) -> Result<(), StoreError>;
 
@@ -390,7 +438,8 @@ fn import_as(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Item>>(QUEUE_BATCHES);
     let (parsed, written) = std::thread::scope(|scope| {
         let parser = scope.spawn(move || -> Result<(), IngestError> {
-            let mut parser = Parser { rulebook, today: actor.today(), partner, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sender };
+            let sink = Sink::Writer(sender);
+            let mut parser = Parser { rulebook, today: actor.today(), partner, keep_raw, batch: Vec::with_capacity(BATCH_ROWS), sink };
             let result = match options.format {
                 Format::Ndjson => read_ndjson(&mut parser, reader),
                 Format::Csv => read_csv(&mut parser, reader),

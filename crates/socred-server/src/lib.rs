@@ -76,7 +76,9 @@ impl AppState {
 /// Builds the whole application: API, web pages, metrics.
 pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
     let (api_router, openapi) = api::router();
-    let openapi_json = openapi.to_pretty_json().expect("the OpenAPI document serialises");
+    let mut document = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
+    api::constraints::constrain(&mut document);
+    let openapi_json = serde_json::to_string_pretty(&document).expect("the OpenAPI document serialises");
     let state = AppState(Arc::new(Inner {
         db,
         http: metrics::HttpMetrics::default(),

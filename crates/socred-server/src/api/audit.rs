@@ -13,6 +13,7 @@ use crate::body::Query;
 use crate::error::{ApiResult, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only entries about this subject.

@@ -205,6 +205,7 @@ pub async fn decide_repair(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     pub as_of: Option<String>,

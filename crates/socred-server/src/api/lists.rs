@@ -20,6 +20,7 @@ use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublicQuery {
     /// A list code (default: every published list).
@@ -132,6 +133,7 @@ pub async fn visible_entry(state: &AppState, caller: &Caller, entry: &EntryId, a
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EntryQuery {
     pub as_of: Option<String>,

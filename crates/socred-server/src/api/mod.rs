@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 pub mod checks;
+pub mod constraints;
 pub mod lists;
 pub mod meta;
 pub mod partners;

@@ -22,6 +22,7 @@ pub const MAX_PARTNER_LINES: usize = 10_000;
 const PAGE: u32 = 500;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BatchParams {
     /// Store the good lines and list the bad ones, instead of refusing the whole batch.

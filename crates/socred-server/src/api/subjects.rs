@@ -67,6 +67,7 @@ pub async fn register(State(state): State<AppState>, caller: Caller, Json(body):
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// The start of an identifier, or part of a name.
@@ -90,6 +91,7 @@ pub async fn search(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReadQuery {
     /// The date to assess on (YYYY-MM-DD, default today).
@@ -286,6 +288,7 @@ pub async fn file(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
     /// Start (default: 6 years before `to`).
