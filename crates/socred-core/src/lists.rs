@@ -650,6 +650,7 @@ fn record_facts(rulebook: &Rulebook, record: &Record) -> String {
 fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes: &[RawTierChange], as_of: Date) -> Vec<(usize, Origin)> {
     let mut out = Vec::new();
     let void_reasons: HashMap<&RecordId, &str> = file.voids.iter().map(|v| (&v.record_id, v.reason.as_str())).collect();
+    let mut histories = KnownHistories { rulebook, file, as_of, by_day: HashMap::new() };
     for (list_index, spec) in rulebook.lists.iter().enumerate() {
         if !spec.applies_to.contains(&subject.kind()) {
             continue;
@@ -661,7 +662,8 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                     for record in file.records.iter().filter(|r| &r.behaviour == code) {
                         // The notice is served the day the ledger learned of the record,
                         // however long ago it happened: the window runs from then.
-                        let served_on = file.recorded_on(record);
+                        let id = EntryId::for_record(&spec.code, &record.id);
+                        let served_on = not_before_rule_change(file, &id, file.recorded_on(record));
                         if served_on > as_of || !seen.insert(&record.id) {
                             continue;
                         }
@@ -669,7 +671,7 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                         out.push((
                             list_index,
                             Origin {
-                                id: EntryId::for_record(&spec.code, &record.id),
+                                id,
                                 started_on: served_on,
                                 authority: record.source.clone(),
                                 raised_by: file.recorded_by(&record.id).map_or_else(|| record.source.clone(), str::to_string),
@@ -688,7 +690,8 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                             continue;
                         }
                         let left = changes[index + 1..].first().map(|next| next.on);
-                        let served_on = learned_on(rulebook, file, change);
+                        let id = EntryId::for_tier(&spec.code, &subject, name, change.on);
+                        let served_on = not_before_rule_change(file, &id, learned_on(&mut histories, change));
                         // Nobody is listed for a spell in a tier that ended before the
                         // ledger learned of it, nor before the ledger learned of it.
                         if served_on > as_of || (*while_in_tier && left.is_some_and(|left| left <= served_on)) {
@@ -698,7 +701,7 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                         out.push((
                             list_index,
                             Origin {
-                                id: EntryId::for_tier(&spec.code, &subject, name, change.on),
+                                id,
                                 started_on: served_on,
                                 authority: authority.clone(),
                                 raised_by: authority,
@@ -742,12 +745,38 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
     out
 }
 
+/// An entry the rulebook in force makes, that the subject did not have before
+/// the rulebook took effect, is noticed on that day at the earliest.
+fn not_before_rule_change(file: &SubjectFile, entry: &EntryId, served_on: Date) -> Date {
+    match &file.carried_over {
+        Some(carried) if !carried.entries.contains(entry) => served_on.max(carried.since),
+        _ => served_on,
+    }
+}
+
 /// The first day on which the ledger knew of a tier change. The tier on a
 /// date follows from the records dated up to it; when some of those were
 /// recorded (or voided) later, the change became known on the first of those
 /// days from which the file, as it was known that day, shows it. Without late
 /// records (a replayed scenario) that is the day of the change itself.
-fn learned_on(rulebook: &Rulebook, file: &SubjectFile, change: &RawTierChange) -> Date {
+/// Tier histories of a file as known on each day asked, computed once a day
+/// (a history up to `as_of` holds every change up to any earlier day too).
+struct KnownHistories<'f> {
+    rulebook: &'f Rulebook,
+    file: &'f SubjectFile,
+    as_of: Date,
+    by_day: HashMap<Date, Vec<RawTierChange>>,
+}
+
+impl KnownHistories<'_> {
+    fn changes(&mut self, known_on: Date) -> &[RawTierChange] {
+        let (rulebook, file, as_of) = (self.rulebook, self.file, self.as_of);
+        self.by_day.entry(known_on).or_insert_with(|| tier_changes(rulebook, &file.as_known_on(known_on), as_of))
+    }
+}
+
+fn learned_on(histories: &mut KnownHistories<'_>, change: &RawTierChange) -> Date {
+    let file = histories.file;
     let day = change.on;
     let occurred: HashMap<&RecordId, Date> = file.records.iter().map(|r| (&r.id, r.occurred_on)).collect();
     let mut later: Vec<Date> = file
@@ -763,10 +792,11 @@ fn learned_on(rulebook: &Rulebook, file: &SubjectFile, change: &RawTierChange) -
     }
     later.sort_unstable();
     later.dedup();
-    let shows_change =
-        |known_on: Date| tier_changes(rulebook, &file.as_known_on(known_on), day).iter().any(|c| c.on == day && c.to == change.to);
     let last = *later.last().expect("not empty");
-    std::iter::once(day).chain(later).find(|known_on| shows_change(*known_on)).unwrap_or(last)
+    std::iter::once(day)
+        .chain(later)
+        .find(|known_on| histories.changes(*known_on).iter().any(|c| c.on == day && c.to == change.to))
+        .unwrap_or(last)
 }
 
 /// Which entry each appeal and repair belongs to.

@@ -204,6 +204,18 @@ pub struct SubjectFile {
     /// When and by whom each record was recorded. A record missing here (a
     /// file built by hand for a scenario) counts as recorded on the day it occurred.
     pub recorded: std::collections::HashMap<RecordId, Recording>,
+    /// Under a rulebook activated after the store began: the day it took
+    /// effect and the list entries the subject had before. An entry the new
+    /// version makes that was not among them is noticed on that day at the
+    /// earliest: a rule change never serves a notice in the past.
+    pub carried_over: Option<CarriedOver>,
+}
+
+/// The entries a subject had when the rulebook in force took effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedOver {
+    pub since: Date,
+    pub entries: std::collections::HashSet<crate::process::EntryId>,
 }
 
 impl SubjectFile {
@@ -218,7 +230,8 @@ impl SubjectFile {
     }
 
     /// The file as the ledger held it at the end of `day`: the records, voids
-    /// and events recorded on or before it.
+    /// and events recorded on or before it (the carried-over entries belong to
+    /// the rulebook, which the caller chooses for that day).
     pub fn as_known_on(&self, day: Date) -> SubjectFile {
         let records: Vec<Record> = self.records.iter().filter(|record| self.recorded_on(record) <= day).cloned().collect();
         let recorded =
@@ -228,6 +241,7 @@ impl SubjectFile {
             voids: self.voids.iter().filter(|void| void.recorded_on <= day).cloned().collect(),
             events: self.events.iter().filter(|event| event.on <= day).cloned().collect(),
             recorded,
+            carried_over: self.carried_over.clone(),
         }
     }
 }

@@ -31,8 +31,11 @@ const BEHAVIOURS: [&str; 8] = [
     "tax-evasion",
 ];
 
+/// The import is recorded on 1 July 2025 (a replay store): every generated record lies within the
+/// rulebook's five years before it.
 fn actor() -> Actor {
-    Actor::new("bench", time::OffsetDateTime::UNIX_EPOCH).unwrap()
+    let day = Date::from_calendar_date(2025, time::Month::July, 1).unwrap();
+    Actor::new("bench", socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
 }
 
 fn subjects(count: u64) -> Vec<SubjectId> {
@@ -54,7 +57,7 @@ fn mix(mut x: u64) -> u64 {
 }
 
 fn records(subjects: &[SubjectId], count: u64) -> Vec<Record> {
-    let base = Date::from_calendar_date(2020, time::Month::January, 1).unwrap();
+    let base = Date::from_calendar_date(2020, time::Month::July, 2).unwrap();
     (0..count)
         .map(|index| {
             let r = mix(index + 1);
@@ -62,7 +65,7 @@ fn records(subjects: &[SubjectId], count: u64) -> Vec<Record> {
                 id: RecordId::parse(&format!("bench-{index:010}")).unwrap(),
                 subject: subjects[(r % subjects.len() as u64) as usize],
                 behaviour: BEHAVIOURS[((r >> 20) % BEHAVIOURS.len() as u64) as usize].to_string(),
-                occurred_on: base + time::Duration::days(((r >> 32) % 2000) as i64),
+                occurred_on: base + time::Duration::days(((r >> 32) % 1800) as i64),
                 source: "Municipal Public Security Bureau".to_string(),
                 evidence: Some(format!("case {}", r % 100_000)),
             }

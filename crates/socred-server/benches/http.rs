@@ -62,10 +62,14 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
         Store::create(&building, socred_core::DEFAULT_RULEBOOK, "default.toml", &actor(), "bench", socred_store::TimeSettings::replay())
             .unwrap();
     let until = time::macros::date!(2026 - 06 - 30);
-    let mut population = Population::new(PopulationConfig { seed: 1, subjects, until, years: 2 }).peekable();
+    let config = PopulationConfig { seed: 1, subjects, until, years: 2 };
+    let start = config.history_start();
+    let mut population = Population::new(config).peekable();
     while population.peek().is_some() {
         let mut session = store.begin_import(&actor(), "bench.generate").unwrap();
         for subject in population.by_ref().take(50_000) {
+            // A replayed history, as the demo's: each act recorded the day it happened.
+            session.replay_on(subject.registered_on(start)).unwrap();
             session
                 .push_subject(&NewSubject {
                     id: subject.id,
@@ -75,6 +79,7 @@ fn store_of(subjects: u64, dir: &Path) -> PathBuf {
                 })
                 .unwrap();
             for record in &subject.records {
+                session.replay_on(record.occurred_on).unwrap();
                 session.push(record).unwrap();
             }
         }
@@ -196,7 +201,9 @@ fn ensure_listed(db: &Path, share: f64) -> f64 {
             break;
         }
         let on = today - time::Duration::days(60);
-        let mut session = store.begin_import(&actor(), "bench.listings").unwrap();
+        // Recorded 60 days ago (a replay store): past the appeal window today.
+        let recorder = Actor::new("bench", socred_core::date::Moment::start_of(on, socred_store::DEFAULT_UTC_OFFSET)).unwrap();
+        let mut session = store.begin_import(&recorder, "bench.listings").unwrap();
         for id in candidates.into_iter().take((want - have) as usize) {
             let record = socred_core::record::Record {
                 id: socred_core::record::RecordId::parse(&format!("bench-listed-{id}-{}", on.to_julian_day())).unwrap(),

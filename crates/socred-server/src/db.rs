@@ -212,7 +212,7 @@ pub struct Follower {
     prune_countdown: u32,
 }
 
-/// The feed is pruned once in this many polls that saw a change.
+/// The feed is pruned once in this many ticks (about every 20 s).
 const PRUNE_EVERY: u32 = 1000;
 
 impl Follower {
@@ -222,19 +222,30 @@ impl Follower {
 
     fn follow(&mut self, store: &mut Store, hot: &HotIndex) {
         if let Err(error) = self.try_follow(store, hot) {
-            tracing::error!(%error, "could not follow the ledger's changes");
+            // Nothing was marked as seen: the next tick tries the same changes again.
+            tracing::error!(%error, "could not follow the ledger's changes; retrying");
+        }
+        self.prune_countdown -= 1;
+        if self.prune_countdown == 0 {
+            self.prune_countdown = PRUNE_EVERY;
+            if let Err(error) = store.prune_changes() {
+                tracing::warn!(%error, "could not prune the change feed");
+            }
         }
         report_unreadable(store);
     }
 
     fn try_follow(&mut self, store: &mut Store, hot: &HotIndex) -> Result<(), StoreError> {
+        // The feed's end is read before `data_version`: if no other connection has
+        // committed by then, every change up to that end is this server's own
+        // (already applied), and the cursor moves past them without reading them.
+        let newest = store.change_cursor()?;
         let version = store.data_version()?;
         if version == self.data_version {
+            self.cursor = self.cursor.max(newest);
             return Ok(());
         }
-        self.data_version = version;
         let changes = store.changes_since(self.cursor)?;
-        self.cursor = changes.cursor;
         if changes.everything {
             store.reload_rulebook_now()?;
         }
@@ -253,11 +264,9 @@ impl Follower {
             store.warm_subjects(&ids, today)?;
             hot.reload(store, &keys)?;
         }
-        self.prune_countdown -= 1;
-        if self.prune_countdown == 0 {
-            self.prune_countdown = PRUNE_EVERY;
-            store.prune_changes()?;
-        }
+        // Only now are the changes seen: a failure above leaves them to the next tick.
+        self.data_version = version;
+        self.cursor = changes.cursor;
         Ok(())
     }
 }
@@ -489,7 +498,8 @@ impl Db {
             let _ = reply.send(result);
         });
         self.send(Job::Write(job)).await?;
-        answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))?.map_err(ApiError::from)
+        // The reply is dropped only when the write panicked (the writer goes on) or the writer stopped.
+        answer.await.map_err(|_| ApiError::internal("the write failed; the error is logged"))?.map_err(ApiError::from)
     }
 
     /// Logs a read of a file; returns once it is durable (grouped with others).
@@ -573,7 +583,7 @@ impl Db {
     pub async fn checks_committed(&self) -> Result<(), ApiError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::FlushChecks(reply)).await?;
-        answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))
+        answer.await.map_err(|_| ApiError::unavailable("the check log cannot be written at the moment; try again shortly"))
     }
 
     async fn send(&self, job: Job) -> Result<(), ApiError> {

@@ -187,7 +187,7 @@ impl HotIndex {
     /// Loads every subject (on the writer's connection, at startup).
     pub fn load_all(&self, store: &Store) -> Result<usize, StoreError> {
         let data = store.hot_data(None)?;
-        let mut inner = self.inner.write().expect("hot index lock");
+        let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         inner.rulebook = store.rulebook().clone();
         inner.verdicts = Verdicts::new(&inner.rulebook);
         inner.subjects.clear();
@@ -202,13 +202,13 @@ impl HotIndex {
         if keys.is_empty() {
             return Ok(());
         }
-        if store.rulebook().fingerprint != self.inner.read().expect("hot index lock").rulebook.fingerprint {
+        if store.rulebook().fingerprint != self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner).rulebook.fingerprint {
             // A new rulebook changes every decision: reload everything.
             self.load_all(store)?;
             return Ok(());
         }
         let data = store.hot_data(Some(keys))?;
-        let mut inner = self.inner.write().expect("hot index lock");
+        let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         Self::apply(&mut inner, data, Some(keys));
         Ok(())
     }
@@ -336,7 +336,7 @@ impl HotIndex {
         as_of: Date,
         answer: impl FnOnce(&Verdict, i64) -> R,
     ) -> Result<Result<R, UnknownService>, Miss> {
-        let inner = self.inner.read().expect("hot index lock");
+        let inner = self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let hot = inner.subjects.get(id).ok_or(Miss::UnknownSubject)?;
         let subject_key = i64::from(hot.key);
         let Some(service_index) = inner.rulebook.services.iter().position(|s| s.code == service) else {
@@ -362,15 +362,15 @@ impl HotIndex {
     }
 
     pub fn key_of(&self, id: &SubjectId) -> Option<i64> {
-        self.inner.read().expect("hot index lock").subjects.get(id).map(|hot| i64::from(hot.key))
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner).subjects.get(id).map(|hot| i64::from(hot.key))
     }
 
     pub fn rulebook(&self) -> Arc<Rulebook> {
-        self.inner.read().expect("hot index lock").rulebook.clone()
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner).rulebook.clone()
     }
 
     pub fn len(&self) -> usize {
-        self.inner.read().expect("hot index lock").subjects.len()
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner).subjects.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -70,7 +70,7 @@ async fn a_client_never_dates_an_act() {
     }
     assert_eq!(server.fingerprint(), before, "refused acts store nothing");
 
-    // The judgment recorded today (from 2025-01-10) was noticed today: its window runs from today.
+    // The judgment recorded today (it happened 300 days ago) was noticed today: its window runs from today.
     let entry = server
         .client
         .get(server.url("/api/v1/lists/entries/blacklist:jd-1"))
@@ -85,7 +85,8 @@ async fn a_client_never_dates_an_act() {
     assert_eq!(entry["state"], "notice-served", "{entry}");
     assert_eq!(entry["notice"]["served_on"], format_date(today));
     assert_eq!(entry["notice"]["appeal_deadline"], format_date(add_days(today, 10)));
-    assert!(entry["facts"].as_str().unwrap().contains("on 2025-01-10"), "the facts keep the day it happened");
+    let happened = format!("on {}", format_date(server.judgment_on));
+    assert!(entry["facts"].as_str().unwrap().contains(&happened), "the facts keep the day it happened: {entry}");
     // Nobody is refused anything during the window; after it, measures attach.
     let airline = provider(&server, "airline", &["civil-aviation"]).await;
     assert_eq!(check(&server, &airline, GUARDIAN, "civil-aviation", &format_date(today)).await["decision"], "allow");
@@ -260,27 +261,27 @@ async fn absurd_dates_are_refused_and_the_server_keeps_working() {
 
 #[tokio::test]
 async fn as_known_on_reproduces_what_was_answered_then() {
-    let mut server = TestServer::start_live().await;
-    let today = today(&server);
-    // Today the ledger knows two records of PERSON; known on yesterday, none (it was created today).
-    let (status, answer) = server
-        .call(
-            Some(Role::Auditor),
-            "GET",
-            &format!("/api/v1/subjects/{PERSON}?known_on={}", format_date(today - time::Duration::days(1))),
-            None,
-        )
-        .await;
-    assert_eq!(status, 422, "the store held nothing yet: {answer}");
-    let (status, now) = server
-        .call(Some(Role::Auditor), "GET", &format!("/api/v1/subjects/{PERSON}/explanation?known_on={}", format_date(today)), None)
-        .await;
-    assert_eq!(status, 200, "{now}");
-    assert_eq!(now["explanation"].as_array().unwrap().len(), 2, "{now}");
-    let (status, answer) = server
-        .call(Some(Role::Auditor), "GET", &format!("/api/v1/subjects/{PERSON}?known_on={}", format_date(add_days(today, 1))), None)
-        .await;
-    assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("known_on")), "{answer}");
+    // A replay store: the judgment was recorded on 2025-01-10, the tax evasion on 2025-03-01.
+    let mut server = TestServer::start().await;
+    let summary = |known_on: &str, as_of: &str| format!("/api/v1/subjects/{PERSON}?known_on={known_on}&as_of={as_of}");
+    let (status, before_tax) = server.call(Some(Role::Auditor), "GET", &summary("2025-02-01", "2025-03-05"), None).await;
+    assert_eq!((status, before_tax["score"].as_i64()), (200, Some(900)), "the tax evasion was not known yet: {before_tax}");
+    let (_, after_tax) = server.call(Some(Role::Auditor), "GET", &summary("2025-03-01", "2025-03-05"), None).await;
+    assert_eq!(after_tax["score"], 800, "{after_tax}");
+    // What a provider was told: the file's decisions as known on a day.
+    let file = |known_on: &str| format!("/api/v1/subjects/{PERSON}/file?known_on={known_on}");
+    let flight = |answer: &serde_json::Value| {
+        answer["decisions"].as_array().unwrap().iter().find(|d| d["service"] == "civil-aviation").unwrap()["outcome"].clone()
+    };
+    let (status, then) = server.call(Some(Role::Auditor), "GET", &file("2025-01-15"), None).await;
+    assert_eq!((status, flight(&then)), (200, json!("allow")), "in the notice window");
+    let (_, later) = server.call(Some(Role::Auditor), "GET", &file("2025-01-25"), None).await;
+    assert_eq!(flight(&later), json!("deny"));
+    // Before the store existed, or after today: refused, naming the field.
+    for known_on in ["2024-12-31", "2999-12-31"] {
+        let (status, answer) = server.call(Some(Role::Auditor), "GET", &summary(known_on, "2025-01-01"), None).await;
+        assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("known_on")), "{known_on}: {answer}");
+    }
     server.stop().await;
 }
 

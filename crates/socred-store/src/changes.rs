@@ -33,17 +33,30 @@ impl Store {
     /// The newest position of the feed: a follower starts from here after
     /// loading everything.
     pub fn change_cursor(&self) -> Result<i64> {
-        Ok(self.connection.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?.query_row([], |row| row.get(0))?)
+        Ok(self
+            .connection
+            .prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)")?
+            .query_row([], |row| row.get(0))?)
     }
 
     /// Changes after `cursor`.
     pub fn changes_since(&self, cursor: i64) -> Result<Changes> {
+        // One snapshot: a prune by another process between the reads cannot hide rows.
+        self.snapshot(|store| store.changes_since_in_snapshot(cursor))
+    }
+
+    fn changes_since_in_snapshot(&self, cursor: i64) -> Result<Changes> {
         let oldest: Option<i64> = self.connection.prepare_cached("SELECT MIN(seq) FROM changes")?.query_row([], |row| row.get(0))?;
-        let newest = self.change_cursor()?;
-        if newest <= cursor {
+        // The highest position ever handed out (AUTOINCREMENT keeps it across prunes).
+        let newest: i64 = self
+            .connection
+            .prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)")?
+            .query_row([], |row| row.get(0))?;
+        if newest == cursor {
             return Ok(Changes { cursor, ..Changes::default() });
         }
-        if oldest.is_some_and(|oldest| oldest > cursor + 1) {
+        // Behind the oldest row kept, or beyond the newest (a feed emptied or a store restored): all.
+        if newest < cursor || oldest.is_some_and(|oldest| oldest > cursor + 1) {
             return Ok(Changes { cursor: newest, subjects: Vec::new(), everything: true });
         }
         let mut statement = self.connection.prepare_cached("SELECT DISTINCT subject FROM changes WHERE seq > ?1 AND seq <= ?2 LIMIT ?3")?;

@@ -440,7 +440,7 @@ impl Store {
             )
         });
         match result {
-            Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
+            Ok(()) => crate::commit(&self.connection),
             Err(error) => {
                 let _ = self.connection.execute_batch("ROLLBACK");
                 Err(error)

@@ -297,7 +297,7 @@ impl<'s> ImportSession<'s> {
         self.open = false;
         match result {
             Ok(audit_seq) => {
-                connection.execute_batch("COMMIT")?;
+                crate::commit(connection)?;
                 Ok(ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq })
             }
             Err(error) => {

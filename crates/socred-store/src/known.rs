@@ -16,25 +16,26 @@ use socred_core::lists::{self, DueProcessView};
 use socred_core::{Date, Rulebook, SubjectFile, SubjectId};
 
 use crate::error::{Result, StoreError};
-use crate::{Store, julian, load_file};
+use crate::{Store, julian, load_file_under};
 
 /// A read-only view of the ledger as known at the end of `day`.
 pub struct KnownOn<'s> {
     store: &'s Store,
     day: Date,
     rulebook: Arc<Rulebook>,
+    rulebook_seq: i64,
 }
 
 impl Store {
     /// The ledger as known at the end of `day`. Refused for a day before the
     /// store existed.
     pub fn known_on(&self, day: Date) -> Result<KnownOn<'_>> {
-        let row: Option<(String, String, String)> = self
+        let row: Option<(String, String, String, i64)> = self
             .connection
-            .prepare_cached("SELECT source, file, fingerprint FROM rulebooks WHERE recorded_day <= ?1 ORDER BY seq DESC LIMIT 1")?
-            .query_row([julian(day)], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .prepare_cached("SELECT source, file, fingerprint, seq FROM rulebooks WHERE recorded_day <= ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([julian(day)], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
             .optional()?;
-        let Some((source, file, fingerprint)) = row else {
+        let Some((source, file, fingerprint, rulebook_seq)) = row else {
             return Err(StoreError::invalid("known_on", format!("the store held nothing yet on {}", format_date(day))));
         };
         let rulebook = if fingerprint == self.rulebook.fingerprint {
@@ -46,7 +47,7 @@ impl Store {
             }
             Arc::new(rulebook)
         };
-        Ok(KnownOn { store: self, day, rulebook })
+        Ok(KnownOn { store: self, day, rulebook, rulebook_seq })
     }
 }
 
@@ -72,7 +73,7 @@ impl KnownOn<'_> {
     /// The subject's file as recorded by the end of the day.
     pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
         let key = self.key(id)?;
-        Ok(load_file(&self.store.connection, key, *id)?.as_known_on(self.day))
+        Ok(load_file_under(&self.store.connection, key, *id, self.rulebook_seq)?.as_known_on(self.day))
     }
 
     pub fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {

@@ -420,10 +420,7 @@ impl Store {
     /// Ends the open transaction: commits what succeeded, rolls back what failed.
     pub(crate) fn finish<T>(&self, result: Result<T>) -> Result<T> {
         match result {
-            Ok(value) => {
-                self.connection.execute_batch("COMMIT")?;
-                Ok(value)
-            }
+            Ok(value) => commit(&self.connection).map(|()| value),
             Err(error) => {
                 let _ = self.connection.execute_batch("ROLLBACK");
                 Err(error)
@@ -628,7 +625,7 @@ impl Store {
         });
         self.unreadable.extend(unreadable);
         match result {
-            Ok(()) => Ok(self.connection.execute_batch("COMMIT")?),
+            Ok(()) => commit(&self.connection),
             Err(error) => {
                 let _ = self.connection.execute_batch("ROLLBACK");
                 Err(error)
@@ -824,7 +821,7 @@ impl Store {
             });
             self.unreadable.extend(unreadable);
             match result {
-                Ok(()) => self.connection.execute_batch("COMMIT")?,
+                Ok(()) => commit(&self.connection)?,
                 Err(error) => {
                     let _ = self.connection.execute_batch("ROLLBACK");
                     return Err(error);
@@ -855,7 +852,7 @@ impl Store {
             Ok(())
         })();
         match result {
-            Ok(()) => self.connection.execute_batch("COMMIT")?,
+            Ok(()) => commit(&self.connection)?,
             Err(error) => {
                 let _ = self.connection.execute_batch("ROLLBACK");
                 return Err(error);
@@ -869,6 +866,8 @@ impl Store {
     /// assessments are dropped: they were made under the old version.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
+        // The entries under the version in force, all current, are what the new version carries over.
+        self.refresh_lists()?;
         let activated = self.write(actor, |connection, seq| {
             let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
             if current == rulebook.fingerprint {
@@ -890,6 +889,9 @@ impl Store {
             }
             let mut digest = audit::RowDigest::default();
             insert_rulebook(connection, &rulebook, (source, file), actor.moment(), seq, &mut digest)?;
+            connection
+                .prepare("INSERT INTO rulebook_entries (rulebook_seq, subject, entry_id) SELECT ?1, subject, entry_id FROM entries")?
+                .execute([connection.last_insert_rowid()])?;
             connection.execute_batch(
                 "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;
                  INSERT INTO changes (subject) VALUES (0);",
@@ -1007,9 +1009,19 @@ impl Store {
     /// list entries for recomputation.
     fn touched_subjects_invalidate(connection: &Connection, keys: &HashSet<i64>) -> Result<()> {
         let mut uncache = connection.prepare_cached("DELETE FROM assessment_cache WHERE subject = ?1")?;
+        let mut dirty = connection.prepare_cached("INSERT OR IGNORE INTO dirty (subject) VALUES (?1)")?;
         for key in keys {
             uncache.execute([key])?;
-            mark_changed(connection, *key)?;
+            dirty.execute([key])?;
+        }
+        // A follower reloads everything past this many subjects anyway: one row says so.
+        if keys.len() > changes::MAX_CHANGED_SUBJECTS {
+            connection.prepare_cached("INSERT INTO changes (subject) VALUES (0)")?.execute([])?;
+        } else {
+            let mut change = connection.prepare_cached("INSERT INTO changes (subject) VALUES (?1)")?;
+            for key in keys {
+                change.execute([key])?;
+            }
         }
         Ok(())
     }
@@ -1018,6 +1030,13 @@ impl Store {
 /// Everything the ledger holds on one subject: records (with who recorded
 /// them), voids and due-process events.
 pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Result<SubjectFile> {
+    let active: i64 = connection.prepare_cached("SELECT MAX(seq) FROM rulebooks")?.query_row([], |row| row.get(0))?;
+    load_file_under(connection, key, id, active)
+}
+
+/// The file as read under the rulebook version `rulebook_seq`: with the entries
+/// it carried over from the version before, when there was one.
+pub(crate) fn load_file_under(connection: &Connection, key: i64, id: SubjectId, rulebook_seq: i64) -> Result<SubjectFile> {
     let mut statement = connection.prepare_cached(
         "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor, r.recorded_day, v.recorded_day
          FROM records r LEFT JOIN voids v ON v.record_seq = r.seq LEFT JOIN audit a ON a.seq = r.audit_seq
@@ -1068,6 +1087,21 @@ pub(crate) fn load_file(connection: &Connection, key: i64, id: SubjectId) -> Res
         let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
         let on = from_julian(row.get(1)?).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
         file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on, actor: row.get(2)?, event });
+    }
+    if rulebook_seq > 1 {
+        let since: i64 =
+            connection.prepare_cached("SELECT recorded_day FROM rulebooks WHERE seq = ?1")?.query_row([rulebook_seq], |row| row.get(0))?;
+        let since = from_julian(since)?;
+        let mut statement = connection.prepare_cached("SELECT entry_id FROM rulebook_entries WHERE rulebook_seq = ?1 AND subject = ?2")?;
+        let mut entries = HashSet::new();
+        for entry in statement.query_map(params![rulebook_seq, key], |row| row.get::<_, String>(0))? {
+            let entry = entry?;
+            entries.insert(
+                socred_core::process::EntryId::parse(&entry)
+                    .map_err(|e| StoreError::Corrupt(format!("subject {id}, carried-over entry {entry:?}: {e}")))?,
+            );
+        }
+        file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
     }
     Ok(file)
 }
@@ -1208,6 +1242,21 @@ pub(crate) fn insert_void(
         .execute(params![record_seq, reason, recorded.unix_ms, julian(recorded.day), audit_seq])?;
     digest.void(record_id, reason, recorded);
     Ok(())
+}
+
+/// Commits the open transaction. A commit that fails (a full disk, I/O, busy)
+/// may leave the transaction open; it is rolled back, so the connection's next
+/// write starts clean instead of failing for good.
+pub(crate) fn commit(connection: &Connection) -> Result<()> {
+    match connection.execute_batch("COMMIT") {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            if !connection.is_autocommit() {
+                let _ = connection.execute_batch("ROLLBACK");
+            }
+            Err(error.into())
+        }
+    }
 }
 
 /// Marks a subject whose file changed: its list entries are recomputed, and

@@ -40,6 +40,18 @@ CREATE TABLE rulebooks (
     audit_seq   INTEGER NOT NULL
 ) STRICT;
 
+-- The list entries each subject had when a rulebook version took effect
+-- (computed at activation from the ledger as it stood, under the previous
+-- version). An entry a new version makes that is not here is noticed on the
+-- day the version took effect at the earliest: a rule change never serves a
+-- notice in the past.
+CREATE TABLE rulebook_entries (
+    rulebook_seq INTEGER NOT NULL,
+    subject      INTEGER NOT NULL,
+    entry_id     TEXT NOT NULL,
+    PRIMARY KEY (rulebook_seq, subject, entry_id)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE subjects (
     key       INTEGER PRIMARY KEY,
     id        TEXT NOT NULL UNIQUE,
@@ -143,9 +155,10 @@ CREATE TABLE dirty (
 -- every subject, after a rulebook activation), so that another process (a
 -- server beside a CLI import, a second server) can follow the ledger from a
 -- cursor. Pruned to the newest rows; a reader whose cursor falls behind the
--- oldest row rebuilds everything.
+-- oldest row, or lies beyond the newest (a feed emptied or restored), rebuilds
+-- everything. AUTOINCREMENT: a position is never reused, even after pruning.
 CREATE TABLE changes (
-    seq     INTEGER PRIMARY KEY,
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     subject INTEGER NOT NULL
 ) STRICT;
 

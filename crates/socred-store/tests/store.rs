@@ -362,3 +362,47 @@ fn a_view_as_known_on_a_day_answers_as_the_ledger_stood_then() {
     assert_eq!(score(&store, "2025-06-30", "2025-06-30"), 800, "under the rulebook active then");
     assert_eq!(score(&store, "2025-07-01", "2025-06-30"), 600, "under the new one");
 }
+
+#[test]
+fn a_harsher_rulebook_notices_its_new_entries_on_the_day_it_takes_effect() {
+    let at = |on: &str| actor_on(day(on));
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &at("2025-01-01"),
+        "init",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    for (subject, name) in [(PERSON, "Li Ming"), (GUARDIAN, "Wang Fang")] {
+        store
+            .add_subject(&NewSubject { id: id(subject), name: name.into(), guardians: vec![], represents: vec![] }, &at("2025-01-01"))
+            .unwrap();
+    }
+    // Four tax evasions in February: 600 points, tier C (no list). A judgment in January: listed from 21 January.
+    for index in 0..4 {
+        store.add_record(&record(&format!("tax-{index}"), PERSON, "tax-evasion", "2025-02-01"), &at("2025-02-01")).unwrap();
+    }
+    store.add_record(&record("jd-1", GUARDIAN, "judgment-default", "2025-01-10"), &at("2025-01-10")).unwrap();
+    store.refresh_lists().unwrap();
+    // On 1 June a harsher version takes effect: tax evasion costs 150, so PERSON was in D since February.
+    let harsher = DEFAULT_RULEBOOK
+        .replace("points = -100\ncategory = \"tax\"", "points = -150\ncategory = \"tax\"")
+        .replace("version = \"2026.1\"", "version = \"2026.2\"");
+    store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-01")).unwrap();
+    store.refresh_lists().unwrap();
+    let view = store.due_process(&id(PERSON), day("2025-06-05")).unwrap();
+    let entry = view.entries.iter().find(|e| e.list == "blacklist").expect("a tier-D entry under the new version");
+    assert_eq!(entry.notice.as_ref().unwrap().served_on, day("2025-06-01"), "not back-dated to February");
+    assert_eq!(entry.state.as_str(), "notice-served", "the window runs from the rule change");
+    assert_eq!(store.due_process(&id(PERSON), day("2025-06-12")).unwrap().entries[0].state.as_str(), "listed");
+    let flight = store.decide(&id(PERSON), "civil-aviation", day("2025-06-05")).unwrap();
+    assert_eq!(flight.outcome.as_str(), "allow", "no measure before the window closes");
+    // An entry the old version had keeps its notice and its listing.
+    let judgment = store.entry(&socred_core::process::EntryId::parse("blacklist:jd-1").unwrap(), day("2025-06-05")).unwrap();
+    assert_eq!((judgment.state.as_str(), judgment.notice.unwrap().served_on), ("listed", day("2025-01-10")));
+    // As known before the change, under the old version, PERSON had no entry at all.
+    assert!(store.known_on(day("2025-05-31")).unwrap().due_process(&id(PERSON), day("2025-05-31")).unwrap().entries.is_empty());
+}

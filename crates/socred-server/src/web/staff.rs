@@ -77,6 +77,8 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(q
         .map(|l| format!(r#"<option value="{}">{}</option>"#, esc(&l.code), esc(&l.title)))
         .collect();
     let today = format_date(caller.today());
+    let max_age = rulebook.max_record_age_years;
+    let earliest = format_date(socred_core::date::subtract_years(caller.today(), max_age));
     let body = format!(
         r#"<p>You record for <strong>{authority}</strong>. Every act is in the audit log under your name.</p>
 <section class="card"><h2>Search subjects</h2>
@@ -87,7 +89,7 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(q
 <input type="hidden" name="csrf" value="{csrf}">
 <p><label for="record-subject">Subject identifier</label><input id="record-subject" name="subject" required maxlength="18"></p>
 <p><label for="record-behaviour">Behaviour</label><select id="record-behaviour" name="behaviour">{behaviours}</select></p>
-<p><label for="record-at">Date</label><input id="record-at" name="at" type="date" value="{today}" required></p>
+<p><label for="record-at">Date it happened</label><input id="record-at" name="at" type="date" value="{today}" min="{earliest}" max="{today}" required> <span class="meta">recorded today; at most {max_age} years back</span></p>
 <p><label for="record-evidence">Evidence reference</label><input id="record-evidence" name="evidence" maxlength="1024"></p>
 <p><label for="record-id">Record id (optional, for idempotency)</label><input id="record-id" name="record_id" maxlength="64"></p>
 <p><button type="submit">Record</button></p>

@@ -20,20 +20,29 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestServer {
     pub server: Option<RunningServer>,
+    /// The days the setup's judgment (jd-1) and tax evasion (tax-1) happened: 2025-01-10 and
+    /// 2025-03-01 in a replay store; 300 and 270 days before today in a live one.
+    pub judgment_on: socred_core::Date,
+    pub tax_on: socred_core::Date,
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub tokens: HashMap<Role, String>,
     pub client: reqwest::Client,
 }
 
-/// The setup acts now, by the clock of a live store (the day in the store's time zone).
-fn actor() -> Actor {
-    let now = socred_core::date::Moment::at(
-        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
-        socred_store::DEFAULT_UTC_OFFSET,
-    )
-    .unwrap();
-    Actor::new("setup", now).unwrap()
+/// The setup acts now by the clock of a live store (the day in the store's time zone), and on
+/// 1 January 2025 in a replay store, so that its history can be read as known on any later day.
+fn actor(live: bool) -> Actor {
+    let moment = if live {
+        socred_core::date::Moment::at(
+            (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+            socred_store::DEFAULT_UTC_OFFSET,
+        )
+        .unwrap()
+    } else {
+        socred_core::date::Moment::start_of(socred_core::parse_date("2025-01-01").unwrap(), socred_store::DEFAULT_UTC_OFFSET)
+    };
+    Actor::new("setup", moment).unwrap()
 }
 
 pub fn username(role: Role) -> String {
@@ -53,11 +62,17 @@ impl TestServer {
 
     async fn start_with(time: socred_store::TimeSettings) -> TestServer {
         let live = time.dating == socred_store::Dating::Clock;
+        let (judgment_on, tax_on) = if live {
+            let today = actor(true).today();
+            (today - time::Duration::days(300), today - time::Duration::days(270))
+        } else {
+            (socred_core::parse_date("2025-01-10").unwrap(), socred_core::parse_date("2025-03-01").unwrap())
+        };
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
         let mut tokens = HashMap::new();
         {
-            let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(), "init", time).unwrap();
+            let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(live), "init", time).unwrap();
             for (id, name, guardians) in [
                 (GUARDIAN, "Wang Fang", vec![]),
                 (PERSON, "Li Ming", vec![GUARDIAN]),
@@ -70,7 +85,7 @@ impl TestServer {
                     guardians: guardians.iter().map(|g| SubjectId::parse(g).unwrap()).collect(),
                     represents: vec![],
                 };
-                store.add_subject(&subject, &actor()).unwrap();
+                store.add_subject(&subject, &actor(live)).unwrap();
             }
             for role in Role::ALL {
                 let account = NewAccount {
@@ -82,10 +97,10 @@ impl TestServer {
                     services: if role == Role::Provider { vec!["civil-aviation".into()] } else { vec![] },
                     behaviours: if role == Role::Partner { vec!["waste-sorting".into()] } else { vec![] },
                 };
-                store.add_account(&account, &actor()).unwrap();
+                store.add_account(&account, &actor(live)).unwrap();
                 let account = store.account(&username(role)).unwrap().unwrap();
                 let secret = socred_auth::new_secret().unwrap();
-                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor()).unwrap();
+                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor(live)).unwrap();
                 tokens.insert(role, secret);
             }
             // A second officer of another authority, and a second subject account.
@@ -101,39 +116,38 @@ impl TestServer {
                     services: vec![],
                     behaviours: vec![],
                 };
-                store.add_account(&account, &actor()).unwrap();
+                store.add_account(&account, &actor(live)).unwrap();
             }
             let tax = Record {
                 id: RecordId::parse("tax-1").unwrap(),
                 subject: SubjectId::parse(PERSON).unwrap(),
                 behaviour: "tax-evasion".into(),
-                occurred_on: socred_core::parse_date("2025-03-01").unwrap(),
+                occurred_on: tax_on,
                 source: AUTHORITY.into(),
                 evidence: Some("case 17".into()),
             };
-            // A replayed history: each record recorded the day it happened.
+            // A replayed history: each record recorded the day it happened (a live store: today).
             let clock = store.clock();
-            let officer_on = |day: &str| {
+            let officer_on = |day: socred_core::Date| {
                 if live {
                     return Actor::new(&username(Role::Officer), clock.now()).unwrap();
                 }
-                let day = socred_core::parse_date(day).unwrap();
                 Actor::new(&username(Role::Officer), socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
             };
-            store.add_record(&tax, &officer_on("2025-03-01")).unwrap();
+            store.add_record(&tax, &officer_on(tax_on)).unwrap();
             let judgment = Record {
                 id: RecordId::parse("jd-1").unwrap(),
                 behaviour: "judgment-default".into(),
-                occurred_on: socred_core::parse_date("2025-01-10").unwrap(),
+                occurred_on: judgment_on,
                 ..tax.clone()
             };
-            store.add_record(&judgment, &officer_on("2025-01-10")).unwrap();
+            store.add_record(&judgment, &officer_on(judgment_on)).unwrap();
         }
         let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
         config.readers = 4;
         let server = socred_server::start(config).await.unwrap();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestServer { server: Some(server), dir, db, tokens, client }
+        TestServer { server: Some(server), judgment_on, tax_on, dir, db, tokens, client }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -149,7 +163,8 @@ impl TestServer {
         let mut store = Store::open(&self.db).unwrap();
         let account = store.account(username).unwrap().unwrap();
         let secret = socred_auth::new_secret().unwrap();
-        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor()).unwrap();
+        let now = store.actor("setup").unwrap();
+        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &now).unwrap();
         secret
     }
 
