@@ -35,7 +35,7 @@ const BEHAVIOURS: [&str; 8] = [
 /// rulebook's five years before it.
 fn actor() -> Actor {
     let day = Date::from_calendar_date(2025, time::Month::July, 1).unwrap();
-    Actor::new("bench", socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+    Actor::replayed("bench", day).unwrap()
 }
 
 fn subjects(count: u64) -> Vec<SubjectId> {

@@ -202,7 +202,7 @@ fn ensure_listed(db: &Path, share: f64) -> f64 {
         }
         let on = today - time::Duration::days(60);
         // Recorded 60 days ago (a replay store): past the appeal window today.
-        let recorder = Actor::new("bench", socred_core::date::Moment::start_of(on, socred_store::DEFAULT_UTC_OFFSET)).unwrap();
+        let recorder = Actor::replayed("bench", on).unwrap();
         let mut session = store.begin_import(&recorder, "bench.listings").unwrap();
         for id in candidates.into_iter().take((want - have) as usize) {
             let record = socred_core::record::Record {

@@ -23,7 +23,7 @@ fn actor(name: &str) -> Actor {
 
 fn actor_on(name: &str, on: &str) -> Actor {
     let day = socred_core::parse_date(on).unwrap();
-    Actor::new(name, socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+    Actor::replayed(name, day).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,6 +68,13 @@ impl Actor {
         Ok(Actor { name: name.to_string(), moment: at.into() })
     }
 
+    /// Someone acting at the first instant of `day` in the default time zone:
+    /// the acts of a replayed scenario (the demo, tests, benchmarks). Only a
+    /// replay store takes it; a live store refuses a moment that is not now.
+    pub fn replayed(name: &str, day: Date) -> Result<Actor> {
+        Actor::new(name, Moment::start_of(day, DEFAULT_UTC_OFFSET))
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -17,7 +17,7 @@ fn actor(name: &str) -> Actor {
 }
 
 fn actor_at(name: &str, day: socred_core::Date) -> Actor {
-    Actor::new(name, socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+    Actor::replayed(name, day).unwrap()
 }
 
 fn setup() -> (tempfile::TempDir, Store, SubjectId) {

@@ -71,7 +71,7 @@ fn at(name: &str, on: &str, at_ms: i64) -> Actor {
 
 /// `name` acting on `day` (at its first instant).
 fn on(name: &str, on: &str) -> Actor {
-    Actor::new(name, socred_core::date::Moment::start_of(day(on), socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+    Actor::replayed(name, day(on)).unwrap()
 }
 
 fn reviewer_at(name: &str, on: &str, at_ms: i64) -> Reviewer {

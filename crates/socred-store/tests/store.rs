@@ -18,7 +18,7 @@ fn actor() -> Actor {
 }
 
 fn actor_on(on: Date) -> Actor {
-    Actor::new("test-officer", socred_core::date::Moment::start_of(on, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+    Actor::replayed("test-officer", on).unwrap()
 }
 
 fn fresh() -> (tempfile::TempDir, Store) {

@@ -110,8 +110,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     // A demo replays a history: a replay store, each act dated the day it happened.
     let config = PopulationConfig { seed, subjects, until, years };
     let start = config.history_start();
-    let actor = socred_store::Actor::new(&cli.actor, socred_core::date::Moment::start_of(start, socred_store::DEFAULT_UTC_OFFSET))
-        .map_err(|e| refuse("--actor", e))?;
+    let actor = socred_store::Actor::replayed(&cli.actor, start).map_err(|e| refuse("--actor", e))?;
     let mut store = Store::create(
         &cli.db,
         socred_core::DEFAULT_RULEBOOK,

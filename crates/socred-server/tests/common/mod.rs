@@ -132,7 +132,7 @@ impl TestServer {
                 if live {
                     return Actor::new(&username(Role::Officer), clock.now()).unwrap();
                 }
-                Actor::new(&username(Role::Officer), socred_core::date::Moment::start_of(day, socred_store::DEFAULT_UTC_OFFSET)).unwrap()
+                Actor::replayed(&username(Role::Officer), day).unwrap()
             };
             store.add_record(&tax, &officer_on(tax_on)).unwrap();
             let judgment = Record {
