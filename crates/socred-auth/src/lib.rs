@@ -113,10 +113,12 @@ pub enum Action {
     ReviewReport,
     /// Partner receipts: a partner its own; staff all.
     ReadPartnerBatches,
+    /// The operational metrics (`/metrics`): counts that describe the population.
+    ReadMetrics,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -142,6 +144,7 @@ impl Action {
         Action::ReadReports,
         Action::ReviewReport,
         Action::ReadPartnerBatches,
+        Action::ReadMetrics,
     ];
 }
 
@@ -168,6 +171,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
         ReadReports => matches!(role, Subject | Reviewer | Auditor),
         ReviewReport => role == Reviewer,
         ReadPartnerBatches => matches!(role, Partner | Reviewer | Auditor),
+        ReadMetrics => matches!(role, Auditor | Admin),
     }
 }
 

@@ -251,6 +251,17 @@ impl OrgCode {
     }
 }
 
+/// Whether `text` holds an identity number or credit code anywhere in it
+/// (any case): ids chosen by clients (record ids) are shown to people who must
+/// not learn a full number, so they may not carry one.
+pub fn contains_subject_id(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(ID_LENGTH).any(|window| {
+        let upper: [u8; ID_LENGTH] = std::array::from_fn(|index| window[index].to_ascii_uppercase());
+        std::str::from_utf8(&upper).is_ok_and(|candidate| PersonId::parse(candidate).is_ok() || OrgCode::is_valid(&upper))
+    })
+}
+
 impl SubjectId {
     /// Parses either kind. A number valid as both (astronomically rare, but
     /// possible for an all-digit code) is refused as ambiguous; use
@@ -397,6 +408,20 @@ pub fn synthetic_org(region: u32, organisation_code: &str) -> OrgCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_inside_client_ids_are_found_in_any_case() {
+        let person = synthetic_person(110101, time::macros::date!(1990 - 03 - 07), 451).as_str().to_string();
+        assert!(contains_subject_id(&format!("tax-{person}-2026")));
+        assert!(contains_subject_id(&person));
+        let code = synthetic_org(110101, "MA01AB2C3").as_str().to_string();
+        assert!(contains_subject_id(&format!("x{}", code.to_lowercase())));
+        assert!(!contains_subject_id("judgment-2026-000123"));
+        assert!(!contains_subject_id(&person[..17]));
+        // A wrong check character makes no number: nothing to hide.
+        let wrong = format!("{}{}", &person[..17], if person.ends_with('0') { '1' } else { '0' });
+        assert!(!contains_subject_id(&wrong));
+    }
 
     #[test]
     fn registration_refuses_birth_dates_after_today_or_too_long_ago() {

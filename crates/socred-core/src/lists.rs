@@ -23,7 +23,7 @@ use crate::assess::{RawTierChange, tier_changes};
 use crate::date::{Date, add_days, add_years, format_date, serde_date};
 use crate::id::SubjectId;
 use crate::process::{
-    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, refuse,
+    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, SubjectReference, refuse,
 };
 use crate::record::{Record, RecordId, SubjectFile};
 use crate::rulebook::{ListKind, ListSpec, Rulebook, Trigger};
@@ -685,12 +685,13 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                     }
                 }
                 Trigger::Tier { tier, name, while_in_tier } => {
+                    let reference = file.reference.clone().unwrap_or_else(|| SubjectReference::keyed(b"", &subject));
                     for (index, change) in changes.iter().enumerate() {
                         if change.to != *tier {
                             continue;
                         }
                         let left = changes[index + 1..].first().map(|next| next.on);
-                        let id = EntryId::for_tier(&spec.code, &subject, name, change.on);
+                        let id = EntryId::for_tier(&spec.code, &reference, name, change.on);
                         let served_on = not_before_rule_change(file, &id, learned_on(&mut histories, change));
                         // Nobody is listed for a spell in a tier that ended before the
                         // ledger learned of it, nor before the ledger learned of it.

@@ -99,9 +99,39 @@ impl CaseId {
     }
 }
 
+/// Stands for a subject in ids that people other than the subject and staff
+/// see (a tier entry's id on the public list): 16 lowercase hex digits that a
+/// store derives from the subject id with a secret of its own, so that nobody
+/// can go from the reference back to the identity number, or test a guess.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubjectReference(String);
+string_id!(SubjectReference);
+
+pub const SUBJECT_REFERENCE_LENGTH: usize = 16;
+
+impl SubjectReference {
+    pub fn parse(text: &str) -> Result<SubjectReference, FieldError> {
+        if text.len() != SUBJECT_REFERENCE_LENGTH || !text.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
+            return Err(FieldError::Format("16 lowercase hexadecimal digits"));
+        }
+        Ok(SubjectReference(text.to_string()))
+    }
+
+    /// The reference under `secret`: a keyed SHA-256 of the subject id.
+    pub fn keyed(secret: &[u8], subject: &SubjectId) -> SubjectReference {
+        let mut hasher = Sha256::new();
+        hasher.update((secret.len() as u64).to_le_bytes());
+        hasher.update(secret);
+        hasher.update(b"subject-reference");
+        hasher.update(subject.as_str().as_bytes());
+        SubjectReference(hex::encode(&hasher.finalize()[..SUBJECT_REFERENCE_LENGTH / 2]))
+    }
+}
+
 /// Identifies a list entry. Its form says where the entry came from:
-/// `LIST:RECORD` (a trigger behaviour), `LIST@SUBJECT@TIER@DATE` (entering a
-/// trigger tier), `LIST/CASE` (a reviewer's proposal).
+/// `LIST:RECORD` (a trigger behaviour), `LIST@REFERENCE@TIER@DATE` (entering a
+/// trigger tier; the subject appears by its opaque reference, never its
+/// identity number), `LIST/CASE` (a reviewer's proposal).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryId(String);
 string_id!(EntryId);
@@ -110,7 +140,7 @@ string_id!(EntryId);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryOrigin {
     Record { list: String, record: RecordId },
-    Tier { list: String, subject: SubjectId, tier: String, on: Date },
+    Tier { list: String, reference: SubjectReference, tier: String, on: Date },
     Proposal { list: String, case: CaseId },
 }
 
@@ -125,7 +155,7 @@ impl EntryId {
         id_charset_ok(text, &['@', '/', '+'])?;
         let id = EntryId(text.to_string());
         if id.origin().is_none() {
-            return Err(FieldError::Format("LIST:RECORD, LIST@SUBJECT@TIER@DATE or LIST/CASE"));
+            return Err(FieldError::Format("LIST:RECORD, LIST@REFERENCE@TIER@DATE or LIST/CASE"));
         }
         Ok(id)
     }
@@ -134,8 +164,8 @@ impl EntryId {
         EntryId(format!("{list}:{record}"))
     }
 
-    pub fn for_tier(list: &str, subject: &SubjectId, tier: &str, on: Date) -> EntryId {
-        EntryId(format!("{list}@{subject}@{tier}@{}", format_date(on)))
+    pub fn for_tier(list: &str, reference: &SubjectReference, tier: &str, on: Date) -> EntryId {
+        EntryId(format!("{list}@{reference}@{tier}@{}", format_date(on)))
     }
 
     pub fn for_proposal(list: &str, case: &CaseId) -> EntryId {
@@ -159,13 +189,13 @@ impl EntryId {
             b'/' => Some(EntryOrigin::Proposal { list: list.into(), case: CaseId::parse(rest).ok()? }),
             _ => {
                 let mut parts = rest.split('@');
-                let subject = SubjectId::parse(parts.next()?).ok()?;
+                let reference = SubjectReference::parse(parts.next()?).ok()?;
                 let tier = parts.next()?.to_string();
                 let on = crate::date::parse_date(parts.next()?).ok()?;
                 if parts.next().is_some() || tier.is_empty() {
                     return None;
                 }
-                Some(EntryOrigin::Tier { list: list.into(), subject, tier, on })
+                Some(EntryOrigin::Tier { list: list.into(), reference, tier, on })
             }
         }
     }
@@ -305,9 +335,13 @@ mod tests {
 
         let subject = SubjectId::parse("110101199003074514").unwrap();
         let on = crate::date::parse_date("2025-01-10").unwrap();
-        let id = EntryId::for_tier("blacklist", &subject, "D", on);
+        let reference = SubjectReference::keyed(b"secret", &subject);
+        assert_ne!(reference, SubjectReference::keyed(b"another secret", &subject));
+        let id = EntryId::for_tier("blacklist", &reference, "D", on);
         assert_eq!(id.list(), "blacklist");
-        assert_eq!(id.origin(), Some(EntryOrigin::Tier { list: "blacklist".into(), subject, tier: "D".into(), on }));
+        assert!(!id.as_str().contains(subject.as_str()));
+        assert_eq!(id.origin(), Some(EntryOrigin::Tier { list: "blacklist".into(), reference, tier: "D".into(), on }));
+        assert!(EntryId::parse("blacklist@110101199003074514@D@2025-01-10").is_err(), "identity numbers are no references");
 
         let case = CaseId::parse("p-1").unwrap();
         let id = EntryId::for_proposal("redlist", &case);

@@ -209,6 +209,10 @@ pub struct SubjectFile {
     /// version makes that was not among them is noticed on that day at the
     /// earliest: a rule change never serves a notice in the past.
     pub carried_over: Option<CarriedOver>,
+    /// The subject's opaque reference in this store (see
+    /// [`crate::process::SubjectReference`]). A file built by hand for a
+    /// scenario has none, and its tier entries use an unkeyed digest instead.
+    pub reference: Option<crate::process::SubjectReference>,
 }
 
 /// The entries a subject had when the rulebook in force took effect.
@@ -242,6 +246,7 @@ impl SubjectFile {
             events: self.events.iter().filter(|event| event.on <= day).cloned().collect(),
             recorded,
             carried_over: self.carried_over.clone(),
+            reference: self.reference.clone(),
         }
     }
 }
@@ -304,6 +309,10 @@ impl RecordInput<'_> {
         let mut problems = Vec::new();
         let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
         let id = match self.id.filter(|id| !id.is_empty()) {
+            Some(id) if crate::id::contains_subject_id(id) => {
+                problem("id", "must not contain an identity number or credit code: record ids are shown where full numbers must not be".into());
+                None
+            }
             Some(id) => RecordId::parse(id).map_err(|e| problem("id", e.to_string())).ok(),
             None => None,
         };

@@ -427,7 +427,16 @@ fn tier_d_and_aaa_trigger_their_lists() {
     case.record("crime-1", "intentional-crime", "2020-01-01");
     let entries = evaluate(&case.rulebook, case.subject, &case.file, day("2020-02-01")).entries;
     let black = entries.iter().find(|e| e.list == "blacklist").unwrap();
-    assert_eq!(black.id.as_str(), "blacklist@110101199003074514@D@2020-01-01");
+    // The subject appears by its opaque reference, never its identity number.
+    let reference = socred_core::process::SubjectReference::keyed(b"", &case.subject);
+    assert_eq!(black.id.as_str(), format!("blacklist@{reference}@D@2020-01-01"));
+    assert!(!black.id.as_str().contains(case.subject.as_str()));
+    let mut keyed = case.file.clone();
+    keyed.reference = Some(socred_core::process::SubjectReference::keyed(b"a store's secret", &case.subject));
+    let black_keyed = evaluate(&case.rulebook, case.subject, &keyed, day("2020-02-01")).entries;
+    let black_keyed = black_keyed.iter().find(|e| e.list == "blacklist").unwrap();
+    assert_ne!(black_keyed.id, black.id, "the store's reference is used");
+    assert!(black_keyed.id.as_str().contains(keyed.reference.as_ref().unwrap().as_str()));
     assert_eq!(black.state, EntryState::Listed);
 
     let mut award = Case::new();

@@ -509,6 +509,21 @@ impl Db {
         answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))?.map_err(ApiError::from)
     }
 
+    /// Logs several reads; returns once all are durable. They are queued
+    /// before any is awaited, so the writer commits them together.
+    pub async fn log_accesses(&self, requests: Vec<AccessRequest>) -> Result<(), ApiError> {
+        let mut answers = Vec::with_capacity(requests.len());
+        for request in requests {
+            let (reply, answer) = oneshot::channel();
+            self.send(Job::Access(request, reply)).await?;
+            answers.push(answer);
+        }
+        for answer in answers {
+            answer.await.map_err(|_| ApiError::unavailable("the writer stopped"))?.map_err(ApiError::from)?;
+        }
+        Ok(())
+    }
+
     /// Caches today's summary of a subject whose cached one no longer holds
     /// (derived data; best effort). Other dates are not cached: the index
     /// serves today, and a query about the past or the future must not

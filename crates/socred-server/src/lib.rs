@@ -12,6 +12,7 @@ pub mod body;
 pub mod db;
 pub mod error;
 pub mod hot;
+pub mod limits;
 pub mod metrics;
 pub mod shard;
 pub mod web;
@@ -37,12 +38,23 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// A replay store's fixed day (`socred serve --clock`); a live store refuses one.
     pub fixed_day: Option<socred_core::Date>,
+    /// Reverse proxies (TLS terminators) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub limits: limits::LimitSettings,
 }
 
 impl ServerConfig {
     pub fn new(db: PathBuf, addr: SocketAddr) -> ServerConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        ServerConfig { db, addr, readers: (2 * cores).clamp(2, 32), secure_cookies: true, fixed_day: None }
+        ServerConfig {
+            db,
+            addr,
+            readers: (2 * cores).clamp(2, 32),
+            secure_cookies: true,
+            fixed_day: None,
+            trusted_proxies: Vec::new(),
+            limits: limits::LimitSettings::default(),
+        }
     }
 }
 
@@ -53,6 +65,8 @@ pub struct Inner {
     pub checks: metrics::CheckCounters,
     pub openapi_json: String,
     pub secure_cookies: bool,
+    pub limits: limits::Limits,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Shared by every handler.
@@ -74,7 +88,7 @@ impl AppState {
 }
 
 /// Builds the whole application: API, web pages, metrics.
-pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
+pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
     let (api_router, openapi) = api::router();
     let mut document = serde_json::to_value(&openapi).expect("the OpenAPI document serialises");
     api::constraints::constrain(&mut document);
@@ -85,7 +99,9 @@ pub fn app(db: Arc<db::Db>, secure_cookies: bool) -> (Router, AppState) {
         accounts: auth::TokenCache::default(),
         checks: metrics::CheckCounters::default(),
         openapi_json,
-        secure_cookies,
+        secure_cookies: config.secure_cookies,
+        limits: limits::Limits::new(&config.limits),
+        trusted_proxies: config.trusted_proxies.clone(),
     }));
     let router = Router::new()
         .merge(api_router)
@@ -136,7 +152,7 @@ impl RunningServer {
 /// Binds and serves in the background until [`RunningServer::stop`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let db = Arc::new(db::Db::open(&config.db, config.readers, config.fixed_day)?);
-    let (router, _) = app(db.clone(), config.secure_cookies);
+    let (router, _) = app(db.clone(), &config);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();

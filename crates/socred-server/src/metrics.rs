@@ -301,7 +301,10 @@ fn render_ledger(reports: &socred_store::ReportMetrics, partners: &[socred_store
     }
 }
 
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// Auditors and admins only (a scraper uses an auditor's token): the counts
+/// describe the population and the partners' traffic.
+pub async fn render(State(state): State<AppState>, caller: crate::auth::Caller) -> Result<impl IntoResponse, crate::error::ApiError> {
+    caller.require(socred_auth::Action::ReadMetrics)?;
     let mut text = String::with_capacity(16 * 1024);
     state.http.render(&mut text);
     state.checks.render(&mut text);
@@ -309,7 +312,7 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         render_ledger(&reports, &partners, &mut text);
     }
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
 }
 
 /// Whether the check log is written, and how long answered checks wait for their commit.

@@ -12,7 +12,7 @@ async fn health_metrics_and_openapi() {
     let (status, body) = server.call(None, "GET", "/healthz", None).await;
     assert_eq!((status, body), (200, json!("ok")));
     server.call(Some(Role::Officer), "GET", &format!("/api/v1/subjects/{PERSON}"), None).await;
-    let (_, metrics) = server.call(None, "GET", "/metrics", None).await;
+    let (_, metrics) = server.call(Some(Role::Auditor), "GET", "/metrics", None).await;
     let metrics = metrics.as_str().unwrap();
     assert!(metrics.contains(r#"socred_http_requests_total{route="/healthz",method="GET",status="200"}"#), "{metrics}");
     assert!(metrics.contains(r#"route="/api/v1/subjects/{id}""#), "route templates, not raw paths: {metrics}");
@@ -375,14 +375,22 @@ async fn browser_sessions_use_http_only_strict_cookies_and_csrf() {
     // Without the matching token, no login (login CSRF).
     let response =
         jar.post(server.url("/login")).form(&[("csrf", "forged"), ("username", "subject-1"), ("password", PASSWORD)]).send().await.unwrap();
-    assert!(response.headers()["location"].to_str().unwrap().starts_with("/login?error="));
+    assert_eq!(response.headers()["location"], "/login");
+    assert!(flash(&response).starts_with("socred_flash=error"), "{}", flash(&response));
     let response = jar
         .post(server.url("/login"))
         .form(&[("csrf", csrf.as_str()), ("username", "subject-1"), ("password", "wrong password!")])
         .send()
         .await
         .unwrap();
-    assert!(response.headers()["location"].to_str().unwrap().contains("Wrong"));
+    assert!(flash(&response).contains("Wrong"), "the message travels in a cookie, never in the address");
+    // The message is shown once, then cleared; one written into a link is not shown at all.
+    let shown = jar.get(server.url("/login")).send().await.unwrap();
+    assert!(shown.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("socred_flash=;")));
+    assert!(shown.text().await.unwrap().contains("Wrong username or password"));
+    let forged_message = jar.get(server.url("/login?error=Call+555-0100+to+unlock")).send().await.unwrap().text().await.unwrap();
+    assert!(!forged_message.contains("555-0100"), "an attacker's text in the address is not shown");
+    let csrf = forged_message.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
 
     let response = jar
         .post(server.url("/login"))
@@ -420,7 +428,8 @@ async fn browser_sessions_use_http_only_strict_cookies_and_csrf() {
         .await
         .unwrap();
     assert_eq!(filed.status().as_u16(), 303);
-    assert!(filed.headers()["location"].to_str().unwrap().starts_with("/me?ok="));
+    assert_eq!(filed.headers()["location"], "/me");
+    assert!(flash(&filed).starts_with("socred_flash=ok"), "{}", flash(&filed));
     let (_, file) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/subjects/{PERSON}/file"), None).await;
     assert_eq!(file["disputes"].as_array().unwrap().len(), 1);
 
@@ -473,4 +482,15 @@ async fn shutdown_completes_in_flight_writes() {
         assert!(stored.contains(&id), "acknowledged {id} was lost in shutdown");
     }
     store.audit_verify().unwrap();
+}
+
+/// The flash cookie a redirect set, if any.
+fn flash(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_string())
+        .find(|cookie| cookie.starts_with("socred_flash="))
+        .unwrap_or_default()
 }

@@ -303,7 +303,7 @@ async fn the_index_agrees_with_the_store_and_follows_writes() {
         }
     }
     // Both paths were taken: the index for dates its windows cover, the store for the rest.
-    let (_, metrics) = server.call(None, "GET", "/metrics", None).await;
+    let (_, metrics) = server.call(Some(Role::Auditor), "GET", "/metrics", None).await;
     let count = |path: &str| -> f64 {
         metrics
             .as_str()

@@ -183,6 +183,8 @@ fn routes() -> Vec<Route> {
         route("GET", "/api/v1/rulebook", "/api/v1/rulebook", None, None),
         route("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, None),
         route("GET", "/api/v1/docs", "/api/v1/docs", None, None),
+        // Not an API operation, but not public: it counts the population.
+        route("GET", "/metrics", "/metrics", None, Some(&[Auditor, Admin])),
     ]
 }
 

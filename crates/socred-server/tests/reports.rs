@@ -113,7 +113,7 @@ async fn a_report_from_filing_to_verification() {
         send(&server, &reported, "POST", "/api/v1/disputes", Some(json!({"record": record_id, "grounds": "I was at work that day"}))).await;
     assert_eq!(status, 201, "{body}");
 
-    let (_, metrics) = server.call(None, "GET", "/metrics", None).await;
+    let (_, metrics) = server.call(Some(Role::Auditor), "GET", "/metrics", None).await;
     let metrics = metrics.as_str().unwrap().to_string();
     assert!(metrics.contains("socred_reports{state=\"verified\"} 1"), "{metrics}");
     assert!(metrics.contains("socred_report_decision_hours{quantile=\"0.5\"}"), "{metrics}");
@@ -258,7 +258,7 @@ async fn partner_feeds() {
     assert_eq!(status, 422, "{answer}");
     let (_, receipts) = send(&server, &partner, "GET", "/api/v1/partners/batches", None).await;
     assert_eq!(receipts["batches"].as_array().unwrap().len(), 4, "{receipts}");
-    let (_, metrics) = server.call(None, "GET", "/metrics", None).await;
+    let (_, metrics) = server.call(Some(Role::Auditor), "GET", "/metrics", None).await;
     let metrics = metrics.as_str().unwrap().to_string();
     assert!(metrics.contains("socred_partner_lines_total{partner=\"bikes\",outcome=\"rejected\"} 2"), "{metrics}");
     assert!(metrics.contains("socred_partner_rejection_rate{partner=\"bikes\"}"), "{metrics}");

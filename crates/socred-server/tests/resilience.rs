@@ -130,7 +130,7 @@ async fn checks_stop_rather_than_go_unlogged_when_the_log_cannot_be_written() {
     for _ in 0..5 {
         assert_eq!(check(&server, &airline, PERSON, "civil-aviation").await.0, 503, "no check is answered while the log fails");
     }
-    let (_, metrics) = server.call(None, "GET", "/metrics", None).await;
+    let (_, metrics) = server.call(Some(Role::Auditor), "GET", "/metrics", None).await;
     assert!(metrics.as_str().unwrap().contains("socred_check_log_failing 1"), "{metrics}");
     // The disk has room again: the held checks are committed and checks resume.
     server_db(&server).simulate_full_disk_for_tests(false).await.unwrap();

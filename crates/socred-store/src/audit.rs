@@ -42,8 +42,8 @@ pub struct RowDigest {
 }
 
 impl RowDigest {
-    pub fn subject(&mut self, id: &str, kind: &str, name: &str, recorded: Moment) {
-        for part in [id, kind, name] {
+    pub fn subject(&mut self, id: &str, kind: &str, name: &str, reference: &str, recorded: Moment) {
+        for part in [id, kind, name, reference] {
             field(&mut self.subjects, part.as_bytes());
         }
         moment(&mut self.subjects, recorded);
@@ -258,6 +258,7 @@ enum LedgerRow {
         id: String,
         kind: String,
         name: String,
+        reference: String,
         recorded: (i64, i64),
     },
     Link {
@@ -292,7 +293,9 @@ impl LedgerRow {
     fn feed(self, digest: &mut RowDigest) -> Result<()> {
         let broken = |what: String| StoreError::AuditBroken(what);
         match self {
-            LedgerRow::Subject { id, kind, name, recorded } => digest.subject(&id, &kind, &name, stored_moment(recorded, &id)?),
+            LedgerRow::Subject { id, kind, name, reference, recorded } => {
+                digest.subject(&id, &kind, &name, &reference, stored_moment(recorded, &id)?)
+            }
             LedgerRow::Link { subject, kind, other, recorded } => {
                 let (Some(subject), Some(other)) = (subject, other) else {
                     return Err(broken("a link refers to a missing subject".into()));
@@ -355,10 +358,16 @@ impl Cursor<'_> {
 }
 
 const LEDGER_SCANS: [(&str, ReadRow); 6] = [
-    ("SELECT audit_seq, id, kind, name, recorded_ms, recorded_day FROM subjects ORDER BY key", |row| {
+    ("SELECT audit_seq, id, kind, name, recorded_ms, recorded_day, reference FROM subjects ORDER BY key", |row| {
         Ok((
             row.get(0)?,
-            LedgerRow::Subject { id: row.get(1)?, kind: row.get(2)?, name: row.get(3)?, recorded: (row.get(4)?, row.get(5)?) },
+            LedgerRow::Subject {
+                id: row.get(1)?,
+                kind: row.get(2)?,
+                name: row.get(3)?,
+                reference: row.get(6)?,
+                recorded: (row.get(4)?, row.get(5)?),
+            },
         ))
     }),
     (

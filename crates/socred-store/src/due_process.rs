@@ -35,6 +35,47 @@ pub enum ActOutcome {
     Duplicate { subject: SubjectId },
 }
 
+/// What the public may search the published lists by: part of a name, or a
+/// whole masked id (`110101********4514`). A full identity number is refused:
+/// matching it exactly would tell anyone whether a guess of the hidden digits
+/// is right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicSearch {
+    Name(String),
+    MaskedId(String),
+}
+
+impl PublicSearch {
+    /// `None` for an empty search; the reason when the text is refused.
+    pub fn parse(text: &str) -> std::result::Result<Option<PublicSearch>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if text.chars().count() > MAX_PUBLIC_SEARCH_CHARS {
+            return Err(format!("is {} characters long; at most {MAX_PUBLIC_SEARCH_CHARS}", text.chars().count()));
+        }
+        if socred_core::id::contains_subject_id(text) {
+            return Err("a full identity number or credit code is not searched; give the masked id as the list shows it".into());
+        }
+        if text.contains('*') {
+            let upper = text.to_ascii_uppercase();
+            let bytes = upper.as_bytes();
+            let well_formed = bytes.len() == socred_core::id::ID_LENGTH
+                && bytes[..6].iter().all(u8::is_ascii_alphanumeric)
+                && bytes[6..14].iter().all(|b| *b == b'*')
+                && bytes[14..].iter().all(u8::is_ascii_alphanumeric);
+            if !well_formed {
+                return Err("a masked id has 6 characters, 8 asterisks and 4 characters, as the list shows it".into());
+            }
+            return Ok(Some(PublicSearch::MaskedId(upper)));
+        }
+        Ok(Some(PublicSearch::Name(text.to_string())))
+    }
+}
+
+pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;
+
 /// A line of the public list: never the score, never the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -136,8 +177,14 @@ impl Store {
                 StoreError::UnknownRecord(_) => StoreError::NotFound(format!("list entry {entry}")),
                 other => other,
             }),
-            Some(EntryOrigin::Tier { subject, .. }) => {
-                Ok((self.key_of(&subject).map_err(|_| StoreError::NotFound(format!("list entry {entry}")))?, subject))
+            Some(EntryOrigin::Tier { reference, .. }) => {
+                let row: Option<(i64, String)> = self
+                    .connection
+                    .prepare_cached("SELECT key, id FROM subjects WHERE reference = ?1")?
+                    .query_row([reference.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                let (key, id) = row.ok_or_else(|| StoreError::NotFound(format!("list entry {entry}")))?;
+                Ok((key, SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?))
             }
             Some(EntryOrigin::Proposal { .. }) => self.subject_of_case(entry.as_str(), &["list-proposed"], "list entry"),
             None => Err(StoreError::NotFound(format!("list entry {entry}"))),
@@ -324,20 +371,28 @@ impl Store {
     }
 
     /// The published list on a date: listed, published entries only, as of the
-    /// last refresh. Search matches the name (substring) or the exact identifier.
+    /// last refresh. Search matches part of a name or a whole masked id, never
+    /// a full identity number (see [`PublicSearch`]).
     pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let search = search.map(str::trim).filter(|s| !s.is_empty());
-        let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| StoreError::invalid("search", reason))?.flatten();
+        let (name_pattern, masked) = match &search {
+            None => (None, None),
+            Some(PublicSearch::Name(name)) => {
+                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
+            }
+            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked.clone())),
+        };
         let mut statement = self.connection.prepare_cached(
             "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
              FROM entries e JOIN subjects s ON s.key = e.subject
              WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
                AND (?2 IS NULL OR e.list = ?2)
-               AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\' OR s.id = ?4)
+               AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\')
+               AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))
              ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6",
         )?;
         let rows = statement.query_map(
-            params![julian(as_of), list, pattern, search.map(|s| s.to_ascii_uppercase()), limit.min(MAX_PAGE), offset],
+            params![julian(as_of), list, name_pattern, masked, limit.min(MAX_PAGE), offset],
             |row| {
                 Ok((
                     row.get::<_, String>(0)?,

@@ -227,13 +227,9 @@ impl<'s> ImportSession<'s> {
             self.duplicates += 1;
             Ok(RowOutcome::Duplicate)
         } else {
-            let reason = format!(
-                "record id {} is already taken by different content (subject {}, behaviour {}, on {})",
-                record.id,
-                stored.0,
-                stored.1,
-                socred_core::date::format_date(from_julian(stored.2)?)
-            );
+            // Only that it is taken: the stored record belongs to someone the
+            // sender may know nothing about.
+            let reason = format!("record id {} is already taken; choose another", record.id);
             Ok(self.reject("id", reason, true))
         }
     }

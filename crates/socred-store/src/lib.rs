@@ -27,6 +27,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use socred_core::assess::{self, Assessment, LockState, Summary};
 use socred_core::date::Moment;
+use socred_core::process::SubjectReference;
 use socred_core::record::Recording;
 use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
@@ -37,7 +38,7 @@ pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
 pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
 pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset};
 pub use decisions::{AnnualRow, HotData};
-pub use due_process::{Access, AccessRequest, ActOutcome, PublicEntry, Queue, QueueItem};
+pub use due_process::{Access, AccessRequest, ActOutcome, MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch, Queue, QueueItem};
 pub use error::{Result, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 pub use known::KnownOn;
@@ -45,7 +46,7 @@ pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, Pendin
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "11";
+const SCHEMA_VERSION: &str = "12";
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -238,9 +239,13 @@ impl Store {
                 return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
             }
             connection.execute_batch(SCHEMA)?;
+            // The secret that keys ids others see (subject references, reward
+            // record ids): never exported, never shown.
+            let secret = socred_auth::new_secret().map_err(|e| StoreError::Corrupt(format!("no randomness for the store's secret: {e}")))?;
             connection.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3), ('dating', ?4), ('utc_offset', ?5)",
-                params![SCHEMA_VERSION, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset)],
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3), ('dating', ?4), ('utc_offset', ?5),
+                 ('secret', ?6)",
+                params![SCHEMA_VERSION, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset), secret],
             )?;
             let seq = audit::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
@@ -1086,6 +1091,10 @@ pub(crate) fn load_file_under(connection: &Connection, key: i64, id: SubjectId, 
             evidence: row.get(4)?,
         });
     }
+    let reference: String = connection.prepare_cached("SELECT reference FROM subjects WHERE key = ?1")?.query_row([key], |row| row.get(0))?;
+    file.reference = Some(
+        SubjectReference::parse(&reference).map_err(|e| StoreError::Corrupt(format!("subject {id}, reference {reference:?}: {e}")))?,
+    );
     let mut statement = connection.prepare_cached("SELECT seq, on_day, actor, body FROM events WHERE subject = ?1 ORDER BY seq")?;
     let mut rows = statement.query([key])?;
     while let Some(row) = rows.next()? {
@@ -1111,6 +1120,15 @@ pub(crate) fn load_file_under(connection: &Connection, key: i64, id: SubjectId, 
         file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
     }
     Ok(file)
+}
+
+/// The store's secret, which keys the ids that people other than a subject see.
+pub(crate) fn store_secret(connection: &Connection) -> Result<String> {
+    connection
+        .prepare_cached("SELECT value FROM meta WHERE key = 'secret'")?
+        .query_row([], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt("the store has no secret (meta key 'secret')".into()))
 }
 
 /// Checks what can be checked without the database.
@@ -1144,13 +1162,15 @@ pub(crate) fn write_subject(
         .optional()?;
     let (key, registered) = match existing {
         Some((_, name)) if name != subject.name => {
-            return Err(StoreError::Conflict(format!("subject {} is already registered under the name {name:?}", subject.id)));
+            return Err(StoreError::Conflict(format!("subject {} is already registered under another name", subject.id)));
         }
         Some((key, _)) => (key, false),
         None => {
+            let reference = SubjectReference::keyed(store_secret(connection)?.as_bytes(), &subject.id);
             connection
                 .prepare_cached(
-                    "INSERT INTO subjects (id, kind, name, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO subjects (id, kind, name, recorded_ms, recorded_day, audit_seq, reference)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
                     subject.id.as_str(),
@@ -1158,9 +1178,10 @@ pub(crate) fn write_subject(
                     subject.name,
                     recorded.unix_ms,
                     julian(recorded.day),
-                    seq
+                    seq,
+                    reference.as_str()
                 ])?;
-            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name, recorded);
+            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name, reference.as_str(), recorded);
             (connection.last_insert_rowid(), true)
         }
     };

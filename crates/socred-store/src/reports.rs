@@ -156,9 +156,12 @@ pub struct ReportMetrics {
     pub decision_hours_max: Option<f64>,
 }
 
-fn facts_of(subject: &SubjectId, behaviour: &str, on: Date) -> String {
+/// The key of the facts a report states (subject, behaviour, date), keyed with
+/// the store's secret: the record a verified report becomes is named after it
+/// and may be published, and nobody should test a guess of whom it is about.
+fn facts_of(secret: &str, subject: &SubjectId, behaviour: &str, on: Date) -> String {
     let mut hasher = Sha256::new();
-    for part in [subject.as_str(), behaviour, &format_date(on)] {
+    for part in [secret, subject.as_str(), behaviour, &format_date(on)] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
@@ -326,7 +329,7 @@ impl Store {
         }
         let reporter_key = self.subject_key(&report.reporter)?;
         let subject_key = self.subject_key(&report.subject)?;
-        let facts = facts_of(&report.subject, &report.behaviour, report.occurred_on);
+        let facts = facts_of(&crate::store_secret(&self.connection)?, &report.subject, &report.behaviour, report.occurred_on);
         let evidence_json = serde_json::to_string(&report.evidence).expect("strings serialise");
         let id = match &report.id {
             Some(id) => {
@@ -529,7 +532,7 @@ impl Store {
                     record_id = Some(record.id.to_string());
                     if let Some(reward) = &rules.reward_behaviour {
                         let reward_record = Record {
-                            id: RecordId::parse(&format!("rwd-{}", row.facts)).expect("a valid id"),
+                            id: reward_record_id(&crate::store_secret(connection)?, &row.facts),
                             subject: view.reporter.expect("stored reports name their reporter"),
                             behaviour: reward.clone(),
                             occurred_on: on,
@@ -847,4 +850,17 @@ fn add_event(
         )?
         .execute(params![report, state, actor, at_ms, julian(on), reasons, record_id, reward_id, audit_seq])?;
     Ok(())
+}
+
+/// The id of the reward for the verified report of `facts`: one per facts (the
+/// id is taken once), keyed with the store's secret so that the reported
+/// subject, who sees the facts' own record id, cannot derive it and look for
+/// the reporter.
+fn reward_record_id(secret: &str, facts: &str) -> RecordId {
+    let mut hasher = Sha256::new();
+    for part in [secret, "report-reward", facts] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    RecordId::parse(&format!("rwd-{}", &hex::encode(hasher.finalize())[..24])).expect("a valid id")
 }

@@ -1,4 +1,4 @@
--- socred embedded store, schema version 11.
+-- socred embedded store, schema version 12.
 --
 -- Time is bitemporal: a record has the day it happened (occurred_on) and the
 -- instant the ledger learned it (recorded_ms, unix milliseconds, and
@@ -59,7 +59,10 @@ CREATE TABLE subjects (
     name      TEXT NOT NULL,
     recorded_ms  INTEGER NOT NULL,
     recorded_day INTEGER NOT NULL,
-    audit_seq INTEGER NOT NULL
+    audit_seq INTEGER NOT NULL,
+    -- Stands for the subject in ids others see (tier entries): a keyed digest
+    -- of the id under meta `secret`, so it cannot be traced back.
+    reference TEXT NOT NULL UNIQUE
 ) STRICT;
 
 -- (subject, 'guardian', other): other is a guardian of subject.

@@ -227,5 +227,8 @@ pub async fn queue(State(state): State<AppState>, caller: Caller, Query(query): 
         queue.repairs.retain(|q| q.item.overdue);
         queue.proposals.clear();
     }
+    let subjects = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
+    let subjects = subjects.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id));
+    super::subjects::log_reads(&state, &caller, subjects.collect::<Vec<_>>(), "reviewers' queue", "pending case").await?;
     Ok(axum::Json(queue))
 }

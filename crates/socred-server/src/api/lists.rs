@@ -15,7 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::subjects::log_read;
 use super::{as_of, page, parse_subject, purpose};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, MaybeCaller};
+use crate::limits::ClientAddress;
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 
@@ -25,7 +26,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 pub struct PublicQuery {
     /// A list code (default: every published list).
     pub list: Option<String>,
-    /// Part of a name, or a full identifier.
+    /// Part of a name, or a whole masked id as the list shows it (`110101********4514`).
+    /// A full identity number is refused. Anonymous searches are limited per address.
     pub search: Option<String>,
     pub as_of: Option<String>,
     /// At most 1000 (default 100).
@@ -35,16 +37,22 @@ pub struct PublicQuery {
 
 /// The published lists: name, masked id, authority, legal basis, since, until. Never the score or the file.
 #[utoipa::path(get, path = "/api/v1/lists/public", tag = "lists", params(PublicQuery),
-    responses((status = 200, body = [PublicEntry]), (status = 422, body = ErrorBody)))]
-pub async fn public(State(state): State<AppState>, Query(query): Query<PublicQuery>) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
+    responses((status = 200, body = [PublicEntry]), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn public(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    address: ClientAddress,
+    Query(query): Query<PublicQuery>,
+) -> ApiResult<axum::Json<Vec<PublicEntry>>> {
     let as_of = as_of(query.as_of.as_deref(), state.today())?;
     let limit = page(query.limit, 100)?;
     let offset = query.offset.unwrap_or(0);
     if offset > 1_000_000 {
         return Err(ApiError::invalid("offset", "at most 1000000"));
     }
-    if query.search.as_deref().is_some_and(|s| s.chars().count() > 128) {
-        return Err(ApiError::invalid("search", "at most 128 characters"));
+    let search = query.search.as_deref().map(socred_store::PublicSearch::parse).transpose();
+    if search.map_err(|reason| ApiError::invalid("search", reason))?.flatten().is_some() && caller.is_none() {
+        state.limits.public_search(address.0)?;
     }
     let entries = state
         .db

@@ -126,6 +126,8 @@ pub struct PendingList {
 pub async fn pending(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<PendingList>> {
     caller.require(Action::ReviewReport)?;
     let pending = state.db.read(|store| store.pending_records(PAGE)).await?;
+    let subjects: Vec<_> = pending.iter().map(|record| record.subject).collect();
+    super::subjects::log_reads(&state, &caller, subjects, "pending partner records", "pending record").await?;
     Ok(axum::Json(PendingList { pending }))
 }
 

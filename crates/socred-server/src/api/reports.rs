@@ -140,7 +140,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
         let me = reporter_of(&caller)?;
         state.db.read(move |store| store.reports_by(&me, QUEUE_PAGE)).await?
     } else {
-        state.db.read(|store| store.report_queue(QUEUE_PAGE)).await?
+        let reports = state.db.read(|store| store.report_queue(QUEUE_PAGE)).await?;
+        let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
+        super::subjects::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report queue", "public report").await?;
+        reports
     };
     Ok(axum::Json(ReportList { reports }))
 }
@@ -168,6 +171,8 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
         }
         return Err(ApiError::forbidden("a subject sees only reports they filed and verified reports about them"));
     }
+    let named = std::iter::once(report.subject).chain(report.reporter);
+    super::subjects::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report review", &format!("report {}", report.id)).await?;
     Ok(axum::Json(report))
 }
 

@@ -87,6 +87,7 @@ pub async fn search(
     caller.require(Action::SearchSubjects)?;
     let limit = page(query.limit, 50)?;
     let found = state.db.read(move |store| store.search_subjects(&query.search, limit)).await?;
+    log_reads(&state, &caller, found.iter().map(|subject| subject.id), "subject search", "search result (id and name)").await?;
     Ok(axum::Json(found))
 }
 
@@ -130,6 +131,24 @@ fn dates(query: &ReadQuery, today: Date) -> ApiResult<(Date, Option<Date>)> {
 }
 
 /// Reads of someone else's file are logged before they are answered.
+/// Reads of several subjects at once (search results, queues, listings): each
+/// reaches its subject's access log before the answer is sent.
+pub async fn log_reads(
+    state: &AppState,
+    caller: &Caller,
+    subjects: impl IntoIterator<Item = SubjectId>,
+    purpose: &str,
+    what: &str,
+) -> ApiResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    let requests = subjects
+        .into_iter()
+        .filter(|subject| !caller.account.is_subject(subject) && seen.insert(*subject))
+        .map(|subject| AccessRequest { actor: caller.actor(), subject, purpose: purpose.to_string(), what: what.to_string() })
+        .collect();
+    state.db.log_accesses(requests).await
+}
+
 pub async fn log_read(state: &AppState, caller: &Caller, subject: SubjectId, purpose: String, what: &str) -> ApiResult<()> {
     if caller.account.is_subject(&subject) {
         return Ok(());

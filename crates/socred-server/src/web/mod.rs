@@ -60,8 +60,19 @@ pub fn router() -> Router<AppState> {
 
 /// No scripts, no frames, no foreign origins, no sniffing, no referrers.
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let had_flash = cookie(request.headers(), FLASH_COOKIE).is_some();
     let mut response = next.run(request).await;
+    let shown = !response.status().is_redirection();
     let headers = response.headers_mut();
+    // A flash message is shown once: the page that showed it clears it.
+    if had_flash && shown && let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", 0, true)) {
+        headers.append(header::SET_COOKIE, value);
+    }
+    // Answers carry personal data (files, decisions, account pages): no
+    // browser or proxy keeps them. The few public resources say otherwise.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -179,27 +190,79 @@ pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> 
     ))
 }
 
-/// A one-line message carried across a redirect in the query string.
-#[derive(Debug, Default, Deserialize)]
+/// A one-line message carried across a redirect, in a cookie only this site
+/// can set (never in the address, where anyone could write it into a link).
+#[derive(Debug, Default)]
 pub struct Flash {
     pub ok: Option<String>,
     pub error: Option<String>,
 }
 
+pub const FLASH_COOKIE: &str = "socred_flash";
+/// A flash longer than this is cut: it says what happened, not everything.
+const MAX_FLASH_CHARS: usize = 400;
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Flash {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Flash, Self::Rejection> {
+        let Some(value) = cookie(&parts.headers, FLASH_COOKIE) else {
+            return Ok(Flash::default());
+        };
+        let text = percent_decode(value);
+        Ok(match text.split_once(':') {
+            Some(("ok", message)) => Flash { ok: Some(message.to_string()), error: None },
+            Some(("error", message)) => Flash { ok: None, error: Some(message.to_string()) },
+            _ => Flash::default(),
+        })
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let decoded = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Redirects to `to` with a message to show there once.
+pub fn redirect_with(to: &str, kind: &str, message: &str) -> Response {
+    let message: String = message.chars().take(MAX_FLASH_CHARS).collect();
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, &url(&format!("{kind}:{message}")), 60, true)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 /// Redirects back with a message.
 pub fn back(to: &str, result: Result<String, ApiError>) -> Response {
-    let separator = if to.contains('?') { '&' } else { '?' };
-    let location = match result {
-        Ok(message) => format!("{to}{separator}ok={}", url(&message)),
+    match result {
+        Ok(message) => redirect_with(to, "ok", &message),
         Err(error) => {
             let message = match &error.detail.field {
                 Some(field) => format!("{field}: {}", error.detail.message),
                 None => error.detail.message.clone(),
             };
-            format!("{to}{separator}error={}", url(&message))
+            redirect_with(to, "error", &message)
         }
-    };
-    Redirect::to(&location).into_response()
+    }
 }
 
 /// The signed-in caller of a role posting a form with a valid CSRF token, or
@@ -245,7 +308,7 @@ async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("style.css"))
 }
 
-async fn login_page(MaybeCaller(caller): MaybeCaller, axum::extract::Query(flash): axum::extract::Query<Flash>) -> Response {
+async fn login_page(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
     let token = match socred_auth::new_secret() {
         Ok(token) => token,
         Err(_) => {
@@ -278,7 +341,7 @@ async fn login(State(state): State<AppState>, headers: axum::http::HeaderMap, Fo
     // Login CSRF: the form must echo the cookie set with the form.
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
-        return Redirect::to(&format!("/login?error={}", url("The sign-in form expired; try again."))).into_response();
+        return redirect_with("/login", "error", "The sign-in form expired; try again.");
     }
     let username = form.username.trim().to_string();
     let found = match state.db.read(move |store| store.account_for_login(&username)).await {
@@ -293,7 +356,7 @@ async fn login(State(state): State<AppState>, headers: axum::http::HeaderMap, Fo
     let password = form.password;
     let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
     let Some(account) = account.filter(|_| verified) else {
-        return Redirect::to(&format!("/login?error={}", url("Wrong username or password."))).into_response();
+        return redirect_with("/login", "error", "Wrong username or password.");
     };
     let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
         (Ok(secret), Ok(csrf)) => (secret, csrf),

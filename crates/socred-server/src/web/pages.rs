@@ -10,7 +10,7 @@ use super::{Flash, esc, page};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 
-pub async fn home(MaybeCaller(caller): MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn home(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
     let next = match caller.as_ref().map(|c| c.account.role) {
         Some(Role::Subject) => {
             r#"<p><a href="/me">Open your file</a>: your score and why, your records, notices, appeals, disputes, and who looked at your file.</p>"#
@@ -40,13 +40,27 @@ pub async fn home(MaybeCaller(caller): MaybeCaller, Query(flash): Query<Flash>) 
 pub struct ListQuery {
     q: Option<String>,
     list: Option<String>,
-    ok: Option<String>,
-    error: Option<String>,
 }
 
-pub async fn public_lists(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, Query(query): Query<ListQuery>) -> Response {
-    let flash = Flash { ok: query.ok.clone(), error: query.error.clone() };
-    let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
+pub async fn public_lists(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    flash: Flash,
+    address: crate::limits::ClientAddress,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let mut flash = flash;
+    let mut search = query.q.clone().filter(|q| !q.trim().is_empty());
+    // The same rules as the API: names and masked ids, a limit per address.
+    let refused = match search.as_deref().map(socred_store::PublicSearch::parse) {
+        Some(Err(reason)) => Some(format!("search: {reason}")),
+        Some(Ok(_)) if caller.is_none() => state.limits.public_search(address.0).err().map(|error| error.detail.message),
+        _ => None,
+    };
+    if let Some(reason) = refused {
+        flash.error = Some(reason);
+        search = None;
+    }
     let list = query.list.clone().filter(|l| !l.is_empty());
     let today = state.today();
     let (rulebook, entries) = match state

@@ -1,7 +1,7 @@
 //! The citizen portal: my score and why, a chart, my records, my notices,
 //! appeal and dispute forms, and who looked at my file.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
@@ -16,7 +16,7 @@ use crate::auth::MaybeCaller;
 use crate::body::Form;
 use crate::error::ApiError;
 
-pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,

@@ -1,6 +1,6 @@
 //! The provider check page, and the decisions table shared by the portal and the officer view.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
@@ -26,7 +26,7 @@ fn form(caller: &Caller, subject: &str) -> String {
     )
 }
 
-pub async fn provider(caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn provider(caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Provider)) {
         Ok(caller) => caller,
         Err(response) => return response,

@@ -2,7 +2,7 @@
 //! evidence uploads), the reviewers' report queue with pending partner
 //! records, the reviewers' metrics page, and a partner's receipts.
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
@@ -33,7 +33,7 @@ pub fn evidence_links(view: &ReportView) -> String {
 }
 
 /// The report form and the reports the subject filed.
-pub async fn form(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -155,7 +155,7 @@ pub async fn file(State(state): State<AppState>, caller: MaybeCaller, mut multip
 }
 
 /// The reviewers' queue of reports and pending partner records.
-pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Reviewer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -165,6 +165,11 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, Query(fla
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
+    let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
+    let named: Vec<_> = named.chain(pending.iter().map(|record| record.subject)).collect();
+    if let Err(error) = crate::api::subjects::log_reads(&state, &caller, named, "report queue", "public report or pending record").await {
+        return error.into_response();
+    }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let mut cards = String::new();
     for r in &reports {

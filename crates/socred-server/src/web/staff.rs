@@ -19,16 +19,13 @@ use crate::error::ApiError;
 #[derive(Debug, Deserialize)]
 pub struct ConsoleQuery {
     q: Option<String>,
-    ok: Option<String>,
-    error: Option<String>,
 }
 
-pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(query): Query<ConsoleQuery>) -> Response {
+pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: Flash, Query(query): Query<ConsoleQuery>) -> Response {
     let caller = match signed_in(caller, Some(Role::Officer)) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let flash = Flash { ok: query.ok.clone(), error: query.error.clone() };
     let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
     let loaded = state
         .db
@@ -47,6 +44,11 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, Query(q
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
+    if let Err(error) =
+        crate::api::subjects::log_reads(&state, &caller, found.iter().map(|s| s.id), "officer console search", "search result (id and name)").await
+    {
+        return error.into_response();
+    }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let authority = esc(caller.account.authority.as_deref().unwrap_or(""));
     let results: String = found
@@ -119,7 +121,7 @@ pub async fn officer_subject(
     State(state): State<AppState>,
     caller: MaybeCaller,
     Path(id): Path<String>,
-    Query(flash): Query<Flash>,
+    flash: Flash,
 ) -> Response {
     let caller = match signed_in(caller, Some(Role::Officer)) {
         Ok(caller) => caller,
@@ -298,7 +300,7 @@ pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     back("/officer", result)
 }
 
-pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, Query(flash): Query<Flash>) -> Response {
+pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Reviewer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -308,6 +310,11 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, Query(
         Ok(queue) => queue,
         Err(error) => return error.into_response(),
     };
+    let named = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
+    let named: Vec<_> = named.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id)).collect();
+    if let Err(error) = crate::api::subjects::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
+        return error.into_response();
+    }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
     let decision_form = |kind: &str, id: &str, outcomes: &[(&str, &str)]| -> String {
         let options: String = outcomes.iter().map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#)).collect();
