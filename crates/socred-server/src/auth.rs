@@ -42,9 +42,10 @@ impl Caller {
         if self.account.may_see(subject) { Ok(()) } else { Err(ApiError::forbidden("a subject sees only their own file")) }
     }
 
-    /// The caller acting at the moment the request arrived.
+    /// The caller acting at the moment the request arrived, as the person
+    /// their account names (conflicts of interest are judged on that person).
     pub fn actor(&self) -> Actor {
-        Actor::new(&self.account.username, self.moment).expect("usernames are valid actors")
+        Actor::new(&self.account.username, self.moment).expect("usernames are valid actors").as_person(self.account.subject)
     }
 
     /// Today, by the server's clock, when the request arrived.

@@ -126,6 +126,17 @@ impl Store {
             if taken.is_some() {
                 return Err(StoreError::Conflict(format!("username {} is taken", account.username)));
             }
+            // One subject account per person: a second would read the file
+            // unlogged and file in the person's name.
+            if let (Role::Subject, Some(key)) = (account.role, subject_key) {
+                let existing: bool = connection
+                    .query_row("SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'subject' AND subject = ?1)", [key], |r| r.get(0))?;
+                if existing {
+                    return Err(StoreError::Conflict(
+                        "this person already has a subject account; reset its password or enable it instead".into(),
+                    ));
+                }
+            }
             connection.execute(
                 "INSERT INTO accounts (username, role, password_hash, subject, authority, services, behaviours, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -141,6 +152,18 @@ impl Store {
                 ],
             )?;
             let id = connection.last_insert_rowid();
+            // The person sees, in their file's access log, every account that names them.
+            if let (Some(key), Some(subject)) = (subject_key, &account.subject) {
+                crate::audit::log_access(
+                    connection,
+                    &actor.at_text(),
+                    actor.name(),
+                    key,
+                    subject.as_str(),
+                    "account administration",
+                    &format!("created the {} account {} that names you", account.role, account.username),
+                )?;
+            }
             audit_change(
                 connection,
                 seq,

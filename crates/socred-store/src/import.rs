@@ -131,7 +131,7 @@ impl<'s> ImportSession<'s> {
     /// `day` (a population's history replayed day by day). A live store refuses.
     pub fn replay_on(&mut self, day: socred_core::Date) -> Result<()> {
         let clock = self.clock.fixed_on(day)?;
-        self.actor = Actor::new(self.actor.name(), clock.now())?;
+        self.actor = Actor::new(self.actor.name(), clock.now())?.as_person(self.actor.person().copied());
         Ok(())
     }
 
@@ -185,6 +185,11 @@ impl<'s> ImportSession<'s> {
         let Some(subject_key) = self.subject_key(&record.subject)? else {
             return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
         };
+        if let Some(person) = self.actor.person()
+            && let Some(reason) = crate::conflicts::conflict(self.connection, person, subject_key)?
+        {
+            return Ok(self.reject("subject", format!("conflict of interest: {reason}"), false));
+        }
         let inserted = self.insert.execute(params![
             record.id.as_str(),
             subject_key,

@@ -11,6 +11,7 @@ pub mod audit;
 mod changes;
 mod checks;
 mod clock;
+mod conflicts;
 mod decisions;
 mod due_process;
 mod error;
@@ -61,12 +62,25 @@ pub const MAX_PAGE: u32 = 10_000;
 pub struct Actor {
     name: String,
     moment: Moment,
+    /// The person the acting account names, if any: conflicts of interest
+    /// are judged on them (see `conflicts.rs`).
+    person: Option<SubjectId>,
 }
 
 impl Actor {
     pub fn new(name: &str, at: impl Into<Moment>) -> Result<Actor> {
         check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
-        Ok(Actor { name: name.to_string(), moment: at.into() })
+        Ok(Actor { name: name.to_string(), moment: at.into(), person: None })
+    }
+
+    /// The same actor, known to be `person` (the person their account names).
+    pub fn as_person(mut self, person: Option<SubjectId>) -> Actor {
+        self.person = person;
+        self
+    }
+
+    pub fn person(&self) -> Option<&SubjectId> {
+        self.person.as_ref()
     }
 
     /// Someone acting at the first instant of `day` in the default time zone:
@@ -556,6 +570,7 @@ impl Store {
                 )
                 .optional()?;
             let (record_seq, subject_key, subject) = row.ok_or_else(|| StoreError::UnknownRecord(record_id.to_string()))?;
+            conflicts::refuse_conflicted(connection, actor, subject_key)?;
             let subject = SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let existing: Option<String> =
                 connection.query_row("SELECT reason FROM voids WHERE record_seq = ?1", [record_seq], |row| row.get(0)).optional()?;

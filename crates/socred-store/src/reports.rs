@@ -595,16 +595,25 @@ impl Store {
         Ok(self.report_row(id)?.expect("stored").view)
     }
 
+    /// Nobody reviews a report they filed, or one about themselves or anyone
+    /// they are linked to (`conflicts.rs`), by acting name or by person.
     fn check_conflict(&self, row: &Row, reviewer: &Reviewer) -> Result<()> {
         let name = reviewer.actor.name();
         let reporter = row.view.reporter.expect("stored reports name their reporter");
         let filed = name == row.view.filed_by || name == reporter.as_str() || reviewer.subject == Some(reporter);
-        let about = name == row.view.subject.as_str() || reviewer.subject == Some(row.view.subject);
         if filed {
             return Err(StoreError::Conflict(format!("{name} filed report {}; another reviewer must review it", row.view.id)));
         }
+        let about = name == row.view.subject.as_str()
+            || match &reviewer.subject {
+                Some(person) => crate::conflicts::conflict(&self.connection, person, row.subject_key)?.is_some(),
+                None => false,
+            };
         if about {
-            return Err(StoreError::Conflict(format!("report {} is about {name}; another reviewer must review it", row.view.id)));
+            return Err(StoreError::Conflict(format!(
+                "report {} is about {name} or someone linked to them; another reviewer must review it",
+                row.view.id
+            )));
         }
         Ok(())
     }
