@@ -10,15 +10,15 @@
 use std::fmt;
 use std::str::FromStr;
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-pub const MAX_PASSWORD_CHARS: usize = 256;
+mod password;
+mod second_factor;
+
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, check_password, hash_password, verify_password};
+pub use second_factor::{check_totp, new_totp_secret, otpauth_url, totp_code};
 pub const MAX_USERNAME_CHARS: usize = 64;
 /// API tokens and session secrets: 32 random bytes.
 const SECRET_BYTES: usize = 32;
@@ -115,10 +115,14 @@ pub enum Action {
     ReadPartnerBatches,
     /// The operational metrics (`/metrics`): counts that describe the population.
     ReadMetrics,
+    /// Change one's own password.
+    ManageOwnAccount,
+    /// Enrol a second factor (TOTP): staff, whose accounts reach others' files.
+    EnrolSecondFactor,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -145,6 +149,8 @@ impl Action {
         Action::ReviewReport,
         Action::ReadPartnerBatches,
         Action::ReadMetrics,
+        Action::ManageOwnAccount,
+        Action::EnrolSecondFactor,
     ];
 }
 
@@ -172,6 +178,8 @@ pub fn permitted(role: Role, action: Action) -> bool {
         ReviewReport => role == Reviewer,
         ReadPartnerBatches => matches!(role, Partner | Reviewer | Auditor),
         ReadMetrics => matches!(role, Auditor | Admin),
+        ManageOwnAccount => true,
+        EnrolSecondFactor => matches!(role, Officer | Reviewer | Auditor | Admin),
     }
 }
 
@@ -234,34 +242,6 @@ pub fn check_username(username: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-pub fn check_password(password: &str) -> Result<(), AuthError> {
-    let count = password.chars().count();
-    if count < MIN_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!("must be at least {MIN_PASSWORD_CHARS} characters")));
-    }
-    if count > MAX_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!("must be at most {MAX_PASSWORD_CHARS} characters")));
-    }
-    Ok(())
-}
-
-/// Argon2id with a random salt, as a PHC string.
-pub fn hash_password(password: &str) -> Result<String, AuthError> {
-    check_password(password)?;
-    Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(|_| AuthError::Random)
-}
-
-/// Verifies a password against a stored PHC string; false on any mismatch or malformed hash.
-pub fn verify_password(stored: &str, password: &str) -> bool {
-    if password.len() > MAX_PASSWORD_CHARS * 4 {
-        return false;
-    }
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
-}
-
 /// A fresh random secret (API token or session id), shown to its owner once.
 pub fn new_secret() -> Result<String, AuthError> {
     let mut bytes = [0u8; SECRET_BYTES];
@@ -283,17 +263,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_hash_and_verify() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(&hash, "correct horse battery"));
-        assert!(!verify_password(&hash, "correct horse battery!"));
-        assert!(!verify_password("not a hash", "x"));
-        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "salted");
-        assert!(matches!(hash_password("short"), Err(AuthError::Password(_))));
-    }
 
     #[test]
     fn secrets_are_random_and_hashed() {

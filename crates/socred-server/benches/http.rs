@@ -332,7 +332,7 @@ fn main() {
         let mut token = |username: &str| {
             let account = store.account(username).unwrap().unwrap();
             let secret = socred_auth::new_secret().unwrap();
-            store.issue_token(&account, &socred_auth::secret_hash(&secret), "bench", &actor()).unwrap();
+            store.issue_token(&account, &socred_auth::secret_hash(&secret), "bench", 90, &actor()).unwrap();
             secret
         };
         (token("bench-officer"), token("bench-subject"), own, sample, token("bench-airline"))

@@ -13,7 +13,14 @@ use crate::error::ApiError;
 
 pub const SESSION_COOKIE: &str = "socred_session";
 pub const LOGIN_CSRF_COOKIE: &str = "socred_login_csrf";
+/// A session's absolute lifetime, and how long it may sit unused.
 pub const SESSION_HOURS: i64 = 8;
+pub const SESSION_IDLE_MINUTES: i64 = 30;
+/// A session's last use is written at most this often (reads stay reads).
+const SESSION_TOUCH_SECONDS: i64 = 60;
+/// The header a cookie-authenticated API request that changes something
+/// carries with the session's CSRF token (forms carry it as a field).
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -95,8 +102,27 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
     if let Some(secret) = cookie(&parts.headers, SESSION_COOKIE).filter(|s| s.len() <= 128) {
         let hash = secret_hash(secret);
         let now = now_unix();
-        let session = state.db.read(move |store| store.session(&hash, now)).await?;
-        if let Some((account, csrf)) = session {
+        let lookup = hash.clone();
+        let session = state.db.read(move |store| store.session(&lookup, now, SESSION_IDLE_MINUTES * 60)).await?;
+        if let Some((account, csrf, last_seen)) = session {
+            if now - last_seen >= SESSION_TOUCH_SECONDS {
+                let db = state.db.clone();
+                tokio::spawn(async move {
+                    let _ = db.write(move |store| store.touch_session(&hash, now)).await;
+                });
+            }
+            // The cookie travels with every request the browser makes: an API
+            // call that changes something must also show the session's token,
+            // which only this site's pages hold.
+            let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+            if !safe && parts.uri.path().starts_with("/api/") {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
+                if !socred_auth::same_secret(sent, &csrf) {
+                    return Err(ApiError::forbidden(format!(
+                        "an API request signed in by the session cookie that changes something sends the session's CSRF token in {CSRF_HEADER}"
+                    )));
+                }
+            }
             return Ok(Some(Caller { account: std::sync::Arc::new(account), csrf: Some(csrf), moment: state.db.clock().now() }));
         }
     }
@@ -156,7 +182,8 @@ impl TokenCache {
             return Ok(account.clone());
         }
         let key = secret_hash(token);
-        let account = db.read(move |store| store.account_by_token(&key)).await?.map(std::sync::Arc::new);
+        let now = now_unix();
+        let account = db.read(move |store| store.account_by_token(&key, now)).await?.map(std::sync::Arc::new);
         // The task may have moved to another thread while it waited: fill that thread's slot.
         let mut entries = self.shards[crate::shard::current()].lock().expect("token cache lock");
         if entries.len() >= TOKEN_CACHE_ENTRIES {

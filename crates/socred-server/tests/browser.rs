@@ -65,7 +65,7 @@ async fn the_web_ui_in_a_real_browser() {
             let account = NewAccount {
                 username: username.into(),
                 role,
-                password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
+                password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
                 subject: subject.map(|s| SubjectId::parse(s).unwrap()),
                 authority: authority.map(str::to_string),
                 services: if role == socred_auth::Role::Provider { vec!["civil-aviation".into(), "ordinary-rail".into()] } else { vec![] },

@@ -12,6 +12,9 @@ use crate::{Actor, MAX_PAGE, Store};
 
 pub const MAX_SERVICES: usize = 64;
 pub const MAX_TOKENS_PER_ACCOUNT: i64 = 32;
+/// API tokens live 90 days unless asked otherwise, a year at most.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+pub const MAX_TOKEN_DAYS: u32 = 365;
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -33,18 +36,20 @@ pub struct TokenInfo {
     pub label: String,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// Unix seconds after which the token no longer authenticates.
+    pub expires_at: i64,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, s.id, a.authority, a.services, a.behaviours";
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, s.id, a.authority, a.services, a.behaviours";
 
 /// id, username, role, subject, authority, services (JSON), behaviours (JSON).
-type AccountRow = (i64, String, String, Option<String>, Option<String>, String, String);
+pub(crate) type AccountRow = (i64, String, String, Option<String>, Option<String>, String, String);
 
-fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+pub(crate) fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
 }
 
-fn to_account(raw: AccountRow) -> Result<Account> {
+pub(crate) fn to_account(raw: AccountRow) -> Result<Account> {
     let (id, username, role, subject, authority, services, behaviours) = raw;
     let corrupt = |what: &str| StoreError::Corrupt(format!("account {username}: {what}"));
     Ok(Account {
@@ -71,7 +76,12 @@ fn code_list(field: &str, items: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn audit_change(connection: &Connection, seq: i64, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
+/// Now, in unix seconds, by the system clock.
+pub(crate) fn wall_clock_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+pub(crate) fn audit_change(connection: &Connection, seq: i64, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
     audit::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, RowDigest::default())?;
     Ok(())
 }
@@ -194,13 +204,14 @@ impl Store {
         Ok(self.account_for_login(username)?.map(|(account, _)| account))
     }
 
-    /// The account a live API token belongs to.
-    pub fn account_by_token(&self, secret_hash: &str) -> Result<Option<Account>> {
+    /// The account a live API token belongs to: not revoked, not expired at
+    /// `now_unix`, of an enabled account.
+    pub fn account_by_token(&self, secret_hash: &str, now_unix: i64) -> Result<Option<Account>> {
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM tokens t JOIN accounts a ON a.id = t.account LEFT JOIN subjects s ON s.key = a.subject
-             WHERE t.secret_hash = ?1 AND t.revoked_at IS NULL AND a.disabled = 0"
+             WHERE t.secret_hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND a.disabled = 0"
         );
-        let row = self.connection.prepare_cached(&sql)?.query_row([secret_hash], read_account).optional()?;
+        let row = self.connection.prepare_cached(&sql)?.query_row(params![secret_hash, now_unix], read_account).optional()?;
         row.map(to_account).transpose()
     }
 
@@ -211,9 +222,16 @@ impl Store {
         rows.map(|row| to_account(row?)).collect()
     }
 
-    /// Stores a new token (its hash) for an account. The secret itself is never stored.
-    pub fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, actor: &Actor) -> Result<i64> {
+    /// Stores a new token (its hash) for an account, valid for `valid_days`
+    /// (1-365) from the actor's moment. The secret itself is never stored.
+    pub fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, valid_days: u32, actor: &Actor) -> Result<i64> {
         socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
+        if !(1..=MAX_TOKEN_DAYS).contains(&valid_days) {
+            return Err(StoreError::invalid("expires_in_days", format!("must be 1-{MAX_TOKEN_DAYS}, got {valid_days}")));
+        }
+        // Credentials expire by the wall clock whatever the store's dating: a
+        // replay store's acts are dated in its scenario, its tokens are live.
+        let expires_at = wall_clock_unix() + i64::from(valid_days) * 86_400;
         self.write(actor, |connection, seq| {
             let live: i64 =
                 connection
@@ -222,8 +240,8 @@ impl Store {
                 return Err(StoreError::TooLarge { count: live as usize + 1, limit: MAX_TOKENS_PER_ACCOUNT as usize });
             }
             connection.execute(
-                "INSERT INTO tokens (account, secret_hash, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![account.id, secret_hash, label, actor.at_text()],
+                "INSERT INTO tokens (account, secret_hash, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![account.id, secret_hash, label, actor.at_text(), expires_at],
             )?;
             let id = connection.last_insert_rowid();
             audit_change(
@@ -231,7 +249,7 @@ impl Store {
                 seq,
                 actor,
                 "token.issue",
-                serde_json::json!({"account": account.username, "token": id, "label": label}),
+                serde_json::json!({"account": account.username, "token": id, "label": label, "expires_at": expires_at}),
             )?;
             Ok(id)
         })
@@ -267,38 +285,10 @@ impl Store {
 
     pub fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
         let mut statement =
-            self.connection.prepare("SELECT id, label, created_at, revoked_at FROM tokens WHERE account = ?1 ORDER BY id")?;
-        let rows = statement
-            .query_map([account], |r| Ok(TokenInfo { id: r.get(0)?, label: r.get(1)?, created_at: r.get(2)?, revoked_at: r.get(3)? }))?;
+            self.connection.prepare("SELECT id, label, created_at, revoked_at, expires_at FROM tokens WHERE account = ?1 ORDER BY id")?;
+        let rows = statement.query_map([account], |r| {
+            Ok(TokenInfo { id: r.get(0)?, label: r.get(1)?, created_at: r.get(2)?, revoked_at: r.get(3)?, expires_at: r.get(4)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Opens a browser session. Expired sessions are purged on the way.
-    pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
-        self.connection.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
-        self.connection.execute(
-            "INSERT INTO sessions (secret_hash, account, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
-            params![secret_hash, account, csrf, expires_unix],
-        )?;
-        Ok(())
-    }
-
-    /// The account and CSRF token of a live session.
-    pub fn session(&self, secret_hash: &str, now_unix: i64) -> Result<Option<(Account, String)>> {
-        let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS}, x.csrf FROM sessions x JOIN accounts a ON a.id = x.account LEFT JOIN subjects s ON s.key = a.subject
-             WHERE x.secret_hash = ?1 AND x.expires_at > ?2 AND a.disabled = 0"
-        );
-        let row = self
-            .connection
-            .prepare_cached(&sql)?
-            .query_row(params![secret_hash, now_unix], |row| Ok((read_account(row)?, row.get::<_, String>(7)?)))
-            .optional()?;
-        row.map(|(raw, csrf)| Ok((to_account(raw)?, csrf))).transpose()
-    }
-
-    pub fn end_session(&mut self, secret_hash: &str) -> Result<()> {
-        self.connection.execute("DELETE FROM sessions WHERE secret_hash = ?1", [secret_hash])?;
-        Ok(())
     }
 }

@@ -19,6 +19,7 @@ mod import;
 mod known;
 mod partners;
 mod reports;
+mod sign_in;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -33,7 +34,8 @@ use socred_core::record::Recording;
 use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 
-pub use accounts::{NewAccount, TokenInfo};
+pub use accounts::{DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewAccount, TokenInfo};
+pub use sign_in::{Credentials, SignIn, lock_seconds};
 pub use audit::{AuditEntry, VerifyReport};
 pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
 pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};

@@ -192,26 +192,40 @@ CREATE TABLE accounts (
     services      TEXT NOT NULL,
     behaviours    TEXT NOT NULL,
     created_at    TEXT NOT NULL,
-    disabled      INTEGER NOT NULL DEFAULT 0
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    -- Consecutive failed sign-ins, and the instant (unix seconds) before
+    -- which the account signs in no more: the backoff of a guessed password.
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    locked_until    INTEGER NOT NULL DEFAULT 0,
+    -- The second factor (TOTP, base32), asked at sign-in once confirmed; the
+    -- last step a code was accepted for, so that no code is used twice.
+    totp_secret     TEXT,
+    totp_confirmed  INTEGER NOT NULL DEFAULT 0,
+    totp_last_step  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
--- API tokens: SHA-256 of the secret, shown once at issue.
+-- API tokens: SHA-256 of the secret, shown once at issue; dead after expires_at (unix seconds).
 CREATE TABLE tokens (
     id          INTEGER PRIMARY KEY,
     account     INTEGER NOT NULL REFERENCES accounts(id),
     secret_hash TEXT NOT NULL UNIQUE,
     label       TEXT NOT NULL,
     created_at  TEXT NOT NULL,
-    revoked_at  TEXT
+    revoked_at  TEXT,
+    expires_at  INTEGER NOT NULL
 ) STRICT;
 
--- Browser sessions: SHA-256 of the cookie's secret, the CSRF token, expiry (unix seconds).
+-- Browser sessions: SHA-256 of the cookie's secret, the CSRF token, the end
+-- of its absolute lifetime and when it was last used (unix seconds; a session
+-- idle too long is dead).
 CREATE TABLE sessions (
     secret_hash TEXT PRIMARY KEY,
     account     INTEGER NOT NULL REFERENCES accounts(id),
     csrf        TEXT NOT NULL,
-    expires_at  INTEGER NOT NULL
+    expires_at  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX sessions_by_account ON sessions(account);
 
 -- Every decision asked for by a provider (and every refused attempt): who asked,
 -- about whom, for what service, and what they were told. Checks are logged in

@@ -97,7 +97,7 @@ fn over_http(db: &Path, lines: &[String], batch: usize) -> Row {
             let mut store = Store::open(db).unwrap();
             let account = store.account("bikes").unwrap().unwrap();
             let secret = socred_auth::new_secret().unwrap();
-            store.issue_token(&account, &socred_auth::secret_hash(&secret), "bench", &actor()).unwrap();
+            store.issue_token(&account, &socred_auth::secret_hash(&secret), "bench", 90, &actor()).unwrap();
             secret
         };
         let server =

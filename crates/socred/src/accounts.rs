@@ -11,24 +11,52 @@ use crate::{open, parse_subject, print_json, refuse};
 
 fn store_refusal(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
+        StoreError::Invalid { field, reason } => refuse(&format!("--{}", field.replace('_', "-")), reason),
         other => other.into(),
+    }
+}
+
+/// The first line of standard input, hashed under the password rules.
+fn password_from_stdin(username: &str) -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    socred_auth::hash_password(username, password).map_err(|e| refuse("password", e.to_string().trim_start_matches("password: ")))
+}
+
+fn not_found_as_username(error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::NotFound(what) => refuse("--username", format!("{what} does not exist")),
+        other => store_refusal(other),
     }
 }
 
 pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
     match command {
+        AccountCommand::Password { username } => {
+            let hash = password_from_stdin(username)?;
+            let mut store = open(cli)?;
+            store.set_password(username, &hash, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
+            println!("password of {username} set; its sessions ended");
+            Ok(())
+        }
+        AccountCommand::Disable { username } | AccountCommand::Enable { username } => {
+            let disabled = matches!(command, AccountCommand::Disable { .. });
+            let mut store = open(cli)?;
+            store.set_disabled(username, disabled, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
+            println!("{username} {}", if disabled { "disabled; its sessions ended and its tokens no longer work" } else { "enabled" });
+            Ok(())
+        }
+        AccountCommand::RemoveSecondFactor { username } => {
+            let mut store = open(cli)?;
+            store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
+            println!("second factor of {username} removed; it can enrol again");
+            Ok(())
+        }
         AccountCommand::Add { username, role, subject, authority, services, behaviours, password_stdin, json } => {
             let role: Role = role.parse().map_err(|e: String| refuse("--role", e))?;
             let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
-            let password_hash = if *password_stdin {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                let password = line.trim_end_matches(['\n', '\r']);
-                Some(socred_auth::hash_password(password).map_err(|e| refuse("password", e.to_string().trim_start_matches("password: ")))?)
-            } else {
-                None
-            };
+            let password_hash = if *password_stdin { Some(password_from_stdin(username)?) } else { None };
             let mut store = open(cli)?;
             let new = NewAccount {
                 username: username.clone(),
@@ -73,11 +101,11 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
         store.account(username)?.ok_or_else(|| refuse("--username", format!("no account {username:?}")))
     };
     match command {
-        TokenCommand::Issue { username, label, json } => {
+        TokenCommand::Issue { username, label, expires_in_days, json } => {
             let account = find(&store, username)?;
             let secret = socred_auth::new_secret()?;
             let id = store
-                .issue_token(&account, &socred_auth::secret_hash(&secret), label, &crate::actor(cli, &store)?)
+                .issue_token(&account, &socred_auth::secret_hash(&secret), label, *expires_in_days, &crate::actor(cli, &store)?)
                 .map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "token": secret}))
@@ -106,7 +134,7 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
                     token.id,
                     token.label,
                     token.created_at,
-                    token.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_default()
+                    token.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_else(|| format!("expires at unix {}", token.expires_at))
                 );
             }
             Ok(())

@@ -160,6 +160,10 @@ pub enum Command {
         /// Log as JSON lines instead of text.
         #[arg(long)]
         log_json: bool,
+        /// A reverse proxy (the TLS terminator) whose X-Forwarded-For names the client
+        /// (repeatable). Rate limits then count the client's address, not the proxy's.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Verify and read the audit log.
     Audit {
@@ -384,6 +388,28 @@ pub enum AccountCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set an account's password from the first line of standard input (an
+    /// admin's reset): 12-256 characters, not the username, not a common one.
+    /// Every session of the account ends.
+    Password {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account: its sessions end, its tokens stop authenticating.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Remove an account's second factor (a lost device); it can enrol again.
+    RemoveSecondFactor {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -394,6 +420,9 @@ pub enum TokenCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days until the token stops authenticating (1-365).
+        #[arg(long, default_value_t = 90)]
+        expires_in_days: u32,
         #[arg(long)]
         json: bool,
     },

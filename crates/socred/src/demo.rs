@@ -79,7 +79,7 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> 
         let account = socred_store::NewAccount {
             username: username.into(),
             role,
-            password_hash: Some(socred_auth::hash_password(password)?),
+            password_hash: Some(socred_auth::hash_password(username, password)?),
             subject: (role == socred_auth::Role::Subject).then_some(citizen),
             authority: (role == socred_auth::Role::Officer).then(|| DEMO_AUTHORITY.to_string()),
             services: Vec::new(),
@@ -95,7 +95,7 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> 
     }
     drop(store);
     println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
-    crate::serve_with(cli, addr, None, false, fixed_day)
+    crate::serve_with(cli, addr, None, false, fixed_day, &[])
 }
 
 struct Example {

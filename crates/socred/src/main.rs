@@ -210,7 +210,9 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         }
-        Command::Serve { addr, readers, insecure_cookies, log_json } => serve(&cli, *addr, *readers, *insecure_cookies, *log_json),
+        Command::Serve { addr, readers, insecure_cookies, log_json, trusted_proxies } => {
+            serve(&cli, *addr, *readers, *insecure_cookies, *log_json, trusted_proxies)
+        }
         Command::Demo { subjects, seed, until, years, json, serve: then_serve, addr } => {
             if cli.on.is_some() {
                 return Err(refuse("--on", "the demo dates its history itself; use --until"));
@@ -250,13 +252,20 @@ fn init_logging(json: bool) {
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
-pub fn serve(cli: &Cli, addr: std::net::SocketAddr, readers: Option<u32>, insecure_cookies: bool, log_json: bool) -> Result<()> {
+pub fn serve(
+    cli: &Cli,
+    addr: std::net::SocketAddr,
+    readers: Option<u32>,
+    insecure_cookies: bool,
+    log_json: bool,
+    trusted_proxies: &[std::net::IpAddr],
+) -> Result<()> {
     init_logging(log_json);
     // Fail early, with the store's own message, if there is no store (or --on on a live one).
     let store = open(cli)?;
     let fixed_day = cli.on.is_some().then(|| today(&store));
     drop(store);
-    serve_with(cli, addr, readers, insecure_cookies, fixed_day)
+    serve_with(cli, addr, readers, insecure_cookies, fixed_day, trusted_proxies)
 }
 
 /// Serves the store, its clock stopped on `fixed_day` (a replay store only).
@@ -266,9 +275,11 @@ pub fn serve_with(
     readers: Option<u32>,
     insecure_cookies: bool,
     fixed_day: Option<Date>,
+    trusted_proxies: &[std::net::IpAddr],
 ) -> Result<()> {
     let mut config = socred_server::ServerConfig::new(cli.db.clone(), addr);
     config.fixed_day = fixed_day;
+    config.trusted_proxies = trusted_proxies.to_vec();
     if let Some(readers) = readers {
         config.readers = readers as usize;
     }

@@ -371,3 +371,42 @@ fn the_audit_chain_catches_a_tampered_store() {
     drop(store);
     env.refused(&["audit", "verify"], &["audit chain is broken", "record.add"]);
 }
+
+/// Runs socred with `input` on standard input.
+fn with_stdin(env: &Env, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = env
+        .command(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn account_passwords_follow_the_rules_and_an_admin_can_reset_disable_and_enable() {
+    let env = Env::live();
+    let fingerprint = env.fingerprint();
+    let weak = with_stdin(&env, &["account", "add", "--username", "clerk-1", "--role", "auditor", "--password-stdin"], "password1234\n");
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("common password"), "{}", String::from_utf8_lossy(&weak.stderr));
+    assert_eq!(env.fingerprint(), fingerprint, "a refused account is not stored");
+    let made = with_stdin(&env, &["account", "add", "--username", "clerk-1", "--role", "auditor", "--password-stdin"], "a sound passphrase\n");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let short = with_stdin(&env, &["account", "password", "--username", "clerk-1"], "too short\n");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters, got 9"));
+    let reset = with_stdin(&env, &["account", "password", "--username", "clerk-1"], "another sound passphrase\n");
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    env.ok(&["account", "disable", "--username", "clerk-1"]);
+    env.ok(&["account", "enable", "--username", "clerk-1"]);
+    env.refused(&["account", "disable", "--username", "nobody"], &["--username", "does not exist"]);
+    env.refused(&["token", "issue", "--username", "clerk-1", "--expires-in-days", "0"], &["--expires-in-days", "1-365"]);
+    let audit = env.ok(&["audit", "log", "--limit", "20"]);
+    for action in ["account.password-reset", "account.disable", "account.enable"] {
+        assert!(audit.contains(action), "{action} in\n{audit}");
+    }
+}

@@ -26,7 +26,7 @@ pub async fn me(caller: Caller) -> axum::Json<Account> {
 pub struct NewAccountBody {
     pub username: String,
     pub role: Role,
-    /// At least 10 characters; omit for a token-only account.
+    /// 12-256 characters, not the username, not a common password; omit for a token-only account.
     pub password: Option<String>,
     pub subject: Option<String>,
     pub authority: Option<String>,
@@ -50,9 +50,9 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
     let subject = body.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     let password_hash = match body.password.as_deref() {
         Some(password) => {
-            let password = password.to_string();
+            let (username, password) = (body.username.clone(), password.to_string());
             Some(
-                tokio::task::spawn_blocking(move || socred_auth::hash_password(&password))
+                tokio::task::spawn_blocking(move || socred_auth::hash_password(&username, &password))
                     .await
                     .map_err(|_| ApiError::internal("hashing failed"))?
                     .map_err(|e| ApiError::invalid("password", e.to_string().trim_start_matches("password: ").to_string()))?,
@@ -95,6 +95,8 @@ pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     pub label: String,
+    /// 1-365 (default 90): the token stops authenticating after this many days.
+    pub expires_in_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,7 +115,8 @@ pub async fn issue_token(State(state): State<AppState>, caller: Caller, Json(bod
     let hash = socred_auth::secret_hash(&secret);
     let account = caller.account.clone();
     let actor = caller.actor();
-    let id = state.db.write(move |store| store.issue_token(&account, &hash, &body.label, &actor)).await?;
+    let days = body.expires_in_days.unwrap_or(socred_store::DEFAULT_TOKEN_DAYS);
+    let id = state.db.write(move |store| store.issue_token(&account, &hash, &body.label, days, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(IssuedToken { id, token: secret })))
 }
 
@@ -127,5 +130,156 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id
     let actor = caller.actor();
     state.db.write(move |store| store.revoke_token(id, owner, &actor)).await?;
     state.accounts.forget_all();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hashes a new password under the rules, off the async threads.
+async fn hash_new_password(username: &str, password: &str, field: &str) -> ApiResult<String> {
+    let (username, password) = (username.to_string(), password.to_string());
+    tokio::task::spawn_blocking(move || socred_auth::hash_password(&username, &password))
+        .await
+        .map_err(|_| ApiError::internal("hashing failed"))?
+        .map_err(|e| ApiError::invalid(field, e.to_string().trim_start_matches("password: ").to_string()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeBody {
+    pub current_password: String,
+    /// 12-256 characters, not the username, not a common password.
+    pub new_password: String,
+}
+
+/// Change your own password. Every session of the account ends (sign in again); tokens stay.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordChangeBody, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<PasswordChangeBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Action::ManageOwnAccount)?;
+    let username = caller.account.username.clone();
+    let lookup = username.clone();
+    let stored = state.db.read(move |store| store.credentials(&lookup)).await?.and_then(|c| c.password_hash);
+    let current = body.current_password.clone();
+    let verified = match stored {
+        Some(hash) => tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &current)).await.unwrap_or(false),
+        None => false,
+    };
+    if !verified {
+        return Err(ApiError::invalid("current_password", "is not the account's password"));
+    }
+    let hash = hash_new_password(&username, &body.new_password, "new_password").await?;
+    let actor = caller.actor();
+    state.db.write(move |store| store.set_password(&username, &hash, &actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    /// 12-256 characters, not the username, not a common password.
+    pub password: String,
+}
+
+/// An admin sets an account's password (the user forgot it). Every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/password", tag = "accounts", params(("username" = String, Path)),
+    request_body = PasswordResetBody, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(username): Path<String>,
+    Json(body): Json<PasswordResetBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Action::ManageAccounts)?;
+    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    let hash = hash_new_password(&username, &body.password, "password").await?;
+    let actor = caller.actor();
+    state.db.write(move |store| store.set_password(&username, &hash, &actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_disabled(state: AppState, caller: Caller, username: String, disabled: bool) -> ApiResult<StatusCode> {
+    caller.require(Action::ManageAccounts)?;
+    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    let actor = caller.actor();
+    state.db.write(move |store| store.set_disabled(&username, disabled, &actor)).await?;
+    // Its tokens die at once here, within the token cache's seconds elsewhere.
+    state.accounts.forget_all();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disable an account: its sessions end and its tokens stop authenticating.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/disable", tag = "accounts", params(("username" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn disable(State(state): State<AppState>, caller: Caller, Path(username): Path<String>) -> ApiResult<StatusCode> {
+    set_disabled(state, caller, username, true).await
+}
+
+/// Enable a disabled account.
+#[utoipa::path(post, path = "/api/v1/accounts/{username}/enable", tag = "accounts", params(("username" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn enable(State(state): State<AppState>, caller: Caller, Path(username): Path<String>) -> ApiResult<StatusCode> {
+    set_disabled(state, caller, username, false).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecondFactorEnrolment {
+    /// Base32, for an authenticator app; shown once.
+    pub secret: String,
+    pub otpauth_url: String,
+}
+
+/// Staff: begin enrolling a TOTP second factor. Confirm it with a first code; from then on, sign-in asks for a code.
+#[utoipa::path(post, path = "/api/v1/me/second-factor", tag = "accounts", security(("bearer" = [])),
+    responses((status = 201, body = SecondFactorEnrolment), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn begin_second_factor(State(state): State<AppState>, caller: Caller) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::EnrolSecondFactor)?;
+    let secret = socred_auth::new_totp_secret().map_err(|_| ApiError::internal("no randomness"))?;
+    let (account, actor, stored) = (caller.account.id, caller.actor(), secret.clone());
+    state.db.write(move |store| store.begin_second_factor(account, &stored, &actor)).await?;
+    let otpauth_url = socred_auth::otpauth_url(&caller.account.username, &secret);
+    Ok((StatusCode::CREATED, axum::Json(SecondFactorEnrolment { secret, otpauth_url })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorCode {
+    /// The 6 digits the authenticator app shows now.
+    pub code: String,
+}
+
+/// Staff: confirm the second factor with the code the app shows.
+#[utoipa::path(post, path = "/api/v1/me/second-factor/confirm", tag = "accounts", request_body = SecondFactorCode, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm_second_factor(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<SecondFactorCode>,
+) -> ApiResult<StatusCode> {
+    caller.require(Action::EnrolSecondFactor)?;
+    let account = caller.account.id;
+    let secret = state
+        .db
+        .read(move |store| store.pending_second_factor(account))
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "no enrolment is waiting for a code; begin one first", None))?;
+    let now = crate::auth::now_unix().max(0) as u64;
+    let step = socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
+    let actor = caller.actor();
+    state.db.write(move |store| store.confirm_second_factor(account, step, &actor)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An admin removes an account's second factor (a lost device). Its sessions end; it can enrol again.
+#[utoipa::path(delete, path = "/api/v1/accounts/{username}/second-factor", tag = "accounts", params(("username" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn remove_second_factor(State(state): State<AppState>, caller: Caller, Path(username): Path<String>) -> ApiResult<StatusCode> {
+    caller.require(Action::ManageAccounts)?;
+    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    let actor = caller.actor();
+    state.db.write(move |store| store.remove_second_factor(&username, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

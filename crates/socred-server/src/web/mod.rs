@@ -11,6 +11,7 @@ mod pages;
 mod portal;
 mod provider;
 mod reports;
+mod sign_in;
 mod staff;
 
 use axum::Router;
@@ -19,20 +20,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use socred_auth::Role;
 
 use crate::AppState;
-use crate::auth::{Caller, LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix, set_cookie};
-use crate::body::Form;
+use crate::auth::{Caller, MaybeCaller, cookie, set_cookie};
 use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/static/style.css", get(style))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
+        .route("/login", get(sign_in::login_page).post(sign_in::login))
+        .route("/logout", post(sign_in::logout))
         .route("/lists", get(pages::public_lists))
         .route("/rulebook", get(pages::rulebook))
         .route("/me", get(portal::portal))
@@ -306,122 +305,6 @@ pub fn error_page(status: StatusCode, caller: Option<&Caller>, title: &str, mess
 
 async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("style.css"))
-}
-
-async fn login_page(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
-    let token = match socred_auth::new_secret() {
-        Ok(token) => token,
-        Err(_) => {
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
-        }
-    };
-    let body = format!(
-        r#"<form method="post" action="/login" class="card narrow">
-<input type="hidden" name="csrf" value="{token}">
-<p><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64"></p>
-<p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></p>
-<p><button type="submit">Sign in</button></p>
-</form>"#
-    );
-    let mut response = page("Sign in", caller.as_ref(), &flash, &body).into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, true)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-#[derive(Debug, Deserialize)]
-struct LoginForm {
-    csrf: String,
-    username: String,
-    password: String,
-}
-
-async fn login(State(state): State<AppState>, headers: axum::http::HeaderMap, Form(form): Form<LoginForm>) -> Response {
-    // Login CSRF: the form must echo the cookie set with the form.
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
-        return redirect_with("/login", "error", "The sign-in form expired; try again.");
-    }
-    let username = form.username.trim().to_string();
-    let found = match state.db.read(move |store| store.account_for_login(&username)).await {
-        Ok(found) => found,
-        Err(error) => return error.into_response(),
-    };
-    // Always spend the hashing time, so timing does not reveal which usernames exist.
-    let (account, hash) = match found {
-        Some((account, Some(hash))) => (Some(account), hash),
-        _ => (None, dummy_hash().to_string()),
-    };
-    let password = form.password;
-    let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
-    let Some(account) = account.filter(|_| verified) else {
-        return redirect_with("/login", "error", "Wrong username or password.");
-    };
-    let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
-        (Ok(secret), Ok(csrf)) => (secret, csrf),
-        _ => {
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
-        }
-    };
-    let hash = socred_auth::secret_hash(&secret);
-    let now = now_unix();
-    let account_id = account.id;
-    if let Err(error) = state.db.write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
-        return error.into_response();
-    }
-    let home = match account.role {
-        Role::Subject => "/me",
-        Role::Officer => "/officer",
-        Role::Reviewer => "/reviewer",
-        Role::Provider => "/provider",
-        Role::Partner => "/partner",
-        _ => "/",
-    };
-    let mut response = Redirect::to(home).into_response();
-    for cookie in
-        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, true)]
-    {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
-}
-
-/// A real Argon2 hash of nothing anyone knows, to verify against when the username does not exist.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| socred_auth::hash_password("no account has this password").unwrap_or_default())
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
-async fn logout(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let caller = match signed_in(caller, None) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
-        return response;
-    }
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        let hash = socred_auth::secret_hash(secret);
-        let _ = state.db.write(move |store| store.end_session(&hash)).await;
-    }
-    let mut response = Redirect::to("/").into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
 }
 
 /// The browsable API page, rendered from the OpenAPI document.

@@ -91,7 +91,7 @@ impl TestServer {
                 let account = NewAccount {
                     username: username(role),
                     role,
-                    password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
+                    password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
                     subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
                     authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
                     services: if role == Role::Provider { vec!["civil-aviation".into()] } else { vec![] },
@@ -100,7 +100,7 @@ impl TestServer {
                 store.add_account(&account, &actor(live)).unwrap();
                 let account = store.account(&username(role)).unwrap().unwrap();
                 let secret = socred_auth::new_secret().unwrap();
-                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &actor(live)).unwrap();
+                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 90, &actor(live)).unwrap();
                 tokens.insert(role, secret);
             }
             // A second officer of another authority, and a second subject account.
@@ -110,7 +110,7 @@ impl TestServer {
                 let account = NewAccount {
                     username: name.into(),
                     role,
-                    password_hash: Some(socred_auth::hash_password(PASSWORD).unwrap()),
+                    password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
                     subject: subject.map(|s| SubjectId::parse(s).unwrap()),
                     authority: authority.map(str::to_string),
                     services: vec![],
@@ -164,7 +164,7 @@ impl TestServer {
         let account = store.account(username).unwrap().unwrap();
         let secret = socred_auth::new_secret().unwrap();
         let now = store.actor("setup").unwrap();
-        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", &now).unwrap();
+        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 90, &now).unwrap();
         secret
     }
 

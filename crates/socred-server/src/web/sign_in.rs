@@ -1,0 +1,182 @@
+//! Signing in and out of the web UI. A sign-in is limited per client address
+//! (governor, `limits.rs`) and per account (the store's backoff after failed
+//! attempts); every attempt, right or wrong, is on the audit log; staff who
+//! enrolled a second factor give its code too.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use socred_auth::Role;
+use socred_store::SignIn;
+
+use super::{Flash, error_page, page, redirect_with, signed_in, check_csrf};
+use crate::AppState;
+use crate::auth::{LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix, set_cookie};
+use crate::body::Form;
+use crate::limits::ClientAddress;
+
+pub async fn login_page(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
+    let token = match socred_auth::new_secret() {
+        Ok(token) => token,
+        Err(_) => {
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
+        }
+    };
+    let body = format!(
+        r#"<form method="post" action="/login" class="card narrow">
+<input type="hidden" name="csrf" value="{token}">
+<p><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64"></p>
+<p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></p>
+<p><label for="code">Authenticator code <span class="meta">(staff who enrolled a second factor)</span></label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{{6}}"></p>
+<p><button type="submit">Sign in</button></p>
+</form>"#
+    );
+    let mut response = page("Sign in", caller.as_ref(), &flash, &body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, true)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// The one answer to a wrong username, password or code: which was wrong is
+/// not said, so that nobody learns which usernames exist.
+const WRONG: &str = "Wrong username, password or code.";
+
+pub async fn login(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    // Login CSRF: the form must echo the cookie set with the form.
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
+        return redirect_with("/login", "error", "The sign-in form expired; try again.");
+    }
+    if let Err(limited) = state.limits.sign_in(address.0) {
+        return redirect_with("/login", "error", &limited.detail.message);
+    }
+    let username = form.username.trim().to_string();
+    let lookup = username.clone();
+    let found = match state.db.read(move |store| store.credentials(&lookup)).await {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    let now = now_unix();
+    let outcome = match &found {
+        Some(credentials) if credentials.locked_until > now => SignIn::Locked,
+        _ => {
+            // Always spend the hashing time, so timing does not reveal which usernames exist.
+            let hash = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+            let password = form.password.clone();
+            let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
+            match (&found, verified) {
+                (None, _) => SignIn::Failed { reason: "no such enabled account" },
+                (Some(credentials), true) if credentials.password_hash.is_some() => match &credentials.second_factor {
+                    None => SignIn::Succeeded { step: None },
+                    Some((secret, last_step)) => match socred_auth::check_totp(secret, &form.code, now.max(0) as u64) {
+                        Some(step) if step as i64 > *last_step => SignIn::Succeeded { step: Some(step) },
+                        Some(_) => SignIn::Failed { reason: "second-factor code already used" },
+                        None => SignIn::Failed { reason: "wrong second-factor code" },
+                    },
+                },
+                _ => SignIn::Failed { reason: "wrong password" },
+            }
+        }
+    };
+    let acting = if socred_auth::check_username(&username).is_ok() { username.as_str() } else { "anonymous" };
+    let actor = match socred_store::Actor::new(acting, state.db.clock().now()) {
+        Ok(actor) => actor,
+        Err(error) => return crate::error::ApiError::from(error).into_response(),
+    };
+    let (recorded_name, recorded_outcome, client) = (username.clone(), outcome.clone(), address.0.to_string());
+    let waiting = match state.db.write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
+        Ok(waiting) => waiting,
+        Err(error) => return error.into_response(),
+    };
+    let account = match (outcome, found) {
+        (SignIn::Succeeded { .. }, Some(credentials)) => credentials.account,
+        (SignIn::Locked, Some(credentials)) => {
+            let wait = (credentials.locked_until - now).max(1);
+            return redirect_with("/login", "error", &format!("Too many failed sign-ins for this account; try again in {wait} s."));
+        }
+        _ if waiting > now => {
+            return redirect_with("/login", "error", &format!("{WRONG} Too many failed sign-ins; try again in {} s.", waiting - now));
+        }
+        _ => return redirect_with("/login", "error", WRONG),
+    };
+    let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
+        (Ok(secret), Ok(csrf)) => (secret, csrf),
+        _ => {
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
+        }
+    };
+    let hash = socred_auth::secret_hash(&secret);
+    let account_id = account.id;
+    if let Err(error) = state.db.write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
+        return error.into_response();
+    }
+    let home = match account.role {
+        Role::Subject => "/me",
+        Role::Officer => "/officer",
+        Role::Reviewer => "/reviewer",
+        Role::Provider => "/provider",
+        Role::Partner => "/partner",
+        _ => "/",
+    };
+    let mut response = Redirect::to(home).into_response();
+    for cookie in
+        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, true)]
+    {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A real Argon2 hash of nothing anyone knows, to verify against when the username does not exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| socred_auth::hash_password("", "no account has this password").unwrap_or_default())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let caller = match signed_in(caller, None) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_csrf(&caller, &form.csrf) {
+        return response;
+    }
+    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+        let hash = socred_auth::secret_hash(secret);
+        let _ = state.db.write(move |store| store.end_session(&hash)).await;
+    }
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+

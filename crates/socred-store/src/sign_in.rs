@@ -1,0 +1,278 @@
+//! Signing in and staying signed in: the per-account backoff of failed
+//! sign-ins, the audit of every attempt, browser sessions with an idle
+//! timeout and an absolute lifetime, password changes and disabling (both end
+//! every session), and the TOTP second factor.
+//!
+//! Time is the caller's `now_unix` (the server's clock), like every act.
+
+use rusqlite::{OptionalExtension, params};
+use socred_auth::Account;
+
+use crate::accounts::{ACCOUNT_COLUMNS, audit_change, read_account, to_account};
+use crate::error::{Result, StoreError};
+use crate::{Actor, Store};
+
+/// Failed sign-ins in a row before the account waits; each further failure
+/// doubles the wait, up to the cap.
+pub const FREE_FAILED_SIGN_INS: i64 = 5;
+pub const FIRST_LOCK_SECONDS: i64 = 30;
+pub const MAX_LOCK_SECONDS: i64 = 3_600;
+
+/// What a sign-in needs to know of an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account: Account,
+    pub password_hash: Option<String>,
+    /// Unix seconds before which no sign-in is tried (0: none).
+    pub locked_until: i64,
+    /// The confirmed second factor (base32 secret) and the last step it accepted.
+    pub second_factor: Option<(String, i64)>,
+}
+
+/// How a sign-in attempt ended, for the account's counter and the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    /// Password (and code, when enrolled) right; `step` is the code's TOTP step.
+    Succeeded { step: Option<u64> },
+    /// Wrong password or code, unknown account; the reason is for the audit log only.
+    Failed { reason: &'static str },
+    /// Not tried: the account waits after failed attempts.
+    Locked,
+}
+
+/// The wait after `failures` failed sign-ins in a row, in seconds.
+pub fn lock_seconds(failures: i64) -> i64 {
+    if failures < FREE_FAILED_SIGN_INS {
+        return 0;
+    }
+    let doublings = (failures - FREE_FAILED_SIGN_INS).min(16) as u32;
+    (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS)
+}
+
+impl Store {
+    /// The credentials of an enabled account, for a sign-in.
+    pub fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash, a.locked_until, a.totp_secret, a.totp_confirmed, a.totp_last_step
+             FROM accounts a LEFT JOIN subjects s ON s.key = a.subject WHERE a.username = ?1 AND a.disabled = 0"
+        );
+        let row = self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row([username], |row| {
+                Ok((
+                    read_account(row)?,
+                    row.get::<_, Option<String>>(7)?,
+                    row.get::<_, i64>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                    row.get::<_, bool>(10)?,
+                    row.get::<_, i64>(11)?,
+                ))
+            })
+            .optional()?;
+        row.map(|(raw, password_hash, locked_until, secret, confirmed, last_step)| {
+            Ok(Credentials {
+                account: to_account(raw)?,
+                password_hash,
+                locked_until,
+                second_factor: secret.filter(|_| confirmed).map(|secret| (secret, last_step)),
+            })
+        })
+        .transpose()
+    }
+
+    /// Writes a sign-in attempt to the audit log (success or failure, with the
+    /// client's address) and keeps the account's backoff: a failure counts,
+    /// and from the fifth in a row the account waits 30 s, doubling to an
+    /// hour; a success resets it and uses up the code's step. Returns the
+    /// wait now in force (0 after a success).
+    pub fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<i64> {
+        let now = actor.moment().unix_ms / 1000;
+        let known = socred_auth::check_username(username).is_ok();
+        let shown = if known { username } else { "(not a username)" };
+        self.write(actor, |connection, seq| {
+            let account: Option<(i64, i64)> = connection
+                .query_row("SELECT id, failed_sign_ins FROM accounts WHERE username = ?1", [username], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (action, locked_until, reason) = match (outcome, account) {
+                (SignIn::Succeeded { step }, Some((id, _))) => {
+                    connection.execute(
+                        "UPDATE accounts SET failed_sign_ins = 0, locked_until = 0, totp_last_step = MAX(totp_last_step, ?2) WHERE id = ?1",
+                        params![id, step.map_or(0, |s| s as i64)],
+                    )?;
+                    ("account.sign-in", 0, None)
+                }
+                (SignIn::Succeeded { .. }, None) => return Err(StoreError::NotFound(format!("account {shown}"))),
+                (SignIn::Failed { reason }, Some((id, failures))) => {
+                    let failures = failures + 1;
+                    let until = match lock_seconds(failures) {
+                        0 => 0,
+                        wait => now + wait,
+                    };
+                    connection
+                        .execute("UPDATE accounts SET failed_sign_ins = ?2, locked_until = ?3 WHERE id = ?1", params![id, failures, until])?;
+                    ("account.sign-in-failed", until, Some(*reason))
+                }
+                (SignIn::Failed { reason }, None) => ("account.sign-in-failed", 0, Some(*reason)),
+                (SignIn::Locked, _) => ("account.sign-in-refused", 0, Some("waiting after failed sign-ins")),
+            };
+            audit_change(
+                connection,
+                seq,
+                actor,
+                action,
+                serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": locked_until}),
+            )?;
+            Ok(locked_until)
+        })
+    }
+
+    /// Opens a browser session. Sessions that ended are purged on the way.
+    pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
+        self.connection.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
+        self.connection.execute(
+            "INSERT INTO sessions (secret_hash, account, csrf, expires_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![secret_hash, account, csrf, expires_unix, now_unix],
+        )?;
+        Ok(())
+    }
+
+    /// The account, CSRF token and last use of a live session: within its
+    /// lifetime, used within `idle_seconds`, of an enabled account.
+    pub fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS}, x.csrf, x.last_seen FROM sessions x JOIN accounts a ON a.id = x.account
+             LEFT JOIN subjects s ON s.key = a.subject
+             WHERE x.secret_hash = ?1 AND x.expires_at > ?2 AND x.last_seen > ?3 AND a.disabled = 0"
+        );
+        let row = self
+            .connection
+            .prepare_cached(&sql)?
+            .query_row(params![secret_hash, now_unix, now_unix - idle_seconds], |row| {
+                Ok((read_account(row)?, row.get::<_, String>(7)?, row.get::<_, i64>(8)?))
+            })
+            .optional()?;
+        row.map(|(raw, csrf, last_seen)| Ok((to_account(raw)?, csrf, last_seen))).transpose()
+    }
+
+    /// Marks a session used now (keeps it from the idle timeout).
+    pub fn touch_session(&mut self, secret_hash: &str, now_unix: i64) -> Result<()> {
+        self.connection.execute("UPDATE sessions SET last_seen = MAX(last_seen, ?2) WHERE secret_hash = ?1", params![secret_hash, now_unix])?;
+        Ok(())
+    }
+
+    pub fn end_session(&mut self, secret_hash: &str) -> Result<()> {
+        self.connection.execute("DELETE FROM sessions WHERE secret_hash = ?1", [secret_hash])?;
+        Ok(())
+    }
+
+    /// Sets an account's password (its owner's change, or an admin's reset)
+    /// and ends all of its sessions. The hash was made under the rules.
+    pub fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()> {
+        self.write(actor, |connection, seq| {
+            let id = account_id(connection, username)?;
+            connection.execute(
+                "UPDATE accounts SET password_hash = ?2, failed_sign_ins = 0, locked_until = 0 WHERE id = ?1",
+                params![id, password_hash],
+            )?;
+            let ended = connection.execute("DELETE FROM sessions WHERE account = ?1", [id])?;
+            let own = actor.name() == username;
+            audit_change(
+                connection,
+                seq,
+                actor,
+                if own { "account.password-change" } else { "account.password-reset" },
+                serde_json::json!({"username": username, "sessions_ended": ended}),
+            )
+        })
+    }
+
+    /// Disables or enables an account. Disabling ends its sessions; its
+    /// tokens stop authenticating (they are checked against the account).
+    pub fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
+        if disabled && actor.name() == username {
+            return Err(StoreError::invalid("username", "an admin does not disable their own account"));
+        }
+        self.write(actor, |connection, seq| {
+            let id = account_id(connection, username)?;
+            connection.execute("UPDATE accounts SET disabled = ?2, failed_sign_ins = 0, locked_until = 0 WHERE id = ?1", params![id, disabled])?;
+            let ended = if disabled { connection.execute("DELETE FROM sessions WHERE account = ?1", [id])? } else { 0 };
+            audit_change(
+                connection,
+                seq,
+                actor,
+                if disabled { "account.disable" } else { "account.enable" },
+                serde_json::json!({"username": username, "sessions_ended": ended}),
+            )
+        })
+    }
+
+    /// Starts enrolling a second factor: the secret waits for a first code.
+    /// An account that has one confirmed keeps it until an admin resets it.
+    pub fn begin_second_factor(&mut self, account: i64, secret: &str, actor: &Actor) -> Result<()> {
+        self.write(actor, |connection, seq| {
+            let confirmed: bool = connection.query_row("SELECT totp_confirmed FROM accounts WHERE id = ?1", [account], |r| r.get(0))?;
+            if confirmed {
+                return Err(StoreError::Conflict("a second factor is already enrolled; an admin removes it first".into()));
+            }
+            connection.execute("UPDATE accounts SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1", params![account, secret])?;
+            audit_change(connection, seq, actor, "account.second-factor-begin", serde_json::json!({"username": actor.name()}))
+        })
+    }
+
+    /// The secret waiting for its first code, if enrolment has begun.
+    pub fn pending_second_factor(&self, account: i64) -> Result<Option<String>> {
+        Ok(self
+            .connection
+            .query_row("SELECT totp_secret FROM accounts WHERE id = ?1 AND totp_confirmed = 0", [account], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Confirms the second factor with the step its first code matched.
+    pub fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
+        self.write(actor, |connection, seq| {
+            let changed = connection.execute(
+                "UPDATE accounts SET totp_confirmed = 1, totp_last_step = ?2 WHERE id = ?1 AND totp_secret IS NOT NULL AND totp_confirmed = 0",
+                params![account, step as i64],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));
+            }
+            audit_change(connection, seq, actor, "account.second-factor-confirm", serde_json::json!({"username": actor.name()}))
+        })
+    }
+
+    /// An admin removes an account's second factor (a lost device); it can enrol again.
+    pub fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()> {
+        self.write(actor, |connection, seq| {
+            let id = account_id(connection, username)?;
+            connection.execute("UPDATE accounts SET totp_secret = NULL, totp_confirmed = 0, totp_last_step = 0 WHERE id = ?1", [id])?;
+            connection.execute("DELETE FROM sessions WHERE account = ?1", [id])?;
+            audit_change(connection, seq, actor, "account.second-factor-remove", serde_json::json!({"username": username}))
+        })
+    }
+}
+
+fn account_id(connection: &rusqlite::Connection, username: &str) -> Result<i64> {
+    connection
+        .query_row("SELECT id FROM accounts WHERE username = ?1", [username], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_from_the_fifth_failure_to_an_hour() {
+        assert_eq!((0..5).map(lock_seconds).collect::<Vec<_>>(), vec![0; 5]);
+        assert_eq!(lock_seconds(5), 30);
+        assert_eq!(lock_seconds(6), 60);
+        assert_eq!(lock_seconds(10), 960);
+        assert_eq!(lock_seconds(12), 3_600);
+        assert_eq!(lock_seconds(60), 3_600);
+        assert_eq!(lock_seconds(i64::MAX), 3_600);
+    }
+}
