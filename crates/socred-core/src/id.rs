@@ -104,8 +104,12 @@ pub enum SubjectId {
 
 fn to_array(text: &str) -> Result<[u8; ID_LENGTH], IdError> {
     let count = text.chars().count();
-    if count != ID_LENGTH || text.len() != ID_LENGTH {
+    if count != ID_LENGTH {
         return Err(IdError::Length(count));
+    }
+    // 18 characters, not all ASCII (full-width digits, say): name the first.
+    if let Some((position, found)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii()) {
+        return Err(IdError::Charset { position: position + 1, found, expected: "only ASCII digits and letters" });
     }
     let mut bytes = [0u8; ID_LENGTH];
     bytes.copy_from_slice(text.as_bytes());
@@ -408,6 +412,14 @@ pub fn synthetic_org(region: u32, organisation_code: &str) -> OrgCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eighteen_characters_that_are_not_ascii_are_named() {
+        let full_width = "１10101199003074514";
+        let error = SubjectId::parse(full_width).unwrap_err().to_string();
+        assert!(error.contains("character 1") && error.contains("ASCII"), "{error}");
+        assert!(!error.contains("got 18"), "{error}");
+    }
 
     #[test]
     fn numbers_inside_client_ids_are_found_in_any_case() {

@@ -546,7 +546,10 @@ fn read_ndjson(parser: &mut Parser, mut reader: impl BufRead) -> Result<Result<(
 }
 
 fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped> {
-    let text = raw.strip_suffix(b"\n").unwrap_or(raw);
+    // A byte-order mark before the first line (as some editors write) is not
+    // data, as the CSV reader also skips it.
+    let text = if line == 1 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
     let text = text.strip_suffix(b"\r").unwrap_or(text);
     if text.iter().all(u8::is_ascii_whitespace) {
         return Ok(());

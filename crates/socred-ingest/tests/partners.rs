@@ -123,3 +123,15 @@ fn partner_records_of_reviewed_behaviours_wait_for_a_reviewer() {
     assert!(store.pending_records(10).unwrap().is_empty());
     store.audit_verify().unwrap();
 }
+
+#[test]
+fn a_byte_order_mark_is_skipped_alike_in_ndjson_and_csv() {
+    let rulebook = std::sync::Arc::new(socred_core::Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap());
+    let today = day("2026-01-31");
+    let ndjson = format!("\u{feff}{{\"subject\":\"{TARGET}\",\"behaviour\":\"jaywalking\",\"at\":\"2026-01-02\",\"source\":\"Traffic Police\"}}\n");
+    let csv = format!("\u{feff}subject,behaviour,at,source\n{TARGET},jaywalking,2026-01-02,Traffic Police\n");
+    for (format, text) in [(Format::Ndjson, ndjson), (Format::Csv, csv)] {
+        let rows = socred_ingest::dry_run(text.as_bytes(), format, rulebook.clone(), today, None).unwrap();
+        assert!(matches!(rows.as_slice(), [socred_ingest::RowCheck::Valid { .. }]), "{format:?}: {rows:?}");
+    }
+}

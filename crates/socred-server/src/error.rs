@@ -9,7 +9,7 @@ use socred_store::StoreError;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable code: invalid, refused, not_found, conflict, too_large, unsupported_media_type,
-    /// malformed, unauthenticated, forbidden, unavailable, internal.
+    /// malformed, unauthenticated, forbidden, method_not_allowed, rate_limited, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     /// The request field at fault, when there is one.
@@ -119,3 +119,19 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// No route: the documented error shape under `/api/`, a page elsewhere.
+pub async fn no_route(uri: axum::http::Uri) -> Response {
+    let path: String = uri.path().chars().take(200).collect();
+    if path.starts_with("/api/") {
+        ApiError::not_found(format!("no such resource: {path}")).into_response()
+    } else {
+        crate::web::error_page(StatusCode::NOT_FOUND, None, "Not found", "There is no page at this address.")
+    }
+}
+
+/// A route that exists, asked with a method it does not take.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path: String = uri.path().chars().take(200).collect();
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{method} is not allowed on {path}"), None).into_response()
+}

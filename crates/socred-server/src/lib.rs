@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod body;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod hot;
@@ -41,6 +42,9 @@ pub struct ServerConfig {
     /// Reverse proxies (TLS terminators) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub limits: limits::LimitSettings,
+    /// Time a client has to send a request's headers (and the most a
+    /// connection sits idle between requests).
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -54,6 +58,7 @@ impl ServerConfig {
             fixed_day: None,
             trusted_proxies: Vec::new(),
             limits: limits::LimitSettings::default(),
+            header_read_timeout: std::time::Duration::from_secs(connections::HEADER_READ_SECONDS),
         }
     }
 }
@@ -108,6 +113,8 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         .merge(web::router())
         .route("/healthz", axum::routing::get(api::meta::healthz))
         .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(error::no_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
         .layer(axum::middleware::from_fn(web::security_headers))
@@ -156,12 +163,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        connections::serve(listener, router, header_read_timeout, async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     Ok(RunningServer { addr, shutdown: Some(shutdown), task: Some(task), db })
 }

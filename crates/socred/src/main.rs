@@ -341,6 +341,18 @@ fn print_decision(id: &SubjectId, service: &str, as_of: Date, decision: &socred_
 fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<()> {
     let store = open(cli)?;
     let (total, rows) = store.annual_report(year, limit, offset)?;
+    // An export of personal data: each subject in it sees who took it.
+    let actor = actor(cli, &store)?;
+    let reads: Vec<socred_store::AccessRequest> = rows
+        .iter()
+        .map(|row| socred_store::AccessRequest {
+            actor: actor.clone(),
+            subject: row.subject,
+            purpose: "annual expectation report".into(),
+            what: format!("net points of {year}"),
+        })
+        .collect();
+    store.log_accesses(&reads)?;
     if json {
         return print_json(
             &serde_json::json!({"year": year, "expected_points": store.rulebook().annual_min_net_points, "total": total, "offset": offset, "rows": rows}),
@@ -349,8 +361,7 @@ fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<(
     let mut out = std::io::stdout().lock();
     writeln!(out, "subject,name,net_points,expected_points")?;
     for row in rows {
-        let name = if row.name.contains([',', '"', '\n']) { format!("\"{}\"", row.name.replace('"', "\"\"")) } else { row.name.clone() };
-        writeln!(out, "{},{name},{},{}", row.subject, row.net_points, row.expected_points)?;
+        writeln!(out, "{},{},{},{}", row.subject, csv_cell(&row.name), row.net_points, row.expected_points)?;
     }
     eprintln!(
         "{total} subjects below the annual expectation of {} in {year} (rows {}..{})",
@@ -359,6 +370,14 @@ fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<(
         offset + u64::from(limit).min(total.saturating_sub(offset))
     );
     Ok(())
+}
+
+/// One CSV cell: a text a spreadsheet would run as a formula (starting with
+/// `= + - @`, a tab or a carriage return) is prefixed with `'` (OWASP's CSV
+/// injection advice), and quoted where CSV needs it.
+pub fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
 /// A bad `--purpose` is the caller's mistake; name the flag.
@@ -530,6 +549,9 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
 }
 
 fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
+    if file.is_dir() {
+        return Err(refuse("FILE", format!("{} is a directory; import takes one file", file.display())));
+    }
     let format = match format.or_else(|| Format::from_path(file)) {
         Some(format) => format,
         None => {
@@ -690,5 +712,18 @@ impl LogRead for Store {
             return Ok(());
         }
         self.log_access(actor, subject, purpose, what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(super::csv_cell("Li Ming"), "Li Ming");
+        assert_eq!(super::csv_cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        for start in ["+1", "-1", "@SUM(A1)", "\tx"] {
+            assert!(super::csv_cell(start).trim_start_matches('"').starts_with('\''), "{start:?}");
+        }
+        assert_eq!(super::csv_cell("Smith, John"), "\"Smith, John\"");
     }
 }

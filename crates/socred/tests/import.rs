@@ -224,6 +224,9 @@ fn import_arguments_are_checked() {
     env.refused(&["import", odd.to_str().unwrap()], &["--format", "cannot tell"]);
     env.refused(&["import", odd.to_str().unwrap(), "--format", "xml"], &["--format", "xml"]);
     env.refused(&["import", odd.to_str().unwrap(), "--rejects", "r.txt"], &["--skip-invalid"]);
+    let directory = env.path("a-directory.ndjson");
+    std::fs::create_dir(&directory).unwrap();
+    env.refused(&["import", directory.to_str().unwrap()], &["FILE", "is a directory"]);
     assert_eq!(env.fingerprint(), fingerprint);
     // --format overrides the extension.
     env.ok(&["import", odd.to_str().unwrap(), "--format", "ndjson"]);

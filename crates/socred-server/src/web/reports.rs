@@ -81,10 +81,18 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
 }
 
 /// Files a report from the multipart form: evidence first (stored by hash), then the report.
-pub async fn file(State(state): State<AppState>, caller: MaybeCaller, mut multipart: Multipart) -> Response {
+pub async fn file(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
+    };
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(rejection) => return back("/me/reports", Err(ApiError::invalid("form", rejection.body_text()))),
     };
     let mut fields: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut files: Vec<Vec<u8>> = Vec::new();

@@ -515,6 +515,11 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
+    if let Err(error) =
+        crate::api::subjects::log_reads(&state, &caller, rows.iter().map(|r| r.subject), "annual expectation report", "net points of a year").await
+    {
+        return error.into_response();
+    }
     let lines: String = rows
         .iter()
         .map(|r| format!("<tr><td><code>{}</code></td><td>{}</td><td>{:+}</td></tr>", esc(r.subject.as_str()), esc(&r.name), r.net_points))

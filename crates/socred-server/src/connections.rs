@@ -1,0 +1,69 @@
+//! Accepting connections, with limits `axum::serve` does not set: a client
+//! must finish sending a request's headers within [`HEADER_READ_SECONDS`]
+//! (this also closes a keep-alive connection left idle that long), so a
+//! slow or silent client cannot hold a connection and its task forever.
+//! Stopping waits for the requests in flight, then returns.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+/// Time to send a request's headers, and the most a connection sits idle
+/// between requests (`ServerConfig::header_read_timeout`'s default).
+pub const HEADER_READ_SECONDS: u64 = 10;
+/// Time a stopping server gives requests in flight before it closes their connections.
+pub const DRAIN_SECONDS: u64 = 30;
+
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_read_timeout: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    // HTTP/1.1 only: a TLS terminator in front speaks it to socred, and the
+    // timeout then runs from the first byte (a protocol sniff would wait unbounded).
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of descriptors or a connection reset before accept: the
+                // listener itself is fine; wait a moment rather than spin.
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(DRAIN_SECONDS), graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after {DRAIN_SECONDS} s; closing their connections");
+    }
+    Ok(())
+}
