@@ -488,7 +488,7 @@ mod tests {
         assert!(matches!(PersonId::parse("11010519491331002X"), Err(IdError::Date(_))));
         assert!(matches!(PersonId::parse("11010519490230002X"), Err(IdError::Date(_))));
         assert_eq!(PersonId::parse("110105194912310021"), Err(IdError::CheckCharacter { found: '1', expected: 'X' }));
-        assert!(matches!(PersonId::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::Length(_))));
+        assert!(matches!(PersonId::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::Charset { position: 1, .. })));
     }
 
     #[test]

@@ -266,8 +266,13 @@ impl Importer<'_, '_> {
             }
             Item::Valid { line, record, raw, pending } => {
                 self.report.rows += 1;
-                let outcome = match (&self.partner, pending) {
-                    (Some(partner), true) => self.session.push_pending(&record, &partner.username)?,
+                let refusal = match &self.partner {
+                    Some(partner) => self.session.partner_line_refusal(&record, &partner.username)?,
+                    None => None,
+                };
+                let outcome = match (&self.partner, pending, refusal) {
+                    (_, _, Some(reason)) => RowOutcome::Rejected { field: "subject", reason, conflict: false },
+                    (Some(partner), true, None) => self.session.push_pending(&record, &partner.username)?,
                     _ => self.session.push(&record)?,
                 };
                 match outcome {

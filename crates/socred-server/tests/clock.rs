@@ -32,6 +32,16 @@ async fn check(server: &TestServer, token: &str, subject: &str, service: &str, a
     response.json().await.unwrap()
 }
 
+/// The decision for `service` on a day other than today, as an auditor sees it in the file
+/// (providers are answered for today only).
+async fn decision_on(server: &TestServer, subject: &str, service: &str, day: socred_core::Date) -> String {
+    let (status, file) =
+        server.call(Some(Role::Auditor), "GET", &format!("/api/v1/subjects/{subject}/file?as_of={}", format_date(day)), None).await;
+    assert_eq!(status, 200, "{file}");
+    let decision = file["decisions"].as_array().unwrap().iter().find(|d| d["service"] == service).expect("the service is decided").clone();
+    decision["outcome"].as_str().unwrap().to_string()
+}
+
 fn today(server: &TestServer) -> socred_core::Date {
     socred_store::Store::open_read_only(&server.db).unwrap().clock().today()
 }
@@ -92,7 +102,7 @@ async fn a_client_never_dates_an_act() {
     assert_eq!(check(&server, &airline, GUARDIAN, "civil-aviation", &format_date(today)).await["decision"], "allow");
     // PERSON is the subject of the judgment in the live setup (see common).
     assert_eq!(check(&server, &airline, PERSON, "civil-aviation", &format_date(today)).await["decision"], "allow");
-    assert_eq!(check(&server, &airline, PERSON, "civil-aviation", &format_date(add_days(today, 11))).await["decision"], "deny");
+    assert_eq!(decision_on(&server, PERSON, "civil-aviation", add_days(today, 11)).await, "deny");
     // An appeal without a date is dated today, inside the window, and heard.
     let (status, filed) =
         server.call(Some(Role::Subject), "POST", "/api/v1/appeals", Some(json!({"entry": "blacklist:jd-1", "grounds": "paid"}))).await;
@@ -117,9 +127,9 @@ async fn a_proposal_is_noticed_when_served_and_listed_only_after_its_window() {
     let (status, served) = server.call(Some(Role::Officer), "POST", "/api/v1/lists/entries/blacklist%2Fp-1/notice", Some(json!({}))).await;
     assert_eq!(status, 201, "{served}");
     let procurement = provider(&server, "buyer", &["public-procurement"]).await;
+    assert_eq!(check(&server, &procurement, ORG, "public-procurement", &format_date(today)).await["decision"], "allow");
     for (days, expected) in [(0, "allow"), (10, "allow"), (11, "deny")] {
-        let on = format_date(add_days(today, days));
-        assert_eq!(check(&server, &procurement, ORG, "public-procurement", &on).await["decision"], expected, "day {days}");
+        assert_eq!(decision_on(&server, ORG, "public-procurement", add_days(today, days)).await, expected, "day {days}");
     }
     let (_, public) = server.call(None, "GET", &format!("/api/v1/lists/public?as_of={}", format_date(today)), None).await;
     assert!(!public.to_string().contains("Fuzhou Example"), "not published during the window: {public}");
@@ -140,18 +150,21 @@ async fn a_partners_past_dated_batch_about_a_child_is_noticed_today() {
             Some(Role::Admin),
             "POST",
             "/api/v1/accounts",
-            Some(json!({"username": "bikes", "role": "partner", "authority": "Hello Bike Co.", "behaviours": ["unpaid-shared-bike-ride"]})),
+            Some(json!({"username": "bikes", "role": "partner", "authority": "Hello Bike Co.",
+                "behaviours": ["unpaid-shared-bike-ride", "intentional-crime"]})),
         )
         .await;
     assert_eq!(status, 201);
     let partner = server.token_for("bikes");
     let month_ago = format_date(today - time::Duration::days(30));
-    // 201 rides at 2 points each: 598 points, tier D, "a month ago".
-    let batch: String = (0..201)
+    // 201 rides at 2 points each would make 598 points: beyond what a feed may say of one subject.
+    let rides: String = (0..201)
         .map(|n| {
             format!(r#"{{"id": "ride-{n}", "subject": "{child}", "behaviour": "unpaid-shared-bike-ride", "at": "{month_ago}"}}"#) + "\n"
         })
         .collect();
+    // One conviction "a month ago": tier D.
+    let batch = format!(r#"{{"id": "crime-1", "subject": "{child}", "behaviour": "intentional-crime", "at": "{month_ago}"}}"#) + "\n";
     let push = |body: String| {
         server
             .client
@@ -161,6 +174,9 @@ async fn a_partners_past_dated_batch_about_a_child_is_noticed_today() {
             .body(body)
             .send()
     };
+    let refused = push(rides).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text().await.unwrap().contains("lines about this subject"), "the plausibility limit names itself");
     let response = push(batch).await.unwrap();
     assert_eq!(response.status().as_u16(), 200, "{}", response.text().await.unwrap());
     let (_, summary) = server.call(Some(Role::Auditor), "GET", &format!("/api/v1/subjects/{child}"), None).await;

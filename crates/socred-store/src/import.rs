@@ -62,6 +62,8 @@ pub struct ImportSession<'s> {
     subjects: u64,
     /// Partner records stored to wait for a reviewer.
     pending: u64,
+    /// Lines a partner's batch has carried so far, by subject (`[limits]`).
+    pub(crate) partner_lines: HashMap<i64, u32>,
     open: bool,
 }
 
@@ -106,6 +108,7 @@ impl<'s> ImportSession<'s> {
             rejected: 0,
             subjects: 0,
             pending: 0,
+            partner_lines: HashMap::new(),
             open: true,
         })
     }
@@ -133,6 +136,11 @@ impl<'s> ImportSession<'s> {
         let clock = self.clock.fixed_on(day)?;
         self.actor = Actor::new(self.actor.name(), clock.now())?.as_person(self.actor.person().copied());
         Ok(())
+    }
+
+    /// The moment the session's records are recorded at.
+    pub(crate) fn moment(&self) -> socred_core::date::Moment {
+        self.actor.moment()
     }
 
     /// The day the session's records are recorded on.

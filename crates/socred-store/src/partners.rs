@@ -100,6 +100,51 @@ pub struct PartnerMetrics {
 type PendingRow = (String, i64, String, String, i64, String, Option<String>);
 
 impl ImportSession<'_> {
+    /// Why a partner's line about `record.subject` is beyond the rulebook's
+    /// plausibility limits (`[limits] partner_lines_per_subject_per_batch`
+    /// and `…_per_day`), if it is. A line already stored (a retry) is never
+    /// refused here; an allowed line counts toward the batch's limit.
+    pub fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+        let limits = self.rulebook().limits.clone();
+        let Some(subject_key) = self.subject_key_of(&record.subject)? else {
+            return Ok(None);
+        };
+        let connection = self.connection();
+        let known: bool = connection
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE record_id = ?1) OR EXISTS (SELECT 1 FROM pending_records WHERE record_id = ?1)",
+            )?
+            .query_row([record.id.as_str()], |r| r.get(0))?;
+        if known {
+            return Ok(None);
+        }
+        let in_batch = self.partner_lines.get(&subject_key).copied().unwrap_or(0);
+        if in_batch >= limits.partner_lines_per_subject_per_batch {
+            return Ok(Some(format!(
+                "this batch already carries {in_batch} lines about this subject; the rulebook allows {} a batch",
+                limits.partner_lines_per_subject_per_batch
+            )));
+        }
+        let since_ms = self.moment().unix_ms - 86_400_000;
+        let earlier: i64 = self
+            .connection()
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM records r JOIN audit a ON a.seq = r.audit_seq
+                         WHERE r.subject = ?1 AND a.actor = ?2 AND r.recorded_ms > ?3)
+                      + (SELECT count(*) FROM pending_records WHERE subject = ?1 AND partner = ?2 AND recorded_ms > ?3)",
+            )?
+            .query_row(params![subject_key, partner, since_ms], |r| r.get(0))?;
+        let today = earlier + i64::from(in_batch);
+        if today >= i64::from(limits.partner_lines_per_subject_per_day) {
+            return Ok(Some(format!(
+                "{today} lines about this subject came from this partner in the last 24 hours; the rulebook allows {} a day",
+                limits.partner_lines_per_subject_per_day
+            )));
+        }
+        self.partner_lines.insert(subject_key, in_batch + 1);
+        Ok(None)
+    }
+
     /// Keeps a batch's receipt in the batch's own transaction: one commit, and
     /// never records without their receipt.
     pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
@@ -119,6 +164,7 @@ impl ImportSession<'_> {
         let Some(subject_key) = self.subject_key_of(&record.subject)? else {
             return Ok(self.reject_row("subject", format!("subject {} is not registered", record.subject), false));
         };
+        let recorded_ms = self.moment().unix_ms;
         let connection = self.connection();
         let stored: Option<i64> = connection
             .prepare_cached("SELECT seq FROM records WHERE record_id = ?1")?
@@ -130,8 +176,8 @@ impl ImportSession<'_> {
         }
         let inserted = connection
             .prepare_cached(
-                "INSERT INTO pending_records (record_id, partner, subject, behaviour, occurred_on, source, evidence, audit_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (record_id) DO NOTHING",
+                "INSERT INTO pending_records (record_id, partner, subject, behaviour, occurred_on, source, evidence, audit_seq, recorded_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_id) DO NOTHING",
             )?
             .execute(params![
                 record.id.as_str(),
@@ -141,7 +187,8 @@ impl ImportSession<'_> {
                 julian(record.occurred_on),
                 record.source,
                 record.evidence,
-                self.audit_seq()
+                self.audit_seq(),
+                recorded_ms
             ])?;
         if inserted == 1 {
             self.count_pending();

@@ -241,11 +241,28 @@ impl Store {
         }
         let hash = hex::encode(Sha256::digest(data));
         let info = EvidenceInfo { hash: hash.clone(), media_type: media_type.to_string(), bytes: data.len() as u64 };
+        let quota = i64::from(rules.evidence_uploads_per_account_per_day);
+        let now_ms = actor.moment().unix_ms;
         self.write(actor, |connection, seq| {
+            let stored: bool = connection.query_row("SELECT EXISTS (SELECT 1 FROM evidence WHERE hash = ?1)", [&hash], |r| r.get(0))?;
+            if stored {
+                return Ok(());
+            }
+            let today: i64 = connection.query_row(
+                "SELECT count(*) FROM evidence WHERE added_by = ?1 AND added_ms > ?2",
+                params![actor.name(), now_ms - 86_400_000],
+                |r| r.get(0),
+            )?;
+            if today >= quota {
+                return Err(StoreError::RateLimited {
+                    field: "evidence".into(),
+                    reason: format!("this account uploaded {today} files in the last 24 hours; the rulebook allows {quota}"),
+                });
+            }
             let inserted = connection.execute(
-                "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (hash) DO NOTHING",
-                params![hash, media_type, data.len() as i64, data, actor.at_text(), actor.name()],
+                params![hash, media_type, data.len() as i64, data, actor.at_text(), actor.name(), now_ms],
             )?;
             if inserted == 1 {
                 audit::append(

@@ -272,8 +272,10 @@ CREATE TABLE evidence (
     bytes      INTEGER NOT NULL,
     data       BLOB NOT NULL,
     added_at   TEXT NOT NULL,
-    added_by   TEXT NOT NULL
+    added_by   TEXT NOT NULL,
+    added_ms   INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX evidence_by_uploader ON evidence(added_by, added_ms);
 
 -- Public reports. Insert-only: a report's state is its last row in
 -- `report_events`. `facts` names (subject, behaviour, date): reports with the
@@ -322,8 +324,10 @@ CREATE TABLE pending_records (
     occurred_on INTEGER NOT NULL,
     source      TEXT NOT NULL,
     evidence    TEXT,
-    audit_seq   INTEGER NOT NULL
+    audit_seq   INTEGER NOT NULL,
+    recorded_ms INTEGER NOT NULL
 ) STRICT;
+CREATE INDEX pending_records_by_subject ON pending_records(subject, partner, recorded_ms);
 CREATE TABLE pending_decisions (
     record_id TEXT PRIMARY KEY REFERENCES pending_records(record_id),
     outcome   TEXT NOT NULL,

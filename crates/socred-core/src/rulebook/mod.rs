@@ -19,9 +19,11 @@ use crate::tier::{Tier, TierSpec, TierTable};
 
 mod lists;
 mod measures;
+pub mod limits;
 pub mod reporting;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
 pub use measures::{Extension, Measure, MeasureKind, Service};
+pub use limits::Limits;
 pub use reporting::Reporting;
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
@@ -199,6 +201,7 @@ pub struct Rulebook {
     pub measures: Vec<Measure>,
     pub due_process: DueProcess,
     pub reporting: Reporting,
+    pub limits: Limits,
     #[serde(skip)]
     behaviour_index: HashMap<String, usize>,
     /// SHA-256 of the source text, hex: names this exact version.
@@ -252,6 +255,7 @@ struct RawRulebook {
     measure: Vec<Spanned<measures::RawMeasure>>,
     due_process: Option<Spanned<lists::RawDueProcess>>,
     reporting: Option<Spanned<reporting::RawReporting>>,
+    limits: Option<Spanned<limits::RawLimits>>,
 }
 
 #[derive(Deserialize)]
@@ -542,6 +546,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let measures = measures::validate_measures(raw.measure, &services, &lists, tiers.as_ref(), problems);
     let due_process = lists::validate_due_process(raw.due_process, problems);
     let reporting = reporting::validate_reporting(raw.reporting, &behaviours, problems);
+    let limits = limits::validate_limits(raw.limits, problems);
     let tiers = tiers?;
     if !problems.list.is_empty() {
         return None;
@@ -565,6 +570,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         measures,
         due_process,
         reporting,
+        limits,
         behaviour_index,
         fingerprint,
     })

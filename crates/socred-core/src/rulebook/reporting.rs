@@ -32,6 +32,9 @@ pub struct Reporting {
     pub evidence_max_bytes: u64,
     pub evidence_max_files: u32,
     pub evidence_types: Vec<String>,
+    /// Evidence files one account may upload in 24 hours (whether or not they
+    /// are attached to a report): what one account can make the store keep.
+    pub evidence_uploads_per_account_per_day: u32,
 }
 
 impl Default for Reporting {
@@ -47,6 +50,7 @@ impl Default for Reporting {
             evidence_max_bytes: 2 * 1024 * 1024,
             evidence_max_files: 5,
             evidence_types: KNOWN_MEDIA_TYPES.iter().map(|t| t.to_string()).collect(),
+            evidence_uploads_per_account_per_day: 20,
         }
     }
 }
@@ -71,6 +75,7 @@ pub(super) struct RawReporting {
     evidence_max_bytes: Option<i64>,
     evidence_max_files: Option<i64>,
     evidence_types: Option<Vec<String>>,
+    evidence_uploads_per_account_per_day: Option<i64>,
 }
 
 pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours: &[Behaviour], problems: &mut Problems<'_>) -> Reporting {
@@ -121,6 +126,8 @@ pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours:
     let per_target_per_day = bounded("per_target_per_day", raw.per_target_per_day, 1, MAX_REPORTS_PER_DAY, 10) as u32;
     let evidence_max_bytes = bounded("evidence_max_bytes", raw.evidence_max_bytes, 1, MAX_EVIDENCE_BYTES, defaults.evidence_max_bytes);
     let evidence_max_files = bounded("evidence_max_files", raw.evidence_max_files, 0, MAX_EVIDENCE_FILES, 5) as u32;
+    let evidence_uploads_per_account_per_day =
+        bounded("evidence_uploads_per_account_per_day", raw.evidence_uploads_per_account_per_day, 1, MAX_REPORTS_PER_DAY, 20) as u32;
     let evidence_types = match raw.evidence_types {
         None => defaults.evidence_types,
         Some(types) => {
@@ -146,6 +153,7 @@ pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours:
         evidence_max_bytes,
         evidence_max_files,
         evidence_types,
+        evidence_uploads_per_account_per_day,
     }
 }
 

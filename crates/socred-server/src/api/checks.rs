@@ -39,7 +39,9 @@ pub struct CheckBody<'a> {
     #[serde(borrow)]
     #[schema(value_type = String)]
     pub service: Cow<'a, str>,
-    /// The date to decide for (default today).
+    /// The date to decide for: today (the default), or a day within the
+    /// rulebook's `[limits] check_window_days` of it (0 by default: today
+    /// only). A replay store answers for any day of its scenario.
     #[serde(borrow, default)]
     #[schema(value_type = Option<String>)]
     pub as_of: Option<Cow<'a, str>>,
@@ -138,6 +140,21 @@ impl Decided {
     }
 }
 
+/// The day a check is decided on: today unless the client names another
+/// within the rulebook's window (`[limits] check_window_days`). A replay
+/// store, which holds a scenario rather than anyone's live standing, answers
+/// for any day of it.
+fn check_day(state: &AppState, text: Option<&str>, today: Date) -> Result<Date, ApiError> {
+    let Some(text) = text else {
+        return Ok(today);
+    };
+    let requested = as_of_or(Some(text), today)?;
+    if state.db.clock().is_replay() {
+        return Ok(requested);
+    }
+    state.db.hot.rulebook().limits.check_day(Some(requested), today).map_err(|reason| ApiError::invalid("as_of", reason))
+}
+
 fn refused<'a>(caller: &'a Caller, at_ms: i64, subject_key: i64, service: &'a str, as_of: Date) -> CheckRecord<'a> {
     CheckRecord { at_ms, provider: &caller.account.username, subject_key, service, as_of, outcome: "refused", reasons: &[] }
 }
@@ -201,7 +218,7 @@ pub async fn run_check<R>(
     caller.require(Action::Check)?;
     let subject = parse_subject("subject", subject)?;
     // One clock reading (the server's, when the request arrived): the log's time and the default date.
-    let as_of = as_of_or(as_of_text, caller.today())?;
+    let as_of = check_day(state, as_of_text, caller.today())?;
     let at_ms = caller.moment.unix_ms;
     if !in_scope(caller, service) {
         if let Some(key) = state.db.hot.key_of(&subject) {
@@ -353,7 +370,7 @@ async fn answer_part(
         let prepared = SubjectId::parse(&item.subject)
             .map_err(|e| ApiError::invalid(&format!("checks[{index}].subject"), format!("{:?} {e}", item.subject)))
             .and_then(|subject| {
-                as_of_or(item.as_of.as_deref(), today).map(|date| (subject, date)).map_err(|mut e| {
+                check_day(state, item.as_of.as_deref(), today).map(|date| (subject, date)).map_err(|mut e| {
                     e.detail.field = Some(format!("checks[{index}].as_of"));
                     e
                 })
