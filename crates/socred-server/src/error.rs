@@ -95,7 +95,11 @@ impl From<StoreError> for ApiError {
             | StoreError::NotAStore(_)
             | StoreError::AuditBroken(_)
             | StoreError::Database(_) => {
-                tracing::error!(error = %message, "store failure");
+                // The store's path is in the "listening" line; the condition says what to do.
+                match error.storage_condition() {
+                    Some(condition) => tracing::error!(error = %message, ?condition, "store failure: the operator must act"),
+                    None => tracing::error!(error = %message, "store failure"),
+                }
                 ApiError::internal("the store failed; the error is logged")
             }
             StoreError::Corrupt(_) => {

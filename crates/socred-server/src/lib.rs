@@ -175,8 +175,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
 
 /// Serves until `signal` completes, then shuts down gracefully.
 pub async fn serve_until(config: ServerConfig, signal: impl std::future::Future<Output = ()>) -> Result<(), StartError> {
+    let db = config.db.display().to_string();
     let server = start(config).await?;
-    tracing::info!(addr = %server.addr, "listening");
+    tracing::info!(addr = %server.addr, %db, "listening");
     signal.await;
     tracing::info!("shutting down: finishing in-flight requests");
     server.stop().await.map_err(StartError::Serve)?;

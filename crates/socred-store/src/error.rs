@@ -44,10 +44,32 @@ impl StoreError {
         StoreError::Invalid { field: field.into(), reason: reason.into() }
     }
 
+    /// The storage condition behind a database error that an operator must
+    /// act on, if it is one: the file or its directory is read-only, the disk
+    /// is full, or the file cannot be opened.
+    pub fn storage_condition(&self) -> Option<StorageCondition> {
+        let StoreError::Database(rusqlite::Error::SqliteFailure(failure, _)) = self else {
+            return None;
+        };
+        match failure.code {
+            rusqlite::ErrorCode::ReadOnly => Some(StorageCondition::ReadOnly),
+            rusqlite::ErrorCode::DiskFull => Some(StorageCondition::DiskFull),
+            rusqlite::ErrorCode::CannotOpen => Some(StorageCondition::CannotOpen),
+            _ => None,
+        }
+    }
+
     /// True when the caller's input was at fault, not the store.
     pub fn is_client_error(&self) -> bool {
         !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_))
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageCondition {
+    ReadOnly,
+    DiskFull,
+    CannotOpen,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

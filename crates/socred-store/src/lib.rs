@@ -42,7 +42,7 @@ pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS,
 pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset};
 pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch, Queue, QueueItem};
-pub use error::{Result, StoreError};
+pub use error::{Result, StorageCondition, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 pub use known::KnownOn;
 pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};

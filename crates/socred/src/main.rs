@@ -52,14 +52,49 @@ pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let db = cli.db.clone();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let refused = error.downcast_ref::<Refusal>().is_some()
                 || error.downcast_ref::<StoreError>().is_some_and(|e| e.is_client_error() || matches!(e, StoreError::AuditBroken(_)));
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error, &db));
             ExitCode::from(if refused { 1 } else { 3 })
         }
+    }
+}
+
+/// The error and its causes, each said once (an error that quotes its cause
+/// is not followed by the cause again), and for the storage failures an
+/// operator must act on (read-only, full, unopenable), the path and what to do.
+fn describe(error: &anyhow::Error, db: &Path) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    let condition = error.chain().find_map(|cause| cause.downcast_ref::<StoreError>().and_then(StoreError::storage_condition));
+    let hint = match condition {
+        Some(socred_store::StorageCondition::ReadOnly) => {
+            Some(format!("the store {} (or its directory, which holds the write-ahead log) is read-only; nothing was stored", db.display()))
+        }
+        Some(socred_store::StorageCondition::DiskFull) => {
+            Some(format!("the disk that holds {} is full; nothing was stored: free space and run the command again", db.display()))
+        }
+        Some(socred_store::StorageCondition::CannotOpen) => {
+            Some(format!("cannot open {}: the directory must exist and be writable", db.display()))
+        }
+        _ => None,
+    };
+    match hint {
+        Some(hint) if !text.contains(&hint) => format!("{text} ({hint})"),
+        _ => text,
     }
 }
 

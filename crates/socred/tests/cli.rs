@@ -410,3 +410,22 @@ fn account_passwords_follow_the_rules_and_an_admin_can_reset_disable_and_enable(
         assert!(audit.contains(action), "{action} in\n{audit}");
     }
 }
+
+#[test]
+fn errors_say_each_cause_once_and_name_the_store_when_it_cannot_be_opened() {
+    let env = Env::live();
+    let bad = env.write("bad.toml", "scoring base_score\n");
+    let output = env.run(&["rulebook", "activate", bad.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("expected `=`").count(), 1, "the reason once: {stderr}");
+    let missing = env.path("no-such-directory").join("store.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", missing.to_str().unwrap(), "init"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success());
+    assert!(stderr.contains("the directory must exist and be writable"), "{stderr}");
+    assert!(stderr.contains(missing.to_str().unwrap()), "{stderr}");
+}
