@@ -256,14 +256,26 @@ impl OrgCode {
 }
 
 /// Whether `text` holds an identity number or credit code anywhere in it
-/// (any case): ids chosen by clients (record ids) are shown to people who must
-/// not learn a full number, so they may not carry one.
+/// (any case), or 17 digits in a row (a person's number without its check
+/// character, which anyone can compute): ids chosen by clients are shown to
+/// people who must not learn a full number, so they may not carry one.
 pub fn contains_subject_id(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.windows(ID_LENGTH).any(|window| {
-        let upper: [u8; ID_LENGTH] = std::array::from_fn(|index| window[index].to_ascii_uppercase());
-        std::str::from_utf8(&upper).is_ok_and(|candidate| PersonId::parse(candidate).is_ok() || OrgCode::is_valid(&upper))
-    })
+    let digits_in_a_row = bytes.split(|b| !b.is_ascii_digit()).any(|run| run.len() >= ID_LENGTH - 1);
+    digits_in_a_row
+        || bytes.windows(ID_LENGTH).any(|window| {
+            let upper: [u8; ID_LENGTH] = std::array::from_fn(|index| window[index].to_ascii_uppercase());
+            std::str::from_utf8(&upper).is_ok_and(|candidate| PersonId::parse(candidate).is_ok() || OrgCode::is_valid(&upper))
+        })
+}
+
+/// Checks an id a client chose (a record id, a case id, a report id): it may
+/// not carry an identity number (see [`contains_subject_id`]).
+pub fn check_client_id(text: &str) -> Result<(), &'static str> {
+    if contains_subject_id(text) {
+        return Err("must not contain an identity number or credit code (nor 17 digits in a row): ids are shown where full numbers must not be");
+    }
+    Ok(())
 }
 
 impl SubjectId {
@@ -429,10 +441,12 @@ mod tests {
         let code = synthetic_org(110101, "MA01AB2C3").as_str().to_string();
         assert!(contains_subject_id(&format!("x{}", code.to_lowercase())));
         assert!(!contains_subject_id("judgment-2026-000123"));
-        assert!(!contains_subject_id(&person[..17]));
-        // A wrong check character makes no number: nothing to hide.
+        assert!(!contains_subject_id(&person[..16]));
+        // 17 digits give the check character away: refused whatever follows.
         let wrong = format!("{}{}", &person[..17], if person.ends_with('0') { '1' } else { '0' });
-        assert!(!contains_subject_id(&wrong));
+        assert!(contains_subject_id(&wrong));
+        assert!(contains_subject_id(&format!("tax-{}", &person[..17])));
+        assert!(!contains_subject_id("case-2026-1234567890123456"), "16 digits are a case number");
     }
 
     #[test]

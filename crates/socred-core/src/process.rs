@@ -100,19 +100,19 @@ impl CaseId {
 }
 
 /// Stands for a subject in ids that people other than the subject and staff
-/// see (a tier entry's id on the public list): 16 lowercase hex digits that a
+/// see (a tier entry's id): 32 lowercase hex digits (128 bits) that a
 /// store derives from the subject id with a secret of its own, so that nobody
 /// can go from the reference back to the identity number, or test a guess.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SubjectReference(String);
 string_id!(SubjectReference);
 
-pub const SUBJECT_REFERENCE_LENGTH: usize = 16;
+pub const SUBJECT_REFERENCE_LENGTH: usize = 32;
 
 impl SubjectReference {
     pub fn parse(text: &str) -> Result<SubjectReference, FieldError> {
         if text.len() != SUBJECT_REFERENCE_LENGTH || !text.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
-            return Err(FieldError::Format("16 lowercase hexadecimal digits"));
+            return Err(FieldError::Format("32 lowercase hexadecimal digits"));
         }
         Ok(SubjectReference(text.to_string()))
     }

@@ -309,8 +309,8 @@ impl RecordInput<'_> {
         let mut problems = Vec::new();
         let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
         let id = match self.id.filter(|id| !id.is_empty()) {
-            Some(id) if crate::id::contains_subject_id(id) => {
-                problem("id", "must not contain an identity number or credit code: record ids are shown where full numbers must not be".into());
+            Some(id) if crate::id::check_client_id(id).is_err() => {
+                problem("id", crate::id::check_client_id(id).unwrap_err().into());
                 None
             }
             Some(id) => RecordId::parse(id).map_err(|e| problem("id", e.to_string())).ok(),

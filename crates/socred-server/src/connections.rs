@@ -2,7 +2,9 @@
 //! must finish sending a request's headers within [`HEADER_READ_SECONDS`]
 //! (this also closes a keep-alive connection left idle that long), so a
 //! slow or silent client cannot hold a connection and its task forever.
-//! Stopping waits for the requests in flight, then returns.
+//! Stopping waits for the requests in flight, then returns. At most
+//! [`MAX_CONNECTIONS`] are served at once, and a request, body included, takes
+//! at most [`REQUEST_SECONDS`] (`request_deadline`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,6 +23,27 @@ use tower::ServiceExt;
 pub const HEADER_READ_SECONDS: u64 = 10;
 /// Time a stopping server gives requests in flight before it closes their connections.
 pub const DRAIN_SECONDS: u64 = 30;
+/// Connections served at once; past it, the next is accepted when one closes
+/// (the kernel's backlog holds the rest), so descriptors never run out.
+pub const MAX_CONNECTIONS: usize = 4_096;
+/// The most one request may take, its body included: a client trickling a
+/// body holds a connection no longer than this.
+pub const REQUEST_SECONDS: u64 = 60;
+
+/// Ends a request that takes longer than [`REQUEST_SECONDS`] with 408 in the documented shape.
+pub async fn request_deadline(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(Duration::from_secs(REQUEST_SECONDS), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => crate::error::ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("the request took longer than {REQUEST_SECONDS} s (a body sent too slowly?)"),
+            None,
+        )
+        .into_response(),
+    }
+}
 
 pub async fn serve(
     listener: TcpListener,
@@ -33,8 +56,13 @@ pub async fn serve(
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
     let graceful = GracefulShutdown::new();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(stop);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut stop => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -59,6 +87,7 @@ pub async fn serve(
             if let Err(error) = connection.await {
                 tracing::debug!(%peer, %error, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     drop(listener);

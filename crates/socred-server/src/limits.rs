@@ -17,8 +17,10 @@ use crate::error::ApiError;
 /// its size at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitSettings {
-    /// Anonymous searches of the public list (a signed-in caller is not limited).
+    /// Searches of the public list by anyone but staff.
     pub public_searches_per_minute: u32,
+    /// Reads of the public list (any page) by anyone but staff.
+    pub public_reads_per_minute: u32,
     /// Sign-in attempts, right or wrong, from one address (the per-account
     /// backoff is the store's: see `Store::record_sign_in`).
     pub sign_ins_per_minute: u32,
@@ -26,7 +28,7 @@ pub struct LimitSettings {
 
 impl Default for LimitSettings {
     fn default() -> LimitSettings {
-        LimitSettings { public_searches_per_minute: 30, sign_ins_per_minute: 20 }
+        LimitSettings { public_searches_per_minute: 30, public_reads_per_minute: 120, sign_ins_per_minute: 20 }
     }
 }
 
@@ -35,6 +37,7 @@ const MAX_TRACKED_ADDRESSES: usize = 100_000;
 
 pub struct Limits {
     public_search: DefaultKeyedRateLimiter<IpAddr>,
+    public_read: DefaultKeyedRateLimiter<IpAddr>,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -43,13 +46,32 @@ impl Limits {
         let quota = |per_minute: u32| Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least one"));
         Limits {
             public_search: RateLimiter::keyed(quota(settings.public_searches_per_minute)),
+            public_read: RateLimiter::keyed(quota(settings.public_reads_per_minute)),
             sign_in: RateLimiter::keyed(quota(settings.sign_ins_per_minute)),
         }
     }
 
-    /// An anonymous search from `address`, or 429 naming the field and the wait.
+    /// A search of the public list from `address`, or 429 naming the field and the wait.
     pub fn public_search(&self, address: IpAddr) -> Result<(), ApiError> {
         check(&self.public_search, address, "search", "searches of the public list")
+    }
+
+    /// A read of the public list (paging through it is reading it).
+    pub fn public_read(&self, address: IpAddr) -> Result<(), ApiError> {
+        check(&self.public_read, address, "offset", "reads of the public list")
+    }
+
+    /// The public list's limits for one request: staff are not limited; a
+    /// search counts as a search and as a read.
+    pub fn public_list(&self, caller: Option<&crate::auth::Caller>, address: IpAddr, searching: bool) -> Result<(), ApiError> {
+        let staff = caller.is_some_and(|caller| {
+            matches!(caller.account.role, socred_auth::Role::Officer | socred_auth::Role::Reviewer | socred_auth::Role::Auditor | socred_auth::Role::Admin)
+        });
+        if staff {
+            return Ok(());
+        }
+        self.public_read(address)?;
+        if searching { self.public_search(address) } else { Ok(()) }
     }
 
     pub fn sign_in(&self, address: IpAddr) -> Result<(), ApiError> {
@@ -57,11 +79,24 @@ impl Limits {
     }
 }
 
+/// The key an address is limited by: an IPv6 address by its /64 (one
+/// subscriber's network hands out as many /128s as it likes), IPv4 as is.
+fn limit_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let segments = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0))
+        }
+        IpAddr::V6(v6) => IpAddr::V4(v6.to_ipv4_mapped().expect("checked")),
+        v4 => v4,
+    }
+}
+
 fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, address: IpAddr, field: &str, what: &str) -> Result<(), ApiError> {
     if limiter.len() > MAX_TRACKED_ADDRESSES {
         limiter.retain_recent();
     }
-    limiter.check_key(&address).map_err(|not_until| {
+    limiter.check_key(&limit_key(address)).map_err(|not_until| {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
         ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
@@ -121,7 +156,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_refusals_per_address() {
-        let limits = Limits::new(&LimitSettings { public_searches_per_minute: 3, sign_ins_per_minute: 3 });
+        let limits = Limits::new(&LimitSettings { public_searches_per_minute: 3, public_reads_per_minute: 3, sign_ins_per_minute: 3 });
         let one: IpAddr = "192.0.2.1".parse().unwrap();
         let two: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {
@@ -131,5 +166,13 @@ mod tests {
         assert_eq!(refused.status, axum::http::StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refused.detail.field.as_deref(), Some("search"));
         limits.public_search(two).expect("another address has its own allowance");
+        // Addresses of one IPv6 /64 share an allowance.
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        for _ in 0..3 {
+            limits.public_search(a).unwrap();
+        }
+        assert!(limits.public_search(b).is_err());
+        limits.public_search("2001:db8:1:3::1".parse().unwrap()).expect("the next /64 is another network");
     }
 }

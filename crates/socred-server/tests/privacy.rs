@@ -41,12 +41,24 @@ async fn the_public_list_names_no_full_number_and_is_no_oracle() {
     let (status, listed) = server.call(None, "GET", &format!("/api/v1/lists/public?as_of={later}"), None).await;
     assert_eq!(status, 200, "{listed}");
     let entries = listed.as_array().unwrap();
-    let tier_entry = entries.iter().find(|e| e["entry"].as_str().unwrap().contains('@')).expect("a tier-triggered entry");
+    let tier_entry = entries.iter().find(|e| e["masked_id"] == "440524********0013").expect("the tier-triggered entry is listed");
     assert!(full_numbers_in(&listed.to_string()).is_empty(), "a full number on the public list: {listed}");
-    assert_eq!(tier_entry["masked_id"], "440524********0013");
-    // The same entry id is what the subject sees in their own file.
+    // The public sees an alias, not the entry id the subject and staff see (which names a reference).
     let (_, file) = server.call(Some(Role::Reviewer), "GET", &format!("/api/v1/subjects/{OTHER}/file"), None).await;
-    assert!(file.to_string().contains(tier_entry["entry"].as_str().unwrap()));
+    let internal = file["list_entries"].as_array().unwrap().iter().find(|e| e["list"] == "blacklist").unwrap()["id"].as_str().unwrap().to_string();
+    assert!(internal.contains('@') && !internal.contains(OTHER), "the tier entry's id names a reference: {internal}");
+    let alias = tier_entry["entry"].as_str().unwrap();
+    assert!(alias.starts_with("e-") && alias != internal && !listed.to_string().contains(&internal), "{alias} vs {internal}");
+    // Record and case ids chosen by clients never reach the public either.
+    let (status, _) = server
+        .call(
+            Some(Role::Reviewer),
+            "POST",
+            "/api/v1/lists/proposals",
+            Some(json!({"subject": OTHER, "list": "blacklist", "legal_basis": "Law X", "facts": "Y", "case_id": format!("p-{OTHER}")})),
+        )
+        .await;
+    assert_eq!(status, 422, "a case id carrying a number is refused");
 
     let before = server.fingerprint();
     // A full number is refused, never matched: no guess can be tested.

@@ -235,7 +235,11 @@ impl Store {
         self.write(actor, |connection, seq| {
             let live: i64 =
                 connection
-                    .query_row("SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL", [account.id], |r| r.get(0))?;
+                    .query_row(
+                        "SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                        params![account.id, wall_clock_unix()],
+                        |r| r.get(0),
+                    )?;
             if live >= MAX_TOKENS_PER_ACCOUNT {
                 return Err(StoreError::TooLarge { count: live as usize + 1, limit: MAX_TOKENS_PER_ACCOUNT as usize });
             }

@@ -76,10 +76,24 @@ impl PublicSearch {
 
 pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;
 
+/// The public list's name for an entry: a digest of its id keyed with the
+/// store's secret (stable, so a line can be cited, but not traceable to the
+/// record or case behind it).
+pub fn public_alias(secret: &str, entry: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [secret, "public-entry", entry] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    format!("e-{}", &hex::encode(hasher.finalize())[..24])
+}
+
 /// A line of the public list: never the score, never the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicEntry {
+    /// The entry's public alias (`e-` and 24 hex digits), not its internal id.
     pub entry: String,
     pub list: String,
     pub list_title: String,
@@ -410,9 +424,13 @@ impl Store {
                 ))
             },
         )?;
+        let secret = crate::store_secret(&self.connection)?;
         let mut out = Vec::new();
         for row in rows {
             let (entry, list, id, name, authority, legal_basis, since, until) = row?;
+            // The public sees an alias, never the entry id: that names a record
+            // or case id a client chose or derived from facts that could be guessed.
+            let entry = public_alias(&secret, &entry);
             let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let list_title = self.rulebook.list(&list).map(|l| l.title.clone()).unwrap_or_else(|| list.clone());
             out.push(PublicEntry {

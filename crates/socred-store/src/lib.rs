@@ -35,7 +35,7 @@ use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, SubjectFile, Void,
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 
 pub use accounts::{DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewAccount, TokenInfo};
-pub use sign_in::{Credentials, SignIn, lock_seconds};
+pub use sign_in::{Credentials, SignIn, SignInRecorded, lock_seconds};
 pub use audit::{AuditEntry, VerifyReport};
 pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
 pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};

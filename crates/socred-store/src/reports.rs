@@ -170,6 +170,7 @@ fn facts_of(secret: &str, subject: &SubjectId, behaviour: &str, on: Date) -> Str
 
 fn check_report_id(id: &str) -> Result<()> {
     RecordId::parse(id).map(|_| ()).map_err(|e| StoreError::invalid("id", e.to_string().replace("record id", "report id")))?;
+    socred_core::id::check_client_id(id).map_err(|reason| StoreError::invalid("id", reason))?;
     if id.len() > MAX_REPORT_ID_CHARS {
         return Err(StoreError::invalid("id", format!("at most {MAX_REPORT_ID_CHARS} characters")));
     }
@@ -617,7 +618,14 @@ impl Store {
     fn check_conflict(&self, row: &Row, reviewer: &Reviewer) -> Result<()> {
         let name = reviewer.actor.name();
         let reporter = row.view.reporter.expect("stored reports name their reporter");
-        let filed = name == row.view.filed_by || name == reporter.as_str() || reviewer.subject == Some(reporter);
+        // The reporter's side too: a reward or penalty lands in the reporter's
+        // file, so their guardian or ward may not decide it either.
+        let filed = name == row.view.filed_by
+            || name == reporter.as_str()
+            || match &reviewer.subject {
+                Some(person) => crate::conflicts::conflict(&self.connection, person, row.reporter_key)?.is_some(),
+                None => false,
+            };
         if filed {
             return Err(StoreError::Conflict(format!("{name} filed report {}; another reviewer must review it", row.view.id)));
         }

@@ -197,6 +197,7 @@ CREATE TABLE accounts (
     -- which the account signs in no more: the backoff of a guessed password.
     failed_sign_ins INTEGER NOT NULL DEFAULT 0,
     locked_until    INTEGER NOT NULL DEFAULT 0,
+    last_failed_at  INTEGER NOT NULL DEFAULT 0,
     -- The second factor (TOTP, base32), asked at sign-in once confirmed; the
     -- last step a code was accepted for, so that no code is used twice.
     totp_secret     TEXT,

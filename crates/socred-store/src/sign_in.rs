@@ -16,7 +16,10 @@ use crate::{Actor, Store};
 /// doubles the wait, up to the cap.
 pub const FREE_FAILED_SIGN_INS: i64 = 5;
 pub const FIRST_LOCK_SECONDS: i64 = 30;
-pub const MAX_LOCK_SECONDS: i64 = 3_600;
+/// The longest wait: short, because anyone can make an account wait.
+pub const MAX_LOCK_SECONDS: i64 = 900;
+/// Failures older than this are forgotten (the count starts again).
+pub const FAILURE_MEMORY_SECONDS: i64 = 86_400;
 
 /// What a sign-in needs to know of an account.
 #[derive(Debug, Clone)]
@@ -38,6 +41,15 @@ pub enum SignIn {
     Failed { reason: &'static str },
     /// Not tried: the account waits after failed attempts.
     Locked,
+}
+
+/// What the ledger made of an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInRecorded {
+    /// False when a success could not be taken (its code's step was used meanwhile).
+    pub accepted: bool,
+    /// Unix seconds before which the account waits (0: it does not).
+    pub locked_until: i64,
 }
 
 /// The wait after `failures` failed sign-ins in a row, in seconds.
@@ -82,48 +94,68 @@ impl Store {
     }
 
     /// Writes a sign-in attempt to the audit log (success or failure, with the
-    /// client's address) and keeps the account's backoff: a failure counts,
-    /// and from the fifth in a row the account waits 30 s, doubling to an
-    /// hour; a success resets it and uses up the code's step. Returns the
-    /// wait now in force (0 after a success).
-    pub fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<i64> {
-        let now = actor.moment().unix_ms / 1000;
-        let known = socred_auth::check_username(username).is_ok();
-        let shown = if known { username } else { "(not a username)" };
+    /// username tried and the client's address; never the password) and keeps
+    /// the account's backoff: a failure counts (failures a day old are
+    /// forgotten), and from the fifth in a row the account waits 30 s,
+    /// doubling to 15 minutes; a success resets it. A success with a
+    /// second-factor code takes the code's step, once: a code whose step was
+    /// taken meanwhile (a replay, a race) makes the attempt a failure.
+    /// Waits are by the wall clock, whatever the store's dating.
+    pub fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<SignInRecorded> {
+        let now = crate::accounts::wall_clock_unix();
+        let shown = if socred_auth::check_username(username).is_ok() { username } else { "(not a username)" };
         self.write(actor, |connection, seq| {
-            let account: Option<(i64, i64)> = connection
-                .query_row("SELECT id, failed_sign_ins FROM accounts WHERE username = ?1", [username], |r| Ok((r.get(0)?, r.get(1)?)))
+            let account: Option<(i64, i64, i64)> = connection
+                .query_row("SELECT id, failed_sign_ins, last_failed_at FROM accounts WHERE username = ?1", [username], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()?;
-            let (action, locked_until, reason) = match (outcome, account) {
-                (SignIn::Succeeded { step }, Some((id, _))) => {
-                    connection.execute(
-                        "UPDATE accounts SET failed_sign_ins = 0, locked_until = 0, totp_last_step = MAX(totp_last_step, ?2) WHERE id = ?1",
-                        params![id, step.map_or(0, |s| s as i64)],
+            let failure = |id: i64, failures: i64, last_failed_at: i64| -> Result<i64> {
+                let failures = if now - last_failed_at > FAILURE_MEMORY_SECONDS { 1 } else { failures + 1 };
+                let until = match lock_seconds(failures) {
+                    0 => 0,
+                    wait => now + wait,
+                };
+                connection.execute(
+                    "UPDATE accounts SET failed_sign_ins = ?2, locked_until = ?3, last_failed_at = ?4 WHERE id = ?1",
+                    params![id, failures, until, now],
+                )?;
+                Ok(until)
+            };
+            let (action, recorded, reason) = match (outcome, account) {
+                (SignIn::Succeeded { step }, Some((id, failures, last_failed_at))) => {
+                    let taken = connection.execute(
+                        "UPDATE accounts SET failed_sign_ins = 0, locked_until = 0, totp_last_step = MAX(totp_last_step, ?2)
+                         WHERE id = ?1 AND (?3 = 0 OR totp_last_step < ?2)",
+                        params![id, step.map_or(0, |s| s as i64), step.is_some()],
                     )?;
-                    ("account.sign-in", 0, None)
+                    if taken == 1 {
+                        ("account.sign-in", SignInRecorded { accepted: true, locked_until: 0 }, None)
+                    } else {
+                        let until = failure(id, failures, last_failed_at)?;
+                        ("account.sign-in-failed", SignInRecorded { accepted: false, locked_until: until }, Some("second-factor code already used"))
+                    }
                 }
                 (SignIn::Succeeded { .. }, None) => return Err(StoreError::NotFound(format!("account {shown}"))),
-                (SignIn::Failed { reason }, Some((id, failures))) => {
-                    let failures = failures + 1;
-                    let until = match lock_seconds(failures) {
-                        0 => 0,
-                        wait => now + wait,
-                    };
-                    connection
-                        .execute("UPDATE accounts SET failed_sign_ins = ?2, locked_until = ?3 WHERE id = ?1", params![id, failures, until])?;
-                    ("account.sign-in-failed", until, Some(*reason))
+                (SignIn::Failed { reason }, Some((id, failures, last_failed_at))) => {
+                    let until = failure(id, failures, last_failed_at)?;
+                    ("account.sign-in-failed", SignInRecorded { accepted: false, locked_until: until }, Some(*reason))
                 }
-                (SignIn::Failed { reason }, None) => ("account.sign-in-failed", 0, Some(*reason)),
-                (SignIn::Locked, _) => ("account.sign-in-refused", 0, Some("waiting after failed sign-ins")),
+                (SignIn::Failed { reason }, None) => {
+                    ("account.sign-in-failed", SignInRecorded { accepted: false, locked_until: 0 }, Some(*reason))
+                }
+                (SignIn::Locked, _) => {
+                    ("account.sign-in-refused", SignInRecorded { accepted: false, locked_until: 0 }, Some("waiting after failed sign-ins"))
+                }
             };
             audit_change(
                 connection,
                 seq,
                 actor,
                 action,
-                serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": locked_until}),
+                serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": recorded.locked_until}),
             )?;
-            Ok(locked_until)
+            Ok(recorded)
         })
     }
 
@@ -167,7 +199,8 @@ impl Store {
     }
 
     /// Sets an account's password (its owner's change, or an admin's reset)
-    /// and ends all of its sessions. The hash was made under the rules.
+    /// and ends all of its sessions; an admin's reset also revokes its tokens.
+    /// The hash was made under the rules.
     pub fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()> {
         self.write(actor, |connection, seq| {
             let id = account_id(connection, username)?;
@@ -177,12 +210,21 @@ impl Store {
             )?;
             let ended = connection.execute("DELETE FROM sessions WHERE account = ?1", [id])?;
             let own = actor.name() == username;
+            // An admin's reset answers a lost or stolen password: the tokens go with it.
+            let revoked = if own {
+                0
+            } else {
+                connection.execute(
+                    "UPDATE tokens SET revoked_at = ?2 WHERE account = ?1 AND revoked_at IS NULL",
+                    params![id, actor.at_text()],
+                )?
+            };
             audit_change(
                 connection,
                 seq,
                 actor,
                 if own { "account.password-change" } else { "account.password-reset" },
-                serde_json::json!({"username": username, "sessions_ended": ended}),
+                serde_json::json!({"username": username, "sessions_ended": ended, "tokens_revoked": revoked}),
             )
         })
     }
@@ -266,13 +308,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wait_doubles_from_the_fifth_failure_to_an_hour() {
+    fn the_wait_doubles_from_the_fifth_failure_to_a_quarter_hour() {
         assert_eq!((0..5).map(lock_seconds).collect::<Vec<_>>(), vec![0; 5]);
         assert_eq!(lock_seconds(5), 30);
         assert_eq!(lock_seconds(6), 60);
-        assert_eq!(lock_seconds(10), 960);
-        assert_eq!(lock_seconds(12), 3_600);
-        assert_eq!(lock_seconds(60), 3_600);
-        assert_eq!(lock_seconds(i64::MAX), 3_600);
+        assert_eq!(lock_seconds(9), 480);
+        assert_eq!(lock_seconds(10), 900);
+        assert_eq!(lock_seconds(60), 900);
+        assert_eq!(lock_seconds(i64::MAX), 900);
     }
 }

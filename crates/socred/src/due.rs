@@ -27,9 +27,13 @@ fn case_id(field: &str, text: &str) -> Result<CaseId> {
     CaseId::parse(text).map_err(|e| refuse(field, format!("{text:?} {e}")))
 }
 
+/// A new case's id: the one given (which may carry no identity number), or derived.
 fn optional_case(field: &str, given: &Option<String>, prefix: &str, parts: &[&str]) -> Result<CaseId> {
     match given {
-        Some(text) => case_id(field, text),
+        Some(text) => {
+            socred_core::id::check_client_id(text).map_err(|reason| refuse(field, reason))?;
+            case_id(field, text)
+        }
         None => Ok(CaseId::derive(prefix, parts)),
     }
 }

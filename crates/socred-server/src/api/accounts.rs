@@ -79,7 +79,10 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
     responses((status = 200, body = [Account]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Account>>> {
     caller.require(Action::ManageAccounts)?;
-    Ok(axum::Json(state.db.read(|store| store.accounts()).await?))
+    let accounts = state.db.read(|store| store.accounts()).await?;
+    let named: Vec<_> = accounts.iter().filter_map(|account| account.subject).collect();
+    super::subjects::log_reads(&state, &caller, named, "account administration", "the accounts that name you").await?;
+    Ok(axum::Json(accounts))
 }
 
 /// Your API tokens (never their secrets).
@@ -156,19 +159,26 @@ pub struct PasswordChangeBody {
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    address: crate::limits::ClientAddress,
     Json(body): Json<PasswordChangeBody>,
 ) -> ApiResult<StatusCode> {
     caller.require(Action::ManageOwnAccount)?;
+    // A guess of the current password here is a sign-in attempt: limited and counted alike.
+    state.limits.sign_in(address.0)?;
     let username = caller.account.username.clone();
     let lookup = username.clone();
-    let stored = state.db.read(move |store| store.credentials(&lookup)).await?.and_then(|c| c.password_hash);
+    let credentials = state.db.read(move |store| store.credentials(&lookup)).await?;
+    let locked = credentials.as_ref().is_some_and(|c| c.locked_until > crate::auth::now_unix());
     let current = body.current_password.clone();
-    let verified = match stored {
+    let verified = match credentials.and_then(|c| c.password_hash) {
         Some(hash) => tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &current)).await.unwrap_or(false),
         None => false,
     };
-    if !verified {
-        return Err(ApiError::invalid("current_password", "is not the account's password"));
+    if !verified || locked {
+        let outcome = if locked { socred_store::SignIn::Locked } else { socred_store::SignIn::Failed { reason: "wrong current password" } };
+        let (name, client, actor) = (username.clone(), address.0.to_string(), caller.actor());
+        state.db.write(move |store| store.record_sign_in(&name, &client, &outcome, &actor)).await?;
+        return Err(ApiError::invalid("current_password", "is not the account's password, or the account waits after failed attempts"));
     }
     let hash = hash_new_password(&username, &body.new_password, "new_password").await?;
     let actor = caller.actor();
@@ -183,7 +193,7 @@ pub struct PasswordResetBody {
     pub password: String,
 }
 
-/// An admin sets an account's password (the user forgot it). Every session of the account ends.
+/// An admin sets an account's password (the user forgot it, or it was stolen). Every session of the account ends and its tokens are revoked.
 #[utoipa::path(post, path = "/api/v1/accounts/{username}/password", tag = "accounts", params(("username" = String, Path)),
     request_body = PasswordResetBody, security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -198,6 +208,7 @@ pub async fn reset_password(
     let hash = hash_new_password(&username, &body.password, "password").await?;
     let actor = caller.actor();
     state.db.write(move |store| store.set_password(&username, &hash, &actor)).await?;
+    state.accounts.forget_all();
     Ok(StatusCode::NO_CONTENT)
 }
 

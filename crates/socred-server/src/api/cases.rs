@@ -18,7 +18,10 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 
 fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
     match given {
-        Some(text) => CaseId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string())),
+        Some(text) => {
+            socred_core::id::check_client_id(text).map_err(|reason| ApiError::invalid(field, reason))?;
+            CaseId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
+        }
         None => Ok(CaseId::derive(prefix, parts)),
     }
 }

@@ -27,7 +27,7 @@ pub struct PublicQuery {
     /// A list code (default: every published list).
     pub list: Option<String>,
     /// Part of a name, or a whole masked id as the list shows it (`110101********4514`).
-    /// A full identity number is refused. Anonymous searches are limited per address.
+    /// A full identity number is refused. Reads and searches by anyone but staff are limited per address.
     pub search: Option<String>,
     pub as_of: Option<String>,
     /// At most 1000 (default 100).
@@ -51,9 +51,8 @@ pub async fn public(
         return Err(ApiError::invalid("offset", "at most 1000000"));
     }
     let search = query.search.as_deref().map(socred_store::PublicSearch::parse).transpose();
-    if search.map_err(|reason| ApiError::invalid("search", reason))?.flatten().is_some() && caller.is_none() {
-        state.limits.public_search(address.0)?;
-    }
+    let searching = search.map_err(|reason| ApiError::invalid("search", reason))?.flatten().is_some();
+    state.limits.public_list(caller.as_ref(), address.0, searching)?;
     let entries = state
         .db
         .read(move |store| {
@@ -119,7 +118,10 @@ pub async fn propose(State(state): State<AppState>, caller: Caller, Json(body): 
         return Err(ApiError::invalid("list", format!("{:?} is not a list code", body.list)));
     }
     let case = match &body.case_id {
-        Some(id) => CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?,
+        Some(id) => {
+            socred_core::id::check_client_id(id).map_err(|reason| ApiError::invalid("case_id", reason))?;
+            CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?
+        }
         None => CaseId::derive("proposal", &[subject.as_str(), &body.list, &body.legal_basis, &body.facts, &format_date(caller.today())]),
     };
     let entry = EntryId::for_proposal(&body.list, &case);

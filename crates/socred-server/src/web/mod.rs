@@ -64,7 +64,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let shown = !response.status().is_redirection();
     let headers = response.headers_mut();
     // A flash message is shown once: the page that showed it clears it.
-    if had_flash && shown && let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", 0, true)) {
+    if had_flash && shown && let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", 0, FLASH_COOKIE_SECURE)) {
         headers.append(header::SET_COOKIE, value);
     }
     // Answers carry personal data (files, decisions, account pages): no
@@ -198,6 +198,9 @@ pub struct Flash {
 }
 
 pub const FLASH_COOKIE: &str = "socred_flash";
+/// The flash cookie holds no secret (a message the page shows once): it is
+/// not marked Secure, so that it works behind plain HTTP (`--insecure-cookies`) too.
+const FLASH_COOKIE_SECURE: bool = false;
 /// A flash longer than this is cut: it says what happened, not everything.
 const MAX_FLASH_CHARS: usize = 400;
 
@@ -244,7 +247,7 @@ fn percent_decode(text: &str) -> String {
 pub fn redirect_with(to: &str, kind: &str, message: &str) -> Response {
     let message: String = message.chars().take(MAX_FLASH_CHARS).collect();
     let mut response = Redirect::to(to).into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, &url(&format!("{kind}:{message}")), 60, true)) {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, &url(&format!("{kind}:{message}")), 60, FLASH_COOKIE_SECURE)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

@@ -54,9 +54,12 @@ pub async fn public_lists(
     // The same rules as the API: names and masked ids, a limit per address.
     let refused = match search.as_deref().map(socred_store::PublicSearch::parse) {
         Some(Err(reason)) => Some(format!("search: {reason}")),
-        Some(Ok(_)) if caller.is_none() => state.limits.public_search(address.0).err().map(|error| error.detail.message),
-        _ => None,
+        parsed => {
+            let searching = matches!(parsed, Some(Ok(Some(_))));
+            state.limits.public_list(caller.as_ref(), address.0, searching).err().map(|error| error.detail.message)
+        }
     };
+    let shown = refused.is_none();
     if let Some(reason) = refused {
         flash.error = Some(reason);
         search = None;
@@ -69,7 +72,9 @@ pub async fn public_lists(
             let (search, list) = (search.clone(), list.clone());
             move |store| {
                 let list = list.filter(|l| store.rulebook().list(l).is_some());
-                Ok((store.rulebook().clone(), store.published(today, list.as_deref(), search.as_deref(), 200, 0)?))
+                // A refused search or a read past the limit shows the form, not the list.
+                let entries = if shown { store.published(today, list.as_deref(), search.as_deref(), 200, 0)? } else { Vec::new() };
+                Ok((store.rulebook().clone(), entries))
             }
         })
         .await

@@ -16,7 +16,7 @@ use crate::auth::{LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS,
 use crate::body::Form;
 use crate::limits::ClientAddress;
 
-pub async fn login_page(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
+pub async fn login_page(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
     let token = match socred_auth::new_secret() {
         Ok(token) => token,
         Err(_) => {
@@ -33,7 +33,7 @@ pub async fn login_page(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Respo
 </form>"#
     );
     let mut response = page("Sign in", caller.as_ref(), &flash, &body).into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, true)) {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, state.secure_cookies)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -48,9 +48,10 @@ pub struct LoginForm {
     code: String,
 }
 
-/// The one answer to a wrong username, password or code: which was wrong is
-/// not said, so that nobody learns which usernames exist.
-const WRONG: &str = "Wrong username, password or code.";
+/// The one answer to every failed sign-in (unknown username, wrong password
+/// or code, an account waiting after failures): which it was is not said, so
+/// that nobody learns which usernames exist.
+const FAILED: &str = "Sign-in failed: wrong username, password or code, or too many recent attempts on this account. Wait a few minutes before trying again.";
 
 pub async fn login(
     State(state): State<AppState>,
@@ -73,47 +74,46 @@ pub async fn login(
         Err(error) => return error.into_response(),
     };
     let now = now_unix();
+    // Every attempt spends the same hashing time, whether the account exists,
+    // waits or not, so that timing tells nothing either.
+    let hash = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+    let password = form.password.clone();
+    let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
     let outcome = match &found {
-        Some(credentials) if credentials.locked_until > now => SignIn::Locked,
-        _ => {
-            // Always spend the hashing time, so timing does not reveal which usernames exist.
-            let hash = found.as_ref().and_then(|c| c.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
-            let password = form.password.clone();
-            let verified = tokio::task::spawn_blocking(move || socred_auth::verify_password(&hash, &password)).await.unwrap_or(false);
-            match (&found, verified) {
-                (None, _) => SignIn::Failed { reason: "no such enabled account" },
-                (Some(credentials), true) if credentials.password_hash.is_some() => match &credentials.second_factor {
-                    None => SignIn::Succeeded { step: None },
-                    Some((secret, last_step)) => match socred_auth::check_totp(secret, &form.code, now.max(0) as u64) {
-                        Some(step) if step as i64 > *last_step => SignIn::Succeeded { step: Some(step) },
-                        Some(_) => SignIn::Failed { reason: "second-factor code already used" },
-                        None => SignIn::Failed { reason: "wrong second-factor code" },
-                    },
-                },
-                _ => SignIn::Failed { reason: "wrong password" },
-            }
+        None => SignIn::Failed { reason: "no such enabled account" },
+        Some(credentials) if !verified || credentials.password_hash.is_none() => {
+            if credentials.locked_until > now { SignIn::Locked } else { SignIn::Failed { reason: "wrong password" } }
         }
+        Some(credentials) => match &credentials.second_factor {
+            // Password and code together pass even while the account waits:
+            // a guesser without the device cannot keep its owner out.
+            Some((secret, last_step)) => match socred_auth::check_totp(secret, &form.code, now.max(0) as u64) {
+                Some(step) if step as i64 > *last_step => SignIn::Succeeded { step: Some(step) },
+                _ if credentials.locked_until > now => SignIn::Locked,
+                Some(_) => SignIn::Failed { reason: "second-factor code already used" },
+                None => SignIn::Failed { reason: "wrong second-factor code" },
+            },
+            None if credentials.locked_until > now => SignIn::Locked,
+            None => SignIn::Succeeded { step: None },
+        },
     };
-    let acting = if socred_auth::check_username(&username).is_ok() { username.as_str() } else { "anonymous" };
+    // A failed attempt is nobody's act: the username tried goes in the detail.
+    let acting = match (&outcome, socred_auth::check_username(&username)) {
+        (SignIn::Succeeded { .. }, Ok(())) => username.as_str(),
+        _ => "anonymous",
+    };
     let actor = match socred_store::Actor::new(acting, state.db.clock().now()) {
         Ok(actor) => actor,
         Err(error) => return crate::error::ApiError::from(error).into_response(),
     };
     let (recorded_name, recorded_outcome, client) = (username.clone(), outcome.clone(), address.0.to_string());
-    let waiting = match state.db.write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
-        Ok(waiting) => waiting,
+    let recorded = match state.db.write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
+        Ok(recorded) => recorded,
         Err(error) => return error.into_response(),
     };
     let account = match (outcome, found) {
-        (SignIn::Succeeded { .. }, Some(credentials)) => credentials.account,
-        (SignIn::Locked, Some(credentials)) => {
-            let wait = (credentials.locked_until - now).max(1);
-            return redirect_with("/login", "error", &format!("Too many failed sign-ins for this account; try again in {wait} s."));
-        }
-        _ if waiting > now => {
-            return redirect_with("/login", "error", &format!("{WRONG} Too many failed sign-ins; try again in {} s.", waiting - now));
-        }
-        _ => return redirect_with("/login", "error", WRONG),
+        (SignIn::Succeeded { .. }, Some(credentials)) if recorded.accepted => credentials.account,
+        _ => return redirect_with("/login", "error", FAILED),
     };
     let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
         (Ok(secret), Ok(csrf)) => (secret, csrf),
@@ -136,7 +136,7 @@ pub async fn login(
     };
     let mut response = Redirect::to(home).into_response();
     for cookie in
-        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, true)]
+        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies)]
     {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
