@@ -114,6 +114,10 @@ async fn disabling_an_account_or_changing_its_password_ends_its_sessions_and_tok
     assert_eq!(sign_in(&server, &jar(), "officer-2", PASSWORD, "").await.0, "/login", "nor does it sign in");
     let (status, _) = server.call(Some(Role::Admin), "POST", "/api/v1/accounts/admin-1/disable", None).await;
     assert_eq!(status, 422, "an admin does not lock themselves out");
+    for garbage in ["Bad%20Name", "x%0Ay", &"a".repeat(65)] {
+        let (status, refused) = server.call(Some(Role::Admin), "POST", &format!("/api/v1/accounts/{garbage}/disable"), None).await;
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("username")), "{garbage}: {refused}");
+    }
     let (status, _) = server.call(Some(Role::Admin), "POST", "/api/v1/accounts/officer-2/enable", None).await;
     assert_eq!(status, 204);
     let me = server.client.get(server.url("/api/v1/me")).bearer_auth(&officer_token).send().await.unwrap();

@@ -64,6 +64,8 @@ pub struct ImportSession<'s> {
     pending: u64,
     /// Lines a partner's batch has carried so far, by subject (`[limits]`).
     pub(crate) partner_lines: HashMap<i64, u32>,
+    /// The store's secret, which keys the references of subjects registered here.
+    secret: String,
     open: bool,
 }
 
@@ -82,9 +84,11 @@ impl<'s> ImportSession<'s> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_id) DO NOTHING",
             )?;
             let find_subject = connection.prepare("SELECT key FROM subjects WHERE id = ?1")?;
-            Ok((audit_seq, insert, find_subject))
+            // Read once: every subject the session registers is keyed with it.
+            let secret = crate::store_secret(connection)?;
+            Ok((audit_seq, insert, find_subject, secret))
         })();
-        let (audit_seq, insert, find_subject) = match prepared {
+        let (audit_seq, insert, find_subject, secret) = match prepared {
             Ok(prepared) => prepared,
             Err(error) => {
                 let _ = connection.execute_batch("ROLLBACK");
@@ -109,6 +113,7 @@ impl<'s> ImportSession<'s> {
             subjects: 0,
             pending: 0,
             partner_lines: HashMap::new(),
+            secret,
             open: true,
         })
     }
@@ -253,7 +258,8 @@ impl<'s> ImportSession<'s> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
         subject.id.check_plausible(self.actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
-        let (outcome, key) = crate::write_subject(self.connection, self.audit_seq, subject, self.actor.moment(), &mut self.digest)?;
+        let (outcome, key) =
+            crate::write_subject(self.connection, self.audit_seq, &self.secret, subject, self.actor.moment(), &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));
         if outcome == crate::SubjectOutcome::Registered {
             self.subjects += 1;

@@ -463,7 +463,8 @@ impl Store {
         subject.id.check_plausible(actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
         self.write(actor, |connection, seq| {
             let mut digest = audit::RowDigest::default();
-            let (outcome, _) = write_subject(connection, seq, subject, actor.moment(), &mut digest)?;
+            let secret = store_secret(connection)?;
+            let (outcome, _) = write_subject(connection, seq, &secret, subject, actor.moment(), &mut digest)?;
             if digest.rows() > 0 {
                 let (action, links_added) = match outcome {
                     SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
@@ -1166,9 +1167,11 @@ pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
 
 /// Inserts a subject and its links inside the caller's transaction.
 /// Returns the outcome and the subject's key.
+/// `secret` is the store's (see [`store_secret`]): it keys the new subject's reference.
 pub(crate) fn write_subject(
     connection: &Connection,
     seq: i64,
+    secret: &str,
     subject: &NewSubject,
     recorded: Moment,
     digest: &mut audit::RowDigest,
@@ -1183,7 +1186,7 @@ pub(crate) fn write_subject(
         }
         Some((key, _)) => (key, false),
         None => {
-            let reference = SubjectReference::keyed(store_secret(connection)?.as_bytes(), &subject.id);
+            let reference = SubjectReference::keyed(secret.as_bytes(), &subject.id);
             connection
                 .prepare_cached(
                     "INSERT INTO subjects (id, kind, name, recorded_ms, recorded_day, audit_seq, reference)

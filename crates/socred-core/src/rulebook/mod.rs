@@ -842,7 +842,14 @@ mod tests {
             ("benefit = \"deposit-free\"\n", "", "measure[11].benefit"),
             ("kind = \"restriction\"", "kind = \"restriction\"\nbenefit = \"cheaper\"", "measure[0].benefit"),
         ];
-        let reporting_cases: [(&str, &str, &str); 11] = [
+        let reporting_cases: [(&str, &str, &str); 18] = [
+            ("evidence_uploads_per_account_per_day = 20", "evidence_uploads_per_account_per_day = 0", "reporting.evidence_uploads_per_account_per_day"),
+            ("evidence_uploads_per_account_per_day = 20", "evidence_uploads_per_account_per_day = 1001", "reporting.evidence_uploads_per_account_per_day"),
+            ("check_window_days = 0", "check_window_days = -1", "limits.check_window_days"),
+            ("check_window_days = 0", "check_window_days = 8", "limits.check_window_days"),
+            ("partner_lines_per_subject_per_batch = 10", "partner_lines_per_subject_per_batch = 0", "limits.partner_lines_per_subject_per_batch"),
+            ("partner_lines_per_subject_per_day = 20", "partner_lines_per_subject_per_day = 5", "limits.partner_lines_per_subject_per_day"),
+            ("partner_lines_per_subject_per_day = 20", "partner_lines_per_subject_per_day = 20\nsurveillance = true", "limits"),
             ("\"speeding-serious\", \"tax-evasion\"]", "\"speeding-serious\", \"no-such-thing\"]", "reporting.reportable[6]"),
             ("reward_behaviour = \"verified-report\"", "reward_behaviour = \"jaywalking\"", "reporting.reward_behaviour"),
             ("reward_behaviour = \"verified-report\"", "reward_behaviour = \"nothing\"", "reporting.reward_behaviour"),
