@@ -119,10 +119,13 @@ pub enum Action {
     ManageOwnAccount,
     /// Enrol a second factor (TOTP): staff, whose accounts reach others' files.
     EnrolSecondFactor,
+    /// Download a proof that a record or event is in the log: a subject for
+    /// their own file, auditors and admins for any.
+    ProveInclusion,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -151,6 +154,7 @@ impl Action {
         Action::ReadMetrics,
         Action::ManageOwnAccount,
         Action::EnrolSecondFactor,
+        Action::ProveInclusion,
     ];
 }
 
@@ -180,6 +184,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
         ReadMetrics => matches!(role, Auditor | Admin),
         ManageOwnAccount => true,
         EnrolSecondFactor => matches!(role, Officer | Reviewer | Auditor | Admin),
+        ProveInclusion => matches!(role, Subject | Auditor | Admin),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod lists;
 mod openapi;
 pub mod process;
 pub mod record;
+pub mod reports;
 pub mod rulebook;
 pub mod tier;
 

@@ -99,7 +99,7 @@ pub fn check_text(text: &str, max_chars: usize) -> Result<(), FieldError> {
 }
 
 /// `YYYY-MM-DD` without allocating: this runs once per ingested record.
-fn date_bytes(date: Date) -> [u8; 10] {
+pub fn date_bytes(date: Date) -> [u8; 10] {
     let mut out = *b"0000-00-00";
     let mut put = |range: std::ops::Range<usize>, mut value: u32| {
         for index in range.rev() {

@@ -349,7 +349,7 @@ pub fn import_partner(
     let receipt = receipt_of(&report, report.committed);
     if !report.committed {
         // Refused whole: nothing was stored but the receipt, which says why.
-        store.save_partner_batch(&receipt)?;
+        store.save_partner_batch(&receipt, actor)?;
     }
     Ok(receipt)
 }

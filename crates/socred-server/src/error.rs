@@ -93,6 +93,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotInitialised(_)
             | StoreError::AlreadyInitialised(_)
             | StoreError::NotAStore(_)
+            | StoreError::Outdated { .. }
+            | StoreError::SchemaMismatch { .. }
+            | StoreError::Migration(_)
             | StoreError::AuditBroken(_)
             | StoreError::Database(_) => {
                 // The store's path is in the "listening" line; the condition says what to do.

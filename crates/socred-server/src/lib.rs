@@ -45,13 +45,15 @@ pub struct ServerConfig {
     /// Time a client has to send a request's headers (and the most a
     /// connection sits idle between requests).
     pub header_read_timeout: std::time::Duration,
+    /// The key that signs the log's checkpoints (`--log-key`; by default the
+    /// store's path with `.log-key` appended, when that file exists).
+    pub log_key: Option<Arc<socred_log::SigningKey>>,
 }
 
 impl ServerConfig {
     pub fn new(db: PathBuf, addr: SocketAddr) -> ServerConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         ServerConfig {
-            db,
             addr,
             readers: (2 * cores).clamp(2, 32),
             secure_cookies: true,
@@ -59,6 +61,22 @@ impl ServerConfig {
             trusted_proxies: Vec::new(),
             limits: limits::LimitSettings::default(),
             header_read_timeout: std::time::Duration::from_secs(connections::HEADER_READ_SECONDS),
+            log_key: default_log_key(&db),
+            db,
+        }
+    }
+}
+
+/// The key beside the store (`<db>.log-key`), if one is there and readable.
+fn default_log_key(db: &std::path::Path) -> Option<Arc<socred_log::SigningKey>> {
+    let mut path = db.as_os_str().to_owned();
+    path.push(".log-key");
+    let text = std::fs::read_to_string(std::path::PathBuf::from(path)).ok()?;
+    match socred_log::SigningKey::parse(&text) {
+        Ok(key) => Some(Arc::new(key)),
+        Err(error) => {
+            tracing::warn!(%error, "the log key beside the store is malformed: no checkpoints are signed");
+            None
         }
     }
 }
@@ -72,6 +90,7 @@ pub struct Inner {
     pub secure_cookies: bool,
     pub limits: limits::Limits,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub log_key: Option<Arc<socred_log::SigningKey>>,
 }
 
 /// Shared by every handler.
@@ -107,6 +126,7 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         secure_cookies: config.secure_cookies,
         limits: limits::Limits::new(&config.limits),
         trusted_proxies: config.trusted_proxies.clone(),
+        log_key: config.log_key.clone(),
     }));
     let router = Router::new()
         .merge(api_router)

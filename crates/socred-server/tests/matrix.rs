@@ -168,6 +168,10 @@ fn routes() -> Vec<Route> {
         ),
         route("GET", "/api/v1/audit", "/api/v1/audit", None, Some(&[Auditor, Admin])),
         route("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, Some(&[Auditor, Admin])),
+        route("GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", None, None),
+        route("GET", "/api/v1/log/verifier-key", "/api/v1/log/verifier-key", None, None),
+        route("GET", "/api/v1/log/proof", "/api/v1/log/proof?record=m-1", None, Some(&[Subject, Auditor, Admin])),
+        route("POST", "/api/v1/log/proof/verify", "/api/v1/log/proof/verify", Some(json!({})), None),
         route("GET", "/api/v1/me", "/api/v1/me", None, Some(everyone)),
         route(
             "POST",

@@ -6,7 +6,7 @@ use serde::Serialize;
 use socred_auth::{Account, Role, check_username};
 use socred_core::SubjectId;
 
-use crate::audit::{self, RowDigest};
+use crate::audit::{self, RowDigest, seals};
 use crate::error::{Result, StoreError};
 use crate::{Actor, MAX_PAGE, Store};
 
@@ -81,8 +81,22 @@ pub(crate) fn wall_clock_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-pub(crate) fn audit_change(connection: &Connection, seq: i64, actor: &Actor, action: &str, detail: serde_json::Value) -> Result<()> {
-    audit::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, RowDigest::default())?;
+/// Appends the audit entry of an account or token change, with the seals of
+/// the accounts and tokens it changed.
+pub(crate) fn audit_change(
+    connection: &Connection,
+    seq: i64,
+    actor: &Actor,
+    action: &str,
+    detail: serde_json::Value,
+    (accounts, tokens): (&[i64], &[i64]),
+) -> Result<()> {
+    let mut digest = RowDigest::default();
+    for account in accounts {
+        seals::seal_account(connection, seq, *account, &mut digest)?;
+    }
+    seals::seal_tokens(connection, seq, tokens, &mut digest)?;
+    audit::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, digest)?;
     Ok(())
 }
 
@@ -181,6 +195,7 @@ impl Store {
                 "account.add",
                 serde_json::json!({"username": account.username, "role": account.role, "subject": account.subject,
                     "authority": account.authority, "services": account.services, "behaviours": account.behaviours}),
+                (&[id], &[]),
             )?;
             Ok(id)
         })
@@ -254,6 +269,7 @@ impl Store {
                 actor,
                 "token.issue",
                 serde_json::json!({"account": account.username, "token": id, "label": label, "expires_at": expires_at}),
+                (&[], &[id]),
             )?;
             Ok(id)
         })
@@ -282,6 +298,7 @@ impl Store {
                 actor,
                 "token.revoke",
                 serde_json::json!({"account": username, "token": token, "account_id": account}),
+                (&[], &[token]),
             )?;
             Ok(())
         })

@@ -217,8 +217,12 @@ fn subject_key_at(data: &[u8], at: usize) -> i64 {
 /// The checks of a group as (subject key, byte range), in order: all that
 /// indexing needs, without decoding their texts.
 fn entries(data: &[u8], rows: i64) -> Result<Vec<(i64, std::ops::Range<usize>)>> {
+    // A stored count is not trusted with an allocation: each check takes at least FIXED bytes.
+    if rows < 0 || rows as u64 > (data.len() / FIXED) as u64 {
+        return Err(corrupt());
+    }
     let mut at = 0usize;
-    let mut out = Vec::with_capacity(rows.max(0) as usize);
+    let mut out = Vec::with_capacity(rows as usize);
     for _ in 0..rows {
         let length = entry_length(data, at)?;
         out.push((subject_key_at(data, at), at..at + length));
@@ -336,13 +340,11 @@ fn read_located(blob: &rusqlite::blob::Blob<'_>, offset: u32) -> Result<Packed> 
     }
 }
 
-fn group_hash(prev: &str, grp: i64, first_seq: i64, rows: i64, data: &[u8]) -> String {
+/// A group's hash, chained to the group before (docs/audit-format.md, "The
+/// check log"): the packed checks are hashed as the bytes that are stored.
+pub fn group_hash(prev: &str, grp: i64, first_seq: i64, rows: i64, data: &[u8]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(prev.as_bytes());
-    for number in [grp, first_seq, rows] {
-        hasher.update(number.to_le_bytes());
-    }
-    hasher.update(data);
+    socred_log::Encoder::new(&mut hasher).text("socred-checks/2").text(prev).integer(grp).integer(first_seq).integer(rows).bytes(data);
     hex::encode(hasher.finalize())
 }
 
@@ -450,8 +452,9 @@ impl Store {
         self.finish(result)
     }
 
-    /// Verifies the check log group by group; returns how many checks it holds.
-    pub fn verify_checks(&self) -> Result<u64> {
+    /// Verifies the check log group by group; returns how many checks and
+    /// groups it holds and the last group's hash.
+    pub fn verify_checks(&self) -> Result<(u64, u64, String)> {
         let broken = |what: String| StoreError::AuditBroken(what);
         let mut groups = self.connection.prepare("SELECT grp, first_seq, rows, data, prev, hash FROM check_groups ORDER BY grp")?;
         let mut groups = groups.query([])?;
@@ -459,7 +462,7 @@ impl Store {
         while let Some(group) = groups.next()? {
             let (grp, first, rows): (i64, i64, i64) = (group.get(0)?, group.get(1)?, group.get(2)?);
             let (data, stored_prev, hash): (Vec<u8>, String, String) = (group.get(3)?, group.get(4)?, group.get(5)?);
-            if grp != expected_grp || first != expected_seq || stored_prev != prev || rows < 1 {
+            if grp != expected_grp || first != expected_seq || stored_prev != prev || !(1..=GROUP_ROWS as i64).contains(&rows) {
                 return Err(broken(format!("the check log was altered at group {expected_grp}")));
             }
             if group_hash(&prev, grp, first, rows, &data) != hash {
@@ -473,7 +476,7 @@ impl Store {
             expected_grp += 1;
             expected_seq = first + rows;
         }
-        Ok((expected_seq - 1) as u64)
+        Ok(((expected_seq - 1) as u64, (expected_grp - 1) as u64, prev))
     }
 
     /// The last check sequence number covered by the index.

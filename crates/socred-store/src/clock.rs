@@ -171,6 +171,16 @@ pub fn parse_offset(text: &str) -> Option<UtcOffset> {
     UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()
 }
 
+/// Now by the wall clock, as RFC 3339 UTC to the second: when a checkpoint
+/// is signed (a real instant even on a replay store).
+pub fn wall_clock_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,7 +258,15 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
                 .execute(params![next_seq, key, julian(on), actor.moment().unix_ms, actor.name(), event.kind(), event.key(), body, seq])?;
-            digest.event(subject.as_str(), julian(on), actor.moment().unix_ms, actor.name(), event.kind(), event.key(), &body);
+            digest.add(&crate::audit::LedgerRow::Event {
+                subject,
+                on,
+                recorded_ms: actor.moment().unix_ms,
+                actor: actor.name().to_string(),
+                kind: event.kind().to_string(),
+                case_key: event.key().to_string(),
+                body: crate::audit::rows::json_value(&body),
+            });
             let (mut voided_record, mut voided_reward) = (None, None);
             let mut touched = HashSet::from([key]);
             if let Effect::VoidRecord { record, reason } = &effect {

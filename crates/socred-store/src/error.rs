@@ -12,6 +12,15 @@ pub enum StoreError {
     AlreadyInitialised(PathBuf),
     #[error("{0} is not a socred store (or was made by an incompatible version)")]
     NotAStore(PathBuf),
+    #[error(
+        "{path} was written by an earlier socred (schema {found}, audit log format 1); this version keeps the log in format 2 \
+         and cannot carry a format-1 chain over without trusting it: re-create the store from its sources"
+    )]
+    Outdated { path: PathBuf, found: String },
+    #[error("{path}: the schema is at migration {found}, this socred knows up to {known}: {what}")]
+    SchemaMismatch { path: PathBuf, found: i64, known: i64, what: &'static str },
+    #[error("schema migration failed: {0}")]
+    Migration(String),
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
     #[error("subject {0} is not registered")]
@@ -34,7 +43,7 @@ pub enum StoreError {
     #[error("the audit chain is broken: {0}")]
     AuditBroken(String),
     #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(DatabaseError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -48,20 +57,59 @@ impl StoreError {
     /// act on, if it is one: the file or its directory is read-only, the disk
     /// is full, or the file cannot be opened.
     pub fn storage_condition(&self) -> Option<StorageCondition> {
-        let StoreError::Database(rusqlite::Error::SqliteFailure(failure, _)) = self else {
-            return None;
-        };
-        match failure.code {
-            rusqlite::ErrorCode::ReadOnly => Some(StorageCondition::ReadOnly),
-            rusqlite::ErrorCode::DiskFull => Some(StorageCondition::DiskFull),
-            rusqlite::ErrorCode::CannotOpen => Some(StorageCondition::CannotOpen),
+        match self {
+            StoreError::Database(error) => error.condition,
             _ => None,
         }
     }
 
     /// True when the caller's input was at fault, not the store.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_))
+        !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_) | StoreError::Migration(_))
+    }
+}
+
+/// A failure of the database behind the store, whatever the backend: its
+/// message, the storage condition an operator must act on (if it is one), and
+/// the backend's own error as the source. No backend type is in the signature.
+#[derive(Debug)]
+pub struct DatabaseError {
+    message: String,
+    condition: Option<StorageCondition>,
+    /// The file is not a database of this backend's kind.
+    pub(crate) foreign_file: bool,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl DatabaseError {
+    pub fn new(source: impl std::error::Error + Send + Sync + 'static, condition: Option<StorageCondition>) -> DatabaseError {
+        DatabaseError { message: source.to_string(), condition, foreign_file: false, source: Box::new(source) }
+    }
+}
+
+impl std::fmt::Display for DatabaseError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DatabaseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+/// SQLite's errors, as the embedded backend reports them.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        let condition = match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => Some(StorageCondition::ReadOnly),
+            Some(rusqlite::ErrorCode::DiskFull) => Some(StorageCondition::DiskFull),
+            Some(rusqlite::ErrorCode::CannotOpen) => Some(StorageCondition::CannotOpen),
+            _ => None,
+        };
+        let foreign_file = error.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase);
+        StoreError::Database(DatabaseError { foreign_file, ..DatabaseError::new(error, condition) })
     }
 }
 

@@ -55,7 +55,7 @@ pub struct ImportSession<'s> {
     audit_seq: i64,
     subject_keys: HashMap<SubjectId, Option<i64>>,
     touched: HashSet<i64>,
-    digest: RowDigest,
+    pub(crate) digest: RowDigest,
     inserted: u64,
     duplicates: u64,
     rejected: u64,

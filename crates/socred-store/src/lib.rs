@@ -8,6 +8,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod backend;
 mod changes;
 mod checks;
 mod clock;
@@ -16,7 +17,10 @@ mod decisions;
 mod due_process;
 mod error;
 mod import;
+mod export;
 mod known;
+mod log;
+mod restore;
 mod partners;
 mod reports;
 mod sign_in;
@@ -38,18 +42,45 @@ pub use accounts::{DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewAccount, TokenInfo};
 pub use sign_in::{Credentials, SignIn, SignInRecorded, lock_seconds};
 pub use audit::{AuditEntry, VerifyReport};
 pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
-pub use checks::{CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
-pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset};
+pub use checks::{group_hash, CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
+pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset, wall_clock_rfc3339};
 pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch, Queue, QueueItem};
-pub use error::{Result, StorageCondition, StoreError};
+pub use error::{DatabaseError, Result, StorageCondition, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
+pub use export::{EXPORT_FORMAT, ExportedEntry, Manifest};
 pub use known::KnownOn;
 pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
-const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: &str = "12";
+/// The version of the log format (docs/audit-format.md) the store keeps.
+pub(crate) const LOG_FORMAT: &str = "2";
+
+/// The schema, as versioned migrations (`migrations/V<n>__<name>.sql`).
+mod migrations {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The newest migration this build knows.
+fn known_migration() -> i64 {
+    migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
+}
+
+/// Applies the migrations a store lacks, each in its own transaction.
+pub(crate) fn migrate(connection: &mut Connection) -> Result<()> {
+    migrations::migrations::runner().run(connection).map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(())
+}
+
+/// The newest migration applied to a store (0: none).
+fn applied_migration(connection: &mut Connection) -> Result<i64> {
+    let history: i64 =
+        connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'refinery_schema_history'", [], |row| row.get(0))?;
+    if history == 0 {
+        return Ok(0);
+    }
+    Ok(connection.query_row("SELECT coalesce(max(version), 0) FROM refinery_schema_history", [], |row| row.get(0))?)
+}
 pub const MAX_NAME_CHARS: usize = 128;
 pub const MAX_ACTOR_CHARS: usize = 128;
 /// Links per subject added in one call.
@@ -183,7 +214,7 @@ pub struct Store {
     unreadable: Vec<(i64, String)>,
 }
 
-fn configure(connection: &Connection) -> Result<()> {
+pub(crate) fn configure(connection: &Connection) -> Result<()> {
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -204,10 +235,10 @@ fn configure(connection: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn not_a_store(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+pub(crate) fn not_a_store(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |error| match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotAStore(path.to_path_buf()),
-        _ => StoreError::Database(error),
+        _ => StoreError::from(error),
     }
 }
 
@@ -215,7 +246,7 @@ fn julian(date: Date) -> i64 {
     i64::from(date.to_julian_day())
 }
 
-fn from_julian(day: i64) -> Result<Date> {
+pub(crate) fn from_julian(day: i64) -> Result<Date> {
     i32::try_from(day)
         .ok()
         .and_then(|day| Date::from_julian_day(day).ok())
@@ -239,29 +270,33 @@ impl Store {
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(
+        let mut connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
-            StoreError::Database(db) => not_a_store(path)(db),
+            StoreError::Database(db) if db.foreign_file => StoreError::NotAStore(path.to_path_buf()),
             other => other,
         })?;
+        let exists: i64 = connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))?;
+        if exists > 0 {
+            return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
+        }
+        migrate(&mut connection)?;
         connection.execute_batch("BEGIN IMMEDIATE")?;
         let created = (|| -> Result<()> {
-            let exists: i64 = connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'meta'", [], |r| r.get(0))?;
-            if exists > 0 {
+            let initialised: i64 = connection.query_row("SELECT count(*) FROM meta", [], |r| r.get(0))?;
+            if initialised > 0 {
                 return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
             }
-            connection.execute_batch(SCHEMA)?;
             // The secret that keys ids others see (subject references, reward
             // record ids): never exported, never shown.
             let secret = socred_auth::new_secret().map_err(|e| StoreError::Corrupt(format!("no randomness for the store's secret: {e}")))?;
             connection.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1), ('origin', ?2), ('created_at', ?3), ('dating', ?4), ('utc_offset', ?5),
+                "INSERT INTO meta (key, value) VALUES ('log_format', ?1), ('origin', ?2), ('created_at', ?3), ('dating', ?4), ('utc_offset', ?5),
                  ('secret', ?6)",
-                params![SCHEMA_VERSION, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset), secret],
+                params![LOG_FORMAT, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset), secret],
             )?;
             let seq = audit::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
@@ -312,17 +347,43 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotInitialised(path.to_path_buf()));
         }
-        let connection = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(not_a_store(path))?;
+        let mut connection = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(not_a_store(path))?;
         configure(&connection).map_err(|e| match e {
-            StoreError::Database(db) => not_a_store(path)(db),
+            StoreError::Database(db) if db.foreign_file => StoreError::NotAStore(path.to_path_buf()),
             other => other,
         })?;
-        let version: Option<String> = connection
-            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
-            .optional()
+        let (old_version, format): (Option<String>, Option<String>) = connection
+            .query_row(
+                "SELECT (SELECT value FROM meta WHERE key = 'schema_version'), (SELECT value FROM meta WHERE key = 'log_format')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .map_err(|_| StoreError::NotAStore(path.to_path_buf()))?;
-        if version.as_deref() != Some(SCHEMA_VERSION) {
+        if let Some(found) = old_version {
+            return Err(StoreError::Outdated { path: path.to_path_buf(), found });
+        }
+        if format.as_deref() != Some(LOG_FORMAT) {
             return Err(StoreError::NotAStore(path.to_path_buf()));
+        }
+        let (applied, known) = (applied_migration(&mut connection)?, known_migration());
+        if applied > known {
+            return Err(StoreError::SchemaMismatch {
+                path: path.to_path_buf(),
+                found: applied,
+                known,
+                what: "it was written by a newer socred; use that version",
+            });
+        }
+        if applied < known {
+            if mode.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+                return Err(StoreError::SchemaMismatch {
+                    path: path.to_path_buf(),
+                    found: applied,
+                    known,
+                    what: "open it read-write once (any socred command) to apply the migrations",
+                });
+            }
+            migrate(&mut connection)?;
         }
         let clock = Clock::new(load_time_settings(&connection)?);
         let (rulebook, rulebook_seq) = load_active_rulebook(&connection)?;
@@ -406,6 +467,10 @@ impl Store {
     /// Runs several reads in one snapshot: a write committed meanwhile is
     /// either wholly visible or not at all.
     pub fn snapshot<T>(&self, read: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        if !self.connection.is_autocommit() {
+            // Already inside one (the server's readers hold a snapshot per request).
+            return read(self);
+        }
         self.connection.execute_batch("BEGIN DEFERRED")?;
         let result = read(self);
         let _ = self.connection.execute_batch("COMMIT");
@@ -919,9 +984,21 @@ impl Store {
             }
             let mut digest = audit::RowDigest::default();
             insert_rulebook(connection, &rulebook, (source, file), actor.moment(), seq, &mut digest)?;
+            let rulebook_seq = connection.last_insert_rowid();
             connection
                 .prepare("INSERT INTO rulebook_entries (rulebook_seq, subject, entry_id) SELECT ?1, subject, entry_id FROM entries")?
-                .execute([connection.last_insert_rowid()])?;
+                .execute([rulebook_seq])?;
+            // The entries carried over decide notice days: they are ledger, in the activation's digest.
+            let mut carried = connection.prepare(
+                "SELECT s.id, e.entry_id FROM rulebook_entries e JOIN subjects s ON s.key = e.subject WHERE e.rulebook_seq = ?1
+                 ORDER BY e.subject, e.entry_id",
+            )?;
+            let mut rows = carried.query([rulebook_seq])?;
+            while let Some(row) = rows.next()? {
+                let id: String = row.get(0)?;
+                let subject = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("subject {id}: {e}")))?;
+                digest.add(&audit::LedgerRow::RulebookEntry { rulebook_seq, subject, entry_id: row.get(1)? });
+            }
             connection.execute_batch(
                 "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;
                  INSERT INTO changes (subject) VALUES (0);",
@@ -970,11 +1047,6 @@ impl Store {
         Ok(out)
     }
 
-    pub fn audit_verify(&self) -> Result<VerifyReport> {
-        let mut report = audit::verify(&self.connection)?;
-        report.checks = self.verify_checks()?;
-        Ok(report)
-    }
 
     pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
         audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
@@ -991,8 +1063,15 @@ impl Store {
 
     /// A fingerprint of the whole ledger's content, for tests that must show
     /// a refused write changed nothing.
+    /// Receipts of refused partner batches are left out: a refused batch
+    /// stores nothing but the receipt that says why (under its own entry).
     pub fn ledger_fingerprint(&self) -> Result<String> {
-        let (seq, hash) = self.audit_head()?;
+        let (seq, hash): (i64, String) = self.connection.query_row(
+            "SELECT count(*), coalesce((SELECT hash FROM audit WHERE action <> 'partner.batch.refused' ORDER BY seq DESC LIMIT 1), '')
+             FROM audit WHERE action <> 'partner.batch.refused'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
         let overview = self.overview()?;
         // Fixed SQL only: the table names are constants, never input.
         let count = |sql: &str| -> Result<i64> { Ok(self.connection.query_row(sql, [], |r| r.get(0))?) };
@@ -1201,8 +1280,17 @@ pub(crate) fn write_subject(
                     seq,
                     reference.as_str()
                 ])?;
-            digest.subject(subject.id.as_str(), subject.id.kind().as_str(), &subject.name, reference.as_str(), recorded);
-            (connection.last_insert_rowid(), true)
+            let number = connection.last_insert_rowid();
+            digest.add(&audit::LedgerRow::Subject {
+                number,
+                id: subject.id,
+                kind: subject.id.kind().as_str().to_string(),
+                name: subject.name.clone(),
+                reference: reference.as_str().to_string(),
+                recorded_ms: recorded.unix_ms,
+                recorded_on: recorded.day,
+            });
+            (number, true)
         }
     };
     if registered {
@@ -1232,7 +1320,13 @@ pub(crate) fn write_subject(
                 )?
                 .execute(params![key, field, other_key, recorded.unix_ms, julian(recorded.day), seq])?;
             if added == 1 {
-                digest.link(subject.id.as_str(), field, other.as_str(), recorded);
+                digest.add(&audit::LedgerRow::Link {
+                    subject: subject.id,
+                    kind: field.to_string(),
+                    other: *other,
+                    recorded_ms: recorded.unix_ms,
+                    recorded_on: recorded.day,
+                });
                 links_added += 1;
                 // A link changes the decisions of both ends.
                 mark_changed(connection, key)?;
@@ -1257,7 +1351,11 @@ fn insert_rulebook(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![rulebook.id, rulebook.version, rulebook.fingerprint, source, file, recorded.unix_ms, julian(recorded.day), seq],
     )?;
-    digest.rulebook(&rulebook.fingerprint, recorded);
+    digest.add(&audit::LedgerRow::Rulebook {
+        fingerprint: rulebook.fingerprint.clone(),
+        recorded_ms: recorded.unix_ms,
+        recorded_on: recorded.day,
+    });
     Ok(())
 }
 
@@ -1288,7 +1386,12 @@ pub(crate) fn insert_void(
     connection
         .prepare_cached("INSERT INTO voids (record_seq, reason, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![record_seq, reason, recorded.unix_ms, julian(recorded.day), audit_seq])?;
-    digest.void(record_id, reason, recorded);
+    digest.add(&audit::LedgerRow::Void {
+        record_id: record_id.to_string(),
+        reason: reason.to_string(),
+        recorded_ms: recorded.unix_ms,
+        recorded_on: recorded.day,
+    });
     Ok(())
 }
 

@@ -148,7 +148,8 @@ impl ImportSession<'_> {
     /// Keeps a batch's receipt in the batch's own transaction: one commit, and
     /// never records without their receipt.
     pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
-        insert_receipt(self.connection(), receipt)
+        let seq = self.audit_seq();
+        insert_receipt(self.connection(), receipt, seq, &mut self.digest)
     }
 
     /// Stores a partner record that must wait for a reviewer. Idempotent by id
@@ -191,6 +192,16 @@ impl ImportSession<'_> {
                 recorded_ms
             ])?;
         if inserted == 1 {
+            self.digest.add(&crate::audit::LedgerRow::PendingRecord {
+                record_id: record.id.as_str().to_string(),
+                partner: partner.to_string(),
+                subject: record.subject,
+                behaviour: record.behaviour.clone(),
+                occurred_on: record.occurred_on,
+                source: record.source.clone(),
+                evidence: record.evidence.clone(),
+                recorded_ms,
+            });
             self.count_pending();
             return Ok(RowOutcome::Inserted);
         }
@@ -229,9 +240,27 @@ impl Store {
         receipt.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(format!("receipt {batch_id}")))).transpose()
     }
 
-    /// Keeps a receipt. A second receipt for the same batch id is not stored.
-    pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
-        insert_receipt(&self.connection, receipt)
+    /// Keeps the receipt of a batch refused whole, under an audit entry of
+    /// its own. A second receipt for the same batch id is not stored.
+    pub fn save_partner_batch(&mut self, receipt: &PartnerBatch, actor: &Actor) -> Result<()> {
+        self.write(actor, |connection, seq| {
+            let mut digest = RowDigest::default();
+            insert_receipt(connection, receipt, seq, &mut digest)?;
+            if digest.rows() == 0 {
+                return Ok(());
+            }
+            audit::append(
+                connection,
+                seq,
+                &actor.at_text(),
+                actor.name(),
+                "partner.batch.refused",
+                None,
+                &serde_json::json!({"partner": receipt.partner, "batch_id": receipt.batch_id, "lines": receipt.lines}),
+                digest,
+            )?;
+            Ok(())
+        })
     }
 
     /// A partner's receipts, newest first (all partners' when `partner` is None).
@@ -356,6 +385,13 @@ impl Store {
                 "INSERT INTO pending_decisions (record_id, outcome, reasons, actor, at, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![record_id, outcome, reasons, actor.name(), actor.at_text(), seq],
             )?;
+            digest.add(&crate::audit::LedgerRow::PendingDecision {
+                record_id: record_id.to_string(),
+                outcome: outcome.to_string(),
+                reasons: reasons.to_string(),
+                actor: actor.name().to_string(),
+                at: actor.at_text(),
+            });
             audit::append(
                 connection,
                 seq,
@@ -372,11 +408,12 @@ impl Store {
     }
 }
 
-pub(crate) fn insert_receipt(connection: &rusqlite::Connection, receipt: &PartnerBatch) -> Result<()> {
-    let text = serde_json::to_string(receipt).expect("receipts serialise");
-    connection.execute(
-        "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (partner, batch_id) DO NOTHING",
+pub(crate) fn insert_receipt(connection: &rusqlite::Connection, receipt: &PartnerBatch, audit_seq: i64, digest: &mut RowDigest) -> Result<()> {
+    let value = serde_json::to_value(receipt).expect("receipts serialise");
+    let text = socred_log::canonical_json(&value);
+    let inserted = connection.execute(
+        "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt, audit_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (partner, batch_id) DO NOTHING",
         params![
             receipt.partner,
             receipt.batch_id,
@@ -387,8 +424,17 @@ pub(crate) fn insert_receipt(connection: &rusqlite::Connection, receipt: &Partne
             receipt.pending_review as i64,
             receipt.rejected as i64,
             receipt.stored,
-            text
+            text,
+            audit_seq
         ],
     )?;
+    if inserted == 1 {
+        digest.add(&crate::audit::LedgerRow::PartnerBatch {
+            partner: receipt.partner.clone(),
+            batch_id: receipt.batch_id.clone(),
+            at_ms: receipt.received_at_ms,
+            receipt: value,
+        });
+    }
     Ok(())
 }

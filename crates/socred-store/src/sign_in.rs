@@ -154,6 +154,7 @@ impl Store {
                 actor,
                 action,
                 serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": recorded.locked_until}),
+                (&[], &[]),
             )?;
             Ok(recorded)
         })
@@ -211,20 +212,26 @@ impl Store {
             let ended = connection.execute("DELETE FROM sessions WHERE account = ?1", [id])?;
             let own = actor.name() == username;
             // An admin's reset answers a lost or stolen password: the tokens go with it.
-            let revoked = if own {
-                0
+            let revoked: Vec<i64> = if own {
+                Vec::new()
             } else {
+                let live: Vec<i64> = connection
+                    .prepare("SELECT id FROM tokens WHERE account = ?1 AND revoked_at IS NULL ORDER BY id")?
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
                 connection.execute(
                     "UPDATE tokens SET revoked_at = ?2 WHERE account = ?1 AND revoked_at IS NULL",
                     params![id, actor.at_text()],
-                )?
+                )?;
+                live
             };
             audit_change(
                 connection,
                 seq,
                 actor,
                 if own { "account.password-change" } else { "account.password-reset" },
-                serde_json::json!({"username": username, "sessions_ended": ended, "tokens_revoked": revoked}),
+                serde_json::json!({"username": username, "sessions_ended": ended, "tokens_revoked": revoked.len()}),
+                (&[id], &revoked),
             )
         })
     }
@@ -245,6 +252,7 @@ impl Store {
                 actor,
                 if disabled { "account.disable" } else { "account.enable" },
                 serde_json::json!({"username": username, "sessions_ended": ended}),
+                (&[id], &[]),
             )
         })
     }
@@ -258,7 +266,7 @@ impl Store {
                 return Err(StoreError::Conflict("a second factor is already enrolled; an admin removes it first".into()));
             }
             connection.execute("UPDATE accounts SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1", params![account, secret])?;
-            audit_change(connection, seq, actor, "account.second-factor-begin", serde_json::json!({"username": actor.name()}))
+            audit_change(connection, seq, actor, "account.second-factor-begin", serde_json::json!({"username": actor.name()}), (&[account], &[]))
         })
     }
 
@@ -281,7 +289,7 @@ impl Store {
             if changed == 0 {
                 return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));
             }
-            audit_change(connection, seq, actor, "account.second-factor-confirm", serde_json::json!({"username": actor.name()}))
+            audit_change(connection, seq, actor, "account.second-factor-confirm", serde_json::json!({"username": actor.name()}), (&[account], &[]))
         })
     }
 
@@ -291,7 +299,7 @@ impl Store {
             let id = account_id(connection, username)?;
             connection.execute("UPDATE accounts SET totp_secret = NULL, totp_confirmed = 0, totp_last_step = 0 WHERE id = ?1", [id])?;
             connection.execute("DELETE FROM sessions WHERE account = ?1", [id])?;
-            audit_change(connection, seq, actor, "account.second-factor-remove", serde_json::json!({"username": username}))
+            audit_change(connection, seq, actor, "account.second-factor-remove", serde_json::json!({"username": username}), (&[id], &[]))
         })
     }
 }

@@ -355,3 +355,40 @@ fn an_upheld_dispute_of_another_record_touches_no_reward() {
     assert_eq!(score(&store, REPORTER, "2026-02-01"), 1010, "the reporter keeps the reward for a record that stands");
     store.audit_verify().unwrap();
 }
+
+/// Two writers (two connections, as two servers or a server and the CLI)
+/// race to take the same reports into review: the state is read and judged
+/// inside the write transaction, so each report is taken exactly once.
+#[test]
+fn two_writers_racing_for_the_same_reports_take_each_once() {
+    let (dir, mut store) = setup();
+    let path = dir.path().join("s.db");
+    let mut ids = Vec::new();
+    for number in 0..40 {
+        let mut new = report(REPORTER, TARGET, "rail-disorder", "2026-01-05", "took my seat");
+        new.id = Some(format!("race-{number}"));
+        new.occurred_on = day("2026-01-05") - time::Duration::days(number);
+        // A day apart: the rulebook limits how often one person files.
+        let filed_on = socred_core::date::format_date(day("2026-01-06") + time::Duration::days(number));
+        ids.push(store.file_report(&new, &at("li", &filed_on, T0_MS + number * 25 * HOUR_MS)).unwrap().id);
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let racers: Vec<_> = ["reviewer-a", "reviewer-b"]
+        .into_iter()
+        .map(|name| {
+            let (path, ids, barrier) = (path.clone(), ids.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                barrier.wait();
+                ids.iter().filter(|id| store.review_report(id, &reviewer_at(name, "2026-03-01", T0_MS + 60 * 25 * HOUR_MS)).is_ok()).count()
+            })
+        })
+        .collect();
+    let taken: usize = racers.into_iter().map(|racer| racer.join().unwrap()).sum();
+    assert_eq!(taken, ids.len(), "each report taken by exactly one reviewer");
+    for id in &ids {
+        let view = store.report(id).unwrap().unwrap();
+        assert_eq!(view.history.iter().filter(|event| event.state == "under-review").count(), 1, "{id}: {:?}", view.history);
+    }
+    store.audit_verify().unwrap();
+}

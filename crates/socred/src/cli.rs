@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCRED_DB", default_value = "socred.db")]
     pub db: PathBuf,
 
+    /// The key that signs the log's checkpoints, kept outside the database
+    /// (default: the store's path with `.log-key` appended).
+    #[arg(long, global = true, env = "SOCRED_LOG_KEY")]
+    pub log_key: Option<PathBuf>,
+
     /// Who is acting, as written to the audit log.
     #[arg(long, global = true, env = "SOCRED_ACTOR", default_value = "cli")]
     pub actor: String,
@@ -59,6 +64,10 @@ pub enum Command {
         /// The time zone of the store's calendar days, as an offset from UTC.
         #[arg(long, default_value = "+08:00")]
         utc_offset: String,
+        /// Names the log in its checkpoints, e.g. credit.example.gov/city
+        /// (default: socred/ and a random id).
+        #[arg(long)]
+        origin: Option<String>,
     },
     /// Check, show or change the rulebook.
     Rulebook {
@@ -165,7 +174,23 @@ pub enum Command {
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
-    /// Verify and read the audit log.
+    /// Write the whole store into DIR as files of domain values (the ledger
+    /// entry by entry, the access and check logs, evidence, rulebooks), with a
+    /// checkpoint signed by --log-key: the backup format, readable by any backend.
+    Export {
+        /// A directory that does not exist yet, or is empty.
+        dir: PathBuf,
+    },
+    /// Rebuild a store at --db (which must not exist) from an export; every
+    /// digest and hash is recomputed and the heads must be the export's.
+    ImportStore {
+        dir: PathBuf,
+        /// The key the export's checkpoint must be signed with (text or file);
+        /// default: the verifier key the export carries.
+        #[arg(long)]
+        verifier_key: Option<String>,
+    },
+    /// Verify and read the audit log; checkpoints and inclusion proofs.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -699,10 +724,45 @@ pub enum RecordCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the hash chain and every entry's digest of the ledger rows.
+    /// Check the database's integrity, recompute every entry's digest of the
+    /// ledger rows, the Merkle root, the seals of accounts and tokens, and the
+    /// access and check logs; with --checkpoint, also prove that the store
+    /// extends a checkpoint kept earlier.
     Verify {
         #[arg(long)]
         json: bool,
+        /// A signed checkpoint taken earlier (`socred audit checkpoint`).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The key the checkpoint must be signed with: its text (name+id+key)
+        /// or a file holding it. Default: the public half of --log-key.
+        #[arg(long)]
+        verifier_key: Option<String>,
+    },
+    /// Create the key that signs checkpoints (--log-key), unless it exists.
+    Keygen,
+    /// Print the public key that verifies checkpoints: give it to whoever keeps them.
+    VerifierKey,
+    /// Print the current heads as a signed checkpoint (C2SP tlog-checkpoint).
+    Checkpoint,
+    /// Print a proof that a record or a due-process event is in the log, or
+    /// check one (--verify FILE).
+    Prove {
+        /// The record to prove.
+        #[arg(long)]
+        record: Option<String>,
+        /// The case (a list entry, appeal or dispute id) of the event to prove.
+        #[arg(long)]
+        case: Option<String>,
+        /// The kind of event of --case.
+        #[arg(long, default_value = "notice")]
+        event: String,
+        /// A proof file to check instead.
+        #[arg(long)]
+        verify: Option<PathBuf>,
+        /// The key the proof's checkpoint must be signed with (see `verify`).
+        #[arg(long)]
+        verifier_key: Option<String>,
     },
     /// The newest audit entries.
     Log {
@@ -713,6 +773,6 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// The newest entry's hash: publish it elsewhere to anchor the chain.
+    /// The newest entry's number and leaf hash, and how the store dates acts.
     Head,
 }

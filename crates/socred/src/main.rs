@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod demo;
 mod due;
+mod log;
 mod render;
 mod reports;
 
@@ -29,7 +30,7 @@ use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use cli::{AuditCommand, Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
+use cli::{Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
 
 /// An input the CLI refuses: printed as `error: FIELD: REASON`, exit status 1.
 #[derive(Debug)]
@@ -140,7 +141,7 @@ fn system_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, value)?;
     writeln!(stdout)?;
@@ -149,7 +150,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 
 /// Opens the store with this command's clock: the store's own, stopped on
 /// `--on` in a replay store (a live store refuses `--on`).
-fn open(cli: &Cli) -> Result<Store> {
+pub(crate) fn open(cli: &Cli) -> Result<Store> {
     let mut store = Store::open(&cli.db)?;
     if let Some(text) = &cli.on {
         let day = parse_date("--on", text)?;
@@ -176,7 +177,7 @@ fn read_rulebook(path: &Path) -> Result<String> {
 
 fn run(cli: Cli) -> Result<()> {
     match &cli.command {
-        Command::Init { rulebook, replay, utc_offset } => {
+        Command::Init { rulebook, replay, utc_offset, origin } => {
             let (source, label) = match rulebook {
                 Some(path) => (read_rulebook(path)?, path.display().to_string()),
                 None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
@@ -196,7 +197,26 @@ fn run(cli: Cli) -> Result<()> {
                 None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
             };
             let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse("--actor", e))?;
-            let store = Store::create(&cli.db, &source, &label, &actor, "init", time)?;
+            let origin = match origin {
+                Some(origin) => {
+                    socred_log::checkpoint::check_origin(origin).map_err(|e| refuse("--origin", e))?;
+                    origin.clone()
+                }
+                None => {
+                    let secret = socred_auth::new_secret().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                    format!("socred/{}", &secret[secret.len() - 16..])
+                }
+            };
+            let store = Store::create(&cli.db, &source, &label, &actor, &origin, time)?;
+            let key_path = log::key_path(&cli);
+            let (key, created) = log::create_key(&key_path, &origin)
+                .with_context(|| format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display()))?;
+            println!(
+                "{} the checkpoint key {} (keep it outside the database's backups); verifier key: {}",
+                if created { "created" } else { "using" },
+                key_path.display(),
+                key.verifier().to_text()
+            );
             let rulebook = store.rulebook();
             println!(
                 "created {} with rulebook {} {} ({} behaviours){}",
@@ -263,7 +283,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Audit { command } => audit(&cli, command),
+        Command::Audit { command } => log::audit(&cli, command),
+        Command::Export { dir } => log::export(&cli, dir),
+        Command::ImportStore { dir, verifier_key } => log::import_store(&cli, dir, verifier_key.as_deref()),
         Command::List { command } => due::list(&cli, command),
         Command::Appeal { command } => due::appeal(&cli, command),
         Command::Dispute { command } => due::dispute(&cli, command),
@@ -315,6 +337,13 @@ pub fn serve_with(
     let mut config = socred_server::ServerConfig::new(cli.db.clone(), addr);
     config.fixed_day = fixed_day;
     config.trusted_proxies = trusted_proxies.to_vec();
+    // A key named on the command line must be there; the default one may be absent.
+    if cli.log_key.is_some() {
+        config.log_key = Some(std::sync::Arc::new(log::load_key(&log::key_path(cli))?));
+    }
+    if config.log_key.is_none() {
+        eprintln!("note: no log key at {}: checkpoints are not signed (run `socred audit keygen`)", log::key_path(cli).display());
+    }
     if let Some(readers) = readers {
         config.readers = readers as usize;
     }
@@ -682,57 +711,42 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     Ok(())
 }
 
-fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
+pub(crate) fn audit_log(cli: &Cli, subject: Option<&str>, limit: u32, json: bool) -> Result<()> {
     let store = open(cli)?;
-    match command {
-        AuditCommand::Verify { json } => {
-            let report = store.audit_verify()?;
-            if *json {
-                print_json(&report)
-            } else {
-                println!(
-                    "audit chain intact: {} entries covering {} ledger rows; head {}",
-                    report.entries, report.ledger_rows, report.head
-                );
-                Ok(())
-            }
-        }
-        AuditCommand::Log { subject, limit, json } => {
-            let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
-            let entries = store.audit_recent(subject.as_ref(), *limit)?;
-            if *json {
-                print_json(&entries)
-            } else {
-                for entry in entries {
-                    println!(
-                        "#{:<6} {}  {:<20} {:<18} {} {}",
-                        entry.seq,
-                        entry.at,
-                        entry.actor,
-                        entry.action,
-                        entry.subject.as_deref().unwrap_or("-"),
-                        entry.detail
-                    );
-                }
-                Ok(())
-            }
-        }
-        AuditCommand::Head => {
-            let (seq, hash) = store.audit_head()?;
-            println!("{seq} {hash}");
-            let time = store.clock().settings();
-            match time.dating {
-                socred_store::Dating::Replay => println!(
-                    "replay store: acts are dated by the caller (--on), not by the clock; days in UTC{}",
-                    socred_store::format_offset(time.utc_offset)
-                ),
-                socred_store::Dating::Clock => {
-                    println!("live store: every act is dated by the clock; days in UTC{}", socred_store::format_offset(time.utc_offset))
-                }
-            }
-            Ok(())
+    let subject = subject.map(|s| parse_subject("--subject", s)).transpose()?;
+    let entries = store.audit_recent(subject.as_ref(), limit)?;
+    if json {
+        return print_json(&entries);
+    }
+    for entry in entries {
+        println!(
+            "#{:<6} {}  {:<20} {:<18} {} {}",
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject.as_deref().unwrap_or("-"),
+            entry.detail
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn audit_head(cli: &Cli) -> Result<()> {
+    let store = open(cli)?;
+    let (seq, hash) = store.audit_head()?;
+    println!("{seq} {hash}");
+    let time = store.clock().settings();
+    match time.dating {
+        socred_store::Dating::Replay => println!(
+            "replay store: acts are dated by the caller (--on), not by the clock; days in UTC{}",
+            socred_store::format_offset(time.utc_offset)
+        ),
+        socred_store::Dating::Clock => {
+            println!("live store: every act is dated by the clock; days in UTC{}", socred_store::format_offset(time.utc_offset))
         }
     }
+    Ok(())
 }
 
 /// Reads of a file are logged, except the subject reading their own.

@@ -81,7 +81,7 @@ fn a_subject_is_recorded_shown_and_explained() {
     assert_eq!(voided["score"], 1100);
     assert_eq!(voided["tier"], "AAA");
     assert_eq!(voided["records"][0]["status"], "void");
-    assert!(env.ok(&["audit", "verify"]).contains("audit chain intact"));
+    assert!(env.ok(&["audit", "verify"]).contains("audit log intact"));
     let log = env.json(&["audit", "log", "--subject", PERSON]);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "record.void" && e["actor"] == "test-officer"));
 }

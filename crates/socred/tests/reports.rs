@@ -236,12 +236,16 @@ fn partner_import_from_a_file() {
     let line =
         |id: &str, behaviour: &str| format!(r#"{{"id": "{id}", "subject": "{PERSON}", "behaviour": "{behaviour}", "at": "2026-02-01"}}"#);
     let bad = env.write("bad.ndjson", format!("{}\n{}\n", line("p-1", "unpaid-shared-bike-ride"), line("p-2", "tax-evasion")));
-    let fingerprint = env.fingerprint();
+    let before = score(&env, PERSON);
     env.refused(
         &["import", bad.to_str().unwrap(), "--partner", "bikes"],
         &["line 2: behaviour:", "outside partner bikes's agreement", "nothing was stored"],
     );
-    assert_eq!(env.fingerprint(), fingerprint);
+    // Nothing but the receipt of the refusal, under an audit entry of its own.
+    assert_eq!(score(&env, PERSON), before);
+    let newest = env.json(&["audit", "log", "--limit", "1"]);
+    assert_eq!(newest[0]["action"], "partner.batch.refused");
+    assert_eq!(newest[0]["detail"]["lines"], 2);
     let receipt = env.json(&["import", bad.to_str().unwrap(), "--partner", "bikes", "--skip-invalid", "--batch-id", "feb-1"]);
     assert_eq!((receipt["accepted"].as_u64(), receipt["rejected"].as_u64()), (Some(1), Some(1)));
     let replay = env.json(&["import", bad.to_str().unwrap(), "--partner", "bikes", "--skip-invalid", "--batch-id", "feb-1"]);

@@ -63,7 +63,7 @@ pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<
             problem: None,
             entries: Some(report.entries),
             ledger_rows: Some(report.ledger_rows),
-            head: Some(report.head),
+            head: Some(report.root),
             accesses: Some(report.accesses),
         },
         Err(problem) => {

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod checks;
 pub mod constraints;
 pub mod lists;
+pub mod log;
 pub mod meta;
 pub mod partners;
 pub mod records;
@@ -95,6 +96,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(partners::decide_pending))
         .routes(routes!(audit::log))
         .routes(routes!(audit::verify))
+        .routes(routes!(log::checkpoint))
+        .routes(routes!(log::verifier_key))
+        .routes(routes!(log::proof))
+        .routes(routes!(log::verify_proof))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::add, accounts::list))
         .routes(routes!(accounts::tokens, accounts::issue_token))

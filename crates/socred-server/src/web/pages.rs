@@ -66,7 +66,8 @@ pub async fn public_lists(
     }
     let list = query.list.clone().filter(|l| !l.is_empty());
     let today = state.today();
-    let (rulebook, entries) = match state
+    let key = state.log_key.clone();
+    let (rulebook, entries, checkpoint) = match state
         .db
         .read({
             let (search, list) = (search.clone(), list.clone());
@@ -74,7 +75,12 @@ pub async fn public_lists(
                 let list = list.filter(|l| store.rulebook().list(l).is_some());
                 // A refused search or a read past the limit shows the form, not the list.
                 let entries = if shown { store.published(today, list.as_deref(), search.as_deref(), 200, 0)? } else { Vec::new() };
-                Ok((store.rulebook().clone(), entries))
+                // The log's heads, signed: anyone may keep them (docs/audit-format.md).
+                let checkpoint = match (&key, shown) {
+                    (Some(key), true) => Some(store.sign_checkpoint(key, &socred_store::wall_clock_rfc3339())?),
+                    _ => None,
+                };
+                Ok((store.rulebook().clone(), entries, checkpoint))
             }
         })
         .await
@@ -117,8 +123,15 @@ pub async fn public_lists(
 <p><button type="submit">Search</button></p>
 </form>
 <h2>Results</h2>
-{results}"#,
-        esc(search.as_deref().unwrap_or(""))
+{results}
+{}"#,
+        esc(search.as_deref().unwrap_or("")),
+        checkpoint
+            .map(|note| format!(
+                r#"<details><summary>The log's signed checkpoint</summary><p>Every official act is on a tamper-evident log. Keep this text: <code>socred audit verify --checkpoint</code> proves later that nothing it covers was removed or rewritten. Also at <a href="/api/v1/log/checkpoint">/api/v1/log/checkpoint</a>.</p><pre>{}</pre></details>"#,
+                esc(&note)
+            ))
+            .unwrap_or_default()
     );
     page("Public lists", caller.as_ref(), &flash, &body).into_response()
 }

@@ -143,7 +143,7 @@ impl TestServer {
             };
             store.add_record(&judgment, &officer_on(judgment_on)).unwrap();
         }
-        let mut config = ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap());
+        let mut config = test_config(&db);
         config.readers = 4;
         let server = socred_server::start(config).await.unwrap();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -189,7 +189,7 @@ impl TestServer {
     /// Restarts the server on the same store, on the system clock.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let mut config = ServerConfig::new(self.db.clone(), "127.0.0.1:0".parse().unwrap());
+        let mut config = test_config(&self.db);
         config.readers = 4;
         self.server = Some(socred_server::start(config).await.unwrap());
     }
@@ -198,7 +198,7 @@ impl TestServer {
     /// `day`: the brief's dated scenarios, one day at a time.
     pub async fn restart_on(&mut self, day: &str) {
         self.stop().await;
-        let mut config = ServerConfig::new(self.db.clone(), "127.0.0.1:0".parse().unwrap());
+        let mut config = test_config(&self.db);
         config.readers = 4;
         config.fixed_day = Some(socred_core::parse_date(day).unwrap());
         self.server = Some(socred_server::start(config).await.unwrap());
@@ -210,4 +210,15 @@ impl TestServer {
             server.stop().await.unwrap();
         }
     }
+}
+
+/// The test key that signs checkpoints (a fixed seed: tests verify with it).
+pub fn log_key() -> socred_log::SigningKey {
+    socred_log::SigningKey::from_seed("socred.test/log", [3; 32]).unwrap()
+}
+
+fn test_config(db: &std::path::Path) -> ServerConfig {
+    let mut config = ServerConfig::new(db.to_path_buf(), "127.0.0.1:0".parse().unwrap());
+    config.log_key = Some(std::sync::Arc::new(log_key()));
+    config
 }

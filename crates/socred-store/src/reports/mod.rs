@@ -9,6 +9,9 @@
 //! costs its reporter the rulebook's penalty. Rows are insert-only: a report's
 //! state is its last event.
 
+mod review;
+
+use review::add_event;
 use std::collections::HashSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -19,7 +22,7 @@ use socred_core::record::{Record, RecordId, check_text};
 use socred_core::rulebook::reporting::sniff_media_type;
 use socred_core::{Date, SubjectId};
 
-use crate::audit::{self, RowDigest};
+use crate::audit::{self, LedgerRow, RowDigest};
 use crate::error::{Result, StoreError};
 use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
 
@@ -31,7 +34,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 pub const MAX_REPORT_ID_CHARS: usize = 64;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// The pseudo-actor for transitions nobody chose (closing duplicates).
-const SYSTEM_ACTOR: &str = "socred";
+pub(super) const SYSTEM_ACTOR: &str = "socred";
 
 /// A report to file.
 #[derive(Debug, Clone)]
@@ -54,33 +57,7 @@ pub struct Reviewer {
     pub subject: Option<SubjectId>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "kebab-case")]
-pub enum ReportOutcome {
-    Verified,
-    Rejected,
-    Malicious,
-}
-
-impl ReportOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportOutcome::Verified => "verified",
-            ReportOutcome::Rejected => "rejected",
-            ReportOutcome::Malicious => "malicious",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ReportOutcome> {
-        match text {
-            "verified" | "verify" => Some(ReportOutcome::Verified),
-            "rejected" | "reject" => Some(ReportOutcome::Rejected),
-            "malicious" => Some(ReportOutcome::Malicious),
-            _ => None,
-        }
-    }
-}
+pub use socred_core::reports::ReportOutcome;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -208,7 +185,7 @@ pub(crate) fn insert_record(
     Ok(inserted == 1)
 }
 
-struct Row {
+pub(super) struct Row {
     seq: i64,
     view: ReportView,
     reporter_key: i64,
@@ -261,11 +238,19 @@ impl Store {
                 });
             }
             let inserted = connection.execute(
-                "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by, added_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (hash) DO NOTHING",
-                params![hash, media_type, data.len() as i64, data, actor.at_text(), actor.name(), now_ms],
+                "INSERT INTO evidence (hash, media_type, bytes, data, added_at, added_by, added_ms, audit_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (hash) DO NOTHING",
+                params![hash, media_type, data.len() as i64, data, actor.at_text(), actor.name(), now_ms, seq],
             )?;
             if inserted == 1 {
+                let mut digest = RowDigest::default();
+                digest.add(&LedgerRow::Evidence {
+                    hash: hash.clone(),
+                    media_type: media_type.to_string(),
+                    bytes: data.len() as i64,
+                    added_by: actor.name().to_string(),
+                    added_ms: now_ms,
+                });
                 audit::append(
                     connection,
                     seq,
@@ -274,7 +259,7 @@ impl Store {
                     "evidence.add",
                     None,
                     &serde_json::json!({"hash": hash, "media_type": media_type, "bytes": data.len()}),
-                    RowDigest::default(),
+                    digest,
                 )?;
             }
             Ok(())
@@ -341,7 +326,7 @@ impl Store {
             if !seen.insert(hash) {
                 return Err(StoreError::invalid("evidence", format!("{hash} is attached twice")));
             }
-            if self.evidence_info(hash)?.is_none() {
+            if evidence_info(&self.connection, hash)?.is_none() {
                 return Err(StoreError::invalid("evidence", format!("{hash} is not stored evidence; upload it first")));
             }
         }
@@ -420,6 +405,20 @@ impl Store {
                 ],
             )?;
             let report_seq = connection.last_insert_rowid();
+            let mut digest = RowDigest::default();
+            digest.add(&LedgerRow::Report {
+                report_id: id.clone(),
+                reporter: report.reporter,
+                subject: report.subject,
+                behaviour: report.behaviour.clone(),
+                occurred_on: report.occurred_on,
+                description: report.description.clone(),
+                evidence: crate::audit::rows::json_value(&evidence_json),
+                facts: facts.clone(),
+                filed_by: actor.name().to_string(),
+                filed_at_ms: now_ms,
+                filed_on: on,
+            });
             let verified_before: Option<String> = connection
                 .query_row(
                     "SELECT r.report_id FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
@@ -429,7 +428,7 @@ impl Store {
                 )
                 .optional()?;
             if let Some(earlier) = &verified_before {
-                add_event(connection, seq, report_seq, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {earlier}"), None, None)?;
+                add_event(connection, &mut digest, seq, report_seq, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {earlier}"), None, None)?;
             }
             audit::append(
                 connection,
@@ -440,212 +439,19 @@ impl Store {
                 Some(report.subject.as_str()),
                 &serde_json::json!({"report": id, "reporter": report.reporter, "behaviour": report.behaviour,
                     "occurred_on": format_date(report.occurred_on), "evidence": report.evidence, "duplicate_of": verified_before}),
-                RowDigest::default(),
+                digest,
             )?;
             Ok(())
         })?;
         Ok(self.report_row(&id)?.expect("just stored").view)
     }
 
-    /// A reviewer takes a submitted report into review.
-    pub fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView> {
-        let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
-        let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
-        self.check_conflict(&row, reviewer)?;
-        match row.view.state.as_str() {
-            "submitted" => {}
-            "under-review" => {
-                let by = row.view.history.last().map(|e| e.actor.clone()).unwrap_or_default();
-                return if by == reviewer.actor.name() {
-                    Ok(row.view)
-                } else {
-                    Err(StoreError::Conflict(format!("report {id} is already under review by {by}")))
-                };
-            }
-            state => return Err(StoreError::Conflict(format!("report {id} is {state}; only a submitted report can be taken into review"))),
-        }
-        let actor = &reviewer.actor;
-        self.write(actor, |connection, seq| {
-            add_event(connection, seq, row.seq, "under-review", actor.name(), now_ms, on, "", None, None)?;
-            audit::append(
-                connection,
-                seq,
-                &actor.at_text(),
-                actor.name(),
-                "report.review",
-                Some(row.view.subject.as_str()),
-                &serde_json::json!({"report": id}),
-                RowDigest::default(),
-            )?;
-            Ok(())
-        })?;
-        Ok(self.report_row(id)?.expect("stored").view)
+    fn report_row(&self, id: &str) -> Result<Option<Row>> {
+        report_row(&self.connection, id)
     }
-
-    /// The reviewer who took the report decides it, with reasons.
-    pub fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
-        let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
-        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
-        let row = self.report_row(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
-        self.check_conflict(&row, reviewer)?;
-        let actor = &reviewer.actor;
-        match row.view.state.as_str() {
-            "under-review" => {}
-            "submitted" => return Err(StoreError::Conflict(format!("report {id} is submitted; take it into review first"))),
-            state => {
-                let last = row.view.history.last();
-                let same = state == outcome.as_str() && last.is_some_and(|e| e.actor == actor.name() && e.reasons == reasons);
-                return if same { Ok(row.view) } else { Err(StoreError::Conflict(format!("report {id} is already {state}"))) };
-            }
-        }
-        let claimed_by = row.view.history.last().map(|e| e.actor.clone()).unwrap_or_default();
-        if claimed_by != actor.name() {
-            return Err(StoreError::Conflict(format!("report {id} is under review by {claimed_by}; only they decide it")));
-        }
-        if outcome == ReportOutcome::Verified {
-            // A verified report becomes a record today, under the record rules of today.
-            socred_core::record::check_occurred_on(&self.rulebook, &row.view.subject, row.view.occurred_on, on)
-                .map_err(|reason| StoreError::invalid("occurred_on", format!("the reported facts cannot be recorded: {reason}")))?;
-        }
-        // The earliest open report of the same facts is decided first, so the
-        // first reporter is the one rewarded.
-        let earlier_open: Option<String> = self
-            .connection
-            .query_row(
-                "SELECT r.report_id FROM reports r WHERE r.facts = ?1 AND r.seq < ?2 AND
-                   coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
-                   IN ('submitted', 'under-review') ORDER BY r.seq LIMIT 1",
-                params![row.facts, row.seq],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let (ReportOutcome::Verified, Some(earlier)) = (outcome, &earlier_open) {
-            return Err(StoreError::Conflict(format!(
-                "report {earlier} reported the same facts earlier; decide it first (its reporter is the one rewarded)"
-            )));
-        }
-        let rules = self.rulebook.reporting.clone();
-        let rulebook = self.rulebook.clone();
-        let view = row.view.clone();
-        let recorded = actor.moment();
-        self.write(actor, |connection, seq| {
-            let mut digest = RowDigest::default();
-            let mut touched = HashSet::new();
-            let (mut record_id, mut reporter_record) = (None, None);
-            match outcome {
-                ReportOutcome::Verified => {
-                    let record = Record {
-                        id: RecordId::parse(&format!("{REPORT_RECORD_PREFIX}{}", row.facts)).expect("a valid id"),
-                        subject: view.subject,
-                        behaviour: view.behaviour.clone(),
-                        occurred_on: view.occurred_on,
-                        source: "public report (verified)".into(),
-                        evidence: Some(format!("report {id}; evidence {}", view.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", "))),
-                    };
-                    if rulebook.behaviour(&record.behaviour).is_none() {
-                        return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", record.behaviour)));
-                    }
-                    insert_record(connection, seq, row.subject_key, &record, recorded, &mut digest)?;
-                    touched.insert(row.subject_key);
-                    record_id = Some(record.id.to_string());
-                    if let Some(reward) = &rules.reward_behaviour {
-                        let reward_record = Record {
-                            id: reward_record_id(&crate::store_secret(connection)?, &row.facts),
-                            subject: view.reporter.expect("stored reports name their reporter"),
-                            behaviour: reward.clone(),
-                            occurred_on: on,
-                            source: "public reports".into(),
-                            evidence: Some(format!("report {id} verified")),
-                        };
-                        // One reward per facts: the id is taken once.
-                        if insert_record(connection, seq, row.reporter_key, &reward_record, recorded, &mut digest)? {
-                            touched.insert(row.reporter_key);
-                            reporter_record = Some(reward_record.id.to_string());
-                        }
-                    }
-                }
-                ReportOutcome::Malicious => {
-                    if let Some(penalty) = &rules.malicious_behaviour {
-                        let penalty_record = Record {
-                            id: RecordId::parse(&format!("mal-{}", &hex::encode(Sha256::digest(id.as_bytes()))[..24])).expect("a valid id"),
-                            subject: view.reporter.expect("stored reports name their reporter"),
-                            behaviour: penalty.clone(),
-                            occurred_on: on,
-                            source: "public reports".into(),
-                            evidence: Some(format!("report {id} found malicious")),
-                        };
-                        if insert_record(connection, seq, row.reporter_key, &penalty_record, recorded, &mut digest)? {
-                            touched.insert(row.reporter_key);
-                            reporter_record = Some(penalty_record.id.to_string());
-                        }
-                    }
-                }
-                ReportOutcome::Rejected => {}
-            }
-            add_event(connection, seq, row.seq, outcome.as_str(), actor.name(), now_ms, on, reasons, record_id.as_deref(), reporter_record.as_deref())?;
-            if outcome == ReportOutcome::Verified {
-                // Later open reports of the same facts are closed: they count once.
-                let later: Vec<i64> = connection
-                    .prepare(
-                        "SELECT r.seq FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
-                           coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
-                           IN ('submitted', 'under-review')",
-                    )?
-                    .query_map(params![row.facts, row.seq], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for other in later {
-                    add_event(connection, seq, other, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {id}"), None, None)?;
-                }
-            }
-            Store::touched_subjects_invalidate(connection, &touched)?;
-            audit::append(
-                connection,
-                seq,
-                &actor.at_text(),
-                actor.name(),
-                "report.decide",
-                Some(view.subject.as_str()),
-                &serde_json::json!({"report": id, "outcome": outcome, "reasons": reasons, "record": record_id, "reporter_record": reporter_record}),
-                digest,
-            )?;
-            Ok(())
-        })?;
-        Ok(self.report_row(id)?.expect("stored").view)
-    }
-
-    /// Nobody reviews a report they filed, or one about themselves or anyone
-    /// they are linked to (`conflicts.rs`), by acting name or by person.
-    fn check_conflict(&self, row: &Row, reviewer: &Reviewer) -> Result<()> {
-        let name = reviewer.actor.name();
-        let reporter = row.view.reporter.expect("stored reports name their reporter");
-        // The reporter's side too: a reward or penalty lands in the reporter's
-        // file, so their guardian or ward may not decide it either.
-        let filed = name == row.view.filed_by
-            || name == reporter.as_str()
-            || match &reviewer.subject {
-                Some(person) => crate::conflicts::conflict(&self.connection, person, row.reporter_key)?.is_some(),
-                None => false,
-            };
-        if filed {
-            return Err(StoreError::Conflict(format!("{name} filed report {}; another reviewer must review it", row.view.id)));
-        }
-        let about = name == row.view.subject.as_str()
-            || match &reviewer.subject {
-                Some(person) => crate::conflicts::conflict(&self.connection, person, row.subject_key)?.is_some(),
-                None => false,
-            };
-        if about {
-            return Err(StoreError::Conflict(format!(
-                "report {} is about {name} or someone linked to them; another reviewer must review it",
-                row.view.id
-            )));
-        }
-        Ok(())
-    }
-
-    fn evidence_info(&self, hash: &str) -> Result<Option<EvidenceInfo>> {
-        Ok(self
-            .connection
+}
+fn evidence_info(connection: &Connection, hash: &str) -> Result<Option<EvidenceInfo>> {
+        Ok(connection
             .prepare_cached("SELECT media_type, bytes FROM evidence WHERE hash = ?1")?
             .query_row([hash], |row| {
                 Ok(EvidenceInfo { hash: hash.to_string(), media_type: row.get(0)?, bytes: row.get::<_, i64>(1)? as u64 })
@@ -653,9 +459,8 @@ impl Store {
             .optional()?)
     }
 
-    fn report_row(&self, id: &str) -> Result<Option<Row>> {
-        let raw = self
-            .connection
+pub(super) fn report_row(connection: &Connection, id: &str) -> Result<Option<Row>> {
+        let raw = connection
             .prepare_cached(
                 "SELECT r.seq, r.report_id, rp.id, s.id, r.behaviour, r.occurred_on, r.description, r.evidence, r.facts,
                         r.filed_by, r.filed_at_ms, r.filed_on, r.reporter, r.subject
@@ -691,11 +496,11 @@ impl Store {
         let hashes: Vec<String> = serde_json::from_str(&evidence).map_err(|_| corrupt("evidence"))?;
         let mut evidence = Vec::with_capacity(hashes.len());
         for hash in hashes {
-            evidence.push(self.evidence_info(&hash)?.ok_or_else(|| corrupt("evidence missing"))?);
+            evidence.push(evidence_info(connection, &hash)?.ok_or_else(|| corrupt("evidence missing"))?);
         }
         let mut history = Vec::new();
         let (mut record_id, mut reporter_record_id) = (None, None);
-        let mut events = self.connection.prepare_cached(
+        let mut events = connection.prepare_cached(
             "SELECT state, actor, on_day, reasons, record_id, reward_id FROM report_events WHERE report = ?1 ORDER BY seq",
         )?;
         let mut rows = events.query([seq])?;
@@ -713,8 +518,7 @@ impl Store {
                 reporter_record_id = Some(id);
             }
         }
-        let same_facts: Vec<String> = self
-            .connection
+        let same_facts: Vec<String> = connection
             .prepare_cached("SELECT report_id FROM reports WHERE facts = ?1 AND seq < ?2 ORDER BY seq")?
             .query_map(params![facts, seq], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
@@ -745,6 +549,7 @@ impl Store {
         }))
     }
 
+impl Store {
     /// One report, as a reviewer sees it (with the reporter's record).
     pub fn report(&self, id: &str) -> Result<Option<ReportView>> {
         let Some(row) = self.report_row(id)? else { return Ok(None) };
@@ -862,39 +667,4 @@ impl Store {
         metrics.decision_hours_max = hours.last().copied();
         Ok(metrics)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn add_event(
-    connection: &Connection,
-    audit_seq: i64,
-    report: i64,
-    state: &str,
-    actor: &str,
-    at_ms: i64,
-    on: Date,
-    reasons: &str,
-    record_id: Option<&str>,
-    reward_id: Option<&str>,
-) -> Result<()> {
-    connection
-        .prepare_cached(
-            "INSERT INTO report_events (report, state, actor, at_ms, on_day, reasons, record_id, reward_id, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![report, state, actor, at_ms, julian(on), reasons, record_id, reward_id, audit_seq])?;
-    Ok(())
-}
-
-/// The id of the reward for the verified report of `facts`: one per facts (the
-/// id is taken once), keyed with the store's secret so that the reported
-/// subject, who sees the facts' own record id, cannot derive it and look for
-/// the reporter.
-fn reward_record_id(secret: &str, facts: &str) -> RecordId {
-    let mut hasher = Sha256::new();
-    for part in [secret, "report-reward", facts] {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
-    }
-    RecordId::parse(&format!("rwd-{}", &hex::encode(hasher.finalize())[..24])).expect("a valid id")
 }

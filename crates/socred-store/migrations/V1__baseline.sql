@@ -1,4 +1,6 @@
--- socred embedded store, schema version 12.
+-- socred embedded store: the baseline schema (migration 1). Every later
+-- change is a migration of its own (V2__…, V3__…), applied in order by
+-- refinery, which records what it applied in refinery_schema_history.
 --
 -- Time is bitemporal: a record has the day it happened (occurred_on) and the
 -- instant the ledger learned it (recorded_ms, unix milliseconds, and
@@ -16,6 +18,9 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) STRICT;
 
+-- The log (docs/audit-format.md): `detail` is canonical JSON, `digest` the
+-- digest of the ledger rows the entry wrote, `hash` the entry's leaf hash in
+-- the Merkle tree.
 CREATE TABLE audit (
     seq     INTEGER PRIMARY KEY,
     at      TEXT NOT NULL,
@@ -24,8 +29,30 @@ CREATE TABLE audit (
     subject TEXT,
     detail  TEXT NOT NULL,
     digest  TEXT NOT NULL,
-    prev    TEXT NOT NULL,
     hash    TEXT NOT NULL
+) STRICT;
+
+-- The heads, moved only by the transaction that appends (under the write
+-- lock): 'audit' holds the tree size and its right edge (the roots of its
+-- perfect subtrees, hex, largest first); 'accesses' the row count and the
+-- hash of the newest row.
+CREATE TABLE log_head (
+    log   TEXT PRIMARY KEY,
+    size  INTEGER NOT NULL,
+    nodes TEXT NOT NULL
+) STRICT;
+INSERT INTO log_head (log, size, nodes) VALUES
+    ('audit', 0, ''),
+    ('accesses', 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- Seals (audit/seals.rs): the security-relevant state of an account or a
+-- token after each change, under the change's audit entry. Append-only.
+CREATE TABLE seals (
+    seq       INTEGER PRIMARY KEY,
+    kind      TEXT NOT NULL CHECK (kind IN ('account', 'token')),
+    key       TEXT NOT NULL,
+    state     TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE rulebooks (
@@ -180,8 +207,8 @@ CREATE TABLE entries (
 CREATE INDEX entries_by_subject ON entries(subject);
 CREATE INDEX entries_listed ON entries(list, listed_since);
 
--- Accounts and their credentials. Not ledger: changes are audited in the log
--- (actor, action, detail), secrets never stored in clear.
+-- Accounts and their credentials. Live rows (sign-in counters move), but every
+-- change to what they grant is sealed in the log (`seals`); secrets are hashed.
 CREATE TABLE accounts (
     id            INTEGER PRIMARY KEY,
     username      TEXT NOT NULL UNIQUE,
@@ -274,7 +301,8 @@ CREATE TABLE evidence (
     data       BLOB NOT NULL,
     added_at   TEXT NOT NULL,
     added_by   TEXT NOT NULL,
-    added_ms   INTEGER NOT NULL
+    added_ms   INTEGER NOT NULL,
+    audit_seq  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX evidence_by_uploader ON evidence(added_by, added_ms);
 
@@ -351,5 +379,6 @@ CREATE TABLE partner_batches (
     rejected   INTEGER NOT NULL,
     stored     INTEGER NOT NULL,
     receipt    TEXT NOT NULL,
+    audit_seq  INTEGER NOT NULL,
     UNIQUE (partner, batch_id)
 ) STRICT;

@@ -1,0 +1,173 @@
+//! The storage seam: what the domain asks of a backend, by concern. SQLite
+//! (`Store`) implements every trait; `tests/contract.rs` states the contract
+//! once, generic over the traits, and runs it on every backend. No signature
+//! here names a database type: errors are `StoreError` (a backend's own error
+//! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
+//!
+//! Each write is one transaction that validates and writes (the due-process
+//! and report state machines of the core are consulted inside it), reserves
+//! its log position under the backend's write lock and appends one audit
+//! entry whose digest covers exactly its rows (docs/audit-format.md).
+
+use std::path::Path;
+
+use socred_auth::Account;
+use socred_core::SubjectId;
+use socred_core::process::Event;
+use socred_core::record::{Record, RecordId, SubjectFile};
+use socred_log::SigningKey;
+
+use crate::audit::{InclusionProof, LogHeads, ProvenItem};
+use crate::{
+    ActOutcome, Actor, AuditEntry, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, ReportOutcome,
+    ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
+};
+
+/// Subjects, records, voids and due-process acts: the ledger.
+pub trait LedgerStore {
+    fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome>;
+    /// Idempotent by record id: the same content again is a duplicate; other content, a conflict that changes nothing.
+    fn add_record(&mut self, record: &Record, actor: &Actor) -> Result<RowOutcome>;
+    fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome>;
+    /// A due-process event, checked by `lists::check` in the write's transaction.
+    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
+    fn file(&self, id: &SubjectId) -> Result<SubjectFile>;
+    fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// The log: verification, checkpoints, proofs and the export of everything.
+pub trait LogStore: Sized {
+    fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport>;
+    fn log_heads(&self) -> Result<LogHeads>;
+    fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String>;
+    fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof>;
+    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest>;
+    /// A new store of this backend at `target`, rebuilt from an export.
+    fn import_export(target: &Path, dir: &Path, signed: Option<&LogHeads>) -> Result<Self>;
+}
+
+/// Accounts and API tokens; every change is sealed on the log.
+pub trait AccountStore {
+    fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64>;
+    fn account(&self, username: &str) -> Result<Option<Account>>;
+    fn account_by_token(&self, secret_hash: &str, now_unix: i64) -> Result<Option<Account>>;
+    fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, valid_days: u32, actor: &Actor) -> Result<i64>;
+    fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()>;
+    fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()>;
+    fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()>;
+}
+
+/// Public reports and their evidence.
+pub trait ReportStore {
+    fn add_evidence(&mut self, data: &[u8], actor: &Actor) -> Result<EvidenceInfo>;
+    fn file_report(&mut self, report: &NewReport, actor: &Actor) -> Result<ReportView>;
+    fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView>;
+    fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView>;
+    fn report(&self, id: &str) -> Result<Option<ReportView>>;
+}
+
+/// The check log.
+pub trait CheckStore {
+    fn log_checks(&self, logs: &[CheckLog]) -> Result<()>;
+    fn checks_of(&self, id: &SubjectId) -> Result<Vec<CheckEntry>>;
+}
+
+/// Everything a backend provides.
+pub trait Backend: LedgerStore + LogStore + AccountStore + ReportStore + CheckStore {}
+
+impl<T: LedgerStore + LogStore + AccountStore + ReportStore + CheckStore> Backend for T {}
+
+// The embedded backend: each method is the inherent one of the same name.
+
+impl LedgerStore for Store {
+    fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
+        Store::add_subject(self, subject, actor)
+    }
+    fn add_record(&mut self, record: &Record, actor: &Actor) -> Result<RowOutcome> {
+        Store::add_record(self, record, actor)
+    }
+    fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
+        Store::void_record(self, record_id, reason, actor)
+    }
+    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
+        Store::act(self, proposal_subject, actor, event)
+    }
+    fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
+        Store::file(self, id)
+    }
+    fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
+        Store::audit_recent(self, subject, limit)
+    }
+}
+
+impl LogStore for Store {
+    fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
+        Store::audit_verify_against(self, earlier)
+    }
+    fn log_heads(&self) -> Result<LogHeads> {
+        Store::log_heads(self)
+    }
+    fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
+        Store::sign_checkpoint(self, key, time)
+    }
+    fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
+        Store::prove(self, item, key, time)
+    }
+    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest> {
+        Store::export(self, dir, signer)
+    }
+    fn import_export(target: &Path, dir: &Path, signed: Option<&LogHeads>) -> Result<Store> {
+        Store::import_export(target, dir, signed)
+    }
+}
+
+impl AccountStore for Store {
+    fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64> {
+        Store::add_account(self, account, actor)
+    }
+    fn account(&self, username: &str) -> Result<Option<Account>> {
+        Store::account(self, username)
+    }
+    fn account_by_token(&self, secret_hash: &str, now_unix: i64) -> Result<Option<Account>> {
+        Store::account_by_token(self, secret_hash, now_unix)
+    }
+    fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, valid_days: u32, actor: &Actor) -> Result<i64> {
+        Store::issue_token(self, account, secret_hash, label, valid_days, actor)
+    }
+    fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()> {
+        Store::revoke_token(self, token, owner, actor)
+    }
+    fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()> {
+        Store::set_password(self, username, password_hash, actor)
+    }
+    fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
+        Store::set_disabled(self, username, disabled, actor)
+    }
+}
+
+impl ReportStore for Store {
+    fn add_evidence(&mut self, data: &[u8], actor: &Actor) -> Result<EvidenceInfo> {
+        Store::add_evidence(self, data, actor)
+    }
+    fn file_report(&mut self, report: &NewReport, actor: &Actor) -> Result<ReportView> {
+        Store::file_report(self, report, actor)
+    }
+    fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        Store::review_report(self, id, reviewer)
+    }
+    fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        Store::decide_report(self, id, outcome, reasons, reviewer)
+    }
+    fn report(&self, id: &str) -> Result<Option<ReportView>> {
+        Store::report(self, id)
+    }
+}
+
+impl CheckStore for Store {
+    fn log_checks(&self, logs: &[CheckLog]) -> Result<()> {
+        Store::log_checks(self, logs)
+    }
+    fn checks_of(&self, id: &SubjectId) -> Result<Vec<CheckEntry>> {
+        Store::checks_of(self, id)
+    }
+}

@@ -1,0 +1,83 @@
+//! The store's log as its users meet it: verification (also against a
+//! checkpoint kept earlier), signed checkpoints and inclusion proofs.
+
+use socred_log::SigningKey;
+
+use crate::Store;
+use crate::audit::{self, InclusionProof, LogHeads, ProvenItem, VerifyReport};
+use crate::error::Result;
+
+impl Store {
+    /// Verifies everything the log covers (`audit::verify`) and the check log.
+    pub fn audit_verify(&self) -> Result<VerifyReport> {
+        self.audit_verify_against(None)
+    }
+
+    /// Verifies the store and, given the heads of a checkpoint kept earlier,
+    /// proves that the store extends them: nothing it covered was removed or
+    /// rewritten since.
+    /// One snapshot: a writer beside the verification changes nothing it sees.
+    pub fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
+        self.snapshot(|store| store.verify_in_snapshot(earlier))
+    }
+
+    fn verify_in_snapshot(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
+        let (mut report, leaves) = audit::verify(&self.connection)?;
+        let (checks, check_groups, checks_head) = self.verify_checks()?;
+        report.checks = checks;
+        report.check_groups = check_groups;
+        report.checks_head = checks_head;
+        if let Some(earlier) = earlier {
+            let now = self.log_heads()?;
+            // The heads just verified are the heads stored.
+            assert_eq!(now.size, report.entries);
+            audit::checkpoint::prove_extends(&self.connection, &leaves, &now, earlier)?;
+            report.consistent_with = Some(earlier.size);
+        }
+        Ok(report)
+    }
+
+    /// The heads as stored now (no verification).
+    pub fn log_heads(&self) -> Result<LogHeads> {
+        audit::checkpoint::current_heads(&self.connection)
+    }
+
+    /// The current heads as a checkpoint signed with `key` at `time` (RFC 3339).
+    pub fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
+        self.snapshot(|store| Ok(audit::checkpoint::sign(key, &store.origin()?, &store.log_heads()?, time)))
+    }
+
+    /// The subject whose file holds `item`, if it is in the ledger: asked
+    /// before a proof is built for a subject, so that nothing about another's
+    /// item (not even that it exists) reaches them.
+    pub fn proven_item_subject(&self, item: &ProvenItem) -> Result<Option<socred_core::SubjectId>> {
+        use rusqlite::OptionalExtension;
+        let id: Option<String> = match item {
+            ProvenItem::Record { record_id } => self
+                .connection
+                .query_row("SELECT s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.record_id = ?1", [record_id], |row| {
+                    row.get(0)
+                })
+                .optional()?,
+            ProvenItem::Event { case, event } => self
+                .connection
+                .query_row(
+                    "SELECT s.id FROM events e JOIN subjects s ON s.key = e.subject WHERE e.case_key = ?1 AND e.kind = ?2 ORDER BY e.seq LIMIT 1",
+                    [case, event],
+                    |row| row.get(0),
+                )
+                .optional()?,
+        };
+        id.map(|id| socred_core::SubjectId::parse(&id).map_err(|e| crate::StoreError::Corrupt(format!("subject {id}: {e}")))).transpose()
+    }
+
+    /// A proof that `item` is in the log, against a checkpoint of the current
+    /// heads signed with `key` at `time`.
+    pub fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
+        self.snapshot(|store| {
+            let heads = store.log_heads()?;
+            let checkpoint = audit::checkpoint::sign(key, &store.origin()?, &heads, time);
+            audit::prove(&store.connection, item, &heads, checkpoint)
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! The storage contract, written once against the traits of
+//! `socred_store::backend` and run on every backend (`contract_suite!` below
+//! instantiates it; SQLite is the one backend today). A backend passes when
+//! every write validates and writes in one transaction, refused writes leave
+//! the log where it was, every write moves the log by one entry, and the log
+//! verifies, proves and exports the same way.
+
+use std::path::Path;
+
+use socred_auth::Role;
+use socred_core::date::parse_date;
+use socred_core::process::{CaseId, EntryId, Event};
+use socred_core::record::{Record, RecordId};
+use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
+use socred_log::SigningKey;
+use socred_store::audit::ProvenItem;
+use socred_store::backend::Backend;
+use socred_store::{Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
+
+const PERSON: &str = "110101199003074514";
+const OTHER: &str = "440524198001010013";
+const T0_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00Z
+
+fn day(text: &str) -> Date {
+    parse_date(text).unwrap()
+}
+
+fn actor(name: &str) -> Actor {
+    Actor::replayed(name, day("2026-01-06")).unwrap()
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_seed("contract.test/log", [5; 32]).unwrap()
+}
+
+fn record(id: &str, subject: &str, on: &str) -> Record {
+    Record {
+        id: RecordId::parse(id).unwrap(),
+        subject: SubjectId::parse(subject).unwrap(),
+        behaviour: "tax-evasion".into(),
+        occurred_on: day(on),
+        source: "Municipal Tax Bureau".into(),
+        evidence: None,
+    }
+}
+
+fn size<B: Backend>(store: &B) -> u64 {
+    store.log_heads().unwrap().size
+}
+
+fn populate<B: Backend>(store: &mut B) {
+    for (id, name) in [(PERSON, "Li Ming"), (OTHER, "Zhao Lei")] {
+        let subject = NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] };
+        store.add_subject(&subject, &actor("officer")).unwrap();
+    }
+}
+
+mod contract {
+    use super::*;
+
+    pub fn records_are_idempotent_and_a_conflict_changes_nothing<B: Backend>(store: &mut B) {
+        populate(store);
+        let before = size(store);
+        assert_eq!(store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap(), RowOutcome::Inserted);
+        assert_eq!(size(store), before + 1, "one write, one entry");
+        assert_eq!(store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap(), RowOutcome::Duplicate);
+        let other_content = record("tax-1", PERSON, "2025-04-01");
+        assert!(store.add_record(&other_content, &actor("officer")).is_err());
+        assert_eq!(size(store), before + 1, "a retry and a conflict write nothing");
+        store.void_record(&RecordId::parse("tax-1").unwrap(), "entered in error", &actor("officer")).unwrap();
+        let file = store.file(&SubjectId::parse(PERSON).unwrap()).unwrap();
+        assert_eq!((file.records.len(), file.voids.len()), (1, 1));
+        store.audit_verify_against(None).unwrap();
+    }
+
+    pub fn a_refused_act_leaves_the_log_where_it_was<B: Backend>(store: &mut B) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let before = size(store);
+        let appeal = Event::AppealFiled {
+            appeal: CaseId::parse("a-1").unwrap(),
+            entry: EntryId::parse("blacklist:none-1").unwrap(),
+            grounds: "no such entry".into(),
+        };
+        assert!(store.act(None, &actor(PERSON), appeal).is_err());
+        assert_eq!(size(store), before);
+        store.audit_verify_against(None).unwrap();
+    }
+
+    pub fn accounts_and_tokens_are_sealed<B: Backend>(store: &mut B) {
+        populate(store);
+        let account = NewAccount {
+            username: "officer-wang".into(),
+            role: Role::Officer,
+            password_hash: Some("$argon2id$not-a-real-hash".into()),
+            subject: None,
+            authority: Some("Municipal Tax Bureau".into()),
+            services: vec![],
+            behaviours: vec![],
+        };
+        store.add_account(&account, &actor("admin")).unwrap();
+        assert!(matches!(store.add_account(&account, &actor("admin")), Err(StoreError::Conflict(_))));
+        let officer = store.account("officer-wang").unwrap().unwrap();
+        let token = store.issue_token(&officer, "hash-1", "laptop", 30, &actor("officer-wang")).unwrap();
+        assert_eq!(store.account_by_token("hash-1", 0).unwrap().unwrap().username, "officer-wang");
+        store.revoke_token(token, Some(officer.id), &actor("officer-wang")).unwrap();
+        assert!(store.account_by_token("hash-1", 0).unwrap().is_none());
+        store.set_password("officer-wang", "$argon2id$another", &actor("admin")).unwrap();
+        store.set_disabled("officer-wang", true, &actor("admin")).unwrap();
+        assert!(store.account("officer-wang").unwrap().is_none(), "a disabled account signs in no more");
+        let report = store.audit_verify_against(None).unwrap();
+        assert_eq!((report.accounts, report.tokens), (1, 1));
+    }
+
+    pub fn a_report_is_reviewed_and_decided_once<B: Backend>(store: &mut B) {
+        populate(store);
+        let new = NewReport {
+            id: Some("rep-1".into()),
+            reporter: SubjectId::parse(PERSON).unwrap(),
+            subject: SubjectId::parse(OTHER).unwrap(),
+            behaviour: "rail-disorder".into(),
+            occurred_on: day("2026-01-05"),
+            description: "took my seat".into(),
+            evidence: vec![],
+        };
+        let filed =
+            store.file_report(&new, &Actor::new("li", socred_core::date::Moment { unix_ms: T0_MS, day: day("2026-01-06") }).unwrap());
+        let id = filed.unwrap().id;
+        let reviewer = |name: &str| Reviewer { actor: actor(name), subject: None };
+        store.review_report(&id, &reviewer("reviewer-a")).unwrap();
+        assert!(store.review_report(&id, &reviewer("reviewer-b")).is_err(), "taken by another");
+        store.decide_report(&id, ReportOutcome::Verified, "seen on camera footage from the operator", &reviewer("reviewer-a")).unwrap();
+        let after = size(store);
+        store.decide_report(&id, ReportOutcome::Verified, "seen on camera footage from the operator", &reviewer("reviewer-a")).unwrap();
+        assert_eq!(size(store), after, "the same decision again writes nothing");
+        assert_eq!(store.report(&id).unwrap().unwrap().state, "verified");
+        let file = store.file(&SubjectId::parse(OTHER).unwrap()).unwrap();
+        assert_eq!(file.records.len(), 1, "a verified report is a record");
+        store.audit_verify_against(None).unwrap();
+    }
+
+    pub fn checks_are_logged_and_chained<B: Backend>(store: &mut B) {
+        populate(store);
+        let check = CheckLog {
+            at_ms: T0_MS,
+            provider: "rail".into(),
+            subject: SubjectId::parse(PERSON).unwrap(),
+            subject_key: None,
+            service: "rail-ticket".into(),
+            as_of: day("2026-01-06"),
+            outcome: "allow",
+            reasons: vec![],
+        };
+        store.log_checks(&[check.clone(), check]).unwrap();
+        assert_eq!(store.checks_of(&SubjectId::parse(PERSON).unwrap()).unwrap().len(), 2);
+        let report = store.audit_verify_against(None).unwrap();
+        assert_eq!((report.checks, report.check_groups), (2, 1));
+    }
+
+    pub fn the_log_extends_its_checkpoints_and_proves_its_records<B: Backend>(store: &mut B) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let note = store.sign_checkpoint(&key(), "2026-01-06T12:00:00Z").unwrap();
+        let earlier = socred_store::audit::checkpoint::heads_of(&key().verifier().open(&note).unwrap()).unwrap();
+        store.add_record(&record("tax-2", PERSON, "2025-04-01"), &actor("officer")).unwrap();
+        assert_eq!(store.audit_verify_against(Some(&earlier)).unwrap().consistent_with, Some(earlier.size));
+        let proof = store.prove(&ProvenItem::Record { record_id: "tax-1".into() }, &key(), "2026-01-06T12:00:00Z").unwrap();
+        assert_eq!(proof.verify(&key().verifier()).unwrap().size, earlier.size + 1);
+    }
+
+    pub fn an_export_rebuilds_the_same_log<B: Backend>(store: &mut B, dir: &Path) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let manifest = store.export(&dir.join("export"), None).unwrap();
+        let rebuilt = B::import_export(&dir.join("rebuilt.db"), &dir.join("export"), None).unwrap();
+        assert_eq!(rebuilt.log_heads().unwrap(), store.log_heads().unwrap());
+        assert_eq!(rebuilt.audit_verify_against(None).unwrap().root, manifest.root);
+    }
+}
+
+/// Instantiates every contract for one backend: `$make` gives a fresh store
+/// and the directory that holds it.
+macro_rules! contract_suite {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            #[test]
+            fn records_are_idempotent_and_a_conflict_changes_nothing() {
+                let (_dir, mut store) = $make();
+                contract::records_are_idempotent_and_a_conflict_changes_nothing(&mut store);
+            }
+
+            #[test]
+            fn a_refused_act_leaves_the_log_where_it_was() {
+                let (_dir, mut store) = $make();
+                contract::a_refused_act_leaves_the_log_where_it_was(&mut store);
+            }
+
+            #[test]
+            fn accounts_and_tokens_are_sealed() {
+                let (_dir, mut store) = $make();
+                contract::accounts_and_tokens_are_sealed(&mut store);
+            }
+
+            #[test]
+            fn a_report_is_reviewed_and_decided_once() {
+                let (_dir, mut store) = $make();
+                contract::a_report_is_reviewed_and_decided_once(&mut store);
+            }
+
+            #[test]
+            fn checks_are_logged_and_chained() {
+                let (_dir, mut store) = $make();
+                contract::checks_are_logged_and_chained(&mut store);
+            }
+
+            #[test]
+            fn the_log_extends_its_checkpoints_and_proves_its_records() {
+                let (_dir, mut store) = $make();
+                contract::the_log_extends_its_checkpoints_and_proves_its_records(&mut store);
+            }
+
+            #[test]
+            fn an_export_rebuilds_the_same_log() {
+                let (dir, mut store) = $make();
+                contract::an_export_rebuilds_the_same_log(&mut store, dir.path());
+            }
+        }
+    };
+}
+
+fn sqlite() -> (tempfile::TempDir, socred_store::Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = socred_store::Store::create(
+        &dir.path().join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor("admin"),
+        "contract.test/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    (dir, store)
+}
+
+contract_suite!(sqlite_backend, sqlite);

@@ -1,0 +1,205 @@
+//! `socred audit …`: verification (against a checkpoint kept earlier), the
+//! checkpoint key, checkpoints and inclusion proofs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use socred_log::{SigningKey, VerifierKey};
+use socred_store::audit::{InclusionProof, ProvenItem};
+use socred_store::{Store, audit::checkpoint::heads_of};
+
+use crate::cli::{AuditCommand, Cli};
+use crate::{open, print_json, refuse};
+
+/// A checkpoint or a proof file is at most this long.
+const MAX_PROOF_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The checkpoint key's file: `--log-key`, or the store's path with `.log-key` appended.
+pub fn key_path(cli: &Cli) -> PathBuf {
+    cli.log_key.clone().unwrap_or_else(|| {
+        let mut path = cli.db.clone().into_os_string();
+        path.push(".log-key");
+        PathBuf::from(path)
+    })
+}
+
+/// Creates the key file (readable by its owner only) unless it exists;
+/// returns the key and whether it was created.
+pub fn create_key(path: &Path, name: &str) -> Result<(SigningKey, bool)> {
+    if path.exists() {
+        return Ok((load_key(path)?, false));
+    }
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for the checkpoint key: {e}"))?;
+    let key = SigningKey::from_seed(name, seed).map_err(|e| refuse("--origin", e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot create the checkpoint key {}", path.display()))?;
+    writeln!(file, "{}", key.to_text())?;
+    file.sync_all()?;
+    Ok((key, true))
+}
+
+pub fn load_key(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path).map_err(|_| {
+        refuse("--log-key", format!("no checkpoint key at {}: run `socred audit keygen` (or pass --log-key)", path.display()))
+    })?;
+    SigningKey::parse(&text).map_err(|e| refuse("--log-key", format!("{}: {e}", path.display())))
+}
+
+/// `--verifier-key`: the key's text or a file holding it; by default the
+/// public half of the store's own checkpoint key.
+fn verifier(cli: &Cli, given: Option<&str>) -> Result<VerifierKey> {
+    match given {
+        Some(text) if text.contains('+') => VerifierKey::parse(text).map_err(|e| refuse("--verifier-key", e)),
+        Some(path) => {
+            let text = read_bounded("--verifier-key", Path::new(path))?;
+            if text.trim_start().starts_with("PRIVATE+KEY+") {
+                // A signing key file: its public half.
+                return Ok(SigningKey::parse(&text).map_err(|e| refuse("--verifier-key", e))?.verifier());
+            }
+            VerifierKey::parse(&text).map_err(|e| refuse("--verifier-key", e))
+        }
+        None => Ok(load_key(&key_path(cli))?.verifier()),
+    }
+}
+
+fn read_bounded(field: &str, path: &Path) -> Result<String> {
+    let size = std::fs::metadata(path).map_err(|e| refuse(field, format!("{}: {e}", path.display())))?.len();
+    if size > MAX_PROOF_FILE_BYTES {
+        return Err(refuse(field, format!("{} is {size} bytes; at most {MAX_PROOF_FILE_BYTES}", path.display())));
+    }
+    std::fs::read_to_string(path).map_err(|e| refuse(field, format!("{}: {e}", path.display())))
+}
+
+pub fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
+    match command {
+        AuditCommand::Verify { json, checkpoint, verifier_key } => {
+            let store = open(cli)?;
+            let earlier = match checkpoint {
+                None => None,
+                Some(path) => {
+                    let note = read_bounded("--checkpoint", path)?;
+                    let key = verifier(cli, verifier_key.as_deref())?;
+                    let checkpoint = key.open(&note).map_err(|e| refuse("--checkpoint", e))?;
+                    if checkpoint.origin != store.origin()? {
+                        return Err(refuse("--checkpoint", format!("it is of the log {:?}, not of this store", checkpoint.origin)));
+                    }
+                    Some(heads_of(&checkpoint)?)
+                }
+            };
+            let report = store.audit_verify_against(earlier.as_ref())?;
+            if *json {
+                return print_json(&report);
+            }
+            println!("audit log intact: {} entries covering {} ledger rows; root {}", report.entries, report.ledger_rows, report.root);
+            println!(
+                "access log intact: {} rows; check log intact: {} checks in {} groups; {} accounts and {} tokens match their seals",
+                report.accesses, report.checks, report.check_groups, report.accounts, report.tokens
+            );
+            if let Some(size) = report.consistent_with {
+                println!("consistent with the checkpoint of size {size}: nothing it covered was removed or rewritten");
+            }
+            Ok(())
+        }
+        AuditCommand::Log { subject, limit, json } => crate::audit_log(cli, subject.as_deref(), *limit, *json),
+        AuditCommand::Head => crate::audit_head(cli),
+        AuditCommand::Keygen => {
+            let store = open(cli)?;
+            let path = key_path(cli);
+            let (key, created) = create_key(&path, &store.origin()?)?;
+            println!("{} {}", if created { "created" } else { "kept the existing key" }, path.display());
+            println!("verifier key: {}", key.verifier().to_text());
+            Ok(())
+        }
+        AuditCommand::VerifierKey => {
+            println!("{}", load_key(&key_path(cli))?.verifier().to_text());
+            Ok(())
+        }
+        AuditCommand::Checkpoint => {
+            let store = open(cli)?;
+            let key = load_key(&key_path(cli))?;
+            print!("{}", store.sign_checkpoint(&key, &socred_store::wall_clock_rfc3339())?);
+            Ok(())
+        }
+        AuditCommand::Prove { record, case, event, verify, verifier_key } => {
+            if let Some(path) = verify {
+                let proof: InclusionProof = serde_json::from_str(&read_bounded("--verify", path)?)
+                    .map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
+                let key = verifier(cli, verifier_key.as_deref())?;
+                let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
+                println!(
+                    "proof valid: {:?} was written by audit entry {} ({} at {}), which is leaf {} of the log {} at size {} signed by {}",
+                    proof.item,
+                    proof.entry.seq,
+                    proof.entry.action,
+                    proof.entry.at,
+                    proof.index,
+                    checkpoint.origin,
+                    checkpoint.size,
+                    key.name()
+                );
+                return Ok(());
+            }
+            let item = match (record, case) {
+                (Some(record_id), None) => ProvenItem::Record { record_id: record_id.clone() },
+                (None, Some(case)) => ProvenItem::Event { case: case.clone(), event: event.clone() },
+                _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
+            };
+            let store: Store = open(cli)?;
+            let key = load_key(&key_path(cli))?;
+            print_json(&store.prove(&item, &key, &socred_store::wall_clock_rfc3339())?)
+        }
+    }
+}
+
+pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
+    let store = open(cli)?;
+    let key = match load_key(&key_path(cli)) {
+        Ok(key) => Some(key),
+        Err(_) if cli.log_key.is_none() => None,
+        Err(error) => return Err(error),
+    };
+    let time = socred_store::wall_clock_rfc3339();
+    let manifest = store.export(dir, key.as_ref().map(|key| (key, time.as_str())))?;
+    println!(
+        "exported {} entries (root {}), {} reads and {} checks of {} to {}",
+        manifest.entries,
+        manifest.root,
+        manifest.accesses,
+        manifest.checks,
+        manifest.origin,
+        dir.display()
+    );
+    Ok(())
+}
+
+pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result<()> {
+    // The export's checkpoint, opened before anything is built: the rebuilt store must have its heads.
+    let checkpoint = dir.join("checkpoint.txt");
+    let signed = if checkpoint.exists() {
+        let note = read_bounded("dir", &checkpoint)?;
+        let (key, from_export) = match verifier_key {
+            Some(given) => (verifier(cli, Some(given))?, false),
+            None => (VerifierKey::parse(&read_bounded("dir", &dir.join("verifier-key.txt"))?).map_err(|e| refuse("dir", e))?, true),
+        };
+        let signed = key.open(&note).map_err(|e| refuse("dir", format!("checkpoint.txt: {e}")))?;
+        Some((heads_of(&signed)?, key.name().to_string(), from_export))
+    } else {
+        None
+    };
+    let store = Store::import_export(&cli.db, dir, signed.as_ref().map(|(heads, _, _)| heads))?;
+    let report = store.audit_verify()?;
+    println!("rebuilt {}: {} entries, root {}; audit verify passes", cli.db.display(), report.entries, report.root);
+    if let Some((heads, signer, from_export)) = signed {
+        println!(
+            "the rebuilt head is the export's signed checkpoint (size {}, signed by {signer}){}",
+            heads.size,
+            if from_export { "; the key came with the export: pass --verifier-key to check it against one you hold" } else { "" }
+        );
+    }
+    Ok(())
+}

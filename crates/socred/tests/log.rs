@@ -1,0 +1,105 @@
+//! `socred audit keygen | checkpoint | verify --checkpoint | prove`, `export`
+//! and `import-store`, through the real binary.
+
+mod common;
+
+use common::{Env, PERSON};
+
+fn record(env: &Env, id: &str, on: &str) {
+    env.ok(&[
+        "--on",
+        on,
+        "record",
+        "add",
+        "--subject",
+        PERSON,
+        "--behaviour",
+        "tax-evasion",
+        "--at",
+        on,
+        "--source",
+        "Tax Bureau",
+        "--record-id",
+        id,
+    ]);
+}
+
+#[test]
+fn checkpoints_proofs_and_a_round_trip_through_an_export() {
+    let env = Env::new();
+    assert!(common::exists(&env.path("test.db.log-key")), "init makes the log key beside the store");
+    env.add_people();
+    record(&env, "tax-1", "2025-03-01");
+    let checkpoint = env.write("checkpoint.txt", env.ok(&["audit", "checkpoint"]));
+    record(&env, "tax-2", "2025-04-01");
+    let verified = env.ok(&["audit", "verify", "--checkpoint", checkpoint.to_str().unwrap()]);
+    assert!(verified.contains("consistent with the checkpoint"), "{verified}");
+
+    let proof = env.write("proof.json", env.ok(&["audit", "prove", "--record", "tax-1"]));
+    let checked = env.ok(&["audit", "prove", "--verify", proof.to_str().unwrap()]);
+    assert!(checked.contains("proof valid"), "{checked}");
+    let forged = std::fs::read_to_string(&proof).unwrap().replace("tax-evasion", "volunteering");
+    let forged = env.write("forged.json", forged);
+    env.refused(&["audit", "prove", "--verify", forged.to_str().unwrap()], &["--verify:", "digest"]);
+    env.refused(&["audit", "prove", "--record", "none-1"], &["does not exist"]);
+
+    // A checkpoint signed by another key is refused by name.
+    let other = Env::new();
+    let foreign = env.write("foreign.txt", other.ok(&["audit", "checkpoint"]));
+    env.refused(&["audit", "verify", "--checkpoint", foreign.to_str().unwrap()], &["--checkpoint:"]);
+
+    let exported = env.path("export");
+    env.ok(&["export", exported.to_str().unwrap()]);
+    env.refused(&["export", exported.to_str().unwrap()], &["is not empty"]);
+    let restored = env.path("restored.db");
+    let key = env.path("test.db.log-key");
+    let rebuilt = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", restored.to_str().unwrap(), "import-store", exported.to_str().unwrap(), "--verifier-key", key.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&rebuilt.stdout);
+    assert!(rebuilt.status.success(), "{stdout}{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert!(stdout.contains("the rebuilt head is the export's signed checkpoint"), "{stdout}");
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", restored.to_str().unwrap(), "--log-key", key.to_str().unwrap(), "audit", "verify", "--checkpoint"])
+        .arg(&checkpoint)
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(
+        socred_store::Store::open(&restored).unwrap().ledger_fingerprint().unwrap(),
+        socred_store::Store::open(&env.db).unwrap().ledger_fingerprint().unwrap()
+    );
+}
+
+#[test]
+fn garbage_origins_and_keys_are_refused_by_name() {
+    let env = Env::empty();
+    env.refused(&["init", "--origin", "two words"], &["--origin:"]);
+    env.refused(&["init", "--origin", "a+b"], &["--origin:"]);
+    assert!(!common::exists(&env.db), "a refused init leaves no store");
+    let env = Env::new();
+    let bad = env.write("bad.key", "PRIVATE+KEY+x+00000000+AQ==\n");
+    env.refused(&["--log-key", bad.to_str().unwrap(), "audit", "checkpoint"], &["--log-key:"]);
+    env.refused(&["--log-key", env.path("missing.key").to_str().unwrap(), "audit", "checkpoint"], &["--log-key:", "audit keygen"]);
+    let garbage = env.write("garbage.txt", "not a checkpoint");
+    env.refused(&["audit", "verify", "--checkpoint", garbage.to_str().unwrap()], &["--checkpoint:"]);
+    env.refused(&["audit", "verify", "--checkpoint", garbage.to_str().unwrap(), "--verifier-key", "x+y+z"], &["--verifier-key:"]);
+    env.refused(&["audit", "prove", "--verify", garbage.to_str().unwrap()], &["--verify:", "not an inclusion proof"]);
+    env.refused(&["audit", "prove"], &["--record:"]);
+
+    // import-store: into an existing store, from a directory that is no export, with a foreign key.
+    let fingerprint = env.fingerprint();
+    let exported = env.path("export");
+    env.ok(&["export", exported.to_str().unwrap()]);
+    env.refused(&["import-store", exported.to_str().unwrap()], &["already exists"]);
+    assert_eq!(env.fingerprint(), fingerprint, "the existing store is untouched");
+    let empty = Env::empty();
+    let not_an_export = empty.path("nothing");
+    std::fs::create_dir(&not_an_export).unwrap();
+    empty.refused(&["import-store", not_an_export.to_str().unwrap()], &["dir:", "manifest.json"]);
+    let other = Env::new();
+    let foreign = other.path("test.db.log-key");
+    empty.refused(&["import-store", exported.to_str().unwrap(), "--verifier-key", foreign.to_str().unwrap()], &["dir:", "checkpoint.txt"]);
+    assert!(!common::exists(&empty.db), "a refused import leaves no store");
+}
