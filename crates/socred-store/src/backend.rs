@@ -1,5 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
-//! (`Store`) implements every trait; `tests/contract.rs` states the contract
+//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger and
+//! the log so far; `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -19,7 +20,7 @@ use socred_log::SigningKey;
 
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
 use crate::{
-    ActOutcome, Actor, AuditEntry, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, ReportOutcome,
+    ActOutcome, Actor, AuditEntry, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
     ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
 };
 
@@ -29,21 +30,30 @@ pub trait LedgerStore {
     /// Idempotent by record id: the same content again is a duplicate; other content, a conflict that changes nothing.
     fn add_record(&mut self, record: &Record, actor: &Actor) -> Result<RowOutcome>;
     fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome>;
-    /// A due-process event, checked by `lists::check` in the write's transaction.
-    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
     fn file(&self, id: &SubjectId) -> Result<SubjectFile>;
     fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
-/// The log: verification, checkpoints, proofs and the export of everything.
+/// Due process: notices, appeals, disputes, repairs.
+pub trait DueProcessStore {
+    /// A due-process event, checked by `lists::check` in the write's transaction.
+    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
+}
+
+/// The log: verification and checkpoints.
 pub trait LogStore: Sized {
     fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport>;
     fn log_heads(&self) -> Result<LogHeads>;
     fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String>;
+    /// A new store of this backend at `target` (a file path or a URL),
+    /// rebuilt from an export and verified to the manifest's heads.
+    fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<Self>;
+}
+
+/// Inclusion proofs and the export of everything.
+pub trait ProofStore {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof>;
     fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest>;
-    /// A new store of this backend at `target`, rebuilt from an export.
-    fn import_export(target: &Path, dir: &Path, signed: Option<&LogHeads>) -> Result<Self>;
 }
 
 /// Accounts and API tokens; every change is sealed on the log.
@@ -73,9 +83,9 @@ pub trait CheckStore {
 }
 
 /// Everything a backend provides.
-pub trait Backend: LedgerStore + LogStore + AccountStore + ReportStore + CheckStore {}
+pub trait Backend: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + CheckStore {}
 
-impl<T: LedgerStore + LogStore + AccountStore + ReportStore + CheckStore> Backend for T {}
+impl<T: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + CheckStore> Backend for T {}
 
 // The embedded backend: each method is the inherent one of the same name.
 
@@ -89,14 +99,17 @@ impl LedgerStore for Store {
     fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
         Store::void_record(self, record_id, reason, actor)
     }
-    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
-        Store::act(self, proposal_subject, actor, event)
-    }
     fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
         Store::file(self, id)
     }
     fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
         Store::audit_recent(self, subject, limit)
+    }
+}
+
+impl DueProcessStore for Store {
+    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
+        Store::act(self, proposal_subject, actor, event)
     }
 }
 
@@ -110,14 +123,17 @@ impl LogStore for Store {
     fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
         Store::sign_checkpoint(self, key, time)
     }
+    fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<Store> {
+        Store::import_export(Path::new(target), dir, signed)
+    }
+}
+
+impl ProofStore for Store {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
         Store::prove(self, item, key, time)
     }
     fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest> {
         Store::export(self, dir, signer)
-    }
-    fn import_export(target: &Path, dir: &Path, signed: Option<&LogHeads>) -> Result<Store> {
-        Store::import_export(target, dir, signed)
     }
 }
 
@@ -169,5 +185,40 @@ impl CheckStore for Store {
     }
     fn checks_of(&self, id: &SubjectId) -> Result<Vec<CheckEntry>> {
         Store::checks_of(self, id)
+    }
+}
+
+// PostgreSQL: the ledger and the log (see `postgres/`).
+
+impl LedgerStore for PgStore {
+    fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
+        PgStore::add_subject(self, subject, actor)
+    }
+    fn add_record(&mut self, record: &Record, actor: &Actor) -> Result<RowOutcome> {
+        PgStore::add_record(self, record, actor)
+    }
+    fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
+        PgStore::void_record(self, record_id, reason, actor)
+    }
+    fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
+        PgStore::file(self, id)
+    }
+    fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
+        PgStore::audit_recent(self, subject, limit)
+    }
+}
+
+impl LogStore for PgStore {
+    fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
+        PgStore::audit_verify_against(self, earlier)
+    }
+    fn log_heads(&self) -> Result<LogHeads> {
+        PgStore::log_heads(self)
+    }
+    fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
+        PgStore::sign_checkpoint(self, key, time)
+    }
+    fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<PgStore> {
+        PgStore::import_export(target, dir, signed)
     }
 }

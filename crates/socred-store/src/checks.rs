@@ -348,6 +348,11 @@ pub fn group_hash(prev: &str, grp: i64, first_seq: i64, rows: i64, data: &[u8]) 
     hex::encode(hasher.finalize())
 }
 
+/// True when a group's packed rows decode (its chain hash aside).
+pub(crate) fn group_decodes(data: &[u8], rows: i64) -> bool {
+    entries(data, rows).is_ok_and(|checks| checks.into_iter().all(|(_, range)| decode(&data[range]).is_ok()))
+}
+
 fn check_entry(packed: Packed) -> Result<CheckEntry> {
     Ok(CheckEntry {
         at: format_ms(packed.at_ms),

@@ -22,6 +22,7 @@ mod known;
 mod log;
 mod restore;
 mod partners;
+pub mod postgres;
 mod reports;
 mod sign_in;
 
@@ -50,15 +51,16 @@ pub use error::{DatabaseError, Result, StorageCondition, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 pub use export::{EXPORT_FORMAT, ExportedEntry, Manifest};
 pub use known::KnownOn;
+pub use postgres::{PgStore, is_postgres_url};
 pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};
 
 /// The version of the log format (docs/audit-format.md) the store keeps.
 pub(crate) const LOG_FORMAT: &str = "2";
 
-/// The schema, as versioned migrations (`migrations/V<n>__<name>.sql`).
+/// The schema, as versioned migrations (`migrations/sqlite/V<n>__<name>.sql`).
 mod migrations {
-    refinery::embed_migrations!("migrations");
+    refinery::embed_migrations!("migrations/sqlite");
 }
 
 /// The newest migration this build knows.

@@ -22,11 +22,11 @@ use crate::{LOG_FORMAT, Store, configure, migrate, not_a_store};
 /// An export's line is at most this long (a bulk import's entry).
 const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
 
-fn refused(what: impl Into<String>) -> StoreError {
+pub(crate) fn refused(what: impl Into<String>) -> StoreError {
     StoreError::invalid("dir", what.into())
 }
 
-fn each_line<T: DeserializeOwned>(dir: &Path, name: &str, mut visit: impl FnMut(T) -> Result<()>) -> Result<()> {
+pub(crate) fn each_line<T: DeserializeOwned>(dir: &Path, name: &str, mut visit: impl FnMut(T) -> Result<()>) -> Result<()> {
     let path = dir.join(name);
     let file = std::fs::File::open(&path).map_err(|e| refused(format!("{}: {e}", path.display())))?;
     let mut reader = BufReader::new(file);
@@ -47,11 +47,11 @@ fn each_line<T: DeserializeOwned>(dir: &Path, name: &str, mut visit: impl FnMut(
     }
 }
 
-fn text(value: &serde_json::Value, key: &str) -> Result<String> {
+pub(crate) fn text(value: &serde_json::Value, key: &str) -> Result<String> {
     value[key].as_str().map(str::to_string).ok_or_else(|| refused(format!("`{key}` is missing or not a text")))
 }
 
-fn number(value: &serde_json::Value, key: &str) -> Result<i64> {
+pub(crate) fn number(value: &serde_json::Value, key: &str) -> Result<i64> {
     value[key].as_i64().ok_or_else(|| refused(format!("`{key}` is missing or not a number")))
 }
 
@@ -80,20 +80,7 @@ impl Store {
     /// `dir`; with `signed`, the heads of a checkpoint the rebuilt store must
     /// have too. A store that fails any check is removed.
     pub fn import_export(path: &Path, dir: &Path, signed: Option<&crate::audit::LogHeads>) -> Result<Store> {
-        let manifest: Manifest = {
-            let mut found = None;
-            each_line(dir, "manifest.json", |manifest: Manifest| {
-                found = Some(manifest);
-                Ok(())
-            })?;
-            found.ok_or_else(|| refused("manifest.json is empty"))?
-        };
-        if manifest.format != EXPORT_FORMAT || manifest.log_format != LOG_FORMAT {
-            return Err(refused(format!(
-                "the export is {} (log format {}); this socred reads {EXPORT_FORMAT} (log format {LOG_FORMAT})",
-                manifest.format, manifest.log_format
-            )));
-        }
+        let manifest = read_manifest(dir)?;
         if path.exists() {
             return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
         }
@@ -117,28 +104,7 @@ impl Store {
         // A store that fails any check is not left behind to be opened by mistake.
         let checked = committed.and_then(|()| {
             let store = Store::open(path)?;
-            let report = store.audit_verify()?;
-            let heads = (
-                report.entries,
-                &report.root,
-                report.accesses,
-                &report.accesses_head,
-                report.check_groups,
-                report.checks,
-                &report.checks_head,
-            );
-            let expected = (
-                manifest.entries,
-                &manifest.root,
-                manifest.accesses,
-                &manifest.accesses_head,
-                manifest.check_groups,
-                manifest.checks,
-                &manifest.checks_head,
-            );
-            if heads != expected {
-                return Err(StoreError::AuditBroken(format!("the rebuilt store's heads {heads:?} are not the manifest's {expected:?}")));
-            }
+            check_heads(&store.audit_verify()?, &manifest)?;
             if let Some(signed) = signed
                 && *signed != store.log_heads()?
             {
@@ -158,6 +124,51 @@ impl Store {
         }
         checked
     }
+}
+
+/// The export's manifest, if this socred reads its format.
+pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let manifest: Manifest = {
+        let mut found = None;
+        each_line(dir, "manifest.json", |manifest: Manifest| {
+            found = Some(manifest);
+            Ok(())
+        })?;
+        found.ok_or_else(|| refused("manifest.json is empty"))?
+    };
+    if manifest.format != EXPORT_FORMAT || manifest.log_format != LOG_FORMAT {
+        return Err(refused(format!(
+            "the export is {} (log format {}); this socred reads {EXPORT_FORMAT} (log format {LOG_FORMAT})",
+            manifest.format, manifest.log_format
+        )));
+    }
+    Ok(manifest)
+}
+
+/// The heads a rebuilt store verified to, against the manifest's.
+pub(crate) fn check_heads(report: &crate::VerifyReport, manifest: &Manifest) -> Result<()> {
+    let heads = (
+        report.entries,
+        &report.root,
+        report.accesses,
+        &report.accesses_head,
+        report.check_groups,
+        report.checks,
+        &report.checks_head,
+    );
+    let expected = (
+        manifest.entries,
+        &manifest.root,
+        manifest.accesses,
+        &manifest.accesses_head,
+        manifest.check_groups,
+        manifest.checks,
+        &manifest.checks_head,
+    );
+    if heads != expected {
+        return Err(StoreError::AuditBroken(format!("the rebuilt store's heads {heads:?} are not the manifest's {expected:?}")));
+    }
+    Ok(())
 }
 
 fn rebuild(connection: &Connection, dir: &Path, manifest: &Manifest) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The storage contract, written once against the traits of
-//! `socred_store::backend` and run on every backend (`contract_suite!` below
-//! instantiates it; SQLite is the one backend today). A backend passes when
+//! `socred_store::backend` and run on every backend (`contracts!` below
+//! instantiates them: SQLite implements every trait, PostgreSQL the ledger and the log). A backend passes when
 //! every write validates and writes in one transaction, refused writes leave
 //! the log where it was, every write moves the log by one entry, and the log
 //! verifies, proves and exports the same way.
@@ -14,7 +14,7 @@ use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_log::SigningKey;
 use socred_store::audit::ProvenItem;
-use socred_store::backend::Backend;
+use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, LedgerStore, LogStore, ProofStore, ReportStore};
 use socred_store::{Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
 
 const PERSON: &str = "110101199003074514";
@@ -44,11 +44,11 @@ fn record(id: &str, subject: &str, on: &str) -> Record {
     }
 }
 
-fn size<B: Backend>(store: &B) -> u64 {
+fn size<B: LogStore>(store: &B) -> u64 {
     store.log_heads().unwrap().size
 }
 
-fn populate<B: Backend>(store: &mut B) {
+fn populate<B: LedgerStore>(store: &mut B) {
     for (id, name) in [(PERSON, "Li Ming"), (OTHER, "Zhao Lei")] {
         let subject = NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] };
         store.add_subject(&subject, &actor("officer")).unwrap();
@@ -58,7 +58,7 @@ fn populate<B: Backend>(store: &mut B) {
 mod contract {
     use super::*;
 
-    pub fn records_are_idempotent_and_a_conflict_changes_nothing<B: Backend>(store: &mut B) {
+    pub fn records_are_idempotent_and_a_conflict_changes_nothing<B: LedgerStore + LogStore>(store: &mut B) {
         populate(store);
         let before = size(store);
         assert_eq!(store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap(), RowOutcome::Inserted);
@@ -73,7 +73,7 @@ mod contract {
         store.audit_verify_against(None).unwrap();
     }
 
-    pub fn a_refused_act_leaves_the_log_where_it_was<B: Backend>(store: &mut B) {
+    pub fn a_refused_act_leaves_the_log_where_it_was<B: LedgerStore + DueProcessStore + LogStore>(store: &mut B) {
         populate(store);
         store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
         let before = size(store);
@@ -87,7 +87,7 @@ mod contract {
         store.audit_verify_against(None).unwrap();
     }
 
-    pub fn accounts_and_tokens_are_sealed<B: Backend>(store: &mut B) {
+    pub fn accounts_and_tokens_are_sealed<B: LedgerStore + AccountStore + LogStore>(store: &mut B) {
         populate(store);
         let account = NewAccount {
             username: "officer-wang".into(),
@@ -112,7 +112,7 @@ mod contract {
         assert_eq!((report.accounts, report.tokens), (1, 1));
     }
 
-    pub fn a_report_is_reviewed_and_decided_once<B: Backend>(store: &mut B) {
+    pub fn a_report_is_reviewed_and_decided_once<B: LedgerStore + ReportStore + LogStore>(store: &mut B) {
         populate(store);
         let new = NewReport {
             id: Some("rep-1".into()),
@@ -139,7 +139,7 @@ mod contract {
         store.audit_verify_against(None).unwrap();
     }
 
-    pub fn checks_are_logged_and_chained<B: Backend>(store: &mut B) {
+    pub fn checks_are_logged_and_chained<B: LedgerStore + CheckStore + LogStore>(store: &mut B) {
         populate(store);
         let check = CheckLog {
             at_ms: T0_MS,
@@ -157,77 +157,114 @@ mod contract {
         assert_eq!((report.checks, report.check_groups), (2, 1));
     }
 
-    pub fn the_log_extends_its_checkpoints_and_proves_its_records<B: Backend>(store: &mut B) {
+    pub fn the_log_extends_its_checkpoints<B: LedgerStore + LogStore>(store: &mut B) {
         populate(store);
         store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
         let note = store.sign_checkpoint(&key(), "2026-01-06T12:00:00Z").unwrap();
         let earlier = socred_store::audit::checkpoint::heads_of(&key().verifier().open(&note).unwrap()).unwrap();
         store.add_record(&record("tax-2", PERSON, "2025-04-01"), &actor("officer")).unwrap();
+        store.void_record(&RecordId::parse("tax-2").unwrap(), "entered in error", &actor("officer")).unwrap();
         assert_eq!(store.audit_verify_against(Some(&earlier)).unwrap().consistent_with, Some(earlier.size));
-        let proof = store.prove(&ProvenItem::Record { record_id: "tax-1".into() }, &key(), "2026-01-06T12:00:00Z").unwrap();
-        assert_eq!(proof.verify(&key().verifier()).unwrap().size, earlier.size + 1);
+        assert_eq!(store.log_heads().unwrap().size, earlier.size + 2);
+        let newest = store.audit_recent(Some(&SubjectId::parse(PERSON).unwrap()), 1).unwrap();
+        assert_eq!(newest[0].action, "record.void");
     }
 
-    pub fn an_export_rebuilds_the_same_log<B: Backend>(store: &mut B, dir: &Path) {
+    pub fn the_log_proves_its_records<B: LedgerStore + LogStore + ProofStore>(store: &mut B) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let size = store.log_heads().unwrap().size;
+        let proof = store.prove(&ProvenItem::Record { record_id: "tax-1".into() }, &key(), "2026-01-06T12:00:00Z").unwrap();
+        assert_eq!(proof.verify(&key().verifier()).unwrap().size, size);
+    }
+
+    pub fn subjects_and_links_are_registered_once<B: LedgerStore + LogStore>(store: &mut B) {
+        populate(store);
+        let before = size(store);
+        let same = NewSubject { id: SubjectId::parse(PERSON).unwrap(), name: "Li Ming".into(), guardians: vec![], represents: vec![] };
+        assert_eq!(
+            store.add_subject(&same, &actor("officer")).unwrap(),
+            socred_store::SubjectOutcome::AlreadyRegistered { links_added: 0 }
+        );
+        assert_eq!(size(store), before, "registering again writes nothing");
+        let renamed = NewSubject { name: "Li Hong".into(), ..same.clone() };
+        assert!(matches!(store.add_subject(&renamed, &actor("officer")), Err(StoreError::Conflict(_))));
+        let unknown_guardian = NewSubject { guardians: vec![SubjectId::parse("11010119800101001X").unwrap_or(same.id)], ..same.clone() };
+        assert!(store.add_subject(&unknown_guardian, &actor("officer")).is_err());
+        let linked = NewSubject { guardians: vec![SubjectId::parse(OTHER).unwrap()], ..same };
+        assert_eq!(
+            store.add_subject(&linked, &actor("officer")).unwrap(),
+            socred_store::SubjectOutcome::AlreadyRegistered { links_added: 1 }
+        );
+        assert_eq!(size(store), before + 1);
+        assert!(matches!(
+            store.add_record(&record("tax-9", "310101199203032930", "2025-03-01"), &actor("officer")),
+            Err(StoreError::UnknownSubject(_))
+        ));
+        assert!(store.add_record(&record("tax-9", PERSON, "2099-03-01"), &actor("officer")).is_err(), "not in the future");
+        assert_eq!(size(store), before + 1, "refused records write nothing");
+        store.audit_verify_against(None).unwrap();
+    }
+
+    pub fn an_export_rebuilds_the_same_log<B: LedgerStore + LogStore + ProofStore>(store: &mut B, dir: &Path) {
         populate(store);
         store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
         let manifest = store.export(&dir.join("export"), None).unwrap();
-        let rebuilt = B::import_export(&dir.join("rebuilt.db"), &dir.join("export"), None).unwrap();
+        let rebuilt = B::import_export(dir.join("rebuilt.db").to_str().unwrap(), &dir.join("export"), None).unwrap();
         assert_eq!(rebuilt.log_heads().unwrap(), store.log_heads().unwrap());
         assert_eq!(rebuilt.audit_verify_against(None).unwrap().root, manifest.root);
     }
 }
 
-/// Instantiates every contract for one backend: `$make` gives a fresh store
-/// and the directory that holds it.
-macro_rules! contract_suite {
-    ($backend:ident, $make:expr) => {
-        mod $backend {
-            use super::*;
-
+/// Instantiates a contract for one backend: `$make` gives a fresh store and
+/// what must outlive it (its directory, its database).
+macro_rules! contracts {
+    ($make:expr; $($contract:ident),+) => {
+        $(
             #[test]
-            fn records_are_idempotent_and_a_conflict_changes_nothing() {
-                let (_dir, mut store) = $make();
-                contract::records_are_idempotent_and_a_conflict_changes_nothing(&mut store);
+            fn $contract() {
+                let (_place, mut store) = $make();
+                contract::$contract(&mut store);
             }
-
-            #[test]
-            fn a_refused_act_leaves_the_log_where_it_was() {
-                let (_dir, mut store) = $make();
-                contract::a_refused_act_leaves_the_log_where_it_was(&mut store);
-            }
-
-            #[test]
-            fn accounts_and_tokens_are_sealed() {
-                let (_dir, mut store) = $make();
-                contract::accounts_and_tokens_are_sealed(&mut store);
-            }
-
-            #[test]
-            fn a_report_is_reviewed_and_decided_once() {
-                let (_dir, mut store) = $make();
-                contract::a_report_is_reviewed_and_decided_once(&mut store);
-            }
-
-            #[test]
-            fn checks_are_logged_and_chained() {
-                let (_dir, mut store) = $make();
-                contract::checks_are_logged_and_chained(&mut store);
-            }
-
-            #[test]
-            fn the_log_extends_its_checkpoints_and_proves_its_records() {
-                let (_dir, mut store) = $make();
-                contract::the_log_extends_its_checkpoints_and_proves_its_records(&mut store);
-            }
-
-            #[test]
-            fn an_export_rebuilds_the_same_log() {
-                let (dir, mut store) = $make();
-                contract::an_export_rebuilds_the_same_log(&mut store, dir.path());
-            }
-        }
+        )+
     };
+}
+
+mod sqlite_backend {
+    use super::*;
+
+    contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
+        a_refused_act_leaves_the_log_where_it_was, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
+        checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
+
+    #[test]
+    fn an_export_rebuilds_the_same_log() {
+        let (dir, mut store) = sqlite();
+        contract::an_export_rebuilds_the_same_log(&mut store, dir.path());
+    }
+}
+
+/// PostgreSQL, each test on a database of its own: the contracts of the
+/// traits it implements (the ledger and the log).
+mod postgres_backend {
+    use super::*;
+
+    contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
+        the_log_extends_its_checkpoints);
+}
+
+fn postgres() -> (socred_store::postgres::testing::FreshDatabase, socred_store::PgStore) {
+    let database = socred_store::postgres::testing::FreshDatabase::create("contract");
+    let store = socred_store::PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor("admin"),
+        "contract.test/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    (database, store)
 }
 
 fn sqlite() -> (tempfile::TempDir, socred_store::Store) {
@@ -243,5 +280,3 @@ fn sqlite() -> (tempfile::TempDir, socred_store::Store) {
     .unwrap();
     (dir, store)
 }
-
-contract_suite!(sqlite_backend, sqlite);

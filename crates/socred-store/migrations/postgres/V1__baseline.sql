@@ -1,0 +1,299 @@
+-- socred on PostgreSQL: the baseline schema (migration 1), applied by refinery.
+--
+-- The same ledger as the embedded store (migrations/sqlite), laid out to be
+-- sharded by subject (docs/scaling.md):
+-- * every subject-owned table leads with `subject`, the subject's 18-character
+--   identity number or credit code, and is hash-partitioned by it; a subject's
+--   file, its check answer and its writes touch one partition (one shard);
+-- * tables that are not owned by a subject (the log, rulebooks, evidence,
+--   partner batches, seals, the check log) are small or append-only streams
+--   kept whole (Citus reference or coordinator tables);
+-- * a record id or a report id is found through a lookup table keyed by that
+--   id, the only cross-subject index the hot paths use.
+--
+-- Every ledger row names the audit entry that wrote it (audit_seq) and its
+-- place among that entry's rows (ordinal): `audit verify` rebuilds each
+-- entry's row digest from the rows in that order (docs/audit-format.md).
+-- Days are `date`; instants are unix milliseconds (`*_ms`).
+-- Ledger tables are append-only: socred issues no UPDATE or DELETE on them.
+
+CREATE TABLE meta (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+-- The log: `detail` is canonical JSON text (hashed as stored), `digest` the
+-- digest of the ledger rows the entry wrote, `hash` its leaf hash.
+CREATE TABLE audit (
+    seq     bigint PRIMARY KEY,
+    at      text NOT NULL,
+    actor   text NOT NULL,
+    action  text NOT NULL,
+    subject text,
+    detail  text NOT NULL,
+    digest  text NOT NULL,
+    hash    text NOT NULL
+);
+CREATE INDEX audit_by_subject ON audit (subject, seq) WHERE subject IS NOT NULL;
+
+-- The heads and counters, each row moved only by the transaction that holds
+-- it `FOR UPDATE` (the write lock of its log): 'audit' holds the tree size and
+-- its right edge; 'accesses' the row count and the newest row's hash;
+-- 'subjects', 'records' and 'events' the last number given out.
+CREATE TABLE log_head (
+    log   text PRIMARY KEY,
+    size  bigint NOT NULL,
+    nodes text NOT NULL
+);
+INSERT INTO log_head (log, size, nodes) VALUES
+    ('audit', 0, ''),
+    ('accesses', 0, '0000000000000000000000000000000000000000000000000000000000000000'),
+    ('subjects', 0, ''),
+    ('records', 0, ''),
+    ('events', 0, '');
+
+CREATE TABLE rulebooks (
+    seq          bigint PRIMARY KEY,
+    id           text NOT NULL,
+    version      text NOT NULL,
+    fingerprint  text NOT NULL,
+    source       text NOT NULL,
+    file         text NOT NULL,
+    recorded_ms  bigint NOT NULL,
+    recorded_on  date NOT NULL,
+    audit_seq    bigint NOT NULL,
+    ordinal      integer NOT NULL
+);
+
+CREATE TABLE subjects (
+    subject     text NOT NULL,
+    number      bigint NOT NULL,
+    kind        text NOT NULL CHECK (kind IN ('person', 'organisation')),
+    name        text NOT NULL,
+    reference   text NOT NULL,
+    recorded_ms bigint NOT NULL,
+    recorded_on date NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE links (
+    subject     text NOT NULL,
+    kind        text NOT NULL CHECK (kind IN ('guardian', 'represents')),
+    other       text NOT NULL,
+    recorded_ms bigint NOT NULL,
+    recorded_on date NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, kind, other)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE records (
+    subject     text NOT NULL,
+    record_id   text NOT NULL,
+    -- The store-wide order records were written in (a file lists them so).
+    seq         bigint NOT NULL,
+    behaviour   text NOT NULL,
+    occurred_on date NOT NULL,
+    source      text NOT NULL,
+    evidence    text,
+    recorded_ms bigint NOT NULL,
+    recorded_on date NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, record_id),
+    CHECK (occurred_on <= recorded_on)
+) PARTITION BY HASH (subject);
+
+-- Which subject a record id belongs to: a record id is unique store-wide.
+CREATE TABLE record_ids (
+    record_id text PRIMARY KEY,
+    subject   text NOT NULL
+);
+
+CREATE TABLE voids (
+    subject     text NOT NULL,
+    record_id   text NOT NULL,
+    reason      text NOT NULL,
+    recorded_ms bigint NOT NULL,
+    recorded_on date NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, record_id)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE events (
+    subject     text NOT NULL,
+    seq         bigint NOT NULL,
+    on_day      date NOT NULL,
+    recorded_ms bigint NOT NULL,
+    actor       text NOT NULL,
+    kind        text NOT NULL,
+    case_key    text NOT NULL,
+    body        text NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, seq)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE rulebook_entries (
+    subject      text NOT NULL,
+    rulebook_seq bigint NOT NULL,
+    entry_id     text NOT NULL,
+    audit_seq    bigint NOT NULL,
+    ordinal      integer NOT NULL,
+    PRIMARY KEY (subject, rulebook_seq, entry_id)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE reports (
+    subject     text NOT NULL,
+    report_id   text NOT NULL,
+    reporter    text NOT NULL,
+    behaviour   text NOT NULL,
+    occurred_on date NOT NULL,
+    description text NOT NULL,
+    evidence    text NOT NULL,
+    facts       text NOT NULL,
+    filed_by    text NOT NULL,
+    filed_at_ms bigint NOT NULL,
+    filed_on    date NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, report_id)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE report_ids (
+    report_id text PRIMARY KEY,
+    subject   text NOT NULL
+);
+
+CREATE TABLE report_events (
+    subject   text NOT NULL,
+    report_id text NOT NULL,
+    state     text NOT NULL,
+    actor     text NOT NULL,
+    at_ms     bigint NOT NULL,
+    on_day    date NOT NULL,
+    reasons   text NOT NULL,
+    record_id text,
+    reward_id text,
+    audit_seq bigint NOT NULL,
+    ordinal   integer NOT NULL,
+    PRIMARY KEY (subject, audit_seq, ordinal)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE pending_records (
+    subject     text NOT NULL,
+    record_id   text NOT NULL,
+    partner     text NOT NULL,
+    behaviour   text NOT NULL,
+    occurred_on date NOT NULL,
+    source      text NOT NULL,
+    evidence    text,
+    recorded_ms bigint NOT NULL,
+    audit_seq   bigint NOT NULL,
+    ordinal     integer NOT NULL,
+    PRIMARY KEY (subject, record_id)
+) PARTITION BY HASH (subject);
+
+CREATE TABLE pending_decisions (
+    record_id text NOT NULL,
+    outcome   text NOT NULL,
+    reasons   text NOT NULL,
+    actor     text NOT NULL,
+    at        text NOT NULL,
+    audit_seq bigint NOT NULL,
+    ordinal   integer NOT NULL,
+    PRIMARY KEY (audit_seq, ordinal)
+);
+
+CREATE TABLE evidence (
+    hash       text PRIMARY KEY,
+    media_type text NOT NULL,
+    bytes      bigint NOT NULL,
+    data       bytea NOT NULL,
+    added_by   text NOT NULL,
+    added_ms   bigint NOT NULL,
+    audit_seq  bigint NOT NULL,
+    ordinal    integer NOT NULL
+);
+
+CREATE TABLE partner_batches (
+    partner   text NOT NULL,
+    batch_id  text NOT NULL,
+    at_ms     bigint NOT NULL,
+    receipt   text NOT NULL,
+    audit_seq bigint NOT NULL,
+    ordinal   integer NOT NULL,
+    PRIMARY KEY (partner, batch_id)
+);
+
+CREATE TABLE seals (
+    kind      text NOT NULL CHECK (kind IN ('account', 'token')),
+    key       text NOT NULL,
+    state     text NOT NULL,
+    audit_seq bigint NOT NULL,
+    ordinal   integer NOT NULL,
+    PRIMARY KEY (audit_seq, ordinal)
+);
+
+-- The access log: one chain over every staff read, each row in the file of
+-- the subject read.
+CREATE TABLE accesses (
+    subject text NOT NULL,
+    seq     bigint NOT NULL,
+    at      text NOT NULL,
+    actor   text NOT NULL,
+    purpose text NOT NULL,
+    what    text NOT NULL,
+    prev    text NOT NULL,
+    hash    text NOT NULL,
+    PRIMARY KEY (subject, seq)
+) PARTITION BY HASH (subject);
+
+-- The check log: groups of packed check rows, chained (docs/audit-format.md).
+CREATE TABLE check_groups (
+    grp       bigint PRIMARY KEY,
+    first_seq bigint NOT NULL,
+    rows      bigint NOT NULL,
+    data      bytea NOT NULL,
+    prev      text NOT NULL,
+    hash      text NOT NULL
+);
+
+-- Sixteen hash partitions of each subject-owned table: enough to spread one
+-- server's tables over its disks and vacuum them piecewise; Citus shards the
+-- same tables across nodes by the same column (docs/scaling.md).
+DO $$
+DECLARE
+    owned text[] := ARRAY['subjects', 'links', 'records', 'voids', 'events', 'rulebook_entries', 'reports', 'report_events',
+                          'pending_records', 'accesses'];
+    name text;
+BEGIN
+    FOREACH name IN ARRAY owned LOOP
+        FOR remainder IN 0..15 LOOP
+            EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES WITH (MODULUS 16, REMAINDER %s)',
+                           name || '_p' || remainder, name, remainder);
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- `audit verify` reads each table in the order of the entries that wrote it.
+CREATE INDEX rulebooks_by_entry ON rulebooks (audit_seq, ordinal);
+CREATE INDEX subjects_by_entry ON subjects (audit_seq, ordinal);
+CREATE UNIQUE INDEX subjects_by_number ON subjects (number, subject);
+CREATE INDEX links_by_entry ON links (audit_seq, ordinal);
+CREATE INDEX links_by_other ON links (other, kind);
+CREATE INDEX records_by_entry ON records (audit_seq, ordinal);
+CREATE INDEX voids_by_entry ON voids (audit_seq, ordinal);
+CREATE INDEX events_by_entry ON events (audit_seq, ordinal);
+CREATE INDEX events_by_case ON events (subject, case_key);
+CREATE INDEX rulebook_entries_by_entry ON rulebook_entries (audit_seq, ordinal);
+CREATE INDEX reports_by_entry ON reports (audit_seq, ordinal);
+CREATE INDEX report_events_by_entry ON report_events (audit_seq, ordinal);
+CREATE INDEX pending_records_by_entry ON pending_records (audit_seq, ordinal);
+CREATE INDEX evidence_by_entry ON evidence (audit_seq, ordinal);
+CREATE INDEX partner_batches_by_entry ON partner_batches (audit_seq, ordinal);
+CREATE INDEX accesses_by_seq ON accesses (seq);

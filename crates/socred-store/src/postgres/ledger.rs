@@ -1,0 +1,388 @@
+//! The ledger on PostgreSQL: subjects and links, records (a batch through
+//! `COPY`), voids, and a subject's file. Each write validates inside its
+//! transaction, under the log's write lock, so two servers cannot both pass a
+//! check that only one of them may pass.
+
+use std::collections::{HashMap, HashSet};
+
+use postgres::Transaction;
+use socred_core::process::SubjectReference;
+use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, Recording, SubjectFile, Void, check_text};
+use socred_core::{Date, SubjectId, SubjectKind};
+
+use super::rows::{Owners, RecordCopy, index_record_ids, insert_row};
+use super::{Entry, PgStore};
+use crate::audit::LedgerRow;
+use crate::error::{Result, StoreError};
+use crate::import::MAX_SESSION_RECORDS;
+use crate::{Actor, ImportSummary, NewSubject, RowOutcome, SubjectOutcome, VoidOutcome, check_new_subject};
+
+/// A batch of records for [`PgStore::import_records`]: what it did to each
+/// record, in order, and the counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBatch {
+    pub outcomes: Vec<RowOutcome>,
+    pub summary: ImportSummary,
+}
+
+/// The record's owner, for a void written outside a restore.
+struct Owner(String);
+
+impl Owners for Owner {
+    fn record_subject(&mut self, _: &mut Transaction<'_>, _: &str) -> Result<String> {
+        Ok(self.0.clone())
+    }
+    fn report_subject(&mut self, _: &mut Transaction<'_>, _: &str) -> Result<String> {
+        Ok(self.0.clone())
+    }
+}
+
+/// The subjects on whose files `person` may not act: their own, and those
+/// they are linked to (ward, guardian, an organisation they represent).
+fn conflicted_with(transaction: &mut Transaction<'_>, person: &SubjectId) -> Result<HashSet<String>> {
+    let mut subjects = HashSet::from([person.as_str().to_string()]);
+    for row in transaction.query(
+        "SELECT other FROM links WHERE subject = $1 UNION SELECT subject FROM links WHERE other = $1 AND kind = 'guardian'",
+        &[&person.as_str()],
+    )? {
+        subjects.insert(row.get(0));
+    }
+    Ok(subjects)
+}
+
+fn secret(transaction: &mut Transaction<'_>) -> Result<String> {
+    transaction
+        .query_opt("SELECT value FROM meta WHERE key = 'secret'", &[])?
+        .map(|row| row.get(0))
+        .ok_or_else(|| StoreError::Corrupt("the store has no secret (meta key 'secret')".into()))
+}
+
+impl PgStore {
+    /// Registers a subject with its links; the same subject again with the
+    /// same name adds any new links, another name is a conflict.
+    pub fn add_subject(&self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
+        check_new_subject(subject)?;
+        subject.id.check_plausible(actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        let moment = actor.moment();
+        self.write(actor, |transaction, rows| {
+            let existing: Option<String> =
+                transaction.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&subject.id.as_str()])?.map(|row| row.get(0));
+            let registered = match existing {
+                Some(name) if name != subject.name => {
+                    return Err(StoreError::Conflict(format!("subject {} is already registered under another name", subject.id)));
+                }
+                Some(_) => false,
+                None => {
+                    let number: i64 =
+                        transaction.query_one("UPDATE log_head SET size = size + 1 WHERE log = 'subjects' RETURNING size", &[])?.get(0);
+                    let reference = SubjectReference::keyed(secret(transaction)?.as_bytes(), &subject.id);
+                    let row = LedgerRow::Subject {
+                        number,
+                        id: subject.id,
+                        kind: subject.id.kind().as_str().to_string(),
+                        name: subject.name.clone(),
+                        reference: reference.as_str().to_string(),
+                        recorded_ms: moment.unix_ms,
+                        recorded_on: moment.day,
+                    };
+                    insert_row(transaction, rows, &row, &mut Owner(String::new()))?;
+                    true
+                }
+            };
+            let mut links_added = 0;
+            for (field, others, wanted) in
+                [("guardian", &subject.guardians, SubjectKind::Person), ("represents", &subject.represents, SubjectKind::Organisation)]
+            {
+                for other in others {
+                    if *other == subject.id {
+                        return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
+                    }
+                    if other.kind() != wanted {
+                        return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
+                    }
+                    if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&other.as_str()])?.is_none() {
+                        return Err(StoreError::invalid(field, format!("subject {other} is not registered")));
+                    }
+                    let linked = transaction
+                        .query_opt(
+                            "SELECT 1 FROM links WHERE subject = $1 AND kind = $2 AND other = $3",
+                            &[&subject.id.as_str(), &field, &other.as_str()],
+                        )?
+                        .is_some();
+                    if !linked {
+                        let row = LedgerRow::Link {
+                            subject: subject.id,
+                            kind: field.to_string(),
+                            other: *other,
+                            recorded_ms: moment.unix_ms,
+                            recorded_on: moment.day,
+                        };
+                        insert_row(transaction, rows, &row, &mut Owner(String::new()))?;
+                        links_added += 1;
+                    }
+                }
+            }
+            let (outcome, action, links) = if registered {
+                (SubjectOutcome::Registered, "subject.register", subject.guardians.len() + subject.represents.len())
+            } else {
+                (SubjectOutcome::AlreadyRegistered { links_added }, "subject.link", links_added)
+            };
+            let entry = (rows.rows() > 0).then(|| Entry {
+                action: action.to_string(),
+                subject: Some(subject.id.as_str().to_string()),
+                detail: serde_json::json!({"links_added": links}),
+            });
+            Ok((outcome, entry))
+        })
+    }
+
+    /// Adds one record (a batch of one). Idempotent by record id.
+    pub fn add_record(&self, record: &Record, actor: &Actor) -> Result<RowOutcome> {
+        let batch = self.import_records(std::slice::from_ref(record), actor, "record.add", serde_json::json!({"record_id": record.id}))?;
+        let outcome = batch.outcomes.into_iter().next().expect("one outcome a record");
+        match outcome {
+            RowOutcome::Rejected { conflict: true, reason, .. } => Err(StoreError::Conflict(reason)),
+            RowOutcome::Rejected { field: "subject", reason, .. } if !reason.starts_with("conflict") => {
+                Err(StoreError::UnknownSubject(record.subject.to_string()))
+            }
+            RowOutcome::Rejected { field, reason, .. } => Err(StoreError::invalid(field, reason)),
+            other => Ok(other),
+        }
+    }
+
+    /// Writes a batch of records in one transaction with one audit entry
+    /// (`action`, `detail` with the counts added): each is checked against
+    /// the rulebook, the clock, the registered subjects, the acting person's
+    /// conflicts and the ids already taken, then the accepted ones go in
+    /// through one `COPY`. Idempotent by record id.
+    pub fn import_records(&self, records: &[Record], actor: &Actor, action: &str, detail: serde_json::Value) -> Result<ImportBatch> {
+        if records.len() as u64 > MAX_SESSION_RECORDS {
+            return Err(StoreError::TooLarge { count: records.len(), limit: MAX_SESSION_RECORDS as usize });
+        }
+        let rulebook = self.rulebook.clone();
+        let recorded = actor.moment();
+        self.write(actor, |transaction, rows| {
+            let wanted: Vec<&str> = records.iter().map(|r| r.subject.as_str()).collect::<HashSet<_>>().into_iter().collect();
+            let registered: HashSet<String> = transaction
+                .query("SELECT subject FROM subjects WHERE subject = ANY($1)", &[&wanted])?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let conflicted = match actor.person() {
+                Some(person) => conflicted_with(transaction, person)?,
+                None => HashSet::new(),
+            };
+            let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+            let mut taken: HashMap<String, (String, String, Date, String, Option<String>)> = HashMap::new();
+            for row in transaction.query(
+                "SELECT r.record_id, r.subject, r.behaviour, r.occurred_on, r.source, r.evidence
+                 FROM record_ids i JOIN records r ON r.subject = i.subject AND r.record_id = i.record_id WHERE i.record_id = ANY($1)",
+                &[&ids],
+            )? {
+                taken.insert(row.get(0), (row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)));
+            }
+            let mut outcomes = Vec::with_capacity(records.len());
+            let mut accepted: Vec<&Record> = Vec::new();
+            let (mut duplicates, mut rejected) = (0u64, 0u64);
+            let mut reject = |field: &'static str, reason: String, conflict: bool| {
+                rejected += 1;
+                RowOutcome::Rejected { field, reason, conflict }
+            };
+            for record in records {
+                let outcome = if rulebook.behaviour(&record.behaviour).is_none() {
+                    reject("behaviour", format!("{:?} is not in rulebook {} {}", record.behaviour, rulebook.id, rulebook.version), false)
+                } else if let Err(reason) =
+                    socred_core::record::check_occurred_on(&rulebook, &record.subject, record.occurred_on, recorded.day)
+                {
+                    reject("at", reason, false)
+                } else if !registered.contains(record.subject.as_str()) {
+                    reject("subject", format!("subject {} is not registered", record.subject), false)
+                } else if conflicted.contains(record.subject.as_str()) {
+                    let reason = if actor.person() == Some(&record.subject) {
+                        "the person this account names is the subject of this file"
+                    } else {
+                        "the person this account names is the subject's guardian, ward or legal representative"
+                    };
+                    reject("subject", format!("conflict of interest: {reason}"), false)
+                } else {
+                    let content = (
+                        record.subject.as_str().to_string(),
+                        record.behaviour.clone(),
+                        record.occurred_on,
+                        record.source.clone(),
+                        record.evidence.clone(),
+                    );
+                    match taken.get(record.id.as_str()) {
+                        Some(stored) if *stored == content => {
+                            duplicates += 1;
+                            RowOutcome::Duplicate
+                        }
+                        // Only that it is taken: the stored record may belong to someone the sender knows nothing of.
+                        Some(_) => reject("id", format!("record id {} is already taken; choose another", record.id), true),
+                        None => {
+                            taken.insert(record.id.as_str().to_string(), content);
+                            accepted.push(record);
+                            RowOutcome::Inserted
+                        }
+                    }
+                };
+                outcomes.push(outcome);
+            }
+            let inserted = accepted.len() as u64;
+            let summary = ImportSummary { inserted, duplicates, rejected, audit_seq: (inserted > 0).then_some(rows.seq) };
+            if accepted.is_empty() {
+                return Ok((ImportBatch { outcomes, summary }, None));
+            }
+            let last: i64 = transaction
+                .query_one("UPDATE log_head SET size = size + $1 WHERE log = 'records' RETURNING size", &[&(inserted as i64)])?
+                .get(0);
+            let first = last - inserted as i64 + 1;
+            let audit_seq = rows.seq;
+            let ordinals: Vec<i32> = accepted.iter().map(|record| rows.add_record(record, recorded)).collect();
+            let mut copy = RecordCopy::start(transaction)?;
+            for ((index, record), ordinal) in accepted.iter().enumerate().zip(ordinals) {
+                copy.write(
+                    record.subject.as_str(),
+                    record.id.as_str(),
+                    first + index as i64,
+                    &record.behaviour,
+                    &record.occurred_on,
+                    &record.source,
+                    record.evidence.as_deref(),
+                    recorded.unix_ms,
+                    &recorded.day,
+                    audit_seq,
+                    ordinal,
+                )?;
+            }
+            copy.finish()?;
+            let record_ids: Vec<String> = accepted.iter().map(|r| r.id.as_str().to_string()).collect();
+            let subjects: Vec<String> = accepted.iter().map(|r| r.subject.as_str().to_string()).collect();
+            index_record_ids(transaction, &record_ids, &subjects)?;
+            let touched: HashSet<&str> = subjects.iter().map(String::as_str).collect();
+            let mut detail = detail;
+            if let serde_json::Value::Object(map) = &mut detail {
+                map.insert("inserted".into(), inserted.into());
+                map.insert("duplicates".into(), duplicates.into());
+            }
+            let entry = Entry {
+                action: action.to_string(),
+                // One subject in the batch: the entry belongs in that subject's history.
+                subject: (touched.len() == 1).then(|| subjects[0].clone()),
+                detail,
+            };
+            Ok((ImportBatch { outcomes, summary }, Some(entry)))
+        })
+    }
+
+    /// Voids a record. Voiding twice with the same reason is a no-op; with
+    /// another reason, a conflict (the first void stands).
+    pub fn void_record(&self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
+        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+        let moment = actor.moment();
+        self.write(actor, |transaction, rows| {
+            let owner: String = transaction
+                .query_opt("SELECT subject FROM record_ids WHERE record_id = $1", &[&record_id.as_str()])?
+                .map(|row| row.get(0))
+                .ok_or_else(|| StoreError::UnknownRecord(record_id.to_string()))?;
+            let subject = SubjectId::parse(&owner).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if let Some(person) = actor.person()
+                && conflicted_with(transaction, person)?.contains(&owner)
+            {
+                return Err(StoreError::Refused(socred_core::process::ProcessError {
+                    field: "actor",
+                    reason: "conflict of interest: the person this account names may not act on this file".into(),
+                }));
+            }
+            let existing: Option<String> = transaction
+                .query_opt("SELECT reason FROM voids WHERE subject = $1 AND record_id = $2", &[&owner, &record_id.as_str()])?
+                .map(|row| row.get(0));
+            match existing {
+                Some(previous) if previous == reason => return Ok((VoidOutcome::AlreadyVoid { subject }, None)),
+                Some(previous) => {
+                    return Err(StoreError::Conflict(format!("record {record_id} is already void (reason: {previous:?})")));
+                }
+                None => {}
+            }
+            let row = LedgerRow::Void {
+                record_id: record_id.as_str().to_string(),
+                reason: reason.to_string(),
+                recorded_ms: moment.unix_ms,
+                recorded_on: moment.day,
+            };
+            insert_row(transaction, rows, &row, &mut Owner(owner.clone()))?;
+            let entry = Entry {
+                action: "record.void".into(),
+                subject: Some(owner),
+                detail: serde_json::json!({"record_id": record_id, "reason": reason}),
+            };
+            Ok((VoidOutcome::Voided { subject }, Some(entry)))
+        })
+    }
+
+    /// Everything the ledger holds on a subject: every query touches that
+    /// subject's partition (and the log for who recorded each record).
+    pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
+        let mut connection = self.connection()?;
+        let mut transaction =
+            connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let reference: String = transaction
+            .query_opt("SELECT reference FROM subjects WHERE subject = $1", &[&id.as_str()])?
+            .map(|row| row.get(0))
+            .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+        let mut file = SubjectFile {
+            reference: Some(
+                SubjectReference::parse(&reference)
+                    .map_err(|e| StoreError::Corrupt(format!("subject {id}, reference {reference:?}: {e}")))?,
+            ),
+            ..SubjectFile::default()
+        };
+        let corrupt = |record_id: &str, what: String| StoreError::Corrupt(format!("subject {id}, record {record_id:?}: {what}"));
+        for row in transaction.query(
+            "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor, r.recorded_on, v.recorded_on
+             FROM records r LEFT JOIN voids v ON v.subject = r.subject AND v.record_id = r.record_id LEFT JOIN audit a ON a.seq = r.audit_seq
+             WHERE r.subject = $1 ORDER BY r.seq",
+            &[&id.as_str()],
+        )? {
+            let record_id: String = row.get(0);
+            let record = RecordId::parse(&record_id).map_err(|e| corrupt(&record_id, e.to_string()))?;
+            let (occurred_on, recorded_on): (Date, Date) = (row.get(2), row.get(7));
+            if occurred_on > recorded_on || !(socred_core::date::MIN_DATE..=socred_core::date::MAX_DATE).contains(&recorded_on) {
+                return Err(corrupt(&record_id, format!("occurred on {occurred_on} but recorded on {recorded_on}")));
+            }
+            if let Some(reason) = row.get::<_, Option<String>>(5) {
+                let void_on: Option<Date> = row.get(8);
+                file.voids.push(Void { record_id: record.clone(), reason, recorded_on: void_on.unwrap_or(recorded_on) });
+            }
+            file.recorded.insert(record.clone(), Recording { on: recorded_on, by: row.get::<_, Option<String>>(6).unwrap_or_default() });
+            file.records.push(Record { id: record, subject: *id, behaviour: row.get(1), occurred_on, source: row.get(3), evidence: row.get(4) });
+        }
+        for row in transaction.query("SELECT seq, on_day, actor, body FROM events WHERE subject = $1 ORDER BY seq", &[&id.as_str()])? {
+            let seq: i64 = row.get(0);
+            let event = serde_json::from_str(row.get(3)).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
+            file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on: row.get(1), actor: row.get(2), event });
+        }
+        if self.rulebook_seq > 1 {
+            let since: Date = transaction.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
+            let mut entries = HashSet::new();
+            for row in transaction.query(
+                "SELECT entry_id FROM rulebook_entries WHERE subject = $1 AND rulebook_seq = $2",
+                &[&id.as_str(), &self.rulebook_seq],
+            )? {
+                let entry: String = row.get(0);
+                entries.insert(
+                    socred_core::process::EntryId::parse(&entry)
+                        .map_err(|e| StoreError::Corrupt(format!("subject {id}, carried-over entry {entry:?}: {e}")))?,
+                );
+            }
+            file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
+        }
+        transaction.commit()?;
+        Ok(file)
+    }
+
+    /// The registered name of a subject, if registered.
+    pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
+        Ok(self.connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
+    }
+}

@@ -1,0 +1,367 @@
+//! The PostgreSQL backend: the same ledger and the same log as the embedded
+//! store, on a server database that several socred processes share, laid
+//! out to be sharded by subject (migrations/postgres, docs/scaling.md).
+//!
+//! A store is named by its URL (`postgres://user@host:port/dbname`). Writes
+//! take the log's write lock by holding its head row `FOR UPDATE` for the
+//! transaction: whichever process writes, entries get consecutive numbers and
+//! one Merkle tree. Commits are durable: the store refuses to open on a
+//! server whose `synchronous_commit` or `fsync` is off.
+
+mod ledger;
+mod log;
+mod restore;
+mod rows;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+use socred_core::Rulebook;
+use socred_core::date::Moment;
+
+use crate::audit::{EntryFields, LedgerRow, RowDigest};
+use crate::clock::{Clock, Dating, TimeSettings, format_offset, parse_offset};
+use crate::error::{DatabaseError, Result, StorageCondition, StoreError};
+use crate::{Actor, LOG_FORMAT};
+
+pub use ledger::ImportBatch;
+
+/// The schema, as versioned migrations (`migrations/postgres/V<n>__<name>.sql`).
+mod migrations {
+    refinery::embed_migrations!("migrations/postgres");
+}
+
+/// Connections the pool keeps at most (the server's requests and its followers).
+pub const MAX_POOL_CONNECTIONS: u32 = 16;
+/// How long a request waits for a connection before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+pub(crate) type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// True when `text` names a PostgreSQL store rather than an SQLite file.
+pub fn is_postgres_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// The URL without its password, as messages and logs name the store.
+pub fn display_url(url: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| rest.split_once('@').map(|(user, host)| (scheme, user, host))) {
+        Some((scheme, user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(error: postgres::Error) -> StoreError {
+        let condition = match error.code() {
+            Some(code) if *code == postgres::error::SqlState::DISK_FULL => Some(StorageCondition::DiskFull),
+            Some(code) if *code == postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => Some(StorageCondition::ReadOnly),
+            Some(_) => None,
+            None if error.is_closed() || error.to_string().contains("connect") => Some(StorageCondition::CannotOpen),
+            None => None,
+        };
+        StoreError::Database(DatabaseError::new(error, condition))
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> StoreError {
+        StoreError::Database(DatabaseError::new(error, Some(StorageCondition::CannotOpen)))
+    }
+}
+
+/// A socred store on PostgreSQL.
+pub struct PgStore {
+    pool: Pool,
+    url: String,
+    clock: Clock,
+    origin: String,
+    rulebook: Arc<Rulebook>,
+    rulebook_seq: i64,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PgStore").field("url", &self.url).field("origin", &self.origin).finish()
+    }
+}
+
+fn connect(url: &str) -> Result<Pool> {
+    let config: postgres::Config =
+        url.parse().map_err(|e: postgres::Error| StoreError::invalid("db", format!("{}: {e}", display_url(url))))?;
+    let manager = PostgresConnectionManager::new(config, NoTls);
+    let pool = r2d2::Pool::builder().max_size(MAX_POOL_CONNECTIONS).min_idle(Some(1)).connection_timeout(POOL_WAIT).build(manager)?;
+    Ok(pool)
+}
+
+fn place(url: &str) -> PathBuf {
+    PathBuf::from(display_url(url))
+}
+
+/// The newest migration this build knows.
+fn known_migration() -> i64 {
+    migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
+}
+
+fn durable(connection: &mut Connection) -> Result<()> {
+    for setting in ["synchronous_commit", "fsync"] {
+        let value: String = connection.query_one(&format!("SHOW {setting}"), &[])?.get(0);
+        if value == "off" || value == "local" && setting == "fsync" {
+            return Err(StoreError::invalid(
+                "db",
+                format!("the server runs with {setting} = {value}: an acknowledged write could be lost; turn it on"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl PgStore {
+    /// Creates a store in the (empty) database at `url`: applies the
+    /// migrations and writes the first entry, `store.init`.
+    pub fn create(
+        url: &str,
+        rulebook_source: &str,
+        rulebook_file: &str,
+        actor: &Actor,
+        origin: &str,
+        time: TimeSettings,
+    ) -> Result<PgStore> {
+        let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
+        let clock = Clock::new(time);
+        clock.admit(actor.moment())?;
+        let pool = connect(url)?;
+        let mut connection = pool.get()?;
+        durable(&mut connection)?;
+        let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
+        if exists {
+            return Err(StoreError::AlreadyInitialised(place(url)));
+        }
+        migrations::migrations::runner().run(&mut *connection).map_err(|e| StoreError::Migration(e.to_string()))?;
+        let mut transaction = connection.transaction()?;
+        let mut writer = log::Writer::lock(&mut transaction)?;
+        let taken: i64 = transaction.query_one("SELECT count(*) FROM meta", &[])?.get(0);
+        if taken > 0 || writer.seq() != 1 {
+            return Err(StoreError::AlreadyInitialised(place(url)));
+        }
+        let secret = socred_auth::new_secret().map_err(|e| StoreError::Corrupt(format!("no randomness for the store's secret: {e}")))?;
+        let offset = format_offset(time.utc_offset);
+        for (key, value) in [
+            ("log_format", LOG_FORMAT),
+            ("origin", origin),
+            ("created_at", &actor.at_text()),
+            ("dating", time.dating.as_str()),
+            ("utc_offset", &offset),
+            ("secret", &secret),
+        ] {
+            transaction.execute("INSERT INTO meta (key, value) VALUES ($1, $2)", &[&key, &value])?;
+        }
+        let moment = actor.moment();
+        let row = LedgerRow::Rulebook { fingerprint: rulebook.fingerprint.clone(), recorded_ms: moment.unix_ms, recorded_on: moment.day };
+        let mut rows = EntryRows::new(writer.seq());
+        rows::insert_rulebook(&mut transaction, &mut rows, &row, 1, &rulebook.id, &rulebook.version, rulebook_source, rulebook_file)?;
+        let detail = serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "origin": origin,
+            "dating": time.dating.as_str(), "utc_offset": offset});
+        writer.append(&mut transaction, actor, "store.init", None, &detail, rows)?;
+        transaction.commit()?;
+        drop(connection);
+        Ok(PgStore { pool, url: display_url(url), clock, origin: origin.to_string(), rulebook: Arc::new(rulebook), rulebook_seq: 1 })
+    }
+
+    /// Opens an existing store; never creates one. The schema must be at the
+    /// migration this build knows.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let pool = connect(url)?;
+        let mut connection = pool.get()?;
+        durable(&mut connection)?;
+        let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
+        if !exists {
+            return Err(StoreError::NotInitialised(place(url)));
+        }
+        let applied: i64 = connection
+            .query_one("SELECT coalesce(max(version), 0)::bigint FROM refinery_schema_history", &[])
+            .map_err(|_| StoreError::NotAStore(place(url)))?
+            .get(0);
+        let known = known_migration();
+        if applied != known {
+            let what = if applied > known { "a newer socred wrote it" } else { "run `socred init` of this version to migrate it" };
+            return Err(StoreError::SchemaMismatch { path: place(url), found: applied, known, what });
+        }
+        let meta = |connection: &mut Connection, key: &str| -> Result<Option<String>> {
+            Ok(connection.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|row| row.get(0)))
+        };
+        if meta(&mut connection, "log_format")?.as_deref() != Some(LOG_FORMAT) {
+            return Err(StoreError::NotAStore(place(url)));
+        }
+        let origin = meta(&mut connection, "origin")?.ok_or_else(|| StoreError::Corrupt("meta `origin` is missing".into()))?;
+        let dating = meta(&mut connection, "dating")?
+            .as_deref()
+            .and_then(Dating::parse)
+            .ok_or_else(|| StoreError::Corrupt("meta `dating` is missing or unknown".into()))?;
+        let utc_offset = meta(&mut connection, "utc_offset")?
+            .as_deref()
+            .and_then(parse_offset)
+            .ok_or_else(|| StoreError::Corrupt("meta `utc_offset` is missing or unknown".into()))?;
+        let (rulebook, rulebook_seq) = load_active_rulebook(&mut connection)?;
+        drop(connection);
+        Ok(PgStore {
+            pool,
+            url: display_url(url),
+            clock: Clock::new(TimeSettings { dating, utc_offset }),
+            origin,
+            rulebook: Arc::new(rulebook),
+            rulebook_seq,
+        })
+    }
+
+    /// The store as messages name it: its URL without a password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn rulebook(&self) -> &Arc<Rulebook> {
+        &self.rulebook
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// An actor named `name`, dated now by the store's clock.
+    pub fn actor(&self, name: &str) -> Result<Actor> {
+        Actor::new(name, self.clock.now())
+    }
+
+    pub(crate) fn connection(&self) -> Result<Connection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// One write: the transaction, the log's write lock, the caller's rows
+    /// and checks, one audit entry (when `body` names one), the commit.
+    /// Nothing is written when `body` fails or names no entry.
+    pub(crate) fn write<T>(
+        &self,
+        actor: &Actor,
+        body: impl FnOnce(&mut postgres::Transaction<'_>, &mut EntryRows) -> Result<(T, Option<Entry>)>,
+    ) -> Result<T> {
+        self.clock.admit(actor.moment())?;
+        let mut connection = self.connection()?;
+        let mut transaction = connection.transaction()?;
+        let mut writer = log::Writer::lock(&mut transaction)?;
+        let mut rows = EntryRows::new(writer.seq());
+        let (value, entry) = body(&mut transaction, &mut rows)?;
+        let Some(entry) = entry else {
+            // Nothing to write: the transaction ends without a commit.
+            return Ok(value);
+        };
+        writer.append(&mut transaction, actor, &entry.action, entry.subject.as_deref(), &entry.detail, rows)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+}
+
+/// The audit entry a write appends.
+pub(crate) struct Entry {
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// The rows one entry writes: its number, each row's place among them, and
+/// the digest they make.
+pub(crate) struct EntryRows {
+    pub seq: i64,
+    ordinal: i32,
+    digest: RowDigest,
+}
+
+impl EntryRows {
+    fn new(seq: i64) -> EntryRows {
+        EntryRows { seq, ordinal: 0, digest: RowDigest::default() }
+    }
+
+    /// Adds `row` to the digest; returns its ordinal.
+    pub fn add(&mut self, row: &LedgerRow) -> i32 {
+        self.digest.add(row);
+        self.ordinal += 1;
+        self.ordinal
+    }
+
+    /// A record, added to the digest without building a row.
+    pub fn add_record(&mut self, record: &socred_core::record::Record, recorded: Moment) -> i32 {
+        self.digest.record(record.id.as_str(), &record.content(), recorded);
+        self.ordinal += 1;
+        self.ordinal
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.digest.rows()
+    }
+
+    fn finish(self, fields: impl FnOnce(String) -> EntryFields) -> EntryFields {
+        fields(self.digest.finish())
+    }
+}
+
+fn load_active_rulebook(connection: &mut Connection) -> Result<(Rulebook, i64)> {
+    let row = connection.query_one("SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1", &[])?;
+    let (source, file, fingerprint, seq): (String, String, String, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    let rulebook = Rulebook::from_toml(&source, &file)?;
+    if rulebook.fingerprint != fingerprint {
+        return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
+    }
+    Ok((rulebook, seq))
+}
+
+/// Fresh databases for tests and benchmarks: one per store, dropped after.
+pub mod testing {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// The server tests create their databases on (`SOCRED_TEST_POSTGRES`,
+    /// a URL of a database the user may create databases from).
+    pub fn admin_url() -> String {
+        std::env::var("SOCRED_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    /// A database created for one test, dropped (its sessions ended) on drop.
+    #[derive(Debug)]
+    pub struct FreshDatabase {
+        pub url: String,
+        name: String,
+    }
+
+    impl FreshDatabase {
+        /// Panics, naming the server, when PostgreSQL cannot be reached: a
+        /// test on PostgreSQL never passes by not running.
+        pub fn create(purpose: &str) -> FreshDatabase {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let admin = admin_url();
+            let name = format!("socred_{purpose}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("PostgreSQL at {admin} (SOCRED_TEST_POSTGRES) cannot be reached: {e}"));
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop a stale test database");
+            client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
+            let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
+            FreshDatabase { url: format!("{base}/{name}"), name }
+        }
+    }
+
+    impl Drop for FreshDatabase {
+        fn drop(&mut self) {
+            if let Ok(mut client) = postgres::Client::connect(&admin_url(), postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The PostgreSQL backend, each test on a database of its own: an SQLite
+//! store carried over by export and import-store signs the same checkpoint;
+//! writers in several processes' worth of handles share one log; tampering
+//! with the server database is found as it is in the file.
+
+use socred_auth::Role;
+use socred_core::date::parse_date;
+use socred_core::record::{Record, RecordId};
+use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
+use socred_log::merkle::Frontier;
+use socred_log::{SigningKey, from_hex, to_hex};
+use socred_store::audit::checkpoint::heads_of;
+use socred_store::postgres::testing::FreshDatabase;
+use socred_store::{Actor, CheckLog, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome, Reviewer, Store, StoreError};
+
+const PERSON: &str = "110101199003074514";
+const OTHER: &str = "440524198001010013";
+
+fn day(text: &str) -> Date {
+    parse_date(text).unwrap()
+}
+
+fn actor() -> Actor {
+    Actor::replayed("test-officer", day("2026-06-30")).unwrap()
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_seed("test.example/log", [7; 32]).unwrap()
+}
+
+fn record(record_id: &str, subject: &str, on: &str) -> Record {
+    Record {
+        id: RecordId::parse(record_id).unwrap(),
+        subject: SubjectId::parse(subject).unwrap(),
+        behaviour: "tax-evasion".into(),
+        occurred_on: day(on),
+        source: "Municipal Tax Bureau".into(),
+        evidence: None,
+    }
+}
+
+fn subject(id: &str, name: &str) -> NewSubject {
+    NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] }
+}
+
+/// An SQLite store with rows of every kind the log covers: subjects, a link,
+/// records, a void, an account and a token (seals), evidence, a report and
+/// its decision, a read and a check.
+fn populated_sqlite(dir: &std::path::Path) -> Store {
+    let mut store = Store::create(
+        &dir.join("s.db"),
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    store.add_subject(&subject(OTHER, "Zhao Lei"), &actor()).unwrap();
+    store.add_subject(&NewSubject { guardians: vec![SubjectId::parse(OTHER).unwrap()], ..subject(PERSON, "Zhang San") }, &actor()).unwrap();
+    store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor()).unwrap();
+    store.add_record(&record("tax-2", PERSON, "2025-04-01"), &actor()).unwrap();
+    store.void_record(&RecordId::parse("tax-2").unwrap(), "entered in error", &actor()).unwrap();
+    let account = NewAccount {
+        username: "officer-wang".into(),
+        role: Role::Officer,
+        password_hash: Some("$argon2id$not-a-real-hash".into()),
+        subject: None,
+        authority: Some("Municipal Tax Bureau".into()),
+        services: vec![],
+        behaviours: vec![],
+    };
+    store.add_account(&account, &actor()).unwrap();
+    let officer = store.account("officer-wang").unwrap().unwrap();
+    store.issue_token(&officer, "token-hash-1", "laptop", 30, &actor()).unwrap();
+    let evidence = store.add_evidence(b"%PDF-1.4 a photograph of the seat", &actor()).unwrap();
+    let report = NewReport {
+        id: Some("rep-1".into()),
+        reporter: SubjectId::parse(OTHER).unwrap(),
+        subject: SubjectId::parse(PERSON).unwrap(),
+        behaviour: "rail-disorder".into(),
+        occurred_on: day("2026-06-20"),
+        description: "took my seat".into(),
+        evidence: vec![evidence.hash],
+    };
+    let filed = store.file_report(&report, &Actor::replayed("zhao", day("2026-06-30")).unwrap()).unwrap();
+    let reviewer = Reviewer { actor: Actor::replayed("reviewer-a", day("2026-06-30")).unwrap(), subject: None };
+    store.review_report(&filed.id, &reviewer).unwrap();
+    store.decide_report(&filed.id, ReportOutcome::Verified, "seen on the operator's footage", &reviewer).unwrap();
+    store.log_access(&actor(), &SubjectId::parse(PERSON).unwrap(), "review", "file").unwrap();
+    let check = CheckLog {
+        at_ms: 1_782_000_000_000,
+        provider: "rail".into(),
+        subject: SubjectId::parse(PERSON).unwrap(),
+        subject_key: None,
+        service: "rail-ticket".into(),
+        as_of: day("2026-06-30"),
+        outcome: "allow",
+        reasons: vec![],
+    };
+    store.log_checks(&[check.clone(), check]).unwrap();
+    store
+}
+
+fn checkpoint_of(note: &str) -> socred_store::audit::LogHeads {
+    heads_of(&key().verifier().open(note).unwrap()).unwrap()
+}
+
+fn broken(store: &PgStore) -> String {
+    match store.audit_verify() {
+        Err(StoreError::AuditBroken(reason)) => reason,
+        other => panic!("tampering went unnoticed: {other:?}"),
+    }
+}
+
+fn sql(database: &FreshDatabase, statement: &str) {
+    postgres::Client::connect(&database.url, postgres::NoTls).unwrap().batch_execute(statement).unwrap();
+}
+
+/// A store carried from SQLite to PostgreSQL.
+fn carried() -> (tempfile::TempDir, FreshDatabase, Store, PgStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = populated_sqlite(dir.path());
+    sqlite.export(&dir.path().join("export"), None).unwrap();
+    let database = FreshDatabase::create("carried");
+    let pg = PgStore::import_export(&database.url, &dir.path().join("export"), None).unwrap();
+    (dir, database, sqlite, pg)
+}
+
+#[test]
+fn an_sqlite_store_carried_to_postgres_signs_the_same_checkpoint_and_goes_on() {
+    let (_dir, _database, sqlite, pg) = carried();
+    let time = "2026-06-30T12:00:00Z";
+    assert_eq!(pg.sign_checkpoint(&key(), time).unwrap(), sqlite.sign_checkpoint(&key(), time).unwrap());
+    let report = pg.audit_verify().unwrap();
+    let expected = sqlite.audit_verify().unwrap();
+    assert_eq!((report.entries, report.ledger_rows, &report.root), (expected.entries, expected.ledger_rows, &expected.root));
+    assert_eq!((report.accesses, report.checks, report.check_groups), (1, 2, 1));
+    // The file reads the same on both.
+    let id = SubjectId::parse(PERSON).unwrap();
+    let (on_pg, on_sqlite) = (pg.file(&id).unwrap(), sqlite.file(&id).unwrap());
+    assert_eq!(on_pg.records, on_sqlite.records);
+    assert_eq!(on_pg.voids, on_sqlite.voids);
+    assert_eq!(on_pg.reference, on_sqlite.reference);
+    // And the carried log goes on from where it was, extending its checkpoint.
+    let earlier = checkpoint_of(&pg.sign_checkpoint(&key(), time).unwrap());
+    pg.add_record(&record("tax-3", PERSON, "2025-05-01"), &actor()).unwrap();
+    pg.void_record(&RecordId::parse("tax-1").unwrap(), "paid in full", &actor()).unwrap();
+    assert_eq!(pg.audit_verify_against(Some(&earlier)).unwrap().entries, earlier.size + 2);
+    assert_eq!(pg.file(&id).unwrap().records.len(), on_sqlite.records.len() + 1);
+}
+
+#[test]
+fn an_altered_export_is_refused_and_leaves_the_database_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = populated_sqlite(dir.path());
+    let exported = dir.path().join("export");
+    sqlite.export(&exported, None).unwrap();
+    let entries = std::fs::read_to_string(exported.join("entries.ndjson")).unwrap();
+    std::fs::write(exported.join("entries.ndjson"), entries.replace("Zhang San", "Zhang Si")).unwrap();
+    let database = FreshDatabase::create("altered");
+    match PgStore::import_export(&database.url, &exported, None) {
+        Err(StoreError::Invalid { reason, .. }) => assert!(reason.contains("its rows do not make its digest"), "{reason}"),
+        other => panic!("an altered export was taken: {other:?}"),
+    }
+    assert!(matches!(PgStore::open(&database.url), Err(StoreError::NotInitialised(_))));
+}
+
+#[test]
+fn tampering_with_the_server_database_is_found() {
+    let cases = [
+        ("UPDATE records SET behaviour = 'volunteering' WHERE record_id = 'tax-1'", "the ledger rows it wrote were changed"),
+        ("UPDATE subjects SET name = 'Zhang Si' WHERE subject = '110101199003074514'", "the ledger rows it wrote were changed"),
+        ("DELETE FROM voids", "the ledger rows it wrote were changed"),
+        ("UPDATE report_events SET reasons = replace(reasons, 'footage', 'rumour')", "the ledger rows it wrote were changed"),
+        ("UPDATE reports SET description = 'nothing'", "the ledger rows it wrote were changed"),
+        ("UPDATE links SET kind = 'represents'", "the ledger rows it wrote were changed"),
+        ("UPDATE seals SET state = replace(state, 'officer', 'admin')", "the ledger rows it wrote were changed"),
+        ("UPDATE audit SET actor = 'someone else' WHERE seq = 2", "entry 2 was altered"),
+        ("DELETE FROM audit WHERE seq = 3", "entry 3 is missing"),
+        ("UPDATE evidence SET data = 'x'::bytea", "its stored bytes were changed"),
+        ("UPDATE accesses SET purpose = 'curiosity'", "the access log was altered"),
+        ("UPDATE check_groups SET data = data || 'x'::bytea", "the check log was altered"),
+        ("UPDATE meta SET value = 'replay-no-more' WHERE key = 'dating'", "setting `dating`"),
+    ];
+    for (tamper, expected) in cases {
+        let (_dir, database, _sqlite, pg) = carried();
+        sql(&database, tamper);
+        eprintln!("{tamper}");
+        let reason = broken(&pg);
+        assert!(reason.contains(expected), "`{tamper}`: {reason}");
+    }
+}
+
+#[test]
+fn a_truncated_log_with_its_head_recomputed_fails_against_a_checkpoint() {
+    let (_dir, database, _sqlite, pg) = carried();
+    pg.add_record(&record("tax-3", PERSON, "2025-05-01"), &actor()).unwrap();
+    let earlier = checkpoint_of(&pg.sign_checkpoint(&key(), "2026-06-30T12:00:00Z").unwrap());
+    sql(
+        &database,
+        "DELETE FROM records WHERE record_id = 'tax-3'; DELETE FROM record_ids WHERE record_id = 'tax-3';
+                    DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);",
+    );
+    assert!(broken(&pg).contains("stored head"), "the head still counts the deleted entry");
+    let mut client = postgres::Client::connect(&database.url, postgres::NoTls).unwrap();
+    let mut frontier = Frontier::default();
+    for row in client.query("SELECT hash FROM audit ORDER BY seq", &[]).unwrap() {
+        frontier.push(from_hex(row.get(0)).unwrap());
+    }
+    let nodes: String = frontier.nodes().iter().map(to_hex).collect();
+    client.execute("UPDATE log_head SET size = $1, nodes = $2 WHERE log = 'audit'", &[&(frontier.size() as i64), &nodes]).unwrap();
+    pg.audit_verify().unwrap();
+    match pg.audit_verify_against(Some(&earlier)) {
+        Err(StoreError::AuditBroken(reason)) => assert!(reason.contains("newest entries were removed"), "{reason}"),
+        other => panic!("a truncated log passed against its checkpoint: {other:?}"),
+    }
+}
+
+/// Writers on separate handles (separate pools, as separate servers have)
+/// append to one log: consecutive numbers, one tree, no lost or doubled write.
+#[test]
+fn writers_on_several_handles_share_one_log() {
+    let database = FreshDatabase::create("writers");
+    let first = PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    first.add_subject(&subject(PERSON, "Zhang San"), &actor()).unwrap();
+    first.add_subject(&subject(OTHER, "Zhao Lei"), &actor()).unwrap();
+    let before = first.log_heads().unwrap().size;
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let url = database.url.clone();
+            std::thread::spawn(move || {
+                let store = PgStore::open(&url).unwrap();
+                for n in 0..25 {
+                    let subject = if n % 2 == 0 { PERSON } else { OTHER };
+                    store.add_record(&record(&format!("w{writer}-{n}"), subject, "2025-03-01"), &actor()).unwrap();
+                    // The same record again from another writer is a duplicate, never a second row.
+                    store.add_record(&record(&format!("w0-{n}"), if n % 2 == 0 { PERSON } else { OTHER }, "2025-03-01"), &actor()).ok();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let report = first.audit_verify().unwrap();
+    assert_eq!(report.entries, before + 100, "one entry a record, none for a duplicate");
+    let records = first.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len()
+        + first.file(&SubjectId::parse(OTHER).unwrap()).unwrap().records.len();
+    assert_eq!(records, 100);
+}
+
+#[test]
+fn a_second_create_and_a_missing_store_are_named() {
+    let database = FreshDatabase::create("twice");
+    let create = || PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &actor(), "o", socred_store::TimeSettings::replay());
+    assert!(matches!(PgStore::open(&database.url), Err(StoreError::NotInitialised(_))));
+    create().unwrap();
+    assert!(matches!(create(), Err(StoreError::AlreadyInitialised(_))));
+    assert!(matches!(PgStore::open("postgres://nobody@127.0.0.1:1/none"), Err(StoreError::Database(_))));
+    assert!(matches!(PgStore::open("postgres://user@host:notaport/db"), Err(StoreError::Invalid { .. })));
+}
