@@ -9,8 +9,11 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+mod postgres;
+
 use serde::{Deserialize, Serialize};
 use socred_core::record::RecordInput;
+pub use postgres::import_postgres;
 pub use socred_store::PartnerScope;
 use socred_store::{Actor, LineError, PartnerBatch, RowOutcome, Store, StoreError};
 

@@ -87,6 +87,17 @@ impl DatabaseError {
     }
 }
 
+impl DatabaseError {
+    /// With a message of the backend's choosing (its error's own text is terse).
+    pub(crate) fn described(
+        message: String,
+        source: impl std::error::Error + Send + Sync + 'static,
+        condition: Option<StorageCondition>,
+    ) -> DatabaseError {
+        DatabaseError { message, ..DatabaseError::new(source, condition) }
+    }
+}
+
 impl std::fmt::Display for DatabaseError {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str(&self.message)

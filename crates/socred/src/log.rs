@@ -10,14 +10,21 @@ use socred_store::audit::{InclusionProof, ProvenItem};
 use socred_store::{Store, audit::checkpoint::heads_of};
 
 use crate::cli::{AuditCommand, Cli};
+use crate::store::CliStore;
 use crate::{open, print_json, refuse};
 
 /// A checkpoint or a proof file is at most this long.
 const MAX_PROOF_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The checkpoint key's file: `--log-key`, or the store's path with `.log-key` appended.
+/// The checkpoint key's file: `--log-key`, or the store's path with
+/// `.log-key` appended (for a PostgreSQL store, `<database>.log-key` in the
+/// current directory).
 pub fn key_path(cli: &Cli) -> PathBuf {
     cli.log_key.clone().unwrap_or_else(|| {
+        if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            let database = url.rsplit('/').next().unwrap_or("socred").split('?').next().unwrap_or("socred");
+            return PathBuf::from(format!("{database}.log-key"));
+        }
         let mut path = cli.db.clone().into_os_string();
         path.push(".log-key");
         PathBuf::from(path)
@@ -77,15 +84,24 @@ fn read_bounded(field: &str, path: &Path) -> Result<String> {
 
 pub fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
     match command {
+        AuditCommand::Prove { record, case, event, verify, verifier_key } => {
+            prove(cli, record.as_deref(), case.as_deref(), event, verify.as_deref(), verifier_key.as_deref())
+        }
+        other => audit_on(cli, &open(cli)?, other),
+    }
+}
+
+/// The audit commands that run on either backend.
+pub(crate) fn audit_on(cli: &Cli, store: &impl CliStore, command: &AuditCommand) -> Result<()> {
+    match command {
         AuditCommand::Verify { json, checkpoint, verifier_key } => {
-            let store = open(cli)?;
             let earlier = match checkpoint {
                 None => None,
                 Some(path) => {
                     let note = read_bounded("--checkpoint", path)?;
                     let key = verifier(cli, verifier_key.as_deref())?;
                     let checkpoint = key.open(&note).map_err(|e| refuse("--checkpoint", e))?;
-                    if checkpoint.origin != store.origin()? {
+                    if checkpoint.origin != store.origin_name()? {
                         return Err(refuse("--checkpoint", format!("it is of the log {:?}, not of this store", checkpoint.origin)));
                     }
                     Some(heads_of(&checkpoint)?)
@@ -105,12 +121,11 @@ pub fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
             }
             Ok(())
         }
-        AuditCommand::Log { subject, limit, json } => crate::audit_log(cli, subject.as_deref(), *limit, *json),
-        AuditCommand::Head => crate::audit_head(cli),
+        AuditCommand::Log { subject, limit, json } => crate::audit_log(store, subject.as_deref(), *limit, *json),
+        AuditCommand::Head => crate::audit_head(store),
         AuditCommand::Keygen => {
-            let store = open(cli)?;
             let path = key_path(cli);
-            let (key, created) = create_key(&path, &store.origin()?)?;
+            let (key, created) = create_key(&path, &store.origin_name()?)?;
             println!("{} {}", if created { "created" } else { "kept the existing key" }, path.display());
             println!("verifier key: {}", key.verifier().to_text());
             Ok(())
@@ -120,40 +135,48 @@ pub fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
             Ok(())
         }
         AuditCommand::Checkpoint => {
-            let store = open(cli)?;
             let key = load_key(&key_path(cli))?;
             print!("{}", store.sign_checkpoint(&key, &socred_store::wall_clock_rfc3339())?);
             Ok(())
         }
-        AuditCommand::Prove { record, case, event, verify, verifier_key } => {
-            if let Some(path) = verify {
-                let proof: InclusionProof = serde_json::from_str(&read_bounded("--verify", path)?)
-                    .map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
-                let key = verifier(cli, verifier_key.as_deref())?;
-                let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
-                println!(
-                    "proof valid: {:?} was written by audit entry {} ({} at {}), which is leaf {} of the log {} at size {} signed by {}",
-                    proof.item,
-                    proof.entry.seq,
-                    proof.entry.action,
-                    proof.entry.at,
-                    proof.index,
-                    checkpoint.origin,
-                    checkpoint.size,
-                    key.name()
-                );
-                return Ok(());
-            }
-            let item = match (record, case) {
-                (Some(record_id), None) => ProvenItem::Record { record_id: record_id.clone() },
-                (None, Some(case)) => ProvenItem::Event { case: case.clone(), event: event.clone() },
-                _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
-            };
-            let store: Store = open(cli)?;
-            let key = load_key(&key_path(cli))?;
-            print_json(&store.prove(&item, &key, &socred_store::wall_clock_rfc3339())?)
-        }
+        AuditCommand::Prove { .. } => unreachable!("answered by `audit`"),
     }
+}
+
+fn prove(
+    cli: &Cli,
+    record: Option<&str>,
+    case: Option<&str>,
+    event: &str,
+    verify: Option<&Path>,
+    verifier_key: Option<&str>,
+) -> Result<()> {
+    if let Some(path) = verify {
+        let proof: InclusionProof =
+            serde_json::from_str(&read_bounded("--verify", path)?).map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
+        let key = verifier(cli, verifier_key)?;
+        let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
+        println!(
+            "proof valid: {:?} was written by audit entry {} ({} at {}), which is leaf {} of the log {} at size {} signed by {}",
+            proof.item,
+            proof.entry.seq,
+            proof.entry.action,
+            proof.entry.at,
+            proof.index,
+            checkpoint.origin,
+            checkpoint.size,
+            key.name()
+        );
+        return Ok(());
+    }
+    let item = match (record, case) {
+        (Some(record_id), None) => ProvenItem::Record { record_id: record_id.to_string() },
+        (None, Some(case)) => ProvenItem::Event { case: case.to_string(), event: event.to_string() },
+        _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
+    };
+    let store: Store = open(cli)?;
+    let key = load_key(&key_path(cli))?;
+    print_json(&store.prove(&item, &key, &socred_store::wall_clock_rfc3339())?)
 }
 
 pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
@@ -191,9 +214,13 @@ pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result
     } else {
         None
     };
-    let store = Store::import_export(&cli.db, dir, signed.as_ref().map(|(heads, _, _)| heads))?;
-    let report = store.audit_verify()?;
-    println!("rebuilt {}: {} entries, root {}; audit verify passes", cli.db.display(), report.entries, report.root);
+    let heads = signed.as_ref().map(|(heads, _, _)| heads);
+    let report = match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => socred_store::PgStore::import_export(url, dir, heads)?.audit_verify()?,
+        None => Store::import_export(&cli.db, dir, heads)?.audit_verify()?,
+    };
+    let place = cli.db.to_str().map(socred_store::postgres::display_url).unwrap_or_else(|| cli.db.display().to_string());
+    println!("rebuilt {place}: {} entries, root {}; audit verify passes", report.entries, report.root);
     if let Some((heads, signer, from_export)) = signed {
         println!(
             "the rebuilt head is the export's signed checkpoint (size {}, signed by {signer}){}",

@@ -9,7 +9,9 @@ mod cli;
 mod demo;
 mod due;
 mod log;
+mod postgres;
 mod render;
+mod store;
 mod reports;
 
 use std::fs::File;
@@ -31,6 +33,7 @@ use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
+use store::CliStore;
 
 /// An input the CLI refuses: printed as `error: FIELD: REASON`, exit status 1.
 #[derive(Debug)]
@@ -88,9 +91,13 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
         Some(socred_store::StorageCondition::DiskFull) => {
             Some(format!("the disk that holds {} is full; nothing was stored: free space and run the command again", db.display()))
         }
-        Some(socred_store::StorageCondition::CannotOpen) => {
-            Some(format!("cannot open {}: the directory must exist and be writable", db.display()))
-        }
+        Some(socred_store::StorageCondition::CannotOpen) => match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => Some(format!(
+                "cannot connect to {}: PostgreSQL must be running there and the database must exist (createdb)",
+                socred_store::postgres::display_url(url)
+            )),
+            None => Some(format!("cannot open {}: the directory must exist and be writable", db.display())),
+        },
         _ => None,
     };
     match hint {
@@ -100,17 +107,17 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
 }
 
 /// The acting user, now by the store's clock (the day of --on in a replay store).
-fn actor(cli: &Cli, store: &Store) -> Result<Actor> {
-    store.actor(&cli.actor).map_err(|e| refuse("--actor", e))
+fn actor(cli: &Cli, store: &impl CliStore) -> Result<Actor> {
+    Actor::new(&cli.actor, CliStore::clock(store).now()).map_err(|e| refuse("--actor", e))
 }
 
 /// Today by the store's clock: the default of every `--as-of`.
-fn today(store: &Store) -> Date {
-    store.clock().today()
+fn today(store: &impl CliStore) -> Date {
+    CliStore::clock(store).today()
 }
 
 /// `--known-on DAY`: not after today; `--as-of` then defaults to it.
-fn read_dates(store: &Store, as_of: Option<&str>, known_on: Option<&str>) -> Result<(Date, Option<Date>)> {
+fn read_dates(store: &impl CliStore, as_of: Option<&str>, known_on: Option<&str>) -> Result<(Date, Option<Date>)> {
     let known_on = known_on.map(|d| parse_date("--known-on", d)).transpose()?;
     if let Some(day) = known_on
         && day > today(store)
@@ -175,38 +182,92 @@ fn read_rulebook(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
 }
 
+pub(crate) struct ShowArgs<'a> {
+    pub id: &'a str,
+    pub as_of: &'a Option<String>,
+    pub known_on: &'a Option<String>,
+    pub purpose: &'a str,
+    pub json: bool,
+}
+
+/// The assessment as the ledger stood at the end of a day (`--known-on`).
+type AssessKnownOn<'a> = &'a dyn Fn(Date, &SubjectId, Date) -> Result<socred_core::assess::Assessment>;
+
+/// `socred show`: a subject's assessment, explained; the read is logged.
+pub(crate) fn show_on(cli: &Cli, store: &impl CliStore, args: ShowArgs<'_>, known: AssessKnownOn<'_>) -> Result<()> {
+    let id = parse_subject("ID", args.id)?;
+    let (as_of, known_on) = read_dates(store, args.as_of.as_deref(), args.known_on.as_deref())?;
+    let info = store.subject_info(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+    store.log_read_by(&actor(cli, store)?, &id, args.purpose, "assessment").map_err(purpose_error)?;
+    let assessment = match known_on {
+        Some(day) => known(day, &id, as_of)?,
+        None => CliStore::assessment(store, &id, as_of)?,
+    };
+    if args.json {
+        let mut value = serde_json::to_value(&assessment)?;
+        let object = value.as_object_mut().expect("an assessment is an object");
+        object.insert("name".into(), info.name.clone().into());
+        object.insert("kind".into(), serde_json::to_value(info.kind)?);
+        object.insert(
+            "links".into(),
+            serde_json::json!({
+                "guardians": info.guardians, "children": info.children,
+                "represents": info.represents, "representatives": info.representatives,
+            }),
+        );
+        print_json(&value)
+    } else {
+        print!("{}", render::assessment(&info, &assessment));
+        Ok(())
+    }
+}
+
+/// What `socred init` creates a store with, whichever the backend.
+pub(crate) struct Settings {
+    pub source: String,
+    pub label: String,
+    pub actor: Actor,
+    pub origin: String,
+    pub time: socred_store::TimeSettings,
+}
+
+pub(crate) fn init_settings(cli: &Cli, rulebook: Option<&Path>, replay: bool, utc_offset: &str, origin: Option<&str>) -> Result<Settings> {
+    let (source, label) = match rulebook {
+        Some(path) => (read_rulebook(path)?, path.display().to_string()),
+        None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
+    };
+    let utc_offset = socred_store::parse_offset(utc_offset)
+        .ok_or_else(|| refuse("--utc-offset", format!("{utc_offset:?} is not an offset such as +08:00 (at most ±14:00)")))?;
+    let dating = if replay { socred_store::Dating::Replay } else { socred_store::Dating::Clock };
+    let time = socred_store::TimeSettings { dating, utc_offset };
+    let moment = match &cli.on {
+        Some(_) if !replay => {
+            return Err(refuse("--on", "only a store created with --replay takes a date; a live store dates every act by its clock"));
+        }
+        Some(text) => socred_core::date::Moment::start_of(parse_date("--on", text)?, utc_offset),
+        None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
+    };
+    let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse("--actor", e))?;
+    let origin = match origin {
+        Some(origin) => {
+            socred_log::checkpoint::check_origin(origin).map_err(|e| refuse("--origin", e))?;
+            origin.to_string()
+        }
+        None => {
+            let secret = socred_auth::new_secret().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            format!("socred/{}", &secret[secret.len() - 16..])
+        }
+    };
+    Ok(Settings { source, label, actor, origin, time })
+}
+
 fn run(cli: Cli) -> Result<()> {
+    if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        return postgres::run(&cli, url);
+    }
     match &cli.command {
         Command::Init { rulebook, replay, utc_offset, origin } => {
-            let (source, label) = match rulebook {
-                Some(path) => (read_rulebook(path)?, path.display().to_string()),
-                None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
-            };
-            let utc_offset = socred_store::parse_offset(utc_offset)
-                .ok_or_else(|| refuse("--utc-offset", format!("{utc_offset:?} is not an offset such as +08:00 (at most ±14:00)")))?;
-            let dating = if *replay { socred_store::Dating::Replay } else { socred_store::Dating::Clock };
-            let time = socred_store::TimeSettings { dating, utc_offset };
-            let moment = match &cli.on {
-                Some(_) if !replay => {
-                    return Err(refuse(
-                        "--on",
-                        "only a store created with --replay takes a date; a live store dates every act by its clock",
-                    ));
-                }
-                Some(text) => socred_core::date::Moment::start_of(parse_date("--on", text)?, utc_offset),
-                None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
-            };
-            let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse("--actor", e))?;
-            let origin = match origin {
-                Some(origin) => {
-                    socred_log::checkpoint::check_origin(origin).map_err(|e| refuse("--origin", e))?;
-                    origin.clone()
-                }
-                None => {
-                    let secret = socred_auth::new_secret().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                    format!("socred/{}", &secret[secret.len() - 16..])
-                }
-            };
+            let Settings { source, label, actor, origin, time } = init_settings(&cli, rulebook.as_deref(), *replay, utc_offset, origin.as_deref())?;
             let store = Store::create(&cli.db, &source, &label, &actor, &origin, time)?;
             let key_path = log::key_path(&cli);
             let (key, created) = log::create_key(&key_path, &origin)
@@ -238,32 +299,10 @@ fn run(cli: Cli) -> Result<()> {
             import(&cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }
         Command::Show { id, as_of, known_on, purpose, json } => {
-            let id = parse_subject("ID", id)?;
             let store = open(&cli)?;
-            let (as_of, known_on) = read_dates(&store, as_of.as_deref(), known_on.as_deref())?;
-            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store.log_read_by(&actor(&cli, &store)?, &id, purpose, "assessment").map_err(purpose_error)?;
-            let assessment = match known_on {
-                Some(day) => store.known_on(day)?.assessment(&id, as_of)?,
-                None => store.assessment(&id, as_of)?,
-            };
-            if *json {
-                let mut value = serde_json::to_value(&assessment)?;
-                let object = value.as_object_mut().expect("an assessment is an object");
-                object.insert("name".into(), info.name.clone().into());
-                object.insert("kind".into(), serde_json::to_value(info.kind)?);
-                object.insert(
-                    "links".into(),
-                    serde_json::json!({
-                        "guardians": info.guardians, "children": info.children,
-                        "represents": info.represents, "representatives": info.representatives,
-                    }),
-                );
-                print_json(&value)
-            } else {
-                print!("{}", render::assessment(&info, &assessment));
-                Ok(())
-            }
+            show_on(&cli, &store, ShowArgs { id, as_of, known_on, purpose, json: *json }, &|day, id, as_of| {
+                Ok(store.known_on(day)?.assessment(id, as_of)?)
+            })
         }
         Command::Serve { addr, readers, insecure_cookies, log_json, trusted_proxies } => {
             serve(&cli, *addr, *readers, *insecure_cookies, *log_json, trusted_proxies)
@@ -513,6 +552,10 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
 }
 
 fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
+    subject_on(cli, &mut open(cli)?, command)
+}
+
+pub(crate) fn subject_on(cli: &Cli, store: &mut impl CliStore, command: &SubjectCommand) -> Result<()> {
     match command {
         SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
             let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
@@ -523,8 +566,8 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
             let guardians = guardian.iter().map(|g| parse_subject("--guardian", g)).collect::<Result<Vec<_>>>()?;
             let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
             let subject = NewSubject { id, name: name.clone(), guardians, represents };
-            let mut store = open(cli)?;
-            let outcome = store.add_subject(&subject, &actor(cli, &store)?).map_err(|e| match e {
+            let actor = actor(cli, store)?;
+            let outcome = store.add_subject(&subject, &actor).map_err(|e| match e {
                 StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
                 other => other.into(),
             })?;
@@ -544,9 +587,8 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
         }
         SubjectCommand::Show { id, purpose, json } => {
             let id = parse_subject("ID", id)?;
-            let store = open(cli)?;
-            let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-            store.log_read_by(&actor(cli, &store)?, &id, purpose, "subject").map_err(purpose_error)?;
+            let info = store.subject_info(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+            store.log_read_by(&actor(cli, store)?, &id, purpose, "subject").map_err(purpose_error)?;
             if *json {
                 print_json(&info)
             } else {
@@ -558,11 +600,14 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
 }
 
 fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
+    record_on(cli, &mut open(cli)?, command)
+}
+
+pub(crate) fn record_on(cli: &Cli, store: &mut impl CliStore, command: &RecordCommand) -> Result<()> {
     match command {
         RecordCommand::Add { subject, behaviour, at, source, evidence, record_id, json } => {
-            let mut store = open(cli)?;
             let input = RecordInput { id: record_id.as_deref(), subject, behaviour, at, source, evidence: evidence.as_deref() };
-            let record = input.validate(store.rulebook(), today(&store)).map_err(|problems| {
+            let record = input.validate(store.rulebook(), today(store)).map_err(|problems| {
                 let flag = |field: &str| match field {
                     "id" => "--record-id".to_string(),
                     other => format!("--{other}"),
@@ -570,7 +615,8 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
                 let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
                 refuse("", text)
             })?;
-            let outcome = store.add_record(&record, &actor(cli, &store)?)?;
+            let actor = actor(cli, store)?;
+            let outcome = store.add_record(&record, &actor)?;
             if *json {
                 print_json(&serde_json::json!({"record_id": record.id, "subject": record.subject, "result": outcome}))
             } else {
@@ -593,8 +639,8 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
         RecordCommand::Void { record_id, reason, json } => {
             let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
             check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
-            let mut store = open(cli)?;
-            let outcome = store.void_record(&id, reason, &actor(cli, &store)?)?;
+            let actor = actor(cli, store)?;
+            let outcome = store.void_record(&id, reason, &actor)?;
             if *json {
                 print_json(&serde_json::json!({"record_id": id, "result": outcome}))
             } else {
@@ -612,6 +658,12 @@ fn record(cli: &Cli, command: &RecordCommand) -> Result<()> {
     }
 }
 
+/// The store an import writes to.
+enum Target {
+    Sqlite(Store),
+    Postgres(socred_store::PgStore),
+}
+
 fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
     if file.is_dir() {
         return Err(refuse("FILE", format!("{} is a directory; import takes one file", file.display())));
@@ -624,8 +676,14 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     };
     let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut store = open(cli)?;
-    let actor = actor(cli, &store)?;
+    let mut target = match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => Target::Postgres(postgres::open(cli, url)?),
+        None => Target::Sqlite(open(cli)?),
+    };
+    let actor = match &target {
+        Target::Sqlite(store) => actor(cli, store)?,
+        Target::Postgres(store) => actor(cli, store)?,
+    };
     let rejects_path: PathBuf = rejects.map(Path::to_path_buf).unwrap_or_else(|| {
         let mut name = file.as_os_str().to_owned();
         name.push(".rejected");
@@ -646,15 +704,13 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = std::time::Instant::now();
-    let report = socred_ingest::import(
-        &mut store,
-        BufReader::with_capacity(1 << 20, input),
-        ImportOptions { format, skip_invalid },
-        &actor,
-        &file.display().to_string(),
-        rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects),
-        &mut |bytes| progress.set_position(bytes),
-    )
+    let (reader, options, label) = (BufReader::with_capacity(1 << 20, input), ImportOptions { format, skip_invalid }, file.display().to_string());
+    let rejects_sink = rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects);
+    let mut progressed = |bytes| progress.set_position(bytes);
+    let report = match &mut target {
+        Target::Sqlite(store) => socred_ingest::import(store, reader, options, &actor, &label, rejects_sink, &mut progressed),
+        Target::Postgres(store) => socred_ingest::import_postgres(store, reader, options, &actor, &label, rejects_sink, &mut progressed),
+    }
     .map_err(|e| match e {
         socred_ingest::IngestError::Header(reason) => refuse("header", reason),
         socred_ingest::IngestError::Store(store) => store.into(),
@@ -711,8 +767,7 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     Ok(())
 }
 
-pub(crate) fn audit_log(cli: &Cli, subject: Option<&str>, limit: u32, json: bool) -> Result<()> {
-    let store = open(cli)?;
+pub(crate) fn audit_log(store: &impl CliStore, subject: Option<&str>, limit: u32, json: bool) -> Result<()> {
     let subject = subject.map(|s| parse_subject("--subject", s)).transpose()?;
     let entries = store.audit_recent(subject.as_ref(), limit)?;
     if json {
@@ -732,11 +787,13 @@ pub(crate) fn audit_log(cli: &Cli, subject: Option<&str>, limit: u32, json: bool
     Ok(())
 }
 
-pub(crate) fn audit_head(cli: &Cli) -> Result<()> {
-    let store = open(cli)?;
-    let (seq, hash) = store.audit_head()?;
+pub(crate) fn audit_head(store: &impl CliStore) -> Result<()> {
+    let (seq, hash) = match store.audit_recent(None, 1)?.into_iter().next() {
+        Some(entry) => (entry.seq, entry.hash),
+        None => (0, socred_store::audit::GENESIS.to_string()),
+    };
     println!("{seq} {hash}");
-    let time = store.clock().settings();
+    let time = CliStore::clock(store).settings();
     match time.dating {
         socred_store::Dating::Replay => println!(
             "replay store: acts are dated by the caller (--on), not by the clock; days in UTC{}",
@@ -754,13 +811,13 @@ pub trait LogRead {
     fn log_read_by(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
 }
 
-impl LogRead for Store {
+impl<S: CliStore> LogRead for S {
     fn log_read_by(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError> {
         check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
         if actor.name() == subject.as_str() {
             return Ok(());
         }
-        self.log_access(actor, subject, purpose, what)
+        CliStore::log_access(self, actor, subject, purpose, what)
     }
 }
 

@@ -31,9 +31,7 @@ fn help_is_available_for_every_command() {
     }
 }
 
-#[test]
-fn a_subject_is_recorded_shown_and_explained() {
-    let env = Env::new();
+fn a_subject_is_recorded_shown_and_explained(env: Env) {
     env.add_people();
     env.ok(&[
         "record",
@@ -86,9 +84,7 @@ fn a_subject_is_recorded_shown_and_explained() {
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "record.void" && e["actor"] == "test-officer"));
 }
 
-#[test]
-fn commands_are_idempotent() {
-    let env = Env::new();
+fn commands_are_idempotent(env: Env) {
     env.add_people();
     let add = ["record", "add", "--subject", PERSON, "--behaviour", "jaywalking", "--at", "2025-01-01", "--source", "Traffic Police"];
     let first = env.json(&add);
@@ -187,9 +183,7 @@ fn rulebook_activate_refuses_garbage_and_dropped_behaviours() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn subject_add_refuses_garbage() {
-    let env = Env::new();
+fn subject_add_refuses_garbage(env: Env) {
     env.ok(&["subject", "add", "--id", GUARDIAN, "--name", "Wang Fang"]);
     env.ok(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
     let fingerprint = env.fingerprint();
@@ -228,9 +222,7 @@ fn subject_add_refuses_garbage() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn record_add_refuses_garbage() {
-    let env = Env::new();
+fn record_add_refuses_garbage(env: Env) {
     env.add_people();
     env.ok(&[
         "record",
@@ -300,9 +292,7 @@ fn record_add_refuses_garbage() {
     }
 }
 
-#[test]
-fn record_void_refuses_garbage() {
-    let env = Env::new();
+fn record_void_refuses_garbage(env: Env) {
     env.add_people();
     env.ok(&[
         "record",
@@ -330,9 +320,7 @@ fn record_void_refuses_garbage() {
     assert_eq!(env.fingerprint(), fingerprint, "the same void again is a no-op");
 }
 
-#[test]
-fn show_and_audit_refuse_garbage() {
-    let env = Env::new();
+fn show_and_audit_refuse_garbage(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     env.refused(&["show", "123"], &["ID", "18 characters"]);
@@ -429,3 +417,12 @@ fn errors_say_each_cause_once_and_name_the_store_when_it_cannot_be_opened() {
     assert!(stderr.contains("the directory must exist and be writable"), "{stderr}");
     assert!(stderr.contains(missing.to_str().unwrap()), "{stderr}");
 }
+
+on_both_backends!(
+    a_subject_is_recorded_shown_and_explained,
+    commands_are_idempotent,
+    subject_add_refuses_garbage,
+    record_add_refuses_garbage,
+    record_void_refuses_garbage,
+    show_and_audit_refuse_garbage,
+);

@@ -9,9 +9,7 @@ fn ndjson_line(id: &str, subject: &str, behaviour: &str, at: &str) -> String {
     format!(r#"{{"id":"{id}","subject":"{subject}","behaviour":"{behaviour}","at":"{at}","source":"Traffic Police"}}"#)
 }
 
-#[test]
-fn an_ndjson_file_imports_once() {
-    let env = Env::new();
+fn an_ndjson_file_imports_once(env: Env) {
     env.add_people();
     let content = [
         ndjson_line("n1", PERSON, "jaywalking", "2025-01-01"),
@@ -34,9 +32,7 @@ fn an_ndjson_file_imports_once() {
     env.ok(&["audit", "verify"]);
 }
 
-#[test]
-fn a_csv_file_imports_with_optional_columns_in_any_order() {
-    let env = Env::new();
+fn a_csv_file_imports_with_optional_columns_in_any_order(env: Env) {
     env.add_people();
     let file = env.write(
         "records.csv",
@@ -86,9 +82,7 @@ fn bad_ndjson() -> Vec<(String, &'static str, &'static str)> {
     ]
 }
 
-#[test]
-fn one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed() {
-    let env = Env::new();
+fn one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed(env: Env) {
     env.add_people();
     env.ok(&[
         "record",
@@ -136,9 +130,7 @@ fn one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn invalid_utf8_is_a_bad_row() {
-    let env = Env::new();
+fn invalid_utf8_is_a_bad_row(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     let mut content = ndjson_line("g1", PERSON, "volunteering", "2025-01-05").into_bytes();
@@ -148,9 +140,7 @@ fn invalid_utf8_is_a_bad_row() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn skip_invalid_stores_the_good_rows_and_writes_the_bad_ones_aside() {
-    let env = Env::new();
+fn skip_invalid_stores_the_good_rows_and_writes_the_bad_ones_aside(env: Env) {
     env.add_people();
     let good = [ndjson_line("g1", PERSON, "volunteering", "2025-01-05"), ndjson_line("g2", GUARDIAN, "volunteering", "2025-01-06")];
     let bad = [ndjson_line("b1", OTHER_PERSON, "jaywalking", "2025-01-01"), "{broken".to_string()];
@@ -176,9 +166,7 @@ fn skip_invalid_stores_the_good_rows_and_writes_the_bad_ones_aside() {
     assert_eq!(written, format!("subject,behaviour,at,source\n{PERSON},blood-donation,not-a-date,Centre\n"));
 }
 
-#[test]
-fn bad_csv_files_and_rows_are_refused() {
-    let env = Env::new();
+fn bad_csv_files_and_rows_are_refused(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     let cases = [
@@ -214,9 +202,7 @@ fn bad_csv_files_and_rows_are_refused() {
     }
 }
 
-#[test]
-fn import_arguments_are_checked() {
-    let env = Env::new();
+fn import_arguments_are_checked(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     env.refused(&["import", env.path("missing.ndjson").to_str().unwrap()], &["FILE", "missing.ndjson"]);
@@ -231,3 +217,13 @@ fn import_arguments_are_checked() {
     // --format overrides the extension.
     env.ok(&["import", odd.to_str().unwrap(), "--format", "ndjson"]);
 }
+
+on_both_backends!(
+    an_ndjson_file_imports_once,
+    a_csv_file_imports_with_optional_columns_in_any_order,
+    one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed,
+    invalid_utf8_is_a_bad_row,
+    skip_invalid_stores_the_good_rows_and_writes_the_bad_ones_aside,
+    bad_csv_files_and_rows_are_refused,
+    import_arguments_are_checked,
+);

@@ -11,7 +11,7 @@ use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, Recording, Subject
 use socred_core::{Date, SubjectId, SubjectKind};
 
 use super::rows::{Owners, RecordCopy, index_record_ids, insert_row};
-use super::{Entry, PgStore};
+use super::{Entry, EntryRows, PgStore};
 use crate::audit::LedgerRow;
 use crate::error::{Result, StoreError};
 use crate::import::MAX_SESSION_RECORDS;
@@ -39,7 +39,7 @@ impl Owners for Owner {
 
 /// The subjects on whose files `person` may not act: their own, and those
 /// they are linked to (ward, guardian, an organisation they represent).
-fn conflicted_with(transaction: &mut Transaction<'_>, person: &SubjectId) -> Result<HashSet<String>> {
+fn conflicted_with(transaction: &mut impl postgres::GenericClient, person: &SubjectId) -> Result<HashSet<String>> {
     let mut subjects = HashSet::from([person.as_str().to_string()]);
     for row in transaction.query(
         "SELECT other FROM links WHERE subject = $1 UNION SELECT subject FROM links WHERE other = $1 AND kind = 'guardian'",
@@ -151,127 +151,50 @@ impl PgStore {
     }
 
     /// Writes a batch of records in one transaction with one audit entry
-    /// (`action`, `detail` with the counts added): each is checked against
-    /// the rulebook, the clock, the registered subjects, the acting person's
-    /// conflicts and the ids already taken, then the accepted ones go in
-    /// through one `COPY`. Idempotent by record id.
+    /// (`action`, `detail` with the counts added). Idempotent by record id.
     pub fn import_records(&self, records: &[Record], actor: &Actor, action: &str, detail: serde_json::Value) -> Result<ImportBatch> {
-        if records.len() as u64 > MAX_SESSION_RECORDS {
-            return Err(StoreError::TooLarge { count: records.len(), limit: MAX_SESSION_RECORDS as usize });
-        }
-        let rulebook = self.rulebook.clone();
-        let recorded = actor.moment();
-        self.write(actor, |transaction, rows| {
-            let wanted: Vec<&str> = records.iter().map(|r| r.subject.as_str()).collect::<HashSet<_>>().into_iter().collect();
-            let registered: HashSet<String> = transaction
-                .query("SELECT subject FROM subjects WHERE subject = ANY($1)", &[&wanted])?
-                .iter()
-                .map(|row| row.get(0))
-                .collect();
+        let mut session = self.begin_import(actor, action)?;
+        let outcomes = session.push(records)?;
+        let summary = session.commit(detail)?;
+        Ok(ImportBatch { outcomes, summary })
+    }
+
+    /// Starts a batched, atomic write of records on a connection of its own:
+    /// nothing is visible to anyone until [`PgImport::commit`], which writes
+    /// one audit entry for everything pushed. Holds the log's write lock.
+    pub fn begin_import(&self, actor: &Actor, action: &str) -> Result<PgImport> {
+        self.clock.admit(actor.moment())?;
+        let mut connection = self.connection()?;
+        connection.batch_execute("BEGIN")?;
+        let begun = (|| -> Result<(super::log::Writer, HashSet<String>)> {
+            let writer = super::log::Writer::lock(&mut *connection)?;
             let conflicted = match actor.person() {
-                Some(person) => conflicted_with(transaction, person)?,
+                Some(person) => conflicted_with(&mut *connection, person)?,
                 None => HashSet::new(),
             };
-            let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-            let mut taken: HashMap<String, (String, String, Date, String, Option<String>)> = HashMap::new();
-            for row in transaction.query(
-                "SELECT r.record_id, r.subject, r.behaviour, r.occurred_on, r.source, r.evidence
-                 FROM record_ids i JOIN records r ON r.subject = i.subject AND r.record_id = i.record_id WHERE i.record_id = ANY($1)",
-                &[&ids],
-            )? {
-                taken.insert(row.get(0), (row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)));
+            Ok((writer, conflicted))
+        })();
+        let (writer, conflicted) = match begun {
+            Ok(begun) => begun,
+            Err(error) => {
+                let _ = connection.batch_execute("ROLLBACK");
+                return Err(error);
             }
-            let mut outcomes = Vec::with_capacity(records.len());
-            let mut accepted: Vec<&Record> = Vec::new();
-            let (mut duplicates, mut rejected) = (0u64, 0u64);
-            let mut reject = |field: &'static str, reason: String, conflict: bool| {
-                rejected += 1;
-                RowOutcome::Rejected { field, reason, conflict }
-            };
-            for record in records {
-                let outcome = if rulebook.behaviour(&record.behaviour).is_none() {
-                    reject("behaviour", format!("{:?} is not in rulebook {} {}", record.behaviour, rulebook.id, rulebook.version), false)
-                } else if let Err(reason) =
-                    socred_core::record::check_occurred_on(&rulebook, &record.subject, record.occurred_on, recorded.day)
-                {
-                    reject("at", reason, false)
-                } else if !registered.contains(record.subject.as_str()) {
-                    reject("subject", format!("subject {} is not registered", record.subject), false)
-                } else if conflicted.contains(record.subject.as_str()) {
-                    let reason = if actor.person() == Some(&record.subject) {
-                        "the person this account names is the subject of this file"
-                    } else {
-                        "the person this account names is the subject's guardian, ward or legal representative"
-                    };
-                    reject("subject", format!("conflict of interest: {reason}"), false)
-                } else {
-                    let content = (
-                        record.subject.as_str().to_string(),
-                        record.behaviour.clone(),
-                        record.occurred_on,
-                        record.source.clone(),
-                        record.evidence.clone(),
-                    );
-                    match taken.get(record.id.as_str()) {
-                        Some(stored) if *stored == content => {
-                            duplicates += 1;
-                            RowOutcome::Duplicate
-                        }
-                        // Only that it is taken: the stored record may belong to someone the sender knows nothing of.
-                        Some(_) => reject("id", format!("record id {} is already taken; choose another", record.id), true),
-                        None => {
-                            taken.insert(record.id.as_str().to_string(), content);
-                            accepted.push(record);
-                            RowOutcome::Inserted
-                        }
-                    }
-                };
-                outcomes.push(outcome);
-            }
-            let inserted = accepted.len() as u64;
-            let summary = ImportSummary { inserted, duplicates, rejected, audit_seq: (inserted > 0).then_some(rows.seq) };
-            if accepted.is_empty() {
-                return Ok((ImportBatch { outcomes, summary }, None));
-            }
-            let last: i64 = transaction
-                .query_one("UPDATE log_head SET size = size + $1 WHERE log = 'records' RETURNING size", &[&(inserted as i64)])?
-                .get(0);
-            let first = last - inserted as i64 + 1;
-            let audit_seq = rows.seq;
-            let ordinals: Vec<i32> = accepted.iter().map(|record| rows.add_record(record, recorded)).collect();
-            let mut copy = RecordCopy::start(transaction)?;
-            for ((index, record), ordinal) in accepted.iter().enumerate().zip(ordinals) {
-                copy.write(
-                    record.subject.as_str(),
-                    record.id.as_str(),
-                    first + index as i64,
-                    &record.behaviour,
-                    &record.occurred_on,
-                    &record.source,
-                    record.evidence.as_deref(),
-                    recorded.unix_ms,
-                    &recorded.day,
-                    audit_seq,
-                    ordinal,
-                )?;
-            }
-            copy.finish()?;
-            let record_ids: Vec<String> = accepted.iter().map(|r| r.id.as_str().to_string()).collect();
-            let subjects: Vec<String> = accepted.iter().map(|r| r.subject.as_str().to_string()).collect();
-            index_record_ids(transaction, &record_ids, &subjects)?;
-            let touched: HashSet<&str> = subjects.iter().map(String::as_str).collect();
-            let mut detail = detail;
-            if let serde_json::Value::Object(map) = &mut detail {
-                map.insert("inserted".into(), inserted.into());
-                map.insert("duplicates".into(), duplicates.into());
-            }
-            let entry = Entry {
-                action: action.to_string(),
-                // One subject in the batch: the entry belongs in that subject's history.
-                subject: (touched.len() == 1).then(|| subjects[0].clone()),
-                detail,
-            };
-            Ok((ImportBatch { outcomes, summary }, Some(entry)))
+        };
+        let rows = EntryRows::new(writer.seq());
+        Ok(PgImport {
+            connection,
+            writer,
+            rows,
+            rulebook: self.rulebook.clone(),
+            actor: actor.clone(),
+            action: action.to_string(),
+            conflicted,
+            touched: HashSet::new(),
+            inserted: 0,
+            duplicates: 0,
+            rejected: 0,
+            open: true,
         })
     }
 
@@ -384,5 +307,246 @@ impl PgStore {
     /// The registered name of a subject, if registered.
     pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
         Ok(self.connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
+    }
+}
+
+/// A batched write of records to PostgreSQL (see [`PgStore::begin_import`]).
+pub struct PgImport {
+    connection: super::Connection,
+    writer: super::log::Writer,
+    rows: EntryRows,
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    actor: Actor,
+    action: String,
+    /// The subjects the acting person may not act on.
+    conflicted: HashSet<String>,
+    touched: HashSet<String>,
+    inserted: u64,
+    duplicates: u64,
+    rejected: u64,
+    open: bool,
+}
+
+type StoredContent = (String, String, Date, String, Option<String>);
+
+impl PgImport {
+    /// Checks each record against the rulebook, the clock, the registered
+    /// subjects, the acting person's conflicts and the ids already taken
+    /// (also earlier in this session), then writes the accepted ones through
+    /// one `COPY`. Returns what happened to each, in order.
+    pub fn push(&mut self, records: &[Record]) -> Result<Vec<RowOutcome>> {
+        assert!(self.open);
+        let total = self.inserted + self.duplicates + self.rejected + records.len() as u64;
+        if total > MAX_SESSION_RECORDS {
+            return Err(StoreError::TooLarge { count: total as usize, limit: MAX_SESSION_RECORDS as usize });
+        }
+        let recorded = self.actor.moment();
+        let client = &mut *self.connection;
+        let wanted: Vec<&str> = records.iter().map(|r| r.subject.as_str()).collect::<HashSet<_>>().into_iter().collect();
+        let registered: HashSet<String> =
+            client.query("SELECT subject FROM subjects WHERE subject = ANY($1)", &[&wanted])?.iter().map(|row| row.get(0)).collect();
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        let mut taken: HashMap<String, StoredContent> = HashMap::new();
+        for row in client.query(
+            "SELECT r.record_id, r.subject, r.behaviour, r.occurred_on, r.source, r.evidence
+             FROM record_ids i JOIN records r ON r.subject = i.subject AND r.record_id = i.record_id WHERE i.record_id = ANY($1)",
+            &[&ids],
+        )? {
+            taken.insert(row.get(0), (row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)));
+        }
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut accepted: Vec<&Record> = Vec::new();
+        for record in records {
+            let reject = |field: &'static str, reason: String, conflict: bool| RowOutcome::Rejected { field, reason, conflict };
+            let outcome = if self.rulebook.behaviour(&record.behaviour).is_none() {
+                reject(
+                    "behaviour",
+                    format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version),
+                    false,
+                )
+            } else if let Err(reason) =
+                socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, recorded.day)
+            {
+                reject("at", reason, false)
+            } else if !registered.contains(record.subject.as_str()) {
+                reject("subject", format!("subject {} is not registered", record.subject), false)
+            } else if self.conflicted.contains(record.subject.as_str()) {
+                let reason = if self.actor.person() == Some(&record.subject) {
+                    "the person this account names is the subject of this file"
+                } else {
+                    "the person this account names is the subject's guardian, ward or legal representative"
+                };
+                reject("subject", format!("conflict of interest: {reason}"), false)
+            } else {
+                let content = (
+                    record.subject.as_str().to_string(),
+                    record.behaviour.clone(),
+                    record.occurred_on,
+                    record.source.clone(),
+                    record.evidence.clone(),
+                );
+                match taken.get(record.id.as_str()) {
+                    Some(stored) if *stored == content => RowOutcome::Duplicate,
+                    // Only that it is taken: the stored record may belong to someone the sender knows nothing of.
+                    Some(_) => reject("id", format!("record id {} is already taken; choose another", record.id), true),
+                    None => {
+                        taken.insert(record.id.as_str().to_string(), content);
+                        accepted.push(record);
+                        RowOutcome::Inserted
+                    }
+                }
+            };
+            match &outcome {
+                RowOutcome::Inserted => self.inserted += 1,
+                RowOutcome::Duplicate => self.duplicates += 1,
+                RowOutcome::Rejected { .. } => self.rejected += 1,
+            }
+            outcomes.push(outcome);
+        }
+        if accepted.is_empty() {
+            return Ok(outcomes);
+        }
+        let count = accepted.len() as i64;
+        let last: i64 = client.query_one("UPDATE log_head SET size = size + $1 WHERE log = 'records' RETURNING size", &[&count])?.get(0);
+        let first = last - count + 1;
+        let audit_seq = self.rows.seq;
+        let ordinals: Vec<i32> = accepted.iter().map(|record| self.rows.add_record(record, recorded)).collect();
+        let mut copy = RecordCopy::start(client)?;
+        for ((index, record), ordinal) in accepted.iter().enumerate().zip(ordinals) {
+            copy.write(
+                record.subject.as_str(),
+                record.id.as_str(),
+                first + index as i64,
+                &record.behaviour,
+                &record.occurred_on,
+                &record.source,
+                record.evidence.as_deref(),
+                recorded.unix_ms,
+                &recorded.day,
+                audit_seq,
+                ordinal,
+            )?;
+        }
+        copy.finish()?;
+        let record_ids: Vec<String> = accepted.iter().map(|r| r.id.as_str().to_string()).collect();
+        let subjects: Vec<String> = accepted.iter().map(|r| r.subject.as_str().to_string()).collect();
+        index_record_ids(client, &record_ids, &subjects)?;
+        self.touched.extend(subjects);
+        Ok(outcomes)
+    }
+
+    pub fn counts(&self) -> (u64, u64, u64) {
+        (self.inserted, self.duplicates, self.rejected)
+    }
+
+    /// Makes every inserted record durable under one audit entry (none when
+    /// nothing was inserted).
+    pub fn commit(mut self, detail: serde_json::Value) -> Result<ImportSummary> {
+        self.open = false;
+        let summary = ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq: None };
+        if self.inserted == 0 {
+            self.connection.batch_execute("ROLLBACK")?;
+            return Ok(summary);
+        }
+        let mut detail = detail;
+        if let serde_json::Value::Object(map) = &mut detail {
+            map.insert("inserted".into(), self.inserted.into());
+            map.insert("duplicates".into(), self.duplicates.into());
+        }
+        // One subject in the batch: the entry belongs in that subject's history.
+        let subject = (self.touched.len() == 1).then(|| self.touched.iter().next().expect("one").clone());
+        let rows = std::mem::replace(&mut self.rows, EntryRows::new(0));
+        let seq = rows.seq;
+        let appended = self.writer.append(&mut *self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows);
+        match appended.and_then(|_| Ok(self.connection.batch_execute("COMMIT")?)) {
+            Ok(()) => Ok(ImportSummary { audit_seq: Some(seq), ..summary }),
+            Err(error) => {
+                let _ = self.connection.batch_execute("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    /// Discards everything the session wrote.
+    pub fn rollback(mut self) {
+        self.open = false;
+        let _ = self.connection.batch_execute("ROLLBACK");
+    }
+}
+
+impl Drop for PgImport {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.connection.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+impl PgStore {
+    /// A subject's name and links, if registered.
+    pub fn subject(&self, id: &SubjectId) -> Result<Option<crate::SubjectInfo>> {
+        let mut connection = self.connection()?;
+        let Some(name) = connection.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0))
+        else {
+            return Ok(None);
+        };
+        let mut linked = |sql: &str| -> Result<Vec<crate::SubjectRef>> {
+            let mut out = Vec::new();
+            for row in connection.query(sql, &[&id.as_str()])? {
+                let other: String = row.get(0);
+                let id = SubjectId::parse(&other).map_err(|e| StoreError::Corrupt(format!("stored subject {other}: {e}")))?;
+                out.push(crate::SubjectRef { id, name: row.get(1) });
+            }
+            Ok(out)
+        };
+        Ok(Some(crate::SubjectInfo {
+            id: *id,
+            kind: id.kind(),
+            name,
+            guardians: linked(
+                "SELECT s.subject, s.name FROM links l JOIN subjects s ON s.subject = l.other WHERE l.subject = $1 AND l.kind = 'guardian' ORDER BY 1",
+            )?,
+            children: linked(
+                "SELECT s.subject, s.name FROM links l JOIN subjects s ON s.subject = l.subject WHERE l.other = $1 AND l.kind = 'guardian' ORDER BY 1",
+            )?,
+            represents: linked(
+                "SELECT s.subject, s.name FROM links l JOIN subjects s ON s.subject = l.other WHERE l.subject = $1 AND l.kind = 'represents' ORDER BY 1",
+            )?,
+            representatives: linked(
+                "SELECT s.subject, s.name FROM links l JOIN subjects s ON s.subject = l.subject WHERE l.other = $1 AND l.kind = 'represents' ORDER BY 1",
+            )?,
+        }))
+    }
+
+    /// The full, explained assessment, computed from the file.
+    pub fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<socred_core::assess::Assessment> {
+        let file = self.file(id)?;
+        Ok(socred_core::assess::assess(&self.rulebook, *id, &file, as_of))
+    }
+
+    /// Logs a read of a subject's file by someone other than the subject, on
+    /// the access chain (its head row held `FOR UPDATE` while it moves).
+    pub fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<()> {
+        check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+        self.clock.admit(actor.moment())?;
+        let mut connection = self.connection()?;
+        let mut transaction = connection.transaction()?;
+        if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&subject.as_str()])?.is_none() {
+            return Err(StoreError::UnknownSubject(subject.to_string()));
+        }
+        let head = transaction.query_one("SELECT size, nodes FROM log_head WHERE log = 'accesses' FOR UPDATE", &[])?;
+        let (size, prev): (i64, String) = (head.get(0), head.get(1));
+        let seq = size + 1;
+        let at = actor.at_text();
+        let hash = crate::audit::access_hash(&prev, seq, &at, actor.name(), subject.as_str(), purpose, what);
+        transaction.execute(
+            "INSERT INTO accesses (subject, seq, at, actor, purpose, what, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&subject.as_str(), &seq, &at, &actor.name(), &purpose, &what, &prev, &hash],
+        )?;
+        let moved =
+            transaction.execute("UPDATE log_head SET size = $1, nodes = $2 WHERE log = 'accesses' AND size = $3", &[&seq, &hash, &size])?;
+        assert_eq!(moved, 1, "the access head is moved under its lock");
+        transaction.commit()?;
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! checkpoints and `audit verify` (every entry's digest rebuilt from its rows,
 //! the Merkle root, the access and check chains), in one snapshot.
 
-use postgres::{IsolationLevel, Transaction};
+use postgres::{GenericClient, IsolationLevel, Transaction};
 use sha2::{Digest, Sha256};
 use socred_log::merkle::{Frontier, consistency_proof, verify_consistency};
 use socred_log::{Hash, SigningKey, from_hex, to_hex};
@@ -30,7 +30,7 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub fn lock(transaction: &mut Transaction<'_>) -> Result<Writer> {
+    pub fn lock(transaction: &mut impl GenericClient) -> Result<Writer> {
         let row = transaction.query_one("SELECT size, nodes FROM log_head WHERE log = 'audit' FOR UPDATE", &[])?;
         Ok(Writer { frontier: frontier_of(row.get(0), row.get(1))? })
     }
@@ -42,7 +42,7 @@ impl Writer {
 
     pub fn append(
         &mut self,
-        transaction: &mut Transaction<'_>,
+        transaction: &mut impl GenericClient,
         actor: &Actor,
         action: &str,
         subject: Option<&str>,
@@ -71,7 +71,7 @@ impl Writer {
     }
 }
 
-pub(crate) fn insert_entry(transaction: &mut Transaction<'_>, fields: &EntryFields, leaf: &Hash) -> Result<()> {
+pub(crate) fn insert_entry(transaction: &mut impl GenericClient, fields: &EntryFields, leaf: &Hash) -> Result<()> {
     transaction.execute(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, digest, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
@@ -371,4 +371,20 @@ fn prove_extends(transaction: &mut Transaction<'_>, leaves: &[Hash], now: &LogHe
         }
     }
     Ok(())
+}
+
+impl PgStore {
+    /// A fingerprint of the ledger: the log's heads and every ledger table's
+    /// row count. Two stores with the same fingerprint hold the same log.
+    pub fn ledger_fingerprint(&self) -> Result<String> {
+        let heads = self.log_heads()?;
+        let mut connection = self.connection()?;
+        let mut counts = Vec::new();
+        for table in ["subjects", "links", "records", "voids", "events", "reports", "report_events", "evidence", "accesses", "check_groups"]
+        {
+            let count: i64 = connection.query_one(&format!("SELECT count(*) FROM {table}"), &[])?.get(0);
+            counts.push(format!("{table}={count}"));
+        }
+        Ok(format!("{} {} {} {}", heads.size, to_hex(&heads.root), heads.accesses, counts.join(" ")))
+    }
 }

@@ -27,7 +27,7 @@ use crate::clock::{Clock, Dating, TimeSettings, format_offset, parse_offset};
 use crate::error::{DatabaseError, Result, StorageCondition, StoreError};
 use crate::{Actor, LOG_FORMAT};
 
-pub use ledger::ImportBatch;
+pub use ledger::{ImportBatch, PgImport};
 
 /// The schema, as versioned migrations (`migrations/postgres/V<n>__<name>.sql`).
 mod migrations {
@@ -67,7 +67,21 @@ impl From<postgres::Error> for StoreError {
             None if error.is_closed() || error.to_string().contains("connect") => Some(StorageCondition::CannotOpen),
             None => None,
         };
-        StoreError::Database(DatabaseError::new(error, condition))
+        StoreError::Database(DatabaseError::described(message(&error), error, condition))
+    }
+}
+
+/// The server's message (and its detail), or the client's error with its cause.
+fn message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {} ({detail})", db.severity(), db.message()),
+            None => format!("{}: {}", db.severity(), db.message()),
+        },
+        None => match std::error::Error::source(error) {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
     }
 }
 
@@ -96,9 +110,14 @@ impl std::fmt::Debug for PgStore {
 fn connect(url: &str) -> Result<Pool> {
     let config: postgres::Config =
         url.parse().map_err(|e: postgres::Error| StoreError::invalid("db", format!("{}: {e}", display_url(url))))?;
+    // One connection first, so that a wrong address, user or database is
+    // named by the server's own message rather than a pool's time-out.
+    let probe = config
+        .connect(NoTls)
+        .map_err(|error| StoreError::Database(DatabaseError::described(message(&error), error, Some(StorageCondition::CannotOpen))))?;
+    drop(probe);
     let manager = PostgresConnectionManager::new(config, NoTls);
-    let pool = r2d2::Pool::builder().max_size(MAX_POOL_CONNECTIONS).min_idle(Some(1)).connection_timeout(POOL_WAIT).build(manager)?;
-    Ok(pool)
+    Ok(r2d2::Pool::builder().max_size(MAX_POOL_CONNECTIONS).min_idle(Some(1)).connection_timeout(POOL_WAIT).build_unchecked(manager))
 }
 
 fn place(url: &str) -> PathBuf {
@@ -228,6 +247,16 @@ impl PgStore {
 
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// Makes every act of this handle dated by `clock` (a replay store's
+    /// fixed day). A clock of another store's settings is refused.
+    pub fn set_clock(&mut self, clock: Clock) -> Result<()> {
+        if clock.settings() != self.clock.settings() {
+            return Err(StoreError::invalid("on", "the clock does not belong to this store"));
+        }
+        self.clock = clock;
+        Ok(())
     }
 
     pub fn rulebook(&self) -> &Arc<Rulebook> {

@@ -83,7 +83,7 @@ pub(crate) const RECORD_COLUMNS: &str =
      FROM STDIN (FORMAT binary)";
 
 impl<'t> RecordCopy<'t> {
-    pub fn start(transaction: &'t mut Transaction<'_>) -> Result<RecordCopy<'t>> {
+    pub fn start(transaction: &'t mut impl postgres::GenericClient) -> Result<RecordCopy<'t>> {
         let sink = transaction.copy_in(RECORD_COLUMNS)?;
         let types = [
             Type::TEXT,
@@ -138,7 +138,7 @@ impl<'t> RecordCopy<'t> {
 }
 
 /// Writes the ids of records just copied to the lookup table, in one statement.
-pub(crate) fn index_record_ids(transaction: &mut Transaction<'_>, record_ids: &[String], subjects: &[String]) -> Result<()> {
+pub(crate) fn index_record_ids(transaction: &mut impl postgres::GenericClient, record_ids: &[String], subjects: &[String]) -> Result<()> {
     assert_eq!(record_ids.len(), subjects.len());
     transaction
         .execute("INSERT INTO record_ids (record_id, subject) SELECT * FROM unnest($1::text[], $2::text[])", &[&record_ids, &subjects])?;

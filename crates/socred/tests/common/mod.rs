@@ -14,7 +14,10 @@ pub const ORG: &str = "91350100M000100Y43";
 
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// The store: a file, or a PostgreSQL URL.
     pub db: PathBuf,
+    /// The fresh PostgreSQL database behind `db`, dropped with the Env.
+    pub database: Option<socred_store::postgres::testing::FreshDatabase>,
 }
 
 impl Env {
@@ -37,7 +40,21 @@ impl Env {
     pub fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("test.db");
-        Env { dir, db }
+        Env { dir, db, database: None }
+    }
+
+    /// A replay store on a fresh PostgreSQL database.
+    pub fn postgres() -> Env {
+        let env = Env::postgres_empty();
+        env.ok(&["init", "--replay"]);
+        env
+    }
+
+    /// A fresh PostgreSQL database without a store.
+    pub fn postgres_empty() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let database = socred_store::postgres::testing::FreshDatabase::create("cli");
+        Env { dir, db: PathBuf::from(&database.url), database: Some(database) }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -95,7 +112,10 @@ impl Env {
 
     /// A fingerprint of the store's content (audit head and row counts).
     pub fn fingerprint(&self) -> String {
-        Store::open(&self.db).unwrap().ledger_fingerprint().unwrap()
+        match &self.database {
+            Some(database) => socred_store::PgStore::open(&database.url).unwrap().ledger_fingerprint().unwrap(),
+            None => Store::open(&self.db).unwrap().ledger_fingerprint().unwrap(),
+        }
     }
 
     pub fn add_people(&self) {
@@ -107,4 +127,19 @@ impl Env {
 
 pub fn exists(path: &Path) -> bool {
     path.exists()
+}
+
+/// Instantiates each named test (a `fn name(env: Env)`) on both backends:
+/// `sqlite::name` on a replay store in a file, `postgres::name` on a replay
+/// store in a fresh PostgreSQL database.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Env::new()) } )+
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::common::Env::postgres()) } )+
+        }
+    };
 }

@@ -1,0 +1,79 @@
+//! `--db postgres://…`: the commands that run on a PostgreSQL store. The
+//! ledger commands are the embedded store's own (generic over `CliStore`);
+//! the rest of the CLI runs on the embedded store only, and says so.
+
+use anyhow::{Context, Result};
+use socred_store::{PgStore, StoreError};
+
+use crate::cli::{AuditCommand, Cli, Command};
+use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
+
+/// What runs on PostgreSQL, for the refusal of everything else.
+const SUPPORTED: &str = "init, subject add|show, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
+     import-store";
+
+/// Opens the store at `url` with this command's clock (a replay store's `--on`).
+pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
+    let mut store = PgStore::open(url)?;
+    if let Some(text) = &cli.on {
+        let day = parse_date("--on", text)?;
+        let clock = store.clock().fixed_on(day).map_err(|e| match e {
+            StoreError::Invalid { reason, .. } => refuse("--on", reason),
+            other => other.into(),
+        })?;
+        store.set_clock(clock)?;
+    }
+    Ok(store)
+}
+
+pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
+    match &cli.command {
+        Command::Init { rulebook, replay, utc_offset, origin } => {
+            let Settings { source, label, actor, origin, time } =
+                init_settings(cli, rulebook.as_deref(), *replay, utc_offset, origin.as_deref())?;
+            let store = PgStore::create(url, &source, &label, &actor, &origin, time)?;
+            let key_path = log::key_path(cli);
+            let (key, created) = log::create_key(&key_path, &origin).with_context(|| {
+                format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display())
+            })?;
+            println!(
+                "{} the checkpoint key {} (keep it outside the database's backups); verifier key: {}",
+                if created { "created" } else { "using" },
+                key_path.display(),
+                key.verifier().to_text()
+            );
+            let rulebook = store.rulebook();
+            println!(
+                "created {} with rulebook {} {} ({} behaviours){}",
+                store.url(),
+                rulebook.id,
+                rulebook.version,
+                rulebook.behaviours.len(),
+                if *replay { "; a replay store: acts may be dated with --on" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Subject { command } => crate::subject_on(cli, &mut open(cli, url)?, command),
+        Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
+        Command::Import { file, partner: None, format, skip_invalid, rejects, json, .. } => {
+            crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
+        }
+        Command::Show { id, as_of, known_on, purpose, json } => {
+            let store = open(cli, url)?;
+            crate::show_on(cli, &store, ShowArgs { id, as_of, known_on, purpose, json: *json }, &|_, _, _| {
+                Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"))
+            })
+        }
+        Command::Audit {
+            command:
+                command @ (AuditCommand::Verify { .. }
+                | AuditCommand::Checkpoint
+                | AuditCommand::Log { .. }
+                | AuditCommand::Head
+                | AuditCommand::Keygen
+                | AuditCommand::VerifierKey),
+        } => log::audit_on(cli, &open(cli, url)?, command),
+        Command::ImportStore { dir, verifier_key } => log::import_store(cli, dir, verifier_key.as_deref()),
+        _ => Err(refuse("--db", format!("this command runs on the embedded store only; on PostgreSQL: {SUPPORTED}"))),
+    }
+}

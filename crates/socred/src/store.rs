@@ -1,0 +1,60 @@
+//! The two backends as the CLI's ledger commands see them: the embedded
+//! store (a file path in `--db`) and PostgreSQL (a `postgres://` URL).
+
+use std::sync::Arc;
+
+use socred_core::assess::Assessment;
+use socred_core::{Date, Rulebook, SubjectId};
+use socred_store::backend::{LedgerStore, LogStore};
+use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo};
+
+pub(crate) trait CliStore: LedgerStore + LogStore {
+    fn clock(&self) -> Clock;
+    fn rulebook(&self) -> &Arc<Rulebook>;
+    fn origin_name(&self) -> Result<String, StoreError>;
+    fn subject_info(&self, id: &SubjectId) -> Result<Option<SubjectInfo>, StoreError>;
+    fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
+}
+
+impl CliStore for Store {
+    fn clock(&self) -> Clock {
+        Store::clock(self)
+    }
+    fn rulebook(&self) -> &Arc<Rulebook> {
+        Store::rulebook(self)
+    }
+    fn origin_name(&self) -> Result<String, StoreError> {
+        Store::origin(self)
+    }
+    fn subject_info(&self, id: &SubjectId) -> Result<Option<SubjectInfo>, StoreError> {
+        Store::subject(self, id)
+    }
+    fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError> {
+        Store::log_access(self, actor, subject, purpose, what)
+    }
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
+        Store::assessment(self, id, as_of)
+    }
+}
+
+impl CliStore for PgStore {
+    fn clock(&self) -> Clock {
+        PgStore::clock(self)
+    }
+    fn rulebook(&self) -> &Arc<Rulebook> {
+        PgStore::rulebook(self)
+    }
+    fn origin_name(&self) -> Result<String, StoreError> {
+        Ok(PgStore::origin(self).to_string())
+    }
+    fn subject_info(&self, id: &SubjectId) -> Result<Option<SubjectInfo>, StoreError> {
+        PgStore::subject(self, id)
+    }
+    fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError> {
+        PgStore::log_access(self, actor, subject, purpose, what)
+    }
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
+        PgStore::assessment(self, id, as_of)
+    }
+}

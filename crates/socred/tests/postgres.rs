@@ -1,0 +1,113 @@
+//! `--db postgres://…` through the real binary: a store moved from SQLite by
+//! `export` and `import-store` signs the same heads and goes on; checkpoints
+//! verify across the move; commands that run on the embedded store only say so.
+
+mod common;
+
+use common::{Env, PERSON};
+
+/// A checkpoint's lines without its time and signature: the heads.
+fn heads(checkpoint: &str) -> Vec<String> {
+    checkpoint.lines().take_while(|line| !line.starts_with("socred-time")).map(str::to_string).collect()
+}
+
+#[test]
+fn an_sqlite_store_moved_to_postgres_keeps_its_checkpoint_and_goes_on() {
+    let sqlite = Env::new();
+    sqlite.add_people();
+    sqlite.ok(&[
+        "--on",
+        "2025-03-01",
+        "record",
+        "add",
+        "--subject",
+        PERSON,
+        "--behaviour",
+        "tax-evasion",
+        "--at",
+        "2025-03-01",
+        "--source",
+        "Tax",
+        "--record-id",
+        "tax-1",
+    ]);
+    sqlite.ok(&["--on", "2025-03-02", "record", "void", "tax-1", "--reason", "entered in error"]);
+    sqlite.ok(&["--on", "2025-03-03", "show", PERSON, "--purpose", "review"]);
+    let before = sqlite.ok(&["audit", "checkpoint"]);
+    let checkpoint = sqlite.write("checkpoint.txt", &before);
+    let exported = sqlite.path("export");
+    sqlite.ok(&["export", exported.to_str().unwrap()]);
+
+    let postgres = Env::postgres_empty();
+    let key = sqlite.path("test.db.log-key");
+    let key = key.to_str().unwrap();
+    let moved = postgres.ok(&["--log-key", key, "import-store", exported.to_str().unwrap(), "--verifier-key", key]);
+    assert!(moved.contains("audit verify passes") && moved.contains("signed checkpoint"), "{moved}");
+    let after = postgres.ok(&["--log-key", key, "audit", "checkpoint"]);
+    assert_eq!(heads(&after), heads(&before), "the same log, signed by the same key, has the same heads");
+
+    // The moved store goes on, and still extends the checkpoint taken before the move.
+    postgres.ok(&[
+        "--log-key",
+        key,
+        "--on",
+        "2025-04-01",
+        "record",
+        "add",
+        "--subject",
+        PERSON,
+        "--behaviour",
+        "tax-evasion",
+        "--at",
+        "2025-04-01",
+        "--source",
+        "Tax",
+        "--record-id",
+        "tax-2",
+    ]);
+    let verified = postgres.ok(&["--log-key", key, "audit", "verify", "--checkpoint", checkpoint.to_str().unwrap()]);
+    assert!(verified.contains("consistent with the checkpoint"), "{verified}");
+    let file = postgres.json(&["show", PERSON, "--as-of", "2025-04-02"]);
+    assert_eq!(
+        file["records"].as_array().map(Vec::len),
+        sqlite.json(&["show", PERSON, "--as-of", "2025-04-02"])["records"].as_array().map(|r| r.len() + 1)
+    );
+
+    // A second import into the same database is refused and changes nothing.
+    let fingerprint = postgres.fingerprint();
+    postgres.refused(&["import-store", exported.to_str().unwrap()], &["already exists"]);
+    assert_eq!(postgres.fingerprint(), fingerprint);
+}
+
+#[test]
+fn init_makes_a_key_named_after_the_database_and_refuses_a_second_init() {
+    let env = Env::postgres_empty();
+    let made = env.ok(&["init"]);
+    let database = env.database.as_ref().unwrap().url.rsplit('/').next().unwrap().to_string();
+    assert!(common::exists(&env.path(&format!("{database}.log-key"))), "{made}");
+    assert!(!made.contains("127.0.0.1:5432/") || !made.contains(":@"), "no password is printed");
+    env.refused(&["init"], &["already exists"]);
+}
+
+#[test]
+fn commands_of_the_embedded_store_only_are_refused_by_name() {
+    let env = Env::postgres();
+    for command in [vec!["queue"], vec!["rulebook", "show"], vec!["account", "list"], vec!["export", "out"], vec!["serve"]] {
+        env.refused(&command, &["--db:", "runs on the embedded store only"]);
+    }
+    env.add_people();
+    env.refused(&["show", PERSON, "--known-on", "2025-01-01"], &["--known-on"]);
+}
+
+#[test]
+fn an_unreachable_server_or_a_missing_database_is_named() {
+    let env = Env::empty();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", "postgres://nobody:secret@127.0.0.1:1/none", "audit", "verify"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot connect to postgres://nobody@127.0.0.1:1/none") && !stderr.contains("secret"), "{stderr}");
+    drop(env);
+}
