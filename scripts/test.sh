@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of socred: core, store, ingest, CLI, HTTP, and the browser
-# tests in headless Chromium. Installs what the tests need when it is missing:
-# Debian's chromium and playwright-core (browser tests), python-stdnum (the
-# identifier check characters are compared with it).
+# tests in headless Chromium, on SQLite and on PostgreSQL. Starts PostgreSQL
+# when it is down (each test makes and drops a database of its own on it), and
+# installs what the tests need when it is missing: Debian's chromium and
+# playwright-core (browser tests), python-stdnum (the identifier check
+# characters are compared with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,5 +27,7 @@ if ! python3 -c "import stdnum" 2>/dev/null; then
     echo "installing python-stdnum for the differential test of identifiers"
     python3 -m pip install --quiet python-stdnum
 fi
+
+bash scripts/postgres.sh
 
 cargo test --workspace --locked "$@"

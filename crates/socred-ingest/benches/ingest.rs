@@ -1,6 +1,7 @@
-//! Ingest benchmark: durable batch import into the embedded store, against
-//! the peer named in docs (DESIGN.md): a straightforward one-row-per-transaction
-//! PostgreSQL insert, measured in the same run on the same machine.
+//! Ingest benchmark: durable batch import into the embedded store and into
+//! the PostgreSQL backend (binary COPY), against the peer named in docs
+//! (DESIGN.md): a straightforward one-row-per-transaction PostgreSQL insert,
+//! measured in the same run on the same machine.
 //!
 //! cargo bench -p socred-ingest --bench ingest [-- RECORDS [SUBJECTS]]
 //!
@@ -93,6 +94,44 @@ fn fresh_store(dir: &std::path::Path, name: &str, subjects: &[SubjectId]) -> Sto
 
 fn rate(count: u64, seconds: f64) -> f64 {
     count as f64 / seconds
+}
+
+/// The whole import into the PostgreSQL backend: read, parse, validate,
+/// COPY, one durable commit. The subjects are registered first, in bulk.
+fn postgres_import(file: &std::path::Path, subjects: &[SubjectId], record_count: u64) -> Result<f64, String> {
+    let database = std::panic::catch_unwind(|| socred_store::postgres::testing::FreshDatabase::create("bench"))
+        .map_err(|_| "cannot reach PostgreSQL (SOCRED_TEST_POSTGRES)".to_string())?;
+    let store = socred_store::PgStore::create(
+        &database.url,
+        socred_core::DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "bench",
+        socred_store::TimeSettings::replay(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut session = store.begin_import(&actor(), "bench.subjects").map_err(|e| e.to_string())?;
+    let new: Vec<NewSubject> =
+        subjects.iter().map(|id| NewSubject { id: *id, name: "Bench Subject".into(), guardians: vec![], represents: vec![] }).collect();
+    for chunk in new.chunks(10_000) {
+        session.push_subjects(chunk).map_err(|e| e.to_string())?;
+    }
+    session.commit(serde_json::json!({})).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let report = socred_ingest::import_postgres(
+        &store,
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(file).unwrap()),
+        ImportOptions { format: Format::Ndjson, skip_invalid: false },
+        &actor(),
+        "records.ndjson",
+        None,
+        &mut |_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(report.committed && report.inserted == record_count, "{report:?}");
+    assert_eq!(store.audit_verify().map_err(|e| e.to_string())?.ledger_rows, subjects.len() as u64 + record_count + 1);
+    Ok(seconds)
 }
 
 fn peer(records: &[Record]) -> Result<(u64, f64), String> {
@@ -196,7 +235,10 @@ fn main() {
     let session_seconds = started.elapsed().as_secs_f64();
     drop(store);
 
-    // 3. The peer.
+    // 3. The PostgreSQL backend: the same file through the same parser, into a fresh database.
+    let postgres = postgres_import(&file, &subjects, record_count);
+
+    // 4. The peer.
     let peer = peer(&records);
 
     println!("\ningest benchmark: {record_count} records, {subject_count} subjects, NDJSON file {:.1} MB", file_bytes as f64 / 1e6);
@@ -215,6 +257,16 @@ fn main() {
         session_seconds,
         rate(record_count, session_seconds)
     );
+    match &postgres {
+        Ok(seconds) => println!(
+            "{:<58} {:>10} {:>12.3} {:>14.0}",
+            "socred import into PostgreSQL (COPY, durable)",
+            record_count,
+            seconds,
+            rate(record_count, *seconds)
+        ),
+        Err(reason) => println!("socred on PostgreSQL: unavailable: {reason}"),
+    }
     match peer {
         Ok((rows, seconds)) => {
             println!(
@@ -224,7 +276,11 @@ fn main() {
                 seconds,
                 rate(rows, seconds)
             );
-            println!("\nratio socred import / peer: {:.1}x", rate(record_count, import_seconds) / rate(rows, seconds));
+            println!("\nratio socred import (SQLite) / peer: {:.1}x", rate(record_count, import_seconds) / rate(rows, seconds));
+            if let Ok(postgres_seconds) = postgres {
+                println!("ratio socred import (PostgreSQL) / peer: {:.1}x", rate(record_count, postgres_seconds) / rate(rows, seconds));
+                println!("ratio socred import (PostgreSQL) / socred import (SQLite): {:.2}x", import_seconds / postgres_seconds);
+            }
         }
         Err(reason) => println!("peer: PostgreSQL unavailable: {reason}"),
     }

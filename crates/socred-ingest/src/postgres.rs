@@ -11,6 +11,9 @@ use crate::{
     Stopped, read_csv, read_ndjson,
 };
 
+/// Rows handed to the store at once.
+const COPY_ROWS: usize = 16_384;
+
 fn listed(report: &mut ImportReport, line: u64, field: &str, reason: String) {
     if report.errors.len() < MAX_LISTED_ERRORS {
         report.errors.push(RowError { line, field: field.to_string(), reason });
@@ -107,12 +110,21 @@ pub fn import_postgres(
             }
             Ok(())
         };
+        // Parsed batches are gathered into one COPY of about COPY_ROWS rows:
+        // the store's round trips are paid once for all of them.
         let mut written = Ok(());
+        let mut gathered: Vec<Item> = Vec::new();
         for batch in receiver.iter() {
-            written = write(batch);
-            if written.is_err() {
-                break;
+            gathered.extend(batch);
+            if gathered.len() >= COPY_ROWS {
+                written = write(std::mem::take(&mut gathered));
+                if written.is_err() {
+                    break;
+                }
             }
+        }
+        if written.is_ok() && !gathered.is_empty() {
+            written = write(gathered);
         }
         drop(receiver);
         let parsed = parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));

@@ -268,3 +268,35 @@ fn a_second_create_and_a_missing_store_are_named() {
     assert!(matches!(PgStore::open("postgres://nobody@127.0.0.1:1/none"), Err(StoreError::Database(_))));
     assert!(matches!(PgStore::open("postgres://user@host:notaport/db"), Err(StoreError::Invalid { .. })));
 }
+
+#[test]
+fn a_batch_takes_each_id_once_and_tells_a_retry_from_a_conflict() {
+    use socred_store::RowOutcome;
+    let database = FreshDatabase::create("batch");
+    let store =
+        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &actor(), "test.example/log", socred_store::TimeSettings::replay())
+            .unwrap();
+    store.add_subject(&subject(PERSON, "Zhang San"), &actor()).unwrap();
+    let a = record("a-1", PERSON, "2025-03-01");
+    let other_a = record("a-1", PERSON, "2025-04-01");
+    let b = record("b-1", PERSON, "2025-03-02");
+    let unknown = record("c-1", OTHER, "2025-03-02");
+    let batch = [a.clone(), a.clone(), other_a.clone(), b.clone(), unknown.clone()];
+    let first = store.import_records(&batch, &actor(), "records.import", serde_json::json!({})).unwrap();
+    let conflict = |outcome: &RowOutcome| matches!(outcome, RowOutcome::Rejected { field: "id", conflict: true, .. });
+    assert_eq!(first.outcomes[0], RowOutcome::Inserted);
+    assert_eq!(first.outcomes[1], RowOutcome::Duplicate);
+    assert!(conflict(&first.outcomes[2]), "{:?}", first.outcomes[2]);
+    assert_eq!(first.outcomes[3], RowOutcome::Inserted);
+    assert!(matches!(first.outcomes[4], RowOutcome::Rejected { field: "subject", conflict: false, .. }));
+    assert_eq!((first.summary.inserted, first.summary.duplicates, first.summary.rejected), (2, 1, 2));
+    let size = store.log_heads().unwrap().size;
+    let again = store.import_records(&batch, &actor(), "records.import", serde_json::json!({})).unwrap();
+    assert_eq!(again.outcomes[0], RowOutcome::Duplicate);
+    assert!(conflict(&again.outcomes[2]));
+    assert_eq!(again.outcomes[3], RowOutcome::Duplicate);
+    assert_eq!(again.summary.audit_seq, None, "a batch of retries writes nothing");
+    assert_eq!(store.log_heads().unwrap().size, size);
+    let report = store.audit_verify().unwrap();
+    assert_eq!(report.ledger_rows, 1 + 1 + 2, "the rulebook, the subject and two records");
+}

@@ -382,7 +382,8 @@ fn account_passwords_follow_the_rules_and_an_admin_can_reset_disable_and_enable(
     assert_eq!(weak.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&weak.stderr).contains("common password"), "{}", String::from_utf8_lossy(&weak.stderr));
     assert_eq!(env.fingerprint(), fingerprint, "a refused account is not stored");
-    let made = with_stdin(&env, &["account", "add", "--username", "clerk-1", "--role", "auditor", "--password-stdin"], "a sound passphrase\n");
+    let made =
+        with_stdin(&env, &["account", "add", "--username", "clerk-1", "--role", "auditor", "--password-stdin"], "a sound passphrase\n");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let short = with_stdin(&env, &["account", "password", "--username", "clerk-1"], "too short\n");
     assert_eq!(short.status.code(), Some(1));
@@ -408,10 +409,8 @@ fn errors_say_each_cause_once_and_name_the_store_when_it_cannot_be_opened() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.matches("expected `=`").count(), 1, "the reason once: {stderr}");
     let missing = env.path("no-such-directory").join("store.db");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
-        .args(["--db", missing.to_str().unwrap(), "init"])
-        .output()
-        .unwrap();
+    let output =
+        std::process::Command::new(env!("CARGO_BIN_EXE_socred")).args(["--db", missing.to_str().unwrap(), "init"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!output.status.success());
     assert!(stderr.contains("the directory must exist and be writable"), "{stderr}");

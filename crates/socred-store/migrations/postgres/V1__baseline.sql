@@ -14,7 +14,9 @@
 -- Every ledger row names the audit entry that wrote it (audit_seq) and its
 -- place among that entry's rows (ordinal): `audit verify` rebuilds each
 -- entry's row digest from the rows in that order (docs/audit-format.md).
--- Days are `date`; instants are unix milliseconds (`*_ms`).
+-- Days are `date`; instants are unix milliseconds (`*_ms`). Ids compare
+-- bytewise (COLLATE "C"): they are ASCII, and a locale's rules would only
+-- slow every index on them.
 -- Ledger tables are append-only: socred issues no UPDATE or DELETE on them.
 
 CREATE TABLE meta (
@@ -29,7 +31,7 @@ CREATE TABLE audit (
     at      text NOT NULL,
     actor   text NOT NULL,
     action  text NOT NULL,
-    subject text,
+    subject text COLLATE "C",
     detail  text NOT NULL,
     digest  text NOT NULL,
     hash    text NOT NULL
@@ -66,7 +68,7 @@ CREATE TABLE rulebooks (
 );
 
 CREATE TABLE subjects (
-    subject     text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
     number      bigint NOT NULL,
     kind        text NOT NULL CHECK (kind IN ('person', 'organisation')),
     name        text NOT NULL,
@@ -79,9 +81,9 @@ CREATE TABLE subjects (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE links (
-    subject     text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
     kind        text NOT NULL CHECK (kind IN ('guardian', 'represents')),
-    other       text NOT NULL,
+    other       text COLLATE "C" NOT NULL,
     recorded_ms bigint NOT NULL,
     recorded_on date NOT NULL,
     audit_seq   bigint NOT NULL,
@@ -90,8 +92,8 @@ CREATE TABLE links (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE records (
-    subject     text NOT NULL,
-    record_id   text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
+    record_id   text COLLATE "C" NOT NULL,
     -- The store-wide order records were written in (a file lists them so).
     seq         bigint NOT NULL,
     behaviour   text NOT NULL,
@@ -108,13 +110,13 @@ CREATE TABLE records (
 
 -- Which subject a record id belongs to: a record id is unique store-wide.
 CREATE TABLE record_ids (
-    record_id text PRIMARY KEY,
-    subject   text NOT NULL
+    record_id text COLLATE "C" PRIMARY KEY,
+    subject   text COLLATE "C" NOT NULL
 );
 
 CREATE TABLE voids (
-    subject     text NOT NULL,
-    record_id   text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
+    record_id   text COLLATE "C" NOT NULL,
     reason      text NOT NULL,
     recorded_ms bigint NOT NULL,
     recorded_on date NOT NULL,
@@ -124,13 +126,13 @@ CREATE TABLE voids (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE events (
-    subject     text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
     seq         bigint NOT NULL,
     on_day      date NOT NULL,
     recorded_ms bigint NOT NULL,
     actor       text NOT NULL,
     kind        text NOT NULL,
-    case_key    text NOT NULL,
+    case_key    text COLLATE "C" NOT NULL,
     body        text NOT NULL,
     audit_seq   bigint NOT NULL,
     ordinal     integer NOT NULL,
@@ -138,18 +140,18 @@ CREATE TABLE events (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE rulebook_entries (
-    subject      text NOT NULL,
+    subject      text COLLATE "C" NOT NULL,
     rulebook_seq bigint NOT NULL,
-    entry_id     text NOT NULL,
+    entry_id     text COLLATE "C" NOT NULL,
     audit_seq    bigint NOT NULL,
     ordinal      integer NOT NULL,
     PRIMARY KEY (subject, rulebook_seq, entry_id)
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE reports (
-    subject     text NOT NULL,
-    report_id   text NOT NULL,
-    reporter    text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
+    report_id   text COLLATE "C" NOT NULL,
+    reporter    text COLLATE "C" NOT NULL,
     behaviour   text NOT NULL,
     occurred_on date NOT NULL,
     description text NOT NULL,
@@ -164,19 +166,19 @@ CREATE TABLE reports (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE report_ids (
-    report_id text PRIMARY KEY,
-    subject   text NOT NULL
+    report_id text COLLATE "C" PRIMARY KEY,
+    subject   text COLLATE "C" NOT NULL
 );
 
 CREATE TABLE report_events (
-    subject   text NOT NULL,
-    report_id text NOT NULL,
+    subject   text COLLATE "C" NOT NULL,
+    report_id text COLLATE "C" NOT NULL,
     state     text NOT NULL,
     actor     text NOT NULL,
     at_ms     bigint NOT NULL,
     on_day    date NOT NULL,
     reasons   text NOT NULL,
-    record_id text,
+    record_id text COLLATE "C",
     reward_id text,
     audit_seq bigint NOT NULL,
     ordinal   integer NOT NULL,
@@ -184,8 +186,8 @@ CREATE TABLE report_events (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE pending_records (
-    subject     text NOT NULL,
-    record_id   text NOT NULL,
+    subject     text COLLATE "C" NOT NULL,
+    record_id   text COLLATE "C" NOT NULL,
     partner     text NOT NULL,
     behaviour   text NOT NULL,
     occurred_on date NOT NULL,
@@ -198,7 +200,7 @@ CREATE TABLE pending_records (
 ) PARTITION BY HASH (subject);
 
 CREATE TABLE pending_decisions (
-    record_id text NOT NULL,
+    record_id text COLLATE "C" NOT NULL,
     outcome   text NOT NULL,
     reasons   text NOT NULL,
     actor     text NOT NULL,
@@ -241,7 +243,7 @@ CREATE TABLE seals (
 -- The access log: one chain over every staff read, each row in the file of
 -- the subject read.
 CREATE TABLE accesses (
-    subject text NOT NULL,
+    subject text COLLATE "C" NOT NULL,
     seq     bigint NOT NULL,
     at      text NOT NULL,
     actor   text NOT NULL,
@@ -286,7 +288,7 @@ CREATE INDEX subjects_by_entry ON subjects (audit_seq, ordinal);
 CREATE UNIQUE INDEX subjects_by_number ON subjects (number, subject);
 CREATE INDEX links_by_entry ON links (audit_seq, ordinal);
 CREATE INDEX links_by_other ON links (other, kind);
-CREATE INDEX records_by_entry ON records (audit_seq, ordinal);
+-- records: no index by entry; verification sorts them (the hot path is the import).
 CREATE INDEX voids_by_entry ON voids (audit_seq, ordinal);
 CREATE INDEX events_by_entry ON events (audit_seq, ordinal);
 CREATE INDEX events_by_case ON events (subject, case_key);

@@ -137,6 +137,21 @@ impl<'t> RecordCopy<'t> {
     }
 }
 
+/// Writes new subjects through one `COPY` (binary).
+pub(crate) fn copy_subjects(client: &mut impl postgres::GenericClient, rows: &[(LedgerRow, i32)], audit_seq: i64) -> Result<()> {
+    let sink = client.copy_in(
+        "COPY subjects (subject, number, kind, name, reference, recorded_ms, recorded_on, audit_seq, ordinal) FROM STDIN (FORMAT binary)",
+    )?;
+    let types = [Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::DATE, Type::INT8, Type::INT4];
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    for (row, ordinal) in rows {
+        let LedgerRow::Subject { number, id, kind, name, reference, recorded_ms, recorded_on } = row else { unreachable!("subject rows") };
+        writer.write(&[&id.as_str(), number, kind, name, reference, recorded_ms, recorded_on, &audit_seq, ordinal])?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
 /// Writes the ids of records just copied to the lookup table, in one statement.
 pub(crate) fn index_record_ids(transaction: &mut impl postgres::GenericClient, record_ids: &[String], subjects: &[String]) -> Result<()> {
     assert_eq!(record_ids.len(), subjects.len());
