@@ -1,6 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
 //! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger and
-//! the log so far; `tests/contract.rs` states the contract
+//! the log (with export) so far; `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -40,20 +40,20 @@ pub trait DueProcessStore {
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
 }
 
-/// The log: verification and checkpoints.
+/// The log: verification, checkpoints, and the export of everything.
 pub trait LogStore: Sized {
     fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport>;
     fn log_heads(&self) -> Result<LogHeads>;
     fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String>;
+    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest>;
     /// A new store of this backend at `target` (a file path or a URL),
     /// rebuilt from an export and verified to the manifest's heads.
     fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<Self>;
 }
 
-/// Inclusion proofs and the export of everything.
+/// Inclusion proofs.
 pub trait ProofStore {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof>;
-    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest>;
 }
 
 /// Accounts and API tokens; every change is sealed on the log.
@@ -123,6 +123,9 @@ impl LogStore for Store {
     fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
         Store::sign_checkpoint(self, key, time)
     }
+    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest> {
+        Store::export(self, dir, signer)
+    }
     fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<Store> {
         Store::import_export(Path::new(target), dir, signed)
     }
@@ -131,9 +134,6 @@ impl LogStore for Store {
 impl ProofStore for Store {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
         Store::prove(self, item, key, time)
-    }
-    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest> {
-        Store::export(self, dir, signer)
     }
 }
 
@@ -217,6 +217,9 @@ impl LogStore for PgStore {
     }
     fn sign_checkpoint(&self, key: &SigningKey, time: &str) -> Result<String> {
         PgStore::sign_checkpoint(self, key, time)
+    }
+    fn export(&self, dir: &Path, signer: Option<(&SigningKey, &str)>) -> Result<Manifest> {
+        PgStore::export(self, dir, signer)
     }
     fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<PgStore> {
         PgStore::import_export(target, dir, signed)

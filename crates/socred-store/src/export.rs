@@ -43,28 +43,28 @@ pub struct ExportedEntry {
     pub rows: Vec<LedgerRow>,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |error| StoreError::invalid("dir", format!("{}: {error}", path.display()))
 }
 
-struct Lines {
+pub(crate) struct Lines {
     writer: BufWriter<File>,
     path: std::path::PathBuf,
 }
 
 impl Lines {
-    fn create(dir: &Path, name: &str) -> Result<Lines> {
+    pub(crate) fn create(dir: &Path, name: &str) -> Result<Lines> {
         let path = dir.join(name);
         let file = File::create_new(&path).map_err(io(&path))?;
         Ok(Lines { writer: BufWriter::new(file), path })
     }
 
-    fn line(&mut self, value: &impl Serialize) -> Result<()> {
+    pub(crate) fn line(&mut self, value: &impl Serialize) -> Result<()> {
         serde_json::to_writer(&mut self.writer, value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer.write_all(b"\n").map_err(io(&self.path))
     }
 
-    fn finish(mut self) -> Result<()> {
+    pub(crate) fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(io(&self.path))?;
         self.writer.get_ref().sync_all().map_err(io(&self.path))
     }

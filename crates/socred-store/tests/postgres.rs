@@ -273,9 +273,15 @@ fn a_second_create_and_a_missing_store_are_named() {
 fn a_batch_takes_each_id_once_and_tells_a_retry_from_a_conflict() {
     use socred_store::RowOutcome;
     let database = FreshDatabase::create("batch");
-    let store =
-        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &actor(), "test.example/log", socred_store::TimeSettings::replay())
-            .unwrap();
+    let store = PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
     store.add_subject(&subject(PERSON, "Zhang San"), &actor()).unwrap();
     let a = record("a-1", PERSON, "2025-03-01");
     let other_a = record("a-1", PERSON, "2025-04-01");
@@ -299,4 +305,18 @@ fn a_batch_takes_each_id_once_and_tells_a_retry_from_a_conflict() {
     assert_eq!(store.log_heads().unwrap().size, size);
     let report = store.audit_verify().unwrap();
     assert_eq!(report.ledger_rows, 1 + 1 + 2, "the rulebook, the subject and two records");
+}
+
+#[test]
+fn an_export_of_the_postgres_store_rebuilds_the_same_sqlite_store() {
+    let (dir, _database, sqlite, pg) = carried();
+    pg.add_record(&record("tax-3", PERSON, "2025-05-01"), &actor()).unwrap();
+    pg.log_access(&actor(), &SubjectId::parse(PERSON).unwrap(), "review", "file").unwrap();
+    let manifest = pg.export(&dir.path().join("back"), Some((&key(), "2026-06-30T12:00:00Z"))).unwrap();
+    assert_eq!(manifest.entries, sqlite.log_heads().unwrap().size + 1);
+    let signed = checkpoint_of(&std::fs::read_to_string(dir.path().join("back/checkpoint.txt")).unwrap());
+    let rebuilt = Store::import_export(&dir.path().join("back.db"), &dir.path().join("back"), Some(&signed)).unwrap();
+    assert_eq!(rebuilt.log_heads().unwrap(), pg.log_heads().unwrap());
+    assert_eq!(rebuilt.audit_verify().unwrap().accesses, 2);
+    assert!(pg.export(&dir.path().join("back"), None).is_err(), "an export never writes into a directory that holds files");
 }

@@ -152,8 +152,8 @@ fn prove(
     verifier_key: Option<&str>,
 ) -> Result<()> {
     if let Some(path) = verify {
-        let proof: InclusionProof =
-            serde_json::from_str(&read_bounded("--verify", path)?).map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
+        let proof: InclusionProof = serde_json::from_str(&read_bounded("--verify", path)?)
+            .map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
         let key = verifier(cli, verifier_key)?;
         let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
         println!(
@@ -180,14 +180,17 @@ fn prove(
 }
 
 pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
-    let store = open(cli)?;
     let key = match load_key(&key_path(cli)) {
         Ok(key) => Some(key),
         Err(_) if cli.log_key.is_none() => None,
         Err(error) => return Err(error),
     };
     let time = socred_store::wall_clock_rfc3339();
-    let manifest = store.export(dir, key.as_ref().map(|key| (key, time.as_str())))?;
+    let signer = key.as_ref().map(|key| (key, time.as_str()));
+    let manifest = match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => crate::postgres::open(cli, url)?.export(dir, signer)?,
+        None => open(cli)?.export(dir, signer)?,
+    };
     println!(
         "exported {} entries (root {}), {} reads and {} checks of {} to {}",
         manifest.entries,

@@ -10,7 +10,7 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store";
+     import-store, export";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -74,6 +74,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
                 | AuditCommand::VerifierKey),
         } => log::audit_on(cli, &open(cli, url)?, command),
         Command::ImportStore { dir, verifier_key } => log::import_store(cli, dir, verifier_key.as_deref()),
+        Command::Export { dir } => log::export(cli, dir),
         _ => Err(refuse("--db", format!("this command runs on the embedded store only; on PostgreSQL: {SUPPORTED}"))),
     }
 }

@@ -154,7 +154,7 @@ impl PgStore {
     pub fn audit_verify_against(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
         let mut connection = self.connection()?;
         let mut transaction = connection.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start()?;
-        let (mut report, leaves) = verify_entries(&mut transaction)?;
+        let (mut report, leaves) = verify_entries(&mut transaction, None)?;
         verify_settings(&mut transaction)?;
         verify_evidence(&mut transaction)?;
         (report.accesses, report.accesses_head) = verify_accesses(&mut transaction)?;
@@ -177,7 +177,10 @@ impl PgStore {
 
 /// Every entry's digest rebuilt from the rows that name it, its leaf from
 /// its fields, and the tree from the leaves.
-fn verify_entries(transaction: &mut Transaction<'_>) -> Result<(VerifyReport, Vec<Hash>)> {
+/// Each verified entry, with its leaf hash and its rows (for an export).
+pub(crate) type EntryVisitor<'v> = &'v mut dyn FnMut(&EntryFields, &Hash, Vec<LedgerRow>) -> Result<()>;
+
+pub(crate) fn verify_entries(transaction: &mut Transaction<'_>, mut visit: Option<EntryVisitor<'_>>) -> Result<(VerifyReport, Vec<Hash>)> {
     let entries = transaction.bind("SELECT seq, at, actor, action, subject, detail, digest, hash FROM audit ORDER BY seq", &[])?;
     let ledger = transaction.bind(rows::LEDGER_SCAN, &[])?;
     let mut pending_rows: std::collections::VecDeque<(i64, String)> = Default::default();
@@ -196,6 +199,7 @@ fn verify_entries(transaction: &mut Transaction<'_>) -> Result<(VerifyReport, Ve
                 return Err(broken(format!("entry {} is missing", frontier.size() + 1)));
             }
             let mut digest = RowDigest::default();
+            let mut rows_of_entry = Vec::new();
             loop {
                 if pending_rows.is_empty() && !rows_done {
                     let more = transaction.query_portal(&ledger, SCAN_ROWS)?;
@@ -212,6 +216,9 @@ fn verify_entries(transaction: &mut Transaction<'_>) -> Result<(VerifyReport, Ve
                             serde_json::from_str(&json).map_err(|e| broken(format!("entry {seq}: a row of it does not read: {e}")))?;
                         digest.add(&row);
                         ledger_rows += 1;
+                        if visit.is_some() {
+                            rows_of_entry.push(row);
+                        }
                     }
                     _ => break,
                 }
@@ -231,6 +238,9 @@ fn verify_entries(transaction: &mut Transaction<'_>) -> Result<(VerifyReport, Ve
             let leaf = fields.leaf();
             if Some(leaf) != from_hex(entry.get(7)) {
                 return Err(broken(format!("entry {seq} was altered")));
+            }
+            if let Some(visit) = visit.as_mut() {
+                visit(&fields, &leaf, std::mem::take(&mut rows_of_entry))?;
             }
             frontier.push(leaf);
             leaves.push(leaf);
@@ -256,7 +266,7 @@ fn verify_entries(transaction: &mut Transaction<'_>) -> Result<(VerifyReport, Ve
 }
 
 /// The store's settings are those its first entry, `store.init`, recorded.
-fn verify_settings(transaction: &mut Transaction<'_>) -> Result<()> {
+pub(crate) fn verify_settings(transaction: &mut Transaction<'_>) -> Result<()> {
     let Some(first) = transaction.query_opt("SELECT action, detail FROM audit WHERE seq = 1", &[])? else { return Ok(()) };
     if first.get::<_, &str>(0) != "store.init" {
         return Err(broken("entry 1 is not the store's creation"));
@@ -271,7 +281,7 @@ fn verify_settings(transaction: &mut Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-fn verify_evidence(transaction: &mut Transaction<'_>) -> Result<()> {
+pub(crate) fn verify_evidence(transaction: &mut Transaction<'_>) -> Result<()> {
     for row in transaction.query("SELECT hash, bytes, data FROM evidence ORDER BY audit_seq, ordinal", &[])? {
         let (hash, bytes, data): (String, i64, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
         if hex::encode(Sha256::digest(&data)) != hash || data.len() as i64 != bytes {
@@ -281,7 +291,7 @@ fn verify_evidence(transaction: &mut Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
-fn verify_accesses(transaction: &mut Transaction<'_>) -> Result<(u64, String)> {
+pub(crate) fn verify_accesses(transaction: &mut Transaction<'_>) -> Result<(u64, String)> {
     let scan = transaction.bind("SELECT seq, at, actor, subject, purpose, what, prev, hash FROM accesses ORDER BY seq", &[])?;
     let (mut prev, mut expected) = (GENESIS.to_string(), 1i64);
     loop {
@@ -303,7 +313,7 @@ fn verify_accesses(transaction: &mut Transaction<'_>) -> Result<(u64, String)> {
     }
 }
 
-fn verify_checks(transaction: &mut Transaction<'_>) -> Result<(u64, u64, String)> {
+pub(crate) fn verify_checks(transaction: &mut Transaction<'_>) -> Result<(u64, u64, String)> {
     let scan = transaction.bind("SELECT grp, first_seq, rows, data, prev, hash FROM check_groups ORDER BY grp", &[])?;
     let (mut prev, mut expected_grp, mut expected_seq) = (GENESIS.to_string(), 1i64, 1i64);
     loop {

@@ -8,6 +8,7 @@
 //! one Merkle tree. Commits are durable: the store refuses to open on a
 //! server whose `synchronous_commit` or `fsync` is off.
 
+mod export;
 mod ledger;
 mod log;
 mod restore;
