@@ -17,6 +17,18 @@ use crate::error::{Result, StoreError};
 use crate::import::MAX_SESSION_RECORDS;
 use crate::{Actor, ImportSummary, NewSubject, RowOutcome, SubjectOutcome, VoidOutcome, check_new_subject};
 
+/// A subject's file in one statement: the reference, the records (with
+/// their voids and who recorded them) and the events, as JSON arrays.
+const FILE: &str = "
+SELECT s.reference,
+    coalesce((SELECT json_agg(json_build_array(r.record_id, r.behaviour, to_char(r.occurred_on, 'YYYY-MM-DD'), r.source, r.evidence,
+            v.reason, a.actor, to_char(r.recorded_on, 'YYYY-MM-DD'), to_char(v.recorded_on, 'YYYY-MM-DD')) ORDER BY r.seq)
+        FROM records r LEFT JOIN voids v ON v.subject = r.subject AND v.record_id = r.record_id LEFT JOIN audit a ON a.seq = r.audit_seq
+        WHERE r.subject = $1), '[]')::text,
+    coalesce((SELECT json_agg(json_build_array(e.seq, to_char(e.on_day, 'YYYY-MM-DD'), e.actor, e.body::json) ORDER BY e.seq)
+        FROM events e WHERE e.subject = $1), '[]')::text
+FROM subjects s WHERE s.subject = $1";
+
 /// A batch of records for [`PgStore::import_records`]: what it did to each
 /// record, in order, and the counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,9 +179,9 @@ impl PgStore {
         let mut connection = self.connection()?;
         connection.batch_execute("BEGIN")?;
         let begun = (|| -> Result<(super::log::Writer, HashSet<String>)> {
-            let writer = super::log::Writer::lock(&mut *connection)?;
+            let writer = super::log::Writer::lock(&mut **connection)?;
             let conflicted = match actor.person() {
-                Some(person) => conflicted_with(&mut *connection, person)?,
+                Some(person) => conflicted_with(&mut **connection, person)?,
                 None => HashSet::new(),
             };
             Ok((writer, conflicted))
@@ -245,16 +257,14 @@ impl PgStore {
         })
     }
 
-    /// Everything the ledger holds on a subject: every query touches that
-    /// subject's partition (and the log for who recorded each record).
+    /// Everything the ledger holds on a subject, in one statement (one
+    /// snapshot, one round trip): it touches that subject's partitions, and
+    /// the log for who recorded each record.
     pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
         let mut connection = self.connection()?;
-        let mut transaction =
-            connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
-        let reference: String = transaction
-            .query_opt("SELECT reference FROM subjects WHERE subject = $1", &[&id.as_str()])?
-            .map(|row| row.get(0))
-            .ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+        let statement = connection.prepared(FILE)?;
+        let row = connection.query_opt(&statement, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+        let reference: String = row.get(0);
         let mut file = SubjectFile {
             reference: Some(
                 SubjectReference::parse(&reference)
@@ -262,35 +272,44 @@ impl PgStore {
             ),
             ..SubjectFile::default()
         };
-        let corrupt = |record_id: &str, what: String| StoreError::Corrupt(format!("subject {id}, record {record_id:?}: {what}"));
-        for row in transaction.query(
-            "SELECT r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor, r.recorded_on, v.recorded_on
-             FROM records r LEFT JOIN voids v ON v.subject = r.subject AND v.record_id = r.record_id LEFT JOIN audit a ON a.seq = r.audit_seq
-             WHERE r.subject = $1 ORDER BY r.seq",
-            &[&id.as_str()],
-        )? {
-            let record_id: String = row.get(0);
-            let record = RecordId::parse(&record_id).map_err(|e| corrupt(&record_id, e.to_string()))?;
-            let (occurred_on, recorded_on): (Date, Date) = (row.get(2), row.get(7));
+        let corrupt = |what: String| StoreError::Corrupt(format!("subject {id}: {what}"));
+        let day = |value: &serde_json::Value, what: &str| -> Result<Date> {
+            value.as_str().and_then(|text| socred_core::date::parse_date(text).ok()).ok_or_else(|| corrupt(format!("{what} is not a date")))
+        };
+        let text = |value: &serde_json::Value| value.as_str().map(str::to_string);
+        let records: serde_json::Value = serde_json::from_str(row.get(1)).map_err(|e| corrupt(e.to_string()))?;
+        for record in records.as_array().into_iter().flatten() {
+            let record_id = text(&record[0]).unwrap_or_default();
+            let record_id = RecordId::parse(&record_id).map_err(|e| corrupt(format!("record {record_id:?}: {e}")))?;
+            let (occurred_on, recorded_on) = (day(&record[2], "occurred on")?, day(&record[7], "recorded on")?);
             if occurred_on > recorded_on || !(socred_core::date::MIN_DATE..=socred_core::date::MAX_DATE).contains(&recorded_on) {
-                return Err(corrupt(&record_id, format!("occurred on {occurred_on} but recorded on {recorded_on}")));
+                return Err(corrupt(format!("record {record_id}: occurred on {occurred_on} but recorded on {recorded_on}")));
             }
-            if let Some(reason) = row.get::<_, Option<String>>(5) {
-                let void_on: Option<Date> = row.get(8);
-                file.voids.push(Void { record_id: record.clone(), reason, recorded_on: void_on.unwrap_or(recorded_on) });
+            if let Some(reason) = text(&record[5]) {
+                let void_on = if record[8].is_null() { recorded_on } else { day(&record[8], "void day")? };
+                file.voids.push(Void { record_id: record_id.clone(), reason, recorded_on: void_on });
             }
-            file.recorded.insert(record.clone(), Recording { on: recorded_on, by: row.get::<_, Option<String>>(6).unwrap_or_default() });
-            file.records.push(Record { id: record, subject: *id, behaviour: row.get(1), occurred_on, source: row.get(3), evidence: row.get(4) });
+            file.recorded.insert(record_id.clone(), Recording { on: recorded_on, by: text(&record[6]).unwrap_or_default() });
+            file.records.push(Record {
+                id: record_id,
+                subject: *id,
+                behaviour: text(&record[1]).unwrap_or_default(),
+                occurred_on,
+                source: text(&record[3]).unwrap_or_default(),
+                evidence: text(&record[4]),
+            });
         }
-        for row in transaction.query("SELECT seq, on_day, actor, body FROM events WHERE subject = $1 ORDER BY seq", &[&id.as_str()])? {
-            let seq: i64 = row.get(0);
-            let event = serde_json::from_str(row.get(3)).map_err(|e| StoreError::Corrupt(format!("subject {id}, event {seq}: {e}")))?;
-            file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on: row.get(1), actor: row.get(2), event });
+        let events: serde_json::Value = serde_json::from_str(row.get(2)).map_err(|e| corrupt(e.to_string()))?;
+        for event in events.as_array().into_iter().flatten() {
+            let seq = event[0].as_u64().unwrap_or_default();
+            let body = serde_json::from_value(event[3].clone()).map_err(|e| corrupt(format!("event {seq}: {e}")))?;
+            let on = day(&event[1], "an event's day")?;
+            file.events.push(socred_core::process::StoredEvent { seq, on, actor: text(&event[2]).unwrap_or_default(), event: body });
         }
         if self.rulebook_seq > 1 {
-            let since: Date = transaction.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
+            let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
             let mut entries = HashSet::new();
-            for row in transaction.query(
+            for row in connection.query(
                 "SELECT entry_id FROM rulebook_entries WHERE subject = $1 AND rulebook_seq = $2",
                 &[&id.as_str(), &self.rulebook_seq],
             )? {
@@ -302,7 +321,6 @@ impl PgStore {
             }
             file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
         }
-        transaction.commit()?;
         Ok(file)
     }
 
@@ -344,7 +362,7 @@ impl PgImport {
             return Err(StoreError::TooLarge { count: total as usize, limit: MAX_SESSION_RECORDS as usize });
         }
         let recorded = self.actor.moment();
-        let client = &mut *self.connection;
+        let client = &mut **self.connection;
         // Subjects seen registered earlier in the session are not asked again.
         let wanted: Vec<&str> = records
             .iter()
@@ -508,7 +526,7 @@ impl PgImport {
             }
             subject.id.check_plausible(today).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
         }
-        let client = &mut *self.connection;
+        let client = &mut **self.connection;
         let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
         let mut known: HashMap<String, String> = HashMap::new();
         for row in client.query("SELECT subject, name FROM subjects WHERE subject = ANY($1)", &[&ids])? {
@@ -575,7 +593,7 @@ impl PgImport {
         let subject = (self.touched.len() == 1).then(|| self.touched.iter().next().expect("one").clone());
         let rows = std::mem::replace(&mut self.rows, EntryRows::new(0));
         let seq = rows.seq;
-        let appended = self.writer.append(&mut *self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows);
+        let appended = self.writer.append(&mut **self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows);
         match appended.and_then(|_| Ok(self.connection.batch_execute("COMMIT")?)) {
             Ok(()) => Ok(ImportSummary { audit_seq: Some(seq), ..summary }),
             Err(error) => {

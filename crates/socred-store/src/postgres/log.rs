@@ -114,7 +114,7 @@ const SCAN_ROWS: i32 = 10_000;
 
 impl PgStore {
     pub fn log_heads(&self) -> Result<LogHeads> {
-        current_heads(&mut *self.connection()?)
+        current_heads(&mut **self.connection()?)
     }
 
     /// The current heads as a checkpoint signed with `key` at `time` (RFC 3339).

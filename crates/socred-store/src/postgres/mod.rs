@@ -40,8 +40,59 @@ pub const MAX_POOL_CONNECTIONS: u32 = 16;
 /// How long a request waits for a connection before it fails.
 const POOL_WAIT: Duration = Duration::from_secs(10);
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-pub(crate) type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<Manager>;
+pub(crate) type Connection = r2d2::PooledConnection<Manager>;
+
+/// A pooled client and the statements it has prepared: a hot query is
+/// parsed and planned once a connection (its generic plan prunes the
+/// partitions at run time), not once a call.
+pub(crate) struct PgConnection {
+    client: postgres::Client,
+    statements: std::collections::HashMap<&'static str, postgres::Statement>,
+}
+
+impl PgConnection {
+    pub fn prepared(&mut self, sql: &'static str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
+
+impl std::ops::Deref for PgConnection {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConnection {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+pub(crate) struct Manager(PostgresConnectionManager<NoTls>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConnection;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
+        Ok(PgConnection { client: self.0.connect()?, statements: Default::default() })
+    }
+
+    fn is_valid(&self, connection: &mut PgConnection) -> std::result::Result<(), postgres::Error> {
+        self.0.is_valid(&mut connection.client)
+    }
+
+    fn has_broken(&self, connection: &mut PgConnection) -> bool {
+        self.0.has_broken(&mut connection.client)
+    }
+}
 
 /// True when `text` names a PostgreSQL store rather than an SQLite file.
 pub fn is_postgres_url(text: &str) -> bool {
@@ -117,8 +168,15 @@ fn connect(url: &str) -> Result<Pool> {
         .connect(NoTls)
         .map_err(|error| StoreError::Database(DatabaseError::described(message(&error), error, Some(StorageCondition::CannotOpen))))?;
     drop(probe);
-    let manager = PostgresConnectionManager::new(config, NoTls);
-    Ok(r2d2::Pool::builder().max_size(MAX_POOL_CONNECTIONS).min_idle(Some(1)).connection_timeout(POOL_WAIT).build_unchecked(manager))
+    let manager = Manager(PostgresConnectionManager::new(config, NoTls));
+    // No round trip to test a connection on each checkout: a broken one is
+    // dropped when it is returned, and its error reaches the caller.
+    Ok(r2d2::Pool::builder()
+        .max_size(MAX_POOL_CONNECTIONS)
+        .min_idle(Some(1))
+        .connection_timeout(POOL_WAIT)
+        .test_on_check_out(false)
+        .build_unchecked(manager))
 }
 
 fn place(url: &str) -> PathBuf {
@@ -164,7 +222,7 @@ impl PgStore {
         if exists {
             return Err(StoreError::AlreadyInitialised(place(url)));
         }
-        migrations::migrations::runner().run(&mut *connection).map_err(|e| StoreError::Migration(e.to_string()))?;
+        migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()))?;
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
         let taken: i64 = transaction.query_one("SELECT count(*) FROM meta", &[])?.get(0);

@@ -120,7 +120,7 @@ impl PgStore {
         if exists {
             return Err(StoreError::AlreadyInitialised(place(url)));
         }
-        super::migrations::migrations::runner().run(&mut *connection).map_err(|e| StoreError::Migration(e.to_string()))?;
+        super::migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()))?;
         let rebuilt = (|| -> Result<PgStore> {
             let mut transaction = connection.transaction()?;
             rebuild(&mut transaction, dir, &manifest)?;
