@@ -320,3 +320,51 @@ fn an_export_of_the_postgres_store_rebuilds_the_same_sqlite_store() {
     assert_eq!(rebuilt.audit_verify().unwrap().accesses, 2);
     assert!(pg.export(&dir.path().join("back"), None).is_err(), "an export never writes into a directory that holds files");
 }
+
+/// Two handles on one database, as two servers have: a write through one
+/// wakes a listener on the other, whose feed then names the subject changed.
+#[test]
+fn a_write_through_one_handle_reaches_a_follower_on_another() {
+    use socred_store::postgres::Changed;
+    use std::time::{Duration, Instant};
+    let database = FreshDatabase::create("follow");
+    let writer = PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    writer.add_subject(&subject(OTHER, "Zhao Lei"), &actor()).unwrap();
+    let follower = PgStore::open(&database.url).unwrap();
+    let mut listener = follower.listen().unwrap();
+    let cursor = follower.changes_cursor().unwrap();
+    assert_eq!(listener.wait(Duration::from_millis(50)).unwrap(), None, "nothing written, nothing heard");
+
+    let written = Instant::now();
+    writer
+        .add_subject(&NewSubject { guardians: vec![SubjectId::parse(OTHER).unwrap()], ..subject(PERSON, "Zhang San") }, &actor())
+        .unwrap();
+    let heard = listener.wait(Duration::from_secs(5)).unwrap().expect("a notification");
+    assert!(written.elapsed() < Duration::from_secs(1), "heard after {:?}", written.elapsed());
+    let Changed::Subjects { mut subjects, cursor: next } = follower.changes_since(cursor).unwrap() else { panic!("a small change") };
+    subjects.sort();
+    let mut expected = vec![SubjectId::parse(PERSON).unwrap(), SubjectId::parse(OTHER).unwrap()];
+    expected.sort();
+    assert_eq!(subjects, expected, "a link changes both ends");
+    assert_eq!(next, heard);
+
+    // A refused write is rolled back: no notification, no change.
+    assert!(writer.add_record(&record("x-1", PERSON, "2099-01-01"), &actor()).is_err());
+    assert_eq!(listener.wait(Duration::from_millis(200)).unwrap(), None);
+    // A void changes the file of the record's subject, though its row does not name it.
+    writer.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor()).unwrap();
+    writer.void_record(&RecordId::parse("tax-1").unwrap(), "entered in error", &actor()).unwrap();
+    let newest = listener.wait(Duration::from_secs(5)).unwrap().unwrap();
+    let Changed::Subjects { subjects, cursor } = follower.changes_since(next).unwrap() else { panic!("a small change") };
+    assert_eq!(subjects, vec![SubjectId::parse(PERSON).unwrap()]);
+    assert!(cursor >= newest);
+    assert_eq!(follower.changes_since(cursor).unwrap(), Changed::Subjects { subjects: vec![], cursor });
+}

@@ -264,6 +264,17 @@ CREATE TABLE check_groups (
     hash      text NOT NULL
 );
 
+-- Derived, not ledger: the change feed. Each write adds the subjects whose
+-- files it changed, under its entry's number, and notifies channel
+-- `socred_changes` at commit; every server follows it to refresh what it keeps
+-- in memory. Entries are numbered under the write lock and commit in that
+-- order, so a follower's cursor (the last entry it read) never skips a row.
+CREATE TABLE changes (
+    audit_seq bigint NOT NULL,
+    subject   text COLLATE "C" NOT NULL,
+    PRIMARY KEY (audit_seq, subject)
+);
+
 -- Sixteen hash partitions of each subject-owned table: enough to spread one
 -- server's tables over its disks and vacuum them piecewise; Citus shards the
 -- same tables across nodes by the same column (docs/scaling.md).

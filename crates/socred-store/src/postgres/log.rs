@@ -51,7 +51,7 @@ impl Writer {
     ) -> Result<String> {
         let seq = self.seq();
         assert_eq!(rows.seq, seq, "rows are written under the entry whose number the lock reserved");
-        let fields = rows.finish(|digest| EntryFields {
+        let (fields, touched) = rows.finish(|digest| EntryFields {
             seq,
             at: actor.at_text(),
             actor: actor.name().to_string(),
@@ -67,6 +67,7 @@ impl Writer {
         let moved = transaction
             .execute("UPDATE log_head SET size = $1, nodes = $2 WHERE log = 'audit' AND size = $3", &[&(seq), &nodes, &(seq - 1)])?;
         assert_eq!(moved, 1, "the audit head is moved under the write lock");
+        super::changes::record(transaction, seq, touched)?;
         Ok(to_hex(&leaf))
     }
 }

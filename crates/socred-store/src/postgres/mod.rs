@@ -8,6 +8,7 @@
 //! one Merkle tree. Commits are durable: the store refuses to open on a
 //! server whose `synchronous_commit` or `fsync` is off.
 
+mod changes;
 mod export;
 mod ledger;
 mod log;
@@ -28,6 +29,7 @@ use crate::clock::{Clock, Dating, TimeSettings, format_offset, parse_offset};
 use crate::error::{DatabaseError, Result, StorageCondition, StoreError};
 use crate::{Actor, LOG_FORMAT};
 
+pub use changes::{CHANGES_CHANNEL, ChangeListener, Changed};
 pub use ledger::{ImportBatch, PgImport};
 
 /// The schema, as versioned migrations (`migrations/postgres/V<n>__<name>.sql`).
@@ -146,6 +148,8 @@ impl From<r2d2::Error> for StoreError {
 /// A socred store on PostgreSQL.
 pub struct PgStore {
     pool: Pool,
+    /// For connections outside the pool (a listener on the change feed).
+    config: postgres::Config,
     url: String,
     clock: Clock,
     origin: String,
@@ -159,7 +163,7 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-fn connect(url: &str) -> Result<Pool> {
+fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
     let config: postgres::Config =
         url.parse().map_err(|e: postgres::Error| StoreError::invalid("db", format!("{}: {e}", display_url(url))))?;
     // One connection first, so that a wrong address, user or database is
@@ -168,15 +172,16 @@ fn connect(url: &str) -> Result<Pool> {
         .connect(NoTls)
         .map_err(|error| StoreError::Database(DatabaseError::described(message(&error), error, Some(StorageCondition::CannotOpen))))?;
     drop(probe);
-    let manager = Manager(PostgresConnectionManager::new(config, NoTls));
+    let manager = Manager(PostgresConnectionManager::new(config.clone(), NoTls));
     // No round trip to test a connection on each checkout: a broken one is
     // dropped when it is returned, and its error reaches the caller.
-    Ok(r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(MAX_POOL_CONNECTIONS)
         .min_idle(Some(1))
         .connection_timeout(POOL_WAIT)
         .test_on_check_out(false)
-        .build_unchecked(manager))
+        .build_unchecked(manager);
+    Ok((pool, config))
 }
 
 fn place(url: &str) -> PathBuf {
@@ -215,7 +220,7 @@ impl PgStore {
         let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
         let clock = Clock::new(time);
         clock.admit(actor.moment())?;
-        let pool = connect(url)?;
+        let (pool, config) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
         let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
@@ -250,13 +255,21 @@ impl PgStore {
         writer.append(&mut transaction, actor, "store.init", None, &detail, rows)?;
         transaction.commit()?;
         drop(connection);
-        Ok(PgStore { pool, url: display_url(url), clock, origin: origin.to_string(), rulebook: Arc::new(rulebook), rulebook_seq: 1 })
+        Ok(PgStore {
+            pool,
+            config,
+            url: display_url(url),
+            clock,
+            origin: origin.to_string(),
+            rulebook: Arc::new(rulebook),
+            rulebook_seq: 1,
+        })
     }
 
     /// Opens an existing store; never creates one. The schema must be at the
     /// migration this build knows.
     pub fn open(url: &str) -> Result<PgStore> {
-        let pool = connect(url)?;
+        let (pool, config) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
         let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
@@ -291,6 +304,7 @@ impl PgStore {
         drop(connection);
         Ok(PgStore {
             pool,
+            config,
             url: display_url(url),
             clock: Clock::new(TimeSettings { dating, utc_offset }),
             origin,
@@ -372,15 +386,24 @@ pub(crate) struct EntryRows {
     pub seq: i64,
     ordinal: i32,
     digest: RowDigest,
+    /// The subjects whose files the rows change: the change feed's rows.
+    touched: std::collections::HashSet<String>,
 }
 
 impl EntryRows {
     fn new(seq: i64) -> EntryRows {
-        EntryRows { seq, ordinal: 0, digest: RowDigest::default() }
+        EntryRows { seq, ordinal: 0, digest: RowDigest::default(), touched: Default::default() }
     }
 
     /// Adds `row` to the digest; returns its ordinal.
     pub fn add(&mut self, row: &LedgerRow) -> i32 {
+        if let Some(subject) = row.subject() {
+            self.touch(subject.as_str());
+        }
+        if let LedgerRow::Link { other, .. } = row {
+            // A link changes the decisions of both ends.
+            self.touch(other.as_str());
+        }
         self.digest.add(row);
         self.ordinal += 1;
         self.ordinal
@@ -388,17 +411,27 @@ impl EntryRows {
 
     /// A record, added to the digest without building a row.
     pub fn add_record(&mut self, record: &socred_core::record::Record, recorded: Moment) -> i32 {
+        if !self.touched.contains(record.subject.as_str()) {
+            self.touched.insert(record.subject.as_str().to_string());
+        }
         self.digest.record(record.id.as_str(), &record.content(), recorded);
         self.ordinal += 1;
         self.ordinal
+    }
+
+    /// Marks a subject's file changed by a row that does not name it (a void).
+    pub fn touch(&mut self, subject: &str) {
+        if !self.touched.contains(subject) {
+            self.touched.insert(subject.to_string());
+        }
     }
 
     pub fn rows(&self) -> u64 {
         self.digest.rows()
     }
 
-    fn finish(self, fields: impl FnOnce(String) -> EntryFields) -> EntryFields {
-        fields(self.digest.finish())
+    fn finish(self, fields: impl FnOnce(String) -> EntryFields) -> (EntryFields, std::collections::HashSet<String>) {
+        (fields(self.digest.finish()), self.touched)
     }
 }
 

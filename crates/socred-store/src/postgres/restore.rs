@@ -113,7 +113,7 @@ impl PgStore {
     /// rebuild that fails any check leaves the database as it found it.
     pub fn import_export(url: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<PgStore> {
         let manifest = read_manifest(dir)?;
-        let pool = connect(url)?;
+        let (pool, _) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
         let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
@@ -231,7 +231,7 @@ fn rebuild(transaction: &mut Transaction<'_>, dir: &Path, manifest: &crate::Mani
                 _ => insert_row(transaction, &mut rows, row, &mut restore)?,
             }
         }
-        let fields: EntryFields = rows.finish(|digest| EntryFields { digest, ..exported.entry.clone() });
+        let (fields, _) = rows.finish(|digest| EntryFields { digest, ..exported.entry.clone() });
         if fields.digest != exported.entry.digest {
             return Err(refused(format!("entry {seq}: its rows do not make its digest (the export was altered)")));
         }

@@ -188,6 +188,7 @@ pub(crate) fn insert_row(transaction: &mut Transaction<'_>, rows: &mut EntryRows
         }
         LedgerRow::Void { record_id, reason, recorded_ms, recorded_on } => {
             let subject = owners.record_subject(transaction, record_id)?;
+            rows.touch(&subject);
             let ordinal = rows.add(row);
             transaction.execute(
                 "INSERT INTO voids (subject, record_id, reason, recorded_ms, recorded_on, audit_seq, ordinal) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -240,6 +241,7 @@ pub(crate) fn insert_row(transaction: &mut Transaction<'_>, rows: &mut EntryRows
         }
         LedgerRow::ReportEvent { report_id, state, actor, at_ms, on, reasons, record_id, reward_id } => {
             let subject = owners.report_subject(transaction, report_id)?;
+            rows.touch(&subject);
             let ordinal = rows.add(row);
             transaction.execute(
                 "INSERT INTO report_events (subject, report_id, state, actor, at_ms, on_day, reasons, record_id, reward_id, audit_seq, ordinal)
