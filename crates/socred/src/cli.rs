@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCRED_LOG_KEY")]
     pub log_key: Option<PathBuf>,
 
+    /// PostgreSQL only: a hot standby of --db that file reads (`show`,
+    /// `subject show`) are sent to; they may lag the primary by its replay delay.
+    #[arg(long, global = true, env = "SOCRED_READ_DB")]
+    pub read_db: Option<String>,
+
     /// Who is acting, as written to the audit log.
     #[arg(long, global = true, env = "SOCRED_ACTOR", default_value = "cli")]
     pub actor: String,

@@ -11,8 +11,8 @@ mod due;
 mod log;
 mod postgres;
 mod render;
-mod store;
 mod reports;
+mod store;
 
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Write};
@@ -265,13 +265,18 @@ fn run(cli: Cli) -> Result<()> {
     if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
         return postgres::run(&cli, url);
     }
+    if cli.read_db.is_some() {
+        return Err(refuse("--read-db", "a standby for reads is a PostgreSQL store's; --db names an embedded store"));
+    }
     match &cli.command {
         Command::Init { rulebook, replay, utc_offset, origin } => {
-            let Settings { source, label, actor, origin, time } = init_settings(&cli, rulebook.as_deref(), *replay, utc_offset, origin.as_deref())?;
+            let Settings { source, label, actor, origin, time } =
+                init_settings(&cli, rulebook.as_deref(), *replay, utc_offset, origin.as_deref())?;
             let store = Store::create(&cli.db, &source, &label, &actor, &origin, time)?;
             let key_path = log::key_path(&cli);
-            let (key, created) = log::create_key(&key_path, &origin)
-                .with_context(|| format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display()))?;
+            let (key, created) = log::create_key(&key_path, &origin).with_context(|| {
+                format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display())
+            })?;
             println!(
                 "{} the checkpoint key {} (keep it outside the database's backups); verifier key: {}",
                 if created { "created" } else { "using" },
@@ -704,7 +709,8 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = std::time::Instant::now();
-    let (reader, options, label) = (BufReader::with_capacity(1 << 20, input), ImportOptions { format, skip_invalid }, file.display().to_string());
+    let (reader, options, label) =
+        (BufReader::with_capacity(1 << 20, input), ImportOptions { format, skip_invalid }, file.display().to_string());
     let rejects_sink = rejects_file.as_mut().map(|w| w as &mut dyn socred_ingest::Rejects);
     let mut progressed = |bytes| progress.set_position(bytes);
     let report = match &mut target {

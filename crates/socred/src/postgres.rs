@@ -15,6 +15,15 @@ const SUPPORTED: &str = "init, subject add|show, record add|void, import (a file
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
     let mut store = PgStore::open(url)?;
+    if let Some(read_url) = &cli.read_db {
+        if !socred_store::is_postgres_url(read_url) {
+            return Err(refuse("--read-db", "a standby is named by a postgres:// URL"));
+        }
+        store.read_from(read_url).map_err(|e| match e {
+            StoreError::Invalid { reason, .. } => refuse("--read-db", reason),
+            other => other.into(),
+        })?;
+    }
     if let Some(text) = &cli.on {
         let day = parse_date("--on", text)?;
         let clock = store.clock().fixed_on(day).map_err(|e| match e {
@@ -72,7 +81,19 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
                 | AuditCommand::Head
                 | AuditCommand::Keygen
                 | AuditCommand::VerifierKey),
-        } => log::audit_on(cli, &open(cli, url)?, command),
+        } => {
+            let store = open(cli, url)?;
+            log::audit_on(cli, &store, command)?;
+            if let (AuditCommand::Head, Some(lag)) = (command, store.replica_lag()?) {
+                println!(
+                    "read database: {}; {} bytes of WAL not yet replayed; last replayed transaction {:.1} s ago",
+                    if lag.in_recovery { "a standby" } else { "not a standby" },
+                    lag.bytes,
+                    lag.seconds
+                );
+            }
+            Ok(())
+        }
         Command::ImportStore { dir, verifier_key } => log::import_store(cli, dir, verifier_key.as_deref()),
         Command::Export { dir } => log::export(cli, dir),
         _ => Err(refuse("--db", format!("this command runs on the embedded store only; on PostgreSQL: {SUPPORTED}"))),

@@ -127,3 +127,18 @@ fn an_unreachable_server_or_a_missing_database_is_named() {
     assert!(stderr.contains("cannot connect to postgres://nobody@127.0.0.1:1/none") && !stderr.contains("secret"), "{stderr}");
     drop(env);
 }
+
+#[test]
+fn a_read_database_is_a_standby_of_a_postgres_store() {
+    let sqlite = Env::new();
+    sqlite.refused(&["--read-db", "postgres://postgres@127.0.0.1:5432/postgres", "show", PERSON], &["--read-db:", "embedded store"]);
+    let env = Env::postgres();
+    env.refused(&["--read-db", "standby.db", "show", PERSON], &["--read-db:", "postgres:// URL"]);
+    let other = Env::postgres();
+    let url = other.database.as_ref().unwrap().url.clone();
+    env.refused(&["--read-db", &url, "show", PERSON], &["--read-db:", "is not a replica"]);
+    // The store itself as its read database: reads work, and `audit head` says it is not a standby.
+    let own = env.database.as_ref().unwrap().url.clone();
+    let head = env.ok(&["--read-db", &own, "audit", "head"]);
+    assert!(head.contains("read database: not a standby"), "{head}");
+}

@@ -261,7 +261,7 @@ impl PgStore {
     /// snapshot, one round trip): it touches that subject's partitions, and
     /// the log for who recorded each record.
     pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
-        let mut connection = self.connection()?;
+        let mut connection = self.read_connection()?;
         let statement = connection.prepared(FILE)?;
         let row = connection.query_opt(&statement, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
         let reference: String = row.get(0);
@@ -621,7 +621,7 @@ impl Drop for PgImport {
 impl PgStore {
     /// A subject's name and links, if registered.
     pub fn subject(&self, id: &SubjectId) -> Result<Option<crate::SubjectInfo>> {
-        let mut connection = self.connection()?;
+        let mut connection = self.read_connection()?;
         let Some(name) = connection.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0))
         else {
             return Ok(None);

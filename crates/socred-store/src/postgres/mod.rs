@@ -148,6 +148,8 @@ impl From<r2d2::Error> for StoreError {
 /// A socred store on PostgreSQL.
 pub struct PgStore {
     pool: Pool,
+    /// A hot standby that file reads go to (`--read-db`), when there is one.
+    reader: Option<Pool>,
     /// For connections outside the pool (a listener on the change feed).
     config: postgres::Config,
     url: String,
@@ -257,6 +259,7 @@ impl PgStore {
         drop(connection);
         Ok(PgStore {
             pool,
+            reader: None,
             config,
             url: display_url(url),
             clock,
@@ -304,6 +307,7 @@ impl PgStore {
         drop(connection);
         Ok(PgStore {
             pool,
+            reader: None,
             config,
             url: display_url(url),
             clock: Clock::new(TimeSettings { dating, utc_offset }),
@@ -349,6 +353,44 @@ impl PgStore {
         Ok(self.pool.get()?)
     }
 
+    /// A connection for reads that may lag the primary by the standby's
+    /// replication delay: the standby's when there is one.
+    pub(crate) fn read_connection(&self) -> Result<Connection> {
+        Ok(self.reader.as_ref().unwrap_or(&self.pool).get()?)
+    }
+
+    /// Sends file reads (files, assessments, subjects) to the hot standby at
+    /// `read_url` from now on. It must be a replica of this store: its origin
+    /// must be this store's.
+    pub fn read_from(&mut self, read_url: &str) -> Result<()> {
+        let (pool, _) = connect(read_url)?;
+        let mut connection = pool.get()?;
+        let origin: Option<String> = connection
+            .query_opt("SELECT value FROM meta WHERE key = 'origin'", &[])
+            .map_err(|_| StoreError::NotAStore(place(read_url)))?
+            .map(|row| row.get(0));
+        if origin.as_deref() != Some(self.origin.as_str()) {
+            return Err(StoreError::invalid("read-db", format!("{} is not a replica of {}", display_url(read_url), self.url)));
+        }
+        drop(connection);
+        self.reader = Some(pool);
+        Ok(())
+    }
+
+    /// How far the standby's replay is behind the primary: bytes of WAL not
+    /// yet replayed, and the age of the newest transaction it replayed
+    /// (which grows while the primary is idle). None without a standby.
+    pub fn replica_lag(&self) -> Result<Option<ReplicaLag>> {
+        let Some(reader) = &self.reader else { return Ok(None) };
+        let primary: String = self.connection()?.query_one("SELECT pg_current_wal_lsn()::text", &[])?.get(0);
+        let row = reader.get()?.query_one(
+            "SELECT pg_is_in_recovery(), coalesce(pg_wal_lsn_diff($1::text::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint,
+                    coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8",
+            &[&primary],
+        )?;
+        Ok(Some(ReplicaLag { in_recovery: row.get(0), bytes: row.get::<_, i64>(1).max(0), seconds: row.get(2) }))
+    }
+
     /// One write: the transaction, the log's write lock, the caller's rows
     /// and checks, one audit entry (when `body` names one), the commit.
     /// Nothing is written when `body` fails or names no entry.
@@ -371,6 +413,15 @@ impl PgStore {
         transaction.commit()?;
         Ok(value)
     }
+}
+
+/// A standby's replication lag, as `/metrics` and the CLI report it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplicaLag {
+    /// False when the read database is not a standby at all (a copy, or the primary itself).
+    pub in_recovery: bool,
+    pub bytes: i64,
+    pub seconds: f64,
 }
 
 /// The audit entry a write appends.
