@@ -164,6 +164,9 @@ fn an_altered_export_is_refused_and_leaves_the_database_empty() {
         other => panic!("an altered export was taken: {other:?}"),
     }
     assert!(matches!(PgStore::open(&database.url), Err(StoreError::NotInitialised(_))));
+    // Nothing of the refused rebuild is left in the way of a good one.
+    std::fs::write(exported.join("entries.ndjson"), entries).unwrap();
+    PgStore::import_export(&database.url, &exported, None).unwrap().audit_verify().unwrap();
 }
 
 #[test]
@@ -182,6 +185,15 @@ fn tampering_with_the_server_database_is_found() {
         ("UPDATE accesses SET purpose = 'curiosity'", "the access log was altered"),
         ("UPDATE check_groups SET data = data || 'x'::bytea", "the check log was altered"),
         ("UPDATE meta SET value = 'replay-no-more' WHERE key = 'dating'", "setting `dating`"),
+        // Columns the reads use that the digest does not cover must agree with it.
+        ("UPDATE voids SET subject = '440524198001010013'", "a void is not in the file of the record it voids"),
+        ("UPDATE records SET seq = 100 - seq", "the order of records was changed"),
+        ("DELETE FROM record_ids WHERE record_id = 'tax-1'", "the index of record ids does not match"),
+        ("UPDATE record_ids SET subject = '440524198001010013' WHERE record_id = 'tax-1'", "the index of record ids does not match"),
+        ("UPDATE report_events SET subject = '440524198001010013'", "a report event is not in the file of its report"),
+        ("UPDATE log_head SET size = 0 WHERE log = 'records'", "a counter of the store is behind"),
+        ("UPDATE seals SET state = 'not json'", "the ledger rows it wrote were changed"),
+        ("UPDATE check_groups SET hash = repeat('0', 64)", "the check log was altered"),
     ];
     for (tamper, expected) in cases {
         let (_dir, database, _sqlite, pg) = carried();
@@ -302,6 +314,9 @@ fn a_batch_takes_each_id_once_and_tells_a_retry_from_a_conflict() {
     assert!(conflict(&again.outcomes[2]));
     assert_eq!(again.outcomes[3], RowOutcome::Duplicate);
     assert_eq!(again.summary.audit_seq, None, "a batch of retries writes nothing");
+    // A record repeated in a batch shares the verdict of its first copy: both refused when the id is taken.
+    let repeated = store.import_records(&[other_a.clone(), other_a.clone()], &actor(), "records.import", serde_json::json!({})).unwrap();
+    assert!(repeated.outcomes.iter().all(conflict), "{:?}", repeated.outcomes);
     assert_eq!(store.log_heads().unwrap().size, size);
     let report = store.audit_verify().unwrap();
     assert_eq!(report.ledger_rows, 1 + 1 + 2, "the rulebook, the subject and two records");

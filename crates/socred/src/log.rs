@@ -22,7 +22,7 @@ const MAX_PROOF_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub fn key_path(cli: &Cli) -> PathBuf {
     cli.log_key.clone().unwrap_or_else(|| {
         if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-            let database = url.rsplit('/').next().unwrap_or("socred").split('?').next().unwrap_or("socred");
+            let database = socred_store::postgres::database_name(url).unwrap_or_else(|| "socred".into());
             return PathBuf::from(format!("{database}.log-key"));
         }
         let mut path = cli.db.clone().into_os_string();

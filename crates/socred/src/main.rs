@@ -84,6 +84,12 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
         text.push_str(&part);
     }
     let condition = error.chain().find_map(|cause| cause.downcast_ref::<StoreError>().and_then(StoreError::storage_condition));
+    // A PostgreSQL URL is named without its password.
+    let shown = match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => PathBuf::from(socred_store::postgres::display_url(url)),
+        None => db.to_path_buf(),
+    };
+    let db = shown.as_path();
     let hint = match condition {
         Some(socred_store::StorageCondition::ReadOnly) => {
             Some(format!("the store {} (or its directory, which holds the write-ahead log) is read-only; nothing was stored", db.display()))

@@ -264,11 +264,24 @@ CREATE TABLE check_groups (
     hash      text NOT NULL
 );
 
+-- Stored JSON text as a value for verification: text that is not JSON is
+-- wrapped in an object no writer stores (docs/audit-format.md), so that a
+-- damaged row changes the digest instead of stopping verification.
+CREATE FUNCTION socred_json(value text) RETURNS json LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN value::json;
+EXCEPTION WHEN others THEN
+    RETURN json_build_object('socred-not-json', value);
+END
+$$;
+
 -- Derived, not ledger: the change feed. Each write adds the subjects whose
 -- files it changed, under its entry's number, and notifies channel
 -- `socred_changes` at commit; every server follows it to refresh what it keeps
 -- in memory. Entries are numbered under the write lock and commit in that
 -- order, so a follower's cursor (the last entry it read) never skips a row.
+-- A write that changed more subjects than a follower reloads one by one
+-- writes the subject '' instead: reload everything.
 CREATE TABLE changes (
     audit_seq bigint NOT NULL,
     subject   text COLLATE "C" NOT NULL,

@@ -24,9 +24,13 @@ pub const CHANGES_CHANNEL: &str = "socred_changes";
 const PRUNE_EVERY: i64 = 4_096;
 
 /// Inside the write's transaction, after its entry `seq` is appended.
-pub(crate) fn record(transaction: &mut impl GenericClient, seq: i64, touched: HashSet<String>) -> Result<()> {
-    if !touched.is_empty() {
-        let subjects: Vec<String> = touched.into_iter().collect();
+pub(crate) fn record(transaction: &mut impl GenericClient, seq: i64, touched: Option<HashSet<String>>) -> Result<()> {
+    let subjects: Vec<String> = match touched {
+        Some(touched) => touched.into_iter().collect(),
+        // Too many to name: '' tells followers to reload everything.
+        None => vec![String::new()],
+    };
+    if !subjects.is_empty() {
         transaction.execute("INSERT INTO changes (audit_seq, subject) SELECT $1, unnest($2::text[])", &[&seq, &subjects])?;
         transaction.execute("SELECT pg_notify($1, $2)", &[&CHANGES_CHANNEL, &seq.to_string()])?;
     }
@@ -67,7 +71,7 @@ impl PgStore {
             "SELECT DISTINCT subject FROM changes WHERE audit_seq > $1 AND audit_seq <= $2 LIMIT $3",
             &[&cursor, &head, &(MAX_CHANGED_SUBJECTS as i64 + 1)],
         )?;
-        if rows.len() > MAX_CHANGED_SUBJECTS {
+        if rows.len() > MAX_CHANGED_SUBJECTS || rows.iter().any(|row| row.get::<_, &str>(0).is_empty()) {
             return Ok(Changed::Everything { cursor: head });
         }
         let subjects = rows

@@ -11,7 +11,7 @@ use serde_json::json;
 use socred_log::to_hex;
 
 use super::PgStore;
-use super::log::{current_heads, verify_accesses, verify_checks, verify_entries, verify_evidence, verify_settings};
+use super::log::{each_row, verified_heads, verify_accesses, verify_checks, verify_entries, verify_evidence, verify_keys, verify_settings};
 use crate::error::{Result, StoreError};
 use crate::export::{EXPORT_FORMAT, ExportedEntry, Lines, Manifest, io};
 
@@ -32,14 +32,15 @@ impl PgStore {
         let mut write = |fields: &crate::audit::EntryFields, leaf: &socred_log::Hash, rows| {
             entries.line(&ExportedEntry { entry: fields.clone(), hash: to_hex(leaf), rows })
         };
-        let (report, _) = verify_entries(&mut transaction, Some(&mut write))?;
+        let (mut report, _) = verify_entries(&mut transaction, Some(&mut write))?;
         entries.finish()?;
+        verify_keys(&mut transaction)?;
         let (accesses, accesses_head) = verify_accesses(&mut transaction)?;
         let (checks, check_groups, checks_head) = verify_checks(&mut transaction)?;
-        let heads = current_heads(&mut transaction)?;
-        if (heads.size, heads.accesses) != (report.entries, accesses) {
-            return Err(StoreError::AuditBroken("the stored heads are not those of the rows stored".into()));
-        }
+        (report.accesses, report.accesses_head, report.checks, report.check_groups, report.checks_head) =
+            (accesses, accesses_head.clone(), checks, check_groups, checks_head.clone());
+        // The checkpoint signs the heads just recomputed, never a stored head alone.
+        let heads = verified_heads(&mut transaction, &report)?;
         let mut meta = |key: &str| -> Result<String> {
             transaction
                 .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
@@ -73,24 +74,24 @@ impl PgStore {
         rulebooks.finish()?;
 
         let mut lines = Lines::create(dir, "accesses.ndjson")?;
-        for row in transaction.query("SELECT seq, at, actor, subject, purpose, what, prev, hash FROM accesses ORDER BY seq", &[])? {
+        each_row(&mut transaction, "SELECT seq, at, actor, subject, purpose, what, prev, hash FROM accesses ORDER BY seq", |row| {
             lines.line(&json!({"seq": row.get::<_, i64>(0), "at": row.get::<_, String>(1), "actor": row.get::<_, String>(2),
                 "subject": row.get::<_, String>(3), "purpose": row.get::<_, String>(4), "what": row.get::<_, String>(5),
-                "prev": row.get::<_, String>(6), "hash": row.get::<_, String>(7)}))?;
-        }
+                "prev": row.get::<_, String>(6), "hash": row.get::<_, String>(7)}))
+        })?;
         lines.finish()?;
 
         let mut groups = Lines::create(dir, "check_groups.ndjson")?;
-        for row in transaction.query("SELECT grp, first_seq, rows, data, prev, hash FROM check_groups ORDER BY grp", &[])? {
+        each_row(&mut transaction, "SELECT grp, first_seq, rows, data, prev, hash FROM check_groups ORDER BY grp", |row| {
             groups.line(&json!({"grp": row.get::<_, i64>(0), "first_seq": row.get::<_, i64>(1), "rows": row.get::<_, i64>(2),
-                "data": BASE64.encode(row.get::<_, Vec<u8>>(3)), "prev": row.get::<_, String>(4), "hash": row.get::<_, String>(5)}))?;
-        }
+                "data": BASE64.encode(row.get::<_, &[u8]>(3)), "prev": row.get::<_, String>(4), "hash": row.get::<_, String>(5)}))
+        })?;
         groups.finish()?;
 
         let mut evidence = Lines::create(dir, "evidence.ndjson")?;
-        for row in transaction.query("SELECT hash, data FROM evidence ORDER BY audit_seq, ordinal", &[])? {
-            evidence.line(&json!({"hash": row.get::<_, String>(0), "data": BASE64.encode(row.get::<_, Vec<u8>>(1))}))?;
-        }
+        each_row(&mut transaction, "SELECT hash, data FROM evidence ORDER BY audit_seq, ordinal", |row| {
+            evidence.line(&json!({"hash": row.get::<_, String>(0), "data": BASE64.encode(row.get::<_, &[u8]>(1))}))
+        })?;
         evidence.finish()?;
 
         if let Some((key, time)) = signer {

@@ -25,9 +25,14 @@ SELECT s.reference,
             v.reason, a.actor, to_char(r.recorded_on, 'YYYY-MM-DD'), to_char(v.recorded_on, 'YYYY-MM-DD')) ORDER BY r.seq)
         FROM records r LEFT JOIN voids v ON v.subject = r.subject AND v.record_id = r.record_id LEFT JOIN audit a ON a.seq = r.audit_seq
         WHERE r.subject = $1), '[]')::text,
-    coalesce((SELECT json_agg(json_build_array(e.seq, to_char(e.on_day, 'YYYY-MM-DD'), e.actor, e.body::json) ORDER BY e.seq)
+    coalesce((SELECT json_agg(json_build_array(e.seq, to_char(e.on_day, 'YYYY-MM-DD'), e.actor, socred_json(e.body)) ORDER BY e.seq)
         FROM events e WHERE e.subject = $1), '[]')::text
 FROM subjects s WHERE s.subject = $1";
+
+/// Subjects a session remembers as registered (it asks again beyond them).
+const MAX_KNOWN_SUBJECTS: usize = 1_000_000;
+/// Records or subjects pushed to a session in one call.
+pub const MAX_PUSH_ROWS: usize = 100_000;
 
 /// A batch of records for [`PgStore::import_records`]: what it did to each
 /// record, in order, and the counts.
@@ -166,7 +171,10 @@ impl PgStore {
     /// (`action`, `detail` with the counts added). Idempotent by record id.
     pub fn import_records(&self, records: &[Record], actor: &Actor, action: &str, detail: serde_json::Value) -> Result<ImportBatch> {
         let mut session = self.begin_import(actor, action)?;
-        let outcomes = session.push(records)?;
+        let mut outcomes = Vec::with_capacity(records.len());
+        for chunk in records.chunks(MAX_PUSH_ROWS) {
+            outcomes.extend(session.push(chunk)?);
+        }
         let summary = session.commit(detail)?;
         Ok(ImportBatch { outcomes, summary })
     }
@@ -202,7 +210,6 @@ impl PgStore {
             actor: actor.clone(),
             action: action.to_string(),
             conflicted,
-            touched: HashSet::new(),
             inserted: 0,
             duplicates: 0,
             rejected: 0,
@@ -340,7 +347,6 @@ pub struct PgImport {
     action: String,
     /// The subjects the acting person may not act on.
     conflicted: HashSet<String>,
-    touched: HashSet<String>,
     inserted: u64,
     duplicates: u64,
     rejected: u64,
@@ -357,6 +363,9 @@ impl PgImport {
     /// one `COPY`. Returns what happened to each, in order.
     pub fn push(&mut self, records: &[Record]) -> Result<Vec<RowOutcome>> {
         assert!(self.open);
+        if records.len() > MAX_PUSH_ROWS {
+            return Err(StoreError::TooLarge { count: records.len(), limit: MAX_PUSH_ROWS });
+        }
         let total = self.inserted + self.duplicates + self.rejected + records.len() as u64;
         if total > MAX_SESSION_RECORDS {
             return Err(StoreError::TooLarge { count: total as usize, limit: MAX_SESSION_RECORDS as usize });
@@ -372,6 +381,9 @@ impl PgImport {
             .into_iter()
             .collect();
         if !wanted.is_empty() {
+            if self.registered_subjects.len() > MAX_KNOWN_SUBJECTS {
+                self.registered_subjects.clear();
+            }
             for row in client.query("SELECT subject FROM subjects WHERE subject = ANY($1)", &[&wanted])? {
                 self.registered_subjects.insert(row.get(0));
             }
@@ -381,6 +393,7 @@ impl PgImport {
         // Records that pass every check but the id's: the first of each id in the batch.
         let mut candidates: Vec<&Record> = Vec::new();
         let mut first_of: HashMap<&str, usize> = HashMap::new();
+        let mut repeats: HashSet<usize> = HashSet::new();
         let same = |a: &Record, b: &Record| {
             (a.subject, &a.behaviour, a.occurred_on, &a.source, &a.evidence)
                 == (b.subject, &b.behaviour, b.occurred_on, &b.source, &b.evidence)
@@ -409,7 +422,11 @@ impl PgImport {
                 reject("subject", format!("conflict of interest: {reason}"), false)
             } else {
                 match first_of.get(record.id.as_str()) {
-                    Some(&first) if same(candidates[first], record) => Some(RowOutcome::Duplicate),
+                    // A repeat of a record earlier in the batch shares its verdict (below).
+                    Some(&first) if same(candidates[first], record) => {
+                        repeats.insert(outcomes.len());
+                        None
+                    }
                     // Only that it is taken: the stored record may belong to someone the sender knows nothing of.
                     Some(_) => reject("id", taken_reason(record), true),
                     None => {
@@ -460,9 +477,15 @@ impl PgImport {
         let outcomes: Vec<RowOutcome> = outcomes
             .into_iter()
             .zip(records)
-            .map(|(outcome, record)| match outcome {
-                Some(outcome) => outcome,
-                None => verdicts.remove(record.id.as_str()).unwrap_or(RowOutcome::Inserted),
+            .enumerate()
+            .map(|(index, (outcome, record))| match (outcome, repeats.contains(&index)) {
+                (Some(outcome), _) => outcome,
+                // The same content as a record before it: stored once, or refused with it.
+                (None, true) => match verdicts.get(record.id.as_str()) {
+                    Some(rejected @ RowOutcome::Rejected { .. }) => rejected.clone(),
+                    _ => RowOutcome::Duplicate,
+                },
+                (None, false) => verdicts.get(record.id.as_str()).cloned().unwrap_or(RowOutcome::Inserted),
             })
             .inspect(|outcome| match outcome {
                 RowOutcome::Inserted => self.inserted += 1,
@@ -503,8 +526,6 @@ impl PgImport {
             )?;
         }
         copy.finish()?;
-        let subjects: Vec<String> = accepted.iter().map(|r| r.subject.as_str().to_string()).collect();
-        self.touched.extend(subjects);
         Ok(outcomes)
     }
 
@@ -518,6 +539,9 @@ impl PgImport {
     /// [`PgStore::add_subject`].
     pub fn push_subjects(&mut self, subjects: &[NewSubject]) -> Result<u64> {
         assert!(self.open);
+        if subjects.len() > MAX_PUSH_ROWS {
+            return Err(StoreError::TooLarge { count: subjects.len(), limit: MAX_PUSH_ROWS });
+        }
         let today = self.actor.today();
         for subject in subjects {
             check_new_subject(subject)?;
@@ -590,7 +614,7 @@ impl PgImport {
             }
         }
         // One subject in the batch: the entry belongs in that subject's history.
-        let subject = (self.touched.len() == 1).then(|| self.touched.iter().next().expect("one").clone());
+        let subject = self.rows.single_subject().map(str::to_string);
         let rows = std::mem::replace(&mut self.rows, EntryRows::new(0));
         let seq = rows.seq;
         let appended = self.writer.append(&mut **self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows);

@@ -156,17 +156,12 @@ impl PgStore {
         let mut connection = self.connection()?;
         let mut transaction = connection.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start()?;
         let (mut report, leaves) = verify_entries(&mut transaction, None)?;
+        verify_keys(&mut transaction)?;
         verify_settings(&mut transaction)?;
         verify_evidence(&mut transaction)?;
         (report.accesses, report.accesses_head) = verify_accesses(&mut transaction)?;
         (report.checks, report.check_groups, report.checks_head) = verify_checks(&mut transaction)?;
-        let now = current_heads(&mut transaction)?;
-        if (now.size, now.root) != (report.entries, from_hex(&report.root).expect("a root we wrote")) {
-            return Err(broken("the stored head is not the root of the entries stored"));
-        }
-        if (now.accesses, &now.accesses_head) != (report.accesses, &report.accesses_head) {
-            return Err(broken("the stored head of the access log is not its newest row"));
-        }
+        let now = verified_heads(&mut transaction, &report)?;
         if let Some(earlier) = earlier {
             prove_extends(&mut transaction, &leaves, &now, earlier)?;
             report.consistent_with = Some(earlier.size);
@@ -174,6 +169,21 @@ impl PgStore {
         transaction.commit()?;
         Ok(report)
     }
+}
+
+/// The stored heads, which must be those just recomputed from the rows.
+pub(crate) fn verified_heads(transaction: &mut Transaction<'_>, report: &VerifyReport) -> Result<LogHeads> {
+    let now = current_heads(transaction)?;
+    if (now.size, now.root) != (report.entries, from_hex(&report.root).expect("a root we wrote")) {
+        return Err(broken("the stored head is not the root of the entries stored"));
+    }
+    if (now.accesses, &now.accesses_head) != (report.accesses, &report.accesses_head) {
+        return Err(broken("the stored head of the access log is not its newest row"));
+    }
+    if (now.check_groups, now.checks, &now.checks_head) != (report.check_groups, report.checks, &report.checks_head) {
+        return Err(broken("the stored head of the check log is not its newest group"));
+    }
+    Ok(now)
 }
 
 /// Every entry's digest rebuilt from the rows that name it, its leaf from
@@ -266,6 +276,82 @@ pub(crate) fn verify_entries(transaction: &mut Transaction<'_>, mut visit: Optio
     Ok((report, leaves))
 }
 
+/// Columns that reads depend on but the row digest does not cover must agree
+/// with what it covers: the order numbers of records, events and rulebook
+/// versions follow the log, the id indexes match their tables, a void or a
+/// report event lies in the file of what it names, and the counters are
+/// ahead of every number given out.
+const KEY_CHECKS: [(&str, &str); 10] = [
+    (
+        "SELECT count(*) FROM (SELECT seq, lag(seq) OVER (ORDER BY audit_seq, ordinal) AS previous FROM records) x WHERE previous >= seq",
+        "the order of records was changed",
+    ),
+    (
+        "SELECT count(*) FROM (SELECT seq, lag(seq) OVER (ORDER BY audit_seq, ordinal) AS previous FROM events) x WHERE previous >= seq",
+        "the order of due-process events was changed",
+    ),
+    (
+        "SELECT count(*) FROM (SELECT seq, lag(seq) OVER (ORDER BY audit_seq, ordinal) AS previous FROM rulebooks) x WHERE previous >= seq",
+        "the order of rulebook versions was changed",
+    ),
+    (
+        "SELECT count(*) FROM rulebook_entries e LEFT JOIN rulebooks r ON r.seq = e.rulebook_seq WHERE r.seq IS NULL",
+        "a carried-over entry names no rulebook version",
+    ),
+    (
+        "SELECT count(*) FROM records r FULL JOIN record_ids i ON i.record_id = r.record_id AND i.subject = r.subject
+         WHERE r.record_id IS NULL OR i.record_id IS NULL",
+        "the index of record ids does not match the records",
+    ),
+    (
+        "SELECT count(*) FROM voids v LEFT JOIN records r ON r.subject = v.subject AND r.record_id = v.record_id WHERE r.record_id IS NULL",
+        "a void is not in the file of the record it voids",
+    ),
+    (
+        "SELECT count(*) FROM reports r FULL JOIN report_ids i ON i.report_id = r.report_id AND i.subject = r.subject
+         WHERE r.report_id IS NULL OR i.report_id IS NULL",
+        "the index of report ids does not match the reports",
+    ),
+    (
+        "SELECT count(*) FROM report_events e LEFT JOIN reports r ON r.subject = e.subject AND r.report_id = e.report_id WHERE r.report_id IS NULL",
+        "a report event is not in the file of its report",
+    ),
+    (
+        "SELECT count(*) FROM log_head h WHERE (h.log = 'records' AND h.size < (SELECT coalesce(max(seq), 0) FROM records))
+         OR (h.log = 'events' AND h.size < (SELECT coalesce(max(seq), 0) FROM events))
+         OR (h.log = 'subjects' AND h.size < (SELECT coalesce(max(number), 0) FROM subjects))",
+        "a counter of the store is behind the numbers it gave out",
+    ),
+    (
+        "SELECT count(*) FROM log_head WHERE log NOT IN ('audit', 'accesses', 'subjects', 'records', 'events')",
+        "the store's heads hold a row socred never writes",
+    ),
+];
+
+pub(crate) fn verify_keys(transaction: &mut Transaction<'_>) -> Result<()> {
+    for (sql, what) in KEY_CHECKS {
+        let wrong: i64 = transaction.query_one(sql, &[])?.get(0);
+        if wrong > 0 {
+            return Err(broken(format!("{what} ({wrong} rows)")));
+        }
+    }
+    Ok(())
+}
+
+/// Streams the rows of `sql` through `visit`, a batch at a time.
+pub(crate) fn each_row(transaction: &mut Transaction<'_>, sql: &str, mut visit: impl FnMut(&postgres::Row) -> Result<()>) -> Result<()> {
+    let portal = transaction.bind(sql, &[])?;
+    loop {
+        let batch = transaction.query_portal(&portal, 1_000)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for row in &batch {
+            visit(row)?;
+        }
+    }
+}
+
 /// The store's settings are those its first entry, `store.init`, recorded.
 pub(crate) fn verify_settings(transaction: &mut Transaction<'_>) -> Result<()> {
     let Some(first) = transaction.query_opt("SELECT action, detail FROM audit WHERE seq = 1", &[])? else { return Ok(()) };
@@ -283,13 +369,13 @@ pub(crate) fn verify_settings(transaction: &mut Transaction<'_>) -> Result<()> {
 }
 
 pub(crate) fn verify_evidence(transaction: &mut Transaction<'_>) -> Result<()> {
-    for row in transaction.query("SELECT hash, bytes, data FROM evidence ORDER BY audit_seq, ordinal", &[])? {
-        let (hash, bytes, data): (String, i64, Vec<u8>) = (row.get(0), row.get(1), row.get(2));
-        if hex::encode(Sha256::digest(&data)) != hash || data.len() as i64 != bytes {
+    each_row(transaction, "SELECT hash, bytes, data FROM evidence ORDER BY audit_seq, ordinal", |row| {
+        let (hash, bytes, data): (String, i64, &[u8]) = (row.get(0), row.get(1), row.get(2));
+        if hex::encode(Sha256::digest(data)) != hash || data.len() as i64 != bytes {
             return Err(broken(format!("evidence {hash}: its stored bytes were changed")));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 pub(crate) fn verify_accesses(transaction: &mut Transaction<'_>) -> Result<(u64, String)> {

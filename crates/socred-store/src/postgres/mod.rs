@@ -103,13 +103,30 @@ pub fn is_postgres_url(text: &str) -> bool {
 
 /// The URL without its password, as messages and logs name the store.
 pub fn display_url(url: &str) -> String {
-    match url.split_once("://").and_then(|(scheme, rest)| rest.split_once('@').map(|(user, host)| (scheme, user, host))) {
+    // A password may stand in the user part or in the query (`?password=`).
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match base.split_once("://").and_then(|(scheme, rest)| rest.rsplit_once('@').map(|(user, host)| (scheme, user, host))) {
         Some((scheme, user, host)) => {
             let user = user.split(':').next().unwrap_or_default();
             format!("{scheme}://{user}@{host}")
         }
-        None => url.to_string(),
+        None => base.to_string(),
+    };
+    match query {
+        Some(query) => {
+            let kept: Vec<&str> = query.split('&').filter(|pair| !pair.to_ascii_lowercase().starts_with("password")).collect();
+            if kept.is_empty() { base } else { format!("{base}?{}", kept.join("&")) }
+        }
+        None => base,
     }
+}
+
+/// The database a URL names (for the default key file's name).
+pub fn database_name(url: &str) -> Option<String> {
+    url.parse::<postgres::Config>().ok().and_then(|config| config.get_dbname().map(str::to_string))
 }
 
 impl From<postgres::Error> for StoreError {
@@ -439,11 +456,14 @@ pub(crate) struct EntryRows {
     digest: RowDigest,
     /// The subjects whose files the rows change: the change feed's rows.
     touched: std::collections::HashSet<String>,
+    /// More subjects changed than a follower reloads one by one: the feed
+    /// says "everything" instead of naming them (and memory stays bounded).
+    everything: bool,
 }
 
 impl EntryRows {
     fn new(seq: i64) -> EntryRows {
-        EntryRows { seq, ordinal: 0, digest: RowDigest::default(), touched: Default::default() }
+        EntryRows { seq, ordinal: 0, digest: RowDigest::default(), touched: Default::default(), everything: false }
     }
 
     /// Adds `row` to the digest; returns its ordinal.
@@ -462,9 +482,7 @@ impl EntryRows {
 
     /// A record, added to the digest without building a row.
     pub fn add_record(&mut self, record: &socred_core::record::Record, recorded: Moment) -> i32 {
-        if !self.touched.contains(record.subject.as_str()) {
-            self.touched.insert(record.subject.as_str().to_string());
-        }
+        self.touch(record.subject.as_str());
         self.digest.record(record.id.as_str(), &record.content(), recorded);
         self.ordinal += 1;
         self.ordinal
@@ -472,8 +490,22 @@ impl EntryRows {
 
     /// Marks a subject's file changed by a row that does not name it (a void).
     pub fn touch(&mut self, subject: &str) {
-        if !self.touched.contains(subject) {
-            self.touched.insert(subject.to_string());
+        if self.everything || self.touched.contains(subject) {
+            return;
+        }
+        if self.touched.len() >= crate::changes::MAX_CHANGED_SUBJECTS {
+            self.everything = true;
+            self.touched = Default::default();
+            return;
+        }
+        self.touched.insert(subject.to_string());
+    }
+
+    /// The one subject whose file the rows change, if there is exactly one.
+    pub fn single_subject(&self) -> Option<&str> {
+        match (self.everything, self.touched.len()) {
+            (false, 1) => self.touched.iter().next().map(String::as_str),
+            _ => None,
         }
     }
 
@@ -481,8 +513,9 @@ impl EntryRows {
         self.digest.rows()
     }
 
-    fn finish(self, fields: impl FnOnce(String) -> EntryFields) -> (EntryFields, std::collections::HashSet<String>) {
-        (fields(self.digest.finish()), self.touched)
+    /// The entry's fields, and the subjects it changed (None: too many to name).
+    fn finish(self, fields: impl FnOnce(String) -> EntryFields) -> (EntryFields, Option<std::collections::HashSet<String>>) {
+        (fields(self.digest.finish()), (!self.everything).then_some(self.touched))
     }
 }
 
@@ -535,5 +568,18 @@ pub mod testing {
                 let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn a_displayed_url_never_holds_a_password() {
+        assert_eq!(display_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(display_url("postgres://u@h/db?password=secret&sslmode=disable"), "postgres://u@h/db?sslmode=disable");
+        assert_eq!(display_url("postgresql://h/db?PASSWORD=secret"), "postgresql://h/db");
+        assert_eq!(display_url("postgres://u:p@ss@h/db"), "postgres://u@h/db");
     }
 }

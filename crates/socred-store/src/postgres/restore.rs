@@ -22,9 +22,10 @@ use crate::restore::{check_heads, each_line, number, read_manifest, refused, tex
 /// Records held for one `COPY` while an export is read.
 const COPY_RECORDS: usize = 100_000;
 
-/// Every object the migrations create, dropped again when a rebuild fails.
-const TABLES: [&str; 21] = [
+/// Every table the migrations create (and `socred_json`), dropped again when a rebuild fails.
+const TABLES: [&str; 22] = [
     "meta",
+    "changes",
     "audit",
     "log_head",
     "rulebooks",
@@ -52,6 +53,7 @@ fn remove_schema(connection: &mut Connection) {
     for table in TABLES.iter().chain(["refinery_schema_history"].iter()) {
         statement.push_str(&format!("DROP TABLE IF EXISTS {table} CASCADE;"));
     }
+    statement.push_str("DROP FUNCTION IF EXISTS socred_json(text);");
     let _ = connection.batch_execute(&statement);
 }
 

@@ -26,10 +26,10 @@ UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'record', 'recor
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'void', 'record_id', record_id, 'reason', reason,
     'recorded_ms', recorded_ms, 'recorded_on', to_char(recorded_on, 'YYYY-MM-DD'))::text FROM voids
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'event', 'subject', subject, 'on', to_char(on_day, 'YYYY-MM-DD'),
-    'recorded_ms', recorded_ms, 'actor', actor, 'kind', kind, 'case_key', case_key, 'body', body::json)::text FROM events
+    'recorded_ms', recorded_ms, 'actor', actor, 'kind', kind, 'case_key', case_key, 'body', socred_json(body))::text FROM events
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'report', 'report_id', report_id, 'reporter', reporter,
     'subject', subject, 'behaviour', behaviour, 'occurred_on', to_char(occurred_on, 'YYYY-MM-DD'), 'description', description,
-    'evidence', evidence::json, 'facts', facts, 'filed_by', filed_by, 'filed_at_ms', filed_at_ms,
+    'evidence', socred_json(evidence), 'facts', facts, 'filed_by', filed_by, 'filed_at_ms', filed_at_ms,
     'filed_on', to_char(filed_on, 'YYYY-MM-DD'))::text FROM reports
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'report_event', 'report_id', report_id, 'state', state,
     'actor', actor, 'at_ms', at_ms, 'on', to_char(on_day, 'YYYY-MM-DD'), 'reasons', reasons, 'record_id', record_id,
@@ -42,8 +42,8 @@ UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'pending_record'
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'pending_decision', 'record_id', record_id, 'outcome', outcome,
     'reasons', reasons, 'actor', actor, 'at', at)::text FROM pending_decisions
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'partner_batch', 'partner', partner, 'batch_id', batch_id,
-    'at_ms', at_ms, 'receipt', receipt::json)::text FROM partner_batches
-UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'seal', 'kind', kind, 'key', key, 'state', state::json)::text FROM seals
+    'at_ms', at_ms, 'receipt', socred_json(receipt))::text FROM partner_batches
+UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'seal', 'kind', kind, 'key', key, 'state', socred_json(state))::text FROM seals
 UNION ALL SELECT audit_seq, ordinal, json_build_object('table', 'rulebook_entry', 'rulebook_seq', rulebook_seq, 'subject', subject,
     'entry_id', entry_id)::text FROM rulebook_entries
 ORDER BY 1, 2";
