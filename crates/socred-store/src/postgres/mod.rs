@@ -39,6 +39,8 @@ mod migrations {
 
 /// Connections the pool keeps at most (the server's requests and its followers).
 pub const MAX_POOL_CONNECTIONS: u32 = 16;
+/// How long a write waits for the log's write lock before it fails.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 /// How long a request waits for a connection before it fails.
 const POOL_WAIT: Duration = Duration::from_secs(10);
 
@@ -84,7 +86,12 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
-        Ok(PgConnection { client: self.0.connect()?, statements: Default::default() })
+        let mut client = self.0.connect()?;
+        // A write waits for the log's write lock (held by one transaction at a
+        // time, an import's for as long as it runs) at most this long, then fails
+        // with the reason instead of holding a connection for ever.
+        client.batch_execute(&format!("SET lock_timeout = '{}s'", LOCK_WAIT.as_secs()))?;
+        Ok(PgConnection { client, statements: Default::default() })
     }
 
     fn is_valid(&self, connection: &mut PgConnection) -> std::result::Result<(), postgres::Error> {
