@@ -502,7 +502,18 @@ fn purpose_error(error: StoreError) -> anyhow::Error {
     }
 }
 
-fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
+/// `socred rulebook show`: the active rulebook, on either backend.
+pub(crate) fn rulebook_show(store: &impl CliStore, json: bool) -> Result<()> {
+    let rulebook = store.rulebook();
+    if json {
+        print_json(rulebook.as_ref())
+    } else {
+        print!("{}", render::rulebook(rulebook));
+        Ok(())
+    }
+}
+
+pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
     match command {
         RulebookCommand::Check { file, json } => {
             let source = read_rulebook(file)?;
@@ -537,16 +548,7 @@ fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
                 }
             }
         }
-        RulebookCommand::Show { json } => {
-            let store = open(cli)?;
-            let rulebook = store.rulebook();
-            if *json {
-                print_json(rulebook.as_ref())
-            } else {
-                print!("{}", render::rulebook(rulebook));
-                Ok(())
-            }
-        }
+        RulebookCommand::Show { json } => rulebook_show(&open(cli)?, *json),
         RulebookCommand::Activate { file } => {
             let source = read_rulebook(file)?;
             let mut store = open(cli)?;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use socred_store::{PgStore, StoreError};
 
-use crate::cli::{AuditCommand, Cli, Command};
+use crate::cli::{AuditCommand, Cli, Command, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
@@ -63,6 +63,8 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             Ok(())
         }
         Command::Subject { command } => crate::subject_on(cli, &mut open(cli, url)?, command),
+        Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
+        Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
         Command::Import { file, partner: None, format, skip_invalid, rejects, json, .. } => {
             crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)

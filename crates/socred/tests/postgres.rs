@@ -108,7 +108,8 @@ fn init_makes_a_key_named_after_the_database_and_refuses_a_second_init() {
 #[test]
 fn commands_of_the_embedded_store_only_are_refused_by_name() {
     let env = Env::postgres();
-    for command in [vec!["queue"], vec!["rulebook", "show"], vec!["account", "list"], vec!["serve"]] {
+    assert!(env.ok(&["rulebook", "show"]).contains("default"));
+    for command in [vec!["queue"], vec!["account", "list"], vec!["serve"], vec!["rulebook", "activate", "rulebooks/none.toml"]] {
         env.refused(&command, &["--db:", "runs on the embedded store only"]);
     }
     env.add_people();
