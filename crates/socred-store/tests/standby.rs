@@ -161,8 +161,10 @@ fn a_write_on_the_primary_is_read_from_the_standby_with_its_lag_reported() {
         Err(StoreError::Database(error)) => assert!(error.to_string().contains("read-only"), "{error}"),
         other => panic!("a write on a standby: {other:?}"),
     }
-    // A database of another store is not taken as a replica.
-    assert!(matches!(PgStore::open(&primary.url("postgres")).unwrap().read_from(&primary.url("template1")), Err(StoreError::NotAStore(_))));
+    // A database that accepts writes is not taken as a replica, nor a standby of another store.
+    let mut again = PgStore::open(&primary.url("postgres")).unwrap();
+    assert!(matches!(again.read_from(&primary.url("postgres")), Err(StoreError::Invalid { .. })));
+    assert!(matches!(again.read_from(&standby.url("template1")), Err(StoreError::NotAStore(_))));
     drop(standby);
     drop(primary);
 }

@@ -23,7 +23,9 @@ pub fn key_path(cli: &Cli) -> PathBuf {
     cli.log_key.clone().unwrap_or_else(|| {
         if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
             let database = socred_store::postgres::database_name(url).unwrap_or_else(|| "socred".into());
-            return PathBuf::from(format!("{database}.log-key"));
+            // A file name of its own in the current directory, whatever the name holds.
+            let database: String = database.chars().map(|c| if c.is_ascii_alphanumeric() || "_-.".contains(c) { c } else { '_' }).collect();
+            return PathBuf::from(format!("{}.log-key", database.trim_start_matches('.')));
         }
         let mut path = cli.db.clone().into_os_string();
         path.push(".log-key");
@@ -35,7 +37,7 @@ pub fn key_path(cli: &Cli) -> PathBuf {
 /// returns the key and whether it was created.
 pub fn create_key(path: &Path, name: &str) -> Result<(SigningKey, bool)> {
     if path.exists() {
-        return Ok((load_key(path)?, false));
+        return Ok((key_of(path, name)?, false));
     }
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for the checkpoint key: {e}"))?;
@@ -48,6 +50,24 @@ pub fn create_key(path: &Path, name: &str) -> Result<(SigningKey, bool)> {
     writeln!(file, "{}", key.to_text())?;
     file.sync_all()?;
     Ok((key, true))
+}
+
+/// The key at `path`, which must be the key of the log named `origin`: a
+/// key file left by another store (a database dropped and made again, a
+/// second host with the same database name) never signs this one's log.
+pub fn key_of(path: &Path, origin: &str) -> Result<SigningKey> {
+    let key = load_key(path)?;
+    if key.name() != origin {
+        return Err(refuse(
+            "--log-key",
+            format!(
+                "{} is the key of the log {:?}, not of this store ({origin:?}); pass --log-key for this store's key",
+                path.display(),
+                key.name()
+            ),
+        ));
+    }
+    Ok(key)
 }
 
 pub fn load_key(path: &Path) -> Result<SigningKey> {
@@ -75,11 +95,7 @@ fn verifier(cli: &Cli, given: Option<&str>) -> Result<VerifierKey> {
 }
 
 fn read_bounded(field: &str, path: &Path) -> Result<String> {
-    let size = std::fs::metadata(path).map_err(|e| refuse(field, format!("{}: {e}", path.display())))?.len();
-    if size > MAX_PROOF_FILE_BYTES {
-        return Err(refuse(field, format!("{} is {size} bytes; at most {MAX_PROOF_FILE_BYTES}", path.display())));
-    }
-    std::fs::read_to_string(path).map_err(|e| refuse(field, format!("{}: {e}", path.display())))
+    crate::read_text_bounded(field, path, MAX_PROOF_FILE_BYTES)
 }
 
 pub fn audit(cli: &Cli, command: &AuditCommand) -> Result<()> {
@@ -135,7 +151,7 @@ pub(crate) fn audit_on(cli: &Cli, store: &impl CliStore, command: &AuditCommand)
             Ok(())
         }
         AuditCommand::Checkpoint => {
-            let key = load_key(&key_path(cli))?;
+            let key = key_of(&key_path(cli), &store.origin_name()?)?;
             print!("{}", store.sign_checkpoint(&key, &socred_store::wall_clock_rfc3339())?);
             Ok(())
         }
@@ -175,21 +191,32 @@ fn prove(
         _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
     };
     let store: Store = open(cli)?;
-    let key = load_key(&key_path(cli))?;
+    let key = key_of(&key_path(cli), &store.origin()?)?;
     print_json(&store.prove(&item, &key, &socred_store::wall_clock_rfc3339())?)
 }
 
 pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
-    let key = match load_key(&key_path(cli)) {
-        Ok(key) => Some(key),
-        Err(_) if cli.log_key.is_none() => None,
-        Err(error) => return Err(error),
+    let path = key_path(cli);
+    // Signed when the store's key is there; a key given by --log-key must be there.
+    let key_for = |origin: &str| -> Result<Option<SigningKey>> {
+        match key_of(&path, origin) {
+            Ok(key) => Ok(Some(key)),
+            Err(_) if cli.log_key.is_none() && !path.exists() => Ok(None),
+            Err(error) => Err(error),
+        }
     };
     let time = socred_store::wall_clock_rfc3339();
-    let signer = key.as_ref().map(|key| (key, time.as_str()));
     let manifest = match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-        Some(url) => crate::postgres::open(cli, url)?.export(dir, signer)?,
-        None => open(cli)?.export(dir, signer)?,
+        Some(url) => {
+            let store = crate::postgres::open(cli, url)?;
+            let key = key_for(store.origin())?;
+            store.export(dir, key.as_ref().map(|key| (key, time.as_str())))?
+        }
+        None => {
+            let store = open(cli)?;
+            let key = key_for(&store.origin()?)?;
+            store.export(dir, key.as_ref().map(|key| (key, time.as_str())))?
+        }
     };
     println!(
         "exported {} entries (root {}), {} reads and {} checks of {} to {}",
@@ -206,6 +233,12 @@ pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
 pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result<()> {
     // The export's checkpoint, opened before anything is built: the rebuilt store must have its heads.
     let checkpoint = dir.join("checkpoint.txt");
+    if verifier_key.is_some() && !checkpoint.exists() {
+        return Err(refuse(
+            "--verifier-key",
+            format!("{} carries no signed checkpoint (checkpoint.txt) to check the key against", dir.display()),
+        ));
+    }
     let signed = if checkpoint.exists() {
         let note = read_bounded("dir", &checkpoint)?;
         let (key, from_export) = match verifier_key {
@@ -224,6 +257,9 @@ pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result
     };
     let place = cli.db.to_str().map(socred_store::postgres::display_url).unwrap_or_else(|| cli.db.display().to_string());
     println!("rebuilt {place}: {} entries, root {}; audit verify passes", report.entries, report.root);
+    if signed.is_none() {
+        println!("the export carries no signed checkpoint: its heads were checked against its own manifest only");
+    }
     if let Some((heads, signer, from_export)) = signed {
         println!(
             "the rebuilt head is the export's signed checkpoint (size {}, signed by {signer}){}",

@@ -177,15 +177,20 @@ pub(crate) fn open(cli: &Cli) -> Result<Store> {
 }
 
 fn read_rulebook(path: &Path) -> Result<String> {
-    let metadata = std::fs::metadata(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
-    if metadata.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES as u64 {
-        return Err(refuse(
-            "rulebook",
-            format!("{} is {} bytes; at most {}", path.display(), metadata.len(), socred_core::rulebook::MAX_RULEBOOK_BYTES),
-        ));
+    read_text_bounded("rulebook", path, socred_core::rulebook::MAX_RULEBOOK_BYTES as u64)
+}
+
+/// A text file of at most `limit` bytes, read without trusting its stated
+/// size (a device or a pipe states none).
+pub(crate) fn read_text_bounded(field: &str, path: &Path, limit: u64) -> Result<String> {
+    use std::io::Read;
+    let file = File::open(path).map_err(|e| refuse(field, format!("{}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| refuse(field, format!("{}: {e}", path.display())))?;
+    if bytes.len() as u64 > limit {
+        return Err(refuse(field, format!("{} is more than {limit} bytes", path.display())));
     }
-    let bytes = std::fs::read(path).map_err(|e| refuse("rulebook", format!("{}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|_| refuse("rulebook", format!("{} is not UTF-8 text", path.display())))
+    String::from_utf8(bytes).map_err(|_| refuse(field, format!("{} is not UTF-8 text", path.display())))
 }
 
 pub(crate) struct ShowArgs<'a> {
@@ -389,7 +394,8 @@ pub fn serve_with(
     config.trusted_proxies = trusted_proxies.to_vec();
     // A key named on the command line must be there; the default one may be absent.
     if cli.log_key.is_some() {
-        config.log_key = Some(std::sync::Arc::new(log::load_key(&log::key_path(cli))?));
+        let origin = open(cli)?.origin()?;
+        config.log_key = Some(std::sync::Arc::new(log::key_of(&log::key_path(cli), &origin)?));
     }
     if config.log_key.is_none() {
         eprintln!("note: no log key at {}: checkpoints are not signed (run `socred audit keygen`)", log::key_path(cli).display());

@@ -70,6 +70,9 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }
         Command::Show { id, as_of, known_on, purpose, json } => {
+            if known_on.is_some() {
+                return Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"));
+            }
             let store = open(cli, url)?;
             crate::show_on(cli, &store, ShowArgs { id, as_of, known_on, purpose, json: *json }, &|_, _, _| {
                 Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"))

@@ -103,3 +103,33 @@ fn garbage_origins_and_keys_are_refused_by_name() {
     empty.refused(&["import-store", exported.to_str().unwrap(), "--verifier-key", foreign.to_str().unwrap()], &["dir:", "checkpoint.txt"]);
     assert!(!common::exists(&empty.db), "a refused import leaves no store");
 }
+
+#[test]
+fn keys_of_another_log_unsigned_exports_and_endless_files_are_refused() {
+    let env = Env::new();
+    env.add_people();
+    // An export without its checkpoint cannot be checked against a key.
+    let exported = env.path("export");
+    env.ok(&["export", exported.to_str().unwrap()]);
+    std::fs::remove_file(exported.join("checkpoint.txt")).unwrap();
+    let key = env.path("test.db.log-key");
+    let restored = env.path("restored.db");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", restored.to_str().unwrap(), "import-store", exported.to_str().unwrap(), "--verifier-key", key.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no signed checkpoint"));
+    assert!(!common::exists(&restored), "nothing is built");
+    // A key file of another log neither signs this one nor is taken over by a new store.
+    let other = Env::new();
+    let foreign = other.path("test.db.log-key");
+    env.refused(&["--log-key", foreign.to_str().unwrap(), "audit", "checkpoint"], &["--log-key:", "not of this store"]);
+    env.refused(&["--log-key", foreign.to_str().unwrap(), "export", env.path("signed-by-another").to_str().unwrap()], &["--log-key:"]);
+    let fresh = Env::empty();
+    std::fs::copy(&foreign, fresh.path("test.db.log-key")).unwrap();
+    fresh.run(&["init", "--replay"]);
+    fresh.refused(&["audit", "checkpoint"], &["--log-key:", "not of this store"]);
+    // A checkpoint file that never ends is refused at its bound, not read into memory.
+    env.refused(&["audit", "verify", "--checkpoint", "/dev/zero"], &["--checkpoint:", "more than"]);
+}

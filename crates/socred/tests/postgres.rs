@@ -113,7 +113,9 @@ fn commands_of_the_embedded_store_only_are_refused_by_name() {
         env.refused(&command, &["--db:", "runs on the embedded store only"]);
     }
     env.add_people();
+    let fingerprint = env.fingerprint();
     env.refused(&["show", PERSON, "--known-on", "2025-01-01"], &["--known-on"]);
+    assert_eq!(env.fingerprint(), fingerprint, "a refused read logs nothing");
 }
 
 #[test]
@@ -137,9 +139,38 @@ fn a_read_database_is_a_standby_of_a_postgres_store() {
     env.refused(&["--read-db", "standby.db", "show", PERSON], &["--read-db:", "postgres:// URL"]);
     let other = Env::postgres();
     let url = other.database.as_ref().unwrap().url.clone();
-    env.refused(&["--read-db", &url, "show", PERSON], &["--read-db:", "is not a replica"]);
-    // The store itself as its read database: reads work, and `audit head` says it is not a standby.
+    let fingerprint = env.fingerprint();
+    env.refused(&["--read-db", &url, "show", PERSON], &["--read-db:", "is not a hot standby"]);
+    // Not even the store itself: a database that accepts writes may have diverged.
     let own = env.database.as_ref().unwrap().url.clone();
-    let head = env.ok(&["--read-db", &own, "audit", "head"]);
-    assert!(head.contains("read database: not a standby"), "{head}");
+    env.refused(&["--read-db", &own, "audit", "head"], &["--read-db:", "is not a hot standby"]);
+    env.refused(
+        &["--read-db", "postgres://postgres@127.0.0.1:5432/socred_no_such_database", "show", PERSON],
+        &["--read-db:", "does not exist"],
+    );
+    assert_eq!(env.fingerprint(), fingerprint, "a refused read logs nothing");
+}
+
+#[test]
+fn urls_without_a_database_or_a_server_and_databases_in_use_are_refused() {
+    let env = Env::empty();
+    for url in ["postgres://", "postgres://postgres@127.0.0.1:5432", "postgres://postgres@127.0.0.1:5432/"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+            .args(["--db", url, "init"])
+            .current_dir(env.dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
+        assert!(stderr.contains("db:"), "{url}: {stderr}");
+    }
+    let used = Env::postgres_empty();
+    let url = used.database.as_ref().unwrap().url.clone();
+    postgres_sql(&url, "CREATE TABLE records (anything int)");
+    used.refused(&["init"], &["db:", "empty database"]);
+    used.refused(&["import-store", "no-such-export"], &["dir"]);
+}
+
+fn postgres_sql(url: &str, statement: &str) {
+    std::process::Command::new("psql").args([url, "-qc", statement]).output().unwrap();
 }

@@ -110,25 +110,31 @@ pub fn is_postgres_url(text: &str) -> bool {
 
 /// The URL without its password, as messages and logs name the store.
 pub fn display_url(url: &str) -> String {
-    // A password may stand in the user part or in the query (`?password=`).
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
+    // Rebuilt from what the driver reads, so no spelling of a password
+    // (in the user part, `?password=`, percent-encoded) can pass through.
+    let Ok(config) = url.parse::<postgres::Config>() else {
+        return "a PostgreSQL URL that does not parse".to_string();
     };
-    let base = match base.split_once("://").and_then(|(scheme, rest)| rest.rsplit_once('@').map(|(user, host)| (scheme, user, host))) {
-        Some((scheme, user, host)) => {
-            let user = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}")
-        }
-        None => base.to_string(),
-    };
-    match query {
-        Some(query) => {
-            let kept: Vec<&str> = query.split('&').filter(|pair| !pair.to_ascii_lowercase().starts_with("password")).collect();
-            if kept.is_empty() { base } else { format!("{base}?{}", kept.join("&")) }
-        }
-        None => base,
-    }
+    let scheme = if url.starts_with("postgresql://") { "postgresql" } else { "postgres" };
+    let user = config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(index, host)| {
+            let host = match host {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                postgres::config::Host::Unix(path) => path.display().to_string(),
+            };
+            match ports.get(index).or(ports.first()) {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            }
+        })
+        .collect();
+    format!("{scheme}://{user}{}/{}", hosts.join(","), config.get_dbname().unwrap_or_default())
 }
 
 /// The database a URL names (for the default key file's name).
@@ -138,6 +144,9 @@ pub fn database_name(url: &str) -> Option<String> {
 
 impl From<postgres::Error> for StoreError {
     fn from(error: postgres::Error) -> StoreError {
+        if error.to_string().starts_with("invalid configuration") {
+            return StoreError::invalid("db", error.to_string());
+        }
         let condition = match error.code() {
             Some(code) if *code == postgres::error::SqlState::DISK_FULL => Some(StorageCondition::DiskFull),
             Some(code) if *code == postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION => Some(StorageCondition::ReadOnly),
@@ -192,6 +201,18 @@ impl std::fmt::Debug for PgStore {
 fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
     let config: postgres::Config =
         url.parse().map_err(|e: postgres::Error| StoreError::invalid("db", format!("{}: {e}", display_url(url))))?;
+    if config.get_dbname().is_none_or(str::is_empty) {
+        return Err(StoreError::invalid(
+            "db",
+            format!("{}: name the database in the URL (postgres://user@host:port/database)", display_url(url)),
+        ));
+    }
+    if config.get_hosts().is_empty() {
+        return Err(StoreError::invalid(
+            "db",
+            format!("{}: name the server in the URL (postgres://user@host:port/database)", display_url(url)),
+        ));
+    }
     // One connection first, so that a wrong address, user or database is
     // named by the server's own message rather than a pool's time-out.
     let probe = config
@@ -212,6 +233,24 @@ fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
 
 fn place(url: &str) -> PathBuf {
     PathBuf::from(display_url(url))
+}
+
+/// A store is made in a database of its own: one that holds a store already,
+/// or any table at all, is refused before anything is written.
+pub(crate) fn refuse_unless_empty(connection: &mut Connection, url: &str) -> Result<()> {
+    let store: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
+    if store {
+        return Err(StoreError::AlreadyInitialised(place(url)));
+    }
+    let tables: i64 =
+        connection.query_one("SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')", &[])?.get(0);
+    if tables > 0 {
+        return Err(StoreError::invalid(
+            "db",
+            format!("{} holds {tables} tables of its own; a store needs an empty database", display_url(url)),
+        ));
+    }
+    Ok(())
 }
 
 /// The newest migration this build knows.
@@ -249,10 +288,7 @@ impl PgStore {
         let (pool, config) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
-        let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
-        if exists {
-            return Err(StoreError::AlreadyInitialised(place(url)));
-        }
+        refuse_unless_empty(&mut connection, url)?;
         migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()))?;
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
@@ -387,8 +423,18 @@ impl PgStore {
     /// `read_url` from now on. It must be a replica of this store: its origin
     /// must be this store's.
     pub fn read_from(&mut self, read_url: &str) -> Result<()> {
-        let (pool, _) = connect(read_url)?;
-        let mut connection = pool.get()?;
+        let read_db = |error: StoreError| match error {
+            StoreError::Database(error) => StoreError::invalid("read-db", format!("{}: {error}", display_url(read_url))),
+            StoreError::Invalid { reason, .. } => StoreError::invalid("read-db", reason),
+            other => other,
+        };
+        let (pool, _) = connect(read_url).map_err(read_db)?;
+        let mut connection = pool.get().map_err(|e| read_db(e.into()))?;
+        let standby: bool = connection.query_one("SELECT pg_is_in_recovery()", &[]).map_err(|e| read_db(e.into()))?.get(0);
+        if !standby {
+            // A copy that accepts writes may have diverged from the store: only a replica is read from.
+            return Err(StoreError::invalid("read-db", format!("{} is not a hot standby (it accepts writes)", display_url(read_url))));
+        }
         let origin: Option<String> = connection
             .query_opt("SELECT value FROM meta WHERE key = 'origin'", &[])
             .map_err(|_| StoreError::NotAStore(place(read_url)))?
@@ -584,9 +630,15 @@ mod tests {
 
     #[test]
     fn a_displayed_url_never_holds_a_password() {
-        assert_eq!(display_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
-        assert_eq!(display_url("postgres://u@h/db?password=secret&sslmode=disable"), "postgres://u@h/db?sslmode=disable");
-        assert_eq!(display_url("postgresql://h/db?PASSWORD=secret"), "postgresql://h/db");
-        assert_eq!(display_url("postgres://u:p@ss@h/db"), "postgres://u@h/db");
+        for (url, shown) in [
+            ("postgres://u:secret@h:5432/db", "postgres://u@h:5432/db"),
+            ("postgres://u@h:5432/db?password=secret&sslmode=disable", "postgres://u@h:5432/db"),
+            ("postgres://u:pa?ss@h:5432/db", "postgres://u@h:5432/db"),
+            ("postgres://u@h:5432/db?pass%77ord=secret", "postgres://u@h:5432/db"),
+        ] {
+            assert_eq!(display_url(url), shown, "{url}");
+            assert!(!display_url(url).contains("secret") && !display_url(url).contains("pa?ss"));
+        }
+        assert!(!display_url("postgres://u:secret@h:notaport/db").contains("secret"));
     }
 }

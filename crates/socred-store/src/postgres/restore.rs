@@ -13,7 +13,7 @@ use socred_log::merkle::Frontier;
 use socred_log::{from_hex, to_hex};
 
 use super::rows::{Owners, RecordCopy, index_record_ids, insert_row, insert_rulebook};
-use super::{Connection, EntryRows, PgStore, connect, durable, log, place};
+use super::{Connection, EntryRows, PgStore, connect, durable, log};
 use crate::audit::{EntryFields, LedgerRow, LogHeads};
 use crate::error::{Result, StoreError};
 use crate::export::ExportedEntry;
@@ -118,10 +118,7 @@ impl PgStore {
         let (pool, _) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
-        let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
-        if exists {
-            return Err(StoreError::AlreadyInitialised(place(url)));
-        }
+        super::refuse_unless_empty(&mut connection, url)?;
         super::migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()))?;
         let rebuilt = (|| -> Result<PgStore> {
             let mut transaction = connection.transaction()?;
