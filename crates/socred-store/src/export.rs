@@ -55,7 +55,12 @@ pub(crate) struct Lines {
 impl Lines {
     pub(crate) fn create(dir: &Path, name: &str) -> Result<Lines> {
         let path = dir.join(name);
-        let file = File::create_new(&path).map_err(io(&path))?;
+        // Readable by its owner only: an export holds the store's secret and every file.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(io(&path))?;
         Ok(Lines { writer: BufWriter::new(file), path })
     }
 

@@ -334,6 +334,12 @@ fn an_export_of_the_postgres_store_rebuilds_the_same_sqlite_store() {
     assert_eq!(rebuilt.log_heads().unwrap(), pg.log_heads().unwrap());
     assert_eq!(rebuilt.audit_verify().unwrap().accesses, 2);
     assert!(pg.export(&dir.path().join("back"), None).is_err(), "an export never writes into a directory that holds files");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("back/meta.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the store's secret is readable by its owner only");
+    }
 }
 
 /// Two handles on one database, as two servers have: a write through one
