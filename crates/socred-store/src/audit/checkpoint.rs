@@ -75,6 +75,31 @@ pub fn heads_of(checkpoint: &Checkpoint) -> Result<LogHeads> {
 /// the audit tree by an RFC 9162 consistency proof, the access and check
 /// chains by finding the old head at its old position.
 pub(crate) fn prove_extends(connection: &Connection, leaves: &[Hash], now: &LogHeads, old: &LogHeads) -> Result<()> {
+    extends(
+        leaves,
+        now,
+        old,
+        |seq| Ok(connection.query_row("SELECT hash FROM accesses WHERE seq = ?1", [seq], |row| row.get(0)).optional()?),
+        |grp| {
+            Ok(connection
+                .query_row("SELECT first_seq + rows - 1, hash FROM check_groups WHERE grp = ?1", [grp], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?)
+        },
+    )
+}
+
+/// The rule of [`prove_extends`] for any backend: `access_at(seq)` is the
+/// hash of the access row `seq`, `group_at(grp)` the last check number and
+/// hash of the check group `grp`, as the store holds them.
+pub(crate) fn extends(
+    leaves: &[Hash],
+    now: &LogHeads,
+    old: &LogHeads,
+    access_at: impl FnOnce(i64) -> Result<Option<String>>,
+    group_at: impl FnOnce(i64) -> Result<Option<(i64, String)>>,
+) -> Result<()> {
     let broken = |what: String| StoreError::AuditBroken(what);
     if old.size > now.size {
         return Err(broken(format!(
@@ -95,12 +120,8 @@ pub(crate) fn prove_extends(connection: &Connection, leaves: &[Hash], now: &LogH
             now.accesses, old.accesses
         )));
     }
-    if old.accesses > 0 {
-        let hash: Option<String> =
-            connection.query_row("SELECT hash FROM accesses WHERE seq = ?1", [old.accesses as i64], |row| row.get(0)).optional()?;
-        if hash.as_deref() != Some(old.accesses_head.as_str()) {
-            return Err(broken(format!("the access log does not extend the checkpoint: row {} was changed", old.accesses)));
-        }
+    if old.accesses > 0 && access_at(old.accesses as i64)?.as_deref() != Some(old.accesses_head.as_str()) {
+        return Err(broken(format!("the access log does not extend the checkpoint: row {} was changed", old.accesses)));
     }
     if old.check_groups > now.check_groups || old.checks > now.checks {
         return Err(broken(format!(
@@ -108,15 +129,8 @@ pub(crate) fn prove_extends(connection: &Connection, leaves: &[Hash], now: &LogH
             now.check_groups, old.check_groups
         )));
     }
-    if old.check_groups > 0 {
-        let group: Option<(i64, String)> = connection
-            .query_row("SELECT first_seq + rows - 1, hash FROM check_groups WHERE grp = ?1", [old.check_groups as i64], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?;
-        if group != Some((old.checks as i64, old.checks_head.clone())) {
-            return Err(broken(format!("the check log does not extend the checkpoint: group {} was changed", old.check_groups)));
-        }
+    if old.check_groups > 0 && group_at(old.check_groups as i64)? != Some((old.checks as i64, old.checks_head.clone())) {
+        return Err(broken(format!("the check log does not extend the checkpoint: group {} was changed", old.check_groups)));
     }
     Ok(())
 }

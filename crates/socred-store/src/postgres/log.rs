@@ -4,7 +4,7 @@
 
 use postgres::{GenericClient, IsolationLevel, Transaction};
 use sha2::{Digest, Sha256};
-use socred_log::merkle::{Frontier, consistency_proof, verify_consistency};
+use socred_log::merkle::Frontier;
 use socred_log::{Hash, SigningKey, from_hex, to_hex};
 
 use super::{EntryRows, PgStore, rows};
@@ -424,50 +424,20 @@ pub(crate) fn verify_checks(transaction: &mut Transaction<'_>) -> Result<(u64, u
     }
 }
 
-/// The store extends the heads of an earlier checkpoint: the audit tree by a
-/// consistency proof, the access and check chains by the old head in place.
+/// The store extends the heads of an earlier checkpoint (the rule of
+/// `audit::checkpoint::extends`, read from this database).
 fn prove_extends(transaction: &mut Transaction<'_>, leaves: &[Hash], now: &LogHeads, old: &LogHeads) -> Result<()> {
-    if old.size > now.size {
-        return Err(broken(format!(
-            "the log holds {} entries but the checkpoint holds {}: the newest entries were removed",
-            now.size, old.size
-        )));
-    }
-    let proof = consistency_proof(leaves, old.size).expect("old size checked");
-    if !verify_consistency(old.size, &old.root, now.size, &now.root, &proof) {
-        return Err(broken(format!(
-            "the log does not extend the checkpoint of size {}: entries up to {} were changed, removed or reordered",
-            old.size, old.size
-        )));
-    }
-    if old.accesses > now.accesses {
-        return Err(broken(format!(
-            "the access log holds {} rows but the checkpoint holds {}: the newest rows were removed",
-            now.accesses, old.accesses
-        )));
-    }
+    let mut access = None;
     if old.accesses > 0 {
-        let hash: Option<String> =
-            transaction.query_opt("SELECT hash FROM accesses WHERE seq = $1", &[&(old.accesses as i64)])?.map(|row| row.get(0));
-        if hash.as_deref() != Some(old.accesses_head.as_str()) {
-            return Err(broken(format!("the access log does not extend the checkpoint: row {} was changed", old.accesses)));
-        }
+        access = transaction.query_opt("SELECT hash FROM accesses WHERE seq = $1", &[&(old.accesses as i64)])?.map(|row| row.get(0));
     }
-    if old.check_groups > now.check_groups || old.checks > now.checks {
-        return Err(broken(format!(
-            "the check log holds {} groups but the checkpoint holds {}: the newest groups were removed",
-            now.check_groups, old.check_groups
-        )));
-    }
+    let mut group = None;
     if old.check_groups > 0 {
-        let group: Option<(i64, String)> = transaction
+        group = transaction
             .query_opt("SELECT first_seq + rows - 1, hash FROM check_groups WHERE grp = $1", &[&(old.check_groups as i64)])?
             .map(|row| (row.get(0), row.get(1)));
-        if group != Some((old.checks as i64, old.checks_head.clone())) {
-            return Err(broken(format!("the check log does not extend the checkpoint: group {} was changed", old.check_groups)));
-        }
     }
-    Ok(())
+    crate::audit::checkpoint::extends(leaves, now, old, |_| Ok(access), |_| Ok(group))
 }
 
 impl PgStore {
