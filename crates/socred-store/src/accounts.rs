@@ -100,49 +100,69 @@ pub(crate) fn audit_change(
     Ok(())
 }
 
+/// An account to create is well formed on any backend: role-specific
+/// fields are present where they matter (a subject account names its
+/// subject, an officer its authority, a provider its services, a partner the
+/// behaviours of its agreement), and its codes are the rulebook's.
+pub(crate) fn check_new_account(account: &NewAccount, rulebook: &socred_core::Rulebook) -> Result<()> {
+    check_username(&account.username)
+        .map_err(|e| StoreError::invalid("username", e.to_string().trim_start_matches("username: ").to_string()))?;
+    match account.role {
+        Role::Subject if account.subject.is_none() => {
+            return Err(StoreError::invalid("subject", "a subject account names its subject"));
+        }
+        Role::Officer if account.authority.as_deref().is_none_or(|a| a.trim().is_empty()) => {
+            return Err(StoreError::invalid("authority", "an officer account names its authority"));
+        }
+        Role::Provider if account.services.is_empty() => {
+            return Err(StoreError::invalid("services", "a provider account names its service categories"));
+        }
+        Role::Partner if account.behaviours.is_empty() => {
+            return Err(StoreError::invalid("behaviours", "a partner account names the behaviours of its agreement"));
+        }
+        _ => {}
+    }
+    // Staff may name the person they are: they can then file reports, and
+    // are kept from reviewing reports by or about themselves. Machines may not.
+    if matches!(account.role, Role::Provider | Role::Partner) && account.subject.is_some() {
+        return Err(StoreError::invalid("subject", "a provider or partner account names no person"));
+    }
+    if let Some(authority) = &account.authority {
+        socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)
+            .map_err(|e| StoreError::invalid("authority", e.to_string()))?;
+    }
+    code_list("services", &account.services)?;
+    code_list("behaviours", &account.behaviours)?;
+    for code in &account.services {
+        if rulebook.service(code).is_none() {
+            return Err(StoreError::invalid("services", format!("{code:?} is not a service of the rulebook")));
+        }
+    }
+    for code in &account.behaviours {
+        if rulebook.behaviour(code).is_none() {
+            return Err(StoreError::invalid("behaviours", format!("{code:?} is not in the rulebook")));
+        }
+    }
+    Ok(())
+}
+
+/// When a token to issue expires (unix seconds), once its label and lifetime
+/// are in range. Credentials expire by the wall clock whatever the store's
+/// dating: a replay store's acts are dated in its scenario, its tokens are live.
+pub(crate) fn token_expiry(label: &str, valid_days: u32) -> Result<i64> {
+    socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
+    if !(1..=MAX_TOKEN_DAYS).contains(&valid_days) {
+        return Err(StoreError::invalid("expires_in_days", format!("must be 1-{MAX_TOKEN_DAYS}, got {valid_days}")));
+    }
+    Ok(wall_clock_unix() + i64::from(valid_days) * 86_400)
+}
+
 impl Store {
     /// Creates an account. Role-specific fields are required where they matter:
     /// a subject account names its subject, an officer its authority, a provider
     /// its services, a partner its behaviours.
     pub fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64> {
-        check_username(&account.username)
-            .map_err(|e| StoreError::invalid("username", e.to_string().trim_start_matches("username: ").to_string()))?;
-        match account.role {
-            Role::Subject if account.subject.is_none() => {
-                return Err(StoreError::invalid("subject", "a subject account names its subject"));
-            }
-            Role::Officer if account.authority.as_deref().is_none_or(|a| a.trim().is_empty()) => {
-                return Err(StoreError::invalid("authority", "an officer account names its authority"));
-            }
-            Role::Provider if account.services.is_empty() => {
-                return Err(StoreError::invalid("services", "a provider account names its service categories"));
-            }
-            Role::Partner if account.behaviours.is_empty() => {
-                return Err(StoreError::invalid("behaviours", "a partner account names the behaviours of its agreement"));
-            }
-            _ => {}
-        }
-        // Staff may name the person they are: they can then file reports, and
-        // are kept from reviewing reports by or about themselves. Machines may not.
-        if matches!(account.role, Role::Provider | Role::Partner) && account.subject.is_some() {
-            return Err(StoreError::invalid("subject", "a provider or partner account names no person"));
-        }
-        if let Some(authority) = &account.authority {
-            socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)
-                .map_err(|e| StoreError::invalid("authority", e.to_string()))?;
-        }
-        code_list("services", &account.services)?;
-        code_list("behaviours", &account.behaviours)?;
-        for code in &account.services {
-            if self.rulebook.service(code).is_none() {
-                return Err(StoreError::invalid("services", format!("{code:?} is not a service of the rulebook")));
-            }
-        }
-        for code in &account.behaviours {
-            if self.rulebook.behaviour(code).is_none() {
-                return Err(StoreError::invalid("behaviours", format!("{code:?} is not in the rulebook")));
-            }
-        }
+        check_new_account(account, &self.rulebook)?;
         let subject_key = account.subject.as_ref().map(|s| self.subject_key(s)).transpose()?;
         self.write(actor, |connection, seq| {
             let taken: Option<i64> =
@@ -153,8 +173,9 @@ impl Store {
             // One subject account per person: a second would read the file
             // unlogged and file in the person's name.
             if let (Role::Subject, Some(key)) = (account.role, subject_key) {
-                let existing: bool = connection
-                    .query_row("SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'subject' AND subject = ?1)", [key], |r| r.get(0))?;
+                let existing: bool =
+                    connection
+                        .query_row("SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'subject' AND subject = ?1)", [key], |r| r.get(0))?;
                 if existing {
                     return Err(StoreError::Conflict(
                         "this person already has a subject account; reset its password or enable it instead".into(),
@@ -240,21 +261,13 @@ impl Store {
     /// Stores a new token (its hash) for an account, valid for `valid_days`
     /// (1-365) from the actor's moment. The secret itself is never stored.
     pub fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, valid_days: u32, actor: &Actor) -> Result<i64> {
-        socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
-        if !(1..=MAX_TOKEN_DAYS).contains(&valid_days) {
-            return Err(StoreError::invalid("expires_in_days", format!("must be 1-{MAX_TOKEN_DAYS}, got {valid_days}")));
-        }
-        // Credentials expire by the wall clock whatever the store's dating: a
-        // replay store's acts are dated in its scenario, its tokens are live.
-        let expires_at = wall_clock_unix() + i64::from(valid_days) * 86_400;
+        let expires_at = token_expiry(label, valid_days)?;
         self.write(actor, |connection, seq| {
-            let live: i64 =
-                connection
-                    .query_row(
-                        "SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-                        params![account.id, wall_clock_unix()],
-                        |r| r.get(0),
-                    )?;
+            let live: i64 = connection.query_row(
+                "SELECT count(*) FROM tokens WHERE account = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                params![account.id, wall_clock_unix()],
+                |r| r.get(0),
+            )?;
             if live >= MAX_TOKENS_PER_ACCOUNT {
                 return Err(StoreError::TooLarge { count: live as usize + 1, limit: MAX_TOKENS_PER_ACCOUNT as usize });
             }

@@ -1,6 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
-//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger and
-//! the log (with export) so far; `tests/contract.rs` states the contract
+//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger, the
+//! log (with export), accounts and checks so far; `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -188,7 +188,7 @@ impl CheckStore for Store {
     }
 }
 
-// PostgreSQL: the ledger and the log (see `postgres/`).
+// PostgreSQL (see `postgres/`).
 
 impl LedgerStore for PgStore {
     fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
@@ -223,5 +223,38 @@ impl LogStore for PgStore {
     }
     fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<PgStore> {
         PgStore::import_export(target, dir, signed)
+    }
+}
+
+impl AccountStore for PgStore {
+    fn add_account(&mut self, account: &NewAccount, actor: &Actor) -> Result<i64> {
+        PgStore::add_account(self, account, actor)
+    }
+    fn account(&self, username: &str) -> Result<Option<Account>> {
+        PgStore::account(self, username)
+    }
+    fn account_by_token(&self, secret_hash: &str, now_unix: i64) -> Result<Option<Account>> {
+        PgStore::account_by_token(self, secret_hash, now_unix)
+    }
+    fn issue_token(&mut self, account: &Account, secret_hash: &str, label: &str, valid_days: u32, actor: &Actor) -> Result<i64> {
+        PgStore::issue_token(self, account, secret_hash, label, valid_days, actor)
+    }
+    fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()> {
+        PgStore::revoke_token(self, token, owner, actor)
+    }
+    fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()> {
+        PgStore::set_password(self, username, password_hash, actor)
+    }
+    fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
+        PgStore::set_disabled(self, username, disabled, actor)
+    }
+}
+
+impl CheckStore for PgStore {
+    fn log_checks(&self, logs: &[CheckLog]) -> Result<()> {
+        PgStore::log_checks(self, logs)
+    }
+    fn checks_of(&self, id: &SubjectId) -> Result<Vec<CheckEntry>> {
+        PgStore::checks_of(self, id)
     }
 }

@@ -75,7 +75,7 @@ const KEEP_PER_SUBJECT: usize = MAX_PAGE as usize;
 
 /// A check as packed in a group: fixed fields, then length-prefixed texts.
 /// Index rows hold the same bytes, each entry preceded by its sequence number.
-struct Packed {
+pub(crate) struct Packed {
     at_ms: i64,
     as_of: i32,
     provider: String,
@@ -351,6 +351,58 @@ pub fn group_hash(prev: &str, grp: i64, first_seq: i64, rows: i64, data: &[u8]) 
 /// True when a group's packed rows decode (its chain hash aside).
 pub(crate) fn group_decodes(data: &[u8], rows: i64) -> bool {
     entries(data, rows).is_ok_and(|checks| checks.into_iter().all(|(_, range)| decode(&data[range]).is_ok()))
+}
+
+/// The newest page of a subject's checks found (by sequence number), shown by time.
+pub(crate) fn page_of_checks(mut found: Vec<(i64, Packed)>) -> Result<Vec<CheckEntry>> {
+    found.sort_by_key(|item| std::cmp::Reverse(item.0));
+    found.truncate(MAX_PAGE as usize);
+    // The log holds each commit's checks thread by thread, so within a
+    // commit its order is not quite the order of time: show them by time.
+    found.sort_by_key(|(seq, packed)| std::cmp::Reverse((packed.at_ms, *seq)));
+    found.into_iter().map(|(_, packed)| check_entry(packed)).collect()
+}
+
+/// The checks of one subject (by number) in a stored group, with their sequence numbers.
+pub(crate) fn group_checks_of(data: &[u8], rows: i64, first_seq: i64, subject: i64) -> Result<Vec<(i64, Packed)>> {
+    let mut found = Vec::new();
+    for (number, (key, range)) in entries(data, rows)?.into_iter().enumerate() {
+        if key == subject {
+            found.push((first_seq + number as i64, decode(&data[range])?));
+        }
+    }
+    Ok(found)
+}
+
+/// The subjects (by number) a stored group names, each once.
+pub(crate) fn group_subjects(data: &[u8], rows: i64) -> Result<Vec<i64>> {
+    let mut subjects: Vec<i64> = entries(data, rows)?.into_iter().map(|(key, _)| key).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    Ok(subjects)
+}
+
+/// One group to append: its packed bytes, row count and the subjects (by number) it names.
+pub(crate) struct GroupSlice<'a> {
+    pub data: &'a [u8],
+    pub rows: i64,
+    pub subjects: Vec<i64>,
+}
+
+impl PackedChecks {
+    /// The checks cut into groups of at most [`GROUP_ROWS`], in order.
+    pub(crate) fn groups(&self) -> Result<Vec<GroupSlice<'_>>> {
+        let located = entries(&self.data, self.rows as i64)?;
+        Ok(located
+            .chunks(GROUP_ROWS)
+            .map(|group| {
+                let mut subjects: Vec<i64> = group.iter().map(|(key, _)| *key).collect();
+                subjects.sort_unstable();
+                subjects.dedup();
+                GroupSlice { data: &self.data[group[0].1.start..group[group.len() - 1].1.end], rows: group.len() as i64, subjects }
+            })
+            .collect())
+    }
 }
 
 fn check_entry(packed: Packed) -> Result<CheckEntry> {
@@ -703,12 +755,7 @@ impl Store {
             let (_, handle) = blob.as_ref().expect("opened above");
             found.push((entry.seq, read_located(handle, entry.offset)?));
         }
-        found.sort_by_key(|item| std::cmp::Reverse(item.0));
-        found.truncate(page);
-        // The log holds each commit's checks thread by thread, so within a
-        // commit its order is not quite the order of time: show them by time.
-        found.sort_by_key(|(seq, packed)| std::cmp::Reverse((packed.at_ms, *seq)));
-        found.into_iter().map(|(_, packed)| check_entry(packed)).collect()
+        page_of_checks(found)
     }
 }
 

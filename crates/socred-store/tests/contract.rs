@@ -246,12 +246,12 @@ mod sqlite_backend {
 }
 
 /// PostgreSQL, each test on a database of its own: the contracts of the
-/// traits it implements (the ledger and the log).
+/// traits it implements (the ledger, the log, accounts and checks).
 mod postgres_backend {
     use super::*;
 
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
-        the_log_extends_its_checkpoints);
+        accounts_and_tokens_are_sealed, checks_are_logged_and_chained, the_log_extends_its_checkpoints);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {

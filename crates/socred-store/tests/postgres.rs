@@ -135,7 +135,10 @@ fn an_sqlite_store_carried_to_postgres_signs_the_same_checkpoint_and_goes_on() {
     let report = pg.audit_verify().unwrap();
     let expected = sqlite.audit_verify().unwrap();
     assert_eq!((report.entries, report.ledger_rows, &report.root), (expected.entries, expected.ledger_rows, &expected.root));
-    assert_eq!((report.accesses, report.checks, report.check_groups), (1, 2, 1));
+    assert_eq!((report.accesses, report.checks, report.check_groups, report.accounts, report.tokens), (1, 2, 1, 1, 1));
+    // Accounts come back from their seals: the token opens the same account.
+    assert_eq!(pg.account_by_token("token-hash-1", 0).unwrap().unwrap().username, "officer-wang");
+    assert_eq!(pg.checks_of(&SubjectId::parse(PERSON).unwrap()).unwrap(), sqlite.checks_of(&SubjectId::parse(PERSON).unwrap()).unwrap());
     // The file reads the same on both.
     let id = SubjectId::parse(PERSON).unwrap();
     let (on_pg, on_sqlite) = (pg.file(&id).unwrap(), sqlite.file(&id).unwrap());
@@ -194,6 +197,14 @@ fn tampering_with_the_server_database_is_found() {
         ("UPDATE log_head SET size = 0 WHERE log = 'records'", "a counter of the store is behind"),
         ("UPDATE seals SET state = 'not json'", "the ledger rows it wrote were changed"),
         ("UPDATE check_groups SET hash = repeat('0', 64)", "the check log was altered"),
+        // Accounts and tokens are live rows held against their newest seals.
+        ("UPDATE accounts SET role = 'admin'", "account officer-wang was changed outside socred: role differs"),
+        ("UPDATE tokens SET expires_at = expires_at + 86400", "token 1 was changed outside socred: expires_at differs"),
+        ("DELETE FROM tokens", "token 1 was removed outside socred"),
+        (
+            "INSERT INTO accounts (id, username, role, services, behaviours, created_at) VALUES (99, 'mallory', 'admin', '[]', '[]', 'now')",
+            "account mallory was added outside socred",
+        ),
     ];
     for (tamper, expected) in cases {
         let (_dir, database, _sqlite, pg) = carried();
@@ -388,4 +399,44 @@ fn a_write_through_one_handle_reaches_a_follower_on_another() {
     assert_eq!(subjects, vec![SubjectId::parse(PERSON).unwrap()]);
     assert!(cursor >= newest);
     assert_eq!(follower.changes_since(cursor).unwrap(), Changed::Subjects { subjects: vec![], cursor });
+}
+
+/// Servers append their checks as batches of groups under the check log's
+/// own lock: batches from several handles at once chain into one log, every
+/// check once, and "who asked about me" finds them all.
+#[test]
+fn check_batches_from_several_handles_chain_into_one_log() {
+    let (_dir, database, _sqlite, pg) = carried();
+    let (handles, batches, per_batch) = (4, 5, 300);
+    std::thread::scope(|scope| {
+        for handle in 0..handles {
+            let url = database.url.clone();
+            scope.spawn(move || {
+                let store = PgStore::open(&url).unwrap();
+                for batch in 0..batches {
+                    let logs: Vec<CheckLog> = (0..per_batch)
+                        .map(|n| CheckLog {
+                            at_ms: 1_782_000_000_000 + (handle * 1_000_000 + batch * 1_000 + n) as i64,
+                            provider: format!("rail-{handle}"),
+                            subject: SubjectId::parse(if n % 2 == 0 { PERSON } else { OTHER }).unwrap(),
+                            subject_key: None,
+                            service: "rail-ticket".into(),
+                            as_of: day("2026-06-30"),
+                            outcome: "allow",
+                            reasons: vec![],
+                        })
+                        .collect();
+                    store.log_checks(&logs).unwrap();
+                }
+            });
+        }
+    });
+    let report = pg.audit_verify().unwrap();
+    assert_eq!(report.checks, 2 + (handles * batches * per_batch) as u64);
+    let client = &mut postgres::Client::connect(&database.url, postgres::NoTls).unwrap();
+    let indexed: i64 = client.query_one("SELECT count(*) FROM check_subjects", &[]).unwrap().get(0);
+    assert_eq!(indexed, 1 + 2 * (handles * batches) as i64, "the carried group names one subject, each batch's group two");
+    let newest = pg.checks_of(&SubjectId::parse(OTHER).unwrap()).unwrap();
+    assert_eq!(newest.len(), handles * batches * per_batch / 2, "every check about the subject, none twice");
+    assert!(newest.windows(2).all(|pair| pair[0].at >= pair[1].at), "newest first");
 }

@@ -288,13 +288,72 @@ CREATE TABLE changes (
     PRIMARY KEY (audit_seq, subject)
 );
 
+-- Accounts and their credentials: reference data (small, read by every
+-- node), live rows whose sign-in counters move, but every change to what they
+-- grant is sealed in the log (`seals`, compared at verify). Secrets are hashed.
+-- Ids are given out under the log's write lock. `subject` names the person an
+-- account is (conflicts of interest are judged on it).
+CREATE TABLE accounts (
+    id              bigint PRIMARY KEY,
+    username        text COLLATE "C" NOT NULL UNIQUE,
+    role            text NOT NULL,
+    password_hash   text,
+    subject         text COLLATE "C",
+    authority       text,
+    services        text NOT NULL,
+    behaviours      text NOT NULL,
+    created_at      text NOT NULL,
+    disabled        boolean NOT NULL DEFAULT false,
+    failed_sign_ins integer NOT NULL DEFAULT 0,
+    locked_until    bigint NOT NULL DEFAULT 0,
+    last_failed_at  bigint NOT NULL DEFAULT 0,
+    totp_secret     text,
+    totp_confirmed  boolean NOT NULL DEFAULT false,
+    totp_last_step  bigint NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX one_subject_account ON accounts (subject) WHERE role = 'subject';
+
+-- API tokens: SHA-256 of the secret, shown once at issue; dead after
+-- expires_at (unix seconds).
+CREATE TABLE tokens (
+    id          bigint PRIMARY KEY,
+    account     bigint NOT NULL REFERENCES accounts (id),
+    secret_hash text COLLATE "C" NOT NULL UNIQUE,
+    label       text NOT NULL,
+    created_at  text NOT NULL,
+    revoked_at  text,
+    expires_at  bigint NOT NULL
+);
+CREATE INDEX tokens_by_account ON tokens (account);
+
+-- Browser sessions: SHA-256 of the cookie's secret, the CSRF token, the end
+-- of its absolute lifetime and its last use (unix seconds). Not exported.
+CREATE TABLE sessions (
+    secret_hash text COLLATE "C" PRIMARY KEY,
+    account     bigint NOT NULL REFERENCES accounts (id),
+    csrf        text NOT NULL,
+    expires_at  bigint NOT NULL,
+    last_seen   bigint NOT NULL
+);
+CREATE INDEX sessions_by_account ON sessions (account);
+
+-- Derived, not ledger: which check groups hold a check about a subject, so
+-- that "who asked about me" reads the groups of one subject instead of the
+-- whole log. Written in the transaction that appends the group; rebuilt from
+-- the groups by `import-store`.
+CREATE TABLE check_subjects (
+    subject text COLLATE "C" NOT NULL,
+    grp     bigint NOT NULL,
+    PRIMARY KEY (subject, grp)
+) PARTITION BY HASH (subject);
+
 -- Sixteen hash partitions of each subject-owned table: enough to spread one
 -- server's tables over its disks and vacuum them piecewise; Citus shards the
 -- same tables across nodes by the same column (docs/scaling.md).
 DO $$
 DECLARE
     owned text[] := ARRAY['subjects', 'links', 'records', 'voids', 'events', 'rulebook_entries', 'reports', 'report_events',
-                          'pending_records', 'accesses'];
+                          'pending_records', 'accesses', 'check_subjects'];
     name text;
 BEGIN
     FOREACH name IN ARRAY owned LOOP

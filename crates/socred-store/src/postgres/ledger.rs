@@ -694,19 +694,26 @@ impl PgStore {
         if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&subject.as_str()])?.is_none() {
             return Err(StoreError::UnknownSubject(subject.to_string()));
         }
-        let head = transaction.query_one("SELECT size, nodes FROM log_head WHERE log = 'accesses' FOR UPDATE", &[])?;
-        let (size, prev): (i64, String) = (head.get(0), head.get(1));
-        let seq = size + 1;
-        let at = actor.at_text();
-        let hash = crate::audit::access_hash(&prev, seq, &at, actor.name(), subject.as_str(), purpose, what);
-        transaction.execute(
-            "INSERT INTO accesses (subject, seq, at, actor, purpose, what, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&subject.as_str(), &seq, &at, &actor.name(), &purpose, &what, &prev, &hash],
-        )?;
-        let moved =
-            transaction.execute("UPDATE log_head SET size = $1, nodes = $2 WHERE log = 'accesses' AND size = $3", &[&seq, &hash, &size])?;
-        assert_eq!(moved, 1, "the access head is moved under its lock");
+        append_access(&mut transaction, actor, subject.as_str(), purpose, what)?;
         transaction.commit()?;
         Ok(())
     }
+}
+
+/// Appends one row to the access log inside `transaction`, under the access
+/// head's lock (taken after the audit head's by any write holding both).
+pub(crate) fn append_access(transaction: &mut Transaction<'_>, actor: &Actor, subject: &str, purpose: &str, what: &str) -> Result<()> {
+    let head = transaction.query_one("SELECT size, nodes FROM log_head WHERE log = 'accesses' FOR UPDATE", &[])?;
+    let (size, prev): (i64, String) = (head.get(0), head.get(1));
+    let seq = size + 1;
+    let at = actor.at_text();
+    let hash = crate::audit::access_hash(&prev, seq, &at, actor.name(), subject, purpose, what);
+    transaction.execute(
+        "INSERT INTO accesses (subject, seq, at, actor, purpose, what, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&subject, &seq, &at, &actor.name(), &purpose, &what, &prev, &hash],
+    )?;
+    let moved =
+        transaction.execute("UPDATE log_head SET size = $1, nodes = $2 WHERE log = 'accesses' AND size = $3", &[&seq, &hash, &size])?;
+    assert_eq!(moved, 1, "the access head is moved under its lock");
+    Ok(())
 }

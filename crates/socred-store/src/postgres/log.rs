@@ -161,6 +161,7 @@ impl PgStore {
         verify_evidence(&mut transaction)?;
         (report.accesses, report.accesses_head) = verify_accesses(&mut transaction)?;
         (report.checks, report.check_groups, report.checks_head) = verify_checks(&mut transaction)?;
+        (report.accounts, report.tokens) = super::accounts::verify_seals(&mut transaction)?;
         let now = verified_heads(&mut transaction, &report)?;
         if let Some(earlier) = earlier {
             prove_extends(&mut transaction, &leaves, &now, earlier)?;

@@ -8,7 +8,9 @@
 //! one Merkle tree. Commits are durable: the store refuses to open on a
 //! server whose `synchronous_commit` or `fsync` is off.
 
+mod accounts;
 mod changes;
+mod checks;
 mod export;
 mod ledger;
 mod log;

@@ -23,7 +23,7 @@ use crate::restore::{check_heads, each_line, number, read_manifest, refused, tex
 const COPY_RECORDS: usize = 100_000;
 
 /// Every table the migrations create (and `socred_json`), dropped again when a rebuild fails.
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 26] = [
     "meta",
     "changes",
     "audit",
@@ -46,6 +46,10 @@ const TABLES: [&str; 22] = [
     "seals",
     "accesses",
     "check_groups",
+    "check_subjects",
+    "sessions",
+    "tokens",
+    "accounts",
 ];
 
 fn remove_schema(connection: &mut Connection) {
@@ -283,7 +287,10 @@ fn rebuild(transaction: &mut Transaction<'_>, dir: &Path, manifest: &crate::Mani
                 &text(&row, "hash")?,
             ],
         )?;
+        let (grp, rows) = (number(&row, "grp")?, number(&row, "rows")?);
+        let subjects = crate::checks::group_subjects(&data, rows).map_err(|_| refused(format!("check group {grp} does not decode")))?;
+        super::checks::index_group(transaction, grp, &subjects)?;
         Ok(())
     })?;
-    Ok(())
+    super::accounts::rebuild_accounts(transaction)
 }
