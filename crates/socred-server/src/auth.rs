@@ -183,7 +183,7 @@ impl TokenCache {
         }
         let key = secret_hash(token);
         let now = now_unix();
-        let account = db.read(move |store| store.account_by_token(&key, now)).await?.map(std::sync::Arc::new);
+        let account = db.account_by_token(key, now).await?.map(std::sync::Arc::new);
         // The task may have moved to another thread while it waited: fill that thread's slot.
         let mut entries = self.shards[crate::shard::current()].lock().expect("token cache lock");
         if entries.len() >= TOKEN_CACHE_ENTRIES {

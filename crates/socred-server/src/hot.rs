@@ -186,15 +186,19 @@ impl HotIndex {
 
     /// Loads every subject (on the writer's connection, at startup).
     pub fn load_all(&self, store: &Store) -> Result<usize, StoreError> {
-        let data = store.hot_data(None)?;
+        Ok(self.load(store.rulebook().clone(), store.hot_data(None)?))
+    }
+
+    /// Replaces everything with `data`, read under `rulebook`.
+    pub fn load(&self, rulebook: Arc<Rulebook>, data: HotData) -> usize {
         let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        inner.rulebook = store.rulebook().clone();
+        inner.rulebook = rulebook;
         inner.verdicts = Verdicts::new(&inner.rulebook);
         inner.subjects.clear();
         inner.ids.clear();
         inner.subjects.reserve(data.subjects.len());
         Self::apply(&mut inner, data, None);
-        Ok(inner.subjects.len())
+        inner.subjects.len()
     }
 
     /// Reloads some subjects after a write.
@@ -207,10 +211,15 @@ impl HotIndex {
             self.load_all(store)?;
             return Ok(());
         }
-        let data = store.hot_data(Some(keys))?;
+        self.replace(store.hot_data(Some(keys))?, keys);
+        Ok(())
+    }
+
+    /// Replaces what the index holds of the subjects `keys` with `data`
+    /// (read under the index's rulebook).
+    pub fn replace(&self, data: HotData, keys: &[i64]) {
         let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         Self::apply(&mut inner, data, Some(keys));
-        Ok(())
     }
 
     fn apply(inner: &mut Inner, data: HotData, only: Option<&[i64]>) {

@@ -30,7 +30,10 @@ pub use error::{ApiError, ApiResult};
 /// How to run a server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The store: a file path, or a `postgres://` URL.
     pub db: PathBuf,
+    /// A hot standby of the PostgreSQL store for file reads (`--read-db`).
+    pub read_db: Option<String>,
     pub addr: SocketAddr,
     /// Read connections in the pool (default: 2 × cores).
     pub readers: usize,
@@ -62,6 +65,7 @@ impl ServerConfig {
             limits: limits::LimitSettings::default(),
             header_read_timeout: std::time::Duration::from_secs(connections::HEADER_READ_SECONDS),
             log_key: default_log_key(&db),
+            read_db: None,
             db,
         }
     }
@@ -171,15 +175,30 @@ impl RunningServer {
             Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.shutdown()).await.map_err(std::io::Error::other)?;
+        // The last handle on the store is dropped off the runtime's threads too.
+        let RunningServer { db, .. } = self;
+        tokio::task::spawn_blocking(move || {
+            db.shutdown();
+            drop(db);
+        })
+        .await
+        .map_err(std::io::Error::other)?;
         result
     }
 }
 
 /// Binds and serves in the background until [`RunningServer::stop`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
-    let db = Arc::new(db::Db::open(&config.db, config.readers, config.fixed_day)?);
+    // The PostgreSQL client blocks on a runtime of its own: it is opened (and
+    // later dropped) off the server's runtime threads.
+    let opening = config.clone();
+    let db = tokio::task::spawn_blocking(move || match opening.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => db::Db::open_postgres(url, opening.read_db.as_deref(), opening.fixed_day),
+        None => db::Db::open(&opening.db, opening.readers, opening.fixed_day),
+    })
+    .await
+    .map_err(|e| StartError::Serve(std::io::Error::other(e)))??;
+    let db = Arc::new(db);
     let (router, _) = app(db.clone(), &config);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
@@ -196,8 +215,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
 
 /// Serves until `signal` completes, then shuts down gracefully.
 pub async fn serve_until(config: ServerConfig, signal: impl std::future::Future<Output = ()>) -> Result<(), StartError> {
-    let db = config.db.display().to_string();
     let server = start(config).await?;
+    let db = server.db.path().display().to_string();
     tracing::info!(addr = %server.addr, %db, "listening");
     signal.await;
     tracing::info!("shutting down: finishing in-flight requests");

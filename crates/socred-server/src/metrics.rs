@@ -309,10 +309,70 @@ pub async fn render(State(state): State<AppState>, caller: crate::auth::Caller) 
     state.http.render(&mut text);
     state.checks.render(&mut text);
     render_check_log(state.db.check_log_health(), &mut text);
+    if let Some((store, follower)) = state.db.postgres() {
+        let store = store.clone();
+        let read =
+            tokio::task::spawn_blocking(move || Ok::<_, socred_store::StoreError>((store.changes_cursor()?, store.replica_lag()?))).await;
+        match read {
+            Ok(Ok((head, lag))) => render_postgres(&follower.status, head, lag, crate::db::postgres::wall_clock_ms(), &mut text),
+            _ => tracing::warn!("metrics: the database's head or the standby's lag could not be read"),
+        }
+    }
     if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         render_ledger(&reports, &partners, &mut text);
     }
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
+}
+
+/// How far a server on PostgreSQL is behind the ledger, and its standby behind the primary.
+fn render_postgres(
+    status: &crate::db::postgres::FollowStatus,
+    head: i64,
+    lag: Option<socred_store::postgres::ReplicaLag>,
+    now_ms: i64,
+    text: &mut String,
+) {
+    use std::fmt::Write;
+    let cursor = status.cursor.load(Ordering::Relaxed);
+    let age_ms = (now_ms - status.followed_at_ms.load(Ordering::Relaxed)).max(0);
+    let gauges: [(&str, &str, &str, String); 5] = [
+        (
+            "socred_follower_behind_entries",
+            "gauge",
+            "Log entries written to the database that this server's index does not hold yet.",
+            (head - cursor).max(0).to_string(),
+        ),
+        ("socred_follower_cursor", "gauge", "The newest log entry whose changes this server's index holds.", cursor.to_string()),
+        (
+            "socred_follower_read_age_seconds",
+            "gauge",
+            "Seconds since this server last read the change feed.",
+            format!("{:.3}", age_ms as f64 / 1000.0),
+        ),
+        (
+            "socred_follower_failures_total",
+            "counter",
+            "Reads of the change feed that failed (retried).",
+            status.failures.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "socred_follower_subjects_reloaded_total",
+            "counter",
+            "Subjects whose hot data was reloaded from their files after a change.",
+            status.subjects_reloaded.load(Ordering::Relaxed).to_string(),
+        ),
+    ];
+    for (name, kind, help, value) in gauges {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    }
+    if let Some(lag) = lag {
+        let _ = writeln!(text, "# HELP socred_replica_lag_seconds How far the standby that serves reads replays behind the primary.");
+        let _ = writeln!(text, "# TYPE socred_replica_lag_seconds gauge\nsocred_replica_lag_seconds {:.3}", lag.seconds);
+        let _ = writeln!(text, "# HELP socred_replica_lag_bytes WAL the standby has received but not replayed.");
+        let _ = writeln!(text, "# TYPE socred_replica_lag_bytes gauge\nsocred_replica_lag_bytes {}", lag.bytes);
+        let _ = writeln!(text, "# HELP socred_replica_in_recovery 1 when the read database is a standby.");
+        let _ = writeln!(text, "# TYPE socred_replica_in_recovery gauge\nsocred_replica_in_recovery {}", u8::from(lag.in_recovery));
+    }
 }
 
 /// Whether the check log is written, and how long answered checks wait for their commit.

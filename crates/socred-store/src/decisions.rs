@@ -97,7 +97,7 @@ impl Store {
 }
 
 /// Everything the server's in-memory index needs, read in one pass.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct HotData {
     /// (key, id)
     pub subjects: Vec<(i64, SubjectId)>,
@@ -107,6 +107,10 @@ pub struct HotData {
     pub listings: Vec<(i64, String, String, Date, Date)>,
     /// (subject key, kind, other key)
     pub links: Vec<(i64, String, i64)>,
+    /// Subjects whose stored rows do not read (id, reason): they have no tier
+    /// window, so their checks go to the store, which names the damage.
+    /// (The embedded store reports them through `take_unreadable`.)
+    pub unreadable: Vec<(String, String)>,
 }
 
 impl Store {

@@ -197,6 +197,7 @@ fn tampering_with_the_server_database_is_found() {
         ("UPDATE log_head SET size = 0 WHERE log = 'records'", "a counter of the store is behind"),
         ("UPDATE seals SET state = 'not json'", "the ledger rows it wrote were changed"),
         ("UPDATE check_groups SET hash = repeat('0', 64)", "the check log was altered"),
+        ("DELETE FROM check_subjects", "the index of checks by subject does not match"),
         // Accounts and tokens are live rows held against their newest seals.
         ("UPDATE accounts SET role = 'admin'", "account officer-wang was changed outside socred: role differs"),
         ("UPDATE tokens SET expires_at = expires_at + 86400", "token 1 was changed outside socred: expires_at differs"),
@@ -439,4 +440,30 @@ fn check_batches_from_several_handles_chain_into_one_log() {
     let newest = pg.checks_of(&SubjectId::parse(OTHER).unwrap()).unwrap();
     assert_eq!(newest.len(), handles * batches * per_batch / 2, "every check about the subject, none twice");
     assert!(newest.windows(2).all(|pair| pair[0].at >= pair[1].at), "newest first");
+}
+
+/// A server loads everything partition by partition and reloads changed
+/// subjects one statement at a time: both ways read the same hot data.
+#[test]
+fn the_hot_data_of_everything_is_that_of_each_subject() {
+    let (_dir, _database, _sqlite, pg) = carried();
+    let today = day("2026-07-01");
+    let sorted = |mut data: socred_store::HotData| {
+        data.subjects.sort();
+        data.summaries.sort();
+        data.listings.sort();
+        data.links.sort();
+        data
+    };
+    let all = sorted(pg.hot_data(None, today).unwrap());
+    let ids: Vec<SubjectId> = all.subjects.iter().map(|(_, id)| *id).collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(all.summaries.len(), 2, "every subject has its tier window");
+    assert_eq!(all.links.len(), 1, "the guardian link");
+    assert_eq!(sorted(pg.hot_data(Some(&ids), today).unwrap()), all);
+    // And the tier the core gives from the file.
+    let file = pg.file(&SubjectId::parse(PERSON).unwrap()).unwrap();
+    let summary = socred_core::assess::summarise(pg.rulebook(), &file, today);
+    let number = all.subjects.iter().find(|(_, id)| id.as_str() == PERSON).unwrap().0;
+    assert!(all.summaries.contains(&(number, summary.tier.0, summary.valid_from, summary.valid_until)));
 }

@@ -7,7 +7,8 @@ use socred_auth::Role;
 use socred_store::{NewAccount, StoreError};
 
 use crate::cli::{AccountCommand, Cli, TokenCommand};
-use crate::{open, parse_subject, print_json, refuse};
+use crate::store::CliStore;
+use crate::{parse_subject, print_json, refuse};
 
 fn store_refusal(error: StoreError) -> anyhow::Error {
     match error {
@@ -31,7 +32,8 @@ fn not_found_as_username(error: StoreError) -> anyhow::Error {
     }
 }
 
-pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
+/// `socred account` on either backend (`open` opens the store named by `--db`).
+pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, command: &AccountCommand) -> Result<()> {
     match command {
         AccountCommand::Password { username } => {
             let hash = password_from_stdin(username)?;
@@ -49,7 +51,10 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
         }
         AccountCommand::RemoveSecondFactor { username } => {
             let mut store = open(cli)?;
-            store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
+            store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(|e| match e {
+                StoreError::Invalid { field, reason } if field == "db" => refuse("--db", reason),
+                other => not_found_as_username(other),
+            })?;
             println!("second factor of {username} removed; it can enrol again");
             Ok(())
         }
@@ -95,17 +100,17 @@ pub fn account(cli: &Cli, command: &AccountCommand) -> Result<()> {
     }
 }
 
-pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
-    let mut store = open(cli)?;
-    let find = |store: &socred_store::Store, username: &str| -> Result<socred_auth::Account> {
-        store.account(username)?.ok_or_else(|| refuse("--username", format!("no account {username:?}")))
+/// `socred token` on either backend.
+pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand) -> Result<()> {
+    let find = |store: &dyn Fn(&str) -> Result<Option<socred_auth::Account>, StoreError>, username: &str| -> Result<socred_auth::Account> {
+        store(username)?.ok_or_else(|| refuse("--username", format!("no account {username:?}")))
     };
     match command {
         TokenCommand::Issue { username, label, expires_in_days, json } => {
-            let account = find(&store, username)?;
+            let account = find(&|name| store.account(name), username)?;
             let secret = socred_auth::new_secret()?;
             let id = store
-                .issue_token(&account, &socred_auth::secret_hash(&secret), label, *expires_in_days, &crate::actor(cli, &store)?)
+                .issue_token(&account, &socred_auth::secret_hash(&secret), label, *expires_in_days, &crate::actor(cli, store)?)
                 .map_err(store_refusal)?;
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "token": secret}))
@@ -115,7 +120,7 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            store.revoke_token(*id, None, &crate::actor(cli, &store)?).map_err(|e| match e {
+            store.revoke_token(*id, None, &crate::actor(cli, store)?).map_err(|e| match e {
                 StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
                 other => other.into(),
             })?;
@@ -123,7 +128,7 @@ pub fn token(cli: &Cli, command: &TokenCommand) -> Result<()> {
             Ok(())
         }
         TokenCommand::List { username, json } => {
-            let account = find(&store, username)?;
+            let account = find(&|name| store.account(name), username)?;
             let tokens = store.tokens_of(account.id)?;
             if *json {
                 return print_json(&tokens);

@@ -95,7 +95,7 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> 
     }
     drop(store);
     println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
-    crate::serve_with(cli, addr, None, false, fixed_day, &[])
+    crate::serve_with(cli, addr, None, false, fixed_day, &[], "demo")
 }
 
 struct Example {

@@ -352,8 +352,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Report { command } => reports::report(&cli, command),
         Command::Partner { command } => reports::partner(&cli, command),
-        Command::Account { command } => accounts::account(&cli, command),
-        Command::Token { command } => accounts::token(&cli, command),
+        Command::Account { command } => accounts::account(&cli, open, command),
+        Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
     }
 }
@@ -376,8 +376,9 @@ pub fn serve(
     // Fail early, with the store's own message, if there is no store (or --on on a live one).
     let store = open(cli)?;
     let fixed_day = cli.on.is_some().then(|| today(&store));
+    let origin = store.origin()?;
     drop(store);
-    serve_with(cli, addr, readers, insecure_cookies, fixed_day, trusted_proxies)
+    serve_with(cli, addr, readers, insecure_cookies, fixed_day, trusted_proxies, &origin)
 }
 
 /// Serves the store, its clock stopped on `fixed_day` (a replay store only).
@@ -388,14 +389,18 @@ pub fn serve_with(
     insecure_cookies: bool,
     fixed_day: Option<Date>,
     trusted_proxies: &[std::net::IpAddr],
+    origin: &str,
 ) -> Result<()> {
     let mut config = socred_server::ServerConfig::new(cli.db.clone(), addr);
     config.fixed_day = fixed_day;
     config.trusted_proxies = trusted_proxies.to_vec();
-    // A key named on the command line must be there; the default one may be absent.
-    if cli.log_key.is_some() {
-        let origin = open(cli)?.origin()?;
-        config.log_key = Some(std::sync::Arc::new(log::key_of(&log::key_path(cli), &origin)?));
+    config.read_db = cli.read_db.clone();
+    // A key named on the command line must be there; the default one may be
+    // absent, and either must be this log's.
+    let key_path = log::key_path(cli);
+    config.log_key = None;
+    if cli.log_key.is_some() || key_path.exists() {
+        config.log_key = Some(std::sync::Arc::new(log::key_of(&key_path, origin)?));
     }
     if config.log_key.is_none() {
         eprintln!("note: no log key at {}: checkpoints are not signed (run `socred audit keygen`)", log::key_path(cli).display());

@@ -9,8 +9,8 @@ use crate::cli::{AuditCommand, Cli, Command, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
-const SUPPORTED: &str = "init, subject add|show, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store, export";
+const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable, token issue|revoke|list, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
+     import-store, export, serve (checks, records, voids and the log's checkpoint; other routes answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -63,6 +63,8 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             Ok(())
         }
         Command::Subject { command } => crate::subject_on(cli, &mut open(cli, url)?, command),
+        Command::Account { command } => crate::accounts::account(cli, |cli| open(cli, url), command),
+        Command::Token { command } => crate::accounts::token(cli, &mut open(cli, url)?, command),
         Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
         Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
@@ -101,6 +103,15 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         }
         Command::ImportStore { dir, verifier_key } => log::import_store(cli, dir, verifier_key.as_deref()),
         Command::Export { dir } => log::export(cli, dir),
+        Command::Serve { addr, readers, insecure_cookies, log_json, trusted_proxies } => {
+            crate::init_logging(*log_json);
+            // Fail early, with the store's own message, if there is no store (or --on on a live one).
+            let store = open(cli, url)?;
+            let fixed_day = cli.on.is_some().then(|| store.clock().today());
+            let origin = store.origin().to_string();
+            drop(store);
+            crate::serve_with(cli, *addr, *readers, *insecure_cookies, fixed_day, trusted_proxies, &origin)
+        }
         _ => Err(refuse("--db", format!("this command runs on the embedded store only; on PostgreSQL: {SUPPORTED}"))),
     }
 }

@@ -3,18 +3,23 @@
 
 use std::sync::Arc;
 
+use socred_auth::Account;
 use socred_core::assess::Assessment;
 use socred_core::{Date, Rulebook, SubjectId};
-use socred_store::backend::{LedgerStore, LogStore};
-use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo};
+use socred_store::backend::{AccountStore, LedgerStore, LogStore};
+use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo, TokenInfo};
 
-pub(crate) trait CliStore: LedgerStore + LogStore {
+pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore {
     fn clock(&self) -> Clock;
     fn rulebook(&self) -> &Arc<Rulebook>;
     fn origin_name(&self) -> Result<String, StoreError>;
     fn subject_info(&self, id: &SubjectId) -> Result<Option<SubjectInfo>, StoreError>;
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError>;
+    /// Removes an account's second factor (enrolled on the web).
+    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<(), StoreError>;
 }
 
 impl CliStore for Store {
@@ -36,6 +41,15 @@ impl CliStore for Store {
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
         Store::assessment(self, id, as_of)
     }
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        Store::accounts(self)
+    }
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        Store::tokens_of(self, account)
+    }
+    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<(), StoreError> {
+        Store::remove_second_factor(self, username, actor)
+    }
 }
 
 impl CliStore for PgStore {
@@ -56,5 +70,16 @@ impl CliStore for PgStore {
     }
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
         PgStore::assessment(self, id, as_of)
+    }
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        PgStore::accounts(self)
+    }
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        PgStore::tokens_of(self, account)
+    }
+    fn remove_second_factor(&mut self, _: &str, _: &Actor) -> Result<(), StoreError> {
+        // Second factors are enrolled through the web pages, which a server on
+        // PostgreSQL does not serve yet: there is none to remove.
+        Err(StoreError::invalid("db", "second factors are enrolled and removed on the embedded store only"))
     }
 }

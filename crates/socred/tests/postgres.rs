@@ -109,13 +109,42 @@ fn init_makes_a_key_named_after_the_database_and_refuses_a_second_init() {
 fn commands_of_the_embedded_store_only_are_refused_by_name() {
     let env = Env::postgres();
     assert!(env.ok(&["rulebook", "show"]).contains("default"));
-    for command in [vec!["queue"], vec!["account", "list"], vec!["serve"], vec!["rulebook", "activate", "rulebooks/none.toml"]] {
+    for command in [vec!["queue"], vec!["report", "queue"], vec!["rulebook", "activate", "rulebooks/none.toml"]] {
         env.refused(&command, &["--db:", "runs on the embedded store only"]);
     }
+    env.refused(&["account", "remove-second-factor", "--username", "officer-1"], &["--db:", "embedded store only"]);
     env.add_people();
     let fingerprint = env.fingerprint();
     env.refused(&["show", PERSON, "--known-on", "2025-01-01"], &["--known-on"]);
     assert_eq!(env.fingerprint(), fingerprint, "a refused read logs nothing");
+}
+
+#[test]
+fn accounts_and_tokens_are_kept_on_postgres() {
+    let env = Env::postgres();
+    let added: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "account",
+        "add",
+        "--username",
+        "airline-1",
+        "--role",
+        "provider",
+        "--service",
+        "civil-aviation",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(added["username"], "airline-1");
+    env.refused(&["account", "add", "--username", "airline-2", "--role", "provider", "--service", "no-such-service"], &["--services:"]);
+    let issued: serde_json::Value = serde_json::from_str(&env.ok(&["token", "issue", "--username", "airline-1", "--json"])).unwrap();
+    let token = issued["id"].as_i64().unwrap().to_string();
+    assert!(env.ok(&["token", "list", "--username", "airline-1"]).contains("expires at unix"));
+    assert!(env.ok(&["account", "list"]).contains("airline-1"));
+    env.ok(&["token", "revoke", &token]);
+    assert!(env.ok(&["token", "list", "--username", "airline-1"]).contains("revoked"));
+    env.ok(&["account", "disable", "--username", "airline-1"]);
+    let verified = env.ok(&["audit", "verify"]);
+    assert!(verified.contains("1 accounts and 1 tokens match their seals"), "{verified}");
 }
 
 #[test]

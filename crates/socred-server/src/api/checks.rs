@@ -190,7 +190,7 @@ async fn decide<R>(
             // The index knows the subject (its summary only does not cover the date).
             let subject_key = state.db.hot.key_of(&subject).ok_or_else(|| ApiError::internal("a subject left the index"))?;
             let owned_service = service.to_string();
-            let decision = state.db.read(move |store| store.decide(&subject, &owned_service, as_of)).await?;
+            let decision = state.db.decide(subject, owned_service, as_of).await?;
             state.db.remember_later(subject, as_of);
             let verdict = Verdict::of(&decision);
             state.checks.decided(verdict.outcome, false);

@@ -37,7 +37,7 @@ pub async fn checkpoint(
 ) -> ApiResult<axum::response::Response> {
     state.limits.public_list(caller.as_ref(), address.0, false)?;
     let key = signing_key(&state)?;
-    let note = state.db.read(move |store| store.sign_checkpoint(&key, &socred_store::wall_clock_rfc3339())).await?;
+    let note = state.db.sign_checkpoint(key, socred_store::wall_clock_rfc3339()).await?;
     Ok(text(note))
 }
 

@@ -14,7 +14,7 @@ pub async fn healthz() -> &'static str {
 /// The active rulebook: tiers, behaviours with points and legal bases, lists, periods.
 #[utoipa::path(get, path = "/api/v1/rulebook", tag = "meta", responses((status = 200, body = socred_core::Rulebook)))]
 pub async fn rulebook(State(state): State<AppState>) -> ApiResult<axum::Json<socred_core::Rulebook>> {
-    let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
+    let rulebook = state.db.rulebook().await?;
     Ok(axum::Json((*rulebook).clone()))
 }
 

@@ -79,7 +79,7 @@ fn validate(
 pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json<RecordBody>) -> ApiResult<impl IntoResponse> {
     caller.require(Action::AddRecord)?;
     let authority = authority(&caller)?;
-    let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
+    let rulebook = state.db.rulebook().await?;
     let record = validate(&body, &authority, &rulebook, caller.today()).map_err(|(status, problems)| {
         let (field, _) = &problems[0];
         let message = problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
@@ -87,7 +87,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
     })?;
     let actor = caller.actor();
     let stored = record.clone();
-    let result = state.db.write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {
+    let result = state.db.ledger_write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {
         // The subject is a field of the body here, not the resource of the URL.
         if error.detail.code == "not_found" && error.detail.field.as_deref() == Some("subject") {
             ApiError::invalid("subject", error.detail.message)
@@ -132,7 +132,7 @@ pub async fn batch(
     if body.records.len() > MAX_BATCH {
         return Err(ApiError::invalid("records", format!("a batch holds at most {MAX_BATCH} records, got {}", body.records.len())));
     }
-    let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
+    let rulebook = state.db.rulebook().await?;
     let mut rejected = Vec::new();
     let mut valid = Vec::with_capacity(body.records.len());
     for (index, item) in body.records.iter().enumerate() {
@@ -224,7 +224,7 @@ pub async fn void(
     let lookup = record_id.clone();
     let (record, _) = state
         .db
-        .read(move |store| store.record(&lookup))
+        .record(lookup)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("record {record_id} does not exist"), Some("id")))?;
     if record.source != authority {
@@ -235,6 +235,6 @@ pub async fn void(
     }
     let actor = caller.actor();
     let void_id = record_id.clone();
-    let result = state.db.write(move |store| store.void_record(&void_id, &body.reason, &actor)).await?;
+    let result = state.db.ledger_write(move |store| store.void_record(&void_id, &body.reason, &actor)).await?;
     Ok(axum::Json(Voided { record_id, result }))
 }

@@ -21,12 +21,18 @@ use crate::error::{Result, StoreError};
 /// The check log's write lock, held to the end of the appending transaction.
 const CHECK_LOG_LOCK: i64 = 0x736f_6372_6564_0001;
 
+/// How long a batch waits for the check log's lock before it fails (and is retried).
+const CHECK_LOCK_WAIT_MS: u64 = 5_000;
+
 /// Subjects looked up in one statement when checks name them by id.
 const LOOKUP_SUBJECTS: usize = 10_000;
 
 /// Appends `checks` as groups chained to the newest, and indexes which
 /// groups name which subjects, in `transaction`.
 pub(crate) fn append_groups(transaction: &mut Transaction<'_>, checks: &PackedChecks) -> Result<()> {
+    // A batch that cannot take the lock soon fails, and the server stops
+    // answering checks until it can: answered checks must not pile up unlogged.
+    transaction.batch_execute(&format!("SET LOCAL lock_timeout = '{}ms'", CHECK_LOCK_WAIT_MS))?;
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&CHECK_LOG_LOCK])?;
     let (mut grp, mut next_seq, mut prev): (i64, i64, String) = transaction
         .query_opt("SELECT grp, first_seq + rows, hash FROM check_groups ORDER BY grp DESC LIMIT 1", &[])?

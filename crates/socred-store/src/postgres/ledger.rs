@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use postgres::Transaction;
-use socred_core::process::SubjectReference;
+use socred_core::process::{EntryId, SubjectReference};
 use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, Recording, SubjectFile, Void, check_text};
 use socred_core::{Date, SubjectId, SubjectKind};
 
@@ -28,6 +28,23 @@ SELECT s.reference,
     coalesce((SELECT json_agg(json_build_array(e.seq, to_char(e.on_day, 'YYYY-MM-DD'), e.actor, socred_json(e.body)) ORDER BY e.seq)
         FROM events e WHERE e.subject = $1), '[]')::text
 FROM subjects s WHERE s.subject = $1";
+
+/// FILE for many subjects.
+const FILES: &str = "
+SELECT s.subject, s.reference,
+    coalesce((SELECT json_agg(json_build_array(r.record_id, r.behaviour, to_char(r.occurred_on, 'YYYY-MM-DD'), r.source, r.evidence,
+            v.reason, a.actor, to_char(r.recorded_on, 'YYYY-MM-DD'), to_char(v.recorded_on, 'YYYY-MM-DD')) ORDER BY r.seq)
+        FROM records r LEFT JOIN voids v ON v.subject = r.subject AND v.record_id = r.record_id LEFT JOIN audit a ON a.seq = r.audit_seq
+        WHERE r.subject = s.subject), '[]')::text,
+    coalesce((SELECT json_agg(json_build_array(e.seq, to_char(e.on_day, 'YYYY-MM-DD'), e.actor, socred_json(e.body)) ORDER BY e.seq)
+        FROM events e WHERE e.subject = s.subject), '[]')::text
+FROM subjects s WHERE s.subject = ANY($1)";
+
+/// Files read, and the subjects whose stored rows do not read (id, reason).
+pub(crate) type Loaded = (Vec<(SubjectId, SubjectFile)>, Vec<(String, String)>);
+
+/// The day a later rulebook was activated, and the entries each subject carried over to it.
+type CarriedOverEntries = (Date, HashMap<String, HashSet<EntryId>>);
 
 /// Subjects a session remembers as registered (it asks again beyond them).
 const MAX_KNOWN_SUBJECTS: usize = 1_000_000;
@@ -271,70 +288,178 @@ impl PgStore {
         let mut connection = self.read_connection()?;
         let statement = connection.prepared(FILE)?;
         let row = connection.query_opt(&statement, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-        let reference: String = row.get(0);
-        let mut file = SubjectFile {
-            reference: Some(
-                SubjectReference::parse(&reference)
-                    .map_err(|e| StoreError::Corrupt(format!("subject {id}, reference {reference:?}: {e}")))?,
-            ),
-            ..SubjectFile::default()
-        };
-        let corrupt = |what: String| StoreError::Corrupt(format!("subject {id}: {what}"));
-        let day = |value: &serde_json::Value, what: &str| -> Result<Date> {
-            value.as_str().and_then(|text| socred_core::date::parse_date(text).ok()).ok_or_else(|| corrupt(format!("{what} is not a date")))
-        };
-        let text = |value: &serde_json::Value| value.as_str().map(str::to_string);
-        let records: serde_json::Value = serde_json::from_str(row.get(1)).map_err(|e| corrupt(e.to_string()))?;
-        for record in records.as_array().into_iter().flatten() {
-            let record_id = text(&record[0]).unwrap_or_default();
-            let record_id = RecordId::parse(&record_id).map_err(|e| corrupt(format!("record {record_id:?}: {e}")))?;
-            let (occurred_on, recorded_on) = (day(&record[2], "occurred on")?, day(&record[7], "recorded on")?);
-            if occurred_on > recorded_on || !(socred_core::date::MIN_DATE..=socred_core::date::MAX_DATE).contains(&recorded_on) {
-                return Err(corrupt(format!("record {record_id}: occurred on {occurred_on} but recorded on {recorded_on}")));
-            }
-            if let Some(reason) = text(&record[5]) {
-                let void_on = if record[8].is_null() { recorded_on } else { day(&record[8], "void day")? };
-                file.voids.push(Void { record_id: record_id.clone(), reason, recorded_on: void_on });
-            }
-            file.recorded.insert(record_id.clone(), Recording { on: recorded_on, by: text(&record[6]).unwrap_or_default() });
-            file.records.push(Record {
-                id: record_id,
-                subject: *id,
-                behaviour: text(&record[1]).unwrap_or_default(),
-                occurred_on,
-                source: text(&record[3]).unwrap_or_default(),
-                evidence: text(&record[4]),
-            });
-        }
-        let events: serde_json::Value = serde_json::from_str(row.get(2)).map_err(|e| corrupt(e.to_string()))?;
-        for event in events.as_array().into_iter().flatten() {
-            let seq = event[0].as_u64().unwrap_or_default();
-            let body = serde_json::from_value(event[3].clone()).map_err(|e| corrupt(format!("event {seq}: {e}")))?;
-            let on = day(&event[1], "an event's day")?;
-            file.events.push(socred_core::process::StoredEvent { seq, on, actor: text(&event[2]).unwrap_or_default(), event: body });
-        }
-        if self.rulebook_seq > 1 {
-            let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
-            let mut entries = HashSet::new();
-            for row in connection.query(
-                "SELECT entry_id FROM rulebook_entries WHERE subject = $1 AND rulebook_seq = $2",
-                &[&id.as_str(), &self.rulebook_seq],
-            )? {
-                let entry: String = row.get(0);
-                entries.insert(
-                    socred_core::process::EntryId::parse(&entry)
-                        .map_err(|e| StoreError::Corrupt(format!("subject {id}, carried-over entry {entry:?}: {e}")))?,
-                );
-            }
+        let mut file = parse_file(id, row.get(0), row.get(1), row.get(2))?;
+        if let Some((since, mut carried)) = self.carried_over(&mut **connection, &[id.as_str()])? {
+            let entries = carried.remove(id.as_str()).unwrap_or_default();
             file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
         }
         Ok(file)
+    }
+
+    /// The files of many subjects in one statement, from the primary (the
+    /// in-memory index of a server is loaded from them, and must not be older
+    /// than the change feed's cursor), in no particular order; unknown ids are skipped.
+    pub fn files(&self, ids: &[&str]) -> Result<Vec<(SubjectId, SubjectFile)>> {
+        let (files, unreadable) = self.readable_files(ids)?;
+        match unreadable.into_iter().next() {
+            Some((_, reason)) => Err(StoreError::Corrupt(reason)),
+            None => Ok(files),
+        }
+    }
+
+    /// [`PgStore::files`], with the subjects whose stored rows do not read
+    /// set apart (id, reason) instead of failing the others.
+    pub(crate) fn readable_files(&self, ids: &[&str]) -> Result<Loaded> {
+        let mut connection = self.connection()?;
+        let rows = connection.query(FILES, &[&ids])?;
+        let mut carried = self.carried_over(&mut **connection, ids)?;
+        let (mut files, mut unreadable) = (Vec::with_capacity(rows.len()), Vec::new());
+        for row in rows {
+            let subject: &str = row.get(0);
+            let parsed = SubjectId::parse(subject)
+                .map_err(|e| StoreError::Corrupt(format!("stored subject {subject:?}: {e}")))
+                .and_then(|id| Ok((id, parse_file(&id, row.get(1), row.get(2), row.get(3))?)));
+            let (id, mut file) = match parsed {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    unreadable.push((subject.to_string(), error.to_string()));
+                    continue;
+                }
+            };
+            if let Some((since, carried)) = carried.as_mut() {
+                let entries = carried.remove(subject).unwrap_or_default();
+                file.carried_over = Some(socred_core::record::CarriedOver { since: *since, entries });
+            }
+            files.push((id, file));
+        }
+        Ok((files, unreadable))
+    }
+
+    /// Under a rulebook activated after the first, the entries each subject
+    /// carried over from the one before, and the day it was activated.
+    pub(crate) fn carried_over(&self, connection: &mut impl postgres::GenericClient, ids: &[&str]) -> Result<Option<CarriedOverEntries>> {
+        if self.rulebook_seq <= 1 {
+            return Ok(None);
+        }
+        let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
+        let mut carried: HashMap<String, HashSet<EntryId>> = HashMap::new();
+        for row in connection.query(
+            "SELECT subject, entry_id FROM rulebook_entries WHERE subject = ANY($1) AND rulebook_seq = $2",
+            &[&ids, &self.rulebook_seq],
+        )? {
+            let (subject, entry): (String, String) = (row.get(0), row.get(1));
+            let entry =
+                EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
+            carried.entry(subject).or_default().insert(entry);
+        }
+        Ok(Some((since, carried)))
+    }
+
+    /// A record by id, with its void reason if voided.
+    pub fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>> {
+        // From the primary: an officer voids what they have just written.
+        let subject: Option<String> = self
+            .connection()?
+            .query_opt("SELECT subject FROM record_ids WHERE record_id = $1", &[&record_id.as_str()])?
+            .map(|row| row.get(0));
+        let Some(subject) = subject else {
+            return Ok(None);
+        };
+        let subject =
+            SubjectId::parse(&subject).map_err(|e| StoreError::Corrupt(format!("record {record_id}: subject {subject:?}: {e}")))?;
+        let (_, file) = self.files(&[subject.as_str()])?.pop().ok_or_else(|| StoreError::UnknownSubject(subject.to_string()))?;
+        let record = file
+            .records
+            .into_iter()
+            .find(|r| &r.id == record_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("record {record_id} vanished")))?;
+        let void = file.voids.into_iter().find(|v| &v.record_id == record_id).map(|v| v.reason);
+        Ok(Some((record, void)))
     }
 
     /// The registered name of a subject, if registered.
     pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
         Ok(self.connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
     }
+}
+
+/// A file from the columns of FILE: the reference, the records and the events as JSON arrays.
+fn parse_file(id: &SubjectId, reference: &str, records: &str, events: &str) -> Result<SubjectFile> {
+    let mut file = empty_file(id, reference)?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("subject {id}: {what}"));
+    let day = |value: &serde_json::Value, what: &str| -> Result<Date> {
+        value.as_str().and_then(|text| socred_core::date::parse_date(text).ok()).ok_or_else(|| corrupt(format!("{what} is not a date")))
+    };
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_string);
+    let records: serde_json::Value = serde_json::from_str(records).map_err(|e| corrupt(e.to_string()))?;
+    for record in records.as_array().into_iter().flatten() {
+        let void_on = if record[8].is_null() { None } else { Some(day(&record[8], "void day")?) };
+        add_record(
+            &mut file,
+            id,
+            StoredRecord {
+                record_id: &text(&record[0]).unwrap_or_default(),
+                behaviour: text(&record[1]).unwrap_or_default(),
+                occurred_on: day(&record[2], "occurred on")?,
+                source: text(&record[3]).unwrap_or_default(),
+                evidence: text(&record[4]),
+                void_reason: text(&record[5]),
+                recorded_by: text(&record[6]).unwrap_or_default(),
+                recorded_on: day(&record[7], "recorded on")?,
+                void_on,
+            },
+        )?;
+    }
+    let events: serde_json::Value = serde_json::from_str(events).map_err(|e| corrupt(e.to_string()))?;
+    for event in events.as_array().into_iter().flatten() {
+        let seq = event[0].as_u64().unwrap_or_default();
+        let body = serde_json::from_value(event[3].clone()).map_err(|e| corrupt(format!("event {seq}: {e}")))?;
+        let on = day(&event[1], "an event's day")?;
+        file.events.push(socred_core::process::StoredEvent { seq, on, actor: text(&event[2]).unwrap_or_default(), event: body });
+    }
+    Ok(file)
+}
+
+/// A file with only its reference, to which records and events are added in order.
+pub(crate) fn empty_file(id: &SubjectId, reference: &str) -> Result<SubjectFile> {
+    let reference =
+        SubjectReference::parse(reference).map_err(|e| StoreError::Corrupt(format!("subject {id}, reference {reference:?}: {e}")))?;
+    Ok(SubjectFile { reference: Some(reference), ..SubjectFile::default() })
+}
+
+/// A record row with its void and who recorded it, as stored.
+pub(crate) struct StoredRecord<'a> {
+    pub record_id: &'a str,
+    pub behaviour: String,
+    pub occurred_on: Date,
+    pub source: String,
+    pub evidence: Option<String>,
+    pub void_reason: Option<String>,
+    pub recorded_by: String,
+    pub recorded_on: Date,
+    pub void_on: Option<Date>,
+}
+
+/// Adds a stored record to its subject's file (records in the order they were written).
+pub(crate) fn add_record(file: &mut SubjectFile, id: &SubjectId, row: StoredRecord<'_>) -> Result<()> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("subject {id}: {what}"));
+    let record_id = RecordId::parse(row.record_id).map_err(|e| corrupt(format!("record {:?}: {e}", row.record_id)))?;
+    if row.occurred_on > row.recorded_on || !(socred_core::date::MIN_DATE..=socred_core::date::MAX_DATE).contains(&row.recorded_on) {
+        return Err(corrupt(format!("record {record_id}: occurred on {} but recorded on {}", row.occurred_on, row.recorded_on)));
+    }
+    if let Some(reason) = row.void_reason {
+        file.voids.push(Void { record_id: record_id.clone(), reason, recorded_on: row.void_on.unwrap_or(row.recorded_on) });
+    }
+    file.recorded.insert(record_id.clone(), Recording { on: row.recorded_on, by: row.recorded_by });
+    file.records.push(Record {
+        id: record_id,
+        subject: *id,
+        behaviour: row.behaviour,
+        occurred_on: row.occurred_on,
+        source: row.source,
+        evidence: row.evidence,
+    });
+    Ok(())
 }
 
 /// A batched write of records to PostgreSQL (see [`PgStore::begin_import`]).

@@ -401,12 +401,29 @@ pub(crate) fn verify_accesses(transaction: &mut Transaction<'_>) -> Result<(u64,
     }
 }
 
+/// The check log's chain, and the index of its groups by subject, which
+/// must name exactly the subjects each group holds ("who asked about me"
+/// reads the log through it).
 pub(crate) fn verify_checks(transaction: &mut Transaction<'_>) -> Result<(u64, u64, String)> {
     let scan = transaction.bind("SELECT grp, first_seq, rows, data, prev, hash FROM check_groups ORDER BY grp", &[])?;
     let (mut prev, mut expected_grp, mut expected_seq) = (GENESIS.to_string(), 1i64, 1i64);
+    let mut in_groups = Sha256::new();
     loop {
         let batch = transaction.query_portal(&scan, 1_000)?;
         if batch.is_empty() {
+            let mut in_index = Sha256::new();
+            each_row(
+                transaction,
+                "SELECT c.grp, coalesce(s.number, -1) FROM check_subjects c LEFT JOIN subjects s ON s.subject = c.subject ORDER BY 1, 2",
+                |row| {
+                    in_index.update(row.get::<_, i64>(0).to_le_bytes());
+                    in_index.update(row.get::<_, i64>(1).to_le_bytes());
+                    Ok(())
+                },
+            )?;
+            if in_index.finalize() != in_groups.finalize() {
+                return Err(broken("the index of checks by subject does not match the check log"));
+            }
             return Ok(((expected_seq - 1) as u64, (expected_grp - 1) as u64, prev));
         }
         for group in batch {
@@ -417,6 +434,10 @@ pub(crate) fn verify_checks(transaction: &mut Transaction<'_>) -> Result<(u64, u
             }
             if group_hash(&prev, grp, first, rows, &data) != hash || !group_decodes(&data, rows) {
                 return Err(broken(format!("the check log was altered in group {grp}")));
+            }
+            for number in crate::checks::group_subjects(&data, rows)? {
+                in_groups.update(grp.to_le_bytes());
+                in_groups.update(number.to_le_bytes());
             }
             prev = hash;
             expected_grp += 1;

@@ -12,6 +12,7 @@ mod accounts;
 mod changes;
 mod checks;
 mod export;
+mod hot;
 mod ledger;
 mod log;
 mod restore;
@@ -180,7 +181,9 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
-/// A socred store on PostgreSQL.
+/// A socred store on PostgreSQL. A clone shares the pools: handles for
+/// several threads of one server are clones.
+#[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
     /// A hot standby that file reads go to (`--read-db`), when there is one.
@@ -619,9 +622,15 @@ pub mod testing {
 
     impl Drop for FreshDatabase {
         fn drop(&mut self) {
-            if let Ok(mut client) = postgres::Client::connect(&admin_url(), postgres::NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-            }
+            // On a thread of its own: the client blocks on a runtime, which an
+            // async test's thread cannot (a database dropped there is dropped too).
+            let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&admin_url(), postgres::NoTls) {
+                    let _ = client.batch_execute(&statement);
+                }
+            })
+            .join();
         }
     }
 }

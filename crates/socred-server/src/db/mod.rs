@@ -2,6 +2,13 @@
 //! thread. SQLite allows one writer at a time, so every write goes through a
 //! bounded queue to a single thread; reads of file accesses (which must be
 //! logged) are committed in groups, many to one fsync.
+//!
+//! On PostgreSQL (`postgres.rs`) the same `Db` serves the routes whose store
+//! calls go through the backend traits (`ledger_write`, `account_by_token`,
+//! `decide`, …); `read` and `write`, which hand a handler the SQLite `Store`,
+//! answer 501 there until those routes move onto the traits.
+
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -9,12 +16,19 @@ use std::thread::JoinHandle;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
-use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, Store, StoreError};
+use socred_auth::Account;
+use socred_core::decide::Decision;
+use socred_store::backend::LedgerStore;
+use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, PgStore, Store, StoreError};
 
 use crate::hot::HotIndex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::error::ApiError;
+
+/// Connections of the PostgreSQL pool that requests may hold at once; the
+/// rest are kept for the check writer, the follower and `/metrics`.
+const POSTGRES_REQUEST_CONNECTIONS: usize = socred_store::postgres::MAX_POOL_CONNECTIONS as usize - 4;
 
 /// Jobs waiting for the writer; senders wait (backpressure) beyond this.
 pub const WRITE_QUEUE: usize = 4096;
@@ -95,8 +109,15 @@ struct CheckShard {
 /// do not queue behind a merge.
 const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 
+/// The database a server stands on.
+pub enum Backend {
+    Sqlite,
+    Postgres { store: Box<PgStore>, follower: Arc<postgres::Follower>, thread: Mutex<Option<JoinHandle<()>>> },
+}
+
 pub struct Db {
     path: PathBuf,
+    backend: Backend,
     clock: Clock,
     check_buffer: Arc<CheckBuffer>,
     pub hot: Arc<HotIndex>,
@@ -160,7 +181,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Chec
                     if !health.failing() {
                         drain(&buffer, &mut checks, &mut capacities, false);
                     }
-                    flush_checks(&store, &mut checks, &health);
+                    flush_checks(&|checks| store.log_packed_checks(checks), store.clock(), &mut checks, &health);
                     // A bug in one write fails that write, never the writer.
                     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&mut store))).is_err() {
                         tracing::error!("a write panicked; its transaction was rolled back");
@@ -176,7 +197,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Chec
             if !health.failing() {
                 drain(&buffer, &mut checks, &mut capacities, false);
             }
-            if flush_checks(&store, &mut checks, &health) {
+            if flush_checks(&|checks| store.log_packed_checks(checks), store.clock(), &mut checks, &health) {
                 for reply in flushed {
                     let _ = reply.send(());
                 }
@@ -190,7 +211,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Chec
     drain(&buffer, &mut checks, &mut capacities, true);
     // The last chance to keep what was answered: a few tries, then say what is lost.
     for _ in 0..50 {
-        if flush_checks(&store, &mut checks, &health) {
+        if flush_checks(&|checks| store.log_packed_checks(checks), store.clock(), &mut checks, &health) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(TICK_MS));
@@ -307,14 +328,19 @@ fn ticker(jobs: mpsc::WeakSender<Job>) {
 
 /// Commits the held checks. On failure they stay held for the next try and
 /// the log is marked failing, which stops further checks being answered.
-fn flush_checks(store: &Store, checks: &mut PackedChecks, health: &CheckLogHealth) -> bool {
+fn flush_checks(
+    log: &dyn Fn(&PackedChecks) -> Result<(), StoreError>,
+    clock: Clock,
+    checks: &mut PackedChecks,
+    health: &CheckLogHealth,
+) -> bool {
     if checks.is_empty() {
         return true;
     }
-    match store.log_packed_checks(checks) {
+    match log(checks) {
         Ok(()) => {
             if let Some(oldest) = checks.oldest_ms() {
-                let waited = store.clock().now().unix_ms - oldest;
+                let waited = clock.now().unix_ms - oldest;
                 health.delay_ms_max.fetch_max(waited, Ordering::Relaxed);
             }
             checks.clear();
@@ -392,6 +418,7 @@ impl Db {
         std::thread::Builder::new().name("socred-ticker".into()).spawn(move || ticker(weak)).expect("the ticker thread starts");
         Ok(Db {
             path: path.to_path_buf(),
+            backend: Backend::Sqlite,
             clock,
             check_buffer,
             hot,
@@ -400,6 +427,158 @@ impl Db {
             writer: Mutex::new(Some(sender)),
             writer_thread: Mutex::new(Some(thread)),
         })
+    }
+
+    /// Opens a store on PostgreSQL for serving; with `read_url`, reads that
+    /// may lag (none of the routes served so far) go to that hot standby.
+    pub fn open_postgres(url: &str, read_url: Option<&str>, fixed_day: Option<socred_core::Date>) -> Result<Db, StoreError> {
+        let mut store = PgStore::open(url)?;
+        if let Some(read_url) = read_url {
+            store.read_from(read_url)?;
+        }
+        let clock = match fixed_day {
+            Some(day) => store.clock().fixed_on(day)?,
+            None => store.clock(),
+        };
+        store.set_clock(clock)?;
+        let hot = Arc::new(HotIndex::new(store.rulebook().clone()));
+        let follower = postgres::Follower::start(store.clone(), Arc::clone(&hot), clock)?;
+        let follower_thread = {
+            let follower = Arc::clone(&follower);
+            std::thread::Builder::new().name("socred-follower".into()).spawn(move || follower.run()).expect("the follower thread starts")
+        };
+        let (sender, receiver) = mpsc::channel(WRITE_QUEUE);
+        let check_buffer = Arc::new(CheckBuffer::default());
+        let writer_buffer = Arc::clone(&check_buffer);
+        let writer_store = store.clone();
+        let thread = std::thread::Builder::new()
+            .name("socred-writer".into())
+            .spawn(move || postgres::writer_loop(writer_store, receiver, writer_buffer))
+            .expect("the writer thread starts");
+        let weak = sender.downgrade();
+        std::thread::Builder::new().name("socred-ticker".into()).spawn(move || ticker(weak)).expect("the ticker thread starts");
+        Ok(Db {
+            path: PathBuf::from(store.url()),
+            backend: Backend::Postgres { store: Box::new(store), follower, thread: Mutex::new(Some(follower_thread)) },
+            clock,
+            check_buffer,
+            hot,
+            readers: Mutex::new(Vec::new()),
+            // Requests share the pool with the check writer, the follower and
+            // metrics: they may hold all but a few of its connections, so a
+            // flood of requests (unknown tokens included) never starves the log.
+            reader_permits: Arc::new(Semaphore::new(POSTGRES_REQUEST_CONNECTIONS)),
+            writer: Mutex::new(Some(sender)),
+            writer_thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// The store on PostgreSQL and its follower, when the server stands on one.
+    pub fn postgres(&self) -> Option<(&PgStore, &postgres::Follower)> {
+        match &self.backend {
+            Backend::Postgres { store, follower, .. } => Some((store, follower)),
+            Backend::Sqlite => None,
+        }
+    }
+
+    fn refuse_on_postgres(&self) -> Result<(), ApiError> {
+        match self.backend {
+            Backend::Sqlite => Ok(()),
+            Backend::Postgres { .. } => Err(ApiError::not_implemented(
+                "this route is not served from PostgreSQL yet: checks (one and batch), records (one at a time), voids, the log's checkpoint and verifier key, and metrics are",
+            )),
+        }
+    }
+
+    /// Runs `work` with a handle on PostgreSQL in a blocking task.
+    async fn on_postgres<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let Backend::Postgres { store, .. } = &self.backend else { unreachable!("asked of a server on PostgreSQL") };
+        let mut store = PgStore::clone(store);
+        let permit = Arc::clone(&self.reader_permits).acquire_owned().await.expect("the semaphore is never closed");
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&mut store)
+        })
+        .await
+        .map_err(|_| ApiError::internal("a task on the database failed"))?
+        .map_err(ApiError::from)
+    }
+
+    /// A write to the ledger on either backend. On PostgreSQL the index
+    /// catches up with the feed before the write is answered, so the
+    /// server's next check sees it.
+    pub async fn ledger_write<T, F>(self: &Arc<Self>, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn LedgerStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite => self.write(move |store| write(store)).await,
+            Backend::Postgres { follower, .. } => {
+                let follower = Arc::clone(follower);
+                self.on_postgres(move |store| {
+                    let value = write(store)?;
+                    if let Err(error) = follower.catch_up(false) {
+                        // The write stands; the follower's thread applies it on its next wake.
+                        tracing::warn!(%error, "a write could not update the index at once");
+                    }
+                    Ok(value)
+                })
+                .await
+            }
+        }
+    }
+
+    /// The account an API token's hash opens, on either backend.
+    pub async fn account_by_token(self: &Arc<Self>, secret_hash: String, now_unix: i64) -> Result<Option<Account>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.account_by_token(&secret_hash, now_unix)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.account_by_token(&secret_hash, now_unix)).await,
+        }
+    }
+
+    /// A decision computed from the files (when the index cannot answer).
+    pub async fn decide(
+        self: &Arc<Self>,
+        subject: socred_core::SubjectId,
+        service: String,
+        as_of: socred_core::Date,
+    ) -> Result<Decision, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.decide(&subject, &service, as_of)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.decide(&subject, &service, as_of)).await,
+        }
+    }
+
+    /// A record by id, with its void reason if voided.
+    pub async fn record(
+        self: &Arc<Self>,
+        record_id: socred_core::record::RecordId,
+    ) -> Result<Option<(socred_core::record::Record, Option<String>)>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.record(&record_id)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.record(&record_id)).await,
+        }
+    }
+
+    /// The active rulebook.
+    pub async fn rulebook(self: &Arc<Self>) -> Result<Arc<socred_core::Rulebook>, ApiError> {
+        match &self.backend {
+            Backend::Sqlite => self.read(|store| Ok(store.rulebook().clone())).await,
+            Backend::Postgres { store, .. } => Ok(store.rulebook().clone()),
+        }
+    }
+
+    /// The log's current heads, signed.
+    pub async fn sign_checkpoint(self: &Arc<Self>, key: Arc<socred_log::SigningKey>, time: String) -> Result<String, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.sign_checkpoint(&key, &time)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.sign_checkpoint(&key, &time)).await,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -436,6 +615,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
+        self.refuse_on_postgres()?;
         // A client that hangs up drops this future, but not the blocking task
         // already running: the permit must stay with the task (dropping it
         // here let a second task find the pool empty).
@@ -480,6 +660,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
+        self.refuse_on_postgres()?;
         let (reply, answer) = oneshot::channel();
         let hot = self.hot.clone();
         let job: WriteFn = Box::new(move |store: &mut Store| {
@@ -529,7 +710,7 @@ impl Db {
     /// serves today, and a query about the past or the future must not
     /// displace it.
     pub fn remember_later(&self, subject: socred_core::SubjectId, as_of: socred_core::Date) {
-        if as_of != self.clock.today() {
+        if as_of != self.clock.today() || !matches!(self.backend, Backend::Sqlite) {
             return;
         }
         let sender = self.writer.lock().expect("writer lock").clone();
@@ -611,6 +792,12 @@ impl Db {
 
     /// Stops accepting writes, lets the writer finish what is queued, and waits for it.
     pub fn shutdown(&self) {
+        if let Backend::Postgres { follower, thread, .. } = &self.backend {
+            follower.stop();
+            if let Some(thread) = thread.lock().expect("follower thread lock").take() {
+                let _ = thread.join();
+            }
+        }
         self.writer.lock().expect("writer lock").take();
         if let Some(thread) = self.writer_thread.lock().expect("writer thread lock").take() {
             let _ = thread.join();
@@ -621,6 +808,14 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         self.shutdown();
+        // The PostgreSQL client closes its connections by blocking on a
+        // runtime of its own, which a thread of the server's runtime may not:
+        // whichever thread drops the last handle, the connections close on one
+        // of their own.
+        let backend = std::mem::replace(&mut self.backend, Backend::Sqlite);
+        if matches!(backend, Backend::Postgres { .. }) {
+            let _ = std::thread::spawn(move || drop(backend)).join();
+        }
     }
 }
 

@@ -1,0 +1,241 @@
+//! Several servers on one PostgreSQL database: each answers checks from its
+//! own index, follows the others' writes through the change feed, and logs
+//! its checks into the one check log, which verifies after load through all
+//! of them. Every test runs on a fresh database of its own.
+
+use std::time::{Duration, Instant};
+
+use socred_auth::Role;
+use socred_core::{DEFAULT_RULEBOOK, SubjectId};
+use socred_server::{RunningServer, ServerConfig};
+use socred_store::postgres::testing::FreshDatabase;
+use socred_store::{Actor, NewAccount, NewSubject, PgStore};
+
+const PERSON: &str = "110101199003074514";
+const OTHER: &str = "440524198001010013";
+const AUTHORITY: &str = "Municipal Public Security Bureau";
+/// Restricted to tier D, which an intentional crime forces at once.
+const SERVICE: &str = "public-sector-hiring";
+
+struct Setup {
+    database: FreshDatabase,
+    officer: String,
+    provider: String,
+    auditor: String,
+}
+
+fn now() -> Actor {
+    let ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    Actor::new("setup", socred_core::date::Moment::at(ms, socred_store::DEFAULT_UTC_OFFSET).unwrap()).unwrap()
+}
+
+/// A live store with two subjects and an officer, a provider and an auditor with tokens.
+fn setup() -> Setup {
+    let database = FreshDatabase::create("servers");
+    let mut store =
+        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &now(), "servers.test/log", socred_store::TimeSettings::clock())
+            .unwrap();
+    for (id, name) in [(PERSON, "Li Ming"), (OTHER, "Zhao Lei")] {
+        let subject = NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] };
+        store.add_subject(&subject, &now()).unwrap();
+    }
+    let mut token = |username: &str, role: Role| {
+        let account = NewAccount {
+            username: username.into(),
+            role,
+            password_hash: None,
+            subject: None,
+            authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
+            services: if role == Role::Provider { vec![SERVICE.into()] } else { vec![] },
+            behaviours: vec![],
+        };
+        store.add_account(&account, &now()).unwrap();
+        let account = store.account(username).unwrap().unwrap();
+        let secret = socred_auth::new_secret().unwrap();
+        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 30, &now()).unwrap();
+        secret
+    };
+    let (officer, provider, auditor) =
+        (token("officer-1", Role::Officer), token("provider-1", Role::Provider), token("auditor-1", Role::Auditor));
+    Setup { database, officer, provider, auditor }
+}
+
+/// The PostgreSQL client blocks: it runs off the test's runtime threads.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+async fn serve(database: &FreshDatabase) -> RunningServer {
+    let mut config = ServerConfig::new(database.url.clone().into(), "127.0.0.1:0".parse().unwrap());
+    config.secure_cookies = false;
+    socred_server::start(config).await.unwrap()
+}
+
+async fn decision(client: &reqwest::Client, server: &RunningServer, token: &str, subject: &str) -> String {
+    let response = client
+        .post(format!("{}/api/v1/checks", server.url()))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"subject": subject, "service": SERVICE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    response.json::<serde_json::Value>().await.unwrap()["decision"].as_str().unwrap().to_string()
+}
+
+async fn record_crime(client: &reqwest::Client, server: &RunningServer, token: &str, record_id: &str, subject: &str) {
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let response = client
+        .post(format!("{}/api/v1/records", server.url()))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"id": record_id, "subject": subject, "behaviour": "intentional-crime", "at": today,
+            "evidence": "judgment (2026) 17"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
+    let setup = tokio::task::spawn_blocking(setup).await.unwrap();
+    let (first, second) = (serve(&setup.database).await, serve(&setup.database).await);
+    let client = reqwest::Client::new();
+    assert_eq!(decision(&client, &second, &setup.provider, PERSON).await, "allow");
+    assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "allow");
+
+    // The server that takes a write answers from it at once, without its
+    // follower: the write itself catches the index up before it is answered.
+    first.db().postgres().expect("a server on PostgreSQL").1.stop();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    record_crime(&client, &first, &setup.officer, "crime-1", PERSON).await;
+    assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "deny");
+    // The other follows the change feed; the bound is measured by the `follow` benchmark, not here.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while decision(&client, &second, &setup.provider, PERSON).await != "deny" {
+        assert!(Instant::now() < deadline, "the second server never saw the write");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(decision(&client, &second, &setup.provider, OTHER).await, "allow", "only the subject written changed");
+
+    // A subject registered by another process (the CLI) reaches a following server.
+    let newcomer = "11010519491231002X";
+    let url = setup.database.url.clone();
+    blocking(move || {
+        let store = PgStore::open(&url).unwrap();
+        let subject =
+            NewSubject { id: SubjectId::parse(newcomer).unwrap(), name: "Wang Fang".into(), guardians: vec![], represents: vec![] };
+        store.add_subject(&subject, &now()).unwrap();
+    })
+    .await;
+    for server in [&second] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let response = client
+                .post(format!("{}/api/v1/checks", server.url()))
+                .bearer_auth(&setup.provider)
+                .json(&serde_json::json!({"subject": newcomer, "service": SERVICE}))
+                .send()
+                .await
+                .unwrap();
+            if response.status() == 200 {
+                break;
+            }
+            assert_eq!(response.status(), 404);
+            assert!(Instant::now() < deadline, "the server never saw the new subject");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+    let url = setup.database.url.clone();
+    blocking(move || PgStore::open(&url).unwrap().audit_verify().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_through_every_server_land_in_one_log_that_verifies() {
+    let setup = tokio::task::spawn_blocking(setup).await.unwrap();
+    let servers = [serve(&setup.database).await, serve(&setup.database).await];
+    let client = reqwest::Client::new();
+    let per_server = 150;
+    let mut tasks = Vec::new();
+    for (number, server) in servers.iter().enumerate() {
+        for check in 0..per_server {
+            let (client, url, token) = (client.clone(), server.url(), setup.provider.clone());
+            let subject = if check % 2 == 0 { PERSON } else { OTHER };
+            tasks.push(tokio::spawn(async move {
+                let response = client
+                    .post(format!("{url}/api/v1/checks"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({"subject": subject, "service": SERVICE}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+            }));
+        }
+        // Writes through each server at the same time.
+        record_crime(&client, server, &setup.officer, &format!("crime-{number}"), OTHER).await;
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Stopping drains each server's held checks into the log.
+    let [first, second] = servers;
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+    let url = setup.database.url.clone();
+    let (report, checks) = blocking(move || {
+        let store = PgStore::open(&url).unwrap();
+        (store.audit_verify().unwrap(), store.checks_of(&SubjectId::parse(PERSON).unwrap()).unwrap())
+    })
+    .await;
+    assert_eq!(report.checks, 2 * per_server as u64);
+    assert_eq!(checks.len(), per_server as usize);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_postgres_says_what_it_does_not_serve_yet_and_reports_its_lag() {
+    let setup = tokio::task::spawn_blocking(setup).await.unwrap();
+    let server = serve(&setup.database).await;
+    let client = reqwest::Client::new();
+    let response = client.get(format!("{}/api/v1/subjects/{PERSON}", server.url())).bearer_auth(&setup.officer).send().await.unwrap();
+    assert_eq!(response.status(), 501);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_implemented");
+    // Tokens, roles and scopes hold as on SQLite.
+    let response = client
+        .post(format!("{}/api/v1/records", server.url()))
+        .bearer_auth(&setup.provider)
+        .json(&serde_json::json!({"subject": PERSON, "behaviour": "intentional-crime", "at": "2026-01-05"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "a provider records nothing");
+    let response = client
+        .post(format!("{}/api/v1/checks", server.url()))
+        .bearer_auth(&setup.provider)
+        .json(&serde_json::json!({"subject": PERSON, "service": "civil-aviation"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "a service outside the provider's scope");
+    let response = client
+        .post(format!("{}/api/v1/checks", server.url()))
+        .bearer_auth(&setup.officer)
+        .json(&serde_json::json!({"subject": PERSON, "service": SERVICE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "an officer is not a provider");
+    let response = client.get(format!("{}/metrics", server.url())).bearer_auth(&setup.provider).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    let response = client.get(format!("{}/metrics", server.url())).bearer_auth("not-a-token").send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let response = client.get(format!("{}/metrics", server.url())).bearer_auth(&setup.auditor).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let metrics = response.text().await.unwrap();
+    assert!(metrics.contains("socred_follower_behind_entries 0"), "{metrics}");
+    assert!(metrics.contains("socred_follower_cursor "), "{metrics}");
+    server.stop().await.unwrap();
+}
