@@ -18,7 +18,8 @@ const AUTHORITY: &str = "Municipal Public Security Bureau";
 const SERVICE: &str = "public-sector-hiring";
 
 struct Setup {
-    database: FreshDatabase,
+    database: Option<FreshDatabase>,
+    url: String,
     officer: String,
     provider: String,
     auditor: String,
@@ -32,9 +33,14 @@ fn now() -> Actor {
 /// A live store with two subjects and an officer, a provider and an auditor with tokens.
 fn setup() -> Setup {
     let database = FreshDatabase::create("servers");
+    let mut setup = populate(&database.url);
+    setup.database = Some(database);
+    setup
+}
+
+fn populate(url: &str) -> Setup {
     let mut store =
-        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &now(), "servers.test/log", socred_store::TimeSettings::clock())
-            .unwrap();
+        PgStore::create(url, DEFAULT_RULEBOOK, "default.toml", &now(), "servers.test/log", socred_store::TimeSettings::clock()).unwrap();
     for (id, name) in [(PERSON, "Li Ming"), (OTHER, "Zhao Lei")] {
         let subject = NewSubject { id: SubjectId::parse(id).unwrap(), name: name.into(), guardians: vec![], represents: vec![] };
         store.add_subject(&subject, &now()).unwrap();
@@ -57,7 +63,7 @@ fn setup() -> Setup {
     };
     let (officer, provider, auditor) =
         (token("officer-1", Role::Officer), token("provider-1", Role::Provider), token("auditor-1", Role::Auditor));
-    Setup { database, officer, provider, auditor }
+    Setup { database: None, url: url.to_string(), officer, provider, auditor }
 }
 
 /// The PostgreSQL client blocks: it runs off the test's runtime threads.
@@ -65,8 +71,13 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.unwrap()
 }
 
-async fn serve(database: &FreshDatabase) -> RunningServer {
-    let mut config = ServerConfig::new(database.url.clone().into(), "127.0.0.1:0".parse().unwrap());
+async fn serve(url: &str) -> RunningServer {
+    serve_reading_from(url, None).await
+}
+
+async fn serve_reading_from(url: &str, read_db: Option<String>) -> RunningServer {
+    let mut config = ServerConfig::new(url.into(), "127.0.0.1:0".parse().unwrap());
+    config.read_db = read_db;
     config.secure_cookies = false;
     socred_server::start(config).await.unwrap()
 }
@@ -99,7 +110,7 @@ async fn record_crime(client: &reqwest::Client, server: &RunningServer, token: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
     let setup = tokio::task::spawn_blocking(setup).await.unwrap();
-    let (first, second) = (serve(&setup.database).await, serve(&setup.database).await);
+    let (first, second) = (serve(&setup.url).await, serve(&setup.url).await);
     let client = reqwest::Client::new();
     assert_eq!(decision(&client, &second, &setup.provider, PERSON).await, "allow");
     assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "allow");
@@ -120,7 +131,7 @@ async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
 
     // A subject registered by another process (the CLI) reaches a following server.
     let newcomer = "11010519491231002X";
-    let url = setup.database.url.clone();
+    let url = setup.url.clone();
     blocking(move || {
         let store = PgStore::open(&url).unwrap();
         let subject =
@@ -148,14 +159,14 @@ async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
     }
     first.stop().await.unwrap();
     second.stop().await.unwrap();
-    let url = setup.database.url.clone();
+    let url = setup.url.clone();
     blocking(move || PgStore::open(&url).unwrap().audit_verify().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checks_through_every_server_land_in_one_log_that_verifies() {
     let setup = tokio::task::spawn_blocking(setup).await.unwrap();
-    let servers = [serve(&setup.database).await, serve(&setup.database).await];
+    let servers = [serve(&setup.url).await, serve(&setup.url).await];
     let client = reqwest::Client::new();
     let per_server = 150;
     let mut tasks = Vec::new();
@@ -184,7 +195,7 @@ async fn checks_through_every_server_land_in_one_log_that_verifies() {
     let [first, second] = servers;
     first.stop().await.unwrap();
     second.stop().await.unwrap();
-    let url = setup.database.url.clone();
+    let url = setup.url.clone();
     let (report, checks) = blocking(move || {
         let store = PgStore::open(&url).unwrap();
         (store.audit_verify().unwrap(), store.checks_of(&SubjectId::parse(PERSON).unwrap()).unwrap())
@@ -197,9 +208,9 @@ async fn checks_through_every_server_land_in_one_log_that_verifies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_on_postgres_says_what_it_does_not_serve_yet_and_reports_its_lag() {
     let setup = tokio::task::spawn_blocking(setup).await.unwrap();
-    let server = serve(&setup.database).await;
+    let server = serve(&setup.url).await;
     let client = reqwest::Client::new();
-    let response = client.get(format!("{}/api/v1/subjects/{PERSON}", server.url())).bearer_auth(&setup.officer).send().await.unwrap();
+    let response = client.get(format!("{}/api/v1/subjects/{PERSON}/file", server.url())).bearer_auth(&setup.officer).send().await.unwrap();
     assert_eq!(response.status(), 501);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_implemented");
@@ -238,4 +249,67 @@ async fn a_server_on_postgres_says_what_it_does_not_serve_yet_and_reports_its_la
     assert!(metrics.contains("socred_follower_behind_entries 0"), "{metrics}");
     assert!(metrics.contains("socred_follower_cursor "), "{metrics}");
     server.stop().await.unwrap();
+}
+
+async fn summary(client: &reqwest::Client, server: &RunningServer, token: &str, subject: &str) -> serde_json::Value {
+    let response = client.get(format!("{}/api/v1/subjects/{subject}", server.url())).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+/// `--read-db`: a primary and a streaming standby of the test's own; staff
+/// reads of files go to the standby, writes and the index to the primary, and
+/// `/metrics` reports the standby's lag. Every read is logged on the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_reads_go_to_a_standby_whose_lag_is_on_metrics() {
+    let dir = tempfile::Builder::new().prefix("socred-server-standby").tempdir_in("/tmp").unwrap();
+    let place = dir.path().to_path_buf();
+    let clusters = blocking(move || socred_store::postgres::testing::Replicated::create(&place)).await;
+    let (primary, standby) = (clusters.primary.url("postgres"), clusters.standby.url("postgres"));
+    let setup = blocking({
+        let (primary, standby) = (primary.clone(), standby.clone());
+        move || {
+            let setup = populate(&primary);
+            // The standby serves this store once its creation has been replayed.
+            let mut store = PgStore::open(&primary).unwrap();
+            let started = Instant::now();
+            while store.read_from(&standby).is_err() {
+                assert!(started.elapsed() < Duration::from_secs(10), "the standby never caught up");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            setup
+        }
+    })
+    .await;
+    let server = serve_reading_from(&primary, Some(standby.clone())).await;
+    let client = reqwest::Client::new();
+    assert_eq!(summary(&client, &server, &setup.officer, PERSON).await["tier"], "A");
+    // With the standby's replay paused, a write reaches the checks (the
+    // primary) but not the file reads (the standby): proof of where each reads.
+    let replay = |action: &'static str| {
+        let standby = standby.clone();
+        blocking(move || {
+            postgres::Client::connect(&standby, postgres::NoTls)
+                .unwrap()
+                .batch_execute(&format!("SELECT pg_wal_replay_{action}()"))
+                .unwrap();
+        })
+    };
+    replay("pause").await;
+    record_crime(&client, &server, &setup.officer, "crime-1", PERSON).await;
+    assert_eq!(decision(&client, &server, &setup.provider, PERSON).await, "deny");
+    assert_eq!(summary(&client, &server, &setup.officer, PERSON).await["tier"], "A", "the paused standby does not have the write");
+    replay("resume").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while summary(&client, &server, &setup.officer, PERSON).await["tier"] != "D" {
+        assert!(Instant::now() < deadline, "the standby never showed the write");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let metrics = client.get(format!("{}/metrics", server.url())).bearer_auth(&setup.auditor).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("socred_replica_in_recovery 1"), "{metrics}");
+    assert!(metrics.contains("socred_replica_lag_seconds "), "{metrics}");
+    server.stop().await.unwrap();
+    let report = blocking(move || PgStore::open(&primary).unwrap().audit_verify().unwrap()).await;
+    assert!(report.accesses >= 2, "every staff read is on the access log: {}", report.accesses);
+    blocking(move || drop(clusters)).await;
 }

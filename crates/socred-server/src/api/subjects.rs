@@ -178,23 +178,20 @@ pub async fn summary(
     caller.require_subject(Action::ReadSubject, &id)?;
     let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
-    let (name, summary, hit, rulebook) = state
-        .db
-        .read(move |store| {
-            let name = store.subject_name(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            match known_on {
-                Some(day) => {
+    let (name, summary, hit, rulebook) = match known_on {
+        None => state.db.summary(id, as_of).await?,
+        Some(day) => {
+            state
+                .db
+                .read(move |store| {
+                    let name = store.subject_name(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
                     let known = store.known_on(day)?;
                     let summary = socred_core::summarise(known.rulebook(), &known.file(&id)?, as_of);
                     Ok((name, summary, true, known.rulebook().clone()))
-                }
-                None => {
-                    let (summary, hit) = store.summary_cached(&id, as_of)?;
-                    Ok((name, summary, hit, store.rulebook().clone()))
-                }
-            }
-        })
-        .await?;
+                })
+                .await?
+        }
+    };
     if !hit {
         state.db.remember_later(id, as_of);
     }
@@ -228,13 +225,10 @@ pub async fn explanation(
     caller.require_subject(Action::ReadSubject, &id)?;
     let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
-    let assessment = state
-        .db
-        .read(move |store| match known_on {
-            Some(day) => store.known_on(day)?.assessment(&id, as_of),
-            None => store.assessment(&id, as_of),
-        })
-        .await?;
+    let assessment = match known_on {
+        None => state.db.assessment(id, as_of).await?,
+        Some(day) => state.db.read(move |store| store.known_on(day)?.assessment(&id, as_of)).await?,
+    };
     log_read(&state, &caller, id, purpose, "explanation").await?;
     Ok(axum::Json(assessment))
 }

@@ -429,8 +429,9 @@ impl Db {
         })
     }
 
-    /// Opens a store on PostgreSQL for serving; with `read_url`, reads that
-    /// may lag (none of the routes served so far) go to that hot standby.
+    /// Opens a store on PostgreSQL for serving; with `read_url`, staff and
+    /// subjects' reads of files go to that hot standby (the index, decisions
+    /// and authorisation always read the primary).
     pub fn open_postgres(url: &str, read_url: Option<&str>, fixed_day: Option<socred_core::Date>) -> Result<Db, StoreError> {
         let mut store = PgStore::open(url)?;
         if let Some(read_url) = read_url {
@@ -485,7 +486,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet: checks (one and batch), records (one at a time), voids, the log's checkpoint and verifier key, and metrics are",
+                "this route is not served from PostgreSQL yet: checks (one and batch), a subject's summary and explanation (today's ledger), records (one at a time), voids, the log's checkpoint and verifier key, and metrics are",
             )),
         }
     }
@@ -562,6 +563,47 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.read(move |store| store.record(&record_id)).await,
             Backend::Postgres { .. } => self.on_postgres(move |store| store.record(&record_id)).await,
+        }
+    }
+
+    /// A subject's name and summary on a date, whether the summary came from
+    /// a cache, and the rulebook it was computed under. On PostgreSQL the file
+    /// is read from the hot standby when the server has one (`--read-db`).
+    pub async fn summary(
+        self: &Arc<Self>,
+        id: socred_core::SubjectId,
+        as_of: socred_core::Date,
+    ) -> Result<(String, socred_core::assess::Summary, bool, Arc<socred_core::Rulebook>), ApiError> {
+        let unknown = move || StoreError::UnknownSubject(id.to_string());
+        match self.backend {
+            Backend::Sqlite => {
+                self.read(move |store| {
+                    let name = store.subject_name(&id)?.ok_or_else(unknown)?;
+                    let (summary, hit) = store.summary_cached(&id, as_of)?;
+                    Ok((name, summary, hit, store.rulebook().clone()))
+                })
+                .await
+            }
+            Backend::Postgres { .. } => {
+                self.on_postgres(move |store| {
+                    let name = store.subject_name(&id)?.ok_or_else(unknown)?;
+                    let summary = socred_core::summarise(store.rulebook(), &store.file(&id)?, as_of);
+                    Ok((name, summary, true, store.rulebook().clone()))
+                })
+                .await
+            }
+        }
+    }
+
+    /// The full, explained assessment of a subject on a date (from the standby on PostgreSQL with `--read-db`).
+    pub async fn assessment(
+        self: &Arc<Self>,
+        id: socred_core::SubjectId,
+        as_of: socred_core::Date,
+    ) -> Result<socred_core::assess::Assessment, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.assessment(&id, as_of)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.assessment(&id, as_of)).await,
         }
     }
 

@@ -379,7 +379,7 @@ impl PgStore {
 
     /// The registered name of a subject, if registered.
     pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
-        Ok(self.connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
+        Ok(self.read_connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
     }
 }
 

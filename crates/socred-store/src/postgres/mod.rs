@@ -587,53 +587,8 @@ fn load_active_rulebook(connection: &mut Connection) -> Result<(Rulebook, i64)> 
     Ok((rulebook, seq))
 }
 
-/// Fresh databases for tests and benchmarks: one per store, dropped after.
-pub mod testing {
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    /// The server tests create their databases on (`SOCRED_TEST_POSTGRES`,
-    /// a URL of a database the user may create databases from).
-    pub fn admin_url() -> String {
-        std::env::var("SOCRED_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-    }
-
-    /// A database created for one test, dropped (its sessions ended) on drop.
-    #[derive(Debug)]
-    pub struct FreshDatabase {
-        pub url: String,
-        name: String,
-    }
-
-    impl FreshDatabase {
-        /// Panics, naming the server, when PostgreSQL cannot be reached: a
-        /// test on PostgreSQL never passes by not running.
-        pub fn create(purpose: &str) -> FreshDatabase {
-            static NEXT: AtomicU32 = AtomicU32::new(0);
-            let admin = admin_url();
-            let name = format!("socred_{purpose}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-            let mut client = postgres::Client::connect(&admin, postgres::NoTls)
-                .unwrap_or_else(|e| panic!("PostgreSQL at {admin} (SOCRED_TEST_POSTGRES) cannot be reached: {e}"));
-            client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop a stale test database");
-            client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create a test database");
-            let (base, _) = admin.rsplit_once('/').expect("a URL with a database");
-            FreshDatabase { url: format!("{base}/{name}"), name }
-        }
-    }
-
-    impl Drop for FreshDatabase {
-        fn drop(&mut self) {
-            // On a thread of its own: the client blocks on a runtime, which an
-            // async test's thread cannot (a database dropped there is dropped too).
-            let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-            let _ = std::thread::spawn(move || {
-                if let Ok(mut client) = postgres::Client::connect(&admin_url(), postgres::NoTls) {
-                    let _ = client.batch_execute(&statement);
-                }
-            })
-            .join();
-        }
-    }
-}
+/// Fresh databases and replicated clusters for tests and benchmarks.
+pub mod testing;
 
 #[cfg(test)]
 mod tests {
