@@ -1,6 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
-//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger, the
-//! log (with export), accounts and checks so far; `tests/contract.rs` states the contract
+//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger, due
+//! process, the log (with export), accounts and checks so far; `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -223,6 +223,12 @@ impl LogStore for PgStore {
     }
     fn import_export(target: &str, dir: &Path, signed: Option<&LogHeads>) -> Result<PgStore> {
         PgStore::import_export(target, dir, signed)
+    }
+}
+
+impl DueProcessStore for PgStore {
+    fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
+        PgStore::act(self, proposal_subject, actor, event)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The storage contract, written once against the traits of
 //! `socred_store::backend` and run on every backend (`contracts!` below
-//! instantiates them: SQLite implements every trait, PostgreSQL the ledger and the log with its export). A backend passes when
+//! instantiates them: SQLite implements every trait, PostgreSQL all but proofs and reports). A backend passes when
 //! every write validates and writes in one transaction, refused writes leave
 //! the log where it was, every write moves the log by one entry, and the log
 //! verifies, proves and exports the same way.
@@ -9,13 +9,13 @@ use std::path::Path;
 
 use socred_auth::Role;
 use socred_core::date::parse_date;
-use socred_core::process::{CaseId, EntryId, Event};
+use socred_core::process::{CaseId, DisputeOutcome, EntryId, Event};
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_log::SigningKey;
 use socred_store::audit::ProvenItem;
 use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, LedgerStore, LogStore, ProofStore, ReportStore};
-use socred_store::{Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
+use socred_store::{ActOutcome, Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
 
 const PERSON: &str = "110101199003074514";
 const OTHER: &str = "440524198001010013";
@@ -84,6 +84,35 @@ mod contract {
         };
         assert!(store.act(None, &actor(PERSON), appeal).is_err());
         assert_eq!(size(store), before);
+        store.audit_verify_against(None).unwrap();
+    }
+
+    /// A dispute filed, refused to its filer, upheld by a reviewer (voiding
+    /// the record), each decided once: every rule of the core's state machine
+    /// is judged inside the write.
+    pub fn due_process_is_judged_inside_the_write<B: LedgerStore + DueProcessStore + LogStore>(store: &mut B) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let dispute = CaseId::parse("d-1").unwrap();
+        let filed = Event::DisputeFiled { dispute: dispute.clone(), record: RecordId::parse("tax-1").unwrap(), grounds: "not me".into() };
+        assert!(matches!(store.act(None, &actor("li"), filed.clone()).unwrap(), ActOutcome::Stored { .. }));
+        let after_filing = size(store);
+        assert!(matches!(store.act(None, &actor("li"), filed).unwrap(), ActOutcome::Duplicate { .. }));
+        let uphold =
+            |reasons: &str| Event::DisputeDecided { dispute: dispute.clone(), outcome: DisputeOutcome::Uphold, reasons: reasons.into() };
+        assert!(store.act(None, &actor("li"), uphold("my own case")).is_err(), "nobody decides their own dispute");
+        assert_eq!(size(store), after_filing, "a refused act writes nothing");
+        match store.act(None, &actor("reviewer-a"), uphold("the ticket records")).unwrap() {
+            ActOutcome::Stored { voided_record, subject, .. } => {
+                assert_eq!(voided_record.as_deref(), Some("tax-1"));
+                assert_eq!(subject.as_str(), PERSON);
+            }
+            other => panic!("an upheld dispute: {other:?}"),
+        }
+        let reject = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Reject, reasons: "on second thoughts".into() };
+        assert!(store.act(None, &actor("reviewer-b"), reject).is_err(), "a case is decided once");
+        assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().voids.len(), 1);
+        assert_eq!(size(store), after_filing + 1);
         store.audit_verify_against(None).unwrap();
     }
 
@@ -234,7 +263,7 @@ mod sqlite_backend {
     use super::*;
 
     contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
-        a_refused_act_leaves_the_log_where_it_was, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
+        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
         checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
 
     #[test]
@@ -246,12 +275,13 @@ mod sqlite_backend {
 }
 
 /// PostgreSQL, each test on a database of its own: the contracts of the
-/// traits it implements (the ledger, the log, accounts and checks).
+/// traits it implements (the ledger, due process, the log, accounts and checks).
 mod postgres_backend {
     use super::*;
 
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
-        accounts_and_tokens_are_sealed, checks_are_logged_and_chained, the_log_extends_its_checkpoints);
+        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write, accounts_and_tokens_are_sealed,
+        checks_are_logged_and_chained, the_log_extends_its_checkpoints);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {
@@ -260,6 +290,26 @@ mod postgres_backend {
         let dir = tempfile::tempdir().unwrap();
         contract::an_export_rebuilds_the_same_log(&mut store, &target.url, dir.path());
     }
+}
+
+/// The same acts on both backends write the same entries: the same rows,
+/// digests and leaf hashes. (Registrations differ: a subject's reference is
+/// keyed by each store's own secret.)
+#[test]
+fn due_process_on_both_backends_writes_the_same_entries() {
+    let ((_dir, mut sqlite), (_database, mut pg)) = (sqlite(), postgres());
+    contract::due_process_is_judged_inside_the_write(&mut pg);
+    contract::due_process_is_judged_inside_the_write(&mut sqlite);
+    let acts = |entries: Vec<socred_store::AuditEntry>| -> Vec<(i64, String, String, String)> {
+        entries
+            .into_iter()
+            .filter(|e| e.action != "subject.register" && e.action != "store.init")
+            .map(|e| (e.seq, e.action, e.digest, e.hash))
+            .collect()
+    };
+    let (on_pg, on_sqlite) = (acts(pg.audit_recent(None, 100).unwrap()), acts(sqlite.audit_recent(None, 100).unwrap()));
+    assert_eq!(on_pg.len(), 3, "a record, a dispute filed, a dispute decided: {on_pg:?}");
+    assert_eq!(on_pg, on_sqlite);
 }
 
 fn postgres() -> (socred_store::postgres::testing::FreshDatabase, socred_store::PgStore) {

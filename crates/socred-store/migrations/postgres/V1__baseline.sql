@@ -375,6 +375,11 @@ CREATE INDEX links_by_other ON links (other, kind);
 CREATE INDEX voids_by_entry ON voids (audit_seq, ordinal);
 CREATE INDEX events_by_entry ON events (audit_seq, ordinal);
 CREATE INDEX events_by_case ON events (subject, case_key);
+-- A case (appeal, dispute, repair, proposed entry) is found by its id alone,
+-- and a tier's entry by the subject's reference: lookups across subjects
+-- that due-process acts make once each (docs/scaling.md).
+CREATE INDEX events_by_case_key ON events (case_key);
+CREATE INDEX subjects_by_reference ON subjects (reference);
 CREATE INDEX rulebook_entries_by_entry ON rulebook_entries (audit_seq, ordinal);
 CREATE INDEX reports_by_entry ON reports (audit_seq, ordinal);
 CREATE INDEX report_events_by_entry ON report_events (audit_seq, ordinal);

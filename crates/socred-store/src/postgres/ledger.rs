@@ -60,7 +60,7 @@ pub struct ImportBatch {
 }
 
 /// The record's owner, for a void written outside a restore.
-struct Owner(String);
+pub(crate) struct Owner(pub String);
 
 impl Owners for Owner {
     fn record_subject(&mut self, _: &mut Transaction<'_>, _: &str) -> Result<String> {
@@ -73,7 +73,7 @@ impl Owners for Owner {
 
 /// The subjects on whose files `person` may not act: their own, and those
 /// they are linked to (ward, guardian, an organisation they represent).
-fn conflicted_with(transaction: &mut impl postgres::GenericClient, person: &SubjectId) -> Result<HashSet<String>> {
+pub(crate) fn conflicted_with(transaction: &mut impl postgres::GenericClient, person: &SubjectId) -> Result<HashSet<String>> {
     let mut subjects = HashSet::from([person.as_str().to_string()]);
     for row in transaction.query(
         "SELECT other FROM links WHERE subject = $1 UNION SELECT subject FROM links WHERE other = $1 AND kind = 'guardian'",
@@ -381,6 +381,17 @@ impl PgStore {
     pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
         Ok(self.read_connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
     }
+}
+
+/// A subject's file as `transaction` reads it (a write validates against it).
+pub(crate) fn file_in(store: &PgStore, transaction: &mut Transaction<'_>, id: &SubjectId) -> Result<SubjectFile> {
+    let row = transaction.query_opt(FILE, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+    let mut file = parse_file(id, row.get(0), row.get(1), row.get(2))?;
+    if let Some((since, mut carried)) = store.carried_over(transaction, &[id.as_str()])? {
+        let entries = carried.remove(id.as_str()).unwrap_or_default();
+        file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
+    }
+    Ok(file)
 }
 
 /// A file from the columns of FILE: the reference, the records and the events as JSON arrays.

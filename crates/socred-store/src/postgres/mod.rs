@@ -11,6 +11,7 @@
 mod accounts;
 mod changes;
 mod checks;
+mod due_process;
 mod export;
 mod hot;
 mod ledger;
