@@ -23,6 +23,9 @@ struct Setup {
     officer: String,
     provider: String,
     auditor: String,
+    /// The subject account of PERSON.
+    citizen: String,
+    reviewer: String,
 }
 
 fn now() -> Actor {
@@ -50,7 +53,7 @@ fn populate(url: &str) -> Setup {
             username: username.into(),
             role,
             password_hash: None,
-            subject: None,
+            subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
             authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
             services: if role == Role::Provider { vec![SERVICE.into()] } else { vec![] },
             behaviours: vec![],
@@ -63,7 +66,8 @@ fn populate(url: &str) -> Setup {
     };
     let (officer, provider, auditor) =
         (token("officer-1", Role::Officer), token("provider-1", Role::Provider), token("auditor-1", Role::Auditor));
-    Setup { database: None, url: url.to_string(), officer, provider, auditor }
+    let (citizen, reviewer) = (token("li-ming", Role::Subject), token("reviewer-1", Role::Reviewer));
+    Setup { database: None, url: url.to_string(), officer, provider, auditor, citizen, reviewer }
 }
 
 /// The PostgreSQL client blocks: it runs off the test's runtime threads.
@@ -312,4 +316,52 @@ async fn file_reads_go_to_a_standby_whose_lag_is_on_metrics() {
     let report = blocking(move || PgStore::open(&primary).unwrap().audit_verify().unwrap()).await;
     assert!(report.accesses >= 2, "every staff read is on the access log: {}", report.accesses);
     blocking(move || drop(clusters)).await;
+}
+
+async fn post(client: &reqwest::Client, server: &RunningServer, token: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let response = client.post(format!("{}{path}", server.url())).bearer_auth(token).json(&body).send().await.unwrap();
+    assert!(response.status().is_success(), "{path}: {} {}", response.status(), response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+/// Due process across servers: a record through one, the subject's dispute
+/// through the other, a reviewer's decision through the first; the upheld
+/// dispute voids the record and both servers' checks follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_filed_on_one_server_and_upheld_on_another_changes_both() {
+    let setup = blocking(setup).await;
+    let (first, second) = (serve(&setup.url).await, serve(&setup.url).await);
+    let client = reqwest::Client::new();
+    record_crime(&client, &first, &setup.officer, "crime-1", PERSON).await;
+    let dispute =
+        post(&client, &second, &setup.citizen, "/api/v1/disputes", serde_json::json!({"record": "crime-1", "grounds": "not me"})).await;
+    let id = dispute["id"].as_str().unwrap().to_string();
+    // The subject may not decide their own dispute, on any server.
+    let response = client
+        .post(format!("{}/api/v1/disputes/{id}/decision", first.url()))
+        .bearer_auth(&setup.citizen)
+        .json(&serde_json::json!({"outcome": "uphold", "reasons": "mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let decided = post(
+        &client,
+        &first,
+        &setup.reviewer,
+        &format!("/api/v1/disputes/{id}/decision"),
+        serde_json::json!({"outcome": "uphold", "reasons": "the judgment names another person"}),
+    )
+    .await;
+    assert_eq!(decided["result"]["voided_record"], "crime-1");
+    assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "allow", "the voided record no longer counts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while decision(&client, &second, &setup.provider, PERSON).await != "allow" {
+        assert!(Instant::now() < deadline, "the second server never saw the decision");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+    let url = setup.url.clone();
+    blocking(move || PgStore::open(&url).unwrap().audit_verify().unwrap()).await;
 }

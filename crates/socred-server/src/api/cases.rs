@@ -28,8 +28,7 @@ fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> Ap
 
 /// Subjects act only on their own entries and records.
 async fn own_entry(state: &AppState, caller: &Caller, entry: &socred_core::process::EntryId) -> ApiResult<()> {
-    let lookup = entry.clone();
-    let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
+    let subject = state.db.subject_of_entry(entry.clone()).await?;
     if caller.account.is_subject(&subject) { Ok(()) } else { Err(ApiError::forbidden("a subject acts only on their own list entries")) }
 }
 
@@ -115,7 +114,7 @@ pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(bo
     let record = RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
     super::refuse_client_date(body.on.is_some())?;
     let lookup = record.clone();
-    let found = state.db.read(move |store| store.record(&lookup)).await?;
+    let found = state.db.record(lookup).await?;
     match found {
         Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
         Some(_) => {

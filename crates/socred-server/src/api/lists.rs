@@ -16,9 +16,9 @@ use super::subjects::log_read;
 use super::{as_of, page, parse_subject, purpose};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
-use crate::limits::ClientAddress;
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::limits::ClientAddress;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -85,7 +85,7 @@ pub async fn act(
     let id = event.key().to_string();
     let actor = caller.actor();
     let on = actor.today();
-    let result = state.db.write(move |store| store.act(subject.as_ref(), &actor, event)).await?;
+    let result = state.db.ledger_write(move |store| store.act(subject.as_ref(), &actor, event)).await?;
     let status = if matches!(result, ActOutcome::Stored { .. }) { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(Acted { action, id, on, result })))
 }
@@ -135,11 +135,9 @@ pub fn parse_entry(text: &str) -> ApiResult<EntryId> {
 
 /// The entry, if the caller may see it (subjects: their own only).
 pub async fn visible_entry(state: &AppState, caller: &Caller, entry: &EntryId, as_of: Date) -> ApiResult<ListEntry> {
-    let lookup = entry.clone();
-    let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
+    let subject = state.db.subject_of_entry(entry.clone()).await?;
     caller.require_subject(Action::ReadSubject, &subject)?;
-    let lookup = entry.clone();
-    state.db.read(move |store| store.entry(&lookup, as_of)).await
+    state.db.entry(entry.clone(), as_of).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use socred_auth::Account;
 use socred_core::decide::Decision;
-use socred_store::backend::LedgerStore;
+use socred_store::backend::{DueProcessStore, LedgerStore};
 use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, PgStore, Store, StoreError};
 
 use crate::hot::HotIndex;
@@ -108,6 +108,11 @@ struct CheckShard {
 /// than the writer's longest turn (merging index runs, ≈ 0.25 s), so checks
 /// do not queue behind a merge.
 const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
+
+/// What a write of the server may do on either backend: the ledger and due process.
+pub trait Writes: LedgerStore + DueProcessStore {}
+
+impl<T: LedgerStore + DueProcessStore> Writes for T {}
 
 /// The database a server stands on.
 pub enum Backend {
@@ -486,7 +491,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet: checks (one and batch), a subject's summary and explanation (today's ledger), records (one at a time), voids, the log's checkpoint and verifier key, and metrics are",
+                "this route is not served from PostgreSQL yet: checks, a subject's summary and explanation, records (one at a time), voids, list entries, due-process acts (proposals, notices, withdrawals, appeals, disputes, repairs and their decisions), the log's checkpoint and verifier key, and metrics are",
             )),
         }
     }
@@ -509,13 +514,13 @@ impl Db {
         .map_err(ApiError::from)
     }
 
-    /// A write to the ledger on either backend. On PostgreSQL the index
+    /// A write to the ledger or a due-process act, on either backend. On PostgreSQL the index
     /// catches up with the feed before the write is answered, so the
     /// server's next check sees it.
     pub async fn ledger_write<T, F>(self: &Arc<Self>, write: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn LedgerStore) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, StoreError> + Send + 'static,
     {
         match &self.backend {
             Backend::Sqlite => self.write(move |store| write(store)).await,
@@ -604,6 +609,26 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.read(move |store| store.assessment(&id, as_of)).await,
             Backend::Postgres { .. } => self.on_postgres(move |store| store.assessment(&id, as_of)).await,
+        }
+    }
+
+    /// The subject a list entry belongs to.
+    pub async fn subject_of_entry(self: &Arc<Self>, entry: socred_core::process::EntryId) -> Result<socred_core::SubjectId, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| Ok(store.subject_of_entry(&entry)?.1)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.subject_of_entry(&entry)).await,
+        }
+    }
+
+    /// One list entry on a date.
+    pub async fn entry(
+        self: &Arc<Self>,
+        entry: socred_core::process::EntryId,
+        as_of: socred_core::Date,
+    ) -> Result<socred_core::lists::ListEntry, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.entry(&entry, as_of)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.entry(&entry, as_of)).await,
         }
     }
 

@@ -88,6 +88,26 @@ fn unvoided_reward_for(transaction: &mut Transaction<'_>, record: &str) -> Resul
 }
 
 impl PgStore {
+    /// The subject a list entry belongs to, read off the entry id (on the primary).
+    pub fn subject_of_entry(&self, entry: &EntryId) -> Result<SubjectId> {
+        let mut connection = self.connection()?;
+        let mut transaction = connection.build_transaction().read_only(true).start()?;
+        let subject = subject_of_entry(&mut transaction, entry)?;
+        transaction.commit()?;
+        Ok(subject)
+    }
+
+    /// One list entry on a date, evaluated by the core from the subject's file.
+    pub fn entry(&self, entry: &EntryId, as_of: socred_core::Date) -> Result<socred_core::lists::ListEntry> {
+        let subject = self.subject_of_entry(entry)?;
+        let file = self.file(&subject)?;
+        lists::evaluate(self.rulebook(), subject, &file, as_of)
+            .entries
+            .into_iter()
+            .find(|e| &e.id == entry)
+            .ok_or_else(|| StoreError::NotFound(format!("list entry {entry} on {}", socred_core::date::format_date(as_of))))
+    }
+
     /// Records a due-process act after the core's state machine allowed it
     /// (see [`crate::Store::act`]): dated by the actor's moment; refused acts
     /// change nothing; the same act (case, content and actor) twice is stored once.
