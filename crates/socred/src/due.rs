@@ -9,13 +9,14 @@ use socred_core::{Date, SubjectId};
 use socred_store::{ActOutcome, StoreError, SubjectInfo};
 
 use crate::LogRead;
+use crate::store::CliStore;
 
 use crate::cli::{
     ActOutput, AppealCommand, AppealOutcomeArg, Cli, DisputeCommand, DisputeOutcomeArg, ListCommand, RepairCommand, RepairOutcomeArg,
 };
 use crate::{open, parse_date, parse_subject, print_json, refuse, today};
 
-fn as_of(text: &Option<String>, store: &socred_store::Store) -> Result<Date> {
+fn as_of(text: &Option<String>, store: &impl CliStore) -> Result<Date> {
     text.as_deref().map(|d| parse_date("--as-of", d)).transpose().map(|d| d.unwrap_or_else(|| today(store)))
 }
 
@@ -52,19 +53,13 @@ fn flag_for(field: &str) -> String {
     }
 }
 
-/// Stores the act `event` builds from today's date (the clock's, or --on in a replay store).
+/// Stores the act `event` builds from today's date (the clock's, or --on in
+/// a replay store), on the store `--db` names, whichever backend it is on.
 fn act(cli: &Cli, subject: Option<&SubjectId>, output: &ActOutput, event: impl FnOnce(Date) -> Result<Event>) -> Result<()> {
-    let mut store = open(cli)?;
-    let actor = crate::actor(cli, &store)?;
-    let date = actor.today();
-    let event = event(date)?;
-    let action = event.action();
-    let key = event.key().to_string();
-    let outcome = store.act(subject, &actor, event).map_err(|error| match error {
-        StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
-        StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
-        other => other.into(),
-    })?;
+    let (outcome, action, key, date) = match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => act_on(cli, &mut crate::postgres::open(cli, url)?, subject, event)?,
+        None => act_on(cli, &mut open(cli)?, subject, event)?,
+    };
     if output.json {
         return print_json(&serde_json::json!({"action": action, "id": key, "on": format_date(date), "result": outcome}));
     }
@@ -83,6 +78,25 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, output: &ActOutput, event: impl F
         }
     }
     Ok(())
+}
+
+/// The act, its action name, its case and its day.
+fn act_on(
+    cli: &Cli,
+    store: &mut impl CliStore,
+    subject: Option<&SubjectId>,
+    event: impl FnOnce(Date) -> Result<Event>,
+) -> Result<(ActOutcome, &'static str, String, Date)> {
+    let actor = crate::actor(cli, store)?;
+    let date = actor.today();
+    let event = event(date)?;
+    let (action, key) = (event.action(), event.key().to_string());
+    let outcome = store.act(subject, &actor, event).map_err(|error| match error {
+        StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
+        StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
+        other => other.into(),
+    })?;
+    Ok((outcome, action, key, date))
 }
 
 pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
@@ -109,35 +123,16 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
         }
         ListCommand::Show { entry, as_of: date, purpose, json } => {
             let entry = entry_id(entry)?;
-            let store = open(cli)?;
-            let date = as_of(date, &store)?;
-            let found = store.entry(&entry, date)?;
-            store
-                .log_read_by(&crate::actor(cli, &store)?, &found.subject, purpose, &format!("list entry {entry}"))
-                .map_err(crate::purpose_error)?;
-            if *json {
-                print_json(&found)
-            } else {
-                print!("{}", render_entry(&found, date));
-                Ok(())
+            match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+                Some(url) => show_entry(cli, &crate::postgres::open(cli, url)?, &entry, date, purpose, *json),
+                None => show_entry(cli, &open(cli)?, &entry, date, purpose, *json),
             }
         }
         ListCommand::Notice { entry, purpose, json } => {
             let entry = entry_id(entry)?;
-            let store = open(cli)?;
-            let found = store.entry(&entry, Date::MAX)?;
-            let Some(notice) = found.notice.clone() else {
-                return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
-            };
-            let info = store.subject(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
-            store
-                .log_read_by(&crate::actor(cli, &store)?, &found.subject, purpose, &format!("notice {entry}"))
-                .map_err(crate::purpose_error)?;
-            if *json {
-                print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
-            } else {
-                print!("{}", render_notice(&info, &notice));
-                Ok(())
+            match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+                Some(url) => show_notice(cli, &crate::postgres::open(cli, url)?, &entry, purpose, *json),
+                None => show_notice(cli, &open(cli)?, &entry, purpose, *json),
             }
         }
         ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
@@ -168,6 +163,35 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// `list show`: an entry on a date, its read logged.
+fn show_entry(cli: &Cli, store: &impl CliStore, entry: &EntryId, date: &Option<String>, purpose: &str, json: bool) -> Result<()> {
+    let date = as_of(date, store)?;
+    let found = store.entry(entry, date)?;
+    store.log_read_by(&crate::actor(cli, store)?, &found.subject, purpose, &format!("list entry {entry}")).map_err(crate::purpose_error)?;
+    if json {
+        print_json(&found)
+    } else {
+        print!("{}", render_entry(&found, date));
+        Ok(())
+    }
+}
+
+/// `list notice`: the written notice of an entry, its read logged.
+fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str, json: bool) -> Result<()> {
+    let found = store.entry(entry, Date::MAX)?;
+    let Some(notice) = found.notice.clone() else {
+        return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
+    };
+    let info = store.subject_info(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
+    store.log_read_by(&crate::actor(cli, store)?, &found.subject, purpose, &format!("notice {entry}")).map_err(crate::purpose_error)?;
+    if json {
+        print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
+    } else {
+        print!("{}", render_notice(&info, &notice));
+        Ok(())
     }
 }
 

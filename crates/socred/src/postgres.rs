@@ -5,12 +5,13 @@
 use anyhow::{Context, Result};
 use socred_store::{PgStore, StoreError};
 
-use crate::cli::{AuditCommand, Cli, Command, RulebookCommand};
+use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
-const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable, token issue|revoke|list, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store, export, serve (checks, records, voids and the log's checkpoint; other routes answer 501)";
+const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable, token issue|revoke|list, \
+     list propose|serve|withdraw|show|notice, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
+     import-store, export, serve (checks, summaries, records, voids, list entries, due-process acts, the log; other routes answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -64,6 +65,17 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         }
         Command::Subject { command } => crate::subject_on(cli, &mut open(cli, url)?, command),
         Command::Account { command } => crate::accounts::account(cli, |cli| open(cli, url), command),
+        Command::List {
+            command:
+                command @ (ListCommand::Propose { .. }
+                | ListCommand::Serve { .. }
+                | ListCommand::Withdraw { .. }
+                | ListCommand::Show { .. }
+                | ListCommand::Notice { .. }),
+        } => crate::due::list(cli, command),
+        Command::Appeal { command } => crate::due::appeal(cli, command),
+        Command::Dispute { command } => crate::due::dispute(cli, command),
+        Command::Repair { command } => crate::due::repair(cli, command),
         Command::Token { command } => crate::accounts::token(cli, &mut open(cli, url)?, command),
         Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
         Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use socred_auth::Account;
 use socred_core::assess::Assessment;
 use socred_core::{Date, Rulebook, SubjectId};
-use socred_store::backend::{AccountStore, LedgerStore, LogStore};
+use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore};
 use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo, TokenInfo};
 
-pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore {
+pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore + DueProcessStore {
     fn clock(&self) -> Clock;
     fn rulebook(&self) -> &Arc<Rulebook>;
     fn origin_name(&self) -> Result<String, StoreError>;
@@ -17,6 +17,7 @@ pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore {
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
     fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
     fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError>;
     /// Removes an account's second factor (enrolled on the web).
     fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<(), StoreError>;
@@ -43,6 +44,9 @@ impl CliStore for Store {
     }
     fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         Store::accounts(self)
+    }
+    fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
+        Store::entry(self, entry, as_of)
     }
     fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
         Store::tokens_of(self, account)
@@ -73,6 +77,9 @@ impl CliStore for PgStore {
     }
     fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         PgStore::accounts(self)
+    }
+    fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
+        PgStore::entry(self, entry, as_of)
     }
     fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
         PgStore::tokens_of(self, account)
