@@ -54,8 +54,23 @@ pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
     Refusal { field: field.to_string(), reason: reason.to_string() }.into()
 }
 
+/// A command whose output goes to a closed pipe (`socred … | head`) ends
+/// quietly, as Unix tools do, instead of failing to print. Rust ignores
+/// SIGPIPE by default; a server keeps that (a client hanging up is an error
+/// for one connection, not the end of the process).
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. } | Command::Demo { serve: true, .. }) {
+        default_sigpipe();
+    }
     let db = cli.db.clone();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

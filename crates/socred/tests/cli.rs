@@ -6,6 +6,23 @@ mod common;
 
 use common::{Env, GUARDIAN, ORG, OTHER_PERSON, PERSON};
 
+/// `socred … | head`: output into a closed pipe ends the command quietly
+/// (SIGPIPE, as any Unix tool), never with a panic.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    let mut child =
+        env.command(&["rulebook", "show"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // Closed before the command writes anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "no panic exit");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&output.status), Some(13), "ended by SIGPIPE");
+}
+
 #[test]
 fn help_is_available_for_every_command() {
     let env = Env::empty();
