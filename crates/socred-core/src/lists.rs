@@ -971,11 +971,14 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
             if file.recorded_by(&open.record).is_some_and(|recorder| recorder == new.actor) {
                 return refuse("actor", format!("{} made record {} and cannot decide a dispute of it", new.actor, open.record));
             }
+            // A record voided by its authority while the dispute was pending
+            // stays voided once: the upheld dispute is recorded, nothing more.
+            let already_void = file.voids.iter().any(|v| v.record_id == open.record);
             Ok(match outcome {
-                DisputeOutcome::Uphold => {
+                DisputeOutcome::Uphold if !already_void => {
                     Effect::VoidRecord { record: open.record.clone(), reason: format!("dispute {dispute} upheld: {reasons}") }
                 }
-                DisputeOutcome::Reject => Effect::None,
+                DisputeOutcome::Uphold | DisputeOutcome::Reject => Effect::None,
             })
         }
         Event::ListProposed { entry, list, .. } => {

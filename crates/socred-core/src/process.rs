@@ -287,6 +287,28 @@ impl Event {
         }
     }
 
+    /// Whether this event opens a case (a proposed entry, an appeal, a
+    /// dispute, a repair application), and the field naming its id. Later
+    /// acts find a case by its id alone, so an id is the store's, not one
+    /// file's: the store refuses an id another subject's case holds.
+    pub fn opened_case_field(&self) -> Option<&'static str> {
+        match self {
+            Event::ListProposed { .. } => Some("entry"),
+            Event::AppealFiled { .. } => Some("appeal"),
+            Event::DisputeFiled { .. } => Some("dispute"),
+            Event::RepairApplied { .. } => Some("repair"),
+            _ => None,
+        }
+    }
+
+    /// The refusal of a case id that another subject's case holds.
+    pub fn case_taken(&self) -> ProcessError {
+        ProcessError {
+            field: self.opened_case_field().unwrap_or("entry"),
+            reason: format!("id {} is already used by another case; choose another", self.key()),
+        }
+    }
+
     /// Checks the free-text fields.
     pub fn check_text(&self) -> Result<(), ProcessError> {
         let texts: Vec<(&'static str, Option<&str>)> = match self {

@@ -161,6 +161,26 @@ async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+    // A judgment default raises a list entry with its notice, readable through either server.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    post(
+        &client,
+        &first,
+        &setup.officer,
+        "/api/v1/records",
+        serde_json::json!({"id": "jd-9", "subject": OTHER,
+        "behaviour": "judgment-default", "at": today, "evidence": "(2026) civil case 9"}),
+    )
+    .await;
+    let response = client
+        .get(format!("{}/api/v1/lists/entries/blacklist:jd-9/notice", second.url()))
+        .bearer_auth(&setup.officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let notice: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(notice["to"]["name"], "Zhao Lei");
     first.stop().await.unwrap();
     second.stop().await.unwrap();
     let url = setup.url.clone();

@@ -236,11 +236,19 @@ impl Store {
         let body = serde_json::to_string(&event).expect("events serialise");
         self.write(actor, |connection, seq| {
             let same: Option<i64> = connection
-                .prepare_cached("SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND actor = ?4")?
-                .query_row(params![event.key(), event.kind(), body, actor.name()], |row| row.get(0))
+                .prepare_cached("SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND actor = ?4 AND subject = ?5")?
+                .query_row(params![event.key(), event.kind(), body, actor.name(), key], |row| row.get(0))
                 .optional()?;
             if same.is_some() {
                 return Ok(ActOutcome::Duplicate { subject });
+            }
+            if event.opened_case_field().is_some() {
+                let taken: bool = connection
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE case_key = ?1 AND subject <> ?2)")?
+                    .query_row(params![event.key(), key], |row| row.get(0))?;
+                if taken {
+                    return Err(StoreError::Refused(event.case_taken()));
+                }
             }
             // Filing is the subject's (or guardian's) own right; every other act is official.
             if !matches!(event, Event::AppealFiled { .. } | Event::DisputeFiled { .. } | Event::RepairApplied { .. }) {

@@ -109,10 +109,38 @@ mod contract {
             }
             other => panic!("an upheld dispute: {other:?}"),
         }
+        // A case id is the store's: another subject's dispute may not take it
+        // (a decision names the case alone, and would land on the first one).
+        store.add_record(&record("tax-2", OTHER, "2025-03-01"), &actor("officer")).unwrap();
+        let before = size(store);
+        let taken = Event::DisputeFiled { dispute: dispute.clone(), record: RecordId::parse("tax-2").unwrap(), grounds: "mine too".into() };
+        match store.act(None, &actor("zhao"), taken) {
+            Err(StoreError::Refused(refusal)) => assert_eq!(refusal.field, "dispute", "{}", refusal.reason),
+            other => panic!("a taken case id: {other:?}"),
+        }
+        assert_eq!(size(store), before);
         let reject = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Reject, reasons: "on second thoughts".into() };
         assert!(store.act(None, &actor("reviewer-b"), reject).is_err(), "a case is decided once");
         assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().voids.len(), 1);
-        assert_eq!(size(store), after_filing + 1);
+        assert_eq!(size(store), after_filing + 2, "the decision and the second record");
+        store.audit_verify_against(None).unwrap();
+    }
+
+    /// A record its authority voided while a dispute of it was pending: the
+    /// upheld dispute is recorded and voids nothing more.
+    pub fn a_dispute_upheld_after_a_void_voids_nothing_more<B: LedgerStore + DueProcessStore + LogStore>(store: &mut B) {
+        populate(store);
+        store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor("officer")).unwrap();
+        let dispute = CaseId::parse("d-1").unwrap();
+        let filed = Event::DisputeFiled { dispute: dispute.clone(), record: RecordId::parse("tax-1").unwrap(), grounds: "not me".into() };
+        store.act(None, &actor("li"), filed).unwrap();
+        store.void_record(&RecordId::parse("tax-1").unwrap(), "entered in error", &actor("officer")).unwrap();
+        let uphold = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Uphold, reasons: "agreed".into() };
+        match store.act(None, &actor("reviewer-a"), uphold).unwrap() {
+            ActOutcome::Stored { voided_record, .. } => assert_eq!(voided_record, None),
+            other => panic!("an upheld dispute: {other:?}"),
+        }
+        assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().voids.len(), 1);
         store.audit_verify_against(None).unwrap();
     }
 
@@ -263,7 +291,8 @@ mod sqlite_backend {
     use super::*;
 
     contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
-        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
+        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
+        a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
         checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
 
     #[test]
@@ -280,8 +309,9 @@ mod postgres_backend {
     use super::*;
 
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
-        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write, accounts_and_tokens_are_sealed,
-        checks_are_logged_and_chained, the_log_extends_its_checkpoints);
+        a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
+        a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, checks_are_logged_and_chained,
+        the_log_extends_its_checkpoints);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {
@@ -308,7 +338,7 @@ fn due_process_on_both_backends_writes_the_same_entries() {
             .collect()
     };
     let (on_pg, on_sqlite) = (acts(pg.audit_recent(None, 100).unwrap()), acts(sqlite.audit_recent(None, 100).unwrap()));
-    assert_eq!(on_pg.len(), 3, "a record, a dispute filed, a dispute decided: {on_pg:?}");
+    assert_eq!(on_pg.len(), 4, "two records, a dispute filed, a dispute decided: {on_pg:?}");
     assert_eq!(on_pg, on_sqlite);
 }
 

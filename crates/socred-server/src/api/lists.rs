@@ -187,7 +187,7 @@ pub async fn notice(
     let found = visible_entry(&state, &caller, &entry, Date::MAX).await?;
     let notice = found.notice.clone().ok_or_else(|| ApiError::not_found(format!("entry {entry} has no notice yet")))?;
     let subject = found.subject;
-    let info = state.db.read(move |store| store.subject(&subject)).await?.ok_or_else(|| ApiError::not_found("subject"))?;
+    let info = state.db.subject_info(subject).await?.ok_or_else(|| ApiError::not_found("subject"))?;
     log_read(&state, &caller, subject, purpose, &format!("notice {entry}")).await?;
     Ok(axum::Json(NoticeView { to: SubjectRef { id: info.id, name: info.name }, notice }))
 }

@@ -612,6 +612,14 @@ impl Db {
         }
     }
 
+    /// A subject's registration: name and links.
+    pub async fn subject_info(self: &Arc<Self>, id: socred_core::SubjectId) -> Result<Option<socred_store::SubjectInfo>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.subject(&id)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.subject(&id)).await,
+        }
+    }
+
     /// The subject a list entry belongs to.
     pub async fn subject_of_entry(self: &Arc<Self>, entry: socred_core::process::EntryId) -> Result<socred_core::SubjectId, ApiError> {
         match self.backend {

@@ -127,6 +127,13 @@ impl PgStore {
             if same.is_some() {
                 return Ok((ActOutcome::Duplicate { subject }, None));
             }
+            if event.opened_case_field().is_some()
+                && transaction
+                    .query_opt("SELECT 1 FROM events WHERE case_key = $1 AND subject <> $2 LIMIT 1", &[&event.key(), &subject.as_str()])?
+                    .is_some()
+            {
+                return Err(StoreError::Refused(event.case_taken()));
+            }
             // Filing is the subject's (or guardian's) own right; every other act is official.
             let filing = matches!(event, Event::AppealFiled { .. } | Event::DisputeFiled { .. } | Event::RepairApplied { .. });
             if !filing
