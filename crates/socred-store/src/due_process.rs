@@ -233,11 +233,17 @@ impl Store {
             debug_assert_eq!(*named, subject);
         }
         let rulebook = self.rulebook.clone();
-        let body = serde_json::to_string(&event).expect("events serialise");
+        // Stored as canonical JSON, as a restored store (and PostgreSQL) holds
+        // it; a retry is recognised in that form or in the serialiser's, which
+        // stores written before this rule hold.
+        let serialised = serde_json::to_string(&event).expect("events serialise");
+        let body = socred_log::canonical_json(&crate::audit::rows::json_value(&serialised));
         self.write(actor, |connection, seq| {
             let same: Option<i64> = connection
-                .prepare_cached("SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body = ?3 AND actor = ?4 AND subject = ?5")?
-                .query_row(params![event.key(), event.kind(), body, actor.name(), key], |row| row.get(0))
+                .prepare_cached(
+                    "SELECT seq FROM events WHERE case_key = ?1 AND kind = ?2 AND body IN (?3, ?6) AND actor = ?4 AND subject = ?5",
+                )?
+                .query_row(params![event.key(), event.kind(), body, actor.name(), key, serialised], |row| row.get(0))
                 .optional()?;
             if same.is_some() {
                 return Ok(ActOutcome::Duplicate { subject });
