@@ -238,6 +238,19 @@ async fn a_server_on_postgres_says_what_it_does_not_serve_yet_and_reports_its_la
     assert_eq!(response.status(), 501);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_implemented");
+    // Registration, timelines and the audit log are served.
+    let registered =
+        post(&client, &server, &setup.officer, "/api/v1/subjects", serde_json::json!({"id": "11010519491231002X", "name": "Wang Fang"}))
+            .await;
+    assert_eq!(registered["result"]["outcome"], "registered");
+    let response =
+        client.get(format!("{}/api/v1/subjects/{PERSON}/timeline", server.url())).bearer_auth(&setup.officer).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!response.json::<serde_json::Value>().await.unwrap().as_array().unwrap().is_empty());
+    let response = client.get(format!("{}/api/v1/audit?limit=3", server.url())).bearer_auth(&setup.auditor).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let entries: serde_json::Value = response.json().await.unwrap();
+    assert_eq!((entries.as_array().unwrap().len(), entries[0]["action"].as_str()), (3, Some("subject.register")));
     // Tokens, roles and scopes hold as on SQLite.
     let response = client
         .post(format!("{}/api/v1/records", server.url()))

@@ -255,6 +255,17 @@ pub(crate) fn from_julian(day: i64) -> Result<Date> {
         .ok_or_else(|| StoreError::Corrupt(format!("day number {day} is not a date")))
 }
 
+/// A timeline's range is in order and at most `MAX_TIMELINE_YEARS` long.
+pub(crate) fn check_timeline(from: Date, until: Date) -> Result<()> {
+    if from > until {
+        return Err(StoreError::invalid("from", "must not be after `to`"));
+    }
+    if until.year() - from.year() > assess::MAX_TIMELINE_YEARS {
+        return Err(StoreError::invalid("from", format!("a timeline covers at most {} years", assess::MAX_TIMELINE_YEARS)));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates a new store at `path` with the given rulebook. Refuses to touch
     /// an existing non-empty file.
@@ -755,12 +766,7 @@ impl Store {
 
     /// Score history between two dates (at most 30 years), for charts.
     pub fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<assess::TimelinePoint>> {
-        if from > until {
-            return Err(StoreError::invalid("from", "must not be after `to`"));
-        }
-        if until.year() - from.year() > assess::MAX_TIMELINE_YEARS {
-            return Err(StoreError::invalid("from", format!("a timeline covers at most {} years", assess::MAX_TIMELINE_YEARS)));
-        }
+        check_timeline(from, until)?;
         let file = self.file(id)?;
         Ok(assess::timeline(&self.rulebook, &file, from, until))
     }

@@ -29,7 +29,7 @@ pub async fn log(State(state): State<AppState>, caller: Caller, Query(query): Qu
     caller.require(Action::ReadAudit)?;
     let subject = query.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     let limit = page(query.limit, 100)?;
-    let entries = state.db.read(move |store| store.audit_recent(subject.as_ref(), limit)).await?;
+    let entries = state.db.audit_recent(subject, limit).await?;
     Ok(axum::Json(entries))
 }
 

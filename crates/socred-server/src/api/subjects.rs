@@ -61,7 +61,7 @@ pub async fn register(State(state): State<AppState>, caller: Caller, Json(body):
         body.represents.iter().enumerate().map(|(i, o)| parse_subject(&format!("represents[{i}]"), o)).collect::<ApiResult<Vec<_>>>()?;
     let subject = NewSubject { id, name: body.name, guardians, represents };
     let actor = caller.actor();
-    let result = state.db.write(move |store| store.add_subject(&subject, &actor)).await?;
+    let result = state.db.ledger_write(move |store| store.add_subject(&subject, &actor)).await?;
     let status = if result == SubjectOutcome::Registered { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(Registered { subject: id, kind: id.kind(), result })))
 }
@@ -332,7 +332,7 @@ pub async fn timeline(
         None => to.replace_year(to.year() - 6).unwrap_or(to),
     };
     let purpose = purpose(query.purpose.as_deref())?;
-    let points = state.db.read(move |store| store.timeline(&id, from, to)).await?;
+    let points = state.db.timeline(id, from, to).await?;
     log_read(&state, &caller, id, purpose, "timeline").await?;
     Ok(axum::Json(points))
 }

@@ -491,7 +491,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet: checks, a subject's summary and explanation, records (one at a time), voids, list entries, due-process acts (proposals, notices, withdrawals, appeals, disputes, repairs and their decisions), the log's checkpoint and verifier key, and metrics are",
+                "this route is not served from PostgreSQL yet: checks, subject registration, a subject's summary, explanation and timeline, the audit log, records (one at a time), voids, list entries, due-process acts, the log's checkpoint and verifier key, and metrics are",
             )),
         }
     }
@@ -637,6 +637,31 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.read(move |store| store.entry(&entry, as_of)).await,
             Backend::Postgres { .. } => self.on_postgres(move |store| store.entry(&entry, as_of)).await,
+        }
+    }
+
+    /// A subject's score and tier over time.
+    pub async fn timeline(
+        self: &Arc<Self>,
+        id: socred_core::SubjectId,
+        from: socred_core::Date,
+        to: socred_core::Date,
+    ) -> Result<Vec<socred_core::assess::TimelinePoint>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.timeline(&id, from, to)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.timeline(&id, from, to)).await,
+        }
+    }
+
+    /// The newest audit entries (about one subject), newest first.
+    pub async fn audit_recent(
+        self: &Arc<Self>,
+        subject: Option<socred_core::SubjectId>,
+        limit: u32,
+    ) -> Result<Vec<socred_store::AuditEntry>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.audit_recent(subject.as_ref(), limit)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.audit_recent(subject.as_ref(), limit)).await,
         }
     }
 

@@ -170,6 +170,12 @@ impl PgStore {
         Ok((out, bad.into_iter().collect()))
     }
 
+    /// A subject's score and tier over time (from the standby with `--read-db`).
+    pub fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<assess::TimelinePoint>> {
+        crate::check_timeline(from, until)?;
+        Ok(assess::timeline(self.rulebook(), &self.file(id)?, from, until))
+    }
+
     /// A subject's standing on a date: tier and list entries in force, from the primary.
     pub fn standing(&self, id: &SubjectId, as_of: Date) -> Result<Standing> {
         let file = self.files(&[id.as_str()])?.pop().map(|(_, file)| file).ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
