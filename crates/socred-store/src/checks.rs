@@ -374,6 +374,28 @@ pub(crate) fn group_checks_of(data: &[u8], rows: i64, first_seq: i64, subject: i
     Ok(found)
 }
 
+/// Checks packed as the log stores them; `key_of` gives the subject's number
+/// where the caller did not.
+pub(crate) fn pack_logs(logs: &[CheckLog], mut key_of: impl FnMut(&SubjectId) -> Result<i64>) -> Result<PackedChecks> {
+    let mut packed = PackedChecks::with_capacity(logs.len());
+    for log in logs {
+        let subject_key = match log.subject_key {
+            Some(key) => key,
+            None => key_of(&log.subject)?,
+        };
+        packed.push(&CheckRecord {
+            at_ms: log.at_ms,
+            provider: &log.provider,
+            subject_key,
+            service: &log.service,
+            as_of: log.as_of,
+            outcome: log.outcome,
+            reasons: &log.reasons,
+        });
+    }
+    Ok(packed)
+}
+
 /// The subjects (by number) a stored group names, each once.
 pub(crate) fn group_subjects(data: &[u8], rows: i64) -> Result<Vec<i64>> {
     let mut subjects: Vec<i64> = entries(data, rows)?.into_iter().map(|(key, _)| key).collect();
@@ -458,23 +480,7 @@ pub struct CheckIndexStats {
 impl Store {
     /// Logs checks as one group, hash-chained to the previous group.
     pub fn log_checks(&self, logs: &[CheckLog]) -> Result<()> {
-        let mut packed = PackedChecks::with_capacity(logs.len());
-        for log in logs {
-            let subject_key = match log.subject_key {
-                Some(key) => key,
-                None => self.subject_key(&log.subject)?,
-            };
-            packed.push(&CheckRecord {
-                at_ms: log.at_ms,
-                provider: &log.provider,
-                subject_key,
-                service: &log.service,
-                as_of: log.as_of,
-                outcome: log.outcome,
-                reasons: &log.reasons,
-            });
-        }
-        self.log_packed_checks(&packed)
+        self.log_packed_checks(&pack_logs(logs, |subject| self.subject_key(subject))?)
     }
 
     /// Logs packed checks, in one transaction, as groups of at most

@@ -15,7 +15,7 @@ use socred_core::SubjectId;
 use super::PgStore;
 use crate::MAX_PAGE;
 use crate::audit::GENESIS;
-use crate::checks::{CheckEntry, CheckLog, CheckRecord, GROUP_ROWS, PackedChecks, group_checks_of, group_hash, page_of_checks};
+use crate::checks::{CheckEntry, CheckLog, GROUP_ROWS, PackedChecks, group_checks_of, group_hash, pack_logs, page_of_checks};
 use crate::error::{Result, StoreError};
 
 /// The check log's write lock, held to the end of the appending transaction.
@@ -74,23 +74,10 @@ impl PgStore {
                 numbers.insert(row.get::<_, String>(0), row.get::<_, i64>(1));
             }
         }
-        let mut packed = PackedChecks::with_capacity(logs.len());
-        for log in logs {
-            let subject_key = match log.subject_key {
-                Some(key) => key,
-                None => *numbers.get(log.subject.as_str()).ok_or_else(|| StoreError::UnknownSubject(log.subject.to_string()))?,
-            };
-            packed.push(&CheckRecord {
-                at_ms: log.at_ms,
-                provider: &log.provider,
-                subject_key,
-                service: &log.service,
-                as_of: log.as_of,
-                outcome: log.outcome,
-                reasons: &log.reasons,
-            });
-        }
         drop(connection);
+        let packed = pack_logs(logs, |subject| {
+            numbers.get(subject.as_str()).copied().ok_or_else(|| StoreError::UnknownSubject(subject.to_string()))
+        })?;
         self.log_packed_checks(&packed)
     }
 
