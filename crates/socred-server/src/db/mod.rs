@@ -157,6 +157,20 @@ fn drain(buffer: &CheckBuffer, into: &mut PackedChecks, capacities: &mut [usize;
     }
 }
 
+/// Waits for a job, then takes what else is queued, up to ACCESS_GROUP, so
+/// that one commit serves them all. False once the queue is closed.
+fn next_jobs(jobs: &mut mpsc::Receiver<Job>, pending: &mut Vec<Job>) -> bool {
+    let Some(first) = jobs.blocking_recv() else { return false };
+    pending.push(first);
+    while pending.len() < ACCESS_GROUP {
+        match jobs.try_recv() {
+            Ok(job) => pending.push(job),
+            Err(_) => break,
+        }
+    }
+    true
+}
+
 fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<CheckBuffer>, hot: Arc<HotIndex>, mut follower: Follower) {
     let health = Arc::clone(&buffer.health);
     let mut capacities = [16usize; crate::shard::SHARDS];
@@ -164,14 +178,7 @@ fn writer_loop(mut store: Store, mut jobs: mpsc::Receiver<Job>, buffer: Arc<Chec
     // Held across cycles until CHECK_GROUP, a tick, a flush or a write.
     let mut checks = PackedChecks::with_capacity(CHECK_GROUP);
     let mut last_indexed = std::time::Instant::now();
-    while let Some(first) = jobs.blocking_recv() {
-        pending.push(first);
-        while pending.len() < ACCESS_GROUP {
-            match jobs.try_recv() {
-                Ok(job) => pending.push(job),
-                Err(_) => break,
-            }
-        }
+    while next_jobs(&mut jobs, &mut pending) {
         let mut accesses: Vec<(AccessRequest, oneshot::Sender<Result<(), StoreError>>)> = Vec::new();
         let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
         let mut tick = false;

@@ -19,7 +19,7 @@ use socred_store::postgres::Changed;
 use socred_store::{AccessRequest, Clock, PackedChecks, PgStore, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ACCESS_GROUP, CHECK_GROUP, CheckBuffer, Job, drain, flush_checks};
+use super::{ACCESS_GROUP, CHECK_GROUP, CheckBuffer, Job, drain, flush_checks, next_jobs};
 use crate::hot::HotIndex;
 
 /// How long the follower waits for a notification before it reads the feed
@@ -177,14 +177,7 @@ pub(super) fn writer_loop(store: PgStore, mut jobs: mpsc::Receiver<Job>, buffer:
     let mut pending: Vec<Job> = Vec::with_capacity(ACCESS_GROUP);
     let mut checks = PackedChecks::with_capacity(CHECK_GROUP);
     let log = |checks: &PackedChecks| store.log_packed_checks(checks);
-    while let Some(first) = jobs.blocking_recv() {
-        pending.push(first);
-        while pending.len() < ACCESS_GROUP {
-            match jobs.try_recv() {
-                Ok(job) => pending.push(job),
-                Err(_) => break,
-            }
-        }
+    while next_jobs(&mut jobs, &mut pending) {
         let mut flushed: Vec<oneshot::Sender<()>> = Vec::new();
         let mut tick = false;
         for job in pending.drain(..) {
