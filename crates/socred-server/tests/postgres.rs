@@ -123,8 +123,13 @@ async fn a_write_through_one_server_reaches_the_checks_of_the_other() {
     // follower: the write itself catches the index up before it is answered.
     first.db().postgres().expect("a server on PostgreSQL").1.stop();
     tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(published(&client, &second).await.is_empty());
     record_crime(&client, &first, &setup.officer, "crime-1", PERSON).await;
     assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "deny");
+    // The public list is one table both servers read, rewritten by the write itself.
+    assert_eq!(published(&client, &second).await, [format!("{}********{}", &PERSON[..6], &PERSON[14..])]);
+    let page = client.get(format!("{}/lists?q=Li", second.url())).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the public pages of the lists are served");
     // The other follows the change feed; the bound is measured by the `follow` benchmark, not here.
     let deadline = Instant::now() + Duration::from_secs(10);
     while decision(&client, &second, &setup.provider, PERSON).await != "deny" {
@@ -336,12 +341,14 @@ async fn file_reads_go_to_a_standby_whose_lag_is_on_metrics() {
     record_crime(&client, &server, &setup.officer, "crime-1", PERSON).await;
     assert_eq!(decision(&client, &server, &setup.provider, PERSON).await, "deny");
     assert_eq!(summary(&client, &server, &setup.officer, PERSON).await["tier"], "A", "the paused standby does not have the write");
+    assert!(published(&client, &server).await.is_empty(), "the public list is read from the paused standby");
     replay("resume").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while summary(&client, &server, &setup.officer, PERSON).await["tier"] != "D" {
         assert!(Instant::now() < deadline, "the standby never showed the write");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert_eq!(published(&client, &server).await, [format!("{}********{}", &PERSON[..6], &PERSON[14..])]);
     let metrics = client.get(format!("{}/metrics", server.url())).bearer_auth(&setup.auditor).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("socred_replica_in_recovery 1"), "{metrics}");
     assert!(metrics.contains("socred_replica_lag_seconds "), "{metrics}");
@@ -349,6 +356,15 @@ async fn file_reads_go_to_a_standby_whose_lag_is_on_metrics() {
     let report = blocking(move || PgStore::open(&primary).unwrap().audit_verify().unwrap()).await;
     assert!(report.accesses >= 2, "every staff read is on the access log: {}", report.accesses);
     blocking(move || drop(clusters)).await;
+}
+
+/// The masked ids on the public list a year and a half from now (a tier entry is listed after its notice period).
+async fn published(client: &reqwest::Client, server: &RunningServer) -> Vec<String> {
+    let later = (time::OffsetDateTime::now_utc().date() + time::Duration::days(550)).to_string();
+    let response = client.get(format!("{}/api/v1/lists/public?as_of={later}", server.url())).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let lines: Vec<serde_json::Value> = response.json().await.unwrap();
+    lines.iter().map(|line| line["masked_id"].as_str().unwrap().to_string()).collect()
 }
 
 async fn post(client: &reqwest::Client, server: &RunningServer, token: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
@@ -378,6 +394,10 @@ async fn a_dispute_filed_on_one_server_and_upheld_on_another_changes_both() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+    // The dispute waits in the reviewers' queue of every server.
+    let queue: serde_json::Value =
+        client.get(format!("{}/api/v1/queue", first.url())).bearer_auth(&setup.reviewer).send().await.unwrap().json().await.unwrap();
+    assert_eq!(queue["disputes"][0]["id"], id.as_str(), "{queue}");
     let decided = post(
         &client,
         &first,
@@ -387,6 +407,9 @@ async fn a_dispute_filed_on_one_server_and_upheld_on_another_changes_both() {
     )
     .await;
     assert_eq!(decided["result"]["voided_record"], "crime-1");
+    let queue: serde_json::Value =
+        client.get(format!("{}/api/v1/queue", second.url())).bearer_auth(&setup.reviewer).send().await.unwrap().json().await.unwrap();
+    assert!(queue["disputes"].as_array().unwrap().is_empty(), "decided: {queue}");
     assert_eq!(decision(&client, &first, &setup.provider, PERSON).await, "allow", "the voided record no longer counts");
     let deadline = Instant::now() + Duration::from_secs(10);
     while decision(&client, &second, &setup.provider, PERSON).await != "allow" {

@@ -13,14 +13,14 @@
 use std::path::Path;
 
 use socred_auth::Account;
-use socred_core::SubjectId;
+use socred_core::{Date, SubjectId};
 use socred_core::process::Event;
 use socred_core::record::{Record, RecordId, SubjectFile};
 use socred_log::SigningKey;
 
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
 use crate::{
-    ActOutcome, Actor, AuditEntry, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
+    ActOutcome, Actor, AuditEntry, PublicEntry, Queue, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
     ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
 };
 
@@ -38,6 +38,13 @@ pub trait LedgerStore {
 pub trait DueProcessStore {
     /// A due-process event, checked by `lists::check` in the write's transaction.
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
+    /// The published lists on a date, as of every write stored: listed,
+    /// published entries only, searched by part of a name or a whole masked
+    /// id (see `PublicSearch`).
+    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>>;
+    /// What reviewers have to decide on a date: open appeals, disputes,
+    /// repair applications and proposals, each with its deadline.
+    fn queue(&self, as_of: Date) -> Result<Queue>;
 }
 
 /// The log: verification, checkpoints, and the export of everything.
@@ -110,6 +117,12 @@ impl LedgerStore for Store {
 impl DueProcessStore for Store {
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
         Store::act(self, proposal_subject, actor, event)
+    }
+    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        Store::public_list(self, as_of, list, search, limit, offset)
+    }
+    fn queue(&self, as_of: Date) -> Result<Queue> {
+        Store::queue(self, as_of)
     }
 }
 
@@ -229,6 +242,12 @@ impl LogStore for PgStore {
 impl DueProcessStore for PgStore {
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
         PgStore::act(self, proposal_subject, actor, event)
+    }
+    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        PgStore::published(self, as_of, list, search, limit, offset)
+    }
+    fn queue(&self, as_of: Date) -> Result<Queue> {
+        PgStore::queue(self, as_of)
     }
 }
 

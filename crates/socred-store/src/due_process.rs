@@ -145,6 +145,36 @@ pub struct Queue {
     pub proposals: Vec<QueueItem<ListEntry>>,
 }
 
+/// The open cases of some files, as the core evaluates them on `as_of`:
+/// appeals, disputes and repair applications without a decision, and
+/// proposals without a notice, each list by its deadline.
+pub(crate) fn queue_of(rulebook: &socred_core::Rulebook, files: Vec<(SubjectRef, socred_core::SubjectFile)>, as_of: Date) -> Queue {
+    let mut queue = Queue::default();
+    for (subject, file) in files {
+        let view = lists::evaluate(rulebook, subject.id, &file, as_of);
+        for entry in &view.entries {
+            let live = !entry.state.is_final();
+            for appeal in entry.appeals.iter().filter(|a| a.decision.is_none() && live) {
+                queue.appeals.push(QueueItem { subject: subject.clone(), item: appeal.clone() });
+            }
+            for repair in entry.repairs.iter().filter(|r| r.decision.is_none() && live) {
+                queue.repairs.push(QueueItem { subject: subject.clone(), item: repair.clone() });
+            }
+            if entry.state == EntryState::Proposed {
+                queue.proposals.push(QueueItem { subject: subject.clone(), item: entry.clone() });
+            }
+        }
+        for dispute in view.disputes.into_iter().filter(|d| d.decision.is_none()) {
+            queue.disputes.push(QueueItem { subject: subject.clone(), item: dispute });
+        }
+    }
+    queue.appeals.sort_by_key(|q| q.item.decide_by);
+    queue.disputes.sort_by_key(|q| q.item.decide_by);
+    queue.repairs.sort_by_key(|q| q.item.decide_by);
+    queue.proposals.sort_by_key(|q| q.item.started_on);
+    queue
+}
+
 fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
     let (id, name): (String, String) =
         connection.query_row("SELECT id, name FROM subjects WHERE key = ?1", [key], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -481,32 +511,13 @@ impl Store {
              LIMIT ?1",
         )?;
         let keys: Vec<i64> = statement.query_map([MAX_PAGE], |row| row.get(0))?.collect::<Result<_, _>>()?;
-        let mut queue = Queue::default();
+        let mut files = Vec::with_capacity(keys.len());
         for key in keys {
             let subject = subject_by_key(&self.connection, key)?;
             let file = load_file(&self.connection, key, subject.id)?;
-            let view = lists::evaluate(&self.rulebook, subject.id, &file, as_of);
-            for entry in &view.entries {
-                let live = !entry.state.is_final();
-                for appeal in entry.appeals.iter().filter(|a| a.decision.is_none() && live) {
-                    queue.appeals.push(QueueItem { subject: subject.clone(), item: appeal.clone() });
-                }
-                for repair in entry.repairs.iter().filter(|r| r.decision.is_none() && live) {
-                    queue.repairs.push(QueueItem { subject: subject.clone(), item: repair.clone() });
-                }
-                if entry.state == EntryState::Proposed {
-                    queue.proposals.push(QueueItem { subject: subject.clone(), item: entry.clone() });
-                }
-            }
-            for dispute in view.disputes.into_iter().filter(|d| d.decision.is_none()) {
-                queue.disputes.push(QueueItem { subject: subject.clone(), item: dispute });
-            }
+            files.push((subject, file));
         }
-        queue.appeals.sort_by_key(|q| q.item.decide_by);
-        queue.disputes.sort_by_key(|q| q.item.decide_by);
-        queue.repairs.sort_by_key(|q| q.item.decide_by);
-        queue.proposals.sort_by_key(|q| q.item.started_on);
-        Ok(queue)
+        Ok(queue_of(&self.rulebook, files, as_of))
     }
 
     /// Logs a read of a subject's file by someone other than the subject

@@ -97,6 +97,8 @@ mod contract {
         let filed = Event::DisputeFiled { dispute: dispute.clone(), record: RecordId::parse("tax-1").unwrap(), grounds: "not me".into() };
         assert!(matches!(store.act(None, &actor("li"), filed.clone()).unwrap(), ActOutcome::Stored { .. }));
         let after_filing = size(store);
+        let waiting = store.queue(day("2026-01-06")).unwrap().disputes;
+        assert_eq!((waiting.len(), waiting[0].subject.id.as_str(), waiting[0].subject.name.as_str()), (1, PERSON, "Li Ming"));
         assert!(matches!(store.act(None, &actor("li"), filed).unwrap(), ActOutcome::Duplicate { .. }));
         let uphold =
             |reasons: &str| Event::DisputeDecided { dispute: dispute.clone(), outcome: DisputeOutcome::Uphold, reasons: reasons.into() };
@@ -122,7 +124,38 @@ mod contract {
         let reject = Event::DisputeDecided { dispute, outcome: DisputeOutcome::Reject, reasons: "on second thoughts".into() };
         assert!(store.act(None, &actor("reviewer-b"), reject).is_err(), "a case is decided once");
         assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().voids.len(), 1);
+        assert!(store.queue(day("2026-01-06")).unwrap().disputes.is_empty(), "a decided dispute leaves the queue");
         assert_eq!(size(store), after_filing + 2, "the decision and the second record");
+        store.audit_verify_against(None).unwrap();
+    }
+
+    /// The public list follows every write: a record that lists a subject
+    /// publishes them, its void takes them off, and a search finds them by
+    /// part of a name or the masked id, never by the full number.
+    pub fn the_public_list_follows_the_ledger<B: LedgerStore + DueProcessStore + LogStore>(store: &mut B) {
+        populate(store);
+        let later = day("2027-01-01");
+        assert!(store.public_list(later, None, None, 100, 0).unwrap().is_empty());
+        let crime = Record { behaviour: "intentional-crime".into(), ..record("crime-1", OTHER, "2025-12-01") };
+        store.add_record(&crime, &actor("officer")).unwrap();
+        let listed = store.public_list(later, None, None, 100, 0).unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        let entry = &listed[0];
+        assert_eq!((entry.list.as_str(), entry.name.as_str(), entry.masked_id.as_str()), ("blacklist", "Zhao Lei", "440524********0013"));
+        assert!(entry.entry.starts_with("e-") && !entry.entry.contains(OTHER), "an alias: {}", entry.entry);
+        for search in ["zhao", "Zhao Lei", "440524********0013"] {
+            assert_eq!(store.public_list(later, None, Some(search), 100, 0).unwrap(), listed, "{search}");
+        }
+        assert!(store.public_list(later, None, Some("Li Ming"), 100, 0).unwrap().is_empty());
+        assert!(store.public_list(later, Some("redlist"), None, 100, 0).unwrap().is_empty());
+        assert!(store.public_list(entry.listed_since - time::Duration::days(1), None, None, 100, 0).unwrap().is_empty(), "not yet");
+        match store.public_list(later, None, Some(OTHER), 100, 0) {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "search"),
+            other => panic!("a full number searched: {other:?}"),
+        }
+        store.audit_verify_against(None).unwrap();
+        store.void_record(&RecordId::parse("crime-1").unwrap(), "entered in error", &actor("officer")).unwrap();
+        assert!(store.public_list(later, None, None, 100, 0).unwrap().is_empty(), "a void takes the entry off");
         store.audit_verify_against(None).unwrap();
     }
 
@@ -303,6 +336,7 @@ mod sqlite_backend {
     contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
+        the_public_list_follows_the_ledger,
         checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
 
     #[test]
@@ -321,7 +355,7 @@ mod postgres_backend {
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, checks_are_logged_and_chained,
-        the_log_extends_its_checkpoints);
+        the_log_extends_its_checkpoints, the_public_list_follows_the_ledger);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {
@@ -350,6 +384,29 @@ fn due_process_on_both_backends_writes_the_same_entries() {
     let (on_pg, on_sqlite) = (acts(pg.audit_recent(None, 100).unwrap()), acts(sqlite.audit_recent(None, 100).unwrap()));
     assert_eq!(on_pg.len(), 4, "two records, a dispute filed, a dispute decided: {on_pg:?}");
     assert_eq!(on_pg, on_sqlite);
+}
+
+/// Both backends publish the same lines for the same ledger (each under
+/// aliases keyed by its own secret).
+#[test]
+fn both_backends_publish_the_same_list() {
+    let ((_dir, mut sqlite), (_database, mut pg)) = (sqlite(), postgres());
+    let lines = |store: &mut dyn DueProcessStore| {
+        let mut lines = store.public_list(day("2027-01-01"), None, None, 100, 0).unwrap();
+        lines.iter_mut().for_each(|line| line.entry.clear());
+        lines
+    };
+    fn fill<B: LedgerStore>(store: &mut B) {
+        populate(store);
+        for (id, subject, behaviour) in [("crime-1", OTHER, "intentional-crime"), ("judgment-1", PERSON, "judgment-default")] {
+            store.add_record(&Record { behaviour: behaviour.into(), ..record(id, subject, "2025-12-01") }, &actor("officer")).unwrap();
+        }
+    }
+    fill(&mut sqlite);
+    fill(&mut pg);
+    let published = lines(&mut sqlite);
+    assert!(!published.is_empty());
+    assert_eq!(lines(&mut pg), published);
 }
 
 fn postgres() -> (socred_store::postgres::testing::FreshDatabase, socred_store::PgStore) {

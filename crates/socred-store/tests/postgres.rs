@@ -61,6 +61,8 @@ fn populated_sqlite(dir: &std::path::Path) -> Store {
     store.add_record(&record("tax-1", PERSON, "2025-03-01"), &actor()).unwrap();
     store.add_record(&record("tax-2", PERSON, "2025-04-01"), &actor()).unwrap();
     store.void_record(&RecordId::parse("tax-2").unwrap(), "entered in error", &actor()).unwrap();
+    // A crime: Zhao Lei's tier puts him on the published blacklist.
+    store.add_record(&Record { behaviour: "intentional-crime".into(), ..record("crime-1", OTHER, "2025-12-01") }, &actor()).unwrap();
     let account = NewAccount {
         username: "officer-wang".into(),
         role: Role::Officer,
@@ -206,6 +208,13 @@ fn tampering_with_the_server_database_is_found() {
             "INSERT INTO accounts (id, username, role, services, behaviours, created_at) VALUES (99, 'mallory', 'admin', '[]', '[]', 'now')",
             "account mallory was added outside socred",
         ),
+        // The public list's derived rows are held against the files.
+        ("UPDATE entries SET legal_basis = 'none'", "the derived list entries of subject 440524198001010013 do not follow its file"),
+        ("DELETE FROM entries", "the derived list entries of subject 440524198001010013 do not follow its file"),
+        (
+            "INSERT INTO entries VALUES ('110101199003074514', 'x', 'blacklist', 'a', 'b', true, '2026-01-01', NULL)",
+            "the derived list entries of subject 110101199003074514 do not follow its file",
+        ),
     ];
     for (tamper, expected) in cases {
         let (_dir, database, _sqlite, pg) = carried();
@@ -214,6 +223,23 @@ fn tampering_with_the_server_database_is_found() {
         let reason = broken(&pg);
         assert!(reason.contains(expected), "`{tamper}`: {reason}");
     }
+}
+
+/// The public list is derived: rebuilt from the files, it is what every
+/// write would have made it, and verifies again.
+#[test]
+fn the_public_list_is_rebuilt_from_the_files() {
+    let (_dir, database, mut sqlite, pg) = carried();
+    let later = day("2027-01-01");
+    let published = pg.published(later, None, None, 100, 0).unwrap();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published, sqlite.public_list(later, None, None, 100, 0).unwrap(), "the same secret, the same aliases");
+    sql(&database, "UPDATE entries SET published = false");
+    assert!(pg.published(later, None, None, 100, 0).unwrap().is_empty());
+    broken(&pg);
+    assert_eq!(pg.rebuild_entries().unwrap(), 1);
+    assert_eq!(pg.published(later, None, None, 100, 0).unwrap(), published);
+    pg.audit_verify().unwrap();
 }
 
 #[test]

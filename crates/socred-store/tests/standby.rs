@@ -1,7 +1,8 @@
 //! Reads from a hot standby: the test makes a primary and a streaming
 //! standby of its own (initdb, pg_basebackup, two clusters on free loopback
 //! ports, both stopped and removed at the end), writes through the primary
-//! and reads the file back from the standby, with the lag reported.
+//! and reads the file and the public list back from the standby, with the
+//! lag reported.
 //!
 //! Needs PostgreSQL's server binaries (`postgres::testing::Replicated`).
 
@@ -72,6 +73,30 @@ fn a_write_on_the_primary_is_read_from_the_standby_with_its_lag_reported() {
     assert!(lag.in_recovery, "the read database is a standby");
     assert_eq!(lag.bytes, 0, "replayed up to the primary's position");
     assert!(lag.seconds >= 0.0);
+
+    // The public list is read from the standby too: its derived rows were
+    // written in the write's own transaction, so they replay with it.
+    let later = parse_date("2027-01-01").unwrap();
+    assert!(store.published(later, None, None, 100, 0).unwrap().is_empty());
+    let crime = Record {
+        id: RecordId::parse("crime-1").unwrap(),
+        subject: id,
+        behaviour: "intentional-crime".into(),
+        occurred_on: parse_date("2025-12-01").unwrap(),
+        source: "People's Court".into(),
+        evidence: None,
+    };
+    let written = Instant::now();
+    store.add_record(&crime, &actor()).unwrap();
+    loop {
+        let listed = store.published(later, None, Some("Zhang"), 100, 0).unwrap();
+        if !listed.is_empty() {
+            assert_eq!(listed[0].masked_id, "110101********4514");
+            break;
+        }
+        assert!(written.elapsed() < Duration::from_secs(10), "the standby did not replay the listing in 10 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 
     // The standby refuses writes: a handle opened on it alone cannot write.
     let on_standby = PgStore::open(&standby.url("postgres")).unwrap();

@@ -136,34 +136,49 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
             }
         }
         ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
-            let mut store = open(cli)?;
-            let date = as_of(date, &store)?;
-            if let Some(code) = list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
-                return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
+            match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+                Some(url) => public(&mut crate::postgres::open(cli, url)?, list, search, date, *limit, *offset, *json),
+                None => public(&mut open(cli)?, list, search, date, *limit, *offset, *json),
             }
-            if search.as_deref().is_some_and(|s| s.chars().count() > 128) {
-                return Err(refuse("--search", "at most 128 characters"));
-            }
-            let entries = store.public_list(date, list.as_deref(), search.as_deref(), *limit, *offset)?;
-            if *json {
-                return print_json(&entries);
-            }
-            println!("published lists on {} ({} shown)", format_date(date), entries.len());
-            for entry in entries {
-                println!(
-                    "  {:<9} {:<22} {:<18} since {}  until {}  by {}; {}",
-                    entry.list,
-                    entry.name,
-                    entry.masked_id,
-                    format_date(entry.listed_since),
-                    entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()),
-                    entry.authority,
-                    entry.legal_basis
-                );
-            }
-            Ok(())
         }
     }
+}
+
+/// `list public`: the published lists on a date, as anyone may read them.
+fn public(
+    store: &mut impl CliStore,
+    list: &Option<String>,
+    search: &Option<String>,
+    date: &Option<String>,
+    limit: u32,
+    offset: u32,
+    json: bool,
+) -> Result<()> {
+    let date = as_of(date, store)?;
+    if let Some(code) = list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
+        return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
+    }
+    if search.as_deref().is_some_and(|s| s.chars().count() > 128) {
+        return Err(refuse("--search", "at most 128 characters"));
+    }
+    let entries = store.public_list(date, list.as_deref(), search.as_deref(), limit, offset)?;
+    if json {
+        return print_json(&entries);
+    }
+    println!("published lists on {} ({} shown)", format_date(date), entries.len());
+    for entry in entries {
+        println!(
+            "  {:<9} {:<22} {:<18} since {}  until {}  by {}; {}",
+            entry.list,
+            entry.name,
+            entry.masked_id,
+            format_date(entry.listed_since),
+            entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()),
+            entry.authority,
+            entry.legal_basis
+        );
+    }
+    Ok(())
 }
 
 /// `list show`: an entry on a date, its read logged.
@@ -333,8 +348,14 @@ pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, known_on: &Option<
 }
 
 pub fn queue(cli: &Cli, as_of_text: &Option<String>, overdue_only: bool, json: bool) -> Result<()> {
-    let store = open(cli)?;
-    let date = as_of(as_of_text, &store)?;
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => queue_of(&crate::postgres::open(cli, url)?, as_of_text, overdue_only, json),
+        None => queue_of(&open(cli)?, as_of_text, overdue_only, json),
+    }
+}
+
+fn queue_of(store: &impl CliStore, as_of_text: &Option<String>, overdue_only: bool, json: bool) -> Result<()> {
+    let date = as_of(as_of_text, store)?;
     let mut queue = store.queue(date)?;
     if overdue_only {
         queue.appeals.retain(|q| q.item.overdue);

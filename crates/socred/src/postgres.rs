@@ -10,8 +10,8 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable, token issue|revoke|list, \
-     list propose|serve|withdraw|show|notice, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store, export, serve (checks, summaries, records, voids, list entries, due-process acts, the log; other routes answer 501)";
+     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
+     import-store, export, serve (checks, summaries, records, voids, list entries, due-process acts, the public list, the reviewers' queue, the log; other routes answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -71,8 +71,10 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
                 | ListCommand::Serve { .. }
                 | ListCommand::Withdraw { .. }
                 | ListCommand::Show { .. }
-                | ListCommand::Notice { .. }),
+                | ListCommand::Notice { .. }
+                | ListCommand::Public { .. }),
         } => crate::due::list(cli, command),
+        Command::Queue { as_of, overdue, json } => crate::due::queue(cli, as_of, *overdue, *json),
         Command::Appeal { command } => crate::due::appeal(cli, command),
         Command::Dispute { command } => crate::due::dispute(cli, command),
         Command::Repair { command } => crate::due::repair(cli, command),

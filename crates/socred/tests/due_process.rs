@@ -110,17 +110,12 @@ fn scenario_5_notice_window_and_listing() {
     assert_eq!(env.fingerprint(), before);
 }
 
-// The acts run on both backends; the public list and the reviewers' queue
-// on the embedded store only so far.
+// The acts, the public list and the reviewers' queue run on both backends.
 on_both_backends!(
     appeals_are_decided_by_someone_else_and_second_instance_once,
     withdrawn_proposals_cannot_be_appealed,
     an_upheld_dispute_voids_the_record_and_everything_follows
 );
-
-fn on_sqlite(env: &Env) -> bool {
-    env.database.is_none()
-}
 
 fn appeals_are_decided_by_someone_else_and_second_instance_once(env: Env) {
     let env = defaulter_in(env);
@@ -170,10 +165,8 @@ fn appeals_are_decided_by_someone_else_and_second_instance_once(env: Env) {
         &["appeal", "file", ENTRY, "--grounds", "again", "--on", "2025-02-11", "--appeal-id", "a3"],
         &["ENTRY", "nothing left to appeal"],
     );
-    if on_sqlite(&env) {
-        assert!(env.json(&["list", "public", "--as-of", "2025-02-10"]).as_array().unwrap().is_empty());
-        assert_eq!(env.json(&["list", "public", "--as-of", "2025-02-09"]).as_array().unwrap().len(), 1, "the past stays as it was");
-    }
+    assert!(env.json(&["list", "public", "--as-of", "2025-02-10"]).as_array().unwrap().is_empty());
+    assert_eq!(env.json(&["list", "public", "--as-of", "2025-02-09"]).as_array().unwrap().len(), 1, "the past stays as it was");
     env.ok(&["audit", "verify"]);
 }
 
@@ -280,10 +273,8 @@ fn withdrawn_proposals_cannot_be_appealed(env: Env) {
         ],
     );
     assert_eq!(proposed["id"], "blacklist/p1");
-    if on_sqlite(&env) {
-        let queue = env.json(&["queue", "--as-of", "2025-03-02"]);
-        assert_eq!(queue["proposals"][0]["id"], "blacklist/p1");
-    }
+    let queue = env.json(&["queue", "--as-of", "2025-03-02"]);
+    assert_eq!(queue["proposals"][0]["id"], "blacklist/p1");
     refused_as(&env, PERSON, &["appeal", "file", "blacklist/p1", "--grounds", "x", "--on", "2025-03-02"], &["no notice served"]);
     ok_as(&env, "officer-li", &["list", "serve", "blacklist/p1", "--on", "2025-03-02"]);
     // The same act again is a retry and changes nothing; another officer's second notice is refused.
@@ -317,11 +308,9 @@ fn an_upheld_dispute_voids_the_record_and_everything_follows(env: Env) {
         &["dispute", "file", "jd-1", "--grounds", "again", "--on", "2025-02-02", "--dispute-id", "d2"],
         &["already disputed"],
     );
-    if on_sqlite(&env) {
-        let overdue = env.json(&["queue", "--as-of", "2025-03-10", "--overdue"]);
-        assert_eq!(overdue["disputes"][0]["id"], "d1", "30 days without a decision is reported");
-        assert!(env.json(&["queue", "--as-of", "2025-03-03", "--overdue"])["disputes"].as_array().unwrap().is_empty());
-    }
+    let overdue = env.json(&["queue", "--as-of", "2025-03-10", "--overdue"]);
+    assert_eq!(overdue["disputes"][0]["id"], "d1", "30 days without a decision is reported");
+    assert!(env.json(&["queue", "--as-of", "2025-03-03", "--overdue"])["disputes"].as_array().unwrap().is_empty());
     refused_as(
         &env,
         "clerk-zhou",
@@ -338,9 +327,7 @@ fn an_upheld_dispute_voids_the_record_and_everything_follows(env: Env) {
     assert_eq!((shown["score"].as_i64(), shown["tier"].as_str()), (Some(1000), Some("A")));
     assert_eq!(shown["records"][0]["status"], "void");
     assert_eq!(state(&env, "2025-03-01"), "void");
-    if on_sqlite(&env) {
-        assert!(env.json(&["list", "public", "--as-of", "2025-02-15"]).as_array().unwrap().is_empty(), "as if it never existed");
-    }
+    assert!(env.json(&["list", "public", "--as-of", "2025-02-15"]).as_array().unwrap().is_empty(), "as if it never existed");
     env.ok(&["audit", "verify"]);
 }
 

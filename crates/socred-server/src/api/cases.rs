@@ -222,7 +222,7 @@ pub struct QueueQuery {
 pub async fn queue(State(state): State<AppState>, caller: Caller, Query(query): Query<QueueQuery>) -> ApiResult<axum::Json<Queue>> {
     caller.require(Action::ReadQueue)?;
     let as_of = super::as_of(query.as_of.as_deref(), caller.today())?;
-    let mut queue = state.db.read(move |store| store.queue(as_of)).await?;
+    let mut queue = state.db.queue(as_of).await?;
     if query.overdue {
         queue.appeals.retain(|q| q.item.overdue);
         queue.disputes.retain(|q| q.item.overdue);

@@ -53,16 +53,7 @@ pub async fn public(
     let search = query.search.as_deref().map(socred_store::PublicSearch::parse).transpose();
     let searching = search.map_err(|reason| ApiError::invalid("search", reason))?.flatten().is_some();
     state.limits.public_list(caller.as_ref(), address.0, searching)?;
-    let entries = state
-        .db
-        .read(move |store| {
-            if let Some(list) = query.list.as_deref().filter(|list| store.rulebook().list(list).is_none()) {
-                return Err(socred_store::StoreError::invalid("list", format!("{list:?} is not a list of the rulebook")));
-            }
-            store.published(as_of, query.list.as_deref(), query.search.as_deref(), limit, offset)
-        })
-        .await?;
-    Ok(axum::Json(entries))
+    Ok(axum::Json(state.db.published(as_of, query.list, query.search, limit, offset).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -498,7 +498,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet: checks, subject registration, a subject's summary, explanation and timeline, the audit log, records (one at a time), voids, list entries, due-process acts, the log's checkpoint and verifier key, and metrics are",
+                "this route is not served from PostgreSQL yet: checks, subject registration, a subject's summary, explanation and timeline, the audit log, records (one at a time), voids, list entries, due-process acts, the public list and its searches, the reviewers' queue, the log's checkpoint and verifier key, and metrics are",
             )),
         }
     }
@@ -677,6 +677,37 @@ impl Db {
         match &self.backend {
             Backend::Sqlite => self.read(|store| Ok(store.rulebook().clone())).await,
             Backend::Postgres { store, .. } => Ok(store.rulebook().clone()),
+        }
+    }
+
+    /// The published lists on a date. On SQLite the writer keeps the derived
+    /// entries current after each write; on PostgreSQL every write rewrites
+    /// them in its transaction, and they are read from the standby with `--read-db`.
+    pub async fn published(
+        self: &Arc<Self>,
+        as_of: socred_core::Date,
+        list: Option<String>,
+        search: Option<String>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<socred_store::PublicEntry>, ApiError> {
+        let rulebook = self.rulebook().await?;
+        if let Some(list) = list.as_deref().filter(|list| rulebook.list(list).is_none()) {
+            return Err(StoreError::invalid("list", format!("{list:?} is not a list of the rulebook")).into());
+        }
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await,
+            Backend::Postgres { .. } => {
+                self.on_postgres(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await
+            }
+        }
+    }
+
+    /// What reviewers have to decide on a date (from the standby with `--read-db`).
+    pub async fn queue(self: &Arc<Self>, as_of: socred_core::Date) -> Result<socred_store::Queue, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.queue(as_of)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.queue(as_of)).await,
         }
     }
 

@@ -67,24 +67,19 @@ pub async fn public_lists(
     let list = query.list.clone().filter(|l| !l.is_empty());
     let today = state.today();
     let key = state.log_key.clone();
-    let (rulebook, entries, checkpoint) = match state
-        .db
-        .read({
-            let (search, list) = (search.clone(), list.clone());
-            move |store| {
-                let list = list.filter(|l| store.rulebook().list(l).is_some());
-                // A refused search or a read past the limit shows the form, not the list.
-                let entries = if shown { store.published(today, list.as_deref(), search.as_deref(), 200, 0)? } else { Vec::new() };
-                // The log's heads, signed: anyone may keep them (docs/audit-format.md).
-                let checkpoint = match (&key, shown) {
-                    (Some(key), true) => Some(store.sign_checkpoint(key, &socred_store::wall_clock_rfc3339())?),
-                    _ => None,
-                };
-                Ok((store.rulebook().clone(), entries, checkpoint))
-            }
-        })
-        .await
-    {
+    let read = async {
+        let rulebook = state.db.rulebook().await?;
+        let known_list = list.clone().filter(|l| rulebook.list(l).is_some());
+        // A refused search or a read past the limit shows the form, not the list.
+        let entries = if shown { state.db.published(today, known_list, search.clone(), 200, 0).await? } else { Vec::new() };
+        // The log's heads, signed: anyone may keep them (docs/audit-format.md).
+        let checkpoint = match (key, shown) {
+            (Some(key), true) => Some(state.db.sign_checkpoint(key, socred_store::wall_clock_rfc3339()).await?),
+            _ => None,
+        };
+        Ok::<_, crate::error::ApiError>((rulebook, entries, checkpoint))
+    };
+    let (rulebook, entries, checkpoint) = match read.await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };

@@ -306,7 +306,7 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
         Err(response) => return response,
     };
     let today = caller.today();
-    let queue = match state.db.read(move |store| store.queue(today)).await {
+    let queue = match state.db.queue(today).await {
         Ok(queue) => queue,
         Err(error) => return error.into_response(),
     };

@@ -347,13 +347,31 @@ CREATE TABLE check_subjects (
     PRIMARY KEY (subject, grp)
 ) PARTITION BY HASH (subject);
 
+-- Derived, not ledger: each subject's list entries as the core evaluates
+-- its file (`lists::evaluate` at the end of time), rewritten in the same
+-- transaction as every write that changes the file, so that the public list
+-- and its searches read one table, on the primary or on a standby, and are
+-- never behind the ledger. `audit verify` recomputes it; `import-store`
+-- rebuilds it.
+CREATE TABLE entries (
+    subject      text COLLATE "C" NOT NULL,
+    entry_id     text COLLATE "C" NOT NULL,
+    list         text NOT NULL,
+    authority    text NOT NULL,
+    legal_basis  text NOT NULL,
+    published    boolean NOT NULL,
+    listed_since date,
+    listed_until date,
+    PRIMARY KEY (subject, entry_id)
+) PARTITION BY HASH (subject);
+
 -- Sixteen hash partitions of each subject-owned table: enough to spread one
 -- server's tables over its disks and vacuum them piecewise; Citus shards the
 -- same tables across nodes by the same column (docs/scaling.md).
 DO $$
 DECLARE
     owned text[] := ARRAY['subjects', 'links', 'records', 'voids', 'events', 'rulebook_entries', 'reports', 'report_events',
-                          'pending_records', 'accesses', 'check_subjects'];
+                          'pending_records', 'accesses', 'check_subjects', 'entries'];
     name text;
 BEGIN
     FOREACH name IN ARRAY owned LOOP
@@ -387,3 +405,5 @@ CREATE INDEX pending_records_by_entry ON pending_records (audit_seq, ordinal);
 CREATE INDEX evidence_by_entry ON evidence (audit_seq, ordinal);
 CREATE INDEX partner_batches_by_entry ON partner_batches (audit_seq, ordinal);
 CREATE INDEX accesses_by_seq ON accesses (seq);
+-- The public list: published entries in force on a day, newest first.
+CREATE INDEX entries_listed ON entries (listed_since DESC, entry_id) WHERE published;

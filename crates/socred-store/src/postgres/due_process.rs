@@ -184,3 +184,46 @@ impl PgStore {
         })
     }
 }
+
+/// Subjects with an open case: a filing without its decision, a proposal
+/// without its notice (or withdrawal).
+const OPEN_CASES: &str = "
+SELECT DISTINCT f.subject FROM events f
+WHERE (f.kind = 'appeal-filed' AND NOT EXISTS
+        (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind = 'appeal-decided'))
+   OR (f.kind = 'dispute-filed' AND NOT EXISTS
+        (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind = 'dispute-decided'))
+   OR (f.kind = 'repair-applied' AND NOT EXISTS
+        (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind = 'repair-decided'))
+   OR (f.kind = 'list-proposed' AND NOT EXISTS
+        (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind IN ('notice-served', 'list-withdrawn')))
+LIMIT $1";
+
+impl PgStore {
+    /// What reviewers have to decide on `as_of`, with deadlines (from the
+    /// standby with `--read-db`). A case's events are all in its subject's
+    /// file, so each test of "decided yet?" stays on one shard.
+    pub fn queue(&self, as_of: socred_core::Date) -> Result<crate::Queue> {
+        let mut connection = self.read_connection()?;
+        let mut snapshot =
+            connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let subjects: Vec<String> =
+            snapshot.query(OPEN_CASES, &[&i64::from(crate::MAX_PAGE)])?.iter().map(|row| row.get(0)).collect();
+        let ids: Vec<&str> = subjects.iter().map(String::as_str).collect();
+        let names: std::collections::HashMap<String, String> = snapshot
+            .query("SELECT subject, name FROM subjects WHERE subject = ANY($1)", &[&ids])?
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let (files, unreadable) = self.readable_files_in(&mut snapshot, &ids)?;
+        if let Some((_, reason)) = unreadable.into_iter().next() {
+            return Err(StoreError::Corrupt(reason));
+        }
+        snapshot.commit()?;
+        let files = files
+            .into_iter()
+            .map(|(id, file)| (crate::SubjectRef { id, name: names.get(id.as_str()).cloned().unwrap_or_default() }, file))
+            .collect();
+        Ok(crate::due_process::queue_of(self.rulebook(), files, as_of))
+    }
+}

@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 /// Files read in one statement when the hot data of some subjects is read.
 const FILES_AT_ONCE: usize = 2_000;
 /// The hash partitions of each subject-owned table (`MODULUS 16` in the schema).
-const PARTITIONS: usize = 16;
+pub(super) const PARTITIONS: usize = 16;
 
 impl PgStore {
     /// The hot data of some subjects (all with `None`) as of `today`.
@@ -100,7 +100,7 @@ impl PgStore {
 
     /// Every file in one hash partition of the subject-owned tables; a
     /// subject whose rows do not read is set apart with the reason.
-    fn partition_files(&self, connection: &mut impl postgres::GenericClient, partition: usize) -> Result<Loaded> {
+    pub(super) fn partition_files(&self, connection: &mut impl postgres::GenericClient, partition: usize) -> Result<Loaded> {
         let mut files: HashMap<String, (SubjectId, socred_core::SubjectFile)> = HashMap::new();
         let mut bad: HashMap<String, String> = HashMap::new();
         for row in connection.query(&format!("SELECT subject, reference FROM subjects_p{partition}"), &[])? {

@@ -220,6 +220,7 @@ impl PgStore {
         };
         let rows = EntryRows::new(writer.seq());
         Ok(PgImport {
+            store: self.clone(),
             connection,
             writer,
             rows,
@@ -310,9 +311,13 @@ impl PgStore {
     /// [`PgStore::files`], with the subjects whose stored rows do not read
     /// set apart (id, reason) instead of failing the others.
     pub(crate) fn readable_files(&self, ids: &[&str]) -> Result<Loaded> {
-        let mut connection = self.connection()?;
-        let rows = connection.query(FILES, &[&ids])?;
-        let mut carried = self.carried_over(&mut **connection, ids)?;
+        self.readable_files_in(&mut **self.connection()?, ids)
+    }
+
+    /// [`PgStore::readable_files`] as `client` (a write's transaction) reads them.
+    pub(crate) fn readable_files_in(&self, client: &mut impl postgres::GenericClient, ids: &[&str]) -> Result<Loaded> {
+        let rows = client.query(FILES, &[&ids])?;
+        let mut carried = self.carried_over(client, ids)?;
         let (mut files, mut unreadable) = (Vec::with_capacity(rows.len()), Vec::new());
         for row in rows {
             let subject: &str = row.get(0);
@@ -475,6 +480,8 @@ pub(crate) fn add_record(file: &mut SubjectFile, id: &SubjectId, row: StoredReco
 
 /// A batched write of records to PostgreSQL (see [`PgStore::begin_import`]).
 pub struct PgImport {
+    /// For the files whose list entries the commit rewrites.
+    store: PgStore,
     connection: super::Connection,
     writer: super::log::Writer,
     rows: EntryRows,
@@ -753,7 +760,8 @@ impl PgImport {
         let subject = self.rows.single_subject().map(str::to_string);
         let rows = std::mem::replace(&mut self.rows, EntryRows::new(0));
         let seq = rows.seq;
-        let appended = self.writer.append(&mut **self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows);
+        let appended = super::entries::refresh(&self.store, &mut **self.connection, &rows)
+            .and_then(|()| self.writer.append(&mut **self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows));
         match appended.and_then(|_| Ok(self.connection.batch_execute("COMMIT")?)) {
             Ok(()) => Ok(ImportSummary { audit_seq: Some(seq), ..summary }),
             Err(error) => {

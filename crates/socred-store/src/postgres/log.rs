@@ -162,6 +162,7 @@ impl PgStore {
         (report.accesses, report.accesses_head) = verify_accesses(&mut transaction)?;
         (report.checks, report.check_groups, report.checks_head) = verify_checks(&mut transaction)?;
         (report.accounts, report.tokens) = super::accounts::verify_seals(&mut transaction)?;
+        super::entries::verify(self, &mut transaction)?;
         let now = verified_heads(&mut transaction, &report)?;
         if let Some(earlier) = earlier {
             prove_extends(&mut transaction, &leaves, &now, earlier)?;

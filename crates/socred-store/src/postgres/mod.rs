@@ -12,6 +12,7 @@ mod accounts;
 mod changes;
 mod checks;
 mod due_process;
+mod entries;
 mod export;
 mod hot;
 mod ledger;
@@ -485,6 +486,7 @@ impl PgStore {
             // Nothing to write: the transaction ends without a commit.
             return Ok(value);
         };
+        entries::refresh(self, &mut transaction, &rows)?;
         writer.append(&mut transaction, actor, &entry.action, entry.subject.as_deref(), &entry.detail, rows)?;
         transaction.commit()?;
         Ok(value)

@@ -23,7 +23,7 @@ use crate::restore::{check_heads, each_line, number, read_manifest, refused, tex
 const COPY_RECORDS: usize = 100_000;
 
 /// Every table the migrations create (and `socred_json`), dropped again when a rebuild fails.
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 27] = [
     "meta",
     "changes",
     "audit",
@@ -47,6 +47,7 @@ const TABLES: [&str; 26] = [
     "accesses",
     "check_groups",
     "check_subjects",
+    "entries",
     "sessions",
     "tokens",
     "accounts",
@@ -129,6 +130,7 @@ impl PgStore {
             rebuild(&mut transaction, dir, &manifest)?;
             transaction.commit()?;
             let store = PgStore::open(url)?;
+            store.rebuild_entries()?;
             check_heads(&store.audit_verify()?, &manifest)?;
             if let Some(signed) = signed
                 && *signed != store.log_heads()?

@@ -1,0 +1,222 @@
+//! The published lists on PostgreSQL: the derived `entries` table holds each
+//! subject's list entries as the core evaluates its file. A write rewrites
+//! the entries of the subjects it changed inside its own transaction, so the
+//! table is never behind the ledger, and a standby, which cannot write,
+//! serves the public list and its searches from what it replays.
+
+use postgres::{GenericClient, Transaction};
+use socred_core::{Date, SubjectFile, SubjectId, lists};
+
+use super::hot::PARTITIONS;
+use super::{EntryRows, PgStore};
+use crate::MAX_PAGE;
+use crate::due_process::{PublicEntry, PublicSearch, public_alias};
+use crate::error::{Result, StoreError};
+
+/// Files read in one statement when the entries of changed subjects are rewritten.
+const FILES_AT_ONCE: usize = 2_000;
+/// Entry rows written by one statement.
+const ROWS_AT_ONCE: usize = 10_000;
+
+/// One row of `entries`; ordered as `audit verify` compares them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct EntryRow {
+    subject: String,
+    entry_id: String,
+    list: String,
+    authority: String,
+    legal_basis: String,
+    published: bool,
+    listed_since: Option<Date>,
+    listed_until: Option<Date>,
+}
+
+/// A subject's rows: evaluated at the end of time, every interval as far as
+/// the ledger knows it, so the table does not age and the day is a filter.
+fn rows_of(rulebook: &socred_core::Rulebook, id: &SubjectId, file: &SubjectFile, into: &mut Vec<EntryRow>) {
+    for entry in lists::evaluate(rulebook, *id, file, Date::MAX).entries {
+        into.push(EntryRow {
+            subject: id.as_str().to_string(),
+            entry_id: entry.id.as_str().to_string(),
+            list: entry.list,
+            authority: entry.authority,
+            legal_basis: entry.legal_basis,
+            published: entry.published,
+            listed_since: entry.listed_since,
+            listed_until: entry.listed_until,
+        });
+    }
+}
+
+fn insert(client: &mut impl GenericClient, rows: &[EntryRow]) -> Result<()> {
+    for chunk in rows.chunks(ROWS_AT_ONCE) {
+        let column = |field: fn(&EntryRow) -> &str| chunk.iter().map(field).collect::<Vec<&str>>();
+        let published: Vec<bool> = chunk.iter().map(|row| row.published).collect();
+        let since: Vec<Option<Date>> = chunk.iter().map(|row| row.listed_since).collect();
+        let until: Vec<Option<Date>> = chunk.iter().map(|row| row.listed_until).collect();
+        client.execute(
+            "INSERT INTO entries (subject, entry_id, list, authority, legal_basis, published, listed_since, listed_until)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::date[], $8::date[])",
+            &[
+                &column(|row| &row.subject),
+                &column(|row| &row.entry_id),
+                &column(|row| &row.list),
+                &column(|row| &row.authority),
+                &column(|row| &row.legal_basis),
+                &published,
+                &since,
+                &until,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Inside a write's transaction, before its entry is appended: the entries
+/// of every subject the write changed, from their files as the transaction
+/// reads them. A subject whose file does not read keeps its entries (its
+/// checks and reads fail, and `audit verify` names it).
+pub(crate) fn refresh(store: &PgStore, client: &mut impl GenericClient, changed: &EntryRows) -> Result<()> {
+    if changed.everything {
+        return rebuild_in(store, client).map(drop);
+    }
+    let ids: Vec<&str> = changed.touched.iter().map(String::as_str).collect();
+    for chunk in ids.chunks(FILES_AT_ONCE) {
+        let (files, _unreadable) = store.readable_files_in(client, chunk)?;
+        let readable: Vec<&str> = files.iter().map(|(id, _)| id.as_str()).collect();
+        client.execute("DELETE FROM entries WHERE subject = ANY($1)", &[&readable])?;
+        let mut rows = Vec::new();
+        for (id, file) in &files {
+            rows_of(store.rulebook(), id, file, &mut rows);
+        }
+        insert(client, &rows)?;
+    }
+    Ok(())
+}
+
+/// Every subject's entries again, partition by partition.
+fn rebuild_in(store: &PgStore, client: &mut impl GenericClient) -> Result<u64> {
+    client.execute("DELETE FROM entries", &[])?;
+    let mut written = 0;
+    for partition in 0..PARTITIONS {
+        let (files, _unreadable) = store.partition_files(client, partition)?;
+        let mut rows = Vec::new();
+        for (id, file) in &files {
+            rows_of(store.rulebook(), id, file, &mut rows);
+        }
+        insert(client, &rows)?;
+        written += rows.len() as u64;
+    }
+    Ok(written)
+}
+
+/// The table against the files, in the verifier's snapshot: a row added,
+/// changed or removed by hand, or one a write failed to rewrite, is named by
+/// its subject.
+pub(crate) fn verify(store: &PgStore, transaction: &mut Transaction<'_>) -> Result<u64> {
+    let broken = |what: String| StoreError::AuditBroken(what);
+    let mut verified = 0;
+    for partition in 0..PARTITIONS {
+        let (files, unreadable) = store.partition_files(transaction, partition)?;
+        if let Some((subject, reason)) = unreadable.into_iter().next() {
+            return Err(broken(format!("the file of subject {subject} does not read: {reason}")));
+        }
+        let mut expected = Vec::new();
+        for (id, file) in &files {
+            rows_of(store.rulebook(), id, file, &mut expected);
+        }
+        let mut stored: Vec<EntryRow> = transaction
+            .query(
+                &format!(
+                    "SELECT subject, entry_id, list, authority, legal_basis, published, listed_since, listed_until FROM entries_p{partition}"
+                ),
+                &[],
+            )?
+            .iter()
+            .map(|row| EntryRow {
+                subject: row.get(0),
+                entry_id: row.get(1),
+                list: row.get(2),
+                authority: row.get(3),
+                legal_basis: row.get(4),
+                published: row.get(5),
+                listed_since: row.get(6),
+                listed_until: row.get(7),
+            })
+            .collect();
+        expected.sort_unstable();
+        stored.sort_unstable();
+        if expected != stored {
+            let differs = expected.iter().zip(stored.iter()).find(|(a, b)| a != b).map(|(a, b)| a.subject.clone().min(b.subject.clone()));
+            let subject = differs
+                .or_else(|| expected.get(stored.len()).map(|row| row.subject.clone()))
+                .or_else(|| stored.get(expected.len()).map(|row| row.subject.clone()))
+                .unwrap_or_default();
+            return Err(broken(format!("the derived list entries of subject {subject} do not follow its file")));
+        }
+        verified += stored.len() as u64;
+    }
+    Ok(verified)
+}
+
+impl PgStore {
+    /// Rewrites every subject's list entries from the files, under the log's
+    /// write lock (after `import-store`, or to repair the table). Returns the
+    /// number of entries written.
+    pub fn rebuild_entries(&self) -> Result<u64> {
+        let mut connection = self.connection()?;
+        let mut transaction = connection.transaction()?;
+        super::log::Writer::lock(&mut transaction)?;
+        let written = rebuild_in(self, &mut transaction)?;
+        transaction.commit()?;
+        Ok(written)
+    }
+
+    /// The published list on a date: listed, published entries only, from the
+    /// standby with `--read-db`. Search matches part of a name (ignoring case)
+    /// or a whole masked id, never a full identity number (see [`PublicSearch`]).
+    pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| StoreError::invalid("search", reason))?.flatten();
+        let (name_pattern, masked) = match &search {
+            None => (None, None),
+            Some(PublicSearch::Name(name)) => {
+                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
+            }
+            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked.clone())),
+        };
+        let mut connection = self.read_connection()?;
+        let secret: String = connection
+            .query_opt("SELECT value FROM meta WHERE key = 'secret'", &[])?
+            .map(|row| row.get(0))
+            .ok_or_else(|| StoreError::Corrupt("the store has no secret (meta key 'secret')".into()))?;
+        let rows = connection.query(
+            "SELECT e.entry_id, e.list, s.subject, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
+             FROM entries e JOIN subjects s ON s.subject = e.subject
+             WHERE e.published AND e.listed_since <= $1 AND (e.listed_until IS NULL OR e.listed_until > $1)
+               AND ($2::text IS NULL OR e.list = $2)
+               AND ($3::text IS NULL OR s.name ILIKE $3 ESCAPE '\\')
+               AND ($4::text IS NULL OR (left(s.subject, 6) = left($4, 6) AND substr(s.subject, 15) = substr($4, 15)))
+             ORDER BY e.listed_since DESC, e.entry_id LIMIT $5 OFFSET $6",
+            &[&as_of, &list, &name_pattern, &masked, &i64::from(limit.min(MAX_PAGE)), &i64::from(offset)],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (entry, list, id): (&str, String, &str) = (row.get(0), row.get(1), row.get(2));
+            let id = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(format!("stored subject {id:?}: {e}")))?;
+            let list_title = self.rulebook().list(&list).map(|l| l.title.clone()).unwrap_or_else(|| list.clone());
+            out.push(PublicEntry {
+                // An alias, never the entry id: that names a record or case id.
+                entry: public_alias(&secret, entry),
+                list,
+                list_title,
+                name: row.get(3),
+                masked_id: id.masked(),
+                authority: row.get(4),
+                legal_basis: row.get(5),
+                listed_since: row.get(6),
+                listed_until: row.get(7),
+            });
+        }
+        Ok(out)
+    }
+}
