@@ -103,12 +103,12 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         let hash = secret_hash(secret);
         let now = now_unix();
         let lookup = hash.clone();
-        let session = state.db.read(move |store| store.session(&lookup, now, SESSION_IDLE_MINUTES * 60)).await?;
+        let session = state.db.reading(move |store| store.session(&lookup, now, SESSION_IDLE_MINUTES * 60)).await?;
         if let Some((account, csrf, last_seen)) = session {
             if now - last_seen >= SESSION_TOUCH_SECONDS {
                 let db = state.db.clone();
                 tokio::spawn(async move {
-                    let _ = db.write(move |store| store.touch_session(&hash, now)).await;
+                    let _ = db.ledger_write(move |store| store.touch_session(&hash, now)).await;
                 });
             }
             // The cookie travels with every request the browser makes: an API

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{OTHER, PERSON, TestServer};
+use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -20,9 +20,8 @@ fn today() -> socred_core::Date {
     .day
 }
 
-#[tokio::test]
-async fn providers_decide_for_today_only() {
-    let mut server = TestServer::start_live().await;
+async fn providers_decide_for_today_only(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let before = server.fingerprint();
     for day in [today() - time::Duration::days(1), today() + time::Duration::days(30), socred_core::parse_date("1900-01-01").unwrap()] {
         let (status, refused) = server
@@ -59,9 +58,8 @@ async fn providers_decide_for_today_only() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn evidence_uploads_have_a_daily_quota_per_account() {
-    let mut server = TestServer::start_live().await;
+async fn evidence_uploads_have_a_daily_quota_per_account(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let mut statuses = Vec::new();
     for index in 0..21 {
         let response = server
@@ -95,9 +93,8 @@ async fn evidence_uploads_have_a_daily_quota_per_account() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_partner_feed_moves_a_score_only_so_far_in_a_day() {
-    let mut server = TestServer::start_live().await;
+async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let (status, created) = server
         .call(
             Some(Role::Admin),
@@ -155,3 +152,13 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day() {
     assert_eq!(fourth["accepted"].as_u64(), Some(3), "{fourth}");
     server.stop().await;
 }
+
+on_both_backends!(
+    providers_decide_for_today_only
+);
+
+// Evidence and partner feeds are not served from PostgreSQL yet.
+on_sqlite_only!(
+    evidence_uploads_have_a_daily_quota_per_account,
+    a_partner_feed_moves_a_score_only_so_far_in_a_day
+);

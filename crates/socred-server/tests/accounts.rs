@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{PASSWORD, TestServer};
+use common::{Backend, PASSWORD, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -44,9 +44,8 @@ async fn audit_actions(server: &TestServer) -> Vec<(String, String)> {
     entries.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().to_string(), e["detail"].to_string())).collect()
 }
 
-#[tokio::test]
-async fn guessing_a_password_locks_the_account_and_every_attempt_is_audited() {
-    let mut server = TestServer::start_live().await;
+async fn guessing_a_password_locks_the_account_and_every_attempt_is_audited(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let browser = jar();
     for attempt in 0..5 {
         let (location, flash) = sign_in(&server, &browser, "officer-2", "a wrong password here", "").await;
@@ -83,9 +82,8 @@ async fn guessing_a_password_locks_the_account_and_every_attempt_is_audited() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn weak_passwords_are_refused_and_nothing_is_stored() {
-    let mut server = TestServer::start_live().await;
+async fn weak_passwords_are_refused_and_nothing_is_stored(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let before = server.fingerprint();
     for (password, reason) in
         [("short pass", "at least 12"), ("password1234", "common"), ("Auditor-Two!", "username"), ("zzzzzzzzzzzzzzzz", "repeated")]
@@ -105,9 +103,8 @@ async fn weak_passwords_are_refused_and_nothing_is_stored() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn disabling_an_account_or_changing_its_password_ends_its_sessions_and_tokens_work_no_more() {
-    let mut server = TestServer::start_live().await;
+async fn disabling_an_account_or_changing_its_password_ends_its_sessions_and_tokens_work_no_more(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let officer_token = server.token_for("officer-2");
     let browser = jar();
     assert_eq!(sign_in(&server, &browser, "officer-2", PASSWORD, "").await.0, "/officer");
@@ -161,9 +158,8 @@ async fn disabling_an_account_or_changing_its_password_ends_its_sessions_and_tok
     server.stop().await;
 }
 
-#[tokio::test]
-async fn tokens_expire_and_a_session_cookie_alone_changes_nothing_through_the_api() {
-    let mut server = TestServer::start_live().await;
+async fn tokens_expire_and_a_session_cookie_alone_changes_nothing_through_the_api(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     for days in [0, 366] {
         let (status, refused) =
             server.call(Some(Role::Auditor), "POST", "/api/v1/tokens", Some(json!({"label": "x", "expires_in_days": days}))).await;
@@ -194,9 +190,8 @@ async fn tokens_expire_and_a_session_cookie_alone_changes_nothing_through_the_ap
     server.stop().await;
 }
 
-#[tokio::test]
-async fn staff_sign_in_with_a_second_factor_once_enrolled_and_a_code_works_once() {
-    let mut server = TestServer::start_live().await;
+async fn staff_sign_in_with_a_second_factor_once_enrolled_and_a_code_works_once(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let (status, refused) = server.call(Some(Role::Subject), "POST", "/api/v1/me/second-factor", None).await;
     assert_eq!(status, 403, "{refused}");
     let (status, enrolment) = server.call(Some(Role::Reviewer), "POST", "/api/v1/me/second-factor", None).await;
@@ -229,3 +224,11 @@ async fn staff_sign_in_with_a_second_factor_once_enrolled_and_a_code_works_once(
     assert_eq!(sign_in(&server, &jar(), "reviewer-1", PASSWORD, "").await.0, "/reviewer");
     server.stop().await;
 }
+
+on_both_backends!(
+    guessing_a_password_locks_the_account_and_every_attempt_is_audited,
+    weak_passwords_are_refused_and_nothing_is_stored,
+    disabling_an_account_or_changing_its_password_ends_its_sessions_and_tokens_work_no_more,
+    tokens_expire_and_a_session_cookie_alone_changes_nothing_through_the_api,
+    staff_sign_in_with_a_second_factor_once_enrolled_and_a_code_works_once
+);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{GUARDIAN, ORG, PERSON, TestServer};
+use common::{Backend, GUARDIAN, ORG, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 use socred_core::date::{add_days, format_date};
@@ -43,12 +43,11 @@ async fn decision_on(server: &TestServer, subject: &str, service: &str, day: soc
 }
 
 fn today(server: &TestServer) -> socred_core::Date {
-    socred_store::Store::open_read_only(&server.db).unwrap().clock().today()
+    server.today()
 }
 
-#[tokio::test]
-async fn a_client_never_dates_an_act() {
-    let mut server = TestServer::start_live().await;
+async fn a_client_never_dates_an_act(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let before = server.fingerprint();
     // Every act that took `on` refuses it, whatever the date: back-dated, future, absurd.
     let subject = server.token(Role::Subject).to_string();
@@ -111,9 +110,8 @@ async fn a_client_never_dates_an_act() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_proposal_is_noticed_when_served_and_listed_only_after_its_window() {
-    let mut server = TestServer::start_live().await;
+async fn a_proposal_is_noticed_when_served_and_listed_only_after_its_window(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let today = today(&server);
     let (status, proposed) = server
         .call(
@@ -136,9 +134,8 @@ async fn a_proposal_is_noticed_when_served_and_listed_only_after_its_window() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_partners_past_dated_batch_about_a_child_is_noticed_today() {
-    let mut server = TestServer::start_live().await;
+async fn a_partners_past_dated_batch_about_a_child_is_noticed_today(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let today = today(&server);
     let child = socred_core::id::synthetic_person(110101, time::macros::date!(2015 - 06 - 01), 20).to_string();
     let (status, _) = server
@@ -222,9 +219,8 @@ async fn a_partners_past_dated_batch_about_a_child_is_noticed_today() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn absurd_dates_are_refused_and_the_server_keeps_working() {
-    let mut server = TestServer::start_live().await;
+async fn absurd_dates_are_refused_and_the_server_keeps_working(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let airline = provider(&server, "airline", &["civil-aviation"]).await;
     let before = server.fingerprint();
     for at in ["9999-12-31", "2999-12-31", "1800-01-01", "0000-01-01", "2025-02-29"] {
@@ -272,7 +268,7 @@ async fn absurd_dates_are_refused_and_the_server_keeps_working() {
     assert_eq!(status, 201);
     check(&server, &airline, PERSON, "civil-aviation", &format_date(today(&server))).await;
     server.stop().await;
-    assert!(socred_store::Store::open_read_only(&server.db).unwrap().checks_of(&PERSON.parse().unwrap()).unwrap().len() == 1);
+    assert_eq!(server.checks_logged_about(PERSON), 1);
 }
 
 #[tokio::test]
@@ -315,3 +311,14 @@ async fn every_page_of_a_replay_store_says_so_and_no_page_of_a_live_one_does() {
     }
     replay.stop().await;
 }
+
+on_both_backends!(
+    a_client_never_dates_an_act,
+    a_proposal_is_noticed_when_served_and_listed_only_after_its_window,
+    absurd_dates_are_refused_and_the_server_keeps_working
+);
+
+// Partner feeds are not served from PostgreSQL yet.
+on_sqlite_only!(
+    a_partners_past_dated_batch_about_a_child_is_noticed_today
+);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{GUARDIAN, OTHER, PERSON, TestServer};
+use common::{Backend, GUARDIAN, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -24,9 +24,8 @@ async fn staff_account(server: &TestServer, username: &str, role: &str, person: 
     server.token_for(username)
 }
 
-#[tokio::test]
-async fn a_reviewer_who_is_the_person_or_linked_to_them_decides_nothing_of_theirs() {
-    let mut server = TestServer::start_live().await;
+async fn a_reviewer_who_is_the_person_or_linked_to_them_decides_nothing_of_theirs(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let (status, dispute) =
         server.call(Some(Role::Subject), "POST", "/api/v1/disputes", Some(json!({"record": "tax-1", "grounds": "not me"}))).await;
     assert_eq!(status, 201, "{dispute}");
@@ -53,9 +52,8 @@ async fn a_reviewer_who_is_the_person_or_linked_to_them_decides_nothing_of_their
     server.stop().await;
 }
 
-#[tokio::test]
-async fn one_subject_account_per_person_and_the_person_sees_each_account_that_names_them() {
-    let mut server = TestServer::start_live().await;
+async fn one_subject_account_per_person_and_the_person_sees_each_account_that_names_them(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let before = server.fingerprint();
     // subject-1 already is Li Ming's account: a second would read his file unlogged.
     let (status, refused) = server
@@ -77,3 +75,8 @@ async fn one_subject_account_per_person_and_the_person_sees_each_account_that_na
     );
     server.stop().await;
 }
+
+on_both_backends!(
+    a_reviewer_who_is_the_person_or_linked_to_them_decides_nothing_of_theirs,
+    one_subject_account_per_person_and_the_person_sees_each_account_that_names_them
+);

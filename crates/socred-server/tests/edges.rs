@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::TestServer;
+use common::{Backend, TestServer};
 use socred_auth::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -55,9 +55,8 @@ async fn slow_and_idle_connections_are_closed() {
     server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn unknown_routes_and_methods_answer_in_the_documented_shape() {
-    let mut server = TestServer::start_live().await;
+async fn unknown_routes_and_methods_answer_in_the_documented_shape(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let (status, body) = server.call(Some(Role::Auditor), "GET", "/api/v1/no-such-thing", None).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
     let (status, body) = server.call(None, "DELETE", "/api/v1/rulebook", None).await;
@@ -80,3 +79,7 @@ async fn unknown_routes_and_methods_answer_in_the_documented_shape() {
     assert_eq!(response.headers()["location"], "/me/reports");
     server.stop().await;
 }
+
+on_both_backends!(
+    unknown_routes_and_methods_answer_in_the_documented_shape
+);

@@ -3,14 +3,13 @@
 
 mod common;
 
-use common::{OTHER, PERSON, TestServer, log_key};
+use common::{Backend, OTHER, PERSON, TestServer, log_key};
 use socred_auth::Role;
 use socred_store::audit::InclusionProof;
 use socred_store::audit::checkpoint::heads_of;
 
-#[tokio::test]
-async fn the_checkpoint_is_public_signed_and_extended_by_later_writes() {
-    let server = TestServer::start().await;
+async fn the_checkpoint_is_public_signed_and_extended_by_later_writes(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let (status, note) = server.call(None, "GET", "/api/v1/log/checkpoint", None).await;
     assert_eq!(status, 200);
     let note = note.as_str().unwrap().to_string();
@@ -30,9 +29,8 @@ async fn the_checkpoint_is_public_signed_and_extended_by_later_writes() {
     assert!(page.contains("The log&#39;s signed checkpoint") || page.contains("The log's signed checkpoint"), "the public page shows it");
 }
 
-#[tokio::test]
-async fn a_subject_proves_a_record_of_their_own_file_and_nothing_of_anyone_else() {
-    let server = TestServer::start().await;
+async fn a_subject_proves_a_record_of_their_own_file_and_nothing_of_anyone_else(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let (status, proof) = server.call(Some(Role::Subject), "GET", "/api/v1/log/proof?record=tax-1", None).await;
     assert_eq!(status, 200, "{proof}");
     let parsed: InclusionProof = serde_json::from_value(proof.clone()).unwrap();
@@ -62,9 +60,8 @@ async fn a_subject_proves_a_record_of_their_own_file_and_nothing_of_anyone_else(
     assert!(accesses.iter().any(|a| a["purpose"] == "inclusion proof"), "{accesses:?}");
 }
 
-#[tokio::test]
-async fn proof_requests_with_garbage_are_refused_by_name() {
-    let server = TestServer::start().await;
+async fn proof_requests_with_garbage_are_refused_by_name(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     for (query, field) in [("", "record"), ("?record=", "record"), ("?record=a&case=b", "record"), ("?case=x&event=", "event")] {
         let (status, body) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/log/proof{query}"), None).await;
         assert_eq!(status, 422, "{query}: {body}");
@@ -76,3 +73,13 @@ async fn proof_requests_with_garbage_are_refused_by_name() {
     let (status, _) = server.call(None, "POST", "/api/v1/log/proof/verify", Some(serde_json::json!({"format": 1}))).await;
     assert_eq!(status, 422);
 }
+
+on_both_backends!(
+    proof_requests_with_garbage_are_refused_by_name
+);
+
+// Proofs are not served from PostgreSQL yet, and the checkpoint test reads the SQLite store directly.
+on_sqlite_only!(
+    the_checkpoint_is_public_signed_and_extended_by_later_writes,
+    a_subject_proves_a_record_of_their_own_file_and_nothing_of_anyone_else
+);

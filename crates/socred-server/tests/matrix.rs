@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ORG, OTHER, PERSON, TestServer};
+use common::{Backend, ORG, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -217,9 +217,26 @@ fn routes() -> Vec<Route> {
     ]
 }
 
-#[tokio::test]
-async fn every_route_for_every_role() {
-    let mut server = TestServer::start().await;
+/// Routes a server on PostgreSQL does not serve yet: they answer 501 there
+/// (after the same authentication and role checks), and nothing else may.
+fn not_yet_on_postgres(path: &str) -> bool {
+    [
+        "/api/v1/evidence",
+        "/api/v1/reports",
+        "/api/v1/partners",
+        "/api/v1/log/proof",
+        "/reviewer/annual",
+        "/me/reports",
+        "/reviewer/reports",
+        "/reviewer/metrics",
+        "/partner",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+}
+
+async fn every_route_for_every_role(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
     let mut failures = Vec::new();
     for route in routes() {
         let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)).collect();
@@ -232,6 +249,9 @@ async fn every_route_for_every_role() {
                 (Some(_), Some(_)) => "403",
             };
             let ok = match expected {
+                "allowed" if backend == Backend::Postgres && not_yet_on_postgres(route.template) => {
+                    status == 501 || status < 500 && !matches!(status, 401 | 403)
+                }
                 "allowed" => !matches!(status, 401 | 403) && status < 500,
                 "401" => status == 401,
                 _ => status == 403,
@@ -258,9 +278,8 @@ async fn every_route_for_every_role() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn pages_by_role() {
-    let mut server = TestServer::start().await;
+async fn pages_by_role(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
     for (path, role) in [
         ("/me", Role::Subject),
         ("/officer", Role::Officer),
@@ -277,7 +296,11 @@ async fn pages_by_role() {
         assert_eq!(anonymous.headers()["location"], "/login");
         for other in Role::ALL {
             let response = server.client.get(server.url(path)).bearer_auth(server.token(other)).send().await.unwrap();
-            let expected = if other == role { 200 } else { 403 };
+            let expected = match other == role {
+                true if backend == Backend::Postgres && not_yet_on_postgres(path) => 501,
+                true => 200,
+                false => 403,
+            };
             assert_eq!(response.status().as_u16(), expected, "{path} as {other}");
         }
     }
@@ -286,3 +309,5 @@ async fn pages_by_role() {
     }
     server.stop().await;
 }
+
+on_both_backends!(every_route_for_every_role, pages_by_role);

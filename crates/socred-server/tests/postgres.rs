@@ -239,7 +239,7 @@ async fn a_server_on_postgres_says_what_it_does_not_serve_yet_and_reports_its_la
     let setup = tokio::task::spawn_blocking(setup).await.unwrap();
     let server = serve(&setup.url).await;
     let client = reqwest::Client::new();
-    let response = client.get(format!("{}/api/v1/subjects/{PERSON}/file", server.url())).bearer_auth(&setup.officer).send().await.unwrap();
+    let response = client.get(format!("{}/api/v1/reports", server.url())).bearer_auth(&setup.reviewer).send().await.unwrap();
     assert_eq!(response.status(), 501);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_implemented");

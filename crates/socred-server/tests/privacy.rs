@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{OTHER, PERSON, TestServer};
+use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -23,9 +23,8 @@ fn full_numbers_in(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_public_list_names_no_full_number_and_is_no_oracle() {
-    let mut server = TestServer::start_live().await;
+async fn the_public_list_names_no_full_number_and_is_no_oracle(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let today = socred_core::date::Moment::from(time::OffsetDateTime::now_utc()).day;
     // A crime puts Zhao Lei in tier D: a tier-triggered blacklist entry.
     let (status, body) = server
@@ -91,9 +90,8 @@ async fn the_public_list_names_no_full_number_and_is_no_oracle() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_taken_record_id_says_only_that_it_is_taken() {
-    let mut server = TestServer::start_live().await;
+async fn a_taken_record_id_says_only_that_it_is_taken(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let before = server.fingerprint();
     // tax-1 is Li Ming's record; an officer guessing at ids learns nothing of him.
     let guess = json!({"subject": OTHER, "behaviour": "jaywalking", "at": date_text(server.tax_on), "id": "tax-1"});
@@ -123,9 +121,8 @@ async fn a_taken_record_id_says_only_that_it_is_taken() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn staff_listings_reach_the_subjects_access_log() {
-    let mut server = TestServer::start_live().await;
+async fn staff_listings_reach_the_subjects_access_log(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     let (status, found) = server.call(Some(Role::Officer), "GET", "/api/v1/subjects?search=Zhao", None).await;
     assert_eq!(status, 200, "{found}");
     assert!(found.to_string().contains(OTHER));
@@ -152,9 +149,8 @@ async fn staff_listings_reach_the_subjects_access_log() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn personal_answers_are_not_cached_and_metrics_are_not_public() {
-    let mut server = TestServer::start_live().await;
+async fn personal_answers_are_not_cached_and_metrics_are_not_public(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
     for path in [format!("/api/v1/subjects/{PERSON}"), "/api/v1/me".to_string()] {
         let response = server.client.get(server.url(&path)).bearer_auth(server.token(Role::Subject)).send().await.unwrap();
         assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
@@ -168,3 +164,10 @@ async fn personal_answers_are_not_cached_and_metrics_are_not_public() {
     assert_eq!(metrics.status().as_u16(), 200);
     server.stop().await;
 }
+
+on_both_backends!(
+    the_public_list_names_no_full_number_and_is_no_oracle,
+    a_taken_record_id_says_only_that_it_is_taken,
+    staff_listings_reach_the_subjects_access_log,
+    personal_answers_are_not_cached_and_metrics_are_not_public
+);

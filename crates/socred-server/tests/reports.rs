@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{OTHER, PERSON, TestServer};
+use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -46,9 +46,8 @@ async fn score(server: &TestServer, subject: &str) -> i64 {
     body["score"].as_i64().unwrap()
 }
 
-#[tokio::test]
-async fn a_report_from_filing_to_verification() {
-    let mut server = TestServer::start().await;
+async fn a_report_from_filing_to_verification(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
     let citizen = server.token(Role::Subject).to_string();
     let reported = server.token_for("subject-2");
     let reviewer = server.token(Role::Reviewer).to_string();
@@ -120,9 +119,8 @@ async fn a_report_from_filing_to_verification() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn reports_are_rate_limited_and_refuse_garbage() {
-    let mut server = TestServer::start().await;
+async fn reports_are_rate_limited_and_refuse_garbage(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
     let citizen = server.token(Role::Subject).to_string();
     let fingerprint = server.fingerprint();
     for (body, field) in [
@@ -194,9 +192,8 @@ async fn push(server: &TestServer, token: &str, query: &str, body: &str) -> (u16
     (status, response.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn partner_feeds() {
-    let mut server = TestServer::start().await;
+async fn partner_feeds(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
     let partner = account(
         &server,
         json!({"username": "bikes", "role": "partner", "authority": "Hello Bike Co.", "behaviours": ["unpaid-shared-bike-ride", "overdue-consumer-loan"]}),
@@ -264,3 +261,10 @@ async fn partner_feeds() {
     assert!(metrics.contains("socred_partner_rejection_rate{partner=\"bikes\"}"), "{metrics}");
     server.stop().await;
 }
+
+// Reports, evidence and partner feeds are not served from PostgreSQL yet.
+on_sqlite_only!(
+    a_report_from_filing_to_verification,
+    reports_are_rate_limited_and_refuse_garbage,
+    partner_feeds
+);

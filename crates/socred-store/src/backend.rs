@@ -13,14 +13,18 @@
 use std::path::Path;
 
 use socred_auth::Account;
+use socred_core::assess::{Assessment, TimelinePoint};
+use socred_core::decide::Decision;
+use socred_core::lists::DueProcessView;
 use socred_core::{Date, SubjectId};
 use socred_core::process::Event;
 use socred_core::record::{Record, RecordId, SubjectFile};
 use socred_log::SigningKey;
 
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
+use crate::postgres::PgImport;
 use crate::{
-    ActOutcome, Actor, AuditEntry, PublicEntry, Queue, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
+    Access, ActOutcome, Actor, AuditEntry, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
     ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
 };
 
@@ -32,6 +36,64 @@ pub trait LedgerStore {
     fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome>;
     fn file(&self, id: &SubjectId) -> Result<SubjectFile>;
     fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// A batch of records written atomically under one audit entry: nothing is
+/// visible until `commit`, and `rollback` (or dropping it) writes nothing.
+pub trait RecordBatch {
+    /// What happened to each record, in order (a rejection names its field).
+    fn push(&mut self, records: &[Record]) -> Result<Vec<RowOutcome>>;
+    /// Inserted, duplicates, rejected so far.
+    fn counts(&self) -> (u64, u64, u64);
+    fn commit(self: Box<Self>, detail: serde_json::Value) -> Result<ImportSummary>;
+    fn rollback(self: Box<Self>);
+}
+
+/// Record batches: the API's `records/batch` on either backend.
+pub trait BatchStore {
+    fn begin_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn RecordBatch + '_>>;
+}
+
+impl RecordBatch for ImportSession<'_> {
+    fn push(&mut self, records: &[Record]) -> Result<Vec<RowOutcome>> {
+        records.iter().map(|record| ImportSession::push(self, record)).collect()
+    }
+    fn counts(&self) -> (u64, u64, u64) {
+        ImportSession::counts(self)
+    }
+    fn commit(self: Box<Self>, detail: serde_json::Value) -> Result<ImportSummary> {
+        ImportSession::commit(*self, detail)
+    }
+    fn rollback(self: Box<Self>) {
+        ImportSession::rollback(*self)
+    }
+}
+
+impl RecordBatch for PgImport {
+    fn push(&mut self, records: &[Record]) -> Result<Vec<RowOutcome>> {
+        PgImport::push(self, records)
+    }
+    fn counts(&self) -> (u64, u64, u64) {
+        PgImport::counts(self)
+    }
+    fn commit(self: Box<Self>, detail: serde_json::Value) -> Result<ImportSummary> {
+        PgImport::commit(*self, detail)
+    }
+    fn rollback(self: Box<Self>) {
+        PgImport::rollback(*self)
+    }
+}
+
+impl BatchStore for Store {
+    fn begin_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn RecordBatch + '_>> {
+        Ok(Box::new(Store::begin_import(self, actor, action)?))
+    }
+}
+
+impl BatchStore for PgStore {
+    fn begin_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn RecordBatch + '_>> {
+        Ok(Box::new(PgStore::begin_import(self, actor, action)?))
+    }
 }
 
 /// Due process: notices, appeals, disputes, repairs.
@@ -72,6 +134,45 @@ pub trait AccountStore {
     fn revoke_token(&mut self, token: i64, owner: Option<i64>, actor: &Actor) -> Result<()>;
     fn set_password(&mut self, username: &str, password_hash: &str, actor: &Actor) -> Result<()>;
     fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()>;
+    fn accounts(&self) -> Result<Vec<Account>>;
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>>;
+}
+
+/// Reads of a subject's file for people (staff, the subject), each a
+/// function of the ledger; on PostgreSQL from the standby with `--read-db`.
+pub trait FileReads {
+    fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>>;
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment>;
+    fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<TimelinePoint>>;
+    fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView>;
+    fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>>;
+    /// Subjects whose identifier starts with `text` or whose name contains it.
+    fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>>;
+    /// A record by id, with its void reason if voided.
+    fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>>;
+    /// Every logged read of a subject's file.
+    fn accesses(&self, subject: &SubjectId) -> Result<Vec<Access>>;
+    /// The verified public reports about a subject, newest first.
+    fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>>;
+    /// The public reports a subject filed, newest first.
+    fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>>;
+}
+
+/// Signing in: the backoff of failed attempts (each on the log), browser
+/// sessions, and the TOTP second factor. Sessions are live rows, read from
+/// the primary: a session ended on one server is ended on all.
+pub trait SignInStore {
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
+    fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<SignInRecorded>;
+    fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()>;
+    /// The account, CSRF token and last use of a live session.
+    fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>>;
+    fn touch_session(&mut self, secret_hash: &str, now_unix: i64) -> Result<()>;
+    fn end_session(&mut self, secret_hash: &str) -> Result<()>;
+    fn begin_second_factor(&mut self, account: i64, secret: &str, actor: &Actor) -> Result<()>;
+    fn pending_second_factor(&self, account: i64) -> Result<Option<String>>;
+    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()>;
+    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()>;
 }
 
 /// Public reports and their evidence.
@@ -171,6 +272,45 @@ impl AccountStore for Store {
     }
     fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
         Store::set_disabled(self, username, disabled, actor)
+    }
+    fn accounts(&self) -> Result<Vec<Account>> {
+        Store::accounts(self)
+    }
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
+        Store::tokens_of(self, account)
+    }
+}
+
+impl SignInStore for Store {
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        Store::credentials(self, username)
+    }
+    fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<SignInRecorded> {
+        Store::record_sign_in(self, username, address, outcome, actor)
+    }
+    fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
+        Store::create_session(self, account, secret_hash, csrf, now_unix, expires_unix)
+    }
+    fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>> {
+        Store::session(self, secret_hash, now_unix, idle_seconds)
+    }
+    fn touch_session(&mut self, secret_hash: &str, now_unix: i64) -> Result<()> {
+        Store::touch_session(self, secret_hash, now_unix)
+    }
+    fn end_session(&mut self, secret_hash: &str) -> Result<()> {
+        Store::end_session(self, secret_hash)
+    }
+    fn begin_second_factor(&mut self, account: i64, secret: &str, actor: &Actor) -> Result<()> {
+        Store::begin_second_factor(self, account, secret, actor)
+    }
+    fn pending_second_factor(&self, account: i64) -> Result<Option<String>> {
+        Store::pending_second_factor(self, account)
+    }
+    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
+        Store::confirm_second_factor(self, account, step, actor)
+    }
+    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()> {
+        Store::remove_second_factor(self, username, actor)
     }
 }
 
@@ -273,6 +413,45 @@ impl AccountStore for PgStore {
     fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
         PgStore::set_disabled(self, username, disabled, actor)
     }
+    fn accounts(&self) -> Result<Vec<Account>> {
+        PgStore::accounts(self)
+    }
+    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
+        PgStore::tokens_of(self, account)
+    }
+}
+
+impl SignInStore for PgStore {
+    fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        PgStore::credentials(self, username)
+    }
+    fn record_sign_in(&mut self, username: &str, address: &str, outcome: &SignIn, actor: &Actor) -> Result<SignInRecorded> {
+        PgStore::record_sign_in(self, username, address, outcome, actor)
+    }
+    fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
+        PgStore::create_session(self, account, secret_hash, csrf, now_unix, expires_unix)
+    }
+    fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>> {
+        PgStore::session(self, secret_hash, now_unix, idle_seconds)
+    }
+    fn touch_session(&mut self, secret_hash: &str, now_unix: i64) -> Result<()> {
+        PgStore::touch_session(self, secret_hash, now_unix)
+    }
+    fn end_session(&mut self, secret_hash: &str) -> Result<()> {
+        PgStore::end_session(self, secret_hash)
+    }
+    fn begin_second_factor(&mut self, account: i64, secret: &str, actor: &Actor) -> Result<()> {
+        PgStore::begin_second_factor(self, account, secret, actor)
+    }
+    fn pending_second_factor(&self, account: i64) -> Result<Option<String>> {
+        PgStore::pending_second_factor(self, account)
+    }
+    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
+        PgStore::confirm_second_factor(self, account, step, actor)
+    }
+    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()> {
+        PgStore::remove_second_factor(self, username, actor)
+    }
 }
 
 impl CheckStore for PgStore {
@@ -281,5 +460,71 @@ impl CheckStore for PgStore {
     }
     fn checks_of(&self, id: &SubjectId) -> Result<Vec<CheckEntry>> {
         PgStore::checks_of(self, id)
+    }
+}
+
+impl FileReads for Store {
+    fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
+        Store::subject(self, id)
+    }
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {
+        Store::assessment(self, id, as_of)
+    }
+    fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<TimelinePoint>> {
+        Store::timeline(self, id, from, until)
+    }
+    fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView> {
+        Store::due_process(self, id, as_of)
+    }
+    fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>> {
+        Store::decide_all(self, id, as_of)
+    }
+    fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
+        Store::search_subjects(self, text, limit)
+    }
+    fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>> {
+        Store::record(self, record_id)
+    }
+    fn accesses(&self, subject: &SubjectId) -> Result<Vec<Access>> {
+        Store::accesses(self, subject)
+    }
+    fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        Store::reports_about(self, subject, limit)
+    }
+    fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        Store::reports_by(self, reporter, limit)
+    }
+}
+
+impl FileReads for PgStore {
+    fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
+        PgStore::subject(self, id)
+    }
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {
+        PgStore::assessment(self, id, as_of)
+    }
+    fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<TimelinePoint>> {
+        PgStore::timeline(self, id, from, until)
+    }
+    fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView> {
+        PgStore::due_process(self, id, as_of)
+    }
+    fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>> {
+        PgStore::decide_all(self, id, as_of)
+    }
+    fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
+        PgStore::search_subjects(self, text, limit)
+    }
+    fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>> {
+        PgStore::record(self, record_id)
+    }
+    fn accesses(&self, subject: &SubjectId) -> Result<Vec<Access>> {
+        PgStore::accesses(self, subject)
+    }
+    fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        PgStore::reports_about(self, subject, limit)
+    }
+    fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
+        PgStore::reports_by(self, reporter, limit)
     }
 }

@@ -13,10 +13,7 @@ use socred_core::{Date, SubjectId};
 
 use crate::audit::{self, RowDigest};
 use crate::error::{Result, StoreError};
-use crate::{Actor, MAX_PAGE, Store, SubjectRef, from_julian, julian, load_file};
-
-/// Dirty subjects recomputed per transaction by the list refresh.
-const REFRESH_BATCH: u32 = 2_000;
+use crate::{Actor, MAX_PAGE, Store, SubjectRef, julian, load_file};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -33,78 +30,6 @@ pub enum ActOutcome {
     },
     /// The same event (same case, content, date and actor) was already stored.
     Duplicate { subject: SubjectId },
-}
-
-/// What the public may search the published lists by: part of a name, or a
-/// whole masked id (`110101********4514`). A full identity number is refused:
-/// matching it exactly would tell anyone whether a guess of the hidden digits
-/// is right.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublicSearch {
-    Name(String),
-    MaskedId(String),
-}
-
-impl PublicSearch {
-    /// `None` for an empty search; the reason when the text is refused.
-    pub fn parse(text: &str) -> std::result::Result<Option<PublicSearch>, String> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        if text.chars().count() > MAX_PUBLIC_SEARCH_CHARS {
-            return Err(format!("is {} characters long; at most {MAX_PUBLIC_SEARCH_CHARS}", text.chars().count()));
-        }
-        if socred_core::id::contains_subject_id(text) {
-            return Err("a full identity number or credit code is not searched; give the masked id as the list shows it".into());
-        }
-        if text.contains('*') {
-            let upper = text.to_ascii_uppercase();
-            let bytes = upper.as_bytes();
-            let well_formed = bytes.len() == socred_core::id::ID_LENGTH
-                && bytes[..6].iter().all(u8::is_ascii_alphanumeric)
-                && bytes[6..14].iter().all(|b| *b == b'*')
-                && bytes[14..].iter().all(u8::is_ascii_alphanumeric);
-            if !well_formed {
-                return Err("a masked id has 6 characters, 8 asterisks and 4 characters, as the list shows it".into());
-            }
-            return Ok(Some(PublicSearch::MaskedId(upper)));
-        }
-        Ok(Some(PublicSearch::Name(text.to_string())))
-    }
-}
-
-pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;
-
-/// The public list's name for an entry: a digest of its id keyed with the
-/// store's secret (stable, so a line can be cited, but not traceable to the
-/// record or case behind it).
-pub fn public_alias(secret: &str, entry: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in [secret, "public-entry", entry] {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
-    }
-    format!("e-{}", &hex::encode(hasher.finalize())[..24])
-}
-
-/// A line of the public list: never the score, never the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PublicEntry {
-    /// The entry's public alias (`e-` and 24 hex digits), not its internal id.
-    pub entry: String,
-    pub list: String,
-    pub list_title: String,
-    pub name: String,
-    pub masked_id: String,
-    pub authority: String,
-    pub legal_basis: String,
-    #[serde(with = "socred_core::date::serde_date")]
-    pub listed_since: Date,
-    #[serde(with = "socred_core::date::serde_date::option")]
-    pub listed_until: Option<Date>,
 }
 
 /// A read of a subject's file, to be logged.
@@ -175,7 +100,7 @@ pub(crate) fn queue_of(rulebook: &socred_core::Rulebook, files: Vec<(SubjectRef,
     queue
 }
 
-fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
+pub(crate) fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
     let (id, name): (String, String) =
         connection.query_row("SELECT id, name FROM subjects WHERE key = ?1", [key], |row| Ok((row.get(0)?, row.get(1)?)))?;
     let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
@@ -355,149 +280,6 @@ impl Store {
             .into_iter()
             .find(|e| &e.id == entry)
             .ok_or_else(|| StoreError::NotFound(format!("list entry {entry} on {}", format_date(as_of))))
-    }
-
-    /// Recomputes the derived list entries of every subject whose file changed.
-    /// Returns how many subjects were refreshed.
-    pub fn refresh_lists(&mut self) -> Result<u64> {
-        Ok(self.refresh_lists_collect()?.len() as u64)
-    }
-
-    /// Like [`Store::refresh_lists`], returning the subjects refreshed (the
-    /// server updates its in-memory index from them).
-    pub fn refresh_lists_collect(&mut self) -> Result<Vec<(i64, SubjectId)>> {
-        let mut refreshed = Vec::new();
-        loop {
-            let rulebook = self.rulebook.clone();
-            let mut failed = Vec::new();
-            let done = self.transaction(|connection| {
-                let keys: Vec<i64> = connection
-                    .prepare_cached("SELECT subject FROM dirty LIMIT ?1")?
-                    .query_map([REFRESH_BATCH], |row| row.get(0))?
-                    .collect::<Result<_, _>>()?;
-                let mut done = Vec::with_capacity(keys.len());
-                for key in &keys {
-                    // A subject whose stored rows are unreadable keeps its last
-                    // entries and is reported; the others are refreshed.
-                    let loaded = subject_by_key(connection, *key).and_then(|s| Ok((s.id, load_file(connection, *key, s.id)?)));
-                    let (subject, file) = match loaded {
-                        Ok(loaded) => loaded,
-                        Err(error @ StoreError::Corrupt(_)) => {
-                            connection.prepare_cached("DELETE FROM dirty WHERE subject = ?1")?.execute([key])?;
-                            failed.push((*key, error.to_string()));
-                            continue;
-                        }
-                        Err(error) => return Err(error),
-                    };
-                    done.push((*key, subject));
-                    // Evaluated at the end of time: every interval as far as the ledger knows it.
-                    let view = lists::evaluate(&rulebook, subject, &file, Date::MAX);
-                    connection.prepare_cached("DELETE FROM entries WHERE subject = ?1")?.execute([key])?;
-                    let mut insert = connection.prepare_cached(
-                        "INSERT INTO entries (entry_id, subject, list, authority, legal_basis, published, listed_since, listed_until)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )?;
-                    for entry in &view.entries {
-                        insert.execute(params![
-                            entry.id.as_str(),
-                            key,
-                            entry.list,
-                            entry.authority,
-                            entry.legal_basis,
-                            entry.published,
-                            entry.listed_since.map(julian),
-                            entry.listed_until.map(julian),
-                        ])?;
-                    }
-                    connection.prepare_cached("DELETE FROM dirty WHERE subject = ?1")?.execute([key])?;
-                }
-                Ok(done)
-            })?;
-            let finished = done.len() + failed.len() < REFRESH_BATCH as usize;
-            refreshed.extend(done);
-            self.unreadable.extend(failed);
-            if finished {
-                return Ok(refreshed);
-            }
-        }
-    }
-
-    /// The published list on a date, after recomputing what changed.
-    pub fn public_list(
-        &mut self,
-        as_of: Date,
-        list: Option<&str>,
-        search: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<PublicEntry>> {
-        self.refresh_lists()?;
-        self.published(as_of, list, search, limit, offset)
-    }
-
-    /// Whether some subjects' list entries wait to be recomputed.
-    pub fn lists_stale(&self) -> Result<bool> {
-        Ok(self.connection.prepare_cached("SELECT EXISTS (SELECT 1 FROM dirty)")?.query_row([], |row| row.get(0))?)
-    }
-
-    /// The published list on a date: listed, published entries only, as of the
-    /// last refresh. Search matches part of a name or a whole masked id, never
-    /// a full identity number (see [`PublicSearch`]).
-    pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| StoreError::invalid("search", reason))?.flatten();
-        let (name_pattern, masked) = match &search {
-            None => (None, None),
-            Some(PublicSearch::Name(name)) => {
-                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
-            }
-            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked.clone())),
-        };
-        let mut statement = self.connection.prepare_cached(
-            "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
-             FROM entries e JOIN subjects s ON s.key = e.subject
-             WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
-               AND (?2 IS NULL OR e.list = ?2)
-               AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\')
-               AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))
-             ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6",
-        )?;
-        let rows = statement.query_map(
-            params![julian(as_of), list, name_pattern, masked, limit.min(MAX_PAGE), offset],
-            |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, i64>(6)?,
-                    row.get::<_, Option<i64>>(7)?,
-                ))
-            },
-        )?;
-        let secret = crate::store_secret(&self.connection)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (entry, list, id, name, authority, legal_basis, since, until) = row?;
-            // The public sees an alias, never the entry id: that names a record
-            // or case id a client chose or derived from facts that could be guessed.
-            let entry = public_alias(&secret, &entry);
-            let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let list_title = self.rulebook.list(&list).map(|l| l.title.clone()).unwrap_or_else(|| list.clone());
-            out.push(PublicEntry {
-                entry,
-                list,
-                list_title,
-                name,
-                masked_id: id.masked(),
-                authority,
-                legal_basis,
-                listed_since: from_julian(since)?,
-                listed_until: until.map(from_julian).transpose()?,
-            });
-        }
-        Ok(out)
     }
 
     /// Pending appeals, disputes, repair applications and unserved proposals, with deadlines.

@@ -27,6 +27,7 @@ impl Store {
         report.checks = checks;
         report.check_groups = check_groups;
         report.checks_head = checks_head;
+        self.verify_entries()?;
         if let Some(earlier) = earlier {
             let now = self.log_heads()?;
             // The heads just verified are the heads stored.

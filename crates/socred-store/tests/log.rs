@@ -231,6 +231,29 @@ fn reports_evidence_partner_rows_and_ledger_rows_are_covered() {
     }
 }
 
+/// The public list's rows are derived: verify recomputes them from the
+/// files of every subject not waiting for a refresh.
+#[test]
+fn derived_list_entries_changed_by_hand_are_named() {
+    let cases = [
+        "UPDATE entries SET legal_basis = 'none'",
+        "DELETE FROM entries",
+        "UPDATE entries SET listed_until = listed_until + 365",
+        "INSERT INTO entries SELECT 'x', subject, list, authority, legal_basis, published, listed_since, listed_until FROM entries",
+    ];
+    for tamper in cases {
+        let (_dir, mut store) = populated();
+        store.add_record(&record("crime-1", "intentional-crime", "2025-12-01"), &actor()).unwrap();
+        store.audit_verify().unwrap();
+        store.refresh_lists().unwrap();
+        assert_eq!(store.public_list(day("2027-01-01"), None, None, 10, 0).unwrap().len(), 1);
+        store.audit_verify().unwrap();
+        sql(&store, tamper);
+        let reason = broken(&store);
+        assert!(reason.contains(&format!("the derived list entries of subject {PERSON} do not follow its file")), "`{tamper}`: {reason}");
+    }
+}
+
 #[test]
 fn swapping_two_entries_is_named() {
     let (_dir, store) = populated();

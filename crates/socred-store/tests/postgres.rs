@@ -242,6 +242,44 @@ fn the_public_list_is_rebuilt_from_the_files() {
     pg.audit_verify().unwrap();
 }
 
+/// An import's batches rewrite the list entries of the subjects they hold,
+/// and a batch rolled back takes its entries with it.
+#[test]
+fn an_import_publishes_what_it_lists() {
+    let database = FreshDatabase::create("import_lists");
+    let store = PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    for (id, name) in [(PERSON, "Zhang San"), (OTHER, "Zhao Lei")] {
+        store.add_subject(&subject(id, name), &actor()).unwrap();
+    }
+    // Bystanders: with most of the population unchanged, the commit rewrites
+    // the changed subjects one chunk at a time, not every partition.
+    for sequence in 0..4 {
+        let id = socred_core::id::synthetic_person(310101, day("1980-01-01"), sequence).to_string();
+        store.add_subject(&subject(&id, "Bystander"), &actor()).unwrap();
+    }
+    let crime = |id: &str, subject: &str| Record { behaviour: "intentional-crime".into(), ..record(id, subject, "2025-12-01") };
+    let later = day("2027-01-01");
+    let mut session = store.begin_import(&actor(), "records.import").unwrap();
+    session.push(&[crime("crime-1", PERSON)]).unwrap();
+    session.rollback();
+    assert!(store.published(later, None, None, 100, 0).unwrap().is_empty(), "a rolled-back import lists nobody");
+    let mut session = store.begin_import(&actor(), "records.import").unwrap();
+    session.push(&[crime("crime-1", PERSON)]).unwrap();
+    session.push(&[record("tax-1", PERSON, "2025-03-01"), crime("crime-2", OTHER)]).unwrap();
+    session.commit(serde_json::json!({})).unwrap();
+    let masked: Vec<String> = store.published(later, None, None, 100, 0).unwrap().into_iter().map(|line| line.masked_id).collect();
+    assert_eq!(masked.len(), 2, "{masked:?}");
+    store.audit_verify().unwrap();
+}
+
 #[test]
 fn a_truncated_log_with_its_head_recomputed_fails_against_a_checkpoint() {
     let (_dir, database, _sqlite, pg) = carried();

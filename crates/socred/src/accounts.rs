@@ -51,10 +51,7 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
         }
         AccountCommand::RemoveSecondFactor { username } => {
             let mut store = open(cli)?;
-            store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(|e| match e {
-                StoreError::Invalid { field, reason } if field == "db" => refuse("--db", reason),
-                other => not_found_as_username(other),
-            })?;
+            store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
             println!("second factor of {username} removed; it can enrol again");
             Ok(())
         }

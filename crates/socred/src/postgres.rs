@@ -9,9 +9,9 @@ use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
-const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable, token issue|revoke|list, \
+const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
      list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store, export, serve (checks, summaries, records, voids, list entries, due-process acts, the public list, the reviewers' queue, the log; other routes answer 501)";
+     import-store, export, serve (every route but public reports, evidence, partner feeds, proofs, the annual report and known-on reads, which answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {

@@ -3,24 +3,19 @@
 
 use std::sync::Arc;
 
-use socred_auth::Account;
 use socred_core::assess::Assessment;
 use socred_core::{Date, Rulebook, SubjectId};
-use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore};
-use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo, TokenInfo};
+use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore, SignInStore};
+use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo};
 
-pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore + DueProcessStore {
+pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore + SignInStore + DueProcessStore {
     fn clock(&self) -> Clock;
     fn rulebook(&self) -> &Arc<Rulebook>;
     fn origin_name(&self) -> Result<String, StoreError>;
     fn subject_info(&self, id: &SubjectId) -> Result<Option<SubjectInfo>, StoreError>;
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
-    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
-    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError>;
-    /// Removes an account's second factor (enrolled on the web).
-    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<(), StoreError>;
 }
 
 impl CliStore for Store {
@@ -42,17 +37,8 @@ impl CliStore for Store {
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
         Store::assessment(self, id, as_of)
     }
-    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        Store::accounts(self)
-    }
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
         Store::entry(self, entry, as_of)
-    }
-    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
-        Store::tokens_of(self, account)
-    }
-    fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<(), StoreError> {
-        Store::remove_second_factor(self, username, actor)
     }
 }
 
@@ -75,18 +61,7 @@ impl CliStore for PgStore {
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError> {
         PgStore::assessment(self, id, as_of)
     }
-    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        PgStore::accounts(self)
-    }
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
         PgStore::entry(self, entry, as_of)
-    }
-    fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>, StoreError> {
-        PgStore::tokens_of(self, account)
-    }
-    fn remove_second_factor(&mut self, _: &str, _: &Actor) -> Result<(), StoreError> {
-        // Second factors are enrolled through the web pages, which a server on
-        // PostgreSQL does not serve yet: there is none to remove.
-        Err(StoreError::invalid("db", "second factors are enrolled and removed on the embedded store only"))
     }
 }

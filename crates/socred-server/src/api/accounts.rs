@@ -70,7 +70,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
         behaviours: body.behaviours,
     };
     let actor = caller.actor();
-    let id = state.db.write(move |store| store.add_account(&new, &actor)).await?;
+    let id = state.db.ledger_write(move |store| store.add_account(&new, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id, username: body.username })))
 }
 
@@ -79,7 +79,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
     responses((status = 200, body = [Account]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<Account>>> {
     caller.require(Action::ManageAccounts)?;
-    let accounts = state.db.read(|store| store.accounts()).await?;
+    let accounts = state.db.reading(|store| store.accounts()).await?;
     let named: Vec<_> = accounts.iter().filter_map(|account| account.subject).collect();
     super::subjects::log_reads(&state, &caller, named, "account administration", "the accounts that name you").await?;
     Ok(axum::Json(accounts))
@@ -91,7 +91,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
 pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Vec<TokenInfo>>> {
     caller.require(Action::ManageOwnTokens)?;
     let account = caller.account.id;
-    Ok(axum::Json(state.db.read(move |store| store.tokens_of(account)).await?))
+    Ok(axum::Json(state.db.reading(move |store| store.tokens_of(account)).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -119,7 +119,7 @@ pub async fn issue_token(State(state): State<AppState>, caller: Caller, Json(bod
     let account = caller.account.clone();
     let actor = caller.actor();
     let days = body.expires_in_days.unwrap_or(socred_store::DEFAULT_TOKEN_DAYS);
-    let id = state.db.write(move |store| store.issue_token(&account, &hash, &body.label, days, &actor)).await?;
+    let id = state.db.ledger_write(move |store| store.issue_token(&account, &hash, &body.label, days, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(IssuedToken { id, token: secret })))
 }
 
@@ -131,7 +131,7 @@ pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id
     let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", "a token number"))?;
     let owner = (!caller.account.may(Action::ManageAccounts)).then_some(caller.account.id);
     let actor = caller.actor();
-    state.db.write(move |store| store.revoke_token(id, owner, &actor)).await?;
+    state.db.ledger_write(move |store| store.revoke_token(id, owner, &actor)).await?;
     state.accounts.forget_all();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -167,7 +167,7 @@ pub async fn change_password(
     state.limits.sign_in(address.0)?;
     let username = caller.account.username.clone();
     let lookup = username.clone();
-    let credentials = state.db.read(move |store| store.credentials(&lookup)).await?;
+    let credentials = state.db.reading(move |store| store.credentials(&lookup)).await?;
     let locked = credentials.as_ref().is_some_and(|c| c.locked_until > crate::auth::now_unix());
     let current = body.current_password.clone();
     let verified = match credentials.and_then(|c| c.password_hash) {
@@ -177,12 +177,12 @@ pub async fn change_password(
     if !verified || locked {
         let outcome = if locked { socred_store::SignIn::Locked } else { socred_store::SignIn::Failed { reason: "wrong current password" } };
         let (name, client, actor) = (username.clone(), address.0.to_string(), caller.actor());
-        state.db.write(move |store| store.record_sign_in(&name, &client, &outcome, &actor)).await?;
+        state.db.ledger_write(move |store| store.record_sign_in(&name, &client, &outcome, &actor)).await?;
         return Err(ApiError::invalid("current_password", "is not the account's password, or the account waits after failed attempts"));
     }
     let hash = hash_new_password(&username, &body.new_password, "new_password").await?;
     let actor = caller.actor();
-    state.db.write(move |store| store.set_password(&username, &hash, &actor)).await?;
+    state.db.ledger_write(move |store| store.set_password(&username, &hash, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -207,7 +207,7 @@ pub async fn reset_password(
     socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
     let hash = hash_new_password(&username, &body.password, "password").await?;
     let actor = caller.actor();
-    state.db.write(move |store| store.set_password(&username, &hash, &actor)).await?;
+    state.db.ledger_write(move |store| store.set_password(&username, &hash, &actor)).await?;
     state.accounts.forget_all();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,7 +216,7 @@ async fn set_disabled(state: AppState, caller: Caller, username: String, disable
     caller.require(Action::ManageAccounts)?;
     socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
     let actor = caller.actor();
-    state.db.write(move |store| store.set_disabled(&username, disabled, &actor)).await?;
+    state.db.ledger_write(move |store| store.set_disabled(&username, disabled, &actor)).await?;
     // Its tokens die at once here, within the token cache's seconds elsewhere.
     state.accounts.forget_all();
     Ok(StatusCode::NO_CONTENT)
@@ -250,7 +250,7 @@ pub async fn begin_second_factor(State(state): State<AppState>, caller: Caller) 
     caller.require(Action::EnrolSecondFactor)?;
     let secret = socred_auth::new_totp_secret().map_err(|_| ApiError::internal("no randomness"))?;
     let (account, actor, stored) = (caller.account.id, caller.actor(), secret.clone());
-    state.db.write(move |store| store.begin_second_factor(account, &stored, &actor)).await?;
+    state.db.ledger_write(move |store| store.begin_second_factor(account, &stored, &actor)).await?;
     let otpauth_url = socred_auth::otpauth_url(&caller.account.username, &secret);
     Ok((StatusCode::CREATED, axum::Json(SecondFactorEnrolment { secret, otpauth_url })))
 }
@@ -274,13 +274,13 @@ pub async fn confirm_second_factor(
     let account = caller.account.id;
     let secret = state
         .db
-        .read(move |store| store.pending_second_factor(account))
+        .reading(move |store| store.pending_second_factor(account))
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "no enrolment is waiting for a code; begin one first", None))?;
     let now = crate::auth::now_unix().max(0) as u64;
     let step = socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
     let actor = caller.actor();
-    state.db.write(move |store| store.confirm_second_factor(account, step, &actor)).await?;
+    state.db.ledger_write(move |store| store.confirm_second_factor(account, step, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -291,6 +291,6 @@ pub async fn remove_second_factor(State(state): State<AppState>, caller: Caller,
     caller.require(Action::ManageAccounts)?;
     socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
     let actor = caller.actor();
-    state.db.write(move |store| store.remove_second_factor(&username, &actor)).await?;
+    state.db.ledger_write(move |store| store.remove_second_factor(&username, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -49,14 +49,10 @@ pub struct Verification {
     responses((status = 200, body = Verification), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Verification>> {
     caller.require(Action::ReadAudit)?;
-    let result = state
-        .db
-        .read(|store| match store.audit_verify() {
-            Ok(report) => Ok(Ok(report)),
-            Err(StoreError::AuditBroken(problem)) => Ok(Err(problem)),
-            Err(other) => Err(other),
-        })
-        .await?;
+    let result = state.db.audit_verify().await?.map_err(|broken| match broken {
+        StoreError::AuditBroken(problem) => problem,
+        other => other.to_string(),
+    });
     Ok(axum::Json(match result {
         Ok(report) => Verification {
             intact: true,

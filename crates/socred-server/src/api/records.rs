@@ -158,11 +158,13 @@ pub async fn batch(
     let actor = caller.actor();
     let (inserted, duplicates, store_rejected, committed) = state
         .db
-        .write(move |store| {
-            let mut session = store.begin_import(&actor, "records.batch")?;
+        .ledger_write(move |store| {
+            let mut session = store.begin_batch(&actor, "records.batch")?;
+            let records: Vec<_> = valid.iter().map(|(_, record)| record.clone()).collect();
+            let outcomes = session.push(&records)?;
             let mut refused = Vec::new();
-            for (index, record) in &valid {
-                if let RowOutcome::Rejected { field, reason, .. } = session.push(record)? {
+            for ((index, _), outcome) in valid.iter().zip(outcomes) {
+                if let RowOutcome::Rejected { field, reason, .. } = outcome {
                     refused.push(Problem { index: *index, field: format!("records[{index}].{field}"), reason });
                 }
             }

@@ -86,7 +86,7 @@ pub async fn search(
 ) -> ApiResult<axum::Json<Vec<SubjectRef>>> {
     caller.require(Action::SearchSubjects)?;
     let limit = page(query.limit, 50)?;
-    let found = state.db.read(move |store| store.search_subjects(&query.search, limit)).await?;
+    let found = state.db.reading(move |store| store.search_subjects(&query.search, limit)).await?;
     log_reads(&state, &caller, found.iter().map(|subject| subject.id), "subject search", "search result (id and name)").await?;
     Ok(axum::Json(found))
 }
@@ -159,7 +159,7 @@ pub async fn log_read(state: &AppState, caller: &Caller, subject: SubjectId, pur
 async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {
     state
         .db
-        .read(move |store| store.subject(&id))
+        .reading(move |store| store.subject(&id))
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("subject {id} is not registered"), Some("id")))
 }
@@ -269,31 +269,37 @@ pub async fn file(
     info(&state, id).await?;
     log_read(&state, &caller, id, purpose, "file").await?;
     state.db.checks_committed().await?;
+    // The file as known on a day is read from the embedded store only (501 on PostgreSQL).
+    let as_known = match known_on {
+        Some(day) => Some(
+            state
+                .db
+                .read(move |store| {
+                    let known = store.known_on(day)?;
+                    Ok((known.assessment(&id, as_of)?, known.due_process(&id, as_of)?, known.decide_all(&id, as_of)?))
+                })
+                .await?,
+        ),
+        None => None,
+    };
     let view = state
         .db
-        .read(move |store| {
+        .reading(move |store| {
             let subject = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            let (assessment, due, decisions) = match known_on {
-                Some(day) => {
-                    let known = store.known_on(day)?;
-                    (known.assessment(&id, as_of)?, known.due_process(&id, as_of)?, known.decide_all(&id, as_of)?)
-                }
+            let (assessment, due, decisions) = match as_known {
+                Some(known) => known,
                 None => (store.assessment(&id, as_of)?, store.due_process(&id, as_of)?, store.decide_all(&id, as_of)?),
             };
-            let accesses = store.accesses(&id)?;
-            let checks = store.checks_of(&id)?;
-            let reports_about = store.reports_about(&id, socred_store::MAX_PAGE)?;
-            let reports_filed = store.reports_by(&id, socred_store::MAX_PAGE)?;
             Ok(FileView {
                 subject,
                 assessment,
                 list_entries: due.entries,
                 disputes: due.disputes,
-                accesses,
+                accesses: store.accesses(&id)?,
                 decisions,
-                checks,
-                reports_about,
-                reports_filed,
+                checks: store.checks_of(&id)?,
+                reports_about: store.reports_about(&id, socred_store::MAX_PAGE)?,
+                reports_filed: store.reports_by(&id, socred_store::MAX_PAGE)?,
             })
         })
         .await?;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use socred_auth::Account;
 use socred_core::decide::Decision;
-use socred_store::backend::{DueProcessStore, LedgerStore};
+use socred_store::backend::{AccountStore, BatchStore, CheckStore, DueProcessStore, FileReads, LedgerStore, SignInStore};
 use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, PgStore, Store, StoreError};
 
 use crate::hot::HotIndex;
@@ -109,10 +109,12 @@ struct CheckShard {
 /// do not queue behind a merge.
 const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 
-/// What a write of the server may do on either backend: the ledger and due process.
-pub trait Writes: LedgerStore + DueProcessStore {}
+/// What a handler may ask of either backend: the ledger, due process,
+/// accounts and tokens, signing in. A write gets it mutably
+/// (`ledger_write`), a read shared (`reading`).
+pub trait Writes: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore {}
 
-impl<T: LedgerStore + DueProcessStore> Writes for T {}
+impl<T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore> Writes for T {}
 
 /// The database a server stands on.
 pub enum Backend {
@@ -498,7 +500,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet: checks, subject registration, a subject's summary, explanation and timeline, the audit log, records (one at a time), voids, list entries, due-process acts, the public list and its searches, the reviewers' queue, the log's checkpoint and verifier key, and metrics are",
+                "this route is not served from PostgreSQL yet (public reports and evidence, partner feeds, inclusion proofs, the annual report and reads as known on a day are not; every other route is)",
             )),
         }
     }
@@ -543,6 +545,20 @@ impl Db {
                 })
                 .await
             }
+        }
+    }
+
+    /// A read through the backend traits, on either backend: on SQLite from
+    /// the pool of read connections, on PostgreSQL from the pool (and the
+    /// standby, for the reads a backend sends there).
+    pub async fn reading<T, F>(self: &Arc<Self>, read: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Writes) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| read(store)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| read(store)).await,
         }
     }
 
@@ -708,6 +724,20 @@ impl Db {
         match self.backend {
             Backend::Sqlite => self.read(move |store| store.queue(as_of)).await,
             Backend::Postgres { .. } => self.on_postgres(move |store| store.queue(as_of)).await,
+        }
+    }
+
+    /// `audit verify`: the whole log, its heads and everything it covers, in one snapshot.
+    pub async fn audit_verify(self: &Arc<Self>) -> Result<Result<socred_store::VerifyReport, StoreError>, ApiError> {
+        // A broken log is an answer, not a failure of the request.
+        let verified = |result: Result<socred_store::VerifyReport, StoreError>| match result {
+            Err(StoreError::AuditBroken(problem)) => Ok(Err(StoreError::AuditBroken(problem))),
+            Err(other) => Err(other),
+            Ok(report) => Ok(Ok(report)),
+        };
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| verified(store.audit_verify())).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| verified(store.audit_verify())).await,
         }
     }
 

@@ -132,7 +132,7 @@ pub async fn public_lists(
 }
 
 pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> Response {
-    let rulebook = match state.db.read(|store| Ok(store.rulebook().clone())).await {
+    let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
         Err(error) => return error.into_response(),
     };

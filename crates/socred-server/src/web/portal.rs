@@ -29,9 +29,13 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
     if let Err(error) = state.db.checks_committed().await {
         return error.into_response();
     }
+    let rulebook = match state.db.rulebook().await {
+        Ok(rulebook) => rulebook,
+        Err(error) => return error.into_response(),
+    };
     let loaded = state
         .db
-        .read(move |store| {
+        .reading(move |store| {
             let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             Ok((
                 info,
@@ -39,14 +43,13 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                 store.due_process(&id, today)?,
                 store.accesses(&id)?,
                 store.timeline(&id, from, today)?,
-                store.rulebook().clone(),
                 store.decide_all(&id, today)?,
                 store.checks_of(&id)?,
                 store.reports_about(&id, 100)?,
             ))
         })
         .await;
-    let (info, assessment, due, accesses, timeline, rulebook, decisions, checks, reports) = match loaded {
+    let (info, assessment, due, accesses, timeline, decisions, checks, reports) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
@@ -286,7 +289,7 @@ pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let result = async {
         let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let lookup = entry.clone();
-        let (_, subject) = state.db.read(move |store| store.subject_of_entry(&lookup)).await?;
+        let subject = state.db.subject_of_entry(lookup).await?;
         if !caller.account.is_subject(&subject) {
             return Err(ApiError::forbidden("a subject appeals only their own entries"));
         }
@@ -294,7 +297,7 @@ pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(for
         let appeal = CaseId::derive("appeal", &[entry.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
         let event = Event::AppealFiled { appeal: appeal.clone(), entry, grounds: form.grounds };
-        state.db.write(move |store| store.act(None, &actor, event)).await?;
+        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Appeal {appeal} filed."))
     }
     .await;
@@ -316,7 +319,7 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     let result = async {
         let record = RecordId::parse(&form.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record.clone();
-        let found = state.db.read(move |store| store.record(&lookup)).await?;
+        let found = state.db.reading(move |store| store.record(&lookup)).await?;
         match found {
             Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
             _ => {
@@ -327,7 +330,7 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
         let dispute = CaseId::derive("dispute", &[record.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
         let actor = caller.actor();
         let event = Event::DisputeFiled { dispute: dispute.clone(), record, grounds: form.grounds };
-        state.db.write(move |store| store.act(None, &actor, event)).await?;
+        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Dispute {dispute} filed; a reviewer must decide within the deadline."))
     }
     .await;

@@ -69,7 +69,7 @@ pub async fn login(
     }
     let username = form.username.trim().to_string();
     let lookup = username.clone();
-    let found = match state.db.read(move |store| store.credentials(&lookup)).await {
+    let found = match state.db.reading(move |store| store.credentials(&lookup)).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
@@ -107,7 +107,7 @@ pub async fn login(
         Err(error) => return crate::error::ApiError::from(error).into_response(),
     };
     let (recorded_name, recorded_outcome, client) = (username.clone(), outcome.clone(), address.0.to_string());
-    let recorded = match state.db.write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
+    let recorded = match state.db.ledger_write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
         Ok(recorded) => recorded,
         Err(error) => return error.into_response(),
     };
@@ -123,7 +123,7 @@ pub async fn login(
     };
     let hash = socred_auth::secret_hash(&secret);
     let account_id = account.id;
-    if let Err(error) = state.db.write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
+    if let Err(error) = state.db.ledger_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
         return error.into_response();
     }
     let home = match account.role {
@@ -171,7 +171,7 @@ pub async fn logout(
     }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         let hash = socred_auth::secret_hash(secret);
-        let _ = state.db.write(move |store| store.end_session(&hash)).await;
+        let _ = state.db.ledger_write(move |store| store.end_session(&hash)).await;
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies)) {

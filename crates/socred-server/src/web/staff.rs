@@ -27,19 +27,14 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
         Err(response) => return response,
     };
     let search = query.q.clone().filter(|q| !q.trim().is_empty() && q.chars().count() <= 128);
-    let loaded = state
-        .db
-        .read({
-            let search = search.clone();
-            move |store| {
-                let found = match search {
-                    Some(text) => store.search_subjects(&text, 50)?,
-                    None => Vec::new(),
-                };
-                Ok((found, store.rulebook().clone()))
-            }
-        })
-        .await;
+    let loaded = async {
+        let found = match search.clone() {
+            Some(text) => state.db.reading(move |store| store.search_subjects(&text, 50)).await?,
+            None => Vec::new(),
+        };
+        Ok::<_, crate::error::ApiError>((found, state.db.rulebook().await?))
+    }
+    .await;
     let (found, rulebook) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
@@ -133,7 +128,7 @@ pub async fn officer_subject(
     let today = caller.today();
     let loaded = state
         .db
-        .read(move |store| {
+        .reading(move |store| {
             let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
             Ok((info, store.assessment(&id, today)?, store.due_process(&id, today)?, store.decide_all(&id, today)?))
         })
@@ -214,7 +209,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let result = async {
         caller.require(Action::AddRecord)?;
         let authority = caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("no authority"))?;
-        let rulebook = state.db.read(|store| Ok(store.rulebook().clone())).await?;
+        let rulebook = state.db.rulebook().await?;
         let input = RecordInput {
             id: form.record_id.as_deref().filter(|s| !s.trim().is_empty()),
             subject: &subject,
@@ -231,7 +226,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         })?;
         let actor = caller.actor();
         let id = record.id.clone();
-        state.db.write(move |store| store.add_record(&record, &actor)).await?;
+        state.db.ledger_write(move |store| store.add_record(&record, &actor)).await?;
         Ok(format!("Recorded {id}."))
     }
     .await;
@@ -258,13 +253,13 @@ pub async fn void(State(state): State<AppState>, caller: MaybeCaller, Form(form)
         let record_id = RecordId::parse(form.record.trim()).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record_id.clone();
         let (record, _) =
-            state.db.read(move |store| store.record(&lookup)).await?.ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
+            state.db.reading(move |store| store.record(&lookup)).await?.ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
         if Some(&record.source) != caller.account.authority.as_ref() {
             return Err(ApiError::forbidden("an officer voids only their own authority's records"));
         }
         let actor = caller.actor();
         let id = record_id.clone();
-        state.db.write(move |store| store.void_record(&id, &form.reason, &actor)).await?;
+        state.db.ledger_write(move |store| store.void_record(&id, &form.reason, &actor)).await?;
         Ok(format!("Voided {record_id}."))
     }
     .await;
@@ -293,7 +288,7 @@ pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(fo
         let entry = EntryId::for_proposal(&form.list, &case);
         let actor = caller.actor();
         let event = Event::ListProposed { entry: entry.clone(), list: form.list, legal_basis: form.legal_basis, facts: form.facts };
-        state.db.write(move |store| store.act(Some(&subject), &actor, event)).await?;
+        state.db.ledger_write(move |store| store.act(Some(&subject), &actor, event)).await?;
         Ok(format!("Proposed {entry}; a written notice must be served before the appeal window opens."))
     }
     .await;
@@ -463,7 +458,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
             }
         };
         let actor = caller.actor();
-        state.db.write(move |store| store.act(None, &actor, event)).await?;
+        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Decided {case}."))
     }
     .await;
@@ -485,7 +480,7 @@ pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Fo
         let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
         let actor = caller.actor();
         let event = Event::NoticeServed { entry: entry.clone() };
-        state.db.write(move |store| store.act(None, &actor, event)).await?;
+        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
         Ok(format!("Notice served for {entry}; the appeal window is open."))
     }
     .await;

@@ -9,7 +9,9 @@ use socred_auth::Role;
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, SubjectId};
 use socred_server::{RunningServer, ServerConfig};
-use socred_store::{Actor, NewAccount, NewSubject, Store};
+use socred_store::backend::{AccountStore, LedgerStore};
+use socred_store::postgres::testing::FreshDatabase;
+use socred_store::{Actor, Clock, NewAccount, NewSubject, PgStore, Store};
 
 pub const PERSON: &str = "110101199003074514";
 pub const OTHER: &str = "440524198001010013";
@@ -18,8 +20,58 @@ pub const ORG: &str = "91350100M000100Y43";
 pub const AUTHORITY: &str = "Municipal Tax Bureau";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Runs each `async fn name(backend: Backend)` as two tests, `sqlite::name`
+/// and `postgres::name` (on a fresh database).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// Runs each `async fn name(backend: Backend)` on SQLite alone, as
+/// `sqlite_only::name`: a test that reads the store's file itself, or a route
+/// a server on PostgreSQL does not serve yet.
+#[macro_export]
+macro_rules! on_sqlite_only {
+    ($($test:ident),+ $(,)?) => {
+        mod sqlite_only {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::Backend::Sqlite).await
+                }
+            )+
+        }
+    };
+}
+
+/// The store a test server stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub struct TestServer {
     pub server: Option<RunningServer>,
+    /// A fresh PostgreSQL database, dropped with the server (None on SQLite).
+    pub database: Option<FreshDatabase>,
     /// The days the setup's judgment (jd-1) and tax evasion (tax-1) happened: 2025-01-10 and
     /// 2025-03-01 in a replay store; 300 and 270 days before today in a live one.
     pub judgment_on: socred_core::Date,
@@ -60,94 +112,58 @@ impl TestServer {
         TestServer::start_with(socred_store::TimeSettings::clock()).await
     }
 
+    /// A server on a replay store of `backend` (on PostgreSQL, a fresh database).
+    pub async fn start_on(backend: Backend) -> TestServer {
+        match backend {
+            Backend::Sqlite => TestServer::start().await,
+            Backend::Postgres => TestServer::start_postgres(socred_store::TimeSettings::replay()).await,
+        }
+    }
+
+    /// A server on a live store of `backend` (on PostgreSQL, a fresh database).
+    pub async fn start_live_on(backend: Backend) -> TestServer {
+        match backend {
+            Backend::Sqlite => TestServer::start_live().await,
+            Backend::Postgres => TestServer::start_postgres(socred_store::TimeSettings::clock()).await,
+        }
+    }
+
+    async fn start_postgres(time: socred_store::TimeSettings) -> TestServer {
+        let live = time.dating == socred_store::Dating::Clock;
+        let (database, tokens, judgment_on, tax_on) = tokio::task::spawn_blocking(move || {
+            let database = FreshDatabase::create("http");
+            let mut store = PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &actor(live), "init", time).unwrap();
+            let clock = store.clock();
+            let (tokens, judgment_on, tax_on) = populate(&mut store, clock, live);
+            (database, tokens, judgment_on, tax_on)
+        })
+        .await
+        .unwrap();
+        let db = PathBuf::from(&database.url);
+        let server = socred_server::start(test_config(&db)).await.unwrap();
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        TestServer { server: Some(server), database: Some(database), judgment_on, tax_on, dir, db, tokens, client }
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.database.is_some() { Backend::Postgres } else { Backend::Sqlite }
+    }
+
     async fn start_with(time: socred_store::TimeSettings) -> TestServer {
         let live = time.dating == socred_store::Dating::Clock;
-        let (judgment_on, tax_on) = if live {
-            let today = actor(true).today();
-            (today - time::Duration::days(300), today - time::Duration::days(270))
-        } else {
-            (socred_core::parse_date("2025-01-10").unwrap(), socred_core::parse_date("2025-03-01").unwrap())
-        };
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("server.db");
-        let mut tokens = HashMap::new();
-        {
+        let (tokens, judgment_on, tax_on) = {
             let mut store = Store::create(&db, DEFAULT_RULEBOOK, "default.toml", &actor(live), "init", time).unwrap();
-            for (id, name, guardians) in [
-                (GUARDIAN, "Wang Fang", vec![]),
-                (PERSON, "Li Ming", vec![GUARDIAN]),
-                (OTHER, "Zhao Lei", vec![]),
-                (ORG, "Fuzhou Example Co.", vec![]),
-            ] {
-                let subject = NewSubject {
-                    id: SubjectId::parse(id).unwrap(),
-                    name: name.into(),
-                    guardians: guardians.iter().map(|g| SubjectId::parse(g).unwrap()).collect(),
-                    represents: vec![],
-                };
-                store.add_subject(&subject, &actor(live)).unwrap();
-            }
-            for role in Role::ALL {
-                let account = NewAccount {
-                    username: username(role),
-                    role,
-                    password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
-                    subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
-                    authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
-                    services: if role == Role::Provider { vec!["civil-aviation".into()] } else { vec![] },
-                    behaviours: if role == Role::Partner { vec!["waste-sorting".into()] } else { vec![] },
-                };
-                store.add_account(&account, &actor(live)).unwrap();
-                let account = store.account(&username(role)).unwrap().unwrap();
-                let secret = socred_auth::new_secret().unwrap();
-                store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 90, &actor(live)).unwrap();
-                tokens.insert(role, secret);
-            }
-            // A second officer of another authority, and a second subject account.
-            for (name, role, subject, authority) in
-                [("officer-2", Role::Officer, None, Some("Traffic Police")), ("subject-2", Role::Subject, Some(OTHER), None)]
-            {
-                let account = NewAccount {
-                    username: name.into(),
-                    role,
-                    password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
-                    subject: subject.map(|s| SubjectId::parse(s).unwrap()),
-                    authority: authority.map(str::to_string),
-                    services: vec![],
-                    behaviours: vec![],
-                };
-                store.add_account(&account, &actor(live)).unwrap();
-            }
-            let tax = Record {
-                id: RecordId::parse("tax-1").unwrap(),
-                subject: SubjectId::parse(PERSON).unwrap(),
-                behaviour: "tax-evasion".into(),
-                occurred_on: tax_on,
-                source: AUTHORITY.into(),
-                evidence: Some("case 17".into()),
-            };
-            // A replayed history: each record recorded the day it happened (a live store: today).
             let clock = store.clock();
-            let officer_on = |day: socred_core::Date| {
-                if live {
-                    return Actor::new(&username(Role::Officer), clock.now()).unwrap();
-                }
-                Actor::replayed(&username(Role::Officer), day).unwrap()
-            };
-            store.add_record(&tax, &officer_on(tax_on)).unwrap();
-            let judgment = Record {
-                id: RecordId::parse("jd-1").unwrap(),
-                behaviour: "judgment-default".into(),
-                occurred_on: judgment_on,
-                ..tax.clone()
-            };
-            store.add_record(&judgment, &officer_on(judgment_on)).unwrap();
-        }
+            populate(&mut store, clock, live)
+        };
         let mut config = test_config(&db);
         config.readers = 4;
         let server = socred_server::start(config).await.unwrap();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestServer { server: Some(server), judgment_on, tax_on, dir, db, tokens, client }
+        TestServer { server: Some(server), database: None, judgment_on, tax_on, dir, db, tokens, client }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -160,11 +176,25 @@ impl TestServer {
 
     /// A token for an account created during a test.
     pub fn token_for(&self, username: &str) -> String {
-        let mut store = Store::open(&self.db).unwrap();
-        let account = store.account(username).unwrap().unwrap();
         let secret = socred_auth::new_secret().unwrap();
-        let now = store.actor("setup").unwrap();
-        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 90, &now).unwrap();
+        let (db, username, hash) = (self.db.clone(), username.to_string(), socred_auth::secret_hash(&secret));
+        // Off the runtime's threads: the PostgreSQL client blocks.
+        std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => {
+                let mut store = PgStore::open(url).unwrap();
+                let account = AccountStore::account(&store, &username).unwrap().unwrap();
+                let now = store.actor("setup").unwrap();
+                AccountStore::issue_token(&mut store, &account, &hash, "test", 90, &now).unwrap();
+            }
+            None => {
+                let mut store = Store::open(&db).unwrap();
+                let account = store.account(&username).unwrap().unwrap();
+                let now = store.actor("setup").unwrap();
+                store.issue_token(&account, &hash, "test", 90, &now).unwrap();
+            }
+        })
+        .join()
+        .unwrap();
         secret
     }
 
@@ -182,8 +212,50 @@ impl TestServer {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
     }
 
+    /// How many checks about `subject` the store has logged, on either backend.
+    pub fn checks_logged_about(&self, subject: &str) -> usize {
+        let (db, id) = (self.db.clone(), SubjectId::parse(subject).unwrap());
+        std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => PgStore::open(url).unwrap().checks_of(&id).unwrap().len(),
+            None => Store::open_read_only(&db).unwrap().checks_of(&id).unwrap().len(),
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// The decisions the store computes from the files (the slow path), on either backend.
+    pub fn decisions_in_store(&self, cases: &[(String, String, socred_core::Date)]) -> Vec<socred_core::decide::Decision> {
+        let (db, cases) = (self.db.clone(), cases.to_vec());
+        std::thread::spawn(move || {
+            let subject = |id: &str| SubjectId::parse(id).unwrap();
+            match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+                Some(url) => {
+                    let store = PgStore::open(url).unwrap();
+                    cases.iter().map(|(id, service, on)| store.decide(&subject(id), service, *on).unwrap()).collect()
+                }
+                None => {
+                    let store = Store::open_read_only(&db).unwrap();
+                    cases.iter().map(|(id, service, on)| store.decide(&subject(id), service, *on).unwrap()).collect()
+                }
+            }
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// The running server's day (its clock, in the store's time zone).
+    pub fn today(&self) -> socred_core::Date {
+        self.server.as_ref().expect("a running server").db().clock().today()
+    }
+
     pub fn fingerprint(&self) -> String {
-        Store::open_read_only(&self.db).unwrap().ledger_fingerprint().unwrap()
+        let db = self.db.clone();
+        std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => PgStore::open(url).unwrap().ledger_fingerprint().unwrap(),
+            None => Store::open_read_only(&db).unwrap().ledger_fingerprint().unwrap(),
+        })
+        .join()
+        .unwrap()
     }
 
     /// Restarts the server on the same store, on the system clock.
@@ -210,6 +282,88 @@ impl TestServer {
             server.stop().await.unwrap();
         }
     }
+}
+
+/// The setup every test server starts from, on either backend: four
+/// subjects, an account and a token per role, a second officer and subject
+/// account, and two records (a tax evasion and a judgment default).
+fn populate<S: LedgerStore + AccountStore>(
+    store: &mut S,
+    clock: Clock,
+    live: bool,
+) -> (HashMap<Role, String>, socred_core::Date, socred_core::Date) {
+    let (judgment_on, tax_on) = if live {
+        let today = actor(true).today();
+        (today - time::Duration::days(300), today - time::Duration::days(270))
+    } else {
+        (socred_core::parse_date("2025-01-10").unwrap(), socred_core::parse_date("2025-03-01").unwrap())
+    };
+    let mut tokens = HashMap::new();
+    for (id, name, guardians) in [
+        (GUARDIAN, "Wang Fang", vec![]),
+        (PERSON, "Li Ming", vec![GUARDIAN]),
+        (OTHER, "Zhao Lei", vec![]),
+        (ORG, "Fuzhou Example Co.", vec![]),
+    ] {
+        let subject = NewSubject {
+            id: SubjectId::parse(id).unwrap(),
+            name: name.into(),
+            guardians: guardians.iter().map(|g| SubjectId::parse(g).unwrap()).collect(),
+            represents: vec![],
+        };
+        store.add_subject(&subject, &actor(live)).unwrap();
+    }
+    for role in Role::ALL {
+        let account = NewAccount {
+            username: username(role),
+            role,
+            password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
+            subject: (role == Role::Subject).then(|| SubjectId::parse(PERSON).unwrap()),
+            authority: (role == Role::Officer).then(|| AUTHORITY.to_string()),
+            services: if role == Role::Provider { vec!["civil-aviation".into()] } else { vec![] },
+            behaviours: if role == Role::Partner { vec!["waste-sorting".into()] } else { vec![] },
+        };
+        store.add_account(&account, &actor(live)).unwrap();
+        let account = store.account(&username(role)).unwrap().unwrap();
+        let secret = socred_auth::new_secret().unwrap();
+        store.issue_token(&account, &socred_auth::secret_hash(&secret), "test", 90, &actor(live)).unwrap();
+        tokens.insert(role, secret);
+    }
+    // A second officer of another authority, and a second subject account.
+    for (name, role, subject, authority) in
+        [("officer-2", Role::Officer, None, Some("Traffic Police")), ("subject-2", Role::Subject, Some(OTHER), None)]
+    {
+        let account = NewAccount {
+            username: name.into(),
+            role,
+            password_hash: Some(socred_auth::hash_password("test", PASSWORD).unwrap()),
+            subject: subject.map(|s| SubjectId::parse(s).unwrap()),
+            authority: authority.map(str::to_string),
+            services: vec![],
+            behaviours: vec![],
+        };
+        store.add_account(&account, &actor(live)).unwrap();
+    }
+    let tax = Record {
+        id: RecordId::parse("tax-1").unwrap(),
+        subject: SubjectId::parse(PERSON).unwrap(),
+        behaviour: "tax-evasion".into(),
+        occurred_on: tax_on,
+        source: AUTHORITY.into(),
+        evidence: Some("case 17".into()),
+    };
+    // A replayed history: each record recorded the day it happened (a live store: today).
+    let officer_on = |day: socred_core::Date| {
+        if live {
+            return Actor::new(&username(Role::Officer), clock.now()).unwrap();
+        }
+        Actor::replayed(&username(Role::Officer), day).unwrap()
+    };
+    store.add_record(&tax, &officer_on(tax_on)).unwrap();
+    let judgment =
+        Record { id: RecordId::parse("jd-1").unwrap(), behaviour: "judgment-default".into(), occurred_on: judgment_on, ..tax.clone() };
+    store.add_record(&judgment, &officer_on(judgment_on)).unwrap();
+    (tokens, judgment_on, tax_on)
 }
 
 /// The test key that signs checkpoints (a fixed seed: tests verify with it).

@@ -400,6 +400,8 @@ CREATE INDEX events_by_case_key ON events (case_key);
 CREATE INDEX subjects_by_reference ON subjects (reference);
 CREATE INDEX rulebook_entries_by_entry ON rulebook_entries (audit_seq, ordinal);
 CREATE INDEX reports_by_entry ON reports (audit_seq, ordinal);
+-- The reports a subject filed: a lookup across the subjects reported.
+CREATE INDEX reports_by_reporter ON reports (reporter);
 CREATE INDEX report_events_by_entry ON report_events (audit_seq, ordinal);
 CREATE INDEX pending_records_by_entry ON pending_records (audit_seq, ordinal);
 CREATE INDEX evidence_by_entry ON evidence (audit_seq, ordinal);

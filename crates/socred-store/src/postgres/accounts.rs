@@ -16,14 +16,14 @@ use crate::audit::seals::{AccountState, SealCheck, TokenState};
 use crate::error::{Result, StoreError};
 use crate::{Actor, MAX_PAGE};
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, a.subject, a.authority, a.services, a.behaviours";
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, a.subject, a.authority, a.services, a.behaviours";
 
 const ACCOUNT_STATE: &str = "SELECT a.username, a.role, a.password_hash, a.subject, a.authority, a.services, a.behaviours,
     a.disabled, a.totp_secret, a.totp_confirmed, a.created_at FROM accounts a";
 
 const TOKEN_STATE: &str = "SELECT t.id, a.username, t.secret_hash, t.label, t.created_at, t.expires_at, t.revoked_at FROM tokens t LEFT JOIN accounts a ON a.id = t.account";
 
-fn account_row(row: &postgres::Row) -> AccountRow {
+pub(super) fn account_row(row: &postgres::Row) -> AccountRow {
     (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5), row.get(6))
 }
 
@@ -71,7 +71,7 @@ impl Owners for NoOwners {
 
 /// Seals the accounts and tokens a change touched, as they now stand in the
 /// change's transaction.
-fn seal(transaction: &mut Transaction<'_>, rows: &mut EntryRows, accounts: &[i64], tokens: &[i64]) -> Result<()> {
+pub(super) fn seal(transaction: &mut Transaction<'_>, rows: &mut EntryRows, accounts: &[i64], tokens: &[i64]) -> Result<()> {
     for account in accounts {
         let row = transaction
             .query_opt(&format!("{ACCOUNT_STATE} WHERE a.id = $1"), &[account])?
@@ -89,11 +89,11 @@ fn seal(transaction: &mut Transaction<'_>, rows: &mut EntryRows, accounts: &[i64
     Ok(())
 }
 
-fn entry(action: &str, detail: serde_json::Value) -> Option<Entry> {
+pub(super) fn entry(action: &str, detail: serde_json::Value) -> Option<Entry> {
     Some(Entry { action: action.to_string(), subject: None, detail })
 }
 
-fn account_id(transaction: &mut Transaction<'_>, username: &str) -> Result<i64> {
+pub(super) fn account_id(transaction: &mut Transaction<'_>, username: &str) -> Result<i64> {
     transaction
         .query_opt("SELECT id FROM accounts WHERE username = $1", &[&username])?
         .map(|row| row.get(0))

@@ -10,7 +10,7 @@ use socred_core::{Date, SubjectFile, SubjectId, lists};
 use super::hot::PARTITIONS;
 use super::{EntryRows, PgStore};
 use crate::MAX_PAGE;
-use crate::due_process::{PublicEntry, PublicSearch, public_alias};
+use crate::entries::{PublicEntry, PublicSearch, public_alias};
 use crate::error::{Result, StoreError};
 
 /// Files read in one statement when the entries of changed subjects are rewritten.
@@ -80,7 +80,11 @@ pub(crate) fn refresh(store: &PgStore, client: &mut impl GenericClient, changed:
     if changed.everything {
         return rebuild_in(store, client).map(drop);
     }
-    let ids: Vec<&str> = changed.touched.iter().map(String::as_str).collect();
+    refresh_subjects(store, client, &changed.touched.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The entries of `ids`, from their files as `client` reads them.
+pub(crate) fn refresh_subjects(store: &PgStore, client: &mut impl GenericClient, ids: &[&str]) -> Result<()> {
     for chunk in ids.chunks(FILES_AT_ONCE) {
         let (files, _unreadable) = store.readable_files_in(client, chunk)?;
         let readable: Vec<&str> = files.iter().map(|(id, _)| id.as_str()).collect();
@@ -92,6 +96,47 @@ pub(crate) fn refresh(store: &PgStore, client: &mut impl GenericClient, changed:
         insert(client, &rows)?;
     }
     Ok(())
+}
+
+/// An import notes the subjects of each batch in a table of its
+/// transaction, so that its commit rewrites each changed subject's entries
+/// once, however many batches held its records, in memory bounded by a chunk.
+pub(crate) fn begin_import(client: &mut impl GenericClient) -> Result<()> {
+    client.batch_execute("CREATE TEMPORARY TABLE import_subjects (subject text COLLATE \"C\" PRIMARY KEY) ON COMMIT DROP")?;
+    Ok(())
+}
+
+pub(crate) fn note_import(client: &mut impl GenericClient, ids: &[&str]) -> Result<()> {
+    client.execute("INSERT INTO import_subjects SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", &[&ids])?;
+    Ok(())
+}
+
+/// Before an import's entry is appended: the entries of the subjects it
+/// changed, a chunk at a time; when it changed most of the population, all
+/// of them partition by partition (a scan each, cheaper than a lookup a file).
+pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient) -> Result<()> {
+    let changed: i64 = client.query_one("SELECT count(*) FROM import_subjects", &[])?.get(0);
+    let population: i64 = client.query_one("SELECT size FROM log_head WHERE log = 'subjects'", &[])?.get(0);
+    if changed == 0 {
+        return Ok(());
+    }
+    if changed * 2 > population {
+        return rebuild_in(store, client).map(drop);
+    }
+    let mut after = String::new();
+    loop {
+        let chunk: Vec<String> = client
+            .query(
+                "SELECT subject FROM import_subjects WHERE subject > $1 ORDER BY subject LIMIT $2",
+                &[&after, &(FILES_AT_ONCE as i64)],
+            )?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let Some(last) = chunk.last() else { return Ok(()) };
+        after = last.clone();
+        refresh_subjects(store, client, &chunk.iter().map(String::as_str).collect::<Vec<_>>())?;
+    }
 }
 
 /// Every subject's entries again, partition by partition.

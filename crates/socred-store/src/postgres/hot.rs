@@ -4,7 +4,7 @@
 //! are keyed by their registration number, the key the check log packs.
 //! Also the always-correct slow path: a decision computed from the files.
 
-use socred_core::decide::{self, Decision, LinkedStandings, Standing};
+use socred_core::decide::{self, Decision, Standing};
 use socred_core::{Date, SubjectId, assess, lists};
 
 use std::collections::HashMap;
@@ -186,24 +186,7 @@ impl PgStore {
     /// and those of the subjects linked to it).
     pub fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Decision> {
         let own = self.standing(id, as_of)?;
-        // The links from the primary too, as the index has them.
-        let links = self.connection()?.query(
-            "SELECT other, 'guardian' FROM links WHERE subject = $1 AND kind = 'guardian'
-             UNION ALL SELECT other, 'represented' FROM links WHERE subject = $1 AND kind = 'represents'
-             UNION ALL SELECT subject, 'representative' FROM links WHERE other = $1 AND kind = 'represents'",
-            &[&id.as_str()],
-        )?;
-        let mut linked = LinkedStandings::default();
-        for row in links {
-            let other: &str = row.get(0);
-            let other = SubjectId::parse(other).map_err(|e| StoreError::Corrupt(format!("a link of {id} names {other:?}: {e}")))?;
-            let standing = self.standing(&other, as_of)?;
-            match row.get::<_, &str>(1) {
-                "guardian" => linked.guardians.push(standing),
-                "represented" => linked.represented.push(standing),
-                _ => linked.representatives.push(standing),
-            }
-        }
+        let linked = self.linked_standings(id, as_of)?;
         decide::decide(self.rulebook(), service, as_of, &own, &linked).map_err(|e| StoreError::invalid("service", e.to_string()))
     }
 }

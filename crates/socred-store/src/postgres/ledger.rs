@@ -205,6 +205,7 @@ impl PgStore {
         connection.batch_execute("BEGIN")?;
         let begun = (|| -> Result<(super::log::Writer, HashSet<String>)> {
             let writer = super::log::Writer::lock(&mut **connection)?;
+            super::entries::begin_import(&mut **connection)?;
             let conflicted = match actor.person() {
                 Some(person) => conflicted_with(&mut **connection, person)?,
                 None => HashSet::new(),
@@ -669,6 +670,8 @@ impl PgImport {
             )?;
         }
         copy.finish()?;
+        let changed: HashSet<&str> = accepted.iter().map(|record| record.subject.as_str()).collect();
+        super::entries::note_import(client, &changed.into_iter().collect::<Vec<_>>())?;
         Ok(outcomes)
     }
 
@@ -760,7 +763,7 @@ impl PgImport {
         let subject = self.rows.single_subject().map(str::to_string);
         let rows = std::mem::replace(&mut self.rows, EntryRows::new(0));
         let seq = rows.seq;
-        let appended = super::entries::refresh(&self.store, &mut **self.connection, &rows)
+        let appended = super::entries::finish_import(&self.store, &mut **self.connection)
             .and_then(|()| self.writer.append(&mut **self.connection, &self.actor, &self.action, subject.as_deref(), &detail, rows));
         match appended.and_then(|_| Ok(self.connection.batch_execute("COMMIT")?)) {
             Ok(()) => Ok(ImportSummary { audit_seq: Some(seq), ..summary }),

@@ -17,8 +17,10 @@ mod export;
 mod hot;
 mod ledger;
 mod log;
+mod reads;
 mod restore;
 mod rows;
+mod sign_in;
 
 use std::path::PathBuf;
 use std::sync::Arc;
