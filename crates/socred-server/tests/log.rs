@@ -75,11 +75,9 @@ async fn proof_requests_with_garbage_are_refused_by_name(backend: Backend) {
 }
 
 on_both_backends!(
-    proof_requests_with_garbage_are_refused_by_name
-);
-
-// Proofs are not served from PostgreSQL yet, and the checkpoint test reads the SQLite store directly.
-on_sqlite_only!(
-    the_checkpoint_is_public_signed_and_extended_by_later_writes,
+    proof_requests_with_garbage_are_refused_by_name,
     a_subject_proves_a_record_of_their_own_file_and_nothing_of_anyone_else
 );
+
+// It reads the SQLite store behind the server directly.
+on_sqlite_only!(the_checkpoint_is_public_signed_and_extended_by_later_writes);

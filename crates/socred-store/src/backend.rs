@@ -1,6 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
-//! (`Store`) implements every trait, PostgreSQL (`PgStore`) the ledger, due
-//! process, the log (with export), accounts and checks so far; `tests/contract.rs` states the contract
+//! (`Store`) implements every trait, PostgreSQL (`PgStore`) every one but
+//! reports so far; `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -123,6 +123,8 @@ pub trait LogStore: Sized {
 /// Inclusion proofs.
 pub trait ProofStore {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof>;
+    /// The subject whose file holds `item`, if it is in the ledger.
+    fn proven_item_subject(&self, item: &ProvenItem) -> Result<Option<SubjectId>>;
 }
 
 /// Accounts and API tokens; every change is sealed on the log.
@@ -248,6 +250,18 @@ impl LogStore for Store {
 impl ProofStore for Store {
     fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
         Store::prove(self, item, key, time)
+    }
+    fn proven_item_subject(&self, item: &ProvenItem) -> Result<Option<SubjectId>> {
+        Store::proven_item_subject(self, item)
+    }
+}
+
+impl ProofStore for PgStore {
+    fn prove(&self, item: &ProvenItem, key: &SigningKey, time: &str) -> Result<InclusionProof> {
+        PgStore::prove(self, item, key, time)
+    }
+    fn proven_item_subject(&self, item: &ProvenItem) -> Result<Option<SubjectId>> {
+        PgStore::proven_item_subject(self, item)
     }
 }
 

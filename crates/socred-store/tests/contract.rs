@@ -1,6 +1,6 @@
 //! The storage contract, written once against the traits of
 //! `socred_store::backend` and run on every backend (`contracts!` below
-//! instantiates them: SQLite implements every trait, PostgreSQL all but proofs and reports). A backend passes when
+//! instantiates them: SQLite implements every trait, PostgreSQL all but reports). A backend passes when
 //! every write validates and writes in one transaction, refused writes leave
 //! the log where it was, every write moves the log by one entry, and the log
 //! verifies, proves and exports the same way.
@@ -348,14 +348,14 @@ mod sqlite_backend {
 }
 
 /// PostgreSQL, each test on a database of its own: the contracts of the
-/// traits it implements (the ledger, due process, the log, accounts and checks).
+/// traits it implements (all but reports).
 mod postgres_backend {
     use super::*;
 
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, checks_are_logged_and_chained,
-        the_log_extends_its_checkpoints, the_public_list_follows_the_ledger);
+        the_log_extends_its_checkpoints, the_public_list_follows_the_ledger, the_log_proves_its_records);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {

@@ -225,6 +225,26 @@ fn tampering_with_the_server_database_is_found() {
     }
 }
 
+/// The same log gives the same proof on either backend: a subject's proof
+/// from the PostgreSQL store verifies offline and equals the SQLite one.
+#[test]
+fn a_proof_from_postgres_is_the_proof_from_sqlite() {
+    let (_dir, _database, sqlite, pg) = carried();
+    let time = "2026-07-01T00:00:00Z";
+    for item in [
+        socred_store::audit::ProvenItem::Record { record_id: "tax-1".into() },
+        socred_store::audit::ProvenItem::Record { record_id: "crime-1".into() },
+    ] {
+        let proof = pg.prove(&item, &key(), time).unwrap();
+        assert_eq!(proof, sqlite.prove(&item, &key(), time).unwrap());
+        proof.verify(&key().verifier()).unwrap();
+        assert_eq!(pg.proven_item_subject(&item).unwrap(), sqlite.proven_item_subject(&item).unwrap());
+    }
+    let missing = socred_store::audit::ProvenItem::Record { record_id: "nope-1".into() };
+    assert!(matches!(pg.prove(&missing, &key(), time), Err(StoreError::NotFound(_))));
+    assert_eq!(pg.proven_item_subject(&missing).unwrap(), None);
+}
+
 /// The public list is derived: rebuilt from the files, it is what every
 /// write would have made it, and verifies again.
 #[test]

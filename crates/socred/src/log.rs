@@ -190,9 +190,15 @@ fn prove(
         (None, Some(case)) => ProvenItem::Event { case: case.to_string(), event: event.to_string() },
         _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
     };
-    let store: Store = open(cli)?;
-    let key = key_of(&key_path(cli), &store.origin()?)?;
-    print_json(&store.prove(&item, &key, &socred_store::wall_clock_rfc3339())?)
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => prove_on(cli, &crate::postgres::open(cli, url)?, &item),
+        None => prove_on(cli, &open(cli)?, &item),
+    }
+}
+
+fn prove_on(cli: &Cli, store: &impl CliStore, item: &ProvenItem) -> Result<()> {
+    let key = key_of(&key_path(cli), &store.origin_name()?)?;
+    print_json(&store.prove(item, &key, &socred_store::wall_clock_rfc3339())?)
 }
 
 pub fn export(cli: &Cli, dir: &Path) -> Result<()> {

@@ -10,8 +10,8 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
-     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key, \
-     import-store, export, serve (every route but public reports, evidence, partner feeds, proofs, the annual report and known-on reads, which answer 501)";
+     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key|prove, \
+     import-store, export, serve (every route but public reports, evidence, partner feeds, the annual report and known-on reads, which answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -94,6 +94,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
                 Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"))
             })
         }
+        Command::Audit { command: command @ AuditCommand::Prove { .. } } => log::audit(cli, command),
         Command::Audit {
             command:
                 command @ (AuditCommand::Verify { .. }

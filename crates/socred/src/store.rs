@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use socred_core::assess::Assessment;
 use socred_core::{Date, Rulebook, SubjectId};
-use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore, SignInStore};
+use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore, ProofStore, SignInStore};
 use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo};
 
-pub(crate) trait CliStore: LedgerStore + LogStore + AccountStore + SignInStore + DueProcessStore {
+pub(crate) trait CliStore: LedgerStore + LogStore + ProofStore + AccountStore + SignInStore + DueProcessStore {
     fn clock(&self) -> Clock;
     fn rulebook(&self) -> &Arc<Rulebook>;
     fn origin_name(&self) -> Result<String, StoreError>;

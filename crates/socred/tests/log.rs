@@ -24,6 +24,25 @@ fn record(env: &Env, id: &str, on: &str) {
     ]);
 }
 
+/// The proof of record tax-1, downloaded and checked offline; a forged one refused.
+fn proofs_of(env: &Env) {
+    let proof = env.write("proof.json", env.ok(&["audit", "prove", "--record", "tax-1"]));
+    let checked = env.ok(&["audit", "prove", "--verify", proof.to_str().unwrap()]);
+    assert!(checked.contains("proof valid"), "{checked}");
+    let forged = std::fs::read_to_string(&proof).unwrap().replace("tax-evasion", "volunteering");
+    let forged = env.write("forged.json", forged);
+    env.refused(&["audit", "prove", "--verify", forged.to_str().unwrap()], &["--verify:", "digest"]);
+    env.refused(&["audit", "prove", "--record", "none-1"], &["does not exist"]);
+}
+
+fn proofs_verify_offline_and_forgeries_are_refused(env: Env) {
+    env.add_people();
+    record(&env, "tax-1", "2025-03-01");
+    proofs_of(&env);
+}
+
+on_both_backends!(proofs_verify_offline_and_forgeries_are_refused);
+
 #[test]
 fn checkpoints_proofs_and_a_round_trip_through_an_export() {
     let env = Env::new();
@@ -35,13 +54,7 @@ fn checkpoints_proofs_and_a_round_trip_through_an_export() {
     let verified = env.ok(&["audit", "verify", "--checkpoint", checkpoint.to_str().unwrap()]);
     assert!(verified.contains("consistent with the checkpoint"), "{verified}");
 
-    let proof = env.write("proof.json", env.ok(&["audit", "prove", "--record", "tax-1"]));
-    let checked = env.ok(&["audit", "prove", "--verify", proof.to_str().unwrap()]);
-    assert!(checked.contains("proof valid"), "{checked}");
-    let forged = std::fs::read_to_string(&proof).unwrap().replace("tax-evasion", "volunteering");
-    let forged = env.write("forged.json", forged);
-    env.refused(&["audit", "prove", "--verify", forged.to_str().unwrap()], &["--verify:", "digest"]);
-    env.refused(&["audit", "prove", "--record", "none-1"], &["does not exist"]);
+    proofs_of(&env);
 
     // A checkpoint signed by another key is refused by name.
     let other = Env::new();

@@ -104,7 +104,7 @@ pub async fn proof(
     let subject_role = caller.account.role == Role::Subject;
     let proof = state
         .db
-        .read(move |store| {
+        .reading(move |store| {
             // A subject learns nothing of an item that is not theirs, not even whether it exists.
             if subject_role && (own.is_none() || store.proven_item_subject(&item)? != own) {
                 return Err(StoreError::NotFound("the record or event".into()));

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use socred_auth::Account;
 use socred_core::decide::Decision;
-use socred_store::backend::{AccountStore, BatchStore, CheckStore, DueProcessStore, FileReads, LedgerStore, SignInStore};
+use socred_store::backend::{AccountStore, BatchStore, CheckStore, DueProcessStore, FileReads, LedgerStore, ProofStore, SignInStore};
 use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, PgStore, Store, StoreError};
 
 use crate::hot::HotIndex;
@@ -112,9 +112,9 @@ const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 /// What a handler may ask of either backend: the ledger, due process,
 /// accounts and tokens, signing in. A write gets it mutably
 /// (`ledger_write`), a read shared (`reading`).
-pub trait Writes: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore {}
+pub trait Writes: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore {}
 
-impl<T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore> Writes for T {}
+impl<T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore> Writes for T {}
 
 /// The database a server stands on.
 pub enum Backend {
@@ -500,7 +500,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet (public reports and evidence, partner feeds, inclusion proofs, the annual report and reads as known on a day are not; every other route is)",
+                "this route is not served from PostgreSQL yet (public reports and evidence, partner feeds, the annual report and reads as known on a day are not; every other route is)",
             )),
         }
     }

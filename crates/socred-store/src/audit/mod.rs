@@ -7,7 +7,7 @@
 //! docs/audit-format.md specifies every hash computed here.
 
 pub mod checkpoint;
-mod proof;
+pub(crate) mod proof;
 pub mod rows;
 pub(crate) mod seals;
 pub(crate) mod verify;

@@ -93,15 +93,6 @@ pub(crate) fn prove(connection: &Connection, item: &ProvenItem, heads: &LogHeads
         Ok(false)
     })?;
     let (entry, rows) = found.ok_or_else(|| StoreError::NotFound(format!("audit entry {seq}")))?;
-    let mut digest = RowDigest::default();
-    for row in &rows {
-        digest.add(row);
-    }
-    let (entry_rows, sections) = digest.finish_sections();
-    let section_rows: Vec<LedgerRow> = rows.into_iter().filter(|row| row.section() == item.section()).collect();
-    if section_rows.len() > MAX_PROOF_ROWS {
-        return Err(StoreError::TooLarge { count: section_rows.len(), limit: MAX_PROOF_ROWS });
-    }
     let leaves: Vec<Hash> = {
         let mut statement = connection.prepare("SELECT hash FROM audit WHERE seq <= ?1 ORDER BY seq")?;
         let hashes = statement.query_map([heads.size as i64], |row| row.get::<_, String>(0))?;
@@ -111,8 +102,32 @@ pub(crate) fn prove(connection: &Connection, item: &ProvenItem, heads: &LogHeads
         }
         leaves
     };
+    assemble(item, entry, rows, &leaves, heads, checkpoint)
+}
+
+/// The proof of `item`, written by `entry` (whose rows are `rows`), in a
+/// tree whose leaves are `leaves` (`heads.size` of them): any backend that
+/// reads those gives the same proof.
+pub(crate) fn assemble(
+    item: &ProvenItem,
+    entry: EntryFields,
+    rows: Vec<LedgerRow>,
+    leaves: &[Hash],
+    heads: &LogHeads,
+    checkpoint: String,
+) -> Result<InclusionProof> {
+    let seq = entry.seq;
+    let mut digest = RowDigest::default();
+    for row in &rows {
+        digest.add(row);
+    }
+    let (entry_rows, sections) = digest.finish_sections();
+    let section_rows: Vec<LedgerRow> = rows.into_iter().filter(|row| row.section() == item.section()).collect();
+    if section_rows.len() > MAX_PROOF_ROWS {
+        return Err(StoreError::TooLarge { count: section_rows.len(), limit: MAX_PROOF_ROWS });
+    }
     let path =
-        inclusion_proof(&leaves, (seq - 1) as u64).ok_or_else(|| StoreError::AuditBroken("the log is shorter than its head".into()))?;
+        inclusion_proof(leaves, (seq - 1) as u64).ok_or_else(|| StoreError::AuditBroken("the log is shorter than its head".into()))?;
     Ok(InclusionProof {
         format: PROOF_FORMAT.into(),
         item: item.clone(),

@@ -17,6 +17,7 @@ mod export;
 mod hot;
 mod ledger;
 mod log;
+mod proof;
 mod reads;
 mod restore;
 mod rows;
