@@ -108,7 +108,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             if now - last_seen >= SESSION_TOUCH_SECONDS {
                 let db = state.db.clone();
                 tokio::spawn(async move {
-                    let _ = db.ledger_write(move |store| store.touch_session(&hash, now)).await;
+                    let _ = db.session_write(move |store| store.touch_session(&hash, now)).await;
                 });
             }
             // The cookie travels with every request the browser makes: an API

@@ -173,7 +173,8 @@ pub trait SignInStore {
     fn end_session(&mut self, secret_hash: &str) -> Result<()>;
     fn begin_second_factor(&mut self, account: i64, secret: &str, actor: &Actor) -> Result<()>;
     fn pending_second_factor(&self, account: i64) -> Result<Option<String>>;
-    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()>;
+    /// Confirms the enrolment of `secret` (the one the code matched) with the code's step.
+    fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()>;
     fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()>;
 }
 
@@ -320,8 +321,8 @@ impl SignInStore for Store {
     fn pending_second_factor(&self, account: i64) -> Result<Option<String>> {
         Store::pending_second_factor(self, account)
     }
-    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
-        Store::confirm_second_factor(self, account, step, actor)
+    fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()> {
+        Store::confirm_second_factor(self, account, secret, step, actor)
     }
     fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()> {
         Store::remove_second_factor(self, username, actor)
@@ -460,8 +461,8 @@ impl SignInStore for PgStore {
     fn pending_second_factor(&self, account: i64) -> Result<Option<String>> {
         PgStore::pending_second_factor(self, account)
     }
-    fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
-        PgStore::confirm_second_factor(self, account, step, actor)
+    fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()> {
+        PgStore::confirm_second_factor(self, account, secret, step, actor)
     }
     fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()> {
         PgStore::remove_second_factor(self, username, actor)

@@ -124,16 +124,19 @@ impl Store {
             };
             let (action, recorded, reason) = match (outcome, account) {
                 (SignIn::Succeeded { step }, Some((id, failures, last_failed_at))) => {
+                    // Taken only as the account stands now: not disabled meanwhile,
+                    // not made to wait by failures counted since (a code still
+                    // passes the wait), its code's step unused.
                     let taken = connection.execute(
                         "UPDATE accounts SET failed_sign_ins = 0, locked_until = 0, totp_last_step = MAX(totp_last_step, ?2)
-                         WHERE id = ?1 AND (?3 = 0 OR totp_last_step < ?2)",
-                        params![id, step.map_or(0, |s| s as i64), step.is_some()],
+                         WHERE id = ?1 AND disabled = 0 AND (?3 = 1 OR locked_until <= ?4) AND (?3 = 0 OR totp_last_step < ?2)",
+                        params![id, step.map_or(0, |s| s as i64), step.is_some(), now],
                     )?;
                     if taken == 1 {
                         ("account.sign-in", SignInRecorded { accepted: true, locked_until: 0 }, None)
                     } else {
                         let until = failure(id, failures, last_failed_at)?;
-                        ("account.sign-in-failed", SignInRecorded { accepted: false, locked_until: until }, Some("second-factor code already used"))
+                        ("account.sign-in-failed", SignInRecorded { accepted: false, locked_until: until }, Some("second-factor code already used, or the account changed meanwhile"))
                     }
                 }
                 (SignIn::Succeeded { .. }, None) => return Err(StoreError::NotFound(format!("account {shown}"))),
@@ -163,10 +166,15 @@ impl Store {
     /// Opens a browser session. Sessions that ended are purged on the way.
     pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
         self.connection.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
-        self.connection.execute(
-            "INSERT INTO sessions (secret_hash, account, csrf, expires_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        // Not for an account disabled since its sign-in was taken.
+        let opened = self.connection.execute(
+            "INSERT INTO sessions (secret_hash, account, csrf, expires_at, last_seen)
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND disabled = 0)",
             params![secret_hash, account, csrf, expires_unix, now_unix],
         )?;
+        if opened == 0 {
+            return Err(StoreError::NotFound(format!("account {account}")));
+        }
         Ok(())
     }
 
@@ -279,12 +287,13 @@ impl Store {
             .flatten())
     }
 
-    /// Confirms the second factor with the step its first code matched.
-    pub fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
+    /// Confirms the second factor with the step its first code matched: the
+    /// enrolment of `secret`, not one begun again since the code was checked.
+    pub fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()> {
         self.write(actor, |connection, seq| {
             let changed = connection.execute(
-                "UPDATE accounts SET totp_confirmed = 1, totp_last_step = ?2 WHERE id = ?1 AND totp_secret IS NOT NULL AND totp_confirmed = 0",
-                params![account, step as i64],
+                "UPDATE accounts SET totp_confirmed = 1, totp_last_step = ?2 WHERE id = ?1 AND totp_secret = ?3 AND totp_confirmed = 0",
+                params![account, step as i64, secret],
             )?;
             if changed == 0 {
                 return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));

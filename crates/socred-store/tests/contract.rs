@@ -14,7 +14,7 @@ use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_log::SigningKey;
 use socred_store::audit::ProvenItem;
-use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, LedgerStore, LogStore, ProofStore, ReportStore};
+use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, LedgerStore, LogStore, ProofStore, ReportStore, SignInStore};
 use socred_store::{ActOutcome, Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
 
 const PERSON: &str = "110101199003074514";
@@ -202,6 +202,44 @@ mod contract {
         assert_eq!((report.accounts, report.tokens), (1, 1));
     }
 
+    /// A sign-in is taken as the account stands when it is recorded: failures
+    /// make it wait (a second-factor code passes the wait, once); a disabled
+    /// account is refused and gets no session; an enrolment is confirmed only
+    /// for the secret its code matched.
+    pub fn sign_in_takes_the_account_as_it_stands<B: LedgerStore + AccountStore + SignInStore + LogStore>(store: &mut B) {
+        use socred_store::SignIn;
+        populate(store);
+        let account = NewAccount {
+            username: "officer-wang".into(),
+            role: Role::Officer,
+            password_hash: Some("$argon2id$not-a-real-hash".into()),
+            subject: None,
+            authority: Some("Municipal Tax Bureau".into()),
+            services: vec![],
+            behaviours: vec![],
+        };
+        let id = store.add_account(&account, &actor("admin")).unwrap();
+        let attempt =
+            |store: &mut B, outcome: SignIn| store.record_sign_in("officer-wang", "192.0.2.1", &outcome, &actor("officer-wang")).unwrap();
+        for _ in 0..5 {
+            assert!(!attempt(store, SignIn::Failed { reason: "wrong password" }).accepted);
+        }
+        assert!(store.credentials("officer-wang").unwrap().unwrap().locked_until > 0, "the fifth failure makes it wait");
+        assert!(!attempt(store, SignIn::Succeeded { step: None }).accepted, "a password alone does not pass the wait");
+        store.begin_second_factor(id, "JBSWY3DPEHPK3PXP", &actor("officer-wang")).unwrap();
+        assert!(matches!(store.confirm_second_factor(id, "ANOTHERSECRETXXX", 7, &actor("officer-wang")), Err(StoreError::Conflict(_))));
+        store.confirm_second_factor(id, "JBSWY3DPEHPK3PXP", 7, &actor("officer-wang")).unwrap();
+        assert!(attempt(store, SignIn::Succeeded { step: Some(8) }).accepted, "a code passes the wait");
+        assert!(!attempt(store, SignIn::Succeeded { step: Some(8) }).accepted, "a code works once");
+        store.create_session(id, "session-1", "csrf", 1_000, 2_000).unwrap();
+        assert_eq!(store.session("session-1", 1_500, 600).unwrap().map(|(account, ..)| account.username), Some("officer-wang".into()));
+        store.set_disabled("officer-wang", true, &actor("admin")).unwrap();
+        assert!(store.session("session-1", 1_500, 600).unwrap().is_none(), "disabling ends its sessions");
+        assert!(!attempt(store, SignIn::Succeeded { step: Some(9) }).accepted, "a disabled account is not signed in");
+        assert!(store.create_session(id, "session-2", "csrf", 1_000, 2_000).is_err(), "nor given a session");
+        store.audit_verify_against(None).unwrap();
+    }
+
     pub fn a_report_is_reviewed_and_decided_once<B: LedgerStore + ReportStore + LogStore>(store: &mut B) {
         populate(store);
         let new = NewReport {
@@ -336,7 +374,7 @@ mod sqlite_backend {
     contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
-        the_public_list_follows_the_ledger,
+        the_public_list_follows_the_ledger, sign_in_takes_the_account_as_it_stands,
         checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
 
     #[test]
@@ -355,7 +393,8 @@ mod postgres_backend {
     contracts!(postgres; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, checks_are_logged_and_chained,
-        the_log_extends_its_checkpoints, the_public_list_follows_the_ledger, the_log_proves_its_records);
+        the_log_extends_its_checkpoints, the_public_list_follows_the_ledger, the_log_proves_its_records,
+        sign_in_takes_the_account_as_it_stands);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {

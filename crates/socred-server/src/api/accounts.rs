@@ -280,7 +280,7 @@ pub async fn confirm_second_factor(
     let now = crate::auth::now_unix().max(0) as u64;
     let step = socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
     let actor = caller.actor();
-    state.db.ledger_write(move |store| store.confirm_second_factor(account, step, &actor)).await?;
+    state.db.ledger_write(move |store| store.confirm_second_factor(account, &secret, step, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

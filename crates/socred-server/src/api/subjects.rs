@@ -267,9 +267,8 @@ pub async fn file(
     let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
     info(&state, id).await?;
-    log_read(&state, &caller, id, purpose, "file").await?;
-    state.db.checks_committed().await?;
-    // The file as known on a day is read from the embedded store only (501 on PostgreSQL).
+    // The file as known on a day is read from the embedded store only (501 on PostgreSQL,
+    // refused before anything is logged).
     let as_known = match known_on {
         Some(day) => Some(
             state
@@ -282,6 +281,8 @@ pub async fn file(
         ),
         None => None,
     };
+    log_read(&state, &caller, id, purpose, "file").await?;
+    state.db.checks_committed().await?;
     let view = state
         .db
         .reading(move |store| {

@@ -562,6 +562,20 @@ impl Db {
         }
     }
 
+    /// A change to live rows that are not the ledger (a browser session), on
+    /// either backend: on SQLite through the writer, on PostgreSQL on the
+    /// pool, without catching the index up (nothing it holds changed).
+    pub async fn session_write<T, F>(self: &Arc<Self>, write: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Writes) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => self.write(move |store| write(store)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| write(store)).await,
+        }
+    }
+
     /// The account an API token's hash opens, on either backend.
     pub async fn account_by_token(self: &Arc<Self>, secret_hash: String, now_unix: i64) -> Result<Option<Account>, ApiError> {
         match self.backend {

@@ -123,7 +123,7 @@ pub async fn login(
     };
     let hash = socred_auth::secret_hash(&secret);
     let account_id = account.id;
-    if let Err(error) = state.db.ledger_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
+    if let Err(error) = state.db.session_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
         return error.into_response();
     }
     let home = match account.role {
@@ -171,7 +171,7 @@ pub async fn logout(
     }
     if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
         let hash = socred_auth::secret_hash(secret);
-        let _ = state.db.ledger_write(move |store| store.end_session(&hash)).await;
+        let _ = state.db.session_write(move |store| store.end_session(&hash)).await;
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.secure_cookies)) {

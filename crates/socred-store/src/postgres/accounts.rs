@@ -257,9 +257,10 @@ impl PgStore {
         row.map(|row| to_account(account_row(&row))).transpose()
     }
 
+    /// From the primary, like tokens: an account just disabled is listed so.
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let rows = self
-            .read_connection()?
+            .connection()?
             .query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.id LIMIT $1"), &[&i64::from(MAX_PAGE)])?;
         rows.iter().map(|row| to_account(account_row(row))).collect()
     }
@@ -313,9 +314,10 @@ impl PgStore {
         })
     }
 
+    /// From the primary: a token revoked a moment ago is not listed as live.
     pub fn tokens_of(&self, account: i64) -> Result<Vec<TokenInfo>> {
         let rows = self
-            .read_connection()?
+            .connection()?
             .query("SELECT id, label, created_at, revoked_at, expires_at FROM tokens WHERE account = $1 ORDER BY id", &[&account])?;
         Ok(rows
             .iter()

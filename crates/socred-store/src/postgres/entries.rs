@@ -139,12 +139,14 @@ pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient) ->
     }
 }
 
-/// Every subject's entries again, partition by partition.
+/// Every subject's entries again, partition by partition; a subject whose
+/// file does not read keeps its entries, as in [`refresh_subjects`].
 fn rebuild_in(store: &PgStore, client: &mut impl GenericClient) -> Result<u64> {
-    client.execute("DELETE FROM entries", &[])?;
     let mut written = 0;
     for partition in 0..PARTITIONS {
-        let (files, _unreadable) = store.partition_files(client, partition)?;
+        let (files, unreadable) = store.partition_files(client, partition)?;
+        let kept: Vec<&str> = unreadable.iter().map(|(subject, _)| subject.as_str()).collect();
+        client.execute(&format!("DELETE FROM entries_p{partition} WHERE NOT (subject = ANY($1))"), &[&kept])?;
         let mut rows = Vec::new();
         for (id, file) in &files {
             rows_of(store.rulebook(), id, file, &mut rows);

@@ -364,6 +364,17 @@ impl PgStore {
         if meta(&mut connection, "log_format")?.as_deref() != Some(LOG_FORMAT) {
             return Err(StoreError::NotAStore(place(url)));
         }
+        // The baseline gained the derived tables while the backend was new:
+        // a database made before lacks them; `export` and `import-store` carry it over.
+        let derived: bool = connection.query_one("SELECT to_regclass('entries') IS NOT NULL", &[])?.get(0);
+        if !derived {
+            return Err(StoreError::SchemaMismatch {
+                path: place(url),
+                found: applied,
+                known,
+                what: "an earlier build made it without the derived tables; export it with that build and import-store it with this one",
+            });
+        }
         let origin = meta(&mut connection, "origin")?.ok_or_else(|| StoreError::Corrupt("meta `origin` is missing".into()))?;
         let dating = meta(&mut connection, "dating")?
             .as_deref()

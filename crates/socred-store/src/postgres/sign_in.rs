@@ -62,16 +62,19 @@ impl PgStore {
             let (action, recorded, reason) = match (outcome, account) {
                 (SignIn::Succeeded { step }, Some((id, failures, last_failed_at))) => {
                     let step_taken = step.map_or(0, |s| s as i64);
+                    // Taken only as the account stands now: not disabled meanwhile,
+                    // not made to wait by failures another server counted since
+                    // (a code still passes the wait), its code's step unused.
                     let taken = transaction.execute(
                         "UPDATE accounts SET failed_sign_ins = 0, locked_until = 0, totp_last_step = GREATEST(totp_last_step, $2)
-                         WHERE id = $1 AND (NOT $3 OR totp_last_step < $2)",
-                        &[&id, &step_taken, &step.is_some()],
+                         WHERE id = $1 AND NOT disabled AND ($3 OR locked_until <= $4) AND (NOT $3 OR totp_last_step < $2)",
+                        &[&id, &step_taken, &step.is_some(), &now],
                     )?;
                     if taken == 1 {
                         ("account.sign-in", SignInRecorded { accepted: true, locked_until: 0 }, None)
                     } else {
                         let until = failure(transaction, id, failures, last_failed_at)?;
-                        ("account.sign-in-failed", failed(until), Some("second-factor code already used"))
+                        ("account.sign-in-failed", failed(until), Some("second-factor code already used, or the account changed meanwhile"))
                     }
                 }
                 (SignIn::Succeeded { .. }, None) => return Err(StoreError::NotFound(format!("account {shown}"))),
@@ -91,10 +94,15 @@ impl PgStore {
     pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
         let mut connection = self.connection()?;
         connection.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now_unix])?;
-        connection.execute(
-            "INSERT INTO sessions (secret_hash, account, csrf, expires_at, last_seen) VALUES ($1, $2, $3, $4, $5)",
+        // Not for an account disabled since its sign-in was taken.
+        let opened = connection.execute(
+            "INSERT INTO sessions (secret_hash, account, csrf, expires_at, last_seen)
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $2 AND NOT disabled)",
             &[&secret_hash, &account, &csrf, &expires_unix, &now_unix],
         )?;
+        if opened == 0 {
+            return Err(StoreError::NotFound(format!("account {account}")));
+        }
         Ok(())
     }
 
@@ -149,12 +157,12 @@ impl PgStore {
     }
 
     /// Confirms the second factor with the step its first code matched.
-    pub fn confirm_second_factor(&mut self, account: i64, step: u64, actor: &Actor) -> Result<()> {
+    pub fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()> {
         self.write(actor, |transaction, rows| {
             let changed = transaction.execute(
                 "UPDATE accounts SET totp_confirmed = true, totp_last_step = $2
-                 WHERE id = $1 AND totp_secret IS NOT NULL AND NOT totp_confirmed",
-                &[&account, &(step as i64)],
+                 WHERE id = $1 AND totp_secret = $3 AND NOT totp_confirmed",
+                &[&account, &(step as i64), &secret],
             )?;
             if changed == 0 {
                 return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));
