@@ -271,10 +271,9 @@ async fn absurd_dates_are_refused_and_the_server_keeps_working(backend: Backend)
     assert_eq!(server.checks_logged_about(PERSON), 1);
 }
 
-#[tokio::test]
-async fn as_known_on_reproduces_what_was_answered_then() {
+async fn as_known_on_reproduces_what_was_answered_then(backend: Backend) {
     // A replay store: the judgment was recorded on 2025-01-10, the tax evasion on 2025-03-01.
-    let mut server = TestServer::start().await;
+    let mut server = TestServer::start_on(backend).await;
     let summary = |known_on: &str, as_of: &str| format!("/api/v1/subjects/{PERSON}?known_on={known_on}&as_of={as_of}");
     let (status, before_tax) = server.call(Some(Role::Auditor), "GET", &summary("2025-02-01", "2025-03-05"), None).await;
     assert_eq!((status, before_tax["score"].as_i64()), (200, Some(900)), "the tax evasion was not known yet: {before_tax}");
@@ -315,7 +314,8 @@ async fn every_page_of_a_replay_store_says_so_and_no_page_of_a_live_one_does() {
 on_both_backends!(
     a_client_never_dates_an_act,
     a_proposal_is_noticed_when_served_and_listed_only_after_its_window,
-    absurd_dates_are_refused_and_the_server_keeps_working
+    absurd_dates_are_refused_and_the_server_keeps_working,
+    as_known_on_reproduces_what_was_answered_then
 );
 
 // Partner feeds are not served from PostgreSQL yet.

@@ -24,7 +24,7 @@ use socred_log::SigningKey;
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
 use crate::postgres::PgImport;
 use crate::{
-    Access, ActOutcome, Actor, AuditEntry, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
+    Access, ActOutcome, Actor, AuditEntry, KnownReads, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
     ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
 };
 
@@ -158,6 +158,8 @@ pub trait FileReads {
     fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>>;
     /// The public reports a subject filed, newest first.
     fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>>;
+    /// The ledger as known at the end of `day` (refused for a day before the store existed).
+    fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>>;
 }
 
 /// Signing in: the backoff of failed attempts (each on the log), browser
@@ -509,6 +511,9 @@ impl FileReads for Store {
     fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
         Store::reports_by(self, reporter, limit)
     }
+    fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>> {
+        Ok(Box::new(Store::known_on(self, day)?))
+    }
 }
 
 impl FileReads for PgStore {
@@ -541,5 +546,8 @@ impl FileReads for PgStore {
     }
     fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
         PgStore::reports_by(self, reporter, limit)
+    }
+    fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>> {
+        Ok(Box::new(PgStore::known_on(self, day)?))
     }
 }

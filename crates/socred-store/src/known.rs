@@ -18,6 +18,57 @@ use socred_core::{Date, Rulebook, SubjectFile, SubjectId};
 use crate::error::{Result, StoreError};
 use crate::{Store, julian, load_file_under};
 
+/// The ledger as known at the end of a day, on either backend: what a
+/// backend reads (the rulebook then active, a file as recorded by then, the
+/// links registered by then); what follows from them is computed here, once.
+pub trait KnownReads {
+    fn day(&self) -> Date;
+    /// The rulebook active at the end of the day.
+    fn rulebook(&self) -> &Arc<Rulebook>;
+    /// The subject's file as recorded by the end of the day.
+    fn file(&self, id: &SubjectId) -> Result<SubjectFile>;
+    /// The standings of the subjects linked to `id` by links registered by then.
+    fn linked_standings(&self, id: &SubjectId, as_of: Date) -> Result<LinkedStandings>;
+
+    fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {
+        Ok(assess::assess(self.rulebook(), *id, &self.file(id)?, as_of))
+    }
+
+    fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView> {
+        Ok(lists::evaluate(self.rulebook(), *id, &self.file(id)?, as_of))
+    }
+
+    fn standing(&self, id: &SubjectId, as_of: Date) -> Result<Standing> {
+        Ok(decide::standing(self.rulebook(), *id, &self.file(id)?, as_of))
+    }
+
+    /// The decision for one service as the ledger known on the day gave it.
+    fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Decision> {
+        let own = self.standing(id, as_of)?;
+        let linked = self.linked_standings(id, as_of)?;
+        decide::decide(self.rulebook(), service, as_of, &own, &linked).map_err(|e| StoreError::invalid("service", e.to_string()))
+    }
+
+    fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>> {
+        let own = self.standing(id, as_of)?;
+        let linked = self.linked_standings(id, as_of)?;
+        Ok(decide::decide_all(self.rulebook(), as_of, &own, &linked))
+    }
+}
+
+/// The rulebook active at the end of `day`, from its stored source: the
+/// active one itself when it is that one.
+pub(crate) fn rulebook_then(active: &Arc<Rulebook>, source: &str, file: &str, fingerprint: &str) -> Result<Arc<Rulebook>> {
+    if fingerprint == active.fingerprint {
+        return Ok(active.clone());
+    }
+    let rulebook = Rulebook::from_toml(source, file)?;
+    if rulebook.fingerprint != fingerprint {
+        return Err(StoreError::Corrupt("a stored rulebook does not match its fingerprint".into()));
+    }
+    Ok(Arc::new(rulebook))
+}
+
 /// A read-only view of the ledger as known at the end of `day`.
 pub struct KnownOn<'s> {
     store: &'s Store,
@@ -38,15 +89,7 @@ impl Store {
         let Some((source, file, fingerprint, rulebook_seq)) = row else {
             return Err(StoreError::invalid("known_on", format!("the store held nothing yet on {}", format_date(day))));
         };
-        let rulebook = if fingerprint == self.rulebook.fingerprint {
-            self.rulebook.clone()
-        } else {
-            let rulebook = Rulebook::from_toml(&source, &file)?;
-            if rulebook.fingerprint != fingerprint {
-                return Err(StoreError::Corrupt("a stored rulebook does not match its fingerprint".into()));
-            }
-            Arc::new(rulebook)
-        };
+        let rulebook = rulebook_then(&self.rulebook, &source, &file, &fingerprint)?;
         Ok(KnownOn { store: self, day, rulebook, rulebook_seq })
     }
 }
@@ -74,18 +117,6 @@ impl KnownOn<'_> {
     pub fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
         let key = self.key(id)?;
         Ok(load_file_under(&self.store.connection, key, *id, self.rulebook_seq)?.as_known_on(self.day))
-    }
-
-    pub fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment> {
-        Ok(assess::assess(&self.rulebook, *id, &self.file(id)?, as_of))
-    }
-
-    pub fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView> {
-        Ok(lists::evaluate(&self.rulebook, *id, &self.file(id)?, as_of))
-    }
-
-    pub fn standing(&self, id: &SubjectId, as_of: Date) -> Result<Standing> {
-        Ok(decide::standing(&self.rulebook, *id, &self.file(id)?, as_of))
     }
 
     /// The standings of the subjects linked to `id` by links registered by then.
@@ -116,17 +147,19 @@ impl KnownOn<'_> {
             )?,
         })
     }
+}
 
-    /// The decision for one service as the ledger known on the day gave it.
-    pub fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<Decision> {
-        let own = self.standing(id, as_of)?;
-        let linked = self.linked_standings(id, as_of)?;
-        decide::decide(&self.rulebook, service, as_of, &own, &linked).map_err(|e| StoreError::invalid("service", e.to_string()))
+impl KnownReads for KnownOn<'_> {
+    fn day(&self) -> Date {
+        self.day
     }
-
-    pub fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>> {
-        let own = self.standing(id, as_of)?;
-        let linked = self.linked_standings(id, as_of)?;
-        Ok(decide::decide_all(&self.rulebook, as_of, &own, &linked))
+    fn rulebook(&self) -> &Arc<Rulebook> {
+        &self.rulebook
+    }
+    fn file(&self, id: &SubjectId) -> Result<SubjectFile> {
+        KnownOn::file(self, id)
+    }
+    fn linked_standings(&self, id: &SubjectId, as_of: Date) -> Result<LinkedStandings> {
+        KnownOn::linked_standings(self, id, as_of)
     }
 }

@@ -52,7 +52,7 @@ pub use entries::{MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch};
 pub use error::{DatabaseError, Result, StorageCondition, StoreError};
 pub use import::{ImportSession, ImportSummary, RowOutcome};
 pub use export::{EXPORT_FORMAT, ExportedEntry, Manifest};
-pub use known::KnownOn;
+pub use known::{KnownOn, KnownReads};
 pub use postgres::{PgStore, is_postgres_url};
 pub use partners::{LineError, PartnerBatch, PartnerMetrics, PartnerScope, PendingRecord};
 pub use reports::{EvidenceInfo, NewReport, ReportMetrics, ReportOutcome, ReportView, ReporterStats, Reviewer};

@@ -6,6 +6,7 @@ use socred_core::date::parse_date;
 use socred_core::id::synthetic_person;
 use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
+use socred_store::KnownReads;
 use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError, SubjectOutcome, VoidOutcome};
 
 const PERSON: &str = "110101199003074514";

@@ -6,6 +6,7 @@ use socred_core::lists::{EntryState, ListEntry, Notice};
 use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome};
 use socred_core::record::RecordId;
 use socred_core::{Date, SubjectId};
+use socred_store::KnownReads;
 use socred_store::{ActOutcome, StoreError, SubjectInfo};
 
 use crate::LogRead;

@@ -25,6 +25,7 @@ use socred_core::date::format_date;
 use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
+use socred_store::KnownReads;
 use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
 
 /// glibc's allocator spent 15–20 % of a batch check consolidating free
@@ -224,11 +225,16 @@ pub(crate) fn show_on(cli: &Cli, store: &impl CliStore, args: ShowArgs<'_>, know
     let id = parse_subject("ID", args.id)?;
     let (as_of, known_on) = read_dates(store, args.as_of.as_deref(), args.known_on.as_deref())?;
     let info = store.subject_info(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
-    store.log_read_by(&actor(cli, store)?, &id, args.purpose, "assessment").map_err(purpose_error)?;
+    // Read before the access is logged: a refused read (a day before the store existed) logs nothing.
     let assessment = match known_on {
-        Some(day) => known(day, &id, as_of)?,
+        Some(day) => known(day, &id, as_of).map_err(|error| match error.downcast::<StoreError>() {
+            Ok(StoreError::Invalid { field, reason }) if field == "known_on" => refuse("--known-on", reason),
+            Ok(other) => other.into(),
+            Err(error) => error,
+        })?,
         None => CliStore::assessment(store, &id, as_of)?,
     };
+    store.log_read_by(&actor(cli, store)?, &id, args.purpose, "assessment").map_err(purpose_error)?;
     if args.json {
         let mut value = serde_json::to_value(&assessment)?;
         let object = value.as_object_mut().expect("an assessment is an object");

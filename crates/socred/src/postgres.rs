@@ -3,6 +3,7 @@
 //! the rest of the CLI runs on the embedded store only, and says so.
 
 use anyhow::{Context, Result};
+use socred_store::KnownReads;
 use socred_store::{PgStore, StoreError};
 
 use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
@@ -10,8 +11,8 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
-     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show, audit verify|checkpoint|log|head|keygen|verifier-key|prove, \
-     import-store, export, serve (every route but public reports, evidence, partner feeds, the annual report and known-on reads, which answer 501)";
+     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show (also --known-on), audit verify|checkpoint|log|head|keygen|verifier-key|prove, \
+     import-store, export, serve (every route but public reports, evidence, partner feeds and the annual report, which answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -86,12 +87,9 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }
         Command::Show { id, as_of, known_on, purpose, json } => {
-            if known_on.is_some() {
-                return Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"));
-            }
             let store = open(cli, url)?;
-            crate::show_on(cli, &store, ShowArgs { id, as_of, known_on, purpose, json: *json }, &|_, _, _| {
-                Err(refuse("--known-on", "reading the ledger as it stood on a day runs on the embedded store only"))
+            crate::show_on(cli, &store, ShowArgs { id, as_of, known_on, purpose, json: *json }, &|day, id, as_of| {
+                Ok(store.known_on(day)?.assessment(id, as_of)?)
             })
         }
         Command::Audit { command: command @ AuditCommand::Prove { .. } } => log::audit(cli, command),

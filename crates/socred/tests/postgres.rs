@@ -115,7 +115,7 @@ fn commands_of_the_embedded_store_only_are_refused_by_name() {
     env.refused(&["account", "remove-second-factor", "--username", "nobody-here"], &["--username", "nobody-here"]);
     env.add_people();
     let fingerprint = env.fingerprint();
-    env.refused(&["show", PERSON, "--known-on", "2025-01-01"], &["--known-on"]);
+    env.refused(&["show", PERSON, "--known-on", "1999-01-01"], &["--known-on", "held nothing"]);
     assert_eq!(env.fingerprint(), fingerprint, "a refused read logs nothing");
 }
 

@@ -183,8 +183,8 @@ pub async fn summary(
         Some(day) => {
             state
                 .db
-                .read(move |store| {
-                    let name = store.subject_name(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+                .reading(move |store| {
+                    let name = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?.name;
                     let known = store.known_on(day)?;
                     let summary = socred_core::summarise(known.rulebook(), &known.file(&id)?, as_of);
                     Ok((name, summary, true, known.rulebook().clone()))
@@ -227,7 +227,7 @@ pub async fn explanation(
     let purpose = purpose(query.purpose.as_deref())?;
     let assessment = match known_on {
         None => state.db.assessment(id, as_of).await?,
-        Some(day) => state.db.read(move |store| store.known_on(day)?.assessment(&id, as_of)).await?,
+        Some(day) => state.db.reading(move |store| store.known_on(day)?.assessment(&id, as_of)).await?,
     };
     log_read(&state, &caller, id, purpose, "explanation").await?;
     Ok(axum::Json(assessment))
@@ -267,13 +267,12 @@ pub async fn file(
     let (as_of, known_on) = dates(&query, caller.today())?;
     let purpose = purpose(query.purpose.as_deref())?;
     info(&state, id).await?;
-    // The file as known on a day is read from the embedded store only (501 on PostgreSQL,
-    // refused before anything is logged).
+    // Read before the access is logged: a day before the store existed is refused, and nothing logged.
     let as_known = match known_on {
         Some(day) => Some(
             state
                 .db
-                .read(move |store| {
+                .reading(move |store| {
                     let known = store.known_on(day)?;
                     Ok((known.assessment(&id, as_of)?, known.due_process(&id, as_of)?, known.decide_all(&id, as_of)?))
                 })

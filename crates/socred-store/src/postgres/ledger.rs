@@ -344,21 +344,20 @@ impl PgStore {
     /// Under a rulebook activated after the first, the entries each subject
     /// carried over from the one before, and the day it was activated.
     pub(crate) fn carried_over(&self, connection: &mut impl postgres::GenericClient, ids: &[&str]) -> Result<Option<CarriedOverEntries>> {
-        if self.rulebook_seq <= 1 {
-            return Ok(None);
+        carried_over_under(connection, ids, self.rulebook_seq)
+    }
+
+    /// A subject's file under the rulebook of version `rulebook_seq`, from the standby with `--read-db`.
+    pub(crate) fn file_under(&self, id: &SubjectId, rulebook_seq: i64) -> Result<SubjectFile> {
+        let mut connection = self.read_connection()?;
+        let statement = connection.prepared(FILE)?;
+        let row = connection.query_opt(&statement, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+        let mut file = parse_file(id, row.get(0), row.get(1), row.get(2))?;
+        if let Some((since, mut carried)) = carried_over_under(&mut **connection, &[id.as_str()], rulebook_seq)? {
+            let entries = carried.remove(id.as_str()).unwrap_or_default();
+            file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
         }
-        let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&self.rulebook_seq])?.get(0);
-        let mut carried: HashMap<String, HashSet<EntryId>> = HashMap::new();
-        for row in connection.query(
-            "SELECT subject, entry_id FROM rulebook_entries WHERE subject = ANY($1) AND rulebook_seq = $2",
-            &[&ids, &self.rulebook_seq],
-        )? {
-            let (subject, entry): (String, String) = (row.get(0), row.get(1));
-            let entry =
-                EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
-            carried.entry(subject).or_default().insert(entry);
-        }
-        Ok(Some((since, carried)))
+        Ok(file)
     }
 
     /// A record by id, with its void reason if voided.
@@ -387,6 +386,25 @@ impl PgStore {
     pub fn subject_name(&self, id: &SubjectId) -> Result<Option<String>> {
         Ok(self.read_connection()?.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&id.as_str()])?.map(|row| row.get(0)))
     }
+}
+
+/// Under the rulebook of version `rulebook_seq` (activated after the first),
+/// the entries each subject carried over from the one before, and the day it
+/// was activated.
+fn carried_over_under(connection: &mut impl postgres::GenericClient, ids: &[&str], rulebook_seq: i64) -> Result<Option<CarriedOverEntries>> {
+    if rulebook_seq <= 1 {
+        return Ok(None);
+    }
+    let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&rulebook_seq])?.get(0);
+    let mut carried: HashMap<String, HashSet<EntryId>> = HashMap::new();
+    for row in connection
+        .query("SELECT subject, entry_id FROM rulebook_entries WHERE subject = ANY($1) AND rulebook_seq = $2", &[&ids, &rulebook_seq])?
+    {
+        let (subject, entry): (String, String) = (row.get(0), row.get(1));
+        let entry = EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
+        carried.entry(subject).or_default().insert(entry);
+    }
+    Ok(Some((since, carried)))
 }
 
 /// A subject's file as `transaction` reads it (a write validates against it).

@@ -15,6 +15,7 @@ mod due_process;
 mod entries;
 mod export;
 mod hot;
+mod known;
 mod ledger;
 mod log;
 mod proof;
@@ -38,6 +39,7 @@ use crate::error::{DatabaseError, Result, StorageCondition, StoreError};
 use crate::{Actor, LOG_FORMAT};
 
 pub use changes::{CHANGES_CHANNEL, ChangeListener, Changed};
+pub use known::PgKnownOn;
 pub use ledger::{ImportBatch, PgImport};
 
 /// The schema, as versioned migrations (`migrations/postgres/V<n>__<name>.sql`).
