@@ -224,8 +224,6 @@ fn not_yet_on_postgres(path: &str) -> bool {
         "/api/v1/evidence",
         "/api/v1/reports",
         "/api/v1/partners",
-        "/api/v1/log/proof",
-        "/reviewer/annual",
         "/me/reports",
         "/reviewer/reports",
         "/reviewer/metrics",

@@ -24,7 +24,7 @@ use socred_log::SigningKey;
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
 use crate::postgres::PgImport;
 use crate::{
-    Access, ActOutcome, Actor, AuditEntry, KnownReads, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
+    Access, ActOutcome, Actor, AnnualRow, AuditEntry, KnownReads, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
     ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
 };
 
@@ -160,6 +160,9 @@ pub trait FileReads {
     fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>>;
     /// The ledger as known at the end of `day` (refused for a day before the store existed).
     fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>>;
+    /// The annual report: subjects whose net gain in `year` is below the
+    /// rulebook's expectation, a page at a time, and how many there are.
+    fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<AnnualRow>)>;
 }
 
 /// Signing in: the backoff of failed attempts (each on the log), browser
@@ -514,6 +517,9 @@ impl FileReads for Store {
     fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>> {
         Ok(Box::new(Store::known_on(self, day)?))
     }
+    fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<AnnualRow>)> {
+        Store::annual_report(self, year, limit, offset)
+    }
 }
 
 impl FileReads for PgStore {
@@ -549,5 +555,8 @@ impl FileReads for PgStore {
     }
     fn known_on(&self, day: Date) -> Result<Box<dyn KnownReads + '_>> {
         Ok(Box::new(PgStore::known_on(self, day)?))
+    }
+    fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<AnnualRow>)> {
+        PgStore::annual_report(self, year, limit, offset)
     }
 }

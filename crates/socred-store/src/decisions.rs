@@ -75,24 +75,52 @@ impl Store {
                 *net.entry(row.get(0)?).or_insert(0) += points;
             }
         }
-        let expected = self.rulebook.annual_min_net_points;
         let mut statement = self.connection.prepare("SELECT key, id, name FROM subjects ORDER BY key")?;
         let mut rows = statement.query([])?;
-        let (mut total, mut page) = (0u64, Vec::new());
+        let mut page = AnnualPage::new(self.rulebook.annual_min_net_points, limit, offset);
         while let Some(row) = rows.next()? {
             let key: i64 = row.get(0)?;
-            let points = net.get(&key).copied().unwrap_or(0);
-            if points >= expected {
-                continue;
-            }
-            if total >= offset && page.len() < limit.min(MAX_PAGE) as usize {
+            page.offer(net.get(&key).copied().unwrap_or(0), || {
                 let id: String = row.get(1)?;
                 let subject = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                page.push(AnnualRow { subject, name: row.get(2)?, net_points: points, expected_points: expected });
-            }
-            total += 1;
+                Ok((subject, row.get(2)?))
+            })?;
         }
-        Ok((total, page))
+        Ok(page.finish())
+    }
+}
+
+/// The annual report's page, as subjects are offered in registration order
+/// with their net gain in the year: those below the expectation are counted,
+/// and the ones in the page kept.
+pub(crate) struct AnnualPage {
+    expected: i64,
+    limit: usize,
+    offset: u64,
+    total: u64,
+    rows: Vec<AnnualRow>,
+}
+
+impl AnnualPage {
+    pub(crate) fn new(expected: i64, limit: u32, offset: u64) -> AnnualPage {
+        AnnualPage { expected, limit: limit.min(MAX_PAGE) as usize, offset, total: 0, rows: Vec::new() }
+    }
+
+    /// `who` is asked only for a subject in the page.
+    pub(crate) fn offer(&mut self, net_points: i64, who: impl FnOnce() -> Result<(SubjectId, String)>) -> Result<()> {
+        if net_points >= self.expected {
+            return Ok(());
+        }
+        if self.total >= self.offset && self.rows.len() < self.limit {
+            let (subject, name) = who()?;
+            self.rows.push(AnnualRow { subject, name, net_points, expected_points: self.expected });
+        }
+        self.total += 1;
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> (u64, Vec<AnnualRow>) {
+        (self.total, self.rows)
     }
 }
 

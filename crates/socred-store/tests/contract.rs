@@ -14,7 +14,7 @@ use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_log::SigningKey;
 use socred_store::audit::ProvenItem;
-use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, LedgerStore, LogStore, ProofStore, ReportStore, SignInStore};
+use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, FileReads, LedgerStore, LogStore, ProofStore, ReportStore, SignInStore};
 use socred_store::{ActOutcome, Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
 
 const PERSON: &str = "110101199003074514";
@@ -446,6 +446,11 @@ fn both_backends_publish_the_same_list() {
     let published = lines(&mut sqlite);
     assert!(!published.is_empty());
     assert_eq!(lines(&mut pg), published);
+    // The annual report of the same ledger names the same subjects.
+    let annual = FileReads::annual_report(&sqlite, 2025, 100, 0).unwrap();
+    assert_eq!(annual.0, 2, "both fell short of the expectation in 2025: {annual:?}");
+    assert_eq!(FileReads::annual_report(&pg, 2025, 100, 0).unwrap(), annual);
+    assert_eq!(FileReads::annual_report(&pg, 2025, 1, 1).unwrap(), (2, annual.1[1..].to_vec()), "a page at a time");
 }
 
 fn postgres() -> (socred_store::postgres::testing::FreshDatabase, socred_store::PgStore) {

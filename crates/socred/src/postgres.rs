@@ -12,7 +12,7 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
      list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show (also --known-on), audit verify|checkpoint|log|head|keygen|verifier-key|prove, \
-     import-store, export, serve (every route but public reports, evidence, partner feeds and the annual report, which answer 501)";
+     import-store, export, serve (every route but public reports, evidence and partner feeds, which answer 501)";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {

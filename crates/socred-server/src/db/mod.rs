@@ -500,7 +500,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet (public reports and evidence, partner feeds and the annual report are not; every other route is)",
+                "this route is not served from PostgreSQL yet (public reports and evidence and partner feeds are not; every other route is)",
             )),
         }
     }

@@ -39,8 +39,14 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) =
-        crate::api::subjects::log_reads(&state, &caller, found.iter().map(|s| s.id), "officer console search", "search result (id and name)").await
+    if let Err(error) = crate::api::subjects::log_reads(
+        &state,
+        &caller,
+        found.iter().map(|s| s.id),
+        "officer console search",
+        "search result (id and name)",
+    )
+    .await
     {
         return error.into_response();
     }
@@ -112,12 +118,7 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
     page("Officer console", Some(&caller), &flash, &body).into_response()
 }
 
-pub async fn officer_subject(
-    State(state): State<AppState>,
-    caller: MaybeCaller,
-    Path(id): Path<String>,
-    flash: Flash,
-) -> Response {
+pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller, Path(id): Path<String>, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Officer)) {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -252,8 +253,11 @@ pub async fn void(State(state): State<AppState>, caller: MaybeCaller, Form(form)
         caller.require(Action::VoidRecord)?;
         let record_id = RecordId::parse(form.record.trim()).map_err(|e| ApiError::invalid("record", e.to_string()))?;
         let lookup = record_id.clone();
-        let (record, _) =
-            state.db.reading(move |store| store.record(&lookup)).await?.ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
+        let (record, _) = state
+            .db
+            .reading(move |store| store.record(&lookup))
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
         if Some(&record.source) != caller.account.authority.as_ref() {
             return Err(ApiError::forbidden("an officer voids only their own authority's records"));
         }
@@ -306,7 +310,8 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
         Err(error) => return error.into_response(),
     };
     let named = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
-    let named: Vec<_> = named.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id)).collect();
+    let named: Vec<_> =
+        named.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id)).collect();
     if let Err(error) = crate::api::subjects::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
         return error.into_response();
     }
@@ -502,16 +507,26 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
     let year = query.year.unwrap_or(caller.today().year() - 1).clamp(1800, 9999);
     let page_number = query.page.unwrap_or(0).min(1_000_000);
     const PAGE: u32 = 200;
-    let result = state
-        .db
-        .read(move |store| Ok((store.annual_report(year, PAGE, page_number * u64::from(PAGE))?, store.rulebook().annual_min_net_points)))
-        .await;
+    let result = async {
+        let expected = state.db.rulebook().await?.annual_min_net_points;
+        Ok::<_, crate::error::ApiError>((
+            state.db.reading(move |store| store.annual_report(year, PAGE, page_number * u64::from(PAGE))).await?,
+            expected,
+        ))
+    }
+    .await;
     let ((total, rows), expected) = match result {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) =
-        crate::api::subjects::log_reads(&state, &caller, rows.iter().map(|r| r.subject), "annual expectation report", "net points of a year").await
+    if let Err(error) = crate::api::subjects::log_reads(
+        &state,
+        &caller,
+        rows.iter().map(|r| r.subject),
+        "annual expectation report",
+        "net points of a year",
+    )
+    .await
     {
         return error.into_response();
     }

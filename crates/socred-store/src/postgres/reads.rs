@@ -160,4 +160,32 @@ impl PgStore {
         }
         Ok(views)
     }
+
+    /// Subjects whose net gain in `year` is below the rulebook's expectation,
+    /// in registration order, a page at a time; and how many there are.
+    pub fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<crate::AnnualRow>)> {
+        let start = Date::from_calendar_date(year, time::Month::January, 1).map_err(|_| StoreError::invalid("year", "not a year"))?;
+        let end = Date::from_calendar_date(year, time::Month::December, 31).map_err(|_| StoreError::invalid("year", "not a year"))?;
+        let mut connection = self.read_connection()?;
+        let mut snapshot =
+            connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let mut net: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for row in snapshot.query(
+            "SELECT r.subject, r.behaviour FROM records r
+             WHERE r.occurred_on BETWEEN $1 AND $2
+               AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.subject = r.subject AND v.record_id = r.record_id)",
+            &[&start, &end],
+        )? {
+            if let Some(points) = self.rulebook().behaviour(row.get(1)).map(|b| b.points) {
+                *net.entry(row.get(0)).or_insert(0) += points;
+            }
+        }
+        let mut page = crate::decisions::AnnualPage::new(self.rulebook().annual_min_net_points, limit, offset);
+        for row in snapshot.query("SELECT subject, name FROM subjects ORDER BY number", &[])? {
+            let subject: &str = row.get(0);
+            page.offer(net.get(subject).copied().unwrap_or(0), || Ok((subject_of(subject)?, row.get(1))))?;
+        }
+        snapshot.commit()?;
+        Ok(page.finish())
+    }
 }
