@@ -124,6 +124,29 @@ impl AnnualPage {
     }
 }
 
+impl Store {
+    /// The cached summaries against the files: each must be what the core
+    /// computes from its subject's file under the active rulebook for the
+    /// first day it holds (the index behind the check API is built from
+    /// them). A cached row changed by hand is named by its subject.
+    pub(crate) fn verify_summaries(&self) -> Result<u64> {
+        let mut statement = self.connection.prepare(
+            "SELECT c.subject, s.id FROM assessment_cache c JOIN subjects s ON s.key = c.subject WHERE c.fingerprint = ?1 ORDER BY c.subject",
+        )?;
+        let cached: Vec<(i64, String)> =
+            statement.query_map([&self.rulebook.fingerprint], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        for (key, id) in &cached {
+            let subject = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
+            let summary = self.cached(*key)?.expect("listed in this snapshot");
+            let file = crate::load_file(&self.connection, *key, subject)?;
+            if socred_core::assess::summarise(&self.rulebook, &file, summary.valid_from) != summary {
+                return Err(StoreError::AuditBroken(format!("the cached summary of subject {id} does not follow its file")));
+            }
+        }
+        Ok(cached.len() as u64)
+    }
+}
+
 /// Everything the server's in-memory index needs, read in one pass.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct HotData {

@@ -28,6 +28,7 @@ impl Store {
         report.check_groups = check_groups;
         report.checks_head = checks_head;
         self.verify_entries()?;
+        self.verify_summaries()?;
         if let Some(earlier) = earlier {
             let now = self.log_heads()?;
             // The heads just verified are the heads stored.

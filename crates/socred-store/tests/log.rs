@@ -254,6 +254,20 @@ fn derived_list_entries_changed_by_hand_are_named() {
     }
 }
 
+/// The cached summaries behind the check index are derived too: a score or
+/// tier changed by hand in the cache is found.
+#[test]
+fn cached_summaries_changed_by_hand_are_named() {
+    for tamper in ["UPDATE assessment_cache SET score = score + 100", "UPDATE assessment_cache SET tier = 0, points_tier = 0"] {
+        let (_dir, mut store) = populated();
+        store.warm_summaries(day("2026-06-30")).unwrap();
+        store.audit_verify().unwrap();
+        sql(&store, tamper);
+        let reason = broken(&store);
+        assert!(reason.contains(&format!("the cached summary of subject {PERSON} does not follow its file")), "`{tamper}`: {reason}");
+    }
+}
+
 #[test]
 fn swapping_two_entries_is_named() {
     let (_dir, store) = populated();
