@@ -11,10 +11,11 @@ use std::path::Path;
 
 mod postgres;
 
+pub use postgres::import_postgres;
 use serde::{Deserialize, Serialize};
 use socred_core::record::RecordInput;
-pub use postgres::import_postgres;
 pub use socred_store::PartnerScope;
+use socred_store::backend::{PartnerBatchWrite, PartnerStore};
 use socred_store::{Actor, LineError, PartnerBatch, RowOutcome, Store, StoreError};
 
 /// A line longer than this is refused without being read into memory whole.
@@ -229,10 +230,22 @@ impl Parser {
 
 /// The writing side: pushes rows into the store session and keeps the receipt.
 struct Importer<'s, 'r> {
-    session: socred_store::ImportSession<'s>,
+    session: Box<dyn PartnerBatchWrite + 's>,
     partner: Option<PartnerScope>,
     report: ImportReport,
     rejects: Option<&'r mut dyn Rejects>,
+}
+
+/// A line of a parsed batch on its way to the store: its outcome is known at
+/// once (refused, or waiting for a reviewer) or once the records before the
+/// next pending line (or the batch's end) are pushed together.
+struct Line {
+    line: u64,
+    raw: Option<Vec<u8>>,
+    pending: bool,
+    /// Problems found before the store (invalid lines).
+    problems: Vec<(String, String)>,
+    outcome: Option<RowOutcome>,
 }
 
 impl Importer<'_, '_> {
@@ -252,40 +265,80 @@ impl Importer<'_, '_> {
         Ok(())
     }
 
-    fn apply(&mut self, item: Item, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
-        match item {
-            Item::Progress(bytes) => progress(bytes),
-            Item::RejectsHeader(header) => {
-                if let Some(rejects) = self.rejects.as_mut() {
-                    rejects.reject(&header)?;
-                }
-            }
-            Item::Invalid { line, problems, raw } => {
-                self.report.rows += 1;
-                for (field, reason) in problems {
-                    self.error(line, &field, reason);
-                }
-                self.rejected(raw)?;
-            }
-            Item::Valid { line, record, raw, pending } => {
-                self.report.rows += 1;
-                let refusal = match &self.partner {
-                    Some(partner) => self.session.partner_line_refusal(&record, &partner.username)?,
-                    None => None,
-                };
-                let outcome = match (&self.partner, pending, refusal) {
-                    (_, _, Some(reason)) => RowOutcome::Rejected { field: "subject", reason, conflict: false },
-                    (Some(partner), true, None) => self.session.push_pending(&record, &partner.username)?,
-                    _ => self.session.push(&record)?,
-                };
-                match outcome {
-                    RowOutcome::Inserted if pending => self.report.pending_review += 1,
-                    RowOutcome::Inserted => self.report.inserted += 1,
-                    RowOutcome::Duplicate => self.report.duplicates += 1,
-                    RowOutcome::Rejected { field, reason, .. } => {
-                        self.error(line, field, reason);
-                        self.rejected(raw)?;
+    /// Pushes the records waiting in `records` at once (one `COPY` on
+    /// PostgreSQL) and gives their lines their outcomes.
+    fn flush(&mut self, lines: &mut [Line], waiting: &mut Vec<(usize, socred_core::Record)>) -> Result<(), IngestError> {
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let records: Vec<socred_core::Record> = waiting.iter().map(|(_, record)| record.clone()).collect();
+        let outcomes = self.session.push(&records)?;
+        assert_eq!(outcomes.len(), records.len(), "an outcome for every record pushed");
+        for ((index, _), outcome) in waiting.drain(..).zip(outcomes) {
+            lines[index].outcome = Some(outcome);
+        }
+        Ok(())
+    }
+
+    /// Writes one parsed batch, then reports its lines in line order.
+    fn apply(&mut self, batch: Vec<Item>, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
+        let mut lines: Vec<Line> = Vec::with_capacity(batch.len());
+        let mut waiting: Vec<(usize, socred_core::Record)> = Vec::new();
+        let mut waiting_ids: std::collections::HashSet<socred_core::record::RecordId> = std::collections::HashSet::new();
+        for item in batch {
+            match item {
+                Item::Progress(bytes) => progress(bytes),
+                Item::RejectsHeader(header) => {
+                    if let Some(rejects) = self.rejects.as_mut() {
+                        rejects.reject(&header)?;
                     }
+                }
+                Item::Invalid { line, problems, raw } => lines.push(Line { line, raw, pending: false, problems, outcome: None }),
+                Item::Valid { line, record, raw, pending } => {
+                    let index = lines.len();
+                    lines.push(Line { line, raw, pending, problems: Vec::new(), outcome: None });
+                    // A repeat of a line not yet pushed is judged with it, not counted again.
+                    let refusal = match &self.partner {
+                        Some(partner) if !waiting_ids.contains(&record.id) => {
+                            self.session.partner_line_refusal(&record, &partner.username)?
+                        }
+                        _ => None,
+                    };
+                    let partner = self.partner.as_ref().map(|partner| partner.username.clone());
+                    match (partner, pending, refusal) {
+                        (_, _, Some(reason)) => {
+                            lines[index].outcome = Some(RowOutcome::Rejected { field: "subject", reason, conflict: false })
+                        }
+                        (Some(partner), true, None) => {
+                            // The records before it are stored first: line order decides which of two claims to an id stands.
+                            self.flush(&mut lines, &mut waiting)?;
+                            waiting_ids.clear();
+                            lines[index].outcome = Some(self.session.push_pending(&record, &partner)?);
+                        }
+                        _ => {
+                            waiting_ids.insert(record.id.clone());
+                            waiting.push((index, record));
+                        }
+                    }
+                }
+            }
+        }
+        self.flush(&mut lines, &mut waiting)?;
+        for Line { line, raw, pending, problems, outcome } in lines {
+            self.report.rows += 1;
+            match outcome {
+                None => {
+                    for (field, reason) in problems {
+                        self.error(line, &field, reason);
+                    }
+                    self.rejected(raw)?;
+                }
+                Some(RowOutcome::Inserted) if pending => self.report.pending_review += 1,
+                Some(RowOutcome::Inserted) => self.report.inserted += 1,
+                Some(RowOutcome::Duplicate) => self.report.duplicates += 1,
+                Some(RowOutcome::Rejected { field, reason, .. }) => {
+                    self.error(line, field, reason);
+                    self.rejected(raw)?;
                 }
             }
         }
@@ -306,7 +359,9 @@ pub fn import(
     rejects: Option<&mut dyn Rejects>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, IngestError> {
-    import_as(store, reader, options, None, actor, file_label, rejects, progress, None)
+    let rulebook = store.rulebook().clone();
+    let session = Box::new(store.begin_import(actor, "records.import")?);
+    import_as(rulebook, session, reader, options, None, actor, file_label, rejects, progress, None)
 }
 
 /// Imports a partner's batch (from the API or a file) under its agreement:
@@ -316,7 +371,7 @@ pub fn import(
 /// partner returns the first receipt and does nothing. The receipt is kept.
 #[allow(clippy::too_many_arguments)]
 pub fn import_partner(
-    store: &mut Store,
+    store: &mut dyn PartnerStore,
     reader: impl BufRead + Send,
     format: Format,
     skip_invalid: bool,
@@ -345,10 +400,13 @@ pub fn import_partner(
         errors_not_listed: report.errors_not_listed,
         replayed: false,
     };
-    let mut before_commit = |session: &mut socred_store::ImportSession<'_>, report: &ImportReport| -> Result<(), StoreError> {
-        session.save_partner_batch(&receipt_of(report, true))
+    let mut before_commit = |session: &mut dyn PartnerBatchWrite, report: &ImportReport| -> Result<(), StoreError> {
+        session.save_receipt(&receipt_of(report, true))
     };
-    let report = import_as(store, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {}, Some(&mut before_commit))?;
+    let rulebook = store.active_rulebook();
+    let session = store.begin_partner_batch(actor, "partner.batch")?;
+    let report =
+        import_as(rulebook, session, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {}, Some(&mut before_commit))?;
     let receipt = receipt_of(&report, report.committed);
     if !report.committed {
         // Refused whole: nothing was stored but the receipt, which says why.
@@ -408,11 +466,12 @@ pub fn dry_run(
 }
 
 /// Runs inside the import's transaction, just before it commits.
-type BeforeCommit<'c> = &'c mut dyn FnMut(&mut socred_store::ImportSession<'_>, &ImportReport) -> Result<(), StoreError>;
+type BeforeCommit<'c> = &'c mut dyn FnMut(&mut dyn PartnerBatchWrite, &ImportReport) -> Result<(), StoreError>;
 
 #[allow(clippy::too_many_arguments)]
 fn import_as(
-    store: &mut Store,
+    rulebook: std::sync::Arc<socred_core::Rulebook>,
+    session: Box<dyn PartnerBatchWrite + '_>,
     reader: impl BufRead + Send,
     options: ImportOptions,
     partner: Option<PartnerScope>,
@@ -422,10 +481,7 @@ fn import_as(
     progress: &mut dyn FnMut(u64),
     before_commit: Option<BeforeCommit<'_>>,
 ) -> Result<ImportReport, IngestError> {
-    let rulebook = store.rulebook().clone();
     let keep_raw = options.skip_invalid && rejects.is_some();
-    let action = if partner.is_some() { "partner.batch" } else { "records.import" };
-    let session = store.begin_import(actor, action)?;
     let mut importer = Importer {
         session,
         partner: partner.clone(),
@@ -464,13 +520,8 @@ fn import_as(
         });
         let mut written = Ok(());
         for batch in receiver.iter() {
-            for item in batch {
-                if let Err(error) = importer.apply(item, progress) {
-                    written = Err(error);
-                    break;
-                }
-            }
-            if written.is_err() {
+            if let Err(error) = importer.apply(batch, progress) {
+                written = Err(error);
                 break;
             }
         }
@@ -491,7 +542,7 @@ fn import_as(
         return Ok(report);
     }
     if let Some(before_commit) = before_commit {
-        before_commit(&mut importer.session, &report)?;
+        before_commit(importer.session.as_mut(), &report)?;
     }
     let summary = importer.session.commit(serde_json::json!({"file": file_label, "rejected": report.rejected_rows}))?;
     report.committed = true;

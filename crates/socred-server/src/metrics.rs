@@ -318,7 +318,7 @@ pub async fn render(State(state): State<AppState>, caller: crate::auth::Caller) 
             _ => tracing::warn!("metrics: the database's head or the standby's lag could not be read"),
         }
     }
-    if let Ok((reports, partners)) = state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
+    if let Ok((reports, partners)) = state.db.reading(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         render_ledger(&reports, &partners, &mut text);
     }
     Ok(([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))

@@ -108,7 +108,11 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
     let at = date_text(today() - time::Duration::days(3));
     let batch = |prefix: &str, lines: usize| -> String {
         (0..lines)
-            .map(|n| format!("{{\"id\": \"{prefix}-{n}\", \"subject\": \"{OTHER}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n"))
+            .map(|n| {
+                format!(
+                    "{{\"id\": \"{prefix}-{n}\", \"subject\": \"{OTHER}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n"
+                )
+            })
             .collect()
     };
     let push = |body: String| {
@@ -142,23 +146,24 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
     assert_eq!((retry["accepted"].as_u64(), retry["rejected"].as_u64()), (Some(0), Some(0)), "{retry}");
     let behaviour_points = {
         let (_, rulebook) = server.call(None, "GET", "/api/v1/rulebook", None).await;
-        rulebook["behaviours"].as_array().unwrap().iter().find(|b| b["code"] == "unpaid-shared-bike-ride").unwrap()["points"].as_i64().unwrap()
+        rulebook["behaviours"].as_array().unwrap().iter().find(|b| b["code"] == "unpaid-shared-bike-ride").unwrap()["points"]
+            .as_i64()
+            .unwrap()
     };
     assert_eq!(score().await, before + 20 * behaviour_points, "20 lines a day at most reach the score");
     // Another subject is counted apart.
-    let other: String =
-        (0..3).map(|n| format!("{{\"id\": \"d-{n}\", \"subject\": \"{PERSON}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n")).collect();
+    let other: String = (0..3)
+        .map(|n| {
+            format!("{{\"id\": \"d-{n}\", \"subject\": \"{PERSON}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n")
+        })
+        .collect();
     let (_, fourth) = push(other).await;
     assert_eq!(fourth["accepted"].as_u64(), Some(3), "{fourth}");
     server.stop().await;
 }
 
 on_both_backends!(
-    providers_decide_for_today_only
-);
-
-// Evidence and partner feeds are not served from PostgreSQL yet.
-on_sqlite_only!(
+    providers_decide_for_today_only,
     evidence_uploads_have_a_daily_quota_per_account,
     a_partner_feed_moves_a_score_only_so_far_in_a_day
 );

@@ -315,10 +315,6 @@ on_both_backends!(
     a_client_never_dates_an_act,
     a_proposal_is_noticed_when_served_and_listed_only_after_its_window,
     absurd_dates_are_refused_and_the_server_keeps_working,
-    as_known_on_reproduces_what_was_answered_then
-);
-
-// Partner feeds are not served from PostgreSQL yet.
-on_sqlite_only!(
+    as_known_on_reproduces_what_was_answered_then,
     a_partners_past_dated_batch_about_a_child_is_noticed_today
 );

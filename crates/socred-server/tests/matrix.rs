@@ -217,22 +217,6 @@ fn routes() -> Vec<Route> {
     ]
 }
 
-/// Routes a server on PostgreSQL does not serve yet: they answer 501 there
-/// (after the same authentication and role checks), and nothing else may.
-fn not_yet_on_postgres(path: &str) -> bool {
-    [
-        "/api/v1/evidence",
-        "/api/v1/reports",
-        "/api/v1/partners",
-        "/me/reports",
-        "/reviewer/reports",
-        "/reviewer/metrics",
-        "/partner",
-    ]
-    .iter()
-    .any(|prefix| path.starts_with(prefix))
-}
-
 async fn every_route_for_every_role(backend: Backend) {
     let mut server = TestServer::start_on(backend).await;
     let mut failures = Vec::new();
@@ -247,9 +231,6 @@ async fn every_route_for_every_role(backend: Backend) {
                 (Some(_), Some(_)) => "403",
             };
             let ok = match expected {
-                "allowed" if backend == Backend::Postgres && not_yet_on_postgres(route.template) => {
-                    status == 501 || status < 500 && !matches!(status, 401 | 403)
-                }
                 "allowed" => !matches!(status, 401 | 403) && status < 500,
                 "401" => status == 401,
                 _ => status == 403,
@@ -295,7 +276,6 @@ async fn pages_by_role(backend: Backend) {
         for other in Role::ALL {
             let response = server.client.get(server.url(path)).bearer_auth(server.token(other)).send().await.unwrap();
             let expected = match other == role {
-                true if backend == Backend::Postgres && not_yet_on_postgres(path) => 501,
                 true => 200,
                 false => 403,
             };

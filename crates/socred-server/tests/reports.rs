@@ -262,9 +262,4 @@ async fn partner_feeds(backend: Backend) {
     server.stop().await;
 }
 
-// Reports, evidence and partner feeds are not served from PostgreSQL yet.
-on_sqlite_only!(
-    a_report_from_filing_to_verification,
-    reports_are_rate_limited_and_refuse_garbage,
-    partner_feeds
-);
+on_both_backends!(a_report_from_filing_to_verification, reports_are_rate_limited_and_refuse_garbage, partner_feeds);

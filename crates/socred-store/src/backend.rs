@@ -1,6 +1,6 @@
 //! The storage seam: what the domain asks of a backend, by concern. SQLite
-//! (`Store`) implements every trait, PostgreSQL (`PgStore`) every one but
-//! reports so far; `tests/contract.rs` states the contract
+//! (`Store`) and PostgreSQL (`PgStore`) implement every trait;
+//! `tests/contract.rs` states the contract
 //! once, generic over the traits, and runs it on every backend. No signature
 //! here names a database type: errors are `StoreError` (a backend's own error
 //! is wrapped opaquely in `DatabaseError`), times come from the `Actor`.
@@ -16,16 +16,19 @@ use socred_auth::Account;
 use socred_core::assess::{Assessment, TimelinePoint};
 use socred_core::decide::Decision;
 use socred_core::lists::DueProcessView;
-use socred_core::{Date, SubjectId};
 use socred_core::process::Event;
 use socred_core::record::{Record, RecordId, SubjectFile};
+use socred_core::{Date, SubjectId};
 use socred_log::SigningKey;
 
 use crate::audit::{InclusionProof, LogHeads, ProvenItem};
+use crate::partners::{PartnerBatch, PartnerMetrics, PendingRecord};
 use crate::postgres::PgImport;
+use crate::reports::{ReportMetrics, ReporterStats};
 use crate::{
-    Access, ActOutcome, Actor, AnnualRow, AuditEntry, KnownReads, ImportSession, ImportSummary, Credentials, SubjectInfo, SubjectRef, PublicEntry, Queue, SignIn, SignInRecorded, TokenInfo, CheckEntry, CheckLog, EvidenceInfo, Manifest, NewAccount, NewReport, NewSubject, PgStore, ReportOutcome,
-    ReportView, Result, Reviewer, RowOutcome, Store, SubjectOutcome, VerifyReport, VoidOutcome,
+    Access, ActOutcome, Actor, AnnualRow, AuditEntry, CheckEntry, CheckLog, Credentials, EvidenceInfo, ImportSession, ImportSummary,
+    KnownReads, Manifest, NewAccount, NewReport, NewSubject, PgStore, PublicEntry, Queue, ReportOutcome, ReportView, Result, Reviewer,
+    RowOutcome, SignIn, SignInRecorded, Store, SubjectInfo, SubjectOutcome, SubjectRef, TokenInfo, VerifyReport, VoidOutcome,
 };
 
 /// Subjects, records, voids and due-process acts: the ledger.
@@ -190,6 +193,39 @@ pub trait ReportStore {
     fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView>;
     fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView>;
     fn report(&self, id: &str) -> Result<Option<ReportView>>;
+    fn evidence(&self, hash: &str) -> Result<Option<(EvidenceInfo, Vec<u8>)>>;
+    fn evidence_visible_to(&self, hash: &str, subject: &SubjectId) -> Result<bool>;
+    /// Open reports, oldest first, with each reporter's record.
+    fn report_queue(&self, limit: u32) -> Result<Vec<ReportView>>;
+    fn reporter_stats(&self, reporter: &SubjectId) -> Result<ReporterStats>;
+    fn report_metrics(&self) -> Result<ReportMetrics>;
+}
+
+/// One partner batch being written: its records, the records that wait for
+/// a reviewer and its receipt commit together, or nothing does.
+pub trait PartnerBatchWrite: RecordBatch {
+    /// Why a line about `record.subject` is beyond the rulebook's plausibility limits, if it is.
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>>;
+    /// Stores a record that waits for a reviewer; idempotent by id.
+    fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome>;
+    fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()>;
+}
+
+/// Data partners: batches under an agreement, their receipts, and the
+/// records that wait for a reviewer.
+pub trait PartnerStore {
+    /// The rulebook a batch is judged by.
+    fn active_rulebook(&self) -> std::sync::Arc<socred_core::Rulebook>;
+    fn partner_batch(&self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>>;
+    /// Starts a batch (`action` names its audit entry), holding the write lock until it ends.
+    fn begin_partner_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn PartnerBatchWrite + '_>>;
+    /// Keeps the receipt of a batch refused whole, under an entry of its own.
+    fn save_partner_batch(&mut self, receipt: &PartnerBatch, actor: &Actor) -> Result<()>;
+    fn partner_batches(&self, partner: Option<&str>, limit: u32) -> Result<Vec<PartnerBatch>>;
+    fn partner_metrics(&self) -> Result<Vec<PartnerMetrics>>;
+    fn pending_records(&self, limit: u32) -> Result<Vec<PendingRecord>>;
+    /// Confirms or rejects a pending record: the subject when it changed, None when decided so already.
+    fn decide_pending(&mut self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>>;
 }
 
 /// The check log.
@@ -199,9 +235,9 @@ pub trait CheckStore {
 }
 
 /// Everything a backend provides.
-pub trait Backend: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + CheckStore {}
+pub trait Backend: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + PartnerStore + CheckStore {}
 
-impl<T: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + CheckStore> Backend for T {}
+impl<T: LedgerStore + DueProcessStore + LogStore + ProofStore + AccountStore + ReportStore + PartnerStore + CheckStore> Backend for T {}
 
 // The embedded backend: each method is the inherent one of the same name.
 
@@ -349,6 +385,21 @@ impl ReportStore for Store {
     }
     fn report(&self, id: &str) -> Result<Option<ReportView>> {
         Store::report(self, id)
+    }
+    fn evidence(&self, hash: &str) -> Result<Option<(EvidenceInfo, Vec<u8>)>> {
+        Store::evidence(self, hash)
+    }
+    fn evidence_visible_to(&self, hash: &str, subject: &SubjectId) -> Result<bool> {
+        Store::evidence_visible_to(self, hash, subject)
+    }
+    fn report_queue(&self, limit: u32) -> Result<Vec<ReportView>> {
+        Store::report_queue(self, limit)
+    }
+    fn reporter_stats(&self, reporter: &SubjectId) -> Result<ReporterStats> {
+        Store::reporter_stats(self, reporter)
+    }
+    fn report_metrics(&self) -> Result<ReportMetrics> {
+        Store::report_metrics(self)
     }
 }
 
@@ -558,5 +609,116 @@ impl FileReads for PgStore {
     }
     fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<AnnualRow>)> {
         PgStore::annual_report(self, year, limit, offset)
+    }
+}
+
+impl ReportStore for PgStore {
+    fn add_evidence(&mut self, data: &[u8], actor: &Actor) -> Result<EvidenceInfo> {
+        PgStore::add_evidence(self, data, actor)
+    }
+    fn file_report(&mut self, report: &NewReport, actor: &Actor) -> Result<ReportView> {
+        PgStore::file_report(self, report, actor)
+    }
+    fn review_report(&mut self, id: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        PgStore::review_report(self, id, reviewer)
+    }
+    fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
+        PgStore::decide_report(self, id, outcome, reasons, reviewer)
+    }
+    fn report(&self, id: &str) -> Result<Option<ReportView>> {
+        PgStore::report(self, id)
+    }
+    fn evidence(&self, hash: &str) -> Result<Option<(EvidenceInfo, Vec<u8>)>> {
+        PgStore::evidence(self, hash)
+    }
+    fn evidence_visible_to(&self, hash: &str, subject: &SubjectId) -> Result<bool> {
+        PgStore::evidence_visible_to(self, hash, subject)
+    }
+    fn report_queue(&self, limit: u32) -> Result<Vec<ReportView>> {
+        PgStore::report_queue(self, limit)
+    }
+    fn reporter_stats(&self, reporter: &SubjectId) -> Result<ReporterStats> {
+        PgStore::reporter_stats(self, reporter)
+    }
+    fn report_metrics(&self) -> Result<ReportMetrics> {
+        PgStore::report_metrics(self)
+    }
+}
+
+impl PartnerBatchWrite for ImportSession<'_> {
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+        ImportSession::partner_line_refusal(self, record, partner)
+    }
+    fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
+        ImportSession::push_pending(self, record, partner)
+    }
+    fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()> {
+        ImportSession::save_partner_batch(self, receipt)
+    }
+}
+
+impl PartnerStore for Store {
+    fn active_rulebook(&self) -> std::sync::Arc<socred_core::Rulebook> {
+        Store::rulebook(self).clone()
+    }
+    fn partner_batch(&self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        Store::partner_batch(self, partner, batch_id)
+    }
+    fn begin_partner_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn PartnerBatchWrite + '_>> {
+        Ok(Box::new(Store::begin_import(self, actor, action)?))
+    }
+    fn save_partner_batch(&mut self, receipt: &PartnerBatch, actor: &Actor) -> Result<()> {
+        Store::save_partner_batch(self, receipt, actor)
+    }
+    fn partner_batches(&self, partner: Option<&str>, limit: u32) -> Result<Vec<PartnerBatch>> {
+        Store::partner_batches(self, partner, limit)
+    }
+    fn partner_metrics(&self) -> Result<Vec<PartnerMetrics>> {
+        Store::partner_metrics(self)
+    }
+    fn pending_records(&self, limit: u32) -> Result<Vec<PendingRecord>> {
+        Store::pending_records(self, limit)
+    }
+    fn decide_pending(&mut self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>> {
+        Store::decide_pending(self, record_id, confirm, reasons, actor)
+    }
+}
+
+impl PartnerBatchWrite for PgImport {
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+        PgImport::partner_line_refusal(self, record, partner)
+    }
+    fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
+        PgImport::push_pending(self, record, partner)
+    }
+    fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()> {
+        PgImport::save_partner_batch(self, receipt)
+    }
+}
+
+impl PartnerStore for PgStore {
+    fn active_rulebook(&self) -> std::sync::Arc<socred_core::Rulebook> {
+        PgStore::rulebook(self).clone()
+    }
+    fn partner_batch(&self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        PgStore::partner_batch(self, partner, batch_id)
+    }
+    fn begin_partner_batch(&mut self, actor: &Actor, action: &str) -> Result<Box<dyn PartnerBatchWrite + '_>> {
+        Ok(Box::new(PgStore::begin_import(self, actor, action)?))
+    }
+    fn save_partner_batch(&mut self, receipt: &PartnerBatch, actor: &Actor) -> Result<()> {
+        PgStore::save_partner_batch(self, receipt, actor)
+    }
+    fn partner_batches(&self, partner: Option<&str>, limit: u32) -> Result<Vec<PartnerBatch>> {
+        PgStore::partner_batches(self, partner, limit)
+    }
+    fn partner_metrics(&self) -> Result<Vec<PartnerMetrics>> {
+        PgStore::partner_metrics(self)
+    }
+    fn pending_records(&self, limit: u32) -> Result<Vec<PendingRecord>> {
+        PgStore::pending_records(self, limit)
+    }
+    fn decide_pending(&mut self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>> {
+        PgStore::decide_pending(self, record_id, confirm, reasons, actor)
     }
 }

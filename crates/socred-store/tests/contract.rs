@@ -1,6 +1,6 @@
 //! The storage contract, written once against the traits of
 //! `socred_store::backend` and run on every backend (`contracts!` below
-//! instantiates them: SQLite implements every trait, PostgreSQL all but reports). A backend passes when
+//! instantiates them on SQLite and PostgreSQL). A backend passes when
 //! every write validates and writes in one transaction, refused writes leave
 //! the log where it was, every write moves the log by one entry, and the log
 //! verifies, proves and exports the same way.
@@ -14,8 +14,12 @@ use socred_core::record::{Record, RecordId};
 use socred_core::{DEFAULT_RULEBOOK, Date, SubjectId};
 use socred_log::SigningKey;
 use socred_store::audit::ProvenItem;
-use socred_store::backend::{AccountStore, CheckStore, DueProcessStore, FileReads, LedgerStore, LogStore, ProofStore, ReportStore, SignInStore};
-use socred_store::{ActOutcome, Actor, CheckLog, NewAccount, NewReport, NewSubject, ReportOutcome, Reviewer, RowOutcome, StoreError};
+use socred_store::backend::{
+    AccountStore, CheckStore, DueProcessStore, FileReads, LedgerStore, LogStore, PartnerStore, ProofStore, ReportStore, SignInStore,
+};
+use socred_store::{
+    ActOutcome, Actor, CheckLog, NewAccount, NewReport, NewSubject, PartnerBatch, ReportOutcome, Reviewer, RowOutcome, StoreError,
+};
 
 const PERSON: &str = "110101199003074514";
 const OTHER: &str = "440524198001010013";
@@ -267,6 +271,69 @@ mod contract {
         store.audit_verify_against(None).unwrap();
     }
 
+    /// A partner batch commits its records, the records that wait for a
+    /// reviewer and its receipt together; a rolled-back one leaves nothing;
+    /// a pending record is decided once, and a confirmed one counts.
+    pub fn a_partner_batch_commits_with_its_receipt<B: LedgerStore + PartnerStore + LogStore>(store: &mut B) {
+        populate(store);
+        let loan =
+            |id: &str| Record { behaviour: "overdue-consumer-loan".into(), source: "bank".into(), ..record(id, PERSON, "2026-01-02") };
+        let receipt = |batch_id: &str| PartnerBatch {
+            batch_id: batch_id.into(),
+            partner: "bank".into(),
+            received_at_ms: T0_MS,
+            lines: 2,
+            accepted: 1,
+            duplicates: 0,
+            pending_review: 1,
+            rejected: 0,
+            stored: true,
+            errors: vec![],
+            errors_not_listed: 0,
+            replayed: false,
+        };
+        let before = size(store);
+        let mut batch = store.begin_partner_batch(&actor("bank"), "partner.batch").unwrap();
+        assert_eq!(batch.push_pending(&loan("loan-0"), "bank").unwrap(), RowOutcome::Inserted);
+        batch.rollback();
+        assert_eq!(size(store), before, "a rolled-back batch writes nothing");
+        assert!(store.pending_records(10).unwrap().is_empty());
+
+        let mut batch = store.begin_partner_batch(&actor("bank"), "partner.batch").unwrap();
+        assert_eq!(batch.partner_line_refusal(&loan("loan-1"), "bank").unwrap(), None);
+        assert_eq!(batch.push_pending(&loan("loan-1"), "bank").unwrap(), RowOutcome::Inserted);
+        assert_eq!(batch.push_pending(&loan("loan-1"), "bank").unwrap(), RowOutcome::Duplicate, "the same line again");
+        let other = Record { occurred_on: day("2026-01-03"), ..loan("loan-1") };
+        assert!(matches!(batch.push_pending(&other, "bank").unwrap(), RowOutcome::Rejected { field: "id", conflict: true, .. }));
+        assert_eq!(batch.push(&[record("tax-1", PERSON, "2025-03-01")]).unwrap(), vec![RowOutcome::Inserted]);
+        batch.save_receipt(&receipt("b-1")).unwrap();
+        batch.commit(serde_json::json!({"file": "b-1"})).unwrap();
+        assert_eq!(size(store), before + 1, "one entry for the batch");
+        assert_eq!(store.partner_batch("bank", "b-1").unwrap(), Some(receipt("b-1")));
+        assert_eq!(store.partner_batches(Some("bank"), 10).unwrap().len(), 1);
+        assert_eq!(store.partner_metrics().unwrap()[0].pending_review, 1);
+        let pending = store.pending_records(10).unwrap();
+        assert_eq!(pending.iter().map(|p| p.record_id.as_str()).collect::<Vec<_>>(), ["loan-1"]);
+        assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len(), 1, "a pending record does not count");
+
+        assert!(matches!(store.decide_pending("nope", true, "no such record", &actor("reviewer")), Err(StoreError::NotFound(_))));
+        assert_eq!(store.decide_pending("loan-1", true, "the bank's statement", &actor("reviewer")).unwrap(), Some(PERSON.to_string()));
+        let decided = size(store);
+        assert_eq!(store.decide_pending("loan-1", true, "again", &actor("reviewer")).unwrap(), None, "decided once");
+        assert!(matches!(store.decide_pending("loan-1", false, "changed my mind", &actor("reviewer")), Err(StoreError::Conflict(_))));
+        assert_eq!(size(store), decided);
+        assert!(store.pending_records(10).unwrap().is_empty());
+        assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len(), 2, "a confirmed record counts");
+
+        // A batch refused whole keeps its receipt under an entry of its own, once.
+        let refused = PartnerBatch { stored: false, accepted: 0, pending_review: 0, rejected: 2, ..receipt("b-2") };
+        store.save_partner_batch(&refused, &actor("bank")).unwrap();
+        store.save_partner_batch(&refused, &actor("bank")).unwrap();
+        assert_eq!(size(store), decided + 1);
+        assert_eq!(store.partner_metrics().unwrap()[0].batches_refused, 1);
+        store.audit_verify_against(None).unwrap();
+    }
+
     pub fn checks_are_logged_and_chained<B: LedgerStore + CheckStore + LogStore>(store: &mut B) {
         populate(store);
         let check = CheckLog {
@@ -374,7 +441,7 @@ mod sqlite_backend {
     contracts!(sqlite; records_are_idempotent_and_a_conflict_changes_nothing, subjects_and_links_are_registered_once,
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, a_report_is_reviewed_and_decided_once,
-        the_public_list_follows_the_ledger, sign_in_takes_the_account_as_it_stands,
+        the_public_list_follows_the_ledger, sign_in_takes_the_account_as_it_stands, a_partner_batch_commits_with_its_receipt,
         checks_are_logged_and_chained, the_log_extends_its_checkpoints, the_log_proves_its_records);
 
     #[test]
@@ -385,8 +452,7 @@ mod sqlite_backend {
     }
 }
 
-/// PostgreSQL, each test on a database of its own: the contracts of the
-/// traits it implements (all but reports).
+/// PostgreSQL, each test on a database of its own: every contract.
 mod postgres_backend {
     use super::*;
 
@@ -394,7 +460,7 @@ mod postgres_backend {
         a_refused_act_leaves_the_log_where_it_was, due_process_is_judged_inside_the_write,
         a_dispute_upheld_after_a_void_voids_nothing_more, accounts_and_tokens_are_sealed, checks_are_logged_and_chained,
         the_log_extends_its_checkpoints, the_public_list_follows_the_ledger, the_log_proves_its_records,
-        sign_in_takes_the_account_as_it_stands);
+        sign_in_takes_the_account_as_it_stands, a_report_is_reviewed_and_decided_once, a_partner_batch_commits_with_its_receipt);
 
     #[test]
     fn an_export_rebuilds_the_same_log() {

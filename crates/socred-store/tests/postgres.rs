@@ -551,3 +551,31 @@ fn the_hot_data_of_everything_is_that_of_each_subject() {
     let number = all.subjects.iter().find(|(_, id)| id.as_str() == PERSON).unwrap().0;
     assert!(all.summaries.contains(&(number, summary.tier.0, summary.valid_from, summary.valid_until)));
 }
+
+/// A database an earlier build made (one migration behind) is brought up to
+/// date when it is opened, and a newer one is refused.
+#[test]
+fn an_older_schema_is_migrated_on_open() {
+    let (_dir, database, _sqlite, pg) = carried();
+    let heads = pg.log_heads().unwrap();
+    drop(pg);
+    let newest = |database: &FreshDatabase| -> i32 {
+        let mut client = postgres::Client::connect(&database.url, postgres::NoTls).unwrap();
+        client.query_one("SELECT max(version) FROM refinery_schema_history", &[]).unwrap().get(0)
+    };
+    let known = newest(&database);
+    assert!(known >= 2);
+    sql(&database, "DROP INDEX reports_by_facts");
+    sql(&database, &format!("DELETE FROM refinery_schema_history WHERE version = {known}"));
+    let reopened = PgStore::open(&database.url).unwrap();
+    assert_eq!(newest(&database), known);
+    let mut client = postgres::Client::connect(&database.url, postgres::NoTls).unwrap();
+    assert!(client.query_one("SELECT to_regclass('reports_by_facts') IS NOT NULL", &[]).unwrap().get::<_, bool>(0), "the index is back");
+    assert_eq!(reopened.log_heads().unwrap(), heads, "migrating writes nothing to the log");
+    reopened.audit_verify().unwrap();
+    sql(
+        &database,
+        &format!("INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES ({}, 'future', '', '0')", known + 1),
+    );
+    assert!(matches!(PgStore::open(&database.url), Err(StoreError::SchemaMismatch { .. })));
+}

@@ -6,7 +6,7 @@ use socred_core::lists::{EntryState, ListEntry, Notice};
 use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome};
 use socred_core::record::RecordId;
 use socred_core::{Date, SubjectId};
-use socred_store::KnownReads;
+use socred_store::backend::FileReads;
 use socred_store::{ActOutcome, StoreError, SubjectInfo};
 
 use crate::LogRead;
@@ -275,17 +275,31 @@ pub fn repair(cli: &Cli, command: &RepairCommand) -> Result<()> {
 
 pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, known_on: &Option<String>, purpose: &str, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
-    let store = open(cli)?;
-    let (date, known_on) = crate::read_dates(&store, as_of_text.as_deref(), known_on.as_deref())?;
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => file_on(cli, &crate::postgres::open(cli, url)?, id, as_of_text, known_on, purpose, json),
+        None => file_on(cli, &open(cli)?, id, as_of_text, known_on, purpose, json),
+    }
+}
+
+fn file_on(
+    cli: &Cli,
+    store: &impl CliStore,
+    id: SubjectId,
+    as_of_text: &Option<String>,
+    known_on: &Option<String>,
+    purpose: &str,
+    json: bool,
+) -> Result<()> {
+    let (date, known_on) = crate::read_dates(store, as_of_text.as_deref(), known_on.as_deref())?;
     let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
     // The read is logged before it is answered, so the file shows it.
-    store.log_read_by(&crate::actor(cli, &store)?, &id, purpose, "file").map_err(crate::purpose_error)?;
+    store.log_read_by(&crate::actor(cli, store)?, &id, purpose, "file").map_err(crate::purpose_error)?;
     let (assessment, due, decisions) = match known_on {
         Some(day) => {
             let known = store.known_on(day)?;
             (known.assessment(&id, date)?, known.due_process(&id, date)?, known.decide_all(&id, date)?)
         }
-        None => (store.assessment(&id, date)?, store.due_process(&id, date)?, store.decide_all(&id, date)?),
+        None => (FileReads::assessment(store, &id, date)?, store.due_process(&id, date)?, store.decide_all(&id, date)?),
     };
     let accesses = store.accesses(&id)?;
     let checks = store.checks_of(&id)?;

@@ -484,11 +484,17 @@ fn print_decision(id: &SubjectId, service: &str, as_of: Date, decision: &socred_
     Ok(())
 }
 
-fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<()> {
-    let store = open(cli)?;
+pub(crate) fn annual(cli: &Cli, year: i32, limit: u32, offset: u64, json: bool) -> Result<()> {
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => annual_on(cli, &postgres::open(cli, url)?, year, limit, offset, json),
+        None => annual_on(cli, &open(cli)?, year, limit, offset, json),
+    }
+}
+
+fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u64, json: bool) -> Result<()> {
     let (total, rows) = store.annual_report(year, limit, offset)?;
     // An export of personal data: each subject in it sees who took it.
-    let actor = actor(cli, &store)?;
+    let actor = actor(cli, store)?;
     let reads: Vec<socred_store::AccessRequest> = rows
         .iter()
         .map(|row| socred_store::AccessRequest {

@@ -1,6 +1,7 @@
-//! `--db postgres://…`: the commands that run on a PostgreSQL store. The
-//! ledger commands are the embedded store's own (generic over `CliStore`);
-//! the rest of the CLI runs on the embedded store only, and says so.
+//! `--db postgres://…`: the commands that run on a PostgreSQL store. They
+//! are the embedded store's own (generic over `CliStore`); the few that
+//! need the embedded store (`rulebook activate`, `file`, `check`, `demo`, …)
+//! say so and exit 1.
 
 use anyhow::{Context, Result};
 use socred_store::KnownReads;
@@ -11,8 +12,9 @@ use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
 const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
-     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records), show (also --known-on), audit verify|checkpoint|log|head|keygen|verifier-key|prove, \
-     import-store, export, serve (every route but public reports, evidence and partner feeds, which answer 501)";
+     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records, or a partner's batch), \
+     show (also --known-on), file, report file|review|decide|show|queue|metrics|annual, partner pending|confirm|reject|batches, \
+     audit verify|checkpoint|log|head|keygen|verifier-key|prove, import-store, export, serve";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -83,6 +85,15 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
         Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
+        Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {
+            crate::reports::import_partner(cli, file, partner, batch_id.as_deref(), *skip_invalid, *json)
+        }
+        Command::Report { command: crate::cli::ReportCommand::Annual { year, limit, offset, json } } => {
+            crate::annual(cli, *year, *limit, *offset, *json)
+        }
+        Command::Report { command } => crate::reports::report(cli, command),
+        Command::File { id, as_of, known_on, purpose, json } => crate::due::file(cli, id, as_of, known_on, purpose, *json),
+        Command::Partner { command } => crate::reports::partner(cli, command),
         Command::Import { file, partner: None, format, skip_invalid, rejects, json, .. } => {
             crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)
         }

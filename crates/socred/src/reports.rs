@@ -9,6 +9,7 @@ use socred_ingest::Format;
 use socred_store::{NewReport, PartnerBatch, PartnerScope, ReportOutcome, ReportView, Reviewer, StoreError};
 
 use crate::cli::{Cli, PartnerCommand, ReportCommand};
+use crate::store::CliStore;
 use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
 
 fn render_report(view: &ReportView) -> String {
@@ -69,16 +70,27 @@ fn show(view: &ReportView, json: bool) -> Result<()> {
     }
 }
 
+/// The PostgreSQL URL `--db` names, if it names one.
+fn postgres_url(cli: &Cli) -> Option<&str> {
+    cli.db.to_str().filter(|db| socred_store::is_postgres_url(db))
+}
+
 pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
+    match postgres_url(cli) {
+        Some(url) => report_on(cli, &mut crate::postgres::open(cli, url)?, command),
+        None => report_on(cli, &mut open(cli)?, command),
+    }
+}
+
+fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> Result<()> {
     match command {
         ReportCommand::Annual { .. } => unreachable!("dispatched in main"),
         ReportCommand::File { reporter, subject, behaviour, at, description, evidence, report_id, output } => {
             let reporter = parse_subject("--reporter", reporter)?;
             let subject = parse_subject("--subject", subject)?;
             let occurred_on = parse_date("--at", at)?;
-            let mut store = open(cli)?;
-            let actor = actor(cli, &store)?;
-            let limit = store.rulebook().reporting.evidence_max_bytes;
+            let actor = actor(cli, store)?;
+            let limit = CliStore::rulebook(store).reporting.evidence_max_bytes;
             let mut hashes = Vec::new();
             for path in evidence {
                 let data = read_limited(path, limit)?;
@@ -101,24 +113,20 @@ pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
             show(&view, output.json)
         }
         ReportCommand::Review { id, output } => {
-            let mut store = open(cli)?;
-            let view = store.review_report(id, &Reviewer { actor: actor(cli, &store)?, subject: None })?;
+            let view = store.review_report(id, &Reviewer { actor: actor(cli, store)?, subject: None })?;
             show(&view, output.json)
         }
         ReportCommand::Decide { id, outcome, reasons, output } => {
             let outcome = ReportOutcome::parse(outcome)
                 .ok_or_else(|| refuse("--outcome", format!("{outcome:?} is not one of verified, rejected, malicious")))?;
-            let mut store = open(cli)?;
-            let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli, &store)?, subject: None })?;
+            let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli, store)?, subject: None })?;
             show(&view, output.json)
         }
         ReportCommand::Show { id, json } => {
-            let store = open(cli)?;
             let view = store.report(id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
             show(&view, *json)
         }
         ReportCommand::Queue { json } => {
-            let store = open(cli)?;
             let queue = store.report_queue(socred_store::MAX_PAGE)?;
             if *json {
                 return print_json(&queue);
@@ -132,7 +140,6 @@ pub fn report(cli: &Cli, command: &ReportCommand) -> Result<()> {
             Ok(())
         }
         ReportCommand::Metrics { json } => {
-            let store = open(cli)?;
             let reports = store.report_metrics()?;
             let partners = store.partner_metrics()?;
             if *json {
@@ -215,7 +222,21 @@ pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&s
         return Err(refuse("--partner", "partner batches are NDJSON"));
     }
     let data = std::fs::read(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
-    let mut store = open(cli)?;
+    match postgres_url(cli) {
+        Some(url) => import_partner_on(cli, &mut crate::postgres::open(cli, url)?, &data, partner, batch_id, skip_invalid, json),
+        None => import_partner_on(cli, &mut open(cli)?, &data, partner, batch_id, skip_invalid, json),
+    }
+}
+
+fn import_partner_on(
+    cli: &Cli,
+    store: &mut impl CliStore,
+    data: &[u8],
+    partner: &str,
+    batch_id: Option<&str>,
+    skip_invalid: bool,
+    json: bool,
+) -> Result<()> {
     let account = store.account(partner)?.ok_or_else(|| refuse("--partner", format!("no account {partner:?}")))?;
     if account.role != socred_auth::Role::Partner {
         return Err(refuse("--partner", format!("{partner} is a {} account, not a partner", account.role)));
@@ -225,29 +246,27 @@ pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&s
         source: account.authority.clone().unwrap_or_else(|| account.username.clone()),
         behaviours: account.behaviours.clone(),
     };
-    let batch_id = socred_ingest::batch_id_of(batch_id, &data).map_err(|reason| refuse("--batch-id", reason))?;
-    let actor = actor(cli, &store)?;
-    let receipt = socred_ingest::import_partner(
-        &mut store,
-        data.as_slice(),
-        Format::Ndjson,
-        skip_invalid,
-        &scope,
-        &batch_id,
-        actor.moment().unix_ms,
-        &actor,
-    )
-    .map_err(|e| match e {
-        socred_ingest::IngestError::Store(store) => store.into(),
-        other => anyhow::Error::from(other),
-    })?;
+    let batch_id = socred_ingest::batch_id_of(batch_id, data).map_err(|reason| refuse("--batch-id", reason))?;
+    let actor = actor(cli, store)?;
+    let receipt =
+        socred_ingest::import_partner(store, data, Format::Ndjson, skip_invalid, &scope, &batch_id, actor.moment().unix_ms, &actor)
+            .map_err(|e| match e {
+                socred_ingest::IngestError::Store(store) => store.into(),
+                other => anyhow::Error::from(other),
+            })?;
     print_receipt(&receipt, json)
 }
 
 pub fn partner(cli: &Cli, command: &PartnerCommand) -> Result<()> {
+    match postgres_url(cli) {
+        Some(url) => partner_on(cli, &mut crate::postgres::open(cli, url)?, command),
+        None => partner_on(cli, &mut open(cli)?, command),
+    }
+}
+
+fn partner_on(cli: &Cli, store: &mut impl CliStore, command: &PartnerCommand) -> Result<()> {
     match command {
         PartnerCommand::Pending { json } => {
-            let store = open(cli)?;
             let pending = store.pending_records(socred_store::MAX_PAGE)?;
             if *json {
                 return print_json(&pending);
@@ -262,8 +281,7 @@ pub fn partner(cli: &Cli, command: &PartnerCommand) -> Result<()> {
         }
         PartnerCommand::Confirm { record_id, reasons, json } | PartnerCommand::Reject { record_id, reasons, json } => {
             let confirm = matches!(command, PartnerCommand::Confirm { .. });
-            let mut store = open(cli)?;
-            let changed = store.decide_pending(record_id, confirm, reasons, &actor(cli, &store)?)?;
+            let changed = store.decide_pending(record_id, confirm, reasons, &actor(cli, store)?)?;
             let outcome = if confirm { "confirmed" } else { "rejected" };
             if *json {
                 return print_json(&serde_json::json!({"record_id": record_id, "outcome": outcome, "changed": changed.is_some()}));
@@ -275,7 +293,6 @@ pub fn partner(cli: &Cli, command: &PartnerCommand) -> Result<()> {
             Ok(())
         }
         PartnerCommand::Batches { partner, limit, json } => {
-            let store = open(cli)?;
             let batches = store.partner_batches(partner.as_deref(), *limit)?;
             if *json {
                 return print_json(&batches);

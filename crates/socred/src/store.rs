@@ -5,10 +5,14 @@ use std::sync::Arc;
 
 use socred_core::assess::Assessment;
 use socred_core::{Date, Rulebook, SubjectId};
-use socred_store::backend::{AccountStore, DueProcessStore, LedgerStore, LogStore, ProofStore, SignInStore};
+use socred_store::backend::{
+    AccountStore, CheckStore, DueProcessStore, FileReads, LedgerStore, LogStore, PartnerStore, ProofStore, ReportStore, SignInStore,
+};
 use socred_store::{Actor, Clock, PgStore, Store, StoreError, SubjectInfo};
 
-pub(crate) trait CliStore: LedgerStore + LogStore + ProofStore + AccountStore + SignInStore + DueProcessStore {
+pub(crate) trait CliStore:
+    LedgerStore + LogStore + ProofStore + AccountStore + SignInStore + DueProcessStore + FileReads + ReportStore + PartnerStore + CheckStore
+{
     fn clock(&self) -> Clock;
     fn rulebook(&self) -> &Arc<Rulebook>;
     fn origin_name(&self) -> Result<String, StoreError>;
@@ -16,6 +20,10 @@ pub(crate) trait CliStore: LedgerStore + LogStore + ProofStore + AccountStore + 
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
+    /// Logs several reads of files (the embedded store commits them together).
+    fn log_accesses(&self, reads: &[socred_store::AccessRequest]) -> Result<(), StoreError> {
+        reads.iter().try_for_each(|read| self.log_access(&read.actor, &read.subject, &read.purpose, &read.what))
+    }
 }
 
 impl CliStore for Store {
@@ -39,6 +47,9 @@ impl CliStore for Store {
     }
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
         Store::entry(self, entry, as_of)
+    }
+    fn log_accesses(&self, reads: &[socred_store::AccessRequest]) -> Result<(), StoreError> {
+        Store::log_accesses(self, reads)
     }
 }
 

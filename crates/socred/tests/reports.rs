@@ -9,9 +9,7 @@ fn score(env: &Env, id: &str) -> i64 {
     env.json(&["show", id, "--as-of", "2026-06-30"])["score"].as_i64().unwrap()
 }
 
-#[test]
-fn scenario_9_from_the_command_line() {
-    let env = Env::new();
+fn scenario_9_from_the_command_line(env: Env) {
     env.add_people();
     env.ok(&["subject", "add", "--id", OTHER_PERSON, "--name", "Zhao Lei"]);
     let photo = env.write("photo.png", b"\x89PNG\r\n\x1a\nthe bicycle lane");
@@ -127,9 +125,7 @@ fn scenario_9_from_the_command_line() {
     env.ok(&["audit", "verify"]);
 }
 
-#[test]
-fn report_commands_refuse_garbage_and_change_nothing() {
-    let env = Env::new();
+fn report_commands_refuse_garbage_and_change_nothing(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     let exe = env.write("tool.exe", b"MZ\x90\x00\x03\x00");
@@ -215,9 +211,7 @@ fn report_commands_refuse_garbage_and_change_nothing() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn partner_import_from_a_file() {
-    let env = Env::new();
+fn partner_import_from_a_file(env: Env) {
     env.add_people();
     env.ok(&[
         "account",
@@ -264,3 +258,5 @@ fn partner_import_from_a_file() {
     env.refused(&["import", loans.to_str().unwrap(), "--partner", "bikes", "--batch-id", "bad id"], &["--batch-id"]);
     env.ok(&["audit", "verify"]);
 }
+
+on_both_backends!(scenario_9_from_the_command_line, report_commands_refuse_garbage_and_change_nothing, partner_import_from_a_file);

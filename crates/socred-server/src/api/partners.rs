@@ -75,7 +75,7 @@ pub async fn push(
     let received_at_ms = caller.moment.unix_ms;
     let receipt = state
         .db
-        .write(move |store| {
+        .ledger_write(move |store| {
             socred_ingest::import_partner(
                 store,
                 body.as_ref(),
@@ -111,7 +111,7 @@ pub struct Receipts {
 pub async fn batches(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Receipts>> {
     caller.require(Action::ReadPartnerBatches)?;
     let partner = (caller.account.role == Role::Partner).then(|| caller.account.username.clone());
-    let batches = state.db.read(move |store| store.partner_batches(partner.as_deref(), PAGE)).await?;
+    let batches = state.db.reading(move |store| store.partner_batches(partner.as_deref(), PAGE)).await?;
     Ok(axum::Json(Receipts { batches }))
 }
 
@@ -125,7 +125,7 @@ pub struct PendingList {
     responses((status = 200, body = PendingList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn pending(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<PendingList>> {
     caller.require(Action::ReviewReport)?;
-    let pending = state.db.read(|store| store.pending_records(PAGE)).await?;
+    let pending = state.db.reading(|store| store.pending_records(PAGE)).await?;
     let subjects: Vec<_> = pending.iter().map(|record| record.subject).collect();
     super::subjects::log_reads(&state, &caller, subjects, "pending partner records", "pending record").await?;
     Ok(axum::Json(PendingList { pending }))
@@ -168,6 +168,6 @@ pub async fn decide_pending(
     let actor = caller.actor();
     let record_id = id.clone();
     let confirm = matches!(body.outcome, PendingOutcome::Confirm);
-    let changed = state.db.write(move |store| store.decide_pending(&record_id, confirm, &body.reasons, &actor)).await?.is_some();
+    let changed = state.db.ledger_write(move |store| store.decide_pending(&record_id, confirm, &body.reasons, &actor)).await?.is_some();
     Ok(axum::Json(PendingDecided { record_id: id, changed }))
 }

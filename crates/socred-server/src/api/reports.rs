@@ -46,7 +46,7 @@ pub async fn upload(State(state): State<AppState>, caller: Caller, request: axum
         .await
         .map_err(|_| ApiError::too_large(format!("evidence may be at most {MAX_EVIDENCE_BODY_BYTES} bytes")))?;
     let actor = caller.actor();
-    let info = state.db.write(move |store| store.add_evidence(&body, &actor)).await?;
+    let info = state.db.ledger_write(move |store| store.add_evidence(&body, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(info)).into_response())
 }
 
@@ -62,7 +62,7 @@ pub async fn download(State(state): State<AppState>, caller: Caller, Path(hash):
     let subject = (caller.account.role == Role::Subject).then_some(caller.account.subject).flatten();
     let (info, data) = state
         .db
-        .read(move |store| {
+        .reading(move |store| {
             if let Some(subject) = subject
                 && !store.evidence_visible_to(&hash, &subject)?
             {
@@ -122,7 +122,7 @@ pub async fn file(
         evidence: body.evidence,
     };
     let actor = caller.actor();
-    let view = state.db.write(move |store| store.file_report(&report, &actor)).await?;
+    let view = state.db.ledger_write(move |store| store.file_report(&report, &actor)).await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
@@ -138,9 +138,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
     caller.require(Action::ReadReports)?;
     let reports = if caller.account.role == Role::Subject {
         let me = reporter_of(&caller)?;
-        state.db.read(move |store| store.reports_by(&me, QUEUE_PAGE)).await?
+        state.db.reading(move |store| store.reports_by(&me, QUEUE_PAGE)).await?
     } else {
-        let reports = state.db.read(|store| store.report_queue(QUEUE_PAGE)).await?;
+        let reports = state.db.reading(|store| store.report_queue(QUEUE_PAGE)).await?;
         let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
         super::subjects::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report queue", "public report").await?;
         reports
@@ -154,7 +154,8 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
     caller.require(Action::ReadReports)?;
     let lookup = id.clone();
-    let (report, disclose) = state.db.read(move |store| Ok((store.report(&lookup)?, store.rulebook().reporting.disclose_reporter))).await?;
+    let (report, disclose) =
+        state.db.reading(move |store| Ok((store.report(&lookup)?, store.active_rulebook().reporting.disclose_reporter))).await?;
     let mut report = report.ok_or_else(|| ApiError::not_found(format!("report {id}")))?;
     if caller.account.role == Role::Subject {
         let me = caller.account.subject;
@@ -183,7 +184,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
 pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
     caller.require(Action::ReviewReport)?;
     let reviewer = reviewer_of(&caller);
-    let view = state.db.write(move |store| store.review_report(&id, &reviewer)).await?;
+    let view = state.db.ledger_write(move |store| store.review_report(&id, &reviewer)).await?;
     Ok(axum::Json(view))
 }
 
@@ -214,6 +215,6 @@ pub async fn decide(
     caller.require(Action::ReviewReport)?;
     super::refuse_client_date(body.on.is_some())?;
     let reviewer = reviewer_of(&caller);
-    let view = state.db.write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer)).await?;
+    let view = state.db.ledger_write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer)).await?;
     Ok(axum::Json(view))
 }

@@ -3,10 +3,11 @@
 //! bounded queue to a single thread; reads of file accesses (which must be
 //! logged) are committed in groups, many to one fsync.
 //!
-//! On PostgreSQL (`postgres.rs`) the same `Db` serves the routes whose store
-//! calls go through the backend traits (`ledger_write`, `account_by_token`,
-//! `decide`, …); `read` and `write`, which hand a handler the SQLite `Store`,
-//! answer 501 there until those routes move onto the traits.
+//! On PostgreSQL (`postgres.rs`) the same `Db` serves every route: handlers
+//! reach the store through the backend traits (`ledger_write`, `reading`,
+//! `account_by_token`, `decide`, …). `read` and `write`, which hand a
+//! handler the SQLite `Store` itself, are left for what only the embedded
+//! store has (its tests' fault injection) and answer 501 on PostgreSQL.
 
 pub mod postgres;
 
@@ -18,7 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use socred_auth::Account;
 use socred_core::decide::Decision;
-use socred_store::backend::{AccountStore, BatchStore, CheckStore, DueProcessStore, FileReads, LedgerStore, ProofStore, SignInStore};
+use socred_store::backend::{
+    AccountStore, BatchStore, CheckStore, DueProcessStore, FileReads, LedgerStore, PartnerStore, ProofStore, ReportStore, SignInStore,
+};
 use socred_store::{AccessRequest, CheckRecord, Clock, PackedChecks, PgStore, Store, StoreError};
 
 use crate::hot::HotIndex;
@@ -110,11 +113,18 @@ struct CheckShard {
 const CHECK_SHARD_MAX: usize = 4 * CHECK_GROUP;
 
 /// What a handler may ask of either backend: the ledger, due process,
-/// accounts and tokens, signing in. A write gets it mutably
-/// (`ledger_write`), a read shared (`reading`).
-pub trait Writes: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore {}
+/// accounts and tokens, signing in, public reports, partner feeds. A write
+/// gets it mutably (`ledger_write`), a read shared (`reading`).
+pub trait Writes:
+    LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore + ReportStore + PartnerStore
+{
+}
 
-impl<T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore> Writes for T {}
+impl<
+    T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore + ReportStore + PartnerStore,
+> Writes for T
+{
+}
 
 /// The database a server stands on.
 pub enum Backend {
@@ -500,7 +510,7 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(()),
             Backend::Postgres { .. } => Err(ApiError::not_implemented(
-                "this route is not served from PostgreSQL yet (public reports and evidence and partner feeds are not; every other route is)",
+                "this operation needs the embedded store (SQLite); every route is served on PostgreSQL through the backend traits",
             )),
         }
     }

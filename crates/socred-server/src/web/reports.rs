@@ -39,7 +39,7 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
         Err(response) => return response,
     };
     let Some(me) = caller.account.subject else { return ApiError::forbidden("this account names no person").into_response() };
-    let result = state.db.read(move |store| Ok((store.reports_by(&me, 200)?, store.rulebook().reporting.clone()))).await;
+    let result = state.db.reading(move |store| Ok((store.reports_by(&me, 200)?, store.active_rulebook().reporting.clone()))).await;
     let (mine, rules) = match result {
         Ok(found) => found,
         Err(error) => return error.into_response(),
@@ -144,8 +144,8 @@ pub async fn file(
         let actor = caller.actor();
         let view = state
             .db
-            .write(move |store| {
-                let max_files = store.rulebook().reporting.evidence_max_files as usize;
+            .ledger_write(move |store| {
+                let max_files = store.active_rulebook().reporting.evidence_max_files as usize;
                 if files.len() > max_files {
                     return Err(socred_store::StoreError::invalid("evidence", format!("at most {max_files} files")));
                 }
@@ -168,7 +168,7 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = state.db.read(|store| Ok((store.report_queue(200)?, store.pending_records(200)?))).await;
+    let result = state.db.reading(|store| Ok((store.report_queue(200)?, store.pending_records(200)?))).await;
     let (reports, pending) = match result {
         Ok(found) => found,
         Err(error) => return error.into_response(),
@@ -262,8 +262,11 @@ pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(for
     };
     let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
     let id = form.id.clone();
-    let result =
-        state.db.write(move |store| store.review_report(&id, &reviewer)).await.map(|v| format!("Report {} is under review by you.", v.id));
+    let result = state
+        .db
+        .ledger_write(move |store| store.review_report(&id, &reviewer))
+        .await
+        .map(|v| format!("Report {} is under review by you.", v.id));
     back("/reviewer/reports", result)
 }
 
@@ -284,7 +287,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
         let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
-        let view = state.db.write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer)).await?;
+        let view = state.db.ledger_write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer)).await?;
         Ok(format!("Report {} {}.", view.id, view.state))
     }
     .await;
@@ -312,7 +315,7 @@ pub async fn decide_pending(State(state): State<AppState>, caller: MaybeCaller, 
         };
         let actor = caller.actor();
         let id = form.record_id.clone();
-        state.db.write(move |store| store.decide_pending(&id, confirm, &form.reasons, &actor)).await?;
+        state.db.ledger_write(move |store| store.decide_pending(&id, confirm, &form.reasons, &actor)).await?;
         Ok(format!("Record {} {}.", form.record_id, if confirm { "confirmed" } else { "rejected" }))
     }
     .await;
@@ -325,7 +328,7 @@ pub async fn metrics(State(state): State<AppState>, caller: MaybeCaller) -> Resp
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let (reports, partners) = match state.db.read(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
+    let (reports, partners) = match state.db.reading(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
@@ -367,7 +370,7 @@ pub async fn receipts(State(state): State<AppState>, caller: MaybeCaller) -> Res
         Err(response) => return response,
     };
     let username = caller.account.username.clone();
-    let batches = match state.db.read(move |store| store.partner_batches(Some(&username), 200)).await {
+    let batches = match state.db.reading(move |store| store.partner_batches(Some(&username), 200)).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };

@@ -84,7 +84,7 @@ pub(crate) fn conflicted_with(transaction: &mut impl postgres::GenericClient, pe
     Ok(subjects)
 }
 
-fn secret(transaction: &mut impl postgres::GenericClient) -> Result<String> {
+pub(crate) fn secret(transaction: &mut impl postgres::GenericClient) -> Result<String> {
     transaction
         .query_opt("SELECT value FROM meta WHERE key = 'secret'", &[])?
         .map(|row| row.get(0))
@@ -233,6 +233,8 @@ impl PgStore {
             duplicates: 0,
             rejected: 0,
             registered: 0,
+            pending: 0,
+            partner_lines: HashMap::new(),
             registered_subjects: HashSet::new(),
             open: true,
         })
@@ -391,7 +393,11 @@ impl PgStore {
 /// Under the rulebook of version `rulebook_seq` (activated after the first),
 /// the entries each subject carried over from the one before, and the day it
 /// was activated.
-fn carried_over_under(connection: &mut impl postgres::GenericClient, ids: &[&str], rulebook_seq: i64) -> Result<Option<CarriedOverEntries>> {
+fn carried_over_under(
+    connection: &mut impl postgres::GenericClient,
+    ids: &[&str],
+    rulebook_seq: i64,
+) -> Result<Option<CarriedOverEntries>> {
     if rulebook_seq <= 1 {
         return Ok(None);
     }
@@ -401,7 +407,8 @@ fn carried_over_under(connection: &mut impl postgres::GenericClient, ids: &[&str
         .query("SELECT subject, entry_id FROM rulebook_entries WHERE subject = ANY($1) AND rulebook_seq = $2", &[&ids, &rulebook_seq])?
     {
         let (subject, entry): (String, String) = (row.get(0), row.get(1));
-        let entry = EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
+        let entry =
+            EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
         carried.entry(subject).or_default().insert(entry);
     }
     Ok(Some((since, carried)))
@@ -501,18 +508,22 @@ pub(crate) fn add_record(file: &mut SubjectFile, id: &SubjectId, row: StoredReco
 pub struct PgImport {
     /// For the files whose list entries the commit rewrites.
     store: PgStore,
-    connection: super::Connection,
+    pub(super) connection: super::Connection,
     writer: super::log::Writer,
-    rows: EntryRows,
-    rulebook: std::sync::Arc<socred_core::Rulebook>,
-    actor: Actor,
+    pub(super) rows: EntryRows,
+    pub(super) rulebook: std::sync::Arc<socred_core::Rulebook>,
+    pub(super) actor: Actor,
     action: String,
     /// The subjects the acting person may not act on.
     conflicted: HashSet<String>,
     inserted: u64,
-    duplicates: u64,
-    rejected: u64,
+    pub(super) duplicates: u64,
+    pub(super) rejected: u64,
     registered: u64,
+    /// Partner records stored to wait for a reviewer.
+    pub(super) pending: u64,
+    /// A partner batch's lines so far, by subject (`partners.rs`).
+    pub(super) partner_lines: HashMap<String, u32>,
     /// Subjects known to be registered (a session only adds subjects).
     registered_subjects: HashSet<String>,
     open: bool,
@@ -765,7 +776,7 @@ impl PgImport {
     pub fn commit(mut self, detail: serde_json::Value) -> Result<ImportSummary> {
         self.open = false;
         let summary = ImportSummary { inserted: self.inserted, duplicates: self.duplicates, rejected: self.rejected, audit_seq: None };
-        if self.rows.rows() == 0 {
+        if self.rows.rows() == 0 && self.pending == 0 {
             self.connection.batch_execute("ROLLBACK")?;
             return Ok(summary);
         }
@@ -773,6 +784,9 @@ impl PgImport {
         if let serde_json::Value::Object(map) = &mut detail {
             map.insert("inserted".into(), self.inserted.into());
             map.insert("duplicates".into(), self.duplicates.into());
+            if self.pending > 0 {
+                map.insert("pending_review".into(), self.pending.into());
+            }
             if self.registered > 0 {
                 map.insert("subjects_registered".into(), self.registered.into());
             }

@@ -20,6 +20,8 @@ mod ledger;
 mod log;
 mod proof;
 mod reads;
+mod partners;
+mod reports;
 mod restore;
 mod rows;
 mod sign_in;
@@ -265,6 +267,9 @@ pub(crate) fn refuse_unless_empty(connection: &mut Connection, url: &str) -> Res
     Ok(())
 }
 
+/// The advisory lock under which an open applies migrations.
+const MIGRATION_LOCK: i64 = 0x736f_6372_6d69;
+
 /// The newest migration this build knows.
 fn known_migration() -> i64 {
     migrations::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
@@ -356,9 +361,17 @@ impl PgStore {
             .map_err(|_| StoreError::NotAStore(place(url)))?
             .get(0);
         let known = known_migration();
-        if applied != known {
-            let what = if applied > known { "a newer socred wrote it" } else { "run `socred init` of this version to migrate it" };
-            return Err(StoreError::SchemaMismatch { path: place(url), found: applied, known, what });
+        if applied > known {
+            return Err(StoreError::SchemaMismatch { path: place(url), found: applied, known, what: "a newer socred wrote it; use that version" });
+        }
+        if applied < known {
+            // Like the embedded store, an older schema is brought up to date
+            // on open; servers starting together take turns (the runner skips
+            // what another applied while this one waited).
+            connection.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let migrated = migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()));
+            connection.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            migrated?;
         }
         let meta = |connection: &mut Connection, key: &str| -> Result<Option<String>> {
             Ok(connection.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|row| row.get(0)))

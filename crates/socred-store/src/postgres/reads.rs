@@ -1,6 +1,6 @@
 //! Reads of a subject's file for people on PostgreSQL: the list entries and
 //! disputes on a date, every service's decision, the staff search, the
-//! access log, and the public reports about a subject. Like the file, they
+//! access log. Like the file, they
 //! come from the standby with `--read-db`.
 
 use socred_core::decide::{self, Decision, LinkedStandings};
@@ -10,7 +10,6 @@ use socred_core::{Date, SubjectId};
 use super::PgStore;
 use crate::due_process::Access;
 use crate::error::{Result, StoreError};
-use crate::reports::{EvidenceInfo, ReportEvent, ReportView};
 use crate::{MAX_PAGE, SubjectRef};
 
 fn subject_of(id: &str) -> Result<SubjectId> {
@@ -74,91 +73,6 @@ impl PgStore {
             .read_connection()?
             .query("SELECT at, actor, purpose, what FROM accesses WHERE subject = $1 ORDER BY seq", &[&subject.as_str()])?;
         Ok(rows.iter().map(|row| Access { at: row.get(0), actor: row.get(1), purpose: row.get(2), what: row.get(3) }).collect())
-    }
-
-    /// The verified public reports about a subject, newest first; the
-    /// reporter is named only where the rulebook discloses reporters.
-    pub fn reports_about(&self, subject: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
-        let disclose = self.rulebook().reporting.disclose_reporter;
-        self.report_views(
-            "r.subject = $1 AND (SELECT e.state FROM report_events e WHERE e.subject = r.subject AND e.report_id = r.report_id
-                                 ORDER BY e.audit_seq DESC, e.ordinal DESC LIMIT 1) = 'verified'",
-            subject,
-            limit,
-            disclose,
-        )
-    }
-
-    /// The public reports a subject filed, newest first, in every state. (A
-    /// report lives in the file of the subject it is about: this one scans
-    /// every partition by `reports_by_reporter`.)
-    pub fn reports_by(&self, reporter: &SubjectId, limit: u32) -> Result<Vec<ReportView>> {
-        self.report_views("r.reporter = $1", reporter, limit, true)
-    }
-
-    /// Reports as their views, newest first, where `condition` holds of `r` with `$1` = `subject`.
-    fn report_views(&self, condition: &str, subject: &SubjectId, limit: u32, disclose: bool) -> Result<Vec<ReportView>> {
-        let mut connection = self.read_connection()?;
-        let reports = connection.query(
-            &format!(
-                "SELECT r.report_id, r.reporter, r.behaviour, r.occurred_on, r.description, r.evidence, r.facts, r.filed_by, r.filed_on,
-                        r.audit_seq, r.ordinal, r.subject
-                 FROM reports r WHERE {condition} ORDER BY r.audit_seq DESC, r.ordinal DESC LIMIT $2"
-            ),
-            &[&subject.as_str(), &i64::from(limit.min(MAX_PAGE))],
-        )?;
-        let mut views = Vec::with_capacity(reports.len());
-        for report in reports {
-            let id: String = report.get(0);
-            let corrupt = |what: &str| StoreError::Corrupt(format!("report {id}: {what}"));
-            let hashes: Vec<String> = serde_json::from_str(report.get(5)).map_err(|_| corrupt("evidence"))?;
-            let mut evidence = Vec::with_capacity(hashes.len());
-            for hash in hashes {
-                let row = connection
-                    .query_opt("SELECT media_type, bytes FROM evidence WHERE hash = $1", &[&hash])?
-                    .ok_or_else(|| corrupt("evidence missing"))?;
-                evidence.push(EvidenceInfo { hash, media_type: row.get(0), bytes: row.get::<_, i64>(1) as u64 });
-            }
-            let about = subject_of(report.get(11))?;
-            let (mut history, mut record_id, mut reporter_record_id) = (Vec::new(), None, None);
-            for event in connection.query(
-                "SELECT state, actor, on_day, reasons, record_id, reward_id FROM report_events
-                 WHERE subject = $1 AND report_id = $2 ORDER BY audit_seq, ordinal",
-                &[&about.as_str(), &id],
-            )? {
-                history.push(ReportEvent { state: event.get(0), actor: event.get(1), on: event.get(2), reasons: event.get(3) });
-                record_id = event.get::<_, Option<String>>(4).or(record_id);
-                reporter_record_id = event.get::<_, Option<String>>(5).or(reporter_record_id);
-            }
-            let (facts, seq, ordinal): (&str, i64, i32) = (report.get(6), report.get(9), report.get(10));
-            let same_facts = connection
-                .query(
-                    "SELECT report_id FROM reports WHERE facts = $1 AND (audit_seq, ordinal) < ($2, $3) ORDER BY audit_seq, ordinal",
-                    &[&facts, &seq, &ordinal],
-                )?
-                .iter()
-                .map(|row| row.get(0))
-                .collect();
-            let state = history.last().map(|e| e.state.clone()).unwrap_or_else(|| "submitted".into());
-            views.push(ReportView {
-                reporter: if disclose { Some(subject_of(report.get(1))?) } else { None },
-                subject: about,
-                behaviour: report.get(2),
-                occurred_on: report.get(3),
-                description: report.get(4),
-                evidence,
-                state,
-                filed_on: report.get(8),
-                same_facts,
-                record_id,
-                reporter_record_id: if disclose { reporter_record_id } else { None },
-                history,
-                reporter_stats: None,
-                filed_by: report.get(7),
-                id,
-            });
-        }
-        Ok(views)
     }
 
     /// Subjects whose net gain in `year` is below the rulebook's expectation,

@@ -28,7 +28,7 @@ impl Store {
         self.write(actor, |connection, seq| {
             let row = report_row(connection, id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
             let facts = Facts::gather(connection, &row, reviewer, false)?;
-            if facts.judge(&row, ReportAct::Review)? == Next::Unchanged {
+            if facts.judge(&row.view, ReportAct::Review)? == Next::Unchanged {
                 return Ok(());
             }
             let mut digest = RowDigest::default();
@@ -53,73 +53,30 @@ impl Store {
         let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
         check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
         let actor = &reviewer.actor;
-        let rules = self.rulebook.reporting.clone();
         let rulebook = self.rulebook.clone();
         let recorded = actor.moment();
         self.write(actor, |connection, seq| {
             let row = report_row(connection, id)?.ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
             let facts = Facts::gather(connection, &row, reviewer, outcome == ReportOutcome::Verified)?;
-            if facts.judge(&row, ReportAct::Decide { outcome, reasons })? == Next::Unchanged {
+            if facts.judge(&row.view, ReportAct::Decide { outcome, reasons })? == Next::Unchanged {
                 return Ok(());
             }
-            if outcome == ReportOutcome::Verified {
-                // A verified report becomes a record today, under the record rules of today.
-                socred_core::record::check_occurred_on(&rulebook, &row.view.subject, row.view.occurred_on, on)
-                    .map_err(|reason| StoreError::invalid("occurred_on", format!("the reported facts cannot be recorded: {reason}")))?;
-            }
             let view = row.view.clone();
+            let made = decision_records(&rulebook, &view, &row.facts, &crate::store_secret(connection)?, outcome, on)?;
             let mut digest = RowDigest::default();
             let mut touched = HashSet::new();
             let (mut record_id, mut reporter_record) = (None, None);
-            match outcome {
-                ReportOutcome::Verified => {
-                    let record = Record {
-                        id: RecordId::parse(&format!("{REPORT_RECORD_PREFIX}{}", row.facts)).expect("a valid id"),
-                        subject: view.subject,
-                        behaviour: view.behaviour.clone(),
-                        occurred_on: view.occurred_on,
-                        source: "public report (verified)".into(),
-                        evidence: Some(format!("report {id}; evidence {}", view.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", "))),
-                    };
-                    if rulebook.behaviour(&record.behaviour).is_none() {
-                        return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", record.behaviour)));
-                    }
-                    insert_record(connection, seq, row.subject_key, &record, recorded, &mut digest)?;
-                    touched.insert(row.subject_key);
-                    record_id = Some(record.id.to_string());
-                    if let Some(reward) = &rules.reward_behaviour {
-                        let reward_record = Record {
-                            id: reward_record_id(&crate::store_secret(connection)?, &row.facts),
-                            subject: view.reporter.expect("stored reports name their reporter"),
-                            behaviour: reward.clone(),
-                            occurred_on: on,
-                            source: "public reports".into(),
-                            evidence: Some(format!("report {id} verified")),
-                        };
-                        // One reward per facts: the id is taken once.
-                        if insert_record(connection, seq, row.reporter_key, &reward_record, recorded, &mut digest)? {
-                            touched.insert(row.reporter_key);
-                            reporter_record = Some(reward_record.id.to_string());
-                        }
-                    }
-                }
-                ReportOutcome::Malicious => {
-                    if let Some(penalty) = &rules.malicious_behaviour {
-                        let penalty_record = Record {
-                            id: RecordId::parse(&format!("mal-{}", &hex::encode(Sha256::digest(id.as_bytes()))[..24])).expect("a valid id"),
-                            subject: view.reporter.expect("stored reports name their reporter"),
-                            behaviour: penalty.clone(),
-                            occurred_on: on,
-                            source: "public reports".into(),
-                            evidence: Some(format!("report {id} found malicious")),
-                        };
-                        if insert_record(connection, seq, row.reporter_key, &penalty_record, recorded, &mut digest)? {
-                            touched.insert(row.reporter_key);
-                            reporter_record = Some(penalty_record.id.to_string());
-                        }
-                    }
-                }
-                ReportOutcome::Rejected => {}
+            if let Some(record) = &made.record {
+                insert_record(connection, seq, row.subject_key, record, recorded, &mut digest)?;
+                touched.insert(row.subject_key);
+                record_id = Some(record.id.to_string());
+            }
+            // One reward per facts, one penalty per report: the id is taken once.
+            if let Some(record) = &made.reporter_record
+                && insert_record(connection, seq, row.reporter_key, record, recorded, &mut digest)?
+            {
+                touched.insert(row.reporter_key);
+                reporter_record = Some(record.id.to_string());
             }
             add_event(connection, &mut digest, seq, row.seq, outcome.as_str(), actor.name(), now_ms, on, reasons, record_id.as_deref(), reporter_record.as_deref())?;
             if outcome == ReportOutcome::Verified {
@@ -154,7 +111,7 @@ impl Store {
 }
 
 /// What the report state machine is told, gathered in the write transaction.
-struct Facts {
+pub(crate) struct Facts {
     reviewer: String,
     filed: bool,
     concerned: bool,
@@ -163,21 +120,34 @@ struct Facts {
 
 impl Facts {
     /// Nobody reviews a report they filed, or one about themselves or anyone
-    /// they are linked to (`conflicts.rs`), by acting name or by person; with
-    /// `verifying`, the earliest open report of the same facts.
-    fn gather(connection: &Connection, row: &Row, reviewer: &Reviewer, verifying: bool) -> Result<Facts> {
+    /// they are linked to (`conflicts.rs`), by acting name or by person. The
+    /// reporter's side counts too: a reward or penalty lands in the
+    /// reporter's file, so their guardian or ward may not decide it either.
+    /// `earlier_open`: with a verification, the earliest open report of the same facts.
+    pub(crate) fn new(
+        view: &ReportView,
+        reviewer: &Reviewer,
+        reporter_linked: bool,
+        subject_linked: bool,
+        earlier_open: Option<String>,
+    ) -> Facts {
         let name = reviewer.actor.name();
-        let reporter = row.view.reporter.expect("stored reports name their reporter");
+        let reporter = view.reporter.expect("stored reports name their reporter");
+        Facts {
+            reviewer: name.to_string(),
+            filed: name == view.filed_by || name == reporter.as_str() || reporter_linked,
+            concerned: name == view.subject.as_str() || subject_linked,
+            earlier_open,
+        }
+    }
+
+    fn gather(connection: &Connection, row: &Row, reviewer: &Reviewer, verifying: bool) -> Result<Facts> {
         let linked = |key: i64| -> Result<bool> {
             Ok(match &reviewer.subject {
                 Some(person) => crate::conflicts::conflict(connection, person, key)?.is_some(),
                 None => false,
             })
         };
-        // The reporter's side too: a reward or penalty lands in the reporter's
-        // file, so their guardian or ward may not decide it either.
-        let filed = name == row.view.filed_by || name == reporter.as_str() || linked(row.reporter_key)?;
-        let concerned = name == row.view.subject.as_str() || linked(row.subject_key)?;
         let earlier_open = if verifying {
             connection
                 .query_row(
@@ -191,14 +161,15 @@ impl Facts {
         } else {
             None
         };
-        Ok(Facts { reviewer: name.to_string(), filed, concerned, earlier_open })
+        Ok(Facts::new(&row.view, reviewer, linked(row.reporter_key)?, linked(row.subject_key)?, earlier_open))
     }
 
-    fn judge(&self, row: &Row, act: ReportAct<'_>) -> Result<Next> {
-        let last = row.view.history.last();
+    /// The core's verdict on `act` for the report as `view` shows it.
+    pub(crate) fn judge(&self, view: &ReportView, act: ReportAct<'_>) -> Result<Next> {
+        let last = view.history.last();
         let facts = ReportFacts {
-            id: &row.view.id,
-            state: &row.view.state,
+            id: &view.id,
+            state: &view.state,
             last: last.map(|event| (event.actor.as_str(), event.reasons.as_str())),
             reviewer: &self.reviewer,
             reviewer_filed: self.filed,
@@ -206,6 +177,70 @@ impl Facts {
             earlier_open: self.earlier_open.as_deref(),
         };
         transition(&facts, act).map_err(|refusal| StoreError::Conflict(refusal.0))
+    }
+}
+
+/// The records a decision writes: the verified facts' own record, and the
+/// reporter's reward (verified) or penalty (malicious), as the rulebook says.
+pub(crate) struct DecisionRecords {
+    pub record: Option<Record>,
+    pub reporter_record: Option<Record>,
+}
+
+/// The records deciding `view` as `outcome` on `on` writes. A verified
+/// report becomes a record today, under the record rules of today: refused
+/// when its date no longer can be, or its behaviour left the rulebook.
+pub(crate) fn decision_records(
+    rulebook: &socred_core::Rulebook,
+    view: &ReportView,
+    facts: &str,
+    secret: &str,
+    outcome: ReportOutcome,
+    on: Date,
+) -> Result<DecisionRecords> {
+    let rules = &rulebook.reporting;
+    let reporter = view.reporter.expect("stored reports name their reporter");
+    let id = &view.id;
+    match outcome {
+        ReportOutcome::Verified => {
+            socred_core::record::check_occurred_on(rulebook, &view.subject, view.occurred_on, on)
+                .map_err(|reason| StoreError::invalid("occurred_on", format!("the reported facts cannot be recorded: {reason}")))?;
+            if rulebook.behaviour(&view.behaviour).is_none() {
+                return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", view.behaviour)));
+            }
+            let record = Record {
+                id: RecordId::parse(&format!("{REPORT_RECORD_PREFIX}{facts}")).expect("a valid id"),
+                subject: view.subject,
+                behaviour: view.behaviour.clone(),
+                occurred_on: view.occurred_on,
+                source: "public report (verified)".into(),
+                evidence: Some(format!(
+                    "report {id}; evidence {}",
+                    view.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            let reporter_record = rules.reward_behaviour.as_ref().map(|reward| Record {
+                id: reward_record_id(secret, facts),
+                subject: reporter,
+                behaviour: reward.clone(),
+                occurred_on: on,
+                source: "public reports".into(),
+                evidence: Some(format!("report {id} verified")),
+            });
+            Ok(DecisionRecords { record: Some(record), reporter_record })
+        }
+        ReportOutcome::Malicious => {
+            let reporter_record = rules.malicious_behaviour.as_ref().map(|penalty| Record {
+                id: RecordId::parse(&format!("mal-{}", &hex::encode(Sha256::digest(id.as_bytes()))[..24])).expect("a valid id"),
+                subject: reporter,
+                behaviour: penalty.clone(),
+                occurred_on: on,
+                source: "public reports".into(),
+                evidence: Some(format!("report {id} found malicious")),
+            });
+            Ok(DecisionRecords { record: None, reporter_record })
+        }
+        ReportOutcome::Rejected => Ok(DecisionRecords { record: None, reporter_record: None }),
     }
 }
 
