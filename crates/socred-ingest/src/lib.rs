@@ -284,7 +284,9 @@ impl Importer<'_, '_> {
     fn apply(&mut self, batch: Vec<Item>, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
         let mut lines: Vec<Line> = Vec::with_capacity(batch.len());
         let mut waiting: Vec<(usize, socred_core::Record)> = Vec::new();
-        let mut waiting_ids: std::collections::HashSet<socred_core::record::RecordId> = std::collections::HashSet::new();
+        // The lines not pushed yet, by id: a repeat of one of them is judged with it.
+        let mut waiting_lines: std::collections::HashMap<socred_core::record::RecordId, socred_core::Record> =
+            std::collections::HashMap::new();
         for item in batch {
             match item {
                 Item::Progress(bytes) => progress(bytes),
@@ -299,7 +301,7 @@ impl Importer<'_, '_> {
                     lines.push(Line { line, raw, pending, problems: Vec::new(), outcome: None });
                     // A repeat of a line not yet pushed is judged with it, not counted again.
                     let refusal = match &self.partner {
-                        Some(partner) if !waiting_ids.contains(&record.id) => {
+                        Some(partner) if waiting_lines.get(&record.id) != Some(&record) => {
                             self.session.partner_line_refusal(&record, &partner.username)?
                         }
                         _ => None,
@@ -312,11 +314,11 @@ impl Importer<'_, '_> {
                         (Some(partner), true, None) => {
                             // The records before it are stored first: line order decides which of two claims to an id stands.
                             self.flush(&mut lines, &mut waiting)?;
-                            waiting_ids.clear();
+                            waiting_lines.clear();
                             lines[index].outcome = Some(self.session.push_pending(&record, &partner)?);
                         }
                         _ => {
-                            waiting_ids.insert(record.id.clone());
+                            waiting_lines.insert(record.id.clone(), record.clone());
                             waiting.push((index, record));
                         }
                     }
@@ -404,7 +406,13 @@ pub fn import_partner(
         session.save_receipt(&receipt_of(report, true))
     };
     let rulebook = store.active_rulebook();
-    let session = store.begin_partner_batch(actor, "partner.batch")?;
+    let mut session = store.begin_partner_batch(actor, "partner.batch")?;
+    // Asked again under the session's write lock: another server may have taken this batch meanwhile.
+    if let Some(mut earlier) = session.earlier_receipt(&partner.username, batch_id)? {
+        session.rollback();
+        earlier.replayed = true;
+        return Ok(earlier);
+    }
     let report =
         import_as(rulebook, session, reader, options, Some(partner.clone()), actor, &label, None, &mut |_| {}, Some(&mut before_commit))?;
     let receipt = receipt_of(&report, report.committed);

@@ -141,6 +141,13 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
     let (_, third) = push(batch("c", 5)).await;
     assert_eq!((third["accepted"].as_u64(), third["rejected"].as_u64()), (Some(0), Some(5)), "{third}");
     assert!(third["errors"][0]["reason"].as_str().unwrap().contains("a day"), "{third}");
+    // A line about nobody does not lend its id to the next line about the subject: each is judged on its own.
+    let line = |id: String, subject: &str| {
+        format!("{{\"id\": \"{id}\", \"subject\": \"{subject}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n")
+    };
+    let paired: String = (0..4).map(|n| line(format!("pair-{n}"), "310101199203032930") + &line(format!("pair-{n}"), OTHER)).collect();
+    let (_, paired) = push(paired).await;
+    assert_eq!((paired["accepted"].as_u64(), paired["rejected"].as_u64()), (Some(0), Some(8)), "{paired}");
     // A retry of lines already stored is a duplicate, not new weight.
     let (_, retry) = push(batch("a", 10)).await;
     assert_eq!((retry["accepted"].as_u64(), retry["rejected"].as_u64()), (Some(0), Some(0)), "{retry}");
@@ -162,8 +169,44 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
     server.stop().await;
 }
 
+/// Two servers (or two requests) given the same batch id at once store it
+/// once: the second is told it replays the first, and nothing of it is kept.
+async fn a_batch_id_sent_twice_at_once_is_stored_once(backend: Backend) {
+    let mut server = TestServer::start_live_on(backend).await;
+    let account = json!({"username": "bikes", "role": "partner", "authority": "Hello Bike Co.", "behaviours": ["unpaid-shared-bike-ride"]});
+    let (status, created) = server.call(Some(Role::Admin), "POST", "/api/v1/accounts", Some(account)).await;
+    assert_eq!(status, 201, "{created}");
+    let partner = server.token_for("bikes");
+    let at = date_text(today() - time::Duration::days(3));
+    let push = |id: &str| {
+        let body =
+            format!("{{\"id\": \"{id}\", \"subject\": \"{OTHER}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n");
+        let request = server
+            .client
+            .post(server.url("/api/v1/partners/records?batch_id=twice"))
+            .bearer_auth(&partner)
+            .header("content-type", "application/x-ndjson")
+            .body(body);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let (first, second) = tokio::join!(push("twice-1"), push("twice-2"));
+    let replays = [&first, &second].iter().filter(|receipt| receipt["replayed"] == true).count();
+    assert_eq!(replays, 1, "{first} {second}");
+    let (_, receipts) = server.call(Some(Role::Auditor), "GET", "/api/v1/partners/batches", None).await;
+    assert_eq!(receipts["batches"].as_array().unwrap().len(), 1, "{receipts}");
+    let (_, file) = server.call(Some(Role::Reviewer), "GET", &format!("/api/v1/subjects/{OTHER}/file"), None).await;
+    let stored = file.to_string().matches("twice-").count();
+    assert!(stored > 0 && !(file.to_string().contains("twice-1") && file.to_string().contains("twice-2")), "one batch's record: {file}");
+    server.stop().await;
+}
+
 on_both_backends!(
     providers_decide_for_today_only,
     evidence_uploads_have_a_daily_quota_per_account,
-    a_partner_feed_moves_a_score_only_so_far_in_a_day
+    a_partner_feed_moves_a_score_only_so_far_in_a_day,
+    a_batch_id_sent_twice_at_once_is_stored_once
 );

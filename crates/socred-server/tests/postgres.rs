@@ -421,3 +421,44 @@ async fn a_dispute_filed_on_one_server_and_upheld_on_another_changes_both() {
     let url = setup.url.clone();
     blocking(move || PgStore::open(&url).unwrap().audit_verify().unwrap()).await;
 }
+
+/// A rulebook version activated by another process (the CLI) is followed by
+/// every server: each serves it within the follower's bound, and writes
+/// through either go on under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rulebook_activated_elsewhere_is_followed_by_every_server() {
+    let setup = blocking(setup).await;
+    let (first, second) = (serve(&setup.url).await, serve(&setup.url).await);
+    let client = reqwest::Client::new();
+    let version = |server: &RunningServer| {
+        let request = client.get(format!("{}/api/v1/rulebook", server.url()));
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap()["version"].as_str().unwrap().to_string() }
+    };
+    assert_eq!(version(&first).await, "2026.1");
+    let url = setup.url.clone();
+    blocking(move || {
+        let mut store = PgStore::open(&url).unwrap();
+        let next = DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.2\"");
+        store.activate_rulebook(&next, "v2.toml", &now()).unwrap();
+    })
+    .await;
+    for server in [&first, &second] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while version(server).await != "2026.2" {
+            assert!(Instant::now() < deadline, "a server never followed the new version");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    record_crime(&client, &second, &setup.officer, "crime-after", OTHER).await;
+    assert_eq!(decision(&client, &second, &setup.provider, OTHER).await, "deny");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while decision(&client, &first, &setup.provider, OTHER).await != "deny" {
+        assert!(Instant::now() < deadline, "the first server never saw the write");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+    let url = setup.url.clone();
+    let report = blocking(move || PgStore::open(&url).unwrap().audit_verify()).await;
+    report.unwrap();
+}

@@ -209,6 +209,8 @@ pub trait PartnerBatchWrite: RecordBatch {
     /// Stores a record that waits for a reviewer; idempotent by id.
     fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome>;
     fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()>;
+    /// The receipt of a batch with this id stored before, as the session's transaction sees it.
+    fn earlier_receipt(&mut self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>>;
 }
 
 /// Data partners: batches under an agreement, their receipts, and the
@@ -655,6 +657,9 @@ impl PartnerBatchWrite for ImportSession<'_> {
     fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()> {
         ImportSession::save_partner_batch(self, receipt)
     }
+    fn earlier_receipt(&mut self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        ImportSession::earlier_receipt(self, partner, batch_id)
+    }
 }
 
 impl PartnerStore for Store {
@@ -693,6 +698,9 @@ impl PartnerBatchWrite for PgImport {
     }
     fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()> {
         PgImport::save_partner_batch(self, receipt)
+    }
+    fn earlier_receipt(&mut self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        PgImport::earlier_receipt(self, partner, batch_id)
     }
 }
 

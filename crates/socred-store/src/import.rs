@@ -165,8 +165,10 @@ impl<'s> ImportSession<'s> {
         self.reject(field, reason, conflict)
     }
 
-    pub(crate) fn count_pending(&mut self) {
+    /// A record now waits for a reviewer: it is about `subject_key`, whose history the entry joins.
+    pub(crate) fn count_pending(&mut self, subject_key: i64) {
         self.pending += 1;
+        self.touched.insert(subject_key);
     }
 
     pub(crate) fn count_duplicate(&mut self) -> RowOutcome {

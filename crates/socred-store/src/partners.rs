@@ -145,6 +145,15 @@ impl ImportSession<'_> {
         Ok(None)
     }
 
+    /// The receipt of a batch with this id, as this session's transaction sees it.
+    pub fn earlier_receipt(&mut self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        let receipt: Option<String> = self
+            .connection()
+            .query_row("SELECT receipt FROM partner_batches WHERE partner = ?1 AND batch_id = ?2", params![partner, batch_id], |r| r.get(0))
+            .optional()?;
+        receipt.map(|text| serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(format!("receipt {batch_id}")))).transpose()
+    }
+
     /// Keeps a batch's receipt in the batch's own transaction: one commit, and
     /// never records without their receipt.
     pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
@@ -202,7 +211,7 @@ impl ImportSession<'_> {
                 evidence: record.evidence.clone(),
                 recorded_ms,
             });
-            self.count_pending();
+            self.count_pending(subject_key);
             return Ok(RowOutcome::Inserted);
         }
         let same: Option<i64> = connection
@@ -377,8 +386,10 @@ impl Store {
         }
         self.write(actor, |connection, seq| {
             let mut digest = RowDigest::default();
+            if confirm && !crate::reports::insert_record(connection, seq, subject_key, &record, actor.moment(), &mut digest)? {
+                return Err(taken_since(record_id));
+            }
             if confirm {
-                crate::reports::insert_record(connection, seq, subject_key, &record, actor.moment(), &mut digest)?;
                 Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
             }
             connection.execute(
@@ -408,7 +419,19 @@ impl Store {
     }
 }
 
-pub(crate) fn insert_receipt(connection: &rusqlite::Connection, receipt: &PartnerBatch, audit_seq: i64, digest: &mut RowDigest) -> Result<()> {
+/// A pending record's id claimed by another record while it waited: confirming it would store nothing.
+pub(crate) fn taken_since(record_id: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "record id {record_id} was taken by another record while this one waited; reject it and ask the partner to resend it under a new id"
+    ))
+}
+
+pub(crate) fn insert_receipt(
+    connection: &rusqlite::Connection,
+    receipt: &PartnerBatch,
+    audit_seq: i64,
+    digest: &mut RowDigest,
+) -> Result<()> {
     let value = serde_json::to_value(receipt).expect("receipts serialise");
     let text = socred_log::canonical_json(&value);
     let inserted = connection.execute(

@@ -305,6 +305,7 @@ mod contract {
         assert_eq!(batch.push_pending(&loan("loan-1"), "bank").unwrap(), RowOutcome::Duplicate, "the same line again");
         let other = Record { occurred_on: day("2026-01-03"), ..loan("loan-1") };
         assert!(matches!(batch.push_pending(&other, "bank").unwrap(), RowOutcome::Rejected { field: "id", conflict: true, .. }));
+        assert_eq!(batch.push_pending(&loan("loan-2"), "bank").unwrap(), RowOutcome::Inserted);
         assert_eq!(batch.push(&[record("tax-1", PERSON, "2025-03-01")]).unwrap(), vec![RowOutcome::Inserted]);
         batch.save_receipt(&receipt("b-1")).unwrap();
         batch.commit(serde_json::json!({"file": "b-1"})).unwrap();
@@ -313,17 +314,24 @@ mod contract {
         assert_eq!(store.partner_batches(Some("bank"), 10).unwrap().len(), 1);
         assert_eq!(store.partner_metrics().unwrap()[0].pending_review, 1);
         let pending = store.pending_records(10).unwrap();
-        assert_eq!(pending.iter().map(|p| p.record_id.as_str()).collect::<Vec<_>>(), ["loan-1"]);
+        assert_eq!(pending.iter().map(|p| p.record_id.as_str()).collect::<Vec<_>>(), ["loan-1", "loan-2"]);
         assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len(), 1, "a pending record does not count");
 
         assert!(matches!(store.decide_pending("nope", true, "no such record", &actor("reviewer")), Err(StoreError::NotFound(_))));
         assert_eq!(store.decide_pending("loan-1", true, "the bank's statement", &actor("reviewer")).unwrap(), Some(PERSON.to_string()));
-        let decided = size(store);
+        let once = size(store);
         assert_eq!(store.decide_pending("loan-1", true, "again", &actor("reviewer")).unwrap(), None, "decided once");
         assert!(matches!(store.decide_pending("loan-1", false, "changed my mind", &actor("reviewer")), Err(StoreError::Conflict(_))));
-        assert_eq!(size(store), decided);
-        assert!(store.pending_records(10).unwrap().is_empty());
+        assert_eq!(size(store), once);
         assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len(), 2, "a confirmed record counts");
+        // An id taken by another record while the pending one waited: confirming it would store nothing.
+        store.add_record(&record("loan-2", PERSON, "2025-03-02"), &actor("officer")).unwrap();
+        let taken = size(store);
+        assert!(matches!(store.decide_pending("loan-2", true, "the bank's statement", &actor("reviewer")), Err(StoreError::Conflict(_))));
+        assert_eq!(size(store), taken, "a refused confirmation writes nothing");
+        store.decide_pending("loan-2", false, "resend it under a new id", &actor("reviewer")).unwrap();
+        assert!(store.pending_records(10).unwrap().is_empty());
+        let decided = size(store);
 
         // A batch refused whole keeps its receipt under an entry of its own, once.
         let refused = PartnerBatch { stored: false, accepted: 0, pending_review: 0, rejected: 2, ..receipt("b-2") };

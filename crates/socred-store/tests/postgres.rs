@@ -579,3 +579,72 @@ fn an_older_schema_is_migrated_on_open() {
     );
     assert!(matches!(PgStore::open(&database.url), Err(StoreError::SchemaMismatch { .. })));
 }
+
+/// A harsher rulebook activated on PostgreSQL notices its new entries on the
+/// day it takes effect, keeps the entries the old version had, and leaves
+/// what was known before under the old version (as on SQLite, `store.rs`).
+/// Another handle, prepared under the old version, may not write until it
+/// follows the new one.
+#[test]
+fn a_rulebook_activated_on_postgres_is_followed_by_every_handle() {
+    let at = |on: &str| Actor::replayed("test-officer", day(on)).unwrap();
+    let database = FreshDatabase::create("activate");
+    let mut store =
+        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &at("2025-01-01"), "init", socred_store::TimeSettings::replay())
+            .unwrap();
+    let mut other = PgStore::open(&database.url).unwrap();
+    const GUARDIAN: &str = "11010519491231002X";
+    store.add_subject(&subject(PERSON, "Li Ming"), &at("2025-01-01")).unwrap();
+    store.add_subject(&subject(GUARDIAN, "Wang Fang"), &at("2025-01-01")).unwrap();
+    for index in 0..4 {
+        store.add_record(&record(&format!("tax-{index}"), PERSON, "2025-02-01"), &at("2025-02-01")).unwrap();
+    }
+    let judgment = Record { behaviour: "judgment-default".into(), ..record("jd-1", GUARDIAN, "2025-01-10") };
+    store.add_record(&judgment, &at("2025-01-10")).unwrap();
+    let without_tax = DEFAULT_RULEBOOK
+        .replacen("code = \"tax-evasion\"", "code = \"tax-fraud\"", 1)
+        .replace("\"speeding-serious\", \"tax-evasion\"]", "\"speeding-serious\", \"tax-fraud\"]");
+    let heads = store.log_heads().unwrap();
+    assert!(
+        matches!(store.activate_rulebook(&without_tax, "v2.toml", &at("2025-06-01")), Err(StoreError::Invalid { field, .. }) if field == "behaviour")
+    );
+    assert_eq!(store.log_heads().unwrap(), heads, "a refused version writes nothing");
+
+    let harsher = DEFAULT_RULEBOOK
+        .replace("points = -100\ncategory = \"tax\"", "points = -150\ncategory = \"tax\"")
+        .replace("version = \"2026.1\"", "version = \"2026.2\"");
+    assert_eq!(store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-01")).unwrap().version, "2026.2");
+    let size = store.log_heads().unwrap().size;
+    store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-02")).unwrap();
+    assert_eq!(store.log_heads().unwrap().size, size, "the same version again writes nothing");
+    let person = SubjectId::parse(PERSON).unwrap();
+    let view = store.due_process(&person, day("2025-06-05")).unwrap();
+    let entry = view.entries.iter().find(|e| e.list == "blacklist").expect("a tier-D entry under the new version");
+    assert_eq!(entry.notice.as_ref().unwrap().served_on, day("2025-06-01"), "not back-dated to February");
+    assert_eq!(
+        store.decide(&person, "civil-aviation", day("2025-06-05")).unwrap().outcome.as_str(),
+        "allow",
+        "no measure before the window closes"
+    );
+    let kept = store.entry(&socred_core::process::EntryId::parse("blacklist:jd-1").unwrap(), day("2025-06-05")).unwrap();
+    assert_eq!((kept.state.as_str(), kept.notice.unwrap().served_on), ("listed", day("2025-01-10")));
+    assert!(
+        socred_store::backend::FileReads::known_on(&store, day("2025-05-31"))
+            .unwrap()
+            .due_process(&person, day("2025-05-31"))
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    let published = store.published(day("2025-06-20"), None, None, 100, 0).unwrap();
+    assert_eq!(published.len(), 2, "the derived list follows the new version: {published:?}");
+
+    // A handle opened before the activation is refused until it follows it.
+    assert!(matches!(other.add_record(&record("tax-9", PERSON, "2025-06-01"), &at("2025-06-02")), Err(StoreError::Conflict(_))));
+    assert!(other.follow_rulebook().unwrap());
+    assert_eq!(other.rulebook().version, "2026.2");
+    other.add_record(&record("tax-9", PERSON, "2025-06-01"), &at("2025-06-02")).unwrap();
+    let mut clone = PgStore::open(&database.url).unwrap();
+    assert!(!clone.follow_rulebook().unwrap(), "a handle opened after it is current");
+    clone.audit_verify().unwrap();
+}

@@ -437,13 +437,27 @@ pub fn serve_with(
     })
 }
 
-fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, known_on: Option<&str>, json: bool) -> Result<()> {
+pub(crate) fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, known_on: Option<&str>, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
-    let store = open(cli)?;
-    let (as_of, known_on) = read_dates(&store, as_of, known_on)?;
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => check_on(cli, &postgres::open(cli, url)?, id, service, as_of, known_on, json),
+        None => check_on(cli, &open(cli)?, id, service, as_of, known_on, json),
+    }
+}
+
+fn check_on(
+    cli: &Cli,
+    store: &impl CliStore,
+    id: SubjectId,
+    service: &str,
+    as_of: Option<&str>,
+    known_on: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let (as_of, known_on) = read_dates(store, as_of, known_on)?;
     let rulebook = match known_on {
         Some(day) => store.known_on(day)?.rulebook().clone(),
-        None => store.rulebook().clone(),
+        None => CliStore::rulebook(store).clone(),
     };
     if rulebook.service(service).is_none() {
         let known: Vec<&str> = rulebook.services.iter().map(|s| s.code.as_str()).collect();
@@ -451,9 +465,9 @@ fn check(cli: &Cli, id: &str, service: &str, as_of: Option<&str>, known_on: Opti
     }
     let decision = match known_on {
         Some(day) => store.known_on(day)?.decide(&id, service, as_of)?,
-        None => store.decide(&id, service, as_of)?,
+        None => CliStore::decide(store, &id, service, as_of)?,
     };
-    let actor = actor(cli, &store)?;
+    let actor = actor(cli, store)?;
     if known_on.is_some() {
         // A reproduction of an earlier answer is a read of the file, not a new check.
         store.log_read_by(&actor, &id, "reproducing an earlier decision", &format!("decision for {service}")).map_err(purpose_error)?;
@@ -589,17 +603,25 @@ pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
         RulebookCommand::Show { json } => rulebook_show(&open(cli)?, *json),
         RulebookCommand::Activate { file } => {
             let source = read_rulebook(file)?;
-            let mut store = open(cli)?;
-            let before = store.rulebook().fingerprint.clone();
-            let rulebook = store.activate_rulebook(&source, &file.display().to_string(), &actor(cli, &store)?)?;
-            if rulebook.fingerprint == before {
-                println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
-            } else {
-                println!("activated rulebook {} {}; cached assessments dropped", rulebook.id, rulebook.version);
+            match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+                Some(url) => activate(cli, &mut postgres::open(cli, url)?, file, &source),
+                None => activate(cli, &mut open(cli)?, file, &source),
             }
-            Ok(())
         }
     }
+}
+
+/// `socred rulebook activate FILE`, on either backend.
+fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, source: &str) -> Result<()> {
+    let before = CliStore::rulebook(store).fingerprint.clone();
+    let actor = actor(cli, store)?;
+    let rulebook = store.activate_rulebook(source, &file.display().to_string(), &actor)?;
+    if rulebook.fingerprint == before {
+        println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
+    } else {
+        println!("activated rulebook {} {}; every list entry follows it", rulebook.id, rulebook.version);
+    }
+    Ok(())
 }
 
 fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {

@@ -11,9 +11,9 @@ use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
 
 /// What runs on PostgreSQL, for the refusal of everything else.
-const SUPPORTED: &str = "init, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
+const SUPPORTED: &str = "init, rulebook check|show|activate, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
      list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records, or a partner's batch), \
-     show (also --known-on), file, report file|review|decide|show|queue|metrics|annual, partner pending|confirm|reject|batches, \
+     show (also --known-on), file, check, report file|review|decide|show|queue|metrics|annual, partner pending|confirm|reject|batches, \
      audit verify|checkpoint|log|head|keygen|verifier-key|prove, import-store, export, serve";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
@@ -84,6 +84,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         Command::Token { command } => crate::accounts::token(cli, &mut open(cli, url)?, command),
         Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
         Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),
+        Command::Rulebook { command: command @ RulebookCommand::Activate { .. } } => crate::rulebook(cli, command),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
         Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {
             crate::reports::import_partner(cli, file, partner, batch_id.as_deref(), *skip_invalid, *json)
@@ -93,6 +94,9 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         }
         Command::Report { command } => crate::reports::report(cli, command),
         Command::File { id, as_of, known_on, purpose, json } => crate::due::file(cli, id, as_of, known_on, purpose, *json),
+        Command::Check { id, service, as_of, known_on, json } => {
+            crate::check(cli, id, service, as_of.as_deref(), known_on.as_deref(), *json)
+        }
         Command::Partner { command } => crate::reports::partner(cli, command),
         Command::Import { file, partner: None, format, skip_invalid, rejects, json, .. } => {
             crate::import(cli, file, format.map(Into::into), *skip_invalid, rejects.as_deref(), *json)

@@ -20,6 +20,10 @@ pub(crate) trait CliStore:
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
+    /// Replaces the active rulebook with a new version.
+    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError>;
+    /// The decision for one service, from the files.
+    fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError>;
     /// Logs several reads of files (the embedded store commits them together).
     fn log_accesses(&self, reads: &[socred_store::AccessRequest]) -> Result<(), StoreError> {
         reads.iter().try_for_each(|read| self.log_access(&read.actor, &read.subject, &read.purpose, &read.what))
@@ -51,6 +55,12 @@ impl CliStore for Store {
     fn log_accesses(&self, reads: &[socred_store::AccessRequest]) -> Result<(), StoreError> {
         Store::log_accesses(self, reads)
     }
+    fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError> {
+        Store::decide(self, id, service, as_of)
+    }
+    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError> {
+        Store::activate_rulebook(self, source, file, actor)
+    }
 }
 
 impl CliStore for PgStore {
@@ -74,5 +84,11 @@ impl CliStore for PgStore {
     }
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError> {
         PgStore::entry(self, entry, as_of)
+    }
+    fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError> {
+        PgStore::decide(self, id, service, as_of)
+    }
+    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError> {
+        PgStore::activate_rulebook(self, source, file, actor)
     }
 }

@@ -1,12 +1,10 @@
-//! `socred check` and `socred report annual`.
+//! `socred check` and `socred report annual`, on both backends.
 
 mod common;
 
 use common::{Env, GUARDIAN, PERSON};
 
-#[test]
-fn check_explains_the_decision_and_logs_it() {
-    let env = Env::new();
+fn check_explains_the_decision_and_logs_it(env: Env) {
     env.add_people();
     env.ok(&[
         "record",
@@ -46,9 +44,7 @@ fn check_explains_the_decision_and_logs_it() {
     env.ok(&["audit", "verify"]);
 }
 
-#[test]
-fn check_and_report_refuse_garbage() {
-    let env = Env::new();
+fn check_and_report_refuse_garbage(env: Env) {
     env.add_people();
     let fingerprint = env.fingerprint();
     env.refused(&["check", PERSON, "--service", "spaceflight"], &["--service", "civil-aviation"]);
@@ -62,9 +58,7 @@ fn check_and_report_refuse_garbage() {
     assert_eq!(env.fingerprint(), fingerprint);
 }
 
-#[test]
-fn scenario_8_the_annual_expectation_report() {
-    let env = Env::new();
+fn scenario_8_the_annual_expectation_report(env: Env) {
     env.add_people();
     // Li Ming gains 5 and loses 5 in 2025: net 0, below the expectation of 2.
     env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "volunteering", "--at", "2025-04-01", "--source", "Volunteers"]);
@@ -81,3 +75,5 @@ fn scenario_8_the_annual_expectation_report() {
     assert!(csv.starts_with("subject,name,net_points,expected_points\n"));
     assert!(csv.contains(&format!("{PERSON},Li Ming,0,2")), "{csv}");
 }
+
+on_both_backends!(check_explains_the_decision_and_logs_it, check_and_report_refuse_garbage, scenario_8_the_annual_expectation_report);

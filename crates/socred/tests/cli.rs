@@ -113,9 +113,7 @@ fn commands_are_idempotent(env: Env) {
     assert_eq!(env.fingerprint(), fingerprint, "retries change nothing");
 }
 
-#[test]
-fn organisation_and_rulebook_commands() {
-    let env = Env::new();
+fn organisation_and_rulebook_commands(env: Env) {
     let out = env.json(&["subject", "add", "--id", ORG, "--name", "Fuzhou Example Co."]);
     assert_eq!(out["kind"], "organisation");
     let rulebook = env.ok(&["rulebook", "show"]);
@@ -187,9 +185,7 @@ fn rulebook_check_reports_file_line_key_and_reason() {
     env.refused(&["rulebook", "check", env.path("none.toml").to_str().unwrap()], &["rulebook", "none.toml"]);
 }
 
-#[test]
-fn rulebook_activate_refuses_garbage_and_dropped_behaviours() {
-    let env = Env::new();
+fn rulebook_activate_refuses_garbage_and_dropped_behaviours(env: Env) {
     env.add_people();
     env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "jaywalking", "--at", "2025-01-01", "--source", "Police"]);
     let fingerprint = env.fingerprint();
@@ -441,4 +437,6 @@ on_both_backends!(
     record_add_refuses_garbage,
     record_void_refuses_garbage,
     show_and_audit_refuse_garbage,
+    organisation_and_rulebook_commands,
+    rulebook_activate_refuses_garbage_and_dropped_behaviours,
 );

@@ -523,6 +523,7 @@ impl Db {
     {
         let Backend::Postgres { store, .. } = &self.backend else { unreachable!("asked of a server on PostgreSQL") };
         let mut store = PgStore::clone(store);
+        store.sync_rulebook();
         let permit = Arc::clone(&self.reader_permits).acquire_owned().await.expect("the semaphore is never closed");
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -716,7 +717,12 @@ impl Db {
     pub async fn rulebook(self: &Arc<Self>) -> Result<Arc<socred_core::Rulebook>, ApiError> {
         match &self.backend {
             Backend::Sqlite => self.read(|store| Ok(store.rulebook().clone())).await,
-            Backend::Postgres { store, .. } => Ok(store.rulebook().clone()),
+            Backend::Postgres { store, .. } => {
+                // The version this server's follower has loaded, if newer than the one it started with.
+                let mut store = PgStore::clone(store);
+                store.sync_rulebook();
+                Ok(store.rulebook().clone())
+            }
         }
     }
 

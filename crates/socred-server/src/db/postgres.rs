@@ -100,9 +100,14 @@ impl Follower {
         match changed {
             Changed::Everything { .. } if !reload_all => return Ok(()),
             Changed::Everything { cursor } => {
-                let data = self.store.hot_data(None, today)?;
+                // A new rulebook version changes everything: load it first, for this server's every request.
+                let mut store = self.store.clone();
+                if store.follow_rulebook()? {
+                    tracing::info!(rulebook = %store.rulebook().version, "another process activated a rulebook version: following it");
+                }
+                let data = store.hot_data(None, today)?;
                 report_unreadable(&data);
-                let loaded = self.hot.load(self.store.rulebook().clone(), data);
+                let loaded = self.hot.load(store.rulebook().clone(), data);
                 self.status.subjects_reloaded.fetch_add(loaded as u64, Ordering::Relaxed);
                 tracing::info!(subjects = loaded, "a new day, or more changes than one by one: index reloaded");
                 position.day = today;
@@ -121,7 +126,9 @@ impl Follower {
     }
 
     fn reload(&self, subjects: &[SubjectId], today: Date) -> Result<(), StoreError> {
-        let data = self.store.hot_data(Some(subjects), today)?;
+        let mut store = self.store.clone();
+        store.sync_rulebook();
+        let data = store.hot_data(Some(subjects), today)?;
         report_unreadable(&data);
         // Keys of subjects new to this server come with their data.
         let mut keys: Vec<i64> = subjects.iter().filter_map(|id| self.hot.key_of(id)).collect();

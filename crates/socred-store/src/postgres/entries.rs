@@ -126,10 +126,7 @@ pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient) ->
     let mut after = String::new();
     loop {
         let chunk: Vec<String> = client
-            .query(
-                "SELECT subject FROM import_subjects WHERE subject > $1 ORDER BY subject LIMIT $2",
-                &[&after, &(FILES_AT_ONCE as i64)],
-            )?
+            .query("SELECT subject FROM import_subjects WHERE subject > $1 ORDER BY subject LIMIT $2", &[&after, &(FILES_AT_ONCE as i64)])?
             .iter()
             .map(|row| row.get(0))
             .collect();
@@ -141,7 +138,7 @@ pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient) ->
 
 /// Every subject's entries again, partition by partition; a subject whose
 /// file does not read keeps its entries, as in [`refresh_subjects`].
-fn rebuild_in(store: &PgStore, client: &mut impl GenericClient) -> Result<u64> {
+pub(crate) fn rebuild_in(store: &PgStore, client: &mut impl GenericClient) -> Result<u64> {
     let mut written = 0;
     for partition in 0..PARTITIONS {
         let (files, unreadable) = store.partition_files(client, partition)?;
@@ -214,6 +211,7 @@ impl PgStore {
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;
         super::log::Writer::lock(&mut transaction)?;
+        super::rulebooks::refuse_if_stale(&mut transaction, self.rulebook_seq)?;
         let written = rebuild_in(self, &mut transaction)?;
         transaction.commit()?;
         Ok(written)

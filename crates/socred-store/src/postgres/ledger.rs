@@ -205,6 +205,7 @@ impl PgStore {
         connection.batch_execute("BEGIN")?;
         let begun = (|| -> Result<(super::log::Writer, HashSet<String>)> {
             let writer = super::log::Writer::lock(&mut **connection)?;
+            super::rulebooks::refuse_if_stale(&mut **connection, self.rulebook_seq)?;
             super::entries::begin_import(&mut **connection)?;
             let conflicted = match actor.person() {
                 Some(person) => conflicted_with(&mut **connection, person)?,

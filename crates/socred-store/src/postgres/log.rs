@@ -162,7 +162,13 @@ impl PgStore {
         (report.accesses, report.accesses_head) = verify_accesses(&mut transaction)?;
         (report.checks, report.check_groups, report.checks_head) = verify_checks(&mut transaction)?;
         (report.accounts, report.tokens) = super::accounts::verify_seals(&mut transaction)?;
-        super::entries::verify(self, &mut transaction)?;
+        // The derived entries follow the version in force in this snapshot, whichever this handle loaded.
+        let mut current = self.clone();
+        if super::rulebooks::newest_seq(&mut transaction)? != self.rulebook_seq {
+            let (rulebook, seq) = super::load_active_rulebook(&mut transaction)?;
+            (current.rulebook, current.rulebook_seq) = (std::sync::Arc::new(rulebook), seq);
+        }
+        super::entries::verify(&current, &mut transaction)?;
         let now = verified_heads(&mut transaction, &report)?;
         if let Some(earlier) = earlier {
             prove_extends(&mut transaction, &leaves, &now, earlier)?;

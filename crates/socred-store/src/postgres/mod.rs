@@ -24,6 +24,7 @@ mod partners;
 mod reports;
 mod restore;
 mod rows;
+mod rulebooks;
 mod sign_in;
 
 use std::path::PathBuf;
@@ -204,6 +205,9 @@ pub struct PgStore {
     origin: String,
     rulebook: Arc<Rulebook>,
     rulebook_seq: i64,
+    /// The newest version any clone of this handle has loaded (`rulebooks.rs`):
+    /// a server's follower loads a new one, its requests' clones take it.
+    shared: Arc<std::sync::Mutex<(Arc<Rulebook>, i64)>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -341,6 +345,7 @@ impl PgStore {
             url: display_url(url),
             clock,
             origin: origin.to_string(),
+            shared: Arc::new(std::sync::Mutex::new((Arc::new(rulebook.clone()), 1))),
             rulebook: Arc::new(rulebook),
             rulebook_seq: 1,
         })
@@ -364,20 +369,22 @@ impl PgStore {
         if applied > known {
             return Err(StoreError::SchemaMismatch { path: place(url), found: applied, known, what: "a newer socred wrote it; use that version" });
         }
-        if applied < known {
-            // Like the embedded store, an older schema is brought up to date
-            // on open; servers starting together take turns (the runner skips
-            // what another applied while this one waited).
-            connection.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-            let migrated = migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()));
-            connection.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
-            migrated?;
-        }
         let meta = |connection: &mut Connection, key: &str| -> Result<Option<String>> {
             Ok(connection.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|row| row.get(0)))
         };
         if meta(&mut connection, "log_format")?.as_deref() != Some(LOG_FORMAT) {
             return Err(StoreError::NotAStore(place(url)));
+        }
+        if applied < known {
+            // Like the embedded store, an older schema is brought up to date
+            // on open; servers starting together take turns (the runner skips
+            // what another applied while this one waited). The lock is the
+            // session's: it is given back whatever the migration's outcome.
+            connection.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let migrated = migrations::migrations::runner().run(&mut **connection).map_err(|e| StoreError::Migration(e.to_string()));
+            let unlocked = connection.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            migrated?;
+            unlocked?;
         }
         // The baseline gained the derived tables while the backend was new:
         // a database made before lacks them; `export` and `import-store` carry it over.
@@ -399,7 +406,7 @@ impl PgStore {
             .as_deref()
             .and_then(parse_offset)
             .ok_or_else(|| StoreError::Corrupt("meta `utc_offset` is missing or unknown".into()))?;
-        let (rulebook, rulebook_seq) = load_active_rulebook(&mut connection)?;
+        let (rulebook, rulebook_seq) = load_active_rulebook(&mut **connection)?;
         drop(connection);
         Ok(PgStore {
             pool,
@@ -408,6 +415,7 @@ impl PgStore {
             url: display_url(url),
             clock: Clock::new(TimeSettings { dating, utc_offset }),
             origin,
+            shared: Arc::new(std::sync::Mutex::new((Arc::new(rulebook.clone()), rulebook_seq))),
             rulebook: Arc::new(rulebook),
             rulebook_seq,
         })
@@ -509,6 +517,7 @@ impl PgStore {
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
+        rulebooks::refuse_if_stale(&mut transaction, self.rulebook_seq)?;
         let mut rows = EntryRows::new(writer.seq());
         let (value, entry) = body(&mut transaction, &mut rows)?;
         let Some(entry) = entry else {
@@ -578,6 +587,12 @@ impl EntryRows {
         self.ordinal
     }
 
+    /// Marks every subject's file changed (a new rulebook version): the feed says "everything".
+    pub fn touch_everything(&mut self) {
+        self.everything = true;
+        self.touched = Default::default();
+    }
+
     /// Marks a subject's file changed by a row that does not name it (a void).
     pub fn touch(&mut self, subject: &str) {
         if self.everything || self.touched.contains(subject) {
@@ -609,7 +624,7 @@ impl EntryRows {
     }
 }
 
-fn load_active_rulebook(connection: &mut Connection) -> Result<(Rulebook, i64)> {
+fn load_active_rulebook(connection: &mut impl postgres::GenericClient) -> Result<(Rulebook, i64)> {
     let row = connection.query_one("SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1", &[])?;
     let (source, file, fingerprint, seq): (String, String, String, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
     let rulebook = Rulebook::from_toml(&source, &file)?;

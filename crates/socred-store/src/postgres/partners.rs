@@ -143,6 +143,15 @@ impl PgImport {
         Ok(RowOutcome::Inserted)
     }
 
+    /// The receipt of a batch with this id, as this session's transaction
+    /// sees it (under the log's lock: no other batch of this id is being written).
+    pub fn earlier_receipt(&mut self, partner: &str, batch_id: &str) -> Result<Option<PartnerBatch>> {
+        let row = self
+            .connection
+            .query_opt("SELECT receipt FROM partner_batches WHERE partner = $1 AND batch_id = $2", &[&partner, &batch_id])?;
+        row.map(|row| receipt_of(row.get(0))).transpose()
+    }
+
     /// Keeps a batch's receipt in the batch's own transaction.
     pub fn save_partner_batch(&mut self, receipt: &PartnerBatch) -> Result<()> {
         let row = receipt_row(receipt);
@@ -290,7 +299,9 @@ impl PgStore {
                 // A confirmed record enters the ledger today, under today's record rules.
                 socred_core::record::check_occurred_on(&rulebook, &record.subject, record.occurred_on, actor.today())
                     .map_err(|reason| StoreError::invalid("at", format!("the record cannot be confirmed: {reason}")))?;
-                insert_record(transaction, rows, &record, actor.moment())?;
+                if !insert_record(transaction, rows, &record, actor.moment())? {
+                    return Err(crate::partners::taken_since(record_id));
+                }
             }
             let decision = LedgerRow::PendingDecision {
                 record_id: record_id.to_string(),

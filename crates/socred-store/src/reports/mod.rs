@@ -406,15 +406,15 @@ impl Store {
     /// Whether `subject` may see this evidence: it is attached to a report they
     /// filed, or to a verified report about them.
     pub fn evidence_visible_to(&self, hash: &str, subject: &SubjectId) -> Result<bool> {
-        let pattern = format!("%\"{hash}\"%");
+        let quoted = format!("\"{hash}\"");
         let found: Option<i64> = self
             .connection
             .query_row(
                 "SELECT r.seq FROM reports r JOIN subjects s ON s.id = ?2
-                 WHERE r.evidence LIKE ?1 AND (r.reporter = s.key OR (r.subject = s.key AND
+                 WHERE instr(r.evidence, ?1) > 0 AND (r.reporter = s.key OR (r.subject = s.key AND
                    (SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1) = 'verified'))
                  LIMIT 1",
-                params![pattern, subject.as_str()],
+                params![quoted, subject.as_str()],
                 |row| row.get(0),
             )
             .optional()?;

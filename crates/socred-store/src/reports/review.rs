@@ -85,7 +85,7 @@ impl Store {
                     .prepare(
                         "SELECT r.seq FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
                            coalesce((SELECT state FROM report_events e WHERE e.report = r.seq ORDER BY e.seq DESC LIMIT 1), 'submitted')
-                           IN ('submitted', 'under-review')",
+                           IN ('submitted', 'under-review') ORDER BY r.seq",
                     )?
                     .query_map(params![row.facts, row.seq], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;

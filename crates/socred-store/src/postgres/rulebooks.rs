@@ -1,0 +1,120 @@
+//! Rulebook versions on PostgreSQL. An activation is one write: the new
+//! version, the list entries every subject carries over from the one in
+//! force (they decide notice days under the new one, so they are ledger, in
+//! the entry's digest), and every subject's derived entries rewritten under
+//! it. Several servers share the database, and each holds the rulebook in
+//! memory: a write under another version than the newest is refused (its
+//! checks and derived rows were made under the old one), and a server's
+//! follower loads the new version when the change feed says everything
+//! changed (`follow_rulebook`), which the activation does.
+
+use std::sync::Arc;
+
+use socred_core::{Rulebook, SubjectId};
+
+use super::ledger::Owner;
+use super::rows::{insert_row, insert_rulebook};
+use super::{PgStore, entries, load_active_rulebook, log};
+use crate::Actor;
+use crate::audit::LedgerRow;
+use crate::error::{Result, StoreError};
+
+/// The newest rulebook version the database holds.
+pub(crate) fn newest_seq(client: &mut impl postgres::GenericClient) -> Result<i64> {
+    Ok(client.query_one("SELECT max(seq) FROM rulebooks", &[])?.get::<_, Option<i64>>(0).unwrap_or(0))
+}
+
+/// Refuses a write prepared under `seq` when a newer version was activated since.
+pub(crate) fn refuse_if_stale(client: &mut impl postgres::GenericClient, seq: i64) -> Result<()> {
+    if newest_seq(client)? != seq {
+        return Err(StoreError::Conflict(
+            "a new rulebook version was activated while this write was prepared under the old one; send it again".into(),
+        ));
+    }
+    Ok(())
+}
+
+impl PgStore {
+    /// Replaces the active rulebook with a new version (see
+    /// [`crate::Store::activate_rulebook`]): refused if records in the ledger
+    /// use behaviours it does not declare; the same version again is a no-op.
+    pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
+        let rulebook = Arc::new(Rulebook::from_toml(source, file)?);
+        self.clock.admit(actor.moment())?;
+        let mut connection = self.connection()?;
+        let mut transaction = connection.transaction()?;
+        let mut writer = log::Writer::lock(&mut transaction)?;
+        let (current, current_seq) = load_active_rulebook(&mut transaction)?;
+        if current.fingerprint == rulebook.fingerprint {
+            drop(transaction);
+            self.take_rulebook(Arc::new(current), current_seq);
+            return Ok(self.rulebook.clone());
+        }
+        let used: Vec<String> = transaction.query("SELECT DISTINCT behaviour FROM records", &[])?.iter().map(|row| row.get(0)).collect();
+        let missing: Vec<String> = used.iter().filter(|code| rulebook.behaviour(code).is_none()).map(|code| format!("{code:?}")).collect();
+        if !missing.is_empty() {
+            return Err(StoreError::invalid(
+                "behaviour",
+                format!(
+                    "the ledger holds records of {} which {} {} does not declare; keep them in the new version",
+                    missing.join(", "),
+                    rulebook.id,
+                    rulebook.version
+                ),
+            ));
+        }
+        let moment = actor.moment();
+        let seq = current_seq + 1;
+        let mut rows = super::EntryRows::new(writer.seq());
+        let row = LedgerRow::Rulebook { fingerprint: rulebook.fingerprint.clone(), recorded_ms: moment.unix_ms, recorded_on: moment.day };
+        insert_rulebook(&mut transaction, &mut rows, &row, seq, &rulebook.id, &rulebook.version, source, file)?;
+        // The entries under the version in force, as the derived table holds them (always current on PostgreSQL).
+        let carried = transaction.query("SELECT subject, entry_id FROM entries ORDER BY subject, entry_id", &[])?;
+        for entry in carried {
+            let subject: &str = entry.get(0);
+            let subject = SubjectId::parse(subject).map_err(|e| StoreError::Corrupt(format!("an entry of subject {subject:?}: {e}")))?;
+            let row = LedgerRow::RulebookEntry { rulebook_seq: seq, subject, entry_id: entry.get(1) };
+            insert_row(&mut transaction, &mut rows, &row, &mut Owner(String::new()))?;
+        }
+        rows.touch_everything();
+        // Every subject's entries again, under the new version and what it carries over.
+        let mut activated = self.clone();
+        activated.take_rulebook(rulebook.clone(), seq);
+        entries::rebuild_in(&activated, &mut transaction)?;
+        let detail = serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "fingerprint": rulebook.fingerprint});
+        writer.append(&mut transaction, actor, "rulebook.activate", None, &detail, rows)?;
+        transaction.commit()?;
+        self.take_rulebook(rulebook, seq);
+        Ok(self.rulebook.clone())
+    }
+
+    /// This handle, and every clone of it, now serve `rulebook` (version `seq`).
+    fn take_rulebook(&mut self, rulebook: Arc<Rulebook>, seq: i64) {
+        *self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (rulebook.clone(), seq);
+        self.rulebook = rulebook;
+        self.rulebook_seq = seq;
+    }
+
+    /// Loads the newest version if another process activated one; true when
+    /// it did. Every clone of this handle picks it up at `sync_rulebook`.
+    pub fn follow_rulebook(&mut self) -> Result<bool> {
+        self.sync_rulebook();
+        let mut connection = self.connection()?;
+        if newest_seq(&mut **connection)? == self.rulebook_seq {
+            return Ok(false);
+        }
+        let (rulebook, seq) = load_active_rulebook(&mut **connection)?;
+        drop(connection);
+        self.take_rulebook(Arc::new(rulebook), seq);
+        Ok(true)
+    }
+
+    /// Takes the version another clone of this handle has followed, if newer.
+    pub fn sync_rulebook(&mut self) {
+        let (rulebook, seq) = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if seq > self.rulebook_seq {
+            self.rulebook = rulebook;
+            self.rulebook_seq = seq;
+        }
+    }
+}
