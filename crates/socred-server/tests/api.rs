@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Backend, AUTHORITY, OTHER, PASSWORD, PERSON, TestServer, username};
+use common::{AUTHORITY, Backend, OTHER, PASSWORD, PERSON, TestServer, username};
 use serde_json::json;
 use socred_auth::Role;
 
@@ -133,11 +133,8 @@ async fn tokens_are_shown_once_hashed_and_revocable(backend: Backend) {
     let (status, issued) = server.call(Some(Role::Auditor), "POST", "/api/v1/tokens", Some(json!({"label": "cron"}))).await;
     assert_eq!(status, 201);
     let token = issued["token"].as_str().unwrap().to_string();
-    let stored: Vec<String> = {
-        let store = socred_store::Store::open_read_only(&server.db).unwrap();
-        let mut statement = store.raw_connection_for_tests().prepare("SELECT secret_hash FROM tokens").unwrap();
-        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let stored = server.column("SELECT secret_hash FROM tokens");
+    assert!(!stored.is_empty());
     assert!(!stored.contains(&token), "secrets are stored hashed");
     let me = server.client.get(server.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(me.json::<serde_json::Value>().await.unwrap()["role"], "auditor");
@@ -464,7 +461,6 @@ async fn shutdown_completes_in_flight_writes(backend: Backend) {
         .await
         .expect("a write is acknowledged within 30 s")
         .expect("at least one write is acknowledged");
-    let db = server.db.clone();
     server.stop().await;
     let mut acknowledged = Vec::new();
     for (i, write) in writes.into_iter().enumerate() {
@@ -473,12 +469,11 @@ async fn shutdown_completes_in_flight_writes(backend: Backend) {
         }
     }
     assert!(!acknowledged.is_empty());
-    let store = socred_store::Store::open(&db).unwrap();
-    let stored: Vec<String> = store.file(&PERSON.parse().unwrap()).unwrap().records.iter().map(|r| r.id.to_string()).collect();
+    let stored = server.record_ids(PERSON);
     for id in acknowledged {
         assert!(stored.contains(&id), "acknowledged {id} was lost in shutdown");
     }
-    store.audit_verify().unwrap();
+    server.verify_against(None);
 }
 
 /// The flash cookie a redirect set, if any.
@@ -498,11 +493,7 @@ on_both_backends!(
     object_rules_subjects_authorities_and_own_cases,
     bad_input_gets_a_clear_4xx_and_stores_nothing,
     batches_are_limited_atomic_and_idempotent,
-    browser_sessions_use_http_only_strict_cookies_and_csrf
-);
-
-// These read the SQLite store behind the server directly.
-on_sqlite_only!(
+    browser_sessions_use_http_only_strict_cookies_and_csrf,
     tokens_are_shown_once_hashed_and_revocable,
     shutdown_completes_in_flight_writes
 );

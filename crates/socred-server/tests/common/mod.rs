@@ -44,23 +44,6 @@ macro_rules! on_both_backends {
     };
 }
 
-/// Runs each `async fn name(backend: Backend)` on SQLite alone, as
-/// `sqlite_only::name`: a test that reads the store's file itself, or a route
-/// a server on PostgreSQL does not serve yet.
-#[macro_export]
-macro_rules! on_sqlite_only {
-    ($($test:ident),+ $(,)?) => {
-        mod sqlite_only {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test($crate::common::Backend::Sqlite).await
-                }
-            )+
-        }
-    };
-}
-
 /// The store a test server stands on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -253,6 +236,47 @@ impl TestServer {
         std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
             Some(url) => PgStore::open(url).unwrap().ledger_fingerprint().unwrap(),
             None => Store::open_read_only(&db).unwrap().ledger_fingerprint().unwrap(),
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// The first column of `sql` (text) as the database behind the server holds it, on either backend.
+    pub fn column(&self, sql: &'static str) -> Vec<String> {
+        let db = self.db.clone();
+        std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                client.query(sql, &[]).unwrap().iter().map(|row| row.get(0)).collect()
+            }
+            None => {
+                let store = Store::open_read_only(&db).unwrap();
+                let mut statement = store.raw_connection_for_tests().prepare(sql).unwrap();
+                statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+            }
+        })
+        .join()
+        .unwrap()
+    }
+
+    /// The ids of a subject's records, from the store behind the server.
+    pub fn record_ids(&self, subject: &str) -> Vec<String> {
+        let (db, subject) = (self.db.clone(), subject.parse().unwrap());
+        let file = std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => PgStore::open(url).unwrap().file(&subject).unwrap(),
+            None => Store::open_read_only(&db).unwrap().file(&subject).unwrap(),
+        })
+        .join()
+        .unwrap();
+        file.records.iter().map(|record| record.id.to_string()).collect()
+    }
+
+    /// `audit verify` of the store behind the server, against `earlier` heads if given.
+    pub fn verify_against(&self, earlier: Option<socred_store::audit::LogHeads>) -> socred_store::VerifyReport {
+        let db = self.db.clone();
+        std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) => PgStore::open(url).unwrap().audit_verify_against(earlier.as_ref()).unwrap(),
+            None => Store::open_read_only(&db).unwrap().audit_verify_against(earlier.as_ref()).unwrap(),
         })
         .join()
         .unwrap()
