@@ -1,4 +1,4 @@
-//! `socred serve`: starts, answers, and stops gracefully on SIGTERM.
+//! `socred serve`: starts, answers, and stops gracefully on SIGTERM, on either backend.
 
 mod common;
 
@@ -15,9 +15,7 @@ fn get(addr: &str, path: &str) -> String {
     response
 }
 
-#[test]
-fn serve_answers_and_stops_on_sigterm() {
-    let env = Env::new();
+fn serve_answers_and_stops_on_sigterm(env: Env) {
     let mut child = env.command(&["serve", "--addr", "127.0.0.1:0"]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let addr = loop {
@@ -47,3 +45,17 @@ fn serve_refuses_a_missing_store_and_a_bad_address() {
     let taken = listener.local_addr().unwrap().to_string();
     env.refused(&["serve", "--addr", &taken], &["--addr", "cannot listen"]);
 }
+
+/// On PostgreSQL: an empty database is named, and a bad or taken address is refused before anything starts.
+#[test]
+fn serve_on_postgres_refuses_an_empty_database_and_a_bad_address() {
+    let env = Env::postgres_empty();
+    env.refused(&["serve", "--addr", "127.0.0.1:0"], &["socred init"]);
+    let env = Env::postgres();
+    env.refused(&["serve", "--addr", "not-an-address"], &["--addr"]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = listener.local_addr().unwrap().to_string();
+    env.refused(&["serve", "--addr", &taken], &["--addr", "cannot listen"]);
+}
+
+on_both_backends!(serve_answers_and_stops_on_sigterm);

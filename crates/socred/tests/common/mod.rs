@@ -50,6 +50,13 @@ impl Env {
         env
     }
 
+    /// A live store on a fresh PostgreSQL database: every act is dated by the clock.
+    pub fn postgres_live() -> Env {
+        let env = Env::postgres_empty();
+        env.ok(&["init"]);
+        env
+    }
+
     /// A fresh PostgreSQL database without a store.
     pub fn postgres_empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
@@ -140,6 +147,19 @@ macro_rules! on_both_backends {
         }
         mod postgres {
             $( #[test] fn $name() { super::$name($crate::common::Env::postgres()) } )+
+        }
+    };
+}
+
+/// As `on_both_backends!`, on live stores: every act dated by the clock.
+#[macro_export]
+macro_rules! on_both_live_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite_live {
+            $( #[test] fn $name() { super::$name($crate::common::Env::live()) } )+
+        }
+        mod postgres_live {
+            $( #[test] fn $name() { super::$name($crate::common::Env::postgres_live()) } )+
         }
     };
 }
