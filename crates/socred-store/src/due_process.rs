@@ -213,7 +213,7 @@ impl Store {
             }
             // Filing is the subject's (or guardian's) own right; every other act is official.
             if !matches!(event, Event::AppealFiled { .. } | Event::DisputeFiled { .. } | Event::RepairApplied { .. }) {
-                crate::conflicts::refuse_conflicted(connection, actor, key)?;
+                crate::sqlite::conflicts::refuse_conflicted(connection, actor, key)?;
             }
             let file = load_file(connection, key, subject)?;
             let next_seq: i64 = connection.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", [], |row| row.get(0))?;

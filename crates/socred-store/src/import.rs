@@ -201,7 +201,7 @@ impl<'s> ImportSession<'s> {
             return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
         };
         if let Some(person) = self.actor.person()
-            && let Some(reason) = crate::conflicts::conflict(self.connection, person, subject_key)?
+            && let Some(reason) = crate::sqlite::conflicts::conflict(self.connection, person, subject_key)?
         {
             return Ok(self.reject("subject", format!("conflict of interest: {reason}"), false));
         }

@@ -359,7 +359,7 @@ impl Store {
         let Some((partner, subject_key, subject, behaviour, on, source, evidence)) = row else {
             return Err(StoreError::NotFound(format!("pending record {record_id}")));
         };
-        crate::conflicts::refuse_conflicted(&self.connection, actor, subject_key)?;
+        crate::sqlite::conflicts::refuse_conflicted(&self.connection, actor, subject_key)?;
         let decided: Option<String> = self
             .connection
             .query_row("SELECT outcome FROM pending_decisions WHERE record_id = ?1", [record_id], |r| r.get(0))

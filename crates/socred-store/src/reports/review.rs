@@ -144,7 +144,7 @@ impl Facts {
     fn gather(connection: &Connection, row: &Row, reviewer: &Reviewer, verifying: bool) -> Result<Facts> {
         let linked = |key: i64| -> Result<bool> {
             Ok(match &reviewer.subject {
-                Some(person) => crate::conflicts::conflict(connection, person, key)?.is_some(),
+                Some(person) => crate::sqlite::conflicts::conflict(connection, person, key)?.is_some(),
                 None => false,
             })
         };

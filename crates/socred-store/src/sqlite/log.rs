@@ -1,11 +1,13 @@
-//! The store's log as its users meet it: verification (also against a
-//! checkpoint kept earlier), signed checkpoints and inclusion proofs.
+//! The embedded store's log as its users meet it: verification (also
+//! against a checkpoint kept earlier), signed checkpoints, inclusion proofs,
+//! and the newest entries.
 
+use socred_core::SubjectId;
 use socred_log::SigningKey;
 
-use crate::Store;
 use crate::audit::{self, InclusionProof, LogHeads, ProvenItem, VerifyReport};
 use crate::error::Result;
+use crate::{AuditEntry, MAX_PAGE, Store};
 
 impl Store {
     /// Verifies everything the log covers (`audit::verify`) and the check log.
@@ -81,5 +83,18 @@ impl Store {
             let checkpoint = audit::checkpoint::sign(key, &store.origin()?, &heads, time);
             audit::prove(&store.connection, item, &heads, checkpoint)
         })
+    }
+
+    pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
+    }
+
+    pub fn audit_head(&self) -> Result<(i64, String)> {
+        audit::head(&self.connection)
+    }
+
+    /// How many checks the check log holds.
+    pub fn checks_logged(&self) -> Result<i64> {
+        Ok(self.connection.query_row("SELECT coalesce(sum(rows), 0) FROM check_groups", [], |row| row.get(0))?)
     }
 }
