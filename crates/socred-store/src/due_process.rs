@@ -282,15 +282,17 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("list entry {entry} on {}", format_date(as_of))))
     }
 
-    /// Pending appeals, disputes, repair applications and unserved proposals, with deadlines.
+    /// Pending appeals, disputes, repair applications and unserved proposals,
+    /// with deadlines: of the subjects with open cases, the MAX_PAGE whose
+    /// oldest open case was filed first.
     pub fn queue(&self, as_of: Date) -> Result<Queue> {
         let mut statement = self.connection.prepare(
-            "SELECT DISTINCT f.subject FROM events f
+            "SELECT f.subject FROM events f
              WHERE (f.kind = 'appeal-filed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'appeal-decided' AND d.case_key = f.case_key))
                 OR (f.kind = 'dispute-filed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'dispute-decided' AND d.case_key = f.case_key))
                 OR (f.kind = 'repair-applied' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind = 'repair-decided' AND d.case_key = f.case_key))
                 OR (f.kind = 'list-proposed' AND NOT EXISTS (SELECT 1 FROM events d WHERE d.kind IN ('notice-served', 'list-withdrawn') AND d.case_key = f.case_key))
-             LIMIT ?1",
+             GROUP BY f.subject ORDER BY min(f.seq) LIMIT ?1",
         )?;
         let keys: Vec<i64> = statement.query_map([MAX_PAGE], |row| row.get(0))?.collect::<Result<_, _>>()?;
         let mut files = Vec::with_capacity(keys.len());

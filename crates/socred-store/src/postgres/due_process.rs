@@ -185,10 +185,10 @@ impl PgStore {
     }
 }
 
-/// Subjects with an open case: a filing without its decision, a proposal
-/// without its notice (or withdrawal).
+/// Subjects with an open case (a filing without its decision, a proposal
+/// without its notice or withdrawal), the oldest open case first.
 const OPEN_CASES: &str = "
-SELECT DISTINCT f.subject FROM events f
+SELECT f.subject FROM events f
 WHERE (f.kind = 'appeal-filed' AND NOT EXISTS
         (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind = 'appeal-decided'))
    OR (f.kind = 'dispute-filed' AND NOT EXISTS
@@ -197,7 +197,7 @@ WHERE (f.kind = 'appeal-filed' AND NOT EXISTS
         (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind = 'repair-decided'))
    OR (f.kind = 'list-proposed' AND NOT EXISTS
         (SELECT 1 FROM events d WHERE d.subject = f.subject AND d.case_key = f.case_key AND d.kind IN ('notice-served', 'list-withdrawn')))
-LIMIT $1";
+GROUP BY f.subject ORDER BY min(f.seq) LIMIT $1";
 
 impl PgStore {
     /// What reviewers have to decide on `as_of`, with deadlines (from the
