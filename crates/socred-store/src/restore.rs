@@ -9,15 +9,15 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 use serde::de::DeserializeOwned;
 use socred_log::merkle::Frontier;
 use socred_log::{from_hex, to_hex};
 
+use crate::LOG_FORMAT;
 use crate::audit::{LedgerRow, RowDigest};
 use crate::error::{Result, StoreError};
 use crate::export::{EXPORT_FORMAT, ExportedEntry, Manifest, julian_of, value_text};
-use crate::{LOG_FORMAT, Store, configure, migrate, not_a_store};
 
 /// An export's line is at most this long (a bulk import's entry).
 const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
@@ -75,57 +75,6 @@ impl Keys<'_> {
     }
 }
 
-impl Store {
-    /// Rebuilds a store at `path` (which must not exist) from the export in
-    /// `dir`; with `signed`, the heads of a checkpoint the rebuilt store must
-    /// have too. A store that fails any check is removed.
-    pub fn import_export(path: &Path, dir: &Path, signed: Option<&crate::audit::LogHeads>) -> Result<Store> {
-        let manifest = read_manifest(dir)?;
-        if path.exists() {
-            return Err(StoreError::AlreadyInitialised(path.to_path_buf()));
-        }
-        let mut connection = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(not_a_store(path))?;
-        configure(&connection)?;
-        migrate(&mut connection)?;
-        connection.execute_batch("BEGIN IMMEDIATE")?;
-        let result = rebuild(&connection, dir, &manifest);
-        let committed = match result {
-            Ok(()) => connection.execute_batch("COMMIT").map_err(StoreError::from),
-            Err(error) => {
-                let _ = connection.execute_batch("ROLLBACK");
-                Err(error)
-            }
-        };
-        drop(connection);
-        // A store that fails any check is not left behind to be opened by mistake.
-        let checked = committed.and_then(|()| {
-            let store = Store::open(path)?;
-            check_heads(&store.audit_verify()?, &manifest)?;
-            if let Some(signed) = signed
-                && *signed != store.log_heads()?
-            {
-                return Err(StoreError::AuditBroken(format!(
-                    "the rebuilt store's heads are not those of the export's signed checkpoint (size {})",
-                    signed.size
-                )));
-            }
-            Ok(store)
-        });
-        if checked.is_err() {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = path.as_os_str().to_owned();
-                file.push(suffix);
-                let _ = std::fs::remove_file(std::path::PathBuf::from(file));
-            }
-        }
-        checked
-    }
-}
-
 /// The export's manifest, if this socred reads its format.
 pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest> {
     let manifest: Manifest = {
@@ -147,15 +96,8 @@ pub(crate) fn read_manifest(dir: &Path) -> Result<Manifest> {
 
 /// The heads a rebuilt store verified to, against the manifest's.
 pub(crate) fn check_heads(report: &crate::VerifyReport, manifest: &Manifest) -> Result<()> {
-    let heads = (
-        report.entries,
-        &report.root,
-        report.accesses,
-        &report.accesses_head,
-        report.check_groups,
-        report.checks,
-        &report.checks_head,
-    );
+    let heads =
+        (report.entries, &report.root, report.accesses, &report.accesses_head, report.check_groups, report.checks, &report.checks_head);
     let expected = (
         manifest.entries,
         &manifest.root,
@@ -171,7 +113,7 @@ pub(crate) fn check_heads(report: &crate::VerifyReport, manifest: &Manifest) -> 
     Ok(())
 }
 
-fn rebuild(connection: &Connection, dir: &Path, manifest: &Manifest) -> Result<()> {
+pub(crate) fn rebuild(connection: &Connection, dir: &Path, manifest: &Manifest) -> Result<()> {
     each_line(dir, "meta.json", |meta: serde_json::Value| {
         if text(&meta, "origin")? != manifest.origin {
             return Err(refused("meta.json and manifest.json name different origins"));

@@ -6,16 +6,28 @@
 //! entry that covers the rows it wrote. Assessments are derived: a per-subject
 //! summary is cached with the window of dates on which it holds.
 //!
-//! `Store` implements every trait of `backend.rs`; this module holds the
-//! store itself (opening, migrations, subjects, records, voids, files,
-//! rulebook versions), `log.rs` its log (verify, checkpoints, proofs) and
-//! `conflicts.rs` the conflict-of-interest rule on its tables. The rest of
-//! its methods still live beside the shared types of their concern
-//! (`accounts.rs`, `checks.rs`, `reports/`, …) as `impl Store` blocks.
+//! `Store` implements every trait of `backend.rs`. This module holds the
+//! store itself (opening, migrations, the one-writer transaction, rulebook
+//! versions); each submodule its side of one concern, beside the shared types
+//! and rules the crate root's module of the same name keeps for both backends
+//! (`accounts`, `checks`, `due_process`, `entries`, `partners`, …); `ledger.rs`
+//! subjects, records, voids and files; `summaries.rs` the cached assessments.
 
+mod accounts;
+mod changes;
+mod checks;
 pub(crate) mod conflicts;
+mod decisions;
+mod due_process;
+mod entries;
+mod export;
+mod known;
+pub use known::KnownOn;
 mod ledger;
 mod log;
+mod partners;
+mod restore;
+mod sign_in;
 mod summaries;
 
 pub(crate) use ledger::{insert_void, load_file, load_file_under, store_secret, write_subject};

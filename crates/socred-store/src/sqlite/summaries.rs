@@ -252,7 +252,7 @@ impl Store {
             dirty.execute([key])?;
         }
         // A follower reloads everything past this many subjects anyway: one row says so.
-        if keys.len() > changes::MAX_CHANGED_SUBJECTS {
+        if keys.len() > crate::MAX_CHANGED_SUBJECTS {
             connection.prepare_cached("INSERT INTO changes (subject) VALUES (0)")?.execute([])?;
         } else {
             let mut change = connection.prepare_cached("INSERT INTO changes (subject) VALUES (?1)")?;
