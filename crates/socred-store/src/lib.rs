@@ -39,11 +39,11 @@ pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, Queue, QueueItem};
 pub use entries::{MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch};
 pub use error::{DatabaseError, Result, StorageCondition, StoreError};
-pub use import::{ImportSession, ImportSummary, RowOutcome};
+pub use import::{ImportSummary, RowOutcome};
 pub use export::{EXPORT_FORMAT, ExportedEntry, Manifest};
 pub use known::KnownReads;
 pub use postgres::{PgStore, is_postgres_url};
-pub use sqlite::{KnownOn, Store};
+pub use sqlite::{ImportSession, KnownOn, Store};
 pub(crate) use sqlite::{
     commit, configure, from_julian, insert_void, julian, load_file, load_file_under, migrate, not_a_store, store_secret,
     write_subject,

@@ -21,6 +21,8 @@ mod decisions;
 mod due_process;
 mod entries;
 mod export;
+mod import;
+pub use import::ImportSession;
 mod known;
 pub use known::KnownOn;
 mod ledger;

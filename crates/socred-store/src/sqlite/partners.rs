@@ -1,9 +1,10 @@
 //! Partner batches in the embedded store: plausibility limits, records that
 //! wait for a reviewer, receipts, and the reviewers' decisions.
 
+use crate::ImportSession;
 use crate::audit::{self, RowDigest};
 use crate::error::{Result, StoreError};
-use crate::import::{ImportSession, RowOutcome};
+use crate::import::RowOutcome;
 use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
 use rusqlite::{OptionalExtension, params};
 use socred_core::SubjectId;
