@@ -28,6 +28,7 @@ pub use known::KnownOn;
 mod ledger;
 mod log;
 mod partners;
+pub(crate) mod reports;
 mod restore;
 mod sign_in;
 mod summaries;

@@ -300,7 +300,7 @@ impl Store {
         }
         self.write(actor, |connection, seq| {
             let mut digest = RowDigest::default();
-            if confirm && !crate::reports::insert_record(connection, seq, subject_key, &record, actor.moment(), &mut digest)? {
+            if confirm && !crate::sqlite::reports::insert_record(connection, seq, subject_key, &record, actor.moment(), &mut digest)? {
                 return Err(taken_since(record_id));
             }
             if confirm {
