@@ -297,3 +297,195 @@ impl Store {
         page_of_checks(found)
     }
 }
+
+/// An index entry: a subject's check, and where it is in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Located {
+    pub(crate) subject: i64,
+    pub(crate) seq: i64,
+    pub(crate) grp: i64,
+    pub(crate) offset: u32,
+}
+
+const LOCATED_BYTES: usize = 8 + 8 + 8 + 4;
+
+impl Located {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.subject.to_le_bytes());
+        out.extend_from_slice(&self.seq.to_le_bytes());
+        out.extend_from_slice(&self.grp.to_le_bytes());
+        out.extend_from_slice(&self.offset.to_le_bytes());
+    }
+
+    fn get(bytes: &[u8]) -> Located {
+        let word = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        Located { subject: word(0), seq: word(8), grp: word(16), offset: u32::from_le_bytes(bytes[24..28].try_into().expect("4 bytes")) }
+    }
+}
+
+/// The entries of an index chunk, in its order: by subject, then seq.
+pub(crate) fn chunk_entries(data: &[u8]) -> Result<Vec<Located>> {
+    let mut out = Vec::with_capacity(data.len() / LOCATED_BYTES);
+    push_chunk_entries(data, &mut out)?;
+    Ok(out)
+}
+
+pub(crate) fn push_chunk_entries(data: &[u8], out: &mut Vec<Located>) -> Result<()> {
+    if !data.len().is_multiple_of(LOCATED_BYTES) {
+        return Err(corrupt());
+    }
+    out.extend(data.chunks_exact(LOCATED_BYTES).map(Located::get));
+    Ok(())
+}
+
+/// Index chunks stay under this many bytes, so that a chunk fits in one
+/// SQLite page (4 KiB) and a lookup reads one page, not a chain of overflow pages.
+const CHUNK_BYTES: usize = 3_500;
+
+/// Writes one run: entries sorted by (subject, seq) become chunks of at most
+/// CHUNK_BYTES, each keyed by the last subject it holds. Only the newest
+/// KEEP_PER_SUBJECT entries of a subject are written.
+pub(crate) fn write_run(store: &Store, run: i64, entries: &[Located]) -> Result<u64> {
+    assert!(entries.is_sorted(), "a run is written in (subject, seq) order");
+    let mut insert = store.connection.prepare_cached("INSERT INTO check_index (run, last_subject, data) VALUES (?1, ?2, ?3)")?;
+    let (mut chunk, mut chunks) = (Vec::with_capacity(CHUNK_BYTES), 0u64);
+    let mut last_subject = 0i64;
+    for same_subject in entries.chunk_by(|a, b| a.subject == b.subject) {
+        for entry in &same_subject[same_subject.len().saturating_sub(KEEP_PER_SUBJECT)..] {
+            if chunk.len() + LOCATED_BYTES > CHUNK_BYTES {
+                insert.execute(params![run, last_subject, chunk])?;
+                chunk.clear();
+                chunks += 1;
+            }
+            entry.put(&mut chunk);
+            last_subject = entry.subject;
+        }
+    }
+    if !chunk.is_empty() {
+        insert.execute(params![run, last_subject, chunk])?;
+        chunks += 1;
+    }
+    Ok(chunks)
+}
+
+/// Reads one packed check out of a group without loading the group: a
+/// window that holds most checks, widened when its texts are longer.
+pub(crate) fn read_located(blob: &rusqlite::blob::Blob<'_>, offset: u32) -> Result<Packed> {
+    let (size, offset) = (usize::try_from(blob.size()).map_err(|_| corrupt())?, offset as usize);
+    let available = size.checked_sub(offset).ok_or_else(corrupt)?;
+    let mut window = available.min(256);
+    loop {
+        let mut buffer = vec![0u8; window];
+        blob.read_at_exact(&mut buffer, offset)?;
+        if let Ok(length) = entry_length(&buffer, 0) {
+            return decode(&buffer[..length]);
+        }
+        if window == available {
+            return Err(corrupt());
+        }
+        window = available.min(window * 16);
+    }
+}
+
+/// A group of the log as stored.
+pub(crate) struct RawGroup {
+    pub(crate) grp: i64,
+    pub(crate) first_seq: i64,
+    pub(crate) rows: i64,
+    pub(crate) data: Vec<u8>,
+}
+
+impl RawGroup {
+    /// Its checks after `after` (and up to `until`), located.
+    pub(crate) fn located(&self, after: i64, until: i64) -> Result<Vec<(Located, std::ops::Range<usize>)>> {
+        let mut out = Vec::new();
+        for (number, (subject, range)) in entries(&self.data, self.rows)?.into_iter().enumerate() {
+            let seq = self.first_seq + number as i64;
+            if seq > after && seq <= until {
+                let offset = u32::try_from(range.start).map_err(|_| corrupt())?;
+                out.push((Located { subject, seq, grp: self.grp, offset }, range));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(number: i64) -> CheckLog {
+        CheckLog {
+            at_ms: number,
+            provider: "airline".into(),
+            subject: SubjectId::parse("110101199003074514").unwrap(),
+            subject_key: Some(1),
+            service: "civil-aviation".into(),
+            as_of: time::macros::date!(2025 - 01 - 22),
+            outcome: "deny",
+            reasons: vec!["no-flights".into(), "no-upgrades".into()],
+        }
+    }
+
+    #[test]
+    fn packed_checks_decode_to_what_was_packed() {
+        let mut data = Vec::new();
+        for number in 0..3 {
+            let log = log(number);
+            let record = CheckRecord {
+                at_ms: log.at_ms,
+                provider: &log.provider,
+                subject_key: 7 + number,
+                service: &log.service,
+                as_of: log.as_of,
+                outcome: log.outcome,
+                reasons: &log.reasons,
+            };
+            pack(&mut data, &record);
+        }
+        let found = entries(&data, 3).unwrap();
+        assert_eq!(found.iter().map(|(key, _)| *key).collect::<Vec<_>>(), vec![7, 8, 9]);
+        let packed = decode(&data[found[2].1.clone()]).unwrap();
+        assert_eq!((packed.at_ms, packed.provider.as_str(), packed.reasons.as_str()), (2, "airline", "no-flights,no-upgrades"));
+        assert!(entries(&data, 4).is_err(), "more rows than the data holds");
+        assert!(entries(&data[..data.len() - 1], 3).is_err(), "a cut group");
+    }
+
+    #[test]
+    fn a_run_keeps_the_newest_entries_of_a_subject_in_chunks_of_a_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let actor = crate::Actor::new("test", time::OffsetDateTime::UNIX_EPOCH).unwrap();
+        let store =
+            Store::create(&dir.path().join("s.db"), socred_core::DEFAULT_RULEBOOK, "d", &actor, "test", crate::TimeSettings::replay())
+                .unwrap();
+        let total = KEEP_PER_SUBJECT as i64 + 5;
+        // Subject 1 and 2 alternate; subject 9 has more entries than a run keeps.
+        let mut entries: Vec<Located> =
+            (1..=total).map(|seq| Located { subject: 1 + seq % 2, seq, grp: seq / 100, offset: seq as u32 }).collect();
+        entries.extend((1..=total).map(|seq| Located { subject: 9, seq, grp: 0, offset: 0 }));
+        entries.reverse();
+        entries.sort_unstable();
+        store.connection.execute_batch("BEGIN").unwrap();
+        let chunks = write_run(&store, 1, &entries).unwrap();
+        store.connection.execute_batch("COMMIT").unwrap();
+        let mut statement =
+            store.connection.prepare("SELECT last_subject, data FROM check_index WHERE run = 1 ORDER BY last_subject, id").unwrap();
+        let rows: Vec<(i64, Vec<u8>)> =
+            statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len() as u64, chunks);
+        let mut all: Vec<Located> = Vec::new();
+        for (last_subject, data) in &rows {
+            assert!(data.len() <= CHUNK_BYTES, "{}", data.len());
+            let found = chunk_entries(data).unwrap();
+            assert_eq!(found.last().unwrap().subject, *last_subject, "a chunk is keyed by its last subject");
+            all.extend(found);
+        }
+        assert!(all.windows(2).all(|w| (w[0].subject, w[0].seq) < (w[1].subject, w[1].seq)), "sorted by subject, then seq");
+        let of = |subject: i64| all.iter().filter(|e| e.subject == subject).copied().collect::<Vec<_>>();
+        assert_eq!(of(1).len() + of(2).len(), total as usize, "below the cut, everything is kept");
+        assert!(of(2).iter().all(|e| e.offset == e.seq as u32 && e.grp == e.seq / 100), "entries keep where their check is");
+        let nine = of(9);
+        assert_eq!(nine.len(), KEEP_PER_SUBJECT);
+        assert_eq!((nine[0].seq, nine.last().unwrap().seq), (6, total), "the newest are kept");
+    }
+}
