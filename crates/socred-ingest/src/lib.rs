@@ -265,25 +265,26 @@ impl Importer<'_, '_> {
         Ok(())
     }
 
-    /// Pushes the records waiting in `records` at once (one `COPY` on
-    /// PostgreSQL) and gives their lines their outcomes.
-    fn flush(&mut self, lines: &mut [Line], waiting: &mut Vec<(usize, socred_core::Record)>) -> Result<(), IngestError> {
-        if waiting.is_empty() {
+    /// Pushes the waiting records at once (one `COPY` on PostgreSQL) and
+    /// gives their lines (`waiting.0`, their indexes in `lines`) their outcomes.
+    fn flush(&mut self, lines: &mut [Line], waiting: &mut (Vec<usize>, Vec<socred_core::Record>)) -> Result<(), IngestError> {
+        let (indexes, records) = waiting;
+        if records.is_empty() {
             return Ok(());
         }
-        let records: Vec<socred_core::Record> = waiting.iter().map(|(_, record)| record.clone()).collect();
-        let outcomes = self.session.push(&records)?;
+        let outcomes = self.session.push(records)?;
         assert_eq!(outcomes.len(), records.len(), "an outcome for every record pushed");
-        for ((index, _), outcome) in waiting.drain(..).zip(outcomes) {
+        for (index, outcome) in indexes.drain(..).zip(outcomes) {
             lines[index].outcome = Some(outcome);
         }
+        records.clear();
         Ok(())
     }
 
     /// Writes one parsed batch, then reports its lines in line order.
     fn apply(&mut self, batch: Vec<Item>, progress: &mut dyn FnMut(u64)) -> Result<(), IngestError> {
         let mut lines: Vec<Line> = Vec::with_capacity(batch.len());
-        let mut waiting: Vec<(usize, socred_core::Record)> = Vec::new();
+        let mut waiting: (Vec<usize>, Vec<socred_core::Record>) = (Vec::with_capacity(batch.len()), Vec::with_capacity(batch.len()));
         // The lines not pushed yet, by id: a repeat of one of them is judged with it.
         let mut waiting_lines: std::collections::HashMap<socred_core::record::RecordId, socred_core::Record> =
             std::collections::HashMap::new();
@@ -318,8 +319,11 @@ impl Importer<'_, '_> {
                             lines[index].outcome = Some(self.session.push_pending(&record, &partner)?);
                         }
                         _ => {
-                            waiting_lines.insert(record.id.clone(), record.clone());
-                            waiting.push((index, record));
+                            if self.partner.is_some() {
+                                waiting_lines.insert(record.id.clone(), record.clone());
+                            }
+                            waiting.0.push(index);
+                            waiting.1.push(record);
                         }
                     }
                 }
