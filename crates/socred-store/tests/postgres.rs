@@ -648,3 +648,30 @@ fn a_rulebook_activated_on_postgres_is_followed_by_every_handle() {
     assert!(!clone.follow_rulebook().unwrap(), "a handle opened after it is current");
     clone.audit_verify().unwrap();
 }
+
+/// The entries a PostgreSQL activation carries over are digested as the
+/// embedded store digests them (in registration order), so a PostgreSQL store
+/// with two rulebook versions moves to SQLite and verifies there.
+#[test]
+fn a_store_with_two_rulebook_versions_moves_from_postgres_to_sqlite() {
+    let at = |on: &str| Actor::replayed("test-officer", day(on)).unwrap();
+    let database = FreshDatabase::create("two_versions");
+    let mut store =
+        PgStore::create(&database.url, DEFAULT_RULEBOOK, "default.toml", &at("2025-01-01"), "init", socred_store::TimeSettings::replay())
+            .unwrap();
+    // Registered in the reverse of their ids' order.
+    const GUARDIAN: &str = "11010519491231002X";
+    store.add_subject(&subject(GUARDIAN, "Wang Fang"), &at("2025-01-01")).unwrap();
+    store.add_subject(&subject(PERSON, "Li Ming"), &at("2025-01-01")).unwrap();
+    for (record_id, subject) in [("jd-g", GUARDIAN), ("jd-p", PERSON)] {
+        let judgment = Record { behaviour: "judgment-default".into(), ..record(record_id, subject, "2025-01-10") };
+        store.add_record(&judgment, &at("2025-01-10")).unwrap();
+    }
+    let harsher = DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.2\"");
+    store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-01")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    store.export(&dir.path().join("export"), None).unwrap();
+    let moved = Store::import_export(&dir.path().join("moved.db"), &dir.path().join("export"), None).unwrap();
+    assert_eq!(moved.log_heads().unwrap(), store.log_heads().unwrap());
+    moved.audit_verify().unwrap();
+}

@@ -98,6 +98,17 @@ fn a_write_on_the_primary_is_read_from_the_standby_with_its_lag_reported() {
         std::thread::sleep(Duration::from_millis(5));
     }
 
+    // A standby still replaying a rulebook activation does not make files unreadable:
+    // the entries the new version carries over come from the primary meanwhile.
+    let mut standby_client = postgres::Client::connect(&standby.url("postgres"), postgres::NoTls).unwrap();
+    standby_client.batch_execute("SELECT pg_wal_replay_pause()").unwrap();
+    let next = DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.2\"");
+    store.activate_rulebook(&next, "v2.toml", &actor()).unwrap();
+    let file = store.file(&id).unwrap();
+    assert_eq!(file.records.len(), 2, "the file as the standby holds it");
+    assert!(file.carried_over.is_some(), "under the new version, with what it carried over");
+    standby_client.batch_execute("SELECT pg_wal_replay_resume()").unwrap();
+
     // The standby refuses writes: a handle opened on it alone cannot write.
     let on_standby = PgStore::open(&standby.url("postgres")).unwrap();
     match on_standby.add_subject(

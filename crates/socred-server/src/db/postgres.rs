@@ -102,12 +102,15 @@ impl Follower {
             Changed::Everything { cursor } => {
                 // A new rulebook version changes everything: load it first, for this server's every request.
                 let mut store = self.store.clone();
-                if store.follow_rulebook()? {
-                    tracing::info!(rulebook = %store.rulebook().version, "another process activated a rulebook version: following it");
-                }
+                let followed = store.follow_rulebook()?;
                 let data = store.hot_data(None, today)?;
                 report_unreadable(&data);
                 let loaded = self.hot.load(store.rulebook().clone(), data);
+                if followed {
+                    // Requests take the new version only now: checks and writes change versions together.
+                    store.publish_rulebook();
+                    tracing::info!(rulebook = %store.rulebook().version, "another process activated a rulebook version: following it");
+                }
                 self.status.subjects_reloaded.fetch_add(loaded as u64, Ordering::Relaxed);
                 tracing::info!(subjects = loaded, "a new day, or more changes than one by one: index reloaded");
                 position.day = today;

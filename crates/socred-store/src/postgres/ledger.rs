@@ -347,7 +347,20 @@ impl PgStore {
     /// Under a rulebook activated after the first, the entries each subject
     /// carried over from the one before, and the day it was activated.
     pub(crate) fn carried_over(&self, connection: &mut impl postgres::GenericClient, ids: &[&str]) -> Result<Option<CarriedOverEntries>> {
-        carried_over_under(connection, ids, self.rulebook_seq)
+        self.carried_over_at(connection, ids, self.rulebook_seq)
+    }
+
+    /// [`carried_over_under`], from the primary when `connection` (a standby
+    /// still replaying) does not hold that version yet: a file read from a
+    /// lagging standby may be behind, never unreadable.
+    fn carried_over_at(&self, connection: &mut impl postgres::GenericClient, ids: &[&str], rulebook_seq: i64) -> Result<Option<CarriedOverEntries>> {
+        match carried_over_under(connection, ids, rulebook_seq)? {
+            Carried::Read(carried) => Ok(carried),
+            Carried::NotReplayed => match carried_over_under(&mut **self.connection()?, ids, rulebook_seq)? {
+                Carried::Read(carried) => Ok(carried),
+                Carried::NotReplayed => Err(StoreError::Corrupt(format!("rulebook version {rulebook_seq} is not stored"))),
+            },
+        }
     }
 
     /// A subject's file under the rulebook of version `rulebook_seq`, from the standby with `--read-db`.
@@ -356,7 +369,7 @@ impl PgStore {
         let statement = connection.prepared(FILE)?;
         let row = connection.query_opt(&statement, &[&id.as_str()])?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
         let mut file = parse_file(id, row.get(0), row.get(1), row.get(2))?;
-        if let Some((since, mut carried)) = carried_over_under(&mut **connection, &[id.as_str()], rulebook_seq)? {
+        if let Some((since, mut carried)) = self.carried_over_at(&mut **connection, &[id.as_str()], rulebook_seq)? {
             let entries = carried.remove(id.as_str()).unwrap_or_default();
             file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
         }
@@ -394,15 +407,14 @@ impl PgStore {
 /// Under the rulebook of version `rulebook_seq` (activated after the first),
 /// the entries each subject carried over from the one before, and the day it
 /// was activated.
-fn carried_over_under(
-    connection: &mut impl postgres::GenericClient,
-    ids: &[&str],
-    rulebook_seq: i64,
-) -> Result<Option<CarriedOverEntries>> {
+fn carried_over_under(connection: &mut impl postgres::GenericClient, ids: &[&str], rulebook_seq: i64) -> Result<Carried> {
     if rulebook_seq <= 1 {
-        return Ok(None);
+        return Ok(Carried::Read(None));
     }
-    let since: Date = connection.query_one("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&rulebook_seq])?.get(0);
+    let Some(since) = connection.query_opt("SELECT recorded_on FROM rulebooks WHERE seq = $1", &[&rulebook_seq])? else {
+        return Ok(Carried::NotReplayed);
+    };
+    let since: Date = since.get(0);
     let mut carried: HashMap<String, HashSet<EntryId>> = HashMap::new();
     for row in connection
         .query("SELECT subject, entry_id FROM rulebook_entries WHERE subject = ANY($1) AND rulebook_seq = $2", &[&ids, &rulebook_seq])?
@@ -412,7 +424,14 @@ fn carried_over_under(
             EntryId::parse(&entry).map_err(|e| StoreError::Corrupt(format!("subject {subject}, carried-over entry {entry:?}: {e}")))?;
         carried.entry(subject).or_default().insert(entry);
     }
-    Ok(Some((since, carried)))
+    Ok(Carried::Read(Some((since, carried))))
+}
+
+/// What a connection holds of a rulebook version's carried-over entries.
+enum Carried {
+    Read(Option<CarriedOverEntries>),
+    /// A standby that has not replayed the version's activation yet.
+    NotReplayed,
 }
 
 /// A subject's file as `transaction` reads it (a write validates against it).

@@ -6,14 +6,14 @@
 //! memory: a write under another version than the newest is refused (its
 //! checks and derived rows were made under the old one), and a server's
 //! follower loads the new version when the change feed says everything
-//! changed (`follow_rulebook`), which the activation does.
+//! changed (`follow_rulebook`), which the activation does, and publishes it to
+//! the server's requests once its check index is loaded under it.
 
 use std::sync::Arc;
 
 use socred_core::{Rulebook, SubjectId};
 
-use super::ledger::Owner;
-use super::rows::{insert_row, insert_rulebook};
+use super::rows::insert_rulebook;
 use super::{PgStore, entries, load_active_rulebook, log};
 use crate::Actor;
 use crate::audit::LedgerRow;
@@ -48,6 +48,7 @@ impl PgStore {
         if current.fingerprint == rulebook.fingerprint {
             drop(transaction);
             self.take_rulebook(Arc::new(current), current_seq);
+            self.publish_rulebook();
             return Ok(self.rulebook.clone());
         }
         let used: Vec<String> = transaction.query("SELECT DISTINCT behaviour FROM records", &[])?.iter().map(|row| row.get(0)).collect();
@@ -69,12 +70,25 @@ impl PgStore {
         let row = LedgerRow::Rulebook { fingerprint: rulebook.fingerprint.clone(), recorded_ms: moment.unix_ms, recorded_on: moment.day };
         insert_rulebook(&mut transaction, &mut rows, &row, seq, &rulebook.id, &rulebook.version, source, file)?;
         // The entries under the version in force, as the derived table holds them (always current on PostgreSQL).
-        let carried = transaction.query("SELECT subject, entry_id FROM entries ORDER BY subject, entry_id", &[])?;
+        // In registration order, as the embedded store digests them: the same ledger, the same entry.
+        const CARRIED: &str = "FROM entries e JOIN subjects s ON s.subject = e.subject";
+        let carried = transaction.query(&format!("SELECT e.subject, e.entry_id {CARRIED} ORDER BY s.number, e.entry_id"), &[])?;
+        // Digested one by one, written by one statement in the same order with the same ordinals.
+        let mut first_ordinal = None;
         for entry in carried {
             let subject: &str = entry.get(0);
             let subject = SubjectId::parse(subject).map_err(|e| StoreError::Corrupt(format!("an entry of subject {subject:?}: {e}")))?;
-            let row = LedgerRow::RulebookEntry { rulebook_seq: seq, subject, entry_id: entry.get(1) };
-            insert_row(&mut transaction, &mut rows, &row, &mut Owner(String::new()))?;
+            let ordinal = rows.add(&LedgerRow::RulebookEntry { rulebook_seq: seq, subject, entry_id: entry.get(1) });
+            first_ordinal.get_or_insert(ordinal);
+        }
+        if let Some(first) = first_ordinal {
+            transaction.execute(
+                &format!(
+                    "INSERT INTO rulebook_entries (subject, rulebook_seq, entry_id, audit_seq, ordinal)
+                     SELECT e.subject, $1, e.entry_id, $2, ($3::integer + row_number() OVER (ORDER BY s.number, e.entry_id) - 1)::integer {CARRIED}"
+                ),
+                &[&seq, &rows.seq, &first],
+            )?;
         }
         rows.touch_everything();
         // Every subject's entries again, under the new version and what it carries over.
@@ -85,18 +99,29 @@ impl PgStore {
         writer.append(&mut transaction, actor, "rulebook.activate", None, &detail, rows)?;
         transaction.commit()?;
         self.take_rulebook(rulebook, seq);
+        self.publish_rulebook();
         Ok(self.rulebook.clone())
     }
 
-    /// This handle, and every clone of it, now serve `rulebook` (version `seq`).
+    /// This handle now serves `rulebook` (version `seq`); its clones take it
+    /// only once it is published.
     fn take_rulebook(&mut self, rulebook: Arc<Rulebook>, seq: i64) {
-        *self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = (rulebook.clone(), seq);
         self.rulebook = rulebook;
         self.rulebook_seq = seq;
     }
 
-    /// Loads the newest version if another process activated one; true when
-    /// it did. Every clone of this handle picks it up at `sync_rulebook`.
+    /// Offers this handle's version to every clone of it (`sync_rulebook`):
+    /// after the activation committed, or once a server's index is loaded
+    /// under it. The shared version never goes back.
+    pub fn publish_rulebook(&self) {
+        let mut shared = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.rulebook_seq > shared.1 {
+            *shared = (self.rulebook.clone(), self.rulebook_seq);
+        }
+    }
+
+    /// Loads the newest version into this handle if another process activated
+    /// one; true when it did. Clones take it once it is published.
     pub fn follow_rulebook(&mut self) -> Result<bool> {
         self.sync_rulebook();
         let mut connection = self.connection()?;
@@ -109,7 +134,7 @@ impl PgStore {
         Ok(true)
     }
 
-    /// Takes the version another clone of this handle has followed, if newer.
+    /// Takes the version another clone of this handle has published, if newer.
     pub fn sync_rulebook(&mut self) {
         let (rulebook, seq) = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         if seq > self.rulebook_seq {
