@@ -91,6 +91,20 @@ pub struct PartnerMetrics {
     pub rejection_rate: f64,
 }
 
+/// The ledger row of a partner record that waits for a reviewer: what both backends store and digest.
+pub(crate) fn pending_row(record: &socred_core::record::Record, partner: &str, recorded_ms: i64) -> crate::audit::LedgerRow {
+    crate::audit::LedgerRow::PendingRecord {
+        record_id: record.id.as_str().to_string(),
+        partner: partner.to_string(),
+        subject: record.subject,
+        behaviour: record.behaviour.clone(),
+        occurred_on: record.occurred_on,
+        source: record.source.clone(),
+        evidence: record.evidence.clone(),
+        recorded_ms,
+    }
+}
+
 /// partner, subject key, subject id, behaviour, day, source, evidence.
 pub(crate) type PendingRow = (String, i64, String, String, i64, String, Option<String>);
 

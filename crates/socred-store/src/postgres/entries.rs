@@ -210,8 +210,7 @@ impl PgStore {
     pub fn rebuild_entries(&self) -> Result<u64> {
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;
-        super::log::Writer::lock(&mut transaction)?;
-        super::rulebooks::refuse_if_stale(&mut transaction, self.rulebook_seq)?;
+        super::log::Writer::lock(&mut transaction)?.refuse_if_stale(self.rulebook_seq)?;
         let written = rebuild_in(self, &mut transaction)?;
         transaction.commit()?;
         Ok(written)

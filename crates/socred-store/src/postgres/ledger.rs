@@ -205,7 +205,7 @@ impl PgStore {
         connection.batch_execute("BEGIN")?;
         let begun = (|| -> Result<(super::log::Writer, HashSet<String>)> {
             let writer = super::log::Writer::lock(&mut **connection)?;
-            super::rulebooks::refuse_if_stale(&mut **connection, self.rulebook_seq)?;
+            writer.refuse_if_stale(self.rulebook_seq)?;
             super::entries::begin_import(&mut **connection)?;
             let conflicted = match actor.person() {
                 Some(person) => conflicted_with(&mut **connection, person)?,
@@ -353,7 +353,12 @@ impl PgStore {
     /// [`carried_over_under`], from the primary when `connection` (a standby
     /// still replaying) does not hold that version yet: a file read from a
     /// lagging standby may be behind, never unreadable.
-    fn carried_over_at(&self, connection: &mut impl postgres::GenericClient, ids: &[&str], rulebook_seq: i64) -> Result<Option<CarriedOverEntries>> {
+    fn carried_over_at(
+        &self,
+        connection: &mut impl postgres::GenericClient,
+        ids: &[&str],
+        rulebook_seq: i64,
+    ) -> Result<Option<CarriedOverEntries>> {
         match carried_over_under(connection, ids, rulebook_seq)? {
             Carried::Read(carried) => Ok(carried),
             Carried::NotReplayed => match carried_over_under(&mut **self.connection()?, ids, rulebook_seq)? {

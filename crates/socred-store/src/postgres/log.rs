@@ -27,12 +27,26 @@ fn frontier_of(size: i64, nodes: &str) -> Result<Frontier> {
 /// row is locked `FOR UPDATE`, so writers in every process append in turn.
 pub(crate) struct Writer {
     frontier: Frontier,
+    /// The newest rulebook version, read with the lock (one round trip).
+    rulebook_seq: i64,
 }
 
 impl Writer {
     pub fn lock(transaction: &mut impl GenericClient) -> Result<Writer> {
-        let row = transaction.query_one("SELECT size, nodes FROM log_head WHERE log = 'audit' FOR UPDATE", &[])?;
-        Ok(Writer { frontier: frontier_of(row.get(0), row.get(1))? })
+        let row = transaction
+            .query_one("SELECT size, nodes, (SELECT max(seq) FROM rulebooks) FROM log_head WHERE log = 'audit' FOR UPDATE", &[])?;
+        Ok(Writer { frontier: frontier_of(row.get(0), row.get(1))?, rulebook_seq: row.get::<_, Option<i64>>(2).unwrap_or(0) })
+    }
+
+    /// Refuses a write prepared under rulebook version `seq` when a newer one
+    /// was activated since: its checks and derived rows would follow the old one.
+    pub fn refuse_if_stale(&self, seq: i64) -> Result<()> {
+        if self.rulebook_seq != seq {
+            return Err(StoreError::Conflict(
+                "a new rulebook version was activated while this write was prepared under the old one; send it again".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The number of the entry this transaction appends.

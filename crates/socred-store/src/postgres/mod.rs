@@ -517,7 +517,7 @@ impl PgStore {
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
-        rulebooks::refuse_if_stale(&mut transaction, self.rulebook_seq)?;
+        writer.refuse_if_stale(self.rulebook_seq)?;
         let mut rows = EntryRows::new(writer.seq());
         let (value, entry) = body(&mut transaction, &mut rows)?;
         let Some(entry) = entry else {

@@ -120,16 +120,7 @@ impl PgImport {
                 reject(self, "id", format!("record id {} is already taken by a different pending record", record.id), true)
             });
         }
-        let row = LedgerRow::PendingRecord {
-            record_id: record.id.as_str().to_string(),
-            partner: partner.to_string(),
-            subject: record.subject,
-            behaviour: record.behaviour.clone(),
-            occurred_on: record.occurred_on,
-            source: record.source.clone(),
-            evidence: record.evidence.clone(),
-            recorded_ms: self.actor.moment().unix_ms,
-        };
+        let row = crate::partners::pending_row(record, partner, self.actor.moment().unix_ms);
         let ordinal = self.rows.add(&row);
         let LedgerRow::PendingRecord { record_id, partner, subject, behaviour, occurred_on, source, evidence, recorded_ms } = &row else {
             unreachable!("built above")

@@ -19,7 +19,6 @@ use super::ledger::{Owner, conflicted_with, secret};
 use super::rows::insert_row;
 use super::{Entry, EntryRows, PgStore};
 use crate::audit::LedgerRow;
-use crate::audit::rows::json_value;
 use crate::error::{Result, StoreError};
 use crate::reports::review::{Facts, decision_records};
 use crate::reports::{
@@ -293,19 +292,7 @@ impl PgStore {
                 .query_one("SELECT count(*) FROM reports WHERE subject = $1 AND filed_at_ms > $2", &[&report.subject.as_str(), &since])?
                 .get(0);
             check_report_rates(&rules, actor, report, by_account, about_target)?;
-            let row = LedgerRow::Report {
-                report_id: id.clone(),
-                reporter: report.reporter,
-                subject: report.subject,
-                behaviour: report.behaviour.clone(),
-                occurred_on: report.occurred_on,
-                description: report.description.clone(),
-                evidence: json_value(&evidence_json),
-                facts: facts.clone(),
-                filed_by: actor.name().to_string(),
-                filed_at_ms: now_ms,
-                filed_on: on,
-            };
+            let row = crate::reports::filed_row(report, &id, &facts, &evidence_json, actor);
             insert_row(transaction, rows, &row, &mut Owner(report.subject.as_str().to_string()))?;
             let verified_before: Option<String> = transaction
                 .query_opt(

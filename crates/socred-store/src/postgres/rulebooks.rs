@@ -24,16 +24,6 @@ pub(crate) fn newest_seq(client: &mut impl postgres::GenericClient) -> Result<i6
     Ok(client.query_one("SELECT max(seq) FROM rulebooks", &[])?.get::<_, Option<i64>>(0).unwrap_or(0))
 }
 
-/// Refuses a write prepared under `seq` when a newer version was activated since.
-pub(crate) fn refuse_if_stale(client: &mut impl postgres::GenericClient, seq: i64) -> Result<()> {
-    if newest_seq(client)? != seq {
-        return Err(StoreError::Conflict(
-            "a new rulebook version was activated while this write was prepared under the old one; send it again".into(),
-        ));
-    }
-    Ok(())
-}
-
 impl PgStore {
     /// Replaces the active rulebook with a new version (see
     /// [`crate::Store::activate_rulebook`]): refused if records in the ledger

@@ -273,6 +273,23 @@ pub(crate) fn check_report_rates(
     Ok(())
 }
 
+/// The ledger row of a report filed by `actor` under `id`: what both backends store and digest.
+pub(crate) fn filed_row(report: &NewReport, id: &str, facts: &str, evidence_json: &str, actor: &Actor) -> crate::audit::LedgerRow {
+    crate::audit::LedgerRow::Report {
+        report_id: id.to_string(),
+        reporter: report.reporter,
+        subject: report.subject,
+        behaviour: report.behaviour.clone(),
+        occurred_on: report.occurred_on,
+        description: report.description.clone(),
+        evidence: crate::audit::rows::json_value(evidence_json),
+        facts: facts.to_string(),
+        filed_by: actor.name().to_string(),
+        filed_at_ms: actor.moment().unix_ms,
+        filed_on: actor.today(),
+    }
+}
+
 /// A reporter's record from the count of their reports in each state.
 pub(crate) fn reporter_stats_of(counts: impl IntoIterator<Item = (String, u64)>) -> ReporterStats {
     let mut stats = ReporterStats::default();

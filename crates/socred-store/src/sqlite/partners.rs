@@ -115,16 +115,7 @@ impl ImportSession<'_> {
                 recorded_ms
             ])?;
         if inserted == 1 {
-            self.digest.add(&crate::audit::LedgerRow::PendingRecord {
-                record_id: record.id.as_str().to_string(),
-                partner: partner.to_string(),
-                subject: record.subject,
-                behaviour: record.behaviour.clone(),
-                occurred_on: record.occurred_on,
-                source: record.source.clone(),
-                evidence: record.evidence.clone(),
-                recorded_ms,
-            });
+            self.digest.add(&crate::partners::pending_row(record, partner, recorded_ms));
             self.count_pending(subject_key);
             return Ok(RowOutcome::Inserted);
         }

@@ -189,19 +189,7 @@ impl Store {
             )?;
             let report_seq = connection.last_insert_rowid();
             let mut digest = RowDigest::default();
-            digest.add(&LedgerRow::Report {
-                report_id: id.clone(),
-                reporter: report.reporter,
-                subject: report.subject,
-                behaviour: report.behaviour.clone(),
-                occurred_on: report.occurred_on,
-                description: report.description.clone(),
-                evidence: crate::audit::rows::json_value(&evidence_json),
-                facts: facts.clone(),
-                filed_by: actor.name().to_string(),
-                filed_at_ms: now_ms,
-                filed_on: on,
-            });
+            digest.add(&crate::reports::filed_row(report, &id, &facts, &evidence_json, actor));
             let verified_before: Option<String> = connection
                 .query_row(
                     "SELECT r.report_id FROM reports r WHERE r.facts = ?1 AND r.seq <> ?2 AND
