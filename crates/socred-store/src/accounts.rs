@@ -1,13 +1,10 @@
 //! Accounts, API tokens and browser sessions. Secrets are stored hashed;
 //! account and token changes are written to the audit log.
 
-use rusqlite::Connection;
 use serde::Serialize;
 use socred_auth::{Account, Role, check_username};
 use socred_core::SubjectId;
 
-use crate::Actor;
-use crate::audit::{self, RowDigest, seals};
 use crate::error::{Result, StoreError};
 
 pub const MAX_SERVICES: usize = 64;
@@ -45,10 +42,6 @@ pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.username, a.role, s.id, a.auth
 /// id, username, role, subject, authority, services (JSON), behaviours (JSON).
 pub(crate) type AccountRow = (i64, String, String, Option<String>, Option<String>, String, String);
 
-pub(crate) fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
-}
-
 pub(crate) fn to_account(raw: AccountRow) -> Result<Account> {
     let (id, username, role, subject, authority, services, behaviours) = raw;
     let corrupt = |what: &str| StoreError::Corrupt(format!("account {username}: {what}"));
@@ -79,25 +72,6 @@ fn code_list(field: &str, items: &[String]) -> Result<()> {
 /// Now, in unix seconds, by the system clock.
 pub(crate) fn wall_clock_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
-}
-
-/// Appends the audit entry of an account or token change, with the seals of
-/// the accounts and tokens it changed.
-pub(crate) fn audit_change(
-    connection: &Connection,
-    seq: i64,
-    actor: &Actor,
-    action: &str,
-    detail: serde_json::Value,
-    (accounts, tokens): (&[i64], &[i64]),
-) -> Result<()> {
-    let mut digest = RowDigest::default();
-    for account in accounts {
-        seals::seal_account(connection, seq, *account, &mut digest)?;
-    }
-    seals::seal_tokens(connection, seq, tokens, &mut digest)?;
-    audit::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, digest)?;
-    Ok(())
 }
 
 /// An account to create is well formed on any backend: role-specific

@@ -2,12 +2,10 @@
 //! stored append-only under the audit chain; derived list entries for the
 //! public list; reviewer queues; the access log.
 
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use socred_core::lists::{self, Appeal, Dispute, EntryState, ListEntry, Repair};
 use socred_core::{Date, SubjectId};
 
-use crate::error::{Result, StoreError};
 use crate::{Actor, SubjectRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,28 +91,4 @@ pub(crate) fn queue_of(rulebook: &socred_core::Rulebook, files: Vec<(SubjectRef,
     queue.repairs.sort_by_key(|q| q.item.decide_by);
     queue.proposals.sort_by_key(|q| q.item.started_on);
     queue
-}
-
-pub(crate) fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
-    let (id, name): (String, String) =
-        connection.query_row("SELECT id, name FROM subjects WHERE key = ?1", [key], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
-    Ok(SubjectRef { id, name })
-}
-
-/// The reward a verified report earned, if `record` is the record that report
-/// became and the reward still counts: (reward id, its seq, the reporter's key).
-pub(crate) fn unvoided_reward_for(connection: &Connection, record: &str) -> Result<Option<(String, i64, i64)>> {
-    // Only a report's record has this prefix; others skip the search.
-    if !record.starts_with(crate::reports::REPORT_RECORD_PREFIX) {
-        return Ok(None);
-    }
-    Ok(connection
-        .prepare_cached(
-            "SELECT r.record_id, r.seq, r.subject FROM report_events e JOIN records r ON r.record_id = e.reward_id
-             WHERE e.record_id = ?1 AND e.state = 'verified' AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.record_seq = r.seq)
-             LIMIT 1",
-        )?
-        .query_row([record], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .optional()?)
 }

@@ -110,20 +110,6 @@ impl std::error::Error for DatabaseError {
     }
 }
 
-/// SQLite's errors, as the embedded backend reports them.
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> StoreError {
-        let condition = match error.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ReadOnly) => Some(StorageCondition::ReadOnly),
-            Some(rusqlite::ErrorCode::DiskFull) => Some(StorageCondition::DiskFull),
-            Some(rusqlite::ErrorCode::CannotOpen) => Some(StorageCondition::CannotOpen),
-            _ => None,
-        };
-        let foreign_file = error.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase);
-        StoreError::Database(DatabaseError { foreign_file, ..DatabaseError::new(error, condition) })
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageCondition {
     ReadOnly,

@@ -2,12 +2,10 @@
 //! may report), receipts for every batch, and records that wait for a
 //! reviewer when the rulebook says their behaviour needs confirmation.
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use socred_core::{Date, SubjectId};
 
-use crate::audit::RowDigest;
-use crate::error::{Result, StoreError};
+use crate::error::StoreError;
 
 /// Who a partner is and what its agreement lets it report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,40 +111,4 @@ pub(crate) fn taken_since(record_id: &str) -> StoreError {
     StoreError::Conflict(format!(
         "record id {record_id} was taken by another record while this one waited; reject it and ask the partner to resend it under a new id"
     ))
-}
-
-pub(crate) fn insert_receipt(
-    connection: &rusqlite::Connection,
-    receipt: &PartnerBatch,
-    audit_seq: i64,
-    digest: &mut RowDigest,
-) -> Result<()> {
-    let value = serde_json::to_value(receipt).expect("receipts serialise");
-    let text = socred_log::canonical_json(&value);
-    let inserted = connection.execute(
-        "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt, audit_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (partner, batch_id) DO NOTHING",
-        params![
-            receipt.partner,
-            receipt.batch_id,
-            receipt.received_at_ms,
-            receipt.lines as i64,
-            receipt.accepted as i64,
-            receipt.duplicates as i64,
-            receipt.pending_review as i64,
-            receipt.rejected as i64,
-            receipt.stored,
-            text,
-            audit_seq
-        ],
-    )?;
-    if inserted == 1 {
-        digest.add(&crate::audit::LedgerRow::PartnerBatch {
-            partner: receipt.partner.clone(),
-            batch_id: receipt.batch_id.clone(),
-            at_ms: receipt.received_at_ms,
-            receipt: value,
-        });
-    }
-    Ok(())
 }

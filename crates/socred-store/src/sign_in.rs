@@ -5,10 +5,7 @@
 //!
 //! Time is the caller's `now_unix` (the server's clock), like every act.
 
-use rusqlite::OptionalExtension;
 use socred_auth::Account;
-
-use crate::error::{Result, StoreError};
 
 /// Failed sign-ins in a row before the account waits; each further failure
 /// doubles the wait, up to the cap.
@@ -57,13 +54,6 @@ pub fn lock_seconds(failures: i64) -> i64 {
     }
     let doublings = (failures - FREE_FAILED_SIGN_INS).min(16) as u32;
     (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS)
-}
-
-pub(crate) fn account_id(connection: &rusqlite::Connection, username: &str) -> Result<i64> {
-    connection
-        .query_row("SELECT id FROM accounts WHERE username = ?1", [username], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
 }
 
 #[cfg(test)]

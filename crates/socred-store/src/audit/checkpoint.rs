@@ -1,38 +1,15 @@
 //! The store's heads as a C2SP checkpoint, and the proof that the store
 //! extends a checkpoint taken earlier (docs/audit-format.md, "Checkpoints").
 
-use rusqlite::{Connection, OptionalExtension};
 use socred_log::merkle::{consistency_proof, verify_consistency};
 use socred_log::{Checkpoint, Hash, SigningKey, from_hex};
 
-use super::{GENESIS, LogHeads, tree_head};
+use super::LogHeads;
 use crate::error::{Result, StoreError};
 
 pub const ACCESSES_LINE: &str = "socred-accesses";
 pub const CHECKS_LINE: &str = "socred-checks";
 pub const TIME_LINE: &str = "socred-time";
-
-/// The heads as the store holds them now (no verification).
-pub(crate) fn current_heads(connection: &Connection) -> Result<LogHeads> {
-    let (size, root) = tree_head(connection)?;
-    let (accesses, accesses_head): (i64, String) =
-        connection.query_row("SELECT size, nodes FROM log_head WHERE log = 'accesses'", [], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    let (check_groups, checks, checks_head) = connection
-        .query_row("SELECT grp, first_seq + rows - 1, hash FROM check_groups ORDER BY grp DESC LIMIT 1", [], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
-        })
-        .optional()?
-        .unwrap_or((0, 0, GENESIS.to_string()));
-    Ok(LogHeads {
-        size,
-        root,
-        accesses: accesses as u64,
-        accesses_head,
-        check_groups: check_groups as u64,
-        checks: checks as u64,
-        checks_head,
-    })
-}
 
 /// The checkpoint of `heads`, signed at `time` (RFC 3339).
 pub fn sign(key: &SigningKey, origin: &str, heads: &LogHeads, time: &str) -> String {
@@ -68,26 +45,6 @@ pub fn heads_of(checkpoint: &Checkpoint) -> Result<LogHeads> {
         checks: number(total, CHECKS_LINE)?,
         checks_head: hash(checks_head, CHECKS_LINE)?,
     })
-}
-
-/// Proves that the store, whose verified entries have `leaves` and whose
-/// verified heads are `now`, extends the heads of an earlier checkpoint:
-/// the audit tree by an RFC 9162 consistency proof, the access and check
-/// chains by finding the old head at its old position.
-pub(crate) fn prove_extends(connection: &Connection, leaves: &[Hash], now: &LogHeads, old: &LogHeads) -> Result<()> {
-    extends(
-        leaves,
-        now,
-        old,
-        |seq| Ok(connection.query_row("SELECT hash FROM accesses WHERE seq = ?1", [seq], |row| row.get(0)).optional()?),
-        |grp| {
-            Ok(connection
-                .query_row("SELECT first_seq + rows - 1, hash FROM check_groups WHERE grp = ?1", [grp], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
-                .optional()?)
-        },
-    )
 }
 
 /// The rule of [`prove_extends`] for any backend: `access_at(seq)` is the

@@ -3,13 +3,11 @@
 //! section, the other sections' hashes, the RFC 9162 audit path and the
 //! signed checkpoint the path leads to.
 
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use socred_log::merkle::{inclusion_proof, verify_inclusion};
 use socred_log::{Checkpoint, Hash, VerifierKey, from_hex, to_hex};
 
 use super::rows::{LedgerRow, RowDigest, SECTIONS, combine};
-use super::verify::{entry_fields, for_each_entry_rows};
 use super::{EntryFields, LogHeads};
 use crate::error::{Result, StoreError};
 
@@ -63,46 +61,6 @@ pub struct InclusionProof {
     pub path: Vec<String>,
     /// The signed checkpoint whose root the path reaches.
     pub checkpoint: String,
-}
-
-/// Finds the entry that wrote `item` and builds its proof against a tree of
-/// `heads.size` entries, whose signed checkpoint is `checkpoint`.
-pub(crate) fn prove(connection: &Connection, item: &ProvenItem, heads: &LogHeads, checkpoint: String) -> Result<InclusionProof> {
-    let seq: Option<i64> = match item {
-        ProvenItem::Record { record_id } => {
-            connection.query_row("SELECT audit_seq FROM records WHERE record_id = ?1", [record_id], |row| row.get(0)).optional()?
-        }
-        ProvenItem::Event { case, event } => connection
-            .query_row("SELECT audit_seq FROM events WHERE case_key = ?1 AND kind = ?2 ORDER BY seq LIMIT 1", [case, event], |row| {
-                row.get(0)
-            })
-            .optional()?,
-    };
-    let seq = seq.ok_or_else(|| StoreError::NotFound("the record or event".into()))?;
-    if seq as u64 > heads.size {
-        return Err(StoreError::NotFound("the item was recorded after the checkpoint".into()));
-    }
-    let mut found: Option<(EntryFields, Vec<LedgerRow>)> = None;
-    // One ordered pass, stopped at the entry.
-    for_each_entry_rows(connection, |entry, entry_seq, rows| {
-        if entry_seq < seq {
-            return Ok(true);
-        }
-        let digest: String = entry.get(6)?;
-        found = Some((entry_fields(entry, digest)?, rows));
-        Ok(false)
-    })?;
-    let (entry, rows) = found.ok_or_else(|| StoreError::NotFound(format!("audit entry {seq}")))?;
-    let leaves: Vec<Hash> = {
-        let mut statement = connection.prepare("SELECT hash FROM audit WHERE seq <= ?1 ORDER BY seq")?;
-        let hashes = statement.query_map([heads.size as i64], |row| row.get::<_, String>(0))?;
-        let mut leaves = Vec::new();
-        for hash in hashes {
-            leaves.push(from_hex(&hash?).ok_or_else(|| StoreError::AuditBroken("a stored leaf hash is malformed".into()))?);
-        }
-        leaves
-    };
-    assemble(item, entry, rows, &leaves, heads, checkpoint)
 }
 
 /// The proof of `item`, written by `entry` (whose rows are `rows`), in a

@@ -3,7 +3,10 @@
 
 use crate::error::{Result, StoreError};
 use crate::{Actor, MAX_PAGE, Store};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::seals;
+use crate::audit::RowDigest;
 use socred_auth::{Account, Role};
 
 use crate::accounts::*;
@@ -50,7 +53,7 @@ impl Store {
             let id = connection.last_insert_rowid();
             // The person sees, in their file's access log, every account that names them.
             if let (Some(key), Some(subject)) = (subject_key, &account.subject) {
-                crate::audit::log_access(
+                super::audit_log::log_access(
                     connection,
                     &actor.at_text(),
                     actor.name(),
@@ -176,4 +179,27 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+pub(crate) fn read_account(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+}
+
+/// Appends the audit entry of an account or token change, with the seals of
+/// the accounts and tokens it changed.
+pub(crate) fn audit_change(
+    connection: &Connection,
+    seq: i64,
+    actor: &Actor,
+    action: &str,
+    detail: serde_json::Value,
+    (accounts, tokens): (&[i64], &[i64]),
+) -> Result<()> {
+    let mut digest = RowDigest::default();
+    for account in accounts {
+        seals::seal_account(connection, seq, *account, &mut digest)?;
+    }
+    seals::seal_tokens(connection, seq, tokens, &mut digest)?;
+    super::audit_log::append(connection, seq, &actor.at_text(), actor.name(), action, None, &detail, digest)?;
+    Ok(())
 }

@@ -1,10 +1,10 @@
 //! Due-process acts in the embedded store: the core's `lists::check` asked
 //! inside the write, and the reviewers' queue.
 
-use crate::audit::{self, RowDigest};
+use crate::audit::RowDigest;
 use crate::error::{Result, StoreError};
-use crate::{Actor, MAX_PAGE, Store, julian, load_file};
-use rusqlite::{OptionalExtension, params};
+use crate::{Actor, MAX_PAGE, Store, SubjectRef, julian, load_file};
+use rusqlite::{Connection, OptionalExtension, params};
 use socred_core::date::format_date;
 use socred_core::lists::{self, DueProcessView, Effect, ListEntry};
 use socred_core::process::{EntryId, EntryOrigin, Event, StoredEvent};
@@ -157,7 +157,7 @@ impl Store {
                 }
             }
             Store::touched_subjects_invalidate(connection, &touched)?;
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),
@@ -229,7 +229,7 @@ impl Store {
         let keys = reads.iter().map(|read| self.key_of(&read.subject)).collect::<Result<Vec<_>>>()?;
         self.connection.execute_batch("BEGIN IMMEDIATE")?;
         let result = reads.iter().zip(keys).try_for_each(|(read, key)| {
-            audit::log_access(
+            super::audit_log::log_access(
                 &self.connection,
                 &read.actor.at_text(),
                 read.actor.name(),
@@ -257,4 +257,28 @@ impl Store {
             .query_map([key], |row| Ok(Access { at: row.get(0)?, actor: row.get(1)?, purpose: row.get(2)?, what: row.get(3)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+pub(crate) fn subject_by_key(connection: &Connection, key: i64) -> Result<SubjectRef> {
+    let (id, name): (String, String) =
+        connection.query_row("SELECT id, name FROM subjects WHERE key = ?1", [key], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id}: {e}")))?;
+    Ok(SubjectRef { id, name })
+}
+
+/// The reward a verified report earned, if `record` is the record that report
+/// became and the reward still counts: (reward id, its seq, the reporter's key).
+pub(crate) fn unvoided_reward_for(connection: &Connection, record: &str) -> Result<Option<(String, i64, i64)>> {
+    // Only a report's record has this prefix; others skip the search.
+    if !record.starts_with(crate::reports::REPORT_RECORD_PREFIX) {
+        return Ok(None);
+    }
+    Ok(connection
+        .prepare_cached(
+            "SELECT r.record_id, r.seq, r.subject FROM report_events e JOIN records r ON r.record_id = e.reward_id
+             WHERE e.record_id = ?1 AND e.state = 'verified' AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.record_seq = r.seq)
+             LIMIT 1",
+        )?
+        .query_row([record], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?)
 }

@@ -1,7 +1,7 @@
 //! The public list in the embedded store: the derived `entries` table,
 //! refreshed from the subjects a write marked dirty, and its searches.
 
-use crate::due_process::subject_by_key;
+use super::due_process::subject_by_key;
 use crate::error::{Result, StoreError};
 use crate::{MAX_PAGE, Store, from_julian, julian, load_file};
 use rusqlite::params;

@@ -1,7 +1,7 @@
 //! `export DIR` from the embedded store: the ledger as files of domain values.
 
+use super::verify::{entry_fields, for_each_entry_rows};
 use crate::Store;
-use crate::audit::verify::{entry_fields, for_each_entry_rows};
 use crate::error::{Result, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;

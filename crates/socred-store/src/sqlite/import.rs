@@ -1,7 +1,7 @@
 //! ImportSession: a batch of records into the embedded store, in one
 //! IMMEDIATE transaction with held statements and an incremental audit digest.
 
-use crate::audit::{self, RowDigest};
+use crate::audit::RowDigest;
 use crate::error::{Result, StoreError};
 use crate::import::*;
 use crate::{Actor, Store, from_julian, julian};
@@ -45,7 +45,7 @@ impl<'s> ImportSession<'s> {
         let connection = &store.connection;
         connection.execute_batch("BEGIN IMMEDIATE")?;
         let prepared = (|| -> Result<_> {
-            let audit_seq = audit::next_seq(connection)?;
+            let audit_seq = super::audit_log::next_seq(connection)?;
             let insert = connection.prepare(
                 "INSERT INTO records (record_id, subject, behaviour, occurred_on, source, evidence, recorded_ms, recorded_day, audit_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (record_id) DO NOTHING",
@@ -266,7 +266,7 @@ impl<'s> ImportSession<'s> {
             } else {
                 None
             };
-            audit::append(
+            super::audit_log::append(
                 connection,
                 self.audit_seq,
                 &self.actor.at_text(),

@@ -47,7 +47,7 @@ impl Store {
                     SubjectOutcome::Registered => ("subject.register", subject.guardians.len() + subject.represents.len()),
                     SubjectOutcome::AlreadyRegistered { links_added } => ("subject.link", links_added),
                 };
-                audit::append(
+                super::audit_log::append(
                     connection,
                     seq,
                     &actor.at_text(),
@@ -164,7 +164,7 @@ impl Store {
             let mut digest = audit::RowDigest::default();
             insert_void(connection, &mut digest, record_seq, record_id.as_str(), reason, actor.moment(), seq)?;
             Store::touched_subjects_invalidate(connection, &HashSet::from([subject_key]))?;
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),

@@ -24,7 +24,7 @@ impl Store {
     }
 
     fn verify_in_snapshot(&self, earlier: Option<&LogHeads>) -> Result<VerifyReport> {
-        let (mut report, leaves) = audit::verify(&self.connection)?;
+        let (mut report, leaves) = super::verify::verify(&self.connection)?;
         let (checks, check_groups, checks_head) = self.verify_checks()?;
         report.checks = checks;
         report.check_groups = check_groups;
@@ -35,7 +35,7 @@ impl Store {
             let now = self.log_heads()?;
             // The heads just verified are the heads stored.
             assert_eq!(now.size, report.entries);
-            audit::checkpoint::prove_extends(&self.connection, &leaves, &now, earlier)?;
+            super::audit_log::prove_extends(&self.connection, &leaves, &now, earlier)?;
             report.consistent_with = Some(earlier.size);
         }
         Ok(report)
@@ -43,7 +43,7 @@ impl Store {
 
     /// The heads as stored now (no verification).
     pub fn log_heads(&self) -> Result<LogHeads> {
-        audit::checkpoint::current_heads(&self.connection)
+        super::audit_log::current_heads(&self.connection)
     }
 
     /// The current heads as a checkpoint signed with `key` at `time` (RFC 3339).
@@ -81,16 +81,16 @@ impl Store {
         self.snapshot(|store| {
             let heads = store.log_heads()?;
             let checkpoint = audit::checkpoint::sign(key, &store.origin()?, &heads, time);
-            audit::prove(&store.connection, item, &heads, checkpoint)
+            super::audit_log::prove(&store.connection, item, &heads, checkpoint)
         })
     }
 
     pub fn audit_recent(&self, subject: Option<&SubjectId>, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
+        super::audit_log::recent(&self.connection, subject.map(|s| s.as_str()), limit.min(MAX_PAGE))
     }
 
     pub fn audit_head(&self) -> Result<(i64, String)> {
-        audit::head(&self.connection)
+        super::audit_log::head(&self.connection)
     }
 
     /// How many checks the check log holds.

@@ -14,6 +14,7 @@
 //! subjects, records, voids and files; `summaries.rs` the cached assessments.
 
 mod accounts;
+mod audit_log;
 mod changes;
 mod checks;
 pub(crate) mod conflicts;
@@ -30,8 +31,10 @@ mod log;
 mod partners;
 pub(crate) mod reports;
 mod restore;
+mod seals;
 mod sign_in;
 mod summaries;
+mod verify;
 
 pub(crate) use ledger::{insert_void, load_file, load_file_under, store_secret, write_subject};
 
@@ -45,6 +48,22 @@ use socred_core::{Date, Rulebook, SubjectId};
 use crate::*;
 
 /// The schema, as versioned migrations (`migrations/sqlite/V<n>__<name>.sql`).
+/// SQLite's errors, as the embedded backend reports them.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        let condition = match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => Some(StorageCondition::ReadOnly),
+            Some(rusqlite::ErrorCode::DiskFull) => Some(StorageCondition::DiskFull),
+            Some(rusqlite::ErrorCode::CannotOpen) => Some(StorageCondition::CannotOpen),
+            _ => None,
+        };
+        let foreign_file = error.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase);
+        let mut database = DatabaseError::new(error, condition);
+        database.foreign_file = foreign_file;
+        StoreError::Database(database)
+    }
+}
+
 mod migrations {
     refinery::embed_migrations!("migrations/sqlite");
 }
@@ -167,10 +186,10 @@ impl Store {
                  ('secret', ?6)",
                 params![LOG_FORMAT, origin, actor.at_text(), time.dating.as_str(), format_offset(time.utc_offset), secret],
             )?;
-            let seq = audit::next_seq(&connection)?;
+            let seq = audit_log::next_seq(&connection)?;
             let mut digest = audit::RowDigest::default();
             insert_rulebook(&connection, &rulebook, (rulebook_source, rulebook_file), actor.moment(), seq, &mut digest)?;
-            audit::append(
+            audit_log::append(
                 &connection,
                 seq,
                 &actor.at_text(),
@@ -342,7 +361,7 @@ impl Store {
     /// audit sequence number, once the actor's moment is one this store's clock could give.
     pub(crate) fn write<T>(&mut self, actor: &Actor, write: impl FnOnce(&Connection, i64) -> Result<T>) -> Result<T> {
         self.clock.admit(actor.moment())?;
-        self.transaction(|connection| audit::next_seq(connection).and_then(|seq| write(connection, seq)))
+        self.transaction(|connection| audit_log::next_seq(connection).and_then(|seq| write(connection, seq)))
     }
 
     /// Runs `write` in one IMMEDIATE transaction: derived tables, no act.
@@ -416,7 +435,7 @@ impl Store {
                 "DELETE FROM assessment_cache; DELETE FROM entries; INSERT OR IGNORE INTO dirty (subject) SELECT key FROM subjects;
                  INSERT INTO changes (subject) VALUES (0);",
             )?;
-            audit::append(
+            audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),

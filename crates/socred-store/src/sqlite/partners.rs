@@ -2,7 +2,7 @@
 //! wait for a reviewer, receipts, and the reviewers' decisions.
 
 use crate::ImportSession;
-use crate::audit::{self, RowDigest};
+use crate::audit::RowDigest;
 use crate::error::{Result, StoreError};
 use crate::import::RowOutcome;
 use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
@@ -163,7 +163,7 @@ impl Store {
             if digest.rows() == 0 {
                 return Ok(());
             }
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),
@@ -308,7 +308,7 @@ impl Store {
                 actor: actor.name().to_string(),
                 at: actor.at_text(),
             });
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),
@@ -322,4 +322,40 @@ impl Store {
         })?;
         Ok(Some(record.subject.to_string()))
     }
+}
+
+pub(crate) fn insert_receipt(
+    connection: &rusqlite::Connection,
+    receipt: &PartnerBatch,
+    audit_seq: i64,
+    digest: &mut RowDigest,
+) -> Result<()> {
+    let value = serde_json::to_value(receipt).expect("receipts serialise");
+    let text = socred_log::canonical_json(&value);
+    let inserted = connection.execute(
+        "INSERT INTO partner_batches (partner, batch_id, at_ms, lines, accepted, duplicates, pending, rejected, stored, receipt, audit_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (partner, batch_id) DO NOTHING",
+        params![
+            receipt.partner,
+            receipt.batch_id,
+            receipt.received_at_ms,
+            receipt.lines as i64,
+            receipt.accepted as i64,
+            receipt.duplicates as i64,
+            receipt.pending_review as i64,
+            receipt.rejected as i64,
+            receipt.stored,
+            text,
+            audit_seq
+        ],
+    )?;
+    if inserted == 1 {
+        digest.add(&crate::audit::LedgerRow::PartnerBatch {
+            partner: receipt.partner.clone(),
+            batch_id: receipt.batch_id.clone(),
+            at_ms: receipt.received_at_ms,
+            receipt: value,
+        });
+    }
+    Ok(())
 }

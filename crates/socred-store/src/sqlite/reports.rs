@@ -10,7 +10,7 @@ use socred_core::date::{Date, format_date};
 use socred_core::record::{Record, check_text};
 use socred_core::reports::{Next, ReportAct};
 
-use crate::audit::{self, LedgerRow, RowDigest};
+use crate::audit::{LedgerRow, RowDigest};
 use crate::error::{Result, StoreError};
 use crate::reports::review::{Facts, decision_records};
 use crate::reports::*;
@@ -90,7 +90,7 @@ impl Store {
                     added_by: actor.name().to_string(),
                     added_ms: now_ms,
                 });
-                audit::append(
+                super::audit_log::append(
                     connection,
                     seq,
                     &actor.at_text(),
@@ -201,7 +201,7 @@ impl Store {
             if let Some(earlier) = &verified_before {
                 add_event(connection, &mut digest, seq, report_seq, "duplicate", SYSTEM_ACTOR, now_ms, on, &format!("the same facts were verified in report {earlier}"), None, None)?;
             }
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),
@@ -428,7 +428,7 @@ impl Store {
             }
             let mut digest = RowDigest::default();
             add_event(connection, &mut digest, seq, row.seq, "under-review", actor.name(), now_ms, on, "", None, None)?;
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),
@@ -489,7 +489,7 @@ impl Store {
                 }
             }
             Store::touched_subjects_invalidate(connection, &touched)?;
-            audit::append(
+            super::audit_log::append(
                 connection,
                 seq,
                 &actor.at_text(),

@@ -1,7 +1,8 @@
 //! Signing in on the embedded store: the backoff of failed attempts (each on
 //! the log), browser sessions, and the TOTP second factor.
 
-use crate::accounts::{ACCOUNT_COLUMNS, audit_change, read_account, to_account};
+use super::accounts::{audit_change, read_account};
+use crate::accounts::{ACCOUNT_COLUMNS, to_account};
 use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use rusqlite::{OptionalExtension, params};
@@ -277,4 +278,11 @@ impl Store {
             audit_change(connection, seq, actor, "account.second-factor-remove", serde_json::json!({"username": username}), (&[id], &[]))
         })
     }
+}
+
+pub(crate) fn account_id(connection: &rusqlite::Connection, username: &str) -> Result<i64> {
+    connection
+        .query_row("SELECT id FROM accounts WHERE username = ?1", [username], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("account {username}")))
 }

@@ -9,8 +9,10 @@ use socred_core::{Date, SubjectId};
 use socred_log::merkle::Frontier;
 use socred_log::{Hash, to_hex};
 
-use super::rows::{LedgerRow, RowDigest, json_value};
-use super::{EntryFields, VerifyReport, read_frontier, seals, verify_accesses};
+use super::audit_log::{read_frontier, verify_accesses};
+use super::seals;
+use crate::audit::rows::{LedgerRow, RowDigest, json_value};
+use crate::audit::{EntryFields, VerifyReport};
 use crate::error::{Result, StoreError};
 
 fn broken(what: impl Into<String>) -> StoreError {
@@ -269,7 +271,7 @@ pub(crate) fn for_each_entry_rows(
         }
     }
     if let Some((row_seq, row)) = cursors.iter().find_map(|cursor| cursor.pending.as_ref()) {
-        let table = super::rows::SECTIONS[row.section()];
+        let table = crate::audit::rows::SECTIONS[row.section()];
         return Err(broken(format!("a row of {table} claims entry {row_seq}, which the log does not hold (entries deleted?)")));
     }
     Ok(())
@@ -287,18 +289,6 @@ pub(crate) fn entry_fields(entry: &Row<'_>, digest: String) -> Result<EntryField
         detail: json_value(&detail),
         digest,
     })
-}
-
-/// The heads a verification ends at (and a checkpoint signs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogHeads {
-    pub size: u64,
-    pub root: Hash,
-    pub accesses: u64,
-    pub accesses_head: String,
-    pub check_groups: u64,
-    pub checks: u64,
-    pub checks_head: String,
 }
 
 /// Verifies the whole store. Returns the report and every entry's leaf hash
@@ -362,7 +352,7 @@ pub(crate) fn verify(connection: &Connection) -> Result<(VerifyReport, Vec<Hash>
         accesses_head,
         checks: 0,
         check_groups: 0,
-        checks_head: super::GENESIS.to_string(),
+        checks_head: crate::audit::GENESIS.to_string(),
         accounts,
         tokens,
         consistent_with: None,
