@@ -298,6 +298,16 @@ fn an_import_publishes_what_it_lists() {
     let masked: Vec<String> = store.published(later, None, None, 100, 0).unwrap().into_iter().map(|line| line.masked_id).collect();
     assert_eq!(masked.len(), 2, "{masked:?}");
     store.audit_verify().unwrap();
+    // More changed subjects than the session holds in memory: the rest wait
+    // in a table of the transaction, and every one is rewritten all the same.
+    let bystander = socred_core::id::synthetic_person(310101, day("1980-01-01"), 0).to_string();
+    let mut session = store.begin_import(&actor(), "records.import").unwrap();
+    session.hold_changed_subjects_at_most(1);
+    session.push(&[crime("crime-3", &bystander)]).unwrap();
+    session.push(&[record("tax-2", OTHER, "2025-04-01"), crime("crime-4", PERSON)]).unwrap();
+    session.commit(serde_json::json!({})).unwrap();
+    assert_eq!(store.published(later, None, None, 100, 0).unwrap().len(), 3);
+    store.audit_verify().unwrap();
 }
 
 #[test]
@@ -414,8 +424,12 @@ fn a_batch_takes_each_id_once_and_tells_a_retry_from_a_conflict() {
     let repeated = store.import_records(&[other_a.clone(), other_a.clone()], &actor(), "records.import", serde_json::json!({})).unwrap();
     assert!(repeated.outcomes.iter().all(conflict), "{:?}", repeated.outcomes);
     assert_eq!(store.log_heads().unwrap().size, size);
+    // A taken id beside a free one: the free one is stored, the taken one compared.
+    let mixed =
+        store.import_records(&[b.clone(), record("d-1", PERSON, "2025-03-03")], &actor(), "records.import", serde_json::json!({})).unwrap();
+    assert_eq!(mixed.outcomes, vec![RowOutcome::Duplicate, RowOutcome::Inserted]);
     let report = store.audit_verify().unwrap();
-    assert_eq!(report.ledger_rows, 1 + 1 + 2, "the rulebook, the subject and two records");
+    assert_eq!(report.ledger_rows, 1 + 1 + 3, "the rulebook, the subject and three records");
 }
 
 #[test]

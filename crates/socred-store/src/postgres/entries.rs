@@ -4,6 +4,8 @@
 //! table is never behind the ledger, and a standby, which cannot write,
 //! serves the public list and its searches from what it replays.
 
+use std::collections::HashSet;
+
 use postgres::{GenericClient, Transaction};
 use socred_core::{Date, SubjectFile, SubjectId, lists};
 
@@ -98,28 +100,73 @@ pub(crate) fn refresh_subjects(store: &PgStore, client: &mut impl GenericClient,
     Ok(())
 }
 
-/// An import notes the subjects of each batch in a table of its
-/// transaction, so that its commit rewrites each changed subject's entries
-/// once, however many batches held its records, in memory bounded by a chunk.
-pub(crate) fn begin_import(client: &mut impl GenericClient) -> Result<()> {
-    client.batch_execute("CREATE TEMPORARY TABLE import_subjects (subject text COLLATE \"C\" PRIMARY KEY) ON COMMIT DROP")?;
-    Ok(())
+/// The subjects an import changed, so that its commit rewrites each one's
+/// entries once however many batches held its records: in memory up to a
+/// bound, beyond it in a table of the transaction.
+pub(crate) struct ImportChanges {
+    held: HashSet<String>,
+    /// Subjects held in memory at most; more go to `import_subjects`.
+    limit: usize,
+    spilled: bool,
 }
 
-pub(crate) fn note_import(client: &mut impl GenericClient, ids: &[&str]) -> Result<()> {
-    client.execute("INSERT INTO import_subjects SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", &[&ids])?;
-    Ok(())
+/// Changed subjects an import holds in memory (about 70 MB at most).
+const CHANGES_IN_MEMORY: usize = 1_000_000;
+
+impl ImportChanges {
+    pub fn new() -> ImportChanges {
+        ImportChanges { held: HashSet::new(), limit: CHANGES_IN_MEMORY, spilled: false }
+    }
+
+    /// Holds at most `limit` subjects in memory (tests reach the table with a small one).
+    pub fn hold_at_most(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    pub fn note<'a>(&mut self, client: &mut impl GenericClient, subjects: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        for subject in subjects {
+            if !self.held.contains(subject) {
+                self.held.insert(subject.to_string());
+            }
+        }
+        if self.held.len() > self.limit {
+            self.spill(client)?;
+        }
+        Ok(())
+    }
+
+    fn spill(&mut self, client: &mut impl GenericClient) -> Result<()> {
+        if !self.spilled {
+            client.batch_execute("CREATE TEMPORARY TABLE import_subjects (subject text COLLATE \"C\" PRIMARY KEY) ON COMMIT DROP")?;
+            self.spilled = true;
+        }
+        let held: Vec<&str> = self.held.iter().map(String::as_str).collect();
+        for chunk in held.chunks(ROWS_AT_ONCE) {
+            client.execute("INSERT INTO import_subjects SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", &[&chunk])?;
+        }
+        self.held.clear();
+        Ok(())
+    }
 }
 
 /// Before an import's entry is appended: the entries of the subjects it
 /// changed, a chunk at a time; when it changed most of the population, all
 /// of them partition by partition (a scan each, cheaper than a lookup a file).
-pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient) -> Result<()> {
-    let changed: i64 = client.query_one("SELECT count(*) FROM import_subjects", &[])?.get(0);
-    let population: i64 = client.query_one("SELECT size FROM log_head WHERE log = 'subjects'", &[])?.get(0);
-    if changed == 0 {
+pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient, mut changes: ImportChanges) -> Result<()> {
+    if !changes.spilled && changes.held.is_empty() {
         return Ok(());
     }
+    let population: i64 = client.query_one("SELECT size FROM log_head WHERE log = 'subjects'", &[])?.get(0);
+    if !changes.spilled {
+        if changes.held.len() as i64 * 2 > population {
+            return rebuild_in(store, client).map(drop);
+        }
+        let mut changed: Vec<&str> = changes.held.iter().map(String::as_str).collect();
+        changed.sort_unstable();
+        return refresh_subjects(store, client, &changed);
+    }
+    changes.spill(client)?;
+    let changed: i64 = client.query_one("SELECT count(*) FROM import_subjects", &[])?.get(0);
     if changed * 2 > population {
         return rebuild_in(store, client).map(drop);
     }
