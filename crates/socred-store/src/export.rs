@@ -13,7 +13,9 @@ use crate::audit::{EntryFields, LedgerRow};
 use crate::error::{Result, StoreError};
 use crate::from_julian;
 
-pub const EXPORT_FORMAT: &str = "socred-export/1";
+/// Version 2 writes an entry's rows one a line after it, so that no line
+/// grows with the size of an import.
+pub const EXPORT_FORMAT: &str = "socred-export/2";
 
 /// `manifest.json`: what the directory holds and the heads it must rebuild.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,12 +32,13 @@ pub struct Manifest {
     pub checks_head: String,
 }
 
-/// One line of `entries.ndjson`: an audit entry, its leaf hash and the rows it wrote.
+/// An entry's line in `entries.ndjson`: the audit entry, its leaf hash and
+/// how many rows it wrote; those rows follow it, one a line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportedEntry {
     pub entry: EntryFields,
     pub hash: String,
-    pub rows: Vec<LedgerRow>,
+    pub rows: u64,
 }
 
 pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -62,6 +65,12 @@ impl Lines {
     pub(crate) fn line(&mut self, value: &impl Serialize) -> Result<()> {
         serde_json::to_writer(&mut self.writer, value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.writer.write_all(b"\n").map_err(io(&self.path))
+    }
+
+    /// An entry's line, then each of its rows on a line of its own.
+    pub(crate) fn entry(&mut self, entry: EntryFields, hash: String, rows: &[LedgerRow]) -> Result<()> {
+        self.line(&ExportedEntry { entry, hash, rows: rows.len() as u64 })?;
+        rows.iter().try_for_each(|row| self.line(row))
     }
 
     pub(crate) fn finish(mut self) -> Result<()> {

@@ -414,6 +414,20 @@ fn an_export_rebuilds_the_same_heads_accounts_and_tokens_and_an_altered_one_is_r
         other => panic!("an altered export was imported: {:?}", other.map(|_| ())),
     }
     assert!(!target.exists());
+
+    // An entry's rows follow it a line each: an export cut inside an entry is refused, naming it.
+    let lines: Vec<&str> = entries.lines().collect();
+    let rows_of = |line: &str| serde_json::from_str::<serde_json::Value>(line).unwrap()["rows"].as_u64();
+    let cut = lines.iter().position(|line| rows_of(line).is_some_and(|rows| rows > 0)).expect("an entry with rows");
+    let seq = serde_json::from_str::<serde_json::Value>(lines[cut]).unwrap()["entry"]["seq"].as_i64().unwrap();
+    std::fs::write(exported.join("entries.ndjson"), lines[..cut + 1].join("\n") + "\n").unwrap();
+    match Store::import_export(&target, &exported, None) {
+        Err(StoreError::Invalid { reason, .. }) => {
+            assert!(reason.contains(&format!("ends inside entry {seq}")) && reason.contains("rows are missing"), "{reason}")
+        }
+        other => panic!("a cut export was imported: {:?}", other.map(|_| ())),
+    }
+    assert!(!target.exists());
 }
 
 #[test]

@@ -13,7 +13,7 @@ use socred_log::to_hex;
 use super::PgStore;
 use super::log::{each_row, verified_heads, verify_accesses, verify_checks, verify_entries, verify_evidence, verify_keys, verify_settings};
 use crate::error::{Result, StoreError};
-use crate::export::{EXPORT_FORMAT, ExportedEntry, Lines, Manifest, io};
+use crate::export::{EXPORT_FORMAT, Lines, Manifest, io};
 
 impl PgStore {
     /// Writes the store into `dir` (created; it must not exist or be empty),
@@ -29,8 +29,8 @@ impl PgStore {
         verify_settings(&mut transaction)?;
         verify_evidence(&mut transaction)?;
         let mut entries = Lines::create(dir, "entries.ndjson")?;
-        let mut write = |fields: &crate::audit::EntryFields, leaf: &socred_log::Hash, rows| {
-            entries.line(&ExportedEntry { entry: fields.clone(), hash: to_hex(leaf), rows })
+        let mut write = |fields: &crate::audit::EntryFields, leaf: &socred_log::Hash, rows: Vec<crate::audit::LedgerRow>| {
+            entries.entry(fields.clone(), to_hex(leaf), &rows)
         };
         let (mut report, _) = verify_entries(&mut transaction, Some(&mut write))?;
         entries.finish()?;

@@ -16,8 +16,7 @@ use super::rows::{Owners, RecordCopy, index_record_ids, insert_row, insert_ruleb
 use super::{Connection, EntryRows, PgStore, connect, durable, log};
 use crate::audit::{EntryFields, LedgerRow, LogHeads};
 use crate::error::{Result, StoreError};
-use crate::export::ExportedEntry;
-use crate::restore::{check_heads, each_line, number, read_manifest, refused, text};
+use crate::restore::{check_heads, each_entry, each_line, number, read_manifest, refused, text};
 
 /// Records held for one `COPY` while an export is read.
 const COPY_RECORDS: usize = 100_000;
@@ -177,13 +176,14 @@ fn rebuild(transaction: &mut Transaction<'_>, dir: &Path, manifest: &crate::Mani
     let mut restore = Restore { records: HashMap::new(), reports: HashMap::new(), buffered: Vec::new(), record_seq: 0 };
     let mut frontier = Frontier::default();
     let (mut rulebooks_used, mut subjects) = (0usize, 0i64);
-    each_line(dir, "entries.ndjson", |exported: ExportedEntry| {
+    each_entry(dir, |exported, exported_rows| {
         let seq = exported.entry.seq;
         if seq != frontier.size() as i64 + 1 {
             return Err(refused(format!("entry {} is missing (found {seq} next)", frontier.size() + 1)));
         }
         let mut rows = EntryRows::new(seq);
-        for row in &exported.rows {
+        for row in exported_rows {
+            let row = &row?;
             match row {
                 LedgerRow::Record { record_id, subject, .. } => {
                     let ordinal = rows.add(row);

@@ -51,7 +51,7 @@ impl Store {
             let mut entries = Lines::create(dir, "entries.ndjson")?;
             for_each_entry_rows(connection, |entry, _, rows| {
                 let (digest, hash): (String, String) = (entry.get(6)?, entry.get(7)?);
-                entries.line(&ExportedEntry { entry: entry_fields(entry, digest)?, hash, rows })?;
+                entries.entry(entry_fields(entry, digest)?, hash, &rows)?;
                 Ok(true)
             })?;
             entries.finish()?;

@@ -12,7 +12,7 @@ use socred_log::{from_hex, to_hex};
 use crate::LOG_FORMAT;
 use crate::audit::{LedgerRow, RowDigest};
 use crate::error::{Result, StoreError};
-use crate::export::{ExportedEntry, Manifest, julian_of, value_text};
+use crate::export::{Manifest, julian_of, value_text};
 use crate::{Store, configure, migrate, not_a_store};
 
 use crate::restore::*;
@@ -114,13 +114,14 @@ pub(crate) fn rebuild(connection: &Connection, dir: &Path, manifest: &Manifest) 
     let mut keys = Keys { connection, subjects: HashMap::new() };
     let mut frontier = Frontier::default();
     let mut rulebooks_used = 0usize;
-    each_line(dir, "entries.ndjson", |exported: ExportedEntry| {
+    each_entry(dir, |exported, exported_rows| {
         let seq = exported.entry.seq;
         if seq != frontier.size() as i64 + 1 {
             return Err(refused(format!("entry {} is missing (found {seq} next)", frontier.size() + 1)));
         }
         let mut digest = RowDigest::default();
-        for row in &exported.rows {
+        for row in exported_rows {
+            let row = &row?;
             insert_row(&mut keys, seq, &exported.entry.at, row, &rulebooks, &mut rulebooks_used, &evidence)?;
             digest.add(row);
         }
