@@ -119,6 +119,7 @@ fn the_file_shows_every_check_while_runs_merge() {
             assert!(stats.runs_per_level[level] <= socred_store::INDEX_FANOUT as u64, "round {round}: {stats:?}");
         }
         if round % 20 == 0 || round == 399 {
+            store.audit_verify().unwrap();
             for subject in subjects {
                 let shown: Vec<String> = store.checks_of(&id(subject)).unwrap().into_iter().map(|c| c.at).collect();
                 assert_eq!(shown, expected(&logged, subject), "round {round}, {subject}");
@@ -126,6 +127,7 @@ fn the_file_shows_every_check_while_runs_merge() {
         }
     }
     while store.index_checks(64).unwrap() > 0 {}
+    store.audit_verify().unwrap();
     let stats = store.check_index_stats().unwrap();
     assert_eq!(stats.unindexed, 0);
     assert!(stats.runs_per_level[socred_store::INDEX_TOP_LEVEL as usize] > 0, "runs reached the top level: {stats:?}");
@@ -186,4 +188,59 @@ fn long_checks_are_read_whole() {
     while store.index_checks(2).unwrap() > 0 {}
     assert_eq!(store.checks_unindexed().unwrap(), 0);
     assert_eq!(read(&store), from_tail);
+}
+
+/// A store whose check index holds runs of several levels, the last checks unindexed.
+fn indexed() -> (tempfile::TempDir, Store) {
+    let (dir, store) = fresh();
+    for round in 0..40i64 {
+        let logs: Vec<CheckLog> = (0..7).map(|n| check(round * 7 + n, if n % 3 == 0 { OTHER } else { PERSON })).collect();
+        store.log_checks(&logs).unwrap();
+        if round < 38 {
+            store.index_checks(5).unwrap();
+        }
+    }
+    let stats = store.check_index_stats().unwrap();
+    assert!(stats.runs_per_level[1] > 0 && stats.unindexed > 0, "{stats:?}");
+    store.audit_verify().unwrap();
+    (dir, store)
+}
+
+fn sql(store: &Store, statement: &str) {
+    store.raw_connection_for_tests().execute_batch(statement).unwrap();
+}
+
+fn broken(store: &Store) -> String {
+    match store.audit_verify() {
+        Err(socred_store::StoreError::AuditBroken(reason)) => reason,
+        other => panic!("a changed check index went unnoticed: {other:?}"),
+    }
+}
+
+/// What a subject is told about who checked them comes from the index: each
+/// change to it by hand fails `audit verify`, naming the index.
+#[test]
+fn a_check_index_changed_by_hand_fails_verify() {
+    let tamperings = [
+        // A chunk removed: a subject's checks vanish from their file.
+        "DELETE FROM check_index WHERE id = (SELECT max(id) FROM check_index WHERE run = (SELECT min(run) FROM check_runs))",
+        // One entry's subject key rewritten: a check moves to another file.
+        "UPDATE check_index SET data = unhex('0200000000000000' || substr(hex(data), 17)) WHERE id = (SELECT min(id) FROM check_index)",
+        // A chunk's key changed, so lookups skip it.
+        "UPDATE check_index SET last_subject = last_subject + 1 WHERE id = (SELECT min(id) FROM check_index)",
+        // The index claims to cover checks it does not.
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 3 WHERE key = 'checks_indexed_upto'",
+        // A run dropped with its chunks: a gap in what the index covers.
+        "DELETE FROM check_index WHERE run = (SELECT min(run) FROM check_runs); DELETE FROM check_runs WHERE run = (SELECT min(run) FROM check_runs)",
+        // A run's chunks left behind by a merge that did not happen.
+        "INSERT INTO check_index (run, last_subject, data) SELECT 9999, last_subject, data FROM check_index WHERE id = (SELECT min(id) FROM check_index)",
+        // A run's range widened over another's.
+        "UPDATE check_runs SET last_seq = last_seq + 1, checks = checks + 1 WHERE run = (SELECT min(run) FROM check_runs)",
+    ];
+    for tampering in tamperings {
+        let (_dir, store) = indexed();
+        sql(&store, tampering);
+        let reason = broken(&store);
+        assert!(reason.contains("check index"), "{tampering}: {reason}");
+    }
 }

@@ -29,6 +29,7 @@ impl Store {
         report.checks = checks;
         report.check_groups = check_groups;
         report.checks_head = checks_head;
+        self.verify_check_index()?;
         self.verify_entries()?;
         self.verify_summaries()?;
         if let Some(earlier) = earlier {

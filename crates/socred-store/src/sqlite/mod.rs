@@ -16,6 +16,7 @@
 mod accounts;
 mod audit_log;
 mod changes;
+mod check_index;
 mod checks;
 pub(crate) mod conflicts;
 mod decisions;
