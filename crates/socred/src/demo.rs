@@ -67,13 +67,29 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> 
         let clock = store.clock().fixed_on(day)?;
         store.set_clock(clock)?;
     }
-    let actor = crate::actor(cli, &store)?;
-    let citizen = store.public_list(crate::today(&store), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
+    let logins = add_accounts(cli, &mut store)?;
+    drop(store);
+    serve_demo(cli, addr, fixed_day, &logins)
+}
+
+fn serve_demo(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>, logins: &[String]) -> Result<()> {
+    println!("\ndemo logins (passwords for this demo only):");
+    for login in logins {
+        println!("  {login}");
+    }
+    println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
+    crate::serve_with(cli, addr, None, false, fixed_day, &[], "demo")
+}
+
+/// The demo accounts, added to `store`; returns a line for each login.
+fn add_accounts(cli: &Cli, store: &mut Store) -> Result<Vec<String>> {
+    let actor = crate::actor(cli, store)?;
+    let citizen = store.public_list(crate::today(store), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
     let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok()) {
         Some(entry) => store.subject_of_entry(&entry)?.1,
         None => store.subject_ids(0, 1)?.first().map(|(_, id)| *id).ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
     };
-    println!("\ndemo logins (passwords for this demo only):");
+    let mut logins = Vec::new();
     for (username, role, password) in DEMO_ACCOUNTS {
         let role: socred_auth::Role = role.parse().map_err(anyhow::Error::msg)?;
         let account = socred_store::NewAccount {
@@ -91,11 +107,9 @@ pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> 
             socred_auth::Role::Officer => format!(" (records for {DEMO_AUTHORITY})"),
             _ => String::new(),
         };
-        println!("  {username:<9} {password:<24} {role}{detail}");
+        logins.push(format!("{username:<9} {password:<24} {role}{detail}"));
     }
-    drop(store);
-    println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
-    crate::serve_with(cli, addr, None, false, fixed_day, &[], "demo")
+    Ok(logins)
 }
 
 struct Example {
@@ -104,15 +118,79 @@ struct Example {
     name: String,
 }
 
-pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: bool) -> Result<()> {
+/// The demo's last day (`--until`, today by default, never later) and the
+/// day its server's clock stops on when that is before today.
+pub fn until(given: Option<&str>) -> Result<(Date, Option<Date>)> {
+    let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).expect("in the calendar").day;
+    let until = given.map(|d| crate::parse_date("--until", d)).transpose()?.unwrap_or(system_today);
+    if until > system_today {
+        return Err(refuse("--until", format!("{} is after today ({})", format_date(until), format_date(system_today))));
+    }
+    Ok((until, (until != system_today).then_some(until)))
+}
+
+/// What a generated demo holds, for its summary.
+struct Generated {
+    persons: u64,
+    organisations: u64,
+    records: u64,
+    tiers: Vec<(String, u64)>,
+    examples: Vec<Example>,
+    shown: Vec<serde_json::Value>,
+}
+
+/// The demo's population and history.
+pub struct Demo {
+    pub subjects: u64,
+    pub seed: u64,
+    pub until: Date,
+    pub years: u32,
+}
+
+/// `socred demo` on the embedded store: replaces an earlier demo at `--db`.
+pub fn run(cli: &Cli, demo: &Demo, json: bool) -> Result<()> {
     let started = std::time::Instant::now();
     clear_previous(&cli.db)?;
+    let (_, generated) = generate(cli, &cli.db, demo)?;
+    let db_flag = if cli.db == Path::new("socred.db") { String::new() } else { format!(" --db {}", cli.db.display()) };
+    report(&cli.db.display().to_string(), &db_flag, demo, &generated, started, json)
+}
+
+/// `socred demo` on PostgreSQL: the history is generated into an embedded
+/// scratch store (a replay, dated act by act) and moved into the empty
+/// database at `url` by export and import-store, which recompute every hash:
+/// the database then holds the same log as an embedded demo of the same
+/// seed. An earlier demo there is replaced; any other store is refused.
+pub fn run_on_postgres(cli: &Cli, url: &str, demo: &Demo, json: bool, serve: Option<(std::net::SocketAddr, Option<Date>)>) -> Result<()> {
+    let started = std::time::Instant::now();
+    socred_store::PgStore::remove_demo(url).map_err(|error| match error {
+        StoreError::Invalid { reason, .. } => refuse("--db", reason),
+        other => other.into(),
+    })?;
+    let scratch = tempfile::tempdir().context("a scratch directory for the demo's history")?;
+    let (mut store, generated) = generate(cli, &scratch.path().join("demo.db"), demo)?;
+    // The accounts are acts of the demo's last day, carried over like every other.
+    let logins = if serve.is_some() { add_accounts(cli, &mut store)? } else { Vec::new() };
+    let export = scratch.path().join("export");
+    store.export(&export, None)?;
+    drop(store);
+    socred_store::PgStore::import_export(url, &export, None)?;
+    let place = socred_store::postgres::display_url(url);
+    report(&place, &format!(" --db {place}"), demo, &generated, started, json)?;
+    match serve {
+        Some((addr, fixed_day)) => serve_demo(cli, addr, fixed_day, &logins),
+        None => Ok(()),
+    }
+}
+
+fn generate(cli: &Cli, path: &Path, demo: &Demo) -> Result<(Store, Generated)> {
+    let Demo { subjects, seed, until, years } = *demo;
     // A demo replays a history: a replay store, each act dated the day it happened.
     let config = PopulationConfig { seed, subjects, until, years };
     let start = config.history_start();
     let actor = socred_store::Actor::replayed(&cli.actor, start).map_err(|e| refuse("--actor", e))?;
     let mut store = Store::create(
-        &cli.db,
+        path,
         socred_core::DEFAULT_RULEBOOK,
         "rulebooks/default.toml (built in)",
         &actor,
@@ -182,7 +260,6 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     let rulebook = store.rulebook().clone();
     let tiers: Vec<(String, u64)> =
         rulebook.tiers.iter_best_first().map(|(tier, spec)| (spec.name.clone(), counts[usize::from(tier.0)])).collect();
-    let total: u64 = counts.iter().sum();
     let mut shown = Vec::new();
     for example in &examples {
         let summary = store.summary(&example.id, until)?;
@@ -191,11 +268,18 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
             "score": summary.score, "tier": rulebook.tiers.name(summary.tier),
         }));
     }
+    Ok((store, Generated { persons, organisations, records, tiers, examples, shown }))
+}
+
+fn report(db: &str, db_flag: &str, demo: &Demo, generated: &Generated, started: std::time::Instant, json: bool) -> Result<()> {
+    let Demo { seed, until, years, .. } = *demo;
+    let Generated { persons, organisations, records, tiers, examples, shown } = generated;
+    let total: u64 = tiers.iter().map(|(_, count)| count).sum();
     let seconds = started.elapsed().as_secs_f64();
 
     if json {
         return print_json(&serde_json::json!({
-            "db": cli.db.display().to_string(), "seed": seed, "until": format_date(until), "years": years,
+            "db": db, "seed": seed, "until": format_date(until), "years": years,
             "persons": persons, "organisations": organisations, "records": records,
             "tiers": tiers.iter().map(|(name, count)| serde_json::json!({"tier": name, "subjects": count})).collect::<Vec<_>>(),
             "examples": shown, "seconds": seconds,
@@ -203,7 +287,7 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
     }
     println!(
         "demo store {}: {} persons, {} organisations, {} records over {} years to {} (seed {seed}), in {:.1} s\n",
-        cli.db.display(),
+        db,
         persons,
         organisations,
         records,
@@ -212,15 +296,14 @@ pub fn run(cli: &Cli, subjects: u64, seed: u64, until: Date, years: u32, json: b
         seconds
     );
     println!("tier  subjects  share");
-    for (name, count) in &tiers {
+    for (name, count) in tiers {
         let share = if total == 0 { 0.0 } else { 100.0 * *count as f64 / total as f64 };
         println!("{name:<4}  {count:>8}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
     }
-    let db_flag = if cli.db == Path::new("socred.db") { String::new() } else { format!(" --db {}", cli.db.display()) };
     let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).map(|m| m.day);
     let as_of_flag = if Some(until) == system_today { String::new() } else { format!(" --as-of {}", format_date(until)) };
     println!("\nsubjects to try:");
-    for (example, summary) in examples.iter().zip(&shown) {
+    for (example, summary) in examples.iter().zip(shown) {
         println!(
             "  socred{db_flag} show {}{as_of_flag}    # {} ({}), tier {} with {} points",
             example.id,

@@ -348,14 +348,10 @@ fn run(cli: Cli) -> Result<()> {
             if cli.on.is_some() {
                 return Err(refuse("--on", "the demo dates its history itself; use --until"));
             }
-            let system_today = socred_core::date::Moment::at(system_ms(), socred_store::DEFAULT_UTC_OFFSET).expect("in the calendar").day;
-            let until = until.as_deref().map(|d| parse_date("--until", d)).transpose()?.unwrap_or(system_today);
-            if until > system_today {
-                return Err(refuse("--until", format!("{} is after today ({})", format_date(until), format_date(system_today))));
-            }
-            demo::run(&cli, *subjects, *seed, until, *years, *json)?;
+            let (until, fixed_day) = demo::until(until.as_deref())?;
+            demo::run(&cli, &demo::Demo { subjects: *subjects, seed: *seed, until, years: *years }, *json)?;
             if *then_serve {
-                demo::serve(&cli, *addr, (until != system_today).then_some(until))?;
+                demo::serve(&cli, *addr, fixed_day)?;
             }
             Ok(())
         }

@@ -1,7 +1,6 @@
-//! `--db postgres://…`: the commands that run on a PostgreSQL store. They
-//! are the embedded store's own (generic over `CliStore`); the few that
-//! need the embedded store (`rulebook activate`, `file`, `check`, `demo`, …)
-//! say so and exit 1.
+//! `--db postgres://…`: every command on a PostgreSQL store. They are the
+//! embedded store's own (generic over `CliStore`); `demo` generates in an
+//! embedded scratch store and moves it (`demo.rs`).
 
 use anyhow::{Context, Result};
 use socred_store::KnownReads;
@@ -9,12 +8,6 @@ use socred_store::{PgStore, StoreError};
 
 use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
-
-/// What runs on PostgreSQL, for the refusal of everything else.
-const SUPPORTED: &str = "init, rulebook check|show|activate, subject add|show, account add|list|password|disable|enable|remove-second-factor, token issue|revoke|list, \
-     list propose|serve|withdraw|show|notice|public, queue, appeal, dispute, repair, record add|void, import (a file of records, or a partner's batch), \
-     show (also --known-on), file, check, report file|review|decide|show|queue|metrics|annual, partner pending|confirm|reject|batches, \
-     audit verify|checkpoint|log|head|keygen|verifier-key|prove, import-store, export, serve";
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
@@ -140,6 +133,13 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             drop(store);
             crate::serve_with(cli, *addr, *readers, *insecure_cookies, fixed_day, trusted_proxies, &origin)
         }
-        _ => Err(refuse("--db", format!("this command runs on the embedded store only; on PostgreSQL: {SUPPORTED}"))),
+        Command::Demo { subjects, seed, until, years, json, serve, addr } => {
+            if cli.on.is_some() {
+                return Err(refuse("--on", "the demo dates its history itself; use --until"));
+            }
+            let (until, fixed_day) = crate::demo::until(until.as_deref())?;
+            let demo = crate::demo::Demo { subjects: *subjects, seed: *seed, until, years: *years };
+            crate::demo::run_on_postgres(cli, url, &demo, *json, serve.then_some((*addr, fixed_day)))
+        }
     }
 }

@@ -51,3 +51,27 @@ fn demo_refuses_to_replace_a_real_store_and_garbage_arguments() {
     junk.refused(&["demo", "--subjects", "10"], &["not a socred store", "refusing to replace"]);
     assert_eq!(std::fs::read_to_string(&junk.db).unwrap(), "not a store, just some text that fills up the first bytes of a file");
 }
+
+/// On PostgreSQL the demo is the embedded one moved by export and
+/// import-store: the same population, a log that verifies, and a second demo
+/// replacing the first.
+#[test]
+fn a_demo_on_postgres_is_the_same_population_and_its_log_verifies() {
+    let args = ["demo", "--subjects", "400", "--seed", "7", "--until", "2026-06-30"];
+    let embedded = without_timing(Env::empty().json(&args));
+    let env = Env::postgres_empty();
+    let moved = without_timing(env.json(&args));
+    assert_eq!(moved, embedded);
+    let verified = env.ok(&["audit", "verify"]);
+    assert!(verified.contains("audit log intact"), "{verified}");
+    // Read back from the database, not from the scratch store it was made in.
+    for example in moved["examples"].as_array().unwrap() {
+        let shown = env.json(&["show", example["id"].as_str().unwrap(), "--as-of", "2026-06-30"]);
+        assert_eq!((&shown["tier"], &shown["score"]), (&example["tier"], &example["score"]), "{example}");
+    }
+    let before = env.ok(&["audit", "head"]);
+    let again = env.ok(&["demo", "--subjects", "50", "--until", "2026-06-30"]);
+    assert!(again.contains("socred --db postgres://"), "the commands to try name the database: {again}");
+    assert_ne!(env.ok(&["audit", "head"]), before, "the second demo replaced the first");
+    assert!(env.ok(&["audit", "verify"]).contains("audit log intact"));
+}

@@ -1,6 +1,6 @@
 //! `--db postgres://…` through the real binary: a store moved from SQLite by
 //! `export` and `import-store` signs the same heads and goes on; checkpoints
-//! verify across the move; commands that run on the embedded store only say so.
+//! verify across the move; refusals name their field.
 
 mod common;
 
@@ -106,10 +106,12 @@ fn init_makes_a_key_named_after_the_database_and_refuses_a_second_init() {
 }
 
 #[test]
-fn commands_of_the_embedded_store_only_are_refused_by_name() {
+fn refusals_on_postgres_name_their_field_and_change_nothing() {
     let env = Env::postgres();
     assert!(env.ok(&["rulebook", "show"]).contains("default"));
-    env.refused(&["demo"], &["--db:", "runs on the embedded store only"]);
+    let fingerprint = env.fingerprint();
+    env.refused(&["demo", "--subjects", "10"], &["--db:", "a demo did not make", "refusing to replace"]);
+    assert_eq!(env.fingerprint(), fingerprint, "a demo does not replace a store it did not make");
     env.refused(&["account", "remove-second-factor", "--username", "nobody-here"], &["--username", "nobody-here"]);
     env.add_people();
     let fingerprint = env.fingerprint();

@@ -52,13 +52,19 @@ const TABLES: [&str; 27] = [
     "accounts",
 ];
 
-fn remove_schema(connection: &mut Connection) {
+/// Drops every object a store's migrations made.
+fn drop_schema() -> String {
     let mut statement = String::new();
     for table in TABLES.iter().chain(["refinery_schema_history"].iter()) {
         statement.push_str(&format!("DROP TABLE IF EXISTS {table} CASCADE;"));
     }
     statement.push_str("DROP FUNCTION IF EXISTS socred_json(text);");
-    let _ = connection.batch_execute(&statement);
+    statement
+}
+
+/// Best effort: the caller reports the error that led here.
+fn remove_schema(connection: &mut Connection) {
+    let _ = connection.batch_execute(&drop_schema());
 }
 
 struct Restore {
@@ -145,6 +151,30 @@ impl PgStore {
             remove_schema(&mut connection);
         }
         rebuilt
+    }
+}
+
+impl PgStore {
+    /// Readies the database at `url` for a new demo: a store a demo made
+    /// (origin `demo`) is removed whole, in one transaction; an empty
+    /// database is left as it is; any other store is refused.
+    pub fn remove_demo(url: &str) -> Result<()> {
+        let (pool, _) = connect(url)?;
+        let mut connection = pool.get()?;
+        let store: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
+        if !store {
+            return Ok(());
+        }
+        let origin: Option<String> = connection.query_opt("SELECT value FROM meta WHERE key = 'origin'", &[])?.map(|row| row.get(0));
+        if origin.as_deref() != Some("demo") {
+            return Err(StoreError::invalid(
+                "db",
+                format!("{} holds a store that a demo did not make; refusing to replace it (choose another --db)", super::display_url(url)),
+            ));
+        }
+        // A server still on the old demo holds its tables a moment at most; one that holds them longer fails this, not hangs it.
+        connection.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = '10s'; {} COMMIT;", drop_schema()))?;
+        Ok(())
     }
 }
 
