@@ -60,7 +60,7 @@ const DEMO_AUTHORITY: &str = "Municipal Public Security Bureau, Traffic Police D
 
 /// Adds the demo accounts (the citizen is the demo's judgment defaulter) and
 /// serves, with the clock stopped on `fixed_day` when the demo ends before today.
-pub fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> Result<()> {
+fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> Result<()> {
     let mut store = Store::open(&cli.db)?;
     anyhow::ensure!(store.origin()? == "demo", "--serve adds demo accounts, so it runs on demo stores only");
     if let Some(day) = fixed_day {
@@ -118,9 +118,29 @@ struct Example {
     name: String,
 }
 
+/// `socred demo [--serve]` on either backend.
+pub fn command(cli: &Cli) -> Result<()> {
+    let crate::cli::Command::Demo { subjects, seed, until: given, years, json, serve: then_serve, addr } = &cli.command else {
+        unreachable!("called for the demo command only")
+    };
+    if cli.on.is_some() {
+        return Err(refuse("--on", "the demo dates its history itself; use --until"));
+    }
+    let (until, fixed_day) = until(given.as_deref())?;
+    let demo = Demo { subjects: *subjects, seed: *seed, until, years: *years };
+    if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        return run_on_postgres(cli, url, &demo, *json, then_serve.then_some((*addr, fixed_day)));
+    }
+    run(cli, &demo, *json)?;
+    if *then_serve {
+        serve(cli, *addr, fixed_day)?;
+    }
+    Ok(())
+}
+
 /// The demo's last day (`--until`, today by default, never later) and the
 /// day its server's clock stops on when that is before today.
-pub fn until(given: Option<&str>) -> Result<(Date, Option<Date>)> {
+fn until(given: Option<&str>) -> Result<(Date, Option<Date>)> {
     let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).expect("in the calendar").day;
     let until = given.map(|d| crate::parse_date("--until", d)).transpose()?.unwrap_or(system_today);
     if until > system_today {
@@ -140,15 +160,15 @@ struct Generated {
 }
 
 /// The demo's population and history.
-pub struct Demo {
-    pub subjects: u64,
-    pub seed: u64,
-    pub until: Date,
-    pub years: u32,
+struct Demo {
+    subjects: u64,
+    seed: u64,
+    until: Date,
+    years: u32,
 }
 
 /// `socred demo` on the embedded store: replaces an earlier demo at `--db`.
-pub fn run(cli: &Cli, demo: &Demo, json: bool) -> Result<()> {
+fn run(cli: &Cli, demo: &Demo, json: bool) -> Result<()> {
     let started = std::time::Instant::now();
     clear_previous(&cli.db)?;
     let (_, generated) = generate(cli, &cli.db, demo)?;
@@ -161,7 +181,7 @@ pub fn run(cli: &Cli, demo: &Demo, json: bool) -> Result<()> {
 /// database at `url` by export and import-store, which recompute every hash:
 /// the database then holds the same log as an embedded demo of the same
 /// seed. An earlier demo there is replaced; any other store is refused.
-pub fn run_on_postgres(cli: &Cli, url: &str, demo: &Demo, json: bool, serve: Option<(std::net::SocketAddr, Option<Date>)>) -> Result<()> {
+fn run_on_postgres(cli: &Cli, url: &str, demo: &Demo, json: bool, serve: Option<(std::net::SocketAddr, Option<Date>)>) -> Result<()> {
     let started = std::time::Instant::now();
     socred_store::PgStore::remove_demo(url).map_err(|error| match error {
         StoreError::Invalid { reason, .. } => refuse("--db", reason),

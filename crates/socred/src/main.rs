@@ -344,17 +344,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { addr, readers, insecure_cookies, log_json, trusted_proxies } => {
             serve(&cli, *addr, *readers, *insecure_cookies, *log_json, trusted_proxies)
         }
-        Command::Demo { subjects, seed, until, years, json, serve: then_serve, addr } => {
-            if cli.on.is_some() {
-                return Err(refuse("--on", "the demo dates its history itself; use --until"));
-            }
-            let (until, fixed_day) = demo::until(until.as_deref())?;
-            demo::run(&cli, &demo::Demo { subjects: *subjects, seed: *seed, until, years: *years }, *json)?;
-            if *then_serve {
-                demo::serve(&cli, *addr, fixed_day)?;
-            }
-            Ok(())
-        }
+        Command::Demo { .. } => demo::command(&cli),
         Command::Audit { command } => log::audit(&cli, command),
         Command::Export { dir } => log::export(&cli, dir),
         Command::ImportStore { dir, verifier_key } => log::import_store(&cli, dir, verifier_key.as_deref()),

@@ -133,13 +133,6 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             drop(store);
             crate::serve_with(cli, *addr, *readers, *insecure_cookies, fixed_day, trusted_proxies, &origin)
         }
-        Command::Demo { subjects, seed, until, years, json, serve, addr } => {
-            if cli.on.is_some() {
-                return Err(refuse("--on", "the demo dates its history itself; use --until"));
-            }
-            let (until, fixed_day) = crate::demo::until(until.as_deref())?;
-            let demo = crate::demo::Demo { subjects: *subjects, seed: *seed, until, years: *years };
-            crate::demo::run_on_postgres(cli, url, &demo, *json, serve.then_some((*addr, fixed_day)))
-        }
+        Command::Demo { .. } => crate::demo::command(cli),
     }
 }

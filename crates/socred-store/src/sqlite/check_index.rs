@@ -173,9 +173,7 @@ impl Store {
                 return Err(broken(format!("the check index's run {run} covers checks the log does not hold")));
             }
             expected.sort_unstable();
-            let kept = expected
-                .chunk_by(|a, b| a.subject == b.subject)
-                .flat_map(|same_subject| &same_subject[same_subject.len().saturating_sub(KEEP_PER_SUBJECT)..]);
+            let kept = kept_of(&expected);
             let mut stored: Vec<Located> = Vec::new();
             let mut rows = chunks.query([run])?;
             while let Some(row) = rows.next()? {
@@ -249,6 +247,14 @@ pub(crate) fn push_chunk_entries(data: &[u8], out: &mut Vec<Located>) -> Result<
 /// SQLite page (4 KiB) and a lookup reads one page, not a chain of overflow pages.
 const CHUNK_BYTES: usize = 3_500;
 
+/// What a run keeps of entries sorted by (subject, seq): the newest
+/// KEEP_PER_SUBJECT of each subject, in order.
+fn kept_of(entries: &[Located]) -> impl Iterator<Item = &Located> {
+    entries
+        .chunk_by(|a, b| a.subject == b.subject)
+        .flat_map(|same_subject| &same_subject[same_subject.len().saturating_sub(KEEP_PER_SUBJECT)..])
+}
+
 /// Writes one run: entries sorted by (subject, seq) become chunks of at most
 /// CHUNK_BYTES, each keyed by the last subject it holds. Only the newest
 /// KEEP_PER_SUBJECT entries of a subject are written.
@@ -257,16 +263,14 @@ pub(crate) fn write_run(store: &Store, run: i64, entries: &[Located]) -> Result<
     let mut insert = store.connection.prepare_cached("INSERT INTO check_index (run, last_subject, data) VALUES (?1, ?2, ?3)")?;
     let (mut chunk, mut chunks) = (Vec::with_capacity(CHUNK_BYTES), 0u64);
     let mut last_subject = 0i64;
-    for same_subject in entries.chunk_by(|a, b| a.subject == b.subject) {
-        for entry in &same_subject[same_subject.len().saturating_sub(KEEP_PER_SUBJECT)..] {
-            if chunk.len() + LOCATED_BYTES > CHUNK_BYTES {
-                insert.execute(params![run, last_subject, chunk])?;
-                chunk.clear();
-                chunks += 1;
-            }
-            entry.put(&mut chunk);
-            last_subject = entry.subject;
+    for entry in kept_of(entries) {
+        if chunk.len() + LOCATED_BYTES > CHUNK_BYTES {
+            insert.execute(params![run, last_subject, chunk])?;
+            chunk.clear();
+            chunks += 1;
         }
+        entry.put(&mut chunk);
+        last_subject = entry.subject;
     }
     if !chunk.is_empty() {
         insert.execute(params![run, last_subject, chunk])?;
