@@ -428,6 +428,23 @@ fn an_export_rebuilds_the_same_heads_accounts_and_tokens_and_an_altered_one_is_r
         other => panic!("a cut export was imported: {:?}", other.map(|_| ())),
     }
     assert!(!target.exists());
+
+    // A header's row count that lies, either way, is refused: never trusted with an allocation.
+    let header = lines[cut];
+    let count = rows_of(header).unwrap();
+    // Too many: the next entry's line is read as a row and refused; too few: the rows do not make the digest.
+    for (lie, expected) in [(u64::MAX, "entries.ndjson line"), (count - 1, "do not make its digest")] {
+        let lied = header.replacen(&format!("\"rows\":{count}"), &format!("\"rows\":{lie}"), 1);
+        assert_ne!(lied, header);
+        let mut altered: Vec<&str> = lines.clone();
+        altered[cut] = &lied;
+        std::fs::write(exported.join("entries.ndjson"), altered.join("\n") + "\n").unwrap();
+        match Store::import_export(&target, &exported, None) {
+            Err(StoreError::Invalid { reason, .. }) => assert!(reason.contains(expected), "{lie}: {reason}"),
+            other => panic!("an export whose entry claims {lie} rows was imported: {:?}", other.map(|_| ())),
+        }
+        assert!(!target.exists());
+    }
 }
 
 #[test]
