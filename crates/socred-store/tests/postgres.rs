@@ -689,3 +689,48 @@ fn a_store_with_two_rulebook_versions_moves_from_postgres_to_sqlite() {
     assert_eq!(moved.log_heads().unwrap(), store.log_heads().unwrap());
     moved.audit_verify().unwrap();
 }
+
+#[test]
+fn a_large_import_reads_the_population_once_and_still_refuses_the_unregistered() {
+    use socred_store::RowOutcome;
+    let database = FreshDatabase::create("large_import");
+    let store = PgStore::create(
+        &database.url,
+        DEFAULT_RULEBOOK,
+        "default.toml",
+        &actor(),
+        "test.example/log",
+        socred_store::TimeSettings::replay(),
+    )
+    .unwrap();
+    let person = |index: u16| {
+        socred_core::id::synthetic_person(310101, day("1980-01-01") + time::Duration::days(i64::from(index / 1_000)), index % 1_000)
+            .to_string()
+    };
+    let registered: Vec<NewSubject> = (0..1_200).map(|index| subject(&person(index), "Registered")).collect();
+    let mut session = store.begin_import(&actor(), "records.import").unwrap();
+    assert_eq!(session.push_subjects(&registered).unwrap(), 1_200);
+    // Enough subjects in one batch that the session reads every registered
+    // subject at once; 300 of them are not registered.
+    let crime =
+        |index: u16| Record { behaviour: "intentional-crime".into(), ..record(&format!("crime-{index}"), &person(index), "2025-12-01") };
+    let batch: Vec<Record> = (0..1_500).map(crime).collect();
+    let outcomes = session.push(&batch).unwrap();
+    assert!(outcomes[..1_200].iter().all(|outcome| *outcome == RowOutcome::Inserted));
+    assert!(
+        outcomes[1_200..].iter().all(
+            |outcome| matches!(outcome, RowOutcome::Rejected { field: "subject", reason, .. } if reason.ends_with("is not registered"))
+        ),
+        "{:?}",
+        &outcomes[1_200..1_203]
+    );
+    // Registered later in the same session: known from then on.
+    let late: Vec<NewSubject> = (1_200..1_500).map(|index| subject(&person(index), "Late")).collect();
+    assert_eq!(session.push_subjects(&late).unwrap(), 300);
+    assert!(session.push(&batch[1_200..]).unwrap().iter().all(|outcome| *outcome == RowOutcome::Inserted));
+    session.commit(serde_json::json!({})).unwrap();
+    // Every subject changed: the commit rewrote the entries partition by partition.
+    let listed = store.published(day("2027-01-01"), None, None, 2_000, 0).unwrap();
+    assert_eq!(listed.len(), 1_500);
+    store.audit_verify().unwrap();
+}

@@ -186,18 +186,25 @@ pub(crate) fn finish_import(store: &PgStore, client: &mut impl GenericClient, mu
 /// Every subject's entries again, partition by partition; a subject whose
 /// file does not read keeps its entries, as in [`refresh_subjects`].
 pub(crate) fn rebuild_in(store: &PgStore, client: &mut impl GenericClient) -> Result<u64> {
+    let rulebook = store.rulebook();
     let mut written = 0;
-    for partition in 0..PARTITIONS {
-        let (files, unreadable) = store.partition_files(client, partition)?;
-        let kept: Vec<&str> = unreadable.iter().map(|(subject, _)| subject.as_str()).collect();
-        client.execute(&format!("DELETE FROM entries_p{partition} WHERE NOT (subject = ANY($1))"), &[&kept])?;
-        let mut rows = Vec::new();
-        for (id, file) in &files {
-            rows_of(store.rulebook(), id, file, &mut rows);
-        }
-        insert(client, &rows)?;
-        written += rows.len() as u64;
-    }
+    store.each_partition(
+        client,
+        |(files, unreadable)| {
+            let mut rows = Vec::new();
+            for (id, file) in &files {
+                rows_of(rulebook, id, file, &mut rows);
+            }
+            let kept: Vec<String> = unreadable.into_iter().map(|(subject, _)| subject).collect();
+            (kept, rows)
+        },
+        |client, partition, (kept, rows)| {
+            client.execute(&format!("DELETE FROM entries_p{partition} WHERE NOT (subject = ANY($1))"), &[&kept])?;
+            insert(client, &rows)?;
+            written += rows.len() as u64;
+            Ok(())
+        },
+    )?;
     Ok(written)
 }
 

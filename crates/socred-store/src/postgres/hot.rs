@@ -7,10 +7,7 @@
 use socred_core::decide::{self, Decision, Standing};
 use socred_core::{Date, SubjectId, assess, lists};
 
-use std::collections::HashMap;
-
 use super::PgStore;
-use super::ledger::{Loaded, StoredRecord, add_record, empty_file};
 use crate::HotData;
 use crate::error::{Result, StoreError};
 
@@ -58,25 +55,30 @@ impl PgStore {
         let mut bad = Vec::new();
         let mut summaries = Vec::new();
         let mut listings = Vec::new();
-        let mut add = |id: SubjectId, file: &socred_core::SubjectFile| {
-            let Some(&number) = number_of.get(&id) else { return };
-            let summary = assess::summarise(&rulebook, file, today);
-            summaries.push((number, summary.tier.0, summary.valid_from, summary.valid_until));
-            // Evaluated at the end of time: every interval as far as the ledger knows it.
-            for entry in lists::evaluate(&rulebook, id, file, Date::MAX).entries {
-                if let (Some(since), Some(until)) = (entry.listed_since, entry.listed_until) {
-                    listings.push((number, entry.list, entry.id.as_str().to_string(), since, until));
+        let hot_of = |files: Vec<(SubjectId, socred_core::SubjectFile)>| {
+            let mut summaries = Vec::new();
+            let mut listings = Vec::new();
+            for (id, file) in files {
+                let Some(&number) = number_of.get(&id) else { continue };
+                let summary = assess::summarise(&rulebook, &file, today);
+                summaries.push((number, summary.tier.0, summary.valid_from, summary.valid_until));
+                // Evaluated at the end of time: every interval as far as the ledger knows it.
+                for entry in lists::evaluate(&rulebook, id, &file, Date::MAX).entries {
+                    if let (Some(since), Some(until)) = (entry.listed_since, entry.listed_until) {
+                        listings.push((number, entry.list, entry.id.as_str().to_string(), since, until));
+                    }
                 }
             }
+            (summaries, listings)
         };
         match &wanted {
             Some(wanted) => {
                 connection.commit()?;
                 for chunk in wanted.chunks(FILES_AT_ONCE) {
                     let (files, unreadable) = self.readable_files(chunk)?;
-                    for (id, file) in files {
-                        add(id, &file);
-                    }
+                    let (some_summaries, some_listings) = hot_of(files);
+                    summaries.extend(some_summaries);
+                    listings.extend(some_listings);
                     bad.extend(unreadable);
                 }
             }
@@ -84,90 +86,21 @@ impl PgStore {
             // events in one scan each (a partition holds whole files), so a
             // server's start costs a few sequential reads, not a query a file.
             None => {
-                for partition in 0..PARTITIONS {
-                    let (files, unreadable) = self.partition_files(&mut connection, partition)?;
-                    for (id, file) in files {
-                        add(id, &file);
-                    }
-                    bad.extend(unreadable);
-                }
+                self.each_partition(
+                    &mut connection,
+                    |(files, unreadable)| (hot_of(files), unreadable),
+                    |_, _, ((some_summaries, some_listings), unreadable)| {
+                        summaries.extend(some_summaries);
+                        listings.extend(some_listings);
+                        bad.extend(unreadable);
+                        Ok(())
+                    },
+                )?;
                 connection.commit()?;
             }
         }
         (data.summaries, data.listings, data.unreadable) = (summaries, listings, bad);
         Ok(data)
-    }
-
-    /// Every file in one hash partition of the subject-owned tables; a
-    /// subject whose rows do not read is set apart with the reason.
-    pub(super) fn partition_files(&self, connection: &mut impl postgres::GenericClient, partition: usize) -> Result<Loaded> {
-        let mut files: HashMap<String, (SubjectId, socred_core::SubjectFile)> = HashMap::new();
-        let mut bad: HashMap<String, String> = HashMap::new();
-        for row in connection.query(&format!("SELECT subject, reference FROM subjects_p{partition}"), &[])? {
-            let subject: String = row.get(0);
-            let read = SubjectId::parse(&subject)
-                .map_err(|e| StoreError::Corrupt(format!("stored subject {subject:?}: {e}")))
-                .and_then(|id| Ok((id, empty_file(&id, row.get(1))?)));
-            match read {
-                Ok(file) => {
-                    files.insert(subject, file);
-                }
-                Err(error) => {
-                    bad.insert(subject, error.to_string());
-                }
-            }
-        }
-        let records = format!(
-            "SELECT r.subject, r.record_id, r.behaviour, r.occurred_on, r.source, r.evidence, v.reason, a.actor, r.recorded_on, v.recorded_on
-             FROM records_p{partition} r LEFT JOIN voids_p{partition} v ON v.subject = r.subject AND v.record_id = r.record_id
-             LEFT JOIN audit a ON a.seq = r.audit_seq ORDER BY r.seq"
-        );
-        for row in connection.query(&records, &[])? {
-            let subject: &str = row.get(0);
-            let Some((id, file)) = files.get_mut(subject) else { continue };
-            let added = add_record(
-                file,
-                id,
-                StoredRecord {
-                    record_id: row.get(1),
-                    behaviour: row.get(2),
-                    occurred_on: row.get(3),
-                    source: row.get(4),
-                    evidence: row.get(5),
-                    void_reason: row.get(6),
-                    recorded_by: row.get::<_, Option<String>>(7).unwrap_or_default(),
-                    recorded_on: row.get(8),
-                    void_on: row.get(9),
-                },
-            );
-            if let Err(error) = added {
-                bad.insert(subject.to_string(), error.to_string());
-            }
-        }
-        for row in connection.query(&format!("SELECT subject, seq, on_day, actor, body FROM events_p{partition} ORDER BY seq"), &[])? {
-            let subject: &str = row.get(0);
-            let Some((_, file)) = files.get_mut(subject) else { continue };
-            let seq: i64 = row.get(1);
-            match serde_json::from_str(row.get(4)) {
-                Ok(body) => {
-                    file.events.push(socred_core::process::StoredEvent { seq: seq as u64, on: row.get(2), actor: row.get(3), event: body })
-                }
-                Err(error) => {
-                    bad.insert(subject.to_string(), format!("subject {subject}: event {seq}: {error}"));
-                }
-            }
-        }
-        files.retain(|subject, _| !bad.contains_key(subject));
-        let subjects: Vec<&str> = files.keys().map(String::as_str).collect();
-        let carried = self.carried_over(connection, &subjects)?;
-        let mut out: Vec<(SubjectId, socred_core::SubjectFile)> = files.into_values().collect();
-        if let Some((since, mut carried)) = carried {
-            for (id, file) in &mut out {
-                let entries = carried.remove(id.as_str()).unwrap_or_default();
-                file.carried_over = Some(socred_core::record::CarriedOver { since, entries });
-            }
-        }
-        Ok((out, bad.into_iter().collect()))
     }
 
     /// A subject's score and tier over time (from the standby with `--read-db`).

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use postgres::Transaction;
+use postgres::fallible_iterator::FallibleIterator;
 use socred_core::process::{EntryId, SubjectReference};
 use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, Recording, SubjectFile, Void, check_text};
 use socred_core::{Date, SubjectId, SubjectKind};
@@ -44,10 +45,15 @@ FROM subjects s WHERE s.subject = ANY($1)";
 pub(crate) type Loaded = (Vec<(SubjectId, SubjectFile)>, Vec<(String, String)>);
 
 /// The day a later rulebook was activated, and the entries each subject carried over to it.
-type CarriedOverEntries = (Date, HashMap<String, HashSet<EntryId>>);
+pub(crate) type CarriedOverEntries = (Date, HashMap<String, HashSet<EntryId>>);
 
 /// Subjects a session remembers as registered (it asks again beyond them).
 const MAX_KNOWN_SUBJECTS: usize = 1_000_000;
+
+/// Subjects to look up in one batch beyond which a session reads every
+/// registered subject instead, when there are at most `MAX_KNOWN_SUBJECTS`.
+const PRELOAD_AFTER_SUBJECTS: usize = 1_000;
+
 /// Records or subjects pushed to a session in one call.
 pub const MAX_PUSH_ROWS: usize = 100_000;
 
@@ -236,6 +242,7 @@ impl PgStore {
             pending: 0,
             partner_lines: HashMap::new(),
             registered_subjects: HashSet::new(),
+            preloaded: false,
             changes: super::entries::ImportChanges::new(),
             open: true,
         })
@@ -551,6 +558,8 @@ pub struct PgImport {
     pub(super) partner_lines: HashMap<String, u32>,
     /// Subjects known to be registered (a session only adds subjects).
     registered_subjects: HashSet<String>,
+    /// Whether every registered subject was read at once (a large import does it once).
+    preloaded: bool,
     /// The subjects whose entries the commit rewrites.
     changes: super::entries::ImportChanges,
     open: bool,
@@ -615,13 +624,28 @@ impl PgImport {
         let recorded = self.actor.moment();
         let client = &mut **self.connection;
         // Subjects seen registered earlier in the session are not asked again.
-        let wanted: Vec<&str> = records
+        let mut wanted: Vec<&str> = records
             .iter()
             .map(|r| r.subject.as_str())
             .filter(|id| !self.registered_subjects.contains(*id))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        if wanted.len() >= PRELOAD_AFTER_SUBJECTS && !self.preloaded {
+            // A large import is about much of the population: reading every
+            // subject once (a scan) costs less than looking its subjects up
+            // batch after batch (measured: 0.3 s against 0.8 s for 100,000).
+            self.preloaded = true;
+            let population: i64 = client.query_one("SELECT size FROM log_head WHERE log = 'subjects'", &[])?.get(0);
+            if population <= MAX_KNOWN_SUBJECTS as i64 {
+                self.registered_subjects.clear();
+                let mut rows = client.query_raw("SELECT subject FROM subjects", std::iter::empty::<i32>())?;
+                while let Some(row) = rows.next()? {
+                    self.registered_subjects.insert(row.get(0));
+                }
+                wanted.retain(|id| !self.registered_subjects.contains(*id));
+            }
+        }
         if !wanted.is_empty() {
             if self.registered_subjects.len() > MAX_KNOWN_SUBJECTS {
                 self.registered_subjects.clear();

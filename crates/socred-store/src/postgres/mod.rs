@@ -20,6 +20,7 @@ mod ledger;
 mod log;
 mod proof;
 mod reads;
+mod partitions;
 mod partners;
 mod reports;
 mod restore;
