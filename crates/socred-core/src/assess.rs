@@ -230,6 +230,12 @@ fn effective<'a>(rulebook: &Rulebook, file: &'a SubjectFile) -> Vec<Effective<'a
         .collect()
 }
 
+/// Each record that takes part in an assessment (not void, known to the
+/// rulebook, one per id) with the days it counts on: `[since, until)`.
+pub fn counting<'a>(rulebook: &Rulebook, file: &'a SubjectFile) -> Vec<(&'a Record, Date, Date)> {
+    effective(rulebook, file).into_iter().map(|effective| (effective.record, effective.start, effective.end)).collect()
+}
+
 fn sweep<'a>(rulebook: &Rulebook, file: &'a SubjectFile, as_of: Date) -> Sweep<'a> {
     let tiers = &rulebook.tiers;
     let effective = effective(rulebook, file);

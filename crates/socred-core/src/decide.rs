@@ -1,7 +1,8 @@
 //! Decisions: may this subject use this service, on this date?
 //!
-//! A pure function of the rulebook's measures, the subject's standing (tier
-//! and list entries in force) and the standing of the subjects linked to it
+//! A pure function of the rulebook's measures, the subject's standing (tier,
+//! list entries in force, and records in force of behaviours a measure
+//! names) and the standing of the subjects linked to it
 //! (guardians; represented organisations; legal representatives). A measure
 //! reaches a linked subject only along a link the rulebook names. Deny wins
 //! over allow; no measure means allow.
@@ -11,6 +12,7 @@ use serde::Serialize;
 use crate::date::{Date, serde_date};
 use crate::id::SubjectId;
 use crate::process::EntryId;
+use crate::record::RecordId;
 use crate::rulebook::{Extension, MeasureKind, Rulebook};
 use crate::tier::Tier;
 
@@ -21,12 +23,43 @@ pub struct Listed {
     pub entry: EntryId,
 }
 
+/// A record that counts on the decision date, of a behaviour some measure names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub behaviour: String,
+    pub record: RecordId,
+}
+
 /// Where a subject stands on a date, as far as decisions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
     pub subject: SubjectId,
     pub tier: Tier,
     pub listed: Vec<Listed>,
+    /// Only records of behaviours that trigger a measure.
+    pub records: Vec<Counted>,
+}
+
+/// A record of a behaviour that triggers a measure, and the days it counts
+/// on, `[since, until)`: what a cache keeps to decide without the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordTrigger {
+    pub behaviour: String,
+    pub record: RecordId,
+    pub since: Date,
+    pub until: Date,
+}
+
+/// Every record of `file` that can trigger a measure of `rulebook`, whenever it counts.
+pub fn record_triggers(rulebook: &Rulebook, file: &crate::record::SubjectFile) -> Vec<RecordTrigger> {
+    if !rulebook.measures.iter().any(|measure| !measure.records.is_empty()) {
+        return Vec::new();
+    }
+    crate::assess::counting(rulebook, file)
+        .into_iter()
+        .filter(|(record, _, _)| rulebook.measures.iter().any(|measure| measure.records.contains(&record.behaviour)))
+        .map(|(record, since, until)| RecordTrigger { behaviour: record.behaviour.clone(), record: record.id.clone(), since, until })
+        .collect()
 }
 
 /// The subjects linked to the one a decision is about.
@@ -64,8 +97,18 @@ impl Outcome {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Cause {
-    List { list: String, entry: EntryId },
-    Tier { tier: String },
+    List {
+        list: String,
+        entry: EntryId,
+    },
+    Tier {
+        tier: String,
+    },
+    /// A record of a behaviour the measure names, while it counts.
+    Record {
+        behaviour: String,
+        record: RecordId,
+    },
 }
 
 /// The linked subject a measure came through.
@@ -134,6 +177,9 @@ fn causes(rulebook: &Rulebook, measure: &crate::rulebook::Measure, standing: &St
         .collect();
     if measure.tiers.contains(&standing.tier) {
         out.push(Cause::Tier { tier: rulebook.tiers.name(standing.tier).to_string() });
+    }
+    for counted in standing.records.iter().filter(|counted| measure.records.contains(&counted.behaviour)) {
+        out.push(Cause::Record { behaviour: counted.behaviour.clone(), record: counted.record.clone() });
     }
     out
 }
@@ -229,5 +275,10 @@ pub fn standing(rulebook: &Rulebook, subject: SubjectId, file: &crate::record::S
         subject,
         tier: summary.tier,
         listed: view.entries.into_iter().filter(|e| e.in_force()).map(|e| Listed { list: e.list, entry: e.id }).collect(),
+        records: record_triggers(rulebook, file)
+            .into_iter()
+            .filter(|trigger| trigger.since <= as_of && as_of < trigger.until)
+            .map(|trigger| Counted { behaviour: trigger.behaviour, record: trigger.record })
+            .collect(),
     }
 }

@@ -161,6 +161,7 @@ fn rewards_come_with_their_benefit_and_deny_wins() {
             socred_core::decide::Listed { list: "redlist".into(), entry: EntryId::parse("redlist/x").unwrap() },
             socred_core::decide::Listed { list: "blacklist".into(), entry: EntryId::parse("blacklist/y").unwrap() },
         ],
+        records: vec![],
     };
     let procurement = decide(&rulebook, "public-procurement", day("2025-03-02"), &both, &none).unwrap();
     assert_eq!(procurement.outcome, Outcome::Deny);
@@ -198,4 +199,59 @@ fn a_measure_set_off_twice_is_disclosed_once() {
     let decision = decide(&rulebook, "civil-aviation", day("2025-03-01"), &own, &LinkedStandings::default()).unwrap();
     assert_eq!(decision.reasons.iter().filter(|r| r.measure == "no-flights").count(), 2);
     assert_eq!(decision.disclosed_measures(), vec!["no-flights".to_string()]);
+}
+
+#[test]
+fn evading_military_service_bars_further_education_while_the_record_counts() {
+    let rulebook = rulebook();
+    let none = LinkedStandings::default();
+    let enrolment = |file: &SubjectFile, on: &str| {
+        decide(&rulebook, "further-education-enrolment", day(on), &standing(&rulebook, id(CHILD), file, day(on)), &none).unwrap()
+    };
+    let mut evader = file_with(CHILD, "military-service-evasion", "2024-09-01", "msl-1");
+    // Before the act, and for anyone without such a record: allowed.
+    assert_eq!(enrolment(&evader, "2024-08-31").outcome, Outcome::Allow);
+    assert_eq!(enrolment(&SubjectFile::default(), "2025-06-01").outcome, Outcome::Allow);
+    // While the record counts (five years, the rulebook's deduction period): refused, the record named.
+    let refused = enrolment(&evader, "2024-09-01");
+    assert_eq!(refused.outcome, Outcome::Deny);
+    assert_eq!(refused.reasons.len(), 1);
+    assert_eq!(refused.reasons[0].measure, "no-further-education-for-evaders");
+    assert!(
+        matches!(&refused.reasons[0].cause, Cause::Record { behaviour, record } if behaviour == "military-service-evasion" && record.as_str() == "msl-1")
+    );
+    assert_eq!(enrolment(&evader, "2029-08-31").outcome, Outcome::Deny);
+    // From the day it stops counting: allowed again.
+    assert_eq!(enrolment(&evader, "2029-09-01").outcome, Outcome::Allow);
+    // Other services are not touched by the record itself (the points may still move the tier).
+    assert_eq!(
+        decide(&rulebook, "ordinary-rail", day("2025-01-01"), &standing(&rulebook, id(CHILD), &evader, day("2025-01-01")), &none)
+            .unwrap()
+            .outcome,
+        Outcome::Allow
+    );
+    // A void record (a dispute upheld) triggers nothing.
+    evader.voids.push(socred_core::record::Void {
+        record_id: RecordId::parse("msl-1").unwrap(),
+        reason: "wrong person".into(),
+        recorded_on: day("2025-01-02"),
+    });
+    assert_eq!(enrolment(&evader, "2025-06-01").outcome, Outcome::Allow);
+    // Organisations are not enrolled: the measure applies to persons only.
+    let org = file_with(ORG, "military-service-evasion", "2024-09-01", "msl-2");
+    let decision =
+        decide(&rulebook, "further-education-enrolment", day("2025-01-01"), &standing(&rulebook, id(ORG), &org, day("2025-01-01")), &none)
+            .unwrap();
+    assert_eq!(decision.outcome, Outcome::Allow);
+}
+
+#[test]
+fn a_record_trigger_must_name_a_behaviour_of_the_rulebook() {
+    let text = DEFAULT_RULEBOOK.replace(r#"records = ["military-service-evasion"]"#, r#"records = ["posting-online"]"#);
+    let problems = Rulebook::from_toml(&text, "default.toml").unwrap_err();
+    assert!(problems.to_string().contains("\"posting-online\" is not a [[behaviour]] of this rulebook"), "{problems}");
+    // Without any trigger a measure is refused.
+    let text = DEFAULT_RULEBOOK.replace(r#"records = ["military-service-evasion"]"#, "");
+    let problems = Rulebook::from_toml(&text, "default.toml").unwrap_err();
+    assert!(problems.to_string().contains("a measure needs a trigger"), "{problems}");
 }

@@ -13,8 +13,9 @@ use std::sync::{Arc, OnceLock};
 
 use crossbeam_utils::sync::ShardedLock;
 
-use socred_core::decide::{self, Decision, LinkedStandings, Listed, Outcome, Standing, UnknownService};
+use socred_core::decide::{self, Counted, Decision, LinkedStandings, Listed, Outcome, Standing, UnknownService};
 use socred_core::process::EntryId;
+use socred_core::record::RecordId;
 use socred_core::rulebook::Extension;
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind, Tier};
 use socred_store::{HotData, Store, StoreError};
@@ -62,6 +63,8 @@ impl Verdict {
 struct Extra {
     /// (list index in the rulebook, entry, since, until)
     listings: Vec<(u8, EntryId, i32, i32)>,
+    /// (behaviour, record, counts since, counts until) of records that trigger a measure
+    records: Vec<(String, RecordId, i32, i32)>,
     guardians: Vec<u32>,
     represented: Vec<u32>,
     representatives: Vec<u32>,
@@ -80,7 +83,7 @@ pub struct Hot {
     extra: Option<Box<Extra>>,
 }
 
-/// The verdict for a subject with no listing in force and no link that the
+/// The verdict for a subject with no listing or triggering record in force and no link that the
 /// service's measures extend along depends only on the service, the
 /// subject's kind and its tier: `decide` reads nothing else. Each is computed
 /// once by the core's `decide` and shared. Indexed by service, kind, tier rank.
@@ -135,7 +138,8 @@ impl Verdicts {
         }
         if let Some(extra) = &hot.extra {
             let links = self.links[service][kind_index(kind)];
-            let listed = extra.listings.iter().any(|(_, _, since, until)| *since <= day && day < *until);
+            let listed = extra.listings.iter().any(|(_, _, since, until)| *since <= day && day < *until)
+                || extra.records.iter().any(|(_, _, since, until)| *since <= day && day < *until);
             let linked = (links & LINK_GUARDIANS != 0 && !extra.guardians.is_empty())
                 || (links & LINK_REPRESENTED != 0 && !extra.represented.is_empty())
                 || (links & LINK_REPRESENTATIVES != 0 && !extra.representatives.is_empty());
@@ -262,6 +266,17 @@ impl HotIndex {
                 hot.extra.get_or_insert_with(Default::default).listings.push((*list, entry, since.to_julian_day(), until.to_julian_day()));
             }
         }
+        for (key, behaviour, record, since, until) in data.record_triggers {
+            let Ok(record) = RecordId::parse(&record) else { continue };
+            if let Some(hot) = Self::by_key_mut(inner, key) {
+                hot.extra.get_or_insert_with(Default::default).records.push((
+                    behaviour,
+                    record,
+                    since.to_julian_day(),
+                    until.to_julian_day(),
+                ));
+            }
+        }
         // Links are never removed from the ledger, so re-adding every link that
         // touches a reloaded subject (pushes skip duplicates) rebuilds both ends.
         for (subject, kind, other) in data.links {
@@ -294,19 +309,22 @@ impl HotIndex {
         if !Self::covers(hot, day) {
             return Err(Miss::Stale);
         }
-        let listed = hot
-            .extra
-            .as_ref()
-            .map(|extra| {
-                extra
-                    .listings
-                    .iter()
-                    .filter(|(_, _, since, until)| *since <= day && day < *until)
-                    .map(|(list, entry, _, _)| Listed { list: inner.rulebook.lists[*list as usize].code.clone(), entry: entry.clone() })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Standing { subject: id, tier: Tier(hot.tier), listed })
+        let Some(extra) = hot.extra.as_ref() else {
+            return Ok(Standing { subject: id, tier: Tier(hot.tier), listed: Vec::new(), records: Vec::new() });
+        };
+        let listed = extra
+            .listings
+            .iter()
+            .filter(|(_, _, since, until)| *since <= day && day < *until)
+            .map(|(list, entry, _, _)| Listed { list: inner.rulebook.lists[*list as usize].code.clone(), entry: entry.clone() })
+            .collect();
+        let records = extra
+            .records
+            .iter()
+            .filter(|(_, _, since, until)| *since <= day && day < *until)
+            .map(|(behaviour, record, _, _)| Counted { behaviour: behaviour.clone(), record: record.clone() })
+            .collect();
+        Ok(Standing { subject: id, tier: Tier(hot.tier), listed, records })
     }
 
     fn linked_standing(inner: &Inner, key: u32, day: i32) -> Result<Standing, Miss> {
@@ -354,7 +372,7 @@ impl HotIndex {
         let day = as_of.to_julian_day();
         if let Some(slot) = inner.verdicts.slot(service_index, id.kind(), hot, day) {
             let verdict = slot.get_or_init(|| {
-                let plain = Standing { subject: *id, tier: Tier(hot.tier), listed: Vec::new() };
+                let plain = Standing { subject: *id, tier: Tier(hot.tier), listed: Vec::new(), records: Vec::new() };
                 let decision = decide::decide(&inner.rulebook, service, as_of, &plain, &LinkedStandings::default())
                     .expect("the service was found in this rulebook");
                 Arc::new(Verdict::of(&decision))

@@ -46,6 +46,19 @@ fn every_verdict_from_memory_is_the_stores() {
         };
         session.push(&record).unwrap();
     }
+    // Every eleventh evaded military service: a measure set off by the record itself.
+    let evaded = time::macros::date!(2025 - 01 - 01);
+    for (number, id) in ids.iter().enumerate().filter(|(number, _)| number % 11 == 0) {
+        let record = socred_core::record::Record {
+            id: socred_core::record::RecordId::parse(&format!("hot-evasion-{number}")).unwrap(),
+            subject: *id,
+            behaviour: "military-service-evasion".into(),
+            occurred_on: evaded,
+            source: "Test Military Service Office".into(),
+            evidence: None,
+        };
+        session.push(&record).unwrap();
+    }
     session.commit(serde_json::json!({})).unwrap();
     let today = time::macros::date!(2026 - 07 - 01);
     store.refresh_lists().unwrap();
@@ -56,7 +69,7 @@ fn every_verdict_from_memory_is_the_stores() {
     let services: Vec<String> = store.rulebook().services.iter().map(|s| s.code.clone()).collect();
     let dates: [Date; 4] =
         [today, today + time::Duration::days(30), today + time::Duration::days(400), time::macros::date!(2020 - 01 - 01)];
-    let (mut answered, mut denied, mut stale) = (0usize, 0usize, 0usize);
+    let (mut answered, mut denied, mut stale, mut by_record) = (0usize, 0usize, 0usize, 0usize);
     for id in &ids {
         for service in &services {
             for date in dates {
@@ -67,6 +80,7 @@ fn every_verdict_from_memory_is_the_stores() {
                         assert_eq!(Some(answer.subject_key), hot.key_of(id));
                         answered += 1;
                         denied += usize::from(expected.outcome == socred_core::decide::Outcome::Deny);
+                        by_record += usize::from(expected.reasons.iter().any(|reason| reason == "no-further-education-for-evaders"));
                     }
                     Ok(Err(unknown)) => panic!("{unknown}"),
                     Err(Miss::UnknownSubject) => panic!("{id} is registered"),
@@ -81,6 +95,7 @@ fn every_verdict_from_memory_is_the_stores() {
     assert!(answered * 3 > total, "answered {answered} of {total}");
     assert!(denied > 100, "denied {denied}");
     assert!(stale > 0, "stale {stale}");
+    assert!(by_record > 50, "denied by a record {by_record}");
     // An unknown service and an unknown subject are told apart.
     assert!(matches!(hot.check(&ids[0], "no-such-service", today), Ok(Err(_))));
     let unknown: SubjectId = "11010519491231002X".parse().unwrap();

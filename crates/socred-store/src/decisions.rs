@@ -60,6 +60,9 @@ pub struct HotData {
     pub summaries: Vec<(i64, u8, Date, Option<Date>)>,
     /// (key, list, entry id, listed since, listed until) of entries that are or will be listed.
     pub listings: Vec<(i64, String, String, Date, Date)>,
+    /// (key, behaviour, record id, counts since, counts until) of the records
+    /// of behaviours that trigger a measure (`decide::record_triggers`).
+    pub record_triggers: Vec<(i64, String, String, Date, Date)>,
     /// (subject key, kind, other key)
     pub links: Vec<(i64, String, i64)>,
     /// Subjects whose stored rows do not read (id, reason): they have no tier

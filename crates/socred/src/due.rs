@@ -454,6 +454,7 @@ pub fn render_decisions(decisions: &[socred_core::decide::Decision]) -> String {
             let cause = match &reason.cause {
                 socred_core::decide::Cause::List { list, entry } => format!("{list} entry {entry}"),
                 socred_core::decide::Cause::Tier { tier } => format!("tier {tier}"),
+                socred_core::decide::Cause::Record { behaviour, record } => format!("{behaviour} record {record}"),
             };
             let via = reason.via.as_ref().map(|v| format!(", through their {} {}", v.link.source_role(), v.subject)).unwrap_or_default();
             let _ = writeln!(out, "      {}: {} because of {cause}{via}; {}", reason.measure, reason.title, reason.legal_basis);

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{ListSpec, Problems, is_code, is_text};
+use super::{Behaviour, ListSpec, Problems, is_code, is_text};
 use crate::id::SubjectKind;
 use crate::tier::{Tier, TierTable};
 
@@ -75,6 +75,11 @@ pub struct Measure {
     pub lists: Vec<String>,
     /// Being in any of these tiers triggers it.
     pub tiers: Vec<Tier>,
+    /// A record of any of these behaviours that counts on the day triggers
+    /// it: the consequence a law attaches to one kind of act (evading
+    /// military service bars further education), for as long as the record
+    /// counts towards the score.
+    pub records: Vec<String>,
     /// Whether it applies to the triggering subject itself (not only through links).
     pub direct: bool,
     /// Links along which it also applies; explicit, never implicit.
@@ -105,6 +110,8 @@ pub(super) struct RawMeasure {
     lists: Vec<String>,
     #[serde(default)]
     tiers: Vec<String>,
+    #[serde(default)]
+    records: Vec<String>,
     #[serde(default = "yes")]
     direct: bool,
     #[serde(default)]
@@ -146,6 +153,7 @@ pub(super) fn validate_measures(
     raw: Vec<Spanned<RawMeasure>>,
     services: &[Service],
     lists: &[ListSpec],
+    behaviours: &[Behaviour],
     tiers: Option<&TierTable>,
     problems: &mut Problems<'_>,
 ) -> Vec<Measure> {
@@ -201,8 +209,20 @@ pub(super) fn validate_measures(
                 None => {}
             }
         }
-        if measure.lists.is_empty() && measure.tiers.is_empty() {
-            problems.add(&span, key("lists"), "a measure needs a trigger: lists, tiers or both");
+        let mut records = Vec::new();
+        for code in &measure.records {
+            // Behaviours are refused on forbidden grounds where they are declared,
+            // so a record trigger can only name an act the rulebook may record.
+            if !behaviours.iter().any(|behaviour| &behaviour.code == code) {
+                problems.add(&span, key("records"), format!("{code:?} is not a [[behaviour]] of this rulebook"));
+            } else if records.contains(code) {
+                problems.add(&span, key("records"), format!("{code:?} is listed twice"));
+            } else {
+                records.push(code.clone());
+            }
+        }
+        if measure.lists.is_empty() && measure.tiers.is_empty() && measure.records.is_empty() {
+            problems.add(&span, key("lists"), "a measure needs a trigger: lists, tiers, records or several");
         }
         let mut extends_to = Vec::new();
         for name in &measure.extends_to {
@@ -243,6 +263,7 @@ pub(super) fn validate_measures(
             applies_to,
             lists: measure.lists,
             tiers: measure_tiers,
+            records,
             direct: measure.direct,
             extends_to,
             legal_basis: measure.legal_basis,

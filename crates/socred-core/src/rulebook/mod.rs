@@ -543,7 +543,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
 
     let lists = lists::validate_lists(raw.list, &behaviours, tiers.as_ref(), problems);
     let services = measures::validate_services(raw.service, problems);
-    let measures = measures::validate_measures(raw.measure, &services, &lists, tiers.as_ref(), problems);
+    let measures = measures::validate_measures(raw.measure, &services, &lists, &behaviours, tiers.as_ref(), problems);
     let due_process = lists::validate_due_process(raw.due_process, problems);
     let reporting = reporting::validate_reporting(raw.reporting, &behaviours, problems);
     let limits = limits::validate_limits(raw.limits, problems);

@@ -86,6 +86,9 @@ pub fn decisions_table(decisions: &[Decision]) -> String {
                 let cause = match &reason.cause {
                     Cause::List { list, entry } => format!("listed on the {} (<code>{}</code>)", esc(list), esc(entry.as_str())),
                     Cause::Tier { tier } => format!("tier {}", esc(tier)),
+                    Cause::Record { behaviour, record } => {
+                        format!("a record of {} (<code>{}</code>)", esc(behaviour), esc(record.as_str()))
+                    }
                 };
                 let via = reason
                     .via

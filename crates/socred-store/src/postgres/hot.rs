@@ -55,9 +55,11 @@ impl PgStore {
         let mut bad = Vec::new();
         let mut summaries = Vec::new();
         let mut listings = Vec::new();
+        let mut triggers = Vec::new();
         let hot_of = |files: Vec<(SubjectId, socred_core::SubjectFile)>| {
             let mut summaries = Vec::new();
             let mut listings = Vec::new();
+            let mut triggers = Vec::new();
             for (id, file) in files {
                 let Some(&number) = number_of.get(&id) else { continue };
                 let summary = assess::summarise(&rulebook, &file, today);
@@ -68,17 +70,21 @@ impl PgStore {
                         listings.push((number, entry.list, entry.id.as_str().to_string(), since, until));
                     }
                 }
+                for trigger in decide::record_triggers(&rulebook, &file) {
+                    triggers.push((number, trigger.behaviour, trigger.record.as_str().to_string(), trigger.since, trigger.until));
+                }
             }
-            (summaries, listings)
+            (summaries, listings, triggers)
         };
         match &wanted {
             Some(wanted) => {
                 connection.commit()?;
                 for chunk in wanted.chunks(FILES_AT_ONCE) {
                     let (files, unreadable) = self.readable_files(chunk)?;
-                    let (some_summaries, some_listings) = hot_of(files);
+                    let (some_summaries, some_listings, some_triggers) = hot_of(files);
                     summaries.extend(some_summaries);
                     listings.extend(some_listings);
+                    triggers.extend(some_triggers);
                     bad.extend(unreadable);
                 }
             }
@@ -89,9 +95,10 @@ impl PgStore {
                 self.each_partition(
                     &mut connection,
                     |(files, unreadable)| (hot_of(files), unreadable),
-                    |_, _, ((some_summaries, some_listings), unreadable)| {
+                    |_, _, ((some_summaries, some_listings, some_triggers), unreadable)| {
                         summaries.extend(some_summaries);
                         listings.extend(some_listings);
+                        triggers.extend(some_triggers);
                         bad.extend(unreadable);
                         Ok(())
                     },
@@ -99,7 +106,7 @@ impl PgStore {
                 connection.commit()?;
             }
         }
-        (data.summaries, data.listings, data.unreadable) = (summaries, listings, bad);
+        (data.summaries, data.listings, data.record_triggers, data.unreadable) = (summaries, listings, triggers, bad);
         Ok(data)
     }
 

@@ -141,6 +141,27 @@ impl Store {
         while let Some(row) = rows.next()? {
             data.listings.push((row.get(0)?, row.get(1)?, row.get(2)?, from_julian(row.get(3)?)?, from_julian(row.get(4)?)?));
         }
+        // Records that trigger a measure: few subjects have any, so their files are read whole
+        // and the core says when each record counts.
+        let triggering: Vec<String> = self.rulebook.measures.iter().flat_map(|measure| measure.records.iter().cloned()).collect();
+        if !triggering.is_empty() {
+            let placeholders = triggering.iter().map(|_| "?").collect::<Vec<_>>().join(",");
+            let mut statement = self.connection.prepare(&format!(
+                "SELECT DISTINCT r.subject, s.id FROM records r JOIN subjects s ON s.key = r.subject WHERE r.behaviour IN ({placeholders}){}",
+                filter("r.subject")
+            ))?;
+            let subjects: Vec<(i64, String)> = statement
+                .query_map(rusqlite::params_from_iter(triggering.iter()), |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (key, id) in subjects {
+                let Ok(subject) = SubjectId::parse(&id) else { continue };
+                // A file that does not read has no tier window either: its checks go to the store.
+                let Ok(file) = crate::load_file(&self.connection, key, subject) else { continue };
+                for trigger in socred_core::decide::record_triggers(&self.rulebook, &file) {
+                    data.record_triggers.push((key, trigger.behaviour, trigger.record.as_str().to_string(), trigger.since, trigger.until));
+                }
+            }
+        }
         // Links in both directions of the subjects asked for.
         let link_filter = match keys {
             None => String::new(),
