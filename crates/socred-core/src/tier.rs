@@ -23,6 +23,7 @@ pub struct TierSpec {
     /// Entering this tier fixes the subject in it for this long; 0 means no lock.
     pub lock_years: u32,
     pub description: String,
+    pub description_zh: String,
 }
 
 /// Tiers ordered by rank (index 0 = worst).

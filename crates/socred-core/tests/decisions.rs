@@ -147,9 +147,13 @@ fn rewards_come_with_their_benefit_and_deny_wins() {
     let aaa = standing(&rulebook, id(CHILD), &file, day("2025-03-02"));
     let none = LinkedStandings::default();
     let rental = decide(&rulebook, "rental-deposit", day("2025-03-02"), &aaa, &none).unwrap();
-    assert_eq!((rental.outcome, rental.benefits.clone()), (Outcome::AllowWithBenefit, vec!["deposit-free".to_string()]));
     assert_eq!(
-        decide(&rulebook, "civil-aviation", day("2025-03-02"), &aaa, &none).unwrap().outcome,
+        (rental.outcome, rental.benefits.clone()),
+        (Outcome::AllowWithBenefit, vec!["deposit-free".to_string(), "rental-discount".to_string()]),
+        "two rewards on one service: each benefit once, in the catalogue's order"
+    );
+    assert_eq!(
+        decide(&rulebook, "ordinary-rail", day("2025-03-02"), &aaa, &none).unwrap().outcome,
         Outcome::Allow,
         "no measure means allow"
     );

@@ -40,7 +40,11 @@ impl Limits {
             return Err(if self.check_window_days == 0 {
                 format!("decisions are given for today ({}) only", crate::date::format_date(today))
             } else {
-                format!("decisions are given for at most {} days either side of today ({})", self.check_window_days, crate::date::format_date(today))
+                format!(
+                    "decisions are given for at most {} days either side of today ({})",
+                    self.check_window_days,
+                    crate::date::format_date(today)
+                )
             });
         }
         Ok(day)

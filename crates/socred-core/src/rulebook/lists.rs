@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Behaviour, Problems, is_code, is_text};
+use super::{Behaviour, Problems, check_chinese, is_code, is_text};
 use crate::id::SubjectKind;
 use crate::tier::{Tier, TierTable};
 
@@ -44,11 +44,14 @@ pub enum Trigger {
 pub struct ListSpec {
     pub code: String,
     pub title: String,
+    pub title_zh: String,
     pub kind: ListKind,
     pub applies_to: Vec<SubjectKind>,
     pub legal_basis: String,
+    pub legal_basis_zh: String,
     /// What being listed means, in words, for the written notice.
     pub consequences: String,
+    pub consequences_zh: String,
     /// Days after the notice is served during which the subject may appeal.
     /// Listing starts the day after; with 0 days, on the day of the notice.
     pub appeal_days: u32,
@@ -88,10 +91,16 @@ pub(super) struct RawDueProcess {
 pub(super) struct RawList {
     code: String,
     title: String,
+    #[serde(default)]
+    title_zh: String,
     kind: String,
     applies_to: Vec<String>,
     legal_basis: String,
+    #[serde(default)]
+    legal_basis_zh: String,
     consequences: String,
+    #[serde(default)]
+    consequences_zh: String,
     appeal_days: i64,
     #[serde(default)]
     second_instance: bool,
@@ -192,6 +201,9 @@ pub(super) fn validate_lists(
         if !is_text(&list.consequences, 2000) {
             problems.add(&span, key("consequences"), "is required: 1-2000 characters saying what being listed means");
         }
+        check_chinese(problems, &span, key("title"), &list.title, &list.title_zh, 200);
+        check_chinese(problems, &span, key("legal_basis"), &list.legal_basis, &list.legal_basis_zh, 500);
+        check_chinese(problems, &span, key("consequences"), &list.consequences, &list.consequences_zh, 2000);
         if !(0..=MAX_APPEAL_DAYS).contains(&list.appeal_days) {
             problems.add(&span, key("appeal_days"), format!("must be between 0 and {MAX_APPEAL_DAYS}"));
         }
@@ -238,10 +250,13 @@ pub(super) fn validate_lists(
         lists.push(ListSpec {
             code: list.code,
             title: list.title,
+            title_zh: list.title_zh,
             kind,
             applies_to,
             legal_basis: list.legal_basis,
+            legal_basis_zh: list.legal_basis_zh,
             consequences: list.consequences,
+            consequences_zh: list.consequences_zh,
             appeal_days: list.appeal_days.clamp(0, MAX_APPEAL_DAYS) as u32,
             second_instance: list.second_instance,
             min_publication_years: list.min_publication_years.clamp(0, MAX_LISTING_YEARS) as u32,

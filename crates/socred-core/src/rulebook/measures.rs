@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Behaviour, ListSpec, Problems, is_code, is_text};
+use super::{Behaviour, ListSpec, Problems, check_chinese, is_code, is_text};
 use crate::id::SubjectKind;
 use crate::tier::{Tier, TierTable};
 
@@ -18,6 +18,7 @@ pub const MAX_MEASURES: usize = 256;
 pub struct Service {
     pub code: String,
     pub title: String,
+    pub title_zh: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +68,7 @@ impl Extension {
 pub struct Measure {
     pub code: String,
     pub title: String,
+    pub title_zh: String,
     pub service: String,
     pub kind: MeasureKind,
     /// The kinds of subject the measure is applied to.
@@ -85,6 +87,7 @@ pub struct Measure {
     /// Links along which it also applies; explicit, never implicit.
     pub extends_to: Vec<Extension>,
     pub legal_basis: String,
+    pub legal_basis_zh: String,
     /// Whether a provider may learn this measure's code as the reason.
     pub disclose: bool,
     /// For rewards: the benefit granted (e.g. deposit-free).
@@ -96,6 +99,8 @@ pub struct Measure {
 pub(super) struct RawService {
     code: String,
     title: String,
+    #[serde(default)]
+    title_zh: String,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +108,8 @@ pub(super) struct RawService {
 pub(super) struct RawMeasure {
     code: String,
     title: String,
+    #[serde(default)]
+    title_zh: String,
     service: String,
     kind: String,
     applies_to: Vec<String>,
@@ -117,6 +124,8 @@ pub(super) struct RawMeasure {
     #[serde(default)]
     extends_to: Vec<String>,
     legal_basis: String,
+    #[serde(default)]
+    legal_basis_zh: String,
     #[serde(default = "yes")]
     disclose: bool,
     benefit: Option<String>,
@@ -144,7 +153,8 @@ pub(super) fn validate_services(raw: Vec<Spanned<RawService>>, problems: &mut Pr
         if !is_text(&service.title, 200) {
             problems.add(&span, key("title"), "must be 1-200 characters of text");
         }
-        services.push(Service { code: service.code, title: service.title });
+        check_chinese(problems, &span, key("title"), &service.title, &service.title_zh, 200);
+        services.push(Service { code: service.code, title: service.title, title_zh: service.title_zh });
     }
     services
 }
@@ -174,6 +184,8 @@ pub(super) fn validate_measures(
         if !is_text(&measure.title, 200) {
             problems.add(&span, key("title"), "must be 1-200 characters of text");
         }
+        check_chinese(problems, &span, key("title"), &measure.title, &measure.title_zh, 200);
+        check_chinese(problems, &span, key("legal_basis"), &measure.legal_basis, &measure.legal_basis_zh, 500);
         if !services.iter().any(|s| s.code == measure.service) {
             problems.add(&span, key("service"), format!("{:?} is not a [[service]] of this rulebook", measure.service));
         }
@@ -258,6 +270,7 @@ pub(super) fn validate_measures(
         measures.push(Measure {
             code: measure.code,
             title: measure.title,
+            title_zh: measure.title_zh,
             service: measure.service,
             kind,
             applies_to,
@@ -267,6 +280,7 @@ pub(super) fn validate_measures(
             direct: measure.direct,
             extends_to,
             legal_basis: measure.legal_basis,
+            legal_basis_zh: measure.legal_basis_zh,
             disclose: measure.disclose,
             benefit: measure.benefit,
         });

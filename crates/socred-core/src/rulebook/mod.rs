@@ -17,13 +17,13 @@ use toml::Spanned;
 
 use crate::tier::{Tier, TierSpec, TierTable};
 
+pub mod limits;
 mod lists;
 mod measures;
-pub mod limits;
 pub mod reporting;
+pub use limits::Limits;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
 pub use measures::{Extension, Measure, MeasureKind, Service};
-pub use limits::Limits;
 pub use reporting::Reporting;
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
@@ -167,14 +167,18 @@ pub enum Recovery {
 pub struct Behaviour {
     pub code: String,
     pub title: String,
+    /// The title in Simplified Chinese (every text of a rulebook is in both languages).
+    pub title_zh: String,
     pub points: i64,
     pub category: Category,
     pub legal_basis: String,
+    pub legal_basis_zh: String,
     /// How long a record counts towards the score.
     pub years: u32,
     /// A tier the subject is put into at once, whatever the points.
     pub forced_tier: Option<Tier>,
     pub description: String,
+    pub description_zh: String,
     /// Records of this behaviour from data partners wait for a reviewer's confirmation.
     pub partner_review: bool,
 }
@@ -186,7 +190,9 @@ pub struct Rulebook {
     pub id: String,
     pub version: String,
     pub title: String,
+    pub title_zh: String,
     pub description: String,
+    pub description_zh: String,
     pub base_score: i64,
     pub deduction_years: u32,
     pub addition_years: u32,
@@ -265,7 +271,11 @@ struct RawMeta {
     version: String,
     title: String,
     #[serde(default)]
+    title_zh: String,
+    #[serde(default)]
     description: String,
+    #[serde(default)]
+    description_zh: String,
 }
 
 #[derive(Deserialize)]
@@ -307,6 +317,8 @@ struct RawTier {
     lock_years: i64,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    description_zh: String,
 }
 
 #[derive(Deserialize)]
@@ -314,13 +326,19 @@ struct RawTier {
 struct RawBehaviour {
     code: String,
     title: String,
+    #[serde(default)]
+    title_zh: String,
     points: i64,
     category: String,
     legal_basis: String,
+    #[serde(default)]
+    legal_basis_zh: String,
     years: Option<i64>,
     forced_tier: Option<String>,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    description_zh: String,
     #[serde(default)]
     partner_review: bool,
 }
@@ -353,6 +371,28 @@ fn is_code(text: &str, max: usize) -> bool {
 
 fn is_text(text: &str, max_chars: usize) -> bool {
     !text.trim().is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
+}
+
+/// Whether `text` holds a Chinese character (CJK Unified Ideographs and Extension A).
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c))
+}
+
+/// Every text of a rulebook is in English and Simplified Chinese: beside `english`, under the
+/// key `<key>_zh`, the same text in Chinese characters, within the same length. A Chinese text
+/// is required exactly where the English one is given (an empty optional text needs none).
+fn check_chinese(problems: &mut Problems<'_>, span: &std::ops::Range<usize>, key: String, english: &str, chinese: &str, max_chars: usize) {
+    if english.trim().is_empty() && chinese.trim().is_empty() {
+        return;
+    }
+    let key = format!("{key}_zh");
+    if chinese.trim().is_empty() {
+        problems.add(span, key, "is required: the same text in Simplified Chinese (every text of a rulebook is in both languages)");
+    } else if !is_text(chinese, max_chars) {
+        problems.add(span, key, format!("must be 1-{max_chars} characters of text"));
+    } else if !has_han(chinese) {
+        problems.add(span, key, "must be written in Chinese characters (Simplified Chinese)");
+    }
 }
 
 impl Rulebook {
@@ -421,6 +461,8 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     if !is_text(&meta.title, 200) {
         problems.add(&meta_span, "rulebook.title", "must be 1-200 characters of text");
     }
+    check_chinese(problems, &meta_span, "rulebook.title".into(), &meta.title, &meta.title_zh, 200);
+    check_chinese(problems, &meta_span, "rulebook.description".into(), &meta.description, &meta.description_zh, 2000);
 
     let scoring_span = raw.scoring.span();
     let scoring = raw.scoring.into_inner();
@@ -485,6 +527,9 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         if !is_text(&entry.title, 200) {
             problems.add(&span, key("title"), "must be 1-200 characters of text");
         }
+        check_chinese(problems, &span, key("title"), &entry.title, &entry.title_zh, 200);
+        check_chinese(problems, &span, key("legal_basis"), &entry.legal_basis, &entry.legal_basis_zh, 500);
+        check_chinese(problems, &span, key("description"), &entry.description, &entry.description_zh, 2000);
         if entry.points.abs() > MAX_POINTS_ABS {
             problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
         }
@@ -531,12 +576,15 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         behaviours.push(Behaviour {
             code: entry.code,
             title: entry.title,
+            title_zh: entry.title_zh,
             points: entry.points,
             category: category.unwrap_or(Category::Administrative),
             legal_basis: entry.legal_basis,
+            legal_basis_zh: entry.legal_basis_zh,
             years: years.clamp(1, MAX_RECORD_YEARS) as u32,
             forced_tier,
             description: entry.description,
+            description_zh: entry.description_zh,
             partner_review: entry.partner_review,
         });
     }
@@ -556,7 +604,9 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         id: meta.id,
         version: meta.version,
         title: meta.title,
+        title_zh: meta.title_zh,
         description: meta.description,
+        description_zh: meta.description_zh,
         base_score: scoring.base_score,
         deduction_years: scoring.deduction_years as u32,
         addition_years: scoring.addition_years as u32,
@@ -617,11 +667,13 @@ fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mu
         if !(0..=MAX_LOCK_YEARS).contains(&tier.lock_years) {
             problems.add(&span, key("lock_years"), format!("must be between 0 and {MAX_LOCK_YEARS}"));
         }
+        check_chinese(problems, &span, key("description"), &tier.description, &tier.description_zh, 2000);
         specs.push(TierSpec {
             name: tier.name,
             min_points: tier.min_points,
             lock_years: tier.lock_years.clamp(0, MAX_LOCK_YEARS) as u32,
             description: tier.description,
+            description_zh: tier.description_zh,
         });
     }
     if problems.list.len() > before {
@@ -647,6 +699,53 @@ mod tests {
         assert_eq!(crime.forced_tier.map(|t| rulebook.tiers.name(t)), Some("D"));
         assert_eq!(rulebook.tiers.len(), 6);
         assert_eq!(rulebook.fingerprint.len(), 64);
+    }
+
+    #[test]
+    fn every_text_is_in_both_languages() {
+        let rulebook = Rulebook::from_toml(DEFAULT, "default.toml").unwrap();
+        assert!(has_han(&rulebook.title_zh) && has_han(&rulebook.description_zh));
+        assert!(rulebook.behaviours.iter().all(|b| has_han(&b.title_zh) && has_han(&b.legal_basis_zh)));
+        assert!(rulebook.lists.iter().all(|l| has_han(&l.title_zh) && has_han(&l.legal_basis_zh) && has_han(&l.consequences_zh)));
+        assert!(rulebook.services.iter().all(|s| has_han(&s.title_zh)));
+        assert!(rulebook.measures.iter().all(|m| has_han(&m.title_zh) && has_han(&m.legal_basis_zh)));
+        // Each Chinese text of the default rulebook, removed or left in English, is refused by its key.
+        let lines: Vec<&str> = DEFAULT.lines().collect();
+        let chinese: Vec<usize> =
+            (0..lines.len()).filter(|&index| lines[index].split(" = ").next().is_some_and(|key| key.ends_with("_zh"))).collect();
+        assert!(chinese.len() > 150, "{}", chinese.len());
+        for &index in &chinese {
+            let field = lines[index].split(" = ").next().unwrap();
+            let without: Vec<&str> = lines.iter().enumerate().filter(|(other, _)| *other != index).map(|(_, line)| *line).collect();
+            let found = problems(&without.join("\n"));
+            assert!(
+                found.len() == 1 && found[0].key.ends_with(&format!(".{field}")) && found[0].reason.contains("both languages"),
+                "line {}: {found:?}",
+                index + 1
+            );
+            let english = lines[index - 1].split_once(" = ").map(|(_, text)| text).unwrap();
+            let mut untranslated = lines.clone();
+            let line = format!("{field} = {english}");
+            untranslated[index] = &line;
+            let found = problems(&untranslated.join("\n"));
+            assert!(found.len() == 1 && found[0].reason.contains("Chinese characters"), "line {}: {found:?}", index + 1);
+        }
+    }
+
+    #[test]
+    fn the_catalogue_of_joint_rewards_and_punishments_is_whole() {
+        let rulebook = Rulebook::from_toml(DEFAULT, "default.toml").unwrap();
+        assert!(rulebook.measures.len() >= 35, "{}", rulebook.measures.len());
+        let count = |kind: MeasureKind| rulebook.measures.iter().filter(|m| m.kind == kind).count();
+        assert!(count(MeasureKind::Restriction) >= 20 && count(MeasureKind::Reward) >= 15);
+        // Every service is asked about for a reason: some measure names it.
+        for service in &rulebook.services {
+            let named = rulebook.measures.iter().any(|m| m.service == service.code);
+            assert!(named || service.code == "ordinary-rail", "{} has no measure", service.code);
+        }
+        let evaders = rulebook.measures.iter().find(|m| m.code == "no-further-education-for-evaders").unwrap();
+        assert_eq!(evaders.records, ["military-service-evasion"]);
+        assert!(evaders.lists.is_empty() && evaders.tiers.is_empty());
     }
 
     fn replace(from: &str, to: &str) -> String {
@@ -751,8 +850,8 @@ mod tests {
             ),
             ("category = \"tax\"", "category = [\"tax\"]", "behaviour[0].category"),
             (
-                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\n\n[[behaviour]]\ncode = \"speeding-minor\"",
-                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\nyears = 0\n\n[[behaviour]]\ncode = \"speeding-minor\"",
+                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\nlegal_basis_zh = \"《中华人民共和国兵役法》\"\n\n[[behaviour]]\ncode = \"speeding-minor\"",
+                "category = \"military-service\"\nlegal_basis = \"Military Service Law of the PRC\"\nlegal_basis_zh = \"《中华人民共和国兵役法》\"\nyears = 0\n\n[[behaviour]]\ncode = \"speeding-minor\"",
                 "behaviour[1].years",
             ),
             ("forced_tier = \"D\"", "forced_tier = 4", "forced_tier"),
@@ -785,8 +884,8 @@ mod tests {
                 "list[0].applies_to",
             ),
             (
-                "legal_basis = \"Guiding opinions on joint incentives for trustworthiness and joint punishment of serious untrustworthiness\"\nconsequences = \"While listed, the restrictions",
-                "legal_basis = \"\"\nconsequences = \"While listed, the restrictions",
+                "legal_basis = \"Guiding opinions on joint incentives for trustworthiness and joint punishment of serious untrustworthiness\"\nlegal_basis_zh = \"《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》\"\nconsequences = \"While listed, the restrictions",
+                "legal_basis = \"\"\nlegal_basis_zh = \"《国务院关于建立完善守信联合激励和失信联合惩戒制度加快推进社会诚信建设的指导意见》\"\nconsequences = \"While listed, the restrictions",
                 "list[0].legal_basis",
             ),
             (
@@ -818,8 +917,8 @@ mod tests {
             ("title = \"Civil aviation tickets\"", "title = \"\"", "service[0].title"),
             ("code = \"no-flights\"", "code = \"No Flights\"", "measure[0].code"),
             (
-                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\nservice = \"civil-aviation\"",
-                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\nservice = \"spaceflight\"",
+                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\ntitle_zh = \"限制乘坐飞机\"\nservice = \"civil-aviation\"",
+                "code = \"no-flights\"\ntitle = \"No civil aviation tickets\"\ntitle_zh = \"限制乘坐飞机\"\nservice = \"spaceflight\"",
                 "measure[0].service",
             ),
             ("kind = \"restriction\"", "kind = \"penalty\"", "measure[0].kind"),
@@ -832,8 +931,8 @@ mod tests {
             ("lists = [\"blacklist\"]\n# A listed", "lists = []\n# A listed", "measure[0].lists"),
             ("tiers = [\"D\"]", "tiers = [\"Z\"]", "measure[4].tiers"),
             (
-                "extends_to = [\"legal-representatives\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\n\n[[measure]]\ncode = \"no-high",
-                "extends_to = [\"cousins\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\n\n[[measure]]\ncode = \"no-high",
+                "extends_to = [\"legal-representatives\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\nlegal_basis_zh = \"《最高人民法院关于限制被执行人高消费及有关消费的若干规定》\"\n\n[[measure]]\ncode = \"no-high",
+                "extends_to = [\"cousins\"]\nlegal_basis = \"Supreme People's Court provisions restricting high consumption by judgment defaulters\"\nlegal_basis_zh = \"《最高人民法院关于限制被执行人高消费及有关消费的若干规定》\"\n\n[[measure]]\ncode = \"no-high",
                 "measure[0].extends_to",
             ),
             ("direct = false\nextends_to = [\"children\"]", "direct = false\nextends_to = []", "measure[3].direct"),
@@ -843,11 +942,23 @@ mod tests {
             ("kind = \"restriction\"", "kind = \"restriction\"\nbenefit = \"cheaper\"", "measure[0].benefit"),
         ];
         let reporting_cases: [(&str, &str, &str); 18] = [
-            ("evidence_uploads_per_account_per_day = 20", "evidence_uploads_per_account_per_day = 0", "reporting.evidence_uploads_per_account_per_day"),
-            ("evidence_uploads_per_account_per_day = 20", "evidence_uploads_per_account_per_day = 1001", "reporting.evidence_uploads_per_account_per_day"),
+            (
+                "evidence_uploads_per_account_per_day = 20",
+                "evidence_uploads_per_account_per_day = 0",
+                "reporting.evidence_uploads_per_account_per_day",
+            ),
+            (
+                "evidence_uploads_per_account_per_day = 20",
+                "evidence_uploads_per_account_per_day = 1001",
+                "reporting.evidence_uploads_per_account_per_day",
+            ),
             ("check_window_days = 0", "check_window_days = -1", "limits.check_window_days"),
             ("check_window_days = 0", "check_window_days = 8", "limits.check_window_days"),
-            ("partner_lines_per_subject_per_batch = 10", "partner_lines_per_subject_per_batch = 0", "limits.partner_lines_per_subject_per_batch"),
+            (
+                "partner_lines_per_subject_per_batch = 10",
+                "partner_lines_per_subject_per_batch = 0",
+                "limits.partner_lines_per_subject_per_batch",
+            ),
             ("partner_lines_per_subject_per_day = 20", "partner_lines_per_subject_per_day = 5", "limits.partner_lines_per_subject_per_day"),
             ("partner_lines_per_subject_per_day = 20", "partner_lines_per_subject_per_day = 20\nsurveillance = true", "limits"),
             ("\"speeding-serious\", \"tax-evasion\"]", "\"speeding-serious\", \"no-such-thing\"]", "reporting.reportable[6]"),
@@ -885,7 +996,7 @@ mod tests {
     #[test]
     fn duplicate_codes_are_refused() {
         let text = format!(
-            "{DEFAULT}\n[[behaviour]]\ncode = \"tax-evasion\"\ntitle = \"Again\"\npoints = -1\ncategory = \"tax\"\nlegal_basis = \"x\"\n"
+            "{DEFAULT}\n[[behaviour]]\ncode = \"tax-evasion\"\ntitle = \"Again\"\ntitle_zh = \"再次\"\npoints = -1\ncategory = \"tax\"\nlegal_basis = \"x\"\nlegal_basis_zh = \"某法\"\n"
         );
         let found = problems(&text);
         assert!(found.iter().any(|p| p.reason.contains("declared twice")), "{found:?}");
