@@ -141,6 +141,7 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
+        .layer(axum::middleware::from_fn(web::language::remember_address))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(axum::middleware::from_fn(connections::request_deadline))
         .layer(tower_http::trace::TraceLayer::new_for_http())

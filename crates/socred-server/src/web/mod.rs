@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod chart;
+pub mod language;
 mod pages;
 mod portal;
 mod provider;
@@ -21,6 +22,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use socred_auth::Role;
+use socred_i18n::Language;
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, cookie, set_cookie};
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(sign_in::logout))
         .route("/lists", get(pages::public_lists))
         .route("/rulebook", get(pages::rulebook))
+        .route("/language", get(language::switch))
         .route("/me", get(portal::portal))
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
@@ -99,9 +102,11 @@ pub async fn replay_notice(State(state): State<AppState>, request: Request, next
         return (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response();
     };
     let page = String::from_utf8_lossy(&bytes);
+    // In the page's own language, which its <html lang> says.
+    let language = if page.contains(r#"<html lang="zh-CN">"#) { Language::Chinese } else { Language::English };
     let notice = format!(
-        r#"<main id="main"><p class="replay" role="note" data-testid="replay-notice">A replay store: acts here are dated by whoever replays a scenario (today: {}), not by the clock. Nothing here is a live record.</p>"#,
-        socred_core::date::format_date(clock.today())
+        r#"<main id="main"><p class="replay" role="note" data-testid="replay-notice">{}</p>"#,
+        esc(&language.text_with("replay-notice", &[("today", socred_i18n::Argument::Text(language.date(clock.today())))]))
     );
     let page = page.replacen(r#"<main id="main">"#, &notice, 1);
     let mut response = Response::from_parts(parts, axum::body::Body::from(page));
@@ -139,26 +144,43 @@ pub fn url(text: &str) -> String {
 }
 
 /// The page shell: one `<h1>`, a skip link, navigation by role, a `<main>`.
+/// A page in English (the pages not yet written in both languages).
 pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
-    let mut nav = String::from(r#"<a href="/">Home</a> <a href="/lists">Public lists</a> <a href="/rulebook">Rulebook</a>"#);
-    match caller.map(|c| c.account.role) {
-        Some(Role::Subject) => nav.push_str(r#" <a href="/me">My file</a> <a href="/me/reports">Report</a>"#),
-        Some(Role::Officer) => nav.push_str(r#" <a href="/officer">Officer console</a>"#),
-        Some(Role::Reviewer) => nav.push_str(r#" <a href="/reviewer">Reviewer queue</a> <a href="/reviewer/reports">Reports</a> <a href="/reviewer/metrics">Metrics</a> <a href="/reviewer/annual">Annual report</a>"#),
-        Some(Role::Provider) => nav.push_str(r#" <a href="/provider">Check a subject</a>"#),
-        Some(Role::Partner) => nav.push_str(r#" <a href="/partner">Batches</a>"#),
-        _ => {}
+    page_in(Language::English, title, caller, flash, body)
+}
+
+/// A page in `language`: its frame (navigation, account, footer, the
+/// language switch) in that language; `title` and `body` already are.
+pub fn page_in(language: Language, title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
+    let t = |id: &str| esc(&language.text(id));
+    let link = |href: &str, id: &str| format!(r#" <a href="{href}">{}</a>"#, t(id));
+    let mut nav = link("/", "nav-home") + &link("/lists", "nav-lists") + &link("/rulebook", "nav-rulebook");
+    let role_links: &[(&str, &str)] = match caller.map(|c| c.account.role) {
+        Some(Role::Subject) => &[("/me", "nav-my-file"), ("/me/reports", "nav-report")],
+        Some(Role::Officer) => &[("/officer", "nav-officer")],
+        Some(Role::Reviewer) => {
+            &[("/reviewer", "nav-reviewer"), ("/reviewer/reports", "nav-reports"), ("/reviewer/metrics", "nav-metrics"), ("/reviewer/annual", "nav-annual")]
+        }
+        Some(Role::Provider) => &[("/provider", "nav-provider")],
+        Some(Role::Partner) => &[("/partner", "nav-partner")],
+        _ => &[],
+    };
+    for (href, id) in role_links {
+        nav.push_str(&link(href, id));
     }
-    nav.push_str(r#" <a href="/api/v1/docs">API</a>"#);
+    nav.push_str(&link("/api/v1/docs", "nav-api"));
+    let nav = nav.trim_start();
     let account = match caller {
         Some(caller) => format!(
-            r#"<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><span>{} ({})</span> <button type="submit">Sign out</button></form>"#,
+            r#"<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><span>{} ({})</span> <button type="submit">{}</button></form>"#,
             esc(caller.csrf.as_deref().unwrap_or("")),
             esc(&caller.account.username),
-            caller.account.role
+            t(role_message(caller.account.role)),
+            t("sign-out"),
         ),
-        None => r#"<a href="/login">Sign in</a>"#.to_string(),
+        None => format!(r#"<a href="/login">{}</a>"#, t("sign-in")),
     };
+    let switch = language::switch_links(language);
     let flash = match flash {
         Flash { ok: Some(message), .. } => format!(r#"<p class="flash ok" role="status">{}</p>"#, esc(message)),
         Flash { error: Some(message), .. } => format!(r#"<p class="flash error" role="alert">{}</p>"#, esc(message)),
@@ -166,7 +188,7 @@ pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> 
     };
     Html(format!(
         r##"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -174,19 +196,35 @@ pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> 
 <link rel="stylesheet" href="/static/style.css">
 </head>
 <body>
-<a class="skip" href="#main">Skip to content</a>
-<header><p class="brand">socred</p><nav aria-label="Main">{nav}</nav><div class="account">{account}</div></header>
+<a class="skip" href="#main">{skip}</a>
+<header><p class="brand">socred</p><nav aria-label="{nav_label}">{nav}</nav><div class="account">{account}</div>{switch}</header>
 <main id="main">
 <h1>{title}</h1>
 {flash}
 {body}
 </main>
-<footer><p>Every number is explained, every sanction can be appealed, every official act is audited.</p></footer>
+<footer><p>{footer}</p></footer>
 </body>
 </html>
 "##,
         title = esc(title),
+        lang = language.tag(),
+        skip = t("skip-to-content"),
+        nav_label = t("nav-label"),
+        footer = t("footer"),
     ))
+}
+
+fn role_message(role: Role) -> &'static str {
+    match role {
+        Role::Subject => "role-subject",
+        Role::Officer => "role-officer",
+        Role::Reviewer => "role-reviewer",
+        Role::Provider => "role-provider",
+        Role::Partner => "role-partner",
+        Role::Auditor => "role-auditor",
+        Role::Admin => "role-admin",
+    }
 }
 
 /// A one-line message carried across a redirect, in a cookie only this site

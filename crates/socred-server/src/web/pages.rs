@@ -1,39 +1,48 @@
 //! Public pages: home, the published lists with search, the rulebook.
 
 use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
-use socred_core::date::format_date;
+use socred_i18n::{Argument, Language};
 
-use super::{Flash, esc, page};
+use super::language::Reader;
+use super::{Flash, esc, page_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 
-pub async fn home(MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
+pub async fn home(MaybeCaller(caller): MaybeCaller, Reader(language): Reader, flash: Flash) -> Response {
+    let t = |id: &str| esc(&language.text(id));
+    let link = |href: &str, link: &str, rest: &str| format!(r#"<a href="{href}">{}</a>{}"#, t(link), t(rest));
     let next = match caller.as_ref().map(|c| c.account.role) {
-        Some(Role::Subject) => {
-            r#"<p><a href="/me">Open your file</a>: your score and why, your records, notices, appeals, disputes, and who looked at your file.</p>"#
-        }
-        Some(Role::Officer) => {
-            r#"<p><a href="/officer">Open the officer console</a>: search subjects, record behaviours for your authority, void records, propose list entries.</p>"#
-        }
-        Some(Role::Reviewer) => {
-            r#"<p><a href="/reviewer">Open the reviewer queue</a>: appeals, disputes, repair applications and proposals, with deadlines.</p>"#
-        }
-        Some(_) => r#"<p>Your role works through the API: see <a href="/api/v1/docs">the API documentation</a>.</p>"#,
-        None => r#"<p><a href="/login">Sign in</a> to see your file, or to work as an officer or reviewer.</p>"#,
+        Some(Role::Subject) => link("/me", "home-subject-link", "home-subject-rest"),
+        Some(Role::Officer) => link("/officer", "home-officer-link", "home-officer-rest"),
+        Some(Role::Reviewer) => link("/reviewer", "home-reviewer-link", "home-reviewer-rest"),
+        Some(_) => format!(r#"{} <a href="/api/v1/docs">{}</a>"#, t("home-other-role"), t("home-api-docs-link")),
+        None => link("/login", "home-anonymous-link", "home-anonymous-rest"),
     };
     let body = format!(
-        r#"<p>socred keeps a credit ledger in which every number can be explained, every sanction can be appealed, and every action by an official is on a tamper-evident record.</p>
-{next}
+        r#"<p>{}</p>
+<p>{next}</p>
 <ul>
-<li><a href="/lists">The public lists</a>: who is listed, by which authority, on what legal basis, since when and until when.</li>
-<li><a href="/rulebook">The rulebook</a>: what every behaviour is worth, for how long, and how tiers, locks and appeals work.</li>
-<li><a href="/api/v1/docs">The API</a> for machines.</li>
-</ul>"#
+<li>{}</li>
+<li>{}</li>
+<li>{}</li>
+</ul>"#,
+        t("home-intro"),
+        link("/lists", "home-lists-link", "home-lists-rest"),
+        link("/rulebook", "home-rulebook-link", "home-rulebook-rest"),
+        link("/api/v1/docs", "home-api-link", "home-api-rest"),
     );
-    page("A transparent credit ledger", caller.as_ref(), &flash, &body).into_response()
+    bilingual(page_in(language, &language.text("home-title"), caller.as_ref(), &flash, &body))
+}
+
+/// A page that follows the reader's language: caches keep one copy per language.
+fn bilingual(page: axum::response::Html<String>) -> Response {
+    let mut response = page.into_response();
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,15 +54,17 @@ pub struct ListQuery {
 pub async fn public_lists(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
+    Reader(language): Reader,
     flash: Flash,
     address: crate::limits::ClientAddress,
     Query(query): Query<ListQuery>,
 ) -> Response {
+    let t = |id: &str| esc(&language.text(id));
     let mut flash = flash;
     let mut search = query.q.clone().filter(|q| !q.trim().is_empty());
     // The same rules as the API: names and masked ids, a limit per address.
     let refused = match search.as_deref().map(socred_store::PublicSearch::parse) {
-        Some(Err(reason)) => Some(format!("search: {reason}")),
+        Some(Err(reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason.to_string()))])),
         parsed => {
             let searching = matches!(parsed, Some(Ok(Some(_))));
             state.limits.public_list(caller.as_ref(), address.0, searching).err().map(|error| error.detail.message)
@@ -83,108 +94,265 @@ pub async fn public_lists(
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    let mut options = String::from(r#"<option value="">All lists</option>"#);
+    let chinese = language == Language::Chinese;
+    let mut options = format!(r#"<option value="">{}</option>"#, t("lists-all"));
     for spec in rulebook.lists.iter().filter(|l| l.published) {
         let selected = if list.as_deref() == Some(spec.code.as_str()) { " selected" } else { "" };
-        options.push_str(&format!(r#"<option value="{}"{selected}>{}</option>"#, esc(&spec.code), esc(&spec.title)));
+        let title = if chinese { &spec.title_zh } else { &spec.title };
+        options.push_str(&format!(r#"<option value="{}"{selected}>{}</option>"#, esc(&spec.code), esc(title)));
     }
     let mut rows = String::new();
     for entry in &entries {
+        // The rulebook's words in the reader's language; a legal basis a reviewer wrote stays as written.
+        let spec = rulebook.list(&entry.list).filter(|_| chinese);
+        let title = spec.map_or(entry.list_title.as_str(), |spec| spec.title_zh.as_str());
+        let legal_basis = spec
+            .filter(|spec| spec.legal_basis == entry.legal_basis)
+            .map_or(entry.legal_basis.as_str(), |spec| spec.legal_basis_zh.as_str());
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&entry.list_title),
+            esc(title),
             esc(&entry.name),
             esc(&entry.masked_id),
             esc(&entry.authority),
-            esc(&entry.legal_basis),
-            format_date(entry.listed_since),
-            entry.listed_until.map(format_date).unwrap_or_default()
+            esc(legal_basis),
+            language.date(entry.listed_since),
+            entry.listed_until.map(|day| language.date(day)).unwrap_or_default()
         ));
     }
     let results = if entries.is_empty() {
-        "<p>No published entries match.</p>".to_string()
+        format!("<p>{}</p>", t("lists-none"))
     } else {
+        let caption = language.text_with(
+            "lists-count",
+            &[
+                ("shown", Argument::Number(entries.len() as i64)),
+                ("count", Argument::Text(language.number(entries.len() as i64))),
+                ("day", Argument::Text(language.date(today))),
+            ],
+        );
+        let columns: String = ["list", "name", "identifier", "authority", "legal-basis", "since", "until"]
+            .iter()
+            .map(|column| format!(r#"<th scope="col">{}</th>"#, t(&format!("lists-column-{column}"))))
+            .collect();
         format!(
-            r#"<div class="table-wrap"><table><caption class="meta">{} entries published on {}</caption><thead><tr><th scope="col">List</th><th scope="col">Name</th><th scope="col">Identifier (masked)</th><th scope="col">Listing authority</th><th scope="col">Legal basis</th><th scope="col">Listed since</th><th scope="col">Until</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-            entries.len(),
-            format_date(today)
+            r#"<div class="table-wrap"><table><caption class="meta">{}</caption><thead><tr>{columns}</tr></thead><tbody>{rows}</tbody></table></div>"#,
+            esc(&caption)
         )
     };
+    let checkpoint = checkpoint
+        .map(|note| {
+            let text = language.text_with(
+                "lists-checkpoint-text",
+                &[
+                    ("command", Argument::Text("<code>socred audit verify --checkpoint</code>".into())),
+                    ("link", Argument::Text(r#"<a href="/api/v1/log/checkpoint">/api/v1/log/checkpoint</a>"#.into())),
+                ],
+            );
+            format!(r#"<details><summary>{}</summary><p>{text}</p><pre>{}</pre></details>"#, t("lists-checkpoint-summary"), esc(&note))
+        })
+        .unwrap_or_default();
     let body = format!(
-        r#"<p>Entries appear here only once listed, after the written notice and the appeal window; they disappear when they expire, are repaired or overturned. The score and the file are never published.</p>
+        r#"<p>{}</p>
 <form method="get" action="/lists" class="card" role="search">
-<p><label for="q">Name or identifier</label><input id="q" name="q" value="{}" maxlength="128"></p>
-<p><label for="list">List</label><select id="list" name="list">{options}</select></p>
-<p><button type="submit">Search</button></p>
+<p><label for="q">{}</label><input id="q" name="q" value="{}" maxlength="128"></p>
+<p><label for="list">{}</label><select id="list" name="list">{options}</select></p>
+<p><button type="submit">{}</button></p>
 </form>
-<h2>Results</h2>
+<h2>{}</h2>
 {results}
-{}"#,
+{checkpoint}"#,
+        t("lists-intro"),
+        t("lists-search-label"),
         esc(search.as_deref().unwrap_or("")),
-        checkpoint
-            .map(|note| format!(
-                r#"<details><summary>The log's signed checkpoint</summary><p>Every official act is on a tamper-evident log. Keep this text: <code>socred audit verify --checkpoint</code> proves later that nothing it covers was removed or rewritten. Also at <a href="/api/v1/log/checkpoint">/api/v1/log/checkpoint</a>.</p><pre>{}</pre></details>"#,
-                esc(&note)
-            ))
-            .unwrap_or_default()
+        t("lists-list-label"),
+        t("lists-search"),
+        t("lists-results"),
     );
-    page("Public lists", caller.as_ref(), &flash, &body).into_response()
+    bilingual(page_in(language, &language.text("lists-title"), caller.as_ref(), &flash, &body))
 }
 
-pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller) -> Response {
+pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, Reader(language): Reader) -> Response {
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
         Err(error) => return error.into_response(),
     };
+    let t = |id: &str| esc(&language.text(id));
+    let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
+    let number = |value: i64| Argument::Number(value);
+    // The rulebook's own words in the reader's language (it carries both).
+    let chinese = language == Language::Chinese;
+    let pick = |english: &str, in_chinese: &str| esc(if chinese { in_chinese } else { english });
     let mut tiers = String::new();
     for (_, spec) in rulebook.tiers.iter_best_first() {
         tiers.push_str(&format!(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&spec.name),
-            spec.min_points.map(|m| format!("{m} or more")).unwrap_or_else(|| "below the tier above".into()),
-            if spec.lock_years > 0 { format!("{} years", spec.lock_years) } else { "none".into() },
-            esc(&spec.description)
+            spec.min_points.map_or_else(
+                || t("rulebook-points-lowest"),
+                |points| esc(&with("rulebook-points-at-least", &[("points", number(points))]))
+            ),
+            if spec.lock_years > 0 {
+                esc(&with("rulebook-lock-years", &[("years", number(spec.lock_years.into()))]))
+            } else {
+                t("rulebook-lock-none")
+            },
+            pick(&spec.description, &spec.description_zh)
         ));
     }
     let mut behaviours = String::new();
     for behaviour in &rulebook.behaviours {
+        let forced = behaviour
+            .forced_tier
+            .map(|tier| esc(&with("rulebook-forces-tier", &[("tier", Argument::Text(rulebook.tiers.name(tier).to_string()))])))
+            .unwrap_or_default();
         behaviours.push_str(&format!(
-            "<tr><th scope=\"row\">{}<br><code>{}</code></th><td>{:+}{}</td><td>{} years</td><td>{}</td><td>{}</td></tr>",
-            esc(&behaviour.title),
+            "<tr><th scope=\"row\">{}<br><code>{}</code></th><td>{:+}{forced}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            pick(&behaviour.title, &behaviour.title_zh),
             esc(&behaviour.code),
             behaviour.points,
-            behaviour.forced_tier.map(|t| format!(", forces tier {}", esc(rulebook.tiers.name(t)))).unwrap_or_default(),
-            behaviour.years,
-            esc(behaviour.category.as_str()),
-            esc(&behaviour.legal_basis)
+            esc(&with("rulebook-lock-years", &[("years", number(behaviour.years.into()))])),
+            t(&format!("category-{}", behaviour.category.as_str())),
+            pick(&behaviour.legal_basis, &behaviour.legal_basis_zh)
         ));
     }
     let mut lists = String::new();
     for spec in &rulebook.lists {
+        let second = if spec.second_instance { language.text("rulebook-list-second-instance") } else { String::new() };
+        let repair = if spec.min_publication_years > 0 {
+            with("rulebook-list-repair", &[("years", number(spec.min_publication_years.into()))])
+        } else {
+            String::new()
+        };
+        let terms = with(
+            "rulebook-list-terms",
+            &[
+                ("days", number(spec.appeal_days.into())),
+                ("second", Argument::Text(second)),
+                ("years", number(spec.max_listing_years.into())),
+                ("repair", Argument::Text(repair)),
+                ("basis", Argument::Text(if chinese { spec.legal_basis_zh.clone() } else { spec.legal_basis.clone() })),
+            ],
+        );
         lists.push_str(&format!(
-            "<section class=\"card\"><h3>{}</h3><p>{}</p><p class=\"meta\">Appeal within {} days of the notice{}; listed at most {} years{}. Legal basis: {}.</p></section>",
-            esc(&spec.title),
-            esc(&spec.consequences),
-            spec.appeal_days,
-            if spec.second_instance { ", and once more against the decision" } else { "" },
-            spec.max_listing_years,
-            if spec.min_publication_years > 0 { format!("; credit repair after {} year(s)", spec.min_publication_years) } else { String::new() },
-            esc(&spec.legal_basis)
+            "<section class=\"card\"><h3>{}</h3><p>{}</p><p class=\"meta\">{}</p></section>",
+            pick(&spec.title, &spec.title_zh),
+            pick(&spec.consequences, &spec.consequences_zh),
+            esc(&terms)
         ));
     }
-    let body = format!(
-        r#"<p>{} — version {} (<code>{}</code>). Everyone starts at {} points. Deductions count {} years, additions {} years, unless stated.</p>
-<h2>Tiers</h2><div class="table-wrap"><table><thead><tr><th scope="col">Tier</th><th scope="col">Points</th><th scope="col">Lock on entry</th><th scope="col">Meaning</th></tr></thead><tbody>{tiers}</tbody></table></div>
-<p>When a lock ends, a subject rises one locked tier at a time (D to C to B), each starting its own lock; from B straight to the tier of their points.</p>
-<h2>Behaviours</h2><div class="table-wrap"><table><thead><tr><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Counts for</th><th scope="col">Category</th><th scope="col">Legal basis</th></tr></thead><tbody>{behaviours}</tbody></table></div>
-<h2>Lists</h2>{lists}
-<p>Not scored, on principle: political opinion, speech, petitioning, religion, ethnicity, family size, private or family life, lifestyle, whom one associates with; no surveillance feeds.</p>"#,
-        esc(&rulebook.title),
-        esc(&rulebook.version),
-        esc(&rulebook.fingerprint[..16]),
-        rulebook.base_score,
-        rulebook.deduction_years,
-        rulebook.addition_years,
+    let measures = measures_table(&rulebook, language);
+    let intro = with(
+        "rulebook-intro",
+        &[
+            ("title", Argument::Text(if chinese { rulebook.title_zh.clone() } else { rulebook.title.clone() })),
+            ("version", Argument::Text(rulebook.version.clone())),
+            ("fingerprint", Argument::Text(rulebook.fingerprint[..16].to_string())),
+            ("base", number(rulebook.base_score)),
+            ("deduction_years", number(rulebook.deduction_years.into())),
+            ("addition_years", number(rulebook.addition_years.into())),
+        ],
     );
-    page("The rulebook", caller.as_ref(), &Flash::default(), &body).into_response()
+    let head = |ids: &[&str]| -> String { ids.iter().map(|id| format!(r#"<th scope="col">{}</th>"#, t(id))).collect() };
+    let body = format!(
+        r#"<p>{}</p>
+<h2>{}</h2><div class="table-wrap"><table><thead><tr>{}</tr></thead><tbody>{tiers}</tbody></table></div>
+<p>{}</p>
+<h2>{}</h2><div class="table-wrap"><table><thead><tr>{}</tr></thead><tbody>{behaviours}</tbody></table></div>
+<h2>{}</h2>{lists}
+<h2 id="measures">{}</h2><p>{}</p>{measures}
+<p>{}</p>"#,
+        esc(&intro),
+        t("rulebook-tiers"),
+        head(&["rulebook-column-tier", "rulebook-column-points", "rulebook-column-lock", "rulebook-column-meaning"]),
+        t("rulebook-recovery"),
+        t("rulebook-behaviours"),
+        head(&[
+            "rulebook-column-behaviour",
+            "rulebook-column-points",
+            "rulebook-column-counts-for",
+            "rulebook-column-category",
+            "rulebook-column-legal-basis"
+        ]),
+        t("rulebook-lists"),
+        t("rulebook-measures"),
+        t("rulebook-measures-intro"),
+        t("rulebook-refused"),
+    );
+    bilingual(page_in(language, &language.text("rulebook-title"), caller.as_ref(), &Flash::default(), &body))
+}
+
+/// The measures catalogue, one table a service: each measure, its kind, whom
+/// it applies to, what sets it off and its legal basis.
+fn measures_table(rulebook: &socred_core::Rulebook, language: Language) -> String {
+    let t = |id: &str| esc(&language.text(id));
+    let chinese = language == Language::Chinese;
+    let pick = |english: &str, in_chinese: &str| esc(if chinese { in_chinese } else { english });
+    let mut out = String::new();
+    for service in &rulebook.services {
+        let measures: Vec<&socred_core::rulebook::Measure> = rulebook.measures.iter().filter(|m| m.service == service.code).collect();
+        if measures.is_empty() {
+            continue;
+        }
+        let mut rows = String::new();
+        for measure in measures {
+            let mut triggers: Vec<String> = Vec::new();
+            for list in &measure.lists {
+                let title =
+                    rulebook.list(list).map_or(list.clone(), |spec| if chinese { spec.title_zh.clone() } else { spec.title.clone() });
+                triggers.push(language.text_with("rulebook-trigger-list", &[("list", Argument::Text(title))]));
+            }
+            for tier in &measure.tiers {
+                triggers
+                    .push(language.text_with("rulebook-trigger-tier", &[("tier", Argument::Text(rulebook.tiers.name(*tier).to_string()))]));
+            }
+            for code in &measure.records {
+                let title = rulebook.behaviour(code).map_or(code.clone(), |b| if chinese { b.title_zh.clone() } else { b.title.clone() });
+                triggers.push(language.text_with("rulebook-trigger-record", &[("behaviour", Argument::Text(title))]));
+            }
+            let mut reach: Vec<String> = Vec::new();
+            if !measure.direct {
+                reach.push(language.text("rulebook-not-direct"));
+            }
+            for extension in &measure.extends_to {
+                reach.push(language.text(&format!("rulebook-extends-{}", extension.as_str())));
+            }
+            let applies: Vec<String> =
+                measure.applies_to.iter().map(|kind| language.text(&format!("rulebook-applies-{}", kind.as_str()))).collect();
+            let kind = match measure.kind {
+                socred_core::rulebook::MeasureKind::Restriction => "rulebook-kind-restriction",
+                socred_core::rulebook::MeasureKind::Reward => "rulebook-kind-reward",
+            };
+            let kind_class = match measure.kind {
+                socred_core::rulebook::MeasureKind::Restriction => "restriction",
+                socred_core::rulebook::MeasureKind::Reward => "reward",
+            };
+            let separator = if chinese { "；" } else { "; " };
+            rows.push_str(&format!(
+                r#"<tr class="{kind_class}"><th scope="row">{}<br><code>{}</code></th><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>"#,
+                pick(&measure.title, &measure.title_zh),
+                esc(&measure.code),
+                t(kind),
+                esc(&applies.join(if chinese { "、" } else { ", " })),
+                esc(&triggers.join(separator)),
+                if reach.is_empty() { String::new() } else { format!("<br>{}", esc(&reach.join(separator))) },
+                pick(&measure.legal_basis, &measure.legal_basis_zh),
+            ));
+        }
+        let head: String = [
+            "rulebook-column-measure",
+            "rulebook-column-kind",
+            "rulebook-column-applies-to",
+            "rulebook-column-set-off-by",
+            "rulebook-column-legal-basis",
+        ]
+        .iter()
+        .map(|id| format!(r#"<th scope="col">{}</th>"#, t(id)))
+        .collect();
+        out.push_str(&format!(
+            r#"<h3>{}</h3><div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"#,
+            pick(&service.title, &service.title_zh)
+        ));
+    }
+    out
 }

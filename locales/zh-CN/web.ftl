@@ -1,0 +1,70 @@
+# 每个页面的框架，以及公开页面：首页、公开名单。
+# 变量按原样填入；生成 HTML 的调用方须先行转义。
+
+skip-to-content = 跳到正文
+nav-label = 主导航
+nav-home = 首页
+nav-lists = 公开名单
+nav-rulebook = 信用规则
+nav-my-file = 我的档案
+nav-report = 举报
+nav-officer = 执法人员工作台
+nav-reviewer = 复核队列
+nav-reports = 举报复核
+nav-metrics = 统计
+nav-annual = 年度报告
+nav-provider = 查询主体
+nav-partner = 数据批次
+nav-api = API
+sign-in = 登录
+sign-out = 退出登录
+language-label = 语言
+footer = 每一个分数都有解释，每一项惩戒都可申诉，每一次公务行为都留有防篡改记录。
+replay-notice = 回放存储：此处行为的日期由回放场景的人指定（今日：{ $today }），而非系统时钟。此处没有任何实时记录。
+
+role-subject = 信用主体
+role-officer = 执法人员
+role-reviewer = 复核人员
+role-provider = 服务机构
+role-partner = 数据合作方
+role-admin = 管理员
+role-auditor = 审计人员
+
+home-title = 透明的信用账本
+home-intro = socred 维护一本信用账本：每一个分数都能解释，每一项惩戒都能申诉，每一次公职人员的操作都记录在防篡改的日志上。
+home-subject-link = 打开您的档案
+home-subject-rest = ：您的分数及其原因、您的记录、告知书、申诉、异议，以及谁查阅过您的档案。
+home-officer-link = 打开执法人员工作台
+home-officer-rest = ：查询主体、按本机关职权记录行为、撤销记录、提出列入名单建议。
+home-reviewer-link = 打开复核队列
+home-reviewer-rest = ：申诉、异议、信用修复申请和列入建议，附办理期限。
+home-other-role = 您的角色通过 API 工作，请参阅
+home-api-docs-link = API 文档
+home-anonymous-link = 登录
+home-anonymous-rest = 后可查看您的档案，或以执法人员、复核人员身份工作。
+home-lists-link = 公开名单
+home-lists-rest = ：谁被列入名单、由哪个机关列入、依据什么法律、自何时起至何时止。
+home-rulebook-link = 信用规则
+home-rulebook-rest = ：每种行为的分值及计分期限，信用等级、锁定和申诉的规则，以及列入名单后的各项联合奖惩措施。
+home-api-link = API
+home-api-rest = 供机器调用。
+
+lists-title = 公开名单
+lists-intro = 只有在送达书面告知书、申诉期届满并正式列入后，条目才会在此公布；到期、完成信用修复或被撤销后即不再显示。分数和档案从不公开。
+lists-search-label = 姓名或证件号码
+lists-list-label = 名单
+lists-all = 全部名单
+lists-search = 查询
+lists-results = 查询结果
+lists-none = 没有符合条件的公开条目。
+lists-count = { $day }公布的条目，共 { $count } 条
+lists-column-list = 名单
+lists-column-name = 姓名或名称
+lists-column-identifier = 证件号码（已隐去部分）
+lists-column-authority = 列入机关
+lists-column-legal-basis = 法律依据
+lists-column-since = 列入日期
+lists-column-until = 截止日期
+lists-checkpoint-summary = 日志的签名检查点
+lists-checkpoint-text = 每一次公务行为都记录在防篡改日志上。请保存此文本：日后可用 { $command } 证明其覆盖的内容没有被删除或改写。也可在 { $link } 获取。
+lists-search-refused = 查询：{ $reason }
