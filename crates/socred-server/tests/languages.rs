@@ -78,7 +78,7 @@ async fn the_switch_keeps_the_choice_and_returns_only_to_this_site() {
     assert_eq!(status, 303);
     assert_eq!(headers.get("location").unwrap(), "/rulebook?x=1");
     let cookie = headers.get("set-cookie").unwrap().to_str().unwrap();
-    assert!(cookie.starts_with("socred_lang=zh-CN;") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.starts_with("socred_lang=zh-CN;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     for foreign in ["//evil.example/", "https://evil.example/", "/%5Cevil.example"] {
         let (status, headers, _) = get(&server, &format!("/language?to=en&back={foreign}"), &[]).await;
         assert_eq!((status, headers.get("location").unwrap().to_str().unwrap()), (303, "/"), "{foreign}");
@@ -95,6 +95,8 @@ async fn the_switch_keeps_the_choice_and_returns_only_to_this_site() {
     // into a link to it); the pages not yet in Chinese stay whole in English.
     let (_, _, page) = get(&server, "/lists?q=Call+555-0100", &[("accept-language", "en")]).await;
     assert!(page.contains(r#"href="/language?to=zh-CN&amp;back=/lists""#), "{page}");
+    // There the switch marks the reader's choice and offers the other language.
     let (_, _, page) = get(&server, "/login", &[("accept-language", "zh-CN")]).await;
-    assert!(page.contains(r#"<html lang="en">"#) && page.contains("data-testid=\"language-zh-CN\""));
+    assert!(page.contains(r#"<html lang="en">"#) && page.contains(r#"<span aria-current="true" lang="zh-CN">"#));
+    assert!(page.contains("data-testid=\"language-en\""));
 }

@@ -59,7 +59,7 @@ pub(crate) fn rulebook_then(active: &Arc<Rulebook>, source: &str, file: &str, fi
     if fingerprint == active.fingerprint {
         return Ok(active.clone());
     }
-    let rulebook = Rulebook::from_toml(source, file)?;
+    let rulebook = Rulebook::from_stored(source, file)?;
     if rulebook.fingerprint != fingerprint {
         return Err(StoreError::Corrupt("a stored rulebook does not match its fingerprint".into()));
     }

@@ -347,6 +347,9 @@ struct RawBehaviour {
 pub(crate) struct Problems<'a> {
     source: &'a str,
     list: Vec<RulebookProblem>,
+    /// Whether every text needs its Chinese beside it: a rulebook checked or
+    /// adopted now does; one a store adopted before that rule is read as it was.
+    require_chinese: bool,
 }
 
 impl Problems<'_> {
@@ -386,6 +389,9 @@ fn check_chinese(problems: &mut Problems<'_>, span: &std::ops::Range<usize>, key
         return;
     }
     let key = format!("{key}_zh");
+    if chinese.trim().is_empty() && !problems.require_chinese {
+        return;
+    }
     if chinese.trim().is_empty() {
         problems.add(span, key, "is required: the same text in Simplified Chinese (every text of a rulebook is in both languages)");
     } else if !is_text(chinese, max_chars) {
@@ -398,6 +404,18 @@ fn check_chinese(problems: &mut Problems<'_>, span: &std::ops::Range<usize>, key
 impl Rulebook {
     /// Parses and validates a rulebook. `file` names the source in errors.
     pub fn from_toml(source: &str, file: &str) -> Result<Rulebook, RulebookError> {
+        Rulebook::parse(source, file, true)
+    }
+
+    /// A rulebook a store adopted earlier, from its stored source: validated
+    /// as [`Rulebook::from_toml`] does, except that Chinese texts may be
+    /// missing (versions adopted before both languages were required; pages
+    /// show their English). A store and its history open as they were.
+    pub fn from_stored(source: &str, file: &str) -> Result<Rulebook, RulebookError> {
+        Rulebook::parse(source, file, false)
+    }
+
+    fn parse(source: &str, file: &str, require_chinese: bool) -> Result<Rulebook, RulebookError> {
         let fail = |problems| RulebookError { file: file.to_string(), problems };
         if source.len() > MAX_RULEBOOK_BYTES {
             return Err(fail(vec![RulebookProblem {
@@ -407,7 +425,7 @@ impl Rulebook {
             }]));
         }
         let raw: RawRulebook = parse_raw(source).map_err(|problem| fail(vec![problem]))?;
-        let mut problems = Problems { source, list: Vec::new() };
+        let mut problems = Problems { source, list: Vec::new(), require_chinese };
         let rulebook = validate(raw, source, &mut problems);
         if problems.list.is_empty() { Ok(rulebook.expect("no problems means a rulebook")) } else { Err(fail(problems.list)) }
     }
@@ -730,6 +748,18 @@ mod tests {
             let found = problems(&untranslated.join("\n"));
             assert!(found.len() == 1 && found[0].reason.contains("Chinese characters"), "line {}: {found:?}", index + 1);
         }
+    }
+
+    #[test]
+    fn a_stored_rulebook_from_before_both_languages_still_reads() {
+        let english_only: String =
+            DEFAULT.lines().filter(|line| !line.split(" = ").next().is_some_and(|key| key.ends_with("_zh"))).collect::<Vec<_>>().join("\n");
+        assert!(problems(&english_only).len() > 150, "a rulebook checked or adopted now needs its Chinese");
+        let stored = Rulebook::from_stored(&english_only, "old.toml").unwrap();
+        assert!(stored.measures.iter().all(|m| m.title_zh.is_empty()));
+        // Anything else wrong is refused as before, and a Chinese text given must still be Chinese.
+        assert!(Rulebook::from_stored(&english_only.replacen("points = -100", "points = -5000", 1), "old.toml").is_err());
+        assert!(Rulebook::from_stored(&DEFAULT.replacen("title_zh = \"逃税\"", "title_zh = \"Tax evasion\"", 1), "old.toml").is_err());
     }
 
     #[test]

@@ -38,20 +38,25 @@ pub fn language_of(headers: &HeaderMap) -> Language {
 }
 
 tokio::task_local! {
-    /// The path of the page being rendered, for the language switch's way back. Not its query:
-    /// a page never repeats text someone wrote into a link to it.
-    static HERE: String;
+    /// The path of the page being rendered, for the language switch's way back (not its query:
+    /// a page never repeats text someone wrote into a link to it), and the reader's language.
+    static HERE: (String, Language);
 }
 
-/// Remembers the address of each request for the page it renders.
+/// Remembers the address and the reader's language of each request for the page it renders.
 pub async fn remember_address(request: Request, next: Next) -> Response {
-    let here = request.uri().path().to_string();
+    let here = (request.uri().path().to_string(), language_of(request.headers()));
     HERE.scope(here, next.run(request)).await
 }
 
 /// The address of the page being rendered (`/` outside a request).
 pub fn here() -> String {
-    HERE.try_with(String::clone).unwrap_or_else(|_| "/".into())
+    HERE.try_with(|(path, _)| path.clone()).unwrap_or_else(|_| "/".into())
+}
+
+/// The reader's language on the page being rendered (English outside a request).
+fn chosen() -> Language {
+    HERE.try_with(|(_, language)| *language).unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,7 +73,9 @@ pub async fn switch(Query(switch): Query<Switch>) -> Response {
     };
     let back = switch.back.filter(|back| is_local(back)).unwrap_or_else(|| "/".into());
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(LANGUAGE_COOKIE, language.tag(), LANGUAGE_COOKIE_SECONDS, false)) {
+    // Lax, unlike the session's: a reader who follows a link from another site keeps the choice.
+    let cookie = set_cookie(LANGUAGE_COOKIE, language.tag(), LANGUAGE_COOKIE_SECONDS, false).replace("SameSite=Strict", "SameSite=Lax");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
@@ -83,9 +90,12 @@ fn is_local(back: &str) -> bool {
         && back.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The switch every page carries: a link to each other language.
-pub fn switch_links(current: Language) -> String {
+/// The switch every page carries: the reader's language marked, a link to
+/// the other. A page not yet in both languages is in English whatever the
+/// choice; the switch still says what was chosen.
+pub fn switch_links(page_language: Language) -> String {
     let back = super::esc(&percent_encode(&here()));
+    let current = chosen();
     let mut links = String::new();
     for language in Language::ALL {
         if language == current {
@@ -99,7 +109,7 @@ pub fn switch_links(current: Language) -> String {
         }
         links.push(' ');
     }
-    format!(r#"<nav class="language" aria-label="{}">{}</nav>"#, super::esc(&current.text("language-label")), links.trim_end())
+    format!(r#"<nav class="language" aria-label="{}">{}</nav>"#, super::esc(&page_language.text("language-label")), links.trim_end())
 }
 
 /// Percent-encodes what a query value may not hold as is.

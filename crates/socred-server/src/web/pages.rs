@@ -38,6 +38,12 @@ pub async fn home(MaybeCaller(caller): MaybeCaller, Reader(language): Reader, fl
     bilingual(page_in(language, &language.text("home-title"), caller.as_ref(), &flash, &body))
 }
 
+/// A rulebook's text in the reader's language: its Chinese when it has one
+/// (a version adopted before both languages were required may not).
+fn in_language<'a>(language: Language, english: &'a str, chinese: &'a str) -> &'a str {
+    if language == Language::Chinese && !chinese.trim().is_empty() { chinese } else { english }
+}
+
 /// A page that follows the reader's language: caches keep one copy per language.
 fn bilingual(page: axum::response::Html<String>) -> Response {
     let mut response = page.into_response();
@@ -98,17 +104,17 @@ pub async fn public_lists(
     let mut options = format!(r#"<option value="">{}</option>"#, t("lists-all"));
     for spec in rulebook.lists.iter().filter(|l| l.published) {
         let selected = if list.as_deref() == Some(spec.code.as_str()) { " selected" } else { "" };
-        let title = if chinese { &spec.title_zh } else { &spec.title };
+        let title = in_language(language, &spec.title, &spec.title_zh);
         options.push_str(&format!(r#"<option value="{}"{selected}>{}</option>"#, esc(&spec.code), esc(title)));
     }
     let mut rows = String::new();
     for entry in &entries {
         // The rulebook's words in the reader's language; a legal basis a reviewer wrote stays as written.
         let spec = rulebook.list(&entry.list).filter(|_| chinese);
-        let title = spec.map_or(entry.list_title.as_str(), |spec| spec.title_zh.as_str());
+        let title = spec.map_or(entry.list_title.as_str(), |spec| in_language(language, &entry.list_title, &spec.title_zh));
         let legal_basis = spec
             .filter(|spec| spec.legal_basis == entry.legal_basis)
-            .map_or(entry.legal_basis.as_str(), |spec| spec.legal_basis_zh.as_str());
+            .map_or(entry.legal_basis.as_str(), |spec| in_language(language, &entry.legal_basis, &spec.legal_basis_zh));
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(title),
@@ -180,9 +186,8 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
     let t = |id: &str| esc(&language.text(id));
     let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
     let number = |value: i64| Argument::Number(value);
-    // The rulebook's own words in the reader's language (it carries both).
-    let chinese = language == Language::Chinese;
-    let pick = |english: &str, in_chinese: &str| esc(if chinese { in_chinese } else { english });
+    // The rulebook's own words in the reader's language (it carries both; older versions may not).
+    let pick = |english: &str, in_chinese: &str| esc(in_language(language, english, in_chinese));
     let mut tiers = String::new();
     for (_, spec) in rulebook.tiers.iter_best_first() {
         tiers.push_str(&format!(
@@ -231,7 +236,7 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
                 ("second", Argument::Text(second)),
                 ("years", number(spec.max_listing_years.into())),
                 ("repair", Argument::Text(repair)),
-                ("basis", Argument::Text(if chinese { spec.legal_basis_zh.clone() } else { spec.legal_basis.clone() })),
+                ("basis", Argument::Text(in_language(language, &spec.legal_basis, &spec.legal_basis_zh).to_string())),
             ],
         );
         lists.push_str(&format!(
@@ -245,7 +250,7 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
     let intro = with(
         "rulebook-intro",
         &[
-            ("title", Argument::Text(if chinese { rulebook.title_zh.clone() } else { rulebook.title.clone() })),
+            ("title", Argument::Text(in_language(language, &rulebook.title, &rulebook.title_zh).to_string())),
             ("version", Argument::Text(rulebook.version.clone())),
             ("fingerprint", Argument::Text(rulebook.fingerprint[..16].to_string())),
             ("base", number(rulebook.base_score)),
@@ -287,7 +292,7 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
 fn measures_table(rulebook: &socred_core::Rulebook, language: Language) -> String {
     let t = |id: &str| esc(&language.text(id));
     let chinese = language == Language::Chinese;
-    let pick = |english: &str, in_chinese: &str| esc(if chinese { in_chinese } else { english });
+    let pick = |english: &str, in_chinese: &str| esc(in_language(language, english, in_chinese));
     let mut out = String::new();
     for service in &rulebook.services {
         let measures: Vec<&socred_core::rulebook::Measure> = rulebook.measures.iter().filter(|m| m.service == service.code).collect();
@@ -298,8 +303,7 @@ fn measures_table(rulebook: &socred_core::Rulebook, language: Language) -> Strin
         for measure in measures {
             let mut triggers: Vec<String> = Vec::new();
             for list in &measure.lists {
-                let title =
-                    rulebook.list(list).map_or(list.clone(), |spec| if chinese { spec.title_zh.clone() } else { spec.title.clone() });
+                let title = rulebook.list(list).map_or(list.clone(), |spec| in_language(language, &spec.title, &spec.title_zh).to_string());
                 triggers.push(language.text_with("rulebook-trigger-list", &[("list", Argument::Text(title))]));
             }
             for tier in &measure.tiers {
@@ -307,7 +311,7 @@ fn measures_table(rulebook: &socred_core::Rulebook, language: Language) -> Strin
                     .push(language.text_with("rulebook-trigger-tier", &[("tier", Argument::Text(rulebook.tiers.name(*tier).to_string()))]));
             }
             for code in &measure.records {
-                let title = rulebook.behaviour(code).map_or(code.clone(), |b| if chinese { b.title_zh.clone() } else { b.title.clone() });
+                let title = rulebook.behaviour(code).map_or(code.clone(), |b| in_language(language, &b.title, &b.title_zh).to_string());
                 triggers.push(language.text_with("rulebook-trigger-record", &[("behaviour", Argument::Text(title))]));
             }
             let mut reach: Vec<String> = Vec::new();

@@ -628,7 +628,7 @@ impl EntryRows {
 fn load_active_rulebook(connection: &mut impl postgres::GenericClient) -> Result<(Rulebook, i64)> {
     let row = connection.query_one("SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1", &[])?;
     let (source, file, fingerprint, seq): (String, String, String, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
-    let rulebook = Rulebook::from_toml(&source, &file)?;
+    let rulebook = Rulebook::from_stored(&source, &file)?;
     if rulebook.fingerprint != fingerprint {
         return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
     }

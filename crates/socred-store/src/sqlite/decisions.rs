@@ -154,9 +154,19 @@ impl Store {
                 .query_map(rusqlite::params_from_iter(triggering.iter()), |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for (key, id) in subjects {
-                let Ok(subject) = SubjectId::parse(&id) else { continue };
-                // A file that does not read has no tier window either: its checks go to the store.
-                let Ok(file) = crate::load_file(&self.connection, key, subject) else { continue };
+                let file = SubjectId::parse(&id)
+                    .map_err(|e| StoreError::Corrupt(format!("subject {id:?}: {e}")))
+                    .and_then(|subject| crate::load_file(&self.connection, key, subject));
+                let file = match file {
+                    Ok(file) => file,
+                    // A file that does not read keeps no tier window, whatever was cached before:
+                    // its checks go to the store, which names the damage.
+                    Err(StoreError::Corrupt(_)) => {
+                        data.summaries.retain(|summary| summary.0 != key);
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                };
                 for trigger in socred_core::decide::record_triggers(&self.rulebook, &file) {
                     data.record_triggers.push((key, trigger.behaviour, trigger.record.as_str().to_string(), trigger.since, trigger.until));
                 }

@@ -536,7 +536,7 @@ pub(crate) fn load_active_rulebook(connection: &Connection) -> Result<(Rulebook,
         connection.query_row("SELECT source, file, fingerprint, seq FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?;
-    let rulebook = Rulebook::from_toml(&source, &file)?;
+    let rulebook = Rulebook::from_stored(&source, &file)?;
     if rulebook.fingerprint != fingerprint {
         return Err(StoreError::Corrupt("the stored rulebook does not match its fingerprint".into()));
     }
