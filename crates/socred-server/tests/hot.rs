@@ -34,30 +34,22 @@ fn every_verdict_from_memory_is_the_stores() {
     }
     // Enough listed subjects that guardians, representatives and
     // organisations on the blacklist occur: every seventh subject defaults.
-    let on = time::macros::date!(2026 - 04 - 01);
-    for (number, id) in ids.iter().enumerate().filter(|(number, _)| number % 7 == 0) {
-        let record = socred_core::record::Record {
-            id: socred_core::record::RecordId::parse(&format!("hot-test-{number}")).unwrap(),
-            subject: *id,
-            behaviour: "judgment-default".into(),
-            occurred_on: on,
-            source: "Test Court".into(),
-            evidence: None,
-        };
-        session.push(&record).unwrap();
-    }
     // Every eleventh evaded military service: a measure set off by the record itself.
-    let evaded = time::macros::date!(2025 - 01 - 01);
-    for (number, id) in ids.iter().enumerate().filter(|(number, _)| number % 11 == 0) {
-        let record = socred_core::record::Record {
-            id: socred_core::record::RecordId::parse(&format!("hot-evasion-{number}")).unwrap(),
-            subject: *id,
-            behaviour: "military-service-evasion".into(),
-            occurred_on: evaded,
-            source: "Test Military Service Office".into(),
-            evidence: None,
-        };
-        session.push(&record).unwrap();
+    for (every, prefix, behaviour, on, source) in [
+        (7, "hot-test", "judgment-default", time::macros::date!(2026 - 04 - 01), "Test Court"),
+        (11, "hot-evasion", "military-service-evasion", time::macros::date!(2025 - 01 - 01), "Test Military Service Office"),
+    ] {
+        for (number, id) in ids.iter().enumerate().filter(|(number, _)| number % every == 0) {
+            let record = socred_core::record::Record {
+                id: socred_core::record::RecordId::parse(&format!("{prefix}-{number}")).unwrap(),
+                subject: *id,
+                behaviour: behaviour.into(),
+                occurred_on: on,
+                source: source.into(),
+                evidence: None,
+            };
+            session.push(&record).unwrap();
+        }
     }
     session.commit(serde_json::json!({})).unwrap();
     let today = time::macros::date!(2026 - 07 - 01);

@@ -751,6 +751,17 @@ mod tests {
     }
 
     #[test]
+    fn a_chinese_text_too_long_or_with_control_characters_is_refused() {
+        let long = format!("title_zh = \"{}\"", "逃".repeat(201));
+        for garbage in [long.as_str(), "title_zh = \"逃\\u0007税\"", "title_zh = \"  \"", "title_zh = 7"] {
+            let found = problems(&replace("title_zh = \"逃税\"", garbage));
+            assert!(found.iter().any(|p| p.key == "behaviour[0].title_zh"), "{garbage}: {found:?}");
+        }
+        let longest = replace("title_zh = \"逃税\"", &format!("title_zh = \"{}\"", "逃".repeat(200)));
+        assert!(Rulebook::from_toml(&longest, "x.toml").is_ok(), "200 characters are allowed");
+    }
+
+    #[test]
     fn a_stored_rulebook_from_before_both_languages_still_reads() {
         let english_only: String =
             DEFAULT.lines().filter(|line| !line.split(" = ").next().is_some_and(|key| key.ends_with("_zh"))).collect::<Vec<_>>().join("\n");
