@@ -15,6 +15,7 @@ pub mod error;
 pub mod hot;
 pub mod limits;
 pub mod metrics;
+pub mod service;
 pub mod shard;
 pub mod web;
 

@@ -81,7 +81,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
     caller.require(Action::ManageAccounts)?;
     let accounts = state.db.reading(|store| store.accounts()).await?;
     let named: Vec<_> = accounts.iter().filter_map(|account| account.subject).collect();
-    super::subjects::log_reads(&state, &caller, named, "account administration", "the accounts that name you").await?;
+    crate::service::reads::log_reads(&state, &caller, named, "account administration", "the accounts that name you").await?;
     Ok(axum::Json(accounts))
 }
 
@@ -278,7 +278,8 @@ pub async fn confirm_second_factor(
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "no enrolment is waiting for a code; begin one first", None))?;
     let now = crate::auth::now_unix().max(0) as u64;
-    let step = socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
+    let step =
+        socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.confirm_second_factor(account, &secret, step, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -4,33 +4,16 @@ use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use socred_auth::Action;
-use socred_core::date::format_date;
-use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, Event, RepairOutcome};
-use socred_core::record::RecordId;
+use socred_core::process::{AppealOutcome, DisputeOutcome, RepairOutcome};
 use socred_store::Queue;
 use utoipa::{IntoParams, ToSchema};
 
-use super::lists::{Acted, act, parse_entry};
+use super::lists::acted_response;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Json, Query};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-
-fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
-    match given {
-        Some(text) => {
-            socred_core::id::check_client_id(text).map_err(|reason| ApiError::invalid(field, reason))?;
-            CaseId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
-        }
-        None => Ok(CaseId::derive(prefix, parts)),
-    }
-}
-
-/// Subjects act only on their own entries and records.
-async fn own_entry(state: &AppState, caller: &Caller, entry: &socred_core::process::EntryId) -> ApiResult<()> {
-    let subject = state.db.subject_of_entry(entry.clone()).await?;
-    if caller.account.is_subject(&subject) { Ok(()) } else { Err(ApiError::forbidden("a subject acts only on their own list entries")) }
-}
+use crate::error::{ApiResult, ErrorBody};
+use crate::service::cases::{self, Acted, Decision};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,17 +33,9 @@ pub struct AppealBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "e.g. after the deadline", body = ErrorBody)))]
 pub async fn file_appeal(State(state): State<AppState>, caller: Caller, Json(body): Json<AppealBody>) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::FileAppeal)?;
-    let entry = parse_entry(&body.entry)?;
     super::refuse_client_date(body.on.is_some())?;
-    own_entry(&state, &caller, &entry).await?;
-    let appeal = case_id(
-        "appeal_id",
-        body.appeal_id.as_deref(),
-        "appeal",
-        &[entry.as_str(), &body.grounds, &caller.account.username, &format_date(caller.today())],
-    )?;
-    act(&state, &caller, None, Event::AppealFiled { appeal, entry, grounds: body.grounds }).await
+    let acted = cases::file_appeal(&state, &caller, &body.entry, body.grounds, body.appeal_id.as_deref()).await?;
+    Ok(acted_response(acted))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,10 +61,8 @@ pub async fn decide_appeal(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<AppealOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::DecideAppeal)?;
-    let appeal = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     super::refuse_client_date(body.on.is_some())?;
-    act(&state, &caller, None, Event::AppealDecided { appeal, outcome: body.outcome, reasons: body.reasons }).await
+    Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Appeal(body.outcome), body.reasons).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,32 +83,9 @@ pub struct DisputeBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(body): Json<DisputeBody>) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::FileDispute)?;
-    let record = RecordId::parse(&body.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
     super::refuse_client_date(body.on.is_some())?;
-    let lookup = record.clone();
-    let found = state.db.record(lookup).await?;
-    match found {
-        Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
-        Some(_) => {
-            return Err(ApiError::forbidden("a subject disputes only records of their own file"));
-        }
-        None => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not_found",
-                format!("record {record} does not exist"),
-                Some("record"),
-            ));
-        }
-    }
-    let dispute = case_id(
-        "dispute_id",
-        body.dispute_id.as_deref(),
-        "dispute",
-        &[record.as_str(), &body.grounds, &caller.account.username, &format_date(caller.today())],
-    )?;
-    act(&state, &caller, None, Event::DisputeFiled { dispute, record, grounds: body.grounds }).await
+    let acted = cases::file_dispute(&state, &caller, &body.record, body.grounds, body.dispute_id.as_deref()).await?;
+    Ok(acted_response(acted))
 }
 
 /// Decide a dispute: `uphold` voids the record and recomputes everything; `reject` keeps it.
@@ -149,10 +99,8 @@ pub async fn decide_dispute(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<DisputeOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::DecideDispute)?;
-    let dispute = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     super::refuse_client_date(body.on.is_some())?;
-    act(&state, &caller, None, Event::DisputeDecided { dispute, outcome: body.outcome, reasons: body.reasons }).await
+    Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Dispute(body.outcome), body.reasons).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -176,17 +124,9 @@ pub struct RepairBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply_repair(State(state): State<AppState>, caller: Caller, Json(body): Json<RepairBody>) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::ApplyRepair)?;
-    let entry = parse_entry(&body.entry)?;
     super::refuse_client_date(body.on.is_some())?;
-    own_entry(&state, &caller, &entry).await?;
-    let repair = case_id(
-        "repair_id",
-        body.repair_id.as_deref(),
-        "repair",
-        &[entry.as_str(), &body.evidence, &caller.account.username, &format_date(caller.today())],
-    )?;
-    act(&state, &caller, None, Event::RepairApplied { repair, entry, evidence: body.evidence, commitment: body.commitment }).await
+    let acted = cases::apply_repair(&state, &caller, &body.entry, body.evidence, body.commitment, body.repair_id.as_deref()).await?;
+    Ok(acted_response(acted))
 }
 
 /// Decide a repair application: `approve` ends the publication today.
@@ -200,10 +140,8 @@ pub async fn decide_repair(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<RepairOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::DecideRepair)?;
-    let repair = CaseId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
     super::refuse_client_date(body.on.is_some())?;
-    act(&state, &caller, None, Event::RepairDecided { repair, outcome: body.outcome, reasons: body.reasons }).await
+    Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Repair(body.outcome), body.reasons).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -231,6 +169,6 @@ pub async fn queue(State(state): State<AppState>, caller: Caller, Query(query): 
     }
     let subjects = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
     let subjects = subjects.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id));
-    super::subjects::log_reads(&state, &caller, subjects.collect::<Vec<_>>(), "reviewers' queue", "pending case").await?;
+    crate::service::reads::log_reads(&state, &caller, subjects.collect::<Vec<_>>(), "reviewers' queue", "pending case").await?;
     Ok(axum::Json(queue))
 }

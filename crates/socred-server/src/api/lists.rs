@@ -5,20 +5,21 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use socred_auth::Action;
-use socred_core::date::format_date;
+use socred_core::Date;
 use socred_core::lists::{ListEntry, Notice};
-use socred_core::process::{CaseId, EntryId, Event};
-use socred_core::{Date, SubjectId};
-use socred_store::{ActOutcome, PublicEntry, SubjectRef};
+use socred_core::process::EntryId;
+use socred_store::{PublicEntry, SubjectRef};
 use utoipa::{IntoParams, ToSchema};
 
-use super::subjects::log_read;
-use super::{as_of, page, parse_subject, purpose};
+use super::{as_of, page, purpose};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::limits::ClientAddress;
+use crate::service::cases::{self, Acted};
+use crate::service::parse_entry;
+use crate::service::reads::log_read;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -56,29 +57,10 @@ pub async fn public(
     Ok(axum::Json(state.db.published(as_of, query.list, query.search, limit, offset).await?))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Acted {
-    pub action: String,
-    pub id: String,
-    #[serde(with = "socred_core::date::serde_date")]
-    pub on: Date,
-    pub result: ActOutcome,
-}
-
-/// Stores a due-process act; 201 when stored, 200 when it was already stored.
-pub async fn act(
-    state: &AppState,
-    caller: &Caller,
-    subject: Option<SubjectId>,
-    event: Event,
-) -> ApiResult<(StatusCode, axum::Json<Acted>)> {
-    let action = event.action().to_string();
-    let id = event.key().to_string();
-    let actor = caller.actor();
-    let on = actor.today();
-    let result = state.db.ledger_write(move |store| store.act(subject.as_ref(), &actor, event)).await?;
-    let status = if matches!(result, ActOutcome::Stored { .. }) { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, axum::Json(Acted { action, id, on, result })))
+/// 201 when the act was stored now, 200 when it had been stored before.
+pub fn acted_response(acted: Acted) -> (StatusCode, axum::Json<Acted>) {
+    let status = if acted.is_new() { StatusCode::CREATED } else { StatusCode::OK };
+    (status, axum::Json(acted))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,26 +84,9 @@ pub struct ProposalBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn propose(State(state): State<AppState>, caller: Caller, Json(body): Json<ProposalBody>) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::ProposeEntry)?;
-    let subject = parse_subject("subject", &body.subject)?;
     super::refuse_client_date(body.on.is_some())?;
-    if body.list.is_empty() || !body.list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(ApiError::invalid("list", format!("{:?} is not a list code", body.list)));
-    }
-    let case = match &body.case_id {
-        Some(id) => {
-            socred_core::id::check_client_id(id).map_err(|reason| ApiError::invalid("case_id", reason))?;
-            CaseId::parse(id).map_err(|e| ApiError::invalid("case_id", e.to_string()))?
-        }
-        None => CaseId::derive("proposal", &[subject.as_str(), &body.list, &body.legal_basis, &body.facts, &format_date(caller.today())]),
-    };
-    let entry = EntryId::for_proposal(&body.list, &case);
-    act(&state, &caller, Some(subject), Event::ListProposed { entry, list: body.list, legal_basis: body.legal_basis, facts: body.facts })
-        .await
-}
-
-pub fn parse_entry(text: &str) -> ApiResult<EntryId> {
-    EntryId::parse(text).map_err(|e| ApiError::invalid("entry", format!("{text:?} {e}")))
+    let acted = cases::propose(&state, &caller, &body.subject, body.list, body.legal_basis, body.facts, body.case_id.as_deref()).await?;
+    Ok(acted_response(acted))
 }
 
 /// The entry, if the caller may see it (subjects: their own only).
@@ -203,10 +168,8 @@ pub async fn serve_notice(
     Path(entry): Path<String>,
     Json(body): Json<OnBody>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::ServeNotice)?;
-    let entry = parse_entry(&entry)?;
     super::refuse_client_date(body.on.is_some())?;
-    act(&state, &caller, None, Event::NoticeServed { entry }).await
+    Ok(acted_response(cases::serve_notice(&state, &caller, &entry).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -231,8 +194,6 @@ pub async fn withdraw(
     Path(entry): Path<String>,
     Json(body): Json<WithdrawBody>,
 ) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::WithdrawEntry)?;
-    let entry = parse_entry(&entry)?;
     super::refuse_client_date(body.on.is_some())?;
-    act(&state, &caller, None, Event::ListWithdrawn { entry, reason: body.reason }).await
+    Ok(acted_response(cases::withdraw(&state, &caller, &entry, body.reason).await?))
 }

@@ -1,8 +1,8 @@
-//! Liveness, the rulebook, the OpenAPI document and its browsable page.
+//! Liveness, the rulebook and the OpenAPI document.
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -22,10 +22,4 @@ pub async fn rulebook(State(state): State<AppState>) -> ApiResult<axum::Json<soc
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI document")))]
 pub async fn openapi(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.clone())
-}
-
-/// A browsable page of the API, rendered from the OpenAPI document.
-#[utoipa::path(get, path = "/api/v1/docs", tag = "meta", responses((status = 200, description = "HTML")))]
-pub async fn docs(State(state): State<AppState>) -> Html<String> {
-    Html(crate::web::api_docs_page(&state.openapi_json))
 }

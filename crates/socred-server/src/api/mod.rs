@@ -15,7 +15,7 @@ pub mod reports;
 pub mod subjects;
 
 use axum::Router;
-use socred_core::{Date, SubjectId};
+use socred_core::Date;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
+pub use crate::service::{as_of_or, parse_subject};
 
 /// Page sizes: a query may ask for at most this many rows.
 pub const MAX_PAGE: u32 = 1_000;
@@ -113,25 +114,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::remove_second_factor))
         .routes(routes!(meta::rulebook))
         .routes(routes!(meta::openapi))
-        .routes(routes!(meta::docs))
         .split_for_parts()
-}
-
-pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
-    SubjectId::parse(text).map_err(|e| ApiError::invalid(field, format!("{text:?} {e}")))
 }
 
 /// `as_of` (default: today, by the server's clock).
 pub fn as_of(text: Option<&str>, today: Date) -> Result<Date, ApiError> {
     as_of_or(text, today)
-}
-
-/// The date asked for, or `default` (a batch reads the clock once).
-pub fn as_of_or(text: Option<&str>, default: Date) -> Result<Date, ApiError> {
-    match text {
-        None => Ok(default),
-        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string())),
-    }
 }
 
 /// `known_on`: the ledger as it stood at the end of that day. Not after today

@@ -127,7 +127,7 @@ pub async fn pending(State(state): State<AppState>, caller: Caller) -> ApiResult
     caller.require(Action::ReviewReport)?;
     let pending = state.db.reading(|store| store.pending_records(PAGE)).await?;
     let subjects: Vec<_> = pending.iter().map(|record| record.subject).collect();
-    super::subjects::log_reads(&state, &caller, subjects, "pending partner records", "pending record").await?;
+    crate::service::reads::log_reads(&state, &caller, subjects, "pending partner records", "pending record").await?;
     Ok(axum::Json(PendingList { pending }))
 }
 
@@ -164,10 +164,7 @@ pub async fn decide_pending(
     Path(id): Path<String>,
     Json(body): Json<PendingDecisionBody>,
 ) -> ApiResult<axum::Json<PendingDecided>> {
-    caller.require(Action::ReviewReport)?;
-    let actor = caller.actor();
-    let record_id = id.clone();
     let confirm = matches!(body.outcome, PendingOutcome::Confirm);
-    let changed = state.db.ledger_write(move |store| store.decide_pending(&record_id, confirm, &body.reasons, &actor)).await?.is_some();
+    let changed = crate::service::reports::decide_pending(&state, &caller, id.clone(), confirm, body.reasons).await?;
     Ok(axum::Json(PendingDecided { record_id: id, changed }))
 }

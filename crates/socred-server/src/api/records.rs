@@ -5,15 +5,14 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use socred_auth::Action;
-use socred_core::SubjectId;
-use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
-use socred_store::{RowOutcome, VoidOutcome};
+use socred_store::RowOutcome;
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{BatchJson, Json};
 use crate::error::{ApiError, ApiResult, ErrorBody, Problem};
+use crate::service::records::{self, RecordRequest, Recorded, Refusal, Voided, authority, validate};
 
 /// Records in one batch request at most.
 pub const MAX_BATCH: usize = 10_000;
@@ -33,42 +32,17 @@ pub struct RecordBody {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Recorded {
-    pub record_id: RecordId,
-    pub subject: SubjectId,
-    pub result: RowOutcome,
-}
-
-fn authority(caller: &Caller) -> ApiResult<String> {
-    caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("this officer account has no authority"))
-}
-
-/// Checks a body against the officer's authority and the rulebook.
-fn validate(
-    body: &RecordBody,
-    authority: &str,
-    rulebook: &socred_core::Rulebook,
-    today: socred_core::Date,
-) -> Result<socred_core::Record, (StatusCode, Vec<(String, String)>)> {
-    if let Some(source) = body.source.as_deref().filter(|source| *source != authority) {
-        return Err((
-            StatusCode::FORBIDDEN,
-            vec![("source".into(), format!("an officer records only for their own authority ({authority:?}), not {source:?}"))],
-        ));
+impl RecordBody {
+    fn request(&self) -> RecordRequest<'_> {
+        RecordRequest {
+            id: self.id.as_deref(),
+            subject: &self.subject,
+            behaviour: &self.behaviour,
+            at: &self.at,
+            source: self.source.as_deref(),
+            evidence: self.evidence.as_deref(),
+        }
     }
-    let input = RecordInput {
-        id: body.id.as_deref(),
-        subject: &body.subject,
-        behaviour: &body.behaviour,
-        at: &body.at,
-        source: authority,
-        evidence: body.evidence.as_deref(),
-    };
-    input.validate(rulebook, today).map_err(|problems| {
-        let problems = problems.into_iter().map(|p| (if p.field == "source" { "source" } else { p.field }.to_string(), p.reason)).collect();
-        (StatusCode::UNPROCESSABLE_ENTITY, problems)
-    })
 }
 
 /// Record a behaviour (idempotent by record id).
@@ -77,26 +51,9 @@ fn validate(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json<RecordBody>) -> ApiResult<impl IntoResponse> {
-    caller.require(Action::AddRecord)?;
-    let authority = authority(&caller)?;
-    let rulebook = state.db.rulebook().await?;
-    let record = validate(&body, &authority, &rulebook, caller.today()).map_err(|(status, problems)| {
-        let (field, _) = &problems[0];
-        let message = problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
-        ApiError::new(status, if status == StatusCode::FORBIDDEN { "forbidden" } else { "invalid" }, message, Some(field))
-    })?;
-    let actor = caller.actor();
-    let stored = record.clone();
-    let result = state.db.ledger_write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {
-        // The subject is a field of the body here, not the resource of the URL.
-        if error.detail.code == "not_found" && error.detail.field.as_deref() == Some("subject") {
-            ApiError::invalid("subject", error.detail.message)
-        } else {
-            error
-        }
-    })?;
-    let status = if result == RowOutcome::Inserted { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, axum::Json(Recorded { record_id: record.id, subject: record.subject, result })))
+    let recorded = records::add(&state, &caller, body.request()).await?;
+    let status = if recorded.result == RowOutcome::Inserted { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(recorded)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -136,12 +93,12 @@ pub async fn batch(
     let mut rejected = Vec::new();
     let mut valid = Vec::with_capacity(body.records.len());
     for (index, item) in body.records.iter().enumerate() {
-        match validate(item, &authority, &rulebook, caller.today()) {
+        match validate(item.request(), &authority, &rulebook, caller.today()) {
             Ok(record) => valid.push((index, record)),
-            Err((StatusCode::FORBIDDEN, problems)) => {
+            Err(Refusal { status: StatusCode::FORBIDDEN, problems }) => {
                 return Err(ApiError::forbidden(format!("records[{index}].{}: {}", problems[0].0, problems[0].1)));
             }
-            Err((_, problems)) => {
+            Err(Refusal { problems, .. }) => {
                 rejected.extend(problems.into_iter().map(|(field, reason)| Problem {
                     index,
                     field: format!("records[{index}].{field}"),
@@ -202,12 +159,6 @@ pub struct VoidBody {
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Voided {
-    pub record_id: RecordId,
-    pub result: VoidOutcome,
-}
-
 /// Void a record of your own authority: it stops counting everywhere, and stays in the file.
 #[utoipa::path(post, path = "/api/v1/records/{id}/void", tag = "records", params(("id" = String, Path, description = "Record id")),
     request_body = VoidBody, security(("bearer" = [])),
@@ -219,24 +170,5 @@ pub async fn void(
     Path(id): Path<String>,
     Json(body): Json<VoidBody>,
 ) -> ApiResult<axum::Json<Voided>> {
-    caller.require(Action::VoidRecord)?;
-    let authority = authority(&caller)?;
-    let record_id = RecordId::parse(&id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-    check_text(&body.reason, MAX_REASON_CHARS).map_err(|e| ApiError::invalid("reason", e.to_string()))?;
-    let lookup = record_id.clone();
-    let (record, _) = state
-        .db
-        .record(lookup)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("record {record_id} does not exist"), Some("id")))?;
-    if record.source != authority {
-        return Err(ApiError::forbidden(format!(
-            "record {record_id} was made by {:?}; an officer voids only their own authority's records",
-            record.source
-        )));
-    }
-    let actor = caller.actor();
-    let void_id = record_id.clone();
-    let result = state.db.ledger_write(move |store| store.void_record(&void_id, &body.reason, &actor)).await?;
-    Ok(axum::Json(Voided { record_id, result }))
+    Ok(axum::Json(records::void(&state, &caller, "id", &id, body.reason).await?))
 }

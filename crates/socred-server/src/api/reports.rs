@@ -9,29 +9,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use socred_auth::{Action, Role};
-use socred_store::{EvidenceInfo, NewReport, ReportOutcome, ReportView, Reviewer};
+use socred_store::{EvidenceInfo, ReportOutcome, ReportView};
 use utoipa::ToSchema;
 
-use super::parse_subject;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::reports::{self, ReportRequest, reporter_of};
 
 /// Uploads are limited by the rulebook too (2 MiB by default); this caps what is read at all.
 pub const MAX_EVIDENCE_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Open reports shown in one page of the queue.
 pub const QUEUE_PAGE: u32 = 500;
-
-/// The person an account reports as.
-fn reporter_of(caller: &Caller) -> ApiResult<socred_core::SubjectId> {
-    caller.account.subject.ok_or_else(|| {
-        ApiError::invalid("reporter", "this account names no person to report as (and to reward); ask an admin to link it to your identity")
-    })
-}
-
-fn reviewer_of(caller: &Caller) -> Reviewer {
-    Reviewer { actor: caller.actor(), subject: caller.account.subject }
-}
 
 /// Upload one evidence file (the raw bytes as the body). Its type is judged from its content; it is stored once by SHA-256.
 #[utoipa::path(post, path = "/api/v1/evidence", tag = "reports", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -108,21 +97,15 @@ pub async fn file(
     caller: Caller,
     crate::body::Json(body): crate::body::Json<ReportBody>,
 ) -> ApiResult<Response> {
-    caller.require(Action::FileReport)?;
-    let reporter = reporter_of(&caller)?;
-    let subject = parse_subject("subject", &body.subject)?;
-    let occurred_on = socred_core::parse_date(&body.occurred_on).map_err(|e| ApiError::invalid("occurred_on", e.to_string()))?;
-    let report = NewReport {
+    let request = ReportRequest {
         id: body.id,
-        reporter,
-        subject,
+        subject: body.subject,
         behaviour: body.behaviour,
-        occurred_on,
+        occurred_on: body.occurred_on,
         description: body.description,
         evidence: body.evidence,
     };
-    let actor = caller.actor();
-    let view = state.db.ledger_write(move |store| store.file_report(&report, &actor)).await?;
+    let view = reports::file(&state, &caller, request, Vec::new()).await?;
     Ok((StatusCode::CREATED, axum::Json(view)).into_response())
 }
 
@@ -142,7 +125,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<ax
     } else {
         let reports = state.db.reading(|store| store.report_queue(QUEUE_PAGE)).await?;
         let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
-        super::subjects::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report queue", "public report").await?;
+        crate::service::reads::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report queue", "public report").await?;
         reports
     };
     Ok(axum::Json(ReportList { reports }))
@@ -173,7 +156,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
         return Err(ApiError::forbidden("a subject sees only reports they filed and verified reports about them"));
     }
     let named = std::iter::once(report.subject).chain(report.reporter);
-    super::subjects::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report review", &format!("report {}", report.id)).await?;
+    crate::service::reads::log_reads(&state, &caller, named.collect::<Vec<_>>(), "report review", &format!("report {}", report.id)).await?;
     Ok(axum::Json(report))
 }
 
@@ -182,10 +165,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 pub async fn review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ReportView>> {
-    caller.require(Action::ReviewReport)?;
-    let reviewer = reviewer_of(&caller);
-    let view = state.db.ledger_write(move |store| store.review_report(&id, &reviewer)).await?;
-    Ok(axum::Json(view))
+    Ok(axum::Json(reports::review(&state, &caller, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -212,9 +192,6 @@ pub async fn decide(
     Path(id): Path<String>,
     crate::body::Json(body): crate::body::Json<ReportDecisionBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
-    caller.require(Action::ReviewReport)?;
     super::refuse_client_date(body.on.is_some())?;
-    let reviewer = reviewer_of(&caller);
-    let view = state.db.ledger_write(move |store| store.decide_report(&id, body.outcome, &body.reasons, &reviewer)).await?;
-    Ok(axum::Json(view))
+    Ok(axum::Json(reports::decide(&state, &caller, id, body.outcome, body.reasons).await?))
 }

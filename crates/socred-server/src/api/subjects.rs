@@ -9,7 +9,7 @@ use socred_auth::Action;
 use socred_core::assess::{Assessment, Lock, TimelinePoint};
 use socred_core::lists::{Dispute, ListEntry};
 use socred_core::{Date, SubjectId, SubjectKind};
-use socred_store::{Access, AccessRequest, NewSubject, SubjectInfo, SubjectOutcome, SubjectRef};
+use socred_store::{Access, NewSubject, SubjectInfo, SubjectOutcome, SubjectRef};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{as_of, page, parse_subject, purpose};
@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::body::{Json, Query};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::reads::{log_read, log_reads};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -128,32 +129,6 @@ pub struct SubjectSummary {
 fn dates(query: &ReadQuery, today: Date) -> ApiResult<(Date, Option<Date>)> {
     let known_on = super::known_on(query.known_on.as_deref(), today)?;
     Ok((as_of(query.as_of.as_deref(), known_on.unwrap_or(today))?, known_on))
-}
-
-/// Reads of someone else's file are logged before they are answered.
-/// Reads of several subjects at once (search results, queues, listings): each
-/// reaches its subject's access log before the answer is sent.
-pub async fn log_reads(
-    state: &AppState,
-    caller: &Caller,
-    subjects: impl IntoIterator<Item = SubjectId>,
-    purpose: &str,
-    what: &str,
-) -> ApiResult<()> {
-    let mut seen = std::collections::HashSet::new();
-    let requests = subjects
-        .into_iter()
-        .filter(|subject| !caller.account.is_subject(subject) && seen.insert(*subject))
-        .map(|subject| AccessRequest { actor: caller.actor(), subject, purpose: purpose.to_string(), what: what.to_string() })
-        .collect();
-    state.db.log_accesses(requests).await
-}
-
-pub async fn log_read(state: &AppState, caller: &Caller, subject: SubjectId, purpose: String, what: &str) -> ApiResult<()> {
-    if caller.account.is_subject(&subject) {
-        return Ok(());
-    }
-    state.db.log_access(AccessRequest { actor: caller.actor(), subject, purpose, what: what.to_string() }).await
 }
 
 async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {

@@ -6,6 +6,7 @@
 // A page handler's "error" is itself a page or a redirect: a full Response.
 #![allow(clippy::result_large_err)]
 
+mod api_docs;
 pub mod chart;
 pub mod language;
 mod pages;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/lists", get(pages::public_lists))
         .route("/rulebook", get(pages::rulebook))
         .route("/language", get(language::switch))
+        .route("/api/v1/docs", get(api_docs::page))
         .route("/me", get(portal::portal))
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
@@ -346,54 +348,4 @@ pub fn error_page(status: StatusCode, caller: Option<&Caller>, title: &str, mess
 
 async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("style.css"))
-}
-
-/// The browsable API page, rendered from the OpenAPI document.
-pub fn api_docs_page(openapi_json: &str) -> String {
-    let document: serde_json::Value = serde_json::from_str(openapi_json).unwrap_or_default();
-    let mut sections = String::new();
-    if let Some(paths) = document["paths"].as_object() {
-        for (path, item) in paths {
-            let Some(operations) = item.as_object() else {
-                continue;
-            };
-            for (method, operation) in operations {
-                let summary = operation["summary"].as_str().or(operation["description"].as_str()).unwrap_or("");
-                let tag = operation["tags"][0].as_str().unwrap_or("");
-                let secured = operation.get("security").is_some();
-                let mut params = String::new();
-                for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                    params.push_str(&format!(
-                        "<li><code>{}</code> ({}) {}</li>",
-                        esc(parameter["name"].as_str().unwrap_or("")),
-                        esc(parameter["in"].as_str().unwrap_or("")),
-                        esc(parameter["description"].as_str().unwrap_or(""))
-                    ));
-                }
-                let body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-                    .as_str()
-                    .map(|r| format!("<p>Body: <code>{}</code></p>", esc(r.rsplit('/').next().unwrap_or(r))))
-                    .unwrap_or_default();
-                let statuses: Vec<String> =
-                    operation["responses"].as_object().map(|r| r.keys().map(|k| esc(k)).collect()).unwrap_or_default();
-                sections.push_str(&format!(
-                    r#"<section class="card"><h2><span class="method">{}</span> <code>{}</code></h2><p>{}</p><p class="meta">{}{} · responses {}</p>{}{}</section>"#,
-                    esc(&method.to_uppercase()),
-                    esc(path),
-                    esc(summary),
-                    esc(tag),
-                    if secured { " · requires a bearer token" } else { " · public" },
-                    statuses.join(", "),
-                    if params.is_empty() { String::new() } else { format!("<ul>{params}</ul>") },
-                    body
-                ));
-            }
-        }
-    }
-    let body = format!(
-        r#"<p>{}</p><p>The machine-readable document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI {}).</p>{sections}"#,
-        esc(document["info"]["description"].as_str().unwrap_or("")),
-        esc(document["openapi"].as_str().unwrap_or("?"))
-    );
-    page("socred API", None, &Flash::default(), &body).0
 }

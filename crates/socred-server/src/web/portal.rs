@@ -7,14 +7,12 @@ use serde::Deserialize;
 use socred_auth::Role;
 use socred_core::date::format_date;
 use socred_core::lists::EntryState;
-use socred_core::process::{CaseId, EntryId, Event};
-use socred_core::record::RecordId;
 
 use super::{Flash, back, esc, form_caller, page, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
-use crate::error::ApiError;
+use crate::service;
 
 pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
@@ -286,21 +284,9 @@ pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = async {
-        let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
-        let lookup = entry.clone();
-        let subject = state.db.subject_of_entry(lookup).await?;
-        if !caller.account.is_subject(&subject) {
-            return Err(ApiError::forbidden("a subject appeals only their own entries"));
-        }
-        let today = caller.today();
-        let appeal = CaseId::derive("appeal", &[entry.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
-        let actor = caller.actor();
-        let event = Event::AppealFiled { appeal: appeal.clone(), entry, grounds: form.grounds };
-        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
-        Ok(format!("Appeal {appeal} filed."))
-    }
-    .await;
+    let result = service::cases::file_appeal(&state, &caller, &form.entry, form.grounds, None)
+        .await
+        .map(|acted| format!("Appeal {} filed.", acted.id));
     back("/me", result)
 }
 
@@ -316,23 +302,8 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = async {
-        let record = RecordId::parse(&form.record).map_err(|e| ApiError::invalid("record", e.to_string()))?;
-        let lookup = record.clone();
-        let found = state.db.reading(move |store| store.record(&lookup)).await?;
-        match found {
-            Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
-            _ => {
-                return Err(ApiError::forbidden("a subject disputes only records of their own file"));
-            }
-        }
-        let today = caller.today();
-        let dispute = CaseId::derive("dispute", &[record.as_str(), &form.grounds, &caller.account.username, &format_date(today)]);
-        let actor = caller.actor();
-        let event = Event::DisputeFiled { dispute: dispute.clone(), record, grounds: form.grounds };
-        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
-        Ok(format!("Dispute {dispute} filed; a reviewer must decide within the deadline."))
-    }
-    .await;
+    let result = service::cases::file_dispute(&state, &caller, &form.record, form.grounds, None)
+        .await
+        .map(|acted| format!("Dispute {} filed; a reviewer must decide within the deadline.", acted.id));
     back("/me", result)
 }

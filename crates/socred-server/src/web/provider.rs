@@ -47,7 +47,7 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
         Err(response) => return response,
     };
     let subject = input.subject.trim().to_string();
-    let result = crate::api::checks::run_check(&state, &caller, &subject, &input.service, None, |checked| checked.answer()).await;
+    let result = crate::service::checks::run_check(&state, &caller, &subject, &input.service, None, |checked| checked.answer()).await;
     let (status, outcome) = match result {
         Ok(answer) => (
             axum::http::StatusCode::OK,

@@ -7,13 +7,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
 use socred_core::date::format_date;
-use socred_store::{NewReport, ReportOutcome, ReportView, Reviewer};
+use socred_store::{ReportOutcome, ReportView};
 
 use super::{Flash, back, check_csrf, esc, form_caller, page, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
 use crate::error::ApiError;
+use crate::service;
+use crate::service::reports::ReportRequest;
 
 /// Fields read from a report form at most (text fields plus files).
 const MAX_FORM_FIELDS: usize = 32;
@@ -127,38 +129,18 @@ pub async fn file(
     if let Err(response) = check_csrf(&caller, fields.get("csrf").map_or("", String::as_str)) {
         return response;
     }
-    let result = async {
-        let reporter = caller.account.subject.ok_or_else(|| ApiError::invalid("reporter", "this account names no person"))?;
-        let get = |name: &str| fields.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
-        let subject = crate::api::parse_subject("subject", &get("subject"))?;
-        let occurred_on = socred_core::parse_date(&get("occurred_on")).map_err(|e| ApiError::invalid("occurred_on", e.to_string()))?;
-        let report = NewReport {
-            id: None,
-            reporter,
-            subject,
-            behaviour: get("behaviour"),
-            occurred_on,
-            description: get("description"),
-            evidence: Vec::new(),
-        };
-        let actor = caller.actor();
-        let view = state
-            .db
-            .ledger_write(move |store| {
-                let max_files = store.active_rulebook().reporting.evidence_max_files as usize;
-                if files.len() > max_files {
-                    return Err(socred_store::StoreError::invalid("evidence", format!("at most {max_files} files")));
-                }
-                let mut report = report;
-                for data in &files {
-                    report.evidence.push(store.add_evidence(data, &actor)?.hash);
-                }
-                store.file_report(&report, &actor)
-            })
-            .await?;
-        Ok(format!("Report {} filed: {}. It has no effect until a reviewer verifies it.", view.id, view.state))
-    }
-    .await;
+    let get = |name: &str| fields.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
+    let request = ReportRequest {
+        id: None,
+        subject: get("subject"),
+        behaviour: get("behaviour"),
+        occurred_on: get("occurred_on"),
+        description: get("description"),
+        evidence: Vec::new(),
+    };
+    let result = service::reports::file(&state, &caller, request, files)
+        .await
+        .map(|view| format!("Report {} filed: {}. It has no effect until a reviewer verifies it.", view.id, view.state));
     back("/me/reports", result)
 }
 
@@ -175,7 +157,7 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
     };
     let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
     let named: Vec<_> = named.chain(pending.iter().map(|record| record.subject)).collect();
-    if let Err(error) = crate::api::subjects::log_reads(&state, &caller, named, "report queue", "public report or pending record").await {
+    if let Err(error) = service::reads::log_reads(&state, &caller, named, "report queue", "public report or pending record").await {
         return error.into_response();
     }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
@@ -260,13 +242,7 @@ pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
-    let id = form.id.clone();
-    let result = state
-        .db
-        .ledger_write(move |store| store.review_report(&id, &reviewer))
-        .await
-        .map(|v| format!("Report {} is under review by you.", v.id));
+    let result = service::reports::review(&state, &caller, form.id).await.map(|v| format!("Report {} is under review by you.", v.id));
     back("/reviewer/reports", result)
 }
 
@@ -286,8 +262,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let result = async {
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
-        let reviewer = Reviewer { actor: caller.actor(), subject: caller.account.subject };
-        let view = state.db.ledger_write(move |store| store.decide_report(&form.id, outcome, &form.reasons, &reviewer)).await?;
+        let view = service::reports::decide(&state, &caller, form.id, outcome, form.reasons).await?;
         Ok(format!("Report {} {}.", view.id, view.state))
     }
     .await;
@@ -313,9 +288,7 @@ pub async fn decide_pending(State(state): State<AppState>, caller: MaybeCaller, 
             "reject" => false,
             _ => return Err(ApiError::invalid("outcome", "confirm or reject")),
         };
-        let actor = caller.actor();
-        let id = form.record_id.clone();
-        state.db.ledger_write(move |store| store.decide_pending(&id, confirm, &form.reasons, &actor)).await?;
+        service::reports::decide_pending(&state, &caller, form.record_id.clone(), confirm, form.reasons).await?;
         Ok(format!("Record {} {}.", form.record_id, if confirm { "confirmed" } else { "rejected" }))
     }
     .await;

@@ -3,18 +3,18 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use socred_auth::{Action, Role};
+use socred_auth::Role;
 use socred_core::SubjectId;
 use socred_core::date::format_date;
-use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, RepairOutcome};
-use socred_core::record::{RecordId, RecordInput};
 use socred_store::AccessRequest;
 
 use super::{Flash, back, esc, form_caller, page, signed_in, url};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
-use crate::error::ApiError;
+use crate::service;
+use crate::service::cases::Decision;
+use crate::service::records::RecordRequest;
 
 #[derive(Debug, Deserialize)]
 pub struct ConsoleQuery {
@@ -39,14 +39,9 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = crate::api::subjects::log_reads(
-        &state,
-        &caller,
-        found.iter().map(|s| s.id),
-        "officer console search",
-        "search result (id and name)",
-    )
-    .await
+    if let Err(error) =
+        service::reads::log_reads(&state, &caller, found.iter().map(|s| s.id), "officer console search", "search result (id and name)")
+            .await
     {
         return error.into_response();
     }
@@ -187,6 +182,11 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
     page(&info.name, Some(&caller), &flash, &body).into_response()
 }
 
+/// A text a form left blank is no text.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|text| !text.is_empty())
+}
+
 fn officer_caller(caller: MaybeCaller, csrf: &str) -> Result<Caller, Response> {
     super::form_caller(caller, Role::Officer, csrf)
 }
@@ -206,34 +206,22 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let subject = form.subject.trim().to_string();
-    let result = async {
-        caller.require(Action::AddRecord)?;
-        let authority = caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("no authority"))?;
-        let rulebook = state.db.rulebook().await?;
-        let input = RecordInput {
-            id: form.record_id.as_deref().filter(|s| !s.trim().is_empty()),
-            subject: &subject,
-            behaviour: &form.behaviour,
-            at: &form.at,
-            source: &authority,
-            evidence: form.evidence.as_deref().filter(|s| !s.trim().is_empty()),
-        };
-        let record = input.validate(&rulebook, caller.today()).map_err(|problems| {
-            ApiError::invalid(
-                problems[0].field,
-                problems.iter().map(|p| format!("{}: {}", p.field, p.reason)).collect::<Vec<_>>().join("; "),
-            )
-        })?;
-        let actor = caller.actor();
-        let id = record.id.clone();
-        state.db.ledger_write(move |store| store.add_record(&record, &actor)).await?;
-        Ok(format!("Recorded {id}."))
-    }
-    .await;
-    match (&result, SubjectId::parse(&subject)) {
-        (Ok(_), Ok(id)) => back(&format!("/officer/subjects/{}", url(id.as_str())), result),
-        _ => back("/officer", result),
+    let subject = form.subject.trim();
+    let request = RecordRequest {
+        id: given(form.record_id.as_deref()),
+        subject,
+        behaviour: &form.behaviour,
+        at: &form.at,
+        source: None,
+        evidence: given(form.evidence.as_deref()),
+    };
+    let result = service::records::add(&state, &caller, request).await;
+    match result {
+        Ok(recorded) => {
+            let to = format!("/officer/subjects/{}", url(recorded.subject.as_str()));
+            back(&to, Ok(format!("Recorded {}.", recorded.record_id)))
+        }
+        Err(error) => back("/officer", Err(error)),
     }
 }
 
@@ -249,24 +237,9 @@ pub async fn void(State(state): State<AppState>, caller: MaybeCaller, Form(form)
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = async {
-        caller.require(Action::VoidRecord)?;
-        let record_id = RecordId::parse(form.record.trim()).map_err(|e| ApiError::invalid("record", e.to_string()))?;
-        let lookup = record_id.clone();
-        let (record, _) = state
-            .db
-            .reading(move |store| store.record(&lookup))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("record {record_id}")))?;
-        if Some(&record.source) != caller.account.authority.as_ref() {
-            return Err(ApiError::forbidden("an officer voids only their own authority's records"));
-        }
-        let actor = caller.actor();
-        let id = record_id.clone();
-        state.db.ledger_write(move |store| store.void_record(&id, &form.reason, &actor)).await?;
-        Ok(format!("Voided {record_id}."))
-    }
-    .await;
+    let result = service::records::void(&state, &caller, "record", form.record.trim(), form.reason)
+        .await
+        .map(|voided| format!("Voided {}.", voided.record_id));
     back("/officer", result)
 }
 
@@ -284,18 +257,9 @@ pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(fo
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = async {
-        caller.require(Action::ProposeEntry)?;
-        let subject = SubjectId::parse(form.subject.trim()).map_err(|e| ApiError::invalid("subject", e.to_string()))?;
-        let today = caller.today();
-        let case = CaseId::derive("proposal", &[subject.as_str(), &form.list, &form.legal_basis, &form.facts, &format_date(today)]);
-        let entry = EntryId::for_proposal(&form.list, &case);
-        let actor = caller.actor();
-        let event = Event::ListProposed { entry: entry.clone(), list: form.list, legal_basis: form.legal_basis, facts: form.facts };
-        state.db.ledger_write(move |store| store.act(Some(&subject), &actor, event)).await?;
-        Ok(format!("Proposed {entry}; a written notice must be served before the appeal window opens."))
-    }
-    .await;
+    let result = service::cases::propose(&state, &caller, form.subject.trim(), form.list, form.legal_basis, form.facts, None)
+        .await
+        .map(|acted| format!("Proposed {}; a written notice must be served before the appeal window opens.", acted.id));
     back("/officer", result)
 }
 
@@ -312,7 +276,7 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
     let named = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
     let named: Vec<_> =
         named.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id)).collect();
-    if let Err(error) = crate::api::subjects::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
+    if let Err(error) = service::reads::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
         return error.into_response();
     }
     let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
@@ -428,43 +392,9 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Err(response) => return response,
     };
     let result = async {
-        let case = CaseId::parse(&form.id).map_err(|e| ApiError::invalid("id", e.to_string()))?;
-        let outcome_error = || ApiError::invalid("outcome", format!("{:?} is not a decision for a {}", form.outcome, form.kind));
-        let event = match form.kind.as_str() {
-            "appeal" => Event::AppealDecided {
-                appeal: case.clone(),
-                outcome: match form.outcome.as_str() {
-                    "uphold" => AppealOutcome::Uphold,
-                    "overturn" => AppealOutcome::Overturn,
-                    _ => return Err(outcome_error()),
-                },
-                reasons: form.reasons.clone(),
-            },
-            "dispute" => Event::DisputeDecided {
-                dispute: case.clone(),
-                outcome: match form.outcome.as_str() {
-                    "uphold" => DisputeOutcome::Uphold,
-                    "reject" => DisputeOutcome::Reject,
-                    _ => return Err(outcome_error()),
-                },
-                reasons: form.reasons.clone(),
-            },
-            "repair" => Event::RepairDecided {
-                repair: case.clone(),
-                outcome: match form.outcome.as_str() {
-                    "approve" => RepairOutcome::Approve,
-                    "refuse" => RepairOutcome::Refuse,
-                    _ => return Err(outcome_error()),
-                },
-                reasons: form.reasons.clone(),
-            },
-            other => {
-                return Err(ApiError::invalid("kind", format!("{other:?} is not appeal, dispute or repair")));
-            }
-        };
-        let actor = caller.actor();
-        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
-        Ok(format!("Decided {case}."))
+        let decision = Decision::parse(&form.kind, &form.outcome)?;
+        let acted = service::cases::decide(&state, &caller, &form.id, decision, form.reasons).await?;
+        Ok(format!("Decided {}.", acted.id))
     }
     .await;
     back("/reviewer", result)
@@ -481,14 +411,9 @@ pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Fo
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = async {
-        let entry = EntryId::parse(&form.entry).map_err(|e| ApiError::invalid("entry", e.to_string()))?;
-        let actor = caller.actor();
-        let event = Event::NoticeServed { entry: entry.clone() };
-        state.db.ledger_write(move |store| store.act(None, &actor, event)).await?;
-        Ok(format!("Notice served for {entry}; the appeal window is open."))
-    }
-    .await;
+    let result = service::cases::serve_notice(&state, &caller, &form.entry)
+        .await
+        .map(|acted| format!("Notice served for {}; the appeal window is open.", acted.id));
     back("/reviewer", result)
 }
 
@@ -519,14 +444,9 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    if let Err(error) = crate::api::subjects::log_reads(
-        &state,
-        &caller,
-        rows.iter().map(|r| r.subject),
-        "annual expectation report",
-        "net points of a year",
-    )
-    .await
+    if let Err(error) =
+        service::reads::log_reads(&state, &caller, rows.iter().map(|r| r.subject), "annual expectation report", "net points of a year")
+            .await
     {
         return error.into_response();
     }
