@@ -1,4 +1,4 @@
-//! The public pages in both languages: chosen by `Accept-Language`, or by
+//! Every page in both languages: chosen by `Accept-Language`, or by
 //! the switch on every page (a cookie, which wins), with `<html lang>` set
 //! and no message id left untranslated; the switch returns only to this site.
 
@@ -19,12 +19,11 @@ async fn get(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> (u16,
 
 /// A message id that reached a page untranslated (a lookup of a missing id yields the id).
 fn untranslated(page: &str) -> Option<String> {
-    let prefixes =
-        ["nav-", "home-", "lists-", "rulebook-", "category-", "role-", "sign-", "skip-", "footer", "language-label", "replay-notice"];
-    // Only text between tags: attribute values and codes may hold hyphenated words.
+    let ids = socred_i18n::message_ids(socred_i18n::Language::English);
+    // Only text between tags: attribute values hold ids of their own.
     let text: String = page.split('<').filter_map(|part| part.split_once('>').map(|(_, text)| text)).collect::<Vec<_>>().join(" ");
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|word| prefixes.iter().any(|prefix| word.starts_with(prefix) && word.len() > prefix.len().min(word.len()) - 1))
+        .find(|word| word.contains('-') && ids.iter().any(|id| id == word))
         .map(str::to_string)
 }
 
@@ -95,8 +94,95 @@ async fn the_switch_keeps_the_choice_and_returns_only_to_this_site() {
     // into a link to it); the pages not yet in Chinese stay whole in English.
     let (_, _, page) = get(&server, "/lists?q=Call+555-0100", &[("accept-language", "en")]).await;
     assert!(page.contains(r#"href="/language?to=zh-CN&amp;back=/lists""#), "{page}");
-    // There the switch marks the reader's choice and offers the other language.
+    // The switch marks the reader's choice and offers the other language.
     let (_, _, page) = get(&server, "/login", &[("accept-language", "zh-CN")]).await;
-    assert!(page.contains(r#"<html lang="en">"#) && page.contains(r#"<span aria-current="true" lang="zh-CN">"#));
+    assert!(page.contains(r#"<html lang="zh-CN">"#) && page.contains(r#"<span aria-current="true" lang="zh-CN">"#));
     assert!(page.contains("data-testid=\"language-en\""));
+}
+
+/// A browser that keeps its session cookie and asks for `language`.
+fn browser(language: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", language.parse().unwrap());
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap()
+}
+
+async fn sign_in(server: &TestServer, browser: &reqwest::Client, role: socred_auth::Role) -> String {
+    let login = server.url("/login");
+    let form = browser.get(&login).send().await.unwrap().text().await.unwrap();
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let username = common::username(role);
+    let response = browser
+        .post(&login)
+        .form(&[("csrf", csrf.as_str()), ("username", username.as_str()), ("password", common::PASSWORD), ("code", "")])
+        .send()
+        .await
+        .unwrap();
+    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// Whether `text` holds a Chinese character.
+fn has_han(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+}
+
+#[tokio::test]
+async fn signed_in_pages_speak_the_readers_language() {
+    use socred_auth::Role;
+    let server = TestServer::start().await;
+    let pages: &[(Role, &str, &str, &str)] = &[
+        (Role::Subject, "/me", "近六年的分数", "Your score over six years"),
+        (Role::Subject, "/me/reports", "举报失信行为", "Report a breach of trust"),
+        (Role::Officer, "/officer", "执法人员工作台", "Officer console"),
+        (Role::Reviewer, "/reviewer", "复核队列", "Reviewer queue"),
+        (Role::Reviewer, "/reviewer/reports", "待复核的举报", "Reports to review"),
+        (Role::Reviewer, "/reviewer/metrics", "按状态统计的举报", "Reports by state"),
+        (Role::Reviewer, "/reviewer/annual", "年度预期报告", "Annual expectation report"),
+        (Role::Provider, "/provider", "查询主体", "Check a subject"),
+        (Role::Partner, "/partner", "您的批次", "Your batches"),
+    ];
+    for (language, tag) in [("zh-CN,zh;q=0.9", "zh-CN"), ("en-GB,en;q=0.9", "en")] {
+        for (role, path, in_chinese, in_english) in pages {
+            let browser = browser(language);
+            let home = sign_in(&server, &browser, *role).await;
+            assert_ne!(home, "/login", "{role:?} signs in");
+            let response = browser.get(server.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            let page = response.text().await.unwrap();
+            assert!(page.contains(&format!(r#"<html lang="{tag}">"#)), "{path} in {tag}");
+            assert_eq!(untranslated(&page), None, "{path} in {tag}");
+            if tag == "zh-CN" {
+                assert!(page.contains(in_chinese), "{path}: {in_chinese}");
+                assert!(!page.contains(in_english), "{path}: English on the Chinese page");
+            } else {
+                assert!(page.contains(in_english), "{path}: {in_english}");
+                // The page's own words are English; only what people wrote (names) may be Chinese.
+                let words: String = page.split('<').filter_map(|part| part.split_once('>').map(|(_, text)| text)).collect();
+                assert!(
+                    !words.contains(in_chinese) && !words.contains("分数") && !words.contains("决定"),
+                    "{path}: Chinese on the English page"
+                );
+            }
+        }
+    }
+    // A flash message after a form is in the reader's language too.
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, Role::Officer).await;
+    let console = chinese.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
+    let csrf = console.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let response = chinese
+        .post(server.url("/officer/voids"))
+        .form(&[("csrf", csrf.as_str()), ("record", "not a record id"), ("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let error_page = chinese.get(server.url("/officer/subjects/not-an-id")).send().await.unwrap();
+    assert_eq!(error_page.status(), 404);
+    let error_page = error_page.text().await.unwrap();
+    assert!(error_page.contains("这不是有效的识别码") && has_han(&error_page), "{error_page}");
+    // A page for another role says so in the reader's language.
+    let refused = chinese.get(server.url("/reviewer")).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.unwrap().contains("此页面供复核人员使用"));
 }

@@ -1,62 +1,56 @@
 //! The browsable API page, rendered from the OpenAPI document the API
-//! router generates (served here: it is a page, not part of the API).
+//! router generates (served here: it is a page, not part of the API). The
+//! operations' own texts are the document's, in English.
 
 use axum::extract::State;
 use axum::response::Html;
+use maud::{Markup, html};
 
-use super::{Flash, esc, page as frame};
+use super::{Flash, page, reader, rich};
 use crate::AppState;
 
-pub async fn page(State(state): State<AppState>) -> Html<String> {
-    Html(render(&state.openapi_json))
+pub async fn page_of_api(State(state): State<AppState>) -> Html<String> {
+    let language = reader();
+    page(&language.text("api-docs-title"), None, &Flash::default(), render(language, &state.openapi_json))
 }
 
-/// The browsable API page, rendered from the OpenAPI document.
-fn render(openapi_json: &str) -> String {
+fn render(language: socred_i18n::Language, openapi_json: &str) -> Markup {
+    let t = |id: &str| language.text(id);
     let document: serde_json::Value = serde_json::from_str(openapi_json).unwrap_or_default();
-    let mut sections = String::new();
-    if let Some(paths) = document["paths"].as_object() {
-        for (path, item) in paths {
-            let Some(operations) = item.as_object() else {
-                continue;
-            };
-            for (method, operation) in operations {
-                let summary = operation["summary"].as_str().or(operation["description"].as_str()).unwrap_or("");
-                let tag = operation["tags"][0].as_str().unwrap_or("");
-                let secured = operation.get("security").is_some();
-                let mut params = String::new();
-                for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                    params.push_str(&format!(
-                        "<li><code>{}</code> ({}) {}</li>",
-                        esc(parameter["name"].as_str().unwrap_or("")),
-                        esc(parameter["in"].as_str().unwrap_or("")),
-                        esc(parameter["description"].as_str().unwrap_or(""))
-                    ));
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("").to_string();
+    let operations: Vec<(&String, &String, &serde_json::Value)> = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| item.as_object().into_iter().flatten().map(move |(method, operation)| (path, method, operation)))
+        .collect();
+    html! {
+        p { (text(&document["info"]["description"])) }
+        p { (rich(language, "api-docs-document", &[
+            ("link", html! { a href="/api/v1/openapi.json" { "/api/v1/openapi.json" } }),
+            ("version", html! { (text(&document["openapi"])) }),
+        ])) }
+        @for (path, method, operation) in operations {
+            @let summary = operation["summary"].as_str().or(operation["description"].as_str()).unwrap_or("");
+            @let statuses: Vec<&str> = operation["responses"].as_object().map(|r| r.keys().map(String::as_str).collect()).unwrap_or_default();
+            @let parameters: Vec<&serde_json::Value> = operation["parameters"].as_array().into_iter().flatten().collect();
+            section.card {
+                h2 { span.method { (method.to_uppercase()) } " " code { (path) } }
+                p { (summary) }
+                p.meta {
+                    (text(&operation["tags"][0])) " · "
+                    (t(if operation.get("security").is_some() { "api-docs-bearer" } else { "api-docs-public" }))
+                    " · " (t("api-docs-responses")) " " (statuses.join(", "))
                 }
-                let body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-                    .as_str()
-                    .map(|r| format!("<p>Body: <code>{}</code></p>", esc(r.rsplit('/').next().unwrap_or(r))))
-                    .unwrap_or_default();
-                let statuses: Vec<String> =
-                    operation["responses"].as_object().map(|r| r.keys().map(|k| esc(k)).collect()).unwrap_or_default();
-                sections.push_str(&format!(
-                    r#"<section class="card"><h2><span class="method">{}</span> <code>{}</code></h2><p>{}</p><p class="meta">{}{} · responses {}</p>{}{}</section>"#,
-                    esc(&method.to_uppercase()),
-                    esc(path),
-                    esc(summary),
-                    esc(tag),
-                    if secured { " · requires a bearer token" } else { " · public" },
-                    statuses.join(", "),
-                    if params.is_empty() { String::new() } else { format!("<ul>{params}</ul>") },
-                    body
-                ));
+                @if !parameters.is_empty() {
+                    ul { @for parameter in parameters {
+                        li { code { (text(&parameter["name"])) } " (" (text(&parameter["in"])) ") " (text(&parameter["description"])) }
+                    } }
+                }
+                @if let Some(schema) = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
+                    p { (t("api-docs-body")) " " code { (schema.rsplit('/').next().unwrap_or(schema)) } }
+                }
             }
         }
     }
-    let body = format!(
-        r#"<p>{}</p><p>The machine-readable document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI {}).</p>{sections}"#,
-        esc(document["info"]["description"].as_str().unwrap_or("")),
-        esc(document["openapi"].as_str().unwrap_or("?"))
-    );
-    frame("socred API", None, &Flash::default(), &body).0
 }

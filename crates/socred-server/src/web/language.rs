@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 use serde::Deserialize;
 use socred_i18n::Language;
 
@@ -55,7 +56,7 @@ pub fn here() -> String {
 }
 
 /// The reader's language on the page being rendered (English outside a request).
-fn chosen() -> Language {
+pub fn chosen() -> Language {
     HERE.try_with(|(_, language)| *language).unwrap_or_default()
 }
 
@@ -91,25 +92,23 @@ fn is_local(back: &str) -> bool {
 }
 
 /// The switch every page carries: the reader's language marked, a link to
-/// the other. A page not yet in both languages is in English whatever the
-/// choice; the switch still says what was chosen.
-pub fn switch_links(page_language: Language) -> String {
-    let back = super::esc(&percent_encode(&here()));
+/// the other.
+pub fn switch_links(page_language: Language) -> Markup {
+    let back = percent_encode(&here());
     let current = chosen();
-    let mut links = String::new();
-    for language in Language::ALL {
-        if language == current {
-            links.push_str(&format!(r#"<span aria-current="true" lang="{}">{}</span>"#, language.tag(), language.own_name()));
-        } else {
-            links.push_str(&format!(
-                r#"<a href="/language?to={tag}&amp;back={back}" lang="{tag}" hreflang="{tag}" data-testid="language-{tag}">{name}</a>"#,
-                tag = language.tag(),
-                name = language.own_name()
-            ));
+    html! {
+        nav.language aria-label=(page_language.text("language-label")) {
+            @for (number, language) in Language::ALL.into_iter().enumerate() {
+                @if number > 0 { " " }
+                @if language == current {
+                    span aria-current="true" lang=(language.tag()) { (language.own_name()) }
+                } @else {
+                    a href={ "/language?to=" (language.tag()) "&back=" (back) } lang=(language.tag()) hreflang=(language.tag())
+                        data-testid={ "language-" (language.tag()) } { (language.own_name()) }
+                }
+            }
         }
-        links.push(' ');
     }
-    format!(r#"<nav class="language" aria-label="{}">{}</nav>"#, super::esc(&page_language.text("language-label")), links.trim_end())
 }
 
 /// Percent-encodes what a query value may not hold as is.

@@ -15,6 +15,7 @@ mod provider;
 mod reports;
 mod sign_in;
 mod staff;
+mod words;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -22,8 +23,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, html};
 use socred_auth::Role;
-use socred_i18n::Language;
+use socred_i18n::{Argument, Language};
 
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller, cookie, set_cookie};
@@ -38,7 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/lists", get(pages::public_lists))
         .route("/rulebook", get(pages::rulebook))
         .route("/language", get(language::switch))
-        .route("/api/v1/docs", get(api_docs::page))
+        .route("/api/v1/docs", get(api_docs::page_of_api))
         .route("/me", get(portal::portal))
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
@@ -69,7 +71,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let shown = !response.status().is_redirection();
     let headers = response.headers_mut();
     // A flash message is shown once: the page that showed it clears it.
-    if had_flash && shown && let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", 0, FLASH_COOKIE_SECURE)) {
+    if had_flash
+        && shown
+        && let Ok(value) = HeaderValue::from_str(&set_cookie(FLASH_COOKIE, "", 0, FLASH_COOKIE_SECURE))
+    {
         headers.append(header::SET_COOKIE, value);
     }
     // Answers carry personal data (files, decisions, account pages): no
@@ -106,30 +111,14 @@ pub async fn replay_notice(State(state): State<AppState>, request: Request, next
     let page = String::from_utf8_lossy(&bytes);
     // In the page's own language, which its <html lang> says.
     let language = if page.contains(r#"<html lang="zh-CN">"#) { Language::Chinese } else { Language::English };
-    let notice = format!(
-        r#"<main id="main"><p class="replay" role="note" data-testid="replay-notice">{}</p>"#,
-        esc(&language.text_with("replay-notice", &[("today", socred_i18n::Argument::Text(language.date(clock.today())))]))
-    );
-    let page = page.replacen(r#"<main id="main">"#, &notice, 1);
+    let text = language.text_with("replay-notice", &[("today", socred_i18n::Argument::Text(language.date(clock.today())))]);
+    let notice = html! { main #main { p.replay role="note" data-testid="replay-notice" { (text) } } }.into_string();
+    // The notice goes first inside the page's <main>: the closing tag is the page's own.
+    let notice = notice.trim_end_matches("</main>");
+    let page = page.replacen(r#"<main id="main">"#, notice, 1);
     let mut response = Response::from_parts(parts, axum::body::Body::from(page));
     response.headers_mut().remove(header::CONTENT_LENGTH);
     response
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Percent-encodes a value for a URL query or path segment.
@@ -145,76 +134,104 @@ pub fn url(text: &str) -> String {
     out
 }
 
-/// The page shell: one `<h1>`, a skip link, navigation by role, a `<main>`.
-/// A page in English (the pages not yet written in both languages).
-pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
-    page_in(Language::English, title, caller, flash, body)
+/// A message whose variables are markup (a link, a command): the message's
+/// own text is escaped, the pieces are inserted as they are.
+pub fn rich(language: Language, id: &str, pieces: &[(&str, Markup)]) -> Markup {
+    // Each variable becomes a marker no message text holds (private-use characters).
+    let arguments: Vec<(&str, Argument)> =
+        pieces.iter().enumerate().map(|(index, (name, _))| (*name, Argument::Text(format!("\u{E000}{index}\u{E001}")))).collect();
+    let text = language.text_with(id, &arguments);
+    html! {
+        @for (number, part) in text.split('\u{E000}').enumerate() {
+            @if number == 0 {
+                (part)
+            } @else {
+                @let (index, rest) = part.split_once('\u{E001}').unwrap_or(("", part));
+                @if let Some((_, piece)) = index.parse::<usize>().ok().and_then(|index| pieces.get(index)) { (piece) }
+                (rest)
+            }
+        }
+    }
+}
+
+/// The language of the page being rendered: the reader's (see `language`).
+pub fn reader() -> Language {
+    language::chosen()
+}
+
+/// The page shell in the reader's language: one `<h1>`, a skip link,
+/// navigation by role, a `<main>`; `title` and `body` are in that language.
+pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: Markup) -> Html<String> {
+    page_in(reader(), title, caller, flash, body)
 }
 
 /// A page in `language`: its frame (navigation, account, footer, the
 /// language switch) in that language; `title` and `body` already are.
-pub fn page_in(language: Language, title: &str, caller: Option<&Caller>, flash: &Flash, body: &str) -> Html<String> {
-    let t = |id: &str| esc(&language.text(id));
-    let link = |href: &str, id: &str| format!(r#" <a href="{href}">{}</a>"#, t(id));
-    let mut nav = link("/", "nav-home") + &link("/lists", "nav-lists") + &link("/rulebook", "nav-rulebook");
+pub fn page_in(language: Language, title: &str, caller: Option<&Caller>, flash: &Flash, body: Markup) -> Html<String> {
+    let t = |id: &str| language.text(id);
     let role_links: &[(&str, &str)] = match caller.map(|c| c.account.role) {
         Some(Role::Subject) => &[("/me", "nav-my-file"), ("/me/reports", "nav-report")],
         Some(Role::Officer) => &[("/officer", "nav-officer")],
-        Some(Role::Reviewer) => {
-            &[("/reviewer", "nav-reviewer"), ("/reviewer/reports", "nav-reports"), ("/reviewer/metrics", "nav-metrics"), ("/reviewer/annual", "nav-annual")]
-        }
+        Some(Role::Reviewer) => &[
+            ("/reviewer", "nav-reviewer"),
+            ("/reviewer/reports", "nav-reports"),
+            ("/reviewer/metrics", "nav-metrics"),
+            ("/reviewer/annual", "nav-annual"),
+        ],
         Some(Role::Provider) => &[("/provider", "nav-provider")],
         Some(Role::Partner) => &[("/partner", "nav-partner")],
         _ => &[],
     };
-    for (href, id) in role_links {
-        nav.push_str(&link(href, id));
-    }
-    nav.push_str(&link("/api/v1/docs", "nav-api"));
-    let nav = nav.trim_start();
-    let account = match caller {
-        Some(caller) => format!(
-            r#"<form class="inline" method="post" action="/logout"><input type="hidden" name="csrf" value="{}"><span>{} ({})</span> <button type="submit">{}</button></form>"#,
-            esc(caller.csrf.as_deref().unwrap_or("")),
-            esc(&caller.account.username),
-            t(role_message(caller.account.role)),
-            t("sign-out"),
-        ),
-        None => format!(r#"<a href="/login">{}</a>"#, t("sign-in")),
+    let links = [("/", "nav-home"), ("/lists", "nav-lists"), ("/rulebook", "nav-rulebook")]
+        .iter()
+        .chain(role_links)
+        .chain(&[("/api/v1/docs", "nav-api")]);
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(language.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · socred" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                a.skip href="#main" { (t("skip-to-content")) }
+                header {
+                    p.brand { "socred" }
+                    nav aria-label=(t("nav-label")) {
+                        @for (number, (href, id)) in links.enumerate() {
+                            @if number > 0 { " " }
+                            a href=(href) { (t(id)) }
+                        }
+                    }
+                    div.account {
+                        @match caller {
+                            Some(caller) => form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
+                                span { (caller.account.username) " (" (t(role_message(caller.account.role))) ")" }
+                                " "
+                                button type="submit" { (t("sign-out")) }
+                            },
+                            None => a href="/login" { (t("sign-in")) },
+                        }
+                    }
+                    (language::switch_links(language))
+                }
+                main #main {
+                    h1 { (title) }
+                    @if let Some(message) = &flash.ok {
+                        p.flash.ok role="status" { (message) }
+                    } @else if let Some(message) = &flash.error {
+                        p.flash.error role="alert" { (message) }
+                    }
+                    (body)
+                }
+                footer { p { (t("footer")) } }
+            }
+        }
     };
-    let switch = language::switch_links(language);
-    let flash = match flash {
-        Flash { ok: Some(message), .. } => format!(r#"<p class="flash ok" role="status">{}</p>"#, esc(message)),
-        Flash { error: Some(message), .. } => format!(r#"<p class="flash error" role="alert">{}</p>"#, esc(message)),
-        _ => String::new(),
-    };
-    Html(format!(
-        r##"<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · socred</title>
-<link rel="stylesheet" href="/static/style.css">
-</head>
-<body>
-<a class="skip" href="#main">{skip}</a>
-<header><p class="brand">socred</p><nav aria-label="{nav_label}">{nav}</nav><div class="account">{account}</div>{switch}</header>
-<main id="main">
-<h1>{title}</h1>
-{flash}
-{body}
-</main>
-<footer><p>{footer}</p></footer>
-</body>
-</html>
-"##,
-        title = esc(title),
-        lang = language.tag(),
-        skip = t("skip-to-content"),
-        nav_label = t("nav-label"),
-        footer = t("footer"),
-    ))
+    Html(markup.into_string())
 }
 
 fn role_message(role: Role) -> &'static str {
@@ -319,12 +336,13 @@ pub fn form_caller(caller: MaybeCaller, role: Role, csrf: &str) -> Result<Caller
 pub fn signed_in(caller: MaybeCaller, role: Option<Role>) -> Result<Caller, Response> {
     match caller.0 {
         None => Err(Redirect::to("/login").into_response()),
-        Some(caller) if role.is_some_and(|role| caller.account.role != role) => Err(error_page(
-            StatusCode::FORBIDDEN,
-            Some(&caller),
-            "Not for your role",
-            &format!("This page is for the {} role; you are signed in as {}.", role.expect("checked"), caller.account.role),
-        )),
+        Some(caller) if role.is_some_and(|role| caller.account.role != role) => {
+            let language = reader();
+            let role_name = |role: Role| Argument::Text(language.text(role_message(role)));
+            let message = language
+                .text_with("error-role-text", &[("page", role_name(role.expect("checked"))), ("yours", role_name(caller.account.role))]);
+            Err(error_page(StatusCode::FORBIDDEN, Some(&caller), &language.text("error-role-title"), &message))
+        }
         Some(caller) => Ok(caller),
     }
 }
@@ -333,19 +351,59 @@ pub fn signed_in(caller: MaybeCaller, role: Option<Role>) -> Result<Caller, Resp
 pub fn check_csrf(caller: &Caller, token: &str) -> Result<(), Response> {
     match caller.csrf.as_deref() {
         Some(expected) if socred_auth::same_secret(expected, token) => Ok(()),
-        _ => Err(error_page(
-            StatusCode::FORBIDDEN,
-            Some(caller),
-            "Form expired",
-            "The form's security token did not match; reload the page and try again.",
-        )),
+        _ => {
+            let language = reader();
+            Err(error_page(StatusCode::FORBIDDEN, Some(caller), &language.text("error-form-title"), &language.text("error-form-text")))
+        }
     }
 }
 
 pub fn error_page(status: StatusCode, caller: Option<&Caller>, title: &str, message: &str) -> Response {
-    (status, page(title, caller, &Flash::default(), &format!("<p>{}</p>", esc(message)))).into_response()
+    (status, page(title, caller, &Flash::default(), html! { p { (message) } })).into_response()
 }
 
 async fn style() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css"), (header::CACHE_CONTROL, "max-age=3600")], include_str!("style.css"))
+}
+
+#[cfg(test)]
+mod tests {
+    use socred_i18n::Language;
+
+    /// Every message id the pages name in their source exists in both
+    /// languages (a missing one would show as its id).
+    #[test]
+    fn every_message_a_page_names_exists_in_both_languages() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("api_docs.rs"),
+            include_str!("chart.rs"),
+            include_str!("language.rs"),
+            include_str!("pages.rs"),
+            include_str!("portal.rs"),
+            include_str!("provider.rs"),
+            include_str!("reports.rs"),
+            include_str!("sign_in.rs"),
+            include_str!("staff.rs"),
+        ];
+        let calls = ["t(\"", "text(\"", "text_with(\"", "rich(language, \"", "heading(\"", "link(\"/"];
+        let mut named = std::collections::BTreeSet::new();
+        for source in sources {
+            for call in calls {
+                for part in source.split(call).skip(1) {
+                    let Some((id, _)) = part.split_once('"') else { continue };
+                    let is_id = id.contains('-') && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    if is_id && !id.starts_with('-') && !id.ends_with('-') {
+                        named.insert(id.to_string());
+                    }
+                }
+            }
+        }
+        assert!(named.len() > 150, "the scan finds the pages' ids: {}", named.len());
+        for language in Language::ALL {
+            let ids = socred_i18n::message_ids(language);
+            let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", language.tag());
+        }
+    }
 }

@@ -5,10 +5,15 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
-use socred_core::date::format_date;
 use socred_core::lists::EntryState;
 
-use super::{Flash, back, esc, form_caller, page, signed_in};
+use maud::html;
+use socred_core::assess::RecordStatus;
+use socred_core::process::DisputeOutcome;
+use socred_i18n::Argument;
+
+use super::words::Words;
+use super::{Flash, back, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
@@ -20,7 +25,9 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         Err(response) => return response,
     };
     let Some(id) = caller.account.subject else {
-        return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), "No file", "This account is not linked to a subject.");
+        let language = reader();
+        let (title, text) = (language.text("portal-no-file-title"), language.text("portal-no-file-text"));
+        return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), &title, &text);
     };
     let today = caller.today();
     let from = today.replace_year(today.year() - 6).unwrap_or(today);
@@ -51,225 +58,183 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
-    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
-
-    let locks: String = assessment
-        .locks
-        .iter()
-        .map(|l| {
-            format!(
-                "<p>Locked in tier <strong>{}</strong> until <strong>{}</strong> (since {}).</p>",
-                esc(&l.tier),
-                format_date(l.until),
-                format_date(l.since)
-            )
-        })
-        .collect();
+    let language = reader();
+    let words = Words::new(language, &rulebook);
+    let t = |id: &str| language.text(id);
+    let text = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
+    let day = |date: socred_core::Date| Argument::Text(language.date(date));
+    let csrf = caller.csrf.as_deref().unwrap_or("");
     let annual = &assessment.annual_expectation;
-    let score = format!(
-        r#"<section class="card score" aria-labelledby="score-heading">
-<h2 id="score-heading" >Your standing on {}</h2>
-<div><p class="meta">Score</p><p class="big" data-testid="score">{}</p></div>
-<div><p class="meta">Tier</p><p class="big" data-testid="tier">{}</p></div>
-<div><p class="meta">Tier of your points alone</p><p class="big">{}</p></div>
-</section>
-{locks}
-<p class="meta">Annual expectation {}: {:+} net points so far, at least {:+} expected ({}).</p>"#,
-        format_date(today),
-        assessment.score,
-        esc(&assessment.tier),
-        esc(&assessment.points_tier),
-        annual.year,
-        annual.net_points,
-        annual.expected_points,
-        if annual.met { "met" } else { "not met" }
+    let annual_line = text(
+        "portal-annual",
+        &[
+            ("year", Argument::Number(i64::from(annual.year))),
+            ("net", Argument::Text(format!("{:+}", annual.net_points))),
+            ("expected", Argument::Text(format!("{:+}", annual.expected_points))),
+            ("met", Argument::Text(t(if annual.met { "portal-annual-met" } else { "portal-annual-not-met" }))),
+        ],
     );
-    let chart = super::chart::score_chart(&timeline, from, today, &rulebook);
-
-    let mut why = format!("<tr><td>Base score</td><td>{}</td><td></td><td></td></tr>", assessment.base_score);
-    for c in &assessment.explanation {
-        why.push_str(&format!(
-            "<tr><td>{} ({})<br><span class=\"meta\">{}</span></td><td>{:+}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.title),
-            format_date(c.occurred_on),
-            esc(&c.legal_basis),
-            c.points,
-            format_date(c.counts_until),
-            esc(c.record_id.as_str())
-        ));
-    }
-
-    let mut records = String::new();
-    for r in &assessment.records {
-        records.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{:+}</td><td>{}{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            format_date(r.record.occurred_on),
-            esc(r.title.as_deref().unwrap_or(&r.record.behaviour)),
-            r.points,
-            esc(&format!("{:?}", r.status).to_lowercase()),
-            r.dispute.as_ref().map(|d| format!(" (disputed: {})", esc(d.as_str()))).unwrap_or_default(),
-            esc(&r.record.source),
-            esc(r.record.id.as_str())
-        ));
-    }
-    let disputable: String = assessment
-        .records
-        .iter()
-        .filter(|r| r.dispute.is_none() && r.void_reason.is_none())
-        .map(|r| {
-            format!(
-                r#"<option value="{}">{} {} ({})</option>"#,
-                esc(r.record.id.as_str()),
-                format_date(r.record.occurred_on),
-                esc(r.title.as_deref().unwrap_or(&r.record.behaviour)),
-                esc(r.record.id.as_str())
-            )
-        })
-        .collect();
-    let dispute_form = if disputable.is_empty() {
-        String::new()
-    } else {
-        format!(
-            r#"<form method="post" action="/me/disputes" class="card">
-<h3>Dispute a record</h3>
-<input type="hidden" name="csrf" value="{csrf}">
-<p><label for="dispute-record">Record</label><select id="dispute-record" name="record">{disputable}</select></p>
-<p><label for="dispute-grounds">Your grounds</label><textarea id="dispute-grounds" name="grounds" rows="3" required maxlength="4000"></textarea></p>
-<p><button type="submit">File the dispute</button></p>
-</form>"#
-        )
+    let disputable: Vec<_> = assessment.records.iter().filter(|r| r.dispute.is_none() && r.void_reason.is_none()).collect();
+    let record_title = |r: &socred_core::assess::FileRecord| {
+        words.behaviour(&r.record.behaviour, r.title.as_deref().unwrap_or(&r.record.behaviour)).to_string()
     };
-
-    let mut entries = String::new();
-    for entry in &due.entries {
-        let notice = entry.notice.as_ref().map(|n| {
-            format!(
-                "<h4>Written notice, served {} by {}</h4><p><strong>Facts:</strong> {}</p><p><strong>Legal basis:</strong> {}</p><p><strong>Consequences:</strong> {}</p><p><strong>Appeal:</strong> {}</p>",
-                format_date(n.served_on),
-                esc(&n.issued_by),
-                esc(&n.facts),
-                esc(&n.legal_basis),
-                esc(&n.consequences),
-                match n.appeal_deadline {
-                    Some(deadline) => format!("until {} inclusive; if you do not appeal, the listing takes effect on {}.", format_date(deadline), format_date(n.listing_if_unappealed)),
-                    None => "this list has no appeal window.".into(),
+    let body = html! {
+        p { (info.name) " (" code { (info.id.as_str()) } ", " (t(kind_message(info.kind))) ")" }
+        section.card.score aria-labelledby="score-heading" {
+            h2 #score-heading { (text("portal-standing", &[("day", day(today))])) }
+            div { p.meta { (t("portal-score")) } p.big data-testid="score" { (assessment.score) } }
+            div { p.meta { (t("portal-tier")) } p.big data-testid="tier" { (assessment.tier) } }
+            div { p.meta { (t("portal-points-tier")) } p.big { (assessment.points_tier) } }
+        }
+        @for lock in &assessment.locks {
+            p { (text("portal-lock", &[("tier", Argument::Text(lock.tier.clone())), ("until", day(lock.until)), ("since", day(lock.since))])) }
+        }
+        p.meta { (annual_line) }
+        h2 { (t("portal-chart-heading")) }
+        (super::chart::score_chart(language, &timeline, from, today, &rulebook))
+        h2 { (text("portal-why-heading", &[("score", Argument::Number(assessment.score))])) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("portal-column-what")) } th scope="col" { (t("portal-column-points")) } th scope="col" { (t("portal-column-counts-until")) } th scope="col" { (t("portal-column-record")) } } }
+            tbody {
+                tr { td { (t("portal-base-score")) } td { (assessment.base_score) } td {} td {} }
+                @for c in &assessment.explanation {
+                    tr {
+                        td { (words.behaviour(&c.behaviour, &c.title)) " (" (language.date(c.occurred_on)) ")" br; span.meta { (words.behaviour_basis(&c.behaviour, &c.legal_basis)) } }
+                        td { (format!("{:+}", c.points)) }
+                        td { (language.date(c.counts_until)) }
+                        td { (c.record_id.as_str()) }
+                    }
                 }
-            )
-        });
-        let appealable = matches!(entry.state, EntryState::NoticeServed | EntryState::Listed)
-            && entry.notice.as_ref().is_some_and(|n| n.appeal_deadline.is_some())
-            && entry.appeals.iter().all(|a| a.decision.is_some());
-        let appeal_form = if appealable {
-            format!(
-                r#"<form method="post" action="/me/appeals"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="entry" value="{}">
-<p><label for="appeal-{n}">Your grounds for appeal</label><textarea id="appeal-{n}" name="grounds" rows="3" required maxlength="4000"></textarea></p>
-<p><button type="submit">Appeal</button></p></form>"#,
-                esc(entry.id.as_str()),
-                n = esc(&entry.id.as_str().replace([':', '@', '/'], "-"))
-            )
-        } else {
-            String::new()
-        };
-        let history: String = entry
-            .history
-            .iter()
-            .map(|h| format!("<li>{} — {} by {}: {}</li>", format_date(h.on), esc(&h.action), esc(&h.actor), esc(&h.detail)))
-            .collect();
-        entries.push_str(&format!(
-            r#"<section class="card"><h3>{} — <span class="status-{}">{}</span></h3><p class="meta">{}</p>{}<details><summary>History</summary><ol>{history}</ol></details>{appeal_form}</section>"#,
-            esc(&entry.list_title),
-            esc(entry.state.as_str()),
-            esc(entry.state.as_str()),
-            esc(entry.id.as_str()),
-            notice.unwrap_or_default()
-        ));
-    }
-    if entries.is_empty() {
-        entries.push_str("<p>You are on no list.</p>");
-    }
-
-    let disputes: String = due
-        .disputes
-        .iter()
-        .map(|d| {
-            format!(
-                "<li>{} of record <code>{}</code>, filed {}: {}</li>",
-                esc(d.id.as_str()),
-                esc(d.record.as_str()),
-                format_date(d.filed_on),
-                match &d.decision {
-                    Some(decision) => format!("decided {} ({:?}): {}", format_date(decision.on), decision.outcome, esc(&decision.reasons)),
-                    None => format!("pending, to be decided by {}", format_date(d.decide_by)),
+            }
+        } }
+        h2 { (t("portal-records-heading")) }
+        div.table-wrap { table {
+            thead { tr {
+                th scope="col" { (t("portal-column-date")) } th scope="col" { (t("portal-column-behaviour")) } th scope="col" { (t("portal-column-points")) }
+                th scope="col" { (t("portal-column-status")) } th scope="col" { (t("portal-column-source")) } th scope="col" { (t("portal-column-id")) }
+            } }
+            tbody { @for r in &assessment.records {
+                tr {
+                    td { (language.date(r.record.occurred_on)) }
+                    td { (record_title(r)) }
+                    td { (format!("{:+}", r.points)) }
+                    td { (t(status_message(&r.status))) @if let Some(dispute) = &r.dispute { " " (text("portal-disputed", &[("dispute", Argument::Text(dispute.to_string()))])) } }
+                    td { (r.record.source) }
+                    td { code { (r.record.id.as_str()) } }
                 }
-            )
-        })
-        .collect();
-
-    let mut looked = String::new();
-    for check in checks.iter().rev().take(200) {
-        looked.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>check: {} ({})</td><td>provider decision</td></tr>",
-            esc(&check.at),
-            esc(&check.provider),
-            esc(&check.service),
-            esc(&check.outcome)
-        ));
-    }
-    for access in accesses.iter().rev().take(200) {
-        looked.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&access.at),
-            esc(&access.actor),
-            esc(&access.what),
-            esc(&access.purpose)
-        ));
-    }
-
-    let reports: String = if reports.is_empty() {
-        "<p>None.</p>".to_string()
-    } else {
-        reports
-            .iter()
-            .map(|r| {
-                format!(
-                    "<section class=\"card\"><h3>{} on {}</h3><p>{}</p><p>Evidence: {}</p><p class=\"meta\">Reported by {}. It became record <code>{}</code>: dispute it above if it is wrong.</p></section>",
-                    esc(&r.behaviour),
-                    socred_core::date::format_date(r.occurred_on),
-                    esc(&r.description),
-                    super::reports::evidence_links(r),
-                    r.reporter.map(|s| format!("<code>{s}</code>")).unwrap_or_else(|| "a member of the public (the rulebook does not disclose reporters)".into()),
-                    esc(r.record_id.as_deref().unwrap_or("")),
-                )
-            })
-            .collect()
+            } }
+        } }
+        @if !disputable.is_empty() {
+            form.card method="post" action="/me/disputes" {
+                h3 { (t("portal-dispute-heading")) }
+                input type="hidden" name="csrf" value=(csrf);
+                p { label for="dispute-record" { (t("portal-dispute-record")) } select #dispute-record name="record" {
+                    @for r in &disputable { option value=(r.record.id.as_str()) { (language.date(r.record.occurred_on)) " " (record_title(r)) " (" (r.record.id.as_str()) ")" } }
+                } }
+                p { label for="dispute-grounds" { (t("portal-dispute-grounds")) } textarea #dispute-grounds name="grounds" rows="3" required maxlength="4000" {} }
+                p { button type="submit" { (t("portal-dispute-submit")) } }
+            }
+        }
+        h2 { (t("portal-measures-heading")) }
+        (super::provider::decisions_table(words, &decisions))
+        h2 { (t("portal-reports-heading")) }
+        @if reports.is_empty() { p { (t("portal-none")) } }
+        @for r in &reports {
+            section.card {
+                h3 { (words.behaviour(&r.behaviour, &r.behaviour)) " · " (language.date(r.occurred_on)) }
+                p { (r.description) }
+                p { (t("portal-evidence")) " " (super::reports::evidence_links(r)) }
+                p.meta {
+                    @match r.reporter { Some(reporter) => { (t("portal-reported-by")) " " code { (reporter.as_str()) } }, None => (t("portal-reporter-undisclosed")) }
+                    " " (t("portal-report-became")) " " code { (r.record_id.as_deref().unwrap_or("")) }
+                }
+            }
+        }
+        h2 { (t("portal-lists-heading")) }
+        @if due.entries.is_empty() { p { (t("portal-no-list")) } }
+        @for entry in &due.entries {
+            section.card {
+                h3 { (words.list(&entry.list, &entry.list_title)) " — " span class={ "status-" (entry.state.as_str()) } { (t(&format!("entry-state-{}", entry.state.as_str()))) } }
+                p.meta { (entry.id.as_str()) }
+                @if let Some(notice) = &entry.notice {
+                    h4 { (text("portal-notice-served", &[("day", day(notice.served_on)), ("by", Argument::Text(notice.issued_by.clone()))])) }
+                    p { strong { (t("portal-notice-facts")) } " " (notice.facts) }
+                    p { strong { (t("portal-notice-basis")) } " " (words.list_basis(&notice.list, &notice.legal_basis)) }
+                    p { strong { (t("portal-notice-consequences")) } " " (words.list_consequences(&notice.list, &notice.consequences)) }
+                    p { strong { (t("portal-notice-appeal")) } " " @match notice.appeal_deadline {
+                        Some(deadline) => (text("portal-notice-appeal-until", &[("deadline", day(deadline)), ("listing", day(notice.listing_if_unappealed))])),
+                        None => (t("portal-notice-no-appeal")),
+                    } }
+                }
+                details { summary { (t("portal-history")) } ol { @for h in &entry.history {
+                    li { (language.date(h.on)) " — " (h.action) " · " (h.actor) ": " (h.detail) }
+                } } }
+                @if appealable(entry) {
+                    @let key = entry.id.as_str().replace([':', '@', '/'], "-");
+                    form method="post" action="/me/appeals" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="entry" value=(entry.id.as_str());
+                        p { label for={ "appeal-" (key) } { (t("portal-appeal-grounds")) } textarea id={ "appeal-" (key) } name="grounds" rows="3" required maxlength="4000" {} }
+                        p { button type="submit" { (t("portal-appeal-submit")) } }
+                    }
+                }
+            }
+        }
+        h2 { (t("portal-disputes-heading")) }
+        ul { @for d in &due.disputes {
+            li {
+                (text("portal-dispute-line", &[("dispute", Argument::Text(d.id.to_string())), ("record", Argument::Text(d.record.to_string())), ("filed", day(d.filed_on))])) " "
+                @match &d.decision {
+                    Some(decision) => (text("portal-dispute-decided", &[("day", day(decision.on)), ("outcome", Argument::Text(t(dispute_outcome(decision.outcome)))), ("reasons", Argument::Text(decision.reasons.clone()))])),
+                    None => (text("portal-dispute-pending", &[("by", day(d.decide_by))])),
+                }
+            }
+        } }
+        h2 { (t("portal-looked-heading")) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("portal-column-when")) } th scope="col" { (t("portal-column-who")) } th scope="col" { (t("portal-column-what")) } th scope="col" { (t("portal-column-why")) } } }
+            tbody {
+                @for check in checks.iter().rev().take(200) {
+                    tr { td { (check.at) } td { (check.provider) } td { (text("portal-looked-check", &[("service", Argument::Text(words.service(&check.service).to_string())), ("outcome", Argument::Text(check.outcome.clone()))])) } td { (t("portal-looked-provider")) } }
+                }
+                @for access in accesses.iter().rev().take(200) {
+                    tr { td { (access.at) } td { (access.actor) } td { (access.what) } td { (access.purpose) } }
+                }
+            }
+        } }
     };
-    let body = format!(
-        r#"<p>{} (<code>{}</code>, {})</p>
-{score}
-<h2>Your score over six years</h2>
-{chart}
-<h2>Why {} points</h2>
-<div class="table-wrap"><table><thead><tr><th scope="col">What</th><th scope="col">Points</th><th scope="col">Counts until</th><th scope="col">Record</th></tr></thead><tbody>{why}</tbody></table></div>
-<h2>Your records</h2>
-<div class="table-wrap"><table><thead><tr><th scope="col">Date</th><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Id</th></tr></thead><tbody>{records}</tbody></table></div>
-{dispute_form}
-<h2>What you may and may not do</h2>
-{}
-<h2>Verified reports about you</h2>
-{reports}
-<h2>Lists and notices</h2>
-{entries}
-<h2>Your disputes</h2>
-<ul>{disputes}</ul>
-<h2>Who looked at your file</h2>
-<div class="table-wrap"><table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th></tr></thead><tbody>{looked}</tbody></table></div>"#,
-        esc(&info.name),
-        esc(info.id.as_str()),
-        info.kind.as_str(),
-        assessment.score,
-        super::provider::decisions_table(&decisions)
-    );
-    page("My file", Some(&caller), &flash, &body).into_response()
+    page(&t("portal-title"), Some(&caller), &flash, body).into_response()
+}
+
+/// An entry the subject may appeal now: noticed with a window, and no appeal pending.
+fn appealable(entry: &socred_core::lists::ListEntry) -> bool {
+    matches!(entry.state, EntryState::NoticeServed | EntryState::Listed)
+        && entry.notice.as_ref().is_some_and(|n| n.appeal_deadline.is_some())
+        && entry.appeals.iter().all(|a| a.decision.is_some())
+}
+
+pub fn kind_message(kind: socred_core::SubjectKind) -> &'static str {
+    match kind {
+        socred_core::SubjectKind::Person => "kind-person",
+        socred_core::SubjectKind::Organisation => "kind-organisation",
+    }
+}
+
+pub fn status_message(status: &RecordStatus) -> &'static str {
+    match status {
+        RecordStatus::Counts => "record-status-counts",
+        RecordStatus::Expired => "record-status-expired",
+        RecordStatus::NotYetEffective => "record-status-not-yet-effective",
+        RecordStatus::Void => "record-status-void",
+        RecordStatus::NotInRulebook => "record-status-not-in-rulebook",
+    }
+}
+
+fn dispute_outcome(outcome: DisputeOutcome) -> &'static str {
+    match outcome {
+        DisputeOutcome::Uphold => "dispute-outcome-uphold",
+        DisputeOutcome::Reject => "dispute-outcome-reject",
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -286,7 +251,7 @@ pub async fn appeal(State(state): State<AppState>, caller: MaybeCaller, Form(for
     };
     let result = service::cases::file_appeal(&state, &caller, &form.entry, form.grounds, None)
         .await
-        .map(|acted| format!("Appeal {} filed.", acted.id));
+        .map(|acted| reader().text_with("portal-appeal-filed", &[("appeal", Argument::Text(acted.id))]));
     back("/me", result)
 }
 
@@ -304,6 +269,6 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     };
     let result = service::cases::file_dispute(&state, &caller, &form.record, form.grounds, None)
         .await
-        .map(|acted| format!("Dispute {} filed; a reviewer must decide within the deadline.", acted.id));
+        .map(|acted| reader().text_with("portal-dispute-filed", &[("dispute", Argument::Text(acted.id))]));
     back("/me", result)
 }

@@ -2,28 +2,33 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
 use serde::Deserialize;
 use socred_auth::Role;
-use socred_core::decide::{Cause, Decision};
+use socred_core::decide::{Cause, Decision, Outcome};
+use socred_core::rulebook::Extension;
+use socred_i18n::{Argument, Language};
 
-use super::{Flash, esc, form_caller, page, signed_in};
+use super::words::Words;
+use super::{Flash, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
 
-fn form(caller: &Caller, subject: &str) -> String {
-    let options: String = caller.account.services.iter().map(|s| format!(r#"<option value="{0}">{0}</option>"#, esc(s))).collect();
-    format!(
-        r#"<form method="post" action="/provider/checks" class="card">
-<input type="hidden" name="csrf" value="{}">
-<p><label for="check-subject">Subject identifier</label><input id="check-subject" name="subject" value="{}" required maxlength="18"></p>
-<p><label for="check-service">Service</label><select id="check-service" name="service">{options}</select></p>
-<p><button type="submit">Check</button></p>
-</form>
-<p class="meta">You learn the decision and its reason codes, never the score or the file. Every check is logged in the subject's file.</p>"#,
-        esc(caller.csrf.as_deref().unwrap_or("")),
-        esc(subject)
-    )
+fn form(language: Language, caller: &Caller, subject: &str) -> Markup {
+    let t = |id: &str| language.text(id);
+    html! {
+        form.card method="post" action="/provider/checks" {
+            input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
+            p { label for="check-subject" { (t("field-subject-identifier")) } input #check-subject name="subject" value=(subject) required maxlength="18"; }
+            p {
+                label for="check-service" { (t("provider-service")) }
+                select #check-service name="service" { @for service in &caller.account.services { option value=(service) { (service) } } }
+            }
+            p { button type="submit" { (t("provider-check")) } }
+        }
+        p.meta { (t("provider-note")) }
+    }
 }
 
 pub async fn provider(caller: MaybeCaller, flash: Flash) -> Response {
@@ -31,7 +36,8 @@ pub async fn provider(caller: MaybeCaller, flash: Flash) -> Response {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    page("Check a subject", Some(&caller), &flash, &form(&caller, "")).into_response()
+    let language = reader();
+    page(&language.text("provider-title"), Some(&caller), &flash, form(language, &caller, "")).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,70 +52,81 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
         Ok(caller) => caller,
         Err(response) => return response,
     };
+    let language = reader();
+    let t = |id: &str| language.text(id);
     let subject = input.subject.trim().to_string();
     let result = crate::service::checks::run_check(&state, &caller, &subject, &input.service, None, |checked| checked.answer()).await;
     let (status, outcome) = match result {
-        Ok(answer) => (
-            axum::http::StatusCode::OK,
-            format!(
-                r#"<section class="card" aria-live="polite"><h2>Decision: <span data-testid="decision">{}</span></h2><p>{} for <code>{}</code> on {}.</p>{}{}<p class="meta">{}</p></section>"#,
-                answer.decision.as_str(),
-                esc(&answer.service),
-                esc(answer.subject.as_str()),
-                socred_core::date::format_date(answer.as_of),
-                if answer.reasons.is_empty() {
-                    String::new()
-                } else {
-                    format!("<p>Reason codes: <code>{}</code></p>", esc(&answer.reasons.join(", ")))
-                },
-                if answer.benefits.is_empty() {
-                    String::new()
-                } else {
-                    format!("<p>Benefit: <strong>{}</strong></p>", esc(&answer.benefits.join(", ")))
-                },
-                esc(&answer.appeal)
-            ),
-        ),
-        Err(error) => (error.status, format!(r#"<p class="flash error" role="alert">{}</p>"#, esc(&error.detail.message))),
+        Ok(answer) => {
+            let said = language.text_with(
+                "provider-answer",
+                &[
+                    ("service", Argument::Text(answer.service.clone())),
+                    ("subject", Argument::Text(answer.subject.to_string())),
+                    ("day", Argument::Text(language.date(answer.as_of))),
+                ],
+            );
+            let outcome = html! {
+                section.card aria-live="polite" {
+                    h2 { (t("provider-decision")) " " span data-testid="decision" { (answer.decision.as_str()) } }
+                    p { (said) }
+                    @if !answer.reasons.is_empty() { p { (t("provider-reasons")) " " code { (answer.reasons.join(", ")) } } }
+                    @if !answer.benefits.is_empty() { p { (t("provider-benefit")) " " strong { (answer.benefits.join(", ")) } } }
+                    p.meta { (answer.appeal) }
+                }
+            };
+            (axum::http::StatusCode::OK, outcome)
+        }
+        Err(error) => (error.status, html! { p.flash.error role="alert" { (error.detail.message) } }),
     };
-    (status, page("Check a subject", Some(&caller), &Flash::default(), &format!("{outcome}{}", form(&caller, &subject)))).into_response()
+    let body = html! { (outcome) (form(language, &caller, &subject)) };
+    (status, page(&t("provider-title"), Some(&caller), &Flash::default(), body)).into_response()
+}
+
+fn link_role(link: Extension) -> &'static str {
+    match link {
+        Extension::Children => "decision-via-guardian",
+        Extension::LegalRepresentatives => "decision-via-represented",
+        Extension::RepresentedOrganisations => "decision-via-representative",
+    }
 }
 
 /// A table of every service: the decision and each reason, including measures through linked subjects.
-pub fn decisions_table(decisions: &[Decision]) -> String {
-    let mut rows = String::new();
-    for decision in decisions {
-        let reasons: String = decision
-            .reasons
-            .iter()
-            .map(|reason| {
-                let cause = match &reason.cause {
-                    Cause::List { list, entry } => format!("listed on the {} (<code>{}</code>)", esc(list), esc(entry.as_str())),
-                    Cause::Tier { tier } => format!("tier {}", esc(tier)),
-                    Cause::Record { behaviour, record } => {
-                        format!("a record of {} (<code>{}</code>)", esc(behaviour), esc(record.as_str()))
+pub fn decisions_table(words: Words<'_>, decisions: &[Decision]) -> Markup {
+    let t = |id: &str| words.t(id);
+    html! {
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("decision-service")) } th scope="col" { (t("decision-decision")) } th scope="col" { (t("decision-why")) } } }
+            tbody {
+                @for decision in decisions {
+                    tr {
+                        th scope="row" { (words.service(&decision.service)) }
+                        td {
+                            @match decision.outcome {
+                                Outcome::Deny => strong.overdue { (t("decision-may-not")) },
+                                Outcome::Allow => (t("decision-may")),
+                                Outcome::AllowWithBenefit => (words.with("decision-may-with", &[("benefits", Argument::Text(decision.benefits.join(", ")))])),
+                            }
+                        }
+                        td {
+                            @if !decision.reasons.is_empty() {
+                                ul { @for reason in &decision.reasons {
+                                    li {
+                                        (words.measure(&reason.measure, &reason.title)) ": "
+                                        @match &reason.cause {
+                                            Cause::List { list, entry } => { (words.with("decision-cause-list", &[("list", Argument::Text(list.clone()))])) " " code { (entry.as_str()) } }
+                                            Cause::Tier { tier } => (words.with("decision-cause-tier", &[("tier", Argument::Text(tier.clone()))])),
+                                            Cause::Record { behaviour, record } => { (words.with("decision-cause-record", &[("behaviour", Argument::Text(behaviour.clone()))])) " " code { (record.as_str()) } }
+                                        }
+                                        @if let Some(via) = &reason.via { ", " (t(link_role(via.link))) " " code { (via.subject.as_str()) } }
+                                        ". " span.meta { (words.measure_basis(&reason.measure, &reason.legal_basis)) }
+                                    }
+                                } }
+                            }
+                        }
                     }
-                };
-                let via = reason
-                    .via
-                    .as_ref()
-                    .map(|v| format!(", through their {} <code>{}</code>", v.link.source_role(), esc(v.subject.as_str())))
-                    .unwrap_or_default();
-                format!("<li>{}: {cause}{via}. <span class=\"meta\">{}</span></li>", esc(&reason.title), esc(&reason.legal_basis))
-            })
-            .collect();
-        let outcome = match decision.outcome {
-            socred_core::decide::Outcome::Deny => r#"<strong class="overdue">may not</strong>"#.to_string(),
-            socred_core::decide::Outcome::Allow => "may".to_string(),
-            socred_core::decide::Outcome::AllowWithBenefit => format!("may, with {}", esc(&decision.benefits.join(", "))),
-        };
-        rows.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{outcome}</td><td>{}</td></tr>",
-            esc(&decision.service),
-            if reasons.is_empty() { String::new() } else { format!("<ul>{reasons}</ul>") }
-        ));
+                }
+            }
+        } }
     }
-    format!(
-        r#"<div class="table-wrap"><table><thead><tr><th scope="col">Service</th><th scope="col">Decision</th><th scope="col">Why</th></tr></thead><tbody>{rows}</tbody></table></div>"#
-    )
 }

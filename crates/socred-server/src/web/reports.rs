@@ -6,10 +6,13 @@ use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
-use socred_core::date::format_date;
 use socred_store::{ReportOutcome, ReportView};
 
-use super::{Flash, back, check_csrf, esc, form_caller, page, signed_in};
+use maud::{Markup, html};
+use socred_i18n::Argument;
+
+use super::words::Words;
+use super::{Flash, back, check_csrf, form_caller, page, reader, rich, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
@@ -23,15 +26,15 @@ const MAX_FORM_FIELDS: usize = 32;
 /// not fit; this bounds the request, the rulebook bounds each file.
 pub const MAX_FORM_BYTES: usize = 24 * 1024 * 1024;
 
-pub fn evidence_links(view: &ReportView) -> String {
-    if view.evidence.is_empty() {
-        return "none".into();
+pub fn evidence_links(view: &ReportView) -> Markup {
+    let language = reader();
+    html! {
+        @if view.evidence.is_empty() { (language.text("report-no-evidence")) }
+        @for (number, e) in view.evidence.iter().enumerate() {
+            @if number > 0 { "; " }
+            a href={ "/api/v1/evidence/" (e.hash) } { (language.text_with("report-evidence-file", &[("type", Argument::Text(e.media_type.clone())), ("bytes", Argument::Text(language.number(e.bytes as i64)))])) }
+        }
     }
-    view.evidence
-        .iter()
-        .map(|e| format!(r#"<a href="/api/v1/evidence/{0}">{1}, {2} bytes</a>"#, esc(&e.hash), esc(&e.media_type), e.bytes))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The report form and the reports the subject filed.
@@ -41,48 +44,54 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
         Err(response) => return response,
     };
     let Some(me) = caller.account.subject else { return ApiError::forbidden("this account names no person").into_response() };
-    let result = state.db.reading(move |store| Ok((store.reports_by(&me, 200)?, store.active_rulebook().reporting.clone()))).await;
-    let (mine, rules) = match result {
+    let result = state.db.reading(move |store| Ok((store.reports_by(&me, 200)?, store.active_rulebook().clone()))).await;
+    let (mine, rulebook) = match result {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    let options: String = rules.reportable.iter().map(|b| format!(r#"<option value="{0}">{0}</option>"#, esc(b))).collect();
-    let rows: String = mine
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td data-testid=\"report-state\">{}</td></tr>",
-                esc(&r.id),
-                esc(r.subject.as_str()),
-                esc(&r.behaviour),
-                format_date(r.occurred_on),
-                esc(&r.state)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<p>A report changes nobody's score until a reviewer has verified it. The first verified report of the same facts earns you the rulebook's reward; a report found knowingly false costs you points. You may file {per_account} reports a day.</p>
-<form method="post" action="/me/reports" enctype="multipart/form-data" class="card">
-<input type="hidden" name="csrf" value="{csrf}">
-<p><label for="report-subject">Identifier of the person or organisation</label><input id="report-subject" name="subject" required maxlength="18"></p>
-<p><label for="report-behaviour">What they did</label><select id="report-behaviour" name="behaviour">{options}</select></p>
-<p><label for="report-date">When (YYYY-MM-DD)</label><input id="report-date" name="occurred_on" required maxlength="10" pattern="\d{{4}}-\d{{2}}-\d{{2}}"></p>
-<p><label for="report-description">What you saw</label><textarea id="report-description" name="description" rows="4" required maxlength="4000"></textarea></p>
-<p><label for="report-evidence">Evidence ({types}; up to {files} files of {bytes} bytes)</label><input id="report-evidence" name="evidence" type="file" multiple></p>
-<p><button type="submit">File the report</button></p>
-</form>
-<h2>Reports you filed</h2>
-<div class="table-wrap"><table><thead><tr><th scope="col">Report</th><th scope="col">About</th><th scope="col">Behaviour</th><th scope="col">On</th><th scope="col">State</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-        per_account = rules.per_account_per_day,
-        csrf = esc(caller.csrf.as_deref().unwrap_or("")),
-        types = esc(&rules.evidence_types.join(", ")),
-        files = rules.evidence_max_files,
-        bytes = rules.evidence_max_bytes,
+    let rules = &rulebook.reporting;
+    let language = reader();
+    let words = Words::new(language, &rulebook);
+    let t = |id: &str| language.text(id);
+    let intro = language.text_with("report-intro", &[("per_day", Argument::Number(i64::from(rules.per_account_per_day)))]);
+    let evidence_label = language.text_with(
+        "report-evidence-label",
+        &[
+            ("types", Argument::Text(rules.evidence_types.join(", "))),
+            ("files", Argument::Number(i64::from(rules.evidence_max_files))),
+            ("bytes", Argument::Text(language.number(rules.evidence_max_bytes as i64))),
+        ],
     );
-    page("Report a breach of trust", Some(&caller), &flash, &body).into_response()
+    let body = html! {
+        p { (intro) }
+        form.card method="post" action="/me/reports" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
+            p { label for="report-subject" { (t("report-subject")) } input #report-subject name="subject" required maxlength="18"; }
+            p { label for="report-behaviour" { (t("report-behaviour")) } select #report-behaviour name="behaviour" {
+                @for code in &rules.reportable { option value=(code) { (words.behaviour(code, rulebook.behaviour(code).map_or(code.as_str(), |b| b.title.as_str()))) } }
+            } }
+            p { label for="report-date" { (t("report-date")) } input #report-date name="occurred_on" required maxlength="10" pattern="\\d{4}-\\d{2}-\\d{2}"; }
+            p { label for="report-description" { (t("report-description")) } textarea #report-description name="description" rows="4" required maxlength="4000" {} }
+            p { label for="report-evidence" { (evidence_label) } input #report-evidence name="evidence" type="file" multiple; }
+            p { button type="submit" { (t("report-submit")) } }
+        }
+        h2 { (t("report-mine")) }
+        div.table-wrap { table {
+            thead { tr { @for id in ["report-column-report", "report-column-about", "report-column-behaviour", "report-column-on", "report-column-state"] { th scope="col" { (t(id)) } } } }
+            tbody { @for r in &mine {
+                tr {
+                    td { code { (r.id) } }
+                    td { code { (r.subject.as_str()) } }
+                    td { (words.behaviour(&r.behaviour, rulebook.behaviour(&r.behaviour).map_or(r.behaviour.as_str(), |b| b.title.as_str()))) }
+                    td { (language.date(r.occurred_on)) }
+                    td data-testid="report-state" { (r.state) }
+                }
+            } }
+        } }
+    };
+    page(&t("report-title"), Some(&caller), &flash, body).into_response()
 }
 
-/// Files a report from the multipart form: evidence first (stored by hash), then the report.
 pub async fn file(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -140,7 +149,7 @@ pub async fn file(
     };
     let result = service::reports::file(&state, &caller, request, files)
         .await
-        .map(|view| format!("Report {} filed: {}. It has no effect until a reviewer verifies it.", view.id, view.state));
+        .map(|view| reader().text_with("report-filed", &[("report", Argument::Text(view.id)), ("state", Argument::Text(view.state))]));
     back("/me/reports", result)
 }
 
@@ -160,75 +169,70 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
     if let Err(error) = service::reads::log_reads(&state, &caller, named, "report queue", "public report or pending record").await {
         return error.into_response();
     }
-    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
-    let mut cards = String::new();
-    for r in &reports {
-        let key = esc(&r.id.replace([':', '.'], "-"));
-        let stats = r.reporter_stats.unwrap_or_default();
-        let action = if r.state == "submitted" {
-            format!(
-                r#"<form method="post" action="/reviewer/reports/review"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="id" value="{}"><p><button type="submit">Take into review</button></p></form>"#,
-                esc(&r.id)
-            )
-        } else {
-            format!(
-                r#"<p class="meta">Under review by {}.</p><form method="post" action="/reviewer/reports/decide"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="id" value="{}">
-<p><label for="outcome-{key}">Decision</label><select id="outcome-{key}" name="outcome"><option value="verified">verified</option><option value="rejected">rejected</option><option value="malicious">malicious (penalise the reporter)</option></select></p>
-<p><label for="reasons-{key}">Reasons</label><textarea id="reasons-{key}" name="reasons" rows="2" required maxlength="4000"></textarea></p>
-<p><button type="submit">Decide</button></p></form>"#,
-                esc(r.history.last().map_or("", |e| e.actor.as_str())),
-                esc(&r.id)
-            )
-        };
-        cards.push_str(&format!(
-            r#"<section class="card" data-testid="report"><h3>Report <code>{id}</code>: {behaviour} by <code>{subject}</code> on {on}</h3>
-<p>{description}</p><p>Evidence: {evidence}</p>
-<p>Reporter <code>{reporter}</code>: {filed} filed, {verified} verified, {rejected} rejected, <strong data-testid="malicious-share">{share:.0}%</strong> of decided found malicious.</p>{same}{action}</section>"#,
-            id = esc(&r.id),
-            behaviour = esc(&r.behaviour),
-            subject = esc(r.subject.as_str()),
-            on = format_date(r.occurred_on),
-            description = esc(&r.description),
-            evidence = evidence_links(r),
-            reporter = esc(r.reporter.map(|s| s.to_string()).as_deref().unwrap_or("")),
-            filed = stats.filed,
-            verified = stats.verified,
-            rejected = stats.rejected,
-            share = stats.malicious_share * 100.0,
-            same = if r.same_facts.is_empty() {
-                String::new()
-            } else {
-                format!("<p class=\"meta\">The same facts were reported earlier: {}; decide those first.</p>", esc(&r.same_facts.join(", ")))
-            },
-        ));
-    }
-    if reports.is_empty() {
-        cards.push_str("<p>No open reports.</p>");
-    }
-    let mut pending_rows = String::new();
-    for p in &pending {
-        let key = esc(&p.record_id.replace([':', '.'], "-"));
-        pending_rows.push_str(&format!(
-            r#"<section class="card"><h3>{behaviour} by <code>{subject}</code> on {on}</h3><p>From partner {partner}, record <code>{id}</code>{evidence}.</p>
-<form method="post" action="/reviewer/pending"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="record_id" value="{id}">
-<p><label for="pending-outcome-{key}">Decision</label><select id="pending-outcome-{key}" name="outcome"><option value="confirm">confirm: it counts</option><option value="reject">reject: it never counts</option></select></p>
-<p><label for="pending-reasons-{key}">Reasons</label><textarea id="pending-reasons-{key}" name="reasons" rows="2" required maxlength="4000"></textarea></p>
-<p><button type="submit">Decide</button></p></form></section>"#,
-            behaviour = esc(&p.behaviour),
-            subject = esc(p.subject.as_str()),
-            on = format_date(p.occurred_on),
-            partner = esc(&p.partner),
-            id = esc(&p.record_id),
-            evidence = p.evidence.as_deref().map(|e| format!(", evidence {}", esc(e))).unwrap_or_default(),
-        ));
-    }
-    if pending.is_empty() {
-        pending_rows.push_str("<p>No partner records wait for confirmation.</p>");
-    }
-    let body = format!(
-        "<p>Reports change nothing until verified. You may not review a report you filed or one about yourself. Take the oldest report of the same facts first: its reporter is the one rewarded.</p><h2>Open reports</h2>{cards}<h2>Partner records awaiting confirmation</h2>{pending_rows}<p><a href=\"/reviewer/metrics\">Reports and partner metrics</a></p>"
-    );
-    page("Reports to review", Some(&caller), &flash, &body).into_response()
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let csrf = caller.csrf.as_deref().unwrap_or("");
+    let reasons = |key: &str| {
+        html! {
+            p { label for={ "reasons-" (key) } { (t("field-reasons")) } textarea id={ "reasons-" (key) } name="reasons" rows="2" required maxlength="4000" {} }
+        }
+    };
+    let body = html! {
+        p { (t("queue-reports-intro")) }
+        h2 { (t("queue-open-reports")) }
+        @if reports.is_empty() { p { (t("queue-no-reports")) } }
+        @for r in &reports {
+            @let key = r.id.replace([':', '.'], "-");
+            @let stats = r.reporter_stats.unwrap_or_default();
+            section.card data-testid="report" {
+                h3 { (t("queue-report")) " " code { (r.id) } ": " (r.behaviour) " · " code { (r.subject.as_str()) } " · " (language.date(r.occurred_on)) }
+                p { (r.description) }
+                p { (t("portal-evidence")) " " (evidence_links(r)) }
+                p {
+                    (t("queue-reporter")) " " code { (r.reporter.map(|s| s.to_string()).unwrap_or_default()) } ": "
+                    (language.text_with("queue-reporter-record", &[("filed", Argument::Number(stats.filed as i64)), ("verified", Argument::Number(stats.verified as i64)), ("rejected", Argument::Number(stats.rejected as i64))])) " "
+                    strong data-testid="malicious-share" { (format!("{:.0}%", stats.malicious_share * 100.0)) } " " (t("queue-malicious-share"))
+                }
+                @if !r.same_facts.is_empty() { p.meta { (language.text_with("queue-same-facts", &[("reports", Argument::Text(r.same_facts.join(", ")))])) } }
+                @if r.state == "submitted" {
+                    form method="post" action="/reviewer/reports/review" {
+                        input type="hidden" name="csrf" value=(csrf); input type="hidden" name="id" value=(r.id);
+                        p { button type="submit" { (t("queue-take")) } }
+                    }
+                } @else {
+                    p.meta { (language.text_with("queue-under-review", &[("reviewer", Argument::Text(r.history.last().map_or("", |e| e.actor.as_str()).to_string()))])) }
+                    form method="post" action="/reviewer/reports/decide" {
+                        input type="hidden" name="csrf" value=(csrf); input type="hidden" name="id" value=(r.id);
+                        p { label for={ "outcome-" (key) } { (t("field-decision")) } select id={ "outcome-" (key) } name="outcome" {
+                            option value="verified" { (t("queue-verified")) } option value="rejected" { (t("queue-rejected")) } option value="malicious" { (t("queue-malicious")) }
+                        } }
+                        (reasons(&key))
+                        p { button type="submit" { (t("field-decide")) } }
+                    }
+                }
+            }
+        }
+        h2 { (t("queue-pending")) }
+        @if pending.is_empty() { p { (t("queue-no-pending")) } }
+        @for p in &pending {
+            @let key = format!("pending-{}", p.record_id.replace([':', '.'], "-"));
+            section.card {
+                h3 { (p.behaviour) " · " code { (p.subject.as_str()) } " · " (language.date(p.occurred_on)) }
+                p { (language.text_with("queue-pending-from", &[("partner", Argument::Text(p.partner.clone())), ("record", Argument::Text(p.record_id.clone()))]))
+                    @if let Some(evidence) = &p.evidence { " " (language.text_with("queue-pending-evidence", &[("evidence", Argument::Text(evidence.clone()))])) } }
+                form method="post" action="/reviewer/pending" {
+                    input type="hidden" name="csrf" value=(csrf); input type="hidden" name="record_id" value=(p.record_id);
+                    p { label for={ "pending-outcome-" (key) } { (t("field-decision")) } select id={ "pending-outcome-" (key) } name="outcome" {
+                        option value="confirm" { (t("queue-confirm")) } option value="reject" { (t("queue-reject")) }
+                    } }
+                    p { label for={ "pending-reasons-" (key) } { (t("field-reasons")) } textarea id={ "pending-reasons-" (key) } name="reasons" rows="2" required maxlength="4000" {} }
+                    p { button type="submit" { (t("field-decide")) } }
+                }
+            }
+        }
+        p { a href="/reviewer/metrics" { (t("queue-metrics-link")) } }
+    };
+    page(&t("queue-reports-title"), Some(&caller), &flash, body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,7 +246,9 @@ pub async fn review(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let result = service::reports::review(&state, &caller, form.id).await.map(|v| format!("Report {} is under review by you.", v.id));
+    let result = service::reports::review(&state, &caller, form.id)
+        .await
+        .map(|v| reader().text_with("queue-taken", &[("report", Argument::Text(v.id))]));
     back("/reviewer/reports", result)
 }
 
@@ -263,7 +269,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
         let view = service::reports::decide(&state, &caller, form.id, outcome, form.reasons).await?;
-        Ok(format!("Report {} {}.", view.id, view.state))
+        Ok(reader().text_with("queue-decided", &[("report", Argument::Text(view.id)), ("state", Argument::Text(view.state))]))
     }
     .await;
     back("/reviewer/reports", result)
@@ -289,7 +295,8 @@ pub async fn decide_pending(State(state): State<AppState>, caller: MaybeCaller, 
             _ => return Err(ApiError::invalid("outcome", "confirm or reject")),
         };
         service::reports::decide_pending(&state, &caller, form.record_id.clone(), confirm, form.reasons).await?;
-        Ok(format!("Record {} {}.", form.record_id, if confirm { "confirmed" } else { "rejected" }))
+        let id = if confirm { "queue-pending-confirmed" } else { "queue-pending-rejected" };
+        Ok(reader().text_with(id, &[("record", Argument::Text(form.record_id))]))
     }
     .await;
     back("/reviewer/reports", result)
@@ -305,35 +312,44 @@ pub async fn metrics(State(state): State<AppState>, caller: MaybeCaller) -> Resp
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    let states: String = reports.by_state.iter().map(|(s, n)| format!("<tr><th scope=\"row\">{}</th><td>{n}</td></tr>", esc(s))).collect();
+    let language = reader();
+    let t = |id: &str| language.text(id);
     let hours = |h: Option<f64>| h.map_or("–".to_string(), |h| format!("{h:.1} h"));
-    let partner_rows: String = partners
-        .iter()
-        .map(|p| {
-            format!(
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
-                esc(&p.partner),
-                p.batches,
-                p.batches_refused,
-                p.mean_batch_lines,
-                p.accepted,
-                p.pending_review,
-                p.rejected,
-                p.rejection_rate * 100.0
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<h2>Reports by state</h2><div class="table-wrap"><table><thead><tr><th scope="col">State</th><th scope="col">Reports</th></tr></thead><tbody>{states}</tbody></table></div>
-<p>Time from filing to decision over {decided} decided reports: median <strong data-testid="decision-median">{p50}</strong>, 90th percentile {p90}, longest {max}.</p>
-<h2>Partner batches</h2><div class="table-wrap"><table><thead><tr><th scope="col">Partner</th><th scope="col">Batches</th><th scope="col">Refused whole</th><th scope="col">Mean lines</th><th scope="col">Accepted</th><th scope="col">Pending</th><th scope="col">Rejected lines</th><th scope="col">Rejection rate</th></tr></thead><tbody>{partner_rows}</tbody></table></div>
-<p class="meta">The same figures are on <code>/metrics</code> for Prometheus.</p>"#,
-        decided = reports.decided,
-        p50 = hours(reports.decision_hours_p50),
-        p90 = hours(reports.decision_hours_p90),
-        max = hours(reports.decision_hours_max),
-    );
-    page("Reports and partner metrics", Some(&caller), &Flash::default(), &body).into_response()
+    let partner_columns = [
+        "metrics-partner",
+        "metrics-batches",
+        "metrics-refused",
+        "metrics-mean-lines",
+        "metrics-accepted",
+        "metrics-pending",
+        "metrics-rejected-lines",
+        "metrics-rejection-rate",
+    ];
+    let body = html! {
+        h2 { (t("metrics-by-state")) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("metrics-state")) } th scope="col" { (t("metrics-reports")) } } }
+            tbody { @for (state, count) in &reports.by_state { tr { th scope="row" { (state) } td { (count) } } } }
+        } }
+        p { (rich(language, "metrics-decision-time", &[
+            ("decided", html! { (reports.decided) }),
+            ("median", html! { strong data-testid="decision-median" { (hours(reports.decision_hours_p50)) } }),
+            ("p90", html! { (hours(reports.decision_hours_p90)) }),
+            ("max", html! { (hours(reports.decision_hours_max)) }),
+        ])) }
+        h2 { (t("metrics-partner-batches")) }
+        div.table-wrap { table {
+            thead { tr { @for id in partner_columns { th scope="col" { (t(id)) } } } }
+            tbody { @for p in &partners {
+                tr {
+                    th scope="row" { (p.partner) } td { (p.batches) } td { (p.batches_refused) } td { (format!("{:.0}", p.mean_batch_lines)) }
+                    td { (p.accepted) } td { (p.pending_review) } td { (p.rejected) } td { (format!("{:.1}%", p.rejection_rate * 100.0)) }
+                }
+            } }
+        } }
+        p.meta { (rich(language, "metrics-prometheus", &[("path", html! { code { "/metrics" } })])) }
+    };
+    page(&t("metrics-title"), Some(&caller), &Flash::default(), body).into_response()
 }
 
 /// A partner's receipts, newest first, with every refused line.
@@ -347,27 +363,23 @@ pub async fn receipts(State(state): State<AppState>, caller: MaybeCaller) -> Res
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    let mut cards = String::new();
-    for b in &batches {
-        let errors: String =
-            b.errors.iter().take(50).map(|e| format!("<li>line {}: {}: {}</li>", e.line, esc(&e.field), esc(&e.reason))).collect();
-        let more = b.errors.len().saturating_sub(50) as u64 + b.errors_not_listed;
-        cards.push_str(&format!(
-            r#"<section class="card" data-testid="receipt"><h3>Batch <code>{id}</code>: {verdict}</h3><p>{lines} lines: {accepted} accepted, {duplicates} duplicates, {pending} awaiting a reviewer, {rejected} rejected.</p>{errors}</section>"#,
-            id = esc(&b.batch_id),
-            verdict = if b.stored { "stored" } else { "<strong class=\"overdue\">refused whole: nothing stored</strong>" },
-            lines = b.lines,
-            accepted = b.accepted,
-            duplicates = b.duplicates,
-            pending = b.pending_review,
-            rejected = b.rejected,
-            errors = if errors.is_empty() { String::new() } else { format!("<ul>{errors}</ul>{}", if more > 0 { format!("<p>… and {more} more.</p>") } else { String::new() }) },
-        ));
-    }
-    if batches.is_empty() {
-        cards.push_str("<p>No batches yet. Push NDJSON to <code>POST /api/v1/partners/records</code>.</p>");
-    }
-    let agreement = esc(&caller.account.behaviours.join(", "));
-    let body = format!("<p>Your agreement covers: <code>{agreement}</code>.</p>{cards}");
-    page("Your batches", Some(&caller), &Flash::default(), &body).into_response()
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let count = |value: u64| Argument::Number(value as i64);
+    let body = html! {
+        p { (t("receipts-agreement")) " " code { (caller.account.behaviours.join(", ")) } }
+        @if batches.is_empty() { p { (rich(language, "receipts-none", &[("path", html! { code { "POST /api/v1/partners/records" } })])) } }
+        @for b in &batches {
+            @let more = b.errors.len().saturating_sub(50) as u64 + b.errors_not_listed;
+            section.card data-testid="receipt" {
+                h3 { (t("receipts-batch")) " " code { (b.batch_id) } ": " @if b.stored { (t("receipts-stored")) } @else { strong.overdue { (t("receipts-refused")) } } }
+                p { (language.text_with("receipts-counts", &[("lines", count(b.lines)), ("accepted", count(b.accepted)), ("duplicates", count(b.duplicates)), ("pending", count(b.pending_review)), ("rejected", count(b.rejected))])) }
+                @if !b.errors.is_empty() {
+                    ul { @for e in b.errors.iter().take(50) { li { (language.text_with("receipts-line", &[("line", count(e.line)), ("field", Argument::Text(e.field.clone())), ("reason", Argument::Text(e.reason.clone()))])) } } }
+                    @if more > 0 { p { (language.text_with("receipts-more", &[("more", count(more))])) } }
+                }
+            }
+        }
+    };
+    page(&t("receipts-title"), Some(&caller), &Flash::default(), body).into_response()
 }

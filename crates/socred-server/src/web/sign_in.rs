@@ -10,29 +10,36 @@ use serde::Deserialize;
 use socred_auth::Role;
 use socred_store::SignIn;
 
-use super::{Flash, error_page, page, redirect_with, signed_in, check_csrf};
+use maud::html;
+
+use super::{Flash, check_csrf, error_page, page, reader, redirect_with, signed_in};
 use crate::AppState;
 use crate::auth::{LOGIN_CSRF_COOKIE, MaybeCaller, SESSION_COOKIE, SESSION_HOURS, cookie, now_unix, set_cookie};
 use crate::body::Form;
 use crate::limits::ClientAddress;
 
 pub async fn login_page(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, flash: Flash) -> Response {
-    let token = match socred_auth::new_secret() {
-        Ok(token) => token,
-        Err(_) => {
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let Ok(token) = socred_auth::new_secret() else {
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, &t("error-unavailable-title"), &t("error-no-randomness"));
+    };
+    let body = html! {
+        form.card.narrow method="post" action="/login" {
+            input type="hidden" name="csrf" value=(token);
+            p { label for="username" { (t("sign-in-username")) } input #username name="username" autocomplete="username" required maxlength="64"; }
+            p {
+                label for="password" { (t("sign-in-password")) }
+                input #password name="password" type="password" autocomplete="current-password" required maxlength="256";
+            }
+            p {
+                label for="code" { (t("sign-in-code")) " " span.meta { (t("sign-in-code-note")) } }
+                input #code name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}";
+            }
+            p { button type="submit" { (t("sign-in")) } }
         }
     };
-    let body = format!(
-        r#"<form method="post" action="/login" class="card narrow">
-<input type="hidden" name="csrf" value="{token}">
-<p><label for="username">Username</label><input id="username" name="username" autocomplete="username" required maxlength="64"></p>
-<p><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></p>
-<p><label for="code">Authenticator code <span class="meta">(staff who enrolled a second factor)</span></label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{{6}}"></p>
-<p><button type="submit">Sign in</button></p>
-</form>"#
-    );
-    let mut response = page("Sign in", caller.as_ref(), &flash, &body).into_response();
+    let mut response = page(&t("sign-in"), caller.as_ref(), &flash, body).into_response();
     if let Ok(value) = HeaderValue::from_str(&set_cookie(LOGIN_CSRF_COOKIE, &token, 1800, state.secure_cookies)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -49,9 +56,9 @@ pub struct LoginForm {
 }
 
 /// The one answer to every failed sign-in (unknown username, wrong password
-/// or code, an account waiting after failures): which it was is not said, so
-/// that nobody learns which usernames exist.
-const FAILED: &str = "Sign-in failed: wrong username, password or code, or too many recent attempts on this account. Wait a few minutes before trying again.";
+/// or code, an account waiting after failures), `sign-in-failed`: which it
+/// was is not said, so that nobody learns which usernames exist.
+const FAILED: &str = "sign-in-failed";
 
 pub async fn login(
     State(state): State<AppState>,
@@ -62,7 +69,7 @@ pub async fn login(
     // Login CSRF: the form must echo the cookie set with the form.
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !socred_auth::same_secret(expected, &form.csrf) {
-        return redirect_with("/login", "error", "The sign-in form expired; try again.");
+        return redirect_with("/login", "error", &reader().text("sign-in-expired"));
     }
     if let Err(limited) = state.limits.sign_in(address.0) {
         return redirect_with("/login", "error", &limited.detail.message);
@@ -82,7 +89,11 @@ pub async fn login(
     let outcome = match &found {
         None => SignIn::Failed { reason: "no such enabled account" },
         Some(credentials) if !verified || credentials.password_hash.is_none() => {
-            if credentials.locked_until > now { SignIn::Locked } else { SignIn::Failed { reason: "wrong password" } }
+            if credentials.locked_until > now {
+                SignIn::Locked
+            } else {
+                SignIn::Failed { reason: "wrong password" }
+            }
         }
         Some(credentials) => match &credentials.second_factor {
             // Password and code together pass even while the account waits:
@@ -107,23 +118,32 @@ pub async fn login(
         Err(error) => return crate::error::ApiError::from(error).into_response(),
     };
     let (recorded_name, recorded_outcome, client) = (username.clone(), outcome.clone(), address.0.to_string());
-    let recorded = match state.db.ledger_write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await {
+    let recorded = match state.db.ledger_write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await
+    {
         Ok(recorded) => recorded,
         Err(error) => return error.into_response(),
     };
     let account = match (outcome, found) {
         (SignIn::Succeeded { .. }, Some(credentials)) if recorded.accepted => credentials.account,
-        _ => return redirect_with("/login", "error", FAILED),
+        _ => return redirect_with("/login", "error", &reader().text(FAILED)),
     };
     let (secret, csrf) = match (socred_auth::new_secret(), socred_auth::new_secret()) {
         (Ok(secret), Ok(csrf)) => (secret, csrf),
         _ => {
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "Unavailable", "No randomness available.");
+            let language = reader();
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                &language.text("error-unavailable-title"),
+                &language.text("error-no-randomness"),
+            );
         }
     };
     let hash = socred_auth::secret_hash(&secret);
     let account_id = account.id;
-    if let Err(error) = state.db.session_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await {
+    if let Err(error) =
+        state.db.session_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await
+    {
         return error.into_response();
     }
     let home = match account.role {
@@ -135,9 +155,10 @@ pub async fn login(
         _ => "/",
     };
     let mut response = Redirect::to(home).into_response();
-    for cookie in
-        [set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies), set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies)]
-    {
+    for cookie in [
+        set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies),
+        set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies),
+    ] {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -179,4 +200,3 @@ pub async fn logout(
     }
     response
 }
-

@@ -8,7 +8,11 @@ use socred_core::SubjectId;
 use socred_core::date::format_date;
 use socred_store::AccessRequest;
 
-use super::{Flash, back, esc, form_caller, page, signed_in, url};
+use maud::html;
+use socred_i18n::Argument;
+
+use super::words::Words;
+use super::{Flash, back, form_caller, page, reader, rich, signed_in, url};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
@@ -45,72 +49,69 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
     {
         return error.into_response();
     }
-    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
-    let authority = esc(caller.account.authority.as_deref().unwrap_or(""));
-    let results: String = found
-        .iter()
-        .map(|s| {
-            format!(
-                r#"<li><a href="/officer/subjects/{}">{}</a> <code>{}</code></li>"#,
-                url(s.id.as_str()),
-                esc(&s.name),
-                esc(s.id.as_str())
-            )
-        })
-        .collect();
-    let results = match &search {
-        Some(_) if found.is_empty() => "<p>No subject matches.</p>".to_string(),
-        Some(_) => format!("<ul>{results}</ul>"),
-        None => String::new(),
-    };
-    let behaviours: String = rulebook
-        .behaviours
-        .iter()
-        .map(|b| format!(r#"<option value="{}">{} ({:+})</option>"#, esc(&b.code), esc(&b.title), b.points))
-        .collect();
-    let lists: String = rulebook
-        .lists
-        .iter()
-        .filter(|l| l.manual)
-        .map(|l| format!(r#"<option value="{}">{}</option>"#, esc(&l.code), esc(&l.title)))
-        .collect();
+    let language = reader();
+    let words = Words::new(language, &rulebook);
+    let t = |id: &str| language.text(id);
+    let csrf = caller.csrf.as_deref().unwrap_or("");
     let today = format_date(caller.today());
     let max_age = rulebook.max_record_age_years;
     let earliest = format_date(socred_core::date::subtract_years(caller.today(), max_age));
-    let body = format!(
-        r#"<p>You record for <strong>{authority}</strong>. Every act is in the audit log under your name.</p>
-<section class="card"><h2>Search subjects</h2>
-<form method="get" action="/officer" role="search"><p><label for="q">Name or identifier</label><input id="q" name="q" value="{}" maxlength="128"></p><p><button type="submit">Search</button></p></form>
-{results}</section>
-<section class="card"><h2>Record a behaviour</h2>
-<form method="post" action="/officer/records">
-<input type="hidden" name="csrf" value="{csrf}">
-<p><label for="record-subject">Subject identifier</label><input id="record-subject" name="subject" required maxlength="18"></p>
-<p><label for="record-behaviour">Behaviour</label><select id="record-behaviour" name="behaviour">{behaviours}</select></p>
-<p><label for="record-at">Date it happened</label><input id="record-at" name="at" type="date" value="{today}" min="{earliest}" max="{today}" required> <span class="meta">recorded today; at most {max_age} years back</span></p>
-<p><label for="record-evidence">Evidence reference</label><input id="record-evidence" name="evidence" maxlength="1024"></p>
-<p><label for="record-id">Record id (optional, for idempotency)</label><input id="record-id" name="record_id" maxlength="64"></p>
-<p><button type="submit">Record</button></p>
-</form></section>
-<section class="card"><h2>Void a record</h2>
-<form method="post" action="/officer/voids">
-<input type="hidden" name="csrf" value="{csrf}">
-<p><label for="void-record">Record id</label><input id="void-record" name="record" required maxlength="64"></p>
-<p><label for="void-reason">Reason</label><input id="void-reason" name="reason" required maxlength="1024"></p>
-<p><button type="submit">Void</button></p>
-</form></section>
-<section class="card"><h2>Propose a list entry</h2>
-<form method="post" action="/officer/proposals">
-<input type="hidden" name="csrf" value="{csrf}">
-<p><label for="propose-subject">Subject identifier</label><input id="propose-subject" name="subject" required maxlength="18"></p>
-<p><label for="propose-list">List</label><select id="propose-list" name="list">{lists}</select></p>
-<p><label for="propose-basis">Legal basis</label><input id="propose-basis" name="legal_basis" required maxlength="4000"></p>
-<p><label for="propose-facts">Facts</label><textarea id="propose-facts" name="facts" rows="3" required maxlength="4000"></textarea></p>
-<p><button type="submit">Propose</button></p>
-</form></section>"#,
-        esc(search.as_deref().unwrap_or(""))
-    );
-    page("Officer console", Some(&caller), &flash, &body).into_response()
+    let hidden = html! { input type="hidden" name="csrf" value=(csrf); };
+    let body = html! {
+        p { (rich(language, "officer-intro", &[("authority", html! { strong { (caller.account.authority.as_deref().unwrap_or("")) } })])) }
+        section.card {
+            h2 { (t("officer-search")) }
+            form method="get" action="/officer" role="search" {
+                p { label for="q" { (t("lists-search-label")) } input #q name="q" value=(search.as_deref().unwrap_or("")) maxlength="128"; }
+                p { button type="submit" { (t("lists-search")) } }
+            }
+            @if search.is_some() {
+                @if found.is_empty() { p { (t("officer-no-match")) } }
+                @else { ul { @for s in &found { li { a href={ "/officer/subjects/" (url(s.id.as_str())) } { (s.name) } " " code { (s.id.as_str()) } } } } }
+            }
+        }
+        section.card {
+            h2 { (t("officer-record")) }
+            form method="post" action="/officer/records" {
+                (hidden)
+                p { label for="record-subject" { (t("field-subject-identifier")) } input #record-subject name="subject" required maxlength="18"; }
+                p { label for="record-behaviour" { (t("portal-column-behaviour")) } select #record-behaviour name="behaviour" {
+                    @for b in &rulebook.behaviours { option value=(b.code) { (words.behaviour(&b.code, &b.title)) " (" (format!("{:+}", b.points)) ")" } }
+                } }
+                p {
+                    label for="record-at" { (t("officer-record-at")) }
+                    input #record-at name="at" type="date" value=(today) min=(earliest) max=(today) required;
+                    " " span.meta { (language.text_with("officer-record-at-note", &[("years", Argument::Number(i64::from(max_age)))])) }
+                }
+                p { label for="record-evidence" { (t("officer-evidence")) } input #record-evidence name="evidence" maxlength="1024"; }
+                p { label for="record-id" { (t("officer-record-id")) } input #record-id name="record_id" maxlength="64"; }
+                p { button type="submit" { (t("officer-record-submit")) } }
+            }
+        }
+        section.card {
+            h2 { (t("officer-void")) }
+            form method="post" action="/officer/voids" {
+                (hidden)
+                p { label for="void-record" { (t("officer-void-record")) } input #void-record name="record" required maxlength="64"; }
+                p { label for="void-reason" { (t("officer-void-reason")) } input #void-reason name="reason" required maxlength="1024"; }
+                p { button type="submit" { (t("officer-void-submit")) } }
+            }
+        }
+        section.card {
+            h2 { (t("officer-propose")) }
+            form method="post" action="/officer/proposals" {
+                (hidden)
+                p { label for="propose-subject" { (t("field-subject-identifier")) } input #propose-subject name="subject" required maxlength="18"; }
+                p { label for="propose-list" { (t("lists-list-label")) } select #propose-list name="list" {
+                    @for l in rulebook.lists.iter().filter(|l| l.manual) { option value=(l.code) { (words.list(&l.code, &l.title)) } }
+                } }
+                p { label for="propose-basis" { (t("portal-notice-basis")) } input #propose-basis name="legal_basis" required maxlength="4000"; }
+                p { label for="propose-facts" { (t("portal-notice-facts")) } textarea #propose-facts name="facts" rows="3" required maxlength="4000" {} }
+                p { button type="submit" { (t("officer-propose-submit")) } }
+            }
+        }
+    };
+    page(&t("officer-title"), Some(&caller), &flash, body).into_response()
 }
 
 pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller, Path(id): Path<String>, flash: Flash) -> Response {
@@ -119,20 +120,23 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
         Err(response) => return response,
     };
     let Ok(id) = SubjectId::parse(&id) else {
-        return super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), "No such subject", "That is not a valid identifier.");
+        let language = reader();
+        let (title, text) = (language.text("officer-no-subject-title"), language.text("officer-no-subject-text"));
+        return super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), &title, &text);
     };
     let today = caller.today();
     let loaded = state
         .db
         .reading(move |store| {
             let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            Ok((info, store.assessment(&id, today)?, store.due_process(&id, today)?, store.decide_all(&id, today)?))
+            let rulebook = store.active_rulebook().clone();
+            Ok((info, store.assessment(&id, today)?, store.due_process(&id, today)?, store.decide_all(&id, today)?, rulebook))
         })
         .await;
-    let (info, assessment, due, decisions) = match loaded {
+    let (info, assessment, due, decisions, rulebook) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
-            return super::error_page(error.status, Some(&caller), "Not found", &error.detail.message);
+            return super::error_page(error.status, Some(&caller), &reader().text("error-not-found-title"), &error.detail.message);
         }
     };
     if let Err(error) = state
@@ -142,44 +146,41 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
     {
         return error.into_response();
     }
-    let records: String = assessment
-        .records
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{:+}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                format_date(r.record.occurred_on),
-                esc(r.title.as_deref().unwrap_or(&r.record.behaviour)),
-                r.points,
-                esc(&format!("{:?}", r.status).to_lowercase()),
-                esc(&r.record.source),
-                esc(r.record.id.as_str())
-            )
-        })
-        .collect();
-    let entries: String = due
-        .entries
-        .iter()
-        .map(|e| format!("<li>{} — {} (<code>{}</code>)</li>", esc(&e.list_title), esc(e.state.as_str()), esc(e.id.as_str())))
-        .collect();
-    let measures = super::provider::decisions_table(&decisions);
-    let locks: String = assessment.locks.iter().map(|l| format!(" · locked in {} until {}", esc(&l.tier), format_date(l.until))).collect();
-    let body = format!(
-        r#"<p><code>{}</code>, {}</p>
-<section class="card score"><div><p class="meta">Score</p><p class="big" data-testid="score">{}</p></div><div><p class="meta">Tier</p><p class="big" data-testid="tier">{}</p></div></section>
-<p class="meta">Points tier {}{locks}. This view is logged in the subject's file.</p>
-<h2>Records</h2><div class="table-wrap"><table><thead><tr><th scope="col">Date</th><th scope="col">Behaviour</th><th scope="col">Points</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Id</th></tr></thead><tbody>{records}</tbody></table></div>
-<h2>List entries</h2><ul>{entries}</ul>
-<h2>Measures: what this subject may and may not do</h2>
-{measures}
-<p><a href="/officer">Back to the console</a></p>"#,
-        esc(info.id.as_str()),
-        info.kind.as_str(),
-        assessment.score,
-        esc(&assessment.tier),
-        esc(&assessment.points_tier)
-    );
-    page(&info.name, Some(&caller), &flash, &body).into_response()
+    let language = reader();
+    let words = Words::new(language, &rulebook);
+    let t = |id: &str| language.text(id);
+    let body = html! {
+        p { code { (info.id.as_str()) } ", " (t(super::portal::kind_message(info.kind))) }
+        section.card.score {
+            div { p.meta { (t("portal-score")) } p.big data-testid="score" { (assessment.score) } }
+            div { p.meta { (t("portal-tier")) } p.big data-testid="tier" { (assessment.tier) } }
+        }
+        p.meta {
+            (language.text_with("officer-points-tier", &[("tier", Argument::Text(assessment.points_tier.clone()))]))
+            @for lock in &assessment.locks { " · " (language.text_with("officer-locked", &[("tier", Argument::Text(lock.tier.clone())), ("until", Argument::Text(language.date(lock.until)))])) }
+            ". " (t("officer-view-logged"))
+        }
+        h2 { (t("officer-records")) }
+        div.table-wrap { table {
+            thead { tr { @for id in ["portal-column-date", "portal-column-behaviour", "portal-column-points", "portal-column-status", "portal-column-source", "portal-column-id"] { th scope="col" { (t(id)) } } } }
+            tbody { @for r in &assessment.records {
+                tr {
+                    td { (language.date(r.record.occurred_on)) }
+                    td { (words.behaviour(&r.record.behaviour, r.title.as_deref().unwrap_or(&r.record.behaviour))) }
+                    td { (format!("{:+}", r.points)) }
+                    td { (t(super::portal::status_message(&r.status))) }
+                    td { (r.record.source) }
+                    td { code { (r.record.id.as_str()) } }
+                }
+            } }
+        } }
+        h2 { (t("officer-entries")) }
+        ul { @for e in &due.entries { li { (words.list(&e.list, &e.list_title)) " — " (t(&format!("entry-state-{}", e.state.as_str()))) " (" code { (e.id.as_str()) } ")" } } }
+        h2 { (t("officer-measures")) }
+        (super::provider::decisions_table(words, &decisions))
+        p { a href="/officer" { (t("officer-back")) } }
+    };
+    page(&info.name, Some(&caller), &flash, body).into_response()
 }
 
 /// A text a form left blank is no text.
@@ -219,7 +220,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
     match result {
         Ok(recorded) => {
             let to = format!("/officer/subjects/{}", url(recorded.subject.as_str()));
-            back(&to, Ok(format!("Recorded {}.", recorded.record_id)))
+            back(&to, Ok(reader().text_with("officer-recorded", &[("record", Argument::Text(recorded.record_id.to_string()))])))
         }
         Err(error) => back("/officer", Err(error)),
     }
@@ -239,7 +240,7 @@ pub async fn void(State(state): State<AppState>, caller: MaybeCaller, Form(form)
     };
     let result = service::records::void(&state, &caller, "record", form.record.trim(), form.reason)
         .await
-        .map(|voided| format!("Voided {}.", voided.record_id));
+        .map(|voided| reader().text_with("officer-voided", &[("record", Argument::Text(voided.record_id.to_string()))]));
     back("/officer", result)
 }
 
@@ -259,7 +260,7 @@ pub async fn propose(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     };
     let result = service::cases::propose(&state, &caller, form.subject.trim(), form.list, form.legal_basis, form.facts, None)
         .await
-        .map(|acted| format!("Proposed {}; a written notice must be served before the appeal window opens.", acted.id));
+        .map(|acted| reader().text_with("officer-proposed", &[("entry", Argument::Text(acted.id))]));
     back("/officer", result)
 }
 
@@ -279,102 +280,84 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
     if let Err(error) = service::reads::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
         return error.into_response();
     }
-    let csrf = esc(caller.csrf.as_deref().unwrap_or(""));
-    let decision_form = |kind: &str, id: &str, outcomes: &[(&str, &str)]| -> String {
-        let options: String = outcomes.iter().map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#)).collect();
-        let key = esc(&format!("{kind}-{id}").replace([':', '@', '/', '.'], "-"));
-        format!(
-            r#"<form method="post" action="/reviewer/decisions"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="{kind}"><input type="hidden" name="id" value="{}">
-<p><label for="outcome-{key}">Decision</label><select id="outcome-{key}" name="outcome">{options}</select></p>
-<p><label for="reasons-{key}">Reasons</label><textarea id="reasons-{key}" name="reasons" rows="2" required maxlength="4000"></textarea></p>
-<p><button type="submit">Decide</button></p></form>"#,
-            esc(id)
-        )
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let day = |date: socred_core::Date| Argument::Text(language.date(date));
+    let csrf = caller.csrf.as_deref().unwrap_or("");
+    let decision_form = |kind: &str, id: &str, outcomes: &[(&str, &str)]| {
+        let key = format!("{kind}-{id}").replace([':', '@', '/', '.'], "-");
+        html! {
+            form method="post" action="/reviewer/decisions" {
+                input type="hidden" name="csrf" value=(csrf); input type="hidden" name="kind" value=(kind); input type="hidden" name="id" value=(id);
+                p { label for={ "outcome-" (key) } { (t("field-decision")) } select id={ "outcome-" (key) } name="outcome" {
+                    @for (value, label) in outcomes { option value=(value) { (t(label)) } }
+                } }
+                p { label for={ "reasons-" (key) } { (t("field-reasons")) } textarea id={ "reasons-" (key) } name="reasons" rows="2" required maxlength="4000" {} }
+                p { button type="submit" { (t("field-decide")) } }
+            }
+        }
     };
-    let overdue = |flag: bool| {
-        if flag { r#" <span class="overdue">overdue</span>"# } else { "" }
+    let deadline = |by: socred_core::Date, overdue: bool| {
+        html! {
+            p.meta { (language.text_with("reviewer-decide-by", &[("day", day(by))])) @if overdue { " " span.overdue { (t("reviewer-overdue")) } } }
+        }
     };
-    let mut appeals = String::new();
-    for q in &queue.appeals {
-        let a = &q.item;
-        appeals.push_str(&format!(
-            "<section class=\"card\"><h3>Appeal {} (instance {}) — {}</h3><p>On <code>{}</code>, filed {} by {}: {}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
-            esc(a.id.as_str()),
-            a.instance,
-            esc(&q.subject.name),
-            esc(a.entry.as_str()),
-            format_date(a.filed_on),
-            esc(&a.by),
-            esc(&a.grounds),
-            format_date(a.decide_by),
-            overdue(a.overdue),
-            decision_form("appeal", a.id.as_str(), &[("uphold", "Uphold the listing"), ("overturn", "Overturn the listing")])
-        ));
-    }
-    let mut disputes = String::new();
-    for q in &queue.disputes {
-        let d = &q.item;
-        disputes.push_str(&format!(
-            "<section class=\"card\"><h3>Dispute {} — {}</h3><p>Of record <code>{}</code>, filed {} by {}: {}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
-            esc(d.id.as_str()),
-            esc(&q.subject.name),
-            esc(d.record.as_str()),
-            format_date(d.filed_on),
-            esc(&d.by),
-            esc(&d.grounds),
-            format_date(d.decide_by),
-            overdue(d.overdue),
-            decision_form("dispute", d.id.as_str(), &[("reject", "Reject: the record stands"), ("uphold", "Uphold: void the record")])
-        ));
-    }
-    let mut repairs = String::new();
-    for q in &queue.repairs {
-        let r = &q.item;
-        repairs.push_str(&format!(
-            "<section class=\"card\"><h3>Credit repair {} — {}</h3><p>Of <code>{}</code>, applied {} by {}: {}{}</p><p class=\"meta\">Decide by {}{}</p>{}</section>",
-            esc(r.id.as_str()),
-            esc(&q.subject.name),
-            esc(r.entry.as_str()),
-            format_date(r.applied_on),
-            esc(&r.by),
-            esc(&r.evidence),
-            r.commitment.as_deref().map(|c| format!("; commitment: {}", esc(c))).unwrap_or_default(),
-            format_date(r.decide_by),
-            overdue(r.overdue),
-            decision_form("repair", r.id.as_str(), &[("approve", "Approve: end the publication"), ("refuse", "Refuse")])
-        ));
-    }
-    let mut proposals = String::new();
-    for q in &queue.proposals {
-        let e = &q.item;
-        let key = esc(&e.id.as_str().replace([':', '@', '/', '.'], "-"));
-        proposals.push_str(&format!(
-            r#"<section class="card"><h3>{} — {}</h3><p>Proposed {} by {}: {}</p><p class="meta">Legal basis: {}</p>
-<form method="post" action="/reviewer/notices"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="entry" value="{}"><p><button type="submit" id="serve-{key}">Serve the written notice</button></p></form></section>"#,
-            esc(&e.list_title),
-            esc(&q.subject.name),
-            format_date(e.started_on),
-            esc(&e.authority),
-            esc(&e.facts),
-            esc(&e.legal_basis),
-            esc(e.id.as_str())
-        ));
-    }
-    let none = |s: &str| {
-        if s.is_empty() { "<p>Nothing pending.</p>".to_string() } else { s.to_string() }
+    let heading = |id: &str, count: usize| language.text_with(id, &[("count", Argument::Number(count as i64))]);
+    let body = html! {
+        p { (t("reviewer-intro")) }
+        h2 { (heading("reviewer-appeals", queue.appeals.len())) }
+        @if queue.appeals.is_empty() { p { (t("reviewer-nothing")) } }
+        @for q in &queue.appeals {
+            @let a = &q.item;
+            section.card {
+                h3 { (language.text_with("reviewer-appeal", &[("appeal", Argument::Text(a.id.to_string())), ("instance", Argument::Number(i64::from(a.instance)))])) " — " (q.subject.name) }
+                p { (language.text_with("reviewer-appeal-on", &[("entry", Argument::Text(a.entry.to_string())), ("filed", day(a.filed_on)), ("by", Argument::Text(a.by.clone()))])) " " (a.grounds) }
+                (deadline(a.decide_by, a.overdue))
+                (decision_form("appeal", a.id.as_str(), &[("uphold", "reviewer-appeal-uphold"), ("overturn", "reviewer-appeal-overturn")]))
+            }
+        }
+        h2 { (heading("reviewer-disputes", queue.disputes.len())) }
+        @if queue.disputes.is_empty() { p { (t("reviewer-nothing")) } }
+        @for q in &queue.disputes {
+            @let d = &q.item;
+            section.card {
+                h3 { (language.text_with("reviewer-dispute", &[("dispute", Argument::Text(d.id.to_string()))])) " — " (q.subject.name) }
+                p { (language.text_with("reviewer-dispute-of", &[("record", Argument::Text(d.record.to_string())), ("filed", day(d.filed_on)), ("by", Argument::Text(d.by.clone()))])) " " (d.grounds) }
+                (deadline(d.decide_by, d.overdue))
+                (decision_form("dispute", d.id.as_str(), &[("reject", "reviewer-dispute-reject"), ("uphold", "reviewer-dispute-uphold")]))
+            }
+        }
+        h2 { (heading("reviewer-repairs", queue.repairs.len())) }
+        @if queue.repairs.is_empty() { p { (t("reviewer-nothing")) } }
+        @for q in &queue.repairs {
+            @let r = &q.item;
+            section.card {
+                h3 { (language.text_with("reviewer-repair", &[("repair", Argument::Text(r.id.to_string()))])) " — " (q.subject.name) }
+                p {
+                    (language.text_with("reviewer-repair-of", &[("entry", Argument::Text(r.entry.to_string())), ("applied", day(r.applied_on)), ("by", Argument::Text(r.by.clone()))])) " " (r.evidence)
+                    @if let Some(commitment) = &r.commitment { "; " (t("reviewer-commitment")) " " (commitment) }
+                }
+                (deadline(r.decide_by, r.overdue))
+                (decision_form("repair", r.id.as_str(), &[("approve", "reviewer-repair-approve"), ("refuse", "reviewer-repair-refuse")]))
+            }
+        }
+        h2 { (heading("reviewer-proposals", queue.proposals.len())) }
+        @if queue.proposals.is_empty() { p { (t("reviewer-nothing")) } }
+        @for q in &queue.proposals {
+            @let e = &q.item;
+            @let key = e.id.as_str().replace([':', '@', '/', '.'], "-");
+            section.card {
+                h3 { (e.list_title) " — " (q.subject.name) }
+                p { (language.text_with("reviewer-proposed", &[("day", day(e.started_on)), ("by", Argument::Text(e.authority.clone()))])) " " (e.facts) }
+                p.meta { (t("portal-notice-basis")) " " (e.legal_basis) }
+                form method="post" action="/reviewer/notices" {
+                    input type="hidden" name="csrf" value=(csrf); input type="hidden" name="entry" value=(e.id.as_str());
+                    p { button type="submit" id={ "serve-" (key) } { (t("reviewer-serve")) } }
+                }
+            }
+        }
     };
-    let body = format!(
-        "<p>You may not decide a case you raised or filed; the system refuses it.</p><h2>Appeals ({})</h2>{}<h2>Disputes ({})</h2>{}<h2>Credit repair ({})</h2>{}<h2>Proposals awaiting notice ({})</h2>{}",
-        queue.appeals.len(),
-        none(&appeals),
-        queue.disputes.len(),
-        none(&disputes),
-        queue.repairs.len(),
-        none(&repairs),
-        queue.proposals.len(),
-        none(&proposals)
-    );
-    page("Reviewer queue", Some(&caller), &flash, &body).into_response()
+    page(&t("reviewer-title"), Some(&caller), &flash, body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -394,7 +377,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let result = async {
         let decision = Decision::parse(&form.kind, &form.outcome)?;
         let acted = service::cases::decide(&state, &caller, &form.id, decision, form.reasons).await?;
-        Ok(format!("Decided {}.", acted.id))
+        Ok(reader().text_with("reviewer-decided", &[("case", Argument::Text(acted.id))]))
     }
     .await;
     back("/reviewer", result)
@@ -413,7 +396,7 @@ pub async fn serve_notice(State(state): State<AppState>, caller: MaybeCaller, Fo
     };
     let result = service::cases::serve_notice(&state, &caller, &form.entry)
         .await
-        .map(|acted| format!("Notice served for {}; the appeal window is open.", acted.id));
+        .map(|acted| reader().text_with("reviewer-served", &[("entry", Argument::Text(acted.id))]));
     back("/reviewer", result)
 }
 
@@ -450,19 +433,28 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
     {
         return error.into_response();
     }
-    let lines: String = rows
-        .iter()
-        .map(|r| format!("<tr><td><code>{}</code></td><td>{}</td><td>{:+}</td></tr>", esc(r.subject.as_str()), esc(&r.name), r.net_points))
-        .collect();
-    let next = if (page_number + 1) * u64::from(PAGE) < total {
-        format!(r#"<p><a href="/reviewer/annual?year={year}&amp;page={}">Next page</a></p>"#, page_number + 1)
-    } else {
-        String::new()
-    };
-    let body = format!(
-        r#"<form method="get" action="/reviewer/annual" class="card"><p><label for="year">Year</label><input id="year" name="year" type="number" min="1800" max="9999" value="{year}"></p><p><button type="submit">Show</button></p></form>
-<p>{total} subjects gained less than {expected:+} net points in {year}. The expectation is reported only; it triggers no sanction. Also as CSV: <code>socred report annual --year {year}</code>.</p>
-<div class="table-wrap"><table><thead><tr><th scope="col">Subject</th><th scope="col">Name</th><th scope="col">Net points</th></tr></thead><tbody>{lines}</tbody></table></div>{next}"#
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let more = (page_number + 1) * u64::from(PAGE) < total;
+    let summary = language.text_with(
+        "annual-summary",
+        &[
+            ("total", Argument::Number(total as i64)),
+            ("expected", Argument::Text(format!("{expected:+}"))),
+            ("year", Argument::Number(i64::from(year))),
+        ],
     );
-    page("Annual expectation report", Some(&caller), &Flash::default(), &body).into_response()
+    let body = html! {
+        form.card method="get" action="/reviewer/annual" {
+            p { label for="year" { (t("annual-year")) } input #year name="year" type="number" min="1800" max="9999" value=(year); }
+            p { button type="submit" { (t("annual-show")) } }
+        }
+        p { (summary) " " (rich(language, "annual-csv", &[("command", html! { code { "socred report annual --year " (year) } })])) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("annual-subject")) } th scope="col" { (t("annual-name")) } th scope="col" { (t("annual-net")) } } }
+            tbody { @for r in &rows { tr { td { code { (r.subject.as_str()) } } td { (r.name) } td { (format!("{:+}", r.net_points)) } } } }
+        } }
+        @if more { p { a href={ "/reviewer/annual?year=" (year) "&page=" (page_number + 1) } { (t("annual-next")) } } }
+    };
+    page(&t("annual-title"), Some(&caller), &Flash::default(), body).into_response()
 }

@@ -1,0 +1,116 @@
+//! The rulebook's words in the reader's language: a title, legal basis or
+//! service name in Chinese where the rulebook has one (a version adopted
+//! before both languages were required may not), else as written. Texts a
+//! person wrote (facts, grounds, reasons) are shown as written.
+
+use socred_core::Rulebook;
+use socred_i18n::{Argument, Language};
+
+/// `chinese` for a Chinese reader when it is not blank, else `english`.
+pub fn in_language<'a>(language: Language, english: &'a str, chinese: &'a str) -> &'a str {
+    if language == Language::Chinese && !chinese.trim().is_empty() { chinese } else { english }
+}
+
+#[derive(Clone, Copy)]
+pub struct Words<'a> {
+    pub language: Language,
+    pub rulebook: &'a Rulebook,
+}
+
+impl<'a> Words<'a> {
+    pub fn new(language: Language, rulebook: &'a Rulebook) -> Words<'a> {
+        Words { language, rulebook }
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.language.text(id)
+    }
+
+    pub fn with(&self, id: &str, arguments: &[(&str, Argument)]) -> String {
+        self.language.text_with(id, arguments)
+    }
+
+    /// A behaviour's title; `english` is what the record or explanation carries.
+    pub fn behaviour<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.behaviour(code) {
+            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
+            _ => english,
+        }
+    }
+
+    /// A behaviour's legal basis, translated only when it is the rulebook's own.
+    pub fn behaviour_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.behaviour(code) {
+            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
+            _ => english,
+        }
+    }
+
+    pub fn list<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.list(code) {
+            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
+            _ => english,
+        }
+    }
+
+    pub fn measure<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.measures.iter().find(|m| m.code == code) {
+            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
+            _ => english,
+        }
+    }
+
+    pub fn measure_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.measures.iter().find(|m| m.code == code) {
+            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
+            _ => english,
+        }
+    }
+
+    /// A service by its code: its title in the reader's language, else the code.
+    pub fn service<'b>(&self, code: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.service(code) {
+            Some(spec) => in_language(self.language, &spec.title, &spec.title_zh),
+            None => code,
+        }
+    }
+
+    /// A list's legal basis, translated only when it is the rulebook's own.
+    pub fn list_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.list(code) {
+            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
+            _ => english,
+        }
+    }
+
+    pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self.rulebook.list(code) {
+            Some(spec) if spec.consequences == english => in_language(self.language, english, &spec.consequences_zh),
+            _ => english,
+        }
+    }
+}
