@@ -186,3 +186,54 @@ async fn signed_in_pages_speak_the_readers_language() {
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("此页面供复核人员使用"));
 }
+
+/// The language a signed-in person chooses is kept on their account and
+/// follows them to another browser; a choice no other site can make for them.
+async fn the_accounts_choice_follows_it_to_another_browser(backend: common::Backend) {
+    use socred_auth::Role;
+    let server = TestServer::start_on(backend).await;
+    let first = browser("en");
+    assert_eq!(sign_in(&server, &first, Role::Subject).await, "/me");
+    let switched = first.get(server.url("/language?to=zh-CN&back=/me")).send().await.unwrap();
+    assert_eq!(switched.status(), 303);
+    let page = first.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<html lang="zh-CN">"#), "the switch works in this browser");
+    // Another browser, which asks for English and has no cookie: signing in brings the choice.
+    let second = browser("en");
+    let login = server.url("/login");
+    let form = second.get(&login).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains(r#"<html lang="en">"#), "before signing in, the browser's language");
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let username = common::username(Role::Subject);
+    let response = second
+        .post(&login)
+        .form(&[("csrf", csrf.as_str()), ("username", username.as_str()), ("password", common::PASSWORD), ("code", "")])
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("socred_lang=zh-CN;")), "{cookies:?}");
+    let page = second.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<html lang="zh-CN">"#) && page.contains("我的档案"));
+    // An account that never chose brings nothing: the browser's language stands.
+    let officer = browser("en");
+    assert_eq!(sign_in(&server, &officer, Role::Officer).await, "/officer");
+    let page = officer.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<html lang="en">"#));
+    // Switching back is kept as well.
+    second.get(server.url("/language?to=en&back=/me")).send().await.unwrap();
+    let third = browser("zh-CN");
+    sign_in(&server, &third, Role::Subject).await;
+    let page = third.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<html lang="en">"#), "the account's choice wins over the browser's header");
+}
+
+#[tokio::test]
+async fn the_accounts_choice_follows_it_to_another_browser_on_sqlite() {
+    the_accounts_choice_follows_it_to_another_browser(common::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_accounts_choice_follows_it_to_another_browser_on_postgres() {
+    the_accounts_choice_follows_it_to_another_browser(common::Backend::Postgres).await;
+}

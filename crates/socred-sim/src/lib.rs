@@ -138,12 +138,63 @@ fn source(behaviour: &str) -> &'static str {
 }
 
 const REGIONS: [u32; 8] = [110101, 110105, 310101, 330106, 350102, 370211, 440305, 510104];
-const SURNAMES: [&str; 16] =
-    ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo"];
-const GIVEN: [&str; 16] =
-    ["Wei", "Fang", "Na", "Min", "Jing", "Lei", "Qiang", "Jun", "Yan", "Tao", "Ming", "Xiu", "Hui", "Bo", "Ling", "Hao"];
-const ORG_WORDS: [&str; 8] = ["Harbour", "Golden", "Eastern", "Jade", "Summit", "River", "Pearl", "Lotus"];
-const ORG_TRADES: [&str; 8] = ["Trading", "Construction", "Logistics", "Textiles", "Software", "Catering", "Machinery", "Property"];
+/// Names in Chinese characters with their pinyin: (汉字, pinyin).
+const SURNAMES: [(&str, &str); 16] = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("黄", "Huang"),
+    ("赵", "Zhao"),
+    ("吴", "Wu"),
+    ("周", "Zhou"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("马", "Ma"),
+    ("朱", "Zhu"),
+    ("胡", "Hu"),
+    ("郭", "Guo"),
+];
+const GIVEN: [(&str, &str); 16] = [
+    ("伟", "Wei"),
+    ("芳", "Fang"),
+    ("娜", "Na"),
+    ("敏", "Min"),
+    ("静", "Jing"),
+    ("磊", "Lei"),
+    ("强", "Qiang"),
+    ("军", "Jun"),
+    ("艳", "Yan"),
+    ("涛", "Tao"),
+    ("明", "Ming"),
+    ("秀", "Xiu"),
+    ("慧", "Hui"),
+    ("波", "Bo"),
+    ("玲", "Ling"),
+    ("浩", "Hao"),
+];
+const ORG_WORDS: [(&str, &str); 8] = [
+    ("海港", "Harbour"),
+    ("金色", "Golden"),
+    ("东方", "Eastern"),
+    ("玉", "Jade"),
+    ("峰顶", "Summit"),
+    ("江河", "River"),
+    ("珍珠", "Pearl"),
+    ("莲花", "Lotus"),
+];
+const ORG_TRADES: [(&str, &str); 8] = [
+    ("贸易", "Trading"),
+    ("建筑", "Construction"),
+    ("物流", "Logistics"),
+    ("纺织", "Textiles"),
+    ("软件", "Software"),
+    ("餐饮", "Catering"),
+    ("机械", "Machinery"),
+    ("置业", "Property"),
+];
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Draws from a Poisson distribution (Knuth; the rates here are small).
@@ -267,11 +318,9 @@ impl Iterator for Population {
         let mut represents = Vec::new();
         let (id, name, profile) = if roll < 0.05 {
             let id = self.new_org();
-            let name = format!(
-                "{} {} Co., Ltd.",
-                ORG_WORDS[self.rng.random_range(0..ORG_WORDS.len())],
-                ORG_TRADES[self.rng.random_range(0..ORG_TRADES.len())]
-            );
+            let (word, trade) =
+                (ORG_WORDS[self.rng.random_range(0..ORG_WORDS.len())], ORG_TRADES[self.rng.random_range(0..ORG_TRADES.len())]);
+            let name = format!("{}{}有限公司 ({} {} Co., Ltd.)", word.0, trade.0, word.1, trade.1);
             self.organisations.push(id);
             (id, name, Profile::Organisation)
         } else {
@@ -287,7 +336,9 @@ impl Iterator for Population {
                     self.adults.swap_remove(slot);
                 }
             }
-            let name = format!("{} {}", SURNAMES[self.rng.random_range(0..SURNAMES.len())], GIVEN[self.rng.random_range(0..GIVEN.len())]);
+            let (surname, given) = (SURNAMES[self.rng.random_range(0..SURNAMES.len())], GIVEN[self.rng.random_range(0..GIVEN.len())]);
+            // The name as written, in Chinese characters, with its pinyin beside.
+            let name = format!("{}{} ({} {})", surname.0, given.0, surname.1, given.1);
             let profile = match self.rng.random::<f64>() {
                 _ if child => Profile::Ordinary,
                 p if p < 0.10 => Profile::Exemplary,

@@ -184,6 +184,10 @@ pub trait SignInStore {
     /// Confirms the enrolment of `secret` (the one the code matched) with the code's step.
     fn confirm_second_factor(&mut self, account: i64, secret: &str, step: u64, actor: &Actor) -> Result<()>;
     fn remove_second_factor(&mut self, username: &str, actor: &Actor) -> Result<()>;
+    /// The language the account chose for the pages (`en`, `zh-CN`), if any.
+    fn account_language(&self, account: i64) -> Result<Option<String>>;
+    /// Keeps the account's choice of language: a display preference, not an act.
+    fn set_account_language(&mut self, account: i64, language: &str) -> Result<()>;
 }
 
 /// Public reports and their evidence.
@@ -349,6 +353,12 @@ impl SignInStore for Store {
     fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
         Store::create_session(self, account, secret_hash, csrf, now_unix, expires_unix)
     }
+    fn account_language(&self, account: i64) -> Result<Option<String>> {
+        Store::account_language(self, account)
+    }
+    fn set_account_language(&mut self, account: i64, language: &str) -> Result<()> {
+        Store::set_account_language(self, account, language)
+    }
     fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>> {
         Store::session(self, secret_hash, now_unix, idle_seconds)
     }
@@ -503,6 +513,12 @@ impl SignInStore for PgStore {
     }
     fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
         PgStore::create_session(self, account, secret_hash, csrf, now_unix, expires_unix)
+    }
+    fn account_language(&self, account: i64) -> Result<Option<String>> {
+        PgStore::account_language(self, account)
+    }
+    fn set_account_language(&mut self, account: i64, language: &str) -> Result<()> {
+        PgStore::set_account_language(self, account, language)
     }
     fn session(&self, secret_hash: &str, now_unix: i64, idle_seconds: i64) -> Result<Option<(Account, String, i64)>> {
         PgStore::session(self, secret_hash, now_unix, idle_seconds)

@@ -56,6 +56,17 @@ pub fn lock_seconds(failures: i64) -> i64 {
     (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS)
 }
 
+/// The languages an account may choose for the pages.
+pub const ACCOUNT_LANGUAGES: [&str; 2] = ["en", "zh-CN"];
+
+pub(crate) fn check_account_language(language: &str) -> crate::Result<()> {
+    if ACCOUNT_LANGUAGES.contains(&language) {
+        Ok(())
+    } else {
+        Err(crate::StoreError::invalid("language", format!("{language:?} is not one of {}", ACCOUNT_LANGUAGES.join(", "))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,3 +82,4 @@ mod tests {
         assert_eq!(lock_seconds(i64::MAX), 900);
     }
 }
+

@@ -241,6 +241,16 @@ mod contract {
         assert!(store.session("session-1", 1_500, 600).unwrap().is_none(), "disabling ends its sessions");
         assert!(!attempt(store, SignIn::Succeeded { step: Some(9) }).accepted, "a disabled account is not signed in");
         assert!(store.create_session(id, "session-2", "csrf", 1_000, 2_000).is_err(), "nor given a session");
+        // A choice of language: kept, replaced, refused when it is not one socred speaks (nothing changes).
+        assert_eq!(store.account_language(id).unwrap(), None);
+        store.set_account_language(id, "zh-CN").unwrap();
+        store.set_account_language(id, "en").unwrap();
+        for garbage in ["fr", "", "zh", "EN", "zh-CN\u{0}", &"x".repeat(10_000)] {
+            assert!(matches!(store.set_account_language(id, garbage), Err(StoreError::Invalid { .. })), "{garbage:?}");
+        }
+        assert_eq!(store.account_language(id).unwrap().as_deref(), Some("en"));
+        assert!(matches!(store.set_account_language(9_999_999, "en"), Err(StoreError::NotFound(_))), "no such account");
+        // A display preference is not an act: the log verifies as it was.
         store.audit_verify_against(None).unwrap();
     }
 

@@ -2,7 +2,7 @@
 //! cookie), else the browser's `Accept-Language`, else English. The pages in
 //! both languages take it as an extractor; the others are in English.
 
-use axum::extract::{FromRequestParts, Query, Request};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -11,7 +11,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use socred_i18n::Language;
 
-use crate::auth::{cookie, set_cookie};
+use crate::AppState;
+use crate::auth::{MaybeCaller, cookie, set_cookie};
 
 pub const LANGUAGE_COOKIE: &str = "socred_lang";
 /// A choice of language is kept for a year.
@@ -66,17 +67,30 @@ pub struct Switch {
     back: Option<String>,
 }
 
+/// The cookie that keeps a choice of language in this browser. Lax, unlike
+/// the session's: a reader who follows a link from another site keeps it.
+pub fn language_cookie(language: Language) -> String {
+    set_cookie(LANGUAGE_COOKIE, language.tag(), LANGUAGE_COOKIE_SECONDS, false).replace("SameSite=Strict", "SameSite=Lax")
+}
+
 /// `GET /language?to=zh-CN&back=/lists`: keeps the choice and returns to the
-/// page, which must be an address on this site (never another origin).
-pub async fn switch(Query(switch): Query<Switch>) -> Response {
+/// page, which must be an address on this site (never another origin). A
+/// signed-in reader's account keeps it too, so that it follows them to every
+/// browser they sign in from (a display preference, not an act: the session
+/// cookie is SameSite=Strict, so no other site can make this request count).
+pub async fn switch(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, Query(switch): Query<Switch>) -> Response {
     let Some(language) = Language::from_tag(&switch.to) else {
         return (StatusCode::BAD_REQUEST, "to: not a language socred speaks (en, zh-CN)").into_response();
     };
+    if let Some(caller) = caller {
+        let account = caller.account.id;
+        if let Err(error) = state.db.session_write(move |store| store.set_account_language(account, language.tag())).await {
+            return error.into_response();
+        }
+    }
     let back = switch.back.filter(|back| is_local(back)).unwrap_or_else(|| "/".into());
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
-    // Lax, unlike the session's: a reader who follows a link from another site keeps the choice.
-    let cookie = set_cookie(LANGUAGE_COOKIE, language.tag(), LANGUAGE_COOKIE_SECONDS, false).replace("SameSite=Strict", "SameSite=Lax");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Ok(value) = HeaderValue::from_str(&language_cookie(language)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

@@ -11,6 +11,7 @@ use socred_auth::Role;
 use socred_store::SignIn;
 
 use maud::html;
+use socred_i18n::Language;
 
 use super::{Flash, check_csrf, error_page, page, reader, redirect_with, signed_in};
 use crate::AppState;
@@ -155,10 +156,16 @@ pub async fn login(
         _ => "/",
     };
     let mut response = Redirect::to(home).into_response();
-    for cookie in [
+    let mut cookies = vec![
         set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies),
         set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies),
-    ] {
+    ];
+    // The account's choice of language follows it to this browser.
+    let chosen = state.db.reading(move |store| store.account_language(account_id)).await;
+    if let Some(language) = chosen.ok().flatten().as_deref().and_then(Language::from_tag) {
+        cookies.push(super::language::language_cookie(language));
+    }
+    for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

@@ -22,7 +22,7 @@ use crate::restore::{check_heads, each_entry, each_line, number, read_manifest, 
 const COPY_RECORDS: usize = 100_000;
 
 /// Every table the migrations create (and `socred_json`), dropped again when a rebuild fails.
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 28] = [
     "meta",
     "changes",
     "audit",
@@ -47,6 +47,7 @@ const TABLES: [&str; 27] = [
     "check_groups",
     "check_subjects",
     "entries",
+    "account_languages",
     "sessions",
     "tokens",
     "accounts",

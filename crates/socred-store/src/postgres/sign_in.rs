@@ -7,10 +7,10 @@ use socred_auth::Account;
 
 use super::PgStore;
 use super::accounts::{ACCOUNT_COLUMNS, account_id, account_row, entry, seal};
+use crate::Actor;
 use crate::accounts::{to_account, wall_clock_unix};
 use crate::error::{Result, StoreError};
 use crate::sign_in::{Credentials, FAILURE_MEMORY_SECONDS, SignIn, SignInRecorded, lock_seconds};
-use crate::Actor;
 
 impl PgStore {
     /// The credentials of an enabled account, for a sign-in.
@@ -85,9 +85,29 @@ impl PgStore {
                 (SignIn::Failed { reason }, None) => ("account.sign-in-failed", failed(0), Some(*reason)),
                 (SignIn::Locked, _) => ("account.sign-in-refused", failed(0), Some("waiting after failed sign-ins")),
             };
-            let detail = serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": recorded.locked_until});
+            let detail =
+                serde_json::json!({"username": shown, "address": address, "reason": reason, "locked_until": recorded.locked_until});
             Ok((recorded, entry(action, detail)))
         })
+    }
+
+    pub fn account_language(&self, account: i64) -> Result<Option<String>> {
+        let mut connection = self.connection()?;
+        Ok(connection.query_opt("SELECT language FROM account_languages WHERE account = $1", &[&account])?.map(|row| row.get(0)))
+    }
+
+    pub fn set_account_language(&mut self, account: i64, language: &str) -> Result<()> {
+        crate::sign_in::check_account_language(language)?;
+        let mut connection = self.connection()?;
+        let kept = connection.execute(
+            "INSERT INTO account_languages (account, language) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+             ON CONFLICT (account) DO UPDATE SET language = excluded.language",
+            &[&account, &language],
+        )?;
+        if kept == 0 {
+            return Err(StoreError::NotFound(format!("account {account}")));
+        }
+        Ok(())
     }
 
     /// Opens a browser session. Sessions that ended are purged on the way.

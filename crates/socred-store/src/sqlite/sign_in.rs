@@ -116,6 +116,27 @@ impl Store {
         })
     }
 
+    pub fn account_language(&self, account: i64) -> Result<Option<String>> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT language FROM account_languages WHERE account = ?1")?
+            .query_row([account], |row| row.get(0))
+            .optional()?)
+    }
+
+    pub fn set_account_language(&mut self, account: i64, language: &str) -> Result<()> {
+        crate::sign_in::check_account_language(language)?;
+        let kept = self.connection.execute(
+            "INSERT INTO account_languages (account, language) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)
+             ON CONFLICT (account) DO UPDATE SET language = excluded.language",
+            params![account, language],
+        )?;
+        if kept == 0 {
+            return Err(StoreError::NotFound(format!("account {account}")));
+        }
+        Ok(())
+    }
+
     /// Opens a browser session. Sessions that ended are purged on the way.
     pub fn create_session(&mut self, account: i64, secret_hash: &str, csrf: &str, now_unix: i64, expires_unix: i64) -> Result<()> {
         self.connection.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now_unix])?;
