@@ -314,14 +314,71 @@ pub fn redirect_with(to: &str, kind: &str, message: &str) -> Response {
 pub fn back(to: &str, result: Result<String, ApiError>) -> Response {
     match result {
         Ok(message) => redirect_with(to, "ok", &message),
-        Err(error) => {
-            let message = match &error.detail.field {
-                Some(field) => format!("{field}: {}", error.detail.message),
-                None => error.detail.message.clone(),
-            };
-            redirect_with(to, "error", &message)
-        }
+        Err(error) => redirect_with(to, "error", &error_text(reader(), &error)),
     }
+}
+
+/// An error as a person reads it. In English, the field and the reason as
+/// the API states them. In Chinese, the kind of error and the field in
+/// Chinese, then the reason as the API states it (the checks' own reasons
+/// are written once, in English).
+pub fn error_text(language: Language, error: &ApiError) -> String {
+    let detail = &error.detail;
+    if language == Language::English {
+        return match &detail.field {
+            Some(field) => format!("{field}: {}", detail.message),
+            None => detail.message.clone(),
+        };
+    }
+    let lead = language.text(error_lead(&detail.code));
+    let field =
+        detail.field.as_deref().map(|field| language.text_with("error-field", &[("field", Argument::Text(field_name(language, field)))]));
+    language.text_with(
+        "error-text",
+        &[
+            ("lead", Argument::Text(lead)),
+            ("field", Argument::Text(field.unwrap_or_default())),
+            ("reason", Argument::Text(detail.message.clone())),
+        ],
+    )
+}
+
+fn error_lead(code: &str) -> &'static str {
+    match code {
+        "invalid" | "malformed" => "error-lead-invalid",
+        "refused" => "error-lead-refused",
+        "not_found" => "error-lead-not-found",
+        "unauthenticated" => "error-lead-unauthenticated",
+        "forbidden" => "error-lead-forbidden",
+        "conflict" => "error-lead-conflict",
+        "rate_limited" => "error-lead-rate-limited",
+        "too_large" => "error-lead-too-large",
+        "unavailable" => "error-lead-unavailable",
+        _ => "error-lead-other",
+    }
+}
+
+/// A form field by its name in the reader's language (as sent, if it has none).
+fn field_name(language: Language, field: &str) -> String {
+    let id = match field {
+        "subject" => "field-name-subject",
+        "record" | "record_id" | "id" => "field-name-record",
+        "entry" => "field-name-entry",
+        "behaviour" => "field-name-behaviour",
+        "at" | "occurred_on" => "field-name-date",
+        "reason" | "reasons" => "field-name-reason",
+        "grounds" => "field-name-grounds",
+        "list" => "field-name-list",
+        "legal_basis" => "field-name-legal-basis",
+        "facts" => "field-name-facts",
+        "outcome" => "field-name-outcome",
+        "evidence" => "field-name-evidence",
+        "description" => "field-name-description",
+        "service" => "field-name-service",
+        "search" => "field-name-search",
+        _ => return field.to_string(),
+    };
+    language.text(id)
 }
 
 /// The signed-in caller of a role posting a form with a valid CSRF token, or

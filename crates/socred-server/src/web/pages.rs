@@ -66,7 +66,7 @@ pub async fn public_lists(
         Some(Err(reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason.to_string()))])),
         parsed => {
             let searching = matches!(parsed, Some(Ok(Some(_))));
-            state.limits.public_list(caller.as_ref(), address.0, searching).err().map(|error| error.detail.message)
+            state.limits.public_list(caller.as_ref(), address.0, searching).err().map(|error| super::error_text(language, &error))
         }
     };
     let shown = refused.is_none();

@@ -77,7 +77,7 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
             };
             (axum::http::StatusCode::OK, outcome)
         }
-        Err(error) => (error.status, html! { p.flash.error role="alert" { (error.detail.message) } }),
+        Err(error) => (error.status, html! { p.flash.error role="alert" { (super::error_text(language, &error)) } }),
     };
     let body = html! { (outcome) (form(language, &caller, &subject)) };
     (status, page(&t("provider-title"), Some(&caller), &Flash::default(), body)).into_response()

@@ -73,7 +73,7 @@ pub async fn login(
         return redirect_with("/login", "error", &reader().text("sign-in-expired"));
     }
     if let Err(limited) = state.limits.sign_in(address.0) {
-        return redirect_with("/login", "error", &limited.detail.message);
+        return redirect_with("/login", "error", &super::error_text(reader(), &limited));
     }
     let username = form.username.trim().to_string();
     let lookup = username.clone();

@@ -136,7 +136,13 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
     let (info, assessment, due, decisions, rulebook) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
-            return super::error_page(error.status, Some(&caller), &reader().text("error-not-found-title"), &error.detail.message);
+            let language = reader();
+            return super::error_page(
+                error.status,
+                Some(&caller),
+                &language.text("error-not-found-title"),
+                &super::error_text(language, &error),
+            );
         }
     };
     if let Err(error) = state
