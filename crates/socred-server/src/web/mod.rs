@@ -330,7 +330,7 @@ pub fn error_text(language: Language, error: &ApiError) -> String {
             None => detail.message.clone(),
         };
     }
-    let lead = language.text(error_lead(&detail.code));
+    let lead = language.text(error_lead(detail.code));
     let field =
         detail.field.as_deref().map(|field| language.text_with("error-field", &[("field", Argument::Text(field_name(language, field)))]));
     language.text_with(
