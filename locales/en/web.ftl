@@ -165,6 +165,7 @@ portal-dispute-grounds = Your grounds
 portal-dispute-submit = File the dispute
 portal-measures-heading = What you may and may not do
 portal-reports-heading = Verified reports about you
+portal-sentence-end = .
 portal-none = None.
 portal-evidence = Evidence:
 portal-reported-by = Reported by

@@ -38,6 +38,12 @@ impl Language {
         }
     }
 
+    /// A text written in both languages, in this one: the Chinese when it is
+    /// not blank (a text may predate its translation), else the English.
+    pub fn pick<'a>(self, english: &'a str, chinese: &'a str) -> &'a str {
+        if self == Language::Chinese && !chinese.trim().is_empty() { chinese } else { english }
+    }
+
     /// The language's name in itself, for the language switch.
     pub fn own_name(self) -> &'static str {
         match self {
@@ -158,6 +164,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
         &[
             ("en/web.ftl", include_str!("../../../locales/en/web.ftl")),
             ("en/rulebook.ftl", include_str!("../../../locales/en/rulebook.ftl")),
+            ("en/cli.ftl", include_str!("../../../locales/en/cli.ftl")),
         ],
     ),
     (
@@ -165,6 +172,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
         &[
             ("zh-CN/web.ftl", include_str!("../../../locales/zh-CN/web.ftl")),
             ("zh-CN/rulebook.ftl", include_str!("../../../locales/zh-CN/rulebook.ftl")),
+            ("zh-CN/cli.ftl", include_str!("../../../locales/zh-CN/cli.ftl")),
         ],
     ),
 ];

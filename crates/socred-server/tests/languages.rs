@@ -229,6 +229,12 @@ async fn the_accounts_choice_follows_it_to_another_browser(backend: common::Back
     sign_in(&server, &third, Role::Subject).await;
     let page = third.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(r#"<html lang="en">"#), "the account's choice wins over the browser's header");
+    // A choice made in this browser before signing in stands.
+    let fourth = browser("en");
+    fourth.get(server.url("/language?to=zh-CN&back=/login")).send().await.unwrap();
+    sign_in(&server, &fourth, Role::Subject).await;
+    let page = fourth.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"<html lang="zh-CN">"#), "the browser's own choice is not overridden at sign-in");
 }
 
 #[tokio::test]

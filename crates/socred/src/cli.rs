@@ -51,6 +51,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub on: Option<String>,
 
+    /// The language of human output: en or zh-CN (default: the locale's, from
+    /// LC_ALL, LC_MESSAGES or LANG; else English). JSON is the same in both.
+    #[arg(long, global = true, env = "SOCRED_LANG", value_parser = crate::render::parse_language)]
+    pub lang: Option<socred_i18n::Language>,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -206,7 +206,7 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
     if json {
         print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
     } else {
-        print!("{}", render_notice(&info, &notice));
+        print!("{}", render_notice(&info, &notice, store.rulebook()));
         Ok(())
     }
 }
@@ -312,7 +312,7 @@ fn file_on(
             "reports_about": reports_about, "reports_filed": reports_filed,
         }));
     }
-    print!("{}", crate::render::assessment(&info, &assessment));
+    print!("{}", crate::render::assessment(&info, &assessment, store.rulebook()));
     println!("\nlist entries: {}", due.entries.len());
     for entry in &due.entries {
         print!("{}", render_entry(entry, date));
@@ -464,87 +464,123 @@ pub fn render_decisions(decisions: &[socred_core::decide::Decision]) -> String {
 }
 
 pub fn render_entry(entry: &ListEntry, as_of: Date) -> String {
+    use crate::render::{day, text, with};
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "\n  {} — {} ({})", entry.id, entry.list_title, entry.state.as_str());
-    let _ = writeln!(out, "    raised by {}; legal basis: {}", entry.authority, entry.legal_basis);
-    let _ = writeln!(out, "    facts: {}", entry.facts);
+    let _ =
+        writeln!(out, "    {}", with("cli-entry-raised", &[("authority", text(&entry.authority)), ("basis", text(&entry.legal_basis))]));
+    let _ = writeln!(out, "    {}", with("cli-entry-facts", &[("facts", text(&entry.facts))]));
     if let Some(since) = entry.listed_since {
         let until = entry.listed_until.map(format_date).unwrap_or_else(|| "-".into());
-        let _ = writeln!(out, "    listed {} to {}{}", format_date(since), until, if entry.published { " (published)" } else { "" });
+        let published = if entry.published { crate::render::t("cli-entry-published") } else { String::new() };
+        let _ = writeln!(
+            out,
+            "    {}",
+            with("cli-entry-listed", &[("since", day(since)), ("until", text(until)), ("published", text(published))])
+        );
     }
     if let (Some(from), EntryState::Listed) = (entry.repair_from, entry.state) {
-        let _ = writeln!(out, "    credit repair possible from {}", format_date(from));
+        let _ = writeln!(out, "    {}", with("cli-entry-repair", &[("day", day(from))]));
     }
     if entry.in_force() {
-        let _ = writeln!(out, "    in force on {}: the list's measures apply", format_date(as_of));
+        let _ = writeln!(out, "    {}", with("cli-entry-in-force", &[("day", day(as_of))]));
     }
-    let _ = writeln!(out, "    history:");
+    let _ = writeln!(out, "    {}", crate::render::t("cli-entry-history"));
     for step in &entry.history {
-        let _ = writeln!(out, "      {}  {:<16} by {}: {}", format_date(step.on), step.action, step.actor, step.detail);
+        let line = with(
+            "cli-entry-step",
+            &[
+                ("day", day(step.on)),
+                ("action", text(format!("{:<16}", step.action))),
+                ("actor", text(&step.actor)),
+                ("detail", text(&step.detail)),
+            ],
+        );
+        let _ = writeln!(out, "      {line}");
     }
     out
 }
 
-pub fn render_notice(to: &SubjectInfo, notice: &Notice) -> String {
+/// The written notice, in the output's language: the list's own words (its
+/// title, legal basis and consequences) as the rulebook gives them in that
+/// language; the facts as the officer wrote them.
+pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::Rulebook) -> String {
+    use crate::render::{day, t, text, with};
     use std::fmt::Write;
+    let language = crate::render::language();
+    let spec = rulebook.list(&notice.list);
+    let (title, basis, consequences) = match spec {
+        Some(spec) if spec.title == notice.list_title => (
+            language.pick(&notice.list_title, &spec.title_zh),
+            if spec.legal_basis == notice.legal_basis {
+                language.pick(&notice.legal_basis, &spec.legal_basis_zh)
+            } else {
+                &notice.legal_basis
+            },
+            if spec.consequences == notice.consequences {
+                language.pick(&notice.consequences, &spec.consequences_zh)
+            } else {
+                &notice.consequences
+            },
+        ),
+        _ => (notice.list_title.as_str(), notice.legal_basis.as_str(), notice.consequences.as_str()),
+    };
     let mut out = String::new();
     let rule = "=".repeat(78);
+    let heading = |out: &mut String, id: &str| {
+        let _ = writeln!(out, "\n{}", t(id));
+    };
     let _ = writeln!(out, "{rule}");
-    let _ = writeln!(out, "WRITTEN NOTICE OF PROPOSED ENTRY ON THE {}", notice.list_title.to_uppercase());
+    let title_in_capitals = if language == socred_i18n::Language::English { title.to_uppercase() } else { title.to_string() };
+    let _ = writeln!(out, "{}", with("cli-notice-title", &[("list", text(title_in_capitals))]));
     let _ = writeln!(out, "{rule}");
-    let _ = writeln!(out, "Notice:        {}", notice.entry);
-    let _ = writeln!(out, "To:            {} ({}, {})", to.name, to.id, to.kind.as_str());
-    let _ = writeln!(out, "Issued by:     {}", notice.issued_by);
-    let _ = writeln!(out, "Served on:     {}", format_date(notice.served_on));
-    let _ = writeln!(out);
-    let _ = writeln!(out, "1. The facts\n   {}", notice.facts);
-    let _ = writeln!(out, "\n2. The legal basis\n   {}", notice.legal_basis);
+    let _ = writeln!(out, "{}", with("cli-notice-notice", &[("entry", text(&notice.entry))]));
     let _ = writeln!(
         out,
-        "\n3. The consequences\n   You are to be entered on the {} for at most {} year(s). {}",
-        notice.list_title, notice.max_listing_years, notice.consequences
+        "{}",
+        with("cli-notice-to", &[("name", text(&to.name)), ("id", text(to.id)), ("kind", text(crate::render::kind(to.kind)))])
     );
-    let _ = writeln!(out, "   No measure applies before the listing takes effect.");
+    let _ = writeln!(out, "{}", with("cli-notice-issued-by", &[("authority", text(&notice.issued_by))]));
+    let _ = writeln!(out, "{}", with("cli-notice-served-on", &[("day", day(notice.served_on))]));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}\n   {}", t("cli-notice-facts"), notice.facts);
+    heading(&mut out, "cli-notice-basis");
+    let _ = writeln!(out, "   {basis}");
+    heading(&mut out, "cli-notice-consequences");
+    let consequences = with(
+        "cli-notice-consequences-text",
+        &[("list", text(title)), ("years", text(notice.max_listing_years)), ("consequences", text(consequences))],
+    );
+    let _ = writeln!(out, "   {consequences}");
+    let _ = writeln!(out, "   {}", t("cli-notice-no-measure"));
     match notice.appeal_deadline {
         Some(deadline) => {
-            let _ = writeln!(
-                out,
-                "\n4. How to appeal\n   You may appeal until {} (inclusive), in writing, stating your grounds:\n     socred appeal file {} --grounds \"...\"\n   An appeal suspends the listing until it is decided.{}\n   If you do not appeal, the listing takes effect on {}.",
-                format_date(deadline),
-                notice.entry,
-                if notice.second_instance {
-                    " A decision upholding the listing can itself be appealed once, within the same number of days."
-                } else {
-                    ""
-                },
-                format_date(notice.listing_if_unappealed)
-            );
+            heading(&mut out, "cli-notice-how-to-appeal");
+            let _ = writeln!(out, "   {}", with("cli-notice-appeal-until", &[("deadline", day(deadline))]));
+            let _ = writeln!(out, "     socred appeal file {} --grounds \"...\"", notice.entry);
+            let second = if notice.second_instance { format!(" {}", t("cli-notice-second-instance")) } else { String::new() };
+            let _ = writeln!(out, "   {}{second}", t("cli-notice-appeal-suspends"));
+            let _ = writeln!(out, "   {}", with("cli-notice-unappealed", &[("day", day(notice.listing_if_unappealed))]));
         }
         None => {
-            let _ = writeln!(
-                out,
-                "\n4. Appeal\n   This list has no appeal window; the entry takes effect on {}.",
-                format_date(notice.listing_if_unappealed)
-            );
+            heading(&mut out, "cli-notice-appeal");
+            let _ = writeln!(out, "   {}", with("cli-notice-no-appeal", &[("day", day(notice.listing_if_unappealed))]));
         }
     }
-    let _ = writeln!(
-        out,
-        "\n5. Your file\n   You may see your whole file, including every record and who looked at it:\n     socred file {}",
-        to.id
-    );
+    heading(&mut out, "cli-notice-file");
+    let _ = writeln!(out, "   {}\n     socred file {}", t("cli-notice-file-text"), to.id);
     if notice.kind == socred_core::rulebook::ListKind::Restrictive {
+        heading(&mut out, "cli-notice-repair");
+        let commitment = if notice.repair_requires_commitment { t("cli-notice-repair-commitment") } else { String::new() };
+        let repair = with("cli-notice-repair-text", &[("years", text(notice.repair_after_years)), ("commitment", text(commitment))]);
         let _ = writeln!(
             out,
-            "\n6. Credit repair\n   After {} year(s) of publication you may apply for credit repair by showing the obligation fulfilled{}:\n     socred repair apply {} --evidence \"...\"{}",
-            notice.repair_after_years,
-            if notice.repair_requires_commitment { " and giving a commitment letter" } else { "" },
+            "   {repair}\n     socred repair apply {} --evidence \"...\"{}",
             notice.entry,
             if notice.repair_requires_commitment { " --commitment \"...\"" } else { "" }
         );
-        let _ =
-            writeln!(out, "   Any record in your file can be disputed at any time:\n     socred dispute file RECORD_ID --grounds \"...\"");
+        let _ = writeln!(out, "   {}\n     socred dispute file RECORD_ID --grounds \"...\"", t("cli-notice-dispute"));
     }
     let _ = writeln!(out, "{rule}");
     out

@@ -69,6 +69,7 @@ fn default_sigpipe() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    render::set_language(render::chosen_language(cli.lang));
     if !matches!(cli.command, Command::Serve { .. } | Command::Demo { serve: true, .. }) {
         default_sigpipe();
     }
@@ -249,7 +250,7 @@ pub(crate) fn show_on(cli: &Cli, store: &impl CliStore, args: ShowArgs<'_>, know
         );
         print_json(&value)
     } else {
-        print!("{}", render::assessment(&info, &assessment));
+        print!("{}", render::assessment(&info, &assessment, store.rulebook()));
         Ok(())
     }
 }

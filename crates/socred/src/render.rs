@@ -1,152 +1,267 @@
-//! Human-readable output.
+//! Human-readable output, in the language of `--lang` (English or Chinese;
+//! JSON is the same in both). The rulebook's own words follow the language;
+//! what people wrote (names, facts, reasons) is shown as written.
 
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use socred_core::Rulebook;
 use socred_core::assess::{Assessment, RecordStatus, TierCause};
-use socred_core::date::format_date;
+use socred_i18n::{Argument, Language};
 use socred_store::SubjectInfo;
+
+static LANGUAGE: OnceLock<Language> = OnceLock::new();
+
+/// Sets the language of this process's human output (once, from `--lang`).
+pub fn set_language(language: Language) {
+    let _ = LANGUAGE.set(language);
+}
+
+pub fn language() -> Language {
+    LANGUAGE.get().copied().unwrap_or_default()
+}
+
+/// The language a command line asks for: `--lang` or `SOCRED_LANG`, else the
+/// locale's (`LC_ALL`, `LC_MESSAGES`, `LANG`: `zh_CN.UTF-8` is Chinese), else English.
+pub fn chosen_language(flag: Option<Language>) -> Language {
+    flag.unwrap_or_else(|| {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.is_empty())
+            .and_then(|value| Language::from_tag(value.split(['.', '@']).next().unwrap_or("").replace('_', "-").as_str()))
+            .unwrap_or_default()
+    })
+}
+
+/// `--lang`: en or zh-CN (and the tags those stand for).
+pub fn parse_language(text: &str) -> Result<Language, String> {
+    Language::from_tag(text).ok_or_else(|| format!("{text:?} is not a language socred speaks (en, zh-CN)"))
+}
+
+pub(crate) fn t(id: &str) -> String {
+    language().text(id)
+}
+
+pub(crate) fn with(id: &str, arguments: &[(&str, Argument)]) -> String {
+    language().text_with(id, arguments)
+}
+
+pub(crate) fn text(value: impl ToString) -> Argument {
+    Argument::Text(value.to_string())
+}
+
+pub(crate) fn day(date: socred_core::Date) -> Argument {
+    Argument::Text(socred_core::date::format_date(date))
+}
+
+pub(crate) fn kind(kind: socred_core::SubjectKind) -> String {
+    match (language(), kind) {
+        (Language::Chinese, socred_core::SubjectKind::Person) => "自然人".into(),
+        (Language::Chinese, socred_core::SubjectKind::Organisation) => "组织".into(),
+        (_, kind) => kind.as_str().into(),
+    }
+}
+
+/// A behaviour's title in the output's language; `english` is what the record carries.
+fn behaviour_title<'a>(rulebook: &'a Rulebook, code: &str, english: &'a str) -> &'a str {
+    match rulebook.behaviour(code) {
+        Some(spec) if spec.title == english => language().pick(english, &spec.title_zh),
+        _ => english,
+    }
+}
 
 fn links(out: &mut String, info: &SubjectInfo) {
     for (label, list) in [
-        ("guardians", &info.guardians),
-        ("children", &info.children),
-        ("represents", &info.represents),
-        ("legal representatives", &info.representatives),
+        ("cli-guardians", &info.guardians),
+        ("cli-children", &info.children),
+        ("cli-represents", &info.represents),
+        ("cli-representatives", &info.representatives),
     ] {
         if !list.is_empty() {
             let names: Vec<String> = list.iter().map(|s| format!("{} ({})", s.name, s.id)).collect();
-            let _ = writeln!(out, "  {label}: {}", names.join(", "));
+            let _ = writeln!(out, "  {}: {}", t(label), names.join(", "));
         }
     }
 }
 
 pub fn subject(info: &SubjectInfo) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({}, {})", info.name, info.id, info.kind.as_str());
+    let _ = writeln!(out, "{} ({}, {})", info.name, info.id, kind(info.kind));
     links(&mut out, info);
     out
 }
 
-pub fn assessment(info: &SubjectInfo, assessment: &Assessment) -> String {
+pub fn assessment(info: &SubjectInfo, assessment: &Assessment, rulebook: &Rulebook) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({}, {})", info.name, info.id, info.kind.as_str());
+    let _ = writeln!(out, "{} ({}, {})", info.name, info.id, kind(info.kind));
     links(&mut out, info);
-    let _ = writeln!(
-        out,
-        "as of {} under rulebook {} {}\n",
-        format_date(assessment.as_of),
-        assessment.rulebook.id,
-        assessment.rulebook.version
+    let as_of = with(
+        "cli-as-of",
+        &[("day", day(assessment.as_of)), ("rulebook", text(&assessment.rulebook.id)), ("version", text(&assessment.rulebook.version))],
     );
-    let _ = write!(out, "score {}   tier {}", assessment.score, assessment.tier);
+    let _ = writeln!(out, "{as_of}\n");
+    let _ = write!(out, "{}", with("cli-score-tier", &[("score", Argument::Number(assessment.score)), ("tier", text(&assessment.tier))]));
     if assessment.tier != assessment.points_tier {
-        let _ = write!(out, "   (points alone would give {})", assessment.points_tier);
+        let _ = write!(out, "{}", with("cli-points-alone", &[("tier", text(&assessment.points_tier))]));
     }
     let _ = writeln!(out);
     for lock in &assessment.locks {
-        let _ = writeln!(out, "locked in {} since {} until {}", lock.tier, format_date(lock.since), format_date(lock.until));
+        let _ =
+            writeln!(out, "{}", with("cli-locked", &[("tier", text(&lock.tier)), ("since", day(lock.since)), ("until", day(lock.until))]));
     }
     let annual = &assessment.annual_expectation;
-    let _ = writeln!(
-        out,
-        "annual expectation {}: net {:+} of at least {:+}{}{}",
-        annual.year,
-        annual.net_points,
-        annual.expected_points,
-        if annual.met { ", met" } else { ", not met" },
-        if annual.year_complete { "" } else { " so far" }
+    let annual_line = with(
+        "cli-annual",
+        &[
+            ("year", text(annual.year)),
+            ("net", text(format!("{:+}", annual.net_points))),
+            ("expected", text(format!("{:+}", annual.expected_points))),
+            ("met", text(t(if annual.met { "cli-annual-met" } else { "cli-annual-not-met" }))),
+            ("so_far", text(if annual.year_complete { String::new() } else { t("cli-annual-so-far") })),
+        ],
     );
+    let _ = writeln!(out, "{annual_line}");
 
-    let _ = writeln!(out, "\nwhy {} points:", assessment.score);
-    let _ = writeln!(out, "  {:>6}  base score", assessment.base_score);
+    let _ = writeln!(out, "\n{}", with("cli-why-points", &[("score", Argument::Number(assessment.score))]));
+    let _ = writeln!(out, "  {:>6}  {}", assessment.base_score, t("cli-base-score"));
     for contribution in &assessment.explanation {
+        let basis = match rulebook.behaviour(&contribution.behaviour) {
+            Some(spec) if spec.legal_basis == contribution.legal_basis => language().pick(&spec.legal_basis, &spec.legal_basis_zh),
+            _ => contribution.legal_basis.as_str(),
+        };
         let _ = writeln!(
             out,
-            "  {:>+6}  {} {} ({}), counts until {}; {}",
+            "  {:>+6}  {} {} ({}), {}; {}",
             contribution.points,
-            format_date(contribution.occurred_on),
-            contribution.title,
+            socred_core::date::format_date(contribution.occurred_on),
+            behaviour_title(rulebook, &contribution.behaviour, &contribution.title),
             contribution.record_id,
-            format_date(contribution.counts_until),
-            contribution.legal_basis
+            with("cli-counts-until", &[("day", day(contribution.counts_until))]),
+            basis
         );
     }
-    let _ = writeln!(out, "  {:>6}  total", assessment.score);
+    let _ = writeln!(out, "  {:>6}  {}", assessment.score, t("cli-total"));
 
     if !assessment.tier_history.is_empty() {
-        let _ = writeln!(out, "\nwhy tier {}:", assessment.tier);
+        let _ = writeln!(out, "\n{}", with("cli-why-tier", &[("tier", text(&assessment.tier))]));
         for change in &assessment.tier_history {
             let cause = match &change.cause {
-                TierCause::Points => "the score crossed a threshold".to_string(),
-                TierCause::Forced { record_id, behaviour } => format!("{behaviour} ({record_id}) forces this tier"),
-                TierCause::StepRecovery => "a lock ended; recovery goes one locked tier at a time".to_string(),
-                TierCause::LockEnded => "a lock ended".to_string(),
+                TierCause::Points => t("cli-cause-points"),
+                TierCause::Forced { record_id, behaviour } => {
+                    with("cli-cause-forced", &[("behaviour", text(behaviour)), ("record", text(record_id))])
+                }
+                TierCause::StepRecovery => t("cli-cause-step"),
+                TierCause::LockEnded => t("cli-cause-lock-ended"),
             };
-            let locked = change.locked_until.map(|u| format!(", locked until {}", format_date(u))).unwrap_or_default();
-            let _ =
-                writeln!(out, "  {}  {} -> {} at {} points: {cause}{locked}", format_date(change.on), change.from, change.to, change.score);
+            let locked = change.locked_until.map(|until| with("cli-locked-until", &[("day", day(until))])).unwrap_or_default();
+            let line = with(
+                "cli-tier-change",
+                &[
+                    ("day", day(change.on)),
+                    ("from", text(&change.from)),
+                    ("to", text(&change.to)),
+                    ("score", Argument::Number(change.score)),
+                    ("cause", text(cause)),
+                    ("locked", text(locked)),
+                ],
+            );
+            let _ = writeln!(out, "  {line}");
         }
     } else {
-        let _ = writeln!(out, "\ntier {}: the tier of {} points (see `socred rulebook show`)", assessment.tier, assessment.score);
-    }
-
-    let _ = writeln!(out, "\nfile: {} record(s)", assessment.records.len());
-    for entry in &assessment.records {
-        let status = match entry.status {
-            RecordStatus::Counts => "counts",
-            RecordStatus::Expired => "expired",
-            RecordStatus::NotYetEffective => "not yet effective",
-            RecordStatus::Void => "void",
-            RecordStatus::NotInRulebook => "not in rulebook",
-        };
-        let title = entry.record.behaviour.as_str();
         let _ = writeln!(
             out,
-            "  {}  {:<28} {:>+5}  {:<17} {}  source: {}{}{}",
-            format_date(entry.record.occurred_on),
-            title,
+            "\n{}",
+            with("cli-tier-of-points", &[("tier", text(&assessment.tier)), ("score", Argument::Number(assessment.score))])
+        );
+    }
+
+    let _ = writeln!(out, "\n{}", with("cli-file", &[("count", Argument::Number(assessment.records.len() as i64))]));
+    for entry in &assessment.records {
+        let status = t(match entry.status {
+            RecordStatus::Counts => "cli-status-counts",
+            RecordStatus::Expired => "cli-status-expired",
+            RecordStatus::NotYetEffective => "cli-status-not-yet-effective",
+            RecordStatus::Void => "cli-status-void",
+            RecordStatus::NotInRulebook => "cli-status-not-in-rulebook",
+        });
+        let _ = writeln!(
+            out,
+            "  {}  {:<28} {:>+5}  {:<17} {}  {}{}{}",
+            socred_core::date::format_date(entry.record.occurred_on),
+            entry.record.behaviour,
             entry.points,
             status,
             entry.record.id,
-            entry.record.source,
-            entry.record.evidence.as_deref().map(|e| format!("; evidence: {e}")).unwrap_or_default(),
-            entry.void_reason.as_deref().map(|r| format!("; void: {r}")).unwrap_or_default()
+            with("cli-source", &[("source", text(&entry.record.source))]),
+            entry.record.evidence.as_deref().map(|e| with("cli-evidence", &[("evidence", text(e))])).unwrap_or_default(),
+            entry.void_reason.as_deref().map(|r| with("cli-void", &[("reason", text(r))])).unwrap_or_default()
         );
     }
     out
 }
 
 pub fn rulebook(rulebook: &Rulebook) -> String {
+    let language = language();
     let mut out = String::new();
-    let _ = writeln!(out, "{} {}: {}", rulebook.id, rulebook.version, rulebook.title);
-    let _ = writeln!(out, "fingerprint {}", rulebook.fingerprint);
-    let _ = writeln!(
-        out,
-        "base score {}; deductions count {} years, additions {} years unless stated",
-        rulebook.base_score, rulebook.deduction_years, rulebook.addition_years
+    let _ = writeln!(out, "{} {}: {}", rulebook.id, rulebook.version, language.pick(&rulebook.title, &rulebook.title_zh));
+    let _ = writeln!(out, "{}", with("cli-fingerprint", &[("fingerprint", text(&rulebook.fingerprint))]));
+    let base = with(
+        "cli-base",
+        &[
+            ("base", Argument::Number(rulebook.base_score)),
+            ("deductions", text(rulebook.deduction_years)),
+            ("additions", text(rulebook.addition_years)),
+        ],
     );
-    let _ = writeln!(out, "annual expectation: at least {:+} net points per year (reported only)", rulebook.annual_min_net_points);
-    let _ = writeln!(out, "\ntiers (recovery: {:?}):", rulebook.recovery);
+    let _ = writeln!(out, "{base}");
+    let _ = writeln!(out, "{}", with("cli-annual-rule", &[("points", text(format!("{:+}", rulebook.annual_min_net_points)))]));
+    let _ = writeln!(out, "\n{}", with("cli-tiers", &[("recovery", text(format!("{:?}", rulebook.recovery)))]));
     for (_, spec) in rulebook.tiers.iter_best_first() {
-        let threshold = spec.min_points.map(|m| format!(">= {m}")).unwrap_or_else(|| "below".to_string());
-        let lock = if spec.lock_years > 0 { format!("locks {} years", spec.lock_years) } else { String::new() };
-        let _ = writeln!(out, "  {:<4} {:<9} {:<14} {}", spec.name, threshold, lock, spec.description);
+        let threshold = spec.min_points.map(|m| format!(">= {m}")).unwrap_or_else(|| t("cli-below"));
+        let lock = if spec.lock_years > 0 { with("cli-locks-years", &[("years", text(spec.lock_years))]) } else { String::new() };
+        let _ =
+            writeln!(out, "  {:<4} {:<9} {:<14} {}", spec.name, threshold, lock, language.pick(&spec.description, &spec.description_zh));
     }
-    let _ = writeln!(out, "\nbehaviours:");
+    let _ = writeln!(out, "\n{}", t("cli-behaviours"));
     for behaviour in &rulebook.behaviours {
-        let forced = behaviour.forced_tier.map(|t| format!(", forces {}", rulebook.tiers.name(t))).unwrap_or_default();
+        let forced = behaviour.forced_tier.map(|tier| with("cli-forces", &[("tier", text(rulebook.tiers.name(tier)))])).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<30} {:>+5}  {} years  [{}]{}  {}; {}",
+            "  {:<30} {:>+5}  {}  [{}]{}  {}; {}",
             behaviour.code,
             behaviour.points,
-            behaviour.years,
+            with("cli-years", &[("years", text(behaviour.years))]),
             behaviour.category.as_str(),
             forced,
-            behaviour.title,
-            behaviour.legal_basis
+            language.pick(&behaviour.title, &behaviour.title_zh),
+            language.pick(&behaviour.legal_basis, &behaviour.legal_basis_zh)
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use socred_i18n::Language;
+
+    /// Every message id the CLI's output names exists in both languages.
+    #[test]
+    fn every_message_the_cli_names_exists_in_both_languages() {
+        let mut named = std::collections::BTreeSet::new();
+        for source in [include_str!("render.rs"), include_str!("due.rs")] {
+            for part in source.split("\"cli-").skip(1) {
+                let Some((rest, _)) = part.split_once('"') else { continue };
+                if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && !rest.ends_with('-') {
+                    named.insert(format!("cli-{rest}"));
+                }
+            }
+        }
+        assert!(named.len() > 60, "the scan finds the output's ids: {}", named.len());
+        for language in Language::ALL {
+            let ids = socred_i18n::message_ids(language);
+            let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();
+            assert!(missing.is_empty(), "{}: {missing:?}", language.tag());
+        }
+    }
 }

@@ -90,6 +90,33 @@ fn scenario_5_notice_window_and_listing() {
     let json = env.json(&["list", "notice", ENTRY]);
     assert_eq!(json["notice"]["appeal_deadline"], "2025-01-20");
     assert_eq!(json["to"]["name"], "Wang Fang");
+    // The same notice in Chinese: by --lang, or by the locale; the list's own words from the rulebook.
+    let in_chinese = env.ok(&["--lang", "zh-CN", "list", "notice", ENTRY]);
+    for part in [
+        "书面告知书",
+        "严重失信主体名单",
+        "Wang Fang",
+        "送达日期：    2025-01-10",
+        "一、事实",
+        "二、法律依据",
+        "三、后果",
+        "2025-01-20（含当日）",
+        "2025-01-21 生效",
+        "socred appeal file blacklist:jd-1",
+    ] {
+        assert!(in_chinese.contains(part), "{part:?} missing from the Chinese notice:\n{in_chinese}");
+    }
+    assert!(!in_chinese.contains("The facts"), "{in_chinese}");
+    let by_locale = env.command(&["list", "notice", ENTRY]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert_eq!(String::from_utf8(by_locale.stdout).unwrap(), in_chinese, "LANG=zh_CN.UTF-8 reads Chinese");
+    assert_eq!(env.json(&["--lang", "zh-CN", "list", "notice", ENTRY]), json, "JSON is the same in both languages");
+    let show = env.ok(&["--lang", "zh-CN", "show", GUARDIAN, "--as-of", "2025-01-21"]);
+    assert!(show.contains("为什么是") && show.contains("分数") && show.contains("档案："), "{show}");
+    for garbage in ["fr", "", "english", "en\u{7f}"] {
+        let refused = env.run(&["--lang", garbage, "show", GUARDIAN]);
+        assert_eq!(refused.status.code(), Some(2), "--lang {garbage:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("--lang"), "--lang {garbage:?}");
+    }
 
     // Day 11 is refused with the deadline; day 10 is accepted.
     refused_as(

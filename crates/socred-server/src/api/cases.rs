@@ -33,6 +33,7 @@ pub struct AppealBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, description = "e.g. after the deadline", body = ErrorBody)))]
 pub async fn file_appeal(State(state): State<AppState>, caller: Caller, Json(body): Json<AppealBody>) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::FileAppeal)?;
     super::refuse_client_date(body.on.is_some())?;
     let acted = cases::file_appeal(&state, &caller, &body.entry, body.grounds, body.appeal_id.as_deref()).await?;
     Ok(acted_response(acted))
@@ -61,6 +62,7 @@ pub async fn decide_appeal(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<AppealOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideAppeal)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Appeal(body.outcome), body.reasons).await?))
 }
@@ -83,6 +85,7 @@ pub struct DisputeBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn file_dispute(State(state): State<AppState>, caller: Caller, Json(body): Json<DisputeBody>) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::FileDispute)?;
     super::refuse_client_date(body.on.is_some())?;
     let acted = cases::file_dispute(&state, &caller, &body.record, body.grounds, body.dispute_id.as_deref()).await?;
     Ok(acted_response(acted))
@@ -99,6 +102,7 @@ pub async fn decide_dispute(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<DisputeOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideDispute)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Dispute(body.outcome), body.reasons).await?))
 }
@@ -124,6 +128,7 @@ pub struct RepairBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply_repair(State(state): State<AppState>, caller: Caller, Json(body): Json<RepairBody>) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ApplyRepair)?;
     super::refuse_client_date(body.on.is_some())?;
     let acted = cases::apply_repair(&state, &caller, &body.entry, body.evidence, body.commitment, body.repair_id.as_deref()).await?;
     Ok(acted_response(acted))
@@ -140,6 +145,7 @@ pub async fn decide_repair(
     Path(id): Path<String>,
     Json(body): Json<DecisionBody<RepairOutcome>>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::DecideRepair)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(acted_response(cases::decide(&state, &caller, &id, Decision::Repair(body.outcome), body.reasons).await?))
 }

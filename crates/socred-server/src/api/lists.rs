@@ -84,6 +84,7 @@ pub struct ProposalBody {
     responses((status = 201, body = Acted), (status = 200, body = Acted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn propose(State(state): State<AppState>, caller: Caller, Json(body): Json<ProposalBody>) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ProposeEntry)?;
     super::refuse_client_date(body.on.is_some())?;
     let acted = cases::propose(&state, &caller, &body.subject, body.list, body.legal_basis, body.facts, body.case_id.as_deref()).await?;
     Ok(acted_response(acted))
@@ -168,6 +169,7 @@ pub async fn serve_notice(
     Path(entry): Path<String>,
     Json(body): Json<OnBody>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::ServeNotice)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(acted_response(cases::serve_notice(&state, &caller, &entry).await?))
 }
@@ -194,6 +196,7 @@ pub async fn withdraw(
     Path(entry): Path<String>,
     Json(body): Json<WithdrawBody>,
 ) -> ApiResult<impl IntoResponse> {
+    caller.require(Action::WithdrawEntry)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(acted_response(cases::withdraw(&state, &caller, &entry, body.reason).await?))
 }

@@ -192,6 +192,7 @@ pub async fn decide(
     Path(id): Path<String>,
     crate::body::Json(body): crate::body::Json<ReportDecisionBody>,
 ) -> ApiResult<axum::Json<ReportView>> {
+    caller.require(Action::ReviewReport)?;
     super::refuse_client_date(body.on.is_some())?;
     Ok(axum::Json(reports::decide(&state, &caller, id, body.outcome, body.reasons).await?))
 }

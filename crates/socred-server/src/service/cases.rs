@@ -62,7 +62,7 @@ async fn own_entry(state: &AppState, caller: &Caller, entry: &EntryId) -> ApiRes
 
 /// A list code: lowercase letters, digits and dashes.
 fn parse_list(text: &str) -> ApiResult<()> {
-    if text.is_empty() || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
         return Err(ApiError::invalid("list", format!("{text:?} is not a list code")));
     }
     Ok(())

@@ -84,8 +84,9 @@ pub async fn switch(State(state): State<AppState>, MaybeCaller(caller): MaybeCal
     };
     if let Some(caller) = caller {
         let account = caller.account.id;
+        // The switch works in this browser even when the account cannot keep the choice now.
         if let Err(error) = state.db.session_write(move |store| store.set_account_language(account, language.tag())).await {
-            return error.into_response();
+            tracing::warn!(account, error = %error.detail.message, "the account's choice of language was not kept");
         }
     }
     let back = switch.back.filter(|back| is_local(back)).unwrap_or_else(|| "/".into());

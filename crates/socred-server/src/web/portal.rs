@@ -145,7 +145,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                 p { (r.description) }
                 p { (t("portal-evidence")) " " (super::reports::evidence_links(r)) }
                 p.meta {
-                    @match r.reporter { Some(reporter) => { (t("portal-reported-by")) " " code { (reporter.as_str()) } }, None => (t("portal-reporter-undisclosed")) }
+                    @match r.reporter { Some(reporter) => { (t("portal-reported-by")) " " code { (reporter.as_str()) } (t("portal-sentence-end")) }, None => (t("portal-reporter-undisclosed")) }
                     " " (t("portal-report-became")) " " code { (r.record_id.as_deref().unwrap_or("")) }
                 }
             }

@@ -215,7 +215,7 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
         h2 { (t("queue-pending")) }
         @if pending.is_empty() { p { (t("queue-no-pending")) } }
         @for p in &pending {
-            @let key = format!("pending-{}", p.record_id.replace([':', '.'], "-"));
+            @let key = p.record_id.replace([':', '.'], "-");
             section.card {
                 h3 { (p.behaviour) " · " code { (p.subject.as_str()) } " · " (language.date(p.occurred_on)) }
                 p { (language.text_with("queue-pending-from", &[("partner", Argument::Text(p.partner.clone())), ("record", Argument::Text(p.record_id.clone()))]))

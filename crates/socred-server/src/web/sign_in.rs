@@ -160,10 +160,13 @@ pub async fn login(
         set_cookie(SESSION_COOKIE, &secret, SESSION_HOURS * 3600, state.secure_cookies),
         set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.secure_cookies),
     ];
-    // The account's choice of language follows it to this browser.
-    let chosen = state.db.reading(move |store| store.account_language(account_id)).await;
-    if let Some(language) = chosen.ok().flatten().as_deref().and_then(Language::from_tag) {
-        cookies.push(super::language::language_cookie(language));
+    // The account's choice of language follows it to a browser that has
+    // made none (a choice made on this browser, before signing in, stands).
+    if cookie(&headers, super::language::LANGUAGE_COOKIE).is_none() {
+        let chosen = state.db.reading(move |store| store.account_language(account_id)).await;
+        if let Some(language) = chosen.ok().flatten().as_deref().and_then(Language::from_tag) {
+            cookies.push(super::language::language_cookie(language));
+        }
     }
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -8,7 +8,7 @@ use socred_i18n::{Argument, Language};
 
 /// `chinese` for a Chinese reader when it is not blank, else `english`.
 pub fn in_language<'a>(language: Language, english: &'a str, chinese: &'a str) -> &'a str {
-    if language == Language::Chinese && !chinese.trim().is_empty() { chinese } else { english }
+    language.pick(english, chinese)
 }
 
 #[derive(Clone, Copy)]

@@ -77,6 +77,10 @@ impl Env {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_socred"));
         command.arg("--db").arg(&self.db).args(args).env_remove("SOCRED_DB").env("SOCRED_ACTOR", "test-officer");
+        // Human output follows the locale: the tests read English unless they ask otherwise.
+        for name in ["SOCRED_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            command.env_remove(name);
+        }
         command.current_dir(self.dir.path());
         command
     }
