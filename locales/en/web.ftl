@@ -375,3 +375,14 @@ field-name-evidence = evidence
 field-name-description = description
 field-name-service = service
 field-name-search = search
+
+report-state-submitted = submitted
+report-state-under-review = under review
+report-state-verified = verified
+report-state-rejected = rejected
+report-state-malicious = found malicious
+check-outcome-allow = allow
+check-outcome-deny = deny
+check-outcome-allow-with-benefit = allow with benefit
+check-outcome-refused = refused (outside the provider's services)
+report-state-duplicate = duplicate of an earlier report

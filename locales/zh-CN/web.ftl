@@ -369,3 +369,14 @@ field-name-evidence = 证据
 field-name-description = 描述
 field-name-service = 服务
 field-name-search = 搜索
+
+report-state-submitted = 已提交
+report-state-under-review = 复核中
+report-state-verified = 属实
+report-state-rejected = 已驳回
+report-state-malicious = 认定为恶意举报
+check-outcome-allow = 允许
+check-outcome-deny = 不允许
+check-outcome-allow-with-benefit = 允许并给予优惠
+check-outcome-refused = 拒绝（超出服务机构的服务范围）
+report-state-duplicate = 与先前举报重复

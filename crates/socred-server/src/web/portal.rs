@@ -12,7 +12,7 @@ use socred_core::assess::RecordStatus;
 use socred_core::process::DisputeOutcome;
 use socred_i18n::Argument;
 
-use super::words::Words;
+use super::words::{Words, code_in_language};
 use super::{Flash, back, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
@@ -195,7 +195,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
             thead { tr { th scope="col" { (t("portal-column-when")) } th scope="col" { (t("portal-column-who")) } th scope="col" { (t("portal-column-what")) } th scope="col" { (t("portal-column-why")) } } }
             tbody {
                 @for check in checks.iter().rev().take(200) {
-                    tr { td { (check.at) } td { (check.provider) } td { (text("portal-looked-check", &[("service", Argument::Text(words.service(&check.service).to_string())), ("outcome", Argument::Text(check.outcome.clone()))])) } td { (t("portal-looked-provider")) } }
+                    tr { td { (check.at) } td { (check.provider) } td { (text("portal-looked-check", &[("service", Argument::Text(words.service(&check.service).to_string())), ("outcome", Argument::Text(code_in_language(language, "check-outcome", &check.outcome)))])) } td { (t("portal-looked-provider")) } }
                 }
                 @for access in accesses.iter().rev().take(200) {
                     tr { td { (access.at) } td { (access.actor) } td { (access.what) } td { (access.purpose) } }

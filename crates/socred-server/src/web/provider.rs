@@ -9,7 +9,7 @@ use socred_core::decide::{Cause, Decision, Outcome};
 use socred_core::rulebook::Extension;
 use socred_i18n::{Argument, Language};
 
-use super::words::Words;
+use super::words::{Words, code_in_language};
 use super::{Flash, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
@@ -68,7 +68,7 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
             );
             let outcome = html! {
                 section.card aria-live="polite" {
-                    h2 { (t("provider-decision")) " " span data-testid="decision" { (answer.decision.as_str()) } }
+                    h2 { (t("provider-decision")) " " span data-testid="decision" { (code_in_language(language, "check-outcome", answer.decision.as_str())) } }
                     p { (said) }
                     @if !answer.reasons.is_empty() { p { (t("provider-reasons")) " " code { (answer.reasons.join(", ")) } } }
                     @if !answer.benefits.is_empty() { p { (t("provider-benefit")) " " strong { (answer.benefits.join(", ")) } } }

@@ -11,7 +11,7 @@ use socred_store::{ReportOutcome, ReportView};
 use maud::{Markup, html};
 use socred_i18n::Argument;
 
-use super::words::Words;
+use super::words::{Words, code_in_language};
 use super::{Flash, back, check_csrf, form_caller, page, reader, rich, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
@@ -84,7 +84,7 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
                     td { code { (r.subject.as_str()) } }
                     td { (words.behaviour(&r.behaviour, rulebook.behaviour(&r.behaviour).map_or(r.behaviour.as_str(), |b| b.title.as_str()))) }
                     td { (language.date(r.occurred_on)) }
-                    td data-testid="report-state" { (r.state) }
+                    td data-testid="report-state" { (code_in_language(language, "report-state", &r.state)) }
                 }
             } }
         } }
@@ -147,9 +147,11 @@ pub async fn file(
         description: get("description"),
         evidence: Vec::new(),
     };
-    let result = service::reports::file(&state, &caller, request, files)
-        .await
-        .map(|view| reader().text_with("report-filed", &[("report", Argument::Text(view.id)), ("state", Argument::Text(view.state))]));
+    let result = service::reports::file(&state, &caller, request, files).await.map(|view| {
+        let language = reader();
+        let state = code_in_language(language, "report-state", &view.state);
+        language.text_with("report-filed", &[("report", Argument::Text(view.id)), ("state", Argument::Text(state))])
+    });
     back("/me/reports", result)
 }
 
@@ -269,7 +271,9 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
         let outcome =
             ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
         let view = service::reports::decide(&state, &caller, form.id, outcome, form.reasons).await?;
-        Ok(reader().text_with("queue-decided", &[("report", Argument::Text(view.id)), ("state", Argument::Text(view.state))]))
+        let language = reader();
+        let state = code_in_language(language, "report-state", &view.state);
+        Ok(language.text_with("queue-decided", &[("report", Argument::Text(view.id)), ("state", Argument::Text(state))]))
     }
     .await;
     back("/reviewer/reports", result)

@@ -11,6 +11,21 @@ pub fn in_language<'a>(language: Language, english: &'a str, chinese: &'a str) -
     language.pick(english, chinese)
 }
 
+/// A state or outcome code in the reader's language (as written, if unknown):
+/// `kind` is `report-state` or `check-outcome`.
+pub fn code_in_language(language: Language, kind: &str, code: &str) -> String {
+    let known = known_codes(kind);
+    if known.contains(&code) { language.text(&format!("{kind}-{code}")) } else { code.to_string() }
+}
+
+fn known_codes(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "report-state" => &["submitted", "under-review", "verified", "rejected", "malicious", "duplicate"],
+        "check-outcome" => &["allow", "deny", "allow-with-benefit", "refused"],
+        _ => &[],
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct Words<'a> {
     pub language: Language,
@@ -112,5 +127,25 @@ impl<'a> Words<'a> {
             Some(spec) if spec.consequences == english => in_language(self.language, english, &spec.consequences_zh),
             _ => english,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_and_outcome_reads_in_both_languages() {
+        for language in Language::ALL {
+            let ids = socred_i18n::message_ids(language);
+            for kind in ["report-state", "check-outcome"] {
+                for code in known_codes(kind) {
+                    assert!(ids.contains(&format!("{kind}-{code}")), "{kind}-{code} in {}", language.tag());
+                }
+            }
+        }
+        assert_eq!(code_in_language(Language::Chinese, "check-outcome", "deny"), "不允许");
+        assert_eq!(code_in_language(Language::English, "report-state", "submitted"), "submitted");
+        assert_eq!(code_in_language(Language::Chinese, "report-state", "a-state-of-tomorrow"), "a-state-of-tomorrow");
     }
 }
