@@ -9,7 +9,7 @@ use serde_json::json;
 use socred_auth::Role;
 
 fn jar() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    common::client_builder().cookie_store(true).build().unwrap()
 }
 
 /// Signs in through the login form; returns the redirect's location and the flash message (empty if none).

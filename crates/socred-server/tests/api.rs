@@ -360,7 +360,7 @@ async fn batches_are_limited_atomic_and_idempotent(backend: Backend) {
 
 async fn browser_sessions_use_http_only_strict_cookies_and_csrf(backend: Backend) {
     let mut server = TestServer::start_on(backend).await;
-    let jar = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let jar = common::client_builder().cookie_store(true).build().unwrap();
     let page = jar.get(server.url("/login")).send().await.unwrap();
     let login_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Strict"));

@@ -104,7 +104,7 @@ async fn the_switch_keeps_the_choice_and_returns_only_to_this_site() {
 fn browser(language: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("accept-language", language.parse().unwrap());
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap()
+    common::client_builder().cookie_store(true).default_headers(headers).build().unwrap()
 }
 
 async fn sign_in(server: &TestServer, browser: &reqwest::Client, role: socred_auth::Role) -> String {

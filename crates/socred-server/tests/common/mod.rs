@@ -124,7 +124,7 @@ impl TestServer {
         .unwrap();
         let db = PathBuf::from(&database.url);
         let server = socred_server::start(test_config(&db)).await.unwrap();
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = client_builder().build().unwrap();
         let dir = tempfile::tempdir().unwrap();
         TestServer { server: Some(server), database: Some(database), judgment_on, tax_on, dir, db, tokens, client }
     }
@@ -145,7 +145,7 @@ impl TestServer {
         let mut config = test_config(&db);
         config.readers = 4;
         let server = socred_server::start(config).await.unwrap();
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = client_builder().build().unwrap();
         TestServer { server: Some(server), database: None, judgment_on, tax_on, dir, db, tokens, client }
     }
 
@@ -399,4 +399,11 @@ fn test_config(db: &std::path::Path) -> ServerConfig {
     let mut config = ServerConfig::new(db.to_path_buf(), "127.0.0.1:0".parse().unwrap());
     config.log_key = Some(std::sync::Arc::new(log_key()));
     config
+}
+
+/// The tests' HTTP client. It forgets an idle connection after 5 s, well
+/// before the server closes one (10 s without a request): reusing a
+/// connection the server is closing at that instant fails the request.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(std::time::Duration::from_secs(5))
 }
