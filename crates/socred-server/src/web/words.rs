@@ -45,56 +45,70 @@ impl<'a> Words<'a> {
         self.language.text_with(id, arguments)
     }
 
+    /// `english` in the reader's language when it is the rulebook's own text
+    /// (`stored`: the rulebook's English and Chinese), else as written.
+    fn own<'b>(&self, stored: Option<(&'a str, &'a str)>, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        match stored {
+            Some((rulebook_english, chinese)) if rulebook_english == english => in_language(self.language, english, chinese),
+            _ => english,
+        }
+    }
+
     /// A behaviour's title; `english` is what the record or explanation carries.
     pub fn behaviour<'b>(&self, code: &str, english: &'b str) -> &'b str
     where
         'a: 'b,
     {
-        match self.rulebook.behaviour(code) {
-            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
-            _ => english,
-        }
+        self.own(self.rulebook.behaviour(code).map(|spec| (spec.title.as_str(), spec.title_zh.as_str())), english)
     }
 
-    /// A behaviour's legal basis, translated only when it is the rulebook's own.
     pub fn behaviour_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
     where
         'a: 'b,
     {
-        match self.rulebook.behaviour(code) {
-            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
-            _ => english,
-        }
+        self.own(self.rulebook.behaviour(code).map(|spec| (spec.legal_basis.as_str(), spec.legal_basis_zh.as_str())), english)
     }
 
     pub fn list<'b>(&self, code: &str, english: &'b str) -> &'b str
     where
         'a: 'b,
     {
-        match self.rulebook.list(code) {
-            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
-            _ => english,
-        }
+        self.own(self.rulebook.list(code).map(|spec| (spec.title.as_str(), spec.title_zh.as_str())), english)
+    }
+
+    pub fn list_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        self.own(self.rulebook.list(code).map(|spec| (spec.legal_basis.as_str(), spec.legal_basis_zh.as_str())), english)
+    }
+
+    pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        self.own(self.rulebook.list(code).map(|spec| (spec.consequences.as_str(), spec.consequences_zh.as_str())), english)
+    }
+
+    fn measure_spec(&self, code: &str) -> Option<&'a socred_core::rulebook::Measure> {
+        self.rulebook.measures.iter().find(|m| m.code == code)
     }
 
     pub fn measure<'b>(&self, code: &str, english: &'b str) -> &'b str
     where
         'a: 'b,
     {
-        match self.rulebook.measures.iter().find(|m| m.code == code) {
-            Some(spec) if spec.title == english => in_language(self.language, english, &spec.title_zh),
-            _ => english,
-        }
+        self.own(self.measure_spec(code).map(|spec| (spec.title.as_str(), spec.title_zh.as_str())), english)
     }
 
     pub fn measure_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
     where
         'a: 'b,
     {
-        match self.rulebook.measures.iter().find(|m| m.code == code) {
-            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
-            _ => english,
-        }
+        self.own(self.measure_spec(code).map(|spec| (spec.legal_basis.as_str(), spec.legal_basis_zh.as_str())), english)
     }
 
     /// A service by its code: its title in the reader's language, else the code.
@@ -105,27 +119,6 @@ impl<'a> Words<'a> {
         match self.rulebook.service(code) {
             Some(spec) => in_language(self.language, &spec.title, &spec.title_zh),
             None => code,
-        }
-    }
-
-    /// A list's legal basis, translated only when it is the rulebook's own.
-    pub fn list_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
-    where
-        'a: 'b,
-    {
-        match self.rulebook.list(code) {
-            Some(spec) if spec.legal_basis == english => in_language(self.language, english, &spec.legal_basis_zh),
-            _ => english,
-        }
-    }
-
-    pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str
-    where
-        'a: 'b,
-    {
-        match self.rulebook.list(code) {
-            Some(spec) if spec.consequences == english => in_language(self.language, english, &spec.consequences_zh),
-            _ => english,
         }
     }
 }
