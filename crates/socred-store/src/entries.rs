@@ -52,13 +52,28 @@ pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;
 
 /// The public list's name for an entry: a digest of its id keyed with the
 /// store's secret (stable, so a line can be cited, but not traceable to the
-/// record or case behind it).
+/// record or case behind it). Hex digits can spell a credit code (which is
+/// read in any case); a digest that holds one, or 17 digits in a row, is
+/// drawn again with a counter, so the public list never shows anything a
+/// reader could take for a full number.
 pub fn public_alias(secret: &str, entry: &str) -> String {
+    const MAX_DRAWS: u64 = 1_000;
+    (0..MAX_DRAWS)
+        .map(|draw| alias_draw(secret, entry, draw))
+        .find(|alias| !socred_core::id::contains_subject_id(alias))
+        .unwrap_or_else(|| unreachable!("{MAX_DRAWS} digests in a row each spelled an identity number"))
+}
+
+fn alias_draw(secret: &str, entry: &str, draw: u64) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for part in [secret, "public-entry", entry] {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
+    }
+    // The first draw hashes as aliases always have, so cited ones stand.
+    if draw > 0 {
+        hasher.update(draw.to_le_bytes());
     }
     format!("e-{}", &hex::encode(hasher.finalize())[..24])
 }
@@ -79,4 +94,24 @@ pub struct PublicEntry {
     pub listed_since: Date,
     #[serde(with = "socred_core::date::serde_date::option")]
     pub listed_until: Option<Date>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_public_alias_never_spells_an_identity_number() {
+        let secret = "a store's secret";
+        let spelling = (0..2_000_000u32)
+            .map(|n| format!("entry-{n}"))
+            .find(|entry| socred_core::id::contains_subject_id(&alias_draw(secret, entry, 0)))
+            .expect("some first digest spells a credit code or 17 digits");
+        let alias = public_alias(secret, &spelling);
+        assert!(!socred_core::id::contains_subject_id(&alias), "{alias}");
+        assert!(alias.starts_with("e-") && alias.len() == 26 && alias[2..].bytes().all(|b| b.is_ascii_hexdigit()), "{alias}");
+        assert_eq!(public_alias(secret, &spelling), alias, "stable");
+        // Every other alias is the first digest, as it always was.
+        assert_eq!(public_alias(secret, "entry-clean"), alias_draw(secret, "entry-clean", 0));
+    }
 }
