@@ -71,6 +71,14 @@ fn behaviour_title<'a>(rulebook: &'a Rulebook, code: &str, english: &'a str) -> 
     }
 }
 
+/// A behaviour named by its code alone: its title in the output's language, else the code.
+fn behaviour_by_code<'a>(rulebook: &'a Rulebook, code: &'a str) -> &'a str {
+    match rulebook.behaviour(code) {
+        Some(spec) => language().pick(&spec.title, &spec.title_zh),
+        None => code,
+    }
+}
+
 fn links(out: &mut String, info: &SubjectInfo) {
     for (label, list) in [
         ("cli-guardians", &info.guardians),
@@ -149,7 +157,7 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment, rulebook: &Rulebo
             let cause = match &change.cause {
                 TierCause::Points => t("cli-cause-points"),
                 TierCause::Forced { record_id, behaviour } => {
-                    with("cli-cause-forced", &[("behaviour", text(behaviour)), ("record", text(record_id))])
+                    with("cli-cause-forced", &[("behaviour", text(behaviour_by_code(rulebook, behaviour))), ("record", text(record_id))])
                 }
                 TierCause::StepRecovery => t("cli-cause-step"),
                 TierCause::LockEnded => t("cli-cause-lock-ended"),

@@ -144,6 +144,35 @@ on_both_backends!(
     an_upheld_dispute_voids_the_record_and_everything_follows
 );
 
+#[test]
+fn a_forced_tier_names_its_behaviour_in_the_readers_language() {
+    let env = Env::new();
+    env.add_people();
+    env.ok(&[
+        "record",
+        "add",
+        "--subject",
+        GUARDIAN,
+        "--behaviour",
+        "intentional-crime",
+        "--at",
+        "2025-03-01",
+        "--record-id",
+        "crime-1",
+        "--on",
+        "2025-03-01",
+        "--source",
+        "Court",
+        "--actor",
+        "clerk-zhou",
+    ]);
+    let chinese = env.ok(&["--lang", "zh-CN", "show", GUARDIAN, "--as-of", "2025-03-02"]);
+    assert!(chinese.contains("故意犯罪（生效判决）（crime-1）强制此等级"), "{chinese}");
+    assert!(!chinese.contains("intentional-crime（"), "a bare code in a Chinese sentence: {chinese}");
+    let english = env.ok(&["--lang", "en", "show", GUARDIAN, "--as-of", "2025-03-02"]);
+    assert!(english.contains("Intentional crime (final conviction) (crime-1) forces this tier"), "{english}");
+}
+
 fn appeals_are_decided_by_someone_else_and_second_instance_once(env: Env) {
     let env = defaulter_in(env);
     ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"]);

@@ -114,9 +114,9 @@ pub fn decisions_table(words: Words<'_>, decisions: &[Decision]) -> Markup {
                                     li {
                                         (words.measure(&reason.measure, &reason.title)) ": "
                                         @match &reason.cause {
-                                            Cause::List { list, entry } => { (words.with("decision-cause-list", &[("list", Argument::Text(list.clone()))])) " " code { (entry.as_str()) } }
+                                            Cause::List { list, entry } => { (words.with("decision-cause-list", &[("list", Argument::Text(words.list_title(list).to_string()))])) " " code { (entry.as_str()) } }
                                             Cause::Tier { tier } => (words.with("decision-cause-tier", &[("tier", Argument::Text(tier.clone()))])),
-                                            Cause::Record { behaviour, record } => { (words.with("decision-cause-record", &[("behaviour", Argument::Text(behaviour.clone()))])) " " code { (record.as_str()) } }
+                                            Cause::Record { behaviour, record } => { (words.with("decision-cause-record", &[("behaviour", Argument::Text(words.behaviour_title(behaviour).to_string()))])) " " code { (record.as_str()) } }
                                         }
                                         @if let Some(via) = &reason.via { ", " (t(link_role(via.link))) " " code { (via.subject.as_str()) } }
                                         ". " span.meta { (words.measure_basis(&reason.measure, &reason.legal_basis)) }
@@ -128,5 +128,58 @@ pub fn decisions_table(words: Words<'_>, decisions: &[Decision]) -> Markup {
                 }
             }
         } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socred_core::decide::Reason;
+    use socred_core::rulebook::MeasureKind;
+
+    fn reason(cause: Cause) -> Reason {
+        Reason {
+            measure: "no-flights".into(),
+            title: "Restriction on air travel".into(),
+            kind: MeasureKind::Restriction,
+            legal_basis: "a basis".into(),
+            cause,
+            via: None,
+            disclose: true,
+        }
+    }
+
+    /// A cause names its list or behaviour by title in the reader's
+    /// language, never by the bare code inside a sentence.
+    #[test]
+    fn a_cause_names_its_list_and_behaviour_in_the_readers_language() {
+        let rulebook = socred_core::Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").unwrap();
+        let decision = Decision {
+            subject: socred_core::SubjectId::parse("110101199003074514").unwrap(),
+            service: "air-travel".into(),
+            as_of: socred_core::parse_date("2026-12-01").unwrap(),
+            outcome: Outcome::Deny,
+            reasons: vec![
+                reason(Cause::List { list: "blacklist".into(), entry: socred_core::process::EntryId::parse("blacklist:r-1").unwrap() }),
+                reason(Cause::Record {
+                    behaviour: "military-service-evasion".into(),
+                    record: socred_core::RecordId::parse("r-2").unwrap(),
+                }),
+                reason(Cause::List {
+                    list: "a-list-of-tomorrow".into(),
+                    entry: socred_core::process::EntryId::parse("a-list-of-tomorrow:r-3").unwrap(),
+                }),
+            ],
+            benefits: Vec::new(),
+            appeal: String::new(),
+        };
+        let chinese = decisions_table(Words::new(Language::Chinese, &rulebook), std::slice::from_ref(&decision)).into_string();
+        assert!(chinese.contains("列入严重失信主体名单"), "{chinese}");
+        assert!(chinese.contains("存在“逃避服兵役”记录"), "{chinese}");
+        assert!(!chinese.contains("列入blacklist") && !chinese.contains("military-service-evasion"), "{chinese}");
+        assert!(chinese.contains("列入a-list-of-tomorrow"), "an unknown code is shown as written: {chinese}");
+        let english = decisions_table(Words::new(Language::English, &rulebook), &[decision]).into_string();
+        assert!(english.contains("listed on the List of seriously untrustworthy subjects"), "{english}");
+        assert!(english.contains("a record of Evading compulsory military service"), "{english}");
     }
 }

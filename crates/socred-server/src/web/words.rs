@@ -93,6 +93,23 @@ impl<'a> Words<'a> {
         self.own(self.rulebook.list(code).map(|spec| (spec.consequences.as_str(), spec.consequences_zh.as_str())), english)
     }
 
+    /// A list named by its code alone (a decision's cause): its title in the
+    /// reader's language, else the code, so no sentence carries a bare code.
+    pub fn list_title(&self, code: &'a str) -> &'a str {
+        match self.rulebook.list(code) {
+            Some(spec) => in_language(self.language, &spec.title, &spec.title_zh),
+            None => code,
+        }
+    }
+
+    /// A behaviour named by its code alone: its title, else the code.
+    pub fn behaviour_title(&self, code: &'a str) -> &'a str {
+        match self.rulebook.behaviour(code) {
+            Some(spec) => in_language(self.language, &spec.title, &spec.title_zh),
+            None => code,
+        }
+    }
+
     fn measure_spec(&self, code: &str) -> Option<&'a socred_core::rulebook::Measure> {
         self.rulebook.measures.iter().find(|m| m.code == code)
     }
