@@ -8,6 +8,8 @@
 //! a programming error, shown as the id itself and caught by the test that
 //! scans the callers' sources.
 
+pub mod mail;
+
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -26,6 +28,8 @@ pub enum Language {
 /// The longest `Accept-Language` header read, and the most ranges in it.
 pub const MAX_ACCEPT_LANGUAGE_BYTES: usize = 1_024;
 pub const MAX_ACCEPT_LANGUAGE_RANGES: usize = 32;
+/// The longest language tag read (RFC 5646 §4.4.1 advises room for 35).
+pub const MAX_TAG_CHARS: usize = 35;
 
 impl Language {
     pub const ALL: [Language; 2] = [Language::English, Language::Chinese];
@@ -55,8 +59,16 @@ impl Language {
     /// A language from a tag: `en`, `en-GB`, `zh`, `zh-CN`, `zh-Hans`, any
     /// case. Every Chinese tag is read as Chinese: simplified characters
     /// serve a reader of traditional ones better than English does.
+    /// A tag that is not well formed (subtags of 1–8 letters or digits,
+    /// at most [`MAX_TAG_CHARS`] in all) names no language.
     pub fn from_tag(tag: &str) -> Option<Language> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        let tag = tag.trim();
+        let well_formed =
+            tag.len() <= MAX_TAG_CHARS && tag.split(['-', '_']).all(|part| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !well_formed {
+            return None;
+        }
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
         if primary.eq_ignore_ascii_case("en") {
             Some(Language::English)
         } else if primary.eq_ignore_ascii_case("zh") {
@@ -165,6 +177,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/web.ftl", include_str!("../../../locales/en/web.ftl")),
             ("en/rulebook.ftl", include_str!("../../../locales/en/rulebook.ftl")),
             ("en/cli.ftl", include_str!("../../../locales/en/cli.ftl")),
+            ("en/mail.ftl", include_str!("../../../locales/en/mail.ftl")),
         ],
     ),
     (
@@ -173,6 +186,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/web.ftl", include_str!("../../../locales/zh-CN/web.ftl")),
             ("zh-CN/rulebook.ftl", include_str!("../../../locales/zh-CN/rulebook.ftl")),
             ("zh-CN/cli.ftl", include_str!("../../../locales/zh-CN/cli.ftl")),
+            ("zh-CN/mail.ftl", include_str!("../../../locales/zh-CN/mail.ftl")),
         ],
     ),
 ];
@@ -263,6 +277,11 @@ mod tests {
         assert_eq!(Language::negotiate(&late), None, "a range beyond the bound is not read");
         assert_eq!(Language::from_tag("ZH-tw"), Some(Language::Chinese));
         assert_eq!(Language::from_tag("eng"), None);
+        assert_eq!(Language::from_tag("zh_CN"), Some(Language::Chinese), "a locale's form");
+        for garbage in ["zh-CN\r\nBcc: x", "zh-", "zh--CN", "en-toolongsubtag", "zh-CN.UTF-8", "", "zh\u{7f}"] {
+            assert_eq!(Language::from_tag(garbage), None, "{garbage:?}");
+        }
+        assert_eq!(Language::from_tag(&format!("zh{}", "-abc".repeat(9))), None, "longer than 35 characters");
     }
 
     #[test]

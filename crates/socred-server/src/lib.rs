@@ -52,6 +52,8 @@ pub struct ServerConfig {
     /// The key that signs the log's checkpoints (`--log-key`; by default the
     /// store's path with `.log-key` appended, when that file exists).
     pub log_key: Option<Arc<socred_log::SigningKey>>,
+    /// The site's public address that e-mail-ready texts link to (`--public-url`).
+    pub public_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -67,6 +69,7 @@ impl ServerConfig {
             header_read_timeout: std::time::Duration::from_secs(connections::HEADER_READ_SECONDS),
             log_key: default_log_key(&db),
             read_db: None,
+            public_url: None,
             db,
         }
     }
@@ -96,6 +99,7 @@ pub struct Inner {
     pub limits: limits::Limits,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub log_key: Option<Arc<socred_log::SigningKey>>,
+    pub public_url: Option<String>,
 }
 
 /// Shared by every handler.
@@ -132,6 +136,7 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         limits: limits::Limits::new(&config.limits),
         trusted_proxies: config.trusted_proxies.clone(),
         log_key: config.log_key.clone(),
+        public_url: config.public_url.clone(),
     }));
     let router = Router::new()
         .merge(api_router)

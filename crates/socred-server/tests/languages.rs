@@ -246,3 +246,53 @@ async fn the_accounts_choice_follows_it_to_another_browser_on_sqlite() {
 async fn the_accounts_choice_follows_it_to_another_browser_on_postgres() {
     the_accounts_choice_follows_it_to_another_browser(common::Backend::Postgres).await;
 }
+
+/// What due process owes a subject, as e-mail-ready texts in the reader's
+/// language: the subject reads their own, staff reads reach the access log,
+/// and a garbage language is refused before anything is read.
+#[tokio::test]
+async fn a_subjects_mail_is_ready_in_either_language() {
+    use socred_auth::Role;
+    let server = TestServer::start().await;
+    let path = format!("/api/v1/subjects/{}/mail", common::PERSON);
+    let (status, chinese) = server.call(Some(Role::Subject), "GET", &format!("{path}?lang=zh-CN"), None).await;
+    assert_eq!(status, 200, "{chinese}");
+    assert_eq!(chinese["language"], "zh-CN");
+    let notice = &chinese["mail"][0];
+    assert_eq!((notice["kind"].as_str(), notice["about"].as_str()), (Some("notice"), Some("blacklist:jd-1")), "{chinese}");
+    assert!(notice["subject"].as_str().unwrap().starts_with("告知书：拟将您列入"), "{notice}");
+    let message = notice["message"].as_str().unwrap();
+    assert!(message.contains("Content-Language: zh-CN\r\n") && message.contains("Subject: =?UTF-8?B?"), "{message}");
+    assert!(notice["body"].as_str().unwrap().contains("尊敬的"), "{notice}");
+
+    // Without `lang`, the Accept-Language header chooses.
+    let english = reqwest::Client::new()
+        .get(server.url(&path))
+        .bearer_auth(server.token(Role::Subject))
+        .header("Accept-Language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(english["language"], "en");
+    assert!(english["mail"][0]["subject"].as_str().unwrap().starts_with("Notice: you are to be entered on the"), "{english}");
+
+    let before = server.fingerprint();
+    for garbage in ["fr", "", "zh-CN\r\nBcc: x", &"zh-".repeat(40)] {
+        let encoded: String = garbage.bytes().map(|b| format!("%{b:02X}")).collect();
+        let (status, refused) = server.call(Some(Role::Reviewer), "GET", &format!("{path}?lang={encoded}"), None).await;
+        assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("lang")), "{garbage:?}: {refused}");
+    }
+    let (status, _) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/subjects/{}/mail", common::OTHER), None).await;
+    assert_eq!(status, 403, "another subject's mail");
+    assert_eq!(server.fingerprint(), before, "refusals read and log nothing");
+
+    // A reviewer's read is a read of the file: the subject sees it.
+    let (status, _) = server.call(Some(Role::Reviewer), "GET", &format!("{path}?purpose=sending%20notices"), None).await;
+    assert_eq!(status, 200);
+    let (_, file) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/subjects/{}/file", common::PERSON), None).await;
+    let accesses = file["accesses"].to_string();
+    assert!(accesses.contains("e-mail-ready texts") && accesses.contains("sending notices"), "{accesses}");
+}

@@ -45,6 +45,7 @@ fn routes() -> Vec<Route> {
         route("GET", "/api/v1/subjects/{id}/explanation", format!("/api/v1/subjects/{PERSON}/explanation"), None, Some(readers)),
         route("GET", "/api/v1/subjects/{id}/file", format!("/api/v1/subjects/{PERSON}/file"), None, Some(readers)),
         route("GET", "/api/v1/subjects/{id}/timeline", format!("/api/v1/subjects/{PERSON}/timeline"), None, Some(readers)),
+        route("GET", "/api/v1/subjects/{id}/mail", format!("/api/v1/subjects/{PERSON}/mail?lang=zh-CN"), None, Some(readers)),
         route(
             "POST",
             "/api/v1/records",

@@ -41,6 +41,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCRED_READ_DB")]
     pub read_db: Option<String>,
 
+    /// The site's public address (https://…), which e-mail-ready texts link
+    /// to (`mail`, and the API's texts when serving).
+    #[arg(long, global = true, env = "SOCRED_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Who is acting, as written to the audit log.
     #[arg(long, global = true, env = "SOCRED_ACTOR", default_value = "cli")]
     pub actor: String,
@@ -234,6 +239,17 @@ pub enum Command {
         /// Answer as the ledger stood at the end of this day.
         #[arg(long)]
         known_on: Option<String>,
+        /// Why you are reading the file (shown to the subject).
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every e-mail-ready text due process owes a subject (each notice
+    /// served, each decision on an appeal, a repair or a dispute), in --lang,
+    /// as Internet messages a mailer can send; socred sends nothing itself.
+    Mail {
+        id: String,
         /// Why you are reading the file (shown to the subject).
         #[arg(long, default_value = "not stated")]
         purpose: String,

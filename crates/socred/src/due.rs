@@ -273,6 +273,44 @@ pub fn repair(cli: &Cli, command: &RepairCommand) -> Result<()> {
     }
 }
 
+/// `mail`: the subject's e-mail-ready texts in the output's language.
+pub fn mail(cli: &Cli, id: &str, purpose: &str, json: bool) -> Result<()> {
+    let id = parse_subject("ID", id)?;
+    let portal = crate::public_url(cli)?;
+    let portal = portal.as_deref();
+    match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => mail_on(cli, &crate::postgres::open(cli, url)?, id, portal, purpose, json),
+        None => mail_on(cli, &open(cli)?, id, portal, purpose, json),
+    }
+}
+
+fn mail_on(cli: &Cli, store: &impl CliStore, id: SubjectId, portal: Option<&str>, purpose: &str, json: bool) -> Result<()> {
+    let today = crate::read_dates(store, None, None)?.0;
+    let info = store.subject(&id)?.ok_or_else(|| StoreError::UnknownSubject(id.to_string()))?;
+    store.log_read_by(&crate::actor(cli, store)?, &id, purpose, "e-mail-ready texts").map_err(crate::purpose_error)?;
+    let due = store.due_process(&id, today)?;
+    let letters = socred_i18n::mail::letters(crate::render::language(), store.rulebook(), &info.name, &due, portal);
+    if json {
+        let letters: Vec<serde_json::Value> = letters
+            .iter()
+            .map(|mail| {
+                serde_json::json!({
+                    "kind": mail.kind.as_str(), "about": mail.about, "on": format_date(mail.on), "language": mail.language.tag(),
+                    "subject": mail.subject, "body": mail.body, "message": mail.to_message(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::json!({ "subject": id, "mail": letters }));
+    }
+    for (index, mail) in letters.iter().enumerate() {
+        if index > 0 {
+            println!("{}", "-".repeat(78));
+        }
+        print!("{}", mail.to_message().replace("\r\n", "\n"));
+    }
+    Ok(())
+}
+
 pub fn file(cli: &Cli, id: &str, as_of_text: &Option<String>, known_on: &Option<String>, purpose: &str, json: bool) -> Result<()> {
     let id = parse_subject("ID", id)?;
     match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
@@ -509,23 +547,9 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::
     use crate::render::{day, t, text, with};
     use std::fmt::Write;
     let language = crate::render::language();
-    let spec = rulebook.list(&notice.list);
-    let (title, basis, consequences) = match spec {
-        Some(spec) if spec.title == notice.list_title => (
-            language.pick(&notice.list_title, &spec.title_zh),
-            if spec.legal_basis == notice.legal_basis {
-                language.pick(&notice.legal_basis, &spec.legal_basis_zh)
-            } else {
-                &notice.legal_basis
-            },
-            if spec.consequences == notice.consequences {
-                language.pick(&notice.consequences, &spec.consequences_zh)
-            } else {
-                &notice.consequences
-            },
-        ),
-        _ => (notice.list_title.as_str(), notice.legal_basis.as_str(), notice.consequences.as_str()),
-    };
+    let (title, basis, consequences) =
+        socred_i18n::mail::notice_words(language, rulebook, &notice.list, &notice.list_title, &notice.legal_basis, &notice.consequences);
+    let (title, basis, consequences) = (title.as_str(), basis.as_str(), consequences.as_str());
     let mut out = String::new();
     let rule = "=".repeat(78);
     let heading = |out: &mut String, id: &str| {

@@ -354,6 +354,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dispute { command } => due::dispute(&cli, command),
         Command::Repair { command } => due::repair(&cli, command),
         Command::File { id, as_of, known_on, purpose, json } => due::file(&cli, id, as_of, known_on, purpose, *json),
+        Command::Mail { id, purpose, json } => due::mail(&cli, id, purpose, *json),
         Command::Check { id, service, as_of, known_on, json } => check(&cli, id, service, as_of.as_deref(), known_on.as_deref(), *json),
         Command::Report { command: cli::ReportCommand::Annual { year, limit, offset, json } } => {
             annual(&cli, *year, *limit, *offset, *json)
@@ -389,6 +390,14 @@ pub fn serve(
     serve_with(cli, addr, readers, insecure_cookies, fixed_day, trusted_proxies, &origin)
 }
 
+/// `--public-url`, checked: where e-mail-ready texts send their reader.
+pub fn public_url(cli: &Cli) -> Result<Option<String>> {
+    if let Some(address) = &cli.public_url {
+        socred_i18n::mail::check_portal(address).map_err(|reason| refuse("--public-url", reason))?;
+    }
+    Ok(cli.public_url.clone())
+}
+
 /// Serves the store, its clock stopped on `fixed_day` (a replay store only).
 pub fn serve_with(
     cli: &Cli,
@@ -403,6 +412,7 @@ pub fn serve_with(
     config.fixed_day = fixed_day;
     config.trusted_proxies = trusted_proxies.to_vec();
     config.read_db = cli.read_db.clone();
+    config.public_url = crate::public_url(cli)?;
     // A key named on the command line must be there; the default one may be
     // absent, and either must be this log's.
     let key_path = log::key_path(cli);

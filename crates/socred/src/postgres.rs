@@ -87,6 +87,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         }
         Command::Report { command } => crate::reports::report(cli, command),
         Command::File { id, as_of, known_on, purpose, json } => crate::due::file(cli, id, as_of, known_on, purpose, *json),
+        Command::Mail { id, purpose, json } => crate::due::mail(cli, id, purpose, *json),
         Command::Check { id, service, as_of, known_on, json } => {
             crate::check(cli, id, service, as_of.as_deref(), known_on.as_deref(), *json)
         }

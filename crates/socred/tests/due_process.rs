@@ -145,6 +145,45 @@ on_both_backends!(
 );
 
 #[test]
+fn mail_gives_every_notice_and_decision_as_a_message() {
+    let env = defaulter();
+    env.ok(&["dispute", "file", "jd-1", "--grounds", "not mine", "--dispute-id", "dp-1", "--on", "2025-01-11", "--actor", "wang"]);
+    env.ok(&[
+        "dispute",
+        "decide",
+        "dp-1",
+        "--outcome",
+        "reject",
+        "--reasons",
+        "The court's record names you.",
+        "--on",
+        "2025-01-15",
+        "--actor",
+        "reviewer-li",
+    ]);
+    let chinese = env.ok(&["--lang", "zh-CN", "mail", GUARDIAN, "--public-url", "https://credit.example.gov.cn"]);
+    for part in [
+        "X-Socred-About: notice blacklist:jd-1",
+        "X-Socred-About: dispute-decided dp-1",
+        "Content-Language: zh-CN",
+        "尊敬的",
+        "https://credit.example.gov.cn/me",
+        "The court's record names you.",
+    ] {
+        assert!(chinese.contains(part), "{part:?} missing:\n{chinese}");
+    }
+    let json = env.json(&["mail", GUARDIAN]);
+    let kinds: Vec<&str> = json["mail"].as_array().unwrap().iter().map(|mail| mail["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["notice", "dispute-decided"]);
+    assert_eq!(json["mail"][1]["subject"], "Your dispute dp-1: record jd-1 stands");
+    let refused = env.run(&["mail", GUARDIAN, "--public-url", "ftp://credit.example.gov.cn"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--public-url"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let file = env.json(&["file", GUARDIAN]);
+    assert!(file["accesses"].to_string().contains("e-mail-ready texts"), "the read is on the subject's access log");
+}
+
+#[test]
 fn a_forced_tier_names_its_behaviour_in_the_readers_language() {
     let env = Env::new();
     env.add_people();

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod constraints;
 pub mod lists;
 pub mod log;
+pub mod mail;
 pub mod meta;
 pub mod partners;
 pub mod records;
@@ -67,6 +68,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(subjects::summary))
         .routes(routes!(subjects::explanation))
         .routes(routes!(subjects::file))
+        .routes(routes!(mail::mail))
         .routes(routes!(subjects::timeline))
         .routes(routes!(records::add))
         .routes(routes!(records::batch))

@@ -131,7 +131,7 @@ fn dates(query: &ReadQuery, today: Date) -> ApiResult<(Date, Option<Date>)> {
     Ok((as_of(query.as_of.as_deref(), known_on.unwrap_or(today))?, known_on))
 }
 
-async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {
+pub(super) async fn info(state: &AppState, id: SubjectId) -> ApiResult<SubjectInfo> {
     state
         .db
         .reading(move |store| store.subject(&id))
