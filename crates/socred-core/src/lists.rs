@@ -88,6 +88,146 @@ pub struct Transition {
     pub action: String,
     pub detail: String,
     pub state: EntryState,
+    /// What happened, in parts: `detail` is its English, and a reader's
+    /// language writes it again from these.
+    #[serde(skip)]
+    pub step: Step,
+}
+
+/// One step of an entry's life, in parts. The English `detail` of a
+/// transition is written from it here, once; what a person wrote (reasons,
+/// grounds, evidence) is carried as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Step {
+    /// Raised: the detail is the entry's facts.
+    #[default]
+    Proposed,
+    NoticeServed {
+        appeal_until: Option<Date>,
+    },
+    Listed {
+        published: bool,
+        after_appeal: bool,
+        until: Date,
+    },
+    Expired {
+        years: u32,
+    },
+    Ended,
+    Withdrawn {
+        reason: String,
+    },
+    AppealFiled {
+        appeal: CaseId,
+        instance: u8,
+        grounds: String,
+    },
+    AppealDismissed {
+        second_instance: bool,
+        reasons: String,
+    },
+    Overturned {
+        reasons: String,
+    },
+    RepairApplied {
+        repair: CaseId,
+        evidence: String,
+    },
+    Repaired {
+        reasons: String,
+    },
+    RepairRefused {
+        reasons: String,
+    },
+    Void {
+        reason: String,
+    },
+    /// An act on an entry already void: kept in the history, without effect.
+    Recorded {
+        action: String,
+    },
+    /// A stored act that no longer applies (under a changed rulebook).
+    NotApplied {
+        action: String,
+        error: String,
+    },
+}
+
+impl Step {
+    /// The action's code (`proposed`, `notice-served`, …).
+    pub fn action(&self) -> &'static str {
+        match self {
+            Step::Proposed => "proposed",
+            Step::NoticeServed { .. } => "notice-served",
+            Step::Listed { .. } => "listed",
+            Step::Expired { .. } => "expired",
+            Step::Ended => "ended",
+            Step::Withdrawn { .. } => "withdrawn",
+            Step::AppealFiled { .. } => "appeal-filed",
+            Step::AppealDismissed { .. } => "appeal-dismissed",
+            Step::Overturned { .. } => "overturned",
+            Step::RepairApplied { .. } => "repair-applied",
+            Step::Repaired { .. } => "repaired",
+            Step::RepairRefused { .. } => "repair-refused",
+            Step::Void { .. } => "void",
+            Step::Recorded { .. } => "recorded",
+            Step::NotApplied { .. } => "not-applied",
+        }
+    }
+
+    /// The step in English, as the ledger's history states it.
+    pub fn english(&self, facts: &str) -> String {
+        match self {
+            Step::Proposed => facts.to_string(),
+            Step::NoticeServed { appeal_until: Some(deadline) } => {
+                format!("written notice served; appeal until {} inclusive", format_date(*deadline))
+            }
+            Step::NoticeServed { appeal_until: None } => "written notice served; no appeal window for this list".to_string(),
+            Step::Listed { published, after_appeal, until } => format!(
+                "listed{}: {}; until {} unless ended earlier",
+                if *published { " and published" } else { "" },
+                if *after_appeal { "the appeal was dismissed" } else { "no appeal was filed in time" },
+                format_date(*until)
+            ),
+            Step::Expired { years } => format!("the maximum listing period of {years} years ended"),
+            Step::Ended => "the subject left the trigger tier".to_string(),
+            Step::Withdrawn { reason } => reason.clone(),
+            Step::AppealFiled { appeal, instance, grounds } => format!("appeal {appeal} filed (instance {instance}): {grounds}"),
+            Step::AppealDismissed { second_instance: false, reasons } => format!("the listing decision is upheld: {reasons}"),
+            Step::AppealDismissed { second_instance: true, reasons } => {
+                format!("second instance: the listing decision is upheld, finally: {reasons}")
+            }
+            Step::Overturned { reasons } => format!("the listing decision is overturned on appeal: {reasons}"),
+            Step::RepairApplied { repair, evidence } => format!("credit repair {repair} applied for: {evidence}"),
+            Step::Repaired { reasons } => format!("credit repaired; publication ends: {reasons}"),
+            Step::RepairRefused { reasons } => reasons.clone(),
+            Step::Void { reason } => format!("the triggering record was voided: {reason}"),
+            Step::Recorded { action } => format!("{action} (no effect: the entry is void)"),
+            Step::NotApplied { action, error } => format!("{action} could not be applied: {error}"),
+        }
+    }
+}
+
+/// What an entry's facts were written from. A rule writes them (in the
+/// ledger's language, English) from a record or a tier change; a person
+/// writes them for a proposal. The first two can be written again in any
+/// language from these parts; a person's words are quoted as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FactsSource {
+    Record {
+        occurred_on: Date,
+        behaviour: String,
+        record: RecordId,
+        source: String,
+        evidence: Option<String>,
+    },
+    Tier {
+        on: Date,
+        tier: String,
+        score: i64,
+    },
+    #[default]
+    Written,
 }
 
 /// The written notice: what the subject is told before any measure applies.
@@ -101,6 +241,9 @@ pub struct Notice {
     #[serde(with = "serde_date")]
     pub served_on: Date,
     pub facts: String,
+    /// What the facts were written from, so a reader's language can write them again.
+    #[serde(skip)]
+    pub facts_source: FactsSource,
     pub legal_basis: String,
     pub consequences: String,
     pub max_listing_years: u32,
@@ -188,6 +331,9 @@ pub struct ListEntry {
     pub authority: String,
     pub legal_basis: String,
     pub facts: String,
+    /// What the facts were written from (see [`FactsSource`]).
+    #[serde(skip)]
+    pub facts_source: FactsSource,
     #[serde(with = "serde_date")]
     pub started_on: Date,
     pub notice: Option<Notice>,
@@ -241,6 +387,7 @@ struct Origin {
     raised_by: String,
     legal_basis: String,
     facts: String,
+    facts_source: FactsSource,
     /// Entries from triggers start with the notice served; proposals do not.
     notice_at_start: bool,
     /// For `while_in_tier` triggers: when the subject left the tier.
@@ -273,6 +420,7 @@ impl<'r> Machine<'r> {
             authority: origin.authority.clone(),
             legal_basis: origin.legal_basis,
             facts: origin.facts,
+            facts_source: origin.facts_source,
             started_on: origin.started_on,
             notice: None,
             listed_since: None,
@@ -295,13 +443,12 @@ impl<'r> Machine<'r> {
             pending_appeal: None,
             pending_repair: None,
         };
-        let detail = machine.entry.facts.clone();
-        machine.step(origin.started_on, &origin.raised_by, "proposed", detail, EntryState::Proposed);
+        machine.step(origin.started_on, &origin.raised_by, Step::Proposed, EntryState::Proposed);
         if origin.notice_at_start {
             machine.serve(origin.started_on, &origin.authority);
         }
         if let Some(reason) = origin.void_reason {
-            machine.step(origin.started_on, SOCRED, "void", format!("the triggering record was voided: {reason}"), EntryState::Void);
+            machine.step(origin.started_on, SOCRED, Step::Void { reason: reason.to_string() }, EntryState::Void);
             machine.entry.listed_since = None;
             machine.entry.listed_until = None;
             machine.listing_on = None;
@@ -309,9 +456,10 @@ impl<'r> Machine<'r> {
         machine
     }
 
-    fn step(&mut self, on: Date, actor: &str, action: &str, detail: String, state: EntryState) {
+    fn step(&mut self, on: Date, actor: &str, step: Step, state: EntryState) {
         self.entry.state = state;
-        self.entry.history.push(Transition { on, actor: actor.to_string(), action: action.to_string(), detail, state });
+        let detail = step.english(&self.entry.facts);
+        self.entry.history.push(Transition { on, actor: actor.to_string(), action: step.action().to_string(), detail, state, step });
     }
 
     fn serve(&mut self, on: Date, by: &str) {
@@ -327,6 +475,7 @@ impl<'r> Machine<'r> {
             issued_by: self.entry.authority.clone(),
             served_on: on,
             facts: self.entry.facts.clone(),
+            facts_source: self.entry.facts_source.clone(),
             legal_basis: self.entry.legal_basis.clone(),
             consequences: self.spec.consequences.clone(),
             max_listing_years: self.spec.max_listing_years,
@@ -337,11 +486,7 @@ impl<'r> Machine<'r> {
             repair_requires_commitment: self.spec.repair_requires_commitment,
             kind: self.spec.kind,
         });
-        let detail = match deadline {
-            Some(deadline) => format!("written notice served; appeal until {} inclusive", format_date(deadline)),
-            None => "written notice served; no appeal window for this list".to_string(),
-        };
-        self.step(on, by, "notice-served", detail, EntryState::NoticeServed);
+        self.step(on, by, Step::NoticeServed { appeal_until: deadline }, EntryState::NoticeServed);
     }
 
     fn end_listing(&mut self, on: Date) {
@@ -375,23 +520,18 @@ impl<'r> Machine<'r> {
                     if self.spec.kind == ListKind::Restrictive {
                         self.entry.repair_from = Some(add_years(on, self.spec.min_publication_years));
                     }
-                    let why = if self.entry.appeals.is_empty() { "no appeal was filed in time" } else { "the appeal was dismissed" };
-                    let detail = format!(
-                        "listed{}: {why}; until {} unless ended earlier",
-                        if self.spec.published { " and published" } else { "" },
-                        format_date(expires)
-                    );
-                    self.step(on, SOCRED, "listed", detail, EntryState::Listed);
+                    let step =
+                        Step::Listed { published: self.spec.published, after_appeal: !self.entry.appeals.is_empty(), until: expires };
+                    self.step(on, SOCRED, step, EntryState::Listed);
                 }
                 1 => {
                     self.end_listing(on);
-                    let detail = format!("the maximum listing period of {} years ended", self.spec.max_listing_years);
-                    self.step(on, SOCRED, "expired", detail, EntryState::Expired);
+                    self.step(on, SOCRED, Step::Expired { years: self.spec.max_listing_years }, EntryState::Expired);
                 }
                 _ => {
                     self.end_listing(on);
                     self.ends_on = None;
-                    self.step(on, SOCRED, "ended", "the subject left the trigger tier".into(), EntryState::Ended);
+                    self.step(on, SOCRED, Step::Ended, EntryState::Ended);
                 }
             }
         }
@@ -426,7 +566,7 @@ impl<'r> Machine<'r> {
                     );
                 }
                 self.pending_appeal = None;
-                self.step(on, by, "withdrawn", reason.clone(), EntryState::Withdrawn);
+                self.step(on, by, Step::Withdrawn { reason: reason.clone() }, EntryState::Withdrawn);
                 Ok(())
             }
             Event::AppealFiled { appeal, grounds, .. } => {
@@ -496,9 +636,8 @@ impl<'r> Machine<'r> {
                     overdue: false,
                 });
                 self.pending_appeal = Some(self.entry.appeals.len() - 1);
-                let detail = format!("appeal {appeal} filed (instance {instance}): {grounds}");
                 let next = if instance == 1 { EntryState::UnderAppeal } else { state };
-                self.step(on, by, "appeal-filed", detail, next);
+                self.step(on, by, Step::AppealFiled { appeal: appeal.clone(), instance, grounds: grounds.clone() }, next);
                 Ok(())
             }
             Event::AppealDecided { appeal, outcome, reasons } => {
@@ -527,31 +666,18 @@ impl<'r> Machine<'r> {
                         self.step(
                             on,
                             by,
-                            "appeal-dismissed",
-                            format!("the listing decision is upheld: {reasons}"),
+                            Step::AppealDismissed { second_instance: false, reasons: reasons.clone() },
                             EntryState::NoticeServed,
                         );
                     }
                     (_, AppealOutcome::Uphold) => {
                         let state = self.entry.state;
-                        self.step(
-                            on,
-                            by,
-                            "appeal-dismissed",
-                            format!("second instance: the listing decision is upheld, finally: {reasons}"),
-                            state,
-                        );
+                        self.step(on, by, Step::AppealDismissed { second_instance: true, reasons: reasons.clone() }, state);
                     }
                     (_, AppealOutcome::Overturn) => {
                         self.end_listing(on);
                         self.listing_on = None;
-                        self.step(
-                            on,
-                            by,
-                            "overturned",
-                            format!("the listing decision is overturned on appeal: {reasons}"),
-                            EntryState::Overturned,
-                        );
+                        self.step(on, by, Step::Overturned { reasons: reasons.clone() }, EntryState::Overturned);
                     }
                 }
                 Ok(())
@@ -598,7 +724,7 @@ impl<'r> Machine<'r> {
                     overdue: false,
                 });
                 self.pending_repair = Some(self.entry.repairs.len() - 1);
-                self.step(on, by, "repair-applied", format!("credit repair {repair} applied for: {evidence}"), state);
+                self.step(on, by, Step::RepairApplied { repair: repair.clone(), evidence: evidence.clone() }, state);
                 Ok(())
             }
             Event::RepairDecided { repair, outcome, reasons } => {
@@ -616,10 +742,10 @@ impl<'r> Machine<'r> {
                 match outcome {
                     RepairOutcome::Approve => {
                         self.end_listing(on);
-                        self.step(on, by, "repaired", format!("credit repaired; publication ends: {reasons}"), EntryState::Repaired);
+                        self.step(on, by, Step::Repaired { reasons: reasons.clone() }, EntryState::Repaired);
                     }
                     RepairOutcome::Refuse => {
-                        self.step(on, by, "repair-refused", reasons.clone(), EntryState::Listed);
+                        self.step(on, by, Step::RepairRefused { reasons: reasons.clone() }, EntryState::Listed);
                     }
                 }
                 Ok(())
@@ -677,6 +803,13 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                                 raised_by: file.recorded_by(&record.id).map_or_else(|| record.source.clone(), str::to_string),
                                 legal_basis: format!("{}; {}", spec.legal_basis, behaviour_basis),
                                 facts: record_facts(rulebook, record),
+                                facts_source: FactsSource::Record {
+                                    occurred_on: record.occurred_on,
+                                    behaviour: record.behaviour.clone(),
+                                    record: record.id.clone(),
+                                    source: record.source.clone(),
+                                    evidence: record.evidence.clone(),
+                                },
                                 notice_at_start: true,
                                 ends_on: None,
                                 void_reason: void_reasons.get(&record.id).map(|r| r.to_string()),
@@ -712,6 +845,7 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                                     format_date(change.on),
                                     change.score
                                 ),
+                                facts_source: FactsSource::Tier { on: change.on, tier: name.clone(), score: change.score },
                                 notice_at_start: true,
                                 ends_on: if *while_in_tier { left } else { None },
                                 void_reason: None,
@@ -736,6 +870,7 @@ fn origins(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, changes:
                     raised_by: stored.actor.clone(),
                     legal_basis: legal_basis.clone(),
                     facts: facts.clone(),
+                    facts_source: FactsSource::Written,
                     notice_at_start: false,
                     ends_on: None,
                     void_reason: None,
@@ -850,8 +985,7 @@ fn run<'r>(
         }
         if machine.entry.state == EntryState::Void {
             // Kept in the history for the record; a void entry has no effects.
-            let detail = format!("{} (no effect: the entry is void)", stored.event.action());
-            machine.step(stored.on, &stored.actor, "recorded", detail, EntryState::Void);
+            machine.step(stored.on, &stored.actor, Step::Recorded { action: stored.event.action().to_string() }, EntryState::Void);
             continue;
         }
         machine.advance(stored.on);
@@ -859,13 +993,8 @@ fn run<'r>(
             // Stored events were valid when stored; one that no longer applies
             // (a changed rulebook) is shown, never silently dropped.
             let state = machine.entry.state;
-            machine.step(
-                stored.on,
-                &stored.actor,
-                "not-applied",
-                format!("{} could not be applied: {error}", stored.event.action()),
-                state,
-            );
+            let step = Step::NotApplied { action: stored.event.action().to_string(), error: error.to_string() };
+            machine.step(stored.on, &stored.actor, step, state);
         }
     }
     machine.advance(until);

@@ -9,6 +9,7 @@
 //! scans the callers' sources.
 
 pub mod mail;
+pub mod notice;
 
 use std::sync::LazyLock;
 
@@ -178,6 +179,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/rulebook.ftl", include_str!("../../../locales/en/rulebook.ftl")),
             ("en/cli.ftl", include_str!("../../../locales/en/cli.ftl")),
             ("en/mail.ftl", include_str!("../../../locales/en/mail.ftl")),
+            ("en/notice.ftl", include_str!("../../../locales/en/notice.ftl")),
         ],
     ),
     (
@@ -187,6 +189,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/rulebook.ftl", include_str!("../../../locales/zh-CN/rulebook.ftl")),
             ("zh-CN/cli.ftl", include_str!("../../../locales/zh-CN/cli.ftl")),
             ("zh-CN/mail.ftl", include_str!("../../../locales/zh-CN/mail.ftl")),
+            ("zh-CN/notice.ftl", include_str!("../../../locales/zh-CN/notice.ftl")),
         ],
     ),
 ];

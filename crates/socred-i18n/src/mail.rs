@@ -14,6 +14,7 @@ use socred_core::lists::{DueProcessView, Notice};
 use socred_core::process::{AppealOutcome, DisputeOutcome, RepairOutcome};
 use socred_core::rulebook::Rulebook;
 
+use crate::notice::{authority, facts, notice_words};
 use crate::{Argument, Language};
 
 /// The widest line of a body, in columns (a Chinese character takes two),
@@ -186,45 +187,6 @@ pub fn letters(language: Language, rulebook: &Rulebook, name: &str, due: &DuePro
     letters
 }
 
-/// A list's title, legal basis and consequences in `language` when the
-/// stored text is the rulebook's own (a later rulebook may have reworded
-/// it: then the text stands as the notice gave it).
-pub fn notice_words(
-    language: Language,
-    rulebook: &Rulebook,
-    list: &str,
-    title: &str,
-    basis: &str,
-    consequences: &str,
-) -> (String, String, String) {
-    let Some(spec) = rulebook.list(list).filter(|spec| spec.title == title) else {
-        return (title.to_string(), basis.to_string(), consequences.to_string());
-    };
-    let basis = if spec.legal_basis == basis {
-        language.pick(basis, &spec.legal_basis_zh).to_string()
-    } else {
-        joined_basis(language, rulebook, spec, basis).unwrap_or_else(|| basis.to_string())
-    };
-    let consequences = if spec.consequences == consequences { language.pick(consequences, &spec.consequences_zh) } else { consequences };
-    (language.pick(title, &spec.title_zh).to_string(), basis, consequences.to_string())
-}
-
-/// A record-triggered entry's basis joins the list's and its behaviour's
-/// (see `lists::entries`): in Chinese when both are the rulebook's own.
-fn joined_basis(language: Language, rulebook: &Rulebook, spec: &socred_core::rulebook::ListSpec, basis: &str) -> Option<String> {
-    if language == Language::English || spec.legal_basis_zh.trim().is_empty() {
-        return None;
-    }
-    let rest = basis.strip_prefix(spec.legal_basis.as_str())?.strip_prefix("; ")?;
-    spec.triggers.iter().find_map(|trigger| match trigger {
-        socred_core::rulebook::Trigger::Behaviour { code } => rulebook
-            .behaviour(code)
-            .filter(|behaviour| behaviour.legal_basis == rest && !behaviour.legal_basis_zh.trim().is_empty())
-            .map(|behaviour| format!("{}；{}", spec.legal_basis_zh, behaviour.legal_basis_zh)),
-        _ => None,
-    })
-}
-
 /// The written notice as an e-mail: the same facts, basis, consequences and
 /// deadlines as the printed notice, with the way to respond on the site.
 pub fn notice_mail(language: Language, rulebook: &Rulebook, name: &str, notice: &Notice, portal: Option<&str>) -> Mail {
@@ -241,13 +203,13 @@ pub fn notice_mail(language: Language, rulebook: &Rulebook, name: &str, notice: 
         language.text_with(
             "mail-notice-opening",
             &[
-                ("authority", text(&notice.issued_by)),
+                ("authority", text(authority(language, &notice.issued_by))),
                 ("list", text(title)),
                 ("day", day(notice.served_on)),
                 ("entry", text(notice.entry.as_str())),
             ],
         ),
-        format!("{}\n{}", language.text("mail-notice-facts"), notice.facts),
+        format!("{}\n{}", language.text("mail-notice-facts"), facts(language, rulebook, &notice.facts, &notice.facts_source)),
         format!("{}\n{basis}", language.text("mail-notice-basis")),
         format!(
             "{}\n{}",

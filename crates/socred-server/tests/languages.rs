@@ -296,3 +296,20 @@ async fn a_subjects_mail_is_ready_in_either_language() {
     let accesses = file["accesses"].to_string();
     assert!(accesses.contains("e-mail-ready texts") && accesses.contains("sending notices"), "{accesses}");
 }
+
+/// A notice's facts and legal basis, written by the rules, read in Chinese
+/// on the portal; the public list names the tier rule in Chinese too.
+#[tokio::test]
+async fn a_rules_words_on_an_entry_follow_the_reader() {
+    let server = TestServer::start().await;
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, socred_auth::Role::Subject).await;
+    let page = chinese.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("2025年1月10日，有履行能力而拒不履行生效法律文书"), "the facts in Chinese: {page}");
+    assert!(page.contains("《中华人民共和国民事诉讼法》"), "the joined basis in Chinese: {page}");
+    assert!(!page.contains("on 2025-01-10,") && !page.contains("Civil Procedure Law"), "no English the rules wrote: {page}");
+    let english = browser("en");
+    sign_in(&server, &english, socred_auth::Role::Subject).await;
+    let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("on 2025-01-10, Refusing to carry out a court judgment"), "the facts as the ledger wrote them: {page}");
+}

@@ -190,7 +190,7 @@ fn show_entry(cli: &Cli, store: &impl CliStore, entry: &EntryId, date: &Option<S
     if json {
         print_json(&found)
     } else {
-        print!("{}", render_entry(&found, date));
+        print!("{}", render_entry(&found, date, store.rulebook()));
         Ok(())
     }
 }
@@ -353,7 +353,7 @@ fn file_on(
     print!("{}", crate::render::assessment(&info, &assessment, store.rulebook()));
     println!("\nlist entries: {}", due.entries.len());
     for entry in &due.entries {
-        print!("{}", render_entry(entry, date));
+        print!("{}", render_entry(entry, date, store.rulebook()));
     }
     println!("\ndisputes: {}", due.disputes.len());
     for dispute in &due.disputes {
@@ -501,14 +501,21 @@ pub fn render_decisions(decisions: &[socred_core::decide::Decision]) -> String {
     out
 }
 
-pub fn render_entry(entry: &ListEntry, as_of: Date) -> String {
+pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rulebook) -> String {
     use crate::render::{day, text, with};
+    use socred_i18n::notice::{authority, facts, legal_basis, notice_words};
     use std::fmt::Write;
+    let language = crate::render::language();
     let mut out = String::new();
-    let _ = writeln!(out, "\n  {} — {} ({})", entry.id, entry.list_title, entry.state.as_str());
+    let title = notice_words(language, rulebook, &entry.list, &entry.list_title, "", "").0;
+    let _ = writeln!(out, "\n  {} — {} ({})", entry.id, title, entry.state.as_str());
+    let raised = [
+        ("authority", text(authority(language, &entry.authority))),
+        ("basis", text(legal_basis(language, rulebook, &entry.list, &entry.legal_basis))),
+    ];
+    let _ = writeln!(out, "    {}", with("cli-entry-raised", &raised));
     let _ =
-        writeln!(out, "    {}", with("cli-entry-raised", &[("authority", text(&entry.authority)), ("basis", text(&entry.legal_basis))]));
-    let _ = writeln!(out, "    {}", with("cli-entry-facts", &[("facts", text(&entry.facts))]));
+        writeln!(out, "    {}", with("cli-entry-facts", &[("facts", text(facts(language, rulebook, &entry.facts, &entry.facts_source)))]));
     if let Some(since) = entry.listed_since {
         let until = entry.listed_until.map(format_date).unwrap_or_else(|| "-".into());
         let published = if entry.published { crate::render::t("cli-entry-published") } else { String::new() };
@@ -526,14 +533,10 @@ pub fn render_entry(entry: &ListEntry, as_of: Date) -> String {
     }
     let _ = writeln!(out, "    {}", crate::render::t("cli-entry-history"));
     for step in &entry.history {
+        let (action, detail) = socred_i18n::notice::step(language, rulebook, entry, step);
         let line = with(
             "cli-entry-step",
-            &[
-                ("day", day(step.on)),
-                ("action", text(format!("{:<16}", step.action))),
-                ("actor", text(&step.actor)),
-                ("detail", text(&step.detail)),
-            ],
+            &[("day", day(step.on)), ("action", text(format!("{action:<16}"))), ("actor", text(&step.actor)), ("detail", text(detail))],
         );
         let _ = writeln!(out, "      {line}");
     }
@@ -548,7 +551,7 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::
     use std::fmt::Write;
     let language = crate::render::language();
     let (title, basis, consequences) =
-        socred_i18n::mail::notice_words(language, rulebook, &notice.list, &notice.list_title, &notice.legal_basis, &notice.consequences);
+        socred_i18n::notice::notice_words(language, rulebook, &notice.list, &notice.list_title, &notice.legal_basis, &notice.consequences);
     let (title, basis, consequences) = (title.as_str(), basis.as_str(), consequences.as_str());
     let mut out = String::new();
     let rule = "=".repeat(78);
@@ -565,10 +568,19 @@ pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::
         "{}",
         with("cli-notice-to", &[("name", text(&to.name)), ("id", text(to.id)), ("kind", text(crate::render::kind(to.kind)))])
     );
-    let _ = writeln!(out, "{}", with("cli-notice-issued-by", &[("authority", text(&notice.issued_by))]));
+    let _ = writeln!(
+        out,
+        "{}",
+        with("cli-notice-issued-by", &[("authority", text(socred_i18n::notice::authority(language, &notice.issued_by)))])
+    );
     let _ = writeln!(out, "{}", with("cli-notice-served-on", &[("day", day(notice.served_on))]));
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}\n   {}", t("cli-notice-facts"), notice.facts);
+    let _ = writeln!(
+        out,
+        "{}\n   {}",
+        t("cli-notice-facts"),
+        socred_i18n::notice::facts(language, rulebook, &notice.facts, &notice.facts_source)
+    );
     heading(&mut out, "cli-notice-basis");
     let _ = writeln!(out, "   {basis}");
     heading(&mut out, "cli-notice-consequences");

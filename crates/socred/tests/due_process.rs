@@ -107,6 +107,9 @@ fn scenario_5_notice_window_and_listing() {
         assert!(in_chinese.contains(part), "{part:?} missing from the Chinese notice:\n{in_chinese}");
     }
     assert!(!in_chinese.contains("The facts"), "{in_chinese}");
+    // What the rules wrote (the facts, the joined legal basis) is written again in Chinese.
+    assert!(in_chinese.contains("2025年1月10日，有履行能力而拒不履行生效法律文书"), "{in_chinese}");
+    assert!(in_chinese.contains("《中华人民共和国民事诉讼法》") && !in_chinese.contains("recorded by"), "{in_chinese}");
     let by_locale = env.command(&["list", "notice", ENTRY]).env("LANG", "zh_CN.UTF-8").output().unwrap();
     assert_eq!(String::from_utf8(by_locale.stdout).unwrap(), in_chinese, "LANG=zh_CN.UTF-8 reads Chinese");
     assert_eq!(env.json(&["--lang", "zh-CN", "list", "notice", ENTRY]), json, "JSON is the same in both languages");

@@ -47,6 +47,7 @@ fn parameter(path: &str, name: &str) -> Option<Value> {
         "limit" => json!({"type": "integer", "minimum": 1, "maximum": super::MAX_PAGE}),
         "offset" => json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000u64}),
         "purpose" => text(500),
+        "lang" => json!({"type": "string", "enum": ["en", "zh-CN"]}),
         "search" => text(128),
         "list" => pattern(CODE, 64),
         "subject" => pattern(SUBJECT, 18),

@@ -128,7 +128,7 @@ pub async fn public_lists(
                         td { (words.list(&entry.list, &entry.list_title)) }
                         td { (entry.name) }
                         td { code { (entry.masked_id) } }
-                        td { (entry.authority) }
+                        td { (words.authority(&entry.authority)) }
                         td { (words.list_basis(&entry.list, &entry.legal_basis)) }
                         td { (language.date(entry.listed_since)) }
                         td { @if let Some(until) = entry.listed_until { (language.date(until)) } }

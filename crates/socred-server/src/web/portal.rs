@@ -157,8 +157,8 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                 h3 { (words.list(&entry.list, &entry.list_title)) " — " span class={ "status-" (entry.state.as_str()) } { (t(&format!("entry-state-{}", entry.state.as_str()))) } }
                 p.meta { (entry.id.as_str()) }
                 @if let Some(notice) = &entry.notice {
-                    h4 { (text("portal-notice-served", &[("day", day(notice.served_on)), ("by", Argument::Text(notice.issued_by.clone()))])) }
-                    p { strong { (t("portal-notice-facts")) } " " (notice.facts) }
+                    h4 { (text("portal-notice-served", &[("day", day(notice.served_on)), ("by", Argument::Text(words.authority(&notice.issued_by)))])) }
+                    p { strong { (t("portal-notice-facts")) } " " (words.facts(&notice.facts, &notice.facts_source)) }
                     p { strong { (t("portal-notice-basis")) } " " (words.list_basis(&notice.list, &notice.legal_basis)) }
                     p { strong { (t("portal-notice-consequences")) } " " (words.list_consequences(&notice.list, &notice.consequences)) }
                     p { strong { (t("portal-notice-appeal")) } " " @match notice.appeal_deadline {
@@ -167,7 +167,8 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                     } }
                 }
                 details { summary { (t("portal-history")) } ol { @for h in &entry.history {
-                    li { (language.date(h.on)) " — " (h.action) " · " (h.actor) ": " (h.detail) }
+                    @let (action, detail) = words.step(entry, h);
+                    li { (language.date(h.on)) " — " (action) " · " (h.actor) ": " (detail) }
                 } } }
                 @if appealable(entry) {
                     @let key = entry.id.as_str().replace([':', '@', '/'], "-");

@@ -79,11 +79,26 @@ impl<'a> Words<'a> {
         self.own(self.rulebook.list(code).map(|spec| (spec.title.as_str(), spec.title_zh.as_str())), english)
     }
 
-    pub fn list_basis<'b>(&self, code: &str, english: &'b str) -> &'b str
-    where
-        'a: 'b,
-    {
-        self.own(self.rulebook.list(code).map(|spec| (spec.legal_basis.as_str(), spec.legal_basis_zh.as_str())), english)
+    /// An entry's legal basis: the list's, or the list's and its trigger
+    /// behaviour's joined, in the reader's language; a reviewer's as written.
+    pub fn list_basis(&self, code: &str, english: &str) -> String {
+        socred_i18n::notice::legal_basis(self.language, self.rulebook, code, english)
+    }
+
+    /// The facts of an entry or notice: a rule's written again in the
+    /// reader's language, a person's as written.
+    pub fn facts(&self, written: &str, source: &socred_core::lists::FactsSource) -> String {
+        socred_i18n::notice::facts(self.language, self.rulebook, written, source)
+    }
+
+    /// A step of an entry's history: its action and detail in the reader's language.
+    pub fn step(&self, entry: &socred_core::lists::ListEntry, transition: &socred_core::lists::Transition) -> (String, String) {
+        socred_i18n::notice::step(self.language, self.rulebook, entry, transition)
+    }
+
+    /// The authority of an entry: the tier rule named in the reader's language.
+    pub fn authority(&self, written: &str) -> String {
+        socred_i18n::notice::authority(self.language, written)
     }
 
     pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str
