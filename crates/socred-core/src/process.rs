@@ -26,10 +26,21 @@ pub const MAX_ENTRY_ID_LENGTH: usize = 160;
 pub struct ProcessError {
     pub field: &'static str,
     pub reason: String,
+    /// The text check behind `reason`, when one refused: a reader's
+    /// language can say it again.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub cause: Option<crate::record::FieldError>,
+}
+
+impl ProcessError {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> ProcessError {
+        ProcessError { field, reason: reason.into(), cause: None }
+    }
 }
 
 pub fn refuse<T>(field: &'static str, reason: impl Into<String>) -> Result<T, ProcessError> {
-    Err(ProcessError { field, reason: reason.into() })
+    Err(ProcessError::new(field, reason))
 }
 
 fn id_charset_ok(text: &str, extra: &[char]) -> Result<(), FieldError> {
@@ -303,10 +314,10 @@ impl Event {
 
     /// The refusal of a case id that another subject's case holds.
     pub fn case_taken(&self) -> ProcessError {
-        ProcessError {
-            field: self.opened_case_field().unwrap_or("entry"),
-            reason: format!("id {} is already used by another case; choose another", self.key()),
-        }
+        ProcessError::new(
+            self.opened_case_field().unwrap_or("entry"),
+            format!("id {} is already used by another case; choose another", self.key()),
+        )
     }
 
     /// Checks the free-text fields.
@@ -325,7 +336,11 @@ impl Event {
         };
         for (field, text) in texts {
             if let Some(text) = text {
-                check_text(text, MAX_STATEMENT_CHARS).map_err(|e| ProcessError { field, reason: e.to_string() })?;
+                check_text(text, MAX_STATEMENT_CHARS).map_err(|error| ProcessError {
+                    field,
+                    reason: error.to_string(),
+                    cause: Some(error),
+                })?;
             }
         }
         Ok(())

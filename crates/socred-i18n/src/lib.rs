@@ -10,6 +10,7 @@
 
 pub mod mail;
 pub mod notice;
+pub mod reasons;
 
 use std::sync::LazyLock;
 
@@ -64,8 +65,8 @@ impl Language {
     /// at most [`MAX_TAG_CHARS`] in all) names no language.
     pub fn from_tag(tag: &str) -> Option<Language> {
         let tag = tag.trim();
-        let well_formed =
-            tag.len() <= MAX_TAG_CHARS && tag.split(['-', '_']).all(|part| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let well_formed = tag.len() <= MAX_TAG_CHARS
+            && tag.split(['-', '_']).all(|part| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric()));
         if !well_formed {
             return None;
         }
@@ -180,6 +181,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/cli.ftl", include_str!("../../../locales/en/cli.ftl")),
             ("en/mail.ftl", include_str!("../../../locales/en/mail.ftl")),
             ("en/notice.ftl", include_str!("../../../locales/en/notice.ftl")),
+            ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
         ],
     ),
     (
@@ -190,6 +192,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/cli.ftl", include_str!("../../../locales/zh-CN/cli.ftl")),
             ("zh-CN/mail.ftl", include_str!("../../../locales/zh-CN/mail.ftl")),
             ("zh-CN/notice.ftl", include_str!("../../../locales/zh-CN/notice.ftl")),
+            ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
         ],
     ),
 ];

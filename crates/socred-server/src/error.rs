@@ -18,6 +18,11 @@ pub struct ErrorDetail {
     /// For batches: every refused item with its index, field and reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// The typed reason behind `message`, when the edge's parsers gave one:
+    /// pages write it in the reader's language (the API's message is English).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub cause: Option<Box<socred_i18n::reasons::Cause>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -41,7 +46,26 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>, field: Option<&str>) -> ApiError {
-        ApiError { status, detail: ErrorDetail { code, message: message.into(), field: field.map(str::to_string), problems: Vec::new() } }
+        ApiError {
+            status,
+            detail: ErrorDetail { code, message: message.into(), field: field.map(str::to_string), problems: Vec::new(), cause: None },
+        }
+    }
+
+    /// The same error, with the typed reason a page can translate.
+    pub fn because(mut self, cause: socred_i18n::reasons::Cause) -> ApiError {
+        self.detail.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// A date the caller gave that is not one.
+    pub fn date(field: &str, error: socred_core::date::DateError) -> ApiError {
+        ApiError::invalid(field, error.to_string()).because(socred_i18n::reasons::Cause::Date(error))
+    }
+
+    /// An id or text the caller gave that is refused.
+    pub fn field(field: &str, error: socred_core::record::FieldError) -> ApiError {
+        ApiError::invalid(field, error.to_string()).because(socred_i18n::reasons::Cause::Field(error))
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
@@ -87,9 +111,17 @@ impl From<StoreError> for ApiError {
         let message = error.to_string();
         match error {
             StoreError::Invalid { field, reason } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field)),
-            StoreError::Refused(refusal) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", refusal.reason, Some(refusal.field)),
-            StoreError::UnknownSubject(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject")),
-            StoreError::UnknownRecord(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record")),
+            StoreError::Refused(refusal) => {
+                let refused = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", refusal.reason, Some(refusal.field));
+                match refusal.cause {
+                    Some(error) => refused.because(socred_i18n::reasons::Cause::Field(error)),
+                    None => refused,
+                }
+            }
+            StoreError::UnknownSubject(id) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject"))
+                .because(socred_i18n::reasons::Cause::UnknownSubject(id)),
+            StoreError::UnknownRecord(id) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record"))
+                .because(socred_i18n::reasons::Cause::UnknownRecord(id)),
             StoreError::NotFound(_) => ApiError::not_found(message),
             StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message, None),
             StoreError::RateLimited { field, reason } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)),

@@ -180,6 +180,8 @@ async fn signed_in_pages_speak_the_readers_language() {
     // The flash on the page it returns to: the kind of error and the field in Chinese.
     let shown = chinese.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
     assert!(shown.contains("未被接受（记录）："), "{shown}");
+    // And so is the reason the parser gave, not only its frame.
+    assert!(shown.contains("只允许字母、数字以及 . _ : -") && !shown.contains("only letters"), "{shown}");
     let error_page = chinese.get(server.url("/officer/subjects/not-an-id")).send().await.unwrap();
     assert_eq!(error_page.status(), 404);
     let error_page = error_page.text().await.unwrap();

@@ -130,7 +130,7 @@ pub fn known_on(text: Option<&str>, today: Date) -> Result<Option<Date>, ApiErro
     let Some(text) = text else {
         return Ok(None);
     };
-    let day = socred_core::parse_date(text).map_err(|e| ApiError::invalid("known_on", e.to_string()))?;
+    let day = socred_core::parse_date(text).map_err(|error| ApiError::date("known_on", error))?;
     if day > today {
         return Err(ApiError::invalid(
             "known_on",
@@ -167,6 +167,6 @@ pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
 /// The purpose of a read, shown to the subject.
 pub fn purpose(text: Option<&str>) -> Result<String, ApiError> {
     let purpose = text.unwrap_or("not stated").to_string();
-    socred_core::record::check_text(&purpose, 500).map_err(|e| ApiError::invalid("purpose", e.to_string()))?;
+    socred_core::record::check_text(&purpose, 500).map_err(|error| ApiError::field("purpose", error))?;
     Ok(purpose)
 }

@@ -52,7 +52,10 @@ pub async fn register(State(state): State<AppState>, caller: Caller, Json(body):
     let id = match body.kind.as_deref() {
         Some(kind) => {
             let kind: SubjectKind = kind.parse().map_err(|e: String| ApiError::invalid("kind", e))?;
-            SubjectId::parse_as(&body.id, kind).map_err(|e| ApiError::invalid("id", format!("{:?} {e}", body.id)))?
+            SubjectId::parse_as(&body.id, kind).map_err(|error| {
+                ApiError::invalid("id", format!("{:?} {error}", body.id))
+                    .because(socred_i18n::reasons::Cause::Id { input: body.id.clone(), error })
+            })?
         }
         None => parse_subject("id", &body.id)?,
     };
@@ -305,11 +308,11 @@ pub async fn timeline(
     let id = parse_subject("id", &id)?;
     caller.require_subject(Action::ReadSubject, &id)?;
     let to = match query.to.as_deref() {
-        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("to", e.to_string()))?,
+        Some(text) => socred_core::parse_date(text).map_err(|error| ApiError::date("to", error))?,
         None => caller.today(),
     };
     let from = match query.from.as_deref() {
-        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("from", e.to_string()))?,
+        Some(text) => socred_core::parse_date(text).map_err(|error| ApiError::date("from", error))?,
         None => to.replace_year(to.year() - 6).unwrap_or(to),
     };
     let purpose = purpose(query.purpose.as_deref())?;

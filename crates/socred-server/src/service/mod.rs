@@ -16,28 +16,31 @@ use socred_core::process::{CaseId, EntryId};
 use socred_core::record::RecordId;
 use socred_core::{Date, SubjectId};
 
+use socred_i18n::reasons::Cause;
+
 use crate::error::ApiError;
 
 pub fn parse_subject(field: &str, text: &str) -> Result<SubjectId, ApiError> {
-    SubjectId::parse(text).map_err(|e| ApiError::invalid(field, format!("{text:?} {e}")))
+    SubjectId::parse(text)
+        .map_err(|error| ApiError::invalid(field, format!("{text:?} {error}")).because(Cause::Id { input: text.to_string(), error }))
 }
 
 pub fn parse_entry(text: &str) -> Result<EntryId, ApiError> {
-    EntryId::parse(text).map_err(|e| ApiError::invalid("entry", format!("{text:?} {e}")))
+    EntryId::parse(text).map_err(|error| ApiError::invalid("entry", format!("{text:?} {error}")).because(Cause::Field(error)))
 }
 
 pub fn parse_case(field: &str, text: &str) -> Result<CaseId, ApiError> {
-    CaseId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
+    CaseId::parse(text).map_err(|error| ApiError::field(field, error))
 }
 
 pub fn parse_record(field: &str, text: &str) -> Result<RecordId, ApiError> {
-    RecordId::parse(text).map_err(|e| ApiError::invalid(field, e.to_string()))
+    RecordId::parse(text).map_err(|error| ApiError::field(field, error))
 }
 
 /// The date asked for, or `default` (a batch reads the clock once).
 pub fn as_of_or(text: Option<&str>, default: Date) -> Result<Date, ApiError> {
     match text {
         None => Ok(default),
-        Some(text) => socred_core::parse_date(text).map_err(|e| ApiError::invalid("as_of", e.to_string())),
+        Some(text) => socred_core::parse_date(text).map_err(|error| ApiError::date("as_of", error)),
     }
 }

@@ -113,7 +113,7 @@ pub async fn void(state: &AppState, caller: &Caller, field: &str, record: &str, 
     caller.require(Action::VoidRecord)?;
     let authority = authority(caller)?;
     let record_id = parse_record(field, record)?;
-    check_text(&reason, MAX_REASON_CHARS).map_err(|e| ApiError::invalid("reason", e.to_string()))?;
+    check_text(&reason, MAX_REASON_CHARS).map_err(|error| ApiError::field("reason", error))?;
     let (stored, _) = state
         .db
         .record(record_id.clone())

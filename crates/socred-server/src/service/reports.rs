@@ -42,7 +42,7 @@ pub async fn file(state: &AppState, caller: &Caller, request: ReportRequest, fil
     caller.require(Action::FileReport)?;
     let reporter = reporter_of(caller)?;
     let subject = parse_subject("subject", &request.subject)?;
-    let occurred_on = socred_core::parse_date(&request.occurred_on).map_err(|e| ApiError::invalid("occurred_on", e.to_string()))?;
+    let occurred_on = socred_core::parse_date(&request.occurred_on).map_err(|error| ApiError::date("occurred_on", error))?;
     let report = NewReport {
         id: request.id,
         reporter,

@@ -320,8 +320,9 @@ pub fn back(to: &str, result: Result<String, ApiError>) -> Response {
 
 /// An error as a person reads it. In English, the field and the reason as
 /// the API states them. In Chinese, the kind of error and the field in
-/// Chinese, then the reason as the API states it (the checks' own reasons
-/// are written once, in English).
+/// Chinese, then the reason in Chinese where the error carries its typed
+/// cause (ids, texts, dates, unknown subjects and records), else as the API
+/// states it.
 pub fn error_text(language: Language, error: &ApiError) -> String {
     let detail = &error.detail;
     if language == Language::English {
@@ -338,7 +339,7 @@ pub fn error_text(language: Language, error: &ApiError) -> String {
         &[
             ("lead", Argument::Text(lead)),
             ("field", Argument::Text(field.unwrap_or_default())),
-            ("reason", Argument::Text(detail.message.clone())),
+            ("reason", Argument::Text(detail.cause.as_ref().map_or_else(|| detail.message.clone(), |cause| cause.text(language)))),
         ],
     )
 }

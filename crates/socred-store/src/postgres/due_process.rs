@@ -140,10 +140,10 @@ impl PgStore {
                 && let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(subject.as_str())
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError {
-                    field: "actor",
-                    reason: "conflict of interest: the person this account names may not act on this file".into(),
-                }));
+                return Err(StoreError::Refused(socred_core::process::ProcessError::new(
+                    "actor",
+                    "conflict of interest: the person this account names may not act on this file",
+                )));
             }
             let file = file_in(self, transaction, &subject)?;
             // The number the event gets below, under the same lock.
@@ -207,8 +207,7 @@ impl PgStore {
         let mut connection = self.read_connection()?;
         let mut snapshot =
             connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
-        let subjects: Vec<String> =
-            snapshot.query(OPEN_CASES, &[&i64::from(crate::MAX_PAGE)])?.iter().map(|row| row.get(0)).collect();
+        let subjects: Vec<String> = snapshot.query(OPEN_CASES, &[&i64::from(crate::MAX_PAGE)])?.iter().map(|row| row.get(0)).collect();
         let ids: Vec<&str> = subjects.iter().map(String::as_str).collect();
         let names: std::collections::HashMap<String, String> = snapshot
             .query("SELECT subject, name FROM subjects WHERE subject = ANY($1)", &[&ids])?

@@ -262,10 +262,10 @@ impl PgStore {
             if let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(&owner)
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError {
-                    field: "actor",
-                    reason: "conflict of interest: the person this account names may not act on this file".into(),
-                }));
+                return Err(StoreError::Refused(socred_core::process::ProcessError::new(
+                    "actor",
+                    "conflict of interest: the person this account names may not act on this file",
+                )));
             }
             let existing: Option<String> = transaction
                 .query_opt("SELECT reason FROM voids WHERE subject = $1 AND record_id = $2", &[&owner, &record_id.as_str()])?

@@ -272,10 +272,10 @@ impl PgStore {
             if let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(record.subject.as_str())
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError {
-                    field: "actor",
-                    reason: "conflict of interest: the person this account names may not act on this file".into(),
-                }));
+                return Err(StoreError::Refused(socred_core::process::ProcessError::new(
+                    "actor",
+                    "conflict of interest: the person this account names may not act on this file",
+                )));
             }
             let decided: Option<String> =
                 transaction.query_opt("SELECT outcome FROM pending_decisions WHERE record_id = $1", &[&record_id])?.map(|row| row.get(0));

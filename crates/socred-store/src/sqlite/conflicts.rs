@@ -38,7 +38,7 @@ pub(crate) fn refuse_conflicted(connection: &Connection, actor: &Actor, subject_
         return Ok(());
     };
     match conflict(connection, person, subject_key)? {
-        Some(reason) => Err(StoreError::Refused(ProcessError { field: "actor", reason: format!("conflict of interest: {reason}") })),
+        Some(reason) => Err(StoreError::Refused(ProcessError::new("actor", format!("conflict of interest: {reason}")))),
         None => Ok(()),
     }
 }

@@ -1,0 +1,165 @@
+//! Why an input was refused, in a reader's language. The edge's parsers
+//! (identity numbers, ids and texts, dates) refuse with typed errors whose
+//! English is their `Display`; [`Cause`] carries one to where a person reads
+//! it, and [`Cause::text`] writes it in that person's language. The English
+//! messages in `locales/en/reasons.ftl` read exactly as the `Display` does
+//! (a test compares), so either path says the same.
+
+use socred_core::date::DateError;
+use socred_core::id::{IdError, MAX_AGE_YEARS};
+use socred_core::record::FieldError;
+
+use crate::{Argument, Language};
+
+/// A typed reason for refusing an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// An identity number or credit code, with the text given.
+    Id {
+        input: String,
+        error: IdError,
+    },
+    /// An id or a text.
+    Field(FieldError),
+    Date(DateError),
+    /// A subject that is not registered (the caller's own input).
+    UnknownSubject(String),
+    /// A record that is not in the file asked about.
+    UnknownRecord(String),
+}
+
+impl Cause {
+    /// The reason in `language`.
+    pub fn text(&self, language: Language) -> String {
+        match self {
+            Cause::Id { input, error } => {
+                language.text_with("reason-id-input", &[("input", quoted(input)), ("reason", Argument::Text(id_error(language, error)))])
+            }
+            Cause::Field(error) => field_error(language, error),
+            Cause::Date(error) => date_error(language, error),
+            Cause::UnknownSubject(id) => language.text_with("reason-unknown-subject", &[("id", Argument::Text(id.clone()))]),
+            Cause::UnknownRecord(id) => language.text_with("reason-unknown-record", &[("id", Argument::Text(id.clone()))]),
+        }
+    }
+}
+
+fn quoted(text: &str) -> Argument {
+    Argument::Text(format!("{text:?}"))
+}
+
+fn text(value: impl ToString) -> Argument {
+    Argument::Text(value.to_string())
+}
+
+/// What a charset error expected, by the parser's own words.
+fn expected_id(expected: &str) -> Option<&'static str> {
+    Some(match expected {
+        "positions 1-17 must be digits" => "reason-id-expected-digits",
+        "the check character must be a digit or X" => "reason-id-expected-check",
+        "digits and capital letters except I, O, S, V, Z" => "reason-id-expected-code",
+        "only ASCII digits and letters" => "reason-id-expected-ascii",
+        _ => return None,
+    })
+}
+
+fn id_error(language: Language, error: &IdError) -> String {
+    let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
+    match error {
+        IdError::Length(count) => with("reason-id-length", &[("count", text(count))]),
+        IdError::Charset { position, found, expected } => {
+            let expected = expected_id(expected).map_or_else(|| expected.to_string(), |id| language.text(id));
+            with("reason-id-charset", &[("position", text(position)), ("found", text(format!("{found:?}"))), ("expected", text(expected))])
+        }
+        IdError::Region(region) => with("reason-id-region", &[("region", text(region))]),
+        IdError::Date(date) => with("reason-id-date", &[("date", text(date))]),
+        IdError::Authority(code) => with("reason-id-authority", &[("code", text(format!("{code:?}")))]),
+        IdError::CheckCharacter { found, expected } => {
+            with("reason-id-check", &[("found", text(format!("{found:?}"))), ("expected", text(format!("{expected:?}")))])
+        }
+        IdError::Ambiguous => with("reason-id-ambiguous", &[]),
+        IdError::BornInFuture(date) => with("reason-id-born-in-future", &[("date", text(date))]),
+        IdError::BornTooLongAgo(date) => with("reason-id-born-too-long-ago", &[("date", text(date)), ("years", text(MAX_AGE_YEARS))]),
+        IdError::Neither { person, organisation } => with(
+            "reason-id-neither",
+            &[("person", text(id_error(language, person))), ("organisation", text(id_error(language, organisation)))],
+        ),
+    }
+}
+
+fn field_error(language: Language, error: &FieldError) -> String {
+    let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
+    match error {
+        FieldError::Empty => with("reason-field-empty", &[]),
+        FieldError::TooLong(count, max) => with("reason-field-too-long", &[("count", text(count)), ("max", text(max))]),
+        FieldError::Charset(found) => with("reason-field-charset", &[("found", text(format!("{found:?}")))]),
+        FieldError::Control => with("reason-field-control", &[]),
+        FieldError::Format(form) => with("reason-field-format", &[("form", text(form))]),
+    }
+}
+
+fn date_error(language: Language, error: &DateError) -> String {
+    match error {
+        DateError::Format(input) => language.text_with("reason-date-format", &[("input", quoted(input))]),
+        DateError::Calendar(input) => language.text_with("reason-date-calendar", &[("input", quoted(input))]),
+        DateError::Range(input) => language.text_with("reason-date-range", &[("input", quoted(input))]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn causes() -> Vec<Cause> {
+        let id = |input: &str| Cause::Id { input: input.into(), error: socred_core::SubjectId::parse(input).unwrap_err() };
+        let today = socred_core::parse_date("2026-12-06").unwrap();
+        let plausible = |input: &str| Cause::Id {
+            input: input.into(),
+            error: socred_core::SubjectId::parse(input).unwrap().check_plausible(today).unwrap_err(),
+        };
+        let date = |input: &str| Cause::Date(socred_core::parse_date(input).unwrap_err());
+        vec![
+            id("123"),
+            id("11010119900307451Ａ"),
+            id("1101011990030745AX"),
+            id("110101199003074513"),
+            id("990101199003074514"),
+            id("110101199002304510"),
+            id("Z1350100M000100Y43"),
+            id("91350100M000100Y44"),
+            id("abcdefghijklmnopqr"),
+            plausible("110101202901010058"),
+            plausible("440524188001010014"),
+            Cause::Field(FieldError::Empty),
+            Cause::Field(FieldError::TooLong(5000, 4000)),
+            Cause::Field(FieldError::Charset('/')),
+            Cause::Field(FieldError::Control),
+            Cause::Field(FieldError::Format("LIST:RECORD, LIST@REFERENCE@TIER@DATE or LIST/CASE")),
+            date("0000-01-01"),
+            date("9999-12-31"),
+            date("2025-02-29"),
+            date("yesterday"),
+            Cause::UnknownSubject("110101199003074514".into()),
+            Cause::UnknownRecord("jd-9".into()),
+        ]
+    }
+
+    /// The English messages say exactly what the parsers' errors say, and
+    /// every reason reads in Chinese characters in Chinese.
+    #[test]
+    fn every_reason_reads_in_both_languages() {
+        for cause in causes() {
+            let english = cause.text(Language::English);
+            let expected = match &cause {
+                Cause::Id { input, error } => format!("{input:?} {error}"),
+                Cause::Field(error) => error.to_string(),
+                Cause::Date(error) => error.to_string(),
+                Cause::UnknownSubject(id) => format!("subject {id} is not registered"),
+                Cause::UnknownRecord(id) => format!("record {id} does not exist"),
+            };
+            assert_eq!(english, expected, "{cause:?}");
+            let chinese = cause.text(Language::Chinese);
+            assert!(chinese.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{cause:?}: {chinese}");
+            assert!(!chinese.contains("must") && !chinese.contains("is not"), "{cause:?}: {chinese}");
+        }
+    }
+}
