@@ -77,3 +77,22 @@ cli-notice-repair = 6. Credit repair
 cli-notice-repair-text = After { $years } year(s) of publication you may apply for credit repair by showing the obligation fulfilled{ $commitment }:
 cli-notice-repair-commitment = { " " }and giving a commitment letter
 cli-notice-dispute = Any record in your file can be disputed at any time:
+
+cli-file-entries = list entries: { $count }
+cli-file-disputes = disputes: { $count }
+cli-file-dispute = { $id } of record { $record } filed { $filed } by { $by }: { $grounds }; { $decision }
+cli-file-dispute-decided = decided { $day } by { $by }: { $outcome }, { $reasons }
+cli-file-dispute-overdue = OVERDUE: decision was due by { $day }
+cli-file-dispute-pending = pending; decision due by { $day }
+cli-file-may = what { $name } may and may not do on { $day }:
+cli-file-checks = providers' checks: { $count }
+cli-file-reports-about = verified public reports about { $name }: { $count }
+cli-file-report-about = { $id } ({ $behaviour } on { $day }): { $description }; became record { $record } (dispute it with `socred dispute file`); evidence: { $evidence }
+cli-file-reports-filed = public reports filed by { $name }: { $count }
+cli-file-report-filed = { $id } about { $subject } ({ $behaviour }): { $state }
+cli-file-accesses = who looked at this file: { $count }
+cli-decision-reason = { $measure }: { $cause }{ $via }; { $basis }
+cli-decision-via = , { $link } { $subject }
+
+cli-linked = { $links }: { $names }
+cli-entry-heading = { $id } — { $title } ({ $state })

@@ -110,6 +110,8 @@ decision-cause-record = a record of { $behaviour }
 decision-via-guardian = through their guardian
 decision-via-represented = through their represented organisation
 decision-via-representative = through their legal representative
+decision-appeal-own = The subject sees every reason in their file: appeal the list entry in its window, dispute its records, or apply for repair.
+decision-appeal-through-link = The measure comes through a linked subject, who can appeal their entry; the subject sees every reason in their file.
 
 kind-person = person
 kind-organisation = organisation

@@ -52,7 +52,7 @@ cli-entry-published = （已公示）
 cli-entry-repair = 自 { $day } 起可申请信用修复
 cli-entry-in-force = { $day } 生效中：适用该名单的惩戒措施
 cli-entry-history = 历史：
-cli-entry-step = { $day }  { $action }，经办：{ $actor }：{ $detail }
+cli-entry-step = { $day }  { $action } 经办：{ $actor }；{ $detail }
 
 cli-notice-title = 拟列入{ $list }书面告知书
 cli-notice-notice = 告知书编号：  { $entry }
@@ -77,3 +77,22 @@ cli-notice-repair = 六、信用修复
 cli-notice-repair-text = 公示满 { $years } 年后，您可以在证明已履行义务{ $commitment }后申请信用修复：
 cli-notice-repair-commitment = 并提交信用承诺书
 cli-notice-dispute = 您档案中的任何记录都可以随时提出异议：
+
+cli-file-entries = 名单条目：{ $count }
+cli-file-disputes = 异议：{ $count }
+cli-file-dispute = { $id }，针对记录 { $record }，{ $filed } 由 { $by } 提出：{ $grounds }；{ $decision }
+cli-file-dispute-decided = { $day } 由 { $by } 决定：{ $outcome }，{ $reasons }
+cli-file-dispute-overdue = 已逾期：应于 { $day } 前决定
+cli-file-dispute-pending = 待决定；须于 { $day } 前决定
+cli-file-may = { $name } 在 { $day } 可以和不可以做的事：
+cli-file-checks = 服务提供方的查询：{ $count }
+cli-file-reports-about = 关于 { $name } 的已核实公众举报：{ $count }
+cli-file-report-about = { $id }（{ $behaviour }，发生于 { $day }）：{ $description }；已成为记录 { $record }（可用 `socred dispute file` 提出异议）；证据：{ $evidence }
+cli-file-reports-filed = { $name } 提交的公众举报：{ $count }
+cli-file-report-filed = { $id }，关于 { $subject }（{ $behaviour }）：{ $state }
+cli-file-accesses = 查看过本档案的人：{ $count }
+cli-decision-reason = { $measure }：{ $cause }{ $via }；{ $basis }
+cli-decision-via = ，{ $link } { $subject }
+
+cli-linked = { $links }：{ $names }
+cli-entry-heading = { $id } — { $title }（{ $state }）

@@ -107,6 +107,8 @@ decision-cause-record = 存在“{ $behaviour }”记录
 decision-via-guardian = 因其监护人
 decision-via-represented = 因其所代表的组织
 decision-via-representative = 因其法定代表人
+decision-appeal-own = 主体可在其档案中看到全部理由：可在期限内对名单条目提出申诉，对其记录提出异议，或申请信用修复。
+decision-appeal-through-link = 该措施经由关联主体适用，该关联主体可对其条目提出申诉；主体可在其档案中看到全部理由。
 
 kind-person = 自然人
 kind-organisation = 组织

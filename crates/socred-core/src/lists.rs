@@ -48,6 +48,20 @@ pub enum EntryState {
 }
 
 impl EntryState {
+    /// Every state, for callers that name each one (messages, filters).
+    pub const ALL: [EntryState; 10] = [
+        EntryState::Proposed,
+        EntryState::NoticeServed,
+        EntryState::UnderAppeal,
+        EntryState::Listed,
+        EntryState::Withdrawn,
+        EntryState::Overturned,
+        EntryState::Expired,
+        EntryState::Repaired,
+        EntryState::Ended,
+        EntryState::Void,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntryState::Proposed => "proposed",

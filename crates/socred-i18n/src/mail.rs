@@ -340,7 +340,7 @@ fn wrap_paragraphs(paragraphs: &[String]) -> String {
 }
 
 /// The columns a character takes in a fixed-width font.
-fn columns(character: char) -> usize {
+pub(crate) fn columns(character: char) -> usize {
     if is_wide(character) { 2 } else { 1 }
 }
 

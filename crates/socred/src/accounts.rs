@@ -7,6 +7,7 @@ use socred_auth::Role;
 use socred_store::{NewAccount, StoreError};
 
 use crate::cli::{AccountCommand, Cli, TokenCommand};
+use crate::render::{text, with};
 use crate::store::CliStore;
 use crate::{parse_subject, print_json, refuse};
 
@@ -39,20 +40,21 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
             let hash = password_from_stdin(username)?;
             let mut store = open(cli)?;
             store.set_password(username, &hash, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
-            println!("password of {username} set; its sessions ended");
+            println!("{}", with("cli-password-set", &[("username", text(username))]));
             Ok(())
         }
         AccountCommand::Disable { username } | AccountCommand::Enable { username } => {
             let disabled = matches!(command, AccountCommand::Disable { .. });
             let mut store = open(cli)?;
             store.set_disabled(username, disabled, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
-            println!("{username} {}", if disabled { "disabled; its sessions ended and its tokens no longer work" } else { "enabled" });
+            let message = if disabled { "cli-account-disabled" } else { "cli-account-enabled" };
+            println!("{}", with(message, &[("username", text(username))]));
             Ok(())
         }
         AccountCommand::RemoveSecondFactor { username } => {
             let mut store = open(cli)?;
             store.remove_second_factor(username, &crate::actor(cli, &store)?).map_err(not_found_as_username)?;
-            println!("second factor of {username} removed; it can enrol again");
+            println!("{}", with("cli-second-factor-removed", &[("username", text(username))]));
             Ok(())
         }
         AccountCommand::Add { username, role, subject, authority, services, behaviours, password_stdin, json } => {
@@ -73,7 +75,7 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "role": role}))
             } else {
-                println!("account {id}: {username} ({role})");
+                println!("{}", with("cli-account-added", &[("id", text(id)), ("username", text(username)), ("role", text(role))]));
                 Ok(())
             }
         }
@@ -112,7 +114,7 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
             if *json {
                 print_json(&serde_json::json!({"id": id, "username": username, "token": secret}))
             } else {
-                println!("token {id} for {username} (shown once; store it safely):\n{secret}");
+                println!("{}\n{secret}", with("cli-token-issued", &[("id", text(id)), ("username", text(username))]));
                 Ok(())
             }
         }
@@ -121,7 +123,7 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
                 StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
                 other => other.into(),
             })?;
-            println!("token {id} revoked");
+            println!("{}", with("cli-token-revoked", &[("id", text(id))]));
             Ok(())
         }
         TokenCommand::List { username, json } => {
@@ -136,7 +138,10 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
                     token.id,
                     token.label,
                     token.created_at,
-                    token.revoked_at.map(|r| format!("revoked {r}")).unwrap_or_else(|| format!("expires at unix {}", token.expires_at))
+                    token
+                        .revoked_at
+                        .map(|at| with("cli-token-revoked-at", &[("at", text(at))]))
+                        .unwrap_or_else(|| with("cli-token-expires-at", &[("at", text(token.expires_at))]))
                 );
             }
             Ok(())

@@ -10,6 +10,7 @@ use socred_store::backend::FileReads;
 use socred_store::{ActOutcome, StoreError, SubjectInfo};
 
 use crate::LogRead;
+use crate::render::{day, t, text, with};
 use crate::store::CliStore;
 
 use crate::cli::{
@@ -66,19 +67,31 @@ fn act(cli: &Cli, subject: Option<&SubjectId>, output: &ActOutput, event: impl F
     }
     match outcome {
         ActOutcome::Stored { subject, audit_seq, voided_record, voided_reward } => {
-            println!("{action} {key} for {subject} on {} (audit entry {audit_seq})", format_date(date));
+            let arguments = [
+                ("action", text(action_words(action))),
+                ("key", text(&key)),
+                ("subject", text(subject)),
+                ("day", day(date)),
+                ("seq", text(audit_seq)),
+            ];
+            println!("{}", with("cli-act-stored", &arguments));
             if let Some(record) = voided_record {
-                println!("record {record} is now void: score, tier, locks and lists are recomputed without it");
+                println!("{}", with("cli-act-record-void", &[("record", text(record))]));
             }
             if let Some(reward) = voided_reward {
-                println!("the reporter's reward {reward} for that record is void too");
+                println!("{}", with("cli-act-reward-void", &[("reward", text(reward))]));
             }
         }
         ActOutcome::Duplicate { .. } => {
-            println!("{action} {key} was already recorded; nothing changed")
+            println!("{}", with("cli-act-duplicate", &[("action", text(action_words(action))), ("key", text(&key))]))
         }
     }
     Ok(())
+}
+
+/// An act's name in the output's language (`appeal.file` in English, as on the log).
+fn action_words(action: &str) -> String {
+    crate::render::t(&format!("cli-action-{}", action.replace('.', "-")))
 }
 
 /// The act, its action name, its case and its day.
@@ -166,18 +179,17 @@ fn public(
     if json {
         return print_json(&entries);
     }
-    println!("published lists on {} ({} shown)", format_date(date), entries.len());
+    println!("{}", with("cli-published", &[("day", day(date)), ("count", text(entries.len()))]));
+    let language = crate::render::language();
     for entry in entries {
-        println!(
-            "  {:<9} {:<22} {:<18} since {}  until {}  by {}; {}",
-            entry.list,
-            entry.name,
-            entry.masked_id,
-            format_date(entry.listed_since),
-            entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()),
-            entry.authority,
-            entry.legal_basis
-        );
+        let arguments = [
+            ("columns", text(format!("{:<9} {} {:<18}", entry.list, socred_i18n::words::padded(&entry.name, 22), entry.masked_id))),
+            ("since", day(entry.listed_since)),
+            ("until", text(entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()))),
+            ("authority", text(socred_i18n::notice::authority(language, &entry.authority))),
+            ("basis", text(socred_i18n::notice::legal_basis(language, store.rulebook(), &entry.list, &entry.legal_basis))),
+        ];
+        println!("  {}", with("cli-published-row", &arguments));
     }
     Ok(())
 }
@@ -351,49 +363,66 @@ fn file_on(
         }));
     }
     print!("{}", crate::render::assessment(&info, &assessment, store.rulebook()));
-    println!("\nlist entries: {}", due.entries.len());
+    let words = socred_i18n::words::Words::new(crate::render::language(), store.rulebook());
+    println!("\n{}", with("cli-file-entries", &[("count", text(due.entries.len()))]));
     for entry in &due.entries {
         print!("{}", render_entry(entry, date, store.rulebook()));
     }
-    println!("\ndisputes: {}", due.disputes.len());
+    println!("\n{}", with("cli-file-disputes", &[("count", text(due.disputes.len()))]));
     for dispute in &due.disputes {
         let decision = match &dispute.decision {
-            Some(d) => format!("decided {} by {}: {:?}, {}", format_date(d.on), d.by, d.outcome, d.reasons),
-            None if dispute.overdue => format!("OVERDUE: decision was due by {}", format_date(dispute.decide_by)),
-            None => format!("pending; decision due by {}", format_date(dispute.decide_by)),
+            Some(d) => with(
+                "cli-file-dispute-decided",
+                &[
+                    ("day", day(d.on)),
+                    ("by", text(&d.by)),
+                    ("outcome", text(words.t(socred_i18n::words::dispute_outcome_message(d.outcome)))),
+                    ("reasons", text(&d.reasons)),
+                ],
+            ),
+            None if dispute.overdue => with("cli-file-dispute-overdue", &[("day", day(dispute.decide_by))]),
+            None => with("cli-file-dispute-pending", &[("day", day(dispute.decide_by))]),
         };
-        println!(
-            "  {} of record {} filed {} by {}: {}; {decision}",
-            dispute.id,
-            dispute.record,
-            format_date(dispute.filed_on),
-            dispute.by,
-            dispute.grounds
-        );
+        let arguments = [
+            ("id", text(&dispute.id)),
+            ("record", text(&dispute.record)),
+            ("filed", day(dispute.filed_on)),
+            ("by", text(&dispute.by)),
+            ("grounds", text(&dispute.grounds)),
+            ("decision", text(decision)),
+        ];
+        println!("  {}", with("cli-file-dispute", &arguments));
     }
-    println!("\nwhat {} may and may not do on {}:", info.name, format_date(date));
-    print!("{}", render_decisions(&decisions));
-    println!("\nproviders' checks: {}", checks.len());
+    println!("\n{}", with("cli-file-may", &[("name", text(&info.name)), ("day", day(date))]));
+    print!("{}", render_decisions(&decisions, store.rulebook()));
+    println!("\n{}", with("cli-file-checks", &[("count", text(checks.len()))]));
     for check in &checks {
-        println!("  {}  {}  {} -> {} {}", check.at, check.provider, check.service, check.outcome, check.reasons.join(","));
+        let outcome = socred_i18n::words::code_in_language(words.language, "check-outcome", &check.outcome);
+        println!("  {}  {}  {} -> {} {}", check.at, check.provider, words.service(&check.service), outcome, check.reasons.join(","));
     }
-    println!("\nverified public reports about {}: {}", info.name, reports_about.len());
+    println!("\n{}", with("cli-file-reports-about", &[("name", text(&info.name)), ("count", text(reports_about.len()))]));
     for report in &reports_about {
-        println!(
-            "  {} ({} on {}): {}; became record {} (dispute it with `socred dispute file`); evidence: {}",
-            report.id,
-            report.behaviour,
-            format_date(report.occurred_on),
-            report.description,
-            report.record_id.as_deref().unwrap_or("-"),
-            report.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", ")
-        );
+        let arguments = [
+            ("id", text(&report.id)),
+            ("behaviour", text(words.behaviour_title(&report.behaviour))),
+            ("day", day(report.occurred_on)),
+            ("description", text(&report.description)),
+            ("record", text(report.record_id.as_deref().unwrap_or("-"))),
+            ("evidence", text(report.evidence.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join(", "))),
+        ];
+        println!("  {}", with("cli-file-report-about", &arguments));
     }
-    println!("\npublic reports filed by {}: {}", info.name, reports_filed.len());
+    println!("\n{}", with("cli-file-reports-filed", &[("name", text(&info.name)), ("count", text(reports_filed.len()))]));
     for report in &reports_filed {
-        println!("  {} about {} ({}): {}", report.id, report.subject, report.behaviour, report.state);
+        let arguments = [
+            ("id", text(&report.id)),
+            ("subject", text(report.subject)),
+            ("behaviour", text(words.behaviour_title(&report.behaviour))),
+            ("state", text(socred_i18n::words::code_in_language(words.language, "report-state", report.state.as_str()))),
+        ];
+        println!("  {}", with("cli-file-report-filed", &arguments));
     }
-    println!("\nwho looked at this file: {}", accesses.len());
+    println!("\n{}", with("cli-file-accesses", &[("count", text(accesses.len()))]));
     for access in &accesses {
         println!("  {}  {}  {} ({})", access.at, access.actor, access.what, access.purpose);
     }
@@ -419,96 +448,117 @@ fn queue_of(store: &impl CliStore, as_of_text: &Option<String>, overdue_only: bo
     if json {
         return print_json(&queue);
     }
-    let flag = |overdue: bool| if overdue { "  OVERDUE" } else { "" };
-    println!("reviewer queue on {}", format_date(date));
-    println!("appeals: {}", queue.appeals.len());
+    let flag = |overdue: bool| if overdue { format!("  {}", t("cli-queue-overdue")) } else { String::new() };
+
+    println!("{}", with("cli-queue", &[("day", day(date))]));
+    println!("{}", with("cli-queue-appeals", &[("count", text(queue.appeals.len()))]));
     for q in &queue.appeals {
         let a = &q.item;
-        println!(
-            "  {} (instance {}) on {} for {} ({}), filed {}, decide by {}{}",
-            a.id,
-            a.instance,
-            a.entry,
-            q.subject.name,
-            q.subject.id,
-            format_date(a.filed_on),
-            format_date(a.decide_by),
-            flag(a.overdue)
-        );
+        let arguments = [
+            ("id", text(&a.id)),
+            ("instance", text(a.instance)),
+            ("entry", text(&a.entry)),
+            ("name", text(&q.subject.name)),
+            ("subject", text(q.subject.id)),
+            ("filed", day(a.filed_on)),
+            ("by", day(a.decide_by)),
+        ];
+        println!("  {}{}", with("cli-queue-appeal", &arguments), flag(a.overdue));
     }
-    println!("disputes: {}", queue.disputes.len());
+    println!("{}", with("cli-queue-disputes", &[("count", text(queue.disputes.len()))]));
     for q in &queue.disputes {
         let d = &q.item;
-        println!(
-            "  {} of record {} for {} ({}), filed {}, decide by {}{}",
-            d.id,
-            d.record,
-            q.subject.name,
-            q.subject.id,
-            format_date(d.filed_on),
-            format_date(d.decide_by),
-            flag(d.overdue)
-        );
+        let arguments = [
+            ("id", text(&d.id)),
+            ("record", text(&d.record)),
+            ("name", text(&q.subject.name)),
+            ("subject", text(q.subject.id)),
+            ("filed", day(d.filed_on)),
+            ("by", day(d.decide_by)),
+        ];
+        println!("  {}{}", with("cli-queue-dispute", &arguments), flag(d.overdue));
     }
-    println!("repairs: {}", queue.repairs.len());
+    println!("{}", with("cli-queue-repairs", &[("count", text(queue.repairs.len()))]));
     for q in &queue.repairs {
         let r = &q.item;
-        println!(
-            "  {} on {} for {} ({}), applied {}, decide by {}{}",
-            r.id,
-            r.entry,
-            q.subject.name,
-            q.subject.id,
-            format_date(r.applied_on),
-            format_date(r.decide_by),
-            flag(r.overdue)
-        );
+        let arguments = [
+            ("id", text(&r.id)),
+            ("entry", text(&r.entry)),
+            ("name", text(&q.subject.name)),
+            ("subject", text(q.subject.id)),
+            ("applied", day(r.applied_on)),
+            ("by", day(r.decide_by)),
+        ];
+        println!("  {}{}", with("cli-queue-repair", &arguments), flag(r.overdue));
     }
-    println!("proposals awaiting notice: {}", queue.proposals.len());
+    println!("{}", with("cli-queue-proposals", &[("count", text(queue.proposals.len()))]));
+    let language = crate::render::language();
     for q in &queue.proposals {
-        println!(
-            "  {} for {} ({}), proposed {} by {}",
-            q.item.id,
-            q.subject.name,
-            q.subject.id,
-            format_date(q.item.started_on),
-            q.item.authority
-        );
+        let arguments = [
+            ("id", text(&q.item.id)),
+            ("name", text(&q.subject.name)),
+            ("subject", text(q.subject.id)),
+            ("proposed", day(q.item.started_on)),
+            ("authority", text(socred_i18n::notice::authority(language, &q.item.authority))),
+        ];
+        println!("  {}", with("cli-queue-proposal", &arguments));
     }
     Ok(())
 }
 
-/// One line per service: the decision and every reason.
-pub fn render_decisions(decisions: &[socred_core::decide::Decision]) -> String {
+/// One line per service: the decision and every reason, in the output's language.
+pub fn render_decisions(decisions: &[socred_core::decide::Decision], rulebook: &socred_core::Rulebook) -> String {
+    use socred_core::decide::{Cause, Outcome};
     use std::fmt::Write;
+    let words = socred_i18n::words::Words::new(crate::render::language(), rulebook);
     let mut out = String::new();
     for decision in decisions {
-        let _ = write!(out, "  {:<26} {}", decision.service, decision.outcome.as_str());
-        if !decision.benefits.is_empty() {
-            let _ = write!(out, " ({})", decision.benefits.join(", "));
-        }
-        let _ = writeln!(out);
+        let outcome = match decision.outcome {
+            Outcome::Deny => t("decision-may-not"),
+            Outcome::Allow => t("decision-may"),
+            Outcome::AllowWithBenefit => with("decision-may-with", &[("benefits", text(decision.benefits.join(", ")))]),
+        };
+        let _ = writeln!(out, "  {} {outcome}", socred_i18n::words::padded(words.service(&decision.service), 26));
         for reason in &decision.reasons {
             let cause = match &reason.cause {
-                socred_core::decide::Cause::List { list, entry } => format!("{list} entry {entry}"),
-                socred_core::decide::Cause::Tier { tier } => format!("tier {tier}"),
-                socred_core::decide::Cause::Record { behaviour, record } => format!("{behaviour} record {record}"),
+                Cause::List { list, entry } => {
+                    format!("{} {entry}", with("decision-cause-list", &[("list", text(words.list_title(list)))]))
+                }
+                Cause::Tier { tier } => with("decision-cause-tier", &[("tier", text(tier))]),
+                Cause::Record { behaviour, record } => {
+                    format!("{} {record}", with("decision-cause-record", &[("behaviour", text(words.behaviour_title(behaviour)))]))
+                }
             };
-            let via = reason.via.as_ref().map(|v| format!(", through their {} {}", v.link.source_role(), v.subject)).unwrap_or_default();
-            let _ = writeln!(out, "      {}: {} because of {cause}{via}; {}", reason.measure, reason.title, reason.legal_basis);
+            let via = reason
+                .via
+                .as_ref()
+                .map(|via| {
+                    with(
+                        "cli-decision-via",
+                        &[("link", text(t(socred_i18n::words::link_message(via.link)))), ("subject", text(via.subject))],
+                    )
+                })
+                .unwrap_or_default();
+            let arguments = [
+                ("measure", text(words.measure(&reason.measure, &reason.title))),
+                ("cause", text(cause)),
+                ("via", text(via)),
+                ("basis", text(words.measure_basis(&reason.measure, &reason.legal_basis))),
+            ];
+            let _ = writeln!(out, "      {}", with("cli-decision-reason", &arguments));
         }
     }
     out
 }
 
 pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rulebook) -> String {
-    use crate::render::{day, text, with};
     use socred_i18n::notice::{authority, facts, legal_basis, notice_words};
     use std::fmt::Write;
     let language = crate::render::language();
     let mut out = String::new();
     let title = notice_words(language, rulebook, &entry.list, &entry.list_title, "", "").0;
-    let _ = writeln!(out, "\n  {} — {} ({})", entry.id, title, entry.state.as_str());
+    let state = t(&format!("entry-state-{}", entry.state.as_str()));
+    let _ = writeln!(out, "\n  {}", with("cli-entry-heading", &[("id", text(&entry.id)), ("title", text(title)), ("state", text(state))]));
     let raised = [
         ("authority", text(authority(language, &entry.authority))),
         ("basis", text(legal_basis(language, rulebook, &entry.list, &entry.legal_basis))),
@@ -536,7 +586,12 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
         let (action, detail) = socred_i18n::notice::step(language, rulebook, entry, step);
         let line = with(
             "cli-entry-step",
-            &[("day", day(step.on)), ("action", text(format!("{action:<16}"))), ("actor", text(&step.actor)), ("detail", text(detail))],
+            &[
+                ("day", day(step.on)),
+                ("action", text(socred_i18n::words::padded(&action, 16))),
+                ("actor", text(&step.actor)),
+                ("detail", text(detail)),
+            ],
         );
         let _ = writeln!(out, "      {line}");
     }
@@ -547,7 +602,7 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
 /// title, legal basis and consequences) as the rulebook gives them in that
 /// language; the facts as the officer wrote them.
 pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::Rulebook) -> String {
-    use crate::render::{day, t, text, with};
+    use crate::render::day;
     use std::fmt::Write;
     let language = crate::render::language();
     let (title, basis, consequences) =

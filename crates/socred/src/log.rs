@@ -10,6 +10,7 @@ use socred_store::audit::{InclusionProof, ProvenItem};
 use socred_store::{Store, audit::checkpoint::heads_of};
 
 use crate::cli::{AuditCommand, Cli};
+use crate::render::{t, text, with};
 use crate::store::CliStore;
 use crate::{open, print_json, refuse};
 
@@ -127,13 +128,23 @@ pub(crate) fn audit_on(cli: &Cli, store: &impl CliStore, command: &AuditCommand)
             if *json {
                 return print_json(&report);
             }
-            println!("audit log intact: {} entries covering {} ledger rows; root {}", report.entries, report.ledger_rows, report.root);
             println!(
-                "access log intact: {} rows; check log intact: {} checks in {} groups; {} accounts and {} tokens match their seals",
-                report.accesses, report.checks, report.check_groups, report.accounts, report.tokens
+                "{}",
+                with(
+                    "cli-audit-intact",
+                    &[("entries", text(report.entries)), ("rows", text(report.ledger_rows)), ("root", text(&report.root))]
+                )
             );
+            let arguments = [
+                ("accesses", text(report.accesses)),
+                ("checks", text(report.checks)),
+                ("groups", text(report.check_groups)),
+                ("accounts", text(report.accounts)),
+                ("tokens", text(report.tokens)),
+            ];
+            println!("{}", with("cli-audit-others-intact", &arguments));
             if let Some(size) = report.consistent_with {
-                println!("consistent with the checkpoint of size {size}: nothing it covered was removed or rewritten");
+                println!("{}", with("cli-audit-consistent", &[("size", text(size))]));
             }
             Ok(())
         }
@@ -262,9 +273,9 @@ pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result
         None => Store::import_export(&cli.db, dir, heads)?.audit_verify()?,
     };
     let place = cli.db.to_str().map(socred_store::postgres::display_url).unwrap_or_else(|| cli.db.display().to_string());
-    println!("rebuilt {place}: {} entries, root {}; audit verify passes", report.entries, report.root);
+    println!("{}", with("cli-rebuilt", &[("place", text(place)), ("entries", text(report.entries)), ("root", text(&report.root))]));
     if signed.is_none() {
-        println!("the export carries no signed checkpoint: its heads were checked against its own manifest only");
+        println!("{}", t("cli-rebuilt-unsigned"));
     }
     if let Some((heads, signer, from_export)) = signed {
         println!(

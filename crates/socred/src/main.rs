@@ -34,13 +34,25 @@ use socred_store::{Actor, NewSubject, RowOutcome, Store, StoreError};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use cli::{Cli, Command, RecordCommand, RulebookCommand, SubjectCommand};
+use render::{text, with};
 use store::CliStore;
 
 /// An input the CLI refuses: printed as `error: FIELD: REASON`, exit status 1.
+/// `cause`, when the edge's parsers gave one, writes the reason in the
+/// output's language (`reason` is its English).
 #[derive(Debug)]
 pub struct Refusal {
     pub field: String,
     pub reason: String,
+    pub cause: Option<socred_i18n::reasons::Cause>,
+}
+
+impl Refusal {
+    /// As a person reads it, in the output's language.
+    fn words(&self) -> String {
+        let reason = self.cause.as_ref().map_or_else(|| self.reason.clone(), |cause| cause.text(render::language()));
+        if self.field.is_empty() { reason } else { with("cli-refused-field", &[("field", text(&self.field)), ("reason", text(reason))]) }
+    }
 }
 
 impl std::fmt::Display for Refusal {
@@ -52,7 +64,12 @@ impl std::fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 pub fn refuse(field: &str, reason: impl std::fmt::Display) -> anyhow::Error {
-    Refusal { field: field.to_string(), reason: reason.to_string() }.into()
+    Refusal { field: field.to_string(), reason: reason.to_string(), cause: None }.into()
+}
+
+/// A refusal whose reason is one of the input checks', so that it reads in the output's language.
+pub fn refuse_because(field: &str, cause: socred_i18n::reasons::Cause) -> anyhow::Error {
+    Refusal { field: field.to_string(), reason: cause.text(socred_i18n::Language::English), cause: Some(cause) }.into()
 }
 
 /// A command whose output goes to a closed pipe (`socred … | head`) ends
@@ -79,7 +96,7 @@ fn main() -> ExitCode {
         Err(error) => {
             let refused = error.downcast_ref::<Refusal>().is_some()
                 || error.downcast_ref::<StoreError>().is_some_and(|e| e.is_client_error() || matches!(e, StoreError::AuditBroken(_)));
-            eprintln!("error: {}", describe(&error, &db));
+            eprintln!("{}", with("cli-error", &[("error", text(describe(&error, &db)))]));
             ExitCode::from(if refused { 1 } else { 3 })
         }
     }
@@ -91,7 +108,7 @@ fn main() -> ExitCode {
 fn describe(error: &anyhow::Error, db: &Path) -> String {
     let mut text = String::new();
     for cause in error.chain() {
-        let part = cause.to_string();
+        let part = cause.downcast_ref::<Refusal>().map_or_else(|| cause.to_string(), Refusal::words);
         if part.is_empty() || text.contains(&part) {
             continue;
         }
@@ -159,16 +176,26 @@ fn read_dates(store: &impl CliStore, as_of: Option<&str>, known_on: Option<&str>
 }
 
 fn parse_subject(field: &str, text: &str) -> Result<SubjectId> {
-    SubjectId::parse(text).map_err(|e| refuse(field, format!("{text:?} {e}")))
+    SubjectId::parse(text).map_err(|error| refuse_because(field, socred_i18n::reasons::Cause::Id { input: text.to_string(), error }))
 }
 
 fn parse_date(field: &str, text: &str) -> Result<Date> {
-    socred_core::parse_date(text).map_err(|e| refuse(field, e))
+    socred_core::parse_date(text).map_err(|error| refuse_because(field, socred_i18n::reasons::Cause::Date(error)))
 }
 
 /// The system clock in unix milliseconds: only where no store (and so no store clock) exists yet.
 fn system_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The problems of an import or a partner batch, one line each, on stderr.
+pub(crate) fn print_import_problems<'a>(errors: impl IntoIterator<Item = (u64, &'a str, &'a str)>, not_listed: u64) {
+    for (line, field, reason) in errors {
+        eprintln!("{}", with("cli-import-problem", &[("line", text(line)), ("field", text(field)), ("reason", text(reason))]));
+    }
+    if not_listed > 0 {
+        eprintln!("{}", with("cli-import-more-problems", &[("count", text(not_listed))]));
+    }
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
@@ -468,7 +495,7 @@ fn check_on(
     if known_on.is_some() {
         // A reproduction of an earlier answer is a read of the file, not a new check.
         store.log_read_by(&actor, &id, "reproducing an earlier decision", &format!("decision for {service}")).map_err(purpose_error)?;
-        return print_decision(&id, service, as_of, &decision, json);
+        return print_decision(&id, service, as_of, &decision, &rulebook, json);
     }
     let reasons = decision.disclosed_measures();
     store.log_checks(&[socred_store::CheckLog {
@@ -481,16 +508,26 @@ fn check_on(
         outcome: decision.outcome.as_str(),
         reasons,
     }])?;
-    print_decision(&id, service, as_of, &decision, json)
+    print_decision(&id, service, as_of, &decision, &rulebook, json)
 }
 
-fn print_decision(id: &SubjectId, service: &str, as_of: Date, decision: &socred_core::decide::Decision, json: bool) -> Result<()> {
+fn print_decision(
+    id: &SubjectId,
+    service: &str,
+    as_of: Date,
+    decision: &socred_core::decide::Decision,
+    rulebook: &Rulebook,
+    json: bool,
+) -> Result<()> {
     if json {
         return print_json(decision);
     }
-    print!("{} for {id} on {}:\n{}", service, socred_core::date::format_date(as_of), due::render_decisions(std::slice::from_ref(decision)));
+    let service = socred_i18n::words::Words::new(render::language(), rulebook).service(service);
+    println!("{}", with("cli-decision-for", &[("service", text(service)), ("id", text(id)), ("day", render::day(as_of))]));
+    print!("{}", due::render_decisions(std::slice::from_ref(decision), rulebook));
     if !decision.appeal.is_empty() {
-        println!("appeal: {}", decision.appeal);
+        let appeal = socred_i18n::words::appeal_text(render::language(), &decision.appeal);
+        println!("{}", with("cli-decision-appeal", &[("appeal", text(appeal))]));
     }
     Ok(())
 }
@@ -614,9 +651,9 @@ fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, source: &str) -> 
     let actor = actor(cli, store)?;
     let rulebook = store.activate_rulebook(source, &file.display().to_string(), &actor)?;
     if rulebook.fingerprint == before {
-        println!("rulebook {} {} is already active", rulebook.id, rulebook.version);
+        println!("{}", with("cli-rulebook-already-active", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
     } else {
-        println!("activated rulebook {} {}; every list entry follows it", rulebook.id, rulebook.version);
+        println!("{}", with("cli-rulebook-activated", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
     }
     Ok(())
 }
@@ -646,10 +683,13 @@ pub(crate) fn subject_on(cli: &Cli, store: &mut impl CliStore, command: &Subject
             } else {
                 match outcome {
                     socred_store::SubjectOutcome::Registered => {
-                        println!("registered {} {id} ({name})", id.kind().as_str())
+                        println!(
+                            "{}",
+                            with("cli-registered", &[("kind", text(render::kind(id.kind()))), ("id", text(id)), ("name", text(name))])
+                        )
                     }
                     socred_store::SubjectOutcome::AlreadyRegistered { links_added } => {
-                        println!("{id} was already registered; {links_added} new link(s) added")
+                        println!("{}", with("cli-already-registered", &[("id", text(id)), ("links", text(links_added))]))
                     }
                 }
                 Ok(())
@@ -692,13 +732,18 @@ pub(crate) fn record_on(cli: &Cli, store: &mut impl CliStore, command: &RecordCo
             } else {
                 match outcome {
                     RowOutcome::Inserted => println!(
-                        "recorded {} for {} ({} on {})",
-                        record.id,
-                        record.subject,
-                        record.behaviour,
-                        socred_core::date::format_date(record.occurred_on)
+                        "{}",
+                        with(
+                            "cli-recorded",
+                            &[
+                                ("record", text(&record.id)),
+                                ("subject", text(record.subject)),
+                                ("behaviour", text(render::behaviour_by_code(store.rulebook(), record.behaviour.as_str()))),
+                                ("day", render::day(record.occurred_on)),
+                            ]
+                        )
                     ),
-                    RowOutcome::Duplicate => println!("{} was already recorded with the same content; nothing changed", record.id),
+                    RowOutcome::Duplicate => println!("{}", with("cli-record-duplicate", &[("record", text(&record.id))])),
                     RowOutcome::Rejected { .. } => {
                         unreachable!("add_record turns rejections into errors")
                     }
@@ -716,10 +761,10 @@ pub(crate) fn record_on(cli: &Cli, store: &mut impl CliStore, command: &RecordCo
             } else {
                 match outcome {
                     socred_store::VoidOutcome::Voided { subject } => {
-                        println!("voided {id} (subject {subject}); it stays in the file, marked void")
+                        println!("{}", with("cli-voided", &[("record", text(&id)), ("subject", text(subject))]))
                     }
                     socred_store::VoidOutcome::AlreadyVoid { .. } => {
-                        println!("{id} was already void for the same reason; nothing changed")
+                        println!("{}", with("cli-already-void", &[("record", text(&id))]))
                     }
                 }
                 Ok(())
@@ -802,25 +847,26 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         }
         print_json(&value)?;
     } else {
-        for error in &report.errors {
-            eprintln!("line {}: {}: {}", error.line, error.field, error.reason);
-        }
-        if report.errors_not_listed > 0 {
-            eprintln!("... and {} more problems", report.errors_not_listed);
-        }
+        print_import_problems(report.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str())), report.errors_not_listed);
         if report.committed {
+            let audit = report.audit_seq.map(|seq| with("cli-imported-audit", &[("seq", text(seq))])).unwrap_or_default();
             println!(
-                "imported {}: {} rows, {} inserted, {} duplicates, {} rejected in {:.2} s{}",
-                file.display(),
-                report.rows,
-                report.inserted,
-                report.duplicates,
-                report.rejected_rows,
-                seconds,
-                report.audit_seq.map(|s| format!(" (audit entry {s})")).unwrap_or_default()
+                "{}",
+                with(
+                    "cli-imported",
+                    &[
+                        ("file", text(file.display())),
+                        ("rows", text(report.rows)),
+                        ("inserted", text(report.inserted)),
+                        ("duplicates", text(report.duplicates)),
+                        ("rejected", text(report.rejected_rows)),
+                        ("seconds", text(format!("{seconds:.2}"))),
+                        ("audit", text(audit)),
+                    ]
+                )
             );
             if report.rejected_rows > 0 {
-                println!("rejected rows written to {}", rejects_path.display());
+                println!("{}", with("cli-import-rejects", &[("file", text(rejects_path.display()))]));
             }
         }
     }
@@ -866,12 +912,11 @@ pub(crate) fn audit_head(store: &impl CliStore) -> Result<()> {
     println!("{seq} {hash}");
     let time = CliStore::clock(store).settings();
     match time.dating {
-        socred_store::Dating::Replay => println!(
-            "replay store: acts are dated by the caller (--on), not by the clock; days in UTC{}",
-            socred_store::format_offset(time.utc_offset)
-        ),
+        socred_store::Dating::Replay => {
+            println!("{}", with("cli-audit-replay", &[("offset", text(socred_store::format_offset(time.utc_offset)))]))
+        }
         socred_store::Dating::Clock => {
-            println!("live store: every act is dated by the clock; days in UTC{}", socred_store::format_offset(time.utc_offset))
+            println!("{}", with("cli-audit-live", &[("offset", text(socred_store::format_offset(time.utc_offset)))]))
         }
     }
     Ok(())

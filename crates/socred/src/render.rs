@@ -72,7 +72,7 @@ fn behaviour_title<'a>(rulebook: &'a Rulebook, code: &str, english: &'a str) -> 
 }
 
 /// A behaviour named by its code alone: its title in the output's language, else the code.
-fn behaviour_by_code<'a>(rulebook: &'a Rulebook, code: &'a str) -> &'a str {
+pub(crate) fn behaviour_by_code<'a>(rulebook: &'a Rulebook, code: &'a str) -> &'a str {
     match rulebook.behaviour(code) {
         Some(spec) => language().pick(&spec.title, &spec.title_zh),
         None => code,
@@ -88,7 +88,7 @@ fn links(out: &mut String, info: &SubjectInfo) {
     ] {
         if !list.is_empty() {
             let names: Vec<String> = list.iter().map(|s| format!("{} ({})", s.name, s.id)).collect();
-            let _ = writeln!(out, "  {}: {}", t(label), names.join(", "));
+            let _ = writeln!(out, "  {}", with("cli-linked", &[("links", text(t(label))), ("names", text(names.join(", ")))]));
         }
     }
 }
@@ -257,15 +257,30 @@ mod tests {
     #[test]
     fn every_message_the_cli_names_exists_in_both_languages() {
         let mut named = std::collections::BTreeSet::new();
-        for source in [include_str!("render.rs"), include_str!("due.rs")] {
-            for part in source.split("\"cli-").skip(1) {
-                let Some((rest, _)) = part.split_once('"') else { continue };
-                if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && !rest.ends_with('-') {
-                    named.insert(format!("cli-{rest}"));
+        let sources = [
+            include_str!("render.rs"),
+            include_str!("due.rs"),
+            include_str!("main.rs"),
+            include_str!("accounts.rs"),
+            include_str!("log.rs"),
+            include_str!("reports.rs"),
+        ];
+        for source in sources {
+            for prefix in ["cli-", "decision-"] {
+                for part in source.split(&format!("\"{prefix}")).skip(1) {
+                    let Some((rest, _)) = part.split_once('"') else { continue };
+                    if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') && !rest.ends_with('-') {
+                        named.insert(format!("{prefix}{rest}"));
+                    }
                 }
             }
         }
-        assert!(named.len() > 60, "the scan finds the output's ids: {}", named.len());
+        assert!(named.len() > 110, "the scan finds the output's ids: {}", named.len());
+        // Ids the output builds from a code: every act's name and every state of an entry.
+        let actions = ["list.propose", "list.serve-notice", "list.withdraw", "appeal.file", "appeal.decide"];
+        let actions = actions.into_iter().chain(["dispute.file", "dispute.decide", "repair.apply", "repair.decide"]);
+        named.extend(actions.map(|action| format!("cli-action-{}", action.replace('.', "-"))));
+        named.extend(socred_core::lists::EntryState::ALL.iter().map(|state| format!("entry-state-{}", state.as_str())));
         for language in Language::ALL {
             let ids = socred_i18n::message_ids(language);
             let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();

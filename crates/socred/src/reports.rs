@@ -9,6 +9,7 @@ use socred_ingest::Format;
 use socred_store::{NewReport, PartnerBatch, PartnerScope, ReportOutcome, ReportView, Reviewer, StoreError};
 
 use crate::cli::{Cli, PartnerCommand, ReportCommand};
+use crate::render::{t, text, with};
 use crate::store::CliStore;
 use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
 
@@ -132,7 +133,7 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
                 return print_json(&queue);
             }
             if queue.is_empty() {
-                println!("no open reports");
+                println!("{}", t("cli-no-open-reports"));
             }
             for view in &queue {
                 print!("{}", render_report(view));
@@ -146,7 +147,7 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
                 return print_json(&serde_json::json!({"reports": reports, "partners": partners}));
             }
             for (state, count) in &reports.by_state {
-                println!("reports {state:<13} {count}");
+                println!("{}", with("cli-reports-in-state", &[("state", text(format!("{state:<13}"))), ("count", text(count))]));
             }
             let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
             println!(
@@ -189,9 +190,10 @@ fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
     if json {
         print_json(receipt)?;
     } else {
-        for error in &receipt.errors {
-            eprintln!("line {}: {}: {}", error.line, error.field, error.reason);
-        }
+        crate::print_import_problems(
+            receipt.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str())),
+            receipt.errors_not_listed,
+        );
         println!(
             "partner {} batch {}{}: {} lines, {} accepted, {} duplicates, {} pending review, {} rejected{}",
             receipt.partner,
@@ -272,10 +274,17 @@ fn partner_on(cli: &Cli, store: &mut impl CliStore, command: &PartnerCommand) ->
                 return print_json(&pending);
             }
             if pending.is_empty() {
-                println!("no partner records wait for a reviewer");
+                println!("{}", t("cli-no-pending-records"));
             }
             for p in &pending {
-                println!("{} from {}: {} {} on {}", p.record_id, p.partner, p.subject, p.behaviour, format_date(p.occurred_on));
+                let arguments = [
+                    ("record", text(&p.record_id)),
+                    ("partner", text(&p.partner)),
+                    ("subject", text(p.subject)),
+                    ("behaviour", text(crate::render::behaviour_by_code(store.rulebook(), &p.behaviour))),
+                    ("day", crate::render::day(p.occurred_on)),
+                ];
+                println!("{}", with("cli-pending-record", &arguments));
             }
             Ok(())
         }
@@ -286,10 +295,14 @@ fn partner_on(cli: &Cli, store: &mut impl CliStore, command: &PartnerCommand) ->
             if *json {
                 return print_json(&serde_json::json!({"record_id": record_id, "outcome": outcome, "changed": changed.is_some()}));
             }
-            match changed {
-                Some(subject) => println!("{record_id} {outcome} (subject {subject})"),
-                None => println!("{record_id} was already {outcome}: nothing changed"),
-            }
+            let message = match (&changed, confirm) {
+                (Some(_), true) => "cli-pending-confirmed",
+                (Some(_), false) => "cli-pending-rejected",
+                (None, true) => "cli-pending-already-confirmed",
+                (None, false) => "cli-pending-already-rejected",
+            };
+            let subject = changed.map(|subject| subject.to_string()).unwrap_or_default();
+            println!("{}", with(message, &[("record", text(record_id)), ("subject", text(subject))]));
             Ok(())
         }
         PartnerCommand::Batches { partner, limit, json } => {

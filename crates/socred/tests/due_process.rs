@@ -215,6 +215,66 @@ fn a_forced_tier_names_its_behaviour_in_the_readers_language() {
     assert!(english.contains("Intentional crime (final conviction) (crime-1) forces this tier"), "{english}");
 }
 
+#[test]
+fn the_clis_acts_listings_and_refusals_speak_the_readers_language() {
+    let env = defaulter();
+    let appeal = ["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"];
+    let filed = as_actor(&env, GUARDIAN, &[&["--lang", "zh-CN"][..], &appeal[..]].concat());
+    let filed = String::from_utf8_lossy(&filed.stdout);
+    assert!(filed.contains(&format!("提出申诉 a1，主体 {GUARDIAN}，2025-01-15（审计条目")), "{filed}");
+    assert!(!filed.contains("appeal.file"), "{filed}");
+    let again = String::from_utf8_lossy(&as_actor(&env, GUARDIAN, &[&["--lang", "en"][..], &appeal[..]].concat()).stdout).into_owned();
+    assert!(again.starts_with("appeal.file a1 was already recorded; nothing changed"), "{again}");
+
+    let chinese = env.ok(&["--lang", "zh-CN", "queue", "--as-of", "2025-01-16"]);
+    for part in ["复核队列（2025-01-16）", "申诉：1", "a1（第 1 审）针对 blacklist:jd-1", "须于", "待送达告知书的拟列入：0"]
+    {
+        assert!(chinese.contains(part), "{part:?} missing:\n{chinese}");
+    }
+    let english = env.ok(&["--lang", "en", "queue", "--as-of", "2025-01-16"]);
+    for part in ["reviewer queue on 2025-01-16", "appeals: 1", "a1 (instance 1) on blacklist:jd-1", "proposals awaiting notice: 0"] {
+        assert!(english.contains(part), "{part:?} missing:\n{english}");
+    }
+
+    let unappealed = defaulter();
+    let public = unappealed.ok(&["--lang", "zh-CN", "list", "public", "--as-of", "2025-03-01"]);
+    assert!(public.contains("公示名单（2025-03-01，显示 1 条）"), "{public}");
+    assert!(public.contains("自 2025-01-") && public.contains("列入；"), "{public}");
+    assert!(!public.contains("published lists"), "{public}");
+
+    // The whole file reads in one language: headings, states, decisions and their causes.
+    let file = unappealed.ok(&["--lang", "zh-CN", "file", GUARDIAN, "--as-of", "2025-03-01"]);
+    for part in [
+        "名单条目：1",
+        "（已列入）",
+        "可以和不可以做的事：",
+        "民航机票",
+        "不可以",
+        "限制乘坐飞机：列入严重失信主体名单",
+        "查看过本档案的人：",
+    ] {
+        assert!(file.contains(part), "{part:?} missing:\n{file}");
+    }
+    for english in ["list entries", "may not", "because of", "(listed)", "who looked"] {
+        assert!(!file.contains(english), "{english:?} in the Chinese file:\n{file}");
+    }
+    let file = unappealed.ok(&["--lang", "en", "file", GUARDIAN, "--as-of", "2025-03-01"]);
+    for part in ["list entries: 1", "(listed)", "what Wang Fang may and may not do on 2025-03-01:", "may not", "who looked at this file:"] {
+        assert!(file.contains(part), "{part:?} missing:\n{file}");
+    }
+    let check = unappealed.ok(&["--lang", "zh-CN", "check", GUARDIAN, "--service", "civil-aviation", "--as-of", "2025-03-01"]);
+    assert!(check.contains("民航机票 的判定") && check.contains("申诉：主体可在其档案中看到全部理由"), "{check}");
+
+    // A refusal names the field and the parser's reason in the reader's language; English is unchanged.
+    env.refused(&["--lang", "zh-CN", "show", "123"], &["错误：ID：\"123\"：必须为 18 个字符，实际为 3 个"]);
+    env.refused(&["--lang", "en", "show", "123"], &["error: ID: \"123\" must be 18 characters long, got 3"]);
+    env.refused(&["--lang", "zh-CN", "show", GUARDIAN, "--as-of", "2025-02-29"], &["错误：--as-of：\"2025-02-29\" 不是有效的日历日期"]);
+    env.refused(
+        &["--lang", "en", "show", GUARDIAN, "--as-of", "2025-02-29"],
+        &["error: --as-of: \"2025-02-29\" is not a valid calendar date"],
+    );
+}
+
 fn appeals_are_decided_by_someone_else_and_second_instance_once(env: Env) {
     let env = defaulter_in(env);
     ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"]);

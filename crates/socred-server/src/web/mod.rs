@@ -15,7 +15,6 @@ mod provider;
 mod reports;
 mod sign_in;
 mod staff;
-mod words;
 
 use axum::Router;
 use axum::extract::{Request, State};

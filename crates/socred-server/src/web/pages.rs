@@ -10,10 +10,10 @@ use socred_i18n::{Argument, Language};
 use super::language::Reader;
 use maud::{Markup, html};
 
-use super::words::{Words, in_language};
 use super::{Flash, page_in, rich};
 use crate::AppState;
 use crate::auth::MaybeCaller;
+use socred_i18n::words::{Words, in_language};
 
 pub async fn home(MaybeCaller(caller): MaybeCaller, Reader(language): Reader, flash: Flash) -> Response {
     let t = |id: &str| language.text(id);

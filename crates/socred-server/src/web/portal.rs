@@ -9,15 +9,14 @@ use socred_core::lists::EntryState;
 
 use maud::html;
 use socred_core::assess::RecordStatus;
-use socred_core::process::DisputeOutcome;
 use socred_i18n::Argument;
 
-use super::words::{Words, code_in_language};
 use super::{Flash, back, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
 use crate::service;
+use socred_i18n::words::{Words, code_in_language};
 
 pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
@@ -186,7 +185,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
             li {
                 (text("portal-dispute-line", &[("dispute", Argument::Text(d.id.to_string())), ("record", Argument::Text(d.record.to_string())), ("filed", day(d.filed_on))])) " "
                 @match &d.decision {
-                    Some(decision) => (text("portal-dispute-decided", &[("day", day(decision.on)), ("outcome", Argument::Text(t(dispute_outcome(decision.outcome)))), ("reasons", Argument::Text(decision.reasons.clone()))])),
+                    Some(decision) => (text("portal-dispute-decided", &[("day", day(decision.on)), ("outcome", Argument::Text(t(socred_i18n::words::dispute_outcome_message(decision.outcome)))), ("reasons", Argument::Text(decision.reasons.clone()))])),
                     None => (text("portal-dispute-pending", &[("by", day(d.decide_by))])),
                 }
             }
@@ -228,13 +227,6 @@ pub fn status_message(status: &RecordStatus) -> &'static str {
         RecordStatus::NotYetEffective => "record-status-not-yet-effective",
         RecordStatus::Void => "record-status-void",
         RecordStatus::NotInRulebook => "record-status-not-in-rulebook",
-    }
-}
-
-fn dispute_outcome(outcome: DisputeOutcome) -> &'static str {
-    match outcome {
-        DisputeOutcome::Uphold => "dispute-outcome-uphold",
-        DisputeOutcome::Reject => "dispute-outcome-reject",
     }
 }
 

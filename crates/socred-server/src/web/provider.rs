@@ -6,14 +6,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use socred_auth::Role;
 use socred_core::decide::{Cause, Decision, Outcome};
-use socred_core::rulebook::Extension;
 use socred_i18n::{Argument, Language};
 
-use super::words::{Words, code_in_language};
 use super::{Flash, form_caller, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
+use socred_i18n::words::{Words, code_in_language};
 
 fn form(language: Language, caller: &Caller, subject: &str) -> Markup {
     let t = |id: &str| language.text(id);
@@ -72,7 +71,7 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
                     p { (said) }
                     @if !answer.reasons.is_empty() { p { (t("provider-reasons")) " " code { (answer.reasons.join(", ")) } } }
                     @if !answer.benefits.is_empty() { p { (t("provider-benefit")) " " strong { (answer.benefits.join(", ")) } } }
-                    p.meta { (answer.appeal) }
+                    p.meta { (socred_i18n::words::appeal_text(language, &answer.appeal)) }
                 }
             };
             (axum::http::StatusCode::OK, outcome)
@@ -81,14 +80,6 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
     };
     let body = html! { (outcome) (form(language, &caller, &subject)) };
     (status, page(&t("provider-title"), Some(&caller), &Flash::default(), body)).into_response()
-}
-
-fn link_role(link: Extension) -> &'static str {
-    match link {
-        Extension::Children => "decision-via-guardian",
-        Extension::LegalRepresentatives => "decision-via-represented",
-        Extension::RepresentedOrganisations => "decision-via-representative",
-    }
 }
 
 /// A table of every service: the decision and each reason, including measures through linked subjects.
@@ -118,7 +109,7 @@ pub fn decisions_table(words: Words<'_>, decisions: &[Decision]) -> Markup {
                                             Cause::Tier { tier } => (words.with("decision-cause-tier", &[("tier", Argument::Text(tier.clone()))])),
                                             Cause::Record { behaviour, record } => { (words.with("decision-cause-record", &[("behaviour", Argument::Text(words.behaviour_title(behaviour).to_string()))])) " " code { (record.as_str()) } }
                                         }
-                                        @if let Some(via) = &reason.via { ", " (t(link_role(via.link))) " " code { (via.subject.as_str()) } }
+                                        @if let Some(via) = &reason.via { ", " (t(socred_i18n::words::link_message(via.link))) " " code { (via.subject.as_str()) } }
                                         ". " span.meta { (words.measure_basis(&reason.measure, &reason.legal_basis)) }
                                     }
                                 } }

@@ -11,7 +11,6 @@ use socred_store::{ReportOutcome, ReportView};
 use maud::{Markup, html};
 use socred_i18n::Argument;
 
-use super::words::{Words, code_in_language};
 use super::{Flash, back, check_csrf, form_caller, page, reader, rich, signed_in};
 use crate::AppState;
 use crate::auth::MaybeCaller;
@@ -19,6 +18,7 @@ use crate::body::Form;
 use crate::error::ApiError;
 use crate::service;
 use crate::service::reports::ReportRequest;
+use socred_i18n::words::{Words, code_in_language};
 
 /// Fields read from a report form at most (text fields plus files).
 const MAX_FORM_FIELDS: usize = 32;

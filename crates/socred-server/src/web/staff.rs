@@ -11,7 +11,6 @@ use socred_store::AccessRequest;
 use maud::html;
 use socred_i18n::Argument;
 
-use super::words::Words;
 use super::{Flash, back, form_caller, page, reader, rich, signed_in, url};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
@@ -19,6 +18,7 @@ use crate::body::Form;
 use crate::service;
 use crate::service::cases::Decision;
 use crate::service::records::RecordRequest;
+use socred_i18n::words::Words;
 
 #[derive(Debug, Deserialize)]
 pub struct ConsoleQuery {

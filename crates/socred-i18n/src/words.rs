@@ -3,8 +3,8 @@
 //! before both languages were required may not), else as written. Texts a
 //! person wrote (facts, grounds, reasons) are shown as written.
 
+use crate::{Argument, Language};
 use socred_core::Rulebook;
-use socred_i18n::{Argument, Language};
 
 /// `chinese` for a Chinese reader when it is not blank, else `english`.
 pub fn in_language<'a>(language: Language, english: &'a str, chinese: &'a str) -> &'a str {
@@ -23,6 +23,43 @@ fn known_codes(kind: &str) -> &'static [&'static str] {
         "report-state" => &["submitted", "under-review", "verified", "rejected", "malicious", "duplicate"],
         "check-outcome" => &["allow", "deny", "allow-with-benefit", "refused"],
         _ => &[],
+    }
+}
+
+/// How to contest a denial, in `language`: the core's own sentences
+/// ([`socred_core::decide::APPEAL`] and the one for a linked subject's
+/// measure) translated, any other text as written.
+pub fn appeal_text(language: Language, english: &str) -> String {
+    match english {
+        socred_core::decide::APPEAL => language.text("decision-appeal-own"),
+        socred_core::decide::APPEAL_THROUGH_LINK => language.text("decision-appeal-through-link"),
+        other => other.to_string(),
+    }
+}
+
+/// `text` padded with spaces to `width` columns of a fixed-width font (a
+/// Chinese character takes two), so that columns of mixed scripts line up.
+pub fn padded(text: &str, width: usize) -> String {
+    let used: usize = text.chars().map(crate::mail::columns).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
+/// The message naming the link a measure reached a subject through.
+pub fn link_message(link: socred_core::rulebook::Extension) -> &'static str {
+    use socred_core::rulebook::Extension;
+    match link {
+        Extension::Children => "decision-via-guardian",
+        Extension::LegalRepresentatives => "decision-via-represented",
+        Extension::RepresentedOrganisations => "decision-via-representative",
+    }
+}
+
+/// The message naming a dispute's outcome.
+pub fn dispute_outcome_message(outcome: socred_core::process::DisputeOutcome) -> &'static str {
+    use socred_core::process::DisputeOutcome;
+    match outcome {
+        DisputeOutcome::Uphold => "dispute-outcome-uphold",
+        DisputeOutcome::Reject => "dispute-outcome-reject",
     }
 }
 
@@ -82,23 +119,23 @@ impl<'a> Words<'a> {
     /// An entry's legal basis: the list's, or the list's and its trigger
     /// behaviour's joined, in the reader's language; a reviewer's as written.
     pub fn list_basis(&self, code: &str, english: &str) -> String {
-        socred_i18n::notice::legal_basis(self.language, self.rulebook, code, english)
+        crate::notice::legal_basis(self.language, self.rulebook, code, english)
     }
 
     /// The facts of an entry or notice: a rule's written again in the
     /// reader's language, a person's as written.
     pub fn facts(&self, written: &str, source: &socred_core::lists::FactsSource) -> String {
-        socred_i18n::notice::facts(self.language, self.rulebook, written, source)
+        crate::notice::facts(self.language, self.rulebook, written, source)
     }
 
     /// A step of an entry's history: its action and detail in the reader's language.
     pub fn step(&self, entry: &socred_core::lists::ListEntry, transition: &socred_core::lists::Transition) -> (String, String) {
-        socred_i18n::notice::step(self.language, self.rulebook, entry, transition)
+        crate::notice::step(self.language, self.rulebook, entry, transition)
     }
 
     /// The authority of an entry: the tier rule named in the reader's language.
     pub fn authority(&self, written: &str) -> String {
-        socred_i18n::notice::authority(self.language, written)
+        crate::notice::authority(self.language, written)
     }
 
     pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str
@@ -160,9 +197,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cores_appeal_sentences_read_in_both_languages() {
+        use socred_core::decide::{APPEAL, APPEAL_THROUGH_LINK};
+        for english in [APPEAL, APPEAL_THROUGH_LINK] {
+            assert_eq!(appeal_text(Language::English, english), english, "the English is the core's");
+            let chinese = appeal_text(Language::Chinese, english);
+            assert!(chinese.contains("档案"), "{chinese}");
+        }
+        assert_eq!(appeal_text(Language::Chinese, "a reviewer's own words"), "a reviewer's own words");
+    }
+
+    #[test]
+    fn every_link_and_dispute_outcome_reads_in_both_languages() {
+        use socred_core::process::DisputeOutcome;
+        use socred_core::rulebook::Extension;
+        let links = [Extension::Children, Extension::LegalRepresentatives, Extension::RepresentedOrganisations].map(link_message);
+        let outcomes = [DisputeOutcome::Uphold, DisputeOutcome::Reject].map(dispute_outcome_message);
+        for language in Language::ALL {
+            let ids = crate::message_ids(language);
+            for id in links.iter().chain(&outcomes) {
+                assert!(ids.contains(&id.to_string()), "{id} in {}", language.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn padding_counts_a_chinese_character_as_two_columns() {
+        assert_eq!(padded("民航", 6), "民航  ");
+        assert_eq!(padded("air", 6), "air   ");
+        assert_eq!(padded("longer than six", 6), "longer than six");
+    }
+
+    #[test]
     fn every_state_and_outcome_reads_in_both_languages() {
         for language in Language::ALL {
-            let ids = socred_i18n::message_ids(language);
+            let ids = crate::message_ids(language);
             for kind in ["report-state", "check-outcome"] {
                 for code in known_codes(kind) {
                     assert!(ids.contains(&format!("{kind}-{code}")), "{kind}-{code} in {}", language.tag());
