@@ -96,3 +96,21 @@ cli-decision-via = , { $link } { $subject }
 
 cli-linked = { $links }: { $names }
 cli-entry-heading = { $id } — { $title } ({ $state })
+
+cli-recovery-step-wise = one locked tier at a time, each step starting that tier's lock
+cli-recovery-immediate = straight to the tier of the points once a lock ends
+cli-lists = lists:
+cli-list-line = { $code }: { $title }; appeal within { $appeal } days; at most { $years } years; repair after { $repair } years; { $basis }
+cli-restrictions = restrictions (joint punishments): { $count }
+cli-rewards = rewards (joint incentives): { $count }
+cli-measure-line = { $title } ({ $code }), service: { $service }{ $benefit }
+cli-measure-benefit = ; benefit: { $benefit }
+cli-measure-when = when: { $triggers }
+cli-measure-reaches = applies to: { $whom }
+cli-measure-basis = legal basis: { $basis }
+cli-measure-reaches-self = the subject
+cli-measure-reaches-children = their children
+cli-measure-reaches-legal-representatives = the organisation's legal representatives
+cli-measure-reaches-represented-organisations = the organisations they represent
+cli-list-separator = ; or{ " " }
+cli-and-separator = ,{ " " }

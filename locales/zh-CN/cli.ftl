@@ -96,3 +96,21 @@ cli-decision-via = ，{ $link } { $subject }
 
 cli-linked = { $links }：{ $names }
 cli-entry-heading = { $id } — { $title }（{ $state }）
+
+cli-recovery-step-wise = 逐级恢复，每升一级即开始该等级的锁定期
+cli-recovery-immediate = 锁定期结束后直接恢复到分数对应的等级
+cli-lists = 名单：
+cli-list-line = { $code }：{ $title }；申诉期 { $appeal } 天；最长 { $years } 年；公示 { $repair } 年后可申请信用修复；{ $basis }
+cli-restrictions = 限制措施（联合惩戒）：{ $count }
+cli-rewards = 激励措施（联合激励）：{ $count }
+cli-measure-line = { $title }（{ $code }），服务：{ $service }{ $benefit }
+cli-measure-benefit = ；优惠：{ $benefit }
+cli-measure-when = 适用条件：{ $triggers }
+cli-measure-reaches = 适用对象：{ $whom }
+cli-measure-basis = 法律依据：{ $basis }
+cli-measure-reaches-self = 主体本人
+cli-measure-reaches-children = 其子女
+cli-measure-reaches-legal-representatives = 该组织的法定代表人
+cli-measure-reaches-represented-organisations = 其所代表的组织
+cli-list-separator = ；或
+cli-and-separator = 、

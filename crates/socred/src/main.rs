@@ -8,6 +8,7 @@ mod accounts;
 mod cli;
 mod demo;
 mod due;
+mod due_words;
 mod log;
 mod postgres;
 mod render;
@@ -524,7 +525,7 @@ fn print_decision(
     }
     let service = socred_i18n::words::Words::new(render::language(), rulebook).service(service);
     println!("{}", with("cli-decision-for", &[("service", text(service)), ("id", text(id)), ("day", render::day(as_of))]));
-    print!("{}", due::render_decisions(std::slice::from_ref(decision), rulebook));
+    print!("{}", due_words::render_decisions(std::slice::from_ref(decision), rulebook));
     if !decision.appeal.is_empty() {
         let appeal = socred_i18n::words::appeal_text(render::language(), &decision.appeal);
         println!("{}", with("cli-decision-appeal", &[("appeal", text(appeal))]));

@@ -224,7 +224,11 @@ pub fn rulebook(rulebook: &Rulebook) -> String {
     );
     let _ = writeln!(out, "{base}");
     let _ = writeln!(out, "{}", with("cli-annual-rule", &[("points", text(format!("{:+}", rulebook.annual_min_net_points)))]));
-    let _ = writeln!(out, "\n{}", with("cli-tiers", &[("recovery", text(format!("{:?}", rulebook.recovery)))]));
+    let recovery = match rulebook.recovery {
+        socred_core::rulebook::Recovery::StepWise => t("cli-recovery-step-wise"),
+        socred_core::rulebook::Recovery::Immediate => t("cli-recovery-immediate"),
+    };
+    let _ = writeln!(out, "\n{}", with("cli-tiers", &[("recovery", text(recovery))]));
     for (_, spec) in rulebook.tiers.iter_best_first() {
         let threshold = spec.min_points.map(|m| format!(">= {m}")).unwrap_or_else(|| t("cli-below"));
         let lock = if spec.lock_years > 0 { with("cli-locks-years", &[("years", text(spec.lock_years))]) } else { String::new() };
@@ -246,7 +250,60 @@ pub fn rulebook(rulebook: &Rulebook) -> String {
             language.pick(&behaviour.legal_basis, &behaviour.legal_basis_zh)
         );
     }
+    lists_and_measures(&mut out, rulebook);
     out
+}
+
+/// The lists, then the catalogue of joint rewards and punishments: each
+/// measure with its service, what triggers it, whom it reaches and its basis.
+fn lists_and_measures(out: &mut String, rulebook: &Rulebook) {
+    use socred_core::rulebook::MeasureKind;
+    let language = language();
+    let words = socred_i18n::words::Words::new(language, rulebook);
+    let _ = writeln!(out, "\n{}", t("cli-lists"));
+    for list in &rulebook.lists {
+        let arguments = [
+            ("code", text(&list.code)),
+            ("title", text(language.pick(&list.title, &list.title_zh))),
+            ("appeal", text(list.appeal_days)),
+            ("years", text(list.max_listing_years)),
+            ("repair", text(list.min_publication_years)),
+            ("basis", text(language.pick(&list.legal_basis, &list.legal_basis_zh))),
+        ];
+        let _ = writeln!(out, "  {}", with("cli-list-line", &arguments));
+    }
+    for (kind, heading) in [(MeasureKind::Restriction, "cli-restrictions"), (MeasureKind::Reward, "cli-rewards")] {
+        let measures: Vec<_> = rulebook.measures.iter().filter(|measure| measure.kind == kind).collect();
+        let _ = writeln!(out, "\n{}", with(heading, &[("count", text(measures.len()))]));
+        for measure in measures {
+            let mut triggers: Vec<String> = measure.lists.iter().map(|list| words.list_title(list).to_string()).collect();
+            triggers.extend(measure.tiers.iter().map(|tier| with("decision-cause-tier", &[("tier", text(rulebook.tiers.name(*tier)))])));
+            triggers.extend(
+                measure.records.iter().map(|code| with("decision-cause-record", &[("behaviour", text(words.behaviour_title(code)))])),
+            );
+            let mut reaches: Vec<String> = Vec::new();
+            if measure.direct {
+                reaches.push(t("cli-measure-reaches-self"));
+            }
+            reaches.extend(measure.extends_to.iter().map(|link| t(&format!("cli-measure-reaches-{}", link.as_str()))));
+            let benefit = measure.benefit.as_deref().map(|b| with("cli-measure-benefit", &[("benefit", text(b))])).unwrap_or_default();
+            let arguments = [
+                ("title", text(language.pick(&measure.title, &measure.title_zh))),
+                ("code", text(&measure.code)),
+                ("service", text(words.service(&measure.service))),
+                ("benefit", text(benefit)),
+            ];
+            let _ = writeln!(out, "  {}", with("cli-measure-line", &arguments));
+            let separator = t("cli-list-separator");
+            let _ = writeln!(out, "      {}", with("cli-measure-when", &[("triggers", text(triggers.join(&separator)))]));
+            let _ = writeln!(out, "      {}", with("cli-measure-reaches", &[("whom", text(reaches.join(&t("cli-and-separator"))))]));
+            let _ = writeln!(
+                out,
+                "      {}",
+                with("cli-measure-basis", &[("basis", text(language.pick(&measure.legal_basis, &measure.legal_basis_zh)))])
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -260,6 +317,7 @@ mod tests {
         let sources = [
             include_str!("render.rs"),
             include_str!("due.rs"),
+            include_str!("due_words.rs"),
             include_str!("main.rs"),
             include_str!("accounts.rs"),
             include_str!("log.rs"),
@@ -281,6 +339,9 @@ mod tests {
         let actions = actions.into_iter().chain(["dispute.file", "dispute.decide", "repair.apply", "repair.decide"]);
         named.extend(actions.map(|action| format!("cli-action-{}", action.replace('.', "-"))));
         named.extend(socred_core::lists::EntryState::ALL.iter().map(|state| format!("entry-state-{}", state.as_str())));
+        use socred_core::rulebook::Extension;
+        let links = [Extension::Children, Extension::LegalRepresentatives, Extension::RepresentedOrganisations];
+        named.extend(links.iter().map(|link| format!("cli-measure-reaches-{}", link.as_str())));
         for language in Language::ALL {
             let ids = socred_i18n::message_ids(language);
             let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();

@@ -118,6 +118,22 @@ fn organisation_and_rulebook_commands(env: Env) {
     assert_eq!(out["kind"], "organisation");
     let rulebook = env.ok(&["rulebook", "show"]);
     assert!(rulebook.contains("tax-evasion") && rulebook.contains("locks 5 years"), "{rulebook}");
+    // The whole catalogue of joint rewards and punishments, each with its service, trigger, reach and basis.
+    let measures = socred_core::Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").unwrap().measures.len();
+    let (restrictions, rewards) = (rulebook.matches(", service: ").count(), rulebook.matches("when: ").count());
+    assert_eq!((restrictions, rewards), (measures, measures), "{rulebook}");
+    for part in [
+        "tiers (recovery: one locked tier at a time",
+        "restrictions (joint punishments): ",
+        "No civil aviation tickets (no-flights), service: Civil aviation tickets",
+        "applies to: the subject, the organisation's legal representatives",
+        "a record of Evading compulsory military service",
+    ] {
+        assert!(rulebook.contains(part), "{part:?} missing:\n{rulebook}");
+    }
+    assert!(!rulebook.contains("StepWise"), "a Rust name in the output: {rulebook}");
+    let chinese = env.ok(&["--lang", "zh-CN", "rulebook", "show"]);
+    assert!(chinese.contains("限制措施（联合惩戒）") && chinese.contains("限制乘坐飞机（no-flights），服务：民航机票"), "{chinese}");
     let json = env.json(&["rulebook", "show"]);
     assert_eq!(json["base_score"], 1000);
     let path = env.write("good.toml", socred_core::DEFAULT_RULEBOOK);
