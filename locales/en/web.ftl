@@ -388,3 +388,40 @@ check-outcome-deny = deny
 check-outcome-allow-with-benefit = allow with benefit
 check-outcome-refused = refused (outside the provider's services)
 report-state-duplicate = duplicate of an earlier report
+
+status-heading = Where you stand
+status-sentence = On { $day } you are in tier { $tier }: { $meaning }.
+status-free = You may use every service.
+status-restricted = { $count ->
+    [one] There is one thing you may not do:
+   *[other] There are { $count } things you may not do:
+}
+status-restriction = { $service }: { $measures }, because { $causes }.
+status-because-list = you are on the { $list } since { $since }
+status-because-tier = your tier is { $tier }
+status-because-record = a record of { $behaviour } counts
+status-and = { " " }and{ " " }
+status-comma = ,{ " " }
+status-deadlines-heading = Deadlines
+status-no-deadlines = No deadline is open.
+status-deadline-appeal = You may appeal your entry on the { $list } until { $day } (inclusive).
+status-deadline-appeal-second = You may appeal the decision on your entry on the { $list } until { $day } (inclusive).
+status-deadline-appeal-decision = A reviewer must decide your appeal { $appeal } by { $day }.
+status-deadline-dispute-decision = A reviewer must decide your dispute { $dispute } of record { $record } by { $day }.
+status-deadline-repair-decision = A reviewer must decide your credit repair application { $repair } by { $day }.
+status-deadline-repair-from = You may apply for credit repair of your entry on the { $list } from { $day }.
+status-steps-heading = What you can do now
+status-step-appeal = Appeal your entry on the { $list } (until { $day })
+status-step-repair = Apply for credit repair of your entry on the { $list }
+status-step-dispute = Dispute a record you believe is wrong
+status-recovery-heading = Path to recovery
+status-recovery-none = Time alone changes nothing in your standing in the coming years.
+status-recovery-day = From { $day }: tier { $tier }{ $allowed }.
+status-recovery-allowed = ; you may again use { $services }
+status-recovery-repair = If your credit repair of the entry on the { $list } is approved, you may use { $services } again from the day of the decision.
+portal-appeal-grounds-until = Your grounds for appeal (until { $day })
+portal-repair-heading = Apply for credit repair
+portal-repair-evidence = How the obligation was fulfilled (your evidence)
+portal-repair-commitment = Your commitment letter
+portal-repair-submit = Apply for credit repair
+portal-repair-filed = Credit repair application { $repair } filed; a reviewer must decide within the deadline.

@@ -16,6 +16,7 @@ pub mod process;
 pub mod record;
 pub mod reports;
 pub mod rulebook;
+pub mod status;
 pub mod tier;
 
 pub use assess::{Assessment, Summary, assess, summarise};

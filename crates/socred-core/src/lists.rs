@@ -373,7 +373,7 @@ impl ListEntry {
 }
 
 /// Everything due process says about a subject on a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueProcessView {
     pub entries: Vec<ListEntry>,

@@ -3,10 +3,11 @@
 //! that any sequence of operations leaves a history consistent with the state.
 
 use proptest::prelude::*;
-use socred_core::date::parse_date;
+use socred_core::date::{format_date, parse_date};
 use socred_core::lists::{Effect, EntryState, ListEntry, check, evaluate};
 use socred_core::process::{AppealOutcome, CaseId, DisputeOutcome, EntryId, Event, ProcessError, RepairOutcome, StoredEvent};
 use socred_core::record::{Record, RecordId, Recording, SubjectFile, Void};
+use socred_core::status;
 use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook, SubjectId};
 
 const COURT: &str = "Intermediate People's Court";
@@ -555,4 +556,57 @@ proptest! {
             prop_assert!(earlier.history.len() <= history.len());
         }
     }
+}
+
+impl Case {
+    /// Whether the store would accept `event` on `on` (nothing is stored).
+    fn accepts(&self, on: Date, actor: &str, event: Event) -> bool {
+        let stored = StoredEvent { seq: self.file.events.len() as u64 + 1, on, actor: actor.into(), event };
+        check(&self.rulebook, self.subject, &self.file, &stored).is_ok()
+    }
+
+    /// On every day of `from..=to`, the portal's status offers an appeal, and
+    /// credit repair, exactly when the store would accept one.
+    fn offers_what_it_accepts(&self, entry: &EntryId, from: &str, to: &str) {
+        let mut today = day(from);
+        while today <= day(to) {
+            let view = evaluate(&self.rulebook, self.subject, &self.file, today);
+            let current = view.entries.iter().find(|e| &e.id == entry).expect("the entry");
+            let offered = status::appeal_window(current, &self.rulebook, today).is_some();
+            let accepted = self.accepts(today, SUBJECT, appeal("a-probe", entry));
+            assert_eq!(offered, accepted, "appeal on {}: offered {offered}, accepted {accepted}", format_date(today));
+            let offered = status::repair_window(current, today) == Some(status::RepairWindow::Open);
+            let accepted = self.accepts(today, SUBJECT, repair("r-probe", entry, true));
+            assert_eq!(offered, accepted, "repair on {}: offered {offered}, accepted {accepted}", format_date(today));
+            today = socred_core::date::add_days(today, 1);
+        }
+    }
+}
+
+#[test]
+fn the_status_offers_an_appeal_or_repair_exactly_when_the_store_accepts_it() {
+    // The first instance's window, then a pending appeal, then the second instance's window.
+    let (mut case, entry) = defaulter();
+    case.offers_what_it_accepts(&entry, "2025-01-10", "2025-01-22");
+    case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
+    case.offers_what_it_accepts(&entry, "2025-01-12", "2025-01-24");
+    case.ok("2025-01-25", REVIEWER, decide_appeal("a1", AppealOutcome::Uphold));
+    case.offers_what_it_accepts(&entry, "2025-01-25", "2025-02-06");
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-01-26"));
+    let deadlines = status::deadlines(&view, &case.rulebook, day("2025-01-26"));
+    assert!(
+        deadlines.contains(&status::Deadline::AppealUntil { entry: entry.clone(), until: day("2025-02-04"), instance: 2 }),
+        "{deadlines:?}"
+    );
+    // Repair: not before the minimum publication, then open, then pending with its decision day.
+    let (mut case, entry) = defaulter();
+    case.offers_what_it_accepts(&entry, "2026-01-18", "2026-01-23");
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-06-01"));
+    let deadlines = status::deadlines(&view, &case.rulebook, day("2025-06-01"));
+    assert_eq!(deadlines, [status::Deadline::RepairFrom { entry: entry.clone(), from: day("2026-01-21") }]);
+    case.ok("2026-01-21", SUBJECT, repair("r1", &entry, true));
+    case.offers_what_it_accepts(&entry, "2026-01-21", "2026-01-24");
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2026-01-22"));
+    let deadlines = status::deadlines(&view, &case.rulebook, day("2026-01-22"));
+    assert!(matches!(deadlines.as_slice(), [status::Deadline::RepairDecision { .. }]), "{deadlines:?}");
 }

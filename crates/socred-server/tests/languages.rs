@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{TestServer, browser, sign_in};
 
 async fn get(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, String) {
     let mut request = server.client.get(server.url(path));
@@ -98,27 +98,6 @@ async fn the_switch_keeps_the_choice_and_returns_only_to_this_site() {
     let (_, _, page) = get(&server, "/login", &[("accept-language", "zh-CN")]).await;
     assert!(page.contains(r#"<html lang="zh-CN">"#) && page.contains(r#"<span aria-current="true" lang="zh-CN">"#));
     assert!(page.contains("data-testid=\"language-en\""));
-}
-
-/// A browser that keeps its session cookie and asks for `language`.
-fn browser(language: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("accept-language", language.parse().unwrap());
-    common::client_builder().cookie_store(true).default_headers(headers).build().unwrap()
-}
-
-async fn sign_in(server: &TestServer, browser: &reqwest::Client, role: socred_auth::Role) -> String {
-    let login = server.url("/login");
-    let form = browser.get(&login).send().await.unwrap().text().await.unwrap();
-    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let username = common::username(role);
-    let response = browser
-        .post(&login)
-        .form(&[("csrf", csrf.as_str()), ("username", username.as_str()), ("password", common::PASSWORD), ("code", "")])
-        .send()
-        .await
-        .unwrap();
-    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
 /// Whether `text` holds a Chinese character.

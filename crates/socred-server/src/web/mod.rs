@@ -15,6 +15,7 @@ mod provider;
 mod reports;
 mod sign_in;
 mod staff;
+mod status;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(portal::portal))
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
+        .route("/me/repairs", post(portal::repair))
         .route("/officer", get(staff::officer))
         .route("/officer/subjects/{id}", get(staff::officer_subject))
         .route("/officer/records", post(staff::record))
@@ -442,8 +444,9 @@ mod tests {
             include_str!("reports.rs"),
             include_str!("sign_in.rs"),
             include_str!("staff.rs"),
+            include_str!("status.rs"),
         ];
-        let calls = ["t(\"", "text(\"", "text_with(\"", "rich(language, \"", "heading(\"", "link(\"/"];
+        let calls = ["t(\"", "text(\"", "with(\"", "rich(language, \"", "heading(\"", "link(\"/"];
         let mut named = std::collections::BTreeSet::new();
         for source in sources {
             for call in calls {

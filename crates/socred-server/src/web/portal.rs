@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use socred_auth::Role;
-use socred_core::lists::EntryState;
 
 use maud::html;
 use socred_core::assess::RecordStatus;
@@ -41,19 +40,30 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         .db
         .reading(move |store| {
             let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let assessment = store.assessment(&id, today)?;
+            let due = store.due_process(&id, today)?;
+            // The days on which time alone changes the standing: the
+            // assessment's own chain of changes, and the listings' ends.
+            let changes = socred_core::status::tier_changes(&assessment, |day| store.assessment(&id, day))?;
+            let mut milestones = Vec::new();
+            for day in socred_core::status::milestones(&due, &changes, today) {
+                let tier = store.assessment(&id, day)?.tier;
+                milestones.push(super::status::Milestone { on: day, tier, decisions: store.decide_all(&id, day)? });
+            }
             Ok((
                 info,
-                store.assessment(&id, today)?,
-                store.due_process(&id, today)?,
+                assessment,
+                due,
                 store.accesses(&id)?,
                 store.timeline(&id, from, today)?,
                 store.decide_all(&id, today)?,
                 store.checks_of(&id)?,
                 store.reports_about(&id, 100)?,
+                milestones,
             ))
         })
         .await;
-    let (info, assessment, due, accesses, timeline, decisions, checks, reports) = match loaded {
+    let (info, assessment, due, accesses, timeline, decisions, checks, reports, milestones) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error.into_response(),
     };
@@ -77,8 +87,17 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
     let record_title = |r: &socred_core::assess::FileRecord| {
         words.behaviour(&r.record.behaviour, r.title.as_deref().unwrap_or(&r.record.behaviour)).to_string()
     };
+    let standing = super::status::Standing {
+        today,
+        assessment: &assessment,
+        due: &due,
+        decisions: &decisions,
+        milestones: &milestones,
+        can_dispute: !disputable.is_empty(),
+    };
     let body = html! {
         p { (info.name) " (" code { (info.id.as_str()) } ", " (t(kind_message(info.kind))) ")" }
+        (super::status::first_screen(words, &standing))
         section.card.score aria-labelledby="score-heading" {
             h2 #score-heading { (text("portal-standing", &[("day", day(today))])) }
             div { p.meta { (t("portal-score")) } p.big data-testid="score" { (assessment.score) } }
@@ -169,13 +188,26 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                     @let (action, detail) = words.step(entry, h);
                     li { (language.date(h.on)) " — " (action) " · " (h.actor) ": " (detail) }
                 } } }
-                @if appealable(entry) {
-                    @let key = entry.id.as_str().replace([':', '@', '/'], "-");
+                @if let Some((until, _)) = socred_core::status::appeal_window(entry, &rulebook, today) {
+                    @let anchor = super::status::entry_anchor("appeal", entry.id.as_str());
                     form method="post" action="/me/appeals" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="entry" value=(entry.id.as_str());
-                        p { label for={ "appeal-" (key) } { (t("portal-appeal-grounds")) } textarea id={ "appeal-" (key) } name="grounds" rows="3" required maxlength="4000" {} }
+                        p { label for=(anchor) { (text("portal-appeal-grounds-until", &[("day", day(until))])) } textarea id=(anchor) name="grounds" rows="3" required maxlength="4000" {} }
                         p { button type="submit" { (t("portal-appeal-submit")) } }
+                    }
+                }
+                @if socred_core::status::repair_window(entry, today) == Some(socred_core::status::RepairWindow::Open) {
+                    @let anchor = super::status::entry_anchor("repair", entry.id.as_str());
+                    form method="post" action="/me/repairs" {
+                        h4 { (t("portal-repair-heading")) }
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="entry" value=(entry.id.as_str());
+                        p { label for=(anchor) { (t("portal-repair-evidence")) } textarea id=(anchor) name="evidence" rows="3" required maxlength="4000" {} }
+                        @if entry.notice.as_ref().is_some_and(|n| n.repair_requires_commitment) {
+                            p { label for={ (anchor) "-commitment" } { (t("portal-repair-commitment")) } textarea id={ (anchor) "-commitment" } name="commitment" rows="3" required maxlength="4000" {} }
+                        }
+                        p { button type="submit" { (t("portal-repair-submit")) } }
                     }
                 }
             }
@@ -204,13 +236,6 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         } }
     };
     page(&t("portal-title"), Some(&caller), &flash, body).into_response()
-}
-
-/// An entry the subject may appeal now: noticed with a window, and no appeal pending.
-fn appealable(entry: &socred_core::lists::ListEntry) -> bool {
-    matches!(entry.state, EntryState::NoticeServed | EntryState::Listed)
-        && entry.notice.as_ref().is_some_and(|n| n.appeal_deadline.is_some())
-        && entry.appeals.iter().all(|a| a.decision.is_some())
 }
 
 pub fn kind_message(kind: socred_core::SubjectKind) -> &'static str {
@@ -263,5 +288,26 @@ pub async fn dispute(State(state): State<AppState>, caller: MaybeCaller, Form(fo
     let result = service::cases::file_dispute(&state, &caller, &form.record, form.grounds, None)
         .await
         .map(|acted| reader().text_with("portal-dispute-filed", &[("dispute", Argument::Text(acted.id))]));
+    back("/me", result)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepairForm {
+    csrf: String,
+    entry: String,
+    evidence: String,
+    #[serde(default)]
+    commitment: Option<String>,
+}
+
+pub async fn repair(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<RepairForm>) -> Response {
+    let caller = match form_caller(caller, Role::Subject, &form.csrf) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let commitment = form.commitment.filter(|text| !text.trim().is_empty());
+    let result = service::cases::apply_repair(&state, &caller, &form.entry, form.evidence, commitment, None)
+        .await
+        .map(|acted| reader().text_with("portal-repair-filed", &[("repair", Argument::Text(acted.id))]));
     back("/me", result)
 }

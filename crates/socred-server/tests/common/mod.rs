@@ -407,3 +407,24 @@ fn test_config(db: &std::path::Path) -> ServerConfig {
 pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_idle_timeout(std::time::Duration::from_secs(5))
 }
+
+/// A browser that keeps its session cookie and asks for `language`.
+pub fn browser(language: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("accept-language", language.parse().unwrap());
+    client_builder().cookie_store(true).default_headers(headers).build().unwrap()
+}
+
+pub async fn sign_in(server: &TestServer, browser: &reqwest::Client, role: Role) -> String {
+    let login = server.url("/login");
+    let form = browser.get(&login).send().await.unwrap().text().await.unwrap();
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let username = username(role);
+    let response = browser
+        .post(&login)
+        .form(&[("csrf", csrf.as_str()), ("username", username.as_str()), ("password", PASSWORD), ("code", "")])
+        .send()
+        .await
+        .unwrap();
+    response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
+}

@@ -1,0 +1,104 @@
+//! The citizen portal's first screen: where the subject stands, what they may
+//! not do and why, the open deadlines, the steps they can take now (only while
+//! the store would accept them), and the path to recovery.
+
+mod common;
+
+use common::{TestServer, browser, sign_in};
+use socred_auth::Role;
+
+async fn portal_on(server: &mut TestServer, day: &str) -> (reqwest::Client, String) {
+    server.restart_on(day).await;
+    let english = browser("en");
+    assert_eq!(sign_in(server, &english, Role::Subject).await, "/me");
+    let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    (english, page)
+}
+
+fn status_of(page: &str) -> &str {
+    let start = page.find("data-testid=\"status\"").expect("the status section");
+    &page[start..start + page[start..].find("</section>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
+    let mut server = TestServer::start().await;
+    // Five days after the notice of 10 January: the appeal window is open until the 20th.
+    let (_, page) = portal_on(&mut server, "2025-01-15").await;
+    let status = status_of(&page);
+    assert!(status.contains("You may appeal your entry on the List of seriously untrustworthy subjects until"), "{status}");
+    assert!(status.contains("href=\"#appeal-blacklist-jd-1\""), "the step links to its form: {status}");
+    assert!(page.contains("action=\"/me/appeals\"") && page.contains("id=\"appeal-blacklist-jd-1\""), "the appeal form is offered");
+    assert!(status.contains("You may use every service."), "nothing is barred before the listing: {status}");
+
+    // In June the window is long closed: no appeal form, the restrictions each once, repair ahead.
+    let (_, page) = portal_on(&mut server, "2025-06-01").await;
+    let status = status_of(&page);
+    assert!(!page.contains("action=\"/me/appeals\""), "no appeal is offered after the deadline");
+    assert!(!status.contains("You may appeal"), "{status}");
+    assert!(status.contains("things you may not do:"), "{status}");
+    assert!(
+        status.contains(
+            "Civil aviation tickets: No civil aviation tickets, because you are on the List of seriously untrustworthy subjects since"
+        ),
+        "{status}"
+    );
+    assert_eq!(status.matches("Civil aviation tickets:").count(), 1, "one restriction per service: {status}");
+    assert!(
+        status.contains("You may apply for credit repair of your entry on the List of seriously untrustworthy subjects from"),
+        "{status}"
+    );
+    // The path: the listing's end frees the services; the records' weight ending lifts the tier step by step.
+    assert!(status.contains("Path to recovery") && status.contains("you may again use Civil aviation tickets"), "{status}");
+    assert!(status.contains(": tier B.") && status.contains(": tier A."), "{status}");
+    assert!(!page.contains("action=\"/me/repairs\""), "repair is not offered before it is allowed");
+
+    // After the minimum publication, repair is offered, filed, and its decision day shown.
+    let (english, page) = portal_on(&mut server, "2026-02-01").await;
+    let status = status_of(&page);
+    assert!(status.contains("Apply for credit repair of your entry on the List of seriously untrustworthy subjects"), "{status}");
+    assert!(
+        status.contains("If your credit repair of the entry on the List of seriously untrustworthy subjects is approved, you may use"),
+        "{status}"
+    );
+    assert!(page.contains("action=\"/me/repairs\"") && page.contains("name=\"commitment\""), "the form asks for the commitment letter");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let filed = english
+        .post(server.url("/me/repairs"))
+        .form(&[("csrf", csrf.as_str()), ("entry", "blacklist:jd-1"), ("evidence", "court receipt"), ("commitment", "I commit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 303);
+    let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Credit repair application"), "the flash: {page}");
+    let status = status_of(&page);
+    assert!(status.contains("A reviewer must decide your credit repair application"), "{status}");
+    assert!(!page.contains("action=\"/me/repairs\""), "a pending application is not offered again");
+
+    // A forged form changes nothing.
+    let before = server.fingerprint();
+    let forged = english
+        .post(server.url("/me/repairs"))
+        .form(&[("csrf", "forged"), ("entry", "blacklist:jd-1"), ("evidence", "x"), ("commitment", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(server.fingerprint(), before);
+}
+
+#[tokio::test]
+async fn the_first_screen_reads_in_chinese() {
+    let mut server = TestServer::start().await;
+    server.restart_on("2025-06-01").await;
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, Role::Subject).await;
+    let page = chinese.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    let status = status_of(&page);
+    for part in
+        ["您的信用状况", "项受限事项", "民航机票：限制乘坐飞机，因为您自", "起被列入严重失信主体名单", "恢复路径", "起，您可以申请对列入"]
+    {
+        assert!(status.contains(part), "{part:?} missing: {status}");
+    }
+}
