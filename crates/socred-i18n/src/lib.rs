@@ -8,6 +8,7 @@
 //! a programming error, shown as the id itself and caught by the test that
 //! scans the callers' sources.
 
+pub mod document;
 pub mod mail;
 pub mod notice;
 pub mod reasons;
@@ -183,6 +184,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/cli-acts.ftl", include_str!("../../../locales/en/cli-acts.ftl")),
             ("en/mail.ftl", include_str!("../../../locales/en/mail.ftl")),
             ("en/notice.ftl", include_str!("../../../locales/en/notice.ftl")),
+            ("en/document.ftl", include_str!("../../../locales/en/document.ftl")),
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
         ],
     ),
@@ -195,6 +197,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/cli-acts.ftl", include_str!("../../../locales/zh-CN/cli-acts.ftl")),
             ("zh-CN/mail.ftl", include_str!("../../../locales/zh-CN/mail.ftl")),
             ("zh-CN/notice.ftl", include_str!("../../../locales/zh-CN/notice.ftl")),
+            ("zh-CN/document.ftl", include_str!("../../../locales/zh-CN/document.ftl")),
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
         ],
     ),

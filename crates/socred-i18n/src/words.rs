@@ -37,10 +37,15 @@ pub fn appeal_text(language: Language, english: &str) -> String {
     }
 }
 
+/// The columns `text` takes in a fixed-width font (a Chinese character takes two).
+pub fn display_columns(text: &str) -> usize {
+    text.chars().map(crate::mail::columns).sum()
+}
+
 /// `text` padded with spaces to `width` columns of a fixed-width font (a
 /// Chinese character takes two), so that columns of mixed scripts line up.
 pub fn padded(text: &str, width: usize) -> String {
-    let used: usize = text.chars().map(crate::mail::columns).sum();
+    let used = display_columns(text);
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 

@@ -102,3 +102,43 @@ async fn the_first_screen_reads_in_chinese() {
         assert!(status.contains(part), "{part:?} missing: {status}");
     }
 }
+
+#[tokio::test]
+async fn the_written_notice_is_a_printable_document_of_its_own() {
+    let mut server = TestServer::start().await;
+    let (english, page) = portal_on(&mut server, "2025-01-15").await;
+    assert!(page.contains("href=\"/me/notices/blacklist:jd-1\""), "the portal links the notice");
+    let response = english.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let document = response.text().await.unwrap();
+    for part in [
+        "Written notice of proposed entry on the List of seriously untrustworthy subjects",
+        "<dt>Case number</dt><dd>blacklist:jd-1</dd>",
+        "<dt>Served on</dt><dd>2025-01-10</dd>",
+        "1. The facts",
+        "2. The legal basis",
+        "3. The consequences",
+        "4. How to appeal",
+        "You may appeal until 2025-01-20 (inclusive)",
+        "By post: write to Municipal Credit Office",
+        "6. Credit repair",
+        "class=\"no-print\"",
+    ] {
+        assert!(document.contains(part), "{part:?} missing: {document}");
+    }
+    assert!(!document.contains("socred appeal file"), "no command for a citizen");
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, Role::Subject).await;
+    let document = chinese.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap().text().await.unwrap();
+    for part in ["<html lang=\"zh-CN\">", "<dt>告知书编号</dt>", "四、申诉方式", "2025年1月20日（含当日）", "邮寄办理"]
+    {
+        assert!(document.contains(part), "{part:?} missing: {document}");
+    }
+    // Nobody else's notice, and no garbage, is found; other roles are refused the page.
+    for missing in ["/me/notices/blacklist:nobody", "/me/notices/not%20an%20entry", "/me/notices/blacklist@x"] {
+        assert_eq!(english.get(server.url(missing)).send().await.unwrap().status(), 404, "{missing}");
+    }
+    let officer = browser("en");
+    sign_in(&server, &officer, Role::Officer).await;
+    assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap().status(), 403);
+}

@@ -219,7 +219,7 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
     if json {
         print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
     } else {
-        print!("{}", render_notice(&info, &notice, store.rulebook()));
+        print!("{}", render_notice(&info, &notice, store.rulebook(), crate::public_url(cli)?.as_deref()));
         Ok(())
     }
 }

@@ -100,80 +100,29 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
     out
 }
 
-/// The written notice, in the output's language: the list's own words (its
-/// title, legal basis and consequences) as the rulebook gives them in that
-/// language; the facts as the officer wrote them.
-pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::Rulebook) -> String {
-    use crate::render::day;
+/// The written notice, in the output's language: the document the portal
+/// prints (`socred_i18n::document`), as text; `portal` is `--public-url`.
+pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::Rulebook, portal: Option<&str>) -> String {
     use std::fmt::Write;
     let language = crate::render::language();
-    let (title, basis, consequences) =
-        socred_i18n::notice::notice_words(language, rulebook, &notice.list, &notice.list_title, &notice.legal_basis, &notice.consequences);
-    let (title, basis, consequences) = (title.as_str(), basis.as_str(), consequences.as_str());
+    let kind = crate::render::kind(to.kind);
+    let id = to.id.to_string();
+    let to = socred_i18n::document::Addressee { name: &to.name, id: &id, kind: &kind };
+    let document = socred_i18n::document::notice_document(language, rulebook, &to, notice, portal);
     let mut out = String::new();
     let rule = "=".repeat(78);
-    let heading = |out: &mut String, id: &str| {
-        let _ = writeln!(out, "\n{}", t(id));
-    };
-    let _ = writeln!(out, "{rule}");
-    let title_in_capitals = if language == socred_i18n::Language::English { title.to_uppercase() } else { title.to_string() };
-    let _ = writeln!(out, "{}", with("cli-notice-title", &[("list", text(title_in_capitals))]));
-    let _ = writeln!(out, "{rule}");
-    let _ = writeln!(out, "{}", with("cli-notice-notice", &[("entry", text(&notice.entry))]));
-    let _ = writeln!(
-        out,
-        "{}",
-        with("cli-notice-to", &[("name", text(&to.name)), ("id", text(to.id)), ("kind", text(crate::render::kind(to.kind)))])
-    );
-    let _ = writeln!(
-        out,
-        "{}",
-        with("cli-notice-issued-by", &[("authority", text(socred_i18n::notice::authority(language, &notice.issued_by)))])
-    );
-    let _ = writeln!(out, "{}", with("cli-notice-served-on", &[("day", day(notice.served_on))]));
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{}\n   {}",
-        t("cli-notice-facts"),
-        socred_i18n::notice::facts(language, rulebook, &notice.facts, &notice.facts_source)
-    );
-    heading(&mut out, "cli-notice-basis");
-    let _ = writeln!(out, "   {basis}");
-    heading(&mut out, "cli-notice-consequences");
-    let consequences = with(
-        "cli-notice-consequences-text",
-        &[("list", text(title)), ("years", text(notice.max_listing_years)), ("consequences", text(consequences))],
-    );
-    let _ = writeln!(out, "   {consequences}");
-    let _ = writeln!(out, "   {}", t("cli-notice-no-measure"));
-    match notice.appeal_deadline {
-        Some(deadline) => {
-            heading(&mut out, "cli-notice-how-to-appeal");
-            let _ = writeln!(out, "   {}", with("cli-notice-appeal-until", &[("deadline", day(deadline))]));
-            let _ = writeln!(out, "     socred appeal file {} --grounds \"...\"", notice.entry);
-            let second = if notice.second_instance { format!(" {}", t("cli-notice-second-instance")) } else { String::new() };
-            let _ = writeln!(out, "   {}{second}", t("cli-notice-appeal-suspends"));
-            let _ = writeln!(out, "   {}", with("cli-notice-unappealed", &[("day", day(notice.listing_if_unappealed))]));
-        }
-        None => {
-            heading(&mut out, "cli-notice-appeal");
-            let _ = writeln!(out, "   {}", with("cli-notice-no-appeal", &[("day", day(notice.listing_if_unappealed))]));
-        }
+    let title = if language == socred_i18n::Language::English { document.title.to_uppercase() } else { document.title.clone() };
+    let _ = writeln!(out, "{rule}\n{title}\n{rule}");
+    let labels: Vec<String> = document.particulars.iter().map(|(label, _)| with("cli-document-label", &[("label", text(label))])).collect();
+    let width = labels.iter().map(|label| socred_i18n::words::display_columns(label)).max().unwrap_or(0) + 2;
+    for (label, (_, value)) in labels.iter().zip(&document.particulars) {
+        let _ = writeln!(out, "{}{value}", socred_i18n::words::padded(label, width));
     }
-    heading(&mut out, "cli-notice-file");
-    let _ = writeln!(out, "   {}\n     socred file {}", t("cli-notice-file-text"), to.id);
-    if notice.kind == socred_core::rulebook::ListKind::Restrictive {
-        heading(&mut out, "cli-notice-repair");
-        let commitment = if notice.repair_requires_commitment { t("cli-notice-repair-commitment") } else { String::new() };
-        let repair = with("cli-notice-repair-text", &[("years", text(notice.repair_after_years)), ("commitment", text(commitment))]);
-        let _ = writeln!(
-            out,
-            "   {repair}\n     socred repair apply {} --evidence \"...\"{}",
-            notice.entry,
-            if notice.repair_requires_commitment { " --commitment \"...\"" } else { "" }
-        );
-        let _ = writeln!(out, "   {}\n     socred dispute file RECORD_ID --grounds \"...\"", t("cli-notice-dispute"));
+    for section in &document.sections {
+        let _ = writeln!(out, "\n{}", section.heading);
+        for paragraph in &section.paragraphs {
+            let _ = writeln!(out, "   {paragraph}");
+        }
     }
     let _ = writeln!(out, "{rule}");
     out

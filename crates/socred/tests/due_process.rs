@@ -77,16 +77,19 @@ fn scenario_5_notice_window_and_listing() {
     for part in [
         "WRITTEN NOTICE",
         "Wang Fang",
-        "Served on:     2025-01-10",
+        "Case number:  blacklist:jd-1",
+        "Served on:    2025-01-10",
         "1. The facts",
         "2. The legal basis",
         "3. The consequences",
         "until 2025-01-20 (inclusive)",
         "takes effect on 2025-01-21",
-        "socred appeal file blacklist:jd-1",
+        "By post: write to Municipal Credit Office, Reviews Section, 1 Civic Centre Road, naming the case number above.",
+        "On the web: sign in to socred and open your file",
     ] {
         assert!(notice.contains(part), "{part:?} missing from the notice:\n{notice}");
     }
+    assert!(!notice.contains("socred appeal file"), "the notice tells a citizen what to do, not a command to run:\n{notice}");
     let json = env.json(&["list", "notice", ENTRY]);
     assert_eq!(json["notice"]["appeal_deadline"], "2025-01-20");
     assert_eq!(json["to"]["name"], "Wang Fang");
@@ -96,13 +99,13 @@ fn scenario_5_notice_window_and_listing() {
         "书面告知书",
         "严重失信主体名单",
         "Wang Fang",
-        "送达日期：    2025-01-10",
+        "送达日期：    2025年1月10日",
         "一、事实",
         "二、法律依据",
         "三、后果",
-        "2025-01-20（含当日）",
-        "2025-01-21 生效",
-        "socred appeal file blacklist:jd-1",
+        "2025年1月20日（含当日）",
+        "2025年1月21日 生效",
+        "邮寄办理：寄至市社会信用管理办公室复核科（市民中心路1号），并注明上述告知书编号。",
     ] {
         assert!(in_chinese.contains(part), "{part:?} missing from the Chinese notice:\n{in_chinese}");
     }

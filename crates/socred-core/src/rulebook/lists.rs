@@ -70,13 +70,20 @@ pub struct ListSpec {
 }
 
 /// Deadlines for decisions, in days from filing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueProcess {
     pub dispute_decision_days: u32,
     pub appeal_decision_days: u32,
     pub repair_decision_days: u32,
+    /// Where a written appeal, dispute or repair application may be posted
+    /// (the written notice names it beside the portal); empty when none.
+    pub postal_address: String,
+    pub postal_address_zh: String,
 }
+
+/// The longest postal address, in characters.
+pub const MAX_POSTAL_ADDRESS_CHARS: usize = 300;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +91,10 @@ pub(super) struct RawDueProcess {
     dispute_decision_days: i64,
     appeal_decision_days: i64,
     repair_decision_days: i64,
+    #[serde(default)]
+    postal_address: String,
+    #[serde(default)]
+    postal_address_zh: String,
 }
 
 #[derive(Deserialize)]
@@ -132,10 +143,27 @@ pub(super) struct RawTrigger {
 
 pub(super) fn validate_due_process(raw: Option<Spanned<RawDueProcess>>, problems: &mut Problems<'_>) -> DueProcess {
     let Some(raw) = raw else {
-        return DueProcess { dispute_decision_days: 30, appeal_decision_days: 30, repair_decision_days: 30 };
+        return DueProcess {
+            dispute_decision_days: 30,
+            appeal_decision_days: 30,
+            repair_decision_days: 30,
+            postal_address: String::new(),
+            postal_address_zh: String::new(),
+        };
     };
     let span = raw.span();
     let raw = raw.into_inner();
+    if !raw.postal_address.is_empty() && !super::is_text(&raw.postal_address, MAX_POSTAL_ADDRESS_CHARS) {
+        problems.add(&span, "due_process.postal_address", format!("must be 1-{MAX_POSTAL_ADDRESS_CHARS} characters of text"));
+    }
+    super::check_chinese(
+        problems,
+        &span,
+        "due_process.postal_address".into(),
+        &raw.postal_address,
+        &raw.postal_address_zh,
+        MAX_POSTAL_ADDRESS_CHARS,
+    );
     let mut days = |key: &str, value: i64| -> u32 {
         if !(1..=MAX_DECISION_DAYS).contains(&value) {
             problems.add(&span, format!("due_process.{key}"), format!("must be between 1 and {MAX_DECISION_DAYS} days"));
@@ -146,6 +174,8 @@ pub(super) fn validate_due_process(raw: Option<Spanned<RawDueProcess>>, problems
         dispute_decision_days: days("dispute_decision_days", raw.dispute_decision_days),
         appeal_decision_days: days("appeal_decision_days", raw.appeal_decision_days),
         repair_decision_days: days("repair_decision_days", raw.repair_decision_days),
+        postal_address: raw.postal_address,
+        postal_address_zh: raw.postal_address_zh,
     }
 }
 

@@ -759,6 +759,12 @@ mod tests {
         }
         let longest = replace("title_zh = \"逃税\"", &format!("title_zh = \"{}\"", "逃".repeat(200)));
         assert!(Rulebook::from_toml(&longest, "x.toml").is_ok(), "200 characters are allowed");
+        // The postal address for written appeals: bounded, text, in both languages.
+        let address = DEFAULT.lines().find(|line| line.starts_with("postal_address = ")).unwrap();
+        for garbage in [format!("postal_address = \"{}\"", "x".repeat(301)), "postal_address = \"Office\\u0007\"".to_string()] {
+            let found = problems(&replace(address, &garbage));
+            assert!(found.iter().any(|p| p.key == "due_process.postal_address"), "{garbage}: {found:?}");
+        }
     }
 
     #[test]

@@ -175,6 +175,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                 h3 { (words.list(&entry.list, &entry.list_title)) " — " span class={ "status-" (entry.state.as_str()) } { (t(&format!("entry-state-{}", entry.state.as_str()))) } }
                 p.meta { (entry.id.as_str()) }
                 @if let Some(notice) = &entry.notice {
+                    p { a href={ "/me/notices/" (entry.id.as_str()) } { (t("document-link")) } }
                     h4 { (text("portal-notice-served", &[("day", day(notice.served_on)), ("by", Argument::Text(words.authority(&notice.issued_by)))])) }
                     p { strong { (t("portal-notice-facts")) } " " (words.facts(&notice.facts, &notice.facts_source)) }
                     p { strong { (t("portal-notice-basis")) } " " (words.list_basis(&notice.list, &notice.legal_basis)) }
@@ -310,4 +311,59 @@ pub async fn repair(State(state): State<AppState>, caller: MaybeCaller, Form(for
         .await
         .map(|acted| reader().text_with("portal-repair-filed", &[("repair", Argument::Text(acted.id))]));
     back("/me", result)
+}
+
+/// The written notice of one of the subject's own entries, as a document:
+/// printable on one A4 page (the print stylesheet drops the site's frame).
+pub async fn notice(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    axum::extract::Path(entry): axum::extract::Path<String>,
+) -> Response {
+    let caller = match signed_in(caller, Some(Role::Subject)) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let language = reader();
+    let not_found = || {
+        let title = language.text("error-not-found-title");
+        super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), &title, &language.text("document-not-found"))
+    };
+    let (Some(id), Ok(entry)) = (caller.account.subject, socred_core::process::EntryId::parse(&entry)) else {
+        return not_found();
+    };
+    let today = caller.today();
+    let rulebook = match state.db.rulebook().await {
+        Ok(rulebook) => rulebook,
+        Err(error) => return error.into_response(),
+    };
+    let loaded = state
+        .db
+        .reading(move |store| {
+            let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let due = store.due_process(&id, today)?;
+            Ok((info, due.entries.into_iter().find(|found| found.id == entry).and_then(|found| found.notice)))
+        })
+        .await;
+    // Only the subject's own entries are found: another's reads exactly as one that does not exist.
+    let (info, Some(notice)) = (match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return error.into_response(),
+    }) else {
+        return not_found();
+    };
+    let id_text = info.id.to_string();
+    let kind = language.text(kind_message(info.kind));
+    let to = socred_i18n::document::Addressee { name: &info.name, id: &id_text, kind: &kind };
+    let document = socred_i18n::document::notice_document(language, &rulebook, &to, &notice, state.public_url.as_deref());
+    let body = html! {
+        article.document data-testid="notice-document" {
+            dl.particulars { @for (label, value) in &document.particulars { dt { (label) } dd { (value) } } }
+            @for section in &document.sections {
+                section { h2 { (section.heading) } @for paragraph in &section.paragraphs { p { (paragraph) } } }
+            }
+        }
+        p.no-print { a href="/me" { (language.text("document-back")) } " · " (language.text("document-print-hint")) }
+    };
+    page(&document.title, Some(&caller), &Flash::default(), body).into_response()
 }
