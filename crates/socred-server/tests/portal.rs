@@ -142,3 +142,52 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
     sign_in(&server, &officer, Role::Officer).await;
     assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap().status(), 403);
 }
+
+/// The provider's page: the decision unmistakable in words, a reference the
+/// subject finds in their own file, and a slip for the person refused that
+/// says why and how to appeal and nothing else.
+#[tokio::test]
+async fn a_refusal_is_unmistakable_and_comes_with_a_slip_for_the_person_refused() {
+    let mut server = TestServer::start().await;
+    server.restart_on("2025-06-01").await;
+    let provider = browser("en");
+    sign_in(&server, &provider, Role::Provider).await;
+    let form = provider.get(server.url("/provider")).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains("<option value=\"civil-aviation\">Civil aviation tickets</option>"), "services by title: {form}");
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let answer = provider
+        .post(server.url("/provider/checks"))
+        .form(&[("csrf", csrf.as_str()), ("subject", common::PERSON), ("service", "civil-aviation")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in [
+        "class=\"decision deny\"",
+        "Refused: this person may not use Civil aviation tickets.",
+        "data-testid=\"decision\">deny</code>",
+        "data-testid=\"slip\"",
+        "you were refused Civil aviation tickets after a credit check",
+        "<li>No civil aviation tickets</li>",
+        "You may also write to Municipal Credit Office",
+    ] {
+        assert!(answer.contains(part), "{part:?} missing: {answer}");
+    }
+    let main = &answer[answer.find("<main").unwrap()..];
+    for never in ["score", "tier", "Tier", "Score"] {
+        assert!(!main.replace("never the score or the file", "").contains(never), "{never:?} on the provider's page: {main}");
+    }
+    // The reference names the provider and the instant, as the subject's file lists the check.
+    let reference = answer.split("data-testid=\"reference\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let (provider_name, instant) = reference.split_once(' ').unwrap();
+    assert_eq!(provider_name, common::username(Role::Provider));
+    let subject = browser("en");
+    sign_in(&server, &subject, Role::Subject).await;
+    let file = subject.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        file.contains(&format!("<td>{instant}</td><td>{provider_name}</td>")),
+        "the subject finds the check by its reference: {reference}"
+    );
+}

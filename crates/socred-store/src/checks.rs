@@ -347,7 +347,8 @@ fn check_entry(packed: Packed) -> Result<CheckEntry> {
     })
 }
 
-fn format_ms(at_ms: i64) -> String {
+/// A check's instant as the subject's file shows it (RFC 3339, UTC, milliseconds).
+pub fn format_ms(at_ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())

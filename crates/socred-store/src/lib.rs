@@ -33,7 +33,7 @@ pub use accounts::{DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewAccount, TokenInfo};
 pub use sign_in::{Credentials, SignIn, SignInRecorded, lock_seconds};
 pub use audit::{AuditEntry, VerifyReport};
 pub use changes::{CHANGES_KEPT, Changes, MAX_CHANGED_SUBJECTS};
-pub use checks::{group_hash, CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
+pub use checks::{group_hash, format_ms, CheckEntry, CheckIndexStats, CheckLog, CheckRecord, GROUP_ROWS, INDEX_FANOUT, INDEX_TOP_LEVEL, PackedChecks};
 pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset, wall_clock_rfc3339};
 pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, Queue, QueueItem};

@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use socred_auth::Role;
 use socred_core::decide::{Cause, Decision, Outcome};
-use socred_i18n::{Argument, Language};
+use socred_i18n::Argument;
 
 use super::{Flash, form_caller, page, reader, signed_in};
 use crate::AppState;
@@ -14,29 +14,34 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
 use socred_i18n::words::{Words, code_in_language};
 
-fn form(language: Language, caller: &Caller, subject: &str) -> Markup {
-    let t = |id: &str| language.text(id);
+fn form(words: Words<'_>, caller: &Caller, subject: &str) -> Markup {
+    let t = |id: &str| words.t(id);
     html! {
-        form.card method="post" action="/provider/checks" {
+        form.card.no-print method="post" action="/provider/checks" {
             input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
             p { label for="check-subject" { (t("field-subject-identifier")) } input #check-subject name="subject" value=(subject) required maxlength="18"; }
             p {
                 label for="check-service" { (t("provider-service")) }
-                select #check-service name="service" { @for service in &caller.account.services { option value=(service) { (service) } } }
+                select #check-service name="service" { @for service in &caller.account.services { option value=(service) { (words.service(service)) } } }
             }
             p { button type="submit" { (t("provider-check")) } }
         }
-        p.meta { (t("provider-note")) }
+        p.meta.no-print { (t("provider-note")) }
     }
 }
 
-pub async fn provider(caller: MaybeCaller, flash: Flash) -> Response {
+pub async fn provider(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
     let caller = match signed_in(caller, Some(Role::Provider)) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
+    let rulebook = match state.db.rulebook().await {
+        Ok(rulebook) => rulebook,
+        Err(error) => return error.into_response(),
+    };
     let language = reader();
-    page(&language.text("provider-title"), Some(&caller), &flash, form(language, &caller, "")).into_response()
+    let words = Words::new(language, &rulebook);
+    page(&language.text("provider-title"), Some(&caller), &flash, form(words, &caller, "")).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,33 +58,81 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
     };
     let language = reader();
     let t = |id: &str| language.text(id);
+    let rulebook = match state.db.rulebook().await {
+        Ok(rulebook) => rulebook,
+        Err(error) => return error.into_response(),
+    };
+    let words = Words::new(language, &rulebook);
     let subject = input.subject.trim().to_string();
+    // The check's reference: its provider and instant, as the subject's file lists it.
+    let reference = format!("{} {}", caller.account.username, socred_store::format_ms(caller.moment.unix_ms));
     let result = crate::service::checks::run_check(&state, &caller, &subject, &input.service, None, |checked| checked.answer()).await;
     let (status, outcome) = match result {
-        Ok(answer) => {
-            let said = language.text_with(
-                "provider-answer",
-                &[
-                    ("service", Argument::Text(answer.service.clone())),
-                    ("subject", Argument::Text(answer.subject.to_string())),
-                    ("day", Argument::Text(language.date(answer.as_of))),
-                ],
-            );
-            let outcome = html! {
-                section.card aria-live="polite" {
-                    h2 { (t("provider-decision")) " " span data-testid="decision" { (code_in_language(language, "check-outcome", answer.decision.as_str())) } }
-                    p { (said) }
-                    @if !answer.reasons.is_empty() { p { (t("provider-reasons")) " " code { (answer.reasons.join(", ")) } } }
-                    @if !answer.benefits.is_empty() { p { (t("provider-benefit")) " " strong { (answer.benefits.join(", ")) } } }
-                    p.meta { (socred_i18n::words::appeal_text(language, &answer.appeal)) }
-                }
-            };
-            (axum::http::StatusCode::OK, outcome)
-        }
+        Ok(answer) => (axum::http::StatusCode::OK, answer_card(words, &answer, &reference)),
         Err(error) => (error.status, html! { p.flash.error role="alert" { (super::error_text(language, &error)) } }),
     };
-    let body = html! { (outcome) (form(language, &caller, &subject)) };
+    let body = html! { (outcome) (form(words, &caller, &subject)) };
     (status, page(&t("provider-title"), Some(&caller), &Flash::default(), body)).into_response()
+}
+
+/// The decision, unmistakable by icon, colour and words; for a refusal, a
+/// slip to print for the person refused: the reasons in words and how to
+/// appeal, never a score or a tier.
+fn answer_card(words: Words<'_>, answer: &crate::service::checks::CheckAnswer, reference: &str) -> Markup {
+    let language = words.language;
+    let t = |id: &str| words.t(id);
+    let service = words.service(&answer.service);
+    let (class, icon, verdict) = match answer.decision {
+        Outcome::Deny => ("decision deny", "✕", "provider-verdict-deny"),
+        Outcome::Allow => ("decision allow", "✓", "provider-verdict-allow"),
+        Outcome::AllowWithBenefit => ("decision benefit", "★", "provider-verdict-benefit"),
+    };
+    let said = words.with(
+        "provider-answer",
+        &[
+            ("service", Argument::Text(service.to_string())),
+            ("subject", Argument::Text(answer.subject.to_string())),
+            ("day", Argument::Text(language.date(answer.as_of))),
+        ],
+    );
+    let measure_title = |code: &str| {
+        words
+            .rulebook
+            .measures
+            .iter()
+            .find(|m| m.code == code)
+            .map(|m| language.pick(&m.title, &m.title_zh).to_string())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let postal = language.pick(&words.rulebook.due_process.postal_address, &words.rulebook.due_process.postal_address_zh);
+    html! {
+        section class=(class) aria-live="polite" {
+            p.verdict {
+                span.icon aria-hidden="true" { (icon) } " "
+                strong data-testid="verdict" { (words.with(verdict, &[("service", Argument::Text(service.to_string()))])) }
+            }
+            p { (said) }
+            p.meta { (t("provider-decision")) " " code data-testid="decision" { (code_in_language(language, "check-outcome", answer.decision.as_str())) } }
+            @if !answer.reasons.is_empty() { p { (t("provider-reasons")) " " code { (answer.reasons.join(", ")) } } }
+            @if !answer.benefits.is_empty() { p { (t("provider-benefit")) " " strong { (answer.benefits.join(", ")) } } }
+            p.meta { (t("provider-reference")) " " code data-testid="reference" { (reference) } }
+        }
+        @if answer.decision == Outcome::Deny {
+            section.card.slip data-testid="slip" aria-labelledby="slip-heading" {
+                h2 #slip-heading { (t("provider-slip-heading")) }
+                p { (words.with("provider-slip-refused", &[("service", Argument::Text(service.to_string())), ("day", Argument::Text(language.date(answer.as_of)))])) }
+                @if !answer.reasons.is_empty() {
+                    p { (t("provider-slip-because")) }
+                    ul { @for code in &answer.reasons { li { (measure_title(code)) } } }
+                }
+                p { (socred_i18n::words::appeal_text(language, &answer.appeal)) }
+                p { (t("provider-slip-portal")) }
+                @if !postal.trim().is_empty() { p { (words.with("provider-slip-post", &[("address", Argument::Text(postal.to_string()))])) } }
+                p.meta { (t("provider-reference")) " " code { (reference) } }
+                p.meta.no-print { (t("provider-slip-print")) }
+            }
+        }
+    }
 }
 
 /// A table of every service: the decision and each reason, including measures through linked subjects.
@@ -127,6 +180,7 @@ mod tests {
     use super::*;
     use socred_core::decide::Reason;
     use socred_core::rulebook::MeasureKind;
+    use socred_i18n::Language;
 
     fn reason(cause: Cause) -> Reason {
         Reason {
