@@ -57,9 +57,10 @@ lists-all = All lists
 lists-search = Search
 lists-results = Results
 lists-none = No published entries match.
-lists-count = { $shown ->
-    [one] 1 entry published on { $day }
-   *[other] { $count } entries published on { $day }
+lists-count = { $total ->
+    [0] No entry published on { $day }
+    [one] Entry 1 of 1 published on { $day }
+   *[other] Entries { $first }–{ $last } of { $count } published on { $day }
 }
 lists-column-list = List
 lists-column-name = Name
@@ -435,3 +436,8 @@ provider-slip-because = The measures that applied:
 provider-slip-portal = Your file on the credit portal shows every reason, this check among them, and the forms to appeal a list entry, dispute a record or apply for credit repair.
 provider-slip-post = You may also write to { $address }, naming the check reference below.
 provider-slip-print = Print this notice and hand it to the person refused: it says why and how to appeal, and nothing else from their file.
+lists-pages = Pages
+lists-previous = Previous page
+lists-next = Next page
+lists-page-of = Page { $page } of { $pages }
+lists-export = Download this search:

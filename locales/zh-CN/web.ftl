@@ -57,7 +57,10 @@ lists-all = 全部名单
 lists-search = 查询
 lists-results = 查询结果
 lists-none = 没有符合条件的公开条目。
-lists-count = { $day }公布的条目，共 { $count } 条
+lists-count = { $total ->
+    [0] { $day }没有公布的条目
+   *[other] { $day }公布的条目共 { $count } 条，此处为第 { $first }–{ $last } 条
+}
 lists-column-list = 名单
 lists-column-name = 姓名或名称
 lists-column-identifier = 证件号码（已隐去部分）
@@ -426,3 +429,8 @@ provider-slip-because = 适用的措施：
 provider-slip-portal = 您在信用门户上的档案列出了全部理由（包括本次查询），以及对名单条目提出申诉、对记录提出异议或申请信用修复的表格。
 provider-slip-post = 您也可以写信至{ $address }，并注明下方的查询编号。
 provider-slip-print = 请打印本告知单并交给被拒绝者：其中只说明理由和申诉方式，不含其档案中的其他内容。
+lists-pages = 分页
+lists-previous = 上一页
+lists-next = 下一页
+lists-page-of = 第 { $page } 页，共 { $pages } 页
+lists-export = 下载本次查询结果：

@@ -46,6 +46,19 @@ impl PublicSearch {
         }
         Ok(Some(PublicSearch::Name(text.to_string())))
     }
+
+    /// A search as the stores' queries take it: a LIKE pattern for a name
+    /// (its wildcards escaped), or the masked id; neither for no search.
+    pub(crate) fn patterns(search: Option<&str>) -> crate::Result<(Option<String>, Option<String>)> {
+        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| crate::StoreError::invalid("search", reason))?.flatten();
+        Ok(match search {
+            None => (None, None),
+            Some(PublicSearch::Name(name)) => {
+                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
+            }
+            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked)),
+        })
+    }
 }
 
 pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;

@@ -9,6 +9,7 @@ pub mod backend;
 mod changes;
 mod checks;
 mod clock;
+pub mod csv;
 mod decisions;
 mod due_process;
 mod entries;

@@ -562,7 +562,7 @@ fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u6
     let mut out = std::io::stdout().lock();
     writeln!(out, "subject,name,net_points,expected_points")?;
     for row in rows {
-        writeln!(out, "{},{},{},{}", row.subject, csv_cell(&row.name), row.net_points, row.expected_points)?;
+        writeln!(out, "{},{},{},{}", row.subject, socred_store::csv::cell(&row.name), row.net_points, row.expected_points)?;
     }
     eprintln!(
         "{total} subjects below the annual expectation of {} in {year} (rows {}..{})",
@@ -571,14 +571,6 @@ fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u6
         offset + u64::from(limit).min(total.saturating_sub(offset))
     );
     Ok(())
-}
-
-/// One CSV cell: a text a spreadsheet would run as a formula (starting with
-/// `= + - @`, a tab or a carriage return) is prefixed with `'` (OWASP's CSV
-/// injection advice), and quoted where CSV needs it.
-pub fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 
 /// A bad `--purpose` is the caller's mistake; name the flag.
@@ -935,18 +927,5 @@ impl<S: CliStore> LogRead for S {
             return Ok(());
         }
         CliStore::log_access(self, actor, subject, purpose, what)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(super::csv_cell("Li Ming"), "Li Ming");
-        assert_eq!(super::csv_cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
-        for start in ["+1", "-1", "@SUM(A1)", "\tx"] {
-            assert!(super::csv_cell(start).trim_start_matches('"').starts_with('\''), "{start:?}");
-        }
-        assert_eq!(super::csv_cell("Smith, John"), "\"Smith, John\"");
     }
 }

@@ -121,7 +121,16 @@ pub trait Writes:
 }
 
 impl<
-    T: LedgerStore + DueProcessStore + AccountStore + SignInStore + FileReads + CheckStore + BatchStore + ProofStore + ReportStore + PartnerStore,
+    T: LedgerStore
+        + DueProcessStore
+        + AccountStore
+        + SignInStore
+        + FileReads
+        + CheckStore
+        + BatchStore
+        + ProofStore
+        + ReportStore
+        + PartnerStore,
 > Writes for T
 {
 }
@@ -745,6 +754,21 @@ impl Db {
             Backend::Sqlite => self.read(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await,
             Backend::Postgres { .. } => {
                 self.on_postgres(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await
+            }
+        }
+    }
+
+    /// How many entries `published` would show without a limit.
+    pub async fn published_count(
+        self: &Arc<Self>,
+        as_of: socred_core::Date,
+        list: Option<String>,
+        search: Option<String>,
+    ) -> Result<u64, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.published_count(as_of, list.as_deref(), search.as_deref())).await,
+            Backend::Postgres { .. } => {
+                self.on_postgres(move |store| store.published_count(as_of, list.as_deref(), search.as_deref())).await
             }
         }
     }

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(sign_in::login_page).post(sign_in::login))
         .route("/logout", post(sign_in::logout))
         .route("/lists", get(pages::public_lists))
+        .route("/lists/export.csv", get(pages::export_lists))
         .route("/rulebook", get(pages::rulebook))
         .route("/language", get(language::switch))
         .route("/api/v1/docs", get(api_docs::page_of_api))

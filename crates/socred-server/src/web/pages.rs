@@ -48,6 +48,127 @@ fn bilingual(page: axum::response::Html<String>) -> Response {
 pub struct ListQuery {
     q: Option<String>,
     list: Option<String>,
+    page: Option<String>,
+}
+
+/// Rows of the public list a page shows.
+pub const LIST_PAGE_ROWS: u32 = 200;
+/// The last page a reader may ask for (the API's offset limit).
+pub const MAX_LIST_PAGES: u32 = 5_000;
+/// Rows one CSV export holds at most; the API pages beyond.
+pub const MAX_EXPORT_ROWS: u32 = 10_000;
+
+/// A page number as a reader typed it: 1 to [`MAX_LIST_PAGES`], or the reason.
+fn parse_page(text: Option<&str>) -> Result<u32, String> {
+    match text.map(str::trim).filter(|text| !text.is_empty()) {
+        None => Ok(1),
+        Some(text) => match text.parse::<u32>() {
+            Ok(page) if (1..=MAX_LIST_PAGES).contains(&page) => Ok(page),
+            _ => Err(format!("must be a whole number from 1 to {MAX_LIST_PAGES}")),
+        },
+    }
+}
+
+/// The API's JSON of the same search (its first page; `offset` pages on).
+fn link_api(search: &Option<String>, list: &Option<String>) -> String {
+    let mut query = vec![format!("limit={}", 1_000)];
+    if let Some(q) = search {
+        query.push(format!("search={}", super::url(q)));
+    }
+    if let Some(list) = list {
+        query.push(format!("list={}", super::url(list)));
+    }
+    format!("/api/v1/lists/public?{}", query.join("&"))
+}
+
+/// `/lists/export.csv`: the published entries of a search as CSV, at most
+/// [`MAX_EXPORT_ROWS`], under the same rules and limits as the page. Cells
+/// are the stored words (codes and the rulebook's English), as the API's JSON.
+pub async fn export_lists(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    address: crate::limits::ClientAddress,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let search = query.q.clone().filter(|q| !q.trim().is_empty());
+    let searching = match search.as_deref().map(socred_store::PublicSearch::parse) {
+        Some(Err(reason)) => return crate::error::ApiError::invalid("q", reason).into_response(),
+        parsed => matches!(parsed, Some(Ok(Some(_)))),
+    };
+    if let Err(error) = state.limits.public_list(caller.as_ref(), address.0, searching) {
+        return error.into_response();
+    }
+    let list = query.list.clone().filter(|l| !l.is_empty());
+    let entries = match state.db.published(state.today(), list, search, MAX_EXPORT_ROWS, 0).await {
+        Ok(entries) => entries,
+        Err(error) => return error.into_response(),
+    };
+    let columns = ["entry", "list", "list_title", "name", "masked_id", "authority", "legal_basis", "listed_since", "listed_until"];
+    let mut out = socred_store::csv::line(columns);
+    for entry in &entries {
+        let since = socred_core::date::format_date(entry.listed_since);
+        let until = entry.listed_until.map(socred_core::date::format_date).unwrap_or_default();
+        out.push_str(&socred_store::csv::line([
+            entry.entry.as_str(),
+            &entry.list,
+            &entry.list_title,
+            &entry.name,
+            &entry.masked_id,
+            &entry.authority,
+            &entry.legal_basis,
+            &since,
+            &until,
+        ]));
+    }
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"socred-public-lists.csv\""),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// One row per subject and list: the entries of one subject on one list
+/// (two judgments, say) shown together, with each authority and basis once.
+struct ListRow<'a> {
+    first: &'a socred_store::PublicEntry,
+    authorities: Vec<&'a str>,
+    bases: Vec<&'a str>,
+    since: socred_core::Date,
+    until: Option<socred_core::Date>,
+    open_ended: bool,
+}
+
+fn rows_by_subject_and_list(entries: &[socred_store::PublicEntry]) -> Vec<ListRow<'_>> {
+    let mut rows: Vec<ListRow<'_>> = Vec::new();
+    for entry in entries {
+        let same =
+            |row: &&mut ListRow<'_>| row.first.list == entry.list && row.first.masked_id == entry.masked_id && row.first.name == entry.name;
+        match rows.iter_mut().find(|row| same(row)) {
+            Some(row) => {
+                if !row.authorities.contains(&entry.authority.as_str()) {
+                    row.authorities.push(&entry.authority);
+                }
+                if !row.bases.contains(&entry.legal_basis.as_str()) {
+                    row.bases.push(&entry.legal_basis);
+                }
+                row.since = row.since.min(entry.listed_since);
+                row.open_ended |= entry.listed_until.is_none();
+                row.until = row.until.max(entry.listed_until);
+            }
+            None => rows.push(ListRow {
+                first: entry,
+                authorities: vec![&entry.authority],
+                bases: vec![&entry.legal_basis],
+                since: entry.listed_since,
+                until: entry.listed_until,
+                open_ended: entry.listed_until.is_none(),
+            }),
+        }
+    }
+    rows
 }
 
 pub async fn public_lists(
@@ -75,34 +196,75 @@ pub async fn public_lists(
         search = None;
     }
     let list = query.list.clone().filter(|l| !l.is_empty());
+    let page_number = match parse_page(query.page.as_deref()) {
+        Ok(page) => page,
+        Err(reason) => {
+            flash.error = Some(language.text_with(
+                "error-text",
+                &[
+                    ("lead", Argument::Text(language.text("error-lead-invalid"))),
+                    ("field", Argument::Text(language.text_with("error-field", &[("field", Argument::Text("page".into()))]))),
+                    ("reason", Argument::Text(reason)),
+                ],
+            ));
+            1
+        }
+    };
     let today = state.today();
     let key = state.log_key.clone();
     let read = async {
         let rulebook = state.db.rulebook().await?;
         let known_list = list.clone().filter(|l| rulebook.list(l).is_some());
         // A refused search or a read past the limit shows the form, not the list.
-        let entries = if shown { state.db.published(today, known_list, search.clone(), 200, 0).await? } else { Vec::new() };
+        let offset = (page_number - 1) * LIST_PAGE_ROWS;
+        let (entries, total) = if shown {
+            let entries = state.db.published(today, known_list.clone(), search.clone(), LIST_PAGE_ROWS, offset).await?;
+            (entries, state.db.published_count(today, known_list, search.clone()).await?)
+        } else {
+            (Vec::new(), 0)
+        };
         // The log's heads, signed: anyone may keep them (docs/audit-format.md).
         let checkpoint = match (key, shown) {
             (Some(key), true) => Some(state.db.sign_checkpoint(key, socred_store::wall_clock_rfc3339()).await?),
             _ => None,
         };
-        Ok::<_, crate::error::ApiError>((rulebook, entries, checkpoint))
+        Ok::<_, crate::error::ApiError>((rulebook, entries, total, checkpoint))
     };
-    let (rulebook, entries, checkpoint) = match read.await {
+    let (rulebook, entries, total, checkpoint) = match read.await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
     let words = Words::new(language, &rulebook);
     let columns = ["list", "name", "identifier", "authority", "legal-basis", "since", "until"];
+    let first = u64::from((page_number - 1) * LIST_PAGE_ROWS) + 1;
+    let last = first + entries.len() as u64 - 1;
     let caption = language.text_with(
         "lists-count",
         &[
-            ("shown", Argument::Number(entries.len() as i64)),
-            ("count", Argument::Text(language.number(entries.len() as i64))),
+            ("total", Argument::Number(total as i64)),
+            ("count", Argument::Text(language.number(total as i64))),
+            ("first", Argument::Text(language.number(first as i64))),
+            ("last", Argument::Text(language.number(last as i64))),
             ("day", Argument::Text(language.date(today))),
         ],
     );
+    // Links keep the reader's search and list.
+    let link = |path: &str, page: Option<u32>| {
+        let mut parameters: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = &search {
+            parameters.push(("q", q.clone()));
+        }
+        if let Some(list) = &list {
+            parameters.push(("list", list.clone()));
+        }
+        if let Some(page) = page {
+            parameters.push(("page", page.to_string()));
+        }
+        let query: Vec<String> = parameters.iter().map(|(key, value)| format!("{key}={}", super::url(value))).collect();
+        if query.is_empty() { path.to_string() } else { format!("{path}?{}", query.join("&")) }
+    };
+    let pages = total.div_ceil(u64::from(LIST_PAGE_ROWS)).min(u64::from(MAX_LIST_PAGES)) as u32;
+    let rows = rows_by_subject_and_list(&entries);
     let body = html! {
         p { (t("lists-intro")) }
         form.card method="get" action="/lists" role="search" {
@@ -122,19 +284,33 @@ pub async fn public_lists(
             div.table-wrap { table {
                 caption.meta { (caption) }
                 thead { tr { @for column in columns { th scope="col" { (t(&format!("lists-column-{column}"))) } } } }
-                tbody { @for entry in &entries {
+                tbody { @for row in &rows {
                     // The rulebook's words in the reader's language; a legal basis a reviewer wrote stays as written.
-                    tr {
+                    @let entry = row.first;
+                    @let kind = rulebook.list(&entry.list).map(|spec| spec.kind);
+                    tr class=(if kind == Some(socred_core::rulebook::ListKind::Commendatory) { "redlist" } else { "blacklist" }) {
                         td { (words.list(&entry.list, &entry.list_title)) }
                         td { (entry.name) }
                         td { code { (entry.masked_id) } }
-                        td { (words.authority(&entry.authority)) }
-                        td { (words.list_basis(&entry.list, &entry.legal_basis)) }
-                        td { (language.date(entry.listed_since)) }
-                        td { @if let Some(until) = entry.listed_until { (language.date(until)) } }
+                        td { @for (index, authority) in row.authorities.iter().enumerate() { @if index > 0 { br; } (words.authority(authority)) } }
+                        td { @for (index, basis) in row.bases.iter().enumerate() { @if index > 0 { br; } (words.list_basis(&entry.list, basis)) } }
+                        td { (language.date(row.since)) }
+                        td { @if let (Some(until), false) = (row.until, row.open_ended) { (language.date(until)) } }
                     }
                 } }
             } }
+            @if pages > 1 {
+                nav.pager aria-label=(t("lists-pages")) {
+                    @if page_number > 1 { a rel="prev" href=(link("/lists", Some(page_number - 1))) { (t("lists-previous")) } " " }
+                    span { (language.text_with("lists-page-of", &[("page", Argument::Number(i64::from(page_number))), ("pages", Argument::Number(i64::from(pages)))])) }
+                    @if page_number < pages { " " a rel="next" href=(link("/lists", Some(page_number + 1))) { (t("lists-next")) } }
+                }
+            }
+        }
+        p.meta {
+            (t("lists-export")) " "
+            a href=(link("/lists/export.csv", None)) download { "CSV" } " · "
+            a href=(link_api(&search, &list)) { "JSON" }
         }
         @if let Some(note) = checkpoint {
             details {

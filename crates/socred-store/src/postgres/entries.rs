@@ -274,27 +274,17 @@ impl PgStore {
     /// standby with `--read-db`. Search matches part of a name (ignoring case)
     /// or a whole masked id, never a full identity number (see [`PublicSearch`]).
     pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| StoreError::invalid("search", reason))?.flatten();
-        let (name_pattern, masked) = match &search {
-            None => (None, None),
-            Some(PublicSearch::Name(name)) => {
-                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
-            }
-            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked.clone())),
-        };
+        let (name_pattern, masked) = PublicSearch::patterns(search)?;
         let mut connection = self.read_connection()?;
         let secret: String = connection
             .query_opt("SELECT value FROM meta WHERE key = 'secret'", &[])?
             .map(|row| row.get(0))
             .ok_or_else(|| StoreError::Corrupt("the store has no secret (meta key 'secret')".into()))?;
         let rows = connection.query(
-            "SELECT e.entry_id, e.list, s.subject, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
-             FROM entries e JOIN subjects s ON s.subject = e.subject
-             WHERE e.published AND e.listed_since <= $1 AND (e.listed_until IS NULL OR e.listed_until > $1)
-               AND ($2::text IS NULL OR e.list = $2)
-               AND ($3::text IS NULL OR s.name ILIKE $3 ESCAPE '\\')
-               AND ($4::text IS NULL OR (left(s.subject, 6) = left($4, 6) AND substr(s.subject, 15) = substr($4, 15)))
-             ORDER BY e.listed_since DESC, e.entry_id LIMIT $5 OFFSET $6",
+            &format!(
+                "SELECT e.entry_id, e.list, s.subject, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
+                 {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT $5 OFFSET $6"
+            ),
             &[&as_of, &list, &name_pattern, &masked, &i64::from(limit.min(MAX_PAGE)), &i64::from(offset)],
         )?;
         let mut out = Vec::with_capacity(rows.len());
@@ -317,4 +307,20 @@ impl PgStore {
         }
         Ok(out)
     }
+
+    /// How many entries [`PgStore::published`] would show without a limit.
+    pub fn published_count(&self, as_of: Date, list: Option<&str>, search: Option<&str>) -> Result<u64> {
+        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+        let row =
+            self.read_connection()?.query_one(&format!("SELECT count(*) {PUBLISHED_WHERE}"), &[&as_of, &list, &name_pattern, &masked])?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
 }
+
+/// The published entries on a day ($1), of a list ($2), a name ($3, an ILIKE
+/// pattern) or a masked id ($4): one filter for the page and its count.
+const PUBLISHED_WHERE: &str = "FROM entries e JOIN subjects s ON s.subject = e.subject
+     WHERE e.published AND e.listed_since <= $1 AND (e.listed_until IS NULL OR e.listed_until > $1)
+       AND ($2::text IS NULL OR e.list = $2)
+       AND ($3::text IS NULL OR s.name ILIKE $3 ESCAPE '\\')
+       AND ($4::text IS NULL OR (left(s.subject, 6) = left($4, 6) AND substr(s.subject, 15) = substr($4, 15)))";

@@ -10,6 +10,14 @@ use socred_core::{Date, SubjectId};
 
 use crate::entries::*;
 
+/// The published entries on a day (?1), of a list (?2), a name (?3, a LIKE
+/// pattern) or a masked id (?4): one filter for the page and its count.
+const PUBLISHED_WHERE: &str = "FROM entries e JOIN subjects s ON s.key = e.subject
+     WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
+       AND (?2 IS NULL OR e.list = ?2)
+       AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\')
+       AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))";
+
 impl Store {
     /// Recomputes the derived list entries of every subject whose file changed.
     /// Returns how many subjects were refreshed.
@@ -98,23 +106,11 @@ impl Store {
     /// last refresh. Search matches part of a name or a whole masked id, never
     /// a full identity number (see [`PublicSearch`]).
     pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| StoreError::invalid("search", reason))?.flatten();
-        let (name_pattern, masked) = match &search {
-            None => (None, None),
-            Some(PublicSearch::Name(name)) => {
-                (Some(format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))), None)
-            }
-            Some(PublicSearch::MaskedId(masked)) => (None, Some(masked.clone())),
-        };
-        let mut statement = self.connection.prepare_cached(
+        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+        let mut statement = self.connection.prepare_cached(&format!(
             "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
-             FROM entries e JOIN subjects s ON s.key = e.subject
-             WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
-               AND (?2 IS NULL OR e.list = ?2)
-               AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\')
-               AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))
-             ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6",
-        )?;
+             {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6"
+        ))?;
         let rows = statement.query_map(params![julian(as_of), list, name_pattern, masked, limit.min(MAX_PAGE), offset], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -149,6 +145,14 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// How many entries [`Store::published`] would show without a limit.
+    pub fn published_count(&self, as_of: Date, list: Option<&str>, search: Option<&str>) -> Result<u64> {
+        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+        let mut statement = self.connection.prepare_cached(&format!("SELECT count(*) {PUBLISHED_WHERE}"))?;
+        let count: i64 = statement.query_row(params![julian(as_of), list, name_pattern, masked], |row| row.get(0))?;
+        Ok(count as u64)
     }
 
     /// The derived entries against the files: every subject not waiting for

@@ -1,0 +1,90 @@
+//! The public lists page: counts that match the store, paging, one row per
+//! subject and list, a CSV export safe to open in a spreadsheet.
+
+mod common;
+
+use common::{Backend, TestServer};
+use socred_core::record::{Record, RecordId};
+use socred_core::{SubjectId, parse_date};
+use socred_store::backend::LedgerStore;
+use socred_store::{Actor, NewSubject, PgStore, Store};
+
+/// 205 judgment defaulters recorded on 10 January 2025, one of them twice and
+/// one named like a spreadsheet formula; with the setup's own, 207 entries.
+fn populate(db: &std::path::Path) {
+    match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => populate_into(&mut PgStore::open(url).unwrap()),
+        None => populate_into(&mut Store::open(db).unwrap()),
+    }
+}
+
+fn populate_into(store: &mut impl LedgerStore) {
+    let day = parse_date("2025-01-10").unwrap();
+    let officer = Actor::replayed("officer", day).unwrap();
+    for sequence in 0..205u16 {
+        let id = SubjectId::Person(socred_core::id::synthetic_person(350102, parse_date("1980-01-01").unwrap(), sequence));
+        let name = match sequence {
+            0 => "Twice Defaulted".to_string(),
+            1 => "=HYPERLINK(\"http://evil\")".to_string(),
+            _ => format!("Defaulter {sequence:03}"),
+        };
+        store.add_subject(&NewSubject { id, name, guardians: vec![], represents: vec![] }, &officer).unwrap();
+        let judgments = if sequence == 0 { 2 } else { 1 };
+        for judgment in 0..judgments {
+            let record = Record {
+                id: RecordId::parse(&format!("jd-{sequence}-{judgment}")).unwrap(),
+                subject: id,
+                behaviour: "judgment-default".into(),
+                occurred_on: day,
+                source: "Intermediate People's Court".into(),
+                evidence: None,
+            };
+            store.add_record(&record, &officer).unwrap();
+        }
+    }
+}
+
+async fn the_public_lists_count_page_group_and_export_what_the_store_holds(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
+    server.stop().await;
+    let db = server.db.clone();
+    tokio::task::spawn_blocking(move || populate(&db)).await.unwrap();
+    server.restart_on("2025-06-01").await;
+    let get = |path: &str| {
+        let request = server.client.get(server.url(path));
+        async move { request.send().await.unwrap() }
+    };
+
+    let first = get("/lists").await.text().await.unwrap();
+    assert!(first.contains("Entries 1–200 of 207 published on 2025-06-01"), "{first}");
+    assert!(first.contains("href=\"/lists?page=2\"") && first.contains("Page 1 of 2"), "{first}");
+    assert!(!first.contains("rel=\"prev\""));
+    assert!(first.contains("<tr class=\"blacklist\">"), "a blacklist row is styled as one");
+    let second = get("/lists?page=2").await.text().await.unwrap();
+    assert!(second.contains("Entries 201–207 of 207") && second.contains("rel=\"prev\""), "{second}");
+    // One row per subject and list, though the subject has two entries on it.
+    let twice = get("/lists?q=Twice").await.text().await.unwrap();
+    assert!(twice.contains("Entries 1–2 of 2"), "{twice}");
+    assert_eq!(twice.matches("<td>Twice Defaulted</td>").count(), 1, "{twice}");
+    // A page number that is not one is refused by name, and the first page shown.
+    for garbage in ["0", "abc", "5001", "-1", "99999999999"] {
+        let page = get(&format!("/lists?page={garbage}")).await.text().await.unwrap();
+        assert!(page.contains("page") && page.contains("from 1 to 5000"), "{garbage}: {page}");
+        assert!(page.contains("Entries 1–200 of 207"), "{garbage}");
+    }
+
+    let export = get("/lists/export.csv").await;
+    assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let csv = export.text().await.unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|line| !line.is_empty()).collect();
+    assert_eq!(lines[0], "entry,list,list_title,name,masked_id,authority,legal_basis,listed_since,listed_until");
+    assert_eq!(lines.len(), 1 + 207, "every published entry");
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""), "a name never runs as a formula");
+    assert!(!csv.contains("35010219800101"), "no full identity number: only masked ids");
+    let searched = get("/lists/export.csv?q=Twice").await.text().await.unwrap();
+    assert_eq!(searched.split("\r\n").filter(|line| !line.is_empty()).count(), 3);
+    assert_eq!(get("/lists/export.csv?q=350102198001010011").await.status(), 422, "a full number is not searched");
+}
+
+on_both_backends!(the_public_lists_count_page_group_and_export_what_the_store_holds);
