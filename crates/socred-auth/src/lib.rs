@@ -201,7 +201,7 @@ pub struct Account {
     pub authority: Option<String>,
     /// For providers: the service categories they may ask about.
     pub services: Vec<String>,
-    /// For partners: the behaviours they may report.
+    /// For partners: the behaviours they may report; for officers: those their authority is entitled to record (none: every one).
     pub behaviours: Vec<String>,
 }
 

@@ -12,6 +12,15 @@ use crate::id::SubjectId;
 pub const MAX_RECORD_ID_LENGTH: usize = 64;
 pub const MAX_SOURCE_CHARS: usize = 128;
 pub const MAX_EVIDENCE_CHARS: usize = 1024;
+
+/// A deduction of this many points or more is confirmed by the officer
+/// before it is recorded (the web form asks again).
+pub const CONFIRM_DEDUCTION_POINTS: i64 = 50;
+
+/// Whether recording `behaviour` needs the officer's confirmation first.
+pub fn needs_confirmation(behaviour: &crate::rulebook::Behaviour) -> bool {
+    behaviour.points <= -CONFIRM_DEDUCTION_POINTS || behaviour.forced_tier.is_some()
+}
 pub const MAX_REASON_CHARS: usize = 1024;
 
 /// Why a record field was refused.

@@ -137,8 +137,15 @@ const phone = { viewport: { width: 390, height: 844 } };
   await page.goto(`${base}/officer`);
   await page.getByLabel("Subject identifier").first().fill(fixture.officer.subject_id);
   await page.getByLabel("Behaviour").selectOption(fixture.officer.behaviour);
+  await page.getByLabel("Case number (optional)").fill("(2026) tax inspection 114");
   await page.getByLabel("Evidence reference").fill("inspection report 2026-114");
   await page.getByRole("button", { name: "Record", exact: true }).click();
+  await page.waitForLoadState();
+  // A deduction this large is shown back to confirm before it is stored.
+  await page.getByTestId("confirm-record").waitFor();
+  await accessible(page, "officer confirms a large deduction");
+  await shot(page, "officer-confirm");
+  await page.getByRole("button", { name: "Record it" }).click();
   await page.waitForLoadState();
   assert.match(await page.locator(".flash.ok").textContent(), /Recorded/);
   const after = (await page.getByTestId("tier").textContent()).trim();

@@ -78,6 +78,17 @@ async fn object_rules_subjects_authorities_and_own_cases(backend: Backend) {
         .await;
     assert_eq!(status, 403, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains(AUTHORITY));
+    // The traffic police record traffic behaviours, not tax evasion.
+    let record = |behaviour: &str| {
+        let request = server.client.post(server.url("/api/v1/records")).bearer_auth(&other_officer);
+        request.json(&json!({"subject": OTHER, "behaviour": behaviour, "at": "2025-01-01"})).send()
+    };
+    let refused = record("tax-evasion").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let refused: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["field"], "behaviour", "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("Traffic Police is entitled to record speeding-minor"), "{refused}");
+    assert_eq!(server.fingerprint(), before, "a refused record changes nothing");
     let response = server
         .client
         .post(server.url("/api/v1/records/tax-1/void"))

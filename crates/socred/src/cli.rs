@@ -425,7 +425,8 @@ pub enum AccountCommand {
         /// For a provider: a service category it may ask about (repeatable).
         #[arg(long = "service")]
         services: Vec<String>,
-        /// For a partner: a behaviour of its agreement (repeatable).
+        /// For a partner: a behaviour of its agreement; for an officer: a behaviour their
+        /// authority is entitled to record (none named: every behaviour). Repeatable.
         #[arg(long = "behaviour")]
         behaviours: Vec<String>,
         /// Read the password from the first line of standard input (else: token-only account).

@@ -75,15 +75,20 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
             form method="post" action="/officer/records" {
                 (hidden)
                 p { label for="record-subject" { (t("field-subject-identifier")) } input #record-subject name="subject" required maxlength="18"; }
-                p { label for="record-behaviour" { (t("portal-column-behaviour")) } select #record-behaviour name="behaviour" {
-                    @for b in &rulebook.behaviours { option value=(b.code) { (words.behaviour(&b.code, &b.title)) " (" (format!("{:+}", b.points)) ")" } }
+                p { label for="record-behaviour" { (t("portal-column-behaviour")) } select #record-behaviour name="behaviour" required {
+                    // Nothing is chosen for the officer: an empty choice is refused by the browser and the server.
+                    option value="" selected disabled { (t("officer-choose-behaviour")) }
+                    @for b in rulebook.behaviours.iter().filter(|b| entitled(&caller, &b.code)) {
+                        option value=(b.code) { (words.behaviour(&b.code, &b.title)) " (" (format!("{:+}", b.points)) ")" }
+                    }
                 } }
                 p {
                     label for="record-at" { (t("officer-record-at")) }
                     input #record-at name="at" type="date" value=(today) min=(earliest) max=(today) required;
                     " " span.meta { (language.text_with("officer-record-at-note", &[("years", Argument::Number(i64::from(max_age)))])) }
                 }
-                p { label for="record-evidence" { (t("officer-evidence")) } input #record-evidence name="evidence" maxlength="1024"; }
+                p { label for="record-case" { (t("officer-case-number")) } input #record-case name="case_number" maxlength="128"; }
+                p { label for="record-evidence" { (t("officer-evidence")) } input #record-evidence name="evidence" maxlength="800"; }
                 p { label for="record-id" { (t("officer-record-id")) } input #record-id name="record_id" maxlength="64"; }
                 p { button type="submit" { (t("officer-record-submit")) } }
             }
@@ -198,14 +203,22 @@ fn officer_caller(caller: MaybeCaller, csrf: &str) -> Result<Caller, Response> {
     super::form_caller(caller, Role::Officer, csrf)
 }
 
+/// Whether the officer's authority may record `behaviour` (an account that names none may record every one).
+fn entitled(caller: &Caller, behaviour: &str) -> bool {
+    caller.account.behaviours.is_empty() || caller.account.behaviours.iter().any(|code| code == behaviour)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RecordForm {
     csrf: String,
     subject: String,
     behaviour: String,
     at: String,
+    case_number: Option<String>,
     evidence: Option<String>,
     record_id: Option<String>,
+    /// Present once the officer confirmed a large deduction.
+    confirmed: Option<String>,
 }
 
 pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(form): Form<RecordForm>) -> Response {
@@ -214,13 +227,34 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Err(response) => return response,
     };
     let subject = form.subject.trim();
+    let rulebook = match state.db.rulebook().await {
+        Ok(rulebook) => rulebook,
+        Err(error) => return error.into_response(),
+    };
+    // A large deduction (or a forced tier) is shown back to the officer to confirm before it is stored.
+    if let Some(behaviour) = rulebook.behaviour(&form.behaviour).filter(|b| socred_core::record::needs_confirmation(b))
+        && form.confirmed.is_none()
+        && entitled(&caller, &behaviour.code)
+    {
+        return confirm_record(&caller, &form, behaviour, &rulebook);
+    }
+    // The case number travels in the record's evidence reference, first.
+    let evidence =
+        match (given(form.case_number.as_deref()), given(form.evidence.as_deref())) {
+            (Some(case), Some(evidence)) => Some(reader().text_with(
+                "officer-case-evidence",
+                &[("case", Argument::Text(case.into())), ("evidence", Argument::Text(evidence.into()))],
+            )),
+            (Some(case), None) => Some(reader().text_with("officer-case-only", &[("case", Argument::Text(case.into()))])),
+            (None, evidence) => evidence.map(str::to_string),
+        };
     let request = RecordRequest {
         id: given(form.record_id.as_deref()),
         subject,
         behaviour: &form.behaviour,
         at: &form.at,
         source: None,
-        evidence: given(form.evidence.as_deref()),
+        evidence: evidence.as_deref(),
     };
     let result = service::records::add(&state, &caller, request).await;
     match result {
@@ -230,6 +264,48 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         }
         Err(error) => back("/officer", Err(error)),
     }
+}
+
+/// The confirmation step of a large deduction: what will be recorded, the
+/// same form's values carried, and a button that records it.
+fn confirm_record(
+    caller: &Caller,
+    form: &RecordForm,
+    behaviour: &socred_core::rulebook::Behaviour,
+    rulebook: &socred_core::Rulebook,
+) -> Response {
+    let language = reader();
+    let words = Words::new(language, rulebook);
+    let t = |id: &str| language.text(id);
+    let carried = [
+        ("subject", form.subject.as_str()),
+        ("behaviour", form.behaviour.as_str()),
+        ("at", form.at.as_str()),
+        ("case_number", form.case_number.as_deref().unwrap_or("")),
+        ("evidence", form.evidence.as_deref().unwrap_or("")),
+        ("record_id", form.record_id.as_deref().unwrap_or("")),
+    ];
+    let title = words.behaviour(&behaviour.code, &behaviour.title).to_string();
+    let body = html! {
+        section.card.decision.deny data-testid="confirm-record" {
+            p.verdict { (language.text_with("officer-confirm-text", &[
+                ("points", Argument::Text(format!("{:+}", behaviour.points))),
+                ("behaviour", Argument::Text(title.clone())),
+                ("subject", Argument::Text(form.subject.trim().to_string())),
+                ("day", Argument::Text(form.at.clone())),
+            ])) }
+            @if let Some(tier) = behaviour.forced_tier {
+                p { (language.text_with("officer-confirm-forced", &[("tier", Argument::Text(rulebook.tiers.name(tier).to_string()))])) }
+            }
+            form method="post" action="/officer/records" {
+                input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
+                @for (name, value) in carried { input type="hidden" name=(name) value=(value); }
+                input type="hidden" name="confirmed" value="yes";
+                p { button type="submit" { (t("officer-confirm-submit")) } " " a href="/officer" { (t("officer-confirm-cancel")) } }
+            }
+        }
+    };
+    page(&t("officer-confirm-title"), Some(caller), &Flash::default(), body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

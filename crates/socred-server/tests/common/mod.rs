@@ -18,6 +18,8 @@ pub const OTHER: &str = "440524198001010013";
 pub const GUARDIAN: &str = "11010519491231002X";
 pub const ORG: &str = "91350100M000100Y43";
 pub const AUTHORITY: &str = "Municipal Tax Bureau";
+/// What the second officer's authority, the traffic police, may record.
+pub const TRAFFIC: [&str; 4] = ["speeding-minor", "speeding-serious", "not-yielding-to-pedestrians", "jaywalking"];
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Runs each `async fn name(backend: Backend)` as two tests, `sqlite::name`
@@ -364,7 +366,8 @@ fn populate<S: LedgerStore + AccountStore>(
             subject: subject.map(|s| SubjectId::parse(s).unwrap()),
             authority: authority.map(str::to_string),
             services: vec![],
-            behaviours: vec![],
+            // The traffic police are entitled to record traffic behaviours only.
+            behaviours: if name == "officer-2" { TRAFFIC.iter().map(|code| code.to_string()).collect() } else { vec![] },
         };
         store.add_account(&account, &actor(live)).unwrap();
     }
