@@ -13,6 +13,7 @@ mod pages;
 mod portal;
 mod provider;
 mod reports;
+mod reviewer;
 mod sign_in;
 mod staff;
 mod status;
@@ -52,10 +53,12 @@ pub fn router() -> Router<AppState> {
         .route("/officer/records", post(staff::record))
         .route("/officer/voids", post(staff::void))
         .route("/officer/proposals", post(staff::propose))
-        .route("/reviewer", get(staff::reviewer))
-        .route("/reviewer/decisions", post(staff::decide))
-        .route("/reviewer/notices", post(staff::serve_notice))
-        .route("/reviewer/annual", get(staff::annual))
+        .route("/reviewer", get(reviewer::reviewer))
+        .route("/reviewer/decisions", post(reviewer::decide))
+        .route("/reviewer/notices", post(reviewer::serve_notice))
+        .route("/reviewer/withdrawals", post(reviewer::withdraw))
+        .route("/reviewer/annual", get(reviewer::annual))
+        .route("/reviewer/annual.csv", get(reviewer::annual_csv))
         .route("/me/reports", get(reports::form).post(reports::file).layer(axum::extract::DefaultBodyLimit::max(reports::MAX_FORM_BYTES)))
         .route("/reviewer/reports", get(reports::queue))
         .route("/reviewer/reports/review", post(reports::review))
@@ -446,6 +449,7 @@ mod tests {
             include_str!("reports.rs"),
             include_str!("sign_in.rs"),
             include_str!("staff.rs"),
+            include_str!("reviewer.rs"),
             include_str!("status.rs"),
         ];
         let calls = ["t(\"", "text(\"", "with(\"", "rich(language, \"", "heading(\"", "link(\"/"];
