@@ -48,15 +48,28 @@ fn clear_previous(path: &Path) -> Result<()> {
     }
 }
 
-/// Demo accounts: (username, role, password, authority or services).
-pub const DEMO_ACCOUNTS: [(&str, &str, &str); 5] = [
+/// Demo accounts: (username, role, password). `citizen` is a listed subject
+/// who may apply for credit repair, `appellant` one whose appeal window is
+/// open on the demo's last day; the officer is the traffic police, the
+/// provider an airline, the partner a bike-sharing operator.
+pub const DEMO_ACCOUNTS: [(&str, &str, &str); 9] = [
     ("admin", "admin", "demo-admin-password"),
     ("officer", "officer", "demo-officer-password"),
     ("reviewer", "reviewer", "demo-reviewer-password"),
     ("auditor", "auditor", "demo-auditor-password"),
     ("citizen", "subject", "demo-citizen-password"),
+    ("appellant", "subject", "demo-appellant-password"),
+    ("company", "subject", "demo-company-password"),
+    ("airline", "provider", "demo-airline-password"),
+    ("bikes", "partner", "demo-bikes-password"),
 ];
 const DEMO_AUTHORITY: &str = "Municipal Public Security Bureau, Traffic Police Division";
+/// What the demo's officer, the traffic police, may record.
+const DEMO_OFFICER_BEHAVIOURS: [&str; 4] = ["speeding-minor", "speeding-serious", "not-yielding-to-pedestrians", "jaywalking"];
+const DEMO_AIRLINE_SERVICES: [&str; 2] = ["civil-aviation", "air-class-upgrade"];
+const DEMO_PARTNER_BEHAVIOURS: [&str; 1] = ["unpaid-shared-bike-ride"];
+/// Subjects looked at to find the demo's citizen and appellant.
+const DEMO_SUBJECTS_SCANNED: u32 = 5_000;
 
 /// Adds the demo accounts (the citizen is the demo's judgment defaulter) and
 /// serves, with the clock stopped on `fixed_day` when the demo ends before today.
@@ -81,33 +94,98 @@ fn serve_demo(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>, lo
     crate::serve_with(cli, addr, None, false, fixed_day, &[], "demo")
 }
 
-/// The demo accounts, added to `store`; returns a line for each login.
+/// The subjects the demo's subject accounts name: a listed person who may
+/// apply for credit repair today, a person on no list (who is recorded as a
+/// judgment defaulter today, so that their appeal window is open), and an
+/// organisation.
+fn demo_subjects(store: &Store, today: Date) -> Result<(SubjectId, SubjectId, Option<SubjectId>)> {
+    let (mut repairable, mut unlisted, mut organisation) = (None, None, None);
+    let mut after = 0;
+    let mut scanned = 0;
+    while scanned < DEMO_SUBJECTS_SCANNED && (repairable.is_none() || unlisted.is_none() || organisation.is_none()) {
+        let page = store.subject_ids(after, 500)?;
+        let Some(&(last, _)) = page.last() else { break };
+        after = last;
+        for (_, id) in page {
+            scanned += 1;
+            if id.kind() == socred_core::SubjectKind::Organisation {
+                organisation.get_or_insert(id);
+                continue;
+            }
+            let due = socred_store::backend::FileReads::due_process(store, &id, today)?;
+            let open = |entry: &socred_core::lists::ListEntry| {
+                socred_core::status::repair_window(entry, today) == Some(socred_core::status::RepairWindow::Open)
+            };
+            if repairable.is_none() && due.entries.iter().any(open) {
+                repairable = Some(id);
+            } else if unlisted.is_none() && due.entries.is_empty() && due.disputes.is_empty() {
+                unlisted = Some(id);
+            }
+        }
+    }
+    let unlisted = unlisted.ok_or_else(|| anyhow::anyhow!("the demo has no person on no list"))?;
+    // A demo too young for repair still gets a citizen: its first listed person, else anyone.
+    let repairable = repairable.unwrap_or(unlisted);
+    Ok((repairable, unlisted, organisation))
+}
+
+/// The demo accounts, added to `store`, and the appellant's judgment recorded
+/// on the demo's last day; returns a line for each login.
 fn add_accounts(cli: &Cli, store: &mut Store) -> Result<Vec<String>> {
+    use socred_auth::Role;
     let actor = crate::actor(cli, store)?;
-    let citizen = store.public_list(crate::today(store), Some("blacklist"), None, 1, 0)?.first().map(|e| e.entry.clone());
-    let citizen = match citizen.and_then(|entry| socred_core::process::EntryId::parse(&entry).ok()) {
-        Some(entry) => store.subject_of_entry(&entry)?.1,
-        None => store.subject_ids(0, 1)?.first().map(|(_, id)| *id).ok_or_else(|| anyhow::anyhow!("the demo has no subjects"))?,
+    let today = crate::today(store);
+    let (citizen, appellant, company) = demo_subjects(store, today)?;
+    let judgment = socred_core::Record {
+        id: socred_core::record::RecordId::parse("demo-judgment-appellant").map_err(anyhow::Error::msg)?,
+        subject: appellant,
+        behaviour: "judgment-default".into(),
+        occurred_on: today,
+        source: "Intermediate People's Court".into(),
+        evidence: Some("demo case 1".into()),
     };
+    store.add_record(&judgment, &socred_store::Actor::new("demo-court-clerk", store.clock().now())?)?;
+    let codes = |codes: &[&str]| codes.iter().map(|code| code.to_string()).collect::<Vec<_>>();
     let mut logins = Vec::new();
     for (username, role, password) in DEMO_ACCOUNTS {
-        let role: socred_auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+        let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+        let subject = match username {
+            "citizen" => Some(citizen),
+            "appellant" => Some(appellant),
+            "company" => company,
+            _ => None,
+        };
+        if role == Role::Subject && subject.is_none() {
+            continue;
+        }
         let account = socred_store::NewAccount {
             username: username.into(),
             role,
             password_hash: Some(socred_auth::hash_password(username, password)?),
-            subject: (role == socred_auth::Role::Subject).then_some(citizen),
-            authority: (role == socred_auth::Role::Officer).then(|| DEMO_AUTHORITY.to_string()),
-            services: Vec::new(),
-            behaviours: Vec::new(),
+            subject,
+            authority: match role {
+                Role::Officer => Some(DEMO_AUTHORITY.to_string()),
+                Role::Partner => Some("Hello Bike Co.".to_string()),
+                _ => None,
+            },
+            services: if role == Role::Provider { codes(&DEMO_AIRLINE_SERVICES) } else { Vec::new() },
+            behaviours: match role {
+                Role::Officer => codes(&DEMO_OFFICER_BEHAVIOURS),
+                Role::Partner => codes(&DEMO_PARTNER_BEHAVIOURS),
+                _ => Vec::new(),
+            },
         };
         store.add_account(&account, &actor)?;
-        let detail = match role {
-            socred_auth::Role::Subject => format!(" (the file of {citizen})"),
-            socred_auth::Role::Officer => format!(" (records for {DEMO_AUTHORITY})"),
+        let detail = match (username, role) {
+            ("citizen", _) => format!(" (the file of {citizen}: listed, may apply for credit repair)"),
+            ("appellant", _) => format!(" (the file of {appellant}: noticed today, may appeal)"),
+            (_, Role::Subject) => format!(" (the file of {})", subject.map(|s| s.to_string()).unwrap_or_default()),
+            (_, Role::Officer) => format!(" (records traffic behaviours for {DEMO_AUTHORITY})"),
+            (_, Role::Provider) => format!(" (an airline: {})", DEMO_AIRLINE_SERVICES.join(", ")),
+            (_, Role::Partner) => format!(" (a bike-sharing operator: {})", DEMO_PARTNER_BEHAVIOURS.join(", ")),
             _ => String::new(),
         };
-        logins.push(format!("{username:<9} {password:<24} {role}{detail}"));
+        logins.push(format!("{username:<10} {password:<26} {role}{detail}"));
     }
     Ok(logins)
 }

@@ -75,3 +75,51 @@ fn a_demo_on_postgres_is_the_same_population_and_its_log_verifies() {
     assert_ne!(env.ok(&["audit", "head"]), before, "the second demo replaced the first");
     assert!(env.ok(&["audit", "verify"]).contains("audit log intact"));
 }
+
+/// `demo --serve` prints a login for every role, a citizen who may apply for
+/// credit repair and an appellant whose window is open on the demo's last
+/// day — and the store agrees with what it printed.
+#[test]
+fn the_served_demo_has_an_account_for_every_role_and_cases_to_try() {
+    use std::io::BufRead;
+    let env = Env::empty();
+    let mut child = env
+        .command(&["demo", "--subjects", "2000", "--seed", "7", "--until", "2026-06-30", "--serve", "--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let serving = line.starts_with("serving ");
+        lines.push(line);
+        if serving {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let printed = lines.join("\n");
+    for role in ["admin", "officer", "reviewer", "auditor", "subject", "provider", "partner"] {
+        assert!(lines.iter().any(|line| line.split_whitespace().nth(2) == Some(role)), "no {role} login:\n{printed}");
+    }
+    let file_of = |username: &str| {
+        let line = lines.iter().find(|line| line.trim_start().starts_with(username)).unwrap_or_else(|| panic!("{username}:\n{printed}"));
+        line.split("the file of ").nth(1).unwrap().split(':').next().unwrap().to_string()
+    };
+    let (citizen, appellant) = (file_of("citizen "), file_of("appellant "));
+    let citizen = env.json(&["file", &citizen, "--as-of", "2026-06-30"]);
+    assert!(
+        citizen["list_entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["state"] == "listed" && entry["repair_from"].as_str().is_some_and(|from| from <= "2026-06-30")),
+        "the citizen may apply for repair: {citizen}"
+    );
+    let appellant = env.json(&["file", &appellant, "--as-of", "2026-06-30"]);
+    let entry = &appellant["list_entries"][0];
+    assert_eq!(entry["state"], "notice-served", "{appellant}");
+    assert!(entry["notice"]["appeal_deadline"].as_str().is_some_and(|deadline| deadline > "2026-06-30"), "{appellant}");
+}
