@@ -459,3 +459,7 @@ reviewer-withdraw-reason = Reasons for withdrawing the proposal
 reviewer-withdraw = Withdraw the proposal
 reviewer-withdrawn = Proposal { $entry } withdrawn.
 annual-download = Download as CSV
+chart-marker = Change { $number }: { $day }, { $score } points (tier { $tier })
+chart-event = { $day }: { $score } points, tier { $tier }
+chart-event-recorded = { $behaviour } ({ $points })
+chart-event-stops = { $behaviour } stops counting

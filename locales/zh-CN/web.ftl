@@ -452,3 +452,7 @@ reviewer-withdraw-reason = 撤回拟列入的理由
 reviewer-withdraw = 撤回拟列入
 reviewer-withdrawn = 拟列入 { $entry } 已撤回。
 annual-download = 下载 CSV
+chart-marker = 第 { $number } 次变化：{ $day }，{ $score } 分（等级 { $tier }）
+chart-event = { $day }：{ $score } 分，等级 { $tier }
+chart-event-recorded = { $behaviour }（{ $points }）
+chart-event-stops = “{ $behaviour }”不再计分

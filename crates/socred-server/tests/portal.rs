@@ -52,6 +52,8 @@ async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
     assert!(status.contains("Path to recovery") && status.contains("you may again use Civil aviation tickets"), "{status}");
     assert!(status.contains(": tier B.") && status.contains(": tier A."), "{status}");
     assert!(!page.contains("action=\"/me/repairs\""), "repair is not offered before it is allowed");
+    // The chart marks each change and says below it what happened that day.
+    assert!(page.contains("<ol class=\"chart-events\">") && page.contains("— Tax evasion (-100)"), "{page}");
 
     // After the minimum publication, repair is offered, filed, and its decision day shown.
     let (english, page) = portal_on(&mut server, "2026-02-01").await;

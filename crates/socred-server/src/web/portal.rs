@@ -87,6 +87,19 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
     let record_title = |r: &socred_core::assess::FileRecord| {
         words.behaviour(&r.record.behaviour, r.title.as_deref().unwrap_or(&r.record.behaviour)).to_string()
     };
+    // What happened on the days the score changed: a record counting from the day it happened, or no longer.
+    let mut chart_events = Vec::new();
+    for r in assessment.records.iter().filter(|r| r.void_reason.is_none() && r.points != 0) {
+        let behaviour = Argument::Text(record_title(r));
+        let points = Argument::Text(format!("{:+}", r.points));
+        chart_events.push(super::chart::ChartEvent {
+            on: r.record.occurred_on,
+            what: text("chart-event-recorded", &[("behaviour", behaviour.clone()), ("points", points)]),
+        });
+        if let Some(until) = r.counts_until {
+            chart_events.push(super::chart::ChartEvent { on: until, what: text("chart-event-stops", &[("behaviour", behaviour)]) });
+        }
+    }
     let standing = super::status::Standing {
         today,
         assessment: &assessment,
@@ -109,7 +122,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         }
         p.meta { (annual_line) }
         h2 { (t("portal-chart-heading")) }
-        (super::chart::score_chart(language, &timeline, from, today, &rulebook))
+        (super::chart::score_chart(language, &timeline, from, today, &rulebook, &chart_events))
         h2 { (text("portal-why-heading", &[("score", Argument::Number(assessment.score))])) }
         div.table-wrap { table {
             thead { tr { th scope="col" { (t("portal-column-what")) } th scope="col" { (t("portal-column-points")) } th scope="col" { (t("portal-column-counts-until")) } th scope="col" { (t("portal-column-record")) } } }
