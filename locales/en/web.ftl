@@ -398,7 +398,7 @@ status-restricted = { $count ->
    *[other] There are { $count } things you may not do:
 }
 status-restriction = { $service }: { $measures }, because { $causes }.
-status-because-list = you are on the { $list } since { $since }
+status-because-list = you have been on the { $list } since { $since }
 status-because-tier = your tier is { $tier }
 status-because-record = a record of { $behaviour } counts
 status-and = { " " }and{ " " }
@@ -441,6 +441,7 @@ lists-previous = Previous page
 lists-next = Next page
 lists-page-of = Page { $page } of { $pages }
 lists-export = Download this search:
+lists-first = Back to the first page
 officer-choose-behaviour = Choose a behaviour
 officer-case-number = Case number (optional)
 officer-case-evidence = Case { $case }; { $evidence }
@@ -458,7 +459,7 @@ reviewer-the-entry = The entry and its notice
 reviewer-withdraw-reason = Reasons for withdrawing the proposal
 reviewer-withdraw = Withdraw the proposal
 reviewer-withdrawn = Proposal { $entry } withdrawn.
-annual-download = Download as CSV
+annual-download = Download as CSV (at most 10,000 subjects)
 chart-marker = Change { $number }: { $day }, { $score } points (tier { $tier })
 chart-event = { $day }: { $score } points, tier { $tier }
 chart-event-recorded = { $behaviour } ({ $points })

@@ -59,6 +59,7 @@ lists-results = 查询结果
 lists-none = 没有符合条件的公开条目。
 lists-count = { $total ->
     [0] { $day }没有公布的条目
+    [1] { $day }公布的条目共 1 条
    *[other] { $day }公布的条目共 { $count } 条，此处为第 { $first }–{ $last } 条
 }
 lists-column-list = 名单
@@ -434,6 +435,7 @@ lists-previous = 上一页
 lists-next = 下一页
 lists-page-of = 第 { $page } 页，共 { $pages } 页
 lists-export = 下载本次查询结果：
+lists-first = 返回第一页
 officer-choose-behaviour = 请选择行为
 officer-case-number = 案号（可选）
 officer-case-evidence = 案号 { $case }；{ $evidence }
@@ -451,7 +453,7 @@ reviewer-the-entry = 条目及其告知书
 reviewer-withdraw-reason = 撤回拟列入的理由
 reviewer-withdraw = 撤回拟列入
 reviewer-withdrawn = 拟列入 { $entry } 已撤回。
-annual-download = 下载 CSV
+annual-download = 下载 CSV（最多 10,000 个主体）
 chart-marker = 第 { $number } 次变化：{ $day }，{ $score } 分（等级 { $tier }）
 chart-event = { $day }：{ $score } 分，等级 { $tier }
 chart-event-recorded = { $behaviour }（{ $points }）

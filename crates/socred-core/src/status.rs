@@ -108,16 +108,21 @@ pub fn repair_window(entry: &ListEntry, today: Date) -> Option<RepairWindow> {
 /// At most this many later assessments are made to find the tier's next changes.
 pub const MAX_LOOKAHEAD_STEPS: usize = 64;
 
-/// The later days on which the tier changes by time alone, following each
-/// assessment's `valid_until` (which also marks days that change nothing a
-/// decision reads, such as the annual expectation's year): at most
-/// [`MAX_MILESTONES`] days, after at most [`MAX_LOOKAHEAD_STEPS`] assessments.
+/// The later days on which the tier, or the set of records that count,
+/// changes by time alone (a measure triggered by a record ends with it),
+/// following each assessment's `valid_until` (which also marks days that
+/// change nothing a decision reads, such as the annual expectation's year):
+/// at most [`MAX_MILESTONES`] days, after at most [`MAX_LOOKAHEAD_STEPS`] assessments.
 pub fn tier_changes<E>(
     first: &crate::assess::Assessment,
     mut assess: impl FnMut(Date) -> Result<crate::assess::Assessment, E>,
 ) -> Result<Vec<Date>, E> {
+    let counting = |assessment: &crate::assess::Assessment| {
+        assessment.explanation.iter().map(|contribution| contribution.record_id.clone()).collect::<Vec<_>>()
+    };
     let mut changes = Vec::new();
     let mut tier = first.tier.clone();
+    let mut records = counting(first);
     let mut next = first.valid_until;
     for _ in 0..MAX_LOOKAHEAD_STEPS {
         let Some(day) = next else { break };
@@ -126,9 +131,11 @@ pub fn tier_changes<E>(
         }
         let later = assess(day)?;
         debug_assert!(later.as_of == day, "an assessment is of the day asked");
-        if later.tier != tier {
+        let later_records = counting(&later);
+        if later.tier != tier || later_records != records {
             changes.push(day);
             tier = later.tier.clone();
+            records = later_records;
         }
         next = later.valid_until.filter(|after| *after > day);
     }
@@ -169,7 +176,9 @@ pub fn deadlines(view: &DueProcessView, rulebook: &Rulebook, today: Date) -> Vec
         if let Some((until, instance)) = appeal_window(entry, rulebook, today) {
             out.push(Deadline::AppealUntil { entry: entry.id.clone(), until, instance });
         }
-        for appeal in entry.appeals.iter().filter(|appeal| appeal.decision.is_none()) {
+        // An entry withdrawn, ended or void while an appeal was pending leaves nothing to decide.
+        let pending = entry.appeals.iter().filter(|appeal| appeal.decision.is_none() && !entry.state.is_final());
+        for appeal in pending {
             out.push(Deadline::AppealDecision { appeal: appeal.id.clone(), entry: entry.id.clone(), decide_by: appeal.decide_by });
         }
         match repair_window(entry, today) {
@@ -189,11 +198,17 @@ pub fn deadlines(view: &DueProcessView, rulebook: &Rulebook, today: Date) -> Vec
 
 /// The days after `today` on which time alone may change what the subject
 /// may do: a lock or a record's weight ending (`next_changes`, the
-/// assessment's own `valid_until` chain) and a listing ending. Sorted, each
-/// once, at most [`MAX_MILESTONES`].
+/// assessment's own `valid_until` chain), a listing ending, and a noticed
+/// entry taking effect when its window closes unappealed. Sorted, each once,
+/// at most [`MAX_MILESTONES`].
 pub fn milestones(view: &DueProcessView, next_changes: &[Date], today: Date) -> Vec<Date> {
     let listing_ends = view.entries.iter().filter(|entry| entry.in_force()).filter_map(|entry| entry.listed_until);
-    let mut days: Vec<Date> = next_changes.iter().copied().chain(listing_ends).filter(|day| *day > today).collect();
+    let listing_starts = view
+        .entries
+        .iter()
+        .filter(|entry| entry.state == EntryState::NoticeServed && entry.appeals.iter().all(|appeal| appeal.decision.is_some()))
+        .filter_map(|entry| entry.notice.as_ref().map(|notice| notice.listing_if_unappealed));
+    let mut days: Vec<Date> = next_changes.iter().copied().chain(listing_ends).chain(listing_starts).filter(|day| *day > today).collect();
     days.sort();
     days.dedup();
     days.truncate(MAX_MILESTONES);

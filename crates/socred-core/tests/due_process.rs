@@ -610,3 +610,22 @@ fn the_status_offers_an_appeal_or_repair_exactly_when_the_store_accepts_it() {
     let deadlines = status::deadlines(&view, &case.rulebook, day("2026-01-22"));
     assert!(matches!(deadlines.as_slice(), [status::Deadline::RepairDecision { .. }]), "{deadlines:?}");
 }
+
+#[test]
+fn an_entry_voided_under_a_pending_appeal_leaves_no_deadline_behind() {
+    let (mut case, entry) = defaulter();
+    case.ok("2025-01-12", SUBJECT, appeal("a1", &entry));
+    let record = RecordId::parse("judgment-1").unwrap();
+    case.ok("2025-01-13", SUBJECT, Event::DisputeFiled { dispute: case_id("d1"), record, grounds: "not mine".into() });
+    let pending = evaluate(&case.rulebook, case.subject, &case.file, day("2025-01-14"));
+    assert_eq!(status::deadlines(&pending, &case.rulebook, day("2025-01-14")).len(), 2, "the appeal's and the dispute's");
+    case.ok(
+        "2025-01-20",
+        REVIEWER,
+        Event::DisputeDecided { dispute: case_id("d1"), outcome: DisputeOutcome::Uphold, reasons: "wrong person".into() },
+    );
+    // The case file was fixed: the voided record leaves a void entry, and nothing left for a reviewer to decide.
+    let view = evaluate(&case.rulebook, case.subject, &case.file, day("2025-01-21"));
+    assert_eq!(case.state(&entry, "2025-01-21"), EntryState::Void);
+    assert_eq!(status::deadlines(&view, &case.rulebook, day("2025-01-21")), []);
+}

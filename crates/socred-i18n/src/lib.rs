@@ -315,15 +315,19 @@ mod tests {
             language.text_with(
                 "lists-count",
                 &[
-                    ("shown", Argument::Number(shown)),
+                    ("total", Argument::Number(shown)),
                     ("count", Argument::Text(language.number(shown))),
+                    ("first", Argument::Text("201".into())),
+                    ("last", Argument::Text("400".into())),
                     ("day", Argument::Text("D".into())),
                 ],
             )
         };
-        assert_eq!(with(Language::English, 1), "1 entry published on D");
-        assert_eq!(with(Language::English, 2117), "2,117 entries published on D");
-        assert_eq!(with(Language::Chinese, 2117), "D公布的条目，共 2,117 条");
+        assert_eq!(with(Language::English, 0), "No entry published on D");
+        assert_eq!(with(Language::English, 1), "Entry 1 of 1 published on D");
+        assert_eq!(with(Language::English, 2117), "Entries 201–400 of 2,117 published on D");
+        assert_eq!(with(Language::Chinese, 1), "D公布的条目共 1 条");
+        assert_eq!(with(Language::Chinese, 2117), "D公布的条目共 2,117 条，此处为第 201–400 条");
         assert_eq!(Language::English.text("no-such-message"), "no-such-message");
     }
 }

@@ -68,6 +68,12 @@ async fn a_large_deduction_is_confirmed_and_an_authority_records_only_its_own_be
     let (_, file) = server.call(Some(Role::Auditor), "GET", &format!("/api/v1/subjects/{OTHER}/file?purpose=audit"), None).await;
     assert!(file.to_string().contains("Case (2025) tax 9; inspection report"), "the case number leads the evidence: {file}");
 
+    // A form the checks refuse is refused before any confirmation is asked.
+    let mut garbage = form("tax-evasion", false);
+    garbage[1].1 = "110101199003074515".to_string();
+    let refused = officer.post(server.url("/officer/records")).form(&garbage).send().await.unwrap();
+    assert_eq!(refused.status(), 303, "back to the console with the reason, not to a confirmation");
+
     // A small deduction needs no confirmation.
     let small = officer.post(server.url("/officer/records")).form(&form("waste-sorting", false)).send().await.unwrap();
     assert_eq!(small.status(), 303);

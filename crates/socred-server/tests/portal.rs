@@ -39,7 +39,7 @@ async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
     assert!(status.contains("things you may not do:"), "{status}");
     assert!(
         status.contains(
-            "Civil aviation tickets: No civil aviation tickets, because you are on the List of seriously untrustworthy subjects since"
+            "Civil aviation tickets: No civil aviation tickets, because you have been on the List of seriously untrustworthy subjects since"
         ),
         "{status}"
     );
@@ -136,6 +136,18 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
     {
         assert!(document.contains(part), "{part:?} missing: {document}");
     }
+    // A proposal's entry id holds a `/`: its notice has a page too.
+    let proposal = serde_json::json!({"subject": common::PERSON, "list": "blacklist", "legal_basis": "Civil Procedure Law, art. 255", "facts": "refused a court order", "case_id": "p-9"});
+    assert_eq!(server.call(Some(Role::Officer), "POST", "/api/v1/lists/proposals", Some(proposal)).await.0, 201);
+    assert_eq!(
+        server.call(Some(Role::Reviewer), "POST", "/api/v1/lists/entries/blacklist%2Fp-9/notice", Some(serde_json::json!({}))).await.0,
+        201
+    );
+    let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("href=\"/me/notices/blacklist/p-9\""), "{page}");
+    let proposed = english.get(server.url("/me/notices/blacklist/p-9")).send().await.unwrap();
+    assert_eq!(proposed.status(), 200);
+    assert!(proposed.text().await.unwrap().contains("<dd>blacklist/p-9</dd>"));
     // Nobody else's notice, and no garbage, is found; other roles are refused the page.
     for missing in ["/me/notices/blacklist:nobody", "/me/notices/not%20an%20entry", "/me/notices/blacklist@x"] {
         assert_eq!(english.get(server.url(missing)).send().await.unwrap().status(), 404, "{missing}");

@@ -107,6 +107,17 @@ pub struct PublicEntry {
     pub listed_since: Date,
     #[serde(with = "socred_core::date::serde_date::option")]
     pub listed_until: Option<Date>,
+    /// Which subject the line is about, keyed with the store's secret: for
+    /// grouping a subject's lines on a page, never shown or sent (two people
+    /// may share a name and a masked id).
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub subject_key: String,
+}
+
+/// The key that groups one subject's lines of the public list (see [`PublicEntry::subject_key`]).
+pub fn public_subject_key(secret: &str, subject: &str) -> String {
+    alias_draw(secret, &format!("subject {subject}"), 0)
 }
 
 #[cfg(test)]

@@ -57,7 +57,9 @@ fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> Ap
 /// Subjects act only on their own entries.
 async fn own_entry(state: &AppState, caller: &Caller, entry: &EntryId) -> ApiResult<()> {
     let subject = state.db.subject_of_entry(entry.clone()).await?;
-    if caller.account.is_subject(&subject) { Ok(()) } else { Err(ApiError::forbidden("a subject acts only on their own list entries")) }
+    // Another subject's entry answers as one that does not exist: the answer
+    // must not tell a subject whether someone else's record or case exists.
+    if caller.account.is_subject(&subject) { Ok(()) } else { Err(socred_store::StoreError::NotFound(format!("list entry {entry}")).into()) }
 }
 
 /// A list code: lowercase letters, digits and dashes.

@@ -47,7 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
         .route("/me/repairs", post(portal::repair))
-        .route("/me/notices/{entry}", get(portal::notice))
+        // An entry id may hold a `/` (a proposal's `LIST/CASE`).
+        .route("/me/notices/{*entry}", get(portal::notice))
         .route("/officer", get(staff::officer))
         .route("/officer/subjects/{id}", get(staff::officer_subject))
         .route("/officer/records", post(staff::record))

@@ -144,8 +144,8 @@ struct ListRow<'a> {
 fn rows_by_subject_and_list(entries: &[socred_store::PublicEntry]) -> Vec<ListRow<'_>> {
     let mut rows: Vec<ListRow<'_>> = Vec::new();
     for entry in entries {
-        let same =
-            |row: &&mut ListRow<'_>| row.first.list == entry.list && row.first.masked_id == entry.masked_id && row.first.name == entry.name;
+        // By the subject's key, not name and masked id: two people may share both.
+        let same = |row: &&mut ListRow<'_>| row.first.list == entry.list && row.first.subject_key == entry.subject_key;
         match rows.iter_mut().find(|row| same(row)) {
             Some(row) => {
                 if !row.authorities.contains(&entry.authority.as_str()) {
@@ -280,6 +280,8 @@ pub async fn public_lists(
         h2 { (t("lists-results")) }
         @if entries.is_empty() {
             p { (t("lists-none")) }
+            // A page past the last: the way back to the first.
+            @if page_number > 1 && total > 0 { p { a href=(link("/lists", Some(1))) { (t("lists-first")) } } }
         } @else {
             div.table-wrap { table {
                 caption.meta { (caption) }

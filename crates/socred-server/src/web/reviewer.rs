@@ -320,8 +320,8 @@ pub async fn annual_csv(State(state): State<AppState>, caller: MaybeCaller, Quer
         Err(response) => return response,
     };
     let year = query.year.unwrap_or(caller.today().year() - 1).clamp(1800, 9999);
-    let rows = match state.db.reading(move |store| store.annual_report(year, MAX_ANNUAL_CSV_ROWS, 0)).await {
-        Ok((_, rows)) => rows,
+    let (total, rows) = match state.db.reading(move |store| store.annual_report(year, MAX_ANNUAL_CSV_ROWS, 0)).await {
+        Ok(found) => found,
         Err(error) => return error.into_response(),
     };
     if let Err(error) = service::reads::log_reads(
@@ -342,9 +342,11 @@ pub async fn annual_csv(State(state): State<AppState>, caller: MaybeCaller, Quer
         out.push_str(&format!("{subject},{name},{},{}\r\n", row.net_points, row.expected_points));
     }
     let disposition = format!("attachment; filename=\"socred-annual-{year}.csv\"");
-    (
-        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (axum::http::header::CONTENT_DISPOSITION, disposition)],
-        out,
-    )
-        .into_response()
+    // How many subjects the report has, when the file holds only the first of them.
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (axum::http::HeaderName::from_static("x-total-count"), total.to_string()),
+    ];
+    (headers, out).into_response()
 }

@@ -230,23 +230,13 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         Ok(rulebook) => rulebook,
         Err(error) => return error.into_response(),
     };
-    // A large deduction (or a forced tier) is shown back to the officer to confirm before it is stored.
-    if let Some(behaviour) = rulebook.behaviour(&form.behaviour).filter(|b| socred_core::record::needs_confirmation(b))
-        && form.confirmed.is_none()
-        && entitled(&caller, &behaviour.code)
-    {
-        return confirm_record(&caller, &form, behaviour, &rulebook);
-    }
-    // The case number travels in the record's evidence reference, first.
-    let evidence =
-        match (given(form.case_number.as_deref()), given(form.evidence.as_deref())) {
-            (Some(case), Some(evidence)) => Some(reader().text_with(
-                "officer-case-evidence",
-                &[("case", Argument::Text(case.into())), ("evidence", Argument::Text(evidence.into()))],
-            )),
-            (Some(case), None) => Some(reader().text_with("officer-case-only", &[("case", Argument::Text(case.into()))])),
-            (None, evidence) => evidence.map(str::to_string),
-        };
+    // The case number leads the record's evidence reference, in one fixed
+    // form whatever the officer's language: it is ledger data.
+    let evidence = match (given(form.case_number.as_deref()), given(form.evidence.as_deref())) {
+        (Some(case), Some(evidence)) => Some(format!("Case {case}; {evidence}")),
+        (Some(case), None) => Some(format!("Case {case}")),
+        (None, evidence) => evidence.map(str::to_string),
+    };
     let request = RecordRequest {
         id: given(form.record_id.as_deref()),
         subject,
@@ -255,6 +245,19 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         source: None,
         evidence: evidence.as_deref(),
     };
+    // A large deduction (or a forced tier) is shown back to the officer to
+    // confirm before it is stored; a form the checks refuse is refused first.
+    if let Some(behaviour) = rulebook.behaviour(&form.behaviour).filter(|b| socred_core::record::needs_confirmation(b))
+        && form.confirmed.is_none()
+    {
+        let checked = service::records::authority(&caller).and_then(|authority| {
+            service::records::validate(request, &authority, &caller.account.behaviours, &rulebook, caller.today()).map_err(Into::into)
+        });
+        return match checked {
+            Ok(_) => confirm_record(&caller, &form, behaviour, &rulebook),
+            Err(error) => back("/officer", Err(error)),
+        };
+    }
     let result = service::records::add(&state, &caller, request).await;
     match result {
         Ok(recorded) => {

@@ -75,7 +75,7 @@ pub fn first_screen(words: Words<'_>, standing: &Standing<'_>) -> Markup {
             "status-restriction",
             &[
                 ("service", text(words.service(&restriction.service).to_string())),
-                ("measures", text(measures.join(&t("status-and")))),
+                ("measures", text(measures.join(&t("status-comma")))),
                 ("causes", text(causes.join(&t("status-and")))),
             ],
         )

@@ -12,7 +12,7 @@ use socred_core::{Date, SubjectFile, SubjectId, lists};
 use super::hot::PARTITIONS;
 use super::{EntryRows, PgStore};
 use crate::MAX_PAGE;
-use crate::entries::{PublicEntry, PublicSearch, public_alias};
+use crate::entries::{PublicEntry, PublicSearch, public_alias, public_subject_key};
 use crate::error::{Result, StoreError};
 
 /// Files read in one statement when the entries of changed subjects are rewritten.
@@ -303,6 +303,7 @@ impl PgStore {
                 legal_basis: row.get(5),
                 listed_since: row.get(6),
                 listed_until: row.get(7),
+                subject_key: public_subject_key(&secret, id.as_str()),
             });
         }
         Ok(out)

@@ -130,6 +130,7 @@ impl Store {
             // The public sees an alias, never the entry id: that names a record
             // or case id a client chose or derived from facts that could be guessed.
             let entry = public_alias(&secret, &entry);
+            let subject_key = public_subject_key(&secret, &id);
             let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let list_title = self.rulebook.list(&list).map(|l| l.title.clone()).unwrap_or_else(|| list.clone());
             out.push(PublicEntry {
@@ -142,6 +143,7 @@ impl Store {
                 legal_basis,
                 listed_since: from_julian(since)?,
                 listed_until: until.map(from_julian).transpose()?,
+                subject_key,
             });
         }
         Ok(out)
