@@ -397,7 +397,7 @@ status-restricted = { $count ->
     [one] There is one thing you may not do:
    *[other] There are { $count } things you may not do:
 }
-status-restriction = { $service }: { $measures }, because { $causes }.
+status-restriction-group = Because { $causes }, you may not use:
 status-because-list = you have been on the { $list } since { $since }
 status-because-tier = your tier is { $tier }
 status-because-record = a record of { $behaviour } counts

@@ -8,7 +8,7 @@
 // are saved as artifacts. Exit status 0 means every check passed.
 
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import assert from "node:assert/strict";
 
 const [base, artifacts, fixtureJson] = process.argv.slice(2);
@@ -87,9 +87,10 @@ async function signIn(context, username, password) {
   const page = await context.newPage();
   await page.goto(`${base}/login`);
   await accessible(page, "login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  // By field name: the form is in the context's language.
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('form[action="/login"] button[type="submit"]').click();
   await page.waitForLoadState();
   return page;
 }
@@ -118,6 +119,32 @@ const phone = { viewport: { width: 390, height: 844 } };
   await shot(page, "citizen-dispute-filed");
   await context.close();
   console.log("ok: subject signs in, sees the score, files a dispute");
+}
+
+// 1b. A listed subject sees where they stand first, and prints their written
+// notice: on one A4 page, without the site's menus, in either language.
+for (const locale of ["en-GB", "zh-CN"]) {
+  const context = await browser.newContext({ ...phone, locale });
+  const page = await signIn(context, fixture.listed.username, fixture.password);
+  assert.equal(new URL(page.url()).pathname, "/me");
+  await page.getByTestId("status").waitFor();
+  const box = await page.getByTestId("status").boundingBox();
+  assert.ok(box && box.y < 844, "where the subject stands is on the first screen");
+  await accessible(page, `listed portal ${locale}`);
+  await shot(page, `listed-portal-${locale}`);
+  await page.locator('a[href^="/me/notices/"]').first().click();
+  await page.waitForLoadState();
+  await page.getByTestId("notice-document").waitFor();
+  await accessible(page, `written notice ${locale}`);
+  await shot(page, `written-notice-${locale}`);
+  await page.emulateMedia({ media: "print" });
+  assert.ok(!(await page.locator("header").isVisible()), "the site's menus are not printed");
+  const pdf = await page.pdf({ format: "A4" });
+  writeFileSync(`${artifacts}/written-notice-${locale}.pdf`, pdf);
+  const counts = [...pdf.toString("latin1").matchAll(/\/Type\s*\/Pages[\s\S]{0,200}?\/Count\s+(\d+)/g)].map((m) => Number(m[1]));
+  assert.deepEqual(counts, [1], `the ${locale} notice prints on one A4 page`);
+  await context.close();
+  console.log(`ok: a listed subject sees where they stand and prints the notice on one page (${locale})`);
 }
 
 // 2. An officer records a behaviour and sees the subject's tier change.

@@ -57,6 +57,7 @@ async fn the_web_ui_in_a_real_browser() {
         }
         for (username, role, subject, authority) in [
             ("citizen", socred_auth::Role::Subject, Some("110101199003074514"), None),
+            ("wang", socred_auth::Role::Subject, Some("11010519491231002X"), None),
             ("officer", socred_auth::Role::Officer, None, Some("Municipal Tax Bureau")),
             ("airline", socred_auth::Role::Provider, None, None),
             ("reviewer", socred_auth::Role::Reviewer, None, None),
@@ -127,6 +128,7 @@ async fn the_web_ui_in_a_real_browser() {
     let fixture = serde_json::json!({
         "password": PASSWORD,
         "subject": {"username": "citizen", "score": subject_summary.0, "tier": subject_summary.1, "disputed_record": "tax-1"},
+        "listed": {"username": "wang"},
         "officer": {"username": "officer", "subject_name": "Zhao Lei", "subject_id": "440524198001010013", "behaviour": "tax-evasion", "tier_before": "A", "tier_after": "B"},
         "provider": {"username": "airline", "subject_id": "11010519491231002X", "expect": [["civil-aviation", "deny"], ["ordinary-rail", "allow"]]},
         "report": {"subject_id": "440524198001010013", "behaviour": "jaywalking", "on": "2026-01-05"},

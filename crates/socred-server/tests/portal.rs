@@ -38,12 +38,12 @@ async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
     assert!(!status.contains("You may appeal"), "{status}");
     assert!(status.contains("things you may not do:"), "{status}");
     assert!(
-        status.contains(
-            "Civil aviation tickets: No civil aviation tickets, because you have been on the List of seriously untrustworthy subjects since"
-        ),
+        status.contains("Because you have been on the List of seriously untrustworthy subjects since 2025-01-21, you may not use:"),
         "{status}"
     );
-    assert_eq!(status.matches("Civil aviation tickets:").count(), 1, "one restriction per service: {status}");
+    assert!(status.contains("<strong>Civil aviation tickets</strong> — <span class=\"meta\">No civil aviation tickets</span>"), "{status}");
+    assert_eq!(status.matches("Because ").count(), 1, "each reason once: {status}");
+    assert_eq!(status.matches("<strong>Civil aviation tickets</strong>").count(), 1, "one restriction per service: {status}");
     assert!(
         status.contains("You may apply for credit repair of your entry on the List of seriously untrustworthy subjects from"),
         "{status}"
@@ -98,9 +98,15 @@ async fn the_first_screen_reads_in_chinese() {
     sign_in(&server, &chinese, Role::Subject).await;
     let page = chinese.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
     let status = status_of(&page);
-    for part in
-        ["您的信用状况", "项受限事项", "民航机票：限制乘坐飞机，因为您自", "起被列入严重失信主体名单", "恢复路径", "起，您可以申请对列入"]
-    {
+    for part in [
+        "您的信用状况",
+        "项受限事项",
+        "因为您自",
+        "起被列入严重失信主体名单（含失信被执行人名单），您不得使用：",
+        "<strong>民航机票</strong>",
+        "恢复路径",
+        "起，您可以申请对列入",
+    ] {
         assert!(status.contains(part), "{part:?} missing: {status}");
     }
 }

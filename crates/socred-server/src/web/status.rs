@@ -68,17 +68,20 @@ pub fn first_screen(words: Words<'_>, standing: &Standing<'_>) -> Markup {
             words.with("status-because-record", &[("behaviour", text(words.behaviour_title(behaviour).to_string()))])
         }
     };
-    let restriction_line = |restriction: &Restriction| {
-        let measures: Vec<&str> = restriction.measures.iter().map(|(code, title)| words.measure(code, title)).collect();
-        let causes: Vec<String> = restriction.causes.iter().map(cause_words).collect();
-        words.with(
-            "status-restriction",
-            &[
-                ("service", text(words.service(&restriction.service).to_string())),
-                ("measures", text(measures.join(&t("status-comma")))),
-                ("causes", text(causes.join(&t("status-and")))),
-            ],
-        )
+    // Each reason once: the services barred for the same causes are listed under them.
+    let mut groups: Vec<(&[Cause], Vec<&Restriction>)> = Vec::new();
+    for restriction in &restrictions {
+        match groups.iter_mut().find(|(causes, _)| *causes == restriction.causes.as_slice()) {
+            Some((_, members)) => members.push(restriction),
+            None => groups.push((&restriction.causes, vec![restriction])),
+        }
+    }
+    let group_heading = |causes: &[Cause]| {
+        let causes: Vec<String> = causes.iter().map(cause_words).collect();
+        words.with("status-restriction-group", &[("causes", text(causes.join(&t("status-and"))))])
+    };
+    let measures_of = |restriction: &Restriction| {
+        restriction.measures.iter().map(|(code, title)| words.measure(code, title)).collect::<Vec<_>>().join(&t("status-comma"))
     };
     let services =
         |names: Vec<&str>| names.into_iter().map(|code| words.service(code).to_string()).collect::<Vec<_>>().join(&t("status-comma"));
@@ -121,7 +124,14 @@ pub fn first_screen(words: Words<'_>, standing: &Standing<'_>) -> Markup {
                 @else { (words.with("status-restricted", &[("count", Argument::Number(restrictions.len() as i64))])) }
             }
             @if !restrictions.is_empty() {
-                ul.restrictions { @for restriction in &restrictions { li { (restriction_line(restriction)) } } }
+                ul.restrictions { @for (causes, members) in &groups {
+                    li {
+                        (group_heading(causes))
+                        ul { @for restriction in members {
+                            li { strong { (words.service(&restriction.service)) } " — " span.meta { (measures_of(restriction)) } }
+                        } }
+                    }
+                } }
             }
             h3 { (t("status-deadlines-heading")) }
             @if deadlines.is_empty() { p { (t("status-no-deadlines")) } }
