@@ -264,29 +264,55 @@ impl SubjectFile {
 /// never after it, not further back than the rulebook allows, and for a
 /// person never before their birth date. The reason names the limit broken.
 pub fn check_occurred_on(rulebook: &crate::Rulebook, subject: &SubjectId, occurred_on: Date, today: Date) -> Result<(), String> {
+    occurred_on_problem(rulebook, subject, occurred_on, today).map_err(|problem| problem.to_string())
+}
+
+/// [`check_occurred_on`], typed.
+pub fn occurred_on_problem(rulebook: &crate::Rulebook, subject: &SubjectId, occurred_on: Date, today: Date) -> Result<(), ProblemKind> {
     if occurred_on > today {
-        return Err(format!(
-            "{} is after today ({}); a record describes what has already happened",
-            crate::date::format_date(occurred_on),
-            crate::date::format_date(today)
-        ));
+        return Err(ProblemKind::AfterToday { day: occurred_on, today });
     }
     let earliest = crate::date::subtract_years(today, rulebook.max_record_age_years);
     if occurred_on < earliest {
-        return Err(format!(
-            "{} is more than {} years before today ({}); the rulebook's max_record_age_years allows records from {} on",
-            crate::date::format_date(occurred_on),
-            rulebook.max_record_age_years,
-            crate::date::format_date(today),
-            crate::date::format_date(earliest)
-        ));
+        return Err(ProblemKind::TooOld { day: occurred_on, years: rulebook.max_record_age_years, today, earliest });
     }
     if let SubjectId::Person(person) = subject
         && occurred_on < person.birth_date()
     {
-        return Err(format!("{} is before the subject's birth date", crate::date::format_date(occurred_on)));
+        return Err(ProblemKind::BeforeBirth { day: occurred_on });
     }
     Ok(())
+}
+
+/// Why a field of a record was refused, typed, so that a reader's language
+/// can say it again; its `Display` is the English a problem carries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProblemKind {
+    #[error("{0}")]
+    Id(crate::id::IdError),
+    #[error("{0}")]
+    Field(FieldError),
+    #[error("{0}")]
+    Date(crate::date::DateError),
+    #[error("must not be empty")]
+    NoBehaviour,
+    #[error("{code:?} is not in rulebook {rulebook} {version}")]
+    UnknownBehaviour { code: String, rulebook: String, version: String },
+    #[error(
+        "{} is after today ({}); a record describes what has already happened",
+        crate::date::format_date(*day),
+        crate::date::format_date(*today)
+    )]
+    AfterToday { day: Date, today: Date },
+    #[error(
+        "{} is more than {years} years before today ({}); the rulebook's max_record_age_years allows records from {} on",
+        crate::date::format_date(*day),
+        crate::date::format_date(*today),
+        crate::date::format_date(*earliest)
+    )]
+    TooOld { day: Date, years: u32, today: Date, earliest: Date },
+    #[error("{} is before the subject's birth date", crate::date::format_date(*day))]
+    BeforeBirth { day: Date },
 }
 
 /// One problem with one field of an input.
@@ -295,6 +321,10 @@ pub fn check_occurred_on(rulebook: &crate::Rulebook, subject: &SubjectId, occurr
 pub struct FieldProblem {
     pub field: &'static str,
     pub reason: String,
+    /// The reason, typed, where it is one of the checks' own.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub kind: Option<ProblemKind>,
 }
 
 /// A record as it arrives from outside: a CLI invocation, an import row, a
@@ -316,36 +346,42 @@ impl RecordInput<'_> {
     /// further back than the rulebook's `max_record_age_years`.
     pub fn validate(&self, rulebook: &crate::Rulebook, today: Date) -> Result<Record, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut problem = |field: &'static str, reason: String| problems.push(FieldProblem { field, reason });
-        let id = match self.id.filter(|id| !id.is_empty()) {
-            Some(id) if crate::id::check_client_id(id).is_err() => {
-                problem("id", crate::id::check_client_id(id).unwrap_err().into());
-                None
-            }
-            Some(id) => RecordId::parse(id).map_err(|e| problem("id", e.to_string())).ok(),
+        let given_id = self.id.filter(|id| !id.is_empty());
+        if let Some(reason) = given_id.and_then(|id| crate::id::check_client_id(id).err()) {
+            problems.push(FieldProblem { field: "id", reason: reason.into(), kind: None });
+        }
+        let mut typed =
+            |field: &'static str, kind: ProblemKind| problems.push(FieldProblem { field, reason: kind.to_string(), kind: Some(kind) });
+        let id = match given_id {
+            Some(id) if crate::id::check_client_id(id).is_err() => None,
+            Some(id) => RecordId::parse(id).map_err(|e| typed("id", ProblemKind::Field(e))).ok(),
             None => None,
         };
-        let subject = SubjectId::parse(self.subject).map_err(|e| problem("subject", e.to_string())).ok();
+        let subject = SubjectId::parse(self.subject).map_err(|e| typed("subject", ProblemKind::Id(e))).ok();
         if rulebook.behaviour(self.behaviour).is_none() {
-            let reason = if self.behaviour.is_empty() {
-                "must not be empty".to_string()
+            let kind = if self.behaviour.is_empty() {
+                ProblemKind::NoBehaviour
             } else {
-                format!("{:?} is not in rulebook {} {}", self.behaviour, rulebook.id, rulebook.version)
+                ProblemKind::UnknownBehaviour {
+                    code: self.behaviour.to_string(),
+                    rulebook: rulebook.id.clone(),
+                    version: rulebook.version.clone(),
+                }
             };
-            problem("behaviour", reason);
+            typed("behaviour", kind);
         }
-        let occurred_on = crate::date::parse_date(self.at).map_err(|e| problem("at", e.to_string())).ok();
+        let occurred_on = crate::date::parse_date(self.at).map_err(|e| typed("at", ProblemKind::Date(e))).ok();
         if let Err(e) = check_text(self.source, MAX_SOURCE_CHARS) {
-            problem("source", e.to_string());
+            typed("source", ProblemKind::Field(e));
         }
         let evidence = self.evidence.filter(|e| !e.is_empty());
         if let Some(Err(e)) = evidence.map(|e| check_text(e, MAX_EVIDENCE_CHARS)) {
-            problem("evidence", e.to_string());
+            typed("evidence", ProblemKind::Field(e));
         }
         if let (Some(subject), Some(occurred_on)) = (&subject, occurred_on)
-            && let Err(reason) = check_occurred_on(rulebook, subject, occurred_on, today)
+            && let Err(kind) = occurred_on_problem(rulebook, subject, occurred_on, today)
         {
-            problem("at", reason);
+            typed("at", kind);
         }
         match (subject, occurred_on) {
             (Some(subject), Some(occurred_on)) if problems.is_empty() => {

@@ -7,7 +7,7 @@
 
 use socred_core::date::DateError;
 use socred_core::id::{IdError, MAX_AGE_YEARS};
-use socred_core::record::FieldError;
+use socred_core::record::{FieldError, ProblemKind};
 
 use crate::{Argument, Language};
 
@@ -26,6 +26,9 @@ pub enum Cause {
     UnknownSubject(String),
     /// A record that is not in the file asked about.
     UnknownRecord(String),
+    /// Every problem of a record's fields: the field, the typed reason where
+    /// the checks gave one, and the English as the API states it.
+    Record(Vec<(String, Option<ProblemKind>, String)>),
 }
 
 impl Cause {
@@ -39,7 +42,64 @@ impl Cause {
             Cause::Date(error) => date_error(language, error),
             Cause::UnknownSubject(id) => language.text_with("reason-unknown-subject", &[("id", Argument::Text(id.clone()))]),
             Cause::UnknownRecord(id) => language.text_with("reason-unknown-record", &[("id", Argument::Text(id.clone()))]),
+            Cause::Record(problems) => {
+                let parts: Vec<String> = problems
+                    .iter()
+                    .map(|(field, kind, english)| {
+                        // English names the field as the API does; another language by its name there.
+                        let field = if language == Language::English { field.clone() } else { field_name(language, field) };
+                        let reason = kind.as_ref().map_or_else(|| english.clone(), |kind| problem(language, kind));
+                        language.text_with("reason-problem", &[("field", Argument::Text(field)), ("reason", Argument::Text(reason))])
+                    })
+                    .collect();
+                parts.join(&language.text("reason-problems-separator"))
+            }
         }
+    }
+}
+
+/// A form field by its name in the reader's language (as sent, if it has none).
+pub fn field_name(language: Language, field: &str) -> String {
+    let id = match field {
+        "subject" => "field-name-subject",
+        "record" | "record_id" | "id" => "field-name-record",
+        "entry" => "field-name-entry",
+        "behaviour" => "field-name-behaviour",
+        "at" | "occurred_on" => "field-name-date",
+        "reason" | "reasons" => "field-name-reason",
+        "grounds" => "field-name-grounds",
+        "list" => "field-name-list",
+        "legal_basis" => "field-name-legal-basis",
+        "facts" => "field-name-facts",
+        "outcome" => "field-name-outcome",
+        "evidence" => "field-name-evidence",
+        "description" => "field-name-description",
+        "service" => "field-name-service",
+        "search" => "field-name-search",
+        _ => return field.to_string(),
+    };
+    language.text(id)
+}
+
+fn problem(language: Language, kind: &ProblemKind) -> String {
+    let day = |date: socred_core::Date| text(socred_core::date::format_date(date));
+    match kind {
+        ProblemKind::Id(error) => id_error(language, error),
+        ProblemKind::Field(error) => field_error(language, error),
+        ProblemKind::Date(error) => date_error(language, error),
+        ProblemKind::NoBehaviour => language.text("reason-field-empty"),
+        ProblemKind::UnknownBehaviour { code, rulebook, version } => language.text_with(
+            "reason-unknown-behaviour",
+            &[("code", text(format!("{code:?}"))), ("rulebook", text(rulebook)), ("version", text(version))],
+        ),
+        ProblemKind::AfterToday { day: on, today } => {
+            language.text_with("reason-after-today", &[("day", day(*on)), ("today", day(*today))])
+        }
+        ProblemKind::TooOld { day: on, years, today, earliest } => language.text_with(
+            "reason-too-old",
+            &[("day", day(*on)), ("years", text(years)), ("today", day(*today)), ("earliest", day(*earliest))],
+        ),
+        ProblemKind::BeforeBirth { day: on } => language.text_with("reason-before-birth", &[("day", day(*on))]),
     }
 }
 
@@ -109,6 +169,16 @@ fn date_error(language: Language, error: &DateError) -> String {
 mod tests {
     use super::*;
 
+    /// The problems a record's checks give, as the server carries them.
+    fn record_problems(at: &str, behaviour: &str, subject: &str) -> Cause {
+        let rulebook = socred_core::Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").unwrap();
+        let today = socred_core::parse_date("2026-12-06").unwrap();
+        let input = socred_core::record::RecordInput { id: None, subject, behaviour, at, source: "Tax", evidence: None };
+        let problems = input.validate(&rulebook, today).expect_err("a refused record");
+        assert!(problems.iter().all(|p| p.kind.is_some()), "{problems:?}");
+        Cause::Record(problems.into_iter().map(|p| (p.field.to_string(), p.kind, p.reason)).collect())
+    }
+
     fn causes() -> Vec<Cause> {
         let id = |input: &str| Cause::Id { input: input.into(), error: socred_core::SubjectId::parse(input).unwrap_err() };
         let today = socred_core::parse_date("2026-12-06").unwrap();
@@ -140,6 +210,10 @@ mod tests {
             date("yesterday"),
             Cause::UnknownSubject("110101199003074514".into()),
             Cause::UnknownRecord("jd-9".into()),
+            record_problems("2025-02-30", "tax-evasion", "110101199003074514"),
+            record_problems("2031-01-01", "no-such-behaviour", "110101199003074514"),
+            record_problems("1950-01-01", "", "123"),
+            record_problems("1985-01-01", "tax-evasion", "110101199003074514"),
         ]
     }
 
@@ -155,6 +229,10 @@ mod tests {
                 Cause::Date(error) => error.to_string(),
                 Cause::UnknownSubject(id) => format!("subject {id} is not registered"),
                 Cause::UnknownRecord(id) => format!("record {id} does not exist"),
+                // As the API states a record's problems: `field: reason`, joined by `; `.
+                Cause::Record(problems) => {
+                    problems.iter().map(|(field, _, english)| format!("{field}: {english}")).collect::<Vec<_>>().join("; ")
+                }
             };
             assert_eq!(english, expected, "{cause:?}");
             let chinese = cause.text(Language::Chinese);

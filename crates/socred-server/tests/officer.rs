@@ -95,4 +95,22 @@ async fn a_large_deduction_is_confirmed_and_an_authority_records_only_its_own_be
     let flash = traffic.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
     assert!(flash.contains("Traffic Police is entitled to record"), "{flash}");
     assert_eq!(server.fingerprint(), before, "a refused record changes nothing");
+
+    // A record the checks refuse says why in the officer's language.
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, Role::Officer).await;
+    let console = chinese.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
+    let fields = [
+        ("csrf", csrf_of(&console)),
+        ("subject", OTHER.to_string()),
+        ("behaviour", "waste-sorting".to_string()),
+        ("at", "2025-02-30".to_string()),
+    ];
+    assert_eq!(chinese.post(server.url("/officer/records")).form(&fields).send().await.unwrap().status(), 303);
+    let flash = chinese.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        flash.contains("日期：&quot;2025-02-30&quot; 不是有效的日历日期") || flash.contains("日期：\"2025-02-30\" 不是有效的日历日期"),
+        "{flash}"
+    );
+    assert!(!flash.contains("is not a valid calendar date"), "{flash}");
 }

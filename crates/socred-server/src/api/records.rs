@@ -95,7 +95,7 @@ pub async fn batch(
     for (index, item) in body.records.iter().enumerate() {
         match validate(item.request(), &authority, &caller.account.behaviours, &rulebook, caller.today()) {
             Ok(record) => valid.push((index, record)),
-            Err(Refusal { status: StatusCode::FORBIDDEN, problems }) => {
+            Err(Refusal { status: StatusCode::FORBIDDEN, problems, .. }) => {
                 return Err(ApiError::forbidden(format!("records[{index}].{}: {}", problems[0].0, problems[0].1)));
             }
             Err(Refusal { problems, .. }) => {

@@ -45,14 +45,20 @@ pub struct Voided {
 pub struct Refusal {
     pub status: StatusCode,
     pub problems: Vec<(String, String)>,
+    /// Beside each problem, its typed reason where the checks gave one.
+    pub kinds: Vec<Option<socred_core::record::ProblemKind>>,
 }
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> ApiError {
         let field = refusal.problems[0].0.clone();
         let message = refusal.problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
+        let kinds = refusal.kinds.into_iter().chain(std::iter::repeat(None));
+        let cause = socred_i18n::reasons::Cause::Record(
+            refusal.problems.into_iter().zip(kinds).map(|((field, english), kind)| (field, kind, english)).collect(),
+        );
         let code = if refusal.status == StatusCode::FORBIDDEN { "forbidden" } else { "invalid" };
-        ApiError::new(refusal.status, code, message, Some(&field))
+        ApiError::new(refusal.status, code, message, Some(&field)).because(cause)
     }
 }
 
@@ -75,6 +81,7 @@ pub fn validate(
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
             problems: vec![("source".into(), format!("an officer records only for their own authority ({authority:?}), not {source:?}"))],
+            kinds: Vec::new(),
         });
     }
     if !entitled.is_empty() && !entitled.iter().any(|code| code == request.behaviour) {
@@ -84,6 +91,7 @@ pub fn validate(
                 "behaviour".into(),
                 format!("{authority} is entitled to record {}; not {:?}", entitled.join(", "), request.behaviour),
             )],
+            kinds: Vec::new(),
         });
     }
     let input = RecordInput {
@@ -96,6 +104,7 @@ pub fn validate(
     };
     input.validate(rulebook, today).map_err(|problems| Refusal {
         status: StatusCode::UNPROCESSABLE_ENTITY,
+        kinds: problems.iter().map(|p| p.kind.clone()).collect(),
         problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(),
     })
 }

@@ -339,8 +339,10 @@ pub fn error_text(language: Language, error: &ApiError) -> String {
         };
     }
     let lead = language.text(error_lead(detail.code));
-    let field =
-        detail.field.as_deref().map(|field| language.text_with("error-field", &[("field", Argument::Text(field_name(language, field)))]));
+    let field = detail
+        .field
+        .as_deref()
+        .map(|field| language.text_with("error-field", &[("field", Argument::Text(socred_i18n::reasons::field_name(language, field)))]));
     language.text_with(
         "error-text",
         &[
@@ -364,29 +366,6 @@ fn error_lead(code: &str) -> &'static str {
         "unavailable" => "error-lead-unavailable",
         _ => "error-lead-other",
     }
-}
-
-/// A form field by its name in the reader's language (as sent, if it has none).
-fn field_name(language: Language, field: &str) -> String {
-    let id = match field {
-        "subject" => "field-name-subject",
-        "record" | "record_id" | "id" => "field-name-record",
-        "entry" => "field-name-entry",
-        "behaviour" => "field-name-behaviour",
-        "at" | "occurred_on" => "field-name-date",
-        "reason" | "reasons" => "field-name-reason",
-        "grounds" => "field-name-grounds",
-        "list" => "field-name-list",
-        "legal_basis" => "field-name-legal-basis",
-        "facts" => "field-name-facts",
-        "outcome" => "field-name-outcome",
-        "evidence" => "field-name-evidence",
-        "description" => "field-name-description",
-        "service" => "field-name-service",
-        "search" => "field-name-search",
-        _ => return field.to_string(),
-    };
-    language.text(id)
 }
 
 /// The signed-in caller of a role posting a form with a valid CSRF token, or
