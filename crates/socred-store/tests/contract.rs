@@ -516,7 +516,11 @@ fn both_backends_publish_the_same_list() {
     let ((_dir, mut sqlite), (_database, mut pg)) = (sqlite(), postgres());
     let lines = |store: &mut dyn DueProcessStore| {
         let mut lines = store.public_list(day("2027-01-01"), None, None, 100, 0).unwrap();
-        lines.iter_mut().for_each(|line| line.entry.clear());
+        // Aliases and subject keys are keyed with each store's own secret.
+        lines.iter_mut().for_each(|line| {
+            line.entry.clear();
+            line.subject_key.clear();
+        });
         lines
     };
     fn fill<B: LedgerStore>(store: &mut B) {
