@@ -218,6 +218,12 @@ impl Account {
         }
     }
 
+    /// Whether an officer of this account may record `behaviour`: the
+    /// behaviours it names, or every one when it names none.
+    pub fn may_record(&self, behaviour: &str) -> bool {
+        self.behaviours.is_empty() || self.behaviours.iter().any(|code| code == behaviour)
+    }
+
     /// Whether reading this subject's file must be logged (anyone but the subject).
     pub fn is_subject(&self, subject: &socred_core::SubjectId) -> bool {
         self.role == Role::Subject && self.subject.as_ref() == Some(subject)

@@ -4,12 +4,8 @@
 
 mod common;
 
-use common::{OTHER, TestServer, browser, sign_in};
+use common::{OTHER, TestServer, browser, csrf_of, sign_in};
 use socred_auth::Role;
-
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
 
 async fn sign_in_as(server: &TestServer, username: &str) -> reqwest::Client {
     let client = browser("en");
@@ -73,6 +69,13 @@ async fn a_large_deduction_is_confirmed_and_an_authority_records_only_its_own_be
     garbage[1].1 = "110101199003074515".to_string();
     let refused = officer.post(server.url("/officer/records")).form(&garbage).send().await.unwrap();
     assert_eq!(refused.status(), 303, "back to the console with the reason, not to a confirmation");
+
+    // An oversize case number is refused by the record's checks, before any confirmation.
+    let mut oversize = form("tax-evasion", true);
+    oversize[4].1 = "9".repeat(2_000);
+    let before = server.fingerprint();
+    assert_eq!(officer.post(server.url("/officer/records")).form(&oversize).send().await.unwrap().status(), 303);
+    assert_eq!(server.fingerprint(), before, "nothing stored");
 
     // A small deduction needs no confirmation.
     let small = officer.post(server.url("/officer/records")).form(&form("waste-sorting", false)).send().await.unwrap();

@@ -64,7 +64,7 @@ async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
         "{status}"
     );
     assert!(page.contains("action=\"/me/repairs\"") && page.contains("name=\"commitment\""), "the form asks for the commitment letter");
-    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = common::csrf_of(&page);
     let filed = english
         .post(server.url("/me/repairs"))
         .form(&[("csrf", csrf.as_str()), ("entry", "blacklist:jd-1"), ("evidence", "court receipt"), ("commitment", "I commit")])
@@ -78,6 +78,18 @@ async fn the_first_screen_says_where_the_subject_stands_and_what_to_do_next() {
     assert!(status.contains("A reviewer must decide your credit repair application"), "{status}");
     assert!(!page.contains("action=\"/me/repairs\""), "a pending application is not offered again");
 
+    // Garbage, an entry that does not exist and an oversize text change nothing, and say why.
+    let before = server.fingerprint();
+    for (entry, evidence) in
+        [("not an entry", "x".to_string()), ("blacklist:nobody", "x".to_string()), ("blacklist:jd-1", "x".repeat(4_001))]
+    {
+        let form = [("csrf", csrf.as_str()), ("entry", entry), ("evidence", evidence.as_str()), ("commitment", "I commit")];
+        let refused = english.post(server.url("/me/repairs")).form(&form).send().await.unwrap();
+        assert_eq!(refused.status(), 303, "{entry}");
+        let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("class=\"flash error\""), "{entry}: {page}");
+    }
+    assert_eq!(server.fingerprint(), before, "a refused application stores nothing");
     // A forged form changes nothing.
     let before = server.fingerprint();
     let forged = english
@@ -174,7 +186,7 @@ async fn a_refusal_is_unmistakable_and_comes_with_a_slip_for_the_person_refused(
     sign_in(&server, &provider, Role::Provider).await;
     let form = provider.get(server.url("/provider")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("<option value=\"civil-aviation\">Civil aviation tickets</option>"), "services by title: {form}");
-    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = common::csrf_of(&form);
     let answer = provider
         .post(server.url("/provider/checks"))
         .form(&[("csrf", csrf.as_str()), ("subject", common::PERSON), ("service", "civil-aviation")])

@@ -3,13 +3,9 @@
 
 mod common;
 
-use common::{OTHER, PERSON, TestServer, browser, sign_in};
+use common::{OTHER, PERSON, TestServer, browser, csrf_of, sign_in};
 use serde_json::json;
 use socred_auth::Role;
-
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
 
 #[tokio::test]
 async fn a_reviewer_sees_the_case_behind_each_item_and_decides_nothing_by_default() {
@@ -65,6 +61,13 @@ async fn a_reviewer_sees_the_case_behind_each_item_and_decides_nothing_by_defaul
     let flash = reviewer.get(server.url("/reviewer")).send().await.unwrap().text().await.unwrap();
     assert!(flash.contains("outcome"), "{flash}");
 
+    // A withdrawal of garbage, or without reasons, is refused and changes nothing.
+    let before = server.fingerprint();
+    for (entry, reason) in [("blacklist/no-such-case", "x"), ("../../etc", "x"), ("blacklist/p-1", "")] {
+        let form = [("csrf", csrf.as_str()), ("entry", entry), ("reason", reason)];
+        assert_eq!(reviewer.post(server.url("/reviewer/withdrawals")).form(&form).send().await.unwrap().status(), 303, "{entry}");
+    }
+    assert_eq!(server.fingerprint(), before);
     // The proposal is withdrawn on the web, with reasons.
     let withdrawn = reviewer
         .post(server.url("/reviewer/withdrawals"))

@@ -93,7 +93,7 @@ pub async fn batch(
     let mut rejected = Vec::new();
     let mut valid = Vec::with_capacity(body.records.len());
     for (index, item) in body.records.iter().enumerate() {
-        match validate(item.request(), &authority, &caller.account.behaviours, &rulebook, caller.today()) {
+        match validate(item.request(), &authority, &caller.account, &rulebook, caller.today()) {
             Ok(record) => valid.push((index, record)),
             Err(Refusal { status: StatusCode::FORBIDDEN, problems, .. }) => {
                 return Err(ApiError::forbidden(format!("records[{index}].{}: {}", problems[0].0, problems[0].1)));

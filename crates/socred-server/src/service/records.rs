@@ -67,13 +67,12 @@ pub fn authority(caller: &Caller) -> ApiResult<String> {
     caller.account.authority.clone().ok_or_else(|| ApiError::forbidden("this officer account has no authority"))
 }
 
-/// Checks a request against the officer's authority, the behaviours it is
-/// entitled to record (`entitled`, the account's; none named: every one),
-/// and the rulebook.
+/// Checks a request against the officer's authority, the behaviours its
+/// account is entitled to record (`Account::may_record`), and the rulebook.
 pub fn validate(
     request: RecordRequest<'_>,
     authority: &str,
-    entitled: &[String],
+    account: &socred_auth::Account,
     rulebook: &socred_core::Rulebook,
     today: socred_core::Date,
 ) -> Result<socred_core::Record, Refusal> {
@@ -84,12 +83,12 @@ pub fn validate(
             kinds: Vec::new(),
         });
     }
-    if !entitled.is_empty() && !entitled.iter().any(|code| code == request.behaviour) {
+    if !account.may_record(request.behaviour) {
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
             problems: vec![(
                 "behaviour".into(),
-                format!("{authority} is entitled to record {}; not {:?}", entitled.join(", "), request.behaviour),
+                format!("{authority} is entitled to record {}; not {:?}", account.behaviours.join(", "), request.behaviour),
             )],
             kinds: Vec::new(),
         });
@@ -114,7 +113,7 @@ pub async fn add(state: &AppState, caller: &Caller, request: RecordRequest<'_>) 
     caller.require(Action::AddRecord)?;
     let authority = authority(caller)?;
     let rulebook = state.db.rulebook().await?;
-    let record = validate(request, &authority, &caller.account.behaviours, &rulebook, caller.today())?;
+    let record = validate(request, &authority, &caller.account, &rulebook, caller.today())?;
     let actor = caller.actor();
     let stored = record.clone();
     let result = state.db.ledger_write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {

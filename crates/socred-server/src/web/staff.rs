@@ -77,7 +77,7 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
                 p { label for="record-behaviour" { (t("portal-column-behaviour")) } select #record-behaviour name="behaviour" required {
                     // Nothing is chosen for the officer: an empty choice is refused by the browser and the server.
                     option value="" selected disabled { (t("officer-choose-behaviour")) }
-                    @for b in rulebook.behaviours.iter().filter(|b| entitled(&caller, &b.code)) {
+                    @for b in rulebook.behaviours.iter().filter(|b| caller.account.may_record(&b.code)) {
                         option value=(b.code) { (words.behaviour(&b.code, &b.title)) " (" (format!("{:+}", b.points)) ")" }
                     }
                 } }
@@ -202,11 +202,6 @@ fn officer_caller(caller: MaybeCaller, csrf: &str) -> Result<Caller, Response> {
     super::form_caller(caller, Role::Officer, csrf)
 }
 
-/// Whether the officer's authority may record `behaviour` (an account that names none may record every one).
-fn entitled(caller: &Caller, behaviour: &str) -> bool {
-    caller.account.behaviours.is_empty() || caller.account.behaviours.iter().any(|code| code == behaviour)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct RecordForm {
     csrf: String,
@@ -251,7 +246,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
         && form.confirmed.is_none()
     {
         let checked = service::records::authority(&caller).and_then(|authority| {
-            service::records::validate(request, &authority, &caller.account.behaviours, &rulebook, caller.today()).map_err(Into::into)
+            service::records::validate(request, &authority, &caller.account, &rulebook, caller.today()).map_err(Into::into)
         });
         return match checked {
             Ok(_) => confirm_record(&caller, &form, behaviour, &rulebook),

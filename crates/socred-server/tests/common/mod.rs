@@ -431,3 +431,8 @@ pub async fn sign_in(server: &TestServer, browser: &reqwest::Client, role: Role)
         .unwrap();
     response.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default()
 }
+
+/// The CSRF token a page's form carries.
+pub fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).expect("a form with a CSRF token").split('"').next().unwrap().to_string()
+}
