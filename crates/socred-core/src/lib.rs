@@ -6,10 +6,12 @@
 //! an argument, so every result can be reproduced and explained.
 
 pub mod assess;
+pub mod batch;
 pub mod date;
 pub mod decide;
 pub mod id;
 pub mod lists;
+pub mod policy;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod process;

@@ -186,6 +186,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/notice.ftl", include_str!("../../../locales/en/notice.ftl")),
             ("en/document.ftl", include_str!("../../../locales/en/document.ftl")),
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
+            ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
         ],
     ),
     (
@@ -199,6 +200,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/notice.ftl", include_str!("../../../locales/zh-CN/notice.ftl")),
             ("zh-CN/document.ftl", include_str!("../../../locales/zh-CN/document.ftl")),
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
+            ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
         ],
     ),
 ];

@@ -152,6 +152,8 @@ pub trait FileReads {
     fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView>;
     fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>>;
     /// Subjects whose identifier starts with `text` or whose name contains it.
+    /// Every subject's file, in identifier order, from one snapshot.
+    fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64>;
     fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>>;
     /// A record by id, with its void reason if voided.
     fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>>;
@@ -553,6 +555,9 @@ impl CheckStore for PgStore {
 }
 
 impl FileReads for Store {
+    fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
+        Store::each_file(self, visit)
+    }
     fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         Store::subject(self, id)
     }
@@ -592,6 +597,9 @@ impl FileReads for Store {
 }
 
 impl FileReads for PgStore {
+    fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
+        PgStore::each_file(self, visit)
+    }
     fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         PgStore::subject(self, id)
     }

@@ -175,6 +175,16 @@ pub struct Overview {
     pub rulebook: String,
 }
 
+/// The audit detail of a rulebook activation: the version, and the impact
+/// assessment that preceded it when there was one (see docs/audit-format.md).
+pub(crate) fn activation_detail(rulebook: &socred_core::Rulebook, impact: serde_json::Value) -> serde_json::Value {
+    let mut detail = serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "fingerprint": rulebook.fingerprint});
+    if !impact.is_null() {
+        detail["impact"] = impact;
+    }
+    detail
+}
+
 /// A timeline's range is in order and at most `MAX_TIMELINE_YEARS` long.
 pub(crate) fn check_timeline(from: Date, until: Date) -> Result<()> {
     if from > until {

@@ -290,6 +290,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Policy impact: what a proposed rulebook would do, before it is activated.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// What reviewers have to decide: appeals, disputes, repairs, proposals, with deadlines.
     Queue {
         #[arg(long)]
@@ -679,7 +684,44 @@ pub enum RulebookCommand {
         json: bool,
     },
     /// Activate a new rulebook version (a versioned, audited event).
-    Activate { file: PathBuf },
+    ///
+    /// Needs the impact assessment of this exact rulebook on the store as it
+    /// is today: `socred policy compare --rulebook FILE --json > impact.json`,
+    /// then `--impact impact.json`. The comparison is made again and must
+    /// match; its digest goes on the audit log with the activation.
+    Activate {
+        file: PathBuf,
+        /// The comparison saved by `socred policy compare --json`.
+        #[arg(long)]
+        impact: Option<PathBuf>,
+        /// Activate without an impact assessment: only a store without subjects.
+        #[arg(long)]
+        skip_impact: bool,
+        /// Why no impact was assessed (audited with the activation).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// What a proposed rulebook would do to every subject of the store, against the active one.
+    ///
+    /// Tier transitions, list entries gained and lost, subjects each service
+    /// denies or rewards, the points distribution, the largest individual
+    /// changes with their causes, and the impact by province, age band, sex
+    /// and organisation type with the four-fifths rule. `--json` gives the
+    /// whole result, with the digest `rulebook activate --impact` checks.
+    Compare {
+        /// The proposed rulebook (TOML).
+        #[arg(long)]
+        rulebook: PathBuf,
+        /// The day to compare on (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

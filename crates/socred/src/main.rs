@@ -10,6 +10,7 @@ mod demo;
 mod due;
 mod due_words;
 mod log;
+mod policy;
 mod postgres;
 mod render;
 mod reports;
@@ -392,6 +393,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Account { command } => accounts::account(&cli, open, command),
         Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
+        Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json } } => {
+            policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json)
+        }
     }
 }
 
@@ -628,27 +632,20 @@ pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
             }
         }
         RulebookCommand::Show { json } => rulebook_show(&open(cli)?, *json),
-        RulebookCommand::Activate { file } => {
-            let source = read_rulebook(file)?;
+        RulebookCommand::Activate { file, impact, skip_impact, reason } => {
+            let choice = match (impact, skip_impact, reason) {
+                (Some(impact), false, None) => policy::ImpactChoice::Assessed(impact),
+                (None, true, Some(reason)) => policy::ImpactChoice::Skipped(reason),
+                (None, false, None) => policy::ImpactChoice::None,
+                (None, true, None) => return Err(refuse("--reason", "--skip-impact needs --reason TEXT")),
+                _ => return Err(refuse("--impact", "give either --impact FILE, or --skip-impact with --reason")),
+            };
             match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-                Some(url) => activate(cli, &mut postgres::open(cli, url)?, file, &source),
-                None => activate(cli, &mut open(cli)?, file, &source),
+                Some(url) => policy::activate(cli, &mut postgres::open(cli, url)?, file, choice),
+                None => policy::activate(cli, &mut open(cli)?, file, choice),
             }
         }
     }
-}
-
-/// `socred rulebook activate FILE`, on either backend.
-fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, source: &str) -> Result<()> {
-    let before = CliStore::rulebook(store).fingerprint.clone();
-    let actor = actor(cli, store)?;
-    let rulebook = store.activate_rulebook(source, &file.display().to_string(), &actor)?;
-    if rulebook.fingerprint == before {
-        println!("{}", with("cli-rulebook-already-active", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
-    } else {
-        println!("{}", with("cli-rulebook-activated", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
-    }
-    Ok(())
 }
 
 fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {

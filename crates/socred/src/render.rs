@@ -322,6 +322,7 @@ mod tests {
             include_str!("accounts.rs"),
             include_str!("log.rs"),
             include_str!("reports.rs"),
+            include_str!("policy.rs"),
         ];
         for source in sources {
             for prefix in ["cli-", "decision-"] {
@@ -338,6 +339,8 @@ mod tests {
         let actions = ["list.propose", "list.serve-notice", "list.withdraw", "appeal.file", "appeal.decide"];
         let actions = actions.into_iter().chain(["dispute.file", "dispute.decide", "repair.apply", "repair.decide"]);
         named.extend(actions.map(|action| format!("cli-action-{}", action.replace('.', "-"))));
+        let dimensions = socred_core::policy::groups::Dimension::ALL;
+        named.extend(dimensions.map(|dimension| format!("cli-policy-dimension-{}", dimension.as_str())));
         named.extend(socred_core::lists::EntryState::ALL.iter().map(|state| format!("entry-state-{}", state.as_str())));
         use socred_core::rulebook::Extension;
         let links = [Extension::Children, Extension::LegalRepresentatives, Extension::RepresentedOrganisations];

@@ -20,8 +20,15 @@ pub(crate) trait CliStore:
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
-    /// Replaces the active rulebook with a new version.
-    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError>;
+    /// Replaces the active rulebook with a new version; `impact` goes on the audit entry.
+    fn activate_rulebook_with_impact(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+        impact: serde_json::Value,
+    ) -> Result<Arc<Rulebook>, StoreError>;
+    fn subject_count(&self) -> Result<u64, StoreError>;
     /// The decision for one service, from the files.
     fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError>;
     /// Logs several reads of files (the embedded store commits them together).
@@ -58,8 +65,18 @@ impl CliStore for Store {
     fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError> {
         Store::decide(self, id, service, as_of)
     }
-    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError> {
-        Store::activate_rulebook(self, source, file, actor)
+    fn activate_rulebook_with_impact(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+        impact: serde_json::Value,
+    ) -> Result<Arc<Rulebook>, StoreError> {
+        Store::activate_rulebook_with_impact(self, source, file, actor, impact)
+    }
+    fn subject_count(&self) -> Result<u64, StoreError> {
+        let overview = Store::overview(self)?;
+        Ok(overview.persons + overview.organisations)
     }
 }
 
@@ -88,7 +105,16 @@ impl CliStore for PgStore {
     fn decide(&self, id: &SubjectId, service: &str, as_of: Date) -> Result<socred_core::decide::Decision, StoreError> {
         PgStore::decide(self, id, service, as_of)
     }
-    fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>, StoreError> {
-        PgStore::activate_rulebook(self, source, file, actor)
+    fn activate_rulebook_with_impact(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+        impact: serde_json::Value,
+    ) -> Result<Arc<Rulebook>, StoreError> {
+        PgStore::activate_rulebook_with_impact(self, source, file, actor, impact)
+    }
+    fn subject_count(&self) -> Result<u64, StoreError> {
+        PgStore::subject_count(self)
     }
 }

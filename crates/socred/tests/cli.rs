@@ -32,6 +32,7 @@ fn help_is_available_for_every_command() {
         vec!["rulebook", "check", "--help"],
         vec!["rulebook", "show", "--help"],
         vec!["rulebook", "activate", "--help"],
+        vec!["policy", "compare", "--help"],
         vec!["subject", "add", "--help"],
         vec!["subject", "show", "--help"],
         vec!["record", "add", "--help"],
@@ -145,7 +146,8 @@ fn organisation_and_rulebook_commands(env: Env) {
     env.ok(&["subject", "add", "--id", PERSON, "--name", "Li Ming"]);
     env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "tax-evasion", "--at", "2025-03-01", "--source", "Tax"]);
     assert_eq!(env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"], 900);
-    assert!(env.ok(&["rulebook", "activate", harsher.to_str().unwrap()]).contains("activated"));
+    let impact = env.write("impact.json", env.ok(&["policy", "compare", "--rulebook", harsher.to_str().unwrap(), "--json"]));
+    assert!(env.ok(&["rulebook", "activate", harsher.to_str().unwrap(), "--impact", impact.to_str().unwrap()]).contains("activated"));
     assert_eq!(env.json(&["show", PERSON, "--as-of", "2025-04-01"])["score"], 850);
 }
 

@@ -319,6 +319,36 @@ impl PgStore {
         }
     }
 
+    /// How many subjects the store holds.
+    pub fn subject_count(&self) -> Result<u64> {
+        let count: i64 = self.connection()?.query_one("SELECT count(*) FROM subjects", &[])?.get(0);
+        Ok(count as u64)
+    }
+
+    /// Every subject's file in identifier order, read from the primary in
+    /// one repeatable-read transaction (a snapshot), handed to `visit` one at
+    /// a time: a population for policy analysis. Returns how many were visited.
+    pub fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
+        const FILES_AT_ONCE: usize = 1_000;
+        let mut connection = self.connection()?;
+        let mut snapshot =
+            connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+        let ids: Vec<String> = snapshot.query("SELECT subject FROM subjects ORDER BY subject", &[])?.iter().map(|row| row.get(0)).collect();
+        for chunk in ids.chunks(FILES_AT_ONCE) {
+            let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let (mut files, unreadable) = self.readable_files_in(&mut snapshot, &chunk)?;
+            if let Some((_, reason)) = unreadable.into_iter().next() {
+                return Err(StoreError::Corrupt(reason));
+            }
+            files.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+            for (id, file) in files {
+                visit(id, file)?;
+            }
+        }
+        snapshot.commit()?;
+        Ok(ids.len() as u64)
+    }
+
     /// [`PgStore::files`], with the subjects whose stored rows do not read
     /// set apart (id, reason) instead of failing the others.
     pub(crate) fn readable_files(&self, ids: &[&str]) -> Result<Loaded> {

@@ -29,6 +29,18 @@ impl PgStore {
     /// [`crate::Store::activate_rulebook`]): refused if records in the ledger
     /// use behaviours it does not declare; the same version again is a no-op.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
+        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null)
+    }
+
+    /// [`Self::activate_rulebook`], with the impact assessment that preceded
+    /// it (its digest and summary, or why it was skipped) on the audit entry.
+    pub fn activate_rulebook_with_impact(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+        impact: serde_json::Value,
+    ) -> Result<Arc<Rulebook>> {
         let rulebook = Arc::new(Rulebook::from_toml(source, file)?);
         self.clock.admit(actor.moment())?;
         let mut connection = self.connection()?;
@@ -85,7 +97,7 @@ impl PgStore {
         let mut activated = self.clone();
         activated.take_rulebook(rulebook.clone(), seq);
         entries::rebuild_in(&activated, &mut transaction)?;
-        let detail = serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "fingerprint": rulebook.fingerprint});
+        let detail = crate::activation_detail(&rulebook, impact);
         writer.append(&mut transaction, actor, "rulebook.activate", None, &detail, rows)?;
         transaction.commit()?;
         self.take_rulebook(rulebook, seq);

@@ -189,6 +189,23 @@ impl Store {
         load_file(&self.connection, key, id)
     }
 
+    /// Every subject's file in identifier order, read in one transaction (a
+    /// snapshot), handed to `visit` one at a time: a population for policy
+    /// analysis. Returns how many were visited.
+    pub fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
+        let snapshot = self.connection.unchecked_transaction()?;
+        let subjects: Vec<(i64, String)> = snapshot
+            .prepare("SELECT key, id FROM subjects ORDER BY id")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (key, id) in &subjects {
+            let id = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(format!("stored subject {id:?}: {e}")))?;
+            visit(id, load_file(&snapshot, key.to_owned(), id)?)?;
+        }
+        snapshot.finish()?;
+        Ok(subjects.len() as u64)
+    }
+
     /// Subjects whose identifier starts with `text` or whose name contains it.
     pub fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
         let text = text.trim();

@@ -393,6 +393,18 @@ impl Store {
     /// the ledger use behaviours the new version does not declare. Cached
     /// assessments are dropped: they were made under the old version.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
+        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null)
+    }
+
+    /// [`Self::activate_rulebook`], with the impact assessment that preceded
+    /// it (its digest and summary, or why it was skipped) on the audit entry.
+    pub fn activate_rulebook_with_impact(
+        &mut self,
+        source: &str,
+        file: &str,
+        actor: &Actor,
+        impact: serde_json::Value,
+    ) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
         // The entries under the version in force, all current, are what the new version carries over.
         self.refresh_lists()?;
@@ -443,7 +455,7 @@ impl Store {
                 actor.name(),
                 "rulebook.activate",
                 None,
-                &serde_json::json!({"rulebook": rulebook.id, "version": rulebook.version, "fingerprint": rulebook.fingerprint}),
+                &crate::activation_detail(&rulebook, impact),
                 digest,
             )?;
             Ok(true)

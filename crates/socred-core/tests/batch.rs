@@ -1,0 +1,96 @@
+//! The columnar batch path gives what `assess` gives: score, tier, points
+//! tier and lock, for every subject of a generated population, under both
+//! recovery rules, with void, repeated and unknown records in the files.
+
+use proptest::prelude::*;
+use socred_core::assess::summarise;
+use socred_core::batch::{Population, Scorer};
+use socred_core::id::{SubjectId, synthetic_person};
+use socred_core::record::{Record, RecordId, SubjectFile, Void};
+use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook};
+
+fn rulebooks() -> Vec<Rulebook> {
+    let immediate = DEFAULT_RULEBOOK.replace("recovery = \"step-wise\"", "recovery = \"immediate\"");
+    assert_ne!(immediate, DEFAULT_RULEBOOK);
+    vec![Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap(), Rulebook::from_toml(&immediate, "immediate.toml").unwrap()]
+}
+
+fn date_strategy() -> impl Strategy<Value = Date> {
+    // 2012-01-01 .. about 2031, leap days included.
+    (0i32..7000).prop_map(|offset| Date::from_julian_day(2_455_928 + offset).unwrap())
+}
+
+/// (record number, behaviour, occurred, voided): the behaviour "unknown-act"
+/// is in no rulebook, and numbers repeat within a file.
+fn file_strategy() -> impl Strategy<Value = Vec<(u32, String, Date, bool)>> {
+    let mut codes: Vec<String> = rulebooks()[0].behaviours.iter().map(|b| b.code.clone()).collect();
+    codes.push("unknown-act".into());
+    proptest::collection::vec((0u32..12, proptest::sample::select(codes), date_strategy(), proptest::bool::weighted(0.1)), 0..16)
+}
+
+fn build(subject: SubjectId, rows: &[(u32, String, Date, bool)]) -> SubjectFile {
+    let mut file = SubjectFile::default();
+    for (number, behaviour, occurred_on, voided) in rows {
+        let id = RecordId::parse(&format!("r{number}")).unwrap();
+        file.records.push(Record {
+            id: id.clone(),
+            subject,
+            behaviour: behaviour.clone(),
+            occurred_on: *occurred_on,
+            source: "authority".into(),
+            evidence: None,
+        });
+        if *voided {
+            file.voids.push(Void { record_id: id, reason: "wrong".into(), recorded_on: *occurred_on });
+        }
+    }
+    file
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn the_batch_path_agrees_with_assess(files in proptest::collection::vec(file_strategy(), 1..24), as_of in date_strategy()) {
+        let subjects: Vec<SubjectId> = (0..files.len())
+            .map(|index| SubjectId::Person(synthetic_person(110101, Date::from_calendar_date(1980, time::Month::May, 4).unwrap(), index as u16)))
+            .collect();
+        let files: Vec<SubjectFile> = files.iter().zip(&subjects).map(|(rows, subject)| build(*subject, rows)).collect();
+        let mut population = Population::default();
+        for (subject, file) in subjects.iter().zip(&files) {
+            population.push_file(*subject, file).unwrap();
+        }
+        for rulebook in rulebooks() {
+            let scorer = Scorer::new(&rulebook, population.codes(), as_of);
+            let mut scratch = Vec::new();
+            for (index, file) in files.iter().enumerate() {
+                let (behaviours, days) = population.records(index);
+                let batch = scorer.summarise(behaviours, days, &mut scratch);
+                let reference = summarise(&rulebook, file, as_of);
+                prop_assert_eq!(
+                    (batch.score, batch.tier, batch.points_tier, batch.lock),
+                    (reference.score, reference.tier, reference.points_tier, reference.lock),
+                    "subject {} under {:?} recovery", index, rulebook.recovery
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_forced_tier_and_a_deep_fall_are_swept_and_locked() {
+    let rulebook = &rulebooks()[0];
+    let subject = SubjectId::parse("110101199003074514").unwrap();
+    let forced = rulebook.behaviours.iter().find(|b| b.forced_tier.is_some()).expect("the default rulebook forces a tier");
+    let rows = vec![(1, forced.code.clone(), Date::from_calendar_date(2024, time::Month::March, 1).unwrap(), false)];
+    let file = build(subject, &rows);
+    let mut population = Population::default();
+    population.push_file(subject, &file).unwrap();
+    let as_of = Date::from_calendar_date(2025, time::Month::January, 1).unwrap();
+    let scorer = Scorer::new(rulebook, population.codes(), as_of);
+    let (behaviours, days) = population.records(0);
+    let batch = scorer.summarise(behaviours, days, &mut Vec::new());
+    assert!(batch.lock.is_some(), "a forced tier locks");
+    assert_eq!(Some(batch.tier), forced.forced_tier);
+    assert_eq!(summarise(rulebook, &file, as_of).lock, batch.lock);
+}

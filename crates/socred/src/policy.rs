@@ -1,0 +1,290 @@
+//! `socred policy compare` (what a proposed rulebook does to the store's
+//! population) and `socred rulebook activate`, which requires that
+//! comparison of the exact rulebook, on the store as it is.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::Result;
+use socred_core::batch::Population;
+use socred_core::policy::groups::Judgement;
+use socred_core::policy::{Comparer, Comparison, FileFilter};
+use socred_core::{Date, Rulebook};
+use socred_store::StoreError;
+
+use crate::cli::Cli;
+use crate::render::{text, with};
+use crate::store::CliStore;
+use crate::{actor, parse_date, print_json, read_rulebook, read_text_bounded, refuse, today};
+
+/// Threads a comparison spreads over, at most.
+const MAX_THREADS: usize = 64;
+/// The largest impact file `rulebook activate --impact` reads.
+const MAX_IMPACT_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest reason for skipping an impact assessment.
+const MAX_SKIP_REASON_CHARS: usize = 500;
+
+fn proposed(path: &Path) -> Result<(Rulebook, String)> {
+    let source = read_rulebook(path)?;
+    let rulebook = Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse("--rulebook", error))?;
+    Ok((rulebook, source))
+}
+
+/// Compares `proposed` with the active rulebook on every subject of the store.
+pub(crate) fn compare_on(store: &impl CliStore, proposed: &Rulebook, as_of: Date) -> Result<Comparison> {
+    let active = store.rulebook().clone();
+    let filter = FileFilter::new(&active, proposed, as_of);
+    let mut population = Population::default();
+    let mut files = Vec::new();
+    let progress = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new_spinner() } else { indicatif::ProgressBar::hidden() };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} reading files: {pos} subjects {per_sec}").expect("a valid progress template"),
+    );
+    store.each_file(&mut |subject, file| {
+        population.push_file(subject, &file).map_err(|error| StoreError::invalid("population", error.to_string()))?;
+        files.push(filter.needs_file(&file).then_some(file));
+        progress.inc(1);
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+
+    let comparer = Comparer::new(&active, proposed, &population, as_of);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
+    let per_thread = population.len().div_ceil(threads).max(1);
+    let parts = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|thread| {
+                let start = (thread * per_thread).min(population.len());
+                let end = ((thread + 1) * per_thread).min(population.len());
+                let (comparer, population, files) = (&comparer, &population, &files);
+                scope.spawn(move || comparer.partial(population, files, start..end))
+            })
+            .collect();
+        workers.into_iter().map(|worker| worker.join().expect("a comparison thread does not panic")).collect()
+    });
+    Ok(comparer.finish(parts))
+}
+
+/// `socred policy compare --rulebook FILE [--as-of DAY] [--json]`.
+pub(crate) fn compare(store: &impl CliStore, rulebook: &Path, as_of: Option<&str>, json: bool) -> Result<()> {
+    let (proposed, _) = proposed(rulebook)?;
+    let as_of = as_of.map(|day| parse_date("--as-of", day)).transpose()?.unwrap_or_else(|| today(store));
+    let comparison = compare_on(store, &proposed, as_of)?;
+    if json {
+        print_json(&comparison)
+    } else {
+        print!("{}", summary(&comparison));
+        Ok(())
+    }
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// The comparison as a person reads it.
+pub(crate) fn summary(comparison: &Comparison) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let version = |reference: &socred_core::assess::RulebookRef| format!("{} {}", reference.id, reference.version);
+    let _ = writeln!(
+        out,
+        "{}",
+        with(
+            "cli-policy-heading",
+            &[
+                ("after", text(version(&comparison.after))),
+                ("before", text(version(&comparison.before))),
+                ("subjects", text(comparison.subjects)),
+                ("day", text(socred_core::date::format_date(comparison.as_of))),
+                ("full", text(comparison.read_in_full)),
+            ],
+        )
+    );
+    let _ = writeln!(out, "\n{}", with("cli-policy-tiers", &[]));
+    for row in &comparison.tiers {
+        let _ = writeln!(out, "  {:<6} {:>9} -> {:<9}", row.tier, row.before, row.after);
+    }
+    let moves: Vec<_> = comparison.transitions.iter().filter(|cell| cell.from != cell.to).collect();
+    let _ = writeln!(out, "\n{}", with("cli-policy-transitions", &[]));
+    if moves.is_empty() {
+        let _ = writeln!(out, "  {}", with("cli-policy-nobody-moves", &[]));
+    }
+    for cell in moves {
+        let _ = writeln!(out, "  {} -> {}: {}", cell.from, cell.to, cell.subjects);
+    }
+    if !comparison.lists.is_empty() {
+        let _ = writeln!(out, "\n{}", with("cli-policy-lists", &[]));
+        for list in &comparison.lists {
+            let _ = writeln!(
+                out,
+                "  {}",
+                with(
+                    "cli-policy-list-row",
+                    &[
+                        ("list", text(&list.list)),
+                        ("before", text(list.before)),
+                        ("after", text(list.after)),
+                        ("gained", text(list.gained)),
+                        ("lost", text(list.lost)),
+                    ]
+                )
+            );
+        }
+    }
+    let changed: Vec<_> = comparison.measures.iter().filter(|measure| measure.before != measure.after).collect();
+    let _ = writeln!(out, "\n{}", with("cli-policy-measures", &[("unchanged", text(comparison.measures.len() - changed.len()))]));
+    for measure in changed {
+        let id = match measure.outcome {
+            socred_core::decide::Outcome::Deny => "cli-policy-measure-denied",
+            _ => "cli-policy-measure-benefit",
+        };
+        let _ = writeln!(
+            out,
+            "  {}",
+            with(id, &[("service", text(&measure.service)), ("before", text(measure.before)), ("after", text(measure.after))])
+        );
+    }
+    let quantiles =
+        comparison.points.quantiles.iter().map(|q| format!("{:>6}", format!("p{}", (q * 100.0).round() as u32))).collect::<String>();
+    let row = |scores: &[i64]| scores.iter().map(|score| format!("{score:>6}")).collect::<String>();
+    let _ = writeln!(out, "\n{}", with("cli-policy-points", &[]));
+    let _ = writeln!(out, "  {:<8}{quantiles}", "");
+    let _ = writeln!(out, "  {:<8}{}", with("cli-policy-before", &[]), row(&comparison.points.before));
+    let _ = writeln!(out, "  {:<8}{}", with("cli-policy-after", &[]), row(&comparison.points.after));
+    if !comparison.largest_changes.is_empty() {
+        let _ = writeln!(out, "\n{}", with("cli-policy-largest", &[]));
+        for change in &comparison.largest_changes {
+            let _ = writeln!(
+                out,
+                "  {}  {} ({}) -> {} ({})",
+                change.subject, change.score_before, change.tier_before, change.score_after, change.tier_after
+            );
+            for cause in &change.causes {
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    with(
+                        "cli-policy-cause",
+                        &[
+                            ("behaviour", text(&cause.behaviour)),
+                            ("before", text(cause.points_before)),
+                            ("after", text(cause.points_after))
+                        ]
+                    )
+                );
+            }
+        }
+    }
+    let groups = &comparison.impact_by_group;
+    let _ = writeln!(
+        out,
+        "\n{}",
+        with(
+            "cli-policy-adverse",
+            &[
+                ("adverse", text(groups.adverse_subjects)),
+                ("subjects", text(comparison.subjects)),
+                ("rate", text(percent(groups.population_rate)))
+            ]
+        )
+    );
+    for group in &groups.groups {
+        let judgement = match group.judgement {
+            Judgement::Outside => with("cli-policy-outside", &[]),
+            Judgement::TooSmall => with("cli-policy-too-small", &[]),
+            Judgement::Within => String::new(),
+        };
+        let ratio = group.ratio.map_or_else(|| "-".to_string(), |ratio| format!("{ratio:.2}"));
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<20} {:>7} / {:<7} {:>7}  {}",
+            with(&format!("cli-policy-dimension-{}", group.dimension.as_str()), &[]),
+            group.group,
+            group.adverse,
+            group.subjects,
+            ratio,
+            judgement
+        );
+    }
+    let _ = writeln!(out, "\n{}", with("cli-policy-digest", &[("digest", text(&comparison.digest))]));
+    out
+}
+
+/// How an activation accounts for its impact.
+pub(crate) enum ImpactChoice<'a> {
+    /// A comparison saved by `policy compare --json`.
+    Assessed(&'a Path),
+    /// No assessment, for a store with no subjects, with the reason.
+    Skipped(&'a str),
+    None,
+}
+
+/// Checks the impact an activation names against the store as it is, and
+/// returns what goes on the audit entry.
+fn impact_detail(store: &impl CliStore, proposed: &Rulebook, choice: ImpactChoice<'_>) -> Result<serde_json::Value> {
+    match choice {
+        ImpactChoice::None => Err(refuse(
+            "--impact",
+            "activation needs an impact assessment of this rulebook on the store as it is: run \
+             `socred policy compare --rulebook FILE --json > impact.json`, read it, then activate with --impact impact.json",
+        )),
+        ImpactChoice::Skipped(reason) => {
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > MAX_SKIP_REASON_CHARS {
+                return Err(refuse(
+                    "--reason",
+                    format!("a reason of 1-{MAX_SKIP_REASON_CHARS} characters says why no impact was assessed"),
+                ));
+            }
+            if store.subject_count()? > 0 {
+                return Err(refuse("--skip-impact", "only a store without subjects may skip the impact assessment; this one has subjects"));
+            }
+            Ok(serde_json::json!({"skipped": true, "reason": reason}))
+        }
+        ImpactChoice::Assessed(path) => {
+            let saved_text = read_text_bounded("--impact", path, MAX_IMPACT_BYTES)?;
+            let saved: serde_json::Value =
+                serde_json::from_str(&saved_text).map_err(|error| refuse("--impact", format!("not JSON: {error}")))?;
+            let field = |pointer: &str| saved.pointer(pointer).and_then(|value| value.as_str()).unwrap_or("").to_string();
+            if field("/after/fingerprint") != proposed.fingerprint {
+                return Err(refuse("--impact", "the comparison is of another rulebook than the one being activated"));
+            }
+            if field("/before/fingerprint") != store.rulebook().fingerprint {
+                return Err(refuse("--impact", "the comparison was made against another rulebook than the active one"));
+            }
+            let as_of = parse_date("--impact", &field("/as_of"))?;
+            if as_of != today(store) {
+                return Err(refuse("--impact", "the comparison is not of today; compare again"));
+            }
+            let digest = field("/digest");
+            let now = compare_on(store, proposed, as_of)?;
+            if now.digest != digest {
+                return Err(refuse("--impact", "the store has changed since the comparison (or the file was edited); compare again"));
+            }
+            Ok(serde_json::json!({
+                "digest": now.digest,
+                "as_of": socred_core::date::format_date(now.as_of),
+                "subjects": now.subjects,
+                "adverse_subjects": now.impact_by_group.adverse_subjects,
+                "moved_subjects": now.transitions.iter().filter(|cell| cell.from != cell.to).map(|cell| cell.subjects).sum::<u64>(),
+                "groups_outside_band": now.impact_by_group.groups.iter().filter(|g| g.judgement == Judgement::Outside).count(),
+            }))
+        }
+    }
+}
+
+/// `socred rulebook activate FILE (--impact FILE | --skip-impact --reason TEXT)`, on either backend.
+pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice: ImpactChoice<'_>) -> Result<()> {
+    let (rulebook, source) = proposed(file)?;
+    let before = CliStore::rulebook(store).fingerprint.clone();
+    if rulebook.fingerprint == before {
+        println!("{}", with("cli-rulebook-already-active", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
+        return Ok(());
+    }
+    let impact = impact_detail(store, &rulebook, choice)?;
+    let actor = actor(cli, store)?;
+    let activated = store.activate_rulebook_with_impact(&source, &file.display().to_string(), &actor, impact)?;
+    println!("{}", with("cli-rulebook-activated", &[("id", text(&activated.id)), ("version", text(&activated.version))]));
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! `socred policy compare` and the impact assessment `rulebook activate`
+//! requires, on both backends: the comparison's figures, activation refused
+//! without it, with a stale one or with another rulebook's, and garbage.
+
+mod common;
+
+use common::{Env, GUARDIAN, ORG, PERSON};
+
+/// The default rulebook with serious speeding at `points` and a new version.
+fn proposal(env: &Env, name: &str, points: i64) -> std::path::PathBuf {
+    let source = socred_core::DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.9\"");
+    let at = source.find("code = \"speeding-serious\"").unwrap();
+    let points_at = at + source[at..].find("points = ").unwrap();
+    let line_end = points_at + source[points_at..].find('\n').unwrap();
+    env.write(name, format!("{}points = {points}{}", &source[..points_at], &source[line_end..]))
+}
+
+fn population(env: &Env) {
+    env.add_people();
+    env.ok(&["record", "add", "--subject", PERSON, "--behaviour", "speeding-serious", "--at", "2026-01-10", "--source", "Traffic police"]);
+    env.ok(&["record", "add", "--subject", GUARDIAN, "--behaviour", "volunteering", "--at", "2026-02-01", "--source", "Civil affairs"]);
+}
+
+fn compare_reports_the_population_and_activation_needs_it(env: Env) {
+    population(&env);
+    let harsher = proposal(&env, "harsher.toml", -200);
+    let harsher = harsher.to_str().unwrap();
+    let json = env.json(&["policy", "compare", "--rulebook", harsher]);
+    let subjects = json["subjects"].as_u64().unwrap();
+    assert!(subjects >= 3, "{json}");
+    let moved: Vec<_> = json["transitions"].as_array().unwrap().iter().filter(|cell| cell["from"] != cell["to"]).collect();
+    assert_eq!(moved.len(), 1, "{json}");
+    assert_eq!((moved[0]["from"].as_str(), moved[0]["to"].as_str(), moved[0]["subjects"].as_u64()), (Some("A"), Some("C"), Some(1)));
+    assert_eq!(json["largest_changes"][0]["causes"][0]["behaviour"], "speeding-serious");
+    assert_eq!(json["largest_changes"][0]["score_after"], 800);
+    assert!(!json["largest_changes"][0]["subject"].as_str().unwrap().contains(&PERSON[6..14]), "masked: {json}");
+    assert_eq!(json["digest"].as_str().unwrap().len(), 64);
+
+    let text = env.ok(&["policy", "compare", "--rulebook", harsher]);
+    for part in ["Subjects per tier", "A -> C: 1", "Largest individual changes", "speeding-serious: -20 -> -200 points", "Digest (SHA-256)"]
+    {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+    let chinese = env.ok(&["--lang", "zh-CN", "policy", "compare", "--rulebook", harsher]);
+    assert!(chinese.contains("各信用等级主体数") && chinese.contains("变动最大的主体"), "{chinese}");
+
+    // No assessment, another rulebook's, or a stale one: refused, nothing stored.
+    let fingerprint = env.fingerprint();
+    env.refused(&["rulebook", "activate", harsher], &["--impact", "policy compare"]);
+    let milder = proposal(&env, "milder.toml", -30);
+    let other = env.write("other.json", env.ok(&["policy", "compare", "--rulebook", milder.to_str().unwrap(), "--json"]));
+    env.refused(&["rulebook", "activate", harsher, "--impact", other.to_str().unwrap()], &["--impact", "another rulebook"]);
+    let impact = env.write("impact.json", serde_json::to_vec(&json).unwrap());
+    let edited = env.write(
+        "edited.json",
+        serde_json::to_vec(&{
+            let mut edited = json.clone();
+            edited["subjects"] = serde_json::json!(1);
+            edited["digest"] = serde_json::json!("0".repeat(64));
+            edited
+        })
+        .unwrap(),
+    );
+    env.refused(&["rulebook", "activate", harsher, "--impact", edited.to_str().unwrap()], &["--impact", "compare again"]);
+    env.refused(&["rulebook", "activate", harsher, "--skip-impact", "--reason", "urgent"], &["--skip-impact", "without subjects"]);
+    env.refused(&["rulebook", "activate", harsher, "--skip-impact"], &["--reason"]);
+    env.refused(&["rulebook", "activate", harsher, "--impact", impact.to_str().unwrap(), "--skip-impact"], &["--impact"]);
+    let garbage = env.write("garbage.json", "{not json");
+    env.refused(&["rulebook", "activate", harsher, "--impact", garbage.to_str().unwrap()], &["--impact", "not JSON"]);
+    assert_eq!(env.fingerprint(), fingerprint, "refusals store nothing");
+
+    env.ok(&["record", "add", "--subject", ORG, "--behaviour", "speeding-serious", "--at", "2026-01-12", "--source", "Traffic police"]);
+    env.refused(&["rulebook", "activate", harsher, "--impact", impact.to_str().unwrap()], &["--impact", "changed since the comparison"]);
+
+    // A fresh comparison on the store as it is: activated, its digest on the audit log.
+    let fresh = env.ok(&["policy", "compare", "--rulebook", harsher, "--json"]);
+    let digest = serde_json::from_str::<serde_json::Value>(&fresh).unwrap()["digest"].as_str().unwrap().to_string();
+    let impact = env.write("fresh.json", fresh);
+    assert!(env.ok(&["rulebook", "activate", harsher, "--impact", impact.to_str().unwrap()]).contains("activated"));
+    let audit = env.json(&["audit", "log", "--limit", "5"]);
+    let activation =
+        audit.as_array().unwrap().iter().find(|entry| entry["action"] == "rulebook.activate").expect("the activation is logged");
+    assert_eq!(activation["detail"]["impact"]["digest"], digest.as_str(), "{activation}");
+    assert_eq!(activation["detail"]["impact"]["moved_subjects"], 2, "{activation}");
+}
+
+fn compare_refuses_garbage(env: Env) {
+    population(&env);
+    let harsher = proposal(&env, "harsher.toml", -200);
+    let harsher = harsher.to_str().unwrap();
+    for day in ["2025-02-29", "0000-01-01", "9999-12-31", "yesterday"] {
+        env.refused(&["policy", "compare", "--rulebook", harsher, "--as-of", day], &["--as-of"]);
+    }
+    env.refused(&["policy", "compare", "--rulebook", env.path("none.toml").to_str().unwrap()], &["rulebook", "none.toml"]);
+    let refused = env.write("refused.toml", socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\""));
+    env.refused(&["policy", "compare", "--rulebook", refused.to_str().unwrap()], &["religion"]);
+}
+
+fn an_empty_store_may_skip_the_impact_with_a_reason(env: Env) {
+    let next = proposal(&env, "next.toml", -30);
+    let next = next.to_str().unwrap();
+    env.refused(&["rulebook", "activate", next, "--skip-impact", "--reason", " "], &["--reason"]);
+    assert!(env.ok(&["rulebook", "activate", next, "--skip-impact", "--reason", "first rulebook of a new office"]).contains("activated"));
+    let audit = env.json(&["audit", "log", "--limit", "5"]);
+    let activation = audit.as_array().unwrap().iter().find(|entry| entry["action"] == "rulebook.activate").unwrap();
+    assert_eq!(activation["detail"]["impact"]["skipped"], true);
+    assert_eq!(activation["detail"]["impact"]["reason"], "first rulebook of a new office");
+}
+
+on_both_backends!(
+    compare_reports_the_population_and_activation_needs_it,
+    compare_refuses_garbage,
+    an_empty_store_may_skip_the_impact_with_a_reason,
+);
