@@ -105,15 +105,17 @@ impl Population {
     /// repeated records. Each index must come from [`Population::code`].
     pub fn push_raw(&mut self, subject: SubjectId, records: impl IntoIterator<Item = (u16, Date)>) -> Result<(), PopulationFull> {
         let before = self.behaviour.len();
-        for (behaviour, occurred_on) in records {
+        let mut sorted: Vec<(i32, u16)> =
+            records.into_iter().map(|(behaviour, occurred_on)| (occurred_on.to_julian_day(), behaviour)).collect();
+        // By day within the subject: the scorer's first pass reads them in time order.
+        sorted.sort_unstable();
+        if before + sorted.len() > MAX_RECORDS {
+            return Err(PopulationFull::Records);
+        }
+        for (day, behaviour) in sorted {
             assert!(usize::from(behaviour) < self.codes.len(), "a behaviour index from Population::code");
             self.behaviour.push(behaviour);
-            self.occurred.push(occurred_on.to_julian_day());
-        }
-        if self.behaviour.len() > MAX_RECORDS {
-            self.behaviour.truncate(before);
-            self.occurred.truncate(before);
-            return Err(PopulationFull::Records);
+            self.occurred.push(day);
         }
         self.subjects.push(subject);
         self.offsets.push(self.behaviour.len() as u32);
@@ -152,6 +154,14 @@ impl Population {
     }
 
     /// Bytes held by the columns (capacity, not length: what the process pays).
+    /// Gives back the capacity the columns grew into beyond their length.
+    pub fn shrink_to_fit(&mut self) {
+        self.subjects.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+        self.behaviour.shrink_to_fit();
+        self.occurred.shrink_to_fit();
+    }
+
     pub fn column_bytes(&self) -> usize {
         self.subjects.capacity() * size_of::<SubjectId>()
             + self.offsets.capacity() * size_of::<u32>()
@@ -171,23 +181,50 @@ pub struct BatchSummary {
 
 const NOT_FORCED: u8 = u8::MAX;
 
+/// Days before the as-of date for which `add_years` is looked up, not computed.
+const TABLE_DAYS: usize = 40 * 366;
+
 /// A behaviour as the scorer applies it.
 #[derive(Debug, Clone, Copy)]
 struct Rule {
     points: i64,
-    years: u32,
     forced: u8,
     known: bool,
     /// The first occurrence day from which a record still counts on the as-of date.
     counts_from: i32,
+    /// Index of the `add_years` table of `years`.
+    table: u8,
 }
 
-/// One point change in a subject's sweep.
-#[derive(Debug, Clone, Copy)]
-pub struct SweepEvent {
-    day: i32,
-    delta: i64,
-    forced: u8,
+/// `add_years(day, years)` for every day of the [`TABLE_DAYS`] up to the
+/// as-of date, per number of years: a sweep meets these days, and the
+/// calendar arithmetic costs more than the rest of the sweep.
+#[derive(Debug, Clone)]
+struct YearTables {
+    first_day: i32,
+    by_years: Vec<(u32, Vec<i32>)>,
+}
+
+impl YearTables {
+    fn index_of(&mut self, years: u32) -> u8 {
+        if let Some(index) = self.by_years.iter().position(|(held, _)| *held == years) {
+            return index as u8;
+        }
+        assert!(self.by_years.len() < usize::from(u8::MAX), "a rulebook has few distinct periods");
+        let table = (0..TABLE_DAYS as i32)
+            .map(|offset| Date::from_julian_day(self.first_day + offset).map_or(i32::MAX, |day| add_years(day, years).to_julian_day()))
+            .collect();
+        self.by_years.push((years, table));
+        (self.by_years.len() - 1) as u8
+    }
+
+    fn add_years(&self, table: u8, day: i32) -> i32 {
+        let (years, ends) = &self.by_years[usize::from(table)];
+        match usize::try_from(day - self.first_day).ok().and_then(|offset| ends.get(offset)) {
+            Some(end) => *end,
+            None => Date::from_julian_day(day).map_or(i32::MAX, |date| add_years(date, *years).to_julian_day()),
+        }
+    }
 }
 
 /// A rulebook compiled against a population's codes, for one as-of date.
@@ -195,29 +232,70 @@ pub struct SweepEvent {
 pub struct Scorer<'r> {
     rulebook: &'r Rulebook,
     rules: Vec<Rule>,
+    /// By tier rank: the `add_years` table of its lock, when it locks.
+    lock_tables: Vec<Option<u8>>,
+    tables: YearTables,
     as_of: Date,
     as_of_day: i32,
     /// No sweep is needed while the lowest score possible stays at or above this.
     sweep_below: i64,
+    /// Thresholds by rank, best first: `(min_points, rank)`; the worst tier has `i64::MIN`.
+    thresholds: Vec<(i64, u8)>,
+}
+
+/// Lowest Julian day a sweep event can fall on: every day of the calendar
+/// lies within 2^24 days of it.
+const DAY_BIAS: i32 = -1_930_999;
+/// Most records of one subject the sweep packs (positions are 23 bits).
+pub const MAX_RECORDS_PER_SUBJECT: usize = (1 << 23) - 1;
+
+/// A sweep event packed for sorting: the day in the top 24 bits, the points
+/// it adds (biased) in the next 16, the record's position in 23 and whether
+/// it is the record's end in the last. Sorting by the whole orders by day;
+/// the order within a day does not matter, since a day's events are applied
+/// together.
+fn pack(day: i32, delta: i64, position: usize, end: bool) -> u64 {
+    debug_assert!(day >= DAY_BIAS && i64::from(day - DAY_BIAS) < (1 << 24));
+    debug_assert!(delta.abs() <= crate::rulebook::MAX_POINTS_ABS && position <= MAX_RECORDS_PER_SUBJECT);
+    (((day - DAY_BIAS) as u64) << 40) | (((delta + 32_768) as u64) << 24) | ((position as u64) << 1) | u64::from(end)
+}
+
+fn unpack_day(event: u64) -> i32 {
+    (event >> 40) as i32 + DAY_BIAS
+}
+
+fn unpack_delta(event: u64) -> i64 {
+    ((event >> 24) & 0xffff) as i64 - 32_768
+}
+
+fn unpack_position(event: u64) -> usize {
+    ((event >> 1) & 0x7f_ffff) as usize
 }
 
 impl<'r> Scorer<'r> {
     pub fn new(rulebook: &'r Rulebook, codes: &[String], as_of: Date) -> Scorer<'r> {
         let as_of_day = as_of.to_julian_day();
+        let mut tables = YearTables { first_day: as_of_day - TABLE_DAYS as i32 + 1, by_years: Vec::new() };
         let rules = codes
             .iter()
             .map(|code| match rulebook.behaviour(code) {
                 Some(behaviour) => Rule {
                     points: behaviour.points,
-                    years: behaviour.years,
                     forced: behaviour.forced_tier.map_or(NOT_FORCED, |tier| tier.0),
                     known: true,
                     counts_from: counts_from(as_of, behaviour.years),
+                    table: tables.index_of(behaviour.years),
                 },
-                None => Rule { points: 0, years: 0, forced: NOT_FORCED, known: false, counts_from: i32::MAX },
+                None => Rule { points: 0, forced: NOT_FORCED, known: false, counts_from: i32::MAX, table: 0 },
             })
             .collect();
         let tiers = &rulebook.tiers;
+        let lock_tables = (0..tiers.len())
+            .map(|rank| {
+                let years = tiers.lock_years(Tier(rank as u8));
+                (years > 0).then(|| tables.index_of(years))
+            })
+            .collect();
         let best_locking = (0..tiers.len()).rev().map(|rank| Tier(rank as u8)).find(|&tier| tiers.lock_years(tier) > 0);
         let sweep_below = match best_locking.and_then(|tier| tiers.above(tier)) {
             Some(above) => tiers.spec(above).min_points.expect("a tier above another has a threshold"),
@@ -225,7 +303,14 @@ impl<'r> Scorer<'r> {
             None if best_locking.is_some() => i64::MAX,
             None => i64::MIN,
         };
-        Scorer { rulebook, rules, as_of, as_of_day, sweep_below }
+        let thresholds = tiers.iter_best_first().map(|(tier, spec)| (spec.min_points.unwrap_or(i64::MIN), tier.0)).collect();
+        Scorer { rulebook, rules, lock_tables, tables, as_of, as_of_day, sweep_below, thresholds }
+    }
+
+    /// [`crate::tier::TierTable::for_points`] over a flat table.
+    fn points_tier(&self, score: i64) -> Tier {
+        let (_, rank) = self.thresholds.iter().find(|(min_points, _)| score >= *min_points).expect("the worst tier takes every score");
+        Tier(*rank)
     }
 
     pub fn as_of(&self) -> Date {
@@ -239,62 +324,89 @@ impl<'r> Scorer<'r> {
     }
 
     /// One subject's summary. `scratch` is reused between calls.
-    pub fn summarise(&self, behaviours: &[u16], days: &[i32], scratch: &mut Vec<SweepEvent>) -> BatchSummary {
+    pub fn summarise(&self, behaviours: &[u16], days: &[i32], scratch: &mut Vec<u64>) -> BatchSummary {
         debug_assert_eq!(behaviours.len(), days.len());
+        debug_assert!(days.is_sorted(), "a population keeps each subject's records by day");
         let base = self.rulebook.base_score;
         let mut score = base;
-        let mut lowest = base;
+        // The score on a day is at least the sum of every record started by
+        // then, less the additions that have already expired: the lowest such
+        // sum, taken in day order, bounds the lowest score the subject had.
+        let (mut started, mut lowest_started, mut expired_additions) = (base, base, 0);
         let mut forced = false;
         for (&behaviour, &day) in behaviours.iter().zip(days) {
             let rule = self.rules[usize::from(behaviour)];
             if rule.known && day <= self.as_of_day {
-                lowest += rule.points.min(0);
+                started += rule.points;
+                if rule.points < 0 {
+                    lowest_started = lowest_started.min(started);
+                }
                 if day >= rule.counts_from {
                     score += rule.points;
+                } else if rule.points > 0 {
+                    expired_additions += rule.points;
                 }
                 forced |= rule.forced != NOT_FORCED;
             }
         }
+        let lowest = lowest_started - expired_additions;
         if !forced && lowest >= self.sweep_below {
-            let tier = self.rulebook.tiers.for_points(score);
+            let tier = self.points_tier(score);
             return BatchSummary { score, tier, points_tier: tier, lock: None };
         }
-        let swept = self.sweep(behaviours, days, scratch);
+        let swept = self.sweep(behaviours, days, forced, scratch);
         debug_assert_eq!(swept.score, score);
         swept
     }
 
     /// The time sweep of `assess`, over this subject's columns.
-    fn sweep(&self, behaviours: &[u16], days: &[i32], events: &mut Vec<SweepEvent>) -> BatchSummary {
+    fn sweep(&self, behaviours: &[u16], days: &[i32], forced: bool, events: &mut Vec<u64>) -> BatchSummary {
+        assert!(behaviours.len() <= MAX_RECORDS_PER_SUBJECT);
         let tiers = &self.rulebook.tiers;
         events.clear();
-        for (&behaviour, &day) in behaviours.iter().zip(days) {
+        for (position, (&behaviour, &day)) in behaviours.iter().zip(days).enumerate() {
             let rule = self.rules[usize::from(behaviour)];
             if !rule.known || day > self.as_of_day {
                 continue;
             }
-            events.push(SweepEvent { day, delta: rule.points, forced: rule.forced });
+            events.push(pack(day, rule.points, position, false));
             if day < rule.counts_from {
-                let end = add_years(Date::from_julian_day(day).expect("a stored day"), rule.years).to_julian_day();
+                let end = self.tables.add_years(rule.table, day);
                 debug_assert!(end <= self.as_of_day);
-                events.push(SweepEvent { day: end, delta: -rule.points, forced: NOT_FORCED });
+                events.push(pack(end, -rule.points, position, true));
             }
         }
-        events.sort_unstable_by_key(|event| event.day);
+        events.sort_unstable();
 
-        let date_of = |day: i32| Date::from_julian_day(day).expect("a day within the calendar");
-        let lock_from = |entered: Tier, day: i32| {
-            let years = tiers.lock_years(entered);
-            let since = date_of(day);
-            (years > 0).then(|| LockState { tier: entered, since, until: add_years(since, years) })
+        // Without a forced tier, a score that never ends a day below the
+        // first tier above every locking one leaves nothing to sweep: no lock
+        // starts, and every fall and rise lands on the points tier.
+        if !forced {
+            let (mut score, mut lowest) = (self.rulebook.base_score, self.rulebook.base_score);
+            for (index, &event) in events.iter().enumerate() {
+                score += unpack_delta(event);
+                // A day's events apply together: the score counts once the day's last one is in.
+                if events.get(index + 1).is_none_or(|next| next >> 40 != event >> 40) {
+                    lowest = lowest.min(score);
+                }
+            }
+            if lowest >= self.sweep_below {
+                let tier = self.points_tier(score);
+                return BatchSummary { score, tier, points_tier: tier, lock: None };
+            }
+        }
+
+        // (tier, since, until) in Julian days.
+        let lock_from = |entered: Tier, day: i32| -> Option<(Tier, i32, i32)> {
+            self.lock_tables[usize::from(entered.0)].map(|table| (entered, day, self.tables.add_years(table, day)))
         };
         let mut score = self.rulebook.base_score;
-        let mut tier = tiers.for_points(score);
-        let mut lock: Option<LockState> = None;
+        let mut tier = self.points_tier(score);
+        let mut lock: Option<(Tier, i32, i32)> = None;
         let mut next = 0;
         loop {
-            let next_event = events.get(next).map(|event| event.day);
-            let next_lock_end = lock.map(|lock| lock.until.to_julian_day());
+            let next_event = events.get(next).map(|event| unpack_day(*event));
+            let next_lock_end = lock.map(|(_, _, until)| until);
             let day = match (next_event, next_lock_end) {
                 (Some(a), Some(b)) => a.min(b),
                 (a, b) => match a.or(b) {
@@ -306,26 +418,29 @@ impl<'r> Scorer<'r> {
                 break;
             }
             let mut forcing: Option<Tier> = None;
-            while let Some(event) = events.get(next).filter(|event| event.day == day) {
-                score += event.delta;
-                if event.forced != NOT_FORCED {
-                    let forced = Tier(event.forced);
-                    forcing = Some(forcing.map_or(forced, |worst| worst.min(forced)));
+            while let Some(&event) = events.get(next).filter(|event| unpack_day(**event) == day) {
+                score += unpack_delta(event);
+                if event & 1 == 0 {
+                    let rule = self.rules[usize::from(behaviours[unpack_position(event)])];
+                    if rule.forced != NOT_FORCED {
+                        let forced = Tier(rule.forced);
+                        forcing = Some(forcing.map_or(forced, |worst| worst.min(forced)));
+                    }
                 }
                 next += 1;
             }
-            if lock.is_some_and(|held| held.until.to_julian_day() <= day) {
+            if lock.is_some_and(|(_, _, until)| until <= day) {
                 lock = None;
             }
-            let points_tier = tiers.for_points(score);
+            let points_tier = self.points_tier(score);
             let target = forcing.map_or(points_tier, |forced| forced.min(points_tier));
             if target < tier {
                 lock = lock_from(target, day);
                 tier = target;
             } else if target == tier && forcing == Some(target) {
                 if let Some(fresh) = lock_from(target, day) {
-                    let until = lock.map_or(fresh.until, |held| held.until.max(fresh.until));
-                    lock = Some(LockState { until, ..fresh });
+                    let until = lock.map_or(fresh.2, |held| held.2.max(fresh.2));
+                    lock = Some((fresh.0, fresh.1, until));
                 }
             } else if target > tier && lock.is_none() {
                 let above = tiers.above(tier).expect("a better target exists, so a tier above exists");
@@ -337,7 +452,13 @@ impl<'r> Scorer<'r> {
                 tier = risen;
             }
         }
-        BatchSummary { score, tier, points_tier: tiers.for_points(score), lock }
+        let date_of = |day: i32| Date::from_julian_day(day).unwrap_or(Date::MAX);
+        BatchSummary {
+            score,
+            tier,
+            points_tier: self.points_tier(score),
+            lock: lock.map(|(tier, since, until)| LockState { tier, since: date_of(since), until: date_of(until) }),
+        }
     }
 }
 
@@ -375,6 +496,19 @@ mod tests {
             assert!(add_years(date, years) > as_of, "{as_of} {years}");
             assert!(add_years(date.previous_day().unwrap(), years) <= as_of, "{as_of} {years}");
         }
+    }
+
+    #[test]
+    fn every_day_of_the_calendar_packs() {
+        assert!(Date::MIN.to_julian_day() >= DAY_BIAS);
+        assert!(i64::from(Date::MAX.to_julian_day() - DAY_BIAS) < 1 << 24);
+        for (day, delta, position, end) in
+            [(Date::MIN.to_julian_day(), -1000, 0, true), (Date::MAX.to_julian_day(), 1000, MAX_RECORDS_PER_SUBJECT, false)]
+        {
+            let event = pack(day, delta, position, end);
+            assert_eq!((unpack_day(event), unpack_delta(event), unpack_position(event), event & 1 == 1), (day, delta, position, end));
+        }
+        assert!(pack(10, 1000, 5, true) < pack(11, -1000, 0, false), "events sort by day first");
     }
 
     #[test]
