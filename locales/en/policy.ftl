@@ -22,3 +22,7 @@ cli-policy-dimension-age-band = age band
 cli-policy-dimension-sex = sex
 cli-policy-dimension-organisation-type = organisation type
 cli-policy-digest = Digest (SHA-256): { $digest }
+
+# `socred sim run`
+cli-sim-done = Simulated { $subjects } subjects over { $years } years under { $rulebooks } rulebook(s); written to { $dir }: { $files }
+cli-sim-last-year = { $rulebook }, { $year }: { $restricted } subjects under a restriction, { $falsely } of them only through uncorrected wrong records ({ $rate }); wrong records corrected in time { $corrected }, late { $late }; cases open past their deadline { $overdue }

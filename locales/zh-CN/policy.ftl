@@ -22,3 +22,7 @@ cli-policy-dimension-age-band = 年龄段
 cli-policy-dimension-sex = 性别
 cli-policy-dimension-organisation-type = 组织类型
 cli-policy-digest = 摘要（SHA-256）：{ $digest }
+
+# `socred sim run`
+cli-sim-done = 已模拟 { $subjects } 个主体 { $years } 年，共 { $rulebooks } 套规则；结果写入 { $dir }：{ $files }
+cli-sim-last-year = { $rulebook }，{ $year } 年：{ $restricted } 个主体受限制，其中 { $falsely } 个仅因未更正的错误记录受限（{ $rate }）；错误记录按期更正 { $corrected } 条，逾期更正 { $late } 条；逾期未办结案件 { $overdue } 件

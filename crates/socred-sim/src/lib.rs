@@ -5,6 +5,8 @@
 //! codes. The same (seed, size, end date) always yields the same population,
 //! whatever the machine: the generator is ChaCha8, and nothing reads a clock.
 
+pub mod simulate;
+
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use socred_core::date::add_years;
@@ -82,7 +84,7 @@ impl Profile {
 }
 
 /// Yearly rates of each behaviour per profile.
-fn rates(profile: Profile) -> &'static [(&'static str, f64)] {
+pub(crate) fn rates(profile: Profile) -> &'static [(&'static str, f64)] {
     match profile {
         Profile::Exemplary => &[
             ("volunteering", 2.0),
@@ -198,7 +200,7 @@ const ORG_TRADES: [(&str, &str); 8] = [
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Draws from a Poisson distribution (Knuth; the rates here are small).
-fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
+pub(crate) fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
     let limit = (-mean).exp();
     let mut product: f64 = rng.random();
     let mut count = 0;

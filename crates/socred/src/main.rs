@@ -14,6 +14,7 @@ mod policy;
 mod postgres;
 mod render;
 mod reports;
+mod sim;
 mod store;
 
 use std::fs::File;
@@ -323,7 +324,52 @@ pub(crate) fn init_settings(cli: &Cli, rulebook: Option<&Path>, replay: bool, ut
     Ok(Settings { source, label, actor, origin, time })
 }
 
+/// Commands that use no store (whatever `--db` names).
+pub(crate) fn run_without_store(cli: &Cli) -> Result<()> {
+    match &cli.command {
+        Command::Sim {
+            command:
+                cli::SimCommand::Run {
+                    subjects,
+                    years,
+                    seed,
+                    first_year,
+                    rulebook,
+                    deterrence,
+                    error_rate,
+                    dispute_rate,
+                    appeal_rate,
+                    repair_rate,
+                    reviewer_capacity,
+                    out,
+                    json,
+                },
+        } => sim::run(sim::RunArguments {
+            config: socred_sim::simulate::SimulationConfig {
+                seed: *seed,
+                subjects: *subjects,
+                years: *years,
+                // Only the default reads the clock: the year after the current one.
+                first_year: first_year.unwrap_or_else(|| time::OffsetDateTime::now_utc().year() + 1),
+                deterrence: *deterrence,
+                error_rate: *error_rate,
+                dispute_rate: *dispute_rate,
+                appeal_rate: *appeal_rate,
+                repair_rate: *repair_rate,
+                reviewer_capacity_per_month: *reviewer_capacity,
+            },
+            rulebooks: rulebook,
+            out,
+            json: *json,
+        }),
+        _ => unreachable!("only commands without a store come here"),
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
+    if matches!(cli.command, Command::Sim { .. }) {
+        return run_without_store(&cli);
+    }
     if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
         return postgres::run(&cli, url);
     }
@@ -393,6 +439,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Account { command } => accounts::account(&cli, open, command),
         Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
+        Command::Sim { .. } => run_without_store(&cli),
         Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json } } => {
             policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json)
         }

@@ -81,6 +81,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         Command::Policy { command: crate::cli::PolicyCommand::Compare { rulebook, as_of, json } } => {
             crate::policy::compare(&open(cli, url)?, rulebook, as_of.as_deref(), *json)
         }
+        Command::Sim { .. } => crate::run_without_store(cli),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
         Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {
             crate::reports::import_partner(cli, file, partner, batch_id.as_deref(), *skip_invalid, *json)

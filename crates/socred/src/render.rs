@@ -323,6 +323,7 @@ mod tests {
             include_str!("log.rs"),
             include_str!("reports.rs"),
             include_str!("policy.rs"),
+            include_str!("sim.rs"),
         ];
         for source in sources {
             for prefix in ["cli-", "decision-"] {

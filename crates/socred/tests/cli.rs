@@ -33,6 +33,7 @@ fn help_is_available_for_every_command() {
         vec!["rulebook", "show", "--help"],
         vec!["rulebook", "activate", "--help"],
         vec!["policy", "compare", "--help"],
+        vec!["sim", "run", "--help"],
         vec!["subject", "add", "--help"],
         vec!["subject", "show", "--help"],
         vec!["record", "add", "--help"],

@@ -112,3 +112,51 @@ on_both_backends!(
     compare_refuses_garbage,
     an_empty_store_may_skip_the_impact_with_a_reason,
 );
+
+#[test]
+fn sim_run_writes_its_files_and_the_same_arguments_give_the_same_bytes() {
+    let env = Env::empty();
+    let harsher = proposal(&env, "harsher.toml", -200);
+    let default = env.write("default.toml", socred_core::DEFAULT_RULEBOOK);
+    let run = |out: &str| {
+        let out = env.path(out);
+        let args = ["sim", "run", "--subjects", "120", "--years", "3", "--seed", "5", "--first-year", "2027", "--error-rate", "0.3"];
+        let mut args: Vec<&str> = args.to_vec();
+        let (out_text, harsher_text, default_text) =
+            (out.to_str().unwrap().to_string(), harsher.to_str().unwrap().to_string(), default.to_str().unwrap().to_string());
+        args.extend(["--rulebook", &default_text, "--rulebook", &harsher_text, "--out", &out_text]);
+        let printed = env.ok(&args);
+        assert!(printed.contains("Simulated 120 subjects over 3 years under 2 rulebook(s)"), "{printed}");
+        assert!(printed.contains("default 2026.1, 2029:") && printed.contains("default 2026.9, 2029:"), "{printed}");
+        ["summary.csv", "tiers.csv", "measures.csv", "simulation.json"].map(|name| std::fs::read(out.join(name)).unwrap())
+    };
+    let first = run("first");
+    assert_eq!(first, run("second"), "the same arguments give the same bytes");
+    let summary = String::from_utf8(first[0].clone()).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 2 * 3, "a header and a line per rulebook and year:\n{summary}");
+    let json: serde_json::Value = serde_json::from_slice(&first[3]).unwrap();
+    assert_eq!(json["years"].as_array().unwrap().len(), 6);
+    assert_eq!(json["config"]["seed"], 5);
+}
+
+#[test]
+fn sim_run_refuses_garbage() {
+    let env = Env::empty();
+    let out = env.path("out");
+    let out = out.to_str().unwrap();
+    for (args, field) in [
+        (vec!["--error-rate", "-0.1"], "--error-rate"),
+        (vec!["--deterrence", "1.01"], "--deterrence"),
+        (vec!["--years", "31"], "--years"),
+        (vec!["--subjects", "200001"], "--subjects"),
+        (vec!["--first-year", "0000"], "--first-year"),
+        (vec!["--rulebook", "/nonexistent/rules.toml"], "rulebook"),
+    ] {
+        let mut command = vec!["sim", "run", "--subjects", "10", "--years", "1", "--out", out];
+        command.extend(args);
+        env.refused(&command, &[field]);
+    }
+    let file = env.write("a-file", "not a directory");
+    env.refused(&["sim", "run", "--subjects", "10", "--out", file.to_str().unwrap()], &["--out", "not a directory"]);
+    assert!(!std::path::Path::new(out).join("summary.csv").exists(), "a refused run writes nothing");
+}

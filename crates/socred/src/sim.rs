@@ -1,0 +1,156 @@
+//! `socred sim run`: the population simulator, its files and its summary.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use socred_core::Rulebook;
+use socred_sim::simulate::{Simulation, SimulationConfig, simulate};
+
+use crate::render::{text, with};
+use crate::{print_json, read_rulebook, refuse};
+
+/// The files a run writes into its directory.
+pub(crate) const FILES: [&str; 4] = ["summary.csv", "tiers.csv", "measures.csv", "simulation.json"];
+
+/// A CSV cell: quoted when it holds a separator, a quote or a line break.
+fn cell(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.to_string() }
+}
+
+fn summary_csv(simulation: &Simulation) -> String {
+    let mut out = String::from(
+        "rulebook,year,records,wrong_records,disputes_filed,appeals_filed,repairs_filed,cases_decided,cases_decided_late,\
+         cases_open,cases_overdue_open,wrong_corrected_in_time,wrong_corrected_late,wrong_uncorrected,restricted_subjects,\
+         falsely_sanctioned,false_sanction_rate\n",
+    );
+    for year in &simulation.years {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.6}",
+            cell(&year.rulebook),
+            year.year,
+            year.records,
+            year.wrong_records,
+            year.disputes_filed,
+            year.appeals_filed,
+            year.repairs_filed,
+            year.cases_decided,
+            year.cases_decided_late,
+            year.cases_open,
+            year.cases_overdue_open,
+            year.wrong_corrected_in_time,
+            year.wrong_corrected_late,
+            year.wrong_uncorrected,
+            year.restricted_subjects,
+            year.falsely_sanctioned,
+            year.false_sanction_rate
+        );
+    }
+    out
+}
+
+fn tiers_csv(simulation: &Simulation) -> String {
+    let mut out = String::from("rulebook,year,tier,subjects\n");
+    for year in &simulation.years {
+        for (tier, subjects) in &year.tiers {
+            let _ = writeln!(out, "{},{},{},{subjects}", cell(&year.rulebook), year.year, cell(tier));
+        }
+    }
+    out
+}
+
+fn measures_csv(simulation: &Simulation) -> String {
+    let mut out = String::from("rulebook,year,measure,subjects\n");
+    for year in &simulation.years {
+        for (measure, subjects) in &year.measures {
+            let _ = writeln!(out, "{},{},{},{subjects}", cell(&year.rulebook), year.year, cell(measure));
+        }
+    }
+    out
+}
+
+pub(crate) struct RunArguments<'a> {
+    pub config: SimulationConfig,
+    pub rulebooks: &'a [PathBuf],
+    pub out: &'a Path,
+    pub json: bool,
+}
+
+/// `socred sim run`.
+pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
+    let RunArguments { config, rulebooks, out, json } = arguments;
+    config.check().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    if rulebooks.len() > socred_sim::simulate::MAX_RULEBOOKS {
+        return Err(refuse("--rulebook", format!("at most {} rulebooks side by side", socred_sim::simulate::MAX_RULEBOOKS)));
+    }
+    let rulebooks: Vec<Rulebook> = if rulebooks.is_empty() {
+        vec![Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").expect("the default rulebook is valid")]
+    } else {
+        rulebooks
+            .iter()
+            .map(|path| {
+                let source = read_rulebook(path)?;
+                Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse("--rulebook", error))
+            })
+            .collect::<Result<_>>()?
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(refuse("--out", format!("{} exists and is not a directory", out.display())));
+    }
+    std::fs::create_dir_all(out).map_err(|error| refuse("--out", format!("{}: {error}", out.display())))?;
+
+    let progress = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} subject-years {per_sec} eta {eta}")
+            .expect("a valid progress template"),
+    );
+    let simulation = simulate(&config, &rulebooks, &mut |done, total| {
+        progress.set_length(total);
+        progress.set_position(done);
+    });
+    progress.finish_and_clear();
+
+    let json_text = serde_json::to_string_pretty(&simulation)?;
+    for (name, content) in FILES.iter().zip([summary_csv(&simulation), tiers_csv(&simulation), measures_csv(&simulation), json_text + "\n"])
+    {
+        let path = out.join(name);
+        std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if json {
+        return print_json(&simulation);
+    }
+    println!(
+        "{}",
+        with(
+            "cli-sim-done",
+            &[
+                ("subjects", text(config.subjects)),
+                ("years", text(config.years)),
+                ("rulebooks", text(rulebooks.len())),
+                ("dir", text(out.display())),
+                ("files", text(FILES.join(", "))),
+            ]
+        )
+    );
+    for year in simulation.years.iter().filter(|year| year.year == config.first_year + config.years as i32 - 1) {
+        println!(
+            "  {}",
+            with(
+                "cli-sim-last-year",
+                &[
+                    ("rulebook", text(&year.rulebook)),
+                    ("year", text(year.year)),
+                    ("restricted", text(year.restricted_subjects)),
+                    ("falsely", text(year.falsely_sanctioned)),
+                    ("rate", text(format!("{:.1}%", year.false_sanction_rate * 100.0))),
+                    ("corrected", text(year.wrong_corrected_in_time)),
+                    ("late", text(year.wrong_corrected_late)),
+                    ("overdue", text(year.cases_overdue_open)),
+                ]
+            )
+        );
+    }
+    Ok(())
+}
