@@ -122,10 +122,13 @@ pub enum Action {
     /// Download a proof that a record or event is in the log: a subject for
     /// their own file, auditors and admins for any.
     ProveInclusion,
+    /// Compare a proposed rulebook with the active one on the whole
+    /// population, and run the simulator: reviewers and admins.
+    AssessPolicy,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -155,6 +158,7 @@ impl Action {
         Action::ManageOwnAccount,
         Action::EnrolSecondFactor,
         Action::ProveInclusion,
+        Action::AssessPolicy,
     ];
 }
 
@@ -185,6 +189,7 @@ pub fn permitted(role: Role, action: Action) -> bool {
         ManageOwnAccount => true,
         EnrolSecondFactor => matches!(role, Officer | Reviewer | Auditor | Admin),
         ProveInclusion => matches!(role, Subject | Auditor | Admin),
+        AssessPolicy => matches!(role, Reviewer | Admin),
     }
 }
 

@@ -100,6 +100,8 @@ pub struct Inner {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub log_key: Option<Arc<socred_log::SigningKey>>,
     pub public_url: Option<String>,
+    /// The last simulations run from the policy page.
+    pub simulations: service::policy::Runs,
 }
 
 /// Shared by every handler.
@@ -137,6 +139,7 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         trusted_proxies: config.trusted_proxies.clone(),
         log_key: config.log_key.clone(),
         public_url: config.public_url.clone(),
+        simulations: service::policy::Runs::default(),
     }));
     let router = Router::new()
         .merge(api_router)

@@ -19,6 +19,7 @@ mod export;
 mod known;
 mod restore;
 mod partners;
+pub mod policy;
 pub mod postgres;
 mod reports;
 mod sign_in;

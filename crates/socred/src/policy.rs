@@ -6,19 +6,15 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Result;
-use socred_core::batch::Population;
+use socred_core::policy::Comparison;
 use socred_core::policy::groups::Judgement;
-use socred_core::policy::{Comparer, Comparison, FileFilter};
 use socred_core::{Date, Rulebook};
-use socred_store::StoreError;
 
 use crate::cli::Cli;
 use crate::render::{text, with};
 use crate::store::CliStore;
 use crate::{actor, parse_date, print_json, read_rulebook, read_text_bounded, refuse, today};
 
-/// Threads a comparison spreads over, at most.
-const MAX_THREADS: usize = 64;
 /// The largest impact file `rulebook activate --impact` reads.
 const MAX_IMPACT_BYTES: u64 = 16 * 1024 * 1024;
 /// Longest reason for skipping an impact assessment.
@@ -33,36 +29,13 @@ fn proposed(path: &Path) -> Result<(Rulebook, String)> {
 /// Compares `proposed` with the active rulebook on every subject of the store.
 pub(crate) fn compare_on(store: &impl CliStore, proposed: &Rulebook, as_of: Date) -> Result<Comparison> {
     let active = store.rulebook().clone();
-    let filter = FileFilter::new(&active, proposed, as_of);
-    let mut population = Population::default();
-    let mut files = Vec::new();
     let progress = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new_spinner() } else { indicatif::ProgressBar::hidden() };
     progress.set_style(
         indicatif::ProgressStyle::with_template("{spinner} reading files: {pos} subjects {per_sec}").expect("a valid progress template"),
     );
-    store.each_file(&mut |subject, file| {
-        population.push_file(subject, &file).map_err(|error| StoreError::invalid("population", error.to_string()))?;
-        files.push(filter.needs_file(&file).then_some(file));
-        progress.inc(1);
-        Ok(())
-    })?;
+    let comparison = socred_store::policy::compare(store, &active, proposed, as_of, &|read| progress.set_position(read))?;
     progress.finish_and_clear();
-
-    let comparer = Comparer::new(&active, proposed, &population, as_of);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS);
-    let per_thread = population.len().div_ceil(threads).max(1);
-    let parts = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|thread| {
-                let start = (thread * per_thread).min(population.len());
-                let end = ((thread + 1) * per_thread).min(population.len());
-                let (comparer, population, files) = (&comparer, &population, &files);
-                scope.spawn(move || comparer.partial(population, files, start..end))
-            })
-            .collect();
-        workers.into_iter().map(|worker| worker.join().expect("a comparison thread does not panic")).collect()
-    });
-    Ok(comparer.finish(parts))
+    Ok(comparison)
 }
 
 /// `socred policy compare --rulebook FILE [--as-of DAY] [--json]`.

@@ -8,6 +8,7 @@
 
 pub mod cases;
 pub mod checks;
+pub mod policy;
 pub mod reads;
 pub mod records;
 pub mod reports;

@@ -10,6 +10,7 @@ mod api_docs;
 pub mod chart;
 pub mod language;
 mod pages;
+mod policy;
 mod portal;
 mod provider;
 mod reports;
@@ -69,6 +70,9 @@ pub fn router() -> Router<AppState> {
         .route("/partner", get(reports::receipts))
         .route("/provider", get(provider::provider))
         .route("/provider/checks", post(provider::check))
+        .route("/policy", get(policy::policy))
+        .route("/policy/compare", post(policy::compare).layer(axum::extract::DefaultBodyLimit::max(policy::MAX_FORM_BYTES)))
+        .route("/policy/simulate", post(policy::simulate))
 }
 
 /// No scripts, no frames, no foreign origins, no sniffing, no referrers.
@@ -184,7 +188,9 @@ pub fn page_in(language: Language, title: &str, caller: Option<&Caller>, flash: 
             ("/reviewer/reports", "nav-reports"),
             ("/reviewer/metrics", "nav-metrics"),
             ("/reviewer/annual", "nav-annual"),
+            ("/policy", "nav-policy"),
         ],
+        Some(Role::Admin) => &[("/policy", "nav-policy")],
         Some(Role::Provider) => &[("/provider", "nav-provider")],
         Some(Role::Partner) => &[("/partner", "nav-partner")],
         _ => &[],
@@ -424,6 +430,7 @@ mod tests {
             include_str!("chart.rs"),
             include_str!("language.rs"),
             include_str!("pages.rs"),
+            include_str!("policy.rs"),
             include_str!("portal.rs"),
             include_str!("provider.rs"),
             include_str!("reports.rs"),

@@ -193,16 +193,20 @@ impl Store {
     /// snapshot), handed to `visit` one at a time: a population for policy
     /// analysis. Returns how many were visited.
     pub fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
-        let snapshot = self.connection.unchecked_transaction()?;
-        let subjects: Vec<(i64, String)> = snapshot
+        // Inside a read snapshot already (the server's readers), that one serves.
+        let snapshot = if self.connection.is_autocommit() { Some(self.connection.unchecked_transaction()?) } else { None };
+        let subjects: Vec<(i64, String)> = self
+            .connection
             .prepare("SELECT key, id FROM subjects ORDER BY id")?
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for (key, id) in &subjects {
             let id = SubjectId::parse(id).map_err(|e| StoreError::Corrupt(format!("stored subject {id:?}: {e}")))?;
-            visit(id, load_file(&snapshot, key.to_owned(), id)?)?;
+            visit(id, load_file(&self.connection, key.to_owned(), id)?)?;
         }
-        snapshot.finish()?;
+        if let Some(snapshot) = snapshot {
+            snapshot.finish()?;
+        }
         Ok(subjects.len() as u64)
     }
 

@@ -1,0 +1,332 @@
+//! The policy page (reviewers and admins): a proposed rulebook, uploaded or
+//! pasted, compared with the one in force on the whole population, with its
+//! tables; small simulator runs, and the last ones.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use socred_auth::Action;
+use socred_core::decide::Outcome;
+use socred_core::policy::Comparison;
+use socred_core::policy::groups::Judgement;
+use socred_i18n::{Argument, Language};
+use socred_sim::simulate::Simulation;
+
+use super::{Flash, back, check_csrf, error_page, page, reader, signed_in};
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::body::Form;
+use crate::error::ApiError;
+use crate::service;
+
+/// The upload form: a rulebook, the CSRF token and nothing else.
+pub const MAX_FORM_BYTES: usize = 2 * socred_core::rulebook::MAX_RULEBOOK_BYTES + 64 * 1024;
+const MAX_FORM_FIELDS: usize = 4;
+
+/// Signed in, and a reviewer or an admin.
+fn assessor(caller: MaybeCaller) -> Result<Caller, Response> {
+    let caller = signed_in(caller, None)?;
+    if caller.account.may(Action::AssessPolicy) {
+        Ok(caller)
+    } else {
+        let language = reader();
+        Err(error_page(StatusCode::FORBIDDEN, Some(&caller), &language.text("error-role-title"), &language.text("policy-forbidden")))
+    }
+}
+
+fn proposal_form(language: Language, csrf: &str) -> Markup {
+    let t = |id: &str| language.text(id);
+    html! {
+        form.card method="post" action="/policy/compare" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            p { label for="rulebook-file" { (t("policy-upload")) } input #rulebook-file name="rulebook_file" type="file" accept=".toml,text/plain"; }
+            p { label for="rulebook-text" { (t("policy-or-paste")) } textarea #rulebook-text name="rulebook" rows="6" maxlength=(socred_core::rulebook::MAX_RULEBOOK_BYTES) {} }
+            p { button type="submit" { (t("policy-compare")) } }
+        }
+    }
+}
+
+fn simulate_form(language: Language, csrf: &str) -> Markup {
+    let t = |id: &str| language.text(id);
+    html! {
+        form.card method="post" action="/policy/simulate" {
+            input type="hidden" name="csrf" value=(csrf);
+            p { (language.text_with("policy-simulate-intro", &[
+                ("subjects", Argument::Number(service::policy::MAX_WEB_SUBJECTS as i64)),
+                ("years", Argument::Number(i64::from(service::policy::MAX_WEB_YEARS))),
+            ])) }
+            p { label for="sim-subjects" { (t("policy-field-subjects")) } input #sim-subjects name="subjects" type="number" min="1" max=(service::policy::MAX_WEB_SUBJECTS) value="1000" required; }
+            p { label for="sim-years" { (t("policy-field-years")) } input #sim-years name="years" type="number" min="1" max=(service::policy::MAX_WEB_YEARS) value="5" required; }
+            p { label for="sim-seed" { (t("policy-field-seed")) } input #sim-seed name="seed" type="number" min="0" value="42" required; }
+            p { label for="sim-rulebook" { (t("policy-simulate-proposal")) } textarea #sim-rulebook name="rulebook" rows="4" maxlength=(socred_core::rulebook::MAX_RULEBOOK_BYTES) {} }
+            p { button type="submit" { (t("policy-simulate")) } }
+        }
+    }
+}
+
+fn simulation_table(language: Language, simulation: &Simulation) -> Markup {
+    let t = |id: &str| language.text(id);
+    html! {
+        div.table-wrap { table {
+            thead { tr {
+                @for id in ["policy-column-rulebook", "policy-column-year", "policy-column-restricted", "policy-column-false-rate", "policy-column-corrected", "policy-column-overdue", "policy-column-tiers"] {
+                    th scope="col" { (t(id)) }
+                }
+            } }
+            tbody { @for year in &simulation.years { tr {
+                td { (year.rulebook) }
+                th scope="row" { (year.year) }
+                td { (year.restricted_subjects) }
+                td { (format!("{:.1}%", year.false_sanction_rate * 100.0)) }
+                td { (year.wrong_corrected_in_time) " / " (year.wrong_records) }
+                td { (year.cases_overdue_open) }
+                td { (year.tiers.iter().map(|(tier, count)| format!("{tier} {count}")).collect::<Vec<_>>().join(" · ")) }
+            } } }
+        } }
+    }
+}
+
+/// `/policy`: the forms and the last simulations.
+pub async fn policy(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
+    let caller = match assessor(caller) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let language = reader();
+    let t = |id: &str| language.text(id);
+    let csrf = caller.csrf.as_deref().unwrap_or("");
+    let runs = state.simulations.last();
+    let body = html! {
+        p { (t("policy-intro")) }
+        h2 { (t("policy-compare-heading")) }
+        (proposal_form(language, csrf))
+        h2 { (t("policy-simulate")) }
+        (simulate_form(language, csrf))
+        h2 { (t("policy-runs")) }
+        @if runs.is_empty() { p { (t("policy-no-runs")) } }
+        @for run in &runs {
+            section.card {
+                h3 { (language.text_with("policy-run", &[
+                    ("when", Argument::Text(run.at.clone())),
+                    ("who", Argument::Text(run.by.clone())),
+                    ("subjects", Argument::Number(run.simulation.config.subjects as i64)),
+                    ("years", Argument::Number(i64::from(run.simulation.config.years))),
+                    ("seed", Argument::Text(run.simulation.config.seed.to_string())),
+                ])) }
+                (simulation_table(language, &run.simulation))
+            }
+        }
+    };
+    page(&t("policy-title"), Some(&caller), &flash, body).into_response()
+}
+
+fn dimension(language: Language, dimension: socred_core::policy::groups::Dimension) -> String {
+    language.text(&format!("cli-policy-dimension-{}", dimension.as_str()))
+}
+
+/// The comparison as tables.
+fn comparison_body(language: Language, comparison: &Comparison) -> Markup {
+    let t = |id: &str| language.text(id);
+    let head = |ids: &[&str]| html! { thead { tr { @for id in ids { th scope="col" { (t(id)) } } } } };
+    let moved: u64 = comparison.transitions.iter().filter(|cell| cell.from != cell.to).map(|cell| cell.subjects).sum();
+    let groups = &comparison.impact_by_group;
+    let after_tiers: Vec<&str> =
+        comparison.tiers.iter().filter(|row| row.after > 0 || row.before > 0).map(|row| row.tier.as_str()).collect();
+    let cell = |from: &str, to: &str| {
+        comparison.transitions.iter().find(|cell| cell.from == from && cell.to == to).map_or(0, |cell| cell.subjects)
+    };
+    let largest_cell = comparison.transitions.iter().map(|cell| cell.subjects).max().unwrap_or(1).max(1);
+    let changed: Vec<_> = comparison.measures.iter().filter(|measure| measure.before != measure.after).collect();
+    html! {
+        p data-testid="policy-summary" { (language.text_with("policy-summary", &[
+            ("day", Argument::Text(language.date(comparison.as_of))),
+            ("subjects", Argument::Number(comparison.subjects as i64)),
+            ("moved", Argument::Number(moved as i64)),
+            ("adverse", Argument::Number(groups.adverse_subjects as i64)),
+            ("rate", Argument::Text(format!("{:.1}%", groups.population_rate * 100.0))),
+        ])) }
+        p.meta { (t("policy-digest")) " " code { (comparison.digest) } }
+        h2 { (t("policy-tiers")) }
+        div.table-wrap { table {
+            (head(&["policy-column-tier", "policy-column-before", "policy-column-after"]))
+            tbody { @for row in &comparison.tiers { tr { th scope="row" { (row.tier) } td { (row.before) } td { (row.after) } } } }
+        } }
+        h2 { (t("policy-transitions")) }
+        div.table-wrap { table.heat data-testid="transitions" {
+            thead { tr { th scope="col" { (t("policy-column-before-after")) } @for to in &after_tiers { th scope="col" { (to) } } } }
+            tbody { @for from in &after_tiers { tr {
+                th scope="row" { (from) }
+                @for to in &after_tiers {
+                    @let count = cell(from, to);
+                    // Five shades, by the cell's share of the largest one.
+                    @let shade = if count == 0 { 0 } else { (count * 4).div_ceil(largest_cell).clamp(1, 4) };
+                    td class={ "heat-" (shade) @if from != to { " moved" } } { (count) }
+                }
+            } } }
+        } }
+        @if !comparison.lists.is_empty() {
+            h2 { (t("policy-lists")) }
+            div.table-wrap { table {
+                (head(&["policy-column-list", "policy-column-before", "policy-column-after", "policy-column-gained", "policy-column-lost"]))
+                tbody { @for list in &comparison.lists { tr { th scope="row" { (list.list) } td { (list.before) } td { (list.after) } td { (list.gained) } td { (list.lost) } } } }
+            } }
+        }
+        h2 { (t("policy-measures")) }
+        @if changed.is_empty() { p { (t("policy-no-measure-change")) } } @else {
+            div.table-wrap { table {
+                (head(&["policy-column-service", "policy-column-outcome", "policy-column-before", "policy-column-after"]))
+                tbody { @for measure in &changed { tr {
+                    th scope="row" { (measure.service) }
+                    td { (t(if measure.outcome == Outcome::Deny { "policy-outcome-deny" } else { "policy-outcome-benefit" })) }
+                    td { (measure.before) } td { (measure.after) }
+                } } }
+            } }
+        }
+        h2 { (t("policy-points")) }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { (t("policy-column-quantile")) } @for q in &comparison.points.quantiles { th scope="col" { "p" ((q * 100.0).round() as u32) } } } }
+            tbody {
+                tr { th scope="row" { (t("policy-column-before")) } @for score in &comparison.points.before { td { (score) } } }
+                tr { th scope="row" { (t("policy-column-after")) } @for score in &comparison.points.after { td { (score) } } }
+            }
+        } }
+        @if !comparison.largest_changes.is_empty() {
+            h2 { (t("policy-largest")) }
+            p.meta { (t("policy-largest-note")) }
+            div.table-wrap { table {
+                (head(&["policy-column-score", "policy-column-tier", "policy-column-causes"]))
+                tbody { @for change in &comparison.largest_changes { tr {
+                    td { (change.score_before) " → " (change.score_after) }
+                    td { (change.tier_before) " → " (change.tier_after) }
+                    td { (change.causes.iter().map(|cause| language.text_with("policy-cause", &[
+                        ("behaviour", Argument::Text(cause.behaviour.clone())),
+                        ("before", Argument::Number(cause.points_before)),
+                        ("after", Argument::Number(cause.points_after)),
+                    ])).collect::<Vec<_>>().join("; ")) }
+                } } }
+            } }
+        }
+        h2 { (t("policy-groups")) }
+        p { (language.text_with("policy-groups-intro", &[("min", Argument::Number(groups.min_group_subjects as i64))])) }
+        div.table-wrap { table data-testid="groups" {
+            (head(&["policy-column-dimension", "policy-column-group", "policy-column-subjects", "policy-column-adverse", "policy-column-ratio", "policy-column-judgement"]))
+            tbody { @for group in &groups.groups { tr class=@if group.judgement == Judgement::Outside { "flagged" } {
+                td { (dimension(language, group.dimension)) }
+                th scope="row" { (group.group) }
+                td { (group.subjects) } td { (group.adverse) }
+                td { (group.ratio.map_or_else(|| "–".to_string(), |ratio| format!("{ratio:.2}"))) }
+                td { (t(match group.judgement {
+                    Judgement::Within => "policy-judgement-within",
+                    Judgement::Outside => "policy-judgement-outside",
+                    Judgement::TooSmall => "policy-judgement-too-small",
+                })) }
+            } } }
+        } }
+    }
+}
+
+/// `POST /policy/compare`: the comparison of an uploaded or pasted rulebook.
+pub async fn compare(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let caller = match assessor(caller) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let mut multipart = match multipart {
+        Ok(multipart) => multipart,
+        Err(rejection) => return back("/policy", Err(ApiError::invalid("form", rejection.body_text()))),
+    };
+    let (mut csrf, mut pasted, mut uploaded) = (String::new(), String::new(), Vec::new());
+    let mut count = 0;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return back("/policy", Err(ApiError::invalid("form", error.body_text()))),
+        };
+        count += 1;
+        if count > MAX_FORM_FIELDS {
+            return back("/policy", Err(ApiError::invalid("form", format!("at most {MAX_FORM_FIELDS} fields"))));
+        }
+        let name = field.name().unwrap_or("").to_string();
+        let data = match field.bytes().await {
+            Ok(data) => data,
+            Err(error) => return back("/policy", Err(ApiError::invalid(&name, error.body_text()))),
+        };
+        if data.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES {
+            return back(
+                "/policy",
+                Err(ApiError::invalid("rulebook", format!("at most {} bytes", socred_core::rulebook::MAX_RULEBOOK_BYTES))),
+            );
+        }
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "rulebook" => pasted = String::from_utf8_lossy(&data).into_owned(),
+            "rulebook_file" => uploaded = data.to_vec(),
+            _ => {}
+        }
+    }
+    if let Err(response) = check_csrf(&caller, &csrf) {
+        return response;
+    }
+    let source = if uploaded.is_empty() {
+        pasted
+    } else {
+        match String::from_utf8(uploaded) {
+            Ok(text) => text,
+            Err(_) => return back("/policy", Err(ApiError::invalid("rulebook", "is not UTF-8 text"))),
+        }
+    };
+    let comparison = match service::policy::compare(&state, &caller, source).await {
+        Ok(comparison) => comparison,
+        Err(error) => return back("/policy", Err(error)),
+    };
+    let language = reader();
+    let title = language.text_with(
+        "policy-result-title",
+        &[
+            ("after", Argument::Text(format!("{} {}", comparison.after.id, comparison.after.version))),
+            ("before", Argument::Text(format!("{} {}", comparison.before.id, comparison.before.version))),
+        ],
+    );
+    let body = html! {
+        (comparison_body(language, &comparison))
+        p { a href="/policy" { (language.text("policy-back")) } }
+    };
+    page(&title, Some(&caller), &Flash::default(), body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SimulateForm {
+    csrf: String,
+    subjects: u64,
+    years: u32,
+    seed: u64,
+    #[serde(default)]
+    rulebook: String,
+}
+
+/// `POST /policy/simulate`: a small simulation, kept among the last ones.
+pub async fn simulate(State(state): State<AppState>, caller: MaybeCaller, form: Result<Form<SimulateForm>, ApiError>) -> Response {
+    // The role first: nobody else learns even how the form is checked.
+    let caller = match assessor(caller) {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(error) => return back("/policy", Err(error)),
+    };
+    if let Err(response) = check_csrf(&caller, &form.csrf) {
+        return response;
+    }
+    let result = service::policy::simulate(&state, &caller, Some(form.rulebook), form.subjects, form.years, form.seed)
+        .await
+        .map(|simulation| reader().text_with("policy-simulated", &[("years", Argument::Number(simulation.years.len() as i64))]));
+    back("/policy", result)
+}

@@ -1,0 +1,142 @@
+//! The policy page: reviewers and admins only; an uploaded rulebook compared
+//! on the whole population with nothing stored and nobody named; garbage
+//! refused by name; small simulations run and listed.
+
+mod common;
+
+use common::{Backend, TestServer, browser, csrf_of, sign_in};
+use socred_auth::Role;
+
+/// The default rulebook with tax evasion at -300 points, as version 2026.9.
+fn harsher() -> String {
+    let source = socred_core::DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.9\"");
+    let at = source.find("code = \"tax-evasion\"").unwrap();
+    let points_at = at + source[at..].find("points = ").unwrap();
+    let line_end = points_at + source[points_at..].find('\n').unwrap();
+    format!("{}points = -300{}", &source[..points_at], &source[line_end..])
+}
+
+/// A multipart body of text fields and one file, by hand.
+fn multipart(fields: &[(&str, &str)], file: Option<&str>) -> (String, String) {
+    let boundary = "socred-test-boundary-7e1c";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    if let Some(content) = file {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"rulebook_file\"; filename=\"v2.toml\"\r\nContent-Type: text/plain\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn the_policy_page_is_for_reviewers_and_admins(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
+    let anonymous = server.client.get(server.url("/policy")).send().await.unwrap();
+    assert_eq!((anonymous.status().as_u16(), anonymous.headers()["location"].to_str().unwrap()), (303, "/login"));
+    for role in Role::ALL {
+        let response = server.client.get(server.url("/policy")).bearer_auth(server.token(role)).send().await.unwrap();
+        let expected = if matches!(role, Role::Reviewer | Role::Admin) { 200 } else { 403 };
+        assert_eq!(response.status().as_u16(), expected, "/policy as {role}");
+        for path in ["/policy/compare", "/policy/simulate"] {
+            let response = server.client.post(server.url(path)).bearer_auth(server.token(role)).send().await.unwrap();
+            let status = response.status().as_u16();
+            // Reviewers and admins without a form get it back with the reason; nobody else gets further than the role check.
+            let allowed = matches!(role, Role::Reviewer | Role::Admin);
+            assert!(if allowed { matches!(status, 303 | 400..=422) } else { status == 403 }, "{path} as {role}: {status}");
+        }
+    }
+    server.stop().await;
+}
+
+async fn a_proposed_rulebook_is_compared_and_nothing_is_stored(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
+    let reviewer = browser("en");
+    sign_in(&server, &reviewer, Role::Reviewer).await;
+    let page = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("href=\"/policy\""), "{page}");
+    let csrf = csrf_of(&page);
+    let before = server.fingerprint();
+
+    let (content_type, body) = multipart(&[("csrf", &csrf)], Some(&harsher()));
+    let response = reviewer.post(server.url("/policy/compare")).header("content-type", content_type).body(body).send().await.unwrap();
+    let status = response.status();
+    let result = response.text().await.unwrap();
+    let flash = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(status, 200, "{}", flash.split("role=\"alert\"").nth(1).unwrap_or(&flash));
+    for part in [
+        "Impact of default 2026.9 against default 2026.1",
+        "data-testid=\"transitions\"",
+        "tax-evasion: -100 → -300 points",
+        "Impact by group (the four-fifths rule)",
+        "Subjects are not named here",
+    ] {
+        assert!(result.contains(part), "{part:?} missing: {result}");
+    }
+    assert!(!result.contains(common::PERSON) && !result.contains(&common::PERSON[14..]), "no subject is named: {result}");
+    assert_eq!(server.fingerprint(), before, "a comparison stores nothing");
+
+    // Garbage: no rulebook, a broken one, one on a refused ground, no CSRF token.
+    for (text, reason) in [
+        ("", "a proposed rulebook is needed"),
+        ("[rulebook\nid = 1", "proposed.toml"),
+        (&socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\""), "religion"),
+    ] {
+        let (content_type, body) = multipart(&[("csrf", &csrf), ("rulebook", text)], None);
+        let response = reviewer.post(server.url("/policy/compare")).header("content-type", content_type).body(body).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let page = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(reason), "{reason:?} missing: {page}");
+    }
+    let (content_type, body) = multipart(&[("csrf", "forged")], Some(&harsher()));
+    let response = reviewer.post(server.url("/policy/compare")).header("content-type", content_type).body(body).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+    let oversize = "x".repeat(socred_core::rulebook::MAX_RULEBOOK_BYTES + 1);
+    let (content_type, body) = multipart(&[("csrf", &csrf)], Some(&oversize));
+    reviewer.post(server.url("/policy/compare")).header("content-type", content_type).body(body).send().await.unwrap();
+    let page = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("at most"), "an oversize rulebook is refused with the limit: {page}");
+    assert_eq!(server.fingerprint(), before);
+
+    // In Chinese.
+    let chinese = browser("zh-CN");
+    sign_in(&server, &chinese, Role::Reviewer).await;
+    let page = chinese.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("政策影响评估") && page.contains("比较拟议规则"), "{page}");
+    server.stop().await;
+}
+
+async fn small_simulations_run_and_are_listed(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
+    let reviewer = browser("en");
+    sign_in(&server, &reviewer, Role::Reviewer).await;
+    let page = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("No simulation has run since the server started."));
+    let csrf = csrf_of(&page);
+    reviewer
+        .post(server.url("/policy/simulate"))
+        .form(&[("csrf", csrf.as_str()), ("subjects", "100000"), ("years", "2"), ("seed", "1"), ("rulebook", "")])
+        .send()
+        .await
+        .unwrap();
+    let refused = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(refused.contains("subjects: must be 1-5000"), "the field is named: {refused}");
+    reviewer
+        .post(server.url("/policy/simulate"))
+        .form(&[("csrf", csrf.as_str()), ("subjects", "60"), ("years", "2"), ("seed", "1"), ("rulebook", harsher().as_str())])
+        .send()
+        .await
+        .unwrap();
+    let ran = reviewer.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    assert!(ran.contains("The simulation ran: 4 rulebook-years."), "{ran}");
+    assert!(ran.contains("by reviewer-1: 60 subjects, 2 years, seed 1") && ran.contains("default 2026.9"), "{ran}");
+    server.stop().await;
+}
+
+on_both_backends!(
+    the_policy_page_is_for_reviewers_and_admins,
+    a_proposed_rulebook_is_compared_and_nothing_is_stored,
+    small_simulations_run_and_are_listed
+);
