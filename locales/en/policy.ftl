@@ -91,3 +91,14 @@ policy-column-false-rate = Only through wrong records
 policy-column-corrected = Wrong records corrected in time
 policy-column-overdue = Cases open past their deadline
 policy-column-tiers = Subjects per tier
+
+# The public rulebook page: every version adopted, with its impact assessment.
+rulebook-versions = Versions and their impact assessments
+rulebook-versions-intro = Every version this office has adopted, newest first. Each activation records the impact assessment made before it, and the digest of that assessment is on the audit log.
+rulebook-column-version = Version
+rulebook-column-adopted = Adopted
+rulebook-column-fingerprint = Fingerprint
+rulebook-column-impact = Impact assessment
+rulebook-impact-assessed = Assessed on { $day } over { $subjects } subjects: { $moved } moved between tiers, { $adverse } treated worse, { $outside } groups outside the four-fifths band. Digest { $digest }.
+rulebook-impact-skipped = Not assessed (a store without subjects): { $reason }
+rulebook-impact-none = No assessment on record (the first version, or one adopted before assessments were required).

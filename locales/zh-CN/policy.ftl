@@ -91,3 +91,14 @@ policy-column-false-rate = 仅因错误记录受限
 policy-column-corrected = 按期更正的错误记录
 policy-column-overdue = 逾期未办结案件
 policy-column-tiers = 各等级主体数
+
+# 公开规则页面：已通过的各版本及其影响评估。
+rulebook-versions = 各版本及其影响评估
+rulebook-versions-intro = 本机构通过的每一个规则版本，按时间由近及远排列。每次启用都会记录启用前所做的影响评估，评估摘要载入审计日志。
+rulebook-column-version = 版本
+rulebook-column-adopted = 通过时间
+rulebook-column-fingerprint = 指纹
+rulebook-column-impact = 影响评估
+rulebook-impact-assessed = 于 { $day } 对 { $subjects } 个主体进行评估：{ $moved } 个等级变动，{ $adverse } 个受不利影响，{ $outside } 个群体超出五分之四规则区间。摘要 { $digest }。
+rulebook-impact-skipped = 未评估（库中尚无主体）：{ $reason }
+rulebook-impact-none = 无评估记录（首个版本，或在要求评估之前通过的版本）。

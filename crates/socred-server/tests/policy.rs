@@ -135,7 +135,49 @@ async fn small_simulations_run_and_are_listed(backend: Backend) {
     server.stop().await;
 }
 
+async fn the_public_rulebook_page_shows_each_versions_impact(backend: Backend) {
+    let mut server = TestServer::start_on(backend).await;
+    let db = server.db.clone();
+    let impact = serde_json::json!({"digest": "ab".repeat(32), "as_of": "2026-12-06", "subjects": 3, "adverse_subjects": 1, "moved_subjects": 1, "groups_outside_band": 2});
+    // Activated through the store, as `socred rulebook activate --impact` does.
+    std::thread::spawn(move || match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+        Some(url) => {
+            let mut store = socred_store::PgStore::open(url).unwrap();
+            let actor = store.actor("minister").unwrap();
+            store.activate_rulebook_with_impact(&harsher(), "v2.toml", &actor, impact).unwrap();
+        }
+        None => {
+            let mut store = socred_store::Store::open(&db).unwrap();
+            let actor = store.actor("minister").unwrap();
+            store.activate_rulebook_with_impact(&harsher(), "v2.toml", &actor, impact).unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+    let mut page = String::new();
+    // Another process's activation reaches this server within its reload interval.
+    for _ in 0..50 {
+        page = server.client.get(server.url("/rulebook")).send().await.unwrap().text().await.unwrap();
+        if page.contains("default 2026.9") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let versions = page.split("data-testid=\"versions\"").nth(1).expect("the versions table");
+    assert!(versions.contains("default 2026.9") && versions.contains("default 2026.1"), "{versions}");
+    assert!(
+        versions.contains(
+            "Assessed on 2026-12-06 over 3 subjects: 1 moved between tiers, 1 treated worse, 2 groups outside the four-fifths band."
+        ),
+        "{versions}"
+    );
+    assert!(versions.contains("No assessment on record"), "the first version: {versions}");
+    assert!(versions.find("default 2026.9") < versions.find("default 2026.1"), "newest first");
+    server.stop().await;
+}
+
 on_both_backends!(
+    the_public_rulebook_page_shows_each_versions_impact,
     the_policy_page_is_for_reviewers_and_admins,
     a_proposed_rulebook_is_compared_and_nothing_is_stored,
     small_simulations_run_and_are_listed

@@ -152,6 +152,8 @@ pub trait FileReads {
     fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView>;
     fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>>;
     /// Subjects whose identifier starts with `text` or whose name contains it.
+    /// Every rulebook version adopted, newest first, with its impact assessment.
+    fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>>;
     /// Every subject's file, in identifier order, from one snapshot.
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64>;
     fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>>;
@@ -555,6 +557,9 @@ impl CheckStore for PgStore {
 }
 
 impl FileReads for Store {
+    fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>> {
+        Store::rulebook_versions(self)
+    }
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         Store::each_file(self, visit)
     }
@@ -597,6 +602,9 @@ impl FileReads for Store {
 }
 
 impl FileReads for PgStore {
+    fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>> {
+        PgStore::rulebook_versions(self)
+    }
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         PgStore::each_file(self, visit)
     }

@@ -176,6 +176,31 @@ pub struct Overview {
     pub rulebook: String,
 }
 
+/// A rulebook version as the store adopted it, with the impact assessment
+/// its activation recorded (`None` for the first version and activations
+/// made without one).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RulebookVersion {
+    pub id: String,
+    pub version: String,
+    pub fingerprint: String,
+    /// The instant of its audit entry (RFC 3339).
+    pub adopted_at: String,
+    pub impact: Option<serde_json::Value>,
+}
+
+/// Most versions `rulebook_versions` returns (newest first).
+pub const MAX_RULEBOOK_VERSIONS: u32 = 1_000;
+
+/// The statement both backends read the versions with.
+pub(crate) const RULEBOOK_VERSIONS: &str = "SELECT r.id, r.version, r.fingerprint, a.at, a.detail FROM rulebooks r JOIN audit a ON a.seq = r.audit_seq
+     ORDER BY r.seq DESC LIMIT 1000";
+
+pub(crate) fn rulebook_version(id: String, version: String, fingerprint: String, at: String, detail: &str) -> Result<RulebookVersion> {
+    let detail: serde_json::Value = serde_json::from_str(detail).map_err(|e| StoreError::Corrupt(format!("an audit detail: {e}")))?;
+    Ok(RulebookVersion { id, version, fingerprint, adopted_at: at, impact: detail.get("impact").cloned() })
+}
+
 /// The audit detail of a rulebook activation: the version, and the impact
 /// assessment that preceded it when there was one (see docs/audit-format.md).
 pub(crate) fn activation_detail(rulebook: &socred_core::Rulebook, impact: serde_json::Value) -> serde_json::Value {

@@ -333,6 +333,10 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
         Ok(rulebook) => rulebook,
         Err(error) => return error.into_response(),
     };
+    let versions = match state.db.reading(|store| store.rulebook_versions()).await {
+        Ok(versions) => versions,
+        Err(error) => return error.into_response(),
+    };
     let t = |id: &str| language.text(id);
     let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);
     let number = |value: i64| Argument::Number(value);
@@ -414,8 +418,42 @@ pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeC
         p { (t("rulebook-measures-intro")) }
         (measures_table(&rulebook, language))
         p { (t("rulebook-refused")) }
+        h2 #versions { (t("rulebook-versions")) }
+        p { (t("rulebook-versions-intro")) }
+        div.table-wrap { table data-testid="versions" {
+            (head(&["rulebook-column-version", "rulebook-column-adopted", "rulebook-column-fingerprint", "rulebook-column-impact"]))
+            tbody { @for version in &versions { tr {
+                th scope="row" { (version.id) " " (version.version) }
+                td { (version.adopted_at) }
+                td { code { (version.fingerprint.get(..16).unwrap_or(&version.fingerprint)) } }
+                td { (impact_words(language, version.impact.as_ref())) }
+            } } }
+        } }
     };
     bilingual(page_in(language, &t("rulebook-title"), caller.as_ref(), &Flash::default(), body))
+}
+
+/// What an activation's impact assessment said, in a sentence.
+fn impact_words(language: Language, impact: Option<&serde_json::Value>) -> String {
+    let number = |impact: &serde_json::Value, key: &str| Argument::Number(impact.get(key).and_then(|v| v.as_i64()).unwrap_or(0));
+    match impact {
+        None => language.text("rulebook-impact-none"),
+        Some(impact) if impact.get("skipped").and_then(|v| v.as_bool()) == Some(true) => language.text_with(
+            "rulebook-impact-skipped",
+            &[("reason", Argument::Text(impact.get("reason").and_then(|v| v.as_str()).unwrap_or("").to_string()))],
+        ),
+        Some(impact) => language.text_with(
+            "rulebook-impact-assessed",
+            &[
+                ("day", Argument::Text(impact.get("as_of").and_then(|v| v.as_str()).unwrap_or("").to_string())),
+                ("subjects", number(impact, "subjects")),
+                ("moved", number(impact, "moved_subjects")),
+                ("adverse", number(impact, "adverse_subjects")),
+                ("outside", number(impact, "groups_outside_band")),
+                ("digest", Argument::Text(impact.get("digest").and_then(|v| v.as_str()).unwrap_or("").to_string())),
+            ],
+        ),
+    }
 }
 
 /// The measures catalogue, one table a service: each measure, its kind, whom

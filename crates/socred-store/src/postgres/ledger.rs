@@ -319,6 +319,14 @@ impl PgStore {
         }
     }
 
+    /// Every rulebook version adopted, newest first, with its impact assessment.
+    pub fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>> {
+        let rows = self.read_connection()?.query(crate::RULEBOOK_VERSIONS, &[])?;
+        rows.iter()
+            .map(|row| crate::rulebook_version(row.get(0), row.get(1), row.get(2), row.get(3), row.get::<_, &str>(4)))
+            .collect()
+    }
+
     /// How many subjects the store holds.
     pub fn subject_count(&self) -> Result<u64> {
         let count: i64 = self.connection()?.query_one("SELECT count(*) FROM subjects", &[])?.get(0);

@@ -189,6 +189,18 @@ impl Store {
         load_file(&self.connection, key, id)
     }
 
+    /// Every rulebook version adopted, newest first, with its impact assessment.
+    pub fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>> {
+        let mut statement = self.connection.prepare_cached(crate::RULEBOOK_VERSIONS)?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?)))?;
+        let mut versions = Vec::new();
+        for row in rows {
+            let (id, version, fingerprint, at, detail) = row?;
+            versions.push(crate::rulebook_version(id, version, fingerprint, at, &detail)?);
+        }
+        Ok(versions)
+    }
+
     /// Every subject's file in identifier order, read in one transaction (a
     /// snapshot), handed to `visit` one at a time: a population for policy
     /// analysis. Returns how many were visited.
