@@ -102,3 +102,4 @@ rulebook-column-impact = Impact assessment
 rulebook-impact-assessed = Assessed on { $day } over { $subjects } subjects: { $moved } moved between tiers, { $adverse } treated worse, { $outside } groups outside the four-fifths band. Digest { $digest }.
 rulebook-impact-skipped = Not assessed (a store without subjects): { $reason }
 rulebook-impact-none = No assessment on record (the first version, or one adopted before assessments were required).
+cli-plots-written = Charts written to { $dir }: { $files }

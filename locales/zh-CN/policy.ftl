@@ -102,3 +102,4 @@ rulebook-column-impact = 影响评估
 rulebook-impact-assessed = 于 { $day } 对 { $subjects } 个主体进行评估：{ $moved } 个等级变动，{ $adverse } 个受不利影响，{ $outside } 个群体超出五分之四规则区间。摘要 { $digest }。
 rulebook-impact-skipped = 未评估（库中尚无主体）：{ $reason }
 rulebook-impact-none = 无评估记录（首个版本，或在要求评估之前通过的版本）。
+cli-plots-written = 图表已写入 { $dir }：{ $files }

@@ -780,6 +780,10 @@ pub enum PolicyCommand {
         as_of: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Also draw the tiers, the transition matrix and the impact by province and age band
+        /// into this directory, as SVG and PNG.
+        #[arg(long)]
+        plots: Option<PathBuf>,
     },
 }
 

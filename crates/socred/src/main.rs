@@ -10,6 +10,7 @@ mod demo;
 mod due;
 mod due_words;
 mod log;
+mod plots;
 mod policy;
 mod postgres;
 mod render;
@@ -440,8 +441,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
         Command::Sim { .. } => run_without_store(&cli),
-        Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json } } => {
-            policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json)
+        Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json, plots } } => {
+            policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
         }
     }
 }

@@ -38,11 +38,18 @@ pub(crate) fn compare_on(store: &impl CliStore, proposed: &Rulebook, as_of: Date
     Ok(comparison)
 }
 
-/// `socred policy compare --rulebook FILE [--as-of DAY] [--json]`.
-pub(crate) fn compare(store: &impl CliStore, rulebook: &Path, as_of: Option<&str>, json: bool) -> Result<()> {
+/// `socred policy compare --rulebook FILE [--as-of DAY] [--json] [--plots DIR]`.
+pub(crate) fn compare(store: &impl CliStore, rulebook: &Path, as_of: Option<&str>, json: bool, plots: Option<&Path>) -> Result<()> {
     let (proposed, _) = proposed(rulebook)?;
     let as_of = as_of.map(|day| parse_date("--as-of", day)).transpose()?.unwrap_or_else(|| today(store));
+    if let Some(dir) = plots.filter(|dir| dir.exists() && !dir.is_dir()) {
+        return Err(refuse("--plots", format!("{} exists and is not a directory", dir.display())));
+    }
     let comparison = compare_on(store, &proposed, as_of)?;
+    if let Some(dir) = plots {
+        let written = crate::plots::comparison(dir, &comparison)?;
+        eprintln!("{}", with("cli-plots-written", &[("dir", text(dir.display())), ("files", text(written.join(", ")))]));
+    }
     if json {
         print_json(&comparison)
     } else {

@@ -78,8 +78,8 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         Command::Rulebook { command: command @ RulebookCommand::Check { .. } } => crate::rulebook(cli, command),
         Command::Rulebook { command: RulebookCommand::Show { json } } => crate::rulebook_show(&open(cli, url)?, *json),
         Command::Rulebook { command: command @ RulebookCommand::Activate { .. } } => crate::rulebook(cli, command),
-        Command::Policy { command: crate::cli::PolicyCommand::Compare { rulebook, as_of, json } } => {
-            crate::policy::compare(&open(cli, url)?, rulebook, as_of.as_deref(), *json)
+        Command::Policy { command: crate::cli::PolicyCommand::Compare { rulebook, as_of, json, plots } } => {
+            crate::policy::compare(&open(cli, url)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
         }
         Command::Sim { .. } => crate::run_without_store(cli),
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),

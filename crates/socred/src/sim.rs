@@ -118,6 +118,7 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
         let path = out.join(name);
         std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
     }
+    let plots = crate::plots::simulation(out, &simulation)?;
     if json {
         return print_json(&simulation);
     }
@@ -130,7 +131,7 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
                 ("years", text(config.years)),
                 ("rulebooks", text(rulebooks.len())),
                 ("dir", text(out.display())),
-                ("files", text(FILES.join(", "))),
+                ("files", text(FILES.iter().map(|file| file.to_string()).chain(plots).collect::<Vec<_>>().join(", "))),
             ]
         )
     );

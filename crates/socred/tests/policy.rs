@@ -41,6 +41,21 @@ fn compare_reports_the_population_and_activation_needs_it(env: Env) {
     {
         assert!(text.contains(part), "{part:?} in\n{text}");
     }
+    // The charts, as SVG and PNG.
+    let plots = env.path("plots");
+    env.ok(&["policy", "compare", "--rulebook", harsher, "--plots", plots.to_str().unwrap()]);
+    for chart in ["tiers", "transitions", "impact-by-province", "impact-by-age-band"] {
+        let svg = std::fs::read_to_string(plots.join(format!("{chart}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{chart}.svg");
+        let png = std::fs::read(plots.join(format!("{chart}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{chart}.png");
+    }
+    assert!(env.ok(&["policy", "compare", "--rulebook", harsher, "--plots", plots.to_str().unwrap()]).contains("Subjects per tier"));
+    let not_a_directory = env.write("plots-file", "x");
+    env.refused(
+        &["policy", "compare", "--rulebook", harsher, "--plots", not_a_directory.to_str().unwrap()],
+        &["--plots", "not a directory"],
+    );
     let chinese = env.ok(&["--lang", "zh-CN", "policy", "compare", "--rulebook", harsher]);
     assert!(chinese.contains("各信用等级主体数") && chinese.contains("变动最大的主体"), "{chinese}");
 
@@ -134,6 +149,9 @@ fn sim_run_writes_its_files_and_the_same_arguments_give_the_same_bytes() {
     assert_eq!(first, run("second"), "the same arguments give the same bytes");
     let summary = String::from_utf8(first[0].clone()).unwrap();
     assert_eq!(summary.lines().count(), 1 + 2 * 3, "a header and a line per rulebook and year:\n{summary}");
+    for chart in ["restricted.svg", "restricted.png", "false-sanctions.svg", "false-sanctions.png"] {
+        assert!(env.path("first").join(chart).exists(), "{chart}");
+    }
     let json: serde_json::Value = serde_json::from_slice(&first[3]).unwrap();
     assert_eq!(json["years"].as_array().unwrap().len(), 6);
     assert_eq!(json["config"]["seed"], 5);
