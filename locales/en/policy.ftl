@@ -103,3 +103,4 @@ rulebook-impact-assessed = Assessed on { $day } over { $subjects } subjects: { $
 rulebook-impact-skipped = Not assessed (a store without subjects): { $reason }
 rulebook-impact-none = No assessment on record (the first version, or one adopted before assessments were required).
 cli-plots-written = Charts written to { $dir }: { $files }
+policy-group-small = fewer than { $min }

@@ -103,3 +103,4 @@ rulebook-impact-assessed = 于 { $day } 对 { $subjects } 个主体进行评估�
 rulebook-impact-skipped = 未评估（库中尚无主体）：{ $reason }
 rulebook-impact-none = 无评估记录（首个版本，或在要求评估之前通过的版本）。
 cli-plots-written = 图表已写入 { $dir }：{ $files }
+policy-group-small = 少于 { $min } 人

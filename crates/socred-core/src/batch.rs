@@ -35,6 +35,8 @@ pub enum PopulationFull {
     Records,
     #[error("a population holds at most {MAX_BEHAVIOURS} behaviour codes")]
     Behaviours,
+    #[error("a subject holds at most {MAX_RECORDS_PER_SUBJECT} records in a population")]
+    SubjectRecords,
 }
 
 /// Every subject's effective records, as columns.
@@ -107,6 +109,9 @@ impl Population {
         let before = self.behaviour.len();
         let mut sorted: Vec<(i32, u16)> =
             records.into_iter().map(|(behaviour, occurred_on)| (occurred_on.to_julian_day(), behaviour)).collect();
+        if sorted.len() > MAX_RECORDS_PER_SUBJECT {
+            return Err(PopulationFull::SubjectRecords);
+        }
         // By day within the subject: the scorer's first pass reads them in time order.
         sorted.sort_unstable();
         if before + sorted.len() > MAX_RECORDS {

@@ -12,12 +12,27 @@ use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook};
 fn rulebooks() -> Vec<Rulebook> {
     let immediate = DEFAULT_RULEBOOK.replace("recovery = \"step-wise\"", "recovery = \"immediate\"");
     assert_ne!(immediate, DEFAULT_RULEBOOK);
-    vec![Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap(), Rulebook::from_toml(&immediate, "immediate.toml").unwrap()]
+    // Every tier locks, the best included, and one more behaviour forces a tier: every subject is swept.
+    let all_locked = DEFAULT_RULEBOOK
+        .replace("min_points = 1050\n", "min_points = 1050\nlock_years = 1\n")
+        .replace("min_points = 1030\n", "min_points = 1030\nlock_years = 1\n")
+        .replace("min_points = 960\n", "min_points = 960\nlock_years = 3\n")
+        .replacen("category = \"judicial\"\n", "category = \"judicial\"\nforced_tier = \"C\"\n", 1);
+    assert_eq!(all_locked.matches("lock_years").count(), DEFAULT_RULEBOOK.matches("lock_years").count() + 3);
+    vec![
+        Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap(),
+        Rulebook::from_toml(&immediate, "immediate.toml").unwrap(),
+        Rulebook::from_toml(&all_locked, "all-locked.toml").unwrap(),
+    ]
 }
 
 fn date_strategy() -> impl Strategy<Value = Date> {
-    // 2012-01-01 .. about 2031, leap days included.
-    (0i32..7000).prop_map(|offset| Date::from_julian_day(2_455_928 + offset).unwrap())
+    // Mostly 2012-01-01 .. about 2031, leap days included; now and then the
+    // early 1900s, beyond the scorer's 40-year table of `add_years`.
+    prop_oneof![
+        9 => (0i32..7000).prop_map(|offset| Date::from_julian_day(2_455_928 + offset).unwrap()),
+        1 => (0i32..3000).prop_map(|offset| Date::from_julian_day(2_415_021 + offset).unwrap()),
+    ]
 }
 
 /// (record number, behaviour, occurred, voided): the behaviour "unknown-act"

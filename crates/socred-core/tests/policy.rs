@@ -93,7 +93,6 @@ fn transitions_measures_and_causes_are_exactly_the_constructed_ones() {
     // The largest change first, with its cause.
     let largest = &comparison.largest_changes[0];
     assert_eq!((largest.score_before, largest.score_after), (960, 600));
-    assert_eq!(largest.subject, org(4).masked());
     assert_eq!(largest.causes.len(), 1);
     assert_eq!(
         (largest.causes[0].behaviour.as_str(), largest.causes[0].points_before, largest.causes[0].points_after),

@@ -206,6 +206,8 @@ pub fn simulate(config: &SimulationConfig, rulebooks: &[Rulebook], progress: &mu
         let mut wrong: Vec<HashSet<RecordId>> = vec![HashSet::new(); population.len()];
         let mut restricted = vec![false; population.len()];
         let mut queue: VecDeque<Case> = VecDeque::new();
+        // Cases drawn in one year whose filing day falls in the next.
+        let mut next_year: Vec<Case> = Vec::new();
         for year in config.first_year..config.first_year + config.years as i32 {
             let mut result = YearResult {
                 rulebook: name.clone(),
@@ -228,7 +230,7 @@ pub fn simulate(config: &SimulationConfig, rulebooks: &[Rulebook], progress: &mu
                 falsely_sanctioned: 0,
                 false_sanction_rate: 0.0,
             };
-            let mut filed: Vec<Case> = Vec::new();
+            let mut filed: Vec<Case> = std::mem::take(&mut next_year);
             for (index, (subject, profile)) in population.iter().enumerate() {
                 for (stream_number, (behaviour, rate)) in yearly_rates(*profile).into_iter().enumerate() {
                     let Some(spec) = rulebook.behaviour(behaviour) else { continue };
@@ -281,6 +283,9 @@ pub fn simulate(config: &SimulationConfig, rulebooks: &[Rulebook], progress: &mu
                 }
             }
             filed.sort_by_key(|case| case.filed_on);
+            let year_end = end_of_year(year);
+            next_year = filed.iter().filter(|case| case.filed_on > year_end).cloned().collect();
+            filed.retain(|case| case.filed_on <= year_end);
             for case in &filed {
                 match case.kind {
                     CaseKind::Dispute => result.disputes_filed += 1,
@@ -326,9 +331,7 @@ pub fn simulate(config: &SimulationConfig, rulebooks: &[Rulebook], progress: &mu
                     }
                 }
             }
-            // Cases filed after the year's last month ends wait for next year.
-            queue.extend(filed);
-            let year_end = end_of_year(year);
+            debug_assert!(filed.is_empty(), "every case filed this year reached the queue by 31 December");
             result.cases_open = queue.len() as u64;
             result.cases_overdue_open =
                 queue.iter().filter(|case| add_days(case.filed_on, deadline_days(rulebook, case.kind)) < year_end).count() as u64;

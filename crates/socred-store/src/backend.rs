@@ -151,11 +151,11 @@ pub trait FileReads {
     fn timeline(&self, id: &SubjectId, from: Date, until: Date) -> Result<Vec<TimelinePoint>>;
     fn due_process(&self, id: &SubjectId, as_of: Date) -> Result<DueProcessView>;
     fn decide_all(&self, id: &SubjectId, as_of: Date) -> Result<Vec<Decision>>;
-    /// Subjects whose identifier starts with `text` or whose name contains it.
     /// Every rulebook version adopted, newest first, with its impact assessment.
     fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>>;
     /// Every subject's file, in identifier order, from one snapshot.
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64>;
+    /// Subjects whose identifier starts with `text` or whose name contains it.
     fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>>;
     /// A record by id, with its void reason if voided.
     fn record(&self, record_id: &RecordId) -> Result<Option<(Record, Option<String>)>>;

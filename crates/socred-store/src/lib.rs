@@ -176,6 +176,9 @@ pub struct Overview {
     pub rulebook: String,
 }
 
+/// Why an activation is refused when the log moved after its impact assessment began.
+pub const CHANGED_SINCE_ASSESSMENT: &str = "the store has changed since the impact assessment began; compare again";
+
 /// A rulebook version as the store adopted it, with the impact assessment
 /// its activation recorded (`None` for the first version and activations
 /// made without one).

@@ -627,7 +627,15 @@ fn a_rulebook_activated_on_postgres_is_followed_by_every_handle() {
     let harsher = DEFAULT_RULEBOOK
         .replace("points = -100\ncategory = \"tax\"", "points = -150\ncategory = \"tax\"")
         .replace("version = \"2026.1\"", "version = \"2026.2\"");
-    assert_eq!(store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-01")).unwrap().version, "2026.2");
+    let size = store.log_heads().unwrap().size;
+    let impact = serde_json::json!({"digest": "00"});
+    assert!(matches!(
+        store.activate_rulebook_with_impact(&harsher, "v2.toml", &at("2025-06-01"), impact.clone(), Some(size - 1)),
+        Err(StoreError::Invalid { field, .. }) if field == "impact"
+    ));
+    assert_eq!(store.log_heads().unwrap().size, size, "a refused activation writes nothing");
+    let activated = store.activate_rulebook_with_impact(&harsher, "v2.toml", &at("2025-06-01"), impact, Some(size)).unwrap();
+    assert_eq!(activated.version, "2026.2");
     let size = store.log_heads().unwrap().size;
     store.activate_rulebook(&harsher, "v2.toml", &at("2025-06-02")).unwrap();
     assert_eq!(store.log_heads().unwrap().size, size, "the same version again writes nothing");

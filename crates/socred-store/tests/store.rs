@@ -241,7 +241,15 @@ fn a_new_rulebook_version_must_keep_used_behaviours() {
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // A harsher tax penalty: the cached summary must not survive the change.
     let harsher = DEFAULT_RULEBOOK.replacen("points = -100", "points = -200", 1).replace("version = \"2026.1\"", "version = \"2026.2\"");
-    store.activate_rulebook(&harsher, "v2.toml", &actor()).unwrap();
+    // An impact assessment begun before the log's last entry is refused: the ledger may have changed since.
+    let size = socred_store::backend::LogStore::log_heads(&store).unwrap().size;
+    let impact = serde_json::json!({"digest": "00"});
+    assert!(matches!(
+        store.activate_rulebook_with_impact(&harsher, "v2.toml", &actor(), impact.clone(), Some(size - 1)),
+        Err(StoreError::Invalid { field, .. }) if field == "impact"
+    ));
+    assert_eq!(store.ledger_fingerprint().unwrap(), before);
+    store.activate_rulebook_with_impact(&harsher, "v2.toml", &actor(), impact, Some(size)).unwrap();
     assert_eq!(store.summary(&id(PERSON), day("2025-06-01")).unwrap().score, 800);
     store.audit_verify().unwrap();
 }

@@ -714,11 +714,13 @@ pub enum SimCommand {
     ///
     /// Behaviours are drawn per profile; subjects under a restriction cut
     /// their deductions by --deterrence; a share of deductions are wrong and
-    /// some are disputed; entries are appealed and repairs applied for; the
-    /// reviewers decide a number of cases a month. Per year and rulebook: the
-    /// tiers, the subjects under each measure, the cases filed and overdue,
-    /// and how many wrong records were corrected within the dispute deadline
-    /// (the false-sanction rate). Writes summary.csv, tiers.csv,
+    /// some are disputed (an upheld dispute voids its record); entries are
+    /// appealed and repairs applied for (their outcomes are not simulated);
+    /// the reviewers decide a number of cases a month. Per year and rulebook:
+    /// the tiers, the subjects under each measure, the cases filed and
+    /// overdue, how many wrong records were corrected within the dispute
+    /// deadline, and the false-sanction rate (restricted subjects who are so
+    /// only through uncorrected wrong records). Writes summary.csv, tiers.csv,
     /// measures.csv and simulation.json into --out. The same arguments give
     /// the same bytes.
     #[command(allow_negative_numbers = true)]

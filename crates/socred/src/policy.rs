@@ -9,6 +9,7 @@ use anyhow::Result;
 use socred_core::policy::Comparison;
 use socred_core::policy::groups::Judgement;
 use socred_core::{Date, Rulebook};
+use socred_store::StoreError;
 
 use crate::cli::Cli;
 use crate::render::{text, with};
@@ -135,11 +136,7 @@ pub(crate) fn summary(comparison: &Comparison) -> String {
     if !comparison.largest_changes.is_empty() {
         let _ = writeln!(out, "\n{}", with("cli-policy-largest", &[]));
         for change in &comparison.largest_changes {
-            let _ = writeln!(
-                out,
-                "  {}  {} ({}) -> {} ({})",
-                change.subject, change.score_before, change.tier_before, change.score_after, change.tier_after
-            );
+            let _ = writeln!(out, "  {} ({}) -> {} ({})", change.score_before, change.tier_before, change.score_after, change.tier_after);
             for cause in &change.causes {
                 let _ = writeln!(
                     out,
@@ -201,7 +198,8 @@ pub(crate) enum ImpactChoice<'a> {
 }
 
 /// Checks the impact an activation names against the store as it is, and
-/// returns what goes on the audit entry.
+/// returns what goes on the audit entry. The store's activation refuses if
+/// the log moved after this check began (`audit_size`).
 fn impact_detail(store: &impl CliStore, proposed: &Rulebook, choice: ImpactChoice<'_>) -> Result<serde_json::Value> {
     match choice {
         ImpactChoice::None => Err(refuse(
@@ -262,9 +260,17 @@ pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice
         println!("{}", with("cli-rulebook-already-active", &[("id", text(&rulebook.id)), ("version", text(&rulebook.version))]));
         return Ok(());
     }
+    // Any audited write from here on refuses the activation: the comparison below must be of the store it changes.
+    let audit_size = store.log_heads()?.size;
     let impact = impact_detail(store, &rulebook, choice)?;
     let actor = actor(cli, store)?;
-    let activated = store.activate_rulebook_with_impact(&source, &file.display().to_string(), &actor, impact)?;
+    let activated =
+        store.activate_rulebook_with_impact(&source, &file.display().to_string(), &actor, impact, Some(audit_size)).map_err(|error| {
+            match error {
+                StoreError::Invalid { field, reason } if field == "impact" => refuse("--impact", reason),
+                other => other.into(),
+            }
+        })?;
     println!("{}", with("cli-rulebook-activated", &[("id", text(&activated.id)), ("version", text(&activated.version))]));
     Ok(())
 }

@@ -20,13 +20,15 @@ pub(crate) trait CliStore:
     fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError>;
     fn assessment(&self, id: &SubjectId, as_of: Date) -> Result<Assessment, StoreError>;
     fn entry(&self, entry: &socred_core::process::EntryId, as_of: Date) -> Result<socred_core::lists::ListEntry, StoreError>;
-    /// Replaces the active rulebook with a new version; `impact` goes on the audit entry.
+    /// Replaces the active rulebook with a new version; `impact` goes on the
+    /// audit entry; refused when the log has grown past `audit_size`.
     fn activate_rulebook_with_impact(
         &mut self,
         source: &str,
         file: &str,
         actor: &Actor,
         impact: serde_json::Value,
+        audit_size: Option<u64>,
     ) -> Result<Arc<Rulebook>, StoreError>;
     fn subject_count(&self) -> Result<u64, StoreError>;
     /// The decision for one service, from the files.
@@ -71,8 +73,9 @@ impl CliStore for Store {
         file: &str,
         actor: &Actor,
         impact: serde_json::Value,
+        audit_size: Option<u64>,
     ) -> Result<Arc<Rulebook>, StoreError> {
-        Store::activate_rulebook_with_impact(self, source, file, actor, impact)
+        Store::activate_rulebook_with_impact(self, source, file, actor, impact, audit_size)
     }
     fn subject_count(&self) -> Result<u64, StoreError> {
         let overview = Store::overview(self)?;
@@ -111,8 +114,9 @@ impl CliStore for PgStore {
         file: &str,
         actor: &Actor,
         impact: serde_json::Value,
+        audit_size: Option<u64>,
     ) -> Result<Arc<Rulebook>, StoreError> {
-        PgStore::activate_rulebook_with_impact(self, source, file, actor, impact)
+        PgStore::activate_rulebook_with_impact(self, source, file, actor, impact, audit_size)
     }
     fn subject_count(&self) -> Result<u64, StoreError> {
         PgStore::subject_count(self)

@@ -171,11 +171,12 @@ pub struct ChangeCause {
     pub points_after: i64,
 }
 
-/// One of the largest individual changes. The subject is masked: an impact
-/// assessment is published, and who is moved matters less than why.
+/// One of the largest individual changes. Nobody is named, not even by a
+/// masked id: an impact assessment is published, and why scores move
+/// matters, not whose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndividualChange {
-    pub subject: String,
+    /// Orders changes of the same size, so the list does not depend on how the work was split.
     #[serde(skip)]
     order: SubjectId,
     pub score_before: i64,
@@ -425,7 +426,6 @@ impl<'r> Comparer<'r> {
         }));
         causes.sort_by_key(|cause| std::cmp::Reverse((cause.points_after - cause.points_before).abs()));
         IndividualChange {
-            subject: subject.masked(),
             order: subject,
             score_before: before.score,
             score_after: after.score,

@@ -31,11 +31,26 @@ pub struct SimulationRun {
     pub simulation: Simulation,
 }
 
-/// The last simulations, newest first.
-#[derive(Debug, Default)]
-pub struct Runs(Mutex<VecDeque<SimulationRun>>);
+/// The last simulations, newest first, and the one permit for policy work:
+/// a comparison reads the whole population on every core, so two at once
+/// would only take readers and memory from the checks and pages.
+#[derive(Debug)]
+pub struct Runs(Mutex<VecDeque<SimulationRun>>, tokio::sync::Semaphore);
+
+impl Default for Runs {
+    fn default() -> Runs {
+        Runs(Mutex::new(VecDeque::new()), tokio::sync::Semaphore::new(1))
+    }
+}
 
 impl Runs {
+    /// The permit for one comparison or simulation, or why not now.
+    fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        self.1
+            .try_acquire()
+            .map_err(|_| ApiError::unavailable("another comparison or simulation is running; try again when it has finished"))
+    }
+
     pub fn last(&self) -> Vec<SimulationRun> {
         self.0.lock().expect("the runs' lock is never poisoned").iter().cloned().collect()
     }
@@ -59,6 +74,7 @@ fn proposed(source: &str) -> Result<Rulebook, ApiError> {
 pub async fn compare(state: &AppState, caller: &Caller, source: String) -> Result<Comparison, ApiError> {
     caller.require(Action::AssessPolicy)?;
     let proposed = proposed(&source)?;
+    let _permit = state.simulations.permit()?;
     let active = state.db.rulebook().await?;
     let as_of = caller.today();
     state.db.reading(move |store| socred_store::policy::compare(store, &active, &proposed, as_of, &|_| {})).await
@@ -80,6 +96,7 @@ pub async fn simulate(
     if !(1..=MAX_WEB_YEARS).contains(&years) {
         return Err(ApiError::invalid("years", format!("must be 1-{MAX_WEB_YEARS} here (the CLI runs more)")));
     }
+    let _permit = state.simulations.permit()?;
     let mut rulebooks = vec![Rulebook::clone(&*state.db.rulebook().await?)];
     if let Some(source) = proposal.filter(|source| !source.trim().is_empty()) {
         rulebooks.push(proposed(&source)?);

@@ -72,7 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/provider/checks", post(provider::check))
         .route("/policy", get(policy::policy))
         .route("/policy/compare", post(policy::compare).layer(axum::extract::DefaultBodyLimit::max(policy::MAX_FORM_BYTES)))
-        .route("/policy/simulate", post(policy::simulate))
+        .route("/policy/simulate", post(policy::simulate).layer(axum::extract::DefaultBodyLimit::max(policy::MAX_FORM_BYTES)))
 }
 
 /// No scripts, no frames, no foreign origins, no sniffing, no referrers.

@@ -6,7 +6,6 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use serde::Deserialize;
 use socred_auth::Action;
 use socred_core::decide::Outcome;
 use socred_core::policy::Comparison;
@@ -17,13 +16,12 @@ use socred_sim::simulate::Simulation;
 use super::{Flash, back, check_csrf, error_page, page, reader, signed_in};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
-use crate::body::Form;
 use crate::error::ApiError;
 use crate::service;
 
 /// The upload form: a rulebook, the CSRF token and nothing else.
 pub const MAX_FORM_BYTES: usize = 2 * socred_core::rulebook::MAX_RULEBOOK_BYTES + 64 * 1024;
-const MAX_FORM_FIELDS: usize = 4;
+const MAX_FORM_FIELDS: usize = 8;
 
 /// Signed in, and a reviewer or an admin.
 fn assessor(caller: MaybeCaller) -> Result<Caller, Response> {
@@ -51,7 +49,7 @@ fn proposal_form(language: Language, csrf: &str) -> Markup {
 fn simulate_form(language: Language, csrf: &str) -> Markup {
     let t = |id: &str| language.text(id);
     html! {
-        form.card method="post" action="/policy/simulate" {
+        form.card method="post" action="/policy/simulate" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
             p { (language.text_with("policy-simulate-intro", &[
                 ("subjects", Argument::Number(service::policy::MAX_WEB_SUBJECTS as i64)),
@@ -215,7 +213,12 @@ fn comparison_body(language: Language, comparison: &Comparison) -> Markup {
             tbody { @for group in &groups.groups { tr class=@if group.judgement == Judgement::Outside { "flagged" } {
                 td { (dimension(language, group.dimension)) }
                 th scope="row" { (group.group) }
-                td { (group.subjects) } td { (group.adverse) }
+                // A small group's counts could point at a person: shown only as small.
+                @if group.judgement == Judgement::TooSmall {
+                    td colspan="2" { (language.text_with("policy-group-small", &[("min", Argument::Number(groups.min_group_subjects as i64))])) }
+                } @else {
+                    td { (group.subjects) } td { (group.adverse) }
+                }
                 td { (group.ratio.map_or_else(|| "–".to_string(), |ratio| format!("{ratio:.2}"))) }
                 td { (t(match group.judgement {
                     Judgement::Within => "policy-judgement-within",
@@ -225,6 +228,31 @@ fn comparison_body(language: Language, comparison: &Comparison) -> Markup {
             } } }
         } }
     }
+}
+
+/// A policy form's fields (at most [`MAX_FORM_FIELDS`], each at most a
+/// rulebook's size), or the reason it could not be read.
+async fn read_form(
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, ApiError> {
+    let mut multipart = multipart.map_err(|rejection| ApiError::invalid("form", rejection.body_text()))?;
+    let mut fields = std::collections::HashMap::new();
+    while let Some(field) = multipart.next_field().await.map_err(|error| ApiError::invalid("form", error.body_text()))? {
+        if fields.len() >= MAX_FORM_FIELDS {
+            return Err(ApiError::invalid("form", format!("at most {MAX_FORM_FIELDS} fields")));
+        }
+        let name = field.name().unwrap_or("").to_string();
+        let data = field.bytes().await.map_err(|error| ApiError::invalid(&name, error.body_text()))?;
+        if data.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES {
+            return Err(ApiError::invalid("rulebook", format!("at most {} bytes", socred_core::rulebook::MAX_RULEBOOK_BYTES)));
+        }
+        fields.insert(name, data.to_vec());
+    }
+    Ok(fields)
+}
+
+fn text_field(fields: &std::collections::HashMap<String, Vec<u8>>, name: &str) -> Result<String, ApiError> {
+    String::from_utf8(fields.get(name).cloned().unwrap_or_default()).map_err(|_| ApiError::invalid(name, "is not UTF-8 text"))
 }
 
 /// `POST /policy/compare`: the comparison of an uploaded or pasted rulebook.
@@ -237,50 +265,17 @@ pub async fn compare(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let mut multipart = match multipart {
-        Ok(multipart) => multipart,
-        Err(rejection) => return back("/policy", Err(ApiError::invalid("form", rejection.body_text()))),
+    let fields = match read_form(multipart).await {
+        Ok(fields) => fields,
+        Err(error) => return back("/policy", Err(error)),
     };
-    let (mut csrf, mut pasted, mut uploaded) = (String::new(), String::new(), Vec::new());
-    let mut count = 0;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(error) => return back("/policy", Err(ApiError::invalid("form", error.body_text()))),
-        };
-        count += 1;
-        if count > MAX_FORM_FIELDS {
-            return back("/policy", Err(ApiError::invalid("form", format!("at most {MAX_FORM_FIELDS} fields"))));
-        }
-        let name = field.name().unwrap_or("").to_string();
-        let data = match field.bytes().await {
-            Ok(data) => data,
-            Err(error) => return back("/policy", Err(ApiError::invalid(&name, error.body_text()))),
-        };
-        if data.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES {
-            return back(
-                "/policy",
-                Err(ApiError::invalid("rulebook", format!("at most {} bytes", socred_core::rulebook::MAX_RULEBOOK_BYTES))),
-            );
-        }
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "rulebook" => pasted = String::from_utf8_lossy(&data).into_owned(),
-            "rulebook_file" => uploaded = data.to_vec(),
-            _ => {}
-        }
-    }
-    if let Err(response) = check_csrf(&caller, &csrf) {
+    if let Err(response) = check_csrf(&caller, &String::from_utf8_lossy(fields.get("csrf").map_or(&[][..], Vec::as_slice))) {
         return response;
     }
-    let source = if uploaded.is_empty() {
-        pasted
-    } else {
-        match String::from_utf8(uploaded) {
-            Ok(text) => text,
-            Err(_) => return back("/policy", Err(ApiError::invalid("rulebook", "is not UTF-8 text"))),
-        }
+    let uploaded = fields.get("rulebook_file").filter(|file| !file.is_empty());
+    let source = match text_field(&fields, if uploaded.is_some() { "rulebook_file" } else { "rulebook" }) {
+        Ok(source) => source,
+        Err(error) => return back("/policy", Err(error)),
     };
     let comparison = match service::policy::compare(&state, &caller, source).await {
         Ok(comparison) => comparison,
@@ -301,32 +296,34 @@ pub async fn compare(
     page(&title, Some(&caller), &Flash::default(), body).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SimulateForm {
-    csrf: String,
-    subjects: u64,
-    years: u32,
-    seed: u64,
-    #[serde(default)]
-    rulebook: String,
-}
-
 /// `POST /policy/simulate`: a small simulation, kept among the last ones.
-pub async fn simulate(State(state): State<AppState>, caller: MaybeCaller, form: Result<Form<SimulateForm>, ApiError>) -> Response {
+pub async fn simulate(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
     // The role first: nobody else learns even how the form is checked.
     let caller = match assessor(caller) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let Form(form) = match form {
-        Ok(form) => form,
+    let fields = match read_form(multipart).await {
+        Ok(fields) => fields,
         Err(error) => return back("/policy", Err(error)),
     };
-    if let Err(response) = check_csrf(&caller, &form.csrf) {
+    if let Err(response) = check_csrf(&caller, &String::from_utf8_lossy(fields.get("csrf").map_or(&[][..], Vec::as_slice))) {
         return response;
     }
-    let result = service::policy::simulate(&state, &caller, Some(form.rulebook), form.subjects, form.years, form.seed)
-        .await
-        .map(|simulation| reader().text_with("policy-simulated", &[("years", Argument::Number(simulation.years.len() as i64))]));
+    let number = |name: &str| -> Result<u64, ApiError> {
+        text_field(&fields, name)?.trim().parse::<u64>().map_err(|_| ApiError::invalid(name, "must be a whole number"))
+    };
+    let result = async {
+        let (subjects, seed) = (number("subjects")?, number("seed")?);
+        let years = u32::try_from(number("years")?).map_err(|_| ApiError::invalid("years", "is too large"))?;
+        let proposal = text_field(&fields, "rulebook")?;
+        service::policy::simulate(&state, &caller, Some(proposal), subjects, years, seed).await
+    }
+    .await
+    .map(|simulation| reader().text_with("policy-simulated", &[("years", Argument::Number(simulation.years.len() as i64))]));
     back("/policy", result)
 }

@@ -29,23 +29,29 @@ impl PgStore {
     /// [`crate::Store::activate_rulebook`]): refused if records in the ledger
     /// use behaviours it does not declare; the same version again is a no-op.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
-        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null)
+        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null, None)
     }
 
     /// [`Self::activate_rulebook`], with the impact assessment that preceded
     /// it (its digest and summary, or why it was skipped) on the audit entry.
+    /// With `audit_size`, the log's size when the assessment began: any entry
+    /// written since (the ledger may have changed) refuses the activation.
     pub fn activate_rulebook_with_impact(
         &mut self,
         source: &str,
         file: &str,
         actor: &Actor,
         impact: serde_json::Value,
+        audit_size: Option<u64>,
     ) -> Result<Arc<Rulebook>> {
         let rulebook = Arc::new(Rulebook::from_toml(source, file)?);
         self.clock.admit(actor.moment())?;
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
+        if audit_size.is_some_and(|size| writer.seq() != size as i64 + 1) {
+            return Err(StoreError::invalid("impact", crate::CHANGED_SINCE_ASSESSMENT));
+        }
         let (current, current_seq) = load_active_rulebook(&mut transaction)?;
         if current.fingerprint == rulebook.fingerprint {
             drop(transaction);

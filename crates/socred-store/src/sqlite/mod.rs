@@ -393,17 +393,20 @@ impl Store {
     /// the ledger use behaviours the new version does not declare. Cached
     /// assessments are dropped: they were made under the old version.
     pub fn activate_rulebook(&mut self, source: &str, file: &str, actor: &Actor) -> Result<Arc<Rulebook>> {
-        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null)
+        self.activate_rulebook_with_impact(source, file, actor, serde_json::Value::Null, None)
     }
 
     /// [`Self::activate_rulebook`], with the impact assessment that preceded
     /// it (its digest and summary, or why it was skipped) on the audit entry.
+    /// With `audit_size`, the log's size when the assessment began: any entry
+    /// written since (the ledger may have changed) refuses the activation.
     pub fn activate_rulebook_with_impact(
         &mut self,
         source: &str,
         file: &str,
         actor: &Actor,
         impact: serde_json::Value,
+        audit_size: Option<u64>,
     ) -> Result<Arc<Rulebook>> {
         let rulebook = Rulebook::from_toml(source, file)?;
         // The entries under the version in force, all current, are what the new version carries over.
@@ -412,6 +415,9 @@ impl Store {
             let current: String = connection.query_row("SELECT fingerprint FROM rulebooks ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))?;
             if current == rulebook.fingerprint {
                 return Ok(false);
+            }
+            if audit_size.is_some_and(|size| seq != size as i64 + 1) {
+                return Err(StoreError::invalid("impact", CHANGED_SINCE_ASSESSMENT));
             }
             let mut statement = connection.prepare("SELECT DISTINCT behaviour FROM records")?;
             let used: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
