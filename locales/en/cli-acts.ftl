@@ -75,3 +75,15 @@ cli-token-expires-at = expires at unix { $at }
 
 cli-error = error: { $error }
 cli-refused-field = { $field }: { $reason }
+
+# A report's detail (`report show`, `report queue`) and the metrics of reports and partner feeds.
+cli-report-head = report { $id }: { $state } about { $subject } ({ $behaviour } on { $day }), filed { $filed }
+cli-report-reporter = reporter: { $reporter }
+cli-report-reporter-stats = { " " }({ $filed } filed, { $verified } verified, { $rejected } rejected, { $malicious } malicious: { $share } of decided found malicious)
+cli-report-evidence = evidence { $hash } ({ $type }, { $bytes } bytes)
+cli-report-same-facts = the same facts were reported earlier in: { $reports }
+cli-report-event = { $day } { $state } by { $actor }{ $reasons }
+cli-report-became-record = became record { $record }
+cli-report-reporters-record = reporter's record: { $record }
+cli-report-decision-time = time to decision over { $decided } decided: median { $median }, p90 { $p90 }, max { $max }
+cli-report-partner = partner { $partner }: { $batches } batches ({ $refused } refused), { $lines } lines, mean { $mean } lines a batch, { $accepted } accepted, { $pending } pending, { $rejected } rejected ({ $rate })

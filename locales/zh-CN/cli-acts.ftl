@@ -75,3 +75,15 @@ cli-token-expires-at = 于 unix 时间 { $at } 到期
 
 cli-error = 错误：{ $error }
 cli-refused-field = { $field }：{ $reason }
+
+# 举报详情（`report show`、`report queue`）及举报和合作方数据的指标。
+cli-report-head = 举报 { $id }：{ $state }，被举报主体 { $subject }（{ $behaviour }，发生于 { $day }），提交于 { $filed }
+cli-report-reporter = 举报人：{ $reporter }
+cli-report-reporter-stats = （已提交 { $filed } 件，属实 { $verified } 件，驳回 { $rejected } 件，恶意 { $malicious } 件：已决定的举报中 { $share } 被认定为恶意）
+cli-report-evidence = 证据 { $hash }（{ $type }，{ $bytes } 字节）
+cli-report-same-facts = 相同事实此前已在以下举报中提出：{ $reports }
+cli-report-event = { $day } { $state }，操作人 { $actor }{ $reasons }
+cli-report-became-record = 已成为记录 { $record }
+cli-report-reporters-record = 举报人的记录：{ $record }
+cli-report-decision-time = 已决定 { $decided } 件，处理时长：中位数 { $median }，第 90 百分位 { $p90 }，最长 { $max }
+cli-report-partner = 合作方 { $partner }：{ $batches } 批（拒收 { $refused } 批），{ $lines } 行，平均每批 { $mean } 行，接受 { $accepted } 行，待复核 { $pending } 行，驳回 { $rejected } 行（{ $rate }）

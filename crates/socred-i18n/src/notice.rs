@@ -86,6 +86,13 @@ pub fn facts(language: Language, rulebook: &Rulebook, written: &str, source: &Fa
     }
 }
 
+/// A stored act by its code (`appeal.decide`) in English, as the ledger
+/// names it; in words in other languages.
+fn act_words(language: Language, action: &str) -> String {
+    let id = format!("cli-action-{}", action.replace('.', "-"));
+    if language == Language::English || !crate::message_ids(language).contains(&id) { action.to_string() } else { language.text(&id) }
+}
+
 /// One step of an entry's history in `language`: its action and what
 /// happened, written again from its parts (a person's words as written).
 pub fn step(language: Language, rulebook: &Rulebook, entry: &ListEntry, transition: &Transition) -> (String, String) {
@@ -119,8 +126,10 @@ pub fn step(language: Language, rulebook: &Rulebook, entry: &ListEntry, transiti
         Step::Repaired { reasons } => with("step-repaired", &[("reasons", text(reasons.clone()))]),
         Step::RepairRefused { reasons } => reasons.clone(),
         Step::Void { reason } => with("step-void", &[("reason", text(reason.clone()))]),
-        Step::Recorded { action } => with("step-recorded", &[("action", text(action.clone()))]),
-        Step::NotApplied { action, error } => with("step-not-applied", &[("action", text(action.clone())), ("error", text(error.clone()))]),
+        Step::Recorded { action } => with("step-recorded", &[("action", text(act_words(language, action)))]),
+        Step::NotApplied { action, error } => {
+            with("step-not-applied", &[("action", text(act_words(language, action))), ("error", text(error.clone()))])
+        }
     };
     (action, detail)
 }
@@ -224,8 +233,8 @@ mod tests {
             Step::Repaired { reasons: "fulfilled".into() },
             Step::RepairRefused { reasons: "not fulfilled".into() },
             Step::Void { reason: "wrong person".into() },
-            Step::Recorded { action: "appeal-filed".into() },
-            Step::NotApplied { action: "appeal-decided".into(), error: "no appeal is pending".into() },
+            Step::Recorded { action: "appeal.file".into() },
+            Step::NotApplied { action: "appeal.decide".into(), error: "no appeal is pending".into() },
         ];
         for kind in steps {
             let transition = Transition {
@@ -240,6 +249,7 @@ mod tests {
             assert_eq!(step(Language::English, &rulebook, &entry, &transition), (transition.action.clone(), transition.detail.clone()));
             let (action, detail) = step(Language::Chinese, &rulebook, &entry, &transition);
             assert!(action.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{action}");
+            assert!(!detail.contains("appeal."), "a stored act's code reads in words: {detail}");
             let persons = ["entered twice", "not fulfilled"];
             if !persons.iter().any(|words| detail == *words) {
                 assert!(detail.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{kind:?}: {detail}");

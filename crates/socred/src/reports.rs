@@ -13,51 +13,69 @@ use crate::render::{t, text, with};
 use crate::store::CliStore;
 use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
 
+/// A report's state in the output's language: the code in English (as the
+/// API and scripts know it), the page's words in Chinese.
+fn state_words(state: &str) -> String {
+    match crate::render::language() {
+        socred_i18n::Language::English => state.to_string(),
+        language => {
+            let id = format!("report-state-{state}");
+            if socred_i18n::message_ids(language).contains(&id) { language.text(&id) } else { state.to_string() }
+        }
+    }
+}
+
 fn render_report(view: &ReportView) -> String {
-    let mut out = format!(
-        "report {}: {} about {} ({} on {}), filed {}\n  {}\n",
-        view.id,
-        view.state,
-        view.subject,
-        view.behaviour,
-        format_date(view.occurred_on),
-        format_date(view.filed_on),
-        view.description
+    let mut out = with(
+        "cli-report-head",
+        &[
+            ("id", text(&view.id)),
+            ("state", text(state_words(&view.state))),
+            ("subject", text(view.subject)),
+            ("behaviour", text(&view.behaviour)),
+            ("day", text(format_date(view.occurred_on))),
+            ("filed", text(format_date(view.filed_on))),
+        ],
     );
+    out.push_str(&format!("\n  {}\n", view.description));
     if let Some(reporter) = view.reporter {
-        out.push_str(&format!("  reporter: {reporter}"));
+        out.push_str(&format!("  {}", with("cli-report-reporter", &[("reporter", text(reporter))])));
         if let Some(stats) = view.reporter_stats {
-            out.push_str(&format!(
-                " ({} filed, {} verified, {} rejected, {} malicious: {:.0}% of decided found malicious)",
-                stats.filed,
-                stats.verified,
-                stats.rejected,
-                stats.malicious,
-                stats.malicious_share * 100.0
+            out.push_str(&with(
+                "cli-report-reporter-stats",
+                &[
+                    ("filed", text(stats.filed)),
+                    ("verified", text(stats.verified)),
+                    ("rejected", text(stats.rejected)),
+                    ("malicious", text(stats.malicious)),
+                    ("share", text(format!("{:.0}%", stats.malicious_share * 100.0))),
+                ],
             ));
         }
         out.push('\n');
     }
     for evidence in &view.evidence {
-        out.push_str(&format!("  evidence {} ({}, {} bytes)\n", evidence.hash, evidence.media_type, evidence.bytes));
+        let arguments = [("hash", text(&evidence.hash)), ("type", text(&evidence.media_type)), ("bytes", text(evidence.bytes))];
+        out.push_str(&format!("  {}\n", with("cli-report-evidence", &arguments)));
     }
     if !view.same_facts.is_empty() {
-        out.push_str(&format!("  the same facts were reported earlier in: {}\n", view.same_facts.join(", ")));
+        out.push_str(&format!("  {}\n", with("cli-report-same-facts", &[("reports", text(view.same_facts.join(", ")))])));
     }
     for event in &view.history {
-        out.push_str(&format!(
-            "  {} {} by {}{}\n",
-            format_date(event.on),
-            event.state,
-            event.actor,
-            if event.reasons.is_empty() { String::new() } else { format!(": {}", event.reasons) }
-        ));
+        let reasons = if event.reasons.is_empty() { String::new() } else { format!(": {}", event.reasons) };
+        let arguments = [
+            ("day", text(format_date(event.on))),
+            ("state", text(state_words(&event.state))),
+            ("actor", text(&event.actor)),
+            ("reasons", text(reasons)),
+        ];
+        out.push_str(&format!("  {}\n", with("cli-report-event", &arguments)));
     }
     if let Some(record) = &view.record_id {
-        out.push_str(&format!("  became record {record}\n"));
+        out.push_str(&format!("  {}\n", with("cli-report-became-record", &[("record", text(record))])));
     }
     if let Some(record) = &view.reporter_record_id {
-        out.push_str(&format!("  reporter's record: {record}\n"));
+        out.push_str(&format!("  {}\n", with("cli-report-reporters-record", &[("record", text(record))])));
     }
     out
 }
@@ -151,24 +169,34 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
             }
             let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
             println!(
-                "time to decision over {} decided: median {}, p90 {}, max {}",
-                reports.decided,
-                hours(reports.decision_hours_p50),
-                hours(reports.decision_hours_p90),
-                hours(reports.decision_hours_max)
+                "{}",
+                with(
+                    "cli-report-decision-time",
+                    &[
+                        ("decided", text(reports.decided)),
+                        ("median", text(hours(reports.decision_hours_p50))),
+                        ("p90", text(hours(reports.decision_hours_p90))),
+                        ("max", text(hours(reports.decision_hours_max))),
+                    ]
+                )
             );
             for p in &partners {
                 println!(
-                    "partner {}: {} batches ({} refused), {} lines, mean {:.0} lines a batch, {} accepted, {} pending, {} rejected ({:.1}%)",
-                    p.partner,
-                    p.batches,
-                    p.batches_refused,
-                    p.lines,
-                    p.mean_batch_lines,
-                    p.accepted,
-                    p.pending_review,
-                    p.rejected,
-                    p.rejection_rate * 100.0
+                    "{}",
+                    with(
+                        "cli-report-partner",
+                        &[
+                            ("partner", text(&p.partner)),
+                            ("batches", text(p.batches)),
+                            ("refused", text(p.batches_refused)),
+                            ("lines", text(p.lines)),
+                            ("mean", text(format!("{:.0}", p.mean_batch_lines))),
+                            ("accepted", text(p.accepted)),
+                            ("pending", text(p.pending_review)),
+                            ("rejected", text(p.rejected)),
+                            ("rate", text(format!("{:.1}%", p.rejection_rate * 100.0))),
+                        ]
+                    )
                 );
             }
             Ok(())

@@ -117,6 +117,14 @@ fn scenario_9_from_the_command_line(env: Env) {
     assert_eq!(score(&env, PERSON), 1010);
     let shown = env.ok(&["report", "show", "r-3"]);
     assert!(shown.contains("100% of decided found malicious"), "{shown}");
+    assert!(shown.starts_with("report r-3: malicious about "), "the state by its code in English: {shown}");
+    let chinese = env.ok(&["--lang", "zh-CN", "report", "show", "r-3"]);
+    assert!(
+        chinese.starts_with("举报 r-3：认定为恶意举报") && chinese.contains("被认定为恶意") && chinese.contains("举报人："),
+        "{chinese}"
+    );
+    let metrics_text = env.ok(&["--lang", "zh-CN", "report", "metrics"]);
+    assert!(metrics_text.contains("处理时长"), "{metrics_text}");
     let metrics = env.json(&["report", "metrics"]);
     assert!(metrics["reports"]["by_state"].as_array().unwrap().iter().any(|s| s[0] == "malicious" && s[1] == 1));
     // The reported subject's file shows the verified report.
