@@ -8,16 +8,13 @@ use anyhow::{Context, Result};
 use socred_core::Rulebook;
 use socred_sim::simulate::{Simulation, SimulationConfig, simulate};
 
+use socred_store::csv::cell;
+
 use crate::render::{text, with};
 use crate::{print_json, read_rulebook, refuse};
 
 /// The files a run writes into its directory.
 pub(crate) const FILES: [&str; 4] = ["summary.csv", "tiers.csv", "measures.csv", "simulation.json"];
-
-/// A CSV cell: quoted when it holds a separator, a quote or a line break.
-fn cell(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.to_string() }
-}
 
 fn summary_csv(simulation: &Simulation) -> String {
     let mut out = String::from(

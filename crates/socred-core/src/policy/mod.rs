@@ -4,7 +4,7 @@
 //! Both rulebooks assess every subject on one as-of date. Scores, tiers and
 //! locks come from the columnar [`crate::batch`] path for everybody. List
 //! entries and measures need a subject's file only when something in it can
-//! set one off under either rulebook (see [`needs_file`]); every other
+//! set one off under either rulebook (see [`FileFilter`]); every other
 //! subject's standing is its tier alone, and its decisions are computed once
 //! per (kind, tier). The proposed rulebook is applied as activation applies
 //! it: from the as-of date, with the entries the subject has carried over.
@@ -17,6 +17,7 @@
 pub mod groups;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -92,14 +93,8 @@ impl<'r> Quiet<'r> {
     }
 }
 
-/// Whether a comparison of `before` and `after` on `as_of` must read this
-/// file in full (list entries or measures may follow from it); a loader
-/// keeps only these files.
-pub fn needs_file(before: &Rulebook, after: &Rulebook, file: &SubjectFile, as_of: Date) -> bool {
-    !(Quiet::of(before).is_quiet(before, file, as_of) && Quiet::of(after).is_quiet(after, file, as_of))
-}
-
-/// A precomputed test of [`needs_file`] for loading many files.
+/// Whether a comparison of two rulebooks on a day must read a file in full
+/// (list entries or measures may follow from it); a loader keeps only these.
 pub struct FileFilter<'r> {
     before: (&'r Rulebook, Quiet<'r>),
     after: (&'r Rulebook, Quiet<'r>),
@@ -111,6 +106,7 @@ impl<'r> FileFilter<'r> {
         FileFilter { before: (before, Quiet::of(before)), after: (after, Quiet::of(after)), as_of }
     }
 
+    /// Whether this file must be read in full.
     pub fn needs_file(&self, file: &SubjectFile) -> bool {
         !(self.before.1.is_quiet(self.before.0, file, self.as_of) && self.after.1.is_quiet(self.after.0, file, self.as_of))
     }
@@ -312,11 +308,17 @@ impl<'r> Comparer<'r> {
         outcomes
     }
 
-    /// Standing of a subject whose file says nothing but its tier.
-    fn quiet(&self, side: &Side<'_>, memo: &mut HashMap<(SubjectKind, Tier), Outcomes>, subject: SubjectId, tier: Tier) -> Outcomes {
-        memo.entry((subject.kind(), tier))
-            .or_insert_with(|| self.outcomes(side, &Standing { subject, tier, listed: Vec::new(), records: Vec::new() }, BTreeSet::new()))
-            .clone()
+    /// Standing of a subject whose file says nothing but its tier: the same
+    /// for every subject of its kind in that tier, so decided once and shared.
+    fn quiet(
+        &self,
+        side: &Side<'_>,
+        memo: &mut HashMap<(SubjectKind, Tier), Rc<Outcomes>>,
+        subject: SubjectId,
+        tier: Tier,
+    ) -> Rc<Outcomes> {
+        let standing = || Standing { subject, tier, listed: Vec::new(), records: Vec::new() };
+        Rc::clone(memo.entry((subject.kind(), tier)).or_insert_with(|| Rc::new(self.outcomes(side, &standing(), BTreeSet::new()))))
     }
 
     /// Standing from the full file: entries as activation would leave them, records that trigger measures.
@@ -340,7 +342,7 @@ impl<'r> Comparer<'r> {
     }
 
     /// Compares the subjects `range` of the population. `files[i]` is subject
-    /// `i`'s file when [`needs_file`] says so, and may be `None` otherwise.
+    /// `i`'s file when [`FileFilter::needs_file`] says so, and may be `None` otherwise.
     pub fn partial(&self, population: &Population, files: &[Option<SubjectFile>], range: std::ops::Range<usize>) -> Partial {
         assert_eq!(files.len(), population.len(), "a file slot per subject");
         let mut partial = Partial::default();
@@ -361,7 +363,7 @@ impl<'r> Comparer<'r> {
                     let mut activated = file.clone();
                     activated.carried_over = Some(CarriedOver { since: self.as_of, entries: entries.into_iter().collect() });
                     let (outcomes_after, _) = self.full(&self.after, subject, &activated, after.tier);
-                    (outcomes_before, outcomes_after)
+                    (Rc::new(outcomes_before), Rc::new(outcomes_after))
                 }
                 None => (
                     self.quiet(&self.before, &mut memo_before, subject, before.tier),
@@ -397,7 +399,11 @@ impl<'r> Comparer<'r> {
             partial.adverse += u64::from(adverse);
             partial.groups.add(&subject, self.as_of, adverse);
 
-            if before.score != after.score || before.tier != after.tier {
+            // The causes are worked out only for a change that can still make the list.
+            let size = (after.score - before.score).abs();
+            let may_enter =
+                partial.largest.len() < LARGEST_CHANGES || partial.largest.last().is_some_and(|smallest| size >= smallest.size());
+            if (before.score != after.score || before.tier != after.tier) && may_enter {
                 let change = self.change(population, index, &before, &after);
                 keep_largest(&mut partial.largest, change);
             }

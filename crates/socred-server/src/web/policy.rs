@@ -251,6 +251,18 @@ async fn read_form(
     Ok(fields)
 }
 
+/// A policy form posted by a reviewer or an admin, with its CSRF token
+/// checked. The role comes first: nobody else learns even how the form is read.
+async fn posted(
+    caller: MaybeCaller,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(Caller, std::collections::HashMap<String, Vec<u8>>), Response> {
+    let caller = assessor(caller)?;
+    let fields = read_form(multipart).await.map_err(|error| back("/policy", Err(error)))?;
+    check_csrf(&caller, &String::from_utf8_lossy(fields.get("csrf").map_or(&[][..], Vec::as_slice)))?;
+    Ok((caller, fields))
+}
+
 fn text_field(fields: &std::collections::HashMap<String, Vec<u8>>, name: &str) -> Result<String, ApiError> {
     String::from_utf8(fields.get(name).cloned().unwrap_or_default()).map_err(|_| ApiError::invalid(name, "is not UTF-8 text"))
 }
@@ -261,17 +273,10 @@ pub async fn compare(
     caller: MaybeCaller,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let caller = match assessor(caller) {
-        Ok(caller) => caller,
+    let (caller, fields) = match posted(caller, multipart).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
-    let fields = match read_form(multipart).await {
-        Ok(fields) => fields,
-        Err(error) => return back("/policy", Err(error)),
-    };
-    if let Err(response) = check_csrf(&caller, &String::from_utf8_lossy(fields.get("csrf").map_or(&[][..], Vec::as_slice))) {
-        return response;
-    }
     let uploaded = fields.get("rulebook_file").filter(|file| !file.is_empty());
     let source = match text_field(&fields, if uploaded.is_some() { "rulebook_file" } else { "rulebook" }) {
         Ok(source) => source,
@@ -302,18 +307,10 @@ pub async fn simulate(
     caller: MaybeCaller,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    // The role first: nobody else learns even how the form is checked.
-    let caller = match assessor(caller) {
-        Ok(caller) => caller,
+    let (caller, fields) = match posted(caller, multipart).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
-    let fields = match read_form(multipart).await {
-        Ok(fields) => fields,
-        Err(error) => return back("/policy", Err(error)),
-    };
-    if let Err(response) = check_csrf(&caller, &String::from_utf8_lossy(fields.get("csrf").map_or(&[][..], Vec::as_slice))) {
-        return response;
-    }
     let number = |name: &str| -> Result<u64, ApiError> {
         text_field(&fields, name)?.trim().parse::<u64>().map_err(|_| ApiError::invalid(name, "must be a whole number"))
     };
