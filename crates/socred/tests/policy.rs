@@ -83,6 +83,20 @@ fn compare_reports_the_population_and_activation_needs_it(env: Env) {
     env.refused(&["rulebook", "activate", harsher, "--skip-impact", "--reason", "urgent"], &["--skip-impact", "without subjects"]);
     env.refused(&["rulebook", "activate", harsher, "--skip-impact"], &["--reason"]);
     env.refused(&["rulebook", "activate", harsher, "--impact", impact.to_str().unwrap(), "--skip-impact"], &["--impact"]);
+    let long_reason = "x".repeat(501);
+    env.refused(&["rulebook", "activate", harsher, "--skip-impact", "--reason", &long_reason], &["--reason", "1-500"]);
+    let yesterday = env.write(
+        "yesterday.json",
+        serde_json::to_vec(&{
+            let mut edited = json.clone();
+            edited["as_of"] = serde_json::json!("2000-01-01");
+            edited
+        })
+        .unwrap(),
+    );
+    env.refused(&["rulebook", "activate", harsher, "--impact", yesterday.to_str().unwrap()], &["--impact", "not of today"]);
+    let huge = env.write("huge.json", vec![b' '; 16 * 1024 * 1024 + 1]);
+    env.refused(&["rulebook", "activate", harsher, "--impact", huge.to_str().unwrap()], &["--impact"]);
     let garbage = env.write("garbage.json", "{not json");
     env.refused(&["rulebook", "activate", harsher, "--impact", garbage.to_str().unwrap()], &["--impact", "not JSON"]);
     assert_eq!(env.fingerprint(), fingerprint, "refusals store nothing");
