@@ -33,7 +33,7 @@ pub const REQUEST_SECONDS: u64 = 60;
 /// Ends a request that takes longer than [`REQUEST_SECONDS`] with 408 in the documented shape.
 pub async fn request_deadline(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match tokio::time::timeout(Duration::from_secs(REQUEST_SECONDS), next.run(request)).await {
+    let mut response = match tokio::time::timeout(Duration::from_secs(REQUEST_SECONDS), next.run(request)).await {
         Ok(response) => response,
         Err(_) => crate::error::ApiError::new(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -42,7 +42,15 @@ pub async fn request_deadline(request: axum::extract::Request, next: axum::middl
             None,
         )
         .into_response(),
+    };
+    // A request refused for its body's size or pace may have left bytes of
+    // that body unread; the connection is closed rather than offered for
+    // reuse, so a client's next request never lands on a dying connection.
+    let status = response.status();
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE || status == axum::http::StatusCode::REQUEST_TIMEOUT {
+        response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
+    response
 }
 
 pub async fn serve(
