@@ -25,6 +25,8 @@ cli-action-dispute-file = dispute.file
 cli-action-dispute-decide = dispute.decide
 cli-action-repair-apply = repair.apply
 cli-action-repair-decide = repair.decide
+cli-action-consent-give = consent.give
+cli-action-consent-withdraw = consent.withdraw
 
 cli-published = published lists on { $day } ({ $count } shown)
 cli-published-row = { $columns } since { $since }  until { $until }  by { $authority }; { $basis }

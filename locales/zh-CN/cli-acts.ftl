@@ -25,6 +25,8 @@ cli-action-dispute-file = 提出异议
 cli-action-dispute-decide = 异议决定
 cli-action-repair-apply = 申请信用修复
 cli-action-repair-decide = 信用修复决定
+cli-action-consent-give = 同意查询商业信用分
+cli-action-consent-withdraw = 撤回商业信用分查询同意
 
 cli-published = 公示名单（{ $day }，显示 { $count } 条）
 cli-published-row = { $columns } 自 { $since } 至 { $until }，由 { $authority } 列入；{ $basis }

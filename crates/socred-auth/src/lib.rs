@@ -125,10 +125,15 @@ pub enum Action {
     /// Compare a proposed rulebook with the active one on the whole
     /// population, and run the simulator: reviewers and admins.
     AssessPolicy,
+    /// See a commercial score: a subject their own; a provider or partner
+    /// only with that subject's consent in force (checked by the caller).
+    ReadCommercialScore,
+    /// Give or withdraw one's consent to a partner seeing one's commercial score.
+    ManageConsent,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Action::RegisterSubject,
         Action::SearchSubjects,
         Action::ReadSubject,
@@ -159,6 +164,8 @@ impl Action {
         Action::EnrolSecondFactor,
         Action::ProveInclusion,
         Action::AssessPolicy,
+        Action::ReadCommercialScore,
+        Action::ManageConsent,
     ];
 }
 
@@ -190,6 +197,8 @@ pub fn permitted(role: Role, action: Action) -> bool {
         EnrolSecondFactor => matches!(role, Officer | Reviewer | Auditor | Admin),
         ProveInclusion => matches!(role, Subject | Auditor | Admin),
         AssessPolicy => matches!(role, Reviewer | Admin),
+        ReadCommercialScore => matches!(role, Subject | Provider | Partner),
+        ManageConsent => role == Subject,
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod assess;
 pub mod batch;
+pub mod consent;
 pub mod date;
 pub mod decide;
 pub mod id;
@@ -18,6 +19,7 @@ pub mod process;
 pub mod record;
 pub mod reports;
 pub mod rulebook;
+pub mod scorecard;
 pub mod status;
 pub mod tier;
 

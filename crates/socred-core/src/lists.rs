@@ -765,6 +765,9 @@ impl<'r> Machine<'r> {
                 Ok(())
             }
             Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => refuse("entry", "disputes concern records, not list entries"),
+            Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
+                refuse("entry", "consents concern the commercial score, not list entries")
+            }
         }
     }
 
@@ -973,7 +976,11 @@ fn event_entry<'e>(event: &'e Event, cases: &HashMap<&CaseId, &'e EntryId>) -> O
         | Event::AppealFiled { entry, .. }
         | Event::RepairApplied { entry, .. } => Some(entry),
         Event::AppealDecided { appeal: case, .. } | Event::RepairDecided { repair: case, .. } => cases.get(case).copied(),
-        Event::ListProposed { .. } | Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => None,
+        Event::ListProposed { .. }
+        | Event::DisputeFiled { .. }
+        | Event::DisputeDecided { .. }
+        | Event::ConsentGiven { .. }
+        | Event::ConsentWithdrawn { .. } => None,
     }
 }
 
@@ -1079,6 +1086,17 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
         }
     };
     match &new.event {
+        Event::ConsentGiven { consent, partner } | Event::ConsentWithdrawn { consent, partner } => {
+            if file.events.iter().any(|e| e.event.key() == consent.as_str()) {
+                return refuse("consent", format!("consent id {consent} is already used"));
+            }
+            let given = matches!(new.event, Event::ConsentGiven { .. });
+            match (given, crate::consent::in_force(file, partner, on)) {
+                (true, true) => refuse("partner", format!("consent to {partner} is already given")),
+                (false, false) => refuse("partner", format!("no consent to {partner} is in force")),
+                _ => Ok(Effect::None),
+            }
+        }
         Event::DisputeFiled { dispute, record, .. } => {
             if file.events.iter().any(|e| e.event.key() == dispute.as_str()) {
                 return refuse("dispute", format!("dispute id {dispute} is already used"));

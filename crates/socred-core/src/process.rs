@@ -246,15 +246,60 @@ pub enum RepairOutcome {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Event {
-    ListProposed { entry: EntryId, list: String, legal_basis: String, facts: String },
-    NoticeServed { entry: EntryId },
-    ListWithdrawn { entry: EntryId, reason: String },
-    AppealFiled { appeal: CaseId, entry: EntryId, grounds: String },
-    AppealDecided { appeal: CaseId, outcome: AppealOutcome, reasons: String },
-    DisputeFiled { dispute: CaseId, record: RecordId, grounds: String },
-    DisputeDecided { dispute: CaseId, outcome: DisputeOutcome, reasons: String },
-    RepairApplied { repair: CaseId, entry: EntryId, evidence: String, commitment: Option<String> },
-    RepairDecided { repair: CaseId, outcome: RepairOutcome, reasons: String },
+    ListProposed {
+        entry: EntryId,
+        list: String,
+        legal_basis: String,
+        facts: String,
+    },
+    NoticeServed {
+        entry: EntryId,
+    },
+    ListWithdrawn {
+        entry: EntryId,
+        reason: String,
+    },
+    AppealFiled {
+        appeal: CaseId,
+        entry: EntryId,
+        grounds: String,
+    },
+    AppealDecided {
+        appeal: CaseId,
+        outcome: AppealOutcome,
+        reasons: String,
+    },
+    DisputeFiled {
+        dispute: CaseId,
+        record: RecordId,
+        grounds: String,
+    },
+    DisputeDecided {
+        dispute: CaseId,
+        outcome: DisputeOutcome,
+        reasons: String,
+    },
+    RepairApplied {
+        repair: CaseId,
+        entry: EntryId,
+        evidence: String,
+        commitment: Option<String>,
+    },
+    RepairDecided {
+        repair: CaseId,
+        outcome: RepairOutcome,
+        reasons: String,
+    },
+    /// The subject lets `partner` (an account of a service provider or data
+    /// partner) see their commercial score, until they withdraw it.
+    ConsentGiven {
+        consent: CaseId,
+        partner: String,
+    },
+    ConsentWithdrawn {
+        consent: CaseId,
+        partner: String,
+    },
 }
 
 impl Event {
@@ -270,6 +315,8 @@ impl Event {
             Event::DisputeDecided { .. } => "dispute.decide",
             Event::RepairApplied { .. } => "repair.apply",
             Event::RepairDecided { .. } => "repair.decide",
+            Event::ConsentGiven { .. } => "consent.give",
+            Event::ConsentWithdrawn { .. } => "consent.withdraw",
         }
     }
 
@@ -285,6 +332,8 @@ impl Event {
             Event::DisputeDecided { .. } => "dispute-decided",
             Event::RepairApplied { .. } => "repair-applied",
             Event::RepairDecided { .. } => "repair-decided",
+            Event::ConsentGiven { .. } => "consent-given",
+            Event::ConsentWithdrawn { .. } => "consent-withdrawn",
         }
     }
 
@@ -295,6 +344,7 @@ impl Event {
             Event::AppealFiled { appeal, .. } | Event::AppealDecided { appeal, .. } => appeal.as_str(),
             Event::DisputeFiled { dispute, .. } | Event::DisputeDecided { dispute, .. } => dispute.as_str(),
             Event::RepairApplied { repair, .. } | Event::RepairDecided { repair, .. } => repair.as_str(),
+            Event::ConsentGiven { consent, .. } | Event::ConsentWithdrawn { consent, .. } => consent.as_str(),
         }
     }
 
@@ -310,6 +360,20 @@ impl Event {
             Event::RepairApplied { .. } => Some("repair"),
             _ => None,
         }
+    }
+
+    /// Acts that are the subject's (or guardian's) own right: filing an
+    /// appeal, a dispute or a repair, giving or withdrawing a consent. Every
+    /// other act is official, and refused to an account with a conflict.
+    pub fn is_subjects_own(&self) -> bool {
+        matches!(
+            self,
+            Event::AppealFiled { .. }
+                | Event::DisputeFiled { .. }
+                | Event::RepairApplied { .. }
+                | Event::ConsentGiven { .. }
+                | Event::ConsentWithdrawn { .. }
+        )
     }
 
     /// The refusal of a case id that another subject's case holds.
@@ -333,6 +397,19 @@ impl Event {
                 vec![("reasons", Some(reasons))]
             }
             Event::RepairApplied { evidence, commitment, .. } => vec![("evidence", Some(evidence)), ("commitment", commitment.as_deref())],
+            Event::ConsentGiven { partner, .. } | Event::ConsentWithdrawn { partner, .. } => {
+                // An account name: what `socred account add` accepts.
+                let valid = !partner.is_empty()
+                    && partner.len() <= 64
+                    && partner.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'));
+                if !valid {
+                    return Err(ProcessError::new(
+                        "partner",
+                        "names an account: 1-64 characters of letters, digits, '-', '_', '.' and '@'",
+                    ));
+                }
+                vec![]
+            }
         };
         for (field, text) in texts {
             if let Some(text) = text {

@@ -187,6 +187,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/document.ftl", include_str!("../../../locales/en/document.ftl")),
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
+            ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
         ],
     ),
     (
@@ -201,6 +202,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/document.ftl", include_str!("../../../locales/zh-CN/document.ftl")),
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
+            ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
         ],
     ),
 ];

@@ -46,6 +46,23 @@ fn routes() -> Vec<Route> {
         route("GET", "/api/v1/subjects/{id}/file", format!("/api/v1/subjects/{PERSON}/file"), None, Some(readers)),
         route("GET", "/api/v1/subjects/{id}/timeline", format!("/api/v1/subjects/{PERSON}/timeline"), None, Some(readers)),
         route("GET", "/api/v1/subjects/{id}/mail", format!("/api/v1/subjects/{PERSON}/mail?lang=zh-CN"), None, Some(readers)),
+        // Before any consent is given: a provider or partner is refused as any other role is.
+        route(
+            "GET",
+            "/api/v1/subjects/{id}/commercial-score",
+            format!("/api/v1/subjects/{PERSON}/commercial-score"),
+            None,
+            Some(&[Subject]),
+        ),
+        route("GET", "/api/v1/me/consents", "/api/v1/me/consents", None, Some(&[Subject])),
+        route("POST", "/api/v1/me/consents", "/api/v1/me/consents", Some(json!({"partner": "provider-1"})), Some(&[Subject])),
+        route(
+            "POST",
+            "/api/v1/me/consents/withdraw",
+            "/api/v1/me/consents/withdraw",
+            Some(json!({"partner": "partner-1"})),
+            Some(&[Subject]),
+        ),
         route(
             "POST",
             "/api/v1/records",
@@ -267,6 +284,7 @@ async fn pages_by_role(backend: Backend) {
         ("/reviewer/annual", Role::Reviewer),
         ("/provider", Role::Provider),
         ("/me/reports", Role::Subject),
+        ("/me/score", Role::Subject),
         ("/reviewer/reports", Role::Reviewer),
         ("/reviewer/metrics", Role::Reviewer),
         ("/partner", Role::Partner),

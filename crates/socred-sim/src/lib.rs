@@ -5,6 +5,7 @@
 //! codes. The same (seed, size, end date) always yields the same population,
 //! whatever the machine: the generator is ChaCha8, and nothing reads a clock.
 
+pub mod credit;
 pub mod simulate;
 
 use rand::rngs::ChaCha8Rng;

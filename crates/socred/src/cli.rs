@@ -300,6 +300,26 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// The commercial credit score (350-950): `socred score ID` scores a subject, with the four
+    /// costliest reasons; the subcommands check, fit and monitor a scorecard.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Score {
+        /// The subject to score.
+        id: Option<String>,
+        /// The day to score on (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Why you are reading the subject's data (shown to the subject).
+        #[arg(long, default_value = "not stated")]
+        purpose: String,
+        /// The scorecard (TOML; default: the built-in scorecards/default.toml).
+        #[arg(long)]
+        scorecard: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        command: Option<ScoreCommand>,
+    },
     /// What reviewers have to decide: appeals, disputes, repairs, proposals, with deadlines.
     Queue {
         #[arg(long)]
@@ -759,6 +779,62 @@ pub enum SimCommand {
         #[arg(long)]
         out: PathBuf,
         /// Also print the whole result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScoreCommand {
+    /// Validate a scorecard against a rulebook (default: the built-in one): refused grounds,
+    /// unknown behaviours, bins with gaps or against their declared direction.
+    Check {
+        file: PathBuf,
+        #[arg(long)]
+        rulebook: Option<PathBuf>,
+    },
+    /// The score distribution on two dates and the population stability index between them.
+    Monitor {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        scorecard: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Also draw both distributions into this directory, as SVG and PNG.
+        #[arg(long)]
+        plots: Option<PathBuf>,
+    },
+    /// Write a labelled sample from the simulator: synthetic files scored by a scorecard's
+    /// characteristics, each with a latent repayment outcome (defaulted within a year or not).
+    Sample {
+        #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=socred_sim::credit::MAX_SAMPLE_ROWS as u64))]
+        subjects: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The characteristics to write (default: the built-in scorecard's).
+        #[arg(long)]
+        scorecard: Option<PathBuf>,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fit a scorecard's points on a labelled sample: weight of evidence per bin (made monotone
+    /// where the card declares a direction), logistic regression, points scaled by the card's
+    /// base score, base odds and points to double the odds. Reports AUC, Gini, KS and calibration.
+    Fit {
+        #[arg(long)]
+        sample: PathBuf,
+        /// The card whose characteristics and bins are fitted (default: the built-in one).
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// The version of the card written.
+        #[arg(long, default_value = "fitted")]
+        card_version: String,
+        #[arg(long)]
+        out: PathBuf,
         #[arg(long)]
         json: bool,
     },

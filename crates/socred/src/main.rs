@@ -15,6 +15,7 @@ mod policy;
 mod postgres;
 mod render;
 mod reports;
+mod score;
 mod sim;
 mod store;
 
@@ -325,6 +326,16 @@ pub(crate) fn init_settings(cli: &Cli, rulebook: Option<&Path>, replay: bool, ut
     Ok(Settings { source, label, actor, origin, time })
 }
 
+/// Whether `command` uses no store (whatever `--db` names).
+pub(crate) fn without_store(command: &Command) -> bool {
+    use cli::ScoreCommand;
+    matches!(
+        command,
+        Command::Sim { .. }
+            | Command::Score { command: Some(ScoreCommand::Check { .. } | ScoreCommand::Sample { .. } | ScoreCommand::Fit { .. }), .. }
+    )
+}
+
 /// Commands that use no store (whatever `--db` names).
 pub(crate) fn run_without_store(cli: &Cli) -> Result<()> {
     match &cli.command {
@@ -363,12 +374,20 @@ pub(crate) fn run_without_store(cli: &Cli) -> Result<()> {
             out,
             json: *json,
         }),
+        Command::Score { command: Some(command), .. } => match command {
+            cli::ScoreCommand::Check { file, rulebook } => score::check(file, rulebook.as_deref()),
+            cli::ScoreCommand::Sample { subjects, seed, scorecard, out } => score::sample(*subjects, *seed, scorecard.as_deref(), out),
+            cli::ScoreCommand::Fit { sample, template, card_version, out, json } => {
+                score::fit(sample, template.as_deref(), card_version, out, *json)
+            }
+            cli::ScoreCommand::Monitor { .. } => unreachable!("monitor reads a store"),
+        },
         _ => unreachable!("only commands without a store come here"),
     }
 }
 
 fn run(cli: Cli) -> Result<()> {
-    if matches!(cli.command, Command::Sim { .. }) {
+    if without_store(&cli.command) {
         return run_without_store(&cli);
     }
     if let Some(url) = cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
@@ -441,6 +460,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
         Command::Sim { .. } => run_without_store(&cli),
+        Command::Score { command: Some(cli::ScoreCommand::Monitor { from, to, scorecard, json, plots }), .. } => {
+            score::monitor(&open(&cli)?, from, to, scorecard.as_deref(), *json, plots.as_deref())
+        }
+        Command::Score { command: Some(_), .. } => run_without_store(&cli),
+        Command::Score { id, as_of, purpose, scorecard, json, command: None } => {
+            let id = id.as_deref().ok_or_else(|| refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
+            score::show(&cli, &open(&cli)?, id, as_of.as_deref(), purpose, scorecard.as_deref(), *json)
+        }
         Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json, plots } } => {
             policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
         }

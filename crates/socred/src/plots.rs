@@ -81,11 +81,17 @@ macro_rules! render {
 }
 
 /// Subjects per tier before and after, side by side.
-fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Comparison) -> Drawn<DB> {
-    let names: Vec<&str> = comparison.tiers.iter().map(|row| row.tier.as_str()).collect();
-    let top = comparison.tiers.iter().map(|row| row.before.max(row.after)).max().unwrap_or(1).max(1) as f64 * 1.1;
+/// Bars side by side, before and after, one pair per named column.
+fn paired_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    caption: String,
+    names: &[&str],
+    pairs: &[(u64, u64)],
+    legends: (String, String),
+) -> Drawn<DB> {
+    let top = pairs.iter().map(|(before, after)| *before.max(after)).max().unwrap_or(1).max(1) as f64 * 1.1;
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Subjects per tier: {} -> {}", comparison.before.version, comparison.after.version), ("sans-serif", 22))
+        .caption(caption, ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(36)
         .y_label_area_size(64)
@@ -98,16 +104,23 @@ fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Compari
         .y_desc("subjects")
         .draw()?;
     let bars = |column: usize, color: RGBColor| {
-        comparison.tiers.iter().enumerate().map(move |(index, row)| {
-            let value = if column == 0 { row.before } else { row.after } as f64;
+        pairs.iter().enumerate().map(move |(index, (before, after))| {
+            let value = if column == 0 { *before } else { *after } as f64;
             let left = index as f64 - 0.4 + column as f64 * 0.4;
             Rectangle::new([(left, 0.0), (left + 0.38, value)], color.filled())
         })
     };
-    chart.draw_series(bars(0, BEFORE))?.label("before").legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BEFORE.filled()));
-    chart.draw_series(bars(1, AFTER))?.label("after").legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], AFTER.filled()));
+    chart.draw_series(bars(0, BEFORE))?.label(legends.0).legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], BEFORE.filled()));
+    chart.draw_series(bars(1, AFTER))?.label(legends.1).legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], AFTER.filled()));
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
     Ok(())
+}
+
+fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Comparison) -> Drawn<DB> {
+    let names: Vec<&str> = comparison.tiers.iter().map(|row| row.tier.as_str()).collect();
+    let pairs: Vec<(u64, u64)> = comparison.tiers.iter().map(|row| (row.before, row.after)).collect();
+    let caption = format!("Subjects per tier: {} -> {}", comparison.before.version, comparison.after.version);
+    paired_bars(root, caption, &names, &pairs, ("before".into(), "after".into()))
 }
 
 /// The transition matrix: rows the tier before, columns the tier after, shaded by count.
@@ -246,4 +259,22 @@ pub(crate) fn simulation(dir: &Path, simulation: &Simulation) -> Result<Vec<Stri
     let mut written = render!(dir, "restricted", restricted, simulation);
     written.extend(render!(dir, "false-sanctions", false_sanctions, simulation));
     Ok(written)
+}
+
+/// Subjects per score band on the two days of a monitoring run.
+fn score_bands<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, monitoring: &crate::score::Monitoring) -> Drawn<DB> {
+    let names: Vec<&str> = monitoring.bands.iter().map(|band| band.scores.as_str()).collect();
+    let pairs: Vec<(u64, u64)> = monitoring.bands.iter().map(|band| (band.from, band.to)).collect();
+    let (from, to) = (socred_core::date::format_date(monitoring.from), socred_core::date::format_date(monitoring.to));
+    let caption = format!("Commercial scores, {from} -> {to} (PSI {:.3})", monitoring.population_stability_index);
+    paired_bars(root, caption, &names, &pairs, (from, to))
+}
+
+/// The score distribution chart of a monitoring run into `dir`; returns the files written.
+pub(crate) fn score_distribution(dir: &Path, monitoring: &crate::score::Monitoring) -> Result<Vec<String>> {
+    if let Some(reason) = unavailable() {
+        return Err(crate::refuse("--plots", reason));
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(render!(dir, "score-distribution", score_bands, monitoring))
 }

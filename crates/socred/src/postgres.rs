@@ -82,6 +82,16 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             crate::policy::compare(&open(cli, url)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
         }
         Command::Sim { .. } => crate::run_without_store(cli),
+        Command::Score { command: Some(crate::cli::ScoreCommand::Monitor { from, to, scorecard, json, plots }), .. } => {
+            crate::score::monitor(&open(cli, url)?, from, to, scorecard.as_deref(), *json, plots.as_deref())
+        }
+        Command::Score { command: Some(_), .. } => crate::run_without_store(cli),
+        Command::Score { id, as_of, purpose, scorecard, json, command: None } => {
+            let id = id
+                .as_deref()
+                .ok_or_else(|| crate::refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
+            crate::score::show(cli, &open(cli, url)?, id, as_of.as_deref(), purpose, scorecard.as_deref(), *json)
+        }
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
         Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {
             crate::reports::import_partner(cli, file, partner, batch_id.as_deref(), *skip_invalid, *json)

@@ -338,7 +338,14 @@ mod tests {
         assert!(named.len() > 110, "the scan finds the output's ids: {}", named.len());
         // Ids the output builds from a code: every act's name and every state of an entry.
         let actions = ["list.propose", "list.serve-notice", "list.withdraw", "appeal.file", "appeal.decide"];
-        let actions = actions.into_iter().chain(["dispute.file", "dispute.decide", "repair.apply", "repair.decide"]);
+        let actions = actions.into_iter().chain([
+            "dispute.file",
+            "dispute.decide",
+            "repair.apply",
+            "repair.decide",
+            "consent.give",
+            "consent.withdraw",
+        ]);
         named.extend(actions.map(|action| format!("cli-action-{}", action.replace('.', "-"))));
         let dimensions = socred_core::policy::groups::Dimension::ALL;
         named.extend(dimensions.map(|dimension| format!("cli-policy-dimension-{}", dimension.as_str())));

@@ -95,7 +95,7 @@ impl Category {
 
 /// Grounds socred refuses to score, on principle, whatever a rulebook says.
 /// Each maps a category name someone might try to the ground it would score.
-const REFUSED_GROUNDS: &[(&str, &str)] = &[
+pub(crate) const REFUSED_GROUNDS: &[(&str, &str)] = &[
     ("political-opinion", "political opinion"),
     ("politics", "political opinion"),
     ("political-activity", "political opinion"),
@@ -128,7 +128,7 @@ const REFUSED_GROUNDS: &[(&str, &str)] = &[
 
 /// Words that give a refused ground away in a behaviour code, whatever category
 /// it is filed under (the seeds' "negative posts" and "third child" examples).
-const REFUSED_CODE_WORDS: &[(&str, &str)] = &[
+pub(crate) const REFUSED_CODE_WORDS: &[(&str, &str)] = &[
     ("political", "political opinion"),
     ("politics", "political opinion"),
     ("criticism", "criticism of government"),
@@ -352,19 +352,27 @@ pub(crate) struct Problems<'a> {
     require_chinese: bool,
 }
 
-impl Problems<'_> {
+impl<'a> Problems<'a> {
+    pub(crate) fn new(source: &'a str, require_chinese: bool) -> Problems<'a> {
+        Problems { source, list: Vec::new(), require_chinese }
+    }
+
+    pub(crate) fn into_list(self) -> Vec<RulebookProblem> {
+        self.list
+    }
+
     fn line_of(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.source.len());
         self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
     }
 
-    fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
+    pub(crate) fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
         let line = Some(self.line_of(span));
         self.list.push(RulebookProblem { line, key: key.into(), reason: reason.into() });
     }
 }
 
-fn is_code(text: &str, max: usize) -> bool {
+pub(crate) fn is_code(text: &str, max: usize) -> bool {
     !text.is_empty()
         && text.len() <= max
         && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -372,7 +380,7 @@ fn is_code(text: &str, max: usize) -> bool {
         && !text.ends_with('-')
 }
 
-fn is_text(text: &str, max_chars: usize) -> bool {
+pub(crate) fn is_text(text: &str, max_chars: usize) -> bool {
     !text.trim().is_empty() && text.chars().count() <= max_chars && !text.chars().any(char::is_control)
 }
 
@@ -384,7 +392,14 @@ fn has_han(text: &str) -> bool {
 /// Every text of a rulebook is in English and Simplified Chinese: beside `english`, under the
 /// key `<key>_zh`, the same text in Chinese characters, within the same length. A Chinese text
 /// is required exactly where the English one is given (an empty optional text needs none).
-fn check_chinese(problems: &mut Problems<'_>, span: &std::ops::Range<usize>, key: String, english: &str, chinese: &str, max_chars: usize) {
+pub(crate) fn check_chinese(
+    problems: &mut Problems<'_>,
+    span: &std::ops::Range<usize>,
+    key: String,
+    english: &str,
+    chinese: &str,
+    max_chars: usize,
+) {
     if english.trim().is_empty() && chinese.trim().is_empty() {
         return;
     }

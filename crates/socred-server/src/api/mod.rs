@@ -13,6 +13,7 @@ pub mod meta;
 pub mod partners;
 pub mod records;
 pub mod reports;
+pub mod score;
 pub mod subjects;
 
 use axum::Router;
@@ -68,6 +69,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(subjects::summary))
         .routes(routes!(subjects::explanation))
         .routes(routes!(subjects::file))
+        .routes(routes!(score::commercial_score))
+        .routes(routes!(score::list, score::give))
+        .routes(routes!(score::withdraw))
         .routes(routes!(mail::mail))
         .routes(routes!(subjects::timeline))
         .routes(routes!(records::add))

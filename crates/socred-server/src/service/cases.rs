@@ -44,7 +44,7 @@ pub async fn act(state: &AppState, caller: &Caller, subject: Option<SubjectId>, 
 }
 
 /// The client's case id, checked, or one derived from the act's content.
-fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
+pub(crate) fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
     match given {
         Some(text) => {
             socred_core::id::check_client_id(text).map_err(|reason| ApiError::invalid(field, reason))?;

@@ -12,6 +12,7 @@ pub mod policy;
 pub mod reads;
 pub mod records;
 pub mod reports;
+pub mod score;
 
 use socred_core::process::{CaseId, EntryId};
 use socred_core::record::RecordId;

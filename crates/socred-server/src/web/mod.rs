@@ -15,6 +15,7 @@ mod portal;
 mod provider;
 mod reports;
 mod reviewer;
+mod score;
 mod sign_in;
 mod staff;
 mod status;
@@ -45,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/language", get(language::switch))
         .route("/api/v1/docs", get(api_docs::page_of_api))
         .route("/me", get(portal::portal))
+        .route("/me/score", get(score::score))
+        .route("/me/score/consents", post(score::give))
+        .route("/me/score/consents/withdraw", post(score::withdraw))
         .route("/me/appeals", post(portal::appeal))
         .route("/me/disputes", post(portal::dispute))
         .route("/me/repairs", post(portal::repair))
@@ -181,7 +185,7 @@ pub fn page(title: &str, caller: Option<&Caller>, flash: &Flash, body: Markup) -
 pub fn page_in(language: Language, title: &str, caller: Option<&Caller>, flash: &Flash, body: Markup) -> Html<String> {
     let t = |id: &str| language.text(id);
     let role_links: &[(&str, &str)] = match caller.map(|c| c.account.role) {
-        Some(Role::Subject) => &[("/me", "nav-my-file"), ("/me/reports", "nav-report")],
+        Some(Role::Subject) => &[("/me", "nav-my-file"), ("/me/score", "nav-score"), ("/me/reports", "nav-report")],
         Some(Role::Officer) => &[("/officer", "nav-officer")],
         Some(Role::Reviewer) => &[
             ("/reviewer", "nav-reviewer"),
@@ -438,6 +442,7 @@ mod tests {
             include_str!("staff.rs"),
             include_str!("reviewer.rs"),
             include_str!("status.rs"),
+            include_str!("score.rs"),
         ];
         let calls = ["t(\"", "text(\"", "with(\"", "rich(language, \"", "heading(\"", "link(\"/"];
         let mut named = std::collections::BTreeSet::new();
@@ -453,6 +458,8 @@ mod tests {
             }
         }
         assert!(named.len() > 150, "the scan finds the pages' ids: {}", named.len());
+        // Ids a page builds from a code: the commercial score's dimensions.
+        named.extend(socred_core::scorecard::Dimension::ALL.map(|dimension| format!("score-dimension-{}", dimension.as_str())));
         for language in Language::ALL {
             let ids = socred_i18n::message_ids(language);
             let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();

@@ -49,8 +49,8 @@ fn subject_of_entry(transaction: &mut Transaction<'_>, entry: &EntryId) -> Resul
 
 fn subject_of_event(transaction: &mut Transaction<'_>, event: &Event, proposal_subject: Option<&SubjectId>) -> Result<SubjectId> {
     match event {
-        Event::ListProposed { .. } => {
-            let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a proposal names its subject"))?;
+        Event::ListProposed { .. } | Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
+            let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a proposal or consent names its subject"))?;
             if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&subject.as_str()])?.is_none() {
                 return Err(StoreError::UnknownSubject(subject.to_string()));
             }
@@ -135,7 +135,7 @@ impl PgStore {
                 return Err(StoreError::Refused(event.case_taken()));
             }
             // Filing is the subject's (or guardian's) own right; every other act is official.
-            let filing = matches!(event, Event::AppealFiled { .. } | Event::DisputeFiled { .. } | Event::RepairApplied { .. });
+            let filing = event.is_subjects_own();
             if !filing
                 && let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(subject.as_str())

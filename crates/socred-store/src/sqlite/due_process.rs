@@ -80,6 +80,10 @@ impl Store {
             Event::RepairDecided { repair, .. } => self.subject_of_case(repair.as_str(), &["repair-applied"], "repair application"),
             Event::DisputeDecided { dispute, .. } => self.subject_of_case(dispute.as_str(), &["dispute-filed"], "dispute"),
             Event::DisputeFiled { record, .. } => self.subject_of_record(record.as_str()),
+            Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
+                let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a consent names its subject"))?;
+                Ok((self.key_of(subject)?, *subject))
+            }
         }
     }
 
@@ -90,7 +94,9 @@ impl Store {
         let on = actor.today();
         event.check_text()?;
         let (key, subject) = self.subject_of_event(&event, proposal_subject)?;
-        if let (Event::ListProposed { .. }, Some(named)) = (&event, proposal_subject) {
+        if let (Event::ListProposed { .. } | Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. }, Some(named)) =
+            (&event, proposal_subject)
+        {
             debug_assert_eq!(*named, subject);
         }
         let rulebook = self.rulebook.clone();
@@ -118,7 +124,7 @@ impl Store {
                 }
             }
             // Filing is the subject's (or guardian's) own right; every other act is official.
-            if !matches!(event, Event::AppealFiled { .. } | Event::DisputeFiled { .. } | Event::RepairApplied { .. }) {
+            if !event.is_subjects_own() {
                 crate::sqlite::conflicts::refuse_conflicted(connection, actor, key)?;
             }
             let file = load_file(connection, key, subject)?;

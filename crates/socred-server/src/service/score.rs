@@ -1,0 +1,110 @@
+//! The commercial score: a subject sees their own; a provider or data
+//! partner sees it only while that subject's consent to its account is in
+//! force, and each such view reaches the subject's access log. The subject
+//! gives and withdraws consents; each is an act in their file.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use socred_auth::{Action, Role};
+use socred_core::consent::{self, Consent};
+use socred_core::process::Event;
+use socred_core::scorecard::{CommercialScore, DEFAULT_SCORECARD, Scorecard};
+use socred_core::{Date, Rulebook, SubjectId};
+use utoipa::ToSchema;
+
+use super::cases::{Acted, act, case_id};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+/// The scorecard the server scores with, validated against the rulebook in
+/// force (kept until another rulebook is activated).
+pub fn scorecard_for(rulebook: &Rulebook) -> ApiResult<Arc<Scorecard>> {
+    static CARD: Mutex<Option<(String, Arc<Scorecard>)>> = Mutex::new(None);
+    let mut cached = CARD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((fingerprint, card)) = cached.as_ref()
+        && *fingerprint == rulebook.fingerprint
+    {
+        return Ok(card.clone());
+    }
+    let card = Scorecard::from_toml(DEFAULT_SCORECARD, "scorecards/default.toml", rulebook).map_err(|error| {
+        tracing::error!(%error, "the scorecard does not fit the rulebook in force");
+        ApiError::unavailable("the commercial scorecard does not fit the rulebook in force; the operator must adopt one that does")
+    })?;
+    let card = Arc::new(card);
+    *cached = Some((rulebook.fingerprint.clone(), card.clone()));
+    Ok(card)
+}
+
+/// A score as the API answers it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreAnswer {
+    pub subject: SubjectId,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub score: CommercialScore,
+}
+
+/// The refusal a partner gets without consent, whether or not the subject
+/// exists: the answer tells nothing of another person.
+fn no_consent(caller: &Caller) -> ApiError {
+    ApiError::forbidden(format!("no consent of this subject to {} seeing their commercial score is in force", caller.account.username))
+}
+
+/// The score of `id` on `as_of`, with its scorecard, for a caller allowed to see it.
+pub async fn commercial_score(
+    state: &AppState,
+    caller: &Caller,
+    id: SubjectId,
+    as_of: Date,
+) -> ApiResult<(CommercialScore, Arc<Scorecard>)> {
+    caller.require(Action::ReadCommercialScore)?;
+    if caller.account.role == Role::Subject && !caller.account.is_subject(&id) {
+        return Err(ApiError::forbidden("a subject sees only their own commercial score"));
+    }
+    let rulebook = state.db.rulebook().await?;
+    let card = scorecard_for(&rulebook)?;
+    let today = caller.today();
+    let file = match state.db.reading(move |store| store.file(&id)).await {
+        Ok(file) => file,
+        Err(_) if caller.account.role != Role::Subject => return Err(no_consent(caller)),
+        Err(error) => return Err(error),
+    };
+    if caller.account.role != Role::Subject {
+        if !consent::in_force(&file, &caller.account.username, today) {
+            return Err(no_consent(caller));
+        }
+        super::reads::log_read(state, caller, id, "commercial score, with the subject's consent".into(), "commercial-score").await?;
+    }
+    Ok((socred_core::scorecard::score(&card, &file, as_of), card))
+}
+
+/// The caller's own consents on `on`, newest first.
+pub async fn consents(state: &AppState, caller: &Caller) -> ApiResult<Vec<Consent>> {
+    caller.require(Action::ManageConsent)?;
+    let subject = own_subject(caller)?;
+    let today = caller.today();
+    let file = state.db.reading(move |store| store.file(&subject)).await?;
+    Ok(consent::consents(&file, today))
+}
+
+fn own_subject(caller: &Caller) -> ApiResult<SubjectId> {
+    caller.account.subject.ok_or_else(|| ApiError::forbidden("this account names no subject: it has no file to consent for"))
+}
+
+/// Gives (or withdraws) the caller's consent to the account `partner`.
+pub async fn consent(state: &AppState, caller: &Caller, partner: String, give: bool, client_id: Option<&str>) -> ApiResult<Acted> {
+    caller.require(Action::ManageConsent)?;
+    let subject = own_subject(caller)?;
+    let name = partner.clone();
+    let account = state.db.reading(move |store| store.account(&name)).await?;
+    if !account.is_some_and(|account| matches!(account.role, Role::Provider | Role::Partner)) {
+        return Err(ApiError::invalid("partner", format!("{partner:?} is not the account of a service provider or data partner")));
+    }
+    let moment = caller.moment.unix_ms.to_string();
+    let kind = if give { "give" } else { "withdraw" };
+    let id = case_id("id", client_id, "consent", &[subject.as_str(), &partner, kind, &moment])?;
+    let event = if give { Event::ConsentGiven { consent: id, partner } } else { Event::ConsentWithdrawn { consent: id, partner } };
+    act(state, caller, Some(subject), event).await
+}
