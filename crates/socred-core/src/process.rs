@@ -349,7 +349,7 @@ impl Event {
     }
 
     /// Whether this event opens a case (a proposed entry, an appeal, a
-    /// dispute, a repair application), and the field naming its id. Later
+    /// dispute, a repair application; a consent act is its own), and the field naming its id. Later
     /// acts find a case by its id alone, so an id is the store's, not one
     /// file's: the store refuses an id another subject's case holds.
     pub fn opened_case_field(&self) -> Option<&'static str> {
@@ -358,6 +358,7 @@ impl Event {
             Event::AppealFiled { .. } => Some("appeal"),
             Event::DisputeFiled { .. } => Some("dispute"),
             Event::RepairApplied { .. } => Some("repair"),
+            Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => Some("consent"),
             _ => None,
         }
     }
@@ -374,6 +375,11 @@ impl Event {
                 | Event::ConsentGiven { .. }
                 | Event::ConsentWithdrawn { .. }
         )
+    }
+
+    /// A consent to a partner: it concerns the commercial score, never a list entry.
+    pub fn is_consent(&self) -> bool {
+        matches!(self, Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. })
     }
 
     /// The refusal of a case id that another subject's case holds.
@@ -398,15 +404,12 @@ impl Event {
             }
             Event::RepairApplied { evidence, commitment, .. } => vec![("evidence", Some(evidence)), ("commitment", commitment.as_deref())],
             Event::ConsentGiven { partner, .. } | Event::ConsentWithdrawn { partner, .. } => {
-                // An account name: what `socred account add` accepts.
+                // The name of a provider's or partner's account (lowercase, as usernames are).
                 let valid = !partner.is_empty()
                     && partner.len() <= 64
-                    && partner.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'@'));
+                    && partner.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
                 if !valid {
-                    return Err(ProcessError::new(
-                        "partner",
-                        "names an account: 1-64 characters of letters, digits, '-', '_', '.' and '@'",
-                    ));
+                    return Err(ProcessError::new("partner", "names an account: 1-64 characters of a-z, 0-9, '-', '_' and '.'"));
                 }
                 vec![]
             }

@@ -141,8 +141,12 @@ pub fn fit(template: &Scorecard, rows: &[Observation], version: &str) -> Result<
         .gradient_tolerance(1e-7)
         .fit(&dataset)
         .map_err(|error| FitError::Regression(error.to_string()))?;
-    debug_assert!(model.labels().pos.class, "the modelled class is the larger one: repaid");
-    let mut coefficients: Vec<f64> = model.params().to_vec();
+    // linfa models the log-odds of the class it takes as positive, which
+    // depends on the sample (the more frequent outcome, or on a tie the one
+    // seen first). Whichever it took, the card needs those of repaying.
+    let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
+    let intercept = sign * model.intercept();
+    let mut coefficients: Vec<f64> = model.params().iter().map(|beta| sign * beta).collect();
     let mut dropped = Vec::new();
     for (coefficient, characteristic) in coefficients.iter_mut().zip(&template.characteristics) {
         if *coefficient < 0.0 {
@@ -154,14 +158,14 @@ pub fn fit(template: &Scorecard, rows: &[Observation], version: &str) -> Result<
     card.version = version.to_string();
     let factor = card.scaling.factor();
     let limit = MAX_POINTS_ABS as f64;
-    card.scaling.base_points = (card.scaling.offset() + factor * model.intercept()).round().clamp(-10_000.0, 10_000.0) as i64;
+    card.scaling.base_points = (card.scaling.offset() + factor * intercept).round().clamp(-10_000.0, 10_000.0) as i64;
     for (column, characteristic) in card.characteristics.iter_mut().enumerate() {
         for (bin, value) in characteristic.bins.iter_mut().zip(&woe[column]) {
             bin.points = (factor * coefficients[column] * value).round().clamp(-limit, limit) as i64;
         }
     }
     let quality = quality(&card, rows);
-    Ok(Fit { card, coefficients, intercept: model.intercept(), dropped, quality })
+    Ok(Fit { card, coefficients, intercept, dropped, quality })
 }
 
 /// The card's sum of points for a row, before it is held to the scale.

@@ -50,3 +50,18 @@ fn a_sample_too_small_or_of_the_wrong_shape_is_refused() {
     short[7].values.pop();
     assert_eq!(fit(&Scorecard::default_card(), &short, "x").unwrap_err(), FitError::Shape { row: 8, found: 8, expected: 9 });
 }
+
+#[test]
+fn a_sample_where_most_defaulted_fits_a_card_the_right_way_round() {
+    // Keep every default and only a few of those who repaid: defaults are now the majority,
+    // and the regression's positive class is "defaulted".
+    let rows = sample(20_000, 5);
+    let mut skewed: Vec<Observation> = rows.iter().filter(|row| row.defaulted).cloned().collect();
+    let defaults = skewed.len();
+    skewed.extend(rows.iter().filter(|row| !row.defaulted).take(defaults / 2).cloned());
+    let fitted = fit(&Scorecard::default_card(), &skewed, "skewed").unwrap();
+    assert!(fitted.quality.auc > 0.6, "{:?}", fitted.quality);
+    assert!(fitted.dropped.len() < 4, "{:?}", fitted.dropped);
+    let loans = fitted.card.characteristics.iter().find(|c| c.code == "loan-defaults").unwrap();
+    assert!(loans.bins[0].points > loans.bins[3].points, "more defaults score lower: {:?}", loans.bins);
+}

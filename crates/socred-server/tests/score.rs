@@ -53,6 +53,15 @@ async fn a_partner_sees_a_score_only_with_consent(backend: Backend) {
     assert_eq!((status, twice["error"]["field"].as_str()), (422, Some("partner")), "{twice}");
     let (status, seen) = server.call(Some(Role::Provider), "GET", &path, None).await;
     assert_eq!((status, seen["score"].as_i64()), (200, Some(score)), "{seen}");
+    // The score, the card and the reasons' codes: nothing of the records behind them.
+    assert_eq!(seen["reasons"][0]["reason_code"], "CH01", "{seen}");
+    for hidden in ["characteristics", "dimensions"] {
+        assert!(seen.get(hidden).is_none(), "{hidden}: {seen}");
+    }
+    assert!(seen["reasons"][0].get("points_lost").is_none(), "{seen}");
+    // Today's only: a past day's would date the records.
+    let (status, refused) = server.call(Some(Role::Provider), "GET", &format!("{path}?as_of=2025-06-01"), None).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("as_of")), "{refused}");
     assert_eq!(server.call(Some(Role::Partner), "GET", &path, None).await.0, 403, "consent is to one account");
     let (_, file) = server.call(Some(Role::Subject), "GET", &format!("/api/v1/subjects/{PERSON}/file"), None).await;
     let accesses = file["accesses"].to_string();

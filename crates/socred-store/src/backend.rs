@@ -155,6 +155,8 @@ pub trait FileReads {
     fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>>;
     /// Every subject's file, in identifier order, from one snapshot.
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64>;
+    /// The subjects registered after `day`, with the day each was.
+    fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>>;
     /// Subjects whose identifier starts with `text` or whose name contains it.
     fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>>;
     /// A record by id, with its void reason if voided.
@@ -563,6 +565,9 @@ impl FileReads for Store {
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         Store::each_file(self, visit)
     }
+    fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
+        Store::registered_after(self, day)
+    }
     fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         Store::subject(self, id)
     }
@@ -607,6 +612,9 @@ impl FileReads for PgStore {
     }
     fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         PgStore::each_file(self, visit)
+    }
+    fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
+        PgStore::registered_after(self, day)
     }
     fn subject(&self, id: &SubjectId) -> Result<Option<SubjectInfo>> {
         PgStore::subject(self, id)

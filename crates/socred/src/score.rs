@@ -129,7 +129,9 @@ pub(crate) struct Monitoring {
     pub from: Date,
     #[serde(with = "socred_core::date::serde_date")]
     pub to: Date,
-    pub subjects: u64,
+    /// Subjects registered by each day.
+    pub subjects_from: u64,
+    pub subjects_to: u64,
     pub population_stability_index: f64,
     pub bands: Vec<Band>,
 }
@@ -162,18 +164,28 @@ pub(crate) fn monitor(
         return Err(refuse("--plots", format!("{} exists and is not a directory", dir.display())));
     }
     let card = card(scorecard, "--scorecard", store.rulebook())?;
+    // A subject is in the population of a day from the day it was registered.
+    let registered: std::collections::HashMap<_, _> = store.registered_after(from)?.into_iter().collect();
     let (mut before, mut after) = (Distribution::new(), Distribution::new());
-    let subjects = store.each_file(&mut |_, file| {
-        before.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(from), from).score);
-        after.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(to), to).score);
+    let (mut subjects_from, mut subjects_to) = (0_u64, 0_u64);
+    store.each_file(&mut |id, file| {
+        let registered_on = registered.get(&id).copied();
+        if registered_on.is_none() {
+            before.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(from), from).score);
+            subjects_from += 1;
+        }
+        if registered_on.is_none_or(|day| day <= to) {
+            after.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(to), to).score);
+            subjects_to += 1;
+        }
         Ok(())
     })?;
     let psi = monitor::population_stability_index(&before, &after);
     let bands = (0..monitor::BANDS)
         .map(|band| Band { scores: monitor::band_label(&card.scaling, band), from: before.counts[band], to: after.counts[band] })
         .collect();
-    let monitoring =
-        Monitoring { scorecard: format!("{} {}", card.id, card.version), from, to, subjects, population_stability_index: psi, bands };
+    let scorecard = format!("{} {}", card.id, card.version);
+    let monitoring = Monitoring { scorecard, from, to, subjects_from, subjects_to, population_stability_index: psi, bands };
     if let Some(dir) = plots {
         let written = crate::plots::score_distribution(dir, &monitoring)?;
         eprintln!("{}", with("cli-plots-written", &[("dir", text(dir.display())), ("files", text(written.join(", ")))]));
@@ -193,7 +205,8 @@ pub(crate) fn monitor(
         ("psi", text(format!("{psi:.4}"))),
         ("from", day(from)),
         ("to", day(to)),
-        ("subjects", text(subjects)),
+        ("subjects_from", text(subjects_from)),
+        ("subjects_to", text(subjects_to)),
         ("verdict", text(t(verdict))),
     ];
     println!("{}", with("cli-score-monitor-line", &arguments));

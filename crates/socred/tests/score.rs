@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, GUARDIAN, PERSON};
+use common::{Env, GUARDIAN, OTHER_PERSON, PERSON};
 
 fn record(env: &Env, behaviour: &str, at: &str, id: &str) {
     env.ok(&[
@@ -26,7 +26,11 @@ fn record(env: &Env, behaviour: &str, at: &str, id: &str) {
 }
 
 fn a_score_with_its_reasons_follows_the_file(env: Env) {
-    env.add_people();
+    for (id, name, on) in
+        [(GUARDIAN, "Wang Fang", "2025-12-01"), (PERSON, "Li Ming", "2025-12-01"), (OTHER_PERSON, "Zhao Lei", "2026-02-01")]
+    {
+        env.ok(&["subject", "add", "--id", id, "--name", name, "--on", on]);
+    }
     record(&env, "overdue-consumer-loan", "2026-01-05", "loan-1");
     record(&env, "loan-repaid-on-time", "2026-02-01", "repaid-1");
     record(&env, "identity-verified", "2026-02-02", "id-1");
@@ -65,9 +69,10 @@ fn a_score_with_its_reasons_follows_the_file(env: Env) {
 
     // The distribution on two days, and its chart.
     let monitored = env.json(&["score", "monitor", "--from", "2026-01-01", "--to", "2026-03-03", "--on", "2026-03-03"]);
-    assert_eq!(monitored["subjects"], 3, "{monitored}");
-    let counted: u64 = monitored["bands"].as_array().unwrap().iter().map(|band| band["to"].as_u64().unwrap()).sum();
-    assert_eq!(counted, 3);
+    // Zhao Lei, registered between the two days, is in the second population only.
+    assert_eq!((monitored["subjects_from"].as_u64(), monitored["subjects_to"].as_u64()), (Some(2), Some(3)), "{monitored}");
+    let counted = |day: &str| monitored["bands"].as_array().unwrap().iter().map(|band| band[day].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((counted("from"), counted("to")), (2, 3));
     assert!(monitored["population_stability_index"].as_f64().unwrap() >= 0.0);
     let plots = env.path("plots");
     env.ok(&["score", "monitor", "--from", "2026-01-01", "--to", "2026-03-03", "--on", "2026-03-03", "--plots", plots.to_str().unwrap()]);
@@ -79,7 +84,7 @@ fn a_score_with_its_reasons_follows_the_file(env: Env) {
     env.refused(&["score", "110101199003074515", "--on", "2026-03-03"], &["ID"]);
     env.refused(&["score", PERSON, "--as-of", "2025-02-29", "--on", "2026-03-03"], &["--as-of"]);
     env.refused(&["score", PERSON, "--as-of", "0000-01-01", "--on", "2026-03-03"], &["--as-of"]);
-    env.refused(&["score", "440524198001010013", "--on", "2026-03-03"], &["not registered"]);
+    env.refused(&["score", "11010519900307451X", "--on", "2026-03-03"], &["not registered"]);
     env.refused(&["score", "--on", "2026-03-03"], &["ID"]);
     env.refused(&["score", "monitor", "--from", "2026-03-03", "--to", "2026-01-01", "--on", "2026-03-03"], &["--from"]);
     env.refused(&["score", "monitor", "--from", "2026-01-01", "--to", "9999-12-31", "--on", "2026-03-03"], &["--to"]);
@@ -90,7 +95,6 @@ fn a_score_with_its_reasons_follows_the_file(env: Env) {
         &["--scorecard", "purchase histories"],
     );
     assert_eq!(env.fingerprint(), before);
-    let _ = GUARDIAN;
 }
 
 on_both_backends!(a_score_with_its_reasons_follows_the_file);

@@ -74,7 +74,7 @@ impl<'r> Quiet<'r> {
     /// leaves the band (a rise without a lock goes straight to the points
     /// tier), so no entry, lock or record-triggered measure can follow.
     fn is_quiet(&self, rulebook: &Rulebook, file: &SubjectFile, as_of: Date) -> bool {
-        if !file.events.is_empty() {
+        if file.events.iter().any(|stored| !stored.event.is_consent()) {
             return false;
         }
         let voided: HashSet<_> = file.voids.iter().map(|void| &void.record_id).collect();

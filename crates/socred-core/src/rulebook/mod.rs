@@ -513,7 +513,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     }
     let annual_span = raw.annual_expectation.span();
     let annual = raw.annual_expectation.into_inner();
-    if annual.min_net_points.abs() > 10_000 {
+    if annual.min_net_points.unsigned_abs() > 10_000 {
         problems.add(&annual_span, "annual_expectation.min_net_points", "must be between -10000 and 10000");
     }
 
@@ -563,7 +563,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         check_chinese(problems, &span, key("title"), &entry.title, &entry.title_zh, 200);
         check_chinese(problems, &span, key("legal_basis"), &entry.legal_basis, &entry.legal_basis_zh, 500);
         check_chinese(problems, &span, key("description"), &entry.description, &entry.description_zh, 2000);
-        if entry.points.abs() > MAX_POINTS_ABS {
+        if entry.points.unsigned_abs() > MAX_POINTS_ABS.unsigned_abs() {
             problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
         }
         let category = match Category::from_name(&entry.category) {

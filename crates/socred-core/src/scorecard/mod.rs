@@ -347,7 +347,7 @@ impl Scorecard {
         if !(scaling.points_to_double_odds.is_finite() && scaling.points_to_double_odds > 0.0 && scaling.points_to_double_odds <= 1_000.0) {
             problems.add(&scaling_span, "scaling.points_to_double_odds", "must be a number above 0 and at most 1000");
         }
-        if scaling.base_points.abs() > 10_000 {
+        if scaling.base_points.unsigned_abs() > 10_000 {
             problems.add(&scaling_span, "scaling.base_points", "must lie within -10000..=10000");
         }
 
@@ -401,12 +401,30 @@ impl Scorecard {
             for behaviour in &entry.behaviours {
                 if let Some(ground) = refused_ground(behaviour) {
                     problems.add(&span, key("behaviours"), refusal(behaviour, ground));
-                } else if rulebook.behaviour(behaviour).is_none() {
-                    problems.add(
-                        &span,
-                        key("behaviours"),
-                        format!("{behaviour:?} is not a behaviour of rulebook {} {}", rulebook.id, rulebook.version),
-                    );
+                    continue;
+                }
+                let Some(defined) = rulebook.behaviour(behaviour) else {
+                    let reason = format!("{behaviour:?} is not a behaviour of rulebook {} {}", rulebook.id, rulebook.version);
+                    problems.add(&span, key("behaviours"), reason);
+                    continue;
+                };
+                // A record stops counting against anyone when its years end: no
+                // commercial score may hold it longer than the rulebook does.
+                match (entry.source.as_str(), entry.window_years) {
+                    ("records", Some(years)) if years > i64::from(defined.years) => {
+                        let reason = format!(
+                            "{years} is longer than the {} years a record of {behaviour:?} counts under the rulebook",
+                            defined.years
+                        );
+                        problems.add(&span, key("window_years"), reason);
+                    }
+                    ("history-years", _) if defined.points < 0 => {
+                        let reason = format!(
+                            "{behaviour:?} is a deduction: a history counts only records that are not (an adverse record counts for its years)"
+                        );
+                        problems.add(&span, key("behaviours"), reason);
+                    }
+                    _ => {}
                 }
             }
             let source = match entry.source.as_str() {
@@ -510,7 +528,7 @@ fn check_bins(
     let mut from = 0_u32;
     for (index, bin) in raw.iter().enumerate() {
         let last = index + 1 == raw.len();
-        if bin.points.abs() > MAX_POINTS_ABS {
+        if bin.points.unsigned_abs() > MAX_POINTS_ABS.unsigned_abs() {
             problems.add(span, format!("{key}[{index}].points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", bin.points));
             return None;
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::{Characteristic, Dimension, REASONS, Scorecard, Source};
-use crate::date::{add_years, serde_date, subtract_years};
+use crate::date::{add_years, serde_date};
 use crate::record::SubjectFile;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,15 +72,15 @@ fn read(characteristic: &Characteristic, file: &SubjectFile, voided: &HashSet<&s
     });
     match &characteristic.source {
         Source::Records { window_years, .. } => {
-            // A record counts from the day it occurred for `window_years`.
-            let since = subtract_years(as_of, *window_years);
+            // A record counts from the day it occurred until the same day
+            // `window_years` later, as the assessment counts a record's years.
             let mut count = 0_u32;
-            let mut oldest: Option<Date> = None;
-            for record in counted.filter(|record| record.occurred_on > since) {
+            let mut ends: Option<Date> = None;
+            for until in counted.map(|record| add_years(record.occurred_on, *window_years)).filter(|until| *until > as_of) {
                 count = count.saturating_add(1);
-                oldest = Some(oldest.map_or(record.occurred_on, |day: Date| day.min(record.occurred_on)));
+                ends = Some(ends.map_or(until, |day: Date| day.min(until)));
             }
-            (count, oldest.map(|day| add_years(day, *window_years)))
+            (count, ends)
         }
         Source::HistoryYears { .. } => match counted.map(|record| record.occurred_on).min() {
             None => (0, None),

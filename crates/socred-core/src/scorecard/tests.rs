@@ -93,6 +93,14 @@ fn other_mistakes_name_their_key() {
         ("points_to_double_odds = 50.0", "points_to_double_odds = 0.0", "scaling.points_to_double_odds"),
         ("min_score = 350", "min_score = 960", "scaling.min_score"),
         ("version = \"2026.1\"", "version = \"2026 1\"", "scorecard.version"),
+        ("window_years = 5", "window_years = 6", "characteristic[0].window_years"),
+        (
+            "behaviours = [\"loan-repaid-on-time\", \"contract",
+            "behaviours = [\"tax-evasion\", \"loan-repaid-on-time\", \"contract",
+            "characteristic[7].behaviours",
+        ),
+        ("{ up_to = 0, points = 40 }", "{ up_to = 0, points = -9223372036854775808 }", "characteristic[0].bins[0].points"),
+        ("base_points = 600", "base_points = -9223372036854775808", "scaling.base_points"),
     ];
     for (from, to, key) in cases {
         let found = problems(&replace(from, to));
@@ -176,4 +184,19 @@ fn windows_voids_and_history_read_the_file_as_of_the_day() {
     // An upheld dispute voids the record: it counts at once for nothing.
     subject.voids.push(Void { record_id: subject.records[0].id.clone(), reason: "dispute upheld".into(), recorded_on: on("2026-01-01") });
     assert_eq!(judged(&score(&card, &subject, on("2026-06-30"))).value, 0);
+}
+
+#[test]
+fn a_record_counts_until_the_same_day_its_window_later_across_leap_days() {
+    let rulebook = Rulebook::from_toml(crate::DEFAULT_RULEBOOK, "default.toml").unwrap();
+    let text = replace("window_years = 2", "window_years = 1");
+    let card = Scorecard::from_toml(&text, "one-year.toml", &rulebook).unwrap();
+    let subject = file(&[("speeding-serious", "2023-03-01")]);
+    let offences = |day: &str| {
+        let scored = score(&card, &subject, parse_date(day).unwrap());
+        scored.characteristics.into_iter().find(|c| c.code == "serious-offences").unwrap()
+    };
+    let on_leap_day = offences("2024-02-29");
+    assert_eq!((on_leap_day.value, on_leap_day.changes_on), (1, Some(parse_date("2024-03-01").unwrap())));
+    assert_eq!(offences("2024-03-01").value, 0);
 }

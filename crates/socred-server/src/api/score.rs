@@ -19,14 +19,15 @@ use crate::service::score::{self, ScoreAnswer};
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreQuery {
-    /// The date to score on (YYYY-MM-DD, default today).
+    /// The date to score on (YYYY-MM-DD, default today; a partner: today only).
     pub as_of: Option<String>,
 }
 
-/// A commercial score with the points of each dimension and characteristic and the four
-/// costliest reasons (codes and characteristics). The subject sees their own; a provider or
-/// data partner only while the subject's consent to its account is in force (403 otherwise,
-/// whether or not the subject exists), and each such view is logged in the subject's file.
+/// A commercial score with the four costliest reasons. The subject sees their own, with the
+/// points of each dimension and characteristic; a provider or data partner only today's score,
+/// the card and the reasons' codes, and only while the subject's consent to its account is in
+/// force (403 otherwise, whether or not the subject exists); each such view is logged in the
+/// subject's file.
 #[utoipa::path(get, path = "/api/v1/subjects/{id}/commercial-score", tag = "subjects", params(("id" = String, Path), ScoreQuery),
     security(("bearer" = [])),
     responses((status = 200, body = ScoreAnswer), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -38,9 +39,9 @@ pub async fn commercial_score(
     Query(query): Query<ScoreQuery>,
 ) -> ApiResult<axum::Json<ScoreAnswer>> {
     let id = parse_subject("id", &id)?;
-    let as_of = as_of_or(query.as_of.as_deref(), caller.today())?;
+    let as_of = query.as_of.as_deref().map(|day| as_of_or(Some(day), caller.today())).transpose()?;
     let (score, _) = score::commercial_score(&state, &caller, id, as_of).await?;
-    Ok(axum::Json(ScoreAnswer { subject: id, score }))
+    Ok(axum::Json(ScoreAnswer::for_caller(&caller, id, score)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

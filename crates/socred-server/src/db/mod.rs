@@ -568,6 +568,19 @@ impl Db {
         }
     }
 
+    /// A read through the backend traits that must not lag the primary (it
+    /// decides access): on PostgreSQL never from the standby.
+    pub async fn reading_primary<T, F>(self: &Arc<Self>, read: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Writes) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| read(store)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| read(&store.on_primary())).await,
+        }
+    }
+
     /// A read through the backend traits, on either backend: on SQLite from
     /// the pool of read connections, on PostgreSQL from the pool (and the
     /// standby, for the reads a backend sends there).

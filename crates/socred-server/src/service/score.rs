@@ -37,13 +37,44 @@ pub fn scorecard_for(rulebook: &Rulebook) -> ApiResult<Arc<Scorecard>> {
     Ok(card)
 }
 
-/// A score as the API answers it.
+/// A score as the API answers it: the subject gets every characteristic; a
+/// partner the score, the card and the reasons' codes, which it must state
+/// to the subject when it acts on the score, and nothing of the records behind them.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ScoreAnswer {
-    pub subject: SubjectId,
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub score: CommercialScore,
+#[serde(untagged)]
+pub enum ScoreAnswer {
+    Subject {
+        subject: SubjectId,
+        #[serde(flatten)]
+        #[schema(value_type = Object)]
+        score: CommercialScore,
+    },
+    Partner {
+        subject: SubjectId,
+        score: i64,
+        scorecard: String,
+        #[serde(with = "socred_core::date::serde_date")]
+        #[schema(value_type = String)]
+        as_of: Date,
+        reasons: Vec<PartnerReason>,
+    },
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerReason {
+    pub reason_code: String,
+    pub characteristic: String,
+}
+
+impl ScoreAnswer {
+    pub fn for_caller(caller: &Caller, subject: SubjectId, score: CommercialScore) -> ScoreAnswer {
+        if caller.account.role == Role::Subject {
+            return ScoreAnswer::Subject { subject, score };
+        }
+        let reasons =
+            score.reasons.into_iter().map(|r| PartnerReason { reason_code: r.reason_code, characteristic: r.characteristic }).collect();
+        ScoreAnswer::Partner { subject, score: score.score, scorecard: score.scorecard, as_of: score.as_of, reasons }
+    }
 }
 
 /// The refusal a partner gets without consent, whether or not the subject
@@ -52,32 +83,39 @@ fn no_consent(caller: &Caller) -> ApiError {
     ApiError::forbidden(format!("no consent of this subject to {} seeing their commercial score is in force", caller.account.username))
 }
 
-/// The score of `id` on `as_of`, with its scorecard, for a caller allowed to see it.
+/// The score of `id` on `as_of` (None: today), with its scorecard, for a
+/// caller allowed to see it. A partner sees today's score only: a past day's
+/// would let it date the records behind the score.
 pub async fn commercial_score(
     state: &AppState,
     caller: &Caller,
     id: SubjectId,
-    as_of: Date,
+    as_of: Option<Date>,
 ) -> ApiResult<(CommercialScore, Arc<Scorecard>)> {
     caller.require(Action::ReadCommercialScore)?;
-    if caller.account.role == Role::Subject && !caller.account.is_subject(&id) {
+    let today = caller.today();
+    let partner = caller.account.role != Role::Subject;
+    if !partner && !caller.account.is_subject(&id) {
         return Err(ApiError::forbidden("a subject sees only their own commercial score"));
+    }
+    if partner && as_of.is_some_and(|day| day != today) {
+        return Err(ApiError::invalid("as_of", "a partner sees the score of today only"));
     }
     let rulebook = state.db.rulebook().await?;
     let card = scorecard_for(&rulebook)?;
-    let today = caller.today();
-    let file = match state.db.reading(move |store| store.file(&id)).await {
+    // From the primary: a consent withdrawn a moment ago is withdrawn.
+    let file = match state.db.reading_primary(move |store| store.file(&id)).await {
         Ok(file) => file,
-        Err(_) if caller.account.role != Role::Subject => return Err(no_consent(caller)),
+        Err(_) if partner => return Err(no_consent(caller)),
         Err(error) => return Err(error),
     };
-    if caller.account.role != Role::Subject {
+    if partner {
         if !consent::in_force(&file, &caller.account.username, today) {
             return Err(no_consent(caller));
         }
         super::reads::log_read(state, caller, id, "commercial score, with the subject's consent".into(), "commercial-score").await?;
     }
-    Ok((socred_core::scorecard::score(&card, &file, as_of), card))
+    Ok((socred_core::scorecard::score(&card, &file, as_of.unwrap_or(today)), card))
 }
 
 /// The caller's own consents on `on`, newest first.

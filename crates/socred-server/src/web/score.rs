@@ -35,7 +35,7 @@ pub async fn score(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
         return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), &title, &text);
     };
     let today = caller.today();
-    let (scored, card) = match service::score::commercial_score(&state, &caller, id, today).await {
+    let (scored, card) = match service::score::commercial_score(&state, &caller, id, None).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };

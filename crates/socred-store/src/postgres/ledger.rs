@@ -322,9 +322,7 @@ impl PgStore {
     /// Every rulebook version adopted, newest first, with its impact assessment.
     pub fn rulebook_versions(&self) -> Result<Vec<crate::RulebookVersion>> {
         let rows = self.read_connection()?.query(crate::RULEBOOK_VERSIONS, &[])?;
-        rows.iter()
-            .map(|row| crate::rulebook_version(row.get(0), row.get(1), row.get(2), row.get(3), row.get::<_, &str>(4)))
-            .collect()
+        rows.iter().map(|row| crate::rulebook_version(row.get(0), row.get(1), row.get(2), row.get(3), row.get::<_, &str>(4))).collect()
     }
 
     /// How many subjects the store holds.
@@ -336,6 +334,19 @@ impl PgStore {
     /// Every subject's file in identifier order, read from the primary in
     /// one repeatable-read transaction (a snapshot), handed to `visit` one at
     /// a time: a population for policy analysis. Returns how many were visited.
+    /// The subjects registered after `day`, with the day each was.
+    pub fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
+        let rows =
+            self.read_connection()?.query("SELECT subject, recorded_on FROM subjects WHERE recorded_on > $1 ORDER BY subject", &[&day])?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id:?}: {e}")))?;
+                Ok((id, row.get(1)))
+            })
+            .collect()
+    }
+
     pub fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         const FILES_AT_ONCE: usize = 1_000;
         let mut connection = self.connection()?;

@@ -464,6 +464,12 @@ impl PgStore {
         Ok(self.reader.as_ref().unwrap_or(&self.pool).get()?)
     }
 
+    /// This handle with every read on the primary: a read that decides who may
+    /// see something (a consent in force) must not lag, so a withdrawal holds at once.
+    pub fn on_primary(&self) -> PgStore {
+        PgStore { reader: None, ..self.clone() }
+    }
+
     /// Sends file reads (files, assessments, subjects) to the hot standby at
     /// `read_url` from now on. It must be a replica of this store: its origin
     /// must be this store's.

@@ -222,6 +222,19 @@ impl Store {
         Ok(subjects.len() as u64)
     }
 
+    /// The subjects registered after `day`, with the day each was.
+    pub fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
+        let mut statement = self.connection.prepare_cached("SELECT id, recorded_day FROM subjects WHERE recorded_day > ?1 ORDER BY id")?;
+        let rows = statement.query_map([super::julian(day)], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+        let mut found = Vec::new();
+        for row in rows {
+            let (id, on) = row?;
+            let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(format!("stored subject {id:?}: {e}")))?;
+            found.push((id, super::from_julian(on)?));
+        }
+        Ok(found)
+    }
+
     /// Subjects whose identifier starts with `text` or whose name contains it.
     pub fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
         let text = text.trim();
