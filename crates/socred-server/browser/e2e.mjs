@@ -121,6 +121,23 @@ const phone = { viewport: { width: 390, height: 844 } };
   console.log("ok: subject signs in, sees the score, files a dispute");
 }
 
+// 1c. The subject reads their commercial score and its reasons, and lets a provider see it.
+{
+  const context = await browser.newContext(phone);
+  const page = await signIn(context, fixture.subject.username, fixture.password);
+  await page.goto(`${base}/me/score`);
+  await accessible(page, "commercial score");
+  assert.match(await page.locator("p.score").textContent(), /Your commercial score: \d{3}/);
+  await page.getByLabel("Partner account").fill(fixture.provider.username);
+  await page.getByRole("button", { name: "Give consent" }).click();
+  await page.waitForLoadState();
+  assert.match(await page.locator(".flash.ok").textContent(), /Consent given to airline/);
+  await accessible(page, "commercial score after consent");
+  await shot(page, "citizen-commercial-score");
+  await context.close();
+  console.log("ok: subject reads the commercial score and gives a provider consent");
+}
+
 // 1b. A listed subject sees where they stand first, and prints their written
 // notice: on one A4 page, without the site's menus, in either language.
 for (const locale of ["en-GB", "zh-CN"]) {

@@ -16,7 +16,9 @@ use socred_core::record::{Record, RecordId, SubjectFile};
 use socred_core::scorecard::{Observation, Scorecard, score};
 use socred_core::{Date, SubjectId};
 
-use crate::poisson;
+use socred_core::date::add_years;
+
+use crate::{Profile, SyntheticSubject, poisson};
 
 /// The largest sample written or read.
 pub const MAX_SAMPLE_ROWS: usize = 1_000_000;
@@ -83,6 +85,68 @@ pub fn sample(card: &Scorecard, subjects: usize, seed: u64, on: Date) -> Vec<Obs
     rows
 }
 
+/// Yearly rates of what lenders, landlords and utilities report of a
+/// profile (obligations met; 0 government points), and the chance its
+/// identity was verified in person.
+fn obligations_met(profile: Profile) -> ([(&'static str, f64); 3], f64) {
+    match profile {
+        Profile::Exemplary => ([("loan-repaid-on-time", 0.6), ("bill-paid-on-time", 0.8), ("contract-fulfilled", 0.5)], 0.8),
+        Profile::Ordinary => ([("loan-repaid-on-time", 0.4), ("bill-paid-on-time", 0.5), ("contract-fulfilled", 0.3)], 0.6),
+        Profile::Troubled => ([("loan-repaid-on-time", 0.15), ("bill-paid-on-time", 0.2), ("contract-fulfilled", 0.1)], 0.4),
+        Profile::JudgmentDefaulter | Profile::Convicted => {
+            ([("loan-repaid-on-time", 0.05), ("bill-paid-on-time", 0.1), ("contract-fulfilled", 0.05)], 0.3)
+        }
+        Profile::Organisation => ([("loan-repaid-on-time", 0.3), ("bill-paid-on-time", 0.5), ("contract-fulfilled", 1.0)], 0.0),
+    }
+}
+
+/// The records of obligations met that a synthetic subject's lenders,
+/// landlords and utilities report between `from` and `until` (for a person,
+/// from the day they turn 18), with its own draws: the same (seed, subject)
+/// gives the same records, and the rest of the population is unchanged.
+pub fn obligations(seed: u64, subject: &SyntheticSubject, from: Date, until: Date) -> Vec<Record> {
+    let from = match subject.id {
+        SubjectId::Person(person) => from.max(add_years(person.birth_date(), 18)),
+        SubjectId::Organisation(_) => from,
+    };
+    if from > until {
+        return Vec::new();
+    }
+    let digest =
+        subject.id.as_str().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ digest);
+    let span_days = (until - from).whole_days().max(0) as u32;
+    let (rates, verified) = obligations_met(subject.profile);
+    let years = f64::from(span_days) / 365.0;
+    let mut drawn: Vec<(&str, Date)> = Vec::new();
+    for (behaviour, rate) in rates {
+        for _ in 0..poisson(&mut rng, rate * years) {
+            drawn.push((behaviour, from.saturating_add(time::Duration::days(i64::from(rng.random_range(0..=span_days))))));
+        }
+    }
+    if rng.random::<f64>() < verified {
+        drawn.push(("identity-verified", from.saturating_add(time::Duration::days(i64::from(rng.random_range(0..=span_days))))));
+    }
+    drawn.sort_by_key(|(_, on)| *on);
+    drawn
+        .into_iter()
+        .enumerate()
+        .map(|(index, (behaviour, occurred_on))| Record {
+            id: RecordId::parse(&format!("met-{}-{index:03}", subject.id)).expect("a valid id"),
+            subject: subject.id,
+            behaviour: behaviour.to_string(),
+            occurred_on,
+            source: if behaviour == "identity-verified" {
+                "Public Security Bureau, household registration office"
+            } else {
+                "Partner bank and utilities (data-sharing agreement)"
+            }
+            .to_string(),
+            evidence: None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +167,27 @@ mod tests {
             group.iter().filter(|row| row.defaulted).count() as f64 / group.len().max(1) as f64
         };
         assert!(rate_of(true) > rate_of(false) * 1.3, "{} vs {}", rate_of(true), rate_of(false));
+    }
+
+    #[test]
+    fn obligations_met_are_drawn_per_subject_for_adults_and_cost_no_points() {
+        let until = socred_core::parse_date("2026-06-30").unwrap();
+        let config = crate::PopulationConfig { seed: 3, subjects: 400, until, years: 6 };
+        let start = config.history_start();
+        let rulebook = socred_core::Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").unwrap();
+        let mut reported = 0;
+        for subject in crate::Population::new(config) {
+            let records = obligations(3, &subject, start, until);
+            assert_eq!(records, obligations(3, &subject, start, until));
+            for record in &records {
+                assert_eq!(rulebook.behaviour(&record.behaviour).unwrap().points, 0, "{}", record.behaviour);
+                assert!(record.occurred_on >= start && record.occurred_on <= until);
+                if let SubjectId::Person(person) = subject.id {
+                    assert!(record.occurred_on >= add_years(person.birth_date(), 18), "{} is an adult's record", record.id);
+                }
+            }
+            reported += records.len();
+        }
+        assert!(reported > 400, "{reported}");
     }
 }

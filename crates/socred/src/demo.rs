@@ -320,7 +320,10 @@ fn generate(cli: &Cli, path: &Path, demo: &Demo) -> Result<(Store, Generated)> {
     let (mut records, mut persons, mut organisations) = (0u64, 0u64, 0u64);
     while population.peek().is_some() {
         let mut session = store.begin_import(&actor, "demo.generate")?;
-        for subject in population.by_ref().take(SUBJECTS_PER_COMMIT as usize) {
+        for mut subject in population.by_ref().take(SUBJECTS_PER_COMMIT as usize) {
+            // What lenders, landlords and utilities report (0 government points; the commercial score reads them).
+            subject.records.extend(socred_sim::credit::obligations(seed, &subject, start, until));
+            subject.records.sort_by_key(|record| record.occurred_on);
             session.replay_on(subject.registered_on(start))?;
             session.push_subject(&NewSubject {
                 id: subject.id,
@@ -410,6 +413,9 @@ fn report(db: &str, db_flag: &str, demo: &Demo, generated: &Generated, started: 
             summary["tier"].as_str().unwrap_or("?"),
             summary["score"]
         );
+    }
+    if let Some(defaulter) = examples.iter().find(|example| example.label == "judgment defaulter") {
+        println!("  socred{db_flag} score {}    # the commercial score (350-950) and its reasons", defaulter.id);
     }
     println!("  socred{db_flag} audit verify");
     Ok(())

@@ -49,7 +49,6 @@ pub async fn score(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
     let csrf = caller.csrf.as_deref().unwrap_or("");
     let card_title = if language == Language::Chinese { &card.title_zh } else { &card.title };
     let body = html! {
-        h1 { (t("score-heading")) }
         p.score { (text("score-line", &[("score", Argument::Number(scored.score)), ("min", Argument::Number(card.scaling.min_score)),
             ("max", Argument::Number(card.scaling.max_score))])) }
         p { (text("score-card", &[("card", Argument::Text(format!("{card_title} {}", card.version))), ("day", Argument::Text(language.date(today)))])) }
