@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub log_key: Option<Arc<socred_log::SigningKey>>,
     /// The site's public address that e-mail-ready texts link to (`--public-url`).
     pub public_url: Option<String>,
+    /// The commercial scorecard's source and file name (`--scorecard`; None: the built-in one).
+    pub scorecard: Option<(String, String)>,
 }
 
 impl ServerConfig {
@@ -70,6 +72,7 @@ impl ServerConfig {
             log_key: default_log_key(&db),
             read_db: None,
             public_url: None,
+            scorecard: None,
             db,
         }
     }
@@ -102,6 +105,8 @@ pub struct Inner {
     pub public_url: Option<String>,
     /// The last simulations run from the policy page.
     pub simulations: service::policy::Runs,
+    /// The commercial scorecard, validated against the rulebook in force.
+    pub scorecard: service::score::Card,
 }
 
 /// Shared by every handler.
@@ -140,6 +145,7 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         log_key: config.log_key.clone(),
         public_url: config.public_url.clone(),
         simulations: service::policy::Runs::default(),
+        scorecard: service::score::Card::new(config.scorecard.clone()),
     }));
     let router = Router::new()
         .merge(api_router)
@@ -209,7 +215,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     .await
     .map_err(|e| StartError::Serve(std::io::Error::other(e)))??;
     let db = Arc::new(db);
-    let (router, _) = app(db.clone(), &config);
+    let (router, state) = app(db.clone(), &config);
+    // A scorecard that does not fit the rulebook in force stops the start, with its problems.
+    let rulebook = db.rulebook().await.map_err(|error| StartError::Scorecard(error.detail.message))?;
+    state.scorecard.for_rulebook(&rulebook).map_err(|error| StartError::Scorecard(error.to_string()))?;
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(config.addr, e))?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -243,6 +252,8 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Scorecard(String),
 }
 
 /// Ctrl-C or SIGTERM.

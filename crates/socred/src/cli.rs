@@ -61,6 +61,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCRED_LANG", value_parser = crate::render::parse_language)]
     pub lang: Option<socred_i18n::Language>,
 
+    /// The commercial scorecard (TOML) that `score` commands and `serve` use (default: the
+    /// built-in scorecards/default.toml). Checked against the rulebook in force.
+    #[arg(long, global = true, env = "SOCRED_SCORECARD")]
+    pub scorecard: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -312,9 +317,6 @@ pub enum Command {
         /// Why you are reading the subject's data (shown to the subject).
         #[arg(long, default_value = "not stated")]
         purpose: String,
-        /// The scorecard (TOML; default: the built-in scorecards/default.toml).
-        #[arg(long)]
-        scorecard: Option<PathBuf>,
         #[arg(long)]
         json: bool,
         #[command(subcommand)]
@@ -800,8 +802,6 @@ pub enum ScoreCommand {
         #[arg(long)]
         to: String,
         #[arg(long)]
-        scorecard: Option<PathBuf>,
-        #[arg(long)]
         json: bool,
         /// Also draw both distributions into this directory, as SVG and PNG.
         #[arg(long)]
@@ -814,10 +814,7 @@ pub enum ScoreCommand {
         subjects: u64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// The characteristics to write (default: the built-in scorecard's).
-        #[arg(long)]
-        scorecard: Option<PathBuf>,
-        /// The CSV file to write.
+        /// The CSV file to write (a column per characteristic of --scorecard's card).
         #[arg(long)]
         out: PathBuf,
     },

@@ -376,7 +376,7 @@ pub(crate) fn run_without_store(cli: &Cli) -> Result<()> {
         }),
         Command::Score { command: Some(command), .. } => match command {
             cli::ScoreCommand::Check { file, rulebook } => score::check(file, rulebook.as_deref()),
-            cli::ScoreCommand::Sample { subjects, seed, scorecard, out } => score::sample(*subjects, *seed, scorecard.as_deref(), out),
+            cli::ScoreCommand::Sample { subjects, seed, out } => score::sample(*subjects, *seed, cli.scorecard.as_deref(), out),
             cli::ScoreCommand::Fit { sample, template, card_version, out, json } => {
                 score::fit(sample, template.as_deref(), card_version, out, *json)
             }
@@ -460,13 +460,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Token { command } => accounts::token(&cli, &mut open(&cli)?, command),
         Command::Queue { as_of, overdue, json } => due::queue(&cli, as_of, *overdue, *json),
         Command::Sim { .. } => run_without_store(&cli),
-        Command::Score { command: Some(cli::ScoreCommand::Monitor { from, to, scorecard, json, plots }), .. } => {
-            score::monitor(&open(&cli)?, from, to, scorecard.as_deref(), *json, plots.as_deref())
+        Command::Score { command: Some(cli::ScoreCommand::Monitor { from, to, json, plots }), .. } => {
+            score::monitor(&open(&cli)?, from, to, cli.scorecard.as_deref(), *json, plots.as_deref())
         }
         Command::Score { command: Some(_), .. } => run_without_store(&cli),
-        Command::Score { id, as_of, purpose, scorecard, json, command: None } => {
+        Command::Score { id, as_of, purpose, json, command: None } => {
             let id = id.as_deref().ok_or_else(|| refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
-            score::show(&cli, &open(&cli)?, id, as_of.as_deref(), purpose, scorecard.as_deref(), *json)
+            score::show(&cli, &open(&cli)?, id, as_of.as_deref(), purpose, cli.scorecard.as_deref(), *json)
         }
         Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json, plots } } => {
             policy::compare(&open(&cli)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
@@ -520,6 +520,10 @@ pub fn serve_with(
     config.trusted_proxies = trusted_proxies.to_vec();
     config.read_db = cli.read_db.clone();
     config.public_url = crate::public_url(cli)?;
+    config.scorecard = match &cli.scorecard {
+        Some(path) => Some((score::read_card(path, "--scorecard")?, path.display().to_string())),
+        None => None,
+    };
     // A key named on the command line must be there; the default one may be
     // absent, and either must be this log's.
     let key_path = log::key_path(cli);
@@ -537,6 +541,7 @@ pub fn serve_with(
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(socred_server::serve_until(config, socred_server::shutdown_signal())).map_err(|e| match e {
         socred_server::StartError::Bind(addr, error) => refuse("--addr", format!("cannot listen on {addr}: {error}")),
+        socred_server::StartError::Scorecard(problems) => refuse("--scorecard", problems),
         other => other.into(),
     })
 }

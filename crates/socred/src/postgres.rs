@@ -82,15 +82,15 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             crate::policy::compare(&open(cli, url)?, rulebook, as_of.as_deref(), *json, plots.as_deref())
         }
         Command::Sim { .. } => crate::run_without_store(cli),
-        Command::Score { command: Some(crate::cli::ScoreCommand::Monitor { from, to, scorecard, json, plots }), .. } => {
-            crate::score::monitor(&open(cli, url)?, from, to, scorecard.as_deref(), *json, plots.as_deref())
+        Command::Score { command: Some(crate::cli::ScoreCommand::Monitor { from, to, json, plots }), .. } => {
+            crate::score::monitor(&open(cli, url)?, from, to, cli.scorecard.as_deref(), *json, plots.as_deref())
         }
         Command::Score { command: Some(_), .. } => crate::run_without_store(cli),
-        Command::Score { id, as_of, purpose, scorecard, json, command: None } => {
+        Command::Score { id, as_of, purpose, json, command: None } => {
             let id = id
                 .as_deref()
                 .ok_or_else(|| crate::refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
-            crate::score::show(cli, &open(cli, url)?, id, as_of.as_deref(), purpose, scorecard.as_deref(), *json)
+            crate::score::show(cli, &open(cli, url)?, id, as_of.as_deref(), purpose, cli.scorecard.as_deref(), *json)
         }
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),
         Command::Import { file, partner: Some(partner), batch_id, skip_invalid, json, .. } => {

@@ -22,10 +22,15 @@ const MAX_SAMPLE_BYTES: u64 = 64 * 1024 * 1024;
 /// The reference day a simulated sample is scored on: its files are dated back from it.
 const SAMPLE_DAY: &str = "2026-01-01";
 
+/// The text of the scorecard file at `path`, within its limit.
+pub(crate) fn read_card(path: &Path, field: &str) -> Result<String> {
+    read_text_bounded(field, path, MAX_SCORECARD_BYTES)
+}
+
 /// The scorecard in `path` (default: the built-in one), validated against `rulebook`.
 pub(crate) fn card(path: Option<&Path>, field: &str, rulebook: &Rulebook) -> Result<Scorecard> {
     let (source, name) = match path {
-        Some(path) => (read_text_bounded(field, path, MAX_SCORECARD_BYTES)?, path.display().to_string()),
+        Some(path) => (read_card(path, field)?, path.display().to_string()),
         None => (DEFAULT_SCORECARD.to_string(), "scorecards/default.toml".to_string()),
     };
     Scorecard::from_toml(&source, &name, rulebook).map_err(|error| refuse(field, error))

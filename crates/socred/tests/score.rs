@@ -94,7 +94,12 @@ fn a_score_with_its_reasons_follows_the_file(env: Env) {
         &["score", PERSON, "--scorecard", refused_card.to_str().unwrap(), "--on", "2026-03-03"],
         &["--scorecard", "purchase histories"],
     );
+    // A server does not start with a card that does not fit; another card scores differently.
+    env.refused(&["serve", "--addr", "127.0.0.1:0", "--scorecard", refused_card.to_str().unwrap()], &["--scorecard", "purchase histories"]);
     assert_eq!(env.fingerprint(), before);
+    let generous = env.write("generous.toml", socred_core::scorecard::DEFAULT_SCORECARD.replace("base_points = 600", "base_points = 650"));
+    let scored = env.json(&["score", PERSON, "--as-of", "2026-03-03", "--on", "2026-03-03", "--scorecard", generous.to_str().unwrap()]);
+    assert_eq!(scored["score"], 770, "{scored}");
 }
 
 on_both_backends!(a_score_with_its_reasons_follows_the_file);

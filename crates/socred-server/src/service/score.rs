@@ -18,23 +18,45 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 
-/// The scorecard the server scores with, validated against the rulebook in
-/// force (kept until another rulebook is activated).
-pub fn scorecard_for(rulebook: &Rulebook) -> ApiResult<Arc<Scorecard>> {
-    static CARD: Mutex<Option<(String, Arc<Scorecard>)>> = Mutex::new(None);
-    let mut cached = CARD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((fingerprint, card)) = cached.as_ref()
-        && *fingerprint == rulebook.fingerprint
-    {
-        return Ok(card.clone());
+/// The scorecard the server scores with (`serve --scorecard`, else the
+/// built-in one), validated against the rulebook in force and kept until
+/// another rulebook is activated.
+pub struct Card {
+    /// Source text and file name.
+    source: (String, String),
+    validated: Mutex<Option<Validated>>,
+}
+
+/// The fingerprint of the rulebook a card was checked against, and the card or its problems.
+type Validated = (String, Result<Arc<Scorecard>, String>);
+
+impl Card {
+    pub fn new(source: Option<(String, String)>) -> Card {
+        let source = source.unwrap_or_else(|| (DEFAULT_SCORECARD.to_string(), "scorecards/default.toml".to_string()));
+        Card { source, validated: Mutex::new(None) }
     }
-    let card = Scorecard::from_toml(DEFAULT_SCORECARD, "scorecards/default.toml", rulebook).map_err(|error| {
-        tracing::error!(%error, "the scorecard does not fit the rulebook in force");
-        ApiError::unavailable("the commercial scorecard does not fit the rulebook in force; the operator must adopt one that does")
-    })?;
-    let card = Arc::new(card);
-    *cached = Some((rulebook.fingerprint.clone(), card.clone()));
-    Ok(card)
+
+    /// The card against `rulebook`, or why it does not fit.
+    pub fn for_rulebook(&self, rulebook: &Rulebook) -> Result<Arc<Scorecard>, String> {
+        let mut validated = self.validated.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match validated.as_ref() {
+            Some((fingerprint, card)) if *fingerprint == rulebook.fingerprint => card.clone(),
+            _ => {
+                let card = Scorecard::from_toml(&self.source.0, &self.source.1, rulebook).map(Arc::new).map_err(|error| error.to_string());
+                if let Err(error) = &card {
+                    tracing::error!(%error, "the scorecard does not fit the rulebook in force");
+                }
+                *validated = Some((rulebook.fingerprint.clone(), card.clone()));
+                card
+            }
+        }
+    }
+}
+
+fn scorecard_for(state: &AppState, rulebook: &Rulebook) -> ApiResult<Arc<Scorecard>> {
+    state.scorecard.for_rulebook(rulebook).map_err(|_| {
+        ApiError::unavailable("the commercial scorecard does not fit the rulebook in force; the operator must serve one that does")
+    })
 }
 
 /// A score as the API answers it: the subject gets every characteristic; a
@@ -102,7 +124,7 @@ pub async fn commercial_score(
         return Err(ApiError::invalid("as_of", "a partner sees the score of today only"));
     }
     let rulebook = state.db.rulebook().await?;
-    let card = scorecard_for(&rulebook)?;
+    let card = scorecard_for(state, &rulebook)?;
     // From the primary: a consent withdrawn a moment ago is withdrawn.
     let file = match state.db.reading_primary(move |store| store.file(&id)).await {
         Ok(file) => file,
