@@ -48,3 +48,4 @@ cli-score-fit-calibration = Calibration by tenth of predicted risk (predicted â†
 cli-score-fit-decile = { $decile }: { $predicted } â†’ { $observed } ({ $rows } rows)
 cli-score-fit-written = Scorecard written to { $path }.
 cli-score-sample-written = Labelled sample of { $rows } rows ({ $defaults } defaults) written to { $path }.
+cli-score-card-does-not-fit = warning: the commercial scorecard does not fit the rulebook now in force; servers answer 503 for commercial scores, and do not start, until given one that does (--scorecard): { $problems }

@@ -48,3 +48,4 @@ cli-score-fit-calibration = 按预测风险十分位校准（预测违约率 →
 cli-score-fit-decile = 第 { $decile } 组：{ $predicted } → { $observed }（{ $rows } 行）
 cli-score-fit-written = 评分卡已写入 { $path }。
 cli-score-sample-written = 带标签样本 { $rows } 行（其中违约 { $defaults } 行）已写入 { $path }。
+cli-score-card-does-not-fit = 警告：商业信用评分卡与现行规则不相符；在提供相符的评分卡（--scorecard）之前，服务器对商业信用分请求返回 503，且无法启动：{ $problems }

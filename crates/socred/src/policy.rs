@@ -272,5 +272,9 @@ pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice
             }
         })?;
     println!("{}", with("cli-rulebook-activated", &[("id", text(&activated.id)), ("version", text(&activated.version))]));
+    // The commercial scorecard reads the rulebook's behaviours: say at once if it no longer fits.
+    if let Err(problems) = crate::score::card(cli.scorecard.as_deref(), "--scorecard", &activated) {
+        eprintln!("{}", with("cli-score-card-does-not-fit", &[("problems", text(problems))]));
+    }
     Ok(())
 }

@@ -324,6 +324,7 @@ mod tests {
             include_str!("reports.rs"),
             include_str!("policy.rs"),
             include_str!("sim.rs"),
+            include_str!("score.rs"),
         ];
         for source in sources {
             for prefix in ["cli-", "decision-"] {

@@ -171,3 +171,26 @@ fn a_sample_and_its_fit_are_reproducible_from_the_seed() {
     );
     env.refused(&["score", "sample", "--subjects", "1000001", "--out", first.to_str().unwrap()], &["--subjects"]);
 }
+
+#[test]
+fn activating_a_rulebook_the_scorecard_no_longer_fits_says_so() {
+    let env = Env::new();
+    let source = socred_core::DEFAULT_RULEBOOK.replace("version = \"2026.1\"", "version = \"2026.2\"");
+    let start = source.find("[[behaviour]]\ncode = \"bill-paid-on-time\"").unwrap();
+    let end = start + source[start..].find("\n\n").unwrap();
+    let without_bills = env.write("without-bills.toml", format!("{}{}", &source[..start], &source[end + 2..]));
+    let output = env.run(&["rulebook", "activate", without_bills.to_str().unwrap(), "--skip-impact", "--reason", "an empty store"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("does not fit the rulebook now in force") && stderr.contains("bill-paid-on-time"), "{stderr}");
+    env.refused(
+        &[
+            "score",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../scorecards/default.toml"),
+            "--rulebook",
+            without_bills.to_str().unwrap(),
+        ],
+        &["bill-paid-on-time"],
+    );
+}
