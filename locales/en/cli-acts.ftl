@@ -89,3 +89,7 @@ cli-report-became-record = became record { $record }
 cli-report-reporters-record = reporter's record: { $record }
 cli-report-decision-time = time to decision over { $decided } decided: median { $median }, p90 { $p90 }, max { $max }
 cli-report-partner = partner { $partner }: { $batches } batches ({ $refused } refused), { $lines } lines, mean { $mean } lines a batch, { $accepted } accepted, { $pending } pending, { $rejected } rejected ({ $rate })
+cli-partner-receipt = partner { $partner } batch { $batch }: { $lines } lines, { $accepted } accepted, { $duplicates } duplicates, { $pending } pending review, { $rejected } rejected
+cli-partner-receipt-replayed = This batch was seen before: nothing was done again.
+cli-partner-receipt-nothing-stored = Nothing was stored.
+cli-partner-batch-invalid = { $rejected } of { $lines } lines are invalid; nothing was stored (use --skip-invalid to store the rest)

@@ -89,3 +89,7 @@ cli-report-became-record = 已成为记录 { $record }
 cli-report-reporters-record = 举报人的记录：{ $record }
 cli-report-decision-time = 已决定 { $decided } 件，处理时长：中位数 { $median }，第 90 百分位 { $p90 }，最长 { $max }
 cli-report-partner = 合作方 { $partner }：{ $batches } 批（拒收 { $refused } 批），{ $lines } 行，平均每批 { $mean } 行，接受 { $accepted } 行，待复核 { $pending } 行，驳回 { $rejected } 行（{ $rate }）
+cli-partner-receipt = 合作机构 { $partner } 批次 { $batch }：共 { $lines } 行，接受 { $accepted } 行，重复 { $duplicates } 行，待审核 { $pending } 行，拒绝 { $rejected } 行
+cli-partner-receipt-replayed = 此批次此前已提交：未再次处理。
+cli-partner-receipt-nothing-stored = 未存储任何内容。
+cli-partner-batch-invalid = { $lines } 行中有 { $rejected } 行无效；未存储任何内容（使用 --skip-invalid 可存储其余各行）

@@ -81,7 +81,8 @@ pub fn field_name(language: Language, field: &str) -> String {
     language.text(id)
 }
 
-fn problem(language: Language, kind: &ProblemKind) -> String {
+/// A record check's reason in `language`.
+pub fn problem(language: Language, kind: &ProblemKind) -> String {
     let day = |date: socred_core::Date| text(socred_core::date::format_date(date));
     match kind {
         ProblemKind::Id(error) => id_error(language, error),

@@ -57,7 +57,14 @@ pub struct RowError {
     pub line: u64,
     pub field: String,
     pub reason: String,
+    /// The reason, typed, where it is one of the record checks' own: a
+    /// reader's language can say it again.
+    #[serde(skip)]
+    pub kind: Option<socred_core::record::ProblemKind>,
 }
+
+/// A problem with a line before the store: the field, the reason in English, and the reason typed where the checks gave one.
+pub type LineProblem = (String, String, Option<socred_core::record::ProblemKind>);
 
 /// The receipt of one import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,7 +135,7 @@ enum Item {
     },
     Invalid {
         line: u64,
-        problems: Vec<(String, String)>,
+        problems: Vec<LineProblem>,
         raw: Option<Vec<u8>>,
     },
     Progress(u64),
@@ -186,7 +193,7 @@ impl Parser {
 
     fn bad(&mut self, line: u64, field: &str, reason: String, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
-        self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw })
+        self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason, None)], raw })
     }
 
     fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
@@ -217,12 +224,14 @@ impl Parser {
             pending = self.rulebook.behaviour(input.behaviour).is_some_and(|b| b.partner_review);
         }
         if let Some((field, reason)) = problem {
-            return self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason)], raw });
+            return self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason, None)], raw });
         }
         let input = RecordInput { source: own_source.as_deref().unwrap_or(input.source), ..input };
         let item = match input.validate(&self.rulebook, self.today) {
             Ok(record) => Item::Valid { line, record, raw, pending },
-            Err(problems) => Item::Invalid { line, problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(), raw },
+            Err(problems) => {
+                Item::Invalid { line, problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason, p.kind)).collect(), raw }
+            }
         };
         self.push(item)
     }
@@ -244,14 +253,14 @@ struct Line {
     raw: Option<Vec<u8>>,
     pending: bool,
     /// Problems found before the store (invalid lines).
-    problems: Vec<(String, String)>,
+    problems: Vec<LineProblem>,
     outcome: Option<RowOutcome>,
 }
 
 impl Importer<'_, '_> {
-    fn error(&mut self, line: u64, field: &str, reason: String) {
+    fn error(&mut self, line: u64, field: &str, reason: String, kind: Option<socred_core::record::ProblemKind>) {
         if self.report.errors.len() < MAX_LISTED_ERRORS {
-            self.report.errors.push(RowError { line, field: field.to_string(), reason });
+            self.report.errors.push(RowError { line, field: field.to_string(), reason, kind });
         } else {
             self.report.errors_not_listed += 1;
         }
@@ -334,8 +343,8 @@ impl Importer<'_, '_> {
             self.report.rows += 1;
             match outcome {
                 None => {
-                    for (field, reason) in problems {
-                        self.error(line, &field, reason);
+                    for (field, reason, kind) in problems {
+                        self.error(line, &field, reason, kind);
                     }
                     self.rejected(raw)?;
                 }
@@ -343,7 +352,7 @@ impl Importer<'_, '_> {
                 Some(RowOutcome::Inserted) => self.report.inserted += 1,
                 Some(RowOutcome::Duplicate) => self.report.duplicates += 1,
                 Some(RowOutcome::Rejected { field, reason, .. }) => {
-                    self.error(line, field, reason);
+                    self.error(line, field, reason, None);
                     self.rejected(raw)?;
                 }
             }
@@ -446,7 +455,7 @@ pub fn batch_id_of(given: Option<&str>, content: &[u8]) -> Result<String, String
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowCheck {
     Valid { line: u64, record: socred_core::Record },
-    Invalid { line: u64, problems: Vec<(String, String)> },
+    Invalid { line: u64, problems: Vec<LineProblem> },
 }
 
 /// Parses and validates a file as an import recorded on `today` would,

@@ -14,9 +14,9 @@ use crate::{
 /// Rows handed to the store at once.
 const COPY_ROWS: usize = 16_384;
 
-fn listed(report: &mut ImportReport, line: u64, field: &str, reason: String) {
+fn listed(report: &mut ImportReport, line: u64, field: &str, reason: String, kind: Option<socred_core::record::ProblemKind>) {
     if report.errors.len() < MAX_LISTED_ERRORS {
-        report.errors.push(RowError { line, field: field.to_string(), reason });
+        report.errors.push(RowError { line, field: field.to_string(), reason, kind });
     } else {
         report.errors_not_listed += 1;
     }
@@ -96,12 +96,12 @@ pub fn import_postgres(
                             report.duplicates += 1;
                             continue;
                         }
-                        RowOutcome::Rejected { field, reason, .. } => (line, vec![(field.to_string(), reason)], raw),
+                        RowOutcome::Rejected { field, reason, .. } => (line, vec![(field.to_string(), reason, None)], raw),
                     },
                 };
                 report.rows += 1;
-                for (field, reason) in problems {
-                    listed(&mut report, line, &field, reason);
+                for (field, reason, kind) in problems {
+                    listed(&mut report, line, &field, reason, kind);
                 }
                 report.rejected_rows += 1;
                 if let (Some(rejects), Some(raw)) = (rejects.as_mut(), raw) {

@@ -193,9 +193,20 @@ fn system_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// The problems of an import or a partner batch, one line each, on stderr.
-pub(crate) fn print_import_problems<'a>(errors: impl IntoIterator<Item = (u64, &'a str, &'a str)>, not_listed: u64) {
-    for (line, field, reason) in errors {
+/// The problems of an import or a partner batch, one line each, on stderr,
+/// in the output's language where the checks typed the reason.
+pub(crate) fn print_import_problems<'a>(
+    errors: impl IntoIterator<Item = (u64, &'a str, &'a str, Option<&'a socred_core::record::ProblemKind>)>,
+    not_listed: u64,
+) {
+    let language = render::language();
+    for (line, field, reason, kind) in errors {
+        let (field, reason) = match (kind, language) {
+            (Some(kind), socred_i18n::Language::Chinese) => {
+                (socred_i18n::reasons::field_name(language, field), socred_i18n::reasons::problem(language, kind))
+            }
+            _ => (field.to_string(), reason.to_string()),
+        };
         eprintln!("{}", with("cli-import-problem", &[("line", text(line)), ("field", text(field)), ("reason", text(reason))]));
     }
     if not_listed > 0 {
@@ -917,7 +928,8 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         }
         print_json(&value)?;
     } else {
-        print_import_problems(report.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str())), report.errors_not_listed);
+        let problems = report.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str(), e.kind.as_ref()));
+        print_import_problems(problems, report.errors_not_listed);
         if report.committed {
             let audit = report.audit_seq.map(|seq| with("cli-imported-audit", &[("seq", text(seq))])).unwrap_or_default();
             println!(

@@ -218,31 +218,28 @@ fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
     if json {
         print_json(receipt)?;
     } else {
-        crate::print_import_problems(
-            receipt.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str())),
-            receipt.errors_not_listed,
-        );
-        println!(
-            "partner {} batch {}{}: {} lines, {} accepted, {} duplicates, {} pending review, {} rejected{}",
-            receipt.partner,
-            receipt.batch_id,
-            if receipt.replayed { " (seen before: nothing done again)" } else { "" },
-            receipt.lines,
-            receipt.accepted,
-            receipt.duplicates,
-            receipt.pending_review,
-            receipt.rejected,
-            if receipt.stored { "" } else { "; nothing was stored" }
-        );
+        // A receipt is stored: its reasons are the English they were given in.
+        let problems = receipt.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str(), None));
+        crate::print_import_problems(problems, receipt.errors_not_listed);
+        let arguments = [
+            ("partner", text(&receipt.partner)),
+            ("batch", text(&receipt.batch_id)),
+            ("lines", text(receipt.lines)),
+            ("accepted", text(receipt.accepted)),
+            ("duplicates", text(receipt.duplicates)),
+            ("pending", text(receipt.pending_review)),
+            ("rejected", text(receipt.rejected)),
+        ];
+        println!("{}", with("cli-partner-receipt", &arguments));
+        if receipt.replayed {
+            println!("{}", t("cli-partner-receipt-replayed"));
+        } else if !receipt.stored {
+            println!("{}", t("cli-partner-receipt-nothing-stored"));
+        }
     }
     if !receipt.stored && !receipt.replayed {
-        return Err(refuse(
-            "FILE",
-            format!(
-                "{} of {} lines are invalid; nothing was stored (use --skip-invalid to store the rest)",
-                receipt.rejected, receipt.lines
-            ),
-        ));
+        let arguments = [("rejected", text(receipt.rejected)), ("lines", text(receipt.lines))];
+        return Err(refuse("FILE", with("cli-partner-batch-invalid", &arguments)));
     }
     Ok(())
 }

@@ -120,6 +120,14 @@ fn one_bad_ndjson_row_rejects_the_whole_file_and_every_bad_row_is_listed(env: En
     }
     assert_eq!(env.fingerprint(), fingerprint, "a rejected file stores nothing");
 
+    // In Chinese: the line, the field and the checks' reasons.
+    let chinese = env.refused(&["--lang", "zh-CN", "import", file.to_str().unwrap()], &[]);
+    for part in ["不在信用规则", "不是有效的日历日期"] {
+        assert!(chinese.contains(part), "{part:?} in\n{chinese}");
+    }
+    let date_line = 2 + 2 * bad.iter().position(|(_, field, _)| *field == "at").unwrap();
+    assert!(chinese.lines().any(|l| l.starts_with(&format!("第 {date_line} 行：")) && l.contains("日历日期")), "{chinese}");
+
     // The same in JSON.
     let output = env.run(&["import", file.to_str().unwrap(), "--json"]);
     assert_eq!(output.status.code(), Some(1));

@@ -252,6 +252,9 @@ fn partner_import_from_a_file(env: Env) {
     assert_eq!((receipt["accepted"].as_u64(), receipt["rejected"].as_u64()), (Some(1), Some(1)));
     let replay = env.json(&["import", bad.to_str().unwrap(), "--partner", "bikes", "--skip-invalid", "--batch-id", "feb-1"]);
     assert_eq!(replay["replayed"], true);
+    let chinese =
+        env.ok(&["--lang", "zh-CN", "import", bad.to_str().unwrap(), "--partner", "bikes", "--skip-invalid", "--batch-id", "feb-1"]);
+    assert!(chinese.contains("合作机构 bikes 批次 feb-1：共 2 行，接受 1 行") && chinese.contains("此批次此前已提交"), "{chinese}");
     assert_eq!(score(&env, PERSON), 998);
     let loans = env.write("loans.ndjson", line("loan-1", "overdue-consumer-loan"));
     let receipt = env.json(&["import", loans.to_str().unwrap(), "--partner", "bikes"]);
