@@ -16,14 +16,7 @@ async fn account(server: &TestServer, body: serde_json::Value) -> String {
 }
 
 async fn send(server: &TestServer, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-    let mut request = server.client.request(method.parse().unwrap(), server.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    server.call_as(Some(token), method, path, body).await
 }
 
 async fn upload(server: &TestServer, token: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {

@@ -10,13 +10,7 @@ use serde_json::json;
 use socred_auth::Role;
 
 async fn send(server: &TestServer, token: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-    let mut request = server.client.request(method.parse().unwrap(), server.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    server.call_as(Some(token), method, path, body).await
 }
 
 async fn a_partner_sees_a_score_only_with_consent(backend: Backend) {
@@ -117,25 +111,15 @@ async fn the_portal_shows_the_score_its_reasons_and_the_consents(backend: Backen
         }
         if language == "en" {
             let csrf = csrf_of(&page);
-            let response = client
-                .post(server.url("/me/score/consents"))
-                .form(&[("csrf", csrf.as_str()), ("partner", "provider-1")])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), 303);
+            let post = |path: &'static str, csrf: String, partner: &'static str| {
+                let request = client.post(server.url(path)).form(&[("csrf", csrf), ("partner", partner.to_string())]);
+                async move { request.send().await.unwrap().status().as_u16() }
+            };
+            assert_eq!(post("/me/score/consents", csrf.clone(), "provider-1").await, 303);
             let page = client.get(server.url("/me/score")).send().await.unwrap().text().await.unwrap();
             assert!(page.contains("Consent given to provider-1.") && page.contains("provider-1: in force since"), "{page}");
-            let response =
-                client.post(server.url("/me/score/consents")).form(&[("csrf", "forged"), ("partner", "partner-1")]).send().await.unwrap();
-            assert_eq!(response.status().as_u16(), 403, "a forged form is refused");
-            let response = client
-                .post(server.url("/me/score/consents/withdraw"))
-                .form(&[("csrf", csrf.as_str()), ("partner", "provider-1")])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), 303);
+            assert_eq!(post("/me/score/consents", "forged".into(), "partner-1").await, 403, "a forged form is refused");
+            assert_eq!(post("/me/score/consents/withdraw", csrf, "provider-1").await, 303);
             let page = client.get(server.url("/me/score")).send().await.unwrap().text().await.unwrap();
             assert!(page.contains("Consent to provider-1 withdrawn.") && page.contains("withdrawn on"), "{page}");
         }

@@ -19,7 +19,6 @@ mod score;
 mod write;
 
 use std::collections::HashSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -190,18 +189,9 @@ pub struct Scorecard {
     pub fingerprint: String,
 }
 
-/// Every problem found in a scorecard.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ScorecardError {
-    pub file: String,
-    pub problems: Vec<RulebookProblem>,
-}
-
-impl fmt::Display for ScorecardError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::RulebookError { file: self.file.clone(), problems: self.problems.clone() }.fmt(formatter)
-    }
-}
+/// Every problem found in a scorecard, with the file: the rulebook's error
+/// type, since a scorecard is checked the same way and against it.
+pub type ScorecardError = crate::RulebookError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

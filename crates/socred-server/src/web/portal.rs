@@ -17,15 +17,23 @@ use crate::body::Form;
 use crate::service;
 use socred_i18n::words::{Words, code_in_language};
 
+/// A signed-in subject and the file their account names; else the page that says why not.
+pub(super) fn own_file(caller: MaybeCaller) -> Result<(crate::auth::Caller, socred_core::SubjectId), Response> {
+    let caller = signed_in(caller, Some(Role::Subject))?;
+    match caller.account.subject {
+        Some(id) => Ok((caller, id)),
+        None => {
+            let language = reader();
+            let (title, text) = (language.text("portal-no-file-title"), language.text("portal-no-file-text"));
+            Err(super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), &title, &text))
+        }
+    }
+}
+
 pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
-    let caller = match signed_in(caller, Some(Role::Subject)) {
-        Ok(caller) => caller,
+    let (caller, id) = match own_file(caller) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(id) = caller.account.subject else {
-        let language = reader();
-        let (title, text) = (language.text("portal-no-file-title"), language.text("portal-no-file-text"));
-        return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), &title, &text);
     };
     let today = caller.today();
     let from = today.replace_year(today.year() - 6).unwrap_or(today);

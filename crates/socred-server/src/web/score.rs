@@ -10,7 +10,7 @@ use socred_auth::Role;
 use socred_core::scorecard::Scorecard;
 use socred_i18n::{Argument, Language};
 
-use super::{Flash, back, form_caller, page, reader, signed_in};
+use super::{Flash, back, form_caller, page, reader};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::body::Form;
@@ -25,14 +25,9 @@ fn characteristic_words<'c>(card: &'c Scorecard, language: Language, code: &str)
 }
 
 pub async fn score(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
-    let caller = match signed_in(caller, Some(Role::Subject)) {
-        Ok(caller) => caller,
+    let (caller, id) = match super::portal::own_file(caller) {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(id) = caller.account.subject else {
-        let language = reader();
-        let (title, text) = (language.text("portal-no-file-title"), language.text("portal-no-file-text"));
-        return super::error_page(axum::http::StatusCode::FORBIDDEN, Some(&caller), &title, &text);
     };
     let today = caller.today();
     let (scored, card) = match service::score::commercial_score(&state, &caller, id, None).await {

@@ -184,9 +184,20 @@ impl TestServer {
     }
 
     pub async fn call(&self, role: Option<Role>, method: &str, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        self.call_as(role.map(|role| self.token(role)), method, path, body).await
+    }
+
+    /// As `call`, with any token (an account made during the test).
+    pub async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         let mut request = self.client.request(method.parse().unwrap(), self.url(path));
-        if let Some(role) = role {
-            request = request.bearer_auth(self.token(role));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
         }
         if let Some(body) = body {
             request = request.json(&body);
