@@ -93,5 +93,8 @@ mod tests {
         assert_eq!(history[1].withdrawn_on, Some(day("2026-02-01")));
         let bad = Event::ConsentGiven { consent: CaseId::parse("c-9").unwrap(), partner: "no spaces allowed".into() };
         assert!(act(&mut file, 4, "2026-03-02", bad).unwrap_err().starts_with("partner:"));
+        // Any account name is a partner's name, the X of an identity number included.
+        let bank = Event::ConsentGiven { consent: CaseId::parse("c-10").unwrap(), partner: "bank-x.cn_11010519491231002X".into() };
+        act(&mut file, 4, "2026-03-02", bank).unwrap();
     }
 }

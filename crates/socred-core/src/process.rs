@@ -407,9 +407,9 @@ impl Event {
                 // The name of a provider's or partner's account (lowercase, as usernames are).
                 let valid = !partner.is_empty()
                     && partner.len() <= 64
-                    && partner.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+                    && partner.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b'X'));
                 if !valid {
-                    return Err(ProcessError::new("partner", "names an account: 1-64 characters of a-z, 0-9, '-', '_' and '.'"));
+                    return Err(ProcessError::new("partner", "names an account: 1-64 characters of a-z, 0-9, '-', '_', '.' and 'X'"));
                 }
                 vec![]
             }

@@ -824,7 +824,7 @@ pub enum ScoreCommand {
     Fit {
         #[arg(long)]
         sample: PathBuf,
-        /// The card whose characteristics and bins are fitted (default: the built-in one).
+        /// The card whose characteristics and bins are fitted (default: --scorecard's, else the built-in one).
         #[arg(long)]
         template: Option<PathBuf>,
         /// The version of the card written.

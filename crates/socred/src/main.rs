@@ -389,7 +389,7 @@ pub(crate) fn run_without_store(cli: &Cli) -> Result<()> {
             cli::ScoreCommand::Check { file, rulebook } => score::check(file, rulebook.as_deref()),
             cli::ScoreCommand::Sample { subjects, seed, out } => score::sample(*subjects, *seed, cli.scorecard.as_deref(), out),
             cli::ScoreCommand::Fit { sample, template, card_version, out, json } => {
-                score::fit(sample, template.as_deref(), card_version, out, *json)
+                score::fit(sample, template.as_deref().or(cli.scorecard.as_deref()), card_version, out, *json)
             }
             cli::ScoreCommand::Monitor { .. } => unreachable!("monitor reads a store"),
         },

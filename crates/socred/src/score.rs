@@ -169,22 +169,28 @@ pub(crate) fn monitor(
         return Err(refuse("--plots", format!("{} exists and is not a directory", dir.display())));
     }
     let card = card(scorecard, "--scorecard", store.rulebook())?;
-    // A subject is in the population of a day from the day it was registered.
+    let mut scored = Vec::new();
+    store.each_file(&mut |id, file| {
+        let on = |day| socred_core::scorecard::score(&card, &file.as_known_on(day), day).score;
+        scored.push((id, on(from), on(to)));
+        Ok(())
+    })?;
+    // A subject is in the population of a day from the day it was registered. Read
+    // after the files, the registrations include every subject those files name.
     let registered: std::collections::HashMap<_, _> = store.registered_after(from)?.into_iter().collect();
     let (mut before, mut after) = (Distribution::new(), Distribution::new());
     let (mut subjects_from, mut subjects_to) = (0_u64, 0_u64);
-    store.each_file(&mut |id, file| {
+    for (id, score_from, score_to) in scored {
         let registered_on = registered.get(&id).copied();
         if registered_on.is_none() {
-            before.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(from), from).score);
+            before.add(&card.scaling, score_from);
             subjects_from += 1;
         }
         if registered_on.is_none_or(|day| day <= to) {
-            after.add(&card.scaling, socred_core::scorecard::score(&card, &file.as_known_on(to), to).score);
+            after.add(&card.scaling, score_to);
             subjects_to += 1;
         }
-        Ok(())
-    })?;
+    }
     let psi = monitor::population_stability_index(&before, &after);
     let bands = (0..monitor::BANDS)
         .map(|band| Band { scores: monitor::band_label(&card.scaling, band), from: before.counts[band], to: after.counts[band] })

@@ -61,7 +61,8 @@ fn scorecard_for(state: &AppState, rulebook: &Rulebook) -> ApiResult<Arc<Scoreca
 
 /// A score as the API answers it: the subject gets every characteristic; a
 /// partner the score, the card and the reasons' codes, which it must state
-/// to the subject when it acts on the score, and nothing of the records behind them.
+/// to the subject when it acts on the score (a code says which characteristic
+/// cost points), but not the characteristics' values, bins or dates.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ScoreAnswer {
@@ -126,9 +127,10 @@ pub async fn commercial_score(
     let rulebook = state.db.rulebook().await?;
     let card = scorecard_for(state, &rulebook)?;
     // From the primary: a consent withdrawn a moment ago is withdrawn.
+    // An unknown subject reads as one without consent; a failing store as what it is.
     let file = match state.db.reading_primary(move |store| store.file(&id)).await {
         Ok(file) => file,
-        Err(_) if partner => return Err(no_consent(caller)),
+        Err(error) if partner && error.status == axum::http::StatusCode::NOT_FOUND => return Err(no_consent(caller)),
         Err(error) => return Err(error),
     };
     if partner {

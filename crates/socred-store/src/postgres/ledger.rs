@@ -331,13 +331,10 @@ impl PgStore {
         Ok(count as u64)
     }
 
-    /// Every subject's file in identifier order, read from the primary in
-    /// one repeatable-read transaction (a snapshot), handed to `visit` one at
-    /// a time: a population for policy analysis. Returns how many were visited.
-    /// The subjects registered after `day`, with the day each was.
+    /// The subjects registered after `day`, with the day each was (from the
+    /// primary, as `each_file` reads).
     pub fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
-        let rows =
-            self.read_connection()?.query("SELECT subject, recorded_on FROM subjects WHERE recorded_on > $1 ORDER BY subject", &[&day])?;
+        let rows = self.connection()?.query("SELECT subject, recorded_on FROM subjects WHERE recorded_on > $1 ORDER BY subject", &[&day])?;
         rows.iter()
             .map(|row| {
                 let id: String = row.get(0);
@@ -347,6 +344,9 @@ impl PgStore {
             .collect()
     }
 
+    /// Every subject's file in identifier order, read from the primary in
+    /// one repeatable-read transaction (a snapshot), handed to `visit` one at
+    /// a time: a population for policy analysis. Returns how many were visited.
     pub fn each_file(&self, visit: &mut dyn FnMut(SubjectId, SubjectFile) -> Result<()>) -> Result<u64> {
         const FILES_AT_ONCE: usize = 1_000;
         let mut connection = self.connection()?;
