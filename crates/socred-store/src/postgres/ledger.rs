@@ -334,7 +334,8 @@ impl PgStore {
     /// The subjects registered after `day`, with the day each was (from the
     /// primary, as `each_file` reads).
     pub fn registered_after(&self, day: Date) -> Result<Vec<(SubjectId, Date)>> {
-        let rows = self.connection()?.query("SELECT subject, recorded_on FROM subjects WHERE recorded_on > $1 ORDER BY subject", &[&day])?;
+        let rows =
+            self.connection()?.query("SELECT subject, recorded_on FROM subjects WHERE recorded_on > $1 ORDER BY subject", &[&day])?;
         rows.iter()
             .map(|row| {
                 let id: String = row.get(0);
