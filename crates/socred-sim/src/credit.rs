@@ -112,9 +112,9 @@ pub fn obligations(seed: u64, subject: &SyntheticSubject, from: Date, until: Dat
     if from > until {
         return Vec::new();
     }
-    let digest =
-        subject.id.as_str().bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ digest);
+    // The subject's number, folded into an integer, names its generator.
+    let number = subject.id.as_str().bytes().fold(0_u64, |number, byte| number.wrapping_mul(36).wrapping_add(u64::from(byte)));
+    let mut rng = crate::generator_for(seed, &[number]);
     let span_days = (until - from).whole_days().max(0) as u32;
     let (rates, verified) = obligations_met(subject.profile);
     let years = f64::from(span_days) / 365.0;

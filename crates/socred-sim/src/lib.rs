@@ -200,6 +200,17 @@ const ORG_TRADES: [(&str, &str); 8] = [
 ];
 const ORG_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
+/// A generator for `seed` and the parts that name one draw (a subject, a
+/// year, a stream), independent of every other such generator.
+pub(crate) fn generator_for(seed: u64, parts: &[u64]) -> ChaCha8Rng {
+    let mut mixed = seed ^ 0x9e37_79b9_7f4a_7c15;
+    for part in parts {
+        mixed = (mixed ^ part).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        mixed ^= mixed >> 31;
+    }
+    ChaCha8Rng::seed_from_u64(mixed)
+}
+
 /// Draws from a Poisson distribution (Knuth; the rates here are small).
 pub(crate) fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
     let limit = (-mean).exp();

@@ -17,8 +17,8 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
+use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use socred_core::date::{add_days, end_of_year, start_of_year};
 use socred_core::decide::{LinkedStandings, Outcome, decide_all, standing};
@@ -159,12 +159,7 @@ fn yearly_rates(profile: Profile) -> Vec<(&'static str, f64)> {
 
 /// A generator for one (subject, year, stream), independent of every other.
 fn stream(seed: u64, subject: usize, year: i32, stream: u64) -> ChaCha8Rng {
-    let mut mixed = seed ^ 0x9e37_79b9_7f4a_7c15;
-    for part in [subject as u64, year as u64, stream] {
-        mixed = (mixed ^ part).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        mixed ^= mixed >> 31;
-    }
-    ChaCha8Rng::seed_from_u64(mixed)
+    crate::generator_for(seed, &[subject as u64, year as u64, stream])
 }
 
 fn day_in_year(rng: &mut ChaCha8Rng, year: i32) -> Date {

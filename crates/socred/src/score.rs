@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 use socred_core::scorecard::monitor::{self, Distribution};
-use socred_core::scorecard::{DEFAULT_SCORECARD, Observation, Scorecard};
+use socred_core::scorecard::{DEFAULT_SCORECARD, DEFAULT_SCORECARD_NAME, Observation, Scorecard};
 use socred_core::{Date, Rulebook};
 
 use crate::render::{t, text, with};
@@ -31,7 +31,7 @@ pub(crate) fn read_card(path: &Path, field: &str) -> Result<String> {
 pub(crate) fn card(path: Option<&Path>, field: &str, rulebook: &Rulebook) -> Result<Scorecard> {
     let (source, name) = match path {
         Some(path) => (read_card(path, field)?, path.display().to_string()),
-        None => (DEFAULT_SCORECARD.to_string(), "scorecards/default.toml".to_string()),
+        None => (DEFAULT_SCORECARD.to_string(), DEFAULT_SCORECARD_NAME.to_string()),
     };
     Scorecard::from_toml(&source, &name, rulebook).map_err(|error| refuse(field, error))
 }

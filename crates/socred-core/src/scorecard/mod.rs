@@ -30,6 +30,8 @@ pub use score::{CharacteristicResult, CommercialScore, DimensionPoints, Reason, 
 
 /// The scorecard shipped with socred, read against the default rulebook.
 pub const DEFAULT_SCORECARD: &str = include_str!("../../../../scorecards/default.toml");
+/// The name the built-in scorecard goes by in messages.
+pub const DEFAULT_SCORECARD_NAME: &str = "scorecards/default.toml (built in)";
 
 /// The most characteristics a card may have, and bins a characteristic.
 pub const MAX_CHARACTERISTICS: usize = 40;
@@ -295,7 +297,7 @@ impl Scorecard {
     /// The default scorecard against the default rulebook.
     pub fn default_card() -> Scorecard {
         let rulebook = Rulebook::from_toml(crate::DEFAULT_RULEBOOK, "default.toml").expect("the default rulebook is valid");
-        Scorecard::from_toml(DEFAULT_SCORECARD, "default.toml", &rulebook).expect("the default scorecard is valid")
+        Scorecard::from_toml(DEFAULT_SCORECARD, DEFAULT_SCORECARD_NAME, &rulebook).expect("the default scorecard is valid")
     }
 
     /// Parses and validates a scorecard against the rulebook whose records it reads.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use socred_auth::{Action, Role};
 use socred_core::consent::{self, Consent};
 use socred_core::process::Event;
-use socred_core::scorecard::{CommercialScore, DEFAULT_SCORECARD, Scorecard};
+use socred_core::scorecard::{CommercialScore, DEFAULT_SCORECARD, DEFAULT_SCORECARD_NAME, Scorecard};
 use socred_core::{Date, Rulebook, SubjectId};
 use utoipa::ToSchema;
 
@@ -32,7 +32,7 @@ type Validated = (String, Result<Arc<Scorecard>, String>);
 
 impl Card {
     pub fn new(source: Option<(String, String)>) -> Card {
-        let source = source.unwrap_or_else(|| (DEFAULT_SCORECARD.to_string(), "scorecards/default.toml".to_string()));
+        let source = source.unwrap_or_else(|| (DEFAULT_SCORECARD.to_string(), DEFAULT_SCORECARD_NAME.to_string()));
         Card { source, validated: Mutex::new(None) }
     }
 
@@ -115,6 +115,24 @@ pub async fn commercial_score(
     id: SubjectId,
     as_of: Option<Date>,
 ) -> ApiResult<(CommercialScore, Arc<Scorecard>)> {
+    let (score, card, _) = scored_file(state, caller, id, as_of).await?;
+    Ok((score, card))
+}
+
+/// The signed-in subject's score today, its card and their consents, from one read of the file.
+pub async fn own_score(state: &AppState, caller: &Caller) -> ApiResult<(CommercialScore, Arc<Scorecard>, Vec<Consent>)> {
+    caller.require(Action::ManageConsent)?;
+    let subject = own_subject(caller)?;
+    let (score, card, file) = scored_file(state, caller, subject, None).await?;
+    Ok((score, card, consent::consents(&file, caller.today())))
+}
+
+async fn scored_file(
+    state: &AppState,
+    caller: &Caller,
+    id: SubjectId,
+    as_of: Option<Date>,
+) -> ApiResult<(CommercialScore, Arc<Scorecard>, socred_core::SubjectFile)> {
     caller.require(Action::ReadCommercialScore)?;
     let today = caller.today();
     let partner = caller.account.role != Role::Subject;
@@ -139,7 +157,7 @@ pub async fn commercial_score(
         }
         super::reads::log_read(state, caller, id, "commercial score, with the subject's consent".into(), "commercial-score").await?;
     }
-    Ok((socred_core::scorecard::score(&card, &file, as_of.unwrap_or(today)), card))
+    Ok((socred_core::scorecard::score(&card, &file, as_of.unwrap_or(today)), card, file))
 }
 
 /// The caller's own consents on `on`, newest first.

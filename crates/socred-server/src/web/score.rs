@@ -25,17 +25,13 @@ fn characteristic_words<'c>(card: &'c Scorecard, language: Language, code: &str)
 }
 
 pub async fn score(State(state): State<AppState>, caller: MaybeCaller, flash: Flash) -> Response {
-    let (caller, id) = match super::portal::own_file(caller) {
+    let (caller, _) = match super::portal::own_file(caller) {
         Ok(found) => found,
         Err(response) => return response,
     };
     let today = caller.today();
-    let (scored, card) = match service::score::commercial_score(&state, &caller, id, None).await {
+    let (scored, card, consents) = match service::score::own_score(&state, &caller).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
-    };
-    let consents = match service::score::consents(&state, &caller).await {
-        Ok(consents) => consents,
         Err(error) => return error.into_response(),
     };
     let language = reader();
