@@ -146,7 +146,7 @@ async fn the_web_ui_in_a_real_browser() {
         .current_dir(&scripts)
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run).await.expect("the browser tests finish within 3 minutes").unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(300), run).await.expect("the browser tests finish within 5 minutes").unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
@@ -155,5 +155,5 @@ async fn the_web_ui_in_a_real_browser() {
     assert!(stdout.contains("all browser checks passed"), "{stdout}");
     let shots =
         std::fs::read_dir(&artifacts).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
-    assert!(shots >= 12, "screenshots saved: {shots}");
+    assert!(shots >= 50, "screenshots saved: {shots}");
 }

@@ -154,6 +154,23 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
     {
         assert!(document.contains(part), "{part:?} missing: {document}");
     }
+    // The same notice as a PDF download, in the reader's language: the text
+    // is real text, with the case number and the deadline in it.
+    assert!(document.contains("href=\"/me/notices/blacklist:jd-1.pdf\""), "the page links its PDF");
+    for (client, parts) in [
+        (&english, &["blacklist:jd-1", "You may appeal until 2025-01-20 (inclusive)"][..]),
+        (&chinese, &["blacklist:jd-1", "2025年1月20日（含当日）", "四、申诉方式"][..]),
+    ] {
+        let response = client.get(server.url("/me/notices/blacklist:jd-1.pdf")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        assert!(response.headers()["content-disposition"].to_str().unwrap().contains("notice-blacklist:jd-1.pdf"));
+        let text = pdf_text(&response.bytes().await.unwrap());
+        for part in parts {
+            let part: String = part.chars().filter(|character| !character.is_whitespace()).collect();
+            assert!(text.contains(&part), "{part:?} missing from the PDF: {text}");
+        }
+    }
     // A proposal's entry id holds a `/`: its notice has a page too.
     let proposal = serde_json::json!({"subject": common::PERSON, "list": "blacklist", "legal_basis": "Civil Procedure Law, art. 255", "facts": "refused a court order", "case_id": "p-9"});
     assert_eq!(server.call(Some(Role::Officer), "POST", "/api/v1/lists/proposals", Some(proposal)).await.0, 201);
@@ -167,12 +184,31 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
     assert_eq!(proposed.status(), 200);
     assert!(proposed.text().await.unwrap().contains("<dd>blacklist/p-9</dd>"));
     // Nobody else's notice, and no garbage, is found; other roles are refused the page.
-    for missing in ["/me/notices/blacklist:nobody", "/me/notices/not%20an%20entry", "/me/notices/blacklist@x"] {
+    for missing in [
+        "/me/notices/blacklist:nobody",
+        "/me/notices/not%20an%20entry",
+        "/me/notices/blacklist@x",
+        "/me/notices/blacklist:nobody.pdf",
+        "/me/notices/.pdf",
+    ] {
         assert_eq!(english.get(server.url(missing)).send().await.unwrap().status(), 404, "{missing}");
     }
     let officer = browser("en");
     sign_in(&server, &officer, Role::Officer).await;
     assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap().status(), 403);
+    assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1.pdf")).send().await.unwrap().status(), 403);
+}
+
+/// What `pdftotext` (poppler-utils, installed by scripts/test.sh) reads out
+/// of a PDF, without white space, so a phrase broken across lines is found.
+fn pdf_text(pdf: &[u8]) -> String {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("notice.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output =
+        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(output.status.success(), "pdftotext refused the PDF");
+    String::from_utf8(output.stdout).unwrap().chars().filter(|character| !character.is_whitespace()).collect()
 }
 
 /// The provider's page: the decision unmistakable in words, a reference the

@@ -578,6 +578,11 @@ pub enum ListCommand {
         purpose: String,
         #[arg(long)]
         json: bool,
+        /// Also write the notice as a one-page A4 PDF to this file, in the
+        /// output's language (fonts: SOCRED_FONT_LATIN, SOCRED_FONT_HAN, or
+        /// Debian's fonts-dejavu-core and fonts-droid-fallback).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<std::path::PathBuf>,
     },
     /// The published list: name, masked id, authority, legal basis, since, until.
     Public {

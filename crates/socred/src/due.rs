@@ -10,7 +10,7 @@ use socred_store::backend::FileReads;
 use socred_store::{ActOutcome, StoreError};
 
 use crate::LogRead;
-use crate::due_words::{render_decisions, render_entry, render_notice};
+use crate::due_words::{notice_document, render_decisions, render_entry, render_notice};
 use crate::render::{day, t, text, with};
 use crate::store::CliStore;
 
@@ -143,11 +143,12 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 None => show_entry(cli, &open(cli)?, &entry, date, purpose, *json),
             }
         }
-        ListCommand::Notice { entry, purpose, json } => {
+        ListCommand::Notice { entry, purpose, json, pdf } => {
             let entry = entry_id(entry)?;
+            let pdf = pdf.as_deref();
             match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-                Some(url) => show_notice(cli, &crate::postgres::open(cli, url)?, &entry, purpose, *json),
-                None => show_notice(cli, &open(cli)?, &entry, purpose, *json),
+                Some(url) => show_notice(cli, &crate::postgres::open(cli, url)?, &entry, purpose, *json, pdf),
+                None => show_notice(cli, &open(cli)?, &entry, purpose, *json, pdf),
             }
         }
         ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
@@ -209,17 +210,37 @@ fn show_entry(cli: &Cli, store: &impl CliStore, entry: &EntryId, date: &Option<S
 }
 
 /// `list notice`: the written notice of an entry, its read logged.
-fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str, json: bool) -> Result<()> {
+fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str, json: bool, pdf: Option<&std::path::Path>) -> Result<()> {
     let found = store.entry(entry, Date::MAX)?;
     let Some(notice) = found.notice.clone() else {
         return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
     };
     let info = store.subject_info(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
+    // The fonts are found before the read is logged: a PDF that cannot be
+    // written is refused before anything is stored.
+    let fonts = match pdf {
+        Some(_) => Some(socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(|error| refuse("--pdf", error))?),
+        None => None,
+    };
     store.log_read_by(&crate::actor(cli, store)?, &found.subject, purpose, &format!("notice {entry}")).map_err(crate::purpose_error)?;
+    let portal = crate::public_url(cli)?;
+    if let (Some(path), Some(fonts)) = (pdf, fonts) {
+        let language = crate::render::language();
+        let document = notice_document(&info, &notice, store.rulebook(), portal.as_deref());
+        let bytes = socred_pdf::notice_pdf(&document, &fonts, language.tag())?;
+        std::fs::write(path, &bytes).map_err(|error| refuse("--pdf", format!("{}: {error}", path.display())))?;
+        eprintln!(
+            "{}",
+            with(
+                "cli-notice-pdf-written",
+                &[("path", text(path.display().to_string())), ("bytes", socred_i18n::Argument::Number(bytes.len() as i64))]
+            )
+        );
+    }
     if json {
         print_json(&serde_json::json!({"to": {"name": info.name, "id": info.id}, "notice": notice}))
     } else {
-        print!("{}", render_notice(&info, &notice, store.rulebook(), crate::public_url(cli)?.as_deref()));
+        print!("{}", render_notice(&info, &notice, store.rulebook(), portal.as_deref()));
         Ok(())
     }
 }

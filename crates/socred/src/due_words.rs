@@ -100,15 +100,25 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
     out
 }
 
+/// The notice to `to` as a document, in the output's language.
+pub fn notice_document(
+    to: &SubjectInfo,
+    notice: &Notice,
+    rulebook: &socred_core::Rulebook,
+    portal: Option<&str>,
+) -> socred_i18n::document::NoticeDocument {
+    let kind = crate::render::kind(to.kind);
+    let id = to.id.to_string();
+    let to = socred_i18n::document::Addressee { name: &to.name, id: &id, kind: &kind };
+    socred_i18n::document::notice_document(crate::render::language(), rulebook, &to, notice, portal)
+}
+
 /// The written notice, in the output's language: the document the portal
 /// prints (`socred_i18n::document`), as text; `portal` is `--public-url`.
 pub fn render_notice(to: &SubjectInfo, notice: &Notice, rulebook: &socred_core::Rulebook, portal: Option<&str>) -> String {
     use std::fmt::Write;
     let language = crate::render::language();
-    let kind = crate::render::kind(to.kind);
-    let id = to.id.to_string();
-    let to = socred_i18n::document::Addressee { name: &to.name, id: &id, kind: &kind };
-    let document = socred_i18n::document::notice_document(language, rulebook, &to, notice, portal);
+    let document = notice_document(to, notice, rulebook, portal);
     let mut out = String::new();
     let rule = "=".repeat(78);
     let title = if language == socred_i18n::Language::English { document.title.to_uppercase() } else { document.title.clone() };

@@ -150,6 +150,45 @@ on_both_backends!(
     an_upheld_dispute_voids_the_record_and_everything_follows
 );
 
+/// The text `pdftotext` (poppler-utils, installed by scripts/test.sh) reads
+/// out of a PDF, without the layout's white space.
+fn pdf_text(path: &std::path::Path) -> String {
+    let output =
+        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(path).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(output.status.success(), "pdftotext refused {}", path.display());
+    String::from_utf8(output.stdout).unwrap().chars().filter(|character| !character.is_whitespace()).collect()
+}
+
+#[test]
+fn the_notice_as_a_pdf_has_its_deadline_and_case_number_in_both_languages() {
+    let env = defaulter();
+    let english = env.path("notice.pdf");
+    env.ok(&["list", "notice", ENTRY, "--pdf", english.to_str().unwrap()]);
+    let text = pdf_text(&english);
+    for part in ["blacklist:jd-1", "until 2025-01-20 (inclusive)", "Wang Fang", "Municipal Credit Office"] {
+        let part: String = part.chars().filter(|character| !character.is_whitespace()).collect();
+        assert!(text.contains(&part), "{part:?} missing from the PDF:\n{text}");
+    }
+    let chinese = env.path("notice-zh.pdf");
+    env.ok(&["--lang", "zh-CN", "list", "notice", ENTRY, "--pdf", chinese.to_str().unwrap()]);
+    let text = pdf_text(&chinese);
+    for part in ["blacklist:jd-1", "2025年1月20日（含当日）", "书面告知书", "严重失信主体名单"] {
+        assert!(text.contains(part), "{part:?} missing from the Chinese PDF:\n{text}");
+    }
+    // A PDF that cannot be written (no such font) is refused before the read is logged.
+    let before = env.fingerprint();
+    let refused = env
+        .command(&["list", "notice", ENTRY, "--pdf", env.path("x.pdf").to_str().unwrap()])
+        .env("SOCRED_FONT_HAN", "/nonexistent.ttf")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("--pdf") && stderr.contains("/nonexistent.ttf"), "{stderr}");
+    assert!(!env.path("x.pdf").exists());
+    assert_eq!(env.fingerprint(), before);
+}
+
 #[test]
 fn mail_gives_every_notice_and_decision_as_a_message() {
     let env = defaulter();

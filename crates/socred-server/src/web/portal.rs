@@ -8,11 +8,11 @@ use socred_auth::Role;
 
 use maud::html;
 use socred_core::assess::RecordStatus;
-use socred_i18n::Argument;
+use socred_i18n::{Argument, Language};
 
 use super::{Flash, back, form_caller, page, reader, signed_in};
 use crate::AppState;
-use crate::auth::MaybeCaller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::body::Form;
 use crate::service;
 use socred_i18n::words::{Words, code_in_language};
@@ -335,7 +335,8 @@ pub async fn repair(State(state): State<AppState>, caller: MaybeCaller, Form(for
 }
 
 /// The written notice of one of the subject's own entries, as a document:
-/// printable on one A4 page (the print stylesheet drops the site's frame).
+/// printable on one A4 page (the print stylesheet drops the site's frame),
+/// and as a PDF at the same address with `.pdf` after it.
 pub async fn notice(
     State(state): State<AppState>,
     caller: MaybeCaller,
@@ -346,37 +347,17 @@ pub async fn notice(
         Err(response) => return response,
     };
     let language = reader();
-    let not_found = || {
-        let title = language.text("error-not-found-title");
-        super::error_page(axum::http::StatusCode::NOT_FOUND, Some(&caller), &title, &language.text("document-not-found"))
+    let (entry, as_pdf) = match entry.strip_suffix(".pdf") {
+        Some(entry) => (entry.to_string(), true),
+        None => (entry, false),
     };
-    let (Some(id), Ok(entry)) = (caller.account.subject, socred_core::process::EntryId::parse(&entry)) else {
-        return not_found();
+    let document = match notice_document(&state, &caller, &entry).await {
+        Ok(document) => document,
+        Err(response) => return response,
     };
-    let today = caller.today();
-    let rulebook = match state.db.rulebook().await {
-        Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
-    };
-    let loaded = state
-        .db
-        .reading(move |store| {
-            let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
-            let due = store.due_process(&id, today)?;
-            Ok((info, due.entries.into_iter().find(|found| found.id == entry).and_then(|found| found.notice)))
-        })
-        .await;
-    // Only the subject's own entries are found: another's reads exactly as one that does not exist.
-    let (info, Some(notice)) = (match loaded {
-        Ok(loaded) => loaded,
-        Err(error) => return error.into_response(),
-    }) else {
-        return not_found();
-    };
-    let id_text = info.id.to_string();
-    let kind = language.text(kind_message(info.kind));
-    let to = socred_i18n::document::Addressee { name: &info.name, id: &id_text, kind: &kind };
-    let document = socred_i18n::document::notice_document(language, &rulebook, &to, &notice, state.public_url.as_deref());
+    if as_pdf {
+        return notice_pdf(&document, language, &entry);
+    }
     let body = html! {
         article.document data-testid="notice-document" {
             dl.particulars { @for (label, value) in &document.particulars { dt { (label) } dd { (value) } } }
@@ -384,7 +365,79 @@ pub async fn notice(
                 section { h2 { (section.heading) } @for paragraph in &section.paragraphs { p { (paragraph) } } }
             }
         }
-        p.no-print { a href="/me" { (language.text("document-back")) } " · " (language.text("document-print-hint")) }
+        p.no-print {
+            a href="/me" { (language.text("document-back")) } " · "
+            a href={ "/me/notices/" (entry) ".pdf" } download { (language.text("document-pdf-link")) } " · "
+            (language.text("document-print-hint"))
+        }
     };
     page(&document.title, Some(&caller), &Flash::default(), body).into_response()
+}
+
+/// The notice of `entry` in the reader's language, if it is one of the
+/// caller's own: another subject's reads exactly as one that does not exist.
+async fn notice_document(state: &AppState, caller: &Caller, entry: &str) -> Result<socred_i18n::document::NoticeDocument, Response> {
+    let language = reader();
+    let not_found = || {
+        let title = language.text("error-not-found-title");
+        super::error_page(axum::http::StatusCode::NOT_FOUND, Some(caller), &title, &language.text("document-not-found"))
+    };
+    let (Some(id), Ok(entry)) = (caller.account.subject, socred_core::process::EntryId::parse(entry)) else {
+        return Err(not_found());
+    };
+    let today = caller.today();
+    let rulebook = state.db.rulebook().await.map_err(IntoResponse::into_response)?;
+    let loaded = state
+        .db
+        .reading(move |store| {
+            let info = store.subject(&id)?.ok_or_else(|| socred_store::StoreError::UnknownSubject(id.to_string()))?;
+            let due = store.due_process(&id, today)?;
+            Ok((info, due.entries.into_iter().find(|found| found.id == entry).and_then(|found| found.notice)))
+        })
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let (info, Some(notice)) = loaded else {
+        return Err(not_found());
+    };
+    let id_text = info.id.to_string();
+    let kind = language.text(kind_message(info.kind));
+    let to = socred_i18n::document::Addressee { name: &info.name, id: &id_text, kind: &kind };
+    Ok(socred_i18n::document::notice_document(language, &rulebook, &to, &notice, state.public_url.as_deref()))
+}
+
+/// The fonts of PDF notices, found once per process: a server without them
+/// still serves the printable page, and says so where the PDF was asked for.
+fn pdf_fonts() -> &'static Result<socred_pdf::Fonts, String> {
+    static FONTS: std::sync::OnceLock<Result<socred_pdf::Fonts, String>> = std::sync::OnceLock::new();
+    FONTS.get_or_init(|| {
+        socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(|error| {
+            tracing::warn!(%error, "PDF notices are unavailable");
+            error.to_string()
+        })
+    })
+}
+
+fn notice_pdf(document: &socred_i18n::document::NoticeDocument, language: Language, entry: &str) -> Response {
+    let unavailable = || {
+        let title = language.text("document-pdf-unavailable-title");
+        super::error_page(axum::http::StatusCode::SERVICE_UNAVAILABLE, None, &title, &language.text("document-pdf-unavailable"))
+    };
+    let Ok(fonts) = pdf_fonts() else {
+        return unavailable();
+    };
+    match socred_pdf::notice_pdf(document, fonts, language.tag()) {
+        Ok(bytes) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"notice-{entry}.pdf\"")),
+                (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a PDF notice could not be written");
+            unavailable()
+        }
+    }
 }

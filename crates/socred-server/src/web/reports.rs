@@ -376,7 +376,7 @@ pub async fn receipts(State(state): State<AppState>, caller: MaybeCaller) -> Res
         @for b in &batches {
             @let more = b.errors.len().saturating_sub(50) as u64 + b.errors_not_listed;
             section.card data-testid="receipt" {
-                h3 { (t("receipts-batch")) " " code { (b.batch_id) } ": " @if b.stored { (t("receipts-stored")) } @else { strong.overdue { (t("receipts-refused")) } } }
+                h2 { (t("receipts-batch")) " " code { (b.batch_id) } ": " @if b.stored { (t("receipts-stored")) } @else { strong.overdue { (t("receipts-refused")) } } }
                 p { (language.text_with("receipts-counts", &[("lines", count(b.lines)), ("accepted", count(b.accepted)), ("duplicates", count(b.duplicates)), ("pending", count(b.pending_review)), ("rejected", count(b.rejected))])) }
                 @if !b.errors.is_empty() {
                     ul { @for e in b.errors.iter().take(50) { li { (language.text_with("receipts-line", &[("line", count(e.line)), ("field", Argument::Text(e.field.clone())), ("reason", Argument::Text(e.reason.clone()))])) } } }
