@@ -29,7 +29,7 @@ const ORG_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 
 const ORG_AUTHORITIES: &[u8] = b"123456789ANY";
 
 /// Province-level codes of GB/T 2260 (the first two digits of a region code).
-const PROVINCES: [u8; 34] = [
+pub const PROVINCES: [u8; 34] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 

@@ -188,6 +188,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
             ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
+            ("en/regions.ftl", include_str!("../../../locales/en/regions.ftl")),
         ],
     ),
     (
@@ -203,6 +204,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
             ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
+            ("zh-CN/regions.ftl", include_str!("../../../locales/zh-CN/regions.ftl")),
         ],
     ),
 ];

@@ -308,6 +308,9 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing(backend: Backend) {
         (format!("/api/v1/subjects/{PERSON}?colour=red"), "query"),
         (format!("/api/v1/subjects/{PERSON}/timeline?from=1900-01-01&to=2025-01-01"), "from"),
         ("/api/v1/lists/public?list=greylist".into(), "list"),
+        ("/api/v1/lists/public?region=99".into(), "region"),
+        ("/api/v1/lists/public?region=110105199003074514".into(), "region"),
+        (format!("/api/v1/lists/public?authority={}", "x".repeat(301)), "authority"),
     ] {
         let response = server.client.get(server.url(&path)).bearer_auth(server.token(Role::Auditor)).send().await.unwrap();
         let status = response.status().as_u16();

@@ -73,6 +73,34 @@ async fn the_public_lists_count_page_group_and_export_what_the_store_holds(backe
         assert!(page.contains("Entries 1–200 of 207"), "{garbage}");
     }
 
+    // Filters by region (the identifier's) and by authority, kept by the
+    // pager and the export links, and combined.
+    let fujian = get("/lists?region=35").await.text().await.unwrap();
+    assert!(fujian.contains("Entries 1–200 of 206"), "{fujian}");
+    assert!(fujian.contains("<option value=\"35\" selected>Fujian</option>"), "{fujian}");
+    assert!(fujian.contains("href=\"/lists?region=35&amp;page=2\""), "the pager keeps the filter: {fujian}");
+    assert!(fujian.contains("href=\"/lists/export.csv?region=35\""), "{fujian}");
+    assert!(get("/lists?region=350102").await.text().await.unwrap().contains("of 206"));
+    assert!(get("/lists?region=44").await.text().await.unwrap().contains("No published entries match"));
+    let court = get("/lists?authority=Intermediate+People%27s+Court&region=35").await.text().await.unwrap();
+    assert!(court.contains("of 206"), "{court}");
+    assert!(get("/lists?authority=Nobody%27s+Court").await.text().await.unwrap().contains("No published entries match"));
+    assert!(
+        get("/lists?authority=Intermediate+People%27s+Court&region=44").await.text().await.unwrap().contains("No published entries match")
+    );
+    for garbage in ["99", "3", "35010x", "3501021980"] {
+        let page = get(&format!("/lists?region={garbage}")).await.text().await.unwrap();
+        assert!(page.contains("region") && page.contains("province"), "{garbage}: {page}");
+        assert_eq!(get(&format!("/lists/export.csv?region={garbage}")).await.status(), 422, "{garbage}");
+    }
+    let chinese =
+        server.client.get(server.url("/lists?region=35")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
+    assert!(chinese.contains("<option value=\"35\" selected>福建省</option>"), "{chinese}");
+    let (status, api) = server.call(None, "GET", "/api/v1/lists/public?region=35&limit=1000", None).await;
+    assert_eq!((status, api.as_array().unwrap().len()), (200, 206), "the API filters alike");
+    let exported = get("/lists/export.csv?region=35").await.text().await.unwrap();
+    assert_eq!(exported.split("\r\n").filter(|line| !line.is_empty()).count(), 1 + 206);
+
     let export = get("/lists/export.csv").await;
     assert_eq!(export.headers()["content-type"], "text/csv; charset=utf-8");
     assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));

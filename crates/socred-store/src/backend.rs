@@ -27,8 +27,8 @@ use crate::postgres::PgImport;
 use crate::reports::{ReportMetrics, ReporterStats};
 use crate::{
     Access, ActOutcome, Actor, AnnualRow, AuditEntry, CheckEntry, CheckLog, Credentials, EvidenceInfo, ImportSession, ImportSummary,
-    KnownReads, Manifest, NewAccount, NewReport, NewSubject, PgStore, PublicEntry, Queue, ReportOutcome, ReportView, Result, Reviewer,
-    RowOutcome, SignIn, SignInRecorded, Store, SubjectInfo, SubjectOutcome, SubjectRef, TokenInfo, VerifyReport, VoidOutcome,
+    KnownReads, Manifest, NewAccount, NewReport, NewSubject, PgStore, PublicEntry, PublicFilter, Queue, ReportOutcome, ReportView, Result,
+    Reviewer, RowOutcome, SignIn, SignInRecorded, Store, SubjectInfo, SubjectOutcome, SubjectRef, TokenInfo, VerifyReport, VoidOutcome,
 };
 
 /// Subjects, records, voids and due-process acts: the ledger.
@@ -104,9 +104,11 @@ pub trait DueProcessStore {
     /// A due-process event, checked by `lists::check` in the write's transaction.
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome>;
     /// The published lists on a date, as of every write stored: listed,
-    /// published entries only, searched by part of a name or a whole masked
-    /// id (see `PublicSearch`).
-    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>>;
+    /// published entries only, filtered by list, authority and region and
+    /// searched by part of a name or a whole masked id (see `PublicFilter`).
+    fn public_list(&mut self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>>;
+    /// The authorities of the entries published on a date (the filter's choices).
+    fn published_authorities(&self, as_of: Date) -> Result<Vec<String>>;
     /// What reviewers have to decide on a date: open appeals, disputes,
     /// repair applications and proposals, each with its deadline.
     fn queue(&self, as_of: Date) -> Result<Queue>;
@@ -275,8 +277,11 @@ impl DueProcessStore for Store {
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
         Store::act(self, proposal_subject, actor, event)
     }
-    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        Store::public_list(self, as_of, list, search, limit, offset)
+    fn public_list(&mut self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        Store::public_list(self, as_of, filter, limit, offset)
+    }
+    fn published_authorities(&self, as_of: Date) -> Result<Vec<String>> {
+        Store::published_authorities(self, as_of)
     }
     fn queue(&self, as_of: Date) -> Result<Queue> {
         Store::queue(self, as_of)
@@ -472,8 +477,11 @@ impl DueProcessStore for PgStore {
     fn act(&mut self, proposal_subject: Option<&SubjectId>, actor: &Actor, event: Event) -> Result<ActOutcome> {
         PgStore::act(self, proposal_subject, actor, event)
     }
-    fn public_list(&mut self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        PgStore::published(self, as_of, list, search, limit, offset)
+    fn public_list(&mut self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        PgStore::published(self, as_of, filter, limit, offset)
+    }
+    fn published_authorities(&self, as_of: Date) -> Result<Vec<String>> {
+        PgStore::published_authorities(self, as_of)
     }
     fn queue(&self, as_of: Date) -> Result<Queue> {
         PgStore::queue(self, as_of)

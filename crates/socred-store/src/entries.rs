@@ -62,6 +62,76 @@ impl PublicSearch {
 }
 
 pub const MAX_PUBLIC_SEARCH_CHARS: usize = 128;
+/// An authority's name as the list shows it (a rule's authority is its title).
+pub const MAX_PUBLIC_AUTHORITY_CHARS: usize = 300;
+/// Authorities the filter offers: the published list's distinct ones, at most this many.
+pub const MAX_PUBLIC_AUTHORITIES: u32 = 500;
+
+/// Which published entries to show: of one list, matching a search (see
+/// [`PublicSearch`]), recorded by one authority, about subjects of one region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicFilter {
+    pub list: Option<String>,
+    pub search: Option<String>,
+    pub authority: Option<String>,
+    /// A province (the region code's first two digits, `11`) or a whole
+    /// region code (`110105`): the subject's region, as its identifier
+    /// states it (a person's first six characters; an organisation's
+    /// third to eighth).
+    pub region: Option<String>,
+}
+
+/// The filter as the stores' queries take it.
+pub(crate) struct FilterPatterns {
+    pub list: Option<String>,
+    pub name: Option<String>,
+    pub masked: Option<String>,
+    pub authority: Option<String>,
+    pub region: Option<String>,
+}
+
+impl PublicFilter {
+    pub fn search(text: &str) -> PublicFilter {
+        PublicFilter { search: Some(text.to_string()), ..PublicFilter::default() }
+    }
+
+    pub fn list(code: &str) -> PublicFilter {
+        PublicFilter { list: Some(code.to_string()), ..PublicFilter::default() }
+    }
+
+    /// Empty texts are no filter; the reason, by field, when one is refused.
+    pub fn checked(&self) -> std::result::Result<PublicFilter, (&'static str, String)> {
+        let present = |value: &Option<String>| value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_string);
+        let region = present(&self.region);
+        if let Some(region) = &region {
+            let bytes = region.as_bytes();
+            let digits = bytes.iter().all(u8::is_ascii_digit);
+            if !(digits && (bytes.len() == 2 || bytes.len() == 6)) {
+                return Err(("region", format!("{region:?} is not a province code (2 digits) or a region code (6 digits)")));
+            }
+            let province = (bytes[0] - b'0') * 10 + (bytes[1] - b'0');
+            if !socred_core::id::PROVINCES.contains(&province) {
+                return Err(("region", format!("{region:?} does not start with a province-level code (GB/T 2260)")));
+            }
+        }
+        let authority = present(&self.authority);
+        if let Some(authority) = &authority
+            && (authority.chars().count() > MAX_PUBLIC_AUTHORITY_CHARS || authority.chars().any(char::is_control))
+        {
+            return Err(("authority", format!("is more than {MAX_PUBLIC_AUTHORITY_CHARS} characters or holds control characters")));
+        }
+        if let Some(search) = &self.search {
+            PublicSearch::parse(search).map_err(|reason| ("search", reason))?;
+        }
+        Ok(PublicFilter { list: present(&self.list), search: present(&self.search), authority, region })
+    }
+
+    pub(crate) fn patterns(&self) -> crate::Result<FilterPatterns> {
+        let checked = self.checked().map_err(|(field, reason)| crate::StoreError::invalid(field, reason))?;
+        let (name, masked) = PublicSearch::patterns(checked.search.as_deref())?;
+        Ok(FilterPatterns { list: checked.list, name, masked, authority: checked.authority, region: checked.region })
+    }
+}
 
 /// The public list's name for an entry: a digest of its id keyed with the
 /// store's secret (stable, so a line can be cited, but not traceable to the

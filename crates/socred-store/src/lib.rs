@@ -39,7 +39,7 @@ pub use checks::{group_hash, format_ms, CheckEntry, CheckIndexStats, CheckLog, C
 pub use clock::{Clock, DEFAULT_UTC_OFFSET, Dating, MAX_CLOCK_SKEW_MS, TimeSettings, format_offset, parse_offset, wall_clock_rfc3339};
 pub use decisions::{AnnualRow, HotData};
 pub use due_process::{Access, AccessRequest, ActOutcome, Queue, QueueItem};
-pub use entries::{MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicSearch};
+pub use entries::{MAX_PUBLIC_AUTHORITIES, MAX_PUBLIC_AUTHORITY_CHARS, MAX_PUBLIC_SEARCH_CHARS, PublicEntry, PublicFilter, PublicSearch};
 pub use error::{DatabaseError, Result, StorageCondition, StoreError};
 pub use import::{ImportSummary, RowOutcome};
 pub use export::{EXPORT_FORMAT, ExportedEntry, Manifest};

@@ -139,28 +139,79 @@ mod contract {
     pub fn the_public_list_follows_the_ledger<B: LedgerStore + DueProcessStore + LogStore>(store: &mut B) {
         populate(store);
         let later = day("2027-01-01");
-        assert!(store.public_list(later, None, None, 100, 0).unwrap().is_empty());
+        assert!(store.public_list(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().is_empty());
         let crime = Record { behaviour: "intentional-crime".into(), ..record("crime-1", OTHER, "2025-12-01") };
         store.add_record(&crime, &actor("officer")).unwrap();
-        let listed = store.public_list(later, None, None, 100, 0).unwrap();
+        let listed = store.public_list(later, &socred_store::PublicFilter::default(), 100, 0).unwrap();
         assert_eq!(listed.len(), 1, "{listed:?}");
         let entry = &listed[0];
         assert_eq!((entry.list.as_str(), entry.name.as_str(), entry.masked_id.as_str()), ("blacklist", "Zhao Lei", "440524********0013"));
         assert!(entry.entry.starts_with("e-") && !entry.entry.contains(OTHER), "an alias: {}", entry.entry);
         for search in ["zhao", "Zhao Lei", "440524********0013"] {
-            assert_eq!(store.public_list(later, None, Some(search), 100, 0).unwrap(), listed, "{search}");
+            assert_eq!(store.public_list(later, &socred_store::PublicFilter::search(search), 100, 0).unwrap(), listed, "{search}");
         }
-        assert!(store.public_list(later, None, Some("Li Ming"), 100, 0).unwrap().is_empty());
-        assert!(store.public_list(later, Some("redlist"), None, 100, 0).unwrap().is_empty());
-        assert!(store.public_list(entry.listed_since - time::Duration::days(1), None, None, 100, 0).unwrap().is_empty(), "not yet");
-        match store.public_list(later, None, Some(OTHER), 100, 0) {
+        assert!(store.public_list(later, &socred_store::PublicFilter::search("Li Ming"), 100, 0).unwrap().is_empty());
+        assert!(store.public_list(later, &socred_store::PublicFilter::list("redlist"), 100, 0).unwrap().is_empty());
+        assert!(
+            store
+                .public_list(entry.listed_since - time::Duration::days(1), &socred_store::PublicFilter::default(), 100, 0)
+                .unwrap()
+                .is_empty(),
+            "not yet"
+        );
+        match store.public_list(later, &socred_store::PublicFilter::search(OTHER), 100, 0) {
             Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "search"),
             other => panic!("a full number searched: {other:?}"),
         }
         store.audit_verify_against(None).unwrap();
         store.void_record(&RecordId::parse("crime-1").unwrap(), "entered in error", &actor("officer")).unwrap();
-        assert!(store.public_list(later, None, None, 100, 0).unwrap().is_empty(), "a void takes the entry off");
+        assert!(store.public_list(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().is_empty(), "a void takes the entry off");
         store.audit_verify_against(None).unwrap();
+        // Filters by authority and region: a person's region is the start of
+        // their number, an organisation's the third to eighth characters of its code.
+        const COMPANY: &str = "91350100M000100Y43";
+        let company =
+            NewSubject { id: SubjectId::parse(COMPANY).unwrap(), name: "Golden Trading".into(), guardians: vec![], represents: vec![] };
+        store.add_subject(&company, &actor("officer")).unwrap();
+        let judgment = Record {
+            behaviour: "judgment-default".into(),
+            source: "Fuzhou Intermediate People's Court".into(),
+            ..record("jd-1", COMPANY, "2025-12-01")
+        };
+        store.add_record(&judgment, &actor("officer")).unwrap();
+        store
+            .add_record(&Record { behaviour: "intentional-crime".into(), ..record("crime-2", OTHER, "2025-12-01") }, &actor("officer"))
+            .unwrap();
+        let everyone = store.public_list(later, &socred_store::PublicFilter::default(), 100, 0).unwrap();
+        assert_eq!(everyone.len(), 2, "{everyone:?}");
+        fn listed_names<B: DueProcessStore>(store: &mut B, filter: socred_store::PublicFilter) -> Vec<String> {
+            store.public_list(day("2027-01-01"), &filter, 100, 0).unwrap().into_iter().map(|entry| entry.name).collect()
+        }
+        let mut names = |filter| listed_names(store, filter);
+        let region = |code: &str| socred_store::PublicFilter { region: Some(code.into()), ..Default::default() };
+        assert_eq!(names(region("35")), ["Golden Trading"]);
+        assert_eq!(names(region("350100")), ["Golden Trading"]);
+        assert_eq!(names(region("44")), ["Zhao Lei"]);
+        assert_eq!(names(region("440524")), ["Zhao Lei"]);
+        assert!(names(region("11")).is_empty() && names(region("440525")).is_empty());
+        let company_authority = everyone.iter().find(|entry| entry.name == "Golden Trading").unwrap().authority.clone();
+        let authority = |name: &str| socred_store::PublicFilter { authority: Some(name.into()), ..Default::default() };
+        assert_eq!(names(authority(&company_authority)), ["Golden Trading"]);
+        assert!(names(authority("Nobody's Court")).is_empty());
+        let both =
+            socred_store::PublicFilter { region: Some("44".into()), authority: Some(company_authority.clone()), ..Default::default() };
+        assert!(names(both).is_empty(), "filters combine");
+        for garbage in ["4", "99", "4405x4", "4405241", "1101051990"] {
+            match store.public_list(later, &region(garbage), 100, 0) {
+                Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "region", "{garbage}"),
+                other => panic!("region {garbage:?}: {other:?}"),
+            }
+        }
+        match store.public_list(later, &authority(&"x".repeat(301)), 100, 0) {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, "authority"),
+            other => panic!("a long authority: {other:?}"),
+        }
+        assert_eq!(store.published_authorities(later).unwrap().len(), 2, "each authority once");
     }
 
     /// A record its authority voided while a dispute of it was pending: the
@@ -515,7 +566,7 @@ fn due_process_on_both_backends_writes_the_same_entries() {
 fn both_backends_publish_the_same_list() {
     let ((_dir, mut sqlite), (_database, mut pg)) = (sqlite(), postgres());
     let lines = |store: &mut dyn DueProcessStore| {
-        let mut lines = store.public_list(day("2027-01-01"), None, None, 100, 0).unwrap();
+        let mut lines = store.public_list(day("2027-01-01"), &socred_store::PublicFilter::default(), 100, 0).unwrap();
         // Aliases and subject keys are keyed with each store's own secret.
         lines.iter_mut().for_each(|line| {
             line.entry.clear();

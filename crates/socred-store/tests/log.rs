@@ -246,7 +246,7 @@ fn derived_list_entries_changed_by_hand_are_named() {
         store.add_record(&record("crime-1", "intentional-crime", "2025-12-01"), &actor()).unwrap();
         store.audit_verify().unwrap();
         store.refresh_lists().unwrap();
-        assert_eq!(store.public_list(day("2027-01-01"), None, None, 10, 0).unwrap().len(), 1);
+        assert_eq!(store.public_list(day("2027-01-01"), &socred_store::PublicFilter::default(), 10, 0).unwrap().len(), 1);
         store.audit_verify().unwrap();
         sql(&store, tamper);
         let reason = broken(&store);

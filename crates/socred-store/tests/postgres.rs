@@ -251,14 +251,18 @@ fn a_proof_from_postgres_is_the_proof_from_sqlite() {
 fn the_public_list_is_rebuilt_from_the_files() {
     let (_dir, database, mut sqlite, pg) = carried();
     let later = day("2027-01-01");
-    let published = pg.published(later, None, None, 100, 0).unwrap();
+    let published = pg.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap();
     assert_eq!(published.len(), 1, "{published:?}");
-    assert_eq!(published, sqlite.public_list(later, None, None, 100, 0).unwrap(), "the same secret, the same aliases");
+    assert_eq!(
+        published,
+        sqlite.public_list(later, &socred_store::PublicFilter::default(), 100, 0).unwrap(),
+        "the same secret, the same aliases"
+    );
     sql(&database, "UPDATE entries SET published = false");
-    assert!(pg.published(later, None, None, 100, 0).unwrap().is_empty());
+    assert!(pg.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().is_empty());
     broken(&pg);
     assert_eq!(pg.rebuild_entries().unwrap(), 1);
-    assert_eq!(pg.published(later, None, None, 100, 0).unwrap(), published);
+    assert_eq!(pg.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap(), published);
     pg.audit_verify().unwrap();
 }
 
@@ -290,12 +294,16 @@ fn an_import_publishes_what_it_lists() {
     let mut session = store.begin_import(&actor(), "records.import").unwrap();
     session.push(&[crime("crime-1", PERSON)]).unwrap();
     session.rollback();
-    assert!(store.published(later, None, None, 100, 0).unwrap().is_empty(), "a rolled-back import lists nobody");
+    assert!(
+        store.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().is_empty(),
+        "a rolled-back import lists nobody"
+    );
     let mut session = store.begin_import(&actor(), "records.import").unwrap();
     session.push(&[crime("crime-1", PERSON)]).unwrap();
     session.push(&[record("tax-1", PERSON, "2025-03-01"), crime("crime-2", OTHER)]).unwrap();
     session.commit(serde_json::json!({})).unwrap();
-    let masked: Vec<String> = store.published(later, None, None, 100, 0).unwrap().into_iter().map(|line| line.masked_id).collect();
+    let masked: Vec<String> =
+        store.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().into_iter().map(|line| line.masked_id).collect();
     assert_eq!(masked.len(), 2, "{masked:?}");
     store.audit_verify().unwrap();
     // More changed subjects than the session holds in memory: the rest wait
@@ -306,7 +314,7 @@ fn an_import_publishes_what_it_lists() {
     session.push(&[crime("crime-3", &bystander)]).unwrap();
     session.push(&[record("tax-2", OTHER, "2025-04-01"), crime("crime-4", PERSON)]).unwrap();
     session.commit(serde_json::json!({})).unwrap();
-    assert_eq!(store.published(later, None, None, 100, 0).unwrap().len(), 3);
+    assert_eq!(store.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().len(), 3);
     store.audit_verify().unwrap();
 }
 
@@ -658,7 +666,7 @@ fn a_rulebook_activated_on_postgres_is_followed_by_every_handle() {
             .entries
             .is_empty()
     );
-    let published = store.published(day("2025-06-20"), None, None, 100, 0).unwrap();
+    let published = store.published(day("2025-06-20"), &socred_store::PublicFilter::default(), 100, 0).unwrap();
     assert_eq!(published.len(), 2, "the derived list follows the new version: {published:?}");
 
     // A handle opened before the activation is refused until it follows it.
@@ -738,7 +746,7 @@ fn a_large_import_reads_the_population_once_and_still_refuses_the_unregistered()
     assert!(session.push(&batch[1_200..]).unwrap().iter().all(|outcome| *outcome == RowOutcome::Inserted));
     session.commit(serde_json::json!({})).unwrap();
     // Every subject changed: the commit rewrote the entries partition by partition.
-    let listed = store.published(day("2027-01-01"), None, None, 2_000, 0).unwrap();
+    let listed = store.published(day("2027-01-01"), &socred_store::PublicFilter::default(), 2_000, 0).unwrap();
     assert_eq!(listed.len(), 1_500);
     store.audit_verify().unwrap();
 }

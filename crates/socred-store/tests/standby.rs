@@ -77,7 +77,7 @@ fn a_write_on_the_primary_is_read_from_the_standby_with_its_lag_reported() {
     // The public list is read from the standby too: its derived rows were
     // written in the write's own transaction, so they replay with it.
     let later = parse_date("2027-01-01").unwrap();
-    assert!(store.published(later, None, None, 100, 0).unwrap().is_empty());
+    assert!(store.published(later, &socred_store::PublicFilter::default(), 100, 0).unwrap().is_empty());
     let crime = Record {
         id: RecordId::parse("crime-1").unwrap(),
         subject: id,
@@ -89,7 +89,7 @@ fn a_write_on_the_primary_is_read_from_the_standby_with_its_lag_reported() {
     let written = Instant::now();
     store.add_record(&crime, &actor()).unwrap();
     loop {
-        let listed = store.published(later, None, Some("Zhang"), 100, 0).unwrap();
+        let listed = store.published(later, &socred_store::PublicFilter::search("Zhang"), 100, 0).unwrap();
         if !listed.is_empty() {
             assert_eq!(listed[0].masked_id, "110101********4514");
             break;

@@ -588,9 +588,15 @@ pub enum ListCommand {
     Public {
         #[arg(long)]
         list: Option<String>,
-        /// Part of a name, or a full identifier.
+        /// Part of a name, or a masked identifier as the list shows it.
         #[arg(long)]
         search: Option<String>,
+        /// The listing authority, exactly as the list shows it.
+        #[arg(long)]
+        authority: Option<String>,
+        /// A province (`11`, the region code's first two digits) or a region code (`110105`).
+        #[arg(long)]
+        region: Option<String>,
         #[arg(long)]
         as_of: Option<String>,
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]

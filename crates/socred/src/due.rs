@@ -151,10 +151,16 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
                 None => show_notice(cli, &open(cli)?, &entry, purpose, *json, pdf),
             }
         }
-        ListCommand::Public { list, search, as_of: date, limit, offset, json } => {
+        ListCommand::Public { list, search, authority, region, as_of: date, limit, offset, json } => {
+            let filter = socred_store::PublicFilter {
+                list: list.clone(),
+                search: search.clone(),
+                authority: authority.clone(),
+                region: region.clone(),
+            };
             match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-                Some(url) => public(&mut crate::postgres::open(cli, url)?, list, search, date, *limit, *offset, *json),
-                None => public(&mut open(cli)?, list, search, date, *limit, *offset, *json),
+                Some(url) => public(&mut crate::postgres::open(cli, url)?, filter, date, *limit, *offset, *json),
+                None => public(&mut open(cli)?, filter, date, *limit, *offset, *json),
             }
         }
     }
@@ -163,21 +169,18 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
 /// `list public`: the published lists on a date, as anyone may read them.
 fn public(
     store: &mut impl CliStore,
-    list: &Option<String>,
-    search: &Option<String>,
+    filter: socred_store::PublicFilter,
     date: &Option<String>,
     limit: u32,
     offset: u32,
     json: bool,
 ) -> Result<()> {
     let date = as_of(date, store)?;
-    if let Some(code) = list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
+    let filter = filter.checked().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    if let Some(code) = filter.list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
         return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
     }
-    if search.as_deref().is_some_and(|s| s.chars().count() > 128) {
-        return Err(refuse("--search", "at most 128 characters"));
-    }
-    let entries = store.public_list(date, list.as_deref(), search.as_deref(), limit, offset)?;
+    let entries = store.public_list(date, &filter, limit, offset)?;
     if json {
         return print_json(&entries);
     }

@@ -387,6 +387,19 @@ fn scenario_6_repair_and_the_public_list() {
     env.refused(&["list", "public", "--as-of", "2025-03-01", "--search", GUARDIAN], &["search", "masked id"]);
     assert!(env.json(&["list", "public", "--as-of", "2025-03-01", "--search", "Li Ming"]).as_array().unwrap().is_empty());
     assert!(env.json(&["list", "public", "--as-of", "2025-03-01", "--list", "redlist"]).as_array().unwrap().is_empty());
+    // By region (Beijing, Chaoyang: 110105) and by authority.
+    let count = |filters: &[&str]| {
+        let mut arguments = vec!["list", "public", "--as-of", "2025-03-01"];
+        arguments.extend_from_slice(filters);
+        env.json(&arguments).as_array().unwrap().len()
+    };
+    assert_eq!(count(&["--region", "11"]), 1);
+    assert_eq!(count(&["--region", "110105"]), 1);
+    assert_eq!(count(&["--region", "44"]), 0);
+    assert_eq!(count(&["--authority", "Intermediate People's Court", "--region", "11"]), 1);
+    assert_eq!(count(&["--authority", "Municipal Tax Bureau"]), 0);
+    env.refused(&["list", "public", "--region", "99"], &["--region", "province"]);
+    env.refused(&["list", "public", "--region", GUARDIAN], &["--region"]);
 
     refused_as(
         &env,

@@ -30,6 +30,10 @@ pub struct PublicQuery {
     /// Part of a name, or a whole masked id as the list shows it (`110101********4514`).
     /// A full identity number is refused. Reads and searches by anyone but staff are limited per address.
     pub search: Option<String>,
+    /// The authority that recorded the entry, exactly as the list shows it.
+    pub authority: Option<String>,
+    /// A province (`11`, the region code's first two digits) or a region code (`110105`).
+    pub region: Option<String>,
     pub as_of: Option<String>,
     /// At most 1000 (default 100).
     pub limit: Option<u32>,
@@ -51,10 +55,10 @@ pub async fn public(
     if offset > 1_000_000 {
         return Err(ApiError::invalid("offset", "at most 1000000"));
     }
-    let search = query.search.as_deref().map(socred_store::PublicSearch::parse).transpose();
-    let searching = search.map_err(|reason| ApiError::invalid("search", reason))?.flatten().is_some();
-    state.limits.public_list(caller.as_ref(), address.0, searching)?;
-    Ok(axum::Json(state.db.published(as_of, query.list, query.search, limit, offset).await?))
+    let filter = socred_store::PublicFilter { list: query.list, search: query.search, authority: query.authority, region: query.region };
+    let filter = filter.checked().map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    state.limits.public_list(caller.as_ref(), address.0, filter.search.is_some())?;
+    Ok(axum::Json(state.db.published(as_of, filter, limit, offset).await?))
 }
 
 /// 201 when the act was stored now, 200 when it had been stored before.

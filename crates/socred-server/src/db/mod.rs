@@ -754,35 +754,33 @@ impl Db {
     pub async fn published(
         self: &Arc<Self>,
         as_of: socred_core::Date,
-        list: Option<String>,
-        search: Option<String>,
+        filter: socred_store::PublicFilter,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<socred_store::PublicEntry>, ApiError> {
         let rulebook = self.rulebook().await?;
-        if let Some(list) = list.as_deref().filter(|list| rulebook.list(list).is_none()) {
+        if let Some(list) = filter.list.as_deref().filter(|list| !list.trim().is_empty() && rulebook.list(list.trim()).is_none()) {
             return Err(StoreError::invalid("list", format!("{list:?} is not a list of the rulebook")).into());
         }
         match self.backend {
-            Backend::Sqlite => self.read(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await,
-            Backend::Postgres { .. } => {
-                self.on_postgres(move |store| store.published(as_of, list.as_deref(), search.as_deref(), limit, offset)).await
-            }
+            Backend::Sqlite => self.read(move |store| store.published(as_of, &filter, limit, offset)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.published(as_of, &filter, limit, offset)).await,
         }
     }
 
     /// How many entries `published` would show without a limit.
-    pub async fn published_count(
-        self: &Arc<Self>,
-        as_of: socred_core::Date,
-        list: Option<String>,
-        search: Option<String>,
-    ) -> Result<u64, ApiError> {
+    pub async fn published_count(self: &Arc<Self>, as_of: socred_core::Date, filter: socred_store::PublicFilter) -> Result<u64, ApiError> {
         match self.backend {
-            Backend::Sqlite => self.read(move |store| store.published_count(as_of, list.as_deref(), search.as_deref())).await,
-            Backend::Postgres { .. } => {
-                self.on_postgres(move |store| store.published_count(as_of, list.as_deref(), search.as_deref())).await
-            }
+            Backend::Sqlite => self.read(move |store| store.published_count(as_of, &filter)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.published_count(as_of, &filter)).await,
+        }
+    }
+
+    /// The authorities of the entries published on a date, for the filter.
+    pub async fn published_authorities(self: &Arc<Self>, as_of: socred_core::Date) -> Result<Vec<String>, ApiError> {
+        match self.backend {
+            Backend::Sqlite => self.read(move |store| store.published_authorities(as_of)).await,
+            Backend::Postgres { .. } => self.on_postgres(move |store| store.published_authorities(as_of)).await,
         }
     }
 

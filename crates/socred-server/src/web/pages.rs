@@ -48,8 +48,27 @@ fn bilingual(page: axum::response::Html<String>) -> Response {
 pub struct ListQuery {
     q: Option<String>,
     list: Option<String>,
+    authority: Option<String>,
+    region: Option<String>,
     page: Option<String>,
 }
+
+impl ListQuery {
+    /// The search and filters as the store takes them, empty ones dropped;
+    /// the refused field (as the form names it) and the reason otherwise.
+    fn filter(&self) -> Result<socred_store::PublicFilter, (&'static str, String)> {
+        let filter = socred_store::PublicFilter {
+            list: self.list.clone(),
+            search: self.q.clone(),
+            authority: self.authority.clone(),
+            region: self.region.clone(),
+        };
+        filter.checked().map_err(|(field, reason)| (if field == "search" { "q" } else { field }, reason))
+    }
+}
+
+/// The province-level codes the region filter offers, with their names.
+const PROVINCES: [u8; 34] = socred_core::id::PROVINCES;
 
 /// Rows of the public list a page shows.
 pub const LIST_PAGE_ROWS: u32 = 200;
@@ -70,13 +89,12 @@ fn parse_page(text: Option<&str>) -> Result<u32, String> {
 }
 
 /// The API's JSON of the same search (its first page; `offset` pages on).
-fn link_api(search: &Option<String>, list: &Option<String>) -> String {
+fn link_api(filter: &socred_store::PublicFilter) -> String {
     let mut query = vec![format!("limit={}", 1_000)];
-    if let Some(q) = search {
-        query.push(format!("search={}", super::url(q)));
-    }
-    if let Some(list) = list {
-        query.push(format!("list={}", super::url(list)));
+    for (key, value) in [("search", &filter.search), ("list", &filter.list), ("authority", &filter.authority), ("region", &filter.region)] {
+        if let Some(value) = value {
+            query.push(format!("{key}={}", super::url(value)));
+        }
     }
     format!("/api/v1/lists/public?{}", query.join("&"))
 }
@@ -90,16 +108,14 @@ pub async fn export_lists(
     address: crate::limits::ClientAddress,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    let search = query.q.clone().filter(|q| !q.trim().is_empty());
-    let searching = match search.as_deref().map(socred_store::PublicSearch::parse) {
-        Some(Err(reason)) => return crate::error::ApiError::invalid("q", reason).into_response(),
-        parsed => matches!(parsed, Some(Ok(Some(_)))),
+    let filter = match query.filter() {
+        Ok(filter) => filter,
+        Err((field, reason)) => return crate::error::ApiError::invalid(field, reason).into_response(),
     };
-    if let Err(error) = state.limits.public_list(caller.as_ref(), address.0, searching) {
+    if let Err(error) = state.limits.public_list(caller.as_ref(), address.0, filter.search.is_some()) {
         return error.into_response();
     }
-    let list = query.list.clone().filter(|l| !l.is_empty());
-    let entries = match state.db.published(state.today(), list, search, MAX_EXPORT_ROWS, 0).await {
+    let entries = match state.db.published(state.today(), filter, MAX_EXPORT_ROWS, 0).await {
         Ok(entries) => entries,
         Err(error) => return error.into_response(),
     };
@@ -181,21 +197,32 @@ pub async fn public_lists(
 ) -> Response {
     let t = |id: &str| language.text(id);
     let mut flash = flash;
-    let mut search = query.q.clone().filter(|q| !q.trim().is_empty());
-    // The same rules as the API: names and masked ids, a limit per address.
-    let refused = match search.as_deref().map(socred_store::PublicSearch::parse) {
-        Some(Err(reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason.to_string()))])),
-        parsed => {
-            let searching = matches!(parsed, Some(Ok(Some(_))));
-            state.limits.public_list(caller.as_ref(), address.0, searching).err().map(|error| super::error_text(language, &error))
+    // The same rules as the API: names and masked ids, known regions, a limit per address.
+    let mut filter = socred_store::PublicFilter::default();
+    let refused = match query.filter() {
+        Err(("q", reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason))])),
+        Err((field, reason)) => Some(language.text_with(
+            "error-text",
+            &[
+                ("lead", Argument::Text(language.text("error-lead-invalid"))),
+                ("field", Argument::Text(language.text_with("error-field", &[("field", Argument::Text(field.into()))]))),
+                ("reason", Argument::Text(reason)),
+            ],
+        )),
+        Ok(checked) => {
+            filter = checked;
+            state
+                .limits
+                .public_list(caller.as_ref(), address.0, filter.search.is_some())
+                .err()
+                .map(|error| super::error_text(language, &error))
         }
     };
     let shown = refused.is_none();
     if let Some(reason) = refused {
         flash.error = Some(reason);
-        search = None;
+        filter = socred_store::PublicFilter::default();
     }
-    let list = query.list.clone().filter(|l| !l.is_empty());
     let page_number = match parse_page(query.page.as_deref()) {
         Ok(page) => page,
         Err(reason) => {
@@ -214,23 +241,26 @@ pub async fn public_lists(
     let key = state.log_key.clone();
     let read = async {
         let rulebook = state.db.rulebook().await?;
-        let known_list = list.clone().filter(|l| rulebook.list(l).is_some());
+        // A list the rulebook does not have shows every list, as the form does.
+        let mut known = filter.clone();
+        known.list = known.list.filter(|code| rulebook.list(code).is_some());
         // A refused search or a read past the limit shows the form, not the list.
         let offset = (page_number - 1) * LIST_PAGE_ROWS;
         let (entries, total) = if shown {
-            let entries = state.db.published(today, known_list.clone(), search.clone(), LIST_PAGE_ROWS, offset).await?;
-            (entries, state.db.published_count(today, known_list, search.clone()).await?)
+            let entries = state.db.published(today, known.clone(), LIST_PAGE_ROWS, offset).await?;
+            (entries, state.db.published_count(today, known).await?)
         } else {
             (Vec::new(), 0)
         };
+        let authorities = state.db.published_authorities(today).await?;
         // The log's heads, signed: anyone may keep them (docs/audit-format.md).
         let checkpoint = match (key, shown) {
             (Some(key), true) => Some(state.db.sign_checkpoint(key, socred_store::wall_clock_rfc3339()).await?),
             _ => None,
         };
-        Ok::<_, crate::error::ApiError>((rulebook, entries, total, checkpoint))
+        Ok::<_, crate::error::ApiError>((rulebook, entries, total, authorities, checkpoint))
     };
-    let (rulebook, entries, total, checkpoint) = match read.await {
+    let (rulebook, entries, total, authorities, checkpoint) = match read.await {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
@@ -248,14 +278,13 @@ pub async fn public_lists(
             ("day", Argument::Text(language.date(today))),
         ],
     );
-    // Links keep the reader's search and list.
+    // Links keep the reader's search and filters.
     let link = |path: &str, page: Option<u32>| {
         let mut parameters: Vec<(&str, String)> = Vec::new();
-        if let Some(q) = &search {
-            parameters.push(("q", q.clone()));
-        }
-        if let Some(list) = &list {
-            parameters.push(("list", list.clone()));
+        for (key, value) in [("q", &filter.search), ("list", &filter.list), ("authority", &filter.authority), ("region", &filter.region)] {
+            if let Some(value) = value {
+                parameters.push((key, value.clone()));
+            }
         }
         if let Some(page) = page {
             parameters.push(("page", page.to_string()));
@@ -268,11 +297,28 @@ pub async fn public_lists(
     let body = html! {
         p { (t("lists-intro")) }
         form.card method="get" action="/lists" role="search" {
-            p { label for="q" { (t("lists-search-label")) } input #q name="q" value=(search.as_deref().unwrap_or("")) maxlength="128"; }
+            p { label for="q" { (t("lists-search-label")) } input #q name="q" value=(filter.search.as_deref().unwrap_or("")) maxlength="128"; }
             p { label for="list" { (t("lists-list-label")) } select #list name="list" {
                 option value="" { (t("lists-all")) }
                 @for spec in rulebook.lists.iter().filter(|l| l.published) {
-                    option value=(spec.code) selected[list.as_deref() == Some(spec.code.as_str())] { (in_language(language, &spec.title, &spec.title_zh)) }
+                    option value=(spec.code) selected[filter.list.as_deref() == Some(spec.code.as_str())] { (in_language(language, &spec.title, &spec.title_zh)) }
+                }
+            } }
+            p { label for="authority" { (t("lists-authority-label")) } select #authority name="authority" {
+                option value="" { (t("lists-all-authorities")) }
+                @for authority in &authorities {
+                    option value=(authority) selected[filter.authority.as_deref() == Some(authority.as_str())] { (words.authority(authority)) }
+                }
+            } }
+            p { label for="region" { (t("lists-region-label")) } select #region name="region" {
+                option value="" { (t("lists-all-regions")) }
+                @for code in PROVINCES {
+                    @let code = format!("{code:02}");
+                    option value=(code) selected[filter.region.as_deref() == Some(code.as_str())] { (t(&format!("province-{code}"))) }
+                }
+                // A whole region code typed into the address keeps its place in the form.
+                @if let Some(region) = filter.region.as_deref().filter(|region| region.len() == 6) {
+                    option value=(region) selected { (language.text_with("lists-region-code", &[("code", Argument::Text(region.to_string()))])) }
                 }
             } }
             p { button type="submit" { (t("lists-search")) } }
@@ -312,7 +358,7 @@ pub async fn public_lists(
         p.meta {
             (t("lists-export")) " "
             a href=(link("/lists/export.csv", None)) download { "CSV" } " · "
-            a href=(link_api(&search, &list)) { "JSON" }
+            a href=(link_api(&filter)) { "JSON" }
         }
         @if let Some(note) = checkpoint {
             details {

@@ -12,7 +12,7 @@ use socred_core::{Date, SubjectFile, SubjectId, lists};
 use super::hot::PARTITIONS;
 use super::{EntryRows, PgStore};
 use crate::MAX_PAGE;
-use crate::entries::{PublicEntry, PublicSearch, public_alias, public_subject_key};
+use crate::entries::{MAX_PUBLIC_AUTHORITIES, PublicEntry, PublicFilter, public_alias, public_subject_key};
 use crate::error::{Result, StoreError};
 
 /// Files read in one statement when the entries of changed subjects are rewritten.
@@ -273,8 +273,8 @@ impl PgStore {
     /// The published list on a date: listed, published entries only, from the
     /// standby with `--read-db`. Search matches part of a name (ignoring case)
     /// or a whole masked id, never a full identity number (see [`PublicSearch`]).
-    pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+    pub fn published(&self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        let f = filter.patterns()?;
         let mut connection = self.read_connection()?;
         let secret: String = connection
             .query_opt("SELECT value FROM meta WHERE key = 'secret'", &[])?
@@ -283,9 +283,9 @@ impl PgStore {
         let rows = connection.query(
             &format!(
                 "SELECT e.entry_id, e.list, s.subject, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
-                 {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT $5 OFFSET $6"
+                 {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT $7 OFFSET $8"
             ),
-            &[&as_of, &list, &name_pattern, &masked, &i64::from(limit.min(MAX_PAGE)), &i64::from(offset)],
+            &[&as_of, &f.list, &f.name, &f.masked, &f.authority, &f.region, &i64::from(limit.min(MAX_PAGE)), &i64::from(offset)],
         )?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -310,18 +310,34 @@ impl PgStore {
     }
 
     /// How many entries [`PgStore::published`] would show without a limit.
-    pub fn published_count(&self, as_of: Date, list: Option<&str>, search: Option<&str>) -> Result<u64> {
-        let (name_pattern, masked) = PublicSearch::patterns(search)?;
-        let row =
-            self.read_connection()?.query_one(&format!("SELECT count(*) {PUBLISHED_WHERE}"), &[&as_of, &list, &name_pattern, &masked])?;
+    pub fn published_count(&self, as_of: Date, filter: &PublicFilter) -> Result<u64> {
+        let f = filter.patterns()?;
+        let row = self
+            .read_connection()?
+            .query_one(&format!("SELECT count(*) {PUBLISHED_WHERE}"), &[&as_of, &f.list, &f.name, &f.masked, &f.authority, &f.region])?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    /// The authorities of the entries published on a date, for the list's
+    /// filter: distinct, sorted, at most [`MAX_PUBLIC_AUTHORITIES`].
+    pub fn published_authorities(&self, as_of: Date) -> Result<Vec<String>> {
+        let rows = self.read_connection()?.query(
+            "SELECT DISTINCT e.authority FROM entries e
+             WHERE e.published AND e.listed_since <= $1 AND (e.listed_until IS NULL OR e.listed_until > $1)
+             ORDER BY e.authority LIMIT $2",
+            &[&as_of, &i64::from(MAX_PUBLIC_AUTHORITIES)],
+        )?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 }
 
 /// The published entries on a day ($1), of a list ($2), a name ($3, an ILIKE
-/// pattern) or a masked id ($4): one filter for the page and its count.
+/// pattern) or a masked id ($4), an authority ($5) and a region ($6, a
+/// prefix of the identifier's region code): one filter for the page and its count.
 const PUBLISHED_WHERE: &str = "FROM entries e JOIN subjects s ON s.subject = e.subject
      WHERE e.published AND e.listed_since <= $1 AND (e.listed_until IS NULL OR e.listed_until > $1)
        AND ($2::text IS NULL OR e.list = $2)
        AND ($3::text IS NULL OR s.name ILIKE $3 ESCAPE '\\')
-       AND ($4::text IS NULL OR (left(s.subject, 6) = left($4, 6) AND substr(s.subject, 15) = substr($4, 15)))";
+       AND ($4::text IS NULL OR (left(s.subject, 6) = left($4, 6) AND substr(s.subject, 15) = substr($4, 15)))
+       AND ($5::text IS NULL OR e.authority = $5)
+       AND ($6::text IS NULL OR substr(s.subject, CASE s.kind WHEN 'person' THEN 1 ELSE 3 END, length($6)) = $6)";

@@ -16,7 +16,9 @@ const PUBLISHED_WHERE: &str = "FROM entries e JOIN subjects s ON s.key = e.subje
      WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
        AND (?2 IS NULL OR e.list = ?2)
        AND (?3 IS NULL OR s.name LIKE ?3 ESCAPE '\\')
-       AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))";
+       AND (?4 IS NULL OR (substr(s.id, 1, 6) = substr(?4, 1, 6) AND substr(s.id, 15) = substr(?4, 15)))
+       AND (?5 IS NULL OR e.authority = ?5)
+       AND (?6 IS NULL OR substr(s.id, CASE s.kind WHEN 'person' THEN 1 ELSE 3 END, length(?6)) = ?6)";
 
 impl Store {
     /// Recomputes the derived list entries of every subject whose file changed.
@@ -85,16 +87,9 @@ impl Store {
     }
 
     /// The published list on a date, after recomputing what changed.
-    pub fn public_list(
-        &mut self,
-        as_of: Date,
-        list: Option<&str>,
-        search: Option<&str>,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<PublicEntry>> {
+    pub fn public_list(&mut self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
         self.refresh_lists()?;
-        self.published(as_of, list, search, limit, offset)
+        self.published(as_of, filter, limit, offset)
     }
 
     /// Whether some subjects' list entries wait to be recomputed.
@@ -105,13 +100,14 @@ impl Store {
     /// The published list on a date: listed, published entries only, as of the
     /// last refresh. Search matches part of a name or a whole masked id, never
     /// a full identity number (see [`PublicSearch`]).
-    pub fn published(&self, as_of: Date, list: Option<&str>, search: Option<&str>, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
-        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+    pub fn published(&self, as_of: Date, filter: &PublicFilter, limit: u32, offset: u32) -> Result<Vec<PublicEntry>> {
+        let f = filter.patterns()?;
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT e.entry_id, e.list, s.id, s.name, e.authority, e.legal_basis, e.listed_since, e.listed_until
-             {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT ?5 OFFSET ?6"
+             {PUBLISHED_WHERE} ORDER BY e.listed_since DESC, e.entry_id LIMIT ?7 OFFSET ?8"
         ))?;
-        let rows = statement.query_map(params![julian(as_of), list, name_pattern, masked, limit.min(MAX_PAGE), offset], |row| {
+        let bound = params![julian(as_of), f.list, f.name, f.masked, f.authority, f.region, limit.min(MAX_PAGE), offset];
+        let rows = statement.query_map(bound, |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
@@ -150,11 +146,23 @@ impl Store {
     }
 
     /// How many entries [`Store::published`] would show without a limit.
-    pub fn published_count(&self, as_of: Date, list: Option<&str>, search: Option<&str>) -> Result<u64> {
-        let (name_pattern, masked) = PublicSearch::patterns(search)?;
+    pub fn published_count(&self, as_of: Date, filter: &PublicFilter) -> Result<u64> {
+        let f = filter.patterns()?;
         let mut statement = self.connection.prepare_cached(&format!("SELECT count(*) {PUBLISHED_WHERE}"))?;
-        let count: i64 = statement.query_row(params![julian(as_of), list, name_pattern, masked], |row| row.get(0))?;
+        let count: i64 = statement.query_row(params![julian(as_of), f.list, f.name, f.masked, f.authority, f.region], |row| row.get(0))?;
         Ok(count as u64)
+    }
+
+    /// The authorities of the entries published on a date, for the list's
+    /// filter: distinct, sorted, at most [`MAX_PUBLIC_AUTHORITIES`].
+    pub fn published_authorities(&self, as_of: Date) -> Result<Vec<String>> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT DISTINCT e.authority FROM entries e
+             WHERE e.published = 1 AND e.listed_since <= ?1 AND (e.listed_until IS NULL OR e.listed_until > ?1)
+             ORDER BY e.authority LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![julian(as_of), MAX_PUBLIC_AUTHORITIES], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
     /// The derived entries against the files: every subject not waiting for
