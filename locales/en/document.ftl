@@ -6,6 +6,7 @@ document-case-number = Case number
 document-to = To
 document-addressee = { $name } ({ $id }, { $kind })
 document-issued-by = Issued by
+document-authority-address = Address
 document-served-on = Served on
 document-numbered = { $number }. { $heading }
 document-facts = The facts

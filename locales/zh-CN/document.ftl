@@ -5,6 +5,7 @@ document-case-number = 告知书编号
 document-to = 当事人
 document-addressee = { $name }（{ $id }，{ $kind }）
 document-issued-by = 作出机关
+document-authority-address = 机关地址
 document-served-on = 送达日期
 document-numbered = { $number ->
     [1] 一

@@ -10,7 +10,7 @@ use socred_core::Rulebook;
 use socred_core::lists::Notice;
 use socred_core::rulebook::ListKind;
 
-use crate::notice::{authority, facts, notice_words};
+use crate::notice::{authority, authority_address, facts, notice_words};
 use crate::{Argument, Language};
 
 /// The person a notice is addressed to, as the document names them.
@@ -31,7 +31,8 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeDocument {
     pub title: String,
-    /// Labelled lines under the title: case number, to, issued by, served on.
+    /// Labelled lines under the title: case number, to, issued by (and its
+    /// address, when the rulebook gives one), served on.
     pub particulars: Vec<(String, String)>,
     pub sections: Vec<Section>,
 }
@@ -57,9 +58,13 @@ pub fn notice_document(
             language.text("document-to"),
             with("document-addressee", &[("name", text(to.name)), ("id", text(to.id)), ("kind", text(to.kind))]),
         ),
-        (language.text("document-issued-by"), authority(language, &notice.issued_by)),
-        (language.text("document-served-on"), language.date(notice.served_on)),
+        (language.text("document-issued-by"), authority(language, rulebook, &notice.issued_by)),
     ];
+    let mut particulars = particulars;
+    if let Some(address) = authority_address(language, rulebook, &notice.issued_by) {
+        particulars.push((language.text("document-authority-address"), address));
+    }
+    particulars.push((language.text("document-served-on"), language.date(notice.served_on)));
     let numbered = |number: usize, id: &str| {
         with("document-numbered", &[("number", Argument::Number(number as i64)), ("heading", Argument::Text(language.text(id)))])
     };

@@ -203,7 +203,7 @@ pub fn notice_mail(language: Language, rulebook: &Rulebook, name: &str, notice: 
         language.text_with(
             "mail-notice-opening",
             &[
-                ("authority", text(authority(language, &notice.issued_by))),
+                ("authority", text(authority(language, rulebook, &notice.issued_by))),
                 ("list", text(title)),
                 ("day", day(notice.served_on)),
                 ("entry", text(notice.entry.as_str())),

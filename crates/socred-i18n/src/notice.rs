@@ -74,7 +74,7 @@ pub fn facts(language: Language, rulebook: &Rulebook, written: &str, source: &Fa
                     ("day", day(*occurred_on)),
                     ("behaviour", Argument::Text(title.to_string())),
                     ("record", Argument::Text(record.to_string())),
-                    ("source", Argument::Text(source.clone())),
+                    ("source", Argument::Text(authority(language, rulebook, source))),
                     ("evidence", Argument::Text(evidence)),
                 ],
             )
@@ -139,11 +139,19 @@ const TIER_RULE: &str = "tier rule of rulebook ";
 
 /// An entry's authority in `language`: the tier rule's name is written
 /// again; an authority's own name (a court, a bureau) stands as written.
-pub fn authority(language: Language, written: &str) -> String {
-    match written.strip_prefix(TIER_RULE) {
-        Some(rulebook) => language.text_with("authority-tier-rule", &[("rulebook", Argument::Text(rulebook.to_string()))]),
-        None => written.to_string(),
+pub fn authority(language: Language, rulebook: &Rulebook, written: &str) -> String {
+    match (written.strip_prefix(TIER_RULE), rulebook.authority(written)) {
+        (Some(rulebook), _) => language.text_with("authority-tier-rule", &[("rulebook", Argument::Text(rulebook.to_string()))]),
+        (None, Some(known)) => language.pick(&known.name, &known.name_zh).to_string(),
+        (None, None) => written.to_string(),
     }
+}
+
+/// Where the authority `written` may be written to, in `language`, when the
+/// rulebook gives an address for it.
+pub fn authority_address(language: Language, rulebook: &Rulebook, written: &str) -> Option<String> {
+    let known = rulebook.authority(written)?;
+    Some(language.pick(&known.address, &known.address_zh).to_string()).filter(|address| !address.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -188,7 +196,7 @@ mod tests {
         );
         for entry in &due.entries {
             assert_eq!(facts(Language::English, &rulebook, &entry.facts, &entry.facts_source), entry.facts);
-            assert_eq!(authority(Language::English, &entry.authority), entry.authority);
+            assert_eq!(authority(Language::English, &rulebook, &entry.authority), entry.authority);
             let chinese = facts(Language::Chinese, &rulebook, &entry.facts, &entry.facts_source);
             assert!(!chinese.contains("on 20") && chinese.contains("2025年"), "{chinese}");
             let notice = entry.notice.as_ref().unwrap();
@@ -197,13 +205,13 @@ mod tests {
         let judgment = due.entries.iter().find(|entry| entry.id.as_str() == "blacklist:jd-1").unwrap();
         assert_eq!(
             facts(Language::Chinese, &rulebook, &judgment.facts, &judgment.facts_source),
-            "2025年1月10日，有履行能力而拒不履行生效法律文书（失信被执行人）（记录 jd-1，由Intermediate People's Court记录；证据：(2024) civil case 17）"
+            "2025年1月10日，有履行能力而拒不履行生效法律文书（失信被执行人）（记录 jd-1，由中级人民法院记录；证据：(2024) civil case 17）"
         );
         let tier = due.entries.iter().find(|entry| entry.authority.starts_with(TIER_RULE)).unwrap();
         assert!(
-            authority(Language::Chinese, &tier.authority).starts_with("规则 default "),
+            authority(Language::Chinese, &rulebook, &tier.authority).starts_with("规则 default "),
             "{}",
-            authority(Language::Chinese, &tier.authority)
+            authority(Language::Chinese, &rulebook, &tier.authority)
         );
         assert_eq!(facts(Language::Chinese, &rulebook, "a reviewer's words", &FactsSource::Written), "a reviewer's words");
     }

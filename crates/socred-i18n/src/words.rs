@@ -140,7 +140,7 @@ impl<'a> Words<'a> {
 
     /// The authority of an entry: the tier rule named in the reader's language.
     pub fn authority(&self, written: &str) -> String {
-        crate::notice::authority(self.language, written)
+        crate::notice::authority(self.language, self.rulebook, written)
     }
 
     pub fn list_consequences<'b>(&self, code: &str, english: &'b str) -> &'b str

@@ -191,7 +191,7 @@ fn public(
             ("columns", text(format!("{:<9} {} {:<18}", entry.list, socred_i18n::words::padded(&entry.name, 22), entry.masked_id))),
             ("since", day(entry.listed_since)),
             ("until", text(entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()))),
-            ("authority", text(socred_i18n::notice::authority(language, &entry.authority))),
+            ("authority", text(socred_i18n::notice::authority(language, store.rulebook(), &entry.authority))),
             ("basis", text(socred_i18n::notice::legal_basis(language, store.rulebook(), &entry.list, &entry.legal_basis))),
         ];
         println!("  {}", with("cli-published-row", &arguments));
@@ -524,7 +524,7 @@ fn queue_of(store: &impl CliStore, as_of_text: &Option<String>, overdue_only: bo
             ("name", text(&q.subject.name)),
             ("subject", text(q.subject.id)),
             ("proposed", day(q.item.started_on)),
-            ("authority", text(socred_i18n::notice::authority(language, &q.item.authority))),
+            ("authority", text(socred_i18n::notice::authority(language, store.rulebook(), &q.item.authority))),
         ];
         println!("  {}", with("cli-queue-proposal", &arguments));
     }

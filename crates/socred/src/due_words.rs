@@ -62,7 +62,7 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
     let state = t(&format!("entry-state-{}", entry.state.as_str()));
     let _ = writeln!(out, "\n  {}", with("cli-entry-heading", &[("id", text(&entry.id)), ("title", text(title)), ("state", text(state))]));
     let raised = [
-        ("authority", text(authority(language, &entry.authority))),
+        ("authority", text(authority(language, rulebook, &entry.authority))),
         ("basis", text(legal_basis(language, rulebook, &entry.list, &entry.legal_basis))),
     ];
     let _ = writeln!(out, "    {}", with("cli-entry-raised", &raised));

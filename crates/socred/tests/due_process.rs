@@ -86,6 +86,7 @@ fn scenario_5_notice_window_and_listing() {
         "takes effect on 2025-01-21",
         "By post: write to Municipal Credit Office, Reviews Section, 1 Civic Centre Road, naming the case number above.",
         "On the web: sign in to socred and open your file",
+        "Intermediate People's Court, Enforcement Division, 8 Court Street",
     ] {
         assert!(notice.contains(part), "{part:?} missing from the notice:\n{notice}");
     }
@@ -106,6 +107,8 @@ fn scenario_5_notice_window_and_listing() {
         "2025年1月20日（含当日）",
         "2025年1月21日 生效",
         "邮寄办理：寄至市社会信用管理办公室复核科（市民中心路1号），并注明上述告知书编号。",
+        "中级人民法院执行局（法院街8号）",
+        "由中级人民法院记录",
     ] {
         assert!(in_chinese.contains(part), "{part:?} missing from the Chinese notice:\n{in_chinese}");
     }

@@ -17,10 +17,12 @@ use toml::Spanned;
 
 use crate::tier::{Tier, TierSpec, TierTable};
 
+mod authorities;
 pub mod limits;
 mod lists;
 mod measures;
 pub mod reporting;
+pub use authorities::Authority;
 pub use limits::Limits;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
 pub use measures::{Extension, Measure, MeasureKind, Service};
@@ -208,6 +210,8 @@ pub struct Rulebook {
     pub due_process: DueProcess,
     pub reporting: Reporting,
     pub limits: Limits,
+    /// The authorities it names in both languages, with their addresses.
+    pub authorities: Vec<Authority>,
     #[serde(skip)]
     behaviour_index: HashMap<String, usize>,
     /// SHA-256 of the source text, hex: names this exact version.
@@ -262,6 +266,8 @@ struct RawRulebook {
     due_process: Option<Spanned<lists::RawDueProcess>>,
     reporting: Option<Spanned<reporting::RawReporting>>,
     limits: Option<Spanned<limits::RawLimits>>,
+    #[serde(default)]
+    authority: Vec<Spanned<authorities::RawAuthority>>,
 }
 
 #[derive(Deserialize)]
@@ -449,6 +455,11 @@ impl Rulebook {
         self.behaviour_index.get(code).map(|index| &self.behaviours[*index])
     }
 
+    /// The authority records name exactly so, if the rulebook lists it.
+    pub fn authority(&self, name: &str) -> Option<&Authority> {
+        self.authorities.iter().find(|authority| authority.name == name)
+    }
+
     pub fn service(&self, code: &str) -> Option<&Service> {
         self.services.iter().find(|service| service.code == code)
     }
@@ -628,6 +639,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let due_process = lists::validate_due_process(raw.due_process, problems);
     let reporting = reporting::validate_reporting(raw.reporting, &behaviours, problems);
     let limits = limits::validate_limits(raw.limits, problems);
+    let authorities = authorities::validate_authorities(raw.authority, problems);
     let tiers = tiers?;
     if !problems.list.is_empty() {
         return None;
@@ -654,6 +666,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         due_process,
         reporting,
         limits,
+        authorities,
         behaviour_index,
         fingerprint,
     })
