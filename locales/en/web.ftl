@@ -383,6 +383,8 @@ field-name-evidence = evidence
 field-name-description = description
 field-name-service = service
 field-name-search = search
+field-name-source = source
+field-name-line = line
 
 report-state-submitted = submitted
 report-state-under-review = under review

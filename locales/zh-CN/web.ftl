@@ -380,6 +380,8 @@ field-name-evidence = 证据
 field-name-description = 描述
 field-name-service = 服务
 field-name-search = 搜索
+field-name-source = 来源
+field-name-line = 整行
 
 report-state-submitted = 已提交
 report-state-under-review = 复核中

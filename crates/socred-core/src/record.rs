@@ -313,6 +313,17 @@ pub enum ProblemKind {
     TooOld { day: Date, years: u32, today: Date, earliest: Date },
     #[error("{} is before the subject's birth date", crate::date::format_date(*day))]
     BeforeBirth { day: Date },
+    /// A partner's line that names another source.
+    #[error("{given:?} is not this partner; a partner's records carry its own name {own:?} (or leave it out)")]
+    NotThisPartner { given: String, own: String },
+    /// A partner's line about a behaviour its agreement does not cover.
+    #[error("{behaviour:?} is outside partner {partner}'s agreement, which covers: {covers}")]
+    OutsideAgreement { behaviour: String, partner: String, covers: String },
+    /// The rulebook's `[limits]` on a partner's lines about one subject.
+    #[error("this batch already carries {lines} lines about this subject; the rulebook allows {allowed} a batch")]
+    BatchLimit { lines: u32, allowed: u32 },
+    #[error("{lines} lines about this subject came from this partner in the last 24 hours; the rulebook allows {allowed} a day")]
+    DailyLimit { lines: i64, allowed: u32 },
 }
 
 /// One problem with one field of an input.

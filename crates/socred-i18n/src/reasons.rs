@@ -76,6 +76,8 @@ pub fn field_name(language: Language, field: &str) -> String {
         "description" => "field-name-description",
         "service" => "field-name-service",
         "search" => "field-name-search",
+        "source" => "field-name-source",
+        "(line)" => "field-name-line",
         _ => return field.to_string(),
     };
     language.text(id)
@@ -101,6 +103,29 @@ pub fn problem(language: Language, kind: &ProblemKind) -> String {
             &[("day", day(*on)), ("years", text(years)), ("today", day(*today)), ("earliest", day(*earliest))],
         ),
         ProblemKind::BeforeBirth { day: on } => language.text_with("reason-before-birth", &[("day", day(*on))]),
+        ProblemKind::NotThisPartner { given, own } => {
+            language.text_with("reason-not-this-partner", &[("given", quoted(given)), ("own", quoted(own))])
+        }
+        ProblemKind::OutsideAgreement { behaviour, partner, covers } => language.text_with(
+            "reason-outside-agreement",
+            &[("behaviour", quoted(behaviour)), ("partner", text(partner)), ("covers", text(covers))],
+        ),
+        ProblemKind::BatchLimit { lines, allowed } => {
+            language.text_with("reason-batch-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
+        }
+        ProblemKind::DailyLimit { lines, allowed } => {
+            language.text_with("reason-daily-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
+        }
+    }
+}
+
+/// A reason no check typed (a line that could not be read, a conflict the
+/// store found), in `language`: the English as it was given, and in Chinese
+/// said to be that.
+pub fn untyped(language: Language, english: &str) -> String {
+    match language {
+        Language::English => english.to_string(),
+        Language::Chinese => language.text_with("reason-untyped", &[("reason", text(english))]),
     }
 }
 
@@ -216,6 +241,29 @@ mod tests {
             record_problems("1950-01-01", "", "123"),
             record_problems("1985-01-01", "tax-evasion", "110101199003074514"),
         ]
+    }
+
+    /// A partner's refusals read in English exactly as their `Display`, and
+    /// in Chinese characters in Chinese.
+    #[test]
+    fn a_partners_refusals_read_in_both_languages() {
+        for kind in [
+            ProblemKind::NotThisPartner { given: "Other Co.".into(), own: "Hello Bike Co.".into() },
+            ProblemKind::OutsideAgreement {
+                behaviour: "tax-evasion".into(),
+                partner: "bikes".into(),
+                covers: "unpaid-shared-bike-ride".into(),
+            },
+            ProblemKind::BatchLimit { lines: 10, allowed: 10 },
+            ProblemKind::DailyLimit { lines: 20, allowed: 20 },
+        ] {
+            assert_eq!(problem(Language::English, &kind), kind.to_string());
+            let chinese = problem(Language::Chinese, &kind);
+            assert!(chinese.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) && !chinese.contains("agreement"), "{chinese}");
+        }
+        assert_eq!(untyped(Language::English, "is not valid UTF-8"), "is not valid UTF-8");
+        assert!(untyped(Language::Chinese, "is not valid UTF-8").contains("未被接受"));
+        assert_eq!(field_name(Language::Chinese, "source"), "来源");
     }
 
     /// The English messages say exactly what the parsers' errors say, and

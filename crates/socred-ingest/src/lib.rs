@@ -13,7 +13,7 @@ mod postgres;
 
 pub use postgres::import_postgres;
 use serde::{Deserialize, Serialize};
-use socred_core::record::RecordInput;
+use socred_core::record::{ProblemKind, RecordInput};
 pub use socred_store::PartnerScope;
 use socred_store::backend::{PartnerBatchWrite, PartnerStore};
 use socred_store::{Actor, LineError, PartnerBatch, RowOutcome, Store, StoreError};
@@ -61,6 +61,24 @@ pub struct RowError {
     /// reader's language can say it again.
     #[serde(skip)]
     pub kind: Option<socred_core::record::ProblemKind>,
+}
+
+/// A refused line as its receipt keeps it: the reason in English, as the
+/// checks state it, and in Chinese, so that the receipt reads in either
+/// language long after the checks' types are gone.
+fn line_error(error: &RowError) -> LineError {
+    let chinese = socred_i18n::Language::Chinese;
+    let reason_zh = match &error.kind {
+        Some(kind) => socred_i18n::reasons::problem(chinese, kind),
+        None => socred_i18n::reasons::untyped(chinese, &error.reason),
+    };
+    LineError {
+        line: error.line,
+        field: error.field.clone(),
+        reason: error.reason.clone(),
+        field_zh: socred_i18n::reasons::field_name(chinese, &error.field),
+        reason_zh,
+    }
 }
 
 /// A problem with a line before the store: the field, the reason in English, and the reason typed where the checks gave one.
@@ -199,32 +217,27 @@ impl Parser {
     fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
         let mut pending = false;
-        let mut problem: Option<(&str, String)> = None;
+        let mut problem: Option<(&str, ProblemKind)> = None;
         let mut own_source: Option<String> = None;
         if let Some(partner) = &self.partner {
             // A partner speaks only for itself, and only about its agreement.
             if input.source.is_empty() {
                 own_source = Some(partner.source.clone());
             } else if input.source != partner.source {
-                let reason = format!(
-                    "{:?} is not this partner; a partner's records carry its own name {:?} (or leave it out)",
-                    input.source, partner.source
-                );
-                problem = Some(("source", reason));
+                problem = Some(("source", ProblemKind::NotThisPartner { given: input.source.to_string(), own: partner.source.clone() }));
             }
             if problem.is_none() && !partner.may_report(input.behaviour) {
-                let reason = format!(
-                    "{:?} is outside partner {}'s agreement, which covers: {}",
-                    input.behaviour,
-                    partner.username,
-                    partner.behaviours.join(", ")
-                );
-                problem = Some(("behaviour", reason));
+                let kind = ProblemKind::OutsideAgreement {
+                    behaviour: input.behaviour.to_string(),
+                    partner: partner.username.clone(),
+                    covers: partner.behaviours.join(", "),
+                };
+                problem = Some(("behaviour", kind));
             }
             pending = self.rulebook.behaviour(input.behaviour).is_some_and(|b| b.partner_review);
         }
-        if let Some((field, reason)) = problem {
-            return self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason, None)], raw });
+        if let Some((field, kind)) = problem {
+            return self.push(Item::Invalid { line, problems: vec![(field.to_string(), kind.to_string(), Some(kind))], raw });
         }
         let input = RecordInput { source: own_source.as_deref().unwrap_or(input.source), ..input };
         let item = match input.validate(&self.rulebook, self.today) {
@@ -318,9 +331,7 @@ impl Importer<'_, '_> {
                     };
                     let partner = self.partner.as_ref().map(|partner| partner.username.clone());
                     match (partner, pending, refusal) {
-                        (_, _, Some(reason)) => {
-                            lines[index].outcome = Some(RowOutcome::Rejected { field: "subject", reason, conflict: false })
-                        }
+                        (_, _, Some(kind)) => lines[index].problems = vec![("subject".to_string(), kind.to_string(), Some(kind))],
                         (Some(partner), true, None) => {
                             // The records before it are stored first: line order decides which of two claims to an id stands.
                             self.flush(&mut lines, &mut waiting)?;
@@ -411,7 +422,7 @@ pub fn import_partner(
         pending_review: report.pending_review,
         rejected: report.rejected_rows,
         stored,
-        errors: report.errors.iter().map(|e| LineError { line: e.line, field: e.field.clone(), reason: e.reason.clone() }).collect(),
+        errors: report.errors.iter().map(line_error).collect(),
         errors_not_listed: report.errors_not_listed,
         replayed: false,
     };

@@ -72,6 +72,11 @@ fn partner_batches_are_scoped_atomic_idempotent_and_receipted() {
     assert_eq!(receipt.errors[0].line, 3);
     assert_eq!(receipt.errors[0].field, "behaviour");
     assert!(receipt.errors[0].reason.contains("outside partner bikes's agreement"), "{}", receipt.errors[0].reason);
+    // The receipt keeps the reason in Chinese too, so it reads in either language later.
+    assert_eq!(receipt.errors[0].field_zh, "行为");
+    assert!(receipt.errors[0].reason_zh.contains("不在合作方 bikes 的协议范围内"), "{}", receipt.errors[0].reason_zh);
+    assert_eq!(receipt.errors[0].words(true), ("行为", receipt.errors[0].reason_zh.as_str()));
+    assert_eq!(receipt.errors[0].words(false), ("behaviour", receipt.errors[0].reason.as_str()));
     assert_eq!(store.ledger_fingerprint().unwrap(), before, "nothing stored");
     // skip_invalid stores the good lines.
     let receipt =
@@ -128,7 +133,8 @@ fn partner_records_of_reviewed_behaviours_wait_for_a_reviewer() {
 fn a_byte_order_mark_is_skipped_alike_in_ndjson_and_csv() {
     let rulebook = std::sync::Arc::new(socred_core::Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap());
     let today = day("2026-01-31");
-    let ndjson = format!("\u{feff}{{\"subject\":\"{TARGET}\",\"behaviour\":\"jaywalking\",\"at\":\"2026-01-02\",\"source\":\"Traffic Police\"}}\n");
+    let ndjson =
+        format!("\u{feff}{{\"subject\":\"{TARGET}\",\"behaviour\":\"jaywalking\",\"at\":\"2026-01-02\",\"source\":\"Traffic Police\"}}\n");
     let csv = format!("\u{feff}subject,behaviour,at,source\n{TARGET},jaywalking,2026-01-02,Traffic Police\n");
     for (format, text) in [(Format::Ndjson, ndjson), (Format::Csv, csv)] {
         let rows = socred_ingest::dry_run(text.as_bytes(), format, rulebook.clone(), today, None).unwrap();

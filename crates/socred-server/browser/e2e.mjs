@@ -353,6 +353,11 @@ for (const locale of ["en-GB", "zh-CN"]) {
       // (the fixture's names are in Latin letters).
       if (lang === "zh-CN") assert.ok(han.test(await page.locator("main").textContent()), `${name} is in Chinese`);
       else assert.ok(!han.test(await page.locator("h1").textContent()), `${name} is in English`);
+      // A partner's receipt explains a refused line in the reader's language.
+      if (path === "/partner") {
+        const receipt = await page.getByTestId("receipt").first().textContent();
+        assert.ok(receipt.includes(lang === "zh-CN" ? "不在合作方 bikes 的协议范围内" : "outside partner bikes"), receipt);
+      }
       await accessible(page, name);
       minor += await audited(page, name);
       const slug = path.replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-") || "home";

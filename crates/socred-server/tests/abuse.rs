@@ -141,6 +141,7 @@ async fn a_partner_feed_moves_a_score_only_so_far_in_a_day(backend: Backend) {
     let (_, third) = push(batch("c", 5)).await;
     assert_eq!((third["accepted"].as_u64(), third["rejected"].as_u64()), (Some(0), Some(5)), "{third}");
     assert!(third["errors"][0]["reason"].as_str().unwrap().contains("a day"), "{third}");
+    assert!(third["errors"][0]["reason_zh"].as_str().unwrap().contains("每天最多允许 20 行"), "{third}");
     // A line about nobody does not lend its id to the next line about the subject: each is judged on its own.
     let line = |id: String, subject: &str| {
         format!("{{\"id\": \"{id}\", \"subject\": \"{subject}\", \"behaviour\": \"unpaid-shared-bike-ride\", \"at\": \"{at}\"}}\n")

@@ -217,7 +217,7 @@ pub trait ReportStore {
 /// a reviewer and its receipt commit together, or nothing does.
 pub trait PartnerBatchWrite: RecordBatch {
     /// Why a line about `record.subject` is beyond the rulebook's plausibility limits, if it is.
-    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>>;
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<socred_core::record::ProblemKind>>;
     /// Stores a record that waits for a reviewer; idempotent by id.
     fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome>;
     fn save_receipt(&mut self, receipt: &PartnerBatch) -> Result<()>;
@@ -696,7 +696,7 @@ impl ReportStore for PgStore {
 }
 
 impl PartnerBatchWrite for ImportSession<'_> {
-    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<socred_core::record::ProblemKind>> {
         ImportSession::partner_line_refusal(self, record, partner)
     }
     fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
@@ -738,7 +738,7 @@ impl PartnerStore for Store {
 }
 
 impl PartnerBatchWrite for PgImport {
-    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+    fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<socred_core::record::ProblemKind>> {
         PgImport::partner_line_refusal(self, record, partner)
     }
     fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {

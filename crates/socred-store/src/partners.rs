@@ -30,6 +30,23 @@ pub struct LineError {
     pub line: u64,
     pub field: String,
     pub reason: String,
+    /// The field and the reason in Chinese (empty in receipts from before
+    /// they were kept in both languages).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub field_zh: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason_zh: String,
+}
+
+impl LineError {
+    /// The field and the reason, in Chinese when asked and the receipt kept them so.
+    pub fn words(&self, chinese: bool) -> (&str, &str) {
+        if chinese && !self.reason_zh.is_empty() {
+            (if self.field_zh.is_empty() { &self.field } else { &self.field_zh }, &self.reason_zh)
+        } else {
+            (&self.field, &self.reason)
+        }
+    }
 }
 
 /// The receipt of one partner batch.

@@ -219,7 +219,11 @@ fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
         print_json(receipt)?;
     } else {
         // A receipt is stored: its reasons are the English they were given in.
-        let problems = receipt.errors.iter().map(|e| (e.line, e.field.as_str(), e.reason.as_str(), None));
+        let chinese = crate::render::language() == socred_i18n::Language::Chinese;
+        let problems = receipt.errors.iter().map(|e| {
+            let (field, reason) = e.words(chinese);
+            (e.line, field, reason, None)
+        });
         crate::print_import_problems(problems, receipt.errors_not_listed);
         let arguments = [
             ("partner", text(&receipt.partner)),

@@ -9,7 +9,7 @@ use socred_auth::Role;
 use socred_store::{ReportOutcome, ReportView};
 
 use maud::{Markup, html};
-use socred_i18n::Argument;
+use socred_i18n::{Argument, Language};
 
 use super::{Flash, back, check_csrf, form_caller, page, reader, rich, signed_in};
 use crate::AppState;
@@ -379,7 +379,10 @@ pub async fn receipts(State(state): State<AppState>, caller: MaybeCaller) -> Res
                 h2 { (t("receipts-batch")) " " code { (b.batch_id) } ": " @if b.stored { (t("receipts-stored")) } @else { strong.overdue { (t("receipts-refused")) } } }
                 p { (language.text_with("receipts-counts", &[("lines", count(b.lines)), ("accepted", count(b.accepted)), ("duplicates", count(b.duplicates)), ("pending", count(b.pending_review)), ("rejected", count(b.rejected))])) }
                 @if !b.errors.is_empty() {
-                    ul { @for e in b.errors.iter().take(50) { li { (language.text_with("receipts-line", &[("line", count(e.line)), ("field", Argument::Text(e.field.clone())), ("reason", Argument::Text(e.reason.clone()))])) } } }
+                    ul { @for e in b.errors.iter().take(50) {
+                        @let (field, reason) = e.words(language == Language::Chinese);
+                        li { (language.text_with("receipts-line", &[("line", count(e.line)), ("field", Argument::Text(field.to_string())), ("reason", Argument::Text(reason.to_string()))])) }
+                    } }
                     @if more > 0 { p { (language.text_with("receipts-more", &[("more", count(more))])) } }
                 }
             }

@@ -35,7 +35,7 @@ fn receipt_row(receipt: &PartnerBatch) -> LedgerRow {
 impl PgImport {
     /// Why a partner's line about `record.subject` is beyond the rulebook's
     /// plausibility limits, if it is (see `ImportSession::partner_line_refusal`).
-    pub fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+    pub fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<socred_core::record::ProblemKind>> {
         let limits = self.rulebook.limits.clone();
         let subject = record.subject.as_str();
         let client = &mut **self.connection;
@@ -51,10 +51,10 @@ impl PgImport {
         }
         let in_batch = self.partner_lines.get(subject).copied().unwrap_or(0);
         if in_batch >= limits.partner_lines_per_subject_per_batch {
-            return Ok(Some(format!(
-                "this batch already carries {in_batch} lines about this subject; the rulebook allows {} a batch",
-                limits.partner_lines_per_subject_per_batch
-            )));
+            return Ok(Some(socred_core::record::ProblemKind::BatchLimit {
+                lines: in_batch,
+                allowed: limits.partner_lines_per_subject_per_batch,
+            }));
         }
         let since_ms = self.actor.moment().unix_ms - DAY_MS;
         let earlier: i64 = client
@@ -67,10 +67,10 @@ impl PgImport {
             .get(0);
         let today = earlier + i64::from(in_batch);
         if today >= i64::from(limits.partner_lines_per_subject_per_day) {
-            return Ok(Some(format!(
-                "{today} lines about this subject came from this partner in the last 24 hours; the rulebook allows {} a day",
-                limits.partner_lines_per_subject_per_day
-            )));
+            return Ok(Some(socred_core::record::ProblemKind::DailyLimit {
+                lines: today,
+                allowed: limits.partner_lines_per_subject_per_day,
+            }));
         }
         self.partner_lines.insert(subject.to_string(), in_batch + 1);
         Ok(None)

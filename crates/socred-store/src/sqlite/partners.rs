@@ -18,7 +18,7 @@ impl ImportSession<'_> {
     /// plausibility limits (`[limits] partner_lines_per_subject_per_batch`
     /// and `…_per_day`), if it is. A line already stored (a retry) is never
     /// refused here; an allowed line counts toward the batch's limit.
-    pub fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<String>> {
+    pub fn partner_line_refusal(&mut self, record: &Record, partner: &str) -> Result<Option<socred_core::record::ProblemKind>> {
         let limits = self.rulebook().limits.clone();
         let Some(subject_key) = self.subject_key_of(&record.subject)? else {
             return Ok(None);
@@ -34,10 +34,10 @@ impl ImportSession<'_> {
         }
         let in_batch = self.partner_lines.get(&subject_key).copied().unwrap_or(0);
         if in_batch >= limits.partner_lines_per_subject_per_batch {
-            return Ok(Some(format!(
-                "this batch already carries {in_batch} lines about this subject; the rulebook allows {} a batch",
-                limits.partner_lines_per_subject_per_batch
-            )));
+            return Ok(Some(socred_core::record::ProblemKind::BatchLimit {
+                lines: in_batch,
+                allowed: limits.partner_lines_per_subject_per_batch,
+            }));
         }
         let since_ms = self.moment().unix_ms - 86_400_000;
         let earlier: i64 = self
@@ -50,10 +50,10 @@ impl ImportSession<'_> {
             .query_row(params![subject_key, partner, since_ms], |r| r.get(0))?;
         let today = earlier + i64::from(in_batch);
         if today >= i64::from(limits.partner_lines_per_subject_per_day) {
-            return Ok(Some(format!(
-                "{today} lines about this subject came from this partner in the last 24 hours; the rulebook allows {} a day",
-                limits.partner_lines_per_subject_per_day
-            )));
+            return Ok(Some(socred_core::record::ProblemKind::DailyLimit {
+                lines: today,
+                allowed: limits.partner_lines_per_subject_per_day,
+            }));
         }
         self.partner_lines.insert(subject_key, in_batch + 1);
         Ok(None)
