@@ -40,6 +40,7 @@ document-back = Back to my file
 document-not-found = You have no notice by that number.
 document-print-hint = Print it with your browser's print command: the page prints on one sheet, without the site's menus.
 document-pdf-link = Download as PDF
+document-format-refused = format: must be pdf, or left out for the page.
 document-pdf-unavailable-title = PDF not available
 document-pdf-unavailable = This server cannot write PDF notices: it has no font for them. The notice page itself prints on one sheet with your browser.
 cli-notice-pdf-written = The notice was written to { $path } ({ $bytes } bytes).

@@ -58,7 +58,9 @@ lists-authority-label = Listing authority
 lists-all-authorities = All authorities
 lists-region-label = Region
 lists-all-regions = All regions
-lists-region-code = Region code { $code }
+lists-region-code = City code { $code }
+lists-region-refused = is not a province code (2 digits) or a city code (4 digits)
+lists-authority-refused = is more than 300 characters long or holds control characters
 lists-search = Search
 lists-results = Results
 lists-none = No published entries match.
@@ -85,6 +87,7 @@ error-form-text = The form's security token did not match; reload the page and t
 error-not-found-title = Not found
 error-not-found-text = There is no page at this address.
 error-unavailable-title = Unavailable
+error-bad-request-title = Not understood
 error-no-randomness = No randomness available.
 
 sign-in-username = Username
@@ -385,6 +388,8 @@ field-name-service = service
 field-name-search = search
 field-name-source = source
 field-name-line = line
+field-name-region = region
+field-name-authority = authority
 
 report-state-submitted = submitted
 report-state-under-review = under review

@@ -41,6 +41,7 @@ document-back = 返回我的档案
 document-not-found = 您没有此编号的告知书。
 document-print-hint = 使用浏览器的打印功能即可打印：页面打印为一页，不含网站菜单。
 document-pdf-link = 下载 PDF
+document-format-refused = 格式（format）：只能为 pdf，或省略以查看页面。
 document-pdf-unavailable-title = 暂无法提供 PDF
 document-pdf-unavailable = 本服务器缺少生成 PDF 告知书所需的字体，暂无法提供 PDF。告知书页面可直接用浏览器打印为一页。
 cli-notice-pdf-written = 告知书已写入 { $path }（{ $bytes } 字节）。

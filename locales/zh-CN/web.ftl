@@ -58,7 +58,9 @@ lists-authority-label = 列入机关
 lists-all-authorities = 全部机关
 lists-region-label = 地区
 lists-all-regions = 全部地区
-lists-region-code = 行政区划代码 { $code }
+lists-region-code = 地级行政区划代码 { $code }
+lists-region-refused = 须为省级行政区划代码（2 位数字）或地级行政区划代码（4 位数字）
+lists-authority-refused = 超过 300 个字符或含有控制字符
 lists-search = 查询
 lists-results = 查询结果
 lists-none = 没有符合条件的公开条目。
@@ -85,6 +87,7 @@ error-form-text = 表单的安全令牌不匹配；请刷新页面后重试。
 error-not-found-title = 未找到
 error-not-found-text = 此地址没有页面。
 error-unavailable-title = 暂不可用
+error-bad-request-title = 无法理解的请求
 error-no-randomness = 无法获取随机数。
 
 sign-in-username = 用户名
@@ -382,6 +385,8 @@ field-name-service = 服务
 field-name-search = 搜索
 field-name-source = 来源
 field-name-line = 整行
+field-name-region = 地区
+field-name-authority = 列入机关
 
 report-state-submitted = 已提交
 report-state-under-review = 复核中

@@ -78,6 +78,8 @@ pub fn field_name(language: Language, field: &str) -> String {
         "search" => "field-name-search",
         "source" => "field-name-source",
         "(line)" => "field-name-line",
+        "region" => "field-name-region",
+        "authority" => "field-name-authority",
         _ => return field.to_string(),
     };
     language.text(id)

@@ -31,14 +31,20 @@ pub const HAN_FONTS: &[(&str, u32)] = &[
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ];
 
-/// One face: its bytes, its index in a collection, and krilla's handle.
+/// One face: its bytes, its index in a collection, krilla's handle, and
+/// which characters of the Basic Multilingual Plane it has (one bit each:
+/// 8 KiB, read once, so laying out a page asks the font's tables only for
+/// advances).
 #[derive(Clone)]
 pub struct Face {
     data: Arc<Vec<u8>>,
     index: u32,
     pub(crate) font: krilla::text::Font,
     pub path: PathBuf,
+    coverage: Arc<Vec<u64>>,
 }
+
+const BMP_WORDS: usize = 0x1_0000 / 64;
 
 impl Face {
     pub fn load(path: &Path, index: u32) -> Result<Face, PdfError> {
@@ -48,10 +54,16 @@ impl Face {
             return Err(unusable(format!("{size} bytes, more than the {FONT_BYTES_MAX} allowed")));
         }
         let data = Arc::new(std::fs::read(path).map_err(|error| unusable(error.to_string()))?);
-        FontRef::from_index(&data, index).map_err(|error| unusable(format!("not a font this reads: {error}")))?;
+        let reference = FontRef::from_index(&data, index).map_err(|error| unusable(format!("not a font this reads: {error}")))?;
+        let mut coverage = vec![0u64; BMP_WORDS];
+        for (codepoint, glyph) in reference.charmap().mappings() {
+            if codepoint < 0x1_0000 && glyph.to_u32() != 0 {
+                coverage[codepoint as usize / 64] |= 1 << (codepoint % 64);
+            }
+        }
         let font = krilla::text::Font::new(krilla::Data::from(data.clone()), index)
             .ok_or_else(|| unusable("not a font krilla embeds".to_string()))?;
-        Ok(Face { data, index, font, path: path.to_path_buf() })
+        Ok(Face { data, index, font, path: path.to_path_buf(), coverage: Arc::new(coverage) })
     }
 
     fn reference(&self) -> FontRef<'_> {
@@ -59,15 +71,21 @@ impl Face {
     }
 
     pub fn has(&self, character: char) -> bool {
+        let codepoint = character as u32;
+        if codepoint < 0x1_0000 {
+            return self.coverage[codepoint as usize / 64] & (1 << (codepoint % 64)) != 0;
+        }
         self.reference().charmap().map(character).is_some_and(|glyph| glyph.to_u32() != 0)
     }
 
-    /// The advance of `text` at `size` points, without kerning.
+    /// The advance of `text` at `size` points, without kerning. A character
+    /// the face lacks is drawn as its missing-glyph box, and measured so.
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let font = self.reference();
         let charmap = font.charmap();
         let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
-        text.chars().filter_map(|character| charmap.map(character)).filter_map(|glyph| metrics.advance_width(glyph)).sum()
+        let missing = metrics.advance_width(skrifa::GlyphId::NOTDEF).unwrap_or(size * 0.5);
+        text.chars().map(|character| charmap.map(character).and_then(|glyph| metrics.advance_width(glyph)).unwrap_or(missing)).sum()
     }
 }
 

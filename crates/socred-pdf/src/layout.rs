@@ -84,7 +84,11 @@ fn set(document: &NoticeDocument, fonts: &Fonts, body: f32) -> Vec<Vec<Line>> {
             weight: Weight::Bold,
             text: label.clone(),
         });
-        pages.paragraph(MARGIN_POINTS + label_width, measure - label_width, value, body, Weight::Regular);
+        if value.trim().is_empty() {
+            pages.gap(body * LINE_HEIGHT);
+        } else {
+            pages.paragraph(MARGIN_POINTS + label_width, measure - label_width, value, body, Weight::Regular);
+        }
     }
     for section in &document.sections {
         pages.gap(body * 0.8);
@@ -106,6 +110,11 @@ fn closes(character: char) -> bool {
     "，。、；：！？）》」』】〉”’…,.;:!?)]%".contains(character)
 }
 
+/// Characters that must not end a line (避尾).
+fn opens(character: char) -> bool {
+    "（《「『【〈“‘([".contains(character)
+}
+
 /// A character after which a line may break, or before which it may: Han
 /// ideographs, kana and the fullwidth forms.
 fn ideographic(character: char) -> bool {
@@ -120,7 +129,8 @@ fn units(text: &str) -> Vec<&str> {
     let characters: Vec<(usize, char)> = text.char_indices().collect();
     for (position, &(_, character)) in characters.iter().enumerate() {
         let Some(&(next_at, next)) = characters.get(position + 1) else { break };
-        let boundary = !closes(next) && ((character == ' ' && next != ' ') || ideographic(character) || ideographic(next));
+        let boundary =
+            !closes(next) && !opens(character) && ((character == ' ' && next != ' ') || ideographic(character) || ideographic(next));
         if boundary {
             units.push(&text[start..next_at]);
             start = next_at;

@@ -112,7 +112,9 @@ fn a_notice_too_long_for_one_page_runs_on_and_loses_nothing() {
     document.sections[29].paragraphs.push("The last line: appeal until 16 December 2026.".to_string());
     let pdf = notice_pdf(&document, &fonts(), "en").unwrap();
     assert!(pages(&pdf) > 1);
-    assert!(squeezed(&poppler("pdftotext", &pdf)).contains(&squeezed("The last line: appeal until 16 December 2026.")));
+    let text = squeezed(&poppler("pdftotext", &pdf));
+    assert_eq!(text.matches(&squeezed(&paragraph)).count(), 30, "every paragraph whole, in order");
+    assert!(text.contains(&squeezed("The last line: appeal until 16 December 2026.")));
 }
 
 #[test]
@@ -127,6 +129,14 @@ fn lines_break_at_spaces_in_english_and_never_before_closing_punctuation_in_chin
             break_lines(&fonts, "您可在二〇二六年十二月十六日前，通过门户网站或者邮寄书面材料，提出申诉。", 10.0, Weight::Regular, width);
         assert!(chinese.len() > 1);
         assert!(chinese.iter().all(|line| !line.starts_with(['，', '。'])), "{chinese:?}");
+        let quoted = break_lines(
+            &fonts,
+            "依据《中华人民共和国民事诉讼法》和《最高人民法院关于公布失信被执行人名单信息的若干规定》",
+            10.0,
+            Weight::Regular,
+            width,
+        );
+        assert!(quoted.iter().all(|line| !line.ends_with('《') && !line.starts_with('》')), "{quoted:?}");
         assert!(chinese.iter().all(|line| fonts.width(line, 10.0, Weight::Regular) <= width || line.chars().count() <= 2), "{chinese:?}");
         assert_eq!(chinese.concat(), "您可在二〇二六年十二月十六日前，通过门户网站或者邮寄书面材料，提出申诉。");
     }

@@ -351,7 +351,10 @@ for (const locale of ["en-GB", "zh-CN"]) {
       assert.equal(await page.getAttribute("html", "lang"), lang, `<html lang> on ${name}`);
       // Chinese text on a Chinese page; an English page's heading has none
       // (the fixture's names are in Latin letters).
-      if (lang === "zh-CN") assert.ok(han.test(await page.locator("main").textContent()), `${name} is in Chinese`);
+      if (lang === "zh-CN") {
+        const words = (await page.locator("h1").textContent()) + (await page.locator("main label, main h2, main th, main button, main > p").allTextContents()).join("");
+        assert.ok(han.test(words), `${name} is in Chinese: ${words.slice(0, 80)}`);
+      }
       else assert.ok(!han.test(await page.locator("h1").textContent()), `${name} is in English`);
       // A partner's receipt explains a refused line in the reader's language.
       if (path === "/partner") {
@@ -363,7 +366,7 @@ for (const locale of ["en-GB", "zh-CN"]) {
       const slug = path.replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-") || "home";
       await shot(page, `tour-${locale}-${username ?? "public"}-${slug}`);
       // The first screen of a listed subject's portal: the README's screenshots.
-      if (username === fixture.listed.username && path === "/me") await page.screenshot({ path: `${artifacts}/portal-${locale}.png` });
+      if (username === fixture.listed.username && path === "/me") await page.screenshot({ path: `${artifacts}/portal-${lang}.png` });
       pages += 1;
     }
     await context.close();

@@ -310,6 +310,7 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing(backend: Backend) {
         ("/api/v1/lists/public?list=greylist".into(), "list"),
         ("/api/v1/lists/public?region=99".into(), "region"),
         ("/api/v1/lists/public?region=110105199003074514".into(), "region"),
+        ("/api/v1/lists/public?region=110105".into(), "region"),
         (format!("/api/v1/lists/public?authority={}", "x".repeat(301)), "authority"),
     ] {
         let response = server.client.get(server.url(&path)).bearer_auth(server.token(Role::Auditor)).send().await.unwrap();

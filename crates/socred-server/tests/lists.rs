@@ -80,7 +80,7 @@ async fn the_public_lists_count_page_group_and_export_what_the_store_holds(backe
     assert!(fujian.contains("<option value=\"35\" selected>Fujian</option>"), "{fujian}");
     assert!(fujian.contains("href=\"/lists?region=35&amp;page=2\""), "the pager keeps the filter: {fujian}");
     assert!(fujian.contains("href=\"/lists/export.csv?region=35\""), "{fujian}");
-    assert!(get("/lists?region=350102").await.text().await.unwrap().contains("of 206"));
+    assert!(get("/lists?region=3501").await.text().await.unwrap().contains("of 206"));
     assert!(get("/lists?region=44").await.text().await.unwrap().contains("No published entries match"));
     let court = get("/lists?authority=Intermediate+People%27s+Court&region=35").await.text().await.unwrap();
     assert!(court.contains("of 206"), "{court}");
@@ -88,14 +88,25 @@ async fn the_public_lists_count_page_group_and_export_what_the_store_holds(backe
     assert!(
         get("/lists?authority=Intermediate+People%27s+Court&region=44").await.text().await.unwrap().contains("No published entries match")
     );
-    for garbage in ["99", "3", "35010x", "3501021980"] {
+    // The refusal names the field and the reason, in the flash message.
+    let refusal = |page: &str| -> String {
+        let flash = page.split("class=\"flash error\"").nth(1).unwrap_or_else(|| panic!("no refusal shown: {page}"));
+        flash[..flash.find("</").unwrap()].to_string()
+    };
+    for garbage in ["99", "3", "350102", "350x", "3501021980", "%E7%A6%8F%E5%BB%BA"] {
         let page = get(&format!("/lists?region={garbage}")).await.text().await.unwrap();
-        assert!(page.contains("region") && page.contains("province"), "{garbage}: {page}");
+        let flash = refusal(&page);
+        assert!(flash.contains("region") && flash.contains("province"), "{garbage}: {flash}");
         assert_eq!(get(&format!("/lists/export.csv?region={garbage}")).await.status(), 422, "{garbage}");
     }
     let chinese =
         server.client.get(server.url("/lists?region=35")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
     assert!(chinese.contains("<option value=\"35\" selected>福建省</option>"), "{chinese}");
+    // A refused filter reads in Chinese too.
+    let refused =
+        server.client.get(server.url("/lists?region=99")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
+    let flash = refusal(&refused);
+    assert!(flash.contains("地区") && flash.contains("省级") && !flash.contains("province"), "{flash}");
     let (status, api) = server.call(None, "GET", "/api/v1/lists/public?region=35&limit=1000", None).await;
     assert_eq!((status, api.as_array().unwrap().len()), (200, 206), "the API filters alike");
     let exported = get("/lists/export.csv?region=35").await.text().await.unwrap();

@@ -156,15 +156,15 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
     }
     // The same notice as a PDF download, in the reader's language: the text
     // is real text, with the case number and the deadline in it.
-    assert!(document.contains("href=\"/me/notices/blacklist:jd-1.pdf\""), "the page links its PDF");
+    assert!(document.contains("href=\"/me/notices/blacklist:jd-1?format=pdf\""), "the page links its PDF");
     for (client, parts) in [
         (&english, &["blacklist:jd-1", "You may appeal until 2025-01-20 (inclusive)"][..]),
         (&chinese, &["blacklist:jd-1", "2025年1月20日（含当日）", "四、申诉方式"][..]),
     ] {
-        let response = client.get(server.url("/me/notices/blacklist:jd-1.pdf")).send().await.unwrap();
+        let response = client.get(server.url("/me/notices/blacklist:jd-1?format=pdf")).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "application/pdf");
-        assert!(response.headers()["content-disposition"].to_str().unwrap().contains("notice-blacklist:jd-1.pdf"));
+        assert!(response.headers()["content-disposition"].to_str().unwrap().contains("filename=\"notice-blacklist_jd-1.pdf\""));
         let text = pdf_text(&response.bytes().await.unwrap());
         for part in parts {
             let part: String = part.chars().filter(|character| !character.is_whitespace()).collect();
@@ -188,15 +188,18 @@ async fn the_written_notice_is_a_printable_document_of_its_own() {
         "/me/notices/blacklist:nobody",
         "/me/notices/not%20an%20entry",
         "/me/notices/blacklist@x",
-        "/me/notices/blacklist:nobody.pdf",
-        "/me/notices/.pdf",
+        "/me/notices/blacklist:nobody?format=pdf",
     ] {
         assert_eq!(english.get(server.url(missing)).send().await.unwrap().status(), 404, "{missing}");
     }
     let officer = browser("en");
     sign_in(&server, &officer, Role::Officer).await;
     assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1")).send().await.unwrap().status(), 403);
-    assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1.pdf")).send().await.unwrap().status(), 403);
+    assert_eq!(officer.get(server.url("/me/notices/blacklist:jd-1?format=pdf")).send().await.unwrap().status(), 403);
+    // A format other than the two is refused by name.
+    let refused = english.get(server.url("/me/notices/blacklist:jd-1?format=docx")).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("format: must be pdf"));
 }
 
 /// What `pdftotext` (poppler-utils, installed by scripts/test.sh) reads out

@@ -74,10 +74,11 @@ pub struct PublicFilter {
     pub list: Option<String>,
     pub search: Option<String>,
     pub authority: Option<String>,
-    /// A province (the region code's first two digits, `11`) or a whole
-    /// region code (`110105`): the subject's region, as its identifier
-    /// states it (a person's first six characters; an organisation's
-    /// third to eighth).
+    /// A province (the region code's first two digits, `11`) or a city
+    /// (its first four, `1101`): the subject's region, as its identifier
+    /// states it (a person's first characters; an organisation's from the
+    /// third). Never finer: the list masks an organisation's code after its
+    /// sixth character, and a filter must not tell what the mask hides.
     pub region: Option<String>,
 }
 
@@ -106,8 +107,8 @@ impl PublicFilter {
         if let Some(region) = &region {
             let bytes = region.as_bytes();
             let digits = bytes.iter().all(u8::is_ascii_digit);
-            if !(digits && (bytes.len() == 2 || bytes.len() == 6)) {
-                return Err(("region", format!("{region:?} is not a province code (2 digits) or a region code (6 digits)")));
+            if !(digits && (bytes.len() == 2 || bytes.len() == 4)) {
+                return Err(("region", format!("{region:?} is not a province code (2 digits) or a city code (4 digits)")));
             }
             let province = (bytes[0] - b'0') * 10 + (bytes[1] - b'0');
             if !socred_core::id::PROVINCES.contains(&province) {

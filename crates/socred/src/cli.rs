@@ -591,10 +591,10 @@ pub enum ListCommand {
         /// Part of a name, or a masked identifier as the list shows it.
         #[arg(long)]
         search: Option<String>,
-        /// The listing authority, exactly as the list shows it.
+        /// The listing authority, as the list names it in either language.
         #[arg(long)]
         authority: Option<String>,
-        /// A province (`11`, the region code's first two digits) or a region code (`110105`).
+        /// A province (`11`, the region code's first two digits) or a city (`1101`, its first four).
         #[arg(long)]
         region: Option<String>,
         #[arg(long)]

@@ -176,7 +176,13 @@ fn public(
     json: bool,
 ) -> Result<()> {
     let date = as_of(date, store)?;
-    let filter = filter.checked().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    let mut filter = filter.checked().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    // The list names an authority in the reader's language: its Chinese name finds it too.
+    if let Some(known) =
+        filter.authority.as_deref().and_then(|name| store.rulebook().authorities.iter().find(|known| known.name_zh == name))
+    {
+        filter.authority = Some(known.name.clone());
+    }
     if let Some(code) = filter.list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
         return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
     }
@@ -219,19 +225,25 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
         return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
     };
     let info = store.subject_info(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
-    // The fonts are found before the read is logged: a PDF that cannot be
-    // written is refused before anything is stored.
-    let fonts = match pdf {
-        Some(_) => Some(socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(|error| refuse("--pdf", error))?),
+    // The fonts are found and the file made before the read is logged: a PDF
+    // that cannot be written is refused before anything is stored. The file
+    // holds a full identity number: only its owner may read it.
+    let pdf = match pdf {
+        Some(path) => {
+            let fonts = socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(|error| refuse("--pdf", error))?;
+            let file = private_file(path).map_err(|error| refuse("--pdf", format!("{}: {error}", path.display())))?;
+            Some((path, file, fonts))
+        }
         None => None,
     };
     store.log_read_by(&crate::actor(cli, store)?, &found.subject, purpose, &format!("notice {entry}")).map_err(crate::purpose_error)?;
     let portal = crate::public_url(cli)?;
-    if let (Some(path), Some(fonts)) = (pdf, fonts) {
+    if let Some((path, mut file, fonts)) = pdf {
+        use std::io::Write;
         let language = crate::render::language();
         let document = notice_document(&info, &notice, store.rulebook(), portal.as_deref());
         let bytes = socred_pdf::notice_pdf(&document, &fonts, language.tag())?;
-        std::fs::write(path, &bytes).map_err(|error| refuse("--pdf", format!("{}: {error}", path.display())))?;
+        file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(|error| refuse("--pdf", format!("{}: {error}", path.display())))?;
         eprintln!(
             "{}",
             with(
@@ -246,6 +258,15 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
         print!("{}", render_notice(&info, &notice, store.rulebook(), portal.as_deref()));
         Ok(())
     }
+}
+
+/// A new file (or one emptied) that only its owner may read and write.
+fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 pub fn appeal(cli: &Cli, command: &AppealCommand) -> Result<()> {

@@ -218,7 +218,7 @@ fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
     if json {
         print_json(receipt)?;
     } else {
-        // A receipt is stored: its reasons are the English they were given in.
+        // A stored receipt keeps each reason in English and in Chinese.
         let chinese = crate::render::language() == socred_i18n::Language::Chinese;
         let problems = receipt.errors.iter().map(|e| {
             let (field, reason) = e.words(chinese);

@@ -167,6 +167,12 @@ fn the_notice_as_a_pdf_has_its_deadline_and_case_number_in_both_languages() {
     let env = defaulter();
     let english = env.path("notice.pdf");
     env.ok(&["list", "notice", ENTRY, "--pdf", english.to_str().unwrap()]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&english).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a notice with a full identity number is readable by its owner only");
+    }
     let text = pdf_text(&english);
     for part in ["blacklist:jd-1", "until 2025-01-20 (inclusive)", "Wang Fang", "Municipal Credit Office"] {
         let part: String = part.chars().filter(|character| !character.is_whitespace()).collect();
@@ -189,6 +195,10 @@ fn the_notice_as_a_pdf_has_its_deadline_and_case_number_in_both_languages() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("--pdf") && stderr.contains("/nonexistent.ttf"), "{stderr}");
     assert!(!env.path("x.pdf").exists());
+    assert_eq!(env.fingerprint(), before);
+    // A file that cannot be made is refused before the read is logged, too.
+    let nowhere = env.path("no-such-directory/notice.pdf");
+    env.refused(&["list", "notice", ENTRY, "--pdf", nowhere.to_str().unwrap()], &["--pdf", "no-such-directory"]);
     assert_eq!(env.fingerprint(), before);
 }
 
@@ -397,12 +407,15 @@ fn scenario_6_repair_and_the_public_list() {
         env.json(&arguments).as_array().unwrap().len()
     };
     assert_eq!(count(&["--region", "11"]), 1);
-    assert_eq!(count(&["--region", "110105"]), 1);
+    assert_eq!(count(&["--region", "1101"]), 1);
     assert_eq!(count(&["--region", "44"]), 0);
     assert_eq!(count(&["--authority", "Intermediate People's Court", "--region", "11"]), 1);
     assert_eq!(count(&["--authority", "Municipal Tax Bureau"]), 0);
     env.refused(&["list", "public", "--region", "99"], &["--region", "province"]);
     env.refused(&["list", "public", "--region", GUARDIAN], &["--region"]);
+    env.refused(&["list", "public", "--region", "110105"], &["--region", "city"]);
+    // An authority is found by its name in either language.
+    assert_eq!(count(&["--authority", "中级人民法院"]), 1);
 
     refused_as(
         &env,

@@ -49,6 +49,8 @@ fn parameter(path: &str, name: &str) -> Option<Value> {
         "purpose" => text(500),
         "lang" => json!({"type": "string", "enum": ["en", "zh-CN"]}),
         "search" => text(128),
+        "authority" => text(300),
+        "region" => pattern("^([0-9]{2}|[0-9]{4})$", 4),
         "list" => pattern(CODE, 64),
         "subject" => pattern(SUBJECT, 18),
         "entry" => pattern(ENTRY, 160),

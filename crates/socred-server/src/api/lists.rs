@@ -32,7 +32,7 @@ pub struct PublicQuery {
     pub search: Option<String>,
     /// The authority that recorded the entry, exactly as the list shows it.
     pub authority: Option<String>,
-    /// A province (`11`, the region code's first two digits) or a region code (`110105`).
+    /// A province (`11`, the region code's first two digits) or a city (`1101`, its first four).
     pub region: Option<String>,
     pub as_of: Option<String>,
     /// At most 1000 (default 100).

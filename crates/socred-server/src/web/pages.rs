@@ -201,14 +201,23 @@ pub async fn public_lists(
     let mut filter = socred_store::PublicFilter::default();
     let refused = match query.filter() {
         Err(("q", reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason))])),
-        Err((field, reason)) => Some(language.text_with(
-            "error-text",
-            &[
-                ("lead", Argument::Text(language.text("error-lead-invalid"))),
-                ("field", Argument::Text(language.text_with("error-field", &[("field", Argument::Text(field.into()))]))),
-                ("reason", Argument::Text(reason)),
-            ],
-        )),
+        Err((field, reason)) => {
+            // The filters' reasons in the reader's language; English as the API states it.
+            let reason = match (language, field) {
+                (Language::English, _) => reason,
+                (_, "region") => language.text("lists-region-refused"),
+                _ => language.text("lists-authority-refused"),
+            };
+            let field = socred_i18n::reasons::field_name(language, field);
+            Some(language.text_with(
+                "error-text",
+                &[
+                    ("lead", Argument::Text(language.text("error-lead-invalid"))),
+                    ("field", Argument::Text(language.text_with("error-field", &[("field", Argument::Text(field))]))),
+                    ("reason", Argument::Text(reason)),
+                ],
+            ))
+        }
         Ok(checked) => {
             filter = checked;
             state
@@ -252,7 +261,8 @@ pub async fn public_lists(
         } else {
             (Vec::new(), 0)
         };
-        let authorities = state.db.published_authorities(today).await?;
+        // The filter's choices cost a scan: only for a page that shows the list.
+        let authorities = if shown { state.db.published_authorities(today).await? } else { Vec::new() };
         // The log's heads, signed: anyone may keep them (docs/audit-format.md).
         let checkpoint = match (key, shown) {
             (Some(key), true) => Some(state.db.sign_checkpoint(key, socred_store::wall_clock_rfc3339()).await?),
@@ -316,8 +326,8 @@ pub async fn public_lists(
                     @let code = format!("{code:02}");
                     option value=(code) selected[filter.region.as_deref() == Some(code.as_str())] { (t(&format!("province-{code}"))) }
                 }
-                // A whole region code typed into the address keeps its place in the form.
-                @if let Some(region) = filter.region.as_deref().filter(|region| region.len() == 6) {
+                // A city's code typed into the address keeps its place in the form.
+                @if let Some(region) = filter.region.as_deref().filter(|region| region.len() == 4) {
                     option value=(region) selected { (language.text_with("lists-region-code", &[("code", Argument::Text(region.to_string()))])) }
                 }
             } }

@@ -334,29 +334,45 @@ pub async fn repair(State(state): State<AppState>, caller: MaybeCaller, Form(for
     back("/me", result)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    /// `pdf` for the PDF download; the page otherwise.
+    format: Option<String>,
+}
+
 /// The written notice of one of the subject's own entries, as a document:
 /// printable on one A4 page (the print stylesheet drops the site's frame),
-/// and as a PDF at the same address with `.pdf` after it.
+/// and as a PDF at the same address with `?format=pdf`.
 pub async fn notice(
     State(state): State<AppState>,
     caller: MaybeCaller,
     axum::extract::Path(entry): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
 ) -> Response {
     let caller = match signed_in(caller, Some(Role::Subject)) {
         Ok(caller) => caller,
         Err(response) => return response,
     };
     let language = reader();
-    let (entry, as_pdf) = match entry.strip_suffix(".pdf") {
-        Some(entry) => (entry.to_string(), true),
-        None => (entry, false),
+    let as_pdf = match query.format.as_deref() {
+        None | Some("html") => false,
+        Some("pdf") => true,
+        Some(_) => {
+            let title = language.text("error-bad-request-title");
+            return super::error_page(
+                axum::http::StatusCode::BAD_REQUEST,
+                Some(&caller),
+                &title,
+                &language.text("document-format-refused"),
+            );
+        }
     };
     let document = match notice_document(&state, &caller, &entry).await {
         Ok(document) => document,
         Err(response) => return response,
     };
     if as_pdf {
-        return notice_pdf(&document, language, &entry);
+        return notice_pdf(document, language, &entry).await;
     }
     let body = html! {
         article.document data-testid="notice-document" {
@@ -367,7 +383,7 @@ pub async fn notice(
         }
         p.no-print {
             a href="/me" { (language.text("document-back")) } " · "
-            a href={ "/me/notices/" (entry) ".pdf" } download { (language.text("document-pdf-link")) } " · "
+            a href={ "/me/notices/" (entry) "?format=pdf" } download { (language.text("document-pdf-link")) } " · "
             (language.text("document-print-hint"))
         }
     };
@@ -417,27 +433,33 @@ fn pdf_fonts() -> &'static Result<socred_pdf::Fonts, String> {
     })
 }
 
-fn notice_pdf(document: &socred_i18n::document::NoticeDocument, language: Language, entry: &str) -> Response {
+async fn notice_pdf(document: socred_i18n::document::NoticeDocument, language: Language, entry: &str) -> Response {
     let unavailable = || {
         let title = language.text("document-pdf-unavailable-title");
         super::error_page(axum::http::StatusCode::SERVICE_UNAVAILABLE, None, &title, &language.text("document-pdf-unavailable"))
     };
-    let Ok(fonts) = pdf_fonts() else {
+    // Setting a page is work for a core, not for the threads that serve requests.
+    let written = tokio::task::spawn_blocking(move || {
+        let fonts = pdf_fonts().as_ref().map_err(|reason| reason.clone())?;
+        socred_pdf::notice_pdf(&document, fonts, language.tag()).map_err(|error| {
+            tracing::error!(%error, "a PDF notice could not be written");
+            error.to_string()
+        })
+    })
+    .await;
+    let Ok(Ok(bytes)) = written else {
         return unavailable();
     };
-    match socred_pdf::notice_pdf(document, fonts, language.tag()) {
-        Ok(bytes) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
-                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"notice-{entry}.pdf\"")),
-                (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a PDF notice could not be written");
-            unavailable()
-        }
-    }
+    // The file's name from the entry id, in characters any file system keeps.
+    let name: String =
+        entry.chars().map(|character| if character.is_ascii_alphanumeric() || character == '-' { character } else { '_' }).collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"notice-{name}.pdf\"")),
+            (axum::http::header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
 }
