@@ -30,15 +30,35 @@ pub const MAX_CONNECTIONS: usize = 4_096;
 /// body holds a connection no longer than this.
 pub const REQUEST_SECONDS: u64 = 60;
 
-/// Ends a request that takes longer than [`REQUEST_SECONDS`] with 408 in the documented shape.
-pub async fn request_deadline(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+/// Ends a request that takes longer than `deadline` (the server's is
+/// [`REQUEST_SECONDS`]) in the documented shape: 408 when the client had not
+/// finished sending its body, 503 when the server had it all and was too
+/// slow to answer (a write it started may still be stored: a retry with the
+/// same client id is safe).
+pub async fn request_deadline(
+    axum::extract::State(deadline): axum::extract::State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let mut response = match tokio::time::timeout(Duration::from_secs(REQUEST_SECONDS), next.run(request)).await {
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (parts, body) = request.into_parts();
+    if http_body::Body::is_end_stream(&body) {
+        received.store(true, std::sync::atomic::Ordering::Release);
+    }
+    let body = axum::body::Body::new(Watched { inner: body, received: received.clone() });
+    let request = axum::extract::Request::from_parts(parts, body);
+    let mut response = match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
+        Err(_) if received.load(std::sync::atomic::Ordering::Acquire) => crate::error::ApiError::unavailable(format!(
+            "the server took longer than {} s to answer; what the request asked may still be done: retry with the same client id",
+            deadline.as_secs()
+        ))
+        .into_response(),
         Err(_) => crate::error::ApiError::new(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             "timeout",
-            format!("the request took longer than {REQUEST_SECONDS} s (a body sent too slowly?)"),
+            format!("the request's body took longer than {} s to arrive", deadline.as_secs()),
             None,
         )
         .into_response(),
@@ -51,6 +71,36 @@ pub async fn request_deadline(request: axum::extract::Request, next: axum::middl
         response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
     }
     response
+}
+
+/// A request's body that says when its last byte has been read.
+struct Watched {
+    inner: axum::body::Body,
+    received: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for Watched {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(context);
+        if matches!(polled, std::task::Poll::Ready(None)) {
+            self.received.store(true, std::sync::atomic::Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 pub async fn serve(
@@ -103,4 +153,70 @@ pub async fn serve(
         tracing::warn!("requests still in flight after {DRAIN_SECONDS} s; closing their connections");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    fn slow_router() -> Router {
+        let slow = |body: axum::body::Bytes| async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            body.len().to_string()
+        };
+        Router::new()
+            .route("/slow", axum::routing::post(slow))
+            .route("/fast", axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }))
+            .layer(axum::middleware::from_fn_with_state(Duration::from_millis(200), super::request_deadline))
+    }
+
+    fn post(path: &str, body: Body) -> axum::extract::Request {
+        axum::extract::Request::builder().method("POST").uri(path).body(body).unwrap()
+    }
+
+    async fn error_code(response: axum::response::Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["error"]["code"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn a_slow_answer_is_503_and_a_slow_body_408() {
+        // The whole body arrived; the handler was slow: the server's fault.
+        let response = slow_router().oneshot(post("/slow", Body::from("payload"))).await.unwrap();
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().get("connection").is_none(), "the connection stays usable");
+        assert_eq!(error_code(response).await, "unavailable");
+        // The body never finished arriving: the client's.
+        let response = slow_router().oneshot(post("/fast", Body::new(Trickle(false)))).await.unwrap();
+        assert_eq!(response.status(), 408);
+        assert_eq!(response.headers()["connection"], "close");
+        assert_eq!(error_code(response).await, "timeout");
+        // In time: the handler's answer.
+        let response = slow_router().oneshot(post("/fast", Body::from("12345"))).await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    /// A body whose first part arrives and whose rest never does.
+    struct Trickle(bool);
+
+    impl http_body::Body for Trickle {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            if self.0 {
+                return std::task::Poll::Pending;
+            }
+            self.0 = true;
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(axum::body::Bytes::from_static(b"part of it")))))
+        }
+    }
 }

@@ -158,7 +158,10 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
         .layer(axum::middleware::from_fn(web::language::remember_address))
         .layer(axum::middleware::from_fn(web::security_headers))
-        .layer(axum::middleware::from_fn(connections::request_deadline))
+        .layer(axum::middleware::from_fn_with_state(
+            std::time::Duration::from_secs(connections::REQUEST_SECONDS),
+            connections::request_deadline,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state.clone());
     (router, state)
