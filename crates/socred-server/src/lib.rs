@@ -154,14 +154,16 @@ pub fn app(db: Arc<db::Db>, config: &ServerConfig) -> (Router, AppState) {
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
-        .layer(axum::middleware::from_fn(web::language::remember_address))
-        .layer(axum::middleware::from_fn(web::security_headers))
+        // Innermost: a request past its deadline is answered (408 or 503) where
+        // the metrics, the security headers and the trace still see it.
         .layer(axum::middleware::from_fn_with_state(
             std::time::Duration::from_secs(connections::REQUEST_SECONDS),
             connections::request_deadline,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::replay_notice))
+        .layer(axum::middleware::from_fn(web::language::remember_address))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state.clone());
     (router, state)
