@@ -1,7 +1,7 @@
 //! Abuse limits: what one provider, one partner or one account can do in a
 //! day is bounded, and the excess is refused with the reason, storing nothing.
 
-mod common;
+use crate::common;
 
 use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! log, password rules, disabling and password changes that end sessions,
 //! expiring tokens, CSRF on cookie-authenticated API calls, a second factor.
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, TestServer};
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! The API end to end against a real server on port 0 and a fresh store.
 
-mod common;
+use crate::common;
 
 use common::{AUTHORITY, Backend, OTHER, PASSWORD, PERSON, TestServer, username};
 use serde_json::json;

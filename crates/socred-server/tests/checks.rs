@@ -2,7 +2,7 @@
 //! logged), what a provider learns (the decision only), batches, bad input,
 //! and the in-memory index agreeing with the store on every decision.
 
-mod common;
+use crate::common;
 
 use common::{Backend, GUARDIAN, ORG, PASSWORD, PERSON, TestServer};
 use serde_json::json;

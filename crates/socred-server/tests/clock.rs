@@ -4,7 +4,7 @@
 //! and no date, however absurd, breaks the server. Each refusal leaves the
 //! store unchanged.
 
-mod common;
+use crate::common;
 
 use common::{Backend, GUARDIAN, ORG, PERSON, TestServer};
 use serde_json::json;

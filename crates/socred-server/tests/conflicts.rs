@@ -1,15 +1,14 @@
 //! Conflicts of interest are judged on the person an account names, by one
 //! rule, for every official act; one subject account per person.
 
-mod common;
+use crate::common;
 
 use common::{Backend, GUARDIAN, OTHER, PERSON, TestServer};
 use serde_json::json;
 use socred_auth::Role;
 
 async fn call_as(server: &TestServer, token: &str, method: &str, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-    let response =
-        server.client.request(method.parse().unwrap(), server.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+    let response = server.client.request(method.parse().unwrap(), server.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
 }

@@ -1,7 +1,7 @@
 //! The edges of the HTTP server: slow and idle connections are closed, and
 //! every error, unknown routes and methods included, has the documented shape.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -80,6 +80,4 @@ async fn unknown_routes_and_methods_answer_in_the_documented_shape(backend: Back
     server.stop().await;
 }
 
-on_both_backends!(
-    unknown_routes_and_methods_answer_in_the_documented_shape
-);
+on_both_backends!(unknown_routes_and_methods_answer_in_the_documented_shape);

@@ -2,7 +2,7 @@
 //! the switch on every page (a cookie, which wins), with `<html lang>` set
 //! and no message id left untranslated; the switch returns only to this site.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, browser, sign_in};
 

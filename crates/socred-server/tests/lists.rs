@@ -1,7 +1,7 @@
 //! The public lists page: counts that match the store, paging, one row per
 //! subject and list, a CSV export safe to open in a spreadsheet.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use socred_core::record::{Record, RecordId};

@@ -1,7 +1,7 @@
 //! The log over HTTP: a public signed checkpoint, proofs a subject downloads
 //! for their own file and anyone checks, and nothing about another subject.
 
-mod common;
+use crate::common;
 
 use common::{Backend, OTHER, PERSON, TestServer, log_key};
 use socred_auth::Role;

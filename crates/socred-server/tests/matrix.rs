@@ -1,7 +1,7 @@
 //! Every route × every role: allowed, or 403 (authenticated) / 401 (anonymous).
 //! A route missing from this table fails the test, so none can skip it.
 
-mod common;
+use crate::common;
 
 use common::{Backend, ORG, OTHER, PERSON, TestServer};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! to, nothing chosen in advance, a case number, and a confirmation step
 //! before a large deduction is stored.
 
-mod common;
+use crate::common;
 
 use common::{OTHER, TestServer, browser, csrf_of, sign_in};
 use socred_auth::Role;

@@ -2,7 +2,7 @@
 //! on the whole population with nothing stored and nobody named; garbage
 //! refused by name; small simulations run and listed.
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer, browser, csrf_of, sign_in};
 use socred_auth::Role;

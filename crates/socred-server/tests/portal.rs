@@ -2,7 +2,7 @@
 //! not do and why, the open deadlines, the steps they can take now (only while
 //! the store would accept them), and the path to recovery.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, browser, sign_in};
 use socred_auth::Role;

@@ -3,7 +3,7 @@
 //! harmless answer), that nothing stored changed, and that the answer holds
 //! nothing of another subject.
 
-mod common;
+use crate::common;
 
 use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;
@@ -44,7 +44,8 @@ async fn the_public_list_names_no_full_number_and_is_no_oracle(backend: Backend)
     assert!(full_numbers_in(&listed.to_string()).is_empty(), "a full number on the public list: {listed}");
     // The public sees an alias, not the entry id the subject and staff see (which names a reference).
     let (_, file) = server.call(Some(Role::Reviewer), "GET", &format!("/api/v1/subjects/{OTHER}/file"), None).await;
-    let internal = file["list_entries"].as_array().unwrap().iter().find(|e| e["list"] == "blacklist").unwrap()["id"].as_str().unwrap().to_string();
+    let internal =
+        file["list_entries"].as_array().unwrap().iter().find(|e| e["list"] == "blacklist").unwrap()["id"].as_str().unwrap().to_string();
     assert!(internal.contains('@') && !internal.contains(OTHER), "the tier entry's id names a reference: {internal}");
     let alias = tier_entry["entry"].as_str().unwrap();
     assert!(alias.starts_with("e-") && alias != internal && !listed.to_string().contains(&internal), "{alias} vs {internal}");
@@ -82,7 +83,10 @@ async fn the_public_list_names_no_full_number_and_is_no_oracle(backend: Backend)
     }
     assert!(statuses.contains(&429), "{statuses:?}");
     let (status, limited) = server.call(None, "GET", "/api/v1/lists/public?search=Zhao", None).await;
-    assert_eq!((status, limited["error"]["code"].as_str(), limited["error"]["field"].as_str()), (429, Some("rate_limited"), Some("search")));
+    assert_eq!(
+        (status, limited["error"]["code"].as_str(), limited["error"]["field"].as_str()),
+        (429, Some("rate_limited"), Some("search"))
+    );
     let (status, _) = server.call(Some(Role::Officer), "GET", "/api/v1/lists/public?search=Zhao", None).await;
     assert_eq!(status, 200);
     let (status, _) = server.call(None, "GET", "/api/v1/lists/public", None).await;
@@ -134,9 +138,8 @@ async fn staff_listings_reach_the_subjects_access_log(backend: Backend) {
     );
 
     // A dispute puts Li Ming in the reviewers' queue; reading the queue is logged to him.
-    let (status, body) = server
-        .call(Some(Role::Subject), "POST", "/api/v1/disputes", Some(json!({"record": "tax-1", "grounds": "not me"})))
-        .await;
+    let (status, body) =
+        server.call(Some(Role::Subject), "POST", "/api/v1/disputes", Some(json!({"record": "tax-1", "grounds": "not me"}))).await;
     assert_eq!(status, 201, "{body}");
     let (status, _) = server.call(Some(Role::Reviewer), "GET", "/api/v1/queue", None).await;
     assert_eq!(status, 200);

@@ -2,7 +2,7 @@
 //! state machine, reviewer conflicts, what the reported subject sees, rate
 //! limits (429), partner scope, atomic batches, replays, pending records, metrics.
 
-mod common;
+use crate::common;
 
 use common::{Backend, OTHER, PERSON, TestServer};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! writes reach the check answers; a check log that cannot be written stops
 //! checks instead of answering them unlogged.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The reviewer's queue: what lies behind each case, no outcome chosen in
 //! advance, proposals withdrawn on the web, the annual report as CSV.
 
-mod common;
+use crate::common;
 
 use common::{OTHER, PERSON, TestServer, browser, csrf_of, sign_in};
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! access log, refusals that tell nothing of another subject, and the portal
 //! page with its consent forms in both languages.
 
-mod common;
+use crate::common;
 
 use common::{Backend, OTHER, PERSON, TestServer, browser, csrf_of, sign_in};
 use serde_json::json;

@@ -59,7 +59,7 @@ fn populate<B: LedgerStore>(store: &mut B) {
     }
 }
 
-mod contract {
+mod clauses {
     use super::*;
 
     pub fn records_are_idempotent_and_a_conflict_changes_nothing<B: LedgerStore + LogStore>(store: &mut B) {
@@ -498,7 +498,7 @@ macro_rules! contracts {
             #[test]
             fn $contract() {
                 let (_place, mut store) = $make();
-                contract::$contract(&mut store);
+                clauses::$contract(&mut store);
             }
         )+
     };
@@ -517,7 +517,7 @@ mod sqlite_backend {
     fn an_export_rebuilds_the_same_log() {
         let (dir, mut store) = sqlite();
         let target = dir.path().join("rebuilt.db");
-        contract::an_export_rebuilds_the_same_log(&mut store, target.to_str().unwrap(), dir.path());
+        clauses::an_export_rebuilds_the_same_log(&mut store, target.to_str().unwrap(), dir.path());
     }
 }
 
@@ -536,7 +536,7 @@ mod postgres_backend {
         let (_database, mut store) = postgres();
         let target = socred_store::postgres::testing::FreshDatabase::create("contract");
         let dir = tempfile::tempdir().unwrap();
-        contract::an_export_rebuilds_the_same_log(&mut store, &target.url, dir.path());
+        clauses::an_export_rebuilds_the_same_log(&mut store, &target.url, dir.path());
     }
 }
 
@@ -546,8 +546,8 @@ mod postgres_backend {
 #[test]
 fn due_process_on_both_backends_writes_the_same_entries() {
     let ((_dir, mut sqlite), (_database, mut pg)) = (sqlite(), postgres());
-    contract::due_process_is_judged_inside_the_write(&mut pg);
-    contract::due_process_is_judged_inside_the_write(&mut sqlite);
+    clauses::due_process_is_judged_inside_the_write(&mut pg);
+    clauses::due_process_is_judged_inside_the_write(&mut sqlite);
     let acts = |entries: Vec<socred_store::AuditEntry>| -> Vec<(i64, String, String, String)> {
         entries
             .into_iter()

@@ -1,6 +1,6 @@
 //! `socred check` and `socred report annual`, on both backends.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, PERSON};
 

@@ -2,7 +2,7 @@
 //! argument is also fed garbage: the error names the argument and the reason,
 //! the exit status is non-zero, and the store is unchanged.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, ORG, OTHER_PERSON, PERSON};
 

@@ -3,7 +3,7 @@
 //! day; absurd dates exit 1 naming the argument, never a panic; a write by the
 //! CLI reaches a running server's check answers.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;

@@ -1,6 +1,6 @@
 //! `socred demo`: seeded, reproducible, and careful with other stores.
 
-mod common;
+use crate::common;
 
 use common::Env;
 

@@ -1,7 +1,7 @@
 //! Due process through the CLI: lists, notices, appeals, disputes, repair,
 //! the public list, the subject's file. Every refusal leaves the store unchanged.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, PERSON};
 

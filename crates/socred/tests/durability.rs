@@ -2,7 +2,7 @@
 //! killed half-way leaves nothing behind and an intact, verifiable store
 //! (both on SQLite and on PostgreSQL, where the client is the one killed).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::Stdio;

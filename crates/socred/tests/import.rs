@@ -1,7 +1,7 @@
 //! `socred import`: NDJSON and CSV, atomic per file, every bad row listed with
 //! its line and reason, `--skip-invalid` with a rejects file, idempotent.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, OTHER_PERSON, PERSON};
 

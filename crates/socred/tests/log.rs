@@ -1,7 +1,7 @@
 //! `socred audit keygen | checkpoint | verify --checkpoint | prove`, `export`
 //! and `import-store`, through the real binary.
 
-mod common;
+use crate::common;
 
 use common::{Env, PERSON};
 

@@ -2,7 +2,7 @@
 //! requires, on both backends: the comparison's figures, activation refused
 //! without it, with a stale one or with another rulebook's, and garbage.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, ORG, PERSON};
 

@@ -2,7 +2,7 @@
 //! `export` and `import-store` signs the same heads and goes on; checkpoints
 //! verify across the move; refusals name their field.
 
-mod common;
+use crate::common;
 
 use common::{Env, PERSON};
 

@@ -1,7 +1,7 @@
 //! `socred report …`, `socred import --partner` and `socred partner …`:
 //! the brief's scenario 9 from the command line, and garbage.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, OTHER_PERSON, PERSON};
 

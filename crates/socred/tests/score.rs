@@ -2,7 +2,7 @@
 //! an upheld dispute changing it at once, the staff read on the access log,
 //! the scorecard's check, a reproducible sample and fit, monitoring, and garbage.
 
-mod common;
+use crate::common;
 
 use common::{Env, GUARDIAN, OTHER_PERSON, PERSON};
 

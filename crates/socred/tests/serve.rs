@@ -1,6 +1,6 @@
 //! `socred serve`: starts, answers, and stops gracefully on SIGTERM, on either backend.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
