@@ -196,7 +196,7 @@ fn public(
         let arguments = [
             ("columns", text(format!("{:<9} {} {:<18}", entry.list, socred_i18n::words::padded(&entry.name, 22), entry.masked_id))),
             ("since", day(entry.listed_since)),
-            ("until", text(entry.listed_until.map(format_date).unwrap_or_else(|| "-".into()))),
+            ("until", text(entry.listed_until.map(|until| language.date(until)).unwrap_or_else(|| "-".into()))),
             ("authority", text(socred_i18n::notice::authority(language, store.rulebook(), &entry.authority))),
             ("basis", text(socred_i18n::notice::legal_basis(language, store.rulebook(), &entry.list, &entry.legal_basis))),
         ];

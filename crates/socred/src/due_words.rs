@@ -2,7 +2,6 @@
 //! history, the written notice, and every service's decision with its causes.
 
 use socred_core::Date;
-use socred_core::date::format_date;
 use socred_core::lists::{EntryState, ListEntry, Notice};
 use socred_store::SubjectInfo;
 
@@ -69,7 +68,7 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
     let _ =
         writeln!(out, "    {}", with("cli-entry-facts", &[("facts", text(facts(language, rulebook, &entry.facts, &entry.facts_source)))]));
     if let Some(since) = entry.listed_since {
-        let until = entry.listed_until.map(format_date).unwrap_or_else(|| "-".into());
+        let until = entry.listed_until.map(|until| language.date(until)).unwrap_or_else(|| "-".into());
         let published = if entry.published { crate::render::t("cli-entry-published") } else { String::new() };
         let _ = writeln!(
             out,

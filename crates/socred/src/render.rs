@@ -51,8 +51,11 @@ pub(crate) fn text(value: impl ToString) -> Argument {
     Argument::Text(value.to_string())
 }
 
+/// A day in a sentence, as the output's language writes it (2025年1月10日 in
+/// Chinese). Columns of a table keep ISO 8601, which GB/T 7408 also writes:
+/// one width, sorted as text.
 pub(crate) fn day(date: socred_core::Date) -> Argument {
-    Argument::Text(socred_core::date::format_date(date))
+    Argument::Text(language().date(date))
 }
 
 pub(crate) fn kind(kind: socred_core::SubjectKind) -> String {

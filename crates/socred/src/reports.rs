@@ -4,12 +4,11 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Result;
-use socred_core::date::format_date;
 use socred_ingest::Format;
 use socred_store::{NewReport, PartnerBatch, PartnerScope, ReportOutcome, ReportView, Reviewer, StoreError};
 
 use crate::cli::{Cli, PartnerCommand, ReportCommand};
-use crate::render::{t, text, with};
+use crate::render::{day, t, text, with};
 use crate::store::CliStore;
 use crate::{actor, open, parse_date, parse_subject, print_json, refuse};
 
@@ -33,8 +32,8 @@ fn render_report(view: &ReportView) -> String {
             ("state", text(state_words(&view.state))),
             ("subject", text(view.subject)),
             ("behaviour", text(&view.behaviour)),
-            ("day", text(format_date(view.occurred_on))),
-            ("filed", text(format_date(view.filed_on))),
+            ("day", day(view.occurred_on)),
+            ("filed", day(view.filed_on)),
         ],
     );
     out.push_str(&format!("\n  {}\n", view.description));
@@ -63,12 +62,8 @@ fn render_report(view: &ReportView) -> String {
     }
     for event in &view.history {
         let reasons = if event.reasons.is_empty() { String::new() } else { format!(": {}", event.reasons) };
-        let arguments = [
-            ("day", text(format_date(event.on))),
-            ("state", text(state_words(&event.state))),
-            ("actor", text(&event.actor)),
-            ("reasons", text(reasons)),
-        ];
+        let arguments =
+            [("day", day(event.on)), ("state", text(state_words(&event.state))), ("actor", text(&event.actor)), ("reasons", text(reasons))];
         out.push_str(&format!("  {}\n", with("cli-report-event", &arguments)));
     }
     if let Some(record) = &view.record_id {

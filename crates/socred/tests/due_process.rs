@@ -276,13 +276,14 @@ fn the_clis_acts_listings_and_refusals_speak_the_readers_language() {
     let appeal = ["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-15", "--appeal-id", "a1"];
     let filed = as_actor(&env, GUARDIAN, &[&["--lang", "zh-CN"][..], &appeal[..]].concat());
     let filed = String::from_utf8_lossy(&filed.stdout);
-    assert!(filed.contains(&format!("提出申诉 a1，主体 {GUARDIAN}，2025-01-15（审计条目")), "{filed}");
+    // A day in a sentence is written as Chinese writes it; the same act in English keeps ISO 8601.
+    assert!(filed.contains(&format!("提出申诉 a1，主体 {GUARDIAN}，2025年1月15日（审计条目")), "{filed}");
     assert!(!filed.contains("appeal.file"), "{filed}");
     let again = String::from_utf8_lossy(&as_actor(&env, GUARDIAN, &[&["--lang", "en"][..], &appeal[..]].concat()).stdout).into_owned();
     assert!(again.starts_with("appeal.file a1 was already recorded; nothing changed"), "{again}");
 
     let chinese = env.ok(&["--lang", "zh-CN", "queue", "--as-of", "2025-01-16"]);
-    for part in ["复核队列（2025-01-16）", "申诉：1", "a1（第 1 审）针对 blacklist:jd-1", "须于", "待送达告知书的拟列入：0"]
+    for part in ["复核队列（2025年1月16日）", "申诉：1", "a1（第 1 审）针对 blacklist:jd-1", "须于", "待送达告知书的拟列入：0"]
     {
         assert!(chinese.contains(part), "{part:?} missing:\n{chinese}");
     }
@@ -293,8 +294,8 @@ fn the_clis_acts_listings_and_refusals_speak_the_readers_language() {
 
     let unappealed = defaulter();
     let public = unappealed.ok(&["--lang", "zh-CN", "list", "public", "--as-of", "2025-03-01"]);
-    assert!(public.contains("公示名单（2025-03-01，显示 1 条）"), "{public}");
-    assert!(public.contains("自 2025-01-") && public.contains("列入；"), "{public}");
+    assert!(public.contains("公示名单（2025年3月1日，显示 1 条）"), "{public}");
+    assert!(public.contains("自 2025年1月") && public.contains("列入；"), "{public}");
     assert!(!public.contains("published lists"), "{public}");
 
     // The whole file reads in one language: headings, states, decisions and their causes.
