@@ -13,3 +13,4 @@ mod postgres;
 mod reports;
 mod standby;
 mod store;
+mod tls;

@@ -193,6 +193,21 @@ fn urls_without_a_database_or_a_server_and_databases_in_use_are_refused() {
         assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
         assert!(stderr.contains("db:"), "{url}: {stderr}");
     }
+    // TLS that would not verify the server, or a root file that is not one, is refused before any connection.
+    for (url, reason) in [
+        ("postgres://postgres@127.0.0.1:5432/x?sslmode=prefer", "sslmode=prefer would fall back"),
+        ("postgres://postgres@127.0.0.1:5432/x?sslmode=verify-ca", "choose sslmode=verify-full"),
+        ("postgres://postgres@127.0.0.1:5432/x?sslmode=verify-full&sslrootcert=/no/such/ca.pem", "sslrootcert /no/such/ca.pem"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+            .args(["--db", url, "init"])
+            .current_dir(env.dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
+        assert!(stderr.contains("db:") && stderr.contains(reason), "{url}: {stderr}");
+    }
     let used = Env::postgres_empty();
     let url = used.database.as_ref().unwrap().url.clone();
     postgres_sql(&url, "CREATE TABLE records (anything int)");

@@ -87,7 +87,7 @@ impl PgStore {
 
     /// A connection of its own that listens on the change feed's channel.
     pub fn listen(&self) -> Result<ChangeListener> {
-        let mut client = self.config.connect(postgres::NoTls)?;
+        let mut client = self.target.config.connect(self.target.connector.clone())?;
         client.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))?;
         Ok(ChangeListener { client })
     }

@@ -27,12 +27,12 @@ mod restore;
 mod rows;
 mod rulebooks;
 mod sign_in;
+mod tls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 use socred_core::Rulebook;
 use socred_core::date::Moment;
@@ -45,6 +45,7 @@ use crate::{Actor, LOG_FORMAT};
 pub use changes::{CHANGES_CHANNEL, ChangeListener, Changed};
 pub use known::PgKnownOn;
 pub use ledger::{ImportBatch, PgImport};
+pub use tls::TlsMode;
 
 /// The schema, as versioned migrations (`migrations/postgres/V<n>__<name>.sql`).
 mod migrations {
@@ -93,7 +94,7 @@ impl std::ops::DerefMut for PgConnection {
     }
 }
 
-pub(crate) struct Manager(PostgresConnectionManager<NoTls>);
+pub(crate) struct Manager(PostgresConnectionManager<tokio_postgres_rustls::MakeRustlsConnect>);
 
 impl r2d2::ManageConnection for Manager {
     type Connection = PgConnection;
@@ -126,7 +127,12 @@ pub fn is_postgres_url(text: &str) -> bool {
 pub fn display_url(url: &str) -> String {
     // Rebuilt from what the driver reads, so no spelling of a password
     // (in the user part, `?password=`, percent-encoded) can pass through.
-    let Ok(config) = url.parse::<postgres::Config>() else {
+    // A URL whose TLS parameters are refused is still named, without them.
+    let (driver_url, mode) = match tls::split(url) {
+        Ok(split) => (split.driver_url, split.mode),
+        Err(_) => (url.split('?').next().unwrap_or_default().to_string(), TlsMode::Disable),
+    };
+    let Ok(config) = driver_url.parse::<postgres::Config>() else {
         return "a PostgreSQL URL that does not parse".to_string();
     };
     let scheme = if url.starts_with("postgresql://") { "postgresql" } else { "postgres" };
@@ -148,12 +154,14 @@ pub fn display_url(url: &str) -> String {
             }
         })
         .collect();
-    format!("{scheme}://{user}{}/{}", hosts.join(","), config.get_dbname().unwrap_or_default())
+    let encrypted = if mode == TlsMode::VerifyFull { "?sslmode=verify-full" } else { "" };
+    format!("{scheme}://{user}{}/{}{encrypted}", hosts.join(","), config.get_dbname().unwrap_or_default())
 }
 
 /// The database a URL names (for the default key file's name).
 pub fn database_name(url: &str) -> Option<String> {
-    url.parse::<postgres::Config>().ok().and_then(|config| config.get_dbname().map(str::to_string))
+    let split = tls::split(url).ok()?;
+    split.driver_url.parse::<postgres::Config>().ok().and_then(|config| config.get_dbname().map(str::to_string))
 }
 
 impl From<postgres::Error> for StoreError {
@@ -200,7 +208,7 @@ pub struct PgStore {
     /// A hot standby that file reads go to (`--read-db`), when there is one.
     reader: Option<Pool>,
     /// For connections outside the pool (a listener on the change feed).
-    config: postgres::Config,
+    target: tls::Target,
     url: String,
     clock: Clock,
     origin: String,
@@ -217,9 +225,9 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
-    let config: postgres::Config =
-        url.parse().map_err(|e: postgres::Error| StoreError::invalid("db", format!("{}: {e}", display_url(url))))?;
+fn connect(url: &str) -> Result<(Pool, tls::Target)> {
+    let target = tls::target(url).map_err(|reason| StoreError::invalid("db", format!("{}: {reason}", display_url(url))))?;
+    let config = &target.config;
     if config.get_dbname().is_none_or(str::is_empty) {
         return Err(StoreError::invalid(
             "db",
@@ -235,10 +243,10 @@ fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
     // One connection first, so that a wrong address, user or database is
     // named by the server's own message rather than a pool's time-out.
     let probe = config
-        .connect(NoTls)
+        .connect(target.connector.clone())
         .map_err(|error| StoreError::Database(DatabaseError::described(message(&error), error, Some(StorageCondition::CannotOpen))))?;
     drop(probe);
-    let manager = Manager(PostgresConnectionManager::new(config.clone(), NoTls));
+    let manager = Manager(PostgresConnectionManager::new(config.clone(), target.connector.clone()));
     // No round trip to test a connection on each checkout: a broken one is
     // dropped when it is returned, and its error reaches the caller.
     let pool = r2d2::Pool::builder()
@@ -247,7 +255,7 @@ fn connect(url: &str) -> Result<(Pool, postgres::Config)> {
         .connection_timeout(POOL_WAIT)
         .test_on_check_out(false)
         .build_unchecked(manager);
-    Ok((pool, config))
+    Ok((pool, target))
 }
 
 fn place(url: &str) -> PathBuf {
@@ -307,7 +315,7 @@ impl PgStore {
         let rulebook = Rulebook::from_toml(rulebook_source, rulebook_file)?;
         let clock = Clock::new(time);
         clock.admit(actor.moment())?;
-        let (pool, config) = connect(url)?;
+        let (pool, target) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
         refuse_unless_empty(&mut connection, url)?;
@@ -342,7 +350,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             reader: None,
-            config,
+            target,
             url: display_url(url),
             clock,
             origin: origin.to_string(),
@@ -355,7 +363,7 @@ impl PgStore {
     /// Opens an existing store; never creates one. The schema must be at the
     /// migration this build knows.
     pub fn open(url: &str) -> Result<PgStore> {
-        let (pool, config) = connect(url)?;
+        let (pool, target) = connect(url)?;
         let mut connection = pool.get()?;
         durable(&mut connection)?;
         let exists: bool = connection.query_one("SELECT to_regclass('meta') IS NOT NULL", &[])?.get(0);
@@ -412,7 +420,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             reader: None,
-            config,
+            target,
             url: display_url(url),
             clock: Clock::new(TimeSettings { dating, utc_offset }),
             origin,

@@ -61,7 +61,7 @@ impl Replicated {
         let _ = Command::new("chown").args(["-R", "postgres:postgres", dir.to_str().unwrap()]).output();
         let (primary_data, standby_data) = (dir.join("primary"), dir.join("standby"));
         as_postgres(&binaries().join("initdb"), &["-D", primary_data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
-        let primary = Cluster::start(&primary_data, free_port(), dir);
+        let primary = Cluster::start(&primary_data, free_port(), dir, "");
         as_postgres(
             &binaries().join("pg_basebackup"),
             &[
@@ -78,7 +78,7 @@ impl Replicated {
                 "stream",
             ],
         );
-        let standby = Cluster::start(&standby_data, free_port(), dir);
+        let standby = Cluster::start(&standby_data, free_port(), dir, "");
         Replicated { primary, standby }
     }
 }
@@ -126,9 +126,59 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    fn start(data: &Path, port: u16, socket: &Path) -> Cluster {
+    /// A cluster that takes only TLS connections on loopback, its
+    /// certificate (for 127.0.0.1 and `localhost`) signed by a CA made for it:
+    /// `ca.pem` in `dir`; `other-ca.pem` is a CA that signed nothing it serves.
+    /// Needs the `openssl` command.
+    pub fn with_tls(dir: &Path) -> Cluster {
+        let file = |name: &str| dir.join(name).to_str().unwrap().to_string();
+        let openssl = |args: &[&str]| {
+            let output = Command::new("openssl").args(args).output().expect("the openssl command");
+            assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        };
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"];
+        for (name, subject) in [("ca", "/CN=socred test CA"), ("other-ca", "/CN=socred test CA")] {
+            let (key, certificate) = (file(&format!("{name}.key")), file(&format!("{name}.pem")));
+            openssl(&[&["req", "-x509"][..], &curve, &["-subj", subject, "-keyout", &key, "-out", &certificate]].concat());
+        }
+        std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+        openssl(
+            &[&["req"][..], &curve[..5], &["-subj", "/CN=localhost", "-keyout", &file("server.key"), "-out", &file("server.csr")]].concat(),
+        );
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &file("server.csr"),
+            "-CA",
+            &file("ca.pem"),
+            "-CAkey",
+            &file("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &file("server.ext"),
+            "-out",
+            &file("server.pem"),
+        ]);
+        let mut permissions = std::fs::metadata(file("server.key")).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o600);
+        std::fs::set_permissions(file("server.key"), permissions).unwrap();
+        let data = dir.join("tls");
+        let _ = Command::new("chown").args(["-R", "postgres:postgres", dir.to_str().unwrap()]).output();
+        as_postgres(&binaries().join("initdb"), &["-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
+        // Plain TCP connections are rejected, so a test that connects at all connected over TLS.
+        let rules = "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n";
+        std::fs::write(data.join("pg_hba.conf"), rules).unwrap();
+        let _ = Command::new("chown").args(["postgres:postgres", data.join("pg_hba.conf").to_str().unwrap()]).output();
+        let options = format!("-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}", file("server.pem"), file("server.key"));
+        Cluster::start(&data, free_port(), dir, &options)
+    }
+
+    fn start(data: &Path, port: u16, socket: &Path, more: &str) -> Cluster {
         let log = data.with_extension("log");
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1", socket.display());
+        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 {more}", socket.display());
         as_postgres(
             &binaries().join("pg_ctl"),
             &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &options, "-w", "start"],
