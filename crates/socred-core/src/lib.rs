@@ -17,6 +17,7 @@ pub mod policy;
 mod openapi;
 pub mod process;
 pub mod record;
+pub mod refusal;
 pub mod reports;
 pub mod rulebook;
 pub mod scorecard;

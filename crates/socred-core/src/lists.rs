@@ -23,8 +23,9 @@ use crate::assess::{RawTierChange, tier_changes};
 use crate::date::{Date, add_days, add_years, format_date, serde_date};
 use crate::id::SubjectId;
 use crate::process::{
-    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, SubjectReference, refuse,
+    AppealOutcome, CaseId, DisputeOutcome, EntryId, EntryOrigin, Event, ProcessError, RepairOutcome, StoredEvent, SubjectReference, refused,
 };
+use crate::refusal::Refusal;
 use crate::record::{Record, RecordId, SubjectFile};
 use crate::rulebook::{ListKind, ListSpec, Rulebook, Trigger};
 
@@ -164,6 +165,8 @@ pub enum Step {
     NotApplied {
         action: String,
         error: String,
+        /// The rule that refused it, for a reader's language.
+        refusal: Option<crate::refusal::Refusal>,
     },
 }
 
@@ -217,7 +220,7 @@ impl Step {
             Step::RepairRefused { reasons } => reasons.clone(),
             Step::Void { reason } => format!("the triggering record was voided: {reason}"),
             Step::Recorded { action } => format!("{action} (no effect: the entry is void)"),
-            Step::NotApplied { action, error } => format!("{action} could not be applied: {error}"),
+            Step::NotApplied { action, error, .. } => format!("{action} could not be applied: {error}"),
         }
     }
 }
@@ -555,29 +558,22 @@ impl<'r> Machine<'r> {
         let (on, by) = (stored.on, stored.actor.as_str());
         let state = self.entry.state;
         if state == EntryState::Void {
-            return refuse("entry", format!("entry {} is void: its triggering record was voided", self.entry.id));
+            return refused("entry", Refusal::EntryVoid { entry: self.entry.id.to_string() });
         }
         let decision_days = |days: u32| add_days(on, days);
         match &stored.event {
-            Event::ListProposed { .. } => refuse("entry", format!("entry {} already exists", self.entry.id)),
+            Event::ListProposed { .. } => refused("entry", Refusal::EntryExists { entry: self.entry.id.to_string() }),
             Event::NoticeServed { .. } => {
                 if state != EntryState::Proposed {
-                    let served = self.entry.notice.as_ref().map(|n| format!(" on {}", format_date(n.served_on))).unwrap_or_default();
-                    return refuse("entry", format!("entry {} is {}; notice was already served{served}", self.entry.id, state.as_str()));
+                    let served_on = self.entry.notice.as_ref().map(|n| n.served_on);
+                    return refused("entry", Refusal::NoticeAlreadyServed { entry: self.entry.id.to_string(), state, served_on });
                 }
                 self.serve(on, by);
                 Ok(())
             }
             Event::ListWithdrawn { reason, .. } => {
                 if !matches!(state, EntryState::Proposed | EntryState::NoticeServed | EntryState::UnderAppeal) {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "entry {} is {}; only an entry not yet listed can be withdrawn (a listed entry ends by expiry, credit repair or appeal)",
-                            self.entry.id,
-                            state.as_str()
-                        ),
-                    );
+                    return refused("entry", Refusal::NotWithdrawable { entry: self.entry.id.to_string(), state });
                 }
                 self.pending_appeal = None;
                 self.step(on, by, Step::Withdrawn { reason: reason.clone() }, EntryState::Withdrawn);
@@ -585,55 +581,39 @@ impl<'r> Machine<'r> {
             }
             Event::AppealFiled { appeal, grounds, .. } => {
                 if state.is_final() {
-                    return refuse("entry", format!("entry {} is {}; there is nothing left to appeal", self.entry.id, state.as_str()));
+                    return refused("entry", Refusal::NothingToAppeal { entry: self.entry.id.to_string(), state });
                 }
                 if state == EntryState::Proposed {
-                    return refuse(
-                        "entry",
-                        format!("entry {} has no notice served yet; the appeal window opens with the notice", self.entry.id),
-                    );
+                    return refused("entry", Refusal::NoNoticeYet { entry: self.entry.id.to_string() });
                 }
                 if let Some(pending) = self.pending_appeal {
-                    return refuse("entry", format!("appeal {} on this entry is still pending", self.entry.appeals[pending].id));
+                    return refused("entry", Refusal::AppealPending { appeal: self.entry.appeals[pending].id.to_string() });
                 }
                 let first = self.entry.appeals.iter().find(|a| a.instance == 1);
                 let instance = match first.and_then(|a| a.decision.as_ref()) {
                     None => {
                         let Some(deadline) = self.deadline else {
-                            return refuse("entry", format!("list {} has no appeal window", self.spec.code));
+                            return refused("entry", Refusal::NoAppealWindow { list: self.spec.code.clone() });
                         };
                         if on > deadline {
                             let served = self.entry.notice.as_ref().map_or(on, |n| n.served_on);
-                            return refuse(
+                            return refused(
                                 "entry",
-                                format!(
-                                    "the appeal deadline was {} ({} days after the notice served on {}); today is {}",
-                                    format_date(deadline),
-                                    self.spec.appeal_days,
-                                    format_date(served),
-                                    format_date(on)
-                                ),
+                                Refusal::AppealDeadlinePassed { deadline, days: self.spec.appeal_days, served_on: served, today: on },
                             );
                         }
                         1
                     }
                     Some(decision) => {
                         if !self.spec.second_instance {
-                            return refuse("entry", format!("decisions on appeals to {} are final", self.spec.code));
+                            return refused("entry", Refusal::AppealsFinal { list: self.spec.code.clone() });
                         }
                         if self.entry.appeals.iter().any(|a| a.instance == 2) {
-                            return refuse("entry", "an appeal decision can be appealed only once");
+                            return refused("entry", Refusal::SecondAppealUsed);
                         }
                         let deadline = add_days(decision.on, self.spec.appeal_days);
                         if on > deadline {
-                            return refuse(
-                                "entry",
-                                format!(
-                                    "the deadline to appeal the decision of {} was {}",
-                                    format_date(decision.on),
-                                    format_date(deadline)
-                                ),
-                            );
+                            return refused("entry", Refusal::SecondAppealDeadlinePassed { decided_on: decision.on, deadline });
                         }
                         2
                     }
@@ -656,19 +636,19 @@ impl<'r> Machine<'r> {
             }
             Event::AppealDecided { appeal, outcome, reasons } => {
                 let Some(index) = self.pending_appeal.filter(|i| &self.entry.appeals[*i].id == appeal) else {
-                    return refuse("appeal", format!("appeal {appeal} is not pending on entry {}", self.entry.id));
+                    return refused("appeal", Refusal::AppealNotPending { appeal: appeal.to_string(), entry: self.entry.id.to_string() });
                 };
                 let filed = &self.entry.appeals[index];
                 if by == filed.by {
-                    return refuse("actor", format!("{by} filed appeal {appeal} and cannot decide it"));
+                    return refused("actor", Refusal::OwnAppeal { actor: by.to_string(), appeal: appeal.to_string() });
                 }
                 if by == self.raised_by {
-                    return refuse("actor", format!("{by} raised entry {} and cannot decide an appeal against it", self.entry.id));
+                    return refused("actor", Refusal::RaisedEntry { actor: by.to_string(), entry: self.entry.id.to_string() });
                 }
                 if filed.instance == 2
                     && self.entry.appeals.iter().any(|a| a.instance == 1 && a.decision.as_ref().is_some_and(|d| d.by == by))
                 {
-                    return refuse("actor", format!("{by} decided the first instance and cannot decide the second"));
+                    return refused("actor", Refusal::DecidedFirstInstance { actor: by.to_string() });
                 }
                 let instance = filed.instance;
                 self.entry.appeals[index].decision = Some(Decision { on, by: by.to_string(), outcome: *outcome, reasons: reasons.clone() });
@@ -698,33 +678,23 @@ impl<'r> Machine<'r> {
             }
             Event::RepairApplied { repair, evidence, commitment, .. } => {
                 if self.spec.kind != ListKind::Restrictive {
-                    return refuse("entry", format!("credit repair applies to restrictive lists; {} is not one", self.spec.code));
+                    return refused("entry", Refusal::RepairNotRestrictive { list: self.spec.code.clone() });
                 }
                 if state != EntryState::Listed {
-                    return refuse(
-                        "entry",
-                        format!("entry {} is {}; credit repair applies to listed entries", self.entry.id, state.as_str()),
-                    );
+                    return refused("entry", Refusal::RepairNotListed { entry: self.entry.id.to_string(), state });
                 }
                 let Some(from) = self.entry.repair_from else {
-                    return refuse("entry", format!("entry {} has no date from which repair may be applied for", self.entry.id));
+                    return refused("entry", Refusal::NoRepairDate { entry: self.entry.id.to_string() });
                 };
                 if on < from {
-                    return refuse(
-                        "entry",
-                        format!(
-                            "credit repair can be applied for from {}, after the minimum publication of {} year(s) from {}",
-                            format_date(from),
-                            self.spec.min_publication_years,
-                            format_date(self.entry.listed_since.unwrap_or(from))
-                        ),
-                    );
+                    let (years, listed_since) = (self.spec.min_publication_years, self.entry.listed_since.unwrap_or(from));
+                    return refused("entry", Refusal::RepairTooEarly { from, years, listed_since });
                 }
                 if let Some(pending) = self.pending_repair {
-                    return refuse("entry", format!("repair application {} is still pending", self.entry.repairs[pending].id));
+                    return refused("entry", Refusal::RepairPending { repair: self.entry.repairs[pending].id.to_string() });
                 }
                 if self.spec.repair_requires_commitment && commitment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return refuse("commitment", format!("list {} requires a commitment letter for credit repair", self.spec.code));
+                    return refused("commitment", Refusal::CommitmentRequired { list: self.spec.code.clone() });
                 }
                 self.entry.repairs.push(Repair {
                     id: repair.clone(),
@@ -743,13 +713,13 @@ impl<'r> Machine<'r> {
             }
             Event::RepairDecided { repair, outcome, reasons } => {
                 let Some(index) = self.pending_repair.filter(|i| &self.entry.repairs[*i].id == repair) else {
-                    return refuse("repair", format!("repair application {repair} is not pending on entry {}", self.entry.id));
+                    return refused("repair", Refusal::RepairNotPending { repair: repair.to_string(), entry: self.entry.id.to_string() });
                 };
                 if by == self.entry.repairs[index].by {
-                    return refuse("actor", format!("{by} applied for repair {repair} and cannot decide it"));
+                    return refused("actor", Refusal::OwnRepair { actor: by.to_string(), repair: repair.to_string() });
                 }
                 if state != EntryState::Listed {
-                    return refuse("entry", format!("entry {} is {}; nothing to repair", self.entry.id, state.as_str()));
+                    return refused("entry", Refusal::NothingToRepair { entry: self.entry.id.to_string(), state });
                 }
                 self.entry.repairs[index].decision = Some(Decision { on, by: by.to_string(), outcome: *outcome, reasons: reasons.clone() });
                 self.pending_repair = None;
@@ -764,9 +734,9 @@ impl<'r> Machine<'r> {
                 }
                 Ok(())
             }
-            Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => refuse("entry", "disputes concern records, not list entries"),
+            Event::DisputeFiled { .. } | Event::DisputeDecided { .. } => refused("entry", Refusal::DisputesConcernRecords),
             Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
-                refuse("entry", "consents concern the commercial score, not list entries")
+                refused("entry", Refusal::ConsentsConcernScore)
             }
         }
     }
@@ -1014,7 +984,7 @@ fn run<'r>(
             // Stored events were valid when stored; one that no longer applies
             // (a changed rulebook) is shown, never silently dropped.
             let state = machine.entry.state;
-            let step = Step::NotApplied { action: stored.event.action().to_string(), error: error.to_string() };
+            let step = Step::NotApplied { action: stored.event.action().to_string(), error: error.to_string(), refusal: error.refusal.map(|rule| *rule) };
             machine.step(stored.on, &stored.actor, step, state);
         }
     }
@@ -1078,59 +1048,56 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
     };
     let not_before = |key: &str, field: &'static str| -> Result<(), ProcessError> {
         match latest(key) {
-            Some(last) if on < last => refuse(
-                field,
-                format!("{} is before the last step of {key} ({}); steps are recorded in order", format_date(on), format_date(last)),
-            ),
+            Some(last) if on < last => refused(field, Refusal::OutOfOrder { on, case: key.to_string(), last }),
             _ => Ok(()),
         }
     };
     match &new.event {
         Event::ConsentGiven { consent, partner } | Event::ConsentWithdrawn { consent, partner } => {
             if file.events.iter().any(|e| e.event.key() == consent.as_str()) {
-                return refuse("consent", format!("consent id {consent} is already used"));
+                return refused("consent", Refusal::ConsentIdUsed { consent: consent.to_string() });
             }
             let given = matches!(new.event, Event::ConsentGiven { .. });
             match (given, crate::consent::in_force(file, partner, on)) {
-                (true, true) => refuse("partner", format!("consent to {partner} is already given")),
-                (false, false) => refuse("partner", format!("no consent to {partner} is in force")),
+                (true, true) => refused("partner", Refusal::ConsentAlreadyGiven { partner: partner.to_string() }),
+                (false, false) => refused("partner", Refusal::NoConsentInForce { partner: partner.to_string() }),
                 _ => Ok(Effect::None),
             }
         }
         Event::DisputeFiled { dispute, record, .. } => {
             if file.events.iter().any(|e| e.event.key() == dispute.as_str()) {
-                return refuse("dispute", format!("dispute id {dispute} is already used"));
+                return refused("dispute", Refusal::DisputeIdUsed { dispute: dispute.to_string() });
             }
             let Some(found) = file.records.iter().find(|r| &r.id == record) else {
-                return refuse("record", format!("record {record} is not in the file of {subject}"));
+                return refused("record", Refusal::RecordNotInFile { record: record.to_string(), subject: subject.to_string() });
             };
             if file.voids.iter().any(|v| &v.record_id == record) {
-                return refuse("record", format!("record {record} is already void"));
+                return refused("record", Refusal::RecordAlreadyVoid { record: record.to_string() });
             }
             if on < found.occurred_on {
-                return refuse("on", format!("{} is before the record's date {}", format_date(on), format_date(found.occurred_on)));
+                return refused("on", Refusal::BeforeRecord { on, occurred_on: found.occurred_on });
             }
             if let Some(open) = disputes(rulebook, file, Date::MAX).into_iter().find(|d| &d.record == record && d.decision.is_none()) {
-                return refuse("record", format!("record {record} is already disputed (dispute {} is pending)", open.id));
+                return refused("record", Refusal::RecordDisputed { record: record.to_string(), dispute: open.id.to_string() });
             }
             Ok(Effect::None)
         }
         Event::DisputeDecided { dispute, outcome, reasons } => {
             let all = disputes(rulebook, file, Date::MAX);
             let Some(open) = all.iter().find(|d| &d.id == dispute) else {
-                return refuse("dispute", format!("dispute {dispute} does not exist"));
+                return refused("dispute", Refusal::DisputeMissing { dispute: dispute.to_string() });
             };
             if open.decision.is_some() {
-                return refuse("dispute", format!("dispute {dispute} was already decided"));
+                return refused("dispute", Refusal::DisputeAlreadyDecided { dispute: dispute.to_string() });
             }
             if on < open.filed_on {
-                return refuse("on", format!("{} is before the dispute was filed ({})", format_date(on), format_date(open.filed_on)));
+                return refused("on", Refusal::BeforeDispute { on, filed_on: open.filed_on });
             }
             if new.actor == open.by {
-                return refuse("actor", format!("{} filed dispute {dispute} and cannot decide it", new.actor));
+                return refused("actor", Refusal::OwnDispute { actor: new.actor.clone(), dispute: dispute.to_string() });
             }
             if file.recorded_by(&open.record).is_some_and(|recorder| recorder == new.actor) {
-                return refuse("actor", format!("{} made record {} and cannot decide a dispute of it", new.actor, open.record));
+                return refused("actor", Refusal::OwnRecord { actor: new.actor.clone(), record: open.record.to_string() });
             }
             // A record voided by its authority while the dispute was pending
             // stays voided once: the upheld dispute is recorded, nothing more.
@@ -1144,19 +1111,19 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
         }
         Event::ListProposed { entry, list, .. } => {
             let Some(spec) = rulebook.list(list) else {
-                return refuse("list", format!("{list:?} is not a list of rulebook {} {}", rulebook.id, rulebook.version));
+                return refused("list", Refusal::NotAList { list: list.clone(), rulebook: rulebook.id.clone(), version: rulebook.version.clone() });
             };
             if !spec.manual {
-                return refuse("list", format!("list {list} takes entries from its triggers only"));
+                return refused("list", Refusal::TriggersOnly { list: list.clone() });
             }
             if !spec.applies_to.contains(&subject.kind()) {
-                return refuse("subject", format!("list {list} does not apply to a {}", subject.kind().as_str()));
+                return refused("subject", Refusal::ListNotForKind { list: list.clone(), kind: subject.kind() });
             }
             if !matches!(entry.origin(), Some(EntryOrigin::Proposal { list: ref l, .. }) if l == list) {
-                return refuse("entry", format!("a proposal's entry id has the form {list}/CASE"));
+                return refused("entry", Refusal::ProposalIdForm { list: list.clone() });
             }
             if file.events.iter().any(|e| matches!(&e.event, Event::ListProposed { entry: existing, .. } if existing == entry)) {
-                return refuse("entry", format!("entry {entry} already exists"));
+                return refused("entry", Refusal::EntryExists { entry: entry.to_string() });
             }
             Ok(Effect::None)
         }
@@ -1167,13 +1134,13 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
                     Some(entry) => ((*entry).clone(), Some(case.as_str())),
                     None => {
                         let field = if matches!(event, Event::AppealDecided { .. }) { "appeal" } else { "repair" };
-                        return refuse(field, format!("{case} does not exist"));
+                        return refused(field, Refusal::CaseMissing { case: case.to_string() });
                     }
                 },
                 Event::AppealFiled { appeal: case, entry, .. } | Event::RepairApplied { repair: case, entry, .. } => {
                     if cases.contains_key(case) {
                         let field = if matches!(event, Event::AppealFiled { .. }) { "appeal" } else { "repair" };
-                        return refuse(field, format!("id {case} is already used"));
+                        return refused(field, Refusal::CaseIdUsed { case: case.to_string() });
                     }
                     (entry.clone(), None)
                 }
@@ -1186,7 +1153,7 @@ pub fn check(rulebook: &Rulebook, subject: SubjectId, file: &SubjectFile, new: &
             }
             let changes = tier_changes(rulebook, file, on);
             let Some(origin) = origins(rulebook, subject, file, &changes, on).into_iter().find(|(_, origin)| origin.id == entry) else {
-                return refuse("entry", format!("entry {entry} does not exist for {subject} on {}", format_date(on)));
+                return refused("entry", Refusal::EntryMissing { entry: entry.to_string(), subject: subject.to_string(), on });
             };
             let mut machine = run(rulebook, subject, origin, &sorted_events(file), &cases, on);
             machine.apply(new)?;

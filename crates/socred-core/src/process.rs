@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::date::{Date, format_date, serde_date};
 use crate::id::SubjectId;
 use crate::record::{FieldError, RecordId, check_text};
+use crate::refusal::Refusal;
 
 /// Grounds, facts, reasons, evidence and commitment letters.
 pub const MAX_STATEMENT_CHARS: usize = 4000;
@@ -31,16 +32,26 @@ pub struct ProcessError {
     #[serde(skip)]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub cause: Option<crate::record::FieldError>,
+    /// The rule behind `reason`, when the due-process machinery refused: a
+    /// reader's language can say it again.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub refusal: Option<Box<Refusal>>,
 }
 
 impl ProcessError {
     pub fn new(field: &'static str, reason: impl Into<String>) -> ProcessError {
-        ProcessError { field, reason: reason.into(), cause: None }
+        ProcessError { field, reason: reason.into(), cause: None, refusal: None }
     }
 }
 
 pub fn refuse<T>(field: &'static str, reason: impl Into<String>) -> Result<T, ProcessError> {
     Err(ProcessError::new(field, reason))
+}
+
+/// Refuses for a typed rule: the reason is its English.
+pub fn refused<T>(field: &'static str, refusal: Refusal) -> Result<T, ProcessError> {
+    Err(ProcessError { field, reason: refusal.to_string(), cause: None, refusal: Some(Box::new(refusal)) })
 }
 
 fn id_charset_ok(text: &str, extra: &[char]) -> Result<(), FieldError> {
@@ -384,10 +395,13 @@ impl Event {
 
     /// The refusal of a case id that another subject's case holds.
     pub fn case_taken(&self) -> ProcessError {
-        ProcessError::new(
-            self.opened_case_field().unwrap_or("entry"),
-            format!("id {} is already used by another case; choose another", self.key()),
-        )
+        let refusal = Refusal::CaseTaken { case: self.key().to_string() };
+        ProcessError {
+            field: self.opened_case_field().unwrap_or("entry"),
+            reason: refusal.to_string(),
+            cause: None,
+            refusal: Some(Box::new(refusal)),
+        }
     }
 
     /// Checks the free-text fields.
@@ -420,6 +434,7 @@ impl Event {
                     field,
                     reason: error.to_string(),
                     cause: Some(error),
+                    refusal: None,
                 })?;
             }
         }

@@ -12,6 +12,7 @@ pub mod document;
 pub mod mail;
 pub mod notice;
 pub mod reasons;
+pub mod refusals;
 pub mod words;
 
 use std::sync::LazyLock;
@@ -186,6 +187,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/notice.ftl", include_str!("../../../locales/en/notice.ftl")),
             ("en/document.ftl", include_str!("../../../locales/en/document.ftl")),
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
+            ("en/refusals.ftl", include_str!("../../../locales/en/refusals.ftl")),
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
             ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
             ("en/regions.ftl", include_str!("../../../locales/en/regions.ftl")),
@@ -202,6 +204,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/notice.ftl", include_str!("../../../locales/zh-CN/notice.ftl")),
             ("zh-CN/document.ftl", include_str!("../../../locales/zh-CN/document.ftl")),
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
+            ("zh-CN/refusals.ftl", include_str!("../../../locales/zh-CN/refusals.ftl")),
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
             ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
             ("zh-CN/regions.ftl", include_str!("../../../locales/zh-CN/regions.ftl")),

@@ -127,8 +127,13 @@ pub fn step(language: Language, rulebook: &Rulebook, entry: &ListEntry, transiti
         Step::RepairRefused { reasons } => reasons.clone(),
         Step::Void { reason } => with("step-void", &[("reason", text(reason.clone()))]),
         Step::Recorded { action } => with("step-recorded", &[("action", text(act_words(language, action)))]),
-        Step::NotApplied { action, error } => {
-            with("step-not-applied", &[("action", text(act_words(language, action))), ("error", text(error.clone()))])
+        Step::NotApplied { action, error, refusal } => {
+            // English as the ledger's history states it (the field, then the reason).
+            let error = match refusal {
+                Some(refusal) if language != Language::English => crate::refusals::text(language, refusal),
+                _ => error.clone(),
+            };
+            with("step-not-applied", &[("action", text(act_words(language, action))), ("error", text(error))])
         }
     };
     (action, detail)
@@ -242,7 +247,12 @@ mod tests {
             Step::RepairRefused { reasons: "not fulfilled".into() },
             Step::Void { reason: "wrong person".into() },
             Step::Recorded { action: "appeal.file".into() },
-            Step::NotApplied { action: "appeal.decide".into(), error: "no appeal is pending".into() },
+            Step::NotApplied { action: "appeal.decide".into(), error: "no appeal is pending".into(), refusal: None },
+            Step::NotApplied {
+                action: "appeal.file".into(),
+                error: "entry: an appeal decision can be appealed only once".into(),
+                refusal: Some(socred_core::refusal::Refusal::SecondAppealUsed),
+            },
         ];
         for kind in steps {
             let transition = Transition {
@@ -258,6 +268,9 @@ mod tests {
             let (action, detail) = step(Language::Chinese, &rulebook, &entry, &transition);
             assert!(action.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{action}");
             assert!(!detail.contains("appeal."), "a stored act's code reads in words: {detail}");
+            if matches!(kind, Step::NotApplied { refusal: Some(_), .. }) {
+                assert!(detail.contains("申诉决定只能再申诉一次") && !detail.contains("only once"), "the rule reads in Chinese: {detail}");
+            }
             let persons = ["entered twice", "not fulfilled"];
             if !persons.iter().any(|words| detail == *words) {
                 assert!(detail.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{kind:?}: {detail}");

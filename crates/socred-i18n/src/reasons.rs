@@ -26,6 +26,8 @@ pub enum Cause {
     UnknownSubject(String),
     /// A record that is not in the file asked about.
     UnknownRecord(String),
+    /// A due-process act the rules refused.
+    Refusal(socred_core::refusal::Refusal),
     /// Every problem of a record's fields: the field, the typed reason where
     /// the checks gave one, and the English as the API states it.
     Record(Vec<(String, Option<ProblemKind>, String)>),
@@ -42,6 +44,7 @@ impl Cause {
             Cause::Date(error) => date_error(language, error),
             Cause::UnknownSubject(id) => language.text_with("reason-unknown-subject", &[("id", Argument::Text(id.clone()))]),
             Cause::UnknownRecord(id) => language.text_with("reason-unknown-record", &[("id", Argument::Text(id.clone()))]),
+            Cause::Refusal(refusal) => crate::refusals::text(language, refusal),
             Cause::Record(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
@@ -280,6 +283,7 @@ mod tests {
                 Cause::Date(error) => error.to_string(),
                 Cause::UnknownSubject(id) => format!("subject {id} is not registered"),
                 Cause::UnknownRecord(id) => format!("record {id} does not exist"),
+                Cause::Refusal(refusal) => refusal.to_string(),
                 // As the API states a record's problems: `field: reason`, joined by `; `.
                 Cause::Record(problems) => {
                     problems.iter().map(|(field, _, english)| format!("{field}: {english}")).collect::<Vec<_>>().join("; ")

@@ -113,9 +113,10 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { field, reason } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field)),
             StoreError::Refused(refusal) => {
                 let refused = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", refusal.reason, Some(refusal.field));
-                match refusal.cause {
-                    Some(error) => refused.because(socred_i18n::reasons::Cause::Field(error)),
-                    None => refused,
+                match (refusal.cause, refusal.refusal) {
+                    (Some(error), _) => refused.because(socred_i18n::reasons::Cause::Field(error)),
+                    (None, Some(rule)) => refused.because(socred_i18n::reasons::Cause::Refusal(*rule)),
+                    (None, None) => refused,
                 }
             }
             StoreError::UnknownSubject(id) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("subject"))

@@ -169,6 +169,24 @@ async fn signed_in_pages_speak_the_readers_language() {
     let refused = chinese.get(server.url("/reviewer")).send().await.unwrap();
     assert_eq!(refused.status(), 403);
     assert!(refused.text().await.unwrap().contains("此页面供复核人员使用"));
+
+    // A due-process act the rules refuse reads in Chinese too, the rule and not only its frame:
+    // a second dispute of a record whose first is pending (other grounds: the same form again is the same act).
+    let citizen = browser("zh-CN");
+    sign_in(&server, &citizen, Role::Subject).await;
+    for grounds in ["不是我", "日期有误"] {
+        let portal = citizen.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+        let csrf = portal.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let filed = citizen
+            .post(server.url("/me/disputes"))
+            .form(&[("csrf", csrf.as_str()), ("record", "tax-1"), ("grounds", grounds)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(filed.status(), 303, "{grounds}");
+    }
+    let shown = citizen.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("记录 tax-1 已有异议（异议 ") && !shown.contains("already disputed"), "{shown}");
 }
 
 /// The language a signed-in person chooses is kept on their account and

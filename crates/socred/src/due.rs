@@ -107,7 +107,10 @@ fn act_on(
     let event = event(date)?;
     let (action, key) = (event.action(), event.key().to_string());
     let outcome = store.act(subject, &actor, event).map_err(|error| match error {
-        StoreError::Refused(refusal) => refuse(&flag_for(refusal.field), refusal.reason),
+        StoreError::Refused(refusal) => match refusal.refusal {
+            Some(rule) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Refusal(*rule)),
+            None => refuse(&flag_for(refusal.field), refusal.reason),
+        },
         StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
         other => other.into(),
     })?;

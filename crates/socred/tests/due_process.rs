@@ -134,6 +134,13 @@ fn scenario_5_notice_window_and_listing() {
         &["appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-21"],
         &["ENTRY", "the appeal deadline was 2025-01-20", "today is 2025-01-21"],
     );
+    // The same rule in Chinese, its days as Chinese writes them.
+    refused_as(
+        &env,
+        GUARDIAN,
+        &["--lang", "zh-CN", "appeal", "file", ENTRY, "--grounds", "paid", "--on", "2025-01-21"],
+        &["申诉期限为 2025年1月20日", "今天是 2025年1月21日"],
+    );
     let filed =
         ok_as(&env, GUARDIAN, &["appeal", "file", ENTRY, "--grounds", "the judgment was paid", "--on", "2025-01-20", "--appeal-id", "a1"]);
     assert_eq!(filed["result"]["outcome"], "stored");
