@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Chromium (browser tests), poppler-utils
-# (the PDF notices are read back with pdftotext), and the fonts the PDF
-# notices and the browser's Chinese pages are set in.
-packages=(poppler-utils fonts-dejavu-core fonts-droid-fallback)
+# (the PDF notices are read back with pdftotext), the fonts the PDF
+# notices and the browser's Chinese pages are set in, and openssl (the
+# certificates of the TLS tests' own PostgreSQL cluster).
+packages=(poppler-utils fonts-dejavu-core fonts-droid-fallback openssl)
 if [ -z "${SOCRED_SKIP_BROWSER:-}" ] && [ ! -x "${SOCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
     packages+=(chromium)
 fi

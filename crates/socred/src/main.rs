@@ -137,6 +137,10 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
             Some(format!("the disk that holds {} is full; nothing was stored: free space and run the command again", db.display()))
         }
         Some(socred_store::StorageCondition::CannotOpen) => match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
+            Some(url) if text.contains("TLS") || text.contains("certificate") => Some(format!(
+                "cannot connect to {} over TLS: the server's certificate must be signed by a root of sslrootcert and name the URL's host",
+                socred_store::postgres::display_url(url)
+            )),
             Some(url) => Some(format!(
                 "cannot connect to {}: PostgreSQL must be running there and the database must exist (createdb)",
                 socred_store::postgres::display_url(url)

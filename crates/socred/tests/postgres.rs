@@ -218,3 +218,26 @@ fn urls_without_a_database_or_a_server_and_databases_in_use_are_refused() {
 fn postgres_sql(url: &str, statement: &str) {
     std::process::Command::new("psql").args([url, "-qc", statement]).output().unwrap();
 }
+
+/// A server reached over TLS whose certificate another CA signed: the CLI names TLS as what failed, not a missing database.
+#[test]
+fn a_server_whose_certificate_does_not_verify_is_named_as_such() {
+    let dir = tempfile::Builder::new().prefix("socred-cli-tls").tempdir_in("/tmp").unwrap();
+    let cluster = socred_store::postgres::testing::Cluster::with_tls(dir.path());
+    let impostor = format!("{}?sslmode=verify-full&sslrootcert={}", cluster.url("postgres"), dir.path().join("other-ca.pem").display());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", &impostor, "init"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("over TLS") && stderr.contains("certificate") && !stderr.contains("createdb"), "{stderr}");
+    let verified = impostor.replace("other-ca.pem", "ca.pem");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
+        .args(["--db", &verified, "init"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}

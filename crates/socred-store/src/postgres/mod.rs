@@ -130,7 +130,7 @@ pub fn display_url(url: &str) -> String {
     // A URL whose TLS parameters are refused is still named, without them.
     let (driver_url, mode) = match tls::split(url) {
         Ok(split) => (split.driver_url, split.mode),
-        Err(_) => (url.split('?').next().unwrap_or_default().to_string(), TlsMode::Disable),
+        Err(_) => (url[..tls::query_start(url).unwrap_or(url.len())].to_string(), TlsMode::Disable),
     };
     let Ok(config) = driver_url.parse::<postgres::Config>() else {
         return "a PostgreSQL URL that does not parse".to_string();
@@ -663,9 +663,12 @@ mod tests {
             ("postgres://u@h:5432/db?password=secret&sslmode=disable", "postgres://u@h:5432/db"),
             ("postgres://u:pa?ss@h:5432/db", "postgres://u@h:5432/db"),
             ("postgres://u@h:5432/db?pass%77ord=secret", "postgres://u@h:5432/db"),
+            // TLS asked for past a password with a `?`; and a refused mode still names the place, not the password.
+            ("postgres://u:pa?ss@h:5432/db?sslmode=require", "postgres://u@h:5432/db?sslmode=verify-full"),
+            ("postgres://admin:7654?x@h/db?a=1&sslmode=prefer", "postgres://admin@h:5432/db"),
         ] {
             assert_eq!(display_url(url), shown, "{url}");
-            assert!(!display_url(url).contains("secret") && !display_url(url).contains("pa?ss"));
+            assert!(!display_url(url).contains("secret") && !display_url(url).contains("pa?ss") && !display_url(url).contains("7654"));
         }
         assert!(!display_url("postgres://u:secret@h:notaport/db").contains("secret"));
     }

@@ -57,12 +57,20 @@ pub(crate) struct Split {
 
 /// Splits the TLS parameters off `url`. The error is the reason, for the `db` field.
 pub(crate) fn split(url: &str) -> Result<Split, String> {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let (base, query) = match query_start(url) {
+        Some(start) => (&url[..start], &url[start + 1..]),
+        None => (url, ""),
+    };
     let mut kept = Vec::new();
     let (mut mode, mut roots) = (None, None);
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
+        // Keys and values as the driver reads them: percent-decoded, so no
+        // spelling of `sslmode` reaches it past this check.
+        let key = percent_decoded(key).ok_or("a parameter's name is not valid percent-encoded UTF-8")?;
+        let value = percent_decoded(value).ok_or("a parameter's value is not valid percent-encoded UTF-8")?;
+        let value = value.as_str();
+        match key.as_str() {
             "sslmode" => {
                 if mode.is_some() {
                     return Err("sslmode is given twice".into());
@@ -90,7 +98,7 @@ pub(crate) fn split(url: &str) -> Result<Split, String> {
                 if roots.is_some() {
                     return Err("sslrootcert is given twice".into());
                 }
-                let path = percent_decoded(value).ok_or("sslrootcert is not valid percent-encoded UTF-8")?;
+                let path = value.to_string();
                 if path.is_empty() {
                     return Err("sslrootcert is empty: name a PEM file of root certificates, or system".into());
                 }
@@ -111,11 +119,25 @@ pub(crate) fn split(url: &str) -> Result<Split, String> {
     Ok(Split { driver_url, mode, roots })
 }
 
+/// Where the URL's parameters start, found as the driver finds them: its
+/// credentials run to the first `@` (a password may hold a `?`), then the
+/// host and the database end at the first `?`.
+pub(crate) fn query_start(url: &str) -> Option<usize> {
+    let prefix = ["postgres://", "postgresql://"].iter().find(|prefix| url.starts_with(*prefix)).map_or(0, |prefix| prefix.len());
+    let rest = &url[prefix..];
+    let after_credentials = rest.find('@').map_or(0, |at| at + 1);
+    rest[after_credentials..].find('?').map(|question| prefix + after_credentials + question)
+}
+
 /// Parses `url` and makes the connector its TLS mode asks for (the root
 /// certificates read now, so that a wrong file is named at start).
 pub(crate) fn target(url: &str) -> Result<Target, String> {
     let split = split(url)?;
     let mut config: postgres::Config = split.driver_url.parse().map_err(|e: postgres::Error| e.to_string())?;
+    // Nothing the driver read may have asked for a mode of its own.
+    if config.get_ssl_mode() != SslMode::Prefer {
+        return Err("sslmode is given in a form socred does not read: write sslmode=disable, require or verify-full".into());
+    }
     let roots = match split.mode {
         TlsMode::Disable => {
             // Nothing is encrypted, whatever the server offers: the
@@ -125,7 +147,8 @@ pub(crate) fn target(url: &str) -> Result<Target, String> {
         }
         TlsMode::VerifyFull => {
             config.ssl_mode(SslMode::Require);
-            read_roots(&roots_file(split.roots.as_deref()))?
+            let system = split.roots.as_deref().is_none_or(|named| named == "system");
+            read_roots(&roots_file(split.roots.as_deref()), system)?
         }
     };
     // ring, not aws-lc-rs: no CMake-sized C build. rustls deprecates it for
@@ -148,7 +171,10 @@ fn roots_file(named: Option<&str>) -> PathBuf {
     }
 }
 
-fn read_roots(file: &Path) -> Result<rustls::RootCertStore, String> {
+/// The roots in `file`. A file the URL names must hold nothing but root
+/// certificates; the system's bundle is taken as the system keeps it (one
+/// certificate rustls cannot use does not refuse every other).
+fn read_roots(file: &Path, system: bool) -> Result<rustls::RootCertStore, String> {
     let named = |reason: String| format!("sslrootcert {}: {reason}", file.display());
     let length = std::fs::metadata(file).map_err(|e| named(e.to_string()))?.len();
     if length > MAX_ROOT_FILE_BYTES {
@@ -156,9 +182,14 @@ fn read_roots(file: &Path) -> Result<rustls::RootCertStore, String> {
     }
     let pem = std::fs::read(file).map_err(|e| named(e.to_string()))?;
     let mut roots = rustls::RootCertStore::empty();
-    for certificate in CertificateDer::pem_slice_iter(&pem) {
-        let certificate = certificate.map_err(|e| named(format!("not PEM certificates: {e}")))?;
-        roots.add(certificate).map_err(|e| named(format!("a certificate that is not a root: {e}")))?;
+    let certificates =
+        CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| named(format!("not PEM certificates: {e}")))?;
+    if system {
+        roots.add_parsable_certificates(certificates);
+    } else {
+        for certificate in certificates {
+            roots.add(certificate).map_err(|e| named(format!("a certificate that is not a root: {e}")))?;
+        }
     }
     if roots.is_empty() {
         return Err(named("holds no certificate".into()));
@@ -197,6 +228,11 @@ mod tests {
             assert_eq!((split.mode, split.roots.as_deref()), (TlsMode::VerifyFull, Some("/etc/ca.pem")));
         }
         assert_eq!(split("postgres://u@h/db?sslrootcert=system").unwrap().mode, TlsMode::VerifyFull, "a root named asks for TLS");
+        // A password holding a `?` is no query: the parameters start after the host.
+        let odd = split("postgres://u:pa?ss@db.example.org/db?sslmode=require").unwrap();
+        assert_eq!((odd.driver_url.as_str(), odd.mode), ("postgres://u:pa?ss@db.example.org/db", TlsMode::VerifyFull));
+        let encoded = split("postgres://u@h/db?ssl%6Dode=require&sslrootcert=/ca.pem").unwrap();
+        assert_eq!((encoded.driver_url.as_str(), encoded.mode), ("postgres://u@h/db", TlsMode::VerifyFull));
     }
 
     #[test]
@@ -211,6 +247,8 @@ mod tests {
             ("postgres://u@h/db?sslrootcert=", "is empty"),
             ("postgres://u@h/db?sslrootcert=%ZZ", "percent-encoded"),
             ("postgres://u@h/db?sslrootcert=%C3", "percent-encoded"),
+            // Spelt as the driver would still read it: decoded first, so refused here too.
+            ("postgres://u@h/db?ssl%6Dode=prefer", "fall back to an unencrypted connection"),
         ] {
             let refused = split(url).unwrap_err();
             assert!(refused.contains(reason), "{url}: {refused}");
