@@ -51,3 +51,6 @@ refusal-case-missing = { $case } does not exist
 refusal-case-id-used = id { $case } is already used
 refusal-case-taken = id { $case } is already used by another case; choose another
 refusal-entry-missing = entry { $entry } does not exist for { $subject } on { $day }
+refusal-conflict-own-file = conflict of interest: the person this account names is the subject of this file
+refusal-conflict-linked = conflict of interest: the person this account names is the subject's guardian, ward or legal representative
+refusal-conflict-of-interest = conflict of interest: the person this account names may not act on this file

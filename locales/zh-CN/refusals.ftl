@@ -53,3 +53,6 @@ refusal-case-missing = { $case } 不存在
 refusal-case-id-used = 编号 { $case } 已被使用
 refusal-case-taken = 编号 { $case } 已被其他案件使用，请另选编号
 refusal-entry-missing = { $day } 时 { $subject } 没有条目 { $entry }
+refusal-conflict-own-file = 利益冲突：本账户所指的人就是该档案的主体
+refusal-conflict-linked = 利益冲突：本账户所指的人是该主体的监护人、被监护人或法定代表人
+refusal-conflict-of-interest = 利益冲突：本账户所指的人不得处理该档案

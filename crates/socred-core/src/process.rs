@@ -51,7 +51,14 @@ pub fn refuse<T>(field: &'static str, reason: impl Into<String>) -> Result<T, Pr
 
 /// Refuses for a typed rule: the reason is its English.
 pub fn refused<T>(field: &'static str, refusal: Refusal) -> Result<T, ProcessError> {
-    Err(ProcessError { field, reason: refusal.to_string(), cause: None, refusal: Some(Box::new(refusal)) })
+    Err(ProcessError::because(field, refusal))
+}
+
+impl ProcessError {
+    /// A refusal for a typed rule: the reason is its English.
+    pub fn because(field: &'static str, refusal: Refusal) -> ProcessError {
+        ProcessError { field, reason: refusal.to_string(), cause: None, refusal: Some(Box::new(refusal)) }
+    }
 }
 
 fn id_charset_ok(text: &str, extra: &[char]) -> Result<(), FieldError> {

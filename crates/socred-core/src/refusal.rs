@@ -12,55 +12,183 @@ use crate::lists::EntryState;
 /// A due-process act the rules refuse, with what the reason names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    EntryVoid { entry: String },
-    EntryExists { entry: String },
-    NoticeAlreadyServed { entry: String, state: EntryState, served_on: Option<Date> },
-    NotWithdrawable { entry: String, state: EntryState },
-    NothingToAppeal { entry: String, state: EntryState },
-    NoNoticeYet { entry: String },
-    AppealPending { appeal: String },
-    NoAppealWindow { list: String },
-    AppealDeadlinePassed { deadline: Date, days: u32, served_on: Date, today: Date },
-    AppealsFinal { list: String },
+    EntryVoid {
+        entry: String,
+    },
+    EntryExists {
+        entry: String,
+    },
+    NoticeAlreadyServed {
+        entry: String,
+        state: EntryState,
+        served_on: Option<Date>,
+    },
+    NotWithdrawable {
+        entry: String,
+        state: EntryState,
+    },
+    NothingToAppeal {
+        entry: String,
+        state: EntryState,
+    },
+    NoNoticeYet {
+        entry: String,
+    },
+    AppealPending {
+        appeal: String,
+    },
+    NoAppealWindow {
+        list: String,
+    },
+    AppealDeadlinePassed {
+        deadline: Date,
+        days: u32,
+        served_on: Date,
+        today: Date,
+    },
+    AppealsFinal {
+        list: String,
+    },
     SecondAppealUsed,
-    SecondAppealDeadlinePassed { decided_on: Date, deadline: Date },
-    AppealNotPending { appeal: String, entry: String },
-    OwnAppeal { actor: String, appeal: String },
-    RaisedEntry { actor: String, entry: String },
-    DecidedFirstInstance { actor: String },
-    RepairNotRestrictive { list: String },
-    RepairNotListed { entry: String, state: EntryState },
-    NoRepairDate { entry: String },
-    RepairTooEarly { from: Date, years: u32, listed_since: Date },
-    RepairPending { repair: String },
-    CommitmentRequired { list: String },
-    RepairNotPending { repair: String, entry: String },
-    OwnRepair { actor: String, repair: String },
-    NothingToRepair { entry: String, state: EntryState },
+    SecondAppealDeadlinePassed {
+        decided_on: Date,
+        deadline: Date,
+    },
+    AppealNotPending {
+        appeal: String,
+        entry: String,
+    },
+    OwnAppeal {
+        actor: String,
+        appeal: String,
+    },
+    RaisedEntry {
+        actor: String,
+        entry: String,
+    },
+    DecidedFirstInstance {
+        actor: String,
+    },
+    RepairNotRestrictive {
+        list: String,
+    },
+    RepairNotListed {
+        entry: String,
+        state: EntryState,
+    },
+    NoRepairDate {
+        entry: String,
+    },
+    RepairTooEarly {
+        from: Date,
+        years: u32,
+        listed_since: Date,
+    },
+    RepairPending {
+        repair: String,
+    },
+    CommitmentRequired {
+        list: String,
+    },
+    RepairNotPending {
+        repair: String,
+        entry: String,
+    },
+    OwnRepair {
+        actor: String,
+        repair: String,
+    },
+    NothingToRepair {
+        entry: String,
+        state: EntryState,
+    },
     DisputesConcernRecords,
     ConsentsConcernScore,
-    OutOfOrder { on: Date, case: String, last: Date },
-    ConsentIdUsed { consent: String },
-    ConsentAlreadyGiven { partner: String },
-    NoConsentInForce { partner: String },
-    DisputeIdUsed { dispute: String },
-    RecordNotInFile { record: String, subject: String },
-    RecordAlreadyVoid { record: String },
-    BeforeRecord { on: Date, occurred_on: Date },
-    RecordDisputed { record: String, dispute: String },
-    DisputeMissing { dispute: String },
-    DisputeAlreadyDecided { dispute: String },
-    BeforeDispute { on: Date, filed_on: Date },
-    OwnDispute { actor: String, dispute: String },
-    OwnRecord { actor: String, record: String },
-    NotAList { list: String, rulebook: String, version: String },
-    TriggersOnly { list: String },
-    ListNotForKind { list: String, kind: SubjectKind },
-    ProposalIdForm { list: String },
-    CaseMissing { case: String },
-    CaseIdUsed { case: String },
-    CaseTaken { case: String },
-    EntryMissing { entry: String, subject: String, on: Date },
+    OutOfOrder {
+        on: Date,
+        case: String,
+        last: Date,
+    },
+    ConsentIdUsed {
+        consent: String,
+    },
+    ConsentAlreadyGiven {
+        partner: String,
+    },
+    NoConsentInForce {
+        partner: String,
+    },
+    DisputeIdUsed {
+        dispute: String,
+    },
+    RecordNotInFile {
+        record: String,
+        subject: String,
+    },
+    RecordAlreadyVoid {
+        record: String,
+    },
+    BeforeRecord {
+        on: Date,
+        occurred_on: Date,
+    },
+    RecordDisputed {
+        record: String,
+        dispute: String,
+    },
+    DisputeMissing {
+        dispute: String,
+    },
+    DisputeAlreadyDecided {
+        dispute: String,
+    },
+    BeforeDispute {
+        on: Date,
+        filed_on: Date,
+    },
+    OwnDispute {
+        actor: String,
+        dispute: String,
+    },
+    OwnRecord {
+        actor: String,
+        record: String,
+    },
+    NotAList {
+        list: String,
+        rulebook: String,
+        version: String,
+    },
+    TriggersOnly {
+        list: String,
+    },
+    ListNotForKind {
+        list: String,
+        kind: SubjectKind,
+    },
+    ProposalIdForm {
+        list: String,
+    },
+    CaseMissing {
+        case: String,
+    },
+    CaseIdUsed {
+        case: String,
+    },
+    CaseTaken {
+        case: String,
+    },
+    EntryMissing {
+        entry: String,
+        subject: String,
+        on: Date,
+    },
+    /// The person an account names is the subject of the file.
+    ConflictOwnFile,
+    /// The person an account names is the subject's guardian, ward or legal representative.
+    ConflictLinked,
+    /// The person an account names is conflicted (the backend says no more).
+    ConflictOfInterest,
 }
 
 impl fmt::Display for Refusal {
@@ -149,6 +277,11 @@ impl fmt::Display for Refusal {
             Refusal::CaseIdUsed { case } => write!(out, "id {case} is already used"),
             Refusal::CaseTaken { case } => write!(out, "id {case} is already used by another case; choose another"),
             Refusal::EntryMissing { entry, subject, on } => write!(out, "entry {entry} does not exist for {subject} on {}", day(on)),
+            Refusal::ConflictOwnFile => write!(out, "conflict of interest: the person this account names is the subject of this file"),
+            Refusal::ConflictLinked => {
+                write!(out, "conflict of interest: the person this account names is the subject's guardian, ward or legal representative")
+            }
+            Refusal::ConflictOfInterest => write!(out, "conflict of interest: the person this account names may not act on this file"),
         }
     }
 }

@@ -104,6 +104,9 @@ pub fn text(language: Language, refusal: &Refusal) -> String {
         Refusal::EntryMissing { entry, subject, on } => {
             ("refusal-entry-missing", vec![("entry", plain(entry)), ("subject", plain(subject)), ("day", day(on))])
         }
+        Refusal::ConflictOwnFile => ("refusal-conflict-own-file", vec![]),
+        Refusal::ConflictLinked => ("refusal-conflict-linked", vec![]),
+        Refusal::ConflictOfInterest => ("refusal-conflict-of-interest", vec![]),
     };
     language.text_with(id, &arguments)
 }
@@ -172,6 +175,9 @@ mod tests {
             Refusal::CaseIdUsed { case: "a1".into() },
             Refusal::CaseTaken { case: "a1".into() },
             Refusal::EntryMissing { entry: entry(), subject: "110101199003074514".into(), on: day("2025-01-10") },
+            Refusal::ConflictOwnFile,
+            Refusal::ConflictLinked,
+            Refusal::ConflictOfInterest,
         ]
     }
 

@@ -140,9 +140,9 @@ impl PgStore {
                 && let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(subject.as_str())
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError::new(
+                return Err(StoreError::Refused(socred_core::process::ProcessError::because(
                     "actor",
-                    "conflict of interest: the person this account names may not act on this file",
+                    socred_core::refusal::Refusal::ConflictOfInterest,
                 )));
             }
             let file = file_in(self, transaction, &subject)?;

@@ -272,9 +272,9 @@ impl PgStore {
             if let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(record.subject.as_str())
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError::new(
+                return Err(StoreError::Refused(socred_core::process::ProcessError::because(
                     "actor",
-                    "conflict of interest: the person this account names may not act on this file",
+                    socred_core::refusal::Refusal::ConflictOfInterest,
                 )));
             }
             let decided: Option<String> =

@@ -10,25 +10,26 @@
 use rusqlite::{Connection, OptionalExtension};
 use socred_core::SubjectId;
 use socred_core::process::ProcessError;
+use socred_core::refusal::Refusal;
 
 use crate::{Actor, Result, StoreError};
 
 /// Why `person` may not act on the file of the subject with key `subject_key`, if so.
-pub(crate) fn conflict(connection: &Connection, person: &SubjectId, subject_key: i64) -> Result<Option<&'static str>> {
+pub(crate) fn conflict(connection: &Connection, person: &SubjectId, subject_key: i64) -> Result<Option<Refusal>> {
     let person_key: Option<i64> =
         connection.prepare_cached("SELECT key FROM subjects WHERE id = ?1")?.query_row([person.as_str()], |row| row.get(0)).optional()?;
     let Some(person_key) = person_key else {
         return Ok(None);
     };
     if person_key == subject_key {
-        return Ok(Some("the person this account names is the subject of this file"));
+        return Ok(Some(Refusal::ConflictOwnFile));
     }
     let linked: bool = connection
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM links WHERE (subject = ?1 AND other = ?2) OR (subject = ?2 AND other = ?1 AND kind = 'guardian'))",
         )?
         .query_row([person_key, subject_key], |row| row.get(0))?;
-    Ok(linked.then_some("the person this account names is the subject's guardian, ward or legal representative"))
+    Ok(linked.then_some(Refusal::ConflictLinked))
 }
 
 /// Refuses an official act by `actor` on the file of `subject_key` when the
@@ -38,7 +39,7 @@ pub(crate) fn refuse_conflicted(connection: &Connection, actor: &Actor, subject_
         return Ok(());
     };
     match conflict(connection, person, subject_key)? {
-        Some(reason) => Err(StoreError::Refused(ProcessError::new("actor", format!("conflict of interest: {reason}")))),
+        Some(refusal) => Err(StoreError::Refused(ProcessError::because("actor", refusal))),
         None => Ok(()),
     }
 }

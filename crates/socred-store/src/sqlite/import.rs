@@ -170,7 +170,7 @@ impl<'s> ImportSession<'s> {
         if let Some(person) = self.actor.person()
             && let Some(reason) = crate::sqlite::conflicts::conflict(self.connection, person, subject_key)?
         {
-            return Ok(self.reject("subject", format!("conflict of interest: {reason}"), false));
+            return Ok(self.reject("subject", reason.to_string(), false));
         }
         let inserted = self.insert.execute(params![
             record.id.as_str(),
