@@ -88,7 +88,7 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
         let line = with(
             "cli-entry-step",
             &[
-                ("day", day(step.on)),
+                ("day", crate::render::day_column(step.on)),
                 ("action", text(socred_i18n::words::padded(&action, 16))),
                 ("actor", text(&step.actor)),
                 ("detail", text(detail)),

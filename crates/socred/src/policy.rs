@@ -77,7 +77,7 @@ pub(crate) fn summary(comparison: &Comparison) -> String {
                 ("after", text(version(&comparison.after))),
                 ("before", text(version(&comparison.before))),
                 ("subjects", text(comparison.subjects)),
-                ("day", text(socred_core::date::format_date(comparison.as_of))),
+                ("day", crate::render::day(comparison.as_of)),
                 ("full", text(comparison.read_in_full)),
             ],
         )

@@ -58,6 +58,16 @@ pub(crate) fn day(date: socred_core::Date) -> Argument {
     Argument::Text(language().date(date))
 }
 
+/// A day at the start of a line of a listing: as [`day`], padded to the
+/// language's widest day (2025年12月31日 takes 14 columns) so lines align.
+pub(crate) fn day_column(date: socred_core::Date) -> Argument {
+    let widest = match language() {
+        Language::English => 10,
+        Language::Chinese => 14,
+    };
+    Argument::Text(socred_i18n::words::padded(&language().date(date), widest))
+}
+
 pub(crate) fn kind(kind: socred_core::SubjectKind) -> String {
     match (language(), kind) {
         (Language::Chinese, socred_core::SubjectKind::Person) => "自然人".into(),
@@ -169,7 +179,7 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment, rulebook: &Rulebo
             let line = with(
                 "cli-tier-change",
                 &[
-                    ("day", day(change.on)),
+                    ("day", day_column(change.on)),
                     ("from", text(&change.from)),
                     ("to", text(&change.to)),
                     ("score", Argument::Number(change.score)),

@@ -11,7 +11,7 @@ use socred_core::scorecard::monitor::{self, Distribution};
 use socred_core::scorecard::{DEFAULT_SCORECARD, DEFAULT_SCORECARD_NAME, Observation, Scorecard};
 use socred_core::{Date, Rulebook};
 
-use crate::render::{t, text, with};
+use crate::render::{day, t, text, with};
 use crate::store::CliStore;
 use crate::{LogRead, actor, parse_date, parse_subject, print_json, read_rulebook, read_text_bounded, refuse, today};
 
@@ -77,7 +77,7 @@ pub(crate) fn show(
         ("min", text(card.scaling.min_score)),
         ("max", text(card.scaling.max_score)),
         ("card", text(&scored.scorecard)),
-        ("day", text(socred_core::date::format_date(as_of))),
+        ("day", day(as_of)),
     ];
     writeln!(out, "{}", with("cli-score-line", &line))?;
     for dimension in &scored.dimensions {
@@ -211,7 +211,6 @@ pub(crate) fn monitor(
     } else {
         "cli-score-monitor-major"
     };
-    let day = |date: Date| text(socred_core::date::format_date(date));
     let arguments = [
         ("psi", text(format!("{psi:.4}"))),
         ("from", day(from)),
