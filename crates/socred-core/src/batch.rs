@@ -232,11 +232,22 @@ impl YearTables {
     }
 }
 
+/// A behaviour as the first pass reads it: 12 bytes, and an unknown
+/// behaviour adds nothing to any sum (points 0, never counting, not forcing),
+/// so the pass needs no branch on it.
+#[derive(Debug, Clone, Copy)]
+struct PassRule {
+    points: i32,
+    counts_from: i32,
+    forced: u32,
+}
+
 /// A rulebook compiled against a population's codes, for one as-of date.
 #[derive(Debug, Clone)]
 pub struct Scorer<'r> {
     rulebook: &'r Rulebook,
     rules: Vec<Rule>,
+    pass_rules: Vec<PassRule>,
     /// By tier rank: the `add_years` table of its lock, when it locks.
     lock_tables: Vec<Option<u8>>,
     tables: YearTables,
@@ -281,7 +292,7 @@ impl<'r> Scorer<'r> {
     pub fn new(rulebook: &'r Rulebook, codes: &[String], as_of: Date) -> Scorer<'r> {
         let as_of_day = as_of.to_julian_day();
         let mut tables = YearTables { first_day: as_of_day - TABLE_DAYS as i32 + 1, by_years: Vec::new() };
-        let rules = codes
+        let rules: Vec<Rule> = codes
             .iter()
             .map(|code| match rulebook.behaviour(code) {
                 Some(behaviour) => Rule {
@@ -309,7 +320,18 @@ impl<'r> Scorer<'r> {
             None => i64::MIN,
         };
         let thresholds = tiers.iter_best_first().map(|(tier, spec)| (spec.min_points.unwrap_or(i64::MIN), tier.0)).collect();
-        Scorer { rulebook, rules, lock_tables, tables, as_of, as_of_day, sweep_below, thresholds }
+        let pass_rules = rules
+            .iter()
+            .map(|rule| {
+                assert!(rule.points.abs() <= crate::rulebook::MAX_POINTS_ABS);
+                PassRule {
+                    points: if rule.known { rule.points as i32 } else { 0 },
+                    counts_from: if rule.known { rule.counts_from } else { i32::MAX },
+                    forced: u32::from(rule.known && rule.forced != NOT_FORCED),
+                }
+            })
+            .collect();
+        Scorer { rulebook, rules, pass_rules, lock_tables, tables, as_of, as_of_day, sweep_below, thresholds }
     }
 
     /// [`crate::tier::TierTable::for_points`] over a flat table.
@@ -337,23 +359,27 @@ impl<'r> Scorer<'r> {
         // The score on a day is at least the sum of every record started by
         // then, less the additions that have already expired: the lowest such
         // sum, taken in day order, bounds the lowest score the subject had.
+        // Written without branches on the data (selects, not jumps): whether
+        // a record still counts follows its age, which no predictor guesses.
+        // The minimum is taken after every record, which equals taking it
+        // after the deductions only: an addition never makes a new minimum.
         let (mut started, mut lowest_started, mut expired_additions) = (base, base, 0);
-        let mut forced = false;
+        let mut forced = 0;
         for (&behaviour, &day) in behaviours.iter().zip(days) {
-            let rule = self.rules[usize::from(behaviour)];
-            if rule.known && day <= self.as_of_day {
-                started += rule.points;
-                if rule.points < 0 {
-                    lowest_started = lowest_started.min(started);
-                }
-                if day >= rule.counts_from {
-                    score += rule.points;
-                } else if rule.points > 0 {
-                    expired_additions += rule.points;
-                }
-                forced |= rule.forced != NOT_FORCED;
+            if day > self.as_of_day {
+                // Records are by day: the rest happen after the as-of date too.
+                break;
             }
+            let rule = self.pass_rules[usize::from(behaviour)];
+            let points = i64::from(rule.points);
+            started += points;
+            lowest_started = lowest_started.min(started);
+            let counts = day >= rule.counts_from;
+            score += if counts { points } else { 0 };
+            expired_additions += if counts { 0 } else { points.max(0) };
+            forced |= rule.forced;
         }
+        let forced = forced != 0;
         let lowest = lowest_started - expired_additions;
         if !forced && lowest >= self.sweep_below {
             let tier = self.points_tier(score);
