@@ -1,4 +1,4 @@
-//! Why the due-process machinery refused an act, typed. The ledger and the
+//! Why the due-process machinery, or the rules of public reports, refused an act, typed. The ledger and the
 //! API state the reason in English ([`Refusal`]'s `Display`); a reader's
 //! language says it again from the parts (`socred-i18n`'s `refusals.ftl`,
 //! whose English reads exactly as the `Display` does: a test compares).
@@ -189,6 +189,37 @@ pub enum Refusal {
     ConflictLinked,
     /// The person an account names is conflicted (the backend says no more).
     ConflictOfInterest,
+    /// A public report's behaviour is not in the rulebook.
+    NotInRulebook {
+        behaviour: String,
+    },
+    /// A public report's behaviour is not one the public may report.
+    NotReportable {
+        behaviour: String,
+        reportable: String,
+    },
+    ReportYourself,
+    EvidenceTooLarge {
+        bytes: u64,
+        allowed: u64,
+    },
+    EvidenceUnrecognised {
+        allowed: String,
+    },
+    EvidenceTypeNotAllowed {
+        media_type: String,
+        allowed: String,
+    },
+    EvidenceTooMany {
+        allowed: u64,
+        got: u64,
+    },
+    EvidenceTwice {
+        hash: String,
+    },
+    EvidenceNotStored {
+        hash: String,
+    },
 }
 
 impl fmt::Display for Refusal {
@@ -282,6 +313,17 @@ impl fmt::Display for Refusal {
                 write!(out, "conflict of interest: the person this account names is the subject's guardian, ward or legal representative")
             }
             Refusal::ConflictOfInterest => write!(out, "conflict of interest: the person this account names may not act on this file"),
+            Refusal::NotInRulebook { behaviour } => write!(out, "{behaviour:?} is not in the rulebook"),
+            Refusal::NotReportable { behaviour, reportable } => {
+                write!(out, "{behaviour:?} may not be reported by the public; reportable: {reportable}")
+            }
+            Refusal::ReportYourself => write!(out, "you cannot report yourself"),
+            Refusal::EvidenceTooLarge { bytes, allowed } => write!(out, "is {bytes} bytes; the rulebook allows at most {allowed}"),
+            Refusal::EvidenceUnrecognised { allowed } => write!(out, "is not a file socred recognises by its content; allowed: {allowed}"),
+            Refusal::EvidenceTypeNotAllowed { media_type, allowed } => write!(out, "{media_type} is not allowed; allowed: {allowed}"),
+            Refusal::EvidenceTooMany { allowed, got } => write!(out, "at most {allowed} files, got {got}"),
+            Refusal::EvidenceTwice { hash } => write!(out, "{hash} is attached twice"),
+            Refusal::EvidenceNotStored { hash } => write!(out, "{hash} is not stored evidence; upload it first"),
         }
     }
 }

@@ -107,6 +107,21 @@ pub fn text(language: Language, refusal: &Refusal) -> String {
         Refusal::ConflictOwnFile => ("refusal-conflict-own-file", vec![]),
         Refusal::ConflictLinked => ("refusal-conflict-linked", vec![]),
         Refusal::ConflictOfInterest => ("refusal-conflict-of-interest", vec![]),
+        Refusal::NotInRulebook { behaviour } => ("refusal-not-in-rulebook", vec![("behaviour", Argument::Text(format!("{behaviour:?}")))]),
+        Refusal::NotReportable { behaviour, reportable } => {
+            ("refusal-not-reportable", vec![("behaviour", Argument::Text(format!("{behaviour:?}"))), ("reportable", plain(reportable))])
+        }
+        Refusal::ReportYourself => ("refusal-report-yourself", vec![]),
+        Refusal::EvidenceTooLarge { bytes, allowed } => {
+            ("refusal-evidence-too-large", vec![("bytes", plain(bytes)), ("allowed", plain(allowed))])
+        }
+        Refusal::EvidenceUnrecognised { allowed } => ("refusal-evidence-unrecognised", vec![("allowed", plain(allowed))]),
+        Refusal::EvidenceTypeNotAllowed { media_type, allowed } => {
+            ("refusal-evidence-type-not-allowed", vec![("type", plain(media_type)), ("allowed", plain(allowed))])
+        }
+        Refusal::EvidenceTooMany { allowed, got } => ("refusal-evidence-too-many", vec![("allowed", plain(allowed)), ("got", plain(got))]),
+        Refusal::EvidenceTwice { hash } => ("refusal-evidence-twice", vec![("hash", plain(hash))]),
+        Refusal::EvidenceNotStored { hash } => ("refusal-evidence-not-stored", vec![("hash", plain(hash))]),
     };
     language.text_with(id, &arguments)
 }
@@ -178,6 +193,15 @@ mod tests {
             Refusal::ConflictOwnFile,
             Refusal::ConflictLinked,
             Refusal::ConflictOfInterest,
+            Refusal::NotInRulebook { behaviour: "gossip".into() },
+            Refusal::NotReportable { behaviour: "tax-evasion".into(), reportable: "unpaid-shared-bike-ride, rail-disorder".into() },
+            Refusal::ReportYourself,
+            Refusal::EvidenceTooLarge { bytes: 2_097_153, allowed: 2_097_152 },
+            Refusal::EvidenceUnrecognised { allowed: "image/jpeg, image/png, application/pdf".into() },
+            Refusal::EvidenceTypeNotAllowed { media_type: "application/pdf".into(), allowed: "image/jpeg, image/png".into() },
+            Refusal::EvidenceTooMany { allowed: 5, got: 6 },
+            Refusal::EvidenceTwice { hash: "9f86d081".into() },
+            Refusal::EvidenceNotStored { hash: "9f86d081".into() },
         ]
     }
 

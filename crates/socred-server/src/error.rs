@@ -110,7 +110,13 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         let message = error.to_string();
         match error {
-            StoreError::Invalid { field, reason } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field)),
+            StoreError::Invalid { field, reason, refusal } => {
+                let invalid = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field));
+                match refusal {
+                    Some(rule) => invalid.because(socred_i18n::reasons::Cause::Refusal(*rule)),
+                    None => invalid,
+                }
+            }
             StoreError::Refused(refusal) => {
                 let refused = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", refusal.reason, Some(refusal.field));
                 match (refusal.cause, refusal.refusal) {

@@ -187,6 +187,33 @@ async fn signed_in_pages_speak_the_readers_language() {
     }
     let shown = citizen.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(shown.contains("记录 tax-1 已有异议（异议 ") && !shown.contains("already disputed"), "{shown}");
+
+    // A rule of reporting too: reporting oneself (the report form is multipart).
+    let form = citizen.get(server.url("/me/reports")).send().await.unwrap().text().await.unwrap();
+    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let boundary = "socred-test-boundary";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("subject", common::PERSON),
+        ("behaviour", "jaywalking"),
+        ("occurred_on", "2026-01-05"),
+        ("description", "闯红灯"),
+    ];
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let filed = citizen
+        .post(server.url("/me/reports"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 303);
+    let shown = citizen.get(server.url("/me/reports")).send().await.unwrap().text().await.unwrap();
+    assert!(shown.contains("不能举报自己") && !shown.contains("report yourself"), "{shown}");
 }
 
 /// The language a signed-in person chooses is kept on their account and

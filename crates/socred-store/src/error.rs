@@ -21,8 +21,9 @@ pub enum StoreError {
     SchemaMismatch { path: PathBuf, found: i64, known: i64, what: &'static str },
     #[error("schema migration failed: {0}")]
     Migration(String),
+    /// `refusal`, when a rule refused: a reader's language can say it again.
     #[error("{field}: {reason}")]
-    Invalid { field: String, reason: String },
+    Invalid { field: String, reason: String, refusal: Option<Box<socred_core::refusal::Refusal>> },
     #[error("subject {0} is not registered")]
     UnknownSubject(String),
     #[error("record {0} does not exist")]
@@ -50,7 +51,12 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
-        StoreError::Invalid { field: field.into(), reason: reason.into() }
+        StoreError::Invalid { field: field.into(), reason: reason.into(), refusal: None }
+    }
+
+    /// An input a typed rule refuses: the reason is its English.
+    pub fn invalid_because(field: impl Into<String>, refusal: socred_core::refusal::Refusal) -> StoreError {
+        StoreError::Invalid { field: field.into(), reason: refusal.to_string(), refusal: Some(Box::new(refusal)) }
     }
 
     /// The storage condition behind a database error that an operator must

@@ -13,7 +13,7 @@ use crate::{parse_subject, print_json, refuse};
 
 fn store_refusal(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::Invalid { field, reason } => refuse(&format!("--{}", field.replace('_', "-")), reason),
+        StoreError::Invalid { field, reason, .. } => refuse(&format!("--{}", field.replace('_', "-")), reason),
         other => other.into(),
     }
 }

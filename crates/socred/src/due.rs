@@ -111,7 +111,7 @@ fn act_on(
             Some(rule) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Refusal(*rule)),
             None => refuse(&flag_for(refusal.field), refusal.reason),
         },
-        StoreError::Invalid { field, reason } => refuse(&flag_for(&field), reason),
+        StoreError::Invalid { field, reason, .. } => refuse(&flag_for(&field), reason),
         other => other.into(),
     })?;
     Ok((outcome, action, key, date))

@@ -276,7 +276,7 @@ pub(crate) fn show_on(cli: &Cli, store: &impl CliStore, args: ShowArgs<'_>, know
     // Read before the access is logged: a refused read (a day before the store existed) logs nothing.
     let assessment = match known_on {
         Some(day) => known(day, &id, as_of).map_err(|error| match error.downcast::<StoreError>() {
-            Ok(StoreError::Invalid { field, reason }) if field == "known_on" => refuse("--known-on", reason),
+            Ok(StoreError::Invalid { field, reason, .. }) if field == "known_on" => refuse("--known-on", reason),
             Ok(other) => other.into(),
             Err(error) => error,
         })?,
@@ -675,7 +675,7 @@ fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u6
 /// A bad `--purpose` is the caller's mistake; name the flag.
 fn purpose_error(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::Invalid { field, reason } if field == "purpose" => refuse("--purpose", reason),
+        StoreError::Invalid { field, reason, .. } if field == "purpose" => refuse("--purpose", reason),
         other => other.into(),
     }
 }
@@ -760,7 +760,7 @@ pub(crate) fn subject_on(cli: &Cli, store: &mut impl CliStore, command: &Subject
             let subject = NewSubject { id, name: name.clone(), guardians, represents };
             let actor = actor(cli, store)?;
             let outcome = store.add_subject(&subject, &actor).map_err(|e| match e {
-                StoreError::Invalid { field, reason } => refuse(&format!("--{field}"), reason),
+                StoreError::Invalid { field, reason, .. } => refuse(&format!("--{field}"), reason),
                 other => other.into(),
             })?;
             if *json {

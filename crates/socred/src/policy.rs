@@ -267,7 +267,7 @@ pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice
     let activated =
         store.activate_rulebook_with_impact(&source, &file.display().to_string(), &actor, impact, Some(audit_size)).map_err(|error| {
             match error {
-                StoreError::Invalid { field, reason } if field == "impact" => refuse("--impact", reason),
+                StoreError::Invalid { field, reason, .. } if field == "impact" => refuse("--impact", reason),
                 other => other.into(),
             }
         })?;

@@ -109,6 +109,10 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
             for path in evidence {
                 let data = read_limited(path, limit)?;
                 let info = store.add_evidence(&data, &actor).map_err(|e| match e {
+                    StoreError::Invalid { refusal: Some(rule), .. } => {
+                        let words = socred_i18n::reasons::Cause::Refusal(*rule).text(crate::render::language());
+                        refuse("--evidence", format!("{}: {words}", path.display()))
+                    }
                     StoreError::Invalid { reason, .. } => refuse("--evidence", format!("{}: {reason}", path.display())),
                     other => other.into(),
                 })?;
@@ -123,7 +127,13 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
                 description: description.clone(),
                 evidence: hashes,
             };
-            let view = store.file_report(&report, &actor)?;
+            let view = store.file_report(&report, &actor).map_err(|error| match error {
+                // A rule of reporting, in the reader's language, named by the flag it came from.
+                StoreError::Invalid { field, refusal: Some(rule), .. } => {
+                    crate::refuse_because(&format!("--{field}"), socred_i18n::reasons::Cause::Refusal(*rule))
+                }
+                other => other.into(),
+            })?;
             show(&view, output.json)
         }
         ReportCommand::Review { id, output } => {

@@ -155,6 +155,13 @@ fn report_commands_refuse_garbage_and_change_nothing(env: Env) {
         base.iter().chain(extra).copied().collect()
     }
     env.refused(&with(&base, &["--evidence", exe.to_str().unwrap()]), &["--evidence", "not a file socred recognises"]);
+    // The rules of reporting read in Chinese too.
+    let chinese = [&["--lang", "zh-CN"][..], &base[..]].concat();
+    env.refused(&with(&chinese, &["--evidence", exe.to_str().unwrap()]), &["--evidence", "无法根据内容识别该文件的类型"]);
+    let yourself: Vec<&str> = chinese.iter().map(|arg| if *arg == GUARDIAN { PERSON } else { *arg }).collect();
+    env.refused(&yourself, &["--subject", "不能举报自己"]);
+    let secret = [&base[..6], &["--behaviour", "intentional-crime"], &base[8..]].concat();
+    env.refused(&secret, &["--behaviour", "may not be reported by the public"]);
     env.refused(&with(&base, &["--evidence", "/no/such/file.png"]), &["--evidence"]);
     env.refused(&with(&base, &["--report-id", "bad id"]), &["id:"]);
     env.refused(

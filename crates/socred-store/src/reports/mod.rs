@@ -20,6 +20,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use socred_core::date::format_date;
 use socred_core::record::{RecordId, check_text};
+use socred_core::refusal::Refusal;
 use socred_core::rulebook::reporting::sniff_media_type;
 use socred_core::{Date, SubjectId};
 
@@ -158,19 +159,20 @@ fn check_report_id(id: &str) -> Result<()> {
 /// never taken from the uploader) and size; named by its SHA-256.
 pub(crate) fn judge_evidence(rules: &socred_core::rulebook::reporting::Reporting, data: &[u8]) -> Result<EvidenceInfo> {
     if data.len() as u64 > rules.evidence_max_bytes {
-        return Err(StoreError::invalid(
+        return Err(StoreError::invalid_because(
             "evidence",
-            format!("is {} bytes; the rulebook allows at most {}", data.len(), rules.evidence_max_bytes),
+            Refusal::EvidenceTooLarge { bytes: data.len() as u64, allowed: rules.evidence_max_bytes },
         ));
     }
     let Some(media_type) = sniff_media_type(data) else {
-        return Err(StoreError::invalid(
-            "evidence",
-            format!("is not a file socred recognises by its content; allowed: {}", rules.evidence_types.join(", ")),
-        ));
+        return Err(StoreError::invalid_because("evidence", Refusal::EvidenceUnrecognised { allowed: rules.evidence_types.join(", ") }));
     };
     if !rules.evidence_types.iter().any(|t| t == media_type) {
-        return Err(StoreError::invalid("evidence", format!("{media_type} is not allowed; allowed: {}", rules.evidence_types.join(", "))));
+        let allowed = rules.evidence_types.join(", ");
+        return Err(StoreError::invalid_because(
+            "evidence",
+            Refusal::EvidenceTypeNotAllowed { media_type: media_type.to_string(), allowed },
+        ));
     }
     Ok(EvidenceInfo { hash: hex::encode(Sha256::digest(data)), media_type: media_type.to_string(), bytes: data.len() as u64 })
 }
@@ -192,33 +194,35 @@ pub(crate) fn check_evidence_quota(today: i64, quota: i64) -> Result<()> {
 pub(crate) fn check_new_report(rulebook: &socred_core::Rulebook, report: &NewReport, on: Date) -> Result<()> {
     let rules = &rulebook.reporting;
     if !rules.may_report(&report.behaviour) {
-        let reason = if rulebook.behaviour(&report.behaviour).is_none() {
-            format!("{:?} is not in the rulebook", report.behaviour)
+        let behaviour = report.behaviour.clone();
+        let refusal = if rulebook.behaviour(&report.behaviour).is_none() {
+            Refusal::NotInRulebook { behaviour }
         } else {
-            format!("{:?} may not be reported by the public; reportable: {}", report.behaviour, rules.reportable.join(", "))
+            Refusal::NotReportable { behaviour, reportable: rules.reportable.join(", ") }
         };
-        return Err(StoreError::invalid("behaviour", reason));
+        return Err(StoreError::invalid_because("behaviour", refusal));
     }
     if report.reporter == report.subject {
-        return Err(StoreError::invalid("subject", "you cannot report yourself"));
+        return Err(StoreError::invalid_because("subject", Refusal::ReportYourself));
     }
     socred_core::record::check_occurred_on(rulebook, &report.subject, report.occurred_on, on)
         .map_err(|reason| StoreError::invalid("occurred_on", reason))?;
     check_text(&report.description, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("description", e.to_string()))?;
     if report.evidence.len() > rules.evidence_max_files as usize {
-        return Err(StoreError::invalid("evidence", format!("at most {} files, got {}", rules.evidence_max_files, report.evidence.len())));
+        let (allowed, got) = (u64::from(rules.evidence_max_files), report.evidence.len() as u64);
+        return Err(StoreError::invalid_because("evidence", Refusal::EvidenceTooMany { allowed, got }));
     }
     let mut seen = HashSet::new();
     for hash in &report.evidence {
         if !seen.insert(hash) {
-            return Err(StoreError::invalid("evidence", format!("{hash} is attached twice")));
+            return Err(StoreError::invalid_because("evidence", Refusal::EvidenceTwice { hash: hash.clone() }));
         }
     }
     Ok(())
 }
 
 pub(crate) fn unknown_evidence(hash: &str) -> StoreError {
-    StoreError::invalid("evidence", format!("{hash} is not stored evidence; upload it first"))
+    StoreError::invalid_because("evidence", Refusal::EvidenceNotStored { hash: hash.to_string() })
 }
 
 /// The report's id: the client's (checked), or one derived from its content.
