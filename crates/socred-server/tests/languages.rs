@@ -148,7 +148,7 @@ async fn signed_in_pages_speak_the_readers_language() {
     let chinese = browser("zh-CN");
     sign_in(&server, &chinese, Role::Officer).await;
     let console = chinese.get(server.url("/officer")).send().await.unwrap().text().await.unwrap();
-    let csrf = console.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = common::csrf_of(&console);
     let response = chinese
         .post(server.url("/officer/voids"))
         .form(&[("csrf", csrf.as_str()), ("record", "not a record id"), ("reason", "x")])
@@ -176,7 +176,7 @@ async fn signed_in_pages_speak_the_readers_language() {
     sign_in(&server, &citizen, Role::Subject).await;
     for grounds in ["不是我", "日期有误"] {
         let portal = citizen.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
-        let csrf = portal.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let csrf = common::csrf_of(&portal);
         let filed = citizen
             .post(server.url("/me/disputes"))
             .form(&[("csrf", csrf.as_str()), ("record", "tax-1"), ("grounds", grounds)])
@@ -190,7 +190,7 @@ async fn signed_in_pages_speak_the_readers_language() {
 
     // A rule of reporting too: reporting oneself (the report form is multipart).
     let form = citizen.get(server.url("/me/reports")).send().await.unwrap().text().await.unwrap();
-    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = common::csrf_of(&form);
     let boundary = "socred-test-boundary";
     let fields = [
         ("csrf", csrf.as_str()),
@@ -232,7 +232,7 @@ async fn the_accounts_choice_follows_it_to_another_browser(backend: common::Back
     let login = server.url("/login");
     let form = second.get(&login).send().await.unwrap().text().await.unwrap();
     assert!(form.contains(r#"<html lang="en">"#), "before signing in, the browser's language");
-    let csrf = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = common::csrf_of(&form);
     let username = common::username(Role::Subject);
     let response = second
         .post(&login)

@@ -183,27 +183,16 @@ fn a_read_database_is_a_standby_of_a_postgres_store() {
 #[test]
 fn urls_without_a_database_or_a_server_and_databases_in_use_are_refused() {
     let env = Env::empty();
-    for url in ["postgres://", "postgres://postgres@127.0.0.1:5432", "postgres://postgres@127.0.0.1:5432/"] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
-            .args(["--db", url, "init"])
-            .current_dir(env.dir.path())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
-        assert!(stderr.contains("db:"), "{url}: {stderr}");
-    }
-    // TLS that would not verify the server, or a root file that is not one, is refused before any connection.
     for (url, reason) in [
+        ("postgres://", "db:"),
+        ("postgres://postgres@127.0.0.1:5432", "db:"),
+        ("postgres://postgres@127.0.0.1:5432/", "db:"),
+        // TLS that would not verify the server, or a root file that is not one, is refused before any connection.
         ("postgres://postgres@127.0.0.1:5432/x?sslmode=prefer", "sslmode=prefer would fall back"),
         ("postgres://postgres@127.0.0.1:5432/x?sslmode=verify-ca", "choose sslmode=verify-full"),
         ("postgres://postgres@127.0.0.1:5432/x?sslmode=verify-full&sslrootcert=/no/such/ca.pem", "sslrootcert /no/such/ca.pem"),
     ] {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
-            .args(["--db", url, "init"])
-            .current_dir(env.dir.path())
-            .output()
-            .unwrap();
+        let output = init_at(url, env.dir.path());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{url}: {stderr}");
         assert!(stderr.contains("db:") && stderr.contains(reason), "{url}: {stderr}");
@@ -225,19 +214,16 @@ fn a_server_whose_certificate_does_not_verify_is_named_as_such() {
     let dir = tempfile::Builder::new().prefix("socred-cli-tls").tempdir_in("/tmp").unwrap();
     let cluster = socred_store::postgres::testing::Cluster::with_tls(dir.path());
     let impostor = format!("{}?sslmode=verify-full&sslrootcert={}", cluster.url("postgres"), dir.path().join("other-ca.pem").display());
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
-        .args(["--db", &impostor, "init"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = init_at(&impostor, dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("over TLS") && stderr.contains("certificate") && !stderr.contains("createdb"), "{stderr}");
     let verified = impostor.replace("other-ca.pem", "ca.pem");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_socred"))
-        .args(["--db", &verified, "init"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = init_at(&verified, dir.path());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `socred --db URL init`, run in `dir`.
+fn init_at(url: &str, dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_socred")).args(["--db", url, "init"]).current_dir(dir).output().unwrap()
 }

@@ -260,7 +260,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
-        for (file, reason) in [(dir.path().join("missing.pem"), "No such file"), (empty.clone(), "holds no certificate")] {
+        // Past the limit, refused before it is read (a sparse file: no 4 MiB written).
+        let huge = dir.path().join("huge.pem");
+        std::fs::File::create(&huge).unwrap().set_len(MAX_ROOT_FILE_BYTES + 1).unwrap();
+        for (file, reason) in [
+            (dir.path().join("missing.pem"), "No such file"),
+            (empty.clone(), "holds no certificate"),
+            (huge, "more than a file of root certificates holds"),
+        ] {
             let refused = target(&format!("postgres://u@h/db?sslmode=verify-full&sslrootcert={}", file.display())).err().unwrap();
             assert!(refused.starts_with(&format!("sslrootcert {}", file.display())) && refused.contains(reason), "{refused}");
         }
