@@ -247,22 +247,46 @@ impl Account {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("username: {0}")]
-    Username(String),
+    Username(UsernameProblem),
     #[error("password: {0}")]
-    Password(String),
+    Password(PasswordProblem),
     #[error("the system random source failed")]
     Random,
+}
+
+/// Why a username is refused (typed, so a reader's language can say it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameProblem {
+    #[error("must be 1-{max} characters")]
+    Length { max: usize },
+    #[error("contains {0:?}; allowed are a-z, 0-9, . _ -")]
+    Character(char),
+}
+
+/// Why a password is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    #[error("must be at least {min} characters, got {count}")]
+    TooShort { min: usize, count: usize },
+    #[error("must be at most {max} characters, got {count}")]
+    TooLong { max: usize, count: usize },
+    #[error("must not be the username")]
+    IsUsername,
+    #[error("must not be one character repeated")]
+    OneCharacter,
+    #[error("is a common password; choose a passphrase of several unrelated words")]
+    Common,
 }
 
 /// 1-64 characters of a-z, 0-9, `.`, `_`, `-`; or a subject's identifier.
 pub fn check_username(username: &str) -> Result<(), AuthError> {
     if username.is_empty() || username.len() > MAX_USERNAME_CHARS {
-        return Err(AuthError::Username(format!("must be 1-{MAX_USERNAME_CHARS} characters")));
+        return Err(AuthError::Username(UsernameProblem::Length { max: MAX_USERNAME_CHARS }));
     }
     if let Some(bad) =
         username.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-') || *c == 'X'))
     {
-        return Err(AuthError::Username(format!("contains {bad:?}; allowed are a-z, 0-9, . _ -")));
+        return Err(AuthError::Username(UsernameProblem::Character(bad)));
     }
     Ok(())
 }

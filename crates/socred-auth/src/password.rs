@@ -9,7 +9,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
-use crate::AuthError;
+use crate::{AuthError, PasswordProblem};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 256;
@@ -22,23 +22,23 @@ const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
 pub fn check_password(username: &str, password: &str) -> Result<(), AuthError> {
     let count = password.chars().count();
     if count < MIN_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!("must be at least {MIN_PASSWORD_CHARS} characters, got {count}")));
+        return Err(AuthError::Password(PasswordProblem::TooShort { min: MIN_PASSWORD_CHARS, count }));
     }
     if count > MAX_PASSWORD_CHARS {
-        return Err(AuthError::Password(format!("must be at most {MAX_PASSWORD_CHARS} characters, got {count}")));
+        return Err(AuthError::Password(PasswordProblem::TooLong { max: MAX_PASSWORD_CHARS, count }));
     }
     let letters = |text: &str| text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
     if !username.is_empty() && letters(password) == letters(username) {
-        return Err(AuthError::Password("must not be the username".into()));
+        return Err(AuthError::Password(PasswordProblem::IsUsername));
     }
     let mut characters = password.chars();
     let first = characters.next();
     if characters.all(|c| Some(c) == first) {
-        return Err(AuthError::Password("must not be one character repeated".into()));
+        return Err(AuthError::Password(PasswordProblem::OneCharacter));
     }
     let lowered = password.to_lowercase();
     if COMMON_PASSWORDS.lines().map(str::trim).any(|common| !common.is_empty() && !common.starts_with('#') && common == lowered) {
-        return Err(AuthError::Password("is a common password; choose a passphrase of several unrelated words".into()));
+        return Err(AuthError::Password(PasswordProblem::Common));
     }
     Ok(())
 }
@@ -77,7 +77,7 @@ mod tests {
     #[test]
     fn weak_passwords_are_refused_with_the_reason() {
         let refused = |username: &str, password: &str| match check_password(username, password) {
-            Err(AuthError::Password(reason)) => reason,
+            Err(AuthError::Password(reason)) => reason.to_string(),
             other => panic!("{password:?} was not refused: {other:?}"),
         };
         assert!(refused("zhou", "elevenchars").contains("at least 12 characters, got 11"));

@@ -145,6 +145,8 @@ impl Language {
             match value {
                 Argument::Text(text) => args.set(*name, FluentValue::from(text.as_str())),
                 Argument::Number(number) => args.set(*name, FluentValue::from(*number)),
+                Argument::Day(day) => args.set(*name, FluentValue::from(self.date(*day))),
+                Argument::Reason(cause) => args.set(*name, FluentValue::from(cause.text(self))),
             }
         }
         let mut errors = Vec::new();
@@ -153,11 +155,15 @@ impl Language {
 }
 
 /// A variable of a message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Argument {
     Text(String),
     /// Selects plural forms; shown as written (group it with [`Language::number`] first if wanted).
     Number(i64),
+    /// A day, written as the reader's language writes one in a sentence.
+    Day(Date),
+    /// A reason within the message, in the same language.
+    Reason(Box<reasons::Cause>),
 }
 
 /// `0.8` as 800: weights have at most three decimals (RFC 9110).
@@ -188,6 +194,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/document.ftl", include_str!("../../../locales/en/document.ftl")),
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
             ("en/refusals.ftl", include_str!("../../../locales/en/refusals.ftl")),
+            ("en/inputs.ftl", include_str!("../../../locales/en/inputs.ftl")),
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
             ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
             ("en/regions.ftl", include_str!("../../../locales/en/regions.ftl")),
@@ -205,6 +212,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/document.ftl", include_str!("../../../locales/zh-CN/document.ftl")),
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
             ("zh-CN/refusals.ftl", include_str!("../../../locales/zh-CN/refusals.ftl")),
+            ("zh-CN/inputs.ftl", include_str!("../../../locales/zh-CN/inputs.ftl")),
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
             ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
             ("zh-CN/regions.ftl", include_str!("../../../locales/zh-CN/regions.ftl")),

@@ -31,6 +31,23 @@ pub enum Cause {
     /// Every problem of a record's fields: the field, the typed reason where
     /// the checks gave one, and the English as the API states it.
     Record(Vec<(String, Option<ProblemKind>, String)>),
+    /// A check of the store, the server or the CLI whose reason is one
+    /// message of `inputs.ftl` (ids `input-…`) with its variables: written
+    /// once per language, and in English also the API's and the log's words.
+    Message {
+        id: &'static str,
+        arguments: Vec<(&'static str, Argument)>,
+    },
+    /// One problem of a record's checks, without its field.
+    Problem(ProblemKind),
+}
+
+impl Cause {
+    /// The message `id` of `inputs.ftl` with its variables.
+    pub fn message(id: &'static str, arguments: Vec<(&'static str, Argument)>) -> Cause {
+        debug_assert!(id.starts_with("input-"), "{id} is not a message of inputs.ftl");
+        Cause::Message { id, arguments }
+    }
 }
 
 impl Cause {
@@ -45,6 +62,8 @@ impl Cause {
             Cause::UnknownSubject(id) => language.text_with("reason-unknown-subject", &[("id", Argument::Text(id.clone()))]),
             Cause::UnknownRecord(id) => language.text_with("reason-unknown-record", &[("id", Argument::Text(id.clone()))]),
             Cause::Refusal(refusal) => crate::refusals::text(language, refusal),
+            Cause::Message { id, arguments } => language.text_with(id, arguments),
+            Cause::Problem(kind) => problem(language, kind),
             Cause::Record(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
@@ -284,6 +303,8 @@ mod tests {
                 Cause::UnknownSubject(id) => format!("subject {id} is not registered"),
                 Cause::UnknownRecord(id) => format!("record {id} does not exist"),
                 Cause::Refusal(refusal) => refusal.to_string(),
+                Cause::Message { .. } => continue,
+                Cause::Problem(kind) => kind.to_string(),
                 // As the API states a record's problems: `field: reason`, joined by `; `.
                 Cause::Record(problems) => {
                     problems.iter().map(|(field, _, english)| format!("{field}: {english}")).collect::<Vec<_>>().join("; ")
@@ -294,5 +315,72 @@ mod tests {
             assert!(chinese.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{cause:?}: {chinese}");
             assert!(!chinese.contains("must") && !chinese.contains("is not"), "{cause:?}: {chinese}");
         }
+    }
+
+    /// Every `input-…` id the sources name is a message in both languages,
+    /// and every such message is named somewhere: a check's reason cannot
+    /// fall back to its id, and no message is left behind by a removed check.
+    #[test]
+    fn every_input_message_the_sources_name_exists_and_is_named() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|extension| extension == "rs") {
+                    out.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(&crates).unwrap() {
+            let source = entry.unwrap().path().join("src");
+            if source.is_dir() {
+                sources(&source, &mut texts);
+            }
+        }
+        let mut named = std::collections::BTreeSet::new();
+        for text in &texts {
+            for (start, _) in text.match_indices("\"input-") {
+                let id: String =
+                    text[start + 1..].chars().take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-').collect();
+                if id.len() > "input-".len() && text[start + 1 + id.len()..].starts_with('"') {
+                    named.insert(id);
+                }
+            }
+        }
+        assert!(named.len() > 80, "the scan found {} ids", named.len());
+        for language in Language::ALL {
+            let ids: std::collections::BTreeSet<String> =
+                crate::message_ids(language).into_iter().filter(|id| id.starts_with("input-")).collect();
+            let missing: Vec<_> = named.difference(&ids).collect();
+            assert!(missing.is_empty(), "named in the sources, missing in {}: {missing:?}", language.tag());
+            let unused: Vec<_> = ids.difference(&named).collect();
+            assert!(unused.is_empty(), "in {} but named nowhere: {unused:?}", language.tag());
+        }
+    }
+
+    /// A message's numbers read as the checks wrote them before (no grouping
+    /// or isolation marks), its days as the reader writes a day.
+    #[test]
+    fn input_messages_fill_numbers_and_days_as_written() {
+        let range = Cause::message(
+            "input-range",
+            vec![("min", Argument::Number(1)), ("max", Argument::Number(1_000_000)), ("got", Argument::Number(0))],
+        );
+        assert_eq!(range.text(Language::English), "must be 1-1000000, got 0");
+        assert_eq!(range.text(Language::Chinese), "必须在 1 至 1000000 之间，实际为 0");
+        let day = socred_core::parse_date("2026-12-06").unwrap();
+        let held = Cause::message("input-nothing-yet-on", vec![("day", Argument::Day(day))]);
+        assert_eq!(held.text(Language::English), "the store held nothing yet on 2026-12-06");
+        assert_eq!(held.text(Language::Chinese), "2026年12月6日时存储中尚无任何内容");
+        let within = Cause::message(
+            "input-cannot-confirm",
+            vec![("reason", Argument::Reason(Box::new(Cause::Problem(ProblemKind::BeforeBirth { day }))))],
+        );
+        assert_eq!(within.text(Language::English), "the record cannot be confirmed: 2026-12-06 is before the subject's birth date");
+        assert!(within.text(Language::Chinese).starts_with("该记录不能确认："), "{}", within.text(Language::Chinese));
+        assert!(!within.text(Language::Chinese).contains("birth"));
     }
 }

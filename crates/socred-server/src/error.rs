@@ -68,8 +68,20 @@ impl ApiError {
         ApiError::invalid(field, error.to_string()).because(socred_i18n::reasons::Cause::Field(error))
     }
 
+    /// An input refused for a reason in English only (a parser's own words).
     pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some(field))
+    }
+
+    /// An input refused for a typed reason: the API's message is its English.
+    pub fn cause(field: &str, cause: socred_i18n::reasons::Cause) -> ApiError {
+        ApiError::invalid(field, cause.text(socred_i18n::Language::English)).because(cause)
+    }
+
+    /// An input refused for the reason `id` of `locales/*/inputs.ftl`:
+    /// the API's message is its English, a page writes it in the reader's language.
+    pub fn invalid_message(field: &str, id: &'static str, arguments: Vec<(&'static str, socred_i18n::Argument)>) -> ApiError {
+        ApiError::cause(field, socred_i18n::reasons::Cause::message(id, arguments))
     }
 
     pub fn malformed(field: Option<&str>, message: impl Into<String>) -> ApiError {
@@ -110,10 +122,10 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         let message = error.to_string();
         match error {
-            StoreError::Invalid { field, reason, refusal } => {
+            StoreError::Invalid { field, reason, cause } => {
                 let invalid = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason, Some(&field));
-                match refusal {
-                    Some(rule) => invalid.because(socred_i18n::reasons::Cause::Refusal(*rule)),
+                match cause {
+                    Some(cause) => invalid.because(*cause),
                     None => invalid,
                 }
             }

@@ -339,3 +339,29 @@ async fn a_rules_words_on_an_entry_follow_the_reader() {
     let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("on 2025-01-10, Refusing to carry out a court judgment"), "the facts as the ledger wrote them: {page}");
 }
+
+/// A refused search, filter or page number on the public list reads in the
+/// reader's language; the API states the same reason in English.
+#[tokio::test]
+async fn a_refused_filter_reads_in_the_readers_language() {
+    let server = TestServer::start().await;
+    let chinese = [("accept-language", "zh-CN")];
+    for (query, in_chinese, in_english) in [
+        ("q=110101199003074514", "不能以完整的居民身份证号码", "a full identity number"),
+        ("region=99", "不以省级行政区划代码开头", "does not start with a province-level code"),
+        ("region=1", "不是省级代码", "is not a province code"),
+        ("page=0", "必须是 1 至 5000 之间的整数", "must be a whole number from 1 to 5000"),
+    ] {
+        let (status, _, page) = get(&server, &format!("/lists?{query}"), &chinese).await;
+        assert_eq!(status, 200, "{query}");
+        assert!(page.contains(in_chinese), "{query}: {in_chinese}");
+        assert!(!page.contains(in_english), "{query}: English on the Chinese page");
+        let (_, _, page) = get(&server, &format!("/lists?{query}"), &[("accept-language", "en")]).await;
+        assert!(page.contains(in_english), "{query}: {in_english}");
+    }
+    let (status, _, body) = get(&server, "/api/v1/lists/public?search=110101199003074514", &chinese).await;
+    assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"]["field"], "search");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("a full identity number"), "{body}");
+}

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use socred_auth::{Account, Role, check_username};
 use socred_core::SubjectId;
+use socred_i18n::Argument;
 
 use crate::error::{Result, StoreError};
 
@@ -58,12 +59,12 @@ pub(crate) fn to_account(raw: AccountRow) -> Result<Account> {
 
 fn code_list(field: &str, items: &[String]) -> Result<()> {
     if items.len() > MAX_SERVICES {
-        return Err(StoreError::invalid(field, format!("at most {MAX_SERVICES}")));
+        return Err(StoreError::invalid_message(field, "input-at-most-items", vec![("max", Argument::Number(MAX_SERVICES as i64))]));
     }
     for item in items {
         let valid = !item.is_empty() && item.len() <= 64 && item.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid {
-            return Err(StoreError::invalid(field, format!("{item:?} must be 1-64 characters of a-z, 0-9 and -")));
+            return Err(StoreError::invalid_message(field, "input-code-form", vec![("item", Argument::Text(format!("{item:?}")))]));
         }
     }
     Ok(())
@@ -79,42 +80,49 @@ pub(crate) fn wall_clock_unix() -> i64 {
 /// subject, an officer its authority, a provider its services, a partner the
 /// behaviours of its agreement), and its codes are the rulebook's.
 pub(crate) fn check_new_account(account: &NewAccount, rulebook: &socred_core::Rulebook) -> Result<()> {
-    check_username(&account.username)
-        .map_err(|e| StoreError::invalid("username", e.to_string().trim_start_matches("username: ").to_string()))?;
+    check_username(&account.username).map_err(|error| StoreError::invalid_account("username", &error))?;
     match account.role {
         Role::Subject if account.subject.is_none() => {
-            return Err(StoreError::invalid("subject", "a subject account names its subject"));
+            return Err(StoreError::invalid_message("subject", "input-subject-account-names-subject", vec![]));
         }
         Role::Officer if account.authority.as_deref().is_none_or(|a| a.trim().is_empty()) => {
-            return Err(StoreError::invalid("authority", "an officer account names its authority"));
+            return Err(StoreError::invalid_message("authority", "input-officer-names-authority", vec![]));
         }
         Role::Provider if account.services.is_empty() => {
-            return Err(StoreError::invalid("services", "a provider account names its service categories"));
+            return Err(StoreError::invalid_message("services", "input-provider-names-services", vec![]));
         }
         Role::Partner if account.behaviours.is_empty() => {
-            return Err(StoreError::invalid("behaviours", "a partner account names the behaviours of its agreement"));
+            return Err(StoreError::invalid_message("behaviours", "input-partner-names-behaviours", vec![]));
         }
         _ => {}
     }
     // Staff may name the person they are: they can then file reports, and
     // are kept from reviewing reports by or about themselves. Machines may not.
     if matches!(account.role, Role::Provider | Role::Partner) && account.subject.is_some() {
-        return Err(StoreError::invalid("subject", "a provider or partner account names no person"));
+        return Err(StoreError::invalid_message("subject", "input-machine-names-no-person", vec![]));
     }
     if let Some(authority) = &account.authority {
         socred_core::record::check_text(authority, socred_core::record::MAX_SOURCE_CHARS)
-            .map_err(|e| StoreError::invalid("authority", e.to_string()))?;
+            .map_err(|error| StoreError::invalid_text("authority", error))?;
     }
     code_list("services", &account.services)?;
     code_list("behaviours", &account.behaviours)?;
     for code in &account.services {
         if rulebook.service(code).is_none() {
-            return Err(StoreError::invalid("services", format!("{code:?} is not a service of the rulebook")));
+            return Err(StoreError::invalid_message(
+                "services",
+                "input-unknown-service",
+                vec![("code", Argument::Text(format!("{code:?}")))],
+            ));
         }
     }
     for code in &account.behaviours {
         if rulebook.behaviour(code).is_none() {
-            return Err(StoreError::invalid("behaviours", format!("{code:?} is not in the rulebook")));
+            return Err(StoreError::invalid_message(
+                "behaviours",
+                "input-unknown-behaviour",
+                vec![("code", Argument::Text(format!("{code:?}")))],
+            ));
         }
     }
     Ok(())
@@ -124,9 +132,18 @@ pub(crate) fn check_new_account(account: &NewAccount, rulebook: &socred_core::Ru
 /// are in range. Credentials expire by the wall clock whatever the store's
 /// dating: a replay store's acts are dated in its scenario, its tokens are live.
 pub(crate) fn token_expiry(label: &str, valid_days: u32) -> Result<i64> {
-    socred_core::record::check_text(label, 128).map_err(|e| StoreError::invalid("label", e.to_string()))?;
+    socred_core::record::check_text(label, 128).map_err(|error| StoreError::invalid_text("label", error))?;
     if !(1..=MAX_TOKEN_DAYS).contains(&valid_days) {
-        return Err(StoreError::invalid("expires_in_days", format!("must be 1-{MAX_TOKEN_DAYS}, got {valid_days}")));
+        return Err(StoreError::invalid_message(
+            "expires_in_days",
+            "input-range",
+            range(1, i64::from(MAX_TOKEN_DAYS), i64::from(valid_days)),
+        ));
     }
     Ok(wall_clock_unix() + i64::from(valid_days) * 86_400)
+}
+
+/// The arguments of `input-range`: a number outside `min..=max`.
+pub(crate) fn range(min: i64, max: i64, got: i64) -> Vec<(&'static str, Argument)> {
+    vec![("min", Argument::Number(min)), ("max", Argument::Number(max)), ("got", Argument::Number(got))]
 }

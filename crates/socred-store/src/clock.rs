@@ -7,7 +7,9 @@
 //! scenarios, the demo population). The store remembers which, and refuses a
 //! moment a live store's clock could not have given.
 
+use socred_core::date::DateError;
 use socred_core::date::{Date, MAX_DATE, MIN_DATE, Moment, format_date};
+use socred_i18n::reasons::Cause;
 use time::UtcOffset;
 
 use crate::error::{Result, StoreError};
@@ -96,13 +98,10 @@ impl Clock {
     /// replay store takes a date from its caller; a live store refuses.
     pub fn fixed_on(self, day: Date) -> Result<Clock> {
         if !self.is_replay() {
-            return Err(StoreError::invalid(
-                "on",
-                "this store dates every act by its clock; only a store created for scenario replay (`socred init --replay`) takes a date",
-            ));
+            return Err(StoreError::invalid_message("on", "input-live-store-dates", vec![]));
         }
         if !(MIN_DATE..=MAX_DATE).contains(&day) {
-            return Err(StoreError::invalid("on", format!("{} is outside 1900-01-01 to 2999-12-31", format_date(day))));
+            return Err(StoreError::invalid_cause("on", Cause::Date(DateError::Range(format_date(day)))));
         }
         Ok(Clock { fixed: Some(day), ..self })
     }
@@ -125,7 +124,7 @@ impl Clock {
     /// instant's in the store's time zone. A replay store takes any day in range.
     pub(crate) fn admit(&self, moment: Moment) -> Result<()> {
         if !(MIN_DATE..=MAX_DATE).contains(&moment.day) {
-            return Err(StoreError::invalid("on", format!("{} is outside 1900-01-01 to 2999-12-31", format_date(moment.day))));
+            return Err(StoreError::invalid_cause("on", Cause::Date(DateError::Range(format_date(moment.day)))));
         }
         if self.is_replay() {
             return Ok(());

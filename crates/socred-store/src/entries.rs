@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 use socred_core::Date;
+use socred_i18n::Argument;
+use socred_i18n::reasons::Cause;
 
 /// Dirty subjects recomputed per transaction by the list refresh.
 pub(crate) const REFRESH_BATCH: u32 = 2_000;
@@ -21,16 +23,16 @@ pub enum PublicSearch {
 
 impl PublicSearch {
     /// `None` for an empty search; the reason when the text is refused.
-    pub fn parse(text: &str) -> std::result::Result<Option<PublicSearch>, String> {
+    pub fn parse(text: &str) -> std::result::Result<Option<PublicSearch>, Cause> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(None);
         }
         if text.chars().count() > MAX_PUBLIC_SEARCH_CHARS {
-            return Err(format!("is {} characters long; at most {MAX_PUBLIC_SEARCH_CHARS}", text.chars().count()));
+            return Err(Cause::Field(socred_core::record::FieldError::TooLong(text.chars().count(), MAX_PUBLIC_SEARCH_CHARS)));
         }
         if socred_core::id::contains_subject_id(text) {
-            return Err("a full identity number or credit code is not searched; give the masked id as the list shows it".into());
+            return Err(Cause::message("input-search-full-number", vec![]));
         }
         if text.contains('*') {
             let upper = text.to_ascii_uppercase();
@@ -40,7 +42,7 @@ impl PublicSearch {
                 && bytes[6..14].iter().all(|b| *b == b'*')
                 && bytes[14..].iter().all(u8::is_ascii_alphanumeric);
             if !well_formed {
-                return Err("a masked id has 6 characters, 8 asterisks and 4 characters, as the list shows it".into());
+                return Err(Cause::message("input-search-masked-form", vec![]));
             }
             return Ok(Some(PublicSearch::MaskedId(upper)));
         }
@@ -50,7 +52,8 @@ impl PublicSearch {
     /// A search as the stores' queries take it: a LIKE pattern for a name
     /// (its wildcards escaped), or the masked id; neither for no search.
     pub(crate) fn patterns(search: Option<&str>) -> crate::Result<(Option<String>, Option<String>)> {
-        let search = search.map(PublicSearch::parse).transpose().map_err(|reason| crate::StoreError::invalid("search", reason))?.flatten();
+        let search =
+            search.map(PublicSearch::parse).transpose().map_err(|cause| crate::StoreError::invalid_cause("search", cause))?.flatten();
         Ok(match search {
             None => (None, None),
             Some(PublicSearch::Name(name)) => {
@@ -101,25 +104,26 @@ impl PublicFilter {
     }
 
     /// Empty texts are no filter; the reason, by field, when one is refused.
-    pub fn checked(&self) -> std::result::Result<PublicFilter, (&'static str, String)> {
+    pub fn checked(&self) -> std::result::Result<PublicFilter, (&'static str, Cause)> {
         let present = |value: &Option<String>| value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_string);
         let region = present(&self.region);
         if let Some(region) = &region {
             let bytes = region.as_bytes();
             let digits = bytes.iter().all(u8::is_ascii_digit);
             if !(digits && (bytes.len() == 2 || bytes.len() == 4)) {
-                return Err(("region", format!("{region:?} is not a province code (2 digits) or a city code (4 digits)")));
+                return Err(("region", Cause::message("input-region-form", vec![("region", Argument::Text(format!("{region:?}")))])));
             }
             let province = (bytes[0] - b'0') * 10 + (bytes[1] - b'0');
             if !socred_core::id::PROVINCES.contains(&province) {
-                return Err(("region", format!("{region:?} does not start with a province-level code (GB/T 2260)")));
+                return Err(("region", Cause::message("input-region-province", vec![("region", Argument::Text(format!("{region:?}")))])));
             }
         }
         let authority = present(&self.authority);
         if let Some(authority) = &authority
             && (authority.chars().count() > MAX_PUBLIC_AUTHORITY_CHARS || authority.chars().any(char::is_control))
         {
-            return Err(("authority", format!("is more than {MAX_PUBLIC_AUTHORITY_CHARS} characters or holds control characters")));
+            let max = Argument::Number(MAX_PUBLIC_AUTHORITY_CHARS as i64);
+            return Err(("authority", Cause::message("input-authority-filter", vec![("max", max)])));
         }
         if let Some(search) = &self.search {
             PublicSearch::parse(search).map_err(|reason| ("search", reason))?;
@@ -128,7 +132,7 @@ impl PublicFilter {
     }
 
     pub(crate) fn patterns(&self) -> crate::Result<FilterPatterns> {
-        let checked = self.checked().map_err(|(field, reason)| crate::StoreError::invalid(field, reason))?;
+        let checked = self.checked().map_err(|(field, cause)| crate::StoreError::invalid_cause(field, cause))?;
         let (name, masked) = PublicSearch::patterns(checked.search.as_deref())?;
         Ok(FilterPatterns { list: checked.list, name, masked, authority: checked.authority, region: checked.region })
     }

@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 
 use socred_core::RulebookError;
+use socred_i18n::reasons::Cause;
+use socred_i18n::{Argument, Language};
 
 /// Everything the store can refuse or fail at. Client mistakes and server
 /// faults are distinct variants so callers can map them (exit codes, HTTP).
@@ -21,9 +23,10 @@ pub enum StoreError {
     SchemaMismatch { path: PathBuf, found: i64, known: i64, what: &'static str },
     #[error("schema migration failed: {0}")]
     Migration(String),
-    /// `refusal`, when a rule refused: a reader's language can say it again.
+    /// `reason` is English (the API's and the log's words); `cause`, when
+    /// the check typed it, says it again in a reader's language.
     #[error("{field}: {reason}")]
-    Invalid { field: String, reason: String, refusal: Option<Box<socred_core::refusal::Refusal>> },
+    Invalid { field: String, reason: String, cause: Option<Box<Cause>> },
     #[error("subject {0} is not registered")]
     UnknownSubject(String),
     #[error("record {0} does not exist")]
@@ -50,13 +53,46 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// An input refused for a reason that is English only: a path or a
+    /// backend's own words, read by an operator.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
-        StoreError::Invalid { field: field.into(), reason: reason.into(), refusal: None }
+        StoreError::Invalid { field: field.into(), reason: reason.into(), cause: None }
     }
 
-    /// An input a typed rule refuses: the reason is its English.
+    /// An input refused for a typed reason: the English reason is its text in English.
+    pub fn invalid_cause(field: impl Into<String>, cause: Cause) -> StoreError {
+        StoreError::Invalid { field: field.into(), reason: cause.text(Language::English), cause: Some(Box::new(cause)) }
+    }
+
+    /// An input a typed rule refuses.
     pub fn invalid_because(field: impl Into<String>, refusal: socred_core::refusal::Refusal) -> StoreError {
-        StoreError::Invalid { field: field.into(), reason: refusal.to_string(), refusal: Some(Box::new(refusal)) }
+        StoreError::invalid_cause(field, Cause::Refusal(refusal))
+    }
+
+    /// A text the checks of `socred_core::record::check_text` refuse.
+    pub fn invalid_text(field: impl Into<String>, error: socred_core::record::FieldError) -> StoreError {
+        StoreError::invalid_cause(field, Cause::Field(error))
+    }
+
+    /// An input refused for the reason `id` of `locales/*/inputs.ftl`.
+    pub fn invalid_message(field: impl Into<String>, id: &'static str, arguments: Vec<(&'static str, Argument)>) -> StoreError {
+        StoreError::invalid_cause(field, Cause::message(id, arguments))
+    }
+
+    /// A username or password the account rules refuse (`field` names it).
+    pub fn invalid_account(field: impl Into<String>, error: &socred_auth::AuthError) -> StoreError {
+        match account_cause(error) {
+            Some(cause) => StoreError::invalid_cause(field, cause),
+            None => StoreError::invalid(field, error.to_string()),
+        }
+    }
+
+    /// The typed reason of an invalid input, if the check gave one.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            StoreError::Invalid { cause, .. } => cause.as_deref(),
+            _ => None,
+        }
     }
 
     /// The storage condition behind a database error that an operator must
@@ -73,6 +109,28 @@ impl StoreError {
     pub fn is_client_error(&self) -> bool {
         !matches!(self, StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::AuditBroken(_) | StoreError::Migration(_))
     }
+}
+
+/// Why the account rules refused a username or a password, as a reader's language says it.
+pub fn account_cause(error: &socred_auth::AuthError) -> Option<Cause> {
+    use socred_auth::{AuthError, PasswordProblem, UsernameProblem};
+    let number = |value: usize| Argument::Number(value as i64);
+    Some(match error {
+        AuthError::Username(UsernameProblem::Length { max }) => Cause::message("input-username-length", vec![("max", number(*max))]),
+        AuthError::Username(UsernameProblem::Character(found)) => {
+            Cause::message("input-username-character", vec![("found", Argument::Text(format!("{found:?}")))])
+        }
+        AuthError::Password(PasswordProblem::TooShort { min, count }) => {
+            Cause::message("input-password-too-short", vec![("min", number(*min)), ("count", number(*count))])
+        }
+        AuthError::Password(PasswordProblem::TooLong { max, count }) => {
+            Cause::message("input-password-too-long", vec![("max", number(*max)), ("count", number(*count))])
+        }
+        AuthError::Password(PasswordProblem::IsUsername) => Cause::message("input-password-is-username", vec![]),
+        AuthError::Password(PasswordProblem::OneCharacter) => Cause::message("input-password-one-character", vec![]),
+        AuthError::Password(PasswordProblem::Common) => Cause::message("input-password-common", vec![]),
+        AuthError::Random => return None,
+    })
 }
 
 /// A failure of the database behind the store, whatever the backend: its

@@ -25,6 +25,7 @@ mod reports;
 mod sign_in;
 mod sqlite;
 
+use socred_i18n::Argument;
 use serde::Serialize;
 use socred_core::assess;
 use socred_core::date::Moment;
@@ -77,7 +78,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn new(name: &str, at: impl Into<Moment>) -> Result<Actor> {
-        check_text(name, MAX_ACTOR_CHARS).map_err(|e| StoreError::invalid("actor", e.to_string()))?;
+        check_text(name, MAX_ACTOR_CHARS).map_err(|error| StoreError::invalid_text("actor", error))?;
         Ok(Actor { name: name.to_string(), moment: at.into(), person: None })
     }
 
@@ -177,7 +178,16 @@ pub struct Overview {
 }
 
 /// Why an activation is refused when the log moved after its impact assessment began.
-pub const CHANGED_SINCE_ASSESSMENT: &str = "the store has changed since the impact assessment began; compare again";
+/// The message (`inputs.ftl`) of a client's id that holds what could be an identity number.
+pub const CLIENT_ID_HOLDS_NUMBER: &str = "input-client-id-holds-number";
+
+/// A record check's problem as the reason within a message.
+pub(crate) fn reason_of(problem: socred_core::record::ProblemKind) -> socred_i18n::Argument {
+    socred_i18n::Argument::Reason(Box::new(socred_i18n::reasons::Cause::Problem(problem)))
+}
+
+/// The message (`inputs.ftl`) of an activation whose store changed after its comparison.
+pub const CHANGED_SINCE_ASSESSMENT: &str = "input-changed-since-assessment";
 
 /// A rulebook version as the store adopted it, with the impact assessment
 /// its activation recorded (`None` for the first version and activations
@@ -217,25 +227,27 @@ pub(crate) fn activation_detail(rulebook: &socred_core::Rulebook, impact: serde_
 /// A timeline's range is in order and at most `MAX_TIMELINE_YEARS` long.
 pub(crate) fn check_timeline(from: Date, until: Date) -> Result<()> {
     if from > until {
-        return Err(StoreError::invalid("from", "must not be after `to`"));
+        return Err(StoreError::invalid_message("from", "input-from-after-to", vec![]));
     }
     if until.year() - from.year() > assess::MAX_TIMELINE_YEARS {
-        return Err(StoreError::invalid("from", format!("a timeline covers at most {} years", assess::MAX_TIMELINE_YEARS)));
+        let years = Argument::Number(i64::from(assess::MAX_TIMELINE_YEARS));
+        return Err(StoreError::invalid_message("from", "input-timeline-years", vec![("years", years)]));
     }
     Ok(())
 }
 
 /// Checks what can be checked without the database.
 pub(crate) fn check_new_subject(subject: &NewSubject) -> Result<()> {
-    check_text(&subject.name, MAX_NAME_CHARS).map_err(|e| StoreError::invalid("name", e.to_string()))?;
+    check_text(&subject.name, MAX_NAME_CHARS).map_err(|error| StoreError::invalid_text("name", error))?;
     let links = subject.guardians.len() + subject.represents.len();
     if links > MAX_LINKS_PER_CALL {
         return Err(StoreError::TooLarge { count: links, limit: MAX_LINKS_PER_CALL });
     }
     if subject.id.kind() == SubjectKind::Organisation && links > 0 {
-        return Err(StoreError::invalid(
+        return Err(StoreError::invalid_message(
             if subject.guardians.is_empty() { "represents" } else { "guardian" },
-            "only a person can have guardians or represent an organisation",
+            "input-links-of-a-person",
+            vec![],
         ));
     }
     Ok(())

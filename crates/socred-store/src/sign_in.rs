@@ -63,7 +63,14 @@ pub(crate) fn check_account_language(language: &str) -> crate::Result<()> {
     if ACCOUNT_LANGUAGES.contains(&language) {
         Ok(())
     } else {
-        Err(crate::StoreError::invalid("language", format!("{language:?} is not one of {}", ACCOUNT_LANGUAGES.join(", "))))
+        Err(crate::StoreError::invalid_message(
+            "language",
+            "input-not-one-of",
+            vec![
+                ("given", socred_i18n::Argument::Text(format!("{language:?}"))),
+                ("known", socred_i18n::Argument::Text(ACCOUNT_LANGUAGES.join(", "))),
+            ],
+        ))
     }
 }
 
@@ -82,4 +89,3 @@ mod tests {
         assert_eq!(lock_seconds(i64::MAX), 900);
     }
 }
-

@@ -214,11 +214,13 @@ fn bad_reports_are_refused_and_store_nothing() {
     ];
     for (bad, field) in cases {
         match store.file_report(&bad, &at("li", "2026-01-06", T0_MS)) {
-            Err(StoreError::Invalid { field: got, reason, refusal }) => {
+            Err(StoreError::Invalid { field: got, reason, cause }) => {
                 assert_eq!(got, field, "{reason}");
                 // The rules of a report are typed, so a reader's language can say them again.
+                let cause = cause.unwrap_or_else(|| panic!("{field}: {reason} is not typed"));
+                assert_eq!(cause.text(socred_i18n::Language::English), reason, "{field}");
                 if matches!(field, "subject" | "behaviour" | "evidence") {
-                    assert_eq!(refusal.map(|rule| rule.to_string()).as_deref(), Some(reason.as_str()), "{field}");
+                    assert!(matches!(*cause, socred_i18n::reasons::Cause::Refusal(_)), "{field}");
                 }
             }
             other => panic!("{field}: {other:?}"),

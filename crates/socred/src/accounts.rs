@@ -13,7 +13,7 @@ use crate::{parse_subject, print_json, refuse};
 
 fn store_refusal(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::Invalid { field, reason, .. } => refuse(&format!("--{}", field.replace('_', "-")), reason),
+        StoreError::Invalid { ref field, .. } => crate::refuse_store(&format!("--{}", field.replace('_', "-")), error),
         other => other.into(),
     }
 }
@@ -23,12 +23,15 @@ fn password_from_stdin(username: &str) -> Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\n', '\r']);
-    socred_auth::hash_password(username, password).map_err(|e| refuse("password", e.to_string().trim_start_matches("password: ")))
+    socred_auth::hash_password(username, password)
+        .map_err(|error| crate::refuse_store("password", StoreError::invalid_account("password", &error)))
 }
 
 fn not_found_as_username(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::NotFound(what) => refuse("--username", format!("{what} does not exist")),
+        StoreError::NotFound(what) => {
+            crate::refuse_message("--username", "input-does-not-exist", vec![("what", socred_i18n::Argument::Text(what))])
+        }
         other => store_refusal(other),
     }
 }
@@ -102,7 +105,13 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
 /// `socred token` on either backend.
 pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand) -> Result<()> {
     let find = |store: &dyn Fn(&str) -> Result<Option<socred_auth::Account>, StoreError>, username: &str| -> Result<socred_auth::Account> {
-        store(username)?.ok_or_else(|| refuse("--username", format!("no account {username:?}")))
+        store(username)?.ok_or_else(|| {
+            crate::refuse_message(
+                "--username",
+                "input-no-account",
+                vec![("username", socred_i18n::Argument::Text(format!("{username:?}")))],
+            )
+        })
     };
     match command {
         TokenCommand::Issue { username, label, expires_in_days, json } => {
@@ -120,7 +129,9 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
         }
         TokenCommand::Revoke { id } => {
             store.revoke_token(*id, None, &crate::actor(cli, store)?).map_err(|e| match e {
-                StoreError::NotFound(what) => refuse("ID", format!("{what} does not exist")),
+                StoreError::NotFound(what) => {
+                    crate::refuse_message("ID", "input-does-not-exist", vec![("what", socred_i18n::Argument::Text(what))])
+                }
                 other => other.into(),
             })?;
             println!("{}", with("cli-token-revoked", &[("id", text(id))]));

@@ -36,13 +36,15 @@ fn clear_previous(path: &Path) -> Result<()> {
             }
             Ok(())
         }
-        Ok(_) => Err(refuse(
+        Ok(_) => Err(crate::refuse_message(
             "--db",
-            format!("{} holds a store that a demo did not make; refusing to replace it (choose another --db)", path.display()),
+            "input-not-a-demo-store",
+            vec![("path", socred_i18n::Argument::Text(path.display().to_string()))],
         )),
-        Err(StoreError::NotAStore(_)) => Err(refuse(
+        Err(StoreError::NotAStore(_)) => Err(crate::refuse_message(
             "--db",
-            format!("{} exists and is not a socred store; refusing to replace it (choose another --db)", path.display()),
+            "input-not-a-store-kept",
+            vec![("path", socred_i18n::Argument::Text(path.display().to_string()))],
         )),
         Err(other) => Err(other.into()),
     }
@@ -202,7 +204,7 @@ pub fn command(cli: &Cli) -> Result<()> {
         unreachable!("called for the demo command only")
     };
     if cli.on.is_some() {
-        return Err(refuse("--on", "the demo dates its history itself; use --until"));
+        return Err(crate::refuse_message("--on", "input-demo-dates-itself", vec![]));
     }
     let (until, fixed_day) = until(given.as_deref())?;
     let demo = Demo { subjects: *subjects, seed: *seed, until, years: *years };
@@ -222,7 +224,11 @@ fn until(given: Option<&str>) -> Result<(Date, Option<Date>)> {
     let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).expect("in the calendar").day;
     let until = given.map(|d| crate::parse_date("--until", d)).transpose()?.unwrap_or(system_today);
     if until > system_today {
-        return Err(refuse("--until", format!("{} is after today ({})", format_date(until), format_date(system_today))));
+        return Err(crate::refuse_message(
+            "--until",
+            "input-after-today",
+            vec![("day", socred_i18n::Argument::Day(until)), ("today", socred_i18n::Argument::Day(system_today))],
+        ));
     }
     Ok((until, (until != system_today).then_some(until)))
 }
@@ -261,10 +267,7 @@ fn run(cli: &Cli, demo: &Demo, json: bool) -> Result<()> {
 /// seed. An earlier demo there is replaced; any other store is refused.
 fn run_on_postgres(cli: &Cli, url: &str, demo: &Demo, json: bool, serve: Option<(std::net::SocketAddr, Option<Date>)>) -> Result<()> {
     let started = std::time::Instant::now();
-    socred_store::PgStore::remove_demo(url).map_err(|error| match error {
-        StoreError::Invalid { reason, .. } => refuse("--db", reason),
-        other => other.into(),
-    })?;
+    socred_store::PgStore::remove_demo(url).map_err(|error| crate::refuse_store("--db", error))?;
     let scratch = tempfile::tempdir().context("a scratch directory for the demo's history")?;
     let (mut store, generated) = generate(cli, &scratch.path().join("demo.db"), demo)?;
     // The accounts are acts of the demo's last day, carried over like every other.

@@ -24,18 +24,19 @@ fn as_of(text: &Option<String>, store: &impl CliStore) -> Result<Date> {
 }
 
 fn entry_id(text: &str) -> Result<EntryId> {
-    EntryId::parse(text).map_err(|e| refuse("ENTRY", format!("{text:?} {e}")))
+    EntryId::parse(text).map_err(|error| crate::refuse_because("ENTRY", socred_i18n::reasons::Cause::Field(error)))
 }
 
 fn case_id(field: &str, text: &str) -> Result<CaseId> {
-    CaseId::parse(text).map_err(|e| refuse(field, format!("{text:?} {e}")))
+    CaseId::parse(text).map_err(|error| crate::refuse_because(field, socred_i18n::reasons::Cause::Field(error)))
 }
 
 /// A new case's id: the one given (which may carry no identity number), or derived.
 fn optional_case(field: &str, given: &Option<String>, prefix: &str, parts: &[&str]) -> Result<CaseId> {
     match given {
         Some(text) => {
-            socred_core::id::check_client_id(text).map_err(|reason| refuse(field, reason))?;
+            socred_core::id::check_client_id(text)
+                .map_err(|_| crate::refuse_message(field, socred_store::CLIENT_ID_HOLDS_NUMBER, vec![]))?;
             case_id(field, text)
         }
         None => Ok(CaseId::derive(prefix, parts)),
@@ -111,7 +112,7 @@ fn act_on(
             Some(rule) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Refusal(*rule)),
             None => refuse(&flag_for(refusal.field), refusal.reason),
         },
-        StoreError::Invalid { field, reason, .. } => refuse(&flag_for(&field), reason),
+        StoreError::Invalid { ref field, .. } => crate::refuse_store(&flag_for(field), error),
         other => other.into(),
     })?;
     Ok((outcome, action, key, date))
@@ -122,7 +123,11 @@ pub fn list(cli: &Cli, command: &ListCommand) -> Result<()> {
         ListCommand::Propose { subject, list, legal_basis, facts, case_id, output } => {
             let subject = parse_subject("--subject", subject)?;
             if !list.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') || list.is_empty() {
-                return Err(refuse("--list", format!("{list:?} is not a list code")));
+                return Err(crate::refuse_message(
+                    "--list",
+                    "input-not-a-list-code",
+                    vec![("code", socred_i18n::Argument::Text(format!("{list:?}")))],
+                ));
             }
             act(cli, Some(&subject), output, |date| {
                 let case =
@@ -179,7 +184,7 @@ fn public(
     json: bool,
 ) -> Result<()> {
     let date = as_of(date, store)?;
-    let mut filter = filter.checked().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    let mut filter = filter.checked().map_err(|(field, cause)| crate::refuse_because(&format!("--{field}"), cause))?;
     // The list names an authority in the reader's language: its Chinese name finds it too.
     if let Some(known) =
         filter.authority.as_deref().and_then(|name| store.rulebook().authorities.iter().find(|known| known.name_zh == name))
@@ -187,7 +192,11 @@ fn public(
         filter.authority = Some(known.name.clone());
     }
     if let Some(code) = filter.list.as_deref().filter(|code| store.rulebook().list(code).is_none()) {
-        return Err(refuse("--list", format!("{code:?} is not a list of the rulebook")));
+        return Err(crate::refuse_message(
+            "--list",
+            "input-unknown-list",
+            vec![("code", socred_i18n::Argument::Text(format!("{code:?}")))],
+        ));
     }
     let entries = store.public_list(date, &filter, limit, offset)?;
     if json {
@@ -225,7 +234,11 @@ fn show_entry(cli: &Cli, store: &impl CliStore, entry: &EntryId, date: &Option<S
 fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str, json: bool, pdf: Option<&std::path::Path>) -> Result<()> {
     let found = store.entry(entry, Date::MAX)?;
     let Some(notice) = found.notice.clone() else {
-        return Err(refuse("ENTRY", format!("entry {entry} is {}; no notice has been served", found.state.as_str())));
+        let arguments = vec![
+            ("entry", socred_i18n::Argument::Text(entry.to_string())),
+            ("state", socred_i18n::Argument::Text(found.state.as_str().to_string())),
+        ];
+        return Err(crate::refuse_message("ENTRY", "input-no-notice-served", arguments));
     };
     let info = store.subject_info(&found.subject)?.ok_or_else(|| StoreError::UnknownSubject(found.subject.to_string()))?;
     // The fonts are found and the file made before the read is logged: a PDF
@@ -295,7 +308,8 @@ pub fn appeal(cli: &Cli, command: &AppealCommand) -> Result<()> {
 pub fn dispute(cli: &Cli, command: &DisputeCommand) -> Result<()> {
     match command {
         DisputeCommand::File { record_id, grounds, dispute_id, output } => {
-            let record = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", format!("{record_id:?} {e}")))?;
+            let record = RecordId::parse(record_id)
+                .map_err(|error| crate::refuse_because("RECORD_ID", socred_i18n::reasons::Cause::Field(error)))?;
             act(cli, None, output, |date| {
                 let dispute =
                     optional_case("--dispute-id", dispute_id, "dispute", &[record.as_str(), grounds, &cli.actor, &format_date(date)])?;

@@ -73,7 +73,7 @@ pub fn key_of(path: &Path, origin: &str) -> Result<SigningKey> {
 
 pub fn load_key(path: &Path) -> Result<SigningKey> {
     let text = std::fs::read_to_string(path).map_err(|_| {
-        refuse("--log-key", format!("no checkpoint key at {}: run `socred audit keygen` (or pass --log-key)", path.display()))
+        crate::refuse_message("--log-key", "input-no-log-key", vec![("path", socred_i18n::Argument::Text(path.display().to_string()))])
     })?;
     SigningKey::parse(&text).map_err(|e| refuse("--log-key", format!("{}: {e}", path.display())))
 }
@@ -119,7 +119,11 @@ pub(crate) fn audit_on(cli: &Cli, store: &impl CliStore, command: &AuditCommand)
                     let key = verifier(cli, verifier_key.as_deref())?;
                     let checkpoint = key.open(&note).map_err(|e| refuse("--checkpoint", e))?;
                     if checkpoint.origin != store.origin_name()? {
-                        return Err(refuse("--checkpoint", format!("it is of the log {:?}, not of this store", checkpoint.origin)));
+                        return Err(crate::refuse_message(
+                            "--checkpoint",
+                            "input-checkpoint-of-another-log",
+                            vec![("origin", socred_i18n::Argument::Text(format!("{:?}", checkpoint.origin)))],
+                        ));
                     }
                     Some(heads_of(&checkpoint)?)
                 }
@@ -179,8 +183,9 @@ fn prove(
     verifier_key: Option<&str>,
 ) -> Result<()> {
     if let Some(path) = verify {
-        let proof: InclusionProof = serde_json::from_str(&read_bounded("--verify", path)?)
-            .map_err(|e| refuse("--verify", format!("not an inclusion proof: {e}")))?;
+        let proof: InclusionProof = serde_json::from_str(&read_bounded("--verify", path)?).map_err(|error| {
+            crate::refuse_message("--verify", "input-not-a-proof", vec![("detail", socred_i18n::Argument::Text(error.to_string()))])
+        })?;
         let key = verifier(cli, verifier_key)?;
         let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
         println!(
@@ -199,7 +204,7 @@ fn prove(
     let item = match (record, case) {
         (Some(record_id), None) => ProvenItem::Record { record_id: record_id.to_string() },
         (None, Some(case)) => ProvenItem::Event { case: case.to_string(), event: event.to_string() },
-        _ => return Err(refuse("--record", "name either --record ID or --case ENTRY (with --event KIND), or --verify FILE")),
+        _ => return Err(crate::refuse_message("--record", "input-proof-of-what", vec![])),
     };
     match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
         Some(url) => prove_on(cli, &crate::postgres::open(cli, url)?, &item),
@@ -251,9 +256,10 @@ pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result
     // The export's checkpoint, opened before anything is built: the rebuilt store must have its heads.
     let checkpoint = dir.join("checkpoint.txt");
     if verifier_key.is_some() && !checkpoint.exists() {
-        return Err(refuse(
+        return Err(crate::refuse_message(
             "--verifier-key",
-            format!("{} carries no signed checkpoint (checkpoint.txt) to check the key against", dir.display()),
+            "input-no-signed-checkpoint",
+            vec![("dir", socred_i18n::Argument::Text(dir.display().to_string()))],
         ));
     }
     let signed = if checkpoint.exists() {

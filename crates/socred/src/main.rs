@@ -26,7 +26,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use socred_core::date::format_date;
 use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
@@ -77,6 +76,20 @@ pub fn refuse_because(field: &str, cause: socred_i18n::reasons::Cause) -> anyhow
     Refusal { field: field.to_string(), reason: cause.text(socred_i18n::Language::English), cause: Some(cause) }.into()
 }
 
+/// A refusal whose reason is the message `id` of `locales/*/inputs.ftl`.
+pub fn refuse_message(field: &str, id: &'static str, arguments: Vec<(&'static str, socred_i18n::Argument)>) -> anyhow::Error {
+    refuse_because(field, socred_i18n::reasons::Cause::message(id, arguments))
+}
+
+/// The store's refusal of an input, named by the CLI's `flag`, in the output's language where it is typed.
+pub fn refuse_store(flag: &str, error: StoreError) -> anyhow::Error {
+    match error {
+        StoreError::Invalid { cause: Some(cause), .. } => refuse_because(flag, *cause),
+        StoreError::Invalid { reason, .. } => refuse(flag, reason),
+        other => other.into(),
+    }
+}
+
 /// A command whose output goes to a closed pipe (`socred … | head`) ends
 /// quietly, as Unix tools do, instead of failing to print. Rust ignores
 /// SIGPIPE by default; a server keeps that (a client hanging up is an error
@@ -113,7 +126,18 @@ fn main() -> ExitCode {
 fn describe(error: &anyhow::Error, db: &Path) -> String {
     let mut text = String::new();
     for cause in error.chain() {
-        let part = cause.downcast_ref::<Refusal>().map_or_else(|| cause.to_string(), Refusal::words);
+        let part = match (cause.downcast_ref::<Refusal>(), cause.downcast_ref::<StoreError>()) {
+            (Some(refusal), _) => refusal.words(),
+            // A typed reason of the store, in the output's language, named by the store's field.
+            (None, Some(StoreError::Invalid { field, cause: Some(typed), .. })) => {
+                with("cli-refused-field", &[("field", render::text(field)), ("reason", render::text(typed.text(render::language())))])
+            }
+            (None, Some(StoreError::UnknownSubject(id))) => {
+                socred_i18n::reasons::Cause::UnknownSubject(id.clone()).text(render::language())
+            }
+            (None, Some(StoreError::UnknownRecord(id))) => socred_i18n::reasons::Cause::UnknownRecord(id.clone()).text(render::language()),
+            _ => cause.to_string(),
+        };
         if part.is_empty() || text.contains(&part) {
             continue;
         }
@@ -171,14 +195,8 @@ fn read_dates(store: &impl CliStore, as_of: Option<&str>, known_on: Option<&str>
     if let Some(day) = known_on
         && day > today(store)
     {
-        return Err(refuse(
-            "--known-on",
-            format!(
-                "{} is after today ({}); the ledger can be read as it stood, not as it will",
-                format_date(day),
-                format_date(today(store))
-            ),
-        ));
+        let arguments = vec![("day", socred_i18n::Argument::Day(day)), ("today", socred_i18n::Argument::Day(today(store)))];
+        return Err(refuse_message("--known-on", "input-known-on-future", arguments));
     }
     let as_of = as_of.map(|d| parse_date("--as-of", d)).transpose()?.unwrap_or_else(|| known_on.unwrap_or_else(|| today(store)));
     Ok((as_of, known_on))
@@ -231,10 +249,7 @@ pub(crate) fn open(cli: &Cli) -> Result<Store> {
     let mut store = Store::open(&cli.db)?;
     if let Some(text) = &cli.on {
         let day = parse_date("--on", text)?;
-        let clock = store.clock().fixed_on(day).map_err(|e| match e {
-            StoreError::Invalid { reason, .. } => refuse("--on", reason),
-            other => other.into(),
-        })?;
+        let clock = store.clock().fixed_on(day).map_err(|error| refuse_store("--on", error))?;
         store.set_clock(clock)?;
     }
     Ok(store)
@@ -252,9 +267,12 @@ pub(crate) fn read_text_bounded(field: &str, path: &Path, limit: u64) -> Result<
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| refuse(field, format!("{}: {e}", path.display())))?;
     if bytes.len() as u64 > limit {
-        return Err(refuse(field, format!("{} is more than {limit} bytes", path.display())));
+        let arguments =
+            vec![("path", socred_i18n::Argument::Text(path.display().to_string())), ("max", socred_i18n::Argument::Number(limit as i64))];
+        return Err(refuse_message(field, "input-file-too-large", arguments));
     }
-    String::from_utf8(bytes).map_err(|_| refuse(field, format!("{} is not UTF-8 text", path.display())))
+    String::from_utf8(bytes)
+        .map_err(|_| refuse_message(field, "input-file-not-utf8", vec![("path", socred_i18n::Argument::Text(path.display().to_string()))]))
 }
 
 pub(crate) struct ShowArgs<'a> {
@@ -276,7 +294,7 @@ pub(crate) fn show_on(cli: &Cli, store: &impl CliStore, args: ShowArgs<'_>, know
     // Read before the access is logged: a refused read (a day before the store existed) logs nothing.
     let assessment = match known_on {
         Some(day) => known(day, &id, as_of).map_err(|error| match error.downcast::<StoreError>() {
-            Ok(StoreError::Invalid { field, reason, .. }) if field == "known_on" => refuse("--known-on", reason),
+            Ok(error) if matches!(&error, StoreError::Invalid { field, .. } if field == "known_on") => refuse_store("--known-on", error),
             Ok(other) => other.into(),
             Err(error) => error,
         })?,
@@ -316,13 +334,14 @@ pub(crate) fn init_settings(cli: &Cli, rulebook: Option<&Path>, replay: bool, ut
         Some(path) => (read_rulebook(path)?, path.display().to_string()),
         None => (socred_core::DEFAULT_RULEBOOK.to_string(), "rulebooks/default.toml (built in)".to_string()),
     };
-    let utc_offset = socred_store::parse_offset(utc_offset)
-        .ok_or_else(|| refuse("--utc-offset", format!("{utc_offset:?} is not an offset such as +08:00 (at most ±14:00)")))?;
+    let utc_offset = socred_store::parse_offset(utc_offset).ok_or_else(|| {
+        refuse_message("--utc-offset", "input-utc-offset", vec![("given", socred_i18n::Argument::Text(format!("{utc_offset:?}")))])
+    })?;
     let dating = if replay { socred_store::Dating::Replay } else { socred_store::Dating::Clock };
     let time = socred_store::TimeSettings { dating, utc_offset };
     let moment = match &cli.on {
         Some(_) if !replay => {
-            return Err(refuse("--on", "only a store created with --replay takes a date; a live store dates every act by its clock"));
+            return Err(refuse_message("--on", "input-live-store-dates", vec![]));
         }
         Some(text) => socred_core::date::Moment::start_of(parse_date("--on", text)?, utc_offset),
         None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
@@ -409,7 +428,7 @@ fn run(cli: Cli) -> Result<()> {
         return postgres::run(&cli, url);
     }
     if cli.read_db.is_some() {
-        return Err(refuse("--read-db", "a standby for reads is a PostgreSQL store's; --db names an embedded store"));
+        return Err(refuse_message("--read-db", "input-standby-of-embedded", vec![]));
     }
     match &cli.command {
         Command::Init { rulebook, replay, utc_offset, origin } => {
@@ -480,7 +499,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Score { command: Some(_), .. } => run_without_store(&cli),
         Command::Score { id, as_of, purpose, json, command: None } => {
-            let id = id.as_deref().ok_or_else(|| refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
+            let id = id.as_deref().ok_or_else(|| refuse_message("ID", "input-score-what", vec![]))?;
             score::show(&cli, &open(&cli)?, id, as_of.as_deref(), purpose, cli.scorecard.as_deref(), *json)
         }
         Command::Policy { command: cli::PolicyCommand::Compare { rulebook, as_of, json, plots } } => {
@@ -555,7 +574,11 @@ pub fn serve_with(
     config.secure_cookies = !insecure_cookies;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(socred_server::serve_until(config, socred_server::shutdown_signal())).map_err(|e| match e {
-        socred_server::StartError::Bind(addr, error) => refuse("--addr", format!("cannot listen on {addr}: {error}")),
+        socred_server::StartError::Bind(addr, error) => refuse_message(
+            "--addr",
+            "input-cannot-listen",
+            vec![("addr", socred_i18n::Argument::Text(addr.to_string())), ("detail", socred_i18n::Argument::Text(error.to_string()))],
+        ),
         socred_server::StartError::Scorecard(problems) => refuse("--scorecard", problems),
         other => other.into(),
     })
@@ -585,7 +608,9 @@ fn check_on(
     };
     if rulebook.service(service).is_none() {
         let known: Vec<&str> = rulebook.services.iter().map(|s| s.code.as_str()).collect();
-        return Err(refuse("--service", format!("{service:?} is not a service of the rulebook; one of {}", known.join(", "))));
+        let arguments =
+            vec![("code", socred_i18n::Argument::Text(format!("{service:?}"))), ("known", socred_i18n::Argument::Text(known.join(", ")))];
+        return Err(refuse_message("--service", "input-unknown-service-of", arguments));
     }
     let decision = match known_on {
         Some(day) => store.known_on(day)?.decide(&id, service, as_of)?,
@@ -675,7 +700,7 @@ fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u6
 /// A bad `--purpose` is the caller's mistake; name the flag.
 fn purpose_error(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::Invalid { field, reason, .. } if field == "purpose" => refuse("--purpose", reason),
+        StoreError::Invalid { ref field, .. } if field == "purpose" => refuse_store("--purpose", error),
         other => other.into(),
     }
 }
@@ -732,8 +757,8 @@ pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
                 (Some(impact), false, None) => policy::ImpactChoice::Assessed(impact),
                 (None, true, Some(reason)) => policy::ImpactChoice::Skipped(reason),
                 (None, false, None) => policy::ImpactChoice::None,
-                (None, true, None) => return Err(refuse("--reason", "--skip-impact needs --reason TEXT")),
-                _ => return Err(refuse("--impact", "give either --impact FILE, or --skip-impact with --reason")),
+                (None, true, None) => return Err(refuse_message("--reason", "input-skip-needs-reason", vec![])),
+                _ => return Err(refuse_message("--impact", "input-impact-or-skip", vec![])),
             };
             match cli.db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
                 Some(url) => policy::activate(cli, &mut postgres::open(cli, url)?, file, choice),
@@ -752,15 +777,16 @@ pub(crate) fn subject_on(cli: &Cli, store: &mut impl CliStore, command: &Subject
         SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
             let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
             let id = match kind {
-                Some(kind) => SubjectId::parse_as(id, kind).map_err(|e| refuse("--id", format!("{id:?} {e}")))?,
+                Some(kind) => SubjectId::parse_as(id, kind)
+                    .map_err(|error| refuse_because("--id", socred_i18n::reasons::Cause::Id { input: id.clone(), error }))?,
                 None => parse_subject("--id", id)?,
             };
             let guardians = guardian.iter().map(|g| parse_subject("--guardian", g)).collect::<Result<Vec<_>>>()?;
             let represents = represents.iter().map(|o| parse_subject("--represents", o)).collect::<Result<Vec<_>>>()?;
             let subject = NewSubject { id, name: name.clone(), guardians, represents };
             let actor = actor(cli, store)?;
-            let outcome = store.add_subject(&subject, &actor).map_err(|e| match e {
-                StoreError::Invalid { field, reason, .. } => refuse(&format!("--{field}"), reason),
+            let outcome = store.add_subject(&subject, &actor).map_err(|error| match error {
+                StoreError::Invalid { ref field, .. } => refuse_store(&format!("--{field}"), error),
                 other => other.into(),
             })?;
             if *json {
@@ -866,12 +892,20 @@ enum Target {
 
 fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, rejects: Option<&Path>, json: bool) -> Result<()> {
     if file.is_dir() {
-        return Err(refuse("FILE", format!("{} is a directory; import takes one file", file.display())));
+        return Err(refuse_message(
+            "FILE",
+            "input-import-directory",
+            vec![("path", socred_i18n::Argument::Text(file.display().to_string()))],
+        ));
     }
     let format = match format.or_else(|| Format::from_path(file)) {
         Some(format) => format,
         None => {
-            return Err(refuse("--format", format!("cannot tell the format of {}; pass --format ndjson or --format csv", file.display())));
+            return Err(refuse_message(
+                "--format",
+                "input-import-format",
+                vec![("path", socred_i18n::Argument::Text(file.display().to_string()))],
+            ));
         }
     };
     let input = File::open(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;

@@ -44,7 +44,11 @@ pub(crate) fn compare(store: &impl CliStore, rulebook: &Path, as_of: Option<&str
     let (proposed, _) = proposed(rulebook)?;
     let as_of = as_of.map(|day| parse_date("--as-of", day)).transpose()?.unwrap_or_else(|| today(store));
     if let Some(dir) = plots.filter(|dir| dir.exists() && !dir.is_dir()) {
-        return Err(refuse("--plots", format!("{} exists and is not a directory", dir.display())));
+        return Err(crate::refuse_message(
+            "--plots",
+            "input-not-a-directory",
+            vec![("path", socred_i18n::Argument::Text(dir.display().to_string()))],
+        ));
     }
     let comparison = compare_on(store, &proposed, as_of)?;
     if let Some(dir) = plots {
@@ -202,43 +206,38 @@ pub(crate) enum ImpactChoice<'a> {
 /// the log moved after this check began (`audit_size`).
 fn impact_detail(store: &impl CliStore, proposed: &Rulebook, choice: ImpactChoice<'_>) -> Result<serde_json::Value> {
     match choice {
-        ImpactChoice::None => Err(refuse(
-            "--impact",
-            "activation needs an impact assessment of this rulebook on the store as it is: run \
-             `socred policy compare --rulebook FILE --json > impact.json`, read it, then activate with --impact impact.json",
-        )),
+        ImpactChoice::None => Err(crate::refuse_message("--impact", "input-activation-needs-impact", vec![])),
         ImpactChoice::Skipped(reason) => {
             let reason = reason.trim();
             if reason.is_empty() || reason.chars().count() > MAX_SKIP_REASON_CHARS {
-                return Err(refuse(
-                    "--reason",
-                    format!("a reason of 1-{MAX_SKIP_REASON_CHARS} characters says why no impact was assessed"),
-                ));
+                let max = socred_i18n::Argument::Number(MAX_SKIP_REASON_CHARS as i64);
+                return Err(crate::refuse_message("--reason", "input-skip-reason", vec![("max", max)]));
             }
             if store.subject_count()? > 0 {
-                return Err(refuse("--skip-impact", "only a store without subjects may skip the impact assessment; this one has subjects"));
+                return Err(crate::refuse_message("--skip-impact", "input-skip-with-subjects", vec![]));
             }
             Ok(serde_json::json!({"skipped": true, "reason": reason}))
         }
         ImpactChoice::Assessed(path) => {
             let saved_text = read_text_bounded("--impact", path, MAX_IMPACT_BYTES)?;
-            let saved: serde_json::Value =
-                serde_json::from_str(&saved_text).map_err(|error| refuse("--impact", format!("not JSON: {error}")))?;
+            let saved: serde_json::Value = serde_json::from_str(&saved_text).map_err(|error| {
+                crate::refuse_message("--impact", "input-not-json", vec![("detail", socred_i18n::Argument::Text(error.to_string()))])
+            })?;
             let field = |pointer: &str| saved.pointer(pointer).and_then(|value| value.as_str()).unwrap_or("").to_string();
             if field("/after/fingerprint") != proposed.fingerprint {
-                return Err(refuse("--impact", "the comparison is of another rulebook than the one being activated"));
+                return Err(crate::refuse_message("--impact", "input-impact-other-proposal", vec![]));
             }
             if field("/before/fingerprint") != store.rulebook().fingerprint {
-                return Err(refuse("--impact", "the comparison was made against another rulebook than the active one"));
+                return Err(crate::refuse_message("--impact", "input-impact-other-active", vec![]));
             }
             let as_of = parse_date("--impact", &field("/as_of"))?;
             if as_of != today(store) {
-                return Err(refuse("--impact", "the comparison is not of today; compare again"));
+                return Err(crate::refuse_message("--impact", "input-impact-not-today", vec![]));
             }
             let digest = field("/digest");
             let now = compare_on(store, proposed, as_of)?;
             if now.digest != digest {
-                return Err(refuse("--impact", "the store has changed since the comparison (or the file was edited); compare again"));
+                return Err(crate::refuse_message("--impact", "input-impact-store-changed", vec![]));
             }
             Ok(serde_json::json!({
                 "digest": now.digest,
@@ -267,7 +266,7 @@ pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice
     let activated =
         store.activate_rulebook_with_impact(&source, &file.display().to_string(), &actor, impact, Some(audit_size)).map_err(|error| {
             match error {
-                StoreError::Invalid { field, reason, .. } if field == "impact" => refuse("--impact", reason),
+                StoreError::Invalid { ref field, .. } if field == "impact" => crate::refuse_store("--impact", error),
                 other => other.into(),
             }
         })?;

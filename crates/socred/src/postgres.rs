@@ -4,29 +4,23 @@
 
 use anyhow::{Context, Result};
 use socred_store::KnownReads;
-use socred_store::{PgStore, StoreError};
+use socred_store::PgStore;
 
 use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
-use crate::{Settings, ShowArgs, init_settings, log, parse_date, refuse};
+use crate::{Settings, ShowArgs, init_settings, log, parse_date};
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
 pub(crate) fn open(cli: &Cli, url: &str) -> Result<PgStore> {
     let mut store = PgStore::open(url)?;
     if let Some(read_url) = &cli.read_db {
         if !socred_store::is_postgres_url(read_url) {
-            return Err(refuse("--read-db", "a standby is named by a postgres:// URL"));
+            return Err(crate::refuse_message("--read-db", "input-standby-url", vec![]));
         }
-        store.read_from(read_url).map_err(|e| match e {
-            StoreError::Invalid { reason, .. } => refuse("--read-db", reason),
-            other => other.into(),
-        })?;
+        store.read_from(read_url).map_err(|error| crate::refuse_store("--read-db", error))?;
     }
     if let Some(text) = &cli.on {
         let day = parse_date("--on", text)?;
-        let clock = store.clock().fixed_on(day).map_err(|e| match e {
-            StoreError::Invalid { reason, .. } => refuse("--on", reason),
-            other => other.into(),
-        })?;
+        let clock = store.clock().fixed_on(day).map_err(|error| crate::refuse_store("--on", error))?;
         store.set_clock(clock)?;
     }
     Ok(store)
@@ -87,9 +81,7 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
         }
         Command::Score { command: Some(_), .. } => crate::run_without_store(cli),
         Command::Score { id, as_of, purpose, json, command: None } => {
-            let id = id
-                .as_deref()
-                .ok_or_else(|| crate::refuse("ID", "give a subject to score, or a subcommand (check, sample, fit, monitor)"))?;
+            let id = id.as_deref().ok_or_else(|| crate::refuse_message("ID", "input-score-what", vec![]))?;
             crate::score::show(cli, &open(cli, url)?, id, as_of.as_deref(), purpose, cli.scorecard.as_deref(), *json)
         }
         Command::Record { command } => crate::record_on(cli, &mut open(cli, url)?, command),

@@ -109,8 +109,8 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
             for path in evidence {
                 let data = read_limited(path, limit)?;
                 let info = store.add_evidence(&data, &actor).map_err(|e| match e {
-                    StoreError::Invalid { refusal: Some(rule), .. } => {
-                        let words = socred_i18n::reasons::Cause::Refusal(*rule).text(crate::render::language());
+                    StoreError::Invalid { cause: Some(cause), .. } => {
+                        let words = cause.text(crate::render::language());
                         refuse("--evidence", format!("{}: {words}", path.display()))
                     }
                     StoreError::Invalid { reason, .. } => refuse("--evidence", format!("{}: {reason}", path.display())),
@@ -129,9 +129,7 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
             };
             let view = store.file_report(&report, &actor).map_err(|error| match error {
                 // A rule of reporting, in the reader's language, named by the flag it came from.
-                StoreError::Invalid { field, refusal: Some(rule), .. } => {
-                    crate::refuse_because(&format!("--{field}"), socred_i18n::reasons::Cause::Refusal(*rule))
-                }
+                StoreError::Invalid { field, cause: Some(cause), .. } => crate::refuse_because(&format!("--{field}"), *cause),
                 other => other.into(),
             })?;
             show(&view, output.json)
@@ -141,8 +139,8 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
             show(&view, output.json)
         }
         ReportCommand::Decide { id, outcome, reasons, output } => {
-            let outcome = ReportOutcome::parse(outcome)
-                .ok_or_else(|| refuse("--outcome", format!("{outcome:?} is not one of verified, rejected, malicious")))?;
+            let outcome =
+                ReportOutcome::parse(outcome).ok_or_else(|| crate::refuse_message("--outcome", "input-report-outcome", vec![]))?;
             let view = store.decide_report(id, outcome, reasons, &Reviewer { actor: actor(cli, store)?, subject: None })?;
             show(&view, output.json)
         }
@@ -214,7 +212,9 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut data = Vec::new();
     file.take(limit + 1).read_to_end(&mut data).map_err(|e| refuse("--evidence", format!("{}: {e}", path.display())))?;
     if data.len() as u64 > limit {
-        return Err(refuse("--evidence", format!("{} is larger than the rulebook's {limit} bytes", path.display())));
+        let arguments =
+            vec![("path", socred_i18n::Argument::Text(path.display().to_string())), ("max", socred_i18n::Argument::Number(limit as i64))];
+        return Err(crate::refuse_message("--evidence", "input-evidence-file-too-large", arguments));
     }
     Ok(data)
 }
@@ -255,7 +255,7 @@ fn print_receipt(receipt: &PartnerBatch, json: bool) -> Result<()> {
 
 pub fn import_partner(cli: &Cli, file: &Path, partner: &str, batch_id: Option<&str>, skip_invalid: bool, json: bool) -> Result<()> {
     if Format::from_path(file) == Some(Format::Csv) {
-        return Err(refuse("--partner", "partner batches are NDJSON"));
+        return Err(crate::refuse_message("--partner", "input-partner-ndjson", vec![]));
     }
     let data = std::fs::read(file).map_err(|e| refuse("FILE", format!("{}: {e}", file.display())))?;
     match postgres_url(cli) {
@@ -273,9 +273,15 @@ fn import_partner_on(
     skip_invalid: bool,
     json: bool,
 ) -> Result<()> {
-    let account = store.account(partner)?.ok_or_else(|| refuse("--partner", format!("no account {partner:?}")))?;
+    let account = store.account(partner)?.ok_or_else(|| {
+        crate::refuse_message("--partner", "input-no-account", vec![("username", socred_i18n::Argument::Text(format!("{partner:?}")))])
+    })?;
     if account.role != socred_auth::Role::Partner {
-        return Err(refuse("--partner", format!("{partner} is a {} account, not a partner", account.role)));
+        let arguments = vec![
+            ("partner", socred_i18n::Argument::Text(partner.to_string())),
+            ("role", socred_i18n::Argument::Text(account.role.to_string())),
+        ];
+        return Err(crate::refuse_message("--partner", "input-not-a-partner", arguments));
     }
     let scope = PartnerScope {
         username: account.username.clone(),

@@ -160,13 +160,17 @@ pub(crate) fn monitor(
 ) -> Result<()> {
     let (from, to) = (parse_date("--from", from)?, parse_date("--to", to)?);
     if from > to {
-        return Err(refuse("--from", "comes after --to"));
+        return Err(crate::refuse_message("--from", "input-from-after-to-flag", vec![]));
     }
     if to > today(store) {
-        return Err(refuse("--to", "is after today: a score is monitored on days that have happened"));
+        return Err(crate::refuse_message("--to", "input-monitor-future", vec![]));
     }
     if let Some(dir) = plots.filter(|dir| dir.exists() && !dir.is_dir()) {
-        return Err(refuse("--plots", format!("{} exists and is not a directory", dir.display())));
+        return Err(crate::refuse_message(
+            "--plots",
+            "input-not-a-directory",
+            vec![("path", socred_i18n::Argument::Text(dir.display().to_string()))],
+        ));
     }
     let card = card(scorecard, "--scorecard", store.rulebook())?;
     let mut scored = Vec::new();
@@ -256,9 +260,10 @@ fn read_sample(path: &Path, card: &Scorecard) -> Result<Vec<Observation>> {
     let expected: Vec<&str> = card.characteristics.iter().map(|c| c.code.as_str()).chain(["defaulted"]).collect();
     let header: Vec<String> = reader.headers().map_err(|error| refuse("--sample", error))?.iter().map(str::to_string).collect();
     if header != expected {
-        return Err(refuse(
+        return Err(crate::refuse_message(
             "--sample",
-            format!("line 1: the columns must be {} (the card's characteristics, then defaulted)", expected.join(",")),
+            "input-sample-columns",
+            vec![("columns", socred_i18n::Argument::Text(expected.join(",")))],
         ));
     }
     let mut rows = Vec::new();
@@ -266,19 +271,35 @@ fn read_sample(path: &Path, card: &Scorecard) -> Result<Vec<Observation>> {
         let line = index + 2;
         let record = record.map_err(|error| refuse("--sample", format!("line {line}: {error}")))?;
         if rows.len() == socred_sim::credit::MAX_SAMPLE_ROWS {
-            return Err(refuse("--sample", format!("line {line}: a sample holds at most {} rows", socred_sim::credit::MAX_SAMPLE_ROWS)));
+            let arguments = vec![
+                ("line", socred_i18n::Argument::Number(line as i64)),
+                ("max", socred_i18n::Argument::Number(socred_sim::credit::MAX_SAMPLE_ROWS as i64)),
+            ];
+            return Err(crate::refuse_message("--sample", "input-sample-rows", arguments));
         }
         let mut values = Vec::with_capacity(card.characteristics.len());
         for (column, cell) in record.iter().take(card.characteristics.len()).enumerate() {
             let value = cell.trim().parse::<u32>().ok().filter(|value| *value < 100_000).ok_or_else(|| {
-                refuse("--sample", format!("line {line}, column {}: {cell:?} is not a count within 0..=99999", expected[column]))
+                crate::refuse_message(
+                    "--sample",
+                    "input-sample-count",
+                    vec![
+                        ("line", socred_i18n::Argument::Number(line as i64)),
+                        ("column", socred_i18n::Argument::Text(expected[column].to_string())),
+                        ("cell", socred_i18n::Argument::Text(format!("{cell:?}"))),
+                    ],
+                )
             })?;
             values.push(value);
         }
         let defaulted = match record.get(card.characteristics.len()).map(str::trim) {
             Some("1") => true,
             Some("0") => false,
-            other => return Err(refuse("--sample", format!("line {line}, column defaulted: {other:?} is not 0 or 1"))),
+            other => {
+                let arguments =
+                    vec![("line", socred_i18n::Argument::Number(line as i64)), ("cell", socred_i18n::Argument::Text(format!("{other:?}")))];
+                return Err(crate::refuse_message("--sample", "input-sample-defaulted", arguments));
+            }
         };
         rows.push(Observation { values, defaulted });
     }

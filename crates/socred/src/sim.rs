@@ -80,7 +80,8 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
     let RunArguments { config, rulebooks, out, json } = arguments;
     config.check().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
     if rulebooks.len() > socred_sim::simulate::MAX_RULEBOOKS {
-        return Err(refuse("--rulebook", format!("at most {} rulebooks side by side", socred_sim::simulate::MAX_RULEBOOKS)));
+        let max = socred_i18n::Argument::Number(socred_sim::simulate::MAX_RULEBOOKS as i64);
+        return Err(crate::refuse_message("--rulebook", "input-rulebooks-side-by-side", vec![("max", max)]));
     }
     let rulebooks: Vec<Rulebook> = if rulebooks.is_empty() {
         vec![Rulebook::from_toml(socred_core::DEFAULT_RULEBOOK, "default.toml").expect("the default rulebook is valid")]
@@ -94,7 +95,11 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
             .collect::<Result<_>>()?
     };
     if out.exists() && !out.is_dir() {
-        return Err(refuse("--out", format!("{} exists and is not a directory", out.display())));
+        return Err(crate::refuse_message(
+            "--out",
+            "input-not-a-directory",
+            vec![("path", socred_i18n::Argument::Text(out.display().to_string()))],
+        ));
     }
     std::fs::create_dir_all(out).map_err(|error| refuse("--out", format!("{}: {error}", out.display())))?;
 

@@ -406,6 +406,37 @@ fn with_stdin(env: &Env, args: &[&str], input: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// The store's and the CLI's own reasons read in the output's language,
+/// named by the flag, and a refused input changes nothing.
+#[test]
+fn refused_inputs_read_in_the_readers_language() {
+    let env = Env::live();
+    let fingerprint = env.fingerprint();
+    let chinese = |args: &[&str], fragments: &[&str], english: &str| {
+        let stderr = env.refused(&[&["--lang", "zh-CN"][..], args].concat(), fragments);
+        assert!(!stderr.contains(english), "English in the Chinese output: {stderr}");
+    };
+    let weak = with_stdin(
+        &env,
+        &["--lang", "zh-CN", "account", "add", "--username", "clerk-1", "--role", "auditor", "--password-stdin"],
+        "password1234\n",
+    );
+    let stderr = String::from_utf8_lossy(&weak.stderr);
+    assert_eq!(weak.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("是常见密码") && !stderr.contains("common password"), "{stderr}");
+    chinese(&["account", "add", "--username", "Clerk 1", "--role", "auditor"], &["--username", "只允许 a-z"], "allowed are");
+    chinese(&["account", "disable", "--username", "nobody"], &["--username", "不存在"], "does not exist");
+    chinese(&["subject", "add", "--id", PERSON, "--name", " "], &["--name", "不能为空"], "must not be empty");
+    chinese(&["show", PERSON, "--known-on", "2999-01-01"], &["--known-on", "晚于今天"], "is after today");
+    chinese(&["list", "public", "--region", "99"], &["--region", "不以省级行政区划代码开头"], "does not start");
+    chinese(&["list", "public", "--search", PERSON], &["--search", "不能以完整的居民身份证号码"], "full identity number");
+    chinese(&["import", "."], &["FILE", "是目录"], "is a directory");
+    assert_eq!(env.fingerprint(), fingerprint, "a refused input changes nothing");
+    // English, the same checks say what they always said.
+    env.refused(&["list", "public", "--region", "99"], &["--region", "\"99\" does not start with a province-level code (GB/T 2260)"]);
+    env.refused(&["show", PERSON, "--known-on", "2999-01-01"], &["2999-01-01 is after today"]);
+}
+
 #[test]
 fn account_passwords_follow_the_rules_and_an_admin_can_reset_disable_and_enable() {
     let env = Env::live();

@@ -55,7 +55,7 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Json(body): Json
                 tokio::task::spawn_blocking(move || socred_auth::hash_password(&username, &password))
                     .await
                     .map_err(|_| ApiError::internal("hashing failed"))?
-                    .map_err(|e| ApiError::invalid("password", e.to_string().trim_start_matches("password: ").to_string()))?,
+                    .map_err(|error| ApiError::from(socred_store::StoreError::invalid_account("password", &error)))?,
             )
         }
         None => None,
@@ -128,7 +128,7 @@ pub async fn issue_token(State(state): State<AppState>, caller: Caller, Json(bod
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     caller.require(Action::ManageOwnTokens)?;
-    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", "a token number"))?;
+    let id: i64 = id.parse().map_err(|_| ApiError::invalid_message("id", "input-token-number", vec![]))?;
     let owner = (!caller.account.may(Action::ManageAccounts)).then_some(caller.account.id);
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.revoke_token(id, owner, &actor)).await?;
@@ -142,7 +142,7 @@ async fn hash_new_password(username: &str, password: &str, field: &str) -> ApiRe
     tokio::task::spawn_blocking(move || socred_auth::hash_password(&username, &password))
         .await
         .map_err(|_| ApiError::internal("hashing failed"))?
-        .map_err(|e| ApiError::invalid(field, e.to_string().trim_start_matches("password: ").to_string()))
+        .map_err(|error| ApiError::from(socred_store::StoreError::invalid_account(field, &error)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,7 +178,7 @@ pub async fn change_password(
         let outcome = if locked { socred_store::SignIn::Locked } else { socred_store::SignIn::Failed { reason: "wrong current password" } };
         let (name, client, actor) = (username.clone(), address.0.to_string(), caller.actor());
         state.db.ledger_write(move |store| store.record_sign_in(&name, &client, &outcome, &actor)).await?;
-        return Err(ApiError::invalid("current_password", "is not the account's password, or the account waits after failed attempts"));
+        return Err(ApiError::invalid_message("current_password", "input-not-the-password", vec![]));
     }
     let hash = hash_new_password(&username, &body.new_password, "new_password").await?;
     let actor = caller.actor();
@@ -204,7 +204,8 @@ pub async fn reset_password(
     Json(body): Json<PasswordResetBody>,
 ) -> ApiResult<StatusCode> {
     caller.require(Action::ManageAccounts)?;
-    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    socred_auth::check_username(&username)
+        .map_err(|error| ApiError::from(socred_store::StoreError::invalid_account("username", &error)))?;
     let hash = hash_new_password(&username, &body.password, "password").await?;
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.set_password(&username, &hash, &actor)).await?;
@@ -214,7 +215,8 @@ pub async fn reset_password(
 
 async fn set_disabled(state: AppState, caller: Caller, username: String, disabled: bool) -> ApiResult<StatusCode> {
     caller.require(Action::ManageAccounts)?;
-    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    socred_auth::check_username(&username)
+        .map_err(|error| ApiError::from(socred_store::StoreError::invalid_account("username", &error)))?;
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.set_disabled(&username, disabled, &actor)).await?;
     // Its tokens die at once here, within the token cache's seconds elsewhere.
@@ -279,7 +281,7 @@ pub async fn confirm_second_factor(
         .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "conflict", "no enrolment is waiting for a code; begin one first", None))?;
     let now = crate::auth::now_unix().max(0) as u64;
     let step =
-        socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid("code", "is not the code the app shows now"))?;
+        socred_auth::check_totp(&secret, &body.code, now).ok_or_else(|| ApiError::invalid_message("code", "input-not-the-code", vec![]))?;
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.confirm_second_factor(account, &secret, step, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -290,7 +292,8 @@ pub async fn confirm_second_factor(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn remove_second_factor(State(state): State<AppState>, caller: Caller, Path(username): Path<String>) -> ApiResult<StatusCode> {
     caller.require(Action::ManageAccounts)?;
-    socred_auth::check_username(&username).map_err(|e| ApiError::invalid("username", e.to_string()))?;
+    socred_auth::check_username(&username)
+        .map_err(|error| ApiError::from(socred_store::StoreError::invalid_account("username", &error)))?;
     let actor = caller.actor();
     state.db.ledger_write(move |store| store.remove_second_factor(&username, &actor)).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -56,7 +56,7 @@ pub async fn public(
         return Err(ApiError::invalid("offset", "at most 1000000"));
     }
     let filter = socred_store::PublicFilter { list: query.list, search: query.search, authority: query.authority, region: query.region };
-    let filter = filter.checked().map_err(|(field, reason)| ApiError::invalid(field, reason))?;
+    let filter = filter.checked().map_err(|(field, cause)| ApiError::cause(field, cause))?;
     state.limits.public_list(caller.as_ref(), address.0, filter.search.is_some())?;
     Ok(axum::Json(state.db.published(as_of, filter, limit, offset).await?))
 }

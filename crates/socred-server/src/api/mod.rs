@@ -136,12 +136,10 @@ pub fn known_on(text: Option<&str>, today: Date) -> Result<Option<Date>, ApiErro
     };
     let day = socred_core::parse_date(text).map_err(|error| ApiError::date("known_on", error))?;
     if day > today {
-        return Err(ApiError::invalid(
+        return Err(ApiError::invalid_message(
             "known_on",
-            format!(
-                "{text} is after today ({}); the ledger can be read as it stood, not as it will",
-                socred_core::date::format_date(today)
-            ),
+            "input-known-on-future",
+            vec![("day", socred_i18n::Argument::Day(day)), ("today", socred_i18n::Argument::Day(today))],
         ));
     }
     Ok(Some(day))
@@ -151,10 +149,7 @@ pub fn known_on(text: Option<&str>, today: Date) -> Result<Option<Date>, ApiErro
 /// names a date for one is refused, whatever the date.
 pub fn refuse_client_date(present: bool) -> Result<(), ApiError> {
     if present {
-        return Err(ApiError::invalid(
-            "on",
-            "acts are dated by the server's clock when they are recorded; a client cannot choose the date of an act",
-        ));
+        return Err(ApiError::invalid_message("on", "input-client-date", vec![]));
     }
     Ok(())
 }
@@ -162,8 +157,10 @@ pub fn refuse_client_date(present: bool) -> Result<(), ApiError> {
 pub fn page(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
     match limit {
         None => Ok(default),
-        Some(0) => Err(ApiError::invalid("limit", "must be at least 1")),
-        Some(limit) if limit > MAX_PAGE => Err(ApiError::invalid("limit", format!("at most {MAX_PAGE} rows a page"))),
+        Some(0) => Err(ApiError::invalid_message("limit", "input-at-least-one", vec![])),
+        Some(limit) if limit > MAX_PAGE => {
+            Err(ApiError::invalid_message("limit", "input-page-rows", vec![("max", socred_i18n::Argument::Number(i64::from(MAX_PAGE)))]))
+        }
         Some(limit) => Ok(limit),
     }
 }

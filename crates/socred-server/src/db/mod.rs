@@ -760,7 +760,8 @@ impl Db {
     ) -> Result<Vec<socred_store::PublicEntry>, ApiError> {
         let rulebook = self.rulebook().await?;
         if let Some(list) = filter.list.as_deref().filter(|list| !list.trim().is_empty() && rulebook.list(list.trim()).is_none()) {
-            return Err(StoreError::invalid("list", format!("{list:?} is not a list of the rulebook")).into());
+            let code = socred_i18n::Argument::Text(format!("{list:?}"));
+            return Err(StoreError::invalid_message("list", "input-unknown-list", vec![("code", code)]).into());
         }
         match self.backend {
             Backend::Sqlite => self.read(move |store| store.published(as_of, &filter, limit, offset)).await,

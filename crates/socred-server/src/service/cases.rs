@@ -47,7 +47,8 @@ pub async fn act(state: &AppState, caller: &Caller, subject: Option<SubjectId>, 
 pub(crate) fn case_id(field: &str, given: Option<&str>, prefix: &str, parts: &[&str]) -> ApiResult<CaseId> {
     match given {
         Some(text) => {
-            socred_core::id::check_client_id(text).map_err(|reason| ApiError::invalid(field, reason))?;
+            socred_core::id::check_client_id(text)
+                .map_err(|_| ApiError::invalid_message(field, socred_store::CLIENT_ID_HOLDS_NUMBER, vec![]))?;
             parse_case(field, text)
         }
         None => Ok(CaseId::derive(prefix, parts)),
@@ -65,7 +66,11 @@ async fn own_entry(state: &AppState, caller: &Caller, entry: &EntryId) -> ApiRes
 /// A list code: lowercase letters, digits and dashes.
 fn parse_list(text: &str) -> ApiResult<()> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(ApiError::invalid("list", format!("{text:?} is not a list code")));
+        return Err(ApiError::invalid_message(
+            "list",
+            "input-not-a-list-code",
+            vec![("code", socred_i18n::Argument::Text(format!("{text:?}")))],
+        ));
     }
     Ok(())
 }
@@ -165,9 +170,19 @@ impl Decision {
             ("repair", "approve") => Decision::Repair(RepairOutcome::Approve),
             ("repair", "refuse") => Decision::Repair(RepairOutcome::Refuse),
             ("appeal" | "dispute" | "repair", _) => {
-                return Err(ApiError::invalid("outcome", format!("{outcome:?} is not a decision for a {kind}")));
+                let arguments = vec![
+                    ("outcome", socred_i18n::Argument::Text(format!("{outcome:?}"))),
+                    ("kind", socred_i18n::Argument::Text(kind.to_string())),
+                ];
+                return Err(ApiError::invalid_message("outcome", "input-not-a-decision-for", arguments));
             }
-            _ => return Err(ApiError::invalid("kind", format!("{kind:?} is not appeal, dispute or repair"))),
+            _ => {
+                return Err(ApiError::invalid_message(
+                    "kind",
+                    "input-not-a-case-kind",
+                    vec![("kind", socred_i18n::Argument::Text(format!("{kind:?}")))],
+                ));
+            }
         };
         Ok(decision)
     }

@@ -108,7 +108,16 @@ pub fn check_day(state: &AppState, text: Option<&str>, today: Date) -> Result<Da
     if state.db.clock().is_replay() {
         return Ok(requested);
     }
-    state.db.hot.rulebook().limits.check_day(Some(requested), today).map_err(|reason| ApiError::invalid("as_of", reason))
+    let rulebook = state.db.hot.rulebook();
+    let limits = &rulebook.limits;
+    limits.check_day(Some(requested), today).map_err(|_| match limits.check_window_days {
+        0 => ApiError::invalid_message("as_of", "input-check-today-only", vec![("today", socred_i18n::Argument::Day(today))]),
+        days => ApiError::invalid_message(
+            "as_of",
+            "input-check-window",
+            vec![("days", socred_i18n::Argument::Number(i64::from(days))), ("today", socred_i18n::Argument::Day(today))],
+        ),
+    })
 }
 
 pub fn refused<'a>(caller: &'a Caller, at_ms: i64, subject_key: i64, service: &'a str, as_of: Date) -> CheckRecord<'a> {

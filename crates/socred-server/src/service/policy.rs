@@ -65,7 +65,7 @@ impl Runs {
 /// A proposed rulebook's text, parsed and checked.
 fn proposed(source: &str) -> Result<Rulebook, ApiError> {
     if source.trim().is_empty() {
-        return Err(ApiError::invalid("rulebook", "a proposed rulebook is needed (a TOML file)"));
+        return Err(ApiError::invalid_message("rulebook", "input-proposal-needed", vec![]));
     }
     Rulebook::from_toml(source, "proposed.toml").map_err(|error| ApiError::invalid("rulebook", error.to_string()))
 }
@@ -91,10 +91,12 @@ pub async fn simulate(
 ) -> Result<Simulation, ApiError> {
     caller.require(Action::AssessPolicy)?;
     if !(1..=MAX_WEB_SUBJECTS).contains(&subjects) {
-        return Err(ApiError::invalid("subjects", format!("must be 1-{MAX_WEB_SUBJECTS} here (the CLI runs more)")));
+        let max = socred_i18n::Argument::Number(MAX_WEB_SUBJECTS as i64);
+        return Err(ApiError::invalid_message("subjects", "input-web-simulation-limit", vec![("max", max)]));
     }
     if !(1..=MAX_WEB_YEARS).contains(&years) {
-        return Err(ApiError::invalid("years", format!("must be 1-{MAX_WEB_YEARS} here (the CLI runs more)")));
+        let max = socred_i18n::Argument::Number(i64::from(MAX_WEB_YEARS));
+        return Err(ApiError::invalid_message("years", "input-web-simulation-limit", vec![("max", max)]));
     }
     let _permit = state.simulations.permit()?;
     let mut rulebooks = vec![Rulebook::clone(&*state.db.rulebook().await?)];

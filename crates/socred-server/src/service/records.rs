@@ -119,7 +119,9 @@ pub async fn add(state: &AppState, caller: &Caller, request: RecordRequest<'_>) 
     let result = state.db.ledger_write(move |store| store.add_record(&stored, &actor)).await.map_err(|error| {
         // The subject is a field of the request here, not a resource of the URL.
         if error.detail.code == "not_found" && error.detail.field.as_deref() == Some("subject") {
-            ApiError::invalid("subject", error.detail.message)
+            let mut invalid = ApiError::invalid("subject", error.detail.message);
+            invalid.detail.cause = error.detail.cause;
+            invalid
         } else {
             error
         }

@@ -27,9 +27,7 @@ pub struct ReportRequest {
 
 /// The person an account reports as (and is rewarded or penalised as).
 pub fn reporter_of(caller: &Caller) -> ApiResult<SubjectId> {
-    caller.account.subject.ok_or_else(|| {
-        ApiError::invalid("reporter", "this account names no person to report as (and to reward); ask an admin to link it to your identity")
-    })
+    caller.account.subject.ok_or_else(|| ApiError::invalid_message("reporter", "input-reporter-unnamed", vec![]))
 }
 
 pub fn reviewer_of(caller: &Caller) -> Reviewer {
@@ -60,7 +58,8 @@ pub async fn file(state: &AppState, caller: &Caller, request: ReportRequest, fil
             if !files.is_empty() {
                 let max_files = store.active_rulebook().reporting.evidence_max_files as usize;
                 if files.len() + report.evidence.len() > max_files {
-                    return Err(socred_store::StoreError::invalid("evidence", format!("at most {max_files} files")));
+                    let max = socred_i18n::Argument::Number(max_files as i64);
+                    return Err(socred_store::StoreError::invalid_message("evidence", "input-at-most-files", vec![("max", max)]));
                 }
                 for data in &files {
                     report.evidence.push(store.add_evidence(data, &actor)?.hash);

@@ -140,7 +140,7 @@ async fn scored_file(
         return Err(ApiError::forbidden("a subject sees only their own commercial score"));
     }
     if partner && as_of.is_some_and(|day| day != today) {
-        return Err(ApiError::invalid("as_of", "a partner sees the score of today only"));
+        return Err(ApiError::invalid_message("as_of", "input-partner-score-today", vec![]));
     }
     let rulebook = state.db.rulebook().await?;
     let card = scorecard_for(state, &rulebook)?;
@@ -180,7 +180,8 @@ pub async fn consent(state: &AppState, caller: &Caller, partner: String, give: b
     let name = partner.clone();
     let account = state.db.reading(move |store| store.account(&name)).await?;
     if !account.is_some_and(|account| matches!(account.role, Role::Provider | Role::Partner)) {
-        return Err(ApiError::invalid("partner", format!("{partner:?} is not the account of a service provider or data partner")));
+        let partner = socred_i18n::Argument::Text(format!("{partner:?}"));
+        return Err(ApiError::invalid_message("partner", "input-not-a-machine-account", vec![("partner", partner)]));
     }
     let moment = caller.moment.unix_ms.to_string();
     let kind = if give { "give" } else { "withdraw" };

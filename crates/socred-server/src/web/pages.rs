@@ -56,7 +56,7 @@ pub struct ListQuery {
 impl ListQuery {
     /// The search and filters as the store takes them, empty ones dropped;
     /// the refused field (as the form names it) and the reason otherwise.
-    fn filter(&self) -> Result<socred_store::PublicFilter, (&'static str, String)> {
+    fn filter(&self) -> Result<socred_store::PublicFilter, (&'static str, socred_i18n::reasons::Cause)> {
         let filter = socred_store::PublicFilter {
             list: self.list.clone(),
             search: self.q.clone(),
@@ -78,12 +78,12 @@ pub const MAX_LIST_PAGES: u32 = 5_000;
 pub const MAX_EXPORT_ROWS: u32 = 10_000;
 
 /// A page number as a reader typed it: 1 to [`MAX_LIST_PAGES`], or the reason.
-fn parse_page(text: Option<&str>) -> Result<u32, String> {
+fn parse_page(text: Option<&str>) -> Result<u32, socred_i18n::reasons::Cause> {
     match text.map(str::trim).filter(|text| !text.is_empty()) {
         None => Ok(1),
         Some(text) => match text.parse::<u32>() {
             Ok(page) if (1..=MAX_LIST_PAGES).contains(&page) => Ok(page),
-            _ => Err(format!("must be a whole number from 1 to {MAX_LIST_PAGES}")),
+            _ => Err(socred_i18n::reasons::Cause::message("input-page-number", vec![("max", Argument::Number(i64::from(MAX_LIST_PAGES)))])),
         },
     }
 }
@@ -110,7 +110,7 @@ pub async fn export_lists(
 ) -> Response {
     let filter = match query.filter() {
         Ok(filter) => filter,
-        Err((field, reason)) => return crate::error::ApiError::invalid(field, reason).into_response(),
+        Err((field, cause)) => return crate::error::ApiError::cause(field, cause).into_response(),
     };
     if let Err(error) = state.limits.public_list(caller.as_ref(), address.0, filter.search.is_some()) {
         return error.into_response();
@@ -200,14 +200,9 @@ pub async fn public_lists(
     // The same rules as the API: names and masked ids, known regions, a limit per address.
     let mut filter = socred_store::PublicFilter::default();
     let refused = match query.filter() {
-        Err(("q", reason)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(reason))])),
-        Err((field, reason)) => {
-            // The filters' reasons in the reader's language; English as the API states it.
-            let reason = match (language, field) {
-                (Language::English, _) => reason,
-                (_, "region") => language.text("lists-region-refused"),
-                _ => language.text("lists-authority-refused"),
-            };
+        Err(("q", cause)) => Some(language.text_with("lists-search-refused", &[("reason", Argument::Text(cause.text(language)))])),
+        Err((field, cause)) => {
+            let reason = cause.text(language);
             let field = socred_i18n::reasons::field_name(language, field);
             Some(language.text_with(
                 "error-text",
@@ -234,7 +229,8 @@ pub async fn public_lists(
     }
     let page_number = match parse_page(query.page.as_deref()) {
         Ok(page) => page,
-        Err(reason) => {
+        Err(cause) => {
+            let reason = cause.text(language);
             flash.error = Some(language.text_with(
                 "error-text",
                 &[

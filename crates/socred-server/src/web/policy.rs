@@ -235,16 +235,17 @@ fn comparison_body(language: Language, comparison: &Comparison) -> Markup {
 async fn read_form(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, ApiError> {
-    let mut multipart = multipart.map_err(|rejection| ApiError::invalid("form", rejection.body_text()))?;
+    let mut multipart = multipart.map_err(|rejection| unreadable("form", rejection.body_text()))?;
     let mut fields = std::collections::HashMap::new();
-    while let Some(field) = multipart.next_field().await.map_err(|error| ApiError::invalid("form", error.body_text()))? {
+    while let Some(field) = multipart.next_field().await.map_err(|error| unreadable("form", error.body_text()))? {
         if fields.len() >= MAX_FORM_FIELDS {
-            return Err(ApiError::invalid("form", format!("at most {MAX_FORM_FIELDS} fields")));
+            return Err(too_many_fields());
         }
         let name = field.name().unwrap_or("").to_string();
-        let data = field.bytes().await.map_err(|error| ApiError::invalid(&name, error.body_text()))?;
+        let data = field.bytes().await.map_err(|error| unreadable(&name, error.body_text()))?;
         if data.len() > socred_core::rulebook::MAX_RULEBOOK_BYTES {
-            return Err(ApiError::invalid("rulebook", format!("at most {} bytes", socred_core::rulebook::MAX_RULEBOOK_BYTES)));
+            let max = socred_i18n::Argument::Number(socred_core::rulebook::MAX_RULEBOOK_BYTES as i64);
+            return Err(ApiError::invalid_message("rulebook", "input-at-most-bytes", vec![("max", max)]));
         }
         fields.insert(name, data.to_vec());
     }
@@ -263,8 +264,18 @@ async fn posted(
     Ok((caller, fields))
 }
 
+/// A form the server could not read: the parser's words are English only.
+pub(super) fn unreadable(field: &str, detail: String) -> ApiError {
+    ApiError::invalid_message(field, "input-form-unreadable", vec![("detail", socred_i18n::Argument::Text(detail))])
+}
+
+/// A form with more fields than any of socred's.
+pub(super) fn too_many_fields() -> ApiError {
+    ApiError::invalid_message("form", "input-too-many-fields", vec![("max", socred_i18n::Argument::Number(MAX_FORM_FIELDS as i64))])
+}
+
 fn text_field(fields: &std::collections::HashMap<String, Vec<u8>>, name: &str) -> Result<String, ApiError> {
-    String::from_utf8(fields.get(name).cloned().unwrap_or_default()).map_err(|_| ApiError::invalid(name, "is not UTF-8 text"))
+    String::from_utf8(fields.get(name).cloned().unwrap_or_default()).map_err(|_| ApiError::invalid_message(name, "input-not-utf8", vec![]))
 }
 
 /// `POST /policy/compare`: the comparison of an uploaded or pasted rulebook.
@@ -312,11 +323,11 @@ pub async fn simulate(
         Err(response) => return response,
     };
     let number = |name: &str| -> Result<u64, ApiError> {
-        text_field(&fields, name)?.trim().parse::<u64>().map_err(|_| ApiError::invalid(name, "must be a whole number"))
+        text_field(&fields, name)?.trim().parse::<u64>().map_err(|_| ApiError::invalid_message(name, "input-whole-number", vec![]))
     };
     let result = async {
         let (subjects, seed) = (number("subjects")?, number("seed")?);
-        let years = u32::try_from(number("years")?).map_err(|_| ApiError::invalid("years", "is too large"))?;
+        let years = u32::try_from(number("years")?).map_err(|_| ApiError::invalid_message("years", "input-too-large", vec![]))?;
         let proposal = text_field(&fields, "rulebook")?;
         service::policy::simulate(&state, &caller, Some(proposal), subjects, years, seed).await
     }

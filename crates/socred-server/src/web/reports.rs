@@ -103,7 +103,7 @@ pub async fn file(
     };
     let mut multipart = match multipart {
         Ok(multipart) => multipart,
-        Err(rejection) => return back("/me/reports", Err(ApiError::invalid("form", rejection.body_text()))),
+        Err(rejection) => return back("/me/reports", Err(super::policy::unreadable("form", rejection.body_text()))),
     };
     let mut fields: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut files: Vec<Vec<u8>> = Vec::new();
@@ -112,17 +112,17 @@ pub async fn file(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(error) => return back("/me/reports", Err(ApiError::invalid("form", error.body_text()))),
+            Err(error) => return back("/me/reports", Err(super::policy::unreadable("form", error.body_text()))),
         };
         count += 1;
         if count > MAX_FORM_FIELDS {
-            return back("/me/reports", Err(ApiError::invalid("form", format!("at most {MAX_FORM_FIELDS} fields"))));
+            return back("/me/reports", Err(super::policy::too_many_fields()));
         }
         let name = field.name().unwrap_or("").to_string();
         let is_file = field.file_name().is_some();
         let data = match field.bytes().await {
             Ok(data) => data,
-            Err(error) => return back("/me/reports", Err(ApiError::invalid(&name, error.body_text()))),
+            Err(error) => return back("/me/reports", Err(super::policy::unreadable(&name, error.body_text()))),
         };
         if name == "evidence" && is_file {
             // An empty file input sends an empty part: nothing attached.
@@ -132,7 +132,7 @@ pub async fn file(
         } else if data.len() <= 8 * 1024 {
             fields.insert(name, String::from_utf8_lossy(&data).into_owned());
         } else {
-            return back("/me/reports", Err(ApiError::invalid(&name, "is too long")));
+            return back("/me/reports", Err(ApiError::invalid_message(&name, "input-too-long", vec![])));
         }
     }
     if let Err(response) = check_csrf(&caller, fields.get("csrf").map_or("", String::as_str)) {
@@ -269,7 +269,7 @@ pub async fn decide(State(state): State<AppState>, caller: MaybeCaller, Form(for
     };
     let result = async {
         let outcome =
-            ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid("outcome", "one of verified, rejected, malicious"))?;
+            ReportOutcome::parse(&form.outcome).ok_or_else(|| ApiError::invalid_message("outcome", "input-report-outcome", vec![]))?;
         let view = service::reports::decide(&state, &caller, form.id, outcome, form.reasons).await?;
         let language = reader();
         let state = code_in_language(language, "report-state", &view.state);
@@ -296,7 +296,7 @@ pub async fn decide_pending(State(state): State<AppState>, caller: MaybeCaller, 
         let confirm = match form.outcome.as_str() {
             "confirm" => true,
             "reject" => false,
-            _ => return Err(ApiError::invalid("outcome", "confirm or reject")),
+            _ => return Err(ApiError::invalid_message("outcome", "input-confirm-or-reject", vec![])),
         };
         service::reports::decide_pending(&state, &caller, form.record_id.clone(), confirm, form.reasons).await?;
         let id = if confirm { "queue-pending-confirmed" } else { "queue-pending-rejected" };

@@ -355,7 +355,7 @@ impl PgStore {
     /// Disables (or enables) an account; disabling ends its sessions.
     pub fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
         if disabled && actor.name() == username {
-            return Err(StoreError::invalid("username", "an admin does not disable their own account"));
+            return Err(StoreError::invalid_message("username", "input-disable-own-account", vec![]));
         }
         self.write(actor, |transaction, rows| {
             let id = account_id(transaction, username)?;

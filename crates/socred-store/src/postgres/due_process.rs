@@ -50,7 +50,7 @@ fn subject_of_entry(transaction: &mut Transaction<'_>, entry: &EntryId) -> Resul
 fn subject_of_event(transaction: &mut Transaction<'_>, event: &Event, proposal_subject: Option<&SubjectId>) -> Result<SubjectId> {
     match event {
         Event::ListProposed { .. } | Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
-            let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a proposal or consent names its subject"))?;
+            let subject = proposal_subject.ok_or_else(|| StoreError::invalid_message("subject", "input-act-names-subject", vec![]))?;
             if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&subject.as_str()])?.is_none() {
                 return Err(StoreError::UnknownSubject(subject.to_string()));
             }

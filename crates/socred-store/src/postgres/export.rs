@@ -21,7 +21,11 @@ impl PgStore {
     /// everything, the store's secret included: protect it as the database.
     pub fn export(&self, dir: &Path, signer: Option<(&socred_log::SigningKey, &str)>) -> Result<Manifest> {
         if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-            return Err(StoreError::invalid("dir", format!("{} is not empty", dir.display())));
+            return Err(StoreError::invalid_message(
+                "dir",
+                "input-dir-not-empty",
+                vec![("dir", socred_i18n::Argument::Text(dir.display().to_string()))],
+            ));
         }
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let mut connection = self.connection()?;

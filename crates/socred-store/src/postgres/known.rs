@@ -28,7 +28,7 @@ impl PgStore {
             .read_connection()?
             .query_opt("SELECT source, file, fingerprint, seq FROM rulebooks WHERE recorded_on <= $1 ORDER BY seq DESC LIMIT 1", &[&day])?;
         let Some(row) = row else {
-            return Err(StoreError::invalid("known_on", format!("the store held nothing yet on {}", format_date(day))));
+            return Err(StoreError::invalid_message("known_on", "input-nothing-yet-on", vec![("day", socred_i18n::Argument::Day(day))]));
         };
         let rulebook = rulebook_then(self.rulebook(), row.get(0), row.get(1), row.get(2))?;
         Ok(PgKnownOn { store: self, day, rulebook, rulebook_seq: row.get(3) })

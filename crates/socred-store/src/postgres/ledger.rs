@@ -3,6 +3,8 @@
 //! transaction, under the log's write lock, so two servers cannot both pass a
 //! check that only one of them may pass.
 
+use socred_i18n::Argument;
+use socred_i18n::reasons::Cause;
 use std::collections::{HashMap, HashSet};
 
 use postgres::Transaction;
@@ -102,7 +104,10 @@ impl PgStore {
     /// same name adds any new links, another name is a conflict.
     pub fn add_subject(&self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
         check_new_subject(subject)?;
-        subject.id.check_plausible(actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        subject
+            .id
+            .check_plausible(actor.today())
+            .map_err(|error| StoreError::invalid_cause("id", Cause::Id { input: subject.id.to_string(), error }))?;
         let moment = actor.moment();
         self.write(actor, |transaction, rows| {
             let existing: Option<String> =
@@ -135,13 +140,17 @@ impl PgStore {
             {
                 for other in others {
                     if *other == subject.id {
-                        return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
+                        return Err(StoreError::invalid_message(field, "input-linked-to-itself", vec![]));
                     }
                     if other.kind() != wanted {
-                        return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
+                        return Err(StoreError::invalid_message(
+                            field,
+                            "input-not-of-kind",
+                            vec![("subject", Argument::Text(other.to_string())), ("kind", Argument::Text(wanted.as_str().to_string()))],
+                        ));
                     }
                     if transaction.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&other.as_str()])?.is_none() {
-                        return Err(StoreError::invalid(field, format!("subject {other} is not registered")));
+                        return Err(StoreError::invalid_cause(field, Cause::UnknownSubject(other.to_string())));
                     }
                     let linked = transaction
                         .query_opt(
@@ -251,7 +260,7 @@ impl PgStore {
     /// Voids a record. Voiding twice with the same reason is a no-op; with
     /// another reason, a conflict (the first void stands).
     pub fn void_record(&self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
-        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+        check_text(reason, MAX_REASON_CHARS).map_err(|error| StoreError::invalid_text("reason", error))?;
         let moment = actor.moment();
         self.write(actor, |transaction, rows| {
             let owner: String = transaction
@@ -864,9 +873,12 @@ impl PgImport {
         for subject in subjects {
             check_new_subject(subject)?;
             if !subject.guardians.is_empty() || !subject.represents.is_empty() {
-                return Err(StoreError::invalid("guardian", "a bulk registration takes subjects without links"));
+                return Err(StoreError::invalid_message("guardian", "input-bulk-with-links", vec![]));
             }
-            subject.id.check_plausible(today).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+            subject
+                .id
+                .check_plausible(today)
+                .map_err(|error| StoreError::invalid_cause("id", Cause::Id { input: subject.id.to_string(), error }))?;
         }
         let client = &mut **self.connection;
         let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
@@ -1010,7 +1022,7 @@ impl PgStore {
     /// Logs a read of a subject's file by someone other than the subject, on
     /// the access chain (its head row held `FOR UPDATE` while it moves).
     pub fn log_access(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<()> {
-        check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+        check_text(purpose, 500).map_err(|error| StoreError::invalid_text("purpose", error))?;
         self.clock.admit(actor.moment())?;
         let mut connection = self.connection()?;
         let mut transaction = connection.transaction()?;

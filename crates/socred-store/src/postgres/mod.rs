@@ -443,7 +443,7 @@ impl PgStore {
     /// fixed day). A clock of another store's settings is refused.
     pub fn set_clock(&mut self, clock: Clock) -> Result<()> {
         if clock.settings() != self.clock.settings() {
-            return Err(StoreError::invalid("on", "the clock does not belong to this store"));
+            return Err(StoreError::invalid_message("on", "input-foreign-clock", vec![]));
         }
         self.clock = clock;
         Ok(())

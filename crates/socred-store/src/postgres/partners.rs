@@ -250,7 +250,7 @@ impl PgStore {
     /// counts) or rejects it (it never counts); deciding twice the same way
     /// is a no-op. Judged inside the write's transaction.
     pub fn decide_pending(&self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>> {
-        check_text(reasons, 4_000).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        check_text(reasons, 4_000).map_err(|error| StoreError::invalid_text("reasons", error))?;
         let outcome = if confirm { "confirmed" } else { "rejected" };
         let rulebook = self.rulebook().clone();
         self.write(actor, |transaction, rows| {
@@ -288,8 +288,9 @@ impl PgStore {
             }
             if confirm {
                 // A confirmed record enters the ledger today, under today's record rules.
-                socred_core::record::check_occurred_on(&rulebook, &record.subject, record.occurred_on, actor.today())
-                    .map_err(|reason| StoreError::invalid("at", format!("the record cannot be confirmed: {reason}")))?;
+                socred_core::record::occurred_on_problem(&rulebook, &record.subject, record.occurred_on, actor.today()).map_err(
+                    |problem| StoreError::invalid_message("at", "input-cannot-confirm", vec![("reason", crate::reason_of(problem))]),
+                )?;
                 if !insert_record(transaction, rows, &record, actor.moment())? {
                     return Err(crate::partners::taken_since(record_id));
                 }

@@ -57,7 +57,7 @@ impl PgStore {
     pub fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 128 {
-            return Err(StoreError::invalid("search", "1-128 characters"));
+            return Err(StoreError::invalid_message("search", "input-search-length", vec![]));
         }
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let rows = self.read_connection()?.query(
@@ -78,8 +78,10 @@ impl PgStore {
     /// Subjects whose net gain in `year` is below the rulebook's expectation,
     /// in registration order, a page at a time; and how many there are.
     pub fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<crate::AnnualRow>)> {
-        let start = Date::from_calendar_date(year, time::Month::January, 1).map_err(|_| StoreError::invalid("year", "not a year"))?;
-        let end = Date::from_calendar_date(year, time::Month::December, 31).map_err(|_| StoreError::invalid("year", "not a year"))?;
+        let start = Date::from_calendar_date(year, time::Month::January, 1)
+            .map_err(|_| StoreError::invalid_message("year", "input-not-a-year", vec![]))?;
+        let end = Date::from_calendar_date(year, time::Month::December, 31)
+            .map_err(|_| StoreError::invalid_message("year", "input-not-a-year", vec![]))?;
         let mut connection = self.read_connection()?;
         let mut snapshot =
             connection.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;

@@ -338,7 +338,7 @@ impl PgStore {
 
     /// The reviewer who took the report decides it, with reasons (see [`crate::Store::decide_report`]).
     pub fn decide_report(&self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
-        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|error| StoreError::invalid_text("reasons", error))?;
         let actor = &reviewer.actor;
         let rulebook = self.rulebook().clone();
         self.write(actor, |transaction, rows| {

@@ -50,7 +50,7 @@ impl PgStore {
         let mut transaction = connection.transaction()?;
         let mut writer = log::Writer::lock(&mut transaction)?;
         if audit_size.is_some_and(|size| writer.seq() != size as i64 + 1) {
-            return Err(StoreError::invalid("impact", crate::CHANGED_SINCE_ASSESSMENT));
+            return Err(StoreError::invalid_message("impact", crate::CHANGED_SINCE_ASSESSMENT, vec![]));
         }
         let (current, current_seq) = load_active_rulebook(&mut transaction)?;
         if current.fingerprint == rulebook.fingerprint {

@@ -14,6 +14,8 @@
 
 pub(crate) mod review;
 
+use socred_i18n::Argument;
+use socred_i18n::reasons::Cause;
 use std::collections::HashSet;
 
 use serde::Serialize;
@@ -147,10 +149,11 @@ pub(crate) fn facts_of(secret: &str, subject: &SubjectId, behaviour: &str, on: D
 }
 
 fn check_report_id(id: &str) -> Result<()> {
-    RecordId::parse(id).map(|_| ()).map_err(|e| StoreError::invalid("id", e.to_string().replace("record id", "report id")))?;
-    socred_core::id::check_client_id(id).map_err(|reason| StoreError::invalid("id", reason))?;
+    RecordId::parse(id).map(|_| ()).map_err(|error| StoreError::invalid_text("id", error))?;
+    socred_core::id::check_client_id(id).map_err(|_| StoreError::invalid_message("id", crate::CLIENT_ID_HOLDS_NUMBER, vec![]))?;
     if id.len() > MAX_REPORT_ID_CHARS {
-        return Err(StoreError::invalid("id", format!("at most {MAX_REPORT_ID_CHARS} characters")));
+        let max = Argument::Number(MAX_REPORT_ID_CHARS as i64);
+        return Err(StoreError::invalid_message("id", "input-at-most-characters", vec![("max", max)]));
     }
     Ok(())
 }
@@ -205,9 +208,9 @@ pub(crate) fn check_new_report(rulebook: &socred_core::Rulebook, report: &NewRep
     if report.reporter == report.subject {
         return Err(StoreError::invalid_because("subject", Refusal::ReportYourself));
     }
-    socred_core::record::check_occurred_on(rulebook, &report.subject, report.occurred_on, on)
-        .map_err(|reason| StoreError::invalid("occurred_on", reason))?;
-    check_text(&report.description, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("description", e.to_string()))?;
+    socred_core::record::occurred_on_problem(rulebook, &report.subject, report.occurred_on, on)
+        .map_err(|problem| StoreError::invalid_cause("occurred_on", Cause::Problem(problem)))?;
+    check_text(&report.description, MAX_DESCRIPTION_CHARS).map_err(|error| StoreError::invalid_text("description", error))?;
     if report.evidence.len() > rules.evidence_max_files as usize {
         let (allowed, got) = (u64::from(rules.evidence_max_files), report.evidence.len() as u64);
         return Err(StoreError::invalid_because("evidence", Refusal::EvidenceTooMany { allowed, got }));

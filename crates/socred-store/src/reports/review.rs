@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use socred_core::date::Date;
 use socred_core::record::{Record, RecordId};
 use socred_core::reports::{Next, ReportAct, ReportFacts, transition};
+use socred_i18n::Argument;
 
 use super::{REPORT_RECORD_PREFIX, ReportOutcome, ReportView, Reviewer};
 use crate::error::{Result, StoreError};
@@ -81,10 +82,12 @@ pub(crate) fn decision_records(
     let id = &view.id;
     match outcome {
         ReportOutcome::Verified => {
-            socred_core::record::check_occurred_on(rulebook, &view.subject, view.occurred_on, on)
-                .map_err(|reason| StoreError::invalid("occurred_on", format!("the reported facts cannot be recorded: {reason}")))?;
+            socred_core::record::occurred_on_problem(rulebook, &view.subject, view.occurred_on, on).map_err(|problem| {
+                StoreError::invalid_message("occurred_on", "input-facts-cannot-be-recorded", vec![("reason", crate::reason_of(problem))])
+            })?;
             if rulebook.behaviour(&view.behaviour).is_none() {
-                return Err(StoreError::invalid("behaviour", format!("{:?} is no longer in the rulebook", view.behaviour)));
+                let code = Argument::Text(format!("{:?}", view.behaviour));
+                return Err(StoreError::invalid_message("behaviour", "input-behaviour-gone", vec![("code", code)]));
             }
             let record = Record {
                 id: RecordId::parse(&format!("{REPORT_RECORD_PREFIX}{facts}")).expect("a valid id"),

@@ -50,8 +50,10 @@ impl Store {
     /// Subjects whose net gain in `year` is below the rulebook's expectation,
     /// in registration order, a page at a time; and how many there are.
     pub fn annual_report(&self, year: i32, limit: u32, offset: u64) -> Result<(u64, Vec<AnnualRow>)> {
-        let start = Date::from_calendar_date(year, time::Month::January, 1).map_err(|_| StoreError::invalid("year", "not a year"))?;
-        let end = Date::from_calendar_date(year, time::Month::December, 31).map_err(|_| StoreError::invalid("year", "not a year"))?;
+        let start = Date::from_calendar_date(year, time::Month::January, 1)
+            .map_err(|_| StoreError::invalid_message("year", "input-not-a-year", vec![]))?;
+        let end = Date::from_calendar_date(year, time::Month::December, 31)
+            .map_err(|_| StoreError::invalid_message("year", "input-not-a-year", vec![]))?;
         let mut net: HashMap<i64, i64> = HashMap::new();
         let mut statement = self.connection.prepare(
             "SELECT r.subject, r.behaviour FROM records r LEFT JOIN voids v ON v.record_seq = r.seq

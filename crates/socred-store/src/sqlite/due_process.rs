@@ -69,7 +69,7 @@ impl Store {
     fn subject_of_event(&self, event: &Event, proposal_subject: Option<&SubjectId>) -> Result<(i64, SubjectId)> {
         match event {
             Event::ListProposed { .. } => {
-                let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a proposal names its subject"))?;
+                let subject = proposal_subject.ok_or_else(|| StoreError::invalid_message("subject", "input-act-names-subject", vec![]))?;
                 Ok((self.key_of(subject)?, *subject))
             }
             Event::NoticeServed { entry }
@@ -81,7 +81,7 @@ impl Store {
             Event::DisputeDecided { dispute, .. } => self.subject_of_case(dispute.as_str(), &["dispute-filed"], "dispute"),
             Event::DisputeFiled { record, .. } => self.subject_of_record(record.as_str()),
             Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. } => {
-                let subject = proposal_subject.ok_or_else(|| StoreError::invalid("subject", "a consent names its subject"))?;
+                let subject = proposal_subject.ok_or_else(|| StoreError::invalid_message("subject", "input-act-names-subject", vec![]))?;
                 Ok((self.key_of(subject)?, *subject))
             }
         }
@@ -230,7 +230,7 @@ impl Store {
     /// Logs many reads in one transaction: the server's group commit.
     pub fn log_accesses(&self, reads: &[AccessRequest]) -> Result<()> {
         for read in reads {
-            socred_core::record::check_text(&read.purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+            socred_core::record::check_text(&read.purpose, 500).map_err(|error| StoreError::invalid_text("purpose", error))?;
         }
         let keys = reads.iter().map(|read| self.key_of(&read.subject)).collect::<Result<Vec<_>>>()?;
         self.connection.execute_batch("BEGIN IMMEDIATE")?;

@@ -20,7 +20,11 @@ impl Store {
     /// (`checkpoint.txt`) with its verifier key (`verifier-key.txt`).
     pub fn export(&self, dir: &Path, signer: Option<(&socred_log::SigningKey, &str)>) -> Result<Manifest> {
         if dir.exists() && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-            return Err(StoreError::invalid("dir", format!("{} is not empty", dir.display())));
+            return Err(StoreError::invalid_message(
+                "dir",
+                "input-dir-not-empty",
+                vec![("dir", socred_i18n::Argument::Text(dir.display().to_string()))],
+            ));
         }
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         self.snapshot(|store| {

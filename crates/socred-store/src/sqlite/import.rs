@@ -8,6 +8,7 @@ use crate::{Actor, Store, from_julian, julian};
 use rusqlite::{OptionalExtension, params};
 use socred_core::SubjectId;
 use socred_core::record::Record;
+use socred_i18n::reasons::Cause;
 use std::collections::{HashMap, HashSet};
 
 pub struct ImportSession<'s> {
@@ -226,7 +227,10 @@ impl<'s> ImportSession<'s> {
     pub fn push_subject(&mut self, subject: &crate::NewSubject) -> Result<crate::SubjectOutcome> {
         assert!(self.open);
         crate::check_new_subject(subject)?;
-        subject.id.check_plausible(self.actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        subject
+            .id
+            .check_plausible(self.actor.today())
+            .map_err(|error| StoreError::invalid_cause("id", Cause::Id { input: subject.id.to_string(), error }))?;
         let (outcome, key) =
             crate::write_subject(self.connection, self.audit_seq, &self.secret, subject, self.actor.moment(), &mut self.digest)?;
         self.subject_keys.insert(subject.id, Some(key));

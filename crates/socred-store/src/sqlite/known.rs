@@ -21,7 +21,7 @@ impl Store {
             .query_row([julian(day)], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
             .optional()?;
         let Some((source, file, fingerprint, rulebook_seq)) = row else {
-            return Err(StoreError::invalid("known_on", format!("the store held nothing yet on {}", format_date(day))));
+            return Err(StoreError::invalid_message("known_on", "input-nothing-yet-on", vec![("day", socred_i18n::Argument::Day(day))]));
         };
         let rulebook = rulebook_then(&self.rulebook, &source, &file, &fingerprint)?;
         Ok(KnownOn { store: self, day, rulebook, rulebook_seq })

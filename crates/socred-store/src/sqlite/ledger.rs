@@ -1,6 +1,8 @@
 //! Subjects, records and voids in the embedded store: registering, recording,
 //! voiding, and reading a subject's file back.
 
+use socred_i18n::Argument;
+use socred_i18n::reasons::Cause;
 use std::collections::HashSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -37,7 +39,10 @@ impl Store {
     /// with the same name is a no-op that adds any new links; another name is a conflict.
     pub fn add_subject(&mut self, subject: &NewSubject, actor: &Actor) -> Result<SubjectOutcome> {
         check_new_subject(subject)?;
-        subject.id.check_plausible(actor.today()).map_err(|e| StoreError::invalid("id", format!("{} {e}", subject.id)))?;
+        subject
+            .id
+            .check_plausible(actor.today())
+            .map_err(|error| StoreError::invalid_cause("id", Cause::Id { input: subject.id.to_string(), error }))?;
         self.write(actor, |connection, seq| {
             let mut digest = audit::RowDigest::default();
             let secret = store_secret(connection)?;
@@ -140,7 +145,7 @@ impl Store {
     /// Voids a record. Voiding twice with the same reason is a no-op; with
     /// another reason, a conflict (the first void stands).
     pub fn void_record(&mut self, record_id: &RecordId, reason: &str, actor: &Actor) -> Result<VoidOutcome> {
-        check_text(reason, MAX_REASON_CHARS).map_err(|e| StoreError::invalid("reason", e.to_string()))?;
+        check_text(reason, MAX_REASON_CHARS).map_err(|error| StoreError::invalid_text("reason", error))?;
         let result = self.write(actor, |connection, seq| {
             let row: Option<(i64, i64, String)> = connection
                 .query_row(
@@ -239,7 +244,7 @@ impl Store {
     pub fn search_subjects(&self, text: &str, limit: u32) -> Result<Vec<SubjectRef>> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 128 {
-            return Err(StoreError::invalid("search", "1-128 characters"));
+            return Err(StoreError::invalid_message("search", "input-search-length", vec![]));
         }
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let mut statement = self.connection.prepare_cached(
@@ -453,16 +458,20 @@ pub(crate) fn write_subject(
     {
         for other in others {
             if *other == subject.id {
-                return Err(StoreError::invalid(field, "a subject cannot be linked to itself"));
+                return Err(StoreError::invalid_message(field, "input-linked-to-itself", vec![]));
             }
             if other.kind() != wanted {
-                return Err(StoreError::invalid(field, format!("{other} is not a {}", wanted.as_str())));
+                return Err(StoreError::invalid_message(
+                    field,
+                    "input-not-of-kind",
+                    vec![("subject", Argument::Text(other.to_string())), ("kind", Argument::Text(wanted.as_str().to_string()))],
+                ));
             }
             let other_key: i64 = connection
                 .prepare_cached("SELECT key FROM subjects WHERE id = ?1")?
                 .query_row([other.as_str()], |row| row.get(0))
                 .optional()?
-                .ok_or_else(|| StoreError::invalid(field, format!("subject {other} is not registered")))?;
+                .ok_or_else(|| StoreError::invalid_cause(field, Cause::UnknownSubject(other.to_string())))?;
             let added = connection
                 .prepare_cached(
                     "INSERT INTO links (subject, kind, other, recorded_ms, recorded_day, audit_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

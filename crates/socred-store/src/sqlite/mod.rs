@@ -297,7 +297,7 @@ impl Store {
     /// fixed day). A clock of another store's settings is refused.
     pub fn set_clock(&mut self, clock: Clock) -> Result<()> {
         if clock.settings() != self.clock.settings() {
-            return Err(StoreError::invalid("on", "the clock does not belong to this store"));
+            return Err(StoreError::invalid_message("on", "input-foreign-clock", vec![]));
         }
         self.clock = clock;
         Ok(())
@@ -417,7 +417,7 @@ impl Store {
                 return Ok(false);
             }
             if audit_size.is_some_and(|size| seq != size as i64 + 1) {
-                return Err(StoreError::invalid("impact", CHANGED_SINCE_ASSESSMENT));
+                return Err(StoreError::invalid_message("impact", CHANGED_SINCE_ASSESSMENT, vec![]));
             }
             let mut statement = connection.prepare("SELECT DISTINCT behaviour FROM records")?;
             let used: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;

@@ -250,7 +250,7 @@ impl Store {
     /// A reviewer confirms a pending partner record (it becomes a record and
     /// counts) or rejects it (it never counts). Deciding twice the same way is a no-op.
     pub fn decide_pending(&mut self, record_id: &str, confirm: bool, reasons: &str, actor: &Actor) -> Result<Option<String>> {
-        check_text(reasons, 4_000).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        check_text(reasons, 4_000).map_err(|error| StoreError::invalid_text("reasons", error))?;
         let outcome = if confirm { "confirmed" } else { "rejected" };
         let row: Option<PendingRow> = self
             .connection
@@ -286,8 +286,9 @@ impl Store {
         };
         if confirm {
             // A confirmed record enters the ledger today, under today's record rules.
-            socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, actor.today())
-                .map_err(|reason| StoreError::invalid("at", format!("the record cannot be confirmed: {reason}")))?;
+            socred_core::record::occurred_on_problem(&self.rulebook, &record.subject, record.occurred_on, actor.today()).map_err(
+                |problem| StoreError::invalid_message("at", "input-cannot-confirm", vec![("reason", crate::reason_of(problem))]),
+            )?;
         }
         self.write(actor, |connection, seq| {
             let mut digest = RowDigest::default();

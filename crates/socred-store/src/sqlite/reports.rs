@@ -446,7 +446,7 @@ impl Store {
     /// The reviewer who took the report decides it, with reasons.
     pub fn decide_report(&mut self, id: &str, outcome: ReportOutcome, reasons: &str, reviewer: &Reviewer) -> Result<ReportView> {
         let (on, now_ms) = (reviewer.actor.today(), reviewer.actor.moment().unix_ms);
-        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|e| StoreError::invalid("reasons", e.to_string()))?;
+        check_text(reasons, MAX_DESCRIPTION_CHARS).map_err(|error| StoreError::invalid_text("reasons", error))?;
         let actor = &reviewer.actor;
         let rulebook = self.rulebook.clone();
         let recorded = actor.moment();

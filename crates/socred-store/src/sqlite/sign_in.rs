@@ -221,7 +221,7 @@ impl Store {
     /// tokens stop authenticating (they are checked against the account).
     pub fn set_disabled(&mut self, username: &str, disabled: bool, actor: &Actor) -> Result<()> {
         if disabled && actor.name() == username {
-            return Err(StoreError::invalid("username", "an admin does not disable their own account"));
+            return Err(StoreError::invalid_message("username", "input-disable-own-account", vec![]));
         }
         self.write(actor, |connection, seq| {
             let id = account_id(connection, username)?;
