@@ -44,6 +44,10 @@ async fn a_reviewer_who_is_the_person_or_linked_to_them_decides_nothing_of_their
     // An officer who is the person records and voids nothing on their own file.
     let (status, refused) = call_as(&server, &officer, "POST", "/api/v1/records/tax-1/void", json!({"reason": "mine"})).await;
     assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("actor")), "{refused}");
+    let own = json!({"subject": PERSON, "behaviour": "jaywalking", "at": "2025-07-01", "id": "own-1"});
+    let (status, refused) = call_as(&server, &officer, "POST", "/api/v1/records", own).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("actor")), "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("the subject of this file"), "{refused}");
     assert_eq!(server.fingerprint(), before, "no conflicted act is stored");
 
     let (status, decided) = call_as(&server, &stranger, "POST", &format!("/api/v1/disputes/{dispute_id}/decision"), decision).await;

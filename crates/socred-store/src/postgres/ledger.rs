@@ -3,6 +3,7 @@
 //! transaction, under the log's write lock, so two servers cannot both pass a
 //! check that only one of them may pass.
 
+use socred_core::refusal::Refusal;
 use socred_i18n::Argument;
 use socred_i18n::reasons::Cause;
 use std::collections::{HashMap, HashSet};
@@ -191,9 +192,13 @@ impl PgStore {
         let outcome = batch.outcomes.into_iter().next().expect("one outcome a record");
         match outcome {
             RowOutcome::Rejected { conflict: true, reason, .. } => Err(StoreError::Conflict(reason)),
-            RowOutcome::Rejected { field: "subject", reason, .. } if !reason.starts_with("conflict") => {
-                Err(StoreError::UnknownSubject(record.subject.to_string()))
+            RowOutcome::Rejected { field: "subject", reason, .. } if reason == Refusal::ConflictOwnFile.to_string() => {
+                Err(StoreError::Refused(socred_core::process::ProcessError::because("actor", Refusal::ConflictOwnFile)))
             }
+            RowOutcome::Rejected { field: "subject", reason, .. } if reason == Refusal::ConflictLinked.to_string() => {
+                Err(StoreError::Refused(socred_core::process::ProcessError::because("actor", Refusal::ConflictLinked)))
+            }
+            RowOutcome::Rejected { field: "subject", .. } => Err(StoreError::UnknownSubject(record.subject.to_string())),
             RowOutcome::Rejected { field, reason, .. } => Err(StoreError::invalid(field, reason)),
             other => Ok(other),
         }
@@ -273,7 +278,7 @@ impl PgStore {
             {
                 return Err(StoreError::Refused(socred_core::process::ProcessError::because(
                     "actor",
-                    socred_core::refusal::Refusal::ConflictOfInterest,
+                    Refusal::ConflictOfInterest,
                 )));
             }
             let existing: Option<String> = transaction
@@ -742,12 +747,8 @@ impl PgImport {
             } else if !registered.contains(record.subject.as_str()) {
                 reject("subject", format!("subject {} is not registered", record.subject), false)
             } else if self.conflicted.contains(record.subject.as_str()) {
-                let reason = if self.actor.person() == Some(&record.subject) {
-                    "the person this account names is the subject of this file"
-                } else {
-                    "the person this account names is the subject's guardian, ward or legal representative"
-                };
-                reject("subject", format!("conflict of interest: {reason}"), false)
+                let refusal = if self.actor.person() == Some(&record.subject) { Refusal::ConflictOwnFile } else { Refusal::ConflictLinked };
+                reject("subject", refusal.to_string(), false)
             } else {
                 match first_of.get(record.id.as_str()) {
                     // A repeat of a record earlier in the batch shares its verdict (below).

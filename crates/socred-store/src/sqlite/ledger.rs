@@ -125,15 +125,20 @@ impl Store {
         let outcome = session.push(record)?;
         match &outcome {
             RowOutcome::Rejected { field, reason, conflict } => {
-                let error = if *conflict {
-                    StoreError::Conflict(reason.clone())
-                } else if *field == "subject" {
-                    StoreError::UnknownSubject(record.subject.to_string())
-                } else {
-                    StoreError::invalid(*field, reason.clone())
-                };
+                let (field, reason, conflict) = (*field, reason.clone(), *conflict);
                 session.rollback();
-                Err(error)
+                Err(if conflict {
+                    StoreError::Conflict(reason)
+                } else if field == "subject" {
+                    // Not registered, or the person the account names may not act on this file.
+                    let key = self.subject_key(&record.subject)?;
+                    match actor.person().map(|person| conflicts::conflict(&self.connection, person, key)).transpose()?.flatten() {
+                        Some(refusal) => StoreError::Refused(socred_core::process::ProcessError::because("actor", refusal)),
+                        None => StoreError::invalid(field, reason),
+                    }
+                } else {
+                    StoreError::invalid(field, reason)
+                })
             }
             _ => {
                 session.commit(serde_json::json!({"record_id": record.id}))?;
