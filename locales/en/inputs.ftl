@@ -21,7 +21,10 @@ input-range = must be { $min }-{ $max }, got { $got }
 input-not-one-of = { $given } is not one of { $known }
 input-disable-own-account = an admin does not disable their own account
 input-linked-to-itself = a subject cannot be linked to itself
-input-not-of-kind = { $subject } is not a { $kind }
+input-not-of-kind = { $subject } is not { $kind ->
+    [person] a person
+   *[organisation] an organisation
+}
 input-search-length = 1-128 characters
 input-bulk-with-links = a bulk registration takes subjects without links
 input-not-a-year = not a year
@@ -45,7 +48,11 @@ input-region-form = { $region } is not a province code (2 digits) or a city code
 input-region-province = { $region } does not start with a province-level code (GB/T 2260)
 input-authority-filter = is more than { $max } characters or holds control characters
 input-not-a-list-code = { $code } is not a list code
-input-not-a-decision-for = { $outcome } is not a decision for a { $kind }
+input-not-a-decision-for = { $outcome } is not a decision for { $kind ->
+    [appeal] an appeal
+    [dispute] a dispute
+   *[repair] a repair
+}
 input-not-a-case-kind = { $kind } is not appeal, dispute or repair
 input-check-today-only = decisions are given for today ({ $today }) only
 input-check-window = decisions are given for at most { $days } days either side of today ({ $today })
@@ -73,7 +80,6 @@ input-client-date = acts are dated by the server's clock when they are recorded;
 input-at-least-one = must be at least 1
 input-page-rows = at most { $max } rows a page
 input-page-number = must be a whole number from 1 to { $max }
-input-does-not-exist = { $what } does not exist
 input-no-account = no account { $username }
 input-not-a-demo-store = { $path } holds a store that a demo did not make; refusing to replace it (choose another --db)
 input-not-a-store-kept = { $path } exists and is not a socred store; refusing to replace it (choose another --db)
@@ -108,7 +114,7 @@ input-impact-not-today = the comparison is not of today; compare again
 input-impact-store-changed = the store has changed since the comparison (or the file was edited); compare again
 input-evidence-file-too-large = { $path } is larger than the rulebook's { $max } bytes
 input-partner-ndjson = partner batches are NDJSON
-input-not-a-partner = { $partner } is a { $role } account, not a partner
+input-not-a-partner = { $partner } is an account of the { $role } role, not a partner
 input-from-after-to-flag = comes after --to
 input-monitor-future = is after today: a score is monitored on days that have happened
 input-sample-columns = line 1: the columns must be { $columns } (the card's characteristics, then defaulted)
@@ -116,3 +122,19 @@ input-sample-rows = line { $line }: a sample holds at most { $max } rows
 input-sample-count = line { $line }, column { $column }: { $cell } is not a count within 0..=99999
 input-sample-defaulted = line { $line }, column defaulted: { $cell } is not 0 or 1
 input-rulebooks-side-by-side = at most { $max } rulebooks side by side
+input-import-refused = { $path } rejected: { $rejected } of { $rows } rows are invalid; nothing was stored (fix them, or pass --skip-invalid)
+input-officer-own-authority = an officer records only for their own authority ({ $authority }), not { $source }
+input-officer-behaviours = { $authority } is entitled to record { $allowed }; not { $given }
+input-void-own-authority = record { $record } was made by { $source }; an officer voids only their own authority's records
+input-dispute-own-file = a subject disputes only records of their own file
+input-report-own = { $reviewer } filed report { $id }; another reviewer must review it
+input-report-concerned = report { $id } is about { $reviewer } or someone linked to them; another reviewer must review it
+input-report-under-review-by = report { $id } is already under review by { $by }
+input-report-not-submitted = report { $id } is { $state }; only a submitted report can be taken into review
+input-report-review-first = report { $id } is submitted; take it into review first
+input-report-only-they-decide = report { $id } is under review by { $by }; only they decide it
+input-report-earlier-first = report { $earlier } reported the same facts earlier; decide it first (its reporter is the one rewarded)
+input-report-already = report { $id } is already { $state }
+input-rate-public-search = too many searches of the public list from your address; try again in { $seconds } s
+input-rate-public-read = too many reads of the public list from your address; try again in { $seconds } s
+input-rate-sign-in = too many sign-in attempts from your address; try again in { $seconds } s

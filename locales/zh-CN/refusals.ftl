@@ -1,6 +1,6 @@
 # 失信惩戒程序拒绝某项行为的原因（socred-core 的 Refusal）。
 
-refusal-entry-void = 条目 { $entry } 已作废：其触发记录已被撤销
+refusal-entry-void = 条目 { $entry } 已作废：其触发记录已作废
 refusal-entry-exists = 条目 { $entry } 已存在
 refusal-notice-already-served = 条目 { $entry } 当前为“{ $state }”，书面告知书已送达
 refusal-notice-already-served-on = 条目 { $entry } 当前为“{ $state }”，书面告知书已于 { $day } 送达
@@ -15,7 +15,7 @@ refusal-second-appeal-used = 申诉决定只能再申诉一次
 refusal-second-appeal-deadline-passed = 对 { $decided } 作出的决定提出申诉的期限为 { $deadline }
 refusal-appeal-not-pending = 申诉 { $appeal } 并非条目 { $entry } 待处理的申诉
 refusal-own-appeal = { $actor } 提出了申诉 { $appeal }，不能对其作出决定
-refusal-raised-entry = { $actor } 提出了条目 { $entry }，不能对针对它的申诉作出决定
+refusal-raised-entry = { $actor } 提议列入了条目 { $entry }，不能对针对它的申诉作出决定
 refusal-decided-first-instance = { $actor } 作出了第一审决定，不能作出第二审决定
 refusal-repair-not-restrictive = 信用修复适用于惩戒类名单；{ $list } 不属于此类
 refusal-repair-not-listed = 条目 { $entry } 当前为“{ $state }”；信用修复适用于已列入的条目
@@ -34,7 +34,7 @@ refusal-consent-already-given = 已向 { $partner } 作出授权
 refusal-no-consent-in-force = 没有向 { $partner } 作出的有效授权
 refusal-dispute-id-used = 异议编号 { $dispute } 已被使用
 refusal-record-not-in-file = 记录 { $record } 不在 { $subject } 的档案中
-refusal-record-already-void = 记录 { $record } 已被撤销
+refusal-record-already-void = 记录 { $record } 已作废
 refusal-before-record = { $day } 早于该记录的日期 { $occurred }
 refusal-record-disputed = 记录 { $record } 已有异议（异议 { $dispute } 正在处理中）
 refusal-dispute-missing = 异议 { $dispute } 不存在
@@ -42,7 +42,7 @@ refusal-dispute-already-decided = 异议 { $dispute } 已作出决定
 refusal-before-dispute = { $day } 早于异议提出之日（{ $filed }）
 refusal-own-dispute = { $actor } 提出了异议 { $dispute }，不能对其作出决定
 refusal-own-record = { $actor } 作出了记录 { $record }，不能对针对它的异议作出决定
-refusal-not-a-list = { $list } 不是规则手册 { $rulebook } { $version } 中的名单
+refusal-not-a-list = { $list } 不是信用规则 { $rulebook } { $version } 中的名单
 refusal-triggers-only = 名单 { $list } 只能由触发规则列入
 refusal-list-not-for-kind = 名单 { $list } 不适用于{ $kind ->
         [person] 自然人

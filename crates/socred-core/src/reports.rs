@@ -72,41 +72,55 @@ pub enum Next {
     Unchanged,
 }
 
-/// Why an act is refused (a conflict with the report's state or the reviewer).
+/// Why an act is refused (a conflict with the report's state or the
+/// reviewer), typed so that a reader's language can say it again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ReportRefusal(pub String);
+pub enum ReportRefusal {
+    #[error("{reviewer} filed report {id}; another reviewer must review it")]
+    OwnReport { reviewer: String, id: String },
+    #[error("report {id} is about {reviewer} or someone linked to them; another reviewer must review it")]
+    Concerned { reviewer: String, id: String },
+    #[error("report {id} is already under review by {by}")]
+    UnderReviewBy { id: String, by: String },
+    #[error("report {id} is {state}; only a submitted report can be taken into review")]
+    NotSubmitted { id: String, state: String },
+    #[error("report {id} is submitted; take it into review first")]
+    ReviewFirst { id: String },
+    #[error("report {id} is under review by {by}; only they decide it")]
+    OnlyTheyDecide { id: String, by: String },
+    #[error("report {earlier} reported the same facts earlier; decide it first (its reporter is the one rewarded)")]
+    EarlierFirst { earlier: String },
+    #[error("report {id} is already {state}")]
+    Already { id: String, state: String },
+}
 
 pub fn transition(facts: &ReportFacts<'_>, act: ReportAct<'_>) -> Result<Next, ReportRefusal> {
-    let refuse = |reason: String| Err(ReportRefusal(reason));
-    let (id, reviewer) = (facts.id, facts.reviewer);
+    let (id, reviewer) = (facts.id.to_string(), facts.reviewer.to_string());
     if facts.reviewer_filed {
-        return refuse(format!("{reviewer} filed report {id}; another reviewer must review it"));
+        return Err(ReportRefusal::OwnReport { reviewer, id });
     }
     if facts.reviewer_is_concerned {
-        return refuse(format!("report {id} is about {reviewer} or someone linked to them; another reviewer must review it"));
+        return Err(ReportRefusal::Concerned { reviewer, id });
     }
     let by = facts.last.map_or("", |(actor, _)| actor);
     match (act, facts.state) {
         (ReportAct::Review, "submitted") => Ok(Next::Write("under-review")),
         (ReportAct::Review, "under-review") if by == reviewer => Ok(Next::Unchanged),
-        (ReportAct::Review, "under-review") => refuse(format!("report {id} is already under review by {by}")),
-        (ReportAct::Review, state) => refuse(format!("report {id} is {state}; only a submitted report can be taken into review")),
-        (ReportAct::Decide { .. }, "submitted") => refuse(format!("report {id} is submitted; take it into review first")),
+        (ReportAct::Review, "under-review") => Err(ReportRefusal::UnderReviewBy { id, by: by.to_string() }),
+        (ReportAct::Review, state) => Err(ReportRefusal::NotSubmitted { id, state: state.to_string() }),
+        (ReportAct::Decide { .. }, "submitted") => Err(ReportRefusal::ReviewFirst { id }),
         (ReportAct::Decide { outcome, .. }, "under-review") => {
             if by != reviewer {
-                return refuse(format!("report {id} is under review by {by}; only they decide it"));
+                return Err(ReportRefusal::OnlyTheyDecide { id, by: by.to_string() });
             }
             match (outcome, facts.earlier_open) {
-                (ReportOutcome::Verified, Some(earlier)) => {
-                    refuse(format!("report {earlier} reported the same facts earlier; decide it first (its reporter is the one rewarded)"))
-                }
+                (ReportOutcome::Verified, Some(earlier)) => Err(ReportRefusal::EarlierFirst { earlier: earlier.to_string() }),
                 _ => Ok(Next::Write(outcome.as_str())),
             }
         }
         (ReportAct::Decide { outcome, reasons }, state) => {
-            let same = state == outcome.as_str() && facts.last == Some((reviewer, reasons));
-            if same { Ok(Next::Unchanged) } else { refuse(format!("report {id} is already {state}")) }
+            let same = state == outcome.as_str() && facts.last == Some((facts.reviewer, reasons));
+            if same { Ok(Next::Unchanged) } else { Err(ReportRefusal::Already { id, state: state.to_string() }) }
         }
     }
 }
@@ -146,8 +160,8 @@ mod tests {
     fn nobody_decides_what_they_did_not_take_and_no_one_concerned_acts() {
         assert!(transition(&facts("submitted", None), VERIFY).is_err(), "review first");
         let someone_else = facts("under-review", Some(("reviewer-b", "")));
-        assert!(transition(&someone_else, VERIFY).unwrap_err().0.contains("only they decide"));
-        assert!(transition(&someone_else, ReportAct::Review).unwrap_err().0.contains("already under review by reviewer-b"));
+        assert!(transition(&someone_else, VERIFY).unwrap_err().to_string().contains("only they decide"));
+        assert!(transition(&someone_else, ReportAct::Review).unwrap_err().to_string().contains("already under review by reviewer-b"));
         let filed = ReportFacts { reviewer_filed: true, ..facts("submitted", None) };
         assert!(transition(&filed, ReportAct::Review).is_err());
         let concerned = ReportFacts { reviewer_is_concerned: true, ..facts("submitted", None) };
@@ -157,7 +171,7 @@ mod tests {
     #[test]
     fn the_earliest_report_of_the_same_facts_is_verified_first() {
         let later = ReportFacts { earlier_open: Some("rep-0"), ..facts("under-review", Some(("reviewer-a", ""))) };
-        assert!(transition(&later, VERIFY).unwrap_err().0.contains("rep-0"));
+        assert!(transition(&later, VERIFY).unwrap_err().to_string().contains("rep-0"));
         let reject = ReportAct::Decide { outcome: ReportOutcome::Rejected, reasons: "no" };
         assert_eq!(transition(&later, reject), Ok(Next::Write("rejected")), "rejecting needs no order");
     }

@@ -8,6 +8,7 @@
 //! a programming error, shown as the id itself and caught by the test that
 //! scans the callers' sources.
 
+pub mod access;
 pub mod document;
 pub mod mail;
 pub mod notice;
@@ -147,6 +148,7 @@ impl Language {
                 Argument::Number(number) => args.set(*name, FluentValue::from(*number)),
                 Argument::Day(day) => args.set(*name, FluentValue::from(self.date(*day))),
                 Argument::Reason(cause) => args.set(*name, FluentValue::from(cause.text(self))),
+                Argument::Message(id) => args.set(*name, FluentValue::from(self.text(id))),
             }
         }
         let mut errors = Vec::new();
@@ -164,6 +166,8 @@ pub enum Argument {
     Day(Date),
     /// A reason within the message, in the same language.
     Reason(Box<reasons::Cause>),
+    /// The message of this id (a state's or a role's name), in the same language.
+    Message(String),
 }
 
 /// `0.8` as 800: weights have at most three decimals (RFC 9110).

@@ -40,6 +40,32 @@ pub enum Cause {
     },
     /// One problem of a record's checks, without its field.
     Problem(ProblemKind),
+    /// Something the store does not hold, named as the store names it
+    /// (`account li`, `list entry blacklist/tax-1`, `token 7`, …).
+    NotFound(String),
+}
+
+/// What the store names when it does not hold it: the name's start and the message that says so.
+const NOT_FOUND: &[(&str, &str)] = &[
+    ("account ", "reason-not-found-account"),
+    ("token ", "reason-not-found-token"),
+    ("pending record ", "reason-not-found-pending-record"),
+    ("report ", "reason-not-found-report"),
+    ("list entry ", "reason-not-found-entry"),
+    ("audit entry ", "reason-not-found-audit-entry"),
+    ("appeal ", "reason-not-found-appeal"),
+    ("dispute ", "reason-not-found-dispute"),
+    ("repair ", "reason-not-found-repair"),
+];
+
+fn not_found(language: Language, what: &str) -> String {
+    if what == "the record or event" {
+        return language.text("reason-not-found-record-or-event");
+    }
+    match NOT_FOUND.iter().find_map(|(start, id)| what.strip_prefix(start).map(|rest| (*id, rest))) {
+        Some((id, rest)) => language.text_with(id, &[("id", Argument::Text(rest.to_string()))]),
+        None => untyped(language, &format!("{what} does not exist")),
+    }
 }
 
 impl Cause {
@@ -64,6 +90,7 @@ impl Cause {
             Cause::Refusal(refusal) => crate::refusals::text(language, refusal),
             Cause::Message { id, arguments } => language.text_with(id, arguments),
             Cause::Problem(kind) => problem(language, kind),
+            Cause::NotFound(what) => not_found(language, what),
             Cause::Record(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
@@ -102,6 +129,26 @@ pub fn field_name(language: Language, field: &str) -> String {
         "(line)" => "field-name-line",
         "region" => "field-name-region",
         "authority" => "field-name-authority",
+        "page" => "field-name-page",
+        "partner" => "field-name-partner",
+        "kind" => "field-name-kind",
+        "subjects" => "field-name-subjects",
+        "years" => "field-name-years",
+        "seed" => "field-name-seed",
+        "form" => "field-name-form",
+        "rulebook" => "field-name-rulebook",
+        "purpose" => "field-name-purpose",
+        "actor" => "field-name-actor",
+        "username" => "field-name-username",
+        "password" | "new_password" => "field-name-password",
+        "current_password" => "field-name-current-password",
+        "name" => "field-name-name",
+        "label" => "field-name-label",
+        "code" => "field-name-code",
+        "as_of" => "field-name-as-of",
+        "known_on" => "field-name-known-on",
+        "limit" => "field-name-limit",
+        "reporter" => "field-name-reporter",
         _ => return field.to_string(),
     };
     language.text(id)
@@ -260,6 +307,16 @@ mod tests {
             date("yesterday"),
             Cause::UnknownSubject("110101199003074514".into()),
             Cause::UnknownRecord("jd-9".into()),
+            Cause::NotFound("account li".into()),
+            Cause::NotFound("token 7".into()),
+            Cause::NotFound("pending record bank-9".into()),
+            Cause::NotFound("report rep-1".into()),
+            Cause::NotFound("list entry blacklist/tax-1 on 2026-01-01".into()),
+            Cause::NotFound("audit entry 12".into()),
+            Cause::NotFound("appeal a-1".into()),
+            Cause::NotFound("dispute d-1".into()),
+            Cause::NotFound("repair r-1".into()),
+            Cause::NotFound("the record or event".into()),
             record_problems("2025-02-30", "tax-evasion", "110101199003074514"),
             record_problems("2031-01-01", "no-such-behaviour", "110101199003074514"),
             record_problems("1950-01-01", "", "123"),
@@ -305,6 +362,7 @@ mod tests {
                 Cause::Refusal(refusal) => refusal.to_string(),
                 Cause::Message { .. } => continue,
                 Cause::Problem(kind) => kind.to_string(),
+                Cause::NotFound(what) => format!("{what} does not exist"),
                 // As the API states a record's problems: `field: reason`, joined by `; `.
                 Cause::Record(problems) => {
                     problems.iter().map(|(field, _, english)| format!("{field}: {english}")).collect::<Vec<_>>().join("; ")
@@ -374,7 +432,7 @@ mod tests {
         let day = socred_core::parse_date("2026-12-06").unwrap();
         let held = Cause::message("input-nothing-yet-on", vec![("day", Argument::Day(day))]);
         assert_eq!(held.text(Language::English), "the store held nothing yet on 2026-12-06");
-        assert_eq!(held.text(Language::Chinese), "2026年12月6日时存储中尚无任何内容");
+        assert_eq!(held.text(Language::Chinese), "截至 2026年12月6日，库中尚无任何内容");
         let within = Cause::message(
             "input-cannot-confirm",
             vec![("reason", Argument::Reason(Box::new(Cause::Problem(ProblemKind::BeforeBirth { day }))))],

@@ -141,8 +141,9 @@ impl From<StoreError> for ApiError {
                 .because(socred_i18n::reasons::Cause::UnknownSubject(id)),
             StoreError::UnknownRecord(id) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message, Some("record"))
                 .because(socred_i18n::reasons::Cause::UnknownRecord(id)),
-            StoreError::NotFound(_) => ApiError::not_found(message),
+            StoreError::NotFound(what) => ApiError::not_found(message).because(socred_i18n::reasons::Cause::NotFound(what)),
             StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message, None),
+            StoreError::ConflictBecause { cause, .. } => ApiError::new(StatusCode::CONFLICT, "conflict", message, None).because(*cause),
             StoreError::RateLimited { field, reason } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)),
             StoreError::TooLarge { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None),
             StoreError::Rulebook(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook")),
@@ -189,7 +190,8 @@ pub async fn no_route(uri: axum::http::Uri) -> Response {
     if path.starts_with("/api/") {
         ApiError::not_found(format!("no such resource: {path}")).into_response()
     } else {
-        crate::web::error_page(StatusCode::NOT_FOUND, None, "Not found", "There is no page at this address.")
+        let language = crate::web::reader();
+        crate::web::error_page(StatusCode::NOT_FOUND, None, &language.text("error-not-found-title"), &language.text("error-not-found-text"))
     }
 }
 

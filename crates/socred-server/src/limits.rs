@@ -53,19 +53,22 @@ impl Limits {
 
     /// A search of the public list from `address`, or 429 naming the field and the wait.
     pub fn public_search(&self, address: IpAddr) -> Result<(), ApiError> {
-        check(&self.public_search, address, "search", "searches of the public list")
+        check(&self.public_search, address, "search", "input-rate-public-search")
     }
 
     /// A read of the public list (paging through it is reading it).
     pub fn public_read(&self, address: IpAddr) -> Result<(), ApiError> {
-        check(&self.public_read, address, "offset", "reads of the public list")
+        check(&self.public_read, address, "offset", "input-rate-public-read")
     }
 
     /// The public list's limits for one request: staff are not limited; a
     /// search counts as a search and as a read.
     pub fn public_list(&self, caller: Option<&crate::auth::Caller>, address: IpAddr, searching: bool) -> Result<(), ApiError> {
         let staff = caller.is_some_and(|caller| {
-            matches!(caller.account.role, socred_auth::Role::Officer | socred_auth::Role::Reviewer | socred_auth::Role::Auditor | socred_auth::Role::Admin)
+            matches!(
+                caller.account.role,
+                socred_auth::Role::Officer | socred_auth::Role::Reviewer | socred_auth::Role::Auditor | socred_auth::Role::Admin
+            )
         });
         if staff {
             return Ok(());
@@ -75,7 +78,7 @@ impl Limits {
     }
 
     pub fn sign_in(&self, address: IpAddr) -> Result<(), ApiError> {
-        check(&self.sign_in, address, "username", "sign-in attempts")
+        check(&self.sign_in, address, "username", "input-rate-sign-in")
     }
 }
 
@@ -92,18 +95,17 @@ fn limit_key(address: IpAddr) -> IpAddr {
     }
 }
 
-fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, address: IpAddr, field: &str, what: &str) -> Result<(), ApiError> {
+/// `what` is the message (`inputs.ftl`) that names the requests and the wait.
+fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, address: IpAddr, field: &str, what: &'static str) -> Result<(), ApiError> {
     if limiter.len() > MAX_TRACKED_ADDRESSES {
         limiter.retain_recent();
     }
     limiter.check_key(&limit_key(address)).map_err(|not_until| {
         let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-        ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("too many {what} from your address; try again in {} s", wait.as_secs() + 1),
-            Some(field),
-        )
+        let seconds = socred_i18n::Argument::Number(wait.as_secs() as i64 + 1);
+        let cause = socred_i18n::reasons::Cause::message(what, vec![("seconds", seconds)]);
+        ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "rate_limited", cause.text(socred_i18n::Language::English), Some(field))
+            .because(cause)
     })
 }
 
@@ -117,10 +119,8 @@ impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(address)| address.ip());
+        let peer =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(address)| address.ip());
         Ok(ClientAddress(client_address(peer, &parts.headers, &state.trusted_proxies)))
     }
 }

@@ -365,3 +365,21 @@ async fn a_refused_filter_reads_in_the_readers_language() {
     assert_eq!(body["error"]["field"], "search");
     assert!(body["error"]["message"].as_str().unwrap().starts_with("a full identity number"), "{body}");
 }
+
+/// What a staff read was and why, as socred wrote it in the access log,
+/// reads in the subject's language on their portal.
+#[tokio::test]
+async fn the_access_log_reads_in_the_subjects_language() {
+    use socred_auth::Role;
+    let server = TestServer::start().await;
+    let (status, _) = server.call(Some(Role::Reviewer), "GET", &format!("/api/v1/subjects/{}/file", common::PERSON), None).await;
+    assert_eq!(status, 200);
+    for (language, shown, hidden) in [("zh-CN", ["档案", "未说明"], "not stated"), ("en", ["file", "not stated"], "未说明")] {
+        let browser = browser(language);
+        sign_in(&server, &browser, Role::Subject).await;
+        let page = browser.get(server.url("/me")).send().await.unwrap().text().await.unwrap();
+        let row = page.split("<tr>").find(|row| row.contains(shown[1])).unwrap_or_else(|| panic!("{language}: no access row"));
+        assert!(row.contains(shown[0]), "{language}: {row}");
+        assert!(!page.contains(hidden), "{language}");
+    }
+}

@@ -33,6 +33,9 @@ pub enum StoreError {
     UnknownRecord(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conflict whose reason is typed: `reason` is its English.
+    #[error("conflict: {reason}")]
+    ConflictBecause { reason: String, cause: Box<Cause> },
     #[error("{0} does not exist")]
     NotFound(String),
     #[error("{0}")]
@@ -91,6 +94,7 @@ impl StoreError {
     pub fn cause(&self) -> Option<&Cause> {
         match self {
             StoreError::Invalid { cause, .. } => cause.as_deref(),
+            StoreError::ConflictBecause { cause, .. } => Some(cause),
             _ => None,
         }
     }

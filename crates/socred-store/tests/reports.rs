@@ -101,7 +101,7 @@ fn scenario_9_verified_report_rewards_the_first_reporter_once() {
         "seen on CCTV of the operator",
         &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS),
     );
-    assert!(matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("decide it first")), "{refused:?}");
+    assert!(matches!(&refused, Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("decide it first")), "{refused:?}");
 
     store.review_report(&filed.id, &reviewer_at("chen", "2026-01-07", T0_MS + HOUR_MS)).unwrap();
     let verified = store
@@ -124,7 +124,7 @@ fn scenario_9_verified_report_rewards_the_first_reporter_once() {
     assert_eq!(again.unwrap().state, "verified");
     assert!(matches!(
         store.decide_report(&filed.id, ReportOutcome::Rejected, "changed my mind", &reviewer_at("chen", "2026-01-09", T0_MS)),
-        Err(StoreError::Conflict(_))
+        Err(StoreError::ConflictBecause { .. })
     ));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     // The subject sees the verified report (without the reporter, by default) and the record can be disputed.
@@ -175,26 +175,32 @@ fn illegal_transitions_change_nothing() {
         store.file_report(&report(REPORTER, TARGET, "jaywalking", "2026-01-05", "crossed on red"), &at("li", "2026-01-06", T0_MS)).unwrap();
     let before = store.ledger_fingerprint().unwrap();
     let decide = |store: &mut Store, who: &Reviewer| store.decide_report(&r.id, ReportOutcome::Verified, "ok", who);
-    assert!(matches!(decide(&mut store, &reviewer("chen")), Err(StoreError::Conflict(m)) if m.contains("take it into review first")));
+    assert!(
+        matches!(decide(&mut store, &reviewer("chen")), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("take it into review first"))
+    );
     // A reviewer who filed it, or who is its subject, may not review it.
     assert!(
-        matches!(store.review_report(&r.id, &reviewer_at("li", "2026-01-07", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("filed"))
+        matches!(store.review_report(&r.id, &reviewer_at("li", "2026-01-07", T0_MS)), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("filed"))
     );
     let target_as_reviewer = Reviewer { actor: at("zhao", "2026-01-07", T0_MS), subject: Some(id(TARGET)) };
-    assert!(matches!(store.review_report(&r.id, &target_as_reviewer), Err(StoreError::Conflict(m)) if m.contains("about")));
+    assert!(
+        matches!(store.review_report(&r.id, &target_as_reviewer), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("about"))
+    );
     let reporter_as_reviewer = Reviewer { actor: at("li-at-work", "2026-01-07", T0_MS), subject: Some(id(REPORTER)) };
-    assert!(matches!(store.review_report(&r.id, &reporter_as_reviewer), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.review_report(&r.id, &reporter_as_reviewer), Err(StoreError::ConflictBecause { .. })));
     assert!(matches!(store.review_report("no-such-report", &reviewer_at("chen", "2026-01-07", T0_MS)), Err(StoreError::NotFound(_))));
     assert_eq!(store.ledger_fingerprint().unwrap(), before);
     store.review_report(&r.id, &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     // Another reviewer cannot take it over or decide it.
     assert!(
-        matches!(store.review_report(&r.id, &reviewer_at("sun", "2026-01-07", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("under review by chen"))
+        matches!(store.review_report(&r.id, &reviewer_at("sun", "2026-01-07", T0_MS)), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("under review by chen"))
     );
-    assert!(matches!(decide(&mut store, &reviewer("sun")), Err(StoreError::Conflict(m)) if m.contains("only they decide")));
+    assert!(
+        matches!(decide(&mut store, &reviewer("sun")), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("only they decide"))
+    );
     store.decide_report(&r.id, ReportOutcome::Rejected, "blurry", &reviewer_at("chen", "2026-01-07", T0_MS)).unwrap();
     assert!(
-        matches!(store.review_report(&r.id, &reviewer_at("chen", "2026-01-08", T0_MS)), Err(StoreError::Conflict(m)) if m.contains("rejected"))
+        matches!(store.review_report(&r.id, &reviewer_at("chen", "2026-01-08", T0_MS)), Err(StoreError::ConflictBecause { reason: m, .. }) if m.contains("rejected"))
     );
     assert_eq!(store.report(&r.id).unwrap().unwrap().history.len(), 2);
 }

@@ -9,7 +9,7 @@ use socred_store::{NewAccount, StoreError};
 use crate::cli::{AccountCommand, Cli, TokenCommand};
 use crate::render::{text, with};
 use crate::store::CliStore;
-use crate::{parse_subject, print_json, refuse};
+use crate::{parse_subject, print_json};
 
 fn store_refusal(error: StoreError) -> anyhow::Error {
     match error {
@@ -29,9 +29,7 @@ fn password_from_stdin(username: &str) -> Result<String> {
 
 fn not_found_as_username(error: StoreError) -> anyhow::Error {
     match error {
-        StoreError::NotFound(what) => {
-            crate::refuse_message("--username", "input-does-not-exist", vec![("what", socred_i18n::Argument::Text(what))])
-        }
+        StoreError::NotFound(what) => crate::refuse_because("--username", socred_i18n::reasons::Cause::NotFound(what)),
         other => store_refusal(other),
     }
 }
@@ -61,7 +59,14 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
             Ok(())
         }
         AccountCommand::Add { username, role, subject, authority, services, behaviours, password_stdin, json } => {
-            let role: Role = role.parse().map_err(|e: String| refuse("--role", e))?;
+            let role: Role = role.parse().map_err(|_: String| {
+                let known = Role::ALL.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(", ");
+                crate::refuse_message(
+                    "--role",
+                    "input-not-one-of",
+                    vec![("given", socred_i18n::Argument::Text(format!("{role:?}"))), ("known", socred_i18n::Argument::Text(known))],
+                )
+            })?;
             let subject = subject.as_deref().map(|s| parse_subject("--subject", s)).transpose()?;
             let password_hash = if *password_stdin { Some(password_from_stdin(username)?) } else { None };
             let mut store = open(cli)?;
@@ -129,9 +134,7 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
         }
         TokenCommand::Revoke { id } => {
             store.revoke_token(*id, None, &crate::actor(cli, store)?).map_err(|e| match e {
-                StoreError::NotFound(what) => {
-                    crate::refuse_message("ID", "input-does-not-exist", vec![("what", socred_i18n::Argument::Text(what))])
-                }
+                StoreError::NotFound(what) => crate::refuse_because("ID", socred_i18n::reasons::Cause::NotFound(what)),
                 other => other.into(),
             })?;
             println!("{}", with("cli-token-revoked", &[("id", text(id))]));

@@ -108,9 +108,10 @@ fn act_on(
     let event = event(date)?;
     let (action, key) = (event.action(), event.key().to_string());
     let outcome = store.act(subject, &actor, event).map_err(|error| match error {
-        StoreError::Refused(refusal) => match refusal.refusal {
-            Some(rule) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Refusal(*rule)),
-            None => refuse(&flag_for(refusal.field), refusal.reason),
+        StoreError::Refused(refusal) => match (refusal.refusal, refusal.cause) {
+            (Some(rule), _) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Refusal(*rule)),
+            (None, Some(cause)) => crate::refuse_because(&flag_for(refusal.field), socred_i18n::reasons::Cause::Field(cause)),
+            (None, None) => refuse(&flag_for(refusal.field), refusal.reason),
         },
         StoreError::Invalid { ref field, .. } => crate::refuse_store(&flag_for(field), error),
         other => other.into(),
@@ -236,7 +237,7 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
     let Some(notice) = found.notice.clone() else {
         let arguments = vec![
             ("entry", socred_i18n::Argument::Text(entry.to_string())),
-            ("state", socred_i18n::Argument::Text(found.state.as_str().to_string())),
+            ("state", socred_i18n::Argument::Message(format!("entry-state-{}", found.state.as_str()))),
         ];
         return Err(crate::refuse_message("ENTRY", "input-no-notice-served", arguments));
     };
@@ -487,7 +488,9 @@ fn file_on(
     }
     println!("\n{}", with("cli-file-accesses", &[("count", text(accesses.len()))]));
     for access in &accesses {
-        println!("  {}  {}  {} ({})", access.at, access.actor, access.what, access.purpose);
+        let language = crate::render::language();
+        let (what, purpose) = (socred_i18n::access::text(language, &access.what), socred_i18n::access::text(language, &access.purpose));
+        println!("  {}  {}  {what} ({purpose})", access.at, access.actor);
     }
     Ok(())
 }

@@ -120,23 +120,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// The store's refusal in the output's language, named by the store's
+/// field, when the store typed its reason.
+fn store_words(error: &StoreError) -> Option<String> {
+    let language = render::language();
+    let field_and =
+        |field: &str, reason: String| with("cli-refused-field", &[("field", render::text(field)), ("reason", render::text(reason))]);
+    match error {
+        StoreError::Invalid { field, cause: Some(typed), .. } => Some(field_and(field, typed.text(language))),
+        StoreError::Refused(refused) => {
+            let reason = match (&refused.refusal, &refused.cause) {
+                (Some(rule), _) => socred_i18n::refusals::text(language, rule),
+                (None, Some(cause)) => socred_i18n::reasons::Cause::Field(cause.clone()).text(language),
+                (None, None) => return None,
+            };
+            Some(field_and(refused.field, reason))
+        }
+        StoreError::ConflictBecause { cause, .. } => Some(cause.text(language)),
+        StoreError::NotFound(what) => Some(socred_i18n::reasons::Cause::NotFound(what.clone()).text(language)),
+        StoreError::UnknownSubject(id) => Some(socred_i18n::reasons::Cause::UnknownSubject(id.clone()).text(language)),
+        StoreError::UnknownRecord(id) => Some(socred_i18n::reasons::Cause::UnknownRecord(id.clone()).text(language)),
+        _ => None,
+    }
+}
+
 /// The error and its causes, each said once (an error that quotes its cause
 /// is not followed by the cause again), and for the storage failures an
 /// operator must act on (read-only, full, unopenable), the path and what to do.
 fn describe(error: &anyhow::Error, db: &Path) -> String {
     let mut text = String::new();
     for cause in error.chain() {
-        let part = match (cause.downcast_ref::<Refusal>(), cause.downcast_ref::<StoreError>()) {
-            (Some(refusal), _) => refusal.words(),
-            // A typed reason of the store, in the output's language, named by the store's field.
-            (None, Some(StoreError::Invalid { field, cause: Some(typed), .. })) => {
-                with("cli-refused-field", &[("field", render::text(field)), ("reason", render::text(typed.text(render::language())))])
-            }
-            (None, Some(StoreError::UnknownSubject(id))) => {
-                socred_i18n::reasons::Cause::UnknownSubject(id.clone()).text(render::language())
-            }
-            (None, Some(StoreError::UnknownRecord(id))) => socred_i18n::reasons::Cause::UnknownRecord(id.clone()).text(render::language()),
-            _ => cause.to_string(),
+        let part = match cause.downcast_ref::<Refusal>() {
+            Some(refusal) => refusal.words(),
+            None => cause.downcast_ref::<StoreError>().and_then(store_words).unwrap_or_else(|| cause.to_string()),
         };
         if part.is_empty() || text.contains(&part) {
             continue;
@@ -775,7 +791,18 @@ fn subject(cli: &Cli, command: &SubjectCommand) -> Result<()> {
 pub(crate) fn subject_on(cli: &Cli, store: &mut impl CliStore, command: &SubjectCommand) -> Result<()> {
     match command {
         SubjectCommand::Add { id, name, kind, guardian, represents, json } => {
-            let kind = kind.as_deref().map(|k| k.parse::<SubjectKind>().map_err(|e| refuse("--kind", e))).transpose()?;
+            let kind = kind
+                .as_deref()
+                .map(|given| {
+                    given.parse::<SubjectKind>().map_err(|_| {
+                        let arguments = vec![
+                            ("given", socred_i18n::Argument::Text(format!("{given:?}"))),
+                            ("known", socred_i18n::Argument::Text("person, organisation".into())),
+                        ];
+                        refuse_message("--kind", "input-not-one-of", arguments)
+                    })
+                })
+                .transpose()?;
             let id = match kind {
                 Some(kind) => SubjectId::parse_as(id, kind)
                     .map_err(|error| refuse_because("--id", socred_i18n::reasons::Cause::Id { input: id.clone(), error }))?,
@@ -833,7 +860,19 @@ pub(crate) fn record_on(cli: &Cli, store: &mut impl CliStore, command: &RecordCo
                     "id" => "--record-id".to_string(),
                     other => format!("--{other}"),
                 };
-                let text = problems.iter().map(|p| format!("{}: {}", flag(p.field), p.reason)).collect::<Vec<_>>().join("\n       ");
+                // Each problem in the reader's language where the check typed it.
+                let language = render::language();
+                let text = problems
+                    .iter()
+                    .map(|problem| {
+                        let reason = problem
+                            .kind
+                            .as_ref()
+                            .map_or_else(|| problem.reason.clone(), |kind| socred_i18n::reasons::problem(language, kind));
+                        with("cli-refused-field", &[("field", text(flag(problem.field))), ("reason", text(reason))])
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n       ");
                 refuse("", text)
             })?;
             let actor = actor(cli, store)?;
@@ -863,8 +902,8 @@ pub(crate) fn record_on(cli: &Cli, store: &mut impl CliStore, command: &RecordCo
             }
         }
         RecordCommand::Void { record_id, reason, json } => {
-            let id = RecordId::parse(record_id).map_err(|e| refuse("RECORD_ID", e))?;
-            check_text(reason, MAX_REASON_CHARS).map_err(|e| refuse("--reason", e))?;
+            let id = RecordId::parse(record_id).map_err(|error| refuse_because("RECORD_ID", socred_i18n::reasons::Cause::Field(error)))?;
+            check_text(reason, MAX_REASON_CHARS).map_err(|error| refuse_because("--reason", socred_i18n::reasons::Cause::Field(error)))?;
             let actor = actor(cli, store)?;
             let outcome = store.void_record(&id, reason, &actor)?;
             if *json {
@@ -991,15 +1030,12 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         }
     }
     if !report.committed {
-        return Err(refuse(
-            "",
-            format!(
-                "{} rejected: {} of {} rows are invalid; nothing was stored (fix them, or pass --skip-invalid)",
-                file.display(),
-                report.rejected_rows,
-                report.rows
-            ),
-        ));
+        let arguments = vec![
+            ("path", socred_i18n::Argument::Text(file.display().to_string())),
+            ("rejected", socred_i18n::Argument::Number(report.rejected_rows as i64)),
+            ("rows", socred_i18n::Argument::Number(report.rows as i64)),
+        ];
+        return Err(refuse_message("", "input-import-refused", arguments));
     }
     Ok(())
 }
@@ -1049,7 +1085,7 @@ pub trait LogRead {
 
 impl<S: CliStore> LogRead for S {
     fn log_read_by(&self, actor: &Actor, subject: &SubjectId, purpose: &str, what: &str) -> Result<(), StoreError> {
-        check_text(purpose, 500).map_err(|e| StoreError::invalid("purpose", e.to_string()))?;
+        check_text(purpose, 500).map_err(|error| StoreError::invalid_text("purpose", error))?;
         if actor.name() == subject.as_str() {
             return Ok(());
         }

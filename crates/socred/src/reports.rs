@@ -279,7 +279,7 @@ fn import_partner_on(
     if account.role != socred_auth::Role::Partner {
         let arguments = vec![
             ("partner", socred_i18n::Argument::Text(partner.to_string())),
-            ("role", socred_i18n::Argument::Text(account.role.to_string())),
+            ("role", socred_i18n::Argument::Message(format!("role-{}", account.role))),
         ];
         return Err(crate::refuse_message("--partner", "input-not-a-partner", arguments));
     }

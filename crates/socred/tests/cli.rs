@@ -236,7 +236,7 @@ fn subject_add_refuses_garbage(env: Env) {
         (vec!["--id", PERSON, "--name", "A", "--guardian", OTHER_PERSON], vec!["--guardian", "not registered"]),
         (vec!["--id", PERSON, "--name", "A", "--guardian", ORG], vec!["--guardian", "not a person"]),
         (vec!["--id", PERSON, "--name", "A", "--guardian", PERSON], vec!["--guardian", "itself"]),
-        (vec!["--id", PERSON, "--name", "A", "--represents", GUARDIAN], vec!["--represents", "not a organisation"]),
+        (vec!["--id", PERSON, "--name", "A", "--represents", GUARDIAN], vec!["--represents", "is not an organisation"]),
         (vec!["--id", PERSON, "--name", "A", "--represents", "91350100M000100Y4"], vec!["--represents", "18 characters"]),
         (vec!["--id", ORG, "--name", "Fuzhou Example Co.", "--guardian", GUARDIAN], vec!["--guardian", "only a person"]),
         (vec!["--id", GUARDIAN, "--name", "Another Name"], vec!["conflict", "another name"]),

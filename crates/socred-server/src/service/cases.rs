@@ -120,14 +120,18 @@ pub async fn file_dispute(state: &AppState, caller: &Caller, record: &str, groun
     let record = parse_record("record", record)?;
     match state.db.record(record.clone()).await? {
         Some((stored, _)) if caller.account.is_subject(&stored.subject) => {}
-        Some(_) => return Err(ApiError::forbidden("a subject disputes only records of their own file")),
+        Some(_) => {
+            let cause = socred_i18n::reasons::Cause::message("input-dispute-own-file", vec![]);
+            return Err(ApiError::forbidden(cause.text(socred_i18n::Language::English)).because(cause));
+        }
         None => {
             return Err(ApiError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "not_found",
                 format!("record {record} does not exist"),
                 Some("record"),
-            ));
+            )
+            .because(socred_i18n::reasons::Cause::UnknownRecord(record.to_string())));
         }
     }
     let dispute =

@@ -47,16 +47,27 @@ pub struct Refusal {
     pub problems: Vec<(String, String)>,
     /// Beside each problem, its typed reason where the checks gave one.
     pub kinds: Vec<Option<socred_core::record::ProblemKind>>,
+    /// A single problem's typed reason, when it is not one of a record's checks.
+    pub typed: Option<Box<socred_i18n::reasons::Cause>>,
 }
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> ApiError {
         let field = refusal.problems[0].0.clone();
         let message = refusal.problems.iter().map(|(f, r)| format!("{f}: {r}")).collect::<Vec<_>>().join("; ");
-        let kinds = refusal.kinds.into_iter().chain(std::iter::repeat(None));
-        let cause = socred_i18n::reasons::Cause::Record(
-            refusal.problems.into_iter().zip(kinds).map(|((field, english), kind)| (field, kind, english)).collect(),
-        );
+        let single = refusal.problems.len() == 1;
+        let first_kind = refusal.kinds.first().cloned().flatten();
+        // One problem: its reason alone, as the field is named beside it.
+        let cause = match (refusal.typed, first_kind) {
+            (Some(typed), _) if single => *typed,
+            (_, Some(kind)) if single => socred_i18n::reasons::Cause::Problem(kind),
+            _ => {
+                let kinds = refusal.kinds.into_iter().chain(std::iter::repeat(None));
+                socred_i18n::reasons::Cause::Record(
+                    refusal.problems.into_iter().zip(kinds).map(|((field, english), kind)| (field, kind, english)).collect(),
+                )
+            }
+        };
         let code = if refusal.status == StatusCode::FORBIDDEN { "forbidden" } else { "invalid" };
         ApiError::new(refusal.status, code, message, Some(&field)).because(cause)
     }
@@ -77,20 +88,34 @@ pub fn validate(
     today: socred_core::Date,
 ) -> Result<socred_core::Record, Refusal> {
     if let Some(source) = request.source.filter(|source| *source != authority) {
+        let cause = socred_i18n::reasons::Cause::message(
+            "input-officer-own-authority",
+            vec![
+                ("authority", socred_i18n::Argument::Text(format!("{authority:?}"))),
+                ("source", socred_i18n::Argument::Text(format!("{source:?}"))),
+            ],
+        );
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
-            problems: vec![("source".into(), format!("an officer records only for their own authority ({authority:?}), not {source:?}"))],
+            problems: vec![("source".into(), cause.text(socred_i18n::Language::English))],
             kinds: Vec::new(),
+            typed: Some(Box::new(cause)),
         });
     }
     if !account.may_record(request.behaviour) {
+        let cause = socred_i18n::reasons::Cause::message(
+            "input-officer-behaviours",
+            vec![
+                ("authority", socred_i18n::Argument::Text(authority.to_string())),
+                ("allowed", socred_i18n::Argument::Text(account.behaviours.join(", "))),
+                ("given", socred_i18n::Argument::Text(format!("{:?}", request.behaviour))),
+            ],
+        );
         return Err(Refusal {
             status: StatusCode::FORBIDDEN,
-            problems: vec![(
-                "behaviour".into(),
-                format!("{authority} is entitled to record {}; not {:?}", account.behaviours.join(", "), request.behaviour),
-            )],
+            problems: vec![("behaviour".into(), cause.text(socred_i18n::Language::English))],
             kinds: Vec::new(),
+            typed: Some(Box::new(cause)),
         });
     }
     let input = RecordInput {
@@ -104,6 +129,7 @@ pub fn validate(
     input.validate(rulebook, today).map_err(|problems| Refusal {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         kinds: problems.iter().map(|p| p.kind.clone()).collect(),
+        typed: None,
         problems: problems.into_iter().map(|p| (p.field.to_string(), p.reason)).collect(),
     })
 }
@@ -136,16 +162,19 @@ pub async fn void(state: &AppState, caller: &Caller, field: &str, record: &str, 
     let authority = authority(caller)?;
     let record_id = parse_record(field, record)?;
     check_text(&reason, MAX_REASON_CHARS).map_err(|error| ApiError::field("reason", error))?;
-    let (stored, _) = state
-        .db
-        .record(record_id.clone())
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("record {record_id} does not exist"), Some(field)))?;
+    let (stored, _) = state.db.record(record_id.clone()).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("record {record_id} does not exist"), Some(field))
+            .because(socred_i18n::reasons::Cause::UnknownRecord(record_id.to_string()))
+    })?;
     if stored.source != authority {
-        return Err(ApiError::forbidden(format!(
-            "record {record_id} was made by {:?}; an officer voids only their own authority's records",
-            stored.source
-        )));
+        let cause = socred_i18n::reasons::Cause::message(
+            "input-void-own-authority",
+            vec![
+                ("record", socred_i18n::Argument::Text(record_id.to_string())),
+                ("source", socred_i18n::Argument::Text(format!("{:?}", stored.source))),
+            ],
+        );
+        return Err(ApiError::forbidden(cause.text(socred_i18n::Language::English)).because(cause));
     }
     let actor = caller.actor();
     let void_id = record_id.clone();

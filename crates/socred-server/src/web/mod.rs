@@ -363,6 +363,14 @@ pub fn error_text(language: Language, error: &ApiError) -> String {
     )
 }
 
+/// A page's own read that failed, as a page in the reader's language (the
+/// API answers JSON; a browser asked for a page).
+pub fn failure_page(error: crate::error::ApiError) -> Response {
+    let language = reader();
+    let title = language.text(error_lead(error.detail.code));
+    error_page(error.status, None, &title, &error_text(language, &error))
+}
+
 fn error_lead(code: &str) -> &'static str {
     match code {
         "invalid" | "malformed" => "error-lead-invalid",

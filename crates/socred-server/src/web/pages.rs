@@ -231,14 +231,21 @@ pub async fn public_lists(
         Ok(page) => page,
         Err(cause) => {
             let reason = cause.text(language);
-            flash.error = Some(language.text_with(
-                "error-text",
-                &[
-                    ("lead", Argument::Text(language.text("error-lead-invalid"))),
-                    ("field", Argument::Text(language.text_with("error-field", &[("field", Argument::Text("page".into()))]))),
-                    ("reason", Argument::Text(reason)),
-                ],
-            ));
+            flash.error =
+                Some(language.text_with(
+                    "error-text",
+                    &[
+                        ("lead", Argument::Text(language.text("error-lead-invalid"))),
+                        (
+                            "field",
+                            Argument::Text(language.text_with(
+                                "error-field",
+                                &[("field", Argument::Text(socred_i18n::reasons::field_name(language, "page")))],
+                            )),
+                        ),
+                        ("reason", Argument::Text(reason)),
+                    ],
+                ));
             1
         }
     };

@@ -38,11 +38,11 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
     let today = caller.today();
     let from = today.replace_year(today.year() - 6).unwrap_or(today);
     if let Err(error) = state.db.checks_committed().await {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let loaded = state
         .db
@@ -73,7 +73,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
         .await;
     let (info, assessment, due, accesses, timeline, decisions, checks, reports, milestones) = match loaded {
         Ok(loaded) => loaded,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let words = Words::new(language, &rulebook);
@@ -252,7 +252,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                     tr { td { (check.at) } td { (check.provider) } td { (text("portal-looked-check", &[("service", Argument::Text(words.service(&check.service).to_string())), ("outcome", Argument::Text(code_in_language(language, "check-outcome", &check.outcome)))])) } td { (t("portal-looked-provider")) } }
                 }
                 @for access in accesses.iter().rev().take(200) {
-                    tr { td { (access.at) } td { (access.actor) } td { (access.what) } td { (access.purpose) } }
+                    tr { td { (access.at) } td { (access.actor) } td { (socred_i18n::access::text(language, &access.what)) } td { (socred_i18n::access::text(language, &access.purpose)) } }
                 }
             }
         } }

@@ -37,7 +37,7 @@ pub async fn provider(State(state): State<AppState>, caller: MaybeCaller, flash:
     };
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let words = Words::new(language, &rulebook);

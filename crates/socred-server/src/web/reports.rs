@@ -47,7 +47,7 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
     let result = state.db.reading(move |store| Ok((store.reports_by(&me, 200)?, store.active_rulebook().clone()))).await;
     let (mine, rulebook) = match result {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let rules = &rulebook.reporting;
     let language = reader();

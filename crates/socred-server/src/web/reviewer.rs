@@ -29,13 +29,13 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
     let today = caller.today();
     let queue = match state.db.queue(today).await {
         Ok(queue) => queue,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let named = queue.appeals.iter().map(|q| q.subject.id).chain(queue.disputes.iter().map(|q| q.subject.id));
     let named: Vec<_> =
         named.chain(queue.repairs.iter().map(|q| q.subject.id)).chain(queue.proposals.iter().map(|q| q.subject.id)).collect();
     if let Err(error) = service::reads::log_reads(&state, &caller, named, "reviewers' queue", "pending case").await {
-        return error.into_response();
+        return super::failure_page(error);
     }
     // What lies behind each case: the disputed record, the entry and its notice.
     let disputed: Vec<_> = queue.disputes.iter().take(MAX_CASE_DETAILS).map(|q| q.item.record.clone()).collect();
@@ -63,11 +63,11 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
         .await;
     let (records, entries) = match details {
         Ok(details) => details,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let words = socred_i18n::words::Words::new(language, &rulebook);
@@ -275,13 +275,13 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
     .await;
     let ((total, rows), expected) = match result {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     if let Err(error) =
         service::reads::log_reads(&state, &caller, rows.iter().map(|r| r.subject), "annual expectation report", "net points of a year")
             .await
     {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let language = reader();
     let t = |id: &str| language.text(id);

@@ -32,7 +32,7 @@ pub async fn score(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
     let today = caller.today();
     let (scored, card, consents) = match service::score::own_score(&state, &caller).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let t = |id: &str| language.text(id);

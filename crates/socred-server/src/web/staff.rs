@@ -40,13 +40,13 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
     .await;
     let (found, rulebook) = match loaded {
         Ok(loaded) => loaded,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     if let Err(error) =
         service::reads::log_reads(&state, &caller, found.iter().map(|s| s.id), "officer console search", "search result (id and name)")
             .await
     {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let language = reader();
     let words = Words::new(language, &rulebook);
@@ -154,7 +154,7 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
         .log_access(AccessRequest { actor: caller.actor(), subject: id, purpose: "officer console".into(), what: "assessment".into() })
         .await
     {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let language = reader();
     let words = Words::new(language, &rulebook);

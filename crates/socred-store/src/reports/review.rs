@@ -6,8 +6,9 @@
 use sha2::{Digest, Sha256};
 use socred_core::date::Date;
 use socred_core::record::{Record, RecordId};
-use socred_core::reports::{Next, ReportAct, ReportFacts, transition};
+use socred_core::reports::{Next, ReportAct, ReportFacts, ReportRefusal, transition};
 use socred_i18n::Argument;
+use socred_i18n::reasons::Cause;
 
 use super::{REPORT_RECORD_PREFIX, ReportOutcome, ReportView, Reviewer};
 use crate::error::{Result, StoreError};
@@ -55,7 +56,7 @@ impl Facts {
             reviewer_is_concerned: self.concerned,
             earlier_open: self.earlier_open.as_deref(),
         };
-        transition(&facts, act).map_err(|refusal| StoreError::Conflict(refusal.0))
+        transition(&facts, act).map_err(conflict_of)
     }
 }
 
@@ -136,4 +137,22 @@ fn reward_record_id(secret: &str, facts: &str) -> RecordId {
         hasher.update(part.as_bytes());
     }
     RecordId::parse(&format!("rwd-{}", &hex::encode(hasher.finalize())[..24])).expect("a valid id")
+}
+
+/// A report act the state or the reviewer refuses, with its reason typed.
+fn conflict_of(refusal: ReportRefusal) -> StoreError {
+    let text = |value: &str| Argument::Text(value.to_string());
+    let state = |state: &str| Argument::Message(format!("report-state-{state}"));
+    let (id, arguments): (&'static str, Vec<(&'static str, Argument)>) = match &refusal {
+        ReportRefusal::OwnReport { reviewer, id } => ("input-report-own", vec![("reviewer", text(reviewer)), ("id", text(id))]),
+        ReportRefusal::Concerned { reviewer, id } => ("input-report-concerned", vec![("reviewer", text(reviewer)), ("id", text(id))]),
+        ReportRefusal::UnderReviewBy { id, by } => ("input-report-under-review-by", vec![("id", text(id)), ("by", text(by))]),
+        ReportRefusal::NotSubmitted { id, state: held } => ("input-report-not-submitted", vec![("id", text(id)), ("state", state(held))]),
+        ReportRefusal::ReviewFirst { id } => ("input-report-review-first", vec![("id", text(id))]),
+        ReportRefusal::OnlyTheyDecide { id, by } => ("input-report-only-they-decide", vec![("id", text(id)), ("by", text(by))]),
+        ReportRefusal::EarlierFirst { earlier } => ("input-report-earlier-first", vec![("earlier", text(earlier))]),
+        ReportRefusal::Already { id, state: held } => ("input-report-already", vec![("id", text(id)), ("state", state(held))]),
+    };
+    let cause = Cause::message(id, arguments);
+    StoreError::ConflictBecause { reason: cause.text(socred_i18n::Language::English), cause: Box::new(cause) }
 }
