@@ -92,3 +92,26 @@ cli-measure-reaches-represented-organisations = the organisations they represent
 cli-list-separator = ; or{ " " }
 cli-and-separator = ,{ " " }
 cli-document-label = { $label }:
+
+# socred demo (crates/socred/src/demo.rs)
+cli-demo-summary = demo store { $db }: { $persons } persons, { $organisations } organisations, { $records } records over { $years } years to { $until } (seed { $seed }), in { $seconds } s
+cli-demo-column-tier = tier
+cli-demo-column-subjects = subjects
+cli-demo-column-share = share
+cli-demo-try = subjects to try:
+cli-demo-example = { $label } ({ $name }), tier { $tier } with { $score } points
+cli-demo-example-convicted-of-an-intentional-crime = convicted of an intentional crime
+cli-demo-example-judgment-defaulter = judgment defaulter
+cli-demo-example-exemplary-citizen = exemplary citizen
+cli-demo-example-child-with-a-guardian = child with a guardian
+cli-demo-example-legal-representative-of-an-organisation = legal representative of an organisation
+cli-demo-example-organisation = organisation
+cli-demo-score-hint = the commercial score (350-950) and its reasons
+cli-demo-logins = demo logins (passwords for this demo only):
+cli-demo-serving = serving http://{ $addr }/  (API: http://{ $addr }/api/v1/docs); Ctrl-C to stop
+cli-demo-login-citizen = (the file of { $id }: listed, may apply for credit repair)
+cli-demo-login-appellant = (the file of { $id }: noticed today, may appeal)
+cli-demo-login-subject = (the file of { $id })
+cli-demo-login-officer = (records traffic behaviours for { $authority })
+cli-demo-login-provider = (an airline: { $services })
+cli-demo-login-partner = (a bike-sharing operator: { $behaviours })

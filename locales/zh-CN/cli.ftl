@@ -92,3 +92,26 @@ cli-measure-reaches-represented-organisations = 其所代表的组织
 cli-list-separator = ；或
 cli-and-separator = 、
 cli-document-label = { $label }：
+
+# socred demo（crates/socred/src/demo.rs）
+cli-demo-summary = 演示库 { $db }：{ $persons } 名自然人、{ $organisations } 个组织、{ $records } 条记录，涵盖 { $years } 年，截至 { $until }（种子 { $seed }），用时 { $seconds } 秒
+cli-demo-column-tier = 等级
+cli-demo-column-subjects = 主体数
+cli-demo-column-share = 占比
+cli-demo-try = 可以试试这些主体：
+cli-demo-example = { $label }（{ $name }），{ $tier } 级，{ $score } 分
+cli-demo-example-convicted-of-an-intentional-crime = 因故意犯罪被判刑者
+cli-demo-example-judgment-defaulter = 失信被执行人
+cli-demo-example-exemplary-citizen = 模范市民
+cli-demo-example-child-with-a-guardian = 有监护人的未成年人
+cli-demo-example-legal-representative-of-an-organisation = 组织的法定代表人
+cli-demo-example-organisation = 组织
+cli-demo-score-hint = 商业信用评分（350-950）及其原因
+cli-demo-logins = 演示账户（密码仅用于本演示）：
+cli-demo-serving = 正在 http://{ $addr }/ 提供服务（API：http://{ $addr }/api/v1/docs）；按 Ctrl-C 停止
+cli-demo-login-citizen = （{ $id } 的档案：已列入名单，可申请信用修复）
+cli-demo-login-appellant = （{ $id } 的档案：今日已送达告知书，可申诉）
+cli-demo-login-subject = （{ $id } 的档案）
+cli-demo-login-officer = （为 { $authority } 记录交通行为）
+cli-demo-login-provider = （航空公司：{ $services }）
+cli-demo-login-partner = （共享单车运营方：{ $behaviours }）

@@ -10,6 +10,7 @@ use socred_sim::{Population, PopulationConfig, Profile};
 use socred_store::{NewSubject, RowOutcome, Store, StoreError};
 
 use crate::cli::Cli;
+use crate::render::{day, t, text, with};
 use crate::{print_json, refuse};
 
 /// Subjects written per transaction: bounds the WAL and the memory of one commit.
@@ -88,11 +89,11 @@ fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> Resu
 }
 
 fn serve_demo(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>, logins: &[String]) -> Result<()> {
-    println!("\ndemo logins (passwords for this demo only):");
+    println!("\n{}", t("cli-demo-logins"));
     for login in logins {
         println!("  {login}");
     }
-    println!("\nserving http://{addr}/  (API: http://{addr}/api/v1/docs); Ctrl-C to stop");
+    println!("\n{}", with("cli-demo-serving", &[("addr", text(addr))]));
     crate::serve_with(cli, addr, None, false, fixed_day, &[], "demo")
 }
 
@@ -179,14 +180,16 @@ fn add_accounts(cli: &Cli, store: &mut Store) -> Result<Vec<String>> {
         };
         store.add_account(&account, &actor)?;
         let detail = match (username, role) {
-            ("citizen", _) => format!(" (the file of {citizen}: listed, may apply for credit repair)"),
-            ("appellant", _) => format!(" (the file of {appellant}: noticed today, may appeal)"),
-            (_, Role::Subject) => format!(" (the file of {})", subject.map(|s| s.to_string()).unwrap_or_default()),
-            (_, Role::Officer) => format!(" (records traffic behaviours for {DEMO_AUTHORITY})"),
-            (_, Role::Provider) => format!(" (an airline: {})", DEMO_AIRLINE_SERVICES.join(", ")),
-            (_, Role::Partner) => format!(" (a bike-sharing operator: {})", DEMO_PARTNER_BEHAVIOURS.join(", ")),
+            ("citizen", _) => with("cli-demo-login-citizen", &[("id", text(citizen))]),
+            ("appellant", _) => with("cli-demo-login-appellant", &[("id", text(appellant))]),
+            (_, Role::Subject) => with("cli-demo-login-subject", &[("id", text(subject.map(|s| s.to_string()).unwrap_or_default()))]),
+            (_, Role::Officer) => with("cli-demo-login-officer", &[("authority", text(DEMO_AUTHORITY))]),
+            (_, Role::Provider) => with("cli-demo-login-provider", &[("services", text(DEMO_AIRLINE_SERVICES.join(", ")))]),
+            (_, Role::Partner) => with("cli-demo-login-partner", &[("behaviours", text(DEMO_PARTNER_BEHAVIOURS.join(", ")))]),
             _ => String::new(),
         };
+        // The role by its code, as `account add --role` takes it.
+        let detail = if detail.is_empty() { detail } else { format!(" {detail}") };
         logins.push(format!("{username:<10} {password:<26} {role}{detail}"));
     }
     Ok(logins)
@@ -389,36 +392,43 @@ fn report(db: &str, db_flag: &str, demo: &Demo, generated: &Generated, started: 
             "examples": shown, "seconds": seconds,
         }));
     }
+    let summary = [
+        ("db", text(db)),
+        ("persons", text(persons)),
+        ("organisations", text(organisations)),
+        ("records", text(records)),
+        ("years", text(years)),
+        ("until", day(until)),
+        ("seed", text(seed)),
+        ("seconds", text(format!("{seconds:.1}"))),
+    ];
+    println!("{}\n", with("cli-demo-summary", &summary));
+    let (tier_word, subjects_word, share_word) = (t("cli-demo-column-tier"), t("cli-demo-column-subjects"), t("cli-demo-column-share"));
+    let subjects_width = socred_i18n::words::display_columns(&subjects_word).max(8);
     println!(
-        "demo store {}: {} persons, {} organisations, {} records over {} years to {} (seed {seed}), in {:.1} s\n",
-        db,
-        persons,
-        organisations,
-        records,
-        years,
-        format_date(until),
-        seconds
+        "{}  {}{subjects_word}  {share_word}",
+        socred_i18n::words::padded(&tier_word, 4),
+        " ".repeat(subjects_width - socred_i18n::words::display_columns(&subjects_word))
     );
-    println!("tier  subjects  share");
     for (name, count) in tiers {
         let share = if total == 0 { 0.0 } else { 100.0 * *count as f64 / total as f64 };
-        println!("{name:<4}  {count:>8}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
+        let tier = socred_i18n::words::padded(name, socred_i18n::words::display_columns(&tier_word).max(4));
+        println!("{tier}  {count:>subjects_width$}  {share:>5.1}%  {}", "#".repeat((share / 2.0).round() as usize));
     }
     let system_today = socred_core::date::Moment::at(crate::system_ms(), socred_store::DEFAULT_UTC_OFFSET).map(|m| m.day);
     let as_of_flag = if Some(until) == system_today { String::new() } else { format!(" --as-of {}", format_date(until)) };
-    println!("\nsubjects to try:");
+    println!("\n{}", t("cli-demo-try"));
     for (example, summary) in examples.iter().zip(shown) {
-        println!(
-            "  socred{db_flag} show {}{as_of_flag}    # {} ({}), tier {} with {} points",
-            example.id,
-            example.label,
-            example.name,
-            summary["tier"].as_str().unwrap_or("?"),
-            summary["score"]
-        );
+        let arguments = [
+            ("label", text(t(&format!("cli-demo-example-{}", example.label.replace(' ', "-"))))),
+            ("name", text(&example.name)),
+            ("tier", text(summary["tier"].as_str().unwrap_or("?"))),
+            ("score", text(&summary["score"])),
+        ];
+        println!("  socred{db_flag} show {}{as_of_flag}    # {}", example.id, with("cli-demo-example", &arguments));
     }
     if let Some(defaulter) = examples.iter().find(|example| example.label == "judgment defaulter") {
-        println!("  socred{db_flag} score {}    # the commercial score (350-950) and its reasons", defaulter.id);
+        println!("  socred{db_flag} score {}    # {}", defaulter.id, t("cli-demo-score-hint"));
     }
     println!("  socred{db_flag} audit verify");
     Ok(())

@@ -157,8 +157,8 @@ pub(crate) fn audit_on(cli: &Cli, store: &impl CliStore, command: &AuditCommand)
         AuditCommand::Keygen => {
             let path = key_path(cli);
             let (key, created) = create_key(&path, &store.origin_name()?)?;
-            println!("{} {}", if created { "created" } else { "kept the existing key" }, path.display());
-            println!("verifier key: {}", key.verifier().to_text());
+            println!("{}", with(if created { "cli-keygen-created" } else { "cli-keygen-kept" }, &[("path", text(path.display()))]));
+            println!("{}", with("cli-keygen-verifier", &[("verifier", text(key.verifier().to_text()))]));
             Ok(())
         }
         AuditCommand::VerifierKey => {
@@ -188,17 +188,17 @@ fn prove(
         })?;
         let key = verifier(cli, verifier_key)?;
         let checkpoint = proof.verify(&key).map_err(|reason| refuse("--verify", reason))?;
-        println!(
-            "proof valid: {:?} was written by audit entry {} ({} at {}), which is leaf {} of the log {} at size {} signed by {}",
-            proof.item,
-            proof.entry.seq,
-            proof.entry.action,
-            proof.entry.at,
-            proof.index,
-            checkpoint.origin,
-            checkpoint.size,
-            key.name()
-        );
+        let arguments = [
+            ("item", text(format!("{:?}", proof.item))),
+            ("seq", text(proof.entry.seq)),
+            ("action", text(&proof.entry.action)),
+            ("at", text(&proof.entry.at)),
+            ("leaf", text(proof.index)),
+            ("origin", text(&checkpoint.origin)),
+            ("size", text(checkpoint.size)),
+            ("signer", text(key.name())),
+        ];
+        println!("{}", with("cli-proof-valid", &arguments));
         return Ok(());
     }
     let item = match (record, case) {
@@ -240,15 +240,15 @@ pub fn export(cli: &Cli, dir: &Path) -> Result<()> {
             store.export(dir, key.as_ref().map(|key| (key, time.as_str())))?
         }
     };
-    println!(
-        "exported {} entries (root {}), {} reads and {} checks of {} to {}",
-        manifest.entries,
-        manifest.root,
-        manifest.accesses,
-        manifest.checks,
-        manifest.origin,
-        dir.display()
-    );
+    let arguments = [
+        ("entries", text(manifest.entries)),
+        ("root", text(&manifest.root)),
+        ("reads", text(manifest.accesses)),
+        ("checks", text(manifest.checks)),
+        ("origin", text(&manifest.origin)),
+        ("dir", text(dir.display())),
+    ];
+    println!("{}", with("cli-exported", &arguments));
     Ok(())
 }
 
@@ -284,11 +284,8 @@ pub fn import_store(cli: &Cli, dir: &Path, verifier_key: Option<&str>) -> Result
         println!("{}", t("cli-rebuilt-unsigned"));
     }
     if let Some((heads, signer, from_export)) = signed {
-        println!(
-            "the rebuilt head is the export's signed checkpoint (size {}, signed by {signer}){}",
-            heads.size,
-            if from_export { "; the key came with the export: pass --verifier-key to check it against one you hold" } else { "" }
-        );
+        let arguments = [("size", text(heads.size)), ("signer", text(&signer))];
+        println!("{}", with(if from_export { "cli-rebuilt-signed-by-export" } else { "cli-rebuilt-signed" }, &arguments));
     }
     Ok(())
 }

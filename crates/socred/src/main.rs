@@ -455,21 +455,16 @@ fn run(cli: Cli) -> Result<()> {
             let (key, created) = log::create_key(&key_path, &origin).with_context(|| {
                 format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display())
             })?;
-            println!(
-                "{} the checkpoint key {} (keep it outside the database's backups); verifier key: {}",
-                if created { "created" } else { "using" },
-                key_path.display(),
-                key.verifier().to_text()
-            );
+            let key_arguments = [("path", text(key_path.display())), ("verifier", text(key.verifier().to_text()))];
+            println!("{}", with(if created { "cli-init-key-created" } else { "cli-init-key-kept" }, &key_arguments));
             let rulebook = store.rulebook();
-            println!(
-                "created {} with rulebook {} {} ({} behaviours){}",
-                cli.db.display(),
-                rulebook.id,
-                rulebook.version,
-                rulebook.behaviours.len(),
-                if *replay { "; a replay store: acts may be dated with --on" } else { "" }
-            );
+            let arguments = [
+                ("place", text(cli.db.display())),
+                ("rulebook", text(&rulebook.id)),
+                ("version", text(&rulebook.version)),
+                ("behaviours", text(rulebook.behaviours.len())),
+            ];
+            println!("{}", with(if *replay { "cli-init-created-replay" } else { "cli-init-created" }, &arguments));
             Ok(())
         }
         Command::Rulebook { command } => rulebook(&cli, command),
@@ -582,7 +577,7 @@ pub fn serve_with(
         config.log_key = Some(std::sync::Arc::new(log::key_of(&key_path, origin)?));
     }
     if config.log_key.is_none() {
-        eprintln!("note: no log key at {}: checkpoints are not signed (run `socred audit keygen`)", log::key_path(cli).display());
+        eprintln!("{}", with("cli-serve-unsigned", &[("path", text(log::key_path(cli).display()))]));
     }
     if let Some(readers) = readers {
         config.readers = readers as usize;

@@ -7,6 +7,7 @@ use socred_store::KnownReads;
 use socred_store::PgStore;
 
 use crate::cli::{AuditCommand, Cli, Command, ListCommand, RulebookCommand};
+use crate::render::{text, with};
 use crate::{Settings, ShowArgs, init_settings, log, parse_date};
 
 /// Opens the store at `url` with this command's clock (a replay store's `--on`).
@@ -36,21 +37,16 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             let (key, created) = log::create_key(&key_path, &origin).with_context(|| {
                 format!("the store was created, its checkpoint key was not: run `socred audit keygen` for {}", key_path.display())
             })?;
-            println!(
-                "{} the checkpoint key {} (keep it outside the database's backups); verifier key: {}",
-                if created { "created" } else { "using" },
-                key_path.display(),
-                key.verifier().to_text()
-            );
+            let key_arguments = [("path", text(key_path.display())), ("verifier", text(key.verifier().to_text()))];
+            println!("{}", with(if created { "cli-init-key-created" } else { "cli-init-key-kept" }, &key_arguments));
             let rulebook = store.rulebook();
-            println!(
-                "created {} with rulebook {} {} ({} behaviours){}",
-                store.url(),
-                rulebook.id,
-                rulebook.version,
-                rulebook.behaviours.len(),
-                if *replay { "; a replay store: acts may be dated with --on" } else { "" }
-            );
+            let arguments = [
+                ("place", text(store.url())),
+                ("rulebook", text(&rulebook.id)),
+                ("version", text(&rulebook.version)),
+                ("behaviours", text(rulebook.behaviours.len())),
+            ];
+            println!("{}", with(if *replay { "cli-init-created-replay" } else { "cli-init-created" }, &arguments));
             Ok(())
         }
         Command::Subject { command } => crate::subject_on(cli, &mut open(cli, url)?, command),
@@ -120,12 +116,9 @@ pub(crate) fn run(cli: &Cli, url: &str) -> Result<()> {
             let store = open(cli, url)?;
             log::audit_on(cli, &store, command)?;
             if let (AuditCommand::Head, Some(lag)) = (command, store.replica_lag()?) {
-                println!(
-                    "read database: {}; {} bytes of WAL not yet replayed; last replayed transaction {:.1} s ago",
-                    if lag.in_recovery { "a standby" } else { "not a standby" },
-                    lag.bytes,
-                    lag.seconds
-                );
+                let arguments = [("bytes", text(lag.bytes)), ("seconds", text(format!("{:.1}", lag.seconds)))];
+                let id = if lag.in_recovery { "cli-replica-lag" } else { "cli-replica-lag-not-standby" };
+                println!("{}", with(id, &arguments));
             }
             Ok(())
         }

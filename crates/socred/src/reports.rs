@@ -351,17 +351,16 @@ fn partner_on(cli: &Cli, store: &mut impl CliStore, command: &PartnerCommand) ->
                 return print_json(&batches);
             }
             for b in &batches {
-                println!(
-                    "{} {}: {} lines, {} accepted, {} duplicates, {} pending, {} rejected{}",
-                    b.partner,
-                    b.batch_id,
-                    b.lines,
-                    b.accepted,
-                    b.duplicates,
-                    b.pending_review,
-                    b.rejected,
-                    if b.stored { "" } else { " (refused)" }
-                );
+                let arguments = [
+                    ("partner", text(&b.partner)),
+                    ("batch", text(&b.batch_id)),
+                    ("lines", text(b.lines)),
+                    ("accepted", text(b.accepted)),
+                    ("duplicates", text(b.duplicates)),
+                    ("pending", text(b.pending_review)),
+                    ("rejected", text(b.rejected)),
+                ];
+                println!("{}", with(if b.stored { "cli-partner-batch-line" } else { "cli-partner-batch-line-refused" }, &arguments));
             }
             Ok(())
         }

@@ -432,6 +432,8 @@ fn refused_inputs_read_in_the_readers_language() {
     chinese(&["list", "public", "--search", PERSON], &["--search", "不能以完整的居民身份证号码"], "full identity number");
     chinese(&["import", "."], &["FILE", "是目录"], "is a directory");
     assert_eq!(env.fingerprint(), fingerprint, "a refused input changes nothing");
+    let keygen = env.ok(&["--lang", "zh-CN", "audit", "keygen"]);
+    assert!(keygen.contains("验证密钥：") && !keygen.contains("verifier key"), "{keygen}");
     // English, the same checks say what they always said.
     env.refused(&["list", "public", "--region", "99"], &["--region", "\"99\" does not start with a province-level code (GB/T 2260)"]);
     env.refused(&["show", PERSON, "--known-on", "2999-01-01"], &["2999-01-01 is after today"]);

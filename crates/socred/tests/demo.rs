@@ -32,6 +32,12 @@ fn the_same_seed_gives_the_same_population() {
     assert_ne!(first, other_seed);
     let text = env.ok(&["demo", "--subjects", "300", "--until", "2026-06-30"]);
     assert!(text.contains("subjects to try") && text.contains("socred --db"), "{text}");
+    // In Chinese: the summary, the tiers' header, the examples and the day as Chinese writes them.
+    let chinese = env.ok(&["--lang", "zh-CN", "demo", "--subjects", "300", "--until", "2026-06-30"]);
+    for words in ["演示库", "截至 2026年6月30日", "主体数", "可以试试这些主体", "商业信用评分"] {
+        assert!(chinese.contains(words), "{words}: {chinese}");
+    }
+    assert!(!chinese.contains("subjects to try") && !chinese.contains("persons"), "{chinese}");
 }
 
 #[test]
