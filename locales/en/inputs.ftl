@@ -122,6 +122,7 @@ input-sample-rows = line { $line }: a sample holds at most { $max } rows
 input-sample-count = line { $line }, column { $column }: { $cell } is not a count within 0..=99999
 input-sample-defaulted = line { $line }, column defaulted: { $cell } is not 0 or 1
 input-rulebooks-side-by-side = at most { $max } rulebooks side by side
+input-rulebook-behaviours-in-use = the ledger holds records of { $codes } which { $rulebook } { $version } does not declare; keep them in the new version
 input-import-refused = { $path } rejected: { $rejected } of { $rows } rows are invalid; nothing was stored (fix them, or pass --skip-invalid)
 input-officer-own-authority = an officer records only for their own authority ({ $authority }), not { $source }
 input-officer-behaviours = { $authority } is entitled to record { $allowed }; not { $given }

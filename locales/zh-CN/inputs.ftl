@@ -121,6 +121,7 @@ input-sample-rows = 第 { $line } 行：样本最多 { $max } 行
 input-sample-count = 第 { $line } 行 { $column } 列：{ $cell } 不是 0..=99999 范围内的计数
 input-sample-defaulted = 第 { $line } 行 defaulted 列：{ $cell } 不是 0 或 1
 input-rulebooks-side-by-side = 最多并排 { $max } 份信用规则
+input-rulebook-behaviours-in-use = 台账中有 { $codes } 的记录，而 { $rulebook } { $version } 没有声明这些行为；新版本须保留它们
 input-import-refused = { $path } 未被接受：{ $rows } 行中有 { $rejected } 行无效；未存储任何内容（请修正，或传入 --skip-invalid）
 input-officer-own-authority = 执法人员只能以本机关（{ $authority }）的名义记录，不能以 { $source } 的名义记录
 input-officer-behaviours = { $authority } 只能记录以下行为：{ $allowed }；不能记录 { $given }

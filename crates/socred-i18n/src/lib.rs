@@ -12,6 +12,7 @@ pub mod access;
 pub mod document;
 pub mod mail;
 pub mod notice;
+pub mod problems;
 pub mod reasons;
 pub mod refusals;
 pub mod words;
@@ -199,6 +200,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/reasons.ftl", include_str!("../../../locales/en/reasons.ftl")),
             ("en/refusals.ftl", include_str!("../../../locales/en/refusals.ftl")),
             ("en/inputs.ftl", include_str!("../../../locales/en/inputs.ftl")),
+            ("en/problems.ftl", include_str!("../../../locales/en/problems.ftl")),
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
             ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
             ("en/regions.ftl", include_str!("../../../locales/en/regions.ftl")),
@@ -217,6 +219,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/reasons.ftl", include_str!("../../../locales/zh-CN/reasons.ftl")),
             ("zh-CN/refusals.ftl", include_str!("../../../locales/zh-CN/refusals.ftl")),
             ("zh-CN/inputs.ftl", include_str!("../../../locales/zh-CN/inputs.ftl")),
+            ("zh-CN/problems.ftl", include_str!("../../../locales/zh-CN/problems.ftl")),
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
             ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
             ("zh-CN/regions.ftl", include_str!("../../../locales/zh-CN/regions.ftl")),

@@ -43,6 +43,8 @@ pub enum Cause {
     /// Something the store does not hold, named as the store names it
     /// (`account li`, `list entry blacklist/tax-1`, `token 7`, …).
     NotFound(String),
+    /// Every problem of a rulebook or a scorecard, one a line.
+    Rulebook(socred_core::RulebookError),
 }
 
 /// What the store names when it does not hold it: the name's start and the message that says so.
@@ -91,6 +93,7 @@ impl Cause {
             Cause::Message { id, arguments } => language.text_with(id, arguments),
             Cause::Problem(kind) => problem(language, kind),
             Cause::NotFound(what) => not_found(language, what),
+            Cause::Rulebook(error) => crate::problems::text(language, error),
             Cause::Record(problems) => {
                 let parts: Vec<String> = problems
                     .iter()
@@ -284,7 +287,10 @@ mod tests {
             error: socred_core::SubjectId::parse(input).unwrap().check_plausible(today).unwrap_err(),
         };
         let date = |input: &str| Cause::Date(socred_core::parse_date(input).unwrap_err());
+        let rulebook = |source: &str| Cause::Rulebook(socred_core::Rulebook::from_toml(source, "proposed.toml").unwrap_err());
         vec![
+            rulebook("[rulebook]\nid = 7"),
+            rulebook(&socred_core::DEFAULT_RULEBOOK.replacen("base_score = 1000", "base_score = 99999999", 1)),
             id("123"),
             id("11010119900307451Ａ"),
             id("1101011990030745AX"),
@@ -363,6 +369,7 @@ mod tests {
                 Cause::Message { .. } => continue,
                 Cause::Problem(kind) => kind.to_string(),
                 Cause::NotFound(what) => format!("{what} does not exist"),
+                Cause::Rulebook(error) => error.to_string(),
                 // As the API states a record's problems: `field: reason`, joined by `; `.
                 Cause::Record(problems) => {
                     problems.iter().map(|(field, _, english)| format!("{field}: {english}")).collect::<Vec<_>>().join("; ")

@@ -146,7 +146,8 @@ impl From<StoreError> for ApiError {
             StoreError::ConflictBecause { cause, .. } => ApiError::new(StatusCode::CONFLICT, "conflict", message, None).because(*cause),
             StoreError::RateLimited { field, reason } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)),
             StoreError::TooLarge { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None),
-            StoreError::Rulebook(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook")),
+            StoreError::Rulebook(error) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook"))
+                .because(socred_i18n::reasons::Cause::Rulebook(error)),
             StoreError::NotInitialised(_)
             | StoreError::AlreadyInitialised(_)
             | StoreError::NotAStore(_)

@@ -105,6 +105,23 @@ async fn a_proposed_rulebook_is_compared_and_nothing_is_stored(backend: Backend)
     sign_in(&server, &chinese, Role::Reviewer).await;
     let page = chinese.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("政策影响评估") && page.contains("比较拟议规则"), "{page}");
+    // A refused rulebook's problems read in Chinese, naming the key as written.
+    let csrf = csrf_of(&page);
+    let before = server.fingerprint();
+    let refused = socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\"").replacen(
+        "base_score = 1000",
+        "base_score = -5",
+        1,
+    );
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("rulebook", &refused)], None);
+    let response = chinese.post(server.url("/policy/compare")).header("content-type", content_type).body(body).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let page = chinese.get(server.url("/policy")).send().await.unwrap().text().await.unwrap();
+    for part in ["scoring.base_score: 必须在 0 到", "本系统出于原则不对宗教计分"] {
+        assert!(page.contains(part), "{part:?} missing: {page}");
+    }
+    assert!(!page.contains("must be between") && !page.contains("does not score"), "English in the Chinese page: {page}");
+    assert_eq!(server.fingerprint(), before);
     server.stop().await;
 }
 

@@ -82,6 +82,16 @@ impl StoreError {
         StoreError::invalid_cause(field, Cause::message(id, arguments))
     }
 
+    /// A new rulebook version that leaves out behaviours the ledger holds records of (`codes`, each quoted).
+    pub fn behaviours_in_use(codes: &[String], rulebook: &socred_core::Rulebook) -> StoreError {
+        let text = |value: &str| Argument::Text(value.to_string());
+        StoreError::invalid_message(
+            "behaviour",
+            "input-rulebook-behaviours-in-use",
+            vec![("codes", text(&codes.join(", "))), ("rulebook", text(&rulebook.id)), ("version", text(&rulebook.version))],
+        )
+    }
+
     /// A username or password the account rules refuse (`field` names it).
     pub fn invalid_account(field: impl Into<String>, error: &socred_auth::AuthError) -> StoreError {
         match account_cause(error) {

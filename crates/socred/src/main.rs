@@ -81,6 +81,11 @@ pub fn refuse_message(field: &str, id: &'static str, arguments: Vec<(&'static st
     refuse_because(field, socred_i18n::reasons::Cause::message(id, arguments))
 }
 
+/// A rulebook's or a scorecard's problems, each in the output's language, named by `field`.
+pub fn refuse_rulebook(field: &str, error: socred_core::RulebookError) -> anyhow::Error {
+    refuse_because(field, socred_i18n::reasons::Cause::Rulebook(error))
+}
+
 /// The store's refusal of an input, named by the CLI's `flag`, in the output's language where it is typed.
 pub fn refuse_store(flag: &str, error: StoreError) -> anyhow::Error {
     match error {
@@ -137,6 +142,7 @@ fn store_words(error: &StoreError) -> Option<String> {
             Some(field_and(refused.field, reason))
         }
         StoreError::ConflictBecause { cause, .. } => Some(cause.text(language)),
+        StoreError::Rulebook(error) => Some(socred_i18n::problems::text(language, error)),
         StoreError::NotFound(what) => Some(socred_i18n::reasons::Cause::NotFound(what.clone()).text(language)),
         StoreError::UnknownSubject(id) => Some(socred_i18n::reasons::Cause::UnknownSubject(id.clone()).text(language)),
         StoreError::UnknownRecord(id) => Some(socred_i18n::reasons::Cause::UnknownRecord(id.clone()).text(language)),
@@ -758,7 +764,7 @@ pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
                             .collect();
                         print_json(&serde_json::json!({"valid": false, "problems": problems}))?;
                     }
-                    Err(refuse("", error))
+                    Err(refuse_rulebook("", error))
                 }
             }
         }

@@ -14,7 +14,7 @@ use socred_store::StoreError;
 use crate::cli::Cli;
 use crate::render::{text, with};
 use crate::store::CliStore;
-use crate::{actor, parse_date, print_json, read_rulebook, read_text_bounded, refuse, today};
+use crate::{actor, parse_date, print_json, read_rulebook, read_text_bounded, refuse_rulebook, today};
 
 /// The largest impact file `rulebook activate --impact` reads.
 const MAX_IMPACT_BYTES: u64 = 16 * 1024 * 1024;
@@ -23,7 +23,7 @@ const MAX_SKIP_REASON_CHARS: usize = 500;
 
 fn proposed(path: &Path) -> Result<(Rulebook, String)> {
     let source = read_rulebook(path)?;
-    let rulebook = Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse("--rulebook", error))?;
+    let rulebook = Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse_rulebook("--rulebook", error))?;
     Ok((rulebook, source))
 }
 

@@ -13,7 +13,7 @@ use socred_core::{Date, Rulebook};
 
 use crate::render::{day, t, text, with};
 use crate::store::CliStore;
-use crate::{LogRead, actor, parse_date, parse_subject, print_json, read_rulebook, read_text_bounded, refuse, today};
+use crate::{LogRead, actor, parse_date, parse_subject, print_json, read_rulebook, read_text_bounded, refuse, refuse_rulebook, today};
 
 /// The largest scorecard file read.
 const MAX_SCORECARD_BYTES: u64 = 1024 * 1024;
@@ -33,7 +33,7 @@ pub(crate) fn card(path: Option<&Path>, field: &str, rulebook: &Rulebook) -> Res
         Some(path) => (read_card(path, field)?, path.display().to_string()),
         None => (DEFAULT_SCORECARD.to_string(), DEFAULT_SCORECARD_NAME.to_string()),
     };
-    Scorecard::from_toml(&source, &name, rulebook).map_err(|error| refuse(field, error))
+    Scorecard::from_toml(&source, &name, rulebook).map_err(|error| refuse_rulebook(field, error))
 }
 
 fn default_rulebook() -> Rulebook {
@@ -108,7 +108,7 @@ pub(crate) fn show(
 pub(crate) fn check(file: &Path, rulebook: Option<&Path>) -> Result<()> {
     let rulebook = match rulebook {
         Some(path) => {
-            Rulebook::from_toml(&read_rulebook(path)?, &path.display().to_string()).map_err(|error| refuse("--rulebook", error))?
+            Rulebook::from_toml(&read_rulebook(path)?, &path.display().to_string()).map_err(|error| refuse_rulebook("--rulebook", error))?
         }
         None => default_rulebook(),
     };
@@ -314,7 +314,7 @@ pub(crate) fn fit(sample: &Path, template: Option<&Path>, version: &str, out: &P
     let fitted = socred_fit::fit(&template, &rows, version).map_err(|error| refuse("--sample", error))?;
     let written = fitted.card.to_toml();
     // The card written must read back as a valid card (a wrong version text is refused here).
-    Scorecard::from_toml(&written, &out.display().to_string(), &rulebook).map_err(|error| refuse("--card-version", error))?;
+    Scorecard::from_toml(&written, &out.display().to_string(), &rulebook).map_err(|error| refuse_rulebook("--card-version", error))?;
     std::fs::write(out, &written).map_err(|error| refuse("--out", format!("{}: {error}", out.display())))?;
     if json {
         return print_json(&fitted);

@@ -11,7 +11,7 @@ use socred_sim::simulate::{Simulation, SimulationConfig, simulate};
 use socred_store::csv::cell;
 
 use crate::render::{text, with};
-use crate::{print_json, read_rulebook, refuse};
+use crate::{print_json, read_rulebook, refuse, refuse_rulebook};
 
 /// The files a run writes into its directory.
 pub(crate) const FILES: [&str; 4] = ["summary.csv", "tiers.csv", "measures.csv", "simulation.json"];
@@ -90,7 +90,7 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
             .iter()
             .map(|path| {
                 let source = read_rulebook(path)?;
-                Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse("--rulebook", error))
+                Rulebook::from_toml(&source, &path.display().to_string()).map_err(|error| refuse_rulebook("--rulebook", error))
             })
             .collect::<Result<_>>()?
     };

@@ -202,6 +202,15 @@ fn rulebook_check_reports_file_line_key_and_reason() {
     let unknown = env.write("unknown.toml", format!("{}\n[extra]\nkey = 1\n", socred_core::DEFAULT_RULEBOOK));
     env.refused(&["rulebook", "check", unknown.to_str().unwrap()], &["extra"]);
     env.refused(&["rulebook", "check", env.path("none.toml").to_str().unwrap()], &["rulebook", "none.toml"]);
+    // In Chinese: the same file, line and key, each reason in Chinese.
+    let chinese = env.refused(
+        &["--lang", "zh-CN", "rulebook", "check", path.to_str().unwrap()],
+        &["behaviour[0].points: -5000 超出 -1000..=1000 的范围", "behaviour[2].category: \"speech\" 被拒绝：本系统出于原则不对言论计分"],
+    );
+    assert!(!chinese.contains("is outside") && !chinese.contains("does not score"), "{chinese}");
+    let chinese =
+        env.refused(&["--lang", "zh-CN", "rulebook", "check", syntax.to_str().unwrap()], &["syntax.toml:1: (syntax): 文件格式有误："]);
+    assert!(chinese.contains("错误"), "{chinese}");
 }
 
 fn rulebook_activate_refuses_garbage_and_dropped_behaviours(env: Env) {
@@ -210,6 +219,13 @@ fn rulebook_activate_refuses_garbage_and_dropped_behaviours(env: Env) {
     let fingerprint = env.fingerprint();
     let dropped = env.write("dropped.toml", socred_core::DEFAULT_RULEBOOK.replace("code = \"jaywalking\"", "code = \"jay-walking\""));
     env.refused(&["rulebook", "activate", dropped.to_str().unwrap()], &["behaviour", "jaywalking"]);
+    // A valid version that leaves out a behaviour the ledger holds records of.
+    let renamed = socred_core::DEFAULT_RULEBOOK.replace("\"jaywalking\"", "\"jay-walking\"");
+    let renamed = env.write("renamed.toml", renamed);
+    let impact = env.write("renamed.json", env.ok(&["policy", "compare", "--rulebook", renamed.to_str().unwrap(), "--json"]));
+    let activate = ["rulebook", "activate", renamed.to_str().unwrap(), "--impact", impact.to_str().unwrap()];
+    env.refused(&activate, &["behaviour", "\"jaywalking\"", "keep them in the new version"]);
+    env.refused(&[&["--lang", "zh-CN"][..], &activate].concat(), &["台账中有 \"jaywalking\" 的记录"]);
     let bad = env.write("bad.toml", "garbage = [");
     env.refused(&["rulebook", "activate", bad.to_str().unwrap()], &["bad.toml"]);
     assert_eq!(env.fingerprint(), fingerprint);

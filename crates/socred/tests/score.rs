@@ -123,6 +123,12 @@ fn check_refuses_refused_grounds_and_non_monotone_bins() {
         env.refused(&["score", "check", path.to_str().unwrap()], &[fragment]);
     }
     env.refused(&["score", "check", env.path("missing.toml").to_str().unwrap()], &["FILE"]);
+    // In Chinese, a refused ground and a broken monotone read in Chinese.
+    let path = env.write("attempt.toml", card.replace("source = \"history-years\"", "source = \"location\""));
+    let chinese = env.refused(&["--lang", "zh-CN", "score", "check", path.to_str().unwrap()], &["读取位置追踪；本系统出于原则拒绝"]);
+    assert!(!chinese.contains("location tracking"), "{chinese}");
+    let path = env.write("attempt.toml", card.replace("{ up_to = 1, points = -120 }", "{ up_to = 1, points = 120 }"));
+    env.refused(&["--lang", "zh-CN", "score", "check", path.to_str().unwrap()], &["该特征声明为递减"]);
 }
 
 #[test]

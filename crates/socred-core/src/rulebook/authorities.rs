@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Problems, check_chinese, is_text};
+use super::{Problems, check_chinese, is_text, says};
 
 pub const MAX_AUTHORITIES: usize = 256;
 /// As a record's source may be long.
@@ -40,11 +40,7 @@ pub(super) struct RawAuthority {
 
 pub(super) fn validate_authorities(raw: Vec<Spanned<RawAuthority>>, problems: &mut Problems<'_>) -> Vec<Authority> {
     if raw.len() > MAX_AUTHORITIES {
-        problems.list.push(super::RulebookProblem {
-            line: None,
-            key: "authority".into(),
-            reason: format!("has {} entries; at most {MAX_AUTHORITIES}", raw.len()),
-        });
+        problems.add_unplaced("authority", says::TOO_MANY.with([("count", &raw.len()), ("max", &MAX_AUTHORITIES)]));
     }
     let mut names = HashSet::new();
     let mut authorities = Vec::with_capacity(raw.len());
@@ -53,18 +49,18 @@ pub(super) fn validate_authorities(raw: Vec<Spanned<RawAuthority>>, problems: &m
         let raw = spanned.into_inner();
         let key = |field: &str| format!("authority[{index}].{field}");
         if !is_text(&raw.name, MAX_AUTHORITY_NAME_CHARS) {
-            problems.add(&span, key("name"), format!("must be 1-{MAX_AUTHORITY_NAME_CHARS} characters of text"));
+            problems.add(&span, key("name"), says::TEXT_LENGTH.with([("max", &MAX_AUTHORITY_NAME_CHARS)]));
         } else if raw.name.trim() != raw.name {
-            problems.add(&span, key("name"), "must not begin or end with spaces: records name it exactly");
+            problems.add(&span, key("name"), says::NAME_SPACES);
         } else if !names.insert(raw.name.clone()) {
-            problems.add(&span, key("name"), format!("{:?} is listed twice", raw.name));
+            problems.add(&span, key("name"), says::LISTED_TWICE.with([("name", &format!("{:?}", raw.name))]));
         }
         check_chinese(problems, &span, key("name"), &raw.name, &raw.name_zh, MAX_AUTHORITY_NAME_CHARS);
         if !raw.address.is_empty() && !is_text(&raw.address, MAX_AUTHORITY_ADDRESS_CHARS) {
-            problems.add(&span, key("address"), format!("must be 1-{MAX_AUTHORITY_ADDRESS_CHARS} characters of text"));
+            problems.add(&span, key("address"), says::TEXT_LENGTH.with([("max", &MAX_AUTHORITY_ADDRESS_CHARS)]));
         }
         if raw.address.is_empty() && !raw.address_zh.is_empty() {
-            problems.add(&span, key("address"), "is required when address_zh is given: every text is in both languages");
+            problems.add(&span, key("address"), says::ADDRESS_REQUIRED);
         }
         check_chinese(problems, &span, key("address"), &raw.address, &raw.address_zh, MAX_AUTHORITY_ADDRESS_CHARS);
         authorities.push(Authority { name: raw.name, name_zh: raw.name_zh, address: raw.address, address_zh: raw.address_zh });

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::Problems;
+use super::{Problems, says};
 
 pub const MAX_CHECK_WINDOW_DAYS: i64 = 7;
 pub const MAX_PARTNER_LINES_PER_SUBJECT: i64 = 10_000;
@@ -71,7 +71,7 @@ pub(super) fn validate_limits(raw: Option<Spanned<RawLimits>>, problems: &mut Pr
             None => default,
             Some(v) if (min..=max).contains(&v) => v as u32,
             Some(_) => {
-                problems.add(&span, format!("limits.{key}"), format!("must be between {min} and {max}"));
+                problems.add(&span, format!("limits.{key}"), says::BETWEEN.with([("min", &min), ("max", &max)]));
                 default
             }
         }
@@ -92,7 +92,7 @@ pub(super) fn validate_limits(raw: Option<Spanned<RawLimits>>, problems: &mut Pr
         defaults.partner_lines_per_subject_per_day,
     );
     if per_day < per_batch {
-        problems.add(&span, "limits.partner_lines_per_subject_per_day", "must be at least partner_lines_per_subject_per_batch");
+        problems.add(&span, "limits.partner_lines_per_subject_per_day", says::LINES_PER_DAY);
     }
     Limits { check_window_days, partner_lines_per_subject_per_batch: per_batch, partner_lines_per_subject_per_day: per_day }
 }

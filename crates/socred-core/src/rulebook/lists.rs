@@ -6,7 +6,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Behaviour, Problems, check_chinese, is_code, is_text};
+use super::{Behaviour, Problems, check_chinese, is_code, is_text, says};
 use crate::id::SubjectKind;
 use crate::tier::{Tier, TierTable};
 
@@ -154,7 +154,7 @@ pub(super) fn validate_due_process(raw: Option<Spanned<RawDueProcess>>, problems
     let span = raw.span();
     let raw = raw.into_inner();
     if !raw.postal_address.is_empty() && !super::is_text(&raw.postal_address, MAX_POSTAL_ADDRESS_CHARS) {
-        problems.add(&span, "due_process.postal_address", format!("must be 1-{MAX_POSTAL_ADDRESS_CHARS} characters of text"));
+        problems.add(&span, "due_process.postal_address", says::TEXT_LENGTH.with([("max", &MAX_POSTAL_ADDRESS_CHARS)]));
     }
     super::check_chinese(
         problems,
@@ -166,7 +166,7 @@ pub(super) fn validate_due_process(raw: Option<Spanned<RawDueProcess>>, problems
     );
     let mut days = |key: &str, value: i64| -> u32 {
         if !(1..=MAX_DECISION_DAYS).contains(&value) {
-            problems.add(&span, format!("due_process.{key}"), format!("must be between 1 and {MAX_DECISION_DAYS} days"));
+            problems.add(&span, format!("due_process.{key}"), says::BETWEEN_DAYS.with([("min", &1), ("max", &MAX_DECISION_DAYS)]));
         }
         value.clamp(1, MAX_DECISION_DAYS) as u32
     };
@@ -186,11 +186,7 @@ pub(super) fn validate_lists(
     problems: &mut Problems<'_>,
 ) -> Vec<ListSpec> {
     if raw.len() > MAX_LISTS {
-        problems.list.push(super::RulebookProblem {
-            line: None,
-            key: "list".into(),
-            reason: format!("has {} entries; at most {MAX_LISTS}", raw.len()),
-        });
+        problems.add_unplaced("list", says::TOO_MANY.with([("count", &raw.len()), ("max", &MAX_LISTS)]));
     }
     let mut codes = HashSet::new();
     let mut lists = Vec::with_capacity(raw.len());
@@ -199,18 +195,19 @@ pub(super) fn validate_lists(
         let list = spanned.into_inner();
         let key = |field: &str| format!("list[{index}].{field}");
         if !is_code(&list.code, 32) {
-            problems.add(&span, key("code"), format!("{:?} must be 1-32 characters of a-z, 0-9 and inner hyphens", list.code));
+            problems.add(&span, key("code"), says::CODE_FORMAT.with([("code", &format!("{:?}", list.code)), ("max", &32)]));
         } else if !codes.insert(list.code.clone()) {
-            problems.add(&span, key("code"), format!("{:?} is declared twice", list.code));
+            problems.add(&span, key("code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", list.code))]));
         }
         if !is_text(&list.title, 200) {
-            problems.add(&span, key("title"), "must be 1-200 characters of text");
+            problems.add(&span, key("title"), says::TEXT_LENGTH.with([("max", &200)]));
         }
         let kind = match list.kind.as_str() {
             "restrictive" => ListKind::Restrictive,
             "commendatory" => ListKind::Commendatory,
             other => {
-                problems.add(&span, key("kind"), format!("{other:?} is not one of \"restrictive\", \"commendatory\""));
+                let choices = "\"restrictive\", \"commendatory\"";
+                problems.add(&span, key("kind"), says::NOT_ONE_OF.with([("value", &format!("{other:?}")), ("choices", &choices)]));
                 ListKind::Restrictive
             }
         };
@@ -218,36 +215,36 @@ pub(super) fn validate_lists(
         for name in &list.applies_to {
             match name.parse::<SubjectKind>() {
                 Ok(kind) if !applies_to.contains(&kind) => applies_to.push(kind),
-                Ok(_) => problems.add(&span, key("applies_to"), format!("{name:?} is listed twice")),
-                Err(reason) => problems.add(&span, key("applies_to"), reason),
+                Ok(_) => problems.add(&span, key("applies_to"), says::LISTED_TWICE.with([("name", &format!("{name:?}"))])),
+                Err(_) => problems.add(&span, key("applies_to"), says::SUBJECT_KIND.with([("kind", &format!("{name:?}"))])),
             }
         }
         if list.applies_to.is_empty() {
-            problems.add(&span, key("applies_to"), "must name person, organisation or both");
+            problems.add(&span, key("applies_to"), says::APPLIES_TO_EMPTY);
         }
         if !is_text(&list.legal_basis, 500) {
-            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this list");
+            problems.add(&span, key("legal_basis"), says::LEGAL_BASIS_LIST);
         }
         if !is_text(&list.consequences, 2000) {
-            problems.add(&span, key("consequences"), "is required: 1-2000 characters saying what being listed means");
+            problems.add(&span, key("consequences"), says::CONSEQUENCES_REQUIRED);
         }
         check_chinese(problems, &span, key("title"), &list.title, &list.title_zh, 200);
         check_chinese(problems, &span, key("legal_basis"), &list.legal_basis, &list.legal_basis_zh, 500);
         check_chinese(problems, &span, key("consequences"), &list.consequences, &list.consequences_zh, 2000);
         if !(0..=MAX_APPEAL_DAYS).contains(&list.appeal_days) {
-            problems.add(&span, key("appeal_days"), format!("must be between 0 and {MAX_APPEAL_DAYS}"));
+            problems.add(&span, key("appeal_days"), says::BETWEEN.with([("min", &0), ("max", &MAX_APPEAL_DAYS)]));
         }
         if !(1..=MAX_LISTING_YEARS).contains(&list.max_listing_years) {
-            problems.add(&span, key("max_listing_years"), format!("must be between 1 and {MAX_LISTING_YEARS}"));
+            problems.add(&span, key("max_listing_years"), says::BETWEEN.with([("min", &1), ("max", &MAX_LISTING_YEARS)]));
         }
         if !(0..=list.max_listing_years.max(0)).contains(&list.min_publication_years) {
-            problems.add(&span, key("min_publication_years"), "must be between 0 and max_listing_years");
+            problems.add(&span, key("min_publication_years"), says::PUBLICATION_YEARS);
         }
         if kind == ListKind::Commendatory && list.repair_requires_commitment {
-            problems.add(&span, key("repair_requires_commitment"), "credit repair applies to restrictive lists only");
+            problems.add(&span, key("repair_requires_commitment"), says::REPAIR_RESTRICTIVE_ONLY);
         }
         if list.trigger.len() > MAX_TRIGGERS {
-            problems.add(&span, key("trigger"), format!("has {} entries; at most {MAX_TRIGGERS}", list.trigger.len()));
+            problems.add(&span, key("trigger"), says::TOO_MANY.with([("count", &list.trigger.len()), ("max", &MAX_TRIGGERS)]));
         }
         let mut triggers = Vec::new();
         for (trigger_index, trigger) in list.trigger.iter().enumerate() {
@@ -255,27 +252,27 @@ pub(super) fn validate_lists(
             match (&trigger.behaviour, &trigger.tier) {
                 (Some(code), None) => {
                     if trigger.while_in_tier {
-                        problems.add(&span, key("while_in_tier"), "applies to tier triggers only");
+                        problems.add(&span, key("while_in_tier"), says::WHILE_IN_TIER);
                     }
                     if behaviours.iter().any(|b| &b.code == code) {
                         triggers.push(Trigger::Behaviour { code: code.clone() });
                     } else {
-                        problems.add(&span, key("behaviour"), format!("{code:?} is not a behaviour of this rulebook"));
+                        problems.add(&span, key("behaviour"), says::NOT_A_BEHAVIOUR.with([("code", &format!("{code:?}"))]));
                     }
                 }
                 (None, Some(name)) => match tiers.and_then(|t| t.by_name(name)) {
                     Some(tier) => triggers.push(Trigger::Tier { tier, name: name.clone(), while_in_tier: trigger.while_in_tier }),
                     None => {
                         if tiers.is_some() {
-                            problems.add(&span, key("tier"), format!("{name:?} is not a tier in [tiers]"));
+                            problems.add(&span, key("tier"), says::NOT_A_TIER.with([("name", &format!("{name:?}"))]));
                         }
                     }
                 },
-                _ => problems.add(&span, key("behaviour"), "a trigger names exactly one of behaviour or tier"),
+                _ => problems.add(&span, key("behaviour"), says::TRIGGER_ONE_OF),
             }
         }
         if triggers.is_empty() && !list.manual && list.trigger.is_empty() {
-            problems.add(&span, key("trigger"), "a list needs triggers, or manual = true");
+            problems.add(&span, key("trigger"), says::LIST_NEEDS_TRIGGER);
         }
         lists.push(ListSpec {
             code: list.code,

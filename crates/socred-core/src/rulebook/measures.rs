@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Behaviour, ListSpec, Problems, check_chinese, is_code, is_text};
+use super::{Behaviour, ListSpec, Problems, check_chinese, is_code, is_text, says};
 use crate::id::SubjectKind;
 use crate::tier::{Tier, TierTable};
 
@@ -137,7 +137,7 @@ fn yes() -> bool {
 
 pub(super) fn validate_services(raw: Vec<Spanned<RawService>>, problems: &mut Problems<'_>) -> Vec<Service> {
     if raw.len() > MAX_SERVICES {
-        problems.list.push(super::RulebookProblem { line: None, key: "service".into(), reason: format!("at most {MAX_SERVICES}") });
+        problems.add_unplaced("service", says::TOO_MANY.with([("count", &raw.len()), ("max", &MAX_SERVICES)]));
     }
     let mut seen = HashSet::new();
     let mut services = Vec::new();
@@ -146,12 +146,12 @@ pub(super) fn validate_services(raw: Vec<Spanned<RawService>>, problems: &mut Pr
         let service = spanned.into_inner();
         let key = |field: &str| format!("service[{index}].{field}");
         if !is_code(&service.code, 64) {
-            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", service.code));
+            problems.add(&span, key("code"), says::CODE_FORMAT.with([("code", &format!("{:?}", service.code)), ("max", &64)]));
         } else if !seen.insert(service.code.clone()) {
-            problems.add(&span, key("code"), format!("{:?} is declared twice", service.code));
+            problems.add(&span, key("code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", service.code))]));
         }
         if !is_text(&service.title, 200) {
-            problems.add(&span, key("title"), "must be 1-200 characters of text");
+            problems.add(&span, key("title"), says::TEXT_LENGTH.with([("max", &200)]));
         }
         check_chinese(problems, &span, key("title"), &service.title, &service.title_zh, 200);
         services.push(Service { code: service.code, title: service.title, title_zh: service.title_zh });
@@ -168,7 +168,7 @@ pub(super) fn validate_measures(
     problems: &mut Problems<'_>,
 ) -> Vec<Measure> {
     if raw.len() > MAX_MEASURES {
-        problems.list.push(super::RulebookProblem { line: None, key: "measure".into(), reason: format!("at most {MAX_MEASURES}") });
+        problems.add_unplaced("measure", says::TOO_MANY.with([("count", &raw.len()), ("max", &MAX_MEASURES)]));
     }
     let mut seen = HashSet::new();
     let mut measures = Vec::new();
@@ -177,23 +177,24 @@ pub(super) fn validate_measures(
         let measure = spanned.into_inner();
         let key = |field: &str| format!("measure[{index}].{field}");
         if !is_code(&measure.code, 64) {
-            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", measure.code));
+            problems.add(&span, key("code"), says::CODE_FORMAT.with([("code", &format!("{:?}", measure.code)), ("max", &64)]));
         } else if !seen.insert(measure.code.clone()) {
-            problems.add(&span, key("code"), format!("{:?} is declared twice", measure.code));
+            problems.add(&span, key("code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", measure.code))]));
         }
         if !is_text(&measure.title, 200) {
-            problems.add(&span, key("title"), "must be 1-200 characters of text");
+            problems.add(&span, key("title"), says::TEXT_LENGTH.with([("max", &200)]));
         }
         check_chinese(problems, &span, key("title"), &measure.title, &measure.title_zh, 200);
         check_chinese(problems, &span, key("legal_basis"), &measure.legal_basis, &measure.legal_basis_zh, 500);
         if !services.iter().any(|s| s.code == measure.service) {
-            problems.add(&span, key("service"), format!("{:?} is not a [[service]] of this rulebook", measure.service));
+            problems.add(&span, key("service"), says::NOT_A_SERVICE.with([("code", &format!("{:?}", measure.service))]));
         }
         let kind = match measure.kind.as_str() {
             "restriction" => MeasureKind::Restriction,
             "reward" => MeasureKind::Reward,
             other => {
-                problems.add(&span, key("kind"), format!("{other:?} is not one of \"restriction\", \"reward\""));
+                let choices = "\"restriction\", \"reward\"";
+                problems.add(&span, key("kind"), says::NOT_ONE_OF.with([("value", &format!("{other:?}")), ("choices", &choices)]));
                 MeasureKind::Restriction
             }
         };
@@ -201,23 +202,23 @@ pub(super) fn validate_measures(
         for name in &measure.applies_to {
             match name.parse::<SubjectKind>() {
                 Ok(kind) if !applies_to.contains(&kind) => applies_to.push(kind),
-                Ok(_) => problems.add(&span, key("applies_to"), format!("{name:?} is listed twice")),
-                Err(reason) => problems.add(&span, key("applies_to"), reason),
+                Ok(_) => problems.add(&span, key("applies_to"), says::LISTED_TWICE.with([("name", &format!("{name:?}"))])),
+                Err(_) => problems.add(&span, key("applies_to"), says::SUBJECT_KIND.with([("kind", &format!("{name:?}"))])),
             }
         }
         if measure.applies_to.is_empty() {
-            problems.add(&span, key("applies_to"), "must name person, organisation or both");
+            problems.add(&span, key("applies_to"), says::APPLIES_TO_EMPTY);
         }
         for list in &measure.lists {
             if !lists.iter().any(|l| &l.code == list) {
-                problems.add(&span, key("lists"), format!("{list:?} is not a [[list]] of this rulebook"));
+                problems.add(&span, key("lists"), says::NOT_A_LIST.with([("code", &format!("{list:?}"))]));
             }
         }
         let mut measure_tiers = Vec::new();
         for name in &measure.tiers {
             match tiers.and_then(|t| t.by_name(name)) {
                 Some(tier) => measure_tiers.push(tier),
-                None if tiers.is_some() => problems.add(&span, key("tiers"), format!("{name:?} is not a tier in [tiers]")),
+                None if tiers.is_some() => problems.add(&span, key("tiers"), says::NOT_A_TIER.with([("name", &format!("{name:?}"))])),
                 None => {}
             }
         }
@@ -226,15 +227,15 @@ pub(super) fn validate_measures(
             // Behaviours are refused on forbidden grounds where they are declared,
             // so a record trigger can only name an act the rulebook may record.
             if !behaviours.iter().any(|behaviour| &behaviour.code == code) {
-                problems.add(&span, key("records"), format!("{code:?} is not a [[behaviour]] of this rulebook"));
+                problems.add(&span, key("records"), says::NOT_A_BEHAVIOUR_TABLE.with([("code", &format!("{code:?}"))]));
             } else if records.contains(code) {
-                problems.add(&span, key("records"), format!("{code:?} is listed twice"));
+                problems.add(&span, key("records"), says::LISTED_TWICE.with([("name", &format!("{code:?}"))]));
             } else {
                 records.push(code.clone());
             }
         }
         if measure.lists.is_empty() && measure.tiers.is_empty() && measure.records.is_empty() {
-            problems.add(&span, key("lists"), "a measure needs a trigger: lists, tiers, records or several");
+            problems.add(&span, key("lists"), says::MEASURE_NEEDS_TRIGGER);
         }
         let mut extends_to = Vec::new();
         for name in &measure.extends_to {
@@ -243,10 +244,11 @@ pub(super) fn validate_measures(
                 "legal-representatives" => Extension::LegalRepresentatives,
                 "represented-organisations" => Extension::RepresentedOrganisations,
                 other => {
+                    let choices = "children, legal-representatives, represented-organisations";
                     problems.add(
                         &span,
                         key("extends_to"),
-                        format!("{other:?} is not one of children, legal-representatives, represented-organisations"),
+                        says::NOT_ONE_OF.with([("value", &format!("{other:?}")), ("choices", &choices)]),
                     );
                     continue;
                 }
@@ -256,15 +258,15 @@ pub(super) fn validate_measures(
             }
         }
         if !measure.direct && extends_to.is_empty() {
-            problems.add(&span, key("direct"), "a measure that does not apply directly must extend to someone");
+            problems.add(&span, key("direct"), says::MEASURE_EXTENDS);
         }
         if !is_text(&measure.legal_basis, 500) {
-            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this measure");
+            problems.add(&span, key("legal_basis"), says::LEGAL_BASIS_MEASURE);
         }
         match (kind, &measure.benefit) {
-            (MeasureKind::Reward, None) => problems.add(&span, key("benefit"), "a reward names its benefit"),
-            (MeasureKind::Restriction, Some(_)) => problems.add(&span, key("benefit"), "only rewards have a benefit"),
-            (_, Some(benefit)) if !is_code(benefit, 64) => problems.add(&span, key("benefit"), "must be 1-64 characters of a-z, 0-9 and -"),
+            (MeasureKind::Reward, None) => problems.add(&span, key("benefit"), says::REWARD_NEEDS_BENEFIT),
+            (MeasureKind::Restriction, Some(_)) => problems.add(&span, key("benefit"), says::BENEFIT_ONLY_REWARDS),
+            (_, Some(benefit)) if !is_code(benefit, 64) => problems.add(&span, key("benefit"), says::BENEFIT_FORMAT),
             _ => {}
         }
         measures.push(Measure {

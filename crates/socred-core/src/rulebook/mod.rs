@@ -21,11 +21,15 @@ mod authorities;
 pub mod limits;
 mod lists;
 mod measures;
+pub mod reasons;
 pub mod reporting;
+
 pub use authorities::Authority;
 pub use limits::Limits;
 pub use lists::{DueProcess, ListKind, ListSpec, Trigger};
 pub use measures::{Extension, Measure, MeasureKind, Service};
+use reasons as says;
+pub use reasons::{ProblemArgument, ProblemMessage, Template};
 pub use reporting::Reporting;
 
 /// Limits on rulebook size; a rulebook is configuration, not data.
@@ -97,58 +101,58 @@ impl Category {
 
 /// Grounds socred refuses to score, on principle, whatever a rulebook says.
 /// Each maps a category name someone might try to the ground it would score.
-pub(crate) const REFUSED_GROUNDS: &[(&str, &str)] = &[
-    ("political-opinion", "political opinion"),
-    ("politics", "political opinion"),
-    ("political-activity", "political opinion"),
-    ("criticism-of-government", "criticism of government"),
-    ("speech", "speech"),
-    ("online-speech", "speech"),
-    ("expression", "speech"),
-    ("social-media", "speech"),
-    ("petitioning", "petitioning"),
-    ("protest", "petitioning and assembly"),
-    ("religion", "religion"),
-    ("belief", "religion"),
-    ("ethnicity", "ethnicity"),
-    ("race", "ethnicity"),
-    ("family-size", "family size"),
-    ("childbirth", "family size"),
-    ("family-planning", "family size"),
-    ("private-life", "private or family life"),
-    ("family-life", "private or family life"),
-    ("lifestyle", "lifestyle"),
-    ("association", "whom a person associates with"),
-    ("relationships", "whom a person associates with"),
-    ("surveillance", "surveillance feeds"),
-    ("facial-recognition", "surveillance feeds"),
-    ("location", "location tracking"),
-    ("browsing", "browsing histories"),
-    ("purchases", "purchase histories"),
-    ("consumption", "purchase histories"),
+pub(crate) const REFUSED_GROUNDS: &[(&str, Template)] = &[
+    ("political-opinion", says::GROUND_POLITICAL_OPINION),
+    ("politics", says::GROUND_POLITICAL_OPINION),
+    ("political-activity", says::GROUND_POLITICAL_OPINION),
+    ("criticism-of-government", says::GROUND_CRITICISM),
+    ("speech", says::GROUND_SPEECH),
+    ("online-speech", says::GROUND_SPEECH),
+    ("expression", says::GROUND_SPEECH),
+    ("social-media", says::GROUND_SPEECH),
+    ("petitioning", says::GROUND_PETITIONING),
+    ("protest", says::GROUND_ASSEMBLY),
+    ("religion", says::GROUND_RELIGION),
+    ("belief", says::GROUND_RELIGION),
+    ("ethnicity", says::GROUND_ETHNICITY),
+    ("race", says::GROUND_ETHNICITY),
+    ("family-size", says::GROUND_FAMILY_SIZE),
+    ("childbirth", says::GROUND_FAMILY_SIZE),
+    ("family-planning", says::GROUND_FAMILY_SIZE),
+    ("private-life", says::GROUND_PRIVATE_LIFE),
+    ("family-life", says::GROUND_PRIVATE_LIFE),
+    ("lifestyle", says::GROUND_LIFESTYLE),
+    ("association", says::GROUND_ASSOCIATION),
+    ("relationships", says::GROUND_ASSOCIATION),
+    ("surveillance", says::GROUND_SURVEILLANCE),
+    ("facial-recognition", says::GROUND_SURVEILLANCE),
+    ("location", says::GROUND_LOCATION),
+    ("browsing", says::GROUND_BROWSING),
+    ("purchases", says::GROUND_PURCHASES),
+    ("consumption", says::GROUND_PURCHASES),
 ];
 
 /// Words that give a refused ground away in a behaviour code, whatever category
 /// it is filed under (the seeds' "negative posts" and "third child" examples).
-pub(crate) const REFUSED_CODE_WORDS: &[(&str, &str)] = &[
-    ("political", "political opinion"),
-    ("politics", "political opinion"),
-    ("criticism", "criticism of government"),
-    ("criticising", "criticism of government"),
-    ("posts", "speech"),
-    ("speech", "speech"),
-    ("petition", "petitioning"),
-    ("petitioning", "petitioning"),
-    ("protest", "petitioning and assembly"),
-    ("religion", "religion"),
-    ("religious", "religion"),
-    ("ethnic", "ethnicity"),
-    ("ethnicity", "ethnicity"),
-    ("child-limit", "family size"),
-    ("third-child", "family size"),
-    ("family-size", "family size"),
-    ("purchases", "purchase histories"),
-    ("browsing", "browsing histories"),
+pub(crate) const REFUSED_CODE_WORDS: &[(&str, Template)] = &[
+    ("political", says::GROUND_POLITICAL_OPINION),
+    ("politics", says::GROUND_POLITICAL_OPINION),
+    ("criticism", says::GROUND_CRITICISM),
+    ("criticising", says::GROUND_CRITICISM),
+    ("posts", says::GROUND_SPEECH),
+    ("speech", says::GROUND_SPEECH),
+    ("petition", says::GROUND_PETITIONING),
+    ("petitioning", says::GROUND_PETITIONING),
+    ("protest", says::GROUND_ASSEMBLY),
+    ("religion", says::GROUND_RELIGION),
+    ("religious", says::GROUND_RELIGION),
+    ("ethnic", says::GROUND_ETHNICITY),
+    ("ethnicity", says::GROUND_ETHNICITY),
+    ("child-limit", says::GROUND_FAMILY_SIZE),
+    ("third-child", says::GROUND_FAMILY_SIZE),
+    ("family-size", says::GROUND_FAMILY_SIZE),
+    ("purchases", says::GROUND_PURCHASES),
+    ("browsing", says::GROUND_BROWSING),
 ];
 
 /// How a subject leaves a locked tier when the lock ends.
@@ -223,7 +227,17 @@ pub struct Rulebook {
 pub struct RulebookProblem {
     pub line: Option<usize>,
     pub key: String,
+    /// The reason in English, as the API and the log state it.
     pub reason: String,
+    /// The same reason as a message, for a reader in another language.
+    pub message: ProblemMessage,
+}
+
+impl RulebookProblem {
+    pub fn new(line: Option<usize>, key: impl Into<String>, message: impl Into<ProblemMessage>) -> RulebookProblem {
+        let message = message.into();
+        RulebookProblem { line, key: key.into(), reason: message.english(), message }
+    }
 }
 
 /// Every problem found in a rulebook, with the file they were found in.
@@ -372,9 +386,14 @@ impl<'a> Problems<'a> {
         self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
     }
 
-    pub(crate) fn add(&mut self, span: &Range<usize>, key: impl Into<String>, reason: impl Into<String>) {
+    pub(crate) fn add(&mut self, span: &Range<usize>, key: impl Into<String>, message: impl Into<ProblemMessage>) {
         let line = Some(self.line_of(span));
-        self.list.push(RulebookProblem { line, key: key.into(), reason: reason.into() });
+        self.list.push(RulebookProblem::new(line, key, message));
+    }
+
+    /// A problem of the file as a whole or of a table's count, which has no line.
+    pub(crate) fn add_unplaced(&mut self, key: &str, message: impl Into<ProblemMessage>) {
+        self.list.push(RulebookProblem::new(None, key, message));
     }
 }
 
@@ -414,11 +433,11 @@ pub(crate) fn check_chinese(
         return;
     }
     if chinese.trim().is_empty() {
-        problems.add(span, key, "is required: the same text in Simplified Chinese (every text of a rulebook is in both languages)");
+        problems.add(span, key, says::CHINESE_REQUIRED);
     } else if !is_text(chinese, max_chars) {
-        problems.add(span, key, format!("must be 1-{max_chars} characters of text"));
+        problems.add(span, key, says::TEXT_LENGTH.with([("max", &max_chars)]));
     } else if !has_han(chinese) {
-        problems.add(span, key, "must be written in Chinese characters (Simplified Chinese)");
+        problems.add(span, key, says::CHINESE_CHARACTERS);
     }
 }
 
@@ -439,11 +458,8 @@ impl Rulebook {
     fn parse(source: &str, file: &str, require_chinese: bool) -> Result<Rulebook, RulebookError> {
         let fail = |problems| RulebookError { file: file.to_string(), problems };
         if source.len() > MAX_RULEBOOK_BYTES {
-            return Err(fail(vec![RulebookProblem {
-                line: None,
-                key: "(file)".into(),
-                reason: format!("is {} bytes; a rulebook may be at most {MAX_RULEBOOK_BYTES}", source.len()),
-            }]));
+            let message = says::FILE_TOO_LARGE.with([("bytes", &source.len()), ("max", &MAX_RULEBOOK_BYTES)]);
+            return Err(fail(vec![RulebookProblem::new(None, "(file)", message)]));
         }
         let raw: RawRulebook = parse_raw(source).map_err(|problem| fail(vec![problem]))?;
         let mut problems = Problems { source, list: Vec::new(), require_chinese };
@@ -473,20 +489,15 @@ fn parse_raw(source: &str) -> Result<RawRulebook, RulebookProblem> {
     let line_of = |span: Option<Range<usize>>| {
         span.map(|span| source.as_bytes()[..span.start.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1)
     };
-    let deserializer = toml::Deserializer::parse(source).map_err(|error| RulebookProblem {
-        line: line_of(error.span()),
-        key: "(syntax)".into(),
-        reason: error.message().trim().to_string(),
+    let deserializer = toml::Deserializer::parse(source).map_err(|error| {
+        RulebookProblem::new(line_of(error.span()), "(syntax)", says::SYNTAX.with([("detail", &error.message().trim())]))
     })?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         // Spanned<T> shows up in the path as a private field; people never wrote it.
         let key = error.path().to_string().replace(".$__serde_spanned_private_value", "").replace("$__serde_spanned_private_value.", "");
         let inner = error.into_inner();
-        RulebookProblem {
-            line: line_of(inner.span()),
-            key: if key == "." { "(top level)".into() } else { key },
-            reason: inner.message().trim().to_string(),
-        }
+        let key = if key == "." { "(top level)".into() } else { key };
+        RulebookProblem::new(line_of(inner.span()), key, says::SYNTAX.with([("detail", &inner.message().trim())]))
     })
 }
 
@@ -494,16 +505,16 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let meta_span = raw.rulebook.span();
     let meta = raw.rulebook.into_inner();
     if !is_code(&meta.id, 64) {
-        problems.add(&meta_span, "rulebook.id", "must be 1-64 characters of a-z, 0-9 and inner hyphens");
+        problems.add(&meta_span, "rulebook.id", says::ID_FORMAT.with([("max", &64)]));
     }
     if meta.version.is_empty()
         || meta.version.len() > 64
         || !meta.version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
     {
-        problems.add(&meta_span, "rulebook.version", "must be 1-64 characters of letters, digits and . _ + -");
+        problems.add(&meta_span, "rulebook.version", says::VERSION_FORMAT);
     }
     if !is_text(&meta.title, 200) {
-        problems.add(&meta_span, "rulebook.title", "must be 1-200 characters of text");
+        problems.add(&meta_span, "rulebook.title", says::TEXT_LENGTH.with([("max", &200)]));
     }
     check_chinese(problems, &meta_span, "rulebook.title".into(), &meta.title, &meta.title_zh, 200);
     check_chinese(problems, &meta_span, "rulebook.description".into(), &meta.description, &meta.description_zh, 2000);
@@ -511,7 +522,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
     let scoring_span = raw.scoring.span();
     let scoring = raw.scoring.into_inner();
     if !(0..=MAX_BASE_SCORE).contains(&scoring.base_score) {
-        problems.add(&scoring_span, "scoring.base_score", format!("must be between 0 and {MAX_BASE_SCORE}"));
+        problems.add(&scoring_span, "scoring.base_score", says::BETWEEN.with([("min", &0), ("max", &MAX_BASE_SCORE)]));
     }
     for (key, years) in [
         ("scoring.deduction_years", scoring.deduction_years),
@@ -519,13 +530,13 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         ("scoring.max_record_age_years", scoring.max_record_age_years),
     ] {
         if !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(&scoring_span, key, format!("must be between 1 and {MAX_RECORD_YEARS} years"));
+            problems.add(&scoring_span, key, says::BETWEEN_YEARS.with([("min", &1), ("max", &MAX_RECORD_YEARS)]));
         }
     }
     let annual_span = raw.annual_expectation.span();
     let annual = raw.annual_expectation.into_inner();
     if annual.min_net_points.unsigned_abs() > 10_000 {
-        problems.add(&annual_span, "annual_expectation.min_net_points", "must be between -10000 and 10000");
+        problems.add(&annual_span, "annual_expectation.min_net_points", says::BETWEEN.with([("min", &-10_000), ("max", &10_000)]));
     }
 
     let tiers_span = raw.tiers.span();
@@ -534,18 +545,15 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         "step-wise" => Recovery::StepWise,
         "immediate" => Recovery::Immediate,
         other => {
-            problems.add(&tiers_span, "tiers.recovery", format!("{other:?} is not one of \"step-wise\", \"immediate\""));
+            let choices = "\"step-wise\", \"immediate\"";
+            problems.add(&tiers_span, "tiers.recovery", says::NOT_ONE_OF.with([("value", &format!("{other:?}")), ("choices", &choices)]));
             Recovery::StepWise
         }
     };
     let tiers = validate_tiers(raw_tiers.tier, &tiers_span, problems);
 
     if raw.behaviour.len() > MAX_BEHAVIOURS {
-        problems.list.push(RulebookProblem {
-            line: None,
-            key: "behaviour".into(),
-            reason: format!("has {} entries; at most {MAX_BEHAVIOURS}", raw.behaviour.len()),
-        });
+        problems.add_unplaced("behaviour", says::TOO_MANY.with([("count", &raw.behaviour.len()), ("max", &MAX_BEHAVIOURS)]));
     }
     let mut behaviours = Vec::with_capacity(raw.behaviour.len());
     let mut behaviour_index = HashMap::new();
@@ -554,56 +562,50 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         let entry = spanned.into_inner();
         let key = |field: &str| format!("behaviour[{index}].{field}");
         if !is_code(&entry.code, 64) {
-            problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", entry.code));
+            problems.add(&span, key("code"), says::CODE_FORMAT.with([("code", &format!("{:?}", entry.code)), ("max", &64)]));
         } else if behaviour_index.contains_key(&entry.code) {
-            problems.add(&span, key("code"), format!("{:?} is declared twice", entry.code));
+            problems.add(&span, key("code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", entry.code))]));
         }
         for (word, ground) in REFUSED_CODE_WORDS {
             let padded = format!("-{}-", entry.code);
             if padded.contains(&format!("-{word}-")) {
-                problems.add(
-                    &span,
-                    key("code"),
-                    format!("{:?} scores {ground}, which socred refuses on principle (out of scope; see BRIEF.md)", entry.code),
-                );
+                let message = says::CODE_SCORES_GROUND.with([("code", &format!("{:?}", entry.code))]).and_message("ground", *ground);
+                problems.add(&span, key("code"), message);
             }
         }
         if !is_text(&entry.title, 200) {
-            problems.add(&span, key("title"), "must be 1-200 characters of text");
+            problems.add(&span, key("title"), says::TEXT_LENGTH.with([("max", &200)]));
         }
         check_chinese(problems, &span, key("title"), &entry.title, &entry.title_zh, 200);
         check_chinese(problems, &span, key("legal_basis"), &entry.legal_basis, &entry.legal_basis_zh, 500);
         check_chinese(problems, &span, key("description"), &entry.description, &entry.description_zh, 2000);
         if entry.points.unsigned_abs() > MAX_POINTS_ABS.unsigned_abs() {
-            problems.add(&span, key("points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", entry.points));
+            problems.add(&span, key("points"), says::POINTS_OUTSIDE.with([("points", &entry.points), ("max", &MAX_POINTS_ABS)]));
         }
         let category = match Category::from_name(&entry.category) {
             Some(category) => Some(category),
             None => {
                 let refused = REFUSED_GROUNDS.iter().find(|(name, _)| *name == entry.category);
+                let category = format!("{:?}", entry.category);
                 let reason = match refused {
-                    Some((_, ground)) => format!(
-                        "{:?} is refused: socred does not score {ground}, on principle (out of scope; see BRIEF.md)",
-                        entry.category
-                    ),
-                    None => format!(
-                        "{:?} is not a category; the closed set is: {}",
-                        entry.category,
-                        Category::ALL.iter().map(|(_, name, _)| *name).collect::<Vec<_>>().join(", ")
-                    ),
+                    Some((_, ground)) => says::CATEGORY_REFUSED.with([("category", &category)]).and_message("ground", *ground),
+                    None => {
+                        let choices = Category::ALL.iter().map(|(_, name, _)| *name).collect::<Vec<_>>().join(", ");
+                        says::CATEGORY_UNKNOWN.with([("category", &category), ("choices", &choices)])
+                    }
                 };
                 problems.add(&span, key("category"), reason);
                 None
             }
         };
         if !is_text(&entry.legal_basis, 500) {
-            problems.add(&span, key("legal_basis"), "is required: 1-500 characters naming the law that allows this record");
+            problems.add(&span, key("legal_basis"), says::LEGAL_BASIS_RECORD);
         }
         let forced_tier = entry.forced_tier.as_ref().and_then(|name| match tiers.as_ref().and_then(|t| t.by_name(name)) {
             Some(tier) => Some(tier),
             None => {
                 if tiers.is_some() {
-                    problems.add(&span, key("forced_tier"), format!("{name:?} is not a tier in [tiers]"));
+                    problems.add(&span, key("forced_tier"), says::NOT_A_TIER.with([("name", &format!("{name:?}"))]));
                 }
                 None
             }
@@ -611,10 +613,10 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
         let default_years = if entry.points < 0 || entry.forced_tier.is_some() { scoring.deduction_years } else { scoring.addition_years };
         let years = entry.years.unwrap_or(default_years);
         if entry.years.is_some() && !(1..=MAX_RECORD_YEARS).contains(&years) {
-            problems.add(&span, key("years"), format!("must be between 1 and {MAX_RECORD_YEARS}"));
+            problems.add(&span, key("years"), says::BETWEEN.with([("min", &1), ("max", &MAX_RECORD_YEARS)]));
         }
         if !is_text(&entry.description, 2000) && !entry.description.is_empty() {
-            problems.add(&span, key("description"), "must be at most 2000 characters of text");
+            problems.add(&span, key("description"), says::TEXT_AT_MOST.with([("max", &2000)]));
         }
         behaviour_index.entry(entry.code.clone()).or_insert(behaviours.len());
         behaviours.push(Behaviour {
@@ -675,7 +677,7 @@ fn validate(raw: RawRulebook, source: &str, problems: &mut Problems<'_>) -> Opti
 fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mut Problems<'_>) -> Option<TierTable> {
     let before = problems.list.len();
     if raw.len() < 2 || raw.len() > MAX_TIERS {
-        problems.add(span, "tiers.tier", format!("needs 2 to {MAX_TIERS} tiers, got {}", raw.len()));
+        problems.add(span, "tiers.tier", says::TIER_COUNT.with([("max", &MAX_TIERS), ("count", &raw.len())]));
         return None;
     }
     let count = raw.len();
@@ -688,30 +690,24 @@ fn validate_tiers(raw: Vec<Spanned<RawTier>>, span: &Range<usize>, problems: &mu
         let valid_name =
             !tier.name.is_empty() && tier.name.len() <= 8 && tier.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
         if !valid_name {
-            problems.add(&span, key("name"), "must be 1-8 characters of letters, digits, + and -");
+            problems.add(&span, key("name"), says::TIER_NAME);
         } else if specs.iter().any(|s: &TierSpec| s.name == tier.name) {
-            problems.add(&span, key("name"), format!("{:?} is declared twice", tier.name));
+            problems.add(&span, key("name"), says::DECLARED_TWICE.with([("code", &format!("{:?}", tier.name))]));
         }
         let last = index + 1 == count;
         match (tier.min_points, last) {
-            (None, false) => problems.add(&span, key("min_points"), "is required on every tier but the last"),
-            (Some(_), true) => {
-                problems.add(&span, key("min_points"), "must be absent on the last tier, which takes every score below the tier above")
-            }
+            (None, false) => problems.add(&span, key("min_points"), says::MIN_POINTS_REQUIRED),
+            (Some(_), true) => problems.add(&span, key("min_points"), says::MIN_POINTS_ON_LAST),
             (Some(min), false) => {
                 if let Some(previous) = previous_min.filter(|previous| min >= *previous) {
-                    problems.add(
-                        &span,
-                        key("min_points"),
-                        format!("{min} must be below the tier above ({previous}); list tiers from best to worst"),
-                    );
+                    problems.add(&span, key("min_points"), says::MIN_POINTS_ORDER.with([("min", &min), ("previous", &previous)]));
                 }
                 previous_min = Some(min);
             }
             (None, true) => {}
         }
         if !(0..=MAX_LOCK_YEARS).contains(&tier.lock_years) {
-            problems.add(&span, key("lock_years"), format!("must be between 0 and {MAX_LOCK_YEARS}"));
+            problems.add(&span, key("lock_years"), says::BETWEEN.with([("min", &0), ("max", &MAX_LOCK_YEARS)]));
         }
         check_chinese(problems, &span, key("description"), &tier.description, &tier.description_zh, 2000);
         specs.push(TierSpec {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{Behaviour, Problems};
+use super::{Behaviour, Problems, says};
 
 /// Bounds on what a rulebook may allow.
 pub const MAX_REPORTS_PER_DAY: i64 = 1_000;
@@ -88,26 +88,24 @@ pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours:
     let known = |code: &str| behaviours.iter().find(|b| b.code == code);
     for (index, code) in raw.reportable.iter().enumerate() {
         if known(code).is_none() {
-            problems.add(&span, format!("reporting.reportable[{index}]"), format!("{code:?} is not a behaviour of this rulebook"));
+            problems.add(&span, format!("reporting.reportable[{index}]"), says::NOT_A_BEHAVIOUR.with([("code", &format!("{code:?}"))]));
         }
     }
     if raw.reportable.len() > 1_000 {
-        problems.add(&span, "reporting.reportable", "at most 1000 behaviours");
+        problems.add(&span, "reporting.reportable", says::REPORTABLE_AT_MOST.with([("max", &1_000)]));
     }
     for (key, code, sign) in [("reward_behaviour", &raw.reward_behaviour, 1i64), ("malicious_behaviour", &raw.malicious_behaviour, -1i64)] {
         if let Some(code) = code {
             match known(code) {
-                None => problems.add(&span, format!("reporting.{key}"), format!("{code:?} is not a behaviour of this rulebook")),
-                Some(behaviour) if behaviour.points.signum() != sign => problems.add(
-                    &span,
-                    format!("reporting.{key}"),
-                    format!(
-                        "{code:?} has {} points; a {} must {}",
-                        behaviour.points,
-                        key.replace('_', " "),
-                        if sign > 0 { "add points" } else { "deduct points" }
-                    ),
-                ),
+                None => problems.add(&span, format!("reporting.{key}"), says::NOT_A_BEHAVIOUR.with([("code", &format!("{code:?}"))])),
+                Some(behaviour) if behaviour.points.signum() != sign => {
+                    let template = if sign > 0 { says::REWARD_MUST_ADD } else { says::MALICIOUS_MUST_DEDUCT };
+                    problems.add(
+                        &span,
+                        format!("reporting.{key}"),
+                        template.with([("code", &format!("{code:?}")), ("points", &behaviour.points)]),
+                    )
+                }
                 Some(_) => {}
             }
         }
@@ -117,7 +115,7 @@ pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours:
             None => default,
             Some(v) if (min..=max).contains(&v) => v as u64,
             Some(_) => {
-                problems.add(&span, format!("reporting.{key}"), format!("must be between {min} and {max}"));
+                problems.add(&span, format!("reporting.{key}"), says::BETWEEN.with([("min", &min), ("max", &max)]));
                 default
             }
         }
@@ -133,11 +131,9 @@ pub(super) fn validate_reporting(raw: Option<Spanned<RawReporting>>, behaviours:
         Some(types) => {
             for (index, media_type) in types.iter().enumerate() {
                 if !KNOWN_MEDIA_TYPES.contains(&media_type.as_str()) {
-                    problems.add(
-                        &span,
-                        format!("reporting.evidence_types[{index}]"),
-                        format!("{media_type:?} is not one socred recognises by content; one of {}", KNOWN_MEDIA_TYPES.join(", ")),
-                    );
+                    let message = says::MEDIA_TYPE_UNKNOWN
+                        .with([("media_type", &format!("{media_type:?}")), ("choices", &KNOWN_MEDIA_TYPES.join(", "))]);
+                    problems.add(&span, format!("reporting.evidence_types[{index}]"), message);
                 }
             }
             types

@@ -23,7 +23,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::rulebook::{REFUSED_CODE_WORDS, REFUSED_GROUNDS, RulebookProblem, check_chinese, is_code, is_text};
+use crate::rulebook::reasons as says;
+use crate::rulebook::{ProblemMessage, REFUSED_CODE_WORDS, REFUSED_GROUNDS, RulebookProblem, Template, check_chinese, is_code, is_text};
 use crate::{Rulebook, rulebook::Problems};
 
 pub use score::{CharacteristicResult, CommercialScore, DimensionPoints, Reason, score};
@@ -255,31 +256,31 @@ struct RawBin {
 
 /// Words that name a ground a commercial score must never read, beyond the
 /// rulebook's: Sesame Credit's "interpersonal relationships" and "purchases".
-const REFUSED_SCORECARD_WORDS: &[(&str, &str)] = &[
-    ("relationships", "whom a person associates with"),
-    ("interpersonal", "whom a person associates with"),
-    ("friends", "whom a person associates with"),
-    ("contacts", "whom a person associates with"),
-    ("social", "whom a person associates with"),
-    ("network", "whom a person associates with"),
-    ("family", "private or family life"),
-    ("marital", "private or family life"),
-    ("purchases", "purchase histories"),
-    ("purchase", "purchase histories"),
-    ("shopping", "purchase histories"),
-    ("spending", "purchase histories"),
-    ("consumption", "purchase histories"),
-    ("location", "location tracking"),
-    ("gps", "location tracking"),
-    ("address", "location tracking"),
-    ("browsing", "browsing histories"),
-    ("device", "surveillance feeds"),
-    ("camera", "surveillance feeds"),
-    ("face", "surveillance feeds"),
+const REFUSED_SCORECARD_WORDS: &[(&str, Template)] = &[
+    ("relationships", says::GROUND_ASSOCIATION),
+    ("interpersonal", says::GROUND_ASSOCIATION),
+    ("friends", says::GROUND_ASSOCIATION),
+    ("contacts", says::GROUND_ASSOCIATION),
+    ("social", says::GROUND_ASSOCIATION),
+    ("network", says::GROUND_ASSOCIATION),
+    ("family", says::GROUND_PRIVATE_LIFE),
+    ("marital", says::GROUND_PRIVATE_LIFE),
+    ("purchases", says::GROUND_PURCHASES),
+    ("purchase", says::GROUND_PURCHASES),
+    ("shopping", says::GROUND_PURCHASES),
+    ("spending", says::GROUND_PURCHASES),
+    ("consumption", says::GROUND_PURCHASES),
+    ("location", says::GROUND_LOCATION),
+    ("gps", says::GROUND_LOCATION),
+    ("address", says::GROUND_LOCATION),
+    ("browsing", says::GROUND_BROWSING),
+    ("device", says::GROUND_SURVEILLANCE),
+    ("camera", says::GROUND_SURVEILLANCE),
+    ("face", says::GROUND_SURVEILLANCE),
 ];
 
 /// The ground a code or name gives away, if any.
-fn refused_ground(name: &str) -> Option<&'static str> {
+fn refused_ground(name: &str) -> Option<Template> {
     let padded = format!("-{name}-");
     REFUSED_GROUNDS
         .iter()
@@ -289,8 +290,8 @@ fn refused_ground(name: &str) -> Option<&'static str> {
         .map(|(_, ground)| *ground)
 }
 
-fn refusal(what: &str, ground: &str) -> String {
-    format!("{what:?} reads {ground}, which socred refuses on principle, in a commercial score as in the rulebook (see BRIEF.md)")
+fn refusal(what: &str, ground: Template) -> ProblemMessage {
+    says::SCORECARD_READS_GROUND.with([("code", &format!("{what:?}"))]).and_message("ground", ground)
 }
 
 impl Scorecard {
@@ -306,45 +307,45 @@ impl Scorecard {
         let raw: RawScorecard = toml::from_str(source).map_err(|error| {
             let line =
                 error.span().map(|span| source.as_bytes()[..span.start.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1);
-            fail(vec![RulebookProblem { line, key: "scorecard".into(), reason: error.message().to_string() }])
+            fail(vec![RulebookProblem::new(line, "scorecard", says::SYNTAX.with([("detail", &error.message())]))])
         })?;
         let mut problems = Problems::new(source, true);
         let meta_span = raw.scorecard.span();
         let meta = raw.scorecard.into_inner();
         if !is_code(&meta.id, 64) {
-            problems.add(&meta_span, "scorecard.id", "must be 1-64 characters of a-z, 0-9 and inner hyphens");
+            problems.add(&meta_span, "scorecard.id", says::ID_FORMAT.with([("max", &64)]));
         }
         if meta.version.is_empty()
             || meta.version.len() > 32
             || !meta.version.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         {
-            problems.add(&meta_span, "scorecard.version", "must be 1-32 characters of letters, digits, dots and hyphens");
+            problems.add(&meta_span, "scorecard.version", says::SCORECARD_VERSION_FORMAT);
         }
         if !is_text(&meta.title, 200) {
-            problems.add(&meta_span, "scorecard.title", "must be 1-200 characters of text");
+            problems.add(&meta_span, "scorecard.title", says::TEXT_LENGTH.with([("max", &200)]));
         }
         check_chinese(&mut problems, &meta_span, "scorecard.title".into(), &meta.title, &meta.title_zh, 200);
 
         let scaling_span = raw.scaling.span();
         let scaling = raw.scaling.into_inner();
         if !(0 < scaling.min_score && scaling.min_score < scaling.max_score && scaling.max_score <= 10_000) {
-            problems.add(&scaling_span, "scaling.min_score", "needs 0 < min_score < max_score <= 10000");
+            problems.add(&scaling_span, "scaling.min_score", says::SCALING_RANGE);
         }
         if !(scaling.min_score..=scaling.max_score).contains(&scaling.base_score) {
-            problems.add(&scaling_span, "scaling.base_score", "must lie within min_score..=max_score");
+            problems.add(&scaling_span, "scaling.base_score", says::SCALING_BASE_SCORE);
         }
         if !(scaling.base_odds.is_finite() && scaling.base_odds > 0.0 && scaling.base_odds <= 1e6) {
-            problems.add(&scaling_span, "scaling.base_odds", "must be a number above 0 and at most 1000000 (good to bad)");
+            problems.add(&scaling_span, "scaling.base_odds", says::SCALING_BASE_ODDS);
         }
         if !(scaling.points_to_double_odds.is_finite() && scaling.points_to_double_odds > 0.0 && scaling.points_to_double_odds <= 1_000.0) {
-            problems.add(&scaling_span, "scaling.points_to_double_odds", "must be a number above 0 and at most 1000");
+            problems.add(&scaling_span, "scaling.points_to_double_odds", says::SCALING_DOUBLE_ODDS);
         }
         if scaling.base_points.unsigned_abs() > 10_000 {
-            problems.add(&scaling_span, "scaling.base_points", "must lie within -10000..=10000");
+            problems.add(&scaling_span, "scaling.base_points", says::SCALING_BASE_POINTS);
         }
 
         if raw.characteristic.is_empty() || raw.characteristic.len() > MAX_CHARACTERISTICS {
-            problems.add(&meta_span, "characteristic", format!("a scorecard needs 1-{MAX_CHARACTERISTICS} characteristics"));
+            problems.add(&meta_span, "characteristic", says::CHARACTERISTIC_COUNT.with([("max", &MAX_CHARACTERISTICS)]));
         }
         let mut codes = HashSet::new();
         let mut reason_codes = HashSet::new();
@@ -354,9 +355,9 @@ impl Scorecard {
             let entry = spanned.into_inner();
             let key = |field: &str| format!("characteristic[{index}].{field}");
             if !is_code(&entry.code, 64) {
-                problems.add(&span, key("code"), format!("{:?} must be 1-64 characters of a-z, 0-9 and inner hyphens", entry.code));
+                problems.add(&span, key("code"), says::CODE_FORMAT.with([("code", &format!("{:?}", entry.code)), ("max", &64)]));
             } else if !codes.insert(entry.code.clone()) {
-                problems.add(&span, key("code"), format!("{:?} is declared twice", entry.code));
+                problems.add(&span, key("code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", entry.code))]));
             }
             if let Some(ground) = refused_ground(&entry.code) {
                 problems.add(&span, key("code"), refusal(&entry.code, ground));
@@ -365,30 +366,29 @@ impl Scorecard {
                 || entry.reason_code.len() > 8
                 || !entry.reason_code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             {
-                problems.add(&span, key("reason_code"), "must be 1-8 characters of A-Z and 0-9");
+                problems.add(&span, key("reason_code"), says::REASON_CODE_FORMAT);
             } else if !reason_codes.insert(entry.reason_code.clone()) {
-                problems.add(&span, key("reason_code"), format!("{:?} is declared twice", entry.reason_code));
+                problems.add(&span, key("reason_code"), says::DECLARED_TWICE.with([("code", &format!("{:?}", entry.reason_code))]));
             }
             let dimension = Dimension::from_name(&entry.dimension);
             if dimension.is_none() {
                 let reason = match refused_ground(&entry.dimension) {
                     Some(ground) => refusal(&entry.dimension, ground),
-                    None => format!(
-                        "{:?} is not a dimension; the closed set is: {}",
-                        entry.dimension,
-                        Dimension::ALL.map(Dimension::as_str).join(", ")
-                    ),
+                    None => says::DIMENSION_UNKNOWN.with([
+                        ("dimension", &format!("{:?}", entry.dimension)),
+                        ("choices", &Dimension::ALL.map(Dimension::as_str).join(", ")),
+                    ]),
                 };
                 problems.add(&span, key("dimension"), reason);
             }
             for (field, english, chinese) in [("title", &entry.title, &entry.title_zh), ("reason", &entry.reason, &entry.reason_zh)] {
                 if !is_text(english, 200) {
-                    problems.add(&span, key(field), "must be 1-200 characters of text");
+                    problems.add(&span, key(field), says::TEXT_LENGTH.with([("max", &200)]));
                 }
                 check_chinese(&mut problems, &span, key(field), english, chinese, 200);
             }
             if entry.behaviours.is_empty() || entry.behaviours.len() > 64 {
-                problems.add(&span, key("behaviours"), "names 1-64 behaviours of the rulebook");
+                problems.add(&span, key("behaviours"), says::BEHAVIOUR_COUNT);
             }
             for behaviour in &entry.behaviours {
                 if let Some(ground) = refused_ground(behaviour) {
@@ -396,7 +396,11 @@ impl Scorecard {
                     continue;
                 }
                 let Some(defined) = rulebook.behaviour(behaviour) else {
-                    let reason = format!("{behaviour:?} is not a behaviour of rulebook {} {}", rulebook.id, rulebook.version);
+                    let reason = says::NOT_A_BEHAVIOUR_OF.with([
+                        ("code", &format!("{behaviour:?}")),
+                        ("rulebook", &rulebook.id),
+                        ("version", &rulebook.version),
+                    ]);
                     problems.add(&span, key("behaviours"), reason);
                     continue;
                 };
@@ -404,16 +408,15 @@ impl Scorecard {
                 // commercial score may hold it longer than the rulebook does.
                 match (entry.source.as_str(), entry.window_years) {
                     ("records", Some(years)) if years > i64::from(defined.years) => {
-                        let reason = format!(
-                            "{years} is longer than the {} years a record of {behaviour:?} counts under the rulebook",
-                            defined.years
-                        );
+                        let reason = says::WINDOW_LONGER.with([
+                            ("years", &years),
+                            ("record_years", &defined.years),
+                            ("code", &format!("{behaviour:?}")),
+                        ]);
                         problems.add(&span, key("window_years"), reason);
                     }
                     ("history-years", _) if defined.points < 0 => {
-                        let reason = format!(
-                            "{behaviour:?} is a deduction: a history counts only records that are not (an adverse record counts for its years)"
-                        );
+                        let reason = says::HISTORY_OF_DEDUCTION.with([("code", &format!("{behaviour:?}"))]);
                         problems.add(&span, key("behaviours"), reason);
                     }
                     _ => {}
@@ -425,24 +428,20 @@ impl Scorecard {
                         Some(Source::Records { behaviours: entry.behaviours.clone(), window_years: years as u32 })
                     }
                     _ => {
-                        problems.add(
-                            &span,
-                            key("window_years"),
-                            format!("a count of records needs window_years within 1..={MAX_WINDOW_YEARS}"),
-                        );
+                        problems.add(&span, key("window_years"), says::WINDOW_REQUIRED.with([("max", &MAX_WINDOW_YEARS)]));
                         None
                     }
                 },
                 "history-years" => {
                     if entry.window_years.is_some() {
-                        problems.add(&span, key("window_years"), "history-years counts from the earliest record: it takes no window");
+                        problems.add(&span, key("window_years"), says::HISTORY_NO_WINDOW);
                     }
                     Some(Source::HistoryYears { behaviours: entry.behaviours.clone() })
                 }
                 other => {
                     let reason = match refused_ground(other) {
                         Some(ground) => refusal(other, ground),
-                        None => format!("{other:?} is not a source; the closed set is: records, history-years"),
+                        None => says::SOURCE_UNKNOWN.with([("source", &format!("{other:?}"))]),
                     };
                     problems.add(&span, key("source"), reason);
                     None
@@ -453,7 +452,7 @@ impl Scorecard {
                 Some("increasing") => Some(Monotone::Increasing),
                 Some("decreasing") => Some(Monotone::Decreasing),
                 Some(other) => {
-                    problems.add(&span, key("monotone"), format!("{other:?} is not increasing or decreasing"));
+                    problems.add(&span, key("monotone"), says::MONOTONE_UNKNOWN.with([("value", &format!("{other:?}"))]));
                     None
                 }
             };
@@ -513,7 +512,7 @@ fn check_bins(
     monotone: Option<Monotone>,
 ) -> Option<Vec<Bin>> {
     if raw.len() < 2 || raw.len() > MAX_BINS {
-        problems.add(span, key, format!("needs 2-{MAX_BINS} bins"));
+        problems.add(span, key, says::BIN_COUNT.with([("max", &MAX_BINS)]));
         return None;
     }
     let mut bins = Vec::with_capacity(raw.len());
@@ -521,27 +520,27 @@ fn check_bins(
     for (index, bin) in raw.iter().enumerate() {
         let last = index + 1 == raw.len();
         if bin.points.unsigned_abs() > MAX_POINTS_ABS.unsigned_abs() {
-            problems.add(span, format!("{key}[{index}].points"), format!("{} is outside -{MAX_POINTS_ABS}..={MAX_POINTS_ABS}", bin.points));
+            problems.add(
+                span,
+                format!("{key}[{index}].points"),
+                says::POINTS_OUTSIDE.with([("points", &bin.points), ("max", &MAX_POINTS_ABS)]),
+            );
             return None;
         }
         let up_to = match (bin.up_to, last) {
             (None, true) => None,
             (None, false) => {
-                problems.add(span, format!("{key}[{index}].up_to"), "only the last bin is open-ended");
+                problems.add(span, format!("{key}[{index}].up_to"), says::BIN_OPEN_NOT_LAST);
                 return None;
             }
             (Some(_), true) => {
-                problems.add(span, format!("{key}[{index}].up_to"), "the last bin takes every value above the one before: it has no up_to");
+                problems.add(span, format!("{key}[{index}].up_to"), says::BIN_LAST_CLOSED);
                 return None;
             }
             (Some(up_to), false) => match u32::try_from(up_to) {
                 Ok(up_to) if up_to >= from && up_to < 100_000 => Some(up_to),
                 _ => {
-                    problems.add(
-                        span,
-                        format!("{key}[{index}].up_to"),
-                        format!("{up_to} must be at least {from} (each bin above the last) and below 100000"),
-                    );
+                    problems.add(span, format!("{key}[{index}].up_to"), says::BIN_UP_TO.with([("up_to", &up_to), ("from", &from)]));
                     return None;
                 }
             },
@@ -555,17 +554,9 @@ fn check_bins(
         None => None,
     };
     if let Some(index) = wrong_way {
-        let direction = if monotone == Some(Monotone::Increasing) { "increasing" } else { "decreasing" };
-        problems.add(
-            span,
-            format!("{key}[{}].points", index + 1),
-            format!(
-                "the characteristic is declared {direction}, but bin {} gives {} after {}",
-                index + 1,
-                bins[index + 1].points,
-                bins[index].points
-            ),
-        );
+        let template = if monotone == Some(Monotone::Increasing) { says::BIN_NOT_INCREASING } else { says::BIN_NOT_DECREASING };
+        let message = template.with([("bin", &(index + 1)), ("points", &bins[index + 1].points), ("previous", &bins[index].points)]);
+        problems.add(span, format!("{key}[{}].points", index + 1), message);
         return None;
     }
     Some(bins)

@@ -67,7 +67,7 @@ fn proposed(source: &str) -> Result<Rulebook, ApiError> {
     if source.trim().is_empty() {
         return Err(ApiError::invalid_message("rulebook", "input-proposal-needed", vec![]));
     }
-    Rulebook::from_toml(source, "proposed.toml").map_err(|error| ApiError::invalid("rulebook", error.to_string()))
+    Rulebook::from_toml(source, "proposed.toml").map_err(|error| ApiError::cause("rulebook", socred_i18n::reasons::Cause::Rulebook(error)))
 }
 
 /// Compares a proposed rulebook with the one in force, today, on every subject.

@@ -62,15 +62,7 @@ impl PgStore {
         let used: Vec<String> = transaction.query("SELECT DISTINCT behaviour FROM records", &[])?.iter().map(|row| row.get(0)).collect();
         let missing: Vec<String> = used.iter().filter(|code| rulebook.behaviour(code).is_none()).map(|code| format!("{code:?}")).collect();
         if !missing.is_empty() {
-            return Err(StoreError::invalid(
-                "behaviour",
-                format!(
-                    "the ledger holds records of {} which {} {} does not declare; keep them in the new version",
-                    missing.join(", "),
-                    rulebook.id,
-                    rulebook.version
-                ),
-            ));
+            return Err(StoreError::behaviours_in_use(&missing, &rulebook));
         }
         let moment = actor.moment();
         let seq = current_seq + 1;

@@ -421,17 +421,10 @@ impl Store {
             }
             let mut statement = connection.prepare("SELECT DISTINCT behaviour FROM records")?;
             let used: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-            let missing: Vec<&String> = used.iter().filter(|code| rulebook.behaviour(code).is_none()).collect();
+            let missing: Vec<String> =
+                used.iter().filter(|code| rulebook.behaviour(code).is_none()).map(|code| format!("{code:?}")).collect();
             if !missing.is_empty() {
-                return Err(StoreError::invalid(
-                    "behaviour",
-                    format!(
-                        "the ledger holds records of {} which {} {} does not declare; keep them in the new version",
-                        missing.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "),
-                        rulebook.id,
-                        rulebook.version
-                    ),
-                ));
+                return Err(StoreError::behaviours_in_use(&missing, &rulebook));
             }
             let mut digest = audit::RowDigest::default();
             insert_rulebook(connection, &rulebook, (source, file), actor.moment(), seq, &mut digest)?;
