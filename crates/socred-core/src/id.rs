@@ -273,10 +273,14 @@ pub fn contains_subject_id(text: &str) -> bool {
 /// not carry an identity number (see [`contains_subject_id`]).
 pub fn check_client_id(text: &str) -> Result<(), &'static str> {
     if contains_subject_id(text) {
-        return Err("must not contain an identity number or credit code (nor 17 digits in a row): ids are shown where full numbers must not be");
+        return Err(CLIENT_ID_HOLDS_NUMBER);
     }
     Ok(())
 }
+
+/// Why a client's id may not hold an identity number.
+pub const CLIENT_ID_HOLDS_NUMBER: &str =
+    "must not contain an identity number or credit code (nor 17 digits in a row): ids are shown where full numbers must not be";
 
 impl SubjectId {
     /// Parses either kind. A number valid as both (astronomically rare, but

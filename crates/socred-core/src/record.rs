@@ -324,6 +324,9 @@ pub enum ProblemKind {
     BatchLimit { lines: u32, allowed: u32 },
     #[error("{lines} lines about this subject came from this partner in the last 24 hours; the rulebook allows {allowed} a day")]
     DailyLimit { lines: i64, allowed: u32 },
+    /// A client's id that holds an identity number or credit code.
+    #[error("{}", crate::id::CLIENT_ID_HOLDS_NUMBER)]
+    IdHoldsNumber,
 }
 
 /// One problem with one field of an input.
@@ -358,11 +361,11 @@ impl RecordInput<'_> {
     pub fn validate(&self, rulebook: &crate::Rulebook, today: Date) -> Result<Record, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let given_id = self.id.filter(|id| !id.is_empty());
-        if let Some(reason) = given_id.and_then(|id| crate::id::check_client_id(id).err()) {
-            problems.push(FieldProblem { field: "id", reason: reason.into(), kind: None });
-        }
         let mut typed =
             |field: &'static str, kind: ProblemKind| problems.push(FieldProblem { field, reason: kind.to_string(), kind: Some(kind) });
+        if given_id.is_some_and(|id| crate::id::check_client_id(id).is_err()) {
+            typed("id", ProblemKind::IdHoldsNumber);
+        }
         let id = match given_id {
             Some(id) if crate::id::check_client_id(id).is_err() => None,
             Some(id) => RecordId::parse(id).map_err(|e| typed("id", ProblemKind::Field(e))).ok(),

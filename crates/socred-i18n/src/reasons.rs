@@ -187,6 +187,7 @@ pub fn problem(language: Language, kind: &ProblemKind) -> String {
         ProblemKind::BatchLimit { lines, allowed } => {
             language.text_with("reason-batch-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
         }
+        ProblemKind::IdHoldsNumber => language.text("input-client-id-holds-number"),
         ProblemKind::DailyLimit { lines, allowed } => {
             language.text_with("reason-daily-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
         }

@@ -37,6 +37,19 @@ pub fn appeal_text(language: Language, english: &str) -> String {
     }
 }
 
+/// A group of a policy comparison's impact table in `language`: a province
+/// by its name (GB/T 2260), an age band, a sex or an organisation's type by
+/// its message; a group socred has no name for stands as its code.
+pub fn policy_group(language: Language, dimension: socred_core::policy::groups::Dimension, group: &str) -> String {
+    use socred_core::policy::groups::Dimension;
+    let id = match dimension {
+        Dimension::Province => format!("province-{group}"),
+        Dimension::AgeBand | Dimension::Sex | Dimension::OrganisationType => format!("policy-group-{group}"),
+    };
+    let named = language.text(&id);
+    if named == id { group.to_string() } else { named }
+}
+
 /// The columns `text` takes in a fixed-width font (a Chinese character takes two).
 pub fn display_columns(text: &str) -> usize {
     text.chars().map(crate::mail::columns).sum()

@@ -108,6 +108,12 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message, None)
     }
 
+    /// Unavailable for the reason `id` of `locales/*/inputs.ftl`, which a page says in the reader's language.
+    pub fn unavailable_because(id: &'static str) -> ApiError {
+        let cause = socred_i18n::reasons::Cause::message(id, vec![]);
+        ApiError::unavailable(cause.text(socred_i18n::Language::English)).because(cause)
+    }
+
     /// A route the server's backend does not serve yet (501: no retry helps).
     pub fn not_implemented(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", message, None)
@@ -144,7 +150,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::not_found(message).because(socred_i18n::reasons::Cause::NotFound(what)),
             StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message, None),
             StoreError::ConflictBecause { cause, .. } => ApiError::new(StatusCode::CONFLICT, "conflict", message, None).because(*cause),
-            StoreError::RateLimited { field, reason } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)),
+            StoreError::RateLimited { field, reason, cause } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason, Some(&field)).because(*cause)
+            }
             StoreError::TooLarge { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_large", message, None),
             StoreError::Rulebook(error) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message, Some("rulebook"))
                 .because(socred_i18n::reasons::Cause::Rulebook(error)),

@@ -165,6 +165,22 @@ async fn signed_in_pages_speak_the_readers_language() {
     assert_eq!(error_page.status(), 404);
     let error_page = error_page.text().await.unwrap();
     assert!(error_page.contains("这不是有效的识别码") && has_han(&error_page), "{error_page}");
+    // A provider's check of a valid number that is not registered.
+    let clerk = browser("zh-CN");
+    sign_in(&server, &clerk, Role::Provider).await;
+    let form = clerk.get(server.url("/provider")).send().await.unwrap().text().await.unwrap();
+    let csrf = common::csrf_of(&form);
+    let response = clerk
+        .post(server.url("/provider/checks"))
+        .form(&[("csrf", csrf.as_str()), ("subject", "110101198505051238"), ("service", "civil-aviation")])
+        .send()
+        .await
+        .unwrap();
+    let shown = match response.status().as_u16() {
+        303 => clerk.get(server.url("/provider")).send().await.unwrap().text().await.unwrap(),
+        _ => response.text().await.unwrap(),
+    };
+    assert!(shown.contains("未登记") && !shown.contains("is not registered"), "{shown}");
     // A page for another role says so in the reader's language.
     let refused = chinese.get(server.url("/reviewer")).send().await.unwrap();
     assert_eq!(refused.status(), 403);
@@ -334,6 +350,9 @@ async fn a_rules_words_on_an_entry_follow_the_reader() {
     assert!(page.contains("2025年1月10日，有履行能力而拒不履行生效法律文书"), "the facts in Chinese: {page}");
     assert!(page.contains("《中华人民共和国民事诉讼法》"), "the joined basis in Chinese: {page}");
     assert!(!page.contains("on 2025-01-10,") && !page.contains("Civil Procedure Law"), "no English the rules wrote: {page}");
+    // The authority a record names, and the tier rule in an entry's history, by their Chinese names.
+    assert!(page.contains("<td>市税务局</td>") && !page.contains("Municipal Tax Bureau"), "the authority in Chinese: {page}");
+    assert!(!page.contains("tier rule of rulebook"), "the tier rule in Chinese: {page}");
     let english = browser("en");
     sign_in(&server, &english, socred_auth::Role::Subject).await;
     let page = english.get(server.url("/me")).send().await.unwrap().text().await.unwrap();

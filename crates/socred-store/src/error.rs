@@ -42,7 +42,7 @@ pub enum StoreError {
     Refused(#[from] socred_core::process::ProcessError),
     /// Too many requests of one kind in a window: try later.
     #[error("{field}: {reason}")]
-    RateLimited { field: String, reason: String },
+    RateLimited { field: String, reason: String, cause: Box<Cause> },
     #[error("batch of {count} exceeds the limit of {limit}")]
     TooLarge { count: usize, limit: usize },
     #[error("rulebook refused:\n{0}")]
@@ -80,6 +80,23 @@ impl StoreError {
     /// An input refused for the reason `id` of `locales/*/inputs.ftl`.
     pub fn invalid_message(field: impl Into<String>, id: &'static str, arguments: Vec<(&'static str, Argument)>) -> StoreError {
         StoreError::invalid_cause(field, Cause::message(id, arguments))
+    }
+
+    /// A conflict whose reason is the message `id` of `locales/*/inputs.ftl`.
+    pub fn conflict_message(id: &'static str, arguments: Vec<(&'static str, Argument)>) -> StoreError {
+        let cause = Cause::message(id, arguments);
+        StoreError::ConflictBecause { reason: cause.text(Language::English), cause: Box::new(cause) }
+    }
+
+    /// Whether this is a conflict with what is stored (HTTP 409).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+    }
+
+    /// Too many requests of one kind: the reason `id` of `locales/*/inputs.ftl`.
+    pub fn rate_limited(field: &str, id: &'static str, arguments: Vec<(&'static str, Argument)>) -> StoreError {
+        let cause = Cause::message(id, arguments);
+        StoreError::RateLimited { field: field.to_string(), reason: cause.text(Language::English), cause: Box::new(cause) }
     }
 
     /// A new rulebook version that leaves out behaviours the ledger holds records of (`codes`, each quoted).

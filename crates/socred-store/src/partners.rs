@@ -123,9 +123,12 @@ pub(crate) fn pending_row(record: &socred_core::record::Record, partner: &str, r
 /// partner, subject key, subject id, behaviour, day, source, evidence.
 pub(crate) type PendingRow = (String, i64, String, String, i64, String, Option<String>);
 
+/// A stored decision on a pending record (`confirmed`, `rejected`) as its message.
+pub(crate) fn pending_outcome(decided: &str) -> String {
+    if decided == "confirmed" { "input-pending-confirmed" } else { "input-pending-rejected" }.to_string()
+}
+
 /// A pending record's id claimed by another record while it waited: confirming it would store nothing.
 pub(crate) fn taken_since(record_id: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "record id {record_id} was taken by another record while this one waited; reject it and ask the partner to resend it under a new id"
-    ))
+    StoreError::conflict_message("input-conflict-taken-since", vec![("record", socred_i18n::Argument::Text(record_id.to_string()))])
 }

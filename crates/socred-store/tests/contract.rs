@@ -244,7 +244,7 @@ mod clauses {
             behaviours: vec![],
         };
         store.add_account(&account, &actor("admin")).unwrap();
-        assert!(matches!(store.add_account(&account, &actor("admin")), Err(StoreError::Conflict(_))));
+        assert!(matches!(store.add_account(&account, &actor("admin")), Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })));
         let officer = store.account("officer-wang").unwrap().unwrap();
         let token = store.issue_token(&officer, "hash-1", "laptop", 30, &actor("officer-wang")).unwrap();
         assert_eq!(store.account_by_token("hash-1", 0).unwrap().unwrap().username, "officer-wang");
@@ -282,7 +282,10 @@ mod clauses {
         assert!(store.credentials("officer-wang").unwrap().unwrap().locked_until > 0, "the fifth failure makes it wait");
         assert!(!attempt(store, SignIn::Succeeded { step: None }).accepted, "a password alone does not pass the wait");
         store.begin_second_factor(id, "JBSWY3DPEHPK3PXP", &actor("officer-wang")).unwrap();
-        assert!(matches!(store.confirm_second_factor(id, "ANOTHERSECRETXXX", 7, &actor("officer-wang")), Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            store.confirm_second_factor(id, "ANOTHERSECRETXXX", 7, &actor("officer-wang")),
+            Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+        ));
         store.confirm_second_factor(id, "JBSWY3DPEHPK3PXP", 7, &actor("officer-wang")).unwrap();
         assert!(attempt(store, SignIn::Succeeded { step: Some(8) }).accepted, "a code passes the wait");
         assert!(!attempt(store, SignIn::Succeeded { step: Some(8) }).accepted, "a code works once");
@@ -382,13 +385,19 @@ mod clauses {
         assert_eq!(store.decide_pending("loan-1", true, "the bank's statement", &actor("reviewer")).unwrap(), Some(PERSON.to_string()));
         let once = size(store);
         assert_eq!(store.decide_pending("loan-1", true, "again", &actor("reviewer")).unwrap(), None, "decided once");
-        assert!(matches!(store.decide_pending("loan-1", false, "changed my mind", &actor("reviewer")), Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            store.decide_pending("loan-1", false, "changed my mind", &actor("reviewer")),
+            Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+        ));
         assert_eq!(size(store), once);
         assert_eq!(store.file(&SubjectId::parse(PERSON).unwrap()).unwrap().records.len(), 2, "a confirmed record counts");
         // An id taken by another record while the pending one waited: confirming it would store nothing.
         store.add_record(&record("loan-2", PERSON, "2025-03-02"), &actor("officer")).unwrap();
         let taken = size(store);
-        assert!(matches!(store.decide_pending("loan-2", true, "the bank's statement", &actor("reviewer")), Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            store.decide_pending("loan-2", true, "the bank's statement", &actor("reviewer")),
+            Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+        ));
         assert_eq!(size(store), taken, "a refused confirmation writes nothing");
         store.decide_pending("loan-2", false, "resend it under a new id", &actor("reviewer")).unwrap();
         assert!(store.pending_records(10).unwrap().is_empty());
@@ -452,7 +461,10 @@ mod clauses {
         );
         assert_eq!(size(store), before, "registering again writes nothing");
         let renamed = NewSubject { name: "Li Hong".into(), ..same.clone() };
-        assert!(matches!(store.add_subject(&renamed, &actor("officer")), Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            store.add_subject(&renamed, &actor("officer")),
+            Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+        ));
         let unknown_guardian = NewSubject { guardians: vec![SubjectId::parse("11010119800101001X").unwrap_or(same.id)], ..same.clone() };
         assert!(store.add_subject(&unknown_guardian, &actor("officer")).is_err());
         let linked = NewSubject { guardians: vec![SubjectId::parse(OTHER).unwrap()], ..same };

@@ -253,7 +253,10 @@ fn bad_reports_are_refused_and_store_nothing() {
     assert!(store.evidence_visible_to(&one.hash, &id(REPORTER)).unwrap());
     assert!(!store.evidence_visible_to(&one.hash, &id(TARGET)).unwrap(), "not before verification");
     let clash = NewReport { id: Some(filed.id.clone()), description: "other".into(), ..with.clone() };
-    assert!(matches!(store.file_report(&clash, &at("li", "2026-01-06", T0_MS)), Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.file_report(&clash, &at("li", "2026-01-06", T0_MS)),
+        Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+    ));
 }
 
 #[test]

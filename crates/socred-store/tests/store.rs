@@ -98,7 +98,7 @@ fn subjects_are_idempotent_and_links_are_checked() {
     assert_eq!(store.add_subject(&guardian, &actor()).unwrap(), SubjectOutcome::Registered);
     assert_eq!(store.add_subject(&guardian, &actor()).unwrap(), SubjectOutcome::AlreadyRegistered { links_added: 0 });
     let renamed = NewSubject { name: "Someone Else".into(), ..guardian.clone() };
-    assert!(matches!(store.add_subject(&renamed, &actor()), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.add_subject(&renamed, &actor()), Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })));
     let org = NewSubject { id: id(ORG), name: "Fuzhou Example Co.".into(), guardians: vec![], represents: vec![] };
     store.add_subject(&org, &actor()).unwrap();
 
@@ -141,7 +141,7 @@ fn records_are_idempotent_by_id_and_conflicts_change_nothing() {
     assert_eq!(store.ledger_fingerprint().unwrap(), after_first, "a retry writes nothing, not even an audit entry");
 
     let different = Record { behaviour: "jaywalking".into(), ..tax.clone() };
-    assert!(matches!(store.add_record(&different, &actor()), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.add_record(&different, &actor()), Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })));
     let stranger = record("x-1", "440524198001010013", "jaywalking", "2025-03-01");
     assert!(matches!(store.add_record(&stranger, &actor()), Err(StoreError::UnknownSubject(_))));
     let unknown = record("x-2", PERSON, "negative-posts", "2025-03-01");
@@ -183,7 +183,10 @@ fn voiding_recomputes_and_is_idempotent() {
     assert_eq!((summary.score, store.rulebook().tiers.name(summary.tier)), (1000, "A"));
     let after = store.ledger_fingerprint().unwrap();
     assert_eq!(store.void_record(&tax, "dispute upheld", &actor()).unwrap(), VoidOutcome::AlreadyVoid { subject: id(PERSON) });
-    assert!(matches!(store.void_record(&tax, "another reason", &actor()), Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.void_record(&tax, "another reason", &actor()),
+        Err(StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
+    ));
     assert!(matches!(store.void_record(&RecordId::parse("nope").unwrap(), "x", &actor()), Err(StoreError::UnknownRecord(_))));
     assert!(matches!(store.void_record(&tax, "", &actor()), Err(StoreError::Invalid { field, .. }) if field == "reason"));
     assert_eq!(store.ledger_fingerprint().unwrap(), after);

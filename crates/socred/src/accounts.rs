@@ -93,12 +93,13 @@ pub(crate) fn account<S: CliStore>(cli: &Cli, open: impl Fn(&Cli) -> Result<S>, 
                 return print_json(&accounts);
             }
             for account in accounts {
+                let scope = |id: &str, value: String| with(id, &[("value", text(value))]);
                 let detail = account
                     .subject
-                    .map(|s| format!("subject {s}"))
-                    .or(account.authority.clone().map(|a| format!("authority {a}")))
-                    .or((!account.services.is_empty()).then(|| format!("services {}", account.services.join(","))))
-                    .or((!account.behaviours.is_empty()).then(|| format!("behaviours {}", account.behaviours.join(","))))
+                    .map(|s| scope("cli-account-subject", s.to_string()))
+                    .or(account.authority.clone().map(|a| scope("cli-account-authority", a)))
+                    .or((!account.services.is_empty()).then(|| scope("cli-account-services", account.services.join(","))))
+                    .or((!account.behaviours.is_empty()).then(|| scope("cli-account-behaviours", account.behaviours.join(","))))
                     .unwrap_or_default();
                 println!("{:>4}  {:<24} {:<9} {detail}", account.id, account.username, account.role);
             }
@@ -148,10 +149,10 @@ pub(crate) fn token(cli: &Cli, store: &mut impl CliStore, command: &TokenCommand
             }
             for token in tokens {
                 println!(
-                    "{:>4}  {:<20} issued {}  {}",
+                    "{:>4}  {:<20} {}  {}",
                     token.id,
                     token.label,
-                    token.created_at,
+                    with("cli-token-issued-at", &[("at", text(token.created_at))]),
                     token
                         .revoked_at
                         .map(|at| with("cli-token-revoked-at", &[("at", text(at))]))

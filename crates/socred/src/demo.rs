@@ -11,7 +11,7 @@ use socred_store::{NewSubject, RowOutcome, Store, StoreError};
 
 use crate::cli::Cli;
 use crate::render::{day, t, text, with};
-use crate::{print_json, refuse};
+use crate::{print_json, refuse_store};
 
 /// Subjects written per transaction: bounds the WAL and the memory of one commit.
 const SUBJECTS_PER_COMMIT: u64 = 25_000;
@@ -292,7 +292,7 @@ fn generate(cli: &Cli, path: &Path, demo: &Demo) -> Result<(Store, Generated)> {
     // A demo replays a history: a replay store, each act dated the day it happened.
     let config = PopulationConfig { seed, subjects, until, years };
     let start = config.history_start();
-    let actor = socred_store::Actor::replayed(&cli.actor, start).map_err(|e| refuse("--actor", e))?;
+    let actor = socred_store::Actor::replayed(&cli.actor, start).map_err(|e| refuse_store("--actor", e))?;
     let mut store = Store::create(
         path,
         socred_core::DEFAULT_RULEBOOK,
@@ -304,7 +304,7 @@ fn generate(cli: &Cli, path: &Path, demo: &Demo) -> Result<(Store, Generated)> {
 
     let progress = indicatif::ProgressBar::new(subjects);
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} generating [{bar:40}] {pos}/{len} subjects {per_sec} eta {eta}")
+        indicatif::ProgressStyle::with_template(&crate::render::progress_template("cli-progress-generating"))
             .expect("valid template")
             .progress_chars("=> "),
     );

@@ -90,7 +90,7 @@ pub fn render_entry(entry: &ListEntry, as_of: Date, rulebook: &socred_core::Rule
             &[
                 ("day", crate::render::day_column(step.on)),
                 ("action", text(socred_i18n::words::padded(&action, 16))),
-                ("actor", text(&step.actor)),
+                ("actor", text(authority(language, rulebook, &step.actor))),
                 ("detail", text(detail)),
             ],
         );

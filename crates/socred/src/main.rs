@@ -141,8 +141,12 @@ fn store_words(error: &StoreError) -> Option<String> {
             };
             Some(field_and(refused.field, reason))
         }
-        StoreError::ConflictBecause { cause, .. } => Some(cause.text(language)),
+        StoreError::ConflictBecause { cause, .. } => Some(with("cli-conflict", &[("reason", render::text(cause.text(language)))])),
+        StoreError::RateLimited { field, cause, .. } => Some(field_and(field, cause.text(language))),
         StoreError::Rulebook(error) => Some(socred_i18n::problems::text(language, error)),
+        StoreError::NotInitialised(path) => Some(with("cli-store-not-initialised", &[("path", render::text(path.display().to_string()))])),
+        StoreError::AlreadyInitialised(path) => Some(with("cli-store-exists", &[("path", render::text(path.display().to_string()))])),
+        StoreError::NotAStore(path) => Some(with("cli-store-not-a-store", &[("path", render::text(path.display().to_string()))])),
         StoreError::NotFound(what) => Some(socred_i18n::reasons::Cause::NotFound(what.clone()).text(language)),
         StoreError::UnknownSubject(id) => Some(socred_i18n::reasons::Cause::UnknownSubject(id.clone()).text(language)),
         StoreError::UnknownRecord(id) => Some(socred_i18n::reasons::Cause::UnknownRecord(id.clone()).text(language)),
@@ -175,23 +179,16 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
         None => db.to_path_buf(),
     };
     let db = shown.as_path();
+    let say = |id: &str, place: String| Some(with(id, &[("place", render::text(place))]));
     let hint = match condition {
-        Some(socred_store::StorageCondition::ReadOnly) => {
-            Some(format!("the store {} (or its directory, which holds the write-ahead log) is read-only; nothing was stored", db.display()))
-        }
-        Some(socred_store::StorageCondition::DiskFull) => {
-            Some(format!("the disk that holds {} is full; nothing was stored: free space and run the command again", db.display()))
-        }
+        Some(socred_store::StorageCondition::ReadOnly) => say("cli-hint-read-only", db.display().to_string()),
+        Some(socred_store::StorageCondition::DiskFull) => say("cli-hint-disk-full", db.display().to_string()),
         Some(socred_store::StorageCondition::CannotOpen) => match db.to_str().filter(|db| socred_store::is_postgres_url(db)) {
-            Some(url) if text.contains("TLS") || text.contains("certificate") => Some(format!(
-                "cannot connect to {} over TLS: the server's certificate must be signed by a root of sslrootcert and name the URL's host",
-                socred_store::postgres::display_url(url)
-            )),
-            Some(url) => Some(format!(
-                "cannot connect to {}: PostgreSQL must be running there and the database must exist (createdb)",
-                socred_store::postgres::display_url(url)
-            )),
-            None => Some(format!("cannot open {}: the directory must exist and be writable", db.display())),
+            Some(url) if text.contains("TLS") || text.contains("certificate") => {
+                say("cli-hint-postgres-tls", socred_store::postgres::display_url(url))
+            }
+            Some(url) => say("cli-hint-postgres-down", socred_store::postgres::display_url(url)),
+            None => say("cli-hint-cannot-open", db.display().to_string()),
         },
         _ => None,
     };
@@ -203,7 +200,7 @@ fn describe(error: &anyhow::Error, db: &Path) -> String {
 
 /// The acting user, now by the store's clock (the day of --on in a replay store).
 fn actor(cli: &Cli, store: &impl CliStore) -> Result<Actor> {
-    Actor::new(&cli.actor, CliStore::clock(store).now()).map_err(|e| refuse("--actor", e))
+    Actor::new(&cli.actor, CliStore::clock(store).now()).map_err(|e| refuse_store("--actor", e))
 }
 
 /// Today by the store's clock: the default of every `--as-of`.
@@ -368,7 +365,7 @@ pub(crate) fn init_settings(cli: &Cli, rulebook: Option<&Path>, replay: bool, ut
         Some(text) => socred_core::date::Moment::start_of(parse_date("--on", text)?, utc_offset),
         None => socred_core::date::Moment::at(system_ms(), utc_offset).expect("the system clock is within the calendar"),
     };
-    let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse("--actor", e))?;
+    let actor = Actor::new(&cli.actor, moment).map_err(|e| refuse_store("--actor", e))?;
     let origin = match origin {
         Some(origin) => {
             socred_log::checkpoint::check_origin(origin).map_err(|e| refuse("--origin", e))?;
@@ -705,11 +702,20 @@ fn annual_on(cli: &Cli, store: &impl CliStore, year: i32, limit: u32, offset: u6
     for row in rows {
         writeln!(out, "{},{},{},{}", row.subject, socred_store::csv::cell(&row.name), row.net_points, row.expected_points)?;
     }
+    let shown_to = offset + u64::from(limit).min(total.saturating_sub(offset));
+    let count = |value: u64| socred_i18n::Argument::Number(i64::try_from(value).unwrap_or(i64::MAX));
     eprintln!(
-        "{total} subjects below the annual expectation of {} in {year} (rows {}..{})",
-        store.rulebook().annual_min_net_points,
-        offset,
-        offset + u64::from(limit).min(total.saturating_sub(offset))
+        "{}",
+        with(
+            "cli-annual-below",
+            &[
+                ("total", count(total)),
+                ("expected", socred_i18n::Argument::Number(store.rulebook().annual_min_net_points)),
+                ("year", socred_i18n::Argument::Number(i64::from(year))),
+                ("from", count(offset)),
+                ("to", count(shown_to)),
+            ]
+        )
     );
     Ok(())
 }
@@ -743,15 +749,15 @@ pub(crate) fn rulebook(cli: &Cli, command: &RulebookCommand) -> Result<()> {
                         print_json(&serde_json::json!({"valid": true, "id": rulebook.id, "version": rulebook.version,
                             "fingerprint": rulebook.fingerprint, "behaviours": rulebook.behaviours.len(), "tiers": rulebook.tiers.len()}))
                     } else {
-                        println!(
-                            "{}: valid: rulebook {} {}, {} behaviours, {} tiers, fingerprint {}",
-                            file.display(),
-                            rulebook.id,
-                            rulebook.version,
-                            rulebook.behaviours.len(),
-                            rulebook.tiers.len(),
-                            &rulebook.fingerprint[..16]
-                        );
+                        let count = |value: usize| socred_i18n::Argument::Number(value as i64);
+                        let arguments = [
+                            ("file", text(file.display().to_string())),
+                            ("rulebook", text(format!("{} {}", rulebook.id, rulebook.version))),
+                            ("behaviours", count(rulebook.behaviours.len())),
+                            ("tiers", count(rulebook.tiers.len())),
+                            ("fingerprint", text(&rulebook.fingerprint[..16])),
+                        ];
+                        println!("{}", with("cli-rulebook-valid", &arguments));
                         Ok(())
                     }
                 }
@@ -970,7 +976,7 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
     };
     let progress = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+        indicatif::ProgressStyle::with_template(&render::progress_template("cli-progress-importing"))
             .expect("valid template")
             .progress_chars("=> "),
     );

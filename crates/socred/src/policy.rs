@@ -32,7 +32,8 @@ pub(crate) fn compare_on(store: &impl CliStore, proposed: &Rulebook, as_of: Date
     let active = store.rulebook().clone();
     let progress = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new_spinner() } else { indicatif::ProgressBar::hidden() };
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} reading files: {pos} subjects {per_sec}").expect("a valid progress template"),
+        indicatif::ProgressStyle::with_template(&crate::render::progress_template("cli-progress-reading"))
+            .expect("a valid progress template"),
     );
     let comparison = socred_store::policy::compare(store, &active, proposed, as_of, &|read| progress.set_position(read))?;
     progress.finish_and_clear();
@@ -181,7 +182,7 @@ pub(crate) fn summary(comparison: &Comparison) -> String {
             out,
             "  {:<18} {:<20} {:>7} / {:<7} {:>7}  {}",
             with(&format!("cli-policy-dimension-{}", group.dimension.as_str()), &[]),
-            group.group,
+            socred_i18n::words::policy_group(crate::render::language(), group.dimension, &group.group),
             group.adverse,
             group.subjects,
             ratio,

@@ -17,6 +17,20 @@ pub fn set_language(language: Language) {
     let _ = LANGUAGE.set(language);
 }
 
+/// An indicatif template in the output's language: the message `id` writes
+/// indicatif's own keys as `[key]`, since Fluent reads braces as its own.
+pub fn progress_template(id: &str) -> String {
+    progress_template_in(language(), id)
+}
+
+fn progress_template_in(language: Language, id: &str) -> String {
+    let mut template = language.text(id);
+    for key in ["spinner", "bar:40", "pos", "len", "per_sec", "eta", "bytes", "total_bytes", "bytes_per_sec"] {
+        template = template.replace(&format!("[{key}]"), &format!("{{{key}}}"));
+    }
+    template
+}
+
 pub fn language() -> Language {
     LANGUAGE.get().copied().unwrap_or_default()
 }
@@ -214,7 +228,7 @@ pub fn assessment(info: &SubjectInfo, assessment: &Assessment, rulebook: &Rulebo
             entry.points,
             status,
             entry.record.id,
-            with("cli-source", &[("source", text(&entry.record.source))]),
+            with("cli-source", &[("source", text(socred_i18n::notice::authority(language(), rulebook, &entry.record.source)))]),
             entry.record.evidence.as_deref().map(|e| with("cli-evidence", &[("evidence", text(e))])).unwrap_or_default(),
             entry.void_reason.as_deref().map(|r| with("cli-void", &[("reason", text(r))])).unwrap_or_default()
         );
@@ -323,6 +337,8 @@ fn lists_and_measures(out: &mut String, rulebook: &Rulebook) {
 mod tests {
     use socred_i18n::Language;
 
+    use super::progress_template_in;
+
     /// Every message id the CLI's output names exists in both languages.
     #[test]
     fn every_message_the_cli_names_exists_in_both_languages() {
@@ -371,6 +387,18 @@ mod tests {
             let ids = socred_i18n::message_ids(language);
             let missing: Vec<&String> = named.iter().filter(|id| !ids.contains(id)).collect();
             assert!(missing.is_empty(), "{}: {missing:?}", language.tag());
+        }
+    }
+
+    /// Each progress template reads in both languages with indicatif's keys in braces.
+    #[test]
+    fn progress_templates_hold_indicatifs_keys_in_both_languages() {
+        for id in ["cli-progress-generating", "cli-progress-importing", "cli-progress-reading", "cli-progress-simulating"] {
+            for language in Language::ALL {
+                let template = progress_template_in(language, id);
+                assert!(template.starts_with("{spinner} ") && !template.contains("[spinner]"), "{template}");
+                indicatif::ProgressStyle::with_template(&template).expect("a valid template");
+            }
         }
     }
 }

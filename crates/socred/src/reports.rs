@@ -168,7 +168,11 @@ fn report_on(cli: &Cli, store: &mut impl CliStore, command: &ReportCommand) -> R
                 return print_json(&serde_json::json!({"reports": reports, "partners": partners}));
             }
             for (state, count) in &reports.by_state {
-                println!("{}", with("cli-reports-in-state", &[("state", text(format!("{state:<13}"))), ("count", text(count))]));
+                let state = crate::render::t(&format!("report-state-{state}"));
+                println!(
+                    "{}",
+                    with("cli-reports-in-state", &[("state", text(socred_i18n::words::padded(&state, 13))), ("count", text(count))])
+                );
             }
             let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1} h"));
             println!(

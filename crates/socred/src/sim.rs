@@ -105,7 +105,7 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
 
     let progress = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(0) } else { indicatif::ProgressBar::hidden() };
     progress.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} simulating [{bar:40}] {pos}/{len} subject-years {per_sec} eta {eta}")
+        indicatif::ProgressStyle::with_template(&crate::render::progress_template("cli-progress-simulating"))
             .expect("a valid progress template"),
     );
     let simulation = simulate(&config, &rulebooks, &mut |done, total| {

@@ -455,6 +455,27 @@ fn refused_inputs_read_in_the_readers_language() {
     env.refused(&["show", PERSON, "--known-on", "2999-01-01"], &["2999-01-01 is after today"]);
 }
 
+/// The store's own conditions, conflicts and the CLI's summaries read in Chinese too.
+#[test]
+fn the_stores_conditions_and_conflicts_read_in_the_readers_language() {
+    let env = Env::empty();
+    let stderr = |args: &[&str]| String::from_utf8_lossy(&env.run(&[&["--lang", "zh-CN"][..], args].concat()).stderr).into_owned();
+    let missing = stderr(&["show", PERSON]);
+    assert!(missing.contains("处没有 socred 存储库") && !missing.contains("no socred store"), "{missing}");
+    env.ok(&["init"]);
+    let twice = stderr(&["init"]);
+    assert!(twice.contains("处已有 socred 存储库") && !twice.contains("already exists"), "{twice}");
+    env.ok(&["subject", "add", "--id", PERSON, "--name", "Li Ming"]);
+    let fingerprint = env.fingerprint();
+    env.refused(&["--lang", "zh-CN", "subject", "add", "--id", PERSON, "--name", "Li Hua"], &["已以另一名称登记"]);
+    env.refused(&["subject", "add", "--id", PERSON, "--name", "Li Hua"], &["is already registered under another name"]);
+    env.refused(&["--lang", "zh-CN", "--actor", " ", "subject", "add", "--id", PERSON, "--name", "Li Ming"], &["--actor", "不能为空"]);
+    assert_eq!(env.fingerprint(), fingerprint, "a conflict changes nothing");
+    let good = env.write("good.toml", socred_core::DEFAULT_RULEBOOK);
+    let valid = env.ok(&["--lang", "zh-CN", "rulebook", "check", good.to_str().unwrap()]);
+    assert!(valid.contains("有效：信用规则 default 2026.1") && !valid.contains("behaviours"), "{valid}");
+}
+
 #[test]
 fn account_passwords_follow_the_rules_and_an_admin_can_reset_disable_and_enable() {
     let env = Env::live();

@@ -146,7 +146,8 @@ pub async fn decide<R>(
         Ok(Ok(done)) => Ok(done),
         Ok(Err(unknown)) => Err(ApiError::invalid("service", unknown.to_string())),
         Err(Miss::UnknownSubject) => {
-            Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("subject {subject} is not registered"), Some("subject")))
+            Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("subject {subject} is not registered"), Some("subject"))
+                .because(socred_i18n::reasons::Cause::UnknownSubject(subject.to_string())))
         }
         Err(Miss::Stale) => {
             // The index knows the subject (its summary only does not cover the date).

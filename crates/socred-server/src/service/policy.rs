@@ -46,9 +46,7 @@ impl Default for Runs {
 impl Runs {
     /// The permit for one comparison or simulation, or why not now.
     fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
-        self.1
-            .try_acquire()
-            .map_err(|_| ApiError::unavailable("another comparison or simulation is running; try again when it has finished"))
+        self.1.try_acquire().map_err(|_| ApiError::unavailable_because("input-policy-busy"))
     }
 
     pub fn last(&self) -> Vec<SimulationRun> {

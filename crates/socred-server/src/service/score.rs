@@ -54,9 +54,7 @@ impl Card {
 }
 
 fn scorecard_for(state: &AppState, rulebook: &Rulebook) -> ApiResult<Arc<Scorecard>> {
-    state.scorecard.for_rulebook(rulebook).map_err(|_| {
-        ApiError::unavailable("the commercial scorecard does not fit the rulebook in force; the operator must serve one that does")
-    })
+    state.scorecard.for_rulebook(rulebook).map_err(|_| ApiError::unavailable_because("input-scorecard-unfit"))
 }
 
 /// A score as the API answers it: the subject gets every characteristic; a

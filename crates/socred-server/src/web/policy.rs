@@ -212,7 +212,7 @@ fn comparison_body(language: Language, comparison: &Comparison) -> Markup {
             (head(&["policy-column-dimension", "policy-column-group", "policy-column-subjects", "policy-column-adverse", "policy-column-ratio", "policy-column-judgement"]))
             tbody { @for group in &groups.groups { tr class=@if group.judgement == Judgement::Outside { "flagged" } {
                 td { (dimension(language, group.dimension)) }
-                th scope="row" { (group.group) }
+                th scope="row" { (socred_i18n::words::policy_group(language, group.dimension, &group.group)) }
                 // A small group's counts could point at a person: shown only as small.
                 @if group.judgement == Judgement::TooSmall {
                     td colspan="2" { (language.text_with("policy-group-small", &[("min", Argument::Number(groups.min_group_subjects as i64))])) }

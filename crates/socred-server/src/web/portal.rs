@@ -158,7 +158,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                     td { (record_title(r)) }
                     td { (format!("{:+}", r.points)) }
                     td { (t(status_message(&r.status))) @if let Some(dispute) = &r.dispute { " " (text("portal-disputed", &[("dispute", Argument::Text(dispute.to_string()))])) } }
-                    td { (r.record.source) }
+                    td { (words.authority(&r.record.source)) }
                     td { code { (r.record.id.as_str()) } }
                 }
             } }
@@ -208,7 +208,7 @@ pub async fn portal(State(state): State<AppState>, caller: MaybeCaller, flash: F
                 }
                 details { summary { (t("portal-history")) } ol { @for h in &entry.history {
                     @let (action, detail) = words.step(entry, h);
-                    li { (language.date(h.on)) " — " (action) " · " (h.actor) ": " (detail) }
+                    li { (language.date(h.on)) " — " (action) " · " (words.authority(&h.actor)) ": " (detail) }
                 } } }
                 @if let Some((until, _)) = socred_core::status::appeal_window(entry, &rulebook, today) {
                     @let anchor = super::status::entry_anchor("appeal", entry.id.as_str());

@@ -333,7 +333,7 @@ pub async fn metrics(State(state): State<AppState>, caller: MaybeCaller) -> Resp
         h2 { (t("metrics-by-state")) }
         div.table-wrap { table {
             thead { tr { th scope="col" { (t("metrics-state")) } th scope="col" { (t("metrics-reports")) } } }
-            tbody { @for (state, count) in &reports.by_state { tr { th scope="row" { (state) } td { (count) } } } }
+            tbody { @for (state, count) in &reports.by_state { tr { th scope="row" { (t(&format!("report-state-{state}"))) } td { (count) } } } }
         } }
         p { (rich(language, "metrics-decision-time", &[
             ("decided", html! { (reports.decided) }),

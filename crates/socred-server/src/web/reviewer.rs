@@ -82,7 +82,7 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
                     (language.text_with("reviewer-record-line", &[
                         ("behaviour", Argument::Text(words.behaviour_title(&record.behaviour).to_string())),
                         ("day", day(record.occurred_on)),
-                        ("source", Argument::Text(record.source.clone())),
+                        ("source", Argument::Text(words.authority(&record.source))),
                     ]))
                 }
                 p { strong { (t("portal-evidence")) } " " (record.evidence.as_deref().unwrap_or("—")) }
@@ -173,9 +173,9 @@ pub async fn reviewer(State(state): State<AppState>, caller: MaybeCaller, flash:
             @let e = &q.item;
             @let key = e.id.as_str().replace([':', '@', '/', '.'], "-");
             section.card {
-                h3 { (e.list_title) " — " (q.subject.name) }
-                p { (language.text_with("reviewer-proposed", &[("day", day(e.started_on)), ("by", Argument::Text(e.authority.clone()))])) " " (e.facts) }
-                p.meta { (t("portal-notice-basis")) " " (e.legal_basis) }
+                h3 { (words.list(&e.list, &e.list_title)) " — " (q.subject.name) }
+                p { (language.text_with("reviewer-proposed", &[("day", day(e.started_on)), ("by", Argument::Text(words.authority(&e.authority)))])) " " (words.facts(&e.facts, &e.facts_source)) }
+                p.meta { (t("portal-notice-basis")) " " (words.list_basis(&e.list, &e.legal_basis)) }
                 form method="post" action="/reviewer/notices" {
                     input type="hidden" name="csrf" value=(csrf); input type="hidden" name="entry" value=(e.id.as_str());
                     p { button type="submit" id={ "serve-" (key) } { (t("reviewer-serve")) } }

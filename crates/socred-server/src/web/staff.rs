@@ -57,7 +57,7 @@ pub async fn officer(State(state): State<AppState>, caller: MaybeCaller, flash: 
     let earliest = format_date(socred_core::date::subtract_years(caller.today(), max_age));
     let hidden = html! { input type="hidden" name="csrf" value=(csrf); };
     let body = html! {
-        p { (rich(language, "officer-intro", &[("authority", html! { strong { (caller.account.authority.as_deref().unwrap_or("")) } })])) }
+        p { (rich(language, "officer-intro", &[("authority", html! { strong { (words.authority(caller.account.authority.as_deref().unwrap_or(""))) } })])) }
         section.card {
             h2 { (t("officer-search")) }
             form method="get" action="/officer" role="search" {
@@ -179,7 +179,7 @@ pub async fn officer_subject(State(state): State<AppState>, caller: MaybeCaller,
                     td { (words.behaviour(&r.record.behaviour, r.title.as_deref().unwrap_or(&r.record.behaviour))) }
                     td { (format!("{:+}", r.points)) }
                     td { (t(super::portal::status_message(&r.status))) }
-                    td { (r.record.source) }
+                    td { (words.authority(&r.record.source)) }
                     td { code { (r.record.id.as_str()) } }
                 }
             } }

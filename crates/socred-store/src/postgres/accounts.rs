@@ -184,7 +184,10 @@ impl PgStore {
         check_new_account(account, self.rulebook())?;
         self.write(actor, |transaction, rows| {
             if transaction.query_opt("SELECT 1 FROM accounts WHERE username = $1", &[&account.username])?.is_some() {
-                return Err(StoreError::Conflict(format!("username {} is taken", account.username)));
+                return Err(StoreError::conflict_message(
+                    "input-conflict-username",
+                    vec![("username", socred_i18n::Argument::Text(account.username.to_string()))],
+                ));
             }
             let subject = account.subject.as_ref().map(|s| s.as_str());
             if let Some(subject) = subject
@@ -197,9 +200,7 @@ impl PgStore {
             if let (Role::Subject, Some(subject)) = (account.role, subject)
                 && transaction.query_opt("SELECT 1 FROM accounts WHERE role = 'subject' AND subject = $1", &[&subject])?.is_some()
             {
-                return Err(StoreError::Conflict(
-                    "this person already has a subject account; reset its password or enable it instead".into(),
-                ));
+                return Err(StoreError::conflict_message("input-conflict-subject-account", vec![]));
             }
             // Under the log's write lock: no other writer gives out a number now.
             let id: i64 = transaction.query_one("SELECT coalesce(max(id), 0) + 1 FROM accounts", &[])?.get(0);

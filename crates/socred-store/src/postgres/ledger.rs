@@ -115,7 +115,10 @@ impl PgStore {
                 transaction.query_opt("SELECT name FROM subjects WHERE subject = $1", &[&subject.id.as_str()])?.map(|row| row.get(0));
             let registered = match existing {
                 Some(name) if name != subject.name => {
-                    return Err(StoreError::Conflict(format!("subject {} is already registered under another name", subject.id)));
+                    return Err(StoreError::conflict_message(
+                        "input-conflict-subject-name",
+                        vec![("subject", Argument::Text(subject.id.to_string()))],
+                    ));
                 }
                 Some(_) => false,
                 None => {
@@ -276,10 +279,7 @@ impl PgStore {
             if let Some(person) = actor.person()
                 && conflicted_with(transaction, person)?.contains(&owner)
             {
-                return Err(StoreError::Refused(socred_core::process::ProcessError::because(
-                    "actor",
-                    Refusal::ConflictOfInterest,
-                )));
+                return Err(StoreError::Refused(socred_core::process::ProcessError::because("actor", Refusal::ConflictOfInterest)));
             }
             let existing: Option<String> = transaction
                 .query_opt("SELECT reason FROM voids WHERE subject = $1 AND record_id = $2", &[&owner, &record_id.as_str()])?
@@ -287,7 +287,10 @@ impl PgStore {
             match existing {
                 Some(previous) if previous == reason => return Ok((VoidOutcome::AlreadyVoid { subject }, None)),
                 Some(previous) => {
-                    return Err(StoreError::Conflict(format!("record {record_id} is already void (reason: {previous:?})")));
+                    return Err(StoreError::conflict_message(
+                        "input-conflict-already-void",
+                        vec![("record", Argument::Text(record_id.to_string())), ("reason", Argument::Text(format!("{previous:?}")))],
+                    ));
                 }
                 None => {}
             }
@@ -891,7 +894,10 @@ impl PgImport {
         for subject in subjects {
             match known.get(subject.id.as_str()) {
                 Some(name) if *name != subject.name => {
-                    return Err(StoreError::Conflict(format!("subject {} is already registered under another name", subject.id)));
+                    return Err(StoreError::conflict_message(
+                        "input-conflict-subject-name",
+                        vec![("subject", Argument::Text(subject.id.to_string()))],
+                    ));
                 }
                 Some(_) => {}
                 None => {

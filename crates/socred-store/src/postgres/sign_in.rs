@@ -160,7 +160,7 @@ impl PgStore {
                 .map(|row| row.get(0))
                 .ok_or_else(|| StoreError::NotFound(format!("account {account}")))?;
             if confirmed {
-                return Err(StoreError::Conflict("a second factor is already enrolled; an admin removes it first".into()));
+                return Err(StoreError::conflict_message("input-conflict-second-factor", vec![]));
             }
             transaction.execute("UPDATE accounts SET totp_secret = $2, totp_last_step = 0 WHERE id = $1", &[&account, &secret])?;
             seal(transaction, rows, &[account], &[])?;
@@ -185,7 +185,7 @@ impl PgStore {
                 &[&account, &(step as i64), &secret],
             )?;
             if changed == 0 {
-                return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));
+                return Err(StoreError::conflict_message("input-conflict-no-enrolment", vec![]));
             }
             seal(transaction, rows, &[account], &[])?;
             Ok(((), entry("account.second-factor-confirm", serde_json::json!({"username": actor.name()}))))

@@ -183,10 +183,11 @@ pub(crate) fn judge_evidence(rules: &socred_core::rulebook::reporting::Reporting
 /// Refuses an upload beyond the account's daily quota (`today` uploads in the last 24 hours).
 pub(crate) fn check_evidence_quota(today: i64, quota: i64) -> Result<()> {
     if today >= quota {
-        return Err(StoreError::RateLimited {
-            field: "evidence".into(),
-            reason: format!("this account uploaded {today} files in the last 24 hours; the rulebook allows {quota}"),
-        });
+        return Err(StoreError::rate_limited(
+            "evidence",
+            "input-rate-evidence",
+            vec![("count", Argument::Number(today)), ("max", Argument::Number(quota))],
+        ));
     }
     Ok(())
 }
@@ -251,7 +252,11 @@ pub(crate) fn report_id_of(report: &NewReport, facts: &str, evidence_json: &str)
 pub(crate) fn same_report(existing: ReportView, same_filer: bool, report: &NewReport) -> Result<ReportView> {
     let same =
         same_filer && existing.description == report.description && existing.evidence.iter().map(|e| &e.hash).eq(report.evidence.iter());
-    if same { Ok(existing) } else { Err(StoreError::Conflict(format!("report id {} is already taken by a different report", existing.id))) }
+    if same {
+        Ok(existing)
+    } else {
+        Err(StoreError::conflict_message("input-conflict-report-id", vec![("id", Argument::Text(existing.id.to_string()))]))
+    }
 }
 
 /// The rulebook's limits on filing: per account and per reported subject, in 24 hours.
@@ -263,19 +268,18 @@ pub(crate) fn check_report_rates(
     about_target: i64,
 ) -> Result<()> {
     if by_account >= i64::from(rules.per_account_per_day) {
-        return Err(StoreError::RateLimited {
-            field: "reporter".into(),
-            reason: format!("{} may file at most {} reports in 24 hours; try later", actor.name(), rules.per_account_per_day),
-        });
+        return Err(StoreError::rate_limited(
+            "reporter",
+            "input-rate-reports",
+            vec![("reporter", Argument::Text(actor.name().to_string())), ("max", Argument::Number(i64::from(rules.per_account_per_day)))],
+        ));
     }
     if about_target >= i64::from(rules.per_target_per_day) {
-        return Err(StoreError::RateLimited {
-            field: "subject".into(),
-            reason: format!(
-                "{} has been reported {} times in 24 hours, the most the rulebook allows; try later",
-                report.subject, about_target
-            ),
-        });
+        return Err(StoreError::rate_limited(
+            "subject",
+            "input-rate-reported",
+            vec![("subject", Argument::Text(report.subject.to_string())), ("count", Argument::Number(about_target))],
+        ));
     }
     Ok(())
 }

@@ -22,7 +22,10 @@ impl Store {
             let taken: Option<i64> =
                 connection.query_row("SELECT id FROM accounts WHERE username = ?1", [&account.username], |r| r.get(0)).optional()?;
             if taken.is_some() {
-                return Err(StoreError::Conflict(format!("username {} is taken", account.username)));
+                return Err(StoreError::conflict_message(
+                    "input-conflict-username",
+                    vec![("username", socred_i18n::Argument::Text(account.username.to_string()))],
+                ));
             }
             // One subject account per person: a second would read the file
             // unlogged and file in the person's name.
@@ -31,9 +34,7 @@ impl Store {
                     connection
                         .query_row("SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'subject' AND subject = ?1)", [key], |r| r.get(0))?;
                 if existing {
-                    return Err(StoreError::Conflict(
-                        "this person already has a subject account; reset its password or enable it instead".into(),
-                    ));
+                    return Err(StoreError::conflict_message("input-conflict-subject-account", vec![]));
                 }
             }
             connection.execute(

@@ -167,7 +167,10 @@ impl Store {
             match existing {
                 Some(previous) if previous == reason => return Ok(VoidOutcome::AlreadyVoid { subject }),
                 Some(previous) => {
-                    return Err(StoreError::Conflict(format!("record {record_id} is already void (reason: {previous:?})")));
+                    return Err(StoreError::conflict_message(
+                        "input-conflict-already-void",
+                        vec![("record", Argument::Text(record_id.to_string())), ("reason", Argument::Text(format!("{previous:?}")))],
+                    ));
                 }
                 None => {}
             }
@@ -421,7 +424,10 @@ pub(crate) fn write_subject(
         .optional()?;
     let (key, registered) = match existing {
         Some((_, name)) if name != subject.name => {
-            return Err(StoreError::Conflict(format!("subject {} is already registered under another name", subject.id)));
+            return Err(StoreError::conflict_message(
+                "input-conflict-subject-name",
+                vec![("subject", Argument::Text(subject.id.to_string()))],
+            ));
         }
         Some((key, _)) => (key, false),
         None => {

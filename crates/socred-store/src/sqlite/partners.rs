@@ -273,7 +273,13 @@ impl Store {
             return if decided == outcome {
                 Ok(None)
             } else {
-                Err(StoreError::Conflict(format!("pending record {record_id} is already {decided}")))
+                Err(StoreError::conflict_message(
+                    "input-conflict-pending-decided",
+                    vec![
+                        ("record", socred_i18n::Argument::Text(record_id.to_string())),
+                        ("outcome", socred_i18n::Argument::Message(crate::partners::pending_outcome(&decided))),
+                    ],
+                ))
             };
         }
         let record = Record {

@@ -245,7 +245,7 @@ impl Store {
         self.write(actor, |connection, seq| {
             let confirmed: bool = connection.query_row("SELECT totp_confirmed FROM accounts WHERE id = ?1", [account], |r| r.get(0))?;
             if confirmed {
-                return Err(StoreError::Conflict("a second factor is already enrolled; an admin removes it first".into()));
+                return Err(StoreError::conflict_message("input-conflict-second-factor", vec![]));
             }
             connection.execute("UPDATE accounts SET totp_secret = ?2, totp_last_step = 0 WHERE id = ?1", params![account, secret])?;
             audit_change(
@@ -277,7 +277,7 @@ impl Store {
                 params![account, step as i64, secret],
             )?;
             if changed == 0 {
-                return Err(StoreError::Conflict("no enrolment is waiting for a code".into()));
+                return Err(StoreError::conflict_message("input-conflict-no-enrolment", vec![]));
             }
             audit_change(
                 connection,
