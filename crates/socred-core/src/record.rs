@@ -327,6 +327,27 @@ pub enum ProblemKind {
     /// A client's id that holds an identity number or credit code.
     #[error("{}", crate::id::CLIENT_ID_HOLDS_NUMBER)]
     IdHoldsNumber,
+    /// A record about a subject the store does not hold.
+    #[error("subject {subject} is not registered")]
+    NotRegistered { subject: String },
+    /// A record id the store holds for another record: only that it is taken.
+    #[error("record id {id} is already taken; choose another")]
+    IdTaken { id: String },
+    /// A pending record's id that another pending record holds.
+    #[error("record id {id} is already taken by a different pending record")]
+    IdTakenPending { id: String },
+    /// A due-process rule refused the act (a conflict of interest).
+    #[error("{0}")]
+    Refused(crate::refusal::Refusal),
+    /// A line of an input longer than its limit.
+    #[error("is {bytes} bytes long; at most {max}")]
+    LineTooLong { bytes: usize, max: usize },
+    /// A CSV line whose count of fields is not the header's.
+    #[error("has {fields} fields; the header has {header}")]
+    FieldCount { fields: usize, header: usize },
+    /// Bytes that are not UTF-8 text.
+    #[error("is not valid UTF-8")]
+    NotUtf8,
 }
 
 /// One problem with one field of an input.

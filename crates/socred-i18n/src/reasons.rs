@@ -188,6 +188,15 @@ pub fn problem(language: Language, kind: &ProblemKind) -> String {
             language.text_with("reason-batch-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
         }
         ProblemKind::IdHoldsNumber => language.text("input-client-id-holds-number"),
+        ProblemKind::NotRegistered { subject } => language.text_with("reason-unknown-subject", &[("id", text(subject))]),
+        ProblemKind::IdTaken { id } => language.text_with("input-record-id-taken", &[("id", text(id))]),
+        ProblemKind::IdTakenPending { id } => language.text_with("input-record-id-taken-pending", &[("id", text(id))]),
+        ProblemKind::Refused(refusal) => crate::refusals::text(language, refusal),
+        ProblemKind::LineTooLong { bytes, max } => language.text_with("input-line-too-long", &[("bytes", text(bytes)), ("max", text(max))]),
+        ProblemKind::FieldCount { fields, header } => {
+            language.text_with("input-line-field-count", &[("fields", text(fields)), ("header", text(header))])
+        }
+        ProblemKind::NotUtf8 => language.text("input-line-not-utf8"),
         ProblemKind::DailyLimit { lines, allowed } => {
             language.text_with("reason-daily-limit", &[("lines", text(lines)), ("allowed", text(allowed))])
         }
@@ -344,6 +353,14 @@ mod tests {
             },
             ProblemKind::BatchLimit { lines: 10, allowed: 10 },
             ProblemKind::DailyLimit { lines: 20, allowed: 20 },
+            ProblemKind::IdHoldsNumber,
+            ProblemKind::NotRegistered { subject: "110101198505051238".into() },
+            ProblemKind::IdTaken { id: "tax-1".into() },
+            ProblemKind::IdTakenPending { id: "loan-1".into() },
+            ProblemKind::Refused(socred_core::refusal::Refusal::ConflictOwnFile),
+            ProblemKind::LineTooLong { bytes: 20_000, max: 16_384 },
+            ProblemKind::FieldCount { fields: 3, header: 4 },
+            ProblemKind::NotUtf8,
         ] {
             assert_eq!(problem(Language::English, &kind), kind.to_string());
             let chinese = problem(Language::Chinese, &kind);

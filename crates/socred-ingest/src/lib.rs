@@ -47,8 +47,9 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("reading the input: {0}")]
     Io(#[from] std::io::Error),
-    #[error("CSV header: {0}")]
-    Header(String),
+    /// The CSV header, refused: `reason` in English, `cause` in a reader's language.
+    #[error("CSV header: {reason}")]
+    Header { reason: String, cause: socred_i18n::reasons::Cause },
 }
 
 /// One refused row.
@@ -214,6 +215,12 @@ impl Parser {
         self.push(Item::Invalid { line, problems: vec![(field.to_string(), reason, None)], raw })
     }
 
+    /// [`Parser::bad`] for a reason the checks typed.
+    fn bad_because(&mut self, line: u64, field: &str, kind: ProblemKind, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
+        let raw = self.keep_raw.then(raw);
+        self.push(Item::Invalid { line, problems: vec![(field.to_string(), kind.to_string(), Some(kind))], raw })
+    }
+
     fn row(&mut self, line: u64, input: RecordInput<'_>, raw: impl FnOnce() -> Vec<u8>) -> Result<(), Stopped> {
         let raw = self.keep_raw.then(raw);
         let mut pending = false;
@@ -362,8 +369,8 @@ impl Importer<'_, '_> {
                 Some(RowOutcome::Inserted) if pending => self.report.pending_review += 1,
                 Some(RowOutcome::Inserted) => self.report.inserted += 1,
                 Some(RowOutcome::Duplicate) => self.report.duplicates += 1,
-                Some(RowOutcome::Rejected { field, reason, .. }) => {
-                    self.error(line, field, reason, None);
+                Some(RowOutcome::Rejected { field, reason, kind, .. }) => {
+                    self.error(line, field, reason, Some(kind));
                     self.rejected(raw)?;
                 }
             }
@@ -625,7 +632,7 @@ fn read_ndjson(parser: &mut Parser, mut reader: impl BufRead) -> Result<Result<(
             return Ok(Err(Stopped));
         }
         let outcome = if too_long {
-            parser.bad(line, "(line)", format!("is {length} bytes long; at most {MAX_LINE_BYTES}"), Vec::new)
+            parser.bad_because(line, "(line)", ProblemKind::LineTooLong { bytes: length, max: MAX_LINE_BYTES }, Vec::new)
         } else {
             ndjson_row(parser, line, &buffer)
         };
@@ -646,7 +653,7 @@ fn ndjson_row(parser: &mut Parser, line: u64, raw: &[u8]) -> Result<(), Stopped>
         return Ok(());
     }
     let Ok(text) = std::str::from_utf8(text) else {
-        return parser.bad(line, "(line)", "is not valid UTF-8".into(), || raw.to_vec());
+        return parser.bad_because(line, "(line)", ProblemKind::NotUtf8, || raw.to_vec());
     };
     // The happy path parses once, without path tracking; only a bad line is
     // parsed again to find the field at fault.
@@ -713,24 +720,30 @@ const CSV_REQUIRED: [&str; 4] = ["subject", "behaviour", "at", "source"];
 
 fn read_csv(parser: &mut Parser, reader: impl BufRead) -> Result<Result<(), Stopped>, IngestError> {
     let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
-    let headers = csv.byte_headers().map_err(|e| IngestError::Header(e.to_string()))?.clone();
+    let header = |id: &'static str, arguments: Vec<(&'static str, socred_i18n::Argument)>| {
+        let cause = socred_i18n::reasons::Cause::message(id, arguments);
+        IngestError::Header { reason: cause.text(socred_i18n::Language::English), cause }
+    };
+    let text = |value: String| socred_i18n::Argument::Text(value);
+    let headers = csv.byte_headers().map_err(|e| header("input-csv-header-unreadable", vec![("detail", text(e.to_string()))]))?.clone();
     let mut columns = [None::<usize>; 6];
     for (index, name) in headers.iter().enumerate() {
         let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
         match CSV_COLUMNS.iter().position(|c| *c == name) {
             Some(slot) if columns[slot].is_none() => columns[slot] = Some(index),
             Some(_) => {
-                return Err(IngestError::Header(format!("column {name:?} appears twice")));
+                return Err(header("input-csv-column-twice", vec![("name", text(format!("{name:?}")))]));
             }
             None => {
-                return Err(IngestError::Header(format!("unknown column {name:?}; expected {}", CSV_COLUMNS.join(", "))));
+                let expected = text(CSV_COLUMNS.join(", "));
+                return Err(header("input-csv-column-unknown", vec![("name", text(format!("{name:?}"))), ("expected", expected)]));
             }
         }
     }
     for required in CSV_REQUIRED {
         let slot = CSV_COLUMNS.iter().position(|c| *c == required).expect("listed");
         if columns[slot].is_none() {
-            return Err(IngestError::Header(format!("missing required column {required:?}")));
+            return Err(header("input-csv-column-missing", vec![("name", text(format!("{required:?}")))]));
         }
     }
     if parser.keep_raw {
@@ -765,10 +778,11 @@ fn read_csv(parser: &mut Parser, reader: impl BufRead) -> Result<Result<(), Stop
 
 fn csv_row(parser: &mut Parser, line: u64, record: &csv::ByteRecord, columns: &[Option<usize>; 6], width: usize) -> Result<(), Stopped> {
     if record.len() != width {
-        return parser.bad(line, "(line)", format!("has {} fields; the header has {width}", record.len()), || raw(record));
+        return parser.bad_because(line, "(line)", ProblemKind::FieldCount { fields: record.len(), header: width }, || raw(record));
     }
     if record.as_slice().len() > MAX_LINE_BYTES {
-        return parser.bad(line, "(line)", format!("is {} bytes long; at most {MAX_LINE_BYTES}", record.as_slice().len()), || raw(record));
+        let bytes = record.as_slice().len();
+        return parser.bad_because(line, "(line)", ProblemKind::LineTooLong { bytes, max: MAX_LINE_BYTES }, || raw(record));
     }
     let mut fields = [""; 6];
     for (slot, column) in columns.iter().enumerate() {
@@ -776,7 +790,7 @@ fn csv_row(parser: &mut Parser, line: u64, record: &csv::ByteRecord, columns: &[
             match std::str::from_utf8(&record[*column]) {
                 Ok(text) => fields[slot] = text,
                 Err(_) => {
-                    return parser.bad(line, CSV_COLUMNS[slot], "is not valid UTF-8".into(), || raw(record));
+                    return parser.bad_because(line, CSV_COLUMNS[slot], ProblemKind::NotUtf8, || raw(record));
                 }
             }
         }

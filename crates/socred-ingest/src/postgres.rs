@@ -96,7 +96,7 @@ pub fn import_postgres(
                             report.duplicates += 1;
                             continue;
                         }
-                        RowOutcome::Rejected { field, reason, .. } => (line, vec![(field.to_string(), reason, None)], raw),
+                        RowOutcome::Rejected { field, reason, kind, .. } => (line, vec![(field.to_string(), reason, Some(kind))], raw),
                     },
                 };
                 report.rows += 1;

@@ -101,4 +101,19 @@ async fn the_annual_report_downloads_as_csv_and_each_row_is_a_logged_read() {
     let other = browser("en");
     sign_in(&server, &other, Role::Officer).await;
     assert_eq!(other.get(server.url("/reviewer/annual.csv?year=2025")).send().await.unwrap().status(), 403);
+    // The form's year cleared is last year; a year that is no number is refused on a page, in the reader's language.
+    let cleared = reviewer.get(server.url("/reviewer/annual?year=")).send().await.unwrap();
+    assert_eq!(cleared.status(), 200);
+    assert!(cleared.text().await.unwrap().contains("annual.csv?year=2025"), "last year by default");
+    for (language, words) in [("en", "must be a whole number"), ("zh-CN", "必须是整数")] {
+        let browser = browser(language);
+        sign_in(&server, &browser, Role::Reviewer).await;
+        for path in ["/reviewer/annual?year=abc", "/reviewer/annual.csv?year=2025x", "/reviewer/annual?year=2025&page=-1"] {
+            let refused = browser.get(server.url(path)).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "{path}");
+            assert!(refused.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}: a page");
+            let page = refused.text().await.unwrap();
+            assert!(page.contains(words) && !page.contains("Failed to deserialize"), "{path}: {page}");
+        }
+    }
 }

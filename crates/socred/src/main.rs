@@ -993,7 +993,7 @@ fn import(cli: &Cli, file: &Path, format: Option<Format>, skip_invalid: bool, re
         Target::Postgres(store) => socred_ingest::import_postgres(store, reader, options, &actor, &label, rejects_sink, &mut progressed),
     }
     .map_err(|e| match e {
-        socred_ingest::IngestError::Header(reason) => refuse("header", reason),
+        socred_ingest::IngestError::Header { cause, .. } => refuse_because("header", cause),
         socred_ingest::IngestError::Store(store) => store.into(),
         other => other.into(),
     })?;

@@ -208,6 +208,23 @@ fn bad_csv_files_and_rows_are_refused(env: Env) {
         env.refused(&["import", file.to_str().unwrap()], &fragments);
         assert_eq!(env.fingerprint(), fingerprint, "{name} changed the store");
     }
+    // In Chinese: the header, a line's shape and the store's own refusals of a row.
+    let cases = [
+        ("unknown.csv", format!("subject,behaviour,at,source,colour\n{PERSON},jaywalking,2025-01-01,P,red\n"), "未知的列 \"colour\""),
+        ("missing.csv", format!("subject,behaviour,at\n{PERSON},jaywalking,2025-01-01\n"), "缺少必需的列 \"source\""),
+        ("fields.csv", format!("subject,behaviour,at,source\n{PERSON},jaywalking,2025-01-01\n"), "第 2 行：整行：有 3 个字段；表头有 4 个"),
+        (
+            "stranger.csv",
+            "subject,behaviour,at,source\n110101198505051238,jaywalking,2025-01-01,P\n".to_string(),
+            "主体 110101198505051238 未登记",
+        ),
+    ];
+    for (name, content, fragment) in cases {
+        let file = env.write(name, content);
+        let chinese = env.refused(&["--lang", "zh-CN", "import", file.to_str().unwrap()], &[fragment]);
+        assert!(!chinese.contains("column ") && !chinese.contains("fields;") && !chinese.contains("not registered"), "{chinese}");
+        assert_eq!(env.fingerprint(), fingerprint, "{name} changed the store");
+    }
 }
 
 fn import_arguments_are_checked(env: Env) {

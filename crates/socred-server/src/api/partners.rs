@@ -88,6 +88,7 @@ pub async fn push(
             )
             .map_err(|error| match error {
                 IngestError::Store(error) => error,
+                IngestError::Header { cause, .. } => StoreError::invalid_cause("body", cause),
                 other => StoreError::invalid("body", other.to_string()),
             })
         })

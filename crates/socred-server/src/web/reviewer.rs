@@ -250,10 +250,28 @@ pub async fn withdraw(State(state): State<AppState>, caller: MaybeCaller, Form(f
     back("/reviewer", result)
 }
 
+/// The annual report's year and page as the form sends them: an empty field
+/// is the default (last year, the first page), anything but a whole number refused.
 #[derive(Debug, Deserialize)]
 pub struct AnnualQuery {
-    year: Option<i32>,
-    page: Option<u64>,
+    year: Option<String>,
+    page: Option<String>,
+}
+
+impl AnnualQuery {
+    fn parsed(&self, today: socred_core::Date) -> Result<(i32, u64), crate::error::ApiError> {
+        fn number<T: std::str::FromStr>(field: &str, text: Option<&String>) -> Result<Option<T>, crate::error::ApiError> {
+            match text.map(|text| text.trim()).filter(|text| !text.is_empty()) {
+                None => Ok(None),
+                Some(text) => {
+                    text.parse().map(Some).map_err(|_| crate::error::ApiError::invalid_message(field, "input-whole-number", vec![]))
+                }
+            }
+        }
+        let year: i32 = number("year", self.year.as_ref())?.unwrap_or(today.year() - 1).clamp(1800, 9999);
+        let page: u64 = number("page", self.page.as_ref())?.unwrap_or(0).min(1_000_000);
+        Ok((year, page))
+    }
 }
 
 /// Subjects below the annual expectation, a page of 200 at a time.
@@ -262,8 +280,10 @@ pub async fn annual(State(state): State<AppState>, caller: MaybeCaller, Query(qu
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let year = query.year.unwrap_or(caller.today().year() - 1).clamp(1800, 9999);
-    let page_number = query.page.unwrap_or(0).min(1_000_000);
+    let (year, page_number) = match query.parsed(caller.today()) {
+        Ok(parsed) => parsed,
+        Err(error) => return super::failure_page(error),
+    };
     const PAGE: u32 = 200;
     let result = async {
         let expected = state.db.rulebook().await?.annual_min_net_points;
@@ -319,7 +339,10 @@ pub async fn annual_csv(State(state): State<AppState>, caller: MaybeCaller, Quer
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let year = query.year.unwrap_or(caller.today().year() - 1).clamp(1800, 9999);
+    let year = match query.parsed(caller.today()) {
+        Ok((year, _)) => year,
+        Err(error) => return super::failure_page(error),
+    };
     let (total, rows) = match state.db.reading(move |store| store.annual_report(year, MAX_ANNUAL_CSV_ROWS, 0)).await {
         Ok(found) => found,
         Err(error) => return error.into_response(),

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use postgres::Transaction;
 use postgres::fallible_iterator::FallibleIterator;
 use socred_core::process::{EntryId, SubjectReference};
-use socred_core::record::{MAX_REASON_CHARS, Record, RecordId, Recording, SubjectFile, Void, check_text};
+use socred_core::record::{MAX_REASON_CHARS, ProblemKind, Record, RecordId, Recording, SubjectFile, Void, check_text};
 use socred_core::{Date, SubjectId, SubjectKind};
 
 use super::rows::{Owners, RecordCopy, insert_row};
@@ -194,15 +194,7 @@ impl PgStore {
         let batch = self.import_records(std::slice::from_ref(record), actor, "record.add", serde_json::json!({"record_id": record.id}))?;
         let outcome = batch.outcomes.into_iter().next().expect("one outcome a record");
         match outcome {
-            RowOutcome::Rejected { conflict: true, reason, .. } => Err(StoreError::Conflict(reason)),
-            RowOutcome::Rejected { field: "subject", reason, .. } if reason == Refusal::ConflictOwnFile.to_string() => {
-                Err(StoreError::Refused(socred_core::process::ProcessError::because("actor", Refusal::ConflictOwnFile)))
-            }
-            RowOutcome::Rejected { field: "subject", reason, .. } if reason == Refusal::ConflictLinked.to_string() => {
-                Err(StoreError::Refused(socred_core::process::ProcessError::because("actor", Refusal::ConflictLinked)))
-            }
-            RowOutcome::Rejected { field: "subject", .. } => Err(StoreError::UnknownSubject(record.subject.to_string())),
-            RowOutcome::Rejected { field, reason, .. } => Err(StoreError::invalid(field, reason)),
+            RowOutcome::Rejected { field, conflict, kind, .. } => Err(crate::import::row_error(field, kind, conflict)),
             other => Ok(other),
         }
     }
@@ -734,24 +726,20 @@ impl PgImport {
             (a.subject, &a.behaviour, a.occurred_on, &a.source, &a.evidence)
                 == (b.subject, &b.behaviour, b.occurred_on, &b.source, &b.evidence)
         };
-        let taken_reason = |record: &Record| format!("record id {} is already taken; choose another", record.id);
+        let taken = |record: &Record| RowOutcome::rejected("id", ProblemKind::IdTaken { id: record.id.to_string() }, true);
         for record in records {
-            let reject = |field: &'static str, reason: String, conflict: bool| Some(RowOutcome::Rejected { field, reason, conflict });
+            let reject = |field: &'static str, kind: ProblemKind| Some(RowOutcome::rejected(field, kind, false));
             let outcome = if self.rulebook.behaviour(&record.behaviour).is_none() {
-                reject(
-                    "behaviour",
-                    format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version),
-                    false,
-                )
-            } else if let Err(reason) =
-                socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, recorded.day)
+                reject("behaviour", crate::import::unknown_behaviour(&self.rulebook, &record.behaviour))
+            } else if let Err(kind) =
+                socred_core::record::occurred_on_problem(&self.rulebook, &record.subject, record.occurred_on, recorded.day)
             {
-                reject("at", reason, false)
+                reject("at", kind)
             } else if !registered.contains(record.subject.as_str()) {
-                reject("subject", format!("subject {} is not registered", record.subject), false)
+                reject("subject", ProblemKind::NotRegistered { subject: record.subject.to_string() })
             } else if self.conflicted.contains(record.subject.as_str()) {
                 let refusal = if self.actor.person() == Some(&record.subject) { Refusal::ConflictOwnFile } else { Refusal::ConflictLinked };
-                reject("subject", refusal.to_string(), false)
+                reject("subject", ProblemKind::Refused(refusal))
             } else {
                 match first_of.get(record.id.as_str()) {
                     // A repeat of a record earlier in the batch shares its verdict (below).
@@ -760,7 +748,7 @@ impl PgImport {
                         None
                     }
                     // Only that it is taken: the stored record may belong to someone the sender knows nothing of.
-                    Some(_) => reject("id", taken_reason(record), true),
+                    Some(_) => Some(taken(record)),
                     None => {
                         first_of.insert(record.id.as_str(), candidates.len());
                         candidates.push(record);
@@ -793,7 +781,7 @@ impl PgImport {
             {
                 RowOutcome::Duplicate
             } else {
-                RowOutcome::Rejected { field: "id", reason: taken_reason(record), conflict: true }
+                taken(record)
             };
             verdicts.insert(record.id.as_str(), verdict);
         }

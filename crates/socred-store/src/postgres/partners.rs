@@ -5,7 +5,7 @@
 
 use socred_core::SubjectId;
 use socred_core::date::Date;
-use socred_core::record::{Record, RecordId, check_text};
+use socred_core::record::{ProblemKind, Record, RecordId, check_text};
 
 use super::ledger::{Owner, PgImport, conflicted_with};
 use super::reports::insert_record;
@@ -79,20 +79,20 @@ impl PgImport {
     /// Stores a partner record that must wait for a reviewer (see
     /// `ImportSession::push_pending`): idempotent by id.
     pub fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
-        let reject = |session: &mut PgImport, field: &'static str, reason: String, conflict: bool| {
+        let reject = |session: &mut PgImport, field: &'static str, kind: ProblemKind, conflict: bool| {
             session.rejected += 1;
-            RowOutcome::Rejected { field, reason, conflict }
+            RowOutcome::rejected(field, kind, conflict)
         };
         if self.rulebook.behaviour(&record.behaviour).is_none() {
-            return Ok(reject(self, "behaviour", format!("{:?} is not in the rulebook", record.behaviour), false));
+            return Ok(reject(self, "behaviour", crate::import::unknown_behaviour(&self.rulebook, &record.behaviour), false));
         }
-        if let Err(reason) = socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, self.actor.today())
+        if let Err(kind) = socred_core::record::occurred_on_problem(&self.rulebook, &record.subject, record.occurred_on, self.actor.today())
         {
-            return Ok(reject(self, "at", reason, false));
+            return Ok(reject(self, "at", kind, false));
         }
         let client = &mut **self.connection;
         if client.query_opt("SELECT 1 FROM subjects WHERE subject = $1", &[&record.subject.as_str()])?.is_none() {
-            return Ok(reject(self, "subject", format!("subject {} is not registered", record.subject), false));
+            return Ok(reject(self, "subject", ProblemKind::NotRegistered { subject: record.subject.to_string() }, false));
         }
         if client.query_opt("SELECT 1 FROM record_ids WHERE record_id = $1", &[&record.id.as_str()])?.is_some() {
             // Already confirmed (or recorded directly): a retry, or a conflict.
@@ -117,7 +117,7 @@ impl PgImport {
                 self.duplicates += 1;
                 RowOutcome::Duplicate
             } else {
-                reject(self, "id", format!("record id {} is already taken by a different pending record", record.id), true)
+                reject(self, "id", ProblemKind::IdTakenPending { id: record.id.to_string() }, true)
             });
         }
         let row = crate::partners::pending_row(record, partner, self.actor.moment().unix_ms);

@@ -7,7 +7,7 @@ use crate::import::*;
 use crate::{Actor, Store, from_julian, julian};
 use rusqlite::{OptionalExtension, params};
 use socred_core::SubjectId;
-use socred_core::record::Record;
+use socred_core::record::{ProblemKind, Record};
 use socred_i18n::reasons::Cause;
 use std::collections::{HashMap, HashSet};
 
@@ -129,8 +129,8 @@ impl<'s> ImportSession<'s> {
         self.subject_key(subject)
     }
 
-    pub(crate) fn reject_row(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
-        self.reject(field, reason, conflict)
+    pub(crate) fn reject_row(&mut self, field: &'static str, kind: ProblemKind, conflict: bool) -> RowOutcome {
+        self.reject(field, kind, conflict)
     }
 
     /// A record now waits for a reviewer: it is about `subject_key`, whose history the entry joins.
@@ -144,9 +144,9 @@ impl<'s> ImportSession<'s> {
         RowOutcome::Duplicate
     }
 
-    fn reject(&mut self, field: &'static str, reason: String, conflict: bool) -> RowOutcome {
+    fn reject(&mut self, field: &'static str, kind: ProblemKind, conflict: bool) -> RowOutcome {
         self.rejected += 1;
-        RowOutcome::Rejected { field, reason, conflict }
+        RowOutcome::rejected(field, kind, conflict)
     }
 
     /// Writes one record (validated by the caller) inside the session.
@@ -156,22 +156,21 @@ impl<'s> ImportSession<'s> {
             return Err(StoreError::TooLarge { count: (MAX_SESSION_RECORDS + 1) as usize, limit: MAX_SESSION_RECORDS as usize });
         }
         if self.rulebook.behaviour(&record.behaviour).is_none() {
-            let reason = format!("{:?} is not in rulebook {} {}", record.behaviour, self.rulebook.id, self.rulebook.version);
-            return Ok(self.reject("behaviour", reason, false));
+            return Ok(self.reject("behaviour", unknown_behaviour(&self.rulebook, &record.behaviour), false));
         }
         // The parser checked the date against its own reading of the clock;
         // the ledger checks it against the moment it is recorded.
         let recorded = self.actor.moment();
-        if let Err(reason) = socred_core::record::check_occurred_on(&self.rulebook, &record.subject, record.occurred_on, recorded.day) {
-            return Ok(self.reject("at", reason, false));
+        if let Err(kind) = socred_core::record::occurred_on_problem(&self.rulebook, &record.subject, record.occurred_on, recorded.day) {
+            return Ok(self.reject("at", kind, false));
         }
         let Some(subject_key) = self.subject_key(&record.subject)? else {
-            return Ok(self.reject("subject", format!("subject {} is not registered", record.subject), false));
+            return Ok(self.reject("subject", ProblemKind::NotRegistered { subject: record.subject.to_string() }, false));
         };
         if let Some(person) = self.actor.person()
-            && let Some(reason) = crate::sqlite::conflicts::conflict(self.connection, person, subject_key)?
+            && let Some(refusal) = crate::sqlite::conflicts::conflict(self.connection, person, subject_key)?
         {
-            return Ok(self.reject("subject", reason.to_string(), false));
+            return Ok(self.reject("subject", ProblemKind::Refused(refusal), false));
         }
         let inserted = self.insert.execute(params![
             record.id.as_str(),
@@ -217,8 +216,7 @@ impl<'s> ImportSession<'s> {
         } else {
             // Only that it is taken: the stored record belongs to someone the
             // sender may know nothing about.
-            let reason = format!("record id {} is already taken; choose another", record.id);
-            Ok(self.reject("id", reason, true))
+            Ok(self.reject("id", ProblemKind::IdTaken { id: record.id.to_string() }, true))
         }
     }
 

@@ -124,21 +124,10 @@ impl Store {
         let mut session = self.begin_import(actor, "record.add")?;
         let outcome = session.push(record)?;
         match &outcome {
-            RowOutcome::Rejected { field, reason, conflict } => {
-                let (field, reason, conflict) = (*field, reason.clone(), *conflict);
+            RowOutcome::Rejected { field, conflict, kind, .. } => {
+                let (field, conflict, kind) = (*field, *conflict, kind.clone());
                 session.rollback();
-                Err(if conflict {
-                    StoreError::Conflict(reason)
-                } else if field == "subject" {
-                    // Not registered, or the person the account names may not act on this file.
-                    let key = self.subject_key(&record.subject)?;
-                    match actor.person().map(|person| conflicts::conflict(&self.connection, person, key)).transpose()?.flatten() {
-                        Some(refusal) => StoreError::Refused(socred_core::process::ProcessError::because("actor", refusal)),
-                        None => StoreError::invalid(field, reason),
-                    }
-                } else {
-                    StoreError::invalid(field, reason)
-                })
+                Err(crate::import::row_error(field, kind, conflict))
             }
             _ => {
                 session.commit(serde_json::json!({"record_id": record.id}))?;

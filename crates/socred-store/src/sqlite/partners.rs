@@ -8,7 +8,7 @@ use crate::import::RowOutcome;
 use crate::{Actor, MAX_PAGE, Store, from_julian, julian};
 use rusqlite::{OptionalExtension, params};
 use socred_core::SubjectId;
-use socred_core::record::{Record, RecordId, check_text};
+use socred_core::record::{ProblemKind, Record, RecordId, check_text};
 use std::collections::HashSet;
 
 use crate::partners::*;
@@ -80,13 +80,13 @@ impl ImportSession<'_> {
     /// (pending or stored) by other content is refused.
     pub fn push_pending(&mut self, record: &Record, partner: &str) -> Result<RowOutcome> {
         if self.rulebook().behaviour(&record.behaviour).is_none() {
-            return Ok(self.reject_row("behaviour", format!("{:?} is not in the rulebook", record.behaviour), false));
+            return Ok(self.reject_row("behaviour", crate::import::unknown_behaviour(self.rulebook(), &record.behaviour), false));
         }
-        if let Err(reason) = socred_core::record::check_occurred_on(self.rulebook(), &record.subject, record.occurred_on, self.today()) {
-            return Ok(self.reject_row("at", reason, false));
+        if let Err(kind) = socred_core::record::occurred_on_problem(self.rulebook(), &record.subject, record.occurred_on, self.today()) {
+            return Ok(self.reject_row("at", kind, false));
         }
         let Some(subject_key) = self.subject_key_of(&record.subject)? else {
-            return Ok(self.reject_row("subject", format!("subject {} is not registered", record.subject), false));
+            return Ok(self.reject_row("subject", ProblemKind::NotRegistered { subject: record.subject.to_string() }, false));
         };
         let recorded_ms = self.moment().unix_ms;
         let connection = self.connection();
@@ -139,7 +139,7 @@ impl ImportSession<'_> {
         if same.is_some() {
             Ok(self.count_duplicate())
         } else {
-            Ok(self.reject_row("id", format!("record id {} is already taken by a different pending record", record.id), true))
+            Ok(self.reject_row("id", ProblemKind::IdTakenPending { id: record.id.to_string() }, true))
         }
     }
 }
