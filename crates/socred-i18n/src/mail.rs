@@ -87,18 +87,19 @@ pub const MAX_PORTAL_CHARS: usize = 256;
 
 /// Checks the site's public address a text links to: `http://` or
 /// `https://`, a host, no spaces, quotes or control characters, at most
-/// [`MAX_PORTAL_CHARS`] characters.
-pub fn check_portal(address: &str) -> Result<(), &'static str> {
+/// [`MAX_PORTAL_CHARS`] characters. The refusal says why in any language.
+pub fn check_portal(address: &str) -> Result<(), crate::reasons::Cause> {
+    let refused = |id: &'static str| Err(crate::reasons::Cause::message(id, vec![]));
     let rest = address.strip_prefix("https://").or_else(|| address.strip_prefix("http://"));
-    let Some(rest) = rest else { return Err("must start with https:// or http://") };
+    let Some(rest) = rest else { return refused("input-portal-scheme") };
     if address.chars().count() > MAX_PORTAL_CHARS {
-        return Err("is longer than 256 characters");
+        return refused("input-portal-long");
     }
     if address.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\')) {
-        return Err("must not hold spaces, quotes, angle brackets or control characters");
+        return refused("input-portal-characters");
     }
     if rest.split('/').next().is_none_or(str::is_empty) || rest.contains(['?', '#']) {
-        return Err("must name a host, without a query or fragment");
+        return refused("input-portal-host");
     }
     Ok(())
 }

@@ -456,11 +456,11 @@ pub fn import_partner(
 
 /// A partner's batch id: 1-64 characters of `A-Z a-z 0-9 . _ : -`; without
 /// one, the batch's content names it, so the same bytes sent again are a replay.
-pub fn batch_id_of(given: Option<&str>, content: &[u8]) -> Result<String, String> {
+pub fn batch_id_of(given: Option<&str>, content: &[u8]) -> Result<String, socred_i18n::reasons::Cause> {
     match given {
         Some(id) => {
             let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
-            if valid { Ok(id.to_string()) } else { Err("must be 1-64 characters of A-Z a-z 0-9 . _ : -".into()) }
+            if valid { Ok(id.to_string()) } else { Err(socred_i18n::reasons::Cause::message("input-batch-id", vec![])) }
         }
         None => {
             use sha2::Digest;

@@ -60,17 +60,33 @@ pub struct SimulationConfig {
     pub reviewer_capacity_per_month: u32,
 }
 
+/// Why a simulation's setting is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigProblem {
+    Range { min: u64, max: u64 },
+    Share,
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigProblem::Range { min, max } => write!(formatter, "must be {min}-{max}"),
+            ConfigProblem::Share => formatter.write_str("must be a share between 0 and 1"),
+        }
+    }
+}
+
 impl SimulationConfig {
     /// Every field within its range, or the first that is not, with why.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), (&'static str, ConfigProblem)> {
         if self.subjects == 0 || self.subjects > MAX_SIMULATED_SUBJECTS {
-            return Err(("subjects", format!("must be 1-{MAX_SIMULATED_SUBJECTS}")));
+            return Err(("subjects", ConfigProblem::Range { min: 1, max: MAX_SIMULATED_SUBJECTS }));
         }
         if self.years == 0 || self.years > MAX_SIMULATED_YEARS {
-            return Err(("years", format!("must be 1-{MAX_SIMULATED_YEARS}")));
+            return Err(("years", ConfigProblem::Range { min: 1, max: u64::from(MAX_SIMULATED_YEARS) }));
         }
         if !(1901..=2900).contains(&self.first_year) {
-            return Err(("first-year", "must be 1901-2900".into()));
+            return Err(("first-year", ConfigProblem::Range { min: 1901, max: 2900 }));
         }
         for (name, share) in [
             ("deterrence", self.deterrence),
@@ -80,11 +96,11 @@ impl SimulationConfig {
             ("repair-rate", self.repair_rate),
         ] {
             if !(0.0..=1.0).contains(&share) {
-                return Err((name, "must be a share between 0 and 1".into()));
+                return Err((name, ConfigProblem::Share));
             }
         }
         if self.reviewer_capacity_per_month > MAX_CAPACITY_PER_MONTH {
-            return Err(("reviewer-capacity", format!("must be 0-{MAX_CAPACITY_PER_MONTH}")));
+            return Err(("reviewer-capacity", ConfigProblem::Range { min: 0, max: u64::from(MAX_CAPACITY_PER_MONTH) }));
         }
         Ok(())
     }

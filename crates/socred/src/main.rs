@@ -548,7 +548,7 @@ pub fn serve(
 /// `--public-url`, checked: where e-mail-ready texts send their reader.
 pub fn public_url(cli: &Cli) -> Result<Option<String>> {
     if let Some(address) = &cli.public_url {
-        socred_i18n::mail::check_portal(address).map_err(|reason| refuse("--public-url", reason))?;
+        socred_i18n::mail::check_portal(address).map_err(|cause| refuse_because("--public-url", cause))?;
     }
     Ok(cli.public_url.clone())
 }

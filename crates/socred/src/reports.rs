@@ -292,7 +292,7 @@ fn import_partner_on(
         source: account.authority.clone().unwrap_or_else(|| account.username.clone()),
         behaviours: account.behaviours.clone(),
     };
-    let batch_id = socred_ingest::batch_id_of(batch_id, data).map_err(|reason| refuse("--batch-id", reason))?;
+    let batch_id = socred_ingest::batch_id_of(batch_id, data).map_err(|cause| crate::refuse_because("--batch-id", cause))?;
     let actor = actor(cli, store)?;
     let receipt =
         socred_ingest::import_partner(store, data, Format::Ndjson, skip_invalid, &scope, &batch_id, actor.moment().unix_ms, &actor)

@@ -78,7 +78,16 @@ pub(crate) struct RunArguments<'a> {
 /// `socred sim run`.
 pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
     let RunArguments { config, rulebooks, out, json } = arguments;
-    config.check().map_err(|(field, reason)| refuse(&format!("--{field}"), reason))?;
+    config.check().map_err(|(field, problem)| {
+        let flag = format!("--{field}");
+        match problem {
+            socred_sim::simulate::ConfigProblem::Range { min, max } => {
+                let number = |value: u64| socred_i18n::Argument::Number(i64::try_from(value).unwrap_or(i64::MAX));
+                crate::refuse_message(&flag, "input-sim-range", vec![("min", number(min)), ("max", number(max))])
+            }
+            socred_sim::simulate::ConfigProblem::Share => crate::refuse_message(&flag, "input-sim-share", vec![]),
+        }
+    })?;
     if rulebooks.len() > socred_sim::simulate::MAX_RULEBOOKS {
         let max = socred_i18n::Argument::Number(socred_sim::simulate::MAX_RULEBOOKS as i64);
         return Err(crate::refuse_message("--rulebook", "input-rulebooks-side-by-side", vec![("max", max)]));

@@ -244,6 +244,9 @@ fn mail_gives_every_notice_and_decision_as_a_message() {
     let refused = env.run(&["mail", GUARDIAN, "--public-url", "ftp://credit.example.gov.cn"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--public-url"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let refused = env.run(&["--lang", "zh-CN", "mail", GUARDIAN, "--public-url", "ftp://credit.example.gov.cn"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("必须以 https:// 或 http:// 开头") && !stderr.contains("must start"), "{stderr}");
     let file = env.json(&["file", GUARDIAN]);
     assert!(file["accesses"].to_string().contains("e-mail-ready texts"), "the read is on the subject's access log");
 }

@@ -179,17 +179,32 @@ fn sim_run_refuses_garbage() {
     let env = Env::empty();
     let out = env.path("out");
     let out = out.to_str().unwrap();
-    for (args, field) in [
-        (vec!["--error-rate", "-0.1"], "--error-rate"),
-        (vec!["--deterrence", "1.01"], "--deterrence"),
-        (vec!["--years", "31"], "--years"),
-        (vec!["--subjects", "200001"], "--subjects"),
-        (vec!["--first-year", "0000"], "--first-year"),
-        (vec!["--rulebook", "/nonexistent/rules.toml"], "rulebook"),
+    // Each case gives its own value; the others are small and valid (a flag given twice would be refused by the parser instead).
+    let command = |args: &[&'static str]| {
+        let mut command = vec!["sim", "run", "--out", out];
+        command.extend_from_slice(args);
+        for (flag, value) in [("--subjects", "10"), ("--years", "1")] {
+            if !args.contains(&flag) {
+                command.extend([flag, value]);
+            }
+        }
+        command
+    };
+    for (args, field, reason) in [
+        (vec!["--error-rate", "-0.1"], "--error-rate", "must be a share between 0 and 1"),
+        (vec!["--deterrence", "1.01"], "--deterrence", "must be a share between 0 and 1"),
+        (vec!["--years", "31"], "--years", "1..=30"),
+        (vec!["--subjects", "200001"], "--subjects", "1..=200000"),
+        (vec!["--first-year", "0000"], "--first-year", "1901..=2900"),
+        (vec!["--rulebook", "/nonexistent/rules.toml"], "rulebook", "rulebook"),
     ] {
-        let mut command = vec!["sim", "run", "--subjects", "10", "--years", "1", "--out", out];
-        command.extend(args);
-        env.refused(&command, &[field]);
+        env.refused(&command(&args), &[field, reason]);
+    }
+    // In Chinese, a share that is none (the parser itself holds the counts and years to their ranges).
+    for (args, words) in [(vec!["--deterrence", "2"], "必须是 0 到 1 之间的比例"), (vec!["--error-rate", "-1"], "必须是 0 到 1 之间的比例")]
+    {
+        let chinese = env.refused(&[&["--lang", "zh-CN"][..], &command(&args)].concat(), &[words]);
+        assert!(!chinese.contains("must be"), "{chinese}");
     }
     let file = env.write("a-file", "not a directory");
     env.refused(&["sim", "run", "--subjects", "10", "--out", file.to_str().unwrap()], &["--out", "not a directory"]);

@@ -65,7 +65,7 @@ pub async fn push(
     if lines > MAX_PARTNER_LINES {
         return Err(ApiError::invalid("body", format!("a batch holds at most {MAX_PARTNER_LINES} lines, got {lines}")));
     }
-    let batch_id = socred_ingest::batch_id_of(params.batch_id.as_deref(), &body).map_err(|reason| ApiError::invalid("batch_id", reason))?;
+    let batch_id = socred_ingest::batch_id_of(params.batch_id.as_deref(), &body).map_err(|cause| ApiError::cause("batch_id", cause))?;
     let scope = PartnerScope {
         username: caller.account.username.clone(),
         source: caller.account.authority.clone().unwrap_or_else(|| caller.account.username.clone()),

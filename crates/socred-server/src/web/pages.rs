@@ -110,14 +110,14 @@ pub async fn export_lists(
 ) -> Response {
     let filter = match query.filter() {
         Ok(filter) => filter,
-        Err((field, cause)) => return crate::error::ApiError::cause(field, cause).into_response(),
+        Err((field, cause)) => return super::failure_page(crate::error::ApiError::cause(field, cause)),
     };
     if let Err(error) = state.limits.public_list(caller.as_ref(), address.0, filter.search.is_some()) {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let entries = match state.db.published(state.today(), filter, MAX_EXPORT_ROWS, 0).await {
         Ok(entries) => entries,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let columns = ["entry", "list", "list_title", "name", "masked_id", "authority", "legal_basis", "listed_since", "listed_until"];
     let mut out = socred_store::csv::line(columns);
@@ -275,7 +275,7 @@ pub async fn public_lists(
     };
     let (rulebook, entries, total, authorities, checkpoint) = match read.await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let words = Words::new(language, &rulebook);
     let columns = ["list", "name", "identifier", "authority", "legal-basis", "since", "until"];
@@ -390,11 +390,11 @@ pub async fn public_lists(
 pub async fn rulebook(State(state): State<AppState>, MaybeCaller(caller): MaybeCaller, Reader(language): Reader) -> Response {
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let versions = match state.db.reading(|store| store.rulebook_versions()).await {
         Ok(versions) => versions,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let t = |id: &str| language.text(id);
     let with = |id: &str, arguments: &[(&str, Argument)]| language.text_with(id, arguments);

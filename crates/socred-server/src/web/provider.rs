@@ -60,7 +60,7 @@ pub async fn check(State(state): State<AppState>, caller: MaybeCaller, Form(inpu
     let t = |id: &str| language.text(id);
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let words = Words::new(language, &rulebook);
     let subject = input.subject.trim().to_string();

@@ -164,12 +164,12 @@ pub async fn queue(State(state): State<AppState>, caller: MaybeCaller, flash: Fl
     let result = state.db.reading(|store| Ok((store.report_queue(200)?, store.pending_records(200)?))).await;
     let (reports, pending) = match result {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let named = reports.iter().flat_map(|report| std::iter::once(report.subject).chain(report.reporter));
     let named: Vec<_> = named.chain(pending.iter().map(|record| record.subject)).collect();
     if let Err(error) = service::reads::log_reads(&state, &caller, named, "report queue", "public report or pending record").await {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let language = reader();
     let t = |id: &str| language.text(id);
@@ -314,7 +314,7 @@ pub async fn metrics(State(state): State<AppState>, caller: MaybeCaller) -> Resp
     };
     let (reports, partners) = match state.db.reading(|store| Ok((store.report_metrics()?, store.partner_metrics()?))).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let t = |id: &str| language.text(id);
@@ -365,7 +365,7 @@ pub async fn receipts(State(state): State<AppState>, caller: MaybeCaller) -> Res
     let username = caller.account.username.clone();
     let batches = match state.db.reading(move |store| store.partner_batches(Some(&username), 200)).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let language = reader();
     let t = |id: &str| language.text(id);

@@ -345,7 +345,7 @@ pub async fn annual_csv(State(state): State<AppState>, caller: MaybeCaller, Quer
     };
     let (total, rows) = match state.db.reading(move |store| store.annual_report(year, MAX_ANNUAL_CSV_ROWS, 0)).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     if let Err(error) = service::reads::log_reads(
         &state,
@@ -356,7 +356,7 @@ pub async fn annual_csv(State(state): State<AppState>, caller: MaybeCaller, Quer
     )
     .await
     {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let mut out = socred_store::csv::line(["subject", "name", "net_points", "expected_points"]);
     for row in &rows {

@@ -79,7 +79,7 @@ pub async fn login(
     let lookup = username.clone();
     let found = match state.db.reading(move |store| store.credentials(&lookup)).await {
         Ok(found) => found,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let now = now_unix();
     // Every attempt spends the same hashing time, whether the account exists,
@@ -116,13 +116,13 @@ pub async fn login(
     };
     let actor = match socred_store::Actor::new(acting, state.db.clock().now()) {
         Ok(actor) => actor,
-        Err(error) => return crate::error::ApiError::from(error).into_response(),
+        Err(error) => return super::failure_page(crate::error::ApiError::from(error)),
     };
     let (recorded_name, recorded_outcome, client) = (username.clone(), outcome.clone(), address.0.to_string());
     let recorded = match state.db.ledger_write(move |store| store.record_sign_in(&recorded_name, &client, &recorded_outcome, &actor)).await
     {
         Ok(recorded) => recorded,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     let account = match (outcome, found) {
         (SignIn::Succeeded { .. }, Some(credentials)) if recorded.accepted => credentials.account,
@@ -145,7 +145,7 @@ pub async fn login(
     if let Err(error) =
         state.db.session_write(move |store| store.create_session(account_id, &hash, &csrf, now, now + SESSION_HOURS * 3600)).await
     {
-        return error.into_response();
+        return super::failure_page(error);
     }
     let home = match account.role {
         Role::Subject => "/me",

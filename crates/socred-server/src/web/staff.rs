@@ -223,7 +223,7 @@ pub async fn record(State(state): State<AppState>, caller: MaybeCaller, Form(for
     let subject = form.subject.trim();
     let rulebook = match state.db.rulebook().await {
         Ok(rulebook) => rulebook,
-        Err(error) => return error.into_response(),
+        Err(error) => return super::failure_page(error),
     };
     // The case number leads the record's evidence reference, in one fixed
     // form whatever the officer's language: it is ledger data.
