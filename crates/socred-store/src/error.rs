@@ -88,11 +88,6 @@ impl StoreError {
         StoreError::ConflictBecause { reason: cause.text(Language::English), cause: Box::new(cause) }
     }
 
-    /// Whether this is a conflict with what is stored (HTTP 409).
-    pub fn is_conflict(&self) -> bool {
-        matches!(self, StoreError::Conflict(_) | StoreError::ConflictBecause { .. })
-    }
-
     /// Too many requests of one kind: the reason `id` of `locales/*/inputs.ftl`.
     pub fn rate_limited(field: &str, id: &'static str, arguments: Vec<(&'static str, Argument)>) -> StoreError {
         let cause = Cause::message(id, arguments);

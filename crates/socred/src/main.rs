@@ -160,17 +160,24 @@ fn store_words(error: &StoreError) -> Option<String> {
 fn describe(error: &anyhow::Error, db: &Path) -> String {
     let mut text = String::new();
     for cause in error.chain() {
-        let part = match cause.downcast_ref::<Refusal>() {
-            Some(refusal) => refusal.words(),
-            None => cause.downcast_ref::<StoreError>().and_then(store_words).unwrap_or_else(|| cause.to_string()),
+        // A store error said in the reader's words has said its sources too
+        // (a rulebook's problems, a rule's refusal): they follow it in the chain.
+        let (part, said_whole) = match cause.downcast_ref::<Refusal>() {
+            Some(refusal) => (refusal.words(), false),
+            None => match cause.downcast_ref::<StoreError>().and_then(store_words) {
+                Some(words) => (words, true),
+                None => (cause.to_string(), false),
+            },
         };
-        if part.is_empty() || text.contains(&part) {
-            continue;
+        if !part.is_empty() && !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
         }
-        if !text.is_empty() {
-            text.push_str(": ");
+        if said_whole {
+            break;
         }
-        text.push_str(&part);
     }
     let condition = error.chain().find_map(|cause| cause.downcast_ref::<StoreError>().and_then(StoreError::storage_condition));
     // A PostgreSQL URL is named without its password.

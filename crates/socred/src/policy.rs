@@ -180,9 +180,9 @@ pub(crate) fn summary(comparison: &Comparison) -> String {
         let ratio = group.ratio.map_or_else(|| "-".to_string(), |ratio| format!("{ratio:.2}"));
         let _ = writeln!(
             out,
-            "  {:<18} {:<20} {:>7} / {:<7} {:>7}  {}",
-            with(&format!("cli-policy-dimension-{}", group.dimension.as_str()), &[]),
-            socred_i18n::words::policy_group(crate::render::language(), group.dimension, &group.group),
+            "  {} {} {:>7} / {:<7} {:>7}  {}",
+            socred_i18n::words::padded(&with(&format!("cli-policy-dimension-{}", group.dimension.as_str()), &[]), 18),
+            socred_i18n::words::padded(&socred_i18n::words::policy_group(crate::render::language(), group.dimension, &group.group), 20),
             group.adverse,
             group.subjects,
             ratio,
@@ -274,6 +274,7 @@ pub(crate) fn activate(cli: &Cli, store: &mut impl CliStore, file: &Path, choice
     println!("{}", with("cli-rulebook-activated", &[("id", text(&activated.id)), ("version", text(&activated.version))]));
     // The commercial scorecard reads the rulebook's behaviours: say at once if it no longer fits.
     if let Err(problems) = crate::score::card(cli.scorecard.as_deref(), "--scorecard", &activated) {
+        let problems = problems.downcast_ref::<crate::Refusal>().map_or_else(|| problems.to_string(), crate::Refusal::words);
         eprintln!("{}", with("cli-score-card-does-not-fit", &[("problems", text(problems))]));
     }
     Ok(())

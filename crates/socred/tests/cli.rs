@@ -172,6 +172,10 @@ fn init_refuses_garbage_rulebooks_and_existing_stores() {
     env.refused(&["init", "--rulebook", "/nonexistent/rules.toml"], &["rulebook", "No such file"]);
     let bad = env.write("bad.toml", socred_core::DEFAULT_RULEBOOK.replace("category = \"tax\"", "category = \"religion\""));
     env.refused(&["init", "--rulebook", bad.to_str().unwrap()], &["bad.toml:", "behaviour[0].category", "does not score religion"]);
+    // In Chinese the problems are said once, in Chinese, with no English copy after them.
+    let chinese =
+        env.refused(&["--lang", "zh-CN", "init", "--rulebook", bad.to_str().unwrap()], &["bad.toml:", "本系统出于原则不对宗教计分"]);
+    assert!(!chinese.contains("does not score"), "{chinese}");
     let binary = env.write("binary.toml", [0xff, 0xfe, 0x00, 0x01]);
     env.refused(&["init", "--rulebook", binary.to_str().unwrap()], &["rulebook", "not UTF-8"]);
     assert!(!env.db.exists(), "a refused init creates nothing");

@@ -43,7 +43,7 @@ pub async fn form(State(state): State<AppState>, caller: MaybeCaller, flash: Fla
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let Some(me) = caller.account.subject else { return ApiError::forbidden("this account names no person").into_response() };
+    let Some(me) = caller.account.subject else { return super::failure_page(ApiError::forbidden("this account names no person")) };
     let result = state.db.reading(move |store| Ok((store.reports_by(&me, 200)?, store.active_rulebook().clone()))).await;
     let (mine, rulebook) = match result {
         Ok(found) => found,
