@@ -19,18 +19,34 @@ fn rulebooks() -> Vec<Rulebook> {
         .replace("min_points = 960\n", "min_points = 960\nlock_years = 3\n")
         .replacen("category = \"judicial\"\n", "category = \"judicial\"\nforced_tier = \"C\"\n", 1);
     assert_eq!(all_locked.matches("lock_years").count(), DEFAULT_RULEBOOK.matches("lock_years").count() + 3);
+    // Locking tiers with a gap (C does not lock, B and D for other periods than
+    // the default's) and thresholds close to the base: a subject falls, is
+    // held, rises a tier at a time and falls again within a few records, and
+    // an unlocked subject sits below the free tiers.
+    let gaps = DEFAULT_RULEBOOK
+        .replace("min_points = 960\n", "min_points = 990\n")
+        .replace("min_points = 850\nlock_years = 2\n", "min_points = 975\nlock_years = 1\n")
+        .replace("min_points = 600\nlock_years = 2\n", "min_points = 940\n")
+        .replace("lock_years = 5\n", "lock_years = 3\n");
+    assert_eq!(gaps.matches("lock_years").count(), DEFAULT_RULEBOOK.matches("lock_years").count() - 1);
     vec![
         Rulebook::from_toml(DEFAULT_RULEBOOK, "default.toml").unwrap(),
         Rulebook::from_toml(&immediate, "immediate.toml").unwrap(),
         Rulebook::from_toml(&all_locked, "all-locked.toml").unwrap(),
+        Rulebook::from_toml(&gaps, "gaps.toml").unwrap(),
     ]
 }
 
 fn date_strategy() -> impl Strategy<Value = Date> {
-    // Mostly 2012-01-01 .. about 2031, leap days included; now and then the
-    // early 1900s, beyond the scorer's 40-year table of `add_years`.
+    // Mostly 2012-01-01 .. about 2031, leap days included; often the six
+    // years from 2020 (records crowd, so falls go deep and locks overlap);
+    // sometimes one of a few days a year apart, so that several records, a
+    // record's end and a lock's end fall on one day; now and then the early
+    // 1900s, beyond the scorer's 40-year table of `add_years`.
     prop_oneof![
-        9 => (0i32..7000).prop_map(|offset| Date::from_julian_day(2_455_928 + offset).unwrap()),
+        5 => (0i32..7000).prop_map(|offset| Date::from_julian_day(2_455_928 + offset).unwrap()),
+        3 => (0i32..2200).prop_map(|offset| Date::from_julian_day(2_458_850 + offset).unwrap()),
+        1 => (0i32..6).prop_map(|year| Date::from_calendar_date(2019 + year, time::Month::March, 1).unwrap()),
         1 => (0i32..3000).prop_map(|offset| Date::from_julian_day(2_415_021 + offset).unwrap()),
     ]
 }
@@ -40,7 +56,7 @@ fn date_strategy() -> impl Strategy<Value = Date> {
 fn file_strategy() -> impl Strategy<Value = Vec<(u32, String, Date, bool)>> {
     let mut codes: Vec<String> = rulebooks()[0].behaviours.iter().map(|b| b.code.clone()).collect();
     codes.push("unknown-act".into());
-    proptest::collection::vec((0u32..12, proptest::sample::select(codes), date_strategy(), proptest::bool::weighted(0.1)), 0..16)
+    proptest::collection::vec((0u32..24, proptest::sample::select(codes), date_strategy(), proptest::bool::weighted(0.1)), 0..24)
 }
 
 fn build(subject: SubjectId, rows: &[(u32, String, Date, bool)]) -> SubjectFile {
