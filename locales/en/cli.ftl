@@ -136,3 +136,34 @@ cli-hint-postgres-tls = cannot connect to { $place } over TLS: the server's cert
 cli-hint-postgres-down = cannot connect to { $place }: PostgreSQL must be running there and the database must exist (createdb)
 cli-hint-cannot-open = cannot open { $place }: the directory must exist and be writable
 cli-conflict = conflict: { $reason }
+
+# The command line's own words: headings and built-in flags of --help, and
+# a refusal of the command line itself (English output uses clap's).
+cli-help-usage = Usage:
+cli-help-commands = Commands
+cli-help-arguments = Arguments
+cli-help-options = Options
+cli-help-flag = Print help
+cli-help-version-flag = Print version
+cli-help-subcommand = Print this message or the help of the given subcommand(s)
+cli-usage-invalid-choice = invalid value '{ $value }' for '{ $flag }': possible values: { $valid }
+cli-usage-missing-value = a value is required for '{ $flag }' but none was supplied
+cli-usage-invalid-value = invalid value '{ $value }' for '{ $flag }': { $reason }
+cli-usage-out-of-range = { $value } is not in { $low }..={ $high }
+cli-usage-not-integer = not a whole number
+cli-usage-too-large = a number too large or too small for this flag
+cli-usage-unknown-flag = unexpected argument '{ $flag }' found
+cli-usage-unknown-command = unrecognized subcommand '{ $command }'
+cli-usage-missing = the following required arguments were not provided: { $flags }
+cli-usage-missing-command = a subcommand is required
+cli-usage-given-twice = the argument '{ $flag }' cannot be used multiple times
+cli-usage-conflict = the argument '{ $flag }' cannot be used with '{ $other }'
+cli-usage-value-count = the argument '{ $flag }' has the wrong number of values
+cli-usage-not-utf8 = an argument is not valid UTF-8
+cli-usage-suggestion = {" "}(did you mean '{ $suggestion }'?)
+cli-usage-more = For more information, try '--help'.
+cli-help-env = [env: { $variable }]
+cli-help-default = [default: { $value }]
+cli-help-possible = [possible values: { $values }]
+cli-help-notes-lead = {" "}
+cli-help-notes-separator = {" "}

@@ -135,6 +135,20 @@ impl Language {
         self.text_with(id, &[])
     }
 
+    /// The message `id`, when the files hold it (for ids made at run time,
+    /// such as a command's help).
+    pub fn optional_text(self, id: &str) -> Option<String> {
+        CATALOGUE[self as usize].has_message(id).then(|| self.text(id))
+    }
+
+    /// The attribute `name` of the message `id` (`id.name` in the files), when it has one.
+    pub fn attribute(self, id: &str, name: &str) -> Option<String> {
+        let bundle = &CATALOGUE[self as usize];
+        let pattern = bundle.get_message(id)?.get_attribute(name)?.value();
+        let mut errors = Vec::new();
+        Some(bundle.format_pattern(pattern, None, &mut errors).into_owned())
+    }
+
     /// The message `id` with its variables: text values are placed as
     /// given (a caller rendering HTML escapes them first).
     pub fn text_with(self, id: &str, arguments: &[(&str, Argument)]) -> String {
@@ -204,6 +218,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("en/policy.ftl", include_str!("../../../locales/en/policy.ftl")),
             ("en/score.ftl", include_str!("../../../locales/en/score.ftl")),
             ("en/regions.ftl", include_str!("../../../locales/en/regions.ftl")),
+            ("en/help.ftl", include_str!("../../../locales/en/help.ftl")),
         ],
     ),
     (
@@ -223,6 +238,7 @@ pub const SOURCES: [(Language, &[(&str, &str)]); 2] = [
             ("zh-CN/policy.ftl", include_str!("../../../locales/zh-CN/policy.ftl")),
             ("zh-CN/score.ftl", include_str!("../../../locales/zh-CN/score.ftl")),
             ("zh-CN/regions.ftl", include_str!("../../../locales/zh-CN/regions.ftl")),
+            ("zh-CN/help.ftl", include_str!("../../../locales/zh-CN/help.ftl")),
         ],
     ),
 ];

@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod due;
 mod due_words;
+mod help;
 mod log;
 mod plots;
 mod policy;
@@ -25,7 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Parser;
 use socred_core::record::{MAX_REASON_CHARS, RecordId, RecordInput, check_text};
 use socred_core::{Date, Rulebook, SubjectId, SubjectKind};
 use socred_ingest::{Format, ImportOptions};
@@ -108,8 +108,21 @@ fn default_sigpipe() {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    render::set_language(render::chosen_language(cli.lang));
+    // The language is known before the command line is parsed, so that its
+    // help and its refusals are said in it too.
+    render::set_language(render::chosen_language(help::language_asked(std::env::args_os())));
+    let language = render::language();
+    let cli = match help::command(language).try_get_matches().and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(error) => match help::refusal_words(&error, language) {
+            Some(words) => {
+                eprintln!("{words}");
+                return ExitCode::from(2);
+            }
+            None => error.exit(),
+        },
+    };
     if !matches!(cli.command, Command::Serve { .. } | Command::Demo { serve: true, .. }) {
         default_sigpipe();
     }

@@ -50,6 +50,54 @@ fn help_is_available_for_every_command() {
     }
 }
 
+/// The help of every command, clap's headings and notes, and clap's refusals
+/// of a command line read in Chinese when it is asked for (`--lang`,
+/// `SOCRED_LANG` or the locale), with exit status 2 as clap's own.
+#[test]
+fn help_and_usage_errors_read_in_the_readers_language() {
+    let env = Env::empty();
+    let top = env.ok(&["--lang", "zh-CN", "--help"]);
+    for fragment in ["用法：socred", "命令", "新建一个空存储", "显示帮助", "[环境变量：SOCRED_DB]", "[默认：socred.db]"]
+    {
+        assert!(top.contains(fragment), "{fragment}: {top}");
+    }
+    for english in ["Usage:", "Print help", "Create a new, empty store", "[env:", "[default:", "The store file"] {
+        assert!(!top.contains(english), "{english}: {top}");
+    }
+    // A subcommand's own flags and the global ones it inherits, and the choices of a value.
+    let import = env.ok(&["--lang", "zh-CN", "import", "--help"]);
+    for fragment in ["从 NDJSON 或 CSV 文件导入记录", "存储文件", "[可选值：ndjson, csv]", "全部成功或全部不存"] {
+        assert!(import.contains(fragment), "{fragment}: {import}");
+    }
+    assert!(!import.contains("The store file") && !import.contains("possible values"), "{import}");
+
+    let refused = |args: &[&str], fragments: &[&str]| {
+        let output = env.command(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        for fragment in fragments {
+            assert!(stderr.contains(fragment), "{args:?}: {fragment}: {stderr}");
+        }
+        assert!(!stderr.contains("error:") && !stderr.contains("Usage:"), "{args:?}: {stderr}");
+    };
+    refused(&["--lang", "zh-CN", "sim", "run", "--years", "31"], &["错误：", "--years", "“31”", "不在 1 至 30 之间"]);
+    refused(&["--lang", "zh-CN", "sim", "run", "--seed", "many"], &["--seed", "不是整数"]);
+    refused(&["--lang=zh-CN", "frobnicate"], &["不认识的子命令“frobnicate”", "用法：socred"]);
+    refused(&["--lang", "zh-CN", "show", "--bogus", "x"], &["不认识的参数“--bogus”"]);
+    refused(&["--lang", "zh-CN", "import", "--format", "xml", "f"], &["“xml”", "可选值：ndjson, csv"]);
+    refused(&["--lang", "zh-CN", "subject", "add"], &["缺少必需的参数"]);
+
+    // SOCRED_LANG and the locale choose it too; English stays clap's own.
+    let by_variable = env.command(&["--help"]).env("SOCRED_LANG", "zh-CN").output().unwrap();
+    assert!(String::from_utf8_lossy(&by_variable.stdout).contains("用法：socred"));
+    let by_locale = env.command(&["init", "--help"]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert!(String::from_utf8_lossy(&by_locale.stdout).contains("新建一个空存储"));
+    let english = env.command(&["sim", "run", "--years", "31"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&english.stderr);
+    assert_eq!(english.status.code(), Some(2));
+    assert!(stderr.contains("error: invalid value '31' for '--years <YEARS>': 31 is not in 1..=30"), "{stderr}");
+}
+
 fn a_subject_is_recorded_shown_and_explained(env: Env) {
     env.add_people();
     env.ok(&[
