@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Chromium (browser tests), poppler-utils
 # (the PDF notices are read back with pdftotext), the fonts the PDF
-# notices and the browser's Chinese pages are set in, and openssl (the
-# certificates of the TLS tests' own PostgreSQL cluster).
-packages=(poppler-utils fonts-dejavu-core fonts-droid-fallback openssl)
+# notices, the browser's Chinese pages and the Chinese charts (a face with
+# both Han and Latin letters: WenQuanYi Micro Hei) are set in, and openssl
+# (the certificates of the TLS tests' own PostgreSQL cluster).
+packages=(poppler-utils fonts-dejavu-core fonts-droid-fallback fonts-wqy-microhei openssl)
 if [ -z "${SOCRED_SKIP_BROWSER:-}" ] && [ ! -x "${SOCRED_CHROMIUM:-/usr/bin/chromium}" ]; then
     packages+=(chromium)
 fi

@@ -167,3 +167,16 @@ cli-help-default = [default: { $value }]
 cli-help-possible = [possible values: { $values }]
 cli-help-notes-lead = {" "}
 cli-help-notes-separator = {" "}
+
+# The charts of --plots.
+plot-subjects = subjects
+plot-before = before
+plot-after = after
+plot-tiers = Subjects per tier: { $before } -> { $after }
+plot-transitions = Tier transitions (rows: before, columns: after)
+plot-groups = Treated worse by { $dimension }: ratio to the population's rate
+plot-ratio = ratio
+plot-restricted = Subjects under a restriction on 31 December
+plot-false-sanctions = Restricted only through uncorrected wrong records (share)
+plot-scores = Commercial scores, { $from } -> { $to } (PSI { $psi })
+cli-plots-in-english = the charts are drawn in English: no font with both Chinese and Latin letters was found (looked in SOCRED_PLOT_FONT, SOCRED_FONT_HAN and { $paths })

@@ -171,3 +171,4 @@ input-portal-characters = must not hold spaces, quotes, angle brackets or contro
 input-portal-host = must name a host, without a query or fragment
 input-sim-range = must be { $min }-{ $max }
 input-sim-share = must be a share between 0 and 1
+input-plots-no-font = no TrueType font to draw text with (looked in { $paths }); set SOCRED_PLOT_FONT to a .ttf file

@@ -166,3 +166,16 @@ cli-help-default = [默认：{ $value }]
 cli-help-possible = [可选值：{ $values }]
 cli-help-notes-lead = {" "}
 cli-help-notes-separator = {" "}
+
+# --plots 绘制的图表。
+plot-subjects = 主体数
+plot-before = 之前
+plot-after = 之后
+plot-tiers = 各等级主体数：{ $before } → { $after }
+plot-transitions = 等级迁移（行：之前，列：之后）
+plot-groups = 按{ $dimension }的不利对待：与总体比率之比
+plot-ratio = 比率
+plot-restricted = 12 月 31 日受限制的主体
+plot-false-sanctions = 仅因未纠正的错误记录而受限制（比例）
+plot-scores = 商业信用分，{ $from } → { $to }（PSI { $psi }）
+cli-plots-in-english = 图表以英文绘制：未找到同时含汉字和拉丁字母的字体（已查找 SOCRED_PLOT_FONT、SOCRED_FONT_HAN 和 { $paths }）

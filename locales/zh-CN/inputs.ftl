@@ -170,3 +170,4 @@ input-portal-characters = 不得包含空格、引号、尖括号或控制字符
 input-portal-host = 必须写明主机名，且不带查询或片段
 input-sim-range = 必须在 { $min }-{ $max } 之间
 input-sim-share = 必须是 0 到 1 之间的比例
+input-plots-no-font = 没有可用于绘制文字的 TrueType 字体（已查找 { $paths }）；请把 SOCRED_PLOT_FONT 设为一个 .ttf 文件

@@ -2,6 +2,10 @@
 //! (plotters). Both lay their text out with a TrueType font found on the
 //! machine (`SOCRED_PLOT_FONT`, else DejaVu Sans where Debian, Fedora or
 //! Arch put it); without one no chart is drawn, and the command says so.
+//! A Chinese reader's charts are in Chinese when a font with the Han
+//! characters is found (`SOCRED_PLOT_FONT`, `SOCRED_FONT_HAN`, else the PDF
+//! notices' Han faces); without one they are drawn in English, and the
+//! command says why.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -11,6 +15,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use socred_core::policy::Comparison;
 use socred_core::policy::groups::{Dimension, FOUR_FIFTHS_BAND};
+use socred_i18n::{Argument, Language};
 use socred_sim::simulate::Simulation;
 
 const SIZE: (u32, u32) = (900, 540);
@@ -35,23 +40,48 @@ const LINES: [RGBColor; 8] = [
     RGBColor(0x7f, 0x7f, 0x7f),
 ];
 
-/// Registers the PNG font once; `false` when the machine has none.
-fn font_ready() -> bool {
-    static READY: OnceLock<bool> = OnceLock::new();
+/// The language the charts are drawn in, once their font is registered:
+/// the reader's when the font draws it, English with a Latin font, `None`
+/// when the machine has no font at all.
+fn chart_language() -> Option<Language> {
+    static READY: OnceLock<Option<Language>> = OnceLock::new();
     *READY.get_or_init(|| {
-        let candidates = std::env::var_os("SOCRED_PLOT_FONT").map(PathBuf::from).into_iter().chain(FONT_PATHS.iter().map(PathBuf::from));
-        for path in candidates {
-            let readable = std::fs::metadata(&path).is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_FONT_BYTES);
-            if let Some(bytes) = readable.then(|| std::fs::read(&path).ok()).flatten() {
-                // Registered fonts live as long as the process.
-                let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-                if plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok() {
-                    return true;
+        let asked = |variable: &str| std::env::var_os(variable).filter(|value| !value.is_empty()).map(PathBuf::from);
+        if crate::render::language() == Language::Chinese {
+            // A label mixes Chinese with tier names and numbers, and plotters
+            // draws with one face (the first of a collection): it needs both.
+            let han = asked("SOCRED_PLOT_FONT")
+                .into_iter()
+                .chain(asked("SOCRED_FONT_HAN"))
+                .chain(socred_pdf::HAN_FONTS.iter().map(|(path, _)| PathBuf::from(path)));
+            for path in han {
+                let draws_han = socred_pdf::Face::load(&path, 0).is_ok_and(|face| face.has('中') && face.has('A'));
+                if draws_han && register(&path) {
+                    return Some(Language::Chinese);
                 }
             }
         }
-        false
+        let latin = asked("SOCRED_PLOT_FONT").into_iter().chain(FONT_PATHS.iter().map(PathBuf::from));
+        latin.into_iter().any(|path| register(&path)).then_some(Language::English)
     })
+}
+
+/// Registers the font of `path` as the charts' sans-serif; `false` when it cannot be read.
+fn register(path: &Path) -> bool {
+    let readable = std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_FONT_BYTES);
+    let Some(bytes) = readable.then(|| std::fs::read(path).ok()).flatten() else { return false };
+    // Registered fonts live as long as the process.
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes).is_ok()
+}
+
+/// A chart's words: the message `id` in the charts' language.
+fn words(id: &str, arguments: &[(&str, Argument)]) -> String {
+    chart_language().unwrap_or_default().text_with(id, arguments)
+}
+
+fn argument(text: impl ToString) -> Argument {
+    Argument::Text(text.to_string())
 }
 
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -101,7 +131,7 @@ fn paired_bars<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(names.len())
         .x_label_formatter(&|x| names.get(x.round() as usize).map_or(String::new(), |name| name.to_string()))
-        .y_desc("subjects")
+        .y_desc(words("plot-subjects", &[]))
         .draw()?;
     let bars = |column: usize, color: RGBColor| {
         pairs.iter().enumerate().map(move |(index, (before, after))| {
@@ -119,8 +149,8 @@ fn paired_bars<DB: DrawingBackend>(
 fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Comparison) -> Drawn<DB> {
     let names: Vec<&str> = comparison.tiers.iter().map(|row| row.tier.as_str()).collect();
     let pairs: Vec<(u64, u64)> = comparison.tiers.iter().map(|row| (row.before, row.after)).collect();
-    let caption = format!("Subjects per tier: {} -> {}", comparison.before.version, comparison.after.version);
-    paired_bars(root, caption, &names, &pairs, ("before".into(), "after".into()))
+    let caption = words("plot-tiers", &[("before", argument(&comparison.before.version)), ("after", argument(&comparison.after.version))]);
+    paired_bars(root, caption, &names, &pairs, (words("plot-before", &[]), words("plot-after", &[])))
 }
 
 /// The transition matrix: rows the tier before, columns the tier after, shaded by count.
@@ -130,7 +160,7 @@ fn transitions<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &C
     let largest = comparison.transitions.iter().map(|c| c.subjects).max().unwrap_or(1).max(1) as f64;
     let size = names.len() as f64;
     let mut chart = ChartBuilder::on(root)
-        .caption("Tier transitions (rows: before, columns: after)", ("sans-serif", 22))
+        .caption(words("plot-transitions", &[]), ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(36)
         .y_label_area_size(64)
@@ -167,10 +197,13 @@ fn transitions<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &C
 /// Each group's rate of subjects treated worse against the population's, with the four-fifths band.
 fn groups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Comparison, dimension: Dimension) -> Drawn<DB> {
     let rows: Vec<_> = comparison.impact_by_group.groups.iter().filter(|g| g.dimension == dimension).collect();
-    let names: Vec<&str> = rows.iter().map(|g| g.group.as_str()).collect();
+    let language = chart_language().unwrap_or_default();
+    let named: Vec<String> = rows.iter().map(|g| socred_i18n::words::policy_group(language, dimension, &g.group)).collect();
+    let names: Vec<&str> = named.iter().map(String::as_str).collect();
+    let dimension_name = words(&format!("cli-policy-dimension-{}", dimension.as_str()), &[]);
     let top = rows.iter().filter_map(|g| g.ratio).fold(FOUR_FIFTHS_BAND.1, f64::max) * 1.15;
     let mut chart = ChartBuilder::on(root)
-        .caption(format!("Treated worse by {}: ratio to the population's rate", dimension.as_str()), ("sans-serif", 22))
+        .caption(words("plot-groups", &[("dimension", argument(dimension_name))]), ("sans-serif", 22))
         .margin(16)
         .x_label_area_size(36)
         .y_label_area_size(64)
@@ -180,7 +213,7 @@ fn groups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Compar
         .disable_x_mesh()
         .x_labels(names.len().max(1))
         .x_label_formatter(&|x| names.get(x.round() as usize).map_or(String::new(), |n| n.to_string()))
-        .y_desc("ratio")
+        .y_desc(words("plot-ratio", &[]))
         .draw()?;
     chart.draw_series(rows.iter().enumerate().filter_map(|(index, group)| {
         let ratio = group.ratio?;
@@ -194,16 +227,27 @@ fn groups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, comparison: &Compar
     Ok(())
 }
 
-/// Why no chart can be drawn here, if none can.
-pub(crate) fn unavailable() -> Option<String> {
-    (!font_ready())
-        .then(|| format!("no TrueType font to draw text with (looked in {}); set SOCRED_PLOT_FONT to a .ttf file", FONT_PATHS.join(", ")))
+/// Why no chart can be drawn here, if none can; else what a Chinese reader
+/// should know of charts drawn in English.
+pub(crate) fn unavailable() -> Option<anyhow::Error> {
+    chart_language()
+        .is_none()
+        .then(|| crate::refuse_message("--plots", "input-plots-no-font", vec![("paths", Argument::Text(FONT_PATHS.join(", ")))]))
+}
+
+/// A note for a reader whose charts are not in their language (no font draws it here).
+pub(crate) fn language_note() -> Option<String> {
+    let drawn = chart_language()?;
+    (drawn != crate::render::language()).then(|| {
+        let searched: Vec<&str> = socred_pdf::HAN_FONTS.iter().map(|(path, _)| *path).collect();
+        crate::render::with("cli-plots-in-english", &[("paths", crate::render::text(searched.join(", ")))])
+    })
 }
 
 /// The charts of a comparison into `dir`; returns the files written.
 pub(crate) fn comparison(dir: &Path, comparison: &Comparison) -> Result<Vec<String>> {
-    if let Some(reason) = unavailable() {
-        return Err(crate::refuse("--plots", reason));
+    if let Some(refusal) = unavailable() {
+        return Err(refusal);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut written = render!(dir, "tiers", tiers, comparison);
@@ -244,11 +288,11 @@ fn yearly<DB: DrawingBackend>(
 }
 
 fn restricted<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, simulation: &Simulation) -> Drawn<DB> {
-    yearly(root, simulation, "Subjects under a restriction on 31 December", |year| year.restricted_subjects as f64)
+    yearly(root, simulation, &words("plot-restricted", &[]), |year| year.restricted_subjects as f64)
 }
 
 fn false_sanctions<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, simulation: &Simulation) -> Drawn<DB> {
-    yearly(root, simulation, "Restricted only through uncorrected wrong records (share)", |year| year.false_sanction_rate)
+    yearly(root, simulation, &words("plot-false-sanctions", &[]), |year| year.false_sanction_rate)
 }
 
 /// The charts of a simulation into `dir`; returns the files written (none without a font).
@@ -266,14 +310,17 @@ fn score_bands<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, monitoring: &c
     let names: Vec<&str> = monitoring.bands.iter().map(|band| band.scores.as_str()).collect();
     let pairs: Vec<(u64, u64)> = monitoring.bands.iter().map(|band| (band.from, band.to)).collect();
     let (from, to) = (socred_core::date::format_date(monitoring.from), socred_core::date::format_date(monitoring.to));
-    let caption = format!("Commercial scores, {from} -> {to} (PSI {:.3})", monitoring.population_stability_index);
+    let caption = words(
+        "plot-scores",
+        &[("from", argument(&from)), ("to", argument(&to)), ("psi", argument(format!("{:.3}", monitoring.population_stability_index)))],
+    );
     paired_bars(root, caption, &names, &pairs, (from, to))
 }
 
 /// The score distribution chart of a monitoring run into `dir`; returns the files written.
 pub(crate) fn score_distribution(dir: &Path, monitoring: &crate::score::Monitoring) -> Result<Vec<String>> {
-    if let Some(reason) = unavailable() {
-        return Err(crate::refuse("--plots", reason));
+    if let Some(refusal) = unavailable() {
+        return Err(refusal);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(render!(dir, "score-distribution", score_bands, monitoring))

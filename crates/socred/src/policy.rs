@@ -55,6 +55,9 @@ pub(crate) fn compare(store: &impl CliStore, rulebook: &Path, as_of: Option<&str
     if let Some(dir) = plots {
         let written = crate::plots::comparison(dir, &comparison)?;
         eprintln!("{}", with("cli-plots-written", &[("dir", text(dir.display())), ("files", text(written.join(", ")))]));
+        if let Some(note) = crate::plots::language_note() {
+            eprintln!("{note}");
+        }
     }
     if json {
         print_json(&comparison)

@@ -204,6 +204,9 @@ pub(crate) fn monitor(
     if let Some(dir) = plots {
         let written = crate::plots::score_distribution(dir, &monitoring)?;
         eprintln!("{}", with("cli-plots-written", &[("dir", text(dir.display())), ("files", text(written.join(", ")))]));
+        if let Some(note) = crate::plots::language_note() {
+            eprintln!("{note}");
+        }
     }
     if json {
         return print_json(&monitoring);

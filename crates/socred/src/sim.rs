@@ -130,6 +130,9 @@ pub(crate) fn run(arguments: RunArguments<'_>) -> Result<()> {
         std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
     }
     let plots = crate::plots::simulation(out, &simulation)?;
+    if let Some(note) = crate::plots::language_note().filter(|_| !plots.is_empty()) {
+        eprintln!("{note}");
+    }
     if json {
         return print_json(&simulation);
     }

@@ -54,6 +54,25 @@ fn compare_reports_the_population_and_activation_needs_it(env: Env) {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{chart}.png");
     }
     assert!(env.ok(&["policy", "compare", "--rulebook", harsher, "--plots", plots.to_str().unwrap()]).contains("Subjects per tier"));
+    // A Chinese reader's charts are in Chinese where a font draws the Han characters, else in English with a note saying why.
+    let chinese_plots = env.path("plots-zh");
+    let output = env.run(&["--lang", "zh-CN", "policy", "compare", "--rulebook", harsher, "--plots", chinese_plots.to_str().unwrap()]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let tiers = std::fs::read_to_string(chinese_plots.join("tiers.svg")).unwrap();
+    let transitions = std::fs::read_to_string(chinese_plots.join("transitions.svg")).unwrap();
+    let provinces = std::fs::read_to_string(chinese_plots.join("impact-by-province.svg")).unwrap();
+    let han_font = socred_pdf::HAN_FONTS
+        .iter()
+        .any(|(path, _)| socred_pdf::Face::load(std::path::Path::new(path), 0).is_ok_and(|face| face.has('中') && face.has('A')));
+    if han_font {
+        assert!(tiers.contains("各等级主体数") && tiers.contains("之前") && transitions.contains("等级迁移"), "{tiers}");
+        assert!(provinces.contains("按省份的不利对待") && !provinces.contains("Treated worse"), "{provinces}");
+        assert!(!stderr.contains("图表以英文绘制"), "{stderr}");
+    } else {
+        assert!(tiers.contains("Subjects per tier"), "{tiers}");
+        assert!(stderr.contains("图表以英文绘制"), "{stderr}");
+    }
     let not_a_directory = env.write("plots-file", "x");
     env.refused(
         &["policy", "compare", "--rulebook", harsher, "--plots", not_a_directory.to_str().unwrap()],
