@@ -77,6 +77,7 @@ cli-token-expires-at = expires at unix { $at }
 
 cli-error = error: { $error }
 cli-refused-field = { $field }: { $reason }
+cli-audit-broken = the audit chain is broken: { $detail }
 
 # A report's detail (`report show`, `report queue`) and the metrics of reports and partner feeds.
 cli-report-head = report { $id }: { $state } about { $subject } ({ $behaviour } on { $day }), filed { $filed }

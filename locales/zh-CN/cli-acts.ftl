@@ -77,6 +77,7 @@ cli-token-expires-at = 于 unix 时间 { $at } 到期
 
 cli-error = 错误：{ $error }
 cli-refused-field = { $field }：{ $reason }
+cli-audit-broken = 审计链已损坏：{ $detail }
 
 # 举报详情（`report show`、`report queue`）及举报和合作方数据的指标。
 cli-report-head = 举报 { $id }：{ $state }，被举报主体 { $subject }（{ $behaviour }，发生于 { $day }），提交于 { $filed }

@@ -123,7 +123,7 @@ impl Fonts {
                 let (regular, bold) = LATIN_FONTS
                     .iter()
                     .find(|(regular, bold)| Path::new(regular).is_file() && Path::new(bold).is_file())
-                    .ok_or_else(|| missing("a Latin face", LATIN_FONTS.iter().map(|(regular, _)| *regular)))?;
+                    .ok_or_else(|| missing(false, LATIN_FONTS.iter().map(|(regular, _)| *regular)))?;
                 (Face::load(Path::new(regular), 0)?, Face::load(Path::new(bold), 0)?)
             }
         };
@@ -133,7 +133,7 @@ impl Fonts {
                 let (path, index) = HAN_FONTS
                     .iter()
                     .find(|(path, _)| Path::new(path).is_file())
-                    .ok_or_else(|| missing("a face with Han characters", HAN_FONTS.iter().map(|(path, _)| *path)))?;
+                    .ok_or_else(|| missing(true, HAN_FONTS.iter().map(|(path, _)| *path)))?;
                 Face::load(Path::new(path), *index)?
             }
         };
@@ -190,6 +190,6 @@ fn split_index(value: &str) -> (PathBuf, u32) {
     }
 }
 
-fn missing<'a>(what: &str, searched: impl Iterator<Item = &'a str>) -> PdfError {
-    PdfError::NoFont { what: what.to_string(), searched: searched.collect::<Vec<_>>().join(", ") }
+fn missing<'a>(han: bool, searched: impl Iterator<Item = &'a str>) -> PdfError {
+    PdfError::NoFont { han, searched: searched.collect::<Vec<_>>().join(", ") }
 }

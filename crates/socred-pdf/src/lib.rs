@@ -24,9 +24,14 @@ pub use layout::{A4_HEIGHT_POINTS, A4_WIDTH_POINTS, Line, MARGIN_POINTS, layout}
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
     #[error(
-        "no font for PDF notices: {what} was looked for in {searched} (install fonts-dejavu-core and fonts-droid-fallback, or name the files in SOCRED_FONT_LATIN and SOCRED_FONT_HAN)"
+        "no font for PDF notices: {} was looked for in {searched} (install fonts-dejavu-core and fonts-droid-fallback, or name the files in SOCRED_FONT_LATIN and SOCRED_FONT_HAN)",
+        if *han { "a face with Han characters" } else { "a Latin face" }
     )]
-    NoFont { what: String, searched: String },
+    NoFont {
+        /// The face missing draws the Han characters (else the Latin letters).
+        han: bool,
+        searched: String,
+    },
     #[error("font {path}: {reason}")]
     Font { path: std::path::PathBuf, reason: String },
     #[error("the PDF could not be written: {0}")]

@@ -225,7 +225,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
     // stops the start, with its problems. The built-in card never does: a
     // rulebook it no longer fits costs the commercial score (503), not the server.
     if config.scorecard.is_some() {
-        let rulebook = db.rulebook().await.map_err(|error| StartError::Scorecard(error.detail.message))?;
+        let rulebook = db.rulebook().await.map_err(|error| StartError::Rulebook(error.detail.message))?;
         state.scorecard.for_rulebook(&rulebook).map_err(StartError::Scorecard)?;
     }
     let listener = TcpListener::bind(config.addr).await.map_err(|e| StartError::Bind(config.addr, e))?;
@@ -261,8 +261,12 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    /// The scorecard named does not fit the rulebook in force: its problems, typed.
     #[error("{0}")]
-    Scorecard(String),
+    Scorecard(socred_core::scorecard::ScorecardError),
+    /// The rulebook in force could not be read to check the scorecard against.
+    #[error("{0}")]
+    Rulebook(String),
 }
 
 /// Ctrl-C or SIGTERM.

@@ -78,7 +78,9 @@ const DEMO_SUBJECTS_SCANNED: u32 = 5_000;
 /// serves, with the clock stopped on `fixed_day` when the demo ends before today.
 fn serve(cli: &Cli, addr: std::net::SocketAddr, fixed_day: Option<Date>) -> Result<()> {
     let mut store = Store::open(&cli.db)?;
-    anyhow::ensure!(store.origin()? == "demo", "--serve adds demo accounts, so it runs on demo stores only");
+    if store.origin()? != "demo" {
+        return Err(crate::refuse_message("--serve", "input-demo-serve-not-demo", Vec::new()));
+    }
     if let Some(day) = fixed_day {
         let clock = store.clock().fixed_on(day)?;
         store.set_clock(clock)?;

@@ -247,7 +247,7 @@ fn show_notice(cli: &Cli, store: &impl CliStore, entry: &EntryId, purpose: &str,
     // holds a full identity number: only its owner may read it.
     let pdf = match pdf {
         Some(path) => {
-            let fonts = socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(|error| refuse("--pdf", error))?;
+            let fonts = socred_pdf::Fonts::discover(|variable| std::env::var(variable).ok()).map_err(pdf_refusal)?;
             let file = private_file(path).map_err(|error| refuse("--pdf", format!("{}: {error}", path.display())))?;
             Some((path, file, fonts))
         }
@@ -570,4 +570,41 @@ fn queue_of(store: &impl CliStore, as_of_text: &Option<String>, overdue_only: bo
         println!("  {}", with("cli-queue-proposal", &arguments));
     }
     Ok(())
+}
+
+/// Why no PDF can be made here, in the reader's language.
+fn pdf_refusal(error: socred_pdf::PdfError) -> anyhow::Error {
+    use socred_i18n::Argument;
+    match error {
+        socred_pdf::PdfError::NoFont { han, searched } => crate::refuse_message(
+            "--pdf",
+            if han { "input-pdf-no-han-font" } else { "input-pdf-no-latin-font" },
+            vec![("searched", Argument::Text(searched))],
+        ),
+        socred_pdf::PdfError::Font { path, reason } => crate::refuse_message(
+            "--pdf",
+            "input-pdf-bad-font",
+            vec![("path", Argument::Text(path.display().to_string())), ("detail", Argument::Text(reason))],
+        ),
+        other => refuse("--pdf", other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socred_i18n::Language;
+
+    #[test]
+    fn a_missing_pdf_font_is_said_in_either_language() {
+        for (han, chinese, english) in [(true, "含汉字的字体", "a face with Han characters"), (false, "拉丁字母字体", "a Latin face")]
+        {
+            let error = pdf_refusal(socred_pdf::PdfError::NoFont { han, searched: "/usr/share/fonts/x.ttf".into() });
+            let refusal = error.downcast_ref::<crate::Refusal>().expect("a refusal");
+            assert_eq!(refusal.field, "--pdf");
+            let cause = refusal.cause.as_ref().expect("typed");
+            assert!(cause.text(Language::Chinese).contains(chinese) && cause.text(Language::Chinese).contains("/usr/share/fonts/x.ttf"));
+            assert!(cause.text(Language::English).contains(english));
+        }
+    }
 }

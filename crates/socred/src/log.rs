@@ -59,13 +59,14 @@ pub fn create_key(path: &Path, name: &str) -> Result<(SigningKey, bool)> {
 pub fn key_of(path: &Path, origin: &str) -> Result<SigningKey> {
     let key = load_key(path)?;
     if key.name() != origin {
-        return Err(refuse(
+        return Err(crate::refuse_message(
             "--log-key",
-            format!(
-                "{} is the key of the log {:?}, not of this store ({origin:?}); pass --log-key for this store's key",
-                path.display(),
-                key.name()
-            ),
+            "input-log-key-other-store",
+            vec![
+                ("path", socred_i18n::Argument::Text(path.display().to_string())),
+                ("key", socred_i18n::Argument::Text(key.name().to_string())),
+                ("origin", socred_i18n::Argument::Text(origin.to_string())),
+            ],
         ));
     }
     Ok(key)

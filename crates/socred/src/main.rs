@@ -157,6 +157,8 @@ fn store_words(error: &StoreError) -> Option<String> {
         StoreError::ConflictBecause { cause, .. } => Some(with("cli-conflict", &[("reason", render::text(cause.text(language)))])),
         StoreError::RateLimited { field, cause, .. } => Some(field_and(field, cause.text(language))),
         StoreError::Rulebook(error) => Some(socred_i18n::problems::text(language, error)),
+        // What broke is the verifier's own words (an entry, a table, a hash), inside the reader's frame.
+        StoreError::AuditBroken(detail) => Some(with("cli-audit-broken", &[("detail", render::text(detail))])),
         StoreError::NotInitialised(path) => Some(with("cli-store-not-initialised", &[("path", render::text(path.display().to_string()))])),
         StoreError::AlreadyInitialised(path) => Some(with("cli-store-exists", &[("path", render::text(path.display().to_string()))])),
         StoreError::NotAStore(path) => Some(with("cli-store-not-a-store", &[("path", render::text(path.display().to_string()))])),
@@ -613,7 +615,7 @@ pub fn serve_with(
             "input-cannot-listen",
             vec![("addr", socred_i18n::Argument::Text(addr.to_string())), ("detail", socred_i18n::Argument::Text(error.to_string()))],
         ),
-        socred_server::StartError::Scorecard(problems) => refuse("--scorecard", problems),
+        socred_server::StartError::Scorecard(problems) => refuse_rulebook("--scorecard", problems),
         other => other.into(),
     })
 }

@@ -458,6 +458,7 @@ fn the_audit_chain_catches_a_tampered_store() {
     store.raw_connection_for_tests().execute("UPDATE records SET behaviour = 'volunteering' WHERE record_id = 't1'", []).unwrap();
     drop(store);
     env.refused(&["audit", "verify"], &["audit chain is broken", "record.add"]);
+    env.refused(&["--lang", "zh-CN", "audit", "verify"], &["错误：审计链已损坏：", "record.add"]);
 }
 
 /// Runs socred with `input` on standard input.

@@ -202,6 +202,13 @@ fn the_notice_as_a_pdf_has_its_deadline_and_case_number_in_both_languages() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("--pdf") && stderr.contains("/nonexistent.ttf"), "{stderr}");
     assert!(!env.path("x.pdf").exists());
+    let refused = env
+        .command(&["--lang", "zh-CN", "list", "notice", ENTRY, "--pdf", env.path("x.pdf").to_str().unwrap()])
+        .env("SOCRED_FONT_HAN", "/nonexistent.ttf")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("错误：--pdf：字体 /nonexistent.ttf 无法用于排版告知"), "{stderr}");
     assert_eq!(env.fingerprint(), before);
     // A file that cannot be made is refused before the read is logged, too.
     let nowhere = env.path("no-such-directory/notice.pdf");

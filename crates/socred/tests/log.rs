@@ -138,6 +138,7 @@ fn keys_of_another_log_unsigned_exports_and_endless_files_are_refused() {
     let other = Env::new();
     let foreign = other.path("test.db.log-key");
     env.refused(&["--log-key", foreign.to_str().unwrap(), "audit", "checkpoint"], &["--log-key:", "not of this store"]);
+    env.refused(&["--lang", "zh-CN", "--log-key", foreign.to_str().unwrap(), "audit", "checkpoint"], &["--log-key：", "不是本存储"]);
     env.refused(&["--log-key", foreign.to_str().unwrap(), "export", env.path("signed-by-another").to_str().unwrap()], &["--log-key:"]);
     let fresh = Env::empty();
     std::fs::copy(&foreign, fresh.path("test.db.log-key")).unwrap();

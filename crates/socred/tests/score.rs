@@ -96,6 +96,13 @@ fn a_score_with_its_reasons_follows_the_file(env: Env) {
     );
     // A server does not start with a card that does not fit; another card scores differently.
     env.refused(&["serve", "--addr", "127.0.0.1:0", "--scorecard", refused_card.to_str().unwrap()], &["--scorecard", "purchase histories"]);
+    let chinese = env.refused(
+        &["--lang", "zh-CN", "serve", "--addr", "127.0.0.1:0", "--scorecard", refused_card.to_str().unwrap()],
+        &["--scorecard", "card.toml:", "购买记录"],
+    );
+    // The server's own log (English, for operators) says it too; the error line does not.
+    let line = chinese.lines().find(|line| line.starts_with("错误：")).expect("an error line");
+    assert!(!line.contains("purchase histories"), "{line}");
     assert_eq!(env.fingerprint(), before);
     let generous = env.write("generous.toml", socred_core::scorecard::DEFAULT_SCORECARD.replace("base_points = 600", "base_points = 650"));
     let scored = env.json(&["score", PERSON, "--as-of", "2026-03-03", "--on", "2026-03-03", "--scorecard", generous.to_str().unwrap()]);

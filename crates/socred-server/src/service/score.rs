@@ -28,7 +28,7 @@ pub struct Card {
 }
 
 /// The fingerprint of the rulebook a card was checked against, and the card or its problems.
-type Validated = (String, Result<Arc<Scorecard>, String>);
+type Validated = (String, Result<Arc<Scorecard>, socred_core::scorecard::ScorecardError>);
 
 impl Card {
     pub fn new(source: Option<(String, String)>) -> Card {
@@ -37,12 +37,12 @@ impl Card {
     }
 
     /// The card against `rulebook`, or why it does not fit.
-    pub fn for_rulebook(&self, rulebook: &Rulebook) -> Result<Arc<Scorecard>, String> {
+    pub fn for_rulebook(&self, rulebook: &Rulebook) -> Result<Arc<Scorecard>, socred_core::scorecard::ScorecardError> {
         let mut validated = self.validated.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         match validated.as_ref() {
             Some((fingerprint, card)) if *fingerprint == rulebook.fingerprint => card.clone(),
             _ => {
-                let card = Scorecard::from_toml(&self.source.0, &self.source.1, rulebook).map(Arc::new).map_err(|error| error.to_string());
+                let card = Scorecard::from_toml(&self.source.0, &self.source.1, rulebook).map(Arc::new);
                 if let Err(error) = &card {
                     tracing::error!(%error, "the scorecard does not fit the rulebook in force");
                 }
