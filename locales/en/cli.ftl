@@ -152,6 +152,10 @@ cli-usage-invalid-value = invalid value '{ $value }' for '{ $flag }': { $reason 
 cli-usage-out-of-range = { $value } is not in { $low }..={ $high }
 cli-usage-not-integer = not a whole number
 cli-usage-too-large = a number too large or too small for this flag
+cli-usage-not-number = not a number
+cli-usage-not-address = not an address and port (e.g. 127.0.0.1:8080)
+cli-usage-not-ip-address = not an IP address
+cli-usage-not-a-language = { $value } is not a language socred speaks (en, zh-CN)
 cli-usage-unknown-flag = unexpected argument '{ $flag }' found
 cli-usage-unknown-command = unrecognized subcommand '{ $command }'
 cli-usage-missing = the following required arguments were not provided: { $flags }
@@ -165,6 +169,7 @@ cli-usage-more = For more information, try '--help'.
 cli-help-env = [env: { $variable }]
 cli-help-default = [default: { $value }]
 cli-help-possible = [possible values: { $values }]
+cli-help-possible-value = { $value } ({ $meaning })
 cli-help-notes-lead = {" "}
 cli-help-notes-separator = {" "}
 

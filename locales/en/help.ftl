@@ -309,6 +309,12 @@ help__appeal__file =
 help__appeal__decide =
     Decide an appeal (not one you filed, nor against an entry you raised)
 
+help__appeal__decide--outcome--uphold =
+    The listing decision stands
+
+help__appeal__decide--outcome--overturn =
+    The listing decision is overturned; the entry and its effects are withdrawn
+
 help__dispute =
     Dispute any record of a file, at any time, and decide disputes
 
@@ -317,6 +323,12 @@ help__dispute__file =
 
 help__dispute__decide =
     Decide a dispute (not one you filed, nor of a record you made)
+
+help__dispute__decide--outcome--uphold =
+    The dispute is upheld: the record is voided and everything recomputed
+
+help__dispute__decide--outcome--reject =
+    The record stands
 
 help__repair =
     Credit repair: after the minimum publication, show the obligation fulfilled
@@ -332,6 +344,9 @@ help__repair__apply--commitment =
 
 help__repair__decide =
     Decide a repair application (not your own)
+
+help__repair__decide--outcome--approve =
+    Credit repaired: publication ends today
 
 help__file =
     A subject's entire file: records, explanation, list entries, notices, appeals, disputes, repairs, and every access to the file

@@ -308,6 +308,12 @@ help__appeal__file =
 help__appeal__decide =
     决定申诉（不能是自己提出的，也不能是针对自己提议的条目）
 
+help__appeal__decide--outcome--uphold =
+    列入决定维持不变
+
+help__appeal__decide--outcome--overturn =
+    撤销列入决定；条目及其效果一并撤回
+
 help__dispute =
     随时对档案中的任何记录提出异议，并决定异议
 
@@ -316,6 +322,12 @@ help__dispute__file =
 
 help__dispute__decide =
     决定异议（不能是自己提出的，也不能是针对自己作出的记录）
+
+help__dispute__decide--outcome--uphold =
+    异议成立：记录撤销，一切重新计算
+
+help__dispute__decide--outcome--reject =
+    记录维持不变
 
 help__repair =
     信用修复：最短公示期后，证明义务已履行
@@ -331,6 +343,9 @@ help__repair__apply--commitment =
 
 help__repair__decide =
     决定修复申请（不能是自己的）
+
+help__repair__decide--outcome--approve =
+    信用已修复：公示于今日结束
 
 help__file =
     主体的完整档案：记录、解释、名单条目、告知、申诉、异议、修复，以及对档案的每一次访问

@@ -125,3 +125,33 @@ fn a_forced_tier_and_a_deep_fall_are_swept_and_locked() {
     assert_eq!(Some(batch.tier), forced.forced_tier);
     assert_eq!(summarise(rulebook, &file, as_of).lock, batch.lock);
 }
+
+/// The calendar's first and last days: nothing panics, and the batch path
+/// answers what `assess` answers (on the last day every end stays on it, so
+/// nothing counts any more).
+#[test]
+fn the_calendars_ends_are_answered_as_assess_answers_them() {
+    let subject = SubjectId::parse("110101199003074514").unwrap();
+    let rows = vec![
+        (1, "judgment-default".to_string(), Date::MIN, false),
+        (2, "speeding-serious".to_string(), Date::from_calendar_date(9999, time::Month::December, 1).unwrap(), false),
+        (3, "volunteering".to_string(), Date::MAX, false),
+        (4, "tax-evasion".to_string(), Date::from_calendar_date(9995, time::Month::June, 30).unwrap(), false),
+    ];
+    let file = build(subject, &rows);
+    let mut population = Population::default();
+    population.push_file(subject, &file).unwrap();
+    for rulebook in rulebooks() {
+        for as_of in [Date::MIN, Date::from_calendar_date(9999, time::Month::June, 30).unwrap(), Date::MAX] {
+            let scorer = Scorer::new(&rulebook, population.codes(), as_of);
+            let (behaviours, days) = population.records(0);
+            let batch = scorer.summarise(behaviours, days, &mut Vec::new());
+            let reference = summarise(&rulebook, &file, as_of);
+            assert_eq!(
+                (batch.score, batch.tier, batch.points_tier, batch.lock),
+                (reference.score, reference.tier, reference.points_tier, reference.lock),
+                "as of {as_of}"
+            );
+        }
+    }
+}

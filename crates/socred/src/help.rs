@@ -7,7 +7,7 @@
 
 use clap::Command;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use socred_i18n::Language;
+use socred_i18n::{Argument, Language};
 
 use crate::render::{text, with};
 
@@ -66,7 +66,11 @@ fn localise(mut command: Command, path: &mut Vec<String>, language: Language) ->
     }
     let arguments: Vec<(String, bool, bool, String)> = command
         .get_arguments()
-        .map(|arg| (arg.get_id().to_string(), arg.is_positional(), arg.is_global_set(), annotations(arg, language)))
+        .map(|arg| {
+            let id = arg.get_id().as_str();
+            let owner: &[&str] = if arg.is_global_set() { &[] } else { &names };
+            (id.to_string(), arg.is_positional(), arg.is_global_set(), annotations(arg, &message_id(owner, Some(id)), language))
+        })
         .collect();
     for (id, positional, global, annotations) in arguments {
         let heading = if positional { text_of(language, "cli-help-arguments") } else { text_of(language, "cli-help-options") };
@@ -109,22 +113,31 @@ fn localise(mut command: Command, path: &mut Vec<String>, language: Language) ->
 }
 
 /// What clap notes after a flag's help (its environment variable, default
-/// and possible values), in `language`.
-fn annotations(arg: &clap::Arg, language: Language) -> String {
+/// and possible values, with what each means where the values say), in
+/// `language`; `id` is the flag's message id.
+fn annotations(arg: &clap::Arg, id: &str, language: Language) -> String {
     let mut notes = Vec::new();
     if let Some(variable) = arg.get_env().filter(|_| !arg.is_hide_env_set()) {
-        notes.push(
-            language.text_with("cli-help-env", &[("variable", socred_i18n::Argument::Text(variable.to_string_lossy().into_owned()))]),
-        );
+        notes.push(language.text_with("cli-help-env", &[("variable", Argument::Text(variable.to_string_lossy().into_owned()))]));
     }
     let defaults: Vec<String> = arg.get_default_values().iter().map(|value| value.to_string_lossy().into_owned()).collect();
     if !defaults.is_empty() && !arg.is_hide_default_value_set() && arg.get_num_args().is_none_or(|count| count.takes_values()) {
-        notes.push(language.text_with("cli-help-default", &[("value", socred_i18n::Argument::Text(defaults.join(" ")))]));
+        notes.push(language.text_with("cli-help-default", &[("value", Argument::Text(defaults.join(" ")))]));
     }
-    let possible: Vec<String> =
-        arg.get_possible_values().iter().filter(|value| !value.is_hide_set()).map(|value| value.get_name().to_string()).collect();
+    let possible: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| match language.optional_text(&format!("{id}--{}", value.get_name())) {
+            Some(meaning) => language.text_with(
+                "cli-help-possible-value",
+                &[("value", Argument::Text(value.get_name().to_string())), ("meaning", Argument::Text(meaning))],
+            ),
+            None => value.get_name().to_string(),
+        })
+        .collect();
     if !possible.is_empty() && !arg.is_hide_possible_values_set() && arg.get_action().takes_values() {
-        notes.push(language.text_with("cli-help-possible", &[("values", socred_i18n::Argument::Text(possible.join(", ")))]));
+        notes.push(language.text_with("cli-help-possible", &[("values", Argument::Text(possible.join(", ")))]));
     }
     if notes.is_empty() {
         String::new()
@@ -158,11 +171,16 @@ pub fn refusal_words(error: &clap::Error, language: Language) -> Option<String> 
     };
     let arg = context(ContextKind::InvalidArg).unwrap_or_default();
     let value = context(ContextKind::InvalidValue).unwrap_or_default();
-    let suggestion = context(ContextKind::SuggestedArg).or_else(|| context(ContextKind::SuggestedSubcommand));
+    let suggestion = context(ContextKind::SuggestedArg)
+        .or_else(|| context(ContextKind::SuggestedSubcommand))
+        .or_else(|| context(ContextKind::SuggestedValue))
+        .filter(|suggestion| !suggestion.is_empty());
     let mut words = match error.kind() {
-        ErrorKind::InvalidValue => match context(ContextKind::ValidValue) {
+        // clap names the valid values (an empty list when any will do) also when none was given.
+        ErrorKind::InvalidValue if value.is_empty() => with("cli-usage-missing-value", &[("flag", text(&arg))]),
+        ErrorKind::InvalidValue => match context(ContextKind::ValidValue).filter(|valid| !valid.is_empty()) {
             Some(valid) => with("cli-usage-invalid-choice", &[("flag", text(&arg)), ("value", text(&value)), ("valid", text(valid))]),
-            None => with("cli-usage-missing-value", &[("flag", text(&arg))]),
+            None => with("cli-usage-invalid-value", &[("flag", text(&arg)), ("value", text(&value)), ("reason", text(""))]),
         },
         ErrorKind::ValueValidation => {
             let reason = std::error::Error::source(error).map(|source| reason_words(&source.to_string())).unwrap_or_default();
@@ -212,6 +230,10 @@ fn reason_words(reason: &str) -> String {
     match reason {
         "invalid digit found in string" | "cannot parse integer from empty string" => with("cli-usage-not-integer", &[]),
         "number too large to fit in target type" | "number too small to fit in target type" => with("cli-usage-too-large", &[]),
+        "invalid float literal" | "cannot parse float from empty string" => with("cli-usage-not-number", &[]),
+        "invalid socket address syntax" => with("cli-usage-not-address", &[]),
+        "invalid IP address syntax" => with("cli-usage-not-ip-address", &[]),
+        // The parsers of `render` and `cli` say theirs in the reader's language already.
         _ => reason.to_string(),
     }
 }
@@ -238,12 +260,15 @@ mod tests {
                 if built_in(arg) || (arg.is_global_set() && !path.is_empty()) {
                     continue;
                 }
+                let id = message_id(&names, Some(arg.get_id().as_str()));
                 if let Some(help) = arg.get_help() {
-                    out.push((
-                        message_id(&names, Some(arg.get_id().as_str())),
-                        help.to_string(),
-                        arg.get_long_help().map(ToString::to_string),
-                    ));
+                    out.push((id.clone(), help.to_string(), arg.get_long_help().map(ToString::to_string)));
+                }
+                // What each of its values means, where the values say.
+                for value in arg.get_possible_values() {
+                    if let Some(help) = value.get_help() {
+                        out.push((format!("{id}--{}", value.get_name()), help.to_string(), None));
+                    }
                 }
             }
             for subcommand in command.get_subcommands() {

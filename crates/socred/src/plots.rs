@@ -49,11 +49,18 @@ fn chart_language() -> Option<Language> {
         let asked = |variable: &str| std::env::var_os(variable).filter(|value| !value.is_empty()).map(PathBuf::from);
         if crate::render::language() == Language::Chinese {
             // A label mixes Chinese with tier names and numbers, and plotters
-            // draws with one face (the first of a collection): it needs both.
+            // draws with one face, the first of a collection: it needs both
+            // kinds of letters in a file's first face (a collection's Chinese
+            // face further in, as Noto CJK's, would draw Japanese forms).
+            let first_face = |path: PathBuf| match path.to_str().and_then(|text| text.rsplit_once('#')) {
+                Some((file, "0")) => Some(PathBuf::from(file)),
+                Some(_) => None,
+                None => Some(path),
+            };
             let han = asked("SOCRED_PLOT_FONT")
                 .into_iter()
-                .chain(asked("SOCRED_FONT_HAN"))
-                .chain(socred_pdf::HAN_FONTS.iter().map(|(path, _)| PathBuf::from(path)));
+                .chain(asked("SOCRED_FONT_HAN").and_then(first_face))
+                .chain(socred_pdf::HAN_FONTS.iter().filter(|(_, index)| *index == 0).map(|(path, _)| PathBuf::from(path)));
             for path in han {
                 let draws_han = socred_pdf::Face::load(&path, 0).is_ok_and(|face| face.has('中') && face.has('A'));
                 if draws_han && register(&path) {
@@ -239,7 +246,7 @@ pub(crate) fn unavailable() -> Option<anyhow::Error> {
 pub(crate) fn language_note() -> Option<String> {
     let drawn = chart_language()?;
     (drawn != crate::render::language()).then(|| {
-        let searched: Vec<&str> = socred_pdf::HAN_FONTS.iter().map(|(path, _)| *path).collect();
+        let searched: Vec<&str> = socred_pdf::HAN_FONTS.iter().filter(|(_, index)| *index == 0).map(|(path, _)| *path).collect();
         crate::render::with("cli-plots-in-english", &[("paths", crate::render::text(searched.join(", ")))])
     })
 }

@@ -50,7 +50,8 @@ pub fn chosen_language(flag: Option<Language>) -> Language {
 
 /// `--lang`: en or zh-CN (and the tags those stand for).
 pub fn parse_language(text: &str) -> Result<Language, String> {
-    Language::from_tag(text).ok_or_else(|| format!("{text:?} is not a language socred speaks (en, zh-CN)"))
+    // Said in the language read before parsing (the locale's, when --lang itself is wrong).
+    Language::from_tag(text).ok_or_else(|| with("cli-usage-not-a-language", &[("value", self::text(format!("{text:?}")))]))
 }
 
 pub(crate) fn t(id: &str) -> String {

@@ -86,6 +86,19 @@ fn help_and_usage_errors_read_in_the_readers_language() {
     refused(&["--lang", "zh-CN", "show", "--bogus", "x"], &["不认识的参数“--bogus”"]);
     refused(&["--lang", "zh-CN", "import", "--format", "xml", "f"], &["“xml”", "可选值：ndjson, csv"]);
     refused(&["--lang", "zh-CN", "subject", "add"], &["缺少必需的参数"]);
+    refused(&["--lang", "zh-CN", "show", PERSON, "--as-of"], &["“--as-of <AS_OF>”需要一个值"]);
+    refused(&["--lang", "zh-CN", "import", "--format", "cs", "f"], &["“cs”", "是否想用“csv”"]);
+    refused(&["--lang", "zh-CN", "sim", "run", "--error-rate", "x"], &["--error-rate", "不是数字"]);
+    refused(&["--lang", "zh-CN", "serve", "--addr", "here"], &["--addr", "不是地址和端口"]);
+    // A language socred does not speak, said in the locale's.
+    let wrong = env.command(&["--lang", "fr", "rulebook", "show"]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("“--lang <LANG>”的值“fr”无效：\"fr\" 不是 socred 所用的语言"), "{stderr}");
+    // What each value of a choice means.
+    let decide = env.ok(&["--lang", "zh-CN", "appeal", "decide", "--help"]);
+    assert!(decide.contains("uphold（列入决定维持不变）") && decide.contains("overturn（撤销列入决定"), "{decide}");
+    assert!(!decide.contains("The listing decision stands"), "{decide}");
 
     // SOCRED_LANG and the locale choose it too; English stays clap's own.
     let by_variable = env.command(&["--help"]).env("SOCRED_LANG", "zh-CN").output().unwrap();

@@ -178,10 +178,14 @@ impl<'r> Scorer<'r> {
 
     /// One subject's summary. `scratch` is reused between calls.
     pub fn summarise(&self, behaviours: &[u16], days: &[i32], scratch: &mut Vec<u64>) -> BatchSummary {
-        debug_assert_eq!(behaviours.len(), days.len());
+        assert_eq!(behaviours.len(), days.len(), "a subject's columns are of one length");
         debug_assert!(days.is_sorted(), "a population keeps each subject's records by day");
-        // Records are by day: those after the as-of date are left out at once.
-        let started = days.partition_point(|&day| day <= self.as_of_day);
+        // Records are by day: those after the as-of date are left out at
+        // once (and usually there are none, which the last one tells).
+        let started = match days.last() {
+            Some(&last) if last > self.as_of_day => days.partition_point(|&day| day <= self.as_of_day),
+            _ => days.len(),
+        };
         let (behaviours, days) = (&behaviours[..started], &days[..started]);
         let base = self.rulebook.base_score;
         let mut score = base;
@@ -228,9 +232,11 @@ fn counts_from(as_of: Date, years: u32) -> i32 {
             day -= 1;
         }
     }
-    while !ends_after(day) {
+    // At the calendar's end `add_years` stays on its last day, so on that
+    // day nothing counts any more: the first day after it is the answer.
+    let after_as_of = as_of.to_julian_day() + 1;
+    while day < after_as_of && !ends_after(day) {
         day += 1;
-        assert!(day <= as_of.to_julian_day() + 1, "a record that occurs on the as-of date counts on it");
     }
     day
 }
@@ -242,12 +248,18 @@ mod tests {
 
     #[test]
     fn counts_from_is_the_first_day_that_still_counts() {
-        for (as_of, years) in [("2024-03-01", 5), ("2025-02-28", 1), ("2024-02-29", 4), ("2026-12-06", 0), ("2026-12-06", 3)] {
+        for (as_of, years) in
+            [("2024-03-01", 5), ("2025-02-28", 1), ("2024-02-29", 4), ("2026-12-06", 0), ("2026-12-06", 3), ("9999-06-30", 1)]
+        {
             let as_of = parse_date(as_of).unwrap();
             let from = counts_from(as_of, years);
             let date = Date::from_julian_day(from).unwrap();
             assert!(add_years(date, years) > as_of, "{as_of} {years}");
             assert!(add_years(date.previous_day().unwrap(), years) <= as_of, "{as_of} {years}");
+        }
+        // On the calendar's last day no record counts: every end stays on that day.
+        for years in [1, 5] {
+            assert_eq!(counts_from(Date::MAX, years), Date::MAX.to_julian_day() + 1);
         }
     }
 }
