@@ -133,23 +133,25 @@ impl Scorer<'_> {
     }
 
     /// The time sweep of `assess` for a subject no record of which forces a
-    /// tier. Its records (read from the columns, already in day order) and
-    /// the ends of those that stopped counting by the as-of date (packed
-    /// into `scratch`: a few runs in order, one per period, sorted by
-    /// insertion) are merged as they are read, by selects: which comes next
-    /// follows the dates, which no predictor guesses. A day is taken through the tier rules only when
+    /// tier. Its records (already in day order) and the ends of those that
+    /// stopped counting by the as-of date (a few runs in order, one per
+    /// period, sorted by insertion when few) are packed into `scratch` and
+    /// merged as they are read, by selects: which comes next follows the
+    /// dates, which no predictor guesses. (Reading the records from their
+    /// columns instead measured slower: the merge's chain of loads grows.) A day is taken through the tier rules only when
     /// it ends outside [`Scorer::bounds`] or when a lock ends before the
     /// next; every other event is an addition and a few comparisons.
     pub(super) fn sweep(&self, behaviours: &[u16], days: &[i32], scratch: &mut Vec<u64>) -> BatchSummary {
         assert!(behaviours.len() <= MAX_RECORDS_PER_SUBJECT);
         let records = days.len();
-        if scratch.len() < records + 1 {
-            scratch.resize(records + 1, 0);
+        if scratch.len() < 2 * records + 2 {
+            scratch.resize(2 * records + 2, 0);
         }
-        let ends = &mut scratch[..records + 1];
+        let (starts, ends) = scratch.split_at_mut(records + 1);
         let mut end_count = 0;
-        for (&behaviour, &day) in behaviours.iter().zip(days) {
+        for (index, (&behaviour, &day)) in behaviours.iter().zip(days).enumerate() {
             let rule = self.pass_rules[usize::from(behaviour)];
+            starts[index] = pack_event(day, i64::from(rule.points));
             // Written always, kept only when the record stopped counting.
             let ended = day < rule.counts_from && rule.points != 0;
             let end = self.tables.add_years(rule.table, day);
@@ -157,6 +159,7 @@ impl Scorer<'_> {
             ends[end_count] = pack_event(end, -i64::from(rule.points));
             end_count += usize::from(ended);
         }
+        starts[records] = NO_EVENT;
         ends[end_count] = NO_EVENT;
         if end_count <= INSERTION_SORT_ENDS {
             for index in 1..end_count {
@@ -178,23 +181,18 @@ impl Scorer<'_> {
         let mut standing = Standing { tier: initial, lock: None, free: self.tier_floor[usize::from(initial.0)] >= self.sweep_below };
         let (mut floor, mut ceiling) = self.bounds(&standing);
         let mut until = self.lock_end_day(&standing);
-        // The records are read from the columns as they are: only their days
-        // decide the order, and a day past the last record is after every day.
-        let start_day = |index: usize| days.get(index).map_or(NO_EVENT_DAY, |day| event_day(*day));
-        let last_record = records.saturating_sub(1);
         let (mut next_start, mut next_end) = (0, 0);
-        let (mut start, mut end) = (start_day(0), ends[0] >> 16);
+        let (mut start, mut end) = (starts[0], ends[0]);
         for _ in 0..records + end_count {
             let take_start = start <= end;
-            let start_points = i64::from(self.pass_rules[usize::from(behaviours[next_start.min(last_record)])].points);
-            let delta = if take_start { start_points } else { unpack_event_delta(ends[next_end]) };
-            let day = start.min(end);
+            let event = if take_start { start } else { end };
             next_start += usize::from(take_start);
             next_end += usize::from(!take_start);
-            start = start_day(next_start);
-            end = ends[next_end] >> 16;
-            score += delta;
-            let next_day = start.min(end);
+            start = starts[next_start];
+            end = ends[next_end];
+            score += unpack_event_delta(event);
+            let day = event >> 16;
+            let next_day = start.min(end) >> 16;
             // The day's last event, and the day ends where it moves or a lock ends before the next.
             if next_day != day && (score < floor || score >= ceiling || next_day >= until) {
                 if score < floor || score >= ceiling {
