@@ -248,10 +248,16 @@ mod tests {
 
     #[test]
     fn counts_from_is_the_first_day_that_still_counts() {
-        for (as_of, years) in
-            [("2024-03-01", 5), ("2025-02-28", 1), ("2024-02-29", 4), ("2026-12-06", 0), ("2026-12-06", 3), ("9999-06-30", 1)]
-        {
-            let as_of = parse_date(as_of).unwrap();
+        // The parser's range ends in 2999; the calendar's in 9999.
+        let late = Date::from_calendar_date(9999, time::Month::June, 30).unwrap();
+        for (as_of, years) in [
+            (parse_date("2024-03-01").unwrap(), 5),
+            (parse_date("2025-02-28").unwrap(), 1),
+            (parse_date("2024-02-29").unwrap(), 4),
+            (parse_date("2026-12-06").unwrap(), 0),
+            (parse_date("2026-12-06").unwrap(), 3),
+            (late, 1),
+        ] {
             let from = counts_from(as_of, years);
             let date = Date::from_julian_day(from).unwrap();
             assert!(add_years(date, years) > as_of, "{as_of} {years}");
