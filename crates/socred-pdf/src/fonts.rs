@@ -183,7 +183,8 @@ impl Fonts {
     }
 }
 
-fn split_index(value: &str) -> (PathBuf, u32) {
+/// A font named as `file` or `file#index` (a face of a collection).
+pub fn split_index(value: &str) -> (PathBuf, u32) {
     match value.rsplit_once('#') {
         Some((path, index)) if index.parse::<u32>().is_ok() => (PathBuf::from(path), index.parse().unwrap_or(0)),
         _ => (PathBuf::from(value), 0),

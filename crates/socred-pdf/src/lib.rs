@@ -18,7 +18,7 @@ use krilla::page::PageSettings;
 use krilla::text::TextDirection;
 use socred_i18n::document::NoticeDocument;
 
-pub use fonts::{FONT_BYTES_MAX, Face, Fonts, HAN_FONTS, LATIN_FONTS, Weight};
+pub use fonts::{FONT_BYTES_MAX, Face, Fonts, HAN_FONTS, LATIN_FONTS, Weight, split_index};
 pub use layout::{A4_HEIGHT_POINTS, A4_WIDTH_POINTS, Line, MARGIN_POINTS, layout};
 
 #[derive(Debug, thiserror::Error)]

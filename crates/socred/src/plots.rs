@@ -52,15 +52,14 @@ fn chart_language() -> Option<Language> {
             // draws with one face, the first of a collection: it needs both
             // kinds of letters in a file's first face (a collection's Chinese
             // face further in, as Noto CJK's, would draw Japanese forms).
-            let first_face = |path: PathBuf| match path.to_str().and_then(|text| text.rsplit_once('#')) {
-                Some((file, "0")) => Some(PathBuf::from(file)),
-                Some(_) => None,
-                None => Some(path),
+            let first_face = |named: PathBuf| match socred_pdf::split_index(&named.to_string_lossy()) {
+                (path, 0) => Some(path),
+                _ => None,
             };
             let han = asked("SOCRED_PLOT_FONT")
                 .into_iter()
                 .chain(asked("SOCRED_FONT_HAN").and_then(first_face))
-                .chain(socred_pdf::HAN_FONTS.iter().filter(|(_, index)| *index == 0).map(|(path, _)| PathBuf::from(path)));
+                .chain(first_face_han_fonts().map(PathBuf::from));
             for path in han {
                 let draws_han = socred_pdf::Face::load(&path, 0).is_ok_and(|face| face.has('中') && face.has('A'));
                 if draws_han && register(&path) {
@@ -71,6 +70,11 @@ fn chart_language() -> Option<Language> {
         let latin = asked("SOCRED_PLOT_FONT").into_iter().chain(FONT_PATHS.iter().map(PathBuf::from));
         latin.into_iter().any(|path| register(&path)).then_some(Language::English)
     })
+}
+
+/// The PDF notices' Han faces that are their file's first (the only face plotters reads).
+fn first_face_han_fonts() -> impl Iterator<Item = &'static str> {
+    socred_pdf::HAN_FONTS.iter().filter(|(_, index)| *index == 0).map(|(path, _)| *path)
 }
 
 /// Registers the font of `path` as the charts' sans-serif; `false` when it cannot be read.
@@ -246,7 +250,7 @@ pub(crate) fn unavailable() -> Option<anyhow::Error> {
 pub(crate) fn language_note() -> Option<String> {
     let drawn = chart_language()?;
     (drawn != crate::render::language()).then(|| {
-        let searched: Vec<&str> = socred_pdf::HAN_FONTS.iter().filter(|(_, index)| *index == 0).map(|(path, _)| *path).collect();
+        let searched: Vec<&str> = first_face_han_fonts().collect();
         crate::render::with("cli-plots-in-english", &[("paths", crate::render::text(searched.join(", ")))])
     })
 }
