@@ -7,15 +7,16 @@ use super::scorer::{NOT_FORCED, Scorer};
 use super::{BatchSummary, MAX_RECORDS_PER_SUBJECT};
 use crate::assess::LockState;
 use crate::date::Date;
-use crate::rulebook::Recovery;
 use crate::tier::Tier;
+
+/// A lock: its tier, the day it began and the day it ends (Julian days).
+type Lock = (Tier, i32, i32);
 
 /// Where a subject stands between the days a sweep stops on.
 #[derive(Debug, Clone, Copy)]
 struct Standing {
     tier: Tier,
-    /// (tier, since, until) in Julian days.
-    lock: Option<(Tier, i32, i32)>,
+    lock: Option<Lock>,
     /// Unlocked, at or above the first tier above every locking one, and at
     /// its points tier: whatever the score does while it stays at or above
     /// `sweep_below`, the tier is the points tier and nothing locks, so the
@@ -83,7 +84,7 @@ fn unpack_event_delta(event: u64) -> i64 {
 
 impl Scorer<'_> {
     /// `lock_from` of `assess`: the lock a subject takes on entering `entered` on `day`.
-    fn lock_from(&self, entered: Tier, day: i32) -> Option<(Tier, i32, i32)> {
+    fn lock_from(&self, entered: Tier, day: i32) -> Option<Lock> {
         self.lock_tables[usize::from(entered.0)].map(|table| (entered, day, self.tables.add_years(table, day)))
     }
 
@@ -108,27 +109,40 @@ impl Scorer<'_> {
         }
     }
 
-    /// The tier rules of `assess` for a day without a forced tier, ending on
-    /// `score`, the lock already dropped if it ended by then.
-    fn step(&self, standing: &mut Standing, day: i32, score: i64) {
-        let target = self.points_tier(score);
-        if standing.free {
-            if score >= self.sweep_below {
-                return;
+    /// The tier rules of `assess` for one day: `score` at its end, `forcing`
+    /// the worst tier a record of the day forces, the lock already dropped if
+    /// it ended by then. Gives the tier and the lock the day ends with.
+    #[inline]
+    fn apply_day(&self, tier: Tier, lock: Option<Lock>, day: i32, score: i64, forcing: Option<Tier>) -> (Tier, Option<Lock>) {
+        let points_tier = self.points_tier(score);
+        let target = forcing.map_or(points_tier, |forced| forced.min(points_tier));
+        if target < tier {
+            (target, self.lock_from(target, day))
+        } else if target == tier && forcing == Some(target) {
+            // A new forcing record while already in that tier starts its lock afresh.
+            match self.lock_from(target, day) {
+                Some((locked, since, until)) => (tier, Some((locked, since, lock.map_or(until, |held| held.2.max(until))))),
+                None => (tier, lock),
             }
-            // Below every free tier: whichever the subject was at, it falls.
-            standing.tier = target;
-            standing.lock = self.lock_from(target, day);
-        } else if target < standing.tier {
-            standing.tier = target;
-            standing.lock = self.lock_from(target, day);
-        } else if target > standing.tier && standing.lock.is_none() {
-            let risen = if self.rises_one_tier[usize::from(standing.tier.0)] { Tier(standing.tier.0 + 1) } else { target };
-            standing.lock = self.lock_from(risen, day);
-            standing.tier = risen;
+        } else if target > tier && lock.is_none() {
+            let risen = if self.rises_one_tier[usize::from(tier.0)] { Tier(tier.0 + 1) } else { target };
+            (risen, self.lock_from(risen, day))
+        } else {
+            (tier, lock)
         }
+    }
+
+    /// The tier rules for a day without a forced tier, ending on `score`, the
+    /// lock already dropped if it ended by then.
+    fn step(&self, standing: &mut Standing, day: i32, score: i64) {
+        if standing.free && score >= self.sweep_below {
+            return;
+        }
+        // A free subject's tier is its points tier, at or above the tier it
+        // was freed at: a score below every free tier falls from either alike.
+        (standing.tier, standing.lock) = self.apply_day(standing.tier, standing.lock, day, score, None);
         // Unlocked after a day without a forced tier, a subject is at its points tier.
-        debug_assert!(standing.lock.is_some() || standing.tier == target);
+        debug_assert!(standing.lock.is_some() || standing.tier == self.points_tier(score));
         standing.free = standing.lock.is_none() && self.tier_floor[usize::from(standing.tier.0)] >= self.sweep_below;
     }
 
@@ -215,14 +229,8 @@ impl Scorer<'_> {
                 until = self.lock_end_day(&standing);
             }
         }
-        let points_tier = self.points_tier(score);
-        let date_of = |day: i32| Date::from_julian_day(day).unwrap_or(Date::MAX);
-        BatchSummary {
-            score,
-            tier: if standing.free { points_tier } else { standing.tier },
-            points_tier,
-            lock: standing.lock.map(|(tier, since, until)| LockState { tier, since: date_of(since), until: date_of(until) }),
-        }
+        let tier = if standing.free { self.points_tier(score) } else { standing.tier };
+        self.summary(score, tier, standing.lock)
     }
 
     /// The time sweep of `assess` for a subject a record of which forces a
@@ -230,7 +238,6 @@ impl Scorer<'_> {
     /// tier rules.
     pub(super) fn sweep_forced(&self, behaviours: &[u16], days: &[i32], events: &mut Vec<u64>) -> BatchSummary {
         assert!(behaviours.len() <= MAX_RECORDS_PER_SUBJECT);
-        let tiers = &self.rulebook.tiers;
         events.clear();
         for (position, (&behaviour, &day)) in behaviours.iter().zip(days).enumerate() {
             let rule = self.rules[usize::from(behaviour)];
@@ -246,10 +253,9 @@ impl Scorer<'_> {
         }
         events.sort_unstable();
 
-        let lock_from = |entered: Tier, day: i32| self.lock_from(entered, day);
         let mut score = self.rulebook.base_score;
         let mut tier = self.points_tier(score);
-        let mut lock: Option<(Tier, i32, i32)> = None;
+        let mut lock: Option<Lock> = None;
         let mut next = 0;
         loop {
             let next_event = events.get(next).map(|event| unpack_day(*event));
@@ -279,26 +285,13 @@ impl Scorer<'_> {
             if lock.is_some_and(|(_, _, until)| until <= day) {
                 lock = None;
             }
-            let points_tier = self.points_tier(score);
-            let target = forcing.map_or(points_tier, |forced| forced.min(points_tier));
-            if target < tier {
-                lock = lock_from(target, day);
-                tier = target;
-            } else if target == tier && forcing == Some(target) {
-                if let Some(fresh) = lock_from(target, day) {
-                    let until = lock.map_or(fresh.2, |held| held.2.max(fresh.2));
-                    lock = Some((fresh.0, fresh.1, until));
-                }
-            } else if target > tier && lock.is_none() {
-                let above = tiers.above(tier).expect("a better target exists, so a tier above exists");
-                let risen = match self.rulebook.recovery {
-                    Recovery::StepWise if tiers.lock_years(above) > 0 => above,
-                    _ => target,
-                };
-                lock = lock_from(risen, day);
-                tier = risen;
-            }
+            (tier, lock) = self.apply_day(tier, lock, day, score, forcing);
         }
+        self.summary(score, tier, lock)
+    }
+
+    /// What a sweep ends with, as the assessment says it.
+    fn summary(&self, score: i64, tier: Tier, lock: Option<Lock>) -> BatchSummary {
         let date_of = |day: i32| Date::from_julian_day(day).unwrap_or(Date::MAX);
         BatchSummary {
             score,
