@@ -70,15 +70,19 @@ fn add_years_computed(day: i32, years: u32) -> i32 {
 }
 
 /// A behaviour as the first pass and the sweep without a forced tier read
-/// it: 12 bytes, and an unknown behaviour adds nothing to any sum (points 0,
+/// it: 8 bytes, one load, and an unknown behaviour adds nothing to any sum (points 0,
 /// never counting, not forcing), so neither needs a branch on it.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PassRule {
-    pub(super) points: i32,
+    /// At most [`crate::rulebook::MAX_POINTS_ABS`] either way.
+    pub(super) points: i16,
     pub(super) counts_from: i32,
     pub(super) forced: u8,
     pub(super) table: u8,
 }
+
+const _: () = assert!(crate::rulebook::MAX_POINTS_ABS <= i16::MAX as i64, "a behaviour's points fit a PassRule");
+const _: () = assert!(size_of::<PassRule>() == 8);
 
 /// A rulebook compiled against a population's codes, for one as-of date.
 #[derive(Debug, Clone)]
@@ -137,7 +141,7 @@ impl<'r> Scorer<'r> {
             .map(|rule| {
                 assert!(rule.points.abs() <= crate::rulebook::MAX_POINTS_ABS);
                 PassRule {
-                    points: if rule.known { rule.points as i32 } else { 0 },
+                    points: if rule.known { rule.points as i16 } else { 0 },
                     counts_from: if rule.known { rule.counts_from } else { i32::MAX },
                     forced: u8::from(rule.known && rule.forced != NOT_FORCED),
                     table: rule.table,
