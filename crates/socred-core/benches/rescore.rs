@@ -2,15 +2,18 @@
 //! 1,000,000 subjects, the full assessment (score, tiers, locks, recovery)
 //! on one thread and on every core, against DuckDB computing only the
 //! points sum with expiry per subject on the same records (one thread and
-//! every thread), in the same run. Then a whole policy comparison of the
-//! same population, with the process's peak memory.
+//! every thread). The two take turns, run by run, so that a busy moment of
+//! the machine slows both; each round's ratio is reported as well as the
+//! best runs'. Then a whole policy comparison of the same population, with
+//! the process's peak memory.
 //!
 //! cargo bench -p socred-core --bench rescore [-- --subjects N]
 //!
 //! DuckDB runs through its Python package (`pip install duckdb`); without it
 //! the peer's rows say so.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
 use socred_core::batch::{Population, Scorer};
@@ -19,7 +22,8 @@ use socred_core::policy::Comparer;
 use socred_core::{DEFAULT_RULEBOOK, Date, Rulebook};
 
 const RECORDS_PER_SUBJECT_MEAN: u64 = 10;
-const RUNS: usize = 3;
+/// Rounds of runs: socred and DuckDB, one thread then every thread, in turn.
+const ROUNDS: usize = 5;
 
 struct Random(u64);
 
@@ -105,15 +109,10 @@ fn rescore(scorer: &Scorer<'_>, population: &Population, range: std::ops::Range<
     (checksum, locked)
 }
 
-fn best_seconds(mut run: impl FnMut() -> i64) -> (f64, i64) {
-    let mut best = f64::MAX;
-    let mut checksum = 0;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        checksum = run();
-        best = best.min(started.elapsed().as_secs_f64());
-    }
-    (best, checksum)
+fn seconds(run: impl FnOnce() -> i64) -> (f64, i64) {
+    let started = Instant::now();
+    let checksum = run();
+    (started.elapsed().as_secs_f64(), checksum)
 }
 
 fn peak_resident_bytes() -> Option<u64> {
@@ -141,24 +140,66 @@ fn write_peer_input(rulebook: &Rulebook, population: &Population, path: &std::pa
     out.flush().unwrap();
 }
 
-/// (threads, seconds) per DuckDB run, or why there are none.
-fn duckdb(input: &std::path::Path, as_of_day: i32, threads: usize) -> Result<Vec<(usize, f64, u64)>, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/duckdb_points.py");
-    let output = std::process::Command::new("python3")
-        .args([script, input.to_str().unwrap(), &as_of_day.to_string(), &threads.to_string(), &RUNS.to_string()])
-        .output()
-        .map_err(|error| format!("python3: {error}"))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("failed").to_string());
+/// DuckDB with the records loaded, answering one query at a time.
+struct Peer {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    /// Starts the peer on the records of `input`; why it could not, when it could not.
+    fn start(input: &std::path::Path, as_of_day: i32) -> Result<Peer, String> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/duckdb_points.py");
+        let mut child = Command::new("python3")
+            .args([script, input.to_str().expect("a temporary path in UTF-8"), &as_of_day.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("python3: {error}"))?;
+        let input = child.stdin.take().expect("piped");
+        let mut output = BufReader::new(child.stdout.take().expect("piped"));
+        let mut line = String::new();
+        output.read_line(&mut line).map_err(|error| error.to_string())?;
+        if line.trim() != "ready" {
+            let mut reason = String::new();
+            if let Some(mut stderr) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut reason);
+            }
+            let _ = child.wait();
+            return Err(reason.lines().last().unwrap_or("the peer did not start").to_string());
+        }
+        Ok(Peer { child, input, output })
     }
-    let text = String::from_utf8_lossy(&output.stdout);
-    Ok(text
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
-        })
-        .collect())
+
+    /// One query with `threads` threads: (seconds, subjects in the result).
+    fn run(&mut self, threads: usize) -> (f64, u64) {
+        writeln!(self.input, "{threads}").and_then(|_| self.input.flush()).expect("the peer reads its queries");
+        let mut line = String::new();
+        self.output.read_line(&mut line).expect("the peer answers");
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[..] {
+            [answered, seconds, groups] if answered == threads.to_string() => {
+                (seconds.parse().expect("seconds"), groups.parse().expect("a count of subjects"))
+            }
+            _ => panic!("the peer answered {line:?}"),
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The median of a few figures.
+fn median(mut figures: Vec<f64>) -> f64 {
+    assert!(!figures.is_empty());
+    figures.sort_by(f64::total_cmp);
+    figures[figures.len() / 2]
 }
 
 fn main() {
@@ -177,10 +218,13 @@ fn main() {
     eprintln!("generated {subjects} subjects, {records} records in {:.1} s", started.elapsed().as_secs_f64());
     let scorer = Scorer::new(&rulebook, population.codes(), as_of);
 
-    let (single, checksum) = best_seconds(|| rescore(&scorer, &population, 0..population.len()).0);
-    let locked = rescore(&scorer, &population, 0..population.len()).1;
+    let input = std::env::temp_dir().join(format!("socred-rescore-{}.csv", std::process::id()));
+    write_peer_input(&rulebook, &population, &input);
+    let mut peer = Peer::start(&input, as_of.to_julian_day());
+    let _ = std::fs::remove_file(&input);
+
     let per_thread = population.len().div_ceil(threads);
-    let (parallel, parallel_checksum) = best_seconds(|| {
+    let rescore_split = || {
         std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|thread| {
@@ -191,8 +235,24 @@ fn main() {
                 .collect();
             workers.into_iter().map(|worker| worker.join().unwrap()).fold(0i64, |sum, part| sum.wrapping_add(part))
         })
-    });
-    assert_eq!(checksum, parallel_checksum, "the split rescoring gives the same answers");
+    };
+    let (checksum, locked) = rescore(&scorer, &population, 0..population.len());
+    // Seconds per round: socred on one thread, on every thread; the peer on one, on every.
+    let mut rounds: Vec<[f64; 4]> = Vec::with_capacity(ROUNDS);
+    let mut peer_groups = 0;
+    for _ in 0..ROUNDS {
+        let (single, single_checksum) = seconds(|| rescore(&scorer, &population, 0..population.len()).0);
+        let (peer_single, groups) = peer.as_mut().map_or((f64::NAN, 0), |peer| peer.run(1));
+        let (parallel, parallel_checksum) = seconds(rescore_split);
+        let (peer_parallel, _) = peer.as_mut().map_or((f64::NAN, 0), |peer| peer.run(threads));
+        assert_eq!((single_checksum, parallel_checksum), (checksum, checksum), "every run gives the same answers");
+        rounds.push([single, parallel, peer_single, peer_parallel]);
+        peer_groups = groups;
+    }
+    // The peer is stopped before the comparison is timed.
+    let peer: Result<(), String> = peer.map(drop);
+    let best = |column: usize| rounds.iter().map(|round| round[column]).fold(f64::INFINITY, f64::min);
+    let (single, parallel, peer_single, peer_parallel) = (best(0), best(1), best(2), best(3));
 
     // A whole comparison: a proposal that doubles the weight of serious speeding.
     let proposal_source = {
@@ -220,11 +280,6 @@ fn main() {
     let moved: u64 = comparison.transitions.iter().filter(|cell| cell.from != cell.to).map(|cell| cell.subjects).sum();
     let peak = peak_resident_bytes();
 
-    let input = std::env::temp_dir().join(format!("socred-rescore-{}.csv", std::process::id()));
-    write_peer_input(&rulebook, &population, &input);
-    let peer = duckdb(&input, as_of.to_julian_day(), threads);
-    let _ = std::fs::remove_file(&input);
-
     let rate = |seconds: f64| records as f64 / seconds / 1e6;
     println!("\nrescore: {subjects} subjects, {records} records, as of {as_of}, {threads} threads available");
     println!("| measure | figure |");
@@ -235,23 +290,26 @@ fn main() {
         rate(parallel),
         rate(parallel) / threads as f64
     );
-    let single_peer = match &peer {
-        Ok(runs) => {
-            for (peer_threads, seconds, groups) in runs {
+    match &peer {
+        Ok(()) => {
+            for (peer_threads, seconds) in [(1, peer_single), (threads, peer_parallel)] {
                 println!(
-                    "| DuckDB points sum with expiry, {peer_threads} thread(s) | {:.1} M records/s ({groups} subjects) |",
-                    rate(*seconds)
+                    "| DuckDB points sum with expiry, {peer_threads} thread(s) | {:.1} M records/s ({peer_groups} subjects) |",
+                    rate(seconds)
                 );
             }
-            runs.iter().find(|(peer_threads, ..)| *peer_threads == 1).map(|(_, seconds, _)| rate(*seconds))
+            // socred's rate over DuckDB's: the inverse ratio of their times.
+            let ratios: Vec<f64> = rounds.iter().map(|round| round[2] / round[0]).collect();
+            let (lowest, highest) = (ratios.iter().copied().fold(f64::INFINITY, f64::min), ratios.iter().copied().fold(0.0, f64::max));
+            println!("| ratio, socred 1 thread / DuckDB 1 thread, best runs | {:.2} |", peer_single / single);
+            println!(
+                "| ratio, socred 1 thread / DuckDB 1 thread, each round | median {:.2} ({lowest:.2} – {highest:.2}) |",
+                median(ratios)
+            );
+            let ratios: Vec<f64> = rounds.iter().map(|round| round[3] / round[1]).collect();
+            println!("| ratio, socred {threads} threads / DuckDB {threads} threads, each round | median {:.2} |", median(ratios));
         }
-        Err(reason) => {
-            println!("| DuckDB | not run: {reason} |");
-            None
-        }
-    };
-    if let Some(peer_rate) = single_peer {
-        println!("| ratio, socred 1 thread / DuckDB 1 thread | {:.2} |", rate(single) / peer_rate);
+        Err(reason) => println!("| DuckDB | not run: {reason} |"),
     }
     println!("| subjects in a locked tier on the day | {locked} |");
     println!("| hot state per subject (summary + offset) | {} bytes |", size_of::<socred_core::batch::BatchSummary>() + size_of::<u32>());
