@@ -12,7 +12,9 @@
 //! DuckDB runs through its Python package (`pip install duckdb`); without it
 //! the peer's rows say so.
 
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
@@ -123,7 +125,7 @@ fn peak_resident_bytes() -> Option<u64> {
 }
 
 /// The same records as (subject, points, first day counted, first day no longer counted), for DuckDB.
-fn write_peer_input(rulebook: &Rulebook, population: &Population, path: &std::path::Path) {
+fn write_peer_input(rulebook: &Rulebook, population: &Population, path: &Path) {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
     writeln!(out, "subject,points,start_day,end_day").unwrap();
     let rules: Vec<(i64, u32)> =
@@ -145,45 +147,52 @@ struct Peer {
     child: Child,
     input: ChildStdin,
     output: BufReader<ChildStdout>,
+    /// Where its standard error goes: read only when it fails, so that it never fills a pipe.
+    errors: PathBuf,
 }
 
 impl Peer {
     /// Starts the peer on the records of `input`; why it could not, when it could not.
-    fn start(input: &std::path::Path, as_of_day: i32) -> Result<Peer, String> {
+    fn start(input: &Path, as_of_day: i32) -> Result<Peer, String> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/duckdb_points.py");
+        let errors = input.with_extension("stderr");
+        let errors_file = File::create(&errors).map_err(|error| format!("{}: {error}", errors.display()))?;
         let mut child = Command::new("python3")
             .args([script, input.to_str().expect("a temporary path in UTF-8"), &as_of_day.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::from(errors_file))
             .spawn()
             .map_err(|error| format!("python3: {error}"))?;
         let input = child.stdin.take().expect("piped");
-        let mut output = BufReader::new(child.stdout.take().expect("piped"));
+        let output = BufReader::new(child.stdout.take().expect("piped"));
+        let mut peer = Peer { child, input, output, errors };
         let mut line = String::new();
-        output.read_line(&mut line).map_err(|error| error.to_string())?;
-        if line.trim() != "ready" {
-            let mut reason = String::new();
-            if let Some(mut stderr) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut stderr, &mut reason);
-            }
-            let _ = child.wait();
-            return Err(reason.lines().last().unwrap_or("the peer did not start").to_string());
+        match peer.output.read_line(&mut line) {
+            Ok(_) if line.trim() == "ready" => Ok(peer),
+            _ => Err(peer.failure()),
         }
-        Ok(Peer { child, input, output })
+    }
+
+    /// Stops the peer and says why it failed: the last line of its standard error.
+    fn failure(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let errors = std::fs::read_to_string(&self.errors).unwrap_or_default();
+        errors.lines().last().unwrap_or("the peer stopped without a word").to_string()
     }
 
     /// One query with `threads` threads: (seconds, subjects in the result).
-    fn run(&mut self, threads: usize) -> (f64, u64) {
-        writeln!(self.input, "{threads}").and_then(|_| self.input.flush()).expect("the peer reads its queries");
+    fn run(&mut self, threads: usize) -> Result<(f64, u64), String> {
+        let asked = writeln!(self.input, "{threads}").and_then(|()| self.input.flush());
         let mut line = String::new();
-        self.output.read_line(&mut line).expect("the peer answers");
+        let answered = asked.and_then(|()| self.output.read_line(&mut line));
         let fields: Vec<&str> = line.split_whitespace().collect();
-        match fields[..] {
-            [answered, seconds, groups] if answered == threads.to_string() => {
-                (seconds.parse().expect("seconds"), groups.parse().expect("a count of subjects"))
+        match (answered, &fields[..]) {
+            (Ok(_), [answered, seconds, groups]) if *answered == threads.to_string() => {
+                Ok((seconds.parse().expect("seconds"), groups.parse().expect("a count of subjects")))
             }
-            _ => panic!("the peer answered {line:?}"),
+            _ => Err(self.failure()),
         }
     }
 }
@@ -192,6 +201,19 @@ impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.errors);
+    }
+}
+
+/// One query of the peer while it runs; none (NaN) once it has failed, and then why.
+fn run_peer(peer: &mut Result<Peer, String>, threads: usize) -> (f64, u64) {
+    let Ok(running) = peer else { return (f64::NAN, 0) };
+    match running.run(threads) {
+        Ok(answer) => answer,
+        Err(reason) => {
+            *peer = Err(reason);
+            (f64::NAN, 0)
+        }
     }
 }
 
@@ -220,7 +242,12 @@ fn main() {
 
     let input = std::env::temp_dir().join(format!("socred-rescore-{}.csv", std::process::id()));
     write_peer_input(&rulebook, &population, &input);
-    let mut peer = Peer::start(&input, as_of.to_julian_day());
+    // Both warmed up: socred by the run that counts locks below, the peer by a query of each kind.
+    let mut peer = Peer::start(&input, as_of.to_julian_day()).and_then(|mut peer| {
+        peer.run(1)?;
+        peer.run(threads)?;
+        Ok(peer)
+    });
     let _ = std::fs::remove_file(&input);
 
     let per_thread = population.len().div_ceil(threads);
@@ -239,15 +266,15 @@ fn main() {
     let (checksum, locked) = rescore(&scorer, &population, 0..population.len());
     // Seconds per round: socred on one thread, on every thread; the peer on one, on every.
     let mut rounds: Vec<[f64; 4]> = Vec::with_capacity(ROUNDS);
-    let mut peer_groups = 0;
+    let mut peer_groups = Vec::with_capacity(2 * ROUNDS);
     for _ in 0..ROUNDS {
         let (single, single_checksum) = seconds(|| rescore(&scorer, &population, 0..population.len()).0);
-        let (peer_single, groups) = peer.as_mut().map_or((f64::NAN, 0), |peer| peer.run(1));
+        let (peer_single, groups_single) = run_peer(&mut peer, 1);
         let (parallel, parallel_checksum) = seconds(rescore_split);
-        let (peer_parallel, _) = peer.as_mut().map_or((f64::NAN, 0), |peer| peer.run(threads));
+        let (peer_parallel, groups_parallel) = run_peer(&mut peer, threads);
         assert_eq!((single_checksum, parallel_checksum), (checksum, checksum), "every run gives the same answers");
         rounds.push([single, parallel, peer_single, peer_parallel]);
-        peer_groups = groups;
+        peer_groups.extend([groups_single, groups_parallel]);
     }
     // The peer is stopped before the comparison is timed.
     let peer: Result<(), String> = peer.map(drop);
@@ -292,6 +319,8 @@ fn main() {
     );
     match &peer {
         Ok(()) => {
+            assert!(peer_groups.iter().all(|groups| *groups == peer_groups[0] && *groups > 0), "the peer gives one answer every run");
+            let peer_groups = peer_groups[0];
             for (peer_threads, seconds) in [(1, peer_single), (threads, peer_parallel)] {
                 println!(
                     "| DuckDB points sum with expiry, {peer_threads} thread(s) | {:.1} M records/s ({peer_groups} subjects) |",

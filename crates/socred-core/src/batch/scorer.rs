@@ -139,9 +139,9 @@ impl<'r> Scorer<'r> {
         let pass_rules = rules
             .iter()
             .map(|rule| {
-                assert!(rule.points.abs() <= crate::rulebook::MAX_POINTS_ABS);
+                assert!(rule.points.unsigned_abs() <= crate::rulebook::MAX_POINTS_ABS.unsigned_abs());
                 PassRule {
-                    points: if rule.known { rule.points as i16 } else { 0 },
+                    points: if rule.known { i16::try_from(rule.points).expect("points within MAX_POINTS_ABS") } else { 0 },
                     counts_from: if rule.known { rule.counts_from } else { i32::MAX },
                     forced: u8::from(rule.known && rule.forced != NOT_FORCED),
                     table: rule.table,

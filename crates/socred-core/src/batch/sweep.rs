@@ -138,8 +138,9 @@ impl Scorer<'_> {
         if standing.free && score >= self.sweep_below {
             return;
         }
-        // A free subject's tier is its points tier, at or above the tier it
-        // was freed at: a score below every free tier falls from either alike.
+        // A free subject's stored tier may be stale, but it and the points
+        // tier both lie at or above `sweep_below`: a score below it falls
+        // from either to the same tier and lock.
         (standing.tier, standing.lock) = self.apply_day(standing.tier, standing.lock, day, score, None);
         // Unlocked after a day without a forced tier, a subject is at its points tier.
         debug_assert!(standing.lock.is_some() || standing.tier == self.points_tier(score));
