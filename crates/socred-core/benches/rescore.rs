@@ -217,11 +217,11 @@ fn run_peer(peer: &mut Result<Peer, String>, threads: usize) -> (f64, u64) {
     }
 }
 
-/// The median of a few figures.
-fn median(mut figures: Vec<f64>) -> f64 {
+/// The lowest, the median and the highest of a few figures.
+fn spread(mut figures: Vec<f64>) -> (f64, f64, f64) {
     assert!(!figures.is_empty());
     figures.sort_by(f64::total_cmp);
-    figures[figures.len() / 2]
+    (figures[0], figures[figures.len() / 2], figures[figures.len() - 1])
 }
 
 fn main() {
@@ -327,16 +327,13 @@ fn main() {
                     rate(seconds)
                 );
             }
-            // socred's rate over DuckDB's: the inverse ratio of their times.
-            let ratios: Vec<f64> = rounds.iter().map(|round| round[2] / round[0]).collect();
-            let (lowest, highest) = (ratios.iter().copied().fold(f64::INFINITY, f64::min), ratios.iter().copied().fold(0.0, f64::max));
+            // socred's rate over DuckDB's is the inverse ratio of their times, round by round.
+            let ratios = |socred: usize, peer: usize| spread(rounds.iter().map(|round| round[peer] / round[socred]).collect());
             println!("| ratio, socred 1 thread / DuckDB 1 thread, best runs | {:.2} |", peer_single / single);
-            println!(
-                "| ratio, socred 1 thread / DuckDB 1 thread, each round | median {:.2} ({lowest:.2} – {highest:.2}) |",
-                median(ratios)
-            );
-            let ratios: Vec<f64> = rounds.iter().map(|round| round[3] / round[1]).collect();
-            println!("| ratio, socred {threads} threads / DuckDB {threads} threads, each round | median {:.2} |", median(ratios));
+            let (lowest, median, highest) = ratios(0, 2);
+            println!("| ratio, socred 1 thread / DuckDB 1 thread, each round | median {median:.2} ({lowest:.2} – {highest:.2}) |");
+            let (_, median, _) = ratios(1, 3);
+            println!("| ratio, socred {threads} threads / DuckDB {threads} threads, each round | median {median:.2} |");
         }
         Err(reason) => println!("| DuckDB | not run: {reason} |"),
     }

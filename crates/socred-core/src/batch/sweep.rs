@@ -152,10 +152,11 @@ impl Scorer<'_> {
     /// stopped counting by the as-of date (a few runs in order, one per
     /// period, sorted by insertion when few) are packed into `scratch` and
     /// merged as they are read, by selects: which comes next follows the
-    /// dates, which no predictor guesses. (Reading the records from their
-    /// columns instead measured slower: the merge's chain of loads grows.) A day is taken through the tier rules only when
-    /// it ends outside [`Scorer::bounds`] or when a lock ends before the
-    /// next; every other event is an addition and a few comparisons.
+    /// dates, which no predictor guesses. (Packed, the records cost one load
+    /// an event; read from their columns they cost three, and the merge is a
+    /// chain of loads.) A day is taken through the tier rules only when it
+    /// ends outside [`Scorer::bounds`] or when a lock ends before the next;
+    /// every other event is an addition and a few comparisons.
     pub(super) fn sweep(&self, behaviours: &[u16], days: &[i32], scratch: &mut Vec<u64>) -> BatchSummary {
         assert!(behaviours.len() <= MAX_RECORDS_PER_SUBJECT);
         let records = days.len();
